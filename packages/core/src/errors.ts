@@ -1,0 +1,75 @@
+/**
+ * One error type for every rejected input in Cascade. The message always names
+ * the field, the offending value and what is allowed, so a researcher can fix
+ * an experiment file or an agent without reading the source.
+ */
+export class CascadeError extends Error {
+  override readonly name: string = "CascadeError";
+  constructor(
+    /** Stable machine-readable code, e.g. "INVALID_PRICE", "UNKNOWN_ACCOUNT". */
+    readonly code: string,
+    /** Path of the offending field, e.g. "price" or "variants.partial.policy.closeFactor". */
+    readonly field: string,
+    /** The value that was rejected. */
+    readonly value: unknown,
+    /** Human description of what is allowed, e.g. "an integer number of ticks in [1, 100000]". */
+    readonly allowed: string,
+    /** Optional context prefix, e.g. "order rejected". */
+    readonly context = "invalid input",
+  ) {
+    super(`${context}: ${field} = ${formatValue(value)}; allowed: ${allowed}`);
+  }
+}
+
+/** Thrown for a bad experiment file or configuration (CLI exit code 2). */
+export class ValidationError extends CascadeError {
+  override readonly name = "ValidationError";
+}
+
+export function formatValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return "NaN";
+    if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+    return String(value);
+  }
+  if (value === undefined) return "undefined";
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  try {
+    const s = JSON.stringify(value);
+    return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(value);
+  }
+}
+
+/** Throws a CascadeError unless `value` is a safe integer within [min, max]. */
+export function requireInteger(
+  field: string,
+  value: unknown,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+  code = "INVALID_INTEGER",
+  context?: string,
+): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CascadeError(code, field, value, `an integer in [${min}, ${max}]`, context);
+  }
+  return value;
+}
+
+/** Throws a CascadeError unless `value` is a finite number within [min, max]. */
+export function requireFinite(
+  field: string,
+  value: unknown,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+  code = "INVALID_NUMBER",
+  context?: string,
+): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new CascadeError(code, field, value, `a finite number in [${min}, ${max}]`, context);
+  }
+  return value;
+}
