@@ -1,1 +1,5 @@
-export {};
+export { type Dist, distMean, sample, validateDist } from "./dist.js";
+export { CascadeError, formatValue, requireFinite, requireInteger, ValidationError } from "./errors.js";
+export { PHASES, type Phase, RunLoop, type RunLoopOptions } from "./loop.js";
+export { Rng } from "./rng.js";
+export { type Activation, ActivationScheduler } from "./scheduler.js";

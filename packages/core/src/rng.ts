@@ -1,0 +1,223 @@
+/**
+ * Seeded, splittable random streams.
+ *
+ * Generator: sfc32 (Small Fast Counting, 128-bit state, period >= 2^32, passes
+ * PractRand/BigCrush), implemented with 32-bit integer ops only, so the same
+ * seed gives the same sequence on every machine and JS engine. Streams are
+ * split by *name*: `root.split("agent").split(17)` depends only on the root seed
+ * and the path, never on how many numbers other streams drew, which is what
+ * keeps a run reproducible when agents are added or reordered.
+ */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare = 0;
+  private hasSpare = false;
+
+  private constructor(
+    /** Identity of this stream (4 x uint32), derived from root seed and split path. */
+    private readonly k0: number,
+    private readonly k1: number,
+    private readonly k2: number,
+    private readonly k3: number,
+  ) {
+    this.a = k0;
+    this.b = k1;
+    this.c = k2;
+    this.d = k3 | 1;
+    // Discard the first outputs: sfc32 needs a few rounds to mix a fresh state.
+    for (let i = 0; i < 12; i++) this.nextU32();
+  }
+
+  /** Root stream of a run. A string seed is hashed; a number must be a safe integer. */
+  static fromSeed(seed: number | string): Rng {
+    const s = typeof seed === "number" ? `#${seed}` : seed;
+    const h = hash128(s, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f);
+    return new Rng(h[0], h[1], h[2], h[3]);
+  }
+
+  /** An independent child stream named `label` (e.g. "agents", 42, "shock"). */
+  split(label: string | number): Rng {
+    const h = hash128(typeof label === "number" ? `#${label}` : label, this.k0, this.k1, this.k2, this.k3);
+    return new Rng(h[0], h[1], h[2], h[3]);
+  }
+
+  /** Next raw 32-bit unsigned integer. */
+  nextU32(): number {
+    const a = this.a;
+    const b = this.b;
+    const c = this.c;
+    const d = this.d;
+    const t = (((a + b) | 0) + d) | 0;
+    this.d = (d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform in [0, 1), 53 bits of resolution. */
+  uniform(): number {
+    const hi = this.nextU32() >>> 5; // 27 bits
+    const lo = this.nextU32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform in [min, max). */
+  between(min: number, max: number): number {
+    return min + (max - min) * this.uniform();
+  }
+
+  /** Uniform integer in [0, n) for 0 < n <= 2^32 (exactly uniform: masked rejection, integer ops only). */
+  int(n: number): number {
+    if (n <= 1) return 0;
+    if (n > 4294967296) return Math.floor(this.uniform() * n);
+    // Draw bits under the smallest power-of-two mask >= n and reject overshoots:
+    // fewer than 2 draws on average, and no float modulo on the hot path.
+    const m = n - 1;
+    const mask = m > 0x7fffffff ? 0xffffffff : (0xffffffff >>> Math.clz32(m)) >>> 0;
+    let x = (this.nextU32() & mask) >>> 0;
+    while (x > m) x = (this.nextU32() & mask) >>> 0;
+    return x;
+  }
+
+  /** Integer in [min, max] inclusive. */
+  intBetween(min: number, max: number): number {
+    return min + this.int(max - min + 1);
+  }
+
+  bernoulli(p: number): boolean {
+    return this.uniform() < p;
+  }
+
+  /** Normal draw (Box-Muller; the spare is kept, so two draws cost one log/sqrt). */
+  normal(mean = 0, sd = 1): number {
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return mean + sd * this.spare;
+    }
+    let u = this.uniform();
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * v;
+    this.spare = r * Math.sin(theta);
+    this.hasSpare = true;
+    return mean + sd * r * Math.cos(theta);
+  }
+
+  /** Exponential with the given rate (mean 1/rate). */
+  exponential(rate: number): number {
+    let u = this.uniform();
+    while (u === 0) u = this.uniform();
+    return -Math.log(u) / rate;
+  }
+
+  lognormal(mu: number, sigma: number): number {
+    return Math.exp(mu + sigma * this.normal());
+  }
+
+  /**
+   * Poisson count with mean lambda. Knuth's product method below 30; above,
+   * Hormann's PTRS transformed rejection (exact, O(1) expected).
+   */
+  poisson(lambda: number): number {
+    if (!(lambda > 0)) return 0;
+    if (lambda < 30) {
+      const limit = Math.exp(-lambda);
+      let k = 0;
+      let p = this.uniform();
+      while (p > limit) {
+        k++;
+        p *= this.uniform();
+      }
+      return k;
+    }
+    const slam = Math.sqrt(lambda);
+    const loglam = Math.log(lambda);
+    const b = 0.931 + 2.53 * slam;
+    const a = -0.059 + 0.02483 * b;
+    const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    const vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+      const u = this.uniform() - 0.5;
+      const v = this.uniform();
+      const us = 0.5 - Math.abs(u);
+      const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
+      if (us >= 0.07 && v <= vr) return k;
+      if (k < 0 || (us < 0.013 && v > us)) continue;
+      if (
+        Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <=
+        -lambda + k * loglam - logFactorial(k)
+      ) {
+        return k;
+      }
+    }
+  }
+
+  /** Ticks until the next arrival of a Poisson process with `ratePerTick` (>= 1). */
+  arrivalGap(ratePerTick: number): number {
+    return 1 + Math.floor(this.exponential(ratePerTick));
+  }
+
+  /**
+   * In-place Fisher-Yates shuffle of the first `length` entries. Indices come
+   * from one 32-bit draw scaled by (i + 1) (bias below 2^-20 for lists under a
+   * million): this runs for every agent activation, so it avoids rejection loops.
+   */
+  shuffle(items: { [i: number]: number; length: number }, length = items.length): void {
+    for (let i = length - 1; i > 0; i--) {
+      const j = Math.floor(this.nextU32() * 2.3283064365386963e-10 * (i + 1));
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
+  }
+
+  /** Picks one element uniformly. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)];
+  }
+}
+
+const LOG_FACT: number[] = [0];
+function logFactorial(k: number): number {
+  if (k < 256) {
+    for (let i = LOG_FACT.length; i <= k; i++) LOG_FACT[i] = LOG_FACT[i - 1] + Math.log(i);
+    return LOG_FACT[k];
+  }
+  // Stirling series; exact enough for the PTRS acceptance test.
+  return (k + 0.5) * Math.log(k) - k + 0.9189385332046728 + 1 / (12 * k) - 1 / (360 * k * k * k);
+}
+
+/** 128-bit string hash (cyrb128 mixing) seeded with a parent key. */
+function hash128(
+  s: string,
+  h1: number,
+  h2: number,
+  h3: number,
+  h4: number,
+): [number, number, number, number] {
+  h1 ^= 1779033703;
+  h2 ^= 3144134277;
+  h3 ^= 1013904242;
+  h4 ^= 2773480762;
+  for (let i = 0; i < s.length; i++) {
+    const k = s.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 ^= h2 ^ h3 ^ h4;
+  h2 ^= h1;
+  h3 ^= h1;
+  h4 ^= h1;
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+}

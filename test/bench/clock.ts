@@ -1,0 +1,131 @@
+/**
+ * Activation cost at 10,000 agents (half every-k, half Poisson; ~270 wake-ups a tick).
+ *
+ * Prints, all measured in this one run:
+ * - `clock ns_per_activation=<x>`: scheduler time per activation, handler calls included;
+ * - the overhead against replaying the very same handler calls in the very same
+ *   order from a flat array (the cost no scheduler can avoid);
+ * - the same workload driven the two RxJS ways the issue measured: a Subject
+ *   fan-out (every agent subscribed to tick$ checks whether it is due) and one
+ *   `filter` subscription per agent, with the ratio of each to the scheduler.
+ */
+import { ActivationScheduler, Rng } from "@cascade/core";
+import { filter, Subject } from "rxjs";
+
+const AGENTS = 10_000;
+const TICKS = 20_000;
+let sink = 0;
+const handlers: Array<(t: number) => void> = [];
+for (let i = 0; i < AGENTS; i++) handlers.push((t) => (sink += t & 1));
+
+function build(trace: boolean, log: Int32Array): ActivationScheduler {
+  const root = Rng.fromSeed(1);
+  const s = new ActivationScheduler(root.split("order"));
+  let n = 0;
+  for (let i = 0; i < AGENTS; i++) {
+    const rng = root.split(i);
+    const h = trace
+      ? (t: number) => {
+          log[n++] = i;
+          handlers[i](t);
+        }
+      : handlers[i];
+    if (i % 2 === 0) s.add(h, { kind: "every", period: 1 + rng.int(200), offset: rng.int(200) });
+    else s.add(h, { kind: "poisson", rate: 1 / (1 + rng.int(200)) }, 0, rng);
+  }
+  return s;
+}
+
+function timeScheduler(): { ns: number; activations: number } {
+  const s = build(false, new Int32Array(0));
+  const t0 = process.hrtime.bigint();
+  for (let t = 1; t <= TICKS; t++) s.runDue(t);
+  return { ns: Number(process.hrtime.bigint() - t0), activations: s.activations };
+}
+
+// The activation sequence (agent index per activation) and where each tick starts in it.
+function record(): { order: Int32Array; starts: Int32Array } {
+  const order = new Int32Array(8_000_000);
+  const starts = new Int32Array(TICKS + 2);
+  const s = build(true, order);
+  for (let t = 1; t <= TICKS; t++) {
+    starts[t] = s.activations;
+    s.runDue(t);
+  }
+  starts[TICKS + 1] = s.activations;
+  return { order, starts };
+}
+
+function timeReplay(order: Int32Array, starts: Int32Array): number {
+  const t0 = process.hrtime.bigint();
+  for (let t = 1; t <= TICKS; t++) {
+    const end = starts[t + 1];
+    for (let k = starts[t]; k < end; k++) handlers[order[k]](t);
+  }
+  return Number(process.hrtime.bigint() - t0);
+}
+
+// Due ticks per agent, as the RxJS variants see them.
+function dueTable(order: Int32Array, starts: Int32Array): Uint8Array[] {
+  const due = Array.from({ length: AGENTS }, () => new Uint8Array(TICKS + 1));
+  for (let t = 1; t <= TICKS; t++) for (let k = starts[t]; k < starts[t + 1]; k++) due[order[k]][t] = 1;
+  return due;
+}
+
+function timeFanout(due: Uint8Array[], ticks: number): number {
+  const tick$ = new Subject<number>();
+  for (let i = 0; i < AGENTS; i++) {
+    const d = due[i];
+    const h = handlers[i];
+    tick$.subscribe((t) => {
+      if (d[t] === 1) h(t);
+    });
+  }
+  const t0 = process.hrtime.bigint();
+  for (let t = 1; t <= ticks; t++) tick$.next(t);
+  return Number(process.hrtime.bigint() - t0);
+}
+
+function timeFilter(due: Uint8Array[], ticks: number): number {
+  const tick$ = new Subject<number>();
+  for (let i = 0; i < AGENTS; i++) {
+    const d = due[i];
+    tick$.pipe(filter((t) => d[t] === 1)).subscribe(handlers[i]);
+  }
+  const t0 = process.hrtime.bigint();
+  for (let t = 1; t <= ticks; t++) tick$.next(t);
+  return Number(process.hrtime.bigint() - t0);
+}
+
+const { order, starts } = record();
+timeScheduler(); // warm-up
+let best = Number.POSITIVE_INFINITY;
+let replay = Number.POSITIVE_INFINITY;
+let acts = 0;
+for (let r = 0; r < 3; r++) {
+  const { ns, activations } = timeScheduler();
+  acts = activations;
+  best = Math.min(best, ns / activations);
+  replay = Math.min(replay, timeReplay(order, starts) / activations);
+}
+// The RxJS variants are slow: time them over the first 2,000 ticks.
+const rxTicks = 2_000;
+const due = dueTable(order, starts);
+const rxActs = starts[rxTicks + 1] - starts[1];
+timeFanout(due, 200);
+const fanout = timeFanout(due, rxTicks) / rxActs;
+timeFilter(due, 200);
+const filtered = timeFilter(due, rxTicks) / rxActs;
+
+console.log(`clock agents=${AGENTS} ticks=${TICKS} activations=${acts}`);
+console.log(`clock ns_per_activation=${best.toFixed(2)}`);
+console.log(
+  `clock ns_overhead_per_activation=${(best - replay).toFixed(2)} (replaying the same calls from an array: ${replay.toFixed(2)} ns each)`,
+);
+console.log(
+  `clock ns_per_activation_subject_fanout=${fanout.toFixed(2)} ratio_vs_scheduler=${(fanout / best).toFixed(1)}`,
+);
+console.log(
+  `clock ns_per_activation_filter_subscriptions=${filtered.toFixed(2)} ratio_vs_scheduler=${(filtered / best).toFixed(1)}`,
+);
+if (sink === -1) console.log("");

@@ -1,0 +1,32 @@
+/**
+ * `pnpm bench`: runs each benchmark in its own Node process (so heaps and JIT
+ * state do not leak between them) and prints their result lines. Benchmarks
+ * report ratios measured within one run: these machines are shared and noisy.
+ *
+ *   pnpm bench            all benchmarks
+ *   pnpm bench lob clock  only those named
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const ALL = ["lob", "clock", "liq", "rmsc04", "memory", "sweep"];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length > 0 ? wanted : ALL;
+const tsx = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
+let failed = 0;
+for (const name of names) {
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  if (!existsSync(file)) {
+    console.error(`bench ${name}: no such benchmark (have: ${ALL.join(", ")})`);
+    failed++;
+    continue;
+  }
+  console.error(`# bench ${name}`);
+  const r = spawnSync(process.execPath, ["--expose-gc", tsx, file], { stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error(`bench ${name}: exited with ${r.status ?? r.signal}`);
+    failed++;
+  }
+}
+process.exit(failed > 0 ? 1 : 0);
