@@ -110,9 +110,25 @@ export class Rng {
 
   /** Exponential with the given rate (mean 1/rate). */
   exponential(rate: number): number {
-    let u = this.uniform();
-    while (u === 0) u = this.uniform();
-    return -Math.log(u) / rate;
+    return this.standardExponential() / rate;
+  }
+
+  /**
+   * Standard exponential by Marsaglia & Tsang's ziggurat (2000), 256 layers:
+   * ~99% of draws cost one 32-bit draw and a multiply, no logarithm. The layer
+   * index uses the low 8 bits and the abscissa the high 24, so they are
+   * independent (Doornik 2005). Poisson arrivals of agents draw this.
+   */
+  standardExponential(): number {
+    for (;;) {
+      const jz = this.nextU32();
+      const iz = jz & 255;
+      const u = jz >>> 8;
+      if (u < ZIG_K[iz]) return u * ZIG_W[iz];
+      if (iz === 0) return ZIG_R - Math.log(1 - this.uniform());
+      const x = u * ZIG_W[iz];
+      if (ZIG_F[iz] + this.uniform() * (ZIG_F[iz - 1] - ZIG_F[iz]) < Math.exp(-x)) return x;
+    }
   }
 
   lognormal(mu: number, sigma: number): number {
@@ -179,6 +195,32 @@ export class Rng {
   /** Picks one element uniformly. */
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
+  }
+}
+
+// Ziggurat tables for the standard exponential (Marsaglia & Tsang 2000), 24-bit abscissae.
+const ZIG_R = 7.697117470131487;
+const ZIG_K = new Float64Array(256);
+const ZIG_W = new Float64Array(256);
+const ZIG_F = new Float64Array(256);
+{
+  const m = 16777216; // 2^24
+  const v = 3.949659822581572e-3; // area of each layer
+  let de = ZIG_R;
+  let te = de;
+  const q = v / Math.exp(-de);
+  ZIG_K[0] = Math.floor((de / q) * m);
+  ZIG_K[1] = 0;
+  ZIG_W[0] = q / m;
+  ZIG_W[255] = de / m;
+  ZIG_F[0] = 1;
+  ZIG_F[255] = Math.exp(-de);
+  for (let i = 254; i >= 1; i--) {
+    de = -Math.log(v / de + Math.exp(-de));
+    ZIG_K[i + 1] = Math.floor((de / te) * m);
+    te = de;
+    ZIG_F[i] = Math.exp(-de);
+    ZIG_W[i] = de / m;
   }
 }
 
