@@ -1,0 +1,987 @@
+/**
+ * The liquidation engine. Runs in the "liquidation" phase of every tick (after marks update).
+ *
+ * Finding liquidatable accounts without scanning them all (the bounded check)
+ * ---------------------------------------------------------------------------
+ * equity - maintenance (E - M; for a health-factor trigger `HF < x`, the buffer num - x*den) is
+ * monotone in each mark while the margin tier of every position stays the same: it falls when a
+ * long's mark falls or a short's mark rises. So if an account has buffer B > 0 at its last
+ * check and every held mark moved adversely by a fraction less than
+ *     delta = B / (sum_long n (1 - r) + x * sum_short n (1 + r))      (n notional at mark, r its rate)
+ * (also capped so that no position's notional can reach its next tier boundary), the account cannot
+ * have crossed its threshold. After each check the engine pushes, per held instrument, a trigger
+ * price m*(1 - delta) (long) or m*(1 + delta) (short) into that instrument's min-heap (falling
+ * prices) or max-heap (rising prices); each tick it pops only the entries the current mark has
+ * crossed, and rechecks those accounts, plus accounts whose positions or cash changed (venue.fills$,
+ * venue.transfers$; deposits only add to the buffer) and accounts mid-liquidation (cool-down,
+ * slices, auctions). Stale entries are skipped lazily (per-account version numbers) and compacted
+ * when they outnumber live ones. A `custom` trigger cannot be bounded: then every account holding
+ * a position is tested every tick.
+ *
+ * A liquidation step (per triggered account)
+ * ------------------------------------------
+ * cancel the account's resting orders -> margin call -> cause -> one of:
+ *  - backstop takeover: execution "backstop", or policy.backstop and equity < fraction x maintenance
+ *    (Hyperliquid 2/3): positions move to the vault at the (rounded) mark; at "bankruptcy" price the
+ *    remaining equity goes to the vault too (or the vault covers the deficit), so equity ends at 0;
+ *  - ADL: bankrupt (equity < 0), loss.whenFundEmpty = "adl" and the insurance fund cannot cover
+ *    the deficit: positions are closed against the opposing accounts with the highest
+ *    unrealized PnL x leverage (venue.transferPosition) at the mark of this tick, rounded to a tick:
+ *    the "previous mark" of Hyperliquid, i.e. the mark set before any liquidation trade of this
+ *    phase (a mark from an earlier tick would hand a bankrupt account the pre-crash price); the
+ *    remaining deficit is then charged to those counterparties in rank order, each at most its
+ *    unrealized profit and positive equity (= closing them at the bankruptcy price);
+ *  - otherwise amount (a bankrupt account is always closed in full) -> execution (market sweep,
+ *    slices, Dutch auction) -> penalty per record.
+ * When the account is flat with negative cash, the deficit goes down the loss waterfall:
+ * backstop vault (backstop path) -> insurance fund -> ADL counterparties / socialised over accounts
+ * with positive equity / left as unrecovered bad debt (negative cash, still conserved).
+ *
+ * Cause rule (cascade tracing)
+ * ----------------------------
+ * Every record whose execution trades on the book (sweeps, slices, auction fallbacks), or moves a
+ * position through an auction take or ADL, is remembered per instrument with its tick and the mark
+ * at that time. When an account starts a liquidation episode at tick t, for each instrument i it
+ * holds, take the most recent such liquidation on i from an EARLIER tick (t' < t, because marks only
+ * move in the next marks phase), within `causeWindow` ticks, not of the account itself; its
+ * contribution is |q_i| x cv_i x adverse mark move of i since then. The cause is the candidate with
+ * the largest positive contribution (-1 if none); generation = cause.generation + 1 and the
+ * cascadeId is inherited; without a cause, generation 1 and cascadeId = the record's own id. The
+ * episode (cause, generation, cascade) lasts while the account stays liquidatable.
+ */
+import type { Rng, RunLoop } from "@cascade/core";
+import {
+  type AccountId,
+  type AuctionEvent,
+  BUY,
+  type Fill,
+  SELL,
+  type Side,
+  type Venue,
+} from "@cascade/market";
+import { type Observable, Subject } from "rxjs";
+import { TriggerHeap } from "./heap.js";
+import {
+  amountPlan,
+  fullPlan,
+  type Holding,
+  holdingsOf,
+  orderHoldings,
+  type PlanItem,
+  penaltyAmount,
+  splitProRata,
+  triggered,
+  worstPrice,
+} from "./policy.js";
+import type { ExecutionKind, LiquidationRecord, LiquidationStats, MarginCall, PolicySpec } from "./types.js";
+import { validatePolicySpec } from "./validate.js";
+
+interface Episode {
+  cause: number;
+  cascadeId: number;
+  generation: number;
+}
+interface RecentLiq {
+  id: number;
+  tick: number;
+  account: number;
+  refMark: number;
+  cascadeId: number;
+  generation: number;
+}
+interface SliceState {
+  items: PlanItem[];
+  slicesLeft: number;
+}
+interface AuctionInfo {
+  account: number;
+  instrument: number;
+  side: Side;
+}
+
+export interface LiquidationEngineOptions {
+  venue: Venue;
+  loop: RunLoop;
+  policy: PolicySpec;
+  rng: Rng;
+  /** Window W of the cause rule, in ticks (default 50). */
+  causeWindow?: number;
+}
+
+export class LiquidationEngine {
+  readonly insuranceFund: AccountId;
+  readonly backstopVault: AccountId | -1;
+  readonly liquidations$: Observable<LiquidationRecord>;
+  readonly marginCalls$: Observable<MarginCall>;
+  readonly records: readonly LiquidationRecord[];
+  readonly policy: PolicySpec;
+  readonly causeWindow: number;
+  /** Accounts fully evaluated in the last check (for benchmarks / diagnostics). */
+  lastChecked = 0;
+
+  private readonly venue: Venue;
+  private readonly rng: Rng;
+  private readonly recs: LiquidationRecord[] = [];
+  private readonly liqSubject = new Subject<LiquidationRecord>();
+  private readonly callSubject = new Subject<MarginCall>();
+  private readonly nInst: number;
+
+  // per-account state (typed arrays grown with the venue's account count)
+  private version = new Int32Array(0);
+  private liveEntries = new Int32Array(0);
+  private seen = new Int32Array(0);
+  private dirtyFlag = new Uint8Array(0);
+  private stamp = 0;
+  private dirty: number[] = [];
+  private totalLive = 0;
+  /** Per instrument: trigger prices of falling marks (longs), stored negated so the top is the highest. */
+  private readonly downHeaps: TriggerHeap[] = [];
+  /** Per instrument: trigger prices of rising marks (shorts, tier boundaries), top = lowest. */
+  private readonly upHeaps: TriggerHeap[] = [];
+
+  private readonly active = new Set<number>();
+  private readonly cooldownUntil = new Map<number, number>();
+  private readonly episodes = new Map<number, Episode>();
+  private readonly slicing = new Map<number, SliceState>();
+  private readonly auctionInfo = new Map<number, AuctionInfo>();
+  private readonly openAuctionsOf = new Map<number, number>();
+  private readonly auctionQueue: AuctionEvent[] = [];
+  private readonly recent: RecentLiq[][] = [];
+  private readonly system = new Set<number>();
+
+  // current step
+  private pending: LiquidationRecord[] = [];
+  private sweepTag = -1;
+  private readonly sweepMakers = new Map<number, number>();
+  private tick = 0;
+
+  // statistics
+  private readonly s: LiquidationStats = {
+    liquidations: 0,
+    accountsLiquidated: 0,
+    liquidatedNotional: 0,
+    penalties: 0,
+    badDebt: 0,
+    insuranceDraw: 0,
+    adlVolume: 0,
+    socializedLoss: 0,
+    backstopNotional: 0,
+    maxGeneration: 0,
+    longestCascadeTicks: 0,
+    backstopAbsorbed: 0,
+    adlCovered: 0,
+    unrecoveredDebt: 0,
+    marginCalls: 0,
+    cascades: 0,
+  };
+  private readonly liquidated = new Set<number>();
+  private readonly cascadeFirst = new Map<number, number>();
+
+  constructor(options: LiquidationEngineOptions) {
+    const { venue, loop, rng } = options;
+    this.policy = validatePolicySpec("policy", options.policy);
+    this.venue = venue;
+    this.rng = rng;
+    this.causeWindow = options.causeWindow ?? 50;
+    this.records = this.recs;
+    this.liquidations$ = this.liqSubject.asObservable();
+    this.marginCalls$ = this.callSubject.asObservable();
+    this.nInst = venue.instruments.length;
+    for (let i = 0; i < this.nInst; i++) {
+      this.downHeaps.push(new TriggerHeap());
+      this.upHeaps.push(new TriggerHeap());
+      this.recent.push([]);
+    }
+
+    const p = this.policy;
+    this.insuranceFund = venue.openAccount("insurance-fund", { marginExempt: true });
+    if (p.loss.insuranceFund > 0) venue.deposit(this.insuranceFund, p.loss.insuranceFund);
+    this.system.add(this.insuranceFund);
+    this.system.add(venue.feeAccount);
+    if (p.execution.kind === "backstop" || p.backstop !== undefined) {
+      this.backstopVault = venue.openAccount("backstop-vault", { marginExempt: true });
+      const capital = p.backstop?.capital ?? 0;
+      if (capital > 0) venue.deposit(this.backstopVault, capital);
+      this.system.add(this.backstopVault);
+    } else {
+      this.backstopVault = -1;
+    }
+
+    this.ensure(venue.accountCount());
+    for (const a of venue.accountsWithPositions()) this.markDirty(a);
+    venue.fills$.subscribe((f) => this.onFill(f));
+    venue.transfers$.subscribe((t) => {
+      this.markDirty(t.from);
+      this.markDirty(t.to);
+    });
+    venue.auctions$.subscribe((e) => {
+      if (this.auctionInfo.has(e.auction.id)) {
+        this.auctionQueue.push(e);
+        if (e.type === "taken") this.markDirty(e.bidder);
+      }
+    });
+    loop.on("liquidation", (t) => this.check(t));
+  }
+
+  stats(): LiquidationStats {
+    return { ...this.s };
+  }
+
+  /** Random stream of the engine (reserved for randomized tie-breaking; the engine is deterministic). */
+  get random(): Rng {
+    return this.rng;
+  }
+
+  /** The phase body: find the accounts that may have crossed their threshold and act on them. */
+  check(tick: number): void {
+    this.tick = tick;
+    const venue = this.venue;
+    this.ensure(venue.accountCount());
+    this.processAuctionEvents();
+
+    this.stamp++;
+    const candidates: number[] = [];
+    const add = (a: number) => {
+      if (this.seen[a] !== this.stamp) {
+        this.seen[a] = this.stamp;
+        candidates.push(a);
+      }
+    };
+    if (this.policy.trigger.kind === "custom") for (const a of venue.accountsWithPositions()) add(a);
+    for (const a of this.dirty) {
+      this.dirtyFlag[a] = 0;
+      add(a);
+    }
+    this.dirty.length = 0;
+    for (const a of this.active) add(a);
+    const version = this.version;
+    for (let i = 0; i < this.nInst; i++) {
+      const m = venue.mark(i);
+      const down = this.downHeaps[i];
+      while (down.size > 0 && down.keys[0] <= -m) {
+        // the down heap stores -trigger (top = highest trigger): pop while mark <= trigger
+        const a = down.accounts[0];
+        if (down.versions[0] === version[a]) {
+          this.liveEntries[a]--;
+          this.totalLive--;
+          add(a);
+        }
+        down.pop();
+      }
+      const up = this.upHeaps[i];
+      while (up.size > 0 && up.keys[0] <= m) {
+        const a = up.accounts[0];
+        if (up.versions[0] === version[a]) {
+          this.liveEntries[a]--;
+          this.totalLive--;
+          add(a);
+        }
+        up.pop();
+      }
+    }
+    candidates.sort((x, y) => x - y);
+    this.lastChecked = candidates.length;
+    for (const a of candidates) this.evaluate(a);
+    this.maybeCompact();
+  }
+
+  /** Reference full scan (every account with a position, trigger test only): the benchmark's baseline. */
+  fullScan(): number {
+    const venue = this.venue;
+    const trig = this.policy.trigger;
+    let n = 0;
+    for (const a of venue.accountsWithPositions()) {
+      if (this.system.has(a)) continue;
+      if (triggered(trig, venue, a, venue.equity(a), venue.maintenanceRequirement(a))) n++;
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------------ bookkeeping
+
+  private ensure(n: number): void {
+    if (n <= this.version.length) return;
+    const size = Math.max(n, this.version.length * 2, 64);
+    const grow = <T extends Int32Array | Uint8Array>(old: T, make: (k: number) => T): T => {
+      const x = make(size);
+      x.set(old);
+      return x;
+    };
+    this.version = grow(this.version, (k) => new Int32Array(k));
+    this.liveEntries = grow(this.liveEntries, (k) => new Int32Array(k));
+    this.seen = grow(this.seen, (k) => new Int32Array(k));
+    this.dirtyFlag = grow(this.dirtyFlag, (k) => new Uint8Array(k));
+  }
+
+  private markDirty(a: number): void {
+    if (a < 0 || this.system.has(a)) return;
+    if (a >= this.dirtyFlag.length) this.ensure(a + 1);
+    if (this.dirtyFlag[a] === 0) {
+      this.dirtyFlag[a] = 1;
+      this.dirty.push(a);
+    }
+  }
+
+  private onFill(f: Fill): void {
+    this.markDirty(f.buyer);
+    this.markDirty(f.seller);
+    if (this.sweepTag >= 0 && f.takerTag === this.sweepTag) {
+      const maker = f.takerSide === BUY ? f.seller : f.buyer;
+      this.sweepMakers.set(maker, (this.sweepMakers.get(maker) ?? 0) + f.notional);
+    }
+  }
+
+  private invalidate(a: number): void {
+    this.totalLive -= this.liveEntries[a];
+    this.liveEntries[a] = 0;
+    this.version[a] = (this.version[a] + 1) | 0;
+  }
+
+  private maybeCompact(): void {
+    let size = 0;
+    for (let i = 0; i < this.nInst; i++) size += this.downHeaps[i].size + this.upHeaps[i].size;
+    if (size <= 2 * this.totalLive + 4096) return;
+    const version = this.version;
+    const live = (a: number, v: number) => version[a] === v;
+    for (let i = 0; i < this.nInst; i++) {
+      this.downHeaps[i].compact(live);
+      this.upHeaps[i].compact(live);
+    }
+  }
+
+  /** After a check that found no trigger: push the trigger prices of the account's bound. */
+  private pushBounds(a: number, hs: Holding[], equity: number, maintenance: number): void {
+    const trig = this.policy.trigger;
+    const x = trig.kind === "healthFactor" ? trig.below : 1;
+    let longW = 0;
+    let shortW = 0;
+    for (const h of hs) {
+      if (h.q > 0) longW += h.notional * (1 - h.rate);
+      else shortW += h.notional * (1 + h.rate);
+    }
+    let buffer: number;
+    if (trig.kind === "healthFactor") {
+      const cash = this.venue.cash(a);
+      buffer = longW + Math.max(cash, 0) - x * (Math.max(-cash, 0) + shortW);
+    } else {
+      buffer = equity - maintenance;
+    }
+    const slope = longW + x * shortW;
+    let delta = slope > 0 ? buffer / slope : Number.POSITIVE_INFINITY;
+    const inst = this.venue.instruments;
+    for (const h of hs) {
+      const tiers = inst[h.instrument].margin.tiers;
+      if (tiers === undefined) continue;
+      for (const t of tiers) {
+        if (t.notionalAbove >= h.notional) {
+          delta = Math.min(delta, t.notionalAbove / h.notional - 1);
+          break;
+        }
+      }
+    }
+    delta *= 1 - 1e-9;
+    if (!(delta > 0)) {
+      this.active.add(a);
+      return;
+    }
+    const v = this.version[a];
+    let n = 0;
+    for (const h of hs) {
+      if (h.q > 0) {
+        if (delta < 1) {
+          this.downHeaps[h.instrument].push(-h.mark * (1 - delta), a, v);
+          n++;
+        }
+        // a long's rising notional can only hurt through a tier change (delta is capped below it)
+        if (inst[h.instrument].margin.tiers !== undefined && Number.isFinite(delta)) {
+          this.upHeaps[h.instrument].push(h.mark * (1 + delta), a, v);
+          n++;
+        }
+      } else if (Number.isFinite(delta)) {
+        this.upHeaps[h.instrument].push(h.mark * (1 + delta), a, v);
+        n++;
+      }
+    }
+    this.liveEntries[a] = n;
+    this.totalLive += n;
+  }
+
+  // ------------------------------------------------------------------ evaluation
+
+  private evaluate(a: number): void {
+    if (this.system.has(a)) return;
+    this.invalidate(a);
+    const venue = this.venue;
+    if ((this.openAuctionsOf.get(a) ?? 0) > 0) {
+      this.active.add(a);
+      return;
+    }
+    const hs = holdingsOf(venue, a);
+    if (hs.length === 0) {
+      this.slicing.delete(a);
+      this.active.delete(a);
+      this.episodes.delete(a);
+      this.cooldownUntil.delete(a);
+      return;
+    }
+    const slices = this.slicing.get(a);
+    if (slices !== undefined) {
+      this.active.add(a);
+      this.runSlice(a, slices);
+      return;
+    }
+    const equity = venue.equity(a);
+    const maintenance = venue.maintenanceRequirement(a);
+    if (!triggered(this.policy.trigger, venue, a, equity, maintenance)) {
+      this.episodes.delete(a);
+      this.active.delete(a);
+      this.pushBounds(a, hs, equity, maintenance);
+      return;
+    }
+    this.active.add(a);
+    const p = this.policy;
+    const backstopNow =
+      p.backstop !== undefined && equity < p.backstop.belowMaintenanceFraction * maintenance;
+    const until = this.cooldownUntil.get(a);
+    if (until !== undefined && this.tick < until && !backstopNow) return;
+    this.liquidate(a, hs, equity, maintenance, backstopNow);
+  }
+
+  private liquidate(
+    a: number,
+    hs: Holding[],
+    equity: number,
+    maintenance: number,
+    backstopNow: boolean,
+  ): void {
+    const venue = this.venue;
+    const p = this.policy;
+    if (venue.openOrders(a).length > 0) venue.cancelAll(a);
+    this.s.marginCalls++;
+    this.callSubject.next({ tick: this.tick, account: a, equity, maintenance });
+    let ep = this.episodes.get(a);
+    if (ep === undefined) {
+      ep = this.findCause(a, hs);
+      this.episodes.set(a, ep);
+    }
+    const ordered = orderHoldings(p.ordering, hs, venue, a);
+
+    if (p.execution.kind === "backstop" || backstopNow) {
+      const price = p.execution.kind === "backstop" ? p.execution.price : (p.backstop?.price ?? "mark");
+      this.backstopTakeover(a, ordered, price, ep);
+      return;
+    }
+    if (
+      equity < 0 &&
+      p.loss.whenFundEmpty === "adl" &&
+      Math.max(0, venue.cash(this.insuranceFund)) < -equity
+    ) {
+      this.adl(a, ordered, ep);
+      return;
+    }
+    const exec = p.execution;
+    const plan =
+      equity < 0
+        ? fullPlan(ordered)
+        : amountPlan(p.amount, {
+            venue,
+            account: a,
+            holdings: ordered,
+            equity,
+            maintenance,
+            ordering: p.ordering,
+            penaltyRate: p.penalty.rate,
+            maxSlippage: exec.kind === "marketSweep" || exec.kind === "sliced" ? exec.maxSlippage : 1,
+          });
+    if (p.amount.kind === "stepwise" && p.amount.cooldownTicks > 0)
+      this.cooldownUntil.set(a, this.tick + p.amount.cooldownTicks);
+    switch (exec.kind) {
+      case "marketSweep":
+        for (const it of plan)
+          this.sweep(a, it.instrument, it.side, it.quantity, exec.maxSlippage, "marketSweep", ep);
+        this.finishStep(a, ep, "marketSweep", null);
+        break;
+      case "sliced": {
+        const st: SliceState = { items: plan.map((it) => ({ ...it })), slicesLeft: exec.slices };
+        this.slicing.set(a, st);
+        this.runSlice(a, st);
+        break;
+      }
+      case "dutchAuction":
+        for (const it of plan) this.openAuction(a, it, exec);
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------------ cause
+
+  private findCause(a: number, hs: Holding[]): Episode {
+    let best: RecentLiq | undefined;
+    let bestC = 0;
+    const oldest = this.tick - this.causeWindow;
+    for (const h of hs) {
+      const list = this.recent[h.instrument];
+      for (let k = list.length - 1; k >= 0; k--) {
+        const r = list[k];
+        if (r.tick < oldest) break;
+        if (r.tick >= this.tick || r.account === a) continue;
+        const move = h.q > 0 ? r.refMark - h.mark : h.mark - r.refMark;
+        const c = Math.abs(h.q) * h.cv * move;
+        if (c > bestC) {
+          bestC = c;
+          best = r;
+        }
+        break; // the most recent eligible liquidation on this instrument only
+      }
+    }
+    if (best === undefined) return { cause: -1, cascadeId: -1, generation: 1 };
+    return { cause: best.id, cascadeId: best.cascadeId, generation: best.generation + 1 };
+  }
+
+  private remember(instrument: number, rec: LiquidationRecord): void {
+    const list = this.recent[instrument];
+    list.push({
+      id: rec.id,
+      tick: rec.tick,
+      account: rec.account,
+      refMark: rec.mark,
+      cascadeId: rec.cascadeId,
+      generation: rec.generation,
+    });
+    const oldest = this.tick - this.causeWindow;
+    let drop = 0;
+    while (drop < list.length && list[drop].tick < oldest) drop++;
+    if (list.length - drop > 64) drop = list.length - 64;
+    if (drop > 0) list.splice(0, drop);
+  }
+
+  // ------------------------------------------------------------------ records
+
+  private nextId(): number {
+    return this.recs.length + this.pending.length;
+  }
+
+  private makeRecord(
+    a: number,
+    ep: Episode,
+    instrument: number,
+    side: Side,
+    quantity: number,
+    price: number,
+    notional: number,
+    mark: number,
+    kind: ExecutionKind,
+  ): LiquidationRecord {
+    const id = this.nextId();
+    if (ep.cascadeId < 0) ep.cascadeId = id;
+    const slippage =
+      mark > 0 && quantity > 0 ? (side === SELL ? (mark - price) / mark : (price - mark) / mark) : 0;
+    const rec: LiquidationRecord = {
+      id,
+      tick: this.tick,
+      account: a,
+      instrument,
+      side,
+      quantity,
+      price,
+      notional,
+      mark,
+      slippage,
+      penalty: 0,
+      badDebt: 0,
+      execution: kind,
+      cause: ep.cause,
+      cascadeId: ep.cascadeId,
+      generation: ep.generation,
+    };
+    this.pending.push(rec);
+    return rec;
+  }
+
+  /** Moves pending records to `records`, updates statistics and emits them. */
+  private flush(): void {
+    const list = this.pending;
+    if (list.length === 0) return;
+    this.pending = [];
+    const s = this.s;
+    for (const r of list) {
+      this.recs.push(r);
+      if (r.quantity > 0) {
+        s.liquidations++;
+        s.liquidatedNotional += r.notional;
+        if (!this.liquidated.has(r.account)) {
+          this.liquidated.add(r.account);
+          s.accountsLiquidated++;
+        }
+      }
+      s.penalties += r.penalty;
+      if (r.generation > s.maxGeneration) s.maxGeneration = r.generation;
+      const first = this.cascadeFirst.get(r.cascadeId);
+      if (first === undefined) {
+        this.cascadeFirst.set(r.cascadeId, r.tick);
+        s.cascades++;
+      } else if (r.tick - first > s.longestCascadeTicks) s.longestCascadeTicks = r.tick - first;
+    }
+    for (const r of list) this.liqSubject.next(r);
+  }
+
+  // ------------------------------------------------------------------ penalty
+
+  /** Charges the policy penalty on `notional` (capped at remaining positive equity) and records it. */
+  private charge(
+    a: number,
+    rec: LiquidationRecord,
+    liquidators: ReadonlyArray<readonly [number, number]>,
+  ): void {
+    const pen = this.policy.penalty;
+    const amount = penaltyAmount(pen.rate, rec.notional, this.venue.equity(a));
+    if (amount <= 0) return;
+    if (pen.to === "liquidator" && liquidators.length > 0) {
+      for (const [to, share] of splitProRata(amount, liquidators)) {
+        if (to === a) continue;
+        this.venue.transferCash(a, to, share, "liquidation penalty");
+        rec.penalty += share;
+      }
+    } else {
+      this.venue.transferCash(a, this.insuranceFund, amount, "liquidation penalty");
+      rec.penalty += amount;
+    }
+  }
+
+  // ------------------------------------------------------------------ executions
+
+  /** Reduce-only market order bounded at mark * (1 -/+ maxSlippage). Returns lots filled. */
+  private sweep(
+    a: number,
+    instrument: number,
+    side: Side,
+    quantity: number,
+    s: number,
+    kind: ExecutionKind,
+    ep: Episode,
+  ): number {
+    const venue = this.venue;
+    const pos = venue.position(a, instrument);
+    if (pos === 0 || (pos > 0 ? SELL : BUY) !== side) return 0;
+    const qty = Math.min(quantity, Math.abs(pos));
+    if (qty <= 0) return 0;
+    const mark = venue.mark(instrument);
+    const id = this.nextId();
+    this.sweepTag = id;
+    this.sweepMakers.clear();
+    let res: { filled: number; notional: number; averagePrice: number };
+    try {
+      res = venue.submit({
+        account: a,
+        instrument,
+        side,
+        quantity: qty,
+        type: "market",
+        worstPrice: worstPrice(venue, instrument, side, mark, s),
+        reduceOnly: true,
+        tag: id,
+      });
+    } finally {
+      this.sweepTag = -1;
+    }
+    if (res.filled === 0) return 0;
+    const rec = this.makeRecord(
+      a,
+      ep,
+      instrument,
+      side,
+      res.filled,
+      res.averagePrice,
+      res.notional,
+      mark,
+      kind,
+    );
+    this.charge(a, rec, [...this.sweepMakers.entries()]);
+    this.remember(instrument, rec);
+    return res.filled;
+  }
+
+  private runSlice(a: number, st: SliceState): void {
+    const exec = this.policy.execution;
+    const s = exec.kind === "sliced" || exec.kind === "marketSweep" ? exec.maxSlippage : 1;
+    const ep = this.episodes.get(a) ?? { cause: -1, cascadeId: -1, generation: 1 };
+    this.episodes.set(a, ep);
+    for (const it of st.items) {
+      if (it.quantity <= 0) continue;
+      const k = Math.ceil(it.quantity / st.slicesLeft);
+      it.quantity -= this.sweep(a, it.instrument, it.side, k, s, "sliced", ep);
+    }
+    st.slicesLeft--;
+    if (st.slicesLeft <= 0 || st.items.every((it) => it.quantity <= 0)) this.slicing.delete(a);
+    this.finishStep(a, ep, "sliced", null);
+  }
+
+  private openAuction(
+    a: number,
+    it: PlanItem,
+    exec: { startPremium: number; decayPerTick: number; durationTicks: number; floorDiscount: number },
+  ): void {
+    const venue = this.venue;
+    const inst = venue.instruments[it.instrument];
+    const mark = venue.mark(it.instrument);
+    const clamp = (p: number) => Math.max(inst.minPrice, Math.min(inst.maxPrice, p));
+    const sell = it.side === SELL;
+    const start = clamp(Math.round(sell ? mark * (1 + exec.startPremium) : mark * (1 - exec.startPremium)));
+    const limit = clamp(
+      sell
+        ? Math.ceil(mark * (1 - exec.floorDiscount) - 1e-9)
+        : Math.floor(mark * (1 + exec.floorDiscount) + 1e-9),
+    );
+    const id = venue.openAuction({
+      seller: a,
+      instrument: it.instrument,
+      side: it.side,
+      quantity: it.quantity,
+      startPrice: start,
+      limitPrice: limit,
+      decayPerTick: exec.decayPerTick,
+      durationTicks: exec.durationTicks,
+      tag: -1,
+    });
+    this.auctionInfo.set(id, { account: a, instrument: it.instrument, side: it.side });
+    this.openAuctionsOf.set(a, (this.openAuctionsOf.get(a) ?? 0) + 1);
+  }
+
+  /** Auction events queued by the auctions$ observer, settled in the liquidation phase. */
+  private processAuctionEvents(): void {
+    const q = this.auctionQueue;
+    if (q.length === 0) return;
+    const events = q.splice(0, q.length);
+    const venue = this.venue;
+    for (const e of events) {
+      const info = this.auctionInfo.get(e.auction.id);
+      if (info === undefined) continue;
+      const a = info.account;
+      const ep = this.episodes.get(a) ?? { cause: -1, cascadeId: -1, generation: 1 };
+      this.episodes.set(a, ep);
+      if (e.type === "taken") {
+        const rec = this.makeRecord(
+          a,
+          ep,
+          info.instrument,
+          info.side,
+          e.quantity,
+          e.price,
+          e.notional,
+          venue.mark(info.instrument),
+          "dutchAuction",
+        );
+        rec.tick = e.tick;
+        this.charge(a, rec, [[e.bidder, 1]]);
+        this.remember(info.instrument, rec);
+        this.flush();
+      } else if (e.type === "closed") {
+        this.auctionInfo.delete(e.auction.id);
+        const left = (this.openAuctionsOf.get(a) ?? 1) - 1;
+        if (left > 0) this.openAuctionsOf.set(a, left);
+        else this.openAuctionsOf.delete(a);
+        if (e.reason === "expired" && e.auction.remaining > 0) {
+          this.sweep(a, info.instrument, info.side, e.auction.remaining, 1, "marketSweep", ep);
+        }
+        if (left <= 0) this.finishStep(a, ep, "dutchAuction", null);
+        else this.flush();
+        this.markDirty(a);
+      }
+    }
+  }
+
+  /** Backstop vault takes every position at the (rounded) mark; see the class comment for pricing. */
+  private backstopTakeover(a: number, ordered: Holding[], price: "mark" | "bankruptcy", ep: Episode): void {
+    const venue = this.venue;
+    const vault = this.backstopVault as number;
+    let last: LiquidationRecord | undefined;
+    for (const h of ordered) {
+      const inst = venue.instruments[h.instrument];
+      const px = Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(h.mark)));
+      const qty = Math.abs(h.q);
+      venue.transferPosition(a, vault, h.instrument, h.q, px, "backstop takeover");
+      const rec = this.makeRecord(
+        a,
+        ep,
+        h.instrument,
+        h.q > 0 ? SELL : BUY,
+        qty,
+        px,
+        qty * px * h.cv,
+        h.mark,
+        "backstop",
+      );
+      this.s.backstopNotional += rec.notional;
+      if (price === "mark") this.charge(a, rec, [[vault, 1]]);
+      last = rec;
+    }
+    if (price === "bankruptcy" && last !== undefined) {
+      const cash = venue.cash(a);
+      if (cash > 0) {
+        venue.transferCash(a, vault, cash, "backstop takeover: margin to vault");
+        last.penalty += cash;
+      }
+    }
+    this.finishStep(a, ep, "backstop", null, price === "bankruptcy");
+  }
+
+  /** Auto-deleveraging: close positions against the most profitable opposing accounts at the previous mark. */
+  private adl(a: number, ordered: Holding[], ep: Episode): void {
+    const venue = this.venue;
+    const counterparties: Array<[number, number]> = [];
+    for (const h of ordered) {
+      let remaining = Math.abs(h.q);
+      const sign = Math.sign(h.q);
+      const inst = venue.instruments[h.instrument];
+      const px = Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(h.mark)));
+      for (const [j, pnl] of this.rankOpposing(a, h.instrument, sign)) {
+        if (remaining <= 0) break;
+        const take = Math.min(remaining, Math.abs(venue.position(j, h.instrument)));
+        if (take <= 0) continue;
+        venue.transferPosition(a, j, h.instrument, sign * take, px, "auto-deleveraging");
+        const rec = this.makeRecord(
+          a,
+          ep,
+          h.instrument,
+          sign > 0 ? SELL : BUY,
+          take,
+          px,
+          take * px * h.cv,
+          h.mark,
+          "adl",
+        );
+        this.s.adlVolume += rec.notional;
+        this.remember(h.instrument, rec);
+        counterparties.push([j, pnl]);
+        remaining -= take;
+      }
+      if (remaining > 0) {
+        // not enough opposing profit to deleverage against: sell the rest on the book
+        const exec = this.policy.execution;
+        this.sweep(
+          a,
+          h.instrument,
+          sign > 0 ? SELL : BUY,
+          remaining,
+          "maxSlippage" in exec ? exec.maxSlippage : 1,
+          "marketSweep",
+          ep,
+        );
+      }
+    }
+    this.finishStep(a, ep, "adl", counterparties);
+  }
+
+  /** Opposing accounts on `instrument` with positive unrealized PnL, by PnL x leverage (desc), then id. */
+  private rankOpposing(a: number, instrument: number, sign: number): Array<[number, number]> {
+    const venue = this.venue;
+    const out: Array<[number, number, number]> = [];
+    for (const j of venue.accountsWithPositions()) {
+      if (j === a || this.system.has(j)) continue;
+      const q = venue.position(j, instrument);
+      if (q === 0 || Math.sign(q) === sign) continue;
+      const pnl = venue.unrealizedPnl(j, instrument);
+      if (!(pnl > 0)) continue;
+      const lev = venue.leverage(j);
+      out.push([j, pnl, pnl * (Number.isFinite(lev) ? lev : 1)]);
+    }
+    out.sort((x, y) => y[2] - x[2] || x[0] - y[0]);
+    return out.map(([j, pnl]) => [j, pnl]);
+  }
+
+  // ------------------------------------------------------------------ loss waterfall
+
+  /**
+   * Ends a step: if the account is flat with negative cash, the deficit D goes down the waterfall
+   * (vault when `vaultFirst`, insurance fund, then ADL counterparties / socialised / unrecovered);
+   * the records get their badDebt and are emitted.
+   */
+  private finishStep(
+    a: number,
+    ep: Episode,
+    kind: ExecutionKind,
+    adlCounterparties: Array<[number, number]> | null,
+    vaultFirst = false,
+  ): void {
+    const venue = this.venue;
+    let flat = true;
+    for (let i = 0; i < this.nInst && flat; i++) if (venue.position(a, i) !== 0) flat = false;
+    const cash = venue.cash(a);
+    if (!flat || cash >= 0 || this.slicing.has(a) || (this.openAuctionsOf.get(a) ?? 0) > 0) {
+      this.flush();
+      return;
+    }
+    const deficit = -cash;
+    const s = this.s;
+    s.badDebt += deficit;
+    let rest = deficit;
+    if (vaultFirst && this.backstopVault >= 0) {
+      const v = Math.min(rest, Math.max(0, Math.floor(venue.equity(this.backstopVault))));
+      if (v > 0) venue.transferCash(this.backstopVault, a, v, "backstop absorbs deficit");
+      s.backstopAbsorbed += v;
+      rest -= v;
+    }
+    const f = Math.min(rest, Math.max(0, venue.cash(this.insuranceFund)));
+    if (f > 0) venue.transferCash(this.insuranceFund, a, f, "insurance fund covers deficit");
+    s.insuranceDraw += f;
+    rest -= f;
+    let socialized = 0;
+    if (rest > 0) {
+      const mode = this.policy.loss.whenFundEmpty;
+      if (mode === "adl") {
+        let list = adlCounterparties;
+        if (list === null || list.length === 0) {
+          // positions already closed on the book: charge the most profitable opposing accounts of
+          // the instruments this step closed, in ADL rank order
+          list = [];
+          const seenJ = new Set<number>();
+          for (const r of this.pending) {
+            if (r.instrument < 0) continue;
+            for (const c of this.rankOpposing(a, r.instrument, r.side === SELL ? 1 : -1)) {
+              if (!seenJ.has(c[0])) {
+                seenJ.add(c[0]);
+                list.push(c);
+              }
+            }
+          }
+        }
+        for (const [j, pnl] of list) {
+          if (rest <= 0) break;
+          const c = Math.min(rest, Math.floor(pnl), Math.floor(venue.equity(j)));
+          if (c <= 0) continue;
+          venue.transferCash(j, a, c, "auto-deleveraging covers deficit");
+          s.adlCovered += c;
+          rest -= c;
+        }
+      } else if (mode === "socialize") {
+        const weights: Array<[number, number]> = [];
+        const n = venue.accountCount();
+        for (let j = 0; j < n; j++) {
+          if (j === a || this.system.has(j)) continue;
+          const e = Math.floor(venue.equity(j));
+          if (e > 0) weights.push([j, e]);
+        }
+        const total = weights.reduce((t, [, w]) => t + w, 0);
+        const amount = Math.min(rest, total);
+        for (const [j, share] of splitProRata(amount, weights)) {
+          venue.transferCash(j, a, share, "socialized loss");
+          socialized += share;
+        }
+        s.socializedLoss += socialized;
+        rest -= socialized;
+      }
+    }
+    s.unrecoveredDebt += rest;
+    let last = this.pending[this.pending.length - 1];
+    if (last === undefined || last.account !== a) {
+      // nothing closed in this call (e.g. an auction sold everything): a settlement record
+      last = this.makeRecord(a, ep, -1, SELL, 0, 0, 0, 0, kind);
+    }
+    last.badDebt += deficit - socialized;
+    if (socialized > 0) {
+      const r = this.makeRecord(a, ep, -1, SELL, 0, 0, 0, 0, "socialized");
+      r.badDebt = socialized;
+    }
+    this.flush();
+  }
+}

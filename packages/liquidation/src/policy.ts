@@ -1,0 +1,329 @@
+/**
+ * The policy parts as small pure-ish functions: trigger, ordering across assets, amount per
+ * asset, penalty, and a book-walk estimate used by restore-to-target. The engine composes them.
+ */
+import { BUY, type OrderBook, SELL, type Side, type Venue } from "@cascade/market";
+import type { AmountSpec, OrderingSpec, TriggerSpec } from "./types.js";
+
+/** Margin rate model (same rule as the venue): the whole position uses the highest tier it exceeds. */
+export interface MarginLike {
+  maintenance: number;
+  tiers?: readonly { notionalAbove: number; maintenance: number }[];
+}
+
+export function maintenanceRate(m: MarginLike, notional: number): number {
+  const tiers = m.tiers;
+  if (tiers !== undefined) {
+    for (let k = tiers.length - 1; k >= 0; k--)
+      if (notional > tiers[k].notionalAbove) return tiers[k].maintenance;
+  }
+  return m.maintenance;
+}
+
+/** One non-zero position of an account, valued at mark. */
+export interface Holding {
+  instrument: number;
+  /** Signed lots. */
+  q: number;
+  mark: number;
+  cv: number;
+  /** |q| * mark * cv. */
+  notional: number;
+  /** Maintenance rate of its current tier. */
+  rate: number;
+}
+
+export function holdingsOf(venue: Venue, account: number): Holding[] {
+  const out: Holding[] = [];
+  const inst = venue.instruments;
+  for (let i = 0; i < inst.length; i++) {
+    const q = venue.position(account, i);
+    if (q === 0) continue;
+    const mark = venue.mark(i);
+    const cv = inst[i].contractValue;
+    const notional = Math.abs(q) * mark * cv;
+    out.push({ instrument: i, q, mark, cv, notional, rate: maintenanceRate(inst[i].margin, notional) });
+  }
+  return out;
+}
+
+/** Side of the trade that closes a position of sign q. */
+export const closingSide = (q: number): Side => (q > 0 ? SELL : BUY);
+
+// ---------------------------------------------------------------- trigger
+
+/** Trigger: is the account liquidatable now? (`equity`/`maintenance` are the venue's values.) */
+export function triggered(
+  spec: TriggerSpec,
+  venue: Venue,
+  account: number,
+  equity: number,
+  maintenance: number,
+): boolean {
+  switch (spec.kind) {
+    case "maintenance":
+      return equity < maintenance;
+    case "healthFactor":
+      return venue.healthFactor(account) < spec.below;
+    case "custom":
+      return spec.test(venue, account);
+  }
+}
+
+// ---------------------------------------------------------------- ordering
+
+/**
+ * Ordering across a portfolio's assets (which position is closed first / gets the budget):
+ * largestNotional (desc notional), mostLiquid (desc resting notional within 1% of the mid on the
+ * side the close trades against, book.depthWithin), worstPnl (asc unrealized PnL), proRata
+ * (instrument order; budgets are then split in proportion to notional). Ties by instrument id.
+ */
+export function orderHoldings(
+  ordering: OrderingSpec,
+  holdings: Holding[],
+  venue: Venue,
+  account: number,
+): Holding[] {
+  const key = new Map<number, number>();
+  for (const h of holdings) {
+    let k = 0;
+    if (ordering === "largestNotional") k = -h.notional;
+    else if (ordering === "mostLiquid") {
+      const side = closingSide(h.q) === SELL ? BUY : SELL; // a sell hits the bids
+      k = -venue.book(h.instrument).depthWithin(side, 0.01) * h.mark * h.cv;
+    } else if (ordering === "worstPnl") k = venue.unrealizedPnl(account, h.instrument);
+    key.set(h.instrument, k);
+  }
+  return [...holdings].sort(
+    (a, b) =>
+      (key.get(a.instrument) as number) - (key.get(b.instrument) as number) || a.instrument - b.instrument,
+  );
+}
+
+// ---------------------------------------------------------------- book walk
+
+/** Result of walking a book: lots that would fill (up to `worstPrice`) and their notional. */
+export interface SweepEstimate {
+  filled: number;
+  notional: number;
+}
+const levelPrices: number[] = new Array(256).fill(0);
+const levelQty: number[] = new Array(256).fill(0);
+
+/** What a market order of `qty` lots on `side` would fill on `book` without going past `worstPrice`. */
+export function estimateSweep(
+  book: OrderBook,
+  side: Side,
+  qty: number,
+  worstPrice: number,
+  cv: number,
+): SweepEstimate {
+  // a BUY takes asks, a SELL takes bids
+  const n = book.depth(side === BUY ? SELL : BUY, levelPrices.length, levelPrices, levelQty);
+  let left = qty;
+  let notional = 0;
+  for (let k = 0; k < n && left > 0; k++) {
+    const p = levelPrices[k];
+    if (side === BUY ? p > worstPrice : p < worstPrice) break;
+    const take = Math.min(left, levelQty[k]);
+    notional += take * p * cv;
+    left -= take;
+  }
+  return { filled: qty - left, notional };
+}
+
+// ---------------------------------------------------------------- amount
+
+/** Lots to close of one instrument (always > 0, <= |position|). */
+export interface PlanItem {
+  instrument: number;
+  side: Side;
+  quantity: number;
+}
+
+export interface AmountContext {
+  venue: Venue;
+  account: number;
+  /** Ordered holdings. */
+  holdings: Holding[];
+  equity: number;
+  maintenance: number;
+  ordering: OrderingSpec;
+  penaltyRate: number;
+  /** Slippage bound of the execution (for restoreToTarget's book walk); 1 when unbounded. */
+  maxSlippage: number;
+}
+
+const item = (h: Holding, quantity: number): PlanItem => ({
+  instrument: h.instrument,
+  side: closingSide(h.q),
+  quantity,
+});
+
+export function fullPlan(holdings: Holding[]): PlanItem[] {
+  return holdings.map((h) => item(h, Math.abs(h.q)));
+}
+
+/** Worst acceptable price of a liquidation order: mark * (1 -/+ s), rounded inward, inside the band. */
+export function worstPrice(venue: Venue, instrument: number, side: Side, mark: number, s: number): number {
+  const inst = venue.instruments[instrument];
+  if (side === SELL)
+    return Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.ceil(mark * (1 - s) - 1e-9)));
+  return Math.min(inst.maxPrice, Math.max(inst.minPrice, Math.floor(mark * (1 + s) + 1e-9)));
+}
+
+/**
+ * Amount: which lots of which positions to close in this step.
+ * - full: everything.
+ * - closeFactor (Aave v3): a budget of `fraction` x gross notional, spent along the ordering
+ *   (proRata: floor(fraction x |q|) of every position); everything when HF < fullBelowHealthFactor.
+ *   Dust rule: if the budget buys no whole lot, one lot of the first position is closed.
+ * - restoreToTarget: greedily along the ordering, the fewest lots after which
+ *   (equity - slippage - penalty) / maintenance >= target at current marks, slippage read from
+ *   the book (fees not included); a position that cannot get there alone is closed in full.
+ * - stepwise (Hyperliquid): positions with notional > minNotional lose max(1, floor(fraction x |q|))
+ *   lots; smaller ones are closed in full (the cool-down is applied by the engine).
+ * - tiered (Binance-like): every position above its lowest margin tier is cut to the top of the next
+ *   lower tier (floor(notionalAbove / (mark x cv)) lots kept); when none is above its lowest tier,
+ *   everything is closed.
+ */
+export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
+  const hs = ctx.holdings;
+  switch (spec.kind) {
+    case "full":
+      return fullPlan(hs);
+    case "closeFactor": {
+      if (
+        spec.fullBelowHealthFactor !== undefined &&
+        ctx.venue.healthFactor(ctx.account) < spec.fullBelowHealthFactor
+      ) {
+        return fullPlan(hs);
+      }
+      const plan: PlanItem[] = [];
+      if (ctx.ordering === "proRata") {
+        for (const h of hs) {
+          const k = Math.floor(spec.fraction * Math.abs(h.q) + 1e-9);
+          if (k > 0) plan.push(item(h, k));
+        }
+      } else {
+        let budget = spec.fraction * hs.reduce((s, h) => s + h.notional, 0);
+        for (const h of hs) {
+          const k = Math.min(Math.abs(h.q), Math.floor(budget / (h.mark * h.cv) + 1e-9));
+          if (k > 0) {
+            plan.push(item(h, k));
+            budget -= k * h.mark * h.cv;
+          }
+        }
+      }
+      if (plan.length === 0 && hs.length > 0) plan.push(item(hs[0], 1));
+      return plan;
+    }
+    case "restoreToTarget":
+      return restorePlan(spec.targetMarginRatio, ctx);
+    case "stepwise":
+      return hs.map((h) =>
+        item(
+          h,
+          h.notional > spec.minNotional
+            ? Math.max(1, Math.floor(spec.fraction * Math.abs(h.q) + 1e-9))
+            : Math.abs(h.q),
+        ),
+      );
+    case "tiered": {
+      const plan: PlanItem[] = [];
+      for (const h of hs) {
+        const tiers = ctx.venue.instruments[h.instrument].margin.tiers;
+        if (tiers === undefined) continue;
+        let t = -1;
+        for (let k = tiers.length - 1; k >= 0; k--) {
+          if (h.notional > tiers[k].notionalAbove) {
+            t = k;
+            break;
+          }
+        }
+        if (t < 0) continue;
+        const keep = Math.floor(tiers[t].notionalAbove / (h.mark * h.cv) + 1e-9);
+        plan.push(item(h, Math.abs(h.q) - Math.min(keep, Math.abs(h.q) - 1)));
+      }
+      return plan.length > 0 ? plan : fullPlan(hs);
+    }
+  }
+}
+
+function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
+  const { venue } = ctx;
+  let equity = ctx.equity;
+  let maint = ctx.maintenance;
+  const plan: PlanItem[] = [];
+  for (const h of ctx.holdings) {
+    if (equity >= target * maint) break;
+    const side = closingSide(h.q);
+    const book = venue.book(h.instrument);
+    const worst = worstPrice(venue, h.instrument, side, h.mark, ctx.maxSlippage);
+    const margin = venue.instruments[h.instrument].margin;
+    const abs = Math.abs(h.q);
+    // state after closing k lots of h (only what the book can fill counts)
+    const after = (k: number): { e: number; m: number; filled: number } => {
+      const est = estimateSweep(book, side, k, worst, h.cv);
+      const f = est.filled;
+      const atMark = f * h.mark * h.cv;
+      const slip = side === SELL ? atMark - est.notional : est.notional - atMark;
+      const e = equity - slip - ctx.penaltyRate * est.notional;
+      const left = (abs - f) * h.mark * h.cv;
+      const m = maint - h.notional * h.rate + left * maintenanceRate(margin, left);
+      return { e, m, filled: f };
+    };
+    const ok = (k: number) => {
+      const s = after(k);
+      return s.e >= target * s.m;
+    };
+    let k = abs;
+    if (ok(abs)) {
+      let lo = 1;
+      let hi = abs;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ok(mid)) hi = mid;
+        else lo = mid + 1;
+      }
+      k = lo;
+      while (k < abs && !ok(k)) k++;
+    }
+    const s = after(k);
+    plan.push(item(h, k));
+    equity = s.e;
+    maint = s.m;
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------- penalty
+
+/** Penalty: floor(rate x closed notional), never more than the account's remaining positive equity. */
+export function penaltyAmount(rate: number, notional: number, equityAfter: number): number {
+  const p = Math.floor(rate * notional + 1e-9);
+  return Math.max(0, Math.min(p, Math.floor(equityAfter)));
+}
+
+/** Splits an integer `amount` over weights (largest remainder, ties by key order); sums exactly to amount. */
+export function splitProRata(
+  amount: number,
+  weights: ReadonlyArray<readonly [number, number]>,
+): Array<[number, number]> {
+  let total = 0;
+  for (const [, w] of weights) total += w;
+  if (total <= 0 || amount <= 0) return [];
+  const out: Array<[number, number]> = [];
+  const rem: Array<[number, number]> = [];
+  let given = 0;
+  weights.forEach(([k, w], idx) => {
+    const exact = (amount * w) / total;
+    const share = Math.floor(exact);
+    out.push([k, share]);
+    rem.push([idx, exact - share]);
+    given += share;
+  });
+  rem.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  for (let r = 0; given < amount && r < rem.length; r++, given++) out[rem[r][0]][1]++;
+  return out.filter(([, s]) => s > 0);
+}

@@ -1,0 +1,232 @@
+/**
+ * Named policies modelling real mechanisms (sources in README.md and docs/REFERENCES):
+ * every preset returns a fresh plain-data PolicySpec; any part can be overridden.
+ */
+import type {
+  AmountSpec,
+  BackstopSpec,
+  ExecutionSpec,
+  LossSpec,
+  OrderingSpec,
+  PenaltySpec,
+  PolicySpec,
+  TriggerSpec,
+} from "./types.js";
+
+/** Overrides accepted by every preset (whole parts replace the preset's). */
+export interface PresetOverrides {
+  name?: string;
+  trigger?: TriggerSpec;
+  amount?: AmountSpec;
+  ordering?: OrderingSpec;
+  execution?: ExecutionSpec;
+  backstop?: BackstopSpec;
+  penalty?: PenaltySpec;
+  loss?: LossSpec;
+  /** Shorthands for the commonest knobs. */
+  maxSlippage?: number;
+  penaltyRate?: number;
+  insuranceFund?: number;
+  whenFundEmpty?: LossSpec["whenFundEmpty"];
+}
+
+function build(base: PolicySpec, o: PresetOverrides = {}): PolicySpec {
+  const spec: PolicySpec = {
+    name: o.name ?? base.name,
+    trigger: o.trigger ?? base.trigger,
+    amount: o.amount ?? base.amount,
+    ordering: o.ordering ?? base.ordering,
+    execution: o.execution ?? base.execution,
+    penalty: o.penalty ?? {
+      ...base.penalty,
+      ...(o.penaltyRate !== undefined ? { rate: o.penaltyRate } : {}),
+    },
+    loss: o.loss ?? {
+      insuranceFund: o.insuranceFund ?? base.loss.insuranceFund,
+      whenFundEmpty: o.whenFundEmpty ?? base.loss.whenFundEmpty,
+    },
+  };
+  if (o.maxSlippage !== undefined && o.execution === undefined && "maxSlippage" in spec.execution) {
+    spec.execution = { ...spec.execution, maxSlippage: o.maxSlippage };
+  }
+  const backstop = o.backstop ?? base.backstop;
+  if (backstop !== undefined) spec.backstop = backstop;
+  return spec;
+}
+
+export const presets = {
+  /**
+   * Full close: the whole portfolio is sold on the book as soon as equity < maintenance, with
+   * reduce-only market orders bounded at 5% slippage; 1% clearance fee to the insurance fund
+   * (the classic exchange liquidation, e.g. Binance USD-M before partial liquidation).
+   */
+  fullClose(o?: PresetOverrides): PolicySpec {
+    return build(
+      {
+        name: "fullClose",
+        trigger: { kind: "maintenance" },
+        amount: { kind: "full" },
+        ordering: "largestNotional",
+        execution: { kind: "marketSweep", maxSlippage: 0.05 },
+        penalty: { rate: 0.01, to: "insuranceFund" },
+        loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+      },
+      o,
+    );
+  },
+
+  /**
+   * Aave v3: liquidatable when the health factor < 1; a liquidator repays up to the close factor
+   * (50%) of the position, 100% when HF < 0.95, and receives a 5% liquidation bonus
+   * (Aave v3 technical paper / docs "Liquidations"). Uncovered deficits stay as bad debt.
+   */
+  closeFactor(
+    o?: PresetOverrides & { fraction?: number; fullBelowHealthFactor?: number; bonus?: number },
+  ): PolicySpec {
+    return build(
+      {
+        name: "closeFactor",
+        trigger: { kind: "healthFactor", below: 1 },
+        amount: {
+          kind: "closeFactor",
+          fraction: o?.fraction ?? 0.5,
+          fullBelowHealthFactor: o?.fullBelowHealthFactor ?? 0.95,
+        },
+        ordering: "largestNotional",
+        execution: { kind: "marketSweep", maxSlippage: 0.05 },
+        penalty: { rate: o?.bonus ?? 0.05, to: "liquidator" },
+        loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+      },
+      o,
+    );
+  },
+
+  /**
+   * Restore to target: close just enough that equity / maintenance >= 1.25 at current marks
+   * (the "liquidate to a safe buffer" partial liquidation of several exchanges).
+   */
+  restoreToTarget(o?: PresetOverrides & { targetMarginRatio?: number }): PolicySpec {
+    return build(
+      {
+        name: "restoreToTarget",
+        trigger: { kind: "maintenance" },
+        amount: { kind: "restoreToTarget", targetMarginRatio: o?.targetMarginRatio ?? 1.25 },
+        ordering: "mostLiquid",
+        execution: { kind: "marketSweep", maxSlippage: 0.05 },
+        penalty: { rate: 0.01, to: "insuranceFund" },
+        loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+      },
+      o,
+    );
+  },
+
+  /**
+   * Hyperliquid (docs: Trading > Liquidations): market orders to the book; positions above
+   * 100,000 (cash units here) are liquidated 20% at a time with a cool-down (30 s there; 30 ticks
+   * here); when equity < 2/3 of maintenance the backstop vault takes over all positions and the
+   * margin (equity to zero); auto-deleveraging is the last resort.
+   */
+  stepwise(
+    o?: PresetOverrides & {
+      fraction?: number;
+      cooldownTicks?: number;
+      minNotional?: number;
+      backstopCapital?: number;
+    },
+  ): PolicySpec {
+    return build(
+      {
+        name: "stepwise",
+        trigger: { kind: "maintenance" },
+        amount: {
+          kind: "stepwise",
+          fraction: o?.fraction ?? 0.2,
+          cooldownTicks: o?.cooldownTicks ?? 30,
+          minNotional: o?.minNotional ?? 100_000,
+        },
+        ordering: "largestNotional",
+        execution: { kind: "marketSweep", maxSlippage: 0.05 },
+        backstop: { belowMaintenanceFraction: 2 / 3, price: "bankruptcy", capital: o?.backstopCapital ?? 0 },
+        penalty: { rate: 0, to: "insuranceFund" },
+        loss: { insuranceFund: 0, whenFundEmpty: "adl" },
+      },
+      o,
+    );
+  },
+
+  /**
+   * Centralised exchange tiers (Binance USD-M and peers): maintenance rates rise by position-size
+   * tier; each step reduces a position to the top of the next lower tier; a clearance fee goes to
+   * the insurance fund, which absorbs bankrupt positions; ADL when it is short.
+   */
+  tieredPartial(o?: PresetOverrides): PolicySpec {
+    return build(
+      {
+        name: "tieredPartial",
+        trigger: { kind: "maintenance" },
+        amount: { kind: "tiered" },
+        ordering: "largestNotional",
+        execution: { kind: "marketSweep", maxSlippage: 0.05 },
+        penalty: { rate: 0.005, to: "insuranceFund" },
+        loss: { insuranceFund: 0, whenFundEmpty: "adl" },
+      },
+      o,
+    );
+  },
+
+  /**
+   * MakerDAO Liquidations 2.0 (Clipper): collateral sold in Dutch auctions starting above the
+   * oracle price (buf = 1.2) and decaying each tick; keepers take partial lots; the liquidation
+   * penalty (chop, 13%) goes to the surplus buffer (here: the insurance fund). Unsold remainder at
+   * expiry falls back to a market sweep.
+   */
+  dutchAuction(
+    o?: PresetOverrides & {
+      startPremium?: number;
+      decayPerTick?: number;
+      durationTicks?: number;
+      floorDiscount?: number;
+    },
+  ): PolicySpec {
+    return build(
+      {
+        name: "dutchAuction",
+        trigger: { kind: "maintenance" },
+        amount: { kind: "full" },
+        ordering: "largestNotional",
+        execution: {
+          kind: "dutchAuction",
+          startPremium: o?.startPremium ?? 0.2,
+          decayPerTick: o?.decayPerTick ?? 0.01,
+          durationTicks: o?.durationTicks ?? 100,
+          floorDiscount: o?.floorDiscount ?? 0.5,
+        },
+        penalty: { rate: 0.13, to: "insuranceFund" },
+        loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+      },
+      o,
+    );
+  },
+
+  /**
+   * Backstop vault: the vault takes the whole portfolio directly, off-book (Hyperliquid's
+   * liquidator vault; Compound v3 `absorb`, which moves collateral and debt to the protocol).
+   * At "bankruptcy" price the account's remaining equity goes to the vault (zero equity after).
+   */
+  backstopVault(o?: PresetOverrides & { price?: "mark" | "bankruptcy"; capital?: number }): PolicySpec {
+    const price = o?.price ?? "bankruptcy";
+    return build(
+      {
+        name: "backstopVault",
+        trigger: { kind: "maintenance" },
+        amount: { kind: "full" },
+        ordering: "largestNotional",
+        execution: { kind: "backstop", price },
+        backstop: { belowMaintenanceFraction: 1, price, capital: o?.capital ?? 0 },
+        penalty: { rate: 0, to: "insuranceFund" },
+        loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+      },
+      o,
+    );
+  },
+};

@@ -1,0 +1,140 @@
+/**
+ * Plain-data policy specs (serializable into manifest.json; only a `custom` trigger holds a
+ * function), liquidation records, margin calls and statistics. See README.md for the sources
+ * of each mechanism.
+ */
+import type { AccountId, Side, Venue } from "@cascade/market";
+
+export type TriggerSpec =
+  /** equity < maintenance requirement (exchange cross margin: Hyperliquid, Binance). */
+  | { kind: "maintenance" }
+  /** venue.healthFactor(a) < below (lending view; Aave v3 liquidates below 1). */
+  | { kind: "healthFactor"; below: number }
+  /** Any predicate. It cannot be bounded, so every account holding a position is tested every tick. */
+  | { kind: "custom"; test: (venue: Venue, account: AccountId) => boolean };
+
+export type AmountSpec =
+  | { kind: "full" }
+  /** Aave v3: up to 50% of the position value per liquidation, 100% when HF < 0.95. */
+  | { kind: "closeFactor"; fraction: number; fullBelowHealthFactor?: number }
+  /** Close just enough that equity / maintenance >= target at current marks (book slippage and penalty included). */
+  | { kind: "restoreToTarget"; targetMarginRatio: number }
+  /** Hyperliquid: positions above minNotional are closed `fraction` at a time with a cool-down; smaller ones in full. */
+  | { kind: "stepwise"; fraction: number; cooldownTicks: number; minNotional: number }
+  /** Binance-style: reduce each position to the top of the next lower margin tier per step. */
+  | { kind: "tiered" };
+
+export type OrderingSpec = "largestNotional" | "mostLiquid" | "worstPnl" | "proRata";
+
+export type ExecutionSpec =
+  /** Reduce-only market orders with worstPrice = mark * (1 -/+ maxSlippage). */
+  | { kind: "marketSweep"; maxSlippage: number }
+  /** The amount is split over `slices` ticks (Almgren-Chriss style schedule, uniform). */
+  | { kind: "sliced"; slices: number; maxSlippage: number }
+  /** MakerDAO Clipper: venue.openAuction; unsold remainder at expiry falls back to a market sweep. */
+  | {
+      kind: "dutchAuction";
+      startPremium: number;
+      decayPerTick: number;
+      durationTicks: number;
+      floorDiscount: number;
+    }
+  /** The backstop vault takes the positions directly (Hyperliquid vault, Compound v3 absorb). */
+  | { kind: "backstop"; price: "mark" | "bankruptcy" };
+
+/** Hyperliquid: the vault takes over all positions and margin when equity < 2/3 maintenance. */
+export interface BackstopSpec {
+  belowMaintenanceFraction: number;
+  price: "mark" | "bankruptcy";
+  capital: number;
+}
+/** Fee on closed notional, capped at the account's remaining positive equity. */
+export interface PenaltySpec {
+  rate: number;
+  to: "insuranceFund" | "liquidator";
+}
+/** insuranceFund = initial capital (cash units). */
+export interface LossSpec {
+  insuranceFund: number;
+  whenFundEmpty: "adl" | "socialize" | "badDebt";
+}
+export interface PolicySpec {
+  name: string;
+  trigger: TriggerSpec;
+  amount: AmountSpec;
+  ordering: OrderingSpec;
+  execution: ExecutionSpec;
+  backstop?: BackstopSpec;
+  penalty: PenaltySpec;
+  loss: LossSpec;
+}
+
+export type ExecutionKind = "marketSweep" | "sliced" | "dutchAuction" | "backstop" | "adl" | "socialized";
+
+export interface LiquidationRecord {
+  id: number;
+  tick: number;
+  account: AccountId;
+  /** -1 for a "socialized" record (a loss spread over other accounts, no position moved). */
+  instrument: number;
+  /** Side of the liquidation trade (SELL closes a long). */
+  side: Side;
+  /** Lots. */
+  quantity: number;
+  /** Average execution price in ticks. */
+  price: number;
+  /** Integer cash units. */
+  notional: number;
+  mark: number;
+  /** Fraction vs mark, positive = worse for the liquidated account. */
+  slippage: number;
+  /** Integer cash units. */
+  penalty: number;
+  /**
+   * Integer cash units: the negative equity (deficit) the account was left with once its positions
+   * were closed, carried on the last record of that liquidation step (0 on the others). For a
+   * "socialized" record: the part of the deficit spread over other accounts (then not repeated on
+   * the closing record), so the records' badDebt always sums to the total deficit.
+   */
+  badDebt: number;
+  execution: ExecutionKind;
+  /** Id of the liquidation whose trades moved the price that pushed this account under; -1 if none. */
+  cause: number;
+  cascadeId: number;
+  /** 1 for a first liquidation. */
+  generation: number;
+}
+
+export interface MarginCall {
+  tick: number;
+  account: AccountId;
+  equity: number;
+  maintenance: number;
+}
+
+export interface LiquidationStats {
+  /** Records that moved a position (socialized records not counted). */
+  liquidations: number;
+  accountsLiquidated: number;
+  liquidatedNotional: number;
+  penalties: number;
+  /** Total deficit (negative equity) absorbed = insuranceDraw + backstopAbsorbed + adlCovered + socializedLoss + unrecoveredDebt. */
+  badDebt: number;
+  insuranceDraw: number;
+  adlVolume: number;
+  socializedLoss: number;
+  backstopNotional: number;
+  maxGeneration: number;
+  /** Max over cascades of (tick of its last liquidation - tick of its first). */
+  longestCascadeTicks: number;
+  /** Extra: deficit paid by the backstop vault. */
+  backstopAbsorbed: number;
+  /** Extra: deficit charged to ADL counterparties. */
+  adlCovered: number;
+  /** Extra: deficit nobody covered; it stays as the account's negative cash. */
+  unrecoveredDebt: number;
+  /** Extra: number of margin calls emitted. */
+  marginCalls: number;
+  /** Extra: number of distinct cascades. */
+  cascades: number;
+}

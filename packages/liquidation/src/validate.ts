@@ -1,0 +1,206 @@
+/**
+ * validatePolicySpec: structural validation of a PolicySpec, so an experiment file with a typo
+ * fails up front with a ValidationError naming the full path (e.g.
+ * `variants.partial.policy.amount.fraction`), the value and what is allowed.
+ */
+import { ValidationError } from "@cascade/core";
+import type { PolicySpec } from "./types.js";
+
+const CTX = "invalid liquidation policy";
+
+type Obj = Record<string, unknown>;
+
+function fail(path: string, value: unknown, allowed: string, code = "INVALID_VALUE"): never {
+  throw new ValidationError(code, path, value, allowed, CTX);
+}
+
+function object(path: string, v: unknown, keys: readonly string[]): Obj {
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    fail(path, v, `an object with keys ${keys.join(", ")}`);
+  const o = v as Obj;
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) fail(`${path}.${k}`, o[k], `one of the keys ${keys.join(", ")}`, "UNKNOWN_KEY");
+  }
+  return o;
+}
+
+function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[]): T {
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    fail(path, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+  }
+  return v as T;
+}
+
+function num(
+  path: string,
+  v: unknown,
+  lo: number,
+  hi: number,
+  loOpen: boolean,
+  hiOpen: boolean,
+  what = "a number",
+): number {
+  const ok =
+    typeof v === "number" &&
+    !Number.isNaN(v) &&
+    (loOpen ? v > lo : v >= lo) &&
+    (hiOpen ? v < hi : v <= hi) &&
+    (Number.isFinite(v) || hi === Number.POSITIVE_INFINITY);
+  if (!ok || !Number.isFinite(v as number)) {
+    fail(path, v, `${what} in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`);
+  }
+  return v as number;
+}
+
+/** (0, 1] */
+const fraction = (p: string, v: unknown) => num(p, v, 0, 1, true, false, "a fraction");
+const positive = (p: string, v: unknown) =>
+  num(p, v, 0, Number.POSITIVE_INFINITY, true, true, "a finite number");
+const nonNegative = (p: string, v: unknown) =>
+  num(p, v, 0, Number.POSITIVE_INFINITY, false, true, "a finite number");
+
+function integer(path: string, v: unknown, lo: number): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo) fail(path, v, `an integer >= ${lo}`);
+  return v;
+}
+
+const TRIGGERS = ["maintenance", "healthFactor", "custom"] as const;
+const AMOUNTS = ["full", "closeFactor", "restoreToTarget", "stepwise", "tiered"] as const;
+const ORDERINGS = ["largestNotional", "mostLiquid", "worstPnl", "proRata"] as const;
+const EXECUTIONS = ["marketSweep", "sliced", "dutchAuction", "backstop"] as const;
+const PRICES = ["mark", "bankruptcy"] as const;
+
+function kindOf<T extends string>(path: string, v: unknown, kinds: readonly T[]): T {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    fail(path, v, `an object { kind: ${kinds.map((k) => JSON.stringify(k)).join(" | ")}, ... }`);
+  }
+  return oneOf(`${path}.kind`, (v as Obj).kind, kinds);
+}
+
+/**
+ * Validates `value` as a PolicySpec and returns it (the same object). Throws ValidationError:
+ * unknown keys (UNKNOWN_KEY), wrong types or values out of range (INVALID_VALUE). Fractions
+ * (close factor, step fraction, slippage bound, floor discount, backstop fraction) must lie in
+ * (0, 1]; the auction decay in (0, 1); rates and premiums in [0, 1].
+ */
+export function validatePolicySpec(path: string, value: unknown): PolicySpec {
+  const o = object(path, value, [
+    "name",
+    "trigger",
+    "amount",
+    "ordering",
+    "execution",
+    "backstop",
+    "penalty",
+    "loss",
+  ]);
+  if (typeof o.name !== "string" || o.name.length === 0) fail(`${path}.name`, o.name, "a non-empty string");
+
+  const tp = `${path}.trigger`;
+  switch (kindOf(tp, o.trigger, TRIGGERS)) {
+    case "maintenance":
+      object(tp, o.trigger, ["kind"]);
+      break;
+    case "healthFactor": {
+      const t = object(tp, o.trigger, ["kind", "below"]);
+      positive(`${tp}.below`, t.below);
+      break;
+    }
+    case "custom": {
+      const t = object(tp, o.trigger, ["kind", "test"]);
+      if (typeof t.test !== "function") fail(`${tp}.test`, t.test, "a function (venue, account) => boolean");
+      break;
+    }
+  }
+
+  const ap = `${path}.amount`;
+  switch (kindOf(ap, o.amount, AMOUNTS)) {
+    case "full":
+    case "tiered":
+      object(ap, o.amount, ["kind"]);
+      break;
+    case "closeFactor": {
+      const a = object(ap, o.amount, ["kind", "fraction", "fullBelowHealthFactor"]);
+      fraction(`${ap}.fraction`, a.fraction);
+      if (a.fullBelowHealthFactor !== undefined)
+        positive(`${ap}.fullBelowHealthFactor`, a.fullBelowHealthFactor);
+      break;
+    }
+    case "restoreToTarget": {
+      const a = object(ap, o.amount, ["kind", "targetMarginRatio"]);
+      num(
+        `${ap}.targetMarginRatio`,
+        a.targetMarginRatio,
+        1,
+        1000,
+        false,
+        false,
+        "a margin ratio (equity / maintenance)",
+      );
+      break;
+    }
+    case "stepwise": {
+      const a = object(ap, o.amount, ["kind", "fraction", "cooldownTicks", "minNotional"]);
+      fraction(`${ap}.fraction`, a.fraction);
+      integer(`${ap}.cooldownTicks`, a.cooldownTicks, 0);
+      nonNegative(`${ap}.minNotional`, a.minNotional);
+      break;
+    }
+  }
+
+  oneOf(`${path}.ordering`, o.ordering, ORDERINGS);
+
+  const ep = `${path}.execution`;
+  switch (kindOf(ep, o.execution, EXECUTIONS)) {
+    case "marketSweep": {
+      const e = object(ep, o.execution, ["kind", "maxSlippage"]);
+      fraction(`${ep}.maxSlippage`, e.maxSlippage);
+      break;
+    }
+    case "sliced": {
+      const e = object(ep, o.execution, ["kind", "slices", "maxSlippage"]);
+      integer(`${ep}.slices`, e.slices, 1);
+      fraction(`${ep}.maxSlippage`, e.maxSlippage);
+      break;
+    }
+    case "dutchAuction": {
+      const e = object(ep, o.execution, [
+        "kind",
+        "startPremium",
+        "decayPerTick",
+        "durationTicks",
+        "floorDiscount",
+      ]);
+      num(`${ep}.startPremium`, e.startPremium, 0, 1, false, false, "a fraction");
+      num(`${ep}.decayPerTick`, e.decayPerTick, 0, 1, true, true, "a fraction");
+      integer(`${ep}.durationTicks`, e.durationTicks, 1);
+      fraction(`${ep}.floorDiscount`, e.floorDiscount);
+      break;
+    }
+    case "backstop": {
+      const e = object(ep, o.execution, ["kind", "price"]);
+      oneOf(`${ep}.price`, e.price, PRICES);
+      break;
+    }
+  }
+
+  if (o.backstop !== undefined) {
+    const bp = `${path}.backstop`;
+    const b = object(bp, o.backstop, ["belowMaintenanceFraction", "price", "capital"]);
+    fraction(`${bp}.belowMaintenanceFraction`, b.belowMaintenanceFraction);
+    oneOf(`${bp}.price`, b.price, PRICES);
+    integer(`${bp}.capital`, b.capital, 0);
+  }
+
+  const pp = `${path}.penalty`;
+  const pen = object(pp, o.penalty, ["rate", "to"]);
+  num(`${pp}.rate`, pen.rate, 0, 1, false, false, "a rate");
+  oneOf(`${pp}.to`, pen.to, ["insuranceFund", "liquidator"] as const);
+
+  const lp = `${path}.loss`;
+  const loss = object(lp, o.loss, ["insuranceFund", "whenFundEmpty"]);
+  integer(`${lp}.insuranceFund`, loss.insuranceFund, 0);
+  oneOf(`${lp}.whenFundEmpty`, loss.whenFundEmpty, ["adl", "socialize", "badDebt"] as const);
+
+  return value as PolicySpec;
+}

@@ -1,0 +1,419 @@
+/**
+ * Hand-computed examples, one per policy part. The standard account (helpers.standardAccount):
+ * cash 300 deposited, long 10 X bought @100 and 20 Y @50 -> cash -1700.
+ * At marks X=85, Y=46: equity = -1700 + 850 + 920 = 70, maintenance = 0.05 * 1770 = 88.5.
+ * The maker's bids: X 5@84, 10@83; Y 10@46, 20@45.
+ */
+import { presets } from "@cascade/liquidation";
+import { describe, expect, test } from "vitest";
+import {
+  ask,
+  bid,
+  conserved,
+  engine,
+  maker,
+  open,
+  setMarks,
+  standardAccount,
+  twoAssetVenue,
+} from "./helpers.js";
+
+function setup(policy = presets.fullClose(), venueOver = {}) {
+  const v = twoAssetVenue(venueOver);
+  setMarks(v, [100, 50]);
+  const mk = maker(v);
+  const a = standardAccount(v, mk);
+  const { engine: e } = engine(v, policy);
+  v.advance(1);
+  e.check(1);
+  expect(e.records.length).toBe(0);
+  setMarks(v, [85, 46]);
+  bid(v, mk, 0, 5, 84);
+  bid(v, mk, 0, 10, 83);
+  bid(v, mk, 1, 10, 46);
+  bid(v, mk, 1, 20, 45);
+  v.advance(2);
+  return { v, mk, a, e };
+}
+
+const pick = (r: {
+  instrument: number;
+  quantity: number;
+  price: number;
+  notional: number;
+  penalty: number;
+  execution: string;
+}) => [r.instrument, r.quantity, r.price, r.notional, r.penalty, r.execution];
+
+describe("trigger", () => {
+  test("maintenance: not triggered at equity 100 > 90, triggered at 70 < 88.5", () => {
+    const v = twoAssetVenue();
+    setMarks(v, [100, 50]);
+    const mk = maker(v);
+    const a = standardAccount(v, mk);
+    const { engine: e } = engine(v, presets.fullClose());
+    setMarks(v, [90, 45]); // equity 100, maintenance 90
+    e.check(1);
+    expect(e.records.length).toBe(0);
+    const calls: number[] = [];
+    e.marginCalls$.subscribe((c) => calls.push(c.account, c.equity, c.maintenance));
+    setMarks(v, [85, 46]);
+    bid(v, mk, 0, 10, 85);
+    bid(v, mk, 1, 20, 46);
+    e.check(2);
+    expect(calls).toEqual([a, 70, 88.5]);
+    expect(v.position(a, 0)).toBe(0);
+  });
+  test("healthFactor below 1 = equity < maintenance; custom trigger liquidates a healthy account", () => {
+    const { v, a, e } = setup(presets.fullClose({ trigger: { kind: "healthFactor", below: 1 } }));
+    expect(v.healthFactor(a)).toBeCloseTo(1681.5 / 1700, 12);
+    e.check(2);
+    expect(e.records.length).toBe(2);
+    const v2 = twoAssetVenue();
+    setMarks(v2, [100, 50]);
+    const mk2 = maker(v2);
+    const b = standardAccount(v2, mk2);
+    bid(v2, mk2, 0, 10, 100);
+    bid(v2, mk2, 1, 20, 50);
+    const { engine: e2 } = engine(
+      v2,
+      presets.fullClose({ trigger: { kind: "custom", test: (_v, acc) => acc === b } }),
+    );
+    e2.check(1);
+    expect(e2.records.map(pick)).toEqual([
+      [0, 10, 100, 1000, 10, "marketSweep"],
+      [1, 20, 50, 1000, 10, "marketSweep"],
+    ]);
+    expect(v2.cash(b)).toBe(300 - 20);
+  });
+});
+
+describe("amount", () => {
+  test("full close, largestNotional, market sweep, 1% penalty to the insurance fund", () => {
+    const { v, a, e } = setup();
+    e.check(2);
+    // Y (920) before X (850): 10@46 + 10@45 = 910, penalty floor(9.1) = 9; X: 5@84 + 5@83 = 835, penalty 8
+    expect(e.records.map(pick)).toEqual([
+      [1, 20, 45.5, 910, 9, "marketSweep"],
+      [0, 10, 83.5, 835, 8, "marketSweep"],
+    ]);
+    expect(e.records[0].slippage).toBe((46 - 45.5) / 46);
+    expect(v.position(a, 0)).toBe(0);
+    expect(v.position(a, 1)).toBe(0);
+    expect(v.cash(a)).toBe(-1700 + 910 - 9 + 835 - 8);
+    expect(v.equity(a)).toBe(28);
+    expect(v.cash(e.insuranceFund)).toBe(17);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("close factor 0.5 (Aave): budget 885 buys 19 Y; 5% bonus to the maker (liquidator)", () => {
+    const { v, mk, a, e } = setup(presets.closeFactor());
+    const makerCash = v.cash(mk);
+    e.check(2);
+    // 10@46 + 9@45 = 865; bonus floor(43.25) = 43
+    expect(e.records.map(pick)).toEqual([[1, 19, 865 / 19, 865, 43, "marketSweep"]]);
+    expect(v.position(a, 0)).toBe(10);
+    expect(v.position(a, 1)).toBe(1);
+    expect(v.cash(a)).toBe(-1700 + 865 - 43);
+    expect(v.equity(a)).toBe(18);
+    expect(v.cash(mk)).toBe(makerCash - 865 + 43);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("close factor: full close when HF < fullBelowHealthFactor", () => {
+    const { v, a, e } = setup(presets.closeFactor({ fullBelowHealthFactor: 0.99 }));
+    e.check(2);
+    expect(e.records.map((r) => r.quantity)).toEqual([20, 10]);
+    expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
+  });
+
+  test("restore to target 1.25, mostLiquid: all of Y (more depth within 1%) then 1 X", () => {
+    const { v, a, e } = setup(presets.restoreToTarget());
+    e.check(2);
+    expect(e.records.map(pick)).toEqual([
+      [1, 20, 45.5, 910, 9, "marketSweep"],
+      [0, 1, 84, 84, 0, "marketSweep"],
+    ]);
+    expect(v.position(a, 0)).toBe(9);
+    expect(v.cash(a)).toBe(-715);
+    expect(v.equity(a)).toBe(50);
+    expect(v.maintenanceRequirement(a)).toBeCloseTo(38.25, 12);
+    expect(v.equity(a) / v.maintenanceRequirement(a) >= 1.25).toBe(true);
+  });
+
+  test("stepwise (Hyperliquid): 20% of each position above minNotional, then a cool-down", () => {
+    const { v, a, e } = setup(presets.stepwise({ minNotional: 800, cooldownTicks: 5 }));
+    e.check(2);
+    expect(e.records.map(pick)).toEqual([
+      [1, 4, 46, 184, 0, "marketSweep"],
+      [0, 2, 84, 168, 0, "marketSweep"],
+    ]);
+    expect(v.position(a, 0)).toBe(8);
+    expect(v.position(a, 1)).toBe(16);
+    expect(v.equity(a)).toBe(68);
+    for (let t = 3; t < 7; t++) {
+      v.advance(t);
+      e.check(t);
+    }
+    expect(e.records.length).toBe(2); // still liquidatable (68 < 70.8) but cooling down
+    v.advance(7);
+    e.check(7);
+    // now both are below minNotional (Y 736, X 680): closed in full
+    // Y: 6@46 + 10@45 = 726; X: 3@84 + 5@83 = 667
+    expect(e.records.slice(2).map(pick)).toEqual([
+      [1, 16, 726 / 16, 726, 0, "marketSweep"],
+      [0, 8, 667 / 8, 667, 0, "marketSweep"],
+    ]);
+  });
+
+  test("stepwise: smaller positions closed in full", () => {
+    const { v, a, e } = setup(presets.stepwise({ minNotional: 900, cooldownTicks: 5 }));
+    e.check(2);
+    // Y 920 > 900: 4 lots; X 850 <= 900: all 10 (5@84 + 5@83)
+    expect(e.records.map(pick)).toEqual([
+      [1, 4, 46, 184, 0, "marketSweep"],
+      [0, 10, 83.5, 835, 0, "marketSweep"],
+    ]);
+    expect(v.position(a, 0)).toBe(0);
+  });
+
+  test("tiered (Binance-like): X cut to the top of its lower tier, Y (lowest tier) untouched", () => {
+    const v = twoAssetVenue({}, [
+      {
+        symbol: "X",
+        initialPrice: 100,
+        margin: {
+          initial: 0.1,
+          maintenance: 0.05,
+          tiers: [{ notionalAbove: 500, initial: 0.2, maintenance: 0.1 }],
+        },
+      },
+      { symbol: "Y", initialPrice: 50 },
+    ]);
+    setMarks(v, [100, 50]);
+    const mk = maker(v);
+    const a = v.openAccount("trader");
+    v.deposit(a, 400);
+    open(v, a, mk, 0, 10, 100);
+    open(v, a, mk, 1, 20, 50);
+    const { engine: e } = engine(v, presets.tieredPartial());
+    setMarks(v, [80, 46]); // equity 120, maintenance 80 + 46 = 126
+    bid(v, mk, 0, 5, 79);
+    bid(v, mk, 1, 20, 46);
+    e.check(1);
+    // keep floor(500 / 80) = 6 lots: sell 4 @79 = 316, fee floor(1.58) = 1
+    expect(e.records.map(pick)).toEqual([[0, 4, 79, 316, 1, "marketSweep"]]);
+    expect(v.position(a, 0)).toBe(6);
+    expect(v.position(a, 1)).toBe(20);
+    expect(v.cash(a)).toBe(-1285);
+    expect(v.maintenanceRequirement(a)).toBeCloseTo(24 + 46, 9);
+  });
+});
+
+describe("ordering", () => {
+  test("worstPnl: X (-150) before Y (-80)", () => {
+    const { e } = setup(presets.fullClose({ ordering: "worstPnl" }));
+    e.check(2);
+    expect(e.records.map((r) => r.instrument)).toEqual([0, 1]);
+  });
+  test("proRata with close factor 0.5: half of every position, instrument order", () => {
+    const { v, a, e } = setup(presets.closeFactor({ ordering: "proRata" }));
+    e.check(2);
+    expect(e.records.map(pick)).toEqual([
+      [0, 5, 84, 420, 21, "marketSweep"],
+      [1, 10, 46, 460, 23, "marketSweep"],
+    ]);
+    expect(v.cash(a)).toBe(-1700 + 420 - 21 + 460 - 23);
+  });
+  test("mostLiquid vs largestNotional pick different first assets", () => {
+    const { v, mk, e } = setup(presets.fullClose({ ordering: "mostLiquid" }));
+    bid(v, mk, 0, 50, 84); // X now deepest within 1%
+    e.check(2);
+    expect(e.records[0].instrument).toBe(0);
+  });
+});
+
+describe("execution", () => {
+  test("sliced over 2 ticks", () => {
+    const { v, a, e } = setup(
+      presets.fullClose({ execution: { kind: "sliced", slices: 2, maxSlippage: 0.05 } }),
+    );
+    e.check(2);
+    expect(e.records.map(pick)).toEqual([
+      [1, 10, 46, 460, 4, "sliced"],
+      [0, 5, 84, 420, 4, "sliced"],
+    ]);
+    v.advance(3);
+    e.check(3);
+    expect(e.records.slice(2).map(pick)).toEqual([
+      [1, 10, 45, 450, 4, "sliced"],
+      [0, 5, 83, 415, 4, "sliced"],
+    ]);
+    expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
+    expect(v.cash(a)).toBe(29);
+  });
+
+  test("slippage bound: nothing below mark*(1-s) is hit", () => {
+    const { v, a, e } = setup(presets.fullClose({ maxSlippage: 0.01 }));
+    e.check(2);
+    // X worst ceil(84.15) = 85: no bid; Y worst ceil(45.54) = 46: 10 lots
+    expect(e.records.map(pick)).toEqual([[1, 10, 46, 460, 4, "marketSweep"]]);
+    expect(v.position(a, 0)).toBe(10);
+    expect(v.position(a, 1)).toBe(10);
+  });
+
+  test("Dutch auction: a bidder takes Y; X expires and falls back to a market sweep", () => {
+    const policy = presets.dutchAuction({
+      startPremium: 0.2,
+      decayPerTick: 0.1,
+      durationTicks: 3,
+      floorDiscount: 0.5,
+    });
+    const { v, a, e } = setup(policy);
+    e.check(2);
+    expect(e.records.length).toBe(0);
+    const auctions = v.openAuctions();
+    expect(auctions.map((x) => [x.instrument, x.quantity, x.startPrice, x.limitPrice])).toEqual([
+      [1, 20, 55, 23],
+      [0, 10, 102, 43],
+    ]);
+    const bidder = maker(v, 100_000);
+    v.advance(3);
+    const yId = auctions[0].id;
+    const p = v.auctionPrice(yId);
+    expect(p).toBe(Math.round(55 * 0.9));
+    expect(v.takeAuction(yId, bidder, 20, 1000)).toBe(20);
+    e.check(3);
+    const pen = Math.floor(0.13 * 20 * p);
+    expect(e.records.map(pick)).toEqual([[1, 20, p, 20 * p, pen, "dutchAuction"]]);
+    v.advance(4);
+    e.check(4);
+    v.advance(5); // X auction expires (opened at 2, 3 ticks)
+    e.check(5);
+    const eqBefore = -1700 + 20 * p - pen + 835;
+    const penX = Math.min(Math.floor(0.13 * 835), eqBefore);
+    expect(e.records.slice(1).map(pick)).toEqual([[0, 10, 83.5, 835, penX, "marketSweep"]]);
+    expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
+    expect(v.cash(a)).toBe(eqBefore - penX);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("backstop vault at bankruptcy price: positions and margin to the vault", () => {
+    const { v, a, e } = setup(presets.backstopVault());
+    e.check(2);
+    const vault = e.backstopVault as number;
+    expect(e.records.map(pick)).toEqual([
+      [1, 20, 46, 920, 0, "backstop"],
+      [0, 10, 85, 850, 70, "backstop"],
+    ]);
+    expect(v.cash(a)).toBe(0);
+    expect(v.position(vault, 0)).toBe(10);
+    expect(v.position(vault, 1)).toBe(20);
+    expect(v.cash(vault)).toBe(-1770 + 70);
+    expect(e.stats().backstopNotional).toBe(1770);
+  });
+
+  test("backstop vault at mark, 1% penalty to the fund", () => {
+    const { v, a, e } = setup(presets.backstopVault({ price: "mark", penaltyRate: 0.01 }));
+    e.check(2);
+    expect(e.records.map(pick)).toEqual([
+      [1, 20, 46, 920, 9, "backstop"],
+      [0, 10, 85, 850, 8, "backstop"],
+    ]);
+    expect(v.cash(a)).toBe(53);
+  });
+
+  test("bankrupt account: the vault covers the deficit from its capital", () => {
+    const v = twoAssetVenue();
+    setMarks(v, [100, 50]);
+    const mk = maker(v);
+    const a = standardAccount(v, mk);
+    const { engine: e } = engine(v, presets.backstopVault({ capital: 1000 }));
+    setMarks(v, [80, 40]); // equity -100
+    e.check(1);
+    expect(e.records.map((r) => r.badDebt)).toEqual([0, 100]);
+    expect(v.cash(a)).toBe(0);
+    expect(v.cash(e.backstopVault as number)).toBe(1000 - 1600 - 100);
+    const s = e.stats();
+    expect([s.badDebt, s.backstopAbsorbed, s.insuranceDraw, s.unrecoveredDebt]).toEqual([100, 100, 0, 0]);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("stepwise backstop threshold: equity < 2/3 maintenance -> vault takes over", () => {
+    const { v, a, e } = setup(presets.stepwise({ minNotional: 800 }));
+    setMarks(v, [82, 45]); // equity 20 < 2/3 * 0.05 * 1720 = 57.33
+    e.check(2);
+    expect(e.records.map((r) => r.execution)).toEqual(["backstop", "backstop"]);
+    expect(v.cash(a)).toBe(0);
+  });
+});
+
+describe("loss waterfall", () => {
+  function bankrupt(policy = presets.fullClose({ penaltyRate: 0 })) {
+    const v = twoAssetVenue();
+    setMarks(v, [100, 50]);
+    const mk = maker(v, 10_000);
+    const a = standardAccount(v, mk);
+    const { engine: e } = engine(v, policy);
+    setMarks(v, [80, 40]); // equity -100
+    bid(v, mk, 0, 10, 80);
+    bid(v, mk, 1, 20, 40);
+    return { v, mk, a, e };
+  }
+  test("insurance fund covers 60, 40 left as bad debt", () => {
+    const { v, a, e } = bankrupt(presets.fullClose({ penaltyRate: 0, insuranceFund: 60 }));
+    e.check(1);
+    expect(e.records.map((r) => r.badDebt)).toEqual([0, 100]);
+    expect(v.cash(a)).toBe(-40);
+    expect(v.cash(e.insuranceFund)).toBe(0);
+    const s = e.stats();
+    expect([s.badDebt, s.insuranceDraw, s.unrecoveredDebt]).toEqual([100, 60, 40]);
+    expect(conserved(v)).toBe(true);
+  });
+  test("socialised loss, pro rata to positive equity (largest remainder)", () => {
+    const { v, mk, a, e } = bankrupt(presets.fullClose({ penaltyRate: 0, whenFundEmpty: "socialize" }));
+    const p = v.openAccount("p");
+    v.deposit(p, 5200);
+    e.check(1);
+    expect(v.cash(mk)).toBe(10_400 - 67);
+    expect(v.cash(p)).toBe(5200 - 33);
+    expect(v.cash(a)).toBe(0);
+    expect(e.records.map((r) => [r.execution, r.badDebt])).toEqual([
+      ["marketSweep", 0],
+      ["marketSweep", 0],
+      ["socialized", 100],
+    ]);
+    expect(e.stats().socializedLoss).toBe(100);
+    expect(e.stats().liquidations).toBe(2);
+    expect(conserved(v)).toBe(true);
+  });
+  test("ADL: bankrupt positions go to the most profitable opposing accounts, they cover the deficit", () => {
+    const v = twoAssetVenue();
+    setMarks(v, [100, 50]);
+    const mk = maker(v);
+    const mk2 = maker(v);
+    const a = standardAccount(v, mk);
+    const s = v.openAccount("short");
+    v.deposit(s, 100);
+    open(v, s, mk2, 0, -5, 100); // short 5 X @100; mk2 long 5
+    const { engine: e } = engine(v, presets.tieredPartial({ penaltyRate: 0 }));
+    setMarks(v, [80, 40]);
+    // s: pnl 100, equity 200, leverage 2 -> ranked before the maker (huge equity)
+    e.check(1);
+    expect(
+      e.records.map((r) => [r.instrument, r.quantity, r.price, r.notional, r.execution, r.badDebt]),
+    ).toEqual([
+      [0, 5, 80, 400, "adl", 0],
+      [0, 5, 80, 400, "adl", 0],
+      [1, 20, 40, 800, "adl", 100],
+    ]);
+    expect(v.position(s, 0)).toBe(0);
+    expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
+    expect(v.cash(s)).toBe(100 + 500 - 400 - 100);
+    expect(v.cash(a)).toBe(0);
+    const st = e.stats();
+    expect([st.adlVolume, st.adlCovered, st.badDebt]).toEqual([1600, 100, 100]);
+    expect(conserved(v)).toBe(true);
+    void ask;
+  });
+});

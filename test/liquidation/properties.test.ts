@@ -1,0 +1,356 @@
+import { Rng, RunLoop } from "@cascade/core";
+import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidation";
+import { BUY, SELL, Venue } from "@cascade/market";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { conserved } from "./helpers.js";
+
+interface World {
+  venue: Venue;
+  traders: number[];
+  maker: number;
+}
+
+/**
+ * X (100, tiered: above 2,000 notional maintenance 10%) and Y (50); oracle marks; a margin-exempt
+ * maker with 10,000 lots at every price of both books (bids below, asks above the start price).
+ */
+function world(positions: Array<[number, number, number]>, fees = false): World {
+  const venue = new Venue({
+    instruments: [
+      {
+        symbol: "X",
+        initialPrice: 100,
+        margin: {
+          initial: 0.1,
+          maintenance: 0.05,
+          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
+        },
+      },
+      { symbol: "Y", initialPrice: 50 },
+    ],
+    mark: { kind: "oracle" },
+    ...(fees ? { fees: { makerBps: 0, takerBps: 10 } } : {}),
+  });
+  const maker = venue.openAccount("maker", { marginExempt: true });
+  venue.deposit(maker, 1e12);
+  for (let p = 1; p < 100; p++)
+    venue.submit({ account: maker, instrument: 0, side: BUY, quantity: 10_000, type: "limit", price: p });
+  for (let p = 101; p <= 400; p++)
+    venue.submit({ account: maker, instrument: 0, side: SELL, quantity: 10_000, type: "limit", price: p });
+  for (let p = 1; p < 50; p++)
+    venue.submit({ account: maker, instrument: 1, side: BUY, quantity: 10_000, type: "limit", price: p });
+  for (let p = 51; p <= 200; p++)
+    venue.submit({ account: maker, instrument: 1, side: SELL, quantity: 10_000, type: "limit", price: p });
+  const traders: number[] = [];
+  for (const [qx, qy, marginFrac] of positions) {
+    const a = venue.openAccount("trader");
+    const gross = Math.abs(qx) * 101 + Math.abs(qy) * 51;
+    venue.deposit(a, Math.ceil(gross * marginFrac) + 10);
+    if (qx !== 0)
+      venue.submit({
+        account: a,
+        instrument: 0,
+        side: qx > 0 ? BUY : SELL,
+        quantity: Math.abs(qx),
+        type: "market",
+      });
+    if (qy !== 0)
+      venue.submit({
+        account: a,
+        instrument: 1,
+        side: qy > 0 ? BUY : SELL,
+        quantity: Math.abs(qy),
+        type: "market",
+      });
+    traders.push(a);
+  }
+  return { venue, traders, maker };
+}
+
+const lots = fc.integer({ min: -40, max: 40 });
+const positionsArb = fc.array(fc.tuple(lots, lots, fc.double({ min: 0.25, max: 0.6, noNaN: true })), {
+  minLength: 2,
+  maxLength: 8,
+});
+const pathArb = fc.array(
+  fc.tuple(
+    fc.double({ min: -0.15, max: 0.15, noNaN: true }),
+    fc.double({ min: -0.15, max: 0.15, noNaN: true }),
+  ),
+  {
+    minLength: 1,
+    maxLength: 8,
+  },
+);
+/** Small moves over more ticks: the bound's tightness matters. */
+const smallPathArb = fc.array(
+  fc.tuple(
+    fc.double({ min: -0.04, max: 0.04, noNaN: true }),
+    fc.double({ min: -0.04, max: 0.04, noNaN: true }),
+  ),
+  {
+    minLength: 1,
+    maxLength: 20,
+  },
+);
+const policyArb = fc.constantFrom<() => PolicySpec>(
+  () => presets.fullClose({ maxSlippage: 1 }),
+  () => presets.fullClose({ maxSlippage: 0.05, insuranceFund: 500, whenFundEmpty: "socialize" }),
+  () => presets.closeFactor({ maxSlippage: 1 }),
+  () => presets.restoreToTarget({ maxSlippage: 1 }),
+  () => presets.stepwise({ minNotional: 1000, cooldownTicks: 2, backstopCapital: 1000 }),
+  () => presets.tieredPartial({ maxSlippage: 0.1 }),
+  () => presets.tieredPartial({ maxSlippage: 1, insuranceFund: 100 }),
+  () => presets.backstopVault({ capital: 500 }),
+  () => presets.backstopVault({ price: "mark", penaltyRate: 0.02 }),
+  () => presets.fullClose({ execution: { kind: "sliced", slices: 3, maxSlippage: 1 }, whenFundEmpty: "adl" }),
+  () =>
+    presets.fullClose({
+      trigger: { kind: "healthFactor", below: 1.05 },
+      ordering: "worstPnl",
+      penalty: { rate: 0.05, to: "liquidator" },
+    }),
+);
+
+function run(
+  w: World,
+  policy: PolicySpec,
+  path: Array<[number, number]>,
+  each?: (engine: LiquidationEngine, tick: number) => void,
+) {
+  const engine = new LiquidationEngine({
+    venue: w.venue,
+    loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+    policy,
+    rng: Rng.fromSeed(2),
+  });
+  const marks = [100, 50];
+  let t = 0;
+  for (const [dx, dy] of path) {
+    t++;
+    marks[0] = Math.max(2, Math.min(399, Math.round(marks[0] * (1 + dx))));
+    marks[1] = Math.max(2, Math.min(199, Math.round(marks[1] * (1 + dy))));
+    w.venue.setOraclePrice(0, marks[0]);
+    w.venue.setOraclePrice(1, marks[1]);
+    w.venue.advance(t);
+    w.venue.updateMarks();
+    engine.check(t);
+    each?.(engine, t);
+  }
+  return engine;
+}
+
+const flat = (v: Venue, a: number) => v.position(a, 0) === 0 && v.position(a, 1) === 0;
+
+describe("properties", () => {
+  test("the bounded check finds exactly the accounts a full scan finds", () => {
+    fc.assert(
+      fc.property(positionsArb, smallPathArb, fc.boolean(), (positions, path, hf) => {
+        const w = world(positions);
+        const policy = presets.fullClose({
+          maxSlippage: 1,
+          ...(hf ? { trigger: { kind: "healthFactor", below: 1.1 } } : {}),
+        });
+        const engine = new LiquidationEngine({
+          venue: w.venue,
+          loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+          policy,
+          rng: Rng.fromSeed(2),
+        });
+        const called = new Set<number>();
+        engine.marginCalls$.subscribe((c) => called.add(c.account));
+        const marks = [100, 50];
+        let t = 0;
+        for (const [dx, dy] of [...path, ...path.map(([x, y]) => [-x, -y] as [number, number])]) {
+          t++;
+          marks[0] = Math.max(2, Math.min(399, marks[0] * (1 + dx)));
+          marks[1] = Math.max(2, Math.min(199, marks[1] * (1 + dy)));
+          w.venue.setOraclePrice(0, marks[0]);
+          w.venue.setOraclePrice(1, marks[1]);
+          w.venue.advance(t);
+          w.venue.updateMarks();
+          const expected = new Set<number>();
+          for (const a of w.traders) {
+            if (flat(w.venue, a)) continue;
+            if (hf ? w.venue.healthFactor(a) < 1.1 : w.venue.equity(a) < w.venue.maintenanceRequirement(a))
+              expected.add(a);
+          }
+          called.clear();
+          engine.check(t);
+          expect([...called].sort()).toEqual([...expected].sort());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a full close leaves no position", () => {
+    fc.assert(
+      fc.property(positionsArb, pathArb, (positions, path) => {
+        const w = world(positions);
+        run(w, presets.fullClose({ maxSlippage: 1 }), path, (engine, t) => {
+          for (const r of engine.records) if (r.tick === t) expect(flat(w.venue, r.account)).toBe(true);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test("restore-to-target leaves the account at or above target (deep book)", () => {
+    fc.assert(
+      fc.property(
+        positionsArb,
+        pathArb,
+        fc.double({ min: 1.05, max: 2, noNaN: true }),
+        (positions, path, target) => {
+          const w = world(positions);
+          run(
+            w,
+            presets.restoreToTarget({ targetMarginRatio: target, maxSlippage: 1 }),
+            path,
+            (engine, t) => {
+              const touched = new Set(
+                engine.records.filter((r) => r.tick === t && r.quantity > 0).map((r) => r.account),
+              );
+              for (const a of touched) {
+                const e = w.venue.equity(a);
+                const m = w.venue.maintenanceRequirement(a);
+                if (e < 0) continue; // bankrupt: closed in full, no target to reach
+                expect(flat(w.venue, a) || e >= target * m).toBe(true);
+              }
+            },
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  test("close factor never closes more than its fraction of the gross notional in one step", () => {
+    fc.assert(
+      fc.property(
+        positionsArb,
+        pathArb,
+        fc.double({ min: 0.1, max: 1, noNaN: true }),
+        (positions, path, f) => {
+          const w = world(positions.map(([x, y, m]) => [x === 0 ? 10 : x * 3, y === 0 ? -10 : y * 3, m]));
+          const gross = new Map<number, number>();
+          const policy = presets.closeFactor({ fraction: f, maxSlippage: 1 });
+          delete (policy.amount as { fullBelowHealthFactor?: number }).fullBelowHealthFactor;
+          const engine = new LiquidationEngine({
+            venue: w.venue,
+            loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+            policy,
+            rng: Rng.fromSeed(2),
+          });
+          engine.marginCalls$.subscribe((c) => gross.set(c.account, w.venue.grossNotional(c.account)));
+          const marks = [100, 50];
+          let t = 0;
+          for (const [dx, dy] of path) {
+            t++;
+            marks[0] = Math.max(2, Math.round(marks[0] * (1 + dx)));
+            marks[1] = Math.max(2, Math.round(marks[1] * (1 + dy)));
+            w.venue.setOraclePrice(0, marks[0]);
+            w.venue.setOraclePrice(1, marks[1]);
+            w.venue.advance(t);
+            w.venue.updateMarks();
+            gross.clear();
+            engine.check(t);
+            const closed = new Map<number, number>();
+            for (const r of engine.records)
+              if (r.tick === t) closed.set(r.account, (closed.get(r.account) ?? 0) + r.quantity * r.mark);
+            for (const [a, c] of closed) {
+              const g = gross.get(a) as number;
+              if (w.venue.equity(a) < 0 && flat(w.venue, a)) continue; // bankrupt accounts are closed in full
+              expect(c <= f * g + 1e-6).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  test("bad debt equals the negative equity absorbed", () => {
+    fc.assert(
+      fc.property(
+        positionsArb,
+        fc.tuple(
+          fc.double({ min: -0.6, max: 0, noNaN: true }),
+          fc.double({ min: -0.6, max: 0, noNaN: true }),
+        ),
+        fc.integer({ min: 0, max: 300 }),
+        fc.constantFrom("badDebt", "socialize", "adl") as fc.Arbitrary<"badDebt" | "socialize" | "adl">,
+        (positions, [dx, dy], fund, mode) => {
+          // long-only traders; after the crash the maker bids only at the new marks, so
+          // liquidations trade exactly at mark (no slippage) and the deficit is -equity
+          const w = world(positions.map(([x, y, m]) => [Math.abs(x), Math.abs(y), m]));
+          const mx = Math.max(2, Math.round(100 * (1 + dx)));
+          const my = Math.max(2, Math.round(50 * (1 + dy)));
+          w.venue.cancelAll(w.maker);
+          w.venue.submit({
+            account: w.maker,
+            instrument: 0,
+            side: BUY,
+            quantity: 1_000_000,
+            type: "limit",
+            price: mx,
+          });
+          w.venue.submit({
+            account: w.maker,
+            instrument: 1,
+            side: BUY,
+            quantity: 1_000_000,
+            type: "limit",
+            price: my,
+          });
+          w.venue.setOraclePrice(0, mx);
+          w.venue.setOraclePrice(1, my);
+          w.venue.updateMarks();
+          let expected = 0;
+          for (const a of w.traders) {
+            const e = w.venue.equity(a);
+            if (!flat(w.venue, a) && e < w.venue.maintenanceRequirement(a) && e < 0) expected += -e;
+          }
+          const policy = presets.fullClose({
+            penaltyRate: 0,
+            maxSlippage: 1,
+            insuranceFund: fund,
+            whenFundEmpty: mode,
+          });
+          const engine = new LiquidationEngine({
+            venue: w.venue,
+            loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+            policy,
+            rng: Rng.fromSeed(2),
+          });
+          engine.check(1);
+          const s = engine.stats();
+          expect(s.badDebt).toBe(expected);
+          expect(engine.records.reduce((x, r) => x + r.badDebt, 0)).toBe(expected);
+          expect(
+            s.insuranceDraw + s.adlCovered + s.socializedLoss + s.unrecoveredDebt + s.backstopAbsorbed,
+          ).toBe(expected);
+          expect(s.insuranceDraw).toBe(Math.min(fund, expected));
+          expect(conserved(w.venue)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test("conservation holds exactly through liquidations, ADL, backstop transfers and socialised losses", () => {
+    fc.assert(
+      fc.property(positionsArb, pathArb, policyArb, fc.boolean(), (positions, path, make, fees) => {
+        const w = world(positions, fees);
+        run(w, make(), path, () => {
+          expect(w.venue.totalCash()).toBe(w.venue.totalDeposits);
+          expect(w.venue.totalPosition(0)).toBe(0);
+          expect(w.venue.totalPosition(1)).toBe(0);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
