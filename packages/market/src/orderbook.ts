@@ -1,0 +1,972 @@
+/**
+ * Limit order book for one instrument: the hot loop of every Cascade study.
+ *
+ * Layout (no allocation per operation):
+ * - Price levels are indexed directly by `price - minPrice` (integer ticks in a bounded band).
+ *   A level holds an intrusive doubly-linked FIFO list of orders (head/tail) and its total quantity.
+ *   A level is only ever occupied by one side (the book is never crossed at rest), so both sides
+ *   share the level arrays; each side has its own two-level occupancy bitset to find the next
+ *   non-empty level with word scans (Math.clz32).
+ * - Orders live in struct-of-arrays typed arrays with a free list; an open-addressing hash
+ *   (linear probing, backward-shift deletion) maps an order id to its slot.
+ *
+ * Semantics: price-time priority, fills at the resting (maker) order's price, self-trade
+ * prevention cancels the RESTING order (CANCEL_SELF_TRADE) and matching continues.
+ * A market order behaves exactly like an IOC limit order whose limit is `worstPrice`, or the
+ * band edge (maxPrice for a buy, minPrice for a sell) when no bound is given; that effective limit
+ * is the price reported in its CANCEL_UNFILLED event.
+ *
+ * Every rejected call throws a CascadeError and leaves the book unchanged.
+ *
+ * Listener callbacks run synchronously in the middle of matching: they must not call mutating
+ * methods of the book (queue reactions instead), and queries made from inside a callback may
+ * observe intermediate state (e.g. the best price before the current level is exhausted).
+ */
+import { CascadeError } from "@cascade/core";
+
+export const BUY = 1;
+export const SELL = -1;
+export type Side = 1 | -1;
+
+export const GTC = 0;
+export const IOC = 1;
+export const POST_ONLY = 2;
+export type TimeInForce = 0 | 1 | 2;
+
+export const CANCEL_USER = 0;
+export const CANCEL_SELF_TRADE = 1;
+export const CANCEL_POST_ONLY = 2;
+/** IOC or market remainder that could not trade. */
+export const CANCEL_UNFILLED = 3;
+export type CancelReason = 0 | 1 | 2 | 3;
+
+/** Plain callbacks (no RxJS in the hot loop). Called synchronously during matching. */
+export interface BookListener {
+  /** Incoming (taker) order traded against a resting (maker) order, at the maker's price. makerRemaining = maker's qty left after this fill. */
+  onFill(
+    makerId: number,
+    makerOwner: number,
+    takerId: number,
+    takerOwner: number,
+    takerSide: Side,
+    price: number,
+    qty: number,
+    makerRemaining: number,
+  ): void;
+  /** Quantity left the book (or never rested) without trading. For CANCEL_UNFILLED/CANCEL_POST_ONLY it is the incoming order's unplaced remainder. */
+  onCancel(
+    orderId: number,
+    owner: number,
+    side: Side,
+    price: number,
+    qty: number,
+    reason: CancelReason,
+  ): void;
+  /** An order (or remainder) came to rest on the book. */
+  onRest(orderId: number, owner: number, side: Side, price: number, qty: number): void;
+}
+
+/** Integer ticks, 1 <= minPrice <= maxPrice. */
+export interface OrderBookOptions {
+  minPrice: number;
+  maxPrice: number;
+  listener?: BookListener;
+  /** Initial number of order slots (grows by doubling). Default 1024. */
+  initialCapacity?: number;
+}
+
+/** Largest supported band (levels); 16 bytes per level. */
+export const MAX_PRICE_LEVELS = 1 << 25;
+const MAX_CAPACITY = 1 << 28;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+// ---------------------------------------------------------------------------------------------
+// Two-level bitset helpers. `words` has one bit per level, `summary` one bit per non-zero word.
+// ---------------------------------------------------------------------------------------------
+
+function bitSet(words: Int32Array, summary: Int32Array, i: number): void {
+  const w = i >>> 5;
+  if (words[w] === 0) summary[w >>> 5] |= 1 << (w & 31);
+  words[w] |= 1 << (i & 31);
+}
+
+function bitClear(words: Int32Array, summary: Int32Array, i: number): void {
+  const w = i >>> 5;
+  const v = words[w] & ~(1 << (i & 31));
+  words[w] = v;
+  if (v === 0) summary[w >>> 5] &= ~(1 << (w & 31));
+}
+
+/** Lowest set index >= i, or -1. */
+function nextAtOrAbove(words: Int32Array, summary: Int32Array, i: number): number {
+  const nWords = words.length;
+  let w = i >>> 5;
+  if (w >= nWords) return -1;
+  const m = words[w] & (-1 << (i & 31));
+  if (m !== 0) return (w << 5) + (31 - Math.clz32(m & -m));
+  w++;
+  if (w >= nWords) return -1;
+  let s = w >>> 5;
+  let sm = summary[s] & (-1 << (w & 31));
+  const nS = summary.length;
+  while (sm === 0) {
+    if (++s >= nS) return -1;
+    sm = summary[s];
+  }
+  const w2 = (s << 5) + (31 - Math.clz32(sm & -sm));
+  const m2 = words[w2];
+  return (w2 << 5) + (31 - Math.clz32(m2 & -m2));
+}
+
+/** Highest set index <= i, or -1. */
+function nextAtOrBelow(words: Int32Array, summary: Int32Array, i: number): number {
+  if (i < 0) return -1;
+  let w = i >>> 5;
+  const m = words[w] & (-1 >>> (31 - (i & 31)));
+  if (m !== 0) return (w << 5) + (31 - Math.clz32(m));
+  w--;
+  if (w < 0) return -1;
+  let s = w >>> 5;
+  let sm = summary[s] & (-1 >>> (31 - (w & 31)));
+  while (sm === 0) {
+    if (--s < 0) return -1;
+    sm = summary[s];
+  }
+  const w2 = (s << 5) + (31 - Math.clz32(sm));
+  return (w2 << 5) + (31 - Math.clz32(words[w2]));
+}
+
+function hashId(id: number): number {
+  const lo = id >>> 0;
+  const hi = (id / 4294967296) | 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
+  h ^= h >>> 15;
+  return h;
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+function sideName(side: Side): string {
+  return side === BUY ? "buy" : "sell";
+}
+
+export class OrderBook {
+  readonly minPrice: number;
+  readonly maxPrice: number;
+  private readonly nLevels: number;
+  private listener: BookListener | undefined;
+
+  // ---- levels (shared by both sides; a level is only ever occupied by one side)
+  private readonly lvlHead: Int32Array;
+  private readonly lvlTail: Int32Array;
+  private readonly lvlQty: Float64Array;
+  private readonly bidWords: Int32Array;
+  private readonly bidSummary: Int32Array;
+  private readonly askWords: Int32Array;
+  private readonly askSummary: Int32Array;
+  private bestBidLvl = -1;
+  private bestAskLvl = -1;
+  private bidQtyTotal = 0;
+  private askQtyTotal = 0;
+  private bidLevels = 0;
+  private askLevels = 0;
+  private nOrders = 0;
+
+  // ---- orders (struct of arrays)
+  private cap: number;
+  private oId: Float64Array;
+  private oOwner: Float64Array;
+  private oQty: Float64Array;
+  private oLvl: Int32Array;
+  private oSide: Int8Array;
+  private oNext: Int32Array;
+  private oPrev: Int32Array;
+  private freeHead: number;
+
+  // ---- id -> slot hash (stores slot + 1; 0 = empty)
+  private hTab: Int32Array;
+  private hMask: number;
+
+  constructor(options: OrderBookOptions) {
+    if (options === null || typeof options !== "object") {
+      throw new CascadeError(
+        "INVALID_OPTIONS",
+        "options",
+        options,
+        "an object { minPrice, maxPrice }",
+        "order book",
+      );
+    }
+    const { minPrice, maxPrice, listener, initialCapacity } = options;
+    if (!Number.isSafeInteger(minPrice) || minPrice < 1) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "minPrice",
+        minPrice,
+        "an integer number of ticks >= 1",
+        "order book",
+      );
+    }
+    if (
+      !Number.isSafeInteger(maxPrice) ||
+      maxPrice < minPrice ||
+      maxPrice - minPrice + 1 > MAX_PRICE_LEVELS
+    ) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "maxPrice",
+        maxPrice,
+        `an integer number of ticks in [minPrice = ${minPrice}, minPrice + ${MAX_PRICE_LEVELS - 1}]`,
+        "order book",
+      );
+    }
+    const capacity = initialCapacity === undefined ? 1024 : initialCapacity;
+    if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+      throw new CascadeError(
+        "INVALID_CAPACITY",
+        "initialCapacity",
+        initialCapacity,
+        `an integer in [1, ${MAX_CAPACITY}]`,
+        "order book",
+      );
+    }
+    if (listener !== undefined) checkListener(listener);
+    this.minPrice = minPrice;
+    this.maxPrice = maxPrice;
+    this.listener = listener;
+    const n = maxPrice - minPrice + 1;
+    this.nLevels = n;
+    this.lvlHead = new Int32Array(n).fill(-1);
+    this.lvlTail = new Int32Array(n).fill(-1);
+    this.lvlQty = new Float64Array(n);
+    const nWords = (n + 31) >>> 5;
+    const nSummary = (nWords + 31) >>> 5;
+    this.bidWords = new Int32Array(nWords);
+    this.askWords = new Int32Array(nWords);
+    this.bidSummary = new Int32Array(nSummary);
+    this.askSummary = new Int32Array(nSummary);
+
+    this.cap = capacity;
+    this.oId = new Float64Array(capacity);
+    this.oOwner = new Float64Array(capacity);
+    this.oQty = new Float64Array(capacity);
+    this.oLvl = new Int32Array(capacity);
+    this.oSide = new Int8Array(capacity);
+    this.oNext = new Int32Array(capacity);
+    this.oPrev = new Int32Array(capacity);
+    for (let i = 0; i < capacity - 1; i++) this.oNext[i] = i + 1;
+    this.oNext[capacity - 1] = -1;
+    this.freeHead = 0;
+    const hSize = nextPow2(capacity * 2);
+    this.hTab = new Int32Array(hSize);
+    this.hMask = hSize - 1;
+  }
+
+  setListener(listener: BookListener | undefined): void {
+    if (listener !== undefined) checkListener(listener);
+    this.listener = listener;
+  }
+
+  // =============================================================================================
+  // Order entry
+  // =============================================================================================
+
+  /** Limit order. Returns the quantity filled immediately. GTC rests the remainder; IOC cancels it (onCancel CANCEL_UNFILLED); POST_ONLY that would cross any resting order is not placed at all (returns 0, onCancel CANCEL_POST_ONLY). */
+  limit(id: number, owner: number, side: Side, price: number, qty: number, tif: TimeInForce = GTC): number {
+    const minP = this.minPrice;
+    if (
+      !(
+        Number.isSafeInteger(id) &&
+        id >= 0 &&
+        Number.isSafeInteger(owner) &&
+        owner >= 0 &&
+        (side === 1 || side === -1) &&
+        Number.isInteger(price) &&
+        price >= minP &&
+        price <= this.maxPrice &&
+        Number.isSafeInteger(qty) &&
+        qty > 0 &&
+        (tif === 0 || tif === 1 || tif === 2)
+      ) ||
+      this.find(id) !== -1
+    ) {
+      this.rejectOrder(id, owner, side, price, qty, tif, undefined, false);
+    }
+    const lvl = price - minP;
+    if (tif === POST_ONLY) {
+      const opp = side === BUY ? this.bestAskLvl : this.bestBidLvl;
+      if (opp !== -1 && (side === BUY ? opp <= lvl : opp >= lvl)) {
+        const l = this.listener;
+        if (l !== undefined) l.onCancel(id, owner, side, price, qty, CANCEL_POST_ONLY);
+        return 0;
+      }
+      this.rest(id, owner, side, lvl, qty);
+      return 0;
+    }
+    const rem = side === BUY ? this.matchBuy(id, owner, lvl, qty) : this.matchSell(id, owner, lvl, qty);
+    if (rem > 0) {
+      if (tif === GTC) this.rest(id, owner, side, lvl, rem);
+      else {
+        const l = this.listener;
+        if (l !== undefined) l.onCancel(id, owner, side, price, rem, CANCEL_UNFILLED);
+      }
+    }
+    return qty - rem;
+  }
+
+  /** Market order: sweeps best prices; optional worstPrice bounds slippage (buy: no fill above it; sell: none below it). Remainder is cancelled (CANCEL_UNFILLED). Returns the filled quantity. */
+  market(id: number, owner: number, side: Side, qty: number, worstPrice?: number): number {
+    const minP = this.minPrice;
+    if (
+      !(
+        Number.isSafeInteger(id) &&
+        id >= 0 &&
+        Number.isSafeInteger(owner) &&
+        owner >= 0 &&
+        (side === 1 || side === -1) &&
+        Number.isSafeInteger(qty) &&
+        qty > 0 &&
+        (worstPrice === undefined ||
+          (Number.isInteger(worstPrice) && worstPrice >= minP && worstPrice <= this.maxPrice))
+      ) ||
+      this.find(id) !== -1
+    ) {
+      this.rejectOrder(id, owner, side, worstPrice, qty, GTC, worstPrice, true);
+    }
+    let rem: number;
+    let limitPrice: number;
+    if (side === BUY) {
+      limitPrice = worstPrice === undefined ? this.maxPrice : worstPrice;
+      rem = this.matchBuy(id, owner, limitPrice - minP, qty);
+    } else {
+      limitPrice = worstPrice === undefined ? minP : worstPrice;
+      rem = this.matchSell(id, owner, limitPrice - minP, qty);
+    }
+    if (rem > 0) {
+      const l = this.listener;
+      if (l !== undefined) l.onCancel(id, owner, side, limitPrice, rem, CANCEL_UNFILLED);
+    }
+    return qty - rem;
+  }
+
+  /** Cancels a resting order; returns the quantity removed. Unknown id -> CascadeError UNKNOWN_ORDER. */
+  cancel(id: number): number {
+    const s = this.find(id);
+    if (s === -1) this.rejectUnknown(id, "cancel rejected");
+    const q = this.oQty[s];
+    const side = this.oSide[s] as Side;
+    const lvl = this.oLvl[s];
+    const owner = this.oOwner[s];
+    this.removeOrder(s);
+    const l = this.listener;
+    if (l !== undefined) l.onCancel(id, owner, side, lvl + this.minPrice, q, CANCEL_USER);
+    return q;
+  }
+
+  /** Reduces a resting order's quantity to newQty (0 < newQty < current keeps its time priority; newQty === 0 cancels; newQty === current is a no-op). Returns the quantity removed (reported via onCancel CANCEL_USER). Increase -> INVALID_QUANTITY error. */
+  reduce(id: number, newQty: number): number {
+    const s = this.find(id);
+    if (s === -1) this.rejectUnknown(id, "reduce rejected");
+    const cur = this.oQty[s];
+    if (!(Number.isSafeInteger(newQty) && newQty >= 0 && newQty <= cur)) {
+      throw new CascadeError(
+        "INVALID_QUANTITY",
+        "newQty",
+        newQty,
+        `an integer in [0, ${cur}] (the order's current quantity; reduce cannot increase it)`,
+        "reduce rejected",
+      );
+    }
+    if (newQty === cur) return 0;
+    if (newQty === 0) return this.cancel(id);
+    const removed = cur - newQty;
+    const side = this.oSide[s] as Side;
+    const lvl = this.oLvl[s];
+    this.oQty[s] = newQty;
+    this.lvlQty[lvl] -= removed;
+    if (side === BUY) this.bidQtyTotal -= removed;
+    else this.askQtyTotal -= removed;
+    const l = this.listener;
+    if (l !== undefined) l.onCancel(id, this.oOwner[s], side, lvl + this.minPrice, removed, CANCEL_USER);
+    return removed;
+  }
+
+  // =============================================================================================
+  // Queries
+  // =============================================================================================
+
+  has(id: number): boolean {
+    return this.find(id) !== -1;
+  }
+
+  /** Resting quantity of order `id`; 0 if not resting. */
+  remaining(id: number): number {
+    const s = this.find(id);
+    return s === -1 ? 0 : this.oQty[s];
+  }
+
+  orderPrice(id: number): number {
+    const s = this.find(id);
+    if (s === -1) this.rejectUnknown(id, "order lookup rejected");
+    return this.oLvl[s] + this.minPrice;
+  }
+
+  orderSide(id: number): Side {
+    const s = this.find(id);
+    if (s === -1) this.rejectUnknown(id, "order lookup rejected");
+    return this.oSide[s] as Side;
+  }
+
+  orderOwner(id: number): number {
+    const s = this.find(id);
+    if (s === -1) this.rejectUnknown(id, "order lookup rejected");
+    return this.oOwner[s];
+  }
+
+  /** Best bid price; 0 when there are no bids. */
+  bestBid(): number {
+    return this.bestBidLvl === -1 ? 0 : this.bestBidLvl + this.minPrice;
+  }
+
+  /** Best ask price; 0 when there are no asks. */
+  bestAsk(): number {
+    return this.bestAskLvl === -1 ? 0 : this.bestAskLvl + this.minPrice;
+  }
+
+  /** (bestBid + bestAsk) / 2; NaN when a side is empty. */
+  mid(): number {
+    if (this.bestBidLvl === -1 || this.bestAskLvl === -1) return Number.NaN;
+    return (this.bestBidLvl + this.bestAskLvl) / 2 + this.minPrice;
+  }
+
+  /** bestAsk - bestBid; NaN when a side is empty. */
+  spread(): number {
+    if (this.bestBidLvl === -1 || this.bestAskLvl === -1) return Number.NaN;
+    return this.bestAskLvl - this.bestBidLvl;
+  }
+
+  /** Resting quantity of `side` at `price` (0 if none, or if the price is not on the book's grid). */
+  volumeAt(side: Side, price: number): number {
+    this.checkSide(side);
+    if (!Number.isInteger(price) || price < this.minPrice || price > this.maxPrice) return 0;
+    const lvl = price - this.minPrice;
+    const words = side === BUY ? this.bidWords : this.askWords;
+    return (words[lvl >>> 5] & (1 << (lvl & 31))) !== 0 ? this.lvlQty[lvl] : 0;
+  }
+
+  /** Writes up to `levels` best levels of `side` into outPrices/outQty (best first); returns levels written. No allocation. */
+  depth(
+    side: Side,
+    levels: number,
+    outPrices: number[] | Float64Array,
+    outQty: number[] | Float64Array,
+  ): number {
+    this.checkSide(side);
+    if (!(levels >= 0)) {
+      throw new CascadeError("INVALID_LEVELS", "levels", levels, "a number >= 0", "depth query rejected");
+    }
+    const n = Math.min(levels, outPrices.length, outQty.length);
+    const minP = this.minPrice;
+    let k = 0;
+    if (side === BUY) {
+      let lvl = this.bestBidLvl;
+      while (lvl !== -1 && k < n) {
+        outPrices[k] = lvl + minP;
+        outQty[k] = this.lvlQty[lvl];
+        k++;
+        lvl = nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1);
+      }
+    } else {
+      let lvl = this.bestAskLvl;
+      while (lvl !== -1 && k < n) {
+        outPrices[k] = lvl + minP;
+        outQty[k] = this.lvlQty[lvl];
+        k++;
+        lvl = nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
+      }
+    }
+    return k;
+  }
+
+  /**
+   * Total resting quantity of `side` priced within `fraction` (e.g. 0.01 = 1%) of the mid (of the
+   * best price on that side if the other side is empty); bounds inclusive. Cost: one word per 32
+   * levels in range plus one addition per occupied level in range.
+   */
+  depthWithin(side: Side, fraction: number): number {
+    this.checkSide(side);
+    if (!(Number.isFinite(fraction) && fraction >= 0)) {
+      throw new CascadeError(
+        "INVALID_FRACTION",
+        "fraction",
+        fraction,
+        "a finite number >= 0",
+        "depth query rejected",
+      );
+    }
+    const bb = this.bestBidLvl;
+    const ba = this.bestAskLvl;
+    const minP = this.minPrice;
+    if (side === BUY) {
+      if (bb === -1) return 0;
+      const ref = ba === -1 ? bb + minP : (bb + ba) / 2 + minP;
+      const lo = Math.ceil(ref - ref * fraction - 1e-9) - minP;
+      return this.sumLevels(this.bidWords, Math.max(lo, 0), bb);
+    }
+    if (ba === -1) return 0;
+    const ref = bb === -1 ? ba + minP : (bb + ba) / 2 + minP;
+    const hi = Math.floor(ref + ref * fraction + 1e-9) - minP;
+    return this.sumLevels(this.askWords, ba, Math.min(hi, this.nLevels - 1));
+  }
+
+  /** Total resting quantity of one side. */
+  totalQuantity(side: Side): number {
+    this.checkSide(side);
+    return side === BUY ? this.bidQtyTotal : this.askQtyTotal;
+  }
+
+  /** Number of non-empty price levels of one side. */
+  levelCount(side: Side): number {
+    this.checkSide(side);
+    return side === BUY ? this.bidLevels : this.askLevels;
+  }
+
+  /** Number of resting orders (both sides). */
+  orderCount(): number {
+    return this.nOrders;
+  }
+
+  /** Iterate resting orders of a side best-first, FIFO within level (for tests/snapshots). */
+  forEachOrder(side: Side, fn: (id: number, owner: number, price: number, qty: number) => void): void {
+    this.checkSide(side);
+    const minP = this.minPrice;
+    let lvl = side === BUY ? this.bestBidLvl : this.bestAskLvl;
+    while (lvl !== -1) {
+      for (let o = this.lvlHead[lvl]; o !== -1; o = this.oNext[o])
+        fn(this.oId[o], this.oOwner[o], lvl + minP, this.oQty[o]);
+      lvl =
+        side === BUY
+          ? nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1)
+          : nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
+    }
+  }
+
+  /** Number of resting orders at one price level of a side (extra, read-only). */
+  ordersAt(side: Side, price: number): number {
+    if (this.volumeAt(side, price) === 0) return 0;
+    let n = 0;
+    for (let o = this.lvlHead[price - this.minPrice]; o !== -1; o = this.oNext[o]) n++;
+    return n;
+  }
+
+  // =============================================================================================
+  // Matching internals
+  // =============================================================================================
+
+  /** Incoming buy against asks with level <= limLvl. Returns the unfilled remainder. */
+  private matchBuy(takerId: number, takerOwner: number, limLvl: number, qty: number): number {
+    let lvl = this.bestAskLvl;
+    if (lvl === -1 || lvl > limLvl) return qty;
+    let rem = qty;
+    const head = this.lvlHead;
+    const lvlQty = this.lvlQty;
+    const oQty = this.oQty;
+    const oOwner = this.oOwner;
+    const oNext = this.oNext;
+    const l = this.listener;
+    const minP = this.minPrice;
+    for (;;) {
+      let o = head[lvl];
+      const price = lvl + minP;
+      while (o !== -1) {
+        const next = oNext[o];
+        const makerOwner = oOwner[o];
+        const mq = oQty[o];
+        if (makerOwner === takerOwner) {
+          const makerId = this.oId[o];
+          this.popHead(o, next, lvl);
+          this.askQtyTotal -= mq;
+          lvlQty[lvl] -= mq;
+          if (l !== undefined) l.onCancel(makerId, makerOwner, SELL, price, mq, CANCEL_SELF_TRADE);
+        } else if (mq <= rem) {
+          const makerId = this.oId[o];
+          this.popHead(o, next, lvl);
+          this.askQtyTotal -= mq;
+          lvlQty[lvl] -= mq;
+          rem -= mq;
+          if (l !== undefined) l.onFill(makerId, makerOwner, takerId, takerOwner, BUY, price, mq, 0);
+        } else {
+          const left = mq - rem;
+          oQty[o] = left;
+          lvlQty[lvl] -= rem;
+          this.askQtyTotal -= rem;
+          if (l !== undefined) l.onFill(this.oId[o], makerOwner, takerId, takerOwner, BUY, price, rem, left);
+          return 0;
+        }
+        o = next;
+        if (rem === 0) break;
+      }
+      if (o === -1) {
+        // level exhausted
+        lvlQty[lvl] = 0;
+        bitClear(this.askWords, this.askSummary, lvl);
+        this.askLevels--;
+        lvl = nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
+        this.bestAskLvl = lvl;
+      }
+      if (rem === 0 || lvl === -1 || lvl > limLvl) return rem;
+    }
+  }
+
+  /** Incoming sell against bids with level >= limLvl. Returns the unfilled remainder. */
+  private matchSell(takerId: number, takerOwner: number, limLvl: number, qty: number): number {
+    let lvl = this.bestBidLvl;
+    if (lvl === -1 || lvl < limLvl) return qty;
+    let rem = qty;
+    const head = this.lvlHead;
+    const lvlQty = this.lvlQty;
+    const oQty = this.oQty;
+    const oOwner = this.oOwner;
+    const oNext = this.oNext;
+    const l = this.listener;
+    const minP = this.minPrice;
+    for (;;) {
+      let o = head[lvl];
+      const price = lvl + minP;
+      while (o !== -1) {
+        const next = oNext[o];
+        const makerOwner = oOwner[o];
+        const mq = oQty[o];
+        if (makerOwner === takerOwner) {
+          const makerId = this.oId[o];
+          this.popHead(o, next, lvl);
+          this.bidQtyTotal -= mq;
+          lvlQty[lvl] -= mq;
+          if (l !== undefined) l.onCancel(makerId, makerOwner, BUY, price, mq, CANCEL_SELF_TRADE);
+        } else if (mq <= rem) {
+          const makerId = this.oId[o];
+          this.popHead(o, next, lvl);
+          this.bidQtyTotal -= mq;
+          lvlQty[lvl] -= mq;
+          rem -= mq;
+          if (l !== undefined) l.onFill(makerId, makerOwner, takerId, takerOwner, SELL, price, mq, 0);
+        } else {
+          const left = mq - rem;
+          oQty[o] = left;
+          lvlQty[lvl] -= rem;
+          this.bidQtyTotal -= rem;
+          if (l !== undefined) l.onFill(this.oId[o], makerOwner, takerId, takerOwner, SELL, price, rem, left);
+          return 0;
+        }
+        o = next;
+        if (rem === 0) break;
+      }
+      if (o === -1) {
+        lvlQty[lvl] = 0;
+        bitClear(this.bidWords, this.bidSummary, lvl);
+        this.bidLevels--;
+        lvl = nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1);
+        this.bestBidLvl = lvl;
+      }
+      if (rem === 0 || lvl === -1 || lvl < limLvl) return rem;
+    }
+  }
+
+  /** Removes order `o` (the head of level `lvl`, whose successor is `next`): unlink, unhash, free. Level bitset/best are the caller's job. */
+  private popHead(o: number, next: number, lvl: number): void {
+    this.lvlHead[lvl] = next;
+    if (next === -1) this.lvlTail[lvl] = -1;
+    else this.oPrev[next] = -1;
+    this.hashDelete(o);
+    this.oNext[o] = this.freeHead;
+    this.freeHead = o;
+    this.nOrders--;
+  }
+
+  /** Appends a new order to the tail of level `lvl` of `side`. */
+  private rest(id: number, owner: number, side: Side, lvl: number, qty: number): void {
+    let s = this.freeHead;
+    if (s === -1) {
+      this.grow();
+      s = this.freeHead;
+    }
+    this.freeHead = this.oNext[s];
+    this.oId[s] = id;
+    this.oOwner[s] = owner;
+    this.oQty[s] = qty;
+    this.oLvl[s] = lvl;
+    this.oSide[s] = side;
+    this.oNext[s] = -1;
+    const tail = this.lvlTail[lvl];
+    this.oPrev[s] = tail;
+    if (tail === -1) {
+      this.lvlHead[lvl] = s;
+      this.lvlQty[lvl] = qty;
+      if (side === BUY) {
+        bitSet(this.bidWords, this.bidSummary, lvl);
+        this.bidLevels++;
+        if (lvl > this.bestBidLvl) this.bestBidLvl = lvl;
+      } else {
+        bitSet(this.askWords, this.askSummary, lvl);
+        this.askLevels++;
+        if (this.bestAskLvl === -1 || lvl < this.bestAskLvl) this.bestAskLvl = lvl;
+      }
+    } else {
+      this.oNext[tail] = s;
+      this.lvlQty[lvl] += qty;
+    }
+    this.lvlTail[lvl] = s;
+    if (side === BUY) this.bidQtyTotal += qty;
+    else this.askQtyTotal += qty;
+    this.hashInsert(id, s);
+    this.nOrders++;
+    const l = this.listener;
+    if (l !== undefined) l.onRest(id, owner, side, lvl + this.minPrice, qty);
+  }
+
+  /** Removes a resting order from anywhere in its level (cancel). */
+  private removeOrder(s: number): void {
+    const lvl = this.oLvl[s];
+    const side = this.oSide[s];
+    const q = this.oQty[s];
+    const prev = this.oPrev[s];
+    const next = this.oNext[s];
+    if (prev === -1) this.lvlHead[lvl] = next;
+    else this.oNext[prev] = next;
+    if (next === -1) this.lvlTail[lvl] = prev;
+    else this.oPrev[next] = prev;
+    this.hashDelete(s);
+    this.oNext[s] = this.freeHead;
+    this.freeHead = s;
+    this.nOrders--;
+    if (side === BUY) {
+      this.bidQtyTotal -= q;
+      if (this.lvlHead[lvl] === -1) {
+        this.lvlQty[lvl] = 0;
+        bitClear(this.bidWords, this.bidSummary, lvl);
+        this.bidLevels--;
+        if (lvl === this.bestBidLvl) this.bestBidLvl = nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1);
+      } else this.lvlQty[lvl] -= q;
+    } else {
+      this.askQtyTotal -= q;
+      if (this.lvlHead[lvl] === -1) {
+        this.lvlQty[lvl] = 0;
+        bitClear(this.askWords, this.askSummary, lvl);
+        this.askLevels--;
+        if (lvl === this.bestAskLvl) this.bestAskLvl = nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
+      } else this.lvlQty[lvl] -= q;
+    }
+  }
+
+  private sumLevels(words: Int32Array, lo: number, hi: number): number {
+    if (lo > hi) return 0;
+    const lvlQty = this.lvlQty;
+    let sum = 0;
+    const wLo = lo >>> 5;
+    const wHi = hi >>> 5;
+    for (let w = wLo; w <= wHi; w++) {
+      let m = words[w];
+      if (m === 0) continue;
+      if (w === wLo) m &= -1 << (lo & 31);
+      if (w === wHi) m &= -1 >>> (31 - (hi & 31));
+      const base = w << 5;
+      while (m !== 0) {
+        const low = m & -m;
+        sum += lvlQty[base + 31 - Math.clz32(low)];
+        m ^= low;
+      }
+    }
+    return sum;
+  }
+
+  // =============================================================================================
+  // id -> slot hash
+  // =============================================================================================
+
+  /** Slot of resting order `id`, or -1. Accepts any value (non-numbers are simply not found). */
+  private find(id: number): number {
+    if (typeof id !== "number") return -1;
+    const tab = this.hTab;
+    const mask = this.hMask;
+    const oId = this.oId;
+    let i = hashId(id) & mask;
+    for (;;) {
+      const v = tab[i];
+      if (v === 0) return -1;
+      if (oId[v - 1] === id) return v - 1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private hashInsert(id: number, slot: number): void {
+    const tab = this.hTab;
+    const mask = this.hMask;
+    let i = hashId(id) & mask;
+    while (tab[i] !== 0) i = (i + 1) & mask;
+    tab[i] = slot + 1;
+  }
+
+  /** Deletes the entry of `slot` (whose id is still in oId) with backward-shift deletion. */
+  private hashDelete(slot: number): void {
+    const tab = this.hTab;
+    const mask = this.hMask;
+    const oId = this.oId;
+    let i = hashId(oId[slot]) & mask;
+    while (tab[i] !== slot + 1) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const v = tab[j];
+      if (v === 0) break;
+      const k = hashId(oId[v - 1]) & mask;
+      // move entry j into hole i unless its home k lies cyclically in (i, j]
+      if (i <= j ? i < k && k <= j : i < k || k <= j) continue;
+      tab[i] = v;
+      i = j;
+    }
+    tab[i] = 0;
+  }
+
+  private grow(): void {
+    const old = this.cap;
+    const cap = old * 2;
+    if (cap > MAX_CAPACITY) {
+      throw new CascadeError(
+        "CAPACITY_EXCEEDED",
+        "orderCount",
+        this.nOrders,
+        `at most ${MAX_CAPACITY} resting orders`,
+        "order rejected",
+      );
+    }
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.oId = f64(this.oId);
+    this.oOwner = f64(this.oOwner);
+    this.oQty = f64(this.oQty);
+    this.oLvl = i32(this.oLvl);
+    this.oNext = i32(this.oNext);
+    this.oPrev = i32(this.oPrev);
+    const side = new Int8Array(cap);
+    side.set(this.oSide);
+    this.oSide = side;
+    for (let i = old; i < cap - 1; i++) this.oNext[i] = i + 1;
+    this.oNext[cap - 1] = this.freeHead;
+    this.freeHead = old;
+    this.cap = cap;
+    // rehash
+    const oldTab = this.hTab;
+    const hSize = nextPow2(cap * 2);
+    this.hTab = new Int32Array(hSize);
+    this.hMask = hSize - 1;
+    for (let i = 0; i < oldTab.length; i++) {
+      const v = oldTab[i];
+      if (v !== 0) this.hashInsert(this.oId[v - 1], v - 1);
+    }
+  }
+
+  // =============================================================================================
+  // Validation (cold paths)
+  // =============================================================================================
+
+  private checkSide(side: Side): void {
+    if (side !== 1 && side !== -1) {
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "query rejected");
+    }
+  }
+
+  private rejectUnknown(id: number, context: string): never {
+    if (!Number.isSafeInteger(id) || id < 0) {
+      throw new CascadeError("INVALID_ORDER_ID", "id", id, "a safe integer >= 0", context);
+    }
+    throw new CascadeError("UNKNOWN_ORDER", "id", id, "the id of an order resting on this book", context);
+  }
+
+  private rejectOrder(
+    id: number,
+    owner: number,
+    side: Side,
+    price: number | undefined,
+    qty: number,
+    tif: number,
+    worstPrice: number | undefined,
+    isMarket: boolean,
+  ): never {
+    const ctx = "order rejected";
+    if (!Number.isSafeInteger(id) || id < 0) {
+      throw new CascadeError("INVALID_ORDER_ID", "id", id, "a safe integer >= 0", ctx);
+    }
+    if (this.find(id) !== -1) {
+      throw new CascadeError(
+        "DUPLICATE_ORDER_ID",
+        "id",
+        id,
+        `an id not used by a resting order (order ${id} rests: ${sideName(this.orderSide(id))} ${this.remaining(id)} @ ${this.orderPrice(id)})`,
+        ctx,
+      );
+    }
+    if (!Number.isSafeInteger(owner) || owner < 0) {
+      throw new CascadeError("INVALID_OWNER", "owner", owner, "a safe integer >= 0", ctx);
+    }
+    if (side !== 1 && side !== -1) {
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
+    }
+    const band = `an integer number of ticks in [${this.minPrice}, ${this.maxPrice}]`;
+    if (!isMarket) {
+      if (
+        !Number.isInteger(price) ||
+        (price as number) < this.minPrice ||
+        (price as number) > this.maxPrice
+      ) {
+        throw new CascadeError("INVALID_PRICE", "price", price, band, ctx);
+      }
+    } else if (worstPrice !== undefined) {
+      if (!Number.isInteger(worstPrice) || worstPrice < this.minPrice || worstPrice > this.maxPrice) {
+        throw new CascadeError("INVALID_PRICE", "worstPrice", worstPrice, `undefined or ${band}`, ctx);
+      }
+    }
+    if (!Number.isSafeInteger(qty) || qty <= 0) {
+      throw new CascadeError("INVALID_QUANTITY", "qty", qty, `an integer in [1, ${MAX_SAFE}]`, ctx);
+    }
+    if (tif !== 0 && tif !== 1 && tif !== 2) {
+      throw new CascadeError("INVALID_TIME_IN_FORCE", "tif", tif, "GTC (0), IOC (1) or POST_ONLY (2)", ctx);
+    }
+    throw new CascadeError(
+      "INVALID_ORDER",
+      "order",
+      { id, owner, side, price, qty, tif },
+      "a valid order",
+      ctx,
+    );
+  }
+}
+
+function checkListener(listener: BookListener): void {
+  if (
+    listener === null ||
+    typeof listener !== "object" ||
+    typeof listener.onFill !== "function" ||
+    typeof listener.onCancel !== "function" ||
+    typeof listener.onRest !== "function"
+  ) {
+    throw new CascadeError(
+      "INVALID_LISTENER",
+      "listener",
+      listener,
+      "undefined or an object with onFill, onCancel and onRest functions",
+      "order book",
+    );
+  }
+}
