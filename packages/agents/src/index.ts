@@ -1,1 +1,46 @@
-export {};
+export {
+  type Agent,
+  Fundamentalist,
+  type FundamentalistConfig,
+  type LeveragedConfig,
+  LeveragedTrader,
+  Liquidator,
+  type LiquidatorConfig,
+  MarketMaker,
+  type MarketMakerConfig,
+  type MomentumConfig,
+  MomentumTrader,
+  type NoiseConfig,
+  NoiseTrader,
+  type Quote,
+} from "./archetypes.js";
+export { type BaselineOptions, baselinePopulations } from "./baseline.js";
+export {
+  correlationFactor,
+  type FundamentalSpec,
+  Fundamentals,
+  validateFundamentalSpec,
+} from "./fundamentals.js";
+export { type AgentContext, type BuiltPopulation, buildPopulation, buildPopulations } from "./population.js";
+export {
+  type ActivationSpec,
+  type FundamentalistParams,
+  fundamentalists,
+  type LeveragedParams,
+  type LiquidatorParams,
+  leveragedTraders,
+  liquidators,
+  type MarketMakerParams,
+  type MomentumParams,
+  marketMakers,
+  momentumTraders,
+  type NoiseParams,
+  noiseTraders,
+  type PopulationKind,
+  type PopulationSpec,
+  SCHEMA as POPULATION_SCHEMA,
+  validateActivation,
+  validatePopulationSpec,
+} from "./spec.js";
+export { autocorrelation, type StylizedFacts, stylizedFacts } from "./stylized.js";
+export { AgentView, MarketTape, marketTape, type OrderActivity, orderActivity, type Trade } from "./tape.js";

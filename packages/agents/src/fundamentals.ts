@@ -1,0 +1,204 @@
+/**
+ * Exogenous fundamental values, one per instrument, stepped in the `exogenous` phase and published
+ * as the venue's oracle price.
+ *
+ * Log values follow, per tick,
+ *   x_i <- x_i + k (x0_i - x_i) + sigma_i * (L z)_i,   z ~ N(0, I)
+ * with k = meanReversion (0 for a random walk) and L a factor of the correlation matrix C
+ * (L L^T = C). L is computed once, with mathjs, from the eigen-decomposition C = V diag(l) V^T as
+ * L = V diag(sqrt(max(l, 0))) (mathjs has no Cholesky; the eigen factor also accepts
+ * positive semi-definite matrices); the per-tick product is a plain loop over a Float64Array.
+ */
+import { type Rng, type RunLoop, ValidationError } from "@cascade/core";
+import type { Venue } from "@cascade/market";
+import { eigs } from "mathjs";
+
+export interface FundamentalSpec {
+  kind: "meanReverting" | "randomWalk";
+  /** Per-tick sd of the log value (one number, or one per instrument). */
+  volatility: number | number[];
+  /** Per-tick pull of the log value toward its initial value (meanReverting; default 1e-4). */
+  meanReversion?: number;
+  /** Instruments x instruments correlation matrix of the shocks (default identity). */
+  correlation?: number[][];
+  /** Step the process every k ticks (variance scaled to k ticks); default 1. */
+  every?: number;
+}
+
+const CTX = "invalid experiment";
+
+/** Validates a FundamentalSpec for `n` instruments; errors name `${path}.field`. */
+export function validateFundamentalSpec(path: string, spec: unknown, n: number): FundamentalSpec {
+  const bad = (field: string, value: unknown, allowed: string): never => {
+    throw new ValidationError("INVALID_VALUE", `${path}${field}`, value, allowed, CTX);
+  };
+  if (spec === null || typeof spec !== "object") bad("", spec, "an object { kind, volatility, ... }");
+  const s = spec as Record<string, unknown>;
+  for (const k of Object.keys(s)) {
+    if (!["kind", "volatility", "meanReversion", "correlation", "every"].includes(k)) {
+      throw new ValidationError(
+        "UNKNOWN_KEY",
+        `${path}.${k}`,
+        s[k],
+        "one of kind, volatility, meanReversion, correlation, every",
+        CTX,
+      );
+    }
+  }
+  if (s.kind !== "meanReverting" && s.kind !== "randomWalk")
+    bad(".kind", s.kind, '"meanReverting" or "randomWalk"');
+  const vols = Array.isArray(s.volatility) ? s.volatility : [s.volatility];
+  if (Array.isArray(s.volatility) && s.volatility.length !== n)
+    bad(".volatility", s.volatility, `a number or an array of ${n} numbers`);
+  vols.forEach((v, i) => {
+    if (typeof v !== "number" || !(v >= 0 && v < 1))
+      bad(Array.isArray(s.volatility) ? `.volatility[${i}]` : ".volatility", v, "a per-tick sd in [0, 1)");
+  });
+  if (
+    s.meanReversion !== undefined &&
+    (typeof s.meanReversion !== "number" || !(s.meanReversion >= 0 && s.meanReversion <= 1))
+  ) {
+    bad(".meanReversion", s.meanReversion, "a number in [0, 1]");
+  }
+  if (s.every !== undefined && (typeof s.every !== "number" || !Number.isInteger(s.every) || s.every < 1))
+    bad(".every", s.every, "an integer >= 1");
+  if (s.correlation !== undefined) {
+    const c = s.correlation;
+    if (!Array.isArray(c) || c.length !== n) bad(".correlation", c, `an ${n} x ${n} correlation matrix`);
+    const m = c as unknown[];
+    for (let i = 0; i < n; i++) {
+      const row = m[i];
+      if (!Array.isArray(row) || row.length !== n) bad(`.correlation[${i}]`, row, `a row of ${n} numbers`);
+      for (let j = 0; j < n; j++) {
+        const v = (row as unknown[])[j];
+        if (typeof v !== "number" || !(v >= -1 && v <= 1))
+          bad(`.correlation[${i}][${j}]`, v, "a number in [-1, 1]");
+        if (i === j && v !== 1) bad(`.correlation[${i}][${j}]`, v, "1 on the diagonal");
+        if (j < i && v !== (m[j] as number[])[i])
+          bad(
+            `.correlation[${i}][${j}]`,
+            v,
+            `a symmetric matrix (= correlation[${j}][${i}] = ${(m[j] as number[])[i]})`,
+          );
+      }
+    }
+    const l = factorValues(c as number[][]);
+    const minEig = Math.min(...l);
+    if (minEig < -1e-9)
+      bad(".correlation", "(matrix)", `a positive semi-definite matrix (smallest eigenvalue is ${minEig})`);
+  }
+  return spec as FundamentalSpec;
+}
+
+function factorValues(c: number[][]): number[] {
+  if (c.length === 1) return [1];
+  return eigs(c).values as unknown as number[];
+}
+
+/**
+ * Factor L (row-major, n x n) with L L^T = C, from the eigen-decomposition (mathjs `eigs`).
+ */
+export function correlationFactor(c: number[][]): Float64Array {
+  const n = c.length;
+  const out = new Float64Array(n * n);
+  if (n === 1) {
+    out[0] = 1;
+    return out;
+  }
+  const { eigenvectors } = eigs(c);
+  for (let k = 0; k < n; k++) {
+    const ev = eigenvectors[k] as unknown as { value: number; vector: number[] | { toArray(): number[] } };
+    const vec = Array.isArray(ev.vector) ? ev.vector : ev.vector.toArray();
+    const s = Math.sqrt(Math.max(ev.value, 0));
+    for (let i = 0; i < n; i++) out[i * n + k] = vec[i] * s;
+  }
+  return out;
+}
+
+export class Fundamentals {
+  private readonly n: number;
+  private readonly logValue: Float64Array;
+  private readonly anchor: Float64Array;
+  private readonly sigma: Float64Array;
+  private readonly factor: Float64Array;
+  private readonly z: Float64Array;
+  private readonly k: number;
+  private readonly every: number;
+  private readonly venue: Venue;
+  private readonly rng: Rng;
+  private readonly minPrice: Float64Array;
+  private readonly maxPrice: Float64Array;
+
+  constructor(options: { venue: Venue; loop: RunLoop; spec: FundamentalSpec; rng: Rng }) {
+    const { venue, loop, rng } = options;
+    const n = venue.instruments.length;
+    const spec = validateFundamentalSpec("fundamentals", options.spec, n);
+    this.n = n;
+    this.venue = venue;
+    this.rng = rng;
+    this.every = spec.every ?? 1;
+    this.k = spec.kind === "meanReverting" ? (spec.meanReversion ?? 1e-4) * this.every : 0;
+    this.logValue = new Float64Array(n);
+    this.anchor = new Float64Array(n);
+    this.sigma = new Float64Array(n);
+    this.minPrice = new Float64Array(n);
+    this.maxPrice = new Float64Array(n);
+    this.z = new Float64Array(n);
+    const sq = Math.sqrt(this.every);
+    for (let i = 0; i < n; i++) {
+      const ins = venue.instruments[i];
+      this.logValue[i] = this.anchor[i] = Math.log(ins.initialPrice);
+      this.sigma[i] = (Array.isArray(spec.volatility) ? spec.volatility[i] : spec.volatility) * sq;
+      this.minPrice[i] = ins.minPrice;
+      this.maxPrice[i] = ins.maxPrice;
+    }
+    this.factor = correlationFactor(spec.correlation ?? identity(n));
+    for (let i = 0; i < n; i++) venue.setOraclePrice(i, this.value(i));
+    loop.on("exogenous", (tick) => {
+      if (tick % this.every === 0) this.step();
+    });
+  }
+
+  /** Current fundamental value of `instrument`, in ticks (float, clamped to the price band). */
+  value(instrument: number): number {
+    const v = Math.exp(this.logValue[instrument]);
+    return v < this.minPrice[instrument] ? this.minPrice[instrument] : Math.min(v, this.maxPrice[instrument]);
+  }
+
+  /**
+   * Multiplies the value by (1 + fraction) now and republishes the oracle price. With
+   * `permanent` the mean-reversion anchor moves too (a level shift); otherwise the value reverts.
+   */
+  shock(instrument: number, fraction: number, permanent = false): void {
+    if (!(fraction > -1) || !Number.isFinite(fraction)) {
+      throw new ValidationError(
+        "INVALID_VALUE",
+        "shock.fraction",
+        fraction,
+        "a finite number > -1",
+        "invalid shock",
+      );
+    }
+    const d = Math.log1p(fraction);
+    this.logValue[instrument] += d;
+    if (permanent) this.anchor[instrument] += d;
+    this.venue.setOraclePrice(instrument, this.value(instrument));
+  }
+
+  private step(): void {
+    const n = this.n;
+    const z = this.z;
+    for (let i = 0; i < n; i++) z[i] = this.rng.normal();
+    for (let i = 0; i < n; i++) {
+      let e = 0;
+      for (let j = 0; j < n; j++) e += this.factor[i * n + j] * z[j];
+      const x = this.logValue[i];
+      this.logValue[i] = x + this.k * (this.anchor[i] - x) + this.sigma[i] * e;
+      this.venue.setOraclePrice(i, this.value(i));
+    }
+  }
+}
+
+function identity(n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+}

@@ -1,0 +1,273 @@
+/**
+ * buildPopulation: turns one PopulationSpec into agents. For each agent k of population p:
+ *   rng_k = ctx.rng.split("population").split(p).split(k)
+ * parameters are drawn from rng_k.split("params"), Poisson wake-up gaps from rng_k.split("wake"),
+ * and the agent's decisions from rng_k itself, so adding a parameter or an agent never shifts
+ * another agent's stream. Each agent gets its own account (label `${kind}[p].k`), funded with
+ * venue.deposit, and is registered with loop.scheduler.
+ */
+import { type Activation, type Dist, type Rng, type RunLoop, sample, ValidationError } from "@cascade/core";
+import type { Venue } from "@cascade/market";
+import {
+  type Agent,
+  Fundamentalist,
+  LeveragedTrader,
+  Liquidator,
+  MarketMaker,
+  MomentumTrader,
+  NoiseTrader,
+} from "./archetypes.js";
+import type { Fundamentals } from "./fundamentals.js";
+import { type ActivationSpec, type PopulationSpec, SCHEMA, validatePopulationSpec } from "./spec.js";
+import { AgentView, marketTape } from "./tape.js";
+
+export interface AgentContext {
+  venue: Venue;
+  loop: RunLoop;
+  /** Root stream of the agents (e.g. runRng.split("agents")). */
+  rng: Rng;
+  /** Needed by fundamentalists (their private observations); optional otherwise. */
+  fundamentals?: Fundamentals;
+}
+
+export interface BuiltPopulation {
+  /** Account id of each agent, in agent order. */
+  accounts: number[];
+  /** The agent objects (for inspection in tests and notebooks; experiments should not reach into them). */
+  agents: Agent[];
+  /** Scheduler index of each agent. */
+  schedulerIndices: number[];
+}
+
+const ACTIVITY_MIN = 0.1;
+const ACTIVITY_MAX = 10;
+
+/** Opens, funds and schedules the agents of one population. */
+export function buildPopulation(
+  spec: PopulationSpec,
+  ctx: AgentContext,
+  populationIndex: number,
+): BuiltPopulation {
+  const path = `populations[${populationIndex}]`;
+  validatePopulationSpec(path, spec);
+  const { venue, loop } = ctx;
+  const schema = SCHEMA[spec.kind];
+  const tape = marketTape(venue, loop);
+  const raw = spec as unknown as Record<string, unknown>;
+  const symbols = spec.instruments ?? venue.instruments.map((x) => x.symbol);
+  const instruments = symbols.map((s, k) => {
+    try {
+      return venue.instrumentId(s);
+    } catch {
+      throw new ValidationError(
+        "UNKNOWN_INSTRUMENT",
+        `${path}.instruments[${k}]`,
+        s,
+        `one of ${venue.instruments.map((x) => JSON.stringify(x.symbol)).join(", ")}`,
+        "invalid experiment",
+      );
+    }
+  });
+  if (spec.kind === "fundamentalist" && spec.count > 0 && !ctx.fundamentals) {
+    throw new ValidationError(
+      "MISSING_FUNDAMENTALS",
+      `${path}.kind`,
+      spec.kind,
+      "a context with `fundamentals` (fundamentalists observe it)",
+      "invalid experiment",
+    );
+  }
+  const popRng = ctx.rng.split("population").split(populationIndex);
+  const activation: ActivationSpec = spec.activation ?? schema.activation;
+
+  // Leveraged traders: common target weights shared according to `crowding`.
+  const n = venue.instruments.length;
+  const common = new Float64Array(n);
+  const commonSign = new Float64Array(n);
+  if (spec.kind === "leveraged") {
+    const cr = popRng.split("common");
+    const shortP = typeof spec.shortProbability === "number" ? spec.shortProbability : 0;
+    for (const j of instruments) {
+      common[j] = cr.exponential(1);
+      commonSign[j] = cr.uniform() < shortP ? -1 : 1;
+    }
+  }
+  const liquidators: Array<{ agent: Liquidator; index: number }> = [];
+
+  const accounts: number[] = [];
+  const agents: Agent[] = [];
+  const schedulerIndices: number[] = [];
+  for (let k = 0; k < spec.count; k++) {
+    const rng = popRng.split(k);
+    const pr = rng.split("params");
+    const draw: Record<string, number> = {};
+    const perOrder: Record<string, Dist> = {};
+    for (const [name, rule] of Object.entries(schema.dists)) {
+      const d = (raw[name] ?? rule.def) as Dist;
+      if (rule.perOrder) perOrder[name] = d;
+      else draw[name] = rule.integer ? Math.round(sample(d, pr)) : sample(d, pr);
+    }
+    const account = venue.openAccount(`${spec.kind}[${populationIndex}].${k}`);
+    const capital = Math.max(1, Math.round(draw.capital));
+    venue.deposit(account, capital);
+    accounts.push(account);
+    const view = new AgentView(venue, tape, account, rng);
+    const instrument = instruments[k % instruments.length];
+    let agent: Agent;
+    switch (spec.kind) {
+      case "noise":
+        agent = new NoiseTrader(view, instrument, {
+          limitWeight: draw.limitWeight,
+          marketWeight: draw.marketWeight,
+          cancelWeight: draw.cancelWeight,
+          orderSize: perOrder.orderSize,
+          priceOffset: perOrder.priceOffset,
+          maxSlippage: draw.maxSlippage,
+          maxOpenOrders: draw.maxOpenOrders,
+        });
+        break;
+      case "fundamentalist": {
+        const f = ctx.fundamentals as Fundamentals;
+        agent = new Fundamentalist(
+          view,
+          instrument,
+          {
+            bias: draw.bias,
+            observationNoise: draw.observationNoise,
+            threshold: draw.threshold,
+            orderSize: perOrder.orderSize,
+            aggression: draw.aggression,
+            priceOffset: perOrder.priceOffset,
+            cancelOnWake: draw.cancelOnWake >= 0.5,
+          },
+          (i) => f.value(i),
+        );
+        break;
+      }
+      case "momentum": {
+        let s = Math.max(1, draw.shortWindow);
+        let l = Math.max(2, draw.longWindow);
+        if (s >= l) [s, l] = [Math.max(1, l - 1), Math.max(s, 2)];
+        agent = new MomentumTrader(view, instrument, {
+          shortWindow: s,
+          longWindow: l,
+          threshold: draw.threshold,
+          orderSize: perOrder.orderSize,
+          aggression: draw.aggression,
+          maxSlippage: draw.maxSlippage,
+        });
+        break;
+      }
+      case "leveraged": {
+        const crowding = spec.crowding ?? 0.5;
+        const w = new Float64Array(n);
+        let sum = 0;
+        for (const j of instruments) {
+          const own = pr.exponential(1);
+          const sign =
+            pr.uniform() < crowding ? commonSign[j] : pr.uniform() < draw.shortProbability ? -1 : 1;
+          w[j] = sign * (crowding * common[j] + (1 - crowding) * own);
+          sum += Math.abs(w[j]);
+        }
+        for (let j = 0; j < n; j++) w[j] = sum > 0 ? w[j] / sum : 0;
+        agent = new LeveragedTrader(view, {
+          leverage: draw.leverage,
+          weights: w,
+          rebalanceThreshold: draw.rebalanceThreshold,
+          maxSlippage: draw.maxSlippage,
+          dipBuying: draw.dipBuying,
+          dipThreshold: draw.dipThreshold,
+          dipSize: draw.dipSize,
+          maxOrderLots: draw.maxOrderLots,
+        });
+        break;
+      }
+      case "marketMaker":
+        agent = new MarketMaker(view, instrument, {
+          levels: draw.levels,
+          levelSpacing: draw.levelSpacing,
+          levelSize: draw.levelSize,
+          gamma: draw.gamma,
+          kappa: draw.kappa,
+          horizon: draw.horizon,
+          minHalfSpread: draw.minHalfSpread,
+          volatilityWidening: draw.volatilityWidening,
+          maxInventory: draw.maxInventory,
+          withdrawVolatility: draw.withdrawVolatility,
+          withdrawMove: draw.withdrawMove,
+          withdrawTicks: Math.round(draw.withdrawTicks),
+        });
+        break;
+      case "liquidator":
+        agent = new Liquidator(view, {
+          discount: draw.discount,
+          maxLeverage: draw.maxLeverage,
+          bookDiscount: draw.bookDiscount,
+          unwindFraction: draw.unwindFraction,
+          reference: spec.reference ?? "oracle",
+        });
+        break;
+    }
+    agents.push(agent);
+    const index = register(loop, agent, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
+      tape.volatilityRatio(instrument),
+    );
+    schedulerIndices.push(index);
+    if (agent instanceof Liquidator) {
+      const s = loop.scheduler;
+      agent.wakeNext = (tick) => s.wake(index, tick + 1);
+      liquidators.push({ agent, index });
+    } else if (activation === "onEvent") {
+      tape.watchTrades(instrument, index);
+    }
+  }
+  if (liquidators.length > 0) {
+    const s = loop.scheduler;
+    venue.auctions$.subscribe((e) => {
+      if (e.type !== "opened") return;
+      // Wake-ups only: the keepers act in the next agents phase, never inside this callback.
+      for (const l of liquidators) s.wake(l.index, e.tick + 1);
+    });
+  }
+  return { accounts, agents, schedulerIndices };
+}
+
+/** Builds several populations (population i gets index i). */
+export function buildPopulations(specs: readonly PopulationSpec[], ctx: AgentContext): BuiltPopulation[] {
+  return specs.map((s, i) => buildPopulation(s, ctx, i));
+}
+
+function register(
+  loop: RunLoop,
+  agent: Agent,
+  a: ActivationSpec,
+  pr: Rng,
+  wakeRng: Rng,
+  feedback: number,
+  volRatio: () => number,
+): number {
+  const s = loop.scheduler;
+  const now = loop.now;
+  const handler = (t: number) => agent.act(t);
+  if (a === "onEvent") return s.add(handler, { kind: "event" }, now);
+  if ("every" in a) {
+    const period = Math.max(1, Math.round(sample(a.every, pr)));
+    const offset = a.offset === undefined ? pr.int(period) : Math.round(sample(a.offset, pr));
+    return s.add(handler, { kind: "every", period, offset } satisfies Activation, now);
+  }
+  if ("once" in a) return s.add(handler, { kind: "once", at: Math.round(sample(a.once, pr)) }, now);
+  const rate = sample(a.poissonRate, pr);
+  if (!(feedback > 0)) return s.add(handler, { kind: "poisson", rate }, now, wakeRng);
+  // Volatility-dependent activity: the agent reschedules itself with a gap drawn at
+  // rate * clamp(volatilityRatio^feedback, 0.1, 10) (a Poisson stream whose rate follows the market).
+  let index = -1;
+  const selfScheduled = (t: number) => {
+    agent.act(t);
+    let m = volRatio() ** feedback;
+    m = m < ACTIVITY_MIN ? ACTIVITY_MIN : Math.min(m, ACTIVITY_MAX);
+    s.wake(index, t + wakeRng.arrivalGap(rate * m));
+  };
+  index = s.add(selfScheduled, { kind: "event" }, now);
+  s.wake(index, now + wakeRng.arrivalGap(rate));
+  return index;
+}

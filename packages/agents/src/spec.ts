@@ -1,0 +1,398 @@
+/**
+ * Population specs: PLAIN DATA (they go into an experiment's manifest.json and are validated up
+ * front). Every numeric parameter is a constant or a `Dist` from @cascade/core, drawn once per
+ * agent from that agent's own Rng stream, except the few documented as "per order" (order sizes
+ * and price offsets), which are drawn afresh for every order.
+ *
+ * The schema below is the single source of the parameters, their ranges and their defaults: the
+ * validator, the builders, `buildPopulation` and the README table all follow it.
+ */
+import { type Dist, formatValue, ValidationError, validateDist } from "@cascade/core";
+
+/**
+ * How an agent is woken (rates and periods are per tick and may be distributions drawn per agent):
+ * - `{ every, offset? }`  every k ticks (first wake at 1 + offset mod k)
+ * - `{ poissonRate }`     Poisson arrivals
+ * - `{ once }`            a single wake at the drawn tick (ABIDES noise agents)
+ * - `"onEvent"`           only woken by market events: auctions (liquidators), trades in the agent's
+ *                         instrument (every other archetype; at most once per tick)
+ */
+export type ActivationSpec =
+  | { every: Dist; offset?: Dist }
+  | { poissonRate: Dist }
+  | { once: Dist }
+  | "onEvent";
+
+export type PopulationKind =
+  | "noise"
+  | "fundamentalist"
+  | "momentum"
+  | "leveraged"
+  | "marketMaker"
+  | "liquidator";
+
+interface Common {
+  count: number;
+  activation?: ActivationSpec;
+  /** Symbols the population trades. Single-instrument archetypes are assigned round-robin; leveraged traders hold all. Default: every instrument of the venue. */
+  instruments?: string[];
+  /** Cash deposited per agent (integer cash units after rounding). */
+  capital?: Dist;
+}
+
+export interface NoiseParams extends Common {
+  /** Relative weights of the three actions taken at a wake (each is then a thinned Poisson stream). */
+  limitWeight?: Dist;
+  marketWeight?: Dist;
+  cancelWeight?: Dist;
+  /** Lots per order, drawn PER ORDER, rounded, >= 1. */
+  orderSize?: Dist;
+  /** Distance of a limit price from the mid in ticks, drawn PER ORDER (>= 0; small offsets land inside the spread). */
+  priceOffset?: Dist;
+  /** Slippage bound of market orders as a fraction of the mid. */
+  maxSlippage?: Dist;
+  /** Elasticity of the activity rate to recent/long-run volatility ((sigma_short/sigma_long)^e, clamped); 0 = constant rate. Poisson activation only. */
+  activityFeedback?: Dist;
+  /** Resting orders kept per agent; a new limit order beyond it cancels the oldest (bounds the book). */
+  maxOpenOrders?: Dist;
+}
+
+export interface FundamentalistParams extends Common {
+  /** Persistent relative bias of the agent's private estimate of the fundamental. */
+  bias?: Dist;
+  /** Relative sd of the fresh noise of each observation of the fundamental. */
+  observationNoise?: Dist;
+  /** Minimum relative mispricing |estimate/mid - 1| that makes the agent trade. */
+  threshold?: Dist;
+  /** Lots per order, drawn PER ORDER. */
+  orderSize?: Dist;
+  /** Probability of crossing the spread (IOC at the estimate-capped opposite best) instead of posting at the own side. */
+  aggression?: Dist;
+  /** Passive orders are posted this many ticks behind the own best, drawn PER ORDER. */
+  priceOffset?: Dist;
+  /** 1 = cancel own resting orders at every wake (ABIDES value agents), 0 = keep them. */
+  cancelOnWake?: Dist;
+  activityFeedback?: Dist;
+}
+
+export interface MomentumParams extends Common {
+  /** Short and long moving-average windows, ticks. */
+  shortWindow?: Dist;
+  longWindow?: Dist;
+  /** Minimum relative gap between the averages to trade. */
+  threshold?: Dist;
+  orderSize?: Dist;
+  /** Probability of a marketable (IOC) order instead of a passive one at the own best. */
+  aggression?: Dist;
+  maxSlippage?: Dist;
+  activityFeedback?: Dist;
+}
+
+export interface LeveragedParams extends Common {
+  /** Target gross leverage (gross notional / equity), e.g. { dist: "uniform", min: 2, max: 50 }; capped in practice by the venue's initial margin. */
+  leverage: Dist;
+  capital: Dist;
+  /** Similarity of target weights in [0, 1]: 1 = every agent holds the same portfolio, 0 = independent random weights. */
+  crowding?: number;
+  /** 1 = weights may be negative (short legs), 0 = long only. Per agent probability that a leg is short. */
+  shortProbability?: Dist;
+  /** Trade a leg only when |position - target| > rebalanceThreshold * |target|. */
+  rebalanceThreshold?: Dist;
+  /** IOC slippage bound as a fraction of the mid. */
+  maxSlippage?: Dist;
+  /** Probability of adding to the portfolio when a price fell more than dipThreshold since the last wake. */
+  dipBuying?: Dist;
+  dipThreshold?: Dist;
+  /** Extra exposure bought on a dip, as a fraction of the leg's target. */
+  dipSize?: Dist;
+  /** Max lots per order (slices big rebalances over wakes). */
+  maxOrderLots?: Dist;
+}
+
+export interface MarketMakerParams extends Common {
+  levels?: Dist;
+  /** Ticks between quoted levels. */
+  levelSpacing?: Dist;
+  /** Lots per level. */
+  levelSize?: Dist;
+  /** Avellaneda-Stoikov risk aversion gamma (per lot): reservation = mid - q * gamma * sigma_p^2 * horizon. */
+  gamma?: Dist;
+  /** Order-arrival decay kappa (1/ticks): half-spread includes ln(1 + gamma/kappa)/gamma. */
+  kappa?: Dist;
+  /** Horizon in ticks of the AS formulas (default: about the requote period). */
+  horizon?: Dist;
+  /** Minimum half-spread, ticks. */
+  minHalfSpread?: Dist;
+  /** Extra half-spread per unit of sigma_p * sqrt(horizon) (spread widening with recent volatility). */
+  volatilityWidening?: Dist;
+  /** Max |inventory| in lots: beyond it the side that would grow it is not quoted. */
+  maxInventory?: Dist;
+  /** Pull all quotes when short-run volatility exceeds this multiple of long-run volatility (a huge value, e.g. 1e9 = never). */
+  withdrawVolatility?: Dist;
+  /** Pull all quotes when the mid moved more than this fraction within the last `horizon` ticks (a huge value, e.g. 1e9 = never). */
+  withdrawMove?: Dist;
+  /** Ticks to stay out after a withdrawal. */
+  withdrawTicks?: Dist;
+}
+
+export interface LiquidatorParams extends Common {
+  capital: Dist;
+  /** Minimum discount of an auction price to the reference (SELL auctions; premium for BUY auctions). */
+  discount?: Dist;
+  /** Risk limit: max gross notional / equity after a take (also bounded by the venue's initial margin). */
+  maxLeverage?: Dist;
+  /** Buy (sell) on the book when the mid is below (above) the reference by this fraction, after crashes; a huge value (1e9) = never. */
+  bookDiscount?: Dist;
+  /** Fraction of inventory offered back (reduce-only, at the reference) at each periodic wake. */
+  unwindFraction?: Dist;
+  /** Reference price: "oracle" (the venue's oracle/fundamental) or "mark". */
+  reference?: "oracle" | "mark";
+}
+
+export type PopulationSpec =
+  | ({ kind: "noise" } & NoiseParams)
+  | ({ kind: "fundamentalist" } & FundamentalistParams)
+  | ({ kind: "momentum" } & MomentumParams)
+  | ({ kind: "leveraged" } & LeveragedParams)
+  | ({ kind: "marketMaker" } & MarketMakerParams)
+  | ({ kind: "liquidator" } & LiquidatorParams);
+
+export const noiseTraders = (p: NoiseParams): PopulationSpec => ({ kind: "noise", ...p });
+export const fundamentalists = (p: FundamentalistParams): PopulationSpec => ({
+  kind: "fundamentalist",
+  ...p,
+});
+export const momentumTraders = (p: MomentumParams): PopulationSpec => ({ kind: "momentum", ...p });
+export const leveragedTraders = (p: LeveragedParams): PopulationSpec => ({ kind: "leveraged", ...p });
+export const marketMakers = (p: MarketMakerParams): PopulationSpec => ({ kind: "marketMaker", ...p });
+export const liquidators = (p: LiquidatorParams): PopulationSpec => ({ kind: "liquidator", ...p });
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------------
+
+interface DistRule {
+  min: number;
+  max: number;
+  def?: Dist;
+  /** Drawn per order rather than per agent. */
+  perOrder?: boolean;
+  integer?: boolean;
+}
+type Rules = Record<string, DistRule>;
+
+const BIG = 1e15;
+const capital = (def: number): DistRule => ({ min: 1, max: BIG, def });
+
+/** Parameters of each archetype with their ranges and defaults. */
+export const SCHEMA: Record<
+  PopulationKind,
+  { activation: ActivationSpec; dists: Rules; required?: string[] }
+> = {
+  noise: {
+    activation: { poissonRate: 0.002 },
+    dists: {
+      capital: capital(1e10),
+      limitWeight: { min: 0, max: BIG, def: 0.6 },
+      marketWeight: { min: 0, max: BIG, def: 0.15 },
+      cancelWeight: { min: 0, max: BIG, def: 0.25 },
+      orderSize: {
+        min: 1,
+        max: BIG,
+        def: { dist: "lognormal", mu: 1, sigma: 0.8, min: 1, max: 200 },
+        perOrder: true,
+      },
+      priceOffset: { min: 0, max: BIG, def: { dist: "exponential", rate: 0.1 }, perOrder: true },
+      maxSlippage: { min: 0, max: 1, def: 0.01 },
+      activityFeedback: { min: 0, max: 10, def: 0 },
+      maxOpenOrders: { min: 1, max: 1e6, def: 4, integer: true },
+    },
+  },
+  fundamentalist: {
+    activation: { poissonRate: 1 / 175 },
+    dists: {
+      capital: capital(1e10),
+      bias: { min: -1, max: 1, def: 0 },
+      observationNoise: { min: 0, max: 1, def: 0.001 },
+      threshold: { min: 0, max: 1, def: 0.0002 },
+      orderSize: { min: 1, max: BIG, def: { dist: "uniformInt", min: 1, max: 20 }, perOrder: true },
+      aggression: { min: 0, max: 1, def: 0.5 },
+      priceOffset: { min: 0, max: BIG, def: { dist: "uniformInt", min: 0, max: 5 }, perOrder: true },
+      cancelOnWake: { min: 0, max: 1, def: 1 },
+      activityFeedback: { min: 0, max: 10, def: 0 },
+    },
+  },
+  momentum: {
+    activation: { poissonRate: 1 / 37 },
+    dists: {
+      capital: capital(1e10),
+      shortWindow: { min: 1, max: 1_000_000, def: { dist: "uniformInt", min: 10, max: 60 }, integer: true },
+      longWindow: { min: 2, max: 1_000_000, def: { dist: "uniformInt", min: 100, max: 400 }, integer: true },
+      threshold: { min: 0, max: 1, def: 0.0002 },
+      orderSize: { min: 1, max: BIG, def: { dist: "uniformInt", min: 1, max: 10 }, perOrder: true },
+      aggression: { min: 0, max: 1, def: 0.7 },
+      maxSlippage: { min: 0, max: 1, def: 0.005 },
+      activityFeedback: { min: 0, max: 10, def: 0 },
+    },
+  },
+  leveraged: {
+    activation: { poissonRate: 1 / 300 },
+    required: ["leverage", "capital"],
+    dists: {
+      leverage: { min: 0, max: 1000 },
+      capital: { min: 1, max: BIG },
+      shortProbability: { min: 0, max: 1, def: 0 },
+      rebalanceThreshold: { min: 0, max: BIG, def: 0.1 },
+      maxSlippage: { min: 0, max: 1, def: 0.01 },
+      dipBuying: { min: 0, max: 1, def: 0.3 },
+      dipThreshold: { min: 0, max: 1, def: 0.02 },
+      dipSize: { min: 0, max: BIG, def: 0.1 },
+      maxOrderLots: { min: 1, max: BIG, def: BIG },
+    },
+  },
+  marketMaker: {
+    activation: { every: 60 },
+    dists: {
+      capital: capital(1e12),
+      levels: { min: 1, max: 1000, def: 10, integer: true },
+      levelSpacing: { min: 1, max: BIG, def: 5, integer: true },
+      levelSize: { min: 1, max: BIG, def: 10, integer: true },
+      gamma: { min: 1e-12, max: BIG, def: 1e-5 },
+      kappa: { min: 1e-12, max: BIG, def: 0.5 },
+      horizon: { min: 1, max: BIG, def: 60 },
+      minHalfSpread: { min: 0.5, max: BIG, def: 1 },
+      volatilityWidening: { min: 0, max: BIG, def: 0.5 },
+      maxInventory: { min: 0, max: BIG, def: 1000 },
+      withdrawVolatility: { min: 1, max: BIG, def: 4 },
+      withdrawMove: { min: 0, max: BIG, def: 0.05 },
+      withdrawTicks: { min: 0, max: BIG, def: 120 },
+    },
+  },
+  liquidator: {
+    activation: { every: 30 },
+    required: ["capital"],
+    dists: {
+      capital: { min: 1, max: BIG },
+      discount: { min: 0, max: 1, def: { dist: "uniform", min: 0.02, max: 0.08 } },
+      maxLeverage: { min: 0, max: 1000, def: 3 },
+      bookDiscount: { min: 0, max: BIG, def: 0.1 },
+      unwindFraction: { min: 0, max: 1, def: 0.2 },
+    },
+  },
+};
+
+const KINDS = Object.keys(SCHEMA) as PopulationKind[];
+const CTX = "invalid experiment";
+const COMMON_KEYS = ["kind", "count", "activation", "instruments"];
+
+function fail(code: string, path: string, value: unknown, allowed: string): never {
+  throw new ValidationError(code, path, value, allowed, CTX);
+}
+
+export function validateActivation(path: string, a: unknown): ActivationSpec {
+  if (a === "onEvent") return a;
+  const allowed = '"onEvent" or one of { every: Dist, offset?: Dist }, { poissonRate: Dist }, { once: Dist }';
+  if (a === null || typeof a !== "object" || Array.isArray(a)) fail("INVALID_ACTIVATION", path, a, allowed);
+  const o = a as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if ("every" in o) {
+    for (const k of keys)
+      if (k !== "every" && k !== "offset") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "every, offset");
+    validateDist(`${path}.every`, o.every, 1, 1e9);
+    if (o.offset !== undefined) validateDist(`${path}.offset`, o.offset, 0, 1e9);
+  } else if ("poissonRate" in o) {
+    for (const k of keys) if (k !== "poissonRate") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "poissonRate");
+    validateDist(`${path}.poissonRate`, o.poissonRate, 1e-12, 1000);
+    if (typeof o.poissonRate === "number" && !(o.poissonRate > 0)) {
+      fail("INVALID_VALUE", `${path}.poissonRate`, o.poissonRate, "a rate per tick > 0");
+    }
+  } else if ("once" in o) {
+    for (const k of keys) if (k !== "once") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "once");
+    validateDist(`${path}.once`, o.once, 1, 1e12);
+  } else {
+    fail("INVALID_ACTIVATION", path, a, allowed);
+  }
+  return a as ActivationSpec;
+}
+
+/**
+ * Validates a population spec; throws a ValidationError naming the path (e.g.
+ * `populations[2].leverage.max`), the value and what is allowed. Returns the spec unchanged.
+ */
+export function validatePopulationSpec(path: string, value: unknown): PopulationSpec {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    fail("INVALID_POPULATION", path, value, `an object { kind: ${KINDS.join(" | ")}, count, ... }`);
+  }
+  const o = value as Record<string, unknown>;
+  if (typeof o.kind !== "string" || !(KINDS as string[]).includes(o.kind)) {
+    fail("INVALID_KIND", `${path}.kind`, o.kind, `one of ${KINDS.join(", ")}`);
+  }
+  const kind = o.kind as PopulationKind;
+  const schema = SCHEMA[kind];
+  if (typeof o.count !== "number" || !Number.isSafeInteger(o.count) || o.count < 0) {
+    fail("INVALID_VALUE", `${path}.count`, o.count, "an integer >= 0");
+  }
+  const allowedKeys = [
+    ...COMMON_KEYS,
+    ...Object.keys(schema.dists),
+    ...(kind === "leveraged" ? ["crowding"] : []),
+    ...(kind === "liquidator" ? ["reference"] : []),
+  ];
+  for (const k of Object.keys(o)) {
+    if (!allowedKeys.includes(k))
+      fail("UNKNOWN_KEY", `${path}.${k}`, o[k], `one of ${allowedKeys.join(", ")}`);
+  }
+  for (const r of schema.required ?? []) {
+    if (o[r] === undefined)
+      fail(
+        "MISSING_FIELD",
+        `${path}.${r}`,
+        undefined,
+        `a number or a distribution (required for kind "${kind}")`,
+      );
+  }
+  if (o.activation !== undefined) validateActivation(`${path}.activation`, o.activation);
+  if (o.instruments !== undefined) {
+    if (!Array.isArray(o.instruments) || o.instruments.length === 0) {
+      fail("INVALID_VALUE", `${path}.instruments`, o.instruments, "a non-empty array of instrument symbols");
+    }
+    o.instruments.forEach((s, i) => {
+      if (typeof s !== "string" || s.length === 0)
+        fail("INVALID_VALUE", `${path}.instruments[${i}]`, s, "an instrument symbol (string)");
+    });
+  }
+  for (const [name, rule] of Object.entries(schema.dists)) {
+    const v = o[name];
+    if (v === undefined) continue;
+    validateDist(`${path}.${name}`, v, rule.min, rule.max);
+    if (rule.integer && typeof v === "number" && !Number.isInteger(v))
+      fail("INVALID_VALUE", `${path}.${name}`, v, "an integer");
+  }
+  if (
+    kind === "momentum" &&
+    typeof o.shortWindow === "number" &&
+    typeof o.longWindow === "number" &&
+    o.shortWindow >= o.longWindow
+  ) {
+    fail(
+      "INVALID_VALUE",
+      `${path}.shortWindow`,
+      o.shortWindow,
+      `a window shorter than longWindow = ${formatValue(o.longWindow)}`,
+    );
+  }
+  if (kind === "leveraged" && o.crowding !== undefined) {
+    if (typeof o.crowding !== "number" || !(o.crowding >= 0 && o.crowding <= 1)) {
+      fail("INVALID_VALUE", `${path}.crowding`, o.crowding, "a number in [0, 1]");
+    }
+  }
+  if (
+    kind === "liquidator" &&
+    o.reference !== undefined &&
+    o.reference !== "oracle" &&
+    o.reference !== "mark"
+  ) {
+    fail("INVALID_VALUE", `${path}.reference`, o.reference, '"oracle" or "mark"');
+  }
+  return value as PopulationSpec;
+}

@@ -1,0 +1,475 @@
+/**
+ * Public market data shared by all agents of one venue (built once per venue), and the small
+ * per-agent view through which an agent sees the market and trades.
+ *
+ * The tape samples each instrument's mid once per tick (in the `metrics` phase, i.e. the state at
+ * the end of the tick) into a ring of cumulative sums, so a moving average of any window up to the
+ * ring size costs O(1); it keeps exponentially weighted variances of one-tick log mid returns at
+ * several half-lives (30, 300, 3,000 and 30,000 ticks) and a ring of recent trades per instrument.
+ * Everything here is derived from public information (book, trades, marks, oracle).
+ */
+import type { Rng, RunLoop } from "@cascade/core";
+import type { Side, Venue } from "@cascade/market";
+
+const RING = 1 << 13; // ticks of mid history (moving-average windows are capped to RING - 1)
+const TRADES = 256;
+const HALF_LIVES = [30, 300, 3000, 30000];
+
+export interface Trade {
+  tick: number;
+  price: number;
+  quantity: number;
+  takerSide: Side;
+}
+
+export interface OrderActivity {
+  /** Limit orders submitted by agents (marketable ones and IOCs included). */
+  limitOrders: number;
+  /** Of which immediate-or-cancel ("market") orders. */
+  iocOrders: number;
+  /** Resting orders cancelled by agents. */
+  cancels: number;
+  /** Orders not sent because the margin-capped quantity was 0. */
+  skippedForMargin: number;
+  /** Auction takes by liquidators. */
+  auctionTakes: number;
+}
+
+export class MarketTape {
+  readonly n: number;
+  readonly activity: OrderActivity = {
+    limitOrders: 0,
+    iocOrders: 0,
+    cancels: 0,
+    skippedForMargin: 0,
+    auctionTakes: 0,
+  };
+  private readonly cum: Float64Array;
+  private readonly mids: Float64Array;
+  private readonly lastMid: Float64Array;
+  private readonly samples: Int32Array;
+  private readonly ewVar: Float64Array; // n x 4
+  private readonly ewW: Float64Array; // n x 4 bias correction weights
+  private readonly alpha = HALF_LIVES.map((h) => 1 - 2 ** (-1 / h));
+  private readonly volRatioCache: Float64Array;
+  private readonly tradePrice: Float64Array;
+  private readonly tradeQty: Float64Array;
+  private readonly tradeTick: Float64Array;
+  private readonly tradeSide: Int8Array;
+  private readonly tradeCount: Int32Array;
+  private readonly watchers: number[][];
+  private readonly watchTick: Float64Array;
+  private first = -1;
+  private lastTick = -1;
+
+  constructor(
+    readonly venue: Venue,
+    readonly loop: RunLoop,
+  ) {
+    const n = venue.instruments.length;
+    this.n = n;
+    this.cum = new Float64Array(n * RING);
+    this.mids = new Float64Array(n * RING);
+    this.lastMid = new Float64Array(n);
+    this.samples = new Int32Array(n);
+    this.ewVar = new Float64Array(n * 4);
+    this.ewW = new Float64Array(n * 4);
+    this.volRatioCache = new Float64Array(n).fill(1);
+    this.tradePrice = new Float64Array(n * TRADES);
+    this.tradeQty = new Float64Array(n * TRADES);
+    this.tradeTick = new Float64Array(n * TRADES);
+    this.tradeSide = new Int8Array(n * TRADES);
+    this.tradeCount = new Int32Array(n);
+    this.watchers = Array.from({ length: n }, () => []);
+    this.watchTick = new Float64Array(n).fill(-1);
+    for (let i = 0; i < n; i++) this.lastMid[i] = this.currentMid(i);
+    venue.fills$.subscribe((f) => {
+      const i = f.instrument;
+      const k = i * TRADES + (this.tradeCount[i]++ & (TRADES - 1));
+      this.tradePrice[k] = f.price;
+      this.tradeQty[k] = f.quantity;
+      this.tradeTick[k] = f.tick;
+      this.tradeSide[k] = f.takerSide;
+      const w = this.watchers[i];
+      if (w.length > 0 && this.watchTick[i] !== f.tick) {
+        this.watchTick[i] = f.tick;
+        const s = loop.scheduler;
+        for (let j = 0; j < w.length; j++) s.wake(w[j], f.tick + 1);
+      }
+    });
+    loop.on("metrics", (tick) => this.sample(tick));
+  }
+
+  /** Wakes scheduler index `agent` (next tick) after trades in `instrument`. */
+  watchTrades(instrument: number, agent: number): void {
+    this.watchers[instrument].push(agent);
+  }
+
+  /** Mid of the book; falls back to the last trade, then the mark, when a side is empty. */
+  currentMid(i: number): number {
+    const b = this.venue.book(i);
+    const bid = b.bestBid();
+    const ask = b.bestAsk();
+    if (bid > 0 && ask > 0) return (bid + ask) / 2;
+    const c = this.tradeCount?.[i] ?? 0;
+    if (c > 0) return this.tradePrice[i * TRADES + ((c - 1) & (TRADES - 1))];
+    return this.venue.mark(i);
+  }
+
+  private sample(tick: number): void {
+    if (this.first < 0) this.first = tick;
+    this.lastTick = tick;
+    const slot = tick & (RING - 1);
+    const prevSlot = (tick - 1) & (RING - 1);
+    for (let i = 0; i < this.n; i++) {
+      const m = this.currentMid(i);
+      const base = i * RING;
+      this.mids[base + slot] = m;
+      this.cum[base + slot] = (this.samples[i] > 0 ? this.cum[base + prevSlot] : 0) + m;
+      this.samples[i]++;
+      const prev = this.lastMid[i];
+      this.lastMid[i] = m;
+      if (!(prev > 0 && m > 0)) continue;
+      const r = Math.log(m / prev);
+      const r2 = r * r;
+      const o = i * 4;
+      for (let h = 0; h < 4; h++) {
+        const a = this.alpha[h];
+        this.ewVar[o + h] += a * (r2 - this.ewVar[o + h]);
+        this.ewW[o + h] += a * (1 - this.ewW[o + h]);
+      }
+      const vL = this.ewVar[o + 3] / this.ewW[o + 3];
+      if (vL > 0) {
+        const g = Math.cbrt(
+          (this.ewVar[o] / this.ewW[o]) *
+            (this.ewVar[o + 1] / this.ewW[o + 1]) *
+            (this.ewVar[o + 2] / this.ewW[o + 2]),
+        );
+        this.volRatioCache[i] = Math.sqrt(g / vL);
+      }
+    }
+  }
+
+  /** Average of the per-tick mids over the last `window` ticks (NaN until that much history exists). */
+  movingAverage(i: number, window: number): number {
+    const t = this.lastTick;
+    if (t < 0) return Number.NaN;
+    const w = Math.min(window, RING - 1);
+    if (this.samples[i] < w + 1) return Number.NaN;
+    const base = i * RING;
+    return (this.cum[base + (t & (RING - 1))] - this.cum[base + ((t - w) & (RING - 1))]) / w;
+  }
+
+  /** Mid `ago` ticks back (ago < ring size), NaN if not recorded. */
+  midAgo(i: number, ago: number): number {
+    if (ago >= RING || ago >= this.samples[i]) return Number.NaN;
+    return this.mids[i * RING + ((this.lastTick - ago) & (RING - 1))];
+  }
+
+  /** EW per-tick sd of log mid returns; horizon 0..3 = half-life 30, 300, 3,000, 30,000 ticks. */
+  volatility(i: number, horizon = 0): number {
+    const o = i * 4 + horizon;
+    return this.ewW[o] > 0 ? Math.sqrt(this.ewVar[o] / this.ewW[o]) : 0;
+  }
+
+  /** Multi-scale short-run over long-run volatility (geometric mean of the 30/300/3,000-tick over the 30,000-tick sd); 1 when unknown. */
+  volatilityRatio(i: number): number {
+    return this.volRatioCache[i];
+  }
+
+  tradeCountOf(i: number): number {
+    return this.tradeCount[i];
+  }
+
+  /** Up to `max` most recent trades of instrument i, newest first. */
+  recentTrades(i: number, max = 16): Trade[] {
+    const c = this.tradeCount[i];
+    const out: Trade[] = [];
+    for (let k = 0; k < max && k < c && k < TRADES; k++) {
+      const j = i * TRADES + ((c - 1 - k) & (TRADES - 1));
+      out.push({
+        tick: this.tradeTick[j],
+        price: this.tradePrice[j],
+        quantity: this.tradeQty[j],
+        takerSide: this.tradeSide[j] as Side,
+      });
+    }
+    return out;
+  }
+
+  lastTradePrice(i: number): number {
+    const c = this.tradeCount[i];
+    return c > 0 ? this.tradePrice[i * TRADES + ((c - 1) & (TRADES - 1))] : Number.NaN;
+  }
+}
+
+const TAPES = new WeakMap<Venue, MarketTape>();
+
+/** The shared tape of a venue (created, and hooked to `loop`, on first use). */
+export function marketTape(venue: Venue, loop: RunLoop): MarketTape {
+  let t = TAPES.get(venue);
+  if (!t) {
+    t = new MarketTape(venue, loop);
+    TAPES.set(venue, t);
+  }
+  return t;
+}
+
+/** Order activity of all agents trading on `venue` (limit orders, IOCs, cancels...). */
+export function orderActivity(venue: Venue): OrderActivity {
+  return (
+    TAPES.get(venue)?.activity ?? {
+      limitOrders: 0,
+      iocOrders: 0,
+      cancels: 0,
+      skippedForMargin: 0,
+      auctionTakes: 0,
+    }
+  );
+}
+
+/**
+ * What one agent can see and do: its own account, public market data (top of book, depth, recent
+ * trades, marks, oracle, moving averages, volatility), its own Rng, and order functions bound to
+ * its own account. Order quantities are capped with `venue.maxOrderQuantity`, so an agent never
+ * sends an order that would breach initial margin. There is no way to reach another account.
+ */
+export class AgentView {
+  readonly #venue: Venue;
+  readonly #tape: MarketTape;
+  /** Upper bound of own resting quantity per instrument (reset when no order rests). */
+  readonly #restQty: Float64Array;
+
+  constructor(
+    venue: Venue,
+    tape: MarketTape,
+    /** The agent's own account. */
+    readonly account: number,
+    /** The agent's own random stream. */
+    readonly rng: Rng,
+  ) {
+    this.#venue = venue;
+    this.#tape = tape;
+    this.#restQty = new Float64Array(tape.n);
+  }
+
+  get tick(): number {
+    return this.#venue.tick;
+  }
+  get instrumentCount(): number {
+    return this.#tape.n;
+  }
+  minPrice(i: number): number {
+    return this.#venue.instruments[i].minPrice;
+  }
+  maxPrice(i: number): number {
+    return this.#venue.instruments[i].maxPrice;
+  }
+  contractValue(i: number): number {
+    return this.#venue.instruments[i].contractValue;
+  }
+
+  // ---- own account
+  cash(): number {
+    return this.#venue.cash(this.account);
+  }
+  position(i: number): number {
+    return this.#venue.position(this.account, i);
+  }
+  equity(): number {
+    return this.#venue.equity(this.account);
+  }
+  freeMargin(): number {
+    return this.#venue.freeMargin(this.account);
+  }
+  marginRatio(): number {
+    return this.#venue.marginRatio(this.account);
+  }
+  leverage(): number {
+    return this.#venue.leverage(this.account);
+  }
+  openOrders(): readonly number[] {
+    return this.#venue.openOrders(this.account);
+  }
+
+  // ---- public market data
+  bestBid(i: number): number {
+    return this.#venue.book(i).bestBid();
+  }
+  bestAsk(i: number): number {
+    return this.#venue.book(i).bestAsk();
+  }
+  /** Book mid, or last trade, or mark when a side is empty. */
+  mid(i: number): number {
+    return this.#tape.currentMid(i);
+  }
+  depth(
+    i: number,
+    side: Side,
+    levels: number,
+    outPrices: number[] | Float64Array,
+    outQty: number[] | Float64Array,
+  ): number {
+    return this.#venue.book(i).depth(side, levels, outPrices, outQty);
+  }
+  mark(i: number): number {
+    return this.#venue.mark(i);
+  }
+  oraclePrice(i: number): number {
+    return this.#venue.oraclePrice(i);
+  }
+  recentTrades(i: number, max?: number): Trade[] {
+    return this.#tape.recentTrades(i, max);
+  }
+  lastTradePrice(i: number): number {
+    return this.#tape.lastTradePrice(i);
+  }
+  movingAverage(i: number, window: number): number {
+    return this.#tape.movingAverage(i, window);
+  }
+  midAgo(i: number, ago: number): number {
+    return this.#tape.midAgo(i, ago);
+  }
+  volatility(i: number, horizon = 0): number {
+    return this.#tape.volatility(i, horizon);
+  }
+  volatilityRatio(i: number): number {
+    return this.#tape.volatilityRatio(i);
+  }
+  openAuctions(): ReturnType<Venue["openAuctions"]> {
+    return this.#venue.openAuctions();
+  }
+  auctionPrice(id: number): number {
+    return this.#venue.auctionPrice(id);
+  }
+
+  // ---- orders (own account only)
+  /** Largest quantity that passes the venue's initial-margin check now. */
+  maxQuantity(i: number, side: Side, price: number): number {
+    return this.#venue.maxOrderQuantity(this.account, i, side, price);
+  }
+
+  private clampPrice(i: number, price: number): number {
+    const ins = this.#venue.instruments[i];
+    const p = Math.round(price);
+    return p < ins.minPrice ? ins.minPrice : Math.min(p, ins.maxPrice);
+  }
+
+  /**
+   * Quantity capped to what initial margin allows. Fast path: when equity covers a conservative
+   * bound of the worst-case requirement (every position and resting order at a 100% margin rate
+   * at marks, plus this order's notional, adverse distance to the mark and a 100% fee), the order
+   * surely passes and venue.maxOrderQuantity (a search) is skipped.
+   */
+  private capQuantity(i: number, side: Side, q: number, price: number): number {
+    const venue = this.#venue;
+    const open = venue.openOrders(this.account);
+    if (open.length === 0) this.#restQty.fill(0);
+    const eq = venue.equity(this.account);
+    if (eq > 0) {
+      let need = 0;
+      const n = this.#restQty.length;
+      for (let j = 0; j < n; j++) {
+        const exposure = Math.abs(venue.position(this.account, j)) + this.#restQty[j];
+        if (exposure > 0) need += exposure * venue.mark(j) * venue.instruments[j].contractValue;
+      }
+      const mark = venue.mark(i);
+      need += q * venue.instruments[i].contractValue * (mark + price + Math.abs(price - mark));
+      if (need <= eq) return q;
+    }
+    const m = venue.maxOrderQuantity(this.account, i, side, price);
+    return Math.min(m, q);
+  }
+
+  /**
+   * Limit order (GTC by default), quantity capped to what initial margin allows; returns the
+   * order id, or -1 when nothing was sent (capped to 0).
+   */
+  limit(
+    i: number,
+    side: Side,
+    quantity: number,
+    price: number,
+    tif: "GTC" | "IOC" | "POST_ONLY" = "GTC",
+    reduceOnly = false,
+  ): number {
+    const p = this.clampPrice(i, price);
+    let q = Math.floor(quantity);
+    if (reduceOnly) {
+      const pos = this.position(i);
+      if (pos === 0 || Math.sign(pos) === side) return -1;
+      q = Math.min(q, Math.abs(pos));
+    } else if (q > 0) {
+      q = this.capQuantity(i, side, q, p);
+    }
+    const act = this.#tape.activity;
+    if (q <= 0) {
+      act.skippedForMargin++;
+      return -1;
+    }
+    act.limitOrders++;
+    if (tif === "IOC") act.iocOrders++;
+    const r = this.#venue.submit({
+      account: this.account,
+      instrument: i,
+      side,
+      quantity: q,
+      type: "limit",
+      price: p,
+      tif,
+      reduceOnly,
+    });
+    if (r.resting > 0) this.#restQty[i] += r.resting;
+    return r.resting > 0 ? r.orderId : -1;
+  }
+
+  /** Marketable immediate-or-cancel order bounded by `limitPrice`; returns the filled quantity. */
+  ioc(i: number, side: Side, quantity: number, limitPrice: number): number {
+    const p = this.clampPrice(i, limitPrice);
+    let q = Math.floor(quantity);
+    if (q > 0) q = this.capQuantity(i, side, q, p);
+    const act = this.#tape.activity;
+    if (q <= 0) {
+      act.skippedForMargin++;
+      return 0;
+    }
+    act.limitOrders++;
+    act.iocOrders++;
+    return this.#venue.submit({
+      account: this.account,
+      instrument: i,
+      side,
+      quantity: q,
+      type: "limit",
+      price: p,
+      tif: "IOC",
+    }).filled;
+  }
+
+  /** Cancels one of the agent's resting orders; false if it is no longer resting. */
+  cancel(orderId: number): boolean {
+    const orders = this.#venue.openOrders(this.account);
+    if (!orders.includes(orderId)) return false;
+    this.#venue.cancel(this.account, orderId);
+    this.#tape.activity.cancels++;
+    return true;
+  }
+
+  /** Cancels all the agent's resting orders (of one instrument); returns how many orders. */
+  cancelAll(i?: number): number {
+    const open = this.#venue.openOrders(this.account);
+    const before = open.length;
+    if (before === 0) return 0;
+    this.#venue.cancelAll(this.account, i);
+    const n = before - this.#venue.openOrders(this.account).length;
+    this.#tape.activity.cancels += n;
+    return n;
+  }
+
+  /** Takes up to `quantity` of an auction if its price is no worse than `maxPrice`; returns lots taken. */
+  takeAuction(auctionId: number, quantity: number, maxPrice: number): number {
+    const q = this.#venue.takeAuction(auctionId, this.account, Math.floor(quantity), maxPrice);
+    if (q > 0) this.#tape.activity.auctionTakes++;
+    return q;
+  }
+}

@@ -1,0 +1,397 @@
+import {
+  buildPopulation,
+  type Fundamentalist,
+  fundamentalists,
+  type LeveragedTrader,
+  type Liquidator,
+  leveragedTraders,
+  liquidators,
+  type MarketMaker,
+  type MomentumTrader,
+  marketMakers,
+  momentumTraders,
+  type NoiseTrader,
+  noiseTraders,
+} from "@cascade/agents";
+import { BUY, SELL, type Venue } from "@cascade/market";
+import { describe, expect, it } from "vitest";
+import { makeMarket } from "./helpers.js";
+
+const NEVER = { once: 1e12 } as const;
+
+/** A liquidity account resting `levels` levels of `qty` lots on each side around `mid`. */
+function seedBook(venue: Venue, mid: number, levels = 20, qty = 50, step = 2): number {
+  const lp = venue.openAccount("lp");
+  venue.deposit(lp, 1e13);
+  for (let l = 0; l < levels; l++) {
+    venue.submit({
+      account: lp,
+      instrument: 0,
+      side: BUY,
+      quantity: qty,
+      type: "limit",
+      price: mid - 1 - l * step,
+    });
+    venue.submit({
+      account: lp,
+      instrument: 0,
+      side: SELL,
+      quantity: qty,
+      type: "limit",
+      price: mid + 1 + l * step,
+    });
+  }
+  return lp;
+}
+
+describe("archetype decision rules", () => {
+  it("a fundamentalist whose estimate is above the mid buys, below sells", () => {
+    for (const [shock, sign] of [
+      [0.01, 1],
+      [-0.01, -1],
+    ] as const) {
+      const m = makeMarket();
+      seedBook(m.venue, 100_000);
+      m.fundamentals.shock(0, shock);
+      const pop = buildPopulation(
+        fundamentalists({
+          count: 1,
+          activation: NEVER,
+          observationNoise: 0,
+          aggression: 1,
+          threshold: 0.001,
+        }),
+        m.ctx,
+        0,
+      );
+      (pop.agents[0] as Fundamentalist).act(1);
+      expect(Math.sign(m.venue.position(pop.accounts[0], 0))).toBe(sign);
+    }
+  });
+
+  it("a fundamentalist near the value does nothing", () => {
+    const m = makeMarket();
+    seedBook(m.venue, 100_000);
+    const pop = buildPopulation(
+      fundamentalists({ count: 1, activation: NEVER, observationNoise: 0, threshold: 0.001 }),
+      m.ctx,
+      0,
+    );
+    (pop.agents[0] as Fundamentalist).act(1);
+    expect(m.venue.position(pop.accounts[0], 0)).toBe(0);
+    expect(m.venue.openOrders(pop.accounts[0]).length).toBe(0);
+  });
+
+  it("a market maker long inventory skews its quotes down (short: up)", () => {
+    const m = makeMarket();
+    const lp = seedBook(m.venue, 100_000);
+    const pop = buildPopulation(
+      marketMakers({ count: 3, activation: NEVER, gamma: 0.01, withdrawMove: 1e9, withdrawVolatility: 1e9 }),
+      m.ctx,
+      0,
+    );
+    const [flat, long, short] = pop.agents as MarketMaker[];
+    // Give the tape some volatility so sigma_p > 0.
+    m.venue.submit({ account: lp, instrument: 0, side: BUY, quantity: 50, type: "limit", price: 100_001 });
+    for (let t = 0; t < 50; t++) {
+      m.loop.step();
+      const side = t % 2 === 0 ? BUY : SELL;
+      m.venue.submit({
+        account: lp,
+        instrument: 0,
+        side,
+        quantity: 1,
+        type: "limit",
+        price: side === BUY ? 99_990 - t : 100_010 + t,
+      });
+    }
+    m.venue.submit({ account: pop.accounts[1], instrument: 0, side: BUY, quantity: 40, type: "market" });
+    m.venue.submit({ account: pop.accounts[2], instrument: 0, side: SELL, quantity: 40, type: "market" });
+    expect(m.venue.position(pop.accounts[1], 0)).toBe(40);
+    const qf = flat.quote();
+    const ql = long.quote();
+    const qs = short.quote();
+    expect(ql.reservation).toBeLessThan(qf.reservation);
+    expect(qs.reservation).toBeGreaterThan(qf.reservation);
+    expect(ql.bid).toBeLessThanOrEqual(qf.bid);
+    expect(ql.ask).toBeLessThanOrEqual(qf.ask);
+    long.act(m.loop.now + 1);
+    const own = m.venue.openOrders(pop.accounts[1]);
+    expect(own.length).toBeGreaterThan(0);
+  });
+
+  it("a market maker quotes 10 levels per side and pulls its quotes under stress", () => {
+    const m = makeMarket();
+    const lp = seedBook(m.venue, 100_000, 3);
+    const pop = buildPopulation(
+      marketMakers({
+        count: 1,
+        activation: NEVER,
+        levels: 10,
+        levelSpacing: 5,
+        withdrawMove: 0.01,
+        horizon: 5,
+      }),
+      m.ctx,
+      0,
+    );
+    const mm = pop.agents[0] as MarketMaker;
+    for (let t = 0; t < 10; t++) m.loop.step();
+    mm.act(m.loop.now);
+    expect(m.venue.openOrders(pop.accounts[0]).length).toBe(20);
+    expect(mm.withdrawals).toBe(0);
+    // A crash: the whole book moves 5% down within two ticks.
+    m.venue.cancelAll(pop.accounts[0]);
+    m.venue.cancelAll(lp);
+    m.venue.submit({ account: lp, instrument: 0, side: BUY, quantity: 10, type: "limit", price: 95_000 });
+    m.venue.submit({ account: lp, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 95_010 });
+    m.loop.step();
+    m.loop.step();
+    mm.act(m.loop.now);
+    expect(mm.withdrawals).toBe(1);
+    expect(m.venue.openOrders(pop.accounts[0]).length).toBe(0);
+  });
+
+  it("a momentum trader buys after an up-trend and sells after a down-trend", () => {
+    for (const dir of [1, -1]) {
+      const m = makeMarket();
+      const lp = m.venue.openAccount("lp");
+      m.venue.deposit(lp, 1e13);
+      const pop = buildPopulation(
+        momentumTraders({
+          count: 1,
+          activation: NEVER,
+          shortWindow: 5,
+          longWindow: 30,
+          aggression: 1,
+          threshold: 0.0001,
+        }),
+        m.ctx,
+        0,
+      );
+      for (let t = 0; t < 40; t++) {
+        m.venue.cancelAll(lp);
+        const mid = 100_000 + dir * t * 20;
+        m.venue.submit({
+          account: lp,
+          instrument: 0,
+          side: BUY,
+          quantity: 100,
+          type: "limit",
+          price: mid - 1,
+        });
+        m.venue.submit({
+          account: lp,
+          instrument: 0,
+          side: SELL,
+          quantity: 100,
+          type: "limit",
+          price: mid + 1,
+        });
+        m.loop.step();
+      }
+      const mom = pop.agents[0] as MomentumTrader;
+      expect(mom.signal()).toBe(dir);
+      mom.act(m.loop.now + 1);
+      expect(Math.sign(m.venue.position(pop.accounts[0], 0))).toBe(dir);
+    }
+  });
+
+  it("a noise trader places limit orders around the mid", () => {
+    const m = makeMarket();
+    seedBook(m.venue, 100_000, 5, 50, 40);
+    const pop = buildPopulation(
+      noiseTraders({
+        count: 1,
+        activation: NEVER,
+        limitWeight: 1,
+        marketWeight: 0,
+        cancelWeight: 0,
+        maxOpenOrders: 1000,
+        priceOffset: { dist: "uniform", min: 0, max: 30 },
+      }),
+      m.ctx,
+      0,
+    );
+    const nt = pop.agents[0] as NoiseTrader;
+    for (let k = 0; k < 200; k++) nt.act();
+    const book = m.venue.book(0);
+    const prices: number[] = [];
+    const sides: number[] = [];
+    for (const side of [BUY, SELL] as const) {
+      book.forEachOrder(side, (_id, owner, price) => {
+        if (owner === pop.accounts[0]) {
+          prices.push(price);
+          sides.push(side);
+        }
+      });
+    }
+    expect(prices.length).toBe(200);
+    for (let k = 0; k < prices.length; k++) {
+      expect(Math.abs(prices[k] - 100_000)).toBeLessThanOrEqual(31);
+      if (sides[k] === BUY) expect(prices[k]).toBeLessThan(100_001);
+      else expect(prices[k]).toBeGreaterThan(99_999);
+    }
+    const buys = sides.filter((s) => s === BUY).length;
+    expect(buys).toBeGreaterThan(60);
+    expect(buys).toBeLessThan(140);
+  });
+
+  it("a liquidator takes a discounted auction and not an expensive one", () => {
+    const m = makeMarket();
+    const lp = seedBook(m.venue, 100_000);
+    const seller = m.venue.openAccount("seller");
+    m.venue.deposit(seller, 1e10);
+    m.venue.submit({ account: seller, instrument: 0, side: BUY, quantity: 40, type: "market" });
+    expect(m.venue.position(seller, 0)).toBe(40);
+    m.loop.step();
+    const pop = buildPopulation(
+      liquidators({
+        count: 1,
+        capital: 1e9,
+        activation: "onEvent",
+        discount: 0.05,
+        bookDiscount: 1e9,
+        unwindFraction: 0,
+      }),
+      m.ctx,
+      0,
+    );
+    const liq = pop.agents[0] as Liquidator;
+    const cheap = m.venue.openAuction({
+      seller,
+      instrument: 0,
+      side: SELL,
+      quantity: 10,
+      startPrice: 90_000,
+      limitPrice: 80_000,
+      decayPerTick: 0.001,
+      durationTicks: 100,
+    });
+    const dear = m.venue.openAuction({
+      seller,
+      instrument: 0,
+      side: SELL,
+      quantity: 10,
+      startPrice: 99_000,
+      limitPrice: 98_000,
+      decayPerTick: 0.0001,
+      durationTicks: 100,
+    });
+    m.loop.step(); // the keeper is woken by auctions$ and acts in this tick's agents phase
+    expect(m.venue.auction(cheap).remaining).toBe(0);
+    expect(m.venue.auction(dear).remaining).toBe(10);
+    expect(m.venue.position(pop.accounts[0], 0)).toBe(10);
+    expect(liq.room(0, BUY, 90_000)).toBeGreaterThan(0);
+    void lp;
+  });
+
+  it("a liquidator respects its risk limit (capital-limited)", () => {
+    const m = makeMarket();
+    seedBook(m.venue, 100_000);
+    const seller = m.venue.openAccount("seller");
+    m.venue.deposit(seller, 1e11);
+    m.venue.submit({ account: seller, instrument: 0, side: BUY, quantity: 500, type: "market" });
+    m.loop.step();
+    // capital 1e6 and maxLeverage 2: at most ~2e6 / 90,000 = 22 lots
+    const pop = buildPopulation(
+      liquidators({
+        count: 1,
+        capital: 1e6,
+        maxLeverage: 2,
+        activation: "onEvent",
+        discount: 0.05,
+        bookDiscount: 1e9,
+        unwindFraction: 0,
+      }),
+      m.ctx,
+      0,
+    );
+    const a = m.venue.openAuction({
+      seller,
+      instrument: 0,
+      side: SELL,
+      quantity: 400,
+      startPrice: 90_000,
+      limitPrice: 80_000,
+      decayPerTick: 0.001,
+      durationTicks: 100,
+    });
+    m.loop.step();
+    const q = m.venue.position(pop.accounts[0], 0);
+    expect(q).toBeGreaterThan(0);
+    expect(q * m.venue.mark(0)).toBeLessThanOrEqual(2 * m.venue.equity(pop.accounts[0]) + 1e-6);
+    expect(m.venue.auction(a).remaining).toBe(400 - q);
+  });
+
+  it("a leveraged trader rebalances toward its target portfolio", () => {
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 10_000 },
+        { symbol: "B", initialPrice: 20_000 },
+      ],
+    });
+    for (const [ins, mid] of [
+      [0, 10_000],
+      [1, 20_000],
+    ]) {
+      const lp = m.venue.openAccount("lp");
+      m.venue.deposit(lp, 1e13);
+      for (let l = 0; l < 50; l++) {
+        m.venue.submit({
+          account: lp,
+          instrument: ins,
+          side: BUY,
+          quantity: 100,
+          type: "limit",
+          price: mid - 1 - l,
+        });
+        m.venue.submit({
+          account: lp,
+          instrument: ins,
+          side: SELL,
+          quantity: 100,
+          type: "limit",
+          price: mid + 1 + l,
+        });
+      }
+    }
+    const pop = buildPopulation(
+      leveragedTraders({
+        count: 1,
+        activation: NEVER,
+        leverage: 4,
+        capital: 10_000_000,
+        crowding: 1,
+        rebalanceThreshold: 0.05,
+        dipBuying: 0,
+      }),
+      m.ctx,
+      0,
+    );
+    const lt = pop.agents[0] as LeveragedTrader;
+    const acct = pop.accounts[0];
+    const t0 = [lt.target(0), lt.target(1)];
+    expect(t0[0]).toBeGreaterThan(0);
+    expect(t0[1]).toBeGreaterThan(0);
+    lt.act(1);
+    for (const j of [0, 1]) {
+      const tgt = lt.target(j);
+      expect(Math.abs(m.venue.position(acct, j) - tgt)).toBeLessThanOrEqual(Math.max(2, 0.06 * tgt));
+    }
+    const lev = m.venue.leverage(acct);
+    expect(lev).toBeGreaterThan(3.5);
+    expect(lev).toBeLessThan(4.5);
+    // After a sale of half of leg A by the engine (simulated), the trader buys back toward target.
+    const before = m.venue.position(acct, 0);
+    m.venue.submit({
+      account: acct,
+      instrument: 0,
+      side: SELL,
+      quantity: Math.floor(before / 2),
+      type: "market",
+    });
+    lt.act(2);
+    expect(m.venue.position(acct, 0)).toBeGreaterThan(Math.floor(before / 2) + 1);
+  });
+});

@@ -1,0 +1,115 @@
+import {
+  baselinePopulations,
+  leveragedTraders,
+  liquidators,
+  orderActivity,
+  stylizedFacts,
+} from "@cascade/agents";
+import { CascadeError } from "@cascade/core";
+import { type Fill, type OrderRequest, Venue } from "@cascade/market";
+import { describe, expect, it } from "vitest";
+import { makeMarket, runSampled } from "./helpers.js";
+
+const leveraged = leveragedTraders({
+  count: 60,
+  leverage: { dist: "uniform", min: 2, max: 50 },
+  capital: { dist: "uniform", min: 1e6, max: 1e8 },
+  crowding: 0.8,
+  activation: { poissonRate: 0.01 },
+});
+
+function cascadeMarket(seed: number) {
+  return makeMarket({
+    seed,
+    instruments: [
+      { symbol: "A", initialPrice: 100_000 },
+      { symbol: "B", initialPrice: 50_000 },
+    ],
+    fundamentals: {
+      kind: "meanReverting",
+      volatility: 1e-5,
+      meanReversion: 1e-4,
+      correlation: [
+        [1, 0.6],
+        [0.6, 1],
+      ],
+    },
+    populations: [...baselinePopulations({ scale: 0.5 }), leveraged, liquidators({ count: 5, capital: 1e9 })],
+  });
+}
+
+describe("whole-market runs", () => {
+  it("leveraged traders never submit an order that breaches initial margin", () => {
+    const m = cascadeMarket(3);
+    const submit = Venue.prototype.submit;
+    let rejections = 0;
+    let leveragedOrders = 0;
+    const levAccounts = new Set(m.built[4].accounts);
+    m.venue.submit = function (this: Venue, o: OrderRequest) {
+      if (levAccounts.has(o.account)) leveragedOrders++;
+      try {
+        return submit.call(this, o);
+      } catch (e) {
+        if (e instanceof CascadeError && e.code === "INSUFFICIENT_MARGIN") rejections++;
+        throw e;
+      }
+    };
+    m.loop.on("exogenous", (t) => {
+      if (t === 6000) {
+        m.fundamentals.shock(0, -0.08, true);
+        m.fundamentals.shock(1, -0.08, true);
+      }
+    });
+    m.loop.run(15_000);
+    expect(rejections).toBe(0);
+    expect(leveragedOrders).toBeGreaterThan(100);
+    // they did take leverage
+    const levs = m.built[4].accounts
+      .map((a) => m.venue.leverage(a))
+      .filter((x) => Number.isFinite(x) && x > 0);
+    expect(Math.max(...levs)).toBeGreaterThan(3);
+    // the ledger is conserved
+    expect(m.venue.totalCash()).toBe(m.venue.totalDeposits);
+    expect(m.venue.totalPosition(0)).toBe(0);
+    expect(orderActivity(m.venue).limitOrders).toBeGreaterThan(1000);
+  });
+
+  it("a run is determined by its seed (same seed: identical fills log; different seed: different)", () => {
+    const log = (seed: number) => {
+      const m = cascadeMarket(seed);
+      const rows: string[] = [];
+      m.venue.fills$.subscribe((f: Fill) =>
+        rows.push(`${f.tick},${f.instrument},${f.price},${f.quantity},${f.buyer},${f.seller},${f.takerSide}`),
+      );
+      m.loop.run(4000);
+      return rows;
+    };
+    const a = log(11);
+    const b = log(11);
+    const c = log(12);
+    expect(a.length).toBeGreaterThan(500);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  });
+
+  it.each([1, 2])("the baseline market shows the stylized facts of returns (seed %i)", (seed) => {
+    const m = makeMarket({
+      seed,
+      fundamentals: { kind: "meanReverting", volatility: 5e-6, meanReversion: 1e-4 },
+      populations: baselinePopulations(),
+    });
+    const { mids, spreads } = runSampled(m, 80_000, 10, 2_000);
+    const f = stylizedFacts(mids, { spreads });
+    // bounded spread
+    expect(f.spread?.missing).toBe(0);
+    expect(f.spread?.p95).toBeLessThan(20);
+    expect(f.spread?.max).toBeLessThan(100);
+    // heavy tails
+    expect(f.excessKurtosis).toBeGreaterThan(1);
+    // no linear autocorrelation beyond the shortest lags (lag 1 carries the bid-ask bounce)
+    for (let k = 4; k < 50; k++) expect(Math.abs(f.acfReturns[k])).toBeLessThan(0.08);
+    // volatility clustering: acf(|r|) positive at lags 1..50 and decaying
+    for (let k = 0; k < 50; k++) expect(f.acfAbsReturns[k]).toBeGreaterThan(0);
+    expect(f.absAcfHead).toBeGreaterThan(f.absAcfTail);
+  });
+});

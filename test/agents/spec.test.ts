@@ -1,0 +1,233 @@
+import {
+  buildPopulation,
+  correlationFactor,
+  Fundamentals,
+  leveragedTraders,
+  noiseTraders,
+  stylizedFacts,
+  validatePopulationSpec,
+} from "@cascade/agents";
+import { ValidationError } from "@cascade/core";
+import { describe, expect, it } from "vitest";
+import { makeMarket } from "./helpers.js";
+
+function err(f: () => unknown): ValidationError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error("expected a ValidationError");
+}
+
+describe("validatePopulationSpec", () => {
+  it("accepts builder output and plain data, constants and distributions", () => {
+    expect(
+      validatePopulationSpec(
+        "p",
+        noiseTraders({ count: 1000, orderSize: { dist: "uniformInt", min: 1, max: 5 } }),
+      ).kind,
+    ).toBe("noise");
+    expect(
+      validatePopulationSpec("p", {
+        kind: "leveraged",
+        count: 10,
+        leverage: { dist: "uniform", min: 2, max: 50 },
+        capital: 1e6,
+        crowding: 1,
+      }).kind,
+    ).toBe("leveraged");
+  });
+
+  it("names the path, the value and what is allowed", () => {
+    const e = err(() =>
+      validatePopulationSpec(
+        "populations[2]",
+        leveragedTraders({ count: 3, capital: 1e6, leverage: { dist: "uniform", min: 2, max: 5000 } }),
+      ),
+    );
+    expect(e.field).toBe("populations[2].leverage.max");
+    expect(e.value).toBe(5000);
+    expect(e.message).toContain("populations[2].leverage.max = 5000");
+    expect(e.message).toContain("allowed:");
+    expect(err(() => validatePopulationSpec("p", { kind: "whale", count: 1 })).field).toBe("p.kind");
+    expect(err(() => validatePopulationSpec("p", { kind: "noise", count: -1 })).field).toBe("p.count");
+    expect(err(() => validatePopulationSpec("p", { kind: "noise", count: 1, sizee: 3 })).field).toBe(
+      "p.sizee",
+    );
+    expect(err(() => validatePopulationSpec("p", { kind: "leveraged", count: 1, leverage: 3 })).field).toBe(
+      "p.capital",
+    );
+    expect(
+      err(() =>
+        validatePopulationSpec("p", { kind: "leveraged", count: 1, leverage: 3, capital: 1, crowding: 1.5 }),
+      ).field,
+    ).toBe("p.crowding");
+    expect(
+      err(() => validatePopulationSpec("p", { kind: "noise", count: 1, activation: { poissonRate: 0 } }))
+        .field,
+    ).toBe("p.activation.poissonRate");
+    expect(
+      err(() => validatePopulationSpec("p", { kind: "noise", count: 1, activation: { every: 1, jitter: 2 } }))
+        .field,
+    ).toBe("p.activation.jitter");
+    expect(err(() => validatePopulationSpec("p", { kind: "marketMaker", count: 1, levels: 2.5 })).field).toBe(
+      "p.levels",
+    );
+    expect(
+      err(() => validatePopulationSpec("p", { kind: "momentum", count: 1, shortWindow: 50, longWindow: 20 }))
+        .field,
+    ).toBe("p.shortWindow");
+    expect(
+      err(() => validatePopulationSpec("p", { kind: "noise", count: 1, instruments: ["X", 3] })).field,
+    ).toBe("p.instruments[1]");
+  });
+
+  it("buildPopulation rejects unknown instruments with the path", () => {
+    const m = makeMarket();
+    const e = err(() => buildPopulation(noiseTraders({ count: 2, instruments: ["NOPE"] }), m.ctx, 4));
+    expect(e.field).toBe("populations[4].instruments[0]");
+  });
+
+  it("draws parameters per agent from the agent's own stream", () => {
+    const m = makeMarket();
+    const pop = buildPopulation(
+      noiseTraders({ count: 50, capital: { dist: "uniformInt", min: 1000, max: 1_000_000 } }),
+      m.ctx,
+      0,
+    );
+    const caps = pop.accounts.map((a) => m.venue.cash(a));
+    expect(new Set(caps).size).toBeGreaterThan(40);
+    const m2 = makeMarket();
+    const pop2 = buildPopulation(
+      noiseTraders({ count: 60, capital: { dist: "uniformInt", min: 1000, max: 1_000_000 } }),
+      m2.ctx,
+      0,
+    );
+    // adding agents does not change the first agents' draws
+    expect(pop2.accounts.slice(0, 50).map((a) => m2.venue.cash(a))).toEqual(caps);
+  });
+});
+
+describe("Fundamentals", () => {
+  it("correlates shocks through the mathjs factor and publishes the oracle price", () => {
+    const c = [
+      [1, 0.8, 0.2],
+      [0.8, 1, 0.1],
+      [0.2, 0.1, 1],
+    ];
+    const L = correlationFactor(c);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += L[i * 3 + k] * L[j * 3 + k];
+        expect(s).toBeCloseTo(c[i][j], 9);
+      }
+    }
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 10_000 },
+        { symbol: "B", initialPrice: 10_000 },
+        { symbol: "C", initialPrice: 10_000 },
+      ],
+      fundamentals: { kind: "randomWalk", volatility: 0.001, correlation: c },
+    });
+    const prev = [0, 1, 2].map((i) => m.fundamentals.value(i));
+    const r: number[][] = [[], [], []];
+    m.loop.on("metrics", () => {
+      for (let i = 0; i < 3; i++) {
+        const v = m.fundamentals.value(i);
+        r[i].push(Math.log(v / prev[i]));
+        prev[i] = v;
+        expect(m.venue.oraclePrice(i)).toBe(v);
+      }
+    });
+    m.loop.run(4000);
+    const corr = (a: number[], b: number[]) => stylizedCorr(a, b);
+    expect(corr(r[0], r[1])).toBeGreaterThan(0.7);
+    expect(corr(r[0], r[1])).toBeLessThan(0.9);
+    expect(Math.abs(corr(r[1], r[2]) - 0.1)).toBeLessThan(0.08);
+  });
+
+  it("shock multiplies the value now; mean reversion pulls it back unless permanent", () => {
+    const m = makeMarket({ fundamentals: { kind: "meanReverting", volatility: 0, meanReversion: 0.01 } });
+    m.fundamentals.shock(0, -0.2);
+    expect(m.fundamentals.value(0)).toBeCloseTo(80_000, 6);
+    expect(m.venue.oraclePrice(0)).toBeCloseTo(80_000, 6);
+    m.loop.run(500);
+    expect(m.fundamentals.value(0)).toBeGreaterThan(99_000);
+    m.fundamentals.shock(0, -0.2, true);
+    m.loop.run(500);
+    expect(m.fundamentals.value(0)).toBeLessThan(81_000);
+  });
+
+  it("rejects a correlation matrix that is not positive semi-definite, naming the field", () => {
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 100 },
+        { symbol: "B", initialPrice: 100 },
+        { symbol: "C", initialPrice: 100 },
+      ],
+    });
+    const bad = [
+      [1, 0.9, -0.9],
+      [0.9, 1, 0.9],
+      [-0.9, 0.9, 1],
+    ];
+    const e = err(
+      () =>
+        new Fundamentals({
+          venue: m.venue,
+          loop: m.loop,
+          rng: m.root,
+          spec: { kind: "randomWalk", volatility: 0.01, correlation: bad },
+        }),
+    );
+    expect(e.field).toBe("fundamentals.correlation");
+  });
+});
+
+describe("stylizedFacts", () => {
+  it("sees no clustering or tails in iid normal returns, and both in a GARCH-like series", () => {
+    let s = 1;
+    const rnd = () => {
+      s = (s * 16807) % 2147483647;
+      return s / 2147483647;
+    };
+    const normal = () => Math.sqrt(-2 * Math.log(rnd())) * Math.cos(2 * Math.PI * rnd());
+    const iid = [100];
+    const garch = [100];
+    let v = 1e-6;
+    let last = 0;
+    for (let t = 0; t < 20_000; t++) {
+      iid.push(iid[t] * Math.exp(0.001 * normal()));
+      v = 1e-8 + 0.1 * last * last + 0.88 * v;
+      last = Math.sqrt(v) * normal();
+      garch.push(garch[t] * Math.exp(last));
+    }
+    const a = stylizedFacts(iid, { spreads: [1, 2, Number.NaN] });
+    expect(Math.abs(a.excessKurtosis)).toBeLessThan(0.2);
+    expect(Math.abs(a.acfAbsReturns[0])).toBeLessThan(0.05);
+    expect(a.spread).toEqual({ mean: 1.5, median: 1.5, p95: 1.95, max: 2, missing: 1 });
+    const b = stylizedFacts(garch);
+    expect(b.excessKurtosis).toBeGreaterThan(1);
+    expect(b.acfAbsReturns[0]).toBeGreaterThan(0.1);
+    expect(b.absAcfHead).toBeGreaterThan(b.absAcfTail);
+  });
+});
+
+function stylizedCorr(a: number[], b: number[]): number {
+  const n = a.length;
+  const ma = a.reduce((x, y) => x + y, 0) / n;
+  const mb = b.reduce((x, y) => x + y, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
