@@ -1,0 +1,164 @@
+/**
+ * Instrument specifications: price band, contract value, margin rates with size tiers.
+ * Validation names the offending field (e.g. `instruments[1].margin.tiers[0].initial`).
+ */
+import { CascadeError } from "@cascade/core";
+import { MAX_PRICE_LEVELS } from "./orderbook.js";
+
+/** Exchange style: the WHOLE position uses the rates of the highest tier whose notionalAbove (cash units, at mark) it exceeds. */
+export interface MarginTier {
+  notionalAbove: number;
+  initial: number;
+  maintenance: number;
+}
+/** Rates in (0, 1]; maintenance <= initial. */
+export interface MarginSpec {
+  initial: number;
+  maintenance: number;
+  tiers?: MarginTier[];
+}
+export interface InstrumentSpec {
+  symbol: string;
+  /** Integer ticks. */
+  initialPrice: number;
+  /** Quote currency per tick, display only (default 0.01). */
+  tickSize?: number;
+  /** Base units per lot, display only (default 1). */
+  lotSize?: number;
+  /** Integer cash units per (tick x lot), default 1. */
+  contractValue?: number;
+  /** Price band in ticks, default 1. */
+  minPrice?: number;
+  /** Default 4 * initialPrice. */
+  maxPrice?: number;
+  /** Default { initial: 0.1, maintenance: 0.05 }. */
+  margin?: MarginSpec;
+}
+export interface Instrument extends Required<Omit<InstrumentSpec, "margin">> {
+  id: number;
+  margin: MarginSpec;
+}
+
+const CTX = "invalid venue config";
+
+function bad(field: string, value: unknown, allowed: string, code = "INVALID_CONFIG"): never {
+  throw new CascadeError(code, field, value, allowed, CTX);
+}
+
+function rate(field: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > 1) bad(field, v, "a rate in (0, 1]");
+  return v;
+}
+
+export function validateMargin(path: string, m: unknown): MarginSpec {
+  if (m === null || typeof m !== "object") bad(path, m, "an object { initial, maintenance, tiers? }");
+  const o = m as MarginSpec;
+  const initial = rate(`${path}.initial`, o.initial);
+  const maintenance = rate(`${path}.maintenance`, o.maintenance);
+  if (maintenance > initial) bad(`${path}.maintenance`, maintenance, `a rate in (0, initial = ${initial}]`);
+  if (o.tiers === undefined) return Object.freeze({ initial, maintenance });
+  if (!Array.isArray(o.tiers))
+    bad(`${path}.tiers`, o.tiers, "undefined or an array of { notionalAbove, initial, maintenance }");
+  const tiers: MarginTier[] = [];
+  let prevAbove = -1;
+  let prevI = initial;
+  let prevM = maintenance;
+  o.tiers.forEach((t, k) => {
+    const p = `${path}.tiers[${k}]`;
+    if (t === null || typeof t !== "object") bad(p, t, "an object { notionalAbove, initial, maintenance }");
+    const above = t.notionalAbove;
+    if (typeof above !== "number" || !Number.isFinite(above) || above < 0 || above <= prevAbove) {
+      bad(
+        `${p}.notionalAbove`,
+        above,
+        `a finite number >= 0 and > the previous tier's (${prevAbove}); tiers sorted ascending`,
+      );
+    }
+    const ti = rate(`${p}.initial`, t.initial);
+    const tm = rate(`${p}.maintenance`, t.maintenance);
+    if (ti < prevI) bad(`${p}.initial`, ti, `a rate in [${prevI}, 1] (rates non-decreasing across tiers)`);
+    if (tm < prevM || tm > ti)
+      bad(`${p}.maintenance`, tm, `a rate in [${prevM}, initial = ${ti}] (non-decreasing, <= initial)`);
+    tiers.push(Object.freeze({ notionalAbove: above, initial: ti, maintenance: tm }));
+    prevAbove = above;
+    prevI = ti;
+    prevM = tm;
+  });
+  return Object.freeze({ initial, maintenance, tiers: Object.freeze(tiers) as MarginTier[] });
+}
+
+/** Validates one instrument spec and fills the defaults. `taken` holds symbols already used. */
+export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<string>): Instrument {
+  const p = `instruments[${id}]`;
+  if (spec === null || typeof spec !== "object") bad(p, spec, "an object { symbol, initialPrice, ... }");
+  const { symbol, initialPrice } = spec;
+  if (typeof symbol !== "string" || symbol.length === 0) bad(`${p}.symbol`, symbol, "a non-empty string");
+  if (taken.has(symbol))
+    bad(`${p}.symbol`, symbol, `a symbol not already used (${[...taken].join(", ")})`, "DUPLICATE_SYMBOL");
+  if (!Number.isSafeInteger(initialPrice) || initialPrice < 1) {
+    bad(`${p}.initialPrice`, initialPrice, "an integer number of ticks >= 1", "INVALID_PRICE");
+  }
+  const tickSize = spec.tickSize ?? 0.01;
+  if (typeof tickSize !== "number" || !Number.isFinite(tickSize) || tickSize <= 0) {
+    bad(`${p}.tickSize`, tickSize, "a finite number > 0");
+  }
+  const lotSize = spec.lotSize ?? 1;
+  if (typeof lotSize !== "number" || !Number.isFinite(lotSize) || lotSize <= 0)
+    bad(`${p}.lotSize`, lotSize, "a finite number > 0");
+  const contractValue = spec.contractValue ?? 1;
+  if (!Number.isSafeInteger(contractValue) || contractValue < 1) {
+    bad(`${p}.contractValue`, contractValue, "an integer number of cash units >= 1");
+  }
+  const minPrice = spec.minPrice ?? 1;
+  if (!Number.isSafeInteger(minPrice) || minPrice < 1 || minPrice > initialPrice) {
+    bad(
+      `${p}.minPrice`,
+      minPrice,
+      `an integer number of ticks in [1, initialPrice = ${initialPrice}]`,
+      "INVALID_PRICE",
+    );
+  }
+  const maxPrice = spec.maxPrice ?? 4 * initialPrice;
+  const hi = Math.min(minPrice + MAX_PRICE_LEVELS - 1, Math.floor(Number.MAX_SAFE_INTEGER / contractValue));
+  if (!Number.isSafeInteger(maxPrice) || maxPrice < initialPrice || maxPrice > hi) {
+    bad(
+      `${p}.maxPrice`,
+      maxPrice,
+      `an integer number of ticks in [initialPrice = ${initialPrice}, ${hi}]`,
+      "INVALID_PRICE",
+    );
+  }
+  const margin = validateMargin(`${p}.margin`, spec.margin ?? { initial: 0.1, maintenance: 0.05 });
+  taken.add(symbol);
+  return Object.freeze({
+    id,
+    symbol,
+    initialPrice,
+    tickSize,
+    lotSize,
+    contractValue,
+    minPrice,
+    maxPrice,
+    margin,
+  });
+}
+
+/** Initial rate for a position of `notional` cash units (at mark). */
+export function initialRate(m: MarginSpec, notional: number): number {
+  const tiers = m.tiers;
+  if (tiers !== undefined) {
+    for (let k = tiers.length - 1; k >= 0; k--)
+      if (notional > tiers[k].notionalAbove) return tiers[k].initial;
+  }
+  return m.initial;
+}
+
+/** Maintenance rate for a position of `notional` cash units (at mark). */
+export function maintenanceRate(m: MarginSpec, notional: number): number {
+  const tiers = m.tiers;
+  if (tiers !== undefined) {
+    for (let k = tiers.length - 1; k >= 0; k--)
+      if (notional > tiers[k].notionalAbove) return tiers[k].maintenance;
+  }
+  return m.maintenance;
+}

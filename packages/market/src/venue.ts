@@ -1,0 +1,1765 @@
+/**
+ * The venue: one order book per instrument, the ledger (cash and signed positions per account),
+ * settlement of every fill with maker/taker fees, mark prices, the cross-margin model, transfers
+ * used by liquidation mechanisms, Dutch auctions, and RxJS event streams.
+ *
+ * Money is exact: cash and positions are integers (safe-integer guarded) and every change moves
+ * value between accounts, so `totalCash() === totalDeposits` and `totalPosition(i) === 0` always.
+ * Fees go to `feeAccount`. Marks, equity and margin numbers are floats (analytics).
+ *
+ * Ledger storage is struct-of-arrays (index `account * instrumentCount + instrument`); every
+ * account keeps the list of instruments it is active in (position or resting orders), so margin
+ * reads cost O(instruments held). Matching is synchronous; while the venue is inside an order or
+ * transfer operation (including its fills$/book$/auctions$/transfers$ emissions) any further
+ * mutating call throws REENTRANT_ORDER: reactions must be queued with `loop.defer`.
+ */
+import { CascadeError, type RunLoop } from "@cascade/core";
+import { type Observable, Subject } from "rxjs";
+import { type AuctionEvent, type AuctionSpec, type AuctionState, dutchPrice } from "./auction.js";
+import {
+  type Instrument,
+  type InstrumentSpec,
+  initialRate,
+  maintenanceRate,
+  makeInstrument,
+} from "./instrument.js";
+import { type AccountId, uniformDistance } from "./margin.js";
+import { type MarkKind, type MarkSpec, type MarkUpdate, nextMark, validateMarkSpec } from "./marks.js";
+import {
+  type BookListener,
+  BUY,
+  CANCEL_POST_ONLY,
+  CANCEL_UNFILLED,
+  type CancelReason,
+  GTC,
+  IOC,
+  OrderBook,
+  POST_ONLY,
+  SELL,
+  type Side,
+  type TimeInForce,
+} from "./orderbook.js";
+
+export interface VenueConfig {
+  instruments: InstrumentSpec[];
+  /** Default 0 and 0; fee = Math.floor(notional * bps / 10_000) paid to feeAccount (a negative maker bps is a rebate, rounded toward zero). */
+  fees?: { makerBps: number; takerBps: number };
+  /** Default { kind: "mid" }; mid falls back to last trade, then previous mark. */
+  mark?: MarkSpec;
+}
+
+export type TimeInForceName = "GTC" | "IOC" | "POST_ONLY";
+export interface OrderRequest {
+  account: AccountId;
+  instrument: number;
+  side: Side;
+  quantity: number;
+  type: "limit" | "market";
+  /** Limit price (required for limit). */
+  price?: number;
+  /** Limit only, default GTC. */
+  tif?: TimeInForceName;
+  /** Market only: slippage bound. */
+  worstPrice?: number;
+  /** Quantity is capped to the (unreserved) position it reduces; rejected (REDUCE_ONLY) if no such position. */
+  reduceOnly?: boolean;
+  /** Opaque integer carried on fills (the liquidation engine uses liquidation ids); default -1. */
+  tag?: number;
+}
+export interface OrderResult {
+  orderId: number;
+  filled: number;
+  resting: number;
+  notional: number;
+  /** NaN if nothing filled. */
+  averagePrice: number;
+}
+export interface Fill {
+  tick: number;
+  instrument: number;
+  price: number;
+  quantity: number;
+  notional: number;
+  buyer: AccountId;
+  seller: AccountId;
+  takerSide: Side;
+  makerOrderId: number;
+  takerOrderId: number;
+  makerTag: number;
+  takerTag: number;
+  makerFee: number;
+  takerFee: number;
+}
+export interface BookUpdate {
+  tick: number;
+  instrument: number;
+  bestBid: number;
+  bestAsk: number;
+}
+export interface Transfer {
+  tick: number;
+  kind: "cash" | "position";
+  from: AccountId;
+  to: AccountId;
+  /** -1 for cash transfers. */
+  instrument: number;
+  /** Signed lots moved (0 for cash). */
+  quantity: number;
+  /** Ticks (0 for cash). */
+  price: number;
+  /** Cash moved: for cash transfers from -> to; for positions paid by `to` to `from` (quantity * price * cv, signed). */
+  amount: number;
+  reason: string;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const REJECT = "order rejected";
+
+/** Per-instrument adapter from book callbacks to the venue (no closures on the hot path). */
+class BookEvents implements BookListener {
+  constructor(
+    private readonly venue: Venue,
+    private readonly instrument: number,
+  ) {}
+  onFill(
+    makerId: number,
+    makerOwner: number,
+    takerId: number,
+    takerOwner: number,
+    takerSide: Side,
+    price: number,
+    qty: number,
+    makerRemaining: number,
+  ): void {
+    // biome-ignore lint/complexity/useLiteralKeys: private access from the companion class
+    this.venue["onFill"](
+      this.instrument,
+      makerId,
+      makerOwner,
+      takerId,
+      takerOwner,
+      takerSide,
+      price,
+      qty,
+      makerRemaining,
+    );
+  }
+  onCancel(
+    orderId: number,
+    owner: number,
+    side: Side,
+    _price: number,
+    qty: number,
+    reason: CancelReason,
+  ): void {
+    // biome-ignore lint/complexity/useLiteralKeys: private access from the companion class
+    this.venue["onCancel"](this.instrument, orderId, owner, side, qty, reason);
+  }
+  onRest(orderId: number, owner: number, side: Side, _price: number, qty: number): void {
+    // biome-ignore lint/complexity/useLiteralKeys: private access from the companion class
+    this.venue["onRest"](this.instrument, orderId, owner, side, qty);
+  }
+}
+
+export class Venue {
+  readonly instruments: readonly Instrument[];
+  readonly feeAccount: AccountId;
+
+  private readonly nI: number;
+  private readonly books: OrderBook[] = [];
+  private readonly symbols = new Map<string, number>();
+  private readonly cvs: Float64Array;
+  private readonly maxQty: Float64Array;
+  private readonly marks: Float64Array;
+  private readonly lastTrade: Float64Array;
+  private readonly oracle: Float64Array;
+  private readonly markKind: MarkKind;
+  private readonly emaAlpha: number;
+  private readonly makerBps: number;
+  private readonly takerBps: number;
+  private readonly worstFeeBps: number;
+
+  // ---- ledger (struct of arrays; k = account * nI + instrument)
+  private cap = 0;
+  private nAcc = 0;
+  private cashA = new Float64Array(0);
+  private posA = new Float64Array(0);
+  private costA = new Float64Array(0);
+  private realA = new Float64Array(0);
+  private restBuyA = new Float64Array(0);
+  private restSellA = new Float64Array(0);
+  private resLongA = new Float64Array(0);
+  private resShortA = new Float64Array(0);
+  private activeFlag = new Uint8Array(0);
+  private nonZero = new Int32Array(0);
+  private roCount = new Int32Array(0);
+  private exempt = new Uint8Array(0);
+  private readonly labels: string[] = [];
+  private readonly active: number[][] = [];
+  private readonly orders: number[][] = [];
+  private readonly withPositions = new Set<number>();
+  private deposits = 0;
+  private now = 0;
+
+  // ---- orders
+  private nextOrderId = 1;
+  private readonly orderInstr = new Map<number, number>();
+  private readonly orderTag = new Map<number, number>();
+  private readonly roOrders = new Set<number>();
+  private readonly roPending: number[] = [];
+  private readonly roScratch: number[] = [];
+  private readonly roUsed: Float64Array;
+  private readonly dirty: Uint8Array;
+  private anyDirty = false;
+
+  // ---- current operation
+  private busy = false;
+  private curTag = -1;
+  private curReduceOnly = false;
+  private curFilled = 0;
+  private curNotional = 0;
+  private lastIM = 0;
+  private lastEquity = 0;
+
+  // ---- auctions (id = index + 1)
+  private readonly auctionList: AuctionState[] = [];
+  private openAuctionList: AuctionState[] = [];
+
+  // ---- streams
+  private readonly fillsS = new Subject<Fill>();
+  private readonly bookS = new Subject<BookUpdate>();
+  private readonly marksS = new Subject<MarkUpdate>();
+  private readonly auctionsS = new Subject<AuctionEvent>();
+  private readonly transfersS = new Subject<Transfer>();
+  readonly fills$: Observable<Fill> = this.fillsS.asObservable();
+  readonly book$: Observable<BookUpdate> = this.bookS.asObservable();
+  readonly marks$: Observable<MarkUpdate> = this.marksS.asObservable();
+  readonly auctions$: Observable<AuctionEvent> = this.auctionsS.asObservable();
+  readonly transfers$: Observable<Transfer> = this.transfersS.asObservable();
+
+  constructor(config: VenueConfig) {
+    if (config === null || typeof config !== "object") {
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        "config",
+        config,
+        "an object { instruments, fees?, mark? }",
+        "invalid venue config",
+      );
+    }
+    if (!Array.isArray(config.instruments) || config.instruments.length === 0) {
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        "instruments",
+        config.instruments,
+        "a non-empty array of instrument specs",
+        "invalid venue config",
+      );
+    }
+    const taken = new Set<string>();
+    const instruments = config.instruments.map((s, id) => makeInstrument(id, s, taken));
+    this.instruments = Object.freeze(instruments);
+    const n = instruments.length;
+    this.nI = n;
+    this.cvs = new Float64Array(n);
+    this.maxQty = new Float64Array(n);
+    this.marks = new Float64Array(n);
+    this.lastTrade = new Float64Array(n).fill(Number.NaN);
+    this.oracle = new Float64Array(n);
+    this.roUsed = new Float64Array(2 * n);
+    this.dirty = new Uint8Array(n);
+    for (const ins of instruments) {
+      this.symbols.set(ins.symbol, ins.id);
+      this.cvs[ins.id] = ins.contractValue;
+      this.maxQty[ins.id] = Math.floor(MAX_SAFE / (ins.maxPrice * ins.contractValue));
+      this.marks[ins.id] = ins.initialPrice;
+      this.oracle[ins.id] = ins.initialPrice;
+      this.books.push(
+        new OrderBook({
+          minPrice: ins.minPrice,
+          maxPrice: ins.maxPrice,
+          listener: new BookEvents(this, ins.id),
+        }),
+      );
+    }
+    const fees = config.fees ?? { makerBps: 0, takerBps: 0 };
+    if (fees === null || typeof fees !== "object") {
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        "fees",
+        fees,
+        "undefined or { makerBps, takerBps }",
+        "invalid venue config",
+      );
+    }
+    for (const f of ["makerBps", "takerBps"] as const) {
+      const v = fees[f];
+      if (typeof v !== "number" || !Number.isFinite(v) || v < -10_000 || v > 10_000) {
+        throw new CascadeError(
+          "INVALID_CONFIG",
+          `fees.${f}`,
+          v,
+          "a finite number of basis points in [-10000, 10000]",
+          "invalid venue config",
+        );
+      }
+    }
+    this.makerBps = fees.makerBps;
+    this.takerBps = fees.takerBps;
+    this.worstFeeBps = Math.max(0, fees.makerBps, fees.takerBps);
+    const mark = validateMarkSpec(config.mark);
+    this.markKind = mark.kind;
+    this.emaAlpha = mark.emaAlpha;
+    this.feeAccount = this.openAccount("fees", { marginExempt: true });
+  }
+
+  // =============================================================================================
+  // Instruments, time, marks
+  // =============================================================================================
+
+  instrumentId(symbol: string): number {
+    const id = this.symbols.get(symbol);
+    if (id === undefined) {
+      throw new CascadeError(
+        "UNKNOWN_INSTRUMENT",
+        "symbol",
+        symbol,
+        `one of ${[...this.symbols.keys()].join(", ")}`,
+        "lookup rejected",
+      );
+    }
+    return id;
+  }
+
+  /** The instrument's book, for queries only (never call limit/market/cancel/reduce on it). */
+  book(instrument: number): OrderBook {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.books[instrument];
+  }
+
+  get tick(): number {
+    return this.now;
+  }
+
+  /** Start of tick: sets the tick and expires auctions whose duration has passed. */
+  advance(tick: number): void {
+    if (!Number.isSafeInteger(tick) || tick < this.now) {
+      throw new CascadeError(
+        "INVALID_TICK",
+        "tick",
+        tick,
+        `an integer >= the current tick ${this.now}`,
+        "advance rejected",
+      );
+    }
+    this.now = tick;
+    if (this.openAuctionList.length === 0) return;
+    let expired = false;
+    for (const a of this.openAuctionList) if (tick >= a.openedAt + a.durationTicks) expired = true;
+    if (!expired) return;
+    const still: AuctionState[] = [];
+    const ended: AuctionState[] = [];
+    for (const a of this.openAuctionList) (tick >= a.openedAt + a.durationTicks ? ended : still).push(a);
+    this.openAuctionList = still;
+    for (const a of ended) this.closeAuction(a, "expired");
+  }
+
+  /** The marks phase: recomputes every mark (see MarkKind) and emits marks$. */
+  updateMarks(): void {
+    const n = this.nI;
+    const observed = this.marksS.observed;
+    for (let i = 0; i < n; i++) {
+      const m = nextMark(
+        this.markKind,
+        this.emaAlpha,
+        this.marks[i],
+        this.books[i].mid(),
+        this.lastTrade[i],
+        this.oracle[i],
+      );
+      this.marks[i] = m;
+      if (observed) this.marksS.next({ tick: this.now, instrument: i, mark: m });
+    }
+  }
+
+  /** Current mark in ticks (float allowed). */
+  mark(instrument: number): number {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.marks[instrument];
+  }
+
+  /** Last trade price (NaN before the first trade). Extra read-only helper. */
+  lastTradePrice(instrument: number): number {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.lastTrade[instrument];
+  }
+
+  /** External price path (fundamental / oracle); the mark of kind "oracle" takes it at the next updateMarks(). */
+  setOraclePrice(instrument: number, price: number): void {
+    this.checkInstrument("instrument", instrument, "oracle update rejected");
+    if (typeof price !== "number" || !Number.isFinite(price) || price <= 0) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "price",
+        price,
+        "a finite price in ticks > 0",
+        "oracle update rejected",
+      );
+    }
+    this.oracle[instrument] = price;
+  }
+
+  oraclePrice(instrument: number): number {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.oracle[instrument];
+  }
+
+  // =============================================================================================
+  // Accounts and ledger
+  // =============================================================================================
+
+  /** marginExempt: the pre-trade initial-margin check is skipped (system accounts, backstop vault). */
+  openAccount(label?: string, options?: { marginExempt?: boolean }): AccountId {
+    if (label !== undefined && typeof label !== "string") {
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        "label",
+        label,
+        "undefined or a string",
+        "openAccount rejected",
+      );
+    }
+    const ex = options?.marginExempt;
+    if (ex !== undefined && typeof ex !== "boolean") {
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        "options.marginExempt",
+        ex,
+        "undefined or a boolean",
+        "openAccount rejected",
+      );
+    }
+    const a = this.nAcc;
+    if (a === this.cap) this.growAccounts();
+    this.nAcc = a + 1;
+    this.labels.push(label ?? `account ${a}`);
+    this.active.push([]);
+    this.orders.push([]);
+    this.exempt[a] = ex === true ? 1 : 0;
+    return a;
+  }
+
+  accountCount(): number {
+    return this.nAcc;
+  }
+
+  label(account: AccountId): string {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.labels[account];
+  }
+
+  isMarginExempt(account: AccountId): boolean {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.exempt[account] === 1;
+  }
+
+  /** The ONLY way money enters; amount a positive safe integer. */
+  deposit(account: AccountId, amount: number): void {
+    this.checkAccount("account", account, "deposit rejected");
+    const hi = Math.min(MAX_SAFE - this.deposits, MAX_SAFE - Math.max(0, this.cashA[account]));
+    if (!Number.isSafeInteger(amount) || amount < 1 || amount > hi) {
+      throw new CascadeError(
+        "INVALID_AMOUNT",
+        "amount",
+        amount,
+        `an integer number of cash units in [1, ${hi}]`,
+        "deposit rejected",
+      );
+    }
+    this.cashA[account] += amount;
+    this.deposits += amount;
+  }
+
+  get totalDeposits(): number {
+    return this.deposits;
+  }
+
+  cash(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.cashA[account];
+  }
+
+  position(account: AccountId, instrument: number): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.posA[account * this.nI + instrument];
+  }
+
+  /** Integer cash paid for the open position (signed like the position; average-cost method); 0 when flat. */
+  costBasis(account: AccountId, instrument: number): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.costA[account * this.nI + instrument];
+  }
+
+  /** Realized trading PnL of closed lots (before fees; already in cash). Extra read-only helper. */
+  realizedPnl(account: AccountId, instrument: number): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.realA[account * this.nI + instrument];
+  }
+
+  /** position * mark * cv - costBasis (float). */
+  unrealizedPnl(account: AccountId, instrument: number): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    const k = account * this.nI + instrument;
+    return this.posA[k] * this.marks[instrument] * this.cvs[instrument] - this.costA[k];
+  }
+
+  /** Accounts holding any non-zero position (insertion-ordered, maintained incrementally). */
+  accountsWithPositions(): Iterable<AccountId> {
+    return this.withPositions.values();
+  }
+
+  /** Instruments in which `account` has a position or resting orders. Extra read-only helper. */
+  heldInstruments(account: AccountId): readonly number[] {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.active[account];
+  }
+
+  /** Lots of the account's position reserved by its open auctions (on the side it holds). Extra read-only helper. */
+  reserved(account: AccountId, instrument: number): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    const k = account * this.nI + instrument;
+    return this.resLongA[k] + this.resShortA[k];
+  }
+
+  /** Resting quantity of the account's orders on one side of one book. Extra read-only helper. */
+  restingQuantity(account: AccountId, instrument: number, side: Side): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    const k = account * this.nI + instrument;
+    return side === BUY ? this.restBuyA[k] : this.restSellA[k];
+  }
+
+  totalCash(): number {
+    let s = 0;
+    for (let a = 0; a < this.nAcc; a++) s += this.cashA[a];
+    return s;
+  }
+
+  totalPosition(instrument: number): number {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    const n = this.nI;
+    let s = 0;
+    for (let a = 0; a < this.nAcc; a++) s += this.posA[a * n + instrument];
+    return s;
+  }
+
+  // =============================================================================================
+  // Orders
+  // =============================================================================================
+
+  /**
+   * Places an order; matching is synchronous. Rejections (CascadeError) change nothing.
+   * Pre-trade check (non-exempt, non-reduce-only): unless the order only reduces the position (it,
+   * together with the account's other resting orders on that side, cannot take the position through
+   * zero), the worst-case initial requirement at marks (per instrument max(|position + resting buys|,
+   * |position - resting sells|), this order included) must not exceed equity, where equity is reduced
+   * by the order's adverse price distance to the mark (limit orders) and the larger fee rate.
+   */
+  submit(order: OrderRequest): OrderResult {
+    if (this.busy) this.reentrant("submit");
+    if (order === null || typeof order !== "object") {
+      throw new CascadeError("INVALID_ORDER_TYPE", "order", order, "an OrderRequest object", REJECT);
+    }
+    const a = order.account;
+    if (!(Number.isInteger(a) && a >= 0 && a < this.nAcc)) this.checkAccount("account", a, REJECT);
+    const i = order.instrument;
+    if (!(Number.isInteger(i) && i >= 0 && i < this.nI)) this.checkInstrument("instrument", i, REJECT);
+    const side = order.side;
+    if (side !== BUY && side !== SELL) {
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", REJECT);
+    }
+    let qty = order.quantity;
+    if (!Number.isSafeInteger(qty) || qty < 1 || qty > this.maxQty[i]) {
+      throw new CascadeError(
+        "INVALID_QUANTITY",
+        "quantity",
+        qty,
+        `an integer number of lots in [1, ${this.maxQty[i]}]`,
+        REJECT,
+      );
+    }
+    const book = this.books[i];
+    const type = order.type;
+    const isLimit = type === "limit";
+    let price = 0;
+    let tif: TimeInForce = GTC;
+    let worst: number | undefined;
+    if (isLimit) {
+      price = order.price as number;
+      if (!Number.isInteger(price) || price < book.minPrice || price > book.maxPrice)
+        this.badPrice("price", price, i);
+      const t = order.tif;
+      if (t !== undefined && t !== "GTC") {
+        if (t === "IOC") tif = IOC;
+        else if (t === "POST_ONLY") tif = POST_ONLY;
+        else
+          throw new CascadeError(
+            "INVALID_ORDER_TYPE",
+            "tif",
+            t,
+            'undefined, "GTC", "IOC" or "POST_ONLY"',
+            REJECT,
+          );
+      }
+    } else if (type === "market") {
+      worst = order.worstPrice;
+      if (
+        worst !== undefined &&
+        (!Number.isInteger(worst) || worst < book.minPrice || worst > book.maxPrice)
+      ) {
+        this.badPrice("worstPrice", worst, i);
+      }
+    } else {
+      throw new CascadeError("INVALID_ORDER_TYPE", "type", type, '"limit" or "market"', REJECT);
+    }
+    const tag = order.tag === undefined ? -1 : order.tag;
+    if (!Number.isSafeInteger(tag))
+      throw new CascadeError("INVALID_TAG", "tag", tag, "undefined or a safe integer", REJECT);
+    const ro = order.reduceOnly;
+    if (ro !== undefined && ro !== true && ro !== false) {
+      throw new CascadeError("INVALID_ORDER_TYPE", "reduceOnly", ro, "undefined or a boolean", REJECT);
+    }
+    if (ro === true) {
+      const k = a * this.nI + i;
+      const q = this.posA[k];
+      const avail = side === SELL ? q - this.resLongA[k] : -q - this.resShortA[k];
+      if (avail <= 0) {
+        throw new CascadeError(
+          "REDUCE_ONLY",
+          "reduceOnly",
+          true,
+          `a ${side === SELL ? "sell" : "buy"} only when the account holds an unreserved ${side === SELL ? "long" : "short"} position (position ${q}, reserved ${side === SELL ? this.resLongA[k] : this.resShortA[k]})`,
+          REJECT,
+        );
+      }
+      if (qty > avail) qty = avail;
+    } else if (this.exempt[a] === 0) {
+      if (this.shortfall(a, i, side, qty, isLimit ? price : this.marks[i], false) > 0) {
+        this.rejectMargin(a, i, side, qty, isLimit ? price : this.marks[i]);
+      }
+    }
+    const id = this.nextOrderId++;
+    this.busy = true;
+    this.curTag = tag;
+    this.curReduceOnly = ro === true;
+    this.curFilled = 0;
+    this.curNotional = 0;
+    let filled = 0;
+    let notional = 0;
+    try {
+      if (isLimit) book.limit(id, a, side, price, qty, tif);
+      else book.market(id, a, side, qty, worst);
+      filled = this.curFilled;
+      notional = this.curNotional;
+      if (this.roPending.length > 0) this.flushReduceOnly();
+      if (this.anyDirty) this.emitBookUpdates();
+    } finally {
+      this.busy = false;
+      this.curReduceOnly = false;
+      this.curTag = -1;
+    }
+    return {
+      orderId: id,
+      filled,
+      resting: isLimit ? book.remaining(id) : 0,
+      notional,
+      averagePrice: filled > 0 ? notional / (filled * this.cvs[i]) : Number.NaN,
+    };
+  }
+
+  /** Cancels a resting order of `account`; returns the quantity removed. */
+  cancel(account: AccountId, orderId: number): number {
+    if (this.busy) this.reentrant("cancel");
+    const i = this.ownedOrder(account, orderId, "cancel rejected");
+    this.busy = true;
+    try {
+      const removed = this.books[i].cancel(orderId);
+      if (this.anyDirty) this.emitBookUpdates();
+      return removed;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Cancels every resting order of `account` (optionally only on one instrument); returns the quantity removed. */
+  cancelAll(account: AccountId, instrument?: number): number {
+    if (this.busy) this.reentrant("cancelAll");
+    this.checkAccount("account", account, "cancel rejected");
+    if (instrument !== undefined) this.checkInstrument("instrument", instrument, "cancel rejected");
+    const list = this.orders[account];
+    if (list.length === 0) return 0;
+    const ids = list.slice();
+    let removed = 0;
+    this.busy = true;
+    try {
+      for (const id of ids) {
+        const i = this.orderInstr.get(id) as number;
+        if (instrument === undefined || i === instrument) removed += this.books[i].cancel(id);
+      }
+      if (this.anyDirty) this.emitBookUpdates();
+    } finally {
+      this.busy = false;
+    }
+    return removed;
+  }
+
+  /** Reduces a resting order to newQuantity (keeps time priority; 0 cancels); returns the quantity removed. */
+  reduceOrder(account: AccountId, orderId: number, newQuantity: number): number {
+    if (this.busy) this.reentrant("reduceOrder");
+    const i = this.ownedOrder(account, orderId, "reduce rejected");
+    const book = this.books[i];
+    const cur = book.remaining(orderId);
+    if (!Number.isSafeInteger(newQuantity) || newQuantity < 0 || newQuantity > cur) {
+      throw new CascadeError(
+        "INVALID_QUANTITY",
+        "newQuantity",
+        newQuantity,
+        `an integer in [0, ${cur}] (the order's resting quantity; reduce cannot increase it)`,
+        "reduce rejected",
+      );
+    }
+    this.busy = true;
+    try {
+      const removed = book.reduce(orderId, newQuantity);
+      if (this.anyDirty) this.emitBookUpdates();
+      return removed;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Resting order ids of `account`, oldest first (live view: do not mutate). */
+  openOrders(account: AccountId): readonly number[] {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.orders[account];
+  }
+
+  /** Instrument of a resting order (-1 if it is not resting). Extra read-only helper. */
+  orderInstrument(orderId: number): number {
+    const i = this.orderInstr.get(orderId);
+    return i === undefined ? -1 : i;
+  }
+
+  /**
+   * Largest quantity that passes the initial-margin check now for a limit order at `price`
+   * (pass the mark for a market order); 0 if none. Exempt accounts get the largest quantity the
+   * ledger accepts. Reduce-only orders need no check.
+   */
+  maxOrderQuantity(account: AccountId, instrument: number, side: Side, price: number): number {
+    this.checkAccount("account", account, "maxOrderQuantity rejected");
+    this.checkInstrument("instrument", instrument, "maxOrderQuantity rejected");
+    if (side !== BUY && side !== SELL) {
+      throw new CascadeError(
+        "INVALID_SIDE",
+        "side",
+        side,
+        "BUY (1) or SELL (-1)",
+        "maxOrderQuantity rejected",
+      );
+    }
+    if (typeof price !== "number" || !Number.isFinite(price) || price <= 0) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "price",
+        price,
+        "a finite price in ticks > 0",
+        "maxOrderQuantity rejected",
+      );
+    }
+    return this.maxQuantity(account, instrument, side, price, false);
+  }
+
+  // =============================================================================================
+  // Margin (floats, O(instruments held))
+  // =============================================================================================
+
+  /** |q| * mark * cv */
+  notional(account: AccountId, instrument: number): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return (
+      Math.abs(this.posA[account * this.nI + instrument]) * this.marks[instrument] * this.cvs[instrument]
+    );
+  }
+
+  /** cash + sum q * mark * cv */
+  equity(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.equityOf(account);
+  }
+
+  /** sum |q| * mark * cv * mmr(tier) */
+  maintenanceRequirement(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.requirement(account, true);
+  }
+
+  /** sum |q| * mark * cv * imr(tier) (positions only; the pre-trade check also counts resting orders). */
+  initialRequirement(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.requirement(account, false);
+  }
+
+  /** equity / maintenance (Infinity when no positions). */
+  marginRatio(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    if (this.nonZero[account] === 0) return Number.POSITIVE_INFINITY;
+    return this.equityOf(account) / this.requirement(account, true);
+  }
+
+  /** equity - initial requirement */
+  freeMargin(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.equityOf(account) - this.requirement(account, false);
+  }
+
+  /**
+   * Lending view: (sum_long q m cv (1 - mmr) + max(cash, 0)) / (max(-cash, 0) + sum_short |q| m cv (1 + mmr)).
+   * < 1 exactly when equity < maintenance (float rounding at the boundary is resolved in favour of
+   * the equity/maintenance comparison); Infinity when nothing is owed.
+   */
+  healthFactor(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    const n = this.nI;
+    const base = account * n;
+    const c = this.cashA[account];
+    let num = c > 0 ? c : 0;
+    let den = c < 0 ? -c : 0;
+    const list = this.active[account];
+    for (let j = 0; j < list.length; j++) {
+      const i = list[j];
+      const q = this.posA[base + i];
+      if (q === 0) continue;
+      const v = Math.abs(q) * this.marks[i] * this.cvs[i];
+      const r = maintenanceRate(this.instruments[i].margin, v);
+      if (q > 0) num += v * (1 - r);
+      else den += v * (1 + r);
+    }
+    if (den === 0) return Number.POSITIVE_INFINITY;
+    let hf = num / den;
+    const under = this.equityOf(account) < this.requirement(account, true);
+    if (under && hf >= 1) hf = 1 - Number.EPSILON;
+    else if (!under && hf < 1) hf = 1;
+    return hf;
+  }
+
+  /** Has a position and equity < maintenance. */
+  isLiquidatable(account: AccountId): boolean {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.nonZero[account] > 0 && this.equityOf(account) < this.requirement(account, true);
+  }
+
+  /** Gross notional / equity (Infinity when equity <= 0 with positions; 0 when flat). */
+  leverage(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    const g = this.gross(account);
+    if (g === 0) return 0;
+    const e = this.equityOf(account);
+    return e > 0 ? g / e : Number.POSITIVE_INFINITY;
+  }
+
+  /** Gross notional sum |q| * mark * cv. Extra read-only helper. */
+  grossNotional(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.gross(account);
+  }
+
+  /**
+   * Fraction by which all marks of the held positions would need to move against the account
+   * (longs x (1 - f), shorts x (1 + f)) before equity < maintenance, at the current tier rates.
+   * 0 if already liquidatable; Infinity when flat or when no such move exists. See uniformDistance.
+   */
+  distanceToLiquidation(account: AccountId): number {
+    this.checkAccount("account", account, "lookup rejected");
+    const n = this.nI;
+    const base = account * n;
+    const list = this.active[account];
+    // Longs keep their current tier (rates only fall as their notional shrinks: conservative);
+    // shorts use the rate at their moved notional, iterated until the distance stops shrinking.
+    let f = 0;
+    let result = Number.POSITIVE_INFINITY;
+    for (let iter = 0; iter < 8; iter++) {
+      let e = this.cashA[account];
+      let g = 0;
+      let ml = 0;
+      let ms = 0;
+      let hasShort = false;
+      for (let j = 0; j < list.length; j++) {
+        const i = list[j];
+        const q = this.posA[base + i];
+        if (q === 0) continue;
+        const m = this.marks[i] * this.cvs[i];
+        const v = Math.abs(q) * m;
+        e += q * m;
+        g += v;
+        const margin = this.instruments[i].margin;
+        if (q > 0) ml += v * maintenanceRate(margin, v);
+        else {
+          ms += v * maintenanceRate(margin, f === Number.POSITIVE_INFINITY ? v : v * (1 + f));
+          hasShort = true;
+        }
+      }
+      const d = uniformDistance(e, g, ml, ms, hasShort);
+      if (!(d < result)) break;
+      result = d;
+      if (!hasShort || d === 0) break;
+      f = d;
+    }
+    return result;
+  }
+
+  // =============================================================================================
+  // Transfers (liquidation mechanisms); exact, no fees, no margin check
+  // =============================================================================================
+
+  transferCash(from: AccountId, to: AccountId, amount: number, reason: string): void {
+    if (this.busy) this.reentrant("transferCash");
+    const ctx = "cash transfer rejected";
+    this.checkAccount("from", from, ctx);
+    this.checkAccount("to", to, ctx);
+    if (typeof reason !== "string")
+      throw new CascadeError("INVALID_AMOUNT", "reason", reason, "a string", ctx);
+    const hi = MAX_SAFE - Math.max(0, this.cashA[to]);
+    const lo = -MAX_SAFE - Math.min(0, this.cashA[from]);
+    const allowedHi = Math.min(hi, -lo);
+    if (!Number.isSafeInteger(amount) || amount < 0 || amount > allowedHi) {
+      throw new CascadeError(
+        "INVALID_AMOUNT",
+        "amount",
+        amount,
+        `an integer number of cash units in [0, ${allowedHi}]`,
+        ctx,
+      );
+    }
+    this.cashA[from] -= amount;
+    this.cashA[to] += amount;
+    if (this.transfersS.observed) {
+      this.busy = true;
+      try {
+        this.transfersS.next({
+          tick: this.now,
+          kind: "cash",
+          from,
+          to,
+          instrument: -1,
+          quantity: 0,
+          price: 0,
+          amount,
+          reason,
+        });
+      } finally {
+        this.busy = false;
+      }
+    }
+  }
+
+  /**
+   * Moves `quantity` lots (signed like the part of `from`'s position moved; at most its unreserved
+   * size) from `from` to `to`; `to` pays quantity * price * cv cash to `from`.
+   */
+  transferPosition(
+    from: AccountId,
+    to: AccountId,
+    instrument: number,
+    quantity: number,
+    price: number,
+    reason: string,
+  ): void {
+    if (this.busy) this.reentrant("transferPosition");
+    const ctx = "position transfer rejected";
+    this.checkAccount("from", from, ctx);
+    this.checkAccount("to", to, ctx);
+    this.checkInstrument("instrument", instrument, ctx);
+    if (from === to)
+      throw new CascadeError("SELF_TRADE", "to", to, `an account other than from (${from})`, ctx);
+    if (typeof reason !== "string")
+      throw new CascadeError("INVALID_AMOUNT", "reason", reason, "a string", ctx);
+    const k = from * this.nI + instrument;
+    const q = this.posA[k];
+    const avail = q > 0 ? q - this.resLongA[k] : q < 0 ? q + this.resShortA[k] : 0;
+    if (
+      !Number.isSafeInteger(quantity) ||
+      quantity === 0 ||
+      (quantity > 0 ? quantity > avail : quantity < avail)
+    ) {
+      const range =
+        avail > 0 ? `[1, ${avail}]` : avail < 0 ? `[${avail}, -1]` : "none (no unreserved position)";
+      throw new CascadeError(
+        "INVALID_QUANTITY",
+        "quantity",
+        quantity,
+        `a non-zero integer with the sign of from's position (${q}, reserved ${q > 0 ? this.resLongA[k] : this.resShortA[k]}): ${range}`,
+        ctx,
+      );
+    }
+    const cv = this.cvs[instrument];
+    const absQ = Math.abs(quantity);
+    if (!Number.isSafeInteger(price) || price < 0 || price * absQ * cv > MAX_SAFE) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "price",
+        price,
+        `an integer number of ticks in [0, ${Math.floor(MAX_SAFE / (absQ * cv))}]`,
+        ctx,
+      );
+    }
+    const notional = price * absQ * cv;
+    if (quantity > 0) this.trade(to, from, instrument, absQ, price, notional);
+    else this.trade(from, to, instrument, absQ, price, notional);
+    this.busy = true;
+    try {
+      if (this.roPending.length > 0) this.flushReduceOnly();
+      if (this.anyDirty) this.emitBookUpdates();
+      if (this.transfersS.observed) {
+        this.transfersS.next({
+          tick: this.now,
+          kind: "position",
+          from,
+          to,
+          instrument,
+          quantity,
+          price,
+          amount: quantity > 0 ? notional : -notional,
+          reason,
+        });
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  // =============================================================================================
+  // Auctions
+  // =============================================================================================
+
+  /** Opens a Dutch auction of part of `seller`'s position; that part is reserved until the auction closes. */
+  openAuction(spec: AuctionSpec): number {
+    if (this.busy) this.reentrant("openAuction");
+    const ctx = "auction rejected";
+    if (spec === null || typeof spec !== "object")
+      throw new CascadeError("INVALID_CONFIG", "spec", spec, "an AuctionSpec object", ctx);
+    const { seller, instrument, side, quantity, startPrice, limitPrice, decayPerTick, durationTicks } = spec;
+    this.checkAccount("seller", seller, ctx);
+    this.checkInstrument("instrument", instrument, ctx);
+    if (side !== BUY && side !== SELL)
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
+    const ins = this.instruments[instrument];
+    if (!Number.isSafeInteger(startPrice) || startPrice < ins.minPrice || startPrice > ins.maxPrice) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "startPrice",
+        startPrice,
+        `an integer number of ticks in [${ins.minPrice}, ${ins.maxPrice}]`,
+        ctx,
+      );
+    }
+    const lo = side === SELL ? ins.minPrice : startPrice;
+    const hi = side === SELL ? startPrice : ins.maxPrice;
+    if (!Number.isSafeInteger(limitPrice) || limitPrice < lo || limitPrice > hi) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "limitPrice",
+        limitPrice,
+        `an integer number of ticks in [${lo}, ${hi}] (${side === SELL ? "a floor <= startPrice" : "a cap >= startPrice"})`,
+        ctx,
+      );
+    }
+    if (typeof decayPerTick !== "number" || !(decayPerTick > 0 && decayPerTick < 1)) {
+      throw new CascadeError("INVALID_CONFIG", "decayPerTick", decayPerTick, "a fraction in (0, 1)", ctx);
+    }
+    if (!Number.isSafeInteger(durationTicks) || durationTicks < 1) {
+      throw new CascadeError("INVALID_CONFIG", "durationTicks", durationTicks, "an integer >= 1", ctx);
+    }
+    const tag = spec.tag === undefined ? -1 : spec.tag;
+    if (!Number.isSafeInteger(tag))
+      throw new CascadeError("INVALID_TAG", "tag", tag, "undefined or a safe integer", ctx);
+    const k = seller * this.nI + instrument;
+    const q = this.posA[k];
+    const avail = side === SELL ? q - this.resLongA[k] : -q - this.resShortA[k];
+    const maxQ = Math.min(avail, this.maxQty[instrument]);
+    if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > maxQ) {
+      throw new CascadeError(
+        "INVALID_QUANTITY",
+        "quantity",
+        quantity,
+        maxQ >= 1
+          ? `an integer number of lots in [1, ${maxQ}] (the seller's unreserved ${side === SELL ? "long" : "short"})`
+          : `none: the seller holds no unreserved ${side === SELL ? "long" : "short"} position (position ${q})`,
+        ctx,
+      );
+    }
+    const state: AuctionState = {
+      seller,
+      instrument,
+      side,
+      quantity,
+      startPrice,
+      limitPrice,
+      decayPerTick,
+      durationTicks,
+      tag,
+      id: this.auctionList.length + 1,
+      openedAt: this.now,
+      remaining: quantity,
+      status: "open",
+    };
+    this.auctionList.push(state);
+    this.openAuctionList.push(state);
+    if (side === SELL) this.resLongA[k] += quantity;
+    else this.resShortA[k] += quantity;
+    this.busy = true;
+    try {
+      if (this.roCount[seller] > 0) {
+        this.roPending.push(seller);
+        this.flushReduceOnly();
+        if (this.anyDirty) this.emitBookUpdates();
+      }
+      if (this.auctionsS.observed)
+        this.auctionsS.next({ type: "opened", tick: this.now, auction: { ...state } });
+    } finally {
+      this.busy = false;
+    }
+    return state.id;
+  }
+
+  /** Current price in ticks at this.tick. */
+  auctionPrice(auctionId: number): number {
+    const a = this.getAuction(auctionId, "lookup rejected");
+    return dutchPrice(a, this.now - a.openedAt);
+  }
+
+  /**
+   * `bidder` takes up to `quantity` at the current price if it is no worse than maxPrice (SELL:
+   * price <= maxPrice; BUY: price >= maxPrice), limited by the auction's remaining quantity and the
+   * seller's current holding. Position moves seller -> bidder, cash bidder -> seller. Returns the quantity taken.
+   */
+  takeAuction(auctionId: number, bidder: AccountId, quantity: number, maxPrice: number): number {
+    if (this.busy) this.reentrant("takeAuction");
+    const ctx = "auction take rejected";
+    const a = this.getAuction(auctionId, ctx);
+    if (a.status !== "open" || this.now >= a.openedAt + a.durationTicks) {
+      throw new CascadeError(
+        "AUCTION_CLOSED",
+        "auctionId",
+        auctionId,
+        `an open auction (this one is ${a.status === "open" ? "expired" : a.status})`,
+        ctx,
+      );
+    }
+    this.checkAccount("bidder", bidder, ctx);
+    if (bidder === a.seller)
+      throw new CascadeError(
+        "SELF_TRADE",
+        "bidder",
+        bidder,
+        `an account other than the seller (${a.seller})`,
+        ctx,
+      );
+    if (!Number.isSafeInteger(quantity) || quantity < 1) {
+      throw new CascadeError("INVALID_QUANTITY", "quantity", quantity, "an integer number of lots >= 1", ctx);
+    }
+    if (typeof maxPrice !== "number" || Number.isNaN(maxPrice)) {
+      throw new CascadeError("INVALID_PRICE", "maxPrice", maxPrice, "a number of ticks (not NaN)", ctx);
+    }
+    const price = dutchPrice(a, this.now - a.openedAt);
+    if (a.side === SELL ? price > maxPrice : price < maxPrice) return 0;
+    const i = a.instrument;
+    const q = this.posA[a.seller * this.nI + i];
+    const holding = a.side === SELL ? (q > 0 ? q : 0) : q < 0 ? -q : 0;
+    let take = quantity < a.remaining ? quantity : a.remaining;
+    if (take > holding) take = holding;
+    if (take === 0) return 0;
+    const bidderSide: Side = a.side === SELL ? BUY : SELL;
+    if (this.exempt[bidder] === 0 && this.shortfall(bidder, i, bidderSide, take, price, true) > 0) {
+      const max = this.maxQuantity(bidder, i, bidderSide, price, true);
+      throw new CascadeError(
+        "INSUFFICIENT_MARGIN",
+        "quantity",
+        take,
+        `at most ${max} lots for bidder ${bidder} (${this.labels[bidder]}) at ${price}: worst-case initial requirement ${this.lastIM} would exceed equity ${this.lastEquity}`,
+        ctx,
+      );
+    }
+    const cv = this.cvs[i];
+    const notional = price * take * cv;
+    if (a.side === SELL) this.trade(bidder, a.seller, i, take, price, notional);
+    else this.trade(a.seller, bidder, i, take, price, notional);
+    const k = a.seller * this.nI + i;
+    if (a.side === SELL) this.resLongA[k] -= take;
+    else this.resShortA[k] -= take;
+    a.remaining -= take;
+    this.busy = true;
+    try {
+      if (this.roPending.length > 0) this.flushReduceOnly();
+      if (this.anyDirty) this.emitBookUpdates();
+      if (this.auctionsS.observed) {
+        this.auctionsS.next({
+          type: "taken",
+          tick: this.now,
+          auction: { ...a },
+          bidder,
+          quantity: take,
+          price,
+          notional,
+        });
+      }
+    } finally {
+      this.busy = false;
+    }
+    if (a.remaining === 0) {
+      this.openAuctionList.splice(this.openAuctionList.indexOf(a), 1);
+      this.closeAuction(a, "filled");
+    }
+    return take;
+  }
+
+  cancelAuction(auctionId: number): void {
+    if (this.busy) this.reentrant("cancelAuction");
+    const a = this.getAuction(auctionId, "auction cancel rejected");
+    if (a.status !== "open") {
+      throw new CascadeError(
+        "AUCTION_CLOSED",
+        "auctionId",
+        auctionId,
+        `an open auction (this one is ${a.status})`,
+        "auction cancel rejected",
+      );
+    }
+    this.openAuctionList.splice(this.openAuctionList.indexOf(a), 1);
+    this.closeAuction(a, "cancelled");
+  }
+
+  /** A snapshot of the auction's state. */
+  auction(auctionId: number): AuctionState {
+    return { ...this.getAuction(auctionId, "lookup rejected") };
+  }
+
+  /** Number of auctions ever opened (ids are 1..auctionCount()). Extra read-only helper. */
+  auctionCount(): number {
+    return this.auctionList.length;
+  }
+
+  /** Snapshots of the open auctions, oldest first. */
+  openAuctions(): readonly AuctionState[] {
+    return this.openAuctionList.map((a) => ({ ...a }));
+  }
+
+  // =============================================================================================
+  // Internals: book callbacks and settlement
+  // =============================================================================================
+
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: called by BookEvents
+  private onFill(
+    i: number,
+    makerId: number,
+    makerOwner: number,
+    takerId: number,
+    takerOwner: number,
+    takerSide: Side,
+    price: number,
+    qty: number,
+    makerRemaining: number,
+  ): void {
+    const notional = price * qty * this.cvs[i];
+    const makerFee = this.makerBps === 0 ? 0 : fee(notional, this.makerBps);
+    const takerFee = this.takerBps === 0 ? 0 : fee(notional, this.takerBps);
+    const mk = makerOwner * this.nI + i;
+    let buyer: number;
+    let seller: number;
+    if (takerSide === BUY) {
+      buyer = takerOwner;
+      seller = makerOwner;
+      this.restSellA[mk] -= qty;
+    } else {
+      buyer = makerOwner;
+      seller = takerOwner;
+      this.restBuyA[mk] -= qty;
+    }
+    let makerTag = -1;
+    if (this.orderTag.size > 0) {
+      const t = this.orderTag.get(makerId);
+      if (t !== undefined) makerTag = t;
+    }
+    if (makerRemaining === 0) this.forgetOrder(makerOwner, makerId);
+    this.trade(buyer, seller, i, qty, price, notional);
+    if (makerFee !== 0 || takerFee !== 0) {
+      const cash = this.cashA;
+      cash[makerOwner] -= makerFee;
+      cash[takerOwner] -= takerFee;
+      cash[this.feeAccount] += makerFee + takerFee;
+    }
+    this.lastTrade[i] = price;
+    this.curFilled += qty;
+    this.curNotional += notional;
+    this.dirty[i] = 1;
+    this.anyDirty = true;
+    if (this.fillsS.observed) {
+      this.fillsS.next({
+        tick: this.now,
+        instrument: i,
+        price,
+        quantity: qty,
+        notional,
+        buyer,
+        seller,
+        takerSide,
+        makerOrderId: makerId,
+        takerOrderId: takerId,
+        makerTag,
+        takerTag: this.curTag,
+        makerFee,
+        takerFee,
+      });
+    }
+  }
+
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: called by BookEvents
+  private onRest(i: number, id: number, owner: number, side: Side, qty: number): void {
+    const k = owner * this.nI + i;
+    if (side === BUY) this.restBuyA[k] += qty;
+    else this.restSellA[k] += qty;
+    this.orders[owner].push(id);
+    this.orderInstr.set(id, i);
+    if (this.curTag !== -1) this.orderTag.set(id, this.curTag);
+    if (this.curReduceOnly) {
+      this.roOrders.add(id);
+      this.roCount[owner]++;
+    }
+    this.touch(owner, i);
+    this.dirty[i] = 1;
+    this.anyDirty = true;
+  }
+
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: called by BookEvents
+  private onCancel(
+    i: number,
+    id: number,
+    owner: number,
+    side: Side,
+    qty: number,
+    reason: CancelReason,
+  ): void {
+    if (reason === CANCEL_UNFILLED || reason === CANCEL_POST_ONLY) return; // never rested
+    const k = owner * this.nI + i;
+    if (side === BUY) this.restBuyA[k] -= qty;
+    else this.restSellA[k] -= qty;
+    if (!this.books[i].has(id)) this.forgetOrder(owner, id);
+    this.touch(owner, i);
+    this.dirty[i] = 1;
+    this.anyDirty = true;
+  }
+
+  private forgetOrder(owner: number, id: number): void {
+    const list = this.orders[owner];
+    const at = list.indexOf(id);
+    if (at >= 0) list.splice(at, 1);
+    this.orderInstr.delete(id);
+    if (this.orderTag.size > 0) this.orderTag.delete(id);
+    if (this.roOrders.size > 0 && this.roOrders.delete(id)) this.roCount[owner]--;
+  }
+
+  /** Settles `qty` lots at `price` from seller to buyer (cash notional the other way); cost basis by average cost. */
+  private trade(
+    buyer: number,
+    seller: number,
+    i: number,
+    qty: number,
+    price: number,
+    notional: number,
+  ): void {
+    this.move(buyer, i, qty, price);
+    this.move(seller, i, -qty, price);
+    this.cashA[buyer] -= notional;
+    this.cashA[seller] += notional;
+  }
+
+  private move(a: number, i: number, d: number, price: number): void {
+    const k = a * this.nI + i;
+    const q = this.posA[k];
+    const unit = price * this.cvs[i];
+    const nq = q + d;
+    if (q === 0 || q > 0 === d > 0) {
+      this.costA[k] += d * unit;
+    } else {
+      const c = this.costA[k];
+      const aq = q < 0 ? -q : q;
+      const ad = d < 0 ? -d : d;
+      const closing = ad < aq ? ad : aq;
+      const removed = closing === aq ? c : Math.round((c * closing) / aq);
+      // closing a long sells `closing` lots (proceeds - cost); closing a short buys them back
+      this.realA[k] += (d > 0 ? -unit : unit) * closing - removed;
+      this.costA[k] = ad > aq ? (d > 0 ? 1 : -1) * unit * (ad - aq) : c - removed;
+    }
+    this.posA[k] = nq;
+    if (q === 0) {
+      if (this.nonZero[a]++ === 0) this.withPositions.add(a);
+      this.touch(a, i);
+    } else if (nq === 0) {
+      this.costA[k] = 0;
+      if (--this.nonZero[a] === 0) this.withPositions.delete(a);
+      this.touch(a, i);
+    }
+    if (this.roCount[a] > 0) this.roPending.push(a);
+  }
+
+  /** Keeps the account's active-instrument list in sync (position or resting orders). */
+  private touch(a: number, i: number): void {
+    const k = a * this.nI + i;
+    const on = this.posA[k] !== 0 || this.restBuyA[k] > 0 || this.restSellA[k] > 0 ? 1 : 0;
+    if (on === this.activeFlag[k]) return;
+    this.activeFlag[k] = on;
+    const list = this.active[a];
+    if (on === 1) list.push(i);
+    else list.splice(list.indexOf(i), 1);
+  }
+
+  /** Trims resting reduce-only orders of accounts whose position changed so they never exceed (or flip) it. */
+  private flushReduceOnly(): void {
+    const pending = this.roPending;
+    while (pending.length > 0) {
+      const a = pending.pop() as number;
+      if (this.roCount[a] === 0) continue;
+      const ids = this.roScratch;
+      ids.length = 0;
+      for (const id of this.orders[a]) if (this.roOrders.has(id)) ids.push(id);
+      const used = this.roUsed;
+      used.fill(0);
+      for (const id of ids) {
+        const i = this.orderInstr.get(id) as number;
+        const book = this.books[i];
+        const side = book.orderSide(id);
+        const rem = book.remaining(id);
+        const k = a * this.nI + i;
+        const q = this.posA[k];
+        let allowed =
+          (side === SELL ? q - this.resLongA[k] : -q - this.resShortA[k]) -
+          used[2 * i + (side === BUY ? 1 : 0)];
+        if (allowed < 0) allowed = 0;
+        if (rem > allowed) {
+          book.reduce(id, allowed);
+          used[2 * i + (side === BUY ? 1 : 0)] += allowed;
+        } else used[2 * i + (side === BUY ? 1 : 0)] += rem;
+      }
+    }
+  }
+
+  private emitBookUpdates(): void {
+    const observed = this.bookS.observed;
+    for (let i = 0; i < this.nI; i++) {
+      if (this.dirty[i] === 0) continue;
+      this.dirty[i] = 0;
+      if (observed) {
+        const b = this.books[i];
+        this.bookS.next({ tick: this.now, instrument: i, bestBid: b.bestBid(), bestAsk: b.bestAsk() });
+      }
+    }
+    this.anyDirty = false;
+  }
+
+  private closeAuction(a: AuctionState, reason: "filled" | "expired" | "cancelled"): void {
+    a.status = reason;
+    const k = a.seller * this.nI + a.instrument;
+    if (a.side === SELL) this.resLongA[k] -= a.remaining;
+    else this.resShortA[k] -= a.remaining;
+    if (this.auctionsS.observed) {
+      const was = this.busy;
+      this.busy = true;
+      try {
+        this.auctionsS.next({ type: "closed", tick: this.now, auction: { ...a }, reason });
+      } finally {
+        this.busy = was;
+      }
+    }
+  }
+
+  // =============================================================================================
+  // Internals: margin
+  // =============================================================================================
+
+  private equityOf(a: number): number {
+    const base = a * this.nI;
+    const list = this.active[a];
+    let e = this.cashA[a];
+    for (let j = 0; j < list.length; j++) {
+      const i = list[j];
+      const q = this.posA[base + i];
+      if (q !== 0) e += q * this.marks[i] * this.cvs[i];
+    }
+    return e;
+  }
+
+  private gross(a: number): number {
+    const base = a * this.nI;
+    const list = this.active[a];
+    let g = 0;
+    for (let j = 0; j < list.length; j++) {
+      const i = list[j];
+      const q = this.posA[base + i];
+      if (q !== 0) g += Math.abs(q) * this.marks[i] * this.cvs[i];
+    }
+    return g;
+  }
+
+  private requirement(a: number, maintenance: boolean): number {
+    const base = a * this.nI;
+    const list = this.active[a];
+    let r = 0;
+    for (let j = 0; j < list.length; j++) {
+      const i = list[j];
+      const q = this.posA[base + i];
+      if (q === 0) continue;
+      const v = Math.abs(q) * this.marks[i] * this.cvs[i];
+      const m = this.instruments[i].margin;
+      r += v * (maintenance ? maintenanceRate(m, v) : initialRate(m, v));
+    }
+    return r;
+  }
+
+  /**
+   * Worst-case initial requirement minus equity after a hypothetical order (immediate = false: a
+   * new order of `qty` on `side` at reference `price`, counted as resting; adverse price distance and
+   * fees reduce equity) or an immediate trade at exactly `price` (immediate = true: auction take).
+   * Returns -Infinity when the order only reduces the position in instrument `ins` (with all the
+   * account's resting orders on that side filled, the position moves toward zero without crossing it).
+   */
+  private shortfall(
+    a: number,
+    ins: number,
+    side: Side,
+    qty: number,
+    price: number,
+    immediate: boolean,
+  ): number {
+    const base = a * this.nI;
+    const list = this.active[a];
+    let e = this.cashA[a];
+    let im = 0;
+    let reducing = false;
+    let seen = false;
+    for (let j = 0; j <= list.length; j++) {
+      let i: number;
+      if (j < list.length) i = list[j];
+      else if (seen) break;
+      else i = ins;
+      const k = base + i;
+      const q = this.posA[k];
+      const m = this.marks[i] * this.cvs[i];
+      e += q * m;
+      let up = q + this.restBuyA[k];
+      let dn = q - this.restSellA[k];
+      if (i === ins) {
+        seen = true;
+        if (immediate) {
+          up += side * qty;
+          dn += side * qty;
+          reducing = side === BUY ? q < 0 && q + qty <= 0 : q > 0 && q - qty >= 0;
+        } else if (side === BUY) {
+          up += qty;
+          reducing = q < 0 && up <= 0;
+        } else {
+          dn -= qty;
+          reducing = q > 0 && dn >= 0;
+        }
+      }
+      const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
+      if (w > 0) im += w * initialRate(this.instruments[i].margin, w);
+    }
+    if (reducing) return Number.NEGATIVE_INFINITY;
+    const cv = this.cvs[ins];
+    const adverse = side * (price - this.marks[ins]) * qty * cv;
+    if (immediate) e -= adverse;
+    else {
+      if (adverse > 0) e -= adverse;
+      e -= (price * qty * cv * this.worstFeeBps) / 10_000;
+    }
+    this.lastIM = im;
+    this.lastEquity = e;
+    return im - e;
+  }
+
+  private maxQuantity(a: number, i: number, side: Side, price: number, immediate: boolean): number {
+    const cap = this.maxQty[i];
+    if (this.exempt[a] === 1) return cap;
+    const ok = (q: number) => this.shortfall(a, i, side, q, price, immediate) <= 0;
+    if (!ok(1)) return 0;
+    let lo = 1;
+    let hi = 2;
+    while (hi <= cap && ok(hi)) {
+      lo = hi;
+      hi *= 2;
+    }
+    if (hi > cap) {
+      if (ok(cap)) return cap;
+      hi = cap;
+    }
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (ok(mid)) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // =============================================================================================
+  // Internals: validation (cold paths)
+  // =============================================================================================
+
+  private rejectMargin(a: number, i: number, side: Side, qty: number, price: number): never {
+    this.shortfall(a, i, side, qty, price, false);
+    const im = this.lastIM;
+    const e = this.lastEquity;
+    const max = this.maxQuantity(a, i, side, price, false);
+    throw new CascadeError(
+      "INSUFFICIENT_MARGIN",
+      "quantity",
+      qty,
+      `at most ${max} lots for account ${a} (${this.labels[a]}) to ${side === BUY ? "buy" : "sell"} ${this.instruments[i].symbol}: the worst-case initial requirement ${round2(im)} (position + resting orders + this order) would exceed equity ${round2(e)}; reduce-only orders and orders that do not increase exposure are always accepted`,
+      REJECT,
+    );
+  }
+
+  private reentrant(op: string): never {
+    throw new CascadeError(
+      "REENTRANT_ORDER",
+      "call",
+      op,
+      "no order, cancel, transfer or auction call from inside a venue callback (fills$, book$, auctions$, transfers$): queue the reaction with loop.defer",
+      "re-entrant call rejected",
+    );
+  }
+
+  private badPrice(field: string, price: unknown, i: number): never {
+    const b = this.books[i];
+    throw new CascadeError(
+      "INVALID_PRICE",
+      field,
+      price,
+      `an integer number of ticks (the tick grid) in the band [${b.minPrice}, ${b.maxPrice}] of ${this.instruments[i].symbol}`,
+      REJECT,
+    );
+  }
+
+  private checkAccount(field: string, a: unknown, ctx: string): void {
+    if (!(Number.isInteger(a) && (a as number) >= 0 && (a as number) < this.nAcc)) {
+      throw new CascadeError(
+        "UNKNOWN_ACCOUNT",
+        field,
+        a,
+        `an account id in [0, ${this.nAcc - 1}] (openAccount)`,
+        ctx,
+      );
+    }
+  }
+
+  private checkInstrument(field: string, i: unknown, ctx: string): void {
+    if (!(Number.isInteger(i) && (i as number) >= 0 && (i as number) < this.nI)) {
+      throw new CascadeError(
+        "UNKNOWN_INSTRUMENT",
+        field,
+        i,
+        `an instrument id in [0, ${this.nI - 1}] (instrumentId(symbol))`,
+        ctx,
+      );
+    }
+  }
+
+  /** Instrument of `orderId` after checking it rests and belongs to `account`. */
+  private ownedOrder(account: AccountId, orderId: number, ctx: string): number {
+    this.checkAccount("account", account, ctx);
+    const i = this.orderInstr.get(orderId);
+    if (i === undefined) {
+      throw new CascadeError(
+        "UNKNOWN_ORDER",
+        "orderId",
+        orderId,
+        "the id of a resting order (openOrders(account))",
+        ctx,
+      );
+    }
+    const owner = this.books[i].orderOwner(orderId);
+    if (owner !== account) {
+      throw new CascadeError(
+        "NOT_OWNER",
+        "account",
+        account,
+        `the owner of order ${orderId} (account ${owner})`,
+        ctx,
+      );
+    }
+    return i;
+  }
+
+  private getAuction(id: number, ctx: string): AuctionState {
+    if (!(Number.isInteger(id) && id >= 1 && id <= this.auctionList.length)) {
+      throw new CascadeError(
+        "UNKNOWN_AUCTION",
+        "auctionId",
+        id,
+        `an auction id in [1, ${this.auctionList.length}]`,
+        ctx,
+      );
+    }
+    return this.auctionList[id - 1];
+  }
+
+  private growAccounts(): void {
+    const cap = this.cap === 0 ? 64 : this.cap * 2;
+    const n = this.nI;
+    const f = (x: Float64Array, m: number) => {
+      const y = new Float64Array(cap * m);
+      y.set(x);
+      return y;
+    };
+    this.cashA = f(this.cashA, 1);
+    this.posA = f(this.posA, n);
+    this.costA = f(this.costA, n);
+    this.realA = f(this.realA, n);
+    this.restBuyA = f(this.restBuyA, n);
+    this.restSellA = f(this.restSellA, n);
+    this.resLongA = f(this.resLongA, n);
+    this.resShortA = f(this.resShortA, n);
+    const flags = new Uint8Array(cap * n);
+    flags.set(this.activeFlag);
+    this.activeFlag = flags;
+    const ex = new Uint8Array(cap);
+    ex.set(this.exempt);
+    this.exempt = ex;
+    const nz = new Int32Array(cap);
+    nz.set(this.nonZero);
+    this.nonZero = nz;
+    const ro = new Int32Array(cap);
+    ro.set(this.roCount);
+    this.roCount = ro;
+    this.cap = cap;
+  }
+}
+
+/** fee = floor(notional * bps / 10_000); a negative rate (rebate) rounds toward zero. */
+function fee(notional: number, bps: number): number {
+  return bps > 0 ? Math.floor((notional * bps) / 10_000) : -Math.floor((notional * -bps) / 10_000);
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Wires the venue to the clock: loop.tick$ -> venue.advance(t); the marks phase -> venue.updateMarks(). */
+export function connectVenue(loop: RunLoop, venue: Venue): void {
+  loop.tick$.subscribe((t) => venue.advance(t));
+  loop.on("marks", () => venue.updateMarks());
+}

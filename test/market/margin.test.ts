@@ -1,0 +1,300 @@
+import { BUY, SELL, Venue } from "@cascade/market";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { expectCode, snapshot } from "./venue-helpers.js";
+
+// Binary-exact rates so every expected value below is exact.
+function twoAssets() {
+  const v = new Venue({
+    instruments: [
+      {
+        symbol: "X",
+        initialPrice: 100,
+        contractValue: 10,
+        margin: {
+          initial: 0.125,
+          maintenance: 0.0625,
+          tiers: [{ notionalAbove: 50_000, initial: 0.25, maintenance: 0.125 }],
+        },
+      },
+      { symbol: "Y", initialPrice: 50, margin: { initial: 0.25, maintenance: 0.125 } },
+    ],
+    mark: { kind: "oracle" },
+  });
+  const mm = v.openAccount("mm", { marginExempt: true });
+  const p = v.openAccount("portfolio");
+  v.deposit(mm, 10_000_000);
+  v.deposit(p, 20_000);
+  return { v, mm, p };
+}
+
+describe("cross margin", () => {
+  it("hand-computed equity, maintenance and initial with tiers for a two-asset account", () => {
+    const { v, mm, p } = twoAssets();
+    v.submit({ account: mm, instrument: 0, side: SELL, quantity: 60, type: "limit", price: 100 });
+    expect(v.submit({ account: p, instrument: 0, side: BUY, quantity: 60, type: "market" }).filled).toBe(60);
+    v.submit({ account: mm, instrument: 1, side: BUY, quantity: 100, type: "limit", price: 50 });
+    expect(v.submit({ account: p, instrument: 1, side: SELL, quantity: 100, type: "market" }).filled).toBe(
+      100,
+    );
+    expect(v.cash(p)).toBe(20_000 - 60_000 + 5_000);
+    v.setOraclePrice(0, 110);
+    v.setOraclePrice(1, 40);
+    v.updateMarks();
+    // X: 60 * 110 * 10 = 66000 > 50000 -> tier rates 0.25 / 0.125; Y: 100 * 40 = 4000 short
+    expect(v.notional(p, 0)).toBe(66_000);
+    expect(v.equity(p)).toBe(-35_000 + 66_000 - 4_000);
+    expect(v.maintenanceRequirement(p)).toBe(66_000 * 0.125 + 4_000 * 0.125);
+    expect(v.initialRequirement(p)).toBe(66_000 * 0.25 + 4_000 * 0.25);
+    expect(v.marginRatio(p)).toBe(27_000 / 8_750);
+    expect(v.freeMargin(p)).toBe(27_000 - 17_500);
+    expect(v.healthFactor(p)).toBe((66_000 * (1 - 0.125)) / (35_000 + 4_000 * 1.125));
+    expect(v.leverage(p)).toBe(70_000 / 27_000);
+    expect(v.isLiquidatable(p)).toBe(false);
+    expect(v.unrealizedPnl(p, 0)).toBe(6_000);
+    expect(v.unrealizedPnl(p, 1)).toBe(1_000);
+    // below the tier: 60 * 80 * 10 = 48000 -> base rates 0.125 / 0.0625
+    v.setOraclePrice(0, 80);
+    v.updateMarks();
+    expect(v.equity(p)).toBe(-35_000 + 48_000 - 4_000);
+    expect(v.maintenanceRequirement(p)).toBe(48_000 * 0.0625 + 4_000 * 0.125);
+    expect(v.initialRequirement(p)).toBe(48_000 * 0.125 + 4_000 * 0.25);
+    // no positions: ratio and health are infinite, nothing liquidatable
+    const flat = v.openAccount();
+    expect(v.marginRatio(flat)).toBe(Number.POSITIVE_INFINITY);
+    expect(v.healthFactor(flat)).toBe(Number.POSITIVE_INFINITY);
+    expect(v.isLiquidatable(flat)).toBe(false);
+  });
+
+  it("distanceToLiquidation: a uniform adverse move of that fraction reaches maintenance", () => {
+    const v = new Venue({
+      instruments: [
+        { symbol: "X", initialPrice: 100, contractValue: 10, margin: { initial: 0.2, maintenance: 0.1 } },
+        { symbol: "Y", initialPrice: 50, margin: { initial: 0.2, maintenance: 0.1 } },
+      ],
+      mark: { kind: "oracle" },
+    });
+    const mm = v.openAccount("mm", { marginExempt: true });
+    const p = v.openAccount("p");
+    v.deposit(mm, 10_000_000);
+    v.deposit(p, 20_000);
+    v.submit({ account: mm, instrument: 0, side: SELL, quantity: 60, type: "limit", price: 100 });
+    v.submit({ account: p, instrument: 0, side: BUY, quantity: 60, type: "market" });
+    v.submit({ account: mm, instrument: 1, side: BUY, quantity: 100, type: "limit", price: 50 });
+    v.submit({ account: p, instrument: 1, side: SELL, quantity: 100, type: "market" });
+    const f = v.distanceToLiquidation(p);
+    // E = 20000, G = 65000, ML = 6000, MS = 500: f = (20000 - 6500) / (65000 - 6000 + 500)
+    expect(f).toBe(13_500 / 59_500);
+    const move = (g: number) => {
+      v.setOraclePrice(0, 100 * (1 - g));
+      v.setOraclePrice(1, 50 * (1 + g));
+      v.updateMarks();
+    };
+    move(f * 0.999);
+    expect(v.isLiquidatable(p)).toBe(false);
+    move(f * 1.001);
+    expect(v.isLiquidatable(p)).toBe(true);
+    expect(v.distanceToLiquidation(p)).toBe(0);
+    expect(v.distanceToLiquidation(v.openAccount())).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("distanceToLiquidation is conservative when a short crosses into a higher tier", () => {
+    const v = new Venue({
+      instruments: [
+        {
+          symbol: "X",
+          initialPrice: 100,
+          margin: {
+            initial: 0.1,
+            maintenance: 0.05,
+            tiers: [{ notionalAbove: 11_000, initial: 0.5, maintenance: 0.4 }],
+          },
+        },
+      ],
+      mark: { kind: "oracle" },
+    });
+    const mm = v.openAccount("mm", { marginExempt: true });
+    const p = v.openAccount("p");
+    v.deposit(mm, 10_000_000);
+    v.deposit(p, 5_000);
+    v.submit({ account: mm, instrument: 0, side: BUY, quantity: 100, type: "limit", price: 100 });
+    v.submit({ account: p, instrument: 0, side: SELL, quantity: 100, type: "market" });
+    const f = v.distanceToLiquidation(p);
+    for (let k = 0; k <= 100; k++) {
+      const g = (f * k) / 100;
+      v.setOraclePrice(0, 100 * (1 + g * 0.999));
+      v.updateMarks();
+      expect(v.isLiquidatable(p)).toBe(false);
+    }
+  });
+});
+
+describe("lending view", () => {
+  it("healthFactor < 1 iff equity < maintenance iff isLiquidatable (long-only, negative cash)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            lt: fc.integer({ min: 50, max: 95 }), // liquidation threshold in percent
+            qty: fc.integer({ min: 1, max: 500 }),
+            price: fc.integer({ min: 10, max: 1000 }),
+            mark: fc.integer({ min: 1, max: 4000 }),
+            cv: fc.integer({ min: 1, max: 5 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        (assets, collateral) => {
+          const v = new Venue({
+            instruments: assets.map((a, k) => ({
+              symbol: `A${k}`,
+              initialPrice: a.price,
+              contractValue: a.cv,
+              maxPrice: 5000,
+              margin: { initial: 1 - a.lt / 100, maintenance: 1 - a.lt / 100 },
+            })),
+            mark: { kind: "oracle" },
+          });
+          const pool = v.openAccount("pool", { marginExempt: true });
+          const user = v.openAccount("user", { marginExempt: true });
+          v.deposit(pool, 1_000_000_000);
+          v.deposit(user, collateral);
+          assets.forEach((a, k) => {
+            v.submit({
+              account: pool,
+              instrument: k,
+              side: SELL,
+              quantity: a.qty,
+              type: "limit",
+              price: a.price,
+            });
+            v.submit({ account: user, instrument: k, side: BUY, quantity: a.qty, type: "market" });
+            v.setOraclePrice(k, a.mark);
+          });
+          v.updateMarks();
+          const cash = v.cash(user);
+          let collateralValue = 0;
+          let maint = 0;
+          let equity = cash;
+          assets.forEach((a) => {
+            const value = a.qty * a.mark * a.cv;
+            collateralValue += value * (a.lt / 100);
+            maint += value * (1 - a.lt / 100);
+            equity += value;
+          });
+          const debt = Math.max(-cash, 0);
+          const hf = v.healthFactor(user);
+          if (debt > 0) expect(hf).toBeCloseTo((collateralValue + Math.max(cash, 0)) / debt, 9);
+          else expect(hf).toBe(Number.POSITIVE_INFINITY);
+          expect(v.equity(user)).toBeCloseTo(equity, 6);
+          expect(v.maintenanceRequirement(user)).toBeCloseTo(maint, 6);
+          const under = v.equity(user) < v.maintenanceRequirement(user);
+          expect(hf < 1).toBe(under);
+          expect(v.isLiquidatable(user)).toBe(under);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe("pre-trade initial margin check", () => {
+  function single() {
+    const v = new Venue({
+      instruments: [
+        {
+          symbol: "X",
+          initialPrice: 100,
+          contractValue: 10,
+          margin: { initial: 0.125, maintenance: 0.0625 },
+        },
+      ],
+      mark: { kind: "oracle" },
+    });
+    const mm = v.openAccount("mm", { marginExempt: true });
+    const t = v.openAccount("trader");
+    v.deposit(mm, 10_000_000);
+    v.deposit(t, 10_000);
+    return { v, mm, t };
+  }
+
+  it("maxOrderQuantity passes and +1 fails with INSUFFICIENT_MARGIN naming field and value", () => {
+    const { v, t } = single();
+    // 1 lot = 1000 cash units notional, 125 initial: 80 lots use exactly the 10000 equity
+    expect(v.maxOrderQuantity(t, 0, BUY, 100)).toBe(80);
+    const before = snapshot(v);
+    const e = expectCode(
+      () => v.submit({ account: t, instrument: 0, side: BUY, quantity: 81, type: "limit", price: 100 }),
+      "INSUFFICIENT_MARGIN",
+    );
+    expect(e.field).toBe("quantity");
+    expect(e.value).toBe(81);
+    expect(e.message).toContain("quantity = 81");
+    expect(e.message).toContain("at most 80 lots");
+    expect(snapshot(v)).toBe(before);
+    expect(
+      v.submit({ account: t, instrument: 0, side: BUY, quantity: 80, type: "limit", price: 100 }).resting,
+    ).toBe(80);
+    // resting orders count: no more buys, a sell of 80 does not increase the worst case, 81 does
+    expect(v.maxOrderQuantity(t, 0, BUY, 100)).toBe(0);
+    expectCode(
+      () => v.submit({ account: t, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 90 }),
+      "INSUFFICIENT_MARGIN",
+    );
+    expect(v.maxOrderQuantity(t, 0, SELL, 100)).toBe(80);
+    v.submit({ account: t, instrument: 0, side: SELL, quantity: 80, type: "limit", price: 120 });
+    expectCode(
+      () => v.submit({ account: t, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 120 }),
+      "INSUFFICIENT_MARGIN",
+    );
+  });
+
+  it("limit prices through the mark cost equity; sells above the mark do not", () => {
+    const { v, t } = single();
+    // buying at 120 with the mark at 100 loses 200 per lot immediately: 10000 - 200 q >= 125 q
+    expect(v.maxOrderQuantity(t, 0, BUY, 120)).toBe(30);
+    expect(
+      v.submit({ account: t, instrument: 0, side: BUY, quantity: 30, type: "limit", price: 120 }).resting,
+    ).toBe(30);
+    v.cancelAll(t);
+    expectCode(
+      () => v.submit({ account: t, instrument: 0, side: BUY, quantity: 31, type: "limit", price: 120 }),
+      "INSUFFICIENT_MARGIN",
+    );
+    expect(v.maxOrderQuantity(t, 0, SELL, 120)).toBe(80);
+  });
+
+  it("orders that reduce exposure and reduce-only orders pass when under margin; increasing ones do not", () => {
+    const { v, mm, t } = single();
+    v.submit({ account: mm, instrument: 0, side: SELL, quantity: 80, type: "limit", price: 100 });
+    v.submit({ account: t, instrument: 0, side: BUY, quantity: 80, type: "market" });
+    v.setOraclePrice(0, 90);
+    v.updateMarks();
+    // equity 10000 - 8000 = 2000 < maintenance 72000 * 0.0625 = 4500
+    expect(v.isLiquidatable(t)).toBe(true);
+    expect(v.maxOrderQuantity(t, 0, BUY, 90)).toBe(0);
+    expectCode(
+      () => v.submit({ account: t, instrument: 0, side: BUY, quantity: 1, type: "market" }),
+      "INSUFFICIENT_MARGIN",
+    );
+    expect(v.maxOrderQuantity(t, 0, SELL, 90)).toBe(80);
+    v.submit({ account: mm, instrument: 0, side: BUY, quantity: 200, type: "limit", price: 89 });
+    expect(v.submit({ account: t, instrument: 0, side: SELL, quantity: 30, type: "market" }).filled).toBe(30);
+    expect(
+      v.submit({ account: t, instrument: 0, side: SELL, quantity: 500, type: "market", reduceOnly: true })
+        .filled,
+    ).toBe(50);
+    expect(v.position(t, 0)).toBe(0);
+    expectCode(
+      () =>
+        v.submit({ account: t, instrument: 0, side: SELL, quantity: 1, type: "market", reduceOnly: true }),
+      "REDUCE_ONLY",
+    );
+  });
+
+  it("exempt accounts skip the check", () => {
+    const { v, mm } = single();
+    expect(v.maxOrderQuantity(mm, 0, BUY, 100)).toBe(Math.floor(Number.MAX_SAFE_INTEGER / 4000));
+    expect(v.isMarginExempt(mm)).toBe(true);
+  });
+});

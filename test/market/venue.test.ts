@@ -1,0 +1,512 @@
+import { Rng, RunLoop } from "@cascade/core";
+import {
+  type BookUpdate,
+  BUY,
+  connectVenue,
+  type Fill,
+  type MarkUpdate,
+  SELL,
+  type Transfer,
+  Venue,
+} from "@cascade/market";
+import { describe, expect, it } from "vitest";
+import { checkBookkeeping, expectCode, snapshot } from "./venue-helpers.js";
+
+function twoAccounts(fees = { makerBps: 0, takerBps: 0 }, contractValue = 1) {
+  const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100, contractValue }], fees });
+  const a = v.openAccount("A");
+  const b = v.openAccount("B");
+  v.deposit(a, 1_000_000);
+  v.deposit(b, 1_000_000);
+  return { v, a, b };
+}
+
+describe("settlement", () => {
+  it("settles fills into both accounts with maker/taker fees, exactly", () => {
+    const { v, a, b } = twoAccounts({ makerBps: 10, takerBps: 20 }, 10);
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 101 });
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 102 });
+    const r = v.submit({ account: b, instrument: 0, side: BUY, quantity: 12, type: "market" });
+    // 10 @ 101 x cv 10 = 10100 (maker fee 10, taker 20); 2 @ 102 x 10 = 2040 (maker 2, taker 4)
+    expect(r.filled).toBe(12);
+    expect(r.resting).toBe(0);
+    expect(r.notional).toBe(12140);
+    expect(r.averagePrice).toBe(12140 / 120);
+    expect(v.cash(b)).toBe(1_000_000 - 12140 - 24);
+    expect(v.cash(a)).toBe(1_000_000 + 12140 - 12);
+    expect(v.cash(v.feeAccount)).toBe(36);
+    expect(v.position(b, 0)).toBe(12);
+    expect(v.position(a, 0)).toBe(-12);
+    expect(v.costBasis(b, 0)).toBe(12140);
+    expect(v.costBasis(a, 0)).toBe(-12140);
+    expect(v.restingQuantity(a, 0, SELL)).toBe(3);
+    expect(v.openOrders(a).length).toBe(1);
+    expect(v.totalCash()).toBe(v.totalDeposits);
+    expect(v.totalPosition(0)).toBe(0);
+    expect(v.label(v.feeAccount)).toBe("fees");
+    expect([...v.accountsWithPositions()].sort()).toEqual([a, b]);
+    expect(v.lastTradePrice(0)).toBe(102);
+  });
+
+  it("tracks average cost basis and realized PnL across a partial close and a flip", () => {
+    const { v, a: trader, b: mm } = twoAccounts();
+    const trade = (side: 1 | -1, qty: number, price: number) => {
+      v.submit({
+        account: mm,
+        instrument: 0,
+        side: side === BUY ? SELL : BUY,
+        quantity: qty,
+        type: "limit",
+        price,
+      });
+      const r = v.submit({
+        account: trader,
+        instrument: 0,
+        side,
+        quantity: qty,
+        type: "limit",
+        price,
+        tif: "IOC",
+      });
+      expect(r.filled).toBe(qty);
+    };
+    trade(BUY, 10, 100);
+    trade(BUY, 5, 106);
+    expect(v.costBasis(trader, 0)).toBe(1530);
+    trade(SELL, 6, 110); // closes 6 of 15: cost removed round(1530 * 6 / 15) = 612, realized 660 - 612
+    expect(v.position(trader, 0)).toBe(9);
+    expect(v.costBasis(trader, 0)).toBe(918);
+    expect(v.realizedPnl(trader, 0)).toBe(48);
+    trade(SELL, 12, 95); // closes 9 (855 - 918 = -63), opens a short of 3 at 95
+    expect(v.position(trader, 0)).toBe(-3);
+    expect(v.costBasis(trader, 0)).toBe(-285);
+    expect(v.realizedPnl(trader, 0)).toBe(-15);
+    trade(BUY, 3, 92); // closes the short: 285 - 276 = 9
+    expect(v.position(trader, 0)).toBe(0);
+    expect(v.costBasis(trader, 0)).toBe(0);
+    expect(v.realizedPnl(trader, 0)).toBe(-6);
+    expect(v.cash(trader)).toBe(1_000_000 - 6);
+    expect(v.cash(mm)).toBe(1_000_000 + 6);
+    expect([...v.accountsWithPositions()]).toEqual([]);
+  });
+
+  it("unrealized PnL and notional use the mark", () => {
+    const { v, a, b } = twoAccounts();
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 4, type: "limit", price: 100 });
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 4, type: "market" });
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 110 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 104 });
+    v.updateMarks();
+    expect(v.mark(0)).toBe(107);
+    expect(v.unrealizedPnl(b, 0)).toBe(4 * 107 - 400);
+    expect(v.notional(a, 0)).toBe(4 * 107);
+  });
+
+  it("self-trade prevention cancels the resting order and updates the bookkeeping", () => {
+    const { v, a, b } = twoAccounts();
+    const rest = v.submit({ account: a, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 101 });
+    v.submit({ account: b, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 102 });
+    expect(rest.resting).toBe(5);
+    const r = v.submit({ account: a, instrument: 0, side: BUY, quantity: 3, type: "market" });
+    expect(r.filled).toBe(3);
+    expect(v.openOrders(a)).toEqual([]);
+    expect(v.restingQuantity(a, 0, SELL)).toBe(0);
+    expect(v.position(a, 0)).toBe(3);
+    expect(v.book(0).remaining(rest.orderId)).toBe(0);
+    checkBookkeeping(v);
+  });
+
+  it("cancel, cancelAll and reduceOrder keep the bookkeeping exact; foreign/unknown ids are rejected", () => {
+    const { v, a, b } = twoAccounts();
+    const o1 = v.submit({
+      account: a,
+      instrument: 0,
+      side: BUY,
+      quantity: 5,
+      type: "limit",
+      price: 99,
+    }).orderId;
+    const o2 = v.submit({
+      account: a,
+      instrument: 0,
+      side: BUY,
+      quantity: 7,
+      type: "limit",
+      price: 98,
+    }).orderId;
+    const o3 = v.submit({
+      account: a,
+      instrument: 0,
+      side: SELL,
+      quantity: 2,
+      type: "limit",
+      price: 105,
+    }).orderId;
+    expect(v.openOrders(a)).toEqual([o1, o2, o3]);
+    expect(v.restingQuantity(a, 0, BUY)).toBe(12);
+    const before = snapshot(v);
+    expectCode(() => v.cancel(b, o1), "NOT_OWNER");
+    expectCode(() => v.cancel(a, 12345), "UNKNOWN_ORDER");
+    expectCode(() => v.reduceOrder(a, o1, 6), "INVALID_QUANTITY");
+    expectCode(() => v.reduceOrder(a, o1, 1.5), "INVALID_QUANTITY");
+    expect(snapshot(v)).toBe(before);
+    expect(v.reduceOrder(a, o1, 2)).toBe(3);
+    expect(v.restingQuantity(a, 0, BUY)).toBe(9);
+    expect(v.openOrders(a)).toEqual([o1, o2, o3]);
+    expect(v.cancel(a, o2)).toBe(7);
+    expect(v.openOrders(a)).toEqual([o1, o3]);
+    expect(v.cancelAll(a)).toBe(4);
+    expect(v.openOrders(a)).toEqual([]);
+    expect(v.heldInstruments(a)).toEqual([]);
+    checkBookkeeping(v);
+  });
+
+  it("IOC and post-only remainders never count as resting", () => {
+    const { v, a, b } = twoAccounts();
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 2, type: "limit", price: 101 });
+    const ioc = v.submit({
+      account: b,
+      instrument: 0,
+      side: BUY,
+      quantity: 5,
+      type: "limit",
+      price: 101,
+      tif: "IOC",
+    });
+    expect(ioc.filled).toBe(2);
+    expect(ioc.resting).toBe(0);
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 2, type: "limit", price: 103 });
+    const po = v.submit({
+      account: b,
+      instrument: 0,
+      side: BUY,
+      quantity: 5,
+      type: "limit",
+      price: 103,
+      tif: "POST_ONLY",
+    });
+    expect(po.filled).toBe(0);
+    expect(po.resting).toBe(0);
+    expect(v.restingQuantity(b, 0, BUY)).toBe(0);
+    const po2 = v.submit({
+      account: b,
+      instrument: 0,
+      side: BUY,
+      quantity: 5,
+      type: "limit",
+      price: 102,
+      tif: "POST_ONLY",
+    });
+    expect(po2.resting).toBe(5);
+    checkBookkeeping(v);
+  });
+});
+
+describe("input validation", () => {
+  it("rejects bad orders with a CascadeError naming field and value, changing nothing", () => {
+    const { v, a } = twoAccounts();
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 3, type: "limit", price: 101 });
+    const before = snapshot(v);
+    const base = {
+      account: a,
+      instrument: 0,
+      side: BUY as 1 | -1,
+      quantity: 1,
+      type: "limit" as const,
+      price: 100,
+    };
+    const cases: Array<[object, string, string]> = [
+      [{ price: Number.NaN }, "INVALID_PRICE", "price = NaN"],
+      [{ price: Number.POSITIVE_INFINITY }, "INVALID_PRICE", "price = Infinity"],
+      [{ price: 100.5 }, "INVALID_PRICE", "price = 100.5"],
+      [{ price: 401 }, "INVALID_PRICE", "[1, 400]"],
+      [{ price: undefined }, "INVALID_PRICE", "price = undefined"],
+      [{ quantity: 0 }, "INVALID_QUANTITY", "quantity = 0"],
+      [{ quantity: -3 }, "INVALID_QUANTITY", "quantity = -3"],
+      [{ quantity: 1.5 }, "INVALID_QUANTITY", "quantity = 1.5"],
+      [{ quantity: Number.NaN }, "INVALID_QUANTITY", "quantity = NaN"],
+      [{ quantity: Number.NEGATIVE_INFINITY }, "INVALID_QUANTITY", "quantity = -Infinity"],
+      [{ side: 0 }, "INVALID_SIDE", "side = 0"],
+      [{ type: "stop" }, "INVALID_ORDER_TYPE", 'type = "stop"'],
+      [{ tif: "FOK" }, "INVALID_ORDER_TYPE", 'tif = "FOK"'],
+      [{ account: 99 }, "UNKNOWN_ACCOUNT", "account = 99"],
+      [{ account: -1 }, "UNKNOWN_ACCOUNT", "account = -1"],
+      [{ instrument: 1 }, "UNKNOWN_INSTRUMENT", "instrument = 1"],
+      [{ type: "market", worstPrice: 0 }, "INVALID_PRICE", "worstPrice = 0"],
+      [{ tag: 1.5 }, "INVALID_TAG", "tag = 1.5"],
+      [{ side: SELL, reduceOnly: true }, "REDUCE_ONLY", "reduceOnly = true"],
+    ];
+    for (const [patch, code, text] of cases) {
+      const e = expectCode(() => v.submit({ ...base, ...patch } as never), code);
+      expect(e.message).toContain(text);
+      expect(e.message).toContain("allowed:");
+      expect(snapshot(v)).toBe(before);
+    }
+    expectCode(() => v.deposit(a, 0), "INVALID_AMOUNT");
+    expectCode(() => v.deposit(a, 1.5), "INVALID_AMOUNT");
+    expectCode(() => v.deposit(7, 10), "UNKNOWN_ACCOUNT");
+    expectCode(() => v.transferCash(a, 1, -1, "x"), "INVALID_AMOUNT");
+    expectCode(() => v.transferPosition(a, 2, 0, 1, 100, "x"), "INVALID_QUANTITY");
+    expectCode(() => v.instrumentId("NOPE"), "UNKNOWN_INSTRUMENT");
+    expectCode(() => v.setOraclePrice(0, Number.NaN), "INVALID_PRICE");
+    expectCode(() => v.advance(-1), "INVALID_TICK");
+    expect(snapshot(v)).toBe(before);
+  });
+
+  it("rejects bad configurations", () => {
+    expectCode(
+      () =>
+        new Venue({
+          instruments: [
+            { symbol: "X", initialPrice: 100 },
+            { symbol: "X", initialPrice: 5 },
+          ],
+        }),
+      "DUPLICATE_SYMBOL",
+    );
+    expectCode(() => new Venue({ instruments: [] }), "INVALID_CONFIG");
+    expectCode(() => new Venue({ instruments: [{ symbol: "X", initialPrice: 10.5 }] }), "INVALID_PRICE");
+    expectCode(
+      () => new Venue({ instruments: [{ symbol: "X", initialPrice: 10, contractValue: 0.5 }] }),
+      "INVALID_CONFIG",
+    );
+    const e = expectCode(
+      () =>
+        new Venue({
+          instruments: [{ symbol: "X", initialPrice: 10, margin: { initial: 0.1, maintenance: 0.2 } }],
+        }),
+      "INVALID_CONFIG",
+    );
+    expect(e.field).toBe("instruments[0].margin.maintenance");
+    const t = expectCode(
+      () =>
+        new Venue({
+          instruments: [
+            {
+              symbol: "X",
+              initialPrice: 10,
+              margin: {
+                initial: 0.1,
+                maintenance: 0.05,
+                tiers: [{ notionalAbove: 100, initial: 0.05, maintenance: 0.05 }],
+              },
+            },
+          ],
+        }),
+      "INVALID_CONFIG",
+    );
+    expect(t.field).toBe("instruments[0].margin.tiers[0].initial");
+    expectCode(
+      () =>
+        new Venue({
+          instruments: [{ symbol: "X", initialPrice: 10 }],
+          fees: { makerBps: Number.NaN, takerBps: 0 },
+        }),
+      "INVALID_CONFIG",
+    );
+    expectCode(
+      () => new Venue({ instruments: [{ symbol: "X", initialPrice: 10 }], mark: { kind: "vwap" as never } }),
+      "INVALID_CONFIG",
+    );
+  });
+});
+
+describe("reduce-only", () => {
+  it("caps to the position, always passes the margin check, and resting reduce-only orders are trimmed", () => {
+    const { v, a, b } = twoAccounts();
+    v.submit({ account: b, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 100 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 10, type: "market" });
+    const ro = v.submit({
+      account: a,
+      instrument: 0,
+      side: SELL,
+      quantity: 50,
+      type: "limit",
+      price: 120,
+      reduceOnly: true,
+    });
+    expect(ro.resting).toBe(10);
+    // a plain sell of 4 reduces the long; the resting reduce-only order is trimmed to the remaining 6
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 4, type: "limit", price: 99 });
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 4, type: "market" });
+    expect(v.position(a, 0)).toBe(6);
+    expect(v.book(0).remaining(ro.orderId)).toBe(6);
+    expect(v.restingQuantity(a, 0, SELL)).toBe(6);
+    // closing the rest by a transfer cancels the reduce-only order
+    v.transferPosition(a, b, 0, 6, 100, "test");
+    expect(v.book(0).has(ro.orderId)).toBe(false);
+    expect(v.openOrders(a)).toEqual([]);
+    checkBookkeeping(v);
+  });
+});
+
+describe("streams and re-entrancy", () => {
+  it("emits fills with tags, book updates and marks; nothing is built when unobserved", () => {
+    const { v, a, b } = twoAccounts({ makerBps: 0, takerBps: 100 });
+    const fills: Fill[] = [];
+    const books: BookUpdate[] = [];
+    const marks: MarkUpdate[] = [];
+    const s1 = v.fills$.subscribe((f) => fills.push(f));
+    const s2 = v.book$.subscribe((u) => books.push(u));
+    const s3 = v.marks$.subscribe((m) => marks.push(m));
+    v.advance(3);
+    const m = v.submit({
+      account: a,
+      instrument: 0,
+      side: SELL,
+      quantity: 5,
+      type: "limit",
+      price: 101,
+      tag: 7,
+    });
+    const t = v.submit({ account: b, instrument: 0, side: BUY, quantity: 2, type: "market", tag: 9 });
+    v.updateMarks();
+    expect(fills).toEqual([
+      {
+        tick: 3,
+        instrument: 0,
+        price: 101,
+        quantity: 2,
+        notional: 202,
+        buyer: b,
+        seller: a,
+        takerSide: BUY,
+        makerOrderId: m.orderId,
+        takerOrderId: t.orderId,
+        makerTag: 7,
+        takerTag: 9,
+        makerFee: 0,
+        takerFee: 2,
+      },
+    ]);
+    expect(books).toEqual([
+      { tick: 3, instrument: 0, bestBid: 0, bestAsk: 101 },
+      { tick: 3, instrument: 0, bestBid: 0, bestAsk: 101 },
+    ]);
+    expect(marks).toEqual([{ tick: 3, instrument: 0, mark: 101 }]);
+    s1.unsubscribe();
+    s2.unsubscribe();
+    s3.unsubscribe();
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 2, type: "market" });
+    expect(fills.length).toBe(1);
+  });
+
+  it("submit/cancel from inside a fills$ or book$ observer throws REENTRANT_ORDER; loop.defer works", () => {
+    const { v, a, b } = twoAccounts();
+    const loop = new RunLoop({ rng: Rng.fromSeed(1) });
+    connectVenue(loop, v);
+    const errors: string[] = [];
+    let deferred = 0;
+    v.fills$.subscribe((f) => {
+      try {
+        v.submit({ account: f.buyer, instrument: 0, side: SELL, quantity: 1, type: "market" });
+      } catch (e) {
+        errors.push((e as { code: string }).code);
+      }
+      loop.defer(() => {
+        v.submit({ account: b, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 150 });
+        deferred++;
+      });
+    });
+    v.book$.subscribe(() => {
+      try {
+        v.cancelAll(a);
+      } catch (e) {
+        errors.push((e as { code: string }).code);
+      }
+    });
+    loop.on("agents", () => {
+      v.submit({ account: a, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 101 });
+      v.submit({ account: b, instrument: 0, side: BUY, quantity: 1, type: "market" });
+    });
+    loop.step();
+    // book$ after the rest, fills$ + book$ after the match, book$ after the deferred order
+    expect(errors).toEqual(["REENTRANT_ORDER", "REENTRANT_ORDER", "REENTRANT_ORDER", "REENTRANT_ORDER"]);
+    expect(deferred).toBe(1);
+    expect(v.position(b, 0)).toBe(1);
+    expect(v.openOrders(b).length).toBe(1);
+    expect(v.tick).toBe(1);
+    checkBookkeeping(v);
+  });
+
+  it("transfers move cash and positions exactly and are streamed", () => {
+    const { v, a, b } = twoAccounts();
+    const c = v.openAccount("C");
+    const log: Transfer[] = [];
+    v.transfers$.subscribe((t) => log.push(t));
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 100 });
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 10, type: "market" });
+    v.transferPosition(b, c, 0, 4, 90, "takeover");
+    expect(v.position(b, 0)).toBe(6);
+    expect(v.position(c, 0)).toBe(4);
+    expect(v.cash(c)).toBe(-360);
+    expect(v.cash(b)).toBe(1_000_000 - 1000 + 360);
+    expect(v.costBasis(c, 0)).toBe(360);
+    expect(v.costBasis(b, 0)).toBe(600);
+    expect(v.realizedPnl(b, 0)).toBe(-40);
+    v.transferPosition(a, c, 0, -10, 95, "short takeover");
+    expect(v.position(a, 0)).toBe(0);
+    expect(v.position(c, 0)).toBe(-6);
+    expect(v.cash(c)).toBe(-360 + 950);
+    v.transferCash(b, c, 1234, "bailout");
+    expect(v.cash(c)).toBe(-360 + 950 + 1234);
+    expect(v.totalCash()).toBe(v.totalDeposits);
+    expect(v.totalPosition(0)).toBe(0);
+    expect(log.map((t) => [t.kind, t.from, t.to, t.quantity, t.price, t.amount, t.reason])).toEqual([
+      ["position", b, c, 4, 90, 360, "takeover"],
+      ["position", a, c, -10, 95, -950, "short takeover"],
+      ["cash", b, c, 0, 0, 1234, "bailout"],
+    ]);
+    expectCode(() => v.transferPosition(c, b, 0, 1, 90, "wrong sign"), "INVALID_QUANTITY");
+    expectCode(() => v.transferPosition(c, b, 0, -7, 90, "too much"), "INVALID_QUANTITY");
+    expectCode(() => v.transferPosition(c, c, 0, -1, 90, "self"), "SELF_TRADE");
+  });
+});
+
+describe("marks", () => {
+  const build = (kind: "mid" | "last" | "ema" | "oracle") => {
+    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind, emaAlpha: 0.5 } });
+    const a = v.openAccount();
+    const b = v.openAccount();
+    v.deposit(a, 100_000);
+    v.deposit(b, 100_000);
+    return { v, a, b };
+  };
+  it("mid falls back to last trade, then the previous mark", () => {
+    const { v, a, b } = build("mid");
+    v.updateMarks();
+    expect(v.mark(0)).toBe(100);
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 104 });
+    v.updateMarks();
+    expect(v.mark(0)).toBe(100);
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 98 });
+    v.updateMarks();
+    expect(v.mark(0)).toBe(101);
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 1, type: "market" });
+    v.updateMarks();
+    expect(v.mark(0)).toBe(98);
+  });
+  it("last, ema and oracle", () => {
+    const l = build("last");
+    l.v.submit({ account: l.a, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 110 });
+    l.v.submit({ account: l.a, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 90 });
+    l.v.updateMarks();
+    expect(l.v.mark(0)).toBe(100);
+    l.v.submit({ account: l.b, instrument: 0, side: BUY, quantity: 1, type: "market" });
+    l.v.updateMarks();
+    expect(l.v.mark(0)).toBe(110);
+    const e = build("ema");
+    e.v.submit({ account: e.a, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 112 });
+    e.v.submit({ account: e.a, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 108 });
+    e.v.updateMarks();
+    expect(e.v.mark(0)).toBe(105);
+    e.v.updateMarks();
+    expect(e.v.mark(0)).toBe(107.5);
+    const o = build("oracle");
+    o.v.setOraclePrice(0, 123.25);
+    expect(o.v.mark(0)).toBe(100);
+    o.v.updateMarks();
+    expect(o.v.mark(0)).toBe(123.25);
+    expect(o.v.oraclePrice(0)).toBe(123.25);
+  });
+});
