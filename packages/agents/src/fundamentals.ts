@@ -9,9 +9,22 @@
  * L = V diag(sqrt(max(l, 0))) (mathjs has no Cholesky; the eigen factor also accepts
  * positive semi-definite matrices); the per-tick product is a plain loop over a Float64Array.
  */
+
+import { createRequire } from "node:module";
 import { type Rng, type RunLoop, ValidationError } from "@cascade/core";
 import type { Venue } from "@cascade/market";
-import { eigs } from "mathjs";
+
+// mathjs takes about a second to load; only correlated fundamentals need it, so it is loaded on
+// first use (through require, because a constructor cannot await an import).
+interface Eigen {
+  values: unknown;
+  eigenvectors: Array<{ value: unknown; vector: unknown }>;
+}
+let eigsFn: ((m: number[][]) => Eigen) | undefined;
+function eigs(m: number[][]): Eigen {
+  eigsFn ??= (createRequire(import.meta.url)("mathjs") as { eigs: (m: number[][]) => Eigen }).eigs;
+  return eigsFn(m);
+}
 
 export interface FundamentalSpec {
   kind: "meanReverting" | "randomWalk";
@@ -107,7 +120,7 @@ export function correlationFactor(c: number[][]): Float64Array {
   }
   const { eigenvectors } = eigs(c);
   for (let k = 0; k < n; k++) {
-    const ev = eigenvectors[k] as unknown as { value: number; vector: number[] | { toArray(): number[] } };
+    const ev = eigenvectors[k] as { value: number; vector: number[] | { toArray(): number[] } };
     const vec = Array.isArray(ev.vector) ? ev.vector : ev.vector.toArray();
     const s = Math.sqrt(Math.max(ev.value, 0));
     for (let i = 0; i < n; i++) out[i * n + k] = vec[i] * s;

@@ -1,0 +1,322 @@
+#!/usr/bin/env node
+/**
+ * The `cascade` command line. Exit codes: 0 success, 2 invalid input (a ValidationError in the
+ * experiment file, bad flags, unknown command), 1 failure while running.
+ *
+ * Commands live in a registry (`commands`); a later command (e.g. `cascade report`) is added with
+ * `registerCommand` from its own module and imported below.
+ */
+import { readdirSync, realpathSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { CascadeError, ValidationError } from "@cascade/core";
+import { resolveExperimentPath } from "./load.js";
+import { parseShard } from "./shard.js";
+
+// The heavy modules (the world, its packages, the worker pool) are imported only by the commands
+// that need them, so `--help`, flag errors and `merge` start fast.
+const heavy = async () => {
+  const [load, plan, runner, validate] = await Promise.all([
+    import("./load.js"),
+    import("./plan.js"),
+    import("./runner.js"),
+    import("./validate.js"),
+  ]);
+  return { ...load, ...plan, ...runner, ...validate };
+};
+
+export interface Command {
+  summary: string;
+  usage: string;
+  /** Returns the exit code. */
+  run(args: string[]): Promise<number>;
+}
+
+export const commands = new Map<string, Command>();
+
+export function registerCommand(name: string, command: Command): void {
+  commands.set(name, command);
+}
+
+function usageError(message: string): never {
+  throw new ValidationError("INVALID_FLAG", "command line", message, "see --help", "invalid command line");
+}
+
+function parse(
+  args: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const opt = /'(-{1,2}[^' <]+)/.exec(msg)?.[1] ?? "command line";
+    throw new ValidationError("INVALID_FLAG", opt, msg.split(". ")[0], "see --help", "invalid command line");
+  }
+}
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) {
+    throw new ValidationError("INVALID_FLAG", name, v, `an integer >= ${min}`, "invalid command line");
+  }
+  return Number(v);
+}
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+registerCommand("run", {
+  summary: "run an experiment file and write its results",
+  usage: `cascade run <file> [options]
+
+  <file>                 an experiment file (experiments/x.ts, or just x)
+  --replications N       override the experiment's replications
+  --workers N            worker threads (default: ${availableParallelism()} = available cores; 0 = in-process)
+  --out DIR              output folder (default results/<name>, with --shard results/<name>/shard-i-of-N)
+  --seed S               override the root seed (integer >= 0)
+  --shard i/N            run only shard i of N (runs with run % N == i-1); join with cascade merge
+  --resume               continue an interrupted run from the journal in the output folder
+  --no-report            do not write report.html
+  --quiet                no progress output`,
+  async run(args) {
+    const { values, positionals } = parse(args, {
+      replications: { type: "string" },
+      workers: { type: "string" },
+      out: { type: "string" },
+      seed: { type: "string" },
+      shard: { type: "string" },
+      resume: { type: "boolean" },
+      quiet: { type: "boolean" },
+      "no-report": { type: "boolean" },
+    });
+    if (values.help) return help("run");
+    if (positionals.length !== 1) usageError(`expected one experiment file, got ${positionals.length}`);
+    // Flags and the file name are checked before anything heavy is loaded.
+    const replications = intFlag("--replications", values.replications as string | undefined, 1);
+    const workers = intFlag("--workers", values.workers as string | undefined, 0);
+    const seed = intFlag("--seed", values.seed as string | undefined, 0);
+    const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
+    resolveExperimentPath(positionals[0]);
+    const { runExperiment } = await heavy();
+    const outcome = await runExperiment(positionals[0], {
+      replications,
+      workers,
+      seed,
+      out: values.out as string | undefined,
+      shard,
+      resume: values.resume === true,
+      progress: values.quiet ? false : "auto",
+    });
+    const rel = relative(process.cwd(), outcome.outDir) || ".";
+    out(
+      `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now, ${outcome.resumed} from the journal) -> ${rel}/`,
+    );
+    for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
+    // Summaries (and so the report) exist only for complete, unsharded results.
+    if (outcome.files.summary) {
+      if (values["no-report"] !== true) {
+        const { writeReport } = await import("./report/index.js");
+        out(`  ${relative(process.cwd(), await writeReport(outcome.outDir))}`);
+      }
+      const { headline } = await import("./headline.js");
+      const table = await headline(outcome.outDir);
+      if (table) out(`\n${table}`);
+    }
+    return 0;
+  },
+});
+
+registerCommand("report", {
+  summary: "write report.html (charts) for a results folder",
+  usage: `cascade report <results-dir> [--out FILE]
+
+  <results-dir>          a folder written by cascade run or cascade merge
+  --out FILE             where to write the report (default <results-dir>/report.html)`,
+  async run(args) {
+    const { values, positionals } = parse(args, { out: { type: "string" } });
+    if (values.help) return help("report");
+    if (positionals.length !== 1) usageError(`expected one results folder, got ${positionals.length}`);
+    const dir = resolve(positionals[0]);
+    const { existsSync } = await import("node:fs");
+    if (!existsSync(join(dir, "manifest.json"))) {
+      throw new ValidationError(
+        "NOT_RESULTS",
+        "results-dir",
+        positionals[0],
+        "a folder with manifest.json written by cascade run",
+        "invalid command line",
+      );
+    }
+    const { writeReport } = await import("./report/index.js");
+    const path = await writeReport(dir, { out: values.out as string | undefined });
+    out(relative(process.cwd(), path) || path);
+    return 0;
+  },
+});
+
+registerCommand("merge", {
+  summary: "join shard folders into the results of a single run",
+  usage: `cascade merge <dirs...> --out DIR
+
+  <dirs...>              folders written by cascade run --shard i/N (all N shards)
+  --out DIR              output folder (required)`,
+  async run(args) {
+    const { values, positionals } = parse(args, { out: { type: "string" } });
+    if (values.help) return help("merge");
+    if (positionals.length === 0) usageError("expected one or more shard folders");
+    if (!values.out) usageError("--out DIR is required");
+    const { mergeResults } = await import("./merge.js");
+    const outcome = await mergeResults(positionals, { out: values.out as string });
+    out(
+      `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
+    );
+    const { writeReport } = await import("./report/index.js");
+    out(`  ${relative(process.cwd(), await writeReport(outcome.outDir))}`);
+    return 0;
+  },
+});
+
+registerCommand("validate", {
+  summary: "check an experiment file without running it",
+  usage: `cascade validate <file> [--replications N] [--seed S]`,
+  async run(args) {
+    const { values, positionals } = parse(args, {
+      replications: { type: "string" },
+      seed: { type: "string" },
+    });
+    if (values.help) return help("validate");
+    if (positionals.length !== 1) usageError(`expected one experiment file, got ${positionals.length}`);
+    const { loadExperimentFile, validateExperiment, makePlan } = await heavy();
+    const loaded = await loadExperimentFile(positionals[0]);
+    const exp = validateExperiment(loaded.definition, {
+      replications: intFlag("--replications", values.replications as string | undefined, 1),
+      seed: intFlag("--seed", values.seed as string | undefined, 0),
+    });
+    const plan = makePlan(exp, { manifest: false });
+    out(
+      `ok ${exp.name}: ${plan.variants} variant(s) [${exp.variants.map((v) => v.name).join(", ")}; baseline ${exp.variants[exp.baseline].name}] x ${plan.points} sweep point(s) x ${plan.replications} replication(s) = ${plan.total} runs of ${exp.base.ticks} ticks`,
+    );
+    out(`  metrics: ${plan.metricColumns.join(", ")}`);
+    return 0;
+  },
+});
+
+registerCommand("list", {
+  summary: "list the experiment files in experiments/ with their descriptions",
+  usage: `cascade list [--dir DIR]   (default DIR: experiments)`,
+  async run(args) {
+    const { values, positionals } = parse(args, { dir: { type: "string" } });
+    if (values.help) return help("list");
+    if (positionals.length > 0) usageError("list takes no arguments");
+    const dir = resolve((values.dir as string | undefined) ?? "experiments");
+    let names: string[];
+    try {
+      names = readdirSync(dir)
+        .filter((f) => /\.(ts|mts|js|mjs)$/.test(f) && !f.endsWith(".d.ts"))
+        .sort();
+    } catch {
+      throw new ValidationError(
+        "NOT_FOUND",
+        "--dir",
+        dir,
+        "an existing folder of experiment files",
+        "cannot list",
+      );
+    }
+    if (names.length === 0) out(`no experiment files in ${relative(process.cwd(), dir) || "."}`);
+    const { loadExperimentFile, validateExperiment } =
+      names.length > 0 ? await heavy() : ({} as Awaited<ReturnType<typeof heavy>>);
+    for (const f of names) {
+      const path = join(dir, f);
+      try {
+        const loaded = await loadExperimentFile(path);
+        const exp = validateExperiment(loaded.definition);
+        out(`${relative(process.cwd(), path)}  ${exp.name}${exp.description ? ` - ${exp.description}` : ""}`);
+      } catch (e) {
+        out(`${relative(process.cwd(), path)}  INVALID: ${(e as Error).message}`);
+      }
+    }
+    return 0;
+  },
+});
+
+function help(name?: string): number {
+  if (name && commands.has(name)) {
+    out(`${commands.get(name)?.usage}`);
+    return 0;
+  }
+  out("usage: cascade <command> [options]\n\ncommands:");
+  for (const [n, c] of commands) out(`  ${n.padEnd(10)} ${c.summary}`);
+  out(
+    "\nexit codes: 0 success, 2 invalid input, 1 failure while running\nrun `cascade <command> --help` for its options",
+  );
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") return help(rest[0]);
+    const cmd = commands.get(name);
+    if (!cmd) {
+      throw new ValidationError(
+        "UNKNOWN_COMMAND",
+        "command",
+        name,
+        `one of ${[...commands.keys()].join(", ")}`,
+        "invalid command line",
+      );
+    }
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Error && e.name === "RunFailure") {
+      process.stderr.write(`error: ${e.message}\n`);
+      if (process.env.CASCADE_DEBUG) process.stderr.write(`${e.stack}\n`);
+      return 1;
+    }
+    if (e instanceof CascadeError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return (
+      process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
+    );
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  // `cascade list | head` closes the pipe early: stop quietly.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // Worker pools and loaders are closed; leave without waiting on stray handles.
+      setImmediate(() => process.exit(code));
+    },
+    (e) => {
+      process.stderr.write(`error: ${String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

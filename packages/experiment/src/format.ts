@@ -1,0 +1,41 @@
+/**
+ * Deterministic text for CSV cells (no locale, same bytes on every machine):
+ * - integers with |x| < 1e15 are written in full ("12345", "-3");
+ * - other finite numbers are rounded to 10 significant digits and written in the shortest form
+ *   that reads back to that rounded value (ECMAScript Number::toString: "0.1234567891",
+ *   "1.5e-7", "123456.7891");
+ * - NaN, +-Infinity, null and undefined are written as an empty cell;
+ * - -0 is written "0".
+ * Text cells that begin with = + - @ (or a tab / carriage return) get a leading ' so that
+ * spreadsheets do not execute them as formulas.
+ */
+
+export const SIGNIFICANT_DIGITS = 10;
+
+/** The value a metric is stored as: rounded to 10 significant digits (null when not finite). */
+export function roundMetric(x: number | null | undefined): number | null {
+  if (x === null || x === undefined || !Number.isFinite(x)) return null;
+  if (Number.isInteger(x) && Math.abs(x) < 1e15) return x === 0 ? 0 : x;
+  const r = Number(x.toPrecision(SIGNIFICANT_DIGITS));
+  return r === 0 ? 0 : r;
+}
+
+export function fmtNumber(x: number | null | undefined): string {
+  const r = roundMetric(x);
+  return r === null ? "" : String(r);
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function escapeText(s: string): string {
+  return FORMULA_START.test(s) ? `'${s}` : s;
+}
+
+/** A sweep parameter value as a cell: numbers formatted, strings escaped, other data as JSON. */
+export function fmtValue(v: unknown): string {
+  if (typeof v === "number") return fmtNumber(v);
+  if (typeof v === "string") return escapeText(v);
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (v === null || v === undefined) return "";
+  return escapeText(JSON.stringify(v));
+}

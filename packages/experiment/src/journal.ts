@@ -1,0 +1,263 @@
+/**
+ * The run journal (`journal.jsonl` in the output folder): the crash-safe record of finished runs.
+ *
+ * Line 1 is a header `{"journal":"cascade/1","fingerprint":...,"shard":"i/N"|null,"total":n}`.
+ * Every finished run appends ONE line `<run>\t<json>\n`, written whole and fsync'ed before the run
+ * counts as done. After a SIGKILL the file ends with complete lines plus at most one torn line
+ * (no trailing newline); `--resume` keeps the complete lines, drops the torn one (and any line that
+ * does not parse) and appends after them, so a finished run is never lost and never duplicated.
+ *
+ * Nothing is held in memory: the final files are written by scanning the journal for the byte
+ * range of each run and reading the runs back in run order.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { ValidationError } from "@cascade/core";
+import type { RunResult } from "./execute.js";
+
+export const JOURNAL_FILE = "journal.jsonl";
+export const JOURNAL_FORMAT = "cascade/1";
+
+export interface JournalHeader {
+  journal: string;
+  fingerprint: string;
+  shard: string | null;
+  total: number;
+}
+
+export interface Loc {
+  file: string;
+  /** Byte offset of the JSON part (after the tab). */
+  offset: number;
+  length: number;
+}
+
+/** Encodes a finished run as one journal line (done in the worker). */
+export function encodeResult(r: RunResult): string {
+  return `${r.run}\t${JSON.stringify({ m: r.metrics, ts: r.ts, lq: r.liq })}\n`;
+}
+
+export function decodeEntry(run: number, json: string): RunResult {
+  const o = JSON.parse(json) as { m: Array<number | null>; ts: string[][]; lq: string[][] };
+  return { run, metrics: o.m, ts: o.ts, liq: o.lq };
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/**
+ * Calls `onLine(line, start)` for every COMPLETE line (terminated by \n) of `file`, streaming in
+ * chunks. Returns the byte length of the complete part (a torn last line is not included).
+ */
+export function scanLines(file: string, onLine: (line: Buffer, start: number) => void): number {
+  const fd = openSync(file, "r");
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let carry: Buffer[] = [];
+    let carryLen = 0;
+    let lineStart = 0;
+    let pos = 0;
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      let from = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, from);
+        if (nl === -1 || nl >= n) break;
+        const piece = chunk.subarray(from, nl);
+        const line = carryLen > 0 ? Buffer.concat([...carry, piece]) : piece;
+        onLine(line, lineStart);
+        lineStart = pos + nl + 1;
+        carry = [];
+        carryLen = 0;
+        from = nl + 1;
+      }
+      if (from < n) {
+        carry.push(Buffer.from(chunk.subarray(from, n)));
+        carryLen += n - from;
+      }
+      pos += n;
+    }
+    return lineStart;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseHeader(line: Buffer): JournalHeader | null {
+  try {
+    const h = JSON.parse(line.toString("utf8")) as JournalHeader;
+    return h && h.journal === JOURNAL_FORMAT ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+export function readHeader(file: string): JournalHeader | null {
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(4096);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      const nl = buf.indexOf(10);
+      return nl > 0 && nl < n ? parseHeader(buf.subarray(0, nl)) : null;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Indexes the complete entries of a journal: run -> location. Entries whose run is out of range,
+ * rejected by `accept`, duplicated (the first one wins) or (when `verify`) not valid JSON are
+ * skipped. Returns the index and the byte ranges of the lines kept (for compaction).
+ */
+export function indexJournal(
+  file: string,
+  total: number,
+  accept: (run: number) => boolean,
+  verify: boolean,
+): { index: Map<number, Loc>; kept: Array<[number, number]>; complete: number; clean: boolean } {
+  const index = new Map<number, Loc>();
+  const kept: Array<[number, number]> = [];
+  let clean = true;
+  let lineNo = 0;
+  const complete = scanLines(file, (line, start) => {
+    if (lineNo++ === 0) {
+      kept.push([start, line.length + 1]);
+      return;
+    }
+    const tab = line.indexOf(9);
+    const run = tab > 0 ? Number(line.subarray(0, tab).toString("latin1")) : Number.NaN;
+    let ok = Number.isSafeInteger(run) && run >= 0 && run < total && accept(run) && !index.has(run);
+    if (ok && verify) {
+      try {
+        JSON.parse(line.subarray(tab + 1).toString("utf8"));
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      clean = false;
+      return;
+    }
+    index.set(run, { file, offset: start + tab + 1, length: line.length - tab - 1 });
+    kept.push([start, line.length + 1]);
+  });
+  return { index, kept, complete, clean };
+}
+
+export function readEntry(run: number, loc: Loc, fdCache: Map<string, number>): RunResult {
+  let fd = fdCache.get(loc.file);
+  if (fd === undefined) {
+    fd = openSync(loc.file, "r");
+    fdCache.set(loc.file, fd);
+  }
+  const buf = Buffer.allocUnsafe(loc.length);
+  let got = 0;
+  while (got < loc.length) {
+    const n = readSync(fd, buf, got, loc.length - got, loc.offset + got);
+    if (n === 0) throw new Error(`journal ${loc.file} ended early at run ${run}`);
+    got += n;
+  }
+  return decodeEntry(run, buf.toString("utf8"));
+}
+
+/** Appends whole lines with fsync. */
+export class JournalWriter {
+  private constructor(
+    readonly file: string,
+    private fd: number,
+  ) {}
+
+  /**
+   * Opens the journal of an output folder. Without `resume` (or when there is no journal) a new
+   * journal is started. With `resume` the existing one must carry the same fingerprint and shard;
+   * its finished runs are returned in `done`, a torn tail is cut off, invalid lines are dropped.
+   */
+  static open(
+    file: string,
+    header: JournalHeader,
+    resume: boolean,
+    accept: (run: number) => boolean,
+  ): { writer: JournalWriter; done: Set<number> } {
+    if (resume && existsSync(file)) {
+      const h = readHeader(file);
+      if (
+        !h ||
+        h.fingerprint !== header.fingerprint ||
+        h.shard !== header.shard ||
+        h.total !== header.total
+      ) {
+        throw new ValidationError(
+          "JOURNAL_MISMATCH",
+          "--resume",
+          file,
+          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (this one ${h ? "belongs to another configuration or shard" : "is unreadable"}; rerun without --resume to start over)`,
+          "cannot resume",
+        );
+      }
+      const { index, kept, complete, clean } = indexJournal(file, header.total, accept, true);
+      if (clean) {
+        const fd = openSync(file, "r+");
+        ftruncateSync(fd, complete);
+        fsyncSync(fd);
+        closeSync(fd);
+      } else {
+        compact(file, kept);
+      }
+      const fd = openSync(file, "a");
+      return { writer: new JournalWriter(file, fd), done: new Set(index.keys()) };
+    }
+    const tmp = `${file}.tmp`;
+    const fd0 = openSync(tmp, "w");
+    writeAll(fd0, Buffer.from(`${JSON.stringify(header)}\n`));
+    fsyncSync(fd0);
+    closeSync(fd0);
+    renameSync(tmp, file);
+    return { writer: new JournalWriter(file, openSync(file, "a")), done: new Set() };
+  }
+
+  append(line: string): void {
+    writeAll(this.fd, Buffer.from(line, "utf8"));
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+function compact(file: string, kept: Array<[number, number]>): void {
+  const tmp = `${file}.tmp`;
+  const src = openSync(file, "r");
+  const dst = openSync(tmp, "w");
+  try {
+    for (const [start, len] of kept) {
+      const buf = Buffer.allocUnsafe(len);
+      let got = 0;
+      while (got < len) got += readSync(src, buf, got, len - got, start + got);
+      writeAll(dst, buf);
+    }
+    fsyncSync(dst);
+  } finally {
+    closeSync(src);
+    closeSync(dst);
+  }
+  renameSync(tmp, file);
+}

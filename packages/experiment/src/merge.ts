@@ -1,0 +1,126 @@
+/**
+ * `cascade merge <dirs...> --out DIR`: joins shard folders into exactly the bytes a single-machine
+ * run writes. Each shard folder keeps its run journal; the merge checks that the shards' manifests
+ * are byte-identical (same experiment, seeds, versions and commit), that together they hold every
+ * run, and writes the final files from the union of the journals through the same code as a run.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ValidationError } from "@cascade/core";
+import { indexJournal, JOURNAL_FILE, type Loc, readHeader } from "./journal.js";
+import { FILES, type OutputFiles, outputSpec, writeFileAtomic, writeOutputs } from "./output.js";
+import type { RunOutcome } from "./runner.js";
+
+export interface MergeOptions {
+  out: string;
+  cwd?: string;
+}
+
+const CTX = "cannot merge";
+
+export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const cwd = options.cwd ?? process.cwd();
+  if (dirs.length === 0)
+    throw new ValidationError("INVALID_FLAG", "dirs", dirs, "one or more shard folders", CTX);
+  if (!options.out) throw new ValidationError("INVALID_FLAG", "--out", options.out, "an output folder", CTX);
+  const outDir = resolve(cwd, options.out);
+  const abs = dirs.map((d) => resolve(cwd, d));
+  let manifestText: string | undefined;
+  let fingerprint: string | undefined;
+  const shards: string[] = [];
+  abs.forEach((dir, i) => {
+    if (dir === outDir)
+      throw new ValidationError(
+        "INVALID_FLAG",
+        "--out",
+        options.out,
+        "a folder other than the shard folders",
+        CTX,
+      );
+    const mf = join(dir, FILES.manifest);
+    const jf = join(dir, JOURNAL_FILE);
+    if (!existsSync(mf) || !existsSync(jf)) {
+      throw new ValidationError(
+        "NOT_A_SHARD",
+        `dirs.${i}`,
+        dirs[i],
+        `a folder written by \`cascade run --shard i/N\` (with ${FILES.manifest} and ${JOURNAL_FILE})`,
+        CTX,
+      );
+    }
+    const text = readFileSync(mf, "utf8");
+    const h = readHeader(jf);
+    if (!h) throw new ValidationError("NOT_A_SHARD", `dirs.${i}`, dirs[i], `a readable ${JOURNAL_FILE}`, CTX);
+    if (manifestText === undefined) {
+      manifestText = text;
+      fingerprint = h.fingerprint;
+    } else if (text !== manifestText || h.fingerprint !== fingerprint) {
+      throw new ValidationError(
+        "MANIFEST_MISMATCH",
+        `dirs.${i}`,
+        dirs[i],
+        `shards of the same experiment run (same config, seed, replications, package versions and git commit as ${dirs[0]})`,
+        CTX,
+      );
+    }
+    shards.push(h.shard ?? "all");
+  });
+  const manifest = JSON.parse(manifestText as string) as Record<string, unknown>;
+  const spec = outputSpec(manifest);
+  const index = new Map<number, Loc>();
+  for (const dir of abs) {
+    const { index: part } = indexJournal(join(dir, JOURNAL_FILE), spec.total, () => true, false);
+    for (const [run, loc] of part) if (!index.has(run)) index.set(run, loc);
+  }
+  if (index.size !== spec.total) {
+    const missing: number[] = [];
+    for (let r = 0; r < spec.total && missing.length < 5; r++) if (!index.has(r)) missing.push(r);
+    throw new ValidationError(
+      "INCOMPLETE",
+      "dirs",
+      `${index.size} of ${spec.total} runs (shards given: ${shards.join(", ")}; first missing runs: ${missing.join(", ")})`,
+      "shard folders that together hold every run (finish or --resume the missing shards)",
+      CTX,
+    );
+  }
+  mkdirSync(outDir, { recursive: true });
+  const files: OutputFiles = await writeOutputs({
+    outDir,
+    manifestText: manifestText as string,
+    spec,
+    index,
+    statistics: true,
+  });
+  const finishedAt = new Date();
+  files.runInfo = join(outDir, FILES.runInfo);
+  writeFileAtomic(
+    files.runInfo,
+    `${JSON.stringify(
+      {
+        name: manifest.name,
+        fingerprint,
+        complete: true,
+        shard: null,
+        mergedFrom: abs,
+        shards,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+        node: process.version,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return {
+    name: String(manifest.name),
+    outDir,
+    files,
+    total: spec.total,
+    executed: 0,
+    resumed: spec.total,
+    shard: null,
+    manifest,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The run plan: which runs exist, their order, their seeds, the shard a run belongs to and the
+ * manifest that describes them.
+ *
+ * Runs are numbered point-major: run = (point * V + variant) * R + replication, where V = number
+ * of variants and R = replications. Every output file is sorted by this number, which is what makes
+ * the files byte-identical whatever the worker count, the completion order or the sharding.
+ *
+ * Common random numbers: seed_r = first uint32 of Rng.fromSeed(rootSeed).split("replication").split(r)
+ * depends on the root seed and r only, so replication r sees the same seed under every variant
+ * and every sweep point and the differences between variants are paired.
+ */
+
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Rng } from "@cascade/core";
+import { metricColumns } from "./metrics.js";
+import { toJsonValue } from "./paths.js";
+import type { RunInfo, WorldConfig } from "./types.js";
+import { applyPoint, RUN_COLUMNS, type ValidatedExperiment } from "./validate.js";
+
+export { inShard, parseShard, type Shard } from "./shard.js";
+
+export interface Plan {
+  exp: ValidatedExperiment;
+  variants: number;
+  points: number;
+  replications: number;
+  total: number;
+  seeds: number[];
+  /** Union of instrument symbols over the variants, in order of appearance. */
+  symbols: string[];
+  metricColumns: string[];
+  /** The comparable manifest (no time, host or shard information). */
+  manifest: Record<string, unknown>;
+  /** sha256 of the manifest without versions and git commit: identifies a journal. */
+  fingerprint: string;
+}
+
+export function replicationSeed(rootSeed: number, r: number): number {
+  return Rng.fromSeed(rootSeed).split("replication").split(r).nextU32();
+}
+
+export interface PlanOptions {
+  /** Experiment source text (its sha256 goes into the manifest). */
+  sourceText?: string;
+  /** Directory used to look up the git commit. */
+  gitDir?: string;
+  /** false: skip package versions and git commit (workers only need the fingerprint). */
+  manifest?: boolean;
+}
+
+export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): Plan {
+  const V = exp.variants.length;
+  const P = exp.sweep.points.length;
+  const R = exp.replications;
+  const seeds = Array.from({ length: R }, (_, r) => replicationSeed(exp.seed, r));
+  const symbols: string[] = [];
+  for (const v of exp.variants)
+    for (const i of v.config.market.instruments) if (!symbols.includes(i.symbol)) symbols.push(i.symbol);
+  const cols = metricColumns(exp.builtIn, symbols, exp.custom);
+  const core: Record<string, unknown> = {
+    format: "cascade-results/1",
+    name: exp.name,
+    description: exp.description,
+    rootSeed: exp.seed,
+    replications: R,
+    seeds,
+    baseline: exp.variants[exp.baseline].name,
+    config: toJsonValue(exp.base),
+    variants: exp.variants.map((v) => ({
+      name: v.name,
+      description: v.description,
+      overrides: v.overrides,
+      config: toJsonValue(v.config),
+    })),
+    sweep: {
+      parameters: exp.sweep.params,
+      points: exp.sweep.points.map((pt, i) => ({
+        point: i,
+        values: Object.fromEntries(exp.sweep.params.map((p, k) => [p, toJsonValue(pt[k])])),
+      })),
+    },
+    runs: V * P * R,
+    runOrder: "run = (point * variants + variant) * replications + replication",
+    columns: {
+      runs: [...RUN_COLUMNS, ...exp.sweep.params, ...cols],
+    },
+    metrics: cols,
+    customMetrics: exp.custom.map(([n]) => n),
+    simulate: exp.simulate ? "custom" : "world",
+    source: options.sourceText === undefined ? null : { sha256: sha256(options.sourceText) },
+  };
+  const fingerprint = sha256(JSON.stringify(core));
+  const manifest =
+    options.manifest === false
+      ? core
+      : { ...core, versions: packageVersions(), git: gitCommit(options.gitDir) };
+  return {
+    exp,
+    variants: V,
+    points: P,
+    replications: R,
+    total: V * P * R,
+    seeds,
+    symbols,
+    metricColumns: cols,
+    manifest,
+    fingerprint,
+  };
+}
+
+export function runCoords(plan: Plan, run: number): { point: number; variant: number; replication: number } {
+  const R = plan.replications;
+  const replication = run % R;
+  const pv = (run - replication) / R;
+  const variant = pv % plan.variants;
+  const point = (pv - variant) / plan.variants;
+  return { point, variant, replication };
+}
+
+export function runInfo(plan: Plan, run: number): RunInfo {
+  const { point, variant, replication } = runCoords(plan, run);
+  const exp = plan.exp;
+  const values = exp.sweep.points[point];
+  const config: WorldConfig = applyPoint(exp.variants[variant].config, exp.sweep.params, values);
+  return {
+    run,
+    variant: exp.variants[variant].name,
+    point,
+    replication,
+    seed: plan.seeds[replication],
+    params: Object.fromEntries(exp.sweep.params.map((p, k) => [p, values[k]])),
+    config,
+  };
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+const PACKAGES = ["core", "market", "liquidation", "agents", "experiment"];
+
+function packageVersions(): Record<string, unknown> {
+  const here = dirname(fileURLToPath(import.meta.url)); // packages/experiment/{src,dist}
+  const pkgs = join(here, "..", "..");
+  const out: Record<string, unknown> = {};
+  for (const p of PACKAGES) {
+    const file = join(pkgs, p, "package.json");
+    if (!existsSync(file)) continue;
+    try {
+      const j = JSON.parse(readFileSync(file, "utf8")) as { name: string; version: string };
+      out[j.name] = j.version;
+    } catch {
+      // unreadable package.json: leave it out
+    }
+  }
+  try {
+    const j = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    const deps: Record<string, string> = {};
+    for (const [k, v] of Object.entries(j.dependencies ?? {})) if (!k.startsWith("@cascade/")) deps[k] = v;
+    out.dependencies = deps;
+  } catch {
+    // ignore
+  }
+  return out;
+}
+
+function gitCommit(dir: string | undefined): string | null {
+  try {
+    const out = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: dir ?? process.cwd(),
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    });
+    const s = out.toString().trim();
+    return /^[0-9a-f]{40,64}$/.test(s) ? s : null;
+  } catch {
+    return null;
+  }
+}

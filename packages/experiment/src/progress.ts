@@ -1,0 +1,92 @@
+/**
+ * Progress on stderr: a bar (runs done/total, rate, ETA) on a TTY, plain periodic lines otherwise.
+ */
+import cliProgress from "cli-progress";
+
+export interface Progress {
+  start(total: number, done: number): void;
+  update(done: number): void;
+  stop(): void;
+}
+
+export type ProgressMode = boolean | "auto" | "bar" | "lines";
+
+const silent: Progress = { start() {}, update() {}, stop() {} };
+
+function fmtSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  if (s < 60) return `${Math.round(s)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+export function createProgress(
+  mode: ProgressMode,
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
+  if (mode === false) return silent;
+  const bar = mode === "bar" || ((mode === "auto" || mode === true) && stream.isTTY === true);
+  let t0 = 0;
+  let first = 0;
+  let total = 0;
+  const rate = (done: number) => {
+    const dt = (performance.now() - t0) / 1000;
+    return dt > 0 ? (done - first) / dt : 0;
+  };
+  if (bar) {
+    const b = new cliProgress.SingleBar(
+      {
+        format: `${label} [{bar}] {value}/{total} runs | {rate} runs/s | ETA {eta_formatted}`,
+        stream,
+        hideCursor: true,
+        etaBuffer: 50,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    return {
+      start(t, done) {
+        total = t;
+        first = done;
+        t0 = performance.now();
+        b.start(t, done, { rate: "0.0" });
+      },
+      update(done) {
+        b.update(done, { rate: rate(done).toFixed(1) });
+      },
+      stop() {
+        b.stop();
+      },
+    };
+  }
+  let last = 0;
+  let lastDone = -1;
+  let pending = 0;
+  const line = (done: number) => {
+    const r = rate(done);
+    const eta = r > 0 ? (total - done) / r : Number.POSITIVE_INFINITY;
+    const pct = total > 0 ? ((100 * done) / total).toFixed(1) : "100.0";
+    stream.write(
+      `${label}: ${done}/${total} runs (${pct}%), ${r.toFixed(1)} runs/s, ETA ${done >= total ? "0s" : fmtSeconds(eta)}\n`,
+    );
+    last = performance.now();
+    lastDone = done;
+  };
+  return {
+    start(t, done) {
+      total = t;
+      first = done;
+      pending = done;
+      t0 = performance.now();
+      line(done);
+    },
+    update(done) {
+      pending = done;
+      if (performance.now() - last >= 5000) line(done);
+    },
+    stop() {
+      if (pending !== lastDone) line(pending);
+    },
+  };
+}

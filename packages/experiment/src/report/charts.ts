@@ -1,0 +1,624 @@
+/**
+ * The report's charts as Vega-Lite specs built from ReportData, rendered to SVG. Each figure has a
+ * stable `id` (the `data-chart` attribute), a title, a one-line caption and one or more SVGs.
+ */
+import type { ComparisonRow, ReportData, SummaryRow, SweepPoint } from "./load.js";
+import { renderSvg, type VlSpec } from "./render.js";
+
+type Render = (spec: VlSpec) => Promise<string>;
+
+export interface Panel {
+  subtitle?: string;
+  svg: string;
+}
+
+export interface Figure {
+  id: string;
+  title: string;
+  caption: string;
+  panels: Panel[];
+  note?: string;
+}
+
+const PAGE_WIDTH = 1120;
+
+function variantColor(data: ReportData): Record<string, unknown> {
+  return {
+    field: "variant",
+    type: "nominal",
+    title: "variant",
+    scale: { domain: data.variants, scheme: "tableau10" },
+  };
+}
+
+function isNumeric(values: readonly string[]): boolean {
+  return values.length > 0 && values.every((v) => v.trim() !== "" && Number.isFinite(Number(v)));
+}
+
+/** Sweep points in sweep order (numeric parameter values sorted numerically). */
+function sortedPoints(data: ReportData): SweepPoint[] {
+  const pts = [...data.points].filter((p) => p.label !== "");
+  const params = data.sweepParams;
+  pts.sort((a, b) => {
+    for (const k of params) {
+      const x = a.params[k] ?? "";
+      const y = b.params[k] ?? "";
+      if (x === y) continue;
+      const nx = Number(x);
+      const ny = Number(y);
+      if (Number.isFinite(nx) && Number.isFinite(ny) && x !== "" && y !== "") return nx - ny;
+      return x.localeCompare(y);
+    }
+    return 0;
+  });
+  return pts;
+}
+
+function sortedPointLabels(data: ReportData): string[] {
+  return sortedPoints(data).map((p) => p.label);
+}
+
+/** Short labels (values only) in sweep order. */
+function sortedShortLabels(data: ReportData): string[] {
+  return [...new Set(sortedPoints(data).map((p) => p.short))];
+}
+
+function paramScale(values: readonly string[]): {
+  type: "quantitative" | "ordinal";
+  scale: Record<string, unknown>;
+} {
+  if (!isNumeric(values)) return { type: "ordinal", scale: {} };
+  const xs = values.map(Number);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  if (lo > 0 && hi / lo >= 100) return { type: "quantitative", scale: { type: "log" } };
+  return { type: "quantitative", scale: { zero: false } };
+}
+
+function facetColumns(n: number, panelWidth: number): number {
+  return Math.max(1, Math.min(n, Math.floor(PAGE_WIDTH / (panelWidth + 60))));
+}
+
+/** 3 significant digits, thousands as k / M / G (heat map cell labels). */
+export function shortNumber(x: number): string {
+  const a = Math.abs(x);
+  const units: Array<[number, string]> = [
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
+  for (const [u, s] of units) if (a >= u) return `${Number((x / u).toPrecision(3))}${s}`;
+  if (a === 0) return "0";
+  if (a < 1e-3) return x.toExponential(1);
+  return String(Number(x.toPrecision(3)));
+}
+
+// 1. Price paths -----------------------------------------------------------------------------
+
+async function pricePaths(data: ReportData, render: Render): Promise<Figure | null> {
+  if (data.paths.length === 0) return null;
+  const instruments = [...new Set(data.paths.map((p) => p.instrument))];
+  const variants = data.variants.filter((v) => data.paths.some((p) => p.variant === v));
+  const panels: Panel[] = [];
+  const cellWidth = Math.max(220, Math.min(520, Math.floor(PAGE_WIDTH / variants.length) - 70));
+  for (const instrument of instruments) {
+    const rows: Array<Record<string, unknown>> = [];
+    for (const p of data.paths) {
+      if (p.instrument !== instrument) continue;
+      const run = `rep ${p.replication}`;
+      for (const q of p.points)
+        rows.push({ kind: "path", variant: p.variant, run, tick: q.tick, mid: q.mid });
+      for (const l of p.liquidations) {
+        rows.push({
+          kind: "liq",
+          variant: p.variant,
+          run,
+          tick: l.tick,
+          mid: l.mid,
+          liquidations: l.count,
+          notional: l.notional,
+          generation: l.maxGeneration,
+        });
+      }
+    }
+    const spec: VlSpec = {
+      data: { values: rows },
+      facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
+      spec: {
+        width: cellWidth,
+        height: 220,
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'path'" }],
+            mark: { type: "line", strokeWidth: 1.2, opacity: 0.85 },
+            encoding: {
+              x: { field: "tick", type: "quantitative", title: "tick" },
+              y: { field: "mid", type: "quantitative", title: `${instrument} mid`, scale: { zero: false } },
+              color: { field: "run", type: "nominal", title: "replication", scale: { scheme: "dark2" } },
+              detail: { field: "run" },
+              tooltip: [{ field: "variant" }, { field: "run", title: "replication" }],
+            },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'liq'" }],
+            mark: {
+              type: "point",
+              filled: true,
+              color: "#d62728",
+              opacity: 0.75,
+              stroke: "#fff",
+              strokeWidth: 0.5,
+            },
+            encoding: {
+              x: { field: "tick", type: "quantitative" },
+              y: { field: "mid", type: "quantitative" },
+              size: {
+                field: "notional",
+                type: "quantitative",
+                title: "liquidated notional",
+                scale: { range: [12, 220], zero: false },
+              },
+              tooltip: [
+                { field: "run", title: "replication" },
+                { field: "tick" },
+                { field: "mid", format: ".6~g" },
+                { field: "liquidations" },
+                { field: "notional", format: ".4~s" },
+                { field: "generation", title: "max generation" },
+              ],
+            },
+          },
+        ],
+      },
+      resolve: { scale: { color: "shared" } },
+    };
+    panels.push({ subtitle: instrument, svg: await render(spec) });
+  }
+  const sampled = data.paths[0]?.pointLabel ? ` at ${data.paths[0].pointLabel}` : "";
+  const cut = data.paths.some((p) => p.points.length < p.sourcePoints)
+    ? "; long series are min/max subsampled"
+    : "";
+  return {
+    id: "price-paths",
+    title: "Price paths of sampled runs",
+    caption: `Mid price of the first replications of each variant${sampled} (same seeds across variants), one panel per instrument; red dots mark ticks with liquidations, sized by liquidated notional${cut}.`,
+    panels,
+    note:
+      data.pathsAvailable > data.paths.length
+        ? `${data.paths.length} of ${data.pathsAvailable} recorded paths drawn.`
+        : undefined,
+  };
+}
+
+// 2. Distributions ---------------------------------------------------------------------------
+
+function activeMetrics(data: ReportData): string[] {
+  return data.metrics.filter((m) => data.runs.some((r) => r.values[m] !== null));
+}
+
+async function distributions(data: ReportData, render: Render): Promise<Figure | null> {
+  const metrics = activeMetrics(data);
+  if (metrics.length === 0) return null;
+  const labels = sortedShortLabels(data);
+  const bySweep = labels.length > 1 && labels.length <= 12;
+  // per-run dots beside the boxes while they stay readable
+  const strip = !bySweep && data.runs.length <= 60 * Math.max(1, data.variants.length);
+  const rows: Array<Record<string, unknown>> = [];
+  let k = 0;
+  for (const r of data.runs) {
+    k++;
+    for (const m of metrics) {
+      const v = r.values[m];
+      // deterministic jitter in [-0.5, 0.5): golden-ratio sequence over the runs
+      if (v !== null)
+        rows.push({
+          variant: r.variant,
+          metric: m,
+          value: v,
+          point: r.short,
+          replication: r.replication,
+          jitter: ((k * 0.618034) % 1) - 0.5,
+        });
+    }
+  }
+  const panelWidth = bySweep
+    ? Math.max(160, Math.min(520, labels.length * data.variants.length * 14))
+    : Math.max(140, data.variants.length * 45);
+  const x = bySweep
+    ? {
+        field: "point",
+        type: "nominal",
+        title: data.sweepParams.join(", "),
+        sort: labels,
+        axis: { labelAngle: 0, labelLimit: 90 },
+      }
+    : {
+        field: "variant",
+        type: "nominal",
+        title: null,
+        sort: data.variants,
+        axis: { labelAngle: -30, labelLimit: 90 },
+      };
+  const y = { field: "value", type: "quantitative", title: null, scale: { zero: false } };
+  const encoding: Record<string, unknown> = { x, y, color: variantColor(data) };
+  if (bySweep) encoding.xOffset = { field: "variant", type: "nominal", sort: data.variants };
+  const box = {
+    mark: {
+      type: "boxplot",
+      extent: strip ? "min-max" : 1.5,
+      size: bySweep ? 10 : 22,
+      opacity: strip ? 0.55 : 1,
+      outliers: { size: 12 },
+      median: { color: "#222" },
+    },
+    encoding,
+  };
+  const layers: VlSpec[] = [box];
+  if (strip) {
+    layers.push({
+      mark: { type: "point", filled: true, size: 14, opacity: 0.8 },
+      encoding: {
+        x,
+        xOffset: { field: "jitter", type: "quantitative", scale: { domain: [-1.6, 1.6] } },
+        y,
+        color: variantColor(data),
+        tooltip: [{ field: "variant" }, { field: "replication" }, { field: "value", format: ".5~g" }],
+      },
+    });
+  }
+  const spec: VlSpec = {
+    data: { values: rows },
+    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    columns: facetColumns(metrics.length, panelWidth),
+    spec: { width: panelWidth, height: 150, layer: layers },
+    resolve: { scale: { y: "independent" } },
+  };
+  const what = strip
+    ? "box: quartiles and median, whiskers: min to max; dots: runs"
+    : "box: quartiles and median; whiskers: 1.5 IQR; dots: outliers";
+  return {
+    id: "distributions",
+    title: "Distributions of severity metrics",
+    caption: bySweep
+      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}) and variant (${what}).`
+      : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).`,
+    panels: [{ svg: await render(spec) }],
+  };
+}
+
+// 3. Paired differences ----------------------------------------------------------------------
+
+async function pairedDifferences(data: ReportData, render: Render): Promise<Figure | null> {
+  const rows = data.comparison.filter((c: ComparisonRow) => c.mean_diff !== null);
+  if (rows.length === 0) return null;
+  const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));
+  for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
+  const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
+  const labels = sortedShortLabels(data).filter((l) => rows.some((r) => r.short === l));
+  const bySweep = labels.length > 1;
+  const values = rows.map((r) => ({
+    variant: r.variant,
+    metric: r.metric,
+    point: r.short,
+    mean_diff: r.mean_diff,
+    ci_low: r.ci_low ?? r.mean_diff,
+    ci_high: r.ci_high ?? r.mean_diff,
+    n_pairs: r.n_pairs,
+    p_value: r.p_value,
+    effect_size: r.effect_size,
+    significant: r.p_value !== null && r.p_value < 0.05 ? "p < 0.05" : "p ≥ 0.05",
+  }));
+  const rowsPerPanel = variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
+  const height = Math.max(50, Math.min(260, rowsPerPanel * 16 + 10));
+  const y: Record<string, unknown> = { field: "variant", type: "nominal", title: null, sort: variants };
+  const colour = bySweep
+    ? {
+        field: "point",
+        type: "ordinal",
+        title: data.sweepParams.join(", "),
+        sort: labels,
+        scale: { scheme: "viridis" },
+      }
+    : { ...variantColor(data), legend: { values: variants } };
+  const common: Record<string, unknown> = { y, color: colour };
+  if (bySweep) common.yOffset = { field: "point", type: "ordinal", sort: labels };
+  const spec: VlSpec = {
+    data: { values },
+    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    columns: facetColumns(metrics.length, 200),
+    spec: {
+      width: 200,
+      height,
+      layer: [
+        { mark: { type: "rule", strokeDash: [4, 3], color: "#888" }, encoding: { x: { datum: 0 } } },
+        {
+          mark: { type: "rule", strokeWidth: 1.5 },
+          encoding: {
+            ...common,
+            x: { field: "ci_low", type: "quantitative", title: null },
+            x2: { field: "ci_high" },
+          },
+        },
+        {
+          mark: { type: "point", filled: true, size: 40 },
+          encoding: {
+            ...common,
+            x: { field: "mean_diff", type: "quantitative", title: null },
+            shape: {
+              field: "significant",
+              type: "nominal",
+              title: null,
+              scale: { domain: ["p < 0.05", "p ≥ 0.05"], range: ["circle", "triangle"] },
+            },
+            tooltip: [
+              { field: "variant" },
+              ...(bySweep ? [{ field: "point", title: data.sweepParams.join(", ") }] : []),
+              { field: "mean_diff", title: "mean diff", format: ".4~g" },
+              { field: "ci_low", title: "CI low", format: ".4~g" },
+              { field: "ci_high", title: "CI high", format: ".4~g" },
+              { field: "n_pairs", title: "pairs" },
+              { field: "p_value", title: "p", format: ".3~g" },
+              { field: "effect_size", title: "effect size", format: ".3~g" },
+            ],
+          },
+        },
+      ],
+    },
+    resolve: { scale: { x: "independent" } },
+  };
+  return {
+    id: "paired-differences",
+    title: `Paired differences against the baseline${data.baseline ? ` (${data.baseline})` : ""}`,
+    caption: `Mean of the per-replication differences variant − baseline (same seeds) with its confidence interval, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference.`,
+    panels: [{ svg: await render(spec) }],
+  };
+}
+
+// 4. Cascade depth ---------------------------------------------------------------------------
+
+async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | null> {
+  if (data.generations.length > 0) {
+    const gens = [...new Set(data.generations.map((g) => g.generation))].sort((a, b) => a - b);
+    const spec: VlSpec = {
+      data: { values: data.generations },
+      width: Math.max(300, Math.min(900, gens.length * data.variants.length * 14 + 60)),
+      height: 220,
+      mark: { type: "bar" },
+      encoding: {
+        x: {
+          field: "generation",
+          type: "ordinal",
+          title: "cascade generation",
+          sort: gens,
+          axis: { labelAngle: 0 },
+        },
+        xOffset: { field: "variant", type: "nominal", sort: data.variants },
+        y: { field: "perRun", type: "quantitative", title: "liquidations per run" },
+        color: variantColor(data),
+        tooltip: [
+          { field: "variant" },
+          { field: "generation" },
+          { field: "perRun", title: "per run", format: ".4~g" },
+          { field: "count", title: "total" },
+        ],
+      },
+    };
+    return {
+      id: "cascade-depth",
+      title: "Cascade depth",
+      caption:
+        "Liquidations at each cascade generation (0 = triggered by the market, k = caused by a generation k−1 liquidation), per run, all runs of a variant pooled.",
+      panels: [{ svg: await render(spec) }],
+    };
+  }
+  const metric = data.metrics.find((m) => m === "max_cascade_depth");
+  if (metric === undefined) return null;
+  const rows = data.runs
+    .filter((r) => r.values[metric] !== null)
+    .map((r) => ({ variant: r.variant, depth: r.values[metric] }));
+  if (rows.length === 0) return null;
+  const spec: VlSpec = {
+    data: { values: rows },
+    width: 420,
+    height: 220,
+    mark: { type: "bar" },
+    encoding: {
+      x: { field: "depth", type: "ordinal", title: "max cascade depth of the run", axis: { labelAngle: 0 } },
+      xOffset: { field: "variant", type: "nominal", sort: data.variants },
+      y: { aggregate: "count", type: "quantitative", title: "runs" },
+      color: variantColor(data),
+    },
+  };
+  return {
+    id: "cascade-depth",
+    title: "Cascade depth",
+    caption:
+      "Number of runs by their maximum cascade depth (no liquidation events were recorded, so runs.csv is used).",
+    panels: [{ svg: await render(spec) }],
+  };
+}
+
+// 5. Sweeps ----------------------------------------------------------------------------------
+
+function summaryMetrics(data: ReportData, rows: SummaryRow[]): string[] {
+  const ms = data.metrics.filter((m) => rows.some((r) => r.metric === m && r.mean !== null));
+  for (const r of rows) if (r.mean !== null && !ms.includes(r.metric)) ms.push(r.metric);
+  return ms;
+}
+
+async function sweepLines(data: ReportData, render: Render): Promise<Figure | null> {
+  const params = data.sweepParams;
+  if (params.length === 0 || params.length === 2) return null;
+  const rows = data.summary.filter((r) => r.label !== "" && r.mean !== null);
+  const labels = sortedPointLabels(data);
+  if (rows.length === 0 || labels.length < 2) return null;
+  const metrics = summaryMetrics(data, rows);
+  const one = params.length === 1;
+  const param = params[0];
+  const shorts = sortedShortLabels(data);
+  const xValues = one ? [...new Set(rows.map((r) => r.params[param] ?? ""))] : shorts;
+  const sc = one ? paramScale(xValues) : { type: "ordinal" as const, scale: {} };
+  const values = rows.map((r) => ({
+    variant: r.variant,
+    metric: r.metric,
+    x: one ? (sc.type === "quantitative" ? Number(r.params[param]) : r.params[param]) : r.short,
+    mean: r.mean,
+    ci_low: r.ci_low ?? r.mean,
+    ci_high: r.ci_high ?? r.mean,
+    n: r.n,
+  }));
+  const x = {
+    field: "x",
+    type: sc.type,
+    title: one ? param : params.join(", "),
+    scale: sc.scale,
+    ...(sc.type === "ordinal" ? { sort: xValues, axis: { labelAngle: -30, labelLimit: 100 } } : {}),
+  };
+  const spec: VlSpec = {
+    data: { values },
+    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    columns: facetColumns(metrics.length, 210),
+    spec: {
+      width: 210,
+      height: 140,
+      layer: [
+        {
+          mark: { type: "area", opacity: 0.18 },
+          encoding: {
+            x,
+            y: { field: "ci_low", type: "quantitative", title: null },
+            y2: { field: "ci_high" },
+            color: variantColor(data),
+          },
+        },
+        {
+          mark: { type: "line", point: { size: 25, filled: true } },
+          encoding: {
+            x,
+            y: { field: "mean", type: "quantitative", title: null, scale: { zero: false } },
+            color: variantColor(data),
+            tooltip: [
+              { field: "variant" },
+              { field: "x", title: one ? param : "point" },
+              { field: "mean", format: ".4~g" },
+              { field: "ci_low", title: "CI low", format: ".4~g" },
+              { field: "ci_high", title: "CI high", format: ".4~g" },
+              { field: "n" },
+            ],
+          },
+        },
+      ],
+    },
+    resolve: { scale: { x: "independent", y: "independent" } },
+  };
+  return {
+    id: "sweep-lines",
+    title: `Metrics against ${one ? param : "the sweep point"}`,
+    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its confidence interval as a band.`,
+    panels: [{ svg: await render(spec) }],
+  };
+}
+
+async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure | null> {
+  const params = data.sweepParams;
+  if (params.length !== 2) return null;
+  const [px, py] = params;
+  const rows = data.summary.filter(
+    (r) => r.mean !== null && r.params[px] !== undefined && r.params[py] !== undefined,
+  );
+  if (rows.length === 0) return null;
+  const metrics = summaryMetrics(data, rows);
+  const order = (vals: string[]) =>
+    isNumeric(vals) ? [...vals].sort((a, b) => Number(a) - Number(b)) : vals;
+  const xs = order([...new Set(rows.map((r) => r.params[px]))]);
+  const ys = order([...new Set(rows.map((r) => r.params[py]))]);
+  const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
+  const cell = Math.max(
+    14,
+    Math.min(48, Math.floor(Math.min(PAGE_WIDTH / variants.length - 90, 360) / xs.length)),
+  );
+  const labelCells = xs.length * ys.length <= 80 && cell >= 30;
+  const panels: Panel[] = [];
+  for (const metric of metrics) {
+    const mine = rows.filter((r) => r.metric === metric);
+    const means = mine.map((r) => r.mean as number);
+    const lo = Math.min(...means);
+    const hi = Math.max(...means);
+    const values = mine.map((r) => ({
+      variant: r.variant,
+      x: r.params[px],
+      y: r.params[py],
+      mean: r.mean,
+      ci_low: r.ci_low,
+      ci_high: r.ci_high,
+      n: r.n,
+      label: shortNumber(r.mean as number),
+      // viridis is dark at the low end: white labels there
+      dark: hi > lo ? ((r.mean as number) - lo) / (hi - lo) < 0.45 : false,
+    }));
+    const encX = { field: "x", type: "ordinal", title: px, sort: xs, axis: { labelAngle: 0 } };
+    const encY = { field: "y", type: "ordinal", title: py, sort: [...ys].reverse() };
+    const layer: VlSpec[] = [
+      {
+        mark: { type: "rect" },
+        encoding: {
+          x: encX,
+          y: encY,
+          color: { field: "mean", type: "quantitative", title: "mean", scale: { scheme: "viridis" } },
+          tooltip: [
+            { field: "variant" },
+            { field: "x", title: px },
+            { field: "y", title: py },
+            { field: "mean", format: ".4~g" },
+            { field: "ci_low", title: "CI low", format: ".4~g" },
+            { field: "ci_high", title: "CI high", format: ".4~g" },
+            { field: "n" },
+          ],
+        },
+      },
+    ];
+    if (labelCells) {
+      layer.push({
+        mark: { type: "text", fontSize: 9 },
+        encoding: {
+          x: encX,
+          y: encY,
+          text: { field: "label", type: "nominal" },
+          color: { condition: { test: "datum.dark", value: "#fff" }, value: "#000" },
+        },
+      });
+    }
+    const spec: VlSpec = {
+      data: { values },
+      facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
+      spec: { width: cell * xs.length, height: cell * ys.length, layer },
+      resolve: { scale: { color: "shared" } },
+    };
+    panels.push({ subtitle: metric, svg: await render(spec) });
+  }
+  return {
+    id: "sweep-heatmap",
+    title: `Metrics over the ${px} × ${py} grid`,
+    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its CI).`,
+    panels,
+  };
+}
+
+/** All figures for the data, in page order (a figure without data is left out). */
+export async function buildFigures(data: ReportData): Promise<Figure[]> {
+  const out: Figure[] = [];
+  let n = 0;
+  const render: Render = (spec) => renderSvg(spec, `c${++n}`);
+  for (const make of [
+    pricePaths,
+    distributions,
+    pairedDifferences,
+    cascadeDepth,
+    sweepLines,
+    sweepHeatmaps,
+  ]) {
+    const f = await make(data, render);
+    if (f !== null) out.push(f);
+  }
+  return out;
+}

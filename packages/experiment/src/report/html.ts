@@ -1,0 +1,268 @@
+/** The report page: one self-contained HTML document (inline CSS, inline SVG, no script, no URL). */
+import type { Figure } from "./charts.js";
+import type { ReportData } from "./load.js";
+
+export function escapeHtml(s: string): string {
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** Short display of a number: integers in full, others to 4 significant digits. */
+export function fmtNum(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "";
+  if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1000 && a < 1e15) return String(Math.round(x * 10) / 10);
+  if (a >= 1e-4) return String(Number(x.toPrecision(4)));
+  return x.toExponential(3).replace(/\.?0+e/, "e");
+}
+
+/** A table cell from a CSV cell: numbers shortened (the exact text stays in the title). */
+function cell(raw: string | undefined): string {
+  const s = raw ?? "";
+  const t = s.trim();
+  if (t !== "" && Number.isFinite(Number(t))) {
+    const shown = fmtNum(Number(t));
+    return shown === t
+      ? `<td class="num">${escapeHtml(t)}</td>`
+      : `<td class="num" title="${escapeHtml(t)}">${escapeHtml(shown)}</td>`;
+  }
+  return `<td>${escapeHtml(s)}</td>`;
+}
+
+const MAX_TABLE_ROWS = 5000;
+const MAX_MANIFEST_CHARS = 200_000;
+
+const CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f; background: #f6f7f9; }
+main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 60px; }
+header h1 { margin: 0 0 4px; font-size: 26px; }
+header .desc { margin: 0 0 10px; color: #444; }
+.facts { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 8px 0 0; padding: 0; list-style: none; color: #333; }
+.facts b { font-weight: 600; }
+nav { margin: 16px 0 8px; font-size: 13px; }
+nav a { color: #2a5db0; margin-right: 14px; text-decoration: none; }
+figure.chart, section.block { background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; margin: 18px 0; padding: 16px 18px; }
+figure.chart { overflow-x: auto; }
+figcaption h2, section.block h2 { margin: 0 0 2px; font-size: 18px; }
+p.caption { margin: 0 0 10px; color: #555; font-size: 13px; }
+p.note { margin: 6px 0 0; color: #777; font-size: 12px; }
+.panels { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
+.panel { max-width: 100%; }
+.panel h3 { margin: 10px 0 4px; font-size: 14px; color: #333; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.panel svg { max-width: 100%; height: auto; display: block; }
+table { border-collapse: collapse; font-size: 12px; margin: 6px 0; }
+th, td { border-bottom: 1px solid #eceef1; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f1f3f6; position: sticky; top: 0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.scroll { display: inline-block; max-width: 100%; max-height: 560px; overflow: auto; border: 1px solid #eceef1; }
+details > summary { cursor: pointer; color: #2a5db0; margin: 6px 0; }
+pre { background: #f6f7f9; padding: 10px; overflow: auto; max-height: 600px; font-size: 12px; }
+.tag { display: inline-block; padding: 0 6px; border-radius: 4px; background: #e8eefc; color: #2a5db0; font-size: 11px; margin-left: 4px; }
+`;
+
+function figureHtml(f: Figure): string {
+  const panels = f.panels
+    .map((p) => `<div class="panel">${p.subtitle ? `<h3>${escapeHtml(p.subtitle)}</h3>` : ""}${p.svg}</div>`)
+    .join("\n");
+  return `<figure class="chart" data-chart="${escapeHtml(f.id)}" id="chart-${escapeHtml(f.id)}">
+<figcaption><h2>${escapeHtml(f.title)}</h2><p class="caption">${escapeHtml(f.caption)}</p></figcaption>
+<div class="panels">${panels}</div>
+${f.note ? `<p class="note">${escapeHtml(f.note)}</p>` : ""}
+</figure>`;
+}
+
+function table(name: string, headers: string[], rows: string[][], rawCells: boolean): string {
+  const shown = rows.slice(0, MAX_TABLE_ROWS);
+  const head = `<tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`;
+  const body = shown
+    .map((r) => `<tr>${r.map((c) => (rawCells ? cell(c) : `<td>${c}</td>`)).join("")}</tr>`)
+    .join("\n");
+  const more =
+    rows.length > shown.length
+      ? `<p class="note">First ${shown.length} of ${rows.length} rows; see the CSV for all.</p>`
+      : "";
+  return `<div class="scroll"><table data-table="${escapeHtml(name)}"><thead>${head}</thead><tbody>\n${body}\n</tbody></table></div>${more}`;
+}
+
+function summaryTables(data: ReportData): string {
+  const parts: string[] = [];
+  const params = data.sweepParams;
+  if (data.summary.length > 0) {
+    const stats = ["n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"];
+    const rows = data.summary.map((r) => [
+      r.metric,
+      r.variant,
+      ...params.map((p) => r.params[p] ?? (r.label || "")),
+      ...stats.map((s) => r.raw[s] ?? ""),
+    ]);
+    parts.push(`<section class="block" data-section="summary" id="summary">
+<h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its confidence interval, standard deviation, median and 5th/95th percentiles (from summary.csv; hover a number for its exact value).</p>
+<details${data.summary.length <= 400 ? " open" : ""}><summary>${data.summary.length} rows</summary>
+${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
+</details></section>`);
+  }
+  if (data.comparison.length > 0) {
+    const stats = ["n_pairs", "mean_diff", "ci_low", "ci_high", "p_value", "effect_size"];
+    const rows = data.comparison.map((r) => [
+      r.metric,
+      r.variant,
+      ...params.map((p) => r.params[p] ?? (r.label || "")),
+      ...stats.map((s) => r.raw[s] ?? ""),
+    ]);
+    parts.push(`<section class="block" data-section="comparison" id="comparison">
+<h2>Paired comparisons against ${escapeHtml(data.baseline ?? "the baseline")}</h2><p class="caption">Mean paired difference (variant − baseline, same seeds), its confidence interval, p-value and effect size (from comparison.csv).</p>
+<details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
+${table("comparison", ["metric", "variant", ...params, ...stats], rows, true)}
+</details></section>`);
+  }
+  return parts.join("\n");
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function jsonCell(v: unknown): string {
+  if (v === undefined) return "";
+  if (typeof v === "string") return escapeHtml(v);
+  const s = JSON.stringify(v);
+  return `<code>${escapeHtml(s.length > 400 ? `${s.slice(0, 400)}…` : s)}</code>`;
+}
+
+function manifestSection(data: ReportData): string {
+  const raw = data.manifestRaw;
+  const m = isRecord(raw) ? raw : {};
+  const facts: Array<[string, string]> = [];
+  const add = (k: string, v: unknown) => {
+    if (v !== undefined && v !== null && v !== "") facts.push([k, jsonCell(v)]);
+  };
+  add("name", m.name);
+  add("description", m.description);
+  add("format", m.format);
+  add("root seed", m.rootSeed ?? m.seed);
+  add("replications", m.replications);
+  add("runs", m.runs);
+  add("baseline", data.baseline);
+  add("metrics", Array.isArray(m.metrics) ? (m.metrics as unknown[]).join(", ") : undefined);
+  add("git", m.git);
+  add("source", m.source);
+  const parts: string[] = [];
+  parts.push(
+    table(
+      "manifest",
+      ["field", "value"],
+      facts.map(([k, v]) => [escapeHtml(k), v]),
+      false,
+    ),
+  );
+
+  const variantRows: string[][] = [];
+  if (Array.isArray(m.variants)) {
+    for (const v of m.variants) {
+      if (typeof v === "string") variantRows.push([escapeHtml(v), v === data.baseline ? "yes" : "", "", ""]);
+      else if (isRecord(v)) {
+        const name = typeof v.name === "string" ? v.name : JSON.stringify(v.name);
+        variantRows.push([
+          escapeHtml(name),
+          name === data.baseline ? "yes" : "",
+          jsonCell(v.description),
+          jsonCell(v.overrides),
+        ]);
+      }
+    }
+  }
+  if (variantRows.length > 0) {
+    parts.push(
+      `<h3>Variants</h3>${table("manifest-variants", ["variant", "baseline", "description", "overrides"], variantRows, false)}`,
+    );
+  }
+  const mf = data.manifest;
+  if (mf.sweepParams.length > 0) {
+    const rows = mf.sweepParams.map((p) => {
+      const fromSweep =
+        isRecord(m.sweep) && Array.isArray(m.sweep[p])
+          ? (m.sweep[p] as unknown[]).map((v) => JSON.stringify(v))
+          : null;
+      const seen =
+        mf.points.length > 0 ? mf.points.map((pt) => pt[p]) : data.points.map((pt) => pt.params[p]);
+      const vals = [...new Set(fromSweep ?? seen.filter((v) => v !== undefined))];
+      return [escapeHtml(p), `<code>${escapeHtml(vals.join(", "))}</code>`];
+    });
+    parts.push(
+      `<h3>Sweep</h3><p class="caption">${mf.points.length || data.points.length} points.</p>${table("manifest-sweep", ["parameter", "values"], rows, false)}`,
+    );
+  }
+  if (isRecord(m.versions)) {
+    const rows = Object.entries(m.versions).map(([k, v]) => [escapeHtml(k), jsonCell(v)]);
+    parts.push(`<h3>Versions</h3>${table("manifest-versions", ["package", "version"], rows, false)}`);
+  }
+  let json = raw === null ? "(no manifest.json)" : JSON.stringify(raw, null, 2);
+  if (json.length > MAX_MANIFEST_CHARS)
+    json = `${json.slice(0, MAX_MANIFEST_CHARS)}\n… (truncated; see manifest.json)`;
+  parts.push(`<details><summary>Full manifest.json</summary><pre>${escapeHtml(json)}</pre></details>`);
+  return `<section class="block" data-section="manifest" id="manifest">
+<h2>Manifest</h2><p class="caption">The experiment as run: seeds, replications, variants, sweep, configuration and versions (from manifest.json).</p>
+${parts.join("\n")}
+</section>`;
+}
+
+export function renderHtml(data: ReportData, figures: Figure[]): string {
+  const mf = data.manifest;
+  const title = `${mf.name}: Cascade report`;
+  const facts: string[] = [];
+  const variants = data.variants.map(
+    (v) => `${escapeHtml(v)}${v === data.baseline ? '<span class="tag">baseline</span>' : ""}`,
+  );
+  if (variants.length) facts.push(`<li><b>Variants:</b> ${variants.join(", ")}</li>`);
+  if (mf.replications !== null)
+    facts.push(`<li><b>Replications:</b> ${escapeHtml(String(mf.replications))}</li>`);
+  if (data.runs.length) facts.push(`<li><b>Runs:</b> ${data.runs.length}</li>`);
+  if (data.sweepParams.length) {
+    facts.push(
+      `<li><b>Sweep:</b> ${data.sweepParams.map(escapeHtml).join(" × ")} (${data.points.filter((p) => p.label).length} points)</li>`,
+    );
+  }
+  if (mf.seed !== null) facts.push(`<li><b>Root seed:</b> ${escapeHtml(String(mf.seed))}</li>`);
+  if (data.liquidationRows) facts.push(`<li><b>Liquidation events:</b> ${data.liquidationRows}</li>`);
+  const missing = Object.entries(data.files)
+    .filter(([, ok]) => !ok)
+    .map(([f]) => f);
+  const nav = [
+    ...figures.map((f) => `<a href="#chart-${escapeHtml(f.id)}">${escapeHtml(f.title)}</a>`),
+    data.summary.length ? `<a href="#summary">Summary table</a>` : "",
+    data.comparison.length ? `<a href="#comparison">Comparison table</a>` : "",
+    `<a href="#manifest">Manifest</a>`,
+  ].join("");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="cascade report">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${escapeHtml(mf.name)}</h1>
+${mf.description ? `<p class="desc">${escapeHtml(mf.description)}</p>` : ""}
+<ul class="facts">${facts.join("")}</ul>
+${missing.length ? `<p class="note">Not in the results directory: ${missing.map(escapeHtml).join(", ")}.</p>` : ""}
+</header>
+<nav>${nav}</nav>
+${figures.map(figureHtml).join("\n")}
+${summaryTables(data)}
+${manifestSection(data)}
+</main>
+</body>
+</html>
+`;
+}

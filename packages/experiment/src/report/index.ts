@@ -1,0 +1,44 @@
+/**
+ * The HTML report of a results directory: `writeReport(dir)` reads manifest.json and the CSVs
+ * (streaming), renders the charts to SVG in Node (Vega-Lite → Vega → SVG, no browser) and writes
+ * one self-contained report.html (inline CSS and SVG; no script, font or URL).
+ */
+import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { buildFigures } from "./charts.js";
+import { renderHtml } from "./html.js";
+import { loadResults } from "./load.js";
+
+export type { Figure, Panel } from "./charts.js";
+export type { ReportData } from "./load.js";
+export { loadResults } from "./load.js";
+
+export interface ReportOptions {
+  /** Output file (default `<resultsDir>/report.html`). */
+  out?: string;
+  /** Most price paths drawn (sampled runs x instruments), default 24. */
+  maxPricePaths?: number;
+}
+
+/** Builds the report HTML of a results directory (without writing it). */
+export async function buildReport(resultsDir: string, options: ReportOptions = {}): Promise<string> {
+  const data = await loadResults(resultsDir, { maxPricePaths: options.maxPricePaths });
+  const figures = await buildFigures(data);
+  return renderHtml(data, figures);
+}
+
+/** Writes `report.html` (or `options.out`) for a results directory; returns the written path. */
+export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<string> {
+  const out = resolve(options.out ?? join(resultsDir, "report.html"));
+  const html = await buildReport(resultsDir, options);
+  const tmp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeFile(tmp, html, "utf8");
+    await rename(tmp, out);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return out;
+}

@@ -1,0 +1,565 @@
+/**
+ * Reads a results directory into the plain data the report draws. Every file is optional and
+ * read defensively (the schemas are fixed, but a partial or older directory should still give a
+ * report); the large files (timeseries.csv, liquidations.csv) are streamed and only the sampled
+ * runs' rows are kept.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
+
+/** Columns of runs.csv that are neither sweep parameters nor metrics. */
+export const FIXED_RUN_COLUMNS = ["variant", "point", "sweep_point", "replication", "seed", "run", "shard"];
+
+const SUMMARY_STATS = ["n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"] as const;
+const COMPARISON_STATS = ["n_pairs", "mean_diff", "ci_low", "ci_high", "p_value", "effect_size"] as const;
+
+export interface LoadOptions {
+  /** Most price paths drawn (runs x instruments), default 24. */
+  maxPricePaths?: number;
+  /** Replications sampled per variant for the price paths, default 3. */
+  pathsPerVariant?: number;
+  /** Most points kept per price path after min/max subsampling, default 800. */
+  maxPointsPerPath?: number;
+}
+
+export interface ManifestInfo {
+  name: string;
+  description: string | null;
+  variants: string[];
+  baseline: string | null;
+  sweepParams: string[];
+  /** Values of each sweep point, by point index (as cell text). */
+  points: Array<Record<string, string>>;
+  seed: unknown;
+  replications: unknown;
+}
+
+export interface SweepPoint {
+  /** Parameter → value as written in the CSV (text). */
+  params: Record<string, string>;
+  /** "a=1, b=2", or "" without a sweep. */
+  label: string;
+  /** The values only: "1, 2". */
+  short: string;
+}
+
+export interface RunRow extends SweepPoint {
+  variant: string;
+  replication: string;
+  values: Record<string, number | null>;
+}
+
+export interface SummaryRow extends SweepPoint {
+  variant: string;
+  metric: string;
+  n: number | null;
+  mean: number | null;
+  sd: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  median: number | null;
+  p05: number | null;
+  p95: number | null;
+  /** The cells as written, for exact display. */
+  raw: Record<string, string>;
+}
+
+export interface ComparisonRow extends SweepPoint {
+  variant: string;
+  metric: string;
+  n_pairs: number | null;
+  mean_diff: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  p_value: number | null;
+  effect_size: number | null;
+  raw: Record<string, string>;
+}
+
+export interface PathPoint {
+  tick: number;
+  mid: number;
+}
+
+export interface LiquidationMark {
+  tick: number;
+  mid: number;
+  count: number;
+  notional: number;
+  maxGeneration: number | null;
+}
+
+export interface PricePath {
+  variant: string;
+  replication: string;
+  instrument: string;
+  pointLabel: string;
+  points: PathPoint[];
+  liquidations: LiquidationMark[];
+  /** Rows read before subsampling. */
+  sourcePoints: number;
+}
+
+export interface GenerationCount {
+  variant: string;
+  generation: number;
+  count: number;
+  perRun: number;
+}
+
+export interface ReportData {
+  dir: string;
+  files: Record<string, boolean>;
+  manifestRaw: unknown;
+  manifest: ManifestInfo;
+  variants: string[];
+  baseline: string | null;
+  /** Sweep parameters found in the data. */
+  sweepParams: string[];
+  /** Distinct sweep points in the order first seen. */
+  points: SweepPoint[];
+  metrics: string[];
+  runs: RunRow[];
+  summary: SummaryRow[];
+  comparison: ComparisonRow[];
+  paths: PricePath[];
+  /** Total paths available in timeseries.csv vs drawn. */
+  pathsAvailable: number;
+  generations: GenerationCount[];
+  liquidationRows: number;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** A JSON value as the CSV writers would write it (numbers plain, strings as-is, others JSON). */
+export function cellText(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  return JSON.stringify(v);
+}
+
+export function parseManifest(raw: unknown): ManifestInfo {
+  const m = isRecord(raw) ? raw : {};
+  const variants: string[] = [];
+  let baseline: string | null = null;
+  if (Array.isArray(m.variants)) {
+    for (const v of m.variants) {
+      if (typeof v === "string") variants.push(v);
+      else if (isRecord(v) && typeof v.name === "string") {
+        variants.push(v.name);
+        if (v.baseline === true) baseline = v.name;
+      }
+    }
+  } else if (isRecord(m.variants)) {
+    for (const [k, v] of Object.entries(m.variants)) {
+      variants.push(k);
+      if (isRecord(v) && v.baseline === true) baseline = k;
+    }
+  }
+  if (typeof m.baseline === "string") baseline = m.baseline;
+  else if (typeof m.baseline === "number" && variants[m.baseline] !== undefined)
+    baseline = variants[m.baseline];
+  else if (isRecord(m.baseline) && typeof m.baseline.name === "string") baseline = m.baseline.name;
+
+  let sweepParams: string[] = [];
+  let rawPoints: unknown[] = [];
+  const sweep = m.sweep;
+  if (isRecord(sweep)) {
+    const declared = sweep.parameters ?? sweep.params;
+    if (Array.isArray(declared)) {
+      sweepParams = declared.filter((p): p is string => typeof p === "string");
+      if (Array.isArray(sweep.points)) rawPoints = sweep.points;
+    } else {
+      // parameter → values
+      sweepParams = Object.keys(sweep).filter((k) => Array.isArray(sweep[k]));
+    }
+  } else if (Array.isArray(sweep)) {
+    for (const s of sweep)
+      if (isRecord(s) && typeof (s.parameter ?? s.param ?? s.path) === "string")
+        sweepParams.push(String(s.parameter ?? s.param ?? s.path));
+  }
+  if (rawPoints.length === 0 && Array.isArray(m.sweepPoints)) rawPoints = m.sweepPoints;
+  const points: Array<Record<string, string>> = rawPoints.map((p) => {
+    const values = isRecord(p) && isRecord(p.values) ? p.values : p;
+    const out: Record<string, string> = {};
+    if (Array.isArray(values)) for (const [i, k] of sweepParams.entries()) out[k] = cellText(values[i]);
+    else if (isRecord(values)) for (const k of sweepParams) out[k] = cellText(values[k]);
+    return out;
+  });
+
+  return {
+    name: typeof m.name === "string" ? m.name : "experiment",
+    description: typeof m.description === "string" ? m.description : null,
+    variants,
+    baseline,
+    sweepParams,
+    points,
+    seed: m.rootSeed ?? m.seed ?? null,
+    replications: m.replications ?? null,
+  };
+}
+
+export function pointLabel(params: Record<string, string>, order: readonly string[]): string {
+  return order
+    .filter((k) => k in params)
+    .map((k) => `${k}=${params[k]}`)
+    .join(", ");
+}
+
+/** Sweep values of a row: from the parameter columns, else from a point index via the manifest. */
+function rowPoint(row: CsvRow, params: readonly string[], manifest: ManifestInfo): SweepPoint {
+  const out: Record<string, string> = {};
+  let found = false;
+  for (const p of params) {
+    if (p in row) {
+      out[p] = row[p];
+      found = true;
+    }
+  }
+  if (!found) {
+    const idxText = row.sweep_point ?? row.point;
+    const idx = num(idxText);
+    if (idx !== null && manifest.points[idx] !== undefined) {
+      Object.assign(out, manifest.points[idx]);
+      found = Object.keys(out).length > 0;
+    }
+    if (!found && idxText !== undefined && params.length > 0) {
+      return { params: {}, label: `point ${idxText}`, short: `point ${idxText}` };
+    }
+  }
+  return {
+    params: out,
+    label: pointLabel(out, params),
+    short: params
+      .filter((k) => k in out)
+      .map((k) => out[k])
+      .join(", "),
+  };
+}
+
+function readJson(file: string): unknown {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot parse ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Min/max bucket subsampling: keeps the extremes (crashes) of each bucket, in tick order. */
+export function subsample(points: PathPoint[], maxPoints: number): PathPoint[] {
+  if (points.length <= maxPoints) return points;
+  const buckets = Math.max(1, Math.floor(maxPoints / 2));
+  const size = points.length / buckets;
+  const out: PathPoint[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const lo = Math.floor(b * size);
+    const hi = Math.min(points.length, Math.floor((b + 1) * size));
+    if (hi <= lo) continue;
+    let iMin = lo;
+    let iMax = lo;
+    for (let i = lo + 1; i < hi; i++) {
+      if (points[i].mid < points[iMin].mid) iMin = i;
+      if (points[i].mid > points[iMax].mid) iMax = i;
+    }
+    if (iMin === iMax) out.push(points[iMin]);
+    else if (iMin < iMax) out.push(points[iMin], points[iMax]);
+    else out.push(points[iMax], points[iMin]);
+  }
+  // keep the last point so a path ends where the run ended
+  const last = points[points.length - 1];
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+function statRecord<K extends string>(row: CsvRow, keys: readonly K[]): Record<K, number | null> {
+  const out = {} as Record<K, number | null>;
+  for (const k of keys) out[k] = num(row[k]);
+  return out;
+}
+
+export async function loadResults(dir: string, options: LoadOptions = {}): Promise<ReportData> {
+  const maxPaths = Math.max(1, options.maxPricePaths ?? 24);
+  const perVariant = Math.max(1, options.pathsPerVariant ?? 3);
+  const maxPoints = Math.max(4, options.maxPointsPerPath ?? 800);
+  const files: Record<string, boolean> = {};
+  for (const f of [
+    "manifest.json",
+    "runs.csv",
+    "summary.csv",
+    "comparison.csv",
+    "timeseries.csv",
+    "liquidations.csv",
+  ]) {
+    files[f] = existsSync(join(dir, f));
+  }
+  if (!Object.values(files).some(Boolean)) {
+    throw new Error(`${dir} is not a results directory (no manifest.json, runs.csv, summary.csv, ...)`);
+  }
+
+  const manifestRaw = readJson(join(dir, "manifest.json"));
+  const manifest = parseManifest(manifestRaw);
+
+  const variants: string[] = [...manifest.variants];
+  const seeVariant = (v: string) => {
+    if (v !== "" && !variants.includes(v)) variants.push(v);
+  };
+  const pointsSeen = new Map<string, SweepPoint>();
+  const seePoint = (p: SweepPoint) => {
+    if (!pointsSeen.has(p.label)) pointsSeen.set(p.label, p);
+  };
+
+  // runs.csv: sweep columns are the manifest's sweep parameters, metrics everything else not fixed.
+  const runs: RunRow[] = [];
+  let sweepParams: string[] = [...manifest.sweepParams];
+  let metrics: string[] = [];
+  await readCsv(
+    join(dir, "runs.csv"),
+    (row) => {
+      const pt = rowPoint(row, sweepParams, manifest);
+      const values: Record<string, number | null> = {};
+      for (const m of metrics) values[m] = num(row[m]);
+      seeVariant(row.variant ?? "");
+      seePoint(pt);
+      runs.push({ variant: row.variant ?? "", replication: row.replication ?? "", ...pt, values });
+    },
+    (header) => {
+      const inHeader = manifest.sweepParams.filter((p) => header.includes(p));
+      // without the parameter columns, points are resolved through the point index and the manifest
+      if (inHeader.length > 0 || manifest.points.length === 0) sweepParams = inHeader;
+      const skip = new Set([...FIXED_RUN_COLUMNS, ...manifest.sweepParams]);
+      metrics = header.filter((c) => !skip.has(c));
+    },
+  );
+
+  // summary.csv
+  const summary: SummaryRow[] = [];
+  await readCsv(join(dir, "summary.csv"), (row) => {
+    const pt = rowPoint(row, sweepParams, manifest);
+    seeVariant(row.variant ?? "");
+    seePoint(pt);
+    summary.push({
+      variant: row.variant ?? "",
+      metric: row.metric ?? "",
+      ...pt,
+      ...statRecord(row, SUMMARY_STATS),
+      raw: row,
+    });
+  });
+  if (metrics.length === 0) for (const s of summary) if (!metrics.includes(s.metric)) metrics.push(s.metric);
+
+  // comparison.csv
+  const comparison: ComparisonRow[] = [];
+  await readCsv(join(dir, "comparison.csv"), (row) => {
+    const pt = rowPoint(row, sweepParams, manifest);
+    seeVariant(row.variant ?? "");
+    comparison.push({
+      variant: row.variant ?? "",
+      metric: row.metric ?? "",
+      ...pt,
+      ...statRecord(row, COMPARISON_STATS),
+      raw: row,
+    });
+  });
+
+  let baseline = manifest.baseline;
+  if (baseline === null && comparison.length > 0) {
+    const compared = new Set(comparison.map((c) => c.variant));
+    baseline = variants.find((v) => !compared.has(v)) ?? null;
+  }
+
+  // timeseries.csv: keep the first `perVariant` replications of each variant at the first sweep point seen.
+  let firstPointKey: string | null = null;
+  const chosenRuns = new Map<string, Set<string>>(); // variant → replications
+  const pathRows = new Map<
+    string,
+    { variant: string; replication: string; instrument: string; pointLabel: string; pts: PathPoint[] }
+  >();
+  const lastTick = new Map<string, number>();
+  let pathsAvailable = 0;
+  const closed = new Set<string>();
+  await readCsvFast(join(dir, "timeseries.csv"), (row) => {
+    const variant = row.variant ?? "";
+    const replication = row.replication ?? "";
+    const instrument = row.instrument ?? "";
+    const pt = rowPoint(row, sweepParams, manifest);
+    const pointKey = pt.label || (row.point ?? row.sweep_point ?? "");
+    const key = `${variant}\u0000${pointKey}\u0000${replication}\u0000${instrument}`;
+    const tickNow = num(row.tick);
+    const prev = lastTick.get(key);
+    if (prev === undefined || (tickNow !== null && tickNow <= prev)) pathsAvailable++;
+    if (tickNow !== null) lastTick.set(key, tickNow);
+    if (firstPointKey === null) firstPointKey = pointKey;
+    if (pointKey !== firstPointKey) return;
+    let reps = chosenRuns.get(variant);
+    if (reps === undefined) {
+      reps = new Set();
+      chosenRuns.set(variant, reps);
+    }
+    if (!reps.has(replication)) {
+      if (reps.size >= perVariant) return;
+      reps.add(replication);
+    }
+    const tick = num(row.tick);
+    const mid = num(row.mid);
+    if (closed.has(key)) return;
+    let p = pathRows.get(key);
+    if (p === undefined) {
+      p = { variant, replication, instrument, pointLabel: pointKey, pts: [] };
+      pathRows.set(key, p);
+      seeVariant(variant);
+    }
+    if (tick !== null && p.pts.length > 0 && tick <= p.pts[p.pts.length - 1].tick) {
+      // the same run key starting again: a later sweep point of a file without point columns
+      closed.add(key);
+      return;
+    }
+    if (tick !== null && mid !== null) p.pts.push({ tick, mid });
+  });
+
+  // Cap the number of paths: fewer replications first, then fewer instruments.
+  let selected = [...pathRows.entries()];
+  const order = (v: string) => {
+    const i = variants.indexOf(v);
+    return i < 0 ? variants.length : i;
+  };
+  const cmpNum = (a: string, b: string) => {
+    const x = Number(a);
+    const y = Number(b);
+    return Number.isFinite(x) && Number.isFinite(y) ? x - y : a.localeCompare(b);
+  };
+  selected.sort(
+    ([, a], [, b]) =>
+      order(a.variant) - order(b.variant) ||
+      a.instrument.localeCompare(b.instrument) ||
+      cmpNum(a.replication, b.replication),
+  );
+  if (selected.length > maxPaths) {
+    const vs = new Set(selected.map(([, p]) => p.variant)).size;
+    const instruments = [...new Set(selected.map(([, p]) => p.instrument))];
+    const reps = Math.max(1, Math.floor(maxPaths / (vs * instruments.length)));
+    const keepInstr = instruments.slice(0, Math.max(1, Math.floor(maxPaths / vs)));
+    const repRank = new Map<string, number>();
+    for (const [, p] of selected) {
+      const k = `${p.variant}\u0000${p.instrument}`;
+      const seen = repRank.get(`${k}\u0000${p.replication}`);
+      if (seen === undefined) {
+        const n = [...repRank.keys()].filter((x) => x.startsWith(`${k}\u0000`)).length;
+        repRank.set(`${k}\u0000${p.replication}`, n);
+      }
+    }
+    selected = selected.filter(
+      ([, p]) =>
+        keepInstr.includes(p.instrument) &&
+        (repRank.get(`${p.variant}\u0000${p.instrument}\u0000${p.replication}`) ?? 0) < reps,
+    );
+    selected = selected.slice(0, maxPaths);
+  }
+  const midAt = new Map<string, Map<number, number>>();
+  const marks = new Map<string, Map<number, LiquidationMark>>();
+  for (const [key, p] of selected) {
+    const m = new Map<number, number>();
+    for (const q of p.pts) m.set(q.tick, q.mid);
+    midAt.set(key, m);
+    marks.set(key, new Map());
+  }
+
+  // liquidations.csv: generation counts over every run; marks for the drawn paths.
+  const genCounts = new Map<string, number>();
+  let liquidationRows = 0;
+  const liqLast = new Map<string, number>();
+  const liqClosed = new Set<string>();
+  await readCsvFast(join(dir, "liquidations.csv"), (row) => {
+    liquidationRows++;
+    const variant = row.variant ?? "";
+    const gen = num(row.generation);
+    if (gen !== null) {
+      const k = `${variant}\u0000${gen}`;
+      genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
+    }
+    const pt = rowPoint(row, sweepParams, manifest);
+    const pointKey = pt.label || (row.point ?? row.sweep_point ?? "");
+    const key = `${variant}\u0000${pointKey}\u0000${row.replication ?? ""}\u0000${row.instrument ?? ""}`;
+    const byTick = marks.get(key);
+    if (byTick === undefined) return;
+    const tick = num(row.tick);
+    if (tick === null || liqClosed.has(key)) return;
+    const last = liqLast.get(key);
+    if (last !== undefined && tick < last) {
+      liqClosed.add(key); // a later sweep point of a file without point columns
+      return;
+    }
+    liqLast.set(key, tick);
+    let mark = byTick.get(tick);
+    if (mark === undefined) {
+      const mids = midAt.get(key)!;
+      let mid = mids.get(tick);
+      if (mid === undefined) {
+        // nearest earlier sampled tick (the series may be sampled every k ticks)
+        let best: number | null = null;
+        for (const t of mids.keys()) if (t <= tick && (best === null || t > best)) best = t;
+        mid = best === null ? undefined : mids.get(best);
+      }
+      if (mid === undefined) return;
+      mark = { tick, mid, count: 0, notional: 0, maxGeneration: null };
+      byTick.set(tick, mark);
+    }
+    mark.count++;
+    mark.notional += num(row.notional) ?? 0;
+    if (gen !== null)
+      mark.maxGeneration = mark.maxGeneration === null ? gen : Math.max(mark.maxGeneration, gen);
+  });
+
+  // Without point columns the paths kept are the first run of each key, i.e. the first sweep point
+  // (output files are in run order, point-major).
+  const firstPoint = manifest.points[0];
+  const unlabelled = firstPoint ? pointLabel(firstPoint, manifest.sweepParams) : "";
+  const paths: PricePath[] = selected.map(([key, p]) => ({
+    variant: p.variant,
+    replication: p.replication,
+    instrument: p.instrument,
+    pointLabel:
+      p.pointLabel === ""
+        ? unlabelled
+        : /^\d+$/.test(p.pointLabel) && manifest.points[Number(p.pointLabel)]
+          ? pointLabel(manifest.points[Number(p.pointLabel)], manifest.sweepParams)
+          : p.pointLabel,
+    points: subsample(p.pts, maxPoints),
+    sourcePoints: p.pts.length,
+    liquidations: [...(marks.get(key)?.values() ?? [])].sort((a, b) => a.tick - b.tick),
+  }));
+
+  const runsPerVariant = new Map<string, number>();
+  for (const r of runs) runsPerVariant.set(r.variant, (runsPerVariant.get(r.variant) ?? 0) + 1);
+  const generations: GenerationCount[] = [...genCounts.entries()]
+    .map(([k, count]) => {
+      const [variant, g] = k.split("\u0000");
+      const n = runsPerVariant.get(variant) ?? 0;
+      return { variant, generation: Number(g), count, perRun: n > 0 ? count / n : count };
+    })
+    .sort((a, b) => order(a.variant) - order(b.variant) || a.generation - b.generation);
+
+  return {
+    dir,
+    files,
+    manifestRaw,
+    manifest,
+    variants,
+    baseline,
+    sweepParams,
+    points: [...pointsSeen.values()],
+    metrics,
+    runs,
+    summary,
+    comparison,
+    paths,
+    pathsAvailable,
+    generations,
+    liquidationRows,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Vega-Lite → Vega → SVG in Node, with no browser and no canvas: the headless View renders the
+ * scenegraph to an SVG string (text widths are estimated, which is fine for labels).
+ *
+ * The SVG is then made safe to inline many times in one HTML page:
+ * - element ids (clip paths, gradients) get a per-chart prefix so charts don't share `url(#clip1)`;
+ * - the xmlns attributes are dropped (inline SVG in HTML needs none, and the page then names no URL);
+ * - geometry is rounded to 2 decimals (the page is a fraction of the size);
+ * - each mark's aria-label (Vega-Lite's per-item description: "variant: A; mean: 1.2") also
+ *   becomes a <title> child, which browsers show as a hover tooltip without any script.
+ */
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+
+export type VlSpec = Record<string, unknown>;
+
+const BASE_CONFIG = {
+  font: "Helvetica, Arial, sans-serif",
+  background: "white",
+  view: { stroke: "#ddd" },
+  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#eee" },
+  header: { labelFontSize: 11, titleFontSize: 11, labelFontWeight: "bold" },
+  legend: { labelFontSize: 10, titleFontSize: 11 },
+  title: { fontSize: 13, anchor: "start" },
+};
+
+export function tidySvg(svg: string, prefix: string): string {
+  let out = svg.replace(/^<svg([^>]*)>/, (_m, attrs: string) => {
+    const kept = attrs.replace(/\s+xmlns(:\w+)?="[^"]*"/g, "");
+    return `<svg${kept} role="img">`;
+  });
+  const ids = new Set<string>();
+  for (const m of out.matchAll(/\sid="([^"]+)"/g)) ids.add(m[1]);
+  if (ids.size > 0) {
+    out = out.replace(/(\sid=")([^"]+)"/g, (_m, a: string, id: string) => `${a}${prefix}-${id}"`);
+    out = out.replace(/url\(#([^)]+)\)/g, (m, id: string) => (ids.has(id) ? `url(#${prefix}-${id})` : m));
+    out = out.replace(/((?:xlink:)?href=")#([^"]+)"/g, (m, a: string, id: string) =>
+      ids.has(id) ? `${a}#${prefix}-${id}"` : m,
+    );
+  }
+  // geometry to 2 decimals (Vega writes 100.00000000000001); data labels are left alone
+  out = out.replace(
+    /\s(d|transform|x|y|x1|x2|y1|y2|x2|width|height|points)="([^"]*)"/g,
+    (_m, attr: string, value: string) => {
+      const v = value.replace(/-?\d+\.\d{3,}(?:e-?\d+)?/g, (n) => {
+        const r = Math.round(Number(n) * 100) / 100;
+        return String(r === 0 ? 0 : r);
+      });
+      return ` ${attr}="${v}"`;
+    },
+  );
+  // aria-label → <title> tooltip on drawn marks
+  out = out.replace(
+    /<(path|rect|circle|line|text)(\s[^>]*?aria-label="([^"]*)"[^>]*?)(\/?)>/g,
+    (_m, tag: string, attrs: string, label: string, selfClose: string) =>
+      selfClose === "/"
+        ? `<${tag}${attrs}><title>${label}</title></${tag}>`
+        : `<${tag}${attrs}><title>${label}</title>`,
+  );
+  return out;
+}
+
+/** Renders a Vega-Lite spec to an inline-ready SVG string; `idPrefix` must be unique in the page. */
+export async function renderSvg(spec: VlSpec, idPrefix: string): Promise<string> {
+  const full = {
+    ...spec,
+    config: { ...BASE_CONFIG, ...((spec.config as Record<string, unknown>) ?? {}) },
+  } as unknown as TopLevelSpec;
+  const vgSpec = compile(full).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: "none", logLevel: vega.Error });
+  try {
+    const svg = await view.toSVG();
+    return tidySvg(svg, idPrefix);
+  } finally {
+    view.finalize();
+  }
+}
+
+let chartCounter = 0;
+
+/**
+ * Renders a Vega-Lite spec to an inline SVG string in Node (no browser), with Cascade's chart
+ * style. For notebooks and scripts: `tslab.display.html(await renderChart(spec))`.
+ */
+export function renderChart(spec: VlSpec): Promise<string> {
+  chartCounter += 1;
+  return renderSvg(spec, `chart${chartCounter}`);
+}

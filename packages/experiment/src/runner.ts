@@ -1,0 +1,379 @@
+/**
+ * runExperiment: validate -> plan -> run (worker threads or in-process) with a crash-safe journal
+ * -> final files sorted by run number.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ValidationError } from "@cascade/core";
+import { Piscina } from "piscina";
+import { executeRun } from "./execute.js";
+import { encodeResult, indexJournal, JOURNAL_FILE, type JournalHeader, JournalWriter } from "./journal.js";
+import { loadExperimentFile } from "./load.js";
+import { FILES, type OutputFiles, outputSpec, writeFileAtomic, writeOutputs } from "./output.js";
+import { makePlan, type Plan, runInfo } from "./plan.js";
+import { createProgress, type ProgressMode } from "./progress.js";
+import { inShard, parseShard, type Shard } from "./shard.js";
+import type { ExperimentDefinition } from "./types.js";
+import { type ValidatedExperiment, validateExperiment } from "./validate.js";
+import type { WorkerData } from "./worker.js";
+
+export interface RunOptions {
+  /** Overrides the experiment's replications (CLI --replications). */
+  replications?: number;
+  /** Overrides the experiment's root seed (CLI --seed). */
+  seed?: number;
+  /**
+   * Worker threads (default: available cores). 0 runs in-process. An experiment passed as an
+   * object (not a file path) always runs in-process: worker threads need a file to load.
+   */
+  workers?: number;
+  /** Output folder (default results/<name>, or results/<name>/shard-i-of-N with a shard). */
+  out?: string;
+  /** Run only shard i of N ("i/N", 1 <= i <= N): the runs with run % N == i - 1. */
+  shard?: string | Shard;
+  /** Continue from the journal of an interrupted run in the same output folder. */
+  resume?: boolean;
+  /** Progress on stderr: "auto" (bar on a TTY, lines otherwise), true, false (default), "bar", "lines". */
+  progress?: ProgressMode;
+  /** Base for relative paths (default process.cwd()). */
+  cwd?: string;
+}
+
+export interface RunOutcome {
+  name: string;
+  /** Absolute output folder. */
+  outDir: string;
+  /** Absolute paths of the files written (summary/comparison only for complete, unsharded results). */
+  files: OutputFiles;
+  /** Runs of this plan (or shard). */
+  total: number;
+  /** Runs executed by this call. */
+  executed: number;
+  /** Runs recovered from the journal (--resume). */
+  resumed: number;
+  shard: Shard | null;
+  manifest: Record<string, unknown>;
+}
+
+/** A run failed while executing (CLI exit code 1). */
+export class RunFailure extends Error {
+  override readonly name = "RunFailure";
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export function defaultOutDir(name: string, shard: Shard | null | undefined): string {
+  return shard ? join("results", name, `shard-${shard.index}-of-${shard.count}`) : join("results", name);
+}
+
+/** Where the compiled worker lives (dist/worker.js, also when running from src/ under a test runner). */
+export function workerFile(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const own = join(here, "worker.js");
+  if (existsSync(own)) return own;
+  return join(here, "..", "dist", "worker.js");
+}
+
+export interface Prepared {
+  exp: ValidatedExperiment;
+  plan: Plan;
+  file?: string;
+  shard: Shard | null;
+  workers: number;
+  outDir: string;
+}
+
+/** Loads, validates and plans, touching nothing on disk. ValidationError on any bad input. */
+export async function prepareRun(
+  experiment: ExperimentDefinition | string,
+  options: RunOptions = {},
+): Promise<Prepared> {
+  const cwd = options.cwd ?? process.cwd();
+  let definition: unknown = experiment;
+  let file: string | undefined;
+  let sourceText: string | undefined;
+  if (typeof experiment === "string") {
+    const loaded = await loadExperimentFile(experiment, cwd);
+    definition = loaded.definition;
+    file = loaded.file;
+    sourceText = loaded.sourceText;
+  }
+  const exp = validateExperiment(definition, { replications: options.replications, seed: options.seed });
+  const shard =
+    options.shard === undefined
+      ? null
+      : typeof options.shard === "string"
+        ? parseShard(options.shard)
+        : options.shard;
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 1024) {
+    throw new ValidationError(
+      "INVALID_FLAG",
+      "--workers",
+      workers,
+      "an integer in [0, 1024] (0 = in-process)",
+      "invalid command line",
+    );
+  }
+  const plan = makePlan(exp, { sourceText, gitDir: file ? dirname(file) : cwd });
+  const outDir = resolve(cwd, options.out ?? defaultOutDir(exp.name, shard));
+  return { exp, plan, file, shard, workers, outDir };
+}
+
+export function shardLabel(shard: Shard | null): string | null {
+  return shard ? `${shard.index}/${shard.count}` : null;
+}
+
+/**
+ * Runs an experiment (a file path or a defineExperiment object) and writes its result files.
+ * Same inputs => byte-identical files, whatever `workers`, resumes or sharding.
+ */
+export async function runExperiment(
+  experiment: ExperimentDefinition | string,
+  options: RunOptions = {},
+): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const prep = await prepareRun(experiment, options);
+  const { plan, shard, outDir } = prep;
+  const accept = (run: number) => inShard(run, shard ?? undefined);
+  const mine: number[] = [];
+  for (let run = 0; run < plan.total; run++) if (accept(run)) mine.push(run);
+  const header: JournalHeader = {
+    journal: "cascade/1",
+    fingerprint: plan.fingerprint,
+    shard: shardLabel(shard),
+    total: plan.total,
+  };
+  const manifestText = `${JSON.stringify(plan.manifest, null, 2)}\n`;
+  const journalPath = join(outDir, JOURNAL_FILE);
+
+  // A resumed run whose results are already complete has nothing to do.
+  if (options.resume && !existsSync(journalPath) && isComplete(outDir, plan.fingerprint, header.shard)) {
+    return {
+      name: plan.exp.name,
+      outDir,
+      files: existingFiles(outDir, !shard),
+      total: mine.length,
+      executed: 0,
+      resumed: mine.length,
+      shard,
+      manifest: plan.manifest,
+    };
+  }
+
+  mkdirSync(outDir, { recursive: true });
+  // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
+  for (const name of Object.values(FILES)) rmSync(join(outDir, name), { force: true });
+  const { writer, done } = JournalWriter.open(journalPath, header, options.resume === true, accept);
+  const pending = mine.filter((r) => !done.has(r));
+  const resumed = mine.length - pending.length;
+  const progress = createProgress(
+    options.progress ?? false,
+    `cascade ${plan.exp.name}${shard ? ` [shard ${header.shard}]` : ""}`,
+  );
+  progress.start(mine.length, resumed);
+  let finished = resumed;
+  const onDone = (line: string) => {
+    writer.append(line);
+    finished++;
+    progress.update(finished);
+  };
+  let workers = Math.min(prep.workers, pending.length);
+  if (prep.file === undefined) workers = 0;
+  try {
+    if (workers === 0) {
+      for (const run of pending) {
+        try {
+          onDone(encodeResult(executeRun(plan, run)));
+        } catch (e) {
+          throw runFailure(plan, run, e);
+        }
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } else {
+      await runPool(plan, prep.file as string, options, workers, pending, onDone);
+    }
+  } finally {
+    progress.stop();
+    writer.close();
+  }
+
+  const { index } = indexJournal(journalPath, plan.total, accept, false);
+  if (index.size !== mine.length) {
+    throw new RunFailure(
+      `journal ${journalPath} holds ${index.size} of ${mine.length} runs after running; rerun with --resume`,
+    );
+  }
+  const files = await writeOutputs({
+    outDir,
+    manifestText,
+    spec: outputSpec(plan.manifest),
+    index,
+    statistics: index.size === plan.total,
+  });
+  if (!shard) rmSync(journalPath, { force: true });
+  const finishedAt = new Date();
+  files.runInfo = join(outDir, FILES.runInfo);
+  writeFileAtomic(
+    files.runInfo,
+    `${JSON.stringify(
+      {
+        name: plan.exp.name,
+        fingerprint: plan.fingerprint,
+        complete: true,
+        shard: header.shard,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+        workers,
+        runs: { total: mine.length, executed: pending.length, resumed },
+        journal: shard ? JOURNAL_FILE : null,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return {
+    name: plan.exp.name,
+    outDir,
+    files,
+    total: mine.length,
+    executed: pending.length,
+    resumed,
+    shard,
+    manifest: plan.manifest,
+  };
+}
+
+function runFailure(plan: Plan, run: number, e: unknown): RunFailure {
+  const info = runInfo(plan, run);
+  const msg = e instanceof Error ? e.message : String(e);
+  const err = new RunFailure(
+    `run ${run} failed (variant "${info.variant}", point ${info.point}, replication ${info.replication}, seed ${info.seed}): ${msg}`,
+  );
+  if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack}`;
+  return err;
+}
+
+async function runPool(
+  plan: Plan,
+  file: string,
+  options: RunOptions,
+  workers: number,
+  pending: number[],
+  onDone: (line: string) => void,
+): Promise<void> {
+  const data: WorkerData = {
+    file,
+    overrides: { replications: options.replications, seed: options.seed },
+    fingerprint: plan.fingerprint,
+  };
+  const pool = new Piscina({
+    filename: workerFile(),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+    workerData: data,
+    execArgv: workerExecArgv(process.execArgv),
+  });
+  const limit = workers * 2;
+  let next = 0;
+  let inflight = 0;
+  let failed: RunFailure | undefined;
+  try {
+    await new Promise<void>((resolveAll, rejectAll) => {
+      const pump = () => {
+        while (failed === undefined && inflight < limit && next < pending.length) {
+          const run = pending[next++];
+          inflight++;
+          (pool.run({ run }) as Promise<string>).then(
+            (line) => {
+              inflight--;
+              if (failed === undefined) {
+                try {
+                  onDone(line);
+                } catch (e) {
+                  failed =
+                    e instanceof RunFailure
+                      ? e
+                      : new RunFailure(`cannot write the journal: ${(e as Error).message}`);
+                }
+              }
+              pump();
+            },
+            (e) => {
+              inflight--;
+              failed ??= runFailure(plan, run, e);
+              pump();
+            },
+          );
+        }
+        if (inflight === 0 && (failed !== undefined || next >= pending.length)) {
+          if (failed) rejectAll(failed);
+          else resolveAll();
+        }
+      };
+      pump();
+    });
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/**
+ * The parent's node flags minus TypeScript loaders (tsx, ts-node...): each worker registers tsx
+ * itself, and a loader inherited from `tsx script.ts` clashes with that registration.
+ */
+export function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const loader = /tsx|ts-node|esbuild-register|@swc-node/;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (
+      /^(--import|--require|-r|--loader|--experimental-loader)$/.test(a) &&
+      i + 1 < argv.length &&
+      loader.test(argv[i + 1])
+    ) {
+      i++;
+      continue;
+    }
+    if (/^(--import|--require|--loader|--experimental-loader)=/.test(a) && loader.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+function isComplete(outDir: string, fingerprint: string, shard: string | null): boolean {
+  try {
+    const info = JSON.parse(readFileSync(join(outDir, FILES.runInfo), "utf8")) as {
+      fingerprint?: string;
+      complete?: boolean;
+      shard?: string | null;
+    };
+    return (
+      info.complete === true &&
+      info.fingerprint === fingerprint &&
+      (info.shard ?? null) === shard &&
+      existsSync(join(outDir, FILES.manifest))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function existingFiles(outDir: string, statistics: boolean): OutputFiles {
+  const files: OutputFiles = {};
+  for (const [k, name] of Object.entries(FILES) as Array<[keyof typeof FILES, string]>) {
+    if (!statistics && (k === "summary" || k === "comparison")) continue;
+    const p = join(outDir, name);
+    if (existsSync(p)) files[k] = p;
+  }
+  return files;
+}

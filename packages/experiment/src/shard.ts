@@ -1,0 +1,29 @@
+import { ValidationError } from "@cascade/core";
+
+export interface Shard {
+  /** 1-based shard index. */
+  index: number;
+  count: number;
+}
+
+/** Parses "i/N" (1 <= i <= N). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!m || !(count >= 1) || !(index >= 1 && index <= count) || count > 1_000_000) {
+    throw new ValidationError(
+      "INVALID_FLAG",
+      "--shard",
+      text,
+      "i/N with integers 1 <= i <= N (e.g. 1/4)",
+      "invalid command line",
+    );
+  }
+  return { index, count };
+}
+
+/** Shard i of N holds the runs with run % N == i - 1. */
+export function inShard(run: number, shard: Shard | undefined): boolean {
+  return shard === undefined || run % shard.count === shard.index - 1;
+}

@@ -1,0 +1,193 @@
+/**
+ * Statistics for summaries and paired policy comparisons.
+ *
+ * - Summary of a metric over replications: n, mean, sample sd, a 95% Student-t interval for the
+ *   mean (mean +- t_{0.975, n-1} sd / sqrt(n)), median, 5th and 95th percentiles (simple-statistics
+ *   quantileSorted: linear interpolation, R type 7).
+ * - Paired comparison of a variant with the baseline on common random numbers: d_r = x_variant,r -
+ *   x_baseline,r over replications r where both are present; mean_diff, the 95% t interval of the
+ *   mean difference, the two-sided p-value of the paired t-test (t = mean / (sd / sqrt(n)), n-1
+ *   degrees of freedom) and Cohen's d_z = mean / sd.
+ *
+ * The Student-t CDF is computed here from the regularized incomplete beta function (continued
+ * fraction, Lentz's method; log-gamma by Lanczos), and its quantile by bisection on the CDF, so the
+ * numbers are the same on every machine.
+ */
+import { mean, medianSorted, quantileSorted, sampleStandardDeviation } from "simple-statistics";
+
+export const CONFIDENCE = 0.95;
+
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+
+export function logGamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+  const z = x - 1;
+  let a = LANCZOS[0];
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += LANCZOS[i] / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const TINY = 1e-300;
+  const qab = a + b;
+  const qap = a + 1;
+  const qam = a - 1;
+  let c = 1;
+  let d = 1 - (qab * x) / qap;
+  if (Math.abs(d) < TINY) d = TINY;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 10_000; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + aa / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + aa / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** Regularized incomplete beta function I_x(a, b). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const lbt = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
+  const bt = Math.exp(lbt);
+  if (x < (a + 1) / (a + b + 2)) return (bt * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (bt * betaContinuedFraction(1 - x, b, a)) / b;
+}
+
+/** P(T <= t) for Student's t with `df` degrees of freedom. */
+export function tCdf(t: number, df: number): number {
+  if (Number.isNaN(t)) return Number.NaN;
+  if (t === Number.POSITIVE_INFINITY) return 1;
+  if (t === Number.NEGATIVE_INFINITY) return 0;
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t > 0 ? 1 - tail : tail;
+}
+
+/** Two-sided p-value of a t statistic. */
+export function tTwoSidedP(t: number, df: number): number {
+  if (!Number.isFinite(t)) return Number.isNaN(t) ? Number.NaN : 0;
+  return Math.min(1, incompleteBeta(df / (df + t * t), df / 2, 0.5));
+}
+
+/** The p-quantile of Student's t (bisection on the CDF; deterministic). */
+export function tQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1))
+    return p === 0 ? Number.NEGATIVE_INFINITY : p === 1 ? Number.POSITIVE_INFINITY : Number.NaN;
+  if (p === 0.5) return 0;
+  if (p < 0.5) return -tQuantile(1 - p, df);
+  let lo = 0;
+  let hi = 1;
+  while (tCdf(hi, df) < p) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1e12) return hi;
+  }
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (mid === lo || mid === hi) break;
+    if (tCdf(mid, df) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+export interface Summary {
+  n: number;
+  mean: number | null;
+  sd: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  median: number | null;
+  p05: number | null;
+  p95: number | null;
+}
+
+/** Summary of the non-null values. */
+export function summarize(values: ReadonlyArray<number | null>): Summary {
+  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  const n = xs.length;
+  if (n === 0)
+    return { n, mean: null, sd: null, ciLow: null, ciHigh: null, median: null, p05: null, p95: null };
+  const sorted = [...xs].sort((a, b) => a - b);
+  const m = mean(xs);
+  let sd: number | null = null;
+  let ciLow: number | null = null;
+  let ciHigh: number | null = null;
+  if (n >= 2) {
+    sd = sampleStandardDeviation(xs);
+    const half = (tQuantile(0.5 + CONFIDENCE / 2, n - 1) * sd) / Math.sqrt(n);
+    ciLow = m - half;
+    ciHigh = m + half;
+  }
+  return {
+    n,
+    mean: m,
+    sd,
+    ciLow,
+    ciHigh,
+    median: medianSorted(sorted),
+    p05: quantileSorted(sorted, 0.05),
+    p95: quantileSorted(sorted, 0.95),
+  };
+}
+
+export interface PairedComparison {
+  nPairs: number;
+  meanDiff: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  pValue: number | null;
+  effectSize: number | null;
+}
+
+/** Paired t-test of variant - baseline over the indices where both values are present. */
+export function pairedComparison(
+  variant: ReadonlyArray<number | null>,
+  baseline: ReadonlyArray<number | null>,
+): PairedComparison {
+  const d: number[] = [];
+  const n0 = Math.min(variant.length, baseline.length);
+  for (let i = 0; i < n0; i++) {
+    const a = variant[i];
+    const b = baseline[i];
+    if (a !== null && b !== null && Number.isFinite(a) && Number.isFinite(b)) d.push(a - b);
+  }
+  const n = d.length;
+  if (n === 0)
+    return { nPairs: 0, meanDiff: null, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
+  const m = mean(d);
+  if (n < 2) return { nPairs: n, meanDiff: m, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
+  const sd = sampleStandardDeviation(d);
+  if (sd === 0 || !(sd > 1e-300)) {
+    return { nPairs: n, meanDiff: m, ciLow: m, ciHigh: m, pValue: m === 0 ? 1 : 0, effectSize: null };
+  }
+  const se = sd / Math.sqrt(n);
+  const half = tQuantile(0.5 + CONFIDENCE / 2, n - 1) * se;
+  return {
+    nPairs: n,
+    meanDiff: m,
+    ciLow: m - half,
+    ciHigh: m + half,
+    pValue: tTwoSidedP(m / se, n - 1),
+    effectSize: m / sd,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * The shape of an experiment file. Everything a researcher writes is typed here, so an editor
+ * completes `defineExperiment({...})` field by field; `validateExperiment` (validate.ts) checks the
+ * same shape at run time and names the offending path, value and what is allowed.
+ */
+import type { FundamentalSpec, PopulationSpec } from "@cascade/agents";
+import type { Rng } from "@cascade/core";
+import type { PolicySpec } from "@cascade/liquidation";
+import type { InstrumentSpec, MarkSpec } from "@cascade/market";
+
+/** Exogenous shocks, applied in the `exogenous` phase of tick `atTick` (after the fundamentals step). */
+export type ShockSpec =
+  /**
+   * The fundamental (oracle) value of `instrument` drops by `fraction` (0.2 = -20%), once. By
+   * default the value then mean-reverts toward its old level at the process's speed; with
+   * `permanent: true` the anchor moves too (a level shift).
+   */
+  | { kind: "fundamentalDrop"; instrument: string; atTick: number; fraction: number; permanent?: boolean }
+  /** A shock account (margin exempt, funded with enough cash) sells `quantity` lots at market. */
+  | { kind: "marketSell"; instrument: string; atTick: number; quantity: number }
+  /** Several fundamentals drop at once: `fractions` maps symbol -> drop fraction in [0, 1). */
+  | { kind: "correlatedCrash"; atTick: number; fractions: Record<string, number>; permanent?: boolean };
+
+export interface MarketConfig {
+  instruments: InstrumentSpec[];
+  /** Default `{ makerBps: 0, takerBps: 0 }`. */
+  fees?: { makerBps: number; takerBps: number };
+  /** Default `{ kind: "mid" }`. */
+  mark?: MarkSpec;
+}
+
+/**
+ * The part of an experiment that describes ONE run: variants override it and sweeps set leaves of
+ * it by dotted path (`"liquidation.amount.fraction"`, `"populations.2.leverage"`).
+ */
+export interface WorldConfig {
+  market: MarketConfig;
+  fundamentals: FundamentalSpec;
+  populations: PopulationSpec[];
+  shocks: ShockSpec[];
+  /** The liquidation policy (a PolicySpec, e.g. from `presets` of @cascade/liquidation). */
+  liquidation: PolicySpec;
+  /** Length of a run in ticks. */
+  ticks: number;
+  /** timeseries.csv keeps every k-th tick (volume and liquidated notional are summed over the k ticks). */
+  sampleEvery: number;
+  /** Recovery = mid back within this fraction of the pre-shock price (default 0.05 = 5%). */
+  recoveryThreshold: number;
+  /** depth_bid/depth_ask = resting lots within this fraction of the mid (default 0.01); 0 = best level only. */
+  depthBand: number;
+}
+
+type DeepPartial<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer _U)[]
+    ? T
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+/**
+ * A variant either IS a liquidation policy (shorthand for `{ liquidation: policy }`) or overrides
+ * any part of the world config: `liquidation` is replaced whole, other objects are merged key by
+ * key, arrays (instruments, populations, shocks) are replaced whole.
+ */
+export type VariantSpec = PolicySpec | VariantOverrides;
+export interface VariantOverrides {
+  description?: string;
+  liquidation?: PolicySpec;
+  market?: DeepPartial<MarketConfig>;
+  fundamentals?: DeepPartial<FundamentalSpec>;
+  populations?: PopulationSpec[];
+  shocks?: ShockSpec[];
+  ticks?: number;
+  sampleEvery?: number;
+  recoveryThreshold?: number;
+  depthBand?: number;
+}
+
+/** Names of the built-in metrics (formulas in the README). */
+export const BUILTIN_METRICS = [
+  "peak_drawdown",
+  "liquidated_notional",
+  "liquidations",
+  "accounts_liquidated",
+  "accounts_liquidated_share",
+  "max_cascade_depth",
+  "max_cascade_duration",
+  "bad_debt",
+  "insurance_draw",
+  "adl_volume",
+  "mean_slippage",
+  "worst_slippage",
+  "min_depth",
+  "max_spread",
+  "recovery_time",
+  "recovered",
+  "realized_volatility",
+] as const;
+export type BuiltInMetric = (typeof BUILTIN_METRICS)[number];
+
+/** One instrument's per-tick series; index t-1 holds tick t (length = ticks). Prices in ticks. */
+export interface InstrumentSeries {
+  symbol: string;
+  initialPrice: number;
+  /** (best bid + best ask) / 2; NaN while a side of the book is empty. */
+  mid: Float64Array;
+  /** 0 when the side is empty. */
+  bestBid: Float64Array;
+  bestAsk: Float64Array;
+  /** best ask - best bid in ticks; NaN while a side is empty. */
+  spread: Float64Array;
+  /** Resting lots within depthBand of the mid (or at the best level when depthBand = 0). */
+  depthBid: Float64Array;
+  depthAsk: Float64Array;
+  /** Lots traded during the tick. */
+  volume: Float64Array;
+  /** Cash units liquidated during the tick. */
+  liquidatedNotional: Float64Array;
+  /** Fundamental (oracle) value at the end of the tick's exogenous phase. */
+  fundamental: Float64Array;
+}
+
+/** One liquidation event (a LiquidationRecord with names instead of ids). */
+export interface LiquidationRow {
+  id: number;
+  tick: number;
+  account: string;
+  instrument: string;
+  side: "buy" | "sell";
+  quantity: number;
+  price: number;
+  notional: number;
+  mark: number;
+  slippage: number;
+  penalty: number;
+  badDebt: number;
+  execution: string;
+  cascadeId: number;
+  generation: number;
+  cause: number;
+}
+
+/** Totals kept by the liquidation engine (subset of LiquidationStats the metrics use). */
+export interface RunTotals {
+  badDebt: number;
+  insuranceDraw: number;
+  adlVolume: number;
+}
+
+/** Everything a run recorded: the input of built-in and custom metrics. */
+export interface RunRecords {
+  ticks: number;
+  /** Tick of the first shock (1 when there is none): the post-shock window is [shockTick, ticks]. */
+  shockTick: number;
+  series: InstrumentSeries[];
+  liquidations: LiquidationRow[];
+  totals: RunTotals;
+  /** Number of accounts in leveraged populations (denominator of accounts_liquidated_share). */
+  leveragedAccounts: number;
+}
+
+/** Identifies a run. */
+export interface RunInfo {
+  /** Run index in the plan: (point * variants + variant) * replications + replication. */
+  run: number;
+  variant: string;
+  point: number;
+  replication: number;
+  seed: number;
+  /** Sweep parameter values of this run's point (path -> value). */
+  params: Record<string, unknown>;
+  /** The fully resolved world config of this run. */
+  config: WorldConfig;
+}
+
+/** A custom metric: a number (or null / NaN = blank) computed from a run's records. */
+export type CustomMetric = (records: RunRecords, run: RunInfo) => number | null;
+
+export interface MetricsSpec {
+  /** Built-in metrics to report; default "all". */
+  builtIn?: "all" | readonly BuiltInMetric[];
+  /** Researcher-defined metrics: column name -> function of the run's records. */
+  custom?: Record<string, CustomMetric>;
+}
+
+/**
+ * Advanced: replace the built-in world (RunLoop + Venue + agents + liquidation engine). Receives the
+ * run's resolved config and its root Rng (seeded with the replication's seed) and returns the
+ * records the metrics read. Used by tests; also a hook for models outside Cascade's world.
+ */
+export type Simulator = (config: WorldConfig, rng: Rng, run: RunInfo) => RunRecords;
+
+/** What `defineExperiment({...})` takes. */
+export interface ExperimentDefinition {
+  /** Identifier, also the default output folder results/<name>/: letters, digits, . _ - */
+  name: string;
+  description?: string;
+  /** Root seed (safe integer >= 0); replication r runs with a seed derived from (seed, r) only. */
+  seed: number;
+  market: MarketConfig;
+  fundamentals: FundamentalSpec;
+  populations: PopulationSpec[];
+  shocks?: ShockSpec[];
+  /** Default liquidation policy (used by variants that do not set their own). */
+  liquidation: PolicySpec;
+  /** Named variants to compare; default `{ default: {} }` (the base config). */
+  variants?: Record<string, VariantSpec>;
+  /** Variant the others are compared against; default the first. */
+  baseline?: string;
+  /**
+   * Full grid over parameters named by dotted paths into the world config, each with its list of
+   * values: `{ "liquidation.amount.fraction": [0.1, 0.5, 1], "populations.2.leverage": [5, 10] }`.
+   * A path must exist in the base config or in at least one variant; a variant whose config lacks
+   * the path runs unchanged at that point.
+   */
+  sweep?: Record<string, readonly unknown[]>;
+  replications: number;
+  ticks: number;
+  sampleEvery?: number;
+  recoveryThreshold?: number;
+  depthBand?: number;
+  metrics?: MetricsSpec;
+  simulate?: Simulator;
+}

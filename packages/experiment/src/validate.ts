@@ -1,0 +1,571 @@
+/**
+ * Up-front validation of an experiment definition. Every problem is a ValidationError (from
+ * @cascade/core) naming the path (`variants.partial.liquidation.amount.fraction`,
+ * `sweep["populations.2.leverage"][1]`), the value and what is allowed. Nothing runs and nothing
+ * is written before this passes. Policies and populations are checked by their own packages'
+ * validators (validatePolicySpec, validatePopulationSpec, validateFundamentalSpec).
+ */
+import { validateFundamentalSpec, validatePopulationSpec } from "@cascade/agents";
+import { ValidationError } from "@cascade/core";
+import { validatePolicySpec } from "@cascade/liquidation";
+import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
+import {
+  BUILTIN_METRICS,
+  type BuiltInMetric,
+  type CustomMetric,
+  type ExperimentDefinition,
+  type ShockSpec,
+  type Simulator,
+  type WorldConfig,
+} from "./types.js";
+
+const CTX = "invalid experiment";
+
+export const TOP_KEYS = [
+  "name",
+  "description",
+  "seed",
+  "market",
+  "fundamentals",
+  "populations",
+  "shocks",
+  "liquidation",
+  "variants",
+  "baseline",
+  "sweep",
+  "replications",
+  "ticks",
+  "sampleEvery",
+  "recoveryThreshold",
+  "depthBand",
+  "metrics",
+  "simulate",
+] as const;
+export const WORLD_KEYS = [
+  "market",
+  "fundamentals",
+  "populations",
+  "shocks",
+  "liquidation",
+  "ticks",
+  "sampleEvery",
+  "recoveryThreshold",
+  "depthBand",
+] as const;
+const VARIANT_KEYS = ["description", ...WORLD_KEYS];
+const INSTRUMENT_KEYS = [
+  "symbol",
+  "initialPrice",
+  "tickSize",
+  "lotSize",
+  "contractValue",
+  "minPrice",
+  "maxPrice",
+  "margin",
+];
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const VARIANT_RE = /^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}$/;
+const SYMBOL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+const METRIC_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
+
+export function fail(code: string, path: string, value: unknown, allowed: string): never {
+  throw new ValidationError(code, path, value, allowed, CTX);
+}
+
+function join(prefix: string, key: string | number): string {
+  return prefix === "" ? String(key) : `${prefix}.${key}`;
+}
+
+function object(path: string, v: unknown, keys: readonly string[], required: readonly string[] = []) {
+  if (!isPlainObject(v)) fail("INVALID_TYPE", path, v, `an object with keys ${keys.join(", ")}`);
+  for (const k of Object.keys(v)) {
+    if (!keys.includes(k)) fail("UNKNOWN_KEY", join(path, k), v[k], `one of the keys ${keys.join(", ")}`);
+  }
+  for (const k of required) {
+    if (v[k] === undefined) fail("MISSING", join(path, k), undefined, describeRequired(k));
+  }
+  return v;
+}
+
+function describeRequired(k: string): string {
+  return `a value (${k} is required)`;
+}
+
+function int(path: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
+    fail(typeof v === "number" ? "INVALID_VALUE" : "INVALID_TYPE", path, v, `an integer in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function num(path: string, v: unknown, lo: number, hi: number, loOpen = false, hiOpen = false): number {
+  const ok =
+    typeof v === "number" && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+  if (!ok) {
+    fail(
+      typeof v === "number" ? "INVALID_VALUE" : "INVALID_TYPE",
+      path,
+      v,
+      `a number in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`,
+    );
+  }
+  return v as number;
+}
+
+function str(path: string, v: unknown, re?: RegExp, what = "a string"): string {
+  if (typeof v !== "string" || (re && !re.test(v))) fail("INVALID_VALUE", path, v, what);
+  return v as string;
+}
+
+function array(path: string, v: unknown, minLength = 0): unknown[] {
+  if (!Array.isArray(v) || v.length < minLength) {
+    fail("INVALID_TYPE", path, v, minLength > 0 ? `an array of at least ${minLength} item(s)` : "an array");
+  }
+  return v as unknown[];
+}
+
+function validateMargin(path: string, v: unknown): void {
+  const m = object(path, v, ["initial", "maintenance", "tiers"], ["initial", "maintenance"]);
+  const initial = num(`${path}.initial`, m.initial, 0, 1, true);
+  num(`${path}.maintenance`, m.maintenance, 0, initial, true);
+  if (m.tiers !== undefined) {
+    const tiers = array(`${path}.tiers`, m.tiers);
+    let prev = -1;
+    tiers.forEach((t, i) => {
+      const p = `${path}.tiers.${i}`;
+      const o = object(
+        p,
+        t,
+        ["notionalAbove", "initial", "maintenance"],
+        ["notionalAbove", "initial", "maintenance"],
+      );
+      const above = num(`${p}.notionalAbove`, o.notionalAbove, 0, Number.MAX_SAFE_INTEGER);
+      if (above <= prev)
+        fail("INVALID_VALUE", `${p}.notionalAbove`, above, `a number > ${prev} (tiers sorted ascending)`);
+      prev = above;
+      const ti = num(`${p}.initial`, o.initial, 0, 1, true);
+      num(`${p}.maintenance`, o.maintenance, 0, ti, true);
+    });
+  }
+}
+
+function validateMarket(path: string, v: unknown): WorldConfig["market"] {
+  const m = object(path, v, ["instruments", "fees", "mark"], ["instruments"]);
+  const instruments = array(`${path}.instruments`, m.instruments, 1);
+  const seen = new Set<string>();
+  instruments.forEach((raw, i) => {
+    const p = `${path}.instruments.${i}`;
+    const o = object(p, raw, INSTRUMENT_KEYS, ["symbol", "initialPrice"]);
+    const sym = str(`${p}.symbol`, o.symbol, SYMBOL_RE, "a symbol of letters, digits, . _ - (max 32)");
+    if (seen.has(sym))
+      fail("DUPLICATE_SYMBOL", `${p}.symbol`, sym, "a symbol not used by another instrument");
+    seen.add(sym);
+    const minPrice = o.minPrice === undefined ? 1 : int(`${p}.minPrice`, o.minPrice, 1);
+    const initial = int(`${p}.initialPrice`, o.initialPrice, minPrice, 1e9);
+    if (o.maxPrice !== undefined) int(`${p}.maxPrice`, o.maxPrice, initial + 1, 1e9);
+    if (o.tickSize !== undefined) num(`${p}.tickSize`, o.tickSize, 0, Number.MAX_SAFE_INTEGER, true);
+    if (o.lotSize !== undefined) num(`${p}.lotSize`, o.lotSize, 0, Number.MAX_SAFE_INTEGER, true);
+    if (o.contractValue !== undefined) int(`${p}.contractValue`, o.contractValue, 1, 1e9);
+    if (o.margin !== undefined) validateMargin(`${p}.margin`, o.margin);
+  });
+  if (m.fees !== undefined) {
+    const f = object(`${path}.fees`, m.fees, ["makerBps", "takerBps"], ["makerBps", "takerBps"]);
+    num(`${path}.fees.makerBps`, f.makerBps, -100, 1000);
+    num(`${path}.fees.takerBps`, f.takerBps, 0, 1000);
+  }
+  if (m.mark !== undefined) {
+    const mk = object(`${path}.mark`, m.mark, ["kind", "emaAlpha"], ["kind"]);
+    str(`${path}.mark.kind`, mk.kind, /^(mid|last|ema|oracle)$/, 'one of "mid", "last", "ema", "oracle"');
+    if (mk.emaAlpha !== undefined) num(`${path}.mark.emaAlpha`, mk.emaAlpha, 0, 1, true);
+  }
+  return m as unknown as WorldConfig["market"];
+}
+
+function validateShocks(path: string, v: unknown, symbols: readonly string[], ticks: number): ShockSpec[] {
+  const list = array(path, v);
+  const symAllowed = `one of the instruments ${symbols.map((s) => JSON.stringify(s)).join(", ")}`;
+  list.forEach((raw, i) => {
+    const p = `${path}.${i}`;
+    if (!isPlainObject(raw)) fail("INVALID_TYPE", p, raw, "a shock object { kind, atTick, ... }");
+    const kind = raw.kind;
+    if (kind === "fundamentalDrop") {
+      object(
+        p,
+        raw,
+        ["kind", "instrument", "atTick", "fraction", "permanent"],
+        ["instrument", "atTick", "fraction"],
+      );
+      if (!symbols.includes(raw.instrument as string))
+        fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
+      num(`${p}.fraction`, raw.fraction, 0, 1, true, true);
+    } else if (kind === "marketSell") {
+      object(p, raw, ["kind", "instrument", "atTick", "quantity"], ["instrument", "atTick", "quantity"]);
+      if (!symbols.includes(raw.instrument as string))
+        fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
+      int(`${p}.quantity`, raw.quantity, 1, 1e12);
+    } else if (kind === "correlatedCrash") {
+      object(p, raw, ["kind", "atTick", "fractions", "permanent"], ["atTick", "fractions"]);
+      const fr = raw.fractions;
+      if (!isPlainObject(fr) || Object.keys(fr).length === 0) {
+        fail("INVALID_TYPE", `${p}.fractions`, fr, "an object { symbol: drop fraction in (0, 1) }");
+      }
+      for (const [s, f] of Object.entries(fr)) {
+        if (!symbols.includes(s)) fail("UNKNOWN_INSTRUMENT", `${p}.fractions.${s}`, s, symAllowed);
+        num(`${p}.fractions.${s}`, f, 0, 1, false, true);
+      }
+    } else {
+      fail("INVALID_VALUE", `${p}.kind`, kind, '"fundamentalDrop", "marketSell" or "correlatedCrash"');
+    }
+    if (raw.permanent !== undefined && typeof raw.permanent !== "boolean") {
+      fail("INVALID_TYPE", `${p}.permanent`, raw.permanent, "true or false");
+    }
+    int(`${p}.atTick`, raw.atTick, 1, ticks);
+  });
+  return list as ShockSpec[];
+}
+
+/** Validates one run's world config; returns a copy with defaults filled in. */
+export function validateWorld(prefix: string, raw: Record<string, unknown>): WorldConfig {
+  const at = (k: string) => join(prefix, k);
+  for (const k of WORLD_KEYS) {
+    if (raw[k] === undefined && !["shocks", "sampleEvery", "recoveryThreshold", "depthBand"].includes(k)) {
+      fail("MISSING", at(k), undefined, describeRequired(k));
+    }
+  }
+  const ticks = int(at("ticks"), raw.ticks, 1, 1e9);
+  const market = validateMarket(at("market"), raw.market);
+  const symbols = market.instruments.map((i) => i.symbol);
+  validateFundamentalSpec(at("fundamentals"), raw.fundamentals, symbols.length);
+  const pops = array(at("populations"), raw.populations);
+  pops.forEach((p, i) => {
+    const path = `${at("populations")}.${i}`;
+    validatePopulationSpec(path, p);
+    const ins = (p as { instruments?: unknown }).instruments;
+    if (Array.isArray(ins)) {
+      ins.forEach((s, j) => {
+        if (!symbols.includes(s as string)) {
+          fail("UNKNOWN_INSTRUMENT", `${path}.instruments.${j}`, s, `one of ${symbols.join(", ")}`);
+        }
+      });
+    }
+  });
+  const shocks = raw.shocks === undefined ? [] : validateShocks(at("shocks"), raw.shocks, symbols, ticks);
+  validatePolicySpec(at("liquidation"), raw.liquidation);
+  const sampleEvery = raw.sampleEvery === undefined ? 1 : int(at("sampleEvery"), raw.sampleEvery, 1, ticks);
+  const recoveryThreshold =
+    raw.recoveryThreshold === undefined
+      ? 0.05
+      : num(at("recoveryThreshold"), raw.recoveryThreshold, 0, 1, true, true);
+  const depthBand = raw.depthBand === undefined ? 0.01 : num(at("depthBand"), raw.depthBand, 0, 1);
+  const out = clone(raw) as unknown as WorldConfig;
+  out.market.fees ??= { makerBps: 0, takerBps: 0 };
+  out.market.mark ??= { kind: "mid" };
+  for (const ins of out.market.instruments) {
+    ins.tickSize ??= 0.01;
+    ins.lotSize ??= 1;
+    ins.contractValue ??= 1;
+    ins.minPrice ??= 1;
+    ins.margin ??= { initial: 0.1, maintenance: 0.05 };
+  }
+  out.shocks = shocks.length === 0 ? [] : out.shocks;
+  out.sampleEvery = sampleEvery;
+  out.recoveryThreshold = recoveryThreshold;
+  out.depthBand = depthBand;
+  return out;
+}
+
+function isPolicyShorthand(v: unknown): boolean {
+  return isPlainObject(v) && ("trigger" in v || "amount" in v || "execution" in v);
+}
+
+export interface ValidatedVariant {
+  name: string;
+  description: string;
+  /** The variant as written (JSON-safe), for the manifest. */
+  overrides: unknown;
+  config: WorldConfig;
+}
+
+export interface SweepPlan {
+  params: string[];
+  values: unknown[][];
+  /** Grid points in row-major order (last parameter fastest). */
+  points: unknown[][];
+}
+
+export interface ValidatedExperiment {
+  definition: ExperimentDefinition;
+  name: string;
+  description: string;
+  seed: number;
+  replications: number;
+  base: WorldConfig;
+  variants: ValidatedVariant[];
+  baseline: number;
+  sweep: SweepPlan;
+  builtIn: BuiltInMetric[];
+  custom: Array<[string, CustomMetric]>;
+  simulate?: Simulator;
+}
+
+export interface ValidateOverrides {
+  replications?: number;
+  seed?: number;
+}
+
+/**
+ * Validates an experiment (the default export of an experiment file) and resolves every variant's
+ * config. `overrides` are the CLI's --replications / --seed (validated under those flag names).
+ */
+export function validateExperiment(def: unknown, overrides: ValidateOverrides = {}): ValidatedExperiment {
+  const d = object("", def, TOP_KEYS, [
+    "name",
+    "seed",
+    "market",
+    "fundamentals",
+    "populations",
+    "liquidation",
+    "replications",
+    "ticks",
+  ]);
+  const name = str("name", d.name, NAME_RE, "an identifier of letters, digits, . _ - (max 100)");
+  const description = d.description === undefined ? "" : str("description", d.description);
+  const seed = overrides.seed !== undefined ? int("--seed", overrides.seed, 0) : int("seed", d.seed, 0);
+  const replications =
+    overrides.replications !== undefined
+      ? int("--replications", overrides.replications, 1, 10_000_000)
+      : int("replications", d.replications, 1, 10_000_000);
+  if (d.simulate !== undefined && typeof d.simulate !== "function") {
+    fail("INVALID_TYPE", "simulate", d.simulate, "a function (config, rng, run) => RunRecords");
+  }
+
+  const baseRaw: Record<string, unknown> = {};
+  for (const k of WORLD_KEYS) if (d[k] !== undefined) baseRaw[k] = d[k];
+  const base = validateWorld("", baseRaw);
+
+  // Variants
+  const variants: ValidatedVariant[] = [];
+  if (d.variants === undefined) {
+    variants.push({ name: "default", description: "", overrides: {}, config: base });
+  } else {
+    if (!isPlainObject(d.variants) || Object.keys(d.variants).length === 0) {
+      fail(
+        "INVALID_TYPE",
+        "variants",
+        d.variants,
+        "an object { name: policy or overrides } with at least one variant",
+      );
+    }
+    for (const [vname, raw] of Object.entries(d.variants)) {
+      const p = `variants.${vname}`;
+      str(p, vname, VARIANT_RE, "a variant name of letters, digits, space . _ + - (max 100)");
+      let over: Record<string, unknown>;
+      if (isPolicyShorthand(raw)) {
+        validatePolicySpec(p, raw);
+        over = { liquidation: raw };
+      } else {
+        over = object(p, raw, VARIANT_KEYS);
+        if (over.liquidation !== undefined) validatePolicySpec(`${p}.liquidation`, over.liquidation);
+        if (over.description !== undefined) str(`${p}.description`, over.description);
+      }
+      const merged = deepMerge(baseRaw, withoutKeys(over, ["description", "liquidation"])) as Record<
+        string,
+        unknown
+      >;
+      if (over.liquidation !== undefined) merged.liquidation = clone(over.liquidation);
+      const config = validateWorld(p, merged);
+      variants.push({
+        name: vname,
+        description: typeof over.description === "string" ? over.description : "",
+        overrides: toJsonValue(raw),
+        config,
+      });
+    }
+  }
+  let baseline = 0;
+  if (d.baseline !== undefined) {
+    baseline = variants.findIndex((v) => v.name === d.baseline);
+    if (baseline < 0)
+      fail(
+        "UNKNOWN_VARIANT",
+        "baseline",
+        d.baseline,
+        `one of the variants ${variants.map((v) => JSON.stringify(v.name)).join(", ")}`,
+      );
+  }
+
+  const sweep = validateSweep(d.sweep, base, variants);
+  const { builtIn, custom } = validateMetrics(d.metrics, sweep.params);
+
+  return {
+    definition: d as unknown as ExperimentDefinition,
+    name,
+    description,
+    seed,
+    replications,
+    base,
+    variants,
+    baseline,
+    sweep,
+    builtIn,
+    custom,
+    simulate: d.simulate as Simulator | undefined,
+  };
+}
+
+function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) if (!keys.includes(k)) out[k] = o[k];
+  return out;
+}
+
+/** Applies a sweep point to a variant's config (only the paths that exist in it). */
+export function applyPoint(
+  config: WorldConfig,
+  params: readonly string[],
+  values: readonly unknown[],
+): WorldConfig {
+  if (params.length === 0) return config;
+  const out = clone(config);
+  params.forEach((path, i) => {
+    if (hasPath(out, path)) setPath(out, path, values[i]);
+  });
+  return out;
+}
+
+function nearestPrefix(root: unknown, path: string): string {
+  const segs = splitPath(path);
+  for (let n = segs.length - 1; n > 0; n--) {
+    const p = segs.slice(0, n).join(".");
+    if (hasPath(root, p)) return p;
+  }
+  return "";
+}
+
+function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVariant[]): SweepPlan {
+  if (raw === undefined) return { params: [], values: [], points: [[]] };
+  if (!isPlainObject(raw)) fail("INVALID_TYPE", "sweep", raw, 'an object { "dotted.path": [values...] }');
+  const params = Object.keys(raw);
+  const values: unknown[][] = [];
+  for (const path of params) {
+    const at = `sweep[${JSON.stringify(path)}]`;
+    if (!PATH_RE.test(path) || !(WORLD_KEYS as readonly string[]).includes(splitPath(path)[0])) {
+      fail(
+        "UNKNOWN_PATH",
+        at,
+        path,
+        `a dotted path into ${WORLD_KEYS.join(", ")} (e.g. "liquidation.amount.fraction", "populations.2.leverage")`,
+      );
+    }
+    const vals = raw[path];
+    if (!Array.isArray(vals) || vals.length === 0)
+      fail("INVALID_TYPE", at, vals, "a non-empty array of values");
+    const holders = variants.filter((v) => hasPath(v.config, path));
+    if (holders.length === 0 && !hasPath(base, path)) {
+      const near = nearestPrefix(base, path);
+      fail(
+        "UNKNOWN_PATH",
+        at,
+        path,
+        `a path that exists in the config of the base experiment or of a variant${near ? ` (the longest existing prefix is "${near}")` : ""}`,
+      );
+    }
+    vals.forEach((value, j) => {
+      if (value === undefined || typeof value === "function")
+        fail("INVALID_VALUE", `${at}.${j}`, value, "a plain data value");
+      for (const v of holders) {
+        try {
+          const cfg = applyPoint(v.config, [path], [value]);
+          validateWorld("", cfg as unknown as Record<string, unknown>);
+        } catch (e) {
+          if (e instanceof ValidationError) {
+            fail(e.code, `${at}.${j}`, value, `${e.allowed} (at ${e.field} in variant "${v.name}")`);
+          }
+          throw e;
+        }
+      }
+    });
+    values.push(vals);
+  }
+  // Full grid, last parameter fastest.
+  let points: unknown[][] = [[]];
+  for (const vals of values) {
+    const next: unknown[][] = [];
+    for (const p of points) for (const v of vals) next.push([...p, v]);
+    points = next;
+  }
+  if (points.length > 1_000_000)
+    fail("INVALID_VALUE", "sweep", `${points.length} points`, "at most 1000000 grid points");
+  if (params.length > 1) {
+    points.forEach((pt, i) => {
+      for (const v of variants) {
+        try {
+          validateWorld("", applyPoint(v.config, params, pt) as unknown as Record<string, unknown>);
+        } catch (e) {
+          if (e instanceof ValidationError) {
+            fail(
+              e.code,
+              `sweep (point ${i})`,
+              Object.fromEntries(params.map((p, k) => [p, pt[k]])),
+              `${e.allowed} (at ${e.field} in variant "${v.name}")`,
+            );
+          }
+          throw e;
+        }
+      }
+    });
+  }
+  return { params, values, points };
+}
+
+/** Fixed leading columns of runs.csv. */
+export const RUN_COLUMNS = ["variant", "point", "replication", "seed"];
+
+function validateMetrics(
+  raw: unknown,
+  params: string[],
+): { builtIn: BuiltInMetric[]; custom: Array<[string, CustomMetric]> } {
+  if (raw === undefined) return { builtIn: [...BUILTIN_METRICS], custom: [] };
+  const m = object("metrics", raw, ["builtIn", "custom"]);
+  let builtIn: BuiltInMetric[] = [...BUILTIN_METRICS];
+  if (m.builtIn !== undefined && m.builtIn !== "all") {
+    const list = array("metrics.builtIn", m.builtIn);
+    builtIn = list.map((x, i) => {
+      if (!(BUILTIN_METRICS as readonly unknown[]).includes(x)) {
+        fail("UNKNOWN_METRIC", `metrics.builtIn.${i}`, x, `"all" or a list of ${BUILTIN_METRICS.join(", ")}`);
+      }
+      return x as BuiltInMetric;
+    });
+  }
+  const custom: Array<[string, CustomMetric]> = [];
+  if (m.custom !== undefined) {
+    if (!isPlainObject(m.custom))
+      fail("INVALID_TYPE", "metrics.custom", m.custom, "an object { name: (records, run) => number }");
+    for (const [k, f] of Object.entries(m.custom)) {
+      str(
+        `metrics.custom.${k}`,
+        k,
+        METRIC_RE,
+        "a metric name of letters, digits and _ (not starting with a digit)",
+      );
+      if (typeof f !== "function")
+        fail("INVALID_TYPE", `metrics.custom.${k}`, f, "a function (records, run) => number");
+      if (
+        (BUILTIN_METRICS as readonly string[]).includes(k) ||
+        k.startsWith("peak_drawdown") ||
+        RUN_COLUMNS.includes(k) ||
+        params.includes(k)
+      ) {
+        fail(
+          "DUPLICATE_METRIC",
+          `metrics.custom.${k}`,
+          k,
+          "a name not used by a built-in metric or another column",
+        );
+      }
+      custom.push([k, f as CustomMetric]);
+    }
+  }
+  return { builtIn, custom };
+}

@@ -1,0 +1,163 @@
+/**
+ * The built-in world of one run: RunLoop + Venue + Fundamentals + agent populations +
+ * LiquidationEngine + scheduled shocks + per-tick market sampling.
+ *
+ * Phases of a tick (defined once in @cascade/core's RunLoop):
+ *   exogenous   fundamentals step (Fundamentals), then this run's shocks due at the tick
+ *   agents      agents due this tick act (scheduler, seeded order)
+ *   marks       venue.updateMarks()
+ *   liquidation the engine checks accounts and acts
+ *   metrics     the sampler below records mid, best bid/ask, spread, depth and fundamental
+ *
+ * Random streams, all split from the run's root Rng (seeded with the replication's seed):
+ * "loop" (agent order), "fundamentals", "agents", "liquidation". Nothing else draws.
+ */
+import { buildPopulations, Fundamentals } from "@cascade/agents";
+import { type Rng, RunLoop } from "@cascade/core";
+import { LiquidationEngine } from "@cascade/liquidation";
+import { BUY, connectVenue, SELL, Venue } from "@cascade/market";
+import type { InstrumentSeries, LiquidationRow, RunInfo, RunRecords, WorldConfig } from "./types.js";
+
+function newSeries(symbol: string, initialPrice: number, ticks: number): InstrumentSeries {
+  const f = () => new Float64Array(ticks);
+  return {
+    symbol,
+    initialPrice,
+    mid: f(),
+    bestBid: f(),
+    bestAsk: f(),
+    spread: f(),
+    depthBid: f(),
+    depthAsk: f(),
+    volume: f(),
+    liquidatedNotional: f(),
+    fundamental: f(),
+  };
+}
+
+export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): RunRecords {
+  const ticks = config.ticks;
+  const loop = new RunLoop({ rng: rng.split("loop") });
+  const venue = new Venue({
+    instruments: config.market.instruments,
+    fees: config.market.fees,
+    mark: config.market.mark,
+  });
+  connectVenue(loop, venue);
+  const fundamentals = new Fundamentals({
+    venue,
+    loop,
+    spec: config.fundamentals,
+    rng: rng.split("fundamentals"),
+  });
+
+  // Shocks: registered after the fundamentals, so they act on the value of the same tick.
+  const shockTicks = new Map<number, Array<() => void>>();
+  const at = (tick: number, f: () => void) => {
+    const list = shockTicks.get(tick);
+    if (list) list.push(f);
+    else shockTicks.set(tick, [f]);
+  };
+  config.shocks.forEach((s, k) => {
+    if (s.kind === "fundamentalDrop") {
+      const id = venue.instrumentId(s.instrument);
+      at(s.atTick, () => fundamentals.shock(id, -s.fraction, s.permanent === true));
+    } else if (s.kind === "correlatedCrash") {
+      const ids = Object.entries(s.fractions).map(([sym, f]) => [venue.instrumentId(sym), f] as const);
+      at(s.atTick, () => {
+        for (const [id, f] of ids) fundamentals.shock(id, -f, s.permanent === true);
+      });
+    } else {
+      const id = venue.instrumentId(s.instrument);
+      const ins = venue.instruments[id];
+      const account = venue.openAccount(`shock[${k}]`, { marginExempt: true });
+      venue.deposit(account, s.quantity * ins.maxPrice * ins.contractValue);
+      at(s.atTick, () => {
+        venue.submit({ account, instrument: id, side: SELL, quantity: s.quantity, type: "market" });
+      });
+    }
+  });
+  loop.on("exogenous", (tick) => {
+    const list = shockTicks.get(tick);
+    if (list) for (const f of list) f();
+  });
+
+  const built = buildPopulations(config.populations, { venue, loop, rng: rng.split("agents"), fundamentals });
+  let leveragedAccounts = 0;
+  config.populations.forEach((p, i) => {
+    if (p.kind === "leveraged") leveragedAccounts += built[i].accounts.length;
+  });
+  const engine = new LiquidationEngine({
+    venue,
+    loop,
+    policy: config.liquidation,
+    rng: rng.split("liquidation"),
+  });
+
+  const n = venue.instruments.length;
+  const series = venue.instruments.map((ins) => newSeries(ins.symbol, ins.initialPrice, ticks));
+  const fills = venue.fills$.subscribe((f) => {
+    const t = f.tick;
+    if (t >= 1 && t <= ticks) series[f.instrument].volume[t - 1] += f.quantity;
+  });
+  const band = config.depthBand;
+  loop.on("metrics", (tick) => {
+    if (tick > ticks) return;
+    const i = tick - 1;
+    for (let k = 0; k < n; k++) {
+      const book = venue.book(k);
+      const s = series[k];
+      const bb = book.bestBid();
+      const ba = book.bestAsk();
+      s.bestBid[i] = bb;
+      s.bestAsk[i] = ba;
+      s.mid[i] = book.mid();
+      s.spread[i] = book.spread();
+      if (band > 0) {
+        s.depthBid[i] = book.depthWithin(BUY, band);
+        s.depthAsk[i] = book.depthWithin(SELL, band);
+      } else {
+        s.depthBid[i] = bb > 0 ? book.volumeAt(BUY, bb) : 0;
+        s.depthAsk[i] = ba > 0 ? book.volumeAt(SELL, ba) : 0;
+      }
+      s.fundamental[i] = fundamentals.value(k);
+    }
+  });
+
+  loop.run(ticks);
+  loop.complete();
+  fills.unsubscribe();
+
+  const liquidations: LiquidationRow[] = engine.records.map((r) => ({
+    id: r.id,
+    tick: r.tick,
+    account: venue.label(r.account) || String(r.account),
+    instrument: venue.instruments[r.instrument].symbol,
+    side: r.side === BUY ? "buy" : "sell",
+    quantity: r.quantity,
+    price: r.price,
+    notional: r.notional,
+    mark: r.mark,
+    slippage: r.slippage,
+    penalty: r.penalty,
+    badDebt: r.badDebt,
+    execution: r.execution,
+    cascadeId: r.cascadeId,
+    generation: r.generation,
+    cause: r.cause,
+  }));
+  for (const r of engine.records) {
+    if (r.tick >= 1 && r.tick <= ticks) series[r.instrument].liquidatedNotional[r.tick - 1] += r.notional;
+  }
+  const stats = engine.stats();
+  let shockTick = 1;
+  if (config.shocks.length > 0) shockTick = Math.min(...config.shocks.map((s) => s.atTick));
+  return {
+    ticks,
+    shockTick,
+    series,
+    liquidations,
+    totals: { badDebt: stats.badDebt, insuranceDraw: stats.insuranceDraw, adlVolume: stats.adlVolume },
+    leveragedAccounts,
+  };
+}

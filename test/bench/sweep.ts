@@ -1,0 +1,93 @@
+/**
+ * Sweep benchmark: a sweep of 200 small runs (4 close factors x 50 replications) with 1 and with
+ * 2 worker threads; prints `sweep speedup_2_workers=<x>` (target >= 1.7 on 2 cores) and checks
+ * that both wrote byte-identical files.
+ *
+ *   npx tsx test/bench/sweep.ts          (uses the built dist of @cascade/experiment: pnpm build)
+ *
+ * This file is also the experiment: its default export is loaded by the runner in the main thread
+ * and in every worker (the runner imports it as a separate module instance, so the code at the
+ * bottom runs only when the file is the entry script).
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isMainThread } from "node:worker_threads";
+import { fundamentalists, leveragedTraders, marketMakers, noiseTraders } from "@cascade/agents";
+import { defineExperiment, runExperiment } from "@cascade/experiment";
+import { presets } from "@cascade/liquidation";
+
+export default defineExperiment({
+  name: "bench-sweep",
+  description: "Sweep benchmark: close factor x 50 replications",
+  seed: 2024,
+  market: {
+    instruments: [
+      { symbol: "AAA", initialPrice: 1000, margin: { initial: 0.1, maintenance: 0.08 } },
+      { symbol: "BBB", initialPrice: 500, margin: { initial: 0.1, maintenance: 0.08 } },
+    ],
+  },
+  fundamentals: { kind: "meanReverting", volatility: 0.0005, meanReversion: 0.01 },
+  populations: [
+    marketMakers({ count: 2, capital: 1e8, levelSize: 30, levelSpacing: 2 }),
+    noiseTraders({ count: 80, activation: { poissonRate: 0.05 } }),
+    fundamentalists({ count: 10, activation: { poissonRate: 0.05 } }),
+    leveragedTraders({
+      count: 20,
+      activation: { once: { dist: "uniformInt", min: 2, max: 40 } },
+      leverage: { dist: "uniform", min: 5, max: 9.5 },
+      capital: { dist: "uniform", min: 2000, max: 6000 },
+      maxSlippage: 0.03,
+    }),
+  ],
+  shocks: [
+    { kind: "fundamentalDrop", instrument: "AAA", atTick: 2500, fraction: 0.08 },
+    { kind: "marketSell", instrument: "AAA", atTick: 2501, quantity: 500 },
+  ],
+  liquidation: presets.closeFactor(),
+  sweep: { "liquidation.amount.fraction": [0.25, 0.5, 0.75, 1] },
+  replications: 50,
+  ticks: 5000,
+  sampleEvery: 100,
+});
+
+async function main(): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const tmp = mkdtempSync(join(tmpdir(), "cascade-bench-sweep-"));
+  try {
+    await runExperiment(self, { out: join(tmp, "warm"), workers: 0, replications: 1 }); // main-thread modules + JIT
+    const time = async (workers: number) => {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const o = await runExperiment(self, { out: join(tmp, `w${workers}`), workers });
+      const s = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      // cores_used well below the worker count means other processes had the machine.
+      const cores = (c.user + c.system) / 1e6 / s;
+      console.log(
+        `sweep workers=${workers} runs=${o.total} seconds=${s.toFixed(2)} runs_per_s=${(o.total / s).toFixed(1)} cores_used=${cores.toFixed(2)}`,
+      );
+      return s;
+    };
+    const t1 = await time(1);
+    const t2 = await time(2);
+    const same = ["runs.csv", "summary.csv", "comparison.csv", "timeseries.csv", "liquidations.csv"].every(
+      (f) => readFileSync(join(tmp, "w1", f), "utf8") === readFileSync(join(tmp, "w2", f), "utf8"),
+    );
+    console.log(`sweep identical_files=${same}`);
+    console.log(`sweep speedup_2_workers=${(t1 / t2).toFixed(2)}`);
+    if (!same) process.exitCode = 1;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// (import.meta.url carries the runner's query string when the runner loads this file.)
+if (
+  isMainThread &&
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(resolve(process.argv[1])).href
+) {
+  await main();
+}

@@ -1,0 +1,188 @@
+/**
+ * End to end: the built CLI (a child process) on test/e2e/fixtures/tiny.ts.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cascade, OUTPUT_FILES, type Result, readAll, requireBuilt, start, TINY } from "./helpers.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const header = (text: string) => text.slice(0, text.indexOf("\n")).split(",");
+
+describe("cascade run", () => {
+  let a: Result;
+  let b: Result;
+  const dirA = join(tmp, "a");
+  const dirB = join(tmp, "b");
+  beforeAll(async () => {
+    requireBuilt();
+    // Two identical commands (one worker), each in its own working directory.
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(dirA);
+    mkdirSync(dirB);
+    [a, b] = await Promise.all([
+      cascade(["run", TINY, "--workers", "1"], dirA),
+      cascade(["run", TINY, "--workers", "0"], dirB),
+    ]);
+  });
+
+  test("writes every file, with its columns, under results/<name>/", () => {
+    expect(a.stderr).toMatch(/cascade tiny: 6\/6 runs \(100\.0%\)/);
+    expect(a.code).toBe(0);
+    const out = join(dirA, "results", "tiny");
+    for (const f of [...OUTPUT_FILES, "run-info.json"]) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(existsSync(join(out, "journal.jsonl"))).toBe(false);
+    const files = readAll(out);
+    expect(header(files["runs.csv"])).toEqual([
+      "variant",
+      "point",
+      "replication",
+      "seed",
+      "peak_drawdown",
+      "peak_drawdown_AAA",
+      "peak_drawdown_BBB",
+      "liquidated_notional",
+      "liquidations",
+      "accounts_liquidated",
+      "accounts_liquidated_share",
+      "max_cascade_depth",
+      "max_cascade_duration",
+      "bad_debt",
+      "insurance_draw",
+      "adl_volume",
+      "mean_slippage",
+      "worst_slippage",
+      "min_depth",
+      "max_spread",
+      "recovery_time",
+      "recovered",
+      "realized_volatility",
+      "final_mid_AAA",
+    ]);
+    expect(files["runs.csv"].trimEnd().split("\n").length).toBe(1 + 6);
+    expect(header(files["summary.csv"])).toEqual([
+      "variant",
+      "point",
+      "metric",
+      "n",
+      "mean",
+      "sd",
+      "ci_low",
+      "ci_high",
+      "median",
+      "p05",
+      "p95",
+    ]);
+    expect(header(files["comparison.csv"])).toEqual([
+      "variant",
+      "baseline",
+      "point",
+      "metric",
+      "n_pairs",
+      "mean_diff",
+      "ci_low",
+      "ci_high",
+      "p_value",
+      "effect_size",
+    ]);
+    expect(header(files["timeseries.csv"])).toEqual([
+      "variant",
+      "point",
+      "replication",
+      "tick",
+      "instrument",
+      "mid",
+      "best_bid",
+      "best_ask",
+      "spread",
+      "depth_bid",
+      "depth_ask",
+      "volume",
+      "liquidated_notional",
+      "fundamental",
+    ]);
+    // 200 ticks sampled every 10 -> 20 ticks x 2 instruments x 6 runs
+    expect(files["timeseries.csv"].trimEnd().split("\n").length).toBe(1 + 20 * 2 * 6);
+    expect(header(files["liquidations.csv"])).toEqual([
+      "variant",
+      "point",
+      "replication",
+      "id",
+      "tick",
+      "account",
+      "instrument",
+      "side",
+      "quantity",
+      "price",
+      "mark",
+      "notional",
+      "slippage",
+      "penalty",
+      "bad_debt",
+      "execution",
+      "cascade_id",
+      "generation",
+      "cause",
+    ]);
+    expect(files["liquidations.csv"].trimEnd().split("\n").length).toBeGreaterThan(1);
+    const manifest = JSON.parse(files["manifest.json"]);
+    expect(manifest.name).toBe("tiny");
+    expect(manifest.rootSeed).toBe(42);
+    expect(manifest.variants.map((v: { name: string }) => v.name)).toEqual(["full", "partial"]);
+    expect(manifest.versions["@cascade/experiment"]).toBe("0.1.0");
+    const info = JSON.parse(readFileSync(join(out, "run-info.json"), "utf8"));
+    expect(typeof info.startedAt).toBe("string");
+  });
+
+  test("the same command twice (in-process the second time) -> byte-identical files", () => {
+    expect(b.code).toBe(0);
+    expect(readAll(join(dirB, "results", "tiny"))).toEqual(readAll(join(dirA, "results", "tiny")));
+  });
+
+  test("1 worker vs 2 workers, and 2 shards merged -> byte-identical", async () => {
+    const [w2, s1, s2] = await Promise.all([
+      cascade(["run", TINY, "--workers", "2", "--out", "w2", "--quiet"], tmp),
+      cascade(["run", TINY, "--workers", "0", "--shard", "1/2", "--out", "s1", "--quiet"], tmp),
+      cascade(["run", TINY, "--workers", "1", "--shard", "2/2", "--out", "s2", "--quiet"], tmp),
+    ]);
+    for (const r of [w2, s1, s2]) expect(r.code, r.stderr).toBe(0);
+    const ref = readAll(join(dirA, "results", "tiny"));
+    expect(readAll(join(tmp, "w2"))).toEqual(ref);
+    const m = await cascade(["merge", "s1", "s2", "--out", "merged"], tmp);
+    expect(m.code, m.stderr).toBe(0);
+    expect(readAll(join(tmp, "merged"))).toEqual(ref);
+    // a missing shard is an input error
+    const bad = await cascade(["merge", "s1", "--out", "half"], tmp);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/3 of 6 runs/);
+    expect(existsSync(join(tmp, "half"))).toBe(false);
+  });
+
+  test("SIGKILL part-way, then --resume -> the bytes of an uninterrupted run", async () => {
+    const args = ["run", TINY, "--replications", "6", "--quiet"];
+    const refRun = cascade([...args, "--workers", "0", "--out", "r-ref"], tmp);
+    const victim = start([...args, "--workers", "1", "--out", "r-kill"], tmp);
+    const journal = join(tmp, "r-kill", "journal.jsonl");
+    const lines = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").length - 1 : 0);
+    const t0 = Date.now();
+    while (lines() < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 10));
+    victim.child.kill("SIGKILL");
+    const killed = await victim.done;
+    expect(killed.signal).toBe("SIGKILL");
+    const finishedBeforeKill = lines() - 1;
+    expect(finishedBeforeKill).toBeGreaterThanOrEqual(2);
+    expect(finishedBeforeKill).toBeLessThan(12);
+    expect(existsSync(join(tmp, "r-kill", "runs.csv"))).toBe(false);
+    const resumed = await cascade([...args, "--workers", "0", "--out", "r-kill", "--resume"], tmp);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(
+      new RegExp(`12 runs \\(${12 - finishedBeforeKill} run now, ${finishedBeforeKill} from the journal\\)`),
+    );
+    const ref = await refRun;
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(readAll(join(tmp, "r-kill"))).toEqual(readAll(join(tmp, "r-ref")));
+  });
+});

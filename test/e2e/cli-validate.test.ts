@@ -1,0 +1,97 @@
+/**
+ * End to end: invalid experiment files and flags exit with code 2, name the bad field, and create
+ * no results; validate / list / --help.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cascade, fixture, type Result, requireBuilt, TINY } from "./helpers.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "cascade-e2e-v-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const BAD: Array<[string, RegExp]> = [
+  ["bad-unknown-key.ts", /replicatoins = 3; allowed: one of the keys/],
+  ["bad-wrong-type.ts", /ticks = "200"; allowed: an integer/],
+  ["bad-negative-count.ts", /populations\.3\.count = -3/],
+  ["bad-policy-fraction.ts", /variants\.partial\.liquidation\.amount\.fraction = 1\.5; allowed: .*\(0, 1\]/],
+  [
+    "bad-sweep-path.ts",
+    /sweep\["liquidation\.amount\.fractoin"\] = "liquidation\.amount\.fractoin"; allowed: a path that exists/,
+  ],
+  ["bad-no-default.ts", /default export/],
+];
+
+describe("invalid input", () => {
+  const results = new Map<string, Result>();
+  beforeAll(async () => {
+    requireBuilt();
+    const all = await Promise.all(
+      BAD.map(async ([file]) => {
+        const cwd = join(tmp, file);
+        mkdirSync(cwd);
+        return [file, await cascade(["run", fixture(file), "--workers", "1"], cwd)] as const;
+      }),
+    );
+    for (const [f, r] of all) results.set(f, r);
+  });
+
+  test.each(BAD)("%s: named error, exit 2, no results", (file, message) => {
+    const r = results.get(file) as Result;
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+    expect(readdirSync(join(tmp, file))).toEqual([]);
+  });
+
+  test("bad flags exit 2 without writing", async () => {
+    const cwd = join(tmp, "flags");
+    mkdirSync(cwd);
+    const [shard, workers, unknown, missing, cmd] = await Promise.all([
+      cascade(["run", TINY, "--shard", "3/2"], cwd),
+      cascade(["run", TINY, "--workers", "-1"], cwd),
+      cascade(["run", TINY, "--frobnicate"], cwd),
+      cascade(["run", join(tmp, "nope.ts")], cwd),
+      cascade(["explode"], cwd),
+    ]);
+    expect(shard.stderr).toMatch(/--shard = "3\/2"/);
+    expect(workers.stderr).toMatch(/--workers/);
+    expect(unknown.stderr).toMatch(/frobnicate/);
+    expect(missing.stderr).toMatch(/nope\.ts/);
+    expect(cmd.stderr).toMatch(/command = "explode"; allowed: one of run, report, merge, validate, list/);
+    for (const r of [shard, workers, unknown, missing, cmd]) expect(r.code).toBe(2);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
+
+describe("validate, list, help", () => {
+  test("validate a good file", async () => {
+    const r = await cascade(["validate", TINY, "--replications", "4"], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /ok tiny: 2 variant\(s\) \[full, partial; baseline full\] x 1 sweep point\(s\) x 4 replication\(s\) = 8 runs/,
+    );
+    expect(existsSync(join(tmp, "results"))).toBe(false);
+  });
+
+  test("list shows experiments/*.ts with descriptions; --help on each command", async () => {
+    const cwd = join(tmp, "lst");
+    mkdirSync(join(cwd, "experiments"), { recursive: true });
+    writeFileSync(join(cwd, "package.json"), '{ "type": "module" }\n');
+    writeFileSync(join(cwd, "experiments", "one.ts"), `export { default } from ${JSON.stringify(TINY)};\n`);
+    writeFileSync(join(cwd, "experiments", "two.ts"), `export default { name: "two" };\n`);
+    const [list, help, runHelp, mergeHelp] = await Promise.all([
+      cascade(["list"], cwd),
+      cascade(["--help"], cwd),
+      cascade(["run", "--help"], cwd),
+      cascade(["merge", "--help"], cwd),
+    ]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/experiments\/one\.ts {2}tiny - Tiny two-asset cascade/);
+    expect(list.stdout).toMatch(/experiments\/two\.ts {2}INVALID: .*seed/);
+    expect(help.stdout).toMatch(/commands:[\s\S]*run[\s\S]*merge[\s\S]*validate[\s\S]*list/);
+    expect(runHelp.stdout).toMatch(/--shard i\/N/);
+    expect(mergeHelp.stdout).toMatch(/--out DIR/);
+    for (const r of [help, runHelp, mergeHelp]) expect(r.code).toBe(0);
+  });
+});

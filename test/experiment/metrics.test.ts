@@ -1,0 +1,105 @@
+import {
+  BUILTIN_METRICS,
+  computeMetrics,
+  metricColumns,
+  peakDrawdown,
+  type RunRecords,
+  realizedVolatility,
+  recoveryTime,
+} from "@cascade/experiment";
+import { expect, test } from "vitest";
+import { series } from "./helpers.js";
+
+// ticks 1..10; shock at tick 4; P0 = mid at tick 3 = 100
+const s = series("X", [100, 100, 100, 95, 90, 92, 96, 99, 101, 100]);
+
+test("peak drawdown after the shock, from the pre-shock price", () => {
+  expect(peakDrawdown(s, 4, 10)).toBeCloseTo(0.1, 12);
+  // a new peak after the shock resets the reference
+  const t = series("Y", [100, 100, 100, 110, 88, 100]);
+  expect(peakDrawdown(t, 4, 6)).toBeCloseTo(0.2, 12);
+});
+
+test("recovery time: ticks from the shock until back within the threshold", () => {
+  expect(recoveryTime(s, 4, 10, 0.05)).toBe(3); // tick 7 (96) is within 5% of 100
+  expect(recoveryTime(s, 4, 10, 0.01)).toBe(4); // tick 8 (99)
+  expect(recoveryTime(series("Z", [100, 100, 100, 80, 80]), 4, 5, 0.05)).toBeNull();
+  expect(recoveryTime(series("W", [100, 100, 100, 99, 101]), 4, 5, 0.05)).toBe(0);
+});
+
+test("realized volatility: RMS of log returns over the post-shock window", () => {
+  const v = realizedVolatility(series("V", [100, 100, 100, 110, 100]), 4, 5) as number;
+  const r1 = Math.log(1.1);
+  const r2 = Math.log(100 / 110);
+  expect(v).toBeCloseTo(Math.sqrt((r1 * r1 + r2 * r2) / 2), 12);
+});
+
+test("computeMetrics: liquidation metrics, cascades, shares", () => {
+  const liq = (
+    id: number,
+    tick: number,
+    account: string,
+    generation: number,
+    cascadeId: number,
+    notional: number,
+    slippage: number,
+  ) => ({
+    id,
+    tick,
+    account,
+    instrument: "X",
+    side: "sell" as const,
+    quantity: 1,
+    price: 1,
+    notional,
+    mark: 1,
+    slippage,
+    penalty: 0,
+    badDebt: 0,
+    execution: "marketSweep",
+    cascadeId,
+    generation,
+    cause: -1,
+  });
+  const records: RunRecords = {
+    ticks: 10,
+    shockTick: 4,
+    series: [s],
+    liquidations: [
+      liq(0, 4, "a", 1, 0, 100, 0.01),
+      liq(1, 6, "b", 2, 0, 300, 0.03),
+      liq(2, 6, "a", 1, 2, 100, 0.02),
+    ],
+    totals: { badDebt: 5, insuranceDraw: 2, adlVolume: 0 },
+    leveragedAccounts: 8,
+  };
+  const cols = metricColumns(BUILTIN_METRICS, ["X"], []);
+  const info = {
+    run: 0,
+    variant: "v",
+    point: 0,
+    replication: 0,
+    seed: 1,
+    params: {},
+    config: { recoveryThreshold: 0.05 } as never,
+  };
+  const m = Object.fromEntries(
+    cols.map((c, i) => [c, computeMetrics(records, info, BUILTIN_METRICS, ["X"], [])[i]]),
+  );
+  expect(m.liquidated_notional).toBe(500);
+  expect(m.liquidations).toBe(3);
+  expect(m.accounts_liquidated).toBe(2);
+  expect(m.accounts_liquidated_share).toBe(0.25);
+  expect(m.max_cascade_depth).toBe(2);
+  expect(m.max_cascade_duration).toBe(3);
+  expect(m.bad_debt).toBe(5);
+  expect(m.insurance_draw).toBe(2);
+  expect(m.mean_slippage).toBeCloseTo((1 + 9 + 2) / 500, 12);
+  expect(m.worst_slippage).toBe(0.03);
+  expect(m.min_depth).toBe(10);
+  expect(m.max_spread).toBeCloseTo(2 / 90, 9);
+  expect(m.recovery_time).toBe(3);
+  expect(m.recovered).toBe(1);
+  expect(m.peak_drawdown).toBeCloseTo(0.1, 9);
+  expect(m.peak_drawdown_X).toBeCloseTo(0.1, 9);
+});

@@ -1,0 +1,271 @@
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ValidationError } from "@cascade/core";
+import {
+  executeRun,
+  JOURNAL_FILE,
+  makePlan,
+  mergeResults,
+  replicationSeed,
+  runExperiment,
+  validateExperiment,
+} from "@cascade/experiment";
+import { afterAll, describe, expect, test } from "vitest";
+import { encodeResult } from "../../packages/experiment/src/journal.js";
+import { fakeExperiment } from "./helpers.js";
+
+const root = mkdtempSync(join(tmpdir(), "cascade-runner-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const dir = () => join(root, `o${n++}`);
+const FILES = [
+  "runs.csv",
+  "summary.csv",
+  "comparison.csv",
+  "timeseries.csv",
+  "liquidations.csv",
+  "manifest.json",
+];
+const read = (d: string, f: string) => readFileSync(join(d, f), "utf8");
+const csv = (d: string, f: string) =>
+  read(d, f)
+    .trimEnd()
+    .split("\n")
+    .map((l) => l.split(","));
+function sameFiles(a: string, b: string) {
+  for (const f of FILES) expect(read(b, f), f).toBe(read(a, f));
+}
+
+describe("runExperiment (in-process, fake world)", () => {
+  const ref = dir();
+  test("writes every file with its columns; common random numbers across variants", async () => {
+    const out = await runExperiment(fakeExperiment(), { out: ref, workers: 0 });
+    expect(out.total).toBe(10);
+    expect(out.executed).toBe(10);
+    expect(Object.keys(out.files).sort()).toEqual([
+      "comparison",
+      "liquidations",
+      "manifest",
+      "runInfo",
+      "runs",
+      "summary",
+      "timeseries",
+    ]);
+    expect(existsSync(join(ref, JOURNAL_FILE))).toBe(false);
+    const runs = csv(ref, "runs.csv");
+    expect(runs[0].slice(0, 7)).toEqual([
+      "variant",
+      "point",
+      "replication",
+      "seed",
+      "peak_drawdown",
+      "peak_drawdown_X",
+      "peak_drawdown_Y",
+    ]);
+    expect(runs.length).toBe(11);
+    // replication r has the same seed under both variants; seeds depend on (root seed, r) only
+    for (let r = 0; r < 5; r++) {
+      expect(runs[1 + r][3]).toBe(String(replicationSeed(7, r)));
+      expect(runs[6 + r][3]).toBe(runs[1 + r][3]);
+      expect(runs[6 + r][0]).toBe("half");
+    }
+    expect(new Set(runs.slice(1, 6).map((r) => r[3])).size).toBe(5);
+    expect(csv(ref, "summary.csv")[0]).toEqual([
+      "variant",
+      "point",
+      "metric",
+      "n",
+      "mean",
+      "sd",
+      "ci_low",
+      "ci_high",
+      "median",
+      "p05",
+      "p95",
+    ]);
+    expect(csv(ref, "comparison.csv")[0]).toEqual([
+      "variant",
+      "baseline",
+      "point",
+      "metric",
+      "n_pairs",
+      "mean_diff",
+      "ci_low",
+      "ci_high",
+      "p_value",
+      "effect_size",
+    ]);
+    // the half-size shock is smaller: the paired drawdown difference is negative and significant
+    const dd = csv(ref, "comparison.csv").find((r) => r[3] === "peak_drawdown_X") as string[];
+    expect(dd[0]).toBe("half");
+    expect(Number(dd[5])).toBeLessThan(0);
+    expect(Number(dd[8])).toBeLessThan(0.01);
+    // 40 ticks sampled every 10 -> 4 ticks x 2 instruments per run
+    expect(csv(ref, "timeseries.csv").length).toBe(1 + 10 * 8);
+    // formula-looking text is escaped
+    expect(read(ref, "liquidations.csv")).toContain(",'=leveraged[0].1,");
+    const manifest = JSON.parse(read(ref, "manifest.json"));
+    expect(manifest.seeds).toEqual([0, 1, 2, 3, 4].map((r) => replicationSeed(7, r)));
+    expect(manifest).not.toHaveProperty("startedAt");
+    expect(JSON.parse(read(ref, "run-info.json")).complete).toBe(true);
+  });
+
+  test("same inputs -> byte-identical files", async () => {
+    const again = dir();
+    await runExperiment(fakeExperiment(), { out: again, workers: 0 });
+    sameFiles(ref, again);
+  });
+
+  test("shards 1/3..3/3 merged == one run", async () => {
+    const shards = [1, 2, 3].map(() => dir());
+    for (let i = 0; i < 3; i++) {
+      const o = await runExperiment(fakeExperiment(), { out: shards[i], workers: 0, shard: `${i + 1}/3` });
+      expect(o.total).toBe(i === 0 ? 4 : 3);
+      expect(existsSync(join(shards[i], JOURNAL_FILE))).toBe(true);
+      expect(existsSync(join(shards[i], "summary.csv"))).toBe(false);
+    }
+    const merged = dir();
+    await expect(mergeResults(shards.slice(0, 2), { out: merged })).rejects.toThrow(
+      /INCOMPLETE|6 of 10|first missing/,
+    );
+    expect(existsSync(merged)).toBe(false);
+    await mergeResults(shards, { out: merged });
+    sameFiles(ref, merged);
+  });
+
+  test("merge refuses shards of different experiments", async () => {
+    const a = dir();
+    const b = dir();
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2", seed: 8 });
+    await expect(mergeResults([a, b], { out: dir() })).rejects.toThrow(ValidationError);
+  });
+
+  test("resume after a crash: torn last line dropped, finished runs kept, same bytes", async () => {
+    const d = dir();
+    // Start the run and "crash" it: take its journal and keep only some runs plus a torn line.
+    const def = fakeExperiment();
+    const plan = makePlan(validateExperiment(def));
+    await runExperiment(def, { out: d, workers: 0, shard: "1/1" });
+    const journal = join(d, JOURNAL_FILE);
+    const lines = readFileSync(journal, "utf8").split("\n");
+    writeFileSync(journal, `${lines.slice(0, 4).join("\n")}\n`); // header + 3 runs
+    const torn = encodeResult(executeRun(plan, 7));
+    appendFileSync(journal, torn.slice(0, torn.length >> 1));
+    for (const f of readdirSync(d)) if (f !== JOURNAL_FILE) rmSync(join(d, f));
+    const o = await runExperiment(def, { out: d, workers: 0, shard: "1/1", resume: true });
+    expect(o.resumed).toBe(3);
+    expect(o.executed).toBe(7);
+    const body = readFileSync(journal, "utf8").trimEnd().split("\n");
+    expect(body.length).toBe(11);
+    expect(new Set(body.slice(1).map((l) => l.split("\t")[0])).size).toBe(10);
+    sameFiles(ref, d);
+  });
+
+  test("resume refuses a journal of another configuration", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
+    await expect(
+      runExperiment(fakeExperiment({ ticks: 30 }), { out: d, workers: 0, shard: "1/1", resume: true }),
+    ).rejects.toThrow(/cannot resume/);
+  });
+
+  test("a sweep adds one column per parameter and one point per grid cell", async () => {
+    const d = dir();
+    const o = await runExperiment(
+      fakeExperiment({ replications: 2, sweep: { "liquidation.amount.fraction": [0.2, 1] } }),
+      {
+        out: d,
+        workers: 0,
+      },
+    );
+    expect(o.total).toBe(2 * 2 * 2);
+    const runs = csv(d, "runs.csv");
+    expect(runs[0].slice(0, 5)).toEqual([
+      "variant",
+      "point",
+      "replication",
+      "seed",
+      "liquidation.amount.fraction",
+    ]);
+    expect(runs.slice(1).map((r) => `${r.slice(0, 3).join(" ")} ${r[4]}`)).toEqual([
+      "full 0 0 0.2",
+      "full 0 1 0.2",
+      "half 0 0 0.2",
+      "half 0 1 0.2",
+      "full 1 0 1",
+      "full 1 1 1",
+      "half 1 0 1",
+      "half 1 1 1",
+    ]);
+    // full has no amount.fraction: unchanged at both points (same seed -> same metrics)
+    expect(runs[1].slice(5)).toEqual(runs[5].slice(5));
+    expect(runs[3].slice(5)).not.toEqual(runs[7].slice(5));
+    const sum = csv(d, "summary.csv");
+    expect(sum[0].slice(0, 4)).toEqual(["variant", "point", "liquidation.amount.fraction", "metric"]);
+  });
+
+  test("custom metrics and a metric selection", async () => {
+    const d = dir();
+    await runExperiment(
+      fakeExperiment({
+        replications: 2,
+        metrics: {
+          builtIn: ["liquidations", "bad_debt"],
+          custom: { last_mid: (r) => r.series[0].mid[r.ticks - 1], nothing: () => null },
+        },
+      }),
+      { out: d, workers: 0 },
+    );
+    const runs = csv(d, "runs.csv");
+    expect(runs[0]).toEqual([
+      "variant",
+      "point",
+      "replication",
+      "seed",
+      "liquidations",
+      "bad_debt",
+      "last_mid",
+      "nothing",
+    ]);
+    expect(runs[1][4]).toBe("1");
+    expect(runs[1][7]).toBe("");
+  });
+
+  test("invalid experiment: ValidationError and nothing written", async () => {
+    const d = dir();
+    await expect(runExperiment(fakeExperiment({ replications: 0 }), { out: d, workers: 0 })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "3/2" })).rejects.toThrow(
+      /--shard/,
+    );
+    expect(existsSync(d)).toBe(false);
+  });
+
+  test("a failing run is reported with its coordinates", async () => {
+    const d = dir();
+    const def = fakeExperiment({
+      metrics: {
+        custom: {
+          boom: (_r, run) => {
+            if (run.replication === 3) throw new Error("kaboom");
+            return 1;
+          },
+        },
+      },
+    });
+    await expect(runExperiment(def, { out: d, workers: 0 })).rejects.toThrow(
+      /run 3 failed \(variant "full", point 0, replication 3.*kaboom/,
+    );
+  });
+});

@@ -1,0 +1,157 @@
+import { ValidationError } from "@cascade/core";
+import { type ExperimentDefinition, validateExperiment } from "@cascade/experiment";
+import { presets } from "@cascade/liquidation";
+import { describe, expect, test } from "vitest";
+import { fakeExperiment } from "./helpers.js";
+
+function errorOf(def: unknown, overrides = {}): ValidationError {
+  try {
+    validateExperiment(def, overrides);
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+  throw new Error("expected a ValidationError");
+}
+
+const base = () => fakeExperiment() as unknown as Record<string, unknown>;
+
+describe("validateExperiment", () => {
+  test("a good experiment resolves variants, baseline and defaults", () => {
+    const v = validateExperiment(fakeExperiment());
+    expect(v.variants.map((x) => x.name)).toEqual(["full", "half"]);
+    expect(v.baseline).toBe(0);
+    expect(v.variants[1].config.liquidation.name).toBe("closeFactor");
+    expect(v.base.market.fees).toEqual({ makerBps: 0, takerBps: 0 });
+    expect(v.base.recoveryThreshold).toBe(0.05);
+    expect(v.sweep.points).toEqual([[]]);
+  });
+
+  test.each([
+    ["unknown key", { ...base(), replicatoins: 3 }, "UNKNOWN_KEY", "replicatoins"],
+    ["wrong type", { ...base(), ticks: "100" }, "INVALID_TYPE", "ticks"],
+    ["negative replications", { ...base(), replications: -1 }, "INVALID_VALUE", "replications"],
+    [
+      "negative population count",
+      { ...base(), populations: [{ kind: "noise", count: -5 }] },
+      undefined,
+      "populations.0.count",
+    ],
+    [
+      "policy fraction outside (0, 1] in a variant",
+      {
+        ...base(),
+        variants: {
+          full: presets.fullClose(),
+          half: { liquidation: presets.closeFactor({ fraction: 1.5 }) },
+        },
+      },
+      undefined,
+      "variants.half.liquidation.amount.fraction",
+    ],
+    [
+      "policy shorthand variant",
+      {
+        ...base(),
+        variants: { zero: { ...presets.closeFactor(), amount: { kind: "closeFactor", fraction: 0 } } },
+      },
+      undefined,
+      "variants.zero.amount.fraction",
+    ],
+    [
+      "unknown key in a variant",
+      { ...base(), variants: { a: { tick: 5 } } },
+      "UNKNOWN_KEY",
+      "variants.a.tick",
+    ],
+    [
+      "sweep over a missing parameter",
+      { ...base(), sweep: { "liquidation.amount.fractoin": [0.1] } },
+      "UNKNOWN_PATH",
+      'sweep["liquidation.amount.fractoin"]',
+    ],
+    [
+      "sweep outside the world config",
+      { ...base(), sweep: { replications: [1, 2] } },
+      "UNKNOWN_PATH",
+      'sweep["replications"]',
+    ],
+    [
+      "bad sweep value",
+      { ...base(), sweep: { "liquidation.amount.fraction": [0.5, 2] } },
+      undefined,
+      'sweep["liquidation.amount.fraction"].1',
+    ],
+    ["unknown baseline", { ...base(), baseline: "nope" }, "UNKNOWN_VARIANT", "baseline"],
+    [
+      "unknown shock instrument",
+      { ...base(), shocks: [{ kind: "marketSell", instrument: "Z", atTick: 3, quantity: 5 }] },
+      "UNKNOWN_INSTRUMENT",
+      "shocks.0.instrument",
+    ],
+    [
+      "shock after the end",
+      { ...base(), shocks: [{ kind: "marketSell", instrument: "X", atTick: 999, quantity: 5 }] },
+      "INVALID_VALUE",
+      "shocks.0.atTick",
+    ],
+    [
+      "bad initial price",
+      { ...base(), market: { instruments: [{ symbol: "X", initialPrice: 0 }] } },
+      "INVALID_VALUE",
+      "market.instruments.0.initialPrice",
+    ],
+    [
+      "custom metric not a function",
+      { ...base(), metrics: { custom: { m: 3 } } },
+      "INVALID_TYPE",
+      "metrics.custom.m",
+    ],
+    [
+      "unknown built-in metric",
+      { ...base(), metrics: { builtIn: ["drawdown"] } },
+      "UNKNOWN_METRIC",
+      "metrics.builtIn.0",
+    ],
+    [
+      "bad fundamentals",
+      { ...base(), fundamentals: { kind: "randomWalk", volatility: -1 } },
+      undefined,
+      "fundamentals.volatility",
+    ],
+  ])("%s", (_name, def, code, field) => {
+    const e = errorOf(def);
+    expect(e.field).toBe(field);
+    if (code) expect(e.code).toBe(code);
+    expect(e.message).toContain("allowed:");
+  });
+
+  test("error messages name the value and what is allowed", () => {
+    const e = errorOf({ ...base(), replications: -1 });
+    expect(e.message).toBe("invalid experiment: replications = -1; allowed: an integer in [1, 10000000]");
+  });
+
+  test("command-line overrides are validated under their flag names", () => {
+    expect(errorOf(fakeExperiment(), { replications: 0 }).field).toBe("--replications");
+    expect(errorOf(fakeExperiment(), { seed: -2 }).field).toBe("--seed");
+    expect(validateExperiment(fakeExperiment(), { replications: 9 }).replications).toBe(9);
+  });
+
+  test("a sweep path present in one variant only applies there", () => {
+    const v = validateExperiment(
+      fakeExperiment({ sweep: { "liquidation.amount.fraction": [0.25, 0.75], ticks: [30, 40] } }),
+    );
+    expect(v.sweep.params).toEqual(["liquidation.amount.fraction", "ticks"]);
+    expect(v.sweep.points).toEqual([
+      [0.25, 30],
+      [0.25, 40],
+      [0.75, 30],
+      [0.75, 40],
+    ]);
+  });
+
+  test("not an object", () => {
+    expect(errorOf(42).field).toBe("");
+    expect(errorOf({ ...(fakeExperiment() as ExperimentDefinition), name: "bad name/" }).field).toBe("name");
+  });
+});

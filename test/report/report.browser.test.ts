@@ -1,0 +1,119 @@
+/**
+ * The report in a real browser (Debian's Chromium through playwright-core): every chart figure
+ * holds an SVG that lays out to a non-empty box and draws marks, and the page asks for nothing
+ * beyond its own file. Without /usr/bin/chromium the test is skipped locally and FAILS in CI.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeReport } from "../../packages/experiment/src/report/index.js";
+import { makeResults } from "./fixtures.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+if (!haveChromium && process.env.CI) {
+  describe("report in a browser", () => {
+    it("needs Chromium", () => {
+      throw new Error(
+        `${CHROMIUM} not found: the browser test of the HTML report needs Debian's Chromium in CI (apt-get install -y chromium).`,
+      );
+    });
+  });
+}
+
+describe.skipIf(!haveChromium)("report in a browser", () => {
+  let root: string;
+  let browser: Browser;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "cascade-report-browser-"));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const cases: Array<[string, Record<string, number[]>, string[]]> = [
+    [
+      "one-parameter sweep",
+      { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      ["price-paths", "distributions", "paired-differences", "cascade-depth", "sweep-lines"],
+    ],
+    [
+      "two-parameter grid",
+      { "liquidation.closeFactor": [0.5, 1], "shock.size": [0.05, 0.1] },
+      ["price-paths", "distributions", "paired-differences", "cascade-depth", "sweep-heatmap"],
+    ],
+  ];
+
+  for (const [name, sweep, expected] of cases) {
+    it(`draws every chart of a ${name}`, async () => {
+      const dir = makeResults(join(root, name.replace(/\W+/g, "-")), { sweep, replications: 3, ticks: 150 });
+      const file = await writeReport(dir);
+      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+      const requests: string[] = [];
+      const errors: string[] = [];
+      page.on("request", (r) => requests.push(r.url()));
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+      const url = pathToFileURL(file).href;
+      await page.goto(url);
+
+      const charts = await page.$$eval("figure.chart", (figs) =>
+        figs.map((f) => {
+          const svgs = [...f.querySelectorAll("svg")];
+          return {
+            id: f.getAttribute("data-chart"),
+            title: f.querySelector("figcaption h2")?.textContent ?? "",
+            caption: f.querySelector("p.caption")?.textContent ?? "",
+            svgs: svgs.map((s) => {
+              const box = s.getBoundingClientRect();
+              const marks = [...s.querySelectorAll("path, rect, circle")].filter((el) => {
+                const b = (el as unknown as { getBBox(): { width: number; height: number } }).getBBox();
+                return b.width > 0 || b.height > 0;
+              }).length;
+              return { width: box.width, height: box.height, marks };
+            }),
+          };
+        }),
+      );
+      expect(charts.map((c) => c.id)).toEqual(expected);
+      for (const c of charts) {
+        expect(c.title.length, c.id!).toBeGreaterThan(5);
+        expect(c.caption.length, c.id!).toBeGreaterThan(20);
+        expect(c.svgs.length, c.id!).toBeGreaterThan(0);
+        for (const s of c.svgs) {
+          expect(s.width, c.id!).toBeGreaterThan(100);
+          expect(s.height, c.id!).toBeGreaterThan(50);
+          expect(s.marks, c.id!).toBeGreaterThan(5);
+        }
+      }
+      // liquidation dots are drawn on the price paths
+      const dots = await page.$$eval(
+        'figure[data-chart="price-paths"] svg path[aria-roledescription="point"]',
+        (els) => els.length,
+      );
+      expect(dots).toBeGreaterThan(0);
+      expect(await page.locator("section[data-section=manifest]").isVisible()).toBe(true);
+      expect(requests.filter((r) => r !== url)).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+});

@@ -1,0 +1,302 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
+import { fmtNum } from "../../packages/experiment/src/report/html.js";
+import { buildReport, writeReport } from "../../packages/experiment/src/report/index.js";
+import { type PathPoint, parseManifest, subsample } from "../../packages/experiment/src/report/load.js";
+import { tidySvg } from "../../packages/experiment/src/report/render.js";
+import { KNOWN_ROW, makeResults } from "./fixtures.js";
+
+/** The figures of a report: data-chart → the figure's HTML. */
+function figures(html: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of html.matchAll(/<figure class="chart" data-chart="([^"]+)"[\s\S]*?<\/figure>/g)) {
+    const list = out.get(m[1]) ?? [];
+    list.push(m[0]);
+    out.set(m[1], list);
+  }
+  return out;
+}
+
+function expectSelfContained(html: string): void {
+  expect(html).not.toMatch(/<script/i);
+  expect(html).not.toMatch(/<link/i);
+  expect(html).not.toMatch(/<iframe|<img|<object|<embed/i);
+  expect(html).not.toMatch(/\ssrc=/i);
+  expect(html).not.toMatch(/@import|@font-face/i);
+  expect(html).not.toMatch(/https?:\/\//i);
+  expect(html).not.toMatch(/href="(?!#)/);
+}
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "cascade-report-"));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("writeReport: one-parameter sweep", () => {
+  let dir: string;
+  let html: string;
+  let written: string;
+  beforeAll(async () => {
+    dir = makeResults(join(root, "sweep1"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      variants: ["full", "@partial"],
+      pointColumnsInSeries: true,
+    });
+    written = await writeReport(dir);
+    html = readFileSync(written, "utf8");
+  });
+
+  it("writes report.html in the results directory and leaves no temp file", () => {
+    expect(written).toBe(join(dir, "report.html"));
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp"))).toEqual([]);
+    expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
+  });
+
+  it("has one figure per chart kind, each with a title, a caption and an inline SVG", () => {
+    const figs = figures(html);
+    expect([...figs.keys()].sort()).toEqual([
+      "cascade-depth",
+      "distributions",
+      "paired-differences",
+      "price-paths",
+      "sweep-lines",
+    ]);
+    for (const [id, list] of figs) {
+      expect(list, id).toHaveLength(1);
+      const fig = list[0];
+      expect(fig, id).toMatch(/<h2>[^<]+<\/h2>/);
+      expect(fig, id).toMatch(/<p class="caption">[^<]{20,}<\/p>/);
+      expect(fig, id).toContain("<svg");
+      // drawn marks, not just axes
+      expect(fig, id).toMatch(
+        /role="graphics-symbol" aria-roledescription="(point|line|bar|box|rect|area|rule)( mark)?"/,
+      );
+    }
+    expect(html).not.toContain('data-chart="sweep-heatmap"');
+  });
+
+  it("shows the manifest", () => {
+    expect(html).toContain('data-section="manifest"');
+    expect(html).toContain("fixture-study");
+    expect(html).toContain("liquidation.closeFactor");
+    expect(html).toContain("Full manifest.json");
+  });
+
+  it("marks liquidations on the price paths (points with tooltips)", () => {
+    const fig = figures(html).get("price-paths")![0];
+    const points = fig.match(/aria-roledescription="point"/g) ?? [];
+    expect(points.length).toBeGreaterThan(5);
+    expect(fig).toMatch(/<title>[^<]*liquidations: \d+/);
+    // one panel per instrument
+    expect(fig).toContain("<h3>BTC</h3>");
+    expect(fig).toContain("<h3>ETH</h3>");
+  });
+
+  it("contains the numbers of a known summary row in the summary table", () => {
+    const row = html.match(/<tr><td>peak_drawdown<\/td><td>@partial<\/td><td class="num">1<\/td>.*?<\/tr>/);
+    expect(row).not.toBeNull();
+    for (const k of ["mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"] as const) {
+      expect(row![0]).toContain(`>${KNOWN_ROW[k]}<`);
+    }
+  });
+
+  it("strips the spreadsheet escape from text cells", () => {
+    expect(html).toContain("<td>@partial</td>");
+    expect(html).toContain("&quot;name&quot;: &quot;@partial&quot;");
+    expect(html).not.toMatch(/(>|")('|&#39;)@partial/);
+  });
+
+  it("is self-contained: no script, link, external URL or font", () => {
+    expectSelfContained(html);
+  });
+
+  it("gives every SVG id a unique prefix", () => {
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("is deterministic", async () => {
+    expect(await buildReport(dir)).toBe(html);
+  });
+
+  it("caps the price paths with maxPricePaths and writes to options.out", async () => {
+    const out = join(root, "small.html");
+    const p = await writeReport(dir, { out, maxPricePaths: 2 });
+    expect(p).toBe(out);
+    const fig = figures(readFileSync(out, "utf8")).get("price-paths")![0];
+    expect(fig).toMatch(/2 of 48 recorded paths drawn/);
+    expect(fig.match(/role="graphics-symbol" aria-roledescription="line"/g)?.length ?? 0).toBeLessThanOrEqual(
+      2,
+    );
+  });
+});
+
+describe("writeReport: two-parameter grid", () => {
+  let html: string;
+  beforeAll(async () => {
+    const dir = makeResults(join(root, "grid"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1], "shock.size": [0.05, 0.1] },
+      replications: 3,
+      ticks: 120,
+    });
+    html = readFileSync(await writeReport(dir), "utf8");
+  });
+
+  it("draws heat maps (one per metric) instead of lines", () => {
+    const figs = figures(html);
+    expect([...figs.keys()].sort()).toEqual([
+      "cascade-depth",
+      "distributions",
+      "paired-differences",
+      "price-paths",
+      "sweep-heatmap",
+    ]);
+    const heat = figs.get("sweep-heatmap")![0];
+    expect(heat.match(/<svg/g)).toHaveLength(5);
+    expect((heat.match(/aria-roledescription="rect mark"/g) ?? []).length).toBeGreaterThanOrEqual(5 * 2 * 6);
+    expectSelfContained(html);
+  });
+
+  it("keeps only the first sweep point of a time series without point columns", () => {
+    // each path restarts at tick 1 for every later point: drawn ticks must stay increasing
+    const fig = figures(html).get("price-paths")![0];
+    expect(fig).toMatch(/12 of 72 recorded paths drawn/);
+    expect(fig).toContain("at liquidation.closeFactor=0.25, shock.size=0.05");
+    for (const m of fig.matchAll(/aria-roledescription="line mark"[^>]*d="([^"]+)"/g)) {
+      const xs = [...m[1].matchAll(/[ML](-?[\d.]+),/g)].map((x) => Number(x[1]));
+      for (let i = 1; i < xs.length; i++) expect(xs[i]).toBeGreaterThanOrEqual(xs[i - 1]);
+    }
+  });
+});
+
+describe("writeReport: no sweep", () => {
+  it("has no sweep chart and still every other chart", async () => {
+    const dir = makeResults(join(root, "plain"), {
+      sweep: {},
+      variants: ["full", "partial", "auction"],
+      instruments: ["BTC"],
+    });
+    const html = await buildReport(dir);
+    expect([...figures(html).keys()].sort()).toEqual([
+      "cascade-depth",
+      "distributions",
+      "paired-differences",
+      "price-paths",
+    ]);
+    expectSelfContained(html);
+  });
+
+  it("works from a partial directory and fails clearly on an empty one", async () => {
+    const dir = makeResults(join(root, "partial"), { sweep: {} });
+    for (const f of ["timeseries.csv", "liquidations.csv", "comparison.csv"]) rmSync(join(dir, f));
+    const html = await buildReport(dir);
+    const figs = figures(html);
+    expect(figs.has("distributions")).toBe(true);
+    expect(figs.has("cascade-depth")).toBe(true); // from max_cascade_depth in runs.csv
+    expect(figs.has("price-paths")).toBe(false);
+    expect(html).toContain("Not in the results directory: comparison.csv, timeseries.csv, liquidations.csv");
+    const empty = join(root, "empty");
+    makeResults(empty, { sweep: {} });
+    for (const f of readdirSync(empty)) rmSync(join(empty, f));
+    await expect(writeReport(empty)).rejects.toThrow(/not a results directory/);
+  });
+});
+
+describe("report helpers", () => {
+  it("reads the same rows with readCsv and readCsvFast (quotes, commas, line breaks, escapes)", async () => {
+    const file = join(root, "tricky.csv");
+    writeFileSync(
+      file,
+      '\uFEFFvariant,note,x\nplain,hello,1\n"with,comma","say ""hi""",2\n\'=formula,"two\nlines",3\n\'-neg,\'@at,-4\n\n',
+    );
+    const a: Array<Record<string, string>> = [];
+    const b: Array<Record<string, string>> = [];
+    const ha = await readCsv(file, (r) => a.push(r));
+    const hb = await readCsvFast(file, (r) => b.push(r));
+    expect(ha).toEqual(["variant", "note", "x"]);
+    expect(hb).toEqual(ha);
+    expect(b).toEqual(a);
+    expect(a).toEqual([
+      { variant: "plain", note: "hello", x: "1" },
+      { variant: "with,comma", note: 'say "hi"', x: "2" },
+      { variant: "=formula", note: "two\nlines", x: "3" },
+      { variant: "-neg", note: "@at", x: "-4" },
+    ]);
+    expect(await readCsvFast(join(root, "missing.csv"), () => {})).toBeNull();
+    expect(unescapeCell("'it's")).toBe("'it's");
+  });
+
+  it("subsamples long paths keeping the extremes and the ends", () => {
+    const pts: PathPoint[] = Array.from({ length: 10_000 }, (_, i) => ({
+      tick: i + 1,
+      mid: 100 + Math.sin(i / 100),
+    }));
+    pts[4321].mid = 5; // a crash
+    pts[777].mid = 500; // a spike
+    const s = subsample(pts, 800);
+    expect(s.length).toBeLessThanOrEqual(801);
+    expect(s.length).toBeGreaterThan(400);
+    expect(s.some((p) => p.mid === 5)).toBe(true);
+    expect(s.some((p) => p.mid === 500)).toBe(true);
+    expect(s[s.length - 1].tick).toBe(10_000);
+    for (let i = 1; i < s.length; i++) expect(s[i].tick).toBeGreaterThan(s[i - 1].tick);
+    expect(subsample(pts.slice(0, 10), 800)).toHaveLength(10);
+  });
+
+  it("reads manifests of either shape", () => {
+    const a = parseManifest({
+      name: "x",
+      variants: [{ name: "a" }, { name: "b", baseline: true }],
+      sweep: { p: [1, 2], q: ["u", "v"] },
+      sweepPoints: [
+        [1, "u"],
+        [2, "v"],
+      ],
+    });
+    expect(a.baseline).toBe("b");
+    expect(a.sweepParams).toEqual(["p", "q"]);
+    expect(a.points).toEqual([
+      { p: "1", q: "u" },
+      { p: "2", q: "v" },
+    ]);
+    const b = parseManifest({
+      variants: ["a", "b"],
+      baseline: "a",
+      sweep: { parameters: ["p"], points: [{ point: 0, values: { p: 0.5 } }] },
+    });
+    expect(b).toMatchObject({
+      name: "experiment",
+      variants: ["a", "b"],
+      baseline: "a",
+      sweepParams: ["p"],
+      points: [{ p: "0.5" }],
+    });
+    expect(parseManifest(null).variants).toEqual([]);
+  });
+
+  it("prefixes SVG ids and turns aria labels into tooltips", () => {
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="1"><defs><clipPath id="clip1"><rect/></clipPath></defs><g clip-path="url(#clip1)"><path aria-label="a: 1" d="M0.123456,1Z"/></g></svg>';
+    const out = tidySvg(svg, "c7");
+    expect(out).toContain('id="c7-clip1"');
+    expect(out).toContain("url(#c7-clip1)");
+    expect(out).not.toContain("xmlns");
+    expect(out).toContain('<path aria-label="a: 1" d="M0.12,1Z"><title>a: 1</title></path>');
+  });
+
+  it("formats table numbers", () => {
+    expect(fmtNum(0.1234)).toBe("0.1234");
+    expect(fmtNum(0.123456)).toBe("0.1235");
+    expect(fmtNum(12)).toBe("12");
+    expect(fmtNum(12345.678)).toBe("12345.7");
+    expect(fmtNum(1.5e-7)).toBe("1.5e-7");
+    expect(fmtNum(null)).toBe("");
+    expect(existsSync(root)).toBe(true);
+  });
+});
