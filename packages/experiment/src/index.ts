@@ -28,8 +28,7 @@ export {
   type Shard,
 } from "./plan.js";
 export type { ProgressMode } from "./progress.js";
-export { buildReport, loadResults, type ReportOptions, writeReport } from "./report/index.js";
-export { renderChart } from "./report/render.js";
+export type { ReportOptions } from "./report/index.js";
 export {
   defaultOutDir,
   defaultWorkers,
@@ -77,3 +76,30 @@ export {
   validateExperiment,
 } from "./validate.js";
 export { simulateWorld } from "./world.js";
+
+// The report modules load vega, whose canvas probe uses a top-level await: a static import would
+// stop `require("@cascade/experiment")` (notebooks, CommonJS callers) from working at all.
+type ReportModule = typeof import("./report/index.js");
+type RenderModule = typeof import("./report/render.js");
+
+/** Writes report.html (charts) for a results folder; returns the written path. */
+export async function writeReport(...args: Parameters<ReportModule["writeReport"]>): Promise<string> {
+  return (await import("./report/index.js")).writeReport(...args);
+}
+
+/** The report HTML of a results folder, without writing it. */
+export async function buildReport(...args: Parameters<ReportModule["buildReport"]>): Promise<string> {
+  return (await import("./report/index.js")).buildReport(...args);
+}
+
+/** Reads a results folder (manifest and CSV) as the report sees it. */
+export async function loadResults(
+  ...args: Parameters<ReportModule["loadResults"]>
+): ReturnType<ReportModule["loadResults"]> {
+  return (await import("./report/index.js")).loadResults(...args);
+}
+
+/** Renders a Vega-Lite spec to an inline SVG string in Node, in Cascade's chart style. */
+export async function renderChart(...args: Parameters<RenderModule["renderChart"]>): Promise<string> {
+  return (await import("./report/render.js")).renderChart(...args);
+}

@@ -1,0 +1,149 @@
+/**
+ * Partial vs full liquidation
+ * ===========================
+ *
+ * Question: when a shock pushes leveraged cross-margin accounts under maintenance, does closing
+ * only part of each portfolio make the ensuing cascade less severe than closing all of it (fewer
+ * accounts dragged under, less forced selling, less bad debt, a shallower crash), and which
+ * partial rule does best?
+ *
+ * Market: one venue, three perpetual-style instruments (BTC 5,000 / ETH 4,000 / SOL 3,000 ticks,
+ * one lot = price x 1 cash unit, 20x max leverage: initial margin 5%, maintenance 3%; 5 bp taker
+ * fee; mark = mid). Per instrument: 2 market makers quoting 8 levels of 15 lots 2 ticks apart
+ * every 2 ticks, who pull all quotes for 100 ticks when the mid moves 2% within their horizon
+ * (liquidity that is there in calm markets and gone in a crash); 30 noise traders resting orders
+ * 5-150 ticks from the mid (a deep but sparse book); 20 fundamentalists trading toward a noisy
+ * view of a mean-reverting fundamental (they anchor the price and absorb fire sales, at a
+ * finite rate); 5 trend followers. 100 leveraged traders each enter ONCE (ticks 5-300) a
+ * long cross-margin portfolio of all three instruments at a target leverage drawn uniformly in
+ * 10x-19.5x (the top sits just under the 20x cap: a 2% buffer over maintenance), capital
+ * lognormal around 11,000 (in aggregate about 1,000 lots per instrument, three times the resting
+ * depth within 1% of the mid). Their portfolios overlap: all are long the same three assets,
+ * with weights 30% common / 70% own (`crowding: 0.3`; the common weights are redrawn per
+ * replication, so a low crowding keeps BTC's share of the crowd's book stable across runs).
+ * At tick 400 BTC's fundamental value drops 10% (then mean-reverts, half-life ~350 ticks):
+ * fundamentalists sell BTC down, the most leveraged accounts cross maintenance, their forced
+ * sales hit BTC and also ETH and SOL (cross margin), and the next accounts fall under.
+ * Before the shock the mids stay within ~0.2% of the fundamentals on average, with a spread of a
+ * few ticks and both book sides present (`test/_scratch` has the calibration scripts).
+ *
+ * Variants (same seeds under every variant, so differences are paired):
+ * - full: classic exchange liquidation, the whole portfolio sold on the book as soon as
+ *   equity < maintenance (5% slippage bound, 1% fee to the insurance fund); see
+ *   REFERENCES.md "Centralised exchanges" before partial liquidation.
+ * - closeFactor50: Aave v3 (docs / V3 technical paper): liquidatable when the health factor < 1,
+ *   50% of the position closed per step, 100% below HF 0.95, 5% bonus to the liquidator.
+ * - restoreToTarget: partial liquidation that sells just enough (most liquid asset first) to
+ *   bring equity/maintenance back to 1.25 (the "liquidate to a safe buffer" rule of several
+ *   exchanges).
+ * - stepwiseBackstop: Hyperliquid (docs: Trading > Liquidations): 20% steps with a 30-tick
+ *   cool-down for positions above 50,000 (100,000 USDC there, scaled to these account sizes);
+ *   when equity < 2/3 of maintenance the backstop vault takes the whole portfolio off-book;
+ *   auto-deleveraging as the last resort.
+ *
+ * What to look at (summary.csv, comparison.csv against `full`):
+ * - accounts_liquidated, liquidated_notional, liquidations: how far the cascade spread;
+ * - max_cascade_depth: generations of the cascade (a liquidation whose trades moved the price
+ *   that put the next account under is its cause; generation >= 2 = endogenous spread);
+ *   endogenous_share (custom) = share of liquidation records with generation >= 2;
+ * - peak_drawdown_BTC vs the 10% shock (overshoot from forced selling), peak_drawdown_ETH and
+ *   _SOL (contagion through cross margin), bad_debt and insurance_draw;
+ * - one_sided_ticks (custom): ticks after the shock where a book had an empty side (the mid is
+ *   then undefined and drawdowns computed from the mid skip those ticks).
+ * Typical result (40 replications): closing in full and restoring to 1.25x liquidate about the
+ * same number of accounts (the shock itself is large), restore-to-target sells less notional;
+ * Aave-style 50% steps liquidate more accounts, more notional and leave the most bad debt (each
+ * step leaves an exposed remainder that is liquidated again lower down); the stepwise rule with a
+ * backstop vault takes positions off-book and nearly halves the forced selling and the bad debt.
+ * Runtime: ~45 s with 2 workers (160 runs).
+ */
+import { fundamentalists, leveragedTraders, marketMakers, momentumTraders, noiseTraders } from "@cascade/agents";
+import { defineExperiment, type RunRecords } from "@cascade/experiment";
+import { presets } from "@cascade/liquidation";
+
+const margin = { initial: 0.05, maintenance: 0.03 };
+
+/** Ticks after the shock in which at least one book had an empty side. */
+function oneSidedTicks(r: RunRecords): number {
+  let n = 0;
+  for (let t = r.shockTick; t <= r.ticks; t++) {
+    if (r.series.some((s) => !Number.isFinite(s.mid[t - 1]))) n++;
+  }
+  return n;
+}
+
+/** Share of liquidation records of generation >= 2 (caused by an earlier liquidation's trades). */
+function endogenousShare(r: RunRecords): number | null {
+  const rows = r.liquidations.filter((l) => l.quantity > 0);
+  return rows.length === 0 ? null : rows.filter((l) => l.generation >= 2).length / rows.length;
+}
+
+export default defineExperiment({
+  name: "partial-vs-full",
+  description: "Full close vs 50% close factor vs restore-to-target vs stepwise+backstop after a 10% BTC shock",
+  seed: 20260312,
+  market: {
+    instruments: [
+      { symbol: "BTC", initialPrice: 5_000, margin },
+      { symbol: "ETH", initialPrice: 4_000, margin },
+      { symbol: "SOL", initialPrice: 3_000, margin },
+    ],
+    fees: { makerBps: 0, takerBps: 5 },
+    mark: { kind: "mid" },
+  },
+  fundamentals: { kind: "meanReverting", volatility: 0.0002, meanReversion: 0.002 },
+  populations: [
+    marketMakers({
+      count: 6,
+      capital: 1e10,
+      activation: { every: 2 },
+      levels: 8,
+      levelSpacing: 2,
+      levelSize: 15,
+      withdrawMove: 0.02,
+      withdrawVolatility: 3,
+      withdrawTicks: 100,
+    }),
+    noiseTraders({
+      count: 90,
+      activation: { poissonRate: 0.03 },
+      activityFeedback: 1,
+      maxOpenOrders: 8,
+      priceOffset: { dist: "uniform", min: 5, max: 150 },
+    }),
+    fundamentalists({
+      count: 60,
+      activation: { poissonRate: 0.05 },
+      aggression: 0.5,
+      orderSize: { dist: "uniformInt", min: 1, max: 25 },
+    }),
+    momentumTraders({ count: 15 }),
+    leveragedTraders({
+      count: 100,
+      activation: { once: { dist: "uniformInt", min: 5, max: 300 } },
+      leverage: { dist: "uniform", min: 10, max: 19.5 },
+      capital: { dist: "lognormal", mu: 9.3, sigma: 0.5, min: 2_000, max: 100_000 },
+      crowding: 0.3,
+      maxSlippage: 0.005,
+    }),
+  ],
+  shocks: [{ kind: "fundamentalDrop", instrument: "BTC", atTick: 400, fraction: 0.1 }],
+  liquidation: presets.fullClose(),
+  variants: {
+    full: presets.fullClose(),
+    closeFactor50: presets.closeFactor({ fraction: 0.5 }),
+    restoreToTarget: presets.restoreToTarget({ targetMarginRatio: 1.25 }),
+    stepwiseBackstop: presets.stepwise({ minNotional: 50_000, cooldownTicks: 30 }),
+  },
+  baseline: "full",
+  replications: 40,
+  ticks: 1100,
+  sampleEvery: 5,
+  recoveryThreshold: 0.03,
+  metrics: {
+    custom: {
+      endogenous_share: endogenousShare,
+      one_sided_ticks: oneSidedTicks,
+    },
+  },
+});
