@@ -122,3 +122,23 @@ describe("Dist", () => {
     });
   });
 });
+
+describe("exponential Dist", () => {
+  it("is clamped by its max and needs one when the parameter is bounded", () => {
+    const rng = Rng.fromSeed(11);
+    for (let i = 0; i < 2000; i++)
+      expect(sample({ dist: "exponential", rate: 0.01, max: 150 }, rng)).toBeLessThanOrEqual(150);
+    expect(validateDist("p.priceOffset", { dist: "exponential", rate: 0.1, max: 500 }, 0, 1e15)).toEqual({
+      dist: "exponential",
+      rate: 0.1,
+      max: 500,
+    });
+    expect(() => validateDist("p.priceOffset", { dist: "exponential", rate: 0.1 }, 0, 1e15)).toThrow(
+      /p\.priceOffset\.max = undefined; allowed: an upper clamp <= 1000000000000000/,
+    );
+    expect(() => validateDist("p.x", { dist: "exponential", rate: 0.1, max: 5 }, 1, 10)).toThrow(
+      /INVALID|starts at 0/,
+    );
+    expect(validateDist("p.y", { dist: "exponential", rate: 2 })).toEqual({ dist: "exponential", rate: 2 });
+  });
+});

@@ -16,6 +16,7 @@ export function series(symbol: string, mids: number[]): InstrumentSeries {
     symbol,
     initialPrice: mids[0],
     mid: Float64Array.from(mids),
+    price: Float64Array.from(mids),
     bestBid: f((i) => Math.floor(mids[i] - 1)),
     bestAsk: f((i) => Math.ceil(mids[i] + 1)),
     spread: f(() => 2),

@@ -11,7 +11,7 @@ export type Dist =
   | { dist: "uniformInt"; min: number; max: number }
   | { dist: "normal"; mean: number; sd: number; min?: number; max?: number }
   | { dist: "lognormal"; mu: number; sigma: number; min?: number; max?: number }
-  | { dist: "exponential"; rate: number }
+  | { dist: "exponential"; rate: number; max?: number }
   | { dist: "choice"; values: readonly number[]; weights?: readonly number[] };
 
 /** Draws one value of `d` from `rng` (a constant returns itself, drawing nothing). */
@@ -27,7 +27,7 @@ export function sample(d: Dist, rng: Rng): number {
     case "lognormal":
       return clamp(rng.lognormal(d.mu, d.sigma), d.min, d.max);
     case "exponential":
-      return rng.exponential(d.rate);
+      return clamp(rng.exponential(d.rate), undefined, d.max);
     case "choice": {
       if (!d.weights) return rng.pick(d.values);
       let total = 0;
@@ -71,7 +71,7 @@ const DIST_FIELDS: Record<string, readonly string[]> = {
   uniformInt: ["min", "max"],
   normal: ["mean", "sd", "min", "max"],
   lognormal: ["mu", "sigma", "min", "max"],
-  exponential: ["rate"],
+  exponential: ["rate", "max"],
   choice: ["values", "weights"],
 };
 
@@ -156,12 +156,22 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
     }
   } else if (kind === "exponential") {
     num(`${path}.rate`, o.rate, Number.MIN_VALUE, Infinity);
-    if (max < Infinity || min > 0) {
+    if (o.max !== undefined) num(`${path}.max`, o.max);
+    if (min > 0) {
       throw new ValidationError(
-        "UNBOUNDED_DIST",
+        "INVALID_DIST",
         path,
         d,
-        `a bounded distribution (values must stay in [${min}, ${max}])`,
+        `a distribution of values >= ${min} (an exponential starts at 0)`,
+        CTX,
+      );
+    }
+    if (max < Infinity && o.max === undefined) {
+      throw new ValidationError(
+        "UNBOUNDED_DIST",
+        `${path}.max`,
+        undefined,
+        `an upper clamp <= ${max} (the exponential tail is unbounded)`,
         CTX,
       );
     }

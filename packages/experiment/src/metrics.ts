@@ -32,7 +32,7 @@ export function metricColumns(
 
 function preShockPrice(s: InstrumentSeries, shockTick: number): number {
   for (let t = shockTick - 1; t >= 1; t--) {
-    const m = s.mid[t - 1];
+    const m = s.price[t - 1];
     if (Number.isFinite(m) && m > 0) return m;
   }
   return s.initialPrice;
@@ -43,7 +43,7 @@ export function peakDrawdown(s: InstrumentSeries, shockTick: number, ticks: numb
   let peak = preShockPrice(s, shockTick);
   let mdd = 0;
   for (let t = shockTick; t <= ticks; t++) {
-    const m = s.mid[t - 1];
+    const m = s.price[t - 1];
     if (!Number.isFinite(m)) continue;
     if (m > peak) peak = m;
     const dd = (peak - m) / peak;
@@ -66,7 +66,7 @@ export function recoveryTime(
   const band = threshold * p0;
   let left = false;
   for (let t = shockTick; t <= ticks; t++) {
-    const m = s.mid[t - 1];
+    const m = s.price[t - 1];
     const inside = Number.isFinite(m) && Math.abs(m - p0) <= band;
     if (!left) {
       if (!inside) left = true;
@@ -82,8 +82,8 @@ export function realizedVolatility(s: InstrumentSeries, shockTick: number, ticks
   let sum = 0;
   let n = 0;
   for (let t = Math.max(2, shockTick); t <= ticks; t++) {
-    const a = s.mid[t - 2];
-    const b = s.mid[t - 1];
+    const a = s.price[t - 2];
+    const b = s.price[t - 1];
     if (Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0) {
       const r = Math.log(b / a);
       sum += r * r;
@@ -119,7 +119,9 @@ export function computeMetrics(
         out.push(liq.reduce((a, r) => a + r.notional, 0));
         break;
       case "liquidations":
-        out.push(liq.length);
+        // Settlement records (quantity 0: a deficit or socialised loss booked after the sales) are
+        // in liquidations.csv but are not liquidations.
+        out.push(liq.reduce((a, r) => a + (r.quantity > 0 ? 1 : 0), 0));
         break;
       case "accounts_liquidated":
         out.push(new Set(liq.map((r) => r.account)).size);

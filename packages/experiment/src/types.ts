@@ -105,6 +105,8 @@ export interface InstrumentSeries {
   initialPrice: number;
   /** (best bid + best ask) / 2; NaN while a side of the book is empty. */
   mid: Float64Array;
+  /** The mid, or the last trade price while a side of the book is empty (drawdown, recovery and volatility use it). */
+  price: Float64Array;
   /** 0 when the side is empty. */
   bestBid: Float64Array;
   bestAsk: Float64Array;

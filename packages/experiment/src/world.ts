@@ -24,6 +24,7 @@ function newSeries(symbol: string, initialPrice: number, ticks: number): Instrum
     symbol,
     initialPrice,
     mid: f(),
+    price: f(),
     bestBid: f(),
     bestAsk: f(),
     spread: f(),
@@ -112,6 +113,9 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       s.bestBid[i] = bb;
       s.bestAsk[i] = ba;
       s.mid[i] = book.mid();
+      // At the bottom of a crash one side of the book is often empty: the last trade is the price.
+      const last = venue.lastTradePrice(k);
+      s.price[i] = Number.isFinite(s.mid[i]) ? s.mid[i] : last > 0 ? last : i > 0 ? s.price[i - 1] : s.initialPrice;
       s.spread[i] = book.spread();
       if (band > 0) {
         s.depthBid[i] = book.depthWithin(BUY, band);
@@ -132,7 +136,9 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     id: r.id,
     tick: r.tick,
     account: venue.label(r.account) || String(r.account),
-    instrument: venue.instruments[r.instrument].symbol,
+    // Settlement records (a deficit settled after the positions were sold, a socialised loss)
+    // carry instrument -1: they have no instrument and no quantity.
+    instrument: r.instrument >= 0 ? venue.instruments[r.instrument].symbol : "",
     side: r.side === BUY ? "buy" : "sell",
     quantity: r.quantity,
     price: r.price,
@@ -147,7 +153,9 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     cause: r.cause,
   }));
   for (const r of engine.records) {
-    if (r.tick >= 1 && r.tick <= ticks) series[r.instrument].liquidatedNotional[r.tick - 1] += r.notional;
+    if (r.instrument >= 0 && r.tick >= 1 && r.tick <= ticks) {
+      series[r.instrument].liquidatedNotional[r.tick - 1] += r.notional;
+    }
   }
   const stats = engine.stats();
   let shockTick = 1;
