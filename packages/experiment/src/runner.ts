@@ -345,6 +345,8 @@ export function workerExecArgv(argv: readonly string[]): string[] {
       continue;
     }
     if (/^(--import|--require|--loader|--experimental-loader)=/.test(a) && loader.test(a)) continue;
+    // V8 flags are process-wide (they already apply to the workers) and Worker rejects them.
+    if (/^--(single-threaded-gc|max-semi-space-size|max-old-space-size|expose-gc)/.test(a)) continue;
     out.push(a);
   }
   return out;
