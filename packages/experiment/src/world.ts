@@ -115,7 +115,9 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       s.mid[i] = book.mid();
       // At the bottom of a crash one side of the book is often empty: the last trade is the price.
       const last = venue.lastTradePrice(k);
-      s.price[i] = Number.isFinite(s.mid[i]) ? s.mid[i] : last > 0 ? last : i > 0 ? s.price[i - 1] : s.initialPrice;
+      if (Number.isFinite(s.mid[i])) s.price[i] = s.mid[i];
+      else if (last > 0) s.price[i] = last;
+      else s.price[i] = i > 0 ? s.price[i - 1] : s.initialPrice;
       s.spread[i] = book.spread();
       if (band > 0) {
         s.depthBid[i] = book.depthWithin(BUY, band);
