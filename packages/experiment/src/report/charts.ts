@@ -407,7 +407,7 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
       id: "cascade-depth",
       title: "Cascade depth",
       caption:
-        "Liquidations at each cascade generation (0 = triggered by the market, k = caused by a generation k−1 liquidation), per run, all runs of a variant pooled.",
+        "Liquidations at each cascade generation (1 = triggered by the market, k = caused by a generation k−1 liquidation), per run, all runs of a variant pooled.",
       panels: [{ svg: await render(spec) }],
     };
   }
