@@ -118,6 +118,12 @@ export function correlationFactor(c: number[][]): Float64Array {
     out[0] = 1;
     return out;
   }
+  if (n <= 64 && isIdentity(c)) {
+    // eigs returns exactly this factor for identities of these sizes (checked up to 64); the
+    // default (uncorrelated) case so skips loading mathjs (~1 s per worker thread) and the decomposition.
+    for (let i = 0; i < n; i++) out[i * n + i] = 1;
+    return out;
+  }
   const { eigenvectors } = eigs(c);
   for (let k = 0; k < n; k++) {
     const ev = eigenvectors[k] as { value: number; vector: number[] | { toArray(): number[] } };
@@ -210,6 +216,16 @@ export class Fundamentals {
       this.venue.setOraclePrice(i, this.value(i));
     }
   }
+}
+
+function isIdentity(c: number[][]): boolean {
+  const n = c.length;
+  for (let i = 0; i < n; i++) {
+    const row = c[i];
+    if (row.length !== n) return false;
+    for (let j = 0; j < n; j++) if (!Object.is(row[j], i === j ? 1 : 0)) return false;
+  }
+  return true;
 }
 
 function identity(n: number): number[][] {

@@ -9,7 +9,7 @@
  * Everything here is derived from public information (book, trades, marks, oracle).
  */
 import type { Rng, RunLoop } from "@cascade/core";
-import type { Side, Venue } from "@cascade/market";
+import type { OrderRequest, Side, Venue } from "@cascade/market";
 
 const RING = 1 << 13; // ticks of mid history (moving-average windows are capped to RING - 1)
 const TRADES = 256;
@@ -239,6 +239,8 @@ export class AgentView {
   readonly #tape: MarketTape;
   /** Upper bound of own resting quantity per instrument (reset when no order rests). */
   readonly #restQty: Float64Array;
+  /** The order request reused by limit/ioc (the venue reads it synchronously and keeps nothing). */
+  readonly #order: OrderRequest;
 
   constructor(
     venue: Venue,
@@ -251,6 +253,16 @@ export class AgentView {
     this.#venue = venue;
     this.#tape = tape;
     this.#restQty = new Float64Array(tape.n);
+    this.#order = {
+      account,
+      instrument: 0,
+      side: 1,
+      quantity: 0,
+      type: "limit",
+      price: 0,
+      tif: "GTC",
+      reduceOnly: false,
+    };
   }
 
   get tick(): number {
@@ -409,16 +421,14 @@ export class AgentView {
     }
     act.limitOrders++;
     if (tif === "IOC") act.iocOrders++;
-    const r = this.#venue.submit({
-      account: this.account,
-      instrument: i,
-      side,
-      quantity: q,
-      type: "limit",
-      price: p,
-      tif,
-      reduceOnly,
-    });
+    const o = this.#order;
+    o.instrument = i;
+    o.side = side;
+    o.quantity = q;
+    o.price = p;
+    o.tif = tif;
+    o.reduceOnly = reduceOnly;
+    const r = this.#venue.submit(o);
     if (r.resting > 0) this.#restQty[i] += r.resting;
     return r.resting > 0 ? r.orderId : -1;
   }
@@ -435,15 +445,14 @@ export class AgentView {
     }
     act.limitOrders++;
     act.iocOrders++;
-    return this.#venue.submit({
-      account: this.account,
-      instrument: i,
-      side,
-      quantity: q,
-      type: "limit",
-      price: p,
-      tif: "IOC",
-    }).filled;
+    const o = this.#order;
+    o.instrument = i;
+    o.side = side;
+    o.quantity = q;
+    o.price = p;
+    o.tif = "IOC";
+    o.reduceOnly = false;
+    return this.#venue.submit(o).filled;
   }
 
   /** Cancels one of the agent's resting orders; false if it is no longer resting. */

@@ -1,6 +1,7 @@
-import { type Observable, Subject } from "rxjs";
+import type { Observable } from "rxjs";
 import type { Rng } from "./rng.js";
 import { ActivationScheduler } from "./scheduler.js";
+import { FastSubject } from "./subject.js";
 
 /**
  * The fixed phases of one tick, in the order they run. This is the one place
@@ -35,7 +36,7 @@ export class RunLoop {
   /** Current tick (0 before the first step). */
   now = 0;
   readonly scheduler: ActivationScheduler;
-  private readonly tickSubject = new Subject<number>();
+  private readonly tickSubject = new FastSubject<number>();
   readonly tick$: Observable<number> = this.tickSubject.asObservable();
   private readonly handlers: Array<Array<(tick: number) => void>> = PHASES.map(() => []);
   private readonly queue: Array<() => void> = [];

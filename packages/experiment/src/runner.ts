@@ -279,7 +279,9 @@ async function runPool(
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000,
-    concurrentTasksPerWorker: 1,
+    // Two tasks per worker: the next run is already queued in the worker when one finishes, so a
+    // worker never idles waiting for the main thread (which gets little CPU while all cores simulate).
+    concurrentTasksPerWorker: 2,
     workerData: data,
     execArgv: workerExecArgv(process.execArgv),
   });

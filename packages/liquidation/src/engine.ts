@@ -65,7 +65,7 @@ import {
   amountPlan,
   fullPlan,
   type Holding,
-  holdingsOf,
+  maintenanceRate,
   orderHoldings,
   type PlanItem,
   penaltyAmount,
@@ -132,14 +132,24 @@ export class LiquidationEngine {
   private seen = new Int32Array(0);
   private dirtyFlag = new Uint8Array(0);
   private stamp = 0;
-  private dirty: number[] = [];
+  /** Accounts marked dirty since the last check (dirtyN entries; no allocation per tick). */
+  private dirty = new Int32Array(64);
+  private dirtyN = 0;
+  /** Scratch of the candidates of one check. */
+  private cands = new Int32Array(64);
+  private candN = 0;
+  /** Per held-count n, n reusable Holding objects for the evaluation of one account. */
+  private readonly holdingPool: Holding[][] = [];
   private totalLive = 0;
   /** Per instrument: trigger prices of falling marks (longs), stored negated so the top is the highest. */
   private readonly downHeaps: TriggerHeap[] = [];
   /** Per instrument: trigger prices of rising marks (shorts, tier boundaries), top = lowest. */
   private readonly upHeaps: TriggerHeap[] = [];
 
-  private readonly active = new Set<number>();
+  /** Accounts rechecked every tick (mid-liquidation, or no bound): a dense list with positions. */
+  private readonly activeList: number[] = [];
+  private activePos = new Int32Array(0);
+  private activeFlag = new Uint8Array(0);
   private readonly cooldownUntil = new Map<number, number>();
   private readonly episodes = new Map<number, Episode>();
   private readonly slicing = new Map<number, SliceState>();
@@ -240,20 +250,19 @@ export class LiquidationEngine {
     this.processAuctionEvents();
 
     this.stamp++;
-    const candidates: number[] = [];
-    const add = (a: number) => {
-      if (this.seen[a] !== this.stamp) {
-        this.seen[a] = this.stamp;
-        candidates.push(a);
-      }
-    };
-    if (this.policy.trigger.kind === "custom") for (const a of venue.accountsWithPositions()) add(a);
-    for (const a of this.dirty) {
+    this.candN = 0;
+    if (this.policy.trigger.kind === "custom")
+      for (const a of venue.accountsWithPositions()) this.addCandidate(a);
+    const dirty = this.dirty;
+    const nd = this.dirtyN;
+    for (let k = 0; k < nd; k++) {
+      const a = dirty[k];
       this.dirtyFlag[a] = 0;
-      add(a);
+      this.addCandidate(a);
     }
-    this.dirty.length = 0;
-    for (const a of this.active) add(a);
+    this.dirtyN = 0;
+    const act = this.activeList;
+    for (let k = 0; k < act.length; k++) this.addCandidate(act[k]);
     const version = this.version;
     for (let i = 0; i < this.nInst; i++) {
       const m = venue.mark(i);
@@ -264,7 +273,7 @@ export class LiquidationEngine {
         if (down.versions[0] === version[a]) {
           this.liveEntries[a]--;
           this.totalLive--;
-          add(a);
+          this.addCandidate(a);
         }
         down.pop();
       }
@@ -274,15 +283,91 @@ export class LiquidationEngine {
         if (up.versions[0] === version[a]) {
           this.liveEntries[a]--;
           this.totalLive--;
-          add(a);
+          this.addCandidate(a);
         }
         up.pop();
       }
     }
-    candidates.sort((x, y) => x - y);
-    this.lastChecked = candidates.length;
-    for (const a of candidates) this.evaluate(a);
+    // Ascending account order (distinct ids): insertion sort on the scratch, no allocation.
+    const n = this.candN;
+    const cands = this.cands;
+    if (n > 64) cands.subarray(0, n).sort();
+    else {
+      for (let k = 1; k < n; k++) {
+        const x = cands[k];
+        let j = k - 1;
+        while (j >= 0 && cands[j] > x) {
+          cands[j + 1] = cands[j];
+          j--;
+        }
+        cands[j + 1] = x;
+      }
+    }
+    this.lastChecked = n;
+    for (let k = 0; k < n; k++) this.evaluate(cands[k]);
     this.maybeCompact();
+  }
+
+  private addCandidate(a: number): void {
+    if (this.seen[a] === this.stamp) return;
+    this.seen[a] = this.stamp;
+    if (this.candN === this.cands.length) {
+      const c = new Int32Array(this.cands.length * 2);
+      c.set(this.cands);
+      this.cands = c;
+    }
+    this.cands[this.candN++] = a;
+  }
+
+  private activeAdd(a: number): void {
+    if (this.activeFlag[a] === 1) return;
+    this.activeFlag[a] = 1;
+    this.activePos[a] = this.activeList.length;
+    this.activeList.push(a);
+  }
+
+  private activeDelete(a: number): void {
+    if (this.activeFlag[a] === 0) return;
+    this.activeFlag[a] = 0;
+    const list = this.activeList;
+    const at = this.activePos[a];
+    const last = list[list.length - 1];
+    list[at] = last;
+    this.activePos[last] = at;
+    list.pop();
+  }
+
+  /**
+   * holdingsOf(venue, a) into reusable objects (valid until the next call): the same values, in
+   * instrument order, without allocating per evaluation.
+   */
+  private scratchHoldings(a: number): Holding[] {
+    const venue = this.venue;
+    const inst = venue.instruments;
+    let n = 0;
+    for (let i = 0; i < inst.length; i++) if (venue.position(a, i) !== 0) n++;
+    let out = this.holdingPool[n];
+    if (out === undefined) {
+      out = [];
+      for (let k = 0; k < n; k++) out.push({ instrument: 0, q: 0, mark: 0, cv: 0, notional: 0, rate: 0 });
+      this.holdingPool[n] = out;
+    }
+    let k = 0;
+    for (let i = 0; i < inst.length && k < n; i++) {
+      const q = venue.position(a, i);
+      if (q === 0) continue;
+      const mark = venue.mark(i);
+      const cv = inst[i].contractValue;
+      const notional = Math.abs(q) * mark * cv;
+      const h = out[k++];
+      h.instrument = i;
+      h.q = q;
+      h.mark = mark;
+      h.cv = cv;
+      h.notional = notional;
+      h.rate = maintenanceRate(inst[i].margin, notional);
+    }
+    return out;
   }
 
   /** Reference full scan (every account with a position, trigger test only): the benchmark's baseline. */
@@ -301,7 +386,11 @@ export class LiquidationEngine {
 
   private ensure(n: number): void {
     if (n <= this.version.length) return;
-    const size = Math.max(n, this.version.length * 2, 64);
+    this.growAccounts(Math.max(n, this.version.length * 2, 64));
+  }
+
+  /** Cold path of ensure (kept apart: its closure would cost a context allocation per call). */
+  private growAccounts(size: number): void {
     const grow = <T extends Int32Array | Uint8Array>(old: T, make: (k: number) => T): T => {
       const x = make(size);
       x.set(old);
@@ -311,6 +400,8 @@ export class LiquidationEngine {
     this.liveEntries = grow(this.liveEntries, (k) => new Int32Array(k));
     this.seen = grow(this.seen, (k) => new Int32Array(k));
     this.dirtyFlag = grow(this.dirtyFlag, (k) => new Uint8Array(k));
+    this.activePos = grow(this.activePos, (k) => new Int32Array(k));
+    this.activeFlag = grow(this.activeFlag, (k) => new Uint8Array(k));
   }
 
   private markDirty(a: number): void {
@@ -318,7 +409,12 @@ export class LiquidationEngine {
     if (a >= this.dirtyFlag.length) this.ensure(a + 1);
     if (this.dirtyFlag[a] === 0) {
       this.dirtyFlag[a] = 1;
-      this.dirty.push(a);
+      if (this.dirtyN === this.dirty.length) {
+        const d = new Int32Array(this.dirty.length * 2);
+        d.set(this.dirty);
+        this.dirty = d;
+      }
+      this.dirty[this.dirtyN++] = a;
     }
   }
 
@@ -341,6 +437,11 @@ export class LiquidationEngine {
     let size = 0;
     for (let i = 0; i < this.nInst; i++) size += this.downHeaps[i].size + this.upHeaps[i].size;
     if (size <= 2 * this.totalLive + 4096) return;
+    this.compactHeaps();
+  }
+
+  /** Cold path of maybeCompact (kept apart: its closure would cost a context allocation per call). */
+  private compactHeaps(): void {
     const version = this.version;
     const live = (a: number, v: number) => version[a] === v;
     for (let i = 0; i < this.nInst; i++) {
@@ -381,7 +482,7 @@ export class LiquidationEngine {
     }
     delta *= 1 - 1e-9;
     if (!(delta > 0)) {
-      this.active.add(a);
+      this.activeAdd(a);
       return;
     }
     const v = this.version[a];
@@ -413,20 +514,20 @@ export class LiquidationEngine {
     this.invalidate(a);
     const venue = this.venue;
     if ((this.openAuctionsOf.get(a) ?? 0) > 0) {
-      this.active.add(a);
+      this.activeAdd(a);
       return;
     }
-    const hs = holdingsOf(venue, a);
+    const hs = this.scratchHoldings(a);
     if (hs.length === 0) {
       this.slicing.delete(a);
-      this.active.delete(a);
+      this.activeDelete(a);
       this.episodes.delete(a);
       this.cooldownUntil.delete(a);
       return;
     }
     const slices = this.slicing.get(a);
     if (slices !== undefined) {
-      this.active.add(a);
+      this.activeAdd(a);
       this.runSlice(a, slices);
       return;
     }
@@ -434,17 +535,26 @@ export class LiquidationEngine {
     const maintenance = venue.maintenanceRequirement(a);
     if (!triggered(this.policy.trigger, venue, a, equity, maintenance)) {
       this.episodes.delete(a);
-      this.active.delete(a);
+      this.activeDelete(a);
       this.pushBounds(a, hs, equity, maintenance);
       return;
     }
-    this.active.add(a);
+    this.activeAdd(a);
     const p = this.policy;
     const backstopNow =
       p.backstop !== undefined && equity < p.backstop.belowMaintenanceFraction * maintenance;
     const until = this.cooldownUntil.get(a);
     if (until !== undefined && this.tick < until && !backstopNow) return;
-    this.liquidate(a, hs, equity, maintenance, backstopNow);
+    // The liquidation keeps (and hands to the policy functions) its own copies of the holdings.
+    const own: Holding[] = hs.map((h) => ({
+      instrument: h.instrument,
+      q: h.q,
+      mark: h.mark,
+      cv: h.cv,
+      notional: h.notional,
+      rate: h.rate,
+    }));
+    this.liquidate(a, own, equity, maintenance, backstopNow);
   }
 
   private liquidate(

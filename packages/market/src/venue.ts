@@ -13,8 +13,8 @@
  * transfer operation (including its fills$/book$/auctions$/transfers$ emissions) any further
  * mutating call throws REENTRANT_ORDER: reactions must be queued with `loop.defer`.
  */
-import { CascadeError, type RunLoop } from "@cascade/core";
-import { type Observable, Subject } from "rxjs";
+import { CascadeError, FastSubject, type RunLoop } from "@cascade/core";
+import type { Observable } from "rxjs";
 import { type AuctionEvent, type AuctionSpec, type AuctionState, dutchPrice } from "./auction.js";
 import {
   type Instrument,
@@ -115,6 +115,99 @@ export interface Transfer {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const REJECT = "order rejected";
 
+/**
+ * Order id (a safe integer >= 1) -> instrument of the resting orders: open addressing with linear
+ * probing and backward-shift deletion in typed arrays (a Map churns its tables as ids come and go).
+ */
+class OrderIndex {
+  private keys = new Float64Array(256); // 0 = empty
+  private vals = new Int32Array(256);
+  private mask = 255;
+  private count = 0;
+
+  private static slot(id: number, mask: number): number {
+    const lo = id >>> 0;
+    const hi = (id / 4294967296) | 0;
+    let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
+    h ^= h >>> 15;
+    return h & mask;
+  }
+
+  /** The instrument, or -1 when the id is not indexed (any value accepted). */
+  get(id: number): number {
+    if (typeof id !== "number" || !(id >= 1)) return -1;
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = OrderIndex.slot(id, mask);
+    for (;;) {
+      const k = keys[i];
+      if (k === id) return this.vals[i];
+      if (k === 0) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Adds a new id (not already indexed). */
+  set(id: number, instrument: number): void {
+    if (2 * (this.count + 1) > this.keys.length) this.grow();
+    this.insert(id, instrument);
+    this.count++;
+  }
+
+  delete(id: number): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    let i = OrderIndex.slot(id, mask);
+    for (;;) {
+      const k = keys[i];
+      if (k === id) break;
+      if (k === 0) return;
+      i = (i + 1) & mask;
+    }
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const k = keys[j];
+      if (k === 0) break;
+      const home = OrderIndex.slot(k, mask);
+      // move entry j into hole i unless its home lies cyclically in (i, j]
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      keys[i] = k;
+      vals[i] = vals[j];
+      i = j;
+    }
+    keys[i] = 0;
+    this.count--;
+  }
+
+  private insert(id: number, instrument: number): void {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = OrderIndex.slot(id, mask);
+    while (keys[i] !== 0) i = (i + 1) & mask;
+    keys[i] = id;
+    this.vals[i] = instrument;
+  }
+
+  private grow(): void {
+    const oldK = this.keys;
+    const oldV = this.vals;
+    const n = oldK.length * 2;
+    this.keys = new Float64Array(n);
+    this.vals = new Int32Array(n);
+    this.mask = n - 1;
+    for (let i = 0; i < oldK.length; i++) if (oldK[i] !== 0) this.insert(oldK[i], oldV[i]);
+  }
+}
+
+/** Removes the element at `at` keeping the order (no splice: it allocates the removed part). */
+function removeAt(list: number[], at: number): void {
+  const last = list.length - 1;
+  for (let k = at; k < last; k++) list[k] = list[k + 1];
+  list.pop();
+}
+
 /** Per-instrument adapter from book callbacks to the venue (no closures on the hot path). */
 class BookEvents implements BookListener {
   constructor(
@@ -203,7 +296,9 @@ export class Venue {
 
   // ---- orders
   private nextOrderId = 1;
-  private readonly orderInstr = new Map<number, number>();
+  private readonly orderInstr = new OrderIndex();
+  /** Scratch of cancelAll (never re-entered: the venue is busy meanwhile). */
+  private cancelScratch = new Float64Array(16);
   private readonly orderTag = new Map<number, number>();
   private readonly roOrders = new Set<number>();
   private readonly roPending: number[] = [];
@@ -226,11 +321,11 @@ export class Venue {
   private openAuctionList: AuctionState[] = [];
 
   // ---- streams
-  private readonly fillsS = new Subject<Fill>();
-  private readonly bookS = new Subject<BookUpdate>();
-  private readonly marksS = new Subject<MarkUpdate>();
-  private readonly auctionsS = new Subject<AuctionEvent>();
-  private readonly transfersS = new Subject<Transfer>();
+  private readonly fillsS = new FastSubject<Fill>();
+  private readonly bookS = new FastSubject<BookUpdate>();
+  private readonly marksS = new FastSubject<MarkUpdate>();
+  private readonly auctionsS = new FastSubject<AuctionEvent>();
+  private readonly transfersS = new FastSubject<Transfer>();
   readonly fills$: Observable<Fill> = this.fillsS.asObservable();
   readonly book$: Observable<BookUpdate> = this.bookS.asObservable();
   readonly marks$: Observable<MarkUpdate> = this.marksS.asObservable();
@@ -703,12 +798,16 @@ export class Venue {
     if (instrument !== undefined) this.checkInstrument("instrument", instrument, "cancel rejected");
     const list = this.orders[account];
     if (list.length === 0) return 0;
-    const ids = list.slice();
+    const n = list.length;
+    if (n > this.cancelScratch.length) this.cancelScratch = new Float64Array(2 * n);
+    const ids = this.cancelScratch;
+    for (let k = 0; k < n; k++) ids[k] = list[k];
     let removed = 0;
     this.busy = true;
     try {
-      for (const id of ids) {
-        const i = this.orderInstr.get(id) as number;
+      for (let k = 0; k < n; k++) {
+        const id = ids[k];
+        const i = this.orderInstr.get(id);
         if (instrument === undefined || i === instrument) removed += this.books[i].cancel(id);
       }
       if (this.anyDirty) this.emitBookUpdates();
@@ -751,8 +850,7 @@ export class Venue {
 
   /** Instrument of a resting order (-1 if it is not resting). Extra read-only helper. */
   orderInstrument(orderId: number): number {
-    const i = this.orderInstr.get(orderId);
-    return i === undefined ? -1 : i;
+    return this.orderInstr.get(orderId);
   }
 
   /**
@@ -1367,7 +1465,7 @@ export class Venue {
   private forgetOrder(owner: number, id: number): void {
     const list = this.orders[owner];
     const at = list.indexOf(id);
-    if (at >= 0) list.splice(at, 1);
+    if (at >= 0) removeAt(list, at);
     this.orderInstr.delete(id);
     if (this.orderTag.size > 0) this.orderTag.delete(id);
     if (this.roOrders.size > 0 && this.roOrders.delete(id)) this.roCount[owner]--;
@@ -1425,7 +1523,7 @@ export class Venue {
     this.activeFlag[k] = on;
     const list = this.active[a];
     if (on === 1) list.push(i);
-    else list.splice(list.indexOf(i), 1);
+    else removeAt(list, list.indexOf(i));
   }
 
   /** Trims resting reduce-only orders of accounts whose position changed so they never exceed (or flip) it. */
@@ -1440,7 +1538,7 @@ export class Venue {
       const used = this.roUsed;
       used.fill(0);
       for (const id of ids) {
-        const i = this.orderInstr.get(id) as number;
+        const i = this.orderInstr.get(id);
         const book = this.books[i];
         const side = book.orderSide(id);
         const rem = book.remaining(id);
@@ -1682,7 +1780,7 @@ export class Venue {
   private ownedOrder(account: AccountId, orderId: number, ctx: string): number {
     this.checkAccount("account", account, ctx);
     const i = this.orderInstr.get(orderId);
-    if (i === undefined) {
+    if (i === -1) {
       throw new CascadeError(
         "UNKNOWN_ORDER",
         "orderId",
