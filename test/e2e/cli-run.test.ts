@@ -137,6 +137,25 @@ describe("cascade run", () => {
     expect(typeof info.startedAt).toBe("string");
   });
 
+  test("prints the headline table and writes report.html; cascade report rewrites it elsewhere", async () => {
+    const out = join(dirA, "results", "tiny");
+    // The headline: each variant's mean with its interval, then the paired difference.
+    expect(a.stdout).toMatch(/^variant +metric +mean +95% CI +diff vs baseline/m);
+    expect(a.stdout).toMatch(/^full +liquidated_notional +\S+ +\[.*\] +\(baseline\)$/m);
+    expect(a.stdout).toMatch(/^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+$/m);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    for (const chart of ["price-paths", "distributions", "paired-differences", "cascade-depth"]) {
+      expect(html).toContain(`data-chart="${chart}"`);
+    }
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    const again = await cascade(["report", out, "--out", join(tmp, "again.html")], tmp);
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(tmp, "again.html"), "utf8")).toBe(html);
+    const missing = await cascade(["report", join(tmp, "nothing-here")], tmp);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/results-dir = .*nothing-here.*manifest\.json/);
+  });
+
   test("the same command twice (in-process the second time) -> byte-identical files", () => {
     expect(b.code).toBe(0);
     expect(readAll(join(dirB, "results", "tiny"))).toEqual(readAll(join(dirA, "results", "tiny")));
