@@ -109,6 +109,15 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
       CTX,
     );
   }
+  const missingClamp = (field: "min" | "max", allowed: string): never => {
+    throw new ValidationError(
+      "UNBOUNDED_DIST",
+      `${path}.${field}`,
+      undefined,
+      `${allowed} (the ${kind} tail is unbounded)`,
+      CTX,
+    );
+  };
   const allowedKeys = ["dist", ...DIST_FIELDS[kind]];
   for (const k of Object.keys(o)) {
     if (!allowedKeys.includes(k)) {
@@ -136,24 +145,8 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
     if (o.max !== undefined) num(`${path}.max`, o.max);
     // Unbounded tails must be clamped when the parameter itself is bounded.
     const lowerTail = kind === "normal" ? min > -Infinity : min > 0;
-    if (lowerTail && o.min === undefined) {
-      throw new ValidationError(
-        "UNBOUNDED_DIST",
-        `${path}.min`,
-        undefined,
-        `a lower clamp >= ${min} (the ${kind} tail is unbounded)`,
-        CTX,
-      );
-    }
-    if (max < Infinity && o.max === undefined) {
-      throw new ValidationError(
-        "UNBOUNDED_DIST",
-        `${path}.max`,
-        undefined,
-        `an upper clamp <= ${max} (the ${kind} tail is unbounded)`,
-        CTX,
-      );
-    }
+    if (lowerTail && o.min === undefined) missingClamp("min", `a lower clamp >= ${min}`);
+    if (max < Infinity && o.max === undefined) missingClamp("max", `an upper clamp <= ${max}`);
   } else if (kind === "exponential") {
     num(`${path}.rate`, o.rate, Number.MIN_VALUE, Infinity);
     if (o.max !== undefined) num(`${path}.max`, o.max);
@@ -166,15 +159,7 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
         CTX,
       );
     }
-    if (max < Infinity && o.max === undefined) {
-      throw new ValidationError(
-        "UNBOUNDED_DIST",
-        `${path}.max`,
-        undefined,
-        `an upper clamp <= ${max} (the exponential tail is unbounded)`,
-        CTX,
-      );
-    }
+    if (max < Infinity && o.max === undefined) missingClamp("max", `an upper clamp <= ${max}`);
   } else {
     if (!Array.isArray(o.values) || o.values.length === 0) {
       throw new ValidationError(

@@ -6,7 +6,7 @@
  * Commands live in a registry (`commands`); a later command (e.g. `cascade report`) is added with
  * `registerCommand` from its own module and imported below.
  */
-import { readdirSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -144,7 +144,6 @@ registerCommand("report", {
     if (values.help) return help("report");
     if (positionals.length !== 1) usageError(`expected one results folder, got ${positionals.length}`);
     const dir = resolve(positionals[0]);
-    const { existsSync } = await import("node:fs");
     if (!existsSync(join(dir, "manifest.json"))) {
       throw new ValidationError(
         "NOT_RESULTS",

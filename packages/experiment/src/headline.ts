@@ -4,8 +4,8 @@
  * the baseline with its p-value. Read from summary.csv / comparison.csv, so it shows exactly what
  * the files say.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type CsvRow, readCsv } from "./report/csv.js";
 
 const HEADLINE = [
   "liquidated_notional",
@@ -16,14 +16,9 @@ const HEADLINE = [
   "mean_slippage",
 ];
 
-function parseCsv(text: string): Record<string, string>[] {
-  const lines = text.trim().split("\n");
-  const cols = lines[0].split(",");
-  // Variant names may be spreadsheet-escaped or quoted; the numeric columns never are.
-  return lines.slice(1).map((l) => {
-    const cells = l.split(",");
-    return Object.fromEntries(cols.map((c, i) => [c, (cells[i] ?? "").replace(/^"?'?|"$/g, "")]));
-  });
+async function readRows(file: string): Promise<CsvRow[] | null> {
+  const out: CsvRow[] = [];
+  return (await readCsv(file, (r) => out.push(r))) === null ? null : out;
 }
 
 function num(s: string | undefined): string {
@@ -37,14 +32,9 @@ function num(s: string | undefined): string {
 
 /** Text table of the headline metrics at sweep point 0 (empty string when files are missing). */
 export async function headline(outDir: string): Promise<string> {
-  let summary: Record<string, string>[];
-  let comparison: Record<string, string>[];
-  try {
-    summary = parseCsv(await readFile(join(outDir, "summary.csv"), "utf8"));
-    comparison = parseCsv(await readFile(join(outDir, "comparison.csv"), "utf8"));
-  } catch {
-    return "";
-  }
+  const summary = await readRows(join(outDir, "summary.csv"));
+  const comparison = await readRows(join(outDir, "comparison.csv"));
+  if (summary === null || comparison === null) return "";
   const metrics = HEADLINE.filter((m) => summary.some((r) => r.metric === m));
   const variants = [...new Set(summary.map((r) => r.variant))];
   const rows: string[][] = [["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"]];

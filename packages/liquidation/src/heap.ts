@@ -37,26 +37,10 @@ export class TriggerHeap {
   pop(): void {
     const n = --this.size;
     if (n === 0) return;
-    const keys = this.keys;
-    const accs = this.accounts;
-    const vers = this.versions;
-    const key = keys[n];
-    const acc = accs[n];
-    const ver = vers[n];
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && keys[c + 1] < keys[c]) c++;
-      if (keys[c] >= key) break;
-      keys[i] = keys[c];
-      accs[i] = accs[c];
-      vers[i] = vers[c];
-      i = c;
-    }
-    keys[i] = key;
-    accs[i] = acc;
-    vers[i] = ver;
+    this.keys[0] = this.keys[n];
+    this.accounts[0] = this.accounts[n];
+    this.versions[0] = this.versions[n];
+    this.siftDown(0);
   }
 
   /** Keeps only entries for which `live(account, version)` holds, then re-heapifies. */

@@ -579,36 +579,35 @@ export class Venue {
     return this.deposits;
   }
 
+  /** Index of (account, instrument) in the per-position arrays, after checking both ids. */
+  private cell(account: AccountId, instrument: number): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return account * this.nI + instrument;
+  }
+
   cash(account: AccountId): number {
     this.checkAccount("account", account, "lookup rejected");
     return this.cashA[account];
   }
 
   position(account: AccountId, instrument: number): number {
-    this.checkAccount("account", account, "lookup rejected");
-    this.checkInstrument("instrument", instrument, "lookup rejected");
-    return this.posA[account * this.nI + instrument];
+    return this.posA[this.cell(account, instrument)];
   }
 
   /** Integer cash paid for the open position (signed like the position; average-cost method); 0 when flat. */
   costBasis(account: AccountId, instrument: number): number {
-    this.checkAccount("account", account, "lookup rejected");
-    this.checkInstrument("instrument", instrument, "lookup rejected");
-    return this.costA[account * this.nI + instrument];
+    return this.costA[this.cell(account, instrument)];
   }
 
   /** Realized trading PnL of closed lots (before fees; already in cash). Extra read-only helper. */
   realizedPnl(account: AccountId, instrument: number): number {
-    this.checkAccount("account", account, "lookup rejected");
-    this.checkInstrument("instrument", instrument, "lookup rejected");
-    return this.realA[account * this.nI + instrument];
+    return this.realA[this.cell(account, instrument)];
   }
 
   /** position * mark * cv - costBasis (float). */
   unrealizedPnl(account: AccountId, instrument: number): number {
-    this.checkAccount("account", account, "lookup rejected");
-    this.checkInstrument("instrument", instrument, "lookup rejected");
-    const k = account * this.nI + instrument;
+    const k = this.cell(account, instrument);
     return this.posA[k] * this.marks[instrument] * this.cvs[instrument] - this.costA[k];
   }
 
@@ -625,17 +624,13 @@ export class Venue {
 
   /** Lots of the account's position reserved by its open auctions (on the side it holds). Extra read-only helper. */
   reserved(account: AccountId, instrument: number): number {
-    this.checkAccount("account", account, "lookup rejected");
-    this.checkInstrument("instrument", instrument, "lookup rejected");
-    const k = account * this.nI + instrument;
+    const k = this.cell(account, instrument);
     return this.resLongA[k] + this.resShortA[k];
   }
 
   /** Resting quantity of the account's orders on one side of one book. Extra read-only helper. */
   restingQuantity(account: AccountId, instrument: number, side: Side): number {
-    this.checkAccount("account", account, "lookup rejected");
-    this.checkInstrument("instrument", instrument, "lookup rejected");
-    const k = account * this.nI + instrument;
+    const k = this.cell(account, instrument);
     return side === BUY ? this.restBuyA[k] : this.restSellA[k];
   }
 
@@ -888,10 +883,8 @@ export class Venue {
 
   /** |q| * mark * cv */
   notional(account: AccountId, instrument: number): number {
-    this.checkAccount("account", account, "lookup rejected");
-    this.checkInstrument("instrument", instrument, "lookup rejected");
     return (
-      Math.abs(this.posA[account * this.nI + instrument]) * this.marks[instrument] * this.cvs[instrument]
+      Math.abs(this.posA[this.cell(account, instrument)]) * this.marks[instrument] * this.cvs[instrument]
     );
   }
 
