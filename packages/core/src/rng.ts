@@ -9,10 +9,14 @@
  * keeps a run reproducible when agents are added or reordered.
  */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * sfc32 state a, b, c, d. Kept in an Int32Array, not in four number fields: V8 stores int32
+   * values beyond the 31-bit small-integer range in a field as a freshly allocated heap number,
+   * so every draw allocated; the typed array stores them in place (draws allocate nothing).
+   */
+  private s: Int32Array = new Int32Array(4);
+  /** Who holds the state after relocate(), if anyone. */
+  private owner: object | null = null;
   private spare = 0;
   private hasSpare = false;
 
@@ -23,10 +27,10 @@ export class Rng {
     private readonly k2: number,
     private readonly k3: number,
   ) {
-    this.a = k0;
-    this.b = k1;
-    this.c = k2;
-    this.d = k3 | 1;
+    this.s[0] = k0;
+    this.s[1] = k1;
+    this.s[2] = k2;
+    this.s[3] = k3 | 1;
     // Discard the first outputs: sfc32 needs a few rounds to mix a fresh state.
     for (let i = 0; i < 12; i++) this.nextU32();
   }
@@ -46,15 +50,16 @@ export class Rng {
 
   /** Next raw 32-bit unsigned integer. */
   nextU32(): number {
-    const a = this.a;
-    const b = this.b;
-    const c = this.c;
-    const d = this.d;
+    const s = this.s;
+    const a = s[0];
+    const b = s[1];
+    const c = s[2];
+    const d = s[3];
     const t = (((a + b) | 0) + d) | 0;
-    this.d = (d + 1) | 0;
-    this.a = b ^ (b >>> 9);
-    this.b = (c + (c << 3)) | 0;
-    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    s[3] = (d + 1) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t >>> 0;
   }
 
@@ -120,15 +125,41 @@ export class Rng {
    * independent (Doornik 2005). Poisson arrivals of agents draw this.
    */
   standardExponential(): number {
+    const jz = this.nextU32();
+    const iz = jz & 255;
+    const u = jz >>> 8;
+    if (u < ZIG_K[iz]) return u * ZIG_W[iz];
+    return this.exponentialAfter(jz);
+  }
+
+  /**
+   * The ziggurat's rare path (~1% of draws), continuing from a first draw `jz` that missed the
+   * fast test. @internal The scheduler runs the fast path itself on the relocated state.
+   */
+  exponentialAfter(jz: number): number {
     for (;;) {
-      const jz = this.nextU32();
       const iz = jz & 255;
       const u = jz >>> 8;
       if (u < ZIG_K[iz]) return u * ZIG_W[iz];
       if (iz === 0) return ZIG_R - Math.log(1 - this.uniform());
       const x = u * ZIG_W[iz];
       if (ZIG_F[iz] + this.uniform() * (ZIG_F[iz - 1] - ZIG_F[iz]) < Math.exp(-x)) return x;
+      jz = this.nextU32();
     }
+  }
+
+  /**
+   * Moves this stream's 4-word state into `pool` at `offset` and draws from there from now on
+   * (the sequence is unchanged). Returns false, and moves nothing, if another owner already holds
+   * the state. @internal The activation scheduler keeps the streams of its Poisson agents side by
+   * side in one array, so an arrival gap costs no pointer chase to each agent's stream object.
+   */
+  relocate(pool: Int32Array, offset: number, owner: object): boolean {
+    if (this.owner !== null && this.owner !== owner) return false;
+    this.owner = owner;
+    pool.set(this.s, offset);
+    this.s = pool.subarray(offset, offset + 4);
+    return true;
   }
 
   lognormal(mu: number, sigma: number): number {
@@ -184,12 +215,27 @@ export class Rng {
    * million): this runs for every agent activation, so it avoids rejection loops.
    */
   shuffle(items: { [i: number]: number; length: number }, length = items.length): void {
+    // nextU32 inlined on local state: the scheduler shuffles every tick's due list with this.
+    const s = this.s;
+    let a = s[0];
+    let b = s[1];
+    let c = s[2];
+    let d = s[3];
     for (let i = length - 1; i > 0; i--) {
-      const j = Math.floor(this.nextU32() * 2.3283064365386963e-10 * (i + 1));
+      const r = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (((c << 21) | (c >>> 11)) + r) | 0;
+      const j = Math.floor((r >>> 0) * 2.3283064365386963e-10 * (i + 1));
       const t = items[i];
       items[i] = items[j];
       items[j] = t;
     }
+    s[0] = a;
+    s[1] = b;
+    s[2] = c;
+    s[3] = d;
   }
 
   /** Picks one element uniformly. */
@@ -200,8 +246,10 @@ export class Rng {
 
 // Ziggurat tables for the standard exponential (Marsaglia & Tsang 2000), 24-bit abscissae.
 const ZIG_R = 7.697117470131487;
-const ZIG_K = new Float64Array(256);
-const ZIG_W = new Float64Array(256);
+/** @internal (the scheduler inlines the ziggurat's fast path) */
+export const ZIG_K = new Float64Array(256);
+/** @internal */
+export const ZIG_W = new Float64Array(256);
 const ZIG_F = new Float64Array(256);
 {
   const m = 16777216; // 2^24

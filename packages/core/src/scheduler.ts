@@ -1,4 +1,4 @@
-import type { Rng } from "./rng.js";
+import { type Rng, ZIG_K, ZIG_W } from "./rng.js";
 
 /** How an agent is woken. Rates are per tick. */
 export type Activation =
@@ -36,11 +36,34 @@ export class ActivationScheduler {
   private rngs: Array<Rng | undefined> = [];
   private due = new Int32Array(256);
   private lastRun = new Float64Array(64).fill(-1);
-  /** Every-k agents never move: group g (period periodOf[g]) holds one list per phase tick % period. */
+  /**
+   * Every-k agents never move. Group g gathers the agents of one period, with one slot per phase
+   * (tick % period); all slots live in two flat arrays (compressed rows: slot j holds
+   * slotAgents[slotStart[j] .. slotStart[j + 1]), group g's slots start at groupBase[g]). One array
+   * per slot would cost a cache miss per group per tick, which dominated at thousands of agents.
+   * The layout is rebuilt after adds, keeping insertion order within a slot.
+   */
   private readonly groupIndex = new Map<number, number>();
-  private groupPeriods: number[] = [];
-  private groupSlots: Int32Array[][] = [];
-  private groupSlotLen: Int32Array[] = [];
+  private groupPeriods = new Int32Array(0);
+  private groupBase = new Int32Array(0);
+  private slotStart = new Int32Array(1);
+  private slotAgents = new Int32Array(0);
+  /** Registration order of every-k agents: agent, group and phase (for rebuilding the layout). */
+  private periodic: number[] = [];
+  private layoutStale = false;
+  /** Phase (tick % period) of each group at the last tick run, so consecutive ticks need no modulo. */
+  private groupPhase = new Int32Array(0);
+  private lastTick = Number.NaN;
+  /**
+   * The Poisson agents' random streams live here, 4 words each (Rng.relocate), and the arrival gap's
+   * generator and ziggurat fast path run inline on them: an activation then touches a few flat
+   * arrays instead of the agent's stream object. streamAt[i] is agent i's offset, or -1 to call
+   * its Rng (a stream already held elsewhere).
+   */
+  private streams = new Int32Array(256);
+  private streamsUsed = 0;
+  private readonly streamOffset = new Map<Rng, number>();
+  private streamAt = new Int32Array(64).fill(-1);
   private count = 0;
   private current = -1;
   /** Activations performed so far. */
@@ -96,6 +119,8 @@ export class ActivationScheduler {
         );
     }
     this.count++;
+    // A tick's due list holds each agent at most twice (its every-k slot and one calendar entry).
+    while (this.due.length < 2 * this.count) this.growDue();
     this.handlers.push(handler);
     this.rngs.push(rng);
     this.nextDue[i] = -1;
@@ -104,6 +129,7 @@ export class ActivationScheduler {
       const first = now + 1 + ((((activation.offset ?? 0) % p) + p) % p);
       this.addPeriodic(i, p, first % p);
     } else if (activation.kind === "poisson") {
+      this.streamAt[i] = this.adoptStream(rng as Rng);
       this.schedule(i, now + (rng as Rng).arrivalGap(activation.rate));
     } else if (activation.kind === "once" && activation.at > now) {
       this.schedule(i, activation.at);
@@ -132,16 +158,31 @@ export class ActivationScheduler {
   runDue(tick: number): number {
     this.current = tick;
     let n = 0;
-    // Periodic agents: one list per (period, phase), copied as is.
+    // Periodic agents: each group's slot for this tick, copied as is.
+    if (this.layoutStale) this.rebuildLayout();
     const groups = this.groupPeriods.length;
+    const periods = this.groupPeriods;
+    const bases = this.groupBase;
+    const starts = this.slotStart;
+    const agents = this.slotAgents;
+    const phases = this.groupPhase;
+    const consecutive = tick === this.lastTick + 1;
+    this.lastTick = tick;
+    // add() keeps `due` large enough: no bounds checks below.
+    const due = this.due;
     for (let g = 0; g < groups; g++) {
-      const slot = tick % this.groupPeriods[g];
-      const len = this.groupSlotLen[g][slot];
-      if (len === 0) continue;
-      while (n + len > this.due.length) this.growDue();
-      const list = this.groupSlots[g][slot];
-      const due = this.due;
-      for (let k = 0; k < len; k++) due[n++] = list[k];
+      const period = periods[g];
+      let slot: number;
+      if (consecutive) {
+        slot = phases[g] + 1;
+        if (slot === period) slot = 0;
+      } else {
+        slot = ((tick % period) + period) % period;
+      }
+      phases[g] = slot;
+      const j = bases[g] + slot;
+      const end = starts[j + 1];
+      for (let k = starts[j]; k < end; k++) due[n++] = agents[k];
     }
     // Calendar: Poisson, one-off and event wake-ups.
     const next = this.next;
@@ -153,15 +194,15 @@ export class ActivationScheduler {
       if (nextDue[i] === tick) {
         this.unlink(i);
         nextDue[i] = -1;
-        if (n === this.due.length) this.growDue();
-        this.due[n++] = i;
+        due[n++] = i;
       }
       i = after;
     }
-    const due = this.due;
     if (n > 1) this.order.shuffle(due, n);
     const kinds = this.kinds;
     const handlers = this.handlers;
+    const streamAt = this.streamAt;
+    const st = this.streams;
     let acted = 0;
     for (let k = 0; k < n; k++) {
       const a = due[k];
@@ -169,7 +210,31 @@ export class ActivationScheduler {
       if (lastRun[a] === tick) continue;
       lastRun[a] = tick;
       // Reschedule before acting so the agent's own wake() can still move it earlier.
-      if (kinds[a] === POISSON) this.schedule(a, tick + (this.rngs[a] as Rng).arrivalGap(this.periods[a]));
+      if (kinds[a] === POISSON) {
+        const o = streamAt[a];
+        let gap: number;
+        if (o >= 0) {
+          // Rng.arrivalGap inlined on the agent's relocated stream (same draws, same result):
+          // one sfc32 step, then the ziggurat's fast path, else its rare path on the Rng.
+          const s0 = st[o];
+          const s1 = st[o + 1];
+          const s2 = st[o + 2];
+          const s3 = st[o + 3];
+          const t = (((s0 + s1) | 0) + s3) | 0;
+          st[o + 3] = (s3 + 1) | 0;
+          st[o] = s1 ^ (s1 >>> 9);
+          st[o + 1] = (s2 + (s2 << 3)) | 0;
+          st[o + 2] = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+          const jz = t >>> 0;
+          const iz = jz & 255;
+          const u = jz >>> 8;
+          const e = u < ZIG_K[iz] ? u * ZIG_W[iz] : (this.rngs[a] as Rng).exponentialAfter(jz);
+          gap = 1 + Math.floor(e / this.periods[a]);
+        } else {
+          gap = (this.rngs[a] as Rng).arrivalGap(this.periods[a]);
+        }
+        this.schedule(a, tick + gap);
+      }
       handlers[a](tick);
       acted++;
     }
@@ -177,23 +242,62 @@ export class ActivationScheduler {
     return acted;
   }
 
+  /** Moves a Poisson agent's stream into `streams` (once per stream); its offset, or -1. */
+  private adoptStream(rng: Rng): number {
+    const known = this.streamOffset.get(rng);
+    if (known !== undefined) return known;
+    if (this.streamsUsed + 4 > this.streams.length) {
+      const grown = new Int32Array(this.streams.length * 2);
+      // Moving the array re-points every stream already held to its new place.
+      for (const [r, o] of this.streamOffset) r.relocate(grown, o, this);
+      this.streams = grown;
+    }
+    const o = this.streamsUsed;
+    if (!rng.relocate(this.streams, o, this)) return -1;
+    this.streamsUsed += 4;
+    this.streamOffset.set(rng, o);
+    return o;
+  }
+
   private addPeriodic(i: number, period: number, phase: number): void {
     let g = this.groupIndex.get(period);
     if (g === undefined) {
-      g = this.groupPeriods.length;
+      g = this.groupIndex.size;
       this.groupIndex.set(period, g);
-      this.groupPeriods.push(period);
-      this.groupSlots.push(Array.from({ length: period }, () => new Int32Array(4)));
-      this.groupSlotLen.push(new Int32Array(period));
     }
-    const lens = this.groupSlotLen[g];
-    let list = this.groupSlots[g][phase];
-    if (lens[phase] === list.length) {
-      const grown = new Int32Array(list.length * 2);
-      grown.set(list);
-      this.groupSlots[g][phase] = list = grown;
+    this.periodic.push(i, g, phase);
+    this.layoutStale = true;
+  }
+
+  /** Lays the every-k agents out in flat slots (a stable counting sort by group and phase). */
+  private rebuildLayout(): void {
+    const groups = this.groupIndex.size;
+    const periods = new Int32Array(groups);
+    for (const [period, g] of this.groupIndex) periods[g] = period;
+    const bases = new Int32Array(groups);
+    let slots = 0;
+    for (let g = 0; g < groups; g++) {
+      bases[g] = slots;
+      slots += periods[g];
     }
-    list[lens[phase]++] = i;
+    const entries = this.periodic;
+    const starts = new Int32Array(slots + 1);
+    for (let e = 0; e < entries.length; e += 3) starts[bases[entries[e + 1]] + entries[e + 2] + 1]++;
+    for (let j = 0; j < slots; j++) starts[j + 1] += starts[j];
+    const fill = starts.slice(0, slots);
+    const agents = new Int32Array(entries.length / 3);
+    for (let e = 0; e < entries.length; e += 3) agents[fill[bases[entries[e + 1]] + entries[e + 2]]++] = entries[e];
+    // A new group continues from the phase it had at the last tick run.
+    const phases = new Int32Array(groups);
+    phases.set(this.groupPhase);
+    const last = Number.isNaN(this.lastTick) ? -1 : this.lastTick;
+    for (let g = this.groupPhase.length; g < groups; g++) phases[g] = ((last % periods[g]) + periods[g]) % periods[g];
+    this.groupPeriods = periods;
+    this.groupBase = bases;
+    this.slotStart = starts;
+    this.slotAgents = agents;
+    this.groupPhase = phases;
+    this.layoutStale = false;
   }
 
   private schedule(i: number, tick: number): void {
@@ -230,6 +334,9 @@ export class ActivationScheduler {
     };
     this.next = grow32(this.next);
     this.prev = grow32(this.prev);
+    const streamAt = new Int32Array(n).fill(-1);
+    streamAt.set(this.streamAt);
+    this.streamAt = streamAt;
     const kinds = new Int8Array(n);
     kinds.set(this.kinds);
     this.kinds = kinds;
