@@ -286,12 +286,14 @@ export class ActivationScheduler {
     for (let j = 0; j < slots; j++) starts[j + 1] += starts[j];
     const fill = starts.slice(0, slots);
     const agents = new Int32Array(entries.length / 3);
-    for (let e = 0; e < entries.length; e += 3) agents[fill[bases[entries[e + 1]] + entries[e + 2]]++] = entries[e];
+    for (let e = 0; e < entries.length; e += 3)
+      agents[fill[bases[entries[e + 1]] + entries[e + 2]]++] = entries[e];
     // A new group continues from the phase it had at the last tick run.
     const phases = new Int32Array(groups);
     phases.set(this.groupPhase);
     const last = Number.isNaN(this.lastTick) ? -1 : this.lastTick;
-    for (let g = this.groupPhase.length; g < groups; g++) phases[g] = ((last % periods[g]) + periods[g]) % periods[g];
+    for (let g = this.groupPhase.length; g < groups; g++)
+      phases[g] = ((last % periods[g]) + periods[g]) % periods[g];
     this.groupPeriods = periods;
     this.groupBase = bases;
     this.slotStart = starts;
