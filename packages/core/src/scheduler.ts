@@ -143,6 +143,9 @@ export class ActivationScheduler {
    * reactions never re-enter the tick that caused them.
    */
   wake(i: number, tick: number): void {
+    if (!(i >= 0 && i < this.count && Number.isInteger(i))) {
+      throw new RangeError(`wake agent = ${i}; allowed: an agent index in [0, ${this.count - 1}]`);
+    }
     if (tick <= this.current) tick = this.current + 1;
     const pending = this.nextDue[i];
     if (pending >= 0 && pending <= tick) return;
