@@ -172,6 +172,38 @@ describe("ActivationScheduler against a naive reference", () => {
     expect(inline.after).toEqual(plain.after);
   });
 
+  it("an agent that adds agents while acting (moving the records) leaves every stream in step", () => {
+    const scenario = (fallback: boolean) => {
+      const root = Rng.fromSeed(8);
+      const streams = Array.from({ length: 200 }, (_, i) => root.split(i));
+      if (fallback) for (const r of streams) r.relocate(new Int32Array(4), 0, {});
+      const s = new ActivationScheduler(root.split("order"));
+      const log: number[] = [];
+      const poisson = (i: number, now: number) =>
+        s.add(
+          (t) => log.push(t, i, Math.floor(streams[i].uniform() * 1e6)),
+          { kind: "poisson", rate: 0.3 },
+          now,
+          streams[i],
+        );
+      for (let i = 0; i < 40; i++) poisson(i, 0);
+      // At tick 7 this agent registers 160 more: the records grow from 64 agents to 256 mid-tick.
+      s.add(
+        (t) => {
+          for (let i = 40; i < 200; i++) poisson(i, t);
+        },
+        { kind: "once", at: 7 },
+      );
+      for (let t = 1; t <= 60; t++) s.runDue(t);
+      return { log, after: streams.map((r) => r.uniform()) };
+    };
+    const inline = scenario(false);
+    const plain = scenario(true);
+    expect(new Set(inline.log.filter((_, k) => k % 3 === 1)).size).toBe(200);
+    expect(inline.log).toEqual(plain.log);
+    expect(inline.after).toEqual(plain.after);
+  });
+
   it("starts every-k phases right when the first tick run is not 1", () => {
     const s = new ActivationScheduler(Rng.fromSeed(1));
     const seen: number[] = [];

@@ -13,6 +13,22 @@ const POISSON = 1;
 const ONCE = 2;
 const EVENT = 3;
 
+/*
+ * Each agent's scheduling state is one 64-byte record (a cache line) in one buffer, read through an
+ * int32 view and a float64 view: at 10,000 agents an activation then touches one line instead of a
+ * line in each of eight parallel arrays, and those misses were most of its cost.
+ */
+const REC = 16; // int32 words per record
+const NEXT = 0; // calendar: next agent in the bucket, or -1
+const PREV = 1; // previous agent in the bucket, or -1
+const KIND = 2;
+const STREAM = 3; // int32 offset in the records of the agent's random stream (Rng.relocate), or -1
+const STATE = 4; // words 4..7: the stream of this agent, when the scheduler holds it
+const F64 = 8; // float64 slots per record
+const DUE = 4; // next wake-up tick, or -1
+const LAST = 5; // last tick the agent acted, or -1
+const RATE = 6; // Poisson rate per tick
+
 /**
  * Activation scheduler: a calendar queue (timing wheel) of agent indices.
  *
@@ -27,15 +43,12 @@ const EVENT = 3;
 export class ActivationScheduler {
   private readonly mask: number;
   private readonly head: Int32Array;
-  private next = new Int32Array(64);
-  private prev = new Int32Array(64);
-  private nextDue = new Float64Array(64).fill(-1);
-  private kinds = new Int8Array(64);
-  private periods = new Float64Array(64);
+  private capacity = 0;
+  private ri = new Int32Array(0);
+  private rf = new Float64Array(0);
   private handlers: Array<(tick: number) => void> = [];
   private rngs: Array<Rng | undefined> = [];
   private due = new Int32Array(256);
-  private lastRun = new Float64Array(64).fill(-1);
   /**
    * Every-k agents never move. Group g gathers the agents of one period, with one slot per phase
    * (tick % period); all slots live in two flat arrays (compressed rows: slot j holds
@@ -55,15 +68,10 @@ export class ActivationScheduler {
   private groupPhase = new Int32Array(0);
   private lastTick = Number.NaN;
   /**
-   * The Poisson agents' random streams live here, 4 words each (Rng.relocate), and the arrival gap's
-   * generator and ziggurat fast path run inline on them: an activation then touches a few flat
-   * arrays instead of the agent's stream object. streamAt[i] is agent i's offset, or -1 to call
-   * its Rng (a stream already held elsewhere).
+   * Streams of Poisson agents held in the records (Rng.relocate), by their offset there: the arrival
+   * gap's generator and the ziggurat's fast path then run inline on the record.
    */
-  private streams = new Int32Array(256);
-  private streamsUsed = 0;
-  private readonly streamOffset = new Map<Rng, number>();
-  private streamAt = new Int32Array(64).fill(-1);
+  private readonly heldStreams = new Map<Rng, number>();
   private count = 0;
   private current = -1;
   /** Activations performed so far. */
@@ -77,6 +85,7 @@ export class ActivationScheduler {
     while (size < horizon) size <<= 1;
     this.mask = size - 1;
     this.head = new Int32Array(size).fill(-1);
+    this.reserve(64);
   }
 
   get size(): number {
@@ -90,28 +99,29 @@ export class ActivationScheduler {
    */
   add(handler: (tick: number) => void, activation: Activation, now = 0, rng?: Rng): number {
     const i = this.count;
-    if (i >= this.kinds.length) this.grow();
+    if (i >= this.capacity) this.reserve(this.capacity * 2);
+    const r = i * REC;
+    const f = i * F64;
     switch (activation.kind) {
       case "every":
         if (!(activation.period >= 1) || !Number.isInteger(activation.period)) {
           throw new RangeError(`activation.period = ${activation.period}; allowed: an integer >= 1`);
         }
-        this.kinds[i] = EVERY;
-        this.periods[i] = activation.period;
+        this.ri[r + KIND] = EVERY;
         break;
       case "poisson":
         if (!(activation.rate > 0) || !Number.isFinite(activation.rate)) {
           throw new RangeError(`activation.rate = ${activation.rate}; allowed: a finite rate > 0 per tick`);
         }
         if (!rng) throw new RangeError("activation poisson needs the agent's rng");
-        this.kinds[i] = POISSON;
-        this.periods[i] = activation.rate;
+        this.ri[r + KIND] = POISSON;
+        this.rf[f + RATE] = activation.rate;
         break;
       case "once":
-        this.kinds[i] = ONCE;
+        this.ri[r + KIND] = ONCE;
         break;
       case "event":
-        this.kinds[i] = EVENT;
+        this.ri[r + KIND] = EVENT;
         break;
       default:
         throw new RangeError(
@@ -123,13 +133,12 @@ export class ActivationScheduler {
     while (this.due.length < 2 * this.count) this.growDue();
     this.handlers.push(handler);
     this.rngs.push(rng);
-    this.nextDue[i] = -1;
     if (activation.kind === "every") {
       const p = activation.period;
       const first = now + 1 + ((((activation.offset ?? 0) % p) + p) % p);
       this.addPeriodic(i, p, first % p);
     } else if (activation.kind === "poisson") {
-      this.streamAt[i] = this.adoptStream(rng as Rng);
+      this.ri[r + STREAM] = this.holdStream(rng as Rng, r + STATE);
       this.schedule(i, now + (rng as Rng).arrivalGap(activation.rate));
     } else if (activation.kind === "once" && activation.at > now) {
       this.schedule(i, activation.at);
@@ -147,14 +156,14 @@ export class ActivationScheduler {
       throw new RangeError(`wake agent = ${i}; allowed: an agent index in [0, ${this.count - 1}]`);
     }
     if (tick <= this.current) tick = this.current + 1;
-    const pending = this.nextDue[i];
+    const pending = this.rf[i * F64 + DUE];
     if (pending >= 0 && pending <= tick) return;
     this.schedule(i, tick);
   }
 
   /** Tick of agent i's next wake-up, or -1. */
   nextWake(i: number): number {
-    return this.nextDue[i];
+    return this.rf[i * F64 + DUE];
   }
 
   /** Calls every agent due at `tick`, in seeded random order, then reschedules them. */
@@ -187,54 +196,68 @@ export class ActivationScheduler {
       const end = starts[j + 1];
       for (let k = starts[j]; k < end; k++) due[n++] = agents[k];
     }
-    // Calendar: Poisson, one-off and event wake-ups.
-    const next = this.next;
-    const nextDue = this.nextDue;
-    const lastRun = this.lastRun;
-    let i = this.head[tick & this.mask];
-    while (i >= 0) {
-      const after = next[i];
-      if (nextDue[i] === tick) {
-        this.unlink(i);
-        nextDue[i] = -1;
-        due[n++] = i;
+    // Calendar: Poisson, one-off and event wake-ups. The bucket is walked once: due agents leave
+    // it, the others (due on a later lap) are relinked in their order.
+    {
+      const ri = this.ri;
+      const rf = this.rf;
+      const b = tick & this.mask;
+      let i = this.head[b];
+      let keepHead = -1;
+      let keepTail = -1;
+      while (i >= 0) {
+        const r = i * REC;
+        const after = ri[r + NEXT];
+        if (rf[i * F64 + DUE] === tick) {
+          rf[i * F64 + DUE] = -1;
+          due[n++] = i;
+        } else {
+          if (keepTail < 0) keepHead = i;
+          else ri[keepTail * REC + NEXT] = i;
+          ri[r + PREV] = keepTail;
+          keepTail = i;
+        }
+        i = after;
       }
-      i = after;
+      if (keepTail >= 0) this.ri[keepTail * REC + NEXT] = -1;
+      this.head[b] = keepHead;
     }
     if (n > 1) this.order.shuffle(due, n);
-    const kinds = this.kinds;
     const handlers = this.handlers;
-    const streamAt = this.streamAt;
-    const st = this.streams;
     let acted = 0;
     for (let k = 0; k < n; k++) {
       const a = due[k];
+      // (Re-read: an agent's handler may add agents, which can move the records.)
+      const ri = this.ri;
+      const rf = this.rf;
+      const f = a * F64;
       // A periodic agent also woken by an event acts once.
-      if (lastRun[a] === tick) continue;
-      lastRun[a] = tick;
+      if (rf[f + LAST] === tick) continue;
+      rf[f + LAST] = tick;
+      const r = a * REC;
       // Reschedule before acting so the agent's own wake() can still move it earlier.
-      if (kinds[a] === POISSON) {
-        const o = streamAt[a];
+      if (ri[r + KIND] === POISSON) {
+        const o = ri[r + STREAM];
         let gap: number;
         if (o >= 0) {
           // Rng.arrivalGap inlined on the agent's relocated stream (same draws, same result):
           // one sfc32 step, then the ziggurat's fast path, else its rare path on the Rng.
-          const s0 = st[o];
-          const s1 = st[o + 1];
-          const s2 = st[o + 2];
-          const s3 = st[o + 3];
+          const s0 = ri[o];
+          const s1 = ri[o + 1];
+          const s2 = ri[o + 2];
+          const s3 = ri[o + 3];
           const t = (((s0 + s1) | 0) + s3) | 0;
-          st[o + 3] = (s3 + 1) | 0;
-          st[o] = s1 ^ (s1 >>> 9);
-          st[o + 1] = (s2 + (s2 << 3)) | 0;
-          st[o + 2] = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+          ri[o + 3] = (s3 + 1) | 0;
+          ri[o] = s1 ^ (s1 >>> 9);
+          ri[o + 1] = (s2 + (s2 << 3)) | 0;
+          ri[o + 2] = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
           const jz = t >>> 0;
           const iz = jz & 255;
           const u = jz >>> 8;
           const e = u < ZIG_K[iz] ? u * ZIG_W[iz] : (this.rngs[a] as Rng).exponentialAfter(jz);
-          gap = 1 + Math.floor(e / this.periods[a]);
+          gap = 1 + Math.floor(e / rf[f + RATE]);
         } else {
-          gap = (this.rngs[a] as Rng).arrivalGap(this.periods[a]);
+          gap = (this.rngs[a] as Rng).arrivalGap(rf[f + RATE]);
         }
         this.schedule(a, tick + gap);
       }
@@ -245,21 +268,30 @@ export class ActivationScheduler {
     return acted;
   }
 
-  /** Moves a Poisson agent's stream into `streams` (once per stream); its offset, or -1. */
-  private adoptStream(rng: Rng): number {
-    const known = this.streamOffset.get(rng);
+  /** Holds a Poisson agent's stream at `offset` in the records (once per stream); its offset, or -1. */
+  private holdStream(rng: Rng, offset: number): number {
+    const known = this.heldStreams.get(rng);
     if (known !== undefined) return known;
-    if (this.streamsUsed + 4 > this.streams.length) {
-      const grown = new Int32Array(this.streams.length * 2);
-      // Moving the array re-points every stream already held to its new place.
-      for (const [r, o] of this.streamOffset) r.relocate(grown, o, this);
-      this.streams = grown;
+    if (!rng.relocate(this.ri, offset, this)) return -1;
+    this.heldStreams.set(rng, offset);
+    return offset;
+  }
+
+  /** Grows the records to `capacity` agents; streams held in them move along. */
+  private reserve(capacity: number): void {
+    const buffer = new ArrayBuffer(capacity * REC * 4);
+    const ri = new Int32Array(buffer);
+    const rf = new Float64Array(buffer);
+    ri.set(this.ri);
+    for (let i = this.capacity; i < capacity; i++) {
+      ri[i * REC + STREAM] = -1;
+      rf[i * F64 + DUE] = -1;
+      rf[i * F64 + LAST] = -1;
     }
-    const o = this.streamsUsed;
-    if (!rng.relocate(this.streams, o, this)) return -1;
-    this.streamsUsed += 4;
-    this.streamOffset.set(rng, o);
-    return o;
+    this.ri = ri;
+    this.rf = rf;
+    this.capacity = capacity;
+    for (const [rng, offset] of this.heldStreams) rng.relocate(ri, offset, this);
   }
 
   private addPeriodic(i: number, period: number, phase: number): void {
@@ -306,53 +338,32 @@ export class ActivationScheduler {
   }
 
   private schedule(i: number, tick: number): void {
-    if (this.nextDue[i] >= 0) this.unlink(i);
-    this.nextDue[i] = tick;
+    const ri = this.ri;
+    const f = i * F64;
+    if (this.rf[f + DUE] >= 0) this.unlink(i);
+    this.rf[f + DUE] = tick;
     const b = tick & this.mask;
     const h = this.head[b];
-    this.next[i] = h;
-    this.prev[i] = -1;
-    if (h >= 0) this.prev[h] = i;
+    const r = i * REC;
+    ri[r + NEXT] = h;
+    ri[r + PREV] = -1;
+    if (h >= 0) ri[h * REC + PREV] = i;
     this.head[b] = i;
   }
 
   private unlink(i: number): void {
-    const p = this.prev[i];
-    const n = this.next[i];
-    if (p >= 0) this.next[p] = n;
-    else this.head[this.nextDue[i] & this.mask] = n;
-    if (n >= 0) this.prev[n] = p;
+    const ri = this.ri;
+    const r = i * REC;
+    const p = ri[r + PREV];
+    const n = ri[r + NEXT];
+    if (p >= 0) ri[p * REC + NEXT] = n;
+    else this.head[this.rf[i * F64 + DUE] & this.mask] = n;
+    if (n >= 0) ri[n * REC + PREV] = p;
   }
 
   private growDue(): void {
     const d = new Int32Array(this.due.length * 2);
     d.set(this.due);
     this.due = d;
-  }
-
-  private grow(): void {
-    const n = this.kinds.length * 2;
-    const grow32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.next = grow32(this.next);
-    this.prev = grow32(this.prev);
-    const streamAt = new Int32Array(n).fill(-1);
-    streamAt.set(this.streamAt);
-    this.streamAt = streamAt;
-    const kinds = new Int8Array(n);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-    const periods = new Float64Array(n);
-    periods.set(this.periods);
-    this.periods = periods;
-    const nextDue = new Float64Array(n).fill(-1);
-    nextDue.set(this.nextDue);
-    this.nextDue = nextDue;
-    const lastRun = new Float64Array(n).fill(-1);
-    lastRun.set(this.lastRun);
-    this.lastRun = lastRun;
   }
 }
