@@ -28,6 +28,8 @@ const F64 = 8; // float64 slots per record
 const DUE = 4; // next wake-up tick, or -1
 const LAST = 5; // last tick the agent acted, or -1
 const RATE = 6; // Poisson rate per tick
+const PERIOD = 14; // int32 words 14, 15 (float64 slot 7): an every-k agent's period and phase
+const PHASE = 15;
 
 /**
  * Activation scheduler: a calendar queue (timing wheel) of agent indices.
@@ -108,6 +110,7 @@ export class ActivationScheduler {
           throw new RangeError(`activation.period = ${activation.period}; allowed: an integer >= 1`);
         }
         this.ri[r + KIND] = EVERY;
+        this.ri[r + PERIOD] = activation.period;
         break;
       case "poisson":
         if (!(activation.rate > 0) || !Number.isFinite(activation.rate)) {
@@ -136,6 +139,7 @@ export class ActivationScheduler {
     if (activation.kind === "every") {
       const p = activation.period;
       const first = now + 1 + ((((activation.offset ?? 0) % p) + p) % p);
+      this.ri[i * REC + PHASE] = first % p;
       this.addPeriodic(i, p, first % p);
     } else if (activation.kind === "poisson") {
       this.ri[r + STREAM] = this.holdStream(rng as Rng, r + STATE);
@@ -197,7 +201,10 @@ export class ActivationScheduler {
       for (let k = starts[j]; k < end; k++) due[n++] = agents[k];
     }
     // Calendar: Poisson, one-off and event wake-ups. The bucket is walked once: due agents leave
-    // it, the others (due on a later lap) are relinked in their order.
+    // it, the others (due on a later lap) are relinked in their order. A Poisson agent goes into
+    // the due list as ~index, so the loop below knows it must redraw its arrival without reading
+    // its record; `twice` notes an every-k agent due by its slot and woken for this tick as well.
+    let twice = false;
     {
       const ri = this.ri;
       const rf = this.rf;
@@ -210,7 +217,16 @@ export class ActivationScheduler {
         const after = ri[r + NEXT];
         if (rf[i * F64 + DUE] === tick) {
           rf[i * F64 + DUE] = -1;
-          due[n++] = i;
+          const kind = ri[r + KIND];
+          if (kind === POISSON) {
+            due[n++] = ~i;
+          } else {
+            if (kind === EVERY) {
+              const p = ri[r + PERIOD];
+              if (((tick % p) + p) % p === ri[r + PHASE]) twice = true;
+            }
+            due[n++] = i;
+          }
         } else {
           if (keepTail < 0) keepHead = i;
           else ri[keepTail * REC + NEXT] = i;
@@ -225,47 +241,63 @@ export class ActivationScheduler {
     if (n > 1) this.order.shuffle(due, n);
     const handlers = this.handlers;
     let acted = 0;
-    for (let k = 0; k < n; k++) {
-      const a = due[k];
-      // (Re-read: an agent's handler may add agents, which can move the records.)
-      const ri = this.ri;
-      const rf = this.rf;
-      const f = a * F64;
-      // A periodic agent also woken by an event acts once.
-      if (rf[f + LAST] === tick) continue;
-      rf[f + LAST] = tick;
-      const r = a * REC;
-      // Reschedule before acting so the agent's own wake() can still move it earlier.
-      if (ri[r + KIND] === POISSON) {
-        const o = ri[r + STREAM];
-        let gap: number;
-        if (o >= 0) {
-          // Rng.arrivalGap inlined on the agent's relocated stream (same draws, same result):
-          // one sfc32 step, then the ziggurat's fast path, else its rare path on the Rng.
-          const s0 = ri[o];
-          const s1 = ri[o + 1];
-          const s2 = ri[o + 2];
-          const s3 = ri[o + 3];
-          const t = (((s0 + s1) | 0) + s3) | 0;
-          ri[o + 3] = (s3 + 1) | 0;
-          ri[o] = s1 ^ (s1 >>> 9);
-          ri[o + 1] = (s2 + (s2 << 3)) | 0;
-          ri[o + 2] = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
-          const jz = t >>> 0;
-          const iz = jz & 255;
-          const u = jz >>> 8;
-          const e = u < ZIG_K[iz] ? u * ZIG_W[iz] : (this.rngs[a] as Rng).exponentialAfter(jz);
-          gap = 1 + Math.floor(e / rf[f + RATE]);
-        } else {
-          gap = (this.rngs[a] as Rng).arrivalGap(rf[f + RATE]);
+    if (!twice) {
+      // Every entry is a distinct agent: act in order, touching a record only to redraw a
+      // Poisson agent's arrival (before it acts, so its own wake() can still move it earlier).
+      for (let k = 0; k < n; k++) {
+        let a = due[k];
+        if (a < 0) {
+          a = ~a;
+          this.redrawArrival(a, tick);
         }
-        this.schedule(a, tick + gap);
+        handlers[a](tick);
       }
-      handlers[a](tick);
-      acted++;
+      acted = n;
+    } else {
+      // Some agent is listed twice: it acts at its first entry only.
+      for (let k = 0; k < n; k++) {
+        let a = due[k];
+        const poisson = a < 0;
+        if (poisson) a = ~a;
+        const f = a * F64;
+        if (this.rf[f + LAST] === tick) continue;
+        this.rf[f + LAST] = tick;
+        if (poisson) this.redrawArrival(a, tick);
+        handlers[a](tick);
+        acted++;
+      }
     }
     this.activations += acted;
     return acted;
+  }
+
+  /** Schedules Poisson agent a's next arrival after `tick`: Rng.arrivalGap on its stream. */
+  private redrawArrival(a: number, tick: number): void {
+    const ri = this.ri;
+    const o = ri[a * REC + STREAM];
+    const rate = this.rf[a * F64 + RATE];
+    let gap: number;
+    if (o >= 0) {
+      // Inlined on the relocated stream (same draws, same result): one sfc32 step, then the
+      // ziggurat's fast path, else its rare path on the Rng.
+      const s0 = ri[o];
+      const s1 = ri[o + 1];
+      const s2 = ri[o + 2];
+      const s3 = ri[o + 3];
+      const t = (((s0 + s1) | 0) + s3) | 0;
+      ri[o + 3] = (s3 + 1) | 0;
+      ri[o] = s1 ^ (s1 >>> 9);
+      ri[o + 1] = (s2 + (s2 << 3)) | 0;
+      ri[o + 2] = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
+      const jz = t >>> 0;
+      const iz = jz & 255;
+      const u = jz >>> 8;
+      const e = u < ZIG_K[iz] ? u * ZIG_W[iz] : (this.rngs[a] as Rng).exponentialAfter(jz);
+      gap = 1 + Math.floor(e / rate);
+    } else {
+      gap = (this.rngs[a] as Rng).arrivalGap(rate);
+    }
+    this.schedule(a, tick + gap);
   }
 
   /** Holds a Poisson agent's stream at `offset` in the records (once per stream); its offset, or -1. */
