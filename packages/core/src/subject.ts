@@ -5,8 +5,13 @@
  * closed; nothing when stopped; deliver to a snapshot of the observers taken at the first emission
  * after a subscription change) with an indexed loop. Only RxJS's deprecated
  * `config.useDeprecatedSynchronousErrorHandling` mode is not honoured by `next`.
+ *
+ * Subject comes from its own module, not the "rxjs" index: loading the index loads all of RxJS
+ * (~100 ms per worker thread, on every run of an experiment). It is the same class (same file).
  */
-import { ObjectUnsubscribedError, type Observer, Subject } from "rxjs";
+import type { Observer } from "rxjs";
+import { Subject } from "rxjs/internal/Subject";
+import { ObjectUnsubscribedError } from "rxjs/internal/util/ObjectUnsubscribedError";
 
 interface SubjectInternals<T> {
   currentObservers: Observer<T>[] | null;

@@ -49,7 +49,7 @@
  * cascadeId is inherited; without a cause, generation 1 and cascadeId = the record's own id. The
  * episode (cause, generation, cascade) lasts while the account stays liquidatable.
  */
-import type { Rng, RunLoop } from "@cascade/core";
+import { FastSubject, type Rng, type RunLoop } from "@cascade/core";
 import {
   type AccountId,
   type AuctionEvent,
@@ -59,7 +59,7 @@ import {
   type Side,
   type Venue,
 } from "@cascade/market";
-import { type Observable, Subject } from "rxjs";
+import type { Observable } from "rxjs";
 import { TriggerHeap } from "./heap.js";
 import {
   amountPlan,
@@ -122,8 +122,8 @@ export class LiquidationEngine {
   private readonly venue: Venue;
   private readonly rng: Rng;
   private readonly recs: LiquidationRecord[] = [];
-  private readonly liqSubject = new Subject<LiquidationRecord>();
-  private readonly callSubject = new Subject<MarginCall>();
+  private readonly liqSubject = new FastSubject<LiquidationRecord>();
+  private readonly callSubject = new FastSubject<MarginCall>();
   private readonly nInst: number;
 
   // per-account state (typed arrays grown with the venue's account count)
