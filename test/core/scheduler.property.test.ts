@@ -154,14 +154,14 @@ describe("ActivationScheduler against a naive reference", () => {
         shared,
       );
       s.add((t) => log.push(t, 1), { kind: "poisson", rate: 0.2 }, 0, shared);
-      own.forEach((r, i) =>
+      for (const [i, r] of own.entries()) {
         s.add(
           (t) => log.push(t, i + 2, Math.floor(r.uniform() * 1e6)),
           { kind: "poisson", rate: 0.05 + i / 100 },
           0,
           r,
-        ),
-      );
+        );
+      }
       for (let t = 1; t <= 400; t++) s.runDue(t);
       return { log, after: [shared.uniform(), ...own.map((r) => r.uniform())] };
     };
