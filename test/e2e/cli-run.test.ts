@@ -5,7 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cascade, OUTPUT_FILES, type Result, readAll, requireBuilt, start, TINY } from "./helpers.js";
+import {
+  cascade,
+  fixture,
+  OUTPUT_FILES,
+  type Result,
+  readAll,
+  requireBuilt,
+  start,
+  TINY,
+} from "./helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -203,5 +212,20 @@ describe("cascade run", () => {
     const ref = await refRun;
     expect(ref.code, ref.stderr).toBe(0);
     expect(readAll(join(tmp, "r-kill"))).toEqual(readAll(join(tmp, "r-ref")));
+  });
+
+  test("an observer that throws fails the run with its error (exit 1), in-process and in workers", async () => {
+    const runs = await Promise.all(
+      ["0", "2"].map((w) =>
+        cascade(["run", fixture("bad-observer.ts"), "--workers", w, "--out", `obs${w}`], tmp),
+      ),
+    );
+    for (const [k, r] of runs.entries()) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /run \d failed \(variant "full", point 0, replication \d, seed \d+\): researcher's observer failed on a fill at 1000/,
+      );
+      for (const f of OUTPUT_FILES) expect(existsSync(join(tmp, `obs${k * 2}`, f)), f).toBe(false);
+    }
   });
 });

@@ -3,4 +3,4 @@ export { CascadeError, formatValue, requireFinite, requireInteger, ValidationErr
 export { PHASES, type Phase, RunLoop, type RunLoopOptions } from "./loop.js";
 export { Rng } from "./rng.js";
 export { type Activation, ActivationScheduler } from "./scheduler.js";
-export { FastSubject } from "./subject.js";
+export { FastSubject, withObserverErrorsRaised } from "./subject.js";

@@ -10,7 +10,9 @@
  * (~100 ms per worker thread, on every run of an experiment). It is the same class (same file).
  */
 import type { Observer } from "rxjs";
+import { config } from "rxjs/internal/config";
 import { Subject } from "rxjs/internal/Subject";
+import { timeoutProvider } from "rxjs/internal/scheduler/timeoutProvider";
 import { ObjectUnsubscribedError } from "rxjs/internal/util/ObjectUnsubscribedError";
 
 interface SubjectInternals<T> {
@@ -28,5 +30,33 @@ export class FastSubject<T> extends Subject<T> {
       self.currentObservers = list;
     }
     for (let i = 0; i < list.length; i++) list[i].next(value);
+  }
+}
+
+/**
+ * Runs `fn` with errors thrown by RxJS observers raised where they happen.
+ *
+ * RxJS catches an error thrown inside an observer and rethrows it later from a timer. In a
+ * synchronous simulation that is after the run has finished (in-process), or never noticed (in a
+ * worker thread), while the run's results are kept as if nothing had gone wrong. Inside `fn` the
+ * report is made at once instead, so the error propagates from the emission that caused it and the
+ * run fails with it. Restores RxJS's own behaviour afterwards.
+ */
+export function withObserverErrorsRaised<T>(fn: () => T): T {
+  const delegate = timeoutProvider.delegate;
+  const onUnhandledError = config.onUnhandledError;
+  timeoutProvider.delegate = {
+    setTimeout: (handler: () => void) => {
+      handler();
+      return 0 as unknown as ReturnType<typeof setTimeout>;
+    },
+    clearTimeout: () => {},
+  };
+  config.onUnhandledError = null;
+  try {
+    return fn();
+  } finally {
+    timeoutProvider.delegate = delegate;
+    config.onUnhandledError = onUnhandledError;
   }
 }

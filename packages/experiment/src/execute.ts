@@ -3,7 +3,7 @@
  * The same function runs in worker threads and in-process (workers: 0), so the bytes cannot
  * depend on where a run ran.
  */
-import { Rng } from "@cascade/core";
+import { Rng, withObserverErrorsRaised } from "@cascade/core";
 import { escapeText, fmtNumber } from "./format.js";
 import { computeMetrics } from "./metrics.js";
 import { type Plan, runInfo } from "./plan.js";
@@ -25,7 +25,8 @@ export function executeRun(plan: Plan, run: number): RunResult {
   const info = runInfo(plan, run);
   const rng = Rng.fromSeed(info.seed);
   const simulate = plan.exp.simulate ?? simulateWorld;
-  const records = simulate(info.config, rng, info);
+  // An error thrown by a stream observer fails the run here, instead of after it (or never).
+  const records = withObserverErrorsRaised(() => simulate(info.config, rng, info));
   const metrics = computeMetrics(records, info, plan.exp.builtIn, plan.symbols, plan.exp.custom);
   return {
     run,
