@@ -3,10 +3,6 @@
  * 2 worker threads; prints `sweep speedup_2_workers=<x>` (target >= 1.7 on 2 cores) and checks
  * that both wrote byte-identical files.
  *
- * It also measures what the hardware allows: the same runs in one warmed-up thread alone, then in
- * two at once (no start-up, no output), prints how much slower a run gets when both cores simulate
- * (`per_run_slowdown_both_cores_busy`) and the speed-up that leaves at most (2 / slowdown).
- *
  *   npx tsx test/bench/sweep.ts          (uses the built dist of @cascade/experiment: pnpm build)
  *
  * This file is also the experiment: its default export is loaded by the runner in the main thread
@@ -17,18 +13,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread } from "node:worker_threads";
 import { fundamentalists, leveragedTraders, marketMakers, noiseTraders } from "@cascade/agents";
-import {
-  defineExperiment,
-  executeRun,
-  makePlan,
-  runExperiment,
-  validateExperiment,
-} from "@cascade/experiment";
+import { defineExperiment, runExperiment } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 
-const experiment = defineExperiment({
+export default defineExperiment({
   name: "bench-sweep",
   description: "Sweep benchmark: close factor x 50 replications",
   seed: 2024,
@@ -61,39 +51,6 @@ const experiment = defineExperiment({
   ticks: 5000,
   sampleEvery: 100,
 });
-export default experiment;
-
-const PROBE_RUNS = 100;
-
-/** Probe thread: warms up, waits for "go", runs PROBE_RUNS runs and posts the seconds taken. */
-async function probeThread(): Promise<void> {
-  const plan = makePlan(validateExperiment(experiment, {}), { manifest: false });
-  for (let r = 0; r < 20; r++) executeRun(plan, r);
-  const port = parentPort as NonNullable<typeof parentPort>;
-  port.once("message", () => {
-    const t0 = performance.now();
-    for (let r = 0; r < PROBE_RUNS; r++) executeRun(plan, 20 + r);
-    port.postMessage((performance.now() - t0) / 1000);
-  });
-  port.postMessage("ready");
-}
-
-/** Seconds per probe thread when `n` threads run the same runs at the same moment. */
-async function probe(n: number): Promise<number[]> {
-  // The thread loads this file through tsx's hooks, registered in the thread the way the runner does.
-  const entry = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  const threads = Array.from(
-    { length: n },
-    () => new Worker(entry, { eval: true, workerData: { probe: true } }),
-  );
-  const ready = threads.map((w) => new Promise((r) => w.once("message", r)));
-  await Promise.all(ready);
-  const done = threads.map((w) => new Promise<number>((r) => w.once("message", r)));
-  for (const w of threads) w.postMessage("go");
-  const seconds = await Promise.all(done);
-  await Promise.all(threads.map((w) => w.terminate()));
-  return seconds;
-}
 
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
@@ -120,12 +77,6 @@ async function main(): Promise<void> {
     );
     console.log(`sweep identical_files=${same}`);
     console.log(`sweep speedup_2_workers=${(t1 / t2).toFixed(2)}`);
-    const alone = Math.min(...(await probe(1)), ...(await probe(1)));
-    const together = await probe(2);
-    const slowdown = (together[0] + together[1]) / 2 / alone;
-    console.log(
-      `sweep per_run_slowdown_both_cores_busy=${slowdown.toFixed(2)} (${PROBE_RUNS} runs: ${alone.toFixed(2)} s alone, ${together.map((x) => x.toFixed(2)).join(" and ")} s side by side) speedup_bound=${(2 / slowdown).toFixed(2)}`,
-    );
     if (!same) process.exitCode = 1;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -133,9 +84,7 @@ async function main(): Promise<void> {
 }
 
 // (import.meta.url carries the runner's query string when the runner loads this file.)
-if (!isMainThread && (workerData as { probe?: boolean } | null)?.probe === true) {
-  await probeThread();
-} else if (
+if (
   isMainThread &&
   process.argv[1] !== undefined &&
   import.meta.url === pathToFileURL(resolve(process.argv[1])).href
