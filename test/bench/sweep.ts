@@ -1,7 +1,8 @@
 /**
  * Sweep benchmark: a sweep of 200 small runs (4 close factors x 50 replications) with 1 and with
- * 2 worker threads; prints `sweep speedup_2_workers=<x>` (target >= 1.7 on 2 cores) and checks
- * that both wrote byte-identical files.
+ * 2 worker threads, three times alternately; prints each pair's ratio and their median as
+ * `sweep speedup_2_workers=<x>` (target >= 1.7 on 2 cores), and checks that both wrote
+ * byte-identical files.
  *
  *   npx tsx test/bench/sweep.ts          (uses the built dist of @cascade/experiment: pnpm build)
  *
@@ -52,6 +53,8 @@ export default defineExperiment({
   sampleEvery: 100,
 });
 
+const PAIRS = 3;
+
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const tmp = mkdtempSync(join(tmpdir(), "cascade-bench-sweep-"));
@@ -70,13 +73,22 @@ async function main(): Promise<void> {
       );
       return s;
     };
-    const t1 = await time(1);
-    const t2 = await time(2);
-    const same = ["runs.csv", "summary.csv", "comparison.csv", "timeseries.csv", "liquidations.csv"].every(
-      (f) => readFileSync(join(tmp, "w1", f), "utf8") === readFileSync(join(tmp, "w2", f), "utf8"),
-    );
+    // Three alternating 1-worker / 2-worker pairs: on a shared machine one pair can land in a busy
+    // or a quiet moment; the median of the three ratios is the figure.
+    const ratios: number[] = [];
+    let same = true;
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const t1 = await time(1);
+      const t2 = await time(2);
+      ratios.push(t1 / t2);
+      same &&= ["runs.csv", "summary.csv", "comparison.csv", "timeseries.csv", "liquidations.csv"].every(
+        (f) => readFileSync(join(tmp, "w1", f), "utf8") === readFileSync(join(tmp, "w2", f), "utf8"),
+      );
+    }
     console.log(`sweep identical_files=${same}`);
-    console.log(`sweep speedup_2_workers=${(t1 / t2).toFixed(2)}`);
+    console.log(`sweep speedup_each_pair=${ratios.map((r) => r.toFixed(2)).join(",")}`);
+    const median = [...ratios].sort((a, b) => a - b)[(PAIRS - 1) / 2];
+    console.log(`sweep speedup_2_workers=${median.toFixed(2)}`);
     if (!same) process.exitCode = 1;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
