@@ -15,7 +15,8 @@ export class Rng {
    * so every draw allocated; the typed array stores them in place (draws allocate nothing).
    */
   private s: Int32Array = new Int32Array(4);
-  /** Who holds the state after relocate(), if anyone. */
+  /** Who holds the state after relocateStream(), if anyone. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read and written by relocateStream below
   private owner: object | null = null;
   private spare = 0;
   private hasSpare = false;
@@ -129,37 +130,7 @@ export class Rng {
     const iz = jz & 255;
     const u = jz >>> 8;
     if (u < ZIG_K[iz]) return u * ZIG_W[iz];
-    return this.exponentialAfter(jz);
-  }
-
-  /**
-   * The ziggurat's rare path (~1% of draws), continuing from a first draw `jz` that missed the
-   * fast test. @internal The scheduler runs the fast path itself on the relocated state.
-   */
-  exponentialAfter(jz: number): number {
-    for (;;) {
-      const iz = jz & 255;
-      const u = jz >>> 8;
-      if (u < ZIG_K[iz]) return u * ZIG_W[iz];
-      if (iz === 0) return ZIG_R - Math.log(1 - this.uniform());
-      const x = u * ZIG_W[iz];
-      if (ZIG_F[iz] + this.uniform() * (ZIG_F[iz - 1] - ZIG_F[iz]) < Math.exp(-x)) return x;
-      jz = this.nextU32();
-    }
-  }
-
-  /**
-   * Moves this stream's 4-word state into `pool` at `offset` and draws from there from now on
-   * (the sequence is unchanged). Returns false, and moves nothing, if another owner already holds
-   * the state. @internal The activation scheduler keeps the streams of its Poisson agents side by
-   * side in one array, so an arrival gap costs no pointer chase to each agent's stream object.
-   */
-  relocate(pool: Int32Array, offset: number, owner: object): boolean {
-    if (this.owner !== null && this.owner !== owner) return false;
-    this.owner = owner;
-    pool.set(this.s, offset);
-    this.s = pool.subarray(offset, offset + 4);
-    return true;
+    return exponentialAfter(this, jz);
   }
 
   lognormal(mu: number, sigma: number): number {
@@ -242,6 +213,43 @@ export class Rng {
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
   }
+}
+
+/** The state behind an Rng's privacy, for the two scheduler helpers below. */
+interface RngState {
+  s: Int32Array;
+  owner: object | null;
+}
+
+/**
+ * The ziggurat's rare path (~1% of draws), continuing from a first draw `jz` that missed the fast
+ * test. Internal to core: the scheduler runs the fast path itself on a relocated stream.
+ */
+export function exponentialAfter(rng: Rng, jz: number): number {
+  for (;;) {
+    const iz = jz & 255;
+    const u = jz >>> 8;
+    if (u < ZIG_K[iz]) return u * ZIG_W[iz];
+    if (iz === 0) return ZIG_R - Math.log(1 - rng.uniform());
+    const x = u * ZIG_W[iz];
+    if (ZIG_F[iz] + rng.uniform() * (ZIG_F[iz - 1] - ZIG_F[iz]) < Math.exp(-x)) return x;
+    jz = rng.nextU32();
+  }
+}
+
+/**
+ * Moves a stream's 4-word state into `pool` at `offset`; the stream draws from there from now on
+ * (its sequence is unchanged). Returns false, and moves nothing, if another owner already holds the
+ * state. Internal to core: the activation scheduler keeps its Poisson agents' streams in its agent
+ * records, so an arrival gap costs no pointer chase to each agent's stream object.
+ */
+export function relocateStream(rng: Rng, pool: Int32Array, offset: number, owner: object): boolean {
+  const r = rng as unknown as RngState;
+  if (r.owner !== null && r.owner !== owner) return false;
+  r.owner = owner;
+  pool.set(r.s, offset);
+  r.s = pool.subarray(offset, offset + 4);
+  return true;
 }
 
 // Ziggurat tables for the standard exponential (Marsaglia & Tsang 2000), 24-bit abscissae.

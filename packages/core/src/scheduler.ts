@@ -1,4 +1,4 @@
-import { type Rng, ZIG_K, ZIG_W } from "./rng.js";
+import { exponentialAfter, type Rng, relocateStream, ZIG_K, ZIG_W } from "./rng.js";
 
 /** How an agent is woken. Rates are per tick. */
 export type Activation =
@@ -22,7 +22,7 @@ const REC = 16; // int32 words per record
 const NEXT = 0; // calendar: next agent in the bucket, or -1
 const PREV = 1; // previous agent in the bucket, or -1
 const KIND = 2;
-const STREAM = 3; // int32 offset in the records of the agent's random stream (Rng.relocate), or -1
+const STREAM = 3; // int32 offset in the records of the agent's random stream (relocateStream), or -1
 const STATE = 4; // words 4..7: the stream of this agent, when the scheduler holds it
 const F64 = 8; // float64 slots per record
 const DUE = 4; // next wake-up tick, or -1
@@ -70,7 +70,7 @@ export class ActivationScheduler {
   private groupPhase = new Int32Array(0);
   private lastTick = Number.NaN;
   /**
-   * Streams of Poisson agents held in the records (Rng.relocate), by their offset there: the arrival
+   * Streams of Poisson agents held in the records (relocateStream), by their offset there: the arrival
    * gap's generator and the ziggurat's fast path then run inline on the record.
    */
   private readonly heldStreams = new Map<Rng, number>();
@@ -292,7 +292,7 @@ export class ActivationScheduler {
       const jz = t >>> 0;
       const iz = jz & 255;
       const u = jz >>> 8;
-      const e = u < ZIG_K[iz] ? u * ZIG_W[iz] : (this.rngs[a] as Rng).exponentialAfter(jz);
+      const e = u < ZIG_K[iz] ? u * ZIG_W[iz] : exponentialAfter(this.rngs[a] as Rng, jz);
       gap = 1 + Math.floor(e / rate);
     } else {
       gap = (this.rngs[a] as Rng).arrivalGap(rate);
@@ -304,7 +304,7 @@ export class ActivationScheduler {
   private holdStream(rng: Rng, offset: number): number {
     const known = this.heldStreams.get(rng);
     if (known !== undefined) return known;
-    if (!rng.relocate(this.ri, offset, this)) return -1;
+    if (!relocateStream(rng, this.ri, offset, this)) return -1;
     this.heldStreams.set(rng, offset);
     return offset;
   }
@@ -323,7 +323,7 @@ export class ActivationScheduler {
     this.ri = ri;
     this.rf = rf;
     this.capacity = capacity;
-    for (const [rng, offset] of this.heldStreams) rng.relocate(ri, offset, this);
+    for (const [rng, offset] of this.heldStreams) relocateStream(rng, ri, offset, this);
   }
 
   private addPeriodic(i: number, period: number, phase: number): void {
