@@ -51,17 +51,7 @@ export class Rng {
 
   /** Next raw 32-bit unsigned integer. */
   nextU32(): number {
-    const s = this.s;
-    const a = s[0];
-    const b = s[1];
-    const c = s[2];
-    const d = s[3];
-    const t = (((a + b) | 0) + d) | 0;
-    s[3] = (d + 1) | 0;
-    s[0] = b ^ (b >>> 9);
-    s[1] = (c + (c << 3)) | 0;
-    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
-    return t >>> 0;
+    return sfc32Step(this.s, 0);
   }
 
   /** Uniform in [0, 1), 53 bits of resolution. */
@@ -186,7 +176,8 @@ export class Rng {
    * million): this runs for every agent activation, so it avoids rejection loops.
    */
   shuffle(items: { [i: number]: number; length: number }, length = items.length): void {
-    // nextU32 inlined on local state: the scheduler shuffles every tick's due list with this.
+    // sfc32Step inlined on locals (registers, not the state array): ~2 ns less per element, and the
+    // scheduler shuffles every tick's due list with this.
     const s = this.s;
     let a = s[0];
     let b = s[1];
@@ -213,6 +204,23 @@ export class Rng {
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
   }
+}
+
+/**
+ * One sfc32 step on the 4-word state at s[o .. o + 3]: advances it and returns the 32-bit output.
+ * Internal to core: Rng.nextU32, and the scheduler on streams relocated into its records.
+ */
+export function sfc32Step(s: Int32Array, o: number): number {
+  const a = s[o];
+  const b = s[o + 1];
+  const c = s[o + 2];
+  const d = s[o + 3];
+  const t = (((a + b) | 0) + d) | 0;
+  s[o + 3] = (d + 1) | 0;
+  s[o] = b ^ (b >>> 9);
+  s[o + 1] = (c + (c << 3)) | 0;
+  s[o + 2] = (((c << 21) | (c >>> 11)) + t) | 0;
+  return t >>> 0;
 }
 
 /** The state behind an Rng's privacy, for the two scheduler helpers below. */

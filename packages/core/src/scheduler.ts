@@ -1,4 +1,4 @@
-import { exponentialAfter, type Rng, relocateStream, ZIG_K, ZIG_W } from "./rng.js";
+import { exponentialAfter, type Rng, relocateStream, sfc32Step, ZIG_K, ZIG_W } from "./rng.js";
 
 /** How an agent is woken. Rates are per tick. */
 export type Activation =
@@ -30,6 +30,9 @@ const LAST = 5; // last tick the agent acted, or -1
 const RATE = 6; // Poisson rate per tick
 const PERIOD = 14; // int32 words 14, 15 (float64 slot 7): an every-k agent's period and phase
 const PHASE = 15;
+
+/** a mod p in [0, p), also for negative a. */
+const mod = (a: number, p: number) => ((a % p) + p) % p;
 
 /**
  * Activation scheduler: a calendar queue (timing wheel) of agent indices.
@@ -63,7 +66,7 @@ export class ActivationScheduler {
   private groupBase = new Int32Array(0);
   private slotStart = new Int32Array(1);
   private slotAgents = new Int32Array(0);
-  /** Registration order of every-k agents: agent, group and phase (for rebuilding the layout). */
+  /** Every-k agents in registration order (their period and phase are in their records). */
   private periodic: number[] = [];
   private layoutStale = false;
   /** Phase (tick % period) of each group at the last tick run, so consecutive ticks need no modulo. */
@@ -138,9 +141,9 @@ export class ActivationScheduler {
     this.rngs.push(rng);
     if (activation.kind === "every") {
       const p = activation.period;
-      const first = now + 1 + ((((activation.offset ?? 0) % p) + p) % p);
-      this.ri[i * REC + PHASE] = first % p;
-      this.addPeriodic(i, p, first % p);
+      const first = now + 1 + mod(activation.offset ?? 0, p);
+      this.ri[r + PHASE] = first % p;
+      this.addPeriodic(i, p);
     } else if (activation.kind === "poisson") {
       this.ri[r + STREAM] = this.holdStream(rng as Rng, r + STATE);
       this.schedule(i, now + (rng as Rng).arrivalGap(activation.rate));
@@ -193,7 +196,7 @@ export class ActivationScheduler {
         slot = phases[g] + 1;
         if (slot === period) slot = 0;
       } else {
-        slot = ((tick % period) + period) % period;
+        slot = mod(tick, period);
       }
       phases[g] = slot;
       const j = bases[g] + slot;
@@ -221,10 +224,7 @@ export class ActivationScheduler {
           if (kind === POISSON) {
             due[n++] = ~i;
           } else {
-            if (kind === EVERY) {
-              const p = ri[r + PERIOD];
-              if (((tick % p) + p) % p === ri[r + PHASE]) twice = true;
-            }
+            if (kind === EVERY && mod(tick, ri[r + PERIOD]) === ri[r + PHASE]) twice = true;
             due[n++] = i;
           }
         } else {
@@ -235,7 +235,7 @@ export class ActivationScheduler {
         }
         i = after;
       }
-      if (keepTail >= 0) this.ri[keepTail * REC + NEXT] = -1;
+      if (keepTail >= 0) ri[keepTail * REC + NEXT] = -1;
       this.head[b] = keepHead;
     }
     if (n > 1) this.order.shuffle(due, n);
@@ -278,18 +278,9 @@ export class ActivationScheduler {
     const rate = this.rf[a * F64 + RATE];
     let gap: number;
     if (o >= 0) {
-      // Inlined on the relocated stream (same draws, same result): one sfc32 step, then the
-      // ziggurat's fast path, else its rare path on the Rng.
-      const s0 = ri[o];
-      const s1 = ri[o + 1];
-      const s2 = ri[o + 2];
-      const s3 = ri[o + 3];
-      const t = (((s0 + s1) | 0) + s3) | 0;
-      ri[o + 3] = (s3 + 1) | 0;
-      ri[o] = s1 ^ (s1 >>> 9);
-      ri[o + 1] = (s2 + (s2 << 3)) | 0;
-      ri[o + 2] = (((s2 << 21) | (s2 >>> 11)) + t) | 0;
-      const jz = t >>> 0;
+      // Rng.arrivalGap inlined on the relocated stream (same draws, same result): one sfc32 step,
+      // then the ziggurat's fast path, else its rare path.
+      const jz = sfc32Step(ri, o);
       const iz = jz & 255;
       const u = jz >>> 8;
       const e = u < ZIG_K[iz] ? u * ZIG_W[iz] : exponentialAfter(this.rngs[a] as Rng, jz);
@@ -326,13 +317,9 @@ export class ActivationScheduler {
     for (const [rng, offset] of this.heldStreams) relocateStream(rng, ri, offset, this);
   }
 
-  private addPeriodic(i: number, period: number, phase: number): void {
-    let g = this.groupIndex.get(period);
-    if (g === undefined) {
-      g = this.groupIndex.size;
-      this.groupIndex.set(period, g);
-    }
-    this.periodic.push(i, g, phase);
+  private addPeriodic(i: number, period: number): void {
+    if (!this.groupIndex.has(period)) this.groupIndex.set(period, this.groupIndex.size);
+    this.periodic.push(i);
     this.layoutStale = true;
   }
 
@@ -347,20 +334,23 @@ export class ActivationScheduler {
       bases[g] = slots;
       slots += periods[g];
     }
-    const entries = this.periodic;
+    // Slot of each every-k agent, from the period and phase in its record.
+    const ri = this.ri;
+    const periodic = this.periodic;
+    const slotOf = periodic.map(
+      (i) => bases[this.groupIndex.get(ri[i * REC + PERIOD]) as number] + ri[i * REC + PHASE],
+    );
     const starts = new Int32Array(slots + 1);
-    for (let e = 0; e < entries.length; e += 3) starts[bases[entries[e + 1]] + entries[e + 2] + 1]++;
+    for (const j of slotOf) starts[j + 1]++;
     for (let j = 0; j < slots; j++) starts[j + 1] += starts[j];
     const fill = starts.slice(0, slots);
-    const agents = new Int32Array(entries.length / 3);
-    for (let e = 0; e < entries.length; e += 3)
-      agents[fill[bases[entries[e + 1]] + entries[e + 2]]++] = entries[e];
+    const agents = new Int32Array(periodic.length);
+    for (let e = 0; e < periodic.length; e++) agents[fill[slotOf[e]]++] = periodic[e];
     // A new group continues from the phase it had at the last tick run.
     const phases = new Int32Array(groups);
     phases.set(this.groupPhase);
     const last = Number.isNaN(this.lastTick) ? -1 : this.lastTick;
-    for (let g = this.groupPhase.length; g < groups; g++)
-      phases[g] = ((last % periods[g]) + periods[g]) % periods[g];
+    for (let g = this.groupPhase.length; g < groups; g++) phases[g] = mod(last, periods[g]);
     this.groupPeriods = periods;
     this.groupBase = bases;
     this.slotStart = starts;
