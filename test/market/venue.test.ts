@@ -202,6 +202,48 @@ describe("settlement", () => {
   });
 });
 
+describe("submit into a caller's result", () => {
+  it("writes the same result into `out` and returns it; a bad `out` is rejected before anything happens", () => {
+    const { v: plain, a: pa, b: pb } = twoAccounts({ makerBps: 2, takerBps: 5 });
+    const { v: into, a: ia, b: ib } = twoAccounts({ makerBps: 2, takerBps: 5 });
+    const out = { orderId: -7, filled: -7, resting: -7, notional: -7, averagePrice: -7 };
+    const orders = [
+      { account: 0, side: SELL, quantity: 3, type: "limit", price: 101 },
+      { account: 0, side: SELL, quantity: 4, type: "limit", price: 103 },
+      { account: 1, side: BUY, quantity: 5, type: "limit", price: 103 },
+      { account: 1, side: BUY, quantity: 2, type: "limit", price: 99 },
+      { account: 0, side: SELL, quantity: 1, type: "market" },
+      { account: 0, side: SELL, quantity: 9, type: "market", worstPrice: 98 },
+    ] as const;
+    for (const o of orders) {
+      const expected = plain.submit({ ...o, account: o.account === 0 ? pa : pb, instrument: 0 });
+      const got = into.submit({ ...o, account: o.account === 0 ? ia : ib, instrument: 0 }, out);
+      expect(got).toBe(out);
+      expect({ ...got }).toEqual(expected);
+    }
+    // The last order: the one lot left at 99 fills, worstPrice 98 stops the rest.
+    expect(out).toMatchObject({ filled: 1, resting: 0, notional: 99, averagePrice: 99 });
+    expect(snapshot(into)).toBe(snapshot(plain));
+    const unfilled = into.submit(
+      { account: ia, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 150 },
+      out,
+    );
+    expect(unfilled).toMatchObject({ filled: 0, resting: 1, notional: 0 });
+    expect(Number.isNaN(unfilled.averagePrice)).toBe(true);
+    const before = snapshot(into);
+    for (const bad of [null, 5, "r"]) {
+      const e = expectCode(
+        () =>
+          into.submit({ account: ia, instrument: 0, side: BUY, quantity: 1, type: "market" }, bad as never),
+        "INVALID_ARGUMENT",
+      );
+      expect(e.message).toContain("out = ");
+      expect(snapshot(into)).toBe(before);
+    }
+    checkBookkeeping(into);
+  });
+});
+
 describe("input validation", () => {
   it("rejects bad orders with a CascadeError naming field and value, changing nothing", () => {
     const { v, a } = twoAccounts();

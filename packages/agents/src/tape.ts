@@ -9,7 +9,7 @@
  * Everything here is derived from public information (book, trades, marks, oracle).
  */
 import type { Rng, RunLoop } from "@cascade/core";
-import type { OrderRequest, Side, Venue } from "@cascade/market";
+import type { OrderRequest, OrderResult, Side, Venue } from "@cascade/market";
 
 const RING = 1 << 13; // ticks of mid history (moving-average windows are capped to RING - 1)
 const TRADES = 256;
@@ -241,6 +241,8 @@ export class AgentView {
   readonly #restQty: Float64Array;
   /** The order request reused by limit/ioc (the venue reads it synchronously and keeps nothing). */
   readonly #order: OrderRequest;
+  /** The result the venue overwrites on each of those submits (agents quote every tick: no garbage). */
+  readonly #result: OrderResult = { orderId: 0, filled: 0, resting: 0, notional: 0, averagePrice: 0 };
 
   constructor(
     venue: Venue,
@@ -428,7 +430,7 @@ export class AgentView {
     o.price = p;
     o.tif = tif;
     o.reduceOnly = reduceOnly;
-    const r = this.#venue.submit(o);
+    const r = this.#venue.submit(o, this.#result);
     if (r.resting > 0) this.#restQty[i] += r.resting;
     return r.resting > 0 ? r.orderId : -1;
   }
@@ -452,7 +454,7 @@ export class AgentView {
     o.price = p;
     o.tif = "IOC";
     o.reduceOnly = false;
-    return this.#venue.submit(o).filled;
+    return this.#venue.submit(o, this.#result).filled;
   }
 
   /** Cancels one of the agent's resting orders; false if it is no longer resting. */

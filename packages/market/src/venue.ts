@@ -659,9 +659,14 @@ export class Venue {
    * zero), the worst-case initial requirement at marks (per instrument max(|position + resting buys|,
    * |position - resting sells|), this order included) must not exceed equity, where equity is reduced
    * by the order's adverse price distance to the mark (limit orders) and the larger fee rate.
+   * The result is a new object, or `out` overwritten and returned: callers that submit every tick
+   * pass one of their own so the hot path allocates nothing.
    */
-  submit(order: OrderRequest): OrderResult {
+  submit(order: OrderRequest, out?: OrderResult): OrderResult {
     if (this.busy) this.reentrant("submit");
+    if (out !== undefined && (out === null || typeof out !== "object")) {
+      throw new CascadeError("INVALID_ARGUMENT", "out", out, "undefined or an OrderResult object", REJECT);
+    }
     if (order === null || typeof order !== "object") {
       throw new CascadeError("INVALID_ORDER_TYPE", "order", order, "an OrderRequest object", REJECT);
     }
@@ -763,13 +768,15 @@ export class Venue {
       this.curReduceOnly = false;
       this.curTag = -1;
     }
-    return {
-      orderId: id,
-      filled,
-      resting: isLimit ? book.remaining(id) : 0,
-      notional,
-      averagePrice: filled > 0 ? notional / (filled * this.cvs[i]) : Number.NaN,
-    };
+    const resting = isLimit ? book.remaining(id) : 0;
+    const averagePrice = filled > 0 ? notional / (filled * this.cvs[i]) : Number.NaN;
+    if (out === undefined) return { orderId: id, filled, resting, notional, averagePrice };
+    out.orderId = id;
+    out.filled = filled;
+    out.resting = resting;
+    out.notional = notional;
+    out.averagePrice = averagePrice;
+    return out;
   }
 
   /** Cancels a resting order of `account`; returns the quantity removed. */
