@@ -159,7 +159,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const journal = join(d, JOURNAL_FILE);
     const lines = readFileSync(journal, "utf8").split("\n");
     writeFileSync(journal, `${lines.slice(0, 4).join("\n")}\n`); // header + 3 runs
-    const torn = encodeResult(executeRun(plan, 7));
+    const torn = await encodeResult(plan, executeRun(plan, 7));
     appendFileSync(journal, torn.slice(0, torn.length >> 1));
     for (const f of readdirSync(d)) if (f !== JOURNAL_FILE) rmSync(join(d, f));
     const o = await runExperiment(def, { out: d, workers: 0, shard: "1/1", resume: true });
@@ -177,6 +177,22 @@ describe("runExperiment (in-process, fake world)", () => {
     await expect(
       runExperiment(fakeExperiment({ ticks: 30 }), { out: d, workers: 0, shard: "1/1", resume: true }),
     ).rejects.toThrow(/cannot resume/);
+  });
+
+  test("a journal of another Cascade version is refused by --resume and by merge, naming its format", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
+    const journal = join(d, JOURNAL_FILE);
+    const text = readFileSync(journal, "utf8");
+    expect(text.startsWith('{"journal":"cascade/2"')).toBe(true);
+    writeFileSync(journal, text.replace('"journal":"cascade/2"', '"journal":"cascade/1"'));
+    const before = readdirSync(d).sort();
+    expect(before).toContain("manifest.json");
+    const resumed = runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1", resume: true });
+    await expect(resumed).rejects.toThrow(/JOURNAL_MISMATCH|cannot resume/);
+    await expect(resumed).rejects.toThrow(/format is "cascade\/1".*reads "cascade\/2"/);
+    expect(readdirSync(d).sort()).toEqual(before); // a refused resume changes nothing
+    await expect(mergeResults([d], { out: dir() })).rejects.toThrow(/format is "cascade\/1"/);
   });
 
   test("a sweep adds one column per parameter and one point per grid cell", async () => {

@@ -1,7 +1,7 @@
 /**
  * The run journal (`journal.jsonl` in the output folder): the crash-safe record of finished runs.
  *
- * Line 1 is a header `{"journal":"cascade/1","fingerprint":...,"shard":"i/N"|null,"total":n}`.
+ * Line 1 is a header `{"journal":"cascade/2","fingerprint":...,"shard":"i/N"|null,"total":n}`.
  * Every finished run appends ONE line `<run>\t<json>\n`, written whole and fsync'ed before the run
  * counts as done. After a SIGKILL the file ends with complete lines plus at most one torn line
  * (no trailing newline); `--resume` keeps the complete lines, drops the torn one (and any line that
@@ -21,10 +21,17 @@ import {
   writeSync,
 } from "node:fs";
 import { ValidationError } from "@cascade/core";
+import { writeToString } from "fast-csv";
 import type { RunResult } from "./execute.js";
+import { escapeText } from "./format.js";
+import { type Plan, runCoords } from "./plan.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
-export const JOURNAL_FORMAT = "cascade/1";
+/** cascade/2: rows are stored as CSV text (cascade/1 stored cell arrays). */
+export const JOURNAL_FORMAT = "cascade/2";
+
+/** fast-csv options shared by every CSV file Cascade writes. */
+export const CSV_OPTIONS = { includeEndRowDelimiter: true, rowDelimiter: "\n" } as const;
 
 export interface JournalHeader {
   journal: string;
@@ -40,13 +47,38 @@ export interface Loc {
   length: number;
 }
 
-/** Encodes a finished run as one journal line (done in the worker). */
-export function encodeResult(r: RunResult): string {
-  return `${r.run}\t${JSON.stringify({ m: r.metrics, ts: r.ts, lq: r.liq })}\n`;
+/** A journal entry: a run's metrics and its timeseries.csv and liquidations.csv lines. */
+export interface JournalEntry {
+  run: number;
+  metrics: Array<number | null>;
+  /** Complete CSV lines (each ending in \n), (variant, point, replication) cells included. */
+  ts: string;
+  liq: string;
 }
 
-export function decodeEntry(run: number, json: string): RunResult {
-  const o = JSON.parse(json) as { m: Array<number | null>; ts: string[][]; lq: string[][] };
+/**
+ * Encodes a finished run as one journal line. This runs in the worker, rows and all: the CSV
+ * formatting (fast-csv) is most of the cost of writing the final files, and done here it runs in
+ * parallel instead of in the main thread after the last run.
+ */
+export async function encodeResult(plan: Plan, r: RunResult): Promise<string> {
+  const c = runCoords(plan, r.run);
+  const key = [escapeText(plan.exp.variants[c.variant].name), String(c.point), String(c.replication)];
+  const [ts, lq] = await Promise.all([
+    writeToString(
+      r.ts.map((row) => [...key, ...row]),
+      CSV_OPTIONS,
+    ),
+    writeToString(
+      r.liq.map((row) => [...key, ...row]),
+      CSV_OPTIONS,
+    ),
+  ]);
+  return `${r.run}\t${JSON.stringify({ m: r.metrics, ts, lq })}\n`;
+}
+
+export function decodeEntry(run: number, json: string): JournalEntry {
+  const o = JSON.parse(json) as { m: Array<number | null>; ts: string; lq: string };
   return { run, metrics: o.m, ts: o.ts, liq: o.lq };
 }
 
@@ -94,29 +126,36 @@ export function scanLines(file: string, onLine: (line: Buffer, start: number) =>
   }
 }
 
-function parseHeader(line: Buffer): JournalHeader | null {
-  try {
-    const h = JSON.parse(line.toString("utf8")) as JournalHeader;
-    return h && h.journal === JOURNAL_FORMAT ? h : null;
-  } catch {
-    return null;
-  }
-}
-
-export function readHeader(file: string): JournalHeader | null {
+function readHeaderAnyFormat(file: string): JournalHeader | null {
   try {
     const fd = openSync(file, "r");
     try {
       const buf = Buffer.alloc(4096);
       const n = readSync(fd, buf, 0, buf.length, 0);
       const nl = buf.indexOf(10);
-      return nl > 0 && nl < n ? parseHeader(buf.subarray(0, nl)) : null;
+      if (!(nl > 0 && nl < n)) return null;
+      const h = JSON.parse(buf.subarray(0, nl).toString("utf8")) as JournalHeader;
+      return h !== null && typeof h === "object" && typeof h.journal === "string" ? h : null;
     } finally {
       closeSync(fd);
     }
   } catch {
     return null;
   }
+}
+
+/** The journal's header, or null when it is unreadable or in another format than this Cascade's. */
+export function readHeader(file: string): JournalHeader | null {
+  const h = readHeaderAnyFormat(file);
+  return h && h.journal === JOURNAL_FORMAT ? h : null;
+}
+
+/** Why readHeader returned null, for error messages. */
+export function unreadableReason(file: string): string {
+  const h = readHeaderAnyFormat(file);
+  return h
+    ? `its format is ${JSON.stringify(h.journal)}, written by another version of Cascade (this one reads ${JSON.stringify(JOURNAL_FORMAT)})`
+    : "it is unreadable";
 }
 
 /**
@@ -159,7 +198,7 @@ export function indexJournal(
   return { index, kept, complete, clean };
 }
 
-export function readEntry(run: number, loc: Loc, fdCache: Map<string, number>): RunResult {
+export function readEntry(run: number, loc: Loc, fdCache: Map<string, number>): JournalEntry {
   let fd = fdCache.get(loc.file);
   if (fd === undefined) {
     fd = openSync(loc.file, "r");
@@ -205,7 +244,7 @@ export class JournalWriter {
           "JOURNAL_MISMATCH",
           "--resume",
           file,
-          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (this one ${h ? "belongs to another configuration or shard" : "is unreadable"}; rerun without --resume to start over)`,
+          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (${h ? "this one belongs to another configuration or shard" : unreadableReason(file)}; rerun without --resume to start over)`,
           "cannot resume",
         );
       }

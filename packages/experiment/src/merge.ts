@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
-import { indexJournal, JOURNAL_FILE, type Loc, readHeader } from "./journal.js";
+import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { FILES, type OutputFiles, outputSpec, writeFileAtomic, writeOutputs } from "./output.js";
 import type { RunOutcome } from "./runner.js";
 
@@ -51,7 +51,15 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     }
     const text = readFileSync(mf, "utf8");
     const h = readHeader(jf);
-    if (!h) throw new ValidationError("NOT_A_SHARD", `dirs.${i}`, dirs[i], `a readable ${JOURNAL_FILE}`, CTX);
+    if (!h) {
+      throw new ValidationError(
+        "NOT_A_SHARD",
+        `dirs.${i}`,
+        dirs[i],
+        `a shard folder with a readable ${JOURNAL_FILE} (${unreadableReason(jf)}; rerun that shard)`,
+        CTX,
+      );
+    }
     if (manifestText === undefined) {
       manifestText = text;
       fingerprint = h.fingerprint;

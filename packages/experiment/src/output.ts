@@ -7,10 +7,10 @@
  */
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { format } from "fast-csv";
+import { format, writeToString } from "fast-csv";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
-import { type Loc, readEntry } from "./journal.js";
+import { CSV_OPTIONS, type Loc, readEntry } from "./journal.js";
 import { pairedComparison, summarize } from "./stats.js";
 import { RUN_COLUMNS } from "./validate.js";
 
@@ -87,12 +87,7 @@ class CsvFile {
   ) {
     this.tmp = `${path}.tmp`;
     this.out = createWriteStream(this.tmp);
-    this.stream = format({
-      headers,
-      alwaysWriteHeaders: true,
-      includeEndRowDelimiter: true,
-      rowDelimiter: "\n",
-    });
+    this.stream = format({ ...CSV_OPTIONS, headers, alwaysWriteHeaders: true });
     this.done = new Promise((resolve, reject) => {
       this.out.on("finish", () => resolve());
       this.out.on("error", reject);
@@ -107,6 +102,52 @@ class CsvFile {
 
   async close(): Promise<void> {
     this.stream.end();
+    await this.done;
+    const fd = openSync(this.tmp, "r");
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(this.tmp, this.path);
+  }
+}
+
+/**
+ * A CSV file whose rows arrive as text already formatted by fast-csv (in the workers, see
+ * encodeResult): the header line is formatted here, the rows are copied with backpressure, then
+ * the file is fsync'ed and renamed.
+ */
+class CsvTextFile {
+  private readonly out;
+  private readonly done: Promise<void>;
+  private readonly header: Promise<string>;
+  private started = false;
+  readonly tmp: string;
+
+  constructor(
+    readonly path: string,
+    headers: string[],
+  ) {
+    this.tmp = `${path}.tmp`;
+    this.out = createWriteStream(this.tmp);
+    this.header = writeToString([], { ...CSV_OPTIONS, headers, alwaysWriteHeaders: true });
+    this.done = new Promise((resolve, reject) => {
+      this.out.on("finish", () => resolve());
+      this.out.on("error", reject);
+    });
+  }
+
+  async write(text: string): Promise<void> {
+    if (!this.started) {
+      this.started = true;
+      await this.write(await this.header);
+    }
+    if (text.length > 0 && !this.out.write(text)) {
+      await new Promise<void>((r) => this.out.once("drain", () => r()));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.write("");
+    this.out.end();
     await this.done;
     const fd = openSync(this.tmp, "r");
     fsyncSync(fd);
@@ -143,8 +184,8 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
     return files[k] as string;
   };
   const runs = new CsvFile(p("runs"), [...RUN_COLUMNS, ...spec.params, ...spec.metrics]);
-  const ts = new CsvFile(p("timeseries"), TIMESERIES_COLUMNS);
-  const lq = new CsvFile(p("liquidations"), LIQUIDATION_COLUMNS);
+  const ts = new CsvTextFile(p("timeseries"), TIMESERIES_COLUMNS);
+  const lq = new CsvTextFile(p("liquidations"), LIQUIDATION_COLUMNS);
   const pointCells = spec.points.map((pt) => pt.map(fmtValue));
   const variantCells = spec.variants.map(escapeText);
   const M = spec.metrics.length;
@@ -156,7 +197,6 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
     for (const run of order) {
       const r = readEntry(run, o.index.get(run) as Loc, fds);
       const c = coords(spec, run);
-      const key = [variantCells[c.variant], String(c.point), String(c.replication)];
       await runs.write([
         variantCells[c.variant],
         String(c.point),
@@ -166,8 +206,8 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
         ...r.metrics.map(fmtNumber),
       ]);
       if (values) for (let k = 0; k < M; k++) values[run * M + k] = r.metrics[k] ?? Number.NaN;
-      for (const row of r.ts) await ts.write([...key, ...row]);
-      for (const row of r.liq) await lq.write([...key, ...row]);
+      await ts.write(r.ts);
+      await lq.write(r.liq);
     }
   } finally {
     for (const fd of fds.values()) closeSync(fd);

@@ -9,7 +9,14 @@ import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import { Piscina } from "piscina";
 import { executeRun } from "./execute.js";
-import { encodeResult, indexJournal, JOURNAL_FILE, type JournalHeader, JournalWriter } from "./journal.js";
+import {
+  encodeResult,
+  indexJournal,
+  JOURNAL_FILE,
+  JOURNAL_FORMAT,
+  type JournalHeader,
+  JournalWriter,
+} from "./journal.js";
 import { loadExperimentFile } from "./load.js";
 import { FILES, type OutputFiles, outputSpec, writeFileAtomic, writeOutputs } from "./output.js";
 import { makePlan, type Plan, runInfo } from "./plan.js";
@@ -143,7 +150,7 @@ export async function runExperiment(
   const mine: number[] = [];
   for (let run = 0; run < plan.total; run++) if (accept(run)) mine.push(run);
   const header: JournalHeader = {
-    journal: "cascade/1",
+    journal: JOURNAL_FORMAT,
     fingerprint: plan.fingerprint,
     shard: shardLabel(shard),
     total: plan.total,
@@ -166,9 +173,10 @@ export async function runExperiment(
   }
 
   mkdirSync(outDir, { recursive: true });
+  // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
+  const { writer, done } = JournalWriter.open(journalPath, header, options.resume === true, accept);
   // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
   for (const name of Object.values(FILES)) rmSync(join(outDir, name), { force: true });
-  const { writer, done } = JournalWriter.open(journalPath, header, options.resume === true, accept);
   const pending = mine.filter((r) => !done.has(r));
   const resumed = mine.length - pending.length;
   const progress = createProgress(
@@ -188,7 +196,7 @@ export async function runExperiment(
     if (workers === 0) {
       for (const run of pending) {
         try {
-          onDone(encodeResult(executeRun(plan, run)));
+          onDone(await encodeResult(plan, executeRun(plan, run)));
         } catch (e) {
           throw runFailure(plan, run, e);
         }

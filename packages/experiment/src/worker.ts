@@ -1,7 +1,7 @@
 /**
  * Piscina worker: loads the experiment file once per thread (tsx), rebuilds the same plan as the
- * main thread (checked by fingerprint) and executes runs by index. Returns the journal line, so
- * the main thread only appends it.
+ * main thread (checked by fingerprint) and executes runs by index. Returns the journal line, rows
+ * already formatted as CSV, so the main thread only appends it.
  */
 import { workerData } from "node:worker_threads";
 import { executeRun } from "./execute.js";
@@ -35,5 +35,5 @@ async function loadPlan(d: WorkerData): Promise<Plan> {
 export default async function runTask(task: { run: number }): Promise<string> {
   planPromise ??= loadPlan(workerData as WorkerData);
   const plan = await planPromise;
-  return encodeResult(executeRun(plan, task.run));
+  return encodeResult(plan, executeRun(plan, task.run));
 }
