@@ -1,8 +1,15 @@
 /**
- * Sweep benchmark: a sweep of 200 small runs (4 close factors x 50 replications) with 1 and with
- * 2 worker threads, three times alternately; prints each pair's ratio and their median as
- * `sweep speedup_2_workers=<x>` (target >= 1.7 on 2 cores), and checks that both wrote
- * byte-identical files.
+ * Sweep benchmark: a sweep of 600 small runs (4 close factors x 150 replications, ~45 ms each) with
+ * 1 and with 2 worker threads, in five pairs whose order alternates (1 then 2, 2 then 1, ...);
+ * prints each pair's ratio and their median as `sweep speedup_2_workers=<x>` (target >= 1.7 on 2
+ * cores), and checks that both wrote byte-identical files. On this shared machine single pairs
+ * ranged 1.40-1.97 within minutes (the host's speed drifts on a scale of seconds): the median of
+ * five is the figure.
+ *
+ * Why 600 runs, not the issue's minimum of 200: each worker pays a one-off start-up (thread boot,
+ * the experiment loaded through tsx, a first run ~8x slower while the JIT compiles) that the
+ * second core hides with 1 worker but not with 2; over 200 runs it alone costs ~0.1 of the ratio,
+ * over 600 a third of that, which is what a researcher running a real sweep of thousands sees.
  *
  *   npx tsx test/bench/sweep.ts          (uses the built dist of @cascade/experiment: pnpm build)
  *
@@ -48,12 +55,12 @@ export default defineExperiment({
   ],
   liquidation: presets.closeFactor(),
   sweep: { "liquidation.amount.fraction": [0.25, 0.5, 0.75, 1] },
-  replications: 50,
+  replications: 150,
   ticks: 5000,
   sampleEvery: 100,
 });
 
-const PAIRS = 3;
+const PAIRS = 5;
 
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
@@ -73,13 +80,14 @@ async function main(): Promise<void> {
       );
       return s;
     };
-    // Three alternating 1-worker / 2-worker pairs: on a shared machine one pair can land in a busy
-    // or a quiet moment; the median of the three ratios is the figure.
     const ratios: number[] = [];
     let same = true;
     for (let pair = 0; pair < PAIRS; pair++) {
-      const t1 = await time(1);
-      const t2 = await time(2);
+      // Alternating the order cancels a steady drift of the shared machine's speed.
+      const first = pair % 2 === 0 ? 1 : 2;
+      const a = await time(first);
+      const b = await time(3 - first);
+      const [t1, t2] = first === 1 ? [a, b] : [b, a];
       ratios.push(t1 / t2);
       same &&= ["runs.csv", "summary.csv", "comparison.csv", "timeseries.csv", "liquidations.csv"].every(
         (f) => readFileSync(join(tmp, "w1", f), "utf8") === readFileSync(join(tmp, "w2", f), "utf8"),
