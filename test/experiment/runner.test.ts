@@ -159,7 +159,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const journal = join(d, JOURNAL_FILE);
     const lines = readFileSync(journal, "utf8").split("\n");
     writeFileSync(journal, `${lines.slice(0, 4).join("\n")}\n`); // header + 3 runs
-    const torn = await encodeResult(plan, executeRun(plan, 7));
+    const torn = encodeResult(plan, executeRun(plan, 7));
     appendFileSync(journal, torn.slice(0, torn.length >> 1));
     for (const f of readdirSync(d)) if (f !== JOURNAL_FILE) rmSync(join(d, f));
     const o = await runExperiment(def, { out: d, workers: 0, shard: "1/1", resume: true });

@@ -21,7 +21,7 @@ import {
   writeSync,
 } from "node:fs";
 import { ValidationError } from "@cascade/core";
-import { writeToString } from "fast-csv";
+import { type CsvFormatterStream, format } from "fast-csv";
 import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
 import { type Plan, runCoords } from "./plan.js";
@@ -61,20 +61,39 @@ export interface JournalEntry {
  * formatting (fast-csv) is most of the cost of writing the final files, and done here it runs in
  * parallel instead of in the main thread after the last run.
  */
-export async function encodeResult(plan: Plan, r: RunResult): Promise<string> {
+export function encodeResult(plan: Plan, r: RunResult): string {
   const c = runCoords(plan, r.run);
   const key = [escapeText(plan.exp.variants[c.variant].name), String(c.point), String(c.replication)];
-  const [ts, lq] = await Promise.all([
-    writeToString(
-      r.ts.map((row) => [...key, ...row]),
-      CSV_OPTIONS,
-    ),
-    writeToString(
-      r.liq.map((row) => [...key, ...row]),
-      CSV_OPTIONS,
-    ),
-  ]);
+  const ts = csvLines(key, r.ts);
+  const lq = csvLines(key, r.liq);
   return `${r.run}\t${JSON.stringify({ m: r.metrics, ts, lq })}\n`;
+}
+
+/**
+ * fast-csv, called synchronously: one formatter per thread, its row transform called row by row
+ * and its output read back from its buffer. (`writeToString` builds streams, a promise per row and
+ * fresh closures on every call: per run that cost more than the formatting itself, and V8 kept
+ * recompiling those closures.) The formatter is primed with one row, after which fast-csv writes
+ * every row as "\n" + cells; a block of rows is returned as "cells\n" per row.
+ */
+let formatter: CsvFormatterStream<string[], string[]> | undefined;
+
+const rethrow = (e?: Error | null) => {
+  if (e) throw e;
+};
+
+export function csvLines(key: readonly string[], rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return "";
+  let f = formatter;
+  if (f === undefined) {
+    f = format<string[], string[]>(CSV_OPTIONS);
+    f._transform([""], "utf8", rethrow);
+    f.read();
+    formatter = f;
+  }
+  for (const row of rows) f._transform([...key, ...row], "utf8", rethrow);
+  const text = (f.read() as Buffer).toString("utf8");
+  return `${text.slice(1)}\n`;
 }
 
 export function decodeEntry(run: number, json: string): JournalEntry {

@@ -196,7 +196,7 @@ export async function runExperiment(
     if (workers === 0) {
       for (const run of pending) {
         try {
-          onDone(await encodeResult(plan, executeRun(plan, run)));
+          onDone(encodeResult(plan, executeRun(plan, run)));
         } catch (e) {
           throw runFailure(plan, run, e);
         }
