@@ -68,7 +68,13 @@ export function timeseriesRows(records: RunRecords, k: number): string[][] {
 }
 
 export function liquidationRows(records: RunRecords): string[][] {
-  return records.liquidations.map((r) => [
+  const rows: string[][] = [];
+  for (const r of records.liquidations) rows.push(liquidationCells(r));
+  return rows;
+}
+
+function liquidationCells(r: RunRecords["liquidations"][number]): string[] {
+  return [
     String(r.id),
     String(r.tick),
     escapeText(r.account),
@@ -85,7 +91,7 @@ export function liquidationRows(records: RunRecords): string[][] {
     String(r.cascadeId),
     String(r.generation),
     String(r.cause),
-  ]);
+  ];
 }
 
 export const TIMESERIES_COLUMNS = [

@@ -18,21 +18,23 @@ import { LiquidationEngine } from "@cascade/liquidation";
 import { BUY, connectVenue, SELL, Venue } from "@cascade/market";
 import type { InstrumentSeries, LiquidationRow, RunInfo, RunRecords, WorldConfig } from "./types.js";
 
+// Functions called once or a few times per run are module-level, not closures made per run: V8
+// holds a closure's optimized code weakly, so per-run closures were recompiled after each major GC.
+
 function newSeries(symbol: string, initialPrice: number, ticks: number): InstrumentSeries {
-  const f = () => new Float64Array(ticks);
   return {
     symbol,
     initialPrice,
-    mid: f(),
-    price: f(),
-    bestBid: f(),
-    bestAsk: f(),
-    spread: f(),
-    depthBid: f(),
-    depthAsk: f(),
-    volume: f(),
-    liquidatedNotional: f(),
-    fundamental: f(),
+    mid: new Float64Array(ticks),
+    price: new Float64Array(ticks),
+    bestBid: new Float64Array(ticks),
+    bestAsk: new Float64Array(ticks),
+    spread: new Float64Array(ticks),
+    depthBid: new Float64Array(ticks),
+    depthAsk: new Float64Array(ticks),
+    volume: new Float64Array(ticks),
+    liquidatedNotional: new Float64Array(ticks),
+    fundamental: new Float64Array(ticks),
   };
 }
 
@@ -134,7 +136,28 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   loop.complete();
   fills.unsubscribe();
 
-  const liquidations: LiquidationRow[] = engine.records.map((r) => ({
+  const liquidations: LiquidationRow[] = [];
+  for (const r of engine.records) liquidations.push(liquidationRow(venue, r));
+  for (const r of engine.records) {
+    if (r.instrument >= 0 && r.tick >= 1 && r.tick <= ticks) {
+      series[r.instrument].liquidatedNotional[r.tick - 1] += r.notional;
+    }
+  }
+  const stats = engine.stats();
+  let shockTick = 1;
+  if (config.shocks.length > 0) shockTick = Math.min(...config.shocks.map((s) => s.atTick));
+  return {
+    ticks,
+    shockTick,
+    series,
+    liquidations,
+    totals: { badDebt: stats.badDebt, insuranceDraw: stats.insuranceDraw, adlVolume: stats.adlVolume },
+    leveragedAccounts,
+  };
+}
+
+function liquidationRow(venue: Venue, r: LiquidationEngine["records"][number]): LiquidationRow {
+  return {
     id: r.id,
     tick: r.tick,
     account: venue.label(r.account) || String(r.account),
@@ -153,21 +176,5 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     cascadeId: r.cascadeId,
     generation: r.generation,
     cause: r.cause,
-  }));
-  for (const r of engine.records) {
-    if (r.instrument >= 0 && r.tick >= 1 && r.tick <= ticks) {
-      series[r.instrument].liquidatedNotional[r.tick - 1] += r.notional;
-    }
-  }
-  const stats = engine.stats();
-  let shockTick = 1;
-  if (config.shocks.length > 0) shockTick = Math.min(...config.shocks.map((s) => s.atTick));
-  return {
-    ticks,
-    shockTick,
-    series,
-    liquidations,
-    totals: { badDebt: stats.badDebt, insuranceDraw: stats.insuranceDraw, adlVolume: stats.adlVolume },
-    leveragedAccounts,
   };
 }

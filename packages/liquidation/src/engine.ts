@@ -57,6 +57,7 @@ import {
   type Fill,
   SELL,
   type Side,
+  type Transfer,
   type Venue,
 } from "@cascade/market";
 import type { Observable } from "rxjs";
@@ -219,11 +220,10 @@ export class LiquidationEngine {
 
     this.ensure(venue.accountCount());
     for (const a of venue.accountsWithPositions()) this.markDirty(a);
-    venue.fills$.subscribe((f) => this.onFill(f));
-    venue.transfers$.subscribe((t) => {
-      this.markDirty(t.from);
-      this.markDirty(t.to);
-    });
+    // Bound methods, not arrows made per engine: V8 holds a closure's optimized code weakly, so
+    // per-run arrows on these hot paths were recompiled after each major GC.
+    venue.fills$.subscribe(this.onFill.bind(this));
+    venue.transfers$.subscribe(this.onTransfer.bind(this));
     venue.auctions$.subscribe((e) => {
       if (this.auctionInfo.has(e.auction.id)) {
         this.auctionQueue.push(e);
@@ -427,6 +427,11 @@ export class LiquidationEngine {
     }
   }
 
+  private onTransfer(t: Transfer): void {
+    this.markDirty(t.from);
+    this.markDirty(t.to);
+  }
+
   private invalidate(a: number): void {
     this.totalLive -= this.liveEntries[a];
     this.liveEntries[a] = 0;
@@ -546,14 +551,7 @@ export class LiquidationEngine {
     const until = this.cooldownUntil.get(a);
     if (until !== undefined && this.tick < until && !backstopNow) return;
     // The liquidation keeps (and hands to the policy functions) its own copies of the holdings.
-    const own: Holding[] = hs.map((h) => ({
-      instrument: h.instrument,
-      q: h.q,
-      mark: h.mark,
-      cv: h.cv,
-      notional: h.notional,
-      rate: h.rate,
-    }));
+    const own: Holding[] = hs.map(copyHolding);
     this.liquidate(a, own, equity, maintenance, backstopNow);
   }
 
@@ -1094,4 +1092,9 @@ export class LiquidationEngine {
     }
     this.flush();
   }
+}
+
+/** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */
+function copyHolding(h: Holding): Holding {
+  return { instrument: h.instrument, q: h.q, mark: h.mark, cv: h.cv, notional: h.notional, rate: h.rate };
 }

@@ -84,7 +84,7 @@ export function orderHoldings(
   venue: Venue,
   account: number,
 ): Holding[] {
-  const key = new Map<number, number>();
+  const keyed: Array<{ k: number; h: Holding }> = [];
   for (const h of holdings) {
     let k = 0;
     if (ordering === "largestNotional") k = -h.notional;
@@ -92,13 +92,18 @@ export function orderHoldings(
       const side = closingSide(h.q) === SELL ? BUY : SELL; // a sell hits the bids
       k = -venue.book(h.instrument).depthWithin(side, 0.01) * h.mark * h.cv;
     } else if (ordering === "worstPnl") k = venue.unrealizedPnl(account, h.instrument);
-    key.set(h.instrument, k);
+    keyed.push({ k, h });
   }
-  return [...holdings].sort(
-    (a, b) =>
-      (key.get(a.instrument) as number) - (key.get(b.instrument) as number) || a.instrument - b.instrument,
-  );
+  keyed.sort(byKeyThenInstrument);
+  const out: Holding[] = [];
+  for (const e of keyed) out.push(e.h);
+  return out;
 }
+
+// Comparators and helpers here are module-level, not closures made per call: V8 holds a
+// closure's optimized code weakly, so per-call closures were recompiled after each major GC.
+const byKeyThenInstrument = (a: { k: number; h: Holding }, b: { k: number; h: Holding }) =>
+  a.k - b.k || a.h.instrument - b.h.instrument;
 
 // ---------------------------------------------------------------- book walk
 
@@ -305,6 +310,9 @@ export function penaltyAmount(rate: number, notional: number, equityAfter: numbe
   return Math.max(0, Math.min(p, Math.floor(equityAfter)));
 }
 
+const largestRemainderFirst = (a: readonly [number, number], b: readonly [number, number]) =>
+  b[1] - a[1] || a[0] - b[0];
+
 /** Splits an integer `amount` over weights (largest remainder, ties by key order); sums exactly to amount. */
 export function splitProRata(
   amount: number,
@@ -316,14 +324,17 @@ export function splitProRata(
   const out: Array<[number, number]> = [];
   const rem: Array<[number, number]> = [];
   let given = 0;
-  weights.forEach(([k, w], idx) => {
+  for (let idx = 0; idx < weights.length; idx++) {
+    const [k, w] = weights[idx];
     const exact = (amount * w) / total;
     const share = Math.floor(exact);
     out.push([k, share]);
     rem.push([idx, exact - share]);
     given += share;
-  });
-  rem.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  }
+  rem.sort(largestRemainderFirst);
   for (let r = 0; given < amount && r < rem.length; r++, given++) out[rem[r][0]][1]++;
-  return out.filter(([, s]) => s > 0);
+  const positive: Array<[number, number]> = [];
+  for (const o of out) if (o[1] > 0) positive.push(o);
+  return positive;
 }

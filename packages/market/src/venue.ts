@@ -1818,19 +1818,14 @@ export class Venue {
   private growAccounts(): void {
     const cap = this.cap === 0 ? 64 : this.cap * 2;
     const n = this.nI;
-    const f = (x: Float64Array, m: number) => {
-      const y = new Float64Array(cap * m);
-      y.set(x);
-      return y;
-    };
-    this.cashA = f(this.cashA, 1);
-    this.posA = f(this.posA, n);
-    this.costA = f(this.costA, n);
-    this.realA = f(this.realA, n);
-    this.restBuyA = f(this.restBuyA, n);
-    this.restSellA = f(this.restSellA, n);
-    this.resLongA = f(this.resLongA, n);
-    this.resShortA = f(this.resShortA, n);
+    this.cashA = grown(this.cashA, cap);
+    this.posA = grown(this.posA, cap * n);
+    this.costA = grown(this.costA, cap * n);
+    this.realA = grown(this.realA, cap * n);
+    this.restBuyA = grown(this.restBuyA, cap * n);
+    this.restSellA = grown(this.restSellA, cap * n);
+    this.resLongA = grown(this.resLongA, cap * n);
+    this.resShortA = grown(this.resShortA, cap * n);
     const flags = new Uint8Array(cap * n);
     flags.set(this.activeFlag);
     this.activeFlag = flags;
@@ -1860,4 +1855,11 @@ function round2(x: number): number {
 export function connectVenue(loop: RunLoop, venue: Venue): void {
   loop.tick$.subscribe((t) => venue.advance(t));
   loop.on("marks", () => venue.updateMarks());
+}
+
+/** A copy of `x` in a zeroed array of `length` (module-level: V8 holds a closure's optimized code weakly). */
+function grown(x: Float64Array, length: number): Float64Array<ArrayBuffer> {
+  const y = new Float64Array(length);
+  y.set(x);
+  return y;
 }
