@@ -25,6 +25,12 @@ describe("csvLines", () => {
     expect(csvLines(key, [])).toBe("");
   });
 
+  test("a call that throws midway leaves nothing behind for the next one", () => {
+    const bad = [["a"], null as unknown as string[]];
+    expect(() => csvLines(["k"], bad)).toThrow();
+    expect(csvLines(["k"], [["b"]])).toBe("k,b\n");
+  });
+
   test("equals writeToString on random rows, in any order of calls", async () => {
     const cell = fc.oneof(fc.string(), fc.constantFrom(",", '"', "\n", "\r\n", "", " ", "=1"));
     await fc.assert(

@@ -91,6 +91,8 @@ export function csvLines(key: readonly string[], rows: readonly (readonly string
     f.read();
     formatter = f;
   }
+  // Rows left by a call that threw midway must not leak into this block.
+  if (f.readableLength > 0) f.read();
   for (const row of rows) f._transform([...key, ...row], "utf8", rethrow);
   const text = (f.read() as Buffer).toString("utf8");
   return `${text.slice(1)}\n`;
