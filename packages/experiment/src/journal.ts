@@ -30,7 +30,7 @@ export const JOURNAL_FILE = "journal.jsonl";
 /** cascade/2: rows are stored as CSV text (cascade/1 stored cell arrays). */
 export const JOURNAL_FORMAT = "cascade/2";
 
-/** fast-csv options shared by every CSV file Cascade writes. */
+/** fast-csv options of every CSV file Cascade writes (csvLines relies on the "\n" row delimiter). */
 export const CSV_OPTIONS = { includeEndRowDelimiter: true, rowDelimiter: "\n" } as const;
 
 export interface JournalHeader {

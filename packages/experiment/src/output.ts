@@ -7,10 +7,10 @@
  */
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { format, writeToString } from "fast-csv";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
-import { CSV_OPTIONS, type Loc, readEntry } from "./journal.js";
+import { csvLines, type Loc, readEntry } from "./journal.js";
+import { coordsOf } from "./plan.js";
 import { pairedComparison, summarize } from "./stats.js";
 import { RUN_COLUMNS } from "./validate.js";
 
@@ -51,17 +51,6 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
   };
 }
 
-export function coords(
-  spec: OutputSpec,
-  run: number,
-): { point: number; variant: number; replication: number } {
-  const R = spec.replications;
-  const replication = run % R;
-  const pv = (run - replication) / R;
-  const variant = pv % spec.variants.length;
-  return { point: (pv - variant) / spec.variants.length, variant, replication };
-}
-
 export const FILES = {
   manifest: "manifest.json",
   runInfo: "run-info.json",
@@ -74,52 +63,14 @@ export const FILES = {
 
 export type OutputFiles = { -readonly [K in keyof typeof FILES]?: string };
 
-/** A CSV file written through a fast-csv stream with backpressure, then fsync'ed and renamed. */
-class CsvFile {
-  private readonly stream;
-  private readonly out;
-  private readonly done: Promise<void>;
-  readonly tmp: string;
-
-  constructor(
-    readonly path: string,
-    headers: string[],
-  ) {
-    this.tmp = `${path}.tmp`;
-    this.out = createWriteStream(this.tmp);
-    this.stream = format({ ...CSV_OPTIONS, headers, alwaysWriteHeaders: true });
-    this.done = new Promise((resolve, reject) => {
-      this.out.on("finish", () => resolve());
-      this.out.on("error", reject);
-      this.stream.on("error", reject);
-    });
-    this.stream.pipe(this.out);
-  }
-
-  async write(row: string[]): Promise<void> {
-    if (!this.stream.write(row)) await new Promise<void>((r) => this.stream.once("drain", () => r()));
-  }
-
-  async close(): Promise<void> {
-    this.stream.end();
-    await this.done;
-    const fd = openSync(this.tmp, "r");
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(this.tmp, this.path);
-  }
-}
-
 /**
- * A CSV file whose rows arrive as text already formatted by fast-csv (in the workers, see
- * encodeResult): the header line is formatted here, the rows are copied with backpressure, then
- * the file is fsync'ed and renamed.
+ * A CSV file, written to `<name>.tmp` with backpressure, then fsync'ed and renamed. The header and
+ * rows written here are formatted by fast-csv (csvLines); blocks of rows the workers already
+ * formatted (journal entries) are copied as they are.
  */
-class CsvTextFile {
+class CsvFile {
   private readonly out;
   private readonly done: Promise<void>;
-  private readonly header: Promise<string>;
-  private started = false;
   readonly tmp: string;
 
   constructor(
@@ -128,41 +79,43 @@ class CsvTextFile {
   ) {
     this.tmp = `${path}.tmp`;
     this.out = createWriteStream(this.tmp);
-    this.header = writeToString([], { ...CSV_OPTIONS, headers, alwaysWriteHeaders: true });
     this.done = new Promise((resolve, reject) => {
       this.out.on("finish", () => resolve());
       this.out.on("error", reject);
     });
+    this.out.write(csvLines(NO_KEY, [headers]));
   }
 
-  async write(text: string): Promise<void> {
-    if (!this.started) {
-      this.started = true;
-      await this.write(await this.header);
-    }
-    if (text.length > 0 && !this.out.write(text)) {
+  row(cells: string[]): Promise<void> {
+    return this.text(csvLines(NO_KEY, [cells]));
+  }
+
+  async text(lines: string): Promise<void> {
+    if (lines.length > 0 && !this.out.write(lines)) {
       await new Promise<void>((r) => this.out.once("drain", () => r()));
     }
   }
 
   async close(): Promise<void> {
-    await this.write("");
     this.out.end();
     await this.done;
-    const fd = openSync(this.tmp, "r");
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(this.tmp, this.path);
+    fsyncAndRename(this.tmp, this.path);
   }
+}
+
+const NO_KEY: string[] = [];
+
+function fsyncAndRename(tmp: string, path: string): void {
+  const fd = openSync(tmp, "r");
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, path);
 }
 
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, text);
-  const fd = openSync(tmp, "r");
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
+  fsyncAndRename(tmp, path);
 }
 
 export interface WriteOptions {
@@ -184,8 +137,8 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
     return files[k] as string;
   };
   const runs = new CsvFile(p("runs"), [...RUN_COLUMNS, ...spec.params, ...spec.metrics]);
-  const ts = new CsvTextFile(p("timeseries"), TIMESERIES_COLUMNS);
-  const lq = new CsvTextFile(p("liquidations"), LIQUIDATION_COLUMNS);
+  const ts = new CsvFile(p("timeseries"), TIMESERIES_COLUMNS);
+  const lq = new CsvFile(p("liquidations"), LIQUIDATION_COLUMNS);
   const pointCells = spec.points.map((pt) => pt.map(fmtValue));
   const variantCells = spec.variants.map(escapeText);
   const M = spec.metrics.length;
@@ -196,8 +149,8 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
   try {
     for (const run of order) {
       const r = readEntry(run, o.index.get(run) as Loc, fds);
-      const c = coords(spec, run);
-      await runs.write([
+      const c = coordsOf(run, spec.replications, spec.variants.length);
+      await runs.row([
         variantCells[c.variant],
         String(c.point),
         String(c.replication),
@@ -206,8 +159,8 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
         ...r.metrics.map(fmtNumber),
       ]);
       if (values) for (let k = 0; k < M; k++) values[run * M + k] = r.metrics[k] ?? Number.NaN;
-      await ts.write(r.ts);
-      await lq.write(r.liq);
+      await ts.text(r.ts);
+      await lq.text(r.liq);
     }
   } finally {
     for (const fd of fds.values()) closeSync(fd);
@@ -271,7 +224,7 @@ async function writeStatistics(
     for (let v = 0; v < V; v++) {
       for (let k = 0; k < M; k++) {
         const s = summarize(series(pt, v, k));
-        await summary.write([
+        await summary.row([
           escapeText(spec.variants[v]),
           String(pt),
           ...pointCells[pt],
@@ -291,7 +244,7 @@ async function writeStatistics(
       if (v === spec.baseline) continue;
       for (let k = 0; k < M; k++) {
         const c = pairedComparison(series(pt, v, k), series(pt, spec.baseline, k));
-        await comparison.write([
+        await comparison.row([
           escapeText(spec.variants[v]),
           escapeText(spec.variants[spec.baseline]),
           String(pt),

@@ -114,12 +114,19 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
 }
 
 export function runCoords(plan: Plan, run: number): { point: number; variant: number; replication: number } {
-  const R = plan.replications;
-  const replication = run % R;
-  const pv = (run - replication) / R;
-  const variant = pv % plan.variants;
-  const point = (pv - variant) / plan.variants;
-  return { point, variant, replication };
+  return coordsOf(run, plan.replications, plan.variants);
+}
+
+/** Run index -> (sweep point, variant, replication): runs are numbered point-major, replication-minor. */
+export function coordsOf(
+  run: number,
+  replications: number,
+  variants: number,
+): { point: number; variant: number; replication: number } {
+  const replication = run % replications;
+  const pv = (run - replication) / replications;
+  const variant = pv % variants;
+  return { point: (pv - variant) / variants, variant, replication };
 }
 
 export function runInfo(plan: Plan, run: number): RunInfo {
