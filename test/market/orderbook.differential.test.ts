@@ -22,6 +22,7 @@ const BANDS: [number, number][] = [
   [100, 130],
   [1, 3000],
   [50_000, 80_000],
+  [1, 2_000_000], // far wider than the book's first window: it grows both ways around resting orders
 ];
 
 const BAD_IDS = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53];

@@ -334,6 +334,61 @@ describe("OrderBook: matching", () => {
     expect(book.orderCount()).toBe(250);
   });
 
+  it("covers a band of millions of ticks with a window that grows where orders rest", () => {
+    // Band of 2^25 levels: a dense ladder would be 512 MiB; the window follows the quoted prices.
+    const lo = 1_000;
+    const book = new OrderBook({ minPrice: lo, maxPrice: lo + (1 << 25) - 1, initialCapacity: 2 });
+    const windowSize = () => (book as unknown as { nLevels: number }).nLevels;
+    expect(windowSize()).toBe(0);
+    const mid = 10_000_000;
+    book.limit(1, 1, BUY, mid - 1, 5);
+    book.limit(2, 2, SELL, mid + 1, 5);
+    expect(windowSize()).toBeLessThanOrEqual(4096);
+    // Rest far below (the window grows down and every stored level shifts) and far above.
+    book.limit(3, 1, BUY, mid - 50_000, 7);
+    book.limit(4, 2, SELL, mid + 300_000, 9);
+    book.limit(5, 1, BUY, mid - 600_000, 1);
+    book.limit(6, 2, SELL, mid + 700_000, 2);
+    expect(windowSize()).toBeLessThan(4 * 1_300_000); // at most doubling past what is needed
+    expect(book.bestBid()).toBe(mid - 1);
+    expect(book.bestAsk()).toBe(mid + 1);
+    expect(book.orderPrice(1)).toBe(mid - 1);
+    expect(book.orderPrice(3)).toBe(mid - 50_000);
+    expect(book.orderPrice(5)).toBe(mid - 600_000);
+    expect(book.volumeAt(BUY, mid - 50_000)).toBe(7);
+    expect(book.volumeAt(SELL, mid + 300_000)).toBe(9);
+    expect(book.volumeAt(SELL, lo + (1 << 25) - 1)).toBe(0);
+    expect(book.volumeAt(BUY, lo)).toBe(0);
+    expect(book.volumeAt(BUY, mid - 50_001)).toBe(0);
+    const prices = new Float64Array(8);
+    const qty = new Float64Array(8);
+    expect(book.depth(BUY, 8, prices, qty)).toBe(3);
+    expect([...prices.slice(0, 3)]).toEqual([mid - 1, mid - 50_000, mid - 600_000]);
+    expect(book.depth(SELL, 8, prices, qty)).toBe(3);
+    expect([...prices.slice(0, 3)]).toEqual([mid + 1, mid + 300_000, mid + 700_000]);
+    // A sweep walks the levels across the grown window, at the makers' prices.
+    expect(book.market(7, 3, SELL, 12)).toBe(12);
+    expect(book.bestBid()).toBe(mid - 600_000);
+    expect(book.remaining(5)).toBe(1);
+    expect(book.remaining(3)).toBe(0);
+    book.cancel(6);
+    expect(book.bestAsk()).toBe(mid + 1);
+    expect(book.totalQuantity(SELL)).toBe(14);
+    // Mid (9,400,000 + 10,000,001) / 2 = 9,700,000.5: within 4% reaches only the first ask level, within 7% the second too.
+    expect(book.depthWithin(SELL, 0.04)).toBe(5);
+    expect(book.depthWithin(SELL, 0.07)).toBe(14);
+    // A marketable order priced beyond the window matches what rests inside it, then rests there.
+    const fresh = new OrderBook({ minPrice: 1, maxPrice: 30_000_000 });
+    fresh.limit(1, 1, SELL, mid, 4);
+    fresh.limit(2, 1, SELL, mid + 10, 4);
+    expect(fresh.limit(3, 2, BUY, mid + 900_000, 10)).toBe(8);
+    expect(fresh.bestBid()).toBe(mid + 900_000);
+    expect(fresh.bestAsk()).toBe(0);
+    expect(fresh.limit(4, 1, SELL, mid - 900_000, 3)).toBe(2);
+    expect(fresh.bestAsk()).toBe(mid - 900_000);
+    expect(fresh.volumeAt(SELL, mid - 900_000)).toBe(1);
+  });
+
   it("setListener swaps or removes the listener", () => {
     const { book, ev } = setup();
     book.setListener(undefined);

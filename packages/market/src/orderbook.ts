@@ -2,7 +2,10 @@
  * Limit order book for one instrument: the hot loop of every Cascade study.
  *
  * Layout (no allocation per operation):
- * - Price levels are indexed directly by `price - minPrice` (integer ticks in a bounded band).
+ * - Price levels are indexed directly by `price - base` (integer ticks). The level arrays cover a
+ *   window of the band [minPrice, maxPrice] that grows (at least doubling, aligned to 1024 levels)
+ *   when an order comes to rest outside it: memory follows the prices actually quoted, not the
+ *   band, which can be millions of ticks wide (and was allocated and zeroed for every run).
  *   A level holds an intrusive doubly-linked FIFO list of orders (head/tail) and its total quantity.
  *   A level is only ever occupied by one side (the book is never crossed at rest), so both sides
  *   share the level arrays; each side has its own two-level occupancy bitset to find the next
@@ -75,10 +78,13 @@ export interface OrderBookOptions {
   initialCapacity?: number;
 }
 
-/** Largest supported band (levels); 16 bytes per level. */
+/** Largest supported band (levels); 16 bytes per level of the window in use (see `cover`). */
 export const MAX_PRICE_LEVELS = 1 << 25;
 const MAX_CAPACITY = 1 << 28;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** Levels of the first window (centred on the first resting price) and the grid its base moves on. */
+const FIRST_WINDOW = 4096;
+const WINDOW_ALIGN = 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Two-level bitset helpers. `words` has one bit per level, `summary` one bit per non-zero word.
@@ -157,17 +163,19 @@ function sideName(side: Side): string {
 export class OrderBook {
   readonly minPrice: number;
   readonly maxPrice: number;
-  private readonly nLevels: number;
   private listener: BookListener | undefined;
 
   // ---- levels (shared by both sides; a level is only ever occupied by one side)
-  private readonly lvlHead: Int32Array;
-  private readonly lvlTail: Int32Array;
-  private readonly lvlQty: Float64Array;
-  private readonly bidWords: Int32Array;
-  private readonly bidSummary: Int32Array;
-  private readonly askWords: Int32Array;
-  private readonly askSummary: Int32Array;
+  /** Price of level 0 of the window, and the window's size: levels cover [base, base + nLevels). */
+  private base: number;
+  private nLevels = 0;
+  private lvlHead = new Int32Array(0);
+  private lvlTail = new Int32Array(0);
+  private lvlQty = new Float64Array(0);
+  private bidWords = new Int32Array(0);
+  private bidSummary = new Int32Array(0);
+  private askWords = new Int32Array(0);
+  private askSummary = new Int32Array(0);
   private bestBidLvl = -1;
   private bestAskLvl = -1;
   private bidQtyTotal = 0;
@@ -238,17 +246,7 @@ export class OrderBook {
     this.minPrice = minPrice;
     this.maxPrice = maxPrice;
     this.listener = listener;
-    const n = maxPrice - minPrice + 1;
-    this.nLevels = n;
-    this.lvlHead = new Int32Array(n).fill(-1);
-    this.lvlTail = new Int32Array(n).fill(-1);
-    this.lvlQty = new Float64Array(n);
-    const nWords = (n + 31) >>> 5;
-    const nSummary = (nWords + 31) >>> 5;
-    this.bidWords = new Int32Array(nWords);
-    this.askWords = new Int32Array(nWords);
-    this.bidSummary = new Int32Array(nSummary);
-    this.askSummary = new Int32Array(nSummary);
+    this.base = minPrice; // the window is empty until an order rests
 
     this.cap = capacity;
     this.oId = new Float64Array(capacity);
@@ -296,7 +294,7 @@ export class OrderBook {
     ) {
       this.rejectOrder(id, owner, side, price, qty, tif, undefined, false);
     }
-    const lvl = price - minP;
+    const lvl = price - this.base;
     if (tif === POST_ONLY) {
       const opp = side === BUY ? this.bestAskLvl : this.bestBidLvl;
       if (opp !== -1 && (side === BUY ? opp <= lvl : opp >= lvl)) {
@@ -304,12 +302,12 @@ export class OrderBook {
         if (l !== undefined) l.onCancel(id, owner, side, price, qty, CANCEL_POST_ONLY);
         return 0;
       }
-      this.rest(id, owner, side, lvl, qty);
+      this.rest(id, owner, side, price, qty);
       return 0;
     }
     const rem = side === BUY ? this.matchBuy(id, owner, lvl, qty) : this.matchSell(id, owner, lvl, qty);
     if (rem > 0) {
-      if (tif === GTC) this.rest(id, owner, side, lvl, rem);
+      if (tif === GTC) this.rest(id, owner, side, price, rem);
       else {
         const l = this.listener;
         if (l !== undefined) l.onCancel(id, owner, side, price, rem, CANCEL_UNFILLED);
@@ -341,10 +339,10 @@ export class OrderBook {
     let limitPrice: number;
     if (side === BUY) {
       limitPrice = worstPrice === undefined ? this.maxPrice : worstPrice;
-      rem = this.matchBuy(id, owner, limitPrice - minP, qty);
+      rem = this.matchBuy(id, owner, limitPrice - this.base, qty);
     } else {
       limitPrice = worstPrice === undefined ? minP : worstPrice;
-      rem = this.matchSell(id, owner, limitPrice - minP, qty);
+      rem = this.matchSell(id, owner, limitPrice - this.base, qty);
     }
     if (rem > 0) {
       const l = this.listener;
@@ -363,7 +361,7 @@ export class OrderBook {
     const owner = this.oOwner[s];
     this.removeOrder(s);
     const l = this.listener;
-    if (l !== undefined) l.onCancel(id, owner, side, lvl + this.minPrice, q, CANCEL_USER);
+    if (l !== undefined) l.onCancel(id, owner, side, lvl + this.base, q, CANCEL_USER);
     return q;
   }
 
@@ -391,7 +389,7 @@ export class OrderBook {
     if (side === BUY) this.bidQtyTotal -= removed;
     else this.askQtyTotal -= removed;
     const l = this.listener;
-    if (l !== undefined) l.onCancel(id, this.oOwner[s], side, lvl + this.minPrice, removed, CANCEL_USER);
+    if (l !== undefined) l.onCancel(id, this.oOwner[s], side, lvl + this.base, removed, CANCEL_USER);
     return removed;
   }
 
@@ -412,7 +410,7 @@ export class OrderBook {
   orderPrice(id: number): number {
     const s = this.find(id);
     if (s === -1) this.rejectUnknown(id, "order lookup rejected");
-    return this.oLvl[s] + this.minPrice;
+    return this.oLvl[s] + this.base;
   }
 
   orderSide(id: number): Side {
@@ -429,18 +427,18 @@ export class OrderBook {
 
   /** Best bid price; 0 when there are no bids. */
   bestBid(): number {
-    return this.bestBidLvl === -1 ? 0 : this.bestBidLvl + this.minPrice;
+    return this.bestBidLvl === -1 ? 0 : this.bestBidLvl + this.base;
   }
 
   /** Best ask price; 0 when there are no asks. */
   bestAsk(): number {
-    return this.bestAskLvl === -1 ? 0 : this.bestAskLvl + this.minPrice;
+    return this.bestAskLvl === -1 ? 0 : this.bestAskLvl + this.base;
   }
 
   /** (bestBid + bestAsk) / 2; NaN when a side is empty. */
   mid(): number {
     if (this.bestBidLvl === -1 || this.bestAskLvl === -1) return Number.NaN;
-    return (this.bestBidLvl + this.bestAskLvl) / 2 + this.minPrice;
+    return (this.bestBidLvl + this.bestAskLvl) / 2 + this.base;
   }
 
   /** bestAsk - bestBid; NaN when a side is empty. */
@@ -453,7 +451,8 @@ export class OrderBook {
   volumeAt(side: Side, price: number): number {
     this.checkSide(side);
     if (!Number.isInteger(price) || price < this.minPrice || price > this.maxPrice) return 0;
-    const lvl = price - this.minPrice;
+    const lvl = price - this.base;
+    if (lvl < 0 || lvl >= this.nLevels) return 0; // outside the window: nothing rests there
     const words = side === BUY ? this.bidWords : this.askWords;
     return (words[lvl >>> 5] & (1 << (lvl & 31))) !== 0 ? this.lvlQty[lvl] : 0;
   }
@@ -470,12 +469,12 @@ export class OrderBook {
       throw new CascadeError("INVALID_LEVELS", "levels", levels, "a number >= 0", "depth query rejected");
     }
     const n = Math.min(levels, outPrices.length, outQty.length);
-    const minP = this.minPrice;
+    const base = this.base;
     let k = 0;
     if (side === BUY) {
       let lvl = this.bestBidLvl;
       while (lvl !== -1 && k < n) {
-        outPrices[k] = lvl + minP;
+        outPrices[k] = lvl + base;
         outQty[k] = this.lvlQty[lvl];
         k++;
         lvl = nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1);
@@ -483,7 +482,7 @@ export class OrderBook {
     } else {
       let lvl = this.bestAskLvl;
       while (lvl !== -1 && k < n) {
-        outPrices[k] = lvl + minP;
+        outPrices[k] = lvl + base;
         outQty[k] = this.lvlQty[lvl];
         k++;
         lvl = nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
@@ -510,16 +509,16 @@ export class OrderBook {
     }
     const bb = this.bestBidLvl;
     const ba = this.bestAskLvl;
-    const minP = this.minPrice;
+    const base = this.base;
     if (side === BUY) {
       if (bb === -1) return 0;
-      const ref = ba === -1 ? bb + minP : (bb + ba) / 2 + minP;
-      const lo = Math.ceil(ref - ref * fraction - 1e-9) - minP;
+      const ref = ba === -1 ? bb + base : (bb + ba) / 2 + base;
+      const lo = Math.ceil(ref - ref * fraction - 1e-9) - base;
       return this.sumLevels(this.bidWords, Math.max(lo, 0), bb);
     }
     if (ba === -1) return 0;
-    const ref = bb === -1 ? ba + minP : (bb + ba) / 2 + minP;
-    const hi = Math.floor(ref + ref * fraction + 1e-9) - minP;
+    const ref = bb === -1 ? ba + base : (bb + ba) / 2 + base;
+    const hi = Math.floor(ref + ref * fraction + 1e-9) - base;
     return this.sumLevels(this.askWords, ba, Math.min(hi, this.nLevels - 1));
   }
 
@@ -543,11 +542,11 @@ export class OrderBook {
   /** Iterate resting orders of a side best-first, FIFO within level (for tests/snapshots). */
   forEachOrder(side: Side, fn: (id: number, owner: number, price: number, qty: number) => void): void {
     this.checkSide(side);
-    const minP = this.minPrice;
+    const base = this.base;
     let lvl = side === BUY ? this.bestBidLvl : this.bestAskLvl;
     while (lvl !== -1) {
       for (let o = this.lvlHead[lvl]; o !== -1; o = this.oNext[o])
-        fn(this.oId[o], this.oOwner[o], lvl + minP, this.oQty[o]);
+        fn(this.oId[o], this.oOwner[o], lvl + base, this.oQty[o]);
       lvl =
         side === BUY
           ? nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1)
@@ -559,7 +558,7 @@ export class OrderBook {
   ordersAt(side: Side, price: number): number {
     if (this.volumeAt(side, price) === 0) return 0;
     let n = 0;
-    for (let o = this.lvlHead[price - this.minPrice]; o !== -1; o = this.oNext[o]) n++;
+    for (let o = this.lvlHead[price - this.base]; o !== -1; o = this.oNext[o]) n++;
     return n;
   }
 
@@ -578,10 +577,10 @@ export class OrderBook {
     const oOwner = this.oOwner;
     const oNext = this.oNext;
     const l = this.listener;
-    const minP = this.minPrice;
+    const base = this.base;
     for (;;) {
       let o = head[lvl];
-      const price = lvl + minP;
+      const price = lvl + base;
       while (o !== -1) {
         const next = oNext[o];
         const makerOwner = oOwner[o];
@@ -633,10 +632,10 @@ export class OrderBook {
     const oOwner = this.oOwner;
     const oNext = this.oNext;
     const l = this.listener;
-    const minP = this.minPrice;
+    const base = this.base;
     for (;;) {
       let o = head[lvl];
-      const price = lvl + minP;
+      const price = lvl + base;
       while (o !== -1) {
         const next = oNext[o];
         const makerOwner = oOwner[o];
@@ -687,8 +686,13 @@ export class OrderBook {
     this.nOrders--;
   }
 
-  /** Appends a new order to the tail of level `lvl` of `side`. */
-  private rest(id: number, owner: number, side: Side, lvl: number, qty: number): void {
+  /** Appends a new order to the tail of the level of `price` on `side`. */
+  private rest(id: number, owner: number, side: Side, price: number, qty: number): void {
+    let lvl = price - this.base;
+    if (lvl < 0 || lvl >= this.nLevels) {
+      this.cover(price);
+      lvl = price - this.base;
+    }
     let s = this.freeHead;
     if (s === -1) {
       this.grow();
@@ -725,7 +729,7 @@ export class OrderBook {
     this.hashInsert(id, s);
     this.nOrders++;
     const l = this.listener;
-    if (l !== undefined) l.onRest(id, owner, side, lvl + this.minPrice, qty);
+    if (l !== undefined) l.onRest(id, owner, side, price, qty);
   }
 
   /** Removes a resting order from anywhere in its level (cancel). */
@@ -759,6 +763,62 @@ export class OrderBook {
         this.askLevels--;
         if (lvl === this.bestAskLvl) this.bestAskLvl = nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
       } else this.lvlQty[lvl] -= q;
+    }
+  }
+
+  /**
+   * Grows the window of levels to cover `price` (inside the band): at least doubling it, towards
+   * the price, with its base on a 1024-level grid from minPrice so that the bitsets move by whole
+   * words and their summaries by whole summary words. Stored levels shift by the change of base.
+   */
+  private cover(price: number): void {
+    const oldBase = this.base;
+    const oldN = this.nLevels;
+    const minP = this.minPrice;
+    const end = this.maxPrice + 1;
+    let lo: number;
+    let hi: number;
+    const align = (p: number) => Math.max(minP, minP + Math.floor((p - minP) / WINDOW_ALIGN) * WINDOW_ALIGN);
+    if (oldN === 0) {
+      lo = align(price - (FIRST_WINDOW >> 1));
+      hi = lo + FIRST_WINDOW; // > price: lo > price - FIRST_WINDOW / 2 - WINDOW_ALIGN
+    } else if (price < oldBase) {
+      lo = align(Math.min(price, oldBase - oldN));
+      hi = oldBase + oldN;
+    } else {
+      lo = oldBase;
+      hi = Math.max(price + 1, oldBase + 2 * oldN);
+    }
+    hi = Math.min(end, hi);
+    const n = hi - lo;
+    const shift = oldN === 0 ? 0 : oldBase - lo; // >= 0, a multiple of WINDOW_ALIGN
+    const head = new Int32Array(n).fill(-1);
+    const tail = new Int32Array(n).fill(-1);
+    const qty = new Float64Array(n);
+    head.set(this.lvlHead, shift);
+    tail.set(this.lvlTail, shift);
+    qty.set(this.lvlQty, shift);
+    const nWords = (n + 31) >>> 5;
+    const nSummary = (nWords + 31) >>> 5;
+    const moved = (old: Int32Array, size: number, offset: number) => {
+      const a = new Int32Array(size);
+      a.set(old, offset);
+      return a;
+    };
+    this.bidWords = moved(this.bidWords, nWords, shift >>> 5);
+    this.askWords = moved(this.askWords, nWords, shift >>> 5);
+    this.bidSummary = moved(this.bidSummary, nSummary, shift >>> 10);
+    this.askSummary = moved(this.askSummary, nSummary, shift >>> 10);
+    this.lvlHead = head;
+    this.lvlTail = tail;
+    this.lvlQty = qty;
+    this.base = lo;
+    this.nLevels = n;
+    if (shift !== 0) {
+      const oLvl = this.oLvl;
+      for (let i = 0; i < oLvl.length; i++) oLvl[i] += shift; // free slots too: harmless
+      if (this.bestBidLvl !== -1) this.bestBidLvl += shift;
+      if (this.bestAskLvl !== -1) this.bestAskLvl += shift;
     }
   }
 
