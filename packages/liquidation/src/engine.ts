@@ -311,11 +311,7 @@ export class LiquidationEngine {
   private addCandidate(a: number): void {
     if (this.seen[a] === this.stamp) return;
     this.seen[a] = this.stamp;
-    if (this.candN === this.cands.length) {
-      const c = new Int32Array(this.cands.length * 2);
-      c.set(this.cands);
-      this.cands = c;
-    }
+    if (this.candN === this.cands.length) this.cands = doubled(this.cands);
     this.cands[this.candN++] = a;
   }
 
@@ -409,11 +405,7 @@ export class LiquidationEngine {
     if (a >= this.dirtyFlag.length) this.ensure(a + 1);
     if (this.dirtyFlag[a] === 0) {
       this.dirtyFlag[a] = 1;
-      if (this.dirtyN === this.dirty.length) {
-        const d = new Int32Array(this.dirty.length * 2);
-        d.set(this.dirty);
-        this.dirty = d;
-      }
+      if (this.dirtyN === this.dirty.length) this.dirty = doubled(this.dirty);
       this.dirty[this.dirtyN++] = a;
     }
   }
@@ -1097,4 +1089,11 @@ export class LiquidationEngine {
 /** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */
 function copyHolding(h: Holding): Holding {
   return { instrument: h.instrument, q: h.q, mark: h.mark, cv: h.cv, notional: h.notional, rate: h.rate };
+}
+
+/** A worklist with twice the room, holding the same entries. */
+function doubled(list: Int32Array): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(list.length * 2);
+  grown.set(list);
+  return grown;
 }
