@@ -805,10 +805,15 @@ export class OrderBook {
       a.set(old, offset);
       return a;
     };
-    this.bidWords = moved(this.bidWords, nWords, shift >>> 5);
-    this.askWords = moved(this.askWords, nWords, shift >>> 5);
-    this.bidSummary = moved(this.bidSummary, nSummary, shift >>> 10);
-    this.askSummary = moved(this.askSummary, nSummary, shift >>> 10);
+    // Everything is allocated before anything is replaced: a failed allocation leaves the book as it was.
+    const bidWords = moved(this.bidWords, nWords, shift >>> 5);
+    const askWords = moved(this.askWords, nWords, shift >>> 5);
+    const bidSummary = moved(this.bidSummary, nSummary, shift >>> 10);
+    const askSummary = moved(this.askSummary, nSummary, shift >>> 10);
+    this.bidWords = bidWords;
+    this.askWords = askWords;
+    this.bidSummary = bidSummary;
+    this.askSummary = askSummary;
     this.lvlHead = head;
     this.lvlTail = tail;
     this.lvlQty = qty;
