@@ -111,7 +111,46 @@ describe("validatePopulationSpec", () => {
 });
 
 describe("Fundamentals", () => {
-  it("correlates shocks through the mathjs factor and publishes the oracle price", () => {
+  it("factors a positive definite matrix by Cholesky and a singular one through mathjs", () => {
+    const product = (L: Float64Array, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        Array.from({ length: n }, (_, j) => {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += L[i * n + k] * L[j * n + k];
+          return s;
+        }),
+      );
+    const expectClose = (got: number[][], want: number[][], digits: number) => {
+      for (let i = 0; i < want.length; i++)
+        for (let j = 0; j < want.length; j++) expect(got[i][j]).toBeCloseTo(want[i][j], digits);
+    };
+    const pd = [
+      [1, 0.5, 0.3],
+      [0.5, 1, -0.2],
+      [0.3, -0.2, 1],
+    ];
+    const L = correlationFactor(pd);
+    expect([L[1], L[2], L[5]]).toEqual([0, 0, 0]); // lower triangular: the Cholesky factor
+    expect(L[0]).toBe(1);
+    expect(L[3]).toBe(0.5);
+    expectClose(product(L, 3), pd, 12);
+    expect([
+      ...correlationFactor([
+        [1, 0],
+        [0, 1],
+      ]),
+    ]).toEqual([1, 0, 0, 1]);
+    // Perfectly correlated: semi-definite, no Cholesky factor; the eigen factor still reproduces it.
+    const singular = [
+      [1, 1, 0],
+      [1, 1, 0],
+      [0, 0, 1],
+    ];
+    const E = correlationFactor(singular);
+    expectClose(product(E, 3), singular, 9);
+  });
+
+  it("correlates shocks through the correlation factor and publishes the oracle price", () => {
     const c = [
       [1, 0.8, 0.2],
       [0.8, 1, 0.1],

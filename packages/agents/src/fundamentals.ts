@@ -5,17 +5,18 @@
  * Log values follow, per tick,
  *   x_i <- x_i + k (x0_i - x_i) + sigma_i * (L z)_i,   z ~ N(0, I)
  * with k = meanReversion (0 for a random walk) and L a factor of the correlation matrix C
- * (L L^T = C). L is computed once, with mathjs, from the eigen-decomposition C = V diag(l) V^T as
- * L = V diag(sqrt(max(l, 0))) (mathjs has no Cholesky; the eigen factor also accepts
- * positive semi-definite matrices); the per-tick product is a plain loop over a Float64Array.
+ * (L L^T = C). L is computed once: the Cholesky factor when C is positive definite (a few lines
+ * here, because mathjs has none), else, for a semi-definite C, from mathjs' eigen-decomposition
+ * C = V diag(l) V^T as L = V diag(sqrt(max(l, 0))). The per-tick product is a plain loop over a
+ * Float64Array.
  */
 
 import { createRequire } from "node:module";
 import { type Rng, type RunLoop, ValidationError } from "@cascade/core";
 import type { Venue } from "@cascade/market";
 
-// mathjs takes about a second to load; only correlated fundamentals need it, so it is loaded on
-// first use (through require, because a constructor cannot await an import).
+// mathjs takes about a second to load in every thread; only semi-definite correlation matrices
+// need it, so it is loaded on first use (through require, because a constructor cannot await an import).
 interface Eigen {
   values: unknown;
   eigenvectors: Array<{ value: unknown; vector: unknown }>;
@@ -95,35 +96,46 @@ export function validateFundamentalSpec(path: string, spec: unknown, n: number):
           );
       }
     }
-    const l = factorValues(c as number[][]);
-    const minEig = Math.min(...l);
-    if (minEig < -1e-9)
-      bad(".correlation", "(matrix)", `a positive semi-definite matrix (smallest eigenvalue is ${minEig})`);
+    if (cholesky(c as number[][]) === undefined) {
+      const minEig = Math.min(...(eigs(c as number[][]).values as unknown as number[]));
+      if (minEig < -1e-9)
+        bad(".correlation", "(matrix)", `a positive semi-definite matrix (smallest eigenvalue is ${minEig})`);
+    }
   }
   return spec as FundamentalSpec;
 }
 
-function factorValues(c: number[][]): number[] {
-  if (c.length === 1) return [1];
-  return eigs(c).values as unknown as number[];
+/**
+ * Lower-triangular L (row-major, n x n) with L L^T = C when C is positive definite, else undefined
+ * (a pivot at or below 1e-12: singular, semi-definite or indefinite).
+ */
+function cholesky(c: number[][]): Float64Array | undefined {
+  const n = c.length;
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = c[i][j];
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      if (i === j) {
+        if (!(s > 1e-12)) return undefined;
+        l[i * n + i] = Math.sqrt(s);
+      } else {
+        l[i * n + j] = s / l[j * n + j];
+      }
+    }
+  }
+  return l;
 }
 
 /**
- * Factor L (row-major, n x n) with L L^T = C, from the eigen-decomposition (mathjs `eigs`).
+ * Factor L (row-major, n x n) with L L^T = C: Cholesky for a positive definite C (the identity
+ * gives the identity), else from mathjs' eigen-decomposition.
  */
 export function correlationFactor(c: number[][]): Float64Array {
+  const chol = cholesky(c);
+  if (chol !== undefined) return chol;
   const n = c.length;
   const out = new Float64Array(n * n);
-  if (n === 1) {
-    out[0] = 1;
-    return out;
-  }
-  if (n <= 64 && isIdentity(c)) {
-    // eigs returns exactly this factor for identities of these sizes (checked up to 64); the
-    // default (uncorrelated) case so skips loading mathjs (~1 s per worker thread) and the decomposition.
-    for (let i = 0; i < n; i++) out[i * n + i] = 1;
-    return out;
-  }
   const { eigenvectors } = eigs(c);
   for (let k = 0; k < n; k++) {
     const ev = eigenvectors[k] as { value: number; vector: number[] | { toArray(): number[] } };
@@ -216,16 +228,6 @@ export class Fundamentals {
       this.venue.setOraclePrice(i, this.value(i));
     }
   }
-}
-
-function isIdentity(c: number[][]): boolean {
-  const n = c.length;
-  for (let i = 0; i < n; i++) {
-    const row = c[i];
-    if (row.length !== n) return false;
-    for (let j = 0; j < n; j++) if (!Object.is(row[j], i === j ? 1 : 0)) return false;
-  }
-  return true;
 }
 
 function identity(n: number): number[][] {
