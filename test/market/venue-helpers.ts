@@ -58,6 +58,11 @@ export function expectCode(fn: () => unknown, code: string): CascadeError {
 /** Checks the venue's per-account order bookkeeping against the books themselves. */
 export function checkBookkeeping(v: Venue): void {
   const n = v.accountCount();
+  for (let a = 0; a < n; a++) {
+    const ids = v.openOrders(a);
+    for (let k = 1; k < ids.length; k++)
+      if (!(ids[k] > ids[k - 1])) throw new Error(`openOrders not in submission order a=${a}: ${ids}`);
+  }
   for (const ins of v.instruments) {
     const b = v.book(ins.id);
     const buy = new Float64Array(n);

@@ -299,6 +299,8 @@ export class Venue {
   private readonly orderInstr = new OrderIndex();
   /** Scratch of cancelAll (never re-entered: the venue is busy meanwhile). */
   private cancelScratch = new Float64Array(16);
+  /** The account whose cancelAll is running (its list is compacted once at the end), or -1. */
+  private bulkOwner = -1;
   private readonly orderTag = new Map<number, number>();
   private readonly roOrders = new Set<number>();
   private readonly roPending: number[] = [];
@@ -806,11 +808,24 @@ export class Venue {
     for (let k = 0; k < n; k++) ids[k] = list[k];
     let removed = 0;
     this.busy = true;
+    // Cancelled ids leave the account's list in one pass at the end (order kept), not one
+    // search-and-shift each: that was quadratic in the number of orders a market maker requotes.
+    this.bulkOwner = account;
     try {
-      for (let k = 0; k < n; k++) {
-        const id = ids[k];
-        const i = this.orderInstr.get(id);
-        if (instrument === undefined || i === instrument) removed += this.books[i].cancel(id);
+      try {
+        for (let k = 0; k < n; k++) {
+          const id = ids[k];
+          const i = this.orderInstr.get(id);
+          if (instrument === undefined || i === instrument) removed += this.books[i].cancel(id);
+        }
+      } finally {
+        this.bulkOwner = -1;
+        let kept = 0;
+        for (let k = 0; k < list.length; k++) {
+          const id = list[k];
+          if (this.orderInstr.get(id) !== -1) list[kept++] = id;
+        }
+        list.length = kept;
       }
       if (this.anyDirty) this.emitBookUpdates();
     } finally {
@@ -1463,9 +1478,11 @@ export class Venue {
   }
 
   private forgetOrder(owner: number, id: number): void {
-    const list = this.orders[owner];
-    const at = list.indexOf(id);
-    if (at >= 0) removeAt(list, at);
+    if (owner !== this.bulkOwner) {
+      const list = this.orders[owner];
+      const at = list.indexOf(id);
+      if (at >= 0) removeAt(list, at);
+    }
     this.orderInstr.delete(id);
     if (this.orderTag.size > 0) this.orderTag.delete(id);
     if (this.roOrders.size > 0 && this.roOrders.delete(id)) this.roCount[owner]--;
