@@ -1,3 +1,4 @@
+import { copyInto } from "./arrays.js";
 import { exponentialAfter, type Rng, relocateStream, sfc32Step, ZIG_K, ZIG_W } from "./rng.js";
 
 /** How an agent is woken. Rates are per tick. */
@@ -384,8 +385,6 @@ export class ActivationScheduler {
   }
 
   private growDue(): void {
-    const d = new Int32Array(this.due.length * 2);
-    d.set(this.due);
-    this.due = d;
+    this.due = copyInto(new Int32Array(this.due.length * 2), this.due);
   }
 }

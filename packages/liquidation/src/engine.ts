@@ -49,7 +49,7 @@
  * cascadeId is inherited; without a cause, generation 1 and cascadeId = the record's own id. The
  * episode (cause, generation, cascade) lasts while the account stays liquidatable.
  */
-import { FastSubject, type Rng, type RunLoop } from "@cascade/core";
+import { copyInto, FastSubject, type Rng, type RunLoop } from "@cascade/core";
 import {
   type AccountId,
   type AuctionEvent,
@@ -311,7 +311,7 @@ export class LiquidationEngine {
   private addCandidate(a: number): void {
     if (this.seen[a] === this.stamp) return;
     this.seen[a] = this.stamp;
-    if (this.candN === this.cands.length) this.cands = doubled(this.cands);
+    if (this.candN === this.cands.length) this.cands = copyInto(new Int32Array(2 * this.candN), this.cands);
     this.cands[this.candN++] = a;
   }
 
@@ -385,19 +385,14 @@ export class LiquidationEngine {
     this.growAccounts(Math.max(n, this.version.length * 2, 64));
   }
 
-  /** Cold path of ensure (kept apart: its closure would cost a context allocation per call). */
+  /** Cold path of ensure. */
   private growAccounts(size: number): void {
-    const grow = <T extends Int32Array | Uint8Array>(old: T, make: (k: number) => T): T => {
-      const x = make(size);
-      x.set(old);
-      return x;
-    };
-    this.version = grow(this.version, (k) => new Int32Array(k));
-    this.liveEntries = grow(this.liveEntries, (k) => new Int32Array(k));
-    this.seen = grow(this.seen, (k) => new Int32Array(k));
-    this.dirtyFlag = grow(this.dirtyFlag, (k) => new Uint8Array(k));
-    this.activePos = grow(this.activePos, (k) => new Int32Array(k));
-    this.activeFlag = grow(this.activeFlag, (k) => new Uint8Array(k));
+    this.version = copyInto(new Int32Array(size), this.version);
+    this.liveEntries = copyInto(new Int32Array(size), this.liveEntries);
+    this.seen = copyInto(new Int32Array(size), this.seen);
+    this.dirtyFlag = copyInto(new Uint8Array(size), this.dirtyFlag);
+    this.activePos = copyInto(new Int32Array(size), this.activePos);
+    this.activeFlag = copyInto(new Uint8Array(size), this.activeFlag);
   }
 
   private markDirty(a: number): void {
@@ -405,7 +400,8 @@ export class LiquidationEngine {
     if (a >= this.dirtyFlag.length) this.ensure(a + 1);
     if (this.dirtyFlag[a] === 0) {
       this.dirtyFlag[a] = 1;
-      if (this.dirtyN === this.dirty.length) this.dirty = doubled(this.dirty);
+      if (this.dirtyN === this.dirty.length)
+        this.dirty = copyInto(new Int32Array(2 * this.dirtyN), this.dirty);
       this.dirty[this.dirtyN++] = a;
     }
   }
@@ -1089,11 +1085,4 @@ export class LiquidationEngine {
 /** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */
 function copyHolding(h: Holding): Holding {
   return { instrument: h.instrument, q: h.q, mark: h.mark, cv: h.cv, notional: h.notional, rate: h.rate };
-}
-
-/** A worklist with twice the room, holding the same entries. */
-function doubled(list: Int32Array): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(list.length * 2);
-  grown.set(list);
-  return grown;
 }

@@ -3,6 +3,8 @@
  * trigger prices of the bounded check. Entries are deleted lazily: an entry whose version no
  * longer matches the account's current version is stale and skipped when popped.
  */
+import { copyInto } from "@cascade/core";
+
 export class TriggerHeap {
   keys = new Float64Array(64);
   accounts = new Int32Array(64);
@@ -83,14 +85,8 @@ export class TriggerHeap {
 
   private grow(): void {
     const n = this.keys.length * 2;
-    const k = new Float64Array(n);
-    k.set(this.keys);
-    this.keys = k;
-    const a = new Int32Array(n);
-    a.set(this.accounts);
-    this.accounts = a;
-    const v = new Int32Array(n);
-    v.set(this.versions);
-    this.versions = v;
+    this.keys = copyInto(new Float64Array(n), this.keys);
+    this.accounts = copyInto(new Int32Array(n), this.accounts);
+    this.versions = copyInto(new Int32Array(n), this.versions);
   }
 }

@@ -25,7 +25,7 @@
  * methods of the book (queue reactions instead), and queries made from inside a callback may
  * observe intermediate state (e.g. the best price before the current level is exhausted).
  */
-import { CascadeError } from "@cascade/core";
+import { CascadeError, copyInto } from "@cascade/core";
 
 export const BUY = 1;
 export const SELL = -1;
@@ -792,24 +792,16 @@ export class OrderBook {
     hi = Math.min(end, hi);
     const n = hi - lo;
     const shift = oldN === 0 ? 0 : oldBase - lo; // >= 0, a multiple of WINDOW_ALIGN
-    const head = new Int32Array(n).fill(-1);
-    const tail = new Int32Array(n).fill(-1);
-    const qty = new Float64Array(n);
-    head.set(this.lvlHead, shift);
-    tail.set(this.lvlTail, shift);
-    qty.set(this.lvlQty, shift);
     const nWords = (n + 31) >>> 5;
     const nSummary = (nWords + 31) >>> 5;
-    const moved = (old: Int32Array, size: number, offset: number) => {
-      const a = new Int32Array(size);
-      a.set(old, offset);
-      return a;
-    };
     // Everything is allocated before anything is replaced: a failed allocation leaves the book as it was.
-    const bidWords = moved(this.bidWords, nWords, shift >>> 5);
-    const askWords = moved(this.askWords, nWords, shift >>> 5);
-    const bidSummary = moved(this.bidSummary, nSummary, shift >>> 10);
-    const askSummary = moved(this.askSummary, nSummary, shift >>> 10);
+    const head = copyInto(new Int32Array(n).fill(-1), this.lvlHead, shift);
+    const tail = copyInto(new Int32Array(n).fill(-1), this.lvlTail, shift);
+    const qty = copyInto(new Float64Array(n), this.lvlQty, shift);
+    const bidWords = copyInto(new Int32Array(nWords), this.bidWords, shift >>> 5);
+    const askWords = copyInto(new Int32Array(nWords), this.askWords, shift >>> 5);
+    const bidSummary = copyInto(new Int32Array(nSummary), this.bidSummary, shift >>> 10);
+    const askSummary = copyInto(new Int32Array(nSummary), this.askSummary, shift >>> 10);
     this.bidWords = bidWords;
     this.askWords = askWords;
     this.bidSummary = bidSummary;
@@ -908,25 +900,13 @@ export class OrderBook {
         "order rejected",
       );
     }
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.oId = f64(this.oId);
-    this.oOwner = f64(this.oOwner);
-    this.oQty = f64(this.oQty);
-    this.oLvl = i32(this.oLvl);
-    this.oNext = i32(this.oNext);
-    this.oPrev = i32(this.oPrev);
-    const side = new Int8Array(cap);
-    side.set(this.oSide);
-    this.oSide = side;
+    this.oId = copyInto(new Float64Array(cap), this.oId);
+    this.oOwner = copyInto(new Float64Array(cap), this.oOwner);
+    this.oQty = copyInto(new Float64Array(cap), this.oQty);
+    this.oLvl = copyInto(new Int32Array(cap), this.oLvl);
+    this.oNext = copyInto(new Int32Array(cap), this.oNext);
+    this.oPrev = copyInto(new Int32Array(cap), this.oPrev);
+    this.oSide = copyInto(new Int8Array(cap), this.oSide);
     for (let i = old; i < cap - 1; i++) this.oNext[i] = i + 1;
     this.oNext[cap - 1] = this.freeHead;
     this.freeHead = old;

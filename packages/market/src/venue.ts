@@ -13,7 +13,7 @@
  * transfer operation (including its fills$/book$/auctions$/transfers$ emissions) any further
  * mutating call throws REENTRANT_ORDER: reactions must be queued with `loop.defer`.
  */
-import { CascadeError, FastSubject, type RunLoop } from "@cascade/core";
+import { CascadeError, copyInto, FastSubject, type RunLoop } from "@cascade/core";
 import type { Observable } from "rxjs";
 import { type AuctionEvent, type AuctionSpec, type AuctionState, dutchPrice } from "./auction.js";
 import {
@@ -1835,26 +1835,18 @@ export class Venue {
   private growAccounts(): void {
     const cap = this.cap === 0 ? 64 : this.cap * 2;
     const n = this.nI;
-    this.cashA = grown(this.cashA, cap);
-    this.posA = grown(this.posA, cap * n);
-    this.costA = grown(this.costA, cap * n);
-    this.realA = grown(this.realA, cap * n);
-    this.restBuyA = grown(this.restBuyA, cap * n);
-    this.restSellA = grown(this.restSellA, cap * n);
-    this.resLongA = grown(this.resLongA, cap * n);
-    this.resShortA = grown(this.resShortA, cap * n);
-    const flags = new Uint8Array(cap * n);
-    flags.set(this.activeFlag);
-    this.activeFlag = flags;
-    const ex = new Uint8Array(cap);
-    ex.set(this.exempt);
-    this.exempt = ex;
-    const nz = new Int32Array(cap);
-    nz.set(this.nonZero);
-    this.nonZero = nz;
-    const ro = new Int32Array(cap);
-    ro.set(this.roCount);
-    this.roCount = ro;
+    this.cashA = copyInto(new Float64Array(cap), this.cashA);
+    this.posA = copyInto(new Float64Array(cap * n), this.posA);
+    this.costA = copyInto(new Float64Array(cap * n), this.costA);
+    this.realA = copyInto(new Float64Array(cap * n), this.realA);
+    this.restBuyA = copyInto(new Float64Array(cap * n), this.restBuyA);
+    this.restSellA = copyInto(new Float64Array(cap * n), this.restSellA);
+    this.resLongA = copyInto(new Float64Array(cap * n), this.resLongA);
+    this.resShortA = copyInto(new Float64Array(cap * n), this.resShortA);
+    this.activeFlag = copyInto(new Uint8Array(cap * n), this.activeFlag);
+    this.exempt = copyInto(new Uint8Array(cap), this.exempt);
+    this.nonZero = copyInto(new Int32Array(cap), this.nonZero);
+    this.roCount = copyInto(new Int32Array(cap), this.roCount);
     this.cap = cap;
   }
 }
@@ -1872,11 +1864,4 @@ function round2(x: number): number {
 export function connectVenue(loop: RunLoop, venue: Venue): void {
   loop.tick$.subscribe((t) => venue.advance(t));
   loop.on("marks", () => venue.updateMarks());
-}
-
-/** A copy of `x` in a zeroed array of `length` (module-level: V8 holds a closure's optimized code weakly). */
-function grown(x: Float64Array, length: number): Float64Array<ArrayBuffer> {
-  const y = new Float64Array(length);
-  y.set(x);
-  return y;
 }
