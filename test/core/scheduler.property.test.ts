@@ -217,4 +217,55 @@ describe("ActivationScheduler against a naive reference", () => {
     for (let t = 1000; t <= 1020; t++) s.runDue(t);
     expect(seen).toEqual([1004, 1011, 1018]); // 3 + 7k
   });
+
+  it("every-k agents act in exactly the shuffled gather order, whether ticks run in sequence or jump", () => {
+    // The order a tick's every-k agents are gathered in before the shuffle is part of the output
+    // (same seed, same bytes): groups in the order their periods first appeared, then agents in
+    // registration order. The window (ticks in sequence) and the per-tick gather (after a jump, or
+    // after agents are added) must both give it.
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ period: fc.integer({ min: 1, max: 90 }), offset: fc.integer({ min: 0, max: 89 }) }),
+          {
+            minLength: 1,
+            maxLength: 120,
+          },
+        ),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 50 }),
+        (agents, jumps, addAt) => {
+          const s = new ActivationScheduler(Rng.fromSeed(5).split("order"));
+          const order = Rng.fromSeed(5).split("order");
+          const registered: Array<{ period: number; phase: number }> = [];
+          const got: number[] = [];
+          const add = (k: number, now: number) => {
+            const { period, offset } = agents[k];
+            s.add(() => got.push(k), { kind: "every", period, offset }, now);
+            registered.push({ period, phase: (now + 1 + offset) % period });
+          };
+          const half = Math.ceil(agents.length / 2);
+          for (let k = 0; k < half; k++) add(k, 0);
+          // Ticks in runs of 60, each run starting after a jump forward.
+          const ticks: number[] = [];
+          let t = 0;
+          for (const j of jumps) for (let r = 0; r < 60; r++) ticks.push((t += r === 0 ? j : 1));
+          for (const tick of ticks) {
+            const periods: number[] = [];
+            for (const a of registered) if (!periods.includes(a.period)) periods.push(a.period);
+            const want: number[] = [];
+            for (const p of periods)
+              registered.forEach((a, k) => {
+                if (a.period === p && tick % p === a.phase) want.push(k);
+              });
+            if (want.length > 1) order.shuffle(want, want.length);
+            got.length = 0;
+            expect(s.runDue(tick)).toBe(want.length);
+            expect(got).toEqual(want);
+            if (tick === addAt) for (let k = half; k < agents.length; k++) add(k, tick);
+          }
+        },
+      ),
+    );
+  });
 });
