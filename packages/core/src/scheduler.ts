@@ -44,7 +44,8 @@ const mod = (a: number, p: number) => ((a % p) + p) % p;
  * costs O(agents due), never O(agents). Wake-ups more than one lap ahead stay in
  * their bucket until their lap comes. Agents due the same tick act in a seeded
  * random order (Fisher-Yates on a reused buffer). An agent has at most one
- * pending wake-up: an earlier `wake()` moves it.
+ * pending wake-up: an earlier `wake()` moves it, also when it reaches a Poisson
+ * agent due this tick before that agent has acted (and drawn its next arrival).
  */
 export class ActivationScheduler {
   private readonly mask: number;
@@ -299,6 +300,10 @@ export class ActivationScheduler {
     } else {
       gap = (this.rngs[a] as Rng).arrivalGap(rate);
     }
+    // The walk took the agent off the calendar; pending again means an agent that acted earlier in
+    // this tick woke it. An earlier wake-up stands, as with wake() (the arrival is drawn anyway).
+    const pending = this.rf[a * F64 + DUE];
+    if (pending >= 0 && pending <= tick + gap) return;
     this.schedule(a, tick + gap);
   }
 
