@@ -251,7 +251,12 @@ describe("ActivationScheduler against a naive reference", () => {
           // Ticks in runs of 60, each run starting after a jump forward.
           const ticks: number[] = [];
           let t = 0;
-          for (const j of jumps) for (let r = 0; r < 60; r++) ticks.push((t += r === 0 ? j : 1));
+          for (const j of jumps) {
+            for (let r = 0; r < 60; r++) {
+              t += r === 0 ? j : 1;
+              ticks.push(t);
+            }
+          }
           for (const tick of ticks) {
             const periods: number[] = [];
             for (const a of registered) if (!periods.includes(a.period)) periods.push(a.period);
