@@ -5,7 +5,10 @@
  * cores), and checks that both wrote byte-identical files. On this shared machine single pairs
  * ranged 1.40-1.97 within minutes (the host's speed drifts on a scale of seconds): the median of
  * five is the figure. A diagnostic line splits it: speedup = speedup_bound_from_cores /
- * cpu_seconds_2w_over_1w (see below).
+ * cpu_seconds_2w_over_1w (see below); on Linux a second one splits that CPU ratio by thread. Measured
+ * here: the simulation threads spend the same CPU on the same runs with 1 or 2 workers (1.01x); the
+ * background threads spend 1.4-1.5x (V8 compiles each worker isolate's hot code on them, ~1.1 s per
+ * isolate, and collects garbage, ~1.3 s per sweep), and with 1 worker that ran on the idle core.
  *
  * Why 600 runs, not the issue's minimum of 200: each worker pays a one-off start-up (thread boot,
  * the experiment loaded through tsx, a first run ~8x slower while the JIT compiles) that the
@@ -18,7 +21,7 @@
  * and in every worker (the runner imports it as a separate module instance, so the code at the
  * bottom runs only when the file is the entry script).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -63,6 +66,55 @@ export default defineExperiment({
 
 const PAIRS = 5;
 
+/**
+ * CPU seconds of each thread of this process (Linux: /proc/self/task; empty elsewhere). Clock
+ * ticks are taken as 1/100 s, the value on Linux.
+ */
+function threadSeconds(): Map<number, number> {
+  const out = new Map<number, number>();
+  const dir = "/proc/self/task";
+  if (!existsSync(dir)) return out;
+  for (const tid of readdirSync(dir)) {
+    try {
+      const stat = readFileSync(`${dir}/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a sweep's CPU went, by thread: the simulation threads (worker threads started for the
+ * sweep, with their loader threads), the process's own background threads (V8's compiler and GC
+ * helpers, libuv's pool: threads that existed before the sweep) and the main thread. Threads are
+ * sampled every 100 ms so a worker's time is counted after it has exited (up to 0.1 s short).
+ */
+function cpuSplit(): { stop(): { workers: number; background: number; main: number } } {
+  const before = threadSeconds();
+  const last = new Map(before);
+  const sample = () => {
+    for (const [tid, sec] of threadSeconds()) last.set(tid, sec);
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const split = { workers: 0, background: 0, main: 0 };
+      for (const [tid, sec] of last) {
+        const used = sec - (before.get(tid) ?? 0);
+        if (tid === process.pid) split.main += used;
+        else if (before.has(tid)) split.background += used;
+        else split.workers += used;
+      }
+      return split;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const tmp = mkdtempSync(join(tmpdir(), "cascade-bench-sweep-"));
@@ -71,19 +123,26 @@ async function main(): Promise<void> {
     const time = async (workers: number) => {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
+      const threads = cpuSplit();
       const o = await runExperiment(self, { out: join(tmp, `w${workers}`), workers });
       const s = (performance.now() - t0) / 1000;
       const c = process.cpuUsage(c0);
+      const split = threads.stop();
       // cores_used well below the worker count means other processes had the machine.
       const cores = (c.user + c.system) / 1e6 / s;
+      const bySplit =
+        split.workers > 0
+          ? ` cpu_s_workers=${split.workers.toFixed(2)} cpu_s_background=${split.background.toFixed(2)} cpu_s_main=${split.main.toFixed(2)}`
+          : "";
       console.log(
-        `sweep workers=${workers} runs=${o.total} seconds=${s.toFixed(2)} runs_per_s=${(o.total / s).toFixed(1)} cores_used=${cores.toFixed(2)}`,
+        `sweep workers=${workers} runs=${o.total} seconds=${s.toFixed(2)} runs_per_s=${(o.total / s).toFixed(1)} cores_used=${cores.toFixed(2)}${bySplit}`,
       );
-      return { s, cores };
+      return { s, cores, split };
     };
     const ratios: number[] = [];
     const bounds: number[] = [];
     const cpu: number[] = [];
+    const split = { workers: [] as number[], background: [] as number[], main: [] as number[] };
     let same = true;
     for (let pair = 0; pair < PAIRS; pair++) {
       // Alternating the order cancels a steady drift of the shared machine's speed.
@@ -95,6 +154,7 @@ async function main(): Promise<void> {
       // speedup = (cores_used_2 / cores_used_1) / (cpu_seconds_2 / cpu_seconds_1), exactly.
       bounds.push(t2.cores / t1.cores);
       cpu.push((t2.s * t2.cores) / (t1.s * t1.cores));
+      for (const k of ["workers", "background", "main"] as const) split[k].push(t2.split[k] / t1.split[k]);
       same &&= ["runs.csv", "summary.csv", "comparison.csv", "timeseries.csv", "liquidations.csv"].every(
         (f) => readFileSync(join(tmp, "w1", f), "utf8") === readFileSync(join(tmp, "w2", f), "utf8"),
       );
@@ -109,6 +169,14 @@ async function main(): Promise<void> {
     console.log(
       `sweep speedup_bound_from_cores=${median(bounds).toFixed(2)} cpu_seconds_2w_over_1w=${median(cpu).toFixed(2)}`,
     );
+    // The same CPU ratio by thread (Linux only): simulation threads (the same runs, so above 1 means
+    // each run costs more CPU with both cores busy), background threads (each worker's isolate
+    // compiles and collects garbage on them: with 1 worker they mostly ran on the idle core), main.
+    if (split.workers.every((r) => Number.isFinite(r) && r > 0)) {
+      console.log(
+        `sweep cpu_seconds_2w_over_1w_by_thread workers=${median(split.workers).toFixed(2)} background=${median(split.background).toFixed(2)} main=${median(split.main).toFixed(2)}`,
+      );
+    }
     console.log(`sweep speedup_2_workers=${median(ratios).toFixed(2)}`);
     if (!same) process.exitCode = 1;
   } finally {
