@@ -93,6 +93,140 @@ export function realizedVolatility(s: InstrumentSeries, shockTick: number, ticks
   return n === 0 ? null : Math.sqrt(sum / n);
 }
 
+/** What every built-in metric reads: the run's records and its post-shock window s..T. */
+interface MetricInput {
+  records: RunRecords;
+  s: number;
+  ticks: number;
+  threshold: number;
+  symbols: readonly string[];
+}
+
+const accountsLiquidated = (liq: RunRecords["liquidations"]) => new Set(liq.map((r) => r.account)).size;
+
+/*
+ * One small function per built-in metric, each pushing its column(s), rather than one switch: each
+ * worker thread compiles its own optimized code for whatever is hot, and one large function was
+ * recompiled whole each time a branch met new types (~0.15 s of compiling per worker).
+ */
+const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | null>) => void> = {
+  peak_drawdown: ({ records, s, ticks, symbols }, out) => {
+    const per = new Map<string, number>();
+    for (const x of records.series) per.set(x.symbol, peakDrawdown(x, s, ticks));
+    out.push(records.series.length === 0 ? null : Math.max(...per.values()));
+    for (const sym of symbols) out.push(per.has(sym) ? (per.get(sym) as number) : null);
+  },
+  liquidated_notional: ({ records }, out) => {
+    out.push(records.liquidations.reduce((a, r) => a + r.notional, 0));
+  },
+  liquidations: ({ records }, out) => {
+    // Settlement records (quantity 0: a deficit or socialised loss booked after the sales) are
+    // in liquidations.csv but are not liquidations.
+    out.push(records.liquidations.reduce((a, r) => a + (r.quantity > 0 ? 1 : 0), 0));
+  },
+  accounts_liquidated: ({ records }, out) => {
+    out.push(accountsLiquidated(records.liquidations));
+  },
+  accounts_liquidated_share: ({ records }, out) => {
+    out.push(
+      records.leveragedAccounts > 0
+        ? accountsLiquidated(records.liquidations) / records.leveragedAccounts
+        : null,
+    );
+  },
+  max_cascade_depth: ({ records }, out) => {
+    out.push(records.liquidations.reduce((a, r) => Math.max(a, r.generation), 0));
+  },
+  max_cascade_duration: ({ records }, out) => {
+    const span = new Map<number, [number, number]>();
+    for (const r of records.liquidations) {
+      const v = span.get(r.cascadeId);
+      if (!v) span.set(r.cascadeId, [r.tick, r.tick]);
+      else {
+        if (r.tick < v[0]) v[0] = r.tick;
+        if (r.tick > v[1]) v[1] = r.tick;
+      }
+    }
+    let d = 0;
+    for (const [a, b] of span.values()) d = Math.max(d, b - a + 1);
+    out.push(d);
+  },
+  bad_debt: ({ records }, out) => {
+    out.push(records.totals.badDebt);
+  },
+  insurance_draw: ({ records }, out) => {
+    out.push(records.totals.insuranceDraw);
+  },
+  adl_volume: ({ records }, out) => {
+    out.push(records.totals.adlVolume);
+  },
+  mean_slippage: ({ records }, out) => {
+    let w = 0;
+    let sw = 0;
+    for (const r of records.liquidations) {
+      if (!Number.isFinite(r.slippage)) continue;
+      w += r.notional;
+      sw += r.notional * r.slippage;
+    }
+    out.push(w > 0 ? sw / w : null);
+  },
+  worst_slippage: ({ records }, out) => {
+    let worst: number | null = null;
+    for (const r of records.liquidations)
+      if (Number.isFinite(r.slippage) && (worst === null || r.slippage > worst)) worst = r.slippage;
+    out.push(worst);
+  },
+  min_depth: ({ records, s, ticks }, out) => {
+    let min: number | null = null;
+    for (const x of records.series) {
+      for (let t = s; t <= ticks; t++) {
+        const d = Math.min(x.depthBid[t - 1], x.depthAsk[t - 1]);
+        if (min === null || d < min) min = d;
+      }
+    }
+    out.push(min);
+  },
+  max_spread: ({ records, s, ticks }, out) => {
+    let max: number | null = null;
+    for (const x of records.series) {
+      for (let t = s; t <= ticks; t++) {
+        const rel = x.spread[t - 1] / x.mid[t - 1];
+        if (Number.isFinite(rel) && (max === null || rel > max)) max = rel;
+      }
+    }
+    out.push(max);
+  },
+  recovery_time: ({ records, s, ticks, threshold }, out) => {
+    let worst: number | null = 0;
+    for (const x of records.series) {
+      const r = recoveryTime(x, s, ticks, threshold);
+      if (r === null) {
+        worst = null;
+        break;
+      }
+      if (worst !== null && r > worst) worst = r;
+    }
+    out.push(worst);
+  },
+  recovered: ({ records, s, ticks, threshold }, out) => {
+    let ok = 1;
+    for (const x of records.series) if (recoveryTime(x, s, ticks, threshold) === null) ok = 0;
+    out.push(ok);
+  },
+  realized_volatility: ({ records, s, ticks }, out) => {
+    let sum = 0;
+    let n = 0;
+    for (const x of records.series) {
+      const v = realizedVolatility(x, s, ticks);
+      if (v !== null) {
+        sum += v;
+        n++;
+      }
+    }
+    out.push(n === 0 ? null : sum / n);
+  },
+};
+
 /** Computes every metric column of a run (values rounded to 10 significant digits; null = blank). */
 export function computeMetrics(
   records: RunRecords,
@@ -101,139 +235,16 @@ export function computeMetrics(
   symbols: readonly string[],
   custom: ReadonlyArray<[string, CustomMetric]>,
 ): Array<number | null> {
-  const { series, liquidations: liq, ticks } = records;
-  const s = Math.min(Math.max(1, records.shockTick), ticks);
+  const ticks = records.ticks;
+  const input: MetricInput = {
+    records,
+    s: Math.min(Math.max(1, records.shockTick), ticks),
+    ticks,
+    threshold: info.config.recoveryThreshold,
+    symbols,
+  };
   const out: Array<number | null> = [];
-  const threshold = info.config.recoveryThreshold;
-  for (const m of BUILTIN_METRICS) {
-    if (!builtIn.includes(m)) continue;
-    switch (m) {
-      case "peak_drawdown": {
-        const per = new Map<string, number>();
-        for (const x of series) per.set(x.symbol, peakDrawdown(x, s, ticks));
-        out.push(series.length === 0 ? null : Math.max(...per.values()));
-        for (const sym of symbols) out.push(per.has(sym) ? (per.get(sym) as number) : null);
-        break;
-      }
-      case "liquidated_notional":
-        out.push(liq.reduce((a, r) => a + r.notional, 0));
-        break;
-      case "liquidations":
-        // Settlement records (quantity 0: a deficit or socialised loss booked after the sales) are
-        // in liquidations.csv but are not liquidations.
-        out.push(liq.reduce((a, r) => a + (r.quantity > 0 ? 1 : 0), 0));
-        break;
-      case "accounts_liquidated":
-        out.push(new Set(liq.map((r) => r.account)).size);
-        break;
-      case "accounts_liquidated_share":
-        out.push(
-          records.leveragedAccounts > 0
-            ? new Set(liq.map((r) => r.account)).size / records.leveragedAccounts
-            : null,
-        );
-        break;
-      case "max_cascade_depth":
-        out.push(liq.reduce((a, r) => Math.max(a, r.generation), 0));
-        break;
-      case "max_cascade_duration": {
-        const span = new Map<number, [number, number]>();
-        for (const r of liq) {
-          const v = span.get(r.cascadeId);
-          if (!v) span.set(r.cascadeId, [r.tick, r.tick]);
-          else {
-            if (r.tick < v[0]) v[0] = r.tick;
-            if (r.tick > v[1]) v[1] = r.tick;
-          }
-        }
-        let d = 0;
-        for (const [a, b] of span.values()) d = Math.max(d, b - a + 1);
-        out.push(d);
-        break;
-      }
-      case "bad_debt":
-        out.push(records.totals.badDebt);
-        break;
-      case "insurance_draw":
-        out.push(records.totals.insuranceDraw);
-        break;
-      case "adl_volume":
-        out.push(records.totals.adlVolume);
-        break;
-      case "mean_slippage": {
-        let w = 0;
-        let sw = 0;
-        for (const r of liq) {
-          if (!Number.isFinite(r.slippage)) continue;
-          w += r.notional;
-          sw += r.notional * r.slippage;
-        }
-        out.push(w > 0 ? sw / w : null);
-        break;
-      }
-      case "worst_slippage": {
-        let worst: number | null = null;
-        for (const r of liq)
-          if (Number.isFinite(r.slippage) && (worst === null || r.slippage > worst)) worst = r.slippage;
-        out.push(worst);
-        break;
-      }
-      case "min_depth": {
-        let min: number | null = null;
-        for (const x of series) {
-          for (let t = s; t <= ticks; t++) {
-            const d = Math.min(x.depthBid[t - 1], x.depthAsk[t - 1]);
-            if (min === null || d < min) min = d;
-          }
-        }
-        out.push(min);
-        break;
-      }
-      case "max_spread": {
-        let max: number | null = null;
-        for (const x of series) {
-          for (let t = s; t <= ticks; t++) {
-            const rel = x.spread[t - 1] / x.mid[t - 1];
-            if (Number.isFinite(rel) && (max === null || rel > max)) max = rel;
-          }
-        }
-        out.push(max);
-        break;
-      }
-      case "recovery_time": {
-        let worst: number | null = 0;
-        for (const x of series) {
-          const r = recoveryTime(x, s, ticks, threshold);
-          if (r === null) {
-            worst = null;
-            break;
-          }
-          if (worst !== null && r > worst) worst = r;
-        }
-        out.push(worst);
-        break;
-      }
-      case "recovered": {
-        let ok = 1;
-        for (const x of series) if (recoveryTime(x, s, ticks, threshold) === null) ok = 0;
-        out.push(ok);
-        break;
-      }
-      case "realized_volatility": {
-        let sum = 0;
-        let n = 0;
-        for (const x of series) {
-          const v = realizedVolatility(x, s, ticks);
-          if (v !== null) {
-            sum += v;
-            n++;
-          }
-        }
-        out.push(n === 0 ? null : sum / n);
-        break;
-      }
-    }
-  }
+  for (const m of BUILTIN_METRICS) if (builtIn.includes(m)) METRIC_VALUES[m](input, out);
   for (const [name, fn] of custom) {
     const v = fn(records, info);
     if (v !== null && typeof v !== "number") {
