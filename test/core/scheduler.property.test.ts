@@ -22,7 +22,8 @@ type Spec =
 const spec: fc.Arbitrary<Spec> = fc.oneof(
   fc.record({
     kind: fc.constant("every" as const),
-    period: fc.integer({ min: 1, max: 40 }),
+    // Long periods make sparse period groups (a phase-sorted list instead of a slot per phase).
+    period: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 100, max: 300 })),
     offset: fc.integer({ min: -50, max: 50 }),
   }),
   fc.record({
@@ -228,15 +229,22 @@ describe("ActivationScheduler against a naive reference", () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ period: fc.integer({ min: 1, max: 90 }), offset: fc.integer({ min: 0, max: 89 }) }),
+          fc.record({
+            // 1..90 are mostly dense period groups; 91..700 with few agents are sparse ones.
+            period: fc.oneof(fc.integer({ min: 1, max: 90 }), fc.integer({ min: 91, max: 700 })),
+            offset: fc.integer({ min: 0, max: 699 }),
+            // Identical agents share a phase: their order within it is insertion order.
+            copies: fc.integer({ min: 1, max: 3 }),
+          }),
           {
             minLength: 1,
-            maxLength: 120,
+            maxLength: 60,
           },
         ),
         fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 1, max: 50 }),
-        (agents, jumps, addAt) => {
+        (specs, jumps, addAt) => {
+          const agents = specs.flatMap((a) => Array.from({ length: a.copies }, () => a));
           const s = new ActivationScheduler(Rng.fromSeed(5).split("order"));
           const order = Rng.fromSeed(5).split("order");
           const registered: Array<{ period: number; phase: number }> = [];
@@ -300,5 +308,26 @@ describe("ActivationScheduler against a naive reference", () => {
     }
     expect(senderFirst).toBeGreaterThan(20);
     expect(senderFirst).toBeLessThan(80);
+  });
+
+  it("keeps long periods in memory proportional to the agents, not to the period", () => {
+    // 50 agents with periods near 10^6 (validation allows up to 10^9): one slot per phase would be
+    // 400 MB of slots and as much again while laying them out.
+    const s = new ActivationScheduler(Rng.fromSeed(2));
+    const seen: Array<[number, number]> = [];
+    const before = process.memoryUsage().arrayBuffers;
+    for (let k = 0; k < 50; k++)
+      s.add((t) => seen.push([k, t]), { kind: "every", period: 1_000_000 + k, offset: k });
+    for (let t = 1; t <= 100; t++) s.runDue(t); // in sequence: the window
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(40e6);
+    for (let t = 1_000_040; t <= 1_000_060; t++) s.runDue(t); // after a jump, then in sequence
+    // Agent k first acts at tick 1 + k, then every 1,000,000 + k ticks: 1,000,001 + 2k.
+    const expected: Array<[number, number]> = [];
+    for (let k = 0; k < 50; k++) expected.push([k, 1 + k]);
+    for (let k = 0; k < 50; k++)
+      if (1_000_001 + 2 * k >= 1_000_040 && 1_000_001 + 2 * k <= 1_000_060)
+        expected.push([k, 1_000_001 + 2 * k]);
+    const byTick = (a: [number, number], b: [number, number]) => a[1] - b[1] || a[0] - b[0];
+    expect([...seen].sort(byTick)).toEqual(expected.sort(byTick));
   });
 });

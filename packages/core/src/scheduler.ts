@@ -35,6 +35,22 @@ const PHASE = 15;
 /** a mod p in [0, p), also for negative a. */
 const mod = (a: number, p: number) => ((a % p) + p) % p;
 
+/** Every-k due lists are gathered this many ticks at a time (at most; see rebuildLayout). */
+const WINDOW_TICKS = 64;
+/** A period group keeps one slot per phase while period <= MIN + PER_AGENT * its agents. */
+const DENSE_SLOTS_MIN = 64;
+const DENSE_SLOTS_PER_AGENT = 16;
+
+/** First k in [lo, hi) with sorted[k] >= x (hi if none). */
+function firstAtLeast(sorted: Int32Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Activation scheduler: a calendar queue (timing wheel) of agent indices.
  *
@@ -57,17 +73,25 @@ export class ActivationScheduler {
   private rngs: Array<Rng | undefined> = [];
   private due = new Int32Array(256);
   /**
-   * Every-k agents never move. Group g gathers the agents of one period, with one slot per phase
-   * (tick % period); all slots live in two flat arrays (compressed rows: slot j holds
+   * Every-k agents never move. Group g gathers the agents of one period. A dense group has one slot
+   * per phase (tick % period); all slots live in two flat arrays (compressed rows: slot j holds
    * slotAgents[slotStart[j] .. slotStart[j + 1]), group g's slots start at groupBase[g]). One array
    * per slot would cost a cache miss per group per tick, which dominated at thousands of agents.
-   * The layout is rebuilt after adds, keeping insertion order within a slot.
+   * A group whose period is long for its size (see DENSE_SLOTS_PER_AGENT) is sparse instead:
+   * groupBase[g] = ~s, and its agents sit in sparsePhase/sparseAgent[sparseStart[s] ..
+   * sparseStart[s + 1]) sorted by phase, found by binary search; slots per phase would cost memory
+   * per tick of period (a period of 10^6 took 8 MB per group, and validation allows 10^9). Both
+   * give the same agents in the same order. The layout is rebuilt after adds, keeping insertion
+   * order within a phase.
    */
   private readonly groupIndex = new Map<number, number>();
   private groupPeriods = new Int32Array(0);
   private groupBase = new Int32Array(0);
   private slotStart = new Int32Array(1);
   private slotAgents = new Int32Array(0);
+  private sparseStart = new Int32Array(1);
+  private sparsePhase = new Int32Array(0);
+  private sparseAgent = new Int32Array(0);
   /** Every-k agents in registration order (their period and phase are in their records). */
   private periodic: number[] = [];
   private layoutStale = false;
@@ -209,9 +233,23 @@ export class ActivationScheduler {
       const starts = this.slotStart;
       const agents = this.slotAgents;
       for (let g = 0; g < periods.length; g++) {
-        const j = bases[g] + mod(tick, periods[g]);
-        const end = starts[j + 1];
-        for (let k = starts[j]; k < end; k++) due[n++] = agents[k];
+        const phase = mod(tick, periods[g]);
+        const base = bases[g];
+        if (base >= 0) {
+          const j = base + phase;
+          const end = starts[j + 1];
+          for (let k = starts[j]; k < end; k++) due[n++] = agents[k];
+        } else {
+          const phases = this.sparsePhase;
+          const end = this.sparseStart[~base + 1];
+          for (
+            let k = firstAtLeast(phases, this.sparseStart[~base], end, phase);
+            k < end && phases[k] === phase;
+            k++
+          ) {
+            due[n++] = this.sparseAgent[k];
+          }
+        }
       }
     }
     this.lastTick = tick;
@@ -339,39 +377,67 @@ export class ActivationScheduler {
     this.layoutStale = true;
   }
 
-  /** Lays the every-k agents out in flat slots (a stable counting sort by group and phase). */
+  /** Lays the every-k agents out: dense slots, or phase-sorted lists for long periods (stable). */
   private rebuildLayout(): void {
     const groups = this.groupIndex.size;
     const periods = new Int32Array(groups);
     for (const [period, g] of this.groupIndex) periods[g] = period;
-    const bases = new Int32Array(groups);
-    let slots = 0;
-    for (let g = 0; g < groups; g++) {
-      bases[g] = slots;
-      slots += periods[g];
-    }
-    // Slot of each every-k agent, from the period and phase in its record.
     const ri = this.ri;
     const periodic = this.periodic;
-    const slotOf = periodic.map(
-      (i) => bases[this.groupIndex.get(ri[i * REC + PERIOD]) as number] + ri[i * REC + PHASE],
-    );
+    const groupOf = periodic.map((i) => this.groupIndex.get(ri[i * REC + PERIOD]) as number);
+    const sizes = new Int32Array(groups);
+    for (const g of groupOf) sizes[g]++;
+    const bases = new Int32Array(groups);
+    let slots = 0;
+    let sparseGroups = 0;
+    for (let g = 0; g < groups; g++) {
+      if (periods[g] <= DENSE_SLOTS_MIN + DENSE_SLOTS_PER_AGENT * sizes[g]) {
+        bases[g] = slots;
+        slots += periods[g];
+      } else {
+        bases[g] = ~sparseGroups++;
+      }
+    }
+    // Dense groups: a counting sort by slot (stable: insertion order within a slot).
     const starts = new Int32Array(slots + 1);
-    for (const j of slotOf) starts[j + 1]++;
+    const slotOf = periodic.map((i, e) => {
+      const base = bases[groupOf[e]];
+      return base >= 0 ? base + ri[i * REC + PHASE] : -1;
+    });
+    for (const j of slotOf) if (j >= 0) starts[j + 1]++;
     for (let j = 0; j < slots; j++) starts[j + 1] += starts[j];
     const fill = starts.slice(0, slots);
-    const agents = new Int32Array(periodic.length);
-    for (let e = 0; e < periodic.length; e++) agents[fill[slotOf[e]]++] = periodic[e];
+    const agents = new Int32Array(starts[slots]);
+    for (let e = 0; e < periodic.length; e++) if (slotOf[e] >= 0) agents[fill[slotOf[e]]++] = periodic[e];
+    // Sparse groups: each group's agents sorted by phase (Array#sort is stable: insertion order
+    // within a phase).
+    const sparse: number[][] = Array.from({ length: sparseGroups }, () => []);
+    for (let e = 0; e < periodic.length; e++)
+      if (bases[groupOf[e]] < 0) sparse[~bases[groupOf[e]]].push(periodic[e]);
+    const sparseStart = new Int32Array(sparseGroups + 1);
+    const sparsePhase = new Int32Array(periodic.length - starts[slots]);
+    const sparseAgent = new Int32Array(sparsePhase.length);
+    let at = 0;
+    for (let sg = 0; sg < sparseGroups; sg++) {
+      sparse[sg].sort((a, b) => ri[a * REC + PHASE] - ri[b * REC + PHASE]);
+      for (const i of sparse[sg]) {
+        sparsePhase[at] = ri[i * REC + PHASE];
+        sparseAgent[at++] = i;
+      }
+      sparseStart[sg + 1] = at;
+    }
     this.groupPeriods = periods;
     this.groupBase = bases;
     this.slotStart = starts;
     this.slotAgents = agents;
+    this.sparseStart = sparseStart;
+    this.sparsePhase = sparsePhase;
+    this.sparseAgent = sparseAgent;
     // Window length: up to 64 ticks, fewer when the every-k agents due per tick are many (the
     // window then holds about 16,384 entries at most on average).
     let perTick = 0;
-    for (let g = 0; g < groups; g++)
-      perTick += (starts[bases[g] + periods[g]] - starts[bases[g]]) / periods[g];
-    const ticks = Math.max(1, Math.min(64, Math.floor(16_384 / Math.max(1, perTick))));
+    for (let g = 0; g < groups; g++) perTick += sizes[g] / periods[g];
+    const ticks = Math.max(1, Math.min(WINDOW_TICKS, Math.floor(16_384 / Math.max(1, perTick))));
     this.windowTicks = ticks;
     this.windowOffsets = new Int32Array(ticks + 1);
     this.windowFill = new Int32Array(ticks);
@@ -386,15 +452,28 @@ export class ActivationScheduler {
     const bases = this.groupBase;
     const starts = this.slotStart;
     const agents = this.slotAgents;
+    const sparseStart = this.sparseStart;
+    const phases = this.sparsePhase;
     const offsets = this.windowOffsets.fill(0);
     // Counts per tick (in offsets[h + 1]), then their running sums: where each tick's list starts.
     for (let g = 0; g < periods.length; g++) {
       const period = periods[g];
       const base = bases[g];
-      let slot = mod(from, period);
-      for (let h = 1; h <= ticks; h++) {
-        offsets[h] += starts[base + slot + 1] - starts[base + slot];
-        if (++slot === period) slot = 0;
+      if (base >= 0) {
+        let slot = mod(from, period);
+        for (let h = 1; h <= ticks; h++) {
+          offsets[h] += starts[base + slot + 1] - starts[base + slot];
+          if (++slot === period) slot = 0;
+        }
+      } else {
+        // A sparse period exceeds the window (DENSE_SLOTS_MIN >= WINDOW_TICKS): each phase in
+        // [r, r + ticks) mod period is one tick of the window.
+        const r = mod(from, period);
+        const lo = sparseStart[~base];
+        const hi = sparseStart[~base + 1];
+        for (let k = firstAtLeast(phases, lo, hi, r); k < hi && phases[k] < r + ticks; k++)
+          offsets[phases[k] - r + 1]++;
+        for (let k = lo; k < hi && phases[k] < r + ticks - period; k++) offsets[phases[k] + period - r + 1]++;
       }
     }
     for (let h = 0; h < ticks; h++) offsets[h + 1] += offsets[h];
@@ -406,13 +485,26 @@ export class ActivationScheduler {
     for (let g = 0; g < periods.length; g++) {
       const period = periods[g];
       const base = bases[g];
-      let slot = mod(from, period);
-      for (let h = 0; h < ticks; h++) {
-        const end = starts[base + slot + 1];
-        let at = fill[h];
-        for (let k = starts[base + slot]; k < end; k++) out[at++] = agents[k];
-        fill[h] = at;
-        if (++slot === period) slot = 0;
+      if (base >= 0) {
+        let slot = mod(from, period);
+        for (let h = 0; h < ticks; h++) {
+          const end = starts[base + slot + 1];
+          let at = fill[h];
+          for (let k = starts[base + slot]; k < end; k++) out[at++] = agents[k];
+          fill[h] = at;
+          if (++slot === period) slot = 0;
+        }
+      } else {
+        const r = mod(from, period);
+        const lo = sparseStart[~base];
+        const hi = sparseStart[~base + 1];
+        const sparseAgent = this.sparseAgent;
+        for (let k = firstAtLeast(phases, lo, hi, r); k < hi && phases[k] < r + ticks; k++) {
+          out[fill[phases[k] - r]++] = sparseAgent[k];
+        }
+        for (let k = lo; k < hi && phases[k] < r + ticks - period; k++) {
+          out[fill[phases[k] + period - r]++] = sparseAgent[k];
+        }
       }
     }
     this.windowStart = from;
