@@ -224,8 +224,8 @@ describe("ActivationScheduler against a naive reference", () => {
   it("every-k agents act in exactly the shuffled gather order, whether ticks run in sequence or jump", () => {
     // The order a tick's every-k agents are gathered in before the shuffle is part of the output
     // (same seed, same bytes): groups in the order their periods first appeared, then agents in
-    // registration order. The window (ticks in sequence) and the per-tick gather (after a jump, or
-    // after agents are added) must both give it.
+    // registration order. The window built for ticks in sequence (and rebuilt after agents are
+    // added) and the one-tick window built after a jump must both give it.
     fc.assert(
       fc.property(
         fc.array(

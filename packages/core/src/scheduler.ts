@@ -100,7 +100,7 @@ export class ActivationScheduler {
    * windowStart + h holds windowAgents[windowOffsets[h] .. windowOffsets[h + 1]). Visiting each
    * group's slot tick by tick touches a cache line per group per tick; over a window each group's
    * slots are read in sequence, which cut the every-k gather to a fraction at 10,000 agents.
-   * Each tick's list is exactly what the per-tick gather gives (group order, then slot order).
+   * Each tick's list is in group order, then slot order.
    */
   private windowTicks = 1;
   private windowStart = 0;
@@ -199,10 +199,7 @@ export class ActivationScheduler {
     if (!(i >= 0 && i < this.count && Number.isInteger(i))) {
       throw new RangeError(`wake agent = ${i}; allowed: an agent index in [0, ${this.count - 1}]`);
     }
-    if (tick <= this.current) tick = this.current + 1;
-    const pending = this.rf[i * F64 + DUE];
-    if (pending >= 0 && pending <= tick) return;
-    this.schedule(i, tick);
+    this.scheduleEarliest(i, tick <= this.current ? this.current + 1 : tick);
   }
 
   /** Tick of agent i's next wake-up, or -1. */
@@ -214,43 +211,19 @@ export class ActivationScheduler {
   runDue(tick: number): number {
     this.current = tick;
     let n = 0;
-    // Periodic agents: this tick's list from the window (built when ticks run in sequence), else
-    // each group's slot for this tick, copied as is.
+    // Periodic agents: this tick's list from the window. Ticks in sequence gather windowTicks ticks
+    // at once; after a jump (or at the first tick) a window of this tick alone.
     if (this.layoutStale) this.rebuildLayout();
     // add() keeps `due` large enough: no bounds checks below.
     const due = this.due;
-    if (tick >= this.windowEnd || tick < this.windowStart) {
-      if (tick === this.lastTick + 1 && this.groupPeriods.length > 0) this.buildWindow(tick);
+    if ((tick >= this.windowEnd || tick < this.windowStart) && this.groupPeriods.length > 0) {
+      this.buildWindow(tick, tick === this.lastTick + 1 ? this.windowTicks : 1);
     }
     if (tick < this.windowEnd && tick >= this.windowStart) {
       const h = tick - this.windowStart;
       const end = this.windowOffsets[h + 1];
       const from = this.windowAgents;
       for (let k = this.windowOffsets[h]; k < end; k++) due[n++] = from[k];
-    } else {
-      const periods = this.groupPeriods;
-      const bases = this.groupBase;
-      const starts = this.slotStart;
-      const agents = this.slotAgents;
-      for (let g = 0; g < periods.length; g++) {
-        const phase = mod(tick, periods[g]);
-        const base = bases[g];
-        if (base >= 0) {
-          const j = base + phase;
-          const end = starts[j + 1];
-          for (let k = starts[j]; k < end; k++) due[n++] = agents[k];
-        } else {
-          const phases = this.sparsePhase;
-          const end = this.sparseStart[~base + 1];
-          for (
-            let k = firstAtLeast(phases, this.sparseStart[~base], end, phase);
-            k < end && phases[k] === phase;
-            k++
-          ) {
-            due[n++] = this.sparseAgent[k];
-          }
-        }
-      }
     }
     this.lastTick = tick;
     // Calendar: Poisson, one-off and event wake-ups. The bucket is walked once: due agents leave
@@ -339,10 +312,8 @@ export class ActivationScheduler {
       gap = (this.rngs[a] as Rng).arrivalGap(rate);
     }
     // The walk took the agent off the calendar; pending again means an agent that acted earlier in
-    // this tick woke it. An earlier wake-up stands, as with wake() (the arrival is drawn anyway).
-    const pending = this.rf[a * F64 + DUE];
-    if (pending >= 0 && pending <= tick + gap) return;
-    this.schedule(a, tick + gap);
+    // this tick woke it, and the earlier wake-up stands (the arrival is drawn anyway).
+    this.scheduleEarliest(a, tick + gap);
   }
 
   /** Holds a Poisson agent's stream at `offset` in the records (once per stream); its offset, or -1. */
@@ -445,9 +416,8 @@ export class ActivationScheduler {
     this.layoutStale = false;
   }
 
-  /** Gathers the every-k due lists of ticks from..from + windowTicks - 1 (rebuildLayout is current). */
-  private buildWindow(from: number): void {
-    const ticks = this.windowTicks;
+  /** Gathers the every-k due lists of ticks from..from + ticks - 1, ticks <= windowTicks (rebuildLayout is current). */
+  private buildWindow(from: number, ticks: number): void {
     const periods = this.groupPeriods;
     const bases = this.groupBase;
     const starts = this.slotStart;
@@ -509,6 +479,13 @@ export class ActivationScheduler {
     }
     this.windowStart = from;
     this.windowEnd = from + ticks;
+  }
+
+  /** Schedules agent i at `tick` unless it is already due at or before it (one pending wake-up). */
+  private scheduleEarliest(i: number, tick: number): void {
+    const pending = this.rf[i * F64 + DUE];
+    if (pending >= 0 && pending <= tick) return;
+    this.schedule(i, tick);
   }
 
   private schedule(i: number, tick: number): void {
