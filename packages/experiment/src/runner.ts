@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import { Piscina } from "piscina";
+import { enterPoolCompileMode } from "./compile-mode.js";
 import { executeRun } from "./execute.js";
 import {
   encodeResult,
@@ -282,17 +283,25 @@ async function runPool(
     overrides: { replications: options.replications, seed: options.seed },
     fingerprint: plan.fingerprint,
   };
-  const pool = new Piscina({
-    filename: workerFile(),
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 60_000,
-    // Two tasks per worker: the next run is already queued in the worker when one finishes, so a
-    // worker never idles waiting for the main thread (which gets little CPU while all cores simulate).
-    concurrentTasksPerWorker: 2,
-    workerData: data,
-    execArgv: workerExecArgv(process.execArgv),
-  });
+  // With a worker per core, workers compile their hot code in place (see compile-mode.ts).
+  const leaveCompileMode = enterPoolCompileMode(workers, availableParallelism());
+  let pool: Piscina;
+  try {
+    pool = new Piscina({
+      filename: workerFile(),
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 60_000,
+      // Two tasks per worker: the next run is already queued in the worker when one finishes, so a
+      // worker never idles waiting for the main thread (which gets little CPU while all cores simulate).
+      concurrentTasksPerWorker: 2,
+      workerData: data,
+      execArgv: workerExecArgv(process.execArgv),
+    });
+  } catch (e) {
+    leaveCompileMode();
+    throw e;
+  }
   const limit = workers * 2;
   let next = 0;
   let inflight = 0;
@@ -333,7 +342,11 @@ async function runPool(
       pump();
     });
   } finally {
-    await pool.destroy();
+    try {
+      await pool.destroy();
+    } finally {
+      leaveCompileMode();
+    }
   }
 }
 
