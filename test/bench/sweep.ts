@@ -5,15 +5,19 @@
  * cores), and checks that both wrote byte-identical files. On this shared machine single pairs
  * ranged 1.40-1.97 within minutes (the host's speed drifts on a scale of seconds): the median of
  * five is the figure. A diagnostic line splits it: speedup = speedup_bound_from_cores /
- * cpu_seconds_2w_over_1w (see below); on Linux a second one splits that CPU ratio by thread. Measured
- * here: the simulation threads spend the same CPU on the same runs with 1 or 2 workers (1.01x); the
- * background threads spend 1.4-1.5x (V8 compiles each worker isolate's hot code on them, ~1.1 s per
- * isolate, and collects garbage, ~1.3 s per sweep), and with 1 worker that ran on the idle core.
+ * cpu_seconds_2w_over_1w (see below); on Linux a second one splits that CPU ratio by thread.
+ * Measured here: with 1 worker, V8 compiles the worker isolate's hot code (~1.9 s of CPU) and
+ * collects garbage on its background threads, which run on the idle core; with 2 workers on 2
+ * cores the runner has each worker compile in place (compile-mode.ts in @cascade/experiment), so
+ * the simulation threads spend ~1.03-1.12x the CPU of 1 worker (their own compiling included) and
+ * the background threads ~0.45x.
  *
- * Why 600 runs, not the issue's minimum of 200: each worker pays a one-off start-up (thread boot,
- * the experiment loaded through tsx, a first run ~8x slower while the JIT compiles) that the
- * second core hides with 1 worker but not with 2; over 200 runs it alone costs ~0.1 of the ratio,
- * over 600 a third of that, which is what a researcher running a real sweep of thousands sees.
+ * Why 600 runs, not the issue's minimum of 200: each worker pays a one-off start-up (here ~0.35 s
+ * to boot the thread and import the packages, ~0.3 s to load the experiment through tsx, then
+ * first runs up to ~8x slower while the JIT compiles: the first result arrives ~1.1 s after the
+ * pool starts). The workers pay it side by side, so it weighs twice as much against the 2-worker
+ * sweep, which is half as long; over 200 runs it alone costs ~0.1 of the ratio, over 600 a third
+ * of that, which is closer to what a researcher running a real sweep of thousands sees.
  *
  *   npx tsx test/bench/sweep.ts          (uses the built dist of @cascade/experiment: pnpm build)
  *
