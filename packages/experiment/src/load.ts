@@ -8,9 +8,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CascadeError, ValidationError } from "@cascade/core";
-import { register } from "tsx/esm/api";
 
-let registered = false;
+let tsxRegistered: Promise<void> | undefined;
 
 export interface LoadedExperiment {
   /** The module's default export (not yet validated). */
@@ -40,9 +39,14 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
   const sourceText = readFileSync(file, "utf8");
   let mod: { default?: unknown };
   try {
-    if (!registered && !/\.(js|mjs)$/.test(file)) {
-      register();
-      registered = true;
+    if (!/\.(js|mjs)$/.test(file)) {
+      // Imported on first use: tsx (with esbuild) costs ~45 ms to import, which plain .js
+      // experiments and commands that load no experiment (merge) need not pay. One promise, so
+      // concurrent loads register the hooks once.
+      tsxRegistered ??= import("tsx/esm/api").then(({ register }) => {
+        register();
+      });
+      await tsxRegistered;
     }
     // A query makes this a module instance of its own, so a file that is also the entry script
     // (a benchmark or notebook that defines and runs its experiment) is not imported into itself.

@@ -1,7 +1,14 @@
 /**
  * Progress on stderr: a bar (runs done/total, rate, ETA) on a TTY, plain periodic lines otherwise.
  */
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type CliProgress from "cli-progress";
+
+/**
+ * cli-progress is loaded only when a bar is drawn: every worker thread imports this package (the
+ * experiment file imports defineExperiment from it), and none of them draws a bar.
+ */
+const loadCliProgress = () => createRequire(import.meta.url)("cli-progress") as typeof CliProgress;
 
 export interface Progress {
   start(total: number, done: number): void;
@@ -35,6 +42,7 @@ export function createProgress(
     return dt > 0 ? (done - first) / dt : 0;
   };
   if (bar) {
+    const cliProgress = loadCliProgress();
     const b = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {value}/{total} runs | {rate} runs/s | ETA {eta_formatted}`,

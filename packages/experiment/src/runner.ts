@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { executeRun } from "./execute.js";
 import {
@@ -284,10 +284,13 @@ async function runPool(
     fingerprint: plan.fingerprint,
   };
   // With a worker per core, workers compile their hot code in place (see compile-mode.ts).
+  // Imported here, not at the top: every worker thread imports this package (the experiment file
+  // imports defineExperiment from it) and none of them starts a pool.
+  const { Piscina: Pool } = await import("piscina");
   const leaveCompileMode = enterPoolCompileMode(workers, availableParallelism());
   let pool: Piscina;
   try {
-    pool = new Piscina({
+    pool = new Pool({
       filename: workerFile(),
       minThreads: workers,
       maxThreads: workers,

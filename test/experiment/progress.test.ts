@@ -1,0 +1,57 @@
+import { describe, expect, test } from "vitest";
+import { createProgress } from "../../packages/experiment/src/progress.js";
+
+/** A stand-in for process.stderr that records what is written (and the cursor moves a bar makes). */
+function fakeStream(isTTY: boolean) {
+  const out: string[] = [];
+  const stream = {
+    isTTY,
+    columns: 120,
+    write(s: string) {
+      out.push(s);
+      return true;
+    },
+    cursorTo: () => true,
+    clearLine: () => true,
+    clearScreenDown: () => true,
+    moveCursor: () => true,
+    on: () => stream,
+    removeListener: () => stream,
+  };
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => out.join("") };
+}
+
+describe("progress", () => {
+  test("not a TTY: plain lines with runs done/total, percentage, rate and ETA; a last line at stop", () => {
+    const { stream, text } = fakeStream(false);
+    const p = createProgress("auto", "demo", stream);
+    p.start(40, 10);
+    p.update(11); // within 5 s of the first line: no new line
+    p.update(40);
+    p.stop();
+    const lines = text().trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^demo: 10\/40 runs \(25\.0%\), \d+\.\d runs\/s, ETA \S+$/);
+    expect(lines[1]).toMatch(/^demo: 40\/40 runs \(100\.0%\), \d+\.\d runs\/s, ETA 0s$/);
+  });
+
+  test("a TTY: a bar with done/total, rate and ETA (cli-progress, loaded on first use)", () => {
+    const { stream, text } = fakeStream(true);
+    const p = createProgress("auto", "demo", stream);
+    p.start(8, 0);
+    p.update(4);
+    p.stop();
+    const t = text();
+    expect(t).toContain("demo [");
+    expect(t).toMatch(/4\/8 runs \| \d+\.\d runs\/s \| ETA /);
+  });
+
+  test("false is silent", () => {
+    const { stream, text } = fakeStream(true);
+    const p = createProgress(false, "demo", stream);
+    p.start(3, 0);
+    p.update(3);
+    p.stop();
+    expect(text()).toBe("");
+  });
+});
