@@ -57,6 +57,8 @@ describe("pool compile mode", () => {
       "--concurrent-recompilation",
       "--no-concurrent-recompilation",
       "--no-concurrent_recompilation",
+      "--noconcurrent-recompilation",
+      "--no_concurrent_recompilation",
     ]) {
       const leave = enterPoolCompileMode(2, 2, ["--foo", flag]);
       expect(inPlaceCompilePools()).toBe(0);

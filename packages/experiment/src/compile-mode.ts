@@ -24,7 +24,8 @@ let inPlacePools = 0;
 
 /** True when the process was started with either form of the flag: then it is not touched. */
 function userChoseCompileMode(execArgv: readonly string[]): boolean {
-  return execArgv.some((a) => /^--(no-)?concurrent[-_]recompilation$/.test(a));
+  // V8 spells a negation --no-x, --no_x or --nox, and takes - and _ alike inside names.
+  return execArgv.some((a) => /^--(no[-_]?)?concurrent[-_]recompilation(=|$)/.test(a));
 }
 
 /**
