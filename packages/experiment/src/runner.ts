@@ -283,10 +283,10 @@ async function runPool(
     overrides: { replications: options.replications, seed: options.seed },
     fingerprint: plan.fingerprint,
   };
-  // With a worker per core, workers compile their hot code in place (see compile-mode.ts).
   // Imported here, not at the top: every worker thread imports this package (the experiment file
   // imports defineExperiment from it) and none of them starts a pool.
   const { Piscina: Pool } = await import("piscina");
+  // With a worker per core, workers compile their hot code in place (see compile-mode.ts).
   const leaveCompileMode = enterPoolCompileMode(workers, availableParallelism());
   let pool: Piscina;
   try {
