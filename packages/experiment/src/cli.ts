@@ -7,11 +7,11 @@
  * `registerCommand` from its own module and imported below.
  */
 import { existsSync, readdirSync, realpathSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CascadeError, ValidationError } from "@cascade/core";
+import { usableCores } from "./cores.js";
 import { resolveExperimentPath } from "./load.js";
 import { parseShard } from "./shard.js";
 
@@ -78,7 +78,8 @@ registerCommand("run", {
 
   <file>                 an experiment file (experiments/x.ts, or just x)
   --replications N       override the experiment's replications
-  --workers N            worker threads (default: ${availableParallelism()} = available cores; 0 = in-process)
+  --workers N            worker threads (default: ${usableCores()} = usable cores, cgroup CPU quota
+                         included; 0 = in-process)
   --out DIR              output folder (default results/<name>, with --shard results/<name>/shard-i-of-N)
   --seed S               override the root seed (integer >= 0)
   --shard i/N            run only shard i of N (runs with run % N == i-1); join with cascade merge

@@ -3,12 +3,12 @@
  * -> final files sorted by run number.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
 import { enterPoolCompileMode } from "./compile-mode.js";
+import { usableCores } from "./cores.js";
 import { executeRun } from "./execute.js";
 import {
   encodeResult,
@@ -70,8 +70,9 @@ export class RunFailure extends Error {
   override readonly name = "RunFailure";
 }
 
+/** One worker per usable core: the CPUs this process may run on, capped by a cgroup CPU quota. */
 export function defaultWorkers(): number {
-  return Math.max(1, availableParallelism());
+  return usableCores();
 }
 
 export function defaultOutDir(name: string, shard: Shard | null | undefined): string {
@@ -287,7 +288,7 @@ async function runPool(
   // imports defineExperiment from it) and none of them starts a pool.
   const { Piscina: Pool } = await import("piscina");
   // With a worker per core, workers compile their hot code in place (see compile-mode.ts).
-  const leaveCompileMode = enterPoolCompileMode(workers, availableParallelism());
+  const leaveCompileMode = enterPoolCompileMode(workers, usableCores());
   let pool: Piscina;
   try {
     pool = new Pool({
