@@ -24,6 +24,7 @@ import {
 } from "node:fs";
 import { ValidationError } from "@cascade/core";
 import { type CsvFormatterStream, format } from "fast-csv";
+import { writeFileAtomic } from "./atomic-file.js";
 import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
 import { type Plan, runCoords } from "./plan.js";
@@ -295,12 +296,7 @@ export class JournalWriter {
       const fd = openSync(file, "a");
       return { writer: new JournalWriter(file, fd), done: new Set(index.keys()) };
     }
-    const tmp = `${file}.tmp`;
-    const fd0 = openSync(tmp, "w");
-    writeAll(fd0, Buffer.from(`${JSON.stringify(header)}\n`));
-    fsyncSync(fd0);
-    closeSync(fd0);
-    renameSync(tmp, file);
+    writeFileAtomic(file, `${JSON.stringify(header)}\n`);
     return { writer: new JournalWriter(file, openSync(file, "a")), done: new Set() };
   }
 

@@ -7,8 +7,9 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
+import { writeFileAtomic } from "./atomic-file.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
-import { FILES, type OutputFiles, outputSpec, writeFileAtomic, writeOutputs } from "./output.js";
+import { FILES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import type { RunOutcome } from "./runner.js";
 
 export interface MergeOptions {

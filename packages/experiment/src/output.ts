@@ -5,8 +5,9 @@
  *
  * Every file is written to `<name>.tmp` in the output folder, fsync'ed and renamed into place.
  */
-import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, createWriteStream } from "node:fs";
 import { join } from "node:path";
+import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
@@ -104,19 +105,6 @@ class CsvFile {
 }
 
 const NO_KEY: string[] = [];
-
-function fsyncAndRename(tmp: string, path: string): void {
-  const fd = openSync(tmp, "r");
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
-}
-
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text);
-  fsyncAndRename(tmp, path);
-}
 
 export interface WriteOptions {
   outDir: string;

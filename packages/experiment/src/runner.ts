@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
+import { writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { usableCores } from "./cores.js";
 import { executeRun } from "./execute.js";
@@ -19,7 +20,7 @@ import {
   JournalWriter,
 } from "./journal.js";
 import { loadExperimentFile } from "./load.js";
-import { FILES, type OutputFiles, outputSpec, writeFileAtomic, writeOutputs } from "./output.js";
+import { FILES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import { makePlan, type Plan, runInfo } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { inShard, parseShard, type Shard } from "./shard.js";
