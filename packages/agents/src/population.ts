@@ -97,130 +97,24 @@ export function buildPopulation(
   const accounts: number[] = [];
   const agents: Agent[] = [];
   const schedulerIndices: number[] = [];
-  for (let k = 0; k < spec.count; k++) {
-    const rng = popRng.split(k);
-    const pr = rng.split("params");
-    const draw: Record<string, number> = {};
-    const perOrder: Record<string, Dist> = {};
-    for (const [name, rule] of Object.entries(schema.dists)) {
-      const d = (raw[name] ?? rule.def) as Dist;
-      if (rule.perOrder) perOrder[name] = d;
-      else draw[name] = rule.integer ? Math.round(sample(d, pr)) : sample(d, pr);
-    }
-    const account = venue.openAccount(`${spec.kind}[${populationIndex}].${k}`);
-    const capital = Math.max(1, Math.round(draw.capital));
-    venue.deposit(account, capital);
-    accounts.push(account);
-    const view = new AgentView(venue, tape, account, rng);
-    const instrument = instruments[k % instruments.length];
-    let agent: Agent;
-    switch (spec.kind) {
-      case "noise":
-        agent = new NoiseTrader(view, instrument, {
-          limitWeight: draw.limitWeight,
-          marketWeight: draw.marketWeight,
-          cancelWeight: draw.cancelWeight,
-          orderSize: perOrder.orderSize,
-          priceOffset: perOrder.priceOffset,
-          maxSlippage: draw.maxSlippage,
-          maxOpenOrders: draw.maxOpenOrders,
-        });
-        break;
-      case "fundamentalist": {
-        const f = ctx.fundamentals as Fundamentals;
-        agent = new Fundamentalist(
-          view,
-          instrument,
-          {
-            bias: draw.bias,
-            observationNoise: draw.observationNoise,
-            threshold: draw.threshold,
-            orderSize: perOrder.orderSize,
-            aggression: draw.aggression,
-            priceOffset: perOrder.priceOffset,
-            cancelOnWake: draw.cancelOnWake >= 0.5,
-          },
-          (i) => f.value(i),
-        );
-        break;
-      }
-      case "momentum": {
-        let s = Math.max(1, draw.shortWindow);
-        let l = Math.max(2, draw.longWindow);
-        if (s >= l) [s, l] = [Math.max(1, l - 1), Math.max(s, 2)];
-        agent = new MomentumTrader(view, instrument, {
-          shortWindow: s,
-          longWindow: l,
-          threshold: draw.threshold,
-          orderSize: perOrder.orderSize,
-          aggression: draw.aggression,
-          maxSlippage: draw.maxSlippage,
-        });
-        break;
-      }
-      case "leveraged": {
-        const crowding = spec.crowding ?? 0.5;
-        const w = new Float64Array(n);
-        let sum = 0;
-        for (const j of instruments) {
-          const own = pr.exponential(1);
-          const sign =
-            pr.uniform() < crowding ? commonSign[j] : pr.uniform() < draw.shortProbability ? -1 : 1;
-          w[j] = sign * (crowding * common[j] + (1 - crowding) * own);
-          sum += Math.abs(w[j]);
-        }
-        for (let j = 0; j < n; j++) w[j] = sum > 0 ? w[j] / sum : 0;
-        agent = new LeveragedTrader(view, {
-          leverage: draw.leverage,
-          weights: w,
-          rebalanceThreshold: draw.rebalanceThreshold,
-          maxSlippage: draw.maxSlippage,
-          dipBuying: draw.dipBuying,
-          dipThreshold: draw.dipThreshold,
-          dipSize: draw.dipSize,
-          maxOrderLots: draw.maxOrderLots,
-        });
-        break;
-      }
-      case "marketMaker":
-        agent = new MarketMaker(view, instrument, {
-          levels: draw.levels,
-          levelSpacing: draw.levelSpacing,
-          levelSize: draw.levelSize,
-          gamma: draw.gamma,
-          kappa: draw.kappa,
-          horizon: draw.horizon,
-          minHalfSpread: draw.minHalfSpread,
-          volatilityWidening: draw.volatilityWidening,
-          maxInventory: draw.maxInventory,
-          withdrawVolatility: draw.withdrawVolatility,
-          withdrawMove: draw.withdrawMove,
-          withdrawTicks: Math.round(draw.withdrawTicks),
-        });
-        break;
-      case "liquidator":
-        agent = new Liquidator(view, {
-          discount: draw.discount,
-          maxLeverage: draw.maxLeverage,
-          bookDiscount: draw.bookDiscount,
-          unwindFraction: draw.unwindFraction,
-          reference: spec.reference ?? "oracle",
-        });
-        break;
-    }
-    agents.push(agent);
-    const index = register(loop, agent, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
-      tape.volatilityRatio(instrument),
-    );
-    schedulerIndices.push(index);
-    if (agent instanceof Liquidator) {
-      const s = loop.scheduler;
-      agent.wakeNext = (tick) => s.wake(index, tick + 1);
-      liquidators.push({ agent, index });
-    } else if (activation === "onEvent") {
-      tape.watchTrades(instrument, index);
-    }
-  }
+  const build: PopulationBuild = {
+    spec,
+    ctx,
+    populationIndex,
+    schema,
+    raw,
+    tape,
+    instruments,
+    popRng,
+    activation,
+    common,
+    commonSign,
+    accounts,
+    agents,
+    schedulerIndices,
+    liquidators,
+  };
+  for (let k = 0; k < spec.count; k++) addAgent(build, k);
   if (liquidators.length > 0) {
     const s = loop.scheduler;
     venue.auctions$.subscribe((e) => {
@@ -230,6 +124,189 @@ export function buildPopulation(
     });
   }
   return { accounts, agents, schedulerIndices };
+}
+
+/** What buildPopulation shares with addAgent. */
+interface PopulationBuild {
+  spec: PopulationSpec;
+  ctx: AgentContext;
+  populationIndex: number;
+  schema: (typeof SCHEMA)[keyof typeof SCHEMA];
+  raw: Record<string, unknown>;
+  tape: ReturnType<typeof marketTape>;
+  instruments: number[];
+  popRng: Rng;
+  activation: ActivationSpec;
+  common: Float64Array;
+  commonSign: Float64Array;
+  accounts: number[];
+  agents: Agent[];
+  schedulerIndices: number[];
+  liquidators: Array<{ agent: Liquidator; index: number }>;
+}
+
+/**
+ * Opens, funds, creates and schedules agent k of a population. The per-agent steps live in their
+ * own small functions (addAgent, drawParameters, createAgent) rather than in buildPopulation's
+ * loop: V8 compiled that loop with everything in it as one unit, about 70 ms per compile, and
+ * recompiled it as each population brought another kind (about 0.2 s per worker thread, spent
+ * on the critical path of a parallel sweep).
+ */
+function addAgent(b: PopulationBuild, k: number): void {
+  const { spec, ctx, tape, instruments, activation } = b;
+  const { venue, loop } = ctx;
+  const rng = b.popRng.split(k);
+  const pr = rng.split("params");
+  const { draw, perOrder } = drawParameters(b.schema, b.raw, pr);
+  const account = venue.openAccount(`${spec.kind}[${b.populationIndex}].${k}`);
+  const capital = Math.max(1, Math.round(draw.capital));
+  venue.deposit(account, capital);
+  b.accounts.push(account);
+  const view = new AgentView(venue, tape, account, rng);
+  const instrument = instruments[k % instruments.length];
+  const agent = createAgent(
+    spec,
+    ctx,
+    view,
+    instrument,
+    instruments,
+    draw,
+    perOrder,
+    pr,
+    b.common,
+    b.commonSign,
+  );
+  b.agents.push(agent);
+  const index = register(loop, agent, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
+    tape.volatilityRatio(instrument),
+  );
+  b.schedulerIndices.push(index);
+  if (agent instanceof Liquidator) {
+    const s = loop.scheduler;
+    agent.wakeNext = (tick) => s.wake(index, tick + 1);
+    b.liquidators.push({ agent, index });
+  } else if (activation === "onEvent") {
+    tape.watchTrades(instrument, index);
+  }
+}
+
+/** An agent's parameters: drawn from pr in the schema's order; per-order distributions kept as they are. */
+function drawParameters(
+  schema: (typeof SCHEMA)[keyof typeof SCHEMA],
+  raw: Record<string, unknown>,
+  pr: Rng,
+): { draw: Record<string, number>; perOrder: Record<string, Dist> } {
+  const draw: Record<string, number> = {};
+  const perOrder: Record<string, Dist> = {};
+  for (const [name, rule] of Object.entries(schema.dists)) {
+    const d = (raw[name] ?? rule.def) as Dist;
+    if (rule.perOrder) perOrder[name] = d;
+    else draw[name] = rule.integer ? Math.round(sample(d, pr)) : sample(d, pr);
+  }
+  return { draw, perOrder };
+}
+
+/** The agent object of a population's kind, with its drawn parameters. */
+function createAgent(
+  spec: PopulationSpec,
+  ctx: AgentContext,
+  view: AgentView,
+  instrument: number,
+  instruments: number[],
+  draw: Record<string, number>,
+  perOrder: Record<string, Dist>,
+  pr: Rng,
+  common: Float64Array,
+  commonSign: Float64Array,
+): Agent {
+  const n = common.length;
+  switch (spec.kind) {
+    case "noise":
+      return new NoiseTrader(view, instrument, {
+        limitWeight: draw.limitWeight,
+        marketWeight: draw.marketWeight,
+        cancelWeight: draw.cancelWeight,
+        orderSize: perOrder.orderSize,
+        priceOffset: perOrder.priceOffset,
+        maxSlippage: draw.maxSlippage,
+        maxOpenOrders: draw.maxOpenOrders,
+      });
+    case "fundamentalist": {
+      const f = ctx.fundamentals as Fundamentals;
+      return new Fundamentalist(
+        view,
+        instrument,
+        {
+          bias: draw.bias,
+          observationNoise: draw.observationNoise,
+          threshold: draw.threshold,
+          orderSize: perOrder.orderSize,
+          aggression: draw.aggression,
+          priceOffset: perOrder.priceOffset,
+          cancelOnWake: draw.cancelOnWake >= 0.5,
+        },
+        (i) => f.value(i),
+      );
+    }
+    case "momentum": {
+      let s = Math.max(1, draw.shortWindow);
+      let l = Math.max(2, draw.longWindow);
+      if (s >= l) [s, l] = [Math.max(1, l - 1), Math.max(s, 2)];
+      return new MomentumTrader(view, instrument, {
+        shortWindow: s,
+        longWindow: l,
+        threshold: draw.threshold,
+        orderSize: perOrder.orderSize,
+        aggression: draw.aggression,
+        maxSlippage: draw.maxSlippage,
+      });
+    }
+    case "leveraged": {
+      const crowding = spec.crowding ?? 0.5;
+      const w = new Float64Array(n);
+      let sum = 0;
+      for (const j of instruments) {
+        const own = pr.exponential(1);
+        const sign = pr.uniform() < crowding ? commonSign[j] : pr.uniform() < draw.shortProbability ? -1 : 1;
+        w[j] = sign * (crowding * common[j] + (1 - crowding) * own);
+        sum += Math.abs(w[j]);
+      }
+      for (let j = 0; j < n; j++) w[j] = sum > 0 ? w[j] / sum : 0;
+      return new LeveragedTrader(view, {
+        leverage: draw.leverage,
+        weights: w,
+        rebalanceThreshold: draw.rebalanceThreshold,
+        maxSlippage: draw.maxSlippage,
+        dipBuying: draw.dipBuying,
+        dipThreshold: draw.dipThreshold,
+        dipSize: draw.dipSize,
+        maxOrderLots: draw.maxOrderLots,
+      });
+    }
+    case "marketMaker":
+      return new MarketMaker(view, instrument, {
+        levels: draw.levels,
+        levelSpacing: draw.levelSpacing,
+        levelSize: draw.levelSize,
+        gamma: draw.gamma,
+        kappa: draw.kappa,
+        horizon: draw.horizon,
+        minHalfSpread: draw.minHalfSpread,
+        volatilityWidening: draw.volatilityWidening,
+        maxInventory: draw.maxInventory,
+        withdrawVolatility: draw.withdrawVolatility,
+        withdrawMove: draw.withdrawMove,
+        withdrawTicks: Math.round(draw.withdrawTicks),
+      });
+    case "liquidator":
+      return new Liquidator(view, {
+        discount: draw.discount,
+        maxLeverage: draw.maxLeverage,
+        bookDiscount: draw.bookDiscount,
+        unwindFraction: draw.unwindFraction,
+        reference: spec.reference ?? "oracle",
+      });
+  }
 }
 
 /** Builds several populations (population i gets index i). */
