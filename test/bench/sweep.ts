@@ -12,10 +12,9 @@
  * the simulation threads spend ~1.03-1.12x the CPU of 1 worker (their own compiling included) and
  * the background threads ~0.45x.
  *
- * Why 600 runs, not the issue's minimum of 200: each worker pays a one-off start-up (here ~0.35 s
- * to boot the thread and import the packages, ~0.3 s to load the experiment through tsx, then
- * first runs up to ~8x slower while the JIT compiles: the first result arrives ~1.1 s after the
- * pool starts). The workers pay it side by side, so it weighs twice as much against the 2-worker
+ * Why 600 runs, not the issue's minimum of 200: each worker pays a one-off start-up (here ~0.2 s
+ * to boot the thread, import the packages and the experiment's bundle, then first runs up to ~8x
+ * slower while the JIT compiles). The workers pay it side by side, so it weighs twice as much against the 2-worker
  * sweep, which is half as long; over 200 runs it alone costs ~0.1 of the ratio, over 600 a third
  * of that, which is closer to what a researcher running a real sweep of thousands sees.
  *

@@ -1,15 +1,20 @@
 /**
- * Loading experiment files. TypeScript files are loaded through tsx's ESM hooks, registered once
- * per thread (main thread and every worker) with `register()` from `tsx/esm/api`; plain .js/.mjs
- * files work too. (tsx's namespaced `tsImport` is avoided on purpose: it re-imports every
- * dependency as a fresh module instance, which costs seconds per thread.)
+ * Loading experiment files. A .ts experiment is bundled by esbuild, once, in the thread that loads
+ * it: the file and its local imports become one ES module; packages and builtins stay imports of
+ * the files they resolve to (the runner's own module instances). The bundle is written to the temp
+ * folder and imported from there by the main thread and every worker, so no thread starts a
+ * TypeScript loader (tsx's hooks cost each worker ~0.5 s on Node 20, where they run on a thread of
+ * their own). Each bundled file keeps its own import.meta.url/filename/dirname. .js/.mjs files are
+ * imported as they are. Details: the package README, "How a file is loaded".
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { threadId } from "node:worker_threads";
 import { CascadeError, ValidationError } from "@cascade/core";
-
-let tsxRegistered: Promise<void> | undefined;
+import type { Plugin } from "esbuild";
 
 export interface LoadedExperiment {
   /** The module's default export (not yet validated). */
@@ -17,7 +22,12 @@ export interface LoadedExperiment {
   /** Absolute path of the file. */
   file: string;
   sourceText: string;
+  /** What was imported (the bundle's URL, or the .js file's URL): worker threads import it too. */
+  moduleUrl: string;
 }
+
+/** The query on the entry file's import.meta.url (see above). */
+const ENTRY_QUERY = "?cascade=experiment";
 
 /** Resolves a file argument: a path, or the name of a file in experiments/ (with or without .ts). */
 export function resolveExperimentPath(arg: string, cwd = process.cwd()): string {
@@ -34,36 +44,145 @@ export function resolveExperimentPath(arg: string, cwd = process.cwd()): string 
   );
 }
 
-export async function loadExperimentFile(arg: string, cwd = process.cwd()): Promise<LoadedExperiment> {
-  const file = resolveExperimentPath(arg, cwd);
-  const sourceText = readFileSync(file, "utf8");
+function loadFailed(file: string, e: unknown): ValidationError {
+  const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+  return new ValidationError(
+    "LOAD_FAILED",
+    "file",
+    file,
+    `a module that loads without error (${msg})`,
+    "cannot load experiment",
+  );
+}
+
+/** Packages and builtins stay imports, by the absolute URL they resolve to from the importing file. */
+const packagesAsUrls: Plugin = {
+  name: "cascade-packages-as-urls",
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === packagesAsUrls) return undefined; // our own build.resolve below
+      if (args.path.startsWith("node:")) return { path: args.path, external: true };
+      const r = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: packagesAsUrls,
+      });
+      if (r.errors.length > 0) return { errors: r.errors };
+      // Builtins come back external under their bare name.
+      if (r.external || !isAbsolute(r.path)) return { path: r.path || args.path, external: true };
+      // TypeScript (a tsconfig path alias to a local file, a package shipping .ts) is bundled; what
+      // Node imports natively stays an import, so it is the module instance the runner uses.
+      if (/\.[cm]?tsx?$/.test(r.path)) return { path: r.path };
+      return { path: pathToFileURL(r.path).href, external: true };
+    });
+  },
+};
+
+/** Each bundled source file keeps its own import.meta.url / filename / dirname (see the header). */
+function ownImportMeta(entry: string): Plugin {
+  return {
+    name: "cascade-own-import-meta",
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, (args) => {
+        const src = readFileSync(args.path, "utf8");
+        if (!src.includes("import.meta")) return undefined;
+        const url = pathToFileURL(args.path).href + (args.path === entry ? ENTRY_QUERY : "");
+        const values: Record<string, string> = { url, filename: args.path, dirname: dirname(args.path) };
+        const contents = src.replace(/\bimport\.meta\.(url|filename|dirname)\b/g, (_, k: string) =>
+          JSON.stringify(values[k]),
+        );
+        const ext = args.path.slice(args.path.lastIndexOf(".") + 1);
+        const loader = ext.endsWith("tsx")
+          ? "tsx"
+          : ext.endsWith("ts")
+            ? "ts"
+            : ext.endsWith("x")
+              ? "jsx"
+              : "js";
+        return { contents, loader };
+      });
+    },
+  };
+}
+
+/** esbuild's first error as "file:line:column: text" (its own message starts "Build failed with N errors"). */
+function firstBuildError(e: unknown): unknown {
+  const errors = (
+    e as {
+      errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }>;
+    }
+  )?.errors;
+  const first = errors?.[0];
+  if (!first) return e;
+  const at = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : "";
+  return new Error(`${at}${first.text}`);
+}
+
+/** The file and its local imports as one ES module (text), packages left as URL imports. */
+async function bundle(file: string): Promise<string> {
+  // Imported on first use: commands that load no TypeScript (merge, .js experiments) skip it.
+  const esbuild = await import("esbuild");
+  const dir = dirname(file);
+  const out = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    // Never written (write: false): it names the output so that the map's source paths come out
+    // relative to the experiment's folder.
+    outfile: join(dir, "cascade-bundle.mjs"),
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: "external",
+    sourcesContent: false,
+    logLevel: "silent",
+    plugins: [packagesAsUrls, ownImportMeta(file)],
+  });
+  const js = out.outputFiles.find((f) => f.path.endsWith(".mjs"));
+  const map = out.outputFiles.find((f) => f.path.endsWith(".map"));
+  if (!js || !map) throw new Error("esbuild returned no bundle");
+  // Absolute source paths, so stack traces name the .ts files wherever the bundle is imported from.
+  const json = JSON.parse(map.text) as { sources: string[] };
+  json.sources = json.sources.map((s) => resolve(dir, s));
+  const code = js.text.replace(/\/\/# sourceMappingURL=.*\s*$/, "");
+  return `${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(json)).toString("base64")}\n`;
+}
+
+/**
+ * Where a bundle is imported from: a file named by its content's hash in the OS temp folder
+ * (`cascade-bundles/`; written once, atomically, shared by every process that loads the same code),
+ * so stack traces map through its source map to the .ts lines, which Node does not do for a
+ * `data:` URL. If that folder cannot be written, a `data:` URL.
+ */
+function bundleUrl(code: string): string {
+  const dir = join(tmpdir(), "cascade-bundles");
+  const path = join(dir, `${createHash("sha256").update(code).digest("hex").slice(0, 32)}.mjs`);
+  try {
+    if (!existsSync(path)) {
+      mkdirSync(dir, { recursive: true });
+      const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, path);
+    }
+    return pathToFileURL(path).href;
+  } catch {
+    return `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
+  }
+}
+
+/** The default export of an experiment module (a CommonJS `exports.default` unwrapped). */
+export async function importExperimentModule(moduleUrl: string, file: string): Promise<unknown> {
+  // Stack traces through a bundle's inline source map point at the .ts lines.
+  if (!moduleUrl.endsWith(ENTRY_QUERY)) process.setSourceMapsEnabled(true);
   let mod: { default?: unknown };
   try {
-    if (!/\.(js|mjs)$/.test(file)) {
-      // Imported on first use: tsx (with esbuild) costs ~45 ms to import, which plain .js
-      // experiments and commands that load no experiment (merge) need not pay. One promise, so
-      // concurrent loads register the hooks once.
-      tsxRegistered ??= import("tsx/esm/api").then(({ register }) => {
-        register();
-      });
-      await tsxRegistered;
-    }
-    // A query makes this a module instance of its own, so a file that is also the entry script
-    // (a benchmark or notebook that defines and runs its experiment) is not imported into itself.
-    mod = (await import(`${pathToFileURL(file).href}?cascade=experiment`)) as { default?: unknown };
+    mod = (await import(moduleUrl)) as { default?: unknown };
   } catch (e) {
     if (e instanceof CascadeError) throw e;
-    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    throw new ValidationError(
-      "LOAD_FAILED",
-      "file",
-      file,
-      `a module that loads without error (${msg})`,
-      "cannot load experiment",
-    );
+    throw loadFailed(file, e);
   }
   let def = mod.default;
-  // tsx may wrap a CommonJS-style default export.
   if (def && typeof def === "object" && "default" in def && !("name" in def))
     def = (def as { default: unknown }).default;
   if (def === undefined) {
@@ -75,5 +194,26 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
       "invalid experiment",
     );
   }
-  return { definition: def, file, sourceText };
+  return def;
+}
+
+export async function loadExperimentFile(arg: string, cwd = process.cwd()): Promise<LoadedExperiment> {
+  const file = resolveExperimentPath(arg, cwd);
+  const sourceText = readFileSync(file, "utf8");
+  let moduleUrl: string;
+  if (/\.(js|mjs)$/.test(file)) {
+    // A query makes this a module instance of its own, so a file that is also the entry script
+    // (a benchmark or notebook that defines and runs its experiment) is not imported into itself.
+    moduleUrl = `${pathToFileURL(file).href}${ENTRY_QUERY}`;
+  } else {
+    let code: string;
+    try {
+      code = await bundle(file);
+    } catch (e) {
+      throw loadFailed(file, firstBuildError(e));
+    }
+    moduleUrl = bundleUrl(code);
+  }
+  const definition = await importExperimentModule(moduleUrl, file);
+  return { definition, file, sourceText, moduleUrl };
 }

@@ -91,7 +91,8 @@ export function workerFile(): string {
 export interface Prepared {
   exp: ValidatedExperiment;
   plan: Plan;
-  file?: string;
+  /** The experiment file, when one was loaded (worker threads need it). */
+  source?: { file: string; sourceText: string; moduleUrl: string };
   shard: Shard | null;
   workers: number;
   outDir: string;
@@ -104,13 +105,11 @@ export async function prepareRun(
 ): Promise<Prepared> {
   const cwd = options.cwd ?? process.cwd();
   let definition: unknown = experiment;
-  let file: string | undefined;
-  let sourceText: string | undefined;
+  let source: Prepared["source"];
   if (typeof experiment === "string") {
     const loaded = await loadExperimentFile(experiment, cwd);
     definition = loaded.definition;
-    file = loaded.file;
-    sourceText = loaded.sourceText;
+    source = { file: loaded.file, sourceText: loaded.sourceText, moduleUrl: loaded.moduleUrl };
   }
   const exp = validateExperiment(definition, { replications: options.replications, seed: options.seed });
   const shard =
@@ -129,9 +128,12 @@ export async function prepareRun(
       "invalid command line",
     );
   }
-  const plan = makePlan(exp, { sourceText, gitDir: file ? dirname(file) : cwd });
+  const plan = makePlan(exp, {
+    sourceText: source?.sourceText,
+    gitDir: source ? dirname(source.file) : cwd,
+  });
   const outDir = resolve(cwd, options.out ?? defaultOutDir(exp.name, shard));
-  return { exp, plan, file, shard, workers, outDir };
+  return { exp, plan, source, shard, workers, outDir };
 }
 
 export function shardLabel(shard: Shard | null): string | null {
@@ -194,7 +196,7 @@ export async function runExperiment(
     progress.update(finished);
   };
   let workers = Math.min(prep.workers, pending.length);
-  if (prep.file === undefined) workers = 0;
+  if (prep.source === undefined) workers = 0;
   try {
     if (workers === 0) {
       for (const run of pending) {
@@ -206,7 +208,7 @@ export async function runExperiment(
         await new Promise<void>((r) => setImmediate(r));
       }
     } else {
-      await runPool(plan, prep.file as string, options, workers, pending, onDone);
+      await runPool(plan, prep.source as NonNullable<Prepared["source"]>, options, workers, pending, onDone);
     }
   } finally {
     progress.stop();
@@ -274,14 +276,14 @@ function runFailure(plan: Plan, run: number, e: unknown): RunFailure {
 
 async function runPool(
   plan: Plan,
-  file: string,
+  source: NonNullable<Prepared["source"]>,
   options: RunOptions,
   workers: number,
   pending: number[],
   onDone: (line: string) => void,
 ): Promise<void> {
   const data: WorkerData = {
-    file,
+    ...source,
     overrides: { replications: options.replications, seed: options.seed },
     fingerprint: plan.fingerprint,
   };
@@ -356,8 +358,9 @@ async function runPool(
 }
 
 /**
- * The parent's node flags minus TypeScript loaders (tsx, ts-node...): each worker registers tsx
- * itself, and a loader inherited from `tsx script.ts` clashes with that registration.
+ * The parent's node flags minus TypeScript loaders (tsx, ts-node...): workers import the
+ * experiment's bundle and the built packages, plain JavaScript, and an inherited loader (from
+ * `tsx script.ts`) would start its hooks thread in every worker for nothing (~0.3 s each).
  */
 export function workerExecArgv(argv: readonly string[]): string[] {
   const out: string[] = [];

@@ -1,17 +1,20 @@
 /**
- * Piscina worker: loads the experiment file once per thread (tsx), rebuilds the same plan as the
- * main thread (checked by fingerprint) and executes runs by index. Returns the journal line, rows
- * already formatted as CSV, so the main thread only appends it.
+ * Piscina worker: imports the experiment module the main thread loaded (the same URL: for a
+ * TypeScript file, the main thread's bundle, so no TypeScript loader starts here), rebuilds the same
+ * plan as the main thread (checked by fingerprint) and executes runs by index. Returns the journal
+ * line, rows already formatted as CSV, so the main thread only appends it.
  */
 import { workerData } from "node:worker_threads";
 import { executeRun } from "./execute.js";
 import { encodeResult } from "./journal.js";
-import { loadExperimentFile } from "./load.js";
+import { importExperimentModule } from "./load.js";
 import { makePlan, type Plan } from "./plan.js";
 import { type ValidateOverrides, validateExperiment } from "./validate.js";
 
 export interface WorkerData {
   file: string;
+  sourceText: string;
+  moduleUrl: string;
   overrides: ValidateOverrides;
   fingerprint: string;
 }
@@ -19,9 +22,9 @@ export interface WorkerData {
 let planPromise: Promise<Plan> | undefined;
 
 async function loadPlan(d: WorkerData): Promise<Plan> {
-  const loaded = await loadExperimentFile(d.file);
-  const plan = makePlan(validateExperiment(loaded.definition, d.overrides), {
-    sourceText: loaded.sourceText,
+  const definition = await importExperimentModule(d.moduleUrl, d.file);
+  const plan = makePlan(validateExperiment(definition, d.overrides), {
+    sourceText: d.sourceText,
     manifest: false,
   });
   if (plan.fingerprint !== d.fingerprint) {
