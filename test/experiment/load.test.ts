@@ -45,6 +45,19 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(stack).toContain(`(${fixture("lib/where.ts")}:6:`);
   });
 
+  test("falls back to a data: URL when the temp folder cannot be written", async () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(fixture("entry.ts"), "tmp"); // under a file: mkdir fails (ENOTDIR)
+    try {
+      const l = await loadExperimentFile(fixture("entry.ts"));
+      expect(l.moduleUrl.startsWith("data:text/javascript;base64,")).toBe(true);
+      expect((l.definition as { name: string }).name).toBe("load-fixture");
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   test("an unresolvable import names the file, line and specifier", async () => {
     const err = await loadExperimentFile(fixture("bad-import.ts")).catch((e) => e);
     expect(err.code).toBe("LOAD_FAILED");
