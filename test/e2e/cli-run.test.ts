@@ -189,6 +189,17 @@ describe("cascade run", () => {
     expect(existsSync(join(tmp, "half"))).toBe(false);
   });
 
+  test("node started with flags a Worker refuses (V8, process-wide) -> workers start without them, same bytes", async () => {
+    const r = await cascade(["run", TINY, "--workers", "2", "--out", "flags", "--quiet"], tmp, [
+      "--stack-size=4000",
+      "--title",
+      "cascade-e2e",
+      "--no-warnings",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readAll(join(tmp, "flags"))).toEqual(readAll(join(dirA, "results", "tiny")));
+  });
+
   test("SIGKILL part-way, then --resume -> the bytes of an uninterrupted run", async () => {
     const args = ["run", TINY, "--replications", "6", "--quiet"];
     const refRun = cascade([...args, "--workers", "0", "--out", "r-ref"], tmp);

@@ -19,8 +19,16 @@ export interface Result {
   stderr: string;
 }
 
-export function start(args: string[], cwd: string): { child: ChildProcess; done: Promise<Result> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+/** Runs the CLI in a child process; `nodeFlags` go to node itself, before the script. */
+export function start(
+  args: string[],
+  cwd: string,
+  nodeFlags: string[] = [],
+): { child: ChildProcess; done: Promise<Result> } {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, ...args], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {
@@ -35,8 +43,8 @@ export function start(args: string[], cwd: string): { child: ChildProcess; done:
   return { child, done };
 }
 
-export function cascade(args: string[], cwd: string): Promise<Result> {
-  return start(args, cwd).done;
+export function cascade(args: string[], cwd: string, nodeFlags: string[] = []): Promise<Result> {
+  return start(args, cwd, nodeFlags).done;
 }
 
 export const OUTPUT_FILES = [

@@ -21,6 +21,7 @@ import {
 } from "@cascade/experiment";
 import { afterAll, describe, expect, test } from "vitest";
 import { encodeResult } from "../../packages/experiment/src/journal.js";
+import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
 import { fakeExperiment } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "cascade-runner-"));
@@ -283,5 +284,35 @@ describe("runExperiment (in-process, fake world)", () => {
     await expect(runExperiment(def, { out: d, workers: 0 })).rejects.toThrow(
       /run 3 failed \(variant "full", point 0, replication 3.*kaboom/,
     );
+  });
+});
+
+describe("worker flags", () => {
+  test("TypeScript loaders are not passed on to workers; other flags are", () => {
+    expect(
+      workerExecArgv([
+        "--require",
+        "/x/node_modules/tsx/dist/preflight.cjs",
+        "--import",
+        "file:///x/node_modules/tsx/dist/loader.mjs",
+        "--conditions",
+        "development",
+        "--import=tsx",
+        "--enable-source-maps",
+      ]),
+    ).toEqual(["--conditions", "development", "--enable-source-maps"]);
+  });
+
+  test("flags a Worker refused are dropped as its error names them, with their values", () => {
+    const argv = ["--stack-size=2000", "--conditions", "dev", "--title", "x", "--trace-opt", "--no-warnings"];
+    expect(
+      withoutRefusedFlags(
+        argv,
+        "Initiated Worker with invalid execArgv flags: --stack-size=2000, --title, --trace-opt",
+      ),
+    ).toEqual(["--conditions", "dev", "--no-warnings"]);
+    expect(
+      withoutRefusedFlags(argv, "Initiated Worker with invalid execArgv flags: --nothing-we-passed"),
+    ).toBeNull();
   });
 });

@@ -292,9 +292,8 @@ async function runPool(
   const { Piscina: Pool } = await import("piscina");
   // With a worker per core, workers compile their hot code in place (see compile-mode.ts).
   const leaveCompileMode = enterPoolCompileMode(workers, usableCores());
-  let pool: Piscina;
-  try {
-    pool = new Pool({
+  const makePool = (execArgv: string[]) =>
+    new Pool({
       filename: workerFile(),
       minThreads: workers,
       maxThreads: workers,
@@ -303,8 +302,23 @@ async function runPool(
       // worker never idles waiting for the main thread (which gets little CPU while all cores simulate).
       concurrentTasksPerWorker: 2,
       workerData: data,
-      execArgv: workerExecArgv(process.execArgv),
+      execArgv,
     });
+  let pool: Piscina;
+  try {
+    const execArgv = workerExecArgv(process.execArgv);
+    try {
+      pool = makePool(execArgv);
+    } catch (e) {
+      // Worker refuses V8 and process-wide flags (node --stack-size=..., --trace-opt, --title ...);
+      // they already apply to every thread, so the workers start without them.
+      const accepted =
+        (e as { code?: string }).code === "ERR_WORKER_INVALID_EXEC_ARGV"
+          ? withoutRefusedFlags(execArgv, (e as Error).message)
+          : null;
+      if (accepted === null) throw e;
+      pool = makePool(accepted);
+    }
   } catch (e) {
     leaveCompileMode();
     throw e;
@@ -376,11 +390,29 @@ export function workerExecArgv(argv: readonly string[]): string[] {
       continue;
     }
     if (/^(--import|--require|--loader|--experimental-loader)=/.test(a) && loader.test(a)) continue;
-    // V8 flags are process-wide (they already apply to the workers) and Worker rejects them.
-    if (/^--(single-threaded-gc|max-semi-space-size|max-old-space-size|expose-gc)/.test(a)) continue;
     out.push(a);
   }
   return out;
+}
+
+/**
+ * `argv` without the flags a Worker refused, as named by its ERR_WORKER_INVALID_EXEC_ARGV message
+ * ("Initiated Worker with invalid execArgv flags: --stack-size=2000, --title"), each with its value
+ * when that is the next item ("--title x"); null if the message names none of them.
+ */
+export function withoutRefusedFlags(argv: readonly string[], message: string): string[] | null {
+  const listed = message.slice(message.lastIndexOf(": ") + 2).split(", ");
+  const refused = new Set(listed.map((f) => f.trim()));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!refused.has(a)) {
+      out.push(a);
+      continue;
+    }
+    if (!a.includes("=") && i + 1 < argv.length && !argv[i + 1].startsWith("-")) i++;
+  }
+  return out.length < argv.length ? out : null;
 }
 
 function isComplete(outDir: string, fingerprint: string, shard: string | null): boolean {
