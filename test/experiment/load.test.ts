@@ -1,9 +1,19 @@
-import { readFileSync, realpathSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
-import { loadExperimentFile } from "../../packages/experiment/src/load.js";
+import { BUNDLE_MAX_AGE_MS, bundleDir, loadExperimentFile } from "../../packages/experiment/src/load.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (f: string) => join(here, "fixtures", "load", f);
@@ -19,8 +29,9 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(loaded.file).toBe(entry);
     expect(loaded.sourceText).toContain('name: "load-fixture"');
     // A file in the temp folder named by the content's hash: loading again gives the same URL.
-    expect(loaded.moduleUrl).toMatch(/\/cascade-bundles\/[0-9a-f]{32}\.mjs$/);
-    expect(fileURLToPath(loaded.moduleUrl).startsWith(join(tmpdir(), "cascade-bundles"))).toBe(true);
+    expect(loaded.moduleUrl).toMatch(/\/cascade-bundles-\d+\/[0-9a-f]{32}\.mjs$/);
+    expect(dirname(fileURLToPath(loaded.moduleUrl))).toBe(bundleDir());
+    expect(bundleDir().startsWith(tmpdir())).toBe(true);
     expect((await loadExperimentFile(entry)).moduleUrl).toBe(loaded.moduleUrl);
   });
 
@@ -43,6 +54,37 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
   test("stack traces point at the .ts source lines (inline source map)", () => {
     const stack = (mod.makeError() as Error).stack ?? "";
     expect(stack).toContain(`(${fixture("lib/where.ts")}:6:`);
+  });
+
+  test("writing a new bundle prunes bundles not loaded for a week; loading one keeps it", async () => {
+    const saved = process.env.TMPDIR;
+    const tmp = mkdtempSync(join(tmpdir(), "cascade-prune-"));
+    process.env.TMPDIR = tmp;
+    try {
+      const dir = bundleDir();
+      mkdirSync(dir);
+      const stale = join(dir, `${"a".repeat(32)}.mjs`);
+      const recent = join(dir, `${"b".repeat(32)}.mjs`);
+      const other = join(dir, "notes.txt");
+      for (const f of [stale, recent, other]) writeFileSync(f, "export default 1;\n");
+      const old = new Date(Date.now() - BUNDLE_MAX_AGE_MS - 60_000);
+      utimesSync(stale, old, old);
+      utimesSync(other, old, old);
+      utimesSync(recent, new Date(Date.now() - BUNDLE_MAX_AGE_MS + 60_000), new Date());
+      const first = await loadExperimentFile(fixture("entry.ts"));
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
+      expect(existsSync(other)).toBe(true); // not a bundle
+      // Loading it again touches it, so a long study's bundle is never pruned under it.
+      const mine = fileURLToPath(first.moduleUrl);
+      utimesSync(mine, old, old);
+      await loadExperimentFile(fixture("entry.ts"));
+      expect(statSync(mine).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   test("falls back to a data: URL when the temp folder cannot be written", async () => {

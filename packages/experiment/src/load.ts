@@ -8,7 +8,17 @@
  * imported as they are. Details: the package README, "How a file is loaded".
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -151,23 +161,50 @@ async function bundle(file: string): Promise<string> {
 
 /**
  * Where a bundle is imported from: a file named by its content's hash in the OS temp folder
- * (`cascade-bundles/`; written once, atomically, shared by every process that loads the same code),
+ * (`cascade-bundles-<uid>/`; written once, atomically, shared by every process that loads the same code;
+ * bundles not loaded for BUNDLE_MAX_AGE_MS are pruned),
  * so stack traces map through its source map to the .ts lines, which Node does not do for a
  * `data:` URL. If that folder cannot be written, a `data:` URL.
  */
 function bundleUrl(code: string): string {
-  const dir = join(tmpdir(), "cascade-bundles");
+  const dir = bundleDir();
   const path = join(dir, `${createHash("sha256").update(code).digest("hex").slice(0, 32)}.mjs`);
   try {
-    if (!existsSync(path)) {
+    if (existsSync(path)) {
+      const now = new Date();
+      utimesSync(path, now, now); // in use: not pruned
+    } else {
       mkdirSync(dir, { recursive: true });
       const tmp = `${path}.${process.pid}.${threadId}.tmp`;
       writeFileSync(tmp, code);
       renameSync(tmp, path);
+      pruneBundles(dir);
     }
     return pathToFileURL(path).href;
   } catch {
     return `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
+  }
+}
+
+/** The bundle folder: one per user (`cascade-bundles-<uid>`), as a shared temp folder may hold others'. */
+export function bundleDir(): string {
+  const uid = process.getuid?.();
+  return join(tmpdir(), uid === undefined ? "cascade-bundles" : `cascade-bundles-${uid}`);
+}
+
+/** Bundles not loaded for this long are removed when a new one is written (each edit makes one). */
+export const BUNDLE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+function pruneBundles(dir: string): void {
+  const cutoff = Date.now() - BUNDLE_MAX_AGE_MS;
+  for (const name of readdirSync(dir)) {
+    if (!/^[0-9a-f]{32}\.mjs$/.test(name)) continue;
+    const p = join(dir, name);
+    try {
+      if (statSync(p).mtimeMs < cutoff) unlinkSync(p);
+    } catch {
+      // Another process pruned or touched it first.
+    }
   }
 }
 
