@@ -18,7 +18,9 @@ export class Rng {
   /** Who holds the state after relocateStream(), if anyone. */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read and written by relocateStream below
   private owner: object | null = null;
-  private spare = 0;
+  // A double from the start (NaN: none yet): a 0 here made V8 lay the field out as a small integer,
+  // and the first Box-Muller spare then changed the class's hidden layout, discarding compiled code.
+  private spare = Number.NaN;
   private hasSpare = false;
 
   private constructor(

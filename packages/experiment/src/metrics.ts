@@ -243,7 +243,11 @@ export function computeMetrics(
     threshold: info.config.recoveryThreshold,
     symbols,
   };
-  const out: Array<number | null> = [];
+  // Generic elements from the start: metrics push small integers, doubles and null, and each change
+  // of the array's elements kind partway through a run sent the metric functions back to the
+  // interpreter ("wrong map"), to be compiled again.
+  const out: Array<number | null> = [null];
+  out.length = 0;
   for (const m of BUILTIN_METRICS) if (builtIn.includes(m)) METRIC_VALUES[m](input, out);
   for (const [name, fn] of custom) {
     const v = fn(records, info);
