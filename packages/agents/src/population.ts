@@ -126,12 +126,15 @@ export function buildPopulation(
   return { accounts, agents, schedulerIndices };
 }
 
-/** What buildPopulation shares with addAgent. */
+/** The parameter schema of one agent kind. */
+type KindSchema = (typeof SCHEMA)[keyof typeof SCHEMA];
+
+/** What buildPopulation shares with addAgent and createAgent. */
 interface PopulationBuild {
   spec: PopulationSpec;
   ctx: AgentContext;
   populationIndex: number;
-  schema: (typeof SCHEMA)[keyof typeof SCHEMA];
+  schema: KindSchema;
   raw: Record<string, unknown>;
   tape: ReturnType<typeof marketTape>;
   instruments: number[];
@@ -164,18 +167,7 @@ function addAgent(b: PopulationBuild, k: number): void {
   b.accounts.push(account);
   const view = new AgentView(venue, tape, account, rng);
   const instrument = instruments[k % instruments.length];
-  const agent = createAgent(
-    spec,
-    ctx,
-    view,
-    instrument,
-    instruments,
-    draw,
-    perOrder,
-    pr,
-    b.common,
-    b.commonSign,
-  );
+  const agent = createAgent(b, view, instrument, draw, perOrder, pr);
   b.agents.push(agent);
   const index = register(loop, agent, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
     tape.volatilityRatio(instrument),
@@ -192,7 +184,7 @@ function addAgent(b: PopulationBuild, k: number): void {
 
 /** An agent's parameters: drawn from pr in the schema's order; per-order distributions kept as they are. */
 function drawParameters(
-  schema: (typeof SCHEMA)[keyof typeof SCHEMA],
+  schema: KindSchema,
   raw: Record<string, unknown>,
   pr: Rng,
 ): { draw: Record<string, number>; perOrder: Record<string, Dist> } {
@@ -208,17 +200,14 @@ function drawParameters(
 
 /** The agent object of a population's kind, with its drawn parameters. */
 function createAgent(
-  spec: PopulationSpec,
-  ctx: AgentContext,
+  b: PopulationBuild,
   view: AgentView,
   instrument: number,
-  instruments: number[],
   draw: Record<string, number>,
   perOrder: Record<string, Dist>,
   pr: Rng,
-  common: Float64Array,
-  commonSign: Float64Array,
 ): Agent {
+  const { spec, ctx, instruments, common, commonSign } = b;
   const n = common.length;
   switch (spec.kind) {
     case "noise":
