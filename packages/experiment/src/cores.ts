@@ -77,7 +77,8 @@ export function cgroupCpuQuota(files?: CgroupFiles): number | undefined {
       for (const dir of selfAndAncestors(root, path)) take(v2Quota(read(join(dir, "cpu.max"))));
     } else if (controllers.split(",").includes("cpu")) {
       // v1 mounts the cpu controller as cpu,cpuacct (with cpu and cpuacct as links) or as cpu alone.
-      for (const mount of [join(root, controllers), join(root, "cpu,cpuacct"), join(root, "cpu")]) {
+      const mounts = new Set([join(root, controllers), join(root, "cpu,cpuacct"), join(root, "cpu")]);
+      for (const mount of mounts) {
         for (const dir of selfAndAncestors(mount, path)) take(v1Quota(dir));
       }
     }

@@ -7,7 +7,12 @@ export { executeRun, LIQUIDATION_COLUMNS, type RunResult, TIMESERIES_COLUMNS } f
 export { escapeText, fmtNumber, fmtValue, roundMetric } from "./format.js";
 export { headline } from "./headline.js";
 export { JOURNAL_FILE } from "./journal.js";
-export { type LoadedExperiment, loadExperimentFile, resolveExperimentPath } from "./load.js";
+export {
+  type ExperimentSource,
+  type LoadedExperiment,
+  loadExperimentFile,
+  resolveExperimentPath,
+} from "./load.js";
 export { type MergeOptions, mergeResults } from "./merge.js";
 export {
   computeMetrics,

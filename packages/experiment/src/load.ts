@@ -24,16 +24,20 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import { CascadeError, ValidationError } from "@cascade/core";
-import type { Plugin } from "esbuild";
+import type { Loader, Plugin } from "esbuild";
 
-export interface LoadedExperiment {
-  /** The module's default export (not yet validated). */
-  definition: unknown;
+/** An experiment file as loaded: what worker threads need to load the same module. */
+export interface ExperimentSource {
   /** Absolute path of the file. */
   file: string;
   sourceText: string;
   /** What was imported (the bundle's URL, or the .js file's URL): worker threads import it too. */
   moduleUrl: string;
+}
+
+export interface LoadedExperiment extends ExperimentSource {
+  /** The module's default export (not yet validated). */
+  definition: unknown;
 }
 
 /** The query on the entry file's import.meta.url (see above). */
@@ -89,28 +93,24 @@ const packagesAsUrls: Plugin = {
   },
 };
 
+/** esbuild's loader for a source file, by extension. */
+const LOADERS: Record<string, Loader> = { ts: "ts", mts: "ts", cts: "ts", tsx: "tsx", jsx: "jsx" };
+
 /** Each bundled source file keeps its own import.meta.url / filename / dirname (see the header). */
 function ownImportMeta(entry: string): Plugin {
   return {
     name: "cascade-own-import-meta",
     setup(build) {
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, (args) => {
+        // The file is read here once and handed to esbuild, which would otherwise read it again.
         const src = readFileSync(args.path, "utf8");
-        if (!src.includes("import.meta")) return undefined;
         const url = pathToFileURL(args.path).href + (args.path === entry ? ENTRY_QUERY : "");
         const values: Record<string, string> = { url, filename: args.path, dirname: dirname(args.path) };
         const contents = src.replace(/\bimport\.meta\.(url|filename|dirname)\b/g, (_, k: string) =>
           JSON.stringify(values[k]),
         );
         const ext = args.path.slice(args.path.lastIndexOf(".") + 1);
-        const loader = ext.endsWith("tsx")
-          ? "tsx"
-          : ext.endsWith("ts")
-            ? "ts"
-            : ext.endsWith("x")
-              ? "jsx"
-              : "js";
-        return { contents, loader };
+        return { contents, loader: LOADERS[ext] ?? "js" };
       });
     },
   };
@@ -174,6 +174,8 @@ function bundleUrl(code: string): string {
       const now = new Date();
       utimesSync(path, now, now); // in use: not pruned
     } else {
+      // Not writeFileAtomic: processes loading the same experiment at once (shards on one machine)
+      // write the same file, so each needs a temporary name of its own; and a cache needs no fsync.
       mkdirSync(dir, { recursive: true });
       const tmp = `${path}.${process.pid}.${threadId}.tmp`;
       writeFileSync(tmp, code);

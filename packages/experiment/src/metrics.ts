@@ -243,9 +243,9 @@ export function computeMetrics(
     threshold: info.config.recoveryThreshold,
     symbols,
   };
-  // Generic elements from the start: metrics push small integers, doubles and null, and each change
-  // of the array's elements kind partway through a run sent the metric functions back to the
-  // interpreter ("wrong map"), to be compiled again.
+  // Generic elements from the start: metrics push small integers, doubles and null, so an array
+  // starting empty changed its elements kind at a different metric in different runs, and each such
+  // change sent the compiled metric functions back to the interpreter ("wrong map").
   const out: Array<number | null> = [null];
   out.length = 0;
   for (const m of BUILTIN_METRICS) if (builtIn.includes(m)) METRIC_VALUES[m](input, out);

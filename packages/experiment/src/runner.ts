@@ -19,7 +19,7 @@ import {
   type JournalHeader,
   JournalWriter,
 } from "./journal.js";
-import { loadExperimentFile } from "./load.js";
+import { type ExperimentSource, loadExperimentFile } from "./load.js";
 import { FILES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import { makePlan, type Plan, runInfo } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
@@ -92,7 +92,7 @@ export interface Prepared {
   exp: ValidatedExperiment;
   plan: Plan;
   /** The experiment file, when one was loaded (worker threads need it). */
-  source?: { file: string; sourceText: string; moduleUrl: string };
+  source?: ExperimentSource;
   shard: Shard | null;
   workers: number;
   outDir: string;
@@ -105,7 +105,7 @@ export async function prepareRun(
 ): Promise<Prepared> {
   const cwd = options.cwd ?? process.cwd();
   let definition: unknown = experiment;
-  let source: Prepared["source"];
+  let source: ExperimentSource | undefined;
   if (typeof experiment === "string") {
     const loaded = await loadExperimentFile(experiment, cwd);
     definition = loaded.definition;
@@ -208,7 +208,7 @@ export async function runExperiment(
         await new Promise<void>((r) => setImmediate(r));
       }
     } else {
-      await runPool(plan, prep.source as NonNullable<Prepared["source"]>, options, workers, pending, onDone);
+      await runPool(plan, prep.source as ExperimentSource, options, workers, pending, onDone);
     }
   } finally {
     progress.stop();
@@ -276,7 +276,7 @@ function runFailure(plan: Plan, run: number, e: unknown): RunFailure {
 
 async function runPool(
   plan: Plan,
-  source: NonNullable<Prepared["source"]>,
+  source: ExperimentSource,
   options: RunOptions,
   workers: number,
   pending: number[],

@@ -7,14 +7,11 @@
 import { workerData } from "node:worker_threads";
 import { executeRun } from "./execute.js";
 import { encodeResult } from "./journal.js";
-import { importExperimentModule } from "./load.js";
+import { type ExperimentSource, importExperimentModule } from "./load.js";
 import { makePlan, type Plan } from "./plan.js";
 import { type ValidateOverrides, validateExperiment } from "./validate.js";
 
-export interface WorkerData {
-  file: string;
-  sourceText: string;
-  moduleUrl: string;
+export interface WorkerData extends ExperimentSource {
   overrides: ValidateOverrides;
   fingerprint: string;
 }
