@@ -244,6 +244,38 @@ describe("submit into a caller's result", () => {
   });
 });
 
+describe("exact range", () => {
+  it("fills that take a balance past 2^53 - 1 complete, then throw LEDGER_OVERFLOW naming the account", () => {
+    // 20 lots (the most one order may hold here) at 100 ticks x 2^40 = 2.2e15 cash units a fill.
+    const notional = 20 * 100 * 2 ** 40;
+    const v = new Venue({ instruments: [{ symbol: "BIG", initialPrice: 100, contractValue: 2 ** 40 }] });
+    const seller = v.openAccount("seller", { marginExempt: true });
+    const buyer = v.openAccount("buyer", { marginExempt: true });
+    v.deposit(seller, 1);
+    v.deposit(buyer, 1);
+    const round = () => {
+      v.submit({ account: buyer, instrument: 0, side: BUY, quantity: 20, type: "limit", price: 100 });
+      return v.submit({ account: seller, instrument: 0, side: SELL, quantity: 20, type: "market" });
+    };
+    for (let r = 1; r <= 4; r++) {
+      expect(round().filled).toBe(20);
+      expect(v.cash(seller)).toBe(1 + r * notional);
+      expect(v.costBasis(buyer, 0)).toBe(r * notional);
+    }
+    // The fifth fill takes the buyer's cost basis (and both cash balances) past 2^53 - 1.
+    const e = expectCode(round, "LEDGER_OVERFLOW");
+    expect(e.message).toBe(
+      `order: the ledger left the exact integer range: account ${buyer} (buyer) balance = ${5 * notional}; allowed: cash, cost basis and realized PnL within +-9007199254740991 (2^53 - 1) cash units, where integer money is exact: lower the capital, contract values or leverage`,
+    );
+    // The order itself completed: the book is empty and the positions match.
+    expect(v.position(buyer, 0)).toBe(100);
+    expect(v.position(seller, 0)).toBe(-100);
+    expect(v.totalPosition(0)).toBe(0);
+    expect(v.openOrders(buyer)).toEqual([]);
+    expect(v.book(0).bestBid()).toBe(0);
+  });
+});
+
 describe("input validation", () => {
   it("rejects bad orders with a CascadeError naming field and value, changing nothing", () => {
     const { v, a } = twoAccounts();

@@ -5,6 +5,9 @@
  *
  * Money is exact: cash and positions are integers (safe-integer guarded) and every change moves
  * value between accounts, so `totalCash() === totalDeposits` and `totalPosition(i) === 0` always.
+ * Inputs are bounded up front (order notional, deposits, transfers); an operation whose fills take an
+ * account's cash, cost basis or realized PnL beyond +-(2^53 - 1), where sums would round, completes
+ * and then throws LEDGER_OVERFLOW.
  * Fees go to `feeAccount`. Marks, equity and margin numbers are floats (analytics).
  *
  * Ledger storage is struct-of-arrays (index `account * instrumentCount + instrument`); every
@@ -311,6 +314,14 @@ export class Venue {
 
   // ---- current operation
   private busy = false;
+  /**
+   * An account whose cash, cost basis or realized PnL passed +-(2^53 - 1) during the operation under
+   * way (-1: none), and that value. Order notional and deposits are bounded up front, but an
+   * account's balance adds up many fills; beyond 2^53 integer sums round. The operation completes
+   * (books and ledger stay consistent) and then throws LEDGER_OVERFLOW: results cannot stay exact.
+   */
+  private overflowAccount = -1;
+  private overflowValue = 0;
   private curTag = -1;
   private curReduceOnly = false;
   private curFilled = 0;
@@ -770,6 +781,7 @@ export class Venue {
       this.curReduceOnly = false;
       this.curTag = -1;
     }
+    this.checkExactRange("order");
     const resting = isLimit ? book.remaining(id) : 0;
     const averagePrice = filled > 0 ? notional / (filled * this.cvs[i]) : Number.NaN;
     if (out === undefined) return { orderId: id, filled, resting, notional, averagePrice };
@@ -1154,6 +1166,7 @@ export class Venue {
     } finally {
       this.busy = false;
     }
+    this.checkExactRange("position transfer");
   }
 
   // =============================================================================================
@@ -1338,6 +1351,7 @@ export class Venue {
       this.openAuctionList.splice(this.openAuctionList.indexOf(a), 1);
       this.closeAuction(a, "filled");
     }
+    this.checkExactRange("auction take");
     return take;
   }
 
@@ -1415,6 +1429,10 @@ export class Venue {
       cash[makerOwner] -= makerFee;
       cash[takerOwner] -= takerFee;
       cash[this.feeAccount] += makerFee + takerFee;
+      // Both bounds: a maker rebate (negative bps) moves cash the other way.
+      this.checkCash(makerOwner);
+      this.checkCash(takerOwner);
+      this.checkCash(this.feeAccount);
     }
     this.lastTrade[i] = price;
     this.curFilled += qty;
@@ -1499,8 +1517,38 @@ export class Venue {
   ): void {
     this.move(buyer, i, qty, price);
     this.move(seller, i, -qty, price);
-    this.cashA[buyer] -= notional;
-    this.cashA[seller] += notional;
+    const cash = this.cashA;
+    cash[buyer] -= notional;
+    cash[seller] += notional;
+    if (cash[buyer] < -MAX_SAFE) this.overflowed(buyer, cash[buyer]);
+    if (cash[seller] > MAX_SAFE) this.overflowed(seller, cash[seller]);
+  }
+
+  private checkCash(a: number): void {
+    const c = this.cashA[a];
+    if (c > MAX_SAFE || c < -MAX_SAFE) this.overflowed(a, c);
+  }
+
+  private overflowed(account: number, value: number): void {
+    if (this.overflowAccount < 0) {
+      this.overflowAccount = account;
+      this.overflowValue = value;
+    }
+  }
+
+  /** Throws LEDGER_OVERFLOW if the operation that just completed took a balance out of the exact range. */
+  private checkExactRange(operation: string): void {
+    if (this.overflowAccount < 0) return;
+    const a = this.overflowAccount;
+    const value = this.overflowValue;
+    this.overflowAccount = -1;
+    throw new CascadeError(
+      "LEDGER_OVERFLOW",
+      `account ${a} (${this.labels[a]}) balance`,
+      value,
+      `cash, cost basis and realized PnL within +-${MAX_SAFE} (2^53 - 1) cash units, where integer money is exact: lower the capital, contract values or leverage`,
+      `${operation}: the ledger left the exact integer range`,
+    );
   }
 
   private move(a: number, i: number, d: number, price: number): void {
@@ -1519,7 +1567,11 @@ export class Venue {
       // closing a long sells `closing` lots (proceeds - cost); closing a short buys them back
       this.realA[k] += (d > 0 ? -unit : unit) * closing - removed;
       this.costA[k] = ad > aq ? (d > 0 ? 1 : -1) * unit * (ad - aq) : c - removed;
+      const r = this.realA[k];
+      if (r > MAX_SAFE || r < -MAX_SAFE) this.overflowed(a, r);
     }
+    const cost = this.costA[k];
+    if (cost > MAX_SAFE || cost < -MAX_SAFE) this.overflowed(a, cost);
     this.posA[k] = nq;
     if (q === 0) {
       if (this.nonZero[a]++ === 0) this.withPositions.add(a);
