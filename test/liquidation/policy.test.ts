@@ -141,6 +141,22 @@ describe("amount", () => {
     expect(v.equity(a) / v.maintenanceRequirement(a) >= 1.25).toBe(true);
   });
 
+  test("restore to target counts the taker fee the sweep will pay (40 bps)", () => {
+    // Opening fees leave equity 62 (not 70). Without the fee term the plan stopped at 3 X lots and
+    // the account ended at 35 / 29.75 = 1.18 < 1.25; fees are estimated at rate x notional, at
+    // least the per-fill floored fees paid, so the target is met.
+    const { v, a, e } = setup(presets.restoreToTarget(), { fees: { makerBps: 0, takerBps: 40 } });
+    e.check(2);
+    expect(e.records.map(pick)).toEqual([
+      [1, 20, 45.5, 910, 9, "marketSweep"],
+      [0, 5, 84, 420, 4, "marketSweep"],
+    ]);
+    expect(v.equity(a)).toBe(31);
+    expect(v.maintenanceRequirement(a)).toBeCloseTo(21.25, 12);
+    expect(v.equity(a) / v.maintenanceRequirement(a) >= 1.25).toBe(true);
+    expect(v.cash(v.feeAccount)).toBe(11);
+  });
+
   test("stepwise (Hyperliquid): 20% of each position above minNotional, then a cool-down", () => {
     const { v, a, e } = setup(presets.stepwise({ minNotional: 800, cooldownTicks: 5 }));
     e.check(2);

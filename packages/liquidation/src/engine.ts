@@ -576,6 +576,9 @@ export class LiquidationEngine {
       return;
     }
     const exec = p.execution;
+    // Sweeps and slices are the account's own market orders (it pays the taker fee); auction takes
+    // are transfers without fees.
+    const onBook = exec.kind === "marketSweep" || exec.kind === "sliced";
     const plan =
       equity < 0
         ? fullPlan(ordered)
@@ -587,7 +590,8 @@ export class LiquidationEngine {
             maintenance,
             ordering: p.ordering,
             penaltyRate: p.penalty.rate,
-            maxSlippage: exec.kind === "marketSweep" || exec.kind === "sliced" ? exec.maxSlippage : 1,
+            maxSlippage: onBook ? exec.maxSlippage : 1,
+            feeRate: onBook ? venue.fees.takerBps / 10_000 : 0,
           });
     if (p.amount.kind === "stepwise" && p.amount.cooldownTicks > 0)
       this.cooldownUntil.set(a, this.tick + p.amount.cooldownTicks);

@@ -157,6 +157,8 @@ export interface AmountContext {
   penaltyRate: number;
   /** Slippage bound of the execution (for restoreToTarget's book walk); 1 when unbounded. */
   maxSlippage: number;
+  /** Fee the account pays per unit of closed notional: the taker rate when the execution trades on the book, else 0. */
+  feeRate: number;
 }
 
 const item = (h: Holding, quantity: number): PlanItem => ({
@@ -184,8 +186,9 @@ export function worstPrice(venue: Venue, instrument: number, side: Side, mark: n
  *   (proRata: floor(fraction x |q|) of every position); everything when HF < fullBelowHealthFactor.
  *   Dust rule: if the budget buys no whole lot, one lot of the first position is closed.
  * - restoreToTarget: greedily along the ordering, the fewest lots after which
- *   (equity - slippage - penalty) / maintenance >= target at current marks, slippage read from
- *   the book (fees not included); a position that cannot get there alone is closed in full.
+ *   (equity - slippage - penalty - fees) / maintenance >= target at current marks, slippage read
+ *   from the book, fees at the taker rate when the execution trades on the book; a position that
+ *   cannot get there alone is closed in full.
  * - stepwise (Hyperliquid): positions with notional > minNotional lose max(1, floor(fraction x |q|))
  *   lots; smaller ones are closed in full (the cool-down is applied by the engine).
  * - tiered (Binance-like): every position above its lowest margin tier is cut to the top of the next
@@ -273,7 +276,7 @@ function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
       const f = est.filled;
       const atMark = f * h.mark * h.cv;
       const slip = side === SELL ? atMark - est.notional : est.notional - atMark;
-      const e = equity - slip - ctx.penaltyRate * est.notional;
+      const e = equity - slip - (ctx.penaltyRate + ctx.feeRate) * est.notional;
       const left = (abs - f) * h.mark * h.cv;
       const m = maint - h.notional * h.rate + left * maintenanceRate(margin, left);
       return { e, m, filled: f };

@@ -271,6 +271,8 @@ export class Venue {
   private readonly oracle: Float64Array;
   private readonly markKind: MarkKind;
   private readonly emaAlpha: number;
+  /** Maker and taker fee rates in basis points of the fill's notional (negative: a rebate). */
+  readonly fees: Readonly<{ makerBps: number; takerBps: number }>;
   private readonly makerBps: number;
   private readonly takerBps: number;
   private readonly worstFeeBps: number;
@@ -414,6 +416,7 @@ export class Venue {
     }
     this.makerBps = fees.makerBps;
     this.takerBps = fees.takerBps;
+    this.fees = Object.freeze({ makerBps: fees.makerBps, takerBps: fees.takerBps });
     this.worstFeeBps = Math.max(0, fees.makerBps, fees.takerBps);
     const mark = validateMarkSpec(config.mark);
     this.markKind = mark.kind;
