@@ -47,19 +47,33 @@ describe("invalid input", () => {
   test("bad flags exit 2 without writing", async () => {
     const cwd = join(tmp, "flags");
     mkdirSync(cwd);
-    const [shard, workers, unknown, missing, cmd] = await Promise.all([
+    const all = await Promise.all([
       cascade(["run", TINY, "--shard", "3/2"], cwd),
       cascade(["run", TINY, "--workers", "-1"], cwd),
       cascade(["run", TINY, "--frobnicate"], cwd),
       cascade(["run", join(tmp, "nope.ts")], cwd),
       cascade(["explode"], cwd),
+      cascade(["run", TINY, "--out"], cwd),
+      cascade(["run", TINY, "--resume=yes"], cwd),
+      cascade(["run", TINY, "--out", "--quiet"], cwd),
     ]);
+    const [shard, workers, unknown, missing, cmd, noValue, switchValue, flagAsValue] = all;
     expect(shard.stderr).toMatch(/--shard = "3\/2"/);
-    expect(workers.stderr).toMatch(/--workers/);
-    expect(unknown.stderr).toMatch(/frobnicate/);
+    // A negative number after a flag is that flag's value, checked by the flag's own rule.
+    expect(workers.stderr).toMatch(/--workers = "-1"; allowed: an integer >= 0/);
+    expect(unknown.stderr).toMatch(
+      /option = "--frobnicate"; allowed: one of --replications <value>, --workers <value>, .*--resume, --quiet, --no-report, --help/,
+    );
     expect(missing.stderr).toMatch(/nope\.ts/);
     expect(cmd.stderr).toMatch(/command = "explode"; allowed: one of run, report, merge, validate, list/);
-    for (const r of [shard, workers, unknown, missing, cmd]) expect(r.code).toBe(2);
+    expect(noValue.stderr).toMatch(/--out = undefined; allowed: a value after --out/);
+    expect(switchValue.stderr).toMatch(
+      /--resume = "yes"; allowed: no value \(--resume is a switch: on when given\)/,
+    );
+    expect(flagAsValue.stderr).toMatch(
+      /--out = "--quiet"; allowed: a value after --out \(for a value starting with "-", write --out=<value>\)/,
+    );
+    for (const r of all) expect(r.code).toBe(2);
     expect(readdirSync(cwd)).toEqual([]);
   });
 });

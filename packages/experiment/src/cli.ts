@@ -48,17 +48,47 @@ function parse(
   args: string[],
   options: NonNullable<ParseArgsConfig["options"]>,
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const all: NonNullable<ParseArgsConfig["options"]> = { ...options, help: { type: "boolean", short: "h" } };
+  // parseArgs reads "-1" after a flag as another flag ("argument is ambiguous"): hand a negative
+  // number to the flag, so the flag's own check names it ("--replications = -1; allowed: ...").
+  const joined: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const name = args[k].startsWith("--") ? args[k].slice(2) : undefined;
+    if (name !== undefined && all[name]?.type === "string" && /^-\d/.test(args[k + 1] ?? "")) {
+      joined.push(`${args[k]}=${args[++k]}`);
+    } else joined.push(args[k]);
+  }
   try {
-    return parseArgs({
-      args,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
+    // No option is `multiple`, so no value is an array.
+    return parseArgs({ args: joined, options: all, allowPositionals: true, strict: true }) as {
+      values: Record<string, string | boolean | undefined>;
+      positionals: string[];
+    };
   } catch (e) {
     const msg = (e as Error).message;
-    const opt = /'(-{1,2}[^' <]+)/.exec(msg)?.[1] ?? "command line";
-    throw new ValidationError("INVALID_FLAG", opt, msg.split(". ")[0], "see --help", "invalid command line");
+    const flag = /'(-{1,2}[^' <]+)/.exec(msg)?.[1];
+    const ctx = "invalid command line";
+    const known = Object.entries(all)
+      .map(([n, o]) => `--${n}${o.type === "string" ? " <value>" : ""}`)
+      .join(", ");
+    if (flag !== undefined && (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      throw new ValidationError("INVALID_FLAG", "option", flag, `one of ${known}`, ctx);
+    if (flag !== undefined && /argument missing|argument is ambiguous/.test(msg)) {
+      const next = args[args.indexOf(flag) + 1];
+      const hint = next === undefined ? "" : ` (for a value starting with "-", write ${flag}=<value>)`;
+      throw new ValidationError("INVALID_FLAG", flag, next, `a value after ${flag}${hint}`, ctx);
+    }
+    if (flag !== undefined && /does not take an argument/.test(msg)) {
+      const given = args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+      throw new ValidationError(
+        "INVALID_FLAG",
+        flag,
+        given,
+        `no value (${flag} is a switch: on when given)`,
+        ctx,
+      );
+    }
+    throw new ValidationError("INVALID_FLAG", flag ?? "command line", msg.split(". ")[0], "see --help", ctx);
   }
 }
 
