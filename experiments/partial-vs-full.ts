@@ -53,8 +53,8 @@
  * Typical result (60 replications; mean, paired against full): a cascade (generation >= 2) in 59
  * of 60 replications under every policy. Full close liquidates ~31 of 100 accounts (4.0M
  * notional, BTC drawdown 12.1% after a 10% shock, bad debt ~11.5k, 7 generations deep at
- * most); restore-to-target liquidates about as many accounts (the shock itself is large) but sells ~10% less (p ~ 0.01)
- * with ~20% less bad debt; Aave-style 50% steps are worse on every count (+4 accounts, +30%
+ * most); restore-to-target liquidates about as many accounts (the shock itself is large) but sells ~9% less (p ~ 0.03)
+ * with ~15% less bad debt; Aave-style 50% steps are worse on every count (+4 accounts, +30%
  * notional, twice the bad debt, the bid side empty for longer: each step leaves an exposed
  * remainder that is liquidated again lower down, and the 5% bonus is paid out of the account);
  * the stepwise rule with a backstop vault liquidates a third fewer accounts, sells ~40% less on
