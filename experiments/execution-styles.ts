@@ -4,7 +4,8 @@
  *
  * Question: with the same trigger (equity < maintenance), the same amount (the whole portfolio)
  * and the same 1% penalty, how much does the WAY positions are unloaded matter for bad debt,
- * slippage, drawdown and the spread of the cascade?
+ * slippage, drawdown and the spread of the cascade? (adlOnly, the last variant, differs by
+ * construction: it acts only on bankrupt accounts and charges no penalty.)
  *
  * Market: the calibrated market of partial-vs-full.ts (three instruments, 20x max leverage with
  * 3% maintenance, market makers that withdraw on a 2% move, a deep but sparse noise book,
@@ -20,7 +21,7 @@
  * - sliced: the same amount split into 10 equal slices over 10 ticks, each bounded at 5% (a
  *   uniform Almgren & Chriss (2000) schedule: trading impact against time risk).
  * - dutchAuction: MakerDAO Liquidations 2.0 (Clipper): each position goes to a Dutch auction
- *   starting 20% above the oracle and decaying 1% per tick for 100 ticks; keepers take partial
+ *   starting 20% above the mark and decaying 1% per tick for 100 ticks; keepers take partial
  *   lots; the unsold remainder falls back to a market sweep (Maker's chop of 13% replaced by the
  *   common 1% here, so only the execution differs).
  * - backstopVault: Hyperliquid's liquidator vault / Compound v3 `absorb`: the vault takes the whole
@@ -30,7 +31,8 @@
  * - adlOnly: auto-deleveraging as the only mechanism (Hyperliquid and Binance use it as the last
  *   resort): nothing is sold while equity is positive; once an account is bankrupt its positions
  *   are closed against the opposing accounts with the highest unrealized PnL x leverage at the
- *   mark, and its deficit is charged to them. A custom trigger (equity < 0) makes ADL the only path.
+ *   mark, and its deficit is charged to them. A custom trigger (equity < 0) makes ADL the only path;
+ *   there is no penalty (the account has nothing left to pay it from).
  *
  * What to look at (summary.csv, comparison.csv vs marketSweep): bad_debt (total deficit;
  * insurance_draw and adl_volume show who covered it), mean_slippage and worst_slippage (execution
@@ -43,14 +45,14 @@
  * discount while the position is still exposed, cf. Black Thursday, REFERENCES.md); the vault
  * leaves none (it takes the margin) and ADL liquidates almost nobody but hands deficits to
  * profitable traders.
- * Runtime: ~30 s with 2 workers (150 runs).
+ * Runtime: ~8 s with 2 workers (150 runs).
  */
 import { liquidators } from "@cascade/agents";
 import { defineExperiment, type RunRecords } from "@cascade/experiment";
 import { type PolicySpec, presets } from "@cascade/liquidation";
 import { background, fundamentals, leveragedCrowd, market } from "./lib/three-assets.js";
 
-/** Same trigger, amount and penalty everywhere (1% of the closed notional to the insurance fund): only the execution differs. */
+/** Same trigger, amount and penalty in every variant but adlOnly (1% of the closed notional to the insurance fund): only the execution differs. */
 const common = { penaltyRate: 0.01 };
 
 /** Share of the liquidated notional executed on the order books (sweeps, slices, auction fallbacks). */

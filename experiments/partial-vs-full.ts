@@ -59,7 +59,7 @@
  * remainder that is liquidated again lower down, and the 5% bonus is paid out of the account);
  * the stepwise rule with a backstop vault liquidates a third fewer accounts, sells ~40% less on
  * the book, cuts the BTC drawdown to 9.1% and leaves almost no bad debt (the vault takes the
- * deepest accounts off-book). Runtime: ~40 s with 2 workers (240 runs).
+ * deepest accounts off-book). Runtime: ~10 s with 2 workers (240 runs).
  */
 import { defineExperiment, type RunRecords } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";

@@ -3,8 +3,8 @@
  * The `cascade` command line. Exit codes: 0 success, 2 invalid input (a ValidationError in the
  * experiment file, bad flags, unknown command), 1 failure while running.
  *
- * Commands live in a registry (`commands`); a later command (e.g. `cascade report`) is added with
- * `registerCommand` from its own module and imported below.
+ * Commands live in a registry (`commands`), each added with `registerCommand(name, command)`: run,
+ * report, merge, validate and list below; another command registers itself the same way.
  */
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";

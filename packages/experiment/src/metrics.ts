@@ -1,8 +1,9 @@
 /**
  * Per-run metrics computed from a run's records. Formulas (also in the README):
- * s = tick of the first shock (1 without shocks), T = ticks, P0_i = mid of instrument i at tick
- * s-1 (the last finite mid before s; the initial price when there is none). The post-shock window
- * is ticks s..T.
+ * s = tick of the first shock (1 without shocks), T = ticks, price = the series' `price` (the mid,
+ * or the last trade while a side of the book is empty), P0_i = price of instrument i at tick s-1
+ * (the last finite one before s; the initial price when there is none). The post-shock window is
+ * ticks s..T.
  */
 import { roundMetric } from "./format.js";
 import {
@@ -38,7 +39,7 @@ function preShockPrice(s: InstrumentSeries, shockTick: number): number {
   return s.initialPrice;
 }
 
-/** Classical maximum drawdown of the mid over s..T, the running peak starting at P0. */
+/** Classical maximum drawdown of the price over s..T, the running peak starting at P0. */
 export function peakDrawdown(s: InstrumentSeries, shockTick: number, ticks: number): number {
   let peak = preShockPrice(s, shockTick);
   let mdd = 0;
@@ -53,7 +54,7 @@ export function peakDrawdown(s: InstrumentSeries, shockTick: number, ticks: numb
 }
 
 /**
- * Ticks from the shock until the mid is back within `threshold` of P0 after having left that band
+ * Ticks from the shock until the price is back within `threshold` of P0 after having left that band
  * (0 if it never left; null if it never came back before the end of the run).
  */
 export function recoveryTime(
@@ -77,7 +78,7 @@ export function recoveryTime(
   return left ? null : 0;
 }
 
-/** Root mean square of the per-tick log returns of the mid over s..T (null when none). */
+/** Root mean square of the per-tick log returns of the price over s..T (null when none). */
 export function realizedVolatility(s: InstrumentSeries, shockTick: number, ticks: number): number | null {
   let sum = 0;
   let n = 0;

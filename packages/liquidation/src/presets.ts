@@ -1,5 +1,5 @@
 /**
- * Named policies modelling real mechanisms (sources in README.md and docs/REFERENCES):
+ * Named policies modelling real mechanisms (sources in README.md and the project's shared REFERENCES.md):
  * every preset returns a fresh plain-data PolicySpec; any part can be overridden.
  */
 import type {
@@ -176,7 +176,8 @@ export const presets = {
 
   /**
    * MakerDAO Liquidations 2.0 (Clipper): collateral sold in Dutch auctions starting above the
-   * oracle price (buf = 1.2) and decaying each tick; keepers take partial lots; the liquidation
+   * oracle price (buf = 1.2; here the venue's mark, the oracle under oracle marks) and decaying
+   * each tick; keepers take partial lots; the liquidation
    * penalty (chop, 13%) goes to the surplus buffer (here: the insurance fund). Unsold remainder at
    * expiry falls back to a market sweep.
    */
