@@ -9,8 +9,9 @@
  * Measured here: with 1 worker, V8 compiles the worker isolate's hot code (~1.9 s of CPU) and
  * collects garbage on its background threads, which run on the idle core; with 2 workers on 2
  * cores the runner has each worker compile in place (compile-mode.ts in @cascade/experiment), so
- * the simulation threads spend ~1.03-1.12x the CPU of 1 worker (their own compiling included) and
- * the background threads ~0.45x.
+ * the simulation threads spend ~1.06-1.11x the CPU of 1 worker (their own compiling included) and
+ * the background threads ~0.3x (garbage collection only, since finished runs no longer reach old
+ * space).
  *
  * Why 600 runs, not the issue's minimum of 200: each worker pays a one-off start-up (here ~0.2 s
  * to boot the thread, import the packages and the experiment's bundle, then first runs up to ~8x
