@@ -174,6 +174,12 @@ describe("validatePolicySpec", () => {
       err({ ...presets.dutchAuction(), execution: { ...presets.dutchAuction().execution, decayPerTick: 1 } })
         .field,
     ).toBe("variants.partial.policy.execution.decayPerTick");
+    const ref = err({
+      ...presets.dutchAuction(),
+      execution: { ...presets.dutchAuction().execution, reference: "index" as never },
+    });
+    expect(ref.field).toBe("variants.partial.policy.execution.reference");
+    expect(ref.message).toMatch(/= "index"; allowed: .*mark.*oracle/);
     expect(
       err({ ...presets.fullClose(), execution: { kind: "sliced", slices: 0.5, maxSlippage: 0.1 } }).field,
     ).toBe("variants.partial.policy.execution.slices");

@@ -314,6 +314,30 @@ describe("execution", () => {
     expect(conserved(v)).toBe(true);
   });
 
+  test("Dutch auction from the oracle price (Maker's Clipper) instead of the mark", () => {
+    const over = { startPremium: 0.2, decayPerTick: 0.1, durationTicks: 3, floorDiscount: 0.5 };
+    const fromMark = setup(presets.dutchAuction(over));
+    const fromOracle = setup(presets.dutchAuction({ ...over, reference: "oracle" }));
+    // The oracle moves after the marks phase: marks stay 85 / 46, the oracle is now 90 / 50.
+    for (const { v } of [fromMark, fromOracle]) {
+      v.setOraclePrice(0, 90);
+      v.setOraclePrice(1, 50);
+    }
+    fromMark.e.check(2);
+    fromOracle.e.check(2);
+    const terms = (v: typeof fromMark.v) =>
+      v.openAuctions().map((x) => [x.instrument, x.startPrice, x.limitPrice]);
+    // start round(ref x 1.2), floor ceil(ref x 0.5)
+    expect(terms(fromMark.v)).toEqual([
+      [1, 55, 23],
+      [0, 102, 43],
+    ]);
+    expect(terms(fromOracle.v)).toEqual([
+      [1, 60, 25],
+      [0, 108, 45],
+    ]);
+  });
+
   test("backstop vault at bankruptcy price: positions and margin to the vault", () => {
     const { v, a, e } = setup(presets.backstopVault());
     e.check(2);

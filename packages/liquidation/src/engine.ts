@@ -819,18 +819,24 @@ export class LiquidationEngine {
   private openAuction(
     a: number,
     it: PlanItem,
-    exec: { startPremium: number; decayPerTick: number; durationTicks: number; floorDiscount: number },
+    exec: {
+      startPremium: number;
+      decayPerTick: number;
+      durationTicks: number;
+      floorDiscount: number;
+      reference?: "mark" | "oracle";
+    },
   ): void {
     const venue = this.venue;
     const inst = venue.instruments[it.instrument];
-    const mark = venue.mark(it.instrument);
+    const ref = exec.reference === "oracle" ? venue.oraclePrice(it.instrument) : venue.mark(it.instrument);
     const clamp = (p: number) => Math.max(inst.minPrice, Math.min(inst.maxPrice, p));
     const sell = it.side === SELL;
-    const start = clamp(Math.round(sell ? mark * (1 + exec.startPremium) : mark * (1 - exec.startPremium)));
+    const start = clamp(Math.round(sell ? ref * (1 + exec.startPremium) : ref * (1 - exec.startPremium)));
     const limit = clamp(
       sell
-        ? Math.ceil(mark * (1 - exec.floorDiscount) - 1e-9)
-        : Math.floor(mark * (1 + exec.floorDiscount) + 1e-9),
+        ? Math.ceil(ref * (1 - exec.floorDiscount) - 1e-9)
+        : Math.floor(ref * (1 + exec.floorDiscount) + 1e-9),
     );
     const id = venue.openAuction({
       seller: a,

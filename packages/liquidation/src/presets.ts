@@ -176,8 +176,8 @@ export const presets = {
 
   /**
    * MakerDAO Liquidations 2.0 (Clipper): collateral sold in Dutch auctions starting above the
-   * oracle price (buf = 1.2; here the venue's mark, the oracle under oracle marks) and decaying
-   * each tick; keepers take partial lots; the liquidation
+   * oracle price (buf = 1.2; here the venue's mark by default, `reference: "oracle"` for the
+   * oracle as in Maker) and decaying each tick; keepers take partial lots; the liquidation
    * penalty (chop, 13%) goes to the surplus buffer (here: the insurance fund). Unsold remainder at
    * expiry falls back to a market sweep.
    */
@@ -187,6 +187,7 @@ export const presets = {
       decayPerTick?: number;
       durationTicks?: number;
       floorDiscount?: number;
+      reference?: "mark" | "oracle";
     },
   ): PolicySpec {
     return build(
@@ -201,6 +202,7 @@ export const presets = {
           decayPerTick: o?.decayPerTick ?? 0.01,
           durationTicks: o?.durationTicks ?? 100,
           floorDiscount: o?.floorDiscount ?? 0.5,
+          reference: o?.reference ?? "mark",
         },
         penalty: { rate: 0.13, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },

@@ -38,6 +38,11 @@ export type ExecutionSpec =
       decayPerTick: number;
       durationTicks: number;
       floorDiscount: number;
+      /**
+       * Price the auction starts above and floors below: the venue's mark (default) or its oracle
+       * price (MakerDAO's Clipper starts from its oracle, `buf` x the OSM price).
+       */
+      reference?: "mark" | "oracle";
     }
   /** The backstop vault takes the positions directly (Hyperliquid vault, Compound v3 absorb). */
   | { kind: "backstop"; price: "mark" | "bankruptcy" };

@@ -170,11 +170,13 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
         "decayPerTick",
         "durationTicks",
         "floorDiscount",
+        "reference",
       ]);
       num(`${ep}.startPremium`, e.startPremium, 0, 1, false, false, "a fraction");
       num(`${ep}.decayPerTick`, e.decayPerTick, 0, 1, true, true, "a fraction");
       integer(`${ep}.durationTicks`, e.durationTicks, 1);
       fraction(`${ep}.floorDiscount`, e.floorDiscount);
+      if (e.reference !== undefined) oneOf(`${ep}.reference`, e.reference, ["mark", "oracle"] as const);
       break;
     }
     case "backstop": {
