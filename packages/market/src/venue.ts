@@ -273,8 +273,6 @@ export class Venue {
   private readonly emaAlpha: number;
   /** Maker and taker fee rates in basis points of the fill's notional (negative: a rebate). */
   readonly fees: Readonly<{ makerBps: number; takerBps: number }>;
-  private readonly makerBps: number;
-  private readonly takerBps: number;
   private readonly worstFeeBps: number;
 
   // ---- ledger (struct of arrays; k = account * nI + instrument)
@@ -414,8 +412,6 @@ export class Venue {
         );
       }
     }
-    this.makerBps = fees.makerBps;
-    this.takerBps = fees.takerBps;
     this.fees = Object.freeze({ makerBps: fees.makerBps, takerBps: fees.takerBps });
     this.worstFeeBps = Math.max(0, fees.makerBps, fees.takerBps);
     const mark = validateMarkSpec(config.mark);
@@ -1406,8 +1402,9 @@ export class Venue {
     makerRemaining: number,
   ): void {
     const notional = price * qty * this.cvs[i];
-    const makerFee = this.makerBps === 0 ? 0 : fee(notional, this.makerBps);
-    const takerFee = this.takerBps === 0 ? 0 : fee(notional, this.takerBps);
+    const { makerBps, takerBps } = this.fees;
+    const makerFee = makerBps === 0 ? 0 : fee(notional, makerBps);
+    const takerFee = takerBps === 0 ? 0 : fee(notional, takerBps);
     const mk = makerOwner * this.nI + i;
     let buyer: number;
     let seller: number;
@@ -1433,9 +1430,9 @@ export class Venue {
       cash[takerOwner] -= takerFee;
       cash[this.feeAccount] += makerFee + takerFee;
       // Both bounds: a maker rebate (negative bps) moves cash the other way.
-      this.checkCash(makerOwner);
-      this.checkCash(takerOwner);
-      this.checkCash(this.feeAccount);
+      this.guardExact(makerOwner, cash[makerOwner]);
+      this.guardExact(takerOwner, cash[takerOwner]);
+      this.guardExact(this.feeAccount, cash[this.feeAccount]);
     }
     this.lastTrade[i] = price;
     this.curFilled += qty;
@@ -1523,17 +1520,13 @@ export class Venue {
     const cash = this.cashA;
     cash[buyer] -= notional;
     cash[seller] += notional;
-    if (cash[buyer] < -MAX_SAFE) this.overflowed(buyer, cash[buyer]);
-    if (cash[seller] > MAX_SAFE) this.overflowed(seller, cash[seller]);
+    this.guardExact(buyer, cash[buyer]);
+    this.guardExact(seller, cash[seller]);
   }
 
-  private checkCash(a: number): void {
-    const c = this.cashA[a];
-    if (c > MAX_SAFE || c < -MAX_SAFE) this.overflowed(a, c);
-  }
-
-  private overflowed(account: number, value: number): void {
-    if (this.overflowAccount < 0) {
+  /** Notes the first balance of this operation that left +-(2^53 - 1) (see overflowAccount). */
+  private guardExact(account: number, value: number): void {
+    if ((value > MAX_SAFE || value < -MAX_SAFE) && this.overflowAccount < 0) {
       this.overflowAccount = account;
       this.overflowValue = value;
     }
@@ -1570,11 +1563,9 @@ export class Venue {
       // closing a long sells `closing` lots (proceeds - cost); closing a short buys them back
       this.realA[k] += (d > 0 ? -unit : unit) * closing - removed;
       this.costA[k] = ad > aq ? (d > 0 ? 1 : -1) * unit * (ad - aq) : c - removed;
-      const r = this.realA[k];
-      if (r > MAX_SAFE || r < -MAX_SAFE) this.overflowed(a, r);
+      this.guardExact(a, this.realA[k]);
     }
-    const cost = this.costA[k];
-    if (cost > MAX_SAFE || cost < -MAX_SAFE) this.overflowed(a, cost);
+    this.guardExact(a, this.costA[k]);
     this.posA[k] = nq;
     if (q === 0) {
       if (this.nonZero[a]++ === 0) this.withPositions.add(a);
