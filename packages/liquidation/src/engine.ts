@@ -74,7 +74,14 @@ import {
   triggered,
   worstPrice,
 } from "./policy.js";
-import type { ExecutionKind, LiquidationRecord, LiquidationStats, MarginCall, PolicySpec } from "./types.js";
+import type {
+  ExecutionKind,
+  ExecutionSpec,
+  LiquidationRecord,
+  LiquidationStats,
+  MarginCall,
+  PolicySpec,
+} from "./types.js";
 import { validatePolicySpec } from "./validate.js";
 
 interface Episode {
@@ -816,17 +823,7 @@ export class LiquidationEngine {
     this.finishStep(a, ep, "sliced", null);
   }
 
-  private openAuction(
-    a: number,
-    it: PlanItem,
-    exec: {
-      startPremium: number;
-      decayPerTick: number;
-      durationTicks: number;
-      floorDiscount: number;
-      reference?: "mark" | "oracle";
-    },
-  ): void {
+  private openAuction(a: number, it: PlanItem, exec: Extract<ExecutionSpec, { kind: "dutchAuction" }>): void {
     const venue = this.venue;
     const inst = venue.instruments[it.instrument];
     const ref = exec.reference === "oracle" ? venue.oraclePrice(it.instrument) : venue.mark(it.instrument);
