@@ -120,6 +120,49 @@ describe("archetype decision rules", () => {
     expect(own.length).toBeGreaterThan(0);
   });
 
+  it("a market maker's inventory skew is capped at its half-spread", () => {
+    const m = makeMarket();
+    const lp = seedBook(m.venue, 100_000);
+    const gamma = 0.005;
+    const pop = buildPopulation(
+      marketMakers({ count: 2, activation: NEVER, gamma, withdrawMove: 1e9, withdrawVolatility: 1e9 }),
+      m.ctx,
+      0,
+    );
+    const [long, short] = pop.agents as MarketMaker[];
+    // Some volatility on the tape: each tick a taker clears the best level on alternate sides (the
+    // mid ends the tick 1 tick up, then 1 down), and the level is refilled the next tick.
+    const taker = m.venue.openAccount("taker");
+    m.venue.deposit(taker, 1e13);
+    for (let t = 0; t < 50; t++) {
+      m.loop.step();
+      const side = t % 2 === 0 ? BUY : SELL;
+      if (t > 0) {
+        const refill = side === BUY ? BUY : SELL; // the book side the taker cleared the tick before
+        const price = refill === BUY ? 99_999 : 100_001;
+        m.venue.submit({ account: lp, instrument: 0, side: refill, quantity: 50, type: "limit", price });
+      }
+      m.venue.submit({ account: taker, instrument: 0, side, quantity: 50, type: "market" });
+    }
+    m.venue.submit({ account: pop.accounts[0], instrument: 0, side: BUY, quantity: 200, type: "market" });
+    m.venue.submit({ account: pop.accounts[1], instrument: 0, side: SELL, quantity: 200, type: "market" });
+    const mid = long.view.mid(0);
+    const sigmaP = long.view.volatility(0, 1) * mid;
+    const ql = long.quote();
+    const qs = short.quote();
+    // Uncapped, Avellaneda-Stoikov would shift the reservation by q * gamma * sigma_p^2 * horizon.
+    const uncapped = 200 * gamma * sigmaP * sigmaP * long.p.horizon;
+    expect(uncapped).toBeGreaterThan(5 * ql.halfSpread);
+    expect(ql.reservation).toBe(mid - ql.halfSpread);
+    expect(qs.reservation).toBe(mid + qs.halfSpread);
+    // The unwinding side quotes at the mid at most; the other side a full spread away.
+    expect(ql.ask).toBe(Math.ceil(mid));
+    expect(ql.bid).toBe(Math.floor(mid - 2 * ql.halfSpread));
+    expect(qs.bid).toBe(Math.floor(mid));
+    expect(qs.ask).toBe(Math.ceil(mid + 2 * qs.halfSpread));
+    expect(qs.ask).toBeLessThan(mid + 0.01 * (long.view.maxPrice(0) - mid));
+  });
+
   it("a market maker quotes 10 levels per side and pulls its quotes under stress", () => {
     const m = makeMarket();
     const lp = seedBook(m.venue, 100_000, 3);

@@ -350,9 +350,9 @@ export interface Quote {
 /**
  * Avellaneda & Stoikov (2008) quoting, in ticks: with sigma_p = recent per-tick volatility of the
  * mid in ticks and q the inventory in lots,
- *   reservation r = mid - q * gamma * sigma_p^2 * horizon
  *   half-spread d = max(minHalfSpread, gamma sigma_p^2 horizon / 2 + ln(1 + gamma/kappa) / gamma
  *                                      + volatilityWidening * sigma_p * sqrt(horizon))
+ *   reservation r = mid - clamp(q * gamma * sigma_p^2 * horizon, -d, d)
  * Quotes `levels` levels per side, `levelSpacing` ticks apart, from floor(r - d) and ceil(r + d)
  * (POST_ONLY), refreshed at each wake (all previous quotes cancelled). A side that would grow
  * |inventory| beyond maxInventory is not quoted. Under stress (short/long volatility ratio above
@@ -378,13 +378,18 @@ export class MarketMaker implements Agent {
     const sigmaP = v.volatility(i, 1) * mid;
     const q = v.position(i);
     const s2h = sigmaP * sigmaP * p.horizon;
-    const reservation = mid - q * p.gamma * s2h;
     const halfSpread = Math.max(
       p.minHalfSpread,
       (p.gamma * s2h) / 2 +
         Math.log1p(p.gamma / p.kappa) / p.gamma +
         p.volatilityWidening * sigmaP * Math.sqrt(p.horizon),
     );
+    // The inventory skew is capped at the half-spread, as practical makers cap it: uncapped, a
+    // large gamma, inventory or volatility put both quotes hundreds of ticks away (near maxPrice
+    // when short), so the maker left the market exactly when it needed to unwind. Capped, the side
+    // that reduces inventory quotes at the mid at most.
+    const skew = q * p.gamma * s2h;
+    const reservation = mid - (skew > halfSpread ? halfSpread : skew < -halfSpread ? -halfSpread : skew);
     let bid = Math.floor(reservation - halfSpread);
     let ask = Math.ceil(reservation + halfSpread);
     if (ask <= bid) ask = bid + 1;

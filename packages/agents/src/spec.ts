@@ -115,7 +115,7 @@ export interface MarketMakerParams extends Common {
   levelSpacing?: Dist;
   /** Lots per level. */
   levelSize?: Dist;
-  /** Avellaneda-Stoikov risk aversion gamma (per lot): reservation = mid - q * gamma * sigma_p^2 * horizon. */
+  /** Avellaneda-Stoikov risk aversion gamma (per lot): reservation = mid - q * gamma * sigma_p^2 * horizon, the skew capped at the half-spread. */
   gamma?: Dist;
   /** Order-arrival decay kappa (1/ticks): half-spread includes ln(1 + gamma/kappa)/gamma. */
   kappa?: Dist;
