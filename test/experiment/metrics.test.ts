@@ -8,6 +8,7 @@ import {
   recoveryTime,
 } from "@cascade/experiment";
 import { expect, test } from "vitest";
+import { liquidationRows } from "../../packages/experiment/src/execute.js";
 import { series } from "./helpers.js";
 
 // ticks 1..10; shock at tick 4; P0 = mid at tick 3 = 100
@@ -102,4 +103,75 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(m.recovered).toBe(1);
   expect(m.peak_drawdown).toBeCloseTo(0.1, 9);
   expect(m.peak_drawdown_X).toBeCloseTo(0.1, 9);
+});
+
+test("liquidations.csv cells: a settlement record leaves side, price, mark and slippage blank", () => {
+  const row = {
+    id: 3,
+    tick: 514,
+    account: "leveraged[4].19",
+    instrument: "X",
+    side: "sell" as const,
+    quantity: 7,
+    price: 95,
+    notional: 665,
+    mark: 96,
+    slippage: 0.0104,
+    penalty: 6,
+    badDebt: 0,
+    execution: "dutchAuction",
+    cascadeId: 0,
+    generation: 1,
+    cause: -1,
+  };
+  const settlement = {
+    ...row,
+    id: 4,
+    instrument: "",
+    quantity: 0,
+    price: 0,
+    notional: 0,
+    mark: 0,
+    slippage: 0,
+    badDebt: 1423,
+  };
+  const records = { liquidations: [row, settlement] } as unknown as RunRecords;
+  expect(liquidationRows(records)).toEqual([
+    [
+      "3",
+      "514",
+      "leveraged[4].19",
+      "X",
+      "sell",
+      "7",
+      "95",
+      "96",
+      "665",
+      "0.0104",
+      "6",
+      "0",
+      "dutchAuction",
+      "0",
+      "1",
+      "-1",
+    ],
+    [
+      "4",
+      "514",
+      "leveraged[4].19",
+      "",
+      "",
+      "0",
+      "",
+      "",
+      "0",
+      "",
+      "6",
+      "1423",
+      "dutchAuction",
+      "0",
+      "1",
+      "-1",
+    ],
+  ]);
 });

@@ -180,6 +180,56 @@ describe("runExperiment (in-process, fake world)", () => {
     ).rejects.toThrow(/cannot resume/);
   });
 
+  test("resume without a journal: complete results of this configuration are kept, of another one refused", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0 });
+    const before = readdirSync(d).sort();
+    const runs = read(d, "runs.csv");
+    const again = await runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true });
+    expect([again.executed, again.resumed]).toEqual([0, 10]);
+    // Another seed is another configuration: refused, and the folder is left exactly as it was.
+    const other = runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true, seed: 5 });
+    await expect(other).rejects.toThrow(ValidationError);
+    await expect(other).rejects.toThrow(
+      /cannot resume: --resume = ".*"; allowed: a folder holding an interrupted run .*belong to another configuration/,
+    );
+    expect(readdirSync(d).sort()).toEqual(before);
+    expect(read(d, "runs.csv")).toBe(runs);
+    // An empty or new folder: --resume simply runs.
+    const fresh = await runExperiment(fakeExperiment(), { out: dir(), workers: 0, resume: true });
+    expect(fresh.executed).toBe(10);
+  });
+
+  test("a new run in a results folder removes the old report.html with the old results", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0 });
+    writeFileSync(join(d, "report.html"), "<h1>an earlier run</h1>");
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, seed: 9 });
+    expect(existsSync(join(d, "report.html"))).toBe(false);
+  });
+
+  test("an --out that cannot hold results is a ValidationError naming it, before anything runs", async () => {
+    const file = join(root, "a-file");
+    writeFileSync(file, "x");
+    for (const out of [file, join(file, "sub")]) {
+      const run = runExperiment(fakeExperiment(), { out, workers: 0 });
+      await expect(run).rejects.toThrow(ValidationError);
+      await expect(run).rejects.toThrow(
+        `cannot write results: --out = ${JSON.stringify(out)}; allowed: a folder this process can create and write to (${file} is a file, not a folder)`,
+      );
+    }
+    await expect(runExperiment(fakeExperiment(), { out: "", workers: 0 })).rejects.toThrow(
+      'invalid command line: --out = ""; allowed: a path (not empty)',
+    );
+    const [a, b] = [dir(), dir()];
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    await expect(mergeResults([a, b], { out: join(file, "m") })).rejects.toThrow(
+      `cannot write results: --out = ${JSON.stringify(join(file, "m"))}; allowed: a folder this process can create`,
+    );
+    expect(readFileSync(file, "utf8")).toBe("x");
+  });
+
   test("a journal of another Cascade version is refused by --resume and by merge, naming its format", async () => {
     const d = dir();
     await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });

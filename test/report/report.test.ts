@@ -1,11 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
 import { fmtNum } from "../../packages/experiment/src/report/html.js";
 import { buildReport, writeReport } from "../../packages/experiment/src/report/index.js";
-import { type PathPoint, parseManifest, subsample } from "../../packages/experiment/src/report/load.js";
+import {
+  loadResults,
+  type PathPoint,
+  parseManifest,
+  subsample,
+} from "../../packages/experiment/src/report/load.js";
 import { tidySvg } from "../../packages/experiment/src/report/render.js";
 import { KNOWN_ROW, makeResults } from "./fixtures.js";
 
@@ -134,6 +139,42 @@ describe("writeReport: one-parameter sweep", () => {
     expect(fig.match(/role="graphics-symbol" aria-roledescription="line"/g)?.length ?? 0).toBeLessThanOrEqual(
       2,
     );
+  });
+
+  it("counts liquidations per generation without the settlement records (quantity 0)", async () => {
+    const before = (await loadResults(dir)).generations;
+    const copy = join(root, "with-settlement");
+    cpSync(dir, copy, { recursive: true });
+    const file = join(copy, "liquidations.csv");
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+    const header = lines[0].split(",");
+    const settlement = lines[1].split(",");
+    for (const col of ["instrument", "side", "price", "slippage"]) settlement[header.indexOf(col)] = "";
+    settlement[header.indexOf("quantity")] = "0";
+    settlement[header.indexOf("notional")] = "0";
+    writeFileSync(file, `${[...lines, settlement.join(",")].join("\n")}\n`);
+    expect((await loadResults(copy)).generations).toEqual(before);
+    // The same row with a quantity is one more liquidation of its generation.
+    settlement[header.indexOf("quantity")] = "1";
+    writeFileSync(file, `${[...lines, settlement.join(",")].join("\n")}\n`);
+    const after = (await loadResults(copy)).generations;
+    expect(after.reduce((a, g) => a + g.count, 0)).toBe(before.reduce((a, g) => a + g.count, 0) + 1);
+  });
+
+  it("names --out, the path and the reason when the report cannot be written there", async () => {
+    const file = join(root, "not-a-folder");
+    writeFileSync(file, "x");
+    const cases: Array<[string, string]> = [
+      [join(root, "missing", "r.html"), `folder ${join(root, "missing")} does not exist`],
+      [join(file, "r.html"), `${file} is a file, not a folder`],
+      [root, `${root} is a folder`],
+    ];
+    for (const [out, why] of cases) {
+      await expect(writeReport(dir, { out })).rejects.toThrow(
+        `cannot write the report: --out = ${JSON.stringify(out)}; allowed: a file path in a folder this process can write to (${why})`,
+      );
+    }
+    expect(readFileSync(file, "utf8")).toBe("x");
   });
 });
 

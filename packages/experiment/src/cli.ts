@@ -114,6 +114,7 @@ registerCommand("run", {
   --seed S               override the root seed (integer >= 0)
   --shard i/N            run only shard i of N (runs with run % N == i-1); join with cascade merge
   --resume               continue an interrupted run from the journal in the output folder
+                         (same configuration only: an edited experiment file starts over)
   --no-report            do not write report.html
   --quiet                no progress output`,
   async run(args) {

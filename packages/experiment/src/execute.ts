@@ -74,17 +74,21 @@ export function liquidationRows(records: RunRecords): string[][] {
 }
 
 function liquidationCells(r: RunRecords["liquidations"][number]): string[] {
+  // A settlement record (a deficit booked after the sales, a socialised loss) has no instrument and
+  // trades nothing: side, price, mark and slippage are blank, not zeros that would pull down a
+  // researcher's averages; quantity and notional are 0.
+  const trade = r.instrument !== "";
   return [
     String(r.id),
     String(r.tick),
     escapeText(r.account),
     escapeText(r.instrument),
-    r.side,
+    trade ? r.side : "",
     fmtNumber(r.quantity),
-    fmtNumber(r.price),
-    fmtNumber(r.mark),
+    trade ? fmtNumber(r.price) : "",
+    trade ? fmtNumber(r.mark) : "",
     fmtNumber(r.notional),
-    fmtNumber(r.slippage),
+    trade ? fmtNumber(r.slippage) : "",
     fmtNumber(r.penalty),
     fmtNumber(r.badDebt),
     escapeText(r.execution),

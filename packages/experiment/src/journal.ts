@@ -280,7 +280,7 @@ export class JournalWriter {
           "JOURNAL_MISMATCH",
           "--resume",
           file,
-          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (${h ? "this one belongs to another configuration or shard" : unreadableReason(file)}; rerun without --resume to start over)`,
+          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (${h ? "this one belongs to another configuration or shard; any edit of the experiment file counts" : unreadableReason(file)}; rerun without --resume to start over)`,
           "cannot resume",
         );
       }

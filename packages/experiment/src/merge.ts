@@ -4,12 +4,13 @@
  * are byte-identical (same experiment, seeds, versions and commit), that together they hold every
  * run, and writes the final files from the union of the journals through the same code as a run.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { writeFileAtomic } from "./atomic-file.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
-import { FILES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
+import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
+import { ensureOutputDir } from "./output-dir.js";
 import type { RunOutcome } from "./runner.js";
 
 export interface MergeOptions {
@@ -93,7 +94,8 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       CTX,
     );
   }
-  mkdirSync(outDir, { recursive: true });
+  ensureOutputDir(outDir);
+  rmSync(join(outDir, REPORT_FILE), { force: true }); // an older report would not describe these results
   const files: OutputFiles = await writeOutputs({
     outDir,
     manifestText: manifestText as string,

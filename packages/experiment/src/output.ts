@@ -62,6 +62,9 @@ export const FILES = {
   liquidations: "liquidations.csv",
 } as const;
 
+/** Written by the report module after a run; removed with the other files when a new run starts. */
+export const REPORT_FILE = "report.html";
+
 export type OutputFiles = { -readonly [K in keyof typeof FILES]?: string };
 
 /**

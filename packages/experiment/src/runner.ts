@@ -2,7 +2,7 @@
  * runExperiment: validate -> plan -> run (worker threads or in-process) with a crash-safe journal
  * -> final files sorted by run number.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
@@ -20,7 +20,8 @@ import {
   JournalWriter,
 } from "./journal.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
-import { FILES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
+import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
+import { ensureOutputDir, requireOutPath } from "./output-dir.js";
 import { makePlan, type Plan, runInfo } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { inShard, parseShard, type Shard } from "./shard.js";
@@ -132,6 +133,7 @@ export async function prepareRun(
     sourceText: source?.sourceText,
     gitDir: source ? dirname(source.file) : cwd,
   });
+  requireOutPath(options.out);
   const outDir = resolve(cwd, options.out ?? defaultOutDir(exp.name, shard));
   return { exp, plan, source, shard, workers, outDir };
 }
@@ -163,8 +165,22 @@ export async function runExperiment(
   const manifestText = `${JSON.stringify(plan.manifest, null, 2)}\n`;
   const journalPath = join(outDir, JOURNAL_FILE);
 
-  // A resumed run whose results are already complete has nothing to do.
-  if (options.resume && !existsSync(journalPath) && isComplete(outDir, plan.fingerprint, header.shard)) {
+  // Without a journal, --resume finds either nothing (a fresh run), complete results of this
+  // configuration (nothing to do), or results of another one, which it must not silently replace.
+  const earlier =
+    options.resume && !existsSync(journalPath)
+      ? earlierResults(outDir, plan.fingerprint, header.shard)
+      : "none";
+  if (earlier === "other") {
+    throw new ValidationError(
+      "JOURNAL_MISMATCH",
+      "--resume",
+      outDir,
+      `a folder holding an interrupted run (its journal) or the complete results of this same configuration${header.shard ? ` and shard ${header.shard}` : ""} (the results here belong to another configuration or shard, or their run-info.json is unreadable; any edit of the experiment file counts; rerun without --resume to replace them)`,
+      "cannot resume",
+    );
+  }
+  if (earlier === "same") {
     return {
       name: plan.exp.name,
       outDir,
@@ -177,11 +193,11 @@ export async function runExperiment(
     };
   }
 
-  mkdirSync(outDir, { recursive: true });
+  ensureOutputDir(outDir);
   // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
   const { writer, done } = JournalWriter.open(journalPath, header, options.resume === true, accept);
   // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
-  for (const name of Object.values(FILES)) rmSync(join(outDir, name), { force: true });
+  for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
   const pending = mine.filter((r) => !done.has(r));
   const resumed = mine.length - pending.length;
   const progress = createProgress(
@@ -415,21 +431,28 @@ export function withoutRefusedFlags(argv: readonly string[], message: string): s
   return out.length < argv.length ? out : null;
 }
 
-function isComplete(outDir: string, fingerprint: string, shard: string | null): boolean {
+/** What a folder without a journal holds: complete results of this configuration, of another one, or none. */
+function earlierResults(
+  outDir: string,
+  fingerprint: string,
+  shard: string | null,
+): "same" | "other" | "none" {
+  const path = join(outDir, FILES.runInfo);
+  if (!existsSync(path)) return "none";
   try {
-    const info = JSON.parse(readFileSync(join(outDir, FILES.runInfo), "utf8")) as {
+    const info = JSON.parse(readFileSync(path, "utf8")) as {
       fingerprint?: string;
       complete?: boolean;
       shard?: string | null;
     };
-    return (
-      info.complete === true &&
+    return info.complete === true &&
       info.fingerprint === fingerprint &&
       (info.shard ?? null) === shard &&
       existsSync(join(outDir, FILES.manifest))
-    );
+      ? "same"
+      : "other";
   } catch {
-    return false;
+    return "other";
   }
 }
 

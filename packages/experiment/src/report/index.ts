@@ -5,7 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { ValidationError } from "@cascade/core";
+import { REPORT_FILE } from "../output.js";
+import { writeProblem } from "../output-dir.js";
 import { buildFigures } from "./charts.js";
 import { renderHtml } from "./html.js";
 import { loadResults } from "./load.js";
@@ -30,14 +33,30 @@ export async function buildReport(resultsDir: string, options: ReportOptions = {
 
 /** Writes `report.html` (or `options.out`) for a results directory; returns the written path. */
 export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<string> {
-  const out = resolve(options.out ?? join(resultsDir, "report.html"));
+  const out = resolve(options.out ?? join(resultsDir, REPORT_FILE));
   const html = await buildReport(resultsDir, options);
   const tmp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await writeFile(tmp, html, "utf8");
     await rename(tmp, out);
   } catch (err) {
-    await rm(tmp, { force: true });
+    await rm(tmp, { force: true }).catch(() => {}); // ENOTDIR when a file is in the way: nothing to remove
+    const code = (err as NodeJS.ErrnoException).code;
+    if (
+      code === "ENOENT" ||
+      code === "ENOTDIR" ||
+      code === "EACCES" ||
+      code === "EROFS" ||
+      code === "EISDIR"
+    ) {
+      throw new ValidationError(
+        "INVALID_OUTPUT",
+        "--out",
+        out,
+        `a file path in a folder this process can write to (${code === "EISDIR" ? `${out} is a folder` : writeProblem(dirname(out), err, true)})`,
+        "cannot write the report",
+      );
+    }
     throw err;
   }
   return out;

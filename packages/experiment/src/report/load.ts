@@ -478,7 +478,8 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     liquidationRows++;
     const variant = row.variant ?? "";
     const gen = num(row.generation);
-    if (gen !== null) {
+    // Settlement records (quantity 0) are not liquidations: the metrics do not count them either.
+    if (gen !== null && num(row.quantity) !== 0) {
       const k = `${variant}\u0000${gen}`;
       genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
     }
