@@ -86,6 +86,18 @@ describe("validate, list, help", () => {
       /ok tiny: 2 variant\(s\) \[full, partial; baseline full\] x 1 sweep point\(s\) x 4 replication\(s\) = 8 runs/,
     );
     expect(existsSync(join(tmp, "results"))).toBe(false);
+    expect(r.stdout).toMatch(/= 8 runs of 200 ticks\n {2}metrics: peak_drawdown, /);
+  });
+
+  test("validate: swept run lengths are given as a range", async () => {
+    const file = join(tmp, "swept-ticks.ts");
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, sweep: { ticks: [150, 250] } };\n`,
+    );
+    const r = await cascade(["validate", file], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/x 2 sweep point\(s\) x 3 replication\(s\) = 12 runs of 150-250 ticks\n/);
   });
 
   test("list shows experiments/*.ts with descriptions; --help on each command", async () => {

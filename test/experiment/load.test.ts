@@ -106,9 +106,9 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(err.message).toMatch(/bad-import\.ts:4:\d+: Could not resolve "\.\/lib\/does-not-exist\.js"/);
   });
 
-  test("an error while the module is evaluated is a LOAD_FAILED with its message", async () => {
+  test("an error while the module is evaluated is a LOAD_FAILED with its message, file, line and column", async () => {
     const err = await loadExperimentFile(fixture("throws.ts")).catch((e) => e);
     expect(err.code).toBe("LOAD_FAILED");
-    expect(err.message).toContain("thrown at load time");
+    expect(err.message).toContain(`(thrown at load time at ${fixture("throws.ts")}:2:7)`);
   });
 });

@@ -131,6 +131,28 @@ describe("validateExperiment", () => {
     expect(e.message).toBe("invalid experiment: replications = -1; allowed: an integer in [1, 10000000]");
   });
 
+  test("a default export that is not an object, and names that start with a symbol, say what is allowed", () => {
+    expect(errorOf(42).message).toMatch(
+      /^invalid experiment: default export = 42; allowed: defineExperiment\(\{\.\.\.\}\): an object with keys name, /,
+    );
+    expect(errorOf({ ...base(), name: "-neg" }).message).toContain(
+      'name = "-neg"; allowed: an identifier of letters, digits, . _ - (starting with a letter or digit, max 100)',
+    );
+  });
+
+  test("a swept value that breaks another field names that field, its value and its rule", () => {
+    const own = errorOf({ ...base(), sweep: { "liquidation.amount.fraction": [0.5, 2] } });
+    expect(own.message).toMatch(
+      /^invalid experiment: sweep\["liquidation\.amount\.fraction"\]\.1 = 2; allowed: .* \(at liquidation\.amount\.fraction in variant "/,
+    );
+    // Renaming the instrument a shock names: the rule broken is the shock's, not the symbol's.
+    const other = errorOf({ ...base(), sweep: { "market.instruments.0.symbol": ["X", "W"] } });
+    expect(other.field).toBe('sweep["market.instruments.0.symbol"].1');
+    expect(other.message).toContain(
+      '= "W"; allowed: a value under which variant "full" is valid (it makes shocks.0.instrument = "X" invalid; allowed there: one of the instruments',
+    );
+  });
+
   test("command-line overrides are validated under their flag names", () => {
     expect(errorOf(fakeExperiment(), { replications: 0 }).field).toBe("--replications");
     expect(errorOf(fakeExperiment(), { seed: -2 }).field).toBe("--seed");
@@ -151,7 +173,7 @@ describe("validateExperiment", () => {
   });
 
   test("not an object", () => {
-    expect(errorOf(42).field).toBe("");
+    expect(errorOf(42).field).toBe("default export");
     expect(errorOf({ ...(fakeExperiment() as ExperimentDefinition), name: "bad name/" }).field).toBe("name");
   });
 });

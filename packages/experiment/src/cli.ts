@@ -231,10 +231,19 @@ registerCommand("validate", {
       seed: intFlag("--seed", values.seed as string | undefined, 0),
     });
     const plan = makePlan(exp, { manifest: false });
-    out(
-      `ok ${exp.name}: ${plan.variants} variant(s) [${exp.variants.map((v) => v.name).join(", ")}; baseline ${exp.variants[exp.baseline].name}] x ${plan.points} sweep point(s) x ${plan.replications} replication(s) = ${plan.total} runs of ${exp.base.ticks} ticks`,
+    // Run lengths over every variant and sweep point (ticks can be set per variant, or swept).
+    const t = exp.sweep.params.indexOf("ticks");
+    const lengths = exp.variants.flatMap((v) =>
+      t < 0 ? [v.config.ticks] : exp.sweep.points.map((pt) => Number(pt[t])),
     );
-    out(`  metrics: ${plan.metricColumns.join(", ")}`);
+    const lo = Math.min(...lengths);
+    const hi = Math.max(...lengths);
+    out(
+      `ok ${exp.name}: ${plan.variants} variant(s) [${exp.variants.map((v) => v.name).join(", ")}; baseline ${exp.variants[exp.baseline].name}] x ${plan.points} sweep point(s) x ${plan.replications} replication(s) = ${plan.total} runs of ${lo === hi ? lo : `${lo}-${hi}`} ticks`,
+    );
+    out(
+      `  metrics: ${plan.metricColumns.length > 0 ? plan.metricColumns.join(", ") : "(none: runs.csv has no metric columns)"}`,
+    );
     return 0;
   },
 });
@@ -334,7 +343,10 @@ function invokedDirectly(): boolean {
     return false;
   }
 }
-if (invokedDirectly()) {
+if (invokedDirectly()) runCli();
+
+/** Runs `cascade` with the process's arguments and exits with its code (the bin, bin/cascade.js). */
+export function runCli(): void {
   // `cascade list | head` closes the pipe early: stop quietly.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);

@@ -26,11 +26,17 @@ function num(s: string | undefined): string {
   const x = Number(s);
   if (!Number.isFinite(x)) return s;
   const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return x.toExponential(2);
+  if (a !== 0 && a < 1e-3) return x.toExponential(2);
+  // From 10^4 up, four significant digits in exponent form, integers too (toPrecision(4) already
+  // writes 11520.5 as 1.152e+4; 22042 printed in full beside it read as a different scale).
+  if (a >= 1e4) return x.toExponential(3);
   return Number.isInteger(x) ? String(x) : x.toPrecision(4);
 }
 
-/** Text table of the headline metrics at sweep point 0 (empty string when files are missing). */
+/**
+ * Text table of the headline metrics at sweep point 0, under a line naming that point when there
+ * are several (empty string when files are missing or hold none of the headline metrics).
+ */
 export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
   const comparison = await readRows(join(outDir, "comparison.csv"));
@@ -54,13 +60,30 @@ export async function headline(outDir: string): Promise<string> {
       ]);
     }
   }
+  if (rows.length === 1) return "";
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, j) => cell.padEnd(widths[j]))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  const points = new Set(summary.map((r) => r.point)).size;
+  const caption =
+    points > 1
+      ? `sweep point 0 of ${points}${pointValues(summary.find((r) => r.point === "0"))}; every point is in summary.csv\n`
+      : "";
+  return (
+    caption +
+    rows
+      .map((r) =>
+        r
+          .map((cell, j) => cell.padEnd(widths[j]))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n")
+  );
+}
+
+/** " (param = value, ...)" of a summary row's swept values: the columns between point and metric. */
+function pointValues(row: CsvRow | undefined): string {
+  if (!row) return "";
+  const keys = Object.keys(row);
+  const swept = keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
+  return swept.length === 0 ? "" : ` (${swept.map((k) => `${k} = ${row[k]}`).join(", ")})`;
 }

@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import { CascadeError, ValidationError } from "@cascade/core";
 import type { Loader, Plugin } from "esbuild";
@@ -59,7 +59,7 @@ export function resolveExperimentPath(arg: string, cwd = process.cwd()): string 
 }
 
 function loadFailed(file: string, e: unknown): ValidationError {
-  const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+  const msg = e instanceof Error ? `${e.message.split("\n")[0]}${throwSite(e, file)}` : String(e);
   return new ValidationError(
     "LOAD_FAILED",
     "file",
@@ -67,6 +67,25 @@ function loadFailed(file: string, e: unknown): ValidationError {
     `a module that loads without error (${msg})`,
     "cannot load experiment",
   );
+}
+
+/**
+ * Where an error thrown while the module ran comes from, as the bundle's source map gives it:
+ * " at <path>:<line>:<column>" of the experiment file's own frame if the stack has one (an error
+ * thrown by a package the file called), else of the first frame outside node_modules and Node's
+ * internals (a local import); "" if there is none.
+ */
+function throwSite(e: Error, file: string): string {
+  let first = "";
+  for (const line of (e.stack ?? "").split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m || m[1].includes("/node_modules/")) continue;
+    const path = m[1].startsWith("file://") ? fileURLToPath(m[1].split("?")[0]) : m[1];
+    const site = ` at ${path}:${m[2]}:${m[3]}`;
+    if (path === file) return site;
+    if (first === "") first = site;
+  }
+  return first;
 }
 
 /** Packages and builtins stay imports, by the absolute URL they resolve to from the importing file. */

@@ -6,7 +6,7 @@
  * validators (validatePolicySpec, validatePopulationSpec, validateFundamentalSpec).
  */
 import { validateFundamentalSpec, validatePopulationSpec } from "@cascade/agents";
-import { ValidationError } from "@cascade/core";
+import { formatValue, ValidationError } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
 import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
 import {
@@ -157,7 +157,12 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
   instruments.forEach((raw, i) => {
     const p = `${path}.instruments.${i}`;
     const o = object(p, raw, INSTRUMENT_KEYS, ["symbol", "initialPrice"]);
-    const sym = str(`${p}.symbol`, o.symbol, SYMBOL_RE, "a symbol of letters, digits, . _ - (max 32)");
+    const sym = str(
+      `${p}.symbol`,
+      o.symbol,
+      SYMBOL_RE,
+      "a symbol of letters, digits, . _ - (starting with a letter or digit, max 32)",
+    );
     if (seen.has(sym))
       fail("DUPLICATE_SYMBOL", `${p}.symbol`, sym, "a symbol not used by another instrument");
     seen.add(sym);
@@ -319,6 +324,13 @@ export interface ValidateOverrides {
  * config. `overrides` are the CLI's --replications / --seed (validated under those flag names).
  */
 export function validateExperiment(def: unknown, overrides: ValidateOverrides = {}): ValidatedExperiment {
+  if (!isPlainObject(def))
+    fail(
+      "INVALID_TYPE",
+      "default export",
+      def,
+      `defineExperiment({...}): an object with keys ${TOP_KEYS.join(", ")}`,
+    );
   const d = object("", def, TOP_KEYS, [
     "name",
     "seed",
@@ -329,7 +341,12 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     "replications",
     "ticks",
   ]);
-  const name = str("name", d.name, NAME_RE, "an identifier of letters, digits, . _ - (max 100)");
+  const name = str(
+    "name",
+    d.name,
+    NAME_RE,
+    "an identifier of letters, digits, . _ - (starting with a letter or digit, max 100)",
+  );
   const description = d.description === undefined ? "" : str("description", d.description);
   const seed = overrides.seed !== undefined ? int("--seed", overrides.seed, 0) : int("seed", d.seed, 0);
   const replications =
@@ -359,7 +376,12 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     }
     for (const [vname, raw] of Object.entries(d.variants)) {
       const p = `variants.${vname}`;
-      str(p, vname, VARIANT_RE, "a variant name of letters, digits, space . _ + - (max 100)");
+      str(
+        p,
+        vname,
+        VARIANT_RE,
+        "a variant name of letters, digits, space . _ + - (starting with a letter or digit, max 100)",
+      );
       let over: Record<string, unknown>;
       if (isPolicyShorthand(raw)) {
         validatePolicySpec(p, raw);
@@ -480,7 +502,7 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
           validateWorld("", cfg as unknown as Record<string, unknown>);
         } catch (e) {
           if (e instanceof ValidationError) {
-            fail(e.code, `${at}.${j}`, value, `${e.allowed} (at ${e.field} in variant "${v.name}")`);
+            fail(e.code, `${at}.${j}`, value, underSweep(e, [path], v.name));
           }
           throw e;
         }
@@ -508,7 +530,7 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
               e.code,
               `sweep (point ${i})`,
               Object.fromEntries(params.map((p, k) => [p, pt[k]])),
-              `${e.allowed} (at ${e.field} in variant "${v.name}")`,
+              underSweep(e, params, v.name),
             );
           }
           throw e;
@@ -568,4 +590,14 @@ function validateMetrics(
     }
   }
   return { builtIn, custom };
+}
+
+/**
+ * What a swept value must satisfy, from the error it caused in a variant's config: the rule of the
+ * swept field itself, or, when the value broke another field (a renamed instrument that a shock
+ * still names), that field, its value and its rule, so the message does not contradict itself.
+ */
+function underSweep(e: ValidationError, params: readonly string[], variant: string): string {
+  if (params.includes(e.field)) return `${e.allowed} (at ${e.field} in variant "${variant}")`;
+  return `a value under which variant "${variant}" is valid (it makes ${e.field} = ${formatValue(e.value)} invalid; allowed there: ${e.allowed})`;
 }
