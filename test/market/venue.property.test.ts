@@ -182,6 +182,10 @@ function build(): Venue {
   return v;
 }
 
+/** Resting reduce-only orders of the current run, and whether the operation running is a reduce-only submit. */
+const reduceOnlyIds = new Set<number>();
+let reduceOnlyTaker = false;
+
 function apply(v: Venue, o: Op): void {
   const price = (i: number, off: number) => {
     const m = Number.isInteger(i) && i >= 0 && i < 2 ? v.mark(i) : 100;
@@ -205,8 +209,9 @@ function apply(v: Venue, o: Op): void {
     return fallback;
   };
   switch (o.op) {
-    case "submit":
-      v.submit({
+    case "submit": {
+      reduceOnlyTaker = o.reduceOnly === true;
+      const r = v.submit({
         account: o.account,
         instrument: o.instrument,
         side: o.side as 1 | -1,
@@ -218,7 +223,9 @@ function apply(v: Venue, o: Op): void {
         worstPrice: o.worst === null ? undefined : price(o.instrument, o.worst),
         tag: o.tag,
       });
+      if (o.reduceOnly === true && r.resting > 0) reduceOnlyIds.add(r.orderId);
       return;
+    }
     case "cancel": {
       const ids = allOrders();
       const id = o.bogus || ids.length === 0 ? 1_000_000 + o.pick : ids[o.pick % ids.length];
@@ -320,8 +327,33 @@ describe("venue property: conservation and atomic rejection", () => {
     fc.assert(
       fc.property(fc.noBias(fc.array(opArb, { minLength: 30, maxLength: 80 })), (ops) => {
         const v = build();
+        // A reduce-only order's fill never takes more than its owner's unreserved position in the
+        // direction it reduces (so it never flips it), whatever else fills in the same sweep.
+        reduceOnlyIds.clear();
+        const pos = new Map<number, number>();
+        const at = (a: number, i: number) => a * 2 + i;
+        // Collected, not thrown: RxJS reports an observer's error asynchronously.
+        const violations: string[] = [];
+        const reduces = (a: number, i: number, side: 1 | -1, qty: number, why: string) => {
+          const free = side === -1 ? (pos.get(at(a, i)) ?? 0) : -(pos.get(at(a, i)) ?? 0);
+          if (qty > free - v.reserved(a, i))
+            violations.push(`${why}: ${qty} lots with ${free} to reduce (reserved ${v.reserved(a, i)})`);
+        };
+        const sub = v.fills$.subscribe((f) => {
+          const makerSide = f.takerSide === 1 ? -1 : 1;
+          const maker = makerSide === 1 ? f.buyer : f.seller;
+          const taker = makerSide === 1 ? f.seller : f.buyer;
+          if (reduceOnlyIds.has(f.makerOrderId))
+            reduces(maker, f.instrument, makerSide, f.quantity, "reduce-only maker");
+          if (reduceOnlyTaker) reduces(taker, f.instrument, f.takerSide, f.quantity, "reduce-only taker");
+          pos.set(at(f.buyer, f.instrument), (pos.get(at(f.buyer, f.instrument)) ?? 0) + f.quantity);
+          pos.set(at(f.seller, f.instrument), (pos.get(at(f.seller, f.instrument)) ?? 0) - f.quantity);
+        });
         for (const o of ops) {
           count.set(o.op, (count.get(o.op) ?? 0) + 1);
+          for (let a = 0; a < v.accountCount(); a++)
+            for (const i of [0, 1]) pos.set(at(a, i), v.position(a, i));
+          reduceOnlyTaker = false;
           const before = snapshot(v);
           try {
             apply(v, o);
@@ -341,7 +373,9 @@ describe("venue property: conservation and atomic rejection", () => {
           if (v.totalPosition(0) !== 0 || v.totalPosition(1) !== 0)
             throw new Error(`positions do not net to 0 after ${JSON.stringify(o)}`);
           checkBookkeeping(v);
+          if (violations.length > 0) throw new Error(`${violations[0]} after ${JSON.stringify(o)}`);
         }
+        sub.unsubscribe();
         const reserved = new Map<string, number>();
         for (const au of v.openAuctions()) {
           const key = `${au.seller}:${au.instrument}`;

@@ -5,6 +5,7 @@ import {
   connectVenue,
   type Fill,
   type MarkUpdate,
+  OrderBook,
   SELL,
   type Transfer,
   Venue,
@@ -411,6 +412,67 @@ describe("reduce-only", () => {
     expect(v.book(0).has(ro.orderId)).toBe(false);
     expect(v.openOrders(a)).toEqual([]);
     checkBookkeeping(v);
+  });
+});
+
+describe("reduce-only orders in one sweep", () => {
+  /** A long 10 (bought from B at 100) and C, a third account that takes liquidity. */
+  function long10() {
+    const { v, a, b } = twoAccounts();
+    const c = v.openAccount("C");
+    v.deposit(c, 1_000_000);
+    v.submit({ account: b, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 100 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 10, type: "market" });
+    return { v, a, c };
+  }
+
+  it("two resting reduce-only sells of the whole position: one taker sweep closes it and cuts the second", () => {
+    const { v, a, c } = long10();
+    const ro = (price: number) =>
+      v.submit({
+        account: a,
+        instrument: 0,
+        side: SELL,
+        quantity: 10,
+        type: "limit",
+        price,
+        reduceOnly: true,
+      });
+    const first = ro(101);
+    const second = ro(102);
+    expect([first.resting, second.resting]).toEqual([10, 10]); // each alone fits the position
+    const r = v.submit({ account: c, instrument: 0, side: BUY, quantity: 20, type: "market" });
+    expect(r.filled).toBe(10);
+    expect(v.position(a, 0)).toBe(0); // not -10: the second order was cut before it could flip it
+    expect(v.book(0).has(second.orderId)).toBe(false);
+    expect(v.openOrders(a)).toEqual([]);
+    checkBookkeeping(v);
+  });
+
+  it("a plain sell ahead of a reduce-only one in the same sweep: the reduce-only order is cut to what is left", () => {
+    const { v, a, c } = long10();
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 6, type: "limit", price: 101 });
+    const ro = v.submit({
+      account: a,
+      instrument: 0,
+      side: SELL,
+      quantity: 10,
+      type: "limit",
+      price: 102,
+      reduceOnly: true,
+    });
+    expect(ro.resting).toBe(10);
+    const r = v.submit({ account: c, instrument: 0, side: BUY, quantity: 20, type: "market" });
+    expect(r.filled).toBe(10); // 6 plain + the 4 the reduce-only order could still reduce
+    expect(v.position(a, 0)).toBe(0);
+    expect(v.restingQuantity(a, 0, SELL)).toBe(0);
+    checkBookkeeping(v);
+  });
+
+  it("a bare OrderBook refuses reduce-only orders without a listener that knows positions", () => {
+    const book = new OrderBook({ minPrice: 1, maxPrice: 1000 });
+    expectCode(() => book.limit(1, 0, SELL, 100, 5, 0, true), "INVALID_ORDER_TYPE");
+    expect(book.orderCount()).toBe(0);
   });
 });
 

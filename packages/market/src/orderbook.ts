@@ -41,7 +41,9 @@ export const CANCEL_SELF_TRADE = 1;
 export const CANCEL_POST_ONLY = 2;
 /** IOC or market remainder that could not trade. */
 export const CANCEL_UNFILLED = 3;
-export type CancelReason = 0 | 1 | 2 | 3;
+/** A resting reduce-only order cut to what its owner can still reduce, just before it would fill. */
+export const CANCEL_REDUCE_ONLY = 4;
+export type CancelReason = 0 | 1 | 2 | 3 | 4;
 
 /** Plain callbacks (no RxJS in the hot loop). Called synchronously during matching. */
 export interface BookListener {
@@ -67,6 +69,12 @@ export interface BookListener {
   ): void;
   /** An order (or remainder) came to rest on the book. */
   onRest(orderId: number, owner: number, side: Side, price: number, qty: number): void;
+  /**
+   * Required for reduce-only orders: the quantity resting reduce-only order `orderId` of `owner`
+   * may still fill, asked when a taker reaches it. The book cuts the order to it first (onCancel
+   * CANCEL_REDUCE_ONLY), so one sweep through several of an owner's orders cannot flip its position.
+   */
+  reduceOnlyAllowance?(orderId: number, owner: number, side: Side): number;
 }
 
 /** Integer ticks, 1 <= minPrice <= maxPrice. */
@@ -191,6 +199,8 @@ export class OrderBook {
   private oQty: Float64Array;
   private oLvl: Int32Array;
   private oSide: Int8Array;
+  /** 1: a reduce-only order (matching asks the listener's reduceOnlyAllowance before filling it). */
+  private oReduceOnly: Uint8Array;
   private oNext: Int32Array;
   private oPrev: Int32Array;
   private freeHead: number;
@@ -254,6 +264,7 @@ export class OrderBook {
     this.oQty = new Float64Array(capacity);
     this.oLvl = new Int32Array(capacity);
     this.oSide = new Int8Array(capacity);
+    this.oReduceOnly = new Uint8Array(capacity);
     this.oNext = new Int32Array(capacity);
     this.oPrev = new Int32Array(capacity);
     for (let i = 0; i < capacity - 1; i++) this.oNext[i] = i + 1;
@@ -273,8 +284,21 @@ export class OrderBook {
   // Order entry
   // =============================================================================================
 
-  /** Limit order. Returns the quantity filled immediately. GTC rests the remainder; IOC cancels it (onCancel CANCEL_UNFILLED); POST_ONLY that would cross any resting order is not placed at all (returns 0, onCancel CANCEL_POST_ONLY). */
-  limit(id: number, owner: number, side: Side, price: number, qty: number, tif: TimeInForce = GTC): number {
+  /**
+   * Limit order. Returns the quantity filled immediately. GTC rests the remainder; IOC cancels it
+   * (onCancel CANCEL_UNFILLED); POST_ONLY that would cross any resting order is not placed at all
+   * (returns 0, onCancel CANCEL_POST_ONLY). `reduceOnly` marks the resting part as reduce-only (the
+   * listener must then implement reduceOnlyAllowance).
+   */
+  limit(
+    id: number,
+    owner: number,
+    side: Side,
+    price: number,
+    qty: number,
+    tif: TimeInForce = GTC,
+    reduceOnly = false,
+  ): number {
     const minP = this.minPrice;
     if (
       !(
@@ -294,6 +318,15 @@ export class OrderBook {
     ) {
       this.rejectOrder(id, owner, side, price, qty, tif, undefined, false);
     }
+    if (reduceOnly !== false && (reduceOnly !== true || this.listener?.reduceOnlyAllowance === undefined)) {
+      throw new CascadeError(
+        "INVALID_ORDER_TYPE",
+        "reduceOnly",
+        reduceOnly,
+        "false, or true with a listener that implements reduceOnlyAllowance (the book holds no positions)",
+        "order rejected",
+      );
+    }
     const lvl = price - this.base;
     if (tif === POST_ONLY) {
       const opp = side === BUY ? this.bestAskLvl : this.bestBidLvl;
@@ -302,12 +335,12 @@ export class OrderBook {
         if (l !== undefined) l.onCancel(id, owner, side, price, qty, CANCEL_POST_ONLY);
         return 0;
       }
-      this.rest(id, owner, side, price, qty);
+      this.rest(id, owner, side, price, qty, reduceOnly);
       return 0;
     }
     const rem = side === BUY ? this.matchBuy(id, owner, lvl, qty) : this.matchSell(id, owner, lvl, qty);
     if (rem > 0) {
-      if (tif === GTC) this.rest(id, owner, side, price, rem);
+      if (tif === GTC) this.rest(id, owner, side, price, rem, reduceOnly);
       else {
         const l = this.listener;
         if (l !== undefined) l.onCancel(id, owner, side, price, rem, CANCEL_UNFILLED);
@@ -576,6 +609,7 @@ export class OrderBook {
     const oQty = this.oQty;
     const oOwner = this.oOwner;
     const oNext = this.oNext;
+    const oReduceOnly = this.oReduceOnly;
     const l = this.listener;
     const base = this.base;
     for (;;) {
@@ -584,8 +618,12 @@ export class OrderBook {
       while (o !== -1) {
         const next = oNext[o];
         const makerOwner = oOwner[o];
-        const mq = oQty[o];
-        if (makerOwner === takerOwner) {
+        let mq = oQty[o];
+        if (oReduceOnly[o] === 1 && makerOwner !== takerOwner)
+          mq = this.cutReduceOnly(o, next, lvl, price, SELL, mq);
+        if (mq === 0) {
+          // a reduce-only order its owner can no longer fill: removed by cutReduceOnly
+        } else if (makerOwner === takerOwner) {
           const makerId = this.oId[o];
           this.popHead(o, next, lvl);
           this.askQtyTotal -= mq;
@@ -631,6 +669,7 @@ export class OrderBook {
     const oQty = this.oQty;
     const oOwner = this.oOwner;
     const oNext = this.oNext;
+    const oReduceOnly = this.oReduceOnly;
     const l = this.listener;
     const base = this.base;
     for (;;) {
@@ -639,8 +678,12 @@ export class OrderBook {
       while (o !== -1) {
         const next = oNext[o];
         const makerOwner = oOwner[o];
-        const mq = oQty[o];
-        if (makerOwner === takerOwner) {
+        let mq = oQty[o];
+        if (oReduceOnly[o] === 1 && makerOwner !== takerOwner)
+          mq = this.cutReduceOnly(o, next, lvl, price, BUY, mq);
+        if (mq === 0) {
+          // a reduce-only order its owner can no longer fill: removed by cutReduceOnly
+        } else if (makerOwner === takerOwner) {
           const makerId = this.oId[o];
           this.popHead(o, next, lvl);
           this.bidQtyTotal -= mq;
@@ -675,6 +718,37 @@ export class OrderBook {
     }
   }
 
+  /**
+   * Cuts reduce-only order `o` (the head of level `lvl`, whose successor is `next`) to what its
+   * owner can still reduce, as the listener says, before a taker fills it; removes it when that is
+   * nothing. Returns the quantity left to fill.
+   */
+  private cutReduceOnly(
+    o: number,
+    next: number,
+    lvl: number,
+    price: number,
+    side: Side,
+    qty: number,
+  ): number {
+    const l = this.listener as BookListener & {
+      reduceOnlyAllowance(id: number, owner: number, side: Side): number;
+    };
+    const id = this.oId[o];
+    const owner = this.oOwner[o];
+    let allowed = l.reduceOnlyAllowance(id, owner, side);
+    if (allowed >= qty) return qty;
+    if (!(allowed > 0)) allowed = 0;
+    const cut = qty - allowed;
+    this.lvlQty[lvl] -= cut;
+    if (side === BUY) this.bidQtyTotal -= cut;
+    else this.askQtyTotal -= cut;
+    if (allowed === 0) this.popHead(o, next, lvl);
+    else this.oQty[o] = allowed;
+    l.onCancel(id, owner, side, price, cut, CANCEL_REDUCE_ONLY);
+    return allowed;
+  }
+
   /** Removes order `o` (the head of level `lvl`, whose successor is `next`): unlink, unhash, free. Level bitset/best are the caller's job. */
   private popHead(o: number, next: number, lvl: number): void {
     this.lvlHead[lvl] = next;
@@ -687,7 +761,7 @@ export class OrderBook {
   }
 
   /** Appends a new order to the tail of the level of `price` on `side`. */
-  private rest(id: number, owner: number, side: Side, price: number, qty: number): void {
+  private rest(id: number, owner: number, side: Side, price: number, qty: number, reduceOnly = false): void {
     let lvl = price - this.base;
     if (lvl < 0 || lvl >= this.nLevels) {
       this.cover(price);
@@ -704,6 +778,7 @@ export class OrderBook {
     this.oQty[s] = qty;
     this.oLvl[s] = lvl;
     this.oSide[s] = side;
+    this.oReduceOnly[s] = reduceOnly ? 1 : 0;
     this.oNext[s] = -1;
     const tail = this.lvlTail[lvl];
     this.oPrev[s] = tail;
@@ -907,6 +982,7 @@ export class OrderBook {
     this.oNext = copyInto(new Int32Array(cap), this.oNext);
     this.oPrev = copyInto(new Int32Array(cap), this.oPrev);
     this.oSide = copyInto(new Int8Array(cap), this.oSide);
+    this.oReduceOnly = copyInto(new Uint8Array(cap), this.oReduceOnly);
     for (let i = old; i < cap - 1; i++) this.oNext[i] = i + 1;
     this.oNext[cap - 1] = this.freeHead;
     this.freeHead = old;

@@ -255,6 +255,10 @@ class BookEvents implements BookListener {
     // biome-ignore lint/complexity/useLiteralKeys: private access from the companion class
     this.venue["onRest"](this.instrument, orderId, owner, side, qty);
   }
+  reduceOnlyAllowance(_orderId: number, owner: number, side: Side): number {
+    // biome-ignore lint/complexity/useLiteralKeys: private access from the companion class
+    return this.venue["reducible"](owner, this.instrument, side);
+  }
 }
 
 export class Venue {
@@ -744,7 +748,7 @@ export class Venue {
     if (ro === true) {
       const k = a * this.nI + i;
       const q = this.posA[k];
-      const avail = side === SELL ? q - this.resLongA[k] : -q - this.resShortA[k];
+      const avail = this.reducible(a, i, side);
       if (avail <= 0) {
         throw new CascadeError(
           "REDUCE_ONLY",
@@ -769,7 +773,7 @@ export class Venue {
     let filled = 0;
     let notional = 0;
     try {
-      if (isLimit) book.limit(id, a, side, price, qty, tif);
+      if (isLimit) book.limit(id, a, side, price, qty, tif, ro === true);
       else book.market(id, a, side, qty, worst);
       filled = this.curFilled;
       notional = this.curNotional;
@@ -1589,6 +1593,15 @@ export class Venue {
     else removeAt(list, list.indexOf(i));
   }
 
+  /**
+   * What a reduce-only order of `side` can still trade for account `a` in instrument `i`: its long
+   * (for a sell) or short (for a buy) position not reserved by its own open auctions.
+   */
+  private reducible(a: number, i: number, side: Side): number {
+    const k = a * this.nI + i;
+    return side === SELL ? this.posA[k] - this.resLongA[k] : -this.posA[k] - this.resShortA[k];
+  }
+
   /** Trims resting reduce-only orders of accounts whose position changed so they never exceed (or flip) it. */
   private flushReduceOnly(): void {
     const pending = this.roPending;
@@ -1605,11 +1618,7 @@ export class Venue {
         const book = this.books[i];
         const side = book.orderSide(id);
         const rem = book.remaining(id);
-        const k = a * this.nI + i;
-        const q = this.posA[k];
-        let allowed =
-          (side === SELL ? q - this.resLongA[k] : -q - this.resShortA[k]) -
-          used[2 * i + (side === BUY ? 1 : 0)];
+        let allowed = this.reducible(a, i, side) - used[2 * i + (side === BUY ? 1 : 0)];
         if (allowed < 0) allowed = 0;
         if (rem > allowed) {
           book.reduce(id, allowed);
