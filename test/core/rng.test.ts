@@ -1,4 +1,4 @@
-import { Rng, sample, ValidationError, validateDist } from "@cascade/core";
+import { CascadeError, Rng, sample, ValidationError, validateDist } from "@cascade/core";
 import fc from "fast-check";
 import * as ss from "simple-statistics";
 import { describe, expect, it } from "vitest";
@@ -140,5 +140,23 @@ describe("exponential Dist", () => {
       /INVALID|starts at 0/,
     );
     expect(validateDist("p.y", { dist: "exponential", rate: 2 })).toEqual({ dist: "exponential", rate: 2 });
+  });
+});
+
+describe("seeds and labels that would collide or cannot be hashed", () => {
+  it("are refused, naming the field", () => {
+    for (const seed of [1.5, Number.NaN, 2 ** 53, "#5"]) {
+      expect(() => Rng.fromSeed(seed)).toThrow(
+        /^random stream rejected: seed = .*; allowed: a safe integer, or a string not starting with #$/,
+      );
+    }
+    const r = Rng.fromSeed(1);
+    expect(() => r.split("#7")).toThrow(
+      /label = "#7"; allowed: a safe integer, or a string not starting with #/,
+    );
+    expect(() => r.split(0.5)).toThrow(CascadeError);
+    // the accepted forms still give distinct streams
+    expect(r.split(7).nextU32()).not.toBe(r.split("7").nextU32());
+    expect(Rng.fromSeed(5).nextU32()).not.toBe(Rng.fromSeed("5").nextU32());
   });
 });

@@ -3,7 +3,7 @@
  * agents act in the same ticks, and the Poisson agents' streams (relocated into the scheduler and
  * drawn inline) give exactly the draws a twin stream gives through Rng.arrivalGap.
  */
-import { ActivationScheduler, Rng } from "@cascade/core";
+import { ActivationScheduler, CascadeError, Rng } from "@cascade/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // Internal to core (not in its index): lets a test hold a stream elsewhere, forcing the plain path.
@@ -329,5 +329,54 @@ describe("ActivationScheduler against a naive reference", () => {
         expected.push([k, 1_000_001 + 2 * k]);
     const byTick = (a: [number, number], b: [number, number]) => a[1] - b[1] || a[0] - b[0];
     expect([...seen].sort(byTick)).toEqual(expected.sort(byTick));
+  });
+});
+
+describe("ActivationScheduler input checks", () => {
+  const bad = (fn: () => unknown, message: string) => {
+    let err: unknown;
+    try {
+      fn();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CascadeError);
+    expect((err as CascadeError).code).toBe("INVALID_ACTIVATION");
+    expect((err as Error).message).toBe(message);
+  };
+
+  it("a wake-up at a fractional or NaN tick is refused, and later wake-ups still work", () => {
+    const s = new ActivationScheduler(Rng.fromSeed(1));
+    const acts: number[] = [];
+    const i = s.add((t) => acts.push(t), { kind: "event" });
+    bad(() => s.wake(i, 2.5), "wake rejected: tick = 2.5; allowed: an integer tick");
+    bad(() => s.wake(i, Number.NaN), "wake rejected: tick = NaN; allowed: an integer tick");
+    expect(s.nextWake(i)).toBe(-1);
+    s.wake(i, 4);
+    s.wake(i, 6);
+    for (let t = 1; t <= 10; t++) s.runDue(t);
+    expect(acts).toEqual([4]); // one pending wake-up: the earlier one stands
+  });
+
+  it("once, every and poisson activations with values that could never come due are refused", () => {
+    const s = new ActivationScheduler(Rng.fromSeed(1));
+    const h = () => {};
+    bad(
+      () => s.add(h, { kind: "once", at: 2.5 }),
+      "activation rejected: activation.at = 2.5; allowed: an integer tick (at or before now: never)",
+    );
+    bad(
+      () => s.add(h, { kind: "once" } as never),
+      "activation rejected: activation.at = undefined; allowed: an integer tick (at or before now: never)",
+    );
+    bad(
+      () => s.add(h, { kind: "every", period: 5, offset: 1.5 }),
+      "activation rejected: activation.offset = 1.5; allowed: undefined or an integer number of ticks",
+    );
+    bad(
+      () => s.add(h, { kind: "poisson", rate: 0.1 }),
+      "activation rejected: rng = undefined; allowed: the agent's Rng (a Poisson agent draws its arrival gaps from it)",
+    );
+    expect(s.size).toBe(0);
   });
 });

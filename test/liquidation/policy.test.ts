@@ -4,7 +4,8 @@
  * At marks X=85, Y=46: equity = -1700 + 850 + 920 = 70, maintenance = 0.05 * 1770 = 88.5.
  * The maker's bids: X 5@84, 10@83; Y 10@46, 20@45.
  */
-import { presets } from "@cascade/liquidation";
+import { Rng, RunLoop } from "@cascade/core";
+import { LiquidationEngine, presets } from "@cascade/liquidation";
 import { describe, expect, test } from "vitest";
 import {
   ask,
@@ -455,5 +456,32 @@ describe("loss waterfall", () => {
     expect([st.adlVolume, st.adlCovered, st.badDebt]).toEqual([1600, 100, 100]);
     expect(conserved(v)).toBe(true);
     void ask;
+  });
+});
+
+describe("engine options", () => {
+  test("a missing venue or loop and a bad causeWindow are named, before anything is opened", () => {
+    const venue = twoAssetVenue();
+    const loop = new RunLoop({ rng: Rng.fromSeed(1) });
+    const policy = presets.fullClose();
+    const rng = Rng.fromSeed(2);
+    const accounts = venue.accountCount();
+    const cases: Array<[unknown, string]> = [
+      [{ loop, policy, rng }, "venue = undefined; allowed: a Venue"],
+      [{ venue, policy, rng }, "loop = undefined; allowed: a RunLoop"],
+      [
+        { venue, loop, policy, rng, causeWindow: -5 },
+        "causeWindow = -5; allowed: an integer number of ticks >= 0 (default 50)",
+      ],
+      [{ venue, loop, policy, rng, causeWindow: Number.NaN }, "causeWindow = NaN; allowed:"],
+      [{ venue, loop, policy, rng, causeWindow: "x" }, 'causeWindow = "x"; allowed:'],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => new LiquidationEngine(options as never)).toThrow(
+        `invalid liquidation engine options: ${message}`,
+      );
+    }
+    expect(venue.accountCount()).toBe(accounts); // no insurance fund opened by a refused engine
+    expect(new LiquidationEngine({ venue, loop, policy, rng, causeWindow: 0 }).causeWindow).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import { type Dist, formatValue, ValidationError, validateDist } from "@cascade/
 /**
  * How an agent is woken (rates and periods are per tick and may be distributions drawn per agent):
  * - `{ every, offset? }`  every k ticks (first wake at 1 + offset mod k)
- * - `{ poissonRate }`     Poisson arrivals
+ * - `{ poissonRate }`     Poisson arrivals, at most one a tick (acts in a tick with probability 1 - e^-rate)
  * - `{ once }`            a single wake at the drawn tick (ABIDES noise agents)
  * - `"onEvent"`           only woken by market events: auctions (liquidators), trades in the agent's
  *                         instrument (every other archetype; at most once per tick)

@@ -1,4 +1,5 @@
 import type { Observable } from "rxjs";
+import { CascadeError } from "./errors.js";
 import type { Rng } from "./rng.js";
 import { ActivationScheduler } from "./scheduler.js";
 import { FastSubject } from "./subject.js";
@@ -54,7 +55,13 @@ export class RunLoop {
   on(phase: Phase, handler: (tick: number) => void): void {
     const idx = PHASES.indexOf(phase);
     if (idx < 0)
-      throw new RangeError(`phase = ${JSON.stringify(phase)}; allowed: one of ${PHASES.join(", ")}`);
+      throw new CascadeError(
+        "INVALID_PHASE",
+        "phase",
+        phase,
+        `one of ${PHASES.join(", ")}`,
+        "handler rejected",
+      );
     this.handlers[idx].push(handler);
   }
 

@@ -1,3 +1,4 @@
+import { CascadeError } from "./errors.js";
 /**
  * Seeded, splittable random streams.
  *
@@ -38,15 +39,24 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.nextU32();
   }
 
-  /** Root stream of a run. A string seed is hashed; a number must be a safe integer. */
+  /**
+   * Root stream of a run. A string seed is hashed; a number must be a safe integer. Numbers are
+   * hashed as "#<n>", so a string seed may not start with "#" (it would be the same stream).
+   */
   static fromSeed(seed: number | string): Rng {
+    checkLabel("seed", seed, "a safe integer, or a string not starting with #");
     const s = typeof seed === "number" ? `#${seed}` : seed;
     const h = hash128(s, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f);
     return new Rng(h[0], h[1], h[2], h[3]);
   }
 
-  /** An independent child stream named `label` (e.g. "agents", 42, "shock"). */
+  /** An independent child stream named `label` (e.g. "agents", 42, "shock"; a string may not start with "#"). */
   split(label: string | number): Rng {
+    checkLabel(
+      "label",
+      label,
+      'a safe integer, or a string not starting with # (split(7) is hashed as "#7")',
+    );
     const h = hash128(typeof label === "number" ? `#${label}` : label, this.k0, this.k1, this.k2, this.k3);
     return new Rng(h[0], h[1], h[2], h[3]);
   }
@@ -206,6 +216,12 @@ export class Rng {
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
   }
+}
+
+/** Seeds and split labels: safe integers, or strings that cannot collide with one ("#7" is 7). */
+function checkLabel(field: string, v: unknown, allowed: string): void {
+  if (typeof v === "number" ? Number.isSafeInteger(v) : typeof v === "string" && v[0] !== "#") return;
+  throw new CascadeError("INVALID_SEED", field, v, allowed, "random stream rejected");
 }
 
 /**

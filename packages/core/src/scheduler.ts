@@ -1,7 +1,12 @@
 import { copyInto } from "./arrays.js";
+import { CascadeError } from "./errors.js";
 import { exponentialAfter, type Rng, relocateStream, sfc32Step, ZIG_K, ZIG_W } from "./rng.js";
 
-/** How an agent is woken. Rates are per tick. */
+/**
+ * How an agent is woken; ticks are integers. A Poisson agent acts at most once a tick: its gaps are
+ * 1 + floor(Exp(rate)), so it acts in a given tick with probability 1 - e^-rate (0.39 at rate 0.5,
+ * 0.63 at 1; within 2.5% of `rate` up to 0.05).
+ */
 export type Activation =
   | { kind: "every"; period: number; offset?: number }
   | { kind: "poisson"; rate: number }
@@ -31,6 +36,15 @@ const LAST = 5; // last tick the agent acted, or -1
 const RATE = 6; // Poisson rate per tick
 const PERIOD = 14; // int32 words 14, 15 (float64 slot 7): an every-k agent's period and phase
 const PHASE = 15;
+
+function rejected(
+  field: string,
+  value: unknown,
+  allowed: string,
+  context = "activation rejected",
+): CascadeError {
+  return new CascadeError("INVALID_ACTIVATION", field, value, allowed, context);
+}
 
 /** a mod p in [0, p), also for negative a. */
 const mod = (a: number, p: number) => ((a % p) + p) % p;
@@ -146,29 +160,38 @@ export class ActivationScheduler {
     const f = i * F64;
     switch (activation.kind) {
       case "every":
-        if (!(activation.period >= 1) || !Number.isInteger(activation.period)) {
-          throw new RangeError(`activation.period = ${activation.period}; allowed: an integer >= 1`);
+        if (!(activation.period >= 1) || !Number.isSafeInteger(activation.period)) {
+          throw rejected("activation.period", activation.period, "an integer >= 1");
+        }
+        if (activation.offset !== undefined && !Number.isSafeInteger(activation.offset)) {
+          throw rejected("activation.offset", activation.offset, "undefined or an integer number of ticks");
         }
         this.ri[r + KIND] = EVERY;
         this.ri[r + PERIOD] = activation.period;
         break;
       case "poisson":
         if (!(activation.rate > 0) || !Number.isFinite(activation.rate)) {
-          throw new RangeError(`activation.rate = ${activation.rate}; allowed: a finite rate > 0 per tick`);
+          throw rejected("activation.rate", activation.rate, "a finite rate > 0 per tick");
         }
-        if (!rng) throw new RangeError("activation poisson needs the agent's rng");
+        if (!rng)
+          throw rejected("rng", rng, "the agent's Rng (a Poisson agent draws its arrival gaps from it)");
         this.ri[r + KIND] = POISSON;
         this.rf[f + RATE] = activation.rate;
         break;
       case "once":
+        if (!Number.isSafeInteger(activation.at)) {
+          throw rejected("activation.at", activation.at, "an integer tick (at or before now: never)");
+        }
         this.ri[r + KIND] = ONCE;
         break;
       case "event":
         this.ri[r + KIND] = EVENT;
         break;
       default:
-        throw new RangeError(
-          `activation.kind = ${JSON.stringify((activation as { kind: unknown }).kind)}; allowed: every, poisson, once, event`,
+        throw rejected(
+          "activation.kind",
+          (activation as { kind: unknown }).kind,
+          "every, poisson, once, event",
         );
     }
     this.count++;
@@ -197,8 +220,10 @@ export class ActivationScheduler {
    */
   wake(i: number, tick: number): void {
     if (!(i >= 0 && i < this.count && Number.isInteger(i))) {
-      throw new RangeError(`wake agent = ${i}; allowed: an agent index in [0, ${this.count - 1}]`);
+      throw rejected("agent", i, `an agent index in [0, ${this.count - 1}]`, "wake rejected");
     }
+    // A fractional or NaN tick would never come due, and would block every later wake-up.
+    if (!Number.isSafeInteger(tick)) throw rejected("tick", tick, "an integer tick", "wake rejected");
     this.scheduleEarliest(i, tick <= this.current ? this.current + 1 : tick);
   }
 

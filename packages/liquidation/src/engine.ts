@@ -49,7 +49,7 @@
  * cascadeId is inherited; without a cause, generation 1 and cascadeId = the record's own id. The
  * episode (cause, generation, cascade) lasts while the account stays liquidatable.
  */
-import { copyInto, FastSubject, type Rng, type RunLoop } from "@cascade/core";
+import { copyInto, FastSubject, type Rng, type RunLoop, ValidationError } from "@cascade/core";
 import {
   type AccountId,
   type AuctionEvent,
@@ -196,11 +196,23 @@ export class LiquidationEngine {
   private readonly cascadeFirst = new Map<number, number>();
 
   constructor(options: LiquidationEngineOptions) {
+    const bad = (field: string, value: unknown, allowed: string) =>
+      new ValidationError("INVALID_OPTIONS", field, value, allowed, "invalid liquidation engine options");
+    if (options === null || typeof options !== "object")
+      throw bad("options", options, "an object { venue, loop, policy, rng, causeWindow? }");
     const { venue, loop, rng } = options;
+    // Duck-typed: a second copy of a package (two installs) would fail instanceof.
+    if (typeof (venue as Partial<Venue> | undefined)?.openAccount !== "function")
+      throw bad("venue", venue, "a Venue");
+    if (typeof (loop as Partial<RunLoop> | undefined)?.on !== "function")
+      throw bad("loop", loop, "a RunLoop");
+    const causeWindow = options.causeWindow ?? 50;
+    if (!Number.isSafeInteger(causeWindow) || causeWindow < 0)
+      throw bad("causeWindow", causeWindow, "an integer number of ticks >= 0 (default 50)");
     this.policy = validatePolicySpec("policy", options.policy);
     this.venue = venue;
     this.rng = rng;
-    this.causeWindow = options.causeWindow ?? 50;
+    this.causeWindow = causeWindow;
     this.records = this.recs;
     this.liquidations$ = this.liqSubject.asObservable();
     this.marginCalls$ = this.callSubject.asObservable();
