@@ -485,3 +485,28 @@ describe("engine options", () => {
     expect(new LiquidationEngine({ venue, loop, policy, rng, causeWindow: 0 }).causeWindow).toBe(0);
   });
 });
+
+describe("preset overrides", () => {
+  test("a shorthand that would be ignored is refused, naming the preset and the whole part", () => {
+    expect(() =>
+      presets.fullClose({ penaltyRate: 0.02, penalty: { rate: 0.05, to: "insuranceFund" } }),
+    ).toThrow(
+      "invalid liquidation policy: fullClose.penaltyRate = 0.02; allowed: undefined when penalty is given (set it inside penalty)",
+    );
+    expect(() =>
+      presets.closeFactor({ maxSlippage: 0.1, execution: { kind: "marketSweep", maxSlippage: 0.05 } }),
+    ).toThrow("closeFactor.maxSlippage = 0.1; allowed: undefined when execution is given");
+    expect(() =>
+      presets.fullClose({ insuranceFund: 10, loss: { insuranceFund: 0, whenFundEmpty: "badDebt" } }),
+    ).toThrow("fullClose.insuranceFund = 10");
+    expect(() => presets.backstopVault({ maxSlippage: 0.02 })).toThrow(
+      "backstopVault.maxSlippage = 0.02; allowed: undefined: the backstop execution of this preset has no slippage bound",
+    );
+    // each alone still works
+    expect(presets.fullClose({ penaltyRate: 0.02 }).penalty.rate).toBe(0.02);
+    expect(presets.fullClose({ maxSlippage: 0.1 }).execution).toEqual({
+      kind: "marketSweep",
+      maxSlippage: 0.1,
+    });
+  });
+});

@@ -288,6 +288,11 @@ describe("OrderBook: matching", () => {
     expect(q).toEqual([1, 5, 4, 0]);
     expect(book.depth(BUY, 1, p, q)).toBe(1);
     expect(book.depth(SELL, 3, p, q)).toBe(0);
+    expect(book.depth(BUY, Number.POSITIVE_INFINITY, p, q)).toBe(3);
+    // 1.5 levels used to write 2: a fractional count is refused like a negative one
+    for (const bad of [1.5, -1, Number.NaN]) {
+      expect(() => book.depth(BUY, bad, p, q)).toThrow(/levels = .*; allowed: an integer >= 0 \(or Infinity/);
+    }
   });
 
   it("depthWithin sums the side within a fraction of the mid (or of its own best)", () => {

@@ -35,6 +35,8 @@ const opArb = fc.oneof(
       reduceOnly: mostly(fc.constantFrom(undefined, undefined, false, true), fc.constant("yes")),
       worst: fc.option(fc.integer({ min: -15, max: 15 }), { freq: 2 }),
       tag: mostly(fc.constantFrom(undefined, 5), fc.constant(1.5)),
+      // sometimes the fields of the other order type too (refused)
+      cross: mostly(fc.constant(false), fc.constant(true)),
     }),
   },
   {
@@ -184,6 +186,7 @@ function build(): Venue {
 
 /** Resting reduce-only orders of the current run, and whether the operation running is a reduce-only submit. */
 const reduceOnlyIds = new Set<number>();
+let marketAccepted = 0;
 let reduceOnlyTaker = false;
 
 function apply(v: Venue, o: Op): void {
@@ -217,13 +220,15 @@ function apply(v: Venue, o: Op): void {
         side: o.side as 1 | -1,
         quantity: o.quantity,
         type: o.type as "limit",
-        price: o.bad ?? price(o.instrument, o.off),
-        tif: o.tif as "GTC",
+        price: o.type === "market" && !o.cross ? undefined : (o.bad ?? price(o.instrument, o.off)),
+        tif: o.type === "market" && !o.cross ? undefined : (o.tif as "GTC"),
         reduceOnly: o.reduceOnly as boolean,
-        worstPrice: o.worst === null ? undefined : price(o.instrument, o.worst),
+        worstPrice:
+          o.worst === null || (o.type !== "market" && !o.cross) ? undefined : price(o.instrument, o.worst),
         tag: o.tag,
       });
       if (o.reduceOnly === true && r.resting > 0) reduceOnlyIds.add(r.orderId);
+      if (o.type === "market") marketAccepted++;
       return;
     }
     case "cancel": {
@@ -391,6 +396,7 @@ describe("venue property: conservation and atomic rejection", () => {
     for (const [op, n] of count)
       expect(okCount.get(op) ?? 0, `${op}: ${okCount.get(op)} of ${n} accepted`).toBeGreaterThan(20);
     expect(accepted).toBeGreaterThan(2000);
+    expect(marketAccepted).toBeGreaterThan(200);
     expect(rejected).toBeGreaterThan(500);
   });
 });

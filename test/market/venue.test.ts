@@ -307,7 +307,15 @@ describe("input validation", () => {
       [{ account: 99 }, "UNKNOWN_ACCOUNT", "account = 99"],
       [{ account: -1 }, "UNKNOWN_ACCOUNT", "account = -1"],
       [{ instrument: 1 }, "UNKNOWN_INSTRUMENT", "instrument = 1"],
-      [{ type: "market", worstPrice: 0 }, "INVALID_PRICE", "worstPrice = 0"],
+      [{ type: "market", price: undefined, worstPrice: 0 }, "INVALID_PRICE", "worstPrice = 0"],
+      // fields of the other order type are refused, not ignored
+      [{ type: "market" }, "INVALID_ORDER_TYPE", "price = 100; allowed: undefined on a market order"],
+      [
+        { type: "market", price: undefined, tif: "IOC" },
+        "INVALID_ORDER_TYPE",
+        'tif = "IOC"; allowed: undefined on a market order',
+      ],
+      [{ worstPrice: 90 }, "INVALID_ORDER_TYPE", "worstPrice = 90; allowed: undefined on a limit order"],
       [{ tag: 1.5 }, "INVALID_TAG", "tag = 1.5"],
       [{ side: SELL, reduceOnly: true }, "REDUCE_ONLY", "reduceOnly = true"],
     ];

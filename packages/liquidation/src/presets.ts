@@ -2,6 +2,7 @@
  * Named policies modelling real mechanisms (sources in README.md and the project's shared REFERENCES.md):
  * every preset returns a fresh plain-data PolicySpec; any part can be overridden.
  */
+import { ValidationError } from "@cascade/core";
 import type {
   AmountSpec,
   BackstopSpec,
@@ -30,7 +31,36 @@ export interface PresetOverrides {
   whenFundEmpty?: LossSpec["whenFundEmpty"];
 }
 
+/** A shorthand next to the whole part it belongs to (or to a part without it) would be ignored: refused. */
+function checkShorthands(base: PolicySpec, o: PresetOverrides): void {
+  const clash = (short: keyof PresetOverrides, part: keyof PresetOverrides) => {
+    if (o[short] !== undefined && o[part] !== undefined) {
+      throw new ValidationError(
+        "CONFLICTING_OVERRIDES",
+        `${base.name}.${short}`,
+        o[short],
+        `undefined when ${part} is given (set it inside ${part})`,
+        "invalid liquidation policy",
+      );
+    }
+  };
+  clash("penaltyRate", "penalty");
+  clash("maxSlippage", "execution");
+  clash("insuranceFund", "loss");
+  clash("whenFundEmpty", "loss");
+  if (o.maxSlippage !== undefined && o.execution === undefined && !("maxSlippage" in base.execution)) {
+    throw new ValidationError(
+      "CONFLICTING_OVERRIDES",
+      `${base.name}.maxSlippage`,
+      o.maxSlippage,
+      `undefined: the ${base.execution.kind} execution of this preset has no slippage bound`,
+      "invalid liquidation policy",
+    );
+  }
+}
+
 function build(base: PolicySpec, o: PresetOverrides = {}): PolicySpec {
+  checkShorthands(base, o);
   const spec: PolicySpec = {
     name: o.name ?? base.name,
     trigger: o.trigger ?? base.trigger,

@@ -490,7 +490,11 @@ export class OrderBook {
     return (words[lvl >>> 5] & (1 << (lvl & 31))) !== 0 ? this.lvlQty[lvl] : 0;
   }
 
-  /** Writes up to `levels` best levels of `side` into outPrices/outQty (best first); returns levels written. No allocation. */
+  /**
+   * Writes up to `levels` best levels of `side` into outPrices/outQty (best first); returns levels
+   * written. No allocation: the arrays are not grown, so at most their length is written (size them
+   * to `levels`).
+   */
   depth(
     side: Side,
     levels: number,
@@ -498,8 +502,14 @@ export class OrderBook {
     outQty: number[] | Float64Array,
   ): number {
     this.checkSide(side);
-    if (!(levels >= 0)) {
-      throw new CascadeError("INVALID_LEVELS", "levels", levels, "a number >= 0", "depth query rejected");
+    if (!(levels >= 0) || !(Number.isInteger(levels) || levels === Number.POSITIVE_INFINITY)) {
+      throw new CascadeError(
+        "INVALID_LEVELS",
+        "levels",
+        levels,
+        "an integer >= 0 (or Infinity: as many as the arrays hold)",
+        "depth query rejected",
+      );
     }
     const n = Math.min(levels, outPrices.length, outQty.length);
     const base = this.base;

@@ -727,7 +727,35 @@ export class Venue {
             REJECT,
           );
       }
+      // A field of the other order type would be silently ignored: refuse it instead.
+      if (order.worstPrice !== undefined) {
+        throw new CascadeError(
+          "INVALID_ORDER_TYPE",
+          "worstPrice",
+          order.worstPrice,
+          "undefined on a limit order (its price is the bound)",
+          REJECT,
+        );
+      }
     } else if (type === "market") {
+      if (order.price !== undefined) {
+        throw new CascadeError(
+          "INVALID_ORDER_TYPE",
+          "price",
+          order.price,
+          "undefined on a market order (bound it with worstPrice)",
+          REJECT,
+        );
+      }
+      if (order.tif !== undefined) {
+        throw new CascadeError(
+          "INVALID_ORDER_TYPE",
+          "tif",
+          order.tif,
+          "undefined on a market order (it never rests: what it cannot fill is cancelled)",
+          REJECT,
+        );
+      }
       worst = order.worstPrice;
       if (
         worst !== undefined &&
