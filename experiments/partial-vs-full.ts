@@ -25,7 +25,7 @@
  * fundamentalists sell BTC down, the most leveraged accounts cross maintenance, their forced
  * sales hit BTC and also ETH and SOL (cross margin), and the next accounts fall under.
  * Before the shock the mids stay within ~0.2% of the fundamentals on average, with a spread of a
- * few ticks and both book sides present (`test/_scratch` has the calibration scripts).
+ * few ticks and both book sides present (experiments/README.md says how that was checked).
  *
  * Variants (same seeds under every variant, so differences are paired):
  * - full: classic exchange liquidation, the whole portfolio sold on the book as soon as
@@ -51,9 +51,9 @@
  * - one_sided_ticks (custom): ticks after the shock where a book had an empty side (the mid is
  *   then undefined; drawdowns use the last trade price on those ticks).
  * Typical result (60 replications; mean, paired against full): a cascade (generation >= 2) in 59
- * of 60 replications under every policy. Full close liquidates ~31 of 100 accounts (4.0M
- * notional, BTC drawdown 12.1% after a 10% shock, bad debt ~11.5k, 7 generations deep at
- * most); restore-to-target liquidates about as many accounts (the shock itself is large) but sells ~9% less (p ~ 0.03)
+ * or 60 of 60 replications under every policy. Full close liquidates ~31 of 100 accounts (4.0M
+ * notional, BTC drawdown 12.1% after a 10% shock, bad debt ~11.5k, 4.7 generations deep on
+ * average and 9 at most); restore-to-target liquidates about as many accounts (the shock itself is large) but sells ~9% less (p ~ 0.03)
  * with ~15% less bad debt; Aave-style 50% steps are worse on every count (+4 accounts, +30%
  * notional, twice the bad debt, the bid side empty for longer: each step leaves an exposed
  * remainder that is liquidated again lower down, and the 5% bonus is paid out of the account);
