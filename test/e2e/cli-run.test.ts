@@ -104,6 +104,7 @@ describe("cascade run", () => {
       "tick",
       "instrument",
       "mid",
+      "price",
       "best_bid",
       "best_ask",
       "spread",
@@ -115,6 +116,15 @@ describe("cascade run", () => {
     ]);
     // 200 ticks sampled every 10 -> 20 ticks x 2 instruments x 6 runs
     expect(files["timeseries.csv"].trimEnd().split("\n").length).toBe(1 + 20 * 2 * 6);
+    // price is the mid whenever there is one (the last trade only while a side is empty)
+    const ts = files["timeseries.csv"]
+      .trimEnd()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(","));
+    const withMid = ts.filter((r) => r[5] !== "");
+    expect(withMid.length).toBeGreaterThan(200);
+    for (const r of withMid) expect(r[6]).toBe(r[5]);
     expect(header(files["liquidations.csv"])).toEqual([
       "variant",
       "point",
@@ -182,6 +192,16 @@ describe("cascade run", () => {
     const m = await cascade(["merge", "s1", "s2", "--out", "merged"], tmp);
     expect(m.code, m.stderr).toBe(0);
     expect(readAll(join(tmp, "merged"))).toEqual(ref);
+    // a shard's report says it covers part of the runs
+    const sr = await cascade(["report", "s1", "--out", "s1.html"], tmp);
+    expect(sr.code, sr.stderr).toBe(0);
+    expect(readFileSync(join(tmp, "s1.html"), "utf8")).toContain(
+      "<b>Runs:</b> 3 of the experiment's 6 (a shard or an incomplete folder",
+    );
+    // merge prints what run prints: every file, then the headline table
+    expect(m.stdout).toMatch(/^ {2}merged\/summary\.csv$/m);
+    expect(m.stdout).toMatch(/^ {2}merged\/report\.html$/m);
+    expect(m.stdout).toMatch(/^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+$/m);
     // a missing shard is an input error
     const bad = await cascade(["merge", "s1", "--out", "half"], tmp);
     expect(bad.code).toBe(2);

@@ -8,7 +8,8 @@ const root = mkdtempSync(join(tmpdir(), "cascade-headline-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const SUMMARY = "variant,point,{params}metric,n,mean,sd,ci_low,ci_high,median,p05,p95";
-const COMPARISON = "variant,baseline,point,metric,n_pairs,mean_diff,ci_low,ci_high,p_value,effect_size";
+const COMPARISON =
+  "variant,baseline,point,{params}metric,n_pairs,mean_diff,ci_low,ci_high,p_value,effect_size";
 
 function results(name: string, params: string[], summary: string[], comparison: string[]): string {
   const dir = join(root, name);
@@ -16,7 +17,8 @@ function results(name: string, params: string[], summary: string[], comparison: 
   mkdirSync(dir);
   const head = SUMMARY.replace("{params}", params.map((p) => `${p},`).join(""));
   writeFileSync(join(dir, "summary.csv"), `${[head, ...summary].join("\n")}\n`);
-  writeFileSync(join(dir, "comparison.csv"), `${[COMPARISON, ...comparison].join("\n")}\n`);
+  const cmp = COMPARISON.replace("{params}", params.map((p) => `${p},`).join(""));
+  writeFileSync(join(dir, "comparison.csv"), `${[cmp, ...comparison].join("\n")}\n`);
   return dir;
 }
 
@@ -34,18 +36,42 @@ test("numbers from 10^4 up are in exponent form with four digits, integers too",
   ]);
 });
 
-test("a sweep: the table is the first point's, and a line says which", async () => {
+test("a sweep of several variants: the table is the first point's, and a line says which", async () => {
   const dir = results(
     "sweep",
     ["leverage", "crowding"],
-    ["default,0,8,0,bad_debt,3,1,1,0,2,1,0,2", "default,1,8,0.5,bad_debt,3,5,1,4,6,5,4,6"],
-    [],
+    [
+      "full,0,8,0,bad_debt,3,1,1,0,2,1,0,2",
+      "half,0,8,0,bad_debt,3,3,1,2,4,3,2,4",
+      "full,1,8,0.5,bad_debt,3,5,1,4,6,5,4,6",
+      "half,1,8,0.5,bad_debt,3,7,1,6,8,7,6,8",
+    ],
+    ["half,full,0,8,0,bad_debt,3,2,1,3,0.01,2", "half,full,1,8,0.5,bad_debt,3,2,1,3,0.01,2"],
   );
   expect((await headline(dir)).split("\n")).toEqual([
     "sweep point 0 of 2 (leverage = 8, crowding = 0); every point is in summary.csv",
     "variant  metric    mean  95% CI  diff vs baseline  95% CI  p",
-    "default  bad_debt  1     [0, 2]  (baseline)",
+    "full     bad_debt  1     [0, 2]  (baseline)",
+    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.01000",
   ]);
+});
+
+test("a sweep of one variant (nothing to compare): the means at each point, the first 20", async () => {
+  const summary: string[] = [];
+  for (let p = 0; p < 25; p++) {
+    summary.push(`default,${p},${8 + p},0,bad_debt,3,${100 * p},1,0,2,1,0,2`);
+    summary.push(`default,${p},${8 + p},0,accounts_liquidated,3,${p / 4},1,0,2,1,0,2`);
+  }
+  const dir = results("one-variant", ["populations.4.leverage", "populations.4.crowding"], summary, []);
+  const lines = (await headline(dir)).split("\n");
+  expect(lines.slice(0, 4)).toEqual([
+    "means per sweep point (the first 20 of 25 points; intervals and every point in summary.csv)",
+    "point  leverage  crowding  accounts_liquidated  bad_debt",
+    "0      8         0         0                    0",
+    "1      9         0         0.2500               100",
+  ]);
+  expect(lines.length).toBe(2 + 20);
+  expect(lines[21]).toBe("19     27        0         4.750                1900");
 });
 
 test("no headline metric in the files (metrics.builtIn: []) -> no table", async () => {

@@ -121,6 +121,11 @@ describe("writeReport: one-parameter sweep", () => {
     expectSelfContained(html);
   });
 
+  it("names what box plots summarise (their tooltips read 'Median of value', not 'of null')", () => {
+    expect(html).toContain("Median of value");
+    expect(html).not.toContain("of null");
+  });
+
   it("gives every SVG id a unique prefix", () => {
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
@@ -139,6 +144,26 @@ describe("writeReport: one-parameter sweep", () => {
     expect(fig.match(/role="graphics-symbol" aria-roledescription="line"/g)?.length ?? 0).toBeLessThanOrEqual(
       2,
     );
+  });
+
+  it("draws the price column when the results have one (mid blank while a side is empty), else the mid", async () => {
+    const before = (await loadResults(dir)).paths[0];
+    const copy = join(root, "with-price");
+    cpSync(dir, copy, { recursive: true });
+    const file = join(copy, "timeseries.csv");
+    const [head, ...rows] = readFileSync(file, "utf8").trimEnd().split("\n");
+    const mid = head.split(",").indexOf("mid");
+    // price = 2 x mid, and the mid blanked on the row of the first path point: as if a side were empty
+    const out = rows.map((line, k) => {
+      const cells = line.split(",");
+      const price = String(2 * Number(cells[mid]));
+      if (k === 0) cells[mid] = "";
+      return [...cells, price].join(",");
+    });
+    writeFileSync(file, `${[`${head},price`, ...out].join("\n")}\n`);
+    const after = (await loadResults(copy)).paths[0];
+    expect(after.points.length).toBe(before.points.length);
+    expect(after.points.map((q) => q.price)).toEqual(before.points.map((q) => 2 * q.price));
   });
 
   it("counts liquidations per generation without the settlement records (quantity 0)", async () => {
@@ -276,15 +301,15 @@ describe("report helpers", () => {
   it("subsamples long paths keeping the extremes and the ends", () => {
     const pts: PathPoint[] = Array.from({ length: 10_000 }, (_, i) => ({
       tick: i + 1,
-      mid: 100 + Math.sin(i / 100),
+      price: 100 + Math.sin(i / 100),
     }));
-    pts[4321].mid = 5; // a crash
-    pts[777].mid = 500; // a spike
+    pts[4321].price = 5; // a crash
+    pts[777].price = 500; // a spike
     const s = subsample(pts, 800);
     expect(s.length).toBeLessThanOrEqual(801);
     expect(s.length).toBeGreaterThan(400);
-    expect(s.some((p) => p.mid === 5)).toBe(true);
-    expect(s.some((p) => p.mid === 500)).toBe(true);
+    expect(s.some((p) => p.price === 5)).toBe(true);
+    expect(s.some((p) => p.price === 500)).toBe(true);
     expect(s[s.length - 1].tick).toBe(10_000);
     for (let i = 1; i < s.length; i++) expect(s[i].tick).toBeGreaterThan(s[i - 1].tick);
     expect(subsample(pts.slice(0, 10), 800)).toHaveLength(10);

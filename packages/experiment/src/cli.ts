@@ -208,8 +208,12 @@ registerCommand("merge", {
     out(
       `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
     );
+    for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
     const { writeReport } = await import("./report/index.js");
     out(`  ${relative(process.cwd(), await writeReport(outcome.outDir))}`);
+    const { headline } = await import("./headline.js");
+    const table = await headline(outcome.outDir);
+    if (table) out(`\n${table}`);
     return 0;
   },
 });

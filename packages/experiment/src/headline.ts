@@ -33,16 +33,37 @@ function num(s: string | undefined): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(4);
 }
 
+/** Columns padded to their widest cell, two spaces apart. */
+function layout(rows: string[][]): string {
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, j) => cell.padEnd(widths[j]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/** A sweep with one variant has nothing to compare: each point's means, one row per point. */
+const SWEEP_ROWS = 20;
+
 /**
- * Text table of the headline metrics at sweep point 0, under a line naming that point when there
- * are several (empty string when files are missing or hold none of the headline metrics).
+ * Text table of the headline metrics (empty string when files are missing or hold none of them).
+ * Several variants: each variant's mean and interval and its paired difference against the
+ * baseline, at sweep point 0 (a line names that point when there are several). One variant and a
+ * sweep: the means at each point (the first 20).
  */
 export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
   const comparison = await readRows(join(outDir, "comparison.csv"));
   if (summary === null || comparison === null) return "";
   const metrics = HEADLINE.filter((m) => summary.some((r) => r.metric === m));
+  if (metrics.length === 0) return "";
   const variants = [...new Set(summary.map((r) => r.variant))];
+  const points = [...new Set(summary.map((r) => r.point))];
+  if (variants.length === 1 && points.length > 1) return sweepTable(summary, metrics, points);
   const rows: string[][] = [["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"]];
   for (const m of metrics) {
     for (const v of variants) {
@@ -61,23 +82,31 @@ export async function headline(outDir: string): Promise<string> {
     }
   }
   if (rows.length === 1) return "";
-  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  const points = new Set(summary.map((r) => r.point)).size;
   const caption =
-    points > 1
-      ? `sweep point 0 of ${points}${pointValues(summary.find((r) => r.point === "0"))}; every point is in summary.csv\n`
+    points.length > 1
+      ? `sweep point 0 of ${points.length}${pointValues(summary.find((r) => r.point === "0"))}; every point is in summary.csv\n`
       : "";
-  return (
-    caption +
-    rows
-      .map((r) =>
-        r
-          .map((cell, j) => cell.padEnd(widths[j]))
-          .join("  ")
-          .trimEnd(),
-      )
-      .join("\n")
-  );
+  return caption + layout(rows);
+}
+
+function sweepTable(summary: CsvRow[], metrics: string[], points: string[]): string {
+  const keys = Object.keys(summary[0]);
+  const params = keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
+  const mean = new Map<string, string>();
+  for (const r of summary) mean.set(`${r.point}\u0000${r.metric}`, r.mean);
+  const first = new Map<string, CsvRow>();
+  for (const r of summary) if (!first.has(r.point)) first.set(r.point, r);
+  const shown = points.slice(0, SWEEP_ROWS);
+  const rows = [
+    ["point", ...params.map((p) => p.slice(p.lastIndexOf(".") + 1)), ...metrics],
+    ...shown.map((pt) => [
+      pt,
+      ...params.map((p) => first.get(pt)?.[p] ?? ""),
+      ...metrics.map((m) => num(mean.get(`${pt}\u0000${m}`))),
+    ]),
+  ];
+  const more = points.length > shown.length ? `the first ${shown.length} of ${points.length} points; ` : "";
+  return `means per sweep point (${more}intervals and every point in summary.csv)\n${layout(rows)}`;
 }
 
 /** " (param = value, ...)" of a summary row's swept values: the columns between point and metric. */

@@ -107,14 +107,14 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
       if (p.instrument !== instrument) continue;
       const run = `rep ${p.replication}`;
       for (const q of p.points)
-        rows.push({ kind: "path", variant: p.variant, run, tick: q.tick, mid: q.mid });
+        rows.push({ kind: "path", variant: p.variant, run, tick: q.tick, price: q.price });
       for (const l of p.liquidations) {
         rows.push({
           kind: "liq",
           variant: p.variant,
           run,
           tick: l.tick,
-          mid: l.mid,
+          price: l.price,
           liquidations: l.count,
           notional: l.notional,
           generation: l.maxGeneration,
@@ -133,7 +133,12 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
             mark: { type: "line", strokeWidth: 1.2, opacity: 0.85 },
             encoding: {
               x: { field: "tick", type: "quantitative", title: "tick" },
-              y: { field: "mid", type: "quantitative", title: `${instrument} mid`, scale: { zero: false } },
+              y: {
+                field: "price",
+                type: "quantitative",
+                title: `${instrument} price`,
+                scale: { zero: false },
+              },
               color: { field: "run", type: "nominal", title: "replication", scale: { scheme: "dark2" } },
               detail: { field: "run" },
               tooltip: [{ field: "variant" }, { field: "run", title: "replication" }],
@@ -151,7 +156,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
             },
             encoding: {
               x: { field: "tick", type: "quantitative" },
-              y: { field: "mid", type: "quantitative" },
+              y: { field: "price", type: "quantitative" },
               size: {
                 field: "notional",
                 type: "quantitative",
@@ -161,7 +166,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
               tooltip: [
                 { field: "run", title: "replication" },
                 { field: "tick" },
-                { field: "mid", format: ".6~g" },
+                { field: "price", format: ".6~g" },
                 { field: "liquidations" },
                 { field: "notional", format: ".4~s" },
                 { field: "generation", title: "max generation" },
@@ -181,7 +186,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
   return {
     id: "price-paths",
     title: "Price paths of sampled runs",
-    caption: `Mid price of the first replications of each variant${sampled} (same seeds across variants), one panel per instrument; red dots mark ticks with liquidations, sized by liquidated notional${cut}.`,
+    caption: `Price of the first replications of each variant${sampled} (same seeds across variants), one panel per instrument: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${cut}.`,
     panels,
     note:
       data.pathsAvailable > data.paths.length
@@ -237,9 +242,17 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
         type: "nominal",
         title: null,
         sort: data.variants,
-        axis: { labelAngle: -30, labelLimit: 90 },
+        axis: { labelAngle: -30, labelLimit: 160 },
       };
-  const y = { field: "value", type: "quantitative", title: null, scale: { zero: false } };
+  // The field is titled "value" (boxplot tooltips read "Median of value"; null read "of null"),
+  // the axis not: each facet's header names the metric.
+  const y = {
+    field: "value",
+    type: "quantitative",
+    title: "value",
+    axis: { title: null },
+    scale: { zero: false },
+  };
   const encoding: Record<string, unknown> = { x, y, color: variantColor(data) };
   if (bySweep) encoding.xOffset = { field: "variant", type: "nominal", sort: data.variants };
   const box = {

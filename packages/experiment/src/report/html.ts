@@ -223,7 +223,13 @@ export function renderHtml(data: ReportData, figures: Figure[]): string {
   if (variants.length) facts.push(`<li><b>Variants:</b> ${variants.join(", ")}</li>`);
   if (mf.replications !== null)
     facts.push(`<li><b>Replications:</b> ${escapeHtml(String(mf.replications))}</li>`);
-  if (data.runs.length) facts.push(`<li><b>Runs:</b> ${data.runs.length}</li>`);
+  if (data.runs.length) {
+    const part =
+      mf.runs !== null && data.runs.length < mf.runs
+        ? ` of the experiment's ${mf.runs} (a shard or an incomplete folder: the charts and tables cover these runs only)`
+        : "";
+    facts.push(`<li><b>Runs:</b> ${data.runs.length}${part}</li>`);
+  }
   if (data.sweepParams.length) {
     facts.push(
       `<li><b>Sweep:</b> ${data.sweepParams.map(escapeHtml).join(" × ")} (${data.points.filter((p) => p.label).length} points)</li>`,

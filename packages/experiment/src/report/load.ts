@@ -33,6 +33,8 @@ export interface ManifestInfo {
   points: Array<Record<string, string>>;
   seed: unknown;
   replications: unknown;
+  /** Runs of the whole experiment (a shard's folder holds fewer). */
+  runs: number | null;
 }
 
 export interface SweepPoint {
@@ -77,14 +79,15 @@ export interface ComparisonRow extends SweepPoint {
   raw: Record<string, string>;
 }
 
+/** A point of a drawn price path: the `price` column (mid, or last trade while a side is empty), else `mid`. */
 export interface PathPoint {
   tick: number;
-  mid: number;
+  price: number;
 }
 
 export interface LiquidationMark {
   tick: number;
-  mid: number;
+  price: number;
   count: number;
   notional: number;
   maxGeneration: number | null;
@@ -201,6 +204,7 @@ export function parseManifest(raw: unknown): ManifestInfo {
     points,
     seed: m.rootSeed ?? m.seed ?? null,
     replications: m.replications ?? null,
+    runs: typeof m.runs === "number" ? m.runs : null,
   };
 }
 
@@ -264,8 +268,8 @@ export function subsample(points: PathPoint[], maxPoints: number): PathPoint[] {
     let iMin = lo;
     let iMax = lo;
     for (let i = lo + 1; i < hi; i++) {
-      if (points[i].mid < points[iMin].mid) iMin = i;
-      if (points[i].mid > points[iMax].mid) iMax = i;
+      if (points[i].price < points[iMin].price) iMin = i;
+      if (points[i].price > points[iMax].price) iMax = i;
     }
     if (iMin === iMax) out.push(points[iMin]);
     else if (iMin < iMax) out.push(points[iMin], points[iMax]);
@@ -406,7 +410,8 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       reps.add(replication);
     }
     const tick = num(row.tick);
-    const mid = num(row.mid);
+    // Older results have no price column: their mid is blank while a side of the book is empty.
+    const price = num(row.price ?? row.mid);
     if (closed.has(key)) return;
     let p = pathRows.get(key);
     if (p === undefined) {
@@ -419,7 +424,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       closed.add(key);
       return;
     }
-    if (tick !== null && mid !== null) p.pts.push({ tick, mid });
+    if (tick !== null && price !== null) p.pts.push({ tick, price });
   });
 
   // Cap the number of paths: fewer replications first, then fewer instruments.
@@ -460,12 +465,12 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     );
     selected = selected.slice(0, maxPaths);
   }
-  const midAt = new Map<string, Map<number, number>>();
+  const priceAt = new Map<string, Map<number, number>>();
   const marks = new Map<string, Map<number, LiquidationMark>>();
   for (const [key, p] of selected) {
     const m = new Map<number, number>();
-    for (const q of p.pts) m.set(q.tick, q.mid);
-    midAt.set(key, m);
+    for (const q of p.pts) m.set(q.tick, q.price);
+    priceAt.set(key, m);
     marks.set(key, new Map());
   }
 
@@ -498,16 +503,16 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     liqLast.set(key, tick);
     let mark = byTick.get(tick);
     if (mark === undefined) {
-      const mids = midAt.get(key)!;
-      let mid = mids.get(tick);
-      if (mid === undefined) {
+      const prices = priceAt.get(key)!;
+      let price = prices.get(tick);
+      if (price === undefined) {
         // nearest earlier sampled tick (the series may be sampled every k ticks)
         let best: number | null = null;
-        for (const t of mids.keys()) if (t <= tick && (best === null || t > best)) best = t;
-        mid = best === null ? undefined : mids.get(best);
+        for (const t of prices.keys()) if (t <= tick && (best === null || t > best)) best = t;
+        price = best === null ? undefined : prices.get(best);
       }
-      if (mid === undefined) return;
-      mark = { tick, mid, count: 0, notional: 0, maxGeneration: null };
+      if (price === undefined) return;
+      mark = { tick, price, count: 0, notional: 0, maxGeneration: null };
       byTick.set(tick, mark);
     }
     mark.count++;
