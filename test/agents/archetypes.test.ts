@@ -163,6 +163,50 @@ describe("archetype decision rules", () => {
     expect(qs.ask).toBeLessThan(mid + 0.01 * (long.view.maxPrice(0) - mid));
   });
 
+  it("an agent's order is capped at the venue's largest order (its notional at maxPrice exact)", () => {
+    const m = makeMarket({ instruments: [{ symbol: "X", initialPrice: 1000, maxPrice: 1_000_000 }] });
+    seedBook(m.venue, 1000);
+    const pop = buildPopulation(
+      leveragedTraders({ count: 1, capital: 1e14, leverage: 0.4, maxSlippage: 0, activation: NEVER }),
+      m.ctx,
+      0,
+    );
+    const view = (pop.agents[0] as LeveragedTrader).view;
+    const maxLots = Math.floor(Number.MAX_SAFE_INTEGER / 1_000_000);
+    // 4e10 lots were sent as they were, and the venue refused them (quantity above 9007199254)
+    const id = view.limit(0, BUY, 4e10, 900);
+    expect(id).toBeGreaterThan(0);
+    expect(m.venue.book(0).remaining(id)).toBe(maxLots);
+  });
+
+  it("a keeper neither re-sells lots its own auction holds nor bids on its own auction", () => {
+    const m = makeMarket();
+    seedBook(m.venue, 100_000);
+    const pop = buildPopulation(
+      liquidators({ count: 1, capital: 1e9, discount: 0, unwindFraction: 1, activation: NEVER }),
+      m.ctx,
+      0,
+    );
+    const keeper = pop.agents[0] as Liquidator;
+    const k = pop.accounts[0];
+    m.venue.submit({ account: k, instrument: 0, side: BUY, quantity: 20, type: "market" }); // from the lp's asks
+    // Its own position under liquidation: an auction holds all 20 lots, priced well below the reference.
+    const auction = m.venue.openAuction({
+      seller: k,
+      instrument: 0,
+      side: SELL,
+      quantity: 20,
+      startPrice: 90_000,
+      limitPrice: 80_000,
+      decayPerTick: 0.01,
+      durationTicks: 10,
+    });
+    expect(keeper.view.limit(0, SELL, 20, 100_001, "GTC", true)).toBe(-1); // the venue refused it before
+    expect(() => keeper.act(m.loop.now + 1)).not.toThrow(); // it tried to take its own auction
+    expect(m.venue.auction(auction).remaining).toBe(20);
+    expect(m.venue.position(k, 0)).toBe(20);
+  });
+
   it("a market maker quotes 10 levels per side and pulls its quotes under stress", () => {
     const m = makeMarket();
     const lp = seedBook(m.venue, 100_000, 3);

@@ -67,9 +67,9 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
     shockTick: 4,
     series: [s],
     liquidations: [
-      liq(0, 4, "a", 1, 0, 100, 0.01),
-      liq(1, 6, "b", 2, 0, 300, 0.03),
-      liq(2, 6, "a", 1, 2, 100, 0.02),
+      liq(0, 4, "leveraged[3].0", 1, 0, 100, 0.01),
+      liq(1, 6, "leveraged[3].1", 2, 0, 300, 0.03),
+      liq(2, 6, "leveraged[3].0", 1, 2, 100, 0.02),
     ],
     totals: { badDebt: 5, insuranceDraw: 2, adlVolume: 0 },
     leveragedAccounts: 8,
@@ -91,6 +91,16 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(m.liquidations).toBe(3);
   expect(m.accounts_liquidated).toBe(2);
   expect(m.accounts_liquidated_share).toBe(0.25);
+  // A keeper liquidated too counts among the accounts, not in the leveraged share (it exceeded 1).
+  const withKeeper = {
+    ...records,
+    liquidations: [...records.liquidations, liq(3, 7, "liquidator[5].0", 1, 3, 50, 0)],
+  };
+  const k = Object.fromEntries(
+    cols.map((c, i) => [c, computeMetrics(withKeeper, info, BUILTIN_METRICS, ["X"], [])[i]]),
+  );
+  expect(k.accounts_liquidated).toBe(3);
+  expect(k.accounts_liquidated_share).toBe(0.25);
   expect(m.max_cascade_depth).toBe(2);
   expect(m.max_cascade_duration).toBe(3);
   expect(m.bad_debt).toBe(5);

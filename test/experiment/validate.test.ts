@@ -1,3 +1,4 @@
+import { noiseTraders } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
 import { type ExperimentDefinition, validateExperiment } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
@@ -129,6 +130,65 @@ describe("validateExperiment", () => {
   test("error messages name the value and what is allowed", () => {
     const e = errorOf({ ...base(), replications: -1 });
     expect(e.message).toBe("invalid experiment: replications = -1; allowed: an integer in [1, 10000000]");
+  });
+
+  test("what the venue would refuse mid-run is refused up front, under the experiment's path", () => {
+    const instrument = (over: object) => ({
+      ...base(),
+      market: {
+        instruments: [
+          { symbol: "X", initialPrice: 100, ...over },
+          { symbol: "Y", initialPrice: 50 },
+        ],
+      },
+    });
+    // margin tiers must not lower the rates (the venue's rule; the experiment's check lacked it)
+    const tiers = errorOf(
+      instrument({
+        margin: {
+          initial: 0.1,
+          maintenance: 0.05,
+          tiers: [{ notionalAbove: 0, initial: 0.05, maintenance: 0.05 }],
+        },
+      }),
+    );
+    expect(tiers.field).toBe("market.instruments.0.margin.tiers.0.initial");
+    expect(tiers.message).toContain("(rates non-decreasing across tiers)");
+    // the default maxPrice (4 x initialPrice) beyond the book's 2^25 levels
+    const band = errorOf(instrument({ initialPrice: 10_000_000 }));
+    expect(band.field).toBe("market.instruments.0.maxPrice");
+    expect(band.message).toContain(
+      "= 40000000; allowed: an integer number of ticks in [initialPrice = 10000000, 33554432] (maxPrice defaults to 4 x initialPrice)",
+    );
+  });
+
+  test("deposits a run could not hold exactly (over 2^53 in all) are refused, naming the largest part", () => {
+    const rich = errorOf({ ...base(), populations: [noiseTraders({ count: 10, capital: 1e15 })] });
+    expect(rich.field).toBe("populations.0.capital");
+    expect(rich.message).toContain(
+      "= 1000000000000000; allowed: deposits of one run totalling at most 2^53 - 1",
+    );
+    expect(rich.message).toContain("can reach 1.000e+16, 1.000e+16 of it here");
+    const sell = errorOf({
+      ...base(),
+      market: {
+        instruments: [
+          { symbol: "X", initialPrice: 5000 },
+          { symbol: "Y", initialPrice: 50 },
+        ],
+      },
+      shocks: [{ kind: "marketSell", instrument: "X", atTick: 5, quantity: 1e12 }], // 1e12 x 20000
+    });
+    expect(sell.field).toBe("shocks.0.quantity");
+    // a distribution counts at its upper clamp
+    const dist = errorOf({
+      ...base(),
+      populations: [noiseTraders({ count: 20, capital: { dist: "uniform", min: 1, max: 5e14 } })],
+    });
+    expect(dist.field).toBe("populations.0.capital");
+    expect(() =>
+      validateExperiment({ ...base(), populations: [noiseTraders({ count: 8, capital: 1e15 })] } as never),
+    ).not.toThrow();
   });
 
   test("a default export that is not an object, and names that start with a symbol, say what is allowed", () => {

@@ -339,6 +339,20 @@ describe("execution", () => {
     ]);
   });
 
+  test("a Dutch auction's floor never crosses its start (no premium, a tiny discount, a fractional reference)", () => {
+    const { v, e } = setup(
+      presets.dutchAuction({ startPremium: 0, floorDiscount: 1e-9, durationTicks: 3, reference: "oracle" }),
+    );
+    v.setOraclePrice(0, 90.4); // start round(90.4) = 90; the floor ceil(90.4 - tiny) = 91 would cross it
+    v.setOraclePrice(1, 49.6); // start 50, floor ceil(49.6) = 50: no crossing
+    e.check(2);
+    expect(v.openAuctions().map((x) => [x.instrument, x.startPrice, x.limitPrice])).toEqual([
+      [1, 50, 50],
+      [0, 90, 90],
+    ]);
+    expect(conserved(v)).toBe(true);
+  });
+
   test("backstop vault at bankruptcy price: positions and margin to the vault", () => {
     const { v, a, e } = setup(presets.backstopVault());
     e.check(2);

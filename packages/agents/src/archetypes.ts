@@ -493,7 +493,8 @@ export class Liquidator implements Agent {
     const p = this.p;
     let waiting = false;
     for (const a of v.openAuctions()) {
-      if (a.status !== "open" || a.remaining <= 0) continue;
+      // A keeper being liquidated itself cannot take its own auction (the venue refuses it).
+      if (a.status !== "open" || a.remaining <= 0 || a.seller === v.account) continue;
       const ref = this.reference(a.instrument);
       const price = v.auctionPrice(a.id);
       // SELL auction: the keeper buys (wants a discount); BUY auction: the keeper sells (wants a premium).

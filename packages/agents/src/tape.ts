@@ -250,6 +250,8 @@ export class AgentView {
   readonly #tape: MarketTape;
   /** Upper bound of own resting quantity per instrument (reset when no order rests). */
   readonly #restQty: Float64Array;
+  /** The venue's largest order per instrument (its notional at maxPrice stays exact). */
+  readonly #maxLots: Float64Array;
   /** The order request reused by limit/ioc (the venue reads it synchronously and keeps nothing). */
   readonly #order: OrderRequest;
   /** The result the venue overwrites on each of those submits (agents quote every tick: no garbage). */
@@ -266,6 +268,9 @@ export class AgentView {
     this.#venue = venue;
     this.#tape = tape;
     this.#restQty = new Float64Array(tape.n);
+    this.#maxLots = Float64Array.from(venue.instruments, (ins) =>
+      Math.floor(Number.MAX_SAFE_INTEGER / (ins.maxPrice * ins.contractValue)),
+    );
     this.#order = {
       account,
       instrument: 0,
@@ -419,11 +424,12 @@ export class AgentView {
     reduceOnly = false,
   ): number {
     const p = this.clampPrice(i, price);
-    let q = Math.floor(quantity);
+    let q = Math.min(Math.floor(quantity), this.#maxLots[i]);
     if (reduceOnly) {
       const pos = this.position(i);
       if (pos === 0 || Math.sign(pos) === side) return -1;
-      q = Math.min(q, Math.abs(pos));
+      // Lots the account's own open auctions hold cannot be sold again (the venue refuses them).
+      q = Math.min(q, Math.abs(pos) - this.#venue.reserved(this.account, i));
     } else if (q > 0) {
       q = this.capQuantity(i, side, q, p);
     }
@@ -449,7 +455,7 @@ export class AgentView {
   /** Marketable immediate-or-cancel order bounded by `limitPrice`; returns the filled quantity. */
   ioc(i: number, side: Side, quantity: number, limitPrice: number): number {
     const p = this.clampPrice(i, limitPrice);
-    let q = Math.floor(quantity);
+    let q = Math.min(Math.floor(quantity), this.#maxLots[i]);
     if (q > 0) q = this.capQuantity(i, side, q, p);
     const act = this.#tape.activity;
     if (q <= 0) {

@@ -48,6 +48,22 @@ function clamp(x: number, lo: number | undefined, hi: number | undefined): numbe
   return x;
 }
 
+/** The largest value a distribution can produce (after clamping; Infinity if it has no upper clamp). */
+export function distMax(d: Dist): number {
+  if (typeof d === "number") return d;
+  switch (d.dist) {
+    case "uniform":
+    case "uniformInt":
+      return d.max;
+    case "normal":
+    case "lognormal":
+    case "exponential":
+      return d.max ?? Number.POSITIVE_INFINITY;
+    case "choice":
+      return Math.max(...d.values);
+  }
+}
+
 /** The mean of a distribution (before clamping). */
 export function distMean(d: Dist): number {
   if (typeof d === "number") return d;

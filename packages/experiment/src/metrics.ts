@@ -129,9 +129,13 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
     out.push(accountsLiquidated(records.liquidations));
   },
   accounts_liquidated_share: ({ records }, out) => {
+    // Leveraged accounts only, in the numerator as in the denominator: a keeper or a market maker
+    // liquidated too made the share exceed 1. They are the accounts labelled leveraged[<population>].<k>.
     out.push(
       records.leveragedAccounts > 0
-        ? accountsLiquidated(records.liquidations) / records.leveragedAccounts
+        ? new Set(
+            records.liquidations.filter((r) => r.account.startsWith("leveraged[")).map((r) => r.account),
+          ).size / records.leveragedAccounts
         : null,
     );
   },

@@ -5,9 +5,15 @@
  * is written before this passes. Policies and populations are checked by their own packages'
  * validators (validatePolicySpec, validatePopulationSpec, validateFundamentalSpec).
  */
-import { validateFundamentalSpec, validatePopulationSpec } from "@cascade/agents";
-import { formatValue, ValidationError } from "@cascade/core";
+import {
+  POPULATION_SCHEMA,
+  type PopulationSpec,
+  validateFundamentalSpec,
+  validatePopulationSpec,
+} from "@cascade/agents";
+import { CascadeError, distMax, formatValue, ValidationError } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
+import { type InstrumentSpec, makeInstrument } from "@cascade/market";
 import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
 import {
   BUILTIN_METRICS,
@@ -173,6 +179,20 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
     if (o.lotSize !== undefined) num(`${p}.lotSize`, o.lotSize, 0, Number.MAX_SAFE_INTEGER, true);
     if (o.contractValue !== undefined) int(`${p}.contractValue`, o.contractValue, 1, 1e9);
     if (o.margin !== undefined) validateMargin(`${p}.margin`, o.margin);
+    // The venue's own rules (price band of 2^25 levels, notional exact in 2^53, non-decreasing
+    // margin tiers...) are the final word: an instrument it would refuse is refused here, with the
+    // experiment's path, not midway through a run.
+    try {
+      makeInstrument(i, o as unknown as InstrumentSpec, new Set());
+    } catch (e) {
+      if (!(e instanceof CascadeError)) throw e;
+      const field = e.field.replace(/^instruments\[\d+\]/, p).replace(/\.tiers\[(\d+)\]/g, ".tiers.$1");
+      const note =
+        field.endsWith(".maxPrice") && o.maxPrice === undefined
+          ? " (maxPrice defaults to 4 x initialPrice)"
+          : "";
+      fail(e.code, field, e.value, `${e.allowed}${note}`);
+    }
   });
   if (m.fees !== undefined) {
     const f = object(`${path}.fees`, m.fees, ["makerBps", "takerBps"], ["makerBps", "takerBps"]);
@@ -264,6 +284,7 @@ export function validateWorld(prefix: string, raw: Record<string, unknown>): Wor
       : num(at("recoveryThreshold"), raw.recoveryThreshold, 0, 1, true, true);
   const depthBand = raw.depthBand === undefined ? 0.01 : num(at("depthBand"), raw.depthBand, 0, 1);
   const out = clone(raw) as unknown as WorldConfig;
+  checkDeposits(prefix, out);
   out.market.fees ??= { makerBps: 0, takerBps: 0 };
   out.market.mark ??= { kind: "mid" };
   for (const ins of out.market.instruments) {
@@ -600,4 +621,43 @@ function validateMetrics(
 function underSweep(e: ValidationError, params: readonly string[], variant: string): string {
   if (params.includes(e.field)) return `${e.allowed} (at ${e.field} in variant "${variant}")`;
   return `a value under which variant "${variant}" is valid (it makes ${e.field} = ${formatValue(e.value)} invalid; allowed there: ${e.allowed})`;
+}
+
+/**
+ * Every deposit of a run (agents' capital, the insurance fund and backstop vault, the shock
+ * accounts) is exact only while the venue's total stays within 2^53 - 1: the venue refuses the
+ * deposit that would pass it, which would stop the run midway. Here the largest total a run can
+ * reach (each capital at its distribution's upper clamp) is checked up front, naming the largest part.
+ */
+function checkDeposits(prefix: string, w: WorldConfig): void {
+  // [path, largest amount it can deposit, the value written there]
+  const parts: Array<[string, number, unknown]> = [];
+  w.populations.forEach((p: PopulationSpec, i) => {
+    const capital = p.capital ?? POPULATION_SCHEMA[p.kind].dists.capital.def ?? 0;
+    parts.push([join(prefix, `populations.${i}.capital`), p.count * distMax(capital), capital]);
+  });
+  const fund = w.liquidation.loss?.insuranceFund ?? 0;
+  parts.push([join(prefix, "liquidation.loss.insuranceFund"), fund, fund]);
+  const vault = w.liquidation.backstop?.capital ?? 0;
+  parts.push([join(prefix, "liquidation.backstop.capital"), vault, vault]);
+  (w.shocks ?? []).forEach((s, k) => {
+    if (s.kind !== "marketSell") return;
+    const ins = w.market.instruments.find((x) => x.symbol === s.instrument);
+    if (!ins) return;
+    const maxPrice = ins.maxPrice ?? 4 * ins.initialPrice;
+    parts.push([
+      join(prefix, `shocks.${k}.quantity`),
+      s.quantity * maxPrice * (ins.contractValue ?? 1),
+      s.quantity,
+    ]);
+  });
+  const total = parts.reduce((a, [, v]) => a + v, 0);
+  if (total <= Number.MAX_SAFE_INTEGER) return;
+  const [path, largest, value] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  fail(
+    "INVALID_VALUE",
+    path,
+    value,
+    `deposits of one run totalling at most 2^53 - 1 = ${Number.MAX_SAFE_INTEGER} cash units, where money stays exact; as written they can reach ${total.toExponential(3)}, ${largest.toExponential(3)} of it here (count x the capital's upper bound; a marketSell shock deposits quantity x maxPrice x contractValue)`,
+  );
 }

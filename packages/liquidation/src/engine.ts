@@ -842,11 +842,14 @@ export class LiquidationEngine {
     const clamp = (p: number) => Math.max(inst.minPrice, Math.min(inst.maxPrice, p));
     const sell = it.side === SELL;
     const start = clamp(Math.round(sell ? ref * (1 + exec.startPremium) : ref * (1 - exec.startPremium)));
-    const limit = clamp(
+    const floor = clamp(
       sell
         ? Math.ceil(ref * (1 - exec.floorDiscount) - 1e-9)
         : Math.floor(ref * (1 + exec.floorDiscount) + 1e-9),
     );
+    // The start is rounded to the nearest tick and the floor away from it: with no premium and a
+    // tiny discount on a fractional reference they could cross, which the venue refuses.
+    const limit = sell ? Math.min(floor, start) : Math.max(floor, start);
     const id = venue.openAuction({
       seller: a,
       instrument: it.instrument,
