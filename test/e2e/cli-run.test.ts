@@ -117,14 +117,11 @@ describe("cascade run", () => {
     // 200 ticks sampled every 10 -> 20 ticks x 2 instruments x 6 runs
     expect(files["timeseries.csv"].trimEnd().split("\n").length).toBe(1 + 20 * 2 * 6);
     // price is the mid whenever there is one (the last trade only while a side is empty)
-    const ts = files["timeseries.csv"]
-      .trimEnd()
-      .split("\n")
-      .slice(1)
-      .map((l) => l.split(","));
-    const withMid = ts.filter((r) => r[5] !== "");
+    const [head, ...body] = files["timeseries.csv"].trimEnd().split("\n");
+    const [mid, price] = ["mid", "price"].map((c) => head.split(",").indexOf(c));
+    const withMid = body.map((l) => l.split(",")).filter((r) => r[mid] !== "");
     expect(withMid.length).toBeGreaterThan(200);
-    for (const r of withMid) expect(r[6]).toBe(r[5]);
+    for (const r of withMid) expect(r[price]).toBe(r[mid]);
     expect(header(files["liquidations.csv"])).toEqual([
       "variant",
       "point",

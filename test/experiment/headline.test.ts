@@ -74,6 +74,18 @@ test("a sweep of one variant (nothing to compare): the means at each point, the 
   expect(lines[21]).toBe("19     27        0         4.750                1900");
 });
 
+test("a one-variant sweep over two paths with the same last segment keeps the whole paths", async () => {
+  const dir = results(
+    "same-last",
+    ["populations.3.leverage", "populations.4.leverage"],
+    ["default,0,5,10,bad_debt,3,1,1,0,2,1,0,2", "default,1,5,20,bad_debt,3,2,1,0,2,1,0,2"],
+    [],
+  );
+  expect((await headline(dir)).split("\n")[1]).toBe(
+    "point  populations.3.leverage  populations.4.leverage  bad_debt",
+  );
+});
+
 test("no headline metric in the files (metrics.builtIn: []) -> no table", async () => {
   const dir = results("none", [], ["full,0,my_metric,3,1,1,0,2,1,0,2"], []);
   expect(await headline(dir)).toBe("");

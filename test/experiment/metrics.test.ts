@@ -185,3 +185,26 @@ test("liquidations.csv cells: a settlement record leaves side, price, mark and s
     ],
   ]);
 });
+
+test("a custom metric returning anything but a number or null is named, with the value", () => {
+  const records = {
+    ticks: 10,
+    shockTick: 4,
+    series: [s],
+    liquidations: [],
+    totals: { badDebt: 0, insuranceDraw: 0, adlVolume: 0 },
+    leveragedAccounts: 0,
+  } as RunRecords;
+  const info = {
+    run: 0,
+    variant: "v",
+    point: 0,
+    replication: 0,
+    seed: 1,
+    params: {},
+    config: { recoveryThreshold: 0.05 } as never,
+  };
+  expect(() => computeMetrics(records, info, [], ["X"], [["ratio", () => "high" as never]])).toThrow(
+    'custom metric failed: metrics.custom.ratio = "high"; allowed: a number or null',
+  );
+});

@@ -132,6 +132,14 @@ describe("validateExperiment", () => {
     expect(e.message).toBe("invalid experiment: replications = -1; allowed: an integer in [1, 10000000]");
   });
 
+  test("a swept value whose own sub-field is wrong gets that field's rule, not the 'breaks another field' form", () => {
+    const drop = (fraction: number) => ({ kind: "fundamentalDrop", instrument: "X", atTick: 10, fraction });
+    const e = errorOf({ ...base(), sweep: { "shocks.0": [drop(0.1), drop(2)] } });
+    expect(e.field).toBe('sweep["shocks.0"].1');
+    expect(e.message).toMatch(/\(at shocks\.0\.fraction in variant "full"\)$/);
+    expect(e.message).not.toContain("a value under which");
+  });
+
   test("what the venue would refuse mid-run is refused up front, under the experiment's path", () => {
     const instrument = (over: object) => ({
       ...base(),

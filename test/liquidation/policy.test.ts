@@ -516,6 +516,22 @@ describe("preset overrides", () => {
     expect(() => presets.backstopVault({ maxSlippage: 0.02 })).toThrow(
       "backstopVault.maxSlippage = 0.02; allowed: undefined: the backstop execution of this preset has no slippage bound",
     );
+    // a preset's own option is refused next to the whole part it is written into
+    expect(() => presets.closeFactor({ bonus: 0.1, penaltyRate: 0.02 })).toThrow(
+      "closeFactor.bonus = 0.1; allowed: undefined when penaltyRate is given (give one of them)",
+    );
+    expect(() => presets.closeFactor({ fraction: 0.3, amount: { kind: "full" } })).toThrow(
+      "closeFactor.fraction = 0.3",
+    );
+    expect(() =>
+      presets.dutchAuction({ startPremium: 0.5, execution: { kind: "marketSweep", maxSlippage: 0.05 } }),
+    ).toThrow("dutchAuction.startPremium = 0.5");
+    expect(() =>
+      presets.backstopVault({
+        capital: 1000,
+        backstop: { belowMaintenanceFraction: 1, price: "mark", capital: 0 },
+      }),
+    ).toThrow("backstopVault.capital = 1000");
     // each alone still works
     expect(presets.fullClose({ penaltyRate: 0.02 }).penalty.rate).toBe(0.02);
     expect(presets.fullClose({ maxSlippage: 0.1 }).execution).toEqual({

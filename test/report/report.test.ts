@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ValidationError } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
 import { fmtNum } from "../../packages/experiment/src/report/html.js";
@@ -271,6 +272,7 @@ describe("writeReport: no sweep", () => {
     makeResults(empty, { sweep: {} });
     for (const f of readdirSync(empty)) rmSync(join(empty, f));
     await expect(writeReport(empty)).rejects.toThrow(/not a results directory/);
+    await expect(writeReport(empty)).rejects.toBeInstanceOf(ValidationError); // exit code 2, like other bad input
   });
 });
 

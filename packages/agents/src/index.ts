@@ -21,7 +21,14 @@ export {
   Fundamentals,
   validateFundamentalSpec,
 } from "./fundamentals.js";
-export { type AgentContext, type BuiltPopulation, buildPopulation, buildPopulations } from "./population.js";
+export {
+  type AgentContext,
+  agentLabel,
+  type BuiltPopulation,
+  buildPopulation,
+  buildPopulations,
+  labelKind,
+} from "./population.js";
 export {
   type ActivationSpec,
   type FundamentalistParams,

@@ -18,7 +18,13 @@ import {
   NoiseTrader,
 } from "./archetypes.js";
 import type { Fundamentals } from "./fundamentals.js";
-import { type ActivationSpec, type PopulationSpec, SCHEMA, validatePopulationSpec } from "./spec.js";
+import {
+  type ActivationSpec,
+  type PopulationKind,
+  type PopulationSpec,
+  SCHEMA,
+  validatePopulationSpec,
+} from "./spec.js";
 import { AgentView, marketTape } from "./tape.js";
 
 export interface AgentContext {
@@ -161,7 +167,7 @@ function addAgent(b: PopulationBuild, k: number): void {
   const rng = b.popRng.split(k);
   const pr = rng.split("params");
   const { draw, perOrder } = drawParameters(b.schema, b.raw, pr);
-  const account = venue.openAccount(`${spec.kind}[${b.populationIndex}].${k}`);
+  const account = venue.openAccount(agentLabel(spec.kind, b.populationIndex, k));
   const capital = Math.max(1, Math.round(draw.capital));
   venue.deposit(account, capital);
   b.accounts.push(account);
@@ -296,6 +302,16 @@ function createAgent(
         reference: spec.reference ?? "oracle",
       });
   }
+}
+
+/** The venue label of agent k of population p: "<kind>[p].k", e.g. "leveraged[4].19". */
+export function agentLabel(kind: PopulationKind, population: number, k: number): string {
+  return `${kind}[${population}].${k}`;
+}
+
+/** The population kind an account label names ("leveraged" for "leveraged[4].19"), or undefined. */
+export function labelKind(label: string): string | undefined {
+  return /^([A-Za-z]+)\[\d+\]\.\d+$/.exec(label)?.[1];
 }
 
 /** Builds several populations (population i gets index i). */

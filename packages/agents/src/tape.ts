@@ -268,9 +268,7 @@ export class AgentView {
     this.#venue = venue;
     this.#tape = tape;
     this.#restQty = new Float64Array(tape.n);
-    this.#maxLots = Float64Array.from(venue.instruments, (ins) =>
-      Math.floor(Number.MAX_SAFE_INTEGER / (ins.maxPrice * ins.contractValue)),
-    );
+    this.#maxLots = Float64Array.from(venue.instruments, (ins) => venue.maxOrderLots(ins.id));
     this.#order = {
       account,
       instrument: 0,
@@ -429,7 +427,8 @@ export class AgentView {
       const pos = this.position(i);
       if (pos === 0 || Math.sign(pos) === side) return -1;
       // Lots the account's own open auctions hold cannot be sold again (the venue refuses them).
-      q = Math.min(q, Math.abs(pos) - this.#venue.reserved(this.account, i));
+      q = Math.min(q, this.#venue.reducibleQuantity(this.account, i, side));
+      if (q <= 0) return -1; // nothing left to reduce: not a margin skip
     } else if (q > 0) {
       q = this.capQuantity(i, side, q, p);
     }

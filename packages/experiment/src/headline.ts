@@ -98,7 +98,7 @@ function sweepTable(summary: CsvRow[], metrics: string[], points: string[]): str
   for (const r of summary) if (!first.has(r.point)) first.set(r.point, r);
   const shown = points.slice(0, SWEEP_ROWS);
   const rows = [
-    ["point", ...params.map((p) => p.slice(p.lastIndexOf(".") + 1)), ...metrics],
+    ["point", ...shortNames(params), ...metrics],
     ...shown.map((pt) => [
       pt,
       ...params.map((p) => first.get(pt)?.[p] ?? ""),
@@ -115,4 +115,10 @@ function pointValues(row: CsvRow | undefined): string {
   const keys = Object.keys(row);
   const swept = keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
   return swept.length === 0 ? "" : ` (${swept.map((k) => `${k} = ${row[k]}`).join(", ")})`;
+}
+
+/** Swept paths by their last segment ("leverage"), or whole when two would share one. */
+function shortNames(params: string[]): string[] {
+  const last = params.map((p) => p.slice(p.lastIndexOf(".") + 1));
+  return new Set(last).size === last.length ? last : params;
 }

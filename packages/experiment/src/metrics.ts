@@ -5,6 +5,8 @@
  * (the last finite one before s; the initial price when there is none). The post-shock window is
  * ticks s..T.
  */
+import { labelKind } from "@cascade/agents";
+import { CascadeError } from "@cascade/core";
 import { roundMetric } from "./format.js";
 import {
   BUILTIN_METRICS,
@@ -130,12 +132,11 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
   },
   accounts_liquidated_share: ({ records }, out) => {
     // Leveraged accounts only, in the numerator as in the denominator: a keeper or a market maker
-    // liquidated too made the share exceed 1. They are the accounts labelled leveraged[<population>].<k>.
+    // liquidated too made the share exceed 1.
     out.push(
       records.leveragedAccounts > 0
-        ? new Set(
-            records.liquidations.filter((r) => r.account.startsWith("leveraged[")).map((r) => r.account),
-          ).size / records.leveragedAccounts
+        ? accountsLiquidated(records.liquidations.filter((r) => labelKind(r.account) === "leveraged")) /
+            records.leveragedAccounts
         : null,
     );
   },
@@ -257,7 +258,13 @@ export function computeMetrics(
   for (const [name, fn] of custom) {
     const v = fn(records, info);
     if (v !== null && typeof v !== "number") {
-      throw new TypeError(`custom metric ${name} returned ${typeof v}; allowed: a number or null`);
+      throw new CascadeError(
+        "INVALID_METRIC_VALUE",
+        `metrics.custom.${name}`,
+        v,
+        "a number or null (the function's return value)",
+        "custom metric failed",
+      );
     }
     out.push(v);
   }

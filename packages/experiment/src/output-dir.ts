@@ -46,7 +46,7 @@ export function requireOutPath(value: string | undefined, flag = "--out"): void 
   }
 }
 
-export function invalidOutput(flag: string, path: string, why: string): ValidationError {
+function invalidOutput(flag: string, path: string, why: string): ValidationError {
   return new ValidationError(
     "INVALID_OUTPUT",
     flag,

@@ -13,7 +13,7 @@ import {
 } from "@cascade/agents";
 import { CascadeError, distMax, formatValue, ValidationError } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
-import { type InstrumentSpec, makeInstrument } from "@cascade/market";
+import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
 import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
 import {
   BUILTIN_METRICS,
@@ -131,29 +131,18 @@ function array(path: string, v: unknown, minLength = 0): unknown[] {
   return v as unknown[];
 }
 
+/** The margin's shape (keys); its rates are the venue's rules, checked by makeInstrument below. */
 function validateMargin(path: string, v: unknown): void {
   const m = object(path, v, ["initial", "maintenance", "tiers"], ["initial", "maintenance"]);
-  const initial = num(`${path}.initial`, m.initial, 0, 1, true);
-  num(`${path}.maintenance`, m.maintenance, 0, initial, true);
-  if (m.tiers !== undefined) {
-    const tiers = array(`${path}.tiers`, m.tiers);
-    let prev = -1;
-    tiers.forEach((t, i) => {
-      const p = `${path}.tiers.${i}`;
-      const o = object(
-        p,
-        t,
-        ["notionalAbove", "initial", "maintenance"],
-        ["notionalAbove", "initial", "maintenance"],
-      );
-      const above = num(`${p}.notionalAbove`, o.notionalAbove, 0, Number.MAX_SAFE_INTEGER);
-      if (above <= prev)
-        fail("INVALID_VALUE", `${p}.notionalAbove`, above, `a number > ${prev} (tiers sorted ascending)`);
-      prev = above;
-      const ti = num(`${p}.initial`, o.initial, 0, 1, true);
-      num(`${p}.maintenance`, o.maintenance, 0, ti, true);
-    });
-  }
+  if (m.tiers === undefined) return;
+  array(`${path}.tiers`, m.tiers).forEach((t, i) => {
+    object(
+      `${path}.tiers.${i}`,
+      t,
+      ["notionalAbove", "initial", "maintenance"],
+      ["notionalAbove", "initial", "maintenance"],
+    );
+  });
 }
 
 function validateMarket(path: string, v: unknown): WorldConfig["market"] {
@@ -619,7 +608,8 @@ function validateMetrics(
  * still names), that field, its value and its rule, so the message does not contradict itself.
  */
 function underSweep(e: ValidationError, params: readonly string[], variant: string): string {
-  if (params.includes(e.field)) return `${e.allowed} (at ${e.field} in variant "${variant}")`;
+  if (params.some((p) => e.field === p || e.field.startsWith(`${p}.`)))
+    return `${e.allowed} (at ${e.field} in variant "${variant}")`;
   return `a value under which variant "${variant}" is valid (it makes ${e.field} = ${formatValue(e.value)} invalid; allowed there: ${e.allowed})`;
 }
 
@@ -644,7 +634,7 @@ function checkDeposits(prefix: string, w: WorldConfig): void {
     if (s.kind !== "marketSell") return;
     const ins = w.market.instruments.find((x) => x.symbol === s.instrument);
     if (!ins) return;
-    const maxPrice = ins.maxPrice ?? 4 * ins.initialPrice;
+    const maxPrice = ins.maxPrice ?? defaultMaxPrice(ins.initialPrice);
     parts.push([
       join(prefix, `shocks.${k}.quantity`),
       s.quantity * maxPrice * (ins.contractValue ?? 1),

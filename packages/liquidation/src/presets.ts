@@ -31,15 +31,19 @@ export interface PresetOverrides {
   whenFundEmpty?: LossSpec["whenFundEmpty"];
 }
 
-/** A shorthand next to the whole part it belongs to (or to a part without it) would be ignored: refused. */
-function checkShorthands(base: PolicySpec, o: PresetOverrides): void {
-  const clash = (short: keyof PresetOverrides, part: keyof PresetOverrides) => {
-    if (o[short] !== undefined && o[part] !== undefined) {
+/** A preset's own option and the whole parts it is written into (given those, the option is lost). */
+type OwnOptions = Record<string, ReadonlyArray<keyof PresetOverrides>>;
+
+/** A shorthand or preset option next to the whole part it belongs to (or to a part without it) would be ignored: refused. */
+function checkShorthands(base: PolicySpec, o: PresetOverrides, own: OwnOptions): void {
+  const given = o as Record<string, unknown>;
+  const clash = (short: string, part: keyof PresetOverrides) => {
+    if (given[short] !== undefined && o[part] !== undefined) {
       throw new ValidationError(
         "CONFLICTING_OVERRIDES",
         `${base.name}.${short}`,
-        o[short],
-        `undefined when ${part} is given (set it inside ${part})`,
+        given[short],
+        `undefined when ${part} is given (${part === "penaltyRate" ? "give one of them" : `set it inside ${part}`})`,
         "invalid liquidation policy",
       );
     }
@@ -48,6 +52,7 @@ function checkShorthands(base: PolicySpec, o: PresetOverrides): void {
   clash("maxSlippage", "execution");
   clash("insuranceFund", "loss");
   clash("whenFundEmpty", "loss");
+  for (const [option, parts] of Object.entries(own)) for (const part of parts) clash(option, part);
   if (o.maxSlippage !== undefined && o.execution === undefined && !("maxSlippage" in base.execution)) {
     throw new ValidationError(
       "CONFLICTING_OVERRIDES",
@@ -59,8 +64,8 @@ function checkShorthands(base: PolicySpec, o: PresetOverrides): void {
   }
 }
 
-function build(base: PolicySpec, o: PresetOverrides = {}): PolicySpec {
-  checkShorthands(base, o);
+function build(base: PolicySpec, o: PresetOverrides = {}, own: OwnOptions = {}): PolicySpec {
+  checkShorthands(base, o, own);
   const spec: PolicySpec = {
     name: o.name ?? base.name,
     trigger: o.trigger ?? base.trigger,
@@ -128,6 +133,7 @@ export const presets = {
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
       },
       o,
+      { fraction: ["amount"], fullBelowHealthFactor: ["amount"], bonus: ["penalty", "penaltyRate"] },
     );
   },
 
@@ -147,6 +153,7 @@ export const presets = {
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
       },
       o,
+      { targetMarginRatio: ["amount"] },
     );
   },
 
@@ -181,6 +188,12 @@ export const presets = {
         loss: { insuranceFund: 0, whenFundEmpty: "adl" },
       },
       o,
+      {
+        fraction: ["amount"],
+        cooldownTicks: ["amount"],
+        minNotional: ["amount"],
+        backstopCapital: ["backstop"],
+      },
     );
   },
 
@@ -238,6 +251,13 @@ export const presets = {
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
       },
       o,
+      {
+        startPremium: ["execution"],
+        decayPerTick: ["execution"],
+        durationTicks: ["execution"],
+        floorDiscount: ["execution"],
+        reference: ["execution"],
+      },
     );
   },
 
@@ -260,6 +280,7 @@ export const presets = {
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
       },
       o,
+      { price: ["execution", "backstop"], capital: ["backstop"] },
     );
   },
 };

@@ -87,6 +87,11 @@ export function validateMargin(path: string, m: unknown): MarginSpec {
   return Object.freeze({ initial, maintenance, tiers: Object.freeze(tiers) as MarginTier[] });
 }
 
+/** An instrument's maxPrice when its spec gives none: 4 x initialPrice. */
+export function defaultMaxPrice(initialPrice: number): number {
+  return 4 * initialPrice;
+}
+
 /** Validates one instrument spec and fills the defaults. `taken` holds symbols already used. */
 export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<string>): Instrument {
   const p = `instruments[${id}]`;
@@ -118,7 +123,7 @@ export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<stri
       "INVALID_PRICE",
     );
   }
-  const maxPrice = spec.maxPrice ?? 4 * initialPrice;
+  const maxPrice = spec.maxPrice ?? defaultMaxPrice(initialPrice);
   const hi = Math.min(minPrice + MAX_PRICE_LEVELS - 1, Math.floor(Number.MAX_SAFE_INTEGER / contractValue));
   if (!Number.isSafeInteger(maxPrice) || maxPrice < initialPrice || maxPrice > hi) {
     bad(

@@ -918,6 +918,24 @@ export class Venue {
    * (pass the mark for a market order); 0 if none. Exempt accounts get the largest quantity the
    * ledger accepts. Reduce-only orders need no check.
    */
+  /** The largest order quantity of `instrument`: its notional at maxPrice stays exact (within 2^53). */
+  maxOrderLots(instrument: number): number {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.maxQty[instrument];
+  }
+
+  /**
+   * Lots a reduce-only order of `side` could trade now for `account`: its long (for a sell) or short
+   * (for a buy) position not held by its own open auctions; 0 if none.
+   */
+  reducibleQuantity(account: AccountId, instrument: number, side: Side): number {
+    this.checkAccount("account", account, "lookup rejected");
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    if (side !== BUY && side !== SELL)
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "lookup rejected");
+    return Math.max(0, this.reducible(account, instrument, side));
+  }
+
   maxOrderQuantity(account: AccountId, instrument: number, side: Side, price: number): number {
     this.checkAccount("account", account, "maxOrderQuantity rejected");
     this.checkInstrument("instrument", instrument, "maxOrderQuantity rejected");

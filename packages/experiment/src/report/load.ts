@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ValidationError } from "@cascade/core";
 import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
 
 /** Columns of runs.csv that are neither sweep parameters nor metrics. */
@@ -303,7 +304,13 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     files[f] = existsSync(join(dir, f));
   }
   if (!Object.values(files).some(Boolean)) {
-    throw new Error(`${dir} is not a results directory (no manifest.json, runs.csv, summary.csv, ...)`);
+    throw new ValidationError(
+      "NOT_RESULTS",
+      "results-dir",
+      dir,
+      "a folder written by cascade run or merge (it has none of manifest.json, runs.csv, summary.csv, ...): not a results directory",
+      "cannot build the report",
+    );
   }
 
   const manifestRaw = readJson(join(dir, "manifest.json"));
