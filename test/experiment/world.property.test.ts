@@ -139,7 +139,10 @@ const worldArb = fc
   });
 
 describe("random worlds that validate", () => {
-  it("run to the end, with finite metrics, shares and drawdowns in [0, 1] and sane liquidation rows", () => {
+  // Hunting with WORLD_RUNS in the thousands takes longer than the default 60 s.
+  it("run to the end, with finite metrics, shares and drawdowns in [0, 1] and sane liquidation rows", {
+    timeout: Math.max(60_000, RUNS * 20),
+  }, () => {
     let ran = 0;
     let liquidated = 0;
     fc.assert(
