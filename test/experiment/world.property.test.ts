@@ -43,7 +43,7 @@ const instrumentArb = (symbol: string) =>
     tiered: fc.boolean(),
   });
 
-const policyArb: fc.Arbitrary<PolicySpec> = fc.oneof(
+const presetArb: fc.Arbitrary<PolicySpec> = fc.oneof(
   fc.constant(presets.fullClose()),
   fc.double({ min: 0.05, max: 1, noNaN: true }).map((fraction) => presets.closeFactor({ fraction })),
   fc.constant(presets.restoreToTarget()),
@@ -57,6 +57,27 @@ const policyArb: fc.Arbitrary<PolicySpec> = fc.oneof(
     .constantFrom("badDebt" as const, "adl" as const, "socialize" as const)
     .map((whenFundEmpty) => presets.fullClose({ penaltyRate: 0, insuranceFund: 1000, whenFundEmpty })),
 );
+
+/** A preset, sometimes with another ordering, a sliced execution or a health-factor trigger. */
+const policyArb: fc.Arbitrary<PolicySpec> = fc
+  .record({
+    preset: presetArb,
+    ordering: fc.option(
+      fc.constantFrom("largestNotional", "mostLiquid", "worstPnl", "proRata") as fc.Arbitrary<
+        PolicySpec["ordering"]
+      >,
+    ),
+    sliced: fc.option(fc.integer({ min: 2, max: 6 })),
+    healthFactor: fc.option(fc.constantFrom(1, 1.1)),
+  })
+  .map(({ preset, ordering, sliced, healthFactor }) => ({
+    ...preset,
+    ...(ordering !== null ? { ordering } : {}),
+    ...(sliced !== null && preset.execution.kind === "marketSweep"
+      ? { execution: { kind: "sliced" as const, slices: sliced, maxSlippage: 0.05 } }
+      : {}),
+    ...(healthFactor !== null ? { trigger: { kind: "healthFactor" as const, below: healthFactor } } : {}),
+  }));
 
 const worldArb = fc
   .record({
@@ -77,6 +98,7 @@ const worldArb = fc
     drop: fc.double({ min: 0.05, max: 0.5, noNaN: true }),
     dropAt: fc.integer({ min: 45, max: 100 }),
     sell: fc.integer({ min: 0, max: 2000 }),
+    crash: fc.option(fc.double({ min: 0.02, max: 0.3, noNaN: true })), // a correlated crash of every instrument
     policy: policyArb,
     seed: fc.integer({ min: 0, max: 1_000_000 }),
   })
@@ -130,6 +152,15 @@ const worldArb = fc
         { kind: "fundamentalDrop", instrument: symbols[0], atTick: w.dropAt, fraction: w.drop },
         ...(w.sell > 0
           ? [{ kind: "marketSell" as const, instrument: symbols[0], atTick: w.dropAt + 1, quantity: w.sell }]
+          : []),
+        ...(w.crash !== null
+          ? [
+              {
+                kind: "correlatedCrash" as const,
+                atTick: w.dropAt + 5,
+                fractions: Object.fromEntries(symbols.map((x) => [x, w.crash as number])),
+              },
+            ]
           : []),
       ],
       liquidation: w.policy,
