@@ -235,7 +235,7 @@ describe("cascade run", () => {
     const resumed = await cascade([...args, "--workers", "0", "--out", "r-kill", "--resume"], tmp);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(
-      new RegExp(`12 runs \\(${12 - finishedBeforeKill} run now, ${finishedBeforeKill} from the journal\\)`),
+      new RegExp(`12 runs \\(${12 - finishedBeforeKill} run now, ${finishedBeforeKill} already done\\)`),
     );
     const ref = await refRun;
     expect(ref.code, ref.stderr).toBe(0);

@@ -44,6 +44,8 @@ describe("progress", () => {
     const t = text();
     expect(t).toContain("demo [");
     expect(t).toMatch(/4\/8 runs \| \d+\.\d runs\/s \| ETA /);
+    // before any run finished the bar says it cannot tell yet, as the plain lines do (it said 0s)
+    expect(t).toMatch(/0\/8 runs \| 0\.0 runs\/s \| ETA \?/);
   });
 
   test("false is silent", () => {

@@ -148,7 +148,7 @@ registerCommand("run", {
     });
     const rel = relative(process.cwd(), outcome.outDir) || ".";
     out(
-      `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now, ${outcome.resumed} from the journal) -> ${rel}/`,
+      `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now, ${outcome.resumed} already done) -> ${rel}/`,
     );
     for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
     // Summaries (and so the report) exist only for complete, unsharded results.

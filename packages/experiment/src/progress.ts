@@ -41,11 +41,14 @@ export function createProgress(
     const dt = (performance.now() - t0) / 1000;
     return dt > 0 ? (done - first) / dt : 0;
   };
+  // One ETA for the bar and the plain lines: "?" until a run has finished.
+  const eta = (done: number, r: number) =>
+    done >= total ? "0s" : fmtSeconds(r > 0 ? (total - done) / r : Number.POSITIVE_INFINITY);
   if (bar) {
     const cliProgress = loadCliProgress();
     const b = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} runs | {rate} runs/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {value}/{total} runs | {rate} runs/s | ETA {remaining}`,
         stream,
         hideCursor: true,
         etaBuffer: 50,
@@ -58,10 +61,11 @@ export function createProgress(
         total = t;
         first = done;
         t0 = performance.now();
-        b.start(t, done, { rate: "0.0" });
+        b.start(t, done, { rate: "0.0", remaining: eta(done, 0) });
       },
       update(done) {
-        b.update(done, { rate: rate(done).toFixed(1) });
+        const r = rate(done);
+        b.update(done, { rate: r.toFixed(1), remaining: eta(done, r) });
       },
       stop() {
         b.stop();
@@ -73,11 +77,8 @@ export function createProgress(
   let pending = 0;
   const line = (done: number) => {
     const r = rate(done);
-    const eta = r > 0 ? (total - done) / r : Number.POSITIVE_INFINITY;
     const pct = total > 0 ? ((100 * done) / total).toFixed(1) : "100.0";
-    stream.write(
-      `${label}: ${done}/${total} runs (${pct}%), ${r.toFixed(1)} runs/s, ETA ${done >= total ? "0s" : fmtSeconds(eta)}\n`,
-    );
+    stream.write(`${label}: ${done}/${total} runs (${pct}%), ${r.toFixed(1)} runs/s, ETA ${eta(done, r)}\n`);
     last = performance.now();
     lastDone = done;
   };
