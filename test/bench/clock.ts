@@ -18,6 +18,8 @@
  */
 import { ActivationScheduler, Rng } from "@cascade/core";
 import { filter, Subject } from "rxjs";
+// Internal to core (not in its public index): the same built module "@cascade/core" resolves to.
+import { sfc32Step } from "../../packages/core/dist/rng.js";
 
 const AGENTS = 10_000;
 const TICKS = 20_000;
@@ -75,7 +77,7 @@ function timeReplay(order: Int32Array, starts: Int32Array): number {
 // The floor: what any scheduler keeping this contract adds to the replay, and nothing more. Each
 // tick's due list is copied and shuffled with a seeded stream (agents due the same tick act in a
 // seeded random order), and each Poisson activation takes one 32-bit sfc32 draw from its agent's
-// own stream, its state in one flat array (per-agent streams: an arrival gap needs at least that).
+// own stream (core's sfc32Step), its state in one flat array (per-agent streams: an arrival gap needs at least that).
 // No calendar, no window, no wake-ups: a lower bound, not a scheduler.
 function timeFloor(order: Int32Array, starts: Int32Array): number {
   const state = new Int32Array(AGENTS * 4);
@@ -93,17 +95,7 @@ function timeFloor(order: Int32Array, starts: Int32Array): number {
       const i = due[k];
       if ((i & 1) === 1) {
         // Odd agents are the Poisson ones (build()).
-        const o = i * 4;
-        const a = state[o];
-        const b = state[o + 1];
-        const c = state[o + 2];
-        const d = state[o + 3];
-        const r = (((a + b) | 0) + d) | 0;
-        state[o + 3] = (d + 1) | 0;
-        state[o] = b ^ (b >>> 9);
-        state[o + 1] = (c + (c << 3)) | 0;
-        state[o + 2] = (((c << 21) | (c >>> 11)) + r) | 0;
-        acc ^= r;
+        acc ^= sfc32Step(state, i * 4); // the step the scheduler itself runs on streams in its records
       }
       handlers[i](t);
     }

@@ -11,6 +11,17 @@ import { expect, test } from "vitest";
 import { liquidationRows } from "../../packages/experiment/src/execute.js";
 import { series } from "./helpers.js";
 
+/** The run a metric is computed for (what these metrics read of it: the recovery threshold). */
+const INFO = {
+  run: 0,
+  variant: "v",
+  point: 0,
+  replication: 0,
+  seed: 1,
+  params: {},
+  config: { recoveryThreshold: 0.05 } as never,
+};
+
 // ticks 1..10; shock at tick 4; P0 = mid at tick 3 = 100
 const s = series("X", [100, 100, 100, 95, 90, 92, 96, 99, 101, 100]);
 
@@ -75,17 +86,8 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
     leveragedAccounts: 8,
   };
   const cols = metricColumns(BUILTIN_METRICS, ["X"], []);
-  const info = {
-    run: 0,
-    variant: "v",
-    point: 0,
-    replication: 0,
-    seed: 1,
-    params: {},
-    config: { recoveryThreshold: 0.05 } as never,
-  };
   const m = Object.fromEntries(
-    cols.map((c, i) => [c, computeMetrics(records, info, BUILTIN_METRICS, ["X"], [])[i]]),
+    cols.map((c, i) => [c, computeMetrics(records, INFO, BUILTIN_METRICS, ["X"], [])[i]]),
   );
   expect(m.liquidated_notional).toBe(500);
   expect(m.liquidations).toBe(3);
@@ -97,7 +99,7 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
     liquidations: [...records.liquidations, liq(3, 7, "liquidator[5].0", 1, 3, 50, 0)],
   };
   const k = Object.fromEntries(
-    cols.map((c, i) => [c, computeMetrics(withKeeper, info, BUILTIN_METRICS, ["X"], [])[i]]),
+    cols.map((c, i) => [c, computeMetrics(withKeeper, INFO, BUILTIN_METRICS, ["X"], [])[i]]),
   );
   expect(k.accounts_liquidated).toBe(3);
   expect(k.accounts_liquidated_share).toBe(0.25);
@@ -195,16 +197,7 @@ test("a custom metric returning anything but a number or null is named, with the
     totals: { badDebt: 0, insuranceDraw: 0, adlVolume: 0 },
     leveragedAccounts: 0,
   } as RunRecords;
-  const info = {
-    run: 0,
-    variant: "v",
-    point: 0,
-    replication: 0,
-    seed: 1,
-    params: {},
-    config: { recoveryThreshold: 0.05 } as never,
-  };
-  expect(() => computeMetrics(records, info, [], ["X"], [["ratio", () => "high" as never]])).toThrow(
+  expect(() => computeMetrics(records, INFO, [], ["X"], [["ratio", () => "high" as never]])).toThrow(
     'custom metric failed: metrics.custom.ratio = "high"; allowed: a number or null',
   );
 });

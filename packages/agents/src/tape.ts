@@ -37,6 +37,8 @@ export interface OrderActivity {
 
 export class MarketTape {
   readonly n: number;
+  /** The venue's largest order per instrument (its notional at maxPrice stays exact). */
+  readonly maxLots: Float64Array;
   readonly activity: OrderActivity = {
     limitOrders: 0,
     iocOrders: 0,
@@ -68,6 +70,7 @@ export class MarketTape {
   ) {
     const n = venue.instruments.length;
     this.n = n;
+    this.maxLots = Float64Array.from(venue.instruments, (ins) => venue.maxOrderLots(ins.id));
     this.cum = new Float64Array(n * RING);
     this.mids = new Float64Array(n * RING);
     this.lastMid = new Float64Array(n);
@@ -250,8 +253,6 @@ export class AgentView {
   readonly #tape: MarketTape;
   /** Upper bound of own resting quantity per instrument (reset when no order rests). */
   readonly #restQty: Float64Array;
-  /** The venue's largest order per instrument (its notional at maxPrice stays exact). */
-  readonly #maxLots: Float64Array;
   /** The order request reused by limit/ioc (the venue reads it synchronously and keeps nothing). */
   readonly #order: OrderRequest;
   /** The result the venue overwrites on each of those submits (agents quote every tick: no garbage). */
@@ -268,7 +269,6 @@ export class AgentView {
     this.#venue = venue;
     this.#tape = tape;
     this.#restQty = new Float64Array(tape.n);
-    this.#maxLots = Float64Array.from(venue.instruments, (ins) => venue.maxOrderLots(ins.id));
     this.#order = {
       account,
       instrument: 0,
@@ -422,7 +422,7 @@ export class AgentView {
     reduceOnly = false,
   ): number {
     const p = this.clampPrice(i, price);
-    let q = Math.min(Math.floor(quantity), this.#maxLots[i]);
+    let q = Math.min(Math.floor(quantity), this.#tape.maxLots[i]);
     if (reduceOnly) {
       const pos = this.position(i);
       if (pos === 0 || Math.sign(pos) === side) return -1;
@@ -454,7 +454,7 @@ export class AgentView {
   /** Marketable immediate-or-cancel order bounded by `limitPrice`; returns the filled quantity. */
   ioc(i: number, side: Side, quantity: number, limitPrice: number): number {
     const p = this.clampPrice(i, limitPrice);
-    let q = Math.min(Math.floor(quantity), this.#maxLots[i]);
+    let q = Math.min(Math.floor(quantity), this.#tape.maxLots[i]);
     if (q > 0) q = this.capQuantity(i, side, q, p);
     const act = this.#tape.activity;
     if (q <= 0) {

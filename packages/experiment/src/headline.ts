@@ -90,8 +90,7 @@ export async function headline(outDir: string): Promise<string> {
 }
 
 function sweepTable(summary: CsvRow[], metrics: string[], points: string[]): string {
-  const keys = Object.keys(summary[0]);
-  const params = keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
+  const params = sweptColumns(summary[0]);
   const mean = new Map<string, string>();
   for (const r of summary) mean.set(`${r.point}\u0000${r.metric}`, r.mean);
   const first = new Map<string, CsvRow>();
@@ -109,11 +108,16 @@ function sweepTable(summary: CsvRow[], metrics: string[], points: string[]): str
   return `means per sweep point (${more}intervals and every point in summary.csv)\n${layout(rows)}`;
 }
 
-/** " (param = value, ...)" of a summary row's swept values: the columns between point and metric. */
+/** The swept parameters of summary.csv: its columns between point and metric. */
+function sweptColumns(row: CsvRow): string[] {
+  const keys = Object.keys(row);
+  return keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
+}
+
+/** " (param = value, ...)" of a summary row's swept values. */
 function pointValues(row: CsvRow | undefined): string {
   if (!row) return "";
-  const keys = Object.keys(row);
-  const swept = keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
+  const swept = sweptColumns(row);
   return swept.length === 0 ? "" : ` (${swept.map((k) => `${k} = ${row[k]}`).join(", ")})`;
 }
 
