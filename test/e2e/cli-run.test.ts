@@ -69,6 +69,7 @@ describe("cascade run", () => {
       "recovery_time",
       "recovered",
       "realized_volatility",
+      "ticks_at_price_band",
       "final_mid_AAA",
     ]);
     expect(files["runs.csv"].trimEnd().split("\n").length).toBe(1 + 6);

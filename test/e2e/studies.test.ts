@@ -151,3 +151,26 @@ describe.each(STUDIES)("experiments/%s.ts", (name) => {
     if (name === "partial-vs-full") expect(liquidationsByVariant.full).toBeGreaterThan(0);
   });
 });
+
+test("a band just above the price: ticks_at_price_band counts the ticks pinned at maxPrice", async () => {
+  const full = validateExperiment(await load("partial-vs-full"));
+  const base = tiny(full.variants[0].config);
+  const symbols = base.market.instruments.map((i) => i.symbol);
+  const column = (rec: RunRecords, config: WorldConfig) => {
+    const info: RunInfo = { run: 0, variant: "v", point: 0, replication: 0, seed: 7, params: {}, config };
+    return computeMetrics(rec, info, ["ticks_at_price_band"], symbols, [])[0];
+  };
+  // As written the study stays well inside its band (maxPrice defaults to 4 x initialPrice).
+  const free = simulateWorld(base, Rng.fromSeed(7));
+  expect(free.series.map((s) => s.maxPrice)).toEqual(base.market.instruments.map((i) => 4 * i.initialPrice));
+  expect(column(free, base)).toBe(0);
+  // The first instrument's band 0.3% above its price: the fundamental's random walk crosses it.
+  const [first, ...rest] = base.market.instruments;
+  const maxPrice = Math.round(first.initialPrice * 1.003);
+  const tight = { ...base, market: { ...base.market, instruments: [{ ...first, maxPrice }, ...rest] } };
+  const rec = simulateWorld(tight, Rng.fromSeed(7));
+  expect(rec.series[0].maxPrice).toBe(maxPrice);
+  const pinned = rec.series[0].price.filter((p) => p >= maxPrice - 1).length;
+  expect(pinned).toBeGreaterThan(0);
+  expect(column(rec, tight)).toBeGreaterThanOrEqual(pinned);
+});

@@ -91,3 +91,33 @@ test("no headline metric in the files (metrics.builtIn: []) -> no table", async 
   expect(await headline(dir)).toBe("");
   expect(await headline(join(root, "missing"))).toBe("");
 });
+
+test("prices at their band in some runs: a warning names the variants, also without a table", async () => {
+  const dir = results(
+    "band",
+    [],
+    [
+      "full,0,bad_debt,3,1,1,0,2,1,0,2",
+      "full,0,ticks_at_price_band,3,0,0,0,0,0,0,0",
+      "half,0,bad_debt,3,3,1,2,4,3,2,4",
+      "half,0,ticks_at_price_band,3,12.5,20,0,40,0,0,37",
+    ],
+    ["half,full,0,bad_debt,3,2,1,3,0.01,2", "half,full,0,ticks_at_price_band,3,12.5,0,25,0.2,1"],
+  );
+  const lines = (await headline(dir)).split("\n");
+  expect(lines.slice(0, 3)).toEqual([
+    "variant  metric    mean  95% CI  diff vs baseline  95% CI  p",
+    "full     bad_debt  1     [0, 2]  (baseline)",
+    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.01000",
+  ]);
+  expect(lines[3]).toBe("");
+  expect(lines[4]).toMatch(
+    /^warning: prices reached their band .* in half \(12\.50 ticks per run on average\)\. /,
+  );
+  expect(lines[4]).not.toContain("full");
+  expect(lines).toHaveLength(5);
+  const only = results("band-only", [], ["full,0,ticks_at_price_band,3,1,1,0,2,1,0,2"], []);
+  expect(await headline(only)).toMatch(/^warning: .* in full \(1 ticks per run on average\)/);
+  const none = results("band-none", [], ["full,0,ticks_at_price_band,3,0,0,0,0,0,0,0"], []);
+  expect(await headline(none)).toBe("");
+});

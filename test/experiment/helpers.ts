@@ -15,6 +15,8 @@ export function series(symbol: string, mids: number[]): InstrumentSeries {
   return {
     symbol,
     initialPrice: mids[0],
+    minPrice: 1,
+    maxPrice: 4 * Math.round(mids[0]),
     mid: Float64Array.from(mids),
     price: Float64Array.from(mids),
     bestBid: f((i) => Math.floor(mids[i] - 1)),

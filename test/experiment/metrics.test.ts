@@ -6,6 +6,7 @@ import {
   type RunRecords,
   realizedVolatility,
   recoveryTime,
+  ticksAtPriceBand,
 } from "@cascade/experiment";
 import { expect, test } from "vitest";
 import { liquidationRows } from "../../packages/experiment/src/execute.js";
@@ -44,6 +45,19 @@ test("realized volatility: RMS of log returns over the post-shock window", () =>
   const r1 = Math.log(1.1);
   const r2 = Math.log(100 / 110);
   expect(v).toBeCloseTo(Math.sqrt((r1 * r1 + r2 * r2) / 2), 12);
+});
+
+test("ticks at the price band: any instrument within one tick of minPrice or maxPrice", () => {
+  const a = { ...series("A", [100, 200, 399, 400, 250, 2, 1, 100]), maxPrice: 400 };
+  const b = { ...series("B", [50, 50, 50, 50, 50, 50, 50, 199]), maxPrice: 200 };
+  // A: 399 and 400 (at most 1 below maxPrice 400), 2 and 1 (at most 1 above minPrice 1); B: 199
+  expect(ticksAtPriceBand([a], 8)).toBe(4);
+  expect(ticksAtPriceBand([b], 8)).toBe(1);
+  expect(ticksAtPriceBand([a, b], 8)).toBe(5);
+  // a tick counts once when both instruments are at their band
+  expect(ticksAtPriceBand([a, { ...b, maxPrice: 51 }], 8)).toBe(8);
+  expect(ticksAtPriceBand([a], 3)).toBe(1);
+  expect(ticksAtPriceBand([series("C", [100, 101, 99])], 3)).toBe(0);
 });
 
 test("computeMetrics: liquidation metrics, cascades, shares", () => {
@@ -115,6 +129,7 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(m.recovered).toBe(1);
   expect(m.peak_drawdown).toBeCloseTo(0.1, 9);
   expect(m.peak_drawdown_X).toBeCloseTo(0.1, 9);
+  expect(m.ticks_at_price_band).toBe(0);
 });
 
 test("liquidations.csv cells: a settlement record leaves side, price, mark and slippage blank", () => {

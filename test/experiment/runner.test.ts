@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -365,4 +367,26 @@ describe("worker flags", () => {
       withoutRefusedFlags(argv, "Initiated Worker with invalid execArgv flags: --nothing-we-passed"),
     ).toBeNull();
   });
+});
+
+test("manifest: the git commit, and whether tracked files had uncommitted changes", () => {
+  const repo = dir();
+  mkdirSync(repo);
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+      cwd: repo,
+      stdio: ["ignore", "pipe", "pipe"],
+    }).toString();
+  const manifest = () => makePlan(validateExperiment(fakeExperiment()), { gitDir: repo }).manifest;
+  expect(manifest()).toMatchObject({ git: null, gitDirty: null }); // not a repository
+  git("init", "-q");
+  writeFileSync(join(repo, "study.ts"), "export default {};\n");
+  git("add", "study.ts");
+  git("commit", "-q", "-m", "study");
+  const head = git("rev-parse", "HEAD").trim();
+  expect(manifest()).toMatchObject({ git: head, gitDirty: false });
+  writeFileSync(join(repo, "results.csv"), "untracked files do not count\n");
+  expect(manifest()).toMatchObject({ git: head, gitDirty: false });
+  writeFileSync(join(repo, "study.ts"), "export default { edited: true };\n");
+  expect(manifest()).toMatchObject({ git: head, gitDirty: true });
 });

@@ -259,6 +259,24 @@ describe("writeReport: no sweep", () => {
     expectSelfContained(html);
   });
 
+  it("notes the variants whose prices reached their band (ticks_at_price_band > 0)", async () => {
+    const dir = makeResults(join(root, "band"), { sweep: {}, variants: ["full", "partial"] });
+    expect(await buildReport(dir)).not.toContain("reached their band");
+    const summary = join(dir, "summary.csv");
+    expect(readFileSync(summary, "utf8").split("\n")[0]).toBe(
+      "variant,metric,n,mean,sd,ci_low,ci_high,median,p05,p95",
+    );
+    writeFileSync(
+      summary,
+      `${readFileSync(summary, "utf8")}full,ticks_at_price_band,3,0,0,0,0,0,0,0\npartial,ticks_at_price_band,3,4,2,0,9,4,1,7\n`,
+    );
+    const note = (await buildReport(dir)).match(
+      /<p class="note">(warning: prices reached their band[^<]*)<\/p>/,
+    );
+    expect(note?.[1]).toMatch(/ in partial \(4 ticks per run on average\)\./);
+    expect(note?.[1]).not.toMatch(/ in full/);
+  });
+
   it("works from a partial directory and fails clearly on an empty one", async () => {
     const dir = makeResults(join(root, "partial"), { sweep: {} });
     for (const f of ["timeseries.csv", "liquidations.csv", "comparison.csv"]) rmSync(join(dir, f));

@@ -59,6 +59,10 @@ export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
   const comparison = await readRows(join(outDir, "comparison.csv"));
   if (summary === null || comparison === null) return "";
+  return [table(summary, comparison), bandWarning(summary)].filter((x) => x !== "").join("\n\n");
+}
+
+function table(summary: CsvRow[], comparison: CsvRow[]): string {
   const metrics = HEADLINE.filter((m) => summary.some((r) => r.metric === m));
   if (metrics.length === 0) return "";
   const variants = [...new Set(summary.map((r) => r.variant))];
@@ -87,6 +91,29 @@ export async function headline(outDir: string): Promise<string> {
       ? `sweep point 0 of ${points.length}${pointValues(summary.find((r) => r.point === "0"))}; every point is in summary.csv\n`
       : "";
   return caption + layout(rows);
+}
+
+/**
+ * A warning when prices sat at their band's edge (ticks_at_price_band > 0): the band is hard, so the
+ * price there is clipped, not found, and a shock or a cascade can look smaller than it is.
+ */
+export function bandWarning(summary: readonly CsvRow[]): string {
+  const hit = summary.filter((r) => r.metric === "ticks_at_price_band" && Number(r.mean) > 0);
+  if (hit.length === 0) return "";
+  const points = new Set(summary.map((r) => r.point)).size;
+  const where = hit
+    .slice(0, 5)
+    .map(
+      (r) =>
+        `${r.variant}${points > 1 ? ` at point ${r.point}` : ""} (${num(r.mean)} ticks per run on average)`,
+    )
+    .join(", ");
+  const more = hit.length > 5 ? ` and ${hit.length - 5} more` : "";
+  return (
+    `warning: prices reached their band (within one tick of an instrument's minPrice or maxPrice) in ${where}${more}. ` +
+    "Orders outside the band are refused, so the price there is clipped: widen the band " +
+    "(market.instruments[].maxPrice, default 4 x initialPrice, or minPrice). See ticks_at_price_band in summary.csv."
+  );
 }
 
 function sweepTable(summary: CsvRow[], metrics: string[], points: string[]): string {

@@ -20,6 +20,7 @@ export {
   peakDrawdown,
   realizedVolatility,
   recoveryTime,
+  ticksAtPriceBand,
 } from "./metrics.js";
 export { FILES, type OutputFiles, type OutputSpec, outputSpec } from "./output.js";
 export {

@@ -70,7 +70,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         "MANIFEST_MISMATCH",
         `dirs.${i}`,
         dirs[i],
-        `shards of the same experiment run (same config, seed, replications, package versions and git commit as ${dirs[0]})`,
+        `shards of the same experiment run (same config, seed, replications, package versions, git commit and uncommitted-changes flag as ${dirs[0]})`,
         CTX,
       );
     }

@@ -96,6 +96,25 @@ export function realizedVolatility(s: InstrumentSeries, shockTick: number, ticks
   return n === 0 ? null : Math.sqrt(sum / n);
 }
 
+/**
+ * Ticks 1..T in which some instrument's price was within one tick of its band (<= minPrice + 1 or
+ * >= maxPrice - 1). The band is hard (orders outside it are refused), so there the price is
+ * clipped, not found: a crowd pinning the price at maxPrice makes a later shock look small.
+ */
+export function ticksAtPriceBand(series: readonly InstrumentSeries[], ticks: number): number {
+  let n = 0;
+  for (let t = 1; t <= ticks; t++) {
+    for (const x of series) {
+      const p = x.price[t - 1];
+      if (p <= x.minPrice + 1 || p >= x.maxPrice - 1) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
 /** What every built-in metric reads: the run's records and its post-shock window s..T. */
 interface MetricInput {
   records: RunRecords;
@@ -230,6 +249,9 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
       }
     }
     out.push(n === 0 ? null : sum / n);
+  },
+  ticks_at_price_band: ({ records, ticks }, out) => {
+    out.push(ticksAtPriceBand(records.series, ticks));
   },
 };
 

@@ -96,9 +96,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
   };
   const fingerprint = sha256(JSON.stringify(core));
   const manifest =
-    options.manifest === false
-      ? core
-      : { ...core, versions: packageVersions(), git: gitCommit(options.gitDir) };
+    options.manifest === false ? core : { ...core, versions: packageVersions(), ...gitState(options.gitDir) };
   return {
     exp,
     variants: V,
@@ -178,16 +176,23 @@ function packageVersions(): Record<string, unknown> {
   return out;
 }
 
-function gitCommit(dir: string | undefined): string | null {
-  try {
-    const out = execFileSync("git", ["rev-parse", "HEAD"], {
+/**
+ * The commit of the repository holding `dir`, and whether tracked files had uncommitted changes
+ * (which the commit alone would not show: results from a dirty tree cannot be rebuilt from it). The
+ * experiment file's own edits are also in source.sha256. Both null outside a git repository.
+ */
+function gitState(dir: string | undefined): { git: string | null; gitDirty: boolean | null } {
+  const git = (args: string[]) =>
+    execFileSync("git", args, {
       cwd: dir ?? process.cwd(),
       stdio: ["ignore", "pipe", "ignore"],
       timeout: 5000,
-    });
-    const s = out.toString().trim();
-    return /^[0-9a-f]{40,64}$/.test(s) ? s : null;
+    }).toString();
+  try {
+    const commit = git(["rev-parse", "HEAD"]).trim();
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) return { git: null, gitDirty: null };
+    return { git: commit, gitDirty: git(["status", "--porcelain", "--untracked-files=no"]).trim() !== "" };
   } catch {
-    return null;
+    return { git: null, gitDirty: null };
   }
 }

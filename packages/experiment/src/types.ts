@@ -96,6 +96,7 @@ export const BUILTIN_METRICS = [
   "recovery_time",
   "recovered",
   "realized_volatility",
+  "ticks_at_price_band",
 ] as const;
 export type BuiltInMetric = (typeof BUILTIN_METRICS)[number];
 
@@ -103,6 +104,9 @@ export type BuiltInMetric = (typeof BUILTIN_METRICS)[number];
 export interface InstrumentSeries {
   symbol: string;
   initialPrice: number;
+  /** The instrument's price band in ticks: orders outside [minPrice, maxPrice] are refused. */
+  minPrice: number;
+  maxPrice: number;
   /** (best bid + best ask) / 2; NaN while a side of the book is empty. */
   mid: Float64Array;
   /** The mid, or the last trade price while a side of the book is empty (drawdown, recovery and volatility use it). */

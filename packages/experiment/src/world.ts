@@ -15,16 +15,18 @@
 import { buildPopulations, Fundamentals } from "@cascade/agents";
 import { type Rng, RunLoop } from "@cascade/core";
 import { LiquidationEngine } from "@cascade/liquidation";
-import { BUY, connectVenue, SELL, Venue } from "@cascade/market";
+import { BUY, connectVenue, type Instrument, SELL, Venue } from "@cascade/market";
 import type { InstrumentSeries, LiquidationRow, RunInfo, RunRecords, WorldConfig } from "./types.js";
 
 // Functions called once or a few times per run are module-level, not closures made per run: V8
 // holds a closure's optimized code weakly, so per-run closures were recompiled after each major GC.
 
-function newSeries(symbol: string, initialPrice: number, ticks: number): InstrumentSeries {
+function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
   return {
-    symbol,
-    initialPrice,
+    symbol: ins.symbol,
+    initialPrice: ins.initialPrice,
+    minPrice: ins.minPrice,
+    maxPrice: ins.maxPrice,
     mid: new Float64Array(ticks),
     price: new Float64Array(ticks),
     bestBid: new Float64Array(ticks),
@@ -98,7 +100,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   });
 
   const n = venue.instruments.length;
-  const series = venue.instruments.map((ins) => newSeries(ins.symbol, ins.initialPrice, ticks));
+  const series = venue.instruments.map((ins) => newSeries(ins, ticks));
   const fills = venue.fills$.subscribe((f) => {
     const t = f.tick;
     if (t >= 1 && t <= ticks) series[f.instrument].volume[t - 1] += f.quantity;

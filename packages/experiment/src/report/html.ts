@@ -1,4 +1,5 @@
 /** The report page: one self-contained HTML document (inline CSS, inline SVG, no script, no URL). */
+import { bandWarning } from "../headline.js";
 import type { Figure } from "./charts.js";
 import type { ReportData } from "./load.js";
 
@@ -151,7 +152,7 @@ function manifestSection(data: ReportData): string {
   add("runs", m.runs);
   add("baseline", data.baseline);
   add("metrics", Array.isArray(m.metrics) ? (m.metrics as unknown[]).join(", ") : undefined);
-  add("git", m.git);
+  add("git", m.gitDirty === true ? `${m.git} (with uncommitted changes)` : m.git);
   add("source", m.source);
   const parts: string[] = [];
   parts.push(
@@ -240,6 +241,7 @@ export function renderHtml(data: ReportData, figures: Figure[]): string {
   const missing = Object.entries(data.files)
     .filter(([, ok]) => !ok)
     .map(([f]) => f);
+  const band = bandWarning(data.summary.map((r) => r.raw));
   const nav = [
     ...figures.map((f) => `<a href="#chart-${escapeHtml(f.id)}">${escapeHtml(f.title)}</a>`),
     data.summary.length ? `<a href="#summary">Summary table</a>` : "",
@@ -261,6 +263,7 @@ export function renderHtml(data: ReportData, figures: Figure[]): string {
 <h1>${escapeHtml(mf.name)}</h1>
 ${mf.description ? `<p class="desc">${escapeHtml(mf.description)}</p>` : ""}
 <ul class="facts">${facts.join("")}</ul>
+${band ? `<p class="note">${escapeHtml(band)}</p>` : ""}
 ${missing.length ? `<p class="note">Not in the results directory: ${missing.map(escapeHtml).join(", ")}.</p>` : ""}
 </header>
 <nav>${nav}</nav>
