@@ -6,6 +6,7 @@
  */
 import { Rng, RunLoop } from "@cascade/core";
 import { LiquidationEngine, presets } from "@cascade/liquidation";
+import { BUY, SELL, Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
 import {
   ask,
@@ -442,7 +443,7 @@ describe("loss waterfall", () => {
     expect(e.stats().liquidations).toBe(2);
     expect(conserved(v)).toBe(true);
   });
-  test("ADL: bankrupt positions go to the most profitable opposing accounts, they cover the deficit", () => {
+  test("ADL: bankrupt positions go to the most profitable opposing accounts, they cover the deficit pro rata", () => {
     const v = twoAssetVenue();
     setMarks(v, [100, 50]);
     const mk = maker(v);
@@ -454,6 +455,7 @@ describe("loss waterfall", () => {
     const { engine: e } = engine(v, presets.tieredPartial({ penaltyRate: 0 }));
     setMarks(v, [80, 40]);
     // s: pnl 100, equity 200, leverage 2 -> ranked before the maker (huge equity)
+    const makerCash = v.cash(mk);
     e.check(1);
     expect(
       e.records.map((r) => [r.instrument, r.quantity, r.price, r.notional, r.execution, r.badDebt]),
@@ -464,12 +466,71 @@ describe("loss waterfall", () => {
     ]);
     expect(v.position(s, 0)).toBe(0);
     expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
-    expect(v.cash(s)).toBe(100 + 500 - 400 - 100);
+    // The deficit of 100 is shared per notional taken (every lot bears the same loss, as at the
+    // bankruptcy price): s took 400 of the 1600, the maker 1200 (5 X @80 and 20 Y @40).
+    expect(v.cash(s)).toBe(100 + 500 - 400 - 25);
+    expect(v.cash(mk) - makerCash).toBe(-(400 + 800) - 75); // it bought back its shorts, then paid its share
     expect(v.cash(a)).toBe(0);
     const st = e.stats();
     expect([st.adlVolume, st.adlCovered, st.badDebt]).toEqual([1600, 100, 100]);
     expect(conserved(v)).toBe(true);
     void ask;
+  });
+});
+
+describe("ADL deficit shares", () => {
+  /**
+   * A bankrupt long of 10 X (cash -900) against two shorts of 5 each (s1 and s2, 200 and 1000 cash);
+   * `drain` cash moves out of s1 first; the oracle mark then falls to 80 and the engine checks.
+   */
+  function bankruptAgainst(drain: number) {
+    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind: "oracle" } });
+    const acct = (label: string, cash: number) => {
+      const id = v.openAccount(label);
+      if (cash > 0) v.deposit(id, cash);
+      return id;
+    };
+    const a = acct("bankrupt", 100);
+    const s1 = acct("s1", 200);
+    const s2 = acct("s2", 1000);
+    const elsewhere = acct("elsewhere", 0);
+    v.submit({ account: s1, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 100 });
+    v.submit({ account: s2, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 100 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 10, type: "market" });
+    if (drain > 0) v.transferCash(s1, elsewhere, drain, "test: s1 spends its cash");
+    const e = new LiquidationEngine({
+      venue: v,
+      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+      policy: presets.tieredPartial({ penaltyRate: 0 }),
+      rng: Rng.fromSeed(2),
+    });
+    v.setOraclePrice(0, 80);
+    v.updateMarks(); // equity 100 - 1000 + 800 = -100: bankruptcy price 90
+    v.advance(1);
+    e.check(1);
+    return { v, e, a, s1, s2 };
+  }
+
+  test("every deleveraged lot bears the same loss: 5 x (90 - 80) each, whatever the rank", () => {
+    const { v, e, a, s1, s2 } = bankruptAgainst(0);
+    expect(e.records.map((r) => [r.quantity, r.price, r.execution])).toEqual([
+      [5, 80, "adl"],
+      [5, 80, "adl"],
+    ]);
+    expect([v.position(s1, 0), v.position(s2, 0), v.position(a, 0)]).toEqual([0, 0, 0]);
+    // each bought back 5 @80 (400) and pays 50 of the deficit: its profit of 100 falls to 50
+    expect([v.cash(s1), v.cash(s2), v.cash(a)]).toEqual([200 + 500 - 400 - 50, 1000 + 500 - 400 - 50, 0]);
+    expect(e.stats().adlCovered).toBe(100);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("a share above a counterparty's equity passes to the others", () => {
+    // s1 keeps equity 300 - 260 = 40 at mark 80 (above its maintenance of 20): it pays 40 of its 50
+    const { v, e, s1, s2 } = bankruptAgainst(260);
+    expect(v.cash(s1)).toBe(200 + 500 - 260 - 400 - 40);
+    expect(v.cash(s2)).toBe(1000 + 500 - 400 - 60);
+    expect(e.stats().adlCovered).toBe(100);
+    expect(conserved(v)).toBe(true);
   });
 });
 
@@ -532,6 +593,17 @@ describe("preset overrides", () => {
         backstop: { belowMaintenanceFraction: 1, price: "mark", capital: 0 },
       }),
     ).toThrow("backstopVault.capital = 1000");
+    // backstop: null removes a preset's backstop (undefined keeps it, like every other part)
+    expect(presets.stepwise().backstop).toEqual({
+      belowMaintenanceFraction: 2 / 3,
+      price: "bankruptcy",
+      capital: 0,
+    });
+    expect(presets.stepwise({ backstop: undefined }).backstop).toBeDefined();
+    expect("backstop" in presets.stepwise({ backstop: null })).toBe(false);
+    expect(() => presets.stepwise({ backstopCapital: 5, backstop: null })).toThrow(
+      "stepwise.backstopCapital = 5",
+    );
     // each alone still works
     expect(presets.fullClose({ penaltyRate: 0.02 }).penalty.rate).toBe(0.02);
     expect(presets.fullClose({ maxSlippage: 0.1 }).execution).toEqual({

@@ -29,8 +29,10 @@
  *    unrealized PnL x leverage (venue.transferPosition) at the mark of this tick, rounded to a tick:
  *    the "previous mark" of Hyperliquid, i.e. the mark set before any liquidation trade of this
  *    phase (a mark from an earlier tick would hand a bankrupt account the pre-crash price); the
- *    remaining deficit is then charged to those counterparties in rank order, each at most its
- *    unrealized profit and positive equity (= closing them at the bankruptcy price);
+ *    remaining deficit is then charged to those counterparties pro rata to the notional each took
+ *    (every lot bears the same loss, as if closed at the bankruptcy price), each at most its
+ *    unrealized profit on the instrument and its positive equity, the rest passing down the rank;
+ *    when the positions went to the book instead, the deficit is charged in rank order;
  *  - otherwise amount (a bankrupt account is always closed in full) -> execution (market sweep,
  *    slices, Dutch auction) -> penalty per record.
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
@@ -946,7 +948,7 @@ export class LiquidationEngine {
   /** Auto-deleveraging: close positions against the most profitable opposing accounts at the previous mark. */
   private adl(a: number, ordered: Holding[], ep: Episode): void {
     const venue = this.venue;
-    const counterparties: Array<[number, number]> = [];
+    const counterparties: Array<[number, number, number]> = [];
     for (const h of ordered) {
       let remaining = Math.abs(h.q);
       const sign = Math.sign(h.q);
@@ -970,7 +972,7 @@ export class LiquidationEngine {
         );
         this.s.adlVolume += rec.notional;
         this.remember(h.instrument, rec);
-        counterparties.push([j, pnl]);
+        counterparties.push([j, pnl, rec.notional]);
         remaining -= take;
       }
       if (remaining > 0) {
@@ -1018,7 +1020,7 @@ export class LiquidationEngine {
     a: number,
     ep: Episode,
     kind: ExecutionKind,
-    adlCounterparties: Array<[number, number]> | null,
+    adlCounterparties: Array<[number, number, number]> | null,
     vaultFirst = false,
   ): void {
     const venue = this.venue;
@@ -1047,11 +1049,12 @@ export class LiquidationEngine {
     if (rest > 0) {
       const mode = this.policy.loss.whenFundEmpty;
       if (mode === "adl") {
-        let list = adlCounterparties;
-        if (list === null || list.length === 0) {
-          // positions already closed on the book: charge the most profitable opposing accounts of
-          // the instruments this step closed, in ADL rank order
-          list = [];
+        if (adlCounterparties !== null && adlCounterparties.length > 0) {
+          rest -= this.chargeDeleveraged(a, adlCounterparties, rest);
+        } else {
+          // positions already closed on the book (no ADL trade): charge the most profitable
+          // opposing accounts of the instruments this step closed, in ADL rank order
+          const list: Array<[number, number]> = [];
           const seenJ = new Set<number>();
           for (const r of this.pending) {
             if (r.instrument < 0) continue;
@@ -1062,14 +1065,14 @@ export class LiquidationEngine {
               }
             }
           }
-        }
-        for (const [j, pnl] of list) {
-          if (rest <= 0) break;
-          const c = Math.min(rest, Math.floor(pnl), Math.floor(venue.equity(j)));
-          if (c <= 0) continue;
-          venue.transferCash(j, a, c, "auto-deleveraging covers deficit");
-          s.adlCovered += c;
-          rest -= c;
+          for (const [j, pnl] of list) {
+            if (rest <= 0) break;
+            const c = Math.min(rest, Math.floor(pnl), Math.floor(venue.equity(j)));
+            if (c <= 0) continue;
+            venue.transferCash(j, a, c, "auto-deleveraging covers deficit");
+            s.adlCovered += c;
+            rest -= c;
+          }
         }
       } else if (mode === "socialize") {
         const weights: Array<[number, number]> = [];
@@ -1101,6 +1104,61 @@ export class LiquidationEngine {
       r.badDebt = socialized;
     }
     this.flush();
+  }
+
+  /**
+   * Charges `deficit` to the accounts that took the bankrupt positions by ADL, pro rata to the
+   * notional each took (largest remainder): every deleveraged lot bears the same loss, as when an
+   * exchange closes ADL'd positions at the bankruptcy price. Each pays at most its unrealized profit
+   * on those positions (at the time of ranking) and its positive equity; what one cannot pay passes
+   * to the others in rank order. Returns the amount charged.
+   */
+  private chargeDeleveraged(
+    a: number,
+    taken: ReadonlyArray<[number, number, number]>,
+    deficit: number,
+  ): number {
+    const venue = this.venue;
+    // per counterparty, in rank order of first appearance: notional taken and what it can pay
+    const order: number[] = [];
+    const weight = new Map<number, number>();
+    const profit = new Map<number, number>();
+    for (const [j, pnl, notional] of taken) {
+      if (!weight.has(j)) order.push(j);
+      weight.set(j, (weight.get(j) ?? 0) + notional);
+      profit.set(j, (profit.get(j) ?? 0) + pnl);
+    }
+    const cap = new Map<number, number>();
+    for (const j of order) {
+      cap.set(j, Math.max(0, Math.min(Math.floor(profit.get(j) as number), Math.floor(venue.equity(j)))));
+    }
+    const due = new Map<number, number>();
+    let left = deficit;
+    for (const [j, share] of splitProRata(
+      deficit,
+      order.map((j) => [j, weight.get(j) as number] as const),
+    )) {
+      const c = Math.min(share, cap.get(j) as number);
+      due.set(j, c);
+      left -= c;
+    }
+    for (const j of order) {
+      if (left <= 0) break;
+      const c = Math.min(left, (cap.get(j) as number) - (due.get(j) ?? 0));
+      if (c > 0) {
+        due.set(j, (due.get(j) ?? 0) + c);
+        left -= c;
+      }
+    }
+    let charged = 0;
+    for (const j of order) {
+      const c = due.get(j) ?? 0;
+      if (c <= 0) continue;
+      venue.transferCash(j, a, c, "auto-deleveraging covers deficit");
+      charged += c;
+    }
+    this.s.adlCovered += charged;
+    return charged;
   }
 }
 

@@ -21,7 +21,8 @@ export interface PresetOverrides {
   amount?: AmountSpec;
   ordering?: OrderingSpec;
   execution?: ExecutionSpec;
-  backstop?: BackstopSpec;
+  /** null: no backstop (stepwise without its vault). */
+  backstop?: BackstopSpec | null;
   penalty?: PenaltySpec;
   loss?: LossSpec;
   /** Shorthands for the commonest knobs. */
@@ -84,7 +85,7 @@ function build(base: PolicySpec, o: PresetOverrides = {}, own: OwnOptions = {}):
   if (o.maxSlippage !== undefined && o.execution === undefined && "maxSlippage" in spec.execution) {
     spec.execution = { ...spec.execution, maxSlippage: o.maxSlippage };
   }
-  const backstop = o.backstop ?? base.backstop;
+  const backstop = o.backstop === null ? undefined : (o.backstop ?? base.backstop);
   if (backstop !== undefined) spec.backstop = backstop;
   return spec;
 }
