@@ -91,8 +91,30 @@ describe("paired comparison", () => {
     const c = pairedComparison([1, null, 3, 4], [0, 5, null, 3]);
     expect(c.nPairs).toBe(2);
     expect(c.meanDiff).toBe(1);
-    expect(c.pValue).toBe(0); // identical non-zero differences
+    expect(c.pValue).toBe(0.5); // identical non-zero differences: the exact sign test, 2 x 0.5^2
+    expect([c.ciLow, c.ciHigh, c.effectSize]).toEqual([1, 1, null]);
     expect(pairedComparison([1, 2], [1, 2]).pValue).toBe(1);
     expect(pairedComparison([1], [0]).pValue).toBeNull();
+    expect(pairedComparison(Array(11).fill(3), Array(11).fill(1)).pValue).toBe(2 ** -10);
+  });
+  test("differences equal to the stored 10 digits are equal: no float-noise t-test", () => {
+    // 0.2 - 0.1, 0.3 - 0.2, ... differ in the last bits: sd ~1e-17 gave p 1e-32 and d_z 3e15
+    const base = [0.1, 0.2, 0.3, 0.4, 0.5];
+    const c = pairedComparison(
+      base.map((x) => x + 0.1),
+      base,
+    );
+    expect(c).toEqual({
+      nPairs: 5,
+      meanDiff: 0.1,
+      ciLow: 0.1,
+      ciHigh: 0.1,
+      pValue: 2 ** -4,
+      effectSize: null,
+    });
+    // and a constant metric has sd 0, not the noise of summing it
+    expect(summarize([0.1, 0.1, 0.1])).toMatchObject({ mean: 0.1, sd: 0, ciLow: 0.1, ciHigh: 0.1 });
+    // a real spread is still tested
+    expect(pairedComparison([1.1, 2.3, 2.9], [1, 2, 3]).pValue).toBeGreaterThan(0.3);
   });
 });

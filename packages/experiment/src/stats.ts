@@ -7,13 +7,16 @@
  * - Paired comparison of a variant with the baseline on common random numbers: d_r = x_variant,r -
  *   x_baseline,r over replications r where both are present; mean_diff, the 95% t interval of the
  *   mean difference, the two-sided p-value of the paired t-test (t = mean / (sd / sqrt(n)), n-1
- *   degrees of freedom) and Cohen's d_z = mean / sd.
+ *   degrees of freedom) and Cohen's d_z = mean / sd. When every difference is the same (to 10
+ *   significant digits) the t-test is undefined: the interval is [mean, mean], d_z blank and p the
+ *   exact two-sided sign test (2 x 0.5^n; 1 when the differences are 0).
  *
  * The Student-t CDF is computed here from the regularized incomplete beta function (continued
  * fraction, Lentz's method; log-gamma by Lanczos), and its quantile by bisection on the CDF, so the
  * numbers are the same on every machine.
  */
 import { mean, medianSorted, quantileSorted, sampleStandardDeviation } from "simple-statistics";
+import { roundMetric } from "./format.js";
 
 export const CONFIDENCE = 0.95;
 
@@ -128,11 +131,17 @@ export function summarize(values: ReadonlyArray<number | null>): Summary {
   if (n === 0)
     return { n, mean: null, sd: null, ciLow: null, ciHigh: null, median: null, p05: null, p95: null };
   const sorted = [...xs].sort((a, b) => a - b);
-  const m = mean(xs);
+  // Equal values: sd exactly 0 (summing them left float noise, e.g. sd 1.7e-17 for three 0.1s).
+  const constant = sorted[0] === sorted[n - 1];
+  const m = constant ? sorted[0] : mean(xs);
   let sd: number | null = null;
   let ciLow: number | null = null;
   let ciHigh: number | null = null;
-  if (n >= 2) {
+  if (n >= 2 && constant) {
+    sd = 0;
+    ciLow = m;
+    ciHigh = m;
+  } else if (n >= 2) {
     sd = sampleStandardDeviation(xs);
     const half = (tQuantile(0.5 + CONFIDENCE / 2, n - 1) * sd) / Math.sqrt(n);
     ciLow = m - half;
@@ -176,10 +185,22 @@ export function pairedComparison(
     return { nPairs: 0, meanDiff: null, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
   const m = mean(d);
   if (n < 2) return { nPairs: n, meanDiff: m, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
-  const sd = sampleStandardDeviation(d);
-  if (sd === 0 || !(sd > 1e-300)) {
-    return { nPairs: n, meanDiff: m, ciLow: m, ciHigh: m, pValue: m === 0 ? 1 : 0, effectSize: null };
+  // Every difference the same (to the 10 significant digits metrics are stored with: 0.2 - 0.1 and
+  // 0.3 - 0.2 differ in the last bit): the t statistic is undefined. p is then the exact two-sided
+  // sign test, 2 x 0.5^n for n differences of one sign (0.5 for 2 pairs, where t gave 0).
+  const d0 = roundMetric(d[0]);
+  if (d.every((x) => roundMetric(x) === d0)) {
+    const c = d0 as number;
+    return {
+      nPairs: n,
+      meanDiff: c,
+      ciLow: c,
+      ciHigh: c,
+      pValue: c === 0 ? 1 : 2 ** (1 - n),
+      effectSize: null,
+    };
   }
+  const sd = sampleStandardDeviation(d);
   const se = sd / Math.sqrt(n);
   const half = tQuantile(0.5 + CONFIDENCE / 2, n - 1) * se;
   return {
