@@ -70,6 +70,7 @@ describe("cascade run", () => {
       "recovered",
       "realized_volatility",
       "ticks_at_price_band",
+      "backstop_pnl",
       "final_mid_AAA",
     ]);
     expect(files["runs.csv"].trimEnd().split("\n").length).toBe(1 + 6);

@@ -174,3 +174,22 @@ test("a band just above the price: ticks_at_price_band counts the ticks pinned a
   expect(pinned).toBeGreaterThan(0);
   expect(column(rec, tight)).toBeGreaterThanOrEqual(pinned);
 });
+
+test("backstop_pnl: the vault's equity at the end less its capital, blank for a policy without one", async () => {
+  const full = validateExperiment(await load("partial-vs-full"));
+  const symbols = full.base.market.instruments.map((i) => i.symbol);
+  const value = (name: string) => {
+    const variant = full.variants.find((v) => v.name === name);
+    if (!variant) throw new Error(name);
+    const config = tiny(variant.config);
+    const rec = simulateWorld(config, Rng.fromSeed(11));
+    const info: RunInfo = { run: 0, variant: name, point: 0, replication: 0, seed: 11, params: {}, config };
+    return { rec, pnl: computeMetrics(rec, info, ["backstop_pnl"], symbols, [])[0] };
+  };
+  expect(value("full").pnl).toBeNull();
+  const { rec, pnl } = value("stepwiseBackstop");
+  expect(typeof pnl).toBe("number");
+  // this seed's crash sends accounts to the vault, which then holds their positions at the marks
+  expect(rec.liquidations.filter((l) => l.execution === "backstop").length).toBeGreaterThan(0);
+  expect(pnl).not.toBe(0);
+});

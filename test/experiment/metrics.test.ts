@@ -130,6 +130,10 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(m.peak_drawdown).toBeCloseTo(0.1, 9);
   expect(m.peak_drawdown_X).toBeCloseTo(0.1, 9);
   expect(m.ticks_at_price_band).toBe(0);
+  expect(m.backstop_pnl).toBeNull(); // no vault
+  const vault = { ...records, totals: { ...records.totals, backstopPnl: -250.5 } };
+  const withVault = computeMetrics(vault, INFO, ["backstop_pnl"], ["X"], []);
+  expect(withVault).toEqual([-250.5]);
 });
 
 test("liquidations.csv cells: a settlement record leaves side, price, mark and slippage blank", () => {

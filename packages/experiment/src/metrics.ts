@@ -253,6 +253,9 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
   ticks_at_price_band: ({ records, ticks }, out) => {
     out.push(ticksAtPriceBand(records.series, ticks));
   },
+  backstop_pnl: ({ records }, out) => {
+    out.push(records.totals.backstopPnl ?? null);
+  },
 };
 
 /** Computes every metric column of a run (values rounded to 10 significant digits; null = blank). */

@@ -97,6 +97,7 @@ export const BUILTIN_METRICS = [
   "recovered",
   "realized_volatility",
   "ticks_at_price_band",
+  "backstop_pnl",
 ] as const;
 export type BuiltInMetric = (typeof BUILTIN_METRICS)[number];
 
@@ -152,6 +153,11 @@ export interface RunTotals {
   badDebt: number;
   insuranceDraw: number;
   adlVolume: number;
+  /**
+   * The backstop vault's equity at the end of the run less its capital (null without a vault): it
+   * keeps what it takes, so a loss on it is in no other statistic.
+   */
+  backstopPnl?: number | null;
 }
 
 /** Everything a run recorded: the input of built-in and custom metrics. */

@@ -153,7 +153,15 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     shockTick,
     series,
     liquidations,
-    totals: { badDebt: stats.badDebt, insuranceDraw: stats.insuranceDraw, adlVolume: stats.adlVolume },
+    totals: {
+      badDebt: stats.badDebt,
+      insuranceDraw: stats.insuranceDraw,
+      adlVolume: stats.adlVolume,
+      backstopPnl:
+        engine.backstopVault >= 0
+          ? venue.equity(engine.backstopVault) - (config.liquidation.backstop?.capital ?? 0)
+          : null,
+    },
     leveragedAccounts,
   };
 }
