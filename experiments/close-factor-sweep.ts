@@ -22,19 +22,23 @@
  * full close; fraction = 0.5 with rate 0.05 is the Aave v3 close factor and bonus (REFERENCES.md:
  * Aave v3 docs / V3 technical paper: 50% close factor, 5-10% liquidation bonus), here without
  * Aave's switch to 100% below HF 0.95 so that the close factor is the only amount rule.
- * Sweep: liquidation.amount.fraction in {0.1, 0.25, 0.5, 0.75, 1} x liquidation.penalty.rate in
+ * Sweep: liquidation.amount.fraction in {1, 0.75, 0.5, 0.25, 0.1} x liquidation.penalty.rate in
  * {0, 0.05, 0.1}: 15 points x 20 replications = 300 runs, ~11 s with 2 workers.
  *
  * What to look at: summary.csv has one row per (point, metric); the `point` column indexes the
  * grid in row-major order (fraction slowest), and runs.csv carries the two swept values as
- * columns. Plot accounts_liquidated, liquidated_notional, max_cascade_depth, peak_drawdown_BTC,
+ * columns. comparison.csv pairs every point with point 0, the classic full close without a
+ * penalty (same seeds at every point). Plot accounts_liquidated, liquidated_notional, max_cascade_depth, peak_drawdown_BTC,
  * bad_debt and insurance_draw against the close factor, one line per penalty rate; the custom
  * `steps_per_account` shows how many liquidation steps each liquidated account went through.
- * Typical result: without a penalty, a smaller close factor is milder on every count (from
- * fraction 1 to 0.1: accounts liquidated ~39 -> ~31, liquidated notional ~4.9M -> ~2.4M, bad debt
- * ~22k -> ~7k, at ~8 steps per account instead of ~1.6). Any penalty (5% or 10%) erases most of
- * that: liquidated notional ~6-7M and accounts ~40-45 at every close factor, bad debt 3-7x higher
- * (mostly drawn from the insurance fund the penalties built). The penalty is charged on each
+ * Typical result (paired against point 0): without a penalty, a smaller close factor sells less
+ * and drags fewer accounts under. From fraction 1 to 0.1: liquidated notional ~4.9M -> ~2.4M
+ * (p < 1e-4), accounts liquidated ~39 -> ~31 (p ~ 0.03), BTC drawdown 2 points lower (p ~ 0.03),
+ * at ~8 steps per account instead of ~1.6; its bad debt (~22k -> ~7k) and cascade depth are
+ * lower too, but within the noise of 20 replications (p 0.2-0.3). Any penalty (5% or 10%) erases
+ * that: liquidated notional ~6-7M and accounts ~40-45 at every close factor (notional 1.2-2.1M
+ * above the full close without penalty, p <= 0.002 everywhere but fraction 0.1 at 5%), bad debt
+ * 3-7x higher (mostly drawn from the insurance fund the penalties built). The penalty is charged on each
  * closed leg and takes the equity that would have absorbed the next legs' slippage; an account
  * pushed into bankruptcy is then closed in full whatever the close factor.
  */
@@ -70,7 +74,8 @@ export default defineExperiment({
     penalty: { rate: 0.05, to: "insuranceFund" },
   }),
   sweep: {
-    "liquidation.amount.fraction": [0.1, 0.25, 0.5, 0.75, 1],
+    // full close first: comparison.csv pairs every point with point 0 (fraction 1, no penalty)
+    "liquidation.amount.fraction": [1, 0.75, 0.5, 0.25, 0.1],
     "liquidation.penalty.rate": [0, 0.05, 0.1],
   },
   replications: 20,

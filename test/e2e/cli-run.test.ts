@@ -91,6 +91,7 @@ describe("cascade run", () => {
       "variant",
       "baseline",
       "point",
+      "baseline_point",
       "metric",
       "n_pairs",
       "mean_diff",

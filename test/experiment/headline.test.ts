@@ -65,7 +65,7 @@ test("a sweep of one variant (nothing to compare): the means at each point, the 
   const dir = results("one-variant", ["populations.4.leverage", "populations.4.crowding"], summary, []);
   const lines = (await headline(dir)).split("\n");
   expect(lines.slice(0, 4)).toEqual([
-    "means per sweep point (the first 20 of 25 points; intervals and every point in summary.csv)",
+    "means per sweep point (the first 20 of 25 points; intervals and every point in summary.csv; paired differences against point 0 in comparison.csv)",
     "point  leverage  crowding  accounts_liquidated  bad_debt",
     "0      8         0         0                    0",
     "1      9         0         0.2500               100",

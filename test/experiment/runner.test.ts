@@ -21,6 +21,7 @@ import {
   runExperiment,
   validateExperiment,
 } from "@cascade/experiment";
+import { presets } from "@cascade/liquidation";
 import { afterAll, describe, expect, test } from "vitest";
 import { encodeResult } from "../../packages/experiment/src/journal.js";
 import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
@@ -99,6 +100,7 @@ describe("runExperiment (in-process, fake world)", () => {
       "variant",
       "baseline",
       "point",
+      "baseline_point",
       "metric",
       "n_pairs",
       "mean_diff",
@@ -108,10 +110,10 @@ describe("runExperiment (in-process, fake world)", () => {
       "effect_size",
     ]);
     // the half-size shock is smaller: the paired drawdown difference is negative and significant
-    const dd = csv(ref, "comparison.csv").find((r) => r[3] === "peak_drawdown_X") as string[];
-    expect(dd[0]).toBe("half");
-    expect(Number(dd[5])).toBeLessThan(0);
-    expect(Number(dd[8])).toBeLessThan(0.01);
+    const dd = csv(ref, "comparison.csv").find((r) => r[4] === "peak_drawdown_X") as string[];
+    expect(dd.slice(0, 4)).toEqual(["half", "full", "0", "0"]);
+    expect(Number(dd[6])).toBeLessThan(0);
+    expect(Number(dd[9])).toBeLessThan(0.01);
     // 40 ticks sampled every 10 -> 4 ticks x 2 instruments per run
     expect(csv(ref, "timeseries.csv").length).toBe(1 + 10 * 8);
     // formula-looking text is escaped
@@ -281,6 +283,49 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(runs[3].slice(5)).not.toEqual(runs[7].slice(5));
     const sum = csv(d, "summary.csv");
     expect(sum[0].slice(0, 4)).toEqual(["variant", "point", "liquidation.amount.fraction", "metric"]);
+  });
+
+  test("a sweep of one variant: each point paired against the first (same seeds at every point)", async () => {
+    const d = dir();
+    await runExperiment(
+      fakeExperiment({
+        variants: undefined,
+        liquidation: presets.closeFactor({ fraction: 1 }),
+        replications: 4,
+        sweep: { "liquidation.amount.fraction": [1, 0.5, 0.2] },
+      }),
+      { out: d, workers: 0 },
+    );
+    const runs = csv(d, "runs.csv");
+    const cmp = csv(d, "comparison.csv");
+    expect(cmp[0].slice(0, 6)).toEqual([
+      "variant",
+      "baseline",
+      "point",
+      "baseline_point",
+      "liquidation.amount.fraction",
+      "metric",
+    ]);
+    const col = (rows: string[][], name: string) => rows[0].indexOf(name);
+    const rows = cmp.slice(1).filter((r) => r[col(cmp, "metric")] === "peak_drawdown");
+    expect(rows.map((r) => r.slice(0, 5).join(" "))).toEqual([
+      "default default 1 0 0.5",
+      "default default 2 0 0.2",
+    ]);
+    // mean_diff recomputed from runs.csv, pairing point p with point 0 by replication
+    const dd = col(runs, "peak_drawdown");
+    const at = (p: number) =>
+      runs
+        .slice(1)
+        .filter((r) => r[1] === String(p))
+        .map((r) => Number(r[dd]));
+    for (const [k, p] of [1, 2].entries()) {
+      const diffs = at(p).map((x, r) => x - at(0)[r]);
+      const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+      expect(Number(rows[k][col(cmp, "mean_diff")])).toBeCloseTo(mean, 9);
+      expect(Number(rows[k][col(cmp, "n_pairs")])).toBe(4);
+      expect(mean).toBeLessThan(0); // a smaller close factor, a milder fake crash
+    }
   });
 
   test("custom metrics and a metric selection", async () => {

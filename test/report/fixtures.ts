@@ -285,9 +285,11 @@ export function makeResults(dir: string, o: FixtureOptions): string {
             ]
           : [variant, ...pt, m, s.n, s.mean, s.sd, s.ci_low, s.ci_high, s.median, s.p05, s.p95];
         summary.push(row);
-        if (vi > 0) {
+        // against the baseline at this point; one variant: against the first point (as output.ts)
+        const one = variants.length === 1;
+        if (one ? pi > 0 : vi > 0) {
           const a = values.get(`${variant}|${pi}|${m}`)!;
-          const b = values.get(`${variants[0]}|${pi}|${m}`)!;
+          const b = values.get(one ? `${variant}|0|${m}` : `${variants[0]}|${pi}|${m}`)!;
           const d = stats(a.map((x, i) => x - b[i]));
           comparison.push([
             variant,

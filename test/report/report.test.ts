@@ -242,6 +242,24 @@ describe("writeReport: two-parameter grid", () => {
   });
 });
 
+describe("writeReport: a sweep of one variant", () => {
+  it("draws and lists the paired differences against the first sweep point", async () => {
+    const dir = makeResults(join(root, "one-variant"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      variants: ["default"],
+    });
+    const html = await buildReport(dir);
+    const paired = figures(html).get("paired-differences")?.[0] ?? "";
+    expect(paired).toContain(
+      "Paired differences against the first sweep point (liquidation.closeFactor=0.25)",
+    );
+    expect(paired).toContain("point − first point");
+    expect(html).toContain(
+      "<h2>Paired comparisons against the first sweep point (liquidation.closeFactor=0.25)</h2>",
+    );
+  });
+});
+
 describe("writeReport: no sweep", () => {
   it("has no sweep chart and still every other chart", async () => {
     const dir = makeResults(join(root, "plain"), {

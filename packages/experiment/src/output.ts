@@ -202,6 +202,7 @@ async function writeStatistics(
     "variant",
     "baseline",
     "point",
+    "baseline_point",
     ...spec.params,
     "metric",
     "n_pairs",
@@ -231,14 +232,18 @@ async function writeStatistics(
         ]);
       }
     }
+    // Each variant against the baseline at the same point; a sweep of one variant has nothing to
+    // compare there, so each point against the first (the same seeds run at every point).
+    const against = V > 1 ? pt : 0;
     for (let v = 0; v < V; v++) {
-      if (v === spec.baseline) continue;
+      if (V > 1 ? v === spec.baseline : pt === 0) continue;
       for (let k = 0; k < M; k++) {
-        const c = pairedComparison(series(pt, v, k), series(pt, spec.baseline, k));
+        const c = pairedComparison(series(pt, v, k), series(against, spec.baseline, k));
         await comparison.row([
           escapeText(spec.variants[v]),
           escapeText(spec.variants[spec.baseline]),
           String(pt),
+          String(against),
           ...pointCells[pt],
           spec.metrics[k],
           String(c.nPairs),

@@ -2,7 +2,13 @@
  * The report's charts as Vega-Lite specs built from ReportData, rendered to SVG. Each figure has a
  * stable `id` (the `data-chart` attribute), a title, a one-line caption and one or more SVGs.
  */
-import type { ComparisonRow, ReportData, SummaryRow, SweepPoint } from "./load.js";
+import {
+  type ComparisonRow,
+  comparisonReference,
+  type ReportData,
+  type SummaryRow,
+  type SweepPoint,
+} from "./load.js";
 import { renderSvg, type VlSpec } from "./render.js";
 
 type Render = (spec: VlSpec) => Promise<string>;
@@ -381,8 +387,11 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
   };
   return {
     id: "paired-differences",
-    title: `Paired differences against the baseline${data.baseline ? ` (${data.baseline})` : ""}`,
-    caption: `Mean of the per-replication differences variant − baseline (same seeds) with its confidence interval, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference.`,
+    title: `Paired differences against ${comparisonReference(data)}`,
+    caption:
+      data.variants.length === 1
+        ? "Mean of the per-replication differences point − first point (same seeds at every point) with its confidence interval, per metric and sweep point; the dashed line is no difference."
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its confidence interval, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference.`,
     panels: [{ svg: await render(spec) }],
   };
 }

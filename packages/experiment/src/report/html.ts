@@ -1,7 +1,7 @@
 /** The report page: one self-contained HTML document (inline CSS, inline SVG, no script, no URL). */
 import { bandWarning } from "../headline.js";
 import type { Figure } from "./charts.js";
-import type { ReportData } from "./load.js";
+import { comparisonReference, type ReportData } from "./load.js";
 
 export function escapeHtml(s: string): string {
   return s
@@ -118,7 +118,7 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="comparison" id="comparison">
-<h2>Paired comparisons against ${escapeHtml(data.baseline ?? "the baseline")}</h2><p class="caption">Mean paired difference (variant − baseline, same seeds), its confidence interval, p-value and effect size (from comparison.csv).</p>
+<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − first point" : "variant − baseline"}, same seeds), its confidence interval, p-value and effect size (from comparison.csv).</p>
 <details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
 ${table("comparison", ["metric", "variant", ...params, ...stats], rows, true)}
 </details></section>`);

@@ -216,6 +216,18 @@ export function pointLabel(params: Record<string, string>, order: readonly strin
     .join(", ");
 }
 
+/**
+ * What comparison.csv's differences are against: the baseline variant, or, in a sweep of one
+ * variant, the first sweep point (the same seeds run at every point).
+ */
+export function comparisonReference(data: ReportData): string {
+  if (data.variants.length === 1 && data.sweepParams.length > 0) {
+    const first = data.manifest.points[0];
+    return `the first sweep point${first ? ` (${pointLabel(first, data.sweepParams)})` : ""}`;
+  }
+  return data.baseline ?? "the baseline";
+}
+
 /** Sweep values of a row: from the parameter columns, else from a point index via the manifest. */
 function rowPoint(row: CsvRow, params: readonly string[], manifest: ManifestInfo): SweepPoint {
   const out: Record<string, string> = {};
