@@ -1,5 +1,12 @@
 import { Rng } from "@cascade/core";
-import { pairedComparison, summarize, tCdf, tQuantile, tTwoSidedP } from "@cascade/experiment";
+import {
+  pairedComparison,
+  summarize,
+  tCdf,
+  tQuantile,
+  tTwoSidedP,
+  wilsonInterval,
+} from "@cascade/experiment";
 import { describe, expect, test } from "vitest";
 
 describe("Student t distribution", () => {
@@ -116,5 +123,31 @@ describe("paired comparison", () => {
     expect(summarize([0.1, 0.1, 0.1])).toMatchObject({ mean: 0.1, sd: 0, ciLow: 0.1, ciHigh: 0.1 });
     // a real spread is still tested
     expect(pairedComparison([1.1, 2.3, 2.9], [1, 2, 3]).pValue).toBeGreaterThan(0.3);
+  });
+});
+
+describe("proportions (the built-in recovered)", () => {
+  test("Wilson score intervals, as scipy computes them", () => {
+    // reference values: the Wilson formula with scipy.stats.norm.ppf(0.975) = 1.959963984540054
+    const cases: Array<[number, number, number, number]> = [
+      [20, 20, 0.8388748419471806, 1],
+      [0, 20, 0, 0.16112515805281938],
+      [17, 20, 0.6395811352592431, 0.9476312541037835],
+      [1, 1, 0.20654931437723745, 1],
+    ];
+    for (const [k, n, lo, hi] of cases) {
+      const [a, b] = wilsonInterval(k, n);
+      expect(a).toBeCloseTo(lo, 12);
+      expect(b).toBeCloseTo(hi, 12);
+    }
+  });
+  test("summarize(values, true): 0/1 values get the Wilson interval, anything else the t interval", () => {
+    const all = summarize(Array(20).fill(1), true);
+    expect([all.mean, all.sd, all.ciHigh]).toEqual([1, 0, 1]);
+    expect(all.ciLow).toBeCloseTo(0.8388748419471806, 12); // a t interval gave [1, 1]
+    const some = summarize([...Array(17).fill(1), 0, 0, 0], true);
+    expect(some.ciLow).toBeCloseTo(0.6395811352592431, 12);
+    expect(some.ciHigh).toBeCloseTo(0.9476312541037835, 12); // t: 1.02, above 1
+    expect(summarize([0.5, 1, 0], true)).toEqual(summarize([0.5, 1, 0]));
   });
 });

@@ -54,6 +54,7 @@ export {
   tCdf,
   tQuantile,
   tTwoSidedP,
+  wilsonInterval,
 } from "./stats.js";
 export type {
   BuiltInMetric,

@@ -215,7 +215,7 @@ async function writeStatistics(
   for (let pt = 0; pt < spec.points.length; pt++) {
     for (let v = 0; v < V; v++) {
       for (let k = 0; k < M; k++) {
-        const s = summarize(series(pt, v, k));
+        const s = summarize(series(pt, v, k), spec.metrics[k] === "recovered");
         await summary.row([
           escapeText(spec.variants[v]),
           String(pt),

@@ -2,8 +2,9 @@
  * Statistics for summaries and paired policy comparisons.
  *
  * - Summary of a metric over replications: n, mean, sample sd, a 95% Student-t interval for the
- *   mean (mean +- t_{0.975, n-1} sd / sqrt(n)), median, 5th and 95th percentiles (simple-statistics
- *   quantileSorted: linear interpolation, R type 7).
+ *   mean (mean +- t_{0.975, n-1} sd / sqrt(n); for 0/1 outcomes such as `recovered`, Wilson's score
+ *   interval of the rate), median, 5th and 95th percentiles (simple-statistics quantileSorted:
+ *   linear interpolation, R type 7).
  * - Paired comparison of a variant with the baseline on common random numbers: d_r = x_variant,r -
  *   x_baseline,r over replications r where both are present; mean_diff, the 95% t interval of the
  *   mean difference, the two-sided p-value of the paired t-test (t = mean / (sd / sqrt(n)), n-1
@@ -124,8 +125,50 @@ export interface Summary {
   p95: number | null;
 }
 
-/** Summary of the non-null values. */
-export function summarize(values: ReadonlyArray<number | null>): Summary {
+/**
+ * Wilson score interval of a proportion (successes of n) at CONFIDENCE: inside [0, 1], and not
+ * [1, 1] when every run succeeded, unlike a t interval of 0/1 values.
+ */
+export function wilsonInterval(successes: number, n: number): [number, number] {
+  const z = normalQuantile(0.5 + CONFIDENCE / 2);
+  const p = successes / n;
+  const z2n = (z * z) / n;
+  const centre = (p + z2n / 2) / (1 + z2n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n))) / (1 + z2n);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/** The standard normal quantile (the t quantile's limit; bisection, deterministic). */
+function normalQuantile(p: number): number {
+  let lo = 0;
+  let hi = 10;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (mid === lo || mid === hi) break;
+    if (0.5 * (1 + erf(mid / Math.SQRT2)) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** erf by its Taylor series (|x| <= 8 here: terms fall below 1e-17 of the sum). */
+function erf(x: number): number {
+  let term = x;
+  let sum = x;
+  for (let k = 1; k < 400; k++) {
+    term *= (-x * x) / k;
+    const add = term / (2 * k + 1);
+    sum += add;
+    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+/**
+ * Summary of the non-null values. `proportion`: the values are 0/1 outcomes (the built-in
+ * `recovered`), so the interval is Wilson's score interval of their rate instead of a t interval.
+ */
+export function summarize(values: ReadonlyArray<number | null>, proportion = false): Summary {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   const n = xs.length;
   if (n === 0)
@@ -137,7 +180,10 @@ export function summarize(values: ReadonlyArray<number | null>): Summary {
   let sd: number | null = null;
   let ciLow: number | null = null;
   let ciHigh: number | null = null;
-  if (n >= 2 && constant) {
+  if (proportion && xs.every((x) => x === 0 || x === 1)) {
+    if (n >= 2) sd = constant ? 0 : sampleStandardDeviation(xs);
+    [ciLow, ciHigh] = wilsonInterval(m * n, n);
+  } else if (n >= 2 && constant) {
     sd = 0;
     ciLow = m;
     ciHigh = m;
