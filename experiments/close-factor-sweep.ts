@@ -36,9 +36,9 @@
  * (p < 1e-4), accounts liquidated ~39 -> ~31 (p ~ 0.03), BTC drawdown 2 points lower (p ~ 0.03),
  * at ~8 steps per account instead of ~1.6; its bad debt (~22k -> ~7k) and cascade depth are
  * lower too, but within the noise of 20 replications (p 0.2-0.3). Any penalty (5% or 10%) erases
- * that: liquidated notional ~6-7M and accounts ~40-45 at every close factor (notional 1.2-2.1M
- * above the full close without penalty, p <= 0.002 everywhere but fraction 0.1 at 5%), bad debt
- * 3-7x higher (mostly drawn from the insurance fund the penalties built). The penalty is charged on each
+ * that: liquidated notional ~5.4-7M and accounts ~40-45 at every close factor (notional 1.2-2.1M
+ * above the full close without penalty, p < 0.003 everywhere but fraction 0.1 at 5%, p ~ 0.1),
+ * bad debt 3-7x higher (mostly drawn from the insurance fund the penalties built). The penalty is charged on each
  * closed leg and takes the equity that would have absorbed the next legs' slippage; an account
  * pushed into bankruptcy is then closed in full whatever the close factor.
  */

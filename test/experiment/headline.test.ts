@@ -56,13 +56,16 @@ test("a sweep of several variants: the table is the first point's, and a line sa
   ]);
 });
 
-test("a sweep of one variant (nothing to compare): the means at each point, the first 20", async () => {
+test("a sweep of one variant: the means at each point, the first 20 (differences against point 0 stay in the file)", async () => {
   const summary: string[] = [];
+  const comparison: string[] = [];
   for (let p = 0; p < 25; p++) {
     summary.push(`default,${p},${8 + p},0,bad_debt,3,${100 * p},1,0,2,1,0,2`);
     summary.push(`default,${p},${8 + p},0,accounts_liquidated,3,${p / 4},1,0,2,1,0,2`);
+    if (p > 0) comparison.push(`default,default,${p},${8 + p},0,bad_debt,3,${100 * p},1,3,0.01,2`);
   }
-  const dir = results("one-variant", ["populations.4.leverage", "populations.4.crowding"], summary, []);
+  const params = ["populations.4.leverage", "populations.4.crowding"];
+  const dir = results("one-variant", params, summary, comparison);
   const lines = (await headline(dir)).split("\n");
   expect(lines.slice(0, 4)).toEqual([
     "means per sweep point (the first 20 of 25 points; intervals and every point in summary.csv; paired differences against point 0 in comparison.csv)",

@@ -58,6 +58,8 @@ test("ticks at the price band: any instrument within one tick of minPrice or max
   expect(ticksAtPriceBand([a, { ...b, maxPrice: 51 }], 8)).toBe(8);
   expect(ticksAtPriceBand([a], 3)).toBe(1);
   expect(ticksAtPriceBand([series("C", [100, 101, 99])], 3)).toBe(0);
+  // without its band (a custom simulate may leave it out) the metric is blank, not 0
+  expect(ticksAtPriceBand([a, { ...b, maxPrice: undefined }], 8)).toBeNull();
 });
 
 test("computeMetrics: liquidation metrics, cascades, shares", () => {

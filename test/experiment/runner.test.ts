@@ -176,6 +176,30 @@ describe("runExperiment (in-process, fake world)", () => {
     sameFiles(ref, d);
   });
 
+  test("resume: runs started at another commit make the manifest's gitDirty true", async () => {
+    const d = dir();
+    const def = fakeExperiment();
+    await runExperiment(def, { out: d, workers: 0, shard: "1/1" });
+    const journal = join(d, JOURNAL_FILE);
+    const [first, ...rest] = readFileSync(journal, "utf8").split("\n");
+    const header = JSON.parse(first);
+    const now = JSON.parse(read(d, "manifest.json"));
+    expect([header.git, header.gitDirty]).toEqual([now.git, now.gitDirty]); // the journal keeps them
+    const resume = async (git: unknown, gitDirty: unknown) => {
+      writeFileSync(
+        journal,
+        `${[JSON.stringify({ ...header, git, gitDirty }), ...rest.slice(0, 3)].join("\n")}\n`,
+      );
+      for (const f of readdirSync(d)) if (f !== JOURNAL_FILE) rmSync(join(d, f));
+      await runExperiment(def, { out: d, workers: 0, shard: "1/1", resume: true });
+      return JSON.parse(read(d, "manifest.json")).gitDirty;
+    };
+    if (now.git === null) return; // not run from a git checkout: nothing to compare
+    expect(await resume("0".repeat(40), false)).toBe(true);
+    expect(await resume(now.git, true)).toBe(true);
+    expect(await resume(now.git, now.gitDirty)).toBe(now.gitDirty); // same code throughout
+  });
+
   test("resume refuses a journal of another configuration", async () => {
     const d = dir();
     await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });

@@ -123,6 +123,20 @@ describe("paired comparison", () => {
     expect(summarize([0.1, 0.1, 0.1])).toMatchObject({ mean: 0.1, sd: 0, ciLow: 0.1, ciHigh: 0.1 });
     // a real spread is still tested
     expect(pairedComparison([1.1, 2.3, 2.9], [1, 2, 3]).pValue).toBeGreaterThan(0.3);
+    // small differences next to large values: the noise is relative to the values (the review's cases)
+    expect(pairedComparison([100.0000001, 200.0000001, 300.0000001], [100, 200, 300]).effectSize).toBeNull();
+    const close = pairedComparison(
+      [0.1234567892, 0.5234567892, 0.9234567892],
+      [0.1234567891, 0.5234567891, 0.9234567891],
+    );
+    expect([close.pValue, close.effectSize]).toEqual([0.25, null]);
+    // but a difference in the stored 10th digit is a difference
+    expect(
+      pairedComparison([0.1234567892, 0.5234567893, 0.9234567892], [0.1234567891, 0.5234567891, 0.9234567891])
+        .effectSize,
+    ).not.toBeNull();
+    // the sign test does not underflow to certainty
+    expect(pairedComparison(Array(1100).fill(2), Array(1100).fill(1)).pValue).toBe(Number.MIN_VALUE);
   });
 });
 

@@ -534,6 +534,45 @@ describe("ADL deficit shares", () => {
   });
 });
 
+describe("ADL deficit shares: what one counterparty cannot pay", () => {
+  test("is split again among the others pro rata, not loaded on the next in rank", () => {
+    // a bankrupt long of 12 X against three shorts of 4 (1000 cash each); s1 then spends all but
+    // 20 of its equity at mark 80 (above its maintenance of 16), so it is ranked first (leverage)
+    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind: "oracle" } });
+    const acct = (label: string, cash: number) => {
+      const id = v.openAccount(label);
+      if (cash > 0) v.deposit(id, cash);
+      return id;
+    };
+    const a = acct("bankrupt", 120);
+    const shorts = ["s1", "s2", "s3"].map((l) => acct(l, 1000));
+    const elsewhere = acct("elsewhere", 0);
+    for (const s of shorts)
+      v.submit({ account: s, instrument: 0, side: SELL, quantity: 4, type: "limit", price: 100 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 12, type: "market" }); // cash -1080
+    v.transferCash(shorts[0], elsewhere, 1000 + 400 - 320 - 20, "test: s1 spends its cash");
+    const e = new LiquidationEngine({
+      venue: v,
+      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+      policy: presets.tieredPartial({ penaltyRate: 0 }),
+      rng: Rng.fromSeed(2),
+    });
+    const before = shorts.map((s) => v.cash(s));
+    v.setOraclePrice(0, 80);
+    v.updateMarks(); // equity -1080 + 960 = -120
+    v.advance(1);
+    e.check(1);
+    expect(e.records.filter((r) => r.execution === "adl").map((r) => r.quantity)).toEqual([4, 4, 4]);
+    // each bought back 4 @80 (320); then the deficit of 120: s1 can pay 20 of its third (40), and
+    // the other 100 go to s2 and s3 in equal parts (the old rank order charged s2 its whole 80)
+    const paid = shorts.map((s, k) => before[k] - 320 - v.cash(s));
+    expect(paid).toEqual([20, 50, 50]);
+    expect(v.cash(a)).toBe(0);
+    expect(e.stats().adlCovered).toBe(120);
+    expect(conserved(v)).toBe(true);
+  });
+});
+
 describe("engine options", () => {
   test("a missing venue or loop and a bad causeWindow are named, before anything is opened", () => {
     const venue = twoAssetVenue();
@@ -603,6 +642,9 @@ describe("preset overrides", () => {
     expect("backstop" in presets.stepwise({ backstop: null })).toBe(false);
     expect(() => presets.stepwise({ backstopCapital: 5, backstop: null })).toThrow(
       "stepwise.backstopCapital = 5",
+    );
+    expect(() => presets.backstopVault({ backstop: null })).toThrow(
+      "backstopVault.backstop = null; allowed: a backstop spec or undefined (this policy's execution is the backstop vault)",
     );
     // each alone still works
     expect(presets.fullClose({ penaltyRate: 0.02 }).penalty.rate).toBe(0.02);

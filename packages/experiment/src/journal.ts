@@ -41,6 +41,9 @@ export interface JournalHeader {
   fingerprint: string;
   shard: string | null;
   total: number;
+  /** The manifest's git commit and gitDirty when the journal was started (a resume may run other code). */
+  git?: string | null;
+  gitDirty?: boolean | null;
 }
 
 export interface Loc {
@@ -267,7 +270,7 @@ export class JournalWriter {
     header: JournalHeader,
     resume: boolean,
     accept: (run: number) => boolean,
-  ): { writer: JournalWriter; done: Set<number> } {
+  ): { writer: JournalWriter; done: Set<number>; started: JournalHeader } {
     if (resume && existsSync(file)) {
       const h = readHeader(file);
       if (
@@ -294,10 +297,10 @@ export class JournalWriter {
         compact(file, kept);
       }
       const fd = openSync(file, "a");
-      return { writer: new JournalWriter(file, fd), done: new Set(index.keys()) };
+      return { writer: new JournalWriter(file, fd), done: new Set(index.keys()), started: h };
     }
     writeFileAtomic(file, `${JSON.stringify(header)}\n`);
-    return { writer: new JournalWriter(file, openSync(file, "a")), done: new Set() };
+    return { writer: new JournalWriter(file, openSync(file, "a")), done: new Set(), started: header };
   }
 
   append(line: string): void {

@@ -101,12 +101,14 @@ export function realizedVolatility(s: InstrumentSeries, shockTick: number, ticks
  * >= maxPrice - 1). The band is hard (orders outside it are refused), so there the price is
  * clipped, not found: a crowd pinning the price at maxPrice makes a later shock look small.
  */
-export function ticksAtPriceBand(series: readonly InstrumentSeries[], ticks: number): number {
+export function ticksAtPriceBand(series: readonly InstrumentSeries[], ticks: number): number | null {
+  // A series without its band (a custom simulate may leave it out) cannot say: blank, not 0.
+  for (const x of series) if (!Number.isFinite(x.minPrice) || !Number.isFinite(x.maxPrice)) return null;
   let n = 0;
   for (let t = 1; t <= ticks; t++) {
     for (const x of series) {
       const p = x.price[t - 1];
-      if (p <= x.minPrice + 1 || p >= x.maxPrice - 1) {
+      if (p <= (x.minPrice as number) + 1 || p >= (x.maxPrice as number) - 1) {
         n++;
         break;
       }

@@ -182,17 +182,20 @@ function packageVersions(): Record<string, unknown> {
  * experiment file's own edits are also in source.sha256. Both null outside a git repository.
  */
 function gitState(dir: string | undefined): { git: string | null; gitDirty: boolean | null } {
-  const git = (args: string[]) =>
-    execFileSync("git", args, {
-      cwd: dir ?? process.cwd(),
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5000,
-    }).toString();
-  try {
-    const commit = git(["rev-parse", "HEAD"]).trim();
-    if (!/^[0-9a-f]{40,64}$/.test(commit)) return { git: null, gitDirty: null };
-    return { git: commit, gitDirty: git(["status", "--porcelain", "--untracked-files=no"]).trim() !== "" };
-  } catch {
-    return { git: null, gitDirty: null };
-  }
+  const git = (args: string[]): string | null => {
+    try {
+      return execFileSync("git", ["--no-optional-locks", ...args], {
+        cwd: dir ?? process.cwd(),
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 5000,
+      }).toString();
+    } catch {
+      return null;
+    }
+  };
+  const commit = git(["rev-parse", "HEAD"])?.trim() ?? "";
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) return { git: null, gitDirty: null };
+  // A failed status (a timeout on a huge tree) leaves the flag unknown, not the commit.
+  const status = git(["status", "--porcelain", "--untracked-files=no"]);
+  return { git: commit, gitDirty: status === null ? null : status.trim() !== "" };
 }

@@ -161,8 +161,10 @@ export async function runExperiment(
     fingerprint: plan.fingerprint,
     shard: shardLabel(shard),
     total: plan.total,
+    git: plan.manifest.git as string | null | undefined,
+    gitDirty: plan.manifest.gitDirty as boolean | null | undefined,
   };
-  const manifestText = `${JSON.stringify(plan.manifest, null, 2)}\n`;
+  let manifest = plan.manifest;
   const journalPath = join(outDir, JOURNAL_FILE);
 
   // Without a journal, --resume finds either nothing (a fresh run), complete results of this
@@ -189,13 +191,22 @@ export async function runExperiment(
       executed: 0,
       resumed: mine.length,
       shard,
-      manifest: plan.manifest,
+      manifest,
     };
   }
 
   ensureOutputDir(outDir);
   // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
-  const { writer, done } = JournalWriter.open(journalPath, header, options.resume === true, accept);
+  const { writer, done, started } = JournalWriter.open(journalPath, header, options.resume === true, accept);
+  // Runs done before a resume may come from other code: the commit alone then cannot rebuild them.
+  if (
+    manifest.gitDirty === false &&
+    started.git !== undefined &&
+    (started.git !== header.git || started.gitDirty !== false)
+  ) {
+    manifest = { ...manifest, gitDirty: true };
+  }
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
   // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
   for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
   const pending = mine.filter((r) => !done.has(r));
@@ -276,7 +287,7 @@ export async function runExperiment(
     executed: pending.length,
     resumed,
     shard,
-    manifest: plan.manifest,
+    manifest,
   };
 }
 

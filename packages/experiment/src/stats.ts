@@ -17,7 +17,6 @@
  * numbers are the same on every machine.
  */
 import { mean, medianSorted, quantileSorted, sampleStandardDeviation } from "simple-statistics";
-import { roundMetric } from "./format.js";
 
 export const CONFIDENCE = 0.95;
 
@@ -220,29 +219,36 @@ export function pairedComparison(
   baseline: ReadonlyArray<number | null>,
 ): PairedComparison {
   const d: number[] = [];
+  // Per pair, the float noise a subtraction of stored values can leave: far below the 10th
+  // significant digit the values are stored with, far above the last bit.
+  const noise: number[] = [];
   const n0 = Math.min(variant.length, baseline.length);
   for (let i = 0; i < n0; i++) {
     const a = variant[i];
     const b = baseline[i];
-    if (a !== null && b !== null && Number.isFinite(a) && Number.isFinite(b)) d.push(a - b);
+    if (a !== null && b !== null && Number.isFinite(a) && Number.isFinite(b)) {
+      d.push(a - b);
+      noise.push(1e-12 * Math.max(Math.abs(a), Math.abs(b)));
+    }
   }
   const n = d.length;
   if (n === 0)
     return { nPairs: 0, meanDiff: null, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
   const m = mean(d);
   if (n < 2) return { nPairs: n, meanDiff: m, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
-  // Every difference the same (to the 10 significant digits metrics are stored with: 0.2 - 0.1 and
-  // 0.3 - 0.2 differ in the last bit): the t statistic is undefined. p is then the exact two-sided
-  // sign test, 2 x 0.5^n for n differences of one sign (0.5 for 2 pairs, where t gave 0).
-  const d0 = roundMetric(d[0]);
-  if (d.every((x) => roundMetric(x) === d0)) {
-    const c = d0 as number;
+  // Every difference the same up to that noise (0.2 - 0.1 and 0.3 - 0.2 differ in the last bit,
+  // which gave sd 1e-17, p 1e-32): the t statistic is undefined. p is then the exact two-sided sign
+  // test, 2 x 0.5^n for n differences of one sign (0.5 for 2 pairs, where t gave 0), at least the
+  // smallest double (it underflows to 0 from n = 1076).
+  if (d.every((x, i) => Math.abs(x - d[0]) <= noise[i] + noise[0])) {
+    const zero = Math.abs(d[0]) <= noise[0];
+    const c = zero ? 0 : m;
     return {
       nPairs: n,
       meanDiff: c,
       ciLow: c,
       ciHigh: c,
-      pValue: c === 0 ? 1 : 2 ** (1 - n),
+      pValue: zero ? 1 : Math.max(2 ** (1 - n), Number.MIN_VALUE),
       effectSize: null,
     };
   }

@@ -105,9 +105,12 @@ export type BuiltInMetric = (typeof BUILTIN_METRICS)[number];
 export interface InstrumentSeries {
   symbol: string;
   initialPrice: number;
-  /** The instrument's price band in ticks: orders outside [minPrice, maxPrice] are refused. */
-  minPrice: number;
-  maxPrice: number;
+  /**
+   * The instrument's price band in ticks: orders outside [minPrice, maxPrice] are refused. Optional
+   * for custom `simulate` functions (ticks_at_price_band is blank without it).
+   */
+  minPrice?: number;
+  maxPrice?: number;
   /** (best bid + best ask) / 2; NaN while a side of the book is empty. */
   mid: Float64Array;
   /** The mid, or the last trade price while a side of the book is empty (drawdown, recovery and volatility use it). */

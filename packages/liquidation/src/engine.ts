@@ -31,7 +31,8 @@
  *    phase (a mark from an earlier tick would hand a bankrupt account the pre-crash price); the
  *    remaining deficit is then charged to those counterparties pro rata to the notional each took
  *    (every lot bears the same loss, as if closed at the bankruptcy price), each at most its
- *    unrealized profit on the instrument and its positive equity, the rest passing down the rank;
+ *    unrealized profit on the instrument and its positive equity (what one cannot pay is split
+ *    again among the others);
  *    when the positions went to the book instead, the deficit is charged in rank order;
  *  - otherwise amount (a bankrupt account is always closed in full) -> execution (market sweep,
  *    slices, Dutch auction) -> penalty per record.
@@ -1110,8 +1111,8 @@ export class LiquidationEngine {
    * Charges `deficit` to the accounts that took the bankrupt positions by ADL, pro rata to the
    * notional each took (largest remainder): every deleveraged lot bears the same loss, as when an
    * exchange closes ADL'd positions at the bankruptcy price. Each pays at most its unrealized profit
-   * on those positions (at the time of ranking) and its positive equity; what one cannot pay passes
-   * to the others in rank order. Returns the amount charged.
+   * on the instrument (its whole position, at the time of ranking) and its positive equity; what one
+   * cannot pay is split again, pro rata, among those that still can. Returns the amount charged.
    */
   private chargeDeleveraged(
     a: number,
@@ -1134,21 +1135,21 @@ export class LiquidationEngine {
     }
     const due = new Map<number, number>();
     let left = deficit;
-    for (const [j, share] of splitProRata(
-      deficit,
-      order.map((j) => [j, weight.get(j) as number] as const),
-    )) {
-      const c = Math.min(share, cap.get(j) as number);
-      due.set(j, c);
-      left -= c;
-    }
-    for (const j of order) {
-      if (left <= 0) break;
-      const c = Math.min(left, (cap.get(j) as number) - (due.get(j) ?? 0));
-      if (c > 0) {
+    // Each round either places all that is left or fills at least one account to its cap.
+    while (left > 0) {
+      const room = order.filter((j) => (cap.get(j) as number) > (due.get(j) ?? 0));
+      if (room.length === 0) break;
+      let placed = 0;
+      for (const [j, share] of splitProRata(
+        left,
+        room.map((j) => [j, weight.get(j) as number] as const),
+      )) {
+        const c = Math.min(share, (cap.get(j) as number) - (due.get(j) ?? 0));
         due.set(j, (due.get(j) ?? 0) + c);
-        left -= c;
+        placed += c;
       }
+      if (placed === 0) break;
+      left -= placed;
     }
     let charged = 0;
     for (const j of order) {

@@ -85,6 +85,16 @@ function build(base: PolicySpec, o: PresetOverrides = {}, own: OwnOptions = {}):
   if (o.maxSlippage !== undefined && o.execution === undefined && "maxSlippage" in spec.execution) {
     spec.execution = { ...spec.execution, maxSlippage: o.maxSlippage };
   }
+  if (o.backstop === null && spec.execution.kind === "backstop") {
+    // the vault is this policy's execution: without its spec it would still be opened, capital lost
+    throw new ValidationError(
+      "CONFLICTING_OVERRIDES",
+      `${base.name}.backstop`,
+      null,
+      "a backstop spec or undefined (this policy's execution is the backstop vault)",
+      "invalid liquidation policy",
+    );
+  }
   const backstop = o.backstop === null ? undefined : (o.backstop ?? base.backstop);
   if (backstop !== undefined) spec.backstop = backstop;
   return spec;
