@@ -99,6 +99,7 @@ describe("cascade run", () => {
       "ci_high",
       "p_value",
       "effect_size",
+      "p_wilcoxon",
     ]);
     expect(header(files["timeseries.csv"])).toEqual([
       "variant",

@@ -108,6 +108,7 @@ describe("runExperiment (in-process, fake world)", () => {
       "ci_high",
       "p_value",
       "effect_size",
+      "p_wilcoxon",
     ]);
     // the half-size shock is smaller: the paired drawdown difference is negative and significant
     const dd = csv(ref, "comparison.csv").find((r) => r[4] === "peak_drawdown_X") as string[];

@@ -47,9 +47,11 @@ export {
 export {
   incompleteBeta,
   logGamma,
+  normalCdf,
   type PairedComparison,
   pairedComparison,
   type Summary,
+  signedRankP,
   summarize,
   tCdf,
   tQuantile,

@@ -211,6 +211,7 @@ async function writeStatistics(
     "ci_high",
     "p_value",
     "effect_size",
+    "p_wilcoxon",
   ]);
   for (let pt = 0; pt < spec.points.length; pt++) {
     for (let v = 0; v < V; v++) {
@@ -252,6 +253,7 @@ async function writeStatistics(
           cell(c.ciHigh),
           cell(c.pValue),
           cell(c.effectSize),
+          cell(c.pWilcoxon),
         ]);
       }
     }

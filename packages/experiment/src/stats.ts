@@ -10,7 +10,8 @@
  *   mean difference, the two-sided p-value of the paired t-test (t = mean / (sd / sqrt(n)), n-1
  *   degrees of freedom) and Cohen's d_z = mean / sd. When every difference is the same (to 10
  *   significant digits) the t-test is undefined: the interval is [mean, mean], d_z blank and p the
- *   exact two-sided sign test (2 x 0.5^n; 1 when the differences are 0).
+ *   exact two-sided sign test (2 x 0.5^n; 1 when the differences are 0). Beside it, the Wilcoxon
+ *   signed-rank p (signedRankP), which does not assume normal differences.
  *
  * The Student-t CDF is computed here from the regularized incomplete beta function (continued
  * fraction, Lentz's method; log-gamma by Lanczos), and its quantile by bisection on the CDF, so the
@@ -137,30 +138,119 @@ export function wilsonInterval(successes: number, n: number): [number, number] {
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-/** The standard normal quantile (the t quantile's limit; bisection, deterministic). */
+/** The standard normal quantile (bisection on normalCdf, deterministic). */
 function normalQuantile(p: number): number {
   let lo = 0;
-  let hi = 10;
+  let hi = 40;
   for (let i = 0; i < 200; i++) {
     const mid = (lo + hi) / 2;
     if (mid === lo || mid === hi) break;
-    if (0.5 * (1 + erf(mid / Math.SQRT2)) < p) lo = mid;
+    if (normalCdf(mid) < p) lo = mid;
     else hi = mid;
   }
   return (lo + hi) / 2;
 }
 
-/** erf by its Taylor series (|x| <= 8 here: terms fall below 1e-17 of the sum). */
-function erf(x: number): number {
-  let term = x;
-  let sum = x;
-  for (let k = 1; k < 400; k++) {
-    term *= (-x * x) / k;
-    const add = term / (2 * k + 1);
-    sum += add;
-    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+/** P(Z <= z) for a standard normal Z. */
+export function normalCdf(z: number): number {
+  return z >= 0 ? 1 - 0.5 * erfc(z / Math.SQRT2) : 0.5 * erfc(-z / Math.SQRT2);
+}
+
+/**
+ * The complementary error function for x >= 0: 1 - erf by its Taylor series below 2 (the terms
+ * then stay under e^4, so little cancels), a continued fraction (Lentz) from 2, which keeps the
+ * relative precision of tail probabilities down to 1e-300.
+ */
+function erfc(x: number): number {
+  if (x < 2) {
+    let term = x;
+    let sum = x;
+    for (let k = 1; k < 200; k++) {
+      term *= (-x * x) / k;
+      const add = term / (2 * k + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
   }
-  return (2 / Math.sqrt(Math.PI)) * sum;
+  // erfc(x) = exp(-x^2) / sqrt(pi) * 1 / (x + (1/2) / (x + 1 / (x + (3/2) / (x + 2 / (x + ...)))))
+  const TINY = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let k = 1; k < 500; k++) {
+    const a = k / 2;
+    d = x + a * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = x + a / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/**
+ * Two-sided p of the Wilcoxon signed-rank test of paired differences, as scipy.stats.wilcoxon
+ * computes it by default: zero differences dropped, tied |d| given their mean rank; up to 50
+ * non-zero differences the exact distribution of W+ over all 2^n sign flips (ties included), above
+ * that the normal approximation with the tie correction and no continuity correction. `zero[i]`:
+ * treat d[i] as 0 (float noise). null without a non-zero difference. It does not assume normal
+ * differences: on skewed metrics (drawdowns, bad debt) it keeps power the t-test loses.
+ */
+export function signedRankP(
+  d: readonly number[],
+  zero: (i: number) => boolean = (i) => d[i] === 0,
+): number | null {
+  // |d| to the 10 significant digits metrics are stored with, so float noise does not break ties
+  const items: Array<[number, boolean]> = [];
+  for (let i = 0; i < d.length; i++)
+    if (!zero(i)) items.push([Number(Math.abs(d[i]).toPrecision(10)), d[i] > 0]);
+  const n = items.length;
+  if (n === 0) return null;
+  items.sort((x, y) => x[0] - y[0]);
+  // doubled mid-ranks are integers: rank2 = first + last positions (1-based) of the tie group
+  const rank2 = new Array<number>(n);
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && items[j + 1][0] === items[i][0]) j++;
+    for (let k = i; k <= j; k++) rank2[k] = i + 1 + (j + 1);
+    const t = j - i + 1;
+    tieTerm += t * t * t - t;
+    i = j + 1;
+  }
+  let plus2 = 0;
+  for (let k = 0; k < n; k++) if (items[k][1]) plus2 += rank2[k];
+  const mu2 = (n * (n + 1)) / 2; // mean of 2 W+
+  if (n > 50) {
+    const se = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48);
+    if (!(se > 0)) return 1;
+    const z = (plus2 / 2 - mu2 / 2) / se;
+    return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
+  }
+  // counts of sign assignments by 2 W+ (at most 2^50: exact in doubles)
+  const max2 = n * (n + 1);
+  let dist = new Float64Array(max2 + 1);
+  dist[0] = 1;
+  let top = 0;
+  for (let k = 0; k < n; k++) {
+    const next = new Float64Array(max2 + 1);
+    for (let s2 = 0; s2 <= top; s2++) {
+      const c = dist[s2];
+      if (c === 0) continue;
+      next[s2] += c;
+      next[s2 + rank2[k]] += c;
+    }
+    top += rank2[k];
+    dist = next;
+  }
+  const far = Math.abs(plus2 - mu2);
+  let tail = 0;
+  for (let s2 = 0; s2 <= top; s2++) if (Math.abs(s2 - mu2) >= far) tail += dist[s2];
+  return Math.min(1, tail / 2 ** n);
 }
 
 /**
@@ -211,6 +301,8 @@ export interface PairedComparison {
   ciHigh: number | null;
   pValue: number | null;
   effectSize: number | null;
+  /** Wilcoxon signed-rank p (signedRankP): null with fewer than 2 pairs or no non-zero difference. */
+  pWilcoxon: number | null;
 }
 
 /** Paired t-test of variant - baseline over the indices where both values are present. */
@@ -232,10 +324,11 @@ export function pairedComparison(
     }
   }
   const n = d.length;
-  if (n === 0)
-    return { nPairs: 0, meanDiff: null, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
+  const none = { ciLow: null, ciHigh: null, pValue: null, effectSize: null, pWilcoxon: null };
+  if (n === 0) return { nPairs: 0, meanDiff: null, ...none };
   const m = mean(d);
-  if (n < 2) return { nPairs: n, meanDiff: m, ciLow: null, ciHigh: null, pValue: null, effectSize: null };
+  if (n < 2) return { nPairs: n, meanDiff: m, ...none };
+  const pWilcoxon = signedRankP(d, (i) => Math.abs(d[i]) <= noise[i]);
   // Every difference the same up to that noise (0.2 - 0.1 and 0.3 - 0.2 differ in the last bit,
   // which gave sd 1e-17, p 1e-32): the t statistic is undefined. p is then the exact two-sided sign
   // test, 2 x 0.5^n for n differences of one sign (0.5 for 2 pairs, where t gave 0), at least the
@@ -250,6 +343,7 @@ export function pairedComparison(
       ciHigh: c,
       pValue: zero ? 1 : Math.max(2 ** (1 - n), Number.MIN_VALUE),
       effectSize: null,
+      pWilcoxon,
     };
   }
   const sd = sampleStandardDeviation(d);
@@ -262,5 +356,6 @@ export function pairedComparison(
     ciHigh: m + half,
     pValue: tTwoSidedP(m / se, n - 1),
     effectSize: m / sd,
+    pWilcoxon,
   };
 }

@@ -325,6 +325,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     n_pairs: r.n_pairs,
     p_value: r.p_value,
     effect_size: r.effect_size,
+    p_wilcoxon: r.p_wilcoxon,
     significant: r.p_value !== null && r.p_value < 0.05 ? "p < 0.05" : "p ≥ 0.05",
   }));
   const rowsPerPanel = variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
@@ -378,6 +379,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
               { field: "n_pairs", title: "pairs" },
               { field: "p_value", title: "p", format: ".3~g" },
               { field: "effect_size", title: "effect size", format: ".3~g" },
+              { field: "p_wilcoxon", title: "p (signed-rank)", format: ".3~g" },
             ],
           },
         },

@@ -13,7 +13,15 @@ import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
 export const FIXED_RUN_COLUMNS = ["variant", "point", "sweep_point", "replication", "seed", "run", "shard"];
 
 const SUMMARY_STATS = ["n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"] as const;
-const COMPARISON_STATS = ["n_pairs", "mean_diff", "ci_low", "ci_high", "p_value", "effect_size"] as const;
+const COMPARISON_STATS = [
+  "n_pairs",
+  "mean_diff",
+  "ci_low",
+  "ci_high",
+  "p_value",
+  "effect_size",
+  "p_wilcoxon",
+] as const;
 
 export interface LoadOptions {
   /** Most price paths drawn (runs x instruments), default 24. */
@@ -77,6 +85,8 @@ export interface ComparisonRow extends SweepPoint {
   ci_high: number | null;
   p_value: number | null;
   effect_size: number | null;
+  /** null also in files written before the column existed */
+  p_wilcoxon: number | null;
   raw: Record<string, string>;
 }
 
