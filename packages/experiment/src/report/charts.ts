@@ -538,7 +538,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
   return {
     id: "sweep-lines",
     title: `Metrics against ${one ? param : "the sweep point"}`,
-    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its confidence interval as a band.`,
+    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% confidence interval as a band (from summary.csv; a point with one value has none).`,
     panels: [{ svg: await render(spec) }],
   };
 }
@@ -623,7 +623,7 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
   return {
     id: "sweep-heatmap",
     title: `Metrics over the ${px} × ${py} grid`,
-    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its CI).`,
+    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI).`,
     panels,
   };
 }
