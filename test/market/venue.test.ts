@@ -278,6 +278,13 @@ describe("exact range", () => {
 });
 
 describe("input validation", () => {
+  it("exposes its instruments frozen (the venue reads its own plain copy)", () => {
+    const { v } = twoAccounts();
+    expect(Object.isFrozen(v.instruments)).toBe(true);
+    expect(Object.isFrozen(v.instruments[0])).toBe(true);
+    expect(() => (v.instruments as unknown as unknown[]).push({})).toThrow(TypeError);
+  });
+
   it("rejects bad orders with a CascadeError naming field and value, changing nothing", () => {
     const { v, a } = twoAccounts();
     v.submit({ account: a, instrument: 0, side: SELL, quantity: 3, type: "limit", price: 101 });

@@ -88,8 +88,28 @@ const rethrow = (e?: Error | null) => {
   if (e) throw e;
 };
 
+/**
+ * A cell fast-csv writes unchanged: printable ASCII except '"', ',' and '|' (its escape pattern is
+ * `[,\n|\r|\n]`, so a '|' is quoted too). Other text (line breaks, NUL, non-ASCII: its Buffer round
+ * trip replaces lone surrogates) goes through fast-csv itself.
+ */
+const PLAIN_CELL = /^[\x20\x21\x23-\x2b\x2d-\x7b\x7d\x7e]*$/;
+const isPlainCell = (cell: unknown): boolean => typeof cell === "string" && PLAIN_CELL.test(cell);
+
 export function csvLines(key: readonly string[], rows: readonly (readonly string[])[]): string {
   if (rows.length === 0) return "";
+  if (key.every(isPlainCell) && rows.every((row) => row.every(isPlainCell))) {
+    // What fast-csv writes for plain cells (as they are, joined by ","), without its per-cell
+    // regexes and per-row arrays and Buffers: most of the cost of encoding a run.
+    const prefix = key.join(",");
+    let text = "";
+    for (const row of rows) {
+      if (key.length === 0) text += `${row.join(",")}\n`;
+      else if (row.length === 0) text += `${prefix}\n`;
+      else text += `${prefix},${row.join(",")}\n`;
+    }
+    return text;
+  }
   let f = formatter;
   if (f === undefined) {
     f = format<string[], string[]>(CSV_OPTIONS);

@@ -264,6 +264,11 @@ class BookEvents implements BookListener {
 export class Venue {
   readonly instruments: readonly Instrument[];
   readonly feeAccount: AccountId;
+  /**
+   * `instruments` in a plain array, for the hot paths: Node 20's optimizing compiler does not inline
+   * element loads from a frozen array (each one calls an inline-cache stub, ~4x slower).
+   */
+  private readonly inst: readonly Instrument[];
 
   private readonly nI: number;
   private readonly books: OrderBook[] = [];
@@ -370,7 +375,8 @@ export class Venue {
     }
     const taken = new Set<string>();
     const instruments = config.instruments.map((s, id) => makeInstrument(id, s, taken));
-    this.instruments = Object.freeze(instruments);
+    this.inst = instruments;
+    this.instruments = Object.freeze(instruments.slice());
     const n = instruments.length;
     this.nI = n;
     this.cvs = new Float64Array(n);
@@ -1020,7 +1026,7 @@ export class Venue {
       const q = this.posA[base + i];
       if (q === 0) continue;
       const v = Math.abs(q) * this.marks[i] * this.cvs[i];
-      const r = maintenanceRate(this.instruments[i].margin, v);
+      const r = maintenanceRate(this.inst[i].margin, v);
       if (q > 0) num += v * (1 - r);
       else den += v * (1 + r);
     }
@@ -1081,7 +1087,7 @@ export class Venue {
         const v = Math.abs(q) * m;
         e += q * m;
         g += v;
-        const margin = this.instruments[i].margin;
+        const margin = this.inst[i].margin;
         if (q > 0) ml += v * maintenanceRate(margin, v);
         else {
           ms += v * maintenanceRate(margin, f === Number.POSITIVE_INFINITY ? v : v * (1 + f));
@@ -1740,7 +1746,7 @@ export class Venue {
       const q = this.posA[base + i];
       if (q === 0) continue;
       const v = Math.abs(q) * this.marks[i] * this.cvs[i];
-      const m = this.instruments[i].margin;
+      const m = this.inst[i].margin;
       r += v * (maintenance ? maintenanceRate(m, v) : initialRate(m, v));
     }
     return r;
@@ -1793,7 +1799,7 @@ export class Venue {
         }
       }
       const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
-      if (w > 0) im += w * initialRate(this.instruments[i].margin, w);
+      if (w > 0) im += w * initialRate(this.inst[i].margin, w);
     }
     if (reducing) return Number.NEGATIVE_INFINITY;
     const cv = this.cvs[ins];
