@@ -124,3 +124,23 @@ test("prices at their band in some runs: a warning names the variants, also with
   const none = results("band-none", [], ["full,0,ticks_at_price_band,3,0,0,0,0,0,0,0"], []);
   expect(await headline(none)).toBe("");
 });
+
+test("backstop_pnl: a row for the variants with a vault only (no value in any run: no row)", async () => {
+  const dir = results(
+    "vault",
+    [],
+    [
+      "full,0,bad_debt,3,900,1,800,1000,900,800,1000",
+      "vault,0,bad_debt,3,0,0,0,0,0,0,0",
+      "full,0,backstop_pnl,0,,,,,,,",
+      "vault,0,backstop_pnl,3,7500,10,7400,7600,7500,7400,7600",
+    ],
+    ["vault,full,0,bad_debt,3,-900,-1000,-800,0.001,-9", "vault,full,0,backstop_pnl,0,,,,,"],
+  );
+  expect((await headline(dir)).split("\n")).toEqual([
+    "variant  metric        mean  95% CI        diff vs baseline  95% CI         p",
+    "full     bad_debt      900   [800, 1000]   (baseline)",
+    "vault    bad_debt      0     [0, 0]        -900              [-1000, -800]  0.001000",
+    "vault    backstop_pnl  7500  [7400, 7600]  -                 [-, -]         -",
+  ]);
+});

@@ -457,6 +457,13 @@ test("manifest: the git commit, and whether tracked files had uncommitted change
   expect(manifest()).toMatchObject({ git: head, gitDirty: false });
   writeFileSync(join(repo, "results.csv"), "untracked files do not count\n");
   expect(manifest()).toMatchObject({ git: head, gitDirty: false });
+  // an experiment made of an untracked file (a new study not yet added) cannot be rebuilt either
+  writeFileSync(join(repo, "new-study.ts"), "export default {};\n");
+  const plan = (inputs: string[]) =>
+    makePlan(validateExperiment(fakeExperiment()), { gitDir: repo, inputs }).manifest.gitDirty;
+  expect(plan([join(repo, "study.ts")])).toBe(false);
+  expect(plan([join(repo, "study.ts"), join(repo, "new-study.ts")])).toBe(true);
+  expect(plan(["/elsewhere/lib.ts"])).toBe(false); // outside the repository: git cannot say
   writeFileSync(join(repo, "study.ts"), "export default { edited: true };\n");
   expect(manifest()).toMatchObject({ git: head, gitDirty: true });
 });

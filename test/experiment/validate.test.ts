@@ -1,6 +1,6 @@
 import { noiseTraders } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
-import { type ExperimentDefinition, validateExperiment } from "@cascade/experiment";
+import { applyPoint, type ExperimentDefinition, validateExperiment } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { describe, expect, test } from "vitest";
 import { fakeExperiment } from "./helpers.js";
@@ -238,6 +238,22 @@ describe("validateExperiment", () => {
       [0.75, 30],
       [0.75, 40],
     ]);
+  });
+
+  test("an instrument's maxPrice can be swept without being set (its default follows initialPrice)", () => {
+    const v = validateExperiment(fakeExperiment({ sweep: { "market.instruments.1.maxPrice": [120, 400] } }));
+    expect(v.base.market.instruments[1].maxPrice).toBeUndefined(); // the venue's default, 4 x initialPrice
+    const at = applyPoint(v.base, v.sweep.params, v.sweep.points[0]);
+    expect(at.market.instruments[1].maxPrice).toBe(120);
+    expect(at.market.instruments[0].maxPrice).toBeUndefined();
+    // a value the band rules refuse is named, at its point
+    expect(errorOf(fakeExperiment({ sweep: { "market.instruments.1.maxPrice": [120, 40] } })).field).toBe(
+      'sweep["market.instruments.1.maxPrice"].1',
+    );
+    // other absent keys still need to exist
+    expect(errorOf(fakeExperiment({ sweep: { "market.instruments.1.maxPrize": [120] } })).code).toBe(
+      "UNKNOWN_PATH",
+    );
   });
 
   test("not an object", () => {

@@ -289,7 +289,7 @@ describe("writeReport: no sweep", () => {
       `${readFileSync(summary, "utf8")}full,ticks_at_price_band,3,0,0,0,0,0,0,0\npartial,ticks_at_price_band,3,4,2,0,9,4,1,7\n`,
     );
     const note = (await buildReport(dir)).match(
-      /<p class="note">(warning: prices reached their band[^<]*)<\/p>/,
+      /<p class="warning">(warning: prices reached their band[^<]*)<\/p>/,
     );
     expect(note?.[1]).toMatch(/ in partial \(4 ticks per run on average\)\./);
     expect(note?.[1]).not.toMatch(/ in full/);

@@ -13,6 +13,8 @@ const HEADLINE = [
   "max_cascade_depth",
   "peak_drawdown",
   "bad_debt",
+  // what a backstop vault made or lost: a vault policy's low bad_debt says nothing about it
+  "backstop_pnl",
   "mean_slippage",
 ];
 
@@ -72,7 +74,8 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
   for (const m of metrics) {
     for (const v of variants) {
       const s = summary.find((r) => r.variant === v && r.metric === m && r.point === "0");
-      if (!s) continue;
+      // no value in any run (backstop_pnl of a policy without a vault): no row
+      if (!s || s.n === "0") continue;
       const c = comparison.find((r) => r.variant === v && r.metric === m && r.point === "0");
       rows.push([
         v,
@@ -112,7 +115,8 @@ export function bandWarning(summary: readonly CsvRow[]): string {
   return (
     `warning: prices reached their band (within one tick of an instrument's minPrice or maxPrice) in ${where}${more}. ` +
     "Orders outside the band are refused, so the price there is clipped: widen the band " +
-    "(market.instruments[].maxPrice, default 4 x initialPrice, or minPrice). See ticks_at_price_band in summary.csv."
+    "(market.instruments[].maxPrice, default 4 x initialPrice, or minPrice, default 1). " +
+    "See ticks_at_price_band in summary.csv, and the price columns of timeseries.csv for which instrument and side."
   );
 }
 

@@ -38,6 +38,8 @@ export interface ExperimentSource {
 export interface LoadedExperiment extends ExperimentSource {
   /** The module's default export (not yet validated). */
   definition: unknown;
+  /** Absolute paths of the local files the experiment is made of (the file and its bundled imports). */
+  inputs: string[];
 }
 
 /** The query on the entry file's import.meta.url (see above). */
@@ -148,8 +150,8 @@ function firstBuildError(e: unknown): unknown {
   return new Error(`${at}${first.text}`);
 }
 
-/** The file and its local imports as one ES module (text), packages left as URL imports. */
-async function bundle(file: string): Promise<string> {
+/** The file and its local imports as one ES module (text), packages left as URL imports; and those files. */
+async function bundle(file: string): Promise<{ code: string; inputs: string[] }> {
   // Imported on first use: commands that load no TypeScript (merge, .js experiments) skip it.
   const esbuild = await import("esbuild");
   const dir = dirname(file);
@@ -175,7 +177,10 @@ async function bundle(file: string): Promise<string> {
   const json = JSON.parse(map.text) as { sources: string[] };
   json.sources = json.sources.map((s) => resolve(dir, s));
   const code = js.text.replace(/\/\/# sourceMappingURL=.*\s*$/, "");
-  return `${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(json)).toString("base64")}\n`;
+  return {
+    code: `${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(json)).toString("base64")}\n`,
+    inputs: json.sources,
+  };
 }
 
 /**
@@ -259,6 +264,7 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
   const file = resolveExperimentPath(arg, cwd);
   const sourceText = readFileSync(file, "utf8");
   let moduleUrl: string;
+  let inputs = [file];
   if (/\.(js|mjs)$/.test(file)) {
     // A query makes this a module instance of its own, so a file that is also the entry script
     // (a benchmark or notebook that defines and runs its experiment) is not imported into itself.
@@ -266,12 +272,12 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
   } else {
     let code: string;
     try {
-      code = await bundle(file);
+      ({ code, inputs } = await bundle(file));
     } catch (e) {
       throw loadFailed(file, firstBuildError(e));
     }
     moduleUrl = bundleUrl(code);
   }
   const definition = await importExperimentModule(moduleUrl, file);
-  return { definition, file, sourceText, moduleUrl };
+  return { definition, file, sourceText, moduleUrl, inputs };
 }

@@ -49,6 +49,8 @@ export interface PlanOptions {
   sourceText?: string;
   /** Directory used to look up the git commit. */
   gitDir?: string;
+  /** The experiment's own files (file and bundled imports): untracked or changed ones make gitDirty true. */
+  inputs?: readonly string[];
   /** false: skip package versions and git commit (workers only need the fingerprint). */
   manifest?: boolean;
 }
@@ -96,7 +98,9 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
   };
   const fingerprint = sha256(JSON.stringify(core));
   const manifest =
-    options.manifest === false ? core : { ...core, versions: packageVersions(), ...gitState(options.gitDir) };
+    options.manifest === false
+      ? core
+      : { ...core, versions: packageVersions(), ...gitState(options.gitDir, options.inputs ?? []) };
   return {
     exp,
     variants: V,
@@ -177,11 +181,15 @@ function packageVersions(): Record<string, unknown> {
 }
 
 /**
- * The commit of the repository holding `dir`, and whether tracked files had uncommitted changes
- * (which the commit alone would not show: results from a dirty tree cannot be rebuilt from it). The
- * experiment file's own edits are also in source.sha256. Both null outside a git repository.
+ * The commit of the repository holding `dir`, and whether tracked files had uncommitted changes or
+ * the experiment's own files (`inputs`) are not committed (the commit alone would not show either:
+ * such results cannot be rebuilt from it). The experiment file's own edits are also in
+ * source.sha256. Both null outside a git repository.
  */
-function gitState(dir: string | undefined): { git: string | null; gitDirty: boolean | null } {
+function gitState(
+  dir: string | undefined,
+  inputs: readonly string[],
+): { git: string | null; gitDirty: boolean | null } {
   const git = (args: string[]): string | null => {
     try {
       return execFileSync("git", ["--no-optional-locks", ...args], {
@@ -197,5 +205,13 @@ function gitState(dir: string | undefined): { git: string | null; gitDirty: bool
   if (!/^[0-9a-f]{40,64}$/.test(commit)) return { git: null, gitDirty: null };
   // A failed status (a timeout on a huge tree) leaves the flag unknown, not the commit.
   const status = git(["status", "--porcelain", "--untracked-files=no"]);
-  return { git: commit, gitDirty: status === null ? null : status.trim() !== "" };
+  if (status === null) return { git: commit, gitDirty: null };
+  if (status.trim() !== "") return { git: commit, gitDirty: true };
+  // The experiment's own files count even when untracked (a new study not yet added); files
+  // outside the repository are simply not reported by git.
+  const top = git(["rev-parse", "--show-toplevel"])?.trim();
+  const mine = top ? inputs.filter((f) => f.startsWith(`${top}/`)) : [];
+  if (mine.length === 0) return { git: commit, gitDirty: false };
+  const own = git(["status", "--porcelain", "--untracked-files=all", "--", ...mine]);
+  return { git: commit, gitDirty: own === null ? null : own.trim() !== "" };
 }

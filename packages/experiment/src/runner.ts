@@ -107,10 +107,12 @@ export async function prepareRun(
   const cwd = options.cwd ?? process.cwd();
   let definition: unknown = experiment;
   let source: ExperimentSource | undefined;
+  let inputs: string[] | undefined;
   if (typeof experiment === "string") {
     const loaded = await loadExperimentFile(experiment, cwd);
     definition = loaded.definition;
     source = { file: loaded.file, sourceText: loaded.sourceText, moduleUrl: loaded.moduleUrl };
+    inputs = loaded.inputs;
   }
   const exp = validateExperiment(definition, { replications: options.replications, seed: options.seed });
   const shard =
@@ -132,6 +134,7 @@ export async function prepareRun(
   const plan = makePlan(exp, {
     sourceText: source?.sourceText,
     gitDir: source ? dirname(source.file) : cwd,
+    inputs,
   });
   requireOutPath(options.out);
   const outDir = resolve(cwd, options.out ?? defaultOutDir(exp.name, shard));

@@ -452,7 +452,17 @@ function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string,
   return out;
 }
 
-/** Applies a sweep point to a variant's config (only the paths that exist in it). */
+/**
+ * Whether a sweep can set `path` in `config`: it exists, or it is an instrument's maxPrice, whose
+ * default (4 x initialPrice) is left to the venue so that it follows a swept initialPrice.
+ */
+function sweepable(config: unknown, path: string): boolean {
+  if (hasPath(config, path)) return true;
+  const m = /^(market\.instruments\.\d+)\.maxPrice$/.exec(path);
+  return m !== null && hasPath(config, m[1]);
+}
+
+/** Applies a sweep point to a variant's config (only the paths it can take: sweepable). */
 export function applyPoint(
   config: WorldConfig,
   params: readonly string[],
@@ -461,7 +471,7 @@ export function applyPoint(
   if (params.length === 0) return config;
   const out = clone(config);
   params.forEach((path, i) => {
-    if (hasPath(out, path)) setPath(out, path, values[i]);
+    if (sweepable(out, path)) setPath(out, path, values[i]);
   });
   return out;
 }
@@ -493,8 +503,8 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
     const vals = raw[path];
     if (!Array.isArray(vals) || vals.length === 0)
       fail("INVALID_TYPE", at, vals, "a non-empty array of values");
-    const holders = variants.filter((v) => hasPath(v.config, path));
-    if (holders.length === 0 && !hasPath(base, path)) {
+    const holders = variants.filter((v) => sweepable(v.config, path));
+    if (holders.length === 0 && !sweepable(base, path)) {
       const near = nearestPrefix(base, path);
       fail(
         "UNKNOWN_PATH",

@@ -326,7 +326,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     p_value: r.p_value,
     effect_size: r.effect_size,
     p_wilcoxon: r.p_wilcoxon,
-    significant: r.p_value !== null && r.p_value < 0.05 ? "p < 0.05" : "p ≥ 0.05",
+    significant: r.p_value !== null && r.p_value < 0.05 ? "t-test p < 0.05" : "t-test p ≥ 0.05",
   }));
   const rowsPerPanel = variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
   const height = Math.max(50, Math.min(260, rowsPerPanel * 16 + 10));
@@ -368,7 +368,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
               field: "significant",
               type: "nominal",
               title: null,
-              scale: { domain: ["p < 0.05", "p ≥ 0.05"], range: ["circle", "triangle"] },
+              scale: { domain: ["t-test p < 0.05", "t-test p ≥ 0.05"], range: ["circle", "triangle"] },
             },
             tooltip: [
               { field: "variant" },

@@ -54,6 +54,7 @@ figure.chart { overflow-x: auto; }
 figcaption h2, section.block h2 { margin: 0 0 2px; font-size: 18px; }
 p.caption { margin: 0 0 10px; color: #555; font-size: 13px; }
 p.note { margin: 6px 0 0; color: #777; font-size: 12px; }
+p.warning { margin: 10px 0 0; padding: 8px 10px; color: #7a4b00; background: #fff4d6; border-left: 4px solid #e0a000; font-size: 13px; }
 .panels { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
 .panel { max-width: 100%; }
 .panel h3 { margin: 10px 0 4px; font-size: 14px; color: #333; font-family: ui-monospace, Menlo, Consolas, monospace; }
@@ -263,7 +264,7 @@ export function renderHtml(data: ReportData, figures: Figure[]): string {
 <h1>${escapeHtml(mf.name)}</h1>
 ${mf.description ? `<p class="desc">${escapeHtml(mf.description)}</p>` : ""}
 <ul class="facts">${facts.join("")}</ul>
-${band ? `<p class="note">${escapeHtml(band)}</p>` : ""}
+${band ? `<p class="warning">${escapeHtml(band)}</p>` : ""}
 ${missing.length ? `<p class="note">Not in the results directory: ${missing.map(escapeHtml).join(", ")}.</p>` : ""}
 </header>
 <nav>${nav}</nav>
