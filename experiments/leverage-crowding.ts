@@ -29,7 +29,8 @@
  * a system-wide cascade), of max_cascade_depth and of bad_debt, with leverage on one axis and
  * crowding on the other. summary.csv has one row per (point, metric) with mean, CI and
  * p05/p95; runs.csv carries the two swept values as columns, which is the easiest input for a
- * pivot table.
+ * pivot table; comparison.csv pairs each crowding with crowding 0 at the same leverage
+ * (`sweepReference`).
  * Typical result (24 replications per point): a sharp leverage transition, nothing below 13x
  * and system-wide cascades in ~80-90% of runs from 16x up when portfolios are diverse (crowding 0):
  * the Caccioli onset. Crowding does not widen the unstable region the way Caccioli's overlap
@@ -65,6 +66,8 @@ export default defineExperiment({
     "populations.4.leverage": [8, 11, 13, 14, 15, 16, 17, 18, 19],
     "populations.4.crowding": [0, 0.25, 0.5, 0.75, 1],
   },
+  // comparison.csv: each crowding against crowding 0 at the same leverage (not against 8x)
+  sweepReference: "populations.4.crowding",
   replications: 24,
   ticks: 800,
   sampleEvery: 20,

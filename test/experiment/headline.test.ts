@@ -68,7 +68,7 @@ test("a sweep of one variant: the means at each point, the first 20 (differences
   const dir = results("one-variant", params, summary, comparison);
   const lines = (await headline(dir)).split("\n");
   expect(lines.slice(0, 4)).toEqual([
-    "means per sweep point (the first 20 of 25 points; intervals and every point in summary.csv; paired differences against point 0 in comparison.csv)",
+    "means per sweep point (the first 20 of 25 points; intervals and every point in summary.csv; paired differences against each point's reference in comparison.csv)",
     "point  leverage  crowding  accounts_liquidated  bad_debt",
     "0      8         0         0                    0",
     "1      9         0         0.2500               100",

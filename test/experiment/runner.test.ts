@@ -353,6 +353,36 @@ describe("runExperiment (in-process, fake world)", () => {
     }
   });
 
+  test("sweepReference: in a grid, each point against its reference parameter's first value", async () => {
+    const d = dir();
+    await runExperiment(
+      fakeExperiment({
+        variants: undefined,
+        liquidation: presets.closeFactor({ fraction: 1 }),
+        replications: 3,
+        sweep: { "liquidation.amount.fraction": [1, 0.5], ticks: [30, 40] },
+        sweepReference: "liquidation.amount.fraction",
+      }),
+      { out: d, workers: 0 },
+    );
+    const cmp = csv(d, "comparison.csv");
+    const m = cmp[0].indexOf("metric");
+    const rows = cmp.slice(1).filter((r) => r[m] === "peak_drawdown");
+    // points (fraction, ticks): 0 (1, 30), 1 (1, 40), 2 (0.5, 30), 3 (0.5, 40); 2 -> 0 and 3 -> 1
+    expect(rows.map((r) => r.slice(2, 6).join(" "))).toEqual(["2 0 0.5 30", "3 1 0.5 40"]);
+    const runs = csv(d, "runs.csv");
+    const dd = runs[0].indexOf("peak_drawdown");
+    const at = (p: number) =>
+      runs
+        .slice(1)
+        .filter((r) => r[1] === String(p))
+        .map((r) => Number(r[dd]));
+    const diff = (p: number, q: number) => at(p).reduce((a, x, r) => a + x - at(q)[r], 0) / 3;
+    expect(Number(rows[0][cmp[0].indexOf("mean_diff")])).toBeCloseTo(diff(2, 0), 9);
+    expect(Number(rows[1][cmp[0].indexOf("mean_diff")])).toBeCloseTo(diff(3, 1), 9);
+    expect(JSON.parse(read(d, "manifest.json")).sweep.reference).toBe("liquidation.amount.fraction");
+  });
+
   test("custom metrics and a metric selection", async () => {
     const d = dir();
     await runExperiment(

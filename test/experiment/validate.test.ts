@@ -256,6 +256,25 @@ describe("validateExperiment", () => {
     );
   });
 
+  test("sweepReference: a swept parameter, and only with one variant", () => {
+    const one = {
+      variants: undefined,
+      liquidation: presets.closeFactor({ fraction: 1 }),
+      sweep: { "liquidation.amount.fraction": [1, 0.5], ticks: [30, 40] },
+    };
+    expect(validateExperiment(fakeExperiment({ ...one, sweepReference: "ticks" })).sweep.reference).toBe(
+      "ticks",
+    );
+    expect(validateExperiment(fakeExperiment(one)).sweep.reference).toBeNull();
+    const notSwept = errorOf(fakeExperiment({ ...one, sweepReference: "seed" }));
+    expect([notSwept.field, notSwept.message]).toEqual([
+      "sweepReference",
+      'invalid experiment: sweepReference = "seed"; allowed: one of the swept parameters "liquidation.amount.fraction", "ticks"',
+    ]);
+    const several = errorOf(fakeExperiment({ sweep: { ticks: [30, 40] }, sweepReference: "ticks" }));
+    expect(several.message).toMatch(/sweepReference = "ticks"; allowed: undefined with several variants/);
+  });
+
   test("not an object", () => {
     expect(errorOf(42).field).toBe("default export");
     expect(errorOf({ ...(fakeExperiment() as ExperimentDefinition), name: "bad name/" }).field).toBe("name");

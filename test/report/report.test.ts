@@ -253,7 +253,7 @@ describe("writeReport: a sweep of one variant", () => {
     expect(paired).toContain(
       "Paired differences against the first sweep point (liquidation.closeFactor=0.25)",
     );
-    expect(paired).toContain("point − first point");
+    expect(paired).toContain("point − reference point");
     expect(html).toContain(
       "<h2>Paired comparisons against the first sweep point (liquidation.closeFactor=0.25)</h2>",
     );

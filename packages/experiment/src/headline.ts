@@ -48,7 +48,7 @@ function layout(rows: string[][]): string {
     .join("\n");
 }
 
-/** A sweep with one variant: each point's means, one row per point (its paired differences against point 0 are in comparison.csv). */
+/** A sweep with one variant: each point's means, one row per point (its paired differences against each point's reference are in comparison.csv). */
 const SWEEP_ROWS = 20;
 
 /**
@@ -136,7 +136,7 @@ function sweepTable(summary: CsvRow[], metrics: string[], points: string[]): str
     ]),
   ];
   const more = points.length > shown.length ? `the first ${shown.length} of ${points.length} points; ` : "";
-  return `means per sweep point (${more}intervals and every point in summary.csv; paired differences against point 0 in comparison.csv)\n${layout(rows)}`;
+  return `means per sweep point (${more}intervals and every point in summary.csv; paired differences against each point's reference in comparison.csv)\n${layout(rows)}`;
 }
 
 /** The swept parameters of summary.csv: its columns between point and metric. */

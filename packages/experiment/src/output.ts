@@ -21,6 +21,8 @@ export interface OutputSpec {
   baseline: number;
   params: string[];
   points: unknown[][];
+  /** One variant: the parameter whose first value is each point's reference (sweepReference), or null. */
+  reference: string | null;
   replications: number;
   seeds: number[];
   metrics: string[];
@@ -30,7 +32,11 @@ export interface OutputSpec {
 interface ManifestShape {
   variants: Array<{ name: string }>;
   baseline: string;
-  sweep: { parameters: string[]; points: Array<{ values: Record<string, unknown> }> };
+  sweep: {
+    parameters: string[];
+    reference?: string;
+    points: Array<{ values: Record<string, unknown> }>;
+  };
   replications: number;
   seeds: number[];
   metrics: string[];
@@ -45,6 +51,7 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
     baseline: variants.indexOf(m.baseline),
     params: m.sweep.parameters,
     points: m.sweep.points.map((p) => m.sweep.parameters.map((k) => p.values[k])),
+    reference: m.sweep.reference ?? null,
     replications: m.replications,
     seeds: m.seeds,
     metrics: m.metrics,
@@ -166,6 +173,20 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
 
 const cell = (x: number | null) => fmtNumber(x);
 
+/**
+ * Each point's reference in a sweep of one variant: point 0, or with a `reference` parameter the
+ * point with that parameter at its first value and the others as at this point (the grid is full,
+ * so it exists). Values are compared as the manifest writes them.
+ */
+function referencePoints(spec: OutputSpec): number[] {
+  const k = spec.reference === null ? -1 : spec.params.indexOf(spec.reference);
+  if (k < 0) return spec.points.map(() => 0);
+  const key = (pt: unknown[]) => JSON.stringify(pt);
+  const index = new Map(spec.points.map((pt, i) => [key(pt), i] as const));
+  const first = spec.points[0][k];
+  return spec.points.map((pt) => index.get(key(pt.map((x, j) => (j === k ? first : x)))) as number);
+}
+
 async function writeStatistics(
   spec: OutputSpec,
   values: Float64Array,
@@ -176,6 +197,7 @@ async function writeStatistics(
   const R = spec.replications;
   const V = spec.variants.length;
   const pointCells = spec.points.map((pt) => pt.map(fmtValue));
+  const reference = referencePoints(spec);
   const series = (point: number, variant: number, k: number): Array<number | null> => {
     const out: Array<number | null> = new Array(R);
     for (let r = 0; r < R; r++) {
@@ -234,10 +256,10 @@ async function writeStatistics(
       }
     }
     // Each variant against the baseline at the same point; a sweep of one variant has nothing to
-    // compare there, so each point against the first (the same seeds run at every point).
-    const against = V > 1 ? pt : 0;
+    // compare there, so each point against its reference point (the same seeds run at every point).
+    const against = V > 1 ? pt : reference[pt];
     for (let v = 0; v < V; v++) {
-      if (V > 1 ? v === spec.baseline : pt === 0) continue;
+      if (V > 1 ? v === spec.baseline : pt === against) continue;
       for (let k = 0; k < M; k++) {
         const c = pairedComparison(series(pt, v, k), series(against, spec.baseline, k));
         await comparison.row([

@@ -81,6 +81,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     })),
     sweep: {
       parameters: exp.sweep.params,
+      ...(exp.sweep.reference !== null ? { reference: exp.sweep.reference } : {}),
       points: exp.sweep.points.map((pt, i) => ({
         point: i,
         values: Object.fromEntries(exp.sweep.params.map((p, k) => [p, toJsonValue(pt[k])])),

@@ -230,6 +230,12 @@ export interface ExperimentDefinition {
    * the path runs unchanged at that point.
    */
   sweep?: Record<string, readonly unknown[]>;
+  /**
+   * One variant and a sweep: the swept parameter whose first value is each point's reference in
+   * comparison.csv, the other parameters equal (`"populations.4.crowding"`: each crowding against
+   * crowding at its first value, at the same leverage). Default: every point against point 0.
+   */
+  sweepReference?: string;
   replications: number;
   ticks: number;
   sampleEvery?: number;

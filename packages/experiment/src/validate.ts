@@ -39,6 +39,7 @@ export const TOP_KEYS = [
   "variants",
   "baseline",
   "sweep",
+  "sweepReference",
   "replications",
   "ticks",
   "sampleEvery",
@@ -307,6 +308,11 @@ export interface SweepPlan {
   values: unknown[][];
   /** Grid points in row-major order (last parameter fastest). */
   points: unknown[][];
+  /**
+   * One variant: the swept parameter whose first value is each point's reference in comparison.csv
+   * (the other parameters equal), or null: point 0.
+   */
+  reference: string | null;
 }
 
 export interface ValidatedExperiment {
@@ -428,6 +434,27 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
   }
 
   const sweep = validateSweep(d.sweep, base, variants);
+  if (d.sweepReference !== undefined) {
+    if (variants.length > 1) {
+      fail(
+        "INVALID_VALUE",
+        "sweepReference",
+        d.sweepReference,
+        `undefined with several variants (each is compared with the baseline variant at the same point; this experiment has ${variants.length})`,
+      );
+    }
+    if (typeof d.sweepReference !== "string" || !sweep.params.includes(d.sweepReference)) {
+      fail(
+        "INVALID_VALUE",
+        "sweepReference",
+        d.sweepReference,
+        sweep.params.length > 0
+          ? `one of the swept parameters ${sweep.params.map((p) => JSON.stringify(p)).join(", ")}`
+          : "undefined: the experiment has no sweep",
+      );
+    }
+    sweep.reference = d.sweepReference as string;
+  }
   const { builtIn, custom } = validateMetrics(d.metrics, sweep.params);
 
   return {
@@ -486,7 +513,7 @@ function nearestPrefix(root: unknown, path: string): string {
 }
 
 function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVariant[]): SweepPlan {
-  if (raw === undefined) return { params: [], values: [], points: [[]] };
+  if (raw === undefined) return { params: [], values: [], points: [[]], reference: null };
   if (!isPlainObject(raw)) fail("INVALID_TYPE", "sweep", raw, 'an object { "dotted.path": [values...] }');
   const params = Object.keys(raw);
   const values: unknown[][] = [];
@@ -558,7 +585,7 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
       }
     });
   }
-  return { params, values, points };
+  return { params, values, points, reference: null };
 }
 
 /** Fixed leading columns of runs.csv. */

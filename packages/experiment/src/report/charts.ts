@@ -392,7 +392,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? "Mean of the per-replication differences point − first point (same seeds at every point) with its confidence interval, per metric and sweep point; the dashed line is no difference."
+        ? "Mean of the per-replication differences point − reference point (same seeds at every point) with its confidence interval, per metric and sweep point; the dashed line is no difference."
         : `Mean of the per-replication differences variant − baseline (same seeds) with its confidence interval, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference.`,
     panels: [{ svg: await render(spec) }],
   };

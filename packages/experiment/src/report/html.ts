@@ -119,7 +119,7 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="comparison" id="comparison">
-<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − first point" : "variant − baseline"}, same seeds), its confidence interval, the paired t-test's p-value, the effect size d_z and the Wilcoxon signed-rank p-value (from comparison.csv).</p>
+<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds), its confidence interval, the paired t-test's p-value, the effect size d_z and the Wilcoxon signed-rank p-value (from comparison.csv).</p>
 <details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
 ${table("comparison", ["metric", "variant", ...params, ...stats], rows, true)}
 </details></section>`);

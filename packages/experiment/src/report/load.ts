@@ -40,6 +40,8 @@ export interface ManifestInfo {
   sweepParams: string[];
   /** Values of each sweep point, by point index (as cell text). */
   points: Array<Record<string, string>>;
+  /** The sweepReference parameter of a one-variant sweep, or null (each point against point 0). */
+  sweepReference: string | null;
   seed: unknown;
   replications: unknown;
   /** Runs of the whole experiment (a shard's folder holds fewer). */
@@ -213,6 +215,7 @@ export function parseManifest(raw: unknown): ManifestInfo {
     baseline,
     sweepParams,
     points,
+    sweepReference: isRecord(sweep) && typeof sweep.reference === "string" ? sweep.reference : null,
     seed: m.rootSeed ?? m.seed ?? null,
     replications: m.replications ?? null,
     runs: typeof m.runs === "number" ? m.runs : null,
@@ -232,6 +235,8 @@ export function pointLabel(params: Record<string, string>, order: readonly strin
  */
 export function comparisonReference(data: ReportData): string {
   if (data.variants.length === 1 && data.sweepParams.length > 0) {
+    const ref = data.manifest.sweepReference;
+    if (ref !== null) return `the first value of ${ref} (the other parameters as at the point)`;
     const first = data.manifest.points[0];
     return `the first sweep point${first ? ` (${pointLabel(first, data.sweepParams)})` : ""}`;
   }
