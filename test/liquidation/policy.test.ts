@@ -573,6 +573,45 @@ describe("ADL deficit shares: what one counterparty cannot pay", () => {
   });
 });
 
+describe("ADL deficit shares: a deficit left by book sales", () => {
+  test("is shared pro rata to the opposing notional, not charged to the first in rank", () => {
+    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind: "oracle" } });
+    const acct = (label: string, cash: number) => {
+      const id = v.openAccount(label);
+      v.deposit(id, cash);
+      return id;
+    };
+    const a = acct("long", 150);
+    const s1 = acct("s1", 300);
+    const s2 = acct("s2", 1000);
+    const m = acct("bidder", 10_000);
+    v.submit({ account: s1, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 100 });
+    v.submit({ account: s2, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 100 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 10, type: "market" }); // cash -850
+    v.submit({ account: m, instrument: 0, side: BUY, quantity: 10, type: "limit", price: 80 });
+    const e = new LiquidationEngine({
+      venue: v,
+      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+      policy: presets.fullClose({ maxSlippage: 0.5, penaltyRate: 0, whenFundEmpty: "adl" }),
+      rng: Rng.fromSeed(2),
+    });
+    const before = [v.cash(s1), v.cash(s2)];
+    v.setOraclePrice(0, 86);
+    v.updateMarks(); // equity -850 + 860 = 10 < maintenance 43: liquidated, not bankrupt
+    v.advance(1);
+    e.check(1);
+    // sold 10 @80 on the book: cash -50, a deficit of 50; the shorts (5 each, profit 70 each) pay
+    // 25 each (the rank order charged all 50 to the more leveraged s1)
+    expect(e.records.filter((r) => r.quantity > 0).map((r) => [r.quantity, r.price, r.execution])).toEqual([
+      [10, 80, "marketSweep"],
+    ]);
+    expect([before[0] - v.cash(s1), before[1] - v.cash(s2), v.cash(a)]).toEqual([25, 25, 0]);
+    expect([v.position(s1, 0), v.position(s2, 0)]).toEqual([-5, -5]); // a cash levy: they keep them
+    expect(e.stats().adlCovered).toBe(50);
+    expect(conserved(v)).toBe(true);
+  });
+});
+
 describe("engine options", () => {
   test("a missing venue or loop and a bad causeWindow are named, before anything is opened", () => {
     const venue = twoAssetVenue();

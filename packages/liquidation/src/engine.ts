@@ -33,7 +33,9 @@
  *    (every lot bears the same loss, as if closed at the bankruptcy price), each at most its
  *    unrealized profit on the instrument and its positive equity (what one cannot pay is split
  *    again among the others);
- *    when the positions went to the book instead, the deficit is charged in rank order;
+ *    when the positions went to the book instead, the profitable opposing accounts of the
+ *    instruments closed share the deficit pro rata to their opposing notional (a cash levy: they
+ *    keep their positions), with the same caps;
  *  - otherwise amount (a bankrupt account is always closed in full) -> execution (market sweep,
  *    slices, Dutch auction) -> penalty per record.
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
@@ -1060,27 +1062,24 @@ export class LiquidationEngine {
         if (adlCounterparties !== null && adlCounterparties.length > 0) {
           rest -= this.chargeDeleveraged(a, adlCounterparties, rest);
         } else {
-          // positions already closed on the book (no ADL trade): charge the most profitable
-          // opposing accounts of the instruments this step closed, in ADL rank order
-          const list: Array<[number, number]> = [];
-          const seenJ = new Set<number>();
+          // positions already closed on the book (no ADL trade): the profitable opposing accounts
+          // of the instruments this step closed share the deficit pro rata to their opposing
+          // notional there, each at most its profit and equity (chargeDeleveraged)
+          const list: Array<[number, number, number]> = [];
+          const seenI = new Set<number>();
           for (const r of this.pending) {
-            if (r.instrument < 0) continue;
-            for (const c of this.rankOpposing(a, r.instrument, r.side === SELL ? 1 : -1)) {
-              if (!seenJ.has(c[0])) {
-                seenJ.add(c[0]);
-                list.push(c);
-              }
+            if (r.instrument < 0 || seenI.has(r.instrument)) continue;
+            seenI.add(r.instrument);
+            const i = r.instrument;
+            for (const [j, pnl] of this.rankOpposing(a, i, r.side === SELL ? 1 : -1)) {
+              list.push([
+                j,
+                pnl,
+                Math.abs(venue.position(j, i)) * venue.mark(i) * this.inst[i].contractValue,
+              ]);
             }
           }
-          for (const [j, pnl] of list) {
-            if (rest <= 0) break;
-            const c = Math.min(rest, Math.floor(pnl), Math.floor(venue.equity(j)));
-            if (c <= 0) continue;
-            venue.transferCash(j, a, c, "auto-deleveraging covers deficit");
-            s.adlCovered += c;
-            rest -= c;
-          }
+          if (list.length > 0) rest -= this.chargeDeleveraged(a, list, rest);
         }
       } else if (mode === "socialize") {
         const weights: Array<[number, number]> = [];
