@@ -40,6 +40,12 @@ const FILES = [
   "manifest.json",
 ];
 const read = (d: string, f: string) => readFileSync(join(d, f), "utf8");
+/** A metric's values at one sweep point of runs.csv, in replication order. */
+const metricAtPoint = (runs: string[][], metric: string, point: number) =>
+  runs
+    .slice(1)
+    .filter((r) => r[1] === String(point))
+    .map((r) => Number(r[runs[0].indexOf(metric)]));
 const csv = (d: string, f: string) =>
   read(d, f)
     .trimEnd()
@@ -338,12 +344,7 @@ describe("runExperiment (in-process, fake world)", () => {
       "default default 2 0 0.2",
     ]);
     // mean_diff recomputed from runs.csv, pairing point p with point 0 by replication
-    const dd = col(runs, "peak_drawdown");
-    const at = (p: number) =>
-      runs
-        .slice(1)
-        .filter((r) => r[1] === String(p))
-        .map((r) => Number(r[dd]));
+    const at = (p: number) => metricAtPoint(runs, "peak_drawdown", p);
     for (const [k, p] of [1, 2].entries()) {
       const diffs = at(p).map((x, r) => x - at(0)[r]);
       const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
@@ -371,12 +372,7 @@ describe("runExperiment (in-process, fake world)", () => {
     // points (fraction, ticks): 0 (1, 30), 1 (1, 40), 2 (0.5, 30), 3 (0.5, 40); 2 -> 0 and 3 -> 1
     expect(rows.map((r) => r.slice(2, 6).join(" "))).toEqual(["2 0 0.5 30", "3 1 0.5 40"]);
     const runs = csv(d, "runs.csv");
-    const dd = runs[0].indexOf("peak_drawdown");
-    const at = (p: number) =>
-      runs
-        .slice(1)
-        .filter((r) => r[1] === String(p))
-        .map((r) => Number(r[dd]));
+    const at = (p: number) => metricAtPoint(runs, "peak_drawdown", p);
     const diff = (p: number, q: number) => at(p).reduce((a, x, r) => a + x - at(q)[r], 0) / 3;
     expect(Number(rows[0][cmp[0].indexOf("mean_diff")])).toBeCloseTo(diff(2, 0), 9);
     expect(Number(rows[1][cmp[0].indexOf("mean_diff")])).toBeCloseTo(diff(3, 1), 9);

@@ -478,18 +478,32 @@ describe("loss waterfall", () => {
   });
 });
 
+/** One instrument X at 100 with an oracle mark, and an account opener (cash 0: no deposit). */
+function oracleVenue() {
+  const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind: "oracle" } });
+  const acct = (label: string, cash: number) => {
+    const id = v.openAccount(label);
+    if (cash > 0) v.deposit(id, cash);
+    return id;
+  };
+  return { v, acct };
+}
+
+/** Moves X's oracle mark to `mark`, then runs the engine's check of tick 1. */
+function markAndCheck(v: Venue, e: LiquidationEngine, mark: number): void {
+  v.setOraclePrice(0, mark);
+  v.updateMarks();
+  v.advance(1);
+  e.check(1);
+}
+
 describe("ADL deficit shares", () => {
   /**
    * A bankrupt long of 10 X (cash -900) against two shorts of 5 each (s1 and s2, 200 and 1000 cash);
    * `drain` cash moves out of s1 first; the oracle mark then falls to 80 and the engine checks.
    */
   function bankruptAgainst(drain: number) {
-    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind: "oracle" } });
-    const acct = (label: string, cash: number) => {
-      const id = v.openAccount(label);
-      if (cash > 0) v.deposit(id, cash);
-      return id;
-    };
+    const { v, acct } = oracleVenue();
     const a = acct("bankrupt", 100);
     const s1 = acct("s1", 200);
     const s2 = acct("s2", 1000);
@@ -498,16 +512,8 @@ describe("ADL deficit shares", () => {
     v.submit({ account: s2, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 100 });
     v.submit({ account: a, instrument: 0, side: BUY, quantity: 10, type: "market" });
     if (drain > 0) v.transferCash(s1, elsewhere, drain, "test: s1 spends its cash");
-    const e = new LiquidationEngine({
-      venue: v,
-      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-      policy: presets.tieredPartial({ penaltyRate: 0 }),
-      rng: Rng.fromSeed(2),
-    });
-    v.setOraclePrice(0, 80);
-    v.updateMarks(); // equity 100 - 1000 + 800 = -100: bankruptcy price 90
-    v.advance(1);
-    e.check(1);
+    const { engine: e } = engine(v, presets.tieredPartial({ penaltyRate: 0 }));
+    markAndCheck(v, e, 80); // equity 100 - 1000 + 800 = -100: bankruptcy price 90
     return { v, e, a, s1, s2 };
   }
 
@@ -538,12 +544,7 @@ describe("ADL deficit shares: what one counterparty cannot pay", () => {
   test("is split again among the others pro rata, not loaded on the next in rank", () => {
     // a bankrupt long of 12 X against three shorts of 4 (1000 cash each); s1 then spends all but
     // 20 of its equity at mark 80 (above its maintenance of 16), so it is ranked first (leverage)
-    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind: "oracle" } });
-    const acct = (label: string, cash: number) => {
-      const id = v.openAccount(label);
-      if (cash > 0) v.deposit(id, cash);
-      return id;
-    };
+    const { v, acct } = oracleVenue();
     const a = acct("bankrupt", 120);
     const shorts = ["s1", "s2", "s3"].map((l) => acct(l, 1000));
     const elsewhere = acct("elsewhere", 0);
@@ -551,17 +552,9 @@ describe("ADL deficit shares: what one counterparty cannot pay", () => {
       v.submit({ account: s, instrument: 0, side: SELL, quantity: 4, type: "limit", price: 100 });
     v.submit({ account: a, instrument: 0, side: BUY, quantity: 12, type: "market" }); // cash -1080
     v.transferCash(shorts[0], elsewhere, 1000 + 400 - 320 - 20, "test: s1 spends its cash");
-    const e = new LiquidationEngine({
-      venue: v,
-      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-      policy: presets.tieredPartial({ penaltyRate: 0 }),
-      rng: Rng.fromSeed(2),
-    });
+    const { engine: e } = engine(v, presets.tieredPartial({ penaltyRate: 0 }));
     const before = shorts.map((s) => v.cash(s));
-    v.setOraclePrice(0, 80);
-    v.updateMarks(); // equity -1080 + 960 = -120
-    v.advance(1);
-    e.check(1);
+    markAndCheck(v, e, 80); // equity -1080 + 960 = -120
     expect(e.records.filter((r) => r.execution === "adl").map((r) => r.quantity)).toEqual([4, 4, 4]);
     // each bought back 4 @80 (320); then the deficit of 120: s1 can pay 20 of its third (40), and
     // the other 100 go to s2 and s3 in equal parts (the old rank order charged s2 its whole 80)
@@ -575,12 +568,7 @@ describe("ADL deficit shares: what one counterparty cannot pay", () => {
 
 describe("ADL deficit shares: a deficit left by book sales", () => {
   test("is shared pro rata to the opposing notional, not charged to the first in rank", () => {
-    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind: "oracle" } });
-    const acct = (label: string, cash: number) => {
-      const id = v.openAccount(label);
-      v.deposit(id, cash);
-      return id;
-    };
+    const { v, acct } = oracleVenue();
     const a = acct("long", 150);
     const s1 = acct("s1", 300);
     const s2 = acct("s2", 1000);
@@ -589,17 +577,12 @@ describe("ADL deficit shares: a deficit left by book sales", () => {
     v.submit({ account: s2, instrument: 0, side: SELL, quantity: 5, type: "limit", price: 100 });
     v.submit({ account: a, instrument: 0, side: BUY, quantity: 10, type: "market" }); // cash -850
     v.submit({ account: m, instrument: 0, side: BUY, quantity: 10, type: "limit", price: 80 });
-    const e = new LiquidationEngine({
-      venue: v,
-      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-      policy: presets.fullClose({ maxSlippage: 0.5, penaltyRate: 0, whenFundEmpty: "adl" }),
-      rng: Rng.fromSeed(2),
-    });
+    const { engine: e } = engine(
+      v,
+      presets.fullClose({ maxSlippage: 0.5, penaltyRate: 0, whenFundEmpty: "adl" }),
+    );
     const before = [v.cash(s1), v.cash(s2)];
-    v.setOraclePrice(0, 86);
-    v.updateMarks(); // equity -850 + 860 = 10 < maintenance 43: liquidated, not bankrupt
-    v.advance(1);
-    e.check(1);
+    markAndCheck(v, e, 86); // equity -850 + 860 = 10 < maintenance 43: liquidated, not bankrupt
     // sold 10 @80 on the book: cash -50, a deficit of 50; the shorts (5 each, profit 70 each) pay
     // 25 each (the rank order charged all 50 to the more leveraged s1)
     expect(e.records.filter((r) => r.quantity > 0).map((r) => [r.quantity, r.price, r.execution])).toEqual([

@@ -171,6 +171,18 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
   return files;
 }
 
+/** The statistics columns of summary.csv and comparison.csv (after the keys), as written and read. */
+export const SUMMARY_STATS = ["n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"] as const;
+export const COMPARISON_STATS = [
+  "n_pairs",
+  "mean_diff",
+  "ci_low",
+  "ci_high",
+  "p_value",
+  "effect_size",
+  "p_wilcoxon",
+] as const;
+
 const cell = (x: number | null) => fmtNumber(x);
 
 /**
@@ -206,20 +218,7 @@ async function writeStatistics(
     }
     return out;
   };
-  const summary = new CsvFile(summaryPath, [
-    "variant",
-    "point",
-    ...spec.params,
-    "metric",
-    "n",
-    "mean",
-    "sd",
-    "ci_low",
-    "ci_high",
-    "median",
-    "p05",
-    "p95",
-  ]);
+  const summary = new CsvFile(summaryPath, ["variant", "point", ...spec.params, "metric", ...SUMMARY_STATS]);
   const comparison = new CsvFile(comparisonPath, [
     "variant",
     "baseline",
@@ -227,13 +226,7 @@ async function writeStatistics(
     "baseline_point",
     ...spec.params,
     "metric",
-    "n_pairs",
-    "mean_diff",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "effect_size",
-    "p_wilcoxon",
+    ...COMPARISON_STATS,
   ]);
   for (let pt = 0; pt < spec.points.length; pt++) {
     for (let v = 0; v < V; v++) {

@@ -18,6 +18,7 @@
  * numbers are the same on every machine.
  */
 import { mean, medianSorted, quantileSorted, sampleStandardDeviation } from "simple-statistics";
+import { roundMetric } from "./format.js";
 
 export const CONFIDENCE = 0.95;
 
@@ -207,7 +208,7 @@ export function signedRankP(
   // |d| to the 10 significant digits metrics are stored with, so float noise does not break ties
   const items: Array<[number, boolean]> = [];
   for (let i = 0; i < d.length; i++)
-    if (!zero(i)) items.push([Number(Math.abs(d[i]).toPrecision(10)), d[i] > 0]);
+    if (!zero(i)) items.push([roundMetric(Math.abs(d[i])) as number, d[i] > 0]);
   const n = items.length;
   if (n === 0) return null;
   items.sort((x, y) => x[0] - y[0]);

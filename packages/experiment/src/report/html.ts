@@ -1,5 +1,6 @@
 /** The report page: one self-contained HTML document (inline CSS, inline SVG, no script, no URL). */
 import { bandWarning } from "../headline.js";
+import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import type { Figure } from "./charts.js";
 import { comparisonReference, type ReportData } from "./load.js";
 
@@ -97,7 +98,7 @@ function summaryTables(data: ReportData): string {
   const parts: string[] = [];
   const params = data.sweepParams;
   if (data.summary.length > 0) {
-    const stats = ["n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"];
+    const stats = SUMMARY_STATS;
     const rows = data.summary.map((r) => [
       r.metric,
       r.variant,
@@ -111,7 +112,7 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
 </details></section>`);
   }
   if (data.comparison.length > 0) {
-    const stats = ["n_pairs", "mean_diff", "ci_low", "ci_high", "p_value", "effect_size", "p_wilcoxon"];
+    const stats = COMPARISON_STATS;
     const rows = data.comparison.map((r) => [
       r.metric,
       r.variant,

@@ -7,21 +7,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
+import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
 
 /** Columns of runs.csv that are neither sweep parameters nor metrics. */
 export const FIXED_RUN_COLUMNS = ["variant", "point", "sweep_point", "replication", "seed", "run", "shard"];
-
-const SUMMARY_STATS = ["n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"] as const;
-const COMPARISON_STATS = [
-  "n_pairs",
-  "mean_diff",
-  "ci_low",
-  "ci_high",
-  "p_value",
-  "effect_size",
-  "p_wilcoxon",
-] as const;
 
 export interface LoadOptions {
   /** Most price paths drawn (runs x instruments), default 24. */
