@@ -70,6 +70,10 @@ describe("cascade run", () => {
       "recovered",
       "realized_volatility",
       "ticks_at_price_band",
+      "ticks_at_min_price_AAA",
+      "ticks_at_max_price_AAA",
+      "ticks_at_min_price_BBB",
+      "ticks_at_max_price_BBB",
       "backstop_pnl",
       "final_mid_AAA",
     ]);

@@ -156,10 +156,12 @@ test("a band just above the price: ticks_at_price_band counts the ticks pinned a
   const full = validateExperiment(await load("partial-vs-full"));
   const base = tiny(full.variants[0].config);
   const symbols = base.market.instruments.map((i) => i.symbol);
-  const column = (rec: RunRecords, config: WorldConfig) => {
+  // [ticks_at_price_band, then ticks_at_min_price_<SYM>, ticks_at_max_price_<SYM> per symbol]
+  const columns = (rec: RunRecords, config: WorldConfig) => {
     const info: RunInfo = { run: 0, variant: "v", point: 0, replication: 0, seed: 7, params: {}, config };
-    return computeMetrics(rec, info, ["ticks_at_price_band"], symbols, [])[0];
+    return computeMetrics(rec, info, ["ticks_at_price_band"], symbols, []);
   };
+  const column = (rec: RunRecords, config: WorldConfig) => columns(rec, config)[0];
   // As written the study stays well inside its band (maxPrice defaults to 4 x initialPrice).
   const free = simulateWorld(base, Rng.fromSeed(7));
   expect(free.series.map((s) => s.maxPrice)).toEqual(base.market.instruments.map((i) => 4 * i.initialPrice));
@@ -173,6 +175,12 @@ test("a band just above the price: ticks_at_price_band counts the ticks pinned a
   const pinned = rec.series[0].price.filter((p) => p >= maxPrice - 1).length;
   expect(pinned).toBeGreaterThan(0);
   expect(column(rec, tight)).toBeGreaterThanOrEqual(pinned);
+  // The edge columns say where: the first instrument's cap, exactly the pinned ticks; its floor
+  // and the other instruments' edges untouched.
+  const edges = columns(rec, tight).slice(1);
+  expect(edges).toHaveLength(2 * symbols.length);
+  expect(edges[1]).toBe(pinned);
+  expect(edges.filter((_, k) => k !== 1)).toEqual(Array(edges.length - 1).fill(0));
 });
 
 test("backstop_pnl: the vault's equity at the end less its capital, blank for a policy without one", async () => {

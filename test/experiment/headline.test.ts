@@ -119,6 +119,23 @@ test("prices at their band in some runs: a warning names the variants, also with
   );
   expect(lines[4]).not.toContain("full");
   expect(lines).toHaveLength(5);
+  // The per-instrument edge columns say where: ETH's cap (BTC's rows are 0, the floor is not named).
+  const named = results(
+    "band-named",
+    [],
+    [
+      "full,0,ticks_at_price_band,3,4,1,0,8,4,0,8",
+      "full,0,ticks_at_min_price_BTC,3,0,0,0,0,0,0,0",
+      "full,0,ticks_at_max_price_BTC,3,0,0,0,0,0,0,0",
+      "full,0,ticks_at_min_price_ETH,3,0,0,0,0,0,0,0",
+      "full,0,ticks_at_max_price_ETH,3,4,1,0,8,4,0,8",
+      "half,0,ticks_at_max_price_SOL,3,2,1,0,4,2,0,4",
+    ],
+    [],
+  );
+  expect(await headline(named)).toMatch(
+    /^warning: .* in full \(4 ticks per run on average; ETH at its maxPrice\)\. /,
+  );
   const only = results("band-only", [], ["full,0,ticks_at_price_band,3,1,1,0,2,1,0,2"], []);
   expect(await headline(only)).toMatch(/^warning: .* in full \(1 ticks per run on average\)/);
   const none = results("band-none", [], ["full,0,ticks_at_price_band,3,0,0,0,0,0,0,0"], []);

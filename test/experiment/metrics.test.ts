@@ -6,6 +6,7 @@ import {
   type RunRecords,
   realizedVolatility,
   recoveryTime,
+  ticksAtBandEdge,
   ticksAtPriceBand,
 } from "@cascade/experiment";
 import { expect, test } from "vitest";
@@ -60,6 +61,17 @@ test("ticks at the price band: any instrument within one tick of minPrice or max
   expect(ticksAtPriceBand([series("C", [100, 101, 99])], 3)).toBe(0);
   // without its band (a custom simulate may leave it out) the metric is blank, not 0
   expect(ticksAtPriceBand([a, { ...b, maxPrice: undefined }], 8)).toBeNull();
+});
+
+test("ticks at one edge of the band: which instrument, and floor or cap", () => {
+  const a = { ...series("A", [100, 200, 399, 400, 250, 2, 1, 100]), maxPrice: 400 };
+  // 399, 400 at the cap (>= maxPrice - 1); 2, 1 at the floor (<= minPrice + 1, minPrice 1)
+  expect(ticksAtBandEdge(a, "max", 8)).toBe(2);
+  expect(ticksAtBandEdge(a, "min", 8)).toBe(2);
+  expect(ticksAtBandEdge(a, "max", 3)).toBe(1);
+  expect(ticksAtBandEdge({ ...a, minPrice: 3 }, "min", 8)).toBe(2);
+  expect(ticksAtBandEdge({ ...a, minPrice: 99 }, "min", 8)).toBe(4); // 100 (twice), 2 and 1
+  expect(ticksAtBandEdge({ ...a, maxPrice: undefined }, "max", 8)).toBeNull();
 });
 
 test("computeMetrics: liquidation metrics, cascades, shares", () => {

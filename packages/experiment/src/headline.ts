@@ -104,19 +104,26 @@ export function bandWarning(summary: readonly CsvRow[]): string {
   const hit = summary.filter((r) => r.metric === "ticks_at_price_band" && Number(r.mean) > 0);
   if (hit.length === 0) return "";
   const points = new Set(summary.map((r) => r.point)).size;
+  // Which instrument and which edge (ticks_at_min_price_<SYM> / ticks_at_max_price_<SYM>).
+  const edges = (v: CsvRow) =>
+    summary
+      .filter((r) => r.variant === v.variant && r.point === v.point && Number(r.mean) > 0)
+      .map((r) => /^ticks_at_(min|max)_price_(.+)$/.exec(r.metric ?? ""))
+      .filter((m) => m !== null)
+      .map((m) => `${m[2]} at its ${m[1]}Price`);
   const where = hit
     .slice(0, 5)
-    .map(
-      (r) =>
-        `${r.variant}${points > 1 ? ` at point ${r.point}` : ""} (${num(r.mean)} ticks per run on average)`,
-    )
+    .map((r) => {
+      const at = edges(r);
+      return `${r.variant}${points > 1 ? ` at point ${r.point}` : ""} (${num(r.mean)} ticks per run on average${at.length > 0 ? `; ${at.join(", ")}` : ""})`;
+    })
     .join(", ");
   const more = hit.length > 5 ? ` and ${hit.length - 5} more` : "";
   return (
     `warning: prices reached their band (within one tick of an instrument's minPrice or maxPrice) in ${where}${more}. ` +
     "Orders outside the band are refused, so the price there is clipped: widen the band " +
     "(market.instruments[].maxPrice, default 4 x initialPrice, or minPrice, default 1). " +
-    "See ticks_at_price_band in summary.csv, and the price columns of timeseries.csv for which instrument and side."
+    "See ticks_at_price_band and ticks_at_min_price_<SYM> / ticks_at_max_price_<SYM> in summary.csv."
   );
 }
 

@@ -20,6 +20,7 @@ export {
   peakDrawdown,
   realizedVolatility,
   recoveryTime,
+  ticksAtBandEdge,
   ticksAtPriceBand,
 } from "./metrics.js";
 export { FILES, type OutputFiles, type OutputSpec, outputSpec } from "./output.js";

@@ -28,6 +28,8 @@ export function metricColumns(
     if (!builtIn.includes(m)) continue;
     cols.push(m);
     if (m === "peak_drawdown") for (const s of symbols) cols.push(`peak_drawdown_${s}`);
+    if (m === "ticks_at_price_band")
+      for (const s of symbols) cols.push(`ticks_at_min_price_${s}`, `ticks_at_max_price_${s}`);
   }
   for (const [name] of custom) cols.push(name);
   return cols;
@@ -113,6 +115,24 @@ export function ticksAtPriceBand(series: readonly InstrumentSeries[], ticks: num
         break;
       }
     }
+  }
+  return n;
+}
+
+/**
+ * The same count for one instrument and one edge of its band: ticks 1..T with price <= minPrice + 1
+ * ("min"), or >= maxPrice - 1 ("max"). Says where ticks_at_price_band comes from, and so which
+ * limit to widen. Null without the band.
+ */
+export function ticksAtBandEdge(x: InstrumentSeries, edge: "min" | "max", ticks: number): number | null {
+  if (!Number.isFinite(x.minPrice) || !Number.isFinite(x.maxPrice)) return null;
+  let n = 0;
+  if (edge === "min") {
+    const floor = (x.minPrice as number) + 1;
+    for (let t = 1; t <= ticks; t++) if (x.price[t - 1] <= floor) n++;
+  } else {
+    const cap = (x.maxPrice as number) - 1;
+    for (let t = 1; t <= ticks; t++) if (x.price[t - 1] >= cap) n++;
   }
   return n;
 }
@@ -252,8 +272,13 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
     }
     out.push(n === 0 ? null : sum / n);
   },
-  ticks_at_price_band: ({ records, ticks }, out) => {
+  ticks_at_price_band: ({ records, ticks, symbols }, out) => {
     out.push(ticksAtPriceBand(records.series, ticks));
+    for (const sym of symbols) {
+      const x = records.series.find((y) => y.symbol === sym);
+      out.push(x === undefined ? null : ticksAtBandEdge(x, "min", ticks));
+      out.push(x === undefined ? null : ticksAtBandEdge(x, "max", ticks));
+    }
   },
   backstop_pnl: ({ records }, out) => {
     out.push(records.totals.backstopPnl ?? null);
