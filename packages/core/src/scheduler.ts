@@ -76,6 +76,13 @@ function firstAtLeast(sorted: Int32Array, lo: number, hi: number, x: number): nu
  * random order (Fisher-Yates on a reused buffer). An agent has at most one
  * pending wake-up: an earlier `wake()` moves it, also when it reaches a Poisson
  * agent due this tick before that agent has acted (and drawn its next arrival).
+ *
+ * A Poisson agent's arrival gaps come from its own stream, although drawing them per rate class
+ * from one scheduler stream (a Bernoulli process over the class's agents, walked by geometric
+ * jumps) measured about 17 ns less per Poisson activation at 10,000 agents: with per-agent
+ * streams, variants whose populations differ (more leveraged traders, say) still give every other
+ * agent the same arrival times under the same seed, which is what keeps paired comparisons across
+ * such variants tight. A class stream would reshuffle every arrival of the class.
  */
 export class ActivationScheduler {
   private readonly mask: number;
