@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildFigures } from "../../packages/experiment/src/report/charts.js";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
 import { fmtNum } from "../../packages/experiment/src/report/html.js";
 import { buildReport, writeReport } from "../../packages/experiment/src/report/index.js";
@@ -14,6 +15,21 @@ import {
 } from "../../packages/experiment/src/report/load.js";
 import { tidySvg } from "../../packages/experiment/src/report/render.js";
 import { KNOWN_ROW, makeResults } from "./fixtures.js";
+
+/** The texts of each `role` group in an SVG (one array per legend, axis...), tspan lines joined by a space. */
+function labelGroups(svg: string, role: string): string[][] {
+  const groups = svg.matchAll(
+    new RegExp(`class="mark-text role-${role}"[^>]*>((?:<text[^>]*>.*?</text>)+)`, "g"),
+  );
+  return [...groups].map((g) =>
+    [...g[1].matchAll(/<text[^>]*>(.*?)<\/text>/g)].map((t) =>
+      t[1]
+        .replace(/<title>.*?<\/title>/g, "")
+        .replace(/<\/tspan><tspan[^>]*>/g, " ")
+        .replace(/<\/?tspan[^>]*>/g, ""),
+    ),
+  );
+}
 
 /** The figures of a report: data-chart → the figure's HTML. */
 function figures(html: string): Map<string, string[]> {
@@ -309,6 +325,92 @@ describe("writeReport: no sweep", () => {
     for (const f of readdirSync(empty)) rmSync(join(empty, f));
     await expect(writeReport(empty)).rejects.toThrow(/not a results directory/);
     await expect(writeReport(empty)).rejects.toBeInstanceOf(ValidationError); // exit code 2, like other bad input
+  });
+});
+
+describe("chart labels", () => {
+  it("writes the sweep legend's title in full, one parameter a line", async () => {
+    const dir = makeResults(join(root, "legend-title"), {
+      sweep: { "liquidation.amount.fraction": [1, 0.5], "liquidation.penalty.rate": [0, 0.05] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 60,
+    });
+    const paired = figures(await buildReport(dir)).get("paired-differences")![0];
+    const titles = labelGroups(paired, "legend-title").flat();
+    // Vega cut it to "liquidation.amount.…" at its default 180 px
+    expect(titles).toContain("liquidation.amount.fraction, liquidation.penalty.rate");
+    expect(paired).toContain("<tspan>liquidation.amount.fraction,</tspan>");
+    expect(titles.join(" ")).not.toContain("…");
+  });
+
+  it("orders legend entries by value, not as text", async () => {
+    const dir = makeResults(join(root, "legend-order"), {
+      sweep: { "liquidation.closeFactor": [2, 10, 1, 0.5] },
+      replications: 12,
+      ticks: 60,
+      instruments: ["BTC"],
+    });
+    const figs = await buildFigures(await loadResults(dir, { pathsPerVariant: 12 }));
+    const svg = (id: string) => figs.find((f) => f.id === id)!.panels[0].svg;
+    const labels = (id: string) => labelGroups(svg(id), "legend-label").flat();
+    expect(labels("price-paths").filter((l) => l.startsWith("rep "))).toEqual(
+      Array.from({ length: 12 }, (_, i) => `rep ${i}`),
+    );
+    expect(labels("paired-differences").slice(0, 4)).toEqual(["0.5", "1", "2", "10"]);
+  });
+
+  it("labels the axis of a constant metric briefly and leaves the other axes alone", async () => {
+    const dir = makeResults(join(root, "constant"), {
+      sweep: { "liquidation.closeFactor": [0.25, 1] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 60,
+    });
+    // liquidations 7.5 in every run; bad_debt is 0 in every run of the fixture
+    const file = join(dir, "runs.csv");
+    const [head, ...rows] = readFileSync(file, "utf8").trimEnd().split("\n");
+    const col = head.split(",").indexOf("liquidations");
+    const constant = rows.map((r) =>
+      r
+        .split(",")
+        .map((c, i) => (i === col ? "7.5" : c))
+        .join(","),
+    );
+    writeFileSync(file, `${[head, ...constant].join("\n")}\n`);
+    const html = await buildReport(dir);
+    const figs = figures(html);
+    const axes = (id: string) => labelGroups(figs.get(id)![0], "axis-label");
+    const dist = axes("distributions");
+    const paired = axes("paired-differences");
+    // were 0.000000 and 7.500000
+    expect(dist).toContainEqual(["0"]);
+    expect(dist).toContainEqual(["7.5"]);
+    expect(paired).toContainEqual(["0"]);
+    expect(axes("sweep-lines")).toContainEqual(["0"]);
+    for (const id of ["distributions", "paired-differences", "sweep-lines"])
+      expect(
+        axes(id)
+          .flat()
+          .filter((l) => /\.\d{6}$/.test(l)),
+        id,
+      ).toEqual([]);
+    // a metric that varies keeps Vega's labels (same decimals on every tick)
+    const varying = dist.filter((g) => g.length > 2 && g.every((l) => /^−?[\d,]+(\.\d+)?$/.test(l)));
+    expect(varying.length).toBeGreaterThan(2);
+    for (const g of varying) expect(new Set(g.map((l) => l.split(".")[1]?.length ?? 0)).size).toBe(1);
+  });
+
+  it("labels a constant metric's heat map legend with its value", async () => {
+    const dir = makeResults(join(root, "constant-grid"), {
+      sweep: { "liquidation.closeFactor": [0.5, 1], "shock.size": [0.05, 0.1] },
+      variants: ["full"], // no bad debt in any run of the fixture's first variant
+      replications: 3,
+      ticks: 60,
+    });
+    const heat = figures(await buildReport(dir)).get("sweep-heatmap")![0];
+    const badDebt = heat.split('<div class="panel">').find((p) => p.startsWith("<h3>bad_debt</h3>"))!;
+    expect(labelGroups(badDebt, "legend-label")).toEqual([["0"]]); // was 0.000000
   });
 });
 

@@ -41,23 +41,32 @@ function isNumeric(values: readonly string[]): boolean {
   return values.length > 0 && values.every((v) => v.trim() !== "" && Number.isFinite(Number(v)));
 }
 
-/** Sweep points in sweep order (numeric parameter values sorted numerically). */
+/** Replication numbers and other numeric strings by value. */
+function byNumber(a: string, b: string): number {
+  return Number(a) - Number(b) || a.localeCompare(b);
+}
+
+/**
+ * Sweep points in sweep order: a parameter whose values are all numbers by value, any other in
+ * its declared order (the order the points come in), never as text ("10" before "2").
+ */
 function sortedPoints(data: ReportData): SweepPoint[] {
   const pts = [...data.points].filter((p) => p.label !== "");
-  const params = data.sweepParams;
-  pts.sort((a, b) => {
-    for (const k of params) {
-      const x = a.params[k] ?? "";
-      const y = b.params[k] ?? "";
-      if (x === y) continue;
-      const nx = Number(x);
-      const ny = Number(y);
-      if (Number.isFinite(nx) && Number.isFinite(ny) && x !== "" && y !== "") return nx - ny;
-      return x.localeCompare(y);
-    }
-    return 0;
-  });
-  return pts;
+  const ranks = data.sweepParams.map((k) => valueRank(pts.map((p) => p.params[k] ?? "")));
+  return pts
+    .map((p) => ({ p, key: data.sweepParams.map((k, i) => ranks[i](p.params[k] ?? "")) }))
+    .sort((a, b) => {
+      for (let i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return a.key[i] - b.key[i];
+      return 0;
+    })
+    .map(({ p }) => p);
+}
+
+/** A value's sort key: the number itself if every value is numeric, else its first position. */
+function valueRank(values: readonly string[]): (v: string) => number {
+  if (isNumeric(values)) return Number;
+  const first = [...new Set(values)];
+  return (v) => first.indexOf(v);
 }
 
 function sortedPointLabels(data: ReportData): string[] {
@@ -83,6 +92,25 @@ function paramScale(values: readonly string[]): {
 
 function facetColumns(n: number, panelWidth: number): number {
   return Math.max(1, Math.min(n, Math.floor(PAGE_WIDTH / (panelWidth + 60))));
+}
+
+/**
+ * Colour channel title and legend for the sweep points: one parameter per line, uncut. Vega cuts a
+ * legend title at 180 px by default, which its text width estimate reaches at ~20 characters.
+ */
+function sweepLegend(params: readonly string[]): Record<string, unknown> {
+  const lines = params.map((p, i) => (i < params.length - 1 ? `${p},` : p));
+  return { title: lines.length === 1 ? lines[0] : lines, legend: { titleLimit: 0 } };
+}
+
+/**
+ * Axis labels of an independent scale (`child_x`, `child_y` in a facet) that stay short when its
+ * domain is a single value: Vega's default format then prints 6 decimals (0.000000). Other axes
+ * keep their labels.
+ */
+function tickLabels(scale: string): Record<string, unknown> {
+  const short = "abs(datum.value) >= 1000 ? format(datum.value, '.3~s') : format(datum.value, '.3~g')";
+  return { labelExpr: `span(domain('${scale}')) === 0 ? (${short}) : datum.label` };
 }
 
 /** 3 significant digits, thousands as k / M / G (heat map cell labels). */
@@ -127,6 +155,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
         });
       }
     }
+    const reps = [...new Set(data.paths.map((p) => p.replication))].sort(byNumber);
     const spec: VlSpec = {
       data: { values: rows },
       facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
@@ -145,7 +174,13 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
                 title: `${instrument} price`,
                 scale: { zero: false },
               },
-              color: { field: "run", type: "nominal", title: "replication", scale: { scheme: "dark2" } },
+              color: {
+                field: "run",
+                type: "nominal",
+                title: "replication",
+                sort: reps.map((r) => `rep ${r}`),
+                scale: { scheme: "dark2" },
+              },
               detail: { field: "run" },
               tooltip: [{ field: "variant" }, { field: "run", title: "replication" }],
             },
@@ -256,7 +291,7 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
     field: "value",
     type: "quantitative",
     title: "value",
-    axis: { title: null },
+    axis: { title: null, ...tickLabels("child_y") },
     scale: { zero: false },
   };
   const encoding: Record<string, unknown> = { x, y, color: variantColor(data) };
@@ -335,7 +370,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     ? {
         field: "point",
         type: "ordinal",
-        title: data.sweepParams.join(", "),
+        ...sweepLegend(data.sweepParams),
         sort: labels,
         scale: { scheme: "viridis" },
       }
@@ -355,7 +390,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
           mark: { type: "rule", strokeWidth: 1.5 },
           encoding: {
             ...common,
-            x: { field: "ci_low", type: "quantitative", title: null },
+            x: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_x") },
             x2: { field: "ci_high" },
           },
         },
@@ -363,7 +398,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
           mark: { type: "point", filled: true, size: 40 },
           encoding: {
             ...common,
-            x: { field: "mean_diff", type: "quantitative", title: null },
+            x: { field: "mean_diff", type: "quantitative", title: null, axis: tickLabels("child_x") },
             shape: {
               field: "significant",
               type: "nominal",
@@ -510,7 +545,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
           mark: { type: "area", opacity: 0.18 },
           encoding: {
             x,
-            y: { field: "ci_low", type: "quantitative", title: null },
+            y: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_y") },
             y2: { field: "ci_high" },
             color: variantColor(data),
           },
@@ -519,7 +554,13 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
           mark: { type: "line", point: { size: 25, filled: true } },
           encoding: {
             x,
-            y: { field: "mean", type: "quantitative", title: null, scale: { zero: false } },
+            y: {
+              field: "mean",
+              type: "quantitative",
+              title: null,
+              scale: { zero: false },
+              axis: tickLabels("child_y"),
+            },
             color: variantColor(data),
             tooltip: [
               { field: "variant" },
@@ -588,7 +629,14 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
         encoding: {
           x: encX,
           y: encY,
-          color: { field: "mean", type: "quantitative", title: "mean", scale: { scheme: "viridis" } },
+          color: {
+            field: "mean",
+            type: "quantitative",
+            title: "mean",
+            scale: { scheme: "viridis" },
+            // one value: its cell label, not Vega's 0.000000
+            ...(hi === lo ? { legend: { values: [lo], labelExpr: `'${shortNumber(lo)}'` } } : {}),
+          },
           tooltip: [
             { field: "variant" },
             { field: "x", title: px },
