@@ -293,6 +293,24 @@ describe("writeReport: no sweep", () => {
     expectSelfContained(html);
   });
 
+  it("charts a band-edge column only when some run is at that edge", async () => {
+    const dir = makeResults(join(root, "band-edges"), { sweep: {}, variants: ["full", "partial"] });
+    const runs = join(dir, "runs.csv");
+    const lines = readFileSync(runs, "utf8").trimEnd().split("\n");
+    // BTC never at its floor (0 in every run); at its cap in one run.
+    const edited = lines.map((l, k) =>
+      k === 0 ? `${l},ticks_at_min_price_BTC,ticks_at_max_price_BTC` : `${l},0,${k === 2 ? 5 : 0}`,
+    );
+    writeFileSync(runs, `${edited.join("\n")}\n`);
+    const dist =
+      figures(await buildReport(dir))
+        .get("distributions")
+        ?.join("") ?? "";
+    expect(dist).toContain("ticks_at_max_price_BTC");
+    expect(dist).not.toContain("ticks_at_min_price_BTC");
+    expect(dist).toContain("peak_drawdown");
+  });
+
   it("notes the variants whose prices reached their band (ticks_at_price_band > 0)", async () => {
     const dir = makeResults(join(root, "band"), { sweep: {}, variants: ["full", "partial"] });
     expect(await buildReport(dir)).not.toContain("reached their band");

@@ -239,7 +239,16 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
 // 2. Distributions ---------------------------------------------------------------------------
 
 function activeMetrics(data: ReportData): string[] {
-  return data.metrics.filter((m) => data.runs.some((r) => r.values[m] !== null));
+  return data.metrics.filter((m) => data.runs.some((r) => r.values[m] !== null) && !idleBandEdge(data, m));
+}
+
+/**
+ * A per-instrument band-edge column (ticks_at_min_price_<SYM>, ticks_at_max_price_<SYM>) that is 0 or
+ * blank in every run: a diagnostic that says nothing here, and two per instrument would crowd the
+ * charts (the tables still list it). One above 0 is charted.
+ */
+function idleBandEdge(data: ReportData, m: string): boolean {
+  return /^ticks_at_(min|max)_price_/.test(m) && data.runs.every((r) => !r.values[m]);
 }
 
 async function distributions(data: ReportData, render: Render): Promise<Figure | null> {
@@ -343,7 +352,9 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
 // 3. Paired differences ----------------------------------------------------------------------
 
 async function pairedDifferences(data: ReportData, render: Render): Promise<Figure | null> {
-  const rows = data.comparison.filter((c: ComparisonRow) => c.mean_diff !== null);
+  const rows = data.comparison.filter(
+    (c: ComparisonRow) => c.mean_diff !== null && !idleBandEdge(data, c.metric),
+  );
   if (rows.length === 0) return null;
   const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));
   for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
