@@ -90,6 +90,8 @@ describe("cascade run", () => {
       "median",
       "p05",
       "p95",
+      "boot_low",
+      "boot_high",
     ]);
     expect(header(files["comparison.csv"])).toEqual([
       "variant",
@@ -104,6 +106,8 @@ describe("cascade run", () => {
       "p_value",
       "effect_size",
       "p_wilcoxon",
+      "boot_low",
+      "boot_high",
     ]);
     expect(header(files["timeseries.csv"])).toEqual([
       "variant",

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import {
+  bootstrapInterval,
   executeRun,
   JOURNAL_FILE,
   makePlan,
@@ -101,6 +102,8 @@ describe("runExperiment (in-process, fake world)", () => {
       "median",
       "p05",
       "p95",
+      "boot_low",
+      "boot_high",
     ]);
     expect(csv(ref, "comparison.csv")[0]).toEqual([
       "variant",
@@ -115,12 +118,21 @@ describe("runExperiment (in-process, fake world)", () => {
       "p_value",
       "effect_size",
       "p_wilcoxon",
+      "boot_low",
+      "boot_high",
     ]);
     // the half-size shock is smaller: the paired drawdown difference is negative and significant
     const dd = csv(ref, "comparison.csv").find((r) => r[4] === "peak_drawdown_X") as string[];
     expect(dd.slice(0, 4)).toEqual(["half", "full", "0", "0"]);
     expect(Number(dd[6])).toBeLessThan(0);
     expect(Number(dd[9])).toBeLessThan(0.01);
+    // boot_low, boot_high: the BCa interval of the per-replication differences read back from runs.csv
+    const col = runs[0].indexOf("peak_drawdown_X");
+    const diffs = [0, 1, 2, 3, 4].map((r) => Number(runs[6 + r][col]) - Number(runs[1 + r][col]));
+    const [bootLow, bootHigh] = bootstrapInterval(diffs) as [number, number];
+    expect(Number(dd[12])).toBeCloseTo(bootLow, 8);
+    expect(Number(dd[13])).toBeCloseTo(bootHigh, 8);
+    expect(bootLow < Number(dd[6]) && Number(dd[6]) < bootHigh).toBe(true);
     // 40 ticks sampled every 10 -> 4 ticks x 2 instruments per run
     expect(csv(ref, "timeseries.csv").length).toBe(1 + 10 * 8);
     // formula-looking text is escaped

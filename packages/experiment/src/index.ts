@@ -46,6 +46,9 @@ export {
   runExperiment,
 } from "./runner.js";
 export {
+  BOOTSTRAP_MIN_N,
+  BOOTSTRAP_RESAMPLES,
+  bootstrapInterval,
   incompleteBeta,
   logGamma,
   normalCdf,

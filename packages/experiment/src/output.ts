@@ -172,7 +172,18 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
 }
 
 /** The statistics columns of summary.csv and comparison.csv (after the keys), as written and read. */
-export const SUMMARY_STATS = ["n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"] as const;
+export const SUMMARY_STATS = [
+  "n",
+  "mean",
+  "sd",
+  "ci_low",
+  "ci_high",
+  "median",
+  "p05",
+  "p95",
+  "boot_low",
+  "boot_high",
+] as const;
 export const COMPARISON_STATS = [
   "n_pairs",
   "mean_diff",
@@ -181,6 +192,8 @@ export const COMPARISON_STATS = [
   "p_value",
   "effect_size",
   "p_wilcoxon",
+  "boot_low",
+  "boot_high",
 ] as const;
 
 const cell = (x: number | null) => fmtNumber(x);
@@ -245,6 +258,8 @@ async function writeStatistics(
           cell(s.median),
           cell(s.p05),
           cell(s.p95),
+          cell(s.bootLow),
+          cell(s.bootHigh),
         ]);
       }
     }
@@ -269,6 +284,8 @@ async function writeStatistics(
           cell(c.pValue),
           cell(c.effectSize),
           cell(c.pWilcoxon),
+          cell(c.bootLow),
+          cell(c.bootHigh),
         ]);
       }
     }
