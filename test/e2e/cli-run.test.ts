@@ -68,6 +68,7 @@ describe("cascade run", () => {
       "max_spread",
       "recovery_time",
       "recovered",
+      "recovery_time_capped",
       "realized_volatility",
       "ticks_at_price_band",
       "ticks_at_min_price_AAA",

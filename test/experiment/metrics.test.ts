@@ -141,6 +141,15 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(m.max_spread).toBeCloseTo(2 / 90, 9);
   expect(m.recovery_time).toBe(3);
   expect(m.recovered).toBe(1);
+  expect(m.recovery_time_capped).toBe(3);
+  // A second instrument that falls at the shock (tick 4) and never comes back: recovery_time blank,
+  // the capped time the whole window s..T plus one tick (10 - 4 + 1), never blank.
+  const never = { ...records, series: [s, series("N", [100, 100, 100, 50, 50, 50, 50, 50, 50, 50])] };
+  const recovery = ["recovery_time", "recovered", "recovery_time_capped"] as const;
+  expect(computeMetrics(never, INFO, recovery, ["X", "N"], [])).toEqual([null, 0, 7]);
+  // Recovered at the last tick: 6, below the cap.
+  const late = { ...records, series: [series("L", [100, 100, 100, 50, 50, 50, 50, 50, 50, 100])] };
+  expect(computeMetrics(late, INFO, recovery, ["L"], [])).toEqual([6, 1, 6]);
   expect(m.peak_drawdown).toBeCloseTo(0.1, 9);
   expect(m.peak_drawdown_X).toBeCloseTo(0.1, 9);
   expect(m.ticks_at_price_band).toBe(0);

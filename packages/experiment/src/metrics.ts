@@ -260,6 +260,17 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
     for (const x of records.series) if (recoveryTime(x, s, ticks, threshold) === null) ok = 0;
     out.push(ok);
   },
+  // recovery_time with "never" counted as the whole post-shock window plus one tick (a censored
+  // time: its mean is the restricted mean time to recovery). Never blank, so a comparison pairs
+  // every replication instead of only those where both variants recovered.
+  recovery_time_capped: ({ records, s, ticks, threshold }, out) => {
+    let worst = 0;
+    for (const x of records.series) {
+      const r = recoveryTime(x, s, ticks, threshold) ?? ticks - s + 1;
+      if (r > worst) worst = r;
+    }
+    out.push(worst);
+  },
   realized_volatility: ({ records, s, ticks }, out) => {
     let sum = 0;
     let n = 0;

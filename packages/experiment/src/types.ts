@@ -95,6 +95,7 @@ export const BUILTIN_METRICS = [
   "max_spread",
   "recovery_time",
   "recovered",
+  "recovery_time_capped",
   "realized_volatility",
   "ticks_at_price_band",
   "backstop_pnl",
