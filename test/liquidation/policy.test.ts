@@ -211,11 +211,12 @@ describe("amount", () => {
     setMarks(v, [100, 50]);
     const mk = maker(v);
     const a = v.openAccount("trader");
-    v.deposit(a, 400);
+    v.deposit(a, 380);
     open(v, a, mk, 0, 10, 100);
     open(v, a, mk, 1, 20, 50);
     const { engine: e } = engine(v, presets.tieredPartial());
-    setMarks(v, [80, 46]); // equity 120, maintenance 80 + 46 = 126
+    // equity 100, maintenance (800 x 0.1 - 500 x (0.1 - 0.05)) + 46 = 55 + 46 = 101
+    setMarks(v, [80, 46]);
     bid(v, mk, 0, 5, 79);
     bid(v, mk, 1, 20, 46);
     e.check(1);
@@ -223,7 +224,7 @@ describe("amount", () => {
     expect(e.records.map(pick)).toEqual([[0, 4, 79, 316, 1, "marketSweep"]]);
     expect(v.position(a, 0)).toBe(6);
     expect(v.position(a, 1)).toBe(20);
-    expect(v.cash(a)).toBe(-1285);
+    expect(v.cash(a)).toBe(-1305);
     expect(v.maintenanceRequirement(a)).toBeCloseTo(24 + 46, 9);
   });
 });

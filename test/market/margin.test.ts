@@ -1,4 +1,12 @@
-import { BUY, SELL, Venue } from "@cascade/market";
+import {
+  BUY,
+  initialMargin,
+  maintenanceAmount,
+  maintenanceMargin,
+  SELL,
+  Venue,
+  validateMargin,
+} from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expectCode, snapshot } from "./venue-helpers.js";
@@ -41,14 +49,16 @@ describe("cross margin", () => {
     v.setOraclePrice(0, 110);
     v.setOraclePrice(1, 40);
     v.updateMarks();
-    // X: 60 * 110 * 10 = 66000 > 50000 -> tier rates 0.25 / 0.125; Y: 100 * 40 = 4000 short
+    // X: 60 * 110 * 10 = 66000 > 50000 -> tier rates 0.25 / 0.125 less the tier's amounts
+    // 50000 * (0.25 - 0.125) = 6250 (initial) and 50000 * (0.125 - 0.0625) = 3125 (maintenance);
+    // Y: 100 * 40 = 4000 short
     expect(v.notional(p, 0)).toBe(66_000);
     expect(v.equity(p)).toBe(-35_000 + 66_000 - 4_000);
-    expect(v.maintenanceRequirement(p)).toBe(66_000 * 0.125 + 4_000 * 0.125);
-    expect(v.initialRequirement(p)).toBe(66_000 * 0.25 + 4_000 * 0.25);
-    expect(v.marginRatio(p)).toBe(27_000 / 8_750);
-    expect(v.freeMargin(p)).toBe(27_000 - 17_500);
-    expect(v.healthFactor(p)).toBe((66_000 * (1 - 0.125)) / (35_000 + 4_000 * 1.125));
+    expect(v.maintenanceRequirement(p)).toBe(66_000 * 0.125 - 3_125 + 4_000 * 0.125);
+    expect(v.initialRequirement(p)).toBe(66_000 * 0.25 - 6_250 + 4_000 * 0.25);
+    expect(v.marginRatio(p)).toBe(27_000 / 5_625);
+    expect(v.freeMargin(p)).toBe(27_000 - 11_250);
+    expect(v.healthFactor(p)).toBe((66_000 * (1 - 0.125) + 3_125) / (35_000 + 4_000 * 1.125));
     expect(v.leverage(p)).toBe(70_000 / 27_000);
     expect(v.isLiquidatable(p)).toBe(false);
     expect(v.unrealizedPnl(p, 0)).toBe(6_000);
@@ -126,6 +136,108 @@ describe("cross margin", () => {
       v.updateMarks();
       expect(v.isLiquidatable(p)).toBe(false);
     }
+  });
+
+  it("distanceToLiquidation is conservative when a long falls through lower tiers", () => {
+    // 2% to 2,000, 10% to 5,000, 40% above: the long starts at 8,000 and falls through both
+    const v = new Venue({
+      instruments: [
+        {
+          symbol: "X",
+          initialPrice: 100,
+          margin: {
+            initial: 0.4,
+            maintenance: 0.02,
+            tiers: [
+              { notionalAbove: 2_000, initial: 0.4, maintenance: 0.1 },
+              { notionalAbove: 5_000, initial: 0.4, maintenance: 0.4 },
+            ],
+          },
+        },
+      ],
+      mark: { kind: "oracle" },
+    });
+    const mm = v.openAccount("mm", { marginExempt: true });
+    const p = v.openAccount("p", { marginExempt: true });
+    v.deposit(mm, 10_000_000);
+    v.deposit(p, 6_000);
+    v.submit({ account: mm, instrument: 0, side: SELL, quantity: 80, type: "limit", price: 100 });
+    v.submit({ account: p, instrument: 0, side: BUY, quantity: 80, type: "market" });
+    const f = v.distanceToLiquidation(p);
+    expect(f).toBeGreaterThan(0.5); // past both boundaries (8,000 x 0.5 = 4,000)
+    for (let k = 0; k <= 100; k++) {
+      v.setOraclePrice(0, 100 * (1 - ((f * k) / 100) * 0.999));
+      v.updateMarks();
+      expect(v.isLiquidatable(p)).toBe(false);
+    }
+  });
+});
+
+/**
+ * A Binance-style bracket table: floors 0 / 50k / 250k / 3M, maintenance 0.4% / 0.5% / 1% / 2.5%,
+ * so maintenance amounts 0 / 50 / 1,300 / 46,300 by amount_k = amount_{k-1} + floor_k x (rate_k - rate_{k-1}).
+ */
+const BRACKETS = {
+  initial: 0.008,
+  maintenance: 0.004,
+  tiers: [
+    { notionalAbove: 50_000, initial: 0.01, maintenance: 0.005 },
+    { notionalAbove: 250_000, initial: 0.02, maintenance: 0.01 },
+    { notionalAbove: 3_000_000, initial: 0.05, maintenance: 0.025 },
+  ],
+};
+
+/** Maintenance and initial requirements of one long position of `lots` x 1,000 (cv 1000) at `mark`. */
+function requirementsAt(lots: number, mark: number): { maintenance: number; initial: number } {
+  const v = new Venue({
+    instruments: [
+      { symbol: "BTC", initialPrice: 100, contractValue: 1000, maxPrice: 40_000, margin: BRACKETS },
+    ],
+    mark: { kind: "oracle" },
+  });
+  const mm = v.openAccount("mm", { marginExempt: true });
+  const p = v.openAccount("p", { marginExempt: true });
+  v.deposit(mm, 1e12);
+  v.submit({ account: mm, instrument: 0, side: SELL, quantity: lots, type: "limit", price: 100 });
+  v.submit({ account: p, instrument: 0, side: BUY, quantity: lots, type: "market" });
+  v.setOraclePrice(0, mark);
+  v.updateMarks();
+  return { maintenance: v.maintenanceRequirement(p), initial: v.initialRequirement(p) };
+}
+
+describe("size tiers with Binance's maintenance amount", () => {
+  it("worked example: 1,000,000 notional is in the 1% bracket, maintenance 10,000 - 1,300", () => {
+    // 10 lots x cv 1000 x mark 100 = 1,000,000
+    const r = requirementsAt(10, 100);
+    expect(r.maintenance).toBeCloseTo(1_000_000 * 0.01 - 1_300, 6);
+    expect(r.maintenance).toBeCloseTo(8_700, 6);
+    // initial amounts by the same recurrence: 50000 x 0.002 = 100; + 250000 x 0.01 = 2,600
+    expect(r.initial).toBeCloseTo(1_000_000 * 0.02 - 2_600, 6);
+    // 4,000,000 (mark 400) is in the 2.5% bracket: 100,000 - 46,300
+    expect(requirementsAt(10, 400).maintenance).toBeCloseTo(53_700, 6);
+    // 40,000 (1 lot at mark 40) is below the first tier: 0.4%, no amount
+    expect(requirementsAt(1, 40).maintenance).toBeCloseTo(160, 9);
+  });
+
+  it("maintenance and initial are continuous at every tier boundary", () => {
+    const m = validateMargin("margin", BRACKETS);
+    const mm = (n: number) => maintenanceMargin(m, n);
+    const im = (n: number) => initialMargin(m, n);
+    for (const t of BRACKETS.tiers) {
+      const b = t.notionalAbove;
+      for (const eps of [1e-6, 1e-3, 1]) {
+        // across the boundary each requirement moves by at most eps x the higher rate
+        expect(Math.abs(mm(b + eps) - mm(b - eps))).toBeLessThanOrEqual(2 * eps * t.maintenance + 1e-6);
+        expect(Math.abs(im(b + eps) - im(b - eps))).toBeLessThanOrEqual(2 * eps * t.initial + 1e-6);
+      }
+      // at the boundary the bracket below and the line of the bracket above agree
+      expect(mm(b)).toBeCloseTo(b * t.maintenance - maintenanceAmount(m, b + 1), 6);
+    }
+    // and through the venue: one lot step (1,000 notional) across 50,000 costs about 1,000 x 0.5%
+    const below = requirementsAt(1, 50).maintenance; // 50,000: 0.4% -> 200
+    const above = requirementsAt(1, 51).maintenance; // 51,000: 0.5% - 50 -> 205
+    expect(below).toBeCloseTo(200, 9);
+    expect(above).toBeCloseTo(205, 9);
   });
 });
 

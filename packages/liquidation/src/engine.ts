@@ -4,12 +4,18 @@
  * Finding liquidatable accounts without scanning them all (the bounded check)
  * ---------------------------------------------------------------------------
  * equity - maintenance (E - M; for a health-factor trigger `HF < x`, the buffer num - x*den) is
- * monotone in each mark while the margin tier of every position stays the same: it falls when a
- * long's mark falls or a short's mark rises. So if an account has buffer B > 0 at its last
- * check and every held mark moved adversely by a fraction less than
- *     delta = B / (sum_long n (1 - r) + x * sum_short n (1 + r))      (n notional at mark, r its rate)
- * (also capped so that no position's notional can reach its next tier boundary), the account cannot
- * have crossed its threshold. After each check the engine pushes, per held instrument, a trigger
+ * monotone in each mark: a position's maintenance mm(n) is continuous, piecewise linear and convex
+ * in its notional n with marginal rate r(n) in (0, 1] (Binance tiers with maintenance amounts,
+ * market/instrument.ts), so a long's part n - mm(n) never falls as its mark rises, and a short's
+ * part -(n + mm(n)) never rises as its mark falls. The buffer falls only when a long's mark falls
+ * or a short's mark rises, and over an adverse move of a fraction f <= D it falls by at most f times
+ *     S(D) = sum_long n (1 - r(n (1 - D))) + x * sum_short n (1 + r(n (1 + D)))
+ * (r is non-decreasing in n: the lowest marginal rate a shrinking long meets and the highest a
+ * growing short meets). So with buffer B > 0 at its last check and D0 = B / S(0) (current rates),
+ * no account whose every held mark moved adversely by less than
+ *     delta = min(D0, B / S(D0))
+ * can have crossed its threshold (f < delta <= D0, so f * S(D0) < B). Without tiers S(D0) = S(0)
+ * and delta = D0. After each check the engine pushes, per held instrument, a trigger
  * price m*(1 - delta) (long) or m*(1 + delta) (short) into that instrument's min-heap (falling
  * prices) or max-heap (rising prices); each tick it pops only the entries the current mark has
  * crossed, and rechecks those accounts, plus accounts whose positions or cash changed (venue.fills$,
@@ -61,6 +67,7 @@ import {
   BUY,
   type Fill,
   type Instrument,
+  maintenanceAmount,
   SELL,
   type Side,
   type Transfer,
@@ -162,7 +169,7 @@ export class LiquidationEngine {
   private totalLive = 0;
   /** Per instrument: trigger prices of falling marks (longs), stored negated so the top is the highest. */
   private readonly downHeaps: TriggerHeap[] = [];
-  /** Per instrument: trigger prices of rising marks (shorts, tier boundaries), top = lowest. */
+  /** Per instrument: trigger prices of rising marks (shorts), top = lowest. */
   private readonly upHeaps: TriggerHeap[] = [];
 
   /** Accounts rechecked every tick (mid-liquidation, or no bound): a dense list with positions. */
@@ -376,7 +383,8 @@ export class LiquidationEngine {
     let out = this.holdingPool[n];
     if (out === undefined) {
       out = [];
-      for (let k = 0; k < n; k++) out.push({ instrument: 0, q: 0, mark: 0, cv: 0, notional: 0, rate: 0 });
+      for (let k = 0; k < n; k++)
+        out.push({ instrument: 0, q: 0, mark: 0, cv: 0, notional: 0, rate: 0, amount: 0 });
       this.holdingPool[n] = out;
     }
     let k = 0;
@@ -393,6 +401,7 @@ export class LiquidationEngine {
       h.cv = cv;
       h.notional = notional;
       h.rate = maintenanceRate(inst[i].margin, notional);
+      h.amount = maintenanceAmount(inst[i].margin, notional);
     }
     return out;
   }
@@ -478,32 +487,23 @@ export class LiquidationEngine {
   private pushBounds(a: number, hs: Holding[], equity: number, maintenance: number): void {
     const trig = this.policy.trigger;
     const x = trig.kind === "healthFactor" ? trig.below : 1;
-    let longW = 0;
-    let shortW = 0;
-    for (const h of hs) {
-      if (h.q > 0) longW += h.notional * (1 - h.rate);
-      else shortW += h.notional * (1 + h.rate);
-    }
     let buffer: number;
     if (trig.kind === "healthFactor") {
+      // venue.healthFactor's numerator and denominator (n -+ maintenance per position)
+      let longW = 0;
+      let shortW = 0;
+      for (const h of hs) {
+        if (h.q > 0) longW += h.notional * (1 - h.rate) + h.amount;
+        else shortW += h.notional * (1 + h.rate) - h.amount;
+      }
       const cash = this.venue.cash(a);
       buffer = longW + Math.max(cash, 0) - x * (Math.max(-cash, 0) + shortW);
     } else {
       buffer = equity - maintenance;
     }
-    const slope = longW + x * shortW;
-    let delta = slope > 0 ? buffer / slope : Number.POSITIVE_INFINITY;
-    const inst = this.inst;
-    for (const h of hs) {
-      const tiers = inst[h.instrument].margin.tiers;
-      if (tiers === undefined) continue;
-      for (const t of tiers) {
-        if (t.notionalAbove >= h.notional) {
-          delta = Math.min(delta, t.notionalAbove / h.notional - 1);
-          break;
-        }
-      }
-    }
+    // See "the bounded check" at the top: D0 at current rates, then the rates at its reach.
+    let delta = this.boundFraction(hs, buffer, x, 0);
+    if (this.holdsTiered(hs)) delta = Math.min(delta, this.boundFraction(hs, buffer, x, delta));
     delta *= 1 - 1e-9;
     if (!(delta > 0)) {
       this.activeAdd(a);
@@ -513,13 +513,9 @@ export class LiquidationEngine {
     let n = 0;
     for (const h of hs) {
       if (h.q > 0) {
+        // a long's rising mark never lowers its buffer (marginal rate <= 1): no upper trigger
         if (delta < 1) {
           this.downHeaps[h.instrument].push(-h.mark * (1 - delta), a, v);
-          n++;
-        }
-        // a long's rising notional can only hurt through a tier change (delta is capped below it)
-        if (inst[h.instrument].margin.tiers !== undefined && Number.isFinite(delta)) {
-          this.upHeaps[h.instrument].push(h.mark * (1 + delta), a, v);
           n++;
         }
       } else if (Number.isFinite(delta)) {
@@ -529,6 +525,32 @@ export class LiquidationEngine {
     }
     this.liveEntries[a] = n;
     this.totalLive += n;
+  }
+
+  /**
+   * buffer / S(reach), S the bound on the buffer's fall per unit of adverse move when every mark
+   * moves by at most `reach` (see the top of the file): each position at the marginal rate of the
+   * notional that move can take it to (a long's lowest, a short's highest). Infinity when S = 0.
+   */
+  private boundFraction(hs: Holding[], buffer: number, x: number, reach: number): number {
+    const inst = this.inst;
+    let longS = 0;
+    let shortS = 0;
+    for (const h of hs) {
+      const m = inst[h.instrument].margin;
+      // the move takes a long down to n (1 - reach) and a short up to n (1 + reach)
+      const far = h.q > 0 ? h.notional * (1 - reach) : h.notional * (1 + reach);
+      const r = reach === 0 || m.tiers === undefined ? h.rate : maintenanceRate(m, far);
+      if (h.q > 0) longS += h.notional * (1 - r);
+      else shortS += h.notional * (1 + r);
+    }
+    const slope = longS + x * shortS;
+    return slope > 0 ? buffer / slope : Number.POSITIVE_INFINITY;
+  }
+
+  private holdsTiered(hs: Holding[]): boolean {
+    for (const h of hs) if (this.inst[h.instrument].margin.tiers !== undefined) return true;
+    return false;
   }
 
   // ------------------------------------------------------------------ evaluation
@@ -1171,5 +1193,13 @@ export class LiquidationEngine {
 
 /** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */
 function copyHolding(h: Holding): Holding {
-  return { instrument: h.instrument, q: h.q, mark: h.mark, cv: h.cv, notional: h.notional, rate: h.rate };
+  return {
+    instrument: h.instrument,
+    q: h.q,
+    mark: h.mark,
+    cv: h.cv,
+    notional: h.notional,
+    rate: h.rate,
+    amount: h.amount,
+  };
 }

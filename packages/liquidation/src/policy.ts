@@ -2,23 +2,20 @@
  * The policy parts as small pure-ish functions: trigger, ordering across assets, amount per
  * asset, penalty, and a book-walk estimate used by restore-to-target. The engine composes them.
  */
-import { BUY, type OrderBook, SELL, type Side, type Venue } from "@cascade/market";
+import {
+  BUY,
+  maintenanceAmount,
+  maintenanceMargin,
+  maintenanceRate,
+  type OrderBook,
+  SELL,
+  type Side,
+  type Venue,
+} from "@cascade/market";
 import type { AmountSpec, OrderingSpec, TriggerSpec } from "./types.js";
 
-/** Margin rate model (same rule as the venue): the whole position uses the highest tier it exceeds. */
-export interface MarginLike {
-  maintenance: number;
-  tiers?: readonly { notionalAbove: number; maintenance: number }[];
-}
-
-export function maintenanceRate(m: MarginLike, notional: number): number {
-  const tiers = m.tiers;
-  if (tiers !== undefined) {
-    for (let k = tiers.length - 1; k >= 0; k--)
-      if (notional > tiers[k].notionalAbove) return tiers[k].maintenance;
-  }
-  return m.maintenance;
-}
+/** The venue's margin model (one rule for both packages; re-exported for existing callers). */
+export { maintenanceRate };
 
 /** One non-zero position of an account, valued at mark. */
 export interface Holding {
@@ -29,8 +26,10 @@ export interface Holding {
   cv: number;
   /** |q| * mark * cv. */
   notional: number;
-  /** Maintenance rate of its current tier. */
+  /** Maintenance rate of its current tier (the marginal rate). */
   rate: number;
+  /** Maintenance amount of that tier (0 without tiers): its maintenance is notional x rate - amount. */
+  amount: number;
 }
 
 export function holdingsOf(venue: Venue, account: number): Holding[] {
@@ -42,7 +41,16 @@ export function holdingsOf(venue: Venue, account: number): Holding[] {
     const mark = venue.mark(i);
     const cv = inst[i].contractValue;
     const notional = Math.abs(q) * mark * cv;
-    out.push({ instrument: i, q, mark, cv, notional, rate: maintenanceRate(inst[i].margin, notional) });
+    const m = inst[i].margin;
+    out.push({
+      instrument: i,
+      q,
+      mark,
+      cv,
+      notional,
+      rate: maintenanceRate(m, notional),
+      amount: maintenanceAmount(m, notional),
+    });
   }
   return out;
 }
@@ -278,7 +286,7 @@ function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
       const slip = side === SELL ? atMark - est.notional : est.notional - atMark;
       const e = equity - slip - (ctx.penaltyRate + ctx.feeRate) * est.notional;
       const left = (abs - f) * h.mark * h.cv;
-      const m = maint - h.notional * h.rate + left * maintenanceRate(margin, left);
+      const m = maint - (h.notional * h.rate - h.amount) + maintenanceMargin(margin, left);
       return { e, m, filled: f };
     };
     const ok = (k: number) => {

@@ -5,7 +5,11 @@
 import { CascadeError } from "@cascade/core";
 import { MAX_PRICE_LEVELS } from "./orderbook.js";
 
-/** Exchange style: the WHOLE position uses the rates of the highest tier whose notionalAbove (cash units, at mark) it exceeds. */
+/**
+ * Binance-style position bracket: a position whose notional (cash units, at mark) exceeds
+ * notionalAbove uses this tier's rates (the highest such tier) minus the tier's cumulative amount,
+ * so the requirement is continuous in notional (see maintenanceMargin).
+ */
 export interface MarginTier {
   notionalAbove: number;
   initial: number;
@@ -148,22 +152,69 @@ export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<stri
   });
 }
 
-/** Initial rate for a position of `notional` cash units (at mark). */
-export function initialRate(m: MarginSpec, notional: number): number {
+type RateKey = "initial" | "maintenance";
+
+/** Rate of the bracket `notional` falls in: the highest tier whose notionalAbove it exceeds. */
+function bracketRate(m: MarginSpec, key: RateKey, notional: number): number {
   const tiers = m.tiers;
   if (tiers !== undefined) {
-    for (let k = tiers.length - 1; k >= 0; k--)
-      if (notional > tiers[k].notionalAbove) return tiers[k].initial;
+    for (let k = tiers.length - 1; k >= 0; k--) if (notional > tiers[k].notionalAbove) return tiers[k][key];
   }
-  return m.initial;
+  return m[key];
 }
 
-/** Maintenance rate for a position of `notional` cash units (at mark). */
-export function maintenanceRate(m: MarginSpec, notional: number): number {
+/**
+ * Binance's cumulative ("maintenance") amount of the bracket `notional` falls in:
+ * amount_k = amount_{k-1} + notionalAbove_k x (rate_k - rate_{k-1}), amount_0 = 0.
+ * Subtracting it from notional x rate_k makes the requirement continuous at every boundary.
+ */
+function bracketAmount(m: MarginSpec, key: RateKey, notional: number): number {
   const tiers = m.tiers;
-  if (tiers !== undefined) {
-    for (let k = tiers.length - 1; k >= 0; k--)
-      if (notional > tiers[k].notionalAbove) return tiers[k].maintenance;
+  if (tiers === undefined) return 0;
+  let amount = 0;
+  let prev = m[key];
+  for (const t of tiers) {
+    if (!(notional > t.notionalAbove)) break;
+    amount += t.notionalAbove * (t[key] - prev);
+    prev = t[key];
   }
-  return m.maintenance;
+  return amount;
+}
+
+/** Initial rate of the bracket of a position of `notional` cash units (at mark): the marginal rate. */
+export function initialRate(m: MarginSpec, notional: number): number {
+  return bracketRate(m, "initial", notional);
+}
+
+/** Maintenance rate of the bracket of a position of `notional` cash units (at mark): the marginal rate. */
+export function maintenanceRate(m: MarginSpec, notional: number): number {
+  return bracketRate(m, "maintenance", notional);
+}
+
+/** Cumulative initial amount of that bracket (0 below the first tier and without tiers). */
+export function initialAmount(m: MarginSpec, notional: number): number {
+  return bracketAmount(m, "initial", notional);
+}
+
+/** Binance's maintenance amount of that bracket (0 below the first tier and without tiers). */
+export function maintenanceAmount(m: MarginSpec, notional: number): number {
+  return bracketAmount(m, "maintenance", notional);
+}
+
+/**
+ * Initial margin of a position of `notional`: notional x rate_k - amount_k (k its bracket).
+ * Continuous, piecewise linear and convex in notional, like maintenanceMargin.
+ */
+export function initialMargin(m: MarginSpec, notional: number): number {
+  return notional * initialRate(m, notional) - initialAmount(m, notional);
+}
+
+/**
+ * Maintenance margin of a position of `notional` (Binance USD-M): notional x rate_k - amount_k.
+ * Rates are non-decreasing across tiers, so this is continuous, piecewise linear and convex in
+ * notional (the maximum over k of the lines notional x rate_k - amount_k), 0 at 0. Without tiers
+ * it is exactly notional x rate (amount 0).
+ */
+export function maintenanceMargin(m: MarginSpec, notional: number): number {
+  return notional * maintenanceRate(m, notional) - maintenanceAmount(m, notional);
 }

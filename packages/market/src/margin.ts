@@ -2,7 +2,9 @@
  * Cross-margin model (pure helpers; the venue applies them to its ledger).
  *
  * equity      = cash + sum_i q_i * mark_i * cv_i
- * maintenance = sum_i |q_i| * mark_i * cv_i * mmr_i(tier)      (initial likewise with imr)
+ * maintenance = sum_i mm_i(n_i), n_i = |q_i| * mark_i * cv_i      (initial likewise with im)
+ * mm(n)       = n * mmr_k - amount_k for the size tier k of n (Binance's maintenance amount; without
+ *               tiers n * mmr): continuous, piecewise linear and convex in n (instrument.ts).
  * liquidatable: has a position and equity < maintenance; bankrupt: equity < 0.
  *
  * Lending view of the same numbers (long collateral, negative cash = debt, mmr_i = 1 - LT_i):
@@ -13,9 +15,10 @@ export type AccountId = number;
 
 /**
  * Uniform adverse move (fraction of every held mark: longs x (1 - f), shorts x (1 + f)) at which
- * equity falls to maintenance, with the current tier rates:
+ * equity falls to maintenance, with maintenance linear in the move:
  * equity(f) = E - f * G, maintenance(f) = ML * (1 - f) + MS * (1 + f)
- * (G gross notional, ML / MS maintenance of the long / short legs).
+ * (G gross notional, ML / MS maintenance of the long / short legs). With size tiers the caller
+ * passes ML / MS that bound the legs' maintenance from above over the move (Venue.distanceToLiquidation).
  * 0 when already at or under maintenance; Infinity when no move can get there (no positions, or
  * long-only and the crossing needs prices at or below zero).
  * Because equity - maintenance is monotone in each mark, no account whose every mark moved

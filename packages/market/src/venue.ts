@@ -22,7 +22,10 @@ import { type AuctionEvent, type AuctionSpec, type AuctionState, dutchPrice } fr
 import {
   type Instrument,
   type InstrumentSpec,
-  initialRate,
+  initialMargin,
+  type MarginSpec,
+  maintenanceAmount,
+  maintenanceMargin,
   maintenanceRate,
   makeInstrument,
 } from "./instrument.js";
@@ -983,13 +986,13 @@ export class Venue {
     return this.equityOf(account);
   }
 
-  /** sum |q| * mark * cv * mmr(tier) */
+  /** sum of maintenanceMargin(|q| * mark * cv) = |q| * mark * cv * mmr - amount (its tier's) */
   maintenanceRequirement(account: AccountId): number {
     this.checkAccount("account", account, "lookup rejected");
     return this.requirement(account, true);
   }
 
-  /** sum |q| * mark * cv * imr(tier) (positions only; the pre-trade check also counts resting orders). */
+  /** sum of initialMargin(|q| * mark * cv) (positions only; the pre-trade check also counts resting orders). */
   initialRequirement(account: AccountId): number {
     this.checkAccount("account", account, "lookup rejected");
     return this.requirement(account, false);
@@ -1009,7 +1012,8 @@ export class Venue {
   }
 
   /**
-   * Lending view: (sum_long q m cv (1 - mmr) + max(cash, 0)) / (max(-cash, 0) + sum_short |q| m cv (1 + mmr)).
+   * Lending view: (sum_long (n - mm) + max(cash, 0)) / (max(-cash, 0) + sum_short (n + mm)), n = |q| m cv
+   * and mm = maintenanceMargin(n) = n * mmr - amount.
    * < 1 exactly when equity < maintenance (float rounding at the boundary is resolved in favour of
    * the equity/maintenance comparison); Infinity when nothing is owed.
    */
@@ -1026,9 +1030,11 @@ export class Venue {
       const q = this.posA[base + i];
       if (q === 0) continue;
       const v = Math.abs(q) * this.marks[i] * this.cvs[i];
-      const r = maintenanceRate(this.inst[i].margin, v);
-      if (q > 0) num += v * (1 - r);
-      else den += v * (1 + r);
+      const m = this.inst[i].margin;
+      const r = maintenanceRate(m, v);
+      // n - mm = v * (1 - r) + amount (n + mm likewise): without tiers, + 0 keeps v * (1 - r) exact
+      if (q > 0) num += v * (1 - r) + maintenanceAmount(m, v);
+      else den += v * (1 + r) - maintenanceAmount(m, v);
     }
     if (den === 0) return Number.POSITIVE_INFINITY;
     let hf = num / den;
@@ -1061,7 +1067,7 @@ export class Venue {
 
   /**
    * Fraction by which all marks of the held positions would need to move against the account
-   * (longs x (1 - f), shorts x (1 + f)) before equity < maintenance, at the current tier rates.
+   * (longs x (1 - f), shorts x (1 + f)) before equity < maintenance; with size tiers a lower bound.
    * 0 if already liquidatable; Infinity when flat or when no such move exists. See uniformDistance.
    */
   distanceToLiquidation(account: AccountId): number {
@@ -1069,8 +1075,10 @@ export class Venue {
     const n = this.nI;
     const base = account * n;
     const list = this.active[account];
-    // Longs keep their current tier (rates only fall as their notional shrinks: conservative);
-    // shorts use the rate at their moved notional, iterated until the distance stops shrinking.
+    // Maintenance is convex in notional and 0 at 0, so its average rate mm(x) / x never falls as x
+    // grows. Longs use their current average rate (the chord to 0 lies above mm as they shrink);
+    // shorts the average rate at their moved notional, iterated until the distance stops shrinking
+    // (each accepted distance is at most the f its rates were taken at: conservative).
     let f = 0;
     let result = Number.POSITIVE_INFINITY;
     for (let iter = 0; iter < 8; iter++) {
@@ -1088,9 +1096,9 @@ export class Venue {
         e += q * m;
         g += v;
         const margin = this.inst[i].margin;
-        if (q > 0) ml += v * maintenanceRate(margin, v);
+        if (q > 0) ml += maintenanceMargin(margin, v);
         else {
-          ms += v * maintenanceRate(margin, f === Number.POSITIVE_INFINITY ? v : v * (1 + f));
+          ms += v * averageMaintenanceRate(margin, f === Number.POSITIVE_INFINITY ? v : v * (1 + f));
           hasShort = true;
         }
       }
@@ -1747,7 +1755,7 @@ export class Venue {
       if (q === 0) continue;
       const v = Math.abs(q) * this.marks[i] * this.cvs[i];
       const m = this.inst[i].margin;
-      r += v * (maintenance ? maintenanceRate(m, v) : initialRate(m, v));
+      r += maintenance ? maintenanceMargin(m, v) : initialMargin(m, v);
     }
     return r;
   }
@@ -1799,7 +1807,7 @@ export class Venue {
         }
       }
       const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
-      if (w > 0) im += w * initialRate(this.inst[i].margin, w);
+      if (w > 0) im += initialMargin(this.inst[i].margin, w);
     }
     if (reducing) return Number.NEGATIVE_INFINITY;
     const cv = this.cvs[ins];
@@ -1956,6 +1964,11 @@ export class Venue {
     this.roCount = copyInto(new Int32Array(cap), this.roCount);
     this.cap = cap;
   }
+}
+
+/** maintenanceMargin(x) / x, written so that it is exactly the rate when the amount is 0. */
+function averageMaintenanceRate(m: MarginSpec, x: number): number {
+  return maintenanceRate(m, x) - maintenanceAmount(m, x) / x;
 }
 
 /** fee = floor(notional * bps / 10_000); a negative rate (rebate) rounds toward zero. */
