@@ -15,6 +15,7 @@ import { ValidationError } from "@cascade/core";
 import {
   bootstrapInterval,
   executeRun,
+  headline,
   JOURNAL_FILE,
   makePlan,
   mergeResults,
@@ -389,6 +390,39 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(Number(rows[0][cmp[0].indexOf("mean_diff")])).toBeCloseTo(diff(2, 0), 9);
     expect(Number(rows[1][cmp[0].indexOf("mean_diff")])).toBeCloseTo(diff(3, 1), 9);
     expect(JSON.parse(read(d, "manifest.json")).sweep.reference).toBe("liquidation.amount.fraction");
+  });
+
+  test("sweepReference with several variants: against the baseline, and against itself at the reference", async () => {
+    const d = dir();
+    await runExperiment(
+      fakeExperiment({ replications: 3, sweep: { ticks: [30, 40, 50] }, sweepReference: "ticks" }),
+      { out: d, workers: 0 },
+    );
+    const cmp = csv(d, "comparison.csv");
+    const c = (name: string) => cmp[0].indexOf(name);
+    const rows = cmp.slice(1).filter((r) => r[c("metric")] === "peak_drawdown");
+    // variant, baseline, point, baseline_point: half vs full at each point, then at points 1 and 2
+    // each variant against itself at point 0 (ticks 30)
+    expect(rows.map((r) => r.slice(0, 4).join(" "))).toEqual([
+      "half full 0 0",
+      "half full 1 1",
+      "full full 1 0",
+      "half half 1 0",
+      "half full 2 2",
+      "full full 2 0",
+      "half half 2 0",
+    ]);
+    const runs = csv(d, "runs.csv");
+    const col = runs[0].indexOf("peak_drawdown");
+    const at = (variant: string, p: number) =>
+      runs.filter((r) => r[0] === variant && r[1] === String(p)).map((r) => Number(r[col]));
+    const diff = (v: string, p: number, w: string, q: number) =>
+      at(v, p).reduce((a, x, r) => a + x - at(w, q)[r], 0) / 3;
+    expect(Number(rows[5][c("mean_diff")])).toBeCloseTo(diff("full", 2, "full", 0), 9);
+    expect(Number(rows[6][c("mean_diff")])).toBeCloseTo(diff("half", 2, "half", 0), 9);
+    expect(Number(rows[4][c("mean_diff")])).toBeCloseTo(diff("half", 2, "full", 2), 9);
+    // the headline still reads the variants against the baseline at point 0
+    expect(await headline(d)).toMatch(/^sweep point 0 of 3/);
   });
 
   test("custom metrics and a metric selection", async () => {

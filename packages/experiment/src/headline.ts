@@ -76,7 +76,10 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
       const s = summary.find((r) => r.variant === v && r.metric === m && r.point === "0");
       // no value in any run (backstop_pnl of a policy without a vault): no row
       if (!s || s.n === "0") continue;
-      const c = comparison.find((r) => r.variant === v && r.metric === m && r.point === "0");
+      // against the baseline variant (not a variant against itself at a sweep reference point)
+      const c = comparison.find(
+        (r) => r.variant === v && r.metric === m && r.point === "0" && r.baseline !== v,
+      );
       rows.push([
         v,
         m,

@@ -21,7 +21,11 @@ export interface OutputSpec {
   baseline: number;
   params: string[];
   points: unknown[][];
-  /** One variant: the parameter whose first value is each point's reference (sweepReference), or null. */
+  /**
+   * The parameter whose first value is each point's reference (sweepReference), or null. One
+   * variant: points are compared with their reference (point 0 without it); several: with it, each
+   * variant is compared with itself at the reference point too, besides the baseline at each point.
+   */
   reference: string | null;
   replications: number;
   seeds: number[];
@@ -265,17 +269,17 @@ async function writeStatistics(
     }
     // Each variant against the baseline at the same point; a sweep of one variant has nothing to
     // compare there, so each point against its reference point (the same seeds run at every point).
-    const against = V > 1 ? pt : reference[pt];
-    for (let v = 0; v < V; v++) {
-      if (V > 1 ? v === spec.baseline : pt === against) continue;
+    // With several variants and a sweepReference, each variant against itself at the reference
+    // point as well (the effect of the swept parameter under each policy).
+    const compare = async (v: number, point: number, base: number, basePoint: number) => {
       for (let k = 0; k < M; k++) {
-        const c = pairedComparison(series(pt, v, k), series(against, spec.baseline, k));
+        const c = pairedComparison(series(point, v, k), series(basePoint, base, k));
         await comparison.row([
           escapeText(spec.variants[v]),
-          escapeText(spec.variants[spec.baseline]),
-          String(pt),
-          String(against),
-          ...pointCells[pt],
+          escapeText(spec.variants[base]),
+          String(point),
+          String(basePoint),
+          ...pointCells[point],
           spec.metrics[k],
           String(c.nPairs),
           cell(c.meanDiff),
@@ -288,6 +292,13 @@ async function writeStatistics(
           cell(c.bootHigh),
         ]);
       }
+    };
+    if (V > 1) {
+      for (let v = 0; v < V; v++) if (v !== spec.baseline) await compare(v, pt, spec.baseline, pt);
+      if (spec.reference !== null && reference[pt] !== pt)
+        for (let v = 0; v < V; v++) await compare(v, pt, v, reference[pt]);
+    } else if (reference[pt] !== pt) {
+      await compare(0, pt, spec.baseline, reference[pt]);
     }
   }
   await summary.close();

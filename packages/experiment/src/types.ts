@@ -232,9 +232,10 @@ export interface ExperimentDefinition {
    */
   sweep?: Record<string, readonly unknown[]>;
   /**
-   * One variant and a sweep: the swept parameter whose first value is each point's reference in
-   * comparison.csv, the other parameters equal (`"populations.4.crowding"`: each crowding against
-   * crowding at its first value, at the same leverage). Default: every point against point 0.
+   * A swept parameter whose first value is each point's reference in comparison.csv, the other
+   * parameters equal (`"populations.4.crowding"`: each crowding against crowding at its first
+   * value, at the same leverage). One variant: instead of every point against point 0. Several
+   * variants: besides each against the baseline at each point, each against itself at the reference.
    */
   sweepReference?: string;
   replications: number;

@@ -435,14 +435,6 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
 
   const sweep = validateSweep(d.sweep, base, variants);
   if (d.sweepReference !== undefined) {
-    if (variants.length > 1) {
-      fail(
-        "INVALID_VALUE",
-        "sweepReference",
-        d.sweepReference,
-        `undefined with several variants (each is compared with the baseline variant at the same point; this experiment has ${variants.length})`,
-      );
-    }
     if (typeof d.sweepReference !== "string" || !sweep.params.includes(d.sweepReference)) {
       fail(
         "INVALID_VALUE",
