@@ -21,6 +21,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const header = (text: string) => text.slice(0, text.indexOf("\n")).split(",");
 
+test("a reader that goes away (cascade run | head) loses no file: report.html is written, exit 0", async () => {
+  requireBuilt();
+  const dir = join(tmp, "pipe");
+  const { child, done } = start(["run", TINY, "--workers", "0", "--out", dir], tmp);
+  // Close our end before the first line, as head would after its lines: every write fails with
+  // EPIPE (from the first one, before the report is written).
+  child.stdout?.destroy();
+  const r = await done;
+  expect(r.code).toBe(0);
+  for (const f of [...OUTPUT_FILES, "report.html"]) expect(existsSync(join(dir, f)), f).toBe(true);
+});
+
 describe("cascade run", () => {
   let a: Result;
   let b: Result;

@@ -121,3 +121,15 @@ describe("validate, list, help", () => {
     for (const r of [help, runHelp, mergeHelp]) expect(r.code).toBe(0);
   });
 });
+
+test("an experiment file outside the repository still finds @cascade/* (from Cascade's own install)", async () => {
+  requireBuilt();
+  // The OS temp folder has no node_modules above it: the packages resolve from the CLI's install.
+  const file = join(tmp, "outside.ts");
+  const { readFileSync } = await import("node:fs");
+  writeFileSync(file, readFileSync(TINY, "utf8"));
+  const r = await cascade(["validate", file], tmp);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^ok tiny: 2 variant\(s\)/);
+});

@@ -100,7 +100,11 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
   return Number(v);
 }
 
-const out = (s: string) => process.stdout.write(`${s}\n`);
+/** Set when stdout's reader went away (`cascade run ... | head`): the command goes on, silently. */
+let stdoutClosed = false;
+const out = (s: string) => {
+  if (!stdoutClosed) process.stdout.write(`${s}\n`);
+};
 
 registerCommand("run", {
   summary: "run an experiment file and write its results",
@@ -351,9 +355,10 @@ if (invokedDirectly()) runCli();
 
 /** Runs `cascade` with the process's arguments and exits with its code (the bin, bin/cascade.js). */
 export function runCli(): void {
-  // `cascade list | head` closes the pipe early: stop quietly.
+  // `cascade run x | head` closes the pipe early: stop writing to it, but finish the command (its
+  // files, the report) and exit with its own code; exiting here lost report.html with status 0.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(0);
+    if (e.code === "EPIPE") stdoutClosed = true;
   });
   main(process.argv.slice(2)).then(
     (code) => {

@@ -90,20 +90,33 @@ function throwSite(e: Error, file: string): string {
   return first;
 }
 
-/** Packages and builtins stay imports, by the absolute URL they resolve to from the importing file. */
+/** This package's own folder: packages an experiment file cannot find from its folder resolve from here. */
+const CASCADE_DIR = fileURLToPath(new URL(".", import.meta.url));
+
+/**
+ * Packages and builtins stay imports, by the absolute URL they resolve to from the importing file,
+ * or, failing that, from Cascade's own installation: an experiment file kept outside the
+ * repository (with no node_modules above it) still finds @cascade/* and their dependencies.
+ */
 const packagesAsUrls: Plugin = {
   name: "cascade-packages-as-urls",
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === packagesAsUrls) return undefined; // our own build.resolve below
       if (args.path.startsWith("node:")) return { path: args.path, external: true };
-      const r = await build.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: packagesAsUrls,
-      });
-      if (r.errors.length > 0) return { errors: r.errors };
+      const from = (resolveDir: string) =>
+        build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir,
+          pluginData: packagesAsUrls,
+        });
+      let r = await from(args.resolveDir);
+      if (r.errors.length > 0) {
+        const own = await from(CASCADE_DIR);
+        if (own.errors.length > 0) return { errors: r.errors };
+        r = own;
+      }
       // Builtins come back external under their bare name.
       if (r.external || !isAbsolute(r.path)) return { path: r.path || args.path, external: true };
       // TypeScript (a tsconfig path alias to a local file, a package shipping .ts) is bundled; what
