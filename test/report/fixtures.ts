@@ -14,6 +14,8 @@ export interface FixtureOptions {
   instruments?: string[];
   /** Write the sweep columns (and a point column) in timeseries.csv / liquidations.csv. */
   pointColumnsInSeries?: boolean;
+  /** Write boot_low, boot_high in summary.csv and comparison.csv (filled from 5 values, as the writer). */
+  bootColumns?: boolean;
 }
 
 export const METRICS = [
@@ -59,6 +61,12 @@ function csvCell(v: unknown): string {
 function writeCsv(file: string, header: string[], rows: unknown[][]): void {
   const lines = [header.join(","), ...rows.map((r) => r.map(csvCell).join(","))];
   writeFileSync(file, `${lines.join("\n")}\n`);
+}
+
+/** A stand-in BCa interval: wider than the t one and skewed up; blank below 5 values. */
+function bootCells(s: { n: number; mean: number; ci_low: number; ci_high: number }): Array<number | null> {
+  if (s.n < 5) return [null, null];
+  return [s.mean - (s.mean - s.ci_low) * 1.1, s.mean + (s.ci_high - s.mean) * 1.4];
 }
 
 function stats(xs: number[]) {
@@ -284,7 +292,7 @@ export function makeResults(dir: string, o: FixtureOptions): string {
               KNOWN_ROW.p95,
             ]
           : [variant, ...pt, m, s.n, s.mean, s.sd, s.ci_low, s.ci_high, s.median, s.p05, s.p95];
-        summary.push(row);
+        summary.push(o.bootColumns ? [...row, ...bootCells(s)] : row);
         // against the baseline at this point; one variant: against the first point (as output.ts)
         const one = variants.length === 1;
         if (one ? pi > 0 : vi > 0) {
@@ -301,6 +309,7 @@ export function makeResults(dir: string, o: FixtureOptions): string {
             d.ci_high,
             d.sd > 0 ? 0.03 : 1,
             d.sd > 0 ? d.mean / d.sd : 0,
+            ...(o.bootColumns ? bootCells(d) : []),
           ]);
         }
       }
@@ -308,12 +317,36 @@ export function makeResults(dir: string, o: FixtureOptions): string {
   });
   writeCsv(
     join(dir, "summary.csv"),
-    ["variant", ...params, "metric", "n", "mean", "sd", "ci_low", "ci_high", "median", "p05", "p95"],
+    [
+      "variant",
+      ...params,
+      "metric",
+      "n",
+      "mean",
+      "sd",
+      "ci_low",
+      "ci_high",
+      "median",
+      "p05",
+      "p95",
+      ...(o.bootColumns ? ["boot_low", "boot_high"] : []),
+    ],
     summary,
   );
   writeCsv(
     join(dir, "comparison.csv"),
-    ["variant", ...params, "metric", "n_pairs", "mean_diff", "ci_low", "ci_high", "p_value", "effect_size"],
+    [
+      "variant",
+      ...params,
+      "metric",
+      "n_pairs",
+      "mean_diff",
+      "ci_low",
+      "ci_high",
+      "p_value",
+      "effect_size",
+      ...(o.bootColumns ? ["boot_low", "boot_high"] : []),
+    ],
     comparison,
   );
   return dir;

@@ -346,6 +346,110 @@ describe("writeReport: no sweep", () => {
   });
 });
 
+describe("price paths in a sweep", () => {
+  const headers = (svg: string) => labelGroups(svg, "title-text").flat();
+  const paths = async (dir: string) =>
+    (await buildFigures(await loadResults(dir))).find((f) => f.id === "price-paths")!;
+
+  it("draws the first, middle and last point of a one-parameter sweep, a panel each", async () => {
+    const dir = makeResults(join(root, "paths-1d"), {
+      sweep: { "liquidation.closeFactor": [2, 0.5, 1, 0.25, 0.75] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 60,
+      instruments: ["BTC"],
+      pointColumnsInSeries: true,
+    });
+    const fig = await paths(dir);
+    // sweep order is by value: 0.25 first, 0.75 in the middle, 2 last
+    expect(headers(fig.panels[0].svg)).toEqual([
+      "liquidation.closeFactor=0.25",
+      "liquidation.closeFactor=0.75",
+      "liquidation.closeFactor=2",
+    ]);
+    expect(fig.caption).toContain("at 3 of the 5 sweep points (the first, middle and last in sweep order)");
+    // every replication drawn at every point: 3 x 3 paths
+    expect(fig.panels[0].svg.match(/aria-roledescription="line mark"/g)).toHaveLength(9);
+  });
+
+  it("draws the corners of a two-parameter grid and reads no other point", async () => {
+    const dir = makeResults(join(root, "paths-2d"), {
+      sweep: { "populations.4.leverage": [8, 13, 19], "populations.4.crowding": [0, 0.5, 1] },
+      variants: ["default"],
+      replications: 2,
+      ticks: 60,
+      instruments: ["BTC"],
+      pointColumnsInSeries: true,
+    });
+    const data = await loadResults(dir);
+    expect(new Set(data.paths.map((p) => p.pointLabel)).size).toBe(4);
+    const fig = (await buildFigures(data)).find((f) => f.id === "price-paths")!;
+    expect(headers(fig.panels[0].svg)).toEqual([
+      "populations.4.leverage=8 populations.4.crowding=0",
+      "populations.4.leverage=8 populations.4.crowding=1",
+      "populations.4.leverage=19 populations.4.crowding=0",
+      "populations.4.leverage=19 populations.4.crowding=1",
+    ]);
+    expect(fig.caption).toContain("at 4 of the 9 sweep points (the corners of the grid");
+    expect(fig.note).toBe("8 of 18 recorded paths drawn.");
+  });
+
+  it("draws a panel per variant and point, every point when there are few", async () => {
+    const dir = makeResults(join(root, "paths-variants"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 2,
+      ticks: 60,
+      instruments: ["BTC"],
+      pointColumnsInSeries: true,
+    });
+    const fig = await paths(dir);
+    expect(headers(fig.panels[0].svg)).toEqual(
+      ["0.25", "0.5", "1"].flatMap((v) =>
+        ["full", "partial"].map((variant) => `${variant} liquidation.closeFactor=${v}`),
+      ),
+    );
+    expect(fig.caption).toContain("at every sweep point");
+  });
+});
+
+describe("bootstrap intervals of the paired differences", () => {
+  const paired = async (dir: string) => figures(await buildReport(dir)).get("paired-differences")![0];
+  const bootRules = (fig: string) =>
+    fig.match(
+      /<line aria-label="[^"]*bootstrap low: [^"]*bootstrap high: [^"]*"[^>]*aria-roledescription="rule mark"/g,
+    ) ?? [];
+
+  it("draws a bootstrap rule beside each t interval when comparison.csv has one", async () => {
+    const sweeps: Array<Record<string, number[]>> = [{}, { "liquidation.closeFactor": [0.25, 0.5] }];
+    for (const sweep of sweeps) {
+      const dir = makeResults(join(root, `boot-${Object.keys(sweep).length}`), {
+        sweep,
+        variants: ["full", "partial", "auction"],
+        replications: 6,
+        ticks: 60,
+        bootColumns: true,
+      });
+      const fig = await paired(dir);
+      const points = Math.max(1, Object.values(sweep)[0]?.length ?? 1);
+      // 2 compared variants x 5 metrics x points
+      expect(bootRules(fig)).toHaveLength(2 * 5 * points);
+      expect(fig).toContain("BCa bootstrap interval (thin light rule just below)");
+    }
+  });
+
+  it("changes nothing when the bootstrap columns are blank (fewer than 5 pairs)", async () => {
+    const options = { sweep: { "liquidation.closeFactor": [0.25, 0.5] }, replications: 4, ticks: 60 };
+    const blank = await paired(makeResults(join(root, "boot-blank"), { ...options, bootColumns: true }));
+    expect(readFileSync(join(root, "boot-blank", "comparison.csv"), "utf8")).toMatch(
+      /,boot_low,boot_high\n.*,,\n/,
+    );
+    expect(bootRules(blank)).toEqual([]);
+    expect(blank).not.toContain("bootstrap");
+    expect(blank).toBe(await paired(makeResults(join(root, "boot-none"), options)));
+  });
+});
+
 describe("chart labels", () => {
   it("writes the sweep legend's title in full, one parameter a line", async () => {
     const dir = makeResults(join(root, "legend-title"), {

@@ -5,9 +5,11 @@
 import {
   type ComparisonRow,
   comparisonReference,
+  isNumeric,
   type ReportData,
   type SummaryRow,
   type SweepPoint,
+  sortPoints,
 } from "./load.js";
 import { renderSvg, type VlSpec } from "./render.js";
 
@@ -37,36 +39,13 @@ function variantColor(data: ReportData): Record<string, unknown> {
   };
 }
 
-function isNumeric(values: readonly string[]): boolean {
-  return values.length > 0 && values.every((v) => v.trim() !== "" && Number.isFinite(Number(v)));
-}
-
 /** Replication numbers and other numeric strings by value. */
 function byNumber(a: string, b: string): number {
   return Number(a) - Number(b) || a.localeCompare(b);
 }
 
-/**
- * Sweep points in sweep order: a parameter whose values are all numbers by value, any other in
- * its declared order (the order the points come in), never as text ("10" before "2").
- */
 function sortedPoints(data: ReportData): SweepPoint[] {
-  const pts = [...data.points].filter((p) => p.label !== "");
-  const ranks = data.sweepParams.map((k) => valueRank(pts.map((p) => p.params[k] ?? "")));
-  return pts
-    .map((p) => ({ p, key: data.sweepParams.map((k, i) => ranks[i](p.params[k] ?? "")) }))
-    .sort((a, b) => {
-      for (let i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return a.key[i] - b.key[i];
-      return 0;
-    })
-    .map(({ p }) => p);
-}
-
-/** A value's sort key: the number itself if every value is numeric, else its first position. */
-function valueRank(values: readonly string[]): (v: string) => number {
-  if (isNumeric(values)) return Number;
-  const first = [...new Set(values)];
-  return (v) => first.indexOf(v);
+  return sortPoints(data.points, data.sweepParams);
 }
 
 function sortedPointLabels(data: ReportData): string[] {
@@ -129,23 +108,88 @@ export function shortNumber(x: number): string {
 
 // 1. Price paths -----------------------------------------------------------------------------
 
+/** Width of one of `n` price path panels side by side in `room` pixels. */
+function pathWidth(n: number, room = PAGE_WIDTH): number {
+  return Math.max(220, Math.min(520, Math.floor(room / n) - 70));
+}
+
+/**
+ * Facets of a price path chart: a column per variant; in a sweep, a panel per drawn point (one
+ * variant: a row of them) or per variant and point (a row per point, a column per variant), on a
+ * shared price axis so the points' crashes compare at a glance. Headers put one parameter a line.
+ */
+function pathLayout(
+  variants: string[],
+  points: string[],
+): { facet: Record<string, unknown>; columns?: number; width: number; height: number } {
+  if (points.length <= 1)
+    return {
+      facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
+      width: pathWidth(variants.length),
+      height: 220,
+    };
+  const header = { labelExpr: "split(datum.value, ', ')" };
+  if (variants.length === 1)
+    return {
+      facet: { column: { field: "point", type: "nominal", title: null, sort: points, header } },
+      width: pathWidth(points.length),
+      height: 200,
+    };
+  // A wrapped facet, not row × column: Vega sizes long row headers badly.
+  return {
+    facet: {
+      field: "panel",
+      type: "nominal",
+      title: null,
+      sort: points.flatMap((p) => variants.map((v) => pathPanel(v, p))),
+      header,
+    },
+    columns: variants.length,
+    width: pathWidth(variants.length),
+    height: 160,
+  };
+}
+
+/** The header of a variant's panel at a sweep point: the variant, then the point. */
+const pathPanel = (variant: string, point: string) => `${variant}, ${point}`;
+
+/** Which sweep points the price paths show, for the caption. */
+function pathPointsText(data: ReportData): string {
+  const pts = data.pathPoints;
+  if (pts.length === 0) return "";
+  if (pts.length === 1) return ` at ${pts[0]}`;
+  const total = data.points.filter((p) => p.label !== "").length;
+  if (data.pathPointChoice === "all" && pts.length === total) return " at every sweep point";
+  const how =
+    data.pathPointChoice === "corners"
+      ? "the corners of the grid: each parameter at its first and last value"
+      : data.pathPointChoice === "ends"
+        ? "the first, middle and last in sweep order"
+        : "the first in sweep order";
+  return ` at ${pts.length} of the ${total} sweep points (${how})`;
+}
+
 async function pricePaths(data: ReportData, render: Render): Promise<Figure | null> {
   if (data.paths.length === 0) return null;
   const instruments = [...new Set(data.paths.map((p) => p.instrument))];
   const variants = data.variants.filter((v) => data.paths.some((p) => p.variant === v));
+  const layout = pathLayout(variants, data.pathPoints);
   const panels: Panel[] = [];
-  const cellWidth = Math.max(220, Math.min(520, Math.floor(PAGE_WIDTH / variants.length) - 70));
   for (const instrument of instruments) {
     const rows: Array<Record<string, unknown>> = [];
     for (const p of data.paths) {
       if (p.instrument !== instrument) continue;
       const run = `rep ${p.replication}`;
+      const point = p.pointLabel;
+      const panel = pathPanel(p.variant, point);
       for (const q of p.points)
-        rows.push({ kind: "path", variant: p.variant, run, tick: q.tick, price: q.price });
+        rows.push({ kind: "path", variant: p.variant, point, panel, run, tick: q.tick, price: q.price });
       for (const l of p.liquidations) {
         rows.push({
           kind: "liq",
           variant: p.variant,
+          point,
+          panel,
           run,
           tick: l.tick,
           price: l.price,
@@ -158,10 +202,11 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
     const reps = [...new Set(data.paths.map((p) => p.replication))].sort(byNumber);
     const spec: VlSpec = {
       data: { values: rows },
-      facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
+      facet: layout.facet,
+      ...(layout.columns ? { columns: layout.columns } : {}),
       spec: {
-        width: cellWidth,
-        height: 220,
+        width: layout.width,
+        height: layout.height,
         layer: [
           {
             transform: [{ filter: "datum.kind === 'path'" }],
@@ -220,14 +265,14 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
     };
     panels.push({ subtitle: instrument, svg: await render(spec) });
   }
-  const sampled = data.paths[0]?.pointLabel ? ` at ${data.paths[0].pointLabel}` : "";
+  const seeds = data.pathPoints.length > 1 ? "variants and points" : "variants";
   const cut = data.paths.some((p) => p.points.length < p.sourcePoints)
     ? "; long series are min/max subsampled"
     : "";
   return {
     id: "price-paths",
     title: "Price paths of sampled runs",
-    caption: `Price of the first replications of each variant${sampled} (same seeds across variants), one panel per instrument: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${cut}.`,
+    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), one panel per instrument: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${cut}.`,
     panels,
     note:
       data.pathsAvailable > data.paths.length
@@ -351,6 +396,35 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
 
 // 3. Paired differences ----------------------------------------------------------------------
 
+/**
+ * The BCa bootstrap interval of each mean difference: thinner and lighter than the t interval and
+ * just below it, so both stay visible where they overlap: `step` pixels below, or in a sweep (where
+ * the yOffset channel places the rows) in a slot of its own after its point's. Blank intervals
+ * (fewer than 5 pairs) are not drawn.
+ */
+function bootstrapRule(common: Record<string, unknown>, step: number, which: VlSpec[]): VlSpec {
+  const yOffset = common.yOffset as Record<string, unknown> | undefined;
+  const mark = { type: "rule", strokeWidth: 1, strokeOpacity: 0.5 };
+  return {
+    transform: [{ filter: "isValid(datum.boot_low) && isValid(datum.boot_high)" }],
+    mark: yOffset ? mark : { ...mark, yOffset: Math.max(1.5, Math.min(4, step * 0.3)) },
+    encoding: {
+      ...common,
+      ...(yOffset ? { yOffset: { ...yOffset, field: "boot_slot" } } : {}),
+      x: { field: "boot_low", type: "quantitative", title: null },
+      x2: { field: "boot_high" },
+      tooltip: [
+        ...which,
+        { field: "boot_low", title: "bootstrap low", format: ".4~g" },
+        { field: "boot_high", title: "bootstrap high", format: ".4~g" },
+      ],
+    },
+  };
+}
+
+/** The yOffset slot of a sweep point's bootstrap rule. */
+const bootSlot = (point: string) => `${point} (bootstrap)`;
+
 async function pairedDifferences(data: ReportData, render: Render): Promise<Figure | null> {
   const rows = data.comparison.filter(
     (c: ComparisonRow) => c.mean_diff !== null && !idleBandEdge(data, c.metric),
@@ -372,10 +446,14 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     p_value: r.p_value,
     effect_size: r.effect_size,
     p_wilcoxon: r.p_wilcoxon,
+    boot_low: r.boot_low,
+    boot_high: r.boot_high,
+    boot_slot: bootSlot(r.short),
     significant: r.p_value !== null && r.p_value < 0.05 ? "t-test p < 0.05" : "t-test p ≥ 0.05",
   }));
+  const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
   const rowsPerPanel = variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
-  const height = Math.max(50, Math.min(260, rowsPerPanel * 16 + 10));
+  const height = Math.max(50, Math.min(260, rowsPerPanel * (boot && bySweep ? 22 : 16) + 10));
   const y: Record<string, unknown> = { field: "variant", type: "nominal", title: null, sort: variants };
   const colour = bySweep
     ? {
@@ -387,7 +465,20 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
       }
     : { ...variantColor(data), legend: { values: variants } };
   const common: Record<string, unknown> = { y, color: colour };
-  if (bySweep) common.yOffset = { field: "point", type: "ordinal", sort: labels };
+  if (bySweep)
+    common.yOffset = boot
+      ? { field: "point", type: "ordinal", scale: { domain: labels.flatMap((l) => [l, bootSlot(l)]) } }
+      : { field: "point", type: "ordinal", sort: labels };
+  const which: VlSpec[] = [
+    { field: "variant" },
+    ...(bySweep ? [{ field: "point", title: data.sweepParams.join(", ") }] : []),
+  ];
+  const bootTooltip = boot
+    ? [
+        { field: "boot_low", title: "bootstrap low", format: ".4~g" },
+        { field: "boot_high", title: "bootstrap high", format: ".4~g" },
+      ]
+    : [];
   const spec: VlSpec = {
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
@@ -405,6 +496,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
             x2: { field: "ci_high" },
           },
         },
+        ...(boot ? [bootstrapRule(common, height / rowsPerPanel, which)] : []),
         {
           mark: { type: "point", filled: true, size: 40 },
           encoding: {
@@ -417,8 +509,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
               scale: { domain: ["t-test p < 0.05", "t-test p ≥ 0.05"], range: ["circle", "triangle"] },
             },
             tooltip: [
-              { field: "variant" },
-              ...(bySweep ? [{ field: "point", title: data.sweepParams.join(", ") }] : []),
+              ...which,
               { field: "mean_diff", title: "mean diff", format: ".4~g" },
               { field: "ci_low", title: "CI low", format: ".4~g" },
               { field: "ci_high", title: "CI high", format: ".4~g" },
@@ -426,6 +517,7 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
               { field: "p_value", title: "p", format: ".3~g" },
               { field: "effect_size", title: "effect size", format: ".3~g" },
               { field: "p_wilcoxon", title: "p (signed-rank)", format: ".3~g" },
+              ...bootTooltip,
             ],
           },
         },
@@ -433,13 +525,16 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     },
     resolve: { scale: { x: "independent" } },
   };
+  const intervals = boot
+    ? "95% t confidence interval (thick rule) and, with 5 pairs or more, its 95% BCa bootstrap interval (thin light rule just below)"
+    : "confidence interval";
   return {
     id: "paired-differences",
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? "Mean of the per-replication differences point − reference point (same seeds at every point) with its confidence interval, per metric and sweep point; the dashed line is no difference."
-        : `Mean of the per-replication differences variant − baseline (same seeds) with its confidence interval, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference.`,
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point; the dashed line is no difference.`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference.`,
     panels: [{ svg: await render(spec) }],
   };
 }

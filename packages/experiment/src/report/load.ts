@@ -64,6 +64,9 @@ export interface SummaryRow extends SweepPoint {
   median: number | null;
   p05: number | null;
   p95: number | null;
+  /** BCa bootstrap interval of the mean; null with few values and in older files. */
+  boot_low: number | null;
+  boot_high: number | null;
   /** The cells as written, for exact display. */
   raw: Record<string, string>;
 }
@@ -79,6 +82,9 @@ export interface ComparisonRow extends SweepPoint {
   effect_size: number | null;
   /** null also in files written before the column existed */
   p_wilcoxon: number | null;
+  /** BCa bootstrap interval of the mean difference; null with few pairs and in older files. */
+  boot_low: number | null;
+  boot_high: number | null;
   raw: Record<string, string>;
 }
 
@@ -130,6 +136,10 @@ export interface ReportData {
   summary: SummaryRow[];
   comparison: ComparisonRow[];
   paths: PricePath[];
+  /** Labels of the sweep points whose paths were read, in sweep order ([] without a sweep). */
+  pathPoints: string[];
+  /** How those points were chosen among all the points. */
+  pathPointChoice: PathPointChoice;
   /** Total paths available in timeseries.csv vs drawn. */
   pathsAvailable: number;
   generations: GenerationCount[];
@@ -264,6 +274,62 @@ function rowPoint(row: CsvRow, params: readonly string[], manifest: ManifestInfo
   };
 }
 
+export function isNumeric(values: readonly string[]): boolean {
+  return values.length > 0 && values.every((v) => v.trim() !== "" && Number.isFinite(Number(v)));
+}
+
+/**
+ * Sweep points in sweep order: a parameter whose values are all numbers by value, any other in
+ * its declared order (the order the points come in), never as text ("10" before "2").
+ */
+export function sortPoints(points: readonly SweepPoint[], params: readonly string[]): SweepPoint[] {
+  const pts = points.filter((p) => p.label !== "");
+  const ranks = params.map((k) => valueRank(pts.map((p) => p.params[k] ?? "")));
+  return pts
+    .map((p) => ({ p, key: params.map((k, i) => ranks[i](p.params[k] ?? "")) }))
+    .sort((a, b) => {
+      for (let i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return a.key[i] - b.key[i];
+      return 0;
+    })
+    .map(({ p }) => p);
+}
+
+/** A value's sort key: the number itself if every value is numeric, else its first position. */
+function valueRank(values: readonly string[]): (v: string) => number {
+  if (isNumeric(values)) return Number;
+  const first = [...new Set(values)];
+  return (v) => first.indexOf(v);
+}
+
+/** How the sweep points of the price paths were chosen (see choosePathPoints). */
+export type PathPointChoice = "all" | "corners" | "ends";
+
+/** Most sweep points whose price paths are drawn. */
+export const MAX_PATH_POINTS = 4;
+
+/**
+ * The sweep points whose price paths are drawn, in sweep order: all of them when there are few;
+ * the corners of a two-parameter grid (each parameter at its first and last value: where the
+ * extremes of both are); else the first, middle and last point. A large sweep then keeps memory
+ * and page size near those of one point.
+ */
+export function choosePathPoints(
+  sorted: readonly SweepPoint[],
+  params: readonly string[],
+): { points: SweepPoint[]; how: PathPointChoice } {
+  if (sorted.length <= MAX_PATH_POINTS) return { points: [...sorted], how: "all" };
+  if (params.length === 2) {
+    const ends = params.map((k) => {
+      const byK = sortPoints(sorted, [k]);
+      return new Set([byK[0].params[k], byK[byK.length - 1].params[k]]);
+    });
+    const corners = sorted.filter((p) => params.every((k, i) => ends[i].has(p.params[k])));
+    if (corners.length >= 2) return { points: corners, how: "corners" };
+  }
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  return { points: [sorted[0], mid, sorted[sorted.length - 1]], how: "ends" };
+}
+
 function readJson(file: string): unknown {
   if (!existsSync(file)) return null;
   try {
@@ -303,6 +369,48 @@ function statRecord<K extends string>(row: CsvRow, keys: readonly K[]): Record<K
   const out = {} as Record<K, number | null>;
   for (const k of keys) out[k] = num(row[k]);
   return out;
+}
+
+type PathRows = Array<
+  [string, { variant: string; replication: string; instrument: string; pointLabel: string }]
+>;
+
+/**
+ * At most `maxPaths` of the sorted paths: the first replications of each (variant, point,
+ * instrument), as many as fit; if one each is still too many, the first instruments; then the
+ * sweep points in their order of choice (first, last, ...).
+ */
+function capPaths<T extends PathRows>(
+  selected: T,
+  maxPaths: number,
+  pointOrder: (label: string) => number,
+): T {
+  const vs = new Set(selected.map(([, p]) => p.variant)).size;
+  const points = [...new Set(selected.map(([, p]) => p.pointLabel))].sort(
+    (a, b) => pointOrder(a) - pointOrder(b),
+  );
+  const instruments = [...new Set(selected.map(([, p]) => p.instrument))];
+  const reps = Math.max(1, Math.floor(maxPaths / (vs * points.length * instruments.length)));
+  const keepInstr = instruments.slice(0, Math.max(1, Math.floor(maxPaths / (vs * points.length))));
+  const keepPoints = points.slice(0, Math.max(1, Math.floor(maxPaths / vs)));
+  const repRank = new Map<string, number>();
+  const seen = new Map<string, number>();
+  for (const [, p] of selected) {
+    const k = `${p.variant}\u0000${p.pointLabel}\u0000${p.instrument}`;
+    const r = `${k}\u0000${p.replication}`;
+    if (!repRank.has(r)) {
+      repRank.set(r, seen.get(k) ?? 0);
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+  }
+  const kept = selected.filter(
+    ([, p]) =>
+      keepPoints.includes(p.pointLabel) &&
+      keepInstr.includes(p.instrument) &&
+      (repRank.get(`${p.variant}\u0000${p.pointLabel}\u0000${p.instrument}\u0000${p.replication}`) ?? 0) <
+        reps,
+  );
+  return kept.slice(0, maxPaths) as T;
 }
 
 export async function loadResults(dir: string, options: LoadOptions = {}): Promise<ReportData> {
@@ -401,9 +509,12 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     baseline = variants.find((v) => !compared.has(v)) ?? null;
   }
 
-  // timeseries.csv: keep the first `perVariant` replications of each variant at the first sweep point seen.
+  // timeseries.csv: keep the first `perVariant` replications of each variant at a few sweep points
+  // (choosePathPoints; without runs.csv and summary.csv, the first point seen).
+  const chosen = choosePathPoints(sortPoints([...pointsSeen.values()], sweepParams), sweepParams);
+  const wanted = new Set(chosen.points.map((p) => p.label));
   let firstPointKey: string | null = null;
-  const chosenRuns = new Map<string, Set<string>>(); // variant → replications
+  const chosenRuns = new Map<string, Set<string>>(); // variant + point → replications
   const pathRows = new Map<
     string,
     { variant: string; replication: string; instrument: string; pointLabel: string; pts: PathPoint[] }
@@ -423,11 +534,16 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     if (prev === undefined || (tickNow !== null && tickNow <= prev)) pathsAvailable++;
     if (tickNow !== null) lastTick.set(key, tickNow);
     if (firstPointKey === null) firstPointKey = pointKey;
-    if (pointKey !== firstPointKey) return;
-    let reps = chosenRuns.get(variant);
+    // a row without point columns is kept until its run key starts again (below): the first point
+    // A point runs.csv and summary.csv do not name (or no point at all): the first one seen, as before.
+    const keep =
+      pointKey === "" || wanted.has(pointKey) || (!pointsSeen.has(pointKey) && pointKey === firstPointKey);
+    if (!keep) return;
+    const runsKey = `${variant}\u0000${pointKey}`;
+    let reps = chosenRuns.get(runsKey);
     if (reps === undefined) {
       reps = new Set();
-      chosenRuns.set(variant, reps);
+      chosenRuns.set(runsKey, reps);
     }
     if (!reps.has(replication)) {
       if (reps.size >= perVariant) return;
@@ -451,7 +567,11 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     if (tick !== null && price !== null) p.pts.push({ tick, price });
   });
 
-  // Cap the number of paths: fewer replications first, then fewer instruments.
+  // Cap the number of paths: fewer replications first, then fewer instruments, then fewer points.
+  const pointOrder = (label: string) => {
+    const i = chosen.points.findIndex((p) => p.label === label);
+    return i < 0 ? chosen.points.length : i;
+  };
   let selected = [...pathRows.entries()];
   const order = (v: string) => {
     const i = variants.indexOf(v);
@@ -465,30 +585,11 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   selected.sort(
     ([, a], [, b]) =>
       order(a.variant) - order(b.variant) ||
+      pointOrder(a.pointLabel) - pointOrder(b.pointLabel) ||
       a.instrument.localeCompare(b.instrument) ||
       cmpNum(a.replication, b.replication),
   );
-  if (selected.length > maxPaths) {
-    const vs = new Set(selected.map(([, p]) => p.variant)).size;
-    const instruments = [...new Set(selected.map(([, p]) => p.instrument))];
-    const reps = Math.max(1, Math.floor(maxPaths / (vs * instruments.length)));
-    const keepInstr = instruments.slice(0, Math.max(1, Math.floor(maxPaths / vs)));
-    const repRank = new Map<string, number>();
-    for (const [, p] of selected) {
-      const k = `${p.variant}\u0000${p.instrument}`;
-      const seen = repRank.get(`${k}\u0000${p.replication}`);
-      if (seen === undefined) {
-        const n = [...repRank.keys()].filter((x) => x.startsWith(`${k}\u0000`)).length;
-        repRank.set(`${k}\u0000${p.replication}`, n);
-      }
-    }
-    selected = selected.filter(
-      ([, p]) =>
-        keepInstr.includes(p.instrument) &&
-        (repRank.get(`${p.variant}\u0000${p.instrument}\u0000${p.replication}`) ?? 0) < reps,
-    );
-    selected = selected.slice(0, maxPaths);
-  }
+  if (selected.length > maxPaths) selected = capPaths(selected, maxPaths, pointOrder);
   const priceAt = new Map<string, Map<number, number>>();
   const marks = new Map<string, Map<number, LiquidationMark>>();
   for (const [key, p] of selected) {
@@ -588,6 +689,8 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     summary,
     comparison,
     paths,
+    pathPoints: [...new Set(paths.map((p) => p.pointLabel))].sort((a, b) => pointOrder(a) - pointOrder(b)),
+    pathPointChoice: chosen.how,
     pathsAvailable,
     generations,
     liquidationRows,
