@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import {
   bootstrapInterval,
+  buildReport,
   executeRun,
   headline,
   JOURNAL_FILE,
@@ -423,6 +424,18 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(Number(rows[4][c("mean_diff")])).toBeCloseTo(diff("half", 2, "full", 2), 9);
     // the headline still reads the variants against the baseline at point 0
     expect(await headline(d)).toMatch(/^sweep point 0 of 3/);
+    // The report: its comparison table says what each row is against; the paired chart draws the
+    // variants against the baseline only (the half-vs-full rows: 3 points), not the variants
+    // against themselves at point 0.
+    const html = await buildReport(d);
+    const table = html.slice(html.indexOf('data-section="comparison"'));
+    expect(table).toContain("<th>against</th>");
+    expect(table).toMatch(/<td>peak_drawdown<\/td><td>half<\/td><td>half at point 0<\/td>/);
+    expect(table).toMatch(/<td>peak_drawdown<\/td><td>half<\/td><td>full<\/td>/);
+    const paired = html.slice(html.indexOf('data-chart="paired-differences"'));
+    const chart = paired.slice(0, paired.indexOf("</figure>"));
+    expect(chart).toContain("Y-axis for a discrete scale with 1 value: half");
+    expect(chart).not.toContain("variant: full;");
   });
 
   test("custom metrics and a metric selection", async () => {

@@ -426,8 +426,13 @@ function bootstrapRule(common: Record<string, unknown>, step: number, which: VlS
 const bootSlot = (point: string) => `${point} (bootstrap)`;
 
 async function pairedDifferences(data: ReportData, render: Render): Promise<Figure | null> {
+  // With several variants, their differences with the baseline (a variant against itself at a
+  // sweepReference point is listed in the comparison table, not drawn here).
   const rows = data.comparison.filter(
-    (c: ComparisonRow) => c.mean_diff !== null && !idleBandEdge(data, c.metric),
+    (c: ComparisonRow) =>
+      c.mean_diff !== null &&
+      !idleBandEdge(data, c.metric) &&
+      !(data.variants.length > 1 && c.raw.baseline === c.variant),
   );
   if (rows.length === 0) return null;
   const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));

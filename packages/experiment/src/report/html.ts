@@ -2,7 +2,7 @@
 import { bandWarning } from "../headline.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import type { Figure } from "./charts.js";
-import { comparisonReference, type ReportData } from "./load.js";
+import { type ComparisonRow, comparisonReference, type ReportData } from "./load.js";
 
 export function escapeHtml(s: string): string {
   return s
@@ -106,23 +106,30 @@ function summaryTables(data: ReportData): string {
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="summary" id="summary">
-<h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its confidence interval, standard deviation, median and 5th/95th percentiles (from summary.csv; hover a number for its exact value).</p>
+<h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its t confidence interval (ci_low, ci_high), standard deviation, median, 5th/95th percentiles and the BCa bootstrap interval of the mean (boot_low, boot_high; blank below 5 values) (from summary.csv; hover a number for its exact value).</p>
 <details${data.summary.length <= 400 ? " open" : ""}><summary>${data.summary.length} rows</summary>
 ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
 </details></section>`);
   }
   if (data.comparison.length > 0) {
     const stats = COMPARISON_STATS;
+    // What each row is against: the baseline variant, or a variant itself at a reference point.
+    const against = (r: ComparisonRow) => {
+      const other = r.raw.baseline ?? data.baseline ?? "";
+      const at = r.raw.baseline_point;
+      return at !== undefined && at !== r.raw.point ? `${other} at point ${at}` : other;
+    };
     const rows = data.comparison.map((r) => [
       r.metric,
       r.variant,
+      against(r),
       ...params.map((p) => r.params[p] ?? (r.label || "")),
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="comparison" id="comparison">
-<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds), its confidence interval, the paired t-test's p-value, the effect size d_z and the Wilcoxon signed-rank p-value (from comparison.csv).</p>
+<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value, the effect size d_z, the Wilcoxon signed-rank p-value and the BCa bootstrap interval of the mean difference (from comparison.csv).</p>
 <details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
-${table("comparison", ["metric", "variant", ...params, ...stats], rows, true)}
+${table("comparison", ["metric", "variant", "against", ...params, ...stats], rows, true)}
 </details></section>`);
   }
   return parts.join("\n");
