@@ -448,6 +448,16 @@ describe("bootstrap intervals of the paired differences", () => {
     expect(blank).not.toContain("bootstrap");
     expect(blank).toBe(await paired(makeResults(join(root, "boot-none"), options)));
   });
+
+  it("gives the sweep lines' tooltips summary.csv's bootstrap interval when it has one", async () => {
+    const options = { sweep: { "liquidation.closeFactor": [0.25, 0.5] }, ticks: 60, bootColumns: true };
+    const lines = async (name: string, replications: number) =>
+      figures(await buildReport(makeResults(join(root, name), { ...options, replications })))
+        .get("sweep-lines")!
+        .join("");
+    expect(await lines("boot-lines", 6)).toMatch(/bootstrap low: [-−\d.]+; bootstrap high: [-−\d.]+/);
+    expect(await lines("boot-lines-blank", 4)).not.toContain("bootstrap");
+  });
 });
 
 describe("chart labels", () => {

@@ -628,6 +628,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
   const shorts = sortedShortLabels(data);
   const xValues = one ? [...new Set(rows.map((r) => r.params[param] ?? ""))] : shorts;
   const sc = one ? paramScale(xValues) : { type: "ordinal" as const, scale: {} };
+  const boot = rows.some((r) => r.boot_low !== null);
   const values = rows.map((r) => ({
     variant: r.variant,
     metric: r.metric,
@@ -636,6 +637,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
     ci_low: r.ci_low ?? r.mean,
     ci_high: r.ci_high ?? r.mean,
     n: r.n,
+    ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
   }));
   const x = {
     field: "x",
@@ -679,6 +681,13 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
               { field: "mean", format: ".4~g" },
               { field: "ci_low", title: "CI low", format: ".4~g" },
               { field: "ci_high", title: "CI high", format: ".4~g" },
+              // the bootstrap interval in the tooltip only: a second band would crowd the panels
+              ...(boot
+                ? [
+                    { field: "boot_low", title: "bootstrap low", format: ".4~g" },
+                    { field: "boot_high", title: "bootstrap high", format: ".4~g" },
+                  ]
+                : []),
               { field: "n" },
             ],
           },
