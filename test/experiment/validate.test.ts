@@ -275,6 +275,27 @@ describe("validateExperiment", () => {
     expect(validateExperiment(several).sweep.reference).toBe("ticks");
   });
 
+  test("a custom metric may not take a built-in column's name, per-instrument ones included", () => {
+    for (const name of [
+      "bad_debt",
+      "peak_drawdown_X",
+      "ticks_at_max_price_X",
+      "ticks_at_min_price_Y",
+      "seed",
+    ]) {
+      const e = errorOf(fakeExperiment({ metrics: { custom: { [name]: () => 1 } } }));
+      expect([e.code, e.field, e.message]).toEqual([
+        "DUPLICATE_METRIC",
+        `metrics.custom.${name}`,
+        `invalid experiment: metrics.custom.${name} = "${name}"; allowed: a name not used by a built-in metric or another column`,
+      ]);
+    }
+    // a name that only looks alike is fine
+    expect(() =>
+      validateExperiment(fakeExperiment({ metrics: { custom: { ticks_at_max: () => 1 } } })),
+    ).not.toThrow();
+  });
+
   test("not an object", () => {
     expect(errorOf(42).field).toBe("default export");
     expect(errorOf({ ...(fakeExperiment() as ExperimentDefinition), name: "bad name/" }).field).toBe("name");

@@ -163,6 +163,39 @@ describe("writeReport: one-parameter sweep", () => {
     );
   });
 
+  it("a path limit that drops chosen points keeps the first and last, and the caption names them", async () => {
+    const five = makeResults(join(root, "five-points"), {
+      sweep: { "liquidation.closeFactor": [0.1, 0.2, 0.3, 0.4, 0.5] },
+      pointColumnsInSeries: true,
+      variants: ["only"],
+      replications: 2,
+      ticks: 60,
+    });
+    const data = await loadResults(five, { maxPricePaths: 2 });
+    expect(data.pathPointsChosen).toBe(3); // first, middle, last
+    expect(data.pathPoints.map((l) => l.replace(/^.*=/, ""))).toEqual(["0.1", "0.5"]);
+    const fig = figures(await buildReport(five, { maxPricePaths: 2 })).get("price-paths")![0];
+    expect(fig).toMatch(
+      /at 2 of the 5 sweep points \([^)]*0\.1; [^)]*0\.5: the path limit leaves no room for more\)/,
+    );
+    expect(fig).not.toContain("first, middle and last");
+  });
+
+  it("shows the bootstrap columns in the tables only when the files have them", async () => {
+    const options = { sweep: {}, variants: ["full", "partial"], replications: 6, ticks: 60 };
+    const tables = async (name: string, bootColumns: boolean) => {
+      const html = await buildReport(makeResults(join(root, name), { ...options, bootColumns }));
+      return html.slice(html.indexOf('data-section="summary"'));
+    };
+    const withBoot = await tables("tables-boot", true);
+    expect(withBoot).toContain("<th>boot_low</th>");
+    expect(withBoot).toContain("BCa bootstrap interval of the mean (boot_low, boot_high");
+    // a folder written before the columns existed: no empty columns, no caption about them
+    const older = await tables("tables-older", false);
+    expect(older).not.toContain("boot_low");
+    expect(older).not.toContain("bootstrap");
+  });
+
   it("draws the price column when the results have one (mid blank while a side is empty), else the mid", async () => {
     const before = (await loadResults(dir)).paths[0];
     const copy = join(root, "with-price");

@@ -614,7 +614,8 @@ function validateMetrics(
         fail("INVALID_TYPE", `metrics.custom.${k}`, f, "a function (records, run) => number");
       if (
         (BUILTIN_METRICS as readonly string[]).includes(k) ||
-        k.startsWith("peak_drawdown") ||
+        // the per-instrument columns of built-in metrics (metricColumns)
+        /^(peak_drawdown|ticks_at_(min|max)_price_)/.test(k) ||
         RUN_COLUMNS.includes(k) ||
         params.includes(k)
       ) {

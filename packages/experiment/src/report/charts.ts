@@ -160,6 +160,9 @@ function pathPointsText(data: ReportData): string {
   if (pts.length === 1) return ` at ${pts[0]}`;
   const total = data.points.filter((p) => p.label !== "").length;
   if (data.pathPointChoice === "all" && pts.length === total) return " at every sweep point";
+  // The path limit dropped some chosen points: name the ones drawn.
+  if (pts.length < data.pathPointsChosen)
+    return ` at ${pts.length} of the ${total} sweep points (${pts.join("; ")}: the path limit leaves no room for more)`;
   const how =
     data.pathPointChoice === "corners"
       ? "the corners of the grid: each parameter at its first and last value"

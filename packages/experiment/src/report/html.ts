@@ -94,11 +94,19 @@ function table(name: string, headers: string[], rows: string[][], rawCells: bool
   return `<div class="scroll"><table data-table="${escapeHtml(name)}"><thead>${head}</thead><tbody>\n${body}\n</tbody></table></div>${more}`;
 }
 
+/** The columns the file has: a results folder written before a column existed shows none of it. */
+function present<T extends string>(
+  columns: readonly T[],
+  rows: ReadonlyArray<{ raw: Record<string, string> }>,
+): T[] {
+  return columns.filter((c) => rows.length === 0 || c in rows[0].raw);
+}
+
 function summaryTables(data: ReportData): string {
   const parts: string[] = [];
   const params = data.sweepParams;
   if (data.summary.length > 0) {
-    const stats = SUMMARY_STATS;
+    const stats = present(SUMMARY_STATS, data.summary);
     const rows = data.summary.map((r) => [
       r.metric,
       r.variant,
@@ -106,13 +114,13 @@ function summaryTables(data: ReportData): string {
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="summary" id="summary">
-<h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its t confidence interval (ci_low, ci_high), standard deviation, median, 5th/95th percentiles and the BCa bootstrap interval of the mean (boot_low, boot_high; blank below 5 values) (from summary.csv; hover a number for its exact value).</p>
+<h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its t confidence interval (ci_low, ci_high), standard deviation, median${stats.includes("boot_low") ? ", 5th/95th percentiles and the BCa bootstrap interval of the mean (boot_low, boot_high; blank below 5 values)" : " and 5th/95th percentiles"} (from summary.csv; hover a number for its exact value).</p>
 <details${data.summary.length <= 400 ? " open" : ""}><summary>${data.summary.length} rows</summary>
 ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
 </details></section>`);
   }
   if (data.comparison.length > 0) {
-    const stats = COMPARISON_STATS;
+    const stats = present(COMPARISON_STATS, data.comparison);
     // What each row is against: the baseline variant, or a variant itself at a reference point.
     const against = (r: ComparisonRow) => {
       const other = r.raw.baseline ?? data.baseline ?? "";
@@ -127,7 +135,7 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="comparison" id="comparison">
-<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value, the effect size d_z, the Wilcoxon signed-rank p-value and the BCa bootstrap interval of the mean difference (from comparison.csv).</p>
+<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value, the effect size d_z, the Wilcoxon signed-rank p-value${stats.includes("boot_low") ? " and the BCa bootstrap interval of the mean difference" : ""} (from comparison.csv).</p>
 <details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
 ${table("comparison", ["metric", "variant", "against", ...params, ...stats], rows, true)}
 </details></section>`);

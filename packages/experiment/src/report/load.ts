@@ -140,6 +140,8 @@ export interface ReportData {
   pathPoints: string[];
   /** How those points were chosen among all the points. */
   pathPointChoice: PathPointChoice;
+  /** How many points that choice named (more than pathPoints when the path limit dropped some). */
+  pathPointsChosen: number;
   /** Total paths available in timeseries.csv vs drawn. */
   pathsAvailable: number;
   generations: GenerationCount[];
@@ -378,7 +380,7 @@ type PathRows = Array<
 /**
  * At most `maxPaths` of the sorted paths: the first replications of each (variant, point,
  * instrument), as many as fit; if one each is still too many, the first instruments; then the
- * sweep points in their order of choice (first, last, ...).
+ * sweep points by `pointOrder` (the first and last point of the choice before the others).
  */
 function capPaths<T extends PathRows>(
   selected: T,
@@ -505,8 +507,11 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
 
   let baseline = manifest.baseline;
   if (baseline === null && comparison.length > 0) {
+    // comparison.csv's baseline column (a variant against itself at a sweepReference point aside);
+    // older files without it: the variant never compared
+    const named = comparison.find((c) => c.raw.baseline !== undefined && c.raw.baseline !== c.variant);
     const compared = new Set(comparison.map((c) => c.variant));
-    baseline = variants.find((v) => !compared.has(v)) ?? null;
+    baseline = named?.raw.baseline ?? variants.find((v) => !compared.has(v)) ?? null;
   }
 
   // timeseries.csv: keep the first `perVariant` replications of each variant at a few sweep points
@@ -534,8 +539,8 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     if (prev === undefined || (tickNow !== null && tickNow <= prev)) pathsAvailable++;
     if (tickNow !== null) lastTick.set(key, tickNow);
     if (firstPointKey === null) firstPointKey = pointKey;
-    // a row without point columns is kept until its run key starts again (below): the first point
-    // A point runs.csv and summary.csv do not name (or no point at all): the first one seen, as before.
+    // A row without point columns is kept until its run key starts again (below); a point runs.csv
+    // and summary.csv do not name (or no point at all): the first one seen, as before.
     const keep =
       pointKey === "" || wanted.has(pointKey) || (!pointsSeen.has(pointKey) && pointKey === firstPointKey);
     if (!keep) return;
@@ -567,10 +572,16 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     if (tick !== null && price !== null) p.pts.push({ tick, price });
   });
 
-  // Cap the number of paths: fewer replications first, then fewer instruments, then fewer points.
+  // Cap the number of paths: fewer replications first, then fewer instruments, then fewer points
+  // (the first and last chosen point kept before the ones between).
   const pointOrder = (label: string) => {
     const i = chosen.points.findIndex((p) => p.label === label);
     return i < 0 ? chosen.points.length : i;
+  };
+  const last = chosen.points.length - 1;
+  const keepFirst = (label: string) => {
+    const i = pointOrder(label);
+    return i === 0 ? 0 : i === last ? 1 : i + 1;
   };
   let selected = [...pathRows.entries()];
   const order = (v: string) => {
@@ -589,7 +600,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       a.instrument.localeCompare(b.instrument) ||
       cmpNum(a.replication, b.replication),
   );
-  if (selected.length > maxPaths) selected = capPaths(selected, maxPaths, pointOrder);
+  if (selected.length > maxPaths) selected = capPaths(selected, maxPaths, keepFirst);
   const priceAt = new Map<string, Map<number, number>>();
   const marks = new Map<string, Map<number, LiquidationMark>>();
   for (const [key, p] of selected) {
@@ -691,6 +702,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     paths,
     pathPoints: [...new Set(paths.map((p) => p.pointLabel))].sort((a, b) => pointOrder(a) - pointOrder(b)),
     pathPointChoice: chosen.how,
+    pathPointsChosen: chosen.points.length,
     pathsAvailable,
     generations,
     liquidationRows,
