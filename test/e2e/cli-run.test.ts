@@ -77,6 +77,7 @@ describe("cascade run", () => {
       "mean_slippage",
       "worst_slippage",
       "min_depth",
+      "mean_depth",
       "max_spread",
       "recovery_time",
       "recovered",

@@ -138,6 +138,8 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(m.mean_slippage).toBeCloseTo((1 + 9 + 2) / 500, 12);
   expect(m.worst_slippage).toBe(0.03);
   expect(m.min_depth).toBe(10);
+  // ticks 4..10: min(depth_bid, depth_ask) = 10, 11, 11, 10, 11, 12, 10
+  expect(m.mean_depth).toBeCloseTo(75 / 7, 7); // stored to 10 significant digits
   expect(m.max_spread).toBeCloseTo(2 / 90, 9);
   expect(m.recovery_time).toBe(3);
   expect(m.recovered).toBe(1);

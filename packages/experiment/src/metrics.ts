@@ -233,6 +233,19 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
     }
     out.push(min);
   },
+  // min_depth is 0 in nearly every run of a crash (a book side empties at the bottom): the mean of
+  // the same quantity says how much depth the window held.
+  mean_depth: ({ records, s, ticks }, out) => {
+    let sum = 0;
+    let n = 0;
+    for (const x of records.series) {
+      for (let t = s; t <= ticks; t++) {
+        sum += Math.min(x.depthBid[t - 1], x.depthAsk[t - 1]);
+        n++;
+      }
+    }
+    out.push(n === 0 ? null : sum / n);
+  },
   max_spread: ({ records, s, ticks }, out) => {
     let max: number | null = null;
     for (const x of records.series) {

@@ -92,6 +92,7 @@ export const BUILTIN_METRICS = [
   "mean_slippage",
   "worst_slippage",
   "min_depth",
+  "mean_depth",
   "max_spread",
   "recovery_time",
   "recovered",
