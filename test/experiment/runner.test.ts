@@ -430,7 +430,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const html = await buildReport(d);
     const table = html.slice(html.indexOf('data-section="comparison"'));
     expect(table).toContain("<th>against</th>");
-    expect(table).toMatch(/<td>peak_drawdown<\/td><td>half<\/td><td>half at point 0<\/td>/);
+    expect(table).toMatch(/<td>peak_drawdown<\/td><td>half<\/td><td>half at ticks=30<\/td>/);
     expect(table).toMatch(/<td>peak_drawdown<\/td><td>half<\/td><td>full<\/td>/);
     const paired = html.slice(html.indexOf('data-chart="paired-differences"'));
     const chart = paired.slice(0, paired.indexOf("</figure>"));

@@ -339,9 +339,11 @@ describe("writeReport: no sweep", () => {
       figures(await buildReport(dir))
         .get("distributions")
         ?.join("") ?? "";
-    expect(dist).toContain("ticks_at_max_price_BTC");
-    expect(dist).not.toContain("ticks_at_min_price_BTC");
-    expect(dist).toContain("peak_drawdown");
+    // a panel for the cap column; the floor column (0 in every run) only named in the caption
+    expect(dist).toContain("Title text 'ticks_at_max_price_BTC'");
+    expect(dist).not.toContain("Title text 'ticks_at_min_price_BTC'");
+    expect(dist).toMatch(/Constant in every run, not drawn: [^.]*ticks_at_min_price_BTC \(0\)/);
+    expect(dist).toContain("Title text 'peak_drawdown'");
   });
 
   it("notes the variants whose prices reached their band (ticks_at_price_band > 0)", async () => {
@@ -532,27 +534,46 @@ describe("chart labels", () => {
       replications: 3,
       ticks: 60,
     });
-    // liquidations 7.5 in every run; bad_debt is 0 in every run of the fixture
+    // liquidations: 7.5 + the replication, the same at both points (paired differences all 0, means
+    // equal at both points); bad_debt is 0 in every run of the fixture
     const file = join(dir, "runs.csv");
     const [head, ...rows] = readFileSync(file, "utf8").trimEnd().split("\n");
-    const col = head.split(",").indexOf("liquidations");
-    const constant = rows.map((r) =>
-      r
-        .split(",")
-        .map((c, i) => (i === col ? "7.5" : c))
-        .join(","),
-    );
-    writeFileSync(file, `${[head, ...constant].join("\n")}\n`);
+    const cols = head.split(",");
+    const col = cols.indexOf("liquidations");
+    const rep = cols.indexOf("replication");
+    const same = rows.map((r) => {
+      const cells = r.split(",");
+      return cells.map((c, i) => (i === col ? String(7.5 + Number(cells[rep])) : c)).join(",");
+    });
+    writeFileSync(file, `${[head, ...same].join("\n")}\n`);
+    const cmp = join(dir, "comparison.csv");
+    const [chead, ...crows] = readFileSync(cmp, "utf8").trimEnd().split("\n");
+    const ccols = chead.split(",");
+    const zero = crows.map((r) => {
+      const cells = r.split(",");
+      if (cells[ccols.indexOf("metric")] !== "liquidations") return r;
+      return cells.map((c, i) => (["mean_diff", "ci_low", "ci_high"].includes(ccols[i]) ? "0" : c)).join(",");
+    });
+    writeFileSync(cmp, `${[chead, ...zero].join("\n")}\n`);
+    const summary = join(dir, "summary.csv");
+    const [shead, ...srows] = readFileSync(summary, "utf8").trimEnd().split("\n");
+    const scols = shead.split(",");
+    const mean = srows.map((r) => {
+      const cells = r.split(",");
+      if (cells[scols.indexOf("metric")] !== "liquidations") return r;
+      return cells.map((c, i) => (["mean", "ci_low", "ci_high"].includes(scols[i]) ? "7.5" : c)).join(",");
+    });
+    writeFileSync(summary, `${[shead, ...mean].join("\n")}\n`);
     const html = await buildReport(dir);
     const figs = figures(html);
     const axes = (id: string) => labelGroups(figs.get(id)![0], "axis-label");
     const dist = axes("distributions");
     const paired = axes("paired-differences");
-    // were 0.000000 and 7.500000
-    expect(dist).toContainEqual(["0"]);
-    expect(dist).toContainEqual(["7.5"]);
+    // were 0.000000 and 7.500000: a paired panel whose differences are all 0, a sweep line whose
+    // means are all 7.5; bad_debt, 0 in every run, is left out of the distributions (named instead)
     expect(paired).toContainEqual(["0"]);
-    expect(axes("sweep-lines")).toContainEqual(["0"]);
+    expect(axes("sweep-lines")).toContainEqual(["7.5"]);
+    expect(figs.get("distributions")![0]).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);
     for (const id of ["distributions", "paired-differences", "sweep-lines"])
       expect(
         axes(id)
@@ -573,9 +594,22 @@ describe("chart labels", () => {
       replications: 3,
       ticks: 60,
     });
+    // liquidations' mean 7.5 at every grid point (its runs still vary)
+    const summary = join(dir, "summary.csv");
+    const [head, ...rows] = readFileSync(summary, "utf8").trimEnd().split("\n");
+    const cols = head.split(",");
+    const flat = rows.map((r) => {
+      const cells = r.split(",");
+      if (cells[cols.indexOf("metric")] !== "liquidations") return r;
+      return cells.map((c, i) => (cols[i] === "mean" ? "7.5" : c)).join(",");
+    });
+    writeFileSync(summary, `${[head, ...flat].join("\n")}\n`);
     const heat = figures(await buildReport(dir)).get("sweep-heatmap")![0];
-    const badDebt = heat.split('<div class="panel">').find((p) => p.startsWith("<h3>bad_debt</h3>"))!;
-    expect(labelGroups(badDebt, "legend-label")).toEqual([["0"]]); // was 0.000000
+    const panel = (m: string) => heat.split('<div class="panel">').find((p) => p.startsWith(`<h3>${m}</h3>`));
+    expect(labelGroups(panel("liquidations")!, "legend-label")).toEqual([["7.5"]]); // was 7.500000
+    // bad_debt, 0 in every run: no heat map, named in the caption
+    expect(panel("bad_debt")).toBeUndefined();
+    expect(heat).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);
   });
 });
 

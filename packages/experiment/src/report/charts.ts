@@ -287,16 +287,41 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
 // 2. Distributions ---------------------------------------------------------------------------
 
 function activeMetrics(data: ReportData): string[] {
-  return data.metrics.filter((m) => data.runs.some((r) => r.values[m] !== null) && !idleBandEdge(data, m));
+  const constant = constantMetrics(data);
+  return data.metrics.filter((m) => data.runs.some((r) => r.values[m] !== null) && !constant.has(m));
 }
 
 /**
- * A per-instrument band-edge column (ticks_at_min_price_<SYM>, ticks_at_max_price_<SYM>) that is 0 or
- * blank in every run: a diagnostic that says nothing here, and two per instrument would crowd the
- * charts (the tables still list it). One above 0 is charted.
+ * Metrics with one value in every run that has one (adl_volume 0 without ADL, the band-edge
+ * columns when no price reached its band, recovered 1...), with that value. Their box plots,
+ * paired differences and heat maps would be empty panels reading "0" (two per instrument for the
+ * band edges): the charts leave them out and their captions name them; the tables keep them.
  */
-function idleBandEdge(data: ReportData, m: string): boolean {
-  return /^ticks_at_(min|max)_price_/.test(m) && data.runs.every((r) => !r.values[m]);
+function constantMetrics(data: ReportData): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of data.metrics) {
+    let value: number | null = null;
+    let constant = true;
+    for (const r of data.runs) {
+      const v = r.values[m];
+      if (v === null || v === undefined) continue;
+      if (value === null) value = v;
+      else if (v !== value) {
+        constant = false;
+        break;
+      }
+    }
+    if (constant && value !== null) out.set(m, value);
+  }
+  return out;
+}
+
+/** " Constant in every run, not drawn: a (0), b (1)." or "". */
+function constantNote(data: ReportData): string {
+  const constant = constantMetrics(data);
+  if (constant.size === 0) return "";
+  const list = [...constant].map(([m, v]) => `${m} (${shortNumber(v)})`);
+  return ` Constant in every run, not drawn: ${list.join(", ")}.`;
 }
 
 async function distributions(data: ReportData, render: Render): Promise<Figure | null> {
@@ -391,8 +416,8 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
     id: "distributions",
     title: "Distributions of severity metrics",
     caption: bySweep
-      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}) and variant (${what}).`
-      : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).`,
+      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}) and variant (${what}).${constantNote(data)}`
+      : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}`,
     panels: [{ svg: await render(spec) }],
   };
 }
@@ -425,16 +450,21 @@ function bootstrapRule(common: Record<string, unknown>, step: number, which: VlS
   };
 }
 
+/** What the paired chart's marker shapes mean, p_value's fallback included (stats.ts). */
+const SIGNIFICANCE =
+  "Marker shape: p_value below 0.05 or not (the paired t-test; when every difference is the same, the exact sign test).";
+
 /** The yOffset slot of a sweep point's bootstrap rule. */
 const bootSlot = (point: string) => `${point} (bootstrap)`;
 
 async function pairedDifferences(data: ReportData, render: Render): Promise<Figure | null> {
+  const constant = constantMetrics(data);
   // With several variants, their differences with the baseline (a variant against itself at a
   // sweepReference point is listed in the comparison table, not drawn here).
   const rows = data.comparison.filter(
     (c: ComparisonRow) =>
       c.mean_diff !== null &&
-      !idleBandEdge(data, c.metric) &&
+      !constant.has(c.metric) &&
       !(data.variants.length > 1 && c.raw.baseline === c.variant),
   );
   if (rows.length === 0) return null;
@@ -541,8 +571,8 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point; the dashed line is no difference.`
-        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference.`,
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
     panels: [{ svg: await render(spec) }],
   };
 }
@@ -614,9 +644,10 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
 // 5. Sweeps ----------------------------------------------------------------------------------
 
 function summaryMetrics(data: ReportData, rows: SummaryRow[]): string[] {
+  const constant = constantMetrics(data);
   const ms = data.metrics.filter((m) => rows.some((r) => r.metric === m && r.mean !== null));
   for (const r of rows) if (r.mean !== null && !ms.includes(r.metric)) ms.push(r.metric);
-  return ms;
+  return ms.filter((m) => !constant.has(m));
 }
 
 async function sweepLines(data: ReportData, render: Render): Promise<Figure | null> {
@@ -702,7 +733,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
   return {
     id: "sweep-lines",
     title: `Metrics against ${one ? param : "the sweep point"}`,
-    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% confidence interval as a band (from summary.csv; a point with one value has none).`,
+    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% confidence interval as a band (from summary.csv; a point with one value has none).${constantNote(data)}`,
     panels: [{ svg: await render(spec) }],
   };
 }
@@ -794,7 +825,7 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
   return {
     id: "sweep-heatmap",
     title: `Metrics over the ${px} × ${py} grid`,
-    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI).`,
+    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI).${constantNote(data)}`,
     panels,
   };
 }

@@ -2,7 +2,7 @@
 import { bandWarning } from "../headline.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import type { Figure } from "./charts.js";
-import { type ComparisonRow, comparisonReference, type ReportData } from "./load.js";
+import { type ComparisonRow, comparisonReference, pointLabel, type ReportData } from "./load.js";
 
 export function escapeHtml(s: string): string {
   return s
@@ -122,10 +122,13 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
   if (data.comparison.length > 0) {
     const stats = present(COMPARISON_STATS, data.comparison);
     // What each row is against: the baseline variant, or a variant itself at a reference point.
+    // (the reference point by its values: the table has no point numbers)
     const against = (r: ComparisonRow) => {
       const other = r.raw.baseline ?? data.baseline ?? "";
       const at = r.raw.baseline_point;
-      return at !== undefined && at !== r.raw.point ? `${other} at point ${at}` : other;
+      if (at === undefined || at === r.raw.point) return other;
+      const values = data.manifest.points[Number(at)];
+      return `${other} at ${values ? pointLabel(values, params) : `point ${at}`}`;
     };
     const rows = data.comparison.map((r) => [
       r.metric,
@@ -135,7 +138,7 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="comparison" id="comparison">
-<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value, the effect size d_z, the Wilcoxon signed-rank p-value${stats.includes("boot_low") ? " and the BCa bootstrap interval of the mean difference" : ""} (from comparison.csv).</p>
+<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value (the exact sign test when every difference is the same), the effect size d_z, the Wilcoxon signed-rank p-value${stats.includes("boot_low") ? " and the BCa bootstrap interval of the mean difference (blank below 5 pairs)" : ""} (from comparison.csv).</p>
 <details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
 ${table("comparison", ["metric", "variant", "against", ...params, ...stats], rows, true)}
 </details></section>`);
