@@ -434,7 +434,7 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(table).toMatch(/<td>peak_drawdown<\/td><td>half<\/td><td>full<\/td>/);
     const paired = html.slice(html.indexOf('data-chart="paired-differences"'));
     const chart = paired.slice(0, paired.indexOf("</figure>"));
-    expect(chart).toContain("Y-axis for a discrete scale with 1 value: half");
+    expect(chart).toContain("variant: half;");
     expect(chart).not.toContain("variant: full;");
   });
 

@@ -497,9 +497,10 @@ describe("bootstrap intervals of the paired differences", () => {
 
 describe("chart labels", () => {
   it("writes the sweep legend's title in full, one parameter a line", async () => {
+    // (several variants compared: the points are told apart by colour; one variant has a row each)
     const dir = makeResults(join(root, "legend-title"), {
       sweep: { "liquidation.amount.fraction": [1, 0.5], "liquidation.penalty.rate": [0, 0.05] },
-      variants: ["default"],
+      variants: ["full", "partial", "auction"],
       replications: 3,
       ticks: 60,
     });
@@ -524,7 +525,8 @@ describe("chart labels", () => {
     expect(labels("price-paths").filter((l) => l.startsWith("rep "))).toEqual(
       Array.from({ length: 12 }, (_, i) => `rep ${i}`),
     );
-    expect(labels("paired-differences").slice(0, 4)).toEqual(["0.5", "1", "2", "10"]);
+    // one compared variant: a row per point, in value order on the axis
+    expect(labelGroups(svg("paired-differences"), "axis-label")).toContainEqual(["0.5", "1", "2", "10"]);
   });
 
   it("labels the axis of a constant metric briefly and leaves the other axes alone", async () => {

@@ -490,9 +490,19 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     significant: r.p_value !== null && r.p_value < 0.05 ? "t-test p < 0.05" : "t-test p ≥ 0.05",
   }));
   const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
-  const rowsPerPanel = variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
-  const height = Math.max(50, Math.min(260, rowsPerPanel * (boot && bySweep ? 22 : 16) + 10));
-  const y: Record<string, unknown> = { field: "variant", type: "nominal", title: null, sort: variants };
+  // One variant drawn (a sweep of one variant, or one variant against the baseline): one row per
+  // point, named on the axis (tens of points told apart by shades of one colour scale, packed
+  // into one band, could not be read).
+  const pointRows = bySweep && variants.length === 1;
+  const rowsPerPanel = pointRows
+    ? labels.length
+    : variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
+  const height = pointRows
+    ? Math.max(50, labels.length * (boot ? 16 : 12) + 10)
+    : Math.max(50, Math.min(260, rowsPerPanel * (boot && bySweep ? 22 : 16) + 10));
+  const y: Record<string, unknown> = pointRows
+    ? { field: "point", type: "nominal", title: null, sort: labels, axis: { labelLimit: 220 } }
+    : { field: "variant", type: "nominal", title: null, sort: variants };
   const colour = bySweep
     ? {
         field: "point",
@@ -502,8 +512,8 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
         scale: { scheme: "viridis" },
       }
     : { ...variantColor(data), legend: { values: variants } };
-  const common: Record<string, unknown> = { y, color: colour };
-  if (bySweep)
+  const common: Record<string, unknown> = pointRows ? { y } : { y, color: colour };
+  if (bySweep && !pointRows)
     common.yOffset = boot
       ? { field: "point", type: "ordinal", scale: { domain: labels.flatMap((l) => [l, bootSlot(l)]) } }
       : { field: "point", type: "ordinal", sort: labels };
@@ -571,8 +581,8 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`
-        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
     panels: [{ svg: await render(spec) }],
   };
 }
