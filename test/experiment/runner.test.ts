@@ -436,6 +436,13 @@ describe("runExperiment (in-process, fake world)", () => {
     const chart = paired.slice(0, paired.indexOf("</figure>"));
     expect(chart).toContain("variant: half;");
     expect(chart).not.toContain("variant: full;");
+    // ... and a second chart draws each variant against itself at the reference (ticks 30)
+    const own = html.slice(html.indexOf('data-chart="paired-reference"'));
+    const ownChart = own.slice(0, own.indexOf("</figure>"));
+    expect(html).toContain('data-chart="paired-reference"');
+    expect(ownChart).toContain("against itself at the first value of ticks");
+    expect(ownChart).toContain("variant: full;");
+    expect(ownChart).toContain("variant: half;");
   });
 
   test("custom metrics and a metric selection", async () => {

@@ -457,15 +457,22 @@ const SIGNIFICANCE =
 /** The yOffset slot of a sweep point's bootstrap rule. */
 const bootSlot = (point: string) => `${point} (bootstrap)`;
 
-async function pairedDifferences(data: ReportData, render: Render): Promise<Figure | null> {
+/**
+ * With several variants and a sweepReference, comparison.csv also compares each variant with itself
+ * at each point's reference point: drawn as a second chart of the same kind.
+ */
+async function pairedAgainstReference(data: ReportData, render: Render): Promise<Figure | null> {
+  if (data.variants.length < 2) return null;
+  return pairedDifferences(data, render, true);
+}
+
+async function pairedDifferences(data: ReportData, render: Render, self = false): Promise<Figure | null> {
   const constant = constantMetrics(data);
-  // With several variants, their differences with the baseline (a variant against itself at a
-  // sweepReference point is listed in the comparison table, not drawn here).
+  // With several variants: their differences with the baseline, or (self) each variant's with
+  // itself at the reference point of a sweepReference.
+  const ownReference = (c: ComparisonRow) => data.variants.length > 1 && c.raw.baseline === c.variant;
   const rows = data.comparison.filter(
-    (c: ComparisonRow) =>
-      c.mean_diff !== null &&
-      !constant.has(c.metric) &&
-      !(data.variants.length > 1 && c.raw.baseline === c.variant),
+    (c: ComparisonRow) => c.mean_diff !== null && !constant.has(c.metric) && ownReference(c) === self,
   );
   if (rows.length === 0) return null;
   const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));
@@ -576,6 +583,13 @@ async function pairedDifferences(data: ReportData, render: Render): Promise<Figu
   const intervals = boot
     ? "95% t confidence interval (thick rule) and, with 5 pairs or more, its 95% BCa bootstrap interval (thin light rule just below)"
     : "confidence interval";
+  if (self)
+    return {
+      id: "paired-reference",
+      title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
+      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
+      panels: [{ svg: await render(spec) }],
+    };
   return {
     id: "paired-differences",
     title: `Paired differences against ${comparisonReference(data)}`,
@@ -849,6 +863,7 @@ export async function buildFigures(data: ReportData): Promise<Figure[]> {
     pricePaths,
     distributions,
     pairedDifferences,
+    pairedAgainstReference,
     cascadeDepth,
     sweepLines,
     sweepHeatmaps,
