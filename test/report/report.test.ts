@@ -615,6 +615,33 @@ describe("chart labels", () => {
   });
 });
 
+describe("heat maps", () => {
+  it("keep every grid value on the axes where a metric has no value (a blank cell)", async () => {
+    const dir = makeResults(join(root, "heat-gap"), {
+      sweep: { "liquidation.closeFactor": [0.5, 1, 2], "shock.size": [0.05, 0.1] },
+      variants: ["full"],
+      replications: 3,
+      ticks: 60,
+    });
+    // liquidations without a value at closeFactor 0.5 (as mean_slippage where nothing was liquidated)
+    const summary = join(dir, "summary.csv");
+    const [head, ...rows] = readFileSync(summary, "utf8").trimEnd().split("\n");
+    const cols = head.split(",");
+    const at = (cells: string[], c: string) => cells[cols.indexOf(c)];
+    const gap = rows.map((r) => {
+      const cells = r.split(",");
+      if (at(cells, "metric") !== "liquidations" || at(cells, "liquidation.closeFactor") !== "0.5") return r;
+      return cells.map((c, i) => (["mean", "ci_low", "ci_high", "sd"].includes(cols[i]) ? "" : c)).join(",");
+    });
+    writeFileSync(summary, `${[head, ...gap].join("\n")}\n`);
+    const heat = figures(await buildReport(dir)).get("sweep-heatmap")![0];
+    const panel = (m: string) =>
+      heat.split('<div class="panel">').find((p) => p.startsWith(`<h3>${m}</h3>`))!;
+    expect(labelGroups(panel("liquidations"), "axis-label")).toContainEqual(["0.5", "1", "2"]);
+    expect(labelGroups(panel("peak_drawdown"), "axis-label")).toContainEqual(["0.5", "1", "2"]);
+  });
+});
+
 describe("report helpers", () => {
   it("reads the same rows with readCsv and readCsvFast (quotes, commas, line breaks, escapes)", async () => {
     const file = join(root, "tricky.csv");

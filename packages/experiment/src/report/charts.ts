@@ -799,8 +799,10 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
       // viridis is dark at the low end: white labels there
       dark: hi > lo ? ((r.mean as number) - lo) / (hi - lo) < 0.45 : false,
     }));
-    const encX = { field: "x", type: "ordinal", title: px, sort: xs, axis: { labelAngle: 0 } };
-    const encY = { field: "y", type: "ordinal", title: py, sort: [...ys].reverse() };
+    // Every grid value on the axes, also where this metric has no value (mean_slippage without
+    // liquidations): a blank cell, not a dropped column that shifts the map against its neighbours.
+    const encX = { field: "x", type: "ordinal", title: px, scale: { domain: xs }, axis: { labelAngle: 0 } };
+    const encY = { field: "y", type: "ordinal", title: py, scale: { domain: [...ys].reverse() } };
     const layer: VlSpec[] = [
       {
         mark: { type: "rect" },
@@ -849,7 +851,7 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
   return {
     id: "sweep-heatmap",
     title: `Metrics over the ${px} × ${py} grid`,
-    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI).${constantNote(data)}`,
+    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
     panels,
   };
 }
