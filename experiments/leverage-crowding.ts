@@ -84,6 +84,11 @@ export default defineExperiment({
       "bad_debt",
       "mean_slippage",
       "recovery_time",
+      // recovery_time is blank where a price never recovers: compare these two first
+      "recovered",
+      "recovery_time_capped",
+      // the band warning reads it: a pinned price would make a cascade look small
+      "ticks_at_price_band",
     ],
     custom: { systemic },
   },
