@@ -1,6 +1,7 @@
 import { Rng, RunLoop } from "@cascade/core";
-import { LiquidationEngine, type PolicySpec } from "@cascade/liquidation";
+import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidation";
 import { BUY, type InstrumentSpec, SELL, Venue, type VenueConfig } from "@cascade/market";
+import { expect } from "vitest";
 
 export { BUY, SELL };
 
@@ -82,6 +83,53 @@ export function engine(
   const loop = new RunLoop({ rng: Rng.fromSeed(seed) });
   const e = new LiquidationEngine({ venue, loop, policy, rng: Rng.fromSeed(seed).split("liq") });
   return { engine: e, loop };
+}
+
+/**
+ * The bounded check against a full scan on a two-asset venue: marks move from X 100, Y 50 along
+ * `path` (fractions per tick, clamped to 2..399 and 2..199) and back, and each tick a full-close
+ * engine (trigger: maintenance, or with `hf` a health factor below 1.1) must margin-call exactly the
+ * traders with positions a scan of all of them finds under it. `each` sees every such trader first.
+ */
+export function expectBoundedMatchesFullScan(
+  venue: Venue,
+  traders: readonly number[],
+  path: ReadonlyArray<[number, number]>,
+  hf: boolean,
+  each?: (account: number, marks: readonly number[]) => void,
+): void {
+  const policy = presets.fullClose({
+    maxSlippage: 1,
+    ...(hf ? { trigger: { kind: "healthFactor", below: 1.1 } } : {}),
+  });
+  const e = new LiquidationEngine({
+    venue,
+    loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+    policy,
+    rng: Rng.fromSeed(2),
+  });
+  const called = new Set<number>();
+  e.marginCalls$.subscribe((c) => called.add(c.account));
+  const marks = [100, 50];
+  let t = 0;
+  // out and back: longs and shorts cross their thresholds (and size tiers) both ways
+  for (const [dx, dy] of [...path, ...path.map(([x, y]) => [-x, -y] as [number, number])]) {
+    t++;
+    marks[0] = Math.max(2, Math.min(399, marks[0] * (1 + dx)));
+    marks[1] = Math.max(2, Math.min(199, marks[1] * (1 + dy)));
+    setMarks(venue, marks);
+    venue.advance(t);
+    const expected: number[] = [];
+    for (const a of traders) {
+      if (venue.position(a, 0) === 0 && venue.position(a, 1) === 0) continue;
+      each?.(a, marks);
+      if (hf ? venue.healthFactor(a) < 1.1 : venue.equity(a) < venue.maintenanceRequirement(a))
+        expected.push(a);
+    }
+    called.clear();
+    e.check(t);
+    expect([...called].sort((p, q) => p - q)).toEqual(expected);
+  }
 }
 
 /** Conservation: cash sums to deposits, positions sum to zero (exact). */

@@ -3,7 +3,7 @@ import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidatio
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { conserved } from "./helpers.js";
+import { conserved, expectBoundedMatchesFullScan } from "./helpers.js";
 
 interface World {
   venue: Venue;
@@ -148,38 +148,7 @@ describe("properties", () => {
     fc.assert(
       fc.property(positionsArb, smallPathArb, fc.boolean(), (positions, path, hf) => {
         const w = world(positions);
-        const policy = presets.fullClose({
-          maxSlippage: 1,
-          ...(hf ? { trigger: { kind: "healthFactor", below: 1.1 } } : {}),
-        });
-        const engine = new LiquidationEngine({
-          venue: w.venue,
-          loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-          policy,
-          rng: Rng.fromSeed(2),
-        });
-        const called = new Set<number>();
-        engine.marginCalls$.subscribe((c) => called.add(c.account));
-        const marks = [100, 50];
-        let t = 0;
-        for (const [dx, dy] of [...path, ...path.map(([x, y]) => [-x, -y] as [number, number])]) {
-          t++;
-          marks[0] = Math.max(2, Math.min(399, marks[0] * (1 + dx)));
-          marks[1] = Math.max(2, Math.min(199, marks[1] * (1 + dy)));
-          w.venue.setOraclePrice(0, marks[0]);
-          w.venue.setOraclePrice(1, marks[1]);
-          w.venue.advance(t);
-          w.venue.updateMarks();
-          const expected = new Set<number>();
-          for (const a of w.traders) {
-            if (flat(w.venue, a)) continue;
-            if (hf ? w.venue.healthFactor(a) < 1.1 : w.venue.equity(a) < w.venue.maintenanceRequirement(a))
-              expected.add(a);
-          }
-          called.clear();
-          engine.check(t);
-          expect([...called].sort()).toEqual([...expected].sort());
-        }
+        expectBoundedMatchesFullScan(w.venue, w.traders, path, hf);
       }),
       { numRuns: 300 },
     );

@@ -1,13 +1,16 @@
-/**
- * Size tiers with Binance's maintenance amount: maintenance is continuous in notional, so a price
- * rise alone never makes a long liquidatable, and the engine's bounded check stays exact.
- */
-import { Rng, RunLoop } from "@cascade/core";
-import { LiquidationEngine, presets } from "@cascade/liquidation";
+import { presets } from "@cascade/liquidation";
 import { BUY, type MarginSpec, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { bid, engine, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
+import {
+  bid,
+  engine,
+  expectBoundedMatchesFullScan,
+  maker,
+  open,
+  setMarks,
+  twoAssetVenue,
+} from "./helpers.js";
 
 /** The Binance formula, written out independently of the venue: notional x rate_k - amount_k. */
 function binanceMaintenance(m: MarginSpec, notional: number): number {
@@ -140,43 +143,13 @@ describe("the bounded check with size tiers", () => {
         fc.boolean(),
         (positions, path, hf) => {
           const { venue, traders } = tieredWorld(positions);
-          const policy = presets.fullClose({
-            maxSlippage: 1,
-            ...(hf ? { trigger: { kind: "healthFactor", below: 1.1 } } : {}),
+          // and the venue's maintenance is the Binance formula at every step
+          expectBoundedMatchesFullScan(venue, traders, path, hf, (a, marks) => {
+            const nx = Math.abs(venue.position(a, 0)) * marks[0];
+            const ny = Math.abs(venue.position(a, 1)) * marks[1];
+            const maint = binanceMaintenance(X_MARGIN, nx) + binanceMaintenance(Y_MARGIN, ny);
+            expect(venue.maintenanceRequirement(a)).toBeCloseTo(maint, 6);
           });
-          const e = new LiquidationEngine({
-            venue,
-            loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-            policy,
-            rng: Rng.fromSeed(2),
-          });
-          const called = new Set<number>();
-          e.marginCalls$.subscribe((c) => called.add(c.account));
-          const marks = [100, 50];
-          let t = 0;
-          // out and back: longs and shorts cross brackets both ways
-          for (const [dx, dy] of [...path, ...path.map(([x, y]) => [-x, -y] as [number, number])]) {
-            t++;
-            marks[0] = Math.max(2, Math.min(399, marks[0] * (1 + dx)));
-            marks[1] = Math.max(2, Math.min(199, marks[1] * (1 + dy)));
-            setMarks(venue, marks);
-            venue.advance(t);
-            const expected: number[] = [];
-            for (const a of traders) {
-              const nx = Math.abs(venue.position(a, 0)) * marks[0];
-              const ny = Math.abs(venue.position(a, 1)) * marks[1];
-              if (nx + ny === 0) continue;
-              const maint = binanceMaintenance(X_MARGIN, nx) + binanceMaintenance(Y_MARGIN, ny);
-              expect(venue.maintenanceRequirement(a)).toBeCloseTo(maint, 6);
-              const under = hf
-                ? venue.healthFactor(a) < 1.1
-                : venue.equity(a) < venue.maintenanceRequirement(a);
-              if (under) expected.push(a);
-            }
-            called.clear();
-            e.check(t);
-            expect([...called].sort((p, q) => p - q)).toEqual(expected);
-          }
         },
       ),
       { numRuns: 500 },
