@@ -42,6 +42,23 @@ function figures(html: string): Map<string, string[]> {
   return out;
 }
 
+/** Rewrites a results CSV in place: `edit` may change the cells of each data row, by column name. */
+function editCsv(file: string, edit: (row: Record<string, string>) => void): void {
+  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+  const cols = head.split(",");
+  const rows = lines.map((line) => {
+    const cells = line.split(",");
+    const row = Object.fromEntries(cols.map((c, i) => [c, cells[i]]));
+    edit(row);
+    return cols.map((c) => row[c]).join(",");
+  });
+  writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
+}
+
+/** One metric's panel of the heat-map figure, or undefined. */
+const heatPanel = (heat: string, metric: string) =>
+  heat.split('<div class="panel">').find((p) => p.startsWith(`<h3>${metric}</h3>`));
+
 function expectSelfContained(html: string): void {
   expect(html).not.toMatch(/<script/i);
   expect(html).not.toMatch(/<link/i);
@@ -538,34 +555,15 @@ describe("chart labels", () => {
     });
     // liquidations: 7.5 + the replication, the same at both points (paired differences all 0, means
     // equal at both points); bad_debt is 0 in every run of the fixture
-    const file = join(dir, "runs.csv");
-    const [head, ...rows] = readFileSync(file, "utf8").trimEnd().split("\n");
-    const cols = head.split(",");
-    const col = cols.indexOf("liquidations");
-    const rep = cols.indexOf("replication");
-    const same = rows.map((r) => {
-      const cells = r.split(",");
-      return cells.map((c, i) => (i === col ? String(7.5 + Number(cells[rep])) : c)).join(",");
+    editCsv(join(dir, "runs.csv"), (r) => {
+      r.liquidations = String(7.5 + Number(r.replication));
     });
-    writeFileSync(file, `${[head, ...same].join("\n")}\n`);
-    const cmp = join(dir, "comparison.csv");
-    const [chead, ...crows] = readFileSync(cmp, "utf8").trimEnd().split("\n");
-    const ccols = chead.split(",");
-    const zero = crows.map((r) => {
-      const cells = r.split(",");
-      if (cells[ccols.indexOf("metric")] !== "liquidations") return r;
-      return cells.map((c, i) => (["mean_diff", "ci_low", "ci_high"].includes(ccols[i]) ? "0" : c)).join(",");
+    editCsv(join(dir, "comparison.csv"), (r) => {
+      if (r.metric === "liquidations") r.mean_diff = r.ci_low = r.ci_high = "0";
     });
-    writeFileSync(cmp, `${[chead, ...zero].join("\n")}\n`);
-    const summary = join(dir, "summary.csv");
-    const [shead, ...srows] = readFileSync(summary, "utf8").trimEnd().split("\n");
-    const scols = shead.split(",");
-    const mean = srows.map((r) => {
-      const cells = r.split(",");
-      if (cells[scols.indexOf("metric")] !== "liquidations") return r;
-      return cells.map((c, i) => (["mean", "ci_low", "ci_high"].includes(scols[i]) ? "7.5" : c)).join(",");
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric === "liquidations") r.mean = r.ci_low = r.ci_high = "7.5";
     });
-    writeFileSync(summary, `${[shead, ...mean].join("\n")}\n`);
     const html = await buildReport(dir);
     const figs = figures(html);
     const axes = (id: string) => labelGroups(figs.get(id)![0], "axis-label");
@@ -597,20 +595,13 @@ describe("chart labels", () => {
       ticks: 60,
     });
     // liquidations' mean 7.5 at every grid point (its runs still vary)
-    const summary = join(dir, "summary.csv");
-    const [head, ...rows] = readFileSync(summary, "utf8").trimEnd().split("\n");
-    const cols = head.split(",");
-    const flat = rows.map((r) => {
-      const cells = r.split(",");
-      if (cells[cols.indexOf("metric")] !== "liquidations") return r;
-      return cells.map((c, i) => (cols[i] === "mean" ? "7.5" : c)).join(",");
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric === "liquidations") r.mean = "7.5";
     });
-    writeFileSync(summary, `${[head, ...flat].join("\n")}\n`);
     const heat = figures(await buildReport(dir)).get("sweep-heatmap")![0];
-    const panel = (m: string) => heat.split('<div class="panel">').find((p) => p.startsWith(`<h3>${m}</h3>`));
-    expect(labelGroups(panel("liquidations")!, "legend-label")).toEqual([["7.5"]]); // was 7.500000
+    expect(labelGroups(heatPanel(heat, "liquidations")!, "legend-label")).toEqual([["7.5"]]); // was 7.500000
     // bad_debt, 0 in every run: no heat map, named in the caption
-    expect(panel("bad_debt")).toBeUndefined();
+    expect(heatPanel(heat, "bad_debt")).toBeUndefined();
     expect(heat).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);
   });
 });
@@ -624,21 +615,13 @@ describe("heat maps", () => {
       ticks: 60,
     });
     // liquidations without a value at closeFactor 0.5 (as mean_slippage where nothing was liquidated)
-    const summary = join(dir, "summary.csv");
-    const [head, ...rows] = readFileSync(summary, "utf8").trimEnd().split("\n");
-    const cols = head.split(",");
-    const at = (cells: string[], c: string) => cells[cols.indexOf(c)];
-    const gap = rows.map((r) => {
-      const cells = r.split(",");
-      if (at(cells, "metric") !== "liquidations" || at(cells, "liquidation.closeFactor") !== "0.5") return r;
-      return cells.map((c, i) => (["mean", "ci_low", "ci_high", "sd"].includes(cols[i]) ? "" : c)).join(",");
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric === "liquidations" && r["liquidation.closeFactor"] === "0.5")
+        r.mean = r.ci_low = r.ci_high = r.sd = "";
     });
-    writeFileSync(summary, `${[head, ...gap].join("\n")}\n`);
     const heat = figures(await buildReport(dir)).get("sweep-heatmap")![0];
-    const panel = (m: string) =>
-      heat.split('<div class="panel">').find((p) => p.startsWith(`<h3>${m}</h3>`))!;
-    expect(labelGroups(panel("liquidations"), "axis-label")).toContainEqual(["0.5", "1", "2"]);
-    expect(labelGroups(panel("peak_drawdown"), "axis-label")).toContainEqual(["0.5", "1", "2"]);
+    expect(labelGroups(heatPanel(heat, "liquidations")!, "axis-label")).toContainEqual(["0.5", "1", "2"]);
+    expect(labelGroups(heatPanel(heat, "peak_drawdown")!, "axis-label")).toContainEqual(["0.5", "1", "2"]);
   });
 });
 
