@@ -11,7 +11,7 @@ import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CascadeError, ValidationError } from "@cascade/core";
-import { usableCores } from "./cores.js";
+import { processCores } from "./cores.js";
 import { resolveExperimentPath } from "./load.js";
 import { parseShard } from "./shard.js";
 
@@ -108,11 +108,13 @@ const out = (s: string) => {
 
 registerCommand("run", {
   summary: "run an experiment file and write its results",
-  usage: `cascade run <file> [options]
+  // A getter: the default worker count is computed only when the help is shown.
+  get usage() {
+    return `cascade run <file> [options]
 
   <file>                 an experiment file (experiments/x.ts, or just x)
   --replications N       override the experiment's replications
-  --workers N            worker threads (default: ${usableCores()} = usable cores, cgroup CPU quota
+  --workers N            worker threads (default: ${processCores()} = usable cores, cgroup CPU quota
                          included; 0 = in-process)
   --out DIR              output folder (default results/<name>, with --shard results/<name>/shard-i-of-N)
   --seed S               override the root seed (integer >= 0)
@@ -120,7 +122,8 @@ registerCommand("run", {
   --resume               continue an interrupted run from the journal in the output folder
                          (same configuration only: an edited experiment file starts over)
   --no-report            do not write report.html
-  --quiet                no progress output`,
+  --quiet                no progress output`;
+  },
   async run(args) {
     const { values, positionals } = parse(args, {
       replications: { type: "string" },

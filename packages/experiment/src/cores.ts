@@ -94,3 +94,15 @@ export function usableCores(cpus = availableParallelism(), quota = cgroupCpuQuot
   const capped = quota === undefined ? cpus : Math.min(cpus, Math.floor(quota));
   return Math.max(1, capped);
 }
+
+let cached: number | undefined;
+
+/**
+ * `usableCores()` of this process, computed on the first call and kept: the CLI's help, the default
+ * worker count and the pool's compile mode read the same value without re-reading the affinity and
+ * the cgroup files.
+ */
+export function processCores(): number {
+  cached ??= usableCores();
+  return cached;
+}

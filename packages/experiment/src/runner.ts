@@ -9,7 +9,7 @@ import { ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
 import { writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
-import { usableCores } from "./cores.js";
+import { processCores } from "./cores.js";
 import { executeRun } from "./execute.js";
 import {
   encodeResult,
@@ -74,7 +74,7 @@ export class RunFailure extends Error {
 
 /** One worker per usable core: the CPUs this process may run on, capped by a cgroup CPU quota. */
 export function defaultWorkers(): number {
-  return usableCores();
+  return processCores();
 }
 
 export function defaultOutDir(name: string, shard: Shard | null | undefined): string {
@@ -321,7 +321,7 @@ async function runPool(
   // imports defineExperiment from it) and none of them starts a pool.
   const { Piscina: Pool } = await import("piscina");
   // With a worker per core, workers compile their hot code in place (see compile-mode.ts).
-  const leaveCompileMode = enterPoolCompileMode(workers, usableCores());
+  const leaveCompileMode = enterPoolCompileMode(workers, processCores());
   const makePool = (execArgv: string[]) =>
     new Pool({
       filename: workerFile(),
