@@ -676,4 +676,26 @@ describe("preset overrides", () => {
       maxSlippage: 0.1,
     });
   });
+  test("an unknown option (a typo; experiment files are bundled without a type check) is refused, naming the options", () => {
+    const loose = (o: Record<string, unknown>) => o as never;
+    expect(() => presets.stepwise(loose({ cooldown: 10 }))).toThrow(
+      "invalid liquidation policy: stepwise.cooldown = 10; allowed: one of the options name, trigger, amount, ordering, execution, backstop, penalty, loss, maxSlippage, penaltyRate, insuranceFund, whenFundEmpty, fraction, cooldownTicks, minNotional, backstopCapital",
+    );
+    expect(() => presets.fullClose(loose({ maxSlipage: 0.02 }))).toThrow(
+      "fullClose.maxSlipage = 0.02; allowed: one of the options name, trigger, amount, ordering, execution, backstop, penalty, loss, maxSlippage, penaltyRate, insuranceFund, whenFundEmpty",
+    );
+    expect(() => presets.restoreToTarget(loose({ targetMarginRatoi: 1.5 }))).toThrow(
+      "restoreToTarget.targetMarginRatoi = 1.5; allowed: one of the options",
+    );
+    expect(() => presets.closeFactor(loose({ bonnus: 0.1 }))).toThrow("closeFactor.bonnus = 0.1");
+    expect(() => presets.dutchAuction(loose({ decay: 0.02 }))).toThrow("dutchAuction.decay = 0.02");
+    expect(() => presets.backstopVault(loose({ vaultCapital: 5 }))).toThrow("backstopVault.vaultCapital = 5");
+    expect(() => presets.tieredPartial(loose({ tiers: [] }))).toThrow("tieredPartial.tiers = []");
+    // every preset's own options are still accepted
+    expect(presets.backstopVault({ price: "mark", capital: 5 }).backstop?.capital).toBe(5);
+    expect(presets.dutchAuction({ reference: "oracle", floorDiscount: 0.4 }).execution).toMatchObject({
+      reference: "oracle",
+      floorDiscount: 0.4,
+    });
+  });
 });

@@ -35,6 +35,42 @@ export interface PresetOverrides {
 /** A preset's own option and the whole parts it is written into (given those, the option is lost). */
 type OwnOptions = Record<string, ReadonlyArray<keyof PresetOverrides>>;
 
+/** The options of every preset, in the order an error lists them. */
+const COMMON_OPTIONS: ReadonlyArray<keyof PresetOverrides> = [
+  "name",
+  "trigger",
+  "amount",
+  "ordering",
+  "execution",
+  "backstop",
+  "penalty",
+  "loss",
+  "maxSlippage",
+  "penaltyRate",
+  "insuranceFund",
+  "whenFundEmpty",
+];
+
+/**
+ * An option the preset does not know (a typo such as `cooldown` for `cooldownTicks`) would be
+ * dropped silently, and the default used: refused. Experiment files are bundled without a type
+ * check, so TypeScript does not catch it there.
+ */
+function checkKnown(base: PolicySpec, o: PresetOverrides, own: OwnOptions): void {
+  const known = [...COMMON_OPTIONS, ...Object.keys(own)];
+  for (const [key, value] of Object.entries(o)) {
+    if (!known.includes(key)) {
+      throw new ValidationError(
+        "UNKNOWN_KEY",
+        `${base.name}.${key}`,
+        value,
+        `one of the options ${known.join(", ")}`,
+        "invalid liquidation policy",
+      );
+    }
+  }
+}
+
 /** A shorthand or preset option next to the whole part it belongs to (or to a part without it) would be ignored: refused. */
 function checkShorthands(base: PolicySpec, o: PresetOverrides, own: OwnOptions): void {
   const given = o as Record<string, unknown>;
@@ -66,6 +102,7 @@ function checkShorthands(base: PolicySpec, o: PresetOverrides, own: OwnOptions):
 }
 
 function build(base: PolicySpec, o: PresetOverrides = {}, own: OwnOptions = {}): PolicySpec {
+  checkKnown(base, o, own);
   checkShorthands(base, o, own);
   const spec: PolicySpec = {
     name: o.name ?? base.name,
