@@ -150,7 +150,11 @@ function ownImportMeta(entry: string): Plugin {
   };
 }
 
-/** esbuild's first error as "file:line:column: text" (its own message starts "Build failed with N errors"). */
+/**
+ * esbuild's first error as "file:line:column: text" (its own message starts "Build failed with N
+ * errors"). A string, not an Error: the location is esbuild's, and an Error made here would add
+ * this loader's own frame (" at .../load.js:...") to the message.
+ */
 function firstBuildError(e: unknown): unknown {
   const errors = (
     e as {
@@ -160,7 +164,7 @@ function firstBuildError(e: unknown): unknown {
   const first = errors?.[0];
   if (!first) return e;
   const at = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : "";
-  return new Error(`${at}${first.text}`);
+  return `${at}${first.text}`;
 }
 
 /** The file and its local imports as one ES module (text), packages left as URL imports; and those files. */
