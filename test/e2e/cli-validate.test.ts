@@ -76,6 +76,37 @@ describe("invalid input", () => {
     for (const r of all) expect(r.code).toBe(2);
     expect(readdirSync(cwd)).toEqual([]);
   });
+  test("a missing or extra argument names it, its value and what is allowed", async () => {
+    const cwd = join(tmp, "positionals");
+    mkdirSync(cwd);
+    const all = await Promise.all([
+      cascade(["run"], cwd),
+      cascade(["run", TINY, "other.ts"], cwd),
+      cascade(["validate"], cwd),
+      cascade(["merge", "s1", "s2"], cwd),
+      cascade(["merge", "--out", "m"], cwd),
+      cascade(["report"], cwd),
+      cascade(["list", "extra"], cwd),
+    ]);
+    const [run, runTwo, validate, mergeNoOut, mergeNoDirs, report, list] = all.map((r) => r.stderr);
+    expect(run).toMatch(
+      /<file> = undefined; allowed: one experiment file \(a path, or a name in experiments\/\)/,
+    );
+    expect(runTwo).toMatch(/<file> = \[".*tiny\.ts","other\.ts"\]; allowed: one experiment file/);
+    expect(validate).toMatch(/<file> = undefined; allowed: one experiment file/);
+    expect(mergeNoOut).toMatch(
+      /--out = undefined; allowed: the folder to write the merged results to \(required\)/,
+    );
+    expect(mergeNoDirs).toMatch(
+      /<dirs> = undefined; allowed: one or more folders written by cascade run --shard i\/N/,
+    );
+    expect(report).toMatch(
+      /<results-dir> = undefined; allowed: one folder written by cascade run or cascade merge/,
+    );
+    expect(list).toMatch(/arguments = \["extra"\]; allowed: none \(the folder is --dir DIR\)/);
+    for (const r of all) expect(r.code).toBe(2);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
 });
 
 describe("validate, list, help", () => {

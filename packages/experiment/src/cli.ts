@@ -40,8 +40,18 @@ export function registerCommand(name: string, command: Command): void {
   commands.set(name, command);
 }
 
-function usageError(message: string): never {
-  throw new ValidationError("INVALID_FLAG", "command line", message, "see --help", "invalid command line");
+/** A wrong number of arguments: names the argument, what was given (undefined: none) and what is allowed. */
+function usageError(field: string, given: unknown, allowed: string): never {
+  throw new ValidationError("INVALID_FLAG", field, given, allowed, "invalid command line");
+}
+
+const ONE_FILE = "one experiment file (a path, or a name in experiments/)";
+
+/** The single positional argument, or a usageError naming it. */
+function onlyPositional(positionals: string[], field: string, allowed: string): string {
+  if (positionals.length !== 1)
+    usageError(field, positionals.length === 0 ? undefined : positionals, allowed);
+  return positionals[0];
 }
 
 function parse(
@@ -136,7 +146,7 @@ registerCommand("run", {
       "no-report": { type: "boolean" },
     });
     if (values.help) return help("run");
-    if (positionals.length !== 1) usageError(`expected one experiment file, got ${positionals.length}`);
+    onlyPositional(positionals, "<file>", ONE_FILE);
     // Flags and the file name are checked before anything heavy is loaded.
     const replications = intFlag("--replications", values.replications as string | undefined, 1);
     const workers = intFlag("--workers", values.workers as string | undefined, 0);
@@ -181,7 +191,7 @@ registerCommand("report", {
   async run(args) {
     const { values, positionals } = parse(args, { out: { type: "string" } });
     if (values.help) return help("report");
-    if (positionals.length !== 1) usageError(`expected one results folder, got ${positionals.length}`);
+    onlyPositional(positionals, "<results-dir>", "one folder written by cascade run or cascade merge");
     const dir = resolve(positionals[0]);
     if (!existsSync(join(dir, "manifest.json"))) {
       throw new ValidationError(
@@ -208,8 +218,9 @@ registerCommand("merge", {
   async run(args) {
     const { values, positionals } = parse(args, { out: { type: "string" } });
     if (values.help) return help("merge");
-    if (positionals.length === 0) usageError("expected one or more shard folders");
-    if (!values.out) usageError("--out DIR is required");
+    if (positionals.length === 0)
+      usageError("<dirs>", undefined, "one or more folders written by cascade run --shard i/N");
+    if (!values.out) usageError("--out", values.out, "the folder to write the merged results to (required)");
     const { mergeResults } = await import("./merge.js");
     const outcome = await mergeResults(positionals, { out: values.out as string });
     out(
@@ -234,7 +245,7 @@ registerCommand("validate", {
       seed: { type: "string" },
     });
     if (values.help) return help("validate");
-    if (positionals.length !== 1) usageError(`expected one experiment file, got ${positionals.length}`);
+    onlyPositional(positionals, "<file>", ONE_FILE);
     const { loadExperimentFile, validateExperiment, makePlan } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
@@ -265,7 +276,7 @@ registerCommand("list", {
   async run(args) {
     const { values, positionals } = parse(args, { dir: { type: "string" } });
     if (values.help) return help("list");
-    if (positionals.length > 0) usageError("list takes no arguments");
+    if (positionals.length > 0) usageError("arguments", positionals, "none (the folder is --dir DIR)");
     const dir = resolve((values.dir as string | undefined) ?? "experiments");
     let names: string[];
     try {
