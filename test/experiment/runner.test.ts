@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import {
   bootstrapInterval,
@@ -219,6 +220,32 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(await resume("0".repeat(40), false)).toBe(true);
     expect(await resume(now.git, true)).toBe(true);
     expect(await resume(now.git, now.gitDirty)).toBe(now.gitDirty); // same code throughout
+  });
+
+  test("resume: runs started with other Cascade code make cascadeGitDirty true (a study outside the repository)", async () => {
+    const d = dir();
+    const outside = dir();
+    mkdirSync(outside);
+    const def = fakeExperiment();
+    const opts = { out: d, workers: 0, shard: "1/1", cwd: outside } as const;
+    await runExperiment(def, opts);
+    const journal = join(d, JOURNAL_FILE);
+    const [first, ...rest] = readFileSync(journal, "utf8").split("\n");
+    const header = JSON.parse(first);
+    const now = JSON.parse(read(d, "manifest.json"));
+    if (now.cascadeGit === undefined) return; // not run from a git checkout: nothing to compare
+    expect([header.cascadeGit, header.cascadeGitDirty]).toEqual([now.cascadeGit, now.cascadeGitDirty]);
+    const resume = async (cascadeGit: unknown, cascadeGitDirty: unknown) => {
+      writeFileSync(
+        journal,
+        `${[JSON.stringify({ ...header, cascadeGit, cascadeGitDirty }), ...rest.slice(0, 3)].join("\n")}\n`,
+      );
+      for (const f of readdirSync(d)) if (f !== JOURNAL_FILE) rmSync(join(d, f));
+      await runExperiment(def, { ...opts, resume: true });
+      return JSON.parse(read(d, "manifest.json")).cascadeGitDirty;
+    };
+    expect(await resume("0".repeat(40), false)).toBe(now.cascadeGitDirty === null ? null : true);
+    expect(await resume(now.cascadeGit, now.cascadeGitDirty)).toBe(now.cascadeGitDirty);
   });
 
   test("resume refuses a journal of another configuration", async () => {
@@ -558,4 +585,31 @@ test("manifest: the git commit, and whether tracked files had uncommitted change
   expect(plan(["/elsewhere/lib.ts"])).toBe(false); // outside the repository: git cannot say
   writeFileSync(join(repo, "study.ts"), "export default { edited: true };\n");
   expect(manifest()).toMatchObject({ git: head, gitDirty: true });
+});
+
+test("manifest: a study outside Cascade's repository also records the commit of the Cascade code that ran", () => {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  let cascadeHead: string;
+  try {
+    cascadeHead = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: here,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .toString()
+      .trim();
+  } catch {
+    return; // not run from a git checkout: nothing to record
+  }
+  const manifest = (gitDir: string) => makePlan(validateExperiment(fakeExperiment()), { gitDir }).manifest;
+  // a study file in a folder that is no repository (e.g. ~/studies): its own git is unknown, Cascade's is not
+  const outside = dir();
+  mkdirSync(outside);
+  const m = manifest(outside);
+  expect(m).toMatchObject({ git: null, gitDirty: null, cascadeGit: cascadeHead });
+  expect(typeof m.cascadeGitDirty === "boolean" || m.cascadeGitDirty === null).toBe(true);
+  // a study inside Cascade's repository: its commit is Cascade's, recorded once (manifest unchanged)
+  const inside = manifest(here);
+  expect(inside.git).toBe(cascadeHead);
+  expect("cascadeGit" in inside).toBe(false);
+  expect("cascadeGitDirty" in inside).toBe(false);
 });

@@ -44,6 +44,9 @@ export interface JournalHeader {
   /** The manifest's git commit and gitDirty when the journal was started (a resume may run other code). */
   git?: string | null;
   gitDirty?: boolean | null;
+  /** The same for Cascade's own repository, when the experiment is outside it. */
+  cascadeGit?: string | null;
+  cascadeGitDirty?: boolean | null;
 }
 
 export interface Loc {

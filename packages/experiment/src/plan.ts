@@ -101,7 +101,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
   const manifest =
     options.manifest === false
       ? core
-      : { ...core, versions: packageVersions(), ...gitState(options.gitDir, options.inputs ?? []) };
+      : { ...core, versions: packageVersions(), ...codeState(options.gitDir, options.inputs ?? []) };
   return {
     exp,
     variants: V,
@@ -181,6 +181,39 @@ function packageVersions(): Record<string, unknown> {
   return out;
 }
 
+/** Cascade's own folder (packages/experiment/{src,dist}): its repository holds the code that runs. */
+const INSTALL_DIR = dirname(fileURLToPath(import.meta.url));
+
+function runGit(dir: string | undefined, args: string[]): string | null {
+  try {
+    return execFileSync("git", ["--no-optional-locks", ...args], {
+      cwd: dir ?? process.cwd(),
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    }).toString();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `git` and `gitDirty` of the experiment's repository (gitState), and, when Cascade's own code is
+ * in another repository (a study kept in ~/studies or in a repository of its own), `cascadeGit`
+ * and `cascadeGitDirty` of that one: without them such results would name no commit of the code
+ * that produced them. A study inside Cascade's repository gets neither (git already names it).
+ */
+function codeState(
+  dir: string | undefined,
+  inputs: readonly string[],
+): Record<string, string | boolean | null> {
+  const own = gitState(dir, inputs);
+  const top = (d: string | undefined) => runGit(d, ["rev-parse", "--show-toplevel"])?.trim() || null;
+  const cascadeTop = top(INSTALL_DIR);
+  if (cascadeTop === null || cascadeTop === top(dir)) return own;
+  const cascade = gitState(INSTALL_DIR, []);
+  return { ...own, cascadeGit: cascade.git, cascadeGitDirty: cascade.gitDirty };
+}
+
 /**
  * The commit of the repository holding `dir`, and whether tracked files had uncommitted changes or
  * the experiment's own files (`inputs`) are not committed (the commit alone would not show either:
@@ -191,17 +224,7 @@ function gitState(
   dir: string | undefined,
   inputs: readonly string[],
 ): { git: string | null; gitDirty: boolean | null } {
-  const git = (args: string[]): string | null => {
-    try {
-      return execFileSync("git", ["--no-optional-locks", ...args], {
-        cwd: dir ?? process.cwd(),
-        stdio: ["ignore", "pipe", "ignore"],
-        timeout: 5000,
-      }).toString();
-    } catch {
-      return null;
-    }
-  };
+  const git = (args: string[]) => runGit(dir, args);
   const commit = git(["rev-parse", "HEAD"])?.trim() ?? "";
   if (!/^[0-9a-f]{40,64}$/.test(commit)) return { git: null, gitDirty: null };
   // A failed status (a timeout on a huge tree) leaves the flag unknown, not the commit.

@@ -166,6 +166,8 @@ export async function runExperiment(
     total: plan.total,
     git: plan.manifest.git as string | null | undefined,
     gitDirty: plan.manifest.gitDirty as boolean | null | undefined,
+    cascadeGit: plan.manifest.cascadeGit as string | null | undefined,
+    cascadeGitDirty: plan.manifest.cascadeGitDirty as boolean | null | undefined,
   };
   let manifest = plan.manifest;
   const journalPath = join(outDir, JOURNAL_FILE);
@@ -208,6 +210,13 @@ export async function runExperiment(
     (started.git !== header.git || started.gitDirty !== false)
   ) {
     manifest = { ...manifest, gitDirty: true };
+  }
+  if (
+    manifest.cascadeGitDirty === false &&
+    started.git !== undefined &&
+    (started.cascadeGit !== header.cascadeGit || started.cascadeGitDirty !== false)
+  ) {
+    manifest = { ...manifest, cascadeGitDirty: true };
   }
   const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
   // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
