@@ -240,6 +240,20 @@ describe("validateExperiment", () => {
     ]);
   });
 
+  test("a sweep path only the base config has (every variant replaces that part) is refused: it would change no run", () => {
+    // the base policy is a close factor, but both variants bring their own policy without that field
+    const def = fakeExperiment({
+      liquidation: presets.closeFactor({ fraction: 0.5 }),
+      variants: { full: presets.fullClose(), stepwise: presets.stepwise() },
+      sweep: { "liquidation.amount.fullBelowHealthFactor": [0.9, -3] },
+    });
+    const e = errorOf(def);
+    expect(e.code).toBe("UNKNOWN_PATH");
+    expect(e.message).toBe(
+      'invalid experiment: sweep["liquidation.amount.fullBelowHealthFactor"] = "liquidation.amount.fullBelowHealthFactor"; allowed: a path that exists in the config of a variant (the base config has it, but every variant replaces it with its own, so the sweep would change no run: set it in a variant)',
+    );
+  });
+
   test("an instrument's maxPrice can be swept without being set (its default follows initialPrice)", () => {
     const v = validateExperiment(fakeExperiment({ sweep: { "market.instruments.1.maxPrice": [120, 400] } }));
     expect(v.base.market.instruments[1].maxPrice).toBeUndefined(); // the venue's default, 4 x initialPrice

@@ -523,7 +523,16 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
     if (!Array.isArray(vals) || vals.length === 0)
       fail("INVALID_TYPE", at, vals, "a non-empty array of values");
     const holders = variants.filter((v) => sweepable(v.config, path));
-    if (holders.length === 0 && !sweepable(base, path)) {
+    if (holders.length === 0 && sweepable(base, path)) {
+      // No run would change (and its values would go unchecked): a variant replaced that part.
+      fail(
+        "UNKNOWN_PATH",
+        at,
+        path,
+        "a path that exists in the config of a variant (the base config has it, but every variant replaces it with its own, so the sweep would change no run: set it in a variant)",
+      );
+    }
+    if (holders.length === 0) {
       const near = nearestPrefix(base, path);
       fail(
         "UNKNOWN_PATH",
