@@ -60,7 +60,7 @@ describe("invalid input", () => {
     const [shard, workers, unknown, missing, cmd, noValue, switchValue, flagAsValue] = all;
     expect(shard.stderr).toMatch(/--shard = "3\/2"/);
     // A negative number after a flag is that flag's value, checked by the flag's own rule.
-    expect(workers.stderr).toMatch(/--workers = "-1"; allowed: an integer >= 0/);
+    expect(workers.stderr).toMatch(/--workers = "-1"; allowed: an integer in \[0, 1024\] \(0 = in-process\)/);
     expect(unknown.stderr).toMatch(
       /option = "--frobnicate"; allowed: one of --replications <value>, --workers <value>, .*--resume, --quiet, --no-report, --help/,
     );
@@ -76,6 +76,32 @@ describe("invalid input", () => {
     for (const r of all) expect(r.code).toBe(2);
     expect(readdirSync(cwd)).toEqual([]);
   });
+  test("a number flag out of range names the whole range, the same below and above it", async () => {
+    const cwd = join(tmp, "ranges");
+    mkdirSync(cwd);
+    const all = await Promise.all([
+      cascade(["run", TINY, "--workers", "5000"], cwd),
+      cascade(["run", TINY, "--replications", "0"], cwd),
+      cascade(["run", TINY, "--replications", "20000000"], cwd),
+      cascade(["validate", TINY, "--replications", "x"], cwd),
+      cascade(["run", TINY, "--seed", "-1"], cwd),
+    ]);
+    const [workers, repLow, repHigh, repValidate, seed] = all.map((r) => r.stderr);
+    expect(workers).toMatch(/--workers = "5000"; allowed: an integer in \[0, 1024\] \(0 = in-process\)/);
+    for (const [text, value] of [
+      [repLow, "0"],
+      [repHigh, "20000000"],
+      [repValidate, "x"],
+    ]) {
+      expect(text).toMatch(
+        new RegExp(`--replications = "${value}"; allowed: an integer in \\[1, 10000000\\]`),
+      );
+    }
+    expect(seed).toMatch(/--seed = "-1"; allowed: an integer in \[0, 9007199254740991\]/);
+    for (const r of all) expect(r.code).toBe(2);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   test("a missing or extra argument names it, its value and what is allowed", async () => {
     const cwd = join(tmp, "positionals");
     mkdirSync(cwd);

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CascadeError, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
+import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { parseShard } from "./shard.js";
 
@@ -102,13 +103,30 @@ function parse(
   }
 }
 
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+/** An integer flag in [min, max] (the same range the runner and the validation enforce). */
+function intFlag(
+  name: string,
+  v: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+  note = "",
+): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) {
-    throw new ValidationError("INVALID_FLAG", name, v, `an integer >= ${min}`, "invalid command line");
+  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min || Number(v) > max) {
+    throw new ValidationError(
+      "INVALID_FLAG",
+      name,
+      v,
+      `an integer in [${min}, ${max}]${note}`,
+      "invalid command line",
+    );
   }
   return Number(v);
 }
+
+const replicationsFlag = (v: unknown) =>
+  intFlag("--replications", v as string | undefined, 1, MAX_REPLICATIONS);
+const seedFlag = (v: unknown) => intFlag("--seed", v as string | undefined, 0);
 
 /** Set when stdout's reader went away (`cascade run ... | head`): the command goes on, silently. */
 let stdoutClosed = false;
@@ -148,9 +166,15 @@ registerCommand("run", {
     if (values.help) return help("run");
     onlyPositional(positionals, "<file>", ONE_FILE);
     // Flags and the file name are checked before anything heavy is loaded.
-    const replications = intFlag("--replications", values.replications as string | undefined, 1);
-    const workers = intFlag("--workers", values.workers as string | undefined, 0);
-    const seed = intFlag("--seed", values.seed as string | undefined, 0);
+    const replications = replicationsFlag(values.replications);
+    const workers = intFlag(
+      "--workers",
+      values.workers as string | undefined,
+      0,
+      MAX_WORKERS,
+      " (0 = in-process)",
+    );
+    const seed = seedFlag(values.seed);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
     resolveExperimentPath(positionals[0]);
     const { runExperiment } = await heavy();
@@ -249,8 +273,8 @@ registerCommand("validate", {
     const { loadExperimentFile, validateExperiment, makePlan } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
-      replications: intFlag("--replications", values.replications as string | undefined, 1),
-      seed: intFlag("--seed", values.seed as string | undefined, 0),
+      replications: replicationsFlag(values.replications),
+      seed: seedFlag(values.seed),
     });
     const plan = makePlan(exp, { manifest: false });
     // Run lengths over every variant and sweep point (ticks can be set per variant, or swept).

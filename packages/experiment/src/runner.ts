@@ -19,6 +19,7 @@ import {
   type JournalHeader,
   JournalWriter,
 } from "./journal.js";
+import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, requireOutPath } from "./output-dir.js";
@@ -122,12 +123,12 @@ export async function prepareRun(
         ? parseShard(options.shard)
         : options.shard;
   const workers = options.workers ?? defaultWorkers();
-  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 1024) {
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
     throw new ValidationError(
       "INVALID_FLAG",
       "--workers",
       workers,
-      "an integer in [0, 1024] (0 = in-process)",
+      `an integer in [0, ${MAX_WORKERS}] (0 = in-process)`,
       "invalid command line",
     );
   }

@@ -14,6 +14,7 @@ import {
 import { CascadeError, distMax, formatValue, ValidationError } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
 import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
+import { MAX_REPLICATIONS } from "./limits.js";
 import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
 import {
   BUILTIN_METRICS,
@@ -367,8 +368,8 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
   const seed = overrides.seed !== undefined ? int("--seed", overrides.seed, 0) : int("seed", d.seed, 0);
   const replications =
     overrides.replications !== undefined
-      ? int("--replications", overrides.replications, 1, 10_000_000)
-      : int("replications", d.replications, 1, 10_000_000);
+      ? int("--replications", overrides.replications, 1, MAX_REPLICATIONS)
+      : int("replications", d.replications, 1, MAX_REPLICATIONS);
   if (d.simulate !== undefined && typeof d.simulate !== "function") {
     fail("INVALID_TYPE", "simulate", d.simulate, "a function (config, rng, run) => RunRecords");
   }
