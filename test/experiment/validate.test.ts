@@ -83,6 +83,12 @@ describe("validateExperiment", () => {
       undefined,
       'sweep["liquidation.amount.fraction"].1',
     ],
+    [
+      "repeated sweep value",
+      { ...base(), sweep: { "liquidation.amount.fraction": [0.25, 0.5, 0.25] } },
+      "DUPLICATE_VALUE",
+      'sweep["liquidation.amount.fraction"].2',
+    ],
     ["unknown baseline", { ...base(), baseline: "nope" }, "UNKNOWN_VARIANT", "baseline"],
     [
       "unknown shock instrument",

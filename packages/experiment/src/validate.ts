@@ -542,9 +542,17 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
         `a path that exists in the config of the base experiment or of a variant${near ? ` (the longest existing prefix is "${near}")` : ""}`,
       );
     }
+    const seen = new Map<string, number>();
     vals.forEach((value, j) => {
       if (value === undefined || typeof value === "function")
         fail("INVALID_VALUE", `${at}.${j}`, value, "a plain data value");
+      // A repeated value would run every one of its grid points twice, and compare them with
+      // each other as if they were different settings.
+      const key = JSON.stringify(value);
+      const first = seen.get(key);
+      if (first !== undefined)
+        fail("DUPLICATE_VALUE", `${at}.${j}`, value, `a value not already swept (it repeats item ${first})`);
+      seen.set(key, j);
       for (const v of holders) {
         try {
           const cfg = applyPoint(v.config, [path], [value]);
