@@ -165,6 +165,11 @@ describe("runExperiment (in-process, fake world)", () => {
       /INCOMPLETE|6 of 10|first missing/,
     );
     expect(existsSync(merged)).toBe(false);
+    // The same shard twice was accepted and counted as one more folder merged.
+    await expect(mergeResults([shards[0], shards[1], `${shards[1]}/`], { out: merged })).rejects.toThrow(
+      /dirs\.2 = ".*"; allowed: a folder not already given \(it is dirs\.1/,
+    );
+    expect(existsSync(merged)).toBe(false);
     await mergeResults(shards, { out: merged });
     sameFiles(ref, merged);
   });

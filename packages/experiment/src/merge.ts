@@ -40,6 +40,15 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         "a folder other than the shard folders",
         CTX,
       );
+    const again = abs.indexOf(dir);
+    if (again < i)
+      throw new ValidationError(
+        "DUPLICATE_SHARD",
+        `dirs.${i}`,
+        dirs[i],
+        `a folder not already given (it is dirs.${again}; each shard folder once)`,
+        CTX,
+      );
     const mf = join(dir, FILES.manifest);
     const jf = join(dir, JOURNAL_FILE);
     if (!existsSync(mf) || !existsSync(jf)) {
