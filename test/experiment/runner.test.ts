@@ -258,7 +258,13 @@ describe("runExperiment (in-process, fake world)", () => {
     await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
     await expect(
       runExperiment(fakeExperiment({ ticks: 30 }), { out: d, workers: 0, shard: "1/1", resume: true }),
-    ).rejects.toThrow(/cannot resume/);
+    ).rejects.toThrow(/cannot resume: .*\(this one differs in: config, variants;/);
+    await expect(
+      runExperiment(fakeExperiment({ replications: 3 }), { out: d, workers: 0, shard: "1/1", resume: true }),
+    ).rejects.toThrow(/differs in: replications \(5 there, 3 now\), seeds, runs \(10 there, 6 now\);/);
+    await expect(
+      runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/2", resume: true }),
+    ).rejects.toThrow(/shard 1\/2 \(this one is of shard 1\/1;/);
   });
 
   test("resume without a journal: complete results of this configuration are kept, of another one refused", async () => {
@@ -272,7 +278,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const other = runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true, seed: 5 });
     await expect(other).rejects.toThrow(ValidationError);
     await expect(other).rejects.toThrow(
-      /cannot resume: --resume = ".*"; allowed: a folder holding an interrupted run .*belong to another configuration/,
+      /cannot resume: --resume = ".*"; allowed: a folder holding an interrupted run .*\(the results here differ in: rootSeed \(\d+ there, 5 now\), seeds;/,
     );
     expect(readdirSync(d).sort()).toEqual(before);
     expect(read(d, "runs.csv")).toBe(runs);

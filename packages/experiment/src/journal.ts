@@ -27,7 +27,7 @@ import { type CsvFormatterStream, format } from "fast-csv";
 import { writeFileAtomic } from "./atomic-file.js";
 import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
-import { type Plan, runCoords } from "./plan.js";
+import { changedParts, type Plan, runCoords } from "./plan.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
 /** cascade/2: rows are stored as CSV text (cascade/1 stored cell arrays). */
@@ -41,6 +41,8 @@ export interface JournalHeader {
   fingerprint: string;
   shard: string | null;
   total: number;
+  /** The configuration part by part (Plan.parts): what changed, when a resume is refused. */
+  parts?: Record<string, string | number>;
   /** The manifest's git commit and gitDirty when the journal was started (a resume may run other code). */
   git?: string | null;
   gitDirty?: boolean | null;
@@ -200,6 +202,16 @@ export function readHeader(file: string): JournalHeader | null {
   return h && h.journal === JOURNAL_FORMAT ? h : null;
 }
 
+/** What differs between a journal's header and this run's, for the refusal of a resume. */
+function mismatch(journal: JournalHeader, now: JournalHeader): string {
+  if (journal.shard !== now.shard)
+    return `this one is of ${journal.shard === null ? "an unsharded run" : `shard ${journal.shard}`}`;
+  const parts = now.parts ? changedParts(journal.parts, now.parts) : "";
+  return parts
+    ? `this one differs in: ${parts}`
+    : "this one belongs to another configuration; any edit of the experiment file counts";
+}
+
 /** Why readHeader returned null, for error messages. */
 export function unreadableReason(file: string): string {
   const h = readHeaderAnyFormat(file);
@@ -306,7 +318,7 @@ export class JournalWriter {
           "JOURNAL_MISMATCH",
           "--resume",
           file,
-          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (${h ? "this one belongs to another configuration or shard; any edit of the experiment file counts" : unreadableReason(file)}; rerun without --resume to start over)`,
+          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (${h ? mismatch(h, header) : unreadableReason(file)}; rerun without --resume to start over)`,
           "cannot resume",
         );
       }

@@ -38,6 +38,8 @@ export interface Plan {
   manifest: Record<string, unknown>;
   /** sha256 of the manifest without versions and git commit: identifies a journal. */
   fingerprint: string;
+  /** The fingerprinted manifest part by part (configParts): says what changed when a resume is refused. */
+  parts: Record<string, string | number>;
 }
 
 export function replicationSeed(rootSeed: number, r: number): number {
@@ -98,6 +100,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     source: options.sourceText === undefined ? null : { sha256: sha256(options.sourceText) },
   };
   const fingerprint = sha256(JSON.stringify(core));
+  const parts = configParts(core);
   const manifest =
     options.manifest === false
       ? core
@@ -113,7 +116,50 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     metricColumns: cols,
     manifest,
     fingerprint,
+    parts,
   };
+}
+
+/** Manifest keys kept as values in configParts; the others are kept as digests. */
+const PLAIN_PARTS = new Set(["name", "rootSeed", "replications", "baseline", "runs", "simulate"]);
+/** Manifest keys that describe the code, not the configuration (not fingerprinted). */
+const CODE_STATE = new Set(["versions", "git", "gitDirty", "cascadeGit", "cascadeGitDirty"]);
+
+/**
+ * A manifest's fingerprinted keys, each as its value (the few scalars in PLAIN_PARTS) or a short
+ * digest of its JSON: enough to name what differs between two runs (changedParts) without storing
+ * the manifest in the journal.
+ */
+export function configParts(manifest: Record<string, unknown>): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(manifest)) {
+    if (CODE_STATE.has(k)) continue;
+    out[k] =
+      PLAIN_PARTS.has(k) && (typeof v === "number" || typeof v === "string")
+        ? v
+        : sha256(JSON.stringify(v ?? null)).slice(0, 16);
+  }
+  return out;
+}
+
+/** "replications (20 there, 30 now), variants" for the parts that differ; "" when none is known to. */
+export function changedParts(
+  before: Record<string, string | number> | undefined,
+  now: Record<string, string | number>,
+): string {
+  if (!before) return "";
+  const changed: string[] = [];
+  for (const k of new Set([...Object.keys(now), ...Object.keys(before)])) {
+    if (before[k] === now[k]) continue;
+    changed.push(
+      PLAIN_PARTS.has(k) && before[k] !== undefined && now[k] !== undefined
+        ? `${k} (${JSON.stringify(before[k])} there, ${JSON.stringify(now[k])} now)`
+        : k === "source"
+          ? "source (the experiment file's text: any edit counts)"
+          : k,
+    );
+  }
+  return changed.join(", ");
 }
 
 export function runCoords(plan: Plan, run: number): { point: number; variant: number; replication: number } {

@@ -23,7 +23,7 @@ import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, requireOutPath } from "./output-dir.js";
-import { makePlan, type Plan, runInfo } from "./plan.js";
+import { changedParts, configParts, makePlan, type Plan, runInfo } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { inShard, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
@@ -165,6 +165,7 @@ export async function runExperiment(
     fingerprint: plan.fingerprint,
     shard: shardLabel(shard),
     total: plan.total,
+    parts: plan.parts,
     git: plan.manifest.git as string | null | undefined,
     gitDirty: plan.manifest.gitDirty as boolean | null | undefined,
     cascadeGit: plan.manifest.cascadeGit as string | null | undefined,
@@ -180,11 +181,12 @@ export async function runExperiment(
       ? earlierResults(outDir, plan.fingerprint, header.shard)
       : "none";
   if (earlier === "other") {
+    const changed = changedParts(manifestParts(outDir), plan.parts);
     throw new ValidationError(
       "JOURNAL_MISMATCH",
       "--resume",
       outDir,
-      `a folder holding an interrupted run (its journal) or the complete results of this same configuration${header.shard ? ` and shard ${header.shard}` : ""} (the results here belong to another configuration or shard, or their run-info.json is unreadable; any edit of the experiment file counts; rerun without --resume to replace them)`,
+      `a folder holding an interrupted run (its journal) or the complete results of this same configuration${header.shard ? ` and shard ${header.shard}` : ""} (${changed ? `the results here differ in: ${changed}` : "the results here belong to another configuration or shard, or their run-info.json is unreadable; any edit of the experiment file counts"}; rerun without --resume to replace them)`,
       "cannot resume",
     );
   }
@@ -477,6 +479,15 @@ function earlierResults(
       : "other";
   } catch {
     return "other";
+  }
+}
+
+/** configParts of the manifest.json in a results folder, if it has a readable one. */
+function manifestParts(outDir: string): Record<string, string | number> | undefined {
+  try {
+    return configParts(JSON.parse(readFileSync(join(outDir, FILES.manifest), "utf8")));
+  } catch {
+    return undefined;
   }
 }
 
