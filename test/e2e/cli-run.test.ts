@@ -268,6 +268,42 @@ describe("cascade run", () => {
     expect(readAll(join(tmp, "r-kill"))).toEqual(readAll(join(tmp, "r-ref")));
   });
 
+  test("more workers than usable cores: a warning naming both, same results", async () => {
+    const r = await cascade(
+      ["run", TINY, "--workers", "1024", "--out", "many", "--quiet", "--no-report"],
+      tmp,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning: --workers 1024 is more than the \d+ usable cores; the runs will compete for them \(slower, same results\)$/m,
+    );
+    expect(readAll(join(tmp, "many"))).toEqual(readAll(join(dirA, "results", "tiny")));
+  });
+
+  test("Ctrl-C part-way -> exit 130, says how many runs are kept and to --resume; the resume gives the same bytes", async () => {
+    const args = ["run", TINY, "--replications", "6", "--quiet"];
+    const victim = start([...args, "--workers", "1", "--out", "r-int"], tmp);
+    const journal = join(tmp, "r-int", "journal.jsonl");
+    const lines = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").length - 1 : 0);
+    const t0 = Date.now();
+    while (lines() < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 10));
+    victim.child.kill("SIGINT");
+    const stopped = await victim.done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const kept = lines() - 1;
+    expect(stopped.stderr).toMatch(
+      new RegExp(
+        `cascade run interrupted \\(SIGINT\\): ${kept} of 12 runs are kept in r-int/journal\\.jsonl; rerun the same command with --resume to continue`,
+      ),
+    );
+    expect(existsSync(join(tmp, "r-int", "runs.csv"))).toBe(false);
+    const resumed = await cascade([...args, "--workers", "0", "--out", "r-int", "--resume"], tmp);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`\\(${12 - kept} run now, ${kept} already done\\)`));
+    const ref = await cascade([...args, "--workers", "0", "--out", "r-int-ref"], tmp);
+    expect(readAll(join(tmp, "r-int"))).toEqual(readAll(join(tmp, "r-int-ref")));
+  });
+
   test("an observer that throws fails the run with its error (exit 1), in-process and in workers", async () => {
     const runs = await Promise.all(
       ["0", "2"].map((w) =>

@@ -14,6 +14,7 @@ import { CascadeError, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
+import type { RunInProgress } from "./runner.js";
 import { parseShard } from "./shard.js";
 
 // The heavy modules (the world, its packages, the worker pool) are imported only by the commands
@@ -174,10 +175,18 @@ registerCommand("run", {
       MAX_WORKERS,
       " (0 = in-process)",
     );
+    if (workers !== undefined && workers > processCores()) {
+      // Allowed (a shared machine may free cores later), but rarely meant: 1,000 workers on 2 cores
+      // took 15 times as long, each worker holding its own heap.
+      process.stderr.write(
+        `warning: --workers ${workers} is more than the ${processCores()} usable cores; the runs will compete for them (slower, same results)\n`,
+      );
+    }
     const seed = seedFlag(values.seed);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
     resolveExperimentPath(positionals[0]);
     const { runExperiment } = await heavy();
+    const stop = onInterrupt();
     const outcome = await runExperiment(positionals[0], {
       replications,
       workers,
@@ -186,7 +195,8 @@ registerCommand("run", {
       shard,
       resume: values.resume === true,
       progress: values.quiet ? false : "auto",
-    });
+      onStart: stop.watch,
+    }).finally(stop.remove);
     const rel = relative(process.cwd(), outcome.outDir) || ".";
     out(
       `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now, ${outcome.resumed} already done) -> ${rel}/`,
@@ -205,6 +215,38 @@ registerCommand("run", {
     return 0;
   },
 });
+
+/**
+ * Ctrl-C or SIGTERM during `run`: says what is kept and how to continue, then exits as the signal
+ * would (130, 143). Finished runs are already whole lines in the journal; nothing else is needed.
+ */
+function onInterrupt(): { watch: (run: RunInProgress) => void; remove: () => void } {
+  let run: RunInProgress | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    let note = "";
+    if (run) {
+      const journal = relative(process.cwd(), run.journal);
+      const done = run.finished();
+      note =
+        done === run.total
+          ? `: all ${done} runs are in ${journal}, the final files may be incomplete; rerun the same command with --resume to write them`
+          : `: ${done} of ${run.total} runs are kept in ${journal}; rerun the same command with --resume to continue`;
+    }
+    process.stderr.write(`\ncascade run interrupted (${signal})${note}\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+  return {
+    watch: (r) => {
+      run = r;
+    },
+    remove: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}
 
 registerCommand("report", {
   summary: "write report.html (charts) for a results folder",

@@ -41,6 +41,7 @@ export {
   defaultWorkers,
   prepareRun,
   RunFailure,
+  type RunInProgress,
   type RunOptions,
   type RunOutcome,
   runExperiment,

@@ -50,6 +50,20 @@ export interface RunOptions {
   progress?: ProgressMode;
   /** Base for relative paths (default process.cwd()). */
   cwd?: string;
+  /**
+   * Called once the journal is open, before the first run: where it is, the runs of this call
+   * (or shard) and how many are finished so far (live). The CLI uses it to say, when interrupted,
+   * how many runs a `--resume` will keep.
+   */
+  onStart?: (run: RunInProgress) => void;
+}
+
+export interface RunInProgress {
+  /** Absolute path of the journal. */
+  journal: string;
+  total: number;
+  /** Runs finished and in the journal so far (resumed ones included). */
+  finished(): number;
 }
 
 export interface RunOutcome {
@@ -232,6 +246,7 @@ export async function runExperiment(
   );
   progress.start(mine.length, resumed);
   let finished = resumed;
+  options.onStart?.({ journal: journalPath, total: mine.length, finished: () => finished });
   const onDone = (line: string) => {
     writer.append(line);
     finished++;
