@@ -301,6 +301,7 @@ describe("cascade run", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`\\(${12 - kept} run now, ${kept} already done\\)`));
     const ref = await cascade([...args, "--workers", "0", "--out", "r-int-ref"], tmp);
+    expect(ref.code, ref.stderr).toBe(0);
     expect(readAll(join(tmp, "r-int"))).toEqual(readAll(join(tmp, "r-int-ref")));
   });
 
