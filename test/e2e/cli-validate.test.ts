@@ -155,6 +155,21 @@ describe("validate, list, help", () => {
     const r = await cascade(["validate", file], tmp);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/x 2 sweep point\(s\) x 3 replication\(s\) = 12 runs of 150-250 ticks\n/);
+    expect(r.stdout).toMatch(/^ {2}sweep ticks: 150, 250 \(2 values\), in every variant$/m);
+    expect(r.stdout).not.toMatch(/unchanged by the sweep/);
+  });
+
+  test("validate: says which variants a sweep reaches and which run unchanged at every point", async () => {
+    const file = join(tmp, "swept-fraction.ts");
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, sweep: { "liquidation.amount.fraction": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8] } };\n`,
+    );
+    const r = await cascade(["validate", file], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^ {2}sweep liquidation\.amount\.fraction: 0\.1, 0\.2, 0\.3, 0\.4, 0\.5, \.\.\., 0\.8 \(7 values\), in partial\n {2}unchanged by the sweep \(the same runs at every point\): full$/m,
+    );
   });
 
   test("list shows experiments/*.ts with descriptions; --help on each command", async () => {

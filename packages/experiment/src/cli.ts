@@ -312,7 +312,7 @@ registerCommand("validate", {
     });
     if (values.help) return help("validate");
     onlyPositional(positionals, "<file>", ONE_FILE);
-    const { loadExperimentFile, validateExperiment, makePlan } = await heavy();
+    const { loadExperimentFile, validateExperiment, makePlan, sweepable } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
       replications: replicationsFlag(values.replications),
@@ -332,6 +332,20 @@ registerCommand("validate", {
     out(
       `  metrics: ${plan.metricColumns.length > 0 ? plan.metricColumns.join(", ") : "(none: runs.csv has no metric columns)"}`,
     );
+    // Which variants each swept path reaches: a variant that lacks it runs unchanged at that point.
+    exp.sweep.params.forEach((path, k) => {
+      const values = exp.sweep.values[k].map((v) => JSON.stringify(v));
+      const shown = values.length > 6 ? [...values.slice(0, 5), "...", values[values.length - 1]] : values;
+      const takes = exp.variants.filter((v) => sweepable(v.config, path)).map((v) => v.name);
+      const reach = takes.length === exp.variants.length ? "every variant" : takes.join(", ");
+      out(`  sweep ${path}: ${shown.join(", ")} (${values.length} values), in ${reach}`);
+    });
+    const untouched = exp.variants.filter((v) => !exp.sweep.params.some((p) => sweepable(v.config, p)));
+    if (exp.sweep.params.length > 0 && untouched.length > 0) {
+      out(
+        `  unchanged by the sweep (the same runs at every point): ${untouched.map((v) => v.name).join(", ")}`,
+      );
+    }
     return 0;
   },
 });

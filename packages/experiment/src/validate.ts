@@ -476,7 +476,7 @@ function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string,
  * Whether a sweep can set `path` in `config`: it exists, or it is an instrument's maxPrice, whose
  * default (4 x initialPrice) is left to the venue so that it follows a swept initialPrice.
  */
-function sweepable(config: unknown, path: string): boolean {
+export function sweepable(config: unknown, path: string): boolean {
   if (hasPath(config, path)) return true;
   const m = /^(market\.instruments\.\d+)\.maxPrice$/.exec(path);
   return m !== null && hasPath(config, m[1]);
