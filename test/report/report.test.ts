@@ -625,6 +625,35 @@ describe("heat maps", () => {
   });
 });
 
+describe("manifest section", () => {
+  /** The manifest's variants table. */
+  const variantsTable = (html: string) =>
+    html.match(/<table data-table="manifest-variants">[\s\S]*?<\/table>/)?.[0] ?? "";
+
+  it("shows every variant's overrides in full: short ones inline, long ones folded", async () => {
+    const dir = makeResults(join(root, "manifest-overrides"), { sweep: {}, replications: 2, ticks: 30 });
+    const file = join(dir, "manifest.json");
+    const m = JSON.parse(readFileSync(file, "utf8"));
+    const long = {
+      populations: Array.from({ length: 30 }, (_, i) => ({ kind: "leveraged", leverage: i + 2 })),
+      last: "the-end-of-it",
+    };
+    m.variants[0].overrides = { execution: { kind: "marketSweep" } };
+    m.variants[1].overrides = long;
+    writeFileSync(file, JSON.stringify(m));
+    const table = variantsTable(await buildReport(dir));
+    const escaped = (v: unknown) => JSON.stringify(v).replace(/"/g, "&quot;");
+    // was cut at 400 characters with an ellipsis
+    expect(JSON.stringify(long).length).toBeGreaterThan(1000);
+    expect(table).toContain(`<code class="json">${escaped(long)}</code>`);
+    expect(table).toMatch(
+      /<details class="json"><summary><code>\{&quot;populations[^<]+…<\/code> \(\d+ characters\)<\/summary>/,
+    );
+    expect(table).toContain(`<td><code class="json">${escaped(m.variants[0].overrides)}</code></td>`);
+    expect(table.match(/<details/g)).toHaveLength(1);
+  });
+});
+
 describe("report helpers", () => {
   it("reads the same rows with readCsv and readCsvFast (quotes, commas, line breaks, escapes)", async () => {
     const file = join(root, "tricky.csv");

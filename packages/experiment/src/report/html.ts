@@ -66,6 +66,9 @@ th { background: #f1f3f6; position: sticky; top: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .scroll { display: inline-block; max-width: 100%; max-height: 560px; overflow: auto; border: 1px solid #eceef1; }
 details > summary { cursor: pointer; color: #2a5db0; margin: 6px 0; }
+code.json { white-space: pre-wrap; overflow-wrap: anywhere; }
+details.json > summary { color: inherit; margin: 0; }
+details.json[open] > summary code { display: none; }
 pre { background: #f6f7f9; padding: 10px; overflow: auto; max-height: 600px; font-size: 12px; }
 .tag { display: inline-block; padding: 0 6px; border-radius: 4px; background: #e8eefc; color: #2a5db0; font-size: 11px; margin-left: 4px; }
 `;
@@ -150,11 +153,19 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** JSON longer than this is folded into a <details> (still in full), a preview as its summary. */
+const FOLD_JSON_CHARS = 400;
+const JSON_PREVIEW_CHARS = 100;
+
+/** A manifest value: text as-is, anything else as JSON in full, wrapping; long JSON folded. */
 function jsonCell(v: unknown): string {
   if (v === undefined) return "";
   if (typeof v === "string") return escapeHtml(v);
   const s = JSON.stringify(v);
-  return `<code>${escapeHtml(s.length > 400 ? `${s.slice(0, 400)}…` : s)}</code>`;
+  const code = `<code class="json">${escapeHtml(s)}</code>`;
+  if (s.length <= FOLD_JSON_CHARS) return code;
+  const preview = escapeHtml(s.slice(0, JSON_PREVIEW_CHARS));
+  return `<details class="json"><summary><code>${preview}…</code> (${s.length} characters)</summary>${code}</details>`;
 }
 
 function manifestSection(data: ReportData): string {
