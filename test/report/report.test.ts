@@ -606,6 +606,30 @@ describe("chart labels", () => {
   });
 });
 
+describe("legends", () => {
+  /** The titles of the legends in an SVG that have no entry. */
+  const emptyLegends = (svg: string) =>
+    svg
+      .split('class="mark-group role-legend"')
+      .slice(1)
+      .filter((legend) => !legend.includes("role-legend-label"))
+      .map((legend) => legend.match(/role-legend-title"[^>]*><text[^>]*>([^<]*)/)?.[1] ?? "");
+
+  it("draws no liquidated-notional legend for an instrument without liquidation dots", async () => {
+    const dir = makeResults(join(root, "legend-no-liq"), { sweep: {}, replications: 2, ticks: 60 });
+    // no liquidation on ETH in any run
+    const file = join(dir, "liquidations.csv");
+    const [head, ...rows] = readFileSync(file, "utf8").trimEnd().split("\n");
+    writeFileSync(file, `${[head, ...rows.filter((r) => !r.includes(",ETH,"))].join("\n")}\n`);
+    const fig = (await buildFigures(await loadResults(dir))).find((f) => f.id === "price-paths")!;
+    const [btc, eth] = fig.panels;
+    expect(eth.subtitle).toBe("ETH");
+    expect(labelGroups(btc.svg, "legend-title").flat()).toContain("liquidated notional");
+    expect(labelGroups(eth.svg, "legend-title").flat()).not.toContain("liquidated notional");
+    for (const p of fig.panels) expect(emptyLegends(p.svg), p.subtitle).toEqual([]);
+  });
+});
+
 describe("heat maps", () => {
   it("keep every grid value on the axes where a metric has no value (a blank cell)", async () => {
     const dir = makeResults(join(root, "heat-gap"), {

@@ -172,6 +172,39 @@ function pathPointsText(data: ReportData): string {
   return ` at ${pts.length} of the ${total} sweep points (${how})`;
 }
 
+/** The price paths' liquidation dots: red, sized by the liquidated notional at the tick. */
+function liquidationDots(): VlSpec {
+  return {
+    transform: [{ filter: "datum.kind === 'liq'" }],
+    mark: {
+      type: "point",
+      filled: true,
+      color: "#d62728",
+      opacity: 0.75,
+      stroke: "#fff",
+      strokeWidth: 0.5,
+    },
+    encoding: {
+      x: { field: "tick", type: "quantitative" },
+      y: { field: "price", type: "quantitative" },
+      size: {
+        field: "notional",
+        type: "quantitative",
+        title: "liquidated notional",
+        scale: { range: [12, 220], zero: false },
+      },
+      tooltip: [
+        { field: "run", title: "replication" },
+        { field: "tick" },
+        { field: "price", format: ".6~g" },
+        { field: "liquidations" },
+        { field: "notional", format: ".4~s" },
+        { field: "generation", title: "max generation" },
+      ],
+    },
+  };
+}
+
 async function pricePaths(data: ReportData, render: Render): Promise<Figure | null> {
   if (data.paths.length === 0) return null;
   const instruments = [...new Set(data.paths.map((p) => p.instrument))];
@@ -203,6 +236,8 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
       }
     }
     const reps = [...new Set(data.paths.map((p) => p.replication))].sort(byNumber);
+    // No liquidation on this instrument's drawn paths: no dot layer, so no empty size legend.
+    const liquidated = rows.some((r) => r.kind === "liq");
     const spec: VlSpec = {
       data: { values: rows },
       facet: layout.facet,
@@ -233,35 +268,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
               tooltip: [{ field: "variant" }, { field: "run", title: "replication" }],
             },
           },
-          {
-            transform: [{ filter: "datum.kind === 'liq'" }],
-            mark: {
-              type: "point",
-              filled: true,
-              color: "#d62728",
-              opacity: 0.75,
-              stroke: "#fff",
-              strokeWidth: 0.5,
-            },
-            encoding: {
-              x: { field: "tick", type: "quantitative" },
-              y: { field: "price", type: "quantitative" },
-              size: {
-                field: "notional",
-                type: "quantitative",
-                title: "liquidated notional",
-                scale: { range: [12, 220], zero: false },
-              },
-              tooltip: [
-                { field: "run", title: "replication" },
-                { field: "tick" },
-                { field: "price", format: ".6~g" },
-                { field: "liquidations" },
-                { field: "notional", format: ".4~s" },
-                { field: "generation", title: "max generation" },
-              ],
-            },
-          },
+          ...(liquidated ? [liquidationDots()] : []),
         ],
       },
       resolve: { scale: { color: "shared" } },
