@@ -630,6 +630,39 @@ describe("legends", () => {
   });
 });
 
+describe("replication colours of the price paths", () => {
+  const pathFigure = async (name: string, replications: number) => {
+    const dir = makeResults(join(root, name), {
+      sweep: {},
+      variants: ["only"],
+      replications,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const data = await loadResults(dir, { pathsPerVariant: replications, maxPricePaths: replications });
+    return (await buildFigures(data)).find((f) => f.id === "price-paths")!;
+  };
+  const strokes = (svg: string, role: string) =>
+    [...svg.matchAll(new RegExp(`${role}[^>]*stroke="(#[0-9a-f]{6})"`, "g"))].map((m) => m[1]);
+
+  it("gives each of 12 replications its own colour, in the lines and the legend", async () => {
+    const fig = await pathFigure("reps-12", 12);
+    const svg = fig.panels[0].svg;
+    const lines = strokes(svg, 'aria-roledescription="line mark"');
+    expect(lines).toHaveLength(12);
+    expect(new Set(lines).size).toBe(12); // dark2 has 8: rep 8 was drawn as rep 0
+    const legend = [...svg.matchAll(/role-legend-symbol"[^>]*><path[^>]*stroke="(#[0-9a-f]{6})"/g)];
+    expect(new Set(legend.map((m) => m[1])).size).toBe(12);
+  });
+
+  it("draws no replication legend when colours would repeat, and the caption says what colour is", async () => {
+    const fig = await pathFigure("reps-25", 25);
+    expect(labelGroups(fig.panels[0].svg, "legend-title").flat()).not.toContain("replication");
+    expect(fig.caption).toContain("colour tells the 25 replications apart (colours repeat: no legend)");
+    expect((await pathFigure("reps-3", 3)).caption).not.toContain("colour tells");
+  });
+});
+
 describe("heat maps", () => {
   it("keep every grid value on the axes where a metric has no value (a blank cell)", async () => {
     const dir = makeResults(join(root, "heat-gap"), {

@@ -205,6 +205,47 @@ function liquidationDots(): VlSpec {
   };
 }
 
+/**
+ * Path colours beyond dark2's 8: Vega's tableau20 without its two reds, which read as the red
+ * liquidation dots.
+ */
+const MANY_REPLICATION_COLOURS = [
+  "#4c78a8",
+  "#9ecae9",
+  "#f58518",
+  "#ffbf79",
+  "#54a24b",
+  "#88d27a",
+  "#b79a20",
+  "#f2cf5b",
+  "#439894",
+  "#83bcb6",
+  "#79706e",
+  "#bab0ac",
+  "#d67195",
+  "#fcbfd2",
+  "#b279a2",
+  "#d6a5c9",
+  "#9e765f",
+  "#d8b5a5",
+];
+const MAX_REPLICATION_COLOURS = MANY_REPLICATION_COLOURS.length;
+
+/**
+ * The path colour of each replication: a colour each while the palette lasts, with a legend;
+ * beyond it colours would repeat, so there is no legend (the caption says colour = replication).
+ */
+function replicationColour(reps: string[]): Record<string, unknown> {
+  return {
+    field: "run",
+    type: "nominal",
+    title: "replication",
+    sort: reps.map((r) => `rep ${r}`),
+    scale: reps.length <= 8 ? { scheme: "dark2" } : { range: MANY_REPLICATION_COLOURS },
+    ...(reps.length > MAX_REPLICATION_COLOURS ? { legend: null } : {}),
+  };
+}
+
 async function pricePaths(data: ReportData, render: Render): Promise<Figure | null> {
   if (data.paths.length === 0) return null;
   const instruments = [...new Set(data.paths.map((p) => p.instrument))];
@@ -257,13 +298,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
                 title: `${instrument} price`,
                 scale: { zero: false },
               },
-              color: {
-                field: "run",
-                type: "nominal",
-                title: "replication",
-                sort: reps.map((r) => `rep ${r}`),
-                scale: { scheme: "dark2" },
-              },
+              color: replicationColour(reps),
               detail: { field: "run" },
               tooltip: [{ field: "variant" }, { field: "run", title: "replication" }],
             },
@@ -276,13 +311,18 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
     panels.push({ subtitle: instrument, svg: await render(spec) });
   }
   const seeds = data.pathPoints.length > 1 ? "variants and points" : "variants";
+  const reps = new Set(data.paths.map((p) => p.replication)).size;
+  const colours =
+    reps > MAX_REPLICATION_COLOURS
+      ? `; colour tells the ${reps} replications apart (colours repeat: no legend)`
+      : "";
   const cut = data.paths.some((p) => p.points.length < p.sourcePoints)
     ? "; long series are min/max subsampled"
     : "";
   return {
     id: "price-paths",
     title: "Price paths of sampled runs",
-    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), one panel per instrument: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${cut}.`,
+    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), one panel per instrument: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
     panels,
     note:
       data.pathsAvailable > data.paths.length
