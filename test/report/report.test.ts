@@ -490,6 +490,30 @@ describe("bootstrap intervals of the paired differences", () => {
     }
   });
 
+  it("keys the thick t rule and the thin bootstrap rule in a legend", async () => {
+    const dir = makeResults(join(root, "boot-key"), {
+      sweep: {},
+      variants: ["full", "partial"],
+      replications: 6,
+      ticks: 60,
+      bootColumns: true,
+    });
+    const fig = await paired(dir);
+    expect(labelGroups(fig, "legend-title").flat()).toContain("interval");
+    const labels = labelGroups(fig, "legend-label").flat();
+    expect(labels).toContain("95% t interval");
+    expect(labels).toContain("95% BCa bootstrap interval"); // whole, not cut at 160 px
+    // the key's symbols are drawn as the rules: t 2 px, bootstrap 1 px
+    const widths = (re: RegExp) => new Set([...fig.matchAll(re)].map((m) => m[1]));
+    expect(widths(/role-legend-symbol"[^>]*><path [^>]*d="M-5,0L5,0"[^>]*stroke-width="([\d.]+)"/g)).toEqual(
+      new Set(["2", "1"]),
+    );
+    expect(widths(/<line aria-label="ci_low[^>]*stroke-width="([\d.]+)"/g)).toEqual(new Set(["2"]));
+    expect(widths(/<line aria-label="[^"]*bootstrap high[^>]*stroke-width="([\d.]+)"/g)).toEqual(
+      new Set(["1"]),
+    );
+  });
+
   it("changes nothing when the bootstrap columns are blank (fewer than 5 pairs)", async () => {
     const options = { sweep: { "liquidation.closeFactor": [0.25, 0.5] }, replications: 4, ticks: 60 };
     const blank = await paired(makeResults(join(root, "boot-blank"), { ...options, bootColumns: true }));
@@ -498,6 +522,7 @@ describe("bootstrap intervals of the paired differences", () => {
     );
     expect(bootRules(blank)).toEqual([]);
     expect(blank).not.toContain("bootstrap");
+    expect(labelGroups(blank, "legend-title").flat()).not.toContain("interval");
     expect(blank).toBe(await paired(makeResults(join(root, "boot-none"), options)));
   });
 

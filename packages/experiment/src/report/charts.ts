@@ -479,13 +479,14 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
  */
 function bootstrapRule(common: Record<string, unknown>, step: number, which: VlSpec[]): VlSpec {
   const yOffset = common.yOffset as Record<string, unknown> | undefined;
-  const mark = { type: "rule", strokeWidth: 1, strokeOpacity: 0.5 };
+  const mark = { type: "rule", strokeOpacity: 0.5 };
   return {
     transform: [{ filter: "isValid(datum.boot_low) && isValid(datum.boot_high)" }],
     mark: yOffset ? mark : { ...mark, yOffset: Math.max(1.5, Math.min(4, step * 0.3)) },
     encoding: {
       ...common,
       ...(yOffset ? { yOffset: { ...yOffset, field: "boot_slot" } } : {}),
+      strokeWidth: intervalKey(BOOT_INTERVAL),
       x: { field: "boot_low", type: "quantitative", title: null },
       x2: { field: "boot_high" },
       tooltip: [
@@ -494,6 +495,23 @@ function bootstrapRule(common: Record<string, unknown>, step: number, which: VlS
         { field: "boot_high", title: "bootstrap high", format: ".4~g" },
       ],
     },
+  };
+}
+
+const T_INTERVAL = "95% t interval";
+const BOOT_INTERVAL = "95% BCa bootstrap interval";
+
+/**
+ * The rule width of an interval kind, as a channel so that the legend keys the thick (t) and the
+ * thin (bootstrap) rule; the rule opacity follows into the key symbols.
+ */
+function intervalKey(kind: string): Record<string, unknown> {
+  return {
+    datum: kind,
+    type: "nominal",
+    title: "interval",
+    scale: { domain: [T_INTERVAL, BOOT_INTERVAL], range: [2, 1] },
+    legend: { labelLimit: 0 },
   };
 }
 
@@ -591,9 +609,10 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
       layer: [
         { mark: { type: "rule", strokeDash: [4, 3], color: "#888" }, encoding: { x: { datum: 0 } } },
         {
-          mark: { type: "rule", strokeWidth: 1.5 },
+          mark: { type: "rule", ...(boot ? {} : { strokeWidth: 1.5 }) },
           encoding: {
             ...common,
+            ...(boot ? { strokeWidth: intervalKey(T_INTERVAL) } : {}),
             x: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_x") },
             x2: { field: "ci_high" },
           },
