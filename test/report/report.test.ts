@@ -526,14 +526,24 @@ describe("bootstrap intervals of the paired differences", () => {
     expect(blank).toBe(await paired(makeResults(join(root, "boot-none"), options)));
   });
 
-  it("gives the sweep lines' tooltips summary.csv's bootstrap interval when it has one", async () => {
+  it("draws the sweep lines' bootstrap intervals as bars when summary.csv has them", async () => {
     const options = { sweep: { "liquidation.closeFactor": [0.25, 0.5] }, ticks: 60, bootColumns: true };
     const lines = async (name: string, replications: number) =>
       figures(await buildReport(makeResults(join(root, name), { ...options, replications })))
         .get("sweep-lines")!
         .join("");
-    expect(await lines("boot-lines", 6)).toMatch(/bootstrap low: [-−\d.]+; bootstrap high: [-−\d.]+/);
-    expect(await lines("boot-lines-blank", 4)).not.toContain("bootstrap");
+    const bars = (fig: string) =>
+      fig.match(/<line aria-label="[^"]*bootstrap low: [^"]*"[^>]*aria-roledescription="rule mark"[^>]*>/g) ??
+      [];
+    const withBoot = await lines("boot-lines", 6);
+    // 2 variants x 5 metrics x 2 points, each a vertical bar (x1 = x2)
+    expect(bars(withBoot)).toHaveLength(2 * 5 * 2);
+    for (const bar of bars(withBoot)) expect(bar).toMatch(/ x2="0" y2="-?[\d.]+"/);
+    expect(withBoot).toMatch(/bootstrap low: [-−\d.]+; bootstrap high: [-−\d.]+/);
+    expect(withBoot).toContain("its 95% BCa bootstrap interval as a thin vertical bar");
+    const blank = await lines("boot-lines-blank", 4);
+    expect(bars(blank)).toEqual([]);
+    expect(blank).not.toContain("bootstrap");
   });
 });
 

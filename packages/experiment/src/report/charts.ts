@@ -740,6 +740,36 @@ function summaryMetrics(data: ReportData, rows: SummaryRow[]): string[] {
   return ms.filter((m) => !constant.has(m));
 }
 
+/**
+ * The BCa bootstrap interval of each mean in a sweep line: a thin bar across the point (a second
+ * band would hide the t band under it), each variant's nudged sideways so that overlapping bars
+ * stay apart. Blank intervals (fewer than 5 values) are not drawn.
+ */
+function sweepBootstrapBars(
+  x: Record<string, unknown>,
+  color: Record<string, unknown>,
+  variants: string[],
+): VlSpec[] {
+  return variants.map((v, i) => ({
+    transform: [
+      { filter: { field: "variant", equal: v } },
+      { filter: "isValid(datum.boot_low) && isValid(datum.boot_high)" },
+    ],
+    mark: { type: "rule", strokeWidth: 1.2, opacity: 0.8, xOffset: (i - (variants.length - 1) / 2) * 3 },
+    encoding: {
+      x,
+      y: { field: "boot_low", type: "quantitative", title: null, axis: tickLabels("child_y") },
+      y2: { field: "boot_high" },
+      color,
+      tooltip: [
+        { field: "variant" },
+        { field: "boot_low", title: "bootstrap low", format: ".4~g" },
+        { field: "boot_high", title: "bootstrap high", format: ".4~g" },
+      ],
+    },
+  }));
+}
+
 async function sweepLines(data: ReportData, render: Render): Promise<Figure | null> {
   const params = data.sweepParams;
   if (params.length === 0 || params.length === 2) return null;
@@ -753,6 +783,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
   const xValues = one ? [...new Set(rows.map((r) => r.params[param] ?? ""))] : shorts;
   const sc = one ? paramScale(xValues) : { type: "ordinal" as const, scale: {} };
   const boot = rows.some((r) => r.boot_low !== null);
+  const lineVariants = data.variants.filter((v) => rows.some((r) => r.variant === v));
   const values = rows.map((r) => ({
     variant: r.variant,
     metric: r.metric,
@@ -787,6 +818,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
             color: variantColor(data),
           },
         },
+        ...(boot ? sweepBootstrapBars(x, variantColor(data), lineVariants) : []),
         {
           mark: { type: "line", point: { size: 25, filled: true } },
           encoding: {
@@ -805,7 +837,6 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
               { field: "mean", format: ".4~g" },
               { field: "ci_low", title: "CI low", format: ".4~g" },
               { field: "ci_high", title: "CI high", format: ".4~g" },
-              // the bootstrap interval in the tooltip only: a second band would crowd the panels
               ...(boot
                 ? [
                     { field: "boot_low", title: "bootstrap low", format: ".4~g" },
@@ -823,7 +854,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
   return {
     id: "sweep-lines",
     title: `Metrics against ${one ? param : "the sweep point"}`,
-    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% confidence interval as a band (from summary.csv; a point with one value has none).${constantNote(data)}`,
+    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${constantNote(data)}`,
     panels: [{ svg: await render(spec) }],
   };
 }
