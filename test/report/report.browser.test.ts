@@ -47,11 +47,17 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const cases: Array<[string, Record<string, number[]>, string[]]> = [
+  const cases: Array<[string, Record<string, number[]>, string[], string[]?]> = [
     [
       "one-parameter sweep",
       { "liquidation.closeFactor": [0.25, 0.5, 1] },
       ["price-paths", "distributions", "paired-differences", "cascade-depth", "sweep-lines"],
+    ],
+    [
+      "no sweep, five variants",
+      {},
+      ["price-paths", "distributions", "paired-differences", "cascade-depth"],
+      ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"],
     ],
     [
       "two-parameter grid",
@@ -60,9 +66,14 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
     ],
   ];
 
-  for (const [name, sweep, expected] of cases) {
+  for (const [name, sweep, expected, variants] of cases) {
     it(`draws every chart of a ${name}`, async () => {
-      const dir = makeResults(join(root, name.replace(/\W+/g, "-")), { sweep, replications: 3, ticks: 150 });
+      const dir = makeResults(join(root, name.replace(/\W+/g, "-")), {
+        sweep,
+        variants,
+        replications: 3,
+        ticks: 150,
+      });
       const file = await writeReport(dir);
       const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
       const requests: string[] = [];
@@ -88,7 +99,7 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
                 const b = (el as unknown as { getBBox(): { width: number; height: number } }).getBBox();
                 return b.width > 0 || b.height > 0;
               }).length;
-              return { width: box.width, height: box.height, marks };
+              return { width: box.width, height: box.height, drawn: Number(s.getAttribute("width")), marks };
             }),
           };
         }),
@@ -100,6 +111,8 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
         expect(c.svgs.length, c.id!).toBeGreaterThan(0);
         for (const s of c.svgs) {
           expect(s.width, c.id!).toBeGreaterThan(100);
+          // at its own size: not drawn wider than the page column and shrunk (text and all)
+          expect(s.width, c.id!).toBe(s.drawn);
           expect(s.height, c.id!).toBeGreaterThan(50);
           expect(s.marks, c.id!).toBeGreaterThan(5);
         }

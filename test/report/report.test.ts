@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFigures } from "../../packages/experiment/src/report/charts.js";
+import { buildFigures, COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts.js";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
 import { fmtNum } from "../../packages/experiment/src/report/html.js";
 import { buildReport, writeReport } from "../../packages/experiment/src/report/index.js";
@@ -695,6 +695,25 @@ describe("replication colours of the price paths", () => {
     expect(labelGroups(fig.panels[0].svg, "legend-title").flat()).not.toContain("replication");
     expect(fig.caption).toContain("colour tells the 25 replications apart (colours repeat: no legend)");
     expect((await pathFigure("reps-3", 3)).caption).not.toContain("colour tells");
+  });
+});
+
+describe("chart widths", () => {
+  it("draws every chart no wider than the page column (none shrunk by CSS)", async () => {
+    const variants = ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"];
+    const cases: Array<[string, Record<string, number[]>]> = [
+      ["wide-5", {}],
+      ["wide-5-sweep", { "liquidation.amount.fraction": [0.25, 0.5, 1] }],
+    ];
+    for (const [name, sweep] of cases) {
+      const dir = makeResults(join(root, name), { sweep, variants, replications: 3, ticks: 60 });
+      const figs = await buildFigures(await loadResults(dir));
+      for (const f of figs)
+        for (const p of f.panels) {
+          expect(svgWidth(p.svg), `${name} ${f.id}`).toBeGreaterThan(100);
+          expect(svgWidth(p.svg), `${name} ${f.id}`).toBeLessThanOrEqual(COLUMN_WIDTH);
+        }
+    }
   });
 });
 

@@ -30,6 +30,48 @@ export interface Figure {
 
 const PAGE_WIDTH = 1120;
 
+/**
+ * Widest SVG the page shows at its own size: html.ts's main (1240) less its padding (2 x 28), a
+ * figure's padding (2 x 18) and border (2). A wider one is shrunk by CSS, text and all.
+ */
+export const COLUMN_WIDTH = 1146;
+
+/** Narrowest panel fitToColumn makes (below it, the page shrinks the chart instead). */
+const MIN_PANEL_WIDTH = 120;
+
+/** The width attribute of a rendered SVG. */
+export function svgWidth(svg: string): number {
+  return Number(svg.match(/^<svg[^>]*?\swidth="([\d.]+)"/)?.[1] ?? 0);
+}
+
+/**
+ * Renders a chart no wider than the page column: axes, headers and legends take room Vega only
+ * knows once it lays them out, so a chart drawn too wide is drawn again with its `across` panels
+ * narrowed by the excess. Headers, tick labels and legends do not narrow with the panels: a
+ * wrapped facet (`columns`) still too wide then gets a column fewer, at its first width.
+ */
+async function fitToColumn(render: Render, spec: VlSpec, across?: number): Promise<string> {
+  // (`across` given: the columns mean something, e.g. a variant each, and stay)
+  const wrapped = across === undefined && typeof spec.columns === "number";
+  let columns = across ?? (wrapped ? (spec.columns as number) : 1);
+  let current = spec;
+  let svg = await render(current);
+  for (let i = 0; i < 4 && svgWidth(svg) > COLUMN_WIDTH; i++) {
+    const unit = (current.spec ?? current) as VlSpec;
+    const narrower = Math.floor((unit.width as number) - (svgWidth(svg) - COLUMN_WIDTH) / columns);
+    if (wrapped && columns > 1 && (i > 0 || narrower < MIN_PANEL_WIDTH)) {
+      columns -= 1;
+      current = { ...spec, columns };
+    } else if (narrower >= MIN_PANEL_WIDTH) {
+      current = current.spec
+        ? { ...current, spec: { ...unit, width: narrower } }
+        : { ...current, width: narrower };
+    } else break;
+    svg = await render(current);
+  }
+  return svg;
+}
+
 function variantColor(data: ReportData): Record<string, unknown> {
   return {
     field: "variant",
@@ -121,10 +163,11 @@ function pathWidth(n: number, room = PAGE_WIDTH): number {
 function pathLayout(
   variants: string[],
   points: string[],
-): { facet: Record<string, unknown>; columns?: number; width: number; height: number } {
+): { facet: Record<string, unknown>; columns?: number; across: number; width: number; height: number } {
   if (points.length <= 1)
     return {
       facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
+      across: variants.length,
       width: pathWidth(variants.length),
       height: 220,
     };
@@ -132,6 +175,7 @@ function pathLayout(
   if (variants.length === 1)
     return {
       facet: { column: { field: "point", type: "nominal", title: null, sort: points, header } },
+      across: points.length,
       width: pathWidth(points.length),
       height: 200,
     };
@@ -145,6 +189,7 @@ function pathLayout(
       header,
     },
     columns: variants.length,
+    across: variants.length,
     width: pathWidth(variants.length),
     height: 160,
   };
@@ -308,7 +353,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
       },
       resolve: { scale: { color: "shared" } },
     };
-    panels.push({ subtitle: instrument, svg: await render(spec) });
+    panels.push({ subtitle: instrument, svg: await fitToColumn(render, spec, layout.across) });
   }
   const seeds = data.pathPoints.length > 1 ? "variants and points" : "variants";
   const reps = new Set(data.paths.map((p) => p.replication)).size;
@@ -465,7 +510,7 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
     caption: bySweep
       ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}) and variant (${what}).${constantNote(data)}`
       : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}`,
-    panels: [{ svg: await render(spec) }],
+    panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
 
@@ -654,7 +699,7 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
       id: "paired-reference",
       title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
       caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
-      panels: [{ svg: await render(spec) }],
+      panels: [{ svg: await fitToColumn(render, spec) }],
     };
   return {
     id: "paired-differences",
@@ -663,7 +708,7 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
       data.variants.length === 1
         ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`
         : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
-    panels: [{ svg: await render(spec) }],
+    panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
 
@@ -701,7 +746,7 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
       title: "Cascade depth",
       caption:
         "Liquidations at each cascade generation (1 = triggered by the market, k = caused by a generation k−1 liquidation), per run, all runs of a variant pooled.",
-      panels: [{ svg: await render(spec) }],
+      panels: [{ svg: await fitToColumn(render, spec) }],
     };
   }
   const metric = data.metrics.find((m) => m === "max_cascade_depth");
@@ -727,7 +772,7 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
     title: "Cascade depth",
     caption:
       "Number of runs by their maximum cascade depth (no liquidation events were recorded, so runs.csv is used).",
-    panels: [{ svg: await render(spec) }],
+    panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
 
@@ -855,7 +900,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
     id: "sweep-lines",
     title: `Metrics against ${one ? param : "the sweep point"}`,
     caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${constantNote(data)}`,
-    panels: [{ svg: await render(spec) }],
+    panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
 
@@ -943,7 +988,7 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
       spec: { width: cell * xs.length, height: cell * ys.length, layer },
       resolve: { scale: { color: "shared" } },
     };
-    panels.push({ subtitle: metric, svg: await render(spec) });
+    panels.push({ subtitle: metric, svg: await fitToColumn(render, spec, variants.length) });
   }
   return {
     id: "sweep-heatmap",
