@@ -717,6 +717,69 @@ describe("chart widths", () => {
   });
 });
 
+describe("sweep points apart in the distributions and the cascade depth", () => {
+  const sweep = { "liquidation.closeFactor": [0.25, 0.5, 1] };
+
+  it("counts liquidations per generation at each sweep point, per run of that point", async () => {
+    const dir = makeResults(join(root, "gens-points"), {
+      sweep,
+      replications: 3,
+      ticks: 60,
+      pointColumnsInSeries: true,
+    });
+    const data = await loadResults(dir);
+    const labels = sweep["liquidation.closeFactor"].map((v) => `liquidation.closeFactor=${v}`);
+    expect(new Set(data.generations.map((g) => g.point))).toEqual(new Set(labels));
+    for (const g of data.generations) expect(g.perRun).toBeCloseTo(g.count / 3, 12); // 3 runs a point
+    // the same liquidations as the rows of liquidations.csv
+    const rows = readFileSync(join(dir, "liquidations.csv"), "utf8").trimEnd().split("\n").length - 1;
+    expect(data.generations.reduce((a, g) => a + g.count, 0)).toBe(rows);
+  });
+
+  it("draws the cascade depth a panel per point (several variants) or a bar per point (one)", async () => {
+    const options = { sweep, replications: 3, ticks: 60, pointColumnsInSeries: true };
+    const depth = async (name: string, variants: string[]) =>
+      figures(await buildReport(makeResults(join(root, name), { ...options, variants }))).get(
+        "cascade-depth",
+      )![0];
+    const panels = await depth("depth-panels", ["full", "partial"]);
+    expect(labelGroups(panels, "title-text").flat()).toEqual([
+      "liquidation.closeFactor=0.25",
+      "liquidation.closeFactor=0.5",
+      "liquidation.closeFactor=1",
+    ]);
+    expect(panels).toContain("per run, one panel per sweep point (liquidation.closeFactor).");
+    const bars = await depth("depth-bars", ["default"]);
+    expect(labelGroups(bars, "legend-title").flat()).toContain("liquidation.closeFactor");
+    expect(labelGroups(bars, "legend-label").flat()).toEqual(["0.25", "0.5", "1"]);
+    expect(bars).toContain("a bar per sweep point (liquidation.closeFactor), coloured by point");
+  });
+
+  it("says the cascade depth is pooled when liquidations.csv names no point", async () => {
+    const dir = makeResults(join(root, "depth-pooled"), { sweep, replications: 3, ticks: 60 });
+    expect((await loadResults(dir)).generations.every((g) => g.point === "")).toBe(true);
+    const fig = figures(await buildReport(dir)).get("cascade-depth")![0];
+    expect(fig).toContain("pooled over every sweep point (liquidations.csv names no point)");
+  });
+
+  it("draws the distributions of a long sweep at a few points, named in the caption, not pooled", async () => {
+    const values = Array.from({ length: 13 }, (_, i) => (i + 1) / 10);
+    const dir = makeResults(join(root, "dist-13"), {
+      sweep: { "liquidation.closeFactor": values },
+      variants: ["default"],
+      replications: 2,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const fig = figures(await buildReport(dir)).get("distributions")![0];
+    expect(labelGroups(fig, "axis-label")).toContainEqual(["0.1", "0.7", "1.3"]);
+    expect(fig).toContain(
+      "by sweep point (liquidation.closeFactor; 3 of the 13 points: the first, middle and last",
+    );
+    expect(fig).not.toContain("pooled");
+  });
+});
+
 describe("heat maps", () => {
   it("keep every grid value on the axes where a metric has no value (a blank cell)", async () => {
     const dir = makeResults(join(root, "heat-gap"), {

@@ -4,6 +4,7 @@
  */
 import {
   type ComparisonRow,
+  choosePathPoints,
   comparisonReference,
   isNumeric,
   type ReportData,
@@ -120,8 +121,13 @@ function facetColumns(n: number, panelWidth: number): number {
  * legend title at 180 px by default, which its text width estimate reaches at ~20 characters.
  */
 function sweepLegend(params: readonly string[]): Record<string, unknown> {
+  return { ...sweepTitle(params), legend: { titleLimit: 0 } };
+}
+
+/** A channel title naming the sweep parameters, one a line (a panel is narrower than all of them). */
+function sweepTitle(params: readonly string[]): { title: string | string[] } {
   const lines = params.map((p, i) => (i < params.length - 1 ? `${p},` : p));
-  return { title: lines.length === 1 ? lines[0] : lines, legend: { titleLimit: 0 } };
+  return { title: lines.length === 1 ? lines[0] : lines };
 }
 
 /**
@@ -416,17 +422,39 @@ function constantNote(data: ReportData): string {
   return ` Constant in every run, not drawn: ${list.join(", ")}.`;
 }
 
+/** Most sweep points the distributions and the cascade depth draw one by one. */
+const MAX_SPLIT_POINTS = 12;
+
+/**
+ * The sweep points the distributions and the cascade depth show, in sweep order, each apart (a
+ * distribution pooled over points mixes their effects): all of them while there are few, else the
+ * price paths' choice (corners of a grid; first, middle, last). `text` names a choice for captions.
+ */
+function splitPoints(data: ReportData): { points: SweepPoint[]; text: string } {
+  const all = sortedPoints(data);
+  if (all.length <= MAX_SPLIT_POINTS) return { points: all, text: "" };
+  const chosen = choosePathPoints(all, data.sweepParams);
+  const how =
+    chosen.how === "corners"
+      ? "the corners of the grid, each parameter at its first and last value"
+      : "the first, middle and last in sweep order";
+  return { points: chosen.points, text: `; ${chosen.points.length} of the ${all.length} points: ${how}` };
+}
+
 async function distributions(data: ReportData, render: Render): Promise<Figure | null> {
   const metrics = activeMetrics(data);
   if (metrics.length === 0) return null;
-  const labels = sortedShortLabels(data);
-  const bySweep = labels.length > 1 && labels.length <= 12;
+  const split = splitPoints(data);
+  const labels = [...new Set(split.points.map((p) => p.short))];
+  const bySweep = labels.length > 1;
+  const shown = new Set(split.points.map((p) => p.label));
   // per-run dots beside the boxes while they stay readable
   const strip = !bySweep && data.runs.length <= 60 * Math.max(1, data.variants.length);
   const rows: Array<Record<string, unknown>> = [];
   let k = 0;
   for (const r of data.runs) {
     k++;
+    if (bySweep && !shown.has(r.label)) continue;
     for (const m of metrics) {
       const v = r.values[m];
       // deterministic jitter in [-0.5, 0.5): golden-ratio sequence over the runs
@@ -442,13 +470,13 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
     }
   }
   const panelWidth = bySweep
-    ? Math.max(160, Math.min(520, labels.length * data.variants.length * 14))
+    ? Math.max(180, Math.min(520, labels.length * data.variants.length * 14))
     : Math.max(140, data.variants.length * 45);
   const x = bySweep
     ? {
         field: "point",
         type: "nominal",
-        title: data.sweepParams.join(", "),
+        ...sweepTitle(data.sweepParams),
         sort: labels,
         axis: { labelAngle: 0, labelLimit: 90 },
       }
@@ -508,7 +536,7 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
     id: "distributions",
     title: "Distributions of severity metrics",
     caption: bySweep
-      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}) and variant (${what}).${constantNote(data)}`
+      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}) and variant (${what}).${constantNote(data)}`
       : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
@@ -714,13 +742,76 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
 
 // 4. Cascade depth ---------------------------------------------------------------------------
 
+/** Sweep points by colour, in sweep order (viridis: the order reads as light to dark). */
+function pointColour(data: ReportData, labels: string[]): Record<string, unknown> {
+  return {
+    field: "point",
+    type: "ordinal",
+    ...sweepLegend(data.sweepParams),
+    sort: labels,
+    scale: { domain: labels, scheme: "viridis" },
+  };
+}
+
+/** A facet with a panel per sweep point (headers one parameter a line), wrapped to the page. */
+function pointFacet(labels: string[], panelWidth: number): VlSpec {
+  return {
+    facet: {
+      field: "point",
+      type: "nominal",
+      title: null,
+      sort: labels,
+      header: { labelExpr: "split(datum.value, ', ')" },
+    },
+    columns: facetColumns(labels.length, panelWidth),
+  };
+}
+
+/** Wraps a one-panel chart into a panel per sweep point, or returns it as it is. */
+function perPoint(unit: VlSpec, rows: unknown[], labels: string[] | null): VlSpec {
+  if (labels === null) return { data: { values: rows }, ...unit };
+  const { width, height, ...rest } = unit;
+  return {
+    data: { values: rows },
+    ...pointFacet(labels, width as number),
+    spec: { width, height, ...rest },
+  };
+}
+
+/** Where a cascade depth chart's runs come from, for its caption. */
+function depthScope(
+  data: ReportData,
+  labels: string[] | null,
+  text: string,
+  source: string,
+  coloured = false,
+): string {
+  const which = `(${data.sweepParams.join(", ")}${text})`;
+  if (labels !== null && coloured)
+    return `, a bar per sweep point ${which}, coloured by point (a point without liquidations has none).`;
+  if (labels !== null) return `, one panel per sweep point ${which}.`;
+  if (sortedPoints(data).length > 1)
+    return `, all runs of a variant pooled over every sweep point (${source} names no point).`;
+  return ", all runs of a variant pooled.";
+}
+
 async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | null> {
+  const split = splitPoints(data);
+  const shown = split.points.map((p) => p.label);
   if (data.generations.length > 0) {
-    const gens = [...new Set(data.generations.map((g) => g.generation))].sort((a, b) => a - b);
-    const spec: VlSpec = {
-      data: { values: data.generations },
-      width: Math.max(300, Math.min(900, gens.length * data.variants.length * 14 + 60)),
-      height: 220,
+    // by point when liquidations.csv names each row's point (older files without point columns don't)
+    const labels = shown.length > 1 && data.generations.every((g) => g.point !== "") ? shown : null;
+    let rows = labels ? data.generations.filter((g) => labels.includes(g.point)) : data.generations;
+    const gens = [...new Set(rows.map((g) => g.generation))].sort((a, b) => a - b);
+    // One variant: its points side by side in one panel, a colour each named by its values (as the
+    // paired chart's; the legend title names the parameters).
+    const pointBars = labels !== null && new Set(rows.map((g) => g.variant)).size === 1;
+    const shorts = split.points.map((p) => p.short);
+    if (pointBars) rows = rows.map((g) => ({ ...g, point: shorts[shown.indexOf(g.point)] }));
+    const bars = pointBars ? shown.length : data.variants.length;
+    const unit: VlSpec = {
+      width: Math.max(labels && !pointBars ? 160 : 300, Math.min(900, gens.length * bars * 14 + 60)),
+      height: labels && !pointBars ? 160 : 220,
       mark: { type: "bar" },
       encoding: {
         x: {
@@ -730,11 +821,14 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
           sort: gens,
           axis: { labelAngle: 0 },
         },
-        xOffset: { field: "variant", type: "nominal", sort: data.variants },
+        xOffset: pointBars
+          ? { field: "point", type: "ordinal", scale: { domain: shorts } } // a gap: none there
+          : { field: "variant", type: "nominal", sort: data.variants },
         y: { field: "perRun", type: "quantitative", title: "liquidations per run" },
-        color: variantColor(data),
+        color: pointBars ? pointColour(data, shorts) : variantColor(data),
         tooltip: [
           { field: "variant" },
+          ...(labels ? [{ field: "point", title: "sweep point" }] : []),
           { field: "generation" },
           { field: "perRun", title: "per run", format: ".4~g" },
           { field: "count", title: "total" },
@@ -744,21 +838,20 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
     return {
       id: "cascade-depth",
       title: "Cascade depth",
-      caption:
-        "Liquidations at each cascade generation (1 = triggered by the market, k = caused by a generation k−1 liquidation), per run, all runs of a variant pooled.",
-      panels: [{ svg: await fitToColumn(render, spec) }],
+      caption: `Liquidations at each cascade generation (1 = triggered by the market, k = caused by a generation k−1 liquidation), per run${depthScope(data, labels, split.text, "liquidations.csv", pointBars)}`,
+      panels: [{ svg: await fitToColumn(render, perPoint(unit, rows, pointBars ? null : labels)) }],
     };
   }
   const metric = data.metrics.find((m) => m === "max_cascade_depth");
   if (metric === undefined) return null;
+  const labels = shown.length > 1 ? shown : null;
   const rows = data.runs
-    .filter((r) => r.values[metric] !== null)
-    .map((r) => ({ variant: r.variant, depth: r.values[metric] }));
+    .filter((r) => r.values[metric] !== null && (labels === null || labels.includes(r.label)))
+    .map((r) => ({ variant: r.variant, point: r.label, depth: r.values[metric] }));
   if (rows.length === 0) return null;
-  const spec: VlSpec = {
-    data: { values: rows },
-    width: 420,
-    height: 220,
+  const unit: VlSpec = {
+    width: labels ? 240 : 420,
+    height: labels ? 160 : 220,
     mark: { type: "bar" },
     encoding: {
       x: { field: "depth", type: "ordinal", title: "max cascade depth of the run", axis: { labelAngle: 0 } },
@@ -770,9 +863,8 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
   return {
     id: "cascade-depth",
     title: "Cascade depth",
-    caption:
-      "Number of runs by their maximum cascade depth (no liquidation events were recorded, so runs.csv is used).",
-    panels: [{ svg: await fitToColumn(render, spec) }],
+    caption: `Number of runs by their maximum cascade depth (no liquidation events were recorded, so runs.csv is used)${depthScope(data, labels, split.text, "runs.csv")}`,
+    panels: [{ svg: await fitToColumn(render, perPoint(unit, rows, labels)) }],
   };
 }
 

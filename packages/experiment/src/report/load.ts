@@ -115,6 +115,8 @@ export interface PricePath {
 
 export interface GenerationCount {
   variant: string;
+  /** The sweep point's label; "" without a sweep or when liquidations.csv names no point. */
+  point: string;
   generation: number;
   count: number;
   perRun: number;
@@ -619,12 +621,12 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     liquidationRows++;
     const variant = row.variant ?? "";
     const gen = num(row.generation);
+    const pt = rowPoint(row, sweepParams, manifest);
     // Settlement records (quantity 0) are not liquidations: the metrics do not count them either.
     if (gen !== null && num(row.quantity) !== 0) {
-      const k = `${variant}\u0000${gen}`;
+      const k = `${variant}\u0000${pt.label}\u0000${gen}`;
       genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
     }
-    const pt = rowPoint(row, sweepParams, manifest);
     const pointKey = pt.label || (row.point ?? row.sweep_point ?? "");
     const key = `${variant}\u0000${pointKey}\u0000${row.replication ?? ""}\u0000${row.instrument ?? ""}`;
     const byTick = marks.get(key);
@@ -676,13 +678,18 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     liquidations: [...(marks.get(key)?.values() ?? [])].sort((a, b) => a.tick - b.tick),
   }));
 
-  const runsPerVariant = new Map<string, number>();
-  for (const r of runs) runsPerVariant.set(r.variant, (runsPerVariant.get(r.variant) ?? 0) + 1);
+  // Runs per variant and per (variant, point): a count without a point is over all the variant's runs.
+  const runsOf = new Map<string, number>();
+  const countRun = (k: string) => runsOf.set(k, (runsOf.get(k) ?? 0) + 1);
+  for (const r of runs) {
+    countRun(`${r.variant}\u0000`);
+    if (r.label !== "") countRun(`${r.variant}\u0000${r.label}`);
+  }
   const generations: GenerationCount[] = [...genCounts.entries()]
     .map(([k, count]) => {
-      const [variant, g] = k.split("\u0000");
-      const n = runsPerVariant.get(variant) ?? 0;
-      return { variant, generation: Number(g), count, perRun: n > 0 ? count / n : count };
+      const [variant, point, g] = k.split("\u0000");
+      const n = runsOf.get(`${variant}\u0000${point}`) ?? 0;
+      return { variant, point, generation: Number(g), count, perRun: n > 0 ? count / n : count };
     })
     .sort((a, b) => order(a.variant) - order(b.variant) || a.generation - b.generation);
 
