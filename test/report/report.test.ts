@@ -14,7 +14,7 @@ import {
   subsample,
 } from "../../packages/experiment/src/report/load.js";
 import { tidySvg } from "../../packages/experiment/src/report/render.js";
-import { KNOWN_ROW, makeResults } from "./fixtures.js";
+import { KNOWN_ROW, METRICS, makeResults } from "./fixtures.js";
 
 /** The texts of each `role` group in an SVG (one array per legend, axis...), tspan lines joined by a space. */
 function labelGroups(svg: string, role: string): string[][] {
@@ -155,9 +155,12 @@ describe("writeReport: one-parameter sweep", () => {
     expectSelfContained(html);
   });
 
-  it("names what box plots summarise (their tooltips read 'Median of value', not 'of null')", () => {
-    expect(html).toContain("Median of value");
-    expect(html).not.toContain("of null");
+  it("names what box plots summarise, in the box's hover text", () => {
+    const dist = figures(html).get("distributions")![0];
+    expect(dist).toMatch(
+      /<title>metric: peak_drawdown; variant: full; sweep point: liquidation.closeFactor=0.25; runs: 4; median: [\d.]+; quartiles: [\d.]+ to [\d.]+; whiskers \(1.5 IQR\): [\d.]+ to [\d.]+<\/title>/,
+    );
+    expect(html).not.toContain("of value"); // Vega-Lite's "Median of value", "Q1 of value"
   });
 
   it("gives every SVG id a unique prefix", () => {
@@ -469,7 +472,7 @@ describe("bootstrap intervals of the paired differences", () => {
   const paired = async (dir: string) => figures(await buildReport(dir)).get("paired-differences")![0];
   const bootRules = (fig: string) =>
     fig.match(
-      /<line aria-label="[^"]*bootstrap low: [^"]*bootstrap high: [^"]*"[^>]*aria-roledescription="rule mark"/g,
+      /<line aria-label="[^"]*95% BCa bootstrap interval: [^"]* to [^"]*"[^>]*aria-roledescription="rule mark"/g,
     ) ?? [];
 
   it("draws a bootstrap rule beside each t interval when comparison.csv has one", async () => {
@@ -508,8 +511,10 @@ describe("bootstrap intervals of the paired differences", () => {
     expect(widths(/role-legend-symbol"[^>]*><path [^>]*d="M-5,0L5,0"[^>]*stroke-width="([\d.]+)"/g)).toEqual(
       new Set(["2", "1"]),
     );
-    expect(widths(/<line aria-label="ci_low[^>]*stroke-width="([\d.]+)"/g)).toEqual(new Set(["2"]));
-    expect(widths(/<line aria-label="[^"]*bootstrap high[^>]*stroke-width="([\d.]+)"/g)).toEqual(
+    expect(widths(/<line aria-label="[^"]*95% t interval[^>]*stroke-width="([\d.]+)"/g)).toEqual(
+      new Set(["2"]),
+    );
+    expect(widths(/<line aria-label="[^"]*95% BCa bootstrap interval[^>]*stroke-width="([\d.]+)"/g)).toEqual(
       new Set(["1"]),
     );
   });
@@ -533,13 +538,14 @@ describe("bootstrap intervals of the paired differences", () => {
         .get("sweep-lines")!
         .join("");
     const bars = (fig: string) =>
-      fig.match(/<line aria-label="[^"]*bootstrap low: [^"]*"[^>]*aria-roledescription="rule mark"[^>]*>/g) ??
-      [];
+      fig.match(
+        /<line aria-label="[^"]*bootstrap interval: [^"]*"[^>]*aria-roledescription="rule mark"[^>]*>/g,
+      ) ?? [];
     const withBoot = await lines("boot-lines", 6);
     // 2 variants x 5 metrics x 2 points, each a vertical bar (x1 = x2)
     expect(bars(withBoot)).toHaveLength(2 * 5 * 2);
     for (const bar of bars(withBoot)) expect(bar).toMatch(/ x2="0" y2="-?[\d.]+"/);
-    expect(withBoot).toMatch(/bootstrap low: [-−\d.]+; bootstrap high: [-−\d.]+/);
+    expect(withBoot).toMatch(/95% BCa bootstrap interval: -?[\d.]+ to -?[\d.]+/);
     expect(withBoot).toContain("its 95% BCa bootstrap interval as a thin vertical bar");
     const blank = await lines("boot-lines-blank", 4);
     expect(bars(blank)).toEqual([]);
@@ -777,6 +783,90 @@ describe("sweep points apart in the distributions and the cascade depth", () => 
       "by sweep point (liquidation.closeFactor; 3 of the 13 points: the first, middle and last",
     );
     expect(fig).not.toContain("pooled");
+  });
+});
+
+describe("hover texts", () => {
+  /** The hover texts (SVG <title>s) of a report's charts, split into [name, value] pairs. */
+  const tips = (html: string) =>
+    [...html.matchAll(/<title>([^<]*)<\/title>/g)]
+      .slice(1) // the page's own <title>
+      .map((m) => m[1].split("; ").map((part) => part.split(": ") as [string, string]));
+  const reports = async () => {
+    const sweep = { "liquidation.closeFactor": [0.25, 0.5, 1] };
+    const grid = { "liquidation.closeFactor": [0.5, 1], "shock.size": [0.05, 0.1] };
+    const options = { replications: 6, ticks: 60, bootColumns: true, pointColumnsInSeries: true };
+    return Promise.all([
+      buildReport(makeResults(join(root, "tips-sweep"), { ...options, sweep })),
+      buildReport(makeResults(join(root, "tips-one"), { ...options, sweep, variants: ["default"] })),
+      buildReport(makeResults(join(root, "tips-grid"), { ...options, sweep: grid })),
+      buildReport(makeResults(join(root, "tips-flat"), { ...options, sweep: {}, replications: 3 })),
+    ]);
+  };
+
+  it("name only what a researcher reads, in words", async () => {
+    const names = new Set([
+      ...METRICS,
+      "metric",
+      "variant",
+      "sweep point",
+      "liquidation.closeFactor",
+      "replication",
+      "tick",
+      "price",
+      "liquidations",
+      "liquidated notional",
+      "deepest cascade generation",
+      "runs",
+      "median",
+      "quartiles",
+      "whiskers (1.5 IQR)",
+      "min to max",
+      "mean",
+      "band",
+      "95% t interval",
+      "95% BCa bootstrap interval",
+      "mean difference",
+      "pairs",
+      "p (t-test)",
+      "effect size d_z",
+      "p (signed-rank)",
+      "cascade generation",
+      "liquidations per run",
+    ]);
+    const seen = new Set<string>();
+    for (const html of await reports())
+      for (const t of tips(html))
+        for (const [name] of t) {
+          seen.add(name);
+          expect(names, `${name} in ${t.map((p) => p.join(": ")).join("; ")}`).toContain(name);
+        }
+    // (were boot_slot, jitter, upper_box_value, "Median of value", ci_low, mean_diff, perRun...)
+    // and each of them is used (the fixture's comparison.csv has no p_wilcoxon)
+    expect([...names].filter((n) => !seen.has(n))).toEqual(["p (signed-rank)"]);
+  });
+
+  it("write numbers as the tables do", async () => {
+    const numbers = /-?\d[\d.]*(?:e-?\d+)?/g;
+    let checked = 0;
+    for (const html of await reports())
+      for (const t of tips(html))
+        for (const [name, value] of t) {
+          if (name === "variant" || name === "sweep point" || name === "replication") continue;
+          for (const n of value.match(numbers) ?? []) {
+            expect(fmtNum(Number(n)), `${name}: ${value}`).toBe(n);
+            checked++;
+          }
+          expect(value, name).not.toMatch(/[−,]/); // Vega's minus sign and thousands separator
+        }
+    expect(checked).toBeGreaterThan(1000);
+    // the known summary row: as in the summary table
+    const html = await buildReport(
+      makeResults(join(root, "tips-known"), { sweep: { "liquidation.closeFactor": [0.25, 1] }, ticks: 60 }),
+    );
+    expect(figures(html).get("sweep-lines")![0]).toContain(
+      `<title>metric: peak_drawdown; variant: partial; liquidation.closeFactor: 1; mean: ${KNOWN_ROW.mean}; 95% t interval: ${KNOWN_ROW.ci_low} to ${KNOWN_ROW.ci_high}; runs: 4</title>`,
+    );
   });
 });
 

@@ -2,6 +2,8 @@
  * The report's charts as Vega-Lite specs built from ReportData, rendered to SVG. Each figure has a
  * stable `id` (the `data-chart` attribute), a title, a one-line caption and one or more SVGs.
  */
+
+import { fmtNum } from "./format.js";
 import {
   type ComparisonRow,
   choosePathPoints,
@@ -30,6 +32,32 @@ export interface Figure {
 }
 
 const PAGE_WIDTH = 1120;
+
+/**
+ * A mark's hover text (its aria-label, which render.ts makes the SVG <title>): readable names and
+ * numbers as the tables write them (fmtNum); blank parts are left out. Charts put it in a `tip`
+ * field of each datum and draw it with TIP: Vega-Lite's own would list every encoded field
+ * (internal ones too) in Vega's number formats.
+ */
+export function tip(parts: Array<[string, unknown]>): string {
+  return parts
+    .filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => `${k}: ${typeof v === "number" ? fmtNum(v) : String(v)}`)
+    .join("; ");
+}
+
+/** An interval for a tip: "low to high", or null when either end is blank. */
+function span2(lo: number | null | undefined, hi: number | null | undefined): string | null {
+  return lo === null || lo === undefined || hi === null || hi === undefined
+    ? null
+    : `${fmtNum(lo)} to ${fmtNum(hi)}`;
+}
+
+/** The encoding that makes a datum's `tip` its mark's hover text. */
+const TIP = { description: { field: "tip" } };
+
+/** A sweep point in a tip: its parameters and values. */
+const POINT = "sweep point";
 
 /**
  * Widest SVG the page shows at its own size: html.ts's main (1240) less its padding (2 x 28), a
@@ -244,14 +272,7 @@ function liquidationDots(): VlSpec {
         title: "liquidated notional",
         scale: { range: [12, 220], zero: false },
       },
-      tooltip: [
-        { field: "run", title: "replication" },
-        { field: "tick" },
-        { field: "price", format: ".6~g" },
-        { field: "liquidations" },
-        { field: "notional", format: ".4~s" },
-        { field: "generation", title: "max generation" },
-      ],
+      ...TIP,
     },
   };
 }
@@ -310,8 +331,22 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
       const run = `rep ${p.replication}`;
       const point = p.pointLabel;
       const panel = pathPanel(p.variant, point);
+      const pathTip = tip([
+        ["variant", p.variant],
+        [POINT, point],
+        ["replication", p.replication],
+      ]);
       for (const q of p.points)
-        rows.push({ kind: "path", variant: p.variant, point, panel, run, tick: q.tick, price: q.price });
+        rows.push({
+          kind: "path",
+          variant: p.variant,
+          point,
+          panel,
+          run,
+          tick: q.tick,
+          price: q.price,
+          tip: pathTip,
+        });
       for (const l of p.liquidations) {
         rows.push({
           kind: "liq",
@@ -321,9 +356,17 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
           run,
           tick: l.tick,
           price: l.price,
-          liquidations: l.count,
           notional: l.notional,
-          generation: l.maxGeneration,
+          tip: tip([
+            ["variant", p.variant],
+            [POINT, point],
+            ["replication", p.replication],
+            ["tick", l.tick],
+            ["price", l.price],
+            ["liquidations", l.count],
+            ["liquidated notional", l.notional],
+            ["deepest cascade generation", l.maxGeneration],
+          ]),
         });
       }
     }
@@ -351,7 +394,7 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
               },
               color: replicationColour(reps),
               detail: { field: "run" },
-              tooltip: [{ field: "variant" }, { field: "run", title: "replication" }],
+              ...TIP,
             },
           },
           ...(liquidated ? [liquidationDots()] : []),
@@ -383,6 +426,50 @@ async function pricePaths(data: ReportData, render: Render): Promise<Figure | nu
 }
 
 // 2. Distributions ---------------------------------------------------------------------------
+
+/** The R-7 quantile of sorted values (Vega's, so the tip reads what the box draws). */
+function quantileSorted(xs: readonly number[], p: number): number {
+  const h = (xs.length - 1) * p;
+  const lo = Math.floor(h);
+  return lo + 1 < xs.length ? xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo]) : xs[lo];
+}
+
+/**
+ * Gives each row the tip of its box (`boxTip`: the quartiles, median and whisker ends Vega-Lite's
+ * boxplot draws, the same for every row of the box) and marks the outliers beyond 1.5 IQR.
+ */
+function addBoxTips(rows: Array<Record<string, unknown>>, whiskers: "min-max" | number, bySweep: boolean) {
+  const boxes = new Map<string, Array<Record<string, unknown>>>();
+  for (const r of rows) {
+    const key = `${r.metric}\u0000${r.variant}\u0000${r.point}`;
+    const box = boxes.get(key) ?? [];
+    box.push(r);
+    boxes.set(key, box);
+  }
+  for (const box of boxes.values()) {
+    const xs = box.map((r) => r.value as number).sort((a, b) => a - b);
+    const [q1, median, q3] = [0.25, 0.5, 0.75].map((p) => quantileSorted(xs, p));
+    const fence = whiskers === "min-max" ? Number.POSITIVE_INFINITY : whiskers * (q3 - q1);
+    const inside = xs.filter((x) => x >= q1 - fence && x <= q3 + fence);
+    const first = box[0];
+    const boxTip = tip([
+      ["metric", first.metric],
+      ["variant", first.variant],
+      [POINT, bySweep ? first.label : ""],
+      ["runs", xs.length],
+      ["median", median],
+      ["quartiles", span2(q1, q3)],
+      [
+        whiskers === "min-max" ? "min to max" : "whiskers (1.5 IQR)",
+        span2(inside[0], inside[inside.length - 1]),
+      ],
+    ]);
+    for (const r of box) {
+      r.boxTip = boxTip;
+      r.outlier = (r.value as number) < q1 - fence || (r.value as number) > q3 + fence;
+    }
+  }
+}
 
 function activeMetrics(data: ReportData): string[] {
   const constant = constantMetrics(data);
@@ -464,11 +551,19 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
           metric: m,
           value: v,
           point: r.short,
-          replication: r.replication,
+          label: r.label,
           jitter: ((k * 0.618034) % 1) - 0.5,
+          tip: tip([
+            ["variant", r.variant],
+            [POINT, bySweep ? r.label : ""],
+            ["replication", r.replication],
+            [m, v],
+          ]),
         });
     }
   }
+  const whiskers = strip ? "min-max" : 1.5;
+  addBoxTips(rows, whiskers, bySweep);
   const panelWidth = bySweep
     ? Math.max(180, Math.min(520, labels.length * data.variants.length * 14))
     : Math.max(140, data.variants.length * 45);
@@ -487,8 +582,7 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
         sort: data.variants,
         axis: { labelAngle: -30, labelLimit: 160 },
       };
-  // The field is titled "value" (boxplot tooltips read "Median of value"; null read "of null"),
-  // the axis not: each facet's header names the metric.
+  // No axis title: each facet's header names the metric.
   const y = {
     field: "value",
     type: "quantitative",
@@ -498,16 +592,17 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
   };
   const encoding: Record<string, unknown> = { x, y, color: variantColor(data) };
   if (bySweep) encoding.xOffset = { field: "variant", type: "nominal", sort: data.variants };
+  // The outliers are drawn apart, with their own tips: the box's parts share the box's.
   const box = {
     mark: {
       type: "boxplot",
-      extent: strip ? "min-max" : 1.5,
+      extent: whiskers,
       size: bySweep ? 10 : 22,
       opacity: strip ? 0.55 : 1,
-      outliers: { size: 12 },
+      outliers: false,
       median: { color: "#222" },
     },
-    encoding,
+    encoding: { ...encoding, description: { field: "boxTip" } },
   };
   const layers: VlSpec[] = [box];
   if (strip) {
@@ -518,8 +613,14 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
         xOffset: { field: "jitter", type: "quantitative", scale: { domain: [-1.6, 1.6] } },
         y,
         color: variantColor(data),
-        tooltip: [{ field: "variant" }, { field: "replication" }, { field: "value", format: ".5~g" }],
+        ...TIP,
       },
+    });
+  } else {
+    layers.push({
+      transform: [{ filter: "datum.outlier" }],
+      mark: { type: "point", size: 12 },
+      encoding: { ...encoding, ...TIP },
     });
   }
   const spec: VlSpec = {
@@ -550,7 +651,7 @@ async function distributions(data: ReportData, render: Render): Promise<Figure |
  * the yOffset channel places the rows) in a slot of its own after its point's. Blank intervals
  * (fewer than 5 pairs) are not drawn.
  */
-function bootstrapRule(common: Record<string, unknown>, step: number, which: VlSpec[]): VlSpec {
+function bootstrapRule(common: Record<string, unknown>, step: number): VlSpec {
   const yOffset = common.yOffset as Record<string, unknown> | undefined;
   const mark = { type: "rule", strokeOpacity: 0.5 };
   return {
@@ -562,11 +663,7 @@ function bootstrapRule(common: Record<string, unknown>, step: number, which: VlS
       strokeWidth: intervalKey(BOOT_INTERVAL),
       x: { field: "boot_low", type: "quantitative", title: null },
       x2: { field: "boot_high" },
-      tooltip: [
-        ...which,
-        { field: "boot_low", title: "bootstrap low", format: ".4~g" },
-        { field: "boot_high", title: "bootstrap high", format: ".4~g" },
-      ],
+      description: { field: "bootTip" },
     },
   };
 }
@@ -591,6 +688,31 @@ function intervalKey(kind: string): Record<string, unknown> {
 /** What the paired chart's marker shapes mean, p_value's fallback included (stats.ts). */
 const SIGNIFICANCE =
   "Marker shape: p_value below 0.05 or not (the paired t-test; when every difference is the same, the exact sign test).";
+
+/** The tips of a paired difference's marker (every statistic), t rule and bootstrap rule. */
+function pairedTips(r: ComparisonRow, bySweep: boolean): Record<string, string> {
+  const which: Array<[string, unknown]> = [
+    ["metric", r.metric],
+    ["variant", r.variant],
+    [POINT, bySweep ? r.label : ""],
+  ];
+  const t: [string, unknown] = [T_INTERVAL, span2(r.ci_low, r.ci_high)];
+  const boot: [string, unknown] = [BOOT_INTERVAL, span2(r.boot_low, r.boot_high)];
+  return {
+    tip: tip([
+      ...which,
+      ["mean difference", r.mean_diff],
+      t,
+      boot,
+      ["pairs", r.n_pairs],
+      ["p (t-test)", r.p_value],
+      ["effect size d_z", r.effect_size],
+      ["p (signed-rank)", r.p_wilcoxon],
+    ]),
+    tTip: tip([...which, t]),
+    bootTip: tip([...which, boot]),
+  };
+}
 
 /** The yOffset slot of a sweep point's bootstrap rule. */
 const bootSlot = (point: string) => `${point} (bootstrap)`;
@@ -633,6 +755,7 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
     boot_high: r.boot_high,
     boot_slot: bootSlot(r.short),
     significant: r.p_value !== null && r.p_value < 0.05 ? "t-test p < 0.05" : "t-test p ≥ 0.05",
+    ...pairedTips(r, bySweep),
   }));
   const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
   // One variant drawn (a sweep of one variant, or one variant against the baseline): one row per
@@ -662,16 +785,6 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
     common.yOffset = boot
       ? { field: "point", type: "ordinal", scale: { domain: labels.flatMap((l) => [l, bootSlot(l)]) } }
       : { field: "point", type: "ordinal", sort: labels };
-  const which: VlSpec[] = [
-    { field: "variant" },
-    ...(bySweep ? [{ field: "point", title: data.sweepParams.join(", ") }] : []),
-  ];
-  const bootTooltip = boot
-    ? [
-        { field: "boot_low", title: "bootstrap low", format: ".4~g" },
-        { field: "boot_high", title: "bootstrap high", format: ".4~g" },
-      ]
-    : [];
   const spec: VlSpec = {
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
@@ -680,17 +793,21 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
       width: 200,
       height,
       layer: [
-        { mark: { type: "rule", strokeDash: [4, 3], color: "#888" }, encoding: { x: { datum: 0 } } },
+        {
+          mark: { type: "rule", strokeDash: [4, 3], color: "#888", aria: false },
+          encoding: { x: { datum: 0 } },
+        },
         {
           mark: { type: "rule", ...(boot ? {} : { strokeWidth: 1.5 }) },
           encoding: {
             ...common,
             ...(boot ? { strokeWidth: intervalKey(T_INTERVAL) } : {}),
+            description: { field: "tTip" },
             x: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_x") },
             x2: { field: "ci_high" },
           },
         },
-        ...(boot ? [bootstrapRule(common, height / rowsPerPanel, which)] : []),
+        ...(boot ? [bootstrapRule(common, height / rowsPerPanel)] : []),
         {
           mark: { type: "point", filled: true, size: 40 },
           encoding: {
@@ -702,17 +819,7 @@ async function pairedDifferences(data: ReportData, render: Render, self = false)
               title: null,
               scale: { domain: ["t-test p < 0.05", "t-test p ≥ 0.05"], range: ["circle", "triangle"] },
             },
-            tooltip: [
-              ...which,
-              { field: "mean_diff", title: "mean diff", format: ".4~g" },
-              { field: "ci_low", title: "CI low", format: ".4~g" },
-              { field: "ci_high", title: "CI high", format: ".4~g" },
-              { field: "n_pairs", title: "pairs" },
-              { field: "p_value", title: "p", format: ".3~g" },
-              { field: "effect_size", title: "effect size", format: ".3~g" },
-              { field: "p_wilcoxon", title: "p (signed-rank)", format: ".3~g" },
-              ...bootTooltip,
-            ],
+            ...TIP,
           },
         },
       ],
@@ -801,13 +908,23 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
   if (data.generations.length > 0) {
     // by point when liquidations.csv names each row's point (older files without point columns don't)
     const labels = shown.length > 1 && data.generations.every((g) => g.point !== "") ? shown : null;
-    let rows = labels ? data.generations.filter((g) => labels.includes(g.point)) : data.generations;
+    const rows = labels ? data.generations.filter((g) => labels.includes(g.point)) : data.generations;
     const gens = [...new Set(rows.map((g) => g.generation))].sort((a, b) => a - b);
     // One variant: its points side by side in one panel, a colour each named by its values (as the
     // paired chart's; the legend title names the parameters).
     const pointBars = labels !== null && new Set(rows.map((g) => g.variant)).size === 1;
     const shorts = split.points.map((p) => p.short);
-    if (pointBars) rows = rows.map((g) => ({ ...g, point: shorts[shown.indexOf(g.point)] }));
+    const tipped = rows.map((g) => ({
+      ...g,
+      tip: tip([
+        ["variant", g.variant],
+        [POINT, g.point],
+        ["cascade generation", g.generation],
+        ["liquidations per run", g.perRun],
+        ["liquidations", g.count],
+      ]),
+    }));
+    const drawn = pointBars ? tipped.map((g) => ({ ...g, point: shorts[shown.indexOf(g.point)] })) : tipped;
     const bars = pointBars ? shown.length : data.variants.length;
     const unit: VlSpec = {
       width: Math.max(labels && !pointBars ? 160 : 300, Math.min(900, gens.length * bars * 14 + 60)),
@@ -826,29 +943,38 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
           : { field: "variant", type: "nominal", sort: data.variants },
         y: { field: "perRun", type: "quantitative", title: "liquidations per run" },
         color: pointBars ? pointColour(data, shorts) : variantColor(data),
-        tooltip: [
-          { field: "variant" },
-          ...(labels ? [{ field: "point", title: "sweep point" }] : []),
-          { field: "generation" },
-          { field: "perRun", title: "per run", format: ".4~g" },
-          { field: "count", title: "total" },
-        ],
+        ...TIP,
       },
     };
     return {
       id: "cascade-depth",
       title: "Cascade depth",
       caption: `Liquidations at each cascade generation (1 = triggered by the market, k = caused by a generation k−1 liquidation), per run${depthScope(data, labels, split.text, "liquidations.csv", pointBars)}`,
-      panels: [{ svg: await fitToColumn(render, perPoint(unit, rows, pointBars ? null : labels)) }],
+      panels: [{ svg: await fitToColumn(render, perPoint(unit, drawn, pointBars ? null : labels)) }],
     };
   }
   const metric = data.metrics.find((m) => m === "max_cascade_depth");
   if (metric === undefined) return null;
   const labels = shown.length > 1 ? shown : null;
-  const rows = data.runs
-    .filter((r) => r.values[metric] !== null && (labels === null || labels.includes(r.label)))
-    .map((r) => ({ variant: r.variant, point: r.label, depth: r.values[metric] }));
-  if (rows.length === 0) return null;
+  const counts = new Map<string, { variant: string; point: string; depth: number; runs: number }>();
+  for (const r of data.runs) {
+    const depth = r.values[metric];
+    if (depth === null || (labels !== null && !labels.includes(r.label))) continue;
+    const key = `${r.variant}\u0000${r.label}\u0000${depth}`;
+    const c = counts.get(key) ?? { variant: r.variant, point: r.label, depth, runs: 0 };
+    c.runs++;
+    counts.set(key, c);
+  }
+  if (counts.size === 0) return null;
+  const rows = [...counts.values()].map((c) => ({
+    ...c,
+    tip: tip([
+      ["variant", c.variant],
+      [POINT, c.point],
+      ["max cascade depth", c.depth],
+      ["runs", c.runs],
+    ]),
+  }));
   const unit: VlSpec = {
     width: labels ? 240 : 420,
     height: labels ? 160 : 220,
@@ -856,8 +982,9 @@ async function cascadeDepth(data: ReportData, render: Render): Promise<Figure | 
     encoding: {
       x: { field: "depth", type: "ordinal", title: "max cascade depth of the run", axis: { labelAngle: 0 } },
       xOffset: { field: "variant", type: "nominal", sort: data.variants },
-      y: { aggregate: "count", type: "quantitative", title: "runs" },
+      y: { field: "runs", type: "quantitative", title: "runs" },
       color: variantColor(data),
+      ...TIP,
     },
   };
   return {
@@ -898,13 +1025,29 @@ function sweepBootstrapBars(
       y: { field: "boot_low", type: "quantitative", title: null, axis: tickLabels("child_y") },
       y2: { field: "boot_high" },
       color,
-      tooltip: [
-        { field: "variant" },
-        { field: "boot_low", title: "bootstrap low", format: ".4~g" },
-        { field: "boot_high", title: "bootstrap high", format: ".4~g" },
-      ],
+      description: { field: "bootTip" },
     },
   }));
+}
+
+/** The tips of a summary row's mean (every statistic), band and bootstrap bar, at `where`. */
+function summaryTips(r: SummaryRow, name: string, where: string | undefined): Record<string, string> {
+  const which: Array<[string, unknown]> = [
+    ["metric", r.metric],
+    ["variant", r.variant],
+    [name, where],
+  ];
+  const t: [string, unknown] = [T_INTERVAL, span2(r.ci_low, r.ci_high)];
+  const boot: [string, unknown] = [BOOT_INTERVAL, span2(r.boot_low, r.boot_high)];
+  return {
+    tip: tip([...which, ["mean", r.mean], t, boot, ["runs", r.n]]),
+    bandTip: tip([
+      ["metric", r.metric],
+      ["variant", r.variant],
+      ["band", T_INTERVAL],
+    ]),
+    bootTip: tip([...which, boot]),
+  };
 }
 
 async function sweepLines(data: ReportData, render: Render): Promise<Figure | null> {
@@ -930,6 +1073,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
     ci_high: r.ci_high ?? r.mean,
     n: r.n,
     ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
+    ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label),
   }));
   const x = {
     field: "x",
@@ -953,6 +1097,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
             y: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_y") },
             y2: { field: "ci_high" },
             color: variantColor(data),
+            description: { field: "bandTip" },
           },
         },
         ...(boot ? sweepBootstrapBars(x, variantColor(data), lineVariants) : []),
@@ -968,20 +1113,7 @@ async function sweepLines(data: ReportData, render: Render): Promise<Figure | nu
               axis: tickLabels("child_y"),
             },
             color: variantColor(data),
-            tooltip: [
-              { field: "variant" },
-              { field: "x", title: one ? param : "point" },
-              { field: "mean", format: ".4~g" },
-              { field: "ci_low", title: "CI low", format: ".4~g" },
-              { field: "ci_high", title: "CI high", format: ".4~g" },
-              ...(boot
-                ? [
-                    { field: "boot_low", title: "bootstrap low", format: ".4~g" },
-                    { field: "boot_high", title: "bootstrap high", format: ".4~g" },
-                  ]
-                : []),
-              { field: "n" },
-            ],
+            ...TIP,
           },
         },
       ],
@@ -1028,8 +1160,8 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
       mean: r.mean,
       ci_low: r.ci_low,
       ci_high: r.ci_high,
-      n: r.n,
       label: shortNumber(r.mean as number),
+      ...summaryTips(r, POINT, r.label),
       // viridis is dark at the low end: white labels there
       dark: hi > lo ? ((r.mean as number) - lo) / (hi - lo) < 0.45 : false,
     }));
@@ -1051,15 +1183,7 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
             // one value: its cell label, not Vega's 0.000000
             ...(hi === lo ? { legend: { values: [lo], labelExpr: `'${shortNumber(lo)}'` } } : {}),
           },
-          tooltip: [
-            { field: "variant" },
-            { field: "x", title: px },
-            { field: "y", title: py },
-            { field: "mean", format: ".4~g" },
-            { field: "ci_low", title: "CI low", format: ".4~g" },
-            { field: "ci_high", title: "CI high", format: ".4~g" },
-            { field: "n" },
-          ],
+          ...TIP,
         },
       },
     ];
@@ -1070,6 +1194,7 @@ async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure |
           x: encX,
           y: encY,
           text: { field: "label", type: "nominal" },
+          ...TIP,
           color: { condition: { test: "datum.dark", value: "#fff" }, value: "#000" },
         },
       });

@@ -2,7 +2,10 @@
 import { bandWarning } from "../headline.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import type { Figure } from "./charts.js";
+import { fmtNum } from "./format.js";
 import { type ComparisonRow, comparisonReference, pointLabel, type ReportData } from "./load.js";
+
+export { fmtNum };
 
 export function escapeHtml(s: string): string {
   return s
@@ -11,16 +14,6 @@ export function escapeHtml(s: string): string {
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&#39;");
-}
-
-/** Short display of a number: integers in full, others to 4 significant digits. */
-export function fmtNum(x: number | null | undefined): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return "";
-  if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
-  const a = Math.abs(x);
-  if (a >= 1000 && a < 1e15) return String(Math.round(x * 10) / 10);
-  if (a >= 1e-4) return String(Number(x.toPrecision(4)));
-  return x.toExponential(3).replace(/\.?0+e/, "e");
 }
 
 /** A table cell from a CSV cell: numbers shortened (the exact text stays in the title). */
