@@ -344,6 +344,10 @@ describe("writeReport: no sweep", () => {
       "price-paths",
     ]);
     expectSelfContained(html);
+    // was "of each variant at (same seeds": no point to name
+    expect(figures(html).get("price-paths")![0]).toContain(
+      "first replications of each variant (same seeds across",
+    );
   });
 
   it("charts a band-edge column only when some run is at that edge", async () => {

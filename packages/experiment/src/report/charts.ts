@@ -234,7 +234,7 @@ const pathPanel = (variant: string, point: string) => `${variant}, ${point}`;
 
 /** Which sweep points the price paths show, for the caption. */
 function pathPointsText(data: ReportData): string {
-  const pts = data.pathPoints;
+  const pts = data.pathPoints.filter((p) => p !== ""); // "": no sweep
   if (pts.length === 0) return "";
   if (pts.length === 1) return ` at ${pts[0]}`;
   const total = data.points.filter((p) => p.label !== "").length;
