@@ -1,4 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
@@ -648,6 +657,39 @@ describe("chart labels", () => {
     // bad_debt, 0 in every run: no heat map, named in the caption
     expect(heatPanel(heat, "bad_debt")).toBeUndefined();
     expect(heat).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);
+  });
+
+  it("names a metric constant only where it is not blank apart, with its blank count", async () => {
+    const dir = makeResults(join(root, "constant-where-present"), {
+      sweep: { "liquidation.closeFactor": [0.5, 1] },
+      variants: ["full"],
+      replications: 3,
+      ticks: 60,
+    });
+    // liquidations: 4 in replication 0, blank (never happened, say) in the others
+    editCsv(join(dir, "runs.csv"), (r) => {
+      r.liquidations = r.replication === "0" ? "4" : "";
+    });
+    const dist = figures(await buildReport(dir)).get("distributions")![0];
+    expect(dist).toMatch(
+      /Constant in every run where not blank, not drawn: liquidations \(4; blank in 4 of 6 runs\)\./,
+    );
+    expect(dist).not.toMatch(/Constant in every run, not drawn: [^.]*liquidations/);
+  });
+
+  it("counts the sweep points from the manifest in a folder holding only the manifest", async () => {
+    const dir = makeResults(join(root, "manifest-only"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      variants: ["full"],
+      replications: 2,
+      ticks: 60,
+    });
+    const alone = join(root, "manifest-alone");
+    mkdirSync(alone);
+    cpSync(join(dir, "manifest.json"), join(alone, "manifest.json"));
+    expect(await buildReport(alone)).toMatch(
+      /<li><b>Sweep:<\/b> liquidation\.closeFactor \(3 points\)<\/li>/,
+    );
   });
 });
 
