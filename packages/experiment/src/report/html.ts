@@ -257,7 +257,7 @@ export function renderHtml(data: ReportData, figures: Figure[]): string {
   }
   if (data.sweepParams.length) {
     facts.push(
-      `<li><b>Sweep:</b> ${data.sweepParams.map(escapeHtml).join(" × ")} (${data.points.filter((p) => p.label).length} points)</li>`,
+      `<li><b>Sweep:</b> ${data.sweepParams.map(escapeHtml).join(" × ")} (${Math.max(data.manifest.points.length, data.points.filter((p) => p.label).length)} points)</li>`,
     );
   }
   if (mf.seed !== null) facts.push(`<li><b>Root seed:</b> ${escapeHtml(String(mf.seed))}</li>`);
