@@ -43,6 +43,19 @@ const CTX = "invalid experiment";
 
 /** Validates a FundamentalSpec for `n` instruments; errors name `${path}.field`. */
 export function validateFundamentalSpec(path: string, spec: unknown, n: number): FundamentalSpec {
+  return checkSpec(path, spec, n).spec;
+}
+
+/**
+ * validateFundamentalSpec, also returning the factor of the correlation matrix (undefined without
+ * one): validating it already factors it, and the eigen-decomposition of a semi-definite matrix
+ * is the slow part of building a Fundamentals.
+ */
+function checkSpec(
+  path: string,
+  spec: unknown,
+  n: number,
+): { spec: FundamentalSpec; factor: Float64Array | undefined } {
   const bad = (field: string, value: unknown, allowed: string): never => {
     throw new ValidationError("INVALID_VALUE", `${path}${field}`, value, allowed, CTX);
   };
@@ -76,6 +89,7 @@ export function validateFundamentalSpec(path: string, spec: unknown, n: number):
   }
   if (s.every !== undefined && (typeof s.every !== "number" || !Number.isInteger(s.every) || s.every < 1))
     bad(".every", s.every, "an integer >= 1");
+  let factor: Float64Array | undefined;
   if (s.correlation !== undefined) {
     const c = s.correlation;
     if (!Array.isArray(c) || c.length !== n) bad(".correlation", c, `an ${n} x ${n} correlation matrix`);
@@ -96,13 +110,16 @@ export function validateFundamentalSpec(path: string, spec: unknown, n: number):
           );
       }
     }
-    if (cholesky(c as number[][]) === undefined) {
-      const minEig = Math.min(...(eigs(c as number[][]).values as unknown as number[]));
+    factor = cholesky(c as number[][]);
+    if (factor === undefined) {
+      const e = eigs(c as number[][]);
+      const minEig = Math.min(...(e.values as unknown as number[]));
       if (minEig < -1e-9)
         bad(".correlation", "(matrix)", `a positive semi-definite matrix (smallest eigenvalue is ${minEig})`);
+      factor = eigenFactor(n, e);
     }
   }
-  return spec as FundamentalSpec;
+  return { spec: spec as FundamentalSpec, factor };
 }
 
 /**
@@ -132,11 +149,12 @@ function cholesky(c: number[][]): Float64Array | undefined {
  * gives the identity), else from mathjs' eigen-decomposition.
  */
 export function correlationFactor(c: number[][]): Float64Array {
-  const chol = cholesky(c);
-  if (chol !== undefined) return chol;
-  const n = c.length;
+  return cholesky(c) ?? eigenFactor(c.length, eigs(c));
+}
+
+/** L = V diag(sqrt(max(l, 0))) from the eigen-decomposition C = V diag(l) V^T. */
+function eigenFactor(n: number, { eigenvectors }: Eigen): Float64Array {
   const out = new Float64Array(n * n);
-  const { eigenvectors } = eigs(c);
   for (let k = 0; k < n; k++) {
     const ev = eigenvectors[k] as { value: number; vector: number[] | { toArray(): number[] } };
     const vec = Array.isArray(ev.vector) ? ev.vector : ev.vector.toArray();
@@ -163,7 +181,7 @@ export class Fundamentals {
   constructor(options: { venue: Venue; loop: RunLoop; spec: FundamentalSpec; rng: Rng }) {
     const { venue, loop, rng } = options;
     const n = venue.instruments.length;
-    const spec = validateFundamentalSpec("fundamentals", options.spec, n);
+    const { spec, factor } = checkSpec("fundamentals", options.spec, n);
     this.n = n;
     this.venue = venue;
     this.rng = rng;
@@ -183,7 +201,7 @@ export class Fundamentals {
       this.minPrice[i] = ins.minPrice;
       this.maxPrice[i] = ins.maxPrice;
     }
-    this.factor = correlationFactor(spec.correlation ?? identity(n));
+    this.factor = factor ?? identityFactor(n);
     for (let i = 0; i < n; i++) venue.setOraclePrice(i, this.value(i));
     loop.on("exogenous", (tick) => {
       if (tick % this.every === 0) this.step();
@@ -230,6 +248,9 @@ export class Fundamentals {
   }
 }
 
-function identity(n: number): number[][] {
-  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+/** The factor of the identity (what cholesky returns for it). */
+function identityFactor(n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) out[i * n + i] = 1;
+  return out;
 }
