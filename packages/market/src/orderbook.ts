@@ -386,13 +386,15 @@ export class OrderBook {
 
   /** Cancels a resting order; returns the quantity removed. Unknown id -> CascadeError UNKNOWN_ORDER. */
   cancel(id: number): number {
-    const s = this.find(id);
-    if (s === -1) this.rejectUnknown(id, "cancel rejected");
+    // The hash index found here is reused to delete the entry (no second probe).
+    const h = this.findIndex(id);
+    if (h === -1) this.rejectUnknown(id, "cancel rejected");
+    const s = this.hTab[h] - 1;
     const q = this.oQty[s];
     const side = this.oSide[s] as Side;
     const lvl = this.oLvl[s];
     const owner = this.oOwner[s];
-    this.removeOrder(s);
+    this.removeOrder(s, h);
     const l = this.listener;
     if (l !== undefined) l.onCancel(id, owner, side, lvl + this.base, q, CANCEL_USER);
     return q;
@@ -817,8 +819,8 @@ export class OrderBook {
     if (l !== undefined) l.onRest(id, owner, side, price, qty);
   }
 
-  /** Removes a resting order from anywhere in its level (cancel). */
-  private removeOrder(s: number): void {
+  /** Removes resting order `s` (whose hash entry is at index `h`) from anywhere in its level (cancel). */
+  private removeOrder(s: number, h: number): void {
     const lvl = this.oLvl[s];
     const side = this.oSide[s];
     const q = this.oQty[s];
@@ -828,7 +830,7 @@ export class OrderBook {
     else this.oNext[prev] = next;
     if (next === -1) this.lvlTail[lvl] = prev;
     else this.oPrev[next] = prev;
-    this.hashDelete(s);
+    this.hashDeleteAt(h);
     this.oNext[s] = this.freeHead;
     this.freeHead = s;
     this.nOrders--;
@@ -931,6 +933,12 @@ export class OrderBook {
 
   /** Slot of resting order `id`, or -1. Accepts any value (non-numbers are simply not found). */
   private find(id: number): number {
+    const h = this.findIndex(id);
+    return h === -1 ? -1 : this.hTab[h] - 1;
+  }
+
+  /** Index in the hash table of resting order `id`'s entry, or -1 (any value accepted, as find). */
+  private findIndex(id: number): number {
     if (typeof id !== "number") return -1;
     const tab = this.hTab;
     const mask = this.hMask;
@@ -939,7 +947,7 @@ export class OrderBook {
     for (;;) {
       const v = tab[i];
       if (v === 0) return -1;
-      if (oId[v - 1] === id) return v - 1;
+      if (oId[v - 1] === id) return i;
       i = (i + 1) & mask;
     }
   }
@@ -956,9 +964,16 @@ export class OrderBook {
   private hashDelete(slot: number): void {
     const tab = this.hTab;
     const mask = this.hMask;
-    const oId = this.oId;
-    let i = hashId(oId[slot]) & mask;
+    let i = hashId(this.oId[slot]) & mask;
     while (tab[i] !== slot + 1) i = (i + 1) & mask;
+    this.hashDeleteAt(i);
+  }
+
+  /** Empties hash table index `i`, shifting back the entries after it that it would cut off. */
+  private hashDeleteAt(i: number): void {
+    const tab = this.hTab;
+    const mask = this.hMask;
+    const oId = this.oId;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;

@@ -338,6 +338,8 @@ export class Venue {
   private curReduceOnly = false;
   private curFilled = 0;
   private curNotional = 0;
+  /** Quantity the order under way left resting (onRest: only the incoming order rests). */
+  private curRested = 0;
   private lastIM = 0;
   private lastEquity = 0;
 
@@ -807,6 +809,7 @@ export class Venue {
     this.curReduceOnly = ro === true;
     this.curFilled = 0;
     this.curNotional = 0;
+    this.curRested = 0;
     let filled = 0;
     let notional = 0;
     try {
@@ -822,7 +825,8 @@ export class Venue {
       this.curTag = -1;
     }
     this.checkExactRange("order");
-    const resting = isLimit ? book.remaining(id) : 0;
+    // A reduce-only remainder may have been trimmed after it rested (flushReduceOnly): ask the book.
+    const resting = ro === true ? book.remaining(id) : this.curRested;
     const averagePrice = filled > 0 ? notional / (filled * this.cvs[i]) : Number.NaN;
     if (out === undefined) return { orderId: id, filled, resting, notional, averagePrice };
     out.orderId = id;
@@ -860,30 +864,37 @@ export class Venue {
     for (let k = 0; k < n; k++) ids[k] = list[k];
     let removed = 0;
     this.busy = true;
-    // Cancelled ids leave the account's list in one pass at the end (order kept), not one
-    // search-and-shift each: that was quadratic in the number of orders a market maker requotes.
+    // Cancelled ids leave the account's list in one pass (order kept), not one search-and-shift
+    // each: that was quadratic in the number of orders a market maker requotes. The ids kept are
+    // written back as the loop goes (it reads the copy); if a cancel throws, the list is rebuilt.
     this.bulkOwner = account;
+    let kept = 0;
+    let done = false;
     try {
       try {
         for (let k = 0; k < n; k++) {
           const id = ids[k];
           const i = this.orderInstr.get(id);
           if (instrument === undefined || i === instrument) removed += this.books[i].cancel(id);
+          else list[kept++] = id;
         }
+        done = true;
       } finally {
         this.bulkOwner = -1;
-        let kept = 0;
-        for (let k = 0; k < list.length; k++) {
-          const id = list[k];
-          if (this.orderInstr.get(id) !== -1) list[kept++] = id;
-        }
-        list.length = kept;
+        if (done) list.length = kept;
+        else this.keepResting(list, ids, n);
       }
       if (this.anyDirty) this.emitBookUpdates();
     } finally {
       this.busy = false;
     }
     return removed;
+  }
+
+  /** Cold path of cancelAll: `list` = the ids of ids[0..n) still resting, in order. */
+  private keepResting(list: number[], ids: Float64Array, n: number): void {
+    list.length = 0;
+    for (let k = 0; k < n; k++) if (this.orderInstr.get(ids[k]) !== -1) list.push(ids[k]);
   }
 
   /** Reduces a resting order to newQuantity (keeps time priority; 0 cancels); returns the quantity removed. */
@@ -1530,6 +1541,7 @@ export class Venue {
     else this.restSellA[k] += qty;
     this.orders[owner].push(id);
     this.orderInstr.set(id, i);
+    this.curRested = qty;
     if (this.curTag !== -1) this.orderTag.set(id, this.curTag);
     if (this.curReduceOnly) {
       this.roOrders.add(id);
@@ -1553,7 +1565,8 @@ export class Venue {
     const k = owner * this.nI + i;
     if (side === BUY) this.restBuyA[k] -= qty;
     else this.restSellA[k] -= qty;
-    if (!this.books[i].has(id)) this.forgetOrder(owner, id);
+    // Inside cancelAll each callback is a whole order leaving the book: no lookup needed.
+    if (owner === this.bulkOwner || !this.books[i].has(id)) this.forgetOrder(owner, id);
     this.touch(owner, i);
     this.dirty[i] = 1;
     this.anyDirty = true;
