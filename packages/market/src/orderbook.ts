@@ -204,6 +204,8 @@ export class OrderBook {
   private oNext: Int32Array;
   private oPrev: Int32Array;
   private freeHead: number;
+  /** Largest id that ever rested: a larger one is not resting, no probe needed (the venue's ids only grow). */
+  private maxRestedId = -1;
 
   // ---- id -> slot hash (stores slot + 1; 0 = empty)
   private hTab: Int32Array;
@@ -314,7 +316,7 @@ export class OrderBook {
         qty > 0 &&
         (tif === 0 || tif === 1 || tif === 2)
       ) ||
-      this.find(id) !== -1
+      (id <= this.maxRestedId && this.find(id) !== -1)
     ) {
       this.rejectOrder(id, owner, side, price, qty, tif, undefined, false);
     }
@@ -364,7 +366,7 @@ export class OrderBook {
         (worstPrice === undefined ||
           (Number.isInteger(worstPrice) && worstPrice >= minP && worstPrice <= this.maxPrice))
       ) ||
-      this.find(id) !== -1
+      (id <= this.maxRestedId && this.find(id) !== -1)
     ) {
       this.rejectOrder(id, owner, side, worstPrice, qty, GTC, worstPrice, true);
     }
@@ -814,6 +816,7 @@ export class OrderBook {
     if (side === BUY) this.bidQtyTotal += qty;
     else this.askQtyTotal += qty;
     this.hashInsert(id, s);
+    if (id > this.maxRestedId) this.maxRestedId = id;
     this.nOrders++;
     const l = this.listener;
     if (l !== undefined) l.onRest(id, owner, side, price, qty);
