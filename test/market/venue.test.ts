@@ -162,6 +162,38 @@ describe("settlement", () => {
     checkBookkeeping(v);
   });
 
+  it("orders resting while thousands of newer ones come and go stay indexed (cancel, fills)", () => {
+    const v = new Venue({
+      instruments: [
+        { symbol: "X", initialPrice: 100 },
+        { symbol: "Y", initialPrice: 200 },
+      ],
+    });
+    const a = v.openAccount("A");
+    const b = v.openAccount("B");
+    v.deposit(a, 1_000_000_000);
+    v.deposit(b, 1_000_000_000);
+    const limit = (account: number, instrument: number, side: 1 | -1, price: number) =>
+      v.submit({ account, instrument, side, quantity: 1, type: "limit", price }).orderId;
+    const old = [limit(a, 0, BUY, 90), limit(a, 1, BUY, 190), limit(a, 1, SELL, 210)];
+    // Enough newer ids to wrap the venue's id index several times over, requoted like a maker.
+    for (let k = 0; k < 20_000; k++) {
+      const id = limit(b, k % 2, SELL, 120 + (k % 2) * 100);
+      if (k % 3 !== 0) v.cancel(b, id);
+    }
+    expect(old.map((id) => v.orderInstrument(id))).toEqual([0, 1, 1]);
+    expect(v.openOrders(a)).toEqual(old);
+    expect(v.cancel(a, old[1])).toBe(1);
+    expect(v.orderInstrument(old[1])).toBe(-1);
+    v.submit({ account: b, instrument: 0, side: SELL, quantity: 1, type: "market" });
+    expect(v.orderInstrument(old[0])).toBe(-1);
+    expect(v.openOrders(a)).toEqual([old[2]]);
+    expect(v.cancelAll(b, 1)).toBeGreaterThan(0);
+    expect(v.cancelAll(b)).toBeGreaterThan(0);
+    expect(v.openOrders(b)).toEqual([]);
+    checkBookkeeping(v);
+  });
+
   it("IOC and post-only remainders never count as resting", () => {
     const { v, a, b } = twoAccounts();
     v.submit({ account: a, instrument: 0, side: SELL, quantity: 2, type: "limit", price: 101 });

@@ -121,15 +121,57 @@ export interface Transfer {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const REJECT = "order rejected";
 
+/** Slots of OrderIndex's ring (a power of 2). */
+const RING = 1 << 12;
+
 /**
- * Order id (a safe integer >= 1) -> instrument of the resting orders: open addressing with linear
- * probing and backward-shift deletion in typed arrays (a Map churns its tables as ids come and go).
+ * Order id (a safe integer >= 1) -> instrument of the resting orders. Ids are handed out in
+ * increasing order and most orders rest briefly (market makers requote every few ticks), so a
+ * direct-mapped ring (slot id & (RING - 1): no hashing, no probing) holds almost all of them; an
+ * id still resting when a newer id takes its slot moves to an IdHash.
  */
 class OrderIndex {
+  private readonly ids = new Float64Array(RING); // 0 = empty
+  private readonly vals = new Int32Array(RING);
+  private readonly older = new IdHash();
+
+  /** The instrument, or -1 when the id is not indexed (any value accepted). */
+  get(id: number): number {
+    if (typeof id !== "number" || !(id >= 1)) return -1;
+    const s = id & (RING - 1);
+    if (this.ids[s] === id) return this.vals[s];
+    return this.older.size === 0 ? -1 : this.older.get(id);
+  }
+
+  /** Adds a new id, larger than every id added before. */
+  set(id: number, instrument: number): void {
+    const s = id & (RING - 1);
+    const prev = this.ids[s];
+    if (prev !== 0) this.older.set(prev, this.vals[s]);
+    this.ids[s] = id;
+    this.vals[s] = instrument;
+  }
+
+  delete(id: number): void {
+    const s = id & (RING - 1);
+    if (this.ids[s] === id) this.ids[s] = 0;
+    else if (this.older.size > 0) this.older.delete(id);
+  }
+}
+
+/**
+ * Id (a safe integer >= 1) -> int32 value: open addressing with linear probing and backward-shift
+ * deletion in typed arrays (a Map churns its tables as ids come and go).
+ */
+class IdHash {
   private keys = new Float64Array(256); // 0 = empty
   private vals = new Int32Array(256);
   private mask = 255;
   private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
 
   private static slot(id: number, mask: number): number {
     const lo = id >>> 0;
@@ -139,12 +181,12 @@ class OrderIndex {
     return h & mask;
   }
 
-  /** The instrument, or -1 when the id is not indexed (any value accepted). */
+  /** The value, or -1 when the id is not indexed (any value accepted). */
   get(id: number): number {
     if (typeof id !== "number" || !(id >= 1)) return -1;
     const keys = this.keys;
     const mask = this.mask;
-    let i = OrderIndex.slot(id, mask);
+    let i = IdHash.slot(id, mask);
     for (;;) {
       const k = keys[i];
       if (k === id) return this.vals[i];
@@ -154,9 +196,9 @@ class OrderIndex {
   }
 
   /** Adds a new id (not already indexed). */
-  set(id: number, instrument: number): void {
+  set(id: number, value: number): void {
     if (2 * (this.count + 1) > this.keys.length) this.grow();
-    this.insert(id, instrument);
+    this.insert(id, value);
     this.count++;
   }
 
@@ -164,7 +206,7 @@ class OrderIndex {
     const keys = this.keys;
     const vals = this.vals;
     const mask = this.mask;
-    let i = OrderIndex.slot(id, mask);
+    let i = IdHash.slot(id, mask);
     for (;;) {
       const k = keys[i];
       if (k === id) break;
@@ -176,7 +218,7 @@ class OrderIndex {
       j = (j + 1) & mask;
       const k = keys[j];
       if (k === 0) break;
-      const home = OrderIndex.slot(k, mask);
+      const home = IdHash.slot(k, mask);
       // move entry j into hole i unless its home lies cyclically in (i, j]
       if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
       keys[i] = k;
@@ -187,13 +229,13 @@ class OrderIndex {
     this.count--;
   }
 
-  private insert(id: number, instrument: number): void {
+  private insert(id: number, value: number): void {
     const keys = this.keys;
     const mask = this.mask;
-    let i = OrderIndex.slot(id, mask);
+    let i = IdHash.slot(id, mask);
     while (keys[i] !== 0) i = (i + 1) & mask;
     keys[i] = id;
-    this.vals[i] = instrument;
+    this.vals[i] = value;
   }
 
   private grow(): void {
