@@ -339,6 +339,27 @@ describe("OrderBook: matching", () => {
     expect(book.orderCount()).toBe(250);
   });
 
+  it("orders outliving many newer ids, or sharing their low bits, stay found through fills and cancels", () => {
+    const book = new OrderBook({ minPrice: 1, maxPrice: 1000, initialCapacity: 64 });
+    // ids 1..40 rest while 100,000 newer ids come and go (the id -> slot ring wraps many times),
+    // and ids that differ only above bit 20 rest together (same ring index whatever its size).
+    for (let id = 1; id <= 40; id++) book.limit(id, 1, BUY, 100 + id, 1);
+    for (let k = 0; k < 8; k++) book.limit(1 + (k + 1) * 2 ** 20, 2, SELL, 900 + k, 1);
+    for (let id = 41; id < 100_041; id++) {
+      book.limit(id, 3, SELL, 500 + (id % 7), 1, POST_ONLY);
+      if (id % 5 !== 0) book.cancel(id);
+    }
+    for (let id = 1; id <= 40; id++) expect(book.orderPrice(id)).toBe(100 + id);
+    for (let k = 0; k < 8; k++) expect(book.orderPrice(1 + (k + 1) * 2 ** 20)).toBe(900 + k);
+    expect(book.market(200_000, 4, SELL, 10)).toBe(10); // fills ids 40 down to 31
+    for (let id = 1; id <= 40; id++) expect(book.has(id)).toBe(id <= 30);
+    for (let id = 1; id <= 30; id += 3) book.cancel(id);
+    expect(book.orderCount()).toBe(20 + 8 + 100_000 / 5);
+    expect(book.cancel(1 + 3 * 2 ** 20)).toBe(1);
+    expect(book.has(1 + 3 * 2 ** 20)).toBe(false);
+    expect(book.orderPrice(1 + 4 * 2 ** 20)).toBe(903);
+  });
+
   it("covers a band of millions of ticks with a window that grows where orders rest", () => {
     // Band of 2^25 levels: a dense ladder would be 512 MiB; the window follows the quoted prices.
     const lo = 1_000;

@@ -10,8 +10,9 @@
  *   A level is only ever occupied by one side (the book is never crossed at rest), so both sides
  *   share the level arrays; each side has its own two-level occupancy bitset to find the next
  *   non-empty level with word scans (Math.clz32).
- * - Orders live in struct-of-arrays typed arrays with a free list; an open-addressing hash
- *   (linear probing, backward-shift deletion) maps an order id to its slot.
+ * - Orders live in struct-of-arrays typed arrays with a free list; a direct-mapped ring of recent
+ *   ids backed by an open-addressing hash (linear probing, backward-shift deletion) maps an order
+ *   id to its slot.
  *
  * Semantics: price-time priority, fills at the resting (maker) order's price, self-trade
  * prevention cancels the RESTING order (CANCEL_SELF_TRADE) and matching continues.
@@ -207,9 +208,15 @@ export class OrderBook {
   /** Largest id that ever rested: a larger one is not resting, no probe needed (the venue's ids only grow). */
   private maxRestedId = -1;
 
-  // ---- id -> slot hash (stores slot + 1; 0 = empty)
+  // ---- id -> slot (both tables store slot + 1; 0 = empty). Ids mostly come in increasing order
+  // and most orders rest briefly (makers requote every few ticks), so a direct-mapped ring (index
+  // id & ringMask: no hashing, no probing) holds almost every order; one still resting when a
+  // newer id takes its ring index moves to the hash (linear probing, backward-shift deletion).
+  private ring: Int32Array;
+  private ringMask: number;
   private hTab: Int32Array;
   private hMask: number;
+  private hCount = 0;
 
   constructor(options: OrderBookOptions) {
     if (options === null || typeof options !== "object") {
@@ -273,6 +280,8 @@ export class OrderBook {
     this.oNext[capacity - 1] = -1;
     this.freeHead = 0;
     const hSize = nextPow2(capacity * 2);
+    this.ring = new Int32Array(hSize);
+    this.ringMask = hSize - 1;
     this.hTab = new Int32Array(hSize);
     this.hMask = hSize - 1;
   }
@@ -388,15 +397,13 @@ export class OrderBook {
 
   /** Cancels a resting order; returns the quantity removed. Unknown id -> CascadeError UNKNOWN_ORDER. */
   cancel(id: number): number {
-    // The hash index found here is reused to delete the entry (no second probe).
-    const h = this.findIndex(id);
-    if (h === -1) this.rejectUnknown(id, "cancel rejected");
-    const s = this.hTab[h] - 1;
+    const s = this.find(id);
+    if (s === -1) this.rejectUnknown(id, "cancel rejected");
     const q = this.oQty[s];
     const side = this.oSide[s] as Side;
     const lvl = this.oLvl[s];
     const owner = this.oOwner[s];
-    this.removeOrder(s, h);
+    this.removeOrder(s);
     const l = this.listener;
     if (l !== undefined) l.onCancel(id, owner, side, lvl + this.base, q, CANCEL_USER);
     return q;
@@ -768,7 +775,7 @@ export class OrderBook {
     this.lvlHead[lvl] = next;
     if (next === -1) this.lvlTail[lvl] = -1;
     else this.oPrev[next] = -1;
-    this.hashDelete(o);
+    this.unindex(o);
     this.oNext[o] = this.freeHead;
     this.freeHead = o;
     this.nOrders--;
@@ -815,15 +822,15 @@ export class OrderBook {
     this.lvlTail[lvl] = s;
     if (side === BUY) this.bidQtyTotal += qty;
     else this.askQtyTotal += qty;
-    this.hashInsert(id, s);
+    this.index(id, s);
     if (id > this.maxRestedId) this.maxRestedId = id;
     this.nOrders++;
     const l = this.listener;
     if (l !== undefined) l.onRest(id, owner, side, price, qty);
   }
 
-  /** Removes resting order `s` (whose hash entry is at index `h`) from anywhere in its level (cancel). */
-  private removeOrder(s: number, h: number): void {
+  /** Removes a resting order from anywhere in its level (cancel). */
+  private removeOrder(s: number): void {
     const lvl = this.oLvl[s];
     const side = this.oSide[s];
     const q = this.oQty[s];
@@ -833,7 +840,7 @@ export class OrderBook {
     else this.oNext[prev] = next;
     if (next === -1) this.lvlTail[lvl] = prev;
     else this.oPrev[next] = prev;
-    this.hashDeleteAt(h);
+    this.unindex(s);
     this.oNext[s] = this.freeHead;
     this.freeHead = s;
     this.nOrders--;
@@ -936,13 +943,28 @@ export class OrderBook {
 
   /** Slot of resting order `id`, or -1. Accepts any value (non-numbers are simply not found). */
   private find(id: number): number {
-    const h = this.findIndex(id);
-    return h === -1 ? -1 : this.hTab[h] - 1;
+    if (typeof id !== "number") return -1;
+    const v = this.ring[id & this.ringMask];
+    if (v !== 0 && this.oId[v - 1] === id) return v - 1;
+    return this.hCount === 0 ? -1 : this.hashFind(id);
   }
 
-  /** Index in the hash table of resting order `id`'s entry, or -1 (any value accepted, as find). */
-  private findIndex(id: number): number {
-    if (typeof id !== "number") return -1;
+  /** Indexes new order `id` at `slot`: in the ring, moving the order there (if any) to the hash. */
+  private index(id: number, slot: number): void {
+    const r = id & this.ringMask;
+    const v = this.ring[r];
+    if (v !== 0) this.hashInsert(this.oId[v - 1], v - 1);
+    this.ring[r] = slot + 1;
+  }
+
+  /** Drops resting order `slot` (whose id is still in oId) from the ring or the hash. */
+  private unindex(slot: number): void {
+    const r = this.oId[slot] & this.ringMask;
+    if (this.ring[r] === slot + 1) this.ring[r] = 0;
+    else this.hashDelete(slot);
+  }
+
+  private hashFind(id: number): number {
     const tab = this.hTab;
     const mask = this.hMask;
     const oId = this.oId;
@@ -950,7 +972,7 @@ export class OrderBook {
     for (;;) {
       const v = tab[i];
       if (v === 0) return -1;
-      if (oId[v - 1] === id) return i;
+      if (oId[v - 1] === id) return v - 1;
       i = (i + 1) & mask;
     }
   }
@@ -961,22 +983,16 @@ export class OrderBook {
     let i = hashId(id) & mask;
     while (tab[i] !== 0) i = (i + 1) & mask;
     tab[i] = slot + 1;
+    this.hCount++;
   }
 
   /** Deletes the entry of `slot` (whose id is still in oId) with backward-shift deletion. */
   private hashDelete(slot: number): void {
     const tab = this.hTab;
     const mask = this.hMask;
-    let i = hashId(this.oId[slot]) & mask;
-    while (tab[i] !== slot + 1) i = (i + 1) & mask;
-    this.hashDeleteAt(i);
-  }
-
-  /** Empties hash table index `i`, shifting back the entries after it that it would cut off. */
-  private hashDeleteAt(i: number): void {
-    const tab = this.hTab;
-    const mask = this.hMask;
     const oId = this.oId;
+    let i = hashId(oId[slot]) & mask;
+    while (tab[i] !== slot + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
@@ -989,6 +1005,7 @@ export class OrderBook {
       i = j;
     }
     tab[i] = 0;
+    this.hCount--;
   }
 
   private grow(): void {
@@ -1015,14 +1032,20 @@ export class OrderBook {
     this.oNext[cap - 1] = this.freeHead;
     this.freeHead = old;
     this.cap = cap;
-    // rehash
+    // re-index every resting order into a ring and a hash of the new size
+    const oldRing = this.ring;
     const oldTab = this.hTab;
     const hSize = nextPow2(cap * 2);
+    this.ring = new Int32Array(hSize);
+    this.ringMask = hSize - 1;
     this.hTab = new Int32Array(hSize);
     this.hMask = hSize - 1;
-    for (let i = 0; i < oldTab.length; i++) {
-      const v = oldTab[i];
-      if (v !== 0) this.hashInsert(this.oId[v - 1], v - 1);
+    this.hCount = 0;
+    for (const t of [oldRing, oldTab]) {
+      for (let i = 0; i < t.length; i++) {
+        const v = t[i];
+        if (v !== 0) this.index(this.oId[v - 1], v - 1);
+      }
     }
   }
 
