@@ -194,6 +194,28 @@ describe("settlement", () => {
     checkBookkeeping(v);
   });
 
+  it("grossNotionalWith sums (|position| + extra lots) x mark x cv over the instruments", () => {
+    const v = new Venue({
+      instruments: [
+        { symbol: "X", initialPrice: 100, contractValue: 3 },
+        { symbol: "Y", initialPrice: 200 },
+      ],
+    });
+    const a = v.openAccount("A");
+    const b = v.openAccount("B");
+    v.deposit(a, 1_000_000);
+    v.deposit(b, 1_000_000);
+    v.submit({ account: b, instrument: 0, side: SELL, quantity: 4, type: "limit", price: 100 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 4, type: "market" });
+    const extra = Float64Array.of(1, 2);
+    const bySum = (Math.abs(v.position(a, 0)) + 1) * v.mark(0) * 3 + 2 * v.mark(1);
+    expect(v.grossNotionalWith(a, extra)).toBe(bySum);
+    expect(v.grossNotionalWith(b, new Float64Array(2))).toBe(4 * v.mark(0) * 3);
+    expectCode(() => v.grossNotionalWith(a, new Float64Array(1)), "INVALID_ARGUMENT");
+    expectCode(() => v.grossNotionalWith(a, [0, 0] as unknown as Float64Array), "INVALID_ARGUMENT");
+    expectCode(() => v.grossNotionalWith(9, extra), "UNKNOWN_ACCOUNT");
+  });
+
   it("IOC and post-only remainders never count as resting", () => {
     const { v, a, b } = twoAccounts();
     v.submit({ account: a, instrument: 0, side: SELL, quantity: 2, type: "limit", price: 101 });

@@ -398,16 +398,12 @@ export class AgentView {
   private capQuantity(i: number, side: Side, q: number, price: number): number {
     const venue = this.#venue;
     const instruments = this.#tape.instruments;
-    const open = venue.openOrders(this.account);
-    if (open.length === 0) this.#restQty.fill(0);
+    const restQty = this.#restQty;
+    // A loop, not fill(): the builtin's call costs more than zeroing a few instruments.
+    if (venue.openOrders(this.account).length === 0) for (let j = 0; j < restQty.length; j++) restQty[j] = 0;
     const eq = venue.equity(this.account);
     if (eq > 0) {
-      let need = 0;
-      const n = this.#restQty.length;
-      for (let j = 0; j < n; j++) {
-        const exposure = Math.abs(venue.position(this.account, j)) + this.#restQty[j];
-        if (exposure > 0) need += exposure * venue.mark(j) * instruments[j].contractValue;
-      }
+      let need = venue.grossNotionalWith(this.account, restQty);
       const mark = venue.mark(i);
       need += q * instruments[i].contractValue * (mark + price + Math.abs(price - mark));
       if (need <= eq) return q;

@@ -1119,6 +1119,32 @@ export class Venue {
   }
 
   /**
+   * Sum over every instrument i, in id order, of (|position| + extraLots[i]) * mark * cv, skipping
+   * terms whose lots are not > 0 (extraLots: one entry per instrument). One call instead of a
+   * position() and a mark() per instrument: agents bound their margin with it before every order.
+   */
+  grossNotionalWith(account: AccountId, extraLots: Float64Array): number {
+    this.checkAccount("account", account, "lookup rejected");
+    const n = this.nI;
+    if (!(extraLots instanceof Float64Array) || extraLots.length !== n) {
+      throw new CascadeError(
+        "INVALID_ARGUMENT",
+        "extraLots",
+        extraLots,
+        `a Float64Array of ${n} lots (one per instrument)`,
+        "lookup rejected",
+      );
+    }
+    const base = account * n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const lots = Math.abs(this.posA[base + i]) + extraLots[i];
+      if (lots > 0) sum += lots * this.marks[i] * this.cvs[i];
+    }
+    return sum;
+  }
+
+  /**
    * Fraction by which all marks of the held positions would need to move against the account
    * (longs x (1 - f), shorts x (1 + f)) before equity < maintenance; with size tiers a lower bound.
    * 0 if already liquidatable; Infinity when flat or when no such move exists. See uniformDistance.
