@@ -431,6 +431,25 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(JSON.parse(read(d, "manifest.json")).sweep.reference).toBe("liquidation.amount.fraction");
   });
 
+  test("sweepReference with several variants: a variant the sweep does not reach is not compared with itself", async () => {
+    const d = dir();
+    const sweep = { "liquidation.amount.fraction": [0.5, 0.25] };
+    await runExperiment(
+      fakeExperiment({ replications: 3, sweep, sweepReference: "liquidation.amount.fraction" }),
+      { out: d, workers: 0 },
+    );
+    const cmp = csv(d, "comparison.csv");
+    const c = (name: string) => cmp[0].indexOf(name);
+    // full (a full close: no fraction to sweep) runs the same at both points: no "full full 1 0"
+    // rows, whose differences would all be 0
+    const rows = cmp.slice(1).filter((r) => r[c("metric")] === "peak_drawdown");
+    expect(rows.map((r) => r.slice(0, 4).join(" "))).toEqual([
+      "half full 0 0",
+      "half full 1 1",
+      "half half 1 0",
+    ]);
+  });
+
   test("sweepReference with several variants: against the baseline, and against itself at the reference", async () => {
     const d = dir();
     await runExperiment(

@@ -13,7 +13,7 @@ import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
 import { coordsOf } from "./plan.js";
 import { pairedComparison, summarize } from "./stats.js";
-import { RUN_COLUMNS } from "./validate.js";
+import { RUN_COLUMNS, sweepable } from "./validate.js";
 
 /** The parts of a manifest the output files need. */
 export interface OutputSpec {
@@ -27,6 +27,11 @@ export interface OutputSpec {
    * variant is compared with itself at the reference point too, besides the baseline at each point.
    */
   reference: string | null;
+  /**
+   * Per variant: whether a swept parameter reaches its config. One it does not reach runs the same
+   * at every point, so it is not compared with itself at the reference (differences all 0).
+   */
+  swept: boolean[];
   replications: number;
   seeds: number[];
   metrics: string[];
@@ -34,7 +39,7 @@ export interface OutputSpec {
 }
 
 interface ManifestShape {
-  variants: Array<{ name: string }>;
+  variants: Array<{ name: string; config?: unknown }>;
   baseline: string;
   sweep: {
     parameters: string[];
@@ -56,6 +61,10 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
     params: m.sweep.parameters,
     points: m.sweep.points.map((p) => m.sweep.parameters.map((k) => p.values[k])),
     reference: m.sweep.reference ?? null,
+    // A manifest without resolved configs (not written by this Cascade) counts every variant as swept.
+    swept: m.variants.map(
+      (v) => v.config === undefined || m.sweep.parameters.some((p) => sweepable(v.config, p)),
+    ),
     replications: m.replications,
     seeds: m.seeds,
     metrics: m.metrics,
@@ -296,7 +305,7 @@ async function writeStatistics(
     if (V > 1) {
       for (let v = 0; v < V; v++) if (v !== spec.baseline) await compare(v, pt, spec.baseline, pt);
       if (spec.reference !== null && reference[pt] !== pt)
-        for (let v = 0; v < V; v++) await compare(v, pt, v, reference[pt]);
+        for (let v = 0; v < V; v++) if (spec.swept[v]) await compare(v, pt, v, reference[pt]);
     } else if (reference[pt] !== pt) {
       await compare(0, pt, spec.baseline, reference[pt]);
     }
