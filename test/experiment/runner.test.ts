@@ -450,6 +450,28 @@ describe("runExperiment (in-process, fake world)", () => {
     ]);
   });
 
+  test("sweepReference with several variants: a variant only another swept path reaches is not compared with itself", async () => {
+    const d = dir();
+    // ticks reaches both variants, the reference (fraction) only half: full at (0.25, t) runs as at
+    // (0.5, t), so "full full 2 0" and "full full 3 1" would be rows of zeros
+    const sweep = { "liquidation.amount.fraction": [0.5, 0.25], ticks: [30, 40] };
+    await runExperiment(
+      fakeExperiment({ replications: 3, sweep, sweepReference: "liquidation.amount.fraction" }),
+      { out: d, workers: 0 },
+    );
+    const cmp = csv(d, "comparison.csv");
+    const c = (name: string) => cmp[0].indexOf(name);
+    const rows = cmp.slice(1).filter((r) => r[c("metric")] === "peak_drawdown");
+    expect(rows.map((r) => r.slice(0, 4).join(" "))).toEqual([
+      "half full 0 0",
+      "half full 1 1",
+      "half full 2 2",
+      "half half 2 0",
+      "half full 3 3",
+      "half half 3 1",
+    ]);
+  });
+
   test("sweepReference with several variants: against the baseline, and against itself at the reference", async () => {
     const d = dir();
     await runExperiment(

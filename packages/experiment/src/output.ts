@@ -28,8 +28,9 @@ export interface OutputSpec {
    */
   reference: string | null;
   /**
-   * Per variant: whether a swept parameter reaches its config. One it does not reach runs the same
-   * at every point, so it is not compared with itself at the reference (differences all 0).
+   * Per variant: whether the reference parameter reaches its config. A point and its reference
+   * point differ only in that parameter, so a variant it does not reach runs the same at both (even
+   * when another swept parameter reaches it): not compared with itself there (differences all 0).
    */
   swept: boolean[];
   replications: number;
@@ -52,6 +53,17 @@ interface ManifestShape {
   runs: number;
 }
 
+/**
+ * Whether the sweep's reference parameter (any swept parameter without one) can change a variant's
+ * runs. Another swept path that is a prefix of the reference's may create it at some points:
+ * counted as reaching.
+ */
+function reaches(config: unknown, sweep: ManifestShape["sweep"]): boolean {
+  const ref = sweep.reference;
+  if (ref === undefined || ref === null) return sweep.parameters.some((p) => sweepable(config, p));
+  return sweepable(config, ref) || sweep.parameters.some((p) => p !== ref && ref.startsWith(`${p}.`));
+}
+
 export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
   const m = manifest as unknown as ManifestShape;
   const variants = m.variants.map((v) => v.name);
@@ -62,9 +74,7 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
     points: m.sweep.points.map((p) => m.sweep.parameters.map((k) => p.values[k])),
     reference: m.sweep.reference ?? null,
     // A manifest without resolved configs (not written by this Cascade) counts every variant as swept.
-    swept: m.variants.map(
-      (v) => v.config === undefined || m.sweep.parameters.some((p) => sweepable(v.config, p)),
-    ),
+    swept: m.variants.map((v) => v.config === undefined || reaches(v.config, m.sweep)),
     replications: m.replications,
     seeds: m.seeds,
     metrics: m.metrics,
