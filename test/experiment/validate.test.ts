@@ -89,6 +89,13 @@ describe("validateExperiment", () => {
       "DUPLICATE_VALUE",
       'sweep["liquidation.amount.fraction"].2',
     ],
+    [
+      // the repeat check must not throw JSON.stringify's TypeError before the value is checked
+      "bigint sweep value",
+      { ...base(), sweep: { ticks: [10n, 20n] } },
+      undefined,
+      'sweep["ticks"].0',
+    ],
     ["unknown baseline", { ...base(), baseline: "nope" }, "UNKNOWN_VARIANT", "baseline"],
     [
       "unknown shock instrument",

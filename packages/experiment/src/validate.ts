@@ -505,6 +505,18 @@ function nearestPrefix(root: unknown, path: string): string {
   return "";
 }
 
+/**
+ * A sweep value's identity for the repeat check: its JSON, with the values JSON cannot tell apart
+ * or cannot write (Infinity, -Infinity and NaN are all "null"; a bigint throws) spelled out.
+ */
+function sweepValueKey(value: unknown): string {
+  return JSON.stringify(value, (_k, x: unknown) =>
+    typeof x === "bigint" || (typeof x === "number" && !Number.isFinite(x))
+      ? `\u0000${typeof x}:${String(x)}`
+      : x,
+  );
+}
+
 function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVariant[]): SweepPlan {
   if (raw === undefined) return { params: [], values: [], points: [[]], reference: null };
   if (!isPlainObject(raw)) fail("INVALID_TYPE", "sweep", raw, 'an object { "dotted.path": [values...] }');
@@ -548,7 +560,7 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
         fail("INVALID_VALUE", `${at}.${j}`, value, "a plain data value");
       // A repeated value would run every one of its grid points twice, and compare them with
       // each other as if they were different settings.
-      const key = JSON.stringify(value);
+      const key = sweepValueKey(value);
       const first = seen.get(key);
       if (first !== undefined)
         fail("DUPLICATE_VALUE", `${at}.${j}`, value, `a value not already swept (it repeats item ${first})`);
