@@ -23,6 +23,8 @@ import {
   subsample,
 } from "../../packages/experiment/src/report/load.js";
 import { tidySvg } from "../../packages/experiment/src/report/render.js";
+import { runExperiment } from "../../packages/experiment/src/runner.js";
+import { fakeExperiment } from "../experiment/helpers.js";
 import { KNOWN_ROW, METRICS, makeResults } from "./fixtures.js";
 
 /** The texts of each `role` group in an SVG (one array per legend, axis...), tspan lines joined by a space. */
@@ -786,6 +788,26 @@ describe("sweep points apart in the distributions and the cascade depth", () => 
     // the same liquidations as the rows of liquidations.csv
     const rows = readFileSync(join(dir, "liquidations.csv"), "utf8").trimEnd().split("\n").length - 1;
     expect(data.generations.reduce((a, g) => a + g.count, 0)).toBe(rows);
+  });
+
+  it("counts per run of a point whose value runs.csv rounds (1/3: liquidations.csv names only the index)", async () => {
+    const dir = join(root, "gens-rounded");
+    await runExperiment(
+      fakeExperiment({
+        replications: 4,
+        variants: undefined,
+        sweep: { "liquidation.penalty.rate": [1 / 3, 0.5] },
+      }),
+      { out: dir, workers: 0, progress: false },
+    );
+    const data = await loadResults(dir);
+    const labels = new Set(data.runs.map((r) => r.label));
+    expect(labels.size).toBe(2);
+    expect(data.generations.length).toBeGreaterThan(0);
+    for (const g of data.generations) {
+      expect(labels.has(g.point), g.point).toBe(true);
+      expect(g.perRun).toBeCloseTo(g.count / 4, 12); // 4 runs a point
+    }
   });
 
   it("draws the cascade depth a panel per point (several variants) or a bar per point (one)", async () => {
