@@ -808,6 +808,10 @@ describe("sweep points apart in the distributions and the cascade depth", () => 
       expect(labels.has(g.point), g.point).toBe(true);
       expect(g.perRun).toBeCloseTo(g.count / 4, 12); // 4 runs a point
     }
+    // the price paths (timeseries.csv also names only the index) carry the same labels
+    expect(data.paths.length).toBeGreaterThan(0);
+    for (const p of data.paths) expect(labels.has(p.pointLabel), p.pointLabel).toBe(true);
+    expect(labels.has("liquidation.penalty.rate=0.3333333333")).toBe(true);
   });
 
   it("draws the cascade depth a panel per point (several variants) or a bar per point (one)", async () => {

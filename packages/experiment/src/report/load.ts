@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
+import { fmtValue } from "../format.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
 
@@ -155,12 +156,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** A JSON value as the CSV writers would write it (numbers plain, strings as-is, others JSON). */
+/**
+ * A manifest value as the CSV files write it (fmtValue: numbers rounded to 10 significant digits,
+ * formula-like text escaped), so that a point read by index matches the point named by runs.csv's
+ * cells (1/3 is 0.3333333333 in both).
+ */
 export function cellText(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  if (typeof v === "string") return v;
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
-  if (typeof v === "boolean") return v ? "true" : "false";
-  return JSON.stringify(v);
+  return fmtValue(v);
 }
 
 export function parseManifest(raw: unknown): ManifestInfo {
