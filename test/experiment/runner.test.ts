@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -168,6 +169,11 @@ describe("runExperiment (in-process, fake world)", () => {
     // The same shard twice was accepted and counted as one more folder merged.
     await expect(mergeResults([shards[0], shards[1], `${shards[1]}/`], { out: merged })).rejects.toThrow(
       /dirs\.2 = ".*"; allowed: a folder not already given \(it is dirs\.1/,
+    );
+    const link = `${shards[0]}-link`;
+    symlinkSync(shards[0], link);
+    await expect(mergeResults([shards[0], link, shards[2]], { out: merged })).rejects.toThrow(
+      /dirs\.1 = ".*-link"; allowed: a folder not already given \(it is dirs\.0/,
     );
     expect(existsSync(merged)).toBe(false);
     await mergeResults(shards, { out: merged });

@@ -4,7 +4,7 @@
  * are byte-identical (same experiment, seeds, versions and commit), that together they hold every
  * run, and writes the final files from the union of the journals through the same code as a run.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { writeFileAtomic } from "./atomic-file.js";
@@ -28,6 +28,8 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   if (!options.out) throw new ValidationError("INVALID_FLAG", "--out", options.out, "an output folder", CTX);
   const outDir = resolve(cwd, options.out);
   const abs = dirs.map((d) => resolve(cwd, d));
+  // The same folder through a symlink is the same folder.
+  const real = abs.map((d) => (existsSync(d) ? realpathSync(d) : d));
   let manifestText: string | undefined;
   let fingerprint: string | undefined;
   const shards: string[] = [];
@@ -40,7 +42,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         "a folder other than the shard folders",
         CTX,
       );
-    const again = abs.indexOf(dir);
+    const again = real.indexOf(real[i]);
     if (again < i)
       throw new ValidationError(
         "DUPLICATE_SHARD",
