@@ -13,6 +13,7 @@ import type {
   PolicySpec,
   TriggerSpec,
 } from "./types.js";
+import { POLICY_PARTS } from "./validate.js";
 
 /** Overrides accepted by every preset (whole parts replace the preset's). */
 export interface PresetOverrides {
@@ -37,14 +38,7 @@ type OwnOptions = Record<string, ReadonlyArray<keyof PresetOverrides>>;
 
 /** The options of every preset, in the order an error lists them. */
 const COMMON_OPTIONS: ReadonlyArray<keyof PresetOverrides> = [
-  "name",
-  "trigger",
-  "amount",
-  "ordering",
-  "execution",
-  "backstop",
-  "penalty",
-  "loss",
+  ...POLICY_PARTS,
   "maxSlippage",
   "penaltyRate",
   "insuranceFund",

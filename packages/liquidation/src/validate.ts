@@ -77,6 +77,18 @@ function kindOf<T extends string>(path: string, v: unknown, kinds: readonly T[])
   return oneOf(`${path}.kind`, (v as Obj).kind, kinds);
 }
 
+/** The keys of a PolicySpec (the parts a preset's override replaces whole). */
+export const POLICY_PARTS = [
+  "name",
+  "trigger",
+  "amount",
+  "ordering",
+  "execution",
+  "backstop",
+  "penalty",
+  "loss",
+] as const satisfies ReadonlyArray<keyof PolicySpec>;
+
 /**
  * Validates `value` as a PolicySpec and returns it (the same object). Throws ValidationError:
  * unknown keys (UNKNOWN_KEY), wrong types or values out of range (INVALID_VALUE). Fractions
@@ -84,16 +96,7 @@ function kindOf<T extends string>(path: string, v: unknown, kinds: readonly T[])
  * (0, 1]; the auction decay in (0, 1); rates and premiums in [0, 1].
  */
 export function validatePolicySpec(path: string, value: unknown): PolicySpec {
-  const o = object(path, value, [
-    "name",
-    "trigger",
-    "amount",
-    "ordering",
-    "execution",
-    "backstop",
-    "penalty",
-    "loss",
-  ]);
+  const o = object(path, value, POLICY_PARTS);
   if (typeof o.name !== "string" || o.name.length === 0) fail(`${path}.name`, o.name, "a non-empty string");
 
   const tp = `${path}.trigger`;
