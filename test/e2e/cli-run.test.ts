@@ -243,22 +243,45 @@ describe("cascade run", () => {
     expect(readAll(join(tmp, "flags"))).toEqual(readAll(join(dirA, "results", "tiny")));
   });
 
-  test("SIGKILL part-way, then --resume -> the bytes of an uninterrupted run", async () => {
-    const args = ["run", TINY, "--replications", "6", "--quiet"];
-    const refRun = cascade([...args, "--workers", "0", "--out", "r-ref"], tmp);
-    const victim = start([...args, "--workers", "1", "--out", "r-kill"], tmp);
-    const journal = join(tmp, "r-kill", "journal.jsonl");
+  /** The runs the interruption tests stop part-way, and the same runs uninterrupted (run once). */
+  const INTERRUPTED = ["run", TINY, "--replications", "6", "--quiet"];
+  let uninterrupted: Promise<Result> | undefined;
+  const reference = () => {
+    uninterrupted ??= cascade([...INTERRUPTED, "--workers", "0", "--out", "r-ref"], tmp);
+    return uninterrupted;
+  };
+
+  /**
+   * Runs INTERRUPTED with one worker into `out`, sends `signal` once 2 runs are in the journal, then
+   * resumes it in-process: the stopped process, the runs its journal kept, whether final files were
+   * left, and the resume.
+   */
+  async function interruptThenResume(out: string, signal: NodeJS.Signals) {
+    const victim = start([...INTERRUPTED, "--workers", "1", "--out", out], tmp);
+    const journal = join(tmp, out, "journal.jsonl");
     const lines = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").length - 1 : 0);
     const t0 = Date.now();
     while (lines() < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 10));
-    victim.child.kill("SIGKILL");
-    const killed = await victim.done;
+    victim.child.kill(signal);
+    const stopped = await victim.done;
+    const kept = lines() - 1;
+    const finalFilesLeft = existsSync(join(tmp, out, "runs.csv"));
+    const resumed = await cascade([...INTERRUPTED, "--workers", "0", "--out", out, "--resume"], tmp);
+    return { stopped, kept, finalFilesLeft, resumed };
+  }
+
+  test("SIGKILL part-way, then --resume -> the bytes of an uninterrupted run", async () => {
+    const refRun = reference();
+    const {
+      stopped: killed,
+      kept: finishedBeforeKill,
+      finalFilesLeft,
+      resumed,
+    } = await interruptThenResume("r-kill", "SIGKILL");
     expect(killed.signal).toBe("SIGKILL");
-    const finishedBeforeKill = lines() - 1;
     expect(finishedBeforeKill).toBeGreaterThanOrEqual(2);
     expect(finishedBeforeKill).toBeLessThan(12);
-    expect(existsSync(join(tmp, "r-kill", "runs.csv"))).toBe(false);
-    const resumed = await cascade([...args, "--workers", "0", "--out", "r-kill", "--resume"], tmp);
+    expect(finalFilesLeft).toBe(false);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(
       new RegExp(`12 runs \\(${12 - finishedBeforeKill} run now, ${finishedBeforeKill} already done\\)`),
@@ -281,28 +304,20 @@ describe("cascade run", () => {
   });
 
   test("Ctrl-C part-way -> exit 130, says how many runs are kept and to --resume; the resume gives the same bytes", async () => {
-    const args = ["run", TINY, "--replications", "6", "--quiet"];
-    const victim = start([...args, "--workers", "1", "--out", "r-int"], tmp);
-    const journal = join(tmp, "r-int", "journal.jsonl");
-    const lines = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").length - 1 : 0);
-    const t0 = Date.now();
-    while (lines() < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 10));
-    victim.child.kill("SIGINT");
-    const stopped = await victim.done;
+    const refRun = reference();
+    const { stopped, kept, finalFilesLeft, resumed } = await interruptThenResume("r-int", "SIGINT");
     expect(stopped.code, stopped.stderr).toBe(130);
-    const kept = lines() - 1;
     expect(stopped.stderr).toMatch(
       new RegExp(
         `cascade run interrupted \\(SIGINT\\): ${kept} of 12 runs are kept in r-int/journal\\.jsonl; rerun the same command with --resume to continue`,
       ),
     );
-    expect(existsSync(join(tmp, "r-int", "runs.csv"))).toBe(false);
-    const resumed = await cascade([...args, "--workers", "0", "--out", "r-int", "--resume"], tmp);
+    expect(finalFilesLeft).toBe(false);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`\\(${12 - kept} run now, ${kept} already done\\)`));
-    const ref = await cascade([...args, "--workers", "0", "--out", "r-int-ref"], tmp);
+    const ref = await refRun;
     expect(ref.code, ref.stderr).toBe(0);
-    expect(readAll(join(tmp, "r-int"))).toEqual(readAll(join(tmp, "r-int-ref")));
+    expect(readAll(join(tmp, "r-int"))).toEqual(readAll(join(tmp, "r-ref")));
   });
 
   test("an observer that throws fails the run with its error (exit 1), in-process and in workers", async () => {
