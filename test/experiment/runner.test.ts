@@ -437,38 +437,34 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(JSON.parse(read(d, "manifest.json")).sweep.reference).toBe("liquidation.amount.fraction");
   });
 
-  test("sweepReference with several variants: a variant the sweep does not reach is not compared with itself", async () => {
+  /**
+   * Runs the fake experiment (variants full and half, 3 replications) with `sweep` and
+   * `sweepReference`: its folder, comparison.csv's column index, and its peak_drawdown rows.
+   */
+  async function referenceComparisons(sweep: Record<string, unknown[]>, sweepReference: string) {
     const d = dir();
-    const sweep = { "liquidation.amount.fraction": [0.5, 0.25] };
-    await runExperiment(
-      fakeExperiment({ replications: 3, sweep, sweepReference: "liquidation.amount.fraction" }),
-      { out: d, workers: 0 },
-    );
+    await runExperiment(fakeExperiment({ replications: 3, sweep, sweepReference }), { out: d, workers: 0 });
     const cmp = csv(d, "comparison.csv");
     const c = (name: string) => cmp[0].indexOf(name);
+    return { d, c, rows: cmp.slice(1).filter((r) => r[c("metric")] === "peak_drawdown") };
+  }
+  /** variant, baseline, point, baseline_point of each row. */
+  const keys = (rows: string[][]) => rows.map((r) => r.slice(0, 4).join(" "));
+
+  test("sweepReference with several variants: a variant the sweep does not reach is not compared with itself", async () => {
+    const fraction = "liquidation.amount.fraction";
+    const { rows } = await referenceComparisons({ [fraction]: [0.5, 0.25] }, fraction);
     // full (a full close: no fraction to sweep) runs the same at both points: no "full full 1 0"
     // rows, whose differences would all be 0
-    const rows = cmp.slice(1).filter((r) => r[c("metric")] === "peak_drawdown");
-    expect(rows.map((r) => r.slice(0, 4).join(" "))).toEqual([
-      "half full 0 0",
-      "half full 1 1",
-      "half half 1 0",
-    ]);
+    expect(keys(rows)).toEqual(["half full 0 0", "half full 1 1", "half half 1 0"]);
   });
 
   test("sweepReference with several variants: a variant only another swept path reaches is not compared with itself", async () => {
-    const d = dir();
+    const fraction = "liquidation.amount.fraction";
     // ticks reaches both variants, the reference (fraction) only half: full at (0.25, t) runs as at
     // (0.5, t), so "full full 2 0" and "full full 3 1" would be rows of zeros
-    const sweep = { "liquidation.amount.fraction": [0.5, 0.25], ticks: [30, 40] };
-    await runExperiment(
-      fakeExperiment({ replications: 3, sweep, sweepReference: "liquidation.amount.fraction" }),
-      { out: d, workers: 0 },
-    );
-    const cmp = csv(d, "comparison.csv");
-    const c = (name: string) => cmp[0].indexOf(name);
-    const rows = cmp.slice(1).filter((r) => r[c("metric")] === "peak_drawdown");
-    expect(rows.map((r) => r.slice(0, 4).join(" "))).toEqual([
+    const { rows } = await referenceComparisons({ [fraction]: [0.5, 0.25], ticks: [30, 40] }, fraction);
+    expect(keys(rows)).toEqual([
       "half full 0 0",
       "half full 1 1",
       "half full 2 2",
@@ -479,17 +475,10 @@ describe("runExperiment (in-process, fake world)", () => {
   });
 
   test("sweepReference with several variants: against the baseline, and against itself at the reference", async () => {
-    const d = dir();
-    await runExperiment(
-      fakeExperiment({ replications: 3, sweep: { ticks: [30, 40, 50] }, sweepReference: "ticks" }),
-      { out: d, workers: 0 },
-    );
-    const cmp = csv(d, "comparison.csv");
-    const c = (name: string) => cmp[0].indexOf(name);
-    const rows = cmp.slice(1).filter((r) => r[c("metric")] === "peak_drawdown");
+    const { d, c, rows } = await referenceComparisons({ ticks: [30, 40, 50] }, "ticks");
     // variant, baseline, point, baseline_point: half vs full at each point, then at points 1 and 2
     // each variant against itself at point 0 (ticks 30)
-    expect(rows.map((r) => r.slice(0, 4).join(" "))).toEqual([
+    expect(keys(rows)).toEqual([
       "half full 0 0",
       "half full 1 1",
       "full full 1 0",
