@@ -333,14 +333,16 @@ registerCommand("validate", {
       `  metrics: ${plan.metricColumns.length > 0 ? plan.metricColumns.join(", ") : "(none: runs.csv has no metric columns)"}`,
     );
     // Which variants each swept path reaches: a variant that lacks it runs unchanged at that point.
+    const reached = new Set<string>();
     exp.sweep.params.forEach((path, k) => {
       const values = exp.sweep.values[k].map((v) => JSON.stringify(v));
       const shown = values.length > 6 ? [...values.slice(0, 5), "...", values[values.length - 1]] : values;
       const takes = exp.variants.filter((v) => sweepable(v.config, path)).map((v) => v.name);
+      for (const name of takes) reached.add(name);
       const reach = takes.length === exp.variants.length ? "every variant" : takes.join(", ");
       out(`  sweep ${path}: ${shown.join(", ")} (${values.length} values), in ${reach}`);
     });
-    const untouched = exp.variants.filter((v) => !exp.sweep.params.some((p) => sweepable(v.config, p)));
+    const untouched = exp.variants.filter((v) => !reached.has(v.name));
     if (exp.sweep.params.length > 0 && untouched.length > 0) {
       out(
         `  unchanged by the sweep (the same runs at every point): ${untouched.map((v) => v.name).join(", ")}`,
