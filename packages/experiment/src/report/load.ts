@@ -458,9 +458,6 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
 
   // runs.csv: sweep columns are the manifest's sweep parameters, metrics everything else not fixed.
   const runs: RunRow[] = [];
-  // point index -> the label runs.csv gives it (its parameter cells are rounded, the manifest's
-  // values are not): liquidations.csv names only the index, its counts are per run of a point.
-  const runLabelOfPoint = new Map<string, string>();
   let sweepParams: string[] = [...manifest.sweepParams];
   let metrics: string[] = [];
   await readCsv(
@@ -471,7 +468,6 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       for (const m of metrics) values[m] = num(row[m]);
       seeVariant(row.variant ?? "");
       seePoint(pt);
-      if (row.point !== undefined && pt.label !== "") runLabelOfPoint.set(row.point, pt.label);
       runs.push({ variant: row.variant ?? "", replication: row.replication ?? "", ...pt, values });
     },
     (header) => {
@@ -630,8 +626,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     const pt = rowPoint(row, sweepParams, manifest);
     // Settlement records (quantity 0) are not liquidations: the metrics do not count them either.
     if (gen !== null && num(row.quantity) !== 0) {
-      const label = (pt.label !== "" && runLabelOfPoint.get(row.point ?? "")) || pt.label;
-      const k = `${variant}\u0000${label}\u0000${gen}`;
+      const k = `${variant}\u0000${pt.label}\u0000${gen}`;
       genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
     }
     const pointKey = pt.label || (row.point ?? row.sweep_point ?? "");
