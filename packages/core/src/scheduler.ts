@@ -89,7 +89,11 @@ function firstAtLeast(sorted: Int32Array, lo: number, hi: number, x: number): nu
  * stripped-down scheduler without wake-ups, no in-tick shuffle, sparse every-k groups beyond the
  * window, singly-linked buckets. Even at 500 Poisson agents, every record in L1, an activation
  * costs ~40 ns over the replay of its handler call (~27 with constant gaps instead of drawn
- * ones): the cost is the work itself (walk, draw, relink, shuffle), not cache misses.
+ * ones): the cost is the work itself (walk, draw, relink, shuffle), not cache misses. Nor does
+ * walking the agents in order help: generating each Poisson agent's arrivals a 64-tick window at
+ * a time (its stream in a flat array, a coarse calendar of windows, a counting sort per window; no
+ * linked lists, no wake-ups, another in-tick order) measured 58.7 ns over the replay against this
+ * scheduler's 74.4 in the same run at 10,000 Poisson agents, the draws and the sort alone ~35-50.
  */
 export class ActivationScheduler {
   private readonly mask: number;
