@@ -79,6 +79,24 @@ describe("Rng", () => {
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
   });
 
+  it("int(n) and pick refuse what has no uniform draw, naming the value", () => {
+    const rng = Rng.fromSeed(1);
+    for (const n of [Number.NaN, 0, -3, 2.5, Number.POSITIVE_INFINITY, 2 ** 60]) {
+      expect(() => rng.int(n)).toThrow(CascadeError);
+    }
+    expect(() => rng.int(Number.NaN)).toThrow(
+      "Rng.int rejected: n = NaN; allowed: an integer in [1, 9007199254740991]",
+    );
+    expect(() => rng.intBetween(5, 3)).toThrow("n = -1");
+    expect(() => rng.pick([])).toThrow("Rng.pick rejected: items = []; allowed: a non-empty array");
+    // The stream is untouched by a refusal.
+    const a = Rng.fromSeed(9);
+    const b = Rng.fromSeed(9);
+    expect(() => a.int(0)).toThrow();
+    expect(a.int(1000)).toBe(b.int(1000));
+    expect(rng.int(1)).toBe(0);
+  });
+
   it("shuffle is a permutation", () => {
     const a = Int32Array.from({ length: 100 }, (_, i) => i);
     Rng.fromSeed(3).shuffle(a, 60);

@@ -78,9 +78,22 @@ export class Rng {
     return min + (max - min) * this.uniform();
   }
 
-  /** Uniform integer in [0, n) for 0 < n <= 2^32 (exactly uniform: masked rejection, integer ops only). */
+  /**
+   * Uniform integer in [0, n) for an integer n >= 1 (exactly uniform up to 2^32: masked rejection,
+   * integer ops only). Anything else throws: NaN passed every comparison below and returned a
+   * random 32-bit integer, 0 returned 0 (outside [0, 0)).
+   */
   int(n: number): number {
-    if (n <= 1) return 0;
+    if (!(n >= 1 && n <= Number.MAX_SAFE_INTEGER) || Math.floor(n) !== n) {
+      throw new CascadeError(
+        "INVALID_ARGUMENT",
+        "n",
+        n,
+        `an integer in [1, ${Number.MAX_SAFE_INTEGER}]`,
+        "Rng.int rejected",
+      );
+    }
+    if (n === 1) return 0;
     if (n > 4294967296) return Math.floor(this.uniform() * n);
     // Draw bits under the smallest power-of-two mask >= n and reject overshoots:
     // fewer than 2 draws on average, and no float modulo on the hot path.
@@ -214,6 +227,8 @@ export class Rng {
 
   /** Picks one element uniformly. */
   pick<T>(items: readonly T[]): T {
+    if (items.length === 0)
+      throw new CascadeError("INVALID_ARGUMENT", "items", items, "a non-empty array", "Rng.pick rejected");
     return items[this.int(items.length)];
   }
 }
