@@ -1,0 +1,184 @@
+/** Box plots of each severity metric's per-run values, by variant (and sweep point). */
+
+import type { ReportData } from "../load.js";
+import type { VlSpec } from "../render.js";
+import {
+  constantMetrics,
+  constantNote,
+  type Figure,
+  facetColumns,
+  fitToColumn,
+  POINT,
+  type Render,
+  span2,
+  splitPoints,
+  sweepTitle,
+  TIP,
+  tickLabels,
+  tip,
+  variantColor,
+} from "./shared.js";
+
+/** The R-7 quantile of sorted values (Vega's, so the tip reads what the box draws). */
+function quantileSorted(xs: readonly number[], p: number): number {
+  const h = (xs.length - 1) * p;
+  const lo = Math.floor(h);
+  return lo + 1 < xs.length ? xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo]) : xs[lo];
+}
+
+/**
+ * Gives each row the tip of its box (`boxTip`: the quartiles, median and whisker ends Vega-Lite's
+ * boxplot draws, the same for every row of the box) and marks the outliers beyond 1.5 IQR.
+ */
+function addBoxTips(rows: Array<Record<string, unknown>>, whiskers: "min-max" | number, bySweep: boolean) {
+  const boxes = new Map<string, Array<Record<string, unknown>>>();
+  for (const r of rows) {
+    const key = `${r.metric}\u0000${r.variant}\u0000${r.point}`;
+    const box = boxes.get(key) ?? [];
+    box.push(r);
+    boxes.set(key, box);
+  }
+  for (const box of boxes.values()) {
+    const xs = box.map((r) => r.value as number).sort((a, b) => a - b);
+    const [q1, median, q3] = [0.25, 0.5, 0.75].map((p) => quantileSorted(xs, p));
+    const fence = whiskers === "min-max" ? Number.POSITIVE_INFINITY : whiskers * (q3 - q1);
+    const inside = xs.filter((x) => x >= q1 - fence && x <= q3 + fence);
+    const first = box[0];
+    const boxTip = tip([
+      ["metric", first.metric],
+      ["variant", first.variant],
+      [POINT, bySweep ? first.label : ""],
+      ["runs", xs.length],
+      ["median", median],
+      ["quartiles", span2(q1, q3)],
+      [
+        whiskers === "min-max" ? "min to max" : "whiskers (1.5 IQR)",
+        span2(inside[0], inside[inside.length - 1]),
+      ],
+    ]);
+    for (const r of box) {
+      r.boxTip = boxTip;
+      r.outlier = (r.value as number) < q1 - fence || (r.value as number) > q3 + fence;
+    }
+  }
+}
+
+function activeMetrics(data: ReportData): string[] {
+  const constant = constantMetrics(data);
+  return data.metrics.filter((m) => data.runs.some((r) => r.values[m] !== null) && !constant.has(m));
+}
+
+export async function distributions(data: ReportData, render: Render): Promise<Figure | null> {
+  const metrics = activeMetrics(data);
+  if (metrics.length === 0) return null;
+  const split = splitPoints(data);
+  const labels = [...new Set(split.points.map((p) => p.short))];
+  const bySweep = labels.length > 1;
+  const shown = new Set(split.points.map((p) => p.label));
+  // per-run dots beside the boxes while they stay readable
+  const strip = !bySweep && data.runs.length <= 60 * Math.max(1, data.variants.length);
+  const rows: Array<Record<string, unknown>> = [];
+  let k = 0;
+  for (const r of data.runs) {
+    k++;
+    if (bySweep && !shown.has(r.label)) continue;
+    for (const m of metrics) {
+      const v = r.values[m];
+      // deterministic jitter in [-0.5, 0.5): golden-ratio sequence over the runs
+      if (v !== null)
+        rows.push({
+          variant: r.variant,
+          metric: m,
+          value: v,
+          point: r.short,
+          label: r.label,
+          jitter: ((k * 0.618034) % 1) - 0.5,
+          tip: tip([
+            ["variant", r.variant],
+            [POINT, bySweep ? r.label : ""],
+            ["replication", r.replication],
+            [m, v],
+          ]),
+        });
+    }
+  }
+  const whiskers = strip ? "min-max" : 1.5;
+  addBoxTips(rows, whiskers, bySweep);
+  const panelWidth = bySweep
+    ? Math.max(180, Math.min(520, labels.length * data.variants.length * 14))
+    : Math.max(140, data.variants.length * 45);
+  const x = bySweep
+    ? {
+        field: "point",
+        type: "nominal",
+        ...sweepTitle(data.sweepParams),
+        sort: labels,
+        axis: { labelAngle: 0, labelLimit: 90 },
+      }
+    : {
+        field: "variant",
+        type: "nominal",
+        title: null,
+        sort: data.variants,
+        axis: { labelAngle: -30, labelLimit: 160 },
+      };
+  // No axis title: each facet's header names the metric.
+  const y = {
+    field: "value",
+    type: "quantitative",
+    title: "value",
+    axis: { title: null, ...tickLabels("child_y") },
+    scale: { zero: false },
+  };
+  const encoding: Record<string, unknown> = { x, y, color: variantColor(data) };
+  if (bySweep) encoding.xOffset = { field: "variant", type: "nominal", sort: data.variants };
+  // The outliers are drawn apart, with their own tips: the box's parts share the box's.
+  const box = {
+    mark: {
+      type: "boxplot",
+      extent: whiskers,
+      size: bySweep ? 10 : 22,
+      opacity: strip ? 0.55 : 1,
+      outliers: false,
+      median: { color: "#222" },
+    },
+    encoding: { ...encoding, description: { field: "boxTip" } },
+  };
+  const layers: VlSpec[] = [box];
+  if (strip) {
+    layers.push({
+      mark: { type: "point", filled: true, size: 14, opacity: 0.8 },
+      encoding: {
+        x,
+        xOffset: { field: "jitter", type: "quantitative", scale: { domain: [-1.6, 1.6] } },
+        y,
+        color: variantColor(data),
+        ...TIP,
+      },
+    });
+  } else {
+    layers.push({
+      transform: [{ filter: "datum.outlier" }],
+      mark: { type: "point", size: 12 },
+      encoding: { ...encoding, ...TIP },
+    });
+  }
+  const spec: VlSpec = {
+    data: { values: rows },
+    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    columns: facetColumns(metrics.length, panelWidth),
+    spec: { width: panelWidth, height: 150, layer: layers },
+    resolve: { scale: { y: "independent" } },
+  };
+  const what = strip
+    ? "box: quartiles and median, whiskers: min to max; dots: runs"
+    : "box: quartiles and median; whiskers: 1.5 IQR; dots: outliers";
+  return {
+    id: "distributions",
+    title: "Distributions of severity metrics",
+    caption: bySweep
+      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}) and variant (${what}).${constantNote(data)}`
+      : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}`,
+    panels: [{ svg: await fitToColumn(render, spec) }],
+  };
+}

@@ -1,0 +1,225 @@
+/** Mean paired differences against the baseline (or reference point) with their intervals. */
+
+import { type ComparisonRow, comparisonReference, type ReportData } from "../load.js";
+import type { VlSpec } from "../render.js";
+import {
+  BOOT_INTERVAL,
+  constantMetrics,
+  constantNote,
+  type Figure,
+  facetColumns,
+  fitToColumn,
+  POINT,
+  type Render,
+  sortedShortLabels,
+  span2,
+  sweepLegend,
+  T_INTERVAL,
+  TIP,
+  tickLabels,
+  tip,
+  variantColor,
+} from "./shared.js";
+
+/**
+ * The BCa bootstrap interval of each mean difference: thinner and lighter than the t interval and
+ * just below it, so both stay visible where they overlap: `step` pixels below, or in a sweep (where
+ * the yOffset channel places the rows) in a slot of its own after its point's. Blank intervals
+ * (fewer than 5 pairs) are not drawn.
+ */
+function bootstrapRule(common: Record<string, unknown>, step: number): VlSpec {
+  const yOffset = common.yOffset as Record<string, unknown> | undefined;
+  const mark = { type: "rule", strokeOpacity: 0.5 };
+  return {
+    transform: [{ filter: "isValid(datum.boot_low) && isValid(datum.boot_high)" }],
+    mark: yOffset ? mark : { ...mark, yOffset: Math.max(1.5, Math.min(4, step * 0.3)) },
+    encoding: {
+      ...common,
+      ...(yOffset ? { yOffset: { ...yOffset, field: "boot_slot" } } : {}),
+      strokeWidth: intervalKey(BOOT_INTERVAL),
+      x: { field: "boot_low", type: "quantitative", title: null },
+      x2: { field: "boot_high" },
+      description: { field: "bootTip" },
+    },
+  };
+}
+
+/**
+ * The rule width of an interval kind, as a channel so that the legend keys the thick (t) and the
+ * thin (bootstrap) rule; the rule opacity follows into the key symbols.
+ */
+function intervalKey(kind: string): Record<string, unknown> {
+  return {
+    datum: kind,
+    type: "nominal",
+    title: "interval",
+    scale: { domain: [T_INTERVAL, BOOT_INTERVAL], range: [2, 1] },
+    legend: { labelLimit: 0 },
+  };
+}
+
+/** What the paired chart's marker shapes mean, p_value's fallback included (stats.ts). */
+const SIGNIFICANCE =
+  "Marker shape: p_value below 0.05 or not (the paired t-test; when every difference is the same, the exact sign test).";
+
+/** The tips of a paired difference's marker (every statistic), t rule and bootstrap rule. */
+function pairedTips(r: ComparisonRow, bySweep: boolean): Record<string, string> {
+  const which: Array<[string, unknown]> = [
+    ["metric", r.metric],
+    ["variant", r.variant],
+    [POINT, bySweep ? r.label : ""],
+  ];
+  const t: [string, unknown] = [T_INTERVAL, span2(r.ci_low, r.ci_high)];
+  const boot: [string, unknown] = [BOOT_INTERVAL, span2(r.boot_low, r.boot_high)];
+  return {
+    tip: tip([
+      ...which,
+      ["mean difference", r.mean_diff],
+      t,
+      boot,
+      ["pairs", r.n_pairs],
+      ["p (t-test)", r.p_value],
+      ["effect size d_z", r.effect_size],
+      ["p (signed-rank)", r.p_wilcoxon],
+    ]),
+    tTip: tip([...which, t]),
+    bootTip: tip([...which, boot]),
+  };
+}
+
+/** The yOffset slot of a sweep point's bootstrap rule. */
+const bootSlot = (point: string) => `${point} (bootstrap)`;
+
+/**
+ * With several variants and a sweepReference, comparison.csv also compares each variant with itself
+ * at each point's reference point: drawn as a second chart of the same kind.
+ */
+export async function pairedAgainstReference(data: ReportData, render: Render): Promise<Figure | null> {
+  if (data.variants.length < 2) return null;
+  return pairedDifferences(data, render, true);
+}
+
+export async function pairedDifferences(
+  data: ReportData,
+  render: Render,
+  self = false,
+): Promise<Figure | null> {
+  const constant = constantMetrics(data);
+  // With several variants: their differences with the baseline, or (self) each variant's with
+  // itself at the reference point of a sweepReference.
+  const ownReference = (c: ComparisonRow) => data.variants.length > 1 && c.raw.baseline === c.variant;
+  const rows = data.comparison.filter(
+    (c: ComparisonRow) => c.mean_diff !== null && !constant.has(c.metric) && ownReference(c) === self,
+  );
+  if (rows.length === 0) return null;
+  const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));
+  for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
+  const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
+  const labels = sortedShortLabels(data).filter((l) => rows.some((r) => r.short === l));
+  const bySweep = labels.length > 1;
+  const values = rows.map((r) => ({
+    variant: r.variant,
+    metric: r.metric,
+    point: r.short,
+    mean_diff: r.mean_diff,
+    ci_low: r.ci_low ?? r.mean_diff,
+    ci_high: r.ci_high ?? r.mean_diff,
+    n_pairs: r.n_pairs,
+    p_value: r.p_value,
+    effect_size: r.effect_size,
+    p_wilcoxon: r.p_wilcoxon,
+    boot_low: r.boot_low,
+    boot_high: r.boot_high,
+    boot_slot: bootSlot(r.short),
+    significant: r.p_value !== null && r.p_value < 0.05 ? "t-test p < 0.05" : "t-test p ≥ 0.05",
+    ...pairedTips(r, bySweep),
+  }));
+  const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
+  // One variant drawn (a sweep of one variant, or one variant against the baseline): one row per
+  // point, named on the axis (tens of points told apart by shades of one colour scale, packed
+  // into one band, could not be read).
+  const pointRows = bySweep && variants.length === 1;
+  const rowsPerPanel = pointRows
+    ? labels.length
+    : variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
+  const height = pointRows
+    ? Math.max(50, labels.length * (boot ? 16 : 12) + 10)
+    : Math.max(50, Math.min(260, rowsPerPanel * (boot && bySweep ? 22 : 16) + 10));
+  const y: Record<string, unknown> = pointRows
+    ? { field: "point", type: "nominal", title: null, sort: labels, axis: { labelLimit: 220 } }
+    : { field: "variant", type: "nominal", title: null, sort: variants };
+  const colour = bySweep
+    ? {
+        field: "point",
+        type: "ordinal",
+        ...sweepLegend(data.sweepParams),
+        sort: labels,
+        scale: { scheme: "viridis" },
+      }
+    : { ...variantColor(data), legend: { values: variants } };
+  const common: Record<string, unknown> = pointRows ? { y } : { y, color: colour };
+  if (bySweep && !pointRows)
+    common.yOffset = boot
+      ? { field: "point", type: "ordinal", scale: { domain: labels.flatMap((l) => [l, bootSlot(l)]) } }
+      : { field: "point", type: "ordinal", sort: labels };
+  const spec: VlSpec = {
+    data: { values },
+    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    columns: facetColumns(metrics.length, 200),
+    spec: {
+      width: 200,
+      height,
+      layer: [
+        {
+          mark: { type: "rule", strokeDash: [4, 3], color: "#888", aria: false },
+          encoding: { x: { datum: 0 } },
+        },
+        {
+          mark: { type: "rule", ...(boot ? {} : { strokeWidth: 1.5 }) },
+          encoding: {
+            ...common,
+            ...(boot ? { strokeWidth: intervalKey(T_INTERVAL) } : {}),
+            description: { field: "tTip" },
+            x: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_x") },
+            x2: { field: "ci_high" },
+          },
+        },
+        ...(boot ? [bootstrapRule(common, height / rowsPerPanel)] : []),
+        {
+          mark: { type: "point", filled: true, size: 40 },
+          encoding: {
+            ...common,
+            x: { field: "mean_diff", type: "quantitative", title: null, axis: tickLabels("child_x") },
+            shape: {
+              field: "significant",
+              type: "nominal",
+              title: null,
+              scale: { domain: ["t-test p < 0.05", "t-test p ≥ 0.05"], range: ["circle", "triangle"] },
+            },
+            ...TIP,
+          },
+        },
+      ],
+    },
+    resolve: { scale: { x: "independent" } },
+  };
+  const intervals = boot
+    ? "95% t confidence interval (thick rule) and, with 5 pairs or more, its 95% BCa bootstrap interval (thin light rule just below)"
+    : "confidence interval";
+  if (self)
+    return {
+      id: "paired-reference",
+      title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
+      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
+      panels: [{ svg: await fitToColumn(render, spec) }],
+    };
+  return {
+    id: "paired-differences",
+    title: `Paired differences against ${comparisonReference(data)}`,
+    caption:
+      data.variants.length === 1
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
+    panels: [{ svg: await fitToColumn(render, spec) }],
+  };
+}

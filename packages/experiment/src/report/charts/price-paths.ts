@@ -1,0 +1,251 @@
+/** Price paths of the sampled runs, with their liquidations as red dots: a panel per instrument. */
+
+import type { ReportData } from "../load.js";
+import type { VlSpec } from "../render.js";
+import { type Figure, fitToColumn, PAGE_WIDTH, type Panel, POINT, type Render, TIP, tip } from "./shared.js";
+
+/** Replication numbers and other numeric strings by value. */
+function byNumber(a: string, b: string): number {
+  return Number(a) - Number(b) || a.localeCompare(b);
+}
+
+/** Width of one of `n` price path panels side by side in `room` pixels. */
+function pathWidth(n: number, room = PAGE_WIDTH): number {
+  return Math.max(220, Math.min(520, Math.floor(room / n) - 70));
+}
+
+/**
+ * Facets of a price path chart: a column per variant; in a sweep, a panel per drawn point (one
+ * variant: a row of them) or per variant and point (a row per point, a column per variant), on a
+ * shared price axis so the points' crashes compare at a glance. Headers put one parameter a line.
+ */
+function pathLayout(
+  variants: string[],
+  points: string[],
+): { facet: Record<string, unknown>; columns?: number; across: number; width: number; height: number } {
+  if (points.length <= 1)
+    return {
+      facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
+      across: variants.length,
+      width: pathWidth(variants.length),
+      height: 220,
+    };
+  const header = { labelExpr: "split(datum.value, ', ')" };
+  if (variants.length === 1)
+    return {
+      facet: { column: { field: "point", type: "nominal", title: null, sort: points, header } },
+      across: points.length,
+      width: pathWidth(points.length),
+      height: 200,
+    };
+  // A wrapped facet, not row × column: Vega sizes long row headers badly.
+  return {
+    facet: {
+      field: "panel",
+      type: "nominal",
+      title: null,
+      sort: points.flatMap((p) => variants.map((v) => pathPanel(v, p))),
+      header,
+    },
+    columns: variants.length,
+    across: variants.length,
+    width: pathWidth(variants.length),
+    height: 160,
+  };
+}
+
+/** The header of a variant's panel at a sweep point: the variant, then the point. */
+const pathPanel = (variant: string, point: string) => `${variant}, ${point}`;
+
+/** Which sweep points the price paths show, for the caption. */
+function pathPointsText(data: ReportData): string {
+  const pts = data.pathPoints.filter((p) => p !== ""); // "": no sweep
+  if (pts.length === 0) return "";
+  if (pts.length === 1) return ` at ${pts[0]}`;
+  const total = data.points.filter((p) => p.label !== "").length;
+  if (data.pathPointChoice === "all" && pts.length === total) return " at every sweep point";
+  // The path limit dropped some chosen points: name the ones drawn.
+  if (pts.length < data.pathPointsChosen)
+    return ` at ${pts.length} of the ${total} sweep points (${pts.join("; ")}: the path limit leaves no room for more)`;
+  const how =
+    data.pathPointChoice === "corners"
+      ? "the corners of the grid: each parameter at its first and last value"
+      : data.pathPointChoice === "ends"
+        ? "the first, middle and last in sweep order"
+        : "the first in sweep order";
+  return ` at ${pts.length} of the ${total} sweep points (${how})`;
+}
+
+/** The price paths' liquidation dots: red, sized by the liquidated notional at the tick. */
+function liquidationDots(): VlSpec {
+  return {
+    transform: [{ filter: "datum.kind === 'liq'" }],
+    mark: {
+      type: "point",
+      filled: true,
+      color: "#d62728",
+      opacity: 0.75,
+      stroke: "#fff",
+      strokeWidth: 0.5,
+    },
+    encoding: {
+      x: { field: "tick", type: "quantitative" },
+      y: { field: "price", type: "quantitative" },
+      size: {
+        field: "notional",
+        type: "quantitative",
+        title: "liquidated notional",
+        scale: { range: [12, 220], zero: false },
+      },
+      ...TIP,
+    },
+  };
+}
+
+/**
+ * Path colours beyond dark2's 8: Vega's tableau20 without its two reds, which read as the red
+ * liquidation dots.
+ */
+const MANY_REPLICATION_COLOURS = [
+  "#4c78a8",
+  "#9ecae9",
+  "#f58518",
+  "#ffbf79",
+  "#54a24b",
+  "#88d27a",
+  "#b79a20",
+  "#f2cf5b",
+  "#439894",
+  "#83bcb6",
+  "#79706e",
+  "#bab0ac",
+  "#d67195",
+  "#fcbfd2",
+  "#b279a2",
+  "#d6a5c9",
+  "#9e765f",
+  "#d8b5a5",
+];
+const MAX_REPLICATION_COLOURS = MANY_REPLICATION_COLOURS.length;
+
+/**
+ * The path colour of each replication: a colour each while the palette lasts, with a legend;
+ * beyond it colours would repeat, so there is no legend (the caption says colour = replication).
+ */
+function replicationColour(reps: string[]): Record<string, unknown> {
+  return {
+    field: "run",
+    type: "nominal",
+    title: "replication",
+    sort: reps.map((r) => `rep ${r}`),
+    scale: reps.length <= 8 ? { scheme: "dark2" } : { range: MANY_REPLICATION_COLOURS },
+    ...(reps.length > MAX_REPLICATION_COLOURS ? { legend: null } : {}),
+  };
+}
+
+export async function pricePaths(data: ReportData, render: Render): Promise<Figure | null> {
+  if (data.paths.length === 0) return null;
+  const instruments = [...new Set(data.paths.map((p) => p.instrument))];
+  const variants = data.variants.filter((v) => data.paths.some((p) => p.variant === v));
+  const layout = pathLayout(variants, data.pathPoints);
+  const panels: Panel[] = [];
+  for (const instrument of instruments) {
+    const rows: Array<Record<string, unknown>> = [];
+    for (const p of data.paths) {
+      if (p.instrument !== instrument) continue;
+      const run = `rep ${p.replication}`;
+      const point = p.pointLabel;
+      const panel = pathPanel(p.variant, point);
+      const pathTip = tip([
+        ["variant", p.variant],
+        [POINT, point],
+        ["replication", p.replication],
+      ]);
+      for (const q of p.points)
+        rows.push({
+          kind: "path",
+          variant: p.variant,
+          point,
+          panel,
+          run,
+          tick: q.tick,
+          price: q.price,
+          tip: pathTip,
+        });
+      for (const l of p.liquidations) {
+        rows.push({
+          kind: "liq",
+          variant: p.variant,
+          point,
+          panel,
+          run,
+          tick: l.tick,
+          price: l.price,
+          notional: l.notional,
+          tip: tip([
+            ["variant", p.variant],
+            [POINT, point],
+            ["replication", p.replication],
+            ["tick", l.tick],
+            ["price", l.price],
+            ["liquidations", l.count],
+            ["liquidated notional", l.notional],
+            ["deepest cascade generation", l.maxGeneration],
+          ]),
+        });
+      }
+    }
+    const reps = [...new Set(data.paths.map((p) => p.replication))].sort(byNumber);
+    // No liquidation on this instrument's drawn paths: no dot layer, so no empty size legend.
+    const liquidated = rows.some((r) => r.kind === "liq");
+    const spec: VlSpec = {
+      data: { values: rows },
+      facet: layout.facet,
+      ...(layout.columns ? { columns: layout.columns } : {}),
+      spec: {
+        width: layout.width,
+        height: layout.height,
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'path'" }],
+            mark: { type: "line", strokeWidth: 1.2, opacity: 0.85 },
+            encoding: {
+              x: { field: "tick", type: "quantitative", title: "tick" },
+              y: {
+                field: "price",
+                type: "quantitative",
+                title: `${instrument} price`,
+                scale: { zero: false },
+              },
+              color: replicationColour(reps),
+              detail: { field: "run" },
+              ...TIP,
+            },
+          },
+          ...(liquidated ? [liquidationDots()] : []),
+        ],
+      },
+      resolve: { scale: { color: "shared" } },
+    };
+    panels.push({ subtitle: instrument, svg: await fitToColumn(render, spec, layout.across) });
+  }
+  const seeds = data.pathPoints.length > 1 ? "variants and points" : "variants";
+  const reps = new Set(data.paths.map((p) => p.replication)).size;
+  const colours =
+    reps > MAX_REPLICATION_COLOURS
+      ? `; colour tells the ${reps} replications apart (colours repeat: no legend)`
+      : "";
+  const cut = data.paths.some((p) => p.points.length < p.sourcePoints)
+    ? "; long series are min/max subsampled"
+    : "";
+  return {
+    id: "price-paths",
+    title: "Price paths of sampled runs",
+    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), one panel per instrument: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
+    panels,
+    note:
+      data.pathsAvailable > data.paths.length
+        ? `${data.paths.length} of ${data.pathsAvailable} recorded paths drawn.`
+        : undefined,
+  };
+}

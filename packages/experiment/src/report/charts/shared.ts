@@ -1,0 +1,256 @@
+/**
+ * What the report's charts share: the Figure a chart returns, hover texts (tips), fitting a chart
+ * to the page column, the variant and sweep point scales and legends, and which metrics and sweep
+ * points are drawn.
+ */
+
+import { fmtNum } from "../format.js";
+import { choosePathPoints, type ReportData, type SummaryRow, type SweepPoint, sortPoints } from "../load.js";
+import type { VlSpec } from "../render.js";
+
+export type Render = (spec: VlSpec) => Promise<string>;
+
+export interface Panel {
+  subtitle?: string;
+  svg: string;
+}
+
+export interface Figure {
+  id: string;
+  title: string;
+  caption: string;
+  panels: Panel[];
+  note?: string;
+}
+
+/** Room the chart layouts plan their panels for (facet columns, path and heat map widths). */
+export const PAGE_WIDTH = 1120;
+
+/**
+ * A mark's hover text (its aria-label, which render.ts makes the SVG <title>): readable names and
+ * numbers as the tables write them (fmtNum); blank parts are left out. Charts put it in a `tip`
+ * field of each datum and draw it with TIP: Vega-Lite's own would list every encoded field
+ * (internal ones too) in Vega's number formats.
+ */
+export function tip(parts: Array<[string, unknown]>): string {
+  return parts
+    .filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => `${k}: ${typeof v === "number" ? fmtNum(v) : String(v)}`)
+    .join("; ");
+}
+
+/** An interval for a tip: "low to high", or null when either end is blank. */
+export function span2(lo: number | null | undefined, hi: number | null | undefined): string | null {
+  return lo === null || lo === undefined || hi === null || hi === undefined
+    ? null
+    : `${fmtNum(lo)} to ${fmtNum(hi)}`;
+}
+
+/** The encoding that makes a datum's `tip` its mark's hover text. */
+export const TIP = { description: { field: "tip" } };
+
+/** A sweep point in a tip: its parameters and values. */
+export const POINT = "sweep point";
+
+/**
+ * Widest SVG the page shows at its own size: html.ts's main (1240) less its padding (2 x 28), a
+ * figure's padding (2 x 18) and border (2). A wider one is shrunk by CSS, text and all.
+ */
+export const COLUMN_WIDTH = 1146;
+
+/** Narrowest panel fitToColumn makes (below it, the page shrinks the chart instead). */
+const MIN_PANEL_WIDTH = 120;
+
+/** The width attribute of a rendered SVG. */
+export function svgWidth(svg: string): number {
+  return Number(svg.match(/^<svg[^>]*?\swidth="([\d.]+)"/)?.[1] ?? 0);
+}
+
+/**
+ * Renders a chart no wider than the page column: axes, headers and legends take room Vega only
+ * knows once it lays them out, so a chart drawn too wide is drawn again with its `across` panels
+ * narrowed by the excess. Headers, tick labels and legends do not narrow with the panels: a
+ * wrapped facet (`columns`) still too wide then gets a column fewer, at its first width.
+ */
+export async function fitToColumn(render: Render, spec: VlSpec, across?: number): Promise<string> {
+  // (`across` given: the columns mean something, e.g. a variant each, and stay)
+  const wrapped = across === undefined && typeof spec.columns === "number";
+  let columns = across ?? (wrapped ? (spec.columns as number) : 1);
+  let current = spec;
+  let svg = await render(current);
+  for (let i = 0; i < 4 && svgWidth(svg) > COLUMN_WIDTH; i++) {
+    const unit = (current.spec ?? current) as VlSpec;
+    const narrower = Math.floor((unit.width as number) - (svgWidth(svg) - COLUMN_WIDTH) / columns);
+    if (wrapped && columns > 1 && (i > 0 || narrower < MIN_PANEL_WIDTH)) {
+      columns -= 1;
+      current = { ...spec, columns };
+    } else if (narrower >= MIN_PANEL_WIDTH) {
+      current = current.spec
+        ? { ...current, spec: { ...unit, width: narrower } }
+        : { ...current, width: narrower };
+    } else break;
+    svg = await render(current);
+  }
+  return svg;
+}
+
+/** Variants by colour, in the experiment's order. */
+export function variantColor(data: ReportData): Record<string, unknown> {
+  return {
+    field: "variant",
+    type: "nominal",
+    title: "variant",
+    scale: { domain: data.variants, scheme: "tableau10" },
+  };
+}
+
+/** The sweep points in sweep order. */
+export function sortedPoints(data: ReportData): SweepPoint[] {
+  return sortPoints(data.points, data.sweepParams);
+}
+
+/** Short labels (values only) in sweep order. */
+export function sortedShortLabels(data: ReportData): string[] {
+  return [...new Set(sortedPoints(data).map((p) => p.short))];
+}
+
+/** How many panels of `panelWidth` a wrapped facet puts in a row. */
+export function facetColumns(n: number, panelWidth: number): number {
+  return Math.max(1, Math.min(n, Math.floor(PAGE_WIDTH / (panelWidth + 60))));
+}
+
+/**
+ * Colour channel title and legend for the sweep points: one parameter per line, uncut. Vega cuts a
+ * legend title at 180 px by default, which its text width estimate reaches at ~20 characters.
+ */
+export function sweepLegend(params: readonly string[]): Record<string, unknown> {
+  return { ...sweepTitle(params), legend: { titleLimit: 0 } };
+}
+
+/** A channel title naming the sweep parameters, one a line (a panel is narrower than all of them). */
+export function sweepTitle(params: readonly string[]): { title: string | string[] } {
+  const lines = params.map((p, i) => (i < params.length - 1 ? `${p},` : p));
+  return { title: lines.length === 1 ? lines[0] : lines };
+}
+
+/**
+ * Axis labels of an independent scale (`child_x`, `child_y` in a facet) that stay short when its
+ * domain is a single value: Vega's default format then prints 6 decimals (0.000000). Other axes
+ * keep their labels.
+ */
+export function tickLabels(scale: string): Record<string, unknown> {
+  const short = "abs(datum.value) >= 1000 ? format(datum.value, '.3~s') : format(datum.value, '.3~g')";
+  return { labelExpr: `span(domain('${scale}')) === 0 ? (${short}) : datum.label` };
+}
+
+/** 3 significant digits, thousands as k / M / G (heat map cell labels). */
+export function shortNumber(x: number): string {
+  const a = Math.abs(x);
+  const units: Array<[number, string]> = [
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
+  for (const [u, s] of units) if (a >= u) return `${Number((x / u).toPrecision(3))}${s}`;
+  if (a === 0) return "0";
+  if (a < 1e-3) return x.toExponential(1);
+  return String(Number(x.toPrecision(3)));
+}
+
+/**
+ * Metrics with one value in every run that has one (adl_volume 0 without ADL, the band-edge
+ * columns when no price reached its band, recovered 1...), with that value. Their box plots,
+ * paired differences and heat maps would be empty panels reading "0" (two per instrument for the
+ * band edges): the charts leave them out and their captions name them; the tables keep them.
+ */
+export function constantMetrics(data: ReportData): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of data.metrics) {
+    let value: number | null = null;
+    let constant = true;
+    for (const r of data.runs) {
+      const v = r.values[m];
+      if (v === null || v === undefined) continue;
+      if (value === null) value = v;
+      else if (v !== value) {
+        constant = false;
+        break;
+      }
+    }
+    if (constant && value !== null) out.set(m, value);
+  }
+  return out;
+}
+
+/**
+ * " Constant in every run, not drawn: a (0), b (1)." or "", the metrics blank in some runs named
+ * apart with how many ("recovery_time (60; blank in 19 of 24 runs)"): constant only where present.
+ */
+export function constantNote(data: ReportData): string {
+  const constant = constantMetrics(data);
+  if (constant.size === 0) return "";
+  const everywhere: string[] = [];
+  const wherePresent: string[] = [];
+  for (const [m, v] of constant) {
+    let blank = 0;
+    for (const r of data.runs) if (r.values[m] === null || r.values[m] === undefined) blank++;
+    if (blank === 0) everywhere.push(`${m} (${shortNumber(v)})`);
+    else wherePresent.push(`${m} (${shortNumber(v)}; blank in ${blank} of ${data.runs.length} runs)`);
+  }
+  const parts: string[] = [];
+  if (everywhere.length > 0) parts.push(` Constant in every run, not drawn: ${everywhere.join(", ")}.`);
+  if (wherePresent.length > 0)
+    parts.push(` Constant in every run where not blank, not drawn: ${wherePresent.join(", ")}.`);
+  return parts.join("");
+}
+
+/** Most sweep points the distributions and the cascade depth draw one by one. */
+const MAX_SPLIT_POINTS = 12;
+
+/**
+ * The sweep points the distributions and the cascade depth show, in sweep order, each apart (a
+ * distribution pooled over points mixes their effects): all of them while there are few, else the
+ * price paths' choice (corners of a grid; first, middle, last). `text` names a choice for captions.
+ */
+export function splitPoints(data: ReportData): { points: SweepPoint[]; text: string } {
+  const all = sortedPoints(data);
+  if (all.length <= MAX_SPLIT_POINTS) return { points: all, text: "" };
+  const chosen = choosePathPoints(all, data.sweepParams);
+  const how =
+    chosen.how === "corners"
+      ? "the corners of the grid, each parameter at its first and last value"
+      : "the first, middle and last in sweep order";
+  return { points: chosen.points, text: `; ${chosen.points.length} of the ${all.length} points: ${how}` };
+}
+
+/** The interval kinds, as legends and tips name them. */
+export const T_INTERVAL = "95% t interval";
+export const BOOT_INTERVAL = "95% BCa bootstrap interval";
+
+/** The metrics summary.csv has a mean for, in runs.csv's order, constant ones left out. */
+export function summaryMetrics(data: ReportData, rows: SummaryRow[]): string[] {
+  const constant = constantMetrics(data);
+  const ms = data.metrics.filter((m) => rows.some((r) => r.metric === m && r.mean !== null));
+  for (const r of rows) if (r.mean !== null && !ms.includes(r.metric)) ms.push(r.metric);
+  return ms.filter((m) => !constant.has(m));
+}
+
+/** The tips of a summary row's mean (every statistic), band and bootstrap bar, at `where`. */
+export function summaryTips(r: SummaryRow, name: string, where: string | undefined): Record<string, string> {
+  const which: Array<[string, unknown]> = [
+    ["metric", r.metric],
+    ["variant", r.variant],
+    [name, where],
+  ];
+  const t: [string, unknown] = [T_INTERVAL, span2(r.ci_low, r.ci_high)];
+  const boot: [string, unknown] = [BOOT_INTERVAL, span2(r.boot_low, r.boot_high)];
+  return {
+    tip: tip([...which, ["mean", r.mean], t, boot, ["runs", r.n]]),
+    bandTip: tip([
+      ["metric", r.metric],
+      ["variant", r.variant],
+      ["band", T_INTERVAL],
+    ]),
+    bootTip: tip([...which, boot]),
+  };
+}

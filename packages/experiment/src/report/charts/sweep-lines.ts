@@ -1,0 +1,141 @@
+/** Each metric's mean against the swept parameter (or sweep point), a line per variant. */
+
+import { isNumeric, type ReportData } from "../load.js";
+import type { VlSpec } from "../render.js";
+import {
+  constantNote,
+  type Figure,
+  facetColumns,
+  fitToColumn,
+  POINT,
+  type Render,
+  sortedPoints,
+  sortedShortLabels,
+  summaryMetrics,
+  summaryTips,
+  TIP,
+  tickLabels,
+  variantColor,
+} from "./shared.js";
+
+/** Point labels (parameters and values) in sweep order. */
+function sortedPointLabels(data: ReportData): string[] {
+  return sortedPoints(data).map((p) => p.label);
+}
+
+/** The swept parameter's x scale: numbers on a linear axis (log when they span 100x), else ordinal. */
+function paramScale(values: readonly string[]): {
+  type: "quantitative" | "ordinal";
+  scale: Record<string, unknown>;
+} {
+  if (!isNumeric(values)) return { type: "ordinal", scale: {} };
+  const xs = values.map(Number);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  if (lo > 0 && hi / lo >= 100) return { type: "quantitative", scale: { type: "log" } };
+  return { type: "quantitative", scale: { zero: false } };
+}
+
+/**
+ * The BCa bootstrap interval of each mean in a sweep line: a thin bar across the point (a second
+ * band would hide the t band under it), each variant's nudged sideways so that overlapping bars
+ * stay apart. Blank intervals (fewer than 5 values) are not drawn.
+ */
+function sweepBootstrapBars(
+  x: Record<string, unknown>,
+  color: Record<string, unknown>,
+  variants: string[],
+): VlSpec[] {
+  return variants.map((v, i) => ({
+    transform: [
+      { filter: { field: "variant", equal: v } },
+      { filter: "isValid(datum.boot_low) && isValid(datum.boot_high)" },
+    ],
+    mark: { type: "rule", strokeWidth: 1.2, opacity: 0.8, xOffset: (i - (variants.length - 1) / 2) * 3 },
+    encoding: {
+      x,
+      y: { field: "boot_low", type: "quantitative", title: null, axis: tickLabels("child_y") },
+      y2: { field: "boot_high" },
+      color,
+      description: { field: "bootTip" },
+    },
+  }));
+}
+
+export async function sweepLines(data: ReportData, render: Render): Promise<Figure | null> {
+  const params = data.sweepParams;
+  if (params.length === 0 || params.length === 2) return null;
+  const rows = data.summary.filter((r) => r.label !== "" && r.mean !== null);
+  const labels = sortedPointLabels(data);
+  if (rows.length === 0 || labels.length < 2) return null;
+  const metrics = summaryMetrics(data, rows);
+  const one = params.length === 1;
+  const param = params[0];
+  const shorts = sortedShortLabels(data);
+  const xValues = one ? [...new Set(rows.map((r) => r.params[param] ?? ""))] : shorts;
+  const sc = one ? paramScale(xValues) : { type: "ordinal" as const, scale: {} };
+  const boot = rows.some((r) => r.boot_low !== null);
+  const lineVariants = data.variants.filter((v) => rows.some((r) => r.variant === v));
+  const values = rows.map((r) => ({
+    variant: r.variant,
+    metric: r.metric,
+    x: one ? (sc.type === "quantitative" ? Number(r.params[param]) : r.params[param]) : r.short,
+    mean: r.mean,
+    ci_low: r.ci_low ?? r.mean,
+    ci_high: r.ci_high ?? r.mean,
+    n: r.n,
+    ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
+    ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label),
+  }));
+  const x = {
+    field: "x",
+    type: sc.type,
+    title: one ? param : params.join(", "),
+    scale: sc.scale,
+    ...(sc.type === "ordinal" ? { sort: xValues, axis: { labelAngle: -30, labelLimit: 100 } } : {}),
+  };
+  const spec: VlSpec = {
+    data: { values },
+    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    columns: facetColumns(metrics.length, 210),
+    spec: {
+      width: 210,
+      height: 140,
+      layer: [
+        {
+          mark: { type: "area", opacity: 0.18 },
+          encoding: {
+            x,
+            y: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_y") },
+            y2: { field: "ci_high" },
+            color: variantColor(data),
+            description: { field: "bandTip" },
+          },
+        },
+        ...(boot ? sweepBootstrapBars(x, variantColor(data), lineVariants) : []),
+        {
+          mark: { type: "line", point: { size: 25, filled: true } },
+          encoding: {
+            x,
+            y: {
+              field: "mean",
+              type: "quantitative",
+              title: null,
+              scale: { zero: false },
+              axis: tickLabels("child_y"),
+            },
+            color: variantColor(data),
+            ...TIP,
+          },
+        },
+      ],
+    },
+    resolve: { scale: { x: "independent", y: "independent" } },
+  };
+  return {
+    id: "sweep-lines",
+    title: `Metrics against ${one ? param : "the sweep point"}`,
+    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${constantNote(data)}`,
+    panels: [{ svg: await fitToColumn(render, spec) }],
+  };
+}
