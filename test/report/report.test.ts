@@ -772,6 +772,51 @@ describe("chart widths", () => {
   });
 });
 
+describe("distribution panels", () => {
+  /** The plot origins [x, y] of a wrapped facet's panels, in facet order (each panel's view rect). */
+  const panelOrigins = (svg: string) =>
+    [
+      ...svg.matchAll(
+        /<g transform="translate\(([\d.-]+),([\d.-]+)\)"><path class="background" aria-hidden="true" d="M0\.5,0\.5h[\d.]+v[\d.]+h-[\d.]+Z" stroke="#ddd"\/>/g,
+      ),
+    ].map((m) => [Number(m[1]), Number(m[2])]);
+
+  it("line up in a grid whatever the width of each panel's axis labels", async () => {
+    const cases: Array<[string, Record<string, number[]>]> = [
+      ["grid-variants", {}],
+      ["grid-sweep", { "liquidation.closeFactor": [0.25, 0.5, 1] }],
+    ];
+    for (const [name, sweep] of cases) {
+      const dir = makeResults(join(root, name), {
+        sweep,
+        variants: ["full", "partial"],
+        replications: 4,
+        ticks: 60,
+      });
+      // more metrics than a row holds, with labels of very different widths: notional in the
+      // millions next to fractions
+      const runs = join(dir, "runs.csv");
+      const [head, ...lines] = readFileSync(runs, "utf8").trimEnd().split("\n");
+      const extra = lines.map((_, i) => `${12_345_678 + i * 1e5},${0.01 + i / 1e4},${(i % 7) / 10}`);
+      writeFileSync(
+        runs,
+        `${[`${head},notional_big,fraction_small,share`, ...lines.map((l, i) => `${l},${extra[i]}`)].join("\n")}\n`,
+      );
+      const svg = figures(await buildReport(dir)).get("distributions")![0];
+      const cells = panelOrigins(svg);
+      const columns = cells.filter(([, y]) => y === cells[0][1]).length;
+      expect(cells.length, name).toBeGreaterThan(columns);
+      expect(columns, name).toBeGreaterThan(1);
+      const step = cells[1][0] - cells[0][0];
+      cells.forEach(([x, y], i) => {
+        expect(x, `${name} panel ${i} x`).toBe(cells[i % columns][0]);
+        expect(y, `${name} panel ${i} y`).toBe(cells[i - (i % columns)][1]);
+        if (i % columns > 0) expect(x - cells[i - 1][0], `${name} panel ${i} gap`).toBe(step);
+      });
+    }
+  });
+});
+
 describe("sweep points apart in the distributions and the cascade depth", () => {
   const sweep = { "liquidation.closeFactor": [0.25, 0.5, 1] };
 

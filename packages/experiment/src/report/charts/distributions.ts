@@ -1,5 +1,6 @@
 /** Box plots of each severity metric's per-run values, by variant (and sweep point). */
 
+import * as vega from "vega";
 import type { ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
@@ -61,6 +62,29 @@ function addBoxTips(rows: Array<Record<string, unknown>>, whiskers: "min-max" | 
       r.outlier = (r.value as number) < q1 - fence || (r.value as number) > q3 + fence;
     }
   }
+}
+
+const PANEL_HEIGHT = 150;
+
+/**
+ * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values, at
+ * 8 px a character (Vega's text width estimate in Node), plus the 5 px tick and 2 px padding.
+ */
+function yAxisWidth(rows: Array<Record<string, unknown>>): number {
+  const ranges = new Map<unknown, [number, number]>();
+  for (const r of rows) {
+    const v = r.value as number;
+    const [lo, hi] = ranges.get(r.metric) ?? [v, v];
+    ranges.set(r.metric, [Math.min(lo, v), Math.max(hi, v)]);
+  }
+  const count = Math.ceil(PANEL_HEIGHT / 40); // Vega-Lite's tickCount
+  let chars = 0;
+  for (const [lo, hi] of ranges.values()) {
+    const scale = vega.scale("linear")().domain([lo, hi]).nice();
+    const format = scale.tickFormat(count);
+    for (const t of scale.ticks(count) as number[]) chars = Math.max(chars, format(t).length);
+  }
+  return chars * 8 + 7;
 }
 
 function activeMetrics(data: ReportData): string[] {
@@ -127,7 +151,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     field: "value",
     type: "quantitative",
     title: "value",
-    axis: { title: null, ...tickLabels("child_y") },
+    axis: { title: null, ...tickLabels("child_y"), labelFlush: true },
     scale: { zero: false },
   };
   const encoding: Record<string, unknown> = { x, y, color: variantColor(data) };
@@ -163,11 +187,16 @@ export async function distributions(data: ReportData, render: Render): Promise<F
       encoding: { ...encoding, ...TIP },
     });
   }
+  const gap = yAxisWidth(rows) + 20;
   const spec: VlSpec = {
     data: { values: rows },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
-    columns: facetColumns(metrics.length, panelWidth),
-    spec: { width: panelWidth, height: 150, layer: layers },
+    columns: facetColumns(metrics.length, panelWidth, gap),
+    spec: { width: panelWidth, height: PANEL_HEIGHT, layer: layers },
+    // A grid of equal panels: laid out by their plot size, not by their own axis labels' width;
+    // flush end labels keep the headers level.
+    bounds: "flush",
+    spacing: { column: gap, row: 40 },
     resolve: { scale: { y: "independent" } },
   };
   const what = strip

@@ -114,9 +114,9 @@ export function sortedShortLabels(data: ReportData): string[] {
   return [...new Set(sortedPoints(data).map((p) => p.short))];
 }
 
-/** How many panels of `panelWidth` a wrapped facet puts in a row. */
-export function facetColumns(n: number, panelWidth: number): number {
-  return Math.max(1, Math.min(n, Math.floor(PAGE_WIDTH / (panelWidth + 60))));
+/** How many panels of `panelWidth`, `gap` apart (axis and spacing), a wrapped facet puts in a row. */
+export function facetColumns(n: number, panelWidth: number, gap = 60): number {
+  return Math.max(1, Math.min(n, Math.floor(PAGE_WIDTH / (panelWidth + gap))));
 }
 
 /**
