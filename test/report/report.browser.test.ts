@@ -3,7 +3,7 @@
  * holds an SVG that lays out to a non-empty box and draws marks, and the page asks for nothing
  * beyond its own file. Without /usr/bin/chromium the test is skipped locally and FAILS in CI.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -129,4 +129,28 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
       await page.close();
     });
   }
+
+  it("keeps variant descriptions readable beside long overrides unfolded", async () => {
+    const dir = makeResults(join(root, "variant-descriptions"), { sweep: {}, replications: 2, ticks: 30 });
+    const file = join(dir, "manifest.json");
+    const m = JSON.parse(readFileSync(file, "utf8"));
+    for (const v of m.variants)
+      v.description = `${v.name}: sells the whole position into the book at once, bounded by 5% slippage per order.`;
+    m.variants[1].overrides = {
+      populations: Array.from({ length: 30 }, (_, i) => ({ kind: "leveraged", leverage: i + 2 })),
+    };
+    writeFileSync(file, JSON.stringify(m));
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    await page.goto(pathToFileURL(await writeReport(dir)).href);
+    const table = page.locator('table[data-table="manifest-variants"]');
+    await table.locator("details.json > summary").click();
+    expect(await table.locator("details.json").getAttribute("open")).not.toBeNull();
+    const widths = await table
+      .locator("tbody tr td:nth-child(3)")
+      .evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().width));
+    expect(widths.length).toBe(m.variants.length);
+    // about 35 characters a line, not a word or two
+    for (const w of widths) expect(w).toBeGreaterThanOrEqual(200);
+    await page.close();
+  });
 });

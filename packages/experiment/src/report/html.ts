@@ -62,6 +62,8 @@ details > summary { cursor: pointer; color: #2a5db0; margin: 6px 0; }
 code.json { white-space: pre-wrap; overflow-wrap: anywhere; }
 details.json > summary { color: inherit; margin: 0; }
 details.json[open] > summary code { display: none; }
+/* a variant's description beside overrides that wrap anywhere: lines of words, not a word a line */
+table[data-table="manifest-variants"] td:nth-child(3):not(:empty) { min-width: 20em; }
 pre { background: #f6f7f9; padding: 10px; overflow: auto; max-height: 600px; font-size: 12px; }
 .tag { display: inline-block; padding: 0 6px; border-radius: 4px; background: #e8eefc; color: #2a5db0; font-size: 11px; margin-left: 4px; }
 `;
