@@ -88,6 +88,24 @@ describe("trigger", () => {
     ]);
     expect(v2.cash(b)).toBe(300 - 20);
   });
+  test("a custom trigger that returns no boolean is refused (a missing return would liquidate nobody)", () => {
+    for (const [out, shown] of [
+      [undefined, "undefined"],
+      ["no", '"no"'],
+      [1, "1"],
+    ] as const) {
+      const v = twoAssetVenue();
+      setMarks(v, [100, 50]);
+      standardAccount(v, maker(v));
+      const { engine: e } = engine(
+        v,
+        presets.fullClose({ trigger: { kind: "custom", test: () => out as unknown as boolean } }),
+      );
+      expect(() => e.check(1)).toThrow(
+        `custom trigger failed: trigger.test(venue, account) = ${shown}; allowed: true or false`,
+      );
+    }
+  });
 });
 
 describe("amount", () => {

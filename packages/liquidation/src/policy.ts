@@ -2,6 +2,7 @@
  * The policy parts as small pure-ish functions: trigger, ordering across assets, amount per
  * asset, penalty, and a book-walk estimate used by restore-to-target. The engine composes them.
  */
+import { CascadeError } from "@cascade/core";
 import {
   BUY,
   maintenanceAmount,
@@ -73,8 +74,21 @@ export function triggered(
       return equity < maintenance;
     case "healthFactor":
       return venue.healthFactor(account) < spec.below;
-    case "custom":
-      return spec.test(venue, account);
+    case "custom": {
+      // Experiment files are bundled without a type check: a test that forgets its `return` would
+      // liquidate nobody, and one returning a string would liquidate everyone.
+      const hit: unknown = spec.test(venue, account);
+      if (typeof hit !== "boolean") {
+        throw new CascadeError(
+          "INVALID_TRIGGER_RESULT",
+          "trigger.test(venue, account)",
+          hit,
+          "true or false",
+          "custom trigger failed",
+        );
+      }
+      return hit;
+    }
   }
 }
 
