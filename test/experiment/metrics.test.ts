@@ -245,3 +245,38 @@ test("a custom metric returning anything but a number or null is named, with the
     'custom metric failed: metrics.custom.ratio = "high"; allowed: a number or null',
   );
 });
+
+test("a custom metric that throws is named, with its error (and the error kept as the cause)", () => {
+  const records = {
+    ticks: 10,
+    shockTick: 4,
+    series: [s],
+    liquidations: [],
+    totals: { badDebt: 0, insuranceDraw: 0, adlVolume: 0 },
+    leveragedAccounts: 0,
+  } as RunRecords;
+  const boom = new Error("boom");
+  const run = () =>
+    computeMetrics(
+      records,
+      INFO,
+      [],
+      ["X"],
+      [
+        ["fine", () => 1],
+        [
+          "ratio",
+          () => {
+            throw boom;
+          },
+        ],
+      ],
+    );
+  expect(run).toThrow("custom metric failed: metrics.custom.ratio threw: boom");
+  try {
+    run();
+  } catch (e) {
+    expect((e as Error).cause).toBe(boom);
+    expect((e as Error).stack).toContain(boom.stack);
+  }
+});

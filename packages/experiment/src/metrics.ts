@@ -332,7 +332,18 @@ export function computeMetrics(
   out.length = 0;
   for (const m of BUILTIN_METRICS) if (builtIn.includes(m)) METRIC_VALUES[m](input, out);
   for (const [name, fn] of custom) {
-    const v = fn(records, info);
+    let v: unknown;
+    try {
+      v = fn(records, info);
+    } catch (e) {
+      // Name the metric: the run failure shows only the message, and a file may define several.
+      const err = new Error(
+        `custom metric failed: metrics.custom.${name} threw: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+      if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack}`;
+      throw err;
+    }
     if (v !== null && typeof v !== "number") {
       throw new CascadeError(
         "INVALID_METRIC_VALUE",
