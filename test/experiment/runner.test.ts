@@ -22,6 +22,8 @@ import {
   JOURNAL_FILE,
   makePlan,
   mergeResults,
+  prepareRun,
+  type RunOptions,
   replicationSeed,
   runExperiment,
   validateExperiment,
@@ -553,6 +555,18 @@ describe("runExperiment (in-process, fake world)", () => {
     );
     await expect(runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "3/2" })).rejects.toThrow(
       /--shard/,
+    );
+    expect(existsSync(d)).toBe(false);
+  });
+
+  test("an unknown option (a typo from an untyped script) is refused, not ignored", async () => {
+    const d = dir();
+    const opts = { out: d, workers: 0, replication: 1 } as unknown as RunOptions;
+    await expect(runExperiment(fakeExperiment(), opts)).rejects.toThrow(
+      'invalid run options: option = "replication"; allowed: one of replications, seed, workers, out, shard, resume, progress, cwd, onStart',
+    );
+    await expect(prepareRun(fakeExperiment(), { report: false } as unknown as RunOptions)).rejects.toThrow(
+      ValidationError,
     );
     expect(existsSync(d)).toBe(false);
   });

@@ -58,6 +58,19 @@ export interface RunOptions {
   onStart?: (run: RunInProgress) => void;
 }
 
+/** The keys of RunOptions: a script run without a type check (tsx) must not lose a typo silently. */
+const RUN_OPTIONS = [
+  "replications",
+  "seed",
+  "workers",
+  "out",
+  "shard",
+  "resume",
+  "progress",
+  "cwd",
+  "onStart",
+] as const satisfies ReadonlyArray<keyof RunOptions>;
+
 export interface RunInProgress {
   /** Absolute path of the journal. */
   journal: string;
@@ -119,6 +132,17 @@ export async function prepareRun(
   experiment: ExperimentDefinition | string,
   options: RunOptions = {},
 ): Promise<Prepared> {
+  for (const key of Object.keys(options)) {
+    if (!(RUN_OPTIONS as readonly string[]).includes(key)) {
+      throw new ValidationError(
+        "UNKNOWN_OPTION",
+        "option",
+        key,
+        `one of ${RUN_OPTIONS.join(", ")}`,
+        "invalid run options",
+      );
+    }
+  }
   const cwd = options.cwd ?? process.cwd();
   let definition: unknown = experiment;
   let source: ExperimentSource | undefined;
