@@ -1,12 +1,14 @@
 import {
+  AgentView,
   baselinePopulations,
   leveragedTraders,
   liquidators,
+  marketTape,
   orderActivity,
   stylizedFacts,
 } from "@cascade/agents";
-import { CascadeError } from "@cascade/core";
-import { type Fill, type OrderRequest, Venue } from "@cascade/market";
+import { CascadeError, Rng } from "@cascade/core";
+import { BUY, type Fill, type OrderRequest, Venue } from "@cascade/market";
 import { describe, expect, it } from "vitest";
 import { makeMarket, runSampled } from "./helpers.js";
 
@@ -111,5 +113,32 @@ describe("whole-market runs", () => {
     // volatility clustering: acf(|r|) positive at lags 1..50 and decaying
     for (let k = 0; k < 50; k++) expect(f.acfAbsReturns[k]).toBeGreaterThan(0);
     expect(f.absAcfHead).toBeGreaterThan(f.absAcfTail);
+  });
+});
+
+describe("AgentView (the API a custom agent trades through)", () => {
+  it("an instrument index outside the venue is refused by name, not a TypeError or a silent NaN", () => {
+    const { venue, loop } = makeMarket();
+    const account = venue.openAccount("custom");
+    venue.deposit(account, 1e9);
+    const view = new AgentView(venue, marketTape(venue, loop), account, Rng.fromSeed(1));
+    loop.step();
+    const calls: Record<string, () => unknown> = {
+      limit: () => view.limit(5, BUY, 1, 100_000),
+      ioc: () => view.ioc(5, BUY, 1, 100_000),
+      movingAverage: () => view.movingAverage(5, 10),
+      midAgo: () => view.midAgo(1, 0),
+      volatility: () => view.volatility(-1),
+      volatilityRatio: () => view.volatilityRatio(0.5),
+      recentTrades: () => view.recentTrades(5),
+      lastTradePrice: () => view.lastTradePrice(5),
+    };
+    for (const [name, call] of Object.entries(calls)) {
+      expect(call, name).toThrow(CascadeError);
+      expect(call, name).toThrow(
+        /^lookup rejected: instrument = [^;]+; allowed: an instrument id in \[0, 0\]/,
+      );
+    }
+    expect(view.midAgo(0, 0)).toBe(100_000);
   });
 });

@@ -8,7 +8,7 @@
  * several half-lives (30, 300, 3,000 and 30,000 ticks) and a ring of recent trades per instrument.
  * Everything here is derived from public information (book, trades, marks, oracle).
  */
-import type { Rng, RunLoop } from "@cascade/core";
+import { CascadeError, type Rng, type RunLoop } from "@cascade/core";
 import type { Instrument, OrderRequest, OrderResult, Side, Venue } from "@cascade/market";
 
 const RING = 1 << 13; // ticks of mid history (moving-average windows are capped to RING - 1)
@@ -353,22 +353,44 @@ export class AgentView {
     return this.#venue.oraclePrice(i);
   }
   recentTrades(i: number, max?: number): Trade[] {
+    this.checkInstrument(i);
     return this.#tape.recentTrades(i, max);
   }
   lastTradePrice(i: number): number {
+    this.checkInstrument(i);
     return this.#tape.lastTradePrice(i);
   }
   movingAverage(i: number, window: number): number {
+    this.checkInstrument(i);
     return this.#tape.movingAverage(i, window);
   }
   midAgo(i: number, ago: number): number {
+    this.checkInstrument(i);
     return this.#tape.midAgo(i, ago);
   }
   volatility(i: number, horizon = 0): number {
+    this.checkInstrument(i);
     return this.#tape.volatility(i, horizon);
   }
   volatilityRatio(i: number): number {
+    this.checkInstrument(i);
     return this.#tape.volatilityRatio(i);
+  }
+
+  /**
+   * The venue's own instrument check, for the methods that read the tape's arrays or price an
+   * order before the venue sees it: there a bad index gave NaN, undefined or a TypeError.
+   */
+  private checkInstrument(i: number): void {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.#tape.n)) {
+      throw new CascadeError(
+        "UNKNOWN_INSTRUMENT",
+        "instrument",
+        i,
+        `an instrument id in [0, ${this.#tape.n - 1}] (instrumentId(symbol))`,
+        "lookup rejected",
+      );
+    }
   }
   openAuctions(): ReturnType<Venue["openAuctions"]> {
     return this.#venue.openAuctions();
@@ -384,6 +406,7 @@ export class AgentView {
   }
 
   private clampPrice(i: number, price: number): number {
+    this.checkInstrument(i);
     const ins = this.#tape.instruments[i];
     const p = Math.round(price);
     return p < ins.minPrice ? ins.minPrice : Math.min(p, ins.maxPrice);
