@@ -332,6 +332,16 @@ describe("cascade run", () => {
         /run \d failed \(variant "full", point 0, replication \d, seed \d+\): researcher's observer failed on a fill at 1000/,
       );
       for (const f of OUTPUT_FILES) expect(existsSync(join(tmp, `obs${k * 2}`, f)), f).toBe(false);
+      expect(r.stderr).toContain("CASCADE_DEBUG=1 prints");
     }
+    // The documented switch shows where the researcher's code threw, at the .ts line.
+    process.env.CASCADE_DEBUG = "1";
+    const debug = await cascade(
+      ["run", fixture("bad-observer.ts"), "--workers", "0", "--out", "obs-debug"],
+      tmp,
+    );
+    delete process.env.CASCADE_DEBUG;
+    expect(debug.code, debug.stderr).toBe(1);
+    expect(debug.stderr).toMatch(/bad-observer\.ts:18:\d+/);
   });
 });

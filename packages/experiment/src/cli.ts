@@ -427,6 +427,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof Error && e.name === "RunFailure") {
       process.stderr.write(`error: ${e.message}\n`);
       if (process.env.CASCADE_DEBUG) process.stderr.write(`${e.stack}\n`);
+      else
+        process.stderr.write("(CASCADE_DEBUG=1 prints the error's stack, at the experiment file's lines)\n");
       return 1;
     }
     if (e instanceof CascadeError) {
