@@ -17,6 +17,7 @@ import { ValidationError } from "@cascade/core";
 import {
   bootstrapInterval,
   buildReport,
+  type ExperimentDefinition,
   executeRun,
   headline,
   JOURNAL_FILE,
@@ -24,15 +25,17 @@ import {
   mergeResults,
   prepareRun,
   type RunOptions,
+  type RunRecords,
   replicationSeed,
   runExperiment,
   validateExperiment,
+  type WorldConfig,
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { afterAll, describe, expect, test } from "vitest";
 import { encodeResult } from "../../packages/experiment/src/journal.js";
 import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
-import { fakeExperiment } from "./helpers.js";
+import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "cascade-runner-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -569,6 +572,52 @@ describe("runExperiment (in-process, fake world)", () => {
       ValidationError,
     );
     expect(existsSync(d)).toBe(false);
+  });
+
+  test("records a custom simulate returns are checked: a wrong shape fails the run by name", () => {
+    const broken =
+      (change: (r: RunRecords, config: WorldConfig) => unknown): ExperimentDefinition["simulate"] =>
+      (config, rng) =>
+        change(fakeSimulate(config, rng), config) as RunRecords;
+    const cases: Array<[(r: RunRecords, c: WorldConfig) => unknown, string]> = [
+      [
+        (r) => Promise.resolve(r),
+        "simulate(config, rng, run) = a Promise; allowed: RunRecords, returned synchronously",
+      ],
+      [() => undefined, "simulate(config, rng, run) = undefined; allowed: RunRecords"],
+      [(r) => ({ ...r, ticks: 2 * r.ticks }), "records.ticks = 80; allowed: the run's ticks, 40"],
+      [(r) => ({ ...r, series: [] }), "records.series.length = 0; allowed: one series per instrument, X, Y"],
+      [
+        (r) => ({ ...r, series: [r.series[1], r.series[0]] }),
+        'records.series.0.symbol = "Y"; allowed: the instrument\'s symbol, "X"',
+      ],
+      [
+        (r) => ({
+          ...r,
+          series: [{ ...r.series[0], price: r.series[0].price.subarray(0, 10) }, r.series[1]],
+        }),
+        "records.series.0.price.length = 10; allowed: an array of one number per tick, 40",
+      ],
+      [
+        (r) => ({ ...r, liquidations: undefined }),
+        "records.liquidations = undefined; allowed: an array of rows",
+      ],
+      [
+        (r) => ({ ...r, liquidations: [{ ...r.liquidations[0], notional: "297" }] }),
+        'records.liquidations.0.notional = "297"; allowed: a number',
+      ],
+      [
+        (r) => ({ ...r, totals: { ...r.totals, badDebt: null } }),
+        "records.totals.badDebt = null; allowed: a number",
+      ],
+      [(r) => ({ ...r, leveragedAccounts: -1 }), "records.leveragedAccounts = -1; allowed: an integer >= 0"],
+    ];
+    for (const [change, message] of cases) {
+      const plan = makePlan(validateExperiment(fakeExperiment({ simulate: broken(change) })));
+      expect(() => executeRun(plan, 0), message).toThrow(`invalid run records: ${message}`);
+    }
+    const plan = makePlan(validateExperiment(fakeExperiment()));
+    expect(executeRun(plan, 0).metrics.length).toBeGreaterThan(0);
   });
 
   test("a failing run is reported with its coordinates", async () => {

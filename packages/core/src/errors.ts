@@ -36,6 +36,8 @@ export function formatValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") return "a function";
+  // An async callback (simulate, a custom metric) returns one; JSON would show it as {}.
+  if (typeof (value as { then?: unknown } | null)?.then === "function") return "a Promise";
   try {
     const s = JSON.stringify(value);
     return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;

@@ -3,11 +3,11 @@
  * The same function runs in worker threads and in-process (workers: 0), so the bytes cannot
  * depend on where a run ran.
  */
-import { Rng, withObserverErrorsRaised } from "@cascade/core";
+import { CascadeError, Rng, withObserverErrorsRaised } from "@cascade/core";
 import { escapeText, fmtNumber } from "./format.js";
 import { computeMetrics } from "./metrics.js";
 import { type Plan, runInfo } from "./plan.js";
-import type { RunRecords } from "./types.js";
+import type { RunRecords, WorldConfig } from "./types.js";
 import { simulateWorld } from "./world.js";
 
 /** What a finished run contributes to the journal (and from there to every output file). */
@@ -27,6 +27,7 @@ export function executeRun(plan: Plan, run: number): RunResult {
   const simulate = plan.exp.simulate ?? simulateWorld;
   // An error thrown by a stream observer fails the run here, instead of after it (or never).
   const records = withObserverErrorsRaised(() => simulate(info.config, rng, info));
+  if (plan.exp.simulate) checkRecords(records, info.config);
   const metrics = computeMetrics(records, info, plan.exp.builtIn, plan.symbols, plan.exp.custom);
   return {
     run,
@@ -34,6 +35,94 @@ export function executeRun(plan: Plan, run: number): RunResult {
     ts: timeseriesRows(records, info.config.sampleEvery),
     liq: liquidationRows(records),
   };
+}
+
+const SERIES_ARRAYS = [
+  "mid",
+  "price",
+  "bestBid",
+  "bestAsk",
+  "spread",
+  "depthBid",
+  "depthAsk",
+  "volume",
+  "liquidatedNotional",
+  "fundamental",
+] as const;
+const ROW_NUMBERS = [
+  "id",
+  "tick",
+  "quantity",
+  "price",
+  "notional",
+  "mark",
+  "slippage",
+  "penalty",
+  "badDebt",
+  "cascadeId",
+  "generation",
+  "cause",
+] as const;
+const ROW_TEXTS = ["account", "instrument", "side", "execution"] as const;
+
+function badRecords(field: string, value: unknown, allowed: string): never {
+  throw new CascadeError("INVALID_RUN_RECORDS", field, value, allowed, "invalid run records");
+}
+
+/**
+ * The shape of what a custom `simulate` returned (the built-in world is trusted): without this
+ * check an async simulate or a missing field failed with a bare TypeError, and a short series, a
+ * wrong tick count or a text notional gave blank or wrong metrics silently.
+ */
+function checkRecords(r: RunRecords, config: WorldConfig): void {
+  const u = r as unknown;
+  if (typeof (u as { then?: unknown } | null)?.then === "function")
+    badRecords("simulate(config, rng, run)", u, "RunRecords, returned synchronously");
+  if (u === null || typeof u !== "object") badRecords("simulate(config, rng, run)", u, "RunRecords");
+  if (r.ticks !== config.ticks) badRecords("records.ticks", r.ticks, `the run's ticks, ${config.ticks}`);
+  if (!Number.isSafeInteger(r.shockTick)) badRecords("records.shockTick", r.shockTick, "an integer tick");
+  const instruments = config.market.instruments;
+  if (!Array.isArray(r.series) || r.series.length !== instruments.length) {
+    badRecords(
+      Array.isArray(r.series) ? "records.series.length" : "records.series",
+      Array.isArray(r.series) ? r.series.length : r.series,
+      `one series per instrument, ${instruments.map((x) => x.symbol).join(", ")}`,
+    );
+  }
+  r.series.forEach((s, k) => {
+    const p = `records.series.${k}`;
+    if (s?.symbol !== instruments[k].symbol)
+      badRecords(
+        `${p}.symbol`,
+        s?.symbol,
+        `the instrument's symbol, ${JSON.stringify(instruments[k].symbol)}`,
+      );
+    for (const f of SERIES_ARRAYS) {
+      const a = s[f] as ArrayLike<number> | undefined;
+      if (a?.length !== r.ticks) {
+        badRecords(
+          a === undefined || a === null ? `${p}.${f}` : `${p}.${f}.length`,
+          a === undefined || a === null ? a : a.length,
+          `an array of one number per tick, ${r.ticks}`,
+        );
+      }
+    }
+  });
+  if (!Array.isArray(r.liquidations)) badRecords("records.liquidations", r.liquidations, "an array of rows");
+  r.liquidations.forEach((row, k) => {
+    for (const f of ROW_NUMBERS)
+      if (typeof row?.[f] !== "number") badRecords(`records.liquidations.${k}.${f}`, row?.[f], "a number");
+    for (const f of ROW_TEXTS)
+      if (typeof row[f] !== "string") badRecords(`records.liquidations.${k}.${f}`, row[f], "a string");
+  });
+  const t = r.totals;
+  if (t === null || typeof t !== "object") badRecords("records.totals", t, "an object of numbers");
+  for (const f of ["badDebt", "insuranceDraw", "adlVolume"] as const)
+    if (typeof t[f] !== "number") badRecords(`records.totals.${f}`, t[f], "a number");
+  if (t.backstopPnl != null && typeof t.backstopPnl !== "number")
+    badRecords("records.totals.backstopPnl", t.backstopPnl, "a number, or null without a vault");
+  if (!Number.isSafeInteger(r.leveragedAccounts) || r.leveragedAccounts < 0)
+    badRecords("records.leveragedAccounts", r.leveragedAccounts, "an integer >= 0");
 }
 
 const blankIfZero = (x: number) => (x === 0 ? "" : fmtNumber(x));
