@@ -620,6 +620,26 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(executeRun(plan, 0).metrics.length).toBeGreaterThan(0);
   });
 
+  test("a custom metric that changes its records in place cannot change the run's CSV rows", () => {
+    const clean = executeRun(makePlan(validateExperiment(fakeExperiment())), 3);
+    const mutating = fakeExperiment({
+      metrics: {
+        custom: {
+          messy: (r) => {
+            r.series[0].price.fill(1);
+            r.liquidations[0].notional = -1;
+            r.liquidations.reverse();
+            return 0;
+          },
+        },
+      },
+    });
+    const got = executeRun(makePlan(validateExperiment(mutating)), 3);
+    expect(got.ts).toEqual(clean.ts);
+    expect(got.liq).toEqual(clean.liq);
+    expect(got.metrics.slice(0, -1)).toEqual(clean.metrics);
+  });
+
   test("a failing run is reported with its coordinates", async () => {
     const d = dir();
     const def = fakeExperiment({

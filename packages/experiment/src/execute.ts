@@ -28,13 +28,12 @@ export function executeRun(plan: Plan, run: number): RunResult {
   // An error thrown by a stream observer fails the run here, instead of after it (or never).
   const records = withObserverErrorsRaised(() => simulate(info.config, rng, info));
   if (plan.exp.simulate) checkRecords(records, info.config);
+  // The rows are formatted before the metrics: a custom metric that sorts or edits its records in
+  // place (r.liquidations.sort(...)) would otherwise rewrite timeseries.csv and liquidations.csv.
+  const ts = timeseriesRows(records, info.config.sampleEvery);
+  const liq = liquidationRows(records);
   const metrics = computeMetrics(records, info, plan.exp.builtIn, plan.symbols, plan.exp.custom);
-  return {
-    run,
-    metrics,
-    ts: timeseriesRows(records, info.config.sampleEvery),
-    liq: liquidationRows(records),
-  };
+  return { run, metrics, ts, liq };
 }
 
 const SERIES_ARRAYS = [
