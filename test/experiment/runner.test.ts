@@ -640,6 +640,30 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(got.metrics.slice(0, -1)).toEqual(clean.metrics);
   });
 
+  test("resume: an edit of a local import (a custom metric in lib/) makes it another configuration", async () => {
+    const src = dir();
+    mkdirSync(join(src, "lib"), { recursive: true });
+    const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
+    writeFileSync(
+      join(src, "study.ts"),
+      `import { defineExperiment } from "@cascade/experiment";
+import tiny from ${JSON.stringify(tiny.replace(/\.ts$/, ".js"))};
+import { lastPrice } from "./lib/metric.js";
+export default defineExperiment({ ...tiny, name: "with-lib", replications: 1, metrics: { custom: { lastPrice } } });
+`,
+    );
+    const metric = join(src, "lib", "metric.ts");
+    writeFileSync(metric, `export const lastPrice = (r: any) => r.series[0].price[r.ticks - 1];\n`);
+    const out = dir();
+    const first = await runExperiment(join(src, "study.ts"), { out, workers: 0 });
+    const source = (first.manifest as { source: { sha256: string; imports?: string } }).source;
+    expect(source.imports).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(metric, `export const lastPrice = (r: any) => r.series[0].price[0];\n`);
+    await expect(runExperiment(join(src, "study.ts"), { out, workers: 0, resume: true })).rejects.toThrow(
+      /differ in: source \(the experiment file's text or its local imports: any edit counts\)/,
+    );
+  });
+
   test("a failing run is reported with its coordinates", async () => {
     const d = dir();
     const def = fakeExperiment({

@@ -20,7 +20,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import { CascadeError, ValidationError } from "@cascade/core";
@@ -31,6 +31,12 @@ export interface ExperimentSource {
   /** Absolute path of the file. */
   file: string;
   sourceText: string;
+  /**
+   * sha256 of the local modules the file imports (bundled .ts files, by path relative to the file's
+   * folder), null without any: an edit of a helper or a custom metric in lib/ changes the
+   * configuration as an edit of the file does.
+   */
+  importsSha256: string | null;
   /** What was imported (the bundle's URL, or the .js file's URL): worker threads import it too. */
   moduleUrl: string;
 }
@@ -296,5 +302,17 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
     moduleUrl = bundleUrl(code);
   }
   const definition = await importExperimentModule(moduleUrl, file);
-  return { definition, file, sourceText, moduleUrl, inputs };
+  return { definition, file, sourceText, importsSha256: importsHash(file, inputs), moduleUrl, inputs };
+}
+
+function importsHash(file: string, inputs: readonly string[]): string | null {
+  const dir = dirname(file);
+  const imports = inputs
+    .filter((f) => f !== file)
+    .map((f) => relative(dir, f).split(sep).join("/"))
+    .sort();
+  if (imports.length === 0) return null;
+  const h = createHash("sha256");
+  for (const f of imports) h.update(`${f}\0${readFileSync(resolve(dir, f), "utf8")}\0`);
+  return h.digest("hex");
 }

@@ -49,6 +49,8 @@ export function replicationSeed(rootSeed: number, r: number): number {
 export interface PlanOptions {
   /** Experiment source text (its sha256 goes into the manifest). */
   sourceText?: string;
+  /** sha256 of its local imports (ExperimentSource.importsSha256), in the manifest's source.imports. */
+  importsSha256?: string | null;
   /** Directory used to look up the git commit. */
   gitDir?: string;
   /** The experiment's own files (file and bundled imports): untracked or changed ones make gitDirty true. */
@@ -97,7 +99,13 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     metrics: cols,
     customMetrics: exp.custom.map(([n]) => n),
     simulate: exp.simulate ? "custom" : "world",
-    source: options.sourceText === undefined ? null : { sha256: sha256(options.sourceText) },
+    source:
+      options.sourceText === undefined
+        ? null
+        : {
+            sha256: sha256(options.sourceText),
+            ...(options.importsSha256 ? { imports: options.importsSha256 } : {}),
+          },
   };
   const fingerprint = sha256(JSON.stringify(core));
   const parts = configParts(core);
@@ -155,7 +163,7 @@ export function changedParts(
       PLAIN_PARTS.has(k) && before[k] !== undefined && now[k] !== undefined
         ? `${k} (${JSON.stringify(before[k])} there, ${JSON.stringify(now[k])} now)`
         : k === "source"
-          ? "source (the experiment file's text: any edit counts)"
+          ? "source (the experiment file's text or its local imports: any edit counts)"
           : k,
     );
   }

@@ -150,7 +150,12 @@ export async function prepareRun(
   if (typeof experiment === "string") {
     const loaded = await loadExperimentFile(experiment, cwd);
     definition = loaded.definition;
-    source = { file: loaded.file, sourceText: loaded.sourceText, moduleUrl: loaded.moduleUrl };
+    source = {
+      file: loaded.file,
+      sourceText: loaded.sourceText,
+      importsSha256: loaded.importsSha256,
+      moduleUrl: loaded.moduleUrl,
+    };
     inputs = loaded.inputs;
   }
   const exp = validateExperiment(definition, { replications: options.replications, seed: options.seed });
@@ -172,6 +177,7 @@ export async function prepareRun(
   }
   const plan = makePlan(exp, {
     sourceText: source?.sourceText,
+    importsSha256: source?.importsSha256,
     gitDir: source ? dirname(source.file) : cwd,
     inputs,
   });

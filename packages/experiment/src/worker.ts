@@ -22,6 +22,7 @@ async function loadPlan(d: WorkerData): Promise<Plan> {
   const definition = await importExperimentModule(d.moduleUrl, d.file);
   const plan = makePlan(validateExperiment(definition, d.overrides), {
     sourceText: d.sourceText,
+    importsSha256: d.importsSha256,
     manifest: false,
   });
   if (plan.fingerprint !== d.fingerprint) {
