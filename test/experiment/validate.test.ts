@@ -122,6 +122,13 @@ describe("validateExperiment", () => {
       "metrics.custom.m",
     ],
     [
+      "async custom metric (its Promise is no number: every run would fail)",
+      { ...base(), metrics: { custom: { m: async () => 1 } } },
+      "INVALID_TYPE",
+      "metrics.custom.m",
+    ],
+    ["async simulate", { ...base(), simulate: async () => ({}) }, "INVALID_TYPE", "simulate"],
+    [
       "unknown built-in metric",
       { ...base(), metrics: { builtIn: ["drawdown"] } },
       "UNKNOWN_METRIC",

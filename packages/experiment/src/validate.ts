@@ -370,8 +370,8 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     overrides.replications !== undefined
       ? int("--replications", overrides.replications, 1, MAX_REPLICATIONS)
       : int("replications", d.replications, 1, MAX_REPLICATIONS);
-  if (d.simulate !== undefined && typeof d.simulate !== "function") {
-    fail("INVALID_TYPE", "simulate", d.simulate, "a function (config, rng, run) => RunRecords");
+  if (d.simulate !== undefined && (typeof d.simulate !== "function" || isAsync(d.simulate))) {
+    fail("INVALID_TYPE", "simulate", d.simulate, "a function (config, rng, run) => RunRecords, not async");
   }
 
   const baseRaw: Record<string, unknown> = {};
@@ -613,6 +613,11 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
 /** Fixed leading columns of runs.csv. */
 export const RUN_COLUMNS = ["variant", "point", "replication", "seed"];
 
+/** An `async` function returns a Promise, which a run cannot wait for: every run would fail. */
+function isAsync(f: unknown): boolean {
+  return typeof f === "function" && f.constructor?.name === "AsyncFunction";
+}
+
 function validateMetrics(
   raw: unknown,
   params: string[],
@@ -640,8 +645,8 @@ function validateMetrics(
         METRIC_RE,
         "a metric name of letters, digits and _ (not starting with a digit)",
       );
-      if (typeof f !== "function")
-        fail("INVALID_TYPE", `metrics.custom.${k}`, f, "a function (records, run) => number");
+      if (typeof f !== "function" || isAsync(f))
+        fail("INVALID_TYPE", `metrics.custom.${k}`, f, "a function (records, run) => number, not async");
       if (
         (BUILTIN_METRICS as readonly string[]).includes(k) ||
         // the per-instrument columns of built-in metrics (metricColumns)
