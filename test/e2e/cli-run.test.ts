@@ -1,7 +1,7 @@
 /**
  * End to end: the built CLI (a child process) on test/e2e/fixtures/tiny.ts.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -196,6 +196,16 @@ describe("cascade run", () => {
     const missing = await cascade(["report", join(tmp, "nothing-here")], tmp);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/results-dir = .*nothing-here.*manifest\.json/);
+    expect(missing.stderr).not.toContain("--resume");
+    // A folder with only a journal (a run stopped before its end) is named as such.
+    const stopped = join(tmp, "stopped");
+    mkdirSync(stopped);
+    writeFileSync(join(stopped, "journal.jsonl"), "");
+    const unfinished = await cascade(["report", stopped], tmp);
+    expect(unfinished.code).toBe(2);
+    expect(unfinished.stderr).toContain(
+      "this one holds only journal.jsonl: a run that stopped before the end; rerun its cascade run command with --resume to finish it",
+    );
   });
 
   test("the same command twice (in-process the second time) -> byte-identical files", () => {

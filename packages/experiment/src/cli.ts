@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CascadeError, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
+import { JOURNAL_FILE } from "./journal.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import type { RunInProgress } from "./runner.js";
@@ -260,11 +261,15 @@ registerCommand("report", {
     onlyPositional(positionals, "<results-dir>", "one folder written by cascade run or cascade merge");
     const dir = resolve(positionals[0]);
     if (!existsSync(join(dir, "manifest.json"))) {
+      // A run that stopped before its end leaves only its journal: say so, and how to finish it.
+      const unfinished = existsSync(join(dir, JOURNAL_FILE))
+        ? ` (this one holds only ${JOURNAL_FILE}: a run that stopped before the end; rerun its cascade run command with --resume to finish it)`
+        : "";
       throw new ValidationError(
         "NOT_RESULTS",
         "results-dir",
         positionals[0],
-        "a folder with manifest.json written by cascade run",
+        `a folder with manifest.json written by cascade run${unfinished}`,
         "invalid command line",
       );
     }
