@@ -574,6 +574,18 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(existsSync(d)).toBe(false);
   });
 
+  test("bad option values are named as options (not as the CLI's flags)", async () => {
+    const d = dir();
+    await expect(runExperiment(fakeExperiment(), { out: d, workers: -1 })).rejects.toThrow(
+      "invalid run options: options.workers = -1; allowed: an integer in [0, ",
+    );
+    await expect(runExperiment(fakeExperiment(), { out: d, replications: 1.5 })).rejects.toThrow(
+      "options.replications = 1.5",
+    );
+    await expect(runExperiment(fakeExperiment(), { out: d, seed: -1 })).rejects.toThrow("options.seed = -1");
+    expect(existsSync(d)).toBe(false);
+  });
+
   test("records a custom simulate returns are checked: a wrong shape fails the run by name", () => {
     const broken =
       (change: (r: RunRecords, config: WorldConfig) => unknown): ExperimentDefinition["simulate"] =>

@@ -241,9 +241,9 @@ describe("validateExperiment", () => {
     );
   });
 
-  test("command-line overrides are validated under their flag names", () => {
-    expect(errorOf(fakeExperiment(), { replications: 0 }).field).toBe("--replications");
-    expect(errorOf(fakeExperiment(), { seed: -2 }).field).toBe("--seed");
+  test("overrides are validated under their option names (the CLI checks its flags before)", () => {
+    expect(errorOf(fakeExperiment(), { replications: 0 }).field).toBe("options.replications");
+    expect(errorOf(fakeExperiment(), { seed: -2 }).field).toBe("options.seed");
     expect(validateExperiment(fakeExperiment(), { replications: 9 }).replications).toBe(9);
   });
 

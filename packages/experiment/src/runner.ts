@@ -168,11 +168,11 @@ export async function prepareRun(
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
     throw new ValidationError(
-      "INVALID_FLAG",
-      "--workers",
+      "INVALID_OPTION",
+      "options.workers",
       workers,
       `an integer in [0, ${MAX_WORKERS}] (0 = in-process)`,
-      "invalid command line",
+      "invalid run options",
     );
   }
   const plan = makePlan(exp, {

@@ -365,10 +365,10 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     "an identifier of letters, digits, . _ - (starting with a letter or digit, max 100)",
   );
   const description = d.description === undefined ? "" : str("description", d.description);
-  const seed = overrides.seed !== undefined ? int("--seed", overrides.seed, 0) : int("seed", d.seed, 0);
+  const seed = overrides.seed !== undefined ? int("options.seed", overrides.seed, 0) : int("seed", d.seed, 0);
   const replications =
     overrides.replications !== undefined
-      ? int("--replications", overrides.replications, 1, MAX_REPLICATIONS)
+      ? int("options.replications", overrides.replications, 1, MAX_REPLICATIONS)
       : int("replications", d.replications, 1, MAX_REPLICATIONS);
   if (d.simulate !== undefined && (typeof d.simulate !== "function" || isAsync(d.simulate))) {
     fail("INVALID_TYPE", "simulate", d.simulate, "a function (config, rng, run) => RunRecords, not async");
