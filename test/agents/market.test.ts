@@ -8,7 +8,7 @@ import {
   stylizedFacts,
 } from "@cascade/agents";
 import { CascadeError, Rng } from "@cascade/core";
-import { BUY, type Fill, type OrderRequest, Venue } from "@cascade/market";
+import { BUY, type Fill, type OrderRequest, SELL, Venue } from "@cascade/market";
 import { describe, expect, it } from "vitest";
 import { makeMarket, runSampled } from "./helpers.js";
 
@@ -140,5 +140,51 @@ describe("AgentView (the API a custom agent trades through)", () => {
       );
     }
     expect(view.midAgo(0, 0)).toBe(100_000);
+  });
+
+  it("a NaN or infinite price or quantity is refused by name before anything is counted or sent", () => {
+    const { venue, loop } = makeMarket();
+    const account = venue.openAccount("custom");
+    venue.deposit(account, 1e9);
+    const view = new AgentView(venue, marketTape(venue, loop), account, Rng.fromSeed(1));
+    loop.step();
+    const before = JSON.stringify(orderActivity(venue));
+    const calls: Array<[string, () => unknown, RegExp]> = [
+      [
+        "limit NaN price",
+        () => view.limit(0, BUY, 1, Number.NaN),
+        /^order rejected: price = NaN; allowed: a finite price in ticks/,
+      ],
+      [
+        "ioc Infinity price",
+        () => view.ioc(0, BUY, 1, Number.POSITIVE_INFINITY),
+        /^order rejected: price = Infinity/,
+      ],
+      [
+        "limit NaN quantity",
+        () => view.limit(0, BUY, Number.NaN, 99_000),
+        /^order rejected: quantity = NaN; allowed: a finite number of lots/,
+      ],
+      [
+        "ioc Infinity quantity",
+        () => view.ioc(0, SELL, Number.POSITIVE_INFINITY, 99_000),
+        /^order rejected: quantity = Infinity/,
+      ],
+      [
+        "reduce-only -Infinity quantity",
+        () => view.limit(0, SELL, Number.NEGATIVE_INFINITY, 99_000, "GTC", true),
+        /quantity = -Infinity/,
+      ],
+    ];
+    for (const [name, call, message] of calls) {
+      expect(call, name).toThrow(CascadeError);
+      expect(call, name).toThrow(message);
+    }
+    expect(JSON.stringify(orderActivity(venue))).toBe(before);
+    expect(venue.openOrders(account)).toEqual([]);
+    // Floats are still what agents may pass: floored lots, a price rounded to the grid.
+    expect(view.limit(0, BUY, 2.9, 98_999.6)).toBeGreaterThan(0);
+    expect(venue.book(0).bestBid()).toBe(99_000);
+    expect(view.limit(0, BUY, -1, 98_000)).toBe(-1);
   });
 });

@@ -254,6 +254,24 @@ export function orderActivity(venue: Venue): OrderActivity {
  * its own account. Order quantities are capped with `venue.maxOrderQuantity`, so an agent never
  * sends an order that would breach initial margin. There is no way to reach another account.
  */
+/**
+ * An order quantity an agent computed: floored to lots by the caller, and 0 or less sends nothing.
+ * NaN or an infinity is a bug in the agent: NaN reached the venue after being counted as an order,
+ * and Infinity silently became the largest order.
+ */
+function lots(quantity: number): number {
+  if (!Number.isFinite(quantity)) {
+    throw new CascadeError(
+      "INVALID_QUANTITY",
+      "quantity",
+      quantity,
+      "a finite number of lots (floored; 0 or less sends nothing)",
+      "order rejected",
+    );
+  }
+  return quantity;
+}
+
 export class AgentView {
   readonly #venue: Venue;
   readonly #tape: MarketTape;
@@ -407,6 +425,17 @@ export class AgentView {
 
   private clampPrice(i: number, price: number): number {
     this.checkInstrument(i);
+    // Rounding and clamping serve agents that price in floats; NaN or an infinity is a bug in the
+    // agent (it reached the margin search and failed there, naming neither the order nor the call).
+    if (!Number.isFinite(price)) {
+      throw new CascadeError(
+        "INVALID_PRICE",
+        "price",
+        price,
+        "a finite price in ticks (rounded to the tick grid, clamped to the instrument's band)",
+        "order rejected",
+      );
+    }
     const ins = this.#tape.instruments[i];
     const p = Math.round(price);
     return p < ins.minPrice ? ins.minPrice : Math.min(p, ins.maxPrice);
@@ -448,7 +477,7 @@ export class AgentView {
     reduceOnly = false,
   ): number {
     const p = this.clampPrice(i, price);
-    let q = Math.min(Math.floor(quantity), this.#tape.maxLots[i]);
+    let q = Math.min(Math.floor(lots(quantity)), this.#tape.maxLots[i]);
     if (reduceOnly) {
       const pos = this.position(i);
       if (pos === 0 || Math.sign(pos) === side) return -1;
@@ -480,7 +509,7 @@ export class AgentView {
   /** Marketable immediate-or-cancel order bounded by `limitPrice`; returns the filled quantity. */
   ioc(i: number, side: Side, quantity: number, limitPrice: number): number {
     const p = this.clampPrice(i, limitPrice);
-    let q = Math.min(Math.floor(quantity), this.#tape.maxLots[i]);
+    let q = Math.min(Math.floor(lots(quantity)), this.#tape.maxLots[i]);
     if (q > 0) q = this.capQuantity(i, side, q, p);
     const act = this.#tape.activity;
     if (q <= 0) {
