@@ -31,6 +31,9 @@ export {
 } from "./population.js";
 export {
   type ActivationSpec,
+  type CustomAgentContext,
+  type CustomAgentsParams,
+  customAgents,
   type FundamentalistParams,
   fundamentalists,
   type LeveragedParams,
@@ -46,6 +49,7 @@ export {
   type PopulationKind,
   type PopulationSpec,
   SCHEMA as POPULATION_SCHEMA,
+  SHIPPED_KINDS,
   validateActivation,
   validatePopulationSpec,
 } from "./spec.js";

@@ -18,13 +18,7 @@ import {
   NoiseTrader,
 } from "./archetypes.js";
 import type { Fundamentals } from "./fundamentals.js";
-import {
-  type ActivationSpec,
-  type PopulationKind,
-  type PopulationSpec,
-  SCHEMA,
-  validatePopulationSpec,
-} from "./spec.js";
+import { type ActivationSpec, type PopulationSpec, SCHEMA, validatePopulationSpec } from "./spec.js";
 import { AgentView, marketTape } from "./tape.js";
 
 export interface AgentContext {
@@ -167,13 +161,19 @@ function addAgent(b: PopulationBuild, k: number): void {
   const rng = b.popRng.split(k);
   const pr = rng.split("params");
   const { draw, perOrder } = drawParameters(b.schema, b.raw, pr);
-  const account = venue.openAccount(agentLabel(spec.kind, b.populationIndex, k));
+  const own = spec.kind === "custom" ? drawCustomParameters(spec.params, pr) : undefined;
+  const account = venue.openAccount(
+    agentLabel(spec.kind === "custom" ? spec.name : spec.kind, b.populationIndex, k),
+  );
   const capital = Math.max(1, Math.round(draw.capital));
   venue.deposit(account, capital);
   b.accounts.push(account);
   const view = new AgentView(venue, tape, account, rng);
   const instrument = instruments[k % instruments.length];
-  const agent = createAgent(b, view, instrument, draw, perOrder, pr);
+  const agent =
+    spec.kind === "custom"
+      ? createCustomAgent(b, view, instrument, own as Record<string, number>, k)
+      : createAgent(b, view, instrument, draw, perOrder, pr);
   b.agents.push(agent);
   const index = register(loop, agent, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
     tape.volatilityRatio(instrument),
@@ -202,6 +202,50 @@ function drawParameters(
     else draw[name] = rule.integer ? Math.round(sample(d, pr)) : sample(d, pr);
   }
   return { draw, perOrder };
+}
+
+/** A custom population's own parameters: drawn from pr after the schema's (capital), in key order. */
+function drawCustomParameters(params: Record<string, Dist> | undefined, pr: Rng): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (params) for (const name of Object.keys(params)) out[name] = sample(params[name], pr);
+  return out;
+}
+
+/** Agent k of a custom population: the user's `create`, its result checked (it must have an act function). */
+function createCustomAgent(
+  b: PopulationBuild,
+  view: AgentView,
+  instrument: number,
+  params: Record<string, number>,
+  k: number,
+): Agent {
+  const spec = b.spec as Extract<PopulationSpec, { kind: "custom" }>;
+  const path = `populations[${b.populationIndex}].create`;
+  const allowed = "a function returning an Agent, an object with an act(tick) function";
+  let agent: unknown;
+  try {
+    agent = spec.create(view, { instrument, params, index: k, population: b.populationIndex });
+  } catch (e) {
+    const err = new ValidationError(
+      "AGENT_CREATE_FAILED",
+      path,
+      e instanceof Error ? `${e.name}: ${e.message}` : e,
+      `${allowed} (it threw for agent ${k} of population "${spec.name}")`,
+      "invalid experiment",
+    );
+    (err as { cause?: unknown }).cause = e;
+    throw err;
+  }
+  if (typeof (agent as { act?: unknown } | null)?.act !== "function") {
+    throw new ValidationError(
+      "INVALID_AGENT",
+      path,
+      agent,
+      `${allowed} (create returned the value shown for agent ${k} of population "${spec.name}")`,
+      "invalid experiment",
+    );
+  }
+  return agent as Agent;
 }
 
 /** The agent object of a population's kind, with its drawn parameters. */
@@ -293,6 +337,8 @@ function createAgent(
         withdrawMove: draw.withdrawMove,
         withdrawTicks: Math.round(draw.withdrawTicks),
       });
+    case "custom":
+      throw new Error("custom agents are made by createCustomAgent");
     case "liquidator":
       return new Liquidator(view, {
         discount: draw.discount,
@@ -304,8 +350,8 @@ function createAgent(
   }
 }
 
-/** The venue label of agent k of population p: "<kind>[p].k", e.g. "leveraged[4].19". */
-export function agentLabel(kind: PopulationKind, population: number, k: number): string {
+/** The venue label of agent k of population p: "<kind>[p].k", e.g. "leveraged[4].19" (a custom population: its name). */
+export function agentLabel(kind: string, population: number, k: number): string {
   return `${kind}[${population}].${k}`;
 }
 

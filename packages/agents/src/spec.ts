@@ -8,6 +8,8 @@
  * validator, the builders, `buildPopulation` and the README table all follow it.
  */
 import { type Dist, formatValue, ValidationError, validateDist } from "@cascade/core";
+import type { Agent } from "./archetypes.js";
+import type { AgentView } from "./tape.js";
 
 /**
  * How an agent is woken (rates and periods are per tick and may be distributions drawn per agent):
@@ -29,7 +31,18 @@ export type PopulationKind =
   | "momentum"
   | "leveraged"
   | "marketMaker"
-  | "liquidator";
+  | "liquidator"
+  | "custom";
+
+/** The shipped kinds (a custom population's `name` must not be one of them, nor "custom"). */
+export const SHIPPED_KINDS = [
+  "noise",
+  "fundamentalist",
+  "momentum",
+  "leveraged",
+  "marketMaker",
+  "liquidator",
+] as const;
 
 interface Common {
   count: number;
@@ -149,13 +162,41 @@ export interface LiquidatorParams extends Common {
   reference?: "oracle" | "mark";
 }
 
+/** What a custom population's `create` receives besides the agent's view. */
+export interface CustomAgentContext {
+  /** Instrument id the agent trades (instruments[k % n]; default every instrument of the venue). */
+  instrument: number;
+  /** The agent's parameters, drawn from its "params" stream in key order. */
+  params: Record<string, number>;
+  /** Index k of the agent in its population. */
+  index: number;
+  /** Index p of the population. */
+  population: number;
+}
+
+export interface CustomAgentsParams {
+  /** Kind name in account labels ("<name>[p].k"): letters only, not a shipped kind (nor "custom"). */
+  name: string;
+  count: number;
+  /** Cash deposited per agent (integer cash units after rounding). Required. */
+  capital: Dist;
+  /** Required: how the agents are woken ("onEvent": trades in the agent's instrument). */
+  activation: ActivationSpec;
+  instruments?: string[];
+  /** Parameters drawn once per agent (each a number or a Dist), in key order. */
+  params?: Record<string, Dist>;
+  /** Makes agent k: `view` is its AgentView (view.rng is its own stream); must return { act(tick) }. */
+  create: (view: AgentView, ctx: CustomAgentContext) => Agent;
+}
+
 export type PopulationSpec =
   | ({ kind: "noise" } & NoiseParams)
   | ({ kind: "fundamentalist" } & FundamentalistParams)
   | ({ kind: "momentum" } & MomentumParams)
   | ({ kind: "leveraged" } & LeveragedParams)
   | ({ kind: "marketMaker" } & MarketMakerParams)
-  | ({ kind: "liquidator" } & LiquidatorParams);
+  | ({ kind: "liquidator" } & LiquidatorParams)
+  | ({ kind: "custom" } & CustomAgentsParams);
 
 export const noiseTraders = (p: NoiseParams): PopulationSpec => ({ kind: "noise", ...p });
 export const fundamentalists = (p: FundamentalistParams): PopulationSpec => ({
@@ -166,6 +207,8 @@ export const momentumTraders = (p: MomentumParams): PopulationSpec => ({ kind: "
 export const leveragedTraders = (p: LeveragedParams): PopulationSpec => ({ kind: "leveraged", ...p });
 export const marketMakers = (p: MarketMakerParams): PopulationSpec => ({ kind: "marketMaker", ...p });
 export const liquidators = (p: LiquidatorParams): PopulationSpec => ({ kind: "liquidator", ...p });
+/** A population of user-written agents (see CustomAgentsParams). */
+export const customAgents = (p: CustomAgentsParams): PopulationSpec => ({ kind: "custom", ...p });
 
 // ---------------------------------------------------------------------------------------------
 // Schema
@@ -279,6 +322,14 @@ export const SCHEMA: Record<
       unwindFraction: { min: 0, max: 1, def: 0.2 },
     },
   },
+  // User-written agents: capital and activation are required; their own `params` are drawn after capital.
+  custom: {
+    activation: "onEvent",
+    required: ["capital"],
+    dists: {
+      capital: { min: 1, max: BIG },
+    },
+  },
 };
 
 const KINDS = Object.keys(SCHEMA) as PopulationKind[];
@@ -287,6 +338,75 @@ const COMMON_KEYS = ["kind", "count", "activation", "instruments"];
 
 function fail(code: string, path: string, value: unknown, allowed: string): never {
   throw new ValidationError(code, path, value, allowed, CTX);
+}
+
+const CUSTOM_NAME_RE = /^[A-Za-z]+$/;
+const PARAM_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** name, activation, params and create of a custom population (capital and the common fields are checked as for every kind). */
+function validateCustomFields(path: string, o: Record<string, unknown>): void {
+  const reserved = [...KINDS, "shock"];
+  if (typeof o.name !== "string" || !CUSTOM_NAME_RE.test(o.name)) {
+    fail(
+      "INVALID_VALUE",
+      `${path}.name`,
+      o.name,
+      "a kind name of letters only (A-Z, a-z), used in account labels <name>[p].k",
+    );
+  }
+  if (reserved.some((k) => k.toLowerCase() === (o.name as string).toLowerCase())) {
+    fail(
+      "INVALID_VALUE",
+      `${path}.name`,
+      o.name,
+      `a name that is not a shipped kind or reserved label (not ${reserved.join(", ")}, in any case)`,
+    );
+  }
+  if (o.activation === undefined) {
+    fail(
+      "MISSING_FIELD",
+      `${path}.activation`,
+      undefined,
+      '"onEvent" or one of { every: Dist, offset?: Dist }, { poissonRate: Dist }, { once: Dist } (required for kind "custom")',
+    );
+  }
+  if (o.params !== undefined) {
+    const pr = o.params;
+    if (
+      pr === null ||
+      typeof pr !== "object" ||
+      Array.isArray(pr) ||
+      Object.getPrototypeOf(pr) !== Object.prototype
+    ) {
+      fail("INVALID_VALUE", `${path}.params`, pr, "an object { name: number or Dist }");
+    }
+    for (const [k, v] of Object.entries(pr as Record<string, unknown>)) {
+      if (!PARAM_NAME_RE.test(k))
+        fail(
+          "INVALID_VALUE",
+          `${path}.params.${k}`,
+          k,
+          "a parameter name of letters, digits and _ (not starting with a digit)",
+        );
+      validateDist(`${path}.params.${k}`, v);
+    }
+  }
+  if (typeof o.create !== "function") {
+    fail(
+      "INVALID_VALUE",
+      `${path}.create`,
+      o.create,
+      "a function (view, { instrument, params, index, population }) => Agent { act(tick) }",
+    );
+  }
+  if ((o.create as { constructor?: { name?: string } }).constructor?.name === "AsyncFunction") {
+    fail(
+      "INVALID_VALUE",
+      `${path}.create`,
+      o.create,
+      "a synchronous function returning an Agent (not async: a Promise has no act)",
+    );
+  }
 }
 
 export function validateActivation(path: string, a: unknown): ActivationSpec {
@@ -332,8 +452,10 @@ export function validatePopulationSpec(path: string, value: unknown): Population
   if (typeof o.count !== "number" || !Number.isSafeInteger(o.count) || o.count < 0) {
     fail("INVALID_VALUE", `${path}.count`, o.count, "an integer >= 0");
   }
+  if (kind === "custom") validateCustomFields(path, o);
   const allowedKeys = [
     ...COMMON_KEYS,
+    ...(kind === "custom" ? ["name", "params", "create"] : []),
     ...Object.keys(schema.dists),
     ...(kind === "leveraged" ? ["crowding"] : []),
     ...(kind === "liquidator" ? ["reference"] : []),
