@@ -109,16 +109,19 @@ describe("a custom population in an experiment file", () => {
     expect(r.stderr).toContain('sweep["populations.3.params.threshold"].1 = {"dist":"uniform","min":0.1}');
   });
 
-  test("an agent without act fails the run, naming populations[i].create and the agent", async () => {
+  test("an agent without act is refused by validate (exit 2), naming the variant's populations.i.create and the agent", async () => {
     const file = join(tmp, "bad-create.ts");
     writeFileSync(
       file,
-      `import base from ${JSON.stringify(FIXTURE)};\nconst populations = [...base.populations];\npopulations[3] = { ...populations[3], create: (_view, { index }) => (index === 2 ? { run() {} } : { act() {} }) };\nexport default { ...base, populations };\n`,
+      `import base from ${JSON.stringify(FIXTURE)};\nconst populations = [...base.populations];\npopulations[3] = { ...populations[3], create: (_view, { index }) => (index === 2 ? { run() {} } : { act() {} }) };\nexport default { ...base, variants: { a: {}, b: { populations } } };\n`,
     );
+    const message =
+      'variants.b.populations.3.create = {}; allowed: a function returning an Agent, an object with an act(tick) function (create returned the value shown for agent 2 of population "dipBuyer")';
+    const v = await cascade(["validate", file], tmp);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toContain(message);
     const r = await run(file, "bad", "1");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      'populations[3].create = {}; allowed: a function returning an Agent, an object with an act(tick) function (create returned the value shown for agent 2 of population "dipBuyer")',
-    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 });

@@ -1,9 +1,9 @@
-import { noiseTraders } from "@cascade/agents";
+import { customAgents, marketMakers, noiseTraders } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
 import { applyPoint, type ExperimentDefinition, validateExperiment } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { describe, expect, test } from "vitest";
-import { fakeExperiment } from "./helpers.js";
+import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
 function errorOf(def: unknown, overrides = {}): ValidationError {
   try {
@@ -333,5 +333,81 @@ describe("validateExperiment", () => {
   test("not an object", () => {
     expect(errorOf(42).field).toBe("default export");
     expect(errorOf({ ...(fakeExperiment() as ExperimentDefinition), name: "bad name/" }).field).toBe("name");
+  });
+});
+
+describe("validateExperiment: custom populations", () => {
+  const dip = (create: unknown, o: Record<string, unknown> = {}) =>
+    customAgents({
+      name: "dipBuyer",
+      count: 3,
+      capital: 1000,
+      activation: { every: 5 },
+      params: { threshold: 0.01 },
+      create: create as never,
+      ...o,
+    });
+  const world = (create: unknown, o: Record<string, unknown> = {}) => {
+    const d = base();
+    delete d.simulate;
+    return { ...d, populations: [marketMakers({ count: 1 }), dip(create, o)] };
+  };
+  const ok = () => ({ act() {} });
+
+  test("is accepted, keeps create by reference, sweeps params and count", () => {
+    const v = validateExperiment({
+      ...world(ok),
+      sweep: { "populations.1.params.threshold": [0.01, 0.02], "populations.1.count": [0, 4] },
+    });
+    const p = v.variants[0].config.populations[1];
+    expect(p.kind === "custom" && p.create).toBe(ok);
+    expect(v.sweep.points).toHaveLength(4);
+    const cfg = applyPoint(v.variants[0].config, v.sweep.params, v.sweep.points[3]);
+    expect(cfg.populations[1]).toMatchObject({ count: 4, params: { threshold: 0.02 } });
+  });
+
+  test("field errors name the experiment path", () => {
+    expect(errorOf(world(ok, { name: "leveraged" })).message).toContain(
+      'populations.1.name = "leveraged"; allowed: a name that is not a shipped kind',
+    );
+    expect(errorOf(world(ok, { params: { threshold: "x" } })).field).toBe("populations.1.params.threshold");
+    expect(errorOf(world(ok, { instruments: ["Z"] })).message).toContain('populations.1.instruments.0 = "Z"');
+    expect(errorOf(world(3)).message).toContain("populations.1.create = 3; allowed: a function");
+    expect(
+      errorOf({ ...world(ok), sweep: { "populations.1.params.threshold": [0.01, { dist: "normal" }] } })
+        .field,
+    ).toBe('sweep["populations.1.params.threshold"].1');
+    expect(errorOf({ ...world(ok), sweep: { "populations.1.create": [ok] } }).message).toContain(
+      "a plain data value",
+    );
+  });
+
+  test("create is tried once per variant: throwing or returning no act is a validation error", () => {
+    let e = errorOf(
+      world((_v: unknown, { index }: { index: number }) => (index === 2 ? { go: 1 } : { act() {} })),
+    );
+    expect(e.code).toBe("INVALID_AGENT");
+    expect(e.message).toContain(
+      'variants.full.populations.1.create = {"go":1}; allowed: a function returning an Agent',
+    );
+    expect(e.message).toContain('for agent 2 of population "dipBuyer"');
+    e = errorOf({
+      ...world(ok),
+      variants: {
+        a: {},
+        b: {
+          populations: [
+            dip(() => {
+              throw new Error("boom");
+            }),
+          ],
+        },
+      },
+    });
+    expect(e.code).toBe("AGENT_CREATE_FAILED");
+    expect(e.message).toContain('variants.b.populations.0.create = "Error: boom"');
+    expect(e.message).toContain('it threw for agent 0 of population "dipBuyer"');
+    // with a custom simulate, create is the simulator's business
+    expect(validateExperiment({ ...world(() => 1), simulate: fakeSimulate }).variants).toHaveLength(2);
   });
 });

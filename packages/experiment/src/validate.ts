@@ -6,14 +6,15 @@
  * validators (validatePolicySpec, validatePopulationSpec, validateFundamentalSpec).
  */
 import {
+  buildPopulation,
   POPULATION_SCHEMA,
   type PopulationSpec,
   validateFundamentalSpec,
   validatePopulationSpec,
 } from "@cascade/agents";
-import { CascadeError, distMax, formatValue, ValidationError } from "@cascade/core";
+import { CascadeError, distMax, formatValue, Rng, RunLoop, ValidationError } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
-import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
+import { connectVenue, defaultMaxPrice, type InstrumentSpec, makeInstrument, Venue } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
 import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
 import {
@@ -422,6 +423,12 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       });
     }
   }
+  // A custom population's create runs only when a run builds its world: try it here once per
+  // variant, so `cascade validate` catches a create that throws or returns no act function.
+  if (d.simulate === undefined) {
+    if (d.variants === undefined) tryCustomAgents("", base, seed);
+    else for (const v of variants) tryCustomAgents(`variants.${v.name}`, v.config, seed);
+  }
   let baseline = 0;
   if (d.baseline !== undefined) {
     baseline = variants.findIndex((v) => v.name === d.baseline);
@@ -464,6 +471,44 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     custom,
     simulate: d.simulate as Simulator | undefined,
   };
+}
+
+/**
+ * Builds the custom populations of a config in a scratch venue (nothing runs), so an error of
+ * their `create` (it threw, or returned something without an act function) is a validation error
+ * at `<prefix>.populations.<i>.create`, naming the agent and what create returned.
+ */
+function tryCustomAgents(prefix: string, config: WorldConfig, seed: number): void {
+  if (!config.populations.some((p) => p.kind === "custom")) return;
+  const rng = Rng.fromSeed(seed);
+  const loop = new RunLoop({ rng: rng.split("loop") });
+  const venue = new Venue({
+    instruments: config.market.instruments,
+    fees: config.market.fees,
+    mark: config.market.mark,
+  });
+  connectVenue(loop, venue);
+  try {
+    config.populations.forEach((p, i) => {
+      if (p.kind !== "custom") return;
+      try {
+        buildPopulation(p, { venue, loop, rng: rng.split("agents") }, i);
+      } catch (e) {
+        if (!(e instanceof ValidationError) || e.field !== `populations[${i}].create`) throw e;
+        const err = new ValidationError(
+          e.code,
+          join(prefix, `populations.${i}.create`),
+          e.value,
+          e.allowed,
+          CTX,
+        );
+        (err as { cause?: unknown }).cause = (e as { cause?: unknown }).cause ?? e;
+        throw err;
+      }
+    });
+  } finally {
+    loop.complete();
+  }
 }
 
 function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
