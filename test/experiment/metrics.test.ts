@@ -131,6 +131,18 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   );
   expect(k.accounts_liquidated).toBe(3);
   expect(k.accounts_liquidated_share).toBe(0.25);
+  // A custom population's agent (customAgents, label "<name>[p].k") counts as a trader account the
+  // same way: among the accounts liquidated, not in the leveraged share.
+  const withCustom = {
+    ...withKeeper,
+    liquidations: [...withKeeper.liquidations, liq(4, 8, "dipBuyer[6].2", 1, 3, 50, 0)],
+  };
+  const c = Object.fromEntries(
+    cols.map((col, i) => [col, computeMetrics(withCustom, INFO, BUILTIN_METRICS, ["X"], [])[i]]),
+  );
+  expect(c.accounts_liquidated).toBe(4);
+  expect(c.accounts_liquidated_share).toBe(0.25);
+  expect(c.liquidations).toBe(5);
   expect(m.max_cascade_depth).toBe(2);
   expect(m.max_cascade_duration).toBe(3);
   expect(m.bad_debt).toBe(5);
