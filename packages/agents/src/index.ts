@@ -49,7 +49,6 @@ export {
   type PopulationKind,
   type PopulationSpec,
   SCHEMA as POPULATION_SCHEMA,
-  SHIPPED_KINDS,
   validateActivation,
   validatePopulationSpec,
 } from "./spec.js";

@@ -34,16 +34,6 @@ export type PopulationKind =
   | "liquidator"
   | "custom";
 
-/** The shipped kinds (a custom population's `name` must not be one of them, nor "custom"). */
-export const SHIPPED_KINDS = [
-  "noise",
-  "fundamentalist",
-  "momentum",
-  "leveraged",
-  "marketMaker",
-  "liquidator",
-] as const;
-
 interface Common {
   count: number;
   activation?: ActivationSpec;
@@ -322,7 +312,8 @@ export const SCHEMA: Record<
       unwindFraction: { min: 0, max: 1, def: 0.2 },
     },
   },
-  // User-written agents: capital and activation are required; their own `params` are drawn after capital.
+  // User-written agents: capital and activation are required (this activation is never used); their
+  // own `params` are drawn after capital.
   custom: {
     activation: "onEvent",
     required: ["capital"],
