@@ -37,6 +37,20 @@ import { encodeResult } from "../../packages/experiment/src/journal.js";
 import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
 import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
+/** A well-formed records.populations entry (for the checks of a custom simulate's records). */
+const POP = (index: number): NonNullable<RunRecords["populations"]>[number] => ({
+  name: index === 0 ? "marketMaker" : "noise",
+  index,
+  agents: 1,
+  capital: 100,
+  equity: 103,
+  pnl: 3,
+  tradedLots: 4,
+  tradedNotional: 400,
+  orders: 5,
+  liquidations: 0,
+});
+
 const root = mkdtempSync(join(tmpdir(), "cascade-runner-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
@@ -623,6 +637,14 @@ describe("runExperiment (in-process, fake world)", () => {
         "records.totals.badDebt = null; allowed: a number",
       ],
       [(r) => ({ ...r, leveragedAccounts: -1 }), "records.leveragedAccounts = -1; allowed: an integer >= 0"],
+      [
+        (r) => ({ ...r, populations: [] }),
+        "records.populations.length = 0; allowed: one entry per population of the config, 2 (or no populations field)",
+      ],
+      [
+        (r) => ({ ...r, populations: [POP(0), { ...POP(1), pnl: "3" as unknown as number }] }),
+        'records.populations.1.pnl = "3"; allowed: a number',
+      ],
     ];
     for (const [change, message] of cases) {
       const plan = makePlan(validateExperiment(fakeExperiment({ simulate: broken(change) })));
@@ -630,6 +652,9 @@ describe("runExperiment (in-process, fake world)", () => {
     }
     const plan = makePlan(validateExperiment(fakeExperiment()));
     expect(executeRun(plan, 0).metrics.length).toBeGreaterThan(0);
+    // populations is optional for a custom simulate (fakeSimulate has none); a well-formed one passes
+    const withPops = fakeExperiment({ simulate: broken((r) => ({ ...r, populations: [POP(0), POP(1)] })) });
+    expect(executeRun(makePlan(validateExperiment(withPops)), 0).metrics.length).toBeGreaterThan(0);
   });
 
   test("a custom metric that changes its records in place cannot change the run's CSV rows", () => {

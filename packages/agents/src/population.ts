@@ -37,6 +37,8 @@ export interface BuiltPopulation {
   agents: Agent[];
   /** Scheduler index of each agent. */
   schedulerIndices: number[];
+  /** Each agent's AgentView, in agent order (its `ordersSent` counts the orders the agent sent). */
+  views: AgentView[];
 }
 
 const ACTIVITY_MIN = 0.1;
@@ -97,6 +99,7 @@ export function buildPopulation(
   const accounts: number[] = [];
   const agents: Agent[] = [];
   const schedulerIndices: number[] = [];
+  const views: AgentView[] = [];
   const build: PopulationBuild = {
     spec,
     ctx,
@@ -112,6 +115,7 @@ export function buildPopulation(
     accounts,
     agents,
     schedulerIndices,
+    views,
     liquidators,
   };
   for (let k = 0; k < spec.count; k++) addAgent(build, k);
@@ -123,7 +127,7 @@ export function buildPopulation(
       for (const l of liquidators) s.wake(l.index, e.tick + 1);
     });
   }
-  return { accounts, agents, schedulerIndices };
+  return { accounts, agents, schedulerIndices, views };
 }
 
 /** The parameter schema of one agent kind. */
@@ -145,6 +149,7 @@ interface PopulationBuild {
   accounts: number[];
   agents: Agent[];
   schedulerIndices: number[];
+  views: AgentView[];
   liquidators: Array<{ agent: Liquidator; index: number }>;
 }
 
@@ -169,6 +174,7 @@ function addAgent(b: PopulationBuild, k: number): void {
   venue.deposit(account, capital);
   b.accounts.push(account);
   const view = new AgentView(venue, tape, account, rng);
+  b.views.push(view);
   const instrument = instruments[k % instruments.length];
   const agent =
     spec.kind === "custom"

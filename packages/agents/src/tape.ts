@@ -281,6 +281,8 @@ export class AgentView {
   readonly #order: OrderRequest;
   /** The result the venue overwrites on each of those submits (agents quote every tick: no garbage). */
   readonly #result: OrderResult = { orderId: 0, filled: 0, resting: 0, notional: 0, averagePrice: 0 };
+  /** Limit and IOC orders this view sent to the venue (the world reports them per population). */
+  #ordersSent = 0;
 
   constructor(
     venue: Venue,
@@ -303,6 +305,11 @@ export class AgentView {
       tif: "GTC",
       reduceOnly: false,
     };
+  }
+
+  /** Limit and IOC orders sent to the venue through this view (orders capped to 0 lots are not sent). */
+  get ordersSent(): number {
+    return this.#ordersSent;
   }
 
   get tick(): number {
@@ -494,6 +501,7 @@ export class AgentView {
     }
     act.limitOrders++;
     if (tif === "IOC") act.iocOrders++;
+    this.#ordersSent++;
     const o = this.#order;
     o.instrument = i;
     o.side = side;
@@ -518,6 +526,7 @@ export class AgentView {
     }
     act.limitOrders++;
     act.iocOrders++;
+    this.#ordersSent++;
     const o = this.#order;
     o.instrument = i;
     o.side = side;

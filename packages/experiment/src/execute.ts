@@ -122,6 +122,37 @@ function checkRecords(r: RunRecords, config: WorldConfig): void {
     badRecords("records.totals.backstopPnl", t.backstopPnl, "a number, or null without a vault");
   if (!Number.isSafeInteger(r.leveragedAccounts) || r.leveragedAccounts < 0)
     badRecords("records.leveragedAccounts", r.leveragedAccounts, "an integer >= 0");
+  if (r.populations !== undefined) checkPopulations(r.populations, config);
+}
+
+const POPULATION_NUMBERS = [
+  "index",
+  "agents",
+  "capital",
+  "equity",
+  "pnl",
+  "tradedLots",
+  "tradedNotional",
+  "orders",
+  "liquidations",
+] as const;
+
+/** records.populations is optional for a custom simulate; when given, one entry per population. */
+function checkPopulations(pops: RunRecords["populations"], config: WorldConfig): void {
+  const n = config.populations.length;
+  if (!Array.isArray(pops) || pops.length !== n) {
+    badRecords(
+      Array.isArray(pops) ? "records.populations.length" : "records.populations",
+      Array.isArray(pops) ? pops.length : pops,
+      `one entry per population of the config, ${n} (or no populations field)`,
+    );
+  }
+  pops.forEach((e, k) => {
+    const p = `records.populations.${k}`;
+    if (typeof e?.name !== "string") badRecords(`${p}.name`, e?.name, "a string");
+    for (const f of POPULATION_NUMBERS)
+      if (typeof e[f] !== "number") badRecords(`${p}.${f}`, e[f], "a number");
+  });
 }
 
 const blankIfZero = (x: number) => (x === 0 ? "" : fmtNumber(x));

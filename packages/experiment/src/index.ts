@@ -71,6 +71,7 @@ export type {
   LiquidationRow,
   MarketConfig,
   MetricsSpec,
+  PopulationRecord,
   RunInfo,
   RunRecords,
   RunTotals,

@@ -165,6 +165,33 @@ export interface RunTotals {
   backstopPnl?: number | null;
 }
 
+/**
+ * How one population of the config did in a run (records.populations[p] is population p). Cash
+ * amounts in cash units; equity at the final marks.
+ */
+export interface PopulationRecord {
+  /** The kind ("noise", "leveraged", ...), or a custom population's name. */
+  name: string;
+  /** Its index in the config's populations. */
+  index: number;
+  /** Number of agents (accounts). */
+  agents: number;
+  /** Cash deposited to its agents (sum). */
+  capital: number;
+  /** Sum of its agents' equity (cash + positions at marks) at the end of the run. */
+  equity: number;
+  /** equity - capital. */
+  pnl: number;
+  /** Lots of the fills in which one of its accounts is a side (a fill between two of its accounts counts once). */
+  tradedLots: number;
+  /** Cash notional of the same fills. */
+  tradedNotional: number;
+  /** Limit and IOC orders its agents sent to the venue through their AgentView. */
+  orders: number;
+  /** Liquidation rows of its accounts with a quantity (as the `liquidations` metric counts them; settlement rows excluded). */
+  liquidations: number;
+}
+
 /** Everything a run recorded: the input of built-in and custom metrics. */
 export interface RunRecords {
   ticks: number;
@@ -175,6 +202,11 @@ export interface RunRecords {
   totals: RunTotals;
   /** Number of accounts in leveraged populations (denominator of accounts_liquidated_share). */
   leveragedAccounts: number;
+  /**
+   * One entry per population of the config, in config order. The built-in world always sets it;
+   * optional for custom `simulate` functions (no built-in metric reads it).
+   */
+  populations?: PopulationRecord[];
 }
 
 /** Identifies a run. */

@@ -12,11 +12,18 @@
  * Random streams, all split from the run's root Rng (seeded with the replication's seed):
  * "loop" (agent order), "fundamentals", "agents", "liquidation". Nothing else draws.
  */
-import { buildPopulations, Fundamentals } from "@cascade/agents";
+import { type BuiltPopulation, buildPopulation, Fundamentals } from "@cascade/agents";
 import { type Rng, RunLoop } from "@cascade/core";
 import { LiquidationEngine } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue } from "@cascade/market";
-import type { InstrumentSeries, LiquidationRow, RunInfo, RunRecords, WorldConfig } from "./types.js";
+import type {
+  InstrumentSeries,
+  LiquidationRow,
+  PopulationRecord,
+  RunInfo,
+  RunRecords,
+  WorldConfig,
+} from "./types.js";
 
 // Functions called once or a few times per run are module-level, not closures made per run: V8
 // holds a closure's optimized code weakly, so per-run closures were recompiled after each major GC.
@@ -87,11 +94,25 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     if (list) for (const f of list) f();
   });
 
-  const built = buildPopulations(config.populations, { venue, loop, rng: rng.split("agents"), fundamentals });
+  // buildPopulations, one population at a time: the deposits between two are that population's capital.
+  const agentCtx = { venue, loop, rng: rng.split("agents"), fundamentals };
+  const np = config.populations.length;
+  const built: BuiltPopulation[] = [];
+  const capital = new Float64Array(np);
+  for (let p = 0; p < np; p++) {
+    const before = venue.totalDeposits;
+    built.push(buildPopulation(config.populations[p], agentCtx, p));
+    capital[p] = venue.totalDeposits - before;
+  }
   let leveragedAccounts = 0;
   config.populations.forEach((p, i) => {
     if (p.kind === "leveraged") leveragedAccounts += built[i].accounts.length;
   });
+  // Account id -> population index (-1: shock, fee, insurance or vault accounts).
+  const popOf = populationOfAccounts(venue.accountCount(), built);
+  const nPopOf = popOf.length;
+  const tradedLots = new Float64Array(np);
+  const tradedNotional = new Float64Array(np);
   const engine = new LiquidationEngine({
     venue,
     loop,
@@ -104,6 +125,16 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   const fills = venue.fills$.subscribe((f) => {
     const t = f.tick;
     if (t >= 1 && t <= ticks) series[f.instrument].volume[t - 1] += f.quantity;
+    const b = f.buyer < nPopOf ? popOf[f.buyer] : -1;
+    const a = f.seller < nPopOf ? popOf[f.seller] : -1;
+    if (b >= 0) {
+      tradedLots[b] += f.quantity;
+      tradedNotional[b] += f.notional;
+    }
+    if (a >= 0 && a !== b) {
+      tradedLots[a] += f.quantity;
+      tradedNotional[a] += f.notional;
+    }
   });
   const band = config.depthBand;
   loop.on("metrics", (tick) => {
@@ -163,7 +194,54 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
           : null,
     },
     leveragedAccounts,
+    populations: populationRecords(config, venue, engine, built, popOf, capital, tradedLots, tradedNotional),
   };
+}
+
+function populationOfAccounts(accounts: number, built: readonly BuiltPopulation[]): Int32Array {
+  const popOf = new Int32Array(accounts).fill(-1);
+  built.forEach((b, p) => {
+    for (const a of b.accounts) popOf[a] = p;
+  });
+  return popOf;
+}
+
+/** records.populations: what was counted during the run, plus equity at the final marks and liquidations. */
+function populationRecords(
+  config: WorldConfig,
+  venue: Venue,
+  engine: LiquidationEngine,
+  built: readonly BuiltPopulation[],
+  popOf: Int32Array,
+  capital: Float64Array,
+  tradedLots: Float64Array,
+  tradedNotional: Float64Array,
+): PopulationRecord[] {
+  const liquidations = new Float64Array(built.length);
+  for (const r of engine.records) {
+    // Rows with a quantity, as the liquidations metric counts them (settlement rows have none).
+    if (r.quantity > 0 && r.account >= 0 && r.account < popOf.length && popOf[r.account] >= 0)
+      liquidations[popOf[r.account]]++;
+  }
+  return built.map((b, p) => {
+    const spec = config.populations[p];
+    let equity = 0;
+    let orders = 0;
+    for (const a of b.accounts) equity += venue.equity(a);
+    for (const v of b.views) orders += v.ordersSent;
+    return {
+      name: spec.kind === "custom" ? spec.name : spec.kind,
+      index: p,
+      agents: b.accounts.length,
+      capital: capital[p],
+      equity,
+      pnl: equity - capital[p],
+      tradedLots: tradedLots[p],
+      tradedNotional: tradedNotional[p],
+      orders,
+      liquidations: liquidations[p],
+    };
+  });
 }
 
 function liquidationRow(venue: Venue, r: LiquidationEngine["records"][number]): LiquidationRow {

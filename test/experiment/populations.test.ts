@@ -1,0 +1,146 @@
+/**
+ * records.populations of the built-in world: per-population capital, equity, pnl, traded lots and
+ * notional, orders and liquidations, checked against what can be counted independently.
+ */
+import {
+  customAgents,
+  fundamentalists,
+  leveragedTraders,
+  marketMakers,
+  noiseTraders,
+  type PopulationSpec,
+} from "@cascade/agents";
+import { Rng } from "@cascade/core";
+import {
+  defineExperiment,
+  type ExperimentDefinition,
+  simulateWorld,
+  validateExperiment,
+} from "@cascade/experiment";
+import { presets } from "@cascade/liquidation";
+import { BUY, SELL } from "@cascade/market";
+import { describe, expect, test } from "vitest";
+
+const market = {
+  instruments: [
+    { symbol: "AAA", initialPrice: 1000, margin: { initial: 0.1, maintenance: 0.08 } },
+    { symbol: "BBB", initialPrice: 500, margin: { initial: 0.1, maintenance: 0.08 } },
+  ],
+};
+
+function world(populations: PopulationSpec[], over: Partial<ExperimentDefinition> = {}) {
+  const def = defineExperiment({
+    name: "pops",
+    seed: 11,
+    market,
+    fundamentals: { kind: "meanReverting", volatility: 0.0005, meanReversion: 0.01 },
+    populations,
+    liquidation: presets.fullClose(),
+    replications: 1,
+    ticks: 150,
+    ...over,
+  });
+  const config = validateExperiment(def).variants[0].config;
+  return simulateWorld(config, Rng.fromSeed(def.seed));
+}
+
+describe("records.populations", () => {
+  test("IOC-only takers against one market maker: lots, notional and orders match what the agents counted", () => {
+    // Test-local counters: one in-process run (an experiment must not do this, see the README).
+    let calls = 0;
+    let filled = 0;
+    const takers = customAgents({
+      name: "taker",
+      count: 6,
+      capital: 1e9,
+      activation: { poissonRate: 0.3 },
+      params: { size: { dist: "uniformInt", min: 1, max: 4 } },
+      create: (view, { instrument, params }) => ({
+        act() {
+          const mid = view.mid(instrument);
+          if (!(mid > 0)) return;
+          const buy = view.rng.uniform() < 0.5;
+          calls++;
+          filled += view.ioc(instrument, buy ? BUY : SELL, params.size, buy ? mid * 1.05 : mid * 0.95);
+        },
+      }),
+    });
+    const rec = world([marketMakers({ count: 1, capital: 1e8, levelSize: 30, levelSpacing: 2 }), takers]);
+    const [mm, tk] = rec.populations ?? [];
+    expect(calls).toBeGreaterThan(100);
+    expect(filled).toBeGreaterThan(100);
+    expect(tk).toMatchObject({
+      name: "taker",
+      index: 1,
+      agents: 6,
+      capital: 6e9,
+      orders: calls,
+      tradedLots: filled,
+    });
+    expect(mm).toMatchObject({ name: "marketMaker", index: 0, agents: 1, capital: 1e8 });
+    // every fill is a taker against the maker: both sides saw the same lots and notional, all the volume
+    let volume = 0;
+    for (const s of rec.series) for (const v of s.volume) volume += v;
+    expect(mm.tradedLots).toBe(filled);
+    expect(volume).toBe(filled);
+    expect(mm.tradedNotional).toBe(tk.tradedNotional);
+    expect(tk.tradedNotional).toBeGreaterThan(filled * 400);
+    expect(mm.orders).toBeGreaterThan(0);
+    // no fees and every account an agent: the pnl of the two populations cancels (to float rounding)
+    for (const p of [mm, tk]) expect(p.pnl).toBe(p.equity - p.capital);
+    expect(Math.abs(mm.pnl + tk.pnl)).toBeLessThan(1e-6 * tk.tradedNotional);
+    expect(tk.pnl).not.toBe(0);
+  });
+
+  test("a cascade: liquidations per population match the rows of its accounts; capital sums the deposits", () => {
+    const rec = world(
+      [
+        marketMakers({ count: 2, capital: 1e8, levelSize: 30, levelSpacing: 2 }),
+        noiseTraders({ count: 20, capital: 5e6, activation: { poissonRate: 0.05 } }),
+        fundamentalists({ count: 5, capital: 7e6, activation: { poissonRate: 0.05 } }),
+        leveragedTraders({
+          count: 20,
+          activation: { once: { dist: "uniformInt", min: 2, max: 40 } },
+          leverage: { dist: "uniform", min: 5, max: 9.5 },
+          capital: { dist: "uniform", min: 2000, max: 6000 },
+          maxSlippage: 0.03,
+        }),
+      ],
+      {
+        shocks: [
+          { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08 },
+          { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500 },
+        ],
+      },
+    );
+    const pops = rec.populations ?? [];
+    expect(pops.map((p) => [p.name, p.index, p.agents])).toEqual([
+      ["marketMaker", 0, 2],
+      ["noise", 1, 20],
+      ["fundamentalist", 2, 5],
+      ["leveraged", 3, 20],
+    ]);
+    expect(pops.slice(0, 3).map((p) => p.capital)).toEqual([2e8, 20 * 5e6, 5 * 7e6]);
+    expect(Number.isInteger(pops[3].capital)).toBe(true);
+    expect(pops[3].capital).toBeGreaterThanOrEqual(20 * 2000);
+    expect(pops[3].capital).toBeLessThanOrEqual(20 * 6000);
+    const rows = rec.liquidations.filter((r) => r.quantity > 0);
+    expect(rows.length).toBeGreaterThan(0);
+    pops.forEach((p) => {
+      expect(p.liquidations, p.name).toBe(
+        rows.filter((r) => r.account.startsWith(`${p.name}[${p.index}].`)).length,
+      );
+      expect(p.pnl).toBe(p.equity - p.capital);
+      expect(p.tradedLots, p.name).toBeGreaterThan(0);
+      expect(p.orders, p.name).toBeGreaterThan(0);
+    });
+    // the shock account's sell is not an agent's: agents' lots exceed total volume only by double counting
+    let volume = 0;
+    for (const s of rec.series) for (const v of s.volume) volume += v;
+    const lots = pops.reduce((a, p) => a + p.tradedLots, 0);
+    expect(lots).toBeLessThanOrEqual(2 * volume);
+    expect(lots).toBeGreaterThan(volume);
+    // the leveraged crowd lost money in the crash
+    expect(pops[3].pnl).toBeLessThan(0);
+  });
+});
