@@ -39,8 +39,17 @@ describe("a custom population in an experiment file", () => {
     const runs = rows(read(join(tmp, "w1a"), "runs.csv"));
     expect(runs).toHaveLength(2);
     for (const r of runs) {
+      // records.populations of the dip buyers: they sent orders and traded
       expect(Number(r.dip_orders)).toBeGreaterThan(10);
       expect(Number(r.dip_fills)).toBeGreaterThan(10);
+      // size 20 per IOC, plus what liquidations sold (a few positions of at most a few IOCs each)
+      expect(Number(r.dip_fills)).toBeLessThanOrEqual(20 * Number(r.dip_orders));
+      const price = Number(r.dip_notional) / Number(r.dip_fills);
+      expect(price).toBeGreaterThan(800); // AAA trades near 1000 ticks (contract value 1)
+      expect(price).toBeLessThan(1100);
+      expect(Number.isFinite(Number(r.dip_pnl))).toBe(true);
+      expect(r.dip_pnl).not.toBe("");
+      expect(r.dip_liquidations).toBe(r.dip_liquidation_rows);
     }
     expect(runs.reduce((a, r) => a + Number(r.dip_liquidations), 0)).toBeGreaterThan(0);
     const liq = read(join(tmp, "w1a"), "liquidations.csv");
