@@ -115,6 +115,21 @@ function checkRecords(rec: RunRecords, config: WorldConfig): void {
   expect(seriesNotional).toBeCloseTo(liquidatedNotional, 0);
   expect(Number.isFinite(rec.totals.badDebt) && rec.totals.badDebt >= 0).toBe(true);
   expect(rec.leveragedAccounts).toBeGreaterThan(0);
+  // One population entry per population; each liquidation row with a quantity is an agent's.
+  const pops = rec.populations ?? [];
+  expect(pops.map((p) => [p.index, p.name, p.agents])).toEqual(
+    config.populations.map((p, i) => [i, p.kind === "custom" ? p.name : p.kind, p.count]),
+  );
+  for (const p of pops) {
+    expect(p.pnl).toBe(p.equity - p.capital);
+    expect(Number.isInteger(p.capital) && p.capital >= p.agents).toBe(true);
+    expect(Number.isFinite(p.equity) && p.tradedLots >= 0 && p.tradedNotional >= 0).toBe(true);
+  }
+  expect(pops.reduce((a, p) => a + p.liquidations, 0)).toBe(
+    rec.liquidations.filter((l) => l.quantity > 0).length,
+  );
+  const leveraged = pops.filter((p) => p.name === "leveraged").reduce((a, p) => a + p.agents, 0);
+  expect(leveraged).toBe(rec.leveragedAccounts);
 }
 
 describe.each(STUDIES)("experiments/%s.ts", (name) => {
