@@ -12,9 +12,9 @@ import {
   validateFundamentalSpec,
   validatePopulationSpec,
 } from "@cascade/agents";
-import { CascadeError, distMax, formatValue, Rng, RunLoop, ValidationError } from "@cascade/core";
+import { CascadeError, distMax, formatValue, Rng, ValidationError } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
-import { connectVenue, defaultMaxPrice, type InstrumentSpec, makeInstrument, Venue } from "@cascade/market";
+import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
 import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
 import {
@@ -26,6 +26,7 @@ import {
   type Simulator,
   type WorldConfig,
 } from "./types.js";
+import { openMarket } from "./world.js";
 
 const CTX = "invalid experiment";
 
@@ -481,13 +482,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
 function tryCustomAgents(prefix: string, config: WorldConfig, seed: number): void {
   if (!config.populations.some((p) => p.kind === "custom")) return;
   const rng = Rng.fromSeed(seed);
-  const loop = new RunLoop({ rng: rng.split("loop") });
-  const venue = new Venue({
-    instruments: config.market.instruments,
-    fees: config.market.fees,
-    mark: config.market.mark,
-  });
-  connectVenue(loop, venue);
+  const { loop, venue } = openMarket(config, rng);
   try {
     config.populations.forEach((p, i) => {
       if (p.kind !== "custom") return;

@@ -47,8 +47,8 @@ function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
   };
 }
 
-export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): RunRecords {
-  const ticks = config.ticks;
+/** The run loop and the venue of a config's market, connected (the loop's stream is rng's "loop"). */
+export function openMarket(config: WorldConfig, rng: Rng): { loop: RunLoop; venue: Venue } {
   const loop = new RunLoop({ rng: rng.split("loop") });
   const venue = new Venue({
     instruments: config.market.instruments,
@@ -56,6 +56,12 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     mark: config.market.mark,
   });
   connectVenue(loop, venue);
+  return { loop, venue };
+}
+
+export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): RunRecords {
+  const ticks = config.ticks;
+  const { loop, venue } = openMarket(config, rng);
   const fundamentals = new Fundamentals({
     venue,
     loop,
