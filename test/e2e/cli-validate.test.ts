@@ -178,6 +178,12 @@ describe("validate, list, help", () => {
     writeFileSync(join(cwd, "package.json"), '{ "type": "module" }\n');
     writeFileSync(join(cwd, "experiments", "one.ts"), `export { default } from ${JSON.stringify(TINY)};\n`);
     writeFileSync(join(cwd, "experiments", "two.ts"), `export default { name: "two" };\n`);
+    // A script beside the experiments is not run by listing them.
+    const marker = join(cwd, "script-ran");
+    writeFileSync(
+      join(cwd, "experiments", "script.ts"),
+      `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "yes");\n`,
+    );
     const [list, help, runHelp, mergeHelp] = await Promise.all([
       cascade(["list"], cwd),
       cascade(["--help"], cwd),
@@ -187,6 +193,8 @@ describe("validate, list, help", () => {
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/experiments\/one\.ts {2}tiny - Tiny two-asset cascade/);
     expect(list.stdout).toMatch(/experiments\/two\.ts {2}INVALID: .*seed/);
+    expect(list.stdout).toMatch(/experiments\/script\.ts {2}skipped: no default export \(not loaded/);
+    expect(existsSync(marker)).toBe(false);
     expect(help.stdout).toMatch(/commands:[\s\S]*run[\s\S]*merge[\s\S]*validate[\s\S]*list/);
     expect(runHelp.stdout).toMatch(/--shard i\/N/);
     expect(mergeHelp.stdout).toMatch(/--out DIR/);

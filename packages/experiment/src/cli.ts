@@ -6,7 +6,7 @@
  * Commands live in a registry (`commands`), each added with `registerCommand(name, command)`: run,
  * report, merge, validate and list below; another command registers itself the same way.
  */
-import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -357,9 +357,12 @@ registerCommand("validate", {
   },
 });
 
+/** `export default ...` or `export { x as default }` / `export { default } from "..."`. */
+const DEFAULT_EXPORT = /\bexport\s+default\b|\bexport\s*\{[^}]*\bdefault\b[^}]*\}/;
+
 registerCommand("list", {
   summary: "list the experiment files in experiments/ with their descriptions",
-  usage: `cascade list [--dir DIR]   (default DIR: experiments)`,
+  usage: `cascade list [--dir DIR]   (default DIR: experiments; files without a default export are skipped, not loaded)`,
   async run(args) {
     const { values, positionals } = parse(args, { dir: { type: "string" } });
     if (values.help) return help("list");
@@ -384,6 +387,14 @@ registerCommand("list", {
       names.length > 0 ? await heavy() : ({} as Awaited<ReturnType<typeof heavy>>);
     for (const f of names) {
       const path = join(dir, f);
+      // Listing loads (runs) each file: a script kept beside the experiments (one that calls
+      // runExperiment, say) would run too. An experiment file has a default export; others are skipped.
+      if (!DEFAULT_EXPORT.test(readFileSync(path, "utf8"))) {
+        out(
+          `${relative(process.cwd(), path)}  skipped: no default export (not loaded; an experiment file exports defineExperiment({...}) as default)`,
+        );
+        continue;
+      }
       try {
         const loaded = await loadExperimentFile(path);
         const exp = validateExperiment(loaded.definition);
