@@ -144,3 +144,55 @@ describe("records.populations", () => {
     expect(pops[3].pnl).toBeLessThan(0);
   });
 });
+
+describe("records.populations: auction takes", () => {
+  test("lots a keeper takes from Dutch auctions are traded lots of its population", () => {
+    // Test-local counters, as above: what the keepers' takeAuction calls returned.
+    let taken = 0;
+    let takenNotional = 0;
+    const keepers = customAgents({
+      name: "keeper",
+      count: 2,
+      capital: 1e9,
+      activation: { every: 1, offset: 0 },
+      create: (view) => ({
+        act() {
+          for (const a of view.openAuctions()) {
+            if (a.status !== "open" || a.remaining <= 0 || a.side !== SELL) continue;
+            const price = view.auctionPrice(a.id);
+            const q = view.takeAuction(a.id, a.remaining, price);
+            taken += q;
+            takenNotional += q * price;
+          }
+        },
+      }),
+    });
+    const rec = world(
+      [
+        marketMakers({ count: 2, capital: 1e8, levelSize: 30, levelSpacing: 2 }),
+        noiseTraders({ count: 20, capital: 5e6, activation: { poissonRate: 0.05 } }),
+        fundamentalists({ count: 5, capital: 7e6, activation: { poissonRate: 0.05 } }),
+        leveragedTraders({
+          count: 20,
+          activation: { once: { dist: "uniformInt", min: 2, max: 40 } },
+          leverage: { dist: "uniform", min: 5, max: 9.5 },
+          capital: { dist: "uniform", min: 2000, max: 6000 },
+          maxSlippage: 0.03,
+        }),
+        keepers,
+      ],
+      {
+        liquidation: presets.dutchAuction({ startPremium: 0, decayPerTick: 0.02 }),
+        shocks: [
+          { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08 },
+          { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500 },
+        ],
+      },
+    );
+    const keeper = (rec.populations ?? [])[4];
+    expect(taken).toBeGreaterThan(0);
+    // the keepers send no orders: every lot they traded is an auction take
+    expect(keeper).toMatchObject({ name: "keeper", orders: 0, tradedLots: taken });
+    expect(keeper.tradedNotional).toBeCloseTo(takenNotional, 6);
+  });
+});

@@ -182,9 +182,12 @@ export interface PopulationRecord {
   equity: number;
   /** equity - capital. */
   pnl: number;
-  /** Lots of the fills in which one of its accounts is a side (a fill between two of its accounts counts once). */
+  /**
+   * Lots of the fills and Dutch-auction takes in which one of its accounts is a side (a trade between
+   * two of its accounts counts once). Position transfers (backstop vault, ADL) are not trades.
+   */
   tradedLots: number;
-  /** Cash notional of the same fills. */
+  /** Cash notional of the same trades. */
   tradedNotional: number;
   /** Limit and IOC orders its agents sent to the venue through their AgentView. */
   orders: number;

@@ -142,6 +142,23 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       tradedNotional[a] += f.notional;
     }
   });
+  // Auction takes are trades too (a keeper buys a liquidated position), but the venue reports
+  // them on auctions$, not fills$.
+  const takes = venue.auctions$.subscribe((e) => {
+    if (e.type !== "taken") return;
+    const buyer = e.auction.side === SELL ? e.bidder : e.auction.seller;
+    const seller = e.auction.side === SELL ? e.auction.seller : e.bidder;
+    const b = buyer < nPopOf ? popOf[buyer] : -1;
+    const a = seller < nPopOf ? popOf[seller] : -1;
+    if (b >= 0) {
+      tradedLots[b] += e.quantity;
+      tradedNotional[b] += e.notional;
+    }
+    if (a >= 0 && a !== b) {
+      tradedLots[a] += e.quantity;
+      tradedNotional[a] += e.notional;
+    }
+  });
   const band = config.depthBand;
   loop.on("metrics", (tick) => {
     if (tick > ticks) return;
@@ -174,6 +191,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   loop.run(ticks);
   loop.complete();
   fills.unsubscribe();
+  takes.unsubscribe();
 
   const liquidations: LiquidationRow[] = [];
   for (const r of engine.records) liquidations.push(liquidationRow(venue, r));
