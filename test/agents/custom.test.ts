@@ -246,6 +246,10 @@ describe("customAgents: validation", () => {
     expect(e.message).toContain('populations[3].params.threshold = "0.1"; allowed: a number');
     e = v({ params: { threshold: { dist: "uniform", min: 1, max: Number.POSITIVE_INFINITY } } });
     expect(e.field).toBe("populations[3].params.threshold.max");
+    // a range Rng.int cannot draw from uniformly is refused here, not by every run's build
+    e = v({ params: { seed: { dist: "uniformInt", min: 0, max: 1e17 } } });
+    expect(e.field).toBe("populations[3].params.seed.max");
+    expect(e.message).toContain("allowed: an integer with max - min + 1 <= 9007199254740991 (min = 0)");
     e = v({ params: { threshold: { dist: "gamma" } } });
     expect(e.field).toBe("populations[3].params.threshold.dist");
     e = v({ params: { "a.b": 1 } });

@@ -149,6 +149,17 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
     if (kind === "uniformInt" && !Number.isInteger(o.max)) {
       throw new ValidationError("INVALID_VALUE", `${path}.max`, o.max, "an integer", CTX);
     }
+    // Rng.int draws from at most 2^53 - 1 values (a parameter without bounds, e.g. a custom
+    // population's params, could otherwise pass here and fail every run).
+    if (kind === "uniformInt" && (o.max as number) - lo + 1 > Number.MAX_SAFE_INTEGER) {
+      throw new ValidationError(
+        "INVALID_VALUE",
+        `${path}.max`,
+        o.max,
+        `an integer with max - min + 1 <= ${Number.MAX_SAFE_INTEGER} (min = ${lo})`,
+        CTX,
+      );
+    }
   } else if (kind === "normal" || kind === "lognormal") {
     if (kind === "normal") {
       num(`${path}.mean`, o.mean, -Infinity, Infinity);
