@@ -108,6 +108,41 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(err.message).not.toMatch(/load\.(ts|js)/);
   });
 
+  test("importsSha256 hashes the local modules, not a TypeScript package bundled from node_modules", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cascade-imports-"));
+    try {
+      // A package shipping .ts is bundled, but like any package it is not the study's own code (and
+      // its path, e.g. under node_modules/.pnpm/<name>@<version>/, differs between installations).
+      mkdirSync(join(tmp, "node_modules", "tspkg"), { recursive: true });
+      writeFileSync(join(tmp, "node_modules", "tspkg", "package.json"), '{"name":"tspkg","main":"index.ts"}');
+      writeFileSync(join(tmp, "node_modules", "tspkg", "index.ts"), "export const k: number = 3;\n");
+      writeFileSync(
+        join(tmp, "pkg-only.ts"),
+        'import { k } from "tspkg";\nexport default { name: "p" + k };\n',
+      );
+      const pkgOnly = await loadExperimentFile(join(tmp, "pkg-only.ts"));
+      expect(pkgOnly.inputs.some((f) => f.includes("node_modules"))).toBe(true);
+      expect(pkgOnly.importsSha256).toBeNull();
+      mkdirSync(join(tmp, "lib"));
+      writeFileSync(join(tmp, "lib", "l.ts"), "export const l: number = 4;\n");
+      writeFileSync(
+        join(tmp, "with-lib.ts"),
+        'import { k } from "tspkg";\nimport { l } from "./lib/l.js";\nexport default { name: "p" + k + l };\n',
+      );
+      const before = (await loadExperimentFile(join(tmp, "with-lib.ts"))).importsSha256;
+      expect(before).toMatch(/^[0-9a-f]{64}$/);
+      writeFileSync(
+        join(tmp, "node_modules", "tspkg", "index.ts"),
+        "export const k: number = 3; // edited\n",
+      );
+      expect((await loadExperimentFile(join(tmp, "with-lib.ts"))).importsSha256).toBe(before);
+      writeFileSync(join(tmp, "lib", "l.ts"), "export const l: number = 5;\n");
+      expect((await loadExperimentFile(join(tmp, "with-lib.ts"))).importsSha256).not.toBe(before);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test("an error while the module is evaluated is a LOAD_FAILED with its message, file, line and column", async () => {
     const err = await loadExperimentFile(fixture("throws.ts")).catch((e) => e);
     expect(err.code).toBe("LOAD_FAILED");

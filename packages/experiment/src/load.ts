@@ -32,7 +32,7 @@ export interface ExperimentSource {
   file: string;
   sourceText: string;
   /**
-   * sha256 of the local modules the file imports (bundled .ts files, by path relative to the file's
+   * sha256 of the local modules the file imports (bundled files outside node_modules, by path relative to the file's
    * folder), null without any: an edit of a helper or a custom metric in lib/ changes the
    * configuration as an edit of the file does.
    */
@@ -307,8 +307,10 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
 
 function importsHash(file: string, inputs: readonly string[]): string | null {
   const dir = dirname(file);
+  // A package shipping TypeScript is bundled too, but it is a dependency, not the study's code, and
+  // its path (node_modules/.pnpm/<name>@<version>/...) differs between installations.
   const imports = inputs
-    .filter((f) => f !== file)
+    .filter((f) => f !== file && !f.split(sep).includes("node_modules"))
     .map((f) => relative(dir, f).split(sep).join("/"))
     .sort();
   if (imports.length === 0) return null;
