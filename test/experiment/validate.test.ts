@@ -382,7 +382,7 @@ describe("validateExperiment: custom populations", () => {
     );
   });
 
-  test("create is tried once per variant: throwing or returning no act is a validation error", () => {
+  test("create is tried once per variant (once for variants with the same agents): throwing or returning no act is a validation error", () => {
     let e = errorOf(
       world((_v: unknown, { index }: { index: number }) => (index === 2 ? { go: 1 } : { act() {} })),
     );
@@ -407,6 +407,20 @@ describe("validateExperiment: custom populations", () => {
     expect(e.code).toBe("AGENT_CREATE_FAILED");
     expect(e.message).toContain('variants.b.populations.0.create = "Error: boom"');
     expect(e.message).toContain('it threw for agent 0 of population "dipBuyer"');
+    // variants that differ only in their policy build the same agents: tried once, not per variant
+    let calls = 0;
+    const counted = () => {
+      calls++;
+      return { act() {} };
+    };
+    expect(validateExperiment(world(counted)).variants).toHaveLength(2);
+    expect(calls).toBe(3);
+    calls = 0;
+    validateExperiment({
+      ...world(counted),
+      variants: { a: {}, b: { populations: [marketMakers({ count: 1 }), dip(counted, { count: 5 })] } },
+    });
+    expect(calls).toBe(3 + 5);
     // with a custom simulate, create is the simulator's business
     expect(validateExperiment({ ...world(() => 1), simulate: fakeSimulate }).variants).toHaveLength(2);
   });

@@ -426,9 +426,11 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
   }
   // A custom population's create runs only when a run builds its world: try it here once per
   // variant, so `cascade validate` catches a create that throws or returns no act function.
+  // Variants that differ only elsewhere (a policy) would build the same agents again: once is enough.
   if (d.simulate === undefined) {
-    if (d.variants === undefined) tryCustomAgents("", base, seed);
-    else for (const v of variants) tryCustomAgents(`variants.${v.name}`, v.config, seed);
+    const tried = { keys: new Set<string>(), functions: new Map<unknown, number>() };
+    if (d.variants === undefined) tryCustomAgents("", base, seed, tried);
+    else for (const v of variants) tryCustomAgents(`variants.${v.name}`, v.config, seed, tried);
   }
   let baseline = 0;
   if (d.baseline !== undefined) {
@@ -479,8 +481,26 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
  * their `create` (it threw, or returned something without an act function) is a validation error
  * at `<prefix>.populations.<i>.create`, naming the agent and what create returned.
  */
-function tryCustomAgents(prefix: string, config: WorldConfig, seed: number): void {
+function tryCustomAgents(
+  prefix: string,
+  config: WorldConfig,
+  seed: number,
+  tried: { keys: Set<string>; functions: Map<unknown, number> },
+): void {
   if (!config.populations.some((p) => p.kind === "custom")) return;
+  // What the scratch build reads: the market and the custom populations (each function by identity).
+  const key = JSON.stringify(
+    [config.market, config.populations.map((p) => (p.kind === "custom" ? p : null))],
+    (_k, x: unknown) => {
+      if (typeof x === "function") {
+        if (!tried.functions.has(x)) tried.functions.set(x, tried.functions.size);
+        return `\u0000function:${tried.functions.get(x)}`;
+      }
+      return typeof x === "number" && !Number.isFinite(x) ? `\u0000number:${x}` : x;
+    },
+  );
+  if (tried.keys.has(key)) return;
+  tried.keys.add(key);
   const rng = Rng.fromSeed(seed);
   const { loop, venue } = openMarket(config, rng);
   try {
