@@ -136,6 +136,11 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
         "export const k: number = 3; // edited\n",
       );
       expect((await loadExperimentFile(join(tmp, "with-lib.ts"))).importsSha256).toBe(before);
+      // a checkout with CRLF line endings (git core.autocrlf) is the same code
+      writeFileSync(join(tmp, "lib", "l.ts"), "// l\r\nexport const l: number = 4;\r\n");
+      const crlf = (await loadExperimentFile(join(tmp, "with-lib.ts"))).importsSha256;
+      writeFileSync(join(tmp, "lib", "l.ts"), "// l\nexport const l: number = 4;\n");
+      expect((await loadExperimentFile(join(tmp, "with-lib.ts"))).importsSha256).toBe(crlf);
       writeFileSync(join(tmp, "lib", "l.ts"), "export const l: number = 5;\n");
       expect((await loadExperimentFile(join(tmp, "with-lib.ts"))).importsSha256).not.toBe(before);
     } finally {

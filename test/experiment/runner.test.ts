@@ -701,6 +701,16 @@ export default defineExperiment({ ...tiny, name: "with-lib", replications: 1, me
     );
   });
 
+  test("the source hash reads CRLF line endings as LF (a Windows checkout is the same configuration)", () => {
+    const exp = validateExperiment(fakeExperiment());
+    const lf = makePlan(exp, { sourceText: "const a = 1;\nexport default a;\n", manifest: false });
+    const crlf = makePlan(exp, { sourceText: "const a = 1;\r\nexport default a;\r\n", manifest: false });
+    expect(crlf.fingerprint).toBe(lf.fingerprint);
+    expect(
+      makePlan(exp, { sourceText: "const a = 2;\nexport default a;\n", manifest: false }).fingerprint,
+    ).not.toBe(lf.fingerprint);
+  });
+
   test("a failing run is reported with its coordinates", async () => {
     const d = dir();
     const def = fakeExperiment({

@@ -305,6 +305,15 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
   return { definition, file, sourceText, importsSha256: importsHash(file, inputs), moduleUrl, inputs };
 }
 
+/**
+ * A source file's text as hashed for the manifest: CRLF read as LF, so a checkout that converts
+ * line endings (git core.autocrlf on Windows) is the same configuration (JavaScript reads a CRLF
+ * in a template literal as LF too).
+ */
+export function sourceForHash(text: string): string {
+  return text.replace(/\r\n/g, "\n");
+}
+
 function importsHash(file: string, inputs: readonly string[]): string | null {
   const dir = dirname(file);
   // A package shipping TypeScript is bundled too, but it is a dependency, not the study's code, and
@@ -315,6 +324,6 @@ function importsHash(file: string, inputs: readonly string[]): string | null {
     .sort();
   if (imports.length === 0) return null;
   const h = createHash("sha256");
-  for (const f of imports) h.update(`${f}\0${readFileSync(resolve(dir, f), "utf8")}\0`);
+  for (const f of imports) h.update(`${f}\0${sourceForHash(readFileSync(resolve(dir, f), "utf8"))}\0`);
   return h.digest("hex");
 }

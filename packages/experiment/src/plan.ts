@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng } from "@cascade/core";
+import { sourceForHash } from "./load.js";
 import { metricColumns } from "./metrics.js";
 import { toJsonValue } from "./paths.js";
 import type { RunInfo, WorldConfig } from "./types.js";
@@ -103,7 +104,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
       options.sourceText === undefined
         ? null
         : {
-            sha256: sha256(options.sourceText),
+            sha256: sourceSha256(options.sourceText),
             ...(options.importsSha256 ? { imports: options.importsSha256 } : {}),
           },
   };
@@ -204,6 +205,10 @@ export function runInfo(plan: Plan, run: number): RunInfo {
 
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+function sourceSha256(text: string): string {
+  return sha256(sourceForHash(text));
 }
 
 const PACKAGES = ["core", "market", "liquidation", "agents", "experiment"];
