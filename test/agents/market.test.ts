@@ -132,6 +132,12 @@ describe("AgentView (the API a custom agent trades through)", () => {
       volatilityRatio: () => view.volatilityRatio(0.5),
       recentTrades: () => view.recentTrades(5),
       lastTradePrice: () => view.lastTradePrice(5),
+      minPrice: () => view.minPrice(5),
+      maxPrice: () => view.maxPrice(-1),
+      contractValue: () => view.contractValue(1),
+      bestBid: () => view.bestBid(5),
+      depth: () => view.depth(5, BUY, 1, [], []),
+      cancelAll: () => view.cancelAll(5),
     };
     for (const [name, call] of Object.entries(calls)) {
       expect(call, name).toThrow(CascadeError);

@@ -319,12 +319,15 @@ export class AgentView {
     return this.#tape.n;
   }
   minPrice(i: number): number {
+    this.checkInstrument(i);
     return this.#tape.instruments[i].minPrice;
   }
   maxPrice(i: number): number {
+    this.checkInstrument(i);
     return this.#tape.instruments[i].maxPrice;
   }
   contractValue(i: number): number {
+    this.checkInstrument(i);
     return this.#tape.instruments[i].contractValue;
   }
 
@@ -548,6 +551,8 @@ export class AgentView {
 
   /** Cancels all the agent's resting orders (of one instrument); returns how many orders. */
   cancelAll(i?: number): number {
+    // The venue checks the instrument only when there is an order to cancel.
+    if (i !== undefined) this.checkInstrument(i);
     const open = this.#venue.openOrders(this.account);
     const before = open.length;
     if (before === 0) return 0;
