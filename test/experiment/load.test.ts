@@ -108,6 +108,28 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(err.message).not.toMatch(/load\.(ts|js)/);
   });
 
+  test("a .mjs experiment's local imports are hashed and listed too (Node imports it unbundled)", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cascade-imports-js-"));
+    try {
+      mkdirSync(join(tmp, "lib"));
+      writeFileSync(join(tmp, "lib", "x.mjs"), "export const x = 1;\n");
+      writeFileSync(
+        join(tmp, "exp.mjs"),
+        'import { x } from "./lib/x.mjs";\nexport default { name: "e" + x };\n',
+      );
+      const first = await loadExperimentFile(join(tmp, "exp.mjs"));
+      expect(first.definition).toEqual({ name: "e1" });
+      expect(first.inputs).toEqual([join(tmp, "exp.mjs"), join(tmp, "lib", "x.mjs")]);
+      expect(first.importsSha256).toMatch(/^[0-9a-f]{64}$/);
+      writeFileSync(join(tmp, "lib", "x.mjs"), "export const x = 2;\n");
+      expect((await loadExperimentFile(join(tmp, "exp.mjs"))).importsSha256).not.toBe(first.importsSha256);
+      writeFileSync(join(tmp, "alone.mjs"), 'export default { name: "a" };\n');
+      expect((await loadExperimentFile(join(tmp, "alone.mjs"))).importsSha256).toBeNull();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test("importsSha256 hashes the local modules, not a TypeScript package bundled from node_modules", async () => {
     const tmp = mkdtempSync(join(tmpdir(), "cascade-imports-"));
     try {

@@ -207,6 +207,33 @@ async function bundle(file: string): Promise<{ code: string; inputs: string[] }>
 }
 
 /**
+ * The local modules a .js experiment imports (itself first), for the manifest's imports hash and
+ * gitDirty: Node imports the file as it is, so esbuild only walks its imports (packages external).
+ * A walk that fails leaves the file alone; importing it reports the real error.
+ */
+async function localModules(file: string): Promise<string[]> {
+  const esbuild = await import("esbuild");
+  const dir = dirname(file);
+  try {
+    const out = await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      metafile: true,
+      packages: "external",
+      format: "esm",
+      platform: "node",
+      absWorkingDir: dir,
+      logLevel: "silent",
+    });
+    const found = Object.keys(out.metafile.inputs).map((f) => resolve(dir, f));
+    return [file, ...found.filter((f) => f !== file)];
+  } catch {
+    return [file];
+  }
+}
+
+/**
  * Where a bundle is imported from: a file named by its content's hash in the OS temp folder
  * (`cascade-bundles-<uid>/`; written once, atomically, shared by every process that loads the same code;
  * bundles not loaded for BUNDLE_MAX_AGE_MS are pruned),
@@ -292,6 +319,7 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
     // A query makes this a module instance of its own, so a file that is also the entry script
     // (a benchmark or notebook that defines and runs its experiment) is not imported into itself.
     moduleUrl = `${pathToFileURL(file).href}${ENTRY_QUERY}`;
+    inputs = await localModules(file);
   } else {
     let code: string;
     try {
