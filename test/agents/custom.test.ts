@@ -255,6 +255,9 @@ describe("customAgents: validation", () => {
     e = v({ params: { "a.b": 1 } });
     expect(e.field).toBe("populations[3].params.a.b");
     expect(e.message).toContain("a parameter name of letters, digits and _");
+    // an own "__proto__" key (JSON.parse, a computed key) would set the drawn params' prototype
+    e = v({ params: JSON.parse('{"__proto__": 3}') });
+    expect(e.field).toBe("populations[3].params.__proto__");
     e = v({ leverage: 3 });
     expect(e.field).toBe("populations[3].leverage");
     expect(e.message).toContain(

@@ -372,12 +372,13 @@ function validateCustomFields(path: string, o: Record<string, unknown>): void {
       fail("INVALID_VALUE", `${path}.params`, pr, "an object { name: number or Dist }");
     }
     for (const [k, v] of Object.entries(pr as Record<string, unknown>)) {
-      if (!PARAM_NAME_RE.test(k))
+      // "__proto__" matches the pattern, but assigning it to the drawn params sets their prototype.
+      if (!PARAM_NAME_RE.test(k) || k === "__proto__")
         fail(
           "INVALID_VALUE",
           `${path}.params.${k}`,
           k,
-          "a parameter name of letters, digits and _ (not starting with a digit)",
+          "a parameter name of letters, digits and _ (not starting with a digit; not __proto__)",
         );
       validateDist(`${path}.params.${k}`, v);
     }
