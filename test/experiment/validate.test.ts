@@ -424,4 +424,27 @@ describe("validateExperiment: custom populations", () => {
     // with a custom simulate, create is the simulator's business
     expect(validateExperiment({ ...world(() => 1), simulate: fakeSimulate }).variants).toHaveLength(2);
   });
+
+  test("create is tried under each swept value too (a count or a param may break it only there)", () => {
+    const fragile = (_v: unknown, { params, index }: { params: { threshold: number }; index: number }) => {
+      if (index >= 3) throw new Error(`no room for agent ${index}`);
+      return params.threshold > 0.5 ? { go: 1 } : { act() {} };
+    };
+    let e = errorOf({ ...world(fragile), sweep: { "populations.1.count": [0, 3, 4] } });
+    expect(e.field).toBe('sweep["populations.1.count"].2');
+    expect(e.message).toContain(
+      'a value under which variant "full" is valid (it makes populations.1.create = "Error: no room for agent 3" invalid',
+    );
+    e = errorOf({ ...world(fragile), sweep: { "populations.1.params.threshold": [0.01, 0.9] } });
+    expect(e.field).toBe('sweep["populations.1.params.threshold"].1');
+    expect(e.message).toContain('populations.1.create = {"go":1} invalid');
+    // every value fine: accepted (and a custom simulate skips the try)
+    expect(
+      validateExperiment({ ...world(fragile), sweep: { "populations.1.count": [0, 2] } }).sweep.points,
+    ).toHaveLength(2);
+    expect(
+      validateExperiment({ ...world(fragile), sweep: { "populations.1.count": [9] }, simulate: fakeSimulate })
+        .sweep.points,
+    ).toHaveLength(1);
+  });
 });

@@ -427,8 +427,8 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
   // A custom population's create runs only when a run builds its world: try it here once per
   // variant, so `cascade validate` catches a create that throws or returns no act function.
   // Variants that differ only elsewhere (a policy) would build the same agents again: once is enough.
+  const tried = { keys: new Set<string>(), functions: new Map<unknown, number>() };
   if (d.simulate === undefined) {
-    const tried = { keys: new Set<string>(), functions: new Map<unknown, number>() };
     if (d.variants === undefined) tryCustomAgents("", base, seed, tried);
     else for (const v of variants) tryCustomAgents(`variants.${v.name}`, v.config, seed, tried);
   }
@@ -444,7 +444,13 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       );
   }
 
-  const sweep = validateSweep(d.sweep, base, variants);
+  // Each swept value is tried too (a count or a param may break create only there).
+  const sweep = validateSweep(
+    d.sweep,
+    base,
+    variants,
+    d.simulate === undefined ? (cfg) => tryCustomAgents("", cfg, seed, tried) : undefined,
+  );
   if (d.sweepReference !== undefined) {
     if (typeof d.sweepReference !== "string" || !sweep.params.includes(d.sweepReference)) {
       fail(
@@ -577,7 +583,12 @@ function sweepValueKey(value: unknown): string {
   );
 }
 
-function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVariant[]): SweepPlan {
+function validateSweep(
+  raw: unknown,
+  base: WorldConfig,
+  variants: ValidatedVariant[],
+  tryAgents?: (config: WorldConfig) => void,
+): SweepPlan {
   if (raw === undefined) return { params: [], values: [], points: [[]], reference: null };
   if (!isPlainObject(raw)) fail("INVALID_TYPE", "sweep", raw, 'an object { "dotted.path": [values...] }');
   const params = Object.keys(raw);
@@ -628,7 +639,8 @@ function validateSweep(raw: unknown, base: WorldConfig, variants: ValidatedVaria
       for (const v of holders) {
         try {
           const cfg = applyPoint(v.config, [path], [value]);
-          validateWorld("", cfg as unknown as Record<string, unknown>);
+          const checked = validateWorld("", cfg as unknown as Record<string, unknown>);
+          if (tryAgents) tryAgents(checked);
         } catch (e) {
           if (e instanceof ValidationError) {
             fail(e.code, `${at}.${j}`, value, underSweep(e, [path], v.name));
