@@ -44,6 +44,20 @@ function world(populations: PopulationSpec[], over: Partial<ExperimentDefinition
   return simulateWorld(config, Rng.fromSeed(def.seed));
 }
 
+/** Makers, noise, fundamentalists and a leveraged crowd that a shock drives into a cascade. */
+const cascadeCrowd = () => [
+  marketMakers({ count: 2, capital: 1e8, levelSize: 30, levelSpacing: 2 }),
+  noiseTraders({ count: 20, capital: 5e6, activation: { poissonRate: 0.05 } }),
+  fundamentalists({ count: 5, capital: 7e6, activation: { poissonRate: 0.05 } }),
+  leveragedTraders({
+    count: 20,
+    activation: { once: { dist: "uniformInt", min: 2, max: 40 } },
+    leverage: { dist: "uniform", min: 5, max: 9.5 },
+    capital: { dist: "uniform", min: 2000, max: 6000 },
+    maxSlippage: 0.03,
+  }),
+];
+
 describe("records.populations", () => {
   test("IOC-only takers against one market maker: lots, notional and orders match what the agents counted", () => {
     // Test-local counters: one in-process run (an experiment must not do this, see the README).
@@ -93,26 +107,12 @@ describe("records.populations", () => {
   });
 
   test("a cascade: liquidations per population match the rows of its accounts; capital sums the deposits", () => {
-    const rec = world(
-      [
-        marketMakers({ count: 2, capital: 1e8, levelSize: 30, levelSpacing: 2 }),
-        noiseTraders({ count: 20, capital: 5e6, activation: { poissonRate: 0.05 } }),
-        fundamentalists({ count: 5, capital: 7e6, activation: { poissonRate: 0.05 } }),
-        leveragedTraders({
-          count: 20,
-          activation: { once: { dist: "uniformInt", min: 2, max: 40 } },
-          leverage: { dist: "uniform", min: 5, max: 9.5 },
-          capital: { dist: "uniform", min: 2000, max: 6000 },
-          maxSlippage: 0.03,
-        }),
+    const rec = world([...cascadeCrowd()], {
+      shocks: [
+        { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08 },
+        { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500 },
       ],
-      {
-        shocks: [
-          { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08 },
-          { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500 },
-        ],
-      },
-    );
+    });
     const pops = rec.populations ?? [];
     expect(pops.map((p) => [p.name, p.index, p.agents])).toEqual([
       ["marketMaker", 0, 2],
@@ -167,28 +167,13 @@ describe("records.populations: auction takes", () => {
         },
       }),
     });
-    const rec = world(
-      [
-        marketMakers({ count: 2, capital: 1e8, levelSize: 30, levelSpacing: 2 }),
-        noiseTraders({ count: 20, capital: 5e6, activation: { poissonRate: 0.05 } }),
-        fundamentalists({ count: 5, capital: 7e6, activation: { poissonRate: 0.05 } }),
-        leveragedTraders({
-          count: 20,
-          activation: { once: { dist: "uniformInt", min: 2, max: 40 } },
-          leverage: { dist: "uniform", min: 5, max: 9.5 },
-          capital: { dist: "uniform", min: 2000, max: 6000 },
-          maxSlippage: 0.03,
-        }),
-        keepers,
+    const rec = world([...cascadeCrowd(), keepers], {
+      liquidation: presets.dutchAuction({ startPremium: 0, decayPerTick: 0.02 }),
+      shocks: [
+        { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08 },
+        { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500 },
       ],
-      {
-        liquidation: presets.dutchAuction({ startPremium: 0, decayPerTick: 0.02 }),
-        shocks: [
-          { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08 },
-          { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500 },
-        ],
-      },
-    );
+    });
     const keeper = (rec.populations ?? [])[4];
     expect(taken).toBeGreaterThan(0);
     // the keepers send no orders: every lot they traded is an auction take

@@ -128,36 +128,30 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
 
   const n = venue.instruments.length;
   const series = venue.instruments.map((ins) => newSeries(ins, ticks));
+  // A trade counts for the population of each side (once when both sides are of one population).
+  const traded = (buyer: number, seller: number, quantity: number, notional: number) => {
+    const b = buyer < nPopOf ? popOf[buyer] : -1;
+    const a = seller < nPopOf ? popOf[seller] : -1;
+    if (b >= 0) {
+      tradedLots[b] += quantity;
+      tradedNotional[b] += notional;
+    }
+    if (a >= 0 && a !== b) {
+      tradedLots[a] += quantity;
+      tradedNotional[a] += notional;
+    }
+  };
   const fills = venue.fills$.subscribe((f) => {
     const t = f.tick;
     if (t >= 1 && t <= ticks) series[f.instrument].volume[t - 1] += f.quantity;
-    const b = f.buyer < nPopOf ? popOf[f.buyer] : -1;
-    const a = f.seller < nPopOf ? popOf[f.seller] : -1;
-    if (b >= 0) {
-      tradedLots[b] += f.quantity;
-      tradedNotional[b] += f.notional;
-    }
-    if (a >= 0 && a !== b) {
-      tradedLots[a] += f.quantity;
-      tradedNotional[a] += f.notional;
-    }
+    traded(f.buyer, f.seller, f.quantity, f.notional);
   });
   // Auction takes are trades too (a keeper buys a liquidated position), but the venue reports
   // them on auctions$, not fills$.
   const takes = venue.auctions$.subscribe((e) => {
     if (e.type !== "taken") return;
-    const buyer = e.auction.side === SELL ? e.bidder : e.auction.seller;
-    const seller = e.auction.side === SELL ? e.auction.seller : e.bidder;
-    const b = buyer < nPopOf ? popOf[buyer] : -1;
-    const a = seller < nPopOf ? popOf[seller] : -1;
-    if (b >= 0) {
-      tradedLots[b] += e.quantity;
-      tradedNotional[b] += e.notional;
-    }
-    if (a >= 0 && a !== b) {
-      tradedLots[a] += e.quantity;
-      tradedNotional[a] += e.notional;
-    }
+    const sells = e.auction.side === SELL;
+    traded(sells ? e.bidder : e.auction.seller, sells ? e.auction.seller : e.bidder, e.quantity, e.notional);
   });
   const band = config.depthBand;
   loop.on("metrics", (tick) => {
