@@ -230,6 +230,10 @@ describe("customAgents: validation", () => {
     expect(e.message).toContain('required for kind "custom"');
     e = v({ capital: 0 });
     expect(e.message).toContain("populations[3].capital = 0; allowed: a finite number in [1,");
+    // an unbounded param's rule does not print infinite bounds
+    e = v({ params: { size: Number.NaN } });
+    expect(e.message).toContain("populations[3].params.size = NaN; allowed: a finite number");
+    expect(e.message).not.toContain("Infinity");
     e = v({ activation: undefined });
     expect(e.field).toBe("populations[3].activation");
     expect(e.message).toContain('required for kind "custom"');

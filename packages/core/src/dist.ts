@@ -1,4 +1,4 @@
-import { ValidationError } from "./errors.js";
+import { finiteIn, ValidationError } from "./errors.js";
 import type { Rng } from "./rng.js";
 
 /**
@@ -100,7 +100,7 @@ const CTX = "invalid experiment";
 export function validateDist(path: string, d: unknown, min = -Infinity, max = Infinity): Dist {
   const num = (p: string, v: unknown, lo = min, hi = max): number => {
     if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi) {
-      throw new ValidationError("INVALID_VALUE", p, v, `a finite number in [${lo}, ${hi}]`, CTX);
+      throw new ValidationError("INVALID_VALUE", p, v, finiteIn(lo, hi), CTX);
     }
     return v;
   };

@@ -71,7 +71,15 @@ export function requireFinite(
   context?: string,
 ): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
-    throw new CascadeError(code, field, value, `a finite number in [${min}, ${max}]`, context);
+    throw new CascadeError(code, field, value, finiteIn(min, max), context);
   }
   return value;
+}
+
+/** "a finite number in [lo, hi]", or just "a finite number" / ">= lo" / "<= hi" where a bound is infinite. */
+export function finiteIn(lo: number, hi: number): string {
+  if (lo === Number.NEGATIVE_INFINITY && hi === Number.POSITIVE_INFINITY) return "a finite number";
+  if (hi === Number.POSITIVE_INFINITY) return `a finite number >= ${lo}`;
+  if (lo === Number.NEGATIVE_INFINITY) return `a finite number <= ${hi}`;
+  return `a finite number in [${lo}, ${hi}]`;
 }
