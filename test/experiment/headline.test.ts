@@ -36,7 +36,7 @@ test("numbers from 10^4 up are in exponent form with four digits, integers too",
   ]);
 });
 
-test("a sweep of several variants: the table is the first point's, and a line says which", async () => {
+test("a sweep of several variants: the means at each point, by variant", async () => {
   const dir = results(
     "sweep",
     ["leverage", "crowding"],
@@ -49,10 +49,12 @@ test("a sweep of several variants: the table is the first point's, and a line sa
     ["half,full,0,8,0,bad_debt,3,2,1,3,0.01,2", "half,full,1,8,0.5,bad_debt,3,2,1,3,0.01,2"],
   );
   expect((await headline(dir)).split("\n")).toEqual([
-    "sweep point 0 of 2 (leverage = 8, crowding = 0); every point is in summary.csv",
-    "variant  metric    mean  95% CI  diff vs baseline  95% CI  p",
-    "full     bad_debt  1     [0, 2]  (baseline)",
-    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.01000",
+    "means per sweep point and variant (intervals and every point in summary.csv; paired differences against the baseline variant at each point, and against a sweepReference, in comparison.csv)",
+    "point  leverage  crowding  variant  bad_debt",
+    "0      8         0         full     1",
+    "0      8         0         half     3",
+    "1      8         0.5       full     5",
+    "1      8         0.5       half     7",
   ]);
 });
 

@@ -515,8 +515,8 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(Number(rows[5][c("mean_diff")])).toBeCloseTo(diff("full", 2, "full", 0), 9);
     expect(Number(rows[6][c("mean_diff")])).toBeCloseTo(diff("half", 2, "half", 0), 9);
     expect(Number(rows[4][c("mean_diff")])).toBeCloseTo(diff("half", 2, "full", 2), 9);
-    // the headline still reads the variants against the baseline at point 0
-    expect(await headline(d)).toMatch(/^sweep point 0 of 3/);
+    // the headline shows each variant's means at every point
+    expect(await headline(d)).toMatch(/^means per sweep point and variant /);
     // The report: its comparison table says what each row is against; the paired chart draws the
     // variants against the baseline only (the half-vs-full rows: 3 points), not the variants
     // against themselves at point 0.

@@ -69,7 +69,7 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
   if (metrics.length === 0) return "";
   const variants = [...new Set(summary.map((r) => r.variant))];
   const points = [...new Set(summary.map((r) => r.point))];
-  if (variants.length === 1 && points.length > 1) return sweepTable(summary, metrics, points);
+  if (points.length > 1) return sweepTable(summary, metrics, points, variants);
   const rows: string[][] = [["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"]];
   for (const m of metrics) {
     for (const v of variants) {
@@ -92,11 +92,7 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
     }
   }
   if (rows.length === 1) return "";
-  const caption =
-    points.length > 1
-      ? `sweep point 0 of ${points.length}${pointValues(summary.find((r) => r.point === "0"))}; every point is in summary.csv\n`
-      : "";
-  return caption + layout(rows);
+  return layout(rows);
 }
 
 /**
@@ -130,36 +126,40 @@ export function bandWarning(summary: readonly CsvRow[]): string {
   );
 }
 
-function sweepTable(summary: CsvRow[], metrics: string[], points: string[]): string {
+/**
+ * A sweep's means at each point (by variant when there are several: point 0 alone said nothing
+ * about the swept parameter, and it may be the point where what is swept is absent).
+ */
+function sweepTable(summary: CsvRow[], metrics: string[], points: string[], variants: string[]): string {
   const params = sweptColumns(summary[0]);
   const mean = new Map<string, string>();
-  for (const r of summary) mean.set(`${r.point}\u0000${r.metric}`, r.mean);
+  for (const r of summary) mean.set(`${r.variant}\u0000${r.point}\u0000${r.metric}`, r.mean);
   const first = new Map<string, CsvRow>();
   for (const r of summary) if (!first.has(r.point)) first.set(r.point, r);
-  const shown = points.slice(0, SWEEP_ROWS);
-  const rows = [
-    ["point", ...shortNames(params), ...metrics],
-    ...shown.map((pt) => [
-      pt,
-      ...params.map((p) => first.get(pt)?.[p] ?? ""),
-      ...metrics.map((m) => num(mean.get(`${pt}\u0000${m}`))),
-    ]),
-  ];
+  const several = variants.length > 1;
+  const shown = points.slice(0, Math.max(1, Math.floor(SWEEP_ROWS / variants.length)));
+  const rows = [["point", ...shortNames(params), ...(several ? ["variant"] : []), ...metrics]];
+  for (const pt of shown) {
+    for (const v of variants) {
+      rows.push([
+        pt,
+        ...params.map((p) => first.get(pt)?.[p] ?? ""),
+        ...(several ? [v] : []),
+        ...metrics.map((m) => num(mean.get(`${v}\u0000${pt}\u0000${m}`))),
+      ]);
+    }
+  }
   const more = points.length > shown.length ? `the first ${shown.length} of ${points.length} points; ` : "";
-  return `means per sweep point (${more}intervals and every point in summary.csv; paired differences against each point's reference in comparison.csv)\n${layout(rows)}`;
+  const against = several
+    ? "paired differences against the baseline variant at each point, and against a sweepReference, in comparison.csv"
+    : "paired differences against each point's reference in comparison.csv";
+  return `means per sweep point${several ? " and variant" : ""} (${more}intervals and every point in summary.csv; ${against})\n${layout(rows)}`;
 }
 
 /** The swept parameters of summary.csv: its columns between point and metric. */
 function sweptColumns(row: CsvRow): string[] {
   const keys = Object.keys(row);
   return keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
-}
-
-/** " (param = value, ...)" of a summary row's swept values. */
-function pointValues(row: CsvRow | undefined): string {
-  if (!row) return "";
-  const swept = sweptColumns(row);
-  return swept.length === 0 ? "" : ` (${swept.map((k) => `${k} = ${row[k]}`).join(", ")})`;
 }
 
 /** Swept paths by their last segment ("leverage"), or whole when two would share one. */
