@@ -163,3 +163,28 @@ test("backstop_pnl: a row for the variants with a vault only (no value in any ru
     "vault    backstop_pnl  7500  [7400, 7600]  -                 [-, -]         -",
   ]);
 });
+
+test("a custom metric blank in every run gets a warning naming it; one with a value somewhere does not", async () => {
+  const dir = results(
+    "blank-custom",
+    [],
+    [
+      "full,0,bad_debt,3,1,1,0,2,1,0,2",
+      "full,0,dip_pnl,0,,,,,,,",
+      "full,0,dip_lots,2,5,1,4,6,5,4,6",
+      "half,0,bad_debt,3,2,1,1,3,2,1,3",
+      "half,0,dip_pnl,0,,,,,,,",
+      "half,0,dip_lots,0,,,,,,,",
+    ],
+    ["half,full,0,bad_debt,3,1,0,2,0.5,1"],
+  );
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ customMetrics: ["dip_pnl", "dip_lots"] }));
+  const text = await headline(dir);
+  expect(text).toContain(
+    "warning: the custom metric dip_pnl had no value in any run (each returned null, NaN or an infinity): check its code (in runs.csv the column is blank).",
+  );
+  expect(text).not.toContain("dip_lots had");
+  // without a manifest (or with no custom metrics) there is nothing to warn about
+  rmSync(join(dir, "manifest.json"));
+  expect(await headline(dir)).not.toContain("warning");
+});

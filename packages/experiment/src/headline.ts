@@ -4,6 +4,7 @@
  * the baseline with its p-value. Read from summary.csv / comparison.csv, so it shows exactly what
  * the files say.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CsvRow, readCsv } from "./report/csv.js";
 
@@ -48,20 +49,46 @@ function layout(rows: string[][]): string {
     .join("\n");
 }
 
-/** A sweep with one variant: each point's means, one row per point (its paired differences against each point's reference are in comparison.csv). */
+/** A sweep: each point's means, one row per point and variant, this many rows at most. */
 const SWEEP_ROWS = 20;
 
 /**
  * Text table of the headline metrics (empty string when files are missing or hold none of them).
  * Several variants: each variant's mean and interval and its paired difference against the
- * baseline, at sweep point 0 (a line names that point when there are several). One variant and a
- * sweep: the means at each point (the first 20).
+ * baseline. A sweep: the means at each point, by variant when there are several (20 rows at most).
+ * Then warnings: prices at their band, custom metrics blank in every run.
  */
 export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
   const comparison = await readRows(join(outDir, "comparison.csv"));
   if (summary === null || comparison === null) return "";
-  return [table(summary, comparison), bandWarning(summary)].filter((x) => x !== "").join("\n\n");
+  return [table(summary, comparison), bandWarning(summary), blankWarning(summary, customMetrics(outDir))]
+    .filter((x) => x !== "")
+    .join("\n\n");
+}
+
+/** The experiment's custom metric names, from manifest.json ([] when it cannot be read). */
+function customMetrics(outDir: string): string[] {
+  try {
+    const m = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")) as { customMetrics?: unknown };
+    return Array.isArray(m.customMetrics) ? m.customMetrics.filter((x) => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A warning for custom metrics with no value in any run (they returned null, NaN or an infinity
+ * every time: a misspelt population name in `r.populations?.find(...)`, say). The column is
+ * blank, and nothing else would say so.
+ */
+export function blankWarning(summary: readonly CsvRow[], custom: readonly string[]): string {
+  const blank = custom.filter((m) => {
+    const rows = summary.filter((r) => r.metric === m);
+    return rows.length > 0 && rows.every((r) => r.n === "0");
+  });
+  if (blank.length === 0) return "";
+  return `warning: the custom metric${blank.length > 1 ? "s" : ""} ${blank.join(", ")} had no value in any run (each returned null, NaN or an infinity): check ${blank.length > 1 ? "their" : "its"} code (in runs.csv the column is blank).`;
 }
 
 function table(summary: CsvRow[], comparison: CsvRow[]): string {
