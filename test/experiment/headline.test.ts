@@ -188,3 +188,26 @@ test("a custom metric blank in every run gets a warning naming it; one with a va
   rmSync(join(dir, "manifest.json"));
   expect(await headline(dir)).not.toContain("warning");
 });
+
+test("a saturated cascade (every leveraged account liquidated in every run) gets a warning naming where", async () => {
+  const row = (v: string, p: number, mean: number) =>
+    `${v},${p},${8 + p},accounts_liquidated_share,3,${mean},0,${mean},${mean},${mean},${mean},${mean}`;
+  let dir = results(
+    "saturated",
+    ["leverage"],
+    [row("full", 0, 0.4), row("half", 0, 0.9), row("full", 1, 1), row("half", 1, 1)],
+    [],
+  );
+  expect(await headline(dir)).toContain(
+    "warning: every leveraged account was liquidated in every run of full at point 1, half at point 1 (accounts_liquidated_share = 1)",
+  );
+  dir = results(
+    "saturated-all",
+    [],
+    ["full,0,accounts_liquidated_share,3,1,0,1,1,1,1,1", "half,0,accounts_liquidated_share,3,1,0,1,1,1,1,1"],
+    [],
+  );
+  expect(await headline(dir)).toContain("liquidated in every run of every variant");
+  dir = results("not-saturated", [], ["full,0,accounts_liquidated_share,3,0.99,0,1,1,1,1,1"], []);
+  expect(await headline(dir)).not.toContain("saturated");
+});

@@ -62,9 +62,40 @@ export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
   const comparison = await readRows(join(outDir, "comparison.csv"));
   if (summary === null || comparison === null) return "";
-  return [table(summary, comparison), bandWarning(summary), blankWarning(summary, customMetrics(outDir))]
+  return [
+    table(summary, comparison),
+    bandWarning(summary),
+    saturationWarning(summary),
+    blankWarning(summary, customMetrics(outDir)),
+  ]
     .filter((x) => x !== "")
     .join("\n\n");
+}
+
+/**
+ * A warning when every leveraged account was liquidated in every run of a variant (and point):
+ * the cascade is saturated there, so policies cannot differ in how many accounts they lose and
+ * comparisons of them say little (a walkthrough's first study liquidated all 40 in every run).
+ */
+export function saturationWarning(summary: readonly CsvRow[]): string {
+  const full = summary.filter(
+    (r) => r.metric === "accounts_liquidated_share" && r.n !== "0" && Number(r.mean) === 1,
+  );
+  if (full.length === 0) return "";
+  const all = summary.filter((r) => r.metric === "accounts_liquidated_share" && r.n !== "0").length;
+  const points = new Set(summary.map((r) => r.point)).size;
+  const where =
+    full.length === all
+      ? "every variant"
+      : full
+          .slice(0, 5)
+          .map((r) => `${r.variant}${points > 1 ? ` at point ${r.point}` : ""}`)
+          .join(", ") + (full.length > 5 ? ` and ${full.length - 5} more` : "");
+  return (
+    `warning: every leveraged account was liquidated in every run of ${where} (accounts_liquidated_share = 1): ` +
+    "the cascade is saturated there, so the policies cannot differ in the accounts they lose; " +
+    "lower the leverage or the shock to compare them."
+  );
 }
 
 /** The experiment's custom metric names, from manifest.json ([] when it cannot be read). */
