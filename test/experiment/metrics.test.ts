@@ -114,9 +114,12 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
     leveragedAccounts: 8,
   };
   const cols = metricColumns(BUILTIN_METRICS, ["X"], []);
-  const m = Object.fromEntries(
-    cols.map((c, i) => [c, computeMetrics(records, INFO, BUILTIN_METRICS, ["X"], [])[i]]),
-  );
+  // Every built-in metric of some records, by column name.
+  const byColumn = (r: RunRecords) => {
+    const values = computeMetrics(r, INFO, BUILTIN_METRICS, ["X"], []);
+    return Object.fromEntries(cols.map((c, i) => [c, values[i]]));
+  };
+  const m = byColumn(records);
   expect(m.liquidated_notional).toBe(500);
   expect(m.liquidations).toBe(3);
   expect(m.accounts_liquidated).toBe(2);
@@ -126,9 +129,7 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
     ...records,
     liquidations: [...records.liquidations, liq(3, 7, "liquidator[5].0", 1, 3, 50, 0)],
   };
-  const k = Object.fromEntries(
-    cols.map((c, i) => [c, computeMetrics(withKeeper, INFO, BUILTIN_METRICS, ["X"], [])[i]]),
-  );
+  const k = byColumn(withKeeper);
   expect(k.accounts_liquidated).toBe(3);
   expect(k.accounts_liquidated_share).toBe(0.25);
   // A custom population's agent (customAgents, label "<name>[p].k") counts as a trader account the
@@ -137,9 +138,7 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
     ...withKeeper,
     liquidations: [...withKeeper.liquidations, liq(4, 8, "dipBuyer[6].2", 1, 3, 50, 0)],
   };
-  const c = Object.fromEntries(
-    cols.map((col, i) => [col, computeMetrics(withCustom, INFO, BUILTIN_METRICS, ["X"], [])[i]]),
-  );
+  const c = byColumn(withCustom);
   expect(c.accounts_liquidated).toBe(4);
   expect(c.accounts_liquidated_share).toBe(0.25);
   expect(c.liquidations).toBe(5);
