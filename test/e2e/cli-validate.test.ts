@@ -157,6 +157,19 @@ describe("validate, list, help", () => {
     expect(r.stdout).toMatch(/x 2 sweep point\(s\) x 3 replication\(s\) = 12 runs of 150-250 ticks\n/);
     expect(r.stdout).toMatch(/^ {2}sweep ticks: 150, 250 \(2 values\), in every variant$/m);
     expect(r.stdout).not.toMatch(/unchanged by the sweep/);
+    // what comparison.csv will hold: two variants, no sweepReference
+    expect(r.stdout).toMatch(
+      /^ {2}compared: each variant against the baseline at each point \(no sweepReference: points are not compared with each other\)$/m,
+    );
+    const withRef = join(tmp, "swept-ticks-ref.ts");
+    writeFileSync(
+      withRef,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, sweep: { ticks: [150, 250] }, sweepReference: "ticks" };\n`,
+    );
+    const s = await cascade(["validate", withRef], tmp);
+    expect(s.stdout).toMatch(
+      /^ {2}compared: each point against ticks = 150 \(sweepReference\), the other parameters as at the point; and each variant against the baseline at each point$/m,
+    );
   });
 
   test("validate: says which variants a sweep reaches and which run unchanged at every point", async () => {

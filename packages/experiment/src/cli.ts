@@ -353,6 +353,18 @@ registerCommand("validate", {
         `  unchanged by the sweep (the same runs at every point): ${untouched.map((v) => v.name).join(", ")}`,
       );
     }
+    // What comparison.csv will compare each point with.
+    const ref = exp.sweep.reference;
+    if (exp.sweep.params.length > 0) {
+      const first = ref === null ? "" : JSON.stringify(exp.sweep.values[exp.sweep.params.indexOf(ref)][0]);
+      out(
+        ref !== null
+          ? `  compared: each point against ${ref} = ${first} (sweepReference), the other parameters as at the point${exp.variants.length > 1 ? "; and each variant against the baseline at each point" : ""}`
+          : exp.variants.length > 1
+            ? "  compared: each variant against the baseline at each point (no sweepReference: points are not compared with each other)"
+            : "  compared: each point against point 0 (every swept parameter at its first value)",
+      );
+    }
     return 0;
   },
 });
