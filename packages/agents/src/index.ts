@@ -48,6 +48,7 @@ export {
   noiseTraders,
   type PopulationKind,
   type PopulationSpec,
+  populationName,
   SCHEMA as POPULATION_SCHEMA,
   validateActivation,
   validatePopulationSpec,

@@ -18,7 +18,13 @@ import {
   NoiseTrader,
 } from "./archetypes.js";
 import type { Fundamentals } from "./fundamentals.js";
-import { type ActivationSpec, type PopulationSpec, SCHEMA, validatePopulationSpec } from "./spec.js";
+import {
+  type ActivationSpec,
+  type PopulationSpec,
+  populationName,
+  SCHEMA,
+  validatePopulationSpec,
+} from "./spec.js";
 import { AgentView, marketTape } from "./tape.js";
 
 export interface AgentContext {
@@ -166,20 +172,14 @@ function addAgent(b: PopulationBuild, k: number): void {
   const rng = b.popRng.split(k);
   const pr = rng.split("params");
   const { draw, perOrder } = drawParameters(b.schema, b.raw, pr);
-  const own = spec.kind === "custom" ? drawCustomParameters(spec.params, pr) : undefined;
-  const account = venue.openAccount(
-    agentLabel(spec.kind === "custom" ? spec.name : spec.kind, b.populationIndex, k),
-  );
+  const account = venue.openAccount(agentLabel(populationName(spec), b.populationIndex, k));
   const capital = Math.max(1, Math.round(draw.capital));
   venue.deposit(account, capital);
   b.accounts.push(account);
   const view = new AgentView(venue, tape, account, rng);
   b.views.push(view);
   const instrument = instruments[k % instruments.length];
-  const agent =
-    spec.kind === "custom"
-      ? createCustomAgent(b, view, instrument, own as Record<string, number>, k)
-      : createAgent(b, view, instrument, draw, perOrder, pr);
+  const agent = createAgent(b, view, instrument, draw, perOrder, pr, k);
   b.agents.push(agent);
   const index = register(loop, agent, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
     tape.volatilityRatio(instrument),
@@ -262,6 +262,7 @@ function createAgent(
   draw: Record<string, number>,
   perOrder: Record<string, Dist>,
   pr: Rng,
+  k: number,
 ): Agent {
   const { spec, ctx, instruments, common, commonSign } = b;
   const n = common.length;
@@ -344,7 +345,7 @@ function createAgent(
         withdrawTicks: Math.round(draw.withdrawTicks),
       });
     case "custom":
-      throw new Error("custom agents are made by createCustomAgent");
+      return createCustomAgent(b, view, instrument, drawCustomParameters(spec.params, pr), k);
     case "liquidator":
       return new Liquidator(view, {
         discount: draw.discount,

@@ -200,6 +200,10 @@ export const liquidators = (p: LiquidatorParams): PopulationSpec => ({ kind: "li
 /** A population of user-written agents (see CustomAgentsParams). */
 export const customAgents = (p: CustomAgentsParams): PopulationSpec => ({ kind: "custom", ...p });
 
+/** What a population is called in account labels and records: its kind, or a custom population's name. */
+export const populationName = (spec: PopulationSpec): string =>
+  spec.kind === "custom" ? spec.name : spec.kind;
+
 // ---------------------------------------------------------------------------------------------
 // Schema
 // ---------------------------------------------------------------------------------------------

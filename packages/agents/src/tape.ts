@@ -249,12 +249,6 @@ export function orderActivity(venue: Venue): OrderActivity {
 }
 
 /**
- * What one agent can see and do: its own account, public market data (top of book, depth, recent
- * trades, marks, oracle, moving averages, volatility), its own Rng, and order functions bound to
- * its own account. Order quantities are capped with `venue.maxOrderQuantity`, so an agent never
- * sends an order that would breach initial margin. There is no way to reach another account.
- */
-/**
  * An order quantity an agent computed: floored to lots by the caller, and 0 or less sends nothing.
  * NaN or an infinity is a bug in the agent: NaN reached the venue after being counted as an order,
  * and Infinity silently became the largest order.
@@ -272,6 +266,12 @@ function lots(quantity: number): number {
   return quantity;
 }
 
+/**
+ * What one agent can see and do: its own account, public market data (top of book, depth, recent
+ * trades, marks, oracle, moving averages, volatility), its own Rng, and order functions bound to
+ * its own account. Order quantities are capped with `venue.maxOrderQuantity`, so an agent never
+ * sends an order that would breach initial margin. There is no way to reach another account.
+ */
 export class AgentView {
   readonly #venue: Venue;
   readonly #tape: MarketTape;

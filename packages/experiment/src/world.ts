@@ -12,7 +12,7 @@
  * Random streams, all split from the run's root Rng (seeded with the replication's seed):
  * "loop" (agent order), "fundamentals", "agents", "liquidation". Nothing else draws.
  */
-import { type BuiltPopulation, buildPopulation, Fundamentals } from "@cascade/agents";
+import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
 import { type Rng, RunLoop } from "@cascade/core";
 import { LiquidationEngine } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue } from "@cascade/market";
@@ -242,13 +242,12 @@ function populationRecords(
       liquidations[popOf[r.account]]++;
   }
   return built.map((b, p) => {
-    const spec = config.populations[p];
     let equity = 0;
     let orders = 0;
     for (const a of b.accounts) equity += venue.equity(a);
     for (const v of b.views) orders += v.ordersSent;
     return {
-      name: spec.kind === "custom" ? spec.name : spec.kind,
+      name: populationName(config.populations[p]),
       index: p,
       agents: b.accounts.length,
       capital: capital[p],
