@@ -495,15 +495,9 @@ function tryCustomAgents(
 ): void {
   if (!config.populations.some((p) => p.kind === "custom")) return;
   // What the scratch build reads: the market and the custom populations (each function by identity).
-  const key = JSON.stringify(
+  const key = valueKey(
     [config.market, config.populations.map((p) => (p.kind === "custom" ? p : null))],
-    (_k, x: unknown) => {
-      if (typeof x === "function") {
-        if (!tried.functions.has(x)) tried.functions.set(x, tried.functions.size);
-        return `\u0000function:${tried.functions.get(x)}`;
-      }
-      return typeof x === "number" && !Number.isFinite(x) ? `\u0000number:${x}` : x;
-    },
+    tried.functions,
   );
   if (tried.keys.has(key)) return;
   tried.keys.add(key);
@@ -572,15 +566,20 @@ function nearestPrefix(root: unknown, path: string): string {
 }
 
 /**
- * A sweep value's identity for the repeat check: its JSON, with the values JSON cannot tell apart
- * or cannot write (Infinity, -Infinity and NaN are all "null"; a bigint throws) spelled out.
+ * A value's identity as a string: its JSON, with the values JSON cannot tell apart or cannot write
+ * (Infinity, -Infinity and NaN are all "null"; a bigint throws) spelled out, and functions, given
+ * `functions`, numbered by identity (the map keeps the numbers across calls).
  */
-function sweepValueKey(value: unknown): string {
-  return JSON.stringify(value, (_k, x: unknown) =>
-    typeof x === "bigint" || (typeof x === "number" && !Number.isFinite(x))
-      ? `\u0000${typeof x}:${String(x)}`
-      : x,
-  );
+function valueKey(value: unknown, functions?: Map<unknown, number>): string {
+  return JSON.stringify(value, (_k, x: unknown) => {
+    if (typeof x === "bigint" || (typeof x === "number" && !Number.isFinite(x)))
+      return `\u0000${typeof x}:${String(x)}`;
+    if (typeof x === "function" && functions) {
+      if (!functions.has(x)) functions.set(x, functions.size);
+      return `\u0000function:${functions.get(x)}`;
+    }
+    return x;
+  });
 }
 
 function validateSweep(
@@ -631,7 +630,7 @@ function validateSweep(
         fail("INVALID_VALUE", `${at}.${j}`, value, "a plain data value");
       // A repeated value would run every one of its grid points twice, and compare them with
       // each other as if they were different settings.
-      const key = sweepValueKey(value);
+      const key = valueKey(value);
       const first = seen.get(key);
       if (first !== undefined)
         fail("DUPLICATE_VALUE", `${at}.${j}`, value, `a value not already swept (it repeats item ${first})`);
