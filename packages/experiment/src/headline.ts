@@ -56,7 +56,7 @@ const SWEEP_ROWS = 20;
  * Text table of the headline metrics (empty string when files are missing or hold none of them).
  * Several variants: each variant's mean and interval and its paired difference against the
  * baseline. A sweep: the means at each point, by variant when there are several (20 rows at most).
- * Then warnings: prices at their band, custom metrics blank in every run.
+ * Then warnings: prices at their band, a saturated cascade, custom metrics blank in every run.
  */
 export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
@@ -131,13 +131,12 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
   const rows: string[][] = [["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"]];
   for (const m of metrics) {
     for (const v of variants) {
-      const s = summary.find((r) => r.variant === v && r.metric === m && r.point === "0");
+      // one point (a sweep goes to sweepTable)
+      const s = summary.find((r) => r.variant === v && r.metric === m);
       // no value in any run (backstop_pnl of a policy without a vault): no row
       if (!s || s.n === "0") continue;
       // against the baseline variant (not a variant against itself at a sweep reference point)
-      const c = comparison.find(
-        (r) => r.variant === v && r.metric === m && r.point === "0" && r.baseline !== v,
-      );
+      const c = comparison.find((r) => r.variant === v && r.metric === m && r.baseline !== v);
       rows.push([
         v,
         m,
