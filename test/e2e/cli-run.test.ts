@@ -118,8 +118,10 @@ describe("cascade run", () => {
       "ci_low",
       "ci_high",
       "p_value",
+      "p_holm",
       "effect_size",
       "p_wilcoxon",
+      "p_wilcoxon_holm",
       "boot_low",
       "boot_high",
     ]);

@@ -17,6 +17,10 @@ const BAD: Array<[string, RegExp]> = [
   ["bad-negative-count.ts", /populations\.3\.count = -3/],
   ["bad-policy-fraction.ts", /variants\.partial\.liquidation\.amount\.fraction = 1\.5; allowed: .*\(0, 1\]/],
   [
+    "bad-preset-option.ts",
+    /invalid liquidation policy \(at .*bad-preset-option\.ts:11:\d+\): closeFactor\.cooldown = 3; allowed: one of the options/,
+  ],
+  [
     "bad-sweep-path.ts",
     /sweep\["liquidation\.amount\.fractoin"\] = "liquidation\.amount\.fractoin"; allowed: a path that exists/,
   ],

@@ -36,6 +36,35 @@ test("numbers from 10^4 up are in exponent form with four digits, integers too",
   ]);
 });
 
+test("with p_holm in comparison.csv: a p Holm column beside the t-test's p", async () => {
+  const dir = join(root, "holm");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, "summary.csv"),
+    `${[
+      SUMMARY.replace("{params}", ""),
+      "full,0,bad_debt,3,1,1,0,2,1,0,2",
+      "half,0,bad_debt,3,3,1,2,4,3,2,4",
+      "third,0,bad_debt,3,5,1,4,6,5,4,6",
+    ].join("\n")}\n`,
+  );
+  writeFileSync(
+    join(dir, "comparison.csv"),
+    `${[
+      "variant,baseline,point,baseline_point,metric,n_pairs,mean_diff,ci_low,ci_high,p_value,p_holm,effect_size",
+      "half,full,0,0,bad_debt,3,2,1,3,0.02,0.04,2",
+      "third,full,0,0,bad_debt,3,4,3,5,0.03,0.04,4",
+    ].join("\n")}\n`,
+  );
+  expect((await headline(dir)).split("\n")).toEqual([
+    "variant  metric    mean  95% CI  diff vs baseline  95% CI  p        p Holm",
+    "full     bad_debt  1     [0, 2]  (baseline)",
+    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.02000  0.04000",
+    "third    bad_debt  5     [4, 6]  4                 [3, 5]  0.03000  0.04000",
+  ]);
+});
+
 test("a sweep of several variants: the means at each point, by variant", async () => {
   const dir = results(
     "sweep",

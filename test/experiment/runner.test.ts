@@ -20,6 +20,7 @@ import {
   type ExperimentDefinition,
   executeRun,
   headline,
+  holmAdjust,
   JOURNAL_FILE,
   makePlan,
   mergeResults,
@@ -139,8 +140,10 @@ describe("runExperiment (in-process, fake world)", () => {
       "ci_low",
       "ci_high",
       "p_value",
+      "p_holm",
       "effect_size",
       "p_wilcoxon",
+      "p_wilcoxon_holm",
       "boot_low",
       "boot_high",
     ]);
@@ -153,8 +156,8 @@ describe("runExperiment (in-process, fake world)", () => {
     const col = runs[0].indexOf("peak_drawdown_X");
     const diffs = [0, 1, 2, 3, 4].map((r) => Number(runs[6 + r][col]) - Number(runs[1 + r][col]));
     const [bootLow, bootHigh] = bootstrapInterval(diffs) as [number, number];
-    expect(Number(dd[12])).toBeCloseTo(bootLow, 8);
-    expect(Number(dd[13])).toBeCloseTo(bootHigh, 8);
+    expect(Number(dd[14])).toBeCloseTo(bootLow, 8);
+    expect(Number(dd[15])).toBeCloseTo(bootHigh, 8);
     expect(bootLow < Number(dd[6]) && Number(dd[6]) < bootHigh).toBe(true);
     // 40 ticks sampled every 10 -> 4 ticks x 2 instruments per run
     expect(csv(ref, "timeseries.csv").length).toBe(1 + 10 * 8);
@@ -428,6 +431,22 @@ describe("runExperiment (in-process, fake world)", () => {
       expect(Number(rows[k][col(cmp, "mean_diff")])).toBeCloseTo(mean, 9);
       expect(Number(rows[k][col(cmp, "n_pairs")])).toBe(4);
       expect(mean).toBeLessThan(0); // a smaller close factor, a milder fake crash
+    }
+    // p_holm, p_wilcoxon_holm: Holm's adjustment over each metric's rows (here two comparisons)
+    for (const metric of new Set(cmp.slice(1).map((r) => r[col(cmp, "metric")]))) {
+      const family = cmp.slice(1).filter((r) => r[col(cmp, "metric")] === metric);
+      for (const [raw, adjusted] of [
+        ["p_value", "p_holm"],
+        ["p_wilcoxon", "p_wilcoxon_holm"],
+      ]) {
+        const ps = family.map((r) => (r[col(cmp, raw)] === "" ? null : Number(r[col(cmp, raw)])));
+        const want = holmAdjust(ps);
+        family.forEach((r, k) => {
+          const got = r[col(cmp, adjusted)];
+          if (want[k] === null) expect(got).toBe("");
+          else expect(Number(got)).toBeCloseTo(want[k] as number, 8);
+        });
+      }
     }
   });
 

@@ -2,6 +2,7 @@ import { Rng } from "@cascade/core";
 import {
   BOOTSTRAP_MIN_N,
   bootstrapInterval,
+  holmAdjust,
   normalCdf,
   pairedComparison,
   signedRankP,
@@ -170,6 +171,39 @@ describe("proportions (the built-in recovered)", () => {
     expect(some.ciLow).toBeCloseTo(0.6395811352592431, 12);
     expect(some.ciHigh).toBeCloseTo(0.9476312541037835, 12); // t: 1.02, above 1
     expect(summarize([0.5, 1, 0], true)).toEqual(summarize([0.5, 1, 0]));
+  });
+});
+
+describe("Holm's adjustment (comparison.csv p_holm, p_wilcoxon_holm)", () => {
+  test("matches R's p.adjust(method = 'holm'), in input order, nulls left out of the family", () => {
+    // p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02
+    const adjusted = holmAdjust([0.01, null, 0.04, 0.03, 0.005]);
+    expect(adjusted[1]).toBeNull();
+    const got = [adjusted[0], adjusted[2], adjusted[3], adjusted[4]] as number[];
+    for (const [i, x] of [0.03, 0.06, 0.06, 0.02].entries()) expect(got[i]).toBeCloseTo(x, 12);
+    // capped at 1, monotone in the raw p, never below it
+    expect(holmAdjust([0.5, 0.6, 0.001])).toEqual([1, 1, 0.003]);
+    expect(holmAdjust([0.2])).toEqual([0.2]);
+    expect(holmAdjust([])).toEqual([]);
+    expect(holmAdjust([null, null])).toEqual([null, null]);
+  });
+
+  test("property: adjusted >= raw, <= 1, same order as raw, and the smallest is m x min", () => {
+    const rng = Rng.fromSeed(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const m = 1 + rng.int(12);
+      const ps = Array.from({ length: m }, () =>
+        rng.uniform() < 0.2 ? rng.uniform() * 1e-4 : rng.uniform(),
+      );
+      const adj = holmAdjust(ps) as number[];
+      for (let i = 0; i < m; i++) {
+        expect(adj[i]).toBeGreaterThanOrEqual(ps[i]);
+        expect(adj[i]).toBeLessThanOrEqual(1);
+        for (let j = 0; j < m; j++) if (ps[i] < ps[j]) expect(adj[i]).toBeLessThanOrEqual(adj[j]);
+      }
+      const lo = Math.min(...ps);
+      expect(Math.min(...adj)).toBeCloseTo(Math.min(1, m * lo), 14);
+    }
   });
 });
 

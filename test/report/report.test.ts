@@ -569,6 +569,43 @@ describe("bootstrap intervals of the paired differences", () => {
   });
 });
 
+describe("significance markers of the paired differences", () => {
+  const paired = async (dir: string) => figures(await buildReport(dir)).get("paired-differences")![0];
+  // Vega draws a triangle as a path of three lines, a circle with arcs.
+  const shapes = (fig: string) =>
+    [...fig.matchAll(/aria-roledescription="point"[^>]* d="([^"]*)"/g)].map((m) =>
+      m[1].includes("A") ? "circle" : "triangle",
+    );
+  const options = { sweep: {}, variants: ["full", "partial", "auction"], replications: 6, ticks: 60 };
+
+  it("follow p_holm when comparison.csv has it (p_value 0.03 everywhere, Holm-adjusted 0.2)", async () => {
+    const dir = makeResults(join(root, "holm"), options);
+    const file = join(dir, "comparison.csv");
+    const [head, ...rows] = readFileSync(file, "utf8").trimEnd().split("\n");
+    const at = head.split(",").indexOf("p_value") + 1;
+    const insert = (line: string, cell: string) => {
+      const cells = line.split(",");
+      cells.splice(at, 0, cell);
+      return cells.join(",");
+    };
+    writeFileSync(file, `${[insert(head, "p_holm"), ...rows.map((r) => insert(r, "0.2"))].join("\n")}\n`);
+    const fig = await paired(dir);
+    const labels = labelGroups(fig, "legend-label").flat();
+    expect(labels).toEqual(expect.arrayContaining(["Holm-adjusted p &lt; 0.05", "Holm-adjusted p ≥ 0.05"]));
+    expect(new Set(shapes(fig))).toEqual(new Set(["triangle"]));
+    expect(fig).toContain("p (t-test): 0.03; p (t-test, Holm): 0.2;");
+  });
+
+  it("follow p_value in files written before p_holm", async () => {
+    const fig = await paired(makeResults(join(root, "no-holm"), options));
+    const labels = labelGroups(fig, "legend-label").flat();
+    expect(labels).toEqual(expect.arrayContaining(["t-test p &lt; 0.05", "t-test p ≥ 0.05"]));
+    // the fixture's p_value: 0.03 where the differences vary
+    expect(shapes(fig)).toContain("circle");
+    expect(fig).not.toContain("p (t-test, Holm)");
+  });
+});
+
 describe("chart labels", () => {
   it("writes the sweep legend's title in full, one parameter a line", async () => {
     // (several variants compared: the points are told apart by colour; one variant has a row each)

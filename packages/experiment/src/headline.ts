@@ -128,7 +128,10 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
   const variants = [...new Set(summary.map((r) => r.variant))];
   const points = [...new Set(summary.map((r) => r.point))];
   if (points.length > 1) return sweepTable(summary, metrics, points, variants);
-  const rows: string[][] = [["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"]];
+  // p Holm: the t-test's p adjusted over the metric's comparisons (older folders have no column).
+  const holm = comparison.some((r) => r.p_holm !== undefined);
+  const header = ["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"];
+  const rows: string[][] = [holm ? [...header, "p Holm"] : header];
   for (const m of metrics) {
     for (const v of variants) {
       // one point (a sweep goes to sweepTable)
@@ -145,6 +148,7 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
         c ? num(c.mean_diff) : "(baseline)",
         c ? `[${num(c.ci_low)}, ${num(c.ci_high)}]` : "",
         c ? num(c.p_value) : "",
+        ...(holm ? [c ? num(c.p_holm) : ""] : []),
       ]);
     }
   }

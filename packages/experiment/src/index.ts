@@ -50,6 +50,7 @@ export {
   BOOTSTRAP_MIN_N,
   BOOTSTRAP_RESAMPLES,
   bootstrapInterval,
+  holmAdjust,
   incompleteBeta,
   logGamma,
   normalCdf,

@@ -89,6 +89,8 @@ function throwSite(e: Error, file: string): string {
     const m = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m || m[1].includes("/node_modules/")) continue;
     const path = m[1].startsWith("file://") ? fileURLToPath(m[1].split("?")[0]) : m[1];
+    // Cascade's own built code (a preset refusing an option): the caller's frame says more.
+    if (path.startsWith(PACKAGES_DIR) && path.includes(`${sep}dist${sep}`)) continue;
     const site = ` at ${path}:${m[2]}:${m[3]}`;
     if (path === file) return site;
     if (first === "") first = site;
@@ -98,6 +100,8 @@ function throwSite(e: Error, file: string): string {
 
 /** This package's own folder: packages an experiment file cannot find from its folder resolve from here. */
 const CASCADE_DIR = fileURLToPath(new URL(".", import.meta.url));
+/** The folder of Cascade's packages (packages/ in the repository), with a trailing separator. */
+const PACKAGES_DIR = `${resolve(CASCADE_DIR, "..", "..")}${sep}`;
 
 /**
  * Packages and builtins stay imports, by the absolute URL they resolve to from the importing file,
@@ -292,7 +296,14 @@ export async function importExperimentModule(moduleUrl: string, file: string): P
   try {
     mod = (await import(moduleUrl)) as { default?: unknown };
   } catch (e) {
-    if (e instanceof CascadeError) throw e;
+    if (e instanceof CascadeError) {
+      // Refused while the file ran (a preset's unknown option, say): the message names the preset's
+      // field, not the variant, so say where in the file.
+      const site = throwSite(e, file).trim();
+      if (site === "" || e.context.includes(site)) throw e;
+      const Refused = e instanceof ValidationError ? ValidationError : CascadeError;
+      throw new Refused(e.code, e.field, e.value, e.allowed, `${e.context} (${site})`);
+    }
     throw loadFailed(file, e);
   }
   let def = mod.default;

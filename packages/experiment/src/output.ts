@@ -12,7 +12,7 @@ import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
 import { coordsOf } from "./plan.js";
-import { pairedComparison, summarize } from "./stats.js";
+import { holmAdjust, type PairedComparison, pairedComparison, summarize } from "./stats.js";
 import { RUN_COLUMNS, sweepable } from "./validate.js";
 
 /** The parts of a manifest the output files need. */
@@ -213,8 +213,10 @@ export const COMPARISON_STATS = [
   "ci_low",
   "ci_high",
   "p_value",
+  "p_holm",
   "effect_size",
   "p_wilcoxon",
+  "p_wilcoxon_holm",
   "boot_low",
   "boot_high",
 ] as const;
@@ -264,6 +266,8 @@ async function writeStatistics(
     "metric",
     ...COMPARISON_STATS,
   ]);
+  // Comparisons are gathered first: their Holm adjustment needs the whole family.
+  const compared: Array<{ keys: string[]; metric: number; c: PairedComparison }> = [];
   for (let pt = 0; pt < spec.points.length; pt++) {
     for (let v = 0; v < V; v++) {
       for (let k = 0; k < M; k++) {
@@ -290,35 +294,57 @@ async function writeStatistics(
     // compare there, so each point against its reference point (the same seeds run at every point).
     // With several variants and a sweepReference, each variant against itself at the reference
     // point as well (the effect of the swept parameter under each policy).
-    const compare = async (v: number, point: number, base: number, basePoint: number) => {
+    const compare = (v: number, point: number, base: number, basePoint: number) => {
       for (let k = 0; k < M; k++) {
         const c = pairedComparison(series(point, v, k), series(basePoint, base, k));
-        await comparison.row([
+        const keys = [
           escapeText(spec.variants[v]),
           escapeText(spec.variants[base]),
           String(point),
           String(basePoint),
           ...pointCells[point],
           spec.metrics[k],
-          String(c.nPairs),
-          cell(c.meanDiff),
-          cell(c.ciLow),
-          cell(c.ciHigh),
-          cell(c.pValue),
-          cell(c.effectSize),
-          cell(c.pWilcoxon),
-          cell(c.bootLow),
-          cell(c.bootHigh),
-        ]);
+        ];
+        compared.push({ keys, metric: k, c });
       }
     };
     if (V > 1) {
-      for (let v = 0; v < V; v++) if (v !== spec.baseline) await compare(v, pt, spec.baseline, pt);
+      for (let v = 0; v < V; v++) if (v !== spec.baseline) compare(v, pt, spec.baseline, pt);
       if (spec.reference !== null && reference[pt] !== pt)
-        for (let v = 0; v < V; v++) if (spec.swept[v]) await compare(v, pt, v, reference[pt]);
+        for (let v = 0; v < V; v++) if (spec.swept[v]) compare(v, pt, v, reference[pt]);
     } else if (reference[pt] !== pt) {
-      await compare(0, pt, spec.baseline, reference[pt]);
+      compare(0, pt, spec.baseline, reference[pt]);
     }
+  }
+  // Holm-adjusted p-values: the family is every comparison of one metric in the study (all its
+  // variants and points), the list a researcher scans for "which policies change this metric".
+  const pHolm: Array<number | null> = new Array(compared.length).fill(null);
+  const pWilcoxonHolm: Array<number | null> = new Array(compared.length).fill(null);
+  for (let k = 0; k < M; k++) {
+    const rows = compared.flatMap((x, i) => (x.metric === k ? [i] : []));
+    const t = holmAdjust(rows.map((i) => compared[i].c.pValue));
+    const w = holmAdjust(rows.map((i) => compared[i].c.pWilcoxon));
+    rows.forEach((i, j) => {
+      pHolm[i] = t[j];
+      pWilcoxonHolm[i] = w[j];
+    });
+  }
+  for (let i = 0; i < compared.length; i++) {
+    const { keys, c } = compared[i];
+    await comparison.row([
+      ...keys,
+      String(c.nPairs),
+      cell(c.meanDiff),
+      cell(c.ciLow),
+      cell(c.ciHigh),
+      cell(c.pValue),
+      cell(pHolm[i]),
+      cell(c.effectSize),
+      cell(c.pWilcoxon),
+      cell(pWilcoxonHolm[i]),
+      cell(c.bootLow),
+      cell(c.bootHigh),
+    ]);
   }
   await summary.close();
   await comparison.close();

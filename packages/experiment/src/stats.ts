@@ -495,3 +495,24 @@ const bootColumns = (b: [number, number] | null) => ({
   bootLow: b === null ? null : b[0],
   bootHigh: b === null ? null : b[1],
 });
+
+/**
+ * Holm's step-down adjustment (Holm 1979) of a family of p-values; null stays null and is not
+ * counted. With m p-values sorted p_(1) <= ... <= p_(m), adjusted p_(i) = max over j <= i of
+ * min(1, (m - j + 1) p_(j)): reject where the adjusted p is below alpha and the chance of any false
+ * rejection in the family stays at most alpha, whatever the dependence between the tests (here they
+ * share the baseline's runs). Ties keep their input order, which does not change the result.
+ */
+export function holmAdjust(ps: ReadonlyArray<number | null>): Array<number | null> {
+  const at = ps
+    .flatMap((p, i) => (p === null ? [] : [i]))
+    .sort((a, b) => (ps[a] as number) - (ps[b] as number));
+  const m = at.length;
+  const out: Array<number | null> = ps.map(() => null);
+  let running = 0;
+  for (let j = 0; j < m; j++) {
+    running = Math.max(running, Math.min(1, (m - j) * (ps[at[j]] as number)));
+    out[at[j]] = running;
+  }
+  return out;
+}

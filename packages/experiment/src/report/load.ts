@@ -80,9 +80,13 @@ export interface ComparisonRow extends SweepPoint {
   ci_low: number | null;
   ci_high: number | null;
   p_value: number | null;
+  /** p_value after Holm's adjustment over the metric's comparisons; null in older files */
+  p_holm: number | null;
   effect_size: number | null;
   /** null also in files written before the column existed */
   p_wilcoxon: number | null;
+  /** p_wilcoxon after Holm's adjustment; null in older files */
+  p_wilcoxon_holm: number | null;
   /** BCa bootstrap interval of the mean difference; null with few pairs and in older files. */
   boot_low: number | null;
   boot_high: number | null;

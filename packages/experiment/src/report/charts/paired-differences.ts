@@ -60,7 +60,13 @@ function intervalKey(kind: string): Record<string, unknown> {
 
 /** What the paired chart's marker shapes mean, p_value's fallback included (stats.ts). */
 const SIGNIFICANCE =
-  "Marker shape: p_value below 0.05 or not (the paired t-test; when every difference is the same, the exact sign test).";
+  "Marker shape: p_holm below 0.05 or not (the paired t-test's p_value, or the exact sign test when every difference is the same, adjusted by Holm's method over all comparisons of the metric in the study; p_value in files written before p_holm).";
+
+/** The markers' two shapes: by Holm-adjusted p when the file has it (older files: p_value). */
+function significanceDomain(holm: boolean): [string, string] {
+  const name = holm ? "Holm-adjusted p" : "t-test p";
+  return [`${name} < 0.05`, `${name} ≥ 0.05`];
+}
 
 /** The tips of a paired difference's marker (every statistic), t rule and bootstrap rule. */
 function pairedTips(r: ComparisonRow, bySweep: boolean): Record<string, string> {
@@ -79,8 +85,10 @@ function pairedTips(r: ComparisonRow, bySweep: boolean): Record<string, string> 
       boot,
       ["pairs", r.n_pairs],
       ["p (t-test)", r.p_value],
+      ["p (t-test, Holm)", r.p_holm],
       ["effect size d_z", r.effect_size],
       ["p (signed-rank)", r.p_wilcoxon],
+      ["p (signed-rank, Holm)", r.p_wilcoxon_holm],
     ]),
     tTip: tip([...which, t]),
     bootTip: tip([...which, boot]),
@@ -117,6 +125,8 @@ export async function pairedDifferences(
   const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
   const labels = sortedShortLabels(data).filter((l) => rows.some((r) => r.short === l));
   const bySweep = labels.length > 1;
+  const holm = rows.some((r) => r.raw.p_holm !== undefined);
+  const significant = significanceDomain(holm);
   const values = rows.map((r) => ({
     variant: r.variant,
     metric: r.metric,
@@ -131,7 +141,7 @@ export async function pairedDifferences(
     boot_low: r.boot_low,
     boot_high: r.boot_high,
     boot_slot: bootSlot(r.short),
-    significant: r.p_value !== null && r.p_value < 0.05 ? "t-test p < 0.05" : "t-test p ≥ 0.05",
+    significant: significant[((holm ? r.p_holm : r.p_value) ?? 1) < 0.05 ? 0 : 1],
     ...pairedTips(r, bySweep),
   }));
   const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
@@ -194,7 +204,8 @@ export async function pairedDifferences(
               field: "significant",
               type: "nominal",
               title: null,
-              scale: { domain: ["t-test p < 0.05", "t-test p ≥ 0.05"], range: ["circle", "triangle"] },
+              scale: { domain: significant, range: ["circle", "triangle"] },
+              legend: { labelLimit: 0 },
             },
             ...TIP,
           },
