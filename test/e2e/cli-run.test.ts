@@ -186,7 +186,9 @@ describe("cascade run", () => {
     // The headline: each variant's mean with its interval, then the paired difference.
     expect(a.stdout).toMatch(/^variant +metric +mean +95% CI +diff vs baseline/m);
     expect(a.stdout).toMatch(/^full +liquidated_notional +\S+ +\[.*\] +\(baseline\)$/m);
-    expect(a.stdout).toMatch(/^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+$/m);
+    expect(a.stdout).toMatch(
+      /^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+ +[\d.e+-]+$/m,
+    ); // p, p Holm
     const html = readFileSync(join(out, "report.html"), "utf8");
     for (const chart of ["price-paths", "distributions", "paired-differences", "cascade-depth"]) {
       expect(html).toContain(`data-chart="${chart}"`);
@@ -236,7 +238,9 @@ describe("cascade run", () => {
     // merge prints what run prints: every file, then the headline table
     expect(m.stdout).toMatch(/^ {2}merged\/summary\.csv$/m);
     expect(m.stdout).toMatch(/^ {2}merged\/report\.html$/m);
-    expect(m.stdout).toMatch(/^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+$/m);
+    expect(m.stdout).toMatch(
+      /^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+ +[\d.e+-]+$/m,
+    ); // p, p Holm
     // a missing shard is an input error
     const bad = await cascade(["merge", "s1", "--out", "half"], tmp);
     expect(bad.code).toBe(2);
