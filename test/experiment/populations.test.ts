@@ -106,6 +106,41 @@ describe("records.populations", () => {
     expect(tk.pnl).not.toBe(0);
   });
 
+  test("fills of orders sent by create, while the world is built, are traded lots of both populations", () => {
+    // One population rests asks in create, the next lifts some of them in create; nobody acts later.
+    const makers = customAgents({
+      name: "rester",
+      count: 1,
+      capital: 1e8,
+      activation: { every: 1000 },
+      instruments: ["AAA"],
+      create: (view, { instrument }) => {
+        view.limit(instrument, SELL, 10, 1001);
+        return { act() {} };
+      },
+    });
+    const lifters = customAgents({
+      name: "lifter",
+      count: 2,
+      capital: 1e8,
+      activation: { every: 1000 },
+      instruments: ["AAA"],
+      create: (view, { instrument, index }) => {
+        view.ioc(instrument, BUY, 3 + index, 1001);
+        return { act() {} };
+      },
+    });
+    const rec = world([makers, lifters], { ticks: 5 });
+    const [rester, lifter] = rec.populations ?? [];
+    expect(lifter.orders).toBe(2);
+    expect(lifter.tradedLots).toBe(3 + 4);
+    expect(rester.tradedLots).toBe(7);
+    expect(rester.tradedNotional).toBe(lifter.tradedNotional);
+    expect(lifter.tradedNotional).toBeGreaterThan(0);
+    // at tick 0: not in the volume series (ticks 1..)
+    for (const s of rec.series) for (const v of s.volume) expect(v).toBe(0);
+  });
+
   test("a cascade: liquidations per population match the rows of its accounts; capital sums the deposits", () => {
     const rec = world([...cascadeCrowd()], {
       shocks: [

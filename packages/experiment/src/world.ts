@@ -105,11 +105,18 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   const np = config.populations.length;
   const built: BuiltPopulation[] = [];
   const capital = new Float64Array(np);
+  // A custom agent's create may trade while the world is built (an IOC against the makers' quotes):
+  // buyer, seller, quantity, notional of each such fill, counted once accounts map to populations.
+  const buildFills: number[] = [];
+  const whileBuilding = venue.fills$.subscribe((f) => {
+    buildFills.push(f.buyer, f.seller, f.quantity, f.notional);
+  });
   for (let p = 0; p < np; p++) {
     const before = venue.totalDeposits;
     built.push(buildPopulation(config.populations[p], agentCtx, p));
     capital[p] = venue.totalDeposits - before;
   }
+  whileBuilding.unsubscribe();
   let leveragedAccounts = 0;
   config.populations.forEach((p, i) => {
     if (p.kind === "leveraged") leveragedAccounts += built[i].accounts.length;
@@ -141,6 +148,8 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       tradedNotional[a] += notional;
     }
   };
+  for (let k = 0; k < buildFills.length; k += 4)
+    traded(buildFills[k], buildFills[k + 1], buildFills[k + 2], buildFills[k + 3]);
   const fills = venue.fills$.subscribe((f) => {
     const t = f.tick;
     if (t >= 1 && t <= ticks) series[f.instrument].volume[t - 1] += f.quantity;
