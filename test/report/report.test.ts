@@ -1165,3 +1165,41 @@ describe("report helpers", () => {
     expect(existsSync(root)).toBe(true);
   });
 });
+
+describe("chart axes", () => {
+  /** The panels of a facet (each panel's view rect): [x, y, width]. */
+  const panels = (svg: string) =>
+    [
+      ...svg.matchAll(
+        /<g transform="translate\(([\d.-]+),([\d.-]+)\)"><path class="background" aria-hidden="true" d="M0\.5,0\.5h([\d.]+)v[\d.]+h-[\d.]+Z" stroke="#ddd"\/>/g,
+      ),
+    ].map((m) => m.slice(1, 4).map(Number));
+
+  it("writes large numbers on the distributions' axes SI-style (12.5M), exact in the tips, and packs the panels closer", async () => {
+    const dir = makeResults(join(root, "axes-big"), {
+      sweep: {},
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const runs = join(dir, "runs.csv");
+    const [head, ...lines] = readFileSync(runs, "utf8").trimEnd().split("\n");
+    writeFileSync(
+      runs,
+      `${[`${head},notional_big`, ...lines.map((l, i) => `${l},${12_345_678 + i * 1e5}`)].join("\n")}\n`,
+    );
+    const svg = figures(await buildReport(dir)).get("distributions")![0];
+    const labels = labelGroups(svg, "axis-label");
+    // were 12,400,000 ... 13,000,000: an axis as wide as 10 characters at Vega's 8 px each
+    expect(labels.flat().filter((l) => /\d,\d{3},\d{3}/.test(l))).toEqual([]);
+    const si = labels.filter((g) => g.length > 1 && g.every((l) => /^\d+(\.\d+)?M$/.test(l)));
+    expect(si.length).toBe(1);
+    expect(svg).toContain(`notional_big: ${fmtNum(12_345_678)}`);
+    // the space left for the widest y axis between panels: 5 characters ("12.4M"), not 10
+    const cells = panels(svg);
+    const row = cells.filter(([, y]) => y === cells[0][1]);
+    expect(row.length).toBeGreaterThan(1);
+    expect(row[1][0] - row[0][0] - row[0][2]).toBeLessThanOrEqual(5 * 8 + 7 + 20);
+  });
+});

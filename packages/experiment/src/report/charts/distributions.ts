@@ -4,6 +4,7 @@ import * as vega from "vega";
 import type { ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
+  COMPACT_FROM,
   constantMetrics,
   constantNote,
   type Figure,
@@ -67,6 +68,14 @@ function addBoxTips(rows: Array<Record<string, unknown>>, whiskers: "min-max" | 
 const PANEL_HEIGHT = 150;
 
 /**
+ * d3-format's "~s" (12M, 150k) in Vega's default locale, as format() writes it on the axes (called
+ * without a definition, formatLocale returns that locale; its typings only declare the setter).
+ */
+const SI = (vega.formatLocale as unknown as () => { format(spec: string): (x: number) => string })().format(
+  "~s",
+);
+
+/**
  * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values, at
  * 8 px a character (Vega's text width estimate in Node), plus the 5 px tick and 2 px padding.
  */
@@ -81,7 +90,9 @@ function yAxisWidth(rows: Array<Record<string, unknown>>): number {
   let chars = 0;
   for (const [lo, hi] of ranges.values()) {
     const scale = vega.scale("linear")().domain([lo, hi]).nice();
-    const format = scale.tickFormat(count);
+    const [d0, d1] = scale.domain() as number[];
+    // as tickLabels writes them: SI-style when the domain reaches COMPACT_FROM
+    const format = Math.max(Math.abs(d0), Math.abs(d1)) >= COMPACT_FROM ? SI : scale.tickFormat(count);
     for (const t of scale.ticks(count) as number[]) chars = Math.max(chars, format(t).length);
   }
   return chars * 8 + 7;
