@@ -1167,6 +1167,58 @@ describe("report helpers", () => {
 });
 
 describe("chart axes", () => {
+  /** Each axis label group's texts: [x of its translate, its transform, its lines]. */
+  const axisTexts = (svg: string) =>
+    [...svg.matchAll(/class="mark-text role-axis-label"[^>]*>((?:<text[^>]*>.*?<\/text>)+)/g)].map((g) =>
+      [...g[1].matchAll(/<text[^>]*transform="([^"]*)"[^>]*>(.*?)<\/text>/g)].map((t) => ({
+        x: Number(t[1].match(/translate\(([\d.-]+)/)?.[1]),
+        transform: t[1],
+        lines: t[2].includes("<tspan")
+          ? [...t[2].matchAll(/<tspan[^>]*>(.*?)<\/tspan>/g)].map((l) => l[1])
+          : [t[2]],
+      })),
+    );
+
+  it("labels the points of a three-parameter sweep one value a line, level and apart", async () => {
+    const sweep = {
+      "liquidation.closeFactor": [0.25, 0.5, 1],
+      "liquidation.penalty.rate": [0, 0.05],
+      "shocks.0.fraction": [0.1, 0.15],
+    };
+    const dir = makeResults(join(root, "axes-three"), {
+      sweep,
+      variants: ["default"],
+      replications: 2,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const figs = figures(await buildReport(dir));
+    const points = sweep["liquidation.closeFactor"].flatMap((a) =>
+      sweep["liquidation.penalty.rate"].flatMap((b) =>
+        sweep["shocks.0.fraction"].map((c) => [a, b, c].map(String)),
+      ),
+    );
+    for (const id of ["distributions", "sweep-lines"]) {
+      const svg = figs.get(id)![0];
+      expect(svg, id).toContain(
+        "x: the values of a point, one a line: liquidation.closeFactor, then liquidation.penalty.rate, then shocks.0.fraction",
+      );
+      // were "0.25, 0, 0.1" ... on one line (cut, or at -30 degrees), 15-18 px apart: they overlapped
+      const axes = axisTexts(svg).filter((g) => g.length === points.length);
+      expect(axes.length, id).toBeGreaterThan(0);
+      for (const axis of axes) {
+        expect(
+          axis.map((t) => t.lines),
+          id,
+        ).toEqual(points);
+        for (const t of axis) expect(t.transform, id).not.toContain("rotate");
+        // ~6 px a character of the widest line ("0.25") and a gap between neighbours
+        for (let i = 1; i < axis.length; i++)
+          expect(axis[i].x - axis[i - 1].x, id).toBeGreaterThanOrEqual(4 * 6 + 4);
+      }
+    }
+  });
+
   /** The panels of a facet (each panel's view rect): [x, y, width]. */
   const panels = (svg: string) =>
     [
@@ -1174,6 +1226,7 @@ describe("chart axes", () => {
         /<g transform="translate\(([\d.-]+),([\d.-]+)\)"><path class="background" aria-hidden="true" d="M0\.5,0\.5h([\d.]+)v[\d.]+h-[\d.]+Z" stroke="#ddd"\/>/g,
       ),
     ].map((m) => m.slice(1, 4).map(Number));
+  const xAxes = (svg: string) => svg.match(/aria-label="X-axis/g)?.length ?? 0;
 
   it("writes large numbers on the distributions' axes SI-style (12.5M), exact in the tips, and packs the panels closer", async () => {
     const dir = makeResults(join(root, "axes-big"), {
@@ -1201,5 +1254,40 @@ describe("chart axes", () => {
     const row = cells.filter(([, y]) => y === cells[0][1]);
     expect(row.length).toBeGreaterThan(1);
     expect(row[1][0] - row[0][0] - row[0][2]).toBeLessThanOrEqual(5 * 8 + 7 + 20);
+  });
+
+  it("draws an x axis under each panel of a wrapped facet, none under an empty cell", async () => {
+    // distributions: more metrics than a row holds, the last row not full
+    const dist = figures(
+      await buildReport(
+        makeResults(join(root, "axes-cells"), {
+          sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+          variants: ["full", "partial"],
+          replications: 3,
+          ticks: 40,
+        }),
+      ),
+    ).get("distributions")![0];
+    const cells = panels(dist);
+    const columns = cells.filter(([, y]) => y === cells[0][1]).length;
+    expect(cells.length % columns).not.toBe(0);
+    // was one axis a column, under the grid's last row (empty in the last columns)
+    expect(xAxes(dist)).toBe(cells.length);
+    // cascade depth of several variants: a panel per point, 7 points wrapped into rows
+    const depth = figures(
+      await buildReport(
+        makeResults(join(root, "axes-depth"), {
+          sweep: { "liquidation.closeFactor": [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1] },
+          variants: ["full", "partial"],
+          replications: 2,
+          ticks: 40,
+          pointColumnsInSeries: true,
+        }),
+      ),
+    ).get("cascade-depth")![0];
+    const points = panels(depth);
+    expect(points.length).toBe(7);
+    expect(points.filter(([, y]) => y === points[0][1]).length).toBeLessThan(7);
+    expect(xAxes(depth)).toBe(7);
   });
 });

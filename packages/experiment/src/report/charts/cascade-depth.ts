@@ -27,9 +27,14 @@ function pointColour(data: ReportData, labels: string[]): Record<string, unknown
   };
 }
 
-/** A facet with a panel per sweep point (headers one parameter a line), wrapped to the page. */
+/**
+ * A facet with a panel per sweep point (headers one parameter a line), wrapped to the page, an x
+ * axis under each panel: a wrapped facet's shared axis goes under each column of the grid's last
+ * row, drawn under an empty cell when that row is not full (vega-lite#7194).
+ */
 function pointFacet(labels: string[], panelWidth: number): VlSpec {
   return {
+    resolve: { axis: { x: "independent" } },
     facet: {
       field: "point",
       type: "nominal",

@@ -11,10 +11,12 @@ import {
   facetColumns,
   fitToColumn,
   POINT,
+  POINT_AXIS,
+  pointKey,
+  pointSlot,
   type Render,
   span2,
   splitPoints,
-  sweepTitle,
   TIP,
   tickLabels,
   tip,
@@ -74,6 +76,17 @@ const PANEL_HEIGHT = 150;
 const SI = (vega.formatLocale as unknown as () => { format(spec: string): (x: number) => string })().format(
   "~s",
 );
+
+/**
+ * Height of a panel's x axis below the plot (5 px tick, 2 px padding, the labels): the layout is
+ * flush (bounds), so the row spacing makes room for it. Sweep points: a line per value (12 px at
+ * Vega's 10 px font); variants: names at -30 degrees (~6 px a character, cut at 160 px).
+ */
+function xAxisHeight(bySweep: boolean, lines: number, names: readonly string[]): number {
+  if (bySweep) return 7 + 12 * lines;
+  const longest = Math.min(160, Math.max(1, ...names.map((n) => n.length)) * 6);
+  return Math.ceil(7 + longest * Math.sin(Math.PI / 6) + 10 * Math.cos(Math.PI / 6));
+}
 
 /**
  * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values, at
@@ -140,16 +153,10 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   const whiskers = strip ? "min-max" : 1.5;
   addBoxTips(rows, whiskers, bySweep);
   const panelWidth = bySweep
-    ? Math.max(180, Math.min(520, labels.length * data.variants.length * 14))
+    ? Math.max(180, Math.min(520, labels.length * pointSlot(labels, data.variants.length * 14)))
     : Math.max(140, data.variants.length * 45);
   const x = bySweep
-    ? {
-        field: "point",
-        type: "nominal",
-        ...sweepTitle(data.sweepParams),
-        sort: labels,
-        axis: { labelAngle: 0, labelLimit: 90 },
-      }
+    ? { field: "point", type: "nominal", title: null, sort: labels, axis: POINT_AXIS }
     : {
         field: "variant",
         type: "nominal",
@@ -207,8 +214,10 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     // A grid of equal panels: laid out by their plot size, not by their own axis labels' width;
     // flush end labels keep the headers level.
     bounds: "flush",
-    spacing: { column: gap, row: 40 },
-    resolve: { scale: { y: "independent" } },
+    spacing: { column: gap, row: 40 + xAxisHeight(bySweep, data.sweepParams.length, data.variants) },
+    // An x axis under every panel: a wrapped facet's shared axis goes under each column of the
+    // grid's last row, drawn under an empty cell when that row is not full (vega-lite#7194).
+    resolve: { scale: { y: "independent" }, axis: { x: "independent" } },
   };
   const what = strip
     ? "box: quartiles and median, whiskers: min to max; dots: runs"
@@ -217,7 +226,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     id: "distributions",
     title: "Distributions of severity metrics",
     caption: bySweep
-      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}) and variant (${what}).${constantNote(data)}`
+      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}${pointKey(data.sweepParams)}) and variant (${what}).${constantNote(data)}`
       : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };

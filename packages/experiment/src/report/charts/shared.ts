@@ -114,6 +114,28 @@ export function sortedShortLabels(data: ReportData): string[] {
   return [...new Set(sortedPoints(data).map((p) => p.short))];
 }
 
+/**
+ * The axis of sweep points labelled by their values (short labels): each point's values one a
+ * line, level (labels of all the values side by side overlapped their neighbours in a sweep of
+ * three parameters). With no axis title (it would repeat on every panel): pointKey names the
+ * parameters in line order for the caption.
+ */
+export const POINT_AXIS = { labelAngle: 0, labelLimit: 0, labelExpr: "split(datum.label, ', ')" };
+
+/** How POINT_AXIS's labels read, for a caption ("" for one parameter, named there already). */
+export function pointKey(params: readonly string[]): string {
+  return params.length === 1 ? "" : `; x: the values of a point, one a line: ${params.join(", then ")}`;
+}
+
+/**
+ * Width a point takes on POINT_AXIS: `least`, and room for the widest of its values (~6 px a
+ * character at Vega's 10 px font, and a gap).
+ */
+export function pointSlot(shortLabels: readonly string[], least = 0): number {
+  const chars = Math.max(1, ...shortLabels.flatMap((l) => l.split(", ").map((v) => v.length)));
+  return Math.max(least, chars * 6 + 8);
+}
+
 /** How many panels of `panelWidth`, `gap` apart (axis and spacing), a wrapped facet puts in a row. */
 export function facetColumns(n: number, panelWidth: number, gap = 60): number {
   return Math.max(1, Math.min(n, Math.floor(PAGE_WIDTH / (panelWidth + gap))));

@@ -8,6 +8,9 @@ import {
   facetColumns,
   fitToColumn,
   POINT,
+  POINT_AXIS,
+  pointKey,
+  pointSlot,
   type Render,
   sortedPoints,
   sortedShortLabels,
@@ -87,19 +90,23 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
     ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
     ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label),
   }));
+  // several parameters: a point's values one a line (POINT_AXIS), a panel wide enough for them
   const x = {
     field: "x",
     type: sc.type,
-    title: one ? param : params.join(", "),
+    title: one ? param : null,
     scale: sc.scale,
-    ...(sc.type === "ordinal" ? { sort: xValues, axis: { labelAngle: -30, labelLimit: 100 } } : {}),
+    ...(sc.type === "ordinal"
+      ? { sort: xValues, axis: one ? { labelAngle: -30, labelLimit: 100 } : POINT_AXIS }
+      : {}),
   };
+  const width = one ? 210 : Math.max(210, Math.min(520, xValues.length * pointSlot(xValues)));
   const spec: VlSpec = {
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
-    columns: facetColumns(metrics.length, 210),
+    columns: facetColumns(metrics.length, width),
     spec: {
-      width: 210,
+      width,
       height: 140,
       layer: [
         {
@@ -135,7 +142,7 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   return {
     id: "sweep-lines",
     title: `Metrics against ${one ? param : "the sweep point"}`,
-    caption: `Mean of each metric at each ${one ? `value of ${param}` : "sweep point"}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${constantNote(data)}`,
+    caption: `Mean of each metric at each ${one ? `value of ${param}` : `sweep point (${params.join(", ")}${pointKey(params)})`}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${constantNote(data)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
