@@ -1290,4 +1290,19 @@ describe("chart axes", () => {
     expect(points.filter(([, y]) => y === points[0][1]).length).toBeLessThan(7);
     expect(xAxes(depth)).toBe(7);
   });
+
+  it("draws no sweep line panel for a metric constant in every run (the caption names it)", async () => {
+    const dir = makeResults(join(root, "axes-constant"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 40,
+    });
+    const fig = figures(await buildReport(dir)).get("sweep-lines")![0];
+    // bad_debt is 0 in every run of the fixture: named in the caption, was drawn all the same
+    expect(fig).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);
+    const titles = labelGroups(fig, "title-text").flat();
+    expect(titles).toContain("liquidations");
+    expect(titles).not.toContain("bad_debt");
+  });
 });

@@ -79,17 +79,20 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   const sc = one ? paramScale(xValues) : { type: "ordinal" as const, scale: {} };
   const boot = rows.some((r) => r.boot_low !== null);
   const lineVariants = data.variants.filter((v) => rows.some((r) => r.variant === v));
-  const values = rows.map((r) => ({
-    variant: r.variant,
-    metric: r.metric,
-    x: one ? (sc.type === "quantitative" ? Number(r.params[param]) : r.params[param]) : r.short,
-    mean: r.mean,
-    ci_low: r.ci_low ?? r.mean,
-    ci_high: r.ci_high ?? r.mean,
-    n: r.n,
-    ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
-    ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label),
-  }));
+  // only the metrics named (the facet's sort orders panels, it does not drop the constant ones)
+  const values = rows
+    .filter((r) => metrics.includes(r.metric))
+    .map((r) => ({
+      variant: r.variant,
+      metric: r.metric,
+      x: one ? (sc.type === "quantitative" ? Number(r.params[param]) : r.params[param]) : r.short,
+      mean: r.mean,
+      ci_low: r.ci_low ?? r.mean,
+      ci_high: r.ci_high ?? r.mean,
+      n: r.n,
+      ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
+      ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label),
+    }));
   // several parameters: a point's values one a line (POINT_AXIS), a panel wide enough for them
   const x = {
     field: "x",
