@@ -143,6 +143,17 @@ describe("paired comparison", () => {
       pairedComparison([0.1234567892, 0.5234567893, 0.9234567892], [0.1234567891, 0.5234567891, 0.9234567891])
         .effectSize,
     ).not.toBeNull();
+    // integer metrics are stored in full below 1e15 (liquidated notional): 3, 1, 5 are not equal
+    // differences and 1 is not zero, however large the values (scipy: p 0.1216899343, d_z 1.5)
+    const big = pairedComparison([1e12 + 3, 1e12 + 1, 1e12 + 5], [1e12, 1e12, 1e12]);
+    expect(big.effectSize).toBe(1.5);
+    expect(big.pValue).toBeCloseTo(0.1216899343, 9);
+    expect(big.pWilcoxon).toBe(0.25); // all three positive, none dropped as zero
+    expect(
+      pairedComparison([1e12 + 1, 1e12 + 1, 1e12 + 5, 1e12 + 2], [1e12, 1e12 + 3, 1e12, 1e12]).pWilcoxon,
+    ).toBe(
+      0.5, // scipy.stats.wilcoxon([1, -2, 5, 2])
+    );
     // the sign test does not underflow to certainty
     expect(pairedComparison(Array(1100).fill(2), Array(1100).fill(1)).pValue).toBe(Number.MIN_VALUE);
   });

@@ -432,7 +432,8 @@ export function pairedComparison(
 ): PairedComparison {
   const d: number[] = [];
   // Per pair, the float noise a subtraction of stored values can leave: far below the 10th
-  // significant digit the values are stored with, far above the last bit.
+  // significant digit the values are stored with, far above the last bit. Integers below 1e15 are
+  // stored in full (roundMetric) and subtract exactly: no noise, so 1e12 + 3 and 1e12 + 1 differ.
   const noise: number[] = [];
   const n0 = Math.min(variant.length, baseline.length);
   for (let i = 0; i < n0; i++) {
@@ -440,7 +441,8 @@ export function pairedComparison(
     const b = baseline[i];
     if (a !== null && b !== null && Number.isFinite(a) && Number.isFinite(b)) {
       d.push(a - b);
-      noise.push(1e-12 * Math.max(Math.abs(a), Math.abs(b)));
+      const big = Math.max(Math.abs(a), Math.abs(b));
+      noise.push(Number.isInteger(a) && Number.isInteger(b) && big < 1e15 ? 0 : 1e-12 * big);
     }
   }
   const n = d.length;
