@@ -33,6 +33,13 @@ describe("Student t distribution", () => {
     for (const df of [1, 3, 17])
       for (const p of [0.01, 0.3, 0.9]) expect(tCdf(tQuantile(p, df), df)).toBeCloseTo(p, 9);
   });
+  test("p near 1 keeps its 10 written digits (a tiny t: 1 - df / (df + t^2) loses them)", () => {
+    // 1 df: p = 1 - (2 / pi) atan(t) exactly; 39 and 999 df: scipy.stats.t.sf(t, df) * 2
+    const rel = (x: number, y: number) => Math.abs(x - y) / y;
+    expect(rel(tTwoSidedP(1e-6, 1), 1 - (2 / Math.PI) * Math.atan(1e-6))).toBeLessThan(1e-13);
+    expect(rel(tTwoSidedP(5.623413251903456e-8, 39), 0.9999999554183203)).toBeLessThan(1e-13);
+    expect(rel(tTwoSidedP(1e-4, 999), 0.9999202315086324)).toBeLessThan(1e-12);
+  });
 });
 
 describe("summary", () => {
