@@ -210,10 +210,13 @@ function erfc(x: number): number {
 }
 
 /**
- * Two-sided p of the Wilcoxon signed-rank test of paired differences, as scipy.stats.wilcoxon
- * computes it by default: zero differences dropped, tied |d| given their mean rank; up to 50
- * non-zero differences the exact distribution of W+ over all 2^n sign flips (ties included), above
- * that the normal approximation with the tie correction and no continuity correction. `zero[i]`:
+ * Two-sided p of the Wilcoxon signed-rank test of paired differences, with scipy.stats.wilcoxon's
+ * defaults (zero_method "wilcox": zero differences dropped; tied |d| given their mean rank; the
+ * normal approximation with the tie correction and no continuity correction), except that up to 50
+ * non-zero differences it is always the exact distribution of W+ over all 2^n sign flips (ties
+ * included). scipy 1.17's method "auto" gives the same p without ties or zeros up to 50
+ * differences and, with them, up to 13 (its permutation test over all sign flips); from 14
+ * differences with a tie or a zero, or above 50 counting the zeros, it approximates. `zero[i]`:
  * treat d[i] as 0 (float noise). null without a non-zero difference. It does not assume normal
  * differences: on skewed metrics (drawdowns, bad debt) it keeps power the t-test loses.
  */
