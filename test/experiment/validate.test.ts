@@ -382,6 +382,34 @@ describe("validateExperiment: custom populations", () => {
     );
   });
 
+  test("create reading a param it was not given (a misspelling) is refused; its own params, JSON and spreading are not", () => {
+    const e = errorOf(
+      world((_v: unknown, { params }: { params: Record<string, number> }) => {
+        const { treshold } = params; // misspelt
+        return { act: () => treshold };
+      }),
+    );
+    expect(e.code).toBe("UNKNOWN_PARAM");
+    expect(e.message).toContain(
+      'variants.full.populations.1.create = "params.treshold"; allowed: reads of its own params only (threshold)',
+    );
+    expect(e.message).toContain('create of population "dipBuyer" read params.treshold');
+    const seen: unknown[] = [];
+    validateExperiment(
+      world((_v: unknown, { params }: { params: Record<string, number> }) => {
+        seen.push(
+          params.threshold,
+          JSON.stringify(params),
+          { ...params },
+          Object.keys(params),
+          String(params),
+        );
+        return { act() {} };
+      }),
+    );
+    expect(seen.slice(0, 4)).toEqual([0.01, '{"threshold":0.01}', { threshold: 0.01 }, ["threshold"]]);
+  });
+
   test("create is tried once per variant (once for variants with the same agents): throwing or returning no act is a validation error", () => {
     let e = errorOf(
       world((_v: unknown, { index }: { index: number }) => (index === 2 ? { go: 1 } : { act() {} })),

@@ -34,6 +34,11 @@ export interface AgentContext {
   rng: Rng;
   /** Needed by fundamentalists (their private observations); optional otherwise. */
   fundamentals?: Fundamentals;
+  /**
+   * Validation's scratch build: a custom agent's `params` refuse a read of a name they do not have
+   * (a misspelt param would be undefined in every run). Off in runs: a Proxy costs on every read.
+   */
+  strictParams?: boolean;
 }
 
 export interface BuiltPopulation {
@@ -217,6 +222,32 @@ function drawCustomParameters(params: Record<string, Dist> | undefined, pr: Rng)
   return out;
 }
 
+/** Names a read of params may use beyond its own keys: Object.prototype's, and what JSON.stringify and await look for. */
+const PARAMS_READS_ALLOWED = new Set(["toJSON", "then"]);
+
+/** `params` that throw on a read of a name they lack (validation only; see AgentContext.strictParams). */
+function strictParams(
+  params: Record<string, number>,
+  path: string,
+  population: string,
+): Record<string, number> {
+  const names = Object.keys(params);
+  return new Proxy(params, {
+    get(target, key, receiver) {
+      if (typeof key === "string" && !(key in target) && !PARAMS_READS_ALLOWED.has(key)) {
+        throw new ValidationError(
+          "UNKNOWN_PARAM",
+          path,
+          `params.${key}`,
+          `reads of its own params only (${names.length > 0 ? names.join(", ") : "it has none"}): create of population "${population}" read params.${key}, which would be undefined in every run`,
+          "invalid experiment",
+        );
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 /** Agent k of a custom population: the user's `create`, its result checked (it must have an act function). */
 function createCustomAgent(
   b: PopulationBuild,
@@ -230,8 +261,10 @@ function createCustomAgent(
   const allowed = "a function returning an Agent, an object with an act(tick) function";
   let agent: unknown;
   try {
-    agent = spec.create(view, { instrument, params, index: k, population: b.populationIndex });
+    const given = b.ctx.strictParams ? strictParams(params, path, spec.name) : params;
+    agent = spec.create(view, { instrument, params: given, index: k, population: b.populationIndex });
   } catch (e) {
+    if (e instanceof ValidationError && e.code === "UNKNOWN_PARAM") throw e;
     const err = new ValidationError(
       "AGENT_CREATE_FAILED",
       path,
