@@ -336,6 +336,36 @@ describe("validateExperiment", () => {
   });
 });
 
+describe("validateExperiment: tiered liquidation", () => {
+  test("refused on a market without margin tiers (it would close every position in full), accepted with them", () => {
+    const d = fakeExperiment();
+    const e = errorOf({ ...d, variants: { full: presets.fullClose(), binance: presets.tieredPartial() } });
+    expect(e.field).toBe("variants.binance.liquidation.amount.kind");
+    expect(e.message).toContain("tieredPartial) needs margin.tiers on some instrument");
+    const tiered = {
+      ...d.market,
+      instruments: d.market.instruments.map((ins, k) =>
+        k === 0
+          ? {
+              ...ins,
+              margin: {
+                initial: 0.1,
+                maintenance: 0.05,
+                tiers: [{ notionalAbove: 50_000, initial: 0.2, maintenance: 0.1 }],
+              },
+            }
+          : ins,
+      ),
+    };
+    const v = validateExperiment({
+      ...d,
+      market: tiered,
+      variants: { full: presets.fullClose(), binance: presets.tieredPartial() },
+    });
+    expect(v.variants[1].config.liquidation.amount.kind).toBe("tiered");
+  });
+});
+
 describe("validateExperiment: custom populations", () => {
   const dip = (create: unknown, o: Record<string, unknown> = {}) =>
     customAgents({

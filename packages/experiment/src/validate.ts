@@ -270,6 +270,17 @@ export function validateWorld(prefix: string, raw: Record<string, unknown>): Wor
   });
   const shocks = raw.shocks === undefined ? [] : validateShocks(at("shocks"), raw.shocks, symbols, ticks);
   validatePolicySpec(at("liquidation"), raw.liquidation);
+  // Tiered liquidation reduces a position to the next lower margin tier; without tiers every
+  // position is in the lowest bracket, closed in full: the policy would be fullClose by another name.
+  const amount = (raw.liquidation as { amount?: { kind?: unknown } }).amount;
+  if (amount?.kind === "tiered" && !market.instruments.some((i) => i.margin?.tiers !== undefined)) {
+    fail(
+      "INVALID_VALUE",
+      `${at("liquidation")}.amount.kind`,
+      "tiered",
+      `a policy the market supports: tiered (tieredPartial) needs margin.tiers on some instrument of market.instruments (none has any, so every position would be closed in full; give them tiers, or use fullClose)`,
+    );
+  }
   const sampleEvery = raw.sampleEvery === undefined ? 1 : int(at("sampleEvery"), raw.sampleEvery, 1, ticks);
   const recoveryThreshold =
     raw.recoveryThreshold === undefined
