@@ -66,6 +66,54 @@ describe("cascade tracing", () => {
     expect(conserved(venue)).toBe(true);
   });
 
+  test("a busy tick (more than 64 liquidations on one instrument) keeps the earlier tick's cause for all of them", () => {
+    // Tick 1: A is liquidated at mark 100. Tick 2: the mark is 90 and 70 accounts are liquidated;
+    // each lost 10 per lot since A's liquidation, so each one's cause is A (generation 2). The
+    // engine kept the last 64 liquidations per instrument, all from tick 2 by the 65th, and lost A.
+    const venue = new Venue({
+      instruments: [{ symbol: "X", initialPrice: 100, margin: { initial: 0.1, maintenance: 0.05 } }],
+      mark: { kind: "oracle" },
+    });
+    const mk = venue.openAccount("maker", { marginExempt: true });
+    venue.deposit(mk, 1_000_000_000);
+    const open = (cash: number) => {
+      const id = venue.openAccount("trader");
+      venue.deposit(id, cash);
+      venue.submit({ account: mk, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 100 });
+      venue.submit({ account: id, instrument: 0, side: BUY, quantity: 10, type: "market" });
+      return id;
+    };
+    const a = open(100); // equity 100, maintenance 50: under at 94
+    const others: number[] = [];
+    for (let k = 0; k < 70; k++) others.push(open(140)); // under at 90 (equity 40 < 45)
+    venue.submit({ account: mk, instrument: 0, side: BUY, quantity: 10_000, type: "limit", price: 90 });
+    venue.submit({ account: mk, instrument: 0, side: BUY, quantity: 10, type: "limit", price: 93 });
+    const engine = new LiquidationEngine({
+      venue,
+      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+      policy: presets.fullClose({ penaltyRate: 0 }),
+      rng: Rng.fromSeed(2),
+    });
+    venue.setOraclePrice(0, 93);
+    venue.updateMarks();
+    venue.advance(1);
+    engine.check(1);
+    expect(engine.records.map((r) => [r.account, r.tick, r.cause, r.generation])).toEqual([[a, 1, -1, 1]]);
+    const ra = engine.records[0];
+    venue.setOraclePrice(0, 90);
+    venue.updateMarks();
+    venue.advance(2);
+    engine.check(2);
+    const second = engine.records.filter((r) => r.tick === 2);
+    expect(second.map((r) => r.account)).toEqual(others);
+    expect(second.filter((r) => r.cause !== ra.id).map((r) => [r.account, r.cause, r.generation])).toEqual(
+      [],
+    );
+    expect(second.every((r) => r.generation === 2 && r.cascadeId === ra.cascadeId)).toBe(true);
+    const s = engine.stats();
+    expect([s.cascades, s.maxGeneration]).toEqual([1, 2]);
+  });
+
   test("outside the cause window the cause is -1", () => {
     const venue = new Venue({
       instruments: [{ symbol: "X", initialPrice: 100, margin: { initial: 0.1, maintenance: 0.08 } }],

@@ -674,7 +674,8 @@ export class LiquidationEngine {
     const oldest = this.tick - this.causeWindow;
     for (const h of hs) {
       const list = this.recent[h.instrument];
-      for (let k = list.length - 1; k >= 0; k--) {
+      // this tick's liquidations are not candidates (marks move in the next marks phase)
+      for (let k = firstAtOrAfter(list, this.tick) - 1; k >= 0; k--) {
         const r = list[k];
         if (r.tick < oldest) break;
         if (r.tick >= this.tick || r.account === a) continue;
@@ -704,7 +705,10 @@ export class LiquidationEngine {
     const oldest = this.tick - this.causeWindow;
     let drop = 0;
     while (drop < list.length && list[drop].tick < oldest) drop++;
-    if (list.length - drop > 64) drop = list.length - 64;
+    // At most 64 from earlier ticks; this tick's are all kept (they are not causes before the next
+    // tick), else a tick with more than 64 liquidations here dropped every earlier-tick cause.
+    const earlier = firstAtOrAfter(list, this.tick);
+    if (earlier - drop > 64) drop = earlier - 64;
     if (drop > 0) list.splice(0, drop);
   }
 
@@ -1189,6 +1193,18 @@ export class LiquidationEngine {
     this.s.adlCovered += charged;
     return charged;
   }
+}
+
+/** Index of the first remembered liquidation at or after `tick` (lists are in tick order). */
+function firstAtOrAfter(list: readonly RecentLiq[], tick: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].tick < tick) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */
