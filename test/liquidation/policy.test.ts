@@ -5,7 +5,7 @@
  * The maker's bids: X 5@84, 10@83; Y 10@46, 20@45.
  */
 import { Rng, RunLoop } from "@cascade/core";
-import { LiquidationEngine, presets } from "@cascade/liquidation";
+import { estimateSweep, LiquidationEngine, presets } from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
 import {
@@ -175,6 +175,34 @@ describe("amount", () => {
     expect(v.maintenanceRequirement(a)).toBeCloseTo(21.25, 12);
     expect(v.equity(a) / v.maintenanceRequirement(a) >= 1.25).toBe(true);
     expect(v.cash(v.feeAccount)).toBe(11);
+  });
+
+  test("restore to target walks every book level within the slippage bound, not only the first 256", () => {
+    // Long 400 X bought @10,000; at mark 9,700 the bids are 1 lot at each of 9,699 .. 9,200 (500
+    // levels, all within 5%). About 276 lots restore the 1.25 target; the book walk stopped at 256
+    // levels, found the target out of reach and closed all 400.
+    const v = new Venue({
+      instruments: [{ symbol: "X", initialPrice: 10_000, margin: { initial: 0.05, maintenance: 0.05 } }],
+      mark: { kind: "oracle" },
+    });
+    const mk = maker(v);
+    const a = v.openAccount("trader");
+    v.deposit(a, 260_000);
+    open(v, a, mk, 0, 400, 10_000);
+    const { engine: e } = engine(v, presets.restoreToTarget());
+    setMarks(v, [9_700]);
+    for (let p = 9_699; p >= 9_200; p--) bid(v, mk, 0, 1, p);
+    expect(estimateSweep(v.book(0), SELL, 300, 9_215, 1)).toEqual({
+      filled: 300,
+      notional: 300 * 9_699 - (299 * 300) / 2,
+    });
+    v.advance(1);
+    e.check(1);
+    const sold = e.records.reduce((s, r) => s + r.quantity, 0);
+    expect(sold).toBeGreaterThan(256);
+    expect(sold).toBeLessThan(400);
+    expect(v.equity(a) / v.maintenanceRequirement(a)).toBeGreaterThanOrEqual(1.25);
+    expect(conserved(v)).toBe(true);
   });
 
   test("stepwise (Hyperliquid): 20% of each position above minNotional, then a cool-down", () => {

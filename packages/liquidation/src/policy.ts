@@ -134,8 +134,8 @@ export interface SweepEstimate {
   filled: number;
   notional: number;
 }
-const levelPrices: number[] = new Array(256).fill(0);
-const levelQty: number[] = new Array(256).fill(0);
+let levelPrices: number[] = new Array(256).fill(0);
+let levelQty: number[] = new Array(256).fill(0);
 
 /** What a market order of `qty` lots on `side` would fill on `book` without going past `worstPrice`. */
 export function estimateSweep(
@@ -146,7 +146,8 @@ export function estimateSweep(
   cv: number,
 ): SweepEstimate {
   // a BUY takes asks, a SELL takes bids
-  const n = book.depth(side === BUY ? SELL : BUY, levelPrices.length, levelPrices, levelQty);
+  const from = side === BUY ? SELL : BUY;
+  let n = book.depth(from, levelPrices.length, levelPrices, levelQty);
   let left = qty;
   let notional = 0;
   for (let k = 0; k < n && left > 0; k++) {
@@ -155,6 +156,12 @@ export function estimateSweep(
     const take = Math.min(left, levelQty[k]);
     notional += take * p * cv;
     left -= take;
+    if (left > 0 && k === n - 1 && n === levelPrices.length) {
+      // every scratch level was within the bound and more lots are wanted: read deeper levels
+      levelPrices = new Array(2 * n).fill(0);
+      levelQty = new Array(2 * n).fill(0);
+      n = book.depth(from, levelPrices.length, levelPrices, levelQty);
+    }
   }
   return { filled: qty - left, notional };
 }
