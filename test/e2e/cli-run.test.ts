@@ -361,3 +361,21 @@ describe("cascade run", () => {
     expect(debug.stderr).toMatch(/bad-observer\.ts:18:\d+/);
   });
 });
+
+test("a run into a folder with another configuration's results says what it replaces; a rerun of the same says nothing", async () => {
+  requireBuilt();
+  const dir = join(tmp, "replace");
+  const run = (...extra: string[]) =>
+    cascade(["run", TINY, "--workers", "0", "--out", dir, "--quiet", "--no-report", ...extra], tmp);
+  const first = await run();
+  expect(first.code).toBe(0);
+  expect(first.stderr).not.toContain("note:");
+  const same = await run();
+  expect(same.stderr).not.toContain("note:");
+  const other = await run("--replications", "2");
+  expect(other.code).toBe(0);
+  expect(other.stderr).toMatch(
+    /^note: \S*replace\/ holds the results of another configuration \(they differ in: replications \(3 there, 2 now\).*\); this run replaces them when it completes$/m,
+  );
+  expect(readFileSync(join(dir, "runs.csv"), "utf8").trimEnd().split("\n")).toHaveLength(1 + 2 * 2);
+});

@@ -7,7 +7,7 @@
  * report, merge, validate and list below; another command registers itself the same way.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CascadeError, ValidationError } from "@cascade/core";
@@ -196,7 +196,17 @@ registerCommand("run", {
       shard,
       resume: values.resume === true,
       progress: values.quiet ? false : "auto",
-      onStart: stop.watch,
+      onStart: (run) => {
+        // Rerunning after an edit is the usual way to replace results, but say so: another
+        // configuration's results are gone once this run completes (Ctrl-C now keeps them).
+        if (run.replacing !== null) {
+          const rel = relative(process.cwd(), dirname(run.journal)) || ".";
+          process.stderr.write(
+            `note: ${rel}/ holds the results of another configuration${run.replacing ? ` (they differ in: ${run.replacing})` : ""}; this run replaces them when it completes\n`,
+          );
+        }
+        stop.watch(run);
+      },
     }).finally(stop.remove);
     const rel = relative(process.cwd(), outcome.outDir) || ".";
     out(

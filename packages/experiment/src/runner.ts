@@ -77,6 +77,12 @@ export interface RunInProgress {
   total: number;
   /** Runs finished and in the journal so far (resumed ones included). */
   finished(): number;
+  /**
+   * The folder holds complete results of another configuration, which this run replaces when it
+   * completes: what differs ("replications (120 there, 50 now)"), or "" when that cannot be told;
+   * null when there is nothing of another configuration to replace.
+   */
+  replacing: string | null;
 }
 
 export interface RunOutcome {
@@ -220,11 +226,10 @@ export async function runExperiment(
 
   // Without a journal, --resume finds either nothing (a fresh run), complete results of this
   // configuration (nothing to do), or results of another one, which it must not silently replace.
-  const earlier =
-    options.resume && !existsSync(journalPath)
-      ? earlierResults(outDir, plan.fingerprint, header.shard)
-      : "none";
-  if (earlier === "other") {
+  const earlier = !existsSync(journalPath) ? earlierResults(outDir, plan.fingerprint, header.shard) : "none";
+  const replacing =
+    !options.resume && earlier === "other" ? changedParts(manifestParts(outDir), plan.parts) : null;
+  if (options.resume && earlier === "other") {
     const changed = changedParts(manifestParts(outDir), plan.parts);
     throw new ValidationError(
       "JOURNAL_MISMATCH",
@@ -234,7 +239,7 @@ export async function runExperiment(
       "cannot resume",
     );
   }
-  if (earlier === "same") {
+  if (options.resume && earlier === "same") {
     return {
       name: plan.exp.name,
       outDir,
@@ -276,7 +281,7 @@ export async function runExperiment(
   );
   progress.start(mine.length, resumed);
   let finished = resumed;
-  options.onStart?.({ journal: journalPath, total: mine.length, finished: () => finished });
+  options.onStart?.({ journal: journalPath, total: mine.length, finished: () => finished, replacing });
   const onDone = (line: string) => {
     writer.append(line);
     finished++;
