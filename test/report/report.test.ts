@@ -571,29 +571,45 @@ describe("bootstrap intervals of the paired differences", () => {
 
 describe("significance markers of the paired differences", () => {
   const paired = async (dir: string) => figures(await buildReport(dir)).get("paired-differences")![0];
-  // Vega draws a triangle as a path of three lines, a circle with arcs.
+  // Vega draws a circle with arcs, a triangle as three lines, a diamond as four.
   const shapes = (fig: string) =>
     [...fig.matchAll(/aria-roledescription="point"[^>]* d="([^"]*)"/g)].map((m) =>
-      m[1].includes("A") ? "circle" : "triangle",
+      m[1].includes("A") ? "circle" : (m[1].match(/L/g) ?? []).length === 2 ? "triangle" : "diamond",
     );
   const options = { sweep: {}, variants: ["full", "partial", "auction"], replications: 6, ticks: 60 };
-
-  it("follow p_holm when comparison.csv has it (p_value 0.03 everywhere, Holm-adjusted 0.2)", async () => {
-    const dir = makeResults(join(root, "holm"), options);
+  /** The fixture with p_holm and p_wilcoxon_holm columns after p_value, per row from `cells`. */
+  const withHolm = (name: string, cells: (row: number) => [string, string]) => {
+    const dir = makeResults(join(root, name), options);
     const file = join(dir, "comparison.csv");
     const [head, ...rows] = readFileSync(file, "utf8").trimEnd().split("\n");
     const at = head.split(",").indexOf("p_value") + 1;
-    const insert = (line: string, cell: string) => {
-      const cells = line.split(",");
-      cells.splice(at, 0, cell);
-      return cells.join(",");
+    const insert = (line: string, added: [string, string]) => {
+      const c = line.split(",");
+      c.splice(at, 0, ...added);
+      return c.join(",");
     };
-    writeFileSync(file, `${[insert(head, "p_holm"), ...rows.map((r) => insert(r, "0.2"))].join("\n")}\n`);
-    const fig = await paired(dir);
+    const lines = [insert(head, ["p_holm", "p_wilcoxon_holm"]), ...rows.map((r, i) => insert(r, cells(i)))];
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    return dir;
+  };
+
+  it("tell both tests, one test and neither apart by the Holm-adjusted p-values (p_value 0.03 everywhere)", async () => {
+    const fig = await paired(
+      withHolm("holm", (i) => [["0.01", "0.2", "0.2"][i % 3], ["0.01", "0.01", "0.2"][i % 3]]),
+    );
     const labels = labelGroups(fig, "legend-label").flat();
-    expect(labels).toEqual(expect.arrayContaining(["Holm-adjusted p &lt; 0.05", "Holm-adjusted p ≥ 0.05"]));
-    expect(new Set(shapes(fig))).toEqual(new Set(["triangle"]));
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        "both tests p_holm &lt; 0.05",
+        "one test p_holm &lt; 0.05",
+        "neither test p_holm &lt; 0.05",
+      ]),
+    );
+    expect(new Set(shapes(fig))).toEqual(new Set(["circle", "diamond", "triangle"]));
     expect(fig).toContain("p (t-test): 0.03; p (t-test, Holm): 0.2;");
+    // every row one test only: every marker a diamond
+    const one = await paired(withHolm("holm-one", () => ["0.2", "0.01"]));
+    expect(new Set(shapes(one))).toEqual(new Set(["diamond"]));
   });
 
   it("follow p_value in files written before p_holm", async () => {

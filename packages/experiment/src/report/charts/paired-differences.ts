@@ -60,12 +60,21 @@ function intervalKey(kind: string): Record<string, unknown> {
 
 /** What the paired chart's marker shapes mean, p_value's fallback included (stats.ts). */
 const SIGNIFICANCE =
-  "Marker shape: p_holm below 0.05 or not (the paired t-test's p_value, or the exact sign test when every difference is the same, adjusted by Holm's method over all comparisons of the metric in the study; p_value in files written before p_holm).";
+  "Marker shape: whether the paired t-test and the Wilcoxon signed-rank test find a difference, each at Holm-adjusted p below 0.05 (p_holm, p_wilcoxon_holm: adjusted over all comparisons of the metric in the study); the two disagree on skewed or mostly-zero metrics, where the signed-rank test is the one to read. Files written before p_holm: the t-test's p_value alone.";
 
-/** The markers' two shapes: by Holm-adjusted p when the file has it (older files: p_value). */
-function significanceDomain(holm: boolean): [string, string] {
-  const name = holm ? "Holm-adjusted p" : "t-test p";
-  return [`${name} < 0.05`, `${name} ≥ 0.05`];
+/** The markers' shapes: by both tests' Holm-adjusted p when the file has them (older files: p_value). */
+function significanceDomain(holm: boolean): string[] {
+  return holm
+    ? ["both tests p_holm < 0.05", "one test p_holm < 0.05", "neither test p_holm < 0.05"]
+    : ["t-test p < 0.05", "t-test p ≥ 0.05"];
+}
+
+/** The shape a comparison row's marker takes (significanceDomain's order). */
+function significanceOf(r: ComparisonRow, holm: boolean): number {
+  const below = (p: number | null) => p !== null && p < 0.05;
+  if (!holm) return below(r.p_value) ? 0 : 1;
+  const n = (below(r.p_holm) ? 1 : 0) + (below(r.p_wilcoxon_holm) ? 1 : 0);
+  return 2 - n;
 }
 
 /** The tips of a paired difference's marker (every statistic), t rule and bootstrap rule. */
@@ -141,7 +150,7 @@ export async function pairedDifferences(
     boot_low: r.boot_low,
     boot_high: r.boot_high,
     boot_slot: bootSlot(r.short),
-    significant: significant[((holm ? r.p_holm : r.p_value) ?? 1) < 0.05 ? 0 : 1],
+    significant: significant[significanceOf(r, holm)],
     ...pairedTips(r, bySweep),
   }));
   const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
@@ -204,7 +213,10 @@ export async function pairedDifferences(
               field: "significant",
               type: "nominal",
               title: null,
-              scale: { domain: significant, range: ["circle", "triangle"] },
+              scale: {
+                domain: significant,
+                range: holm ? ["circle", "diamond", "triangle"] : ["circle", "triangle"],
+              },
               legend: { labelLimit: 0 },
             },
             ...TIP,
