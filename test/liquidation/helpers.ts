@@ -132,6 +132,19 @@ export function expectBoundedMatchesFullScan(
   }
 }
 
+/**
+ * One tick of a test's oracle-marked price path: each mark moved by its return, rounded and kept
+ * within [2, 399] and [2, 199]; the oracle prices set, the venue advanced to `t`, marks updated.
+ */
+export function stepOracleMarks(venue: Venue, marks: number[], t: number, dx: number, dy: number): void {
+  marks[0] = Math.max(2, Math.min(399, Math.round(marks[0] * (1 + dx))));
+  marks[1] = Math.max(2, Math.min(199, Math.round(marks[1] * (1 + dy))));
+  venue.setOraclePrice(0, marks[0]);
+  venue.setOraclePrice(1, marks[1]);
+  venue.advance(t);
+  venue.updateMarks();
+}
+
 /** Conservation: cash sums to deposits, positions sum to zero (exact). */
 export function conserved(venue: Venue): boolean {
   if (venue.totalCash() !== venue.totalDeposits) return false;

@@ -3,7 +3,7 @@ import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidatio
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { conserved, expectBoundedMatchesFullScan } from "./helpers.js";
+import { conserved, expectBoundedMatchesFullScan, stepOracleMarks } from "./helpers.js";
 
 interface World {
   venue: Venue;
@@ -129,12 +129,7 @@ function run(
   let t = 0;
   for (const [dx, dy] of path) {
     t++;
-    marks[0] = Math.max(2, Math.min(399, Math.round(marks[0] * (1 + dx))));
-    marks[1] = Math.max(2, Math.min(199, Math.round(marks[1] * (1 + dy))));
-    w.venue.setOraclePrice(0, marks[0]);
-    w.venue.setOraclePrice(1, marks[1]);
-    w.venue.advance(t);
-    w.venue.updateMarks();
+    stepOracleMarks(w.venue, marks, t, dx, dy);
     engine.check(t);
     each?.(engine, t);
   }

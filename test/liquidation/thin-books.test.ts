@@ -3,6 +3,7 @@ import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidatio
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { stepOracleMarks } from "./helpers.js";
 
 function world(positions: Array<[number, number, number]>, depth: number, fees: boolean) {
   const venue = new Venue({
@@ -195,12 +196,7 @@ describe("invariants on thin books", () => {
           const s0 = "maxSlippage" in policy.execution ? policy.execution.maxSlippage : 1;
           for (const [dx, dy] of path) {
             t++;
-            marks[0] = Math.max(2, Math.min(399, Math.round(marks[0] * (1 + dx))));
-            marks[1] = Math.max(2, Math.min(199, Math.round(marks[1] * (1 + dy))));
-            w.venue.setOraclePrice(0, marks[0]);
-            w.venue.setOraclePrice(1, marks[1]);
-            w.venue.advance(t);
-            w.venue.updateMarks();
+            stepOracleMarks(w.venue, marks, t, dx, dy);
             // a keeper (the margin-exempt maker) takes 1-3 lots of every open auction at any price
             for (const au of [...w.venue.openAuctions()])
               w.venue.takeAuction(au.id, w.maker, 1 + (t % 3), au.side === SELL ? 1e9 : 0);
@@ -280,12 +276,7 @@ describe("restore-to-target with taker fees", () => {
           let t = 0;
           for (const [dx, dy] of path) {
             t++;
-            marks[0] = Math.max(2, Math.min(399, Math.round(marks[0] * (1 + dx))));
-            marks[1] = Math.max(2, Math.min(199, Math.round(marks[1] * (1 + dy))));
-            w.venue.setOraclePrice(0, marks[0]);
-            w.venue.setOraclePrice(1, marks[1]);
-            w.venue.advance(t);
-            w.venue.updateMarks();
+            stepOracleMarks(w.venue, marks, t, dx, dy);
             const eqAt = new Map<number, number>();
             engine.marginCalls$.subscribe((c) => eqAt.set(c.account, c.equity));
             engine.check(t);
