@@ -870,6 +870,28 @@ describe("distribution panels", () => {
   });
 });
 
+describe("0/1 outcomes in the distributions", () => {
+  it("are left out (a box of 0s and 1s) and named in the caption", async () => {
+    const dir = makeResults(join(root, "binary"), {
+      sweep: {},
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 60,
+    });
+    const runs = join(dir, "runs.csv");
+    const [head, ...lines] = readFileSync(runs, "utf8").trimEnd().split("\n");
+    writeFileSync(runs, `${[`${head},recovered`, ...lines.map((l, i) => `${l},${i % 2}`)].join("\n")}\n`);
+    const html = await buildReport(dir);
+    const svg = figures(html).get("distributions")![0];
+    const titles = labelGroups(svg, "title-text").flat();
+    expect(titles).toContain("peak_drawdown");
+    expect(titles).not.toContain("recovered");
+    expect(html).toContain(
+      "0/1 outcomes are not drawn here: recovered (its rate, the mean, in summary.csv).",
+    );
+  });
+});
+
 describe("sweep points apart in the distributions and the cascade depth", () => {
   const sweep = { "liquidation.closeFactor": [0.25, 0.5, 1] };
 
