@@ -202,7 +202,7 @@ registerCommand("run", {
         if (run.replacing !== null) {
           const rel = relative(process.cwd(), dirname(run.journal)) || ".";
           process.stderr.write(
-            `note: ${rel}/ holds the results of another configuration${run.replacing ? ` (they differ in: ${run.replacing})` : ""}; this run replaces them when it completes\n`,
+            `note: ${rel}/ holds ${run.replacing ? `the results of another configuration (they differ in: ${run.replacing})` : "other results (another configuration or shard, or unreadable ones)"}; this run replaces them when it completes\n`,
           );
         }
         stop.watch(run);
