@@ -21,7 +21,7 @@
  * which then covers bad debt before it is recorded as unrecovered. fraction = 1 is the classic
  * full close; fraction = 0.5 with rate 0.05 is the Aave v3 close factor and bonus (REFERENCES.md:
  * Aave v3 docs / V3 technical paper: 50% close factor, 5-10% liquidation bonus), here without
- * Aave's switch to 100% below HF 0.95 so that the close factor is the only amount rule.
+ * Aave's switch to 100% at HF <= 0.95 so that the close factor is the only amount rule.
  * Sweep: liquidation.amount.fraction in {1, 0.75, 0.5, 0.25, 0.1} x liquidation.penalty.rate in
  * {0, 0.05, 0.1}: 15 points x 20 replications = 300 runs, ~11 s with 2 workers.
  *

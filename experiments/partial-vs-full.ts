@@ -32,7 +32,7 @@
  *   equity < maintenance (5% slippage bound, 1% fee to the insurance fund); see
  *   REFERENCES.md "Centralised exchanges" before partial liquidation.
  * - closeFactor50: Aave v3 (docs / V3 technical paper): liquidatable when the health factor < 1,
- *   50% of the portfolio's gross notional closed per step (Aave: of the debt), 100% below HF 0.95,
+ *   50% of the portfolio's gross notional closed per step (Aave: of the debt), 100% at HF <= 0.95,
  *   5% bonus to the liquidator.
  * - restoreToTarget: partial liquidation that sells just enough (most liquid asset first) to
  *   bring equity/maintenance back to 1.25 (the "liquidate to a safe buffer" rule of several

@@ -140,7 +140,7 @@ describe("amount", () => {
     expect(conserved(v)).toBe(true);
   });
 
-  test("close factor: full close when HF < fullBelowHealthFactor", () => {
+  test("close factor: full close when HF <= fullBelowHealthFactor", () => {
     const { v, a, e } = setup(presets.closeFactor({ fullBelowHealthFactor: 0.99 }));
     e.check(2);
     expect(e.records.map((r) => r.quantity)).toEqual([20, 10]);

@@ -212,7 +212,8 @@ export function worstPrice(venue: Venue, instrument: number, side: Side, mark: n
  * Amount: which lots of which positions to close in this step.
  * - full: everything.
  * - closeFactor (Aave v3): a budget of `fraction` x gross notional, spent along the ordering
- *   (proRata: floor(fraction x |q|) of every position); everything when HF < fullBelowHealthFactor.
+ *   (proRata: floor(fraction x |q|) of every position); everything when HF <= fullBelowHealthFactor
+ *   (Aave v3 LiquidationLogic: `healthFactor > CLOSE_FACTOR_HF_THRESHOLD ? 50% : 100%`).
  *   Dust rule: if the budget buys no whole lot, one lot of the first position is closed.
  * - restoreToTarget: greedily along the ordering, the fewest lots after which
  *   (equity - slippage - penalty - fees) / maintenance >= target at current marks, slippage read
@@ -232,7 +233,7 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
     case "closeFactor": {
       if (
         spec.fullBelowHealthFactor !== undefined &&
-        ctx.venue.healthFactor(ctx.account) < spec.fullBelowHealthFactor
+        ctx.venue.healthFactor(ctx.account) <= spec.fullBelowHealthFactor
       ) {
         return fullPlan(hs);
       }

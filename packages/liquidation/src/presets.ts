@@ -154,7 +154,7 @@ export const presets = {
 
   /**
    * Aave v3: liquidatable when the health factor < 1; a liquidator repays up to the close factor
-   * (50%) of the position, 100% when HF < 0.95, and receives a 5% liquidation bonus
+   * (50%) of the position, 100% when HF <= 0.95 (`healthFactor > 0.95e18 ? 50% : 100%` in LiquidationLogic), and receives a 5% liquidation bonus
    * (Aave v3 technical paper / docs "Liquidations"). Uncovered deficits stay as bad debt.
    */
   closeFactor(

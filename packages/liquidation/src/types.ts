@@ -15,7 +15,7 @@ export type TriggerSpec =
 
 export type AmountSpec =
   | { kind: "full" }
-  /** Aave v3: up to 50% of the position value per liquidation, 100% when HF < 0.95. */
+  /** Aave v3: up to 50% of the position value per liquidation, 100% when HF <= fullBelowHealthFactor (0.95). */
   | { kind: "closeFactor"; fraction: number; fullBelowHealthFactor?: number }
   /** Close just enough that equity / maintenance >= target at current marks (book slippage and penalty included). */
   | { kind: "restoreToTarget"; targetMarginRatio: number }

@@ -1,0 +1,35 @@
+/**
+ * Follow-ups of the liquidation-engine audit: each test pins what the docs and the cited mechanism
+ * (REFERENCES.md) say where the engine did something else. The standard account
+ * (helpers.standardAccount): cash 300, long 10 X @100 and 20 Y @50 (cash -1700), its counterparty
+ * the maker (short 10 X, 20 Y).
+ */
+import { type PolicySpec, presets, validatePolicySpec } from "@cascade/liquidation";
+import { describe, expect, test } from "vitest";
+import { bid, conserved, engine, maker, open, setMarks, standardAccount, twoAssetVenue } from "./helpers.js";
+
+/** The standard account at marks X 85, Y 46 (equity 70 < maintenance 88.5), policy built after the move. */
+function atRisk(policy: (hf: number) => PolicySpec) {
+  const v = twoAssetVenue();
+  setMarks(v, [100, 50]);
+  const mk = maker(v);
+  const a = standardAccount(v, mk);
+  setMarks(v, [85, 46]);
+  const { engine: e } = engine(v, policy(v.healthFactor(a)));
+  v.advance(2);
+  return { v, mk, a, e };
+}
+
+describe("closeFactor (Aave v3): 100% close at HF <= 0.95", () => {
+  test("an account exactly at fullBelowHealthFactor is closed in full (Aave: HF > 0.95 ? 50% : 100%)", () => {
+    const { v, mk, a, e } = atRisk((hf) => presets.closeFactor({ fullBelowHealthFactor: hf }));
+    bid(v, mk, 0, 10, 84);
+    bid(v, mk, 1, 20, 46);
+    e.check(2);
+    expect(e.records.map((r) => [r.instrument, r.quantity])).toEqual([
+      [1, 20],
+      [0, 10],
+    ]);
+    expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
+  });
+});
