@@ -33,3 +33,30 @@ describe("closeFactor (Aave v3): 100% close at HF <= 0.95", () => {
     expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
   });
 });
+
+describe("stepwise without its vault: the cool-down does not hold back a bankrupt account", () => {
+  test("an account bankrupt during the cool-down is deleveraged at once, not 30 ticks later", () => {
+    const { v, mk, a, e } = atRisk(() =>
+      presets.stepwise({ backstop: null, minNotional: 800, cooldownTicks: 5 }),
+    );
+    bid(v, mk, 0, 5, 84);
+    bid(v, mk, 1, 10, 46);
+    e.check(2);
+    expect(e.records.map((r) => [r.instrument, r.quantity, r.execution])).toEqual([
+      [1, 4, "marketSweep"],
+      [0, 2, "marketSweep"],
+    ]);
+    // cash -1700 + 184 + 168 = -1348; at X 70, Y 38: equity -1348 + 560 + 608 = -180
+    setMarks(v, [70, 38]);
+    v.advance(3);
+    e.check(3);
+    const now = e.records.slice(2);
+    expect(now.length).toBeGreaterThan(0);
+    expect(new Set(now.map((r) => r.execution))).toEqual(new Set(["adl"]));
+    expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
+    // the maker (short, in profit) took the positions at the mark and covered the deficit of 180
+    expect(v.cash(a)).toBe(0);
+    expect(e.stats().adlCovered).toBe(180);
+    expect(conserved(v)).toBe(true);
+  });
+});

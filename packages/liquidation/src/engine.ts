@@ -589,8 +589,10 @@ export class LiquidationEngine {
     const p = this.policy;
     const backstopNow =
       p.backstop !== undefined && equity < p.backstop.belowMaintenanceFraction * maintenance;
+    // The cool-down paces book steps (Hyperliquid: 20% steps of large positions); it never holds
+    // back the vault or a bankrupt account (ADL / full close), whose deficit would grow meanwhile.
     const until = this.cooldownUntil.get(a);
-    if (until !== undefined && this.tick < until && !backstopNow) return;
+    if (until !== undefined && this.tick < until && !backstopNow && !(equity < 0)) return;
     // The liquidation keeps (and hands to the policy functions) its own copies of the holdings.
     const own: Holding[] = hs.map(copyHolding);
     this.liquidate(a, own, equity, maintenance, backstopNow);
