@@ -60,3 +60,25 @@ describe("stepwise without its vault: the cool-down does not hold back a bankrup
     expect(conserved(v)).toBe(true);
   });
 });
+
+describe("a health-factor trigger above 1 with restoreToTarget", () => {
+  test("is refused at validation, naming the field, the value and what is allowed", () => {
+    const spec = presets.restoreToTarget({ trigger: { kind: "healthFactor", below: 1.2 } });
+    expect(() => validatePolicySpec("policy", spec)).toThrow(/policy\.trigger\.below/);
+    try {
+      validatePolicySpec("policy", spec);
+    } catch (err) {
+      const e = err as { field: string; value: unknown; message: string };
+      expect(e.field).toBe("policy.trigger.below");
+      expect(e.value).toBe(1.2);
+      expect(e.message).toContain("restoreToTarget");
+    }
+    // at or below 1 (HF < 1 is equity < maintenance) it is fine
+    expect(() =>
+      validatePolicySpec("policy", presets.restoreToTarget({ trigger: { kind: "healthFactor", below: 1 } })),
+    ).not.toThrow();
+    expect(() =>
+      validatePolicySpec("policy", presets.closeFactor({ trigger: { kind: "healthFactor", below: 1.2 } })),
+    ).not.toThrow();
+  });
+});

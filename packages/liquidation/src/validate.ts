@@ -93,7 +93,8 @@ export const POLICY_PARTS = [
  * Validates `value` as a PolicySpec and returns it (the same object). Throws ValidationError:
  * unknown keys (UNKNOWN_KEY), wrong types or values out of range (INVALID_VALUE). Fractions
  * (close factor, step fraction, slippage bound, floor discount, backstop fraction) must lie in
- * (0, 1]; the auction decay in (0, 1); rates and premiums in [0, 1].
+ * (0, 1]; the auction decay in (0, 1); rates and premiums in [0, 1]. A health-factor trigger above 1
+ * is refused with restoreToTarget (it would margin-call accounts already at target, closing nothing).
  */
 export function validatePolicySpec(path: string, value: unknown): PolicySpec {
   const o = object(path, value, POLICY_PARTS);
@@ -152,6 +153,19 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
   }
 
   oneOf(`${path}.ordering`, o.ordering, ORDERINGS);
+
+  // restoreToTarget stops once equity >= target x maintenance; HF < 1 is equity < maintenance, but
+  // an account under a trigger above 1 can already be at its target: an empty plan, a margin call
+  // every tick and nothing closed.
+  const trig = o.trigger as Obj;
+  const amt = o.amount as Obj;
+  if (trig.kind === "healthFactor" && amt.kind === "restoreToTarget" && (trig.below as number) > 1) {
+    fail(
+      `${tp}.below`,
+      trig.below,
+      "a health factor in (0, 1] with amount restoreToTarget (its target is on equity / maintenance: above 1 an account can trigger while already at its target and nothing would be closed); use another amount rule for an early trigger",
+    );
+  }
 
   const ep = `${path}.execution`;
   switch (kindOf(ep, o.execution, EXECUTIONS)) {
