@@ -82,3 +82,74 @@ describe("a health-factor trigger above 1 with restoreToTarget", () => {
     ).not.toThrow();
   });
 });
+
+describe("ADL levy (whenFundEmpty adl) when the positions left by other routes than one book sweep", () => {
+  test("a deficit left once auctions sold everything is levied on the profitable opposing accounts", () => {
+    const { v, mk, a, e } = atRisk(() =>
+      presets.dutchAuction({
+        whenFundEmpty: "adl",
+        penaltyRate: 0,
+        startPremium: 0,
+        decayPerTick: 0.5,
+        floorDiscount: 0.5,
+        durationTicks: 5,
+      }),
+    );
+    e.check(2); // equity 70 > 0: auctions, not ADL
+    const keeper = maker(v, 100_000);
+    v.advance(3);
+    for (const au of v.openAuctions()) v.takeAuction(au.id, keeper, au.remaining, 1_000);
+    e.check(3);
+    expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
+    const sold = e.records.reduce((s, r) => s + r.notional, 0);
+    const deficit = 1700 - sold;
+    expect(deficit).toBeGreaterThan(0);
+    // the maker is short both, in profit 150 (X) + 80 (Y): it pays up to that
+    const s = e.stats();
+    expect(s.adlCovered).toBe(Math.min(deficit, 230));
+    expect(s.unrecoveredDebt).toBe(deficit - s.adlCovered);
+    expect(v.cash(a)).toBe(-(deficit - s.adlCovered));
+    expect(v.position(mk, 0)).toBe(-10); // a cash levy: it keeps its positions
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("with sliced execution the instruments closed in earlier slices share the levy", () => {
+    const v = twoAssetVenue();
+    setMarks(v, [100, 50]);
+    const mk = maker(v);
+    const sX = v.openAccount("short X");
+    v.deposit(sX, 100);
+    const sY = v.openAccount("short Y");
+    v.deposit(sY, 200);
+    const a = v.openAccount("trader");
+    v.deposit(a, 200);
+    open(v, a, sX, 0, 1, 100); // sX short 1 X @100
+    open(v, a, sY, 1, 20, 50); // sY short 20 Y @50; a's cash -900
+    const { engine: e } = engine(
+      v,
+      presets.fullClose({
+        penaltyRate: 0,
+        whenFundEmpty: "adl",
+        execution: { kind: "sliced", slices: 2, maxSlippage: 0.1 },
+      }),
+    );
+    // equity -900 + 60 + 860 = 20 < maintenance 46
+    setMarks(v, [60, 43]);
+    bid(v, mk, 0, 1, 59);
+    bid(v, mk, 1, 10, 42);
+    v.advance(1);
+    e.check(1); // slice 1: all of X (1 lot), 10 Y
+    expect(v.position(a, 0)).toBe(0);
+    bid(v, mk, 1, 10, 39);
+    v.advance(2);
+    const before = [v.cash(sX), v.cash(sY)];
+    e.check(2); // slice 2: 10 Y @39: cash -900 + 59 + 420 + 390 = -31
+    expect(v.position(a, 1)).toBe(0);
+    // shared pro rata to opposing notional: sX 1 x 60, sY 20 x 43 (sX was left out before)
+    const paid = [before[0] - v.cash(sX), before[1] - v.cash(sY)];
+    expect(paid[0] + paid[1]).toBe(31);
+    expect(paid).toEqual([2, 29]);
+    expect(v.cash(a)).toBe(0);
+    expect(conserved(v)).toBe(true);
+  });
+});

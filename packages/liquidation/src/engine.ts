@@ -39,9 +39,9 @@
  *    (every lot bears the same loss, as if closed at the bankruptcy price), each at most its
  *    unrealized profit on the instrument and its positive equity (what one cannot pay is split
  *    again among the others);
- *    when the positions went to the book instead, the profitable opposing accounts of the
- *    instruments closed share the deficit pro rata to their opposing notional (a cash levy: they
- *    keep their positions), with the same caps;
+ *    when the positions went to the book instead (or to auction keepers, or over several slices),
+ *    the profitable opposing accounts of every instrument the liquidation closed share the deficit
+ *    pro rata to their opposing notional (a cash levy: they keep their positions), with the same caps;
  *  - otherwise amount (a bankrupt account is always closed in full) -> execution (market sweep,
  *    slices, Dutch auction) -> penalty per record.
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
@@ -178,6 +178,12 @@ export class LiquidationEngine {
   private activeFlag = new Uint8Array(0);
   private readonly cooldownUntil = new Map<number, number>();
   private readonly episodes = new Map<number, Episode>();
+  /**
+   * Per account under liquidation: instrument -> sign of the position its records closed (1 long,
+   * -1 short), over the whole liquidation (every slice, auction take and step) until the account is
+   * flat or healthy again; the ADL cash levy charges the opposing accounts of all of them.
+   */
+  private readonly closedOf = new Map<number, Map<number, number>>();
   private readonly slicing = new Map<number, SliceState>();
   private readonly auctionInfo = new Map<number, AuctionInfo>();
   private readonly openAuctionsOf = new Map<number, number>();
@@ -568,6 +574,7 @@ export class LiquidationEngine {
       this.slicing.delete(a);
       this.activeDelete(a);
       this.episodes.delete(a);
+      this.closedOf.delete(a);
       this.cooldownUntil.delete(a);
       return;
     }
@@ -581,6 +588,7 @@ export class LiquidationEngine {
     const maintenance = venue.maintenanceRequirement(a);
     if (!triggered(this.policy.trigger, venue, a, equity, maintenance)) {
       this.episodes.delete(a);
+      this.closedOf.delete(a);
       this.activeDelete(a);
       this.pushBounds(a, hs, equity, maintenance);
       return;
@@ -733,6 +741,14 @@ export class LiquidationEngine {
   ): LiquidationRecord {
     const id = this.nextId();
     if (ep.cascadeId < 0) ep.cascadeId = id;
+    if (instrument >= 0 && quantity > 0) {
+      let closed = this.closedOf.get(a);
+      if (closed === undefined) {
+        closed = new Map();
+        this.closedOf.set(a, closed);
+      }
+      closed.set(instrument, side === SELL ? 1 : -1);
+    }
     const slippage =
       mark > 0 && quantity > 0 ? (side === SELL ? (mark - price) / mark : (price - mark) / mark) : 0;
     const rec: LiquidationRecord = {
@@ -1065,7 +1081,9 @@ export class LiquidationEngine {
     let flat = true;
     for (let i = 0; i < this.nInst && flat; i++) if (venue.position(a, i) !== 0) flat = false;
     const cash = venue.cash(a);
-    if (!flat || cash >= 0 || this.slicing.has(a) || (this.openAuctionsOf.get(a) ?? 0) > 0) {
+    const busy = this.slicing.has(a) || (this.openAuctionsOf.get(a) ?? 0) > 0;
+    if (!flat || cash >= 0 || busy) {
+      if (flat && !busy) this.closedOf.delete(a);
       this.flush();
       return;
     }
@@ -1090,16 +1108,18 @@ export class LiquidationEngine {
         if (adlCounterparties !== null && adlCounterparties.length > 0) {
           rest -= this.chargeDeleveraged(a, adlCounterparties, rest);
         } else {
-          // positions already closed on the book (no ADL trade): the profitable opposing accounts
-          // of the instruments this step closed share the deficit pro rata to their opposing
-          // notional there, each at most its profit and equity (chargeDeleveraged)
+          // positions already closed (on the book, by auction takes, in slices; no ADL trade): the
+          // profitable opposing accounts of every instrument this liquidation closed (this step's
+          // first, then earlier slices / takes / steps) share the deficit pro rata to their
+          // opposing notional there, each at most its profit and equity (chargeDeleveraged)
           const list: Array<[number, number, number]> = [];
-          const seenI = new Set<number>();
-          for (const r of this.pending) {
-            if (r.instrument < 0 || seenI.has(r.instrument)) continue;
-            seenI.add(r.instrument);
-            const i = r.instrument;
-            for (const [j, pnl] of this.rankOpposing(a, i, r.side === SELL ? 1 : -1)) {
+          const closed = new Map<number, number>();
+          for (const r of this.pending)
+            if (r.instrument >= 0 && r.quantity > 0 && !closed.has(r.instrument))
+              closed.set(r.instrument, r.side === SELL ? 1 : -1);
+          for (const [i, sign] of this.closedOf.get(a) ?? []) if (!closed.has(i)) closed.set(i, sign);
+          for (const [i, sign] of closed) {
+            for (const [j, pnl] of this.rankOpposing(a, i, sign)) {
               list.push([
                 j,
                 pnl,
@@ -1128,6 +1148,7 @@ export class LiquidationEngine {
       }
     }
     s.unrecoveredDebt += rest;
+    this.closedOf.delete(a);
     let last = this.pending[this.pending.length - 1];
     if (last === undefined || last.account !== a) {
       // nothing closed in this call (e.g. an auction sold everything): a settlement record
