@@ -153,3 +153,36 @@ describe("ADL levy (whenFundEmpty adl) when the positions left by other routes t
     expect(conserved(v)).toBe(true);
   });
 });
+
+describe("penalty cap over a whole step", () => {
+  test("no penalty is collected from a step that leaves the account bankrupt", () => {
+    const { v, mk, a, e } = atRisk(() => presets.fullClose({ maxSlippage: 0.1 }));
+    bid(v, mk, 1, 20, 45); // Y first (largest): 900, equity after it 50
+    bid(v, mk, 0, 10, 77); // then X: 770
+    e.check(2);
+    // before penalties: cash -1700 + 900 + 770 = -30. The 1% on Y (9) was taken while equity was
+    // 50, then came back out of the insurance fund as part of a deficit of 39.
+    expect(e.records.filter((r) => r.quantity > 0).map((r) => [r.instrument, r.notional, r.penalty])).toEqual(
+      [
+        [1, 900, 0],
+        [0, 770, 0],
+      ],
+    );
+    const s = e.stats();
+    expect([s.penalties, s.badDebt, s.insuranceDraw, s.unrecoveredDebt]).toEqual([0, 30, 0, 30]);
+    expect(v.cash(a)).toBe(-30);
+    expect(v.cash(e.insuranceFund)).toBe(0);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("penalties still come in record order, each capped at what is left of the step's positive equity", () => {
+    const { v, mk, a, e } = atRisk(() => presets.fullClose({ maxSlippage: 0.1 }));
+    bid(v, mk, 1, 20, 45); // 900: penalty 9
+    bid(v, mk, 0, 10, 81); // 810: penalty 8
+    e.check(2);
+    // before penalties: cash -1700 + 900 + 810 = 10: Y's 9 in full, then 1 of X's 8
+    expect(e.records.map((r) => r.penalty)).toEqual([9, 1]);
+    expect(v.cash(a)).toBe(0);
+    expect(e.stats().badDebt).toBe(0);
+  });
+});

@@ -43,7 +43,9 @@
  *    the profitable opposing accounts of every instrument the liquidation closed share the deficit
  *    pro rata to their opposing notional (a cash levy: they keep their positions), with the same caps;
  *  - otherwise amount (a bankrupt account is always closed in full) -> execution (market sweep,
- *    slices, Dutch auction) -> penalty per record.
+ *    slices, Dutch auction) -> penalty per record, charged in record order once all the closes of
+ *    the step are done, each capped at the positive equity left (a step that ends in a deficit
+ *    collects none).
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
  * backstop vault (backstop path) -> insurance fund -> ADL counterparties / socialised over accounts
  * with positive equity / left as unrecovered bad debt (negative cash, still conserved).
@@ -193,6 +195,9 @@ export class LiquidationEngine {
 
   // current step
   private pending: LiquidationRecord[] = [];
+  /** Penalties of the current step, charged once all its closes are done (settleCharges). */
+  private charges: Array<{ rec: LiquidationRecord; liquidators: ReadonlyArray<readonly [number, number]> }> =
+    [];
   private sweepTag = -1;
   private readonly sweepMakers = new Map<number, number>();
   private tick = 0;
@@ -775,6 +780,7 @@ export class LiquidationEngine {
 
   /** Moves pending records to `records`, updates statistics and emits them. */
   private flush(): void {
+    this.settleCharges();
     const list = this.pending;
     if (list.length === 0) return;
     this.pending = [];
@@ -802,8 +808,28 @@ export class LiquidationEngine {
 
   // ------------------------------------------------------------------ penalty
 
-  /** Charges the policy penalty on `notional` (capped at remaining positive equity) and records it. */
+  /**
+   * Queues the policy penalty on `rec.notional`: it is charged when the step ends
+   * (settleCharges), once every close of the step is done, so a penalty is never taken from equity
+   * that a later close of the same step turns into a deficit.
+   */
   private charge(
+    _a: number,
+    rec: LiquidationRecord,
+    liquidators: ReadonlyArray<readonly [number, number]>,
+  ): void {
+    if (this.policy.penalty.rate > 0) this.charges.push({ rec, liquidators });
+  }
+
+  /** Charges the queued penalties in record order, each capped at the account's remaining positive equity. */
+  private settleCharges(): void {
+    if (this.charges.length === 0) return;
+    const list = this.charges;
+    this.charges = [];
+    for (const { rec, liquidators } of list) this.chargeNow(rec.account, rec, liquidators);
+  }
+
+  private chargeNow(
     a: number,
     rec: LiquidationRecord,
     liquidators: ReadonlyArray<readonly [number, number]>,
@@ -1077,6 +1103,7 @@ export class LiquidationEngine {
     adlCounterparties: Array<[number, number, number]> | null,
     vaultFirst = false,
   ): void {
+    this.settleCharges();
     const venue = this.venue;
     let flat = true;
     for (let i = 0; i < this.nInst && flat; i++) if (venue.position(a, i) !== 0) flat = false;

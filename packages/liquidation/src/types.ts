@@ -53,7 +53,7 @@ export interface BackstopSpec {
   price: "mark" | "bankruptcy";
   capital: number;
 }
-/** Fee on closed notional, capped at the account's remaining positive equity. */
+/** Fee on closed notional, capped at the account's positive equity left once the step's closes are done. */
 export interface PenaltySpec {
   rate: number;
   to: "insuranceFund" | "liquidator";
