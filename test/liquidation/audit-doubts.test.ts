@@ -186,3 +186,25 @@ describe("penalty cap over a whole step", () => {
     expect(e.stats().badDebt).toBe(0);
   });
 });
+
+describe("restoreToTarget with proRata ordering", () => {
+  test("closes the same fraction of every position, the smallest that reaches the target", () => {
+    const { v, mk, a, e } = atRisk(() => presets.restoreToTarget({ ordering: "proRata" }));
+    bid(v, mk, 0, 5, 84);
+    bid(v, mk, 0, 10, 83);
+    bid(v, mk, 1, 10, 46);
+    bid(v, mk, 1, 20, 45);
+    e.check(2);
+    // j lots in 20 of each: ceil(j x 10 / 20) X and j Y (1% penalty estimated at rate x notional).
+    // j = 9: X 5 @84 (slippage 5, penalty 4.2), Y 9 @46 (4.14): 56.66 < 1.25 x 0.05 x 931 = 58.19.
+    // j = 10: X 5, Y 10 @46 (4.6): 56.2 >= 1.25 x 0.05 x 885 = 55.31. (Instrument order, as
+    // before, sold all 10 X and then 5 Y.)
+    expect(e.records.map((r) => [r.instrument, r.quantity, r.notional])).toEqual([
+      [0, 5, 420],
+      [1, 10, 460],
+    ]);
+    expect(v.position(a, 0)).toBe(5);
+    expect(v.position(a, 1)).toBe(10);
+    expect(v.equity(a) / v.maintenanceRequirement(a)).toBeGreaterThanOrEqual(1.25);
+  });
+});

@@ -1,5 +1,5 @@
 import { Rng, RunLoop } from "@cascade/core";
-import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidation";
+import { LiquidationEngine, type OrderingSpec, type PolicySpec, presets } from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -161,17 +161,18 @@ describe("properties", () => {
     );
   });
 
-  test("restore-to-target leaves the account at or above target (deep book)", () => {
+  test("restore-to-target leaves the account at or above target (deep book), along any ordering", () => {
     fc.assert(
       fc.property(
         positionsArb,
         pathArb,
         fc.double({ min: 1.05, max: 2, noNaN: true }),
-        (positions, path, target) => {
+        fc.constantFrom("mostLiquid", "largestNotional", "worstPnl", "proRata") as fc.Arbitrary<OrderingSpec>,
+        (positions, path, target, ordering) => {
           const w = world(positions);
           run(
             w,
-            presets.restoreToTarget({ targetMarginRatio: target, maxSlippage: 1 }),
+            presets.restoreToTarget({ targetMarginRatio: target, maxSlippage: 1, ordering }),
             path,
             (engine, t) => {
               const touched = new Set(

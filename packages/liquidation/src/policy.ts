@@ -218,7 +218,8 @@ export function worstPrice(venue: Venue, instrument: number, side: Side, mark: n
  * - restoreToTarget: greedily along the ordering, the fewest lots after which
  *   (equity - slippage - penalty - fees) / maintenance >= target at current marks, slippage read
  *   from the book, fees at the taker rate when the execution trades on the book; a position that
- *   cannot get there alone is closed in full.
+ *   cannot get there alone is closed in full. proRata: the same fraction of every position (the
+ *   smallest j/N, N the largest |q|, closing ceil(j x |q| / N) lots of each), all if none suffices.
  * - stepwise (Hyperliquid): positions with notional > minNotional lose max(1, floor(fraction x |q|))
  *   lots; smaller ones are closed in full (the cool-down is applied by the engine).
  * - tiered (Binance-like): every position above its lowest margin tier is cut to the top of the next
@@ -288,49 +289,92 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
   }
 }
 
-function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
+/**
+ * Closing k lots of h (what the book fills within the bound): equity lost to slippage and to
+ * penalty plus fees, the maintenance h holds now and what its rest would hold.
+ */
+interface CloseEffect {
+  slip: number;
+  charges: number;
+  held: number;
+  left: number;
+}
+function closeEffect(h: Holding, k: number, ctx: AmountContext): CloseEffect {
   const { venue } = ctx;
+  const side = closingSide(h.q);
+  const worst = worstPrice(venue, h.instrument, side, h.mark, ctx.maxSlippage);
+  const est = estimateSweep(venue.book(h.instrument), side, k, worst, h.cv);
+  const f = est.filled;
+  const atMark = f * h.mark * h.cv;
+  const slip = side === SELL ? atMark - est.notional : est.notional - atMark;
+  const left = (Math.abs(h.q) - f) * h.mark * h.cv;
+  return {
+    slip,
+    charges: (ctx.penaltyRate + ctx.feeRate) * est.notional,
+    held: h.notional * h.rate - h.amount,
+    left: maintenanceMargin(venue.instruments[h.instrument].margin, left),
+  };
+}
+
+/** The fewest lots n in [1, max] with ok(n) (ok assumed monotone; fixed up upward), else max. */
+function fewest(max: number, ok: (n: number) => boolean): number {
+  if (!ok(max)) return max;
+  let lo = 1;
+  let hi = max;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ok(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  while (lo < max && !ok(lo)) lo++;
+  return lo;
+}
+
+function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
+  const hs = ctx.holdings;
+  if (ctx.ordering === "proRata") {
+    // the same fraction of every position: the smallest j in 1..N (N the largest |q|) after which
+    // closing ceil(j x |q| / N) lots of each reaches the target; all of everything if none does
+    if (ctx.equity >= target * ctx.maintenance || hs.length === 0) return [];
+    let n = 0;
+    for (const h of hs) n = Math.max(n, Math.abs(h.q));
+    const lots = (h: Holding, j: number) =>
+      Math.min(Math.abs(h.q), Math.ceil((j * Math.abs(h.q)) / n - 1e-9));
+    const ok = (j: number) => {
+      let e = ctx.equity;
+      let m = ctx.maintenance;
+      for (const h of hs) {
+        const k = lots(h, j);
+        if (k <= 0) continue;
+        const eff = closeEffect(h, k, ctx);
+        e = e - eff.slip - eff.charges;
+        m = m - eff.held + eff.left;
+      }
+      return e >= target * m;
+    };
+    const j = fewest(n, ok);
+    const plan: PlanItem[] = [];
+    for (const h of hs) {
+      const k = lots(h, j);
+      if (k > 0) plan.push(item(h, k));
+    }
+    return plan;
+  }
   let equity = ctx.equity;
   let maint = ctx.maintenance;
   const plan: PlanItem[] = [];
-  for (const h of ctx.holdings) {
+  for (const h of hs) {
     if (equity >= target * maint) break;
-    const side = closingSide(h.q);
-    const book = venue.book(h.instrument);
-    const worst = worstPrice(venue, h.instrument, side, h.mark, ctx.maxSlippage);
-    const margin = venue.instruments[h.instrument].margin;
-    const abs = Math.abs(h.q);
     // state after closing k lots of h (only what the book can fill counts)
-    const after = (k: number): { e: number; m: number; filled: number } => {
-      const est = estimateSweep(book, side, k, worst, h.cv);
-      const f = est.filled;
-      const atMark = f * h.mark * h.cv;
-      const slip = side === SELL ? atMark - est.notional : est.notional - atMark;
-      const e = equity - slip - (ctx.penaltyRate + ctx.feeRate) * est.notional;
-      const left = (abs - f) * h.mark * h.cv;
-      const m = maint - (h.notional * h.rate - h.amount) + maintenanceMargin(margin, left);
-      return { e, m, filled: f };
-    };
     const ok = (k: number) => {
-      const s = after(k);
-      return s.e >= target * s.m;
+      const eff = closeEffect(h, k, ctx);
+      return equity - eff.slip - eff.charges >= target * (maint - eff.held + eff.left);
     };
-    let k = abs;
-    if (ok(abs)) {
-      let lo = 1;
-      let hi = abs;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ok(mid)) hi = mid;
-        else lo = mid + 1;
-      }
-      k = lo;
-      while (k < abs && !ok(k)) k++;
-    }
-    const s = after(k);
+    const k = fewest(Math.abs(h.q), ok);
+    const eff = closeEffect(h, k, ctx);
     plan.push(item(h, k));
-    equity = s.e;
-    maint = s.m;
+    equity = equity - eff.slip - eff.charges;
+    maint = maint - eff.held + eff.left;
   }
   return plan;
 }
