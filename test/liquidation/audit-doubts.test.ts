@@ -98,8 +98,10 @@ describe("ADL levy (whenFundEmpty adl) when the positions left by other routes t
     e.check(2); // equity 70 > 0: auctions, not ADL
     const keeper = maker(v, 100_000);
     v.advance(3);
-    for (const au of v.openAuctions()) v.takeAuction(au.id, keeper, au.remaining, 1_000);
     e.check(3);
+    v.advance(4); // the price has halved at least once: Y 23, X 43
+    for (const au of v.openAuctions()) v.takeAuction(au.id, keeper, au.remaining, 1_000);
+    e.check(4);
     expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
     const sold = e.records.reduce((s, r) => s + r.notional, 0);
     const deficit = 1700 - sold;
@@ -206,5 +208,25 @@ describe("restoreToTarget with proRata ordering", () => {
     expect(v.position(a, 0)).toBe(5);
     expect(v.position(a, 1)).toBe(10);
     expect(v.equity(a) / v.maintenanceRequirement(a)).toBeGreaterThanOrEqual(1.25);
+  });
+});
+
+describe("Dutch auction timing (Maker Clipper: a keeper can take at the top price right after kick)", () => {
+  test("keepers, who act in the next tick's agents phase, are offered the start price and durationTicks prices", () => {
+    const { v, e } = atRisk(() =>
+      presets.dutchAuction({ startPremium: 0.2, decayPerTick: 0.1, durationTicks: 3, floorDiscount: 0.5 }),
+    );
+    e.check(2); // liquidation phase of tick 2: the agents of tick 2 have already acted
+    const [y] = v.openAuctions();
+    expect([y.instrument, y.startPrice]).toEqual([1, 55]);
+    const offered: number[] = [];
+    for (let t = 3; t <= 6; t++) {
+      v.advance(t); // the agents phase of tick t comes next
+      if (v.openAuctions().some((x) => x.id === y.id)) offered.push(v.auctionPrice(y.id));
+      e.check(t);
+    }
+    // round(55 x 0.9^k) for k = 0, 1, 2; expired at the start of tick 6
+    expect(offered).toEqual([55, 50, 45]);
+    expect(v.auction(y.id).status).toBe("expired");
   });
 });

@@ -41,6 +41,37 @@ describe("Dutch auctions", () => {
     expect([0, 1, 2, 4, 5, 9].map((k) => dutchPrice(buy, k))).toEqual([1000, 1020, 1040, 1082, 1100, 1100]);
   });
 
+  it("startTick: the schedule and the duration run from it; before it the start price holds", () => {
+    const { v, seller, k1 } = setup();
+    v.advance(10);
+    const spec = {
+      seller,
+      instrument: 0,
+      side: SELL as Side,
+      quantity: 30,
+      startPrice: 1000,
+      limitPrice: 900,
+      decayPerTick: 0.02,
+      durationTicks: 3,
+    };
+    expectCode(() => v.openAuction({ ...spec, startTick: 9 }), "INVALID_CONFIG");
+    expectCode(() => v.openAuction({ ...spec, startTick: 10.5 }), "INVALID_CONFIG");
+    const id = v.openAuction({ ...spec, startTick: 11 });
+    expect(v.auction(id).startTick).toBe(11);
+    expect(v.auctionPrice(id)).toBe(1000); // at 10, before the start
+    const prices: number[] = [];
+    for (let t = 11; t <= 14; t++) {
+      v.advance(t);
+      if (v.auction(id).status === "open") prices.push(v.auctionPrice(id));
+    }
+    expect(prices).toEqual([1000, 980, 960]); // offered at 11, 12, 13; expired at 14
+    expect(v.auction(id).status).toBe("expired");
+    expectCode(() => v.takeAuction(id, k1, 1, 1000), "AUCTION_CLOSED");
+    // without startTick: the schedule starts when opened
+    const id2 = v.openAuction(spec);
+    expect(v.auction(id2).startTick).toBe(14);
+  });
+
   it("partial takes move position and cash exactly; the auction fills and closes", () => {
     const { v, seller, k1, events } = setup();
     v.advance(10);

@@ -941,6 +941,10 @@ export class LiquidationEngine {
       limitPrice: limit,
       decayPerTick: exec.decayPerTick,
       durationTicks: exec.durationTicks,
+      // Opened in the liquidation phase, after this tick's agents acted: the schedule starts at the
+      // next tick, when keepers first act, so they can take at the start price (Maker's Clipper:
+      // `take` right after `kick` pays `top`) and durationTicks prices are offered, not one fewer.
+      startTick: this.tick + 1,
       tag: -1,
     });
     this.auctionInfo.set(id, { account: a, instrument: it.instrument, side: it.side });

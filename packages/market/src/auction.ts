@@ -16,8 +16,15 @@ export interface AuctionSpec {
   limitPrice: number;
   /** Fraction in (0,1): price_k = start * (1 - decay)^k for SELL, start * (1 + decay)^k for BUY, rounded to ticks, clamped at limitPrice. */
   decayPerTick: number;
-  /** The auction expires after this many ticks (takeable at ticks openedAt .. openedAt + durationTicks - 1). */
+  /** The auction expires after this many ticks (takeable at ticks startTick .. startTick + durationTicks - 1). */
   durationTicks: number;
+  /**
+   * Tick at which the price schedule starts (price = startPrice) and from which the duration
+   * counts; default: the tick the auction is opened. A liquidation engine that opens auctions after
+   * the agents phase sets the next tick, so keepers can take at the start price, as after a Maker
+   * `kick`. Before it the auction can already be taken at the start price.
+   */
+  startTick?: number;
   /** Carried to events (liquidation id); default -1. */
   tag?: number;
 }

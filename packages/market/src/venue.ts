@@ -519,11 +519,11 @@ export class Venue {
     this.now = tick;
     if (this.openAuctionList.length === 0) return;
     let expired = false;
-    for (const a of this.openAuctionList) if (tick >= a.openedAt + a.durationTicks) expired = true;
+    for (const a of this.openAuctionList) if (tick >= a.startTick + a.durationTicks) expired = true;
     if (!expired) return;
     const still: AuctionState[] = [];
     const ended: AuctionState[] = [];
-    for (const a of this.openAuctionList) (tick >= a.openedAt + a.durationTicks ? ended : still).push(a);
+    for (const a of this.openAuctionList) (tick >= a.startTick + a.durationTicks ? ended : still).push(a);
     this.openAuctionList = still;
     for (const a of ended) this.closeAuction(a, "expired");
   }
@@ -1356,6 +1356,16 @@ export class Venue {
     const tag = spec.tag === undefined ? -1 : spec.tag;
     if (!Number.isSafeInteger(tag))
       throw new CascadeError("INVALID_TAG", "tag", tag, "undefined or a safe integer", ctx);
+    const startTick = spec.startTick === undefined ? this.now : spec.startTick;
+    if (!Number.isSafeInteger(startTick) || startTick < this.now) {
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        "startTick",
+        startTick,
+        `undefined or an integer tick >= the current tick ${this.now}`,
+        ctx,
+      );
+    }
     const k = seller * this.nI + instrument;
     const q = this.posA[k];
     const avail = side === SELL ? q - this.resLongA[k] : -q - this.resShortA[k];
@@ -1381,6 +1391,7 @@ export class Venue {
       decayPerTick,
       durationTicks,
       tag,
+      startTick,
       id: this.auctionList.length + 1,
       openedAt: this.now,
       remaining: quantity,
@@ -1408,7 +1419,7 @@ export class Venue {
   /** Current price in ticks at this.tick. */
   auctionPrice(auctionId: number): number {
     const a = this.getAuction(auctionId, "lookup rejected");
-    return dutchPrice(a, this.now - a.openedAt);
+    return dutchPrice(a, this.now - a.startTick);
   }
 
   /**
@@ -1420,7 +1431,7 @@ export class Venue {
     if (this.busy) this.reentrant("takeAuction");
     const ctx = "auction take rejected";
     const a = this.getAuction(auctionId, ctx);
-    if (a.status !== "open" || this.now >= a.openedAt + a.durationTicks) {
+    if (a.status !== "open" || this.now >= a.startTick + a.durationTicks) {
       throw new CascadeError(
         "AUCTION_CLOSED",
         "auctionId",
@@ -1444,7 +1455,7 @@ export class Venue {
     if (typeof maxPrice !== "number" || Number.isNaN(maxPrice)) {
       throw new CascadeError("INVALID_PRICE", "maxPrice", maxPrice, "a number of ticks (not NaN)", ctx);
     }
-    const price = dutchPrice(a, this.now - a.openedAt);
+    const price = dutchPrice(a, this.now - a.startTick);
     if (a.side === SELL ? price > maxPrice : price < maxPrice) return 0;
     const i = a.instrument;
     const q = this.posA[a.seller * this.nI + i];
