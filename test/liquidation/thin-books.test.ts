@@ -118,7 +118,8 @@ const policies: Array<() => PolicySpec> = [
  * Invariants on thin books (1..30 lots every 2-3 ticks), a contract value of 3, taker fees, large
  * moves, keepers taking auctions and every execution and loss path: exact conservation, no
  * position for a cash-only bystander, traders' positions only shrink, the insurance fund never
- * below 0, bad debt = its five parts = the records' sum, penalties = the records' sum, ADL and
+ * below 0, bad debt = its five parts = the records' sum, penalties = the records' sum, no penalty
+ * from a step that ends in a deficit, ADL and
  * backstop prices at the rounded mark, sweeps within their slippage bound, one margin call per
  * account per tick, stepwise cool-downs, and the cause rule recomputed from the records.
  */
@@ -239,6 +240,17 @@ describe("invariants on thin books", () => {
                 expect(r.cascadeId).toBe(c.cascadeId);
                 expect(c.tick).toBeLessThan(r.tick);
               } else expect(r.generation).toBe(1);
+            }
+            // a step that ends in a deficit collects no penalty (one step per account and tick
+            // outside auctions, whose takes and expiries are steps of their own)
+            if (policy.execution.kind !== "dutchAuction") {
+              const step = new Map<number, [number, number]>();
+              for (const r of engine.records) {
+                if (r.tick !== t || r.execution === "backstop") continue;
+                const [d, p] = step.get(r.account) ?? [0, 0];
+                step.set(r.account, [d + r.badDebt, p + r.penalty]);
+              }
+              for (const [d, p] of step.values()) if (d > 0) expect(p).toBe(0);
             }
             // trader positions never grow in magnitude nor flip sign
             for (const a of w.traders) {
