@@ -38,9 +38,10 @@
  * lower too, but within the noise of 20 replications (p 0.2-0.3). Any penalty (5% or 10%) erases
  * that: liquidated notional ~5.4-7M and accounts ~40-45 at every close factor (notional 1.2-2.1M
  * above the full close without penalty, p < 0.003 everywhere but fraction 0.1 at 5%, p ~ 0.1),
- * bad debt 3-7x higher (mostly drawn from the insurance fund the penalties built). The penalty is charged on each
- * closed leg and takes the equity that would have absorbed the next legs' slippage; an account
- * pushed into bankruptcy is then closed in full whatever the close factor.
+ * bad debt 3-7x higher (mostly drawn from the insurance fund the penalties built). Each step's
+ * penalty takes the equity that would have absorbed the later steps' slippage (within a step it is
+ * charged after the step's closes, capped at what equity is left); an account pushed into
+ * bankruptcy is then closed in full whatever the close factor.
  */
 import { defineExperiment, type RunRecords } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";

@@ -33,7 +33,7 @@
  * book and walk it down 50-60% (p95 ~55%), with large bad debt; the controls never go beyond
  * ~1.3%. In the isolated variant BTC-only accounts fail (the shock exceeds their buffer) but the
  * alts are untouched.
- * Runtime: ~10 s with 2 workers (90 runs).
+ * Runtime: ~5 s with 2 idle workers (90 runs).
  */
 import {
   fundamentalists,

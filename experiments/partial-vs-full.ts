@@ -68,7 +68,7 @@
  * 0.99M against 3.95M; liquidations.csv's `execution` column tells the two apart); as BTC mean-reverts it ends with a gain in every run where it took an account (58 of 60;
  * backstop_pnl +76k on average, up to +346k), which a market without that rebound could turn into
  * a loss
- * (packages/liquidation/README.md lists such departures). Runtime: ~15 s with 2 workers (240 runs).
+ * (packages/liquidation/README.md lists such departures). Runtime: ~10 s with 2 idle workers (240 runs).
  */
 import { defineExperiment, type RunRecords } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
