@@ -33,7 +33,8 @@
  * `steps_per_account` shows how many liquidation steps each liquidated account went through.
  * Typical result (paired against point 0): without a penalty, a smaller close factor sells less
  * and drags fewer accounts under. From fraction 1 to 0.1: liquidated notional ~4.9M -> ~2.4M
- * (p < 1e-4), accounts liquidated ~39 -> ~31 (p ~ 0.03), BTC drawdown 2 points lower (p ~ 0.03),
+ * (p < 1e-4), accounts liquidated ~39 -> ~31 (p ~ 0.03, but p_holm ~ 0.2 over the sweep's 14
+ * comparisons), BTC drawdown 2 points lower (p ~ 0.03, p_holm ~ 0.4),
  * at ~8 steps per account instead of ~1.6; its bad debt (~22k -> ~7k) and cascade depth are
  * lower too, but within the noise of 20 replications (p 0.2-0.3). Any penalty (5% or 10%) erases
  * that: liquidated notional ~5.4-7M and accounts ~40-45 at every close factor (notional 1.2-2.1M

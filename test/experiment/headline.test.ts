@@ -65,6 +65,37 @@ test("with p_holm in comparison.csv: a p Holm column beside the t-test's p", asy
   ]);
 });
 
+test("a sweep of one variant with p_holm: each mean marked by how many paired tests find a difference from its reference", async () => {
+  const dir = join(root, "sweep-holm");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, "summary.csv"),
+    `${[
+      "variant,point,fraction,metric,n,mean,sd,ci_low,ci_high,median,p05,p95",
+      "default,0,1,bad_debt,3,1,1,0,2,1,0,2",
+      "default,1,0.5,bad_debt,3,3,1,2,4,3,2,4",
+      "default,2,0.1,bad_debt,3,5,1,4,6,5,4,6",
+    ].join("\n")}\n`,
+  );
+  writeFileSync(
+    join(dir, "comparison.csv"),
+    `${[
+      "variant,baseline,point,baseline_point,fraction,metric,n_pairs,mean_diff,ci_low,ci_high,p_value,p_holm,effect_size,p_wilcoxon,p_wilcoxon_holm",
+      "default,default,1,0,0.5,bad_debt,3,2,1,3,0.02,0.04,2,0.2,0.4",
+      "default,default,2,0,0.1,bad_debt,3,4,3,5,0.001,0.002,4,0.01,0.02",
+    ].join("\n")}\n`,
+  );
+  const lines = (await headline(dir)).split("\n");
+  expect(lines.slice(1)).toEqual([
+    "point  fraction  bad_debt",
+    "0      1         1",
+    "1      0.5       3 *",
+    "2      0.1       5 **",
+    "* / **: one / both of the paired tests (t, signed-rank) find a difference from the point's reference at Holm-adjusted p < 0.05 (p_holm, p_wilcoxon_holm)",
+  ]);
+});
+
 test("a sweep of several variants: the means at each point, by variant", async () => {
   const dir = results(
     "sweep",

@@ -127,7 +127,7 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
   if (metrics.length === 0) return "";
   const variants = [...new Set(summary.map((r) => r.variant))];
   const points = [...new Set(summary.map((r) => r.point))];
-  if (points.length > 1) return sweepTable(summary, metrics, points, variants);
+  if (points.length > 1) return sweepTable(summary, comparison, metrics, points, variants);
   // p Holm: the t-test's p adjusted over the metric's comparisons (older folders have no column).
   const holm = comparison.some((r) => r.p_holm !== undefined);
   const header = ["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"];
@@ -191,13 +191,30 @@ export function bandWarning(summary: readonly CsvRow[]): string {
  * A sweep's means at each point (by variant when there are several: point 0 alone said nothing
  * about the swept parameter, and it may be the point where what is swept is absent).
  */
-function sweepTable(summary: CsvRow[], metrics: string[], points: string[], variants: string[]): string {
+function sweepTable(
+  summary: CsvRow[],
+  comparison: CsvRow[],
+  metrics: string[],
+  points: string[],
+  variants: string[],
+): string {
   const params = sweptColumns(summary[0]);
   const mean = new Map<string, string>();
   for (const r of summary) mean.set(`${r.variant}\u0000${r.point}\u0000${r.metric}`, r.mean);
+  const several = variants.length > 1;
+  // Each mean's paired comparison: with several variants against the baseline variant at the
+  // point, else against the point's reference point. Marked by how many of the two tests find a
+  // difference at Holm-adjusted p < 0.05 (older folders without p_holm: no marks).
+  const marks = new Map<string, string>();
+  const holm = comparison.some((r) => r.p_holm !== undefined);
+  for (const r of comparison) {
+    if (!holm || (several ? r.baseline === r.variant : r.point === r.baseline_point)) continue;
+    const below = (p: string | undefined) => p !== undefined && p !== "" && Number(p) < 0.05;
+    const n = (below(r.p_holm) ? 1 : 0) + (below(r.p_wilcoxon_holm) ? 1 : 0);
+    if (n > 0) marks.set(`${r.variant}\u0000${r.point}\u0000${r.metric}`, n === 2 ? " **" : " *");
+  }
   const first = new Map<string, CsvRow>();
   for (const r of summary) if (!first.has(r.point)) first.set(r.point, r);
-  const several = variants.length > 1;
   const shown = points.slice(0, Math.max(1, Math.floor(SWEEP_ROWS / variants.length)));
   const rows = [["point", ...shortNames(params), ...(several ? ["variant"] : []), ...metrics]];
   for (const pt of shown) {
@@ -206,7 +223,10 @@ function sweepTable(summary: CsvRow[], metrics: string[], points: string[], vari
         pt,
         ...params.map((p) => first.get(pt)?.[p] ?? ""),
         ...(several ? [v] : []),
-        ...metrics.map((m) => num(mean.get(`${v}\u0000${pt}\u0000${m}`))),
+        ...metrics.map((m) => {
+          const key = `${v}\u0000${pt}\u0000${m}`;
+          return `${num(mean.get(key))}${marks.get(key) ?? ""}`;
+        }),
       ]);
     }
   }
@@ -214,7 +234,10 @@ function sweepTable(summary: CsvRow[], metrics: string[], points: string[], vari
   const against = several
     ? "paired differences against the baseline variant at each point, and against a sweepReference, in comparison.csv"
     : "paired differences against each point's reference in comparison.csv";
-  return `means per sweep point${several ? " and variant" : ""} (${more}intervals and every point in summary.csv; ${against})\n${layout(rows)}`;
+  const key = holm
+    ? `\n* / **: one / both of the paired tests (t, signed-rank) find a difference from ${several ? "the baseline variant at that point" : "the point's reference"} at Holm-adjusted p < 0.05 (p_holm, p_wilcoxon_holm)`
+    : "";
+  return `means per sweep point${several ? " and variant" : ""} (${more}intervals and every point in summary.csv; ${against})\n${layout(rows)}${key}`;
 }
 
 /** The swept parameters of summary.csv: its columns between point and metric. */
