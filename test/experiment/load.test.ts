@@ -35,6 +35,22 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect((await loadExperimentFile(entry)).moduleUrl).toBe(loaded.moduleUrl);
   });
 
+  test("a killed esbuild service (a notebook kernel's interrupt) is restarted: the next load works", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const children = () =>
+      execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" })
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/))
+        .filter(([pid, comm]) => pid && comm?.includes("esbuild"))
+        .map(([pid]) => Number(pid));
+    const service = children();
+    expect(service.length).toBeGreaterThan(0);
+    for (const pid of service) process.kill(pid, "SIGINT");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(children()).toEqual([]);
+    expect(((await loadExperimentFile(entry)).definition as { name: string }).name).toBe("load-fixture");
+  });
+
   test("each bundled file keeps its own import.meta; the entry's url carries the runner's query", () => {
     expect(mod.entryUrl).toBe(`${pathToFileURL(entry).href}?cascade=experiment`);
     expect(mod.entryFilename).toBe(entry);

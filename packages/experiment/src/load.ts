@@ -24,7 +24,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import { CascadeError, ValidationError } from "@cascade/core";
-import type { Loader, Plugin } from "esbuild";
+import type { BuildOptions, BuildResult, Loader, Plugin } from "esbuild";
 
 /** An experiment file as loaded: what worker threads need to load the same module. */
 export interface ExperimentSource {
@@ -137,6 +137,23 @@ const packagesAsUrls: Plugin = {
   },
 };
 
+/**
+ * esbuild.build, restarting esbuild's background service once if it has died: an interrupt sent to
+ * the process group (a notebook kernel's interrupt button) kills it, and every later build failed
+ * with "The service is no longer running", blamed on the experiment file.
+ */
+async function esbuildBuild<T extends BuildOptions>(options: T): Promise<BuildResult<T>> {
+  // Imported on first use: commands that load no TypeScript (merge, .js experiments) skip it.
+  const esbuild = await import("esbuild");
+  try {
+    return (await esbuild.build(options as never)) as BuildResult<T>;
+  } catch (e) {
+    if (!/service (is no longer running|was stopped)/.test(String((e as Error)?.message))) throw e;
+    await esbuild.stop();
+    return (await esbuild.build(options as never)) as BuildResult<T>;
+  }
+}
+
 /** esbuild's loader for a source file, by extension. */
 const LOADERS: Record<string, Loader> = { ts: "ts", mts: "ts", cts: "ts", tsx: "tsx", jsx: "jsx" };
 
@@ -179,10 +196,8 @@ function firstBuildError(e: unknown): unknown {
 
 /** The file and its local imports as one ES module (text), packages left as URL imports; and those files. */
 async function bundle(file: string): Promise<{ code: string; inputs: string[] }> {
-  // Imported on first use: commands that load no TypeScript (merge, .js experiments) skip it.
-  const esbuild = await import("esbuild");
   const dir = dirname(file);
-  const out = await esbuild.build({
+  const out = await esbuildBuild({
     entryPoints: [file],
     bundle: true,
     write: false,
@@ -216,10 +231,9 @@ async function bundle(file: string): Promise<{ code: string; inputs: string[] }>
  * A walk that fails leaves the file alone; importing it reports the real error.
  */
 async function localModules(file: string): Promise<string[]> {
-  const esbuild = await import("esbuild");
   const dir = dirname(file);
   try {
-    const out = await esbuild.build({
+    const out = await esbuildBuild({
       entryPoints: [file],
       bundle: true,
       write: false,
