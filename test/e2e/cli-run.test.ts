@@ -375,7 +375,7 @@ test("a run into a folder with another configuration's results says what it repl
   const other = await run("--replications", "2");
   expect(other.code).toBe(0);
   expect(other.stderr).toMatch(
-    /^note: \S*replace\/ holds the results of another configuration \(they differ in: replications \(3 there, 2 now\).*\); this run replaces them when it completes$/m,
+    /^note: \S*replace\/ held the results of another configuration \(they differ in: replications \(3 there, 2 now\).*\); this run replaces them$/m,
   );
   expect(readFileSync(join(dir, "runs.csv"), "utf8").trimEnd().split("\n")).toHaveLength(1 + 2 * 2);
 });

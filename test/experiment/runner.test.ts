@@ -833,3 +833,29 @@ test("manifest: a study outside Cascade's repository also records the commit of 
   expect("cascadeGit" in inside).toBe(false);
   expect("cascadeGitDirty" in inside).toBe(false);
 });
+
+test("with progress on, runExperiment notes the results it replaces and an object run in-process despite workers", async () => {
+  const d = dir();
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await runExperiment(fakeExperiment({ replications: 2 }), { out: d, workers: 0, progress: "lines" });
+    expect(written.join("")).not.toContain("note:");
+    written.length = 0;
+    await runExperiment(fakeExperiment({ replications: 3 }), { out: d, workers: 2, progress: "lines" });
+  } finally {
+    process.stderr.write = write;
+  }
+  const text = written.join("");
+  expect(text).toMatch(
+    /note: \S+\/ held the results of another configuration \(they differ in: replications \(2 there, 3 now\)/,
+  );
+  expect(text).toContain(
+    "note: an experiment passed as an object runs in-process, whatever options.workers says",
+  );
+  expect(csv(d, "runs.csv")).toHaveLength(1 + 2 * 3);
+});

@@ -7,7 +7,7 @@
  * report, merge, validate and list below; another command registers itself the same way.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CascadeError, ValidationError } from "@cascade/core";
@@ -186,7 +186,7 @@ registerCommand("run", {
     const seed = seedFlag(values.seed);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
     resolveExperimentPath(positionals[0]);
-    const { runExperiment } = await heavy();
+    const { runExperiment, runNotes } = await heavy();
     const stop = onInterrupt();
     const outcome = await runExperiment(positionals[0], {
       replications,
@@ -197,14 +197,7 @@ registerCommand("run", {
       resume: values.resume === true,
       progress: values.quiet ? false : "auto",
       onStart: (run) => {
-        // Rerunning after an edit is the usual way to replace results, but say so: another
-        // configuration's results are gone once this run completes (Ctrl-C now keeps them).
-        if (run.replacing !== null) {
-          const rel = relative(process.cwd(), dirname(run.journal)) || ".";
-          process.stderr.write(
-            `note: ${rel}/ holds ${run.replacing ? `the results of another configuration (they differ in: ${run.replacing})` : "other results (another configuration or shard, or unreadable ones)"}; this run replaces them when it completes\n`,
-          );
-        }
+        for (const note of runNotes(run, false)) process.stderr.write(`${note}\n`);
         stop.watch(run);
       },
     }).finally(stop.remove);

@@ -3,7 +3,7 @@
  * -> final files sorted by run number.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
@@ -78,9 +78,9 @@ export interface RunInProgress {
   /** Runs finished and in the journal so far (resumed ones included). */
   finished(): number;
   /**
-   * The folder holds complete results of another configuration, which this run replaces when it
-   * completes: what differs ("replications (120 there, 50 now)"), or "" when that cannot be told;
-   * null when there is nothing of another configuration to replace.
+   * The folder held complete results of another configuration, which this run has removed and
+   * replaces: what differs ("replications (120 there, 50 now)"), or "" when that cannot be told;
+   * null when there was nothing of another configuration there.
    */
   replacing: string | null;
 }
@@ -192,6 +192,26 @@ export async function prepareRun(
   return { exp, plan, source, shard, workers, outDir };
 }
 
+/**
+ * What a run says before its first result: that it replaces another configuration's results (a
+ * rerun after an edit is the usual way, but they are gone), and that an experiment passed as an
+ * object runs in-process whatever `workers` says (worker threads load experiments from files).
+ */
+export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string[] {
+  const notes: string[] = [];
+  if (run.replacing !== null) {
+    const rel = relative(process.cwd(), dirname(run.journal)) || ".";
+    notes.push(
+      `note: ${rel}/ held ${run.replacing ? `the results of another configuration (they differ in: ${run.replacing})` : "other results (another configuration or shard, or unreadable ones)"}; this run replaces them`,
+    );
+  }
+  if (objectWithWorkers)
+    notes.push(
+      "note: an experiment passed as an object runs in-process, whatever options.workers says (worker threads load experiments from files): pass its file's path to run on several workers",
+    );
+  return notes;
+}
+
 export function shardLabel(shard: Shard | null): string | null {
   return shard ? `${shard.index}/${shard.count}` : null;
 }
@@ -281,7 +301,13 @@ export async function runExperiment(
   );
   progress.start(mine.length, resumed);
   let finished = resumed;
-  options.onStart?.({ journal: journalPath, total: mine.length, finished: () => finished, replacing });
+  const inProgress = { journal: journalPath, total: mine.length, finished: () => finished, replacing };
+  if (options.onStart) options.onStart(inProgress);
+  else if (options.progress) {
+    // A notebook or script that shows progress sees what the CLI says.
+    for (const note of runNotes(inProgress, typeof experiment !== "string" && (options.workers ?? 0) > 0))
+      process.stderr.write(`${note}\n`);
+  }
   const onDone = (line: string) => {
     writer.append(line);
     finished++;
