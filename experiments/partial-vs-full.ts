@@ -43,7 +43,8 @@
  *   auto-deleveraging as the last resort.
  *
  * What to look at (summary.csv, comparison.csv against `full`):
- * - accounts_liquidated, liquidated_notional, liquidations: how far the cascade spread;
+ * - accounts_liquidated, liquidated_notional (book_liquidated_notional: the part sold on the
+ *   book), liquidations: how far the cascade spread;
  * - max_cascade_depth: generations of the cascade (a liquidation whose trades moved the price
  *   that put the next account under is its cause; generation >= 2 = endogenous spread);
  *   endogenous_share (custom) = share of liquidation records with generation >= 2;
@@ -65,7 +66,7 @@
  * fewer accounts, liquidates ~40% less notional, cuts the BTC drawdown to 9.1% and leaves almost
  * no bad debt: the vault takes the deepest accounts off-book at their bankruptcy price and never
  * sells (1.29M of its 2.29M liquidated per run, so it sells ~75% less on the book than full close:
- * 0.99M against 3.95M; liquidations.csv's `execution` column tells the two apart); as BTC mean-reverts it ends with a gain in every run where it took an account (58 of 60;
+ * book_liquidated_notional 0.99M against 3.95M); as BTC mean-reverts it ends with a gain in every run where it took an account (58 of 60;
  * backstop_pnl +76k on average, up to +346k), which a market without that rebound could turn into
  * a loss
  * (packages/liquidation/README.md lists such departures). Runtime: ~10 s with 2 idle workers (240 runs).

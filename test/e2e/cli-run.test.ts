@@ -66,6 +66,7 @@ describe("cascade run", () => {
       "peak_drawdown_AAA",
       "peak_drawdown_BBB",
       "liquidated_notional",
+      "book_liquidated_notional",
       "liquidations",
       "accounts_liquidated",
       "accounts_liquidated_share",

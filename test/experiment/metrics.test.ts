@@ -121,6 +121,20 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   };
   const m = byColumn(records);
   expect(m.liquidated_notional).toBe(500);
+  // book_liquidated_notional: sweeps and slices only (a vault takeover, an auction take, ADL are off-book)
+  expect(m.book_liquidated_notional).toBe(500);
+  const mixed = byColumn({
+    ...records,
+    liquidations: [
+      { ...records.liquidations[0], execution: "sliced" },
+      { ...records.liquidations[1], execution: "backstop" },
+      { ...records.liquidations[2], execution: "dutchAuction" },
+      { ...records.liquidations[2], id: 3, execution: "adl", notional: 40 },
+      { ...records.liquidations[2], id: 4, execution: "marketSweep", notional: 7 },
+    ],
+  });
+  expect(mixed.liquidated_notional).toBe(100 + 300 + 100 + 40 + 7);
+  expect(mixed.book_liquidated_notional).toBe(100 + 7);
   expect(m.liquidations).toBe(3);
   expect(m.accounts_liquidated).toBe(2);
   expect(m.accounts_liquidated_share).toBe(0.25);

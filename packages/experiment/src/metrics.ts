@@ -163,6 +163,14 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
   liquidated_notional: ({ records }, out) => {
     out.push(records.liquidations.reduce((a, r) => a + r.notional, 0));
   },
+  book_liquidated_notional: ({ records }, out) => {
+    // What was sold into the order books (sweeps, slices, an auction's market fallback): the part
+    // of liquidated_notional that moves prices; vault takeovers, auction takes and ADL are off-book.
+    let sum = 0;
+    for (const r of records.liquidations)
+      if (r.execution === "marketSweep" || r.execution === "sliced") sum += r.notional;
+    out.push(sum);
+  },
   liquidations: ({ records }, out) => {
     // Settlement records (quantity 0: a deficit or socialised loss booked after the sales) are
     // in liquidations.csv but are not liquidations.

@@ -81,6 +81,7 @@ export interface VariantOverrides {
 export const BUILTIN_METRICS = [
   "peak_drawdown",
   "liquidated_notional",
+  "book_liquidated_notional",
   "liquidations",
   "accounts_liquidated",
   "accounts_liquidated_share",
