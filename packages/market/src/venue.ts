@@ -48,7 +48,7 @@ import {
 
 export interface VenueConfig {
   instruments: InstrumentSpec[];
-  /** Default 0 and 0; fee = Math.floor(notional * bps / 10_000) paid to feeAccount (a negative maker bps is a rebate, rounded toward zero). */
+  /** Default 0 and 0; fee = floor(notional * bps / 10_000) of the decimal bps, exact in integers, paid to feeAccount (a negative maker bps is a rebate, rounded toward zero). */
   fees?: { makerBps: number; takerBps: number };
   /** Default { kind: "mid" }; mid falls back to last trade, then previous mark. */
   mark?: MarkSpec;
@@ -328,6 +328,9 @@ export class Venue {
   /** Maker and taker fee rates in basis points of the fill's notional (negative: a rebate). */
   readonly fees: Readonly<{ makerBps: number; takerBps: number }>;
   private readonly worstFeeBps: number;
+  /** The fee rates as exact fractions of notional (see feeRate). */
+  private readonly makerRate: FeeRate;
+  private readonly takerRate: FeeRate;
 
   // ---- ledger (struct of arrays; k = account * nI + instrument)
   private cap = 0;
@@ -471,6 +474,8 @@ export class Venue {
     }
     this.fees = Object.freeze({ makerBps: fees.makerBps, takerBps: fees.takerBps });
     this.worstFeeBps = Math.max(0, fees.makerBps, fees.takerBps);
+    this.makerRate = feeRate(fees.makerBps);
+    this.takerRate = feeRate(fees.takerBps);
     const mark = validateMarkSpec(config.mark);
     this.markKind = mark.kind;
     this.emaAlpha = mark.emaAlpha;
@@ -1557,8 +1562,8 @@ export class Venue {
   ): void {
     const notional = price * qty * this.cvs[i];
     const { makerBps, takerBps } = this.fees;
-    const makerFee = makerBps === 0 ? 0 : fee(notional, makerBps);
-    const takerFee = takerBps === 0 ? 0 : fee(notional, takerBps);
+    const makerFee = makerBps === 0 ? 0 : fee(notional, this.makerRate);
+    const takerFee = takerBps === 0 ? 0 : fee(notional, this.takerRate);
     const mk = makerOwner * this.nI + i;
     let buyer: number;
     let seller: number;
@@ -2063,9 +2068,30 @@ function averageMaintenanceRate(m: MarginSpec, x: number): number {
   return maintenanceRate(m, x) - maintenanceAmount(m, x) / x;
 }
 
-/** fee = floor(notional * bps / 10_000); a negative rate (rebate) rounds toward zero. */
-function fee(notional: number, bps: number): number {
-  return bps > 0 ? Math.floor((notional * bps) / 10_000) : -Math.floor((notional * -bps) / 10_000);
+/** A fee rate in bps as the exact fraction num / den of notional (num signed, den > 0). */
+interface FeeRate {
+  num: number;
+  den: number;
+}
+
+/**
+ * The decimal value of `bps` (the shortest with up to 8 decimals that reads back as the same
+ * double: 2.3 -> 23 / 100_000) over 10_000: floor(notional * 2.3 / 10_000) in floats lands just
+ * under 23 for a notional of 100_000.
+ */
+function feeRate(bps: number): FeeRate {
+  let s = 1;
+  for (let k = 0; k < 8 && Math.round(bps * s) / s !== bps; k++) s *= 10;
+  return { num: Math.round(bps * s), den: 10_000 * s };
+}
+
+/** fee = floor(notional * bps / 10_000), exact in integers; a negative rate (rebate) rounds toward zero. */
+function fee(notional: number, r: FeeRate): number {
+  const n = r.num < 0 ? -r.num : r.num;
+  const a = notional * n;
+  const f =
+    a <= MAX_SAFE ? (a - (a % r.den)) / r.den : Number((BigInt(notional) * BigInt(n)) / BigInt(r.den));
+  return r.num < 0 ? -f : f;
 }
 
 function round2(x: number): number {
