@@ -312,3 +312,40 @@ describe("Dutch auctions", () => {
     expect(v.totalCash()).toBe(v.totalDeposits);
   });
 });
+
+describe("advance() from inside a venue callback", () => {
+  it("throws REENTRANT_ORDER and leaves the open auctions and reservations intact", () => {
+    const { v, seller, k1 } = setup();
+    const spec = {
+      seller,
+      instrument: 0,
+      side: SELL as Side,
+      startPrice: 1000,
+      limitPrice: 900,
+      decayPerTick: 0.01,
+    };
+    const a1 = v.openAuction({ ...spec, quantity: 10, durationTicks: 1 });
+    const a2 = v.openAuction({ ...spec, quantity: 20, durationTicks: 10 });
+    const errors: unknown[] = [];
+    const sub = v.auctions$.subscribe((e) => {
+      if (e.type !== "taken") return;
+      try {
+        v.advance(v.tick + 1); // would expire a1 in the middle of its take
+      } catch (err) {
+        errors.push((err as { code?: string }).code);
+      }
+    });
+    expect(v.takeAuction(a1, k1, 10, 1000)).toBe(10);
+    sub.unsubscribe();
+    expect(errors).toEqual(["REENTRANT_ORDER"]);
+    expect(v.tick).toBe(0);
+    expect(v.auction(a1).status).toBe("filled");
+    // a2 is still open, still reserves its 20 lots, and expires on schedule
+    expect(v.openAuctions().map((a) => a.id)).toEqual([a2]);
+    expect(v.reserved(seller, 0)).toBe(20);
+    v.advance(10);
+    expect(v.auction(a2).status).toBe("expired");
+    expect(v.reserved(seller, 0)).toBe(0);
+    expect(v.openAuctions()).toEqual([]);
+  });
+});

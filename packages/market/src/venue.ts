@@ -512,6 +512,9 @@ export class Venue {
 
   /** Start of tick: sets the tick and expires auctions whose duration has passed. */
   advance(tick: number): void {
+    // Expiring an auction inside another operation (e.g. from an auctions$ observer during a take)
+    // would close it twice and drop a different auction from the open list, its lots reserved forever.
+    if (this.busy) this.reentrant("advance");
     if (!Number.isSafeInteger(tick) || tick < this.now) {
       throw new CascadeError(
         "INVALID_TICK",
@@ -1965,7 +1968,7 @@ export class Venue {
       "REENTRANT_ORDER",
       "call",
       op,
-      "no order, cancel, transfer or auction call from inside a venue callback (fills$, book$, auctions$, transfers$): queue the reaction with loop.defer",
+      "no order, cancel, transfer, auction or advance call from inside a venue callback (fills$, book$, auctions$, transfers$): queue the reaction with loop.defer",
       "re-entrant call rejected",
     );
   }
