@@ -107,18 +107,18 @@ export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<stri
   if (!Number.isSafeInteger(initialPrice) || initialPrice < 1) {
     bad(`${p}.initialPrice`, initialPrice, "an integer number of ticks >= 1", "INVALID_PRICE");
   }
-  const tickSize = spec.tickSize ?? 0.01;
+  const tickSize = spec.tickSize === undefined ? 0.01 : spec.tickSize;
   if (typeof tickSize !== "number" || !Number.isFinite(tickSize) || tickSize <= 0) {
     bad(`${p}.tickSize`, tickSize, "a finite number > 0");
   }
-  const lotSize = spec.lotSize ?? 1;
+  const lotSize = spec.lotSize === undefined ? 1 : spec.lotSize;
   if (typeof lotSize !== "number" || !Number.isFinite(lotSize) || lotSize <= 0)
     bad(`${p}.lotSize`, lotSize, "a finite number > 0");
-  const contractValue = spec.contractValue ?? 1;
+  const contractValue = spec.contractValue === undefined ? 1 : spec.contractValue;
   if (!Number.isSafeInteger(contractValue) || contractValue < 1) {
     bad(`${p}.contractValue`, contractValue, "an integer number of cash units >= 1");
   }
-  const minPrice = spec.minPrice ?? 1;
+  const minPrice = spec.minPrice === undefined ? 1 : spec.minPrice;
   if (!Number.isSafeInteger(minPrice) || minPrice < 1 || minPrice > initialPrice) {
     bad(
       `${p}.minPrice`,
@@ -127,7 +127,7 @@ export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<stri
       "INVALID_PRICE",
     );
   }
-  const maxPrice = spec.maxPrice ?? defaultMaxPrice(initialPrice);
+  const maxPrice = spec.maxPrice === undefined ? defaultMaxPrice(initialPrice) : spec.maxPrice;
   const hi = Math.min(minPrice + MAX_PRICE_LEVELS - 1, Math.floor(Number.MAX_SAFE_INTEGER / contractValue));
   if (!Number.isSafeInteger(maxPrice) || maxPrice < initialPrice || maxPrice > hi) {
     bad(
@@ -137,7 +137,11 @@ export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<stri
       "INVALID_PRICE",
     );
   }
-  const margin = validateMargin(`${p}.margin`, spec.margin ?? { initial: 0.1, maintenance: 0.05 });
+  // undefined means the default; null is refused (validateMargin), as every field's null is
+  const margin = validateMargin(
+    `${p}.margin`,
+    spec.margin === undefined ? { initial: 0.1, maintenance: 0.05 } : spec.margin,
+  );
   taken.add(symbol);
   return Object.freeze({
     id,

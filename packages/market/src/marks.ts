@@ -36,7 +36,7 @@ export function validateMarkSpec(m: unknown): Required<MarkSpec> {
       "invalid venue config",
     );
   }
-  const a = o.emaAlpha ?? 0.1;
+  const a = o.emaAlpha === undefined ? 0.1 : o.emaAlpha;
   if (typeof a !== "number" || !Number.isFinite(a) || a <= 0 || a > 1) {
     throw new CascadeError(
       "INVALID_CONFIG",

@@ -450,7 +450,7 @@ export class Venue {
         }),
       );
     }
-    const fees = config.fees ?? { makerBps: 0, takerBps: 0 };
+    const fees = config.fees === undefined ? { makerBps: 0, takerBps: 0 } : config.fees;
     if (fees === null || typeof fees !== "object") {
       throw new CascadeError(
         "INVALID_CONFIG",
