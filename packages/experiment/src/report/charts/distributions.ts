@@ -111,30 +111,30 @@ function yAxisWidth(rows: Array<Record<string, unknown>>): number {
   return chars * 8 + 7;
 }
 
-function activeMetrics(data: ReportData): string[] {
+/**
+ * The metrics with a value in some run that is not the same in every run, split into those drawn
+ * and the 0/1 outcomes (`recovered`), which are not: a box of 0s and 1s says nothing its rate does not.
+ */
+function metricsToDraw(data: ReportData): { drawn: string[]; binary: string[] } {
   const constant = constantMetrics(data);
-  return data.metrics.filter(
-    (m) => data.runs.some((r) => r.values[m] !== null) && !constant.has(m) && !binaryMetric(data, m),
-  );
-}
-
-/** A 0/1 outcome (`recovered`): a box of 0s and 1s says nothing its rate does not. */
-function binaryMetric(data: ReportData, m: string): boolean {
-  return data.runs.every((r) => r.values[m] === null || r.values[m] === 0 || r.values[m] === 1);
+  const drawn: string[] = [];
+  const binary: string[] = [];
+  for (const m of data.metrics) {
+    if (constant.has(m) || !data.runs.some((r) => r.values[m] !== null)) continue;
+    const zeroOne = data.runs.every((r) => r.values[m] === null || r.values[m] === 0 || r.values[m] === 1);
+    (zeroOne ? binary : drawn).push(m);
+  }
+  return { drawn, binary };
 }
 
 /** The caption's note on 0/1 outcomes left out of the distributions. */
-function binaryNote(data: ReportData): string {
-  const constant = constantMetrics(data);
-  const binary = data.metrics.filter(
-    (m) => data.runs.some((r) => r.values[m] !== null) && !constant.has(m) && binaryMetric(data, m),
-  );
+function binaryNote(data: ReportData, binary: string[]): string {
   if (binary.length === 0) return "";
   return ` 0/1 outcomes are not drawn here: ${binary.join(", ")} (${binary.length > 1 ? "their rates" : "its rate"}, the mean, ${data.sweepParams.length > 0 ? "with an interval in the sweep chart and " : ""}in summary.csv).`;
 }
 
 export async function distributions(data: ReportData, render: Render): Promise<Figure | null> {
-  const metrics = activeMetrics(data);
+  const { drawn: metrics, binary } = metricsToDraw(data);
   if (metrics.length === 0) return null;
   const split = splitPoints(data);
   const labels = [...new Set(split.points.map((p) => p.short))];
@@ -243,8 +243,8 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     id: "distributions",
     title: "Distributions of severity metrics",
     caption: bySweep
-      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}${pointKey(data.sweepParams)}) and variant (${what}).${constantNote(data)}${binaryNote(data)}`
-      : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}${binaryNote(data)}`,
+      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}${pointKey(data.sweepParams)}) and variant (${what}).${constantNote(data)}${binaryNote(data, binary)}`
+      : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}${binaryNote(data, binary)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
