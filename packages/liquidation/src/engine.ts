@@ -813,11 +813,7 @@ export class LiquidationEngine {
    * (settleCharges), once every close of the step is done, so a penalty is never taken from equity
    * that a later close of the same step turns into a deficit.
    */
-  private charge(
-    _a: number,
-    rec: LiquidationRecord,
-    liquidators: ReadonlyArray<readonly [number, number]>,
-  ): void {
+  private charge(rec: LiquidationRecord, liquidators: ReadonlyArray<readonly [number, number]>): void {
     if (this.policy.penalty.rate > 0) this.charges.push({ rec, liquidators });
   }
 
@@ -826,14 +822,11 @@ export class LiquidationEngine {
     if (this.charges.length === 0) return;
     const list = this.charges;
     this.charges = [];
-    for (const { rec, liquidators } of list) this.chargeNow(rec.account, rec, liquidators);
+    for (const { rec, liquidators } of list) this.chargeNow(rec, liquidators);
   }
 
-  private chargeNow(
-    a: number,
-    rec: LiquidationRecord,
-    liquidators: ReadonlyArray<readonly [number, number]>,
-  ): void {
+  private chargeNow(rec: LiquidationRecord, liquidators: ReadonlyArray<readonly [number, number]>): void {
+    const a = rec.account;
     const pen = this.policy.penalty;
     const amount = penaltyAmount(pen.rate, rec.notional, this.venue.equity(a));
     if (amount <= 0) return;
@@ -897,7 +890,7 @@ export class LiquidationEngine {
       mark,
       kind,
     );
-    this.charge(a, rec, [...this.sweepMakers.entries()]);
+    this.charge(rec, [...this.sweepMakers.entries()]);
     this.remember(instrument, rec);
     return res.filled;
   }
@@ -976,7 +969,7 @@ export class LiquidationEngine {
           "dutchAuction",
         );
         rec.tick = e.tick;
-        this.charge(a, rec, [[e.bidder, 1]]);
+        this.charge(rec, [[e.bidder, 1]]);
         this.remember(info.instrument, rec);
         this.flush();
       } else if (e.type === "closed") {
@@ -1016,7 +1009,7 @@ export class LiquidationEngine {
         "backstop",
       );
       this.s.backstopNotional += rec.notional;
-      if (price === "mark") this.charge(a, rec, [[vault, 1]]);
+      if (price === "mark") this.charge(rec, [[vault, 1]]);
       last = rec;
     }
     if (price === "bankruptcy" && last !== undefined) {
