@@ -127,9 +127,9 @@ function table(summary: CsvRow[], comparison: CsvRow[]): string {
   if (metrics.length === 0) return "";
   const variants = [...new Set(summary.map((r) => r.variant))];
   const points = [...new Set(summary.map((r) => r.point))];
-  if (points.length > 1) return sweepTable(summary, comparison, metrics, points, variants);
-  // p Holm: the t-test's p adjusted over the metric's comparisons (older folders have no column).
+  // p_holm and p_wilcoxon_holm: p-values adjusted over the metric's comparisons (not in older folders).
   const holm = comparison.some((r) => r.p_holm !== undefined);
+  if (points.length > 1) return sweepTable(summary, holm ? comparison : [], metrics, points, variants);
   const header = ["variant", "metric", "mean", "95% CI", "diff vs baseline", "95% CI", "p"];
   const rows: string[][] = [holm ? [...header, "p Holm"] : header];
   for (const m of metrics) {
@@ -204,12 +204,11 @@ function sweepTable(
   const several = variants.length > 1;
   // Each mean's paired comparison: with several variants against the baseline variant at the
   // point, else against the point's reference point. Marked by how many of the two tests find a
-  // difference at Holm-adjusted p < 0.05 (older folders without p_holm: no marks).
+  // difference at Holm-adjusted p < 0.05 (`comparison` is empty for older folders: no marks).
   const marks = new Map<string, string>();
-  const holm = comparison.some((r) => r.p_holm !== undefined);
+  const below = (p: string | undefined) => p !== undefined && p !== "" && Number(p) < 0.05;
   for (const r of comparison) {
-    if (!holm || (several ? r.baseline === r.variant : r.point === r.baseline_point)) continue;
-    const below = (p: string | undefined) => p !== undefined && p !== "" && Number(p) < 0.05;
+    if (several ? r.baseline === r.variant : r.point === r.baseline_point) continue;
     const n = (below(r.p_holm) ? 1 : 0) + (below(r.p_wilcoxon_holm) ? 1 : 0);
     if (n > 0) marks.set(`${r.variant}\u0000${r.point}\u0000${r.metric}`, n === 2 ? " **" : " *");
   }
@@ -234,9 +233,10 @@ function sweepTable(
   const against = several
     ? "paired differences against the baseline variant at each point, and against a sweepReference, in comparison.csv"
     : "paired differences against each point's reference in comparison.csv";
-  const key = holm
-    ? `\n* / **: one / both of the paired tests (t, signed-rank) find a difference from ${several ? "the baseline variant at that point" : "the point's reference"} at Holm-adjusted p < 0.05 (p_holm, p_wilcoxon_holm)`
-    : "";
+  const key =
+    comparison.length > 0
+      ? `\n* / **: one / both of the paired tests (t, signed-rank) find a difference from ${several ? "the baseline variant at that point" : "the point's reference"} at Holm-adjusted p < 0.05 (p_holm, p_wilcoxon_holm)`
+      : "";
   return `means per sweep point${several ? " and variant" : ""} (${more}intervals and every point in summary.csv; ${against})\n${layout(rows)}${key}`;
 }
 

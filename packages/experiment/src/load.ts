@@ -314,7 +314,7 @@ export async function importExperimentModule(moduleUrl: string, file: string): P
       // Refused while the file ran (a preset's unknown option, say): the message names the preset's
       // field, not the variant, so say where in the file.
       const site = throwSite(e, file).trim();
-      if (site === "" || e.context.includes(site)) throw e;
+      if (site === "") throw e;
       const Refused = e instanceof ValidationError ? ValidationError : CascadeError;
       throw new Refused(e.code, e.field, e.value, e.allowed, `${e.context} (${site})`);
     }

@@ -247,10 +247,10 @@ export async function runExperiment(
   // Without a journal, --resume finds either nothing (a fresh run), complete results of this
   // configuration (nothing to do), or results of another one, which it must not silently replace.
   const earlier = !existsSync(journalPath) ? earlierResults(outDir, plan.fingerprint, header.shard) : "none";
-  const replacing =
-    !options.resume && earlier === "other" ? changedParts(manifestParts(outDir), plan.parts) : null;
+  // What differs from the results there: refused by --resume, else said when they are replaced.
+  const changed = earlier === "other" ? changedParts(manifestParts(outDir), plan.parts) : "";
+  const replacing = !options.resume && earlier === "other" ? changed : null;
   if (options.resume && earlier === "other") {
-    const changed = changedParts(manifestParts(outDir), plan.parts);
     throw new ValidationError(
       "JOURNAL_MISMATCH",
       "--resume",
