@@ -36,7 +36,7 @@
  *
  * What to look at (summary.csv, comparison.csv vs marketSweep): bad_debt (total deficit;
  * insurance_draw and adl_volume show who covered it), mean_slippage and worst_slippage (execution
- * price vs mark), peak_drawdown_BTC/_ETH/_SOL, accounts_liquidated and max_cascade_depth (how far
+ * price vs mark; book_mean_slippage for the book sales alone), peak_drawdown_BTC/_ETH/_SOL, accounts_liquidated and max_cascade_depth (how far
  * the cascade spread), and the custom `book_share` (share of the liquidated notional executed on
  * the order books). Typical result: sweeps and slices spread the cascade the furthest (slicing
  * slows the selling but sells no less, and leaves exposure while prices fall); off-book

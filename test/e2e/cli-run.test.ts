@@ -76,6 +76,7 @@ describe("cascade run", () => {
       "insurance_draw",
       "adl_volume",
       "mean_slippage",
+      "book_mean_slippage",
       "worst_slippage",
       "min_depth",
       "mean_depth",

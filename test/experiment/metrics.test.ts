@@ -135,6 +135,21 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   });
   expect(mixed.liquidated_notional).toBe(100 + 300 + 100 + 40 + 7);
   expect(mixed.book_liquidated_notional).toBe(100 + 7);
+  // book_mean_slippage: the same records' notional-weighted slippage (0.01 x 100 + 0.02 x 7), where
+  // mean_slippage also averages in the vault's, the auction's and ADL's
+  expect(mixed.book_mean_slippage).toBeCloseTo((0.01 * 100 + 0.02 * 7) / 107, 9); // 10 significant digits
+  expect(mixed.mean_slippage).toBeCloseTo(
+    (0.01 * 100 + 0.03 * 300 + 0.02 * 100 + 0.02 * 40 + 0.02 * 7) / 547,
+    12,
+  );
+  expect(m.book_mean_slippage).toBeCloseTo(m.mean_slippage as number, 12);
+  // nothing sold on the book: blank, as mean_slippage without liquidations
+  const offBook = byColumn({
+    ...records,
+    liquidations: [{ ...records.liquidations[1], execution: "backstop" }],
+  });
+  expect(offBook.book_mean_slippage).toBeNull();
+  expect(offBook.mean_slippage).toBe(0.03);
   expect(m.liquidations).toBe(3);
   expect(m.accounts_liquidated).toBe(2);
   expect(m.accounts_liquidated_share).toBe(0.25);

@@ -225,6 +225,19 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
     }
     out.push(w > 0 ? sw / w : null);
   },
+  book_mean_slippage: ({ records }, out) => {
+    // mean_slippage over the book sales only (the records book_liquidated_notional sums): a vault
+    // takes at the mark (slippage 0), which lowers mean_slippage without the book selling better.
+    let w = 0;
+    let sw = 0;
+    for (const r of records.liquidations) {
+      if ((r.execution !== "marketSweep" && r.execution !== "sliced") || !Number.isFinite(r.slippage))
+        continue;
+      w += r.notional;
+      sw += r.notional * r.slippage;
+    }
+    out.push(w > 0 ? sw / w : null);
+  },
   worst_slippage: ({ records }, out) => {
     let worst: number | null = null;
     for (const r of records.liquidations)

@@ -91,6 +91,7 @@ export const BUILTIN_METRICS = [
   "insurance_draw",
   "adl_volume",
   "mean_slippage",
+  "book_mean_slippage",
   "worst_slippage",
   "min_depth",
   "mean_depth",
