@@ -634,6 +634,46 @@ describe("streams and re-entrancy", () => {
     checkBookkeeping(v);
   });
 
+  it("openAccount, deposit and updateMarks from a venue callback, and orders from a marks$ observer, throw REENTRANT_ORDER", () => {
+    const { v, a, b } = twoAccounts();
+    const errors: string[] = [];
+    const attempt = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        errors.push((e as { code: string }).code);
+      }
+    };
+    // openAccount may grow the per-account arrays a settlement in progress is writing to; a deposit
+    // or a mark recomputed mid-sweep would change the margin the rest of the sweep is checked against.
+    const s1 = v.fills$.subscribe(() => {
+      attempt(() => v.openAccount("late"));
+      attempt(() => v.deposit(a, 5));
+      attempt(() => v.updateMarks());
+    });
+    const s2 = v.marks$.subscribe(() => {
+      attempt(() => v.submit({ account: b, instrument: 0, side: BUY, quantity: 1, type: "market" }));
+      attempt(() => v.deposit(a, 5));
+    });
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 2, type: "limit", price: 101 });
+    const accounts = v.accountCount();
+    const cash = v.cash(a);
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 1, type: "market" });
+    v.updateMarks();
+    expect(errors).toEqual(Array(5).fill("REENTRANT_ORDER"));
+    expect(v.accountCount()).toBe(accounts);
+    expect(v.cash(a)).toBe(cash + 101);
+    expect(v.position(b, 0)).toBe(1);
+    s1.unsubscribe();
+    s2.unsubscribe();
+    // outside callbacks the same calls work
+    v.deposit(a, 5);
+    v.updateMarks();
+    v.openAccount("later");
+    expect(v.accountCount()).toBe(accounts + 1);
+    checkBookkeeping(v);
+  });
+
   it("transfers move cash and positions exactly and are streamed", () => {
     const { v, a, b } = twoAccounts();
     const c = v.openAccount("C");

@@ -538,20 +538,34 @@ export class Venue {
 
   /** The marks phase: recomputes every mark (see MarkKind) and emits marks$. */
   updateMarks(): void {
+    if (this.busy) this.reentrant("updateMarks");
     const n = this.nI;
-    const observed = this.marksS.observed;
-    for (let i = 0; i < n; i++) {
-      const m = nextMark(
-        this.markKind,
-        this.emaAlpha,
-        this.marks[i],
-        this.books[i].mid(),
-        this.lastTrade[i],
-        this.oracle[i],
-      );
-      this.marks[i] = m;
-      if (observed) this.marksS.next({ tick: this.now, instrument: i, mark: m });
+    if (!this.marksS.observed) {
+      for (let i = 0; i < n; i++) this.marks[i] = this.nextMarkOf(i);
+      return;
     }
+    // An observer's order would move a book whose mark the loop has yet to compute.
+    this.busy = true;
+    try {
+      for (let i = 0; i < n; i++) {
+        const m = this.nextMarkOf(i);
+        this.marks[i] = m;
+        this.marksS.next({ tick: this.now, instrument: i, mark: m });
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private nextMarkOf(i: number): number {
+    return nextMark(
+      this.markKind,
+      this.emaAlpha,
+      this.marks[i],
+      this.books[i].mid(),
+      this.lastTrade[i],
+      this.oracle[i],
+    );
   }
 
   /** Current mark in ticks (float allowed). */
@@ -611,6 +625,8 @@ export class Venue {
         "openAccount rejected",
       );
     }
+    // Growing the per-account arrays under a settlement in progress would lose its writes.
+    if (this.busy) this.reentrant("openAccount");
     const a = this.nAcc;
     if (a === this.cap) this.growAccounts();
     this.nAcc = a + 1;
@@ -637,6 +653,7 @@ export class Venue {
 
   /** The ONLY way money enters; amount a positive safe integer. */
   deposit(account: AccountId, amount: number): void {
+    if (this.busy) this.reentrant("deposit");
     this.checkAccount("account", account, "deposit rejected");
     const hi = Math.min(MAX_SAFE - this.deposits, MAX_SAFE - Math.max(0, this.cashA[account]));
     if (!Number.isSafeInteger(amount) || amount < 1 || amount > hi) {
@@ -1968,7 +1985,7 @@ export class Venue {
       "REENTRANT_ORDER",
       "call",
       op,
-      "no order, cancel, transfer, auction or advance call from inside a venue callback (fills$, book$, auctions$, transfers$): queue the reaction with loop.defer",
+      "no order, cancel, transfer, auction, deposit, openAccount, updateMarks or advance call from inside a venue callback (fills$, book$, marks$, auctions$, transfers$): queue the reaction with loop.defer",
       "re-entrant call rejected",
     );
   }
