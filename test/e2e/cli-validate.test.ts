@@ -185,7 +185,7 @@ describe("validate, list, help", () => {
     const r = await cascade(["validate", file], tmp);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      /^ {2}sweep liquidation\.amount\.fraction: 0\.1, 0\.2, 0\.3, 0\.4, 0\.5, \.\.\., 0\.8 \(7 values\), in partial\n {2}unchanged by the sweep \(the same runs at every point\): full$/m,
+      /^ {2}sweep liquidation\.amount\.fraction: 0\.1, 0\.2, 0\.3, 0\.4, 0\.5, \.\.\., 0\.8 \(7 values\), in partial\n {2}unchanged by the sweep \(the same runs at every point, simulated once\): full$/m,
     );
   });
 

@@ -353,7 +353,7 @@ registerCommand("validate", {
     const untouched = exp.variants.filter((v) => !reached.has(v.name));
     if (exp.sweep.params.length > 0 && untouched.length > 0) {
       out(
-        `  unchanged by the sweep (the same runs at every point): ${untouched.map((v) => v.name).join(", ")}`,
+        `  unchanged by the sweep (the same runs at every point${exp.simulate ? "" : ", simulated once"}): ${untouched.map((v) => v.name).join(", ")}`,
       );
     }
     // What comparison.csv will compare each point with.

@@ -22,7 +22,15 @@ export interface RunResult {
 }
 
 export function executeRun(plan: Plan, run: number): RunResult {
-  const info = runInfo(plan, run);
+  return executeRuns(plan, [run])[0];
+}
+
+/**
+ * Runs with the same config and seed (runGroups): simulated once, as the first of them; each gets
+ * the rows and its own metrics, computed from the records as the simulation left them.
+ */
+export function executeRuns(plan: Plan, runs: readonly number[]): RunResult[] {
+  const info = runInfo(plan, runs[0]);
   const rng = Rng.fromSeed(info.seed);
   const simulate = plan.exp.simulate ?? simulateWorld;
   // An error thrown by a stream observer fails the run here, instead of after it (or never).
@@ -32,8 +40,18 @@ export function executeRun(plan: Plan, run: number): RunResult {
   // place (r.liquidations.sort(...)) would otherwise rewrite timeseries.csv and liquidations.csv.
   const ts = timeseriesRows(records, info.config.sampleEvery);
   const liq = liquidationRows(records);
-  const metrics = computeMetrics(records, info, plan.exp.builtIn, plan.symbols, plan.exp.custom);
-  return { run, metrics, ts, liq };
+  const last = runs.length - 1;
+  return runs.map((run, k) => {
+    const own = k === 0 ? info : runInfo(plan, run);
+    // For the same reason each run's custom metrics get records no other run's metrics have seen.
+    const rec = k < last && plan.exp.custom.length > 0 ? structuredClone(records) : records;
+    return {
+      run,
+      metrics: computeMetrics(rec, own, plan.exp.builtIn, plan.symbols, plan.exp.custom),
+      ts,
+      liq,
+    };
+  });
 }
 
 const SERIES_ARRAYS = [

@@ -21,7 +21,7 @@ import { sourceForHash } from "./load.js";
 import { metricColumns } from "./metrics.js";
 import { toJsonValue } from "./paths.js";
 import type { RunInfo, WorldConfig } from "./types.js";
-import { applyPoint, RUN_COLUMNS, type ValidatedExperiment } from "./validate.js";
+import { applyPoint, RUN_COLUMNS, type ValidatedExperiment, valueKey } from "./validate.js";
 
 export { inShard, parseShard, type Shard } from "./shard.js";
 
@@ -41,6 +41,12 @@ export interface Plan {
   fingerprint: string;
   /** The fingerprinted manifest part by part (configParts): says what changed when a resume is refused. */
   parts: Record<string, string | number>;
+  /**
+   * samePoint[point * V + variant]: the first sweep point at which this variant's config is the same
+   * (a sweep path that does not reach the variant leaves it unchanged). With the built-in world a
+   * run is a function of its config and seed, so such runs are simulated once (sameRunAs).
+   */
+  samePoint: Int32Array;
 }
 
 export function replicationSeed(rootSeed: number, r: number): number {
@@ -109,6 +115,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
           },
   };
   const fingerprint = sha256(JSON.stringify(core));
+  const samePoint = samePoints(exp);
   const parts = configParts(core);
   const manifest =
     options.manifest === false
@@ -126,7 +133,54 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     manifest,
     fingerprint,
     parts,
+    samePoint,
   };
+}
+
+/** See Plan.samePoint. Every point is its own under a custom simulate (it receives the RunInfo). */
+function samePoints(exp: ValidatedExperiment): Int32Array {
+  const V = exp.variants.length;
+  const P = exp.sweep.points.length;
+  const out = new Int32Array(V * P);
+  const functions = new Map<unknown, number>();
+  for (let v = 0; v < V; v++) {
+    const first = new Map<string, number>();
+    for (let p = 0; p < P; p++) {
+      let same = p;
+      if (exp.simulate === undefined && P > 1) {
+        const key = valueKey(
+          applyPoint(exp.variants[v].config, exp.sweep.params, exp.sweep.points[p]),
+          functions,
+        );
+        same = first.get(key) ?? p;
+        if (same === p) first.set(key, p);
+      }
+      out[p * V + v] = same;
+    }
+  }
+  return out;
+}
+
+/** The first run with the same config and seed as this one (itself when there is none): its results are this run's. */
+export function sameRunAs(plan: Plan, run: number): number {
+  const { point, variant, replication } = runCoords(plan, run);
+  const p = plan.samePoint[point * plan.variants + variant];
+  return p === point ? run : (p * plan.variants + variant) * plan.replications + replication;
+}
+
+/**
+ * The runs to execute, grouped: runs with the same config and seed are simulated once (the group's
+ * first run) and each gets its own metrics (custom metrics see their own RunInfo). In run order.
+ */
+export function runGroups(plan: Plan, runs: readonly number[]): number[][] {
+  const groups = new Map<number, number[]>();
+  for (const run of runs) {
+    const key = sameRunAs(plan, run);
+    const g = groups.get(key);
+    if (g) g.push(run);
+    else groups.set(key, [run]);
+  }
+  return [...groups.values()];
 }
 
 /** Manifest keys kept as values in configParts; the others are kept as digests. */

@@ -10,7 +10,7 @@ import type { Piscina } from "piscina";
 import { writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { processCores } from "./cores.js";
-import { executeRun } from "./execute.js";
+import { executeRuns } from "./execute.js";
 import {
   encodeResult,
   indexJournal,
@@ -23,7 +23,7 @@ import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, requireOutPath } from "./output-dir.js";
-import { changedParts, configParts, makePlan, type Plan, runInfo } from "./plan.js";
+import { changedParts, configParts, makePlan, type Plan, runGroups, runInfo } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { inShard, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
@@ -313,20 +313,24 @@ export async function runExperiment(
     finished++;
     progress.update(finished);
   };
-  let workers = Math.min(prep.workers, pending.length);
+  // A variant a sweep path does not reach is the same run at every point: simulated once.
+  const groups = runGroups(plan, pending);
+  let workers = Math.min(prep.workers, groups.length);
   if (prep.source === undefined) workers = 0;
   try {
     if (workers === 0) {
-      for (const run of pending) {
+      for (const group of groups) {
+        let lines: string[];
         try {
-          onDone(encodeResult(plan, executeRun(plan, run)));
+          lines = executeRuns(plan, group).map((r) => encodeResult(plan, r));
         } catch (e) {
-          throw runFailure(plan, run, e);
+          throw runFailure(plan, group[0], e);
         }
+        for (const line of lines) onDone(line);
         await new Promise<void>((r) => setImmediate(r));
       }
     } else {
-      await runPool(plan, prep.source as ExperimentSource, options, workers, pending, onDone);
+      await runPool(plan, prep.source as ExperimentSource, options, workers, groups, onDone);
     }
   } finally {
     progress.stop();
@@ -361,7 +365,7 @@ export async function runExperiment(
         finishedAt: finishedAt.toISOString(),
         durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
         workers,
-        runs: { total: mine.length, executed: pending.length, resumed },
+        runs: { total: mine.length, executed: pending.length, simulated: groups.length, resumed },
         journal: shard ? JOURNAL_FILE : null,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
@@ -397,7 +401,7 @@ async function runPool(
   source: ExperimentSource,
   options: RunOptions,
   workers: number,
-  pending: number[],
+  groups: number[][],
   onDone: (line: string) => void,
 ): Promise<void> {
   const data: WorkerData = {
@@ -448,15 +452,16 @@ async function runPool(
   try {
     await new Promise<void>((resolveAll, rejectAll) => {
       const pump = () => {
-        while (failed === undefined && inflight < limit && next < pending.length) {
-          const run = pending[next++];
+        while (failed === undefined && inflight < limit && next < groups.length) {
+          const runs = groups[next++];
+          const run = runs[0];
           inflight++;
-          (pool.run({ run }) as Promise<string>).then(
-            (line) => {
+          (pool.run({ runs }) as Promise<string[]>).then(
+            (lines) => {
               inflight--;
               if (failed === undefined) {
                 try {
-                  onDone(line);
+                  for (const line of lines) onDone(line);
                 } catch (e) {
                   failed =
                     e instanceof RunFailure
@@ -473,7 +478,7 @@ async function runPool(
             },
           );
         }
-        if (inflight === 0 && (failed !== undefined || next >= pending.length)) {
+        if (inflight === 0 && (failed !== undefined || next >= groups.length)) {
           if (failed) rejectAll(failed);
           else resolveAll();
         }

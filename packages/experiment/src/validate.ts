@@ -581,7 +581,7 @@ function nearestPrefix(root: unknown, path: string): string {
  * (Infinity, -Infinity and NaN are all "null"; a bigint throws) spelled out, and functions, given
  * `functions`, numbered by identity (the map keeps the numbers across calls).
  */
-function valueKey(value: unknown, functions?: Map<unknown, number>): string {
+export function valueKey(value: unknown, functions?: Map<unknown, number>): string {
   return JSON.stringify(value, (_k, x: unknown) => {
     if (typeof x === "bigint" || (typeof x === "number" && !Number.isFinite(x)))
       return `\u0000${typeof x}:${String(x)}`;

@@ -2,10 +2,10 @@
  * Piscina worker: imports the experiment module the main thread loaded (the same URL: for a
  * TypeScript file, the main thread's bundle, so no TypeScript loader starts here), rebuilds the same
  * plan as the main thread (checked by fingerprint) and executes runs by index. Returns the journal
- * line, rows already formatted as CSV, so the main thread only appends it.
+ * lines, rows already formatted as CSV, so the main thread only appends them.
  */
 import { workerData } from "node:worker_threads";
-import { executeRun } from "./execute.js";
+import { executeRuns } from "./execute.js";
 import { encodeResult } from "./journal.js";
 import { type ExperimentSource, importExperimentModule } from "./load.js";
 import { makePlan, type Plan } from "./plan.js";
@@ -33,8 +33,9 @@ async function loadPlan(d: WorkerData): Promise<Plan> {
   return plan;
 }
 
-export default async function runTask(task: { run: number }): Promise<string> {
+/** Runs of one group (runGroups: the same config and seed, simulated once); a journal line each. */
+export default async function runTask(task: { runs: number[] }): Promise<string[]> {
   planPromise ??= loadPlan(workerData as WorkerData);
   const plan = await planPromise;
-  return encodeResult(plan, executeRun(plan, task.run));
+  return executeRuns(plan, task.runs).map((r) => encodeResult(plan, r));
 }
