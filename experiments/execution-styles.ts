@@ -35,14 +35,16 @@
  *   there is no penalty (the account has nothing left to pay it from).
  *
  * What to look at (summary.csv, comparison.csv vs marketSweep): bad_debt (total deficit;
- * insurance_draw and adl_volume show who covered it), mean_slippage and worst_slippage (execution
- * price vs mark; book_mean_slippage for the book sales alone), peak_drawdown_BTC/_ETH/_SOL, accounts_liquidated and max_cascade_depth (how far
- * the cascade spread), and the custom `book_share` (share of the liquidated notional executed on
- * the order books). Typical result: sweeps and slices spread the cascade the furthest (slicing
+ * insurance_draw, adl_covered and unrecovered_debt say who paid it, adl_volume what ADL closed),
+ * mean_slippage and worst_slippage (execution price vs mark; book_mean_slippage for the book sales
+ * alone), peak_drawdown_BTC/_ETH/_SOL, accounts_liquidated and max_cascade_depth (how far the
+ * cascade spread), and the custom `book_share` (share of the liquidated notional executed on the
+ * order books). Typical result: sweeps and slices spread the cascade the furthest (slicing
  * slows the selling but sells no less, and leaves exposure while prices fall); off-book
  * mechanisms (auction, vault, ADL) roughly halve the accounts liquidated and stop the
  * generations; the Dutch auction leaves by far the most bad debt (keepers wait for their
- * discount while the position is still exposed, cf. Black Thursday, REFERENCES.md); the vault
+ * discount while the position is still exposed, cf. Black Thursday, REFERENCES.md; 94% of it
+ * unrecovered_debt: the fund's 1% fees cover little of it); the vault
  * leaves none (it takes the margin) and ADL liquidates almost nobody but hands deficits to
  * profitable traders.
  * Runtime: ~8 s with 2 idle workers (150 runs).

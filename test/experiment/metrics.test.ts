@@ -175,6 +175,14 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(m.max_cascade_duration).toBe(3);
   expect(m.bad_debt).toBe(5);
   expect(m.insurance_draw).toBe(2);
+  // who paid the rest of bad_debt: blank when the records' totals (a custom simulate's) leave it out
+  for (const c of ["backstop_absorbed", "adl_covered", "socialized_loss", "unrecovered_debt"])
+    expect(m[c]).toBeNull();
+  const waterfall = byColumn({
+    ...records,
+    totals: { ...records.totals, backstopAbsorbed: 1, adlCovered: 2, socializedLoss: 0, unrecoveredDebt: 0 },
+  });
+  expect([waterfall.backstop_absorbed, waterfall.adl_covered, waterfall.socialized_loss]).toEqual([1, 2, 0]);
   expect(m.mean_slippage).toBeCloseTo((1 + 9 + 2) / 500, 12);
   expect(m.worst_slippage).toBe(0.03);
   expect(m.min_depth).toBe(10);

@@ -136,6 +136,9 @@ function checkRecords(r: RunRecords, config: WorldConfig): void {
   if (t === null || typeof t !== "object") badRecords("records.totals", t, "an object of numbers");
   for (const f of ["badDebt", "insuranceDraw", "adlVolume"] as const)
     if (typeof t[f] !== "number") badRecords(`records.totals.${f}`, t[f], "a number");
+  for (const f of ["backstopAbsorbed", "adlCovered", "socializedLoss", "unrecoveredDebt"] as const)
+    if (t[f] !== undefined && typeof t[f] !== "number")
+      badRecords(`records.totals.${f}`, t[f], "a number, or left out (its metric is then blank)");
   if (t.backstopPnl != null && typeof t.backstopPnl !== "number")
     badRecords("records.totals.backstopPnl", t.backstopPnl, "a number, or null without a vault");
   if (!Number.isSafeInteger(r.leveragedAccounts) || r.leveragedAccounts < 0)

@@ -212,6 +212,19 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
   insurance_draw: ({ records }, out) => {
     out.push(records.totals.insuranceDraw);
   },
+  // Who paid the rest of bad_debt, in the order of the loss waterfall (after insurance_draw).
+  backstop_absorbed: ({ records }, out) => {
+    out.push(records.totals.backstopAbsorbed ?? null);
+  },
+  adl_covered: ({ records }, out) => {
+    out.push(records.totals.adlCovered ?? null);
+  },
+  socialized_loss: ({ records }, out) => {
+    out.push(records.totals.socializedLoss ?? null);
+  },
+  unrecovered_debt: ({ records }, out) => {
+    out.push(records.totals.unrecoveredDebt ?? null);
+  },
   adl_volume: ({ records }, out) => {
     out.push(records.totals.adlVolume);
   },

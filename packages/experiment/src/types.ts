@@ -89,6 +89,10 @@ export const BUILTIN_METRICS = [
   "max_cascade_duration",
   "bad_debt",
   "insurance_draw",
+  "backstop_absorbed",
+  "adl_covered",
+  "socialized_loss",
+  "unrecovered_debt",
   "adl_volume",
   "mean_slippage",
   "book_mean_slippage",
@@ -157,9 +161,19 @@ export interface LiquidationRow {
 
 /** Totals kept by the liquidation engine (subset of LiquidationStats the metrics use). */
 export interface RunTotals {
+  /** Deficits of bankrupt accounts = insuranceDraw + backstopAbsorbed + adlCovered + socializedLoss + unrecoveredDebt. */
   badDebt: number;
   insuranceDraw: number;
   adlVolume: number;
+  /**
+   * Who paid the rest of badDebt (the liquidation engine's stats): the backstop vault's cash, the
+   * accounts auto-deleveraging charged, every account with equity (socialize), nobody. Optional for
+   * a custom simulate (their metrics are blank without them).
+   */
+  backstopAbsorbed?: number;
+  adlCovered?: number;
+  socializedLoss?: number;
+  unrecoveredDebt?: number;
   /**
    * The backstop vault's equity at the end of the run less its capital (null without a vault): it
    * keeps what it takes, so a loss on it is in no other statistic.

@@ -215,6 +215,10 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       badDebt: stats.badDebt,
       insuranceDraw: stats.insuranceDraw,
       adlVolume: stats.adlVolume,
+      backstopAbsorbed: stats.backstopAbsorbed,
+      adlCovered: stats.adlCovered,
+      socializedLoss: stats.socializedLoss,
+      unrecoveredDebt: stats.unrecoveredDebt,
       backstopPnl:
         engine.backstopVault >= 0
           ? venue.equity(engine.backstopVault) - (config.liquidation.backstop?.capital ?? 0)
