@@ -5,6 +5,7 @@ import {
   holmAdjust,
   normalCdf,
   pairedComparison,
+  pairedProportionInterval,
   signedRankP,
   summarize,
   tCdf,
@@ -189,6 +190,44 @@ describe("proportions (the built-in recovered)", () => {
     expect(some.ciLow).toBeCloseTo(0.6395811352592431, 12);
     expect(some.ciHigh).toBeCloseTo(0.9476312541037835, 12); // t: 1.02, above 1
     expect(summarize([0.5, 1, 0], true)).toEqual(summarize([0.5, 1, 0]));
+  });
+});
+
+describe("paired proportions (0/1 outcomes in comparison.csv)", () => {
+  test("Newcombe's square-and-add interval (method 10) for the difference", () => {
+    // reference: the method written out in Python from Newcombe 1998 / Fagerland et al. 2017 ch. 8
+    // (Cavo et al. 2012: -0.0621, -0.1186 to -0.0046), z = NormalDist().inv_cdf(0.975)
+    const cases: Array<[number, number, number, number, number, number]> = [
+      [59, 6, 16, 80, -0.1186211956, -0.0046251139],
+      [1, 1, 7, 12, -0.5069202267, -0.0255591242],
+      [0, 0, 19, 1, -0.9911185512, -0.7038168614],
+      [20, 0, 0, 0, -0.1611251581, 0.1611251581],
+      [3, 5, 2, 10, -0.1170597928, 0.3901683654],
+    ];
+    for (const [a, b, c, d, lo, hi] of cases) {
+      const [l, u] = pairedProportionInterval(a, b, c, d);
+      expect(l).toBeCloseTo(lo, 9);
+      expect(u).toBeCloseTo(hi, 9);
+    }
+  });
+  test("pairedComparison(x, y, true): 0/1 pairs get Newcombe's interval, the tests stay", () => {
+    // 0 of 20 against 19 of 20 (a walkthrough's "ADL fired"): the t interval was [-1.055, -0.845]
+    const x = Array(20).fill(0);
+    const y = [...Array(19).fill(1), 0];
+    const t = pairedComparison(x, y);
+    expect(t.ciLow as number).toBeLessThan(-1);
+    const p = pairedComparison(x, y, true);
+    expect(p.ciLow).toBeCloseTo(-0.9911185512, 9);
+    expect(p.ciHigh).toBeCloseTo(-0.7038168614, 9);
+    expect({ ...p, ciLow: 0, ciHigh: 0 }).toEqual({ ...t, ciLow: 0, ciHigh: 0 });
+    // every pair the same: not [0, 0]
+    const same = pairedComparison(Array(20).fill(1), Array(20).fill(1), true);
+    expect(same.ciLow).toBeCloseTo(-0.1611251581, 9);
+    expect(same.pValue).toBe(1);
+    // a value other than 0/1: the t interval
+    expect(pairedComparison([0, 1, 2, 1], [1, 1, 0, 0], true)).toEqual(
+      pairedComparison([0, 1, 2, 1], [1, 1, 0, 0]),
+    );
   });
 });
 

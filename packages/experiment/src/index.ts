@@ -56,6 +56,7 @@ export {
   normalCdf,
   type PairedComparison,
   pairedComparison,
+  pairedProportionInterval,
   type Summary,
   signedRankP,
   summarize,

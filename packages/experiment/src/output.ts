@@ -256,6 +256,21 @@ async function writeStatistics(
     }
     return out;
   };
+  // 0/1 outcomes (`recovered`, or a metric that is 0 in some runs, 1 in others and nothing else, as a
+  // custom "did ADL fire"): Wilson and Newcombe intervals of rates instead of t intervals, which
+  // gave [0, 0] for 0 of 20 and intervals past 0 and 1.
+  const proportion = spec.metrics.map((name, k) => {
+    if (name === "recovered") return true;
+    let zeros = 0;
+    let ones = 0;
+    for (let i = k; i < values.length; i += M) {
+      const x = values[i];
+      if (x === 0) zeros++;
+      else if (x === 1) ones++;
+      else if (!Number.isNaN(x)) return false;
+    }
+    return zeros > 0 && ones > 0;
+  });
   const summary = new CsvFile(summaryPath, ["variant", "point", ...spec.params, "metric", ...SUMMARY_STATS]);
   const comparison = new CsvFile(comparisonPath, [
     "variant",
@@ -271,7 +286,7 @@ async function writeStatistics(
   for (let pt = 0; pt < spec.points.length; pt++) {
     for (let v = 0; v < V; v++) {
       for (let k = 0; k < M; k++) {
-        const s = summarize(series(pt, v, k), spec.metrics[k] === "recovered");
+        const s = summarize(series(pt, v, k), proportion[k]);
         await summary.row([
           escapeText(spec.variants[v]),
           String(pt),
@@ -296,7 +311,7 @@ async function writeStatistics(
     // point as well (the effect of the swept parameter under each policy).
     const compare = (v: number, point: number, base: number, basePoint: number) => {
       for (let k = 0; k < M; k++) {
-        const c = pairedComparison(series(point, v, k), series(basePoint, base, k));
+        const c = pairedComparison(series(point, v, k), series(basePoint, base, k), proportion[k]);
         const keys = [
           escapeText(spec.variants[v]),
           escapeText(spec.variants[base]),

@@ -11,7 +11,8 @@
  *   degrees of freedom) and Cohen's d_z = mean / sd. When every difference is the same (to 10
  *   significant digits) the t-test is undefined: the interval is [mean, mean], d_z blank and p the
  *   exact two-sided sign test (2 x 0.5^n; 1 when the differences are 0). Beside it, the Wilcoxon
- *   signed-rank p (signedRankP), which does not assume normal differences.
+ *   signed-rank p (signedRankP), which does not assume normal differences. For 0/1 outcomes the
+ *   interval is Newcombe's for a difference of paired proportions (pairedProportionInterval).
  * - Beside each t interval, a BCa bootstrap interval of the same mean (bootstrapInterval; Efron
  *   1987): it follows the skew of metrics such as bad debt or cascade depth, where the t interval
  *   covers the mean less often than it says.
@@ -147,7 +148,35 @@ export function wilsonInterval(successes: number, n: number): [number, number] {
   const z2n = (z * z) / n;
   const centre = (p + z2n / 2) / (1 + z2n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n))) / (1 + z2n);
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // centre - half is 0 for no successes and centre + half 1 for all, but for float noise
+  return [successes === 0 ? 0 : Math.max(0, centre - half), successes === n ? 1 : Math.min(1, centre + half)];
+}
+
+/**
+ * Interval of the difference of two paired proportions, p1 - p2 = (b - c) / n, from the paired 2x2
+ * counts a (both 1), b (first 1, second 0), c (first 0, second 1), d (both 0): Newcombe's
+ * square-and-add method 10 (Newcombe 1998, Stat. Med. 17:2635-2650; the worked form in Altman et
+ * al. 2000, "Statistics with confidence", ch. 6): the Wilson intervals of p1 and p2 combined with
+ * the correlation phi of the pairs (0 for ad - bc in [0, n/2], n/2 taken off above). Inside
+ * [-1, 1], and not [0, 0] when every pair agrees, unlike a t interval of 0/1 differences.
+ */
+export function pairedProportionInterval(a: number, b: number, c: number, d: number): [number, number] {
+  const n = a + b + c + d;
+  const p1 = (a + b) / n;
+  const p2 = (a + c) / n;
+  const [l1, u1] = wilsonInterval(a + b, n);
+  const [l2, u2] = wilsonInterval(a + c, n);
+  let phi = 0;
+  const margins = (a + b) * (c + d) * (a + c) * (b + d);
+  if (margins > 0) {
+    const cross = a * d - b * c;
+    if (cross > n / 2) phi = (cross - n / 2) / Math.sqrt(margins);
+    else if (cross < 0) phi = cross / Math.sqrt(margins);
+  }
+  const diff = p1 - p2;
+  const below = Math.sqrt(Math.max(0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2));
+  const above = Math.sqrt(Math.max(0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2));
+  return [Math.max(-1, diff - below), Math.min(1, diff + above)];
 }
 
 /** The standard normal quantile for p in (0, 1), both halves (normalQuantile covers p >= 0.5). */
@@ -432,8 +461,32 @@ export interface PairedComparison {
   bootHigh: number | null;
 }
 
-/** Paired t-test of variant - baseline over the indices where both values are present. */
+/**
+ * Paired t-test of variant - baseline over the indices where both values are present.
+ * `proportion`: the values are 0/1 outcomes, so the interval is Newcombe's for a difference of
+ * paired proportions (pairedProportionInterval) instead of a t interval; the tests are the same.
+ */
 export function pairedComparison(
+  variant: ReadonlyArray<number | null>,
+  baseline: ReadonlyArray<number | null>,
+  proportion = false,
+): PairedComparison {
+  const c = pairedTests(variant, baseline);
+  if (!proportion || c.nPairs === 0) return c;
+  const cells = [0, 0, 0, 0]; // a (1, 1), b (1, 0), c (0, 1), d (0, 0)
+  const n0 = Math.min(variant.length, baseline.length);
+  for (let i = 0; i < n0; i++) {
+    const x = variant[i];
+    const y = baseline[i];
+    if (x === null || y === null || !Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if ((x !== 0 && x !== 1) || (y !== 0 && y !== 1)) return c;
+    cells[x === 1 ? (y === 1 ? 0 : 1) : y === 1 ? 2 : 3]++;
+  }
+  const [ciLow, ciHigh] = pairedProportionInterval(cells[0], cells[1], cells[2], cells[3]);
+  return { ...c, ciLow, ciHigh };
+}
+
+function pairedTests(
   variant: ReadonlyArray<number | null>,
   baseline: ReadonlyArray<number | null>,
 ): PairedComparison {
