@@ -201,6 +201,40 @@ describe("Fundamentals", () => {
     expect(m.fundamentals.value(0)).toBeLessThan(81_000);
   });
 
+  it("every k ticks steps the k-tick transition of the per-tick process (no overshoot when k x meanReversion > 1)", () => {
+    // Without noise the deviation of the log value from its anchor decays by (1 - meanReversion) a tick,
+    // whether the process is stepped every tick or every k ticks.
+    const decay = (every: number) => {
+      const m = makeMarket({
+        fundamentals: { kind: "meanReverting", volatility: 0, meanReversion: 0.01, every },
+      });
+      m.fundamentals.shock(0, -0.1);
+      m.loop.run(600);
+      return Math.log(m.fundamentals.value(0) / 100_000);
+    };
+    const exact = Math.log(0.9) * 0.99 ** 600;
+    expect(decay(1)).toBeCloseTo(exact, 9);
+    expect(decay(300)).toBeCloseTo(exact, 9);
+    expect(decay(50)).toBeCloseTo(exact, 9);
+    // With noise, the stationary variance of the log value is that of the per-tick process,
+    // sigma^2 / (1 - (1 - k)^2), also when it is stepped every 50 ticks.
+    const n = 20;
+    const m = makeMarket({
+      instruments: Array.from({ length: n }, (_, i) => ({ symbol: `S${i}`, initialPrice: 100_000 })),
+      fundamentals: { kind: "meanReverting", volatility: 0.001, meanReversion: 0.01, every: 50 },
+    });
+    const xs: number[] = [];
+    m.loop.on("metrics", (t) => {
+      if (t % 50 === 0 && t > 2500)
+        for (let i = 0; i < n; i++) xs.push(Math.log(m.fundamentals.value(i) / 100_000));
+    });
+    m.loop.run(20_000);
+    const variance = xs.reduce((a, x) => a + x * x, 0) / xs.length;
+    const stationary = 0.001 ** 2 / (1 - 0.99 ** 2);
+    expect(variance / stationary).toBeGreaterThan(0.85);
+    expect(variance / stationary).toBeLessThan(1.15);
+  });
+
   it("rejects a correlation matrix that is not positive semi-definite, naming the field", () => {
     const m = makeMarket({
       instruments: [

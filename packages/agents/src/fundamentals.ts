@@ -9,6 +9,11 @@
  * here, because mathjs has none), else, for a semi-definite C, from mathjs' eigen-decomposition
  * C = V diag(l) V^T as L = V diag(sqrt(max(l, 0))). The per-tick product is a plain loop over a
  * Float64Array.
+ *
+ * Stepped every m ticks (`every`), a step is the exact m-tick transition of that per-tick process:
+ * the pull is 1 - (1 - k)^m and the sd sigma_i sqrt((1 - (1 - k)^2m) / (1 - (1 - k)^2)) (sigma_i sqrt(m)
+ * for a random walk). k m alone overshot the anchor once k m > 1 and diverged to the price band
+ * past k m = 2.
  */
 
 import { createRequire } from "node:module";
@@ -35,7 +40,7 @@ export interface FundamentalSpec {
   meanReversion?: number;
   /** Instruments x instruments correlation matrix of the shocks (default identity). */
   correlation?: number[][];
-  /** Step the process every k ticks (variance scaled to k ticks); default 1. */
+  /** Step the process every m ticks (each step the exact m-tick transition of the per-tick process); default 1. */
   every?: number;
 }
 
@@ -186,14 +191,26 @@ export class Fundamentals {
     this.venue = venue;
     this.rng = rng;
     this.every = spec.every ?? 1;
-    this.k = spec.kind === "meanReverting" ? (spec.meanReversion ?? 1e-4) * this.every : 0;
+    const mr = spec.kind === "meanReverting" ? (spec.meanReversion ?? 1e-4) : 0;
+    // m ticks of x <- x + mr (x0 - x) + s z: the deviation from x0 times (1 - mr)^m, and
+    // sum_{j<m} (1 - mr)^j s z_j, of variance s^2 (1 - (1 - mr)^2m) / (1 - (1 - mr)^2).
+    const m = this.every;
+    const logDecay = Math.log1p(-mr); // -Infinity at mr = 1
+    this.k = m === 1 ? mr : mr === 0 ? 0 : mr === 1 ? 1 : -Math.expm1(m * logDecay);
+    const sq =
+      m === 1
+        ? 1
+        : mr === 0
+          ? Math.sqrt(m)
+          : mr === 1
+            ? 1
+            : Math.sqrt(Math.expm1(2 * m * logDecay) / Math.expm1(2 * logDecay));
     this.logValue = new Float64Array(n);
     this.anchor = new Float64Array(n);
     this.sigma = new Float64Array(n);
     this.minPrice = new Float64Array(n);
     this.maxPrice = new Float64Array(n);
     this.z = new Float64Array(n);
-    const sq = Math.sqrt(this.every);
     for (let i = 0; i < n; i++) {
       const ins = venue.instruments[i];
       this.logValue[i] = this.anchor[i] = Math.log(ins.initialPrice);
