@@ -13,6 +13,7 @@ import {
   type NoiseTrader,
   noiseTraders,
 } from "@cascade/agents";
+import type { Dist } from "@cascade/core";
 import { BUY, SELL, type Venue } from "@cascade/market";
 import { describe, expect, it } from "vitest";
 import { makeMarket } from "./helpers.js";
@@ -480,5 +481,48 @@ describe("archetype decision rules", () => {
     });
     lt.act(2);
     expect(m.venue.position(acct, 0)).toBeGreaterThan(Math.floor(before / 2) + 1);
+  });
+
+  it("shortProbability as a distribution shorts the common legs too (a leg is short as often as with the constant)", () => {
+    const instruments = [
+      { symbol: "A", initialPrice: 1_000 },
+      { symbol: "B", initialPrice: 1_000 },
+      { symbol: "C", initialPrice: 1_000 },
+    ];
+    const shortShare = (shortProbability: Dist, crowding: number) => {
+      let short = 0;
+      let legs = 0;
+      for (let seed = 1; seed <= 30; seed++) {
+        const m = makeMarket({ seed, instruments });
+        const pop = buildPopulation(
+          leveragedTraders({
+            count: 20,
+            activation: NEVER,
+            leverage: 2,
+            capital: 1e6,
+            crowding,
+            shortProbability,
+          }),
+          m.ctx,
+          0,
+        );
+        for (const a of pop.agents as LeveragedTrader[])
+          for (const w of a.p.weights) {
+            legs++;
+            if (w < 0) short++;
+          }
+      }
+      return short / legs;
+    };
+    const half = { dist: "uniform", min: 0.5, max: 0.5 } as const;
+    for (const crowding of [0, 0.5, 1]) {
+      expect(shortShare(0.5, crowding), `constant, crowding ${crowding}`).toBeGreaterThan(0.35);
+      expect(shortShare(half, crowding), `distribution, crowding ${crowding}`).toBeGreaterThan(0.35);
+      expect(shortShare(half, crowding), `distribution, crowding ${crowding}`).toBeLessThan(0.65);
+    }
+    // A weighted choice: a quarter of the legs short (its weighted mean), not half.
+    const quarter = shortShare({ dist: "choice", values: [0, 1], weights: [3, 1] }, 1);
+    expect(quarter).toBeGreaterThan(0.12);
+    expect(quarter).toBeLessThan(0.38);
   });
 });

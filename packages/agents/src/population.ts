@@ -6,7 +6,15 @@
  * another agent's stream. Each agent gets its own account (label `${kind}[p].k`), funded with
  * venue.deposit, and is registered with loop.scheduler.
  */
-import { type Activation, type Dist, type Rng, type RunLoop, sample, ValidationError } from "@cascade/core";
+import {
+  type Activation,
+  type Dist,
+  distMean,
+  type Rng,
+  type RunLoop,
+  sample,
+  ValidationError,
+} from "@cascade/core";
 import type { Venue } from "@cascade/market";
 import {
   type Agent,
@@ -99,7 +107,10 @@ export function buildPopulation(
   const commonSign = new Float64Array(n);
   if (spec.kind === "leveraged") {
     const cr = popRng.split("common");
-    const shortP = typeof spec.shortProbability === "number" ? spec.shortProbability : 0;
+    // The common legs' sign: short with the population's probability (a distribution's mean; its
+    // per-agent draws set the own legs' signs). Reading only a constant here, a distribution
+    // (even { uniform 0.5..0.5 }) left every common leg long: no shorts at all at crowding 1.
+    const shortP = distMean(spec.shortProbability ?? 0);
     for (const j of instruments) {
       common[j] = cr.exponential(1);
       commonSign[j] = cr.uniform() < shortP ? -1 : 1;

@@ -77,8 +77,17 @@ export function distMean(d: Dist): number {
       return Math.exp(d.mu + (d.sigma * d.sigma) / 2);
     case "exponential":
       return 1 / d.rate;
-    case "choice":
-      return d.values.reduce((a, b) => a + b, 0) / d.values.length;
+    case "choice": {
+      // Weighted as sample() draws it (the unweighted mean was wrong for a choice with weights).
+      if (!d.weights) return d.values.reduce((a, b) => a + b, 0) / d.values.length;
+      let sum = 0;
+      let total = 0;
+      for (let i = 0; i < d.values.length; i++) {
+        sum += d.values[i] * d.weights[i];
+        total += d.weights[i];
+      }
+      return total > 0 ? sum / total : d.values[d.values.length - 1];
+    }
   }
 }
 
