@@ -3,6 +3,7 @@ import {
   correlationFactor,
   Fundamentals,
   leveragedTraders,
+  momentumTraders,
   noiseTraders,
   stylizedFacts,
   validatePopulationSpec,
@@ -82,6 +83,29 @@ describe("validatePopulationSpec", () => {
     expect(
       err(() => validatePopulationSpec("p", { kind: "noise", count: 1, instruments: ["X", 3] })).field,
     ).toBe("p.instruments[1]");
+  });
+
+  it("momentum windows longer than the tape's moving averages (8,191 ticks) are refused, not silently capped", () => {
+    // Capped, windows of 9,000 and 20,000 ticks were both the 8,191-tick average: no signal, ever.
+    expect(
+      err(() =>
+        validatePopulationSpec("p", momentumTraders({ count: 1, shortWindow: 9000, longWindow: 20_000 })),
+      ).field,
+    ).toBe("p.shortWindow");
+    expect(
+      err(() => validatePopulationSpec("p", momentumTraders({ count: 1, longWindow: 8192 }))).field,
+    ).toBe("p.longWindow");
+    expect(
+      err(() =>
+        validatePopulationSpec(
+          "p",
+          momentumTraders({ count: 1, longWindow: { dist: "uniformInt", min: 100, max: 10_000 } }),
+        ),
+      ).field,
+    ).toBe("p.longWindow.max");
+    expect(
+      validatePopulationSpec("p", momentumTraders({ count: 1, shortWindow: 8190, longWindow: 8191 })).kind,
+    ).toBe("momentum");
   });
 
   it("buildPopulation rejects unknown instruments with the path", () => {

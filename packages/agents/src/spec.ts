@@ -9,7 +9,7 @@
  */
 import { type Dist, formatValue, ValidationError, validateDist } from "@cascade/core";
 import type { Agent } from "./archetypes.js";
-import type { AgentView } from "./tape.js";
+import { type AgentView, MAX_AVERAGE_WINDOW } from "./tape.js";
 
 /**
  * How an agent is woken (rates and periods are per tick and may be distributions drawn per agent):
@@ -79,7 +79,7 @@ export interface FundamentalistParams extends Common {
 }
 
 export interface MomentumParams extends Common {
-  /** Short and long moving-average windows, ticks. */
+  /** Short and long moving-average windows, ticks (at most 8,190 and 8,191: the tape's longest average). */
   shortWindow?: Dist;
   longWindow?: Dist;
   /** Minimum relative gap between the averages to trade. */
@@ -263,8 +263,20 @@ export const SCHEMA: Record<
     activation: { poissonRate: 1 / 37 },
     dists: {
       capital: capital(1e10),
-      shortWindow: { min: 1, max: 1_000_000, def: { dist: "uniformInt", min: 10, max: 60 }, integer: true },
-      longWindow: { min: 2, max: 1_000_000, def: { dist: "uniformInt", min: 100, max: 400 }, integer: true },
+      // At most the tape's longest average: it caps longer windows, so both of a pair past it were
+      // the same 8,191-tick average and the trader never saw a trend.
+      shortWindow: {
+        min: 1,
+        max: MAX_AVERAGE_WINDOW - 1,
+        def: { dist: "uniformInt", min: 10, max: 60 },
+        integer: true,
+      },
+      longWindow: {
+        min: 2,
+        max: MAX_AVERAGE_WINDOW,
+        def: { dist: "uniformInt", min: 100, max: 400 },
+        integer: true,
+      },
       threshold: { min: 0, max: 1, def: 0.0002 },
       orderSize: { min: 1, max: BIG, def: { dist: "uniformInt", min: 1, max: 10 }, perOrder: true },
       aggression: { min: 0, max: 1, def: 0.7 },

@@ -12,6 +12,8 @@ import { CascadeError, type Rng, type RunLoop } from "@cascade/core";
 import type { Instrument, OrderRequest, OrderResult, Side, Venue } from "@cascade/market";
 
 const RING = 1 << 13; // ticks of mid history (moving-average windows are capped to RING - 1)
+/** The longest moving-average window the tape keeps (8,191 ticks); longer windows are capped to it. */
+export const MAX_AVERAGE_WINDOW = RING - 1;
 const TRADES = 256;
 const HALF_LIVES = [30, 300, 3000, 30000];
 
