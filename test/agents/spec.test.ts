@@ -108,6 +108,19 @@ describe("validatePopulationSpec", () => {
     ).toBe("momentum");
   });
 
+  it("a leveraged population's instruments are distinct symbols", () => {
+    // A repeated symbol drew that leg's weight twice, kept the last draw and normalised by both:
+    // the weights summed to less than 1 and every trader held less than its target leverage.
+    const spec = leveragedTraders({ count: 3, leverage: 2, capital: 1e6, instruments: ["A", "B", "A"] });
+    const e = err(() => validatePopulationSpec("p", spec));
+    expect(e.field).toBe("p.instruments[2]");
+    expect(e.value).toBe("A");
+    // Single-instrument kinds take instruments[k % n]: a repeated symbol there weights the assignment.
+    expect(validatePopulationSpec("p", noiseTraders({ count: 3, instruments: ["A", "A", "B"] })).kind).toBe(
+      "noise",
+    );
+  });
+
   it("buildPopulation rejects unknown instruments with the path", () => {
     const m = makeMarket();
     const e = err(() => buildPopulation(noiseTraders({ count: 2, instruments: ["NOPE"] }), m.ctx, 4));

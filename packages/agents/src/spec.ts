@@ -489,6 +489,15 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     o.instruments.forEach((s, i) => {
       if (typeof s !== "string" || s.length === 0)
         fail("INVALID_VALUE", `${path}.instruments[${i}]`, s, "an instrument symbol (string)");
+      // A leveraged trader weights each instrument of the list once: a repeated symbol drew its
+      // weight twice and normalised by both, so the weights summed to less than 1.
+      if (kind === "leveraged" && (o.instruments as unknown[]).indexOf(s) < i)
+        fail(
+          "INVALID_VALUE",
+          `${path}.instruments[${i}]`,
+          s,
+          "a symbol not already in the list (a leveraged trader holds a portfolio of distinct instruments)",
+        );
     });
   }
   for (const [name, rule] of Object.entries(schema.dists)) {
