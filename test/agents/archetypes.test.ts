@@ -374,6 +374,69 @@ describe("archetype decision rules", () => {
     void lp;
   });
 
+  it("a liquidator trades only its instruments: auctions and book buying in others are left alone", () => {
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 100_000 },
+        { symbol: "B", initialPrice: 100_000 },
+      ],
+    });
+    const lp = m.venue.openAccount("lp");
+    m.venue.deposit(lp, 1e13);
+    const seller = m.venue.openAccount("seller");
+    m.venue.deposit(seller, 1e10);
+    for (const i of [0, 1]) {
+      // B's book sits 20% under its oracle (a crash the keeper's book buying would chase).
+      const mid = i === 0 ? 100_000 : 80_000;
+      for (let l = 0; l < 5; l++) {
+        m.venue.submit({
+          account: lp,
+          instrument: i,
+          side: BUY,
+          quantity: 50,
+          type: "limit",
+          price: mid - 1 - l,
+        });
+        m.venue.submit({
+          account: lp,
+          instrument: i,
+          side: SELL,
+          quantity: 50,
+          type: "limit",
+          price: mid + 1 + l,
+        });
+      }
+      m.venue.submit({ account: seller, instrument: i, side: BUY, quantity: 20, type: "market" });
+    }
+    m.loop.step();
+    const pop = buildPopulation(
+      liquidators({ count: 1, capital: 1e9, activation: "onEvent", discount: 0.05, instruments: ["A"] }),
+      m.ctx,
+      0,
+    );
+    const auction = (instrument: number) =>
+      m.venue.openAuction({
+        seller,
+        instrument,
+        side: SELL,
+        quantity: 10,
+        startPrice: 90_000,
+        limitPrice: 80_000,
+        decayPerTick: 0.001,
+        durationTicks: 100,
+      });
+    const b = auction(1);
+    m.loop.step();
+    expect(m.venue.auction(b).remaining).toBe(10);
+    expect(m.venue.position(pop.accounts[0], 1)).toBe(0);
+    const a = auction(0);
+    m.loop.step();
+    expect(m.venue.auction(a).remaining).toBe(0);
+    expect(m.venue.position(pop.accounts[0], 0)).toBe(10);
+    expect(m.venue.auction(b).remaining).toBe(10);
+    expect(m.venue.position(pop.accounts[0], 1)).toBe(0);
+  });
+
   it("a liquidator respects its risk limit (capital-limited)", () => {
     const m = makeMarket();
     seedBook(m.venue, 100_000);

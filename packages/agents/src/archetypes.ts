@@ -443,6 +443,8 @@ export interface LiquidatorConfig {
   bookDiscount: number;
   unwindFraction: number;
   reference: "oracle" | "mark";
+  /** Instrument ids whose auctions it takes and whose books it buys (default every instrument). */
+  instruments?: readonly number[];
 }
 
 /**
@@ -452,16 +454,28 @@ export interface LiquidatorConfig {
  * for as much as its risk limit (gross notional <= maxLeverage * equity) and the venue's initial
  * margin allow. At its periodic wakes it also buys on the book when the mid is below the reference
  * by more than bookDiscount (sells when above), and offers a fraction of its inventory back at the
- * reference (reduce-only limit orders).
+ * reference (reduce-only limit orders). Auctions and book trades are limited to its `instruments`;
+ * inventory in any instrument is offered back.
  */
 export class Liquidator implements Agent {
   /** Set by the population: wakes this agent at the next tick. */
   wakeNext: (tick: number) => void = () => {};
+  /** 1 for the instruments it takes auctions in and buys on the book. */
+  private readonly trades: Uint8Array;
 
   constructor(
     readonly view: AgentView,
     readonly p: LiquidatorConfig,
-  ) {}
+  ) {
+    this.trades = new Uint8Array(view.instrumentCount);
+    if (p.instruments === undefined) this.trades.fill(1);
+    else for (const i of p.instruments) this.trades[i] = 1;
+  }
+
+  /** Whether it takes auctions in, and trades on the book of, instrument i. */
+  tradesInstrument(i: number): boolean {
+    return this.trades[i] === 1;
+  }
 
   reference(i: number): number {
     const v = this.view;
@@ -495,6 +509,7 @@ export class Liquidator implements Agent {
     for (const a of v.openAuctions()) {
       // A keeper being liquidated itself cannot take its own auction (the venue refuses it).
       if (a.status !== "open" || a.remaining <= 0 || a.seller === v.account) continue;
+      if (this.trades[a.instrument] === 0) continue;
       const ref = this.reference(a.instrument);
       const price = v.auctionPrice(a.id);
       // SELL auction: the keeper buys (wants a discount); BUY auction: the keeper sells (wants a premium).
@@ -514,7 +529,11 @@ export class Liquidator implements Agent {
       const ref = this.reference(i);
       const mid = v.mid(i);
       if (!(ref > 0 && mid > 0)) continue;
-      if (Number.isFinite(p.bookDiscount) && Math.abs(mid / ref - 1) > p.bookDiscount) {
+      if (
+        this.trades[i] === 1 &&
+        Number.isFinite(p.bookDiscount) &&
+        Math.abs(mid / ref - 1) > p.bookDiscount
+      ) {
         const side: Side = mid < ref ? BUY : SELL;
         const limit =
           side === BUY ? Math.floor(ref * (1 - p.bookDiscount)) : Math.ceil(ref * (1 + p.bookDiscount));

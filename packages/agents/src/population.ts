@@ -146,7 +146,8 @@ export function buildPopulation(
     venue.auctions$.subscribe((e) => {
       if (e.type !== "opened") return;
       // Wake-ups only: the keepers act in the next agents phase, never inside this callback.
-      for (const l of liquidators) s.wake(l.index, e.tick + 1);
+      for (const l of liquidators)
+        if (l.agent.tradesInstrument(e.auction.instrument)) s.wake(l.index, e.tick + 1);
     });
   }
   return { accounts, agents, schedulerIndices, views };
@@ -397,6 +398,7 @@ function createAgent(
         bookDiscount: draw.bookDiscount,
         unwindFraction: draw.unwindFraction,
         reference: spec.reference ?? "oracle",
+        instruments,
       });
   }
 }

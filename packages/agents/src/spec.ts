@@ -37,7 +37,7 @@ export type PopulationKind =
 interface Common {
   count: number;
   activation?: ActivationSpec;
-  /** Symbols the population trades. Single-instrument archetypes are assigned round-robin; leveraged traders hold all. Default: every instrument of the venue. */
+  /** Symbols the population trades. Single-instrument archetypes are assigned round-robin; leveraged traders hold all; liquidators take auctions and buy on the books of all. Default: every instrument of the venue. */
   instruments?: string[];
   /** Cash deposited per agent (integer cash units after rounding). */
   capital?: Dist;
