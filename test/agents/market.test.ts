@@ -193,4 +193,54 @@ describe("AgentView (the API a custom agent trades through)", () => {
     expect(venue.book(0).bestBid()).toBe(99_000);
     expect(view.limit(0, BUY, -1, 98_000)).toBe(-1);
   });
+
+  it("a volatility horizon, a midAgo or a moving-average window outside the tape is refused by name", () => {
+    // volatility(0, 4) read instrument 1's 30-tick volatility, midAgo(i, -1) a mid 8,191 ticks old
+    // (or 0), movingAverage(i, -5) a negative price.
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 1_000 },
+        { symbol: "B", initialPrice: 1_000 },
+      ],
+      fundamentals: { kind: "randomWalk", volatility: [0, 0.01] },
+      mark: { kind: "oracle" },
+    });
+    const account = m.venue.openAccount("custom");
+    m.venue.deposit(account, 1e9);
+    const view = new AgentView(m.venue, marketTape(m.venue, m.loop), account, Rng.fromSeed(1));
+    m.loop.run(200);
+    expect(view.volatility(1, 0)).toBeGreaterThan(0.005);
+    expect(view.volatility(0, 3)).toBeLessThan(1e-9);
+    const calls: Array<[string, () => unknown, RegExp]> = [
+      [
+        "volatility horizon 4",
+        () => view.volatility(0, 4),
+        /^lookup rejected: horizon = 4; allowed: 0, 1, 2 or 3/,
+      ],
+      ["volatility horizon 1.5", () => view.volatility(0, 1.5), /horizon = 1\.5/],
+      ["volatility horizon -1", () => view.volatility(0, -1), /horizon = -1/],
+      [
+        "midAgo -1",
+        () => view.midAgo(1, -1),
+        /^lookup rejected: ago = -1; allowed: an integer number of ticks >= 0/,
+      ],
+      ["midAgo 2.5", () => view.midAgo(1, 2.5), /ago = 2\.5/],
+      [
+        "movingAverage -5",
+        () => view.movingAverage(1, -5),
+        /^lookup rejected: window = -5; allowed: an integer/,
+      ],
+      ["movingAverage 0", () => view.movingAverage(1, 0), /window = 0/],
+      ["movingAverage 2.5", () => view.movingAverage(1, 2.5), /window = 2\.5/],
+    ];
+    for (const [name, call, message] of calls) {
+      expect(call, name).toThrow(CascadeError);
+      expect(call, name).toThrow(message);
+    }
+    // What the README documents stays: NaN beyond the history, windows past 8,191 ticks capped.
+    expect(view.midAgo(1, 10_000)).toBeNaN();
+    expect(view.midAgo(1, 0)).toBe(view.mid(1));
+    expect(view.movingAverage(1, 190)).toBeGreaterThan(0);
+    expect(view.movingAverage(1, 300)).toBeNaN();
+  });
 });

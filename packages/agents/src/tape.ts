@@ -250,6 +250,11 @@ export function orderActivity(venue: Venue): OrderActivity {
   );
 }
 
+/** A read of the tape with an argument outside what it keeps (a bug in the agent). */
+function lookupRejected(field: string, value: number, allowed: string): CascadeError {
+  return new CascadeError("INVALID_ARGUMENT", field, value, allowed, "lookup rejected");
+}
+
 /**
  * An order quantity an agent computed: floored to lots by the caller, and 0 or less sends nothing.
  * NaN or an infinity is a bug in the agent: NaN reached the venue after being counted as an order,
@@ -390,16 +395,29 @@ export class AgentView {
     this.checkInstrument(i);
     return this.#tape.lastTradePrice(i);
   }
+  /** Average mid over the last `window` ticks (an integer >= 1; capped to 8,191), NaN until recorded. */
   movingAverage(i: number, window: number): number {
     this.checkInstrument(i);
+    // The tape indexes its ring with the window: a negative one gave a negative price, 0 NaN, and a
+    // fraction a sum of floor(window) mids divided by the fraction.
+    if (!(Number.isInteger(window) && window >= 1))
+      throw lookupRejected("window", window, "an integer number of ticks >= 1 (capped to 8,191)");
     return this.#tape.movingAverage(i, window);
   }
+  /** Mid `ago` ticks back (an integer >= 0), NaN if not recorded. */
   midAgo(i: number, ago: number): number {
     this.checkInstrument(i);
+    // A negative ago read the ring ahead of the current tick: a mid 8,191 ticks old, or 0.
+    if (!(Number.isInteger(ago) && ago >= 0))
+      throw lookupRejected("ago", ago, "an integer number of ticks >= 0 (NaN beyond the recorded history)");
     return this.#tape.midAgo(i, ago);
   }
+  /** EW sd of log mid returns; horizon 0..3 = half-life 30, 300, 3,000, 30,000 ticks. */
   volatility(i: number, horizon = 0): number {
     this.checkInstrument(i);
+    // The tape keeps four horizons per instrument in one array: horizon 4 was the next instrument's 0.
+    if (!(horizon === 0 || horizon === 1 || horizon === 2 || horizon === 3))
+      throw lookupRejected("horizon", horizon, "0, 1, 2 or 3 (half-life 30, 300, 3,000 or 30,000 ticks)");
     return this.#tape.volatility(i, horizon);
   }
   volatilityRatio(i: number): number {
