@@ -121,6 +121,24 @@ describe("validatePopulationSpec", () => {
     );
   });
 
+  it("a constant activation period, offset or once tick must be an integer (as levels or maxOpenOrders)", () => {
+    // Rounded silently before: every 2.5 woke every 3 ticks, once 100.5 at tick 101.
+    const act = (activation: unknown) => () =>
+      validatePopulationSpec("p", { kind: "noise", count: 1, activation });
+    expect(err(act({ every: 2.5 })).field).toBe("p.activation.every");
+    expect(err(act({ every: 10, offset: 0.5 })).field).toBe("p.activation.offset");
+    expect(err(act({ once: 100.5 })).field).toBe("p.activation.once");
+    expect(err(act({ once: 100.5 })).allowed).toContain("an integer");
+    // Distributions are drawn per agent and rounded to ticks; integers pass.
+    for (const ok of [
+      { every: 3, offset: 1 },
+      { once: 100 },
+      { every: { dist: "uniform", min: 5, max: 10 } },
+      { once: { dist: "uniform", min: 1, max: 300 } },
+    ])
+      expect(act(ok)().kind).toBe("noise");
+  });
+
   it("buildPopulation rejects unknown instruments with the path", () => {
     const m = makeMarket();
     const e = err(() => buildPopulation(noiseTraders({ count: 2, instruments: ["NOPE"] }), m.ctx, 4));

@@ -417,6 +417,15 @@ function validateCustomFields(path: string, o: Record<string, unknown>): void {
   }
 }
 
+/**
+ * A constant period, phase or tick is a whole number of ticks, like the schema's integer
+ * parameters (a distribution's draws are rounded per agent): `every: 2.5` was silently every 3.
+ */
+function integerTicks(path: string, v: unknown): void {
+  if (typeof v === "number" && !Number.isInteger(v))
+    fail("INVALID_VALUE", path, v, "an integer number of ticks");
+}
+
 export function validateActivation(path: string, a: unknown): ActivationSpec {
   if (a === "onEvent") return a;
   const allowed = '"onEvent" or one of { every: Dist, offset?: Dist }, { poissonRate: Dist }, { once: Dist }';
@@ -427,7 +436,11 @@ export function validateActivation(path: string, a: unknown): ActivationSpec {
     for (const k of keys)
       if (k !== "every" && k !== "offset") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "every, offset");
     validateDist(`${path}.every`, o.every, 1, 1e9);
-    if (o.offset !== undefined) validateDist(`${path}.offset`, o.offset, 0, 1e9);
+    integerTicks(`${path}.every`, o.every);
+    if (o.offset !== undefined) {
+      validateDist(`${path}.offset`, o.offset, 0, 1e9);
+      integerTicks(`${path}.offset`, o.offset);
+    }
   } else if ("poissonRate" in o) {
     for (const k of keys) if (k !== "poissonRate") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "poissonRate");
     validateDist(`${path}.poissonRate`, o.poissonRate, 1e-12, 1000);
@@ -437,6 +450,7 @@ export function validateActivation(path: string, a: unknown): ActivationSpec {
   } else if ("once" in o) {
     for (const k of keys) if (k !== "once") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "once");
     validateDist(`${path}.once`, o.once, 1, 1e12);
+    integerTicks(`${path}.once`, o.once);
   } else {
     fail("INVALID_ACTIVATION", path, a, allowed);
   }
