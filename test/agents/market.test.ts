@@ -243,4 +243,56 @@ describe("AgentView (the API a custom agent trades through)", () => {
     expect(view.movingAverage(1, 190)).toBeGreaterThan(0);
     expect(view.movingAverage(1, 300)).toBeNaN();
   });
+
+  it("an auction take is capped by initial margin like an order, not refused with INSUFFICIENT_MARGIN", () => {
+    const m = makeMarket();
+    const lp = m.venue.openAccount("lp");
+    m.venue.deposit(lp, 1e13);
+    for (let l = 0; l < 5; l++) {
+      m.venue.submit({
+        account: lp,
+        instrument: 0,
+        side: BUY,
+        quantity: 50,
+        type: "limit",
+        price: 99_999 - l,
+      });
+      m.venue.submit({
+        account: lp,
+        instrument: 0,
+        side: SELL,
+        quantity: 100,
+        type: "limit",
+        price: 100_001 + l,
+      });
+    }
+    const seller = m.venue.openAccount("seller");
+    m.venue.deposit(seller, 1e10);
+    m.venue.submit({ account: seller, instrument: 0, side: BUY, quantity: 250, type: "market" });
+    m.loop.step();
+    const account = m.venue.openAccount("custom");
+    m.venue.deposit(account, 100_000);
+    const view = new AgentView(m.venue, marketTape(m.venue, m.loop), account, Rng.fromSeed(1));
+    const id = m.venue.openAuction({
+      seller,
+      instrument: 0,
+      side: SELL,
+      quantity: 250,
+      startPrice: 98_000,
+      limitPrice: 80_000,
+      decayPerTick: 0.001,
+      durationTicks: 100,
+    });
+    const cap = view.maxQuantity(0, BUY, view.auctionPrice(id));
+    expect(cap).toBeGreaterThan(0);
+    expect(cap).toBeLessThan(250);
+    const taken = view.takeAuction(id, 250, 99_000);
+    expect(taken).toBe(cap);
+    expect(m.venue.position(account, 0)).toBe(cap);
+    expect(m.venue.auction(id).remaining).toBe(250 - cap);
+    expect(m.venue.equity(account)).toBeGreaterThanOrEqual(m.venue.initialRequirement(account));
+    expect(orderActivity(m.venue).auctionTakes).toBe(1);
+    // What the venue refuses for other reasons it still names itself.
+    expect(() => view.takeAuction(99, 1, 99_000)).toThrow(/^auction take rejected: auctionId = 99/);
+  });
 });

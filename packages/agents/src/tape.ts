@@ -9,7 +9,15 @@
  * Everything here is derived from public information (book, trades, marks, oracle).
  */
 import { CascadeError, type Rng, type RunLoop } from "@cascade/core";
-import type { Instrument, OrderRequest, OrderResult, Side, Venue } from "@cascade/market";
+import {
+  BUY,
+  type Instrument,
+  type OrderRequest,
+  type OrderResult,
+  SELL,
+  type Side,
+  type Venue,
+} from "@cascade/market";
 
 const RING = 1 << 13; // ticks of mid history (moving-average windows are capped to RING - 1)
 /** The longest moving-average window the tape keeps (8,191 ticks); longer windows are capped to it. */
@@ -582,10 +590,29 @@ export class AgentView {
     return n;
   }
 
-  /** Takes up to `quantity` of an auction if its price is no worse than `maxPrice`; returns lots taken. */
+  /**
+   * Takes up to `quantity` of an auction if its price is no worse than `maxPrice`, the quantity
+   * capped by initial margin at the auction's price (as `maxQuantity`); returns lots taken.
+   */
   takeAuction(auctionId: number, quantity: number, maxPrice: number): number {
-    const q = this.#venue.takeAuction(auctionId, this.account, Math.floor(quantity), maxPrice);
-    if (q > 0) this.#tape.activity.auctionTakes++;
-    return q;
+    const venue = this.#venue;
+    let q = Math.floor(quantity);
+    // Uncapped, a take beyond what the account's margin carries threw INSUFFICIENT_MARGIN and
+    // stopped the run. A quantity the venue refuses anyway (NaN, < 1), an unknown id, a closed
+    // auction or the account's own auction is passed on for the venue to name.
+    if (q >= 1 && Number.isInteger(auctionId) && auctionId >= 1 && auctionId <= venue.auctionCount()) {
+      const a = venue.auction(auctionId);
+      if (a.status === "open" && a.seller !== this.account) {
+        const side: Side = a.side === SELL ? BUY : SELL;
+        const cap = venue.maxOrderQuantity(this.account, a.instrument, side, venue.auctionPrice(auctionId));
+        if (cap < q) {
+          if (cap <= 0) return 0;
+          q = cap;
+        }
+      }
+    }
+    const taken = venue.takeAuction(auctionId, this.account, q, maxPrice);
+    if (taken > 0) this.#tape.activity.auctionTakes++;
+    return taken;
   }
 }
