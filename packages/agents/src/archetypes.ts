@@ -452,10 +452,10 @@ export interface LiquidatorConfig {
  * taken stay open, since Dutch auction prices move), it takes an auction when the price is at a
  * discount of at least `discount` to the reference (oracle or mark; a premium for BUY auctions),
  * for as much as its risk limit (gross notional <= maxLeverage * equity) and the venue's initial
- * margin allow. At its periodic wakes it also buys on the book when the mid is below the reference
- * by more than bookDiscount (sells when above), and offers a fraction of its inventory back at the
- * reference (reduce-only limit orders). Auctions and book trades are limited to its `instruments`;
- * inventory in any instrument is offered back.
+ * margin allow. At every wake (periodic or auction-driven) it also buys on the book when the mid
+ * is below the reference by more than bookDiscount (sells when above), and offers a fraction of its
+ * inventory back at the reference (reduce-only limit orders). Auctions and book trades are limited
+ * to its `instruments`; inventory in any instrument is offered back.
  */
 export class Liquidator implements Agent {
   /** Set by the population: wakes this agent at the next tick. */
