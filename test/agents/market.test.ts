@@ -295,4 +295,25 @@ describe("AgentView (the API a custom agent trades through)", () => {
     // What the venue refuses for other reasons it still names itself.
     expect(() => view.takeAuction(99, 1, 99_000)).toThrow(/^auction take rejected: auctionId = 99/);
   });
+
+  it("skippedForMargin counts orders the margin cap cut to 0, not quantities the agent asked as 0", () => {
+    const { venue, loop } = makeMarket();
+    const rich = venue.openAccount("rich");
+    venue.deposit(rich, 1e9);
+    const poor = venue.openAccount("poor");
+    venue.deposit(poor, 1);
+    const tape = marketTape(venue, loop);
+    const richView = new AgentView(venue, tape, rich, Rng.fromSeed(1));
+    const poorView = new AgentView(venue, tape, poor, Rng.fromSeed(2));
+    loop.step();
+    const skipped = () => orderActivity(venue).skippedForMargin;
+    expect(richView.limit(0, BUY, 0.5, 99_000)).toBe(-1);
+    expect(richView.ioc(0, BUY, 0, 101_000)).toBe(0);
+    expect(richView.limit(0, SELL, -3, 101_000)).toBe(-1);
+    expect(skipped()).toBe(0);
+    expect(poorView.limit(0, BUY, 5, 99_000)).toBe(-1);
+    expect(poorView.ioc(0, SELL, 5, 99_000)).toBe(0);
+    expect(skipped()).toBe(2);
+    expect(richView.ordersSent + poorView.ordersSent).toBe(0);
+  });
 });

@@ -516,13 +516,14 @@ export class AgentView {
   ): number {
     const p = this.clampPrice(i, price);
     let q = Math.min(Math.floor(lots(quantity)), this.#tape.maxLots[i]);
+    if (q <= 0) return -1; // nothing asked (under one lot): not a margin skip
     if (reduceOnly) {
       const pos = this.position(i);
       if (pos === 0 || Math.sign(pos) === side) return -1;
       // Lots the account's own open auctions hold cannot be sold again (the venue refuses them).
       q = Math.min(q, this.#venue.reducibleQuantity(this.account, i, side));
       if (q <= 0) return -1; // nothing left to reduce: not a margin skip
-    } else if (q > 0) {
+    } else {
       q = this.capQuantity(i, side, q, p);
     }
     const act = this.#tape.activity;
@@ -549,7 +550,8 @@ export class AgentView {
   ioc(i: number, side: Side, quantity: number, limitPrice: number): number {
     const p = this.clampPrice(i, limitPrice);
     let q = Math.min(Math.floor(lots(quantity)), this.#tape.maxLots[i]);
-    if (q > 0) q = this.capQuantity(i, side, q, p);
+    if (q <= 0) return 0; // nothing asked (under one lot): not a margin skip
+    q = this.capQuantity(i, side, q, p);
     const act = this.#tape.activity;
     if (q <= 0) {
       act.skippedForMargin++;
