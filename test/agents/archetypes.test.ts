@@ -546,6 +546,33 @@ describe("archetype decision rules", () => {
     expect(m.venue.position(acct, 0)).toBeGreaterThan(Math.floor(before / 2) + 1);
   });
 
+  it('an "onEvent" leveraged trader is woken by trades in any instrument of its portfolio', () => {
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 10_000 },
+        { symbol: "B", initialPrice: 10_000 },
+      ],
+    });
+    const pop = buildPopulation(
+      leveragedTraders({ count: 2, activation: "onEvent", leverage: 2, capital: 1e6 }),
+      m.ctx,
+      0,
+    );
+    const lp = m.venue.openAccount("lp");
+    m.venue.deposit(lp, 1e12);
+    const taker = m.venue.openAccount("taker");
+    m.venue.deposit(taker, 1e12);
+    m.loop.step();
+    // A trade in B only: agent 0 (assigned A by k % n) holds B too and must look at it.
+    m.loop.on("agents", (t) => {
+      if (t !== 2) return;
+      m.venue.submit({ account: lp, instrument: 1, side: SELL, quantity: 5, type: "limit", price: 10_001 });
+      m.venue.submit({ account: taker, instrument: 1, side: BUY, quantity: 5, type: "market" });
+    });
+    m.loop.step();
+    for (const idx of pop.schedulerIndices) expect(m.loop.scheduler.nextWake(idx)).toBe(3);
+  });
+
   it("shortProbability as a distribution shorts the common legs too (a leg is short as often as with the constant)", () => {
     const instruments = [
       { symbol: "A", initialPrice: 1_000 },

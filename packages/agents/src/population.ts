@@ -207,7 +207,10 @@ function addAgent(b: PopulationBuild, k: number): void {
     agent.wakeNext = (tick) => s.wake(index, tick + 1);
     b.liquidators.push({ agent, index });
   } else if (activation === "onEvent") {
-    tape.watchTrades(instrument, index);
+    // A leveraged trader holds every instrument of its list: a trade in any of them may move its
+    // target (it watched instruments[k % n] alone, blind to a crash in the others).
+    if (spec.kind === "leveraged") for (const j of instruments) tape.watchTrades(j, index);
+    else tape.watchTrades(instrument, index);
   }
 }
 

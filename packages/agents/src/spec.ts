@@ -16,8 +16,9 @@ import { type AgentView, MAX_AVERAGE_WINDOW } from "./tape.js";
  * - `{ every, offset? }`  every k ticks (first wake at 1 + offset mod k)
  * - `{ poissonRate }`     Poisson arrivals, at most one a tick (acts in a tick with probability 1 - e^-rate)
  * - `{ once }`            a single wake at the drawn tick (ABIDES noise agents)
- * - `"onEvent"`           only woken by market events: auctions (liquidators), trades in the agent's
- *                         instrument (every other archetype; at most once per tick)
+ * - `"onEvent"`           only woken by market events: auctions (liquidators), trades in any of its
+ *                         instruments (leveraged traders) or in the agent's instrument (every other
+ *                         archetype); at most once per tick
  */
 export type ActivationSpec =
   | { every: Dist; offset?: Dist }
