@@ -325,6 +325,38 @@ describe("archetype decision rules", () => {
     expect(buys).toBeLessThan(140);
   });
 
+  it("a noise trader's limit order never crosses, also against quotes at the edge of the price band", () => {
+    // ask - 1 below minPrice was clamped back up to minPrice: a buy at the best ask, which filled.
+    for (const edge of ["min", "max"] as const) {
+      const m = makeMarket({
+        instruments: [{ symbol: "X", initialPrice: 100, minPrice: 90, maxPrice: 110 }],
+      });
+      const lp = m.venue.openAccount("lp");
+      m.venue.deposit(lp, 1e9);
+      m.venue.submit(
+        edge === "min"
+          ? { account: lp, instrument: 0, side: SELL, quantity: 1000, type: "limit", price: 90 }
+          : { account: lp, instrument: 0, side: BUY, quantity: 1000, type: "limit", price: 110 },
+      );
+      const pop = buildPopulation(
+        noiseTraders({
+          count: 1,
+          activation: NEVER,
+          limitWeight: 1,
+          marketWeight: 0,
+          cancelWeight: 0,
+          priceOffset: 0,
+        }),
+        m.ctx,
+        0,
+      );
+      const nt = pop.agents[0] as NoiseTrader;
+      for (let k = 0; k < 100; k++) nt.act();
+      expect(m.venue.position(pop.accounts[0], 0), edge).toBe(0);
+      expect(m.venue.position(lp, 0), edge).toBe(0);
+    }
+  });
+
   it("a liquidator takes a discounted auction and not an expensive one", () => {
     const m = makeMarket();
     const lp = seedBook(m.venue, 100_000);

@@ -59,14 +59,22 @@ export class NoiseTrader implements Agent {
     const mid = v.mid(i);
     const off = Math.max(0, sample(this.p.priceOffset, v.rng));
     let price: number;
+    // With the best ask at minPrice (the bid at maxPrice) no price in the band is below (above) it:
+    // the order is not placed (clamped into the band it crossed and traded).
     if (side === BUY) {
       price = Math.floor(mid - off);
       const ask = v.bestAsk(i);
-      if (ask > 0 && price >= ask) price = ask - 1;
+      if (ask > 0 && price >= ask) {
+        price = ask - 1;
+        if (price < v.minPrice(i)) return;
+      }
     } else {
       price = Math.ceil(mid + off);
       const bid = v.bestBid(i);
-      if (bid > 0 && price <= bid) price = bid + 1;
+      if (bid > 0 && price <= bid) {
+        price = bid + 1;
+        if (price > v.maxPrice(i)) return;
+      }
     }
     const open = v.openOrders();
     if (open.length >= this.p.maxOpenOrders) v.cancel(open[0]);
