@@ -56,7 +56,8 @@ const SWEEP_ROWS = 20;
  * Text table of the headline metrics (empty string when files are missing or hold none of them).
  * Several variants: each variant's mean and interval and its paired difference against the
  * baseline. A sweep: the means at each point, by variant when there are several (20 rows at most).
- * Then warnings: prices at their band, a saturated cascade, custom metrics blank in every run.
+ * Then warnings: prices at their band, a saturated cascade, custom metrics blank in every run (or
+ * in every run of some variants).
  */
 export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
@@ -114,12 +115,29 @@ function customMetrics(outDir: string): string[] {
  * blank, and nothing else would say so.
  */
 export function blankWarning(summary: readonly CsvRow[], custom: readonly string[]): string {
-  const blank = custom.filter((m) => {
+  const lines: string[] = [];
+  const blank: string[] = [];
+  for (const m of custom) {
     const rows = summary.filter((r) => r.metric === m);
-    return rows.length > 0 && rows.every((r) => r.n === "0");
-  });
-  if (blank.length === 0) return "";
-  return `warning: the custom metric${blank.length > 1 ? "s" : ""} ${blank.join(", ")} had no value in any run (each returned null, NaN or an infinity): check ${blank.length > 1 ? "their" : "its"} code (in runs.csv the column is blank).`;
+    if (rows.length === 0) continue;
+    if (rows.every((r) => r.n === "0")) {
+      blank.push(m);
+      continue;
+    }
+    // Blank in every run of some variants only: a misspelt field the other variants never reach
+    // (a walkthrough's l.bad_debt, for badDebt, was NaN only under the policy that left bad debt).
+    const variants = [...new Set(rows.map((r) => r.variant))];
+    const empty = variants.filter((v) => rows.every((r) => r.variant !== v || r.n === "0"));
+    if (empty.length > 0)
+      lines.push(
+        `note: the custom metric ${m} had no value in any run of ${empty.length > 1 ? "the variants" : "variant"} ${empty.join(", ")} (each returned null, NaN or an infinity there); if that is not by design, check its code.`,
+      );
+  }
+  if (blank.length > 0)
+    lines.unshift(
+      `warning: the custom metric${blank.length > 1 ? "s" : ""} ${blank.join(", ")} had no value in any run (each returned null, NaN or an infinity): check ${blank.length > 1 ? "their" : "its"} code (in runs.csv the column is blank).`,
+    );
+  return lines.join("\n");
 }
 
 function table(summary: CsvRow[], comparison: CsvRow[]): string {
