@@ -275,3 +275,31 @@ test("a saturated cascade (every leveraged account liquidated in every run) gets
   dir = results("not-saturated", [], ["full,0,accounts_liquidated_share,3,0.99,0,1,1,1,1,1"], []);
   expect(await headline(dir)).not.toContain("saturated");
 });
+
+test("metrics.headline (manifest.json's headline) chooses the table's metrics and their order", async () => {
+  const dir = results(
+    "chosen",
+    [],
+    [
+      "full,0,bad_debt,3,10,1,9,11,0,0,0",
+      "full,0,adl_covered,3,4,1,3,5,0,0,0",
+      "full,0,adl_fired,3,0.5,0.1,0.2,0.8,0,0,0",
+      "half,0,bad_debt,3,20,1,19,21,0,0,0",
+      "half,0,adl_covered,3,8,1,7,9,0,0,0",
+      "half,0,adl_fired,3,1,0,0.4,1,0,0,0",
+    ],
+    ["half,full,0,adl_fired,3,0.5,0.1,0.9,0.04,1", "half,full,0,adl_covered,3,4,3,5,0.01,2"],
+  );
+  const metricsOf = async () => [
+    ...new Set(
+      (await headline(dir))
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(/ +/)[1]),
+    ),
+  ];
+  expect(await metricsOf()).toEqual(["bad_debt"]); // the default table
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ headline: ["adl_fired", "adl_covered"] }));
+  expect(await metricsOf()).toEqual(["adl_fired", "adl_covered"]);
+  expect((await headline(dir)).split("\n")[4]).toMatch(/^half +adl_covered +8 +\[7, 9\] +4 +\[3, 5\] +0\.01/);
+});

@@ -135,6 +135,19 @@ describe("validateExperiment", () => {
       "metrics.builtIn.0",
     ],
     [
+      "headline metric not among the columns (a built-in left out of builtIn)",
+      { ...base(), metrics: { builtIn: ["bad_debt"], headline: ["bad_debt", "adl_volume"] } },
+      "UNKNOWN_METRIC",
+      "metrics.headline.1",
+    ],
+    [
+      "headline metric twice",
+      { ...base(), metrics: { headline: ["bad_debt", "bad_debt"] } },
+      "DUPLICATE_METRIC",
+      "metrics.headline.1",
+    ],
+    ["empty headline", { ...base(), metrics: { headline: [] } }, "INVALID_VALUE", "metrics.headline"],
+    [
       "bad fundamentals",
       { ...base(), fundamentals: { kind: "randomWalk", volatility: -1 } },
       undefined,

@@ -64,10 +64,10 @@ export async function headline(outDir: string): Promise<string> {
   const comparison = await readRows(join(outDir, "comparison.csv"));
   if (summary === null || comparison === null) return "";
   return [
-    table(summary, comparison),
+    table(summary, comparison, manifestList(outDir, "headline") ?? HEADLINE),
     bandWarning(summary),
     saturationWarning(summary),
-    blankWarning(summary, customMetrics(outDir)),
+    blankWarning(summary, manifestList(outDir, "customMetrics") ?? []),
   ]
     .filter((x) => x !== "")
     .join("\n\n");
@@ -99,13 +99,14 @@ export function saturationWarning(summary: readonly CsvRow[]): string {
   );
 }
 
-/** The experiment's custom metric names, from manifest.json ([] when it cannot be read). */
-function customMetrics(outDir: string): string[] {
+/** A list of metric names in manifest.json (customMetrics, headline); null when it is not there or cannot be read. */
+function manifestList(outDir: string, key: "customMetrics" | "headline"): string[] | null {
   try {
-    const m = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")) as { customMetrics?: unknown };
-    return Array.isArray(m.customMetrics) ? m.customMetrics.filter((x) => typeof x === "string") : [];
+    const m = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")) as Record<string, unknown>;
+    const list = m[key];
+    return Array.isArray(list) ? list.filter((x) => typeof x === "string") : null;
   } catch {
-    return [];
+    return null;
   }
 }
 
@@ -140,8 +141,8 @@ export function blankWarning(summary: readonly CsvRow[], custom: readonly string
   return lines.join("\n");
 }
 
-function table(summary: CsvRow[], comparison: CsvRow[]): string {
-  const metrics = HEADLINE.filter((m) => summary.some((r) => r.metric === m));
+function table(summary: CsvRow[], comparison: CsvRow[], shown: readonly string[]): string {
+  const metrics = shown.filter((m) => summary.some((r) => r.metric === m));
   if (metrics.length === 0) return "";
   const variants = [...new Set(summary.map((r) => r.variant))];
   const points = [...new Set(summary.map((r) => r.point))];

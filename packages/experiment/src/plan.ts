@@ -105,6 +105,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     },
     metrics: cols,
     customMetrics: exp.custom.map(([n]) => n),
+    ...(exp.headline !== null ? { headline: exp.headline } : {}),
     simulate: exp.simulate ? "custom" : "world",
     source:
       options.sourceText === undefined

@@ -250,6 +250,12 @@ export interface MetricsSpec {
   builtIn?: "all" | readonly BuiltInMetric[];
   /** Researcher-defined metrics: column name -> function of the run's records. */
   custom?: Record<string, CustomMetric>;
+  /**
+   * The metrics of `cascade run`'s closing table, in order (any column of runs.csv's metrics,
+   * custom ones included); default liquidated_notional, accounts_liquidated, max_cascade_depth,
+   * peak_drawdown, bad_debt, backstop_pnl, mean_slippage.
+   */
+  headline?: readonly string[];
 }
 
 /**

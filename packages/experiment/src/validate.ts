@@ -16,6 +16,7 @@ import { CascadeError, distMax, formatValue, Rng, ValidationError } from "@casca
 import { validatePolicySpec } from "@cascade/liquidation";
 import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
+import { metricColumns } from "./metrics.js";
 import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
 import {
   BUILTIN_METRICS,
@@ -341,6 +342,8 @@ export interface ValidatedExperiment {
   sweep: SweepPlan;
   builtIn: BuiltInMetric[];
   custom: Array<[string, CustomMetric]>;
+  /** metrics.headline as given (null: the default table). */
+  headline: string[] | null;
   simulate?: Simulator;
 }
 
@@ -475,7 +478,8 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     }
     sweep.reference = d.sweepReference as string;
   }
-  const { builtIn, custom } = validateMetrics(d.metrics, sweep.params);
+  const { builtIn, custom, headline } = validateMetrics(d.metrics, sweep.params);
+  const symbols = [...new Set(variants.flatMap((v) => v.config.market.instruments.map((i) => i.symbol)))];
 
   return {
     definition: d as unknown as ExperimentDefinition,
@@ -489,8 +493,23 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     sweep,
     builtIn,
     custom,
+    headline: validateHeadline(headline, metricColumns(builtIn, symbols, custom)),
     simulate: d.simulate as Simulator | undefined,
   };
+}
+
+function validateHeadline(raw: unknown, columns: readonly string[]): string[] | null {
+  if (raw === undefined) return null;
+  const allowed = `metric columns of this experiment: ${columns.join(", ")}`;
+  const list = array("metrics.headline", raw);
+  if (list.length === 0) fail("INVALID_VALUE", "metrics.headline", raw, `a non-empty list of ${allowed}`);
+  list.forEach((x, i) => {
+    if (typeof x !== "string" || !columns.includes(x))
+      fail("UNKNOWN_METRIC", `metrics.headline.${i}`, x, allowed);
+    if (list.indexOf(x) !== i)
+      fail("DUPLICATE_METRIC", `metrics.headline.${i}`, x, `each metric once (${allowed})`);
+  });
+  return list as string[];
 }
 
 /**
@@ -703,9 +722,9 @@ function isAsync(f: unknown): boolean {
 function validateMetrics(
   raw: unknown,
   params: string[],
-): { builtIn: BuiltInMetric[]; custom: Array<[string, CustomMetric]> } {
-  if (raw === undefined) return { builtIn: [...BUILTIN_METRICS], custom: [] };
-  const m = object("metrics", raw, ["builtIn", "custom"]);
+): { builtIn: BuiltInMetric[]; custom: Array<[string, CustomMetric]>; headline: unknown } {
+  if (raw === undefined) return { builtIn: [...BUILTIN_METRICS], custom: [], headline: undefined };
+  const m = object("metrics", raw, ["builtIn", "custom", "headline"]);
   let builtIn: BuiltInMetric[] = [...BUILTIN_METRICS];
   if (m.builtIn !== undefined && m.builtIn !== "all") {
     const list = array("metrics.builtIn", m.builtIn);
@@ -746,7 +765,7 @@ function validateMetrics(
       custom.push([k, f as CustomMetric]);
     }
   }
-  return { builtIn, custom };
+  return { builtIn, custom, headline: m.headline };
 }
 
 /**
