@@ -64,6 +64,23 @@ export function distMax(d: Dist): number {
   }
 }
 
+/** The smallest value a distribution can produce (after clamping; -Infinity if it has no lower clamp). */
+export function distMin(d: Dist): number {
+  if (typeof d === "number") return d;
+  switch (d.dist) {
+    case "uniform":
+    case "uniformInt":
+      return d.min;
+    case "normal":
+    case "lognormal":
+      return d.min ?? (d.dist === "lognormal" ? 0 : Number.NEGATIVE_INFINITY);
+    case "exponential":
+      return 0;
+    case "choice":
+      return Math.min(...d.values);
+  }
+}
+
 /** The mean of a distribution (before clamping). */
 export function distMean(d: Dist): number {
   if (typeof d === "number") return d;

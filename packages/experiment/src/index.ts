@@ -77,6 +77,7 @@ export type {
   RunInfo,
   RunRecords,
   RunTotals,
+  ShockRecord,
   ShockSpec,
   Simulator,
   VariantOverrides,

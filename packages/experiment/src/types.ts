@@ -4,22 +4,34 @@
  * same shape at run time and names the offending path, value and what is allowed.
  */
 import type { FundamentalSpec, PopulationSpec } from "@cascade/agents";
-import type { Rng } from "@cascade/core";
+import type { Dist, Rng } from "@cascade/core";
 import type { PolicySpec } from "@cascade/liquidation";
 import type { InstrumentSpec, MarkSpec } from "@cascade/market";
 
-/** Exogenous shocks, applied in the `exogenous` phase of tick `atTick` (after the fundamentals step). */
+/**
+ * An exogenous shock, applied in the `exogenous` phase of tick `atTick` (after the fundamentals
+ * step). Its size (`fraction`, `fractions`, `quantity`) is a number or a distribution
+ * (`{ dist: "uniform", min: 0.15, max: 0.2 }`) drawn once per run from the run's "shocks" stream:
+ * a scenario per replication, the same under every variant and sweep point (paired). The drawn
+ * sizes are in the run's records (`records.shocks`) for a custom metric to report.
+ */
 export type ShockSpec =
   /**
    * The fundamental (oracle) value of `instrument` drops by `fraction` (0.2 = -20%), once. By
    * default the value then mean-reverts toward its old level at the process's speed; with
    * `permanent: true` the anchor moves too (a level shift).
    */
-  | { kind: "fundamentalDrop"; instrument: string; atTick: number; fraction: number; permanent?: boolean }
-  /** A shock account (margin exempt, funded with enough cash) sells `quantity` lots at market. */
-  | { kind: "marketSell"; instrument: string; atTick: number; quantity: number }
+  | { kind: "fundamentalDrop"; instrument: string; atTick: number; fraction: Dist; permanent?: boolean }
+  /** A shock account (margin exempt, funded with enough cash) sells `quantity` lots at market (integers: a uniformInt or a choice of integers). */
+  | { kind: "marketSell"; instrument: string; atTick: number; quantity: Dist }
   /** Several fundamentals drop at once: `fractions` maps symbol -> drop fraction in [0, 1). */
-  | { kind: "correlatedCrash"; atTick: number; fractions: Record<string, number>; permanent?: boolean };
+  | { kind: "correlatedCrash"; atTick: number; fractions: Record<string, Dist>; permanent?: boolean };
+
+/** A shock as it happened in a run: its sizes drawn (records.shocks[k] is config.shocks[k]). */
+export type ShockRecord =
+  | { kind: "fundamentalDrop"; instrument: string; atTick: number; fraction: number }
+  | { kind: "marketSell"; instrument: string; atTick: number; quantity: number }
+  | { kind: "correlatedCrash"; atTick: number; fractions: Record<string, number> };
 
 export interface MarketConfig {
   instruments: InstrumentSpec[];
@@ -226,6 +238,8 @@ export interface RunRecords {
    * optional for custom `simulate` functions (no built-in metric reads it).
    */
   populations?: PopulationRecord[];
+  /** The config's shocks with their sizes as drawn in this run (set by the built-in world). */
+  shocks?: ShockRecord[];
 }
 
 /** Identifies a run. */

@@ -12,7 +12,15 @@ import {
   validateFundamentalSpec,
   validatePopulationSpec,
 } from "@cascade/agents";
-import { CascadeError, distMax, formatValue, Rng, ValidationError } from "@cascade/core";
+import {
+  CascadeError,
+  distMax,
+  distMin,
+  formatValue,
+  Rng,
+  ValidationError,
+  validateDist,
+} from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
 import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
@@ -217,12 +225,12 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
       );
       if (!symbols.includes(raw.instrument as string))
         fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
-      num(`${p}.fraction`, raw.fraction, 0, 1, true, true);
+      shockFraction(`${p}.fraction`, raw.fraction, true);
     } else if (kind === "marketSell") {
       object(p, raw, ["kind", "instrument", "atTick", "quantity"], ["instrument", "atTick", "quantity"]);
       if (!symbols.includes(raw.instrument as string))
         fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
-      int(`${p}.quantity`, raw.quantity, 1, 1e12);
+      shockQuantity(`${p}.quantity`, raw.quantity);
     } else if (kind === "correlatedCrash") {
       object(p, raw, ["kind", "atTick", "fractions", "permanent"], ["atTick", "fractions"]);
       const fr = raw.fractions;
@@ -231,7 +239,7 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
       }
       for (const [s, f] of Object.entries(fr)) {
         if (!symbols.includes(s)) fail("UNKNOWN_INSTRUMENT", `${p}.fractions.${s}`, s, symAllowed);
-        num(`${p}.fractions.${s}`, f, 0, 1, false, true);
+        shockFraction(`${p}.fractions.${s}`, f, false);
       }
     } else {
       fail("INVALID_VALUE", `${p}.kind`, kind, '"fundamentalDrop", "marketSell" or "correlatedCrash"');
@@ -242,6 +250,46 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
     int(`${p}.atTick`, raw.atTick, 1, ticks);
   });
   return list as ShockSpec[];
+}
+
+/**
+ * A shock's drop fraction: a number in (0, 1) ([0, 1) in a correlatedCrash, where a 0 leaves one
+ * instrument alone), or a distribution drawn per run whose every value lies there.
+ */
+function shockFraction(path: string, v: unknown, open: boolean): void {
+  if (typeof v === "number" || !isPlainObject(v)) {
+    num(path, v, 0, 1, open, true);
+    return;
+  }
+  const d = validateDist(path, v, 0, 1);
+  const lo = distMin(d);
+  const hi = distMax(d);
+  if ((open ? !(lo > 0) : !(lo >= 0)) || !(hi < 1))
+    fail(
+      "INVALID_VALUE",
+      path,
+      v,
+      `a number in ${open ? "(" : "["}0, 1) or a distribution drawn per run whose every value lies there (this one reaches ${lo}..${hi})`,
+    );
+}
+
+/** A marketSell's lots: an integer in [1, 1e12], or a uniformInt / choice of such integers drawn per run. */
+function shockQuantity(path: string, v: unknown): void {
+  if (typeof v === "number" || !isPlainObject(v)) {
+    int(path, v, 1, 1e12);
+    return;
+  }
+  const d = validateDist(path, v, 1, 1e12);
+  const whole =
+    typeof d === "object" &&
+    (d.dist === "uniformInt" || (d.dist === "choice" && d.values.every(Number.isSafeInteger)));
+  if (!whole || !Number.isSafeInteger(distMin(d)) || !Number.isSafeInteger(distMax(d)))
+    fail(
+      "INVALID_VALUE",
+      path,
+      v,
+      'an integer number of lots in [1, 1e12], or a { dist: "uniformInt", min, max } or { dist: "choice", values } of such integers, drawn per run',
+    );
 }
 
 /** Validates one run's world config; returns a copy with defaults filled in. */
@@ -803,7 +851,7 @@ function checkDeposits(prefix: string, w: WorldConfig): void {
     const maxPrice = ins.maxPrice ?? defaultMaxPrice(ins.initialPrice);
     parts.push([
       join(prefix, `shocks.${k}.quantity`),
-      s.quantity * maxPrice * (ins.contractValue ?? 1),
+      distMax(s.quantity) * maxPrice * (ins.contractValue ?? 1),
       s.quantity,
     ]);
   });

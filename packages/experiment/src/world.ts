@@ -13,7 +13,7 @@
  * "loop" (agent order), "fundamentals", "agents", "liquidation". Nothing else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
-import { type Rng, RunLoop } from "@cascade/core";
+import { type Rng, RunLoop, sample } from "@cascade/core";
 import { LiquidationEngine } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue } from "@cascade/market";
 import type {
@@ -22,6 +22,7 @@ import type {
   PopulationRecord,
   RunInfo,
   RunRecords,
+  ShockRecord,
   WorldConfig,
 } from "./types.js";
 
@@ -76,24 +77,35 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     if (list) list.push(f);
     else shockTicks.set(tick, [f]);
   };
-  config.shocks.forEach((s, k) => {
+  // A size given as a distribution is drawn here, once per run, from shock k's own stream (a
+  // constant draws nothing): the same scenario under every variant of the replication.
+  const shockRng = rng.split("shocks");
+  const shocks: ShockRecord[] = config.shocks.map((s, k) => {
+    const draw = shockRng.split(k);
     if (s.kind === "fundamentalDrop") {
       const id = venue.instrumentId(s.instrument);
-      at(s.atTick, () => fundamentals.shock(id, -s.fraction, s.permanent === true));
-    } else if (s.kind === "correlatedCrash") {
-      const ids = Object.entries(s.fractions).map(([sym, f]) => [venue.instrumentId(sym), f] as const);
+      const fraction = sample(s.fraction, draw);
+      at(s.atTick, () => fundamentals.shock(id, -fraction, s.permanent === true));
+      return { kind: s.kind, instrument: s.instrument, atTick: s.atTick, fraction };
+    }
+    if (s.kind === "correlatedCrash") {
+      const fractions: Record<string, number> = {};
+      for (const [sym, f] of Object.entries(s.fractions)) fractions[sym] = sample(f, draw);
+      const ids = Object.entries(fractions).map(([sym, f]) => [venue.instrumentId(sym), f] as const);
       at(s.atTick, () => {
         for (const [id, f] of ids) fundamentals.shock(id, -f, s.permanent === true);
       });
-    } else {
-      const id = venue.instrumentId(s.instrument);
-      const ins = venue.instruments[id];
-      const account = venue.openAccount(`shock[${k}]`, { marginExempt: true });
-      venue.deposit(account, s.quantity * ins.maxPrice * ins.contractValue);
-      at(s.atTick, () => {
-        venue.submit({ account, instrument: id, side: SELL, quantity: s.quantity, type: "market" });
-      });
+      return { kind: s.kind, atTick: s.atTick, fractions };
     }
+    const id = venue.instrumentId(s.instrument);
+    const ins = venue.instruments[id];
+    const quantity = sample(s.quantity, draw);
+    const account = venue.openAccount(`shock[${k}]`, { marginExempt: true });
+    venue.deposit(account, quantity * ins.maxPrice * ins.contractValue);
+    at(s.atTick, () => {
+      venue.submit({ account, instrument: id, side: SELL, quantity, type: "market" });
+    });
+    return { kind: s.kind, instrument: s.instrument, atTick: s.atTick, quantity };
   });
   loop.on("exogenous", (tick) => {
     const list = shockTicks.get(tick);
@@ -225,6 +237,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
           : null,
     },
     leveragedAccounts,
+    shocks,
     populations: populationRecords(config, venue, engine, built, popOf, capital, tradedLots, tradedNotional),
   };
 }
