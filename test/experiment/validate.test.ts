@@ -377,6 +377,23 @@ describe("validateExperiment: tiered liquidation", () => {
     });
     expect(v.variants[1].config.liquidation.amount.kind).toBe("tiered");
   });
+  test("an empty margin.tiers is refused by name, not taken for tiers (tieredPartial would be fullClose)", () => {
+    const d = fakeExperiment();
+    const empty = {
+      ...d.market,
+      instruments: d.market.instruments.map((ins) => ({
+        ...ins,
+        margin: { initial: 0.1, maintenance: 0.05, tiers: [] },
+      })),
+    };
+    const e = errorOf({
+      ...d,
+      market: empty,
+      variants: { full: presets.fullClose(), binance: presets.tieredPartial() },
+    });
+    expect(e.field).toBe("market.instruments.0.margin.tiers");
+    expect(e.message).toContain("market.instruments.0.margin.tiers = []; allowed: at least one tier");
+  });
 });
 
 describe("validateExperiment: custom populations", () => {

@@ -239,6 +239,16 @@ describe("size tiers with Binance's maintenance amount", () => {
     expect(below).toBeCloseTo(200, 9);
     expect(above).toBeCloseTo(205, 9);
   });
+  it("an empty tiers array is refused by name (leave tiers out for flat rates)", () => {
+    const e = expectCode(
+      () => validateMargin("margin", { initial: 0.1, maintenance: 0.05, tiers: [] }),
+      "INVALID_CONFIG",
+    );
+    expect(e.field).toBe("margin.tiers");
+    expect(e.message).toContain("margin.tiers = []");
+    expect(e.message).toContain("at least one tier { notionalAbove, initial, maintenance }");
+    expect(e.message).toContain("leave tiers out for flat rates");
+  });
 });
 
 describe("lending view", () => {

@@ -19,6 +19,7 @@ export interface MarginTier {
 export interface MarginSpec {
   initial: number;
   maintenance: number;
+  /** Size tiers, sorted ascending; at least one when given (leave out for flat rates). */
   tiers?: MarginTier[];
 }
 export interface InstrumentSpec {
@@ -63,6 +64,14 @@ export function validateMargin(path: string, m: unknown): MarginSpec {
   if (o.tiers === undefined) return Object.freeze({ initial, maintenance });
   if (!Array.isArray(o.tiers))
     bad(`${path}.tiers`, o.tiers, "undefined or an array of { notionalAbove, initial, maintenance }");
+  // An empty list would read as "this instrument has tiers" (tieredPartial accepted) while every
+  // position sits in the flat bracket and is closed in full: refused, so the intent is explicit.
+  if (o.tiers.length === 0)
+    bad(
+      `${path}.tiers`,
+      o.tiers,
+      "at least one tier { notionalAbove, initial, maintenance } (leave tiers out for flat rates initial / maintenance)",
+    );
   const tiers: MarginTier[] = [];
   let prevAbove = -1;
   let prevI = initial;
