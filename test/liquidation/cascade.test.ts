@@ -183,6 +183,29 @@ describe("validatePolicySpec", () => {
       fraction: 1,
     });
   });
+  test("money out of the safe-integer range states the real bound (1e300 is an integer, not an exact one)", () => {
+    const SAFE =
+      "an integer number of cash units in [0, 2^53 - 1 = 9007199254740991], where money stays exact";
+    for (const bad of [1e300, 2 ** 53, -5, 1234.5, Number.POSITIVE_INFINITY]) {
+      const fund = err({ ...presets.fullClose(), loss: { insuranceFund: bad, whenFundEmpty: "adl" } });
+      expect(fund.field).toBe("variants.partial.policy.loss.insuranceFund");
+      expect(fund.message).toContain(`; allowed: ${SAFE}`);
+      const vault = err({
+        ...presets.stepwise(),
+        backstop: { belowMaintenanceFraction: 0.5, price: "mark", capital: bad },
+      });
+      expect(vault.field).toBe("variants.partial.policy.backstop.capital");
+      expect(vault.message).toContain(`; allowed: ${SAFE}`);
+    }
+    // counts of ticks and slices: the same upper bound, without the money wording
+    const slices = err({
+      ...presets.fullClose(),
+      execution: { kind: "sliced", slices: 1e300, maxSlippage: 0.1 },
+    });
+    expect(slices.message).toContain(
+      "slices = 1e+300; allowed: an integer in [1, 2^53 - 1 = 9007199254740991]",
+    );
+  });
   test("unknown keys", () => {
     let e = err({ ...presets.fullClose(), extra: 1 });
     expect([e.code, e.field]).toEqual(["UNKNOWN_KEY", "variants.partial.policy.extra"]);

@@ -59,8 +59,19 @@ const positive = (p: string, v: unknown) =>
 const nonNegative = (p: string, v: unknown) =>
   num(p, v, 0, Number.POSITIVE_INFINITY, false, true, "a finite number");
 
+const SAFE_MAX = `2^53 - 1 = ${Number.MAX_SAFE_INTEGER}`;
+
+/** A safe integer >= lo: 1e300 is an integer but not an exact one, so the upper bound is stated. */
 function integer(path: string, v: unknown, lo: number): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo) fail(path, v, `an integer >= ${lo}`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo)
+    fail(path, v, `an integer in [${lo}, ${SAFE_MAX}]`);
+  return v;
+}
+
+/** An amount of money (insurance fund, vault capital): cash units, exact only as a safe integer. */
+function money(path: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+    fail(path, v, `an integer number of cash units in [0, ${SAFE_MAX}], where money stays exact`);
   return v;
 }
 
@@ -208,7 +219,7 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
     const b = object(bp, o.backstop, ["belowMaintenanceFraction", "price", "capital"]);
     fraction(`${bp}.belowMaintenanceFraction`, b.belowMaintenanceFraction);
     oneOf(`${bp}.price`, b.price, PRICES);
-    integer(`${bp}.capital`, b.capital, 0);
+    money(`${bp}.capital`, b.capital);
   }
 
   const pp = `${path}.penalty`;
@@ -218,7 +229,7 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
 
   const lp = `${path}.loss`;
   const loss = object(lp, o.loss, ["insuranceFund", "whenFundEmpty"]);
-  integer(`${lp}.insuranceFund`, loss.insuranceFund, 0);
+  money(`${lp}.insuranceFund`, loss.insuranceFund);
   oneOf(`${lp}.whenFundEmpty`, loss.whenFundEmpty, ["adl", "socialize", "badDebt"] as const);
 
   return value as PolicySpec;
