@@ -239,6 +239,26 @@ describe("size tiers with Binance's maintenance amount", () => {
     expect(below).toBeCloseTo(200, 9);
     expect(above).toBeCloseTo(205, 9);
   });
+  it("notionalAbove: tier 0 is told it needs >= 0 (there is no previous tier), later tiers the previous one's", () => {
+    const m = (tiers: object[]) => () => validateMargin("margin", { initial: 0.1, maintenance: 0.05, tiers });
+    const first = expectCode(m([{ notionalAbove: -1, initial: 0.1, maintenance: 0.05 }]), "INVALID_CONFIG");
+    expect(first.field).toBe("margin.tiers[0].notionalAbove");
+    expect(first.message).toContain(
+      "margin.tiers[0].notionalAbove = -1; allowed: a finite number >= 0 (tier 0",
+    );
+    expect(first.message).not.toContain("previous tier");
+    const second = expectCode(
+      m([
+        { notionalAbove: 100, initial: 0.1, maintenance: 0.05 },
+        { notionalAbove: 50, initial: 0.2, maintenance: 0.1 },
+      ]),
+      "INVALID_CONFIG",
+    );
+    expect(second.message).toContain(
+      "margin.tiers[1].notionalAbove = 50; allowed: a finite number > the previous tier's (100); tiers sorted ascending",
+    );
+  });
+
   it("an empty tiers array is refused by name (leave tiers out for flat rates)", () => {
     const e = expectCode(
       () => validateMargin("margin", { initial: 0.1, maintenance: 0.05, tiers: [] }),

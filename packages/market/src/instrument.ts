@@ -84,7 +84,9 @@ export function validateMargin(path: string, m: unknown): MarginSpec {
       bad(
         `${p}.notionalAbove`,
         above,
-        `a finite number >= 0 and > the previous tier's (${prevAbove}); tiers sorted ascending`,
+        k === 0
+          ? "a finite number >= 0 (tier 0, the lowest: notionals above it use its rates, those up to it the flat initial / maintenance)"
+          : `a finite number > the previous tier's (${prevAbove}); tiers sorted ascending`,
       );
     }
     const ti = rate(`${p}.initial`, t.initial);
