@@ -173,6 +173,25 @@ describe("validateExperiment", () => {
     expect(e.message).not.toContain("a value under which");
   });
 
+  test("a swept path missing only its last step suggests where a key of that name is (a preset's shorthand name)", () => {
+    // presets take insuranceFund / fraction as shorthands; the resolved config has them deeper
+    const fund = errorOf({ ...base(), sweep: { "liquidation.insuranceFund": [0, 1000] } });
+    expect(fund.code).toBe("UNKNOWN_PATH");
+    expect(fund.message).toContain(
+      '(the longest existing prefix is "liquidation"; did you mean "liquidation.loss.insuranceFund"?)',
+    );
+    // found in a variant's config as well as the base one's ("half" is a closeFactor)
+    const frac = errorOf({ ...base(), sweep: { "liquidation.fraction": [0.25] } });
+    expect(frac.message).toContain('did you mean "liquidation.amount.fraction"?');
+    // a path off the world's parts: searched from the top
+    const top = errorOf({ ...base(), sweep: { insuranceFund: [0] } });
+    expect(top.message).toContain('did you mean "liquidation.loss.insuranceFund"?');
+    // no key of that name anywhere under the prefix: no guess
+    const none = errorOf({ ...base(), sweep: { "liquidation.loss.fund": [0] } });
+    expect(none.message).toContain('(the longest existing prefix is "liquidation.loss")');
+    expect(none.message).not.toContain("did you mean");
+  });
+
   test("what the venue would refuse mid-run is refused up front, under the experiment's path", () => {
     const instrument = (over: object) => ({
       ...base(),

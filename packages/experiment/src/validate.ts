@@ -634,6 +634,49 @@ export function applyPoint(
   return out;
 }
 
+/**
+ * Paths below `prefix` (in any of `roots`) whose last step is `key`: where a key of the swept
+ * path's name really is, e.g. a preset's shorthand `liquidation.insuranceFund` resolved to
+ * `liquidation.loss.insuranceFund`. Sorted by depth, then path.
+ */
+function pathsEndingIn(roots: readonly unknown[], prefix: string, key: string): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown, at: string, depth: number) => {
+    if (depth > 8) return;
+    const entries: Array<[string, unknown]> = Array.isArray(node)
+      ? node.map((x, i) => [String(i), x])
+      : isPlainObject(node)
+        ? Object.entries(node)
+        : [];
+    for (const [k, x] of entries) {
+      const p = at === "" ? k : `${at}.${k}`;
+      if (k === key && x !== undefined && typeof x !== "function") found.add(p);
+      walk(x, p, depth + 1);
+    }
+  };
+  for (const root of roots) {
+    if (prefix === "") {
+      if (!isPlainObject(root)) continue;
+      for (const k of WORLD_KEYS) if (k in root) walk(root[k], k, 1);
+    } else if (hasPath(root, prefix)) {
+      let node: unknown = root;
+      for (const seg of splitPath(prefix)) node = (node as Record<string, unknown>)[seg];
+      walk(node, prefix, 1);
+    }
+  }
+  return [...found].sort((a, b) => splitPath(a).length - splitPath(b).length || (a < b ? -1 : 1));
+}
+
+/** "; did you mean "a.b.c"?" (at most three guesses), or "" without any. */
+function didYouMean(roots: readonly unknown[], prefix: string, path: string): string {
+  const segs = splitPath(path);
+  const found = pathsEndingIn(roots, prefix, segs[segs.length - 1]).filter((p) => p !== path);
+  if (found.length === 0) return "";
+  const shown = found.slice(0, 3).map((p) => JSON.stringify(p));
+  const more = found.length > 3 ? ` (or ${found.length - 3} more)` : "";
+  return `did you mean ${shown.join(" or ")}${more}?`;
+}
+
 function nearestPrefix(root: unknown, path: string): string {
   const segs = splitPath(path);
   for (let n = segs.length - 1; n > 0; n--) {
@@ -673,11 +716,12 @@ function validateSweep(
   for (const path of params) {
     const at = `sweep[${JSON.stringify(path)}]`;
     if (!PATH_RE.test(path) || !(WORLD_KEYS as readonly string[]).includes(splitPath(path)[0])) {
+      const guess = PATH_RE.test(path) ? didYouMean([base, ...variants.map((v) => v.config)], "", path) : "";
       fail(
         "UNKNOWN_PATH",
         at,
         path,
-        `a dotted path into ${WORLD_KEYS.join(", ")} (e.g. "liquidation.amount.fraction", "populations.2.leverage")`,
+        `a dotted path into ${WORLD_KEYS.join(", ")} (e.g. "liquidation.amount.fraction", "populations.2.leverage")${guess ? `; ${guess}` : ""}`,
       );
     }
     const vals = raw[path];
@@ -695,11 +739,13 @@ function validateSweep(
     }
     if (holders.length === 0) {
       const near = nearestPrefix(base, path);
+      const guess = didYouMean([base, ...variants.map((v) => v.config)], near, path);
+      const notes = [near ? `the longest existing prefix is "${near}"` : "", guess].filter((x) => x !== "");
       fail(
         "UNKNOWN_PATH",
         at,
         path,
-        `a path that exists in the config of the base experiment or of a variant${near ? ` (the longest existing prefix is "${near}")` : ""}`,
+        `a path that exists in the config of the base experiment or of a variant${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
       );
     }
     const seen = new Map<string, number>();
