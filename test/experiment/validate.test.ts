@@ -192,6 +192,20 @@ describe("validateExperiment", () => {
     expect(none.message).not.toContain("did you mean");
   });
 
+  test("a huge round value is printed in exponent form in messages (|x| >= 1e15, when shorter)", () => {
+    const huge = errorOf({ ...base(), sweep: { "liquidation.loss.insuranceFund": [0, 1e20] } });
+    expect(huge.field).toBe('sweep["liquidation.loss.insuranceFund"].1');
+    expect(huge.message).toContain('sweep["liquidation.loss.insuranceFund"].1 = 1e+20; allowed:');
+    expect(errorOf({ ...base(), sweep: { "liquidation.loss.insuranceFund": [-2.5e16] } }).message).toContain(
+      "= -2.5e+16; allowed:",
+    );
+    // many significant digits (2^53, next to a bound written in full): the digits are kept
+    const odd = errorOf({ ...base(), sweep: { "liquidation.loss.insuranceFund": [2 ** 53] } });
+    expect(odd.message).toContain("= 9007199254740992; allowed:");
+    const small = errorOf({ ...base(), sweep: { "liquidation.loss.insuranceFund": [-123456789012345] } });
+    expect(small.message).toContain("= -123456789012345; allowed:");
+  });
+
   test("what the venue would refuse mid-run is refused up front, under the experiment's path", () => {
     const instrument = (over: object) => ({
       ...base(),
@@ -225,9 +239,7 @@ describe("validateExperiment", () => {
   test("deposits a run could not hold exactly (over 2^53 in all) are refused, naming the largest part", () => {
     const rich = errorOf({ ...base(), populations: [noiseTraders({ count: 10, capital: 1e15 })] });
     expect(rich.field).toBe("populations.0.capital");
-    expect(rich.message).toContain(
-      "= 1000000000000000; allowed: deposits of one run totalling at most 2^53 - 1",
-    );
+    expect(rich.message).toContain("= 1e+15; allowed: deposits of one run totalling at most 2^53 - 1");
     expect(rich.message).toContain("can reach 1.000e+16, 1.000e+16 of it here");
     const sell = errorOf({
       ...base(),

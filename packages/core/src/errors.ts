@@ -26,12 +26,20 @@ export class ValidationError extends CascadeError {
   override readonly name = "ValidationError";
 }
 
+/** A value as error messages show it (strings quoted, |x| >= 1e15 in exponent form when shorter, data as JSON). */
 export function formatValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "NaN";
     if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
-    return String(value);
+    // 1e20 would read 100000000000000000000: from 1e15 on, the shorter of the full digits and the
+    // exponent form (both exact), so round huge values read 1e+20 while one with many digits, such
+    // as 2^53 = 9007199254740992 next to a bound written in full, keeps its digits. Messages only:
+    // CSV cells are written by the experiment's own formatter.
+    const full = String(value);
+    if (Math.abs(value) < 1e15) return full;
+    const exp = value.toExponential();
+    return exp.length < full.length ? exp : full;
   }
   if (value === undefined) return "undefined";
   if (typeof value === "bigint") return `${value}n`;
