@@ -213,6 +213,37 @@ describe("writeReport: one-parameter sweep", () => {
     expect(fig).not.toContain("first, middle and last");
   });
 
+  it("a path limit that leaves instruments out says which and why (no silent panel loss)", async () => {
+    const many = makeResults(join(root, "many-instruments"), {
+      sweep: { "liquidation.closeFactor": [0.1, 0.5] },
+      pointColumnsInSeries: true,
+      variants: ["a", "b", "c", "d", "e"],
+      instruments: ["BTC", "ETH", "SOL"],
+      replications: 2,
+      ticks: 60,
+    });
+    // 5 variants x 2 points x 3 instruments = 30 first-replication paths > 24
+    const data = await loadResults(many);
+    expect([...new Set(data.paths.map((p) => p.instrument))]).toEqual(["BTC", "ETH"]);
+    expect(data.pathsLeftOut).toEqual({
+      limit: 24,
+      variants: 5,
+      points: 2,
+      instruments: ["BTC", "ETH", "SOL"],
+      leftOutInstruments: ["SOL"],
+      leftOutVariants: [],
+    });
+    const fig = figures(await buildReport(many)).get("price-paths")![0];
+    expect(fig).toContain(
+      "one panel per instrument drawn (SOL left out: 5 variants x 2 sweep points x 3 instruments need 30 paths, more than the 24 drawn; one replication each, for the first instruments)",
+    );
+    // within the limit: nothing left out, the caption as before
+    const few = await loadResults(many, { maxPricePaths: 30 });
+    expect(few.pathsLeftOut).toBeNull();
+    const html = await buildReport(many, { maxPricePaths: 30 });
+    expect(figures(html).get("price-paths")![0]).toContain("one panel per instrument:");
+  });
+
   it("shows the bootstrap columns in the tables only when the files have them", async () => {
     const options = { sweep: {}, variants: ["full", "partial"], replications: 6, ticks: 60 };
     const tables = async (name: string, bootColumns: boolean) => {

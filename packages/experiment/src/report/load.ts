@@ -127,6 +127,19 @@ export interface GenerationCount {
   perRun: number;
 }
 
+/** What the price-path limit dropped beyond replications and sweep points (see ReportData). */
+export interface PathsLeftOut {
+  /** The number of paths drawn at most. */
+  limit: number;
+  /** Variants and sweep points whose paths were read (before the limit). */
+  variants: number;
+  points: number;
+  /** Instruments whose paths were read, in drawing order. */
+  instruments: string[];
+  leftOutInstruments: string[];
+  leftOutVariants: string[];
+}
+
 export interface ReportData {
   dir: string;
   files: Record<string, boolean>;
@@ -151,6 +164,11 @@ export interface ReportData {
   pathPointsChosen: number;
   /** Total paths available in timeseries.csv vs drawn. */
   pathsAvailable: number;
+  /**
+   * Set when the path limit left whole instruments (or variants) out of the price paths, even at
+   * one replication each: what was read, the limit, and what is missing. null otherwise.
+   */
+  pathsLeftOut: PathsLeftOut | null;
   generations: GenerationCount[];
   liquidationRows: number;
 }
@@ -608,7 +626,26 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       a.instrument.localeCompare(b.instrument) ||
       cmpNum(a.replication, b.replication),
   );
+  // What capping may drop whole (instruments, variants) is named in the caption, not lost silently.
+  const readVariants = [...new Set(selected.map(([, p]) => p.variant))];
+  const readPoints = new Set(selected.map(([, p]) => p.pointLabel)).size;
+  const readInstruments = [...new Set(selected.map(([, p]) => p.instrument))];
   if (selected.length > maxPaths) selected = capPaths(selected, maxPaths, keepFirst);
+  const drawnInstruments = new Set(selected.map(([, p]) => p.instrument));
+  const drawnVariants = new Set(selected.map(([, p]) => p.variant));
+  const leftOutInstruments = readInstruments.filter((i) => !drawnInstruments.has(i));
+  const leftOutVariants = readVariants.filter((v) => !drawnVariants.has(v));
+  const pathsLeftOut: PathsLeftOut | null =
+    leftOutInstruments.length + leftOutVariants.length > 0
+      ? {
+          limit: maxPaths,
+          variants: readVariants.length,
+          points: readPoints,
+          instruments: readInstruments,
+          leftOutInstruments,
+          leftOutVariants,
+        }
+      : null;
   const priceAt = new Map<string, Map<number, number>>();
   const marks = new Map<string, Map<number, LiquidationMark>>();
   for (const [key, p] of selected) {
@@ -717,6 +754,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     pathPointChoice: chosen.how,
     pathPointsChosen: chosen.points.length,
     pathsAvailable,
+    pathsLeftOut,
     generations,
     liquidationRows,
   };

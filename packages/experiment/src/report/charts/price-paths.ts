@@ -76,6 +76,28 @@ function pathPointsText(data: ReportData): string {
   return ` at ${pts.length} of the ${total} sweep points (${how})`;
 }
 
+/**
+ * " per instrument" as the caption says it, naming what the path limit left out (whole instruments
+ * or variants) and why, so a panel is not lost silently.
+ */
+function panelsText(data: ReportData): string {
+  const out = data.pathsLeftOut;
+  if (out === null) return "one panel per instrument";
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const sizes = [
+    plural(out.variants, "variant"),
+    ...(out.points > 1 ? [plural(out.points, "sweep point")] : []),
+    plural(out.instruments.length, "instrument"),
+  ];
+  const need = out.variants * out.points * out.instruments.length;
+  const missing = [...out.leftOutInstruments, ...out.leftOutVariants.map((v) => `variant ${v}`)];
+  const which = [
+    ...(out.leftOutInstruments.length > 0 ? ["for the first instruments"] : []),
+    ...(out.leftOutVariants.length > 0 ? ["for the first variants"] : []),
+  ].join(", ");
+  return `one panel per instrument drawn (${missing.join(", ")} left out: ${sizes.join(" x ")} need ${need} paths, more than the ${out.limit} drawn; one replication each, ${which})`;
+}
+
 /** The price paths' liquidation dots: red, sized by the liquidated notional at the tick. */
 function liquidationDots(): VlSpec {
   return {
@@ -241,7 +263,7 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
   return {
     id: "price-paths",
     title: "Price paths of sampled runs",
-    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), one panel per instrument: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
+    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), ${panelsText(data)}: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
     panels,
     note:
       data.pathsAvailable > data.paths.length
