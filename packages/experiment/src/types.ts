@@ -27,11 +27,19 @@ export type ShockSpec =
   /** Several fundamentals drop at once: `fractions` maps symbol -> drop fraction in [0, 1). */
   | { kind: "correlatedCrash"; atTick: number; fractions: Record<string, Dist>; permanent?: boolean };
 
-/** A shock as it happened in a run: its sizes drawn (records.shocks[k] is config.shocks[k]). */
-export type ShockRecord =
-  | { kind: "fundamentalDrop"; instrument: string; atTick: number; fraction: number }
-  | { kind: "marketSell"; instrument: string; atTick: number; quantity: number }
-  | { kind: "correlatedCrash"; atTick: number; fractions: Record<string, number> };
+/**
+ * A shock as it happened in a run, its sizes drawn (records.shocks[k] is config.shocks[k]): the
+ * fields of its kind are set (`fraction` of a fundamentalDrop, `quantity` of a marketSell,
+ * `fractions` of a correlatedCrash), so `r.shocks?.[0].fraction` reads in a custom metric.
+ */
+export interface ShockRecord {
+  kind: ShockSpec["kind"];
+  atTick: number;
+  instrument?: string;
+  fraction?: number;
+  quantity?: number;
+  fractions?: Record<string, number>;
+}
 
 export interface MarketConfig {
   instruments: InstrumentSpec[];
