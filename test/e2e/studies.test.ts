@@ -25,6 +25,7 @@ const STUDIES = [
   "leverage-crowding",
   "execution-styles",
   "cross-asset-contagion",
+  "insurance-fund",
 ] as const;
 
 const TICKS = 300;
