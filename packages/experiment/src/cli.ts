@@ -203,7 +203,7 @@ registerCommand("run", {
     }).finally(stop.remove);
     const rel = relative(process.cwd(), outcome.outDir) || ".";
     out(
-      `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now, ${outcome.resumed} already done) -> ${rel}/`,
+      `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now${outcome.simulated < outcome.executed ? `, ${outcome.simulated} simulated: a variant the sweep leaves unchanged is simulated once per replication` : ""}, ${outcome.resumed} already done) -> ${rel}/`,
     );
     for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
     // Summaries (and so the report) exist only for complete, unsharded results.

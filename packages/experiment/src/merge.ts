@@ -141,6 +141,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     files,
     total: spec.total,
     executed: 0,
+    simulated: 0,
     resumed: spec.total,
     shard: null,
     manifest,

@@ -95,6 +95,8 @@ export interface RunOutcome {
   total: number;
   /** Runs executed by this call. */
   executed: number;
+  /** Simulations behind them: fewer when a sweep leaves a variant unchanged (its runs are simulated once per replication). */
+  simulated: number;
   /** Runs recovered from the journal (--resume). */
   resumed: number;
   shard: Shard | null;
@@ -266,6 +268,7 @@ export async function runExperiment(
       files: existingFiles(outDir, !shard),
       total: mine.length,
       executed: 0,
+      simulated: 0,
       resumed: mine.length,
       shard,
       manifest,
@@ -380,6 +383,7 @@ export async function runExperiment(
     files,
     total: mine.length,
     executed: pending.length,
+    simulated: groups.length,
     resumed,
     shard,
     manifest,
