@@ -210,6 +210,23 @@ describe("runExperiment (in-process, fake world)", () => {
     await expect(mergeResults([a, b], { out: dir() })).rejects.toThrow(ValidationError);
   });
 
+  test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {
+    const a = dir();
+    const b = dir();
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    const journal = join(b, JOURNAL_FILE);
+    const lines = readFileSync(journal, "utf8").split("\n");
+    // A damaged byte in a run's JSON (the run number still readable): a disk or a hand edit.
+    lines[2] = `${lines[2].slice(0, 20)}@${lines[2].slice(21)}`;
+    writeFileSync(journal, lines.join("\n"));
+    const merged = dir();
+    const m = mergeResults([a, b], { out: merged });
+    await expect(m).rejects.toThrow(ValidationError);
+    await expect(m).rejects.toThrow(/dirs\.1 = ".*"; allowed: .*line 3 .*--resume/);
+    expect(existsSync(merged)).toBe(false);
+  });
+
   test("resume after a crash: torn last line dropped, finished runs kept, same bytes", async () => {
     const d = dir();
     // Start the run and "crash" it: take its journal and keep only some runs plus a torn line.

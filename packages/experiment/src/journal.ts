@@ -223,17 +223,25 @@ export function unreadableReason(file: string): string {
 /**
  * Indexes the complete entries of a journal: run -> location. Entries whose run is out of range,
  * rejected by `accept`, duplicated (the first one wins) or (when `verify`) not valid JSON are
- * skipped. Returns the index and the byte ranges of the lines kept (for compaction).
+ * skipped. Returns the index, the byte ranges of the lines kept (for compaction) and the number
+ * (1-based) of the first line skipped, if any.
  */
 export function indexJournal(
   file: string,
   total: number,
   accept: (run: number) => boolean,
   verify: boolean,
-): { index: Map<number, Loc>; kept: Array<[number, number]>; complete: number; clean: boolean } {
+): {
+  index: Map<number, Loc>;
+  kept: Array<[number, number]>;
+  complete: number;
+  clean: boolean;
+  firstSkipped: number | null;
+} {
   const index = new Map<number, Loc>();
   const kept: Array<[number, number]> = [];
   let clean = true;
+  let firstSkipped: number | null = null;
   let lineNo = 0;
   const complete = scanLines(file, (line, start) => {
     if (lineNo++ === 0) {
@@ -252,12 +260,13 @@ export function indexJournal(
     }
     if (!ok) {
       clean = false;
+      firstSkipped ??= lineNo;
       return;
     }
     index.set(run, { file, offset: start + tab + 1, length: line.length - tab - 1 });
     kept.push([start, line.length + 1]);
   });
-  return { index, kept, complete, clean };
+  return { index, kept, complete, clean, firstSkipped };
 }
 
 export function readEntry(run: number, loc: Loc, fdCache: Map<string, number>): JournalEntry {

@@ -90,10 +90,21 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   const manifest = JSON.parse(manifestText as string) as Record<string, unknown>;
   const spec = outputSpec(manifest);
   const index = new Map<number, Loc>();
-  for (const dir of abs) {
-    const { index: part } = indexJournal(join(dir, JOURNAL_FILE), spec.total, () => true, false);
+  abs.forEach((dir, i) => {
+    // Every line is parsed here: a damaged one would otherwise fail the merge midway, with a bare
+    // SyntaxError and half-written files in --out.
+    const { index: part, firstSkipped } = indexJournal(join(dir, JOURNAL_FILE), spec.total, () => true, true);
+    if (firstSkipped !== null) {
+      throw new ValidationError(
+        "DAMAGED_JOURNAL",
+        `dirs.${i}`,
+        dirs[i],
+        `a shard folder whose ${JOURNAL_FILE} holds only whole, readable runs (its line ${firstSkipped} is damaged or out of place; rerun that shard's cascade run command with --resume, which drops such lines and runs them again)`,
+        CTX,
+      );
+    }
     for (const [run, loc] of part) if (!index.has(run)) index.set(run, loc);
-  }
+  });
   if (index.size !== spec.total) {
     const missing: number[] = [];
     for (let r = 0; r < spec.total && missing.length < 5; r++) if (!index.has(r)) missing.push(r);
