@@ -34,7 +34,8 @@ import {
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { afterAll, describe, expect, test } from "vitest";
-import { encodeResult } from "../../packages/experiment/src/journal.js";
+import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
+import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
 import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
 import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
@@ -225,6 +226,31 @@ describe("runExperiment (in-process, fake world)", () => {
     await expect(m).rejects.toThrow(ValidationError);
     await expect(m).rejects.toThrow(/dirs\.1 = ".*"; allowed: .*line 3 .*--resume/);
     expect(existsSync(merged)).toBe(false);
+  });
+
+  test("final files that fail midway leave nothing half-written: no .tmp file, no final file, no stray rejection", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
+    const journal = join(d, JOURNAL_FILE);
+    const { index } = indexJournal(journal, 10, () => true, false);
+    // Damage run 6's JSON in place (same length): the failure comes after runs 0-5 were copied.
+    const text = readFileSync(journal, "utf8");
+    const at = (index.get(6)?.offset ?? 0) + 3;
+    writeFileSync(journal, `${text.slice(0, at)}@${text.slice(at + 1)}`);
+    const out = dir();
+    mkdirSync(out);
+    const manifest = JSON.parse(read(d, "manifest.json"));
+    await expect(
+      writeOutputs({
+        outDir: out,
+        manifestText: read(d, "manifest.json"),
+        spec: outputSpec(manifest),
+        index,
+        statistics: true,
+      }),
+    ).rejects.toThrow(SyntaxError);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readdirSync(out)).toEqual([]);
   });
 
   test("resume after a crash: torn last line dropped, finished runs kept, same bytes", async () => {

@@ -117,7 +117,9 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     );
   }
   ensureOutputDir(outDir);
-  rmSync(join(outDir, REPORT_FILE), { force: true }); // an older report would not describe these results
+  // Older results there (report included) would not describe these, and a merge that failed
+  // midway must not leave them mixed with its own files: removed first, as a run does.
+  for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
   const files: OutputFiles = await writeOutputs({
     outDir,
     manifestText: manifestText as string,

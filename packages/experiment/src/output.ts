@@ -5,7 +5,7 @@
  *
  * Every file is written to `<name>.tmp` in the output folder, fsync'ed and renamed into place.
  */
-import { closeSync, createWriteStream } from "node:fs";
+import { closeSync, createWriteStream, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
@@ -117,7 +117,20 @@ class CsvFile {
       this.out.on("finish", () => resolve());
       this.out.on("error", reject);
     });
+    // close() awaits it; a file given up (discard) must not leave a rejection nobody handles.
+    this.done.catch(() => {});
     this.out.write(csvLines(NO_KEY, [headers]));
+  }
+
+  /** Gives the file up (the write failed or was aborted): closes the stream, removes `<name>.tmp`. */
+  async discard(): Promise<void> {
+    if (!this.out.closed) {
+      await new Promise<void>((r) => {
+        this.out.once("close", () => r());
+        this.out.destroy();
+      });
+    }
+    rmSync(this.tmp, { force: true });
   }
 
   row(cells: string[]): Promise<void> {
@@ -149,17 +162,40 @@ export interface WriteOptions {
   statistics: boolean;
 }
 
-/** Writes every result file except run-info.json; returns their paths. */
+/**
+ * Writes every result file except run-info.json; returns their paths. On failure nothing is left:
+ * no `.tmp` file, and none of the final files this call had already renamed into place.
+ */
 export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
+  const opened: CsvFile[] = [];
+  try {
+    return await writeAll(o, opened);
+  } catch (e) {
+    for (const f of opened) {
+      await f.discard();
+      rmSync(f.path, { force: true });
+    }
+    rmSync(join(o.outDir, FILES.manifest), { force: true });
+    rmSync(join(o.outDir, `${FILES.manifest}.tmp`), { force: true });
+    throw e;
+  }
+}
+
+async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles> {
   const { spec, outDir } = o;
   const files: OutputFiles = {};
   const p = (k: keyof typeof FILES) => {
     files[k] = join(outDir, FILES[k]);
     return files[k] as string;
   };
-  const runs = new CsvFile(p("runs"), [...RUN_COLUMNS, ...spec.params, ...spec.metrics]);
-  const ts = new CsvFile(p("timeseries"), TIMESERIES_COLUMNS);
-  const lq = new CsvFile(p("liquidations"), LIQUIDATION_COLUMNS);
+  const csv = (path: string, headers: string[]) => {
+    const f = new CsvFile(path, headers);
+    opened.push(f);
+    return f;
+  };
+  const runs = csv(p("runs"), [...RUN_COLUMNS, ...spec.params, ...spec.metrics]);
+  const ts = csv(p("timeseries"), TIMESERIES_COLUMNS);
+  const lq = csv(p("liquidations"), LIQUIDATION_COLUMNS);
   const pointCells = spec.points.map((pt) => pt.map(fmtValue));
   const variantCells = spec.variants.map(escapeText);
   const M = spec.metrics.length;
@@ -189,7 +225,7 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
   await runs.close();
   await ts.close();
   await lq.close();
-  if (values) await writeStatistics(spec, values, p("summary"), p("comparison"));
+  if (values) await writeStatistics(spec, values, p("summary"), p("comparison"), csv);
   writeFileAtomic(p("manifest"), o.manifestText);
   return files;
 }
@@ -242,6 +278,7 @@ async function writeStatistics(
   values: Float64Array,
   summaryPath: string,
   comparisonPath: string,
+  csv: (path: string, headers: string[]) => CsvFile,
 ) {
   const M = spec.metrics.length;
   const R = spec.replications;
@@ -271,8 +308,8 @@ async function writeStatistics(
     }
     return zeros > 0 && ones > 0;
   });
-  const summary = new CsvFile(summaryPath, ["variant", "point", ...spec.params, "metric", ...SUMMARY_STATS]);
-  const comparison = new CsvFile(comparisonPath, [
+  const summary = csv(summaryPath, ["variant", "point", ...spec.params, "metric", ...SUMMARY_STATS]);
+  const comparison = csv(comparisonPath, [
     "variant",
     "baseline",
     "point",
