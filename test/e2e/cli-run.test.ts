@@ -368,6 +368,20 @@ describe("cascade run", () => {
   });
 });
 
+test("a worker thread that dies (exit, out of memory) fails the run it was running, by name, not one queued with it", async () => {
+  requireBuilt();
+  // One worker holds runs 0 and 1 from the start; run 0 finishes, run 1 ends the thread.
+  const r = await cascade(
+    ["run", fixture("bad-worker-exit.ts"), "--workers", "1", "--out", "worker-exit", "--quiet"],
+    tmp,
+  );
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toMatch(
+    /error: run 1 failed \(variant "full", point 0, replication 1, seed \d+\): worker exited with code: 7/,
+  );
+  for (const f of OUTPUT_FILES) expect(existsSync(join(tmp, "worker-exit", f)), f).toBe(false);
+});
+
 test("a run into a folder with another configuration's results says what it replaces; a rerun of the same says nothing", async () => {
   requireBuilt();
   const dir = join(tmp, "replace");

@@ -408,10 +408,13 @@ async function runPool(
   groups: number[][],
   onDone: (line: string) => void,
 ): Promise<void> {
+  const runState = new SharedArrayBuffer(plan.total);
+  const state = new Uint8Array(runState);
   const data: WorkerData = {
     ...source,
     overrides: { replications: options.replications, seed: options.seed },
     fingerprint: plan.fingerprint,
+    runState,
   };
   // Imported here, not at the top: every worker thread imports this package (the experiment file
   // imports defineExperiment from it) and none of them starts a pool.
@@ -453,6 +456,11 @@ async function runPool(
   let next = 0;
   let inflight = 0;
   let failed: RunFailure | undefined;
+  // Whether `failed` names a run that had started and not finished. A worker thread that dies
+  // rejects every run it held, in the order they were sent: the first may be a run that finished
+  // (its result not yet delivered) or one still queued, and naming it sent researchers to debug
+  // the wrong seed. The run it was running is named instead.
+  let failedRan = false;
   try {
     await new Promise<void>((resolveAll, rejectAll) => {
       const pump = () => {
@@ -477,7 +485,11 @@ async function runPool(
             },
             (e) => {
               inflight--;
-              failed ??= runFailure(plan, run, e);
+              const ran = Atomics.load(state, run) === 1;
+              if (failed === undefined || (ran && !failedRan)) {
+                failed = runFailure(plan, run, e);
+                failedRan = ran;
+              }
               pump();
             },
           );

@@ -14,6 +14,12 @@ import { type ValidateOverrides, validateExperiment } from "./validate.js";
 export interface WorkerData extends ExperimentSource {
   overrides: ValidateOverrides;
   fingerprint: string;
+  /**
+   * One byte per run, shared with the main thread: 1 once the run has started here, 2 once its
+   * result is ready. A worker that dies (process.exit, out of memory) fails every run it held;
+   * the main thread blames the one that had started and not finished.
+   */
+  runState?: SharedArrayBuffer;
 }
 
 let planPromise: Promise<Plan> | undefined;
@@ -33,9 +39,15 @@ async function loadPlan(d: WorkerData): Promise<Plan> {
   return plan;
 }
 
+const state = (workerData as WorkerData | null)?.runState;
+const runState = state ? new Uint8Array(state) : undefined;
+
 /** Runs of one group (runGroups: the same config and seed, simulated once); a journal line each. */
 export default async function runTask(task: { runs: number[] }): Promise<string[]> {
   planPromise ??= loadPlan(workerData as WorkerData);
   const plan = await planPromise;
-  return executeRuns(plan, task.runs).map((r) => encodeResult(plan, r));
+  if (runState) for (const run of task.runs) Atomics.store(runState, run, 1);
+  const lines = executeRuns(plan, task.runs).map((r) => encodeResult(plan, r));
+  if (runState) for (const run of task.runs) Atomics.store(runState, run, 2);
+  return lines;
 }
