@@ -1,7 +1,15 @@
 /**
  * End to end: the built CLI (a child process) on test/e2e/fixtures/tiny.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -288,8 +296,9 @@ describe("cascade run", () => {
     const stopped = await victim.done;
     const kept = lines() - 1;
     const finalFilesLeft = existsSync(join(tmp, out, "runs.csv"));
+    const left = readdirSync(join(tmp, out));
     const resumed = await cascade([...INTERRUPTED, "--workers", "0", "--out", out, "--resume"], tmp);
-    return { stopped, kept, finalFilesLeft, resumed };
+    return { stopped, kept, finalFilesLeft, left, resumed };
   }
 
   test("SIGKILL part-way, then --resume -> the bytes of an uninterrupted run", async () => {
@@ -327,8 +336,9 @@ describe("cascade run", () => {
 
   test("Ctrl-C part-way -> exit 130, says how many runs are kept and to --resume; the resume gives the same bytes", async () => {
     const refRun = reference();
-    const { stopped, kept, finalFilesLeft, resumed } = await interruptThenResume("r-int", "SIGINT");
+    const { stopped, kept, finalFilesLeft, left, resumed } = await interruptThenResume("r-int", "SIGINT");
     expect(stopped.code, stopped.stderr).toBe(130);
+    expect(left).toEqual(["journal.jsonl"]);
     expect(stopped.stderr).toMatch(
       new RegExp(
         `cascade run interrupted \\(SIGINT\\): ${kept} of 12 runs are kept in r-int/journal\\.jsonl; rerun the same command with --resume to continue`,
@@ -340,6 +350,22 @@ describe("cascade run", () => {
     const ref = await refRun;
     expect(ref.code, ref.stderr).toBe(0);
     expect(readAll(join(tmp, "r-int"))).toEqual(readAll(join(tmp, "r-ref")));
+  });
+
+  test("SIGTERM part-way (a scheduler's time limit) -> exit 143, only the journal is left; the resume gives the same bytes", async () => {
+    const refRun = reference();
+    const { stopped, kept, left, resumed } = await interruptThenResume("r-term", "SIGTERM");
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stderr).toMatch(
+      new RegExp(
+        `cascade run interrupted \\(SIGTERM\\): ${kept} of 12 runs are kept in r-term/journal\\.jsonl`,
+      ),
+    );
+    expect(left).toEqual(["journal.jsonl"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const ref = await refRun;
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(readAll(join(tmp, "r-term"))).toEqual(readAll(join(tmp, "r-ref")));
   });
 
   test("an observer that throws fails the run with its error (exit 1), in-process and in workers", async () => {

@@ -25,6 +25,7 @@ import {
   makePlan,
   mergeResults,
   prepareRun,
+  RunAborted,
   type RunOptions,
   type RunRecords,
   replicationSeed,
@@ -901,4 +902,94 @@ test("with progress on, runExperiment notes the results it replaces and an objec
     "note: an experiment passed as an object runs in-process, whatever options.workers says",
   );
   expect(csv(d, "runs.csv")).toHaveLength(1 + 2 * 3);
+});
+
+describe("runExperiment with an AbortSignal", () => {
+  const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
+  /** Aborts once the first run is done (the first progress a caller can see), from onStart's live count. */
+  function abortAfterFirstRun(controller: AbortController): RunOptions["onStart"] {
+    return (run) => {
+      const poll = setInterval(() => {
+        if (run.finished() >= 1) {
+          clearInterval(poll);
+          controller.abort();
+        }
+      }, 1);
+    };
+  }
+  const journalRuns = (d: string) =>
+    readFileSync(join(d, JOURNAL_FILE), "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(1)
+      .map((l) => Number(l.split("\t")[0]));
+
+  for (const [label, experiment, workers] of [
+    ["in-process", () => fakeExperiment({ replications: 40 }), 0],
+    ["worker threads", () => tiny, 2],
+  ] as const) {
+    test(`${label}: rejects with RunAborted naming the runs kept; journal only, no final file; resume finishes with the same bytes`, async () => {
+      const d = dir();
+      // Results of an earlier run in the folder: removed as the run starts, not left to pass for these.
+      await runExperiment(experiment(), { out: d, workers, replications: 2 });
+      const controller = new AbortController();
+      const replications = workers === 0 ? 40 : 12;
+      const run = runExperiment(experiment(), {
+        out: d,
+        workers,
+        replications,
+        signal: controller.signal,
+        onStart: abortAfterFirstRun(controller),
+      });
+      const err = await run.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RunAborted);
+      const aborted = err as RunAborted;
+      const total = 2 * replications;
+      expect(aborted.total).toBe(total);
+      expect(aborted.finished).toBeGreaterThanOrEqual(1);
+      expect(aborted.finished).toBeLessThan(total);
+      expect(aborted.journal).toBe(join(d, JOURNAL_FILE));
+      expect(aborted.message).toBe(
+        `run aborted: ${aborted.finished} of ${total} runs are done and kept in ${join(d, JOURNAL_FILE)}, no final file was written; resume (cascade run --resume, or runExperiment with resume: true) to continue`,
+      );
+      // Only the journal: no final file, no .tmp, and it holds exactly the runs counted.
+      expect(readdirSync(d)).toEqual([JOURNAL_FILE]);
+      const kept = journalRuns(d);
+      expect(kept).toHaveLength(aborted.finished);
+      expect(new Set(kept).size).toBe(kept.length);
+      // Workers were terminated: nothing more reaches the journal.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(journalRuns(d)).toHaveLength(aborted.finished);
+      const resumed = await runExperiment(experiment(), { out: d, workers, replications, resume: true });
+      expect(resumed.resumed).toBe(aborted.finished);
+      expect(resumed.executed).toBe(total - aborted.finished);
+      const whole = dir();
+      await runExperiment(experiment(), { out: whole, workers, replications });
+      sameFiles(whole, d);
+    });
+  }
+
+  test("aborted before it starts: rejects at once and touches nothing", async () => {
+    const d = dir();
+    const controller = new AbortController();
+    controller.abort(new Error("user closed the notebook"));
+    const err = await runExperiment(fakeExperiment(), {
+      out: d,
+      workers: 0,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunAborted);
+    expect((err as RunAborted).message).toBe("run aborted before its first run: nothing was written");
+    expect((err as RunAborted).cause).toEqual(new Error("user closed the notebook"));
+    expect(existsSync(d)).toBe(false);
+  });
+
+  test("a signal that is not an AbortSignal is refused by name", async () => {
+    await expect(
+      runExperiment(fakeExperiment(), { out: dir(), workers: 0, signal: true as unknown as AbortSignal }),
+    ).rejects.toThrow(/invalid run options: options\.signal = true; allowed: an AbortSignal/);
+  });
 });

@@ -15,7 +15,6 @@ import { processCores } from "./cores.js";
 import { JOURNAL_FILE } from "./journal.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
-import type { RunInProgress } from "./runner.js";
 import { parseShard } from "./shard.js";
 
 // The heavy modules (the world, its packages, the worker pool) are imported only by the commands
@@ -186,22 +185,37 @@ registerCommand("run", {
     const seed = seedFlag(values.seed);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
     resolveExperimentPath(positionals[0]);
-    const { runExperiment, runNotes } = await heavy();
+    const { runExperiment, runNotes, RunAborted } = await heavy();
     const stop = onInterrupt();
-    const outcome = await runExperiment(positionals[0], {
-      replications,
-      workers,
-      seed,
-      out: values.out as string | undefined,
-      shard,
-      resume: values.resume === true,
-      progress: values.quiet ? false : "auto",
-      onStart: (run) => {
-        for (const note of runNotes(run, false)) process.stderr.write(`${note}\n`);
-        stop.watch(run);
-      },
-    }).finally(stop.remove);
+    let outcome: Awaited<ReturnType<typeof runExperiment>>;
+    try {
+      outcome = await runExperiment(positionals[0], {
+        replications,
+        workers,
+        seed,
+        out: values.out as string | undefined,
+        shard,
+        resume: values.resume === true,
+        progress: values.quiet ? false : "auto",
+        signal: stop.signal,
+        onStart: (run) => {
+          for (const note of runNotes(run, false)) process.stderr.write(`${note}\n`);
+        },
+      });
+    } catch (e) {
+      if (e instanceof RunAborted && stop.received !== null) return interrupted(stop.received, e);
+      throw e;
+    } finally {
+      stop.remove();
+    }
     const rel = relative(process.cwd(), outcome.outDir) || ".";
+    if (stop.received !== null) {
+      // The signal came as the last file was written: the results are whole, the report is skipped.
+      process.stderr.write(
+        `\ncascade run interrupted (${stop.received}) after its results were written to ${rel}/ (complete); report.html was not written (cascade report ${rel})\n`,
+      );
+      return stop.received === "SIGINT" ? 130 : 143;
+    }
     out(
       `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now${outcome.simulated < outcome.executed ? `, ${outcome.simulated} simulated: a variant the sweep leaves unchanged is simulated once per replication` : ""}, ${outcome.resumed} already done) -> ${rel}/`,
     );
@@ -221,35 +235,48 @@ registerCommand("run", {
 });
 
 /**
- * Ctrl-C or SIGTERM during `run`: says what is kept and how to continue, then exits as the signal
- * would (130, 143). Finished runs are already whole lines in the journal; nothing else is needed.
+ * Ctrl-C or SIGTERM during `run` aborts it (runExperiment's `signal`): the workers are terminated,
+ * no final file is written, the progress bar is closed, and `interrupted` says what is kept and how
+ * to continue; the exit code is the signal's (130, 143). A second signal leaves at once.
  */
-function onInterrupt(): { watch: (run: RunInProgress) => void; remove: () => void } {
-  let run: RunInProgress | undefined;
-  const handler = (signal: NodeJS.Signals) => {
-    let note = "";
-    if (run) {
-      const journal = relative(process.cwd(), run.journal);
-      const done = run.finished();
-      note =
-        done === run.total
-          ? `: all ${done} runs are in ${journal}, the final files may be incomplete; rerun the same command with --resume to write them`
-          : `: ${done} of ${run.total} runs are kept in ${journal}; rerun the same command with --resume to continue`;
-    }
-    process.stderr.write(`\ncascade run interrupted (${signal})${note}\n`);
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
-  return {
-    watch: (r) => {
-      run = r;
-    },
+function onInterrupt(): { signal: AbortSignal; received: NodeJS.Signals | null; remove: () => void } {
+  const controller = new AbortController();
+  const state = {
+    signal: controller.signal,
+    received: null as NodeJS.Signals | null,
     remove: () => {
       process.off("SIGINT", handler);
       process.off("SIGTERM", handler);
     },
   };
+  const handler = (signal: NodeJS.Signals) => {
+    if (state.received !== null) {
+      process.stderr.write(`\ncascade run interrupted again (${signal}): leaving now\n`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    state.received = signal;
+    controller.abort(new Error(`interrupted (${signal})`));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return state;
+}
+
+/** What an interrupted run keeps and how to continue; the exit code of the signal. */
+function interrupted(
+  signal: NodeJS.Signals,
+  e: { finished: number; total: number; journal: string | null },
+): number {
+  let note = "";
+  if (e.journal !== null) {
+    const journal = relative(process.cwd(), e.journal);
+    note =
+      e.finished === e.total
+        ? `: all ${e.total} runs are kept in ${journal}, the final files were not written; rerun the same command with --resume to write them`
+        : `: ${e.finished} of ${e.total} runs are kept in ${journal}; rerun the same command with --resume to continue`;
+  }
+  process.stderr.write(`\ncascade run interrupted (${signal})${note}\n`);
+  return signal === "SIGINT" ? 130 : 143;
 }
 
 registerCommand("report", {

@@ -40,6 +40,7 @@ export {
   defaultOutDir,
   defaultWorkers,
   prepareRun,
+  RunAborted,
   RunFailure,
   type RunInProgress,
   type RunOptions,

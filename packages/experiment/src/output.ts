@@ -160,6 +160,8 @@ export interface WriteOptions {
   index: Map<number, Loc>;
   /** Write summary.csv and comparison.csv (only when every run of the plan is present). */
   statistics: boolean;
+  /** Stops the writing when aborted: the call then fails and leaves nothing, as on any failure. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -205,6 +207,7 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
   const fds = new Map<string, number>();
   try {
     for (const run of order) {
+      o.signal?.throwIfAborted();
       const r = readEntry(run, o.index.get(run) as Loc, fds);
       const c = coordsOf(run, spec.replications, spec.variants.length);
       await runs.row([
@@ -225,7 +228,9 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
   await runs.close();
   await ts.close();
   await lq.close();
+  o.signal?.throwIfAborted();
   if (values) await writeStatistics(spec, values, p("summary"), p("comparison"), csv);
+  o.signal?.throwIfAborted();
   writeFileAtomic(p("manifest"), o.manifestText);
   return files;
 }

@@ -52,10 +52,16 @@ export interface RunOptions {
   cwd?: string;
   /**
    * Called once the journal is open, before the first run: where it is, the runs of this call
-   * (or shard) and how many are finished so far (live). The CLI uses it to say, when interrupted,
-   * how many runs a `--resume` will keep.
+   * (or shard) and how many are finished so far (live). The CLI uses it for its notes.
    */
   onStart?: (run: RunInProgress) => void;
+  /**
+   * Stops the run when aborted (`controller.abort()`): worker threads are terminated, no final
+   * file is written (an earlier run's were already removed), the journal keeps the finished runs
+   * for `resume: true`, and the promise rejects with a RunAborted error saying how many are kept.
+   * The CLI's Ctrl-C and SIGTERM take this path.
+   */
+  signal?: AbortSignal;
 }
 
 /** The keys of RunOptions: a script run without a type check (tsx) must not lose a typo silently. */
@@ -69,6 +75,7 @@ const RUN_OPTIONS = [
   "progress",
   "cwd",
   "onStart",
+  "signal",
 ] as const satisfies ReadonlyArray<keyof RunOptions>;
 
 export interface RunInProgress {
@@ -106,6 +113,29 @@ export interface RunOutcome {
 /** A run failed while executing (CLI exit code 1). */
 export class RunFailure extends Error {
   override readonly name = "RunFailure";
+}
+
+/**
+ * A run stopped by its `signal` (RunOptions.signal): `finished` of `total` runs are kept in
+ * `journal` (null: it stopped before starting one, and nothing was written) for a resume.
+ */
+export class RunAborted extends Error {
+  override readonly name = "RunAborted";
+  constructor(
+    readonly finished: number,
+    readonly total: number,
+    readonly journal: string | null,
+    reason?: unknown,
+  ) {
+    super(
+      journal === null
+        ? "run aborted before its first run: nothing was written"
+        : finished === total
+          ? `run aborted while writing its final files: all ${total} runs are kept in ${journal}, no final file was written; resume (cascade run --resume, or runExperiment with resume: true) to write them`
+          : `run aborted: ${finished} of ${total} runs are done and kept in ${journal}, no final file was written; resume (cascade run --resume, or runExperiment with resume: true) to continue`,
+      { cause: reason },
+    );
+  }
 }
 
 /** One worker per usable core: the CPUs this process may run on, capped by a cgroup CPU quota. */
@@ -173,6 +203,21 @@ export async function prepareRun(
       : typeof options.shard === "string"
         ? parseShard(options.shard)
         : options.shard;
+  const signal = options.signal as unknown;
+  if (
+    signal !== undefined &&
+    (signal === null ||
+      typeof (signal as AbortSignal).aborted !== "boolean" ||
+      typeof (signal as AbortSignal).addEventListener !== "function")
+  ) {
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "options.signal",
+      signal,
+      "an AbortSignal (new AbortController().signal)",
+      "invalid run options",
+    );
+  }
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
     throw new ValidationError(
@@ -229,9 +274,12 @@ export async function runExperiment(
   const startedAt = new Date();
   const prep = await prepareRun(experiment, options);
   const { plan, shard, outDir } = prep;
+  const { signal } = options;
   const accept = (run: number) => inShard(run, shard ?? undefined);
   const mine: number[] = [];
   for (let run = 0; run < plan.total; run++) if (accept(run)) mine.push(run);
+  // Aborted while the experiment was loading: nothing is touched.
+  if (signal?.aborted) throw new RunAborted(0, mine.length, null, signal.reason);
   const header: JournalHeader = {
     journal: JOURNAL_FORMAT,
     fingerprint: plan.fingerprint,
@@ -320,9 +368,13 @@ export async function runExperiment(
   const groups = runGroups(plan, pending);
   let workers = Math.min(prep.workers, groups.length);
   if (prep.source === undefined) workers = 0;
+  // An abort stops the runs (workers terminated) or the final files (their .tmp removed); the
+  // journal keeps what finished, as after a crash.
+  const aborted = () => new RunAborted(finished, mine.length, journalPath, signal?.reason);
   try {
     if (workers === 0) {
       for (const group of groups) {
+        if (signal?.aborted) throw aborted();
         let lines: string[];
         try {
           lines = executeRuns(plan, group).map((r) => encodeResult(plan, r));
@@ -335,6 +387,9 @@ export async function runExperiment(
     } else {
       await runPool(plan, prep.source as ExperimentSource, options, workers, groups, onDone);
     }
+    if (signal?.aborted) throw aborted();
+  } catch (e) {
+    throw signal?.aborted && !(e instanceof RunAborted) ? aborted() : e;
   } finally {
     progress.stop();
     writer.close();
@@ -346,13 +401,19 @@ export async function runExperiment(
       `journal ${journalPath} holds ${index.size} of ${mine.length} runs after running; rerun with --resume`,
     );
   }
-  const files = await writeOutputs({
-    outDir,
-    manifestText,
-    spec: outputSpec(plan.manifest),
-    index,
-    statistics: index.size === plan.total,
-  });
+  let files: OutputFiles;
+  try {
+    files = await writeOutputs({
+      outDir,
+      manifestText,
+      spec: outputSpec(plan.manifest),
+      index,
+      statistics: index.size === plan.total,
+      signal,
+    });
+  } catch (e) {
+    throw signal?.aborted ? aborted() : e;
+  }
   if (!shard) rmSync(journalPath, { force: true });
   const finishedAt = new Date();
   files.runInfo = join(outDir, FILES.runInfo);
@@ -455,14 +516,24 @@ async function runPool(
   const limit = workers * 2;
   let next = 0;
   let inflight = 0;
-  let failed: RunFailure | undefined;
+  let failed: Error | undefined;
   // Whether `failed` names a run that had started and not finished. A worker thread that dies
   // rejects every run it held, in the order they were sent: the first may be a run that finished
   // (its result not yet delivered) or one still queued, and naming it sent researchers to debug
   // the wrong seed. The run it was running is named instead.
   let failedRan = false;
+  const signal = options.signal;
+  let stop: (() => void) | undefined;
   try {
     await new Promise<void>((resolveAll, rejectAll) => {
+      // Aborted: nothing more is sent, and the pool is destroyed (its workers terminated, the runs
+      // in flight dropped) without waiting for them; the caller turns this into RunAborted.
+      stop = () => {
+        failed ??= new Error("aborted");
+        rejectAll(failed);
+      };
+      if (signal?.aborted) return stop();
+      signal?.addEventListener("abort", stop, { once: true });
       const pump = () => {
         while (failed === undefined && inflight < limit && next < groups.length) {
           const runs = groups[next++];
@@ -502,6 +573,7 @@ async function runPool(
       pump();
     });
   } finally {
+    if (stop) signal?.removeEventListener("abort", stop);
     try {
       await pool.destroy();
     } finally {
