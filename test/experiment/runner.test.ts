@@ -764,6 +764,29 @@ export default defineExperiment({ ...tiny, name: "with-lib", replications: 1, me
     );
   });
 
+  test("resume: an experiment passed as an object whose function changed (a custom metric) is another configuration", async () => {
+    const withMetric = (m: (r: RunRecords) => number) => fakeExperiment({ metrics: { custom: { m } } });
+    const before = withMetric((r) => r.ticks);
+    const after = withMetric((r) => r.ticks * 2);
+    // An interrupted run (its journal) and complete results: neither may be continued or kept.
+    const interrupted = dir();
+    await runExperiment(before, { out: interrupted, workers: 0, shard: "1/1" });
+    await expect(
+      runExperiment(after, { out: interrupted, workers: 0, shard: "1/1", resume: true }),
+    ).rejects.toThrow(/cannot resume.*differs? in: source/);
+    const complete = dir();
+    await runExperiment(before, { out: complete, workers: 0 });
+    await expect(runExperiment(after, { out: complete, workers: 0, resume: true })).rejects.toThrow(
+      /cannot resume.*differs? in: source/,
+    );
+    // The same functions are the same configuration.
+    const again = await runExperiment(
+      withMetric((r) => r.ticks),
+      { out: complete, workers: 0, resume: true },
+    );
+    expect(again.executed).toBe(0);
+  });
+
   test("the source hash reads CRLF line endings as LF (a Windows checkout is the same configuration)", () => {
     const exp = validateExperiment(fakeExperiment());
     const lf = makePlan(exp, { sourceText: "const a = 1;\nexport default a;\n", manifest: false });

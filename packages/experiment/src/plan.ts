@@ -109,7 +109,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     simulate: exp.simulate ? "custom" : "world",
     source:
       options.sourceText === undefined
-        ? null
+        ? functionsSource(exp.definition)
         : {
             sha256: sourceSha256(options.sourceText),
             ...(options.importsSha256 ? { imports: options.importsSha256 } : {}),
@@ -256,6 +256,30 @@ export function runInfo(plan: Plan, run: number): RunInfo {
     params: Object.fromEntries(exp.sweep.params.map((p, k) => [p, values[k]])),
     config,
   };
+}
+
+/**
+ * An experiment passed as an object has no file to hash: the code of its functions (custom
+ * metrics, simulate, custom agents and triggers) is hashed instead, so that editing one makes it
+ * another configuration (a resume refuses the old journal and results). Values a function closes
+ * over are not seen. null when it holds no function.
+ */
+function functionsSource(definition: unknown): { functions: string } | null {
+  const texts: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, path: string) => {
+    if (typeof v === "function") {
+      texts.push(`${path}=${sourceForHash(Function.prototype.toString.call(v))}`);
+      return;
+    }
+    if (v === null || typeof v !== "object" || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) walk(v[i], `${path}.${i}`);
+    } else for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], `${path}.${k}`);
+  };
+  walk(definition, "");
+  return texts.length > 0 ? { functions: sha256(texts.join("\n")) } : null;
 }
 
 export function sha256(text: string): string {
