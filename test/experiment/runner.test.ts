@@ -254,6 +254,30 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  test("a second run into a folder a run is writing to is refused (exit 2), and the first one's results are whole", async () => {
+    const d = dir();
+    let second: Promise<unknown> | undefined;
+    const first = runExperiment(fakeExperiment(), {
+      out: d,
+      workers: 0,
+      // Another shard of the same study sent to the same --out (a job array's --out without its index).
+      onStart: () => {
+        second = runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "2/2" });
+        second.catch(() => {});
+      },
+    });
+    await first;
+    await expect(second).rejects.toThrow(ValidationError);
+    await expect(second).rejects.toThrow(
+      /cannot write results: --out = ".*"; allowed: a folder no other run is writing to \(process \d+ on \S+ has been writing to it since /,
+    );
+    sameFiles(ref, d);
+    expect(readdirSync(d).sort()).toEqual([...FILES, "run-info.json"].sort());
+    // Released: the next run into the folder goes ahead.
+    await runExperiment(fakeExperiment(), { out: d, workers: 0 });
+    sameFiles(ref, d);
+  });
+
   test("resume after a crash: torn last line dropped, finished runs kept, same bytes", async () => {
     const d = dir();
     // Start the run and "crash" it: take its journal and keep only some runs plus a torn line.

@@ -3,8 +3,18 @@
  * ValidationError naming the flag, the path and why (exit code 2), never a raw ENOTDIR or EACCES
  * from deep inside a run.
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
 import { ValidationError } from "@cascade/core";
 
 /**
@@ -54,4 +64,66 @@ function invalidOutput(flag: string, path: string, why: string): ValidationError
     `a folder this process can create and write to (${why})`,
     "cannot write results",
   );
+}
+
+/** Held in a results folder while a run writes to it (removed when the run ends, however it ends). */
+export const LOCK_FILE = "run.lock";
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+function readLock(path: string): LockHolder | null {
+  try {
+    const h = JSON.parse(readFileSync(path, "utf8")) as LockHolder;
+    return typeof h?.pid === "number" && typeof h.host === "string" ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the results folder `dir` for this run (`run.lock`, created exclusively) and returns its
+ * release. A lock left by a process of this machine that no longer exists (kill -9) is taken
+ * over; a live one, or one from another machine (a shared file system), is a ValidationError
+ * naming the flag, the folder and the holder.
+ */
+export function lockOutputDir(dir: string, flag = "--out"): () => void {
+  const path = join(dir, LOCK_FILE);
+  const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: "wx" });
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+        throw invalidOutput(flag, dir, writeProblem(dir, e));
+    }
+    const holder = readLock(path);
+    if (attempt === 0 && holder !== null && holder.host === me.host && !alive(holder.pid)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    const who = holder
+      ? `process ${holder.pid} on ${holder.host} has been writing to it since ${holder.startedAt}`
+      : `${path} says another run is writing to it`;
+    throw new ValidationError(
+      "OUTPUT_IN_USE",
+      flag,
+      dir,
+      `a folder no other run is writing to (${who}; give each run, and each shard, its own ${flag}, or delete ${path} if no run uses the folder)`,
+      "cannot write results",
+    );
+  }
 }

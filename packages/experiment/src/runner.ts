@@ -22,7 +22,7 @@ import {
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
-import { ensureOutputDir, requireOutPath } from "./output-dir.js";
+import { ensureOutputDir, lockOutputDir, requireOutPath } from "./output-dir.js";
 import { changedParts, configParts, makePlan, type Plan, runGroups, runInfo } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { inShard, parseShard, type Shard } from "./shard.js";
@@ -324,131 +324,143 @@ export async function runExperiment(
   }
 
   ensureOutputDir(outDir);
-  // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
-  const { writer, done, started } = JournalWriter.open(journalPath, header, options.resume === true, accept);
-  // Runs done before a resume may come from other code: the commit alone then cannot rebuild them.
-  if (
-    manifest.gitDirty === false &&
-    started.git !== undefined &&
-    (started.git !== header.git || started.gitDirty !== false)
-  ) {
-    manifest = { ...manifest, gitDirty: true };
-  }
-  if (
-    manifest.cascadeGitDirty === false &&
-    started.git !== undefined &&
-    (started.cascadeGit !== header.cascadeGit || started.cascadeGitDirty !== false)
-  ) {
-    manifest = { ...manifest, cascadeGitDirty: true };
-  }
-  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-  // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
-  for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
-  const pending = mine.filter((r) => !done.has(r));
-  const resumed = mine.length - pending.length;
-  const progress = createProgress(
-    options.progress ?? false,
-    `cascade ${plan.exp.name}${shard ? ` [shard ${header.shard}]` : ""}`,
-  );
-  progress.start(mine.length, resumed);
-  let finished = resumed;
-  const inProgress = { journal: journalPath, total: mine.length, finished: () => finished, replacing };
-  if (options.onStart) options.onStart(inProgress);
-  else if (options.progress) {
-    // A notebook or script that shows progress sees what the CLI says.
-    for (const note of runNotes(inProgress, typeof experiment !== "string" && (options.workers ?? 0) > 0))
-      process.stderr.write(`${note}\n`);
-  }
-  const onDone = (line: string) => {
-    writer.append(line);
-    finished++;
-    progress.update(finished);
-  };
-  // A variant a sweep path does not reach is the same run at every point: simulated once.
-  const groups = runGroups(plan, pending);
-  let workers = Math.min(prep.workers, groups.length);
-  if (prep.source === undefined) workers = 0;
-  // An abort stops the runs (workers terminated) or the final files (their .tmp removed); the
-  // journal keeps what finished, as after a crash.
-  const aborted = () => new RunAborted(finished, mine.length, journalPath, signal?.reason);
+  // One run at a time in a folder: a second one would replace the journal under the first, whose
+  // runs were then lost (written to the replaced file) and whose results came from the other run.
+  const release = lockOutputDir(outDir);
   try {
-    if (workers === 0) {
-      for (const group of groups) {
-        if (signal?.aborted) throw aborted();
-        let lines: string[];
-        try {
-          lines = executeRuns(plan, group).map((r) => encodeResult(plan, r));
-        } catch (e) {
-          throw runFailure(plan, group[0], e);
-        }
-        for (const line of lines) onDone(line);
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    } else {
-      await runPool(plan, prep.source as ExperimentSource, options, workers, groups, onDone);
-    }
-    if (signal?.aborted) throw aborted();
-  } catch (e) {
-    throw signal?.aborted && !(e instanceof RunAborted) ? aborted() : e;
-  } finally {
-    progress.stop();
-    writer.close();
-  }
-
-  const { index } = indexJournal(journalPath, plan.total, accept, false);
-  if (index.size !== mine.length) {
-    throw new RunFailure(
-      `journal ${journalPath} holds ${index.size} of ${mine.length} runs after running; rerun with --resume`,
+    // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
+    const { writer, done, started } = JournalWriter.open(
+      journalPath,
+      header,
+      options.resume === true,
+      accept,
     );
-  }
-  let files: OutputFiles;
-  try {
-    files = await writeOutputs({
+    // Runs done before a resume may come from other code: the commit alone then cannot rebuild them.
+    if (
+      manifest.gitDirty === false &&
+      started.git !== undefined &&
+      (started.git !== header.git || started.gitDirty !== false)
+    ) {
+      manifest = { ...manifest, gitDirty: true };
+    }
+    if (
+      manifest.cascadeGitDirty === false &&
+      started.git !== undefined &&
+      (started.cascadeGit !== header.cascadeGit || started.cascadeGitDirty !== false)
+    ) {
+      manifest = { ...manifest, cascadeGitDirty: true };
+    }
+    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+    // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
+    for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
+    const pending = mine.filter((r) => !done.has(r));
+    const resumed = mine.length - pending.length;
+    const progress = createProgress(
+      options.progress ?? false,
+      `cascade ${plan.exp.name}${shard ? ` [shard ${header.shard}]` : ""}`,
+    );
+    progress.start(mine.length, resumed);
+    let finished = resumed;
+    const inProgress = { journal: journalPath, total: mine.length, finished: () => finished, replacing };
+    if (options.onStart) options.onStart(inProgress);
+    else if (options.progress) {
+      // A notebook or script that shows progress sees what the CLI says.
+      for (const note of runNotes(inProgress, typeof experiment !== "string" && (options.workers ?? 0) > 0))
+        process.stderr.write(`${note}\n`);
+    }
+    const onDone = (line: string) => {
+      writer.append(line);
+      finished++;
+      progress.update(finished);
+    };
+    // A variant a sweep path does not reach is the same run at every point: simulated once.
+    const groups = runGroups(plan, pending);
+    let workers = Math.min(prep.workers, groups.length);
+    if (prep.source === undefined) workers = 0;
+    // An abort stops the runs (workers terminated) or the final files (their .tmp removed); the
+    // journal keeps what finished, as after a crash.
+    const aborted = () => new RunAborted(finished, mine.length, journalPath, signal?.reason);
+    try {
+      if (workers === 0) {
+        for (const group of groups) {
+          if (signal?.aborted) throw aborted();
+          let lines: string[];
+          try {
+            lines = executeRuns(plan, group).map((r) => encodeResult(plan, r));
+          } catch (e) {
+            throw runFailure(plan, group[0], e);
+          }
+          for (const line of lines) onDone(line);
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      } else {
+        await runPool(plan, prep.source as ExperimentSource, options, workers, groups, onDone);
+      }
+      if (signal?.aborted) throw aborted();
+    } catch (e) {
+      throw signal?.aborted && !(e instanceof RunAborted) ? aborted() : e;
+    } finally {
+      progress.stop();
+      writer.close();
+    }
+
+    const { index } = indexJournal(journalPath, plan.total, accept, false);
+    if (index.size !== mine.length) {
+      throw new RunFailure(
+        `journal ${journalPath} holds ${index.size} of ${mine.length} runs after running; rerun with --resume`,
+      );
+    }
+    let files: OutputFiles;
+    try {
+      files = await writeOutputs({
+        outDir,
+        manifestText,
+        spec: outputSpec(plan.manifest),
+        index,
+        statistics: index.size === plan.total,
+        signal,
+      });
+    } catch (e) {
+      throw signal?.aborted ? aborted() : e;
+    }
+    if (!shard) rmSync(journalPath, { force: true });
+    const finishedAt = new Date();
+    files.runInfo = join(outDir, FILES.runInfo);
+    writeFileAtomic(
+      files.runInfo,
+      `${JSON.stringify(
+        {
+          name: plan.exp.name,
+          fingerprint: plan.fingerprint,
+          complete: true,
+          shard: header.shard,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+          workers,
+          runs: { total: mine.length, executed: pending.length, simulated: groups.length, resumed },
+          journal: shard ? JOURNAL_FILE : null,
+          node: process.version,
+          platform: `${process.platform}-${process.arch}`,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return {
+      name: plan.exp.name,
       outDir,
-      manifestText,
-      spec: outputSpec(plan.manifest),
-      index,
-      statistics: index.size === plan.total,
-      signal,
-    });
-  } catch (e) {
-    throw signal?.aborted ? aborted() : e;
+      files,
+      total: mine.length,
+      executed: pending.length,
+      simulated: groups.length,
+      resumed,
+      shard,
+      manifest,
+    };
+  } finally {
+    release();
   }
-  if (!shard) rmSync(journalPath, { force: true });
-  const finishedAt = new Date();
-  files.runInfo = join(outDir, FILES.runInfo);
-  writeFileAtomic(
-    files.runInfo,
-    `${JSON.stringify(
-      {
-        name: plan.exp.name,
-        fingerprint: plan.fingerprint,
-        complete: true,
-        shard: header.shard,
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-        durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-        workers,
-        runs: { total: mine.length, executed: pending.length, simulated: groups.length, resumed },
-        journal: shard ? JOURNAL_FILE : null,
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  return {
-    name: plan.exp.name,
-    outDir,
-    files,
-    total: mine.length,
-    executed: pending.length,
-    simulated: groups.length,
-    resumed,
-    shard,
-    manifest,
-  };
 }
 
 function runFailure(plan: Plan, run: number, e: unknown): RunFailure {
