@@ -210,6 +210,10 @@ describe("runExperiment (in-process, fake world)", () => {
     await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
     await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2", seed: 8 });
     await expect(mergeResults([a, b], { out: dir() })).rejects.toThrow(ValidationError);
+    // The refusal says what differs, as a refused --resume does (no manual diff of the manifests).
+    await expect(mergeResults([a, b], { out: dir() })).rejects.toThrow(
+      /dirs\.1 = ".*"; allowed: shards of the same experiment run .*; they differ in: rootSeed \(7 in dirs\.0, 8 here\), seeds\)/,
+    );
   });
 
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {

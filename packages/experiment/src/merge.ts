@@ -77,11 +77,12 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       manifestText = text;
       fingerprint = h.fingerprint;
     } else if (text !== manifestText || h.fingerprint !== fingerprint) {
+      const differ = manifestDifferences(manifestText, text);
       throw new ValidationError(
         "MANIFEST_MISMATCH",
         `dirs.${i}`,
         dirs[i],
-        `shards of the same experiment run (same config, seed, replications, package versions, git commit and uncommitted-changes flag as ${dirs[0]})`,
+        `shards of the same experiment run (same config, seed, replications, package versions, git commit and uncommitted-changes flag as ${dirs[0]}${differ ? `; they differ in: ${differ}` : ""})`,
         CTX,
       );
     }
@@ -159,4 +160,29 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     shard: null,
     manifest,
   };
+}
+
+/**
+ * The top-level manifest fields that differ between the first shard's manifest and another's:
+ * scalars with both values ("rootSeed (7 in dirs.0, 8 here)", "gitDirty (false in dirs.0, true
+ * here)"), structured ones by name ("seeds", "versions"); "" when they cannot be read.
+ */
+function manifestDifferences(first: string, other: string): string {
+  let a: Record<string, unknown>;
+  let b: Record<string, unknown>;
+  try {
+    a = JSON.parse(first) as Record<string, unknown>;
+    b = JSON.parse(other) as Record<string, unknown>;
+  } catch {
+    return "";
+  }
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = JSON.stringify(a[k]);
+    const y = JSON.stringify(b[k]);
+    if (x === y) continue;
+    const scalar = (v: unknown) => v === undefined || v === null || typeof v !== "object";
+    out.push(scalar(a[k]) && scalar(b[k]) ? `${k} (${x ?? "absent"} in dirs.0, ${y ?? "absent"} here)` : k);
+  }
+  return out.join(", ");
 }
