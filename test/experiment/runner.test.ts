@@ -282,6 +282,21 @@ describe("runExperiment (in-process, fake world)", () => {
     sameFiles(ref, d);
   });
 
+  test("a run stopped after its final files but before run-info.json keeps its journal: --resume reruns nothing", async () => {
+    const d = dir();
+    mkdirSync(d);
+    // run-info.json cannot be written (its temporary name is taken by a folder): the last step fails.
+    mkdirSync(join(d, "run-info.json.tmp"));
+    await expect(runExperiment(fakeExperiment(), { out: d, workers: 0 })).rejects.toThrow();
+    expect(existsSync(join(d, JOURNAL_FILE))).toBe(true);
+    rmSync(join(d, "run-info.json.tmp"), { recursive: true });
+    const resumed = await runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true });
+    expect(resumed.executed).toBe(0);
+    expect(resumed.resumed).toBe(10);
+    expect(existsSync(join(d, JOURNAL_FILE))).toBe(false);
+    sameFiles(ref, d);
+  });
+
   test("resume after a crash: torn last line dropped, finished runs kept, same bytes", async () => {
     const d = dir();
     // Start the run and "crash" it: take its journal and keep only some runs plus a torn line.

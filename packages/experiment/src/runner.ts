@@ -423,7 +423,6 @@ export async function runExperiment(
     } catch (e) {
       throw signal?.aborted ? aborted() : e;
     }
-    if (!shard) rmSync(journalPath, { force: true });
     const finishedAt = new Date();
     files.runInfo = join(outDir, FILES.runInfo);
     writeFileAtomic(
@@ -447,6 +446,9 @@ export async function runExperiment(
         2,
       )}\n`,
     );
+    // Last: a run stopped before run-info.json (which marks results complete) keeps its journal,
+    // and --resume rewrites the files instead of running every run again.
+    if (!shard) rmSync(journalPath, { force: true });
     return {
       name: plan.exp.name,
       outDir,
