@@ -200,6 +200,15 @@ describe("runExperiment (in-process, fake world)", () => {
       /dirs\.1 = ".*-link"; allowed: a folder not already given \(it is dirs\.0/,
     );
     expect(existsSync(merged)).toBe(false);
+    // --out naming a shard folder through a symlink would write the merged files over that shard's.
+    const shardLink = `${shards[2]}-out-link`;
+    symlinkSync(shards[2], shardLink);
+    const shardFiles = readdirSync(shards[2]).sort();
+    await expect(mergeResults(shards, { out: shardLink })).rejects.toThrow(
+      /--out = ".*-out-link"; allowed: a folder other than the shard folders/,
+    );
+    expect(readdirSync(shards[2]).sort()).toEqual(shardFiles);
+    expect(existsSync(join(shards[2], "summary.csv"))).toBe(false);
     await mergeResults(shards, { out: merged });
     sameFiles(ref, merged);
   });

@@ -30,11 +30,12 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   const abs = dirs.map((d) => resolve(cwd, d));
   // The same folder through a symlink is the same folder.
   const real = abs.map((d) => (existsSync(d) ? realpathSync(d) : d));
+  const realOut = existsSync(outDir) ? realpathSync(outDir) : outDir;
   let manifestText: string | undefined;
   let fingerprint: string | undefined;
   const shards: string[] = [];
   abs.forEach((dir, i) => {
-    if (dir === outDir)
+    if (dir === outDir || real[i] === realOut)
       throw new ValidationError(
         "INVALID_FLAG",
         "--out",
