@@ -306,6 +306,27 @@ describe("runExperiment (in-process, fake world)", () => {
     sameFiles(ref, d);
   });
 
+  test("a disk that fills up while the final files are written fails the run (no hang), leaving only the journal", async () => {
+    if (!existsSync("/dev/full")) return; // Linux: every write to /dev/full fails with ENOSPC
+    const d = dir();
+    mkdirSync(d);
+    // timeseries.csv's temporary file lands on /dev/full: its writes fail once the buffer fills.
+    symlinkSync("/dev/full", join(d, "timeseries.csv.tmp"));
+    const run = runExperiment(fakeExperiment({ replications: 30, ticks: 400, sampleEvery: 1 }), {
+      out: d,
+      workers: 0,
+    });
+    const outcome = await Promise.race([
+      run.then(
+        () => "resolved",
+        (e: Error) => e.message,
+      ),
+      new Promise((r) => setTimeout(() => r("hung"), 5000)),
+    ]);
+    expect(outcome).toMatch(/ENOSPC/);
+    expect(readdirSync(d).sort()).toEqual([JOURNAL_FILE]);
+  });
+
   test("resume after a crash: torn last line dropped, finished runs kept, same bytes", async () => {
     const d = dir();
     // Start the run and "crash" it: take its journal and keep only some runs plus a torn line.

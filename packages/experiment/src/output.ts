@@ -5,6 +5,7 @@
  *
  * Every file is written to `<name>.tmp` in the output folder, fsync'ed and renamed into place.
  */
+import { once } from "node:events";
 import { closeSync, createWriteStream, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
@@ -138,8 +139,12 @@ class CsvFile {
   }
 
   async text(lines: string): Promise<void> {
+    if (this.out.errored) throw this.out.errored;
     if (lines.length > 0 && !this.out.write(lines)) {
-      await new Promise<void>((r) => this.out.once("drain", () => r()));
+      // A stream that fails (a full disk) never drains: its error ends the wait (events.once
+      // rejects on "error"), instead of a run that hangs for ever.
+      if (this.out.errored) throw this.out.errored;
+      await once(this.out, "drain");
     }
   }
 
