@@ -213,6 +213,25 @@ describe("runExperiment (in-process, fake world)", () => {
     sameFiles(ref, merged);
   });
 
+  test("merge into a folder a run is writing to is refused, and leaves it alone", async () => {
+    const a = dir();
+    const b = dir();
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    const busy = dir();
+    let merge: Promise<unknown> | undefined;
+    await runExperiment(fakeExperiment(), {
+      out: busy,
+      workers: 0,
+      onStart: () => {
+        merge = mergeResults([a, b], { out: busy });
+        merge.catch(() => {});
+      },
+    });
+    await expect(merge).rejects.toThrow(/--out = ".*"; allowed: a folder no other run is writing to/);
+    sameFiles(ref, busy);
+  });
+
   test("merge refuses shards of different experiments", async () => {
     const a = dir();
     const b = dir();

@@ -10,7 +10,7 @@ import { ValidationError } from "@cascade/core";
 import { writeFileAtomic } from "./atomic-file.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
-import { ensureOutputDir } from "./output-dir.js";
+import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
 import type { RunOutcome } from "./runner.js";
 
 export interface MergeOptions {
@@ -119,48 +119,54 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     );
   }
   ensureOutputDir(outDir);
-  // Older results there (report included) would not describe these, and a merge that failed
-  // midway must not leave them mixed with its own files: removed first, as a run does.
-  for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
-  const files: OutputFiles = await writeOutputs({
-    outDir,
-    manifestText: manifestText as string,
-    spec,
-    index,
-    statistics: true,
-  });
-  const finishedAt = new Date();
-  files.runInfo = join(outDir, FILES.runInfo);
-  writeFileAtomic(
-    files.runInfo,
-    `${JSON.stringify(
-      {
-        name: manifest.name,
-        fingerprint,
-        complete: true,
-        shard: null,
-        mergedFrom: abs,
-        shards,
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-        durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-        node: process.version,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  return {
-    name: String(manifest.name),
-    outDir,
-    files,
-    total: spec.total,
-    executed: 0,
-    simulated: 0,
-    resumed: spec.total,
-    shard: null,
-    manifest,
-  };
+  // Not while a run (or another merge) writes to the folder: their files would mix.
+  const release = lockOutputDir(outDir);
+  try {
+    // Older results there (report included) would not describe these, and a merge that failed
+    // midway must not leave them mixed with its own files: removed first, as a run does.
+    for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
+    const files: OutputFiles = await writeOutputs({
+      outDir,
+      manifestText: manifestText as string,
+      spec,
+      index,
+      statistics: true,
+    });
+    const finishedAt = new Date();
+    files.runInfo = join(outDir, FILES.runInfo);
+    writeFileAtomic(
+      files.runInfo,
+      `${JSON.stringify(
+        {
+          name: manifest.name,
+          fingerprint,
+          complete: true,
+          shard: null,
+          mergedFrom: abs,
+          shards,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+          node: process.version,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return {
+      name: String(manifest.name),
+      outDir,
+      files,
+      total: spec.total,
+      executed: 0,
+      simulated: 0,
+      resumed: spec.total,
+      shard: null,
+      manifest,
+    };
+  } finally {
+    release();
+  }
 }
 
 /**
