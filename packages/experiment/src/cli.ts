@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { CascadeError, ValidationError } from "@cascade/core";
+import { CascadeError, formatValue, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
 import { JOURNAL_FILE } from "./journal.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
@@ -370,7 +370,7 @@ registerCommand("validate", {
     // Which variants each swept path reaches: a variant that lacks it runs unchanged at that point.
     const reached = new Set<string>();
     exp.sweep.params.forEach((path, k) => {
-      const values = exp.sweep.values[k].map((v) => JSON.stringify(v));
+      const values = exp.sweep.values[k].map((v) => formatValue(v)); // 1e+20, not 21 digits
       const shown = values.length > 6 ? [...values.slice(0, 5), "...", values[values.length - 1]] : values;
       const takes = exp.variants.filter((v) => sweepable(v.config, path)).map((v) => v.name);
       for (const name of takes) reached.add(name);
@@ -386,7 +386,7 @@ registerCommand("validate", {
     // What comparison.csv will compare each point with.
     const ref = exp.sweep.reference;
     if (exp.sweep.params.length > 0) {
-      const first = ref === null ? "" : JSON.stringify(exp.sweep.values[exp.sweep.params.indexOf(ref)][0]);
+      const first = ref === null ? "" : formatValue(exp.sweep.values[exp.sweep.params.indexOf(ref)][0]);
       out(
         ref !== null
           ? `  compared: each point against ${ref} = ${first} (sweepReference), the other parameters as at the point${exp.variants.length > 1 ? "; and each variant against the baseline at each point" : ""}`
