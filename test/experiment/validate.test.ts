@@ -148,6 +148,18 @@ describe("validateExperiment", () => {
     ],
     ["empty headline", { ...base(), metrics: { headline: [] } }, "INVALID_VALUE", "metrics.headline"],
     [
+      "a population whose single wake comes after the run's end",
+      {
+        ...base(),
+        ticks: 100,
+        populations: [
+          { kind: "noise", count: 3, activation: { once: { dist: "uniformInt", min: 150, max: 300 } } },
+        ],
+      },
+      "INVALID_VALUE",
+      "populations.0.activation.once",
+    ],
+    [
       "bad fundamentals",
       { ...base(), fundamentals: { kind: "randomWalk", volatility: -1 } },
       undefined,

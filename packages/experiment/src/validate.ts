@@ -14,6 +14,7 @@ import {
 } from "@cascade/agents";
 import {
   CascadeError,
+  type Dist,
   distMax,
   distMin,
   formatValue,
@@ -308,6 +309,16 @@ export function validateWorld(prefix: string, raw: Record<string, unknown>): Wor
   pops.forEach((p, i) => {
     const path = `${at("populations")}.${i}`;
     validatePopulationSpec(path, p);
+    // A single wake after the run's end: the population never acts (a tick count lowered for a
+    // quick look, say), which nothing else would show.
+    const once = (p as { activation?: { once?: unknown } }).activation?.once;
+    if (once !== undefined && distMin(once as Dist) > ticks)
+      fail(
+        "INVALID_VALUE",
+        `${path}.activation.once`,
+        once,
+        `a tick the run reaches (at most ticks = ${ticks}): as written no agent of population ${i} ever acts`,
+      );
     const ins = (p as { instruments?: unknown }).instruments;
     if (Array.isArray(ins)) {
       ins.forEach((s, j) => {
