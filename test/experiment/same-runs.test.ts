@@ -137,3 +137,34 @@ test("runExperiment simulates the unreached variant once and writes the bytes of
   }
   expect([1, 2].some((p) => metricsOf("partial", p, 0) !== metricsOf("partial", 0, 0))).toBe(true);
 });
+
+test("a custom metric that fails at one run of a group names that run, not the group's first", async () => {
+  const root = mkdtempSync(join(tmpdir(), "cascade-same-runs-fail-"));
+  dirs.push(root);
+  const tinyPath = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url)).replace(/\.ts$/, ".js");
+  const file = join(root, "fails.ts");
+  // full close is unreached by the sweep: runs 0, 4, 8 (points 0, 1, 2, replication 0) are one group
+  writeFileSync(
+    file,
+    `import { defineExperiment } from "@cascade/experiment";
+import tiny from ${JSON.stringify(tinyPath)};
+export default defineExperiment({
+  ...tiny,
+  replications: 2,
+  ticks: 120,
+  sweep: { "liquidation.amount.fraction": [0.5, 0.25, 0.75] },
+  metrics: {
+    custom: {
+      fails_at_point_2: (_r, run) => {
+        if (run.point === 2 && run.variant === "full" && run.replication === 0) throw new Error("boom");
+        return 1;
+      },
+    },
+  },
+});
+`,
+  );
+  const named = /run 8 failed \(variant "full", point 2, replication 0, seed \d+\): custom metric failed/;
+  await expect(runExperiment(file, { out: join(root, "inline"), workers: 0 })).rejects.toThrow(named);
+  await expect(runExperiment(file, { out: join(root, "pool"), workers: 2 })).rejects.toThrow(named);
+});

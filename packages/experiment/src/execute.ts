@@ -27,9 +27,15 @@ export function executeRun(plan: Plan, run: number): RunResult {
 
 /**
  * Runs with the same config and seed (runGroups): simulated once, as the first of them; each gets
- * the rows and its own metrics, computed from the records as the simulation left them.
+ * the rows and its own metrics, computed from the records as the simulation left them. `onResult`
+ * is called with each run as its result is ready: a failure is then the first run not yet
+ * reported (a custom metric can fail at one run of the group only; the simulation fails the first).
  */
-export function executeRuns(plan: Plan, runs: readonly number[]): RunResult[] {
+export function executeRuns(
+  plan: Plan,
+  runs: readonly number[],
+  onResult?: (run: number) => void,
+): RunResult[] {
   const info = runInfo(plan, runs[0]);
   const rng = Rng.fromSeed(info.seed);
   const simulate = plan.exp.simulate ?? simulateWorld;
@@ -45,12 +51,9 @@ export function executeRuns(plan: Plan, runs: readonly number[]): RunResult[] {
     const own = k === 0 ? info : runInfo(plan, run);
     // For the same reason each run's custom metrics get records no other run's metrics have seen.
     const rec = k < last && plan.exp.custom.length > 0 ? structuredClone(records) : records;
-    return {
-      run,
-      metrics: computeMetrics(rec, own, plan.exp.builtIn, plan.symbols, plan.exp.custom),
-      ts,
-      liq,
-    };
+    const metrics = computeMetrics(rec, own, plan.exp.builtIn, plan.symbols, plan.exp.custom);
+    onResult?.(run);
+    return { run, metrics, ts, liq };
   });
 }
 

@@ -385,10 +385,11 @@ export async function runExperiment(
         for (const group of groups) {
           if (signal?.aborted) throw aborted();
           let lines: string[];
+          let ready = 0;
           try {
-            lines = executeRuns(plan, group).map((r) => encodeResult(plan, r));
+            lines = executeRuns(plan, group, () => ready++).map((r) => encodeResult(plan, r));
           } catch (e) {
-            throw runFailure(plan, group[0], e);
+            throw runFailure(plan, group[Math.min(ready, group.length - 1)], e);
           }
           for (const line of lines) onDone(line);
           await new Promise<void>((r) => setImmediate(r));
@@ -551,7 +552,6 @@ async function runPool(
       const pump = () => {
         while (failed === undefined && inflight < limit && next < groups.length) {
           const runs = groups[next++];
-          const run = runs[0];
           inflight++;
           (pool.run({ runs }) as Promise<string[]>).then(
             (lines) => {
@@ -570,7 +570,11 @@ async function runPool(
             },
             (e) => {
               inflight--;
-              const ran = Atomics.load(state, run) === 1;
+              // The group's run that had started and not finished (the first one: the simulation
+              // they share; a later one: its custom metric), else the first.
+              const started = runs.find((r) => Atomics.load(state, r) === 1);
+              const ran = started !== undefined;
+              const run = started ?? runs[0];
               if (failed === undefined || (ran && !failedRan)) {
                 failed = runFailure(plan, run, e);
                 failedRan = ran;
