@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pairedProportionInterval, runExperiment, wilsonInterval } from "@cascade/experiment";
 import { afterAll, expect, test } from "vitest";
-import { fakeExperiment } from "./helpers.js";
+import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -60,4 +60,32 @@ test("a 0/1 metric gets Wilson and Newcombe intervals; a count that is 0/1 in on
   expect(Number(cmp.ci_low)).toBeCloseTo(l, 9);
   expect(Number(cmp.ci_high)).toBeCloseTo(u, 9);
   expect(Number(cmp.ci_high)).toBeLessThanOrEqual(1);
+});
+
+test("a built-in count that happens to be 0 or 1 in every run keeps its t interval (only recovered is a 0/1 outcome)", async () => {
+  const out = mkdtempSync(join(tmpdir(), "cascade-proportions-"));
+  dirs.push(out);
+  await runExperiment(
+    fakeExperiment({
+      replications: 20,
+      // one liquidation in even replications, none in odd ones: liquidations, accounts_liquidated and
+      // max_cascade_depth are 0 or 1 in every run, and are counts all the same
+      simulate: (config, rng, run) => {
+        const r = fakeSimulate(config, rng);
+        if (run.replication % 2 === 1) r.liquidations = [];
+        return r;
+      },
+      metrics: { builtIn: ["liquidations", "accounts_liquidated"] },
+    }),
+    { out, workers: 0 },
+  );
+  const summary = rows(join(out, "summary.csv"));
+  for (const metric of ["liquidations", "accounts_liquidated"]) {
+    const row = summary.find((r) => r.variant === "full" && r.metric === metric) as Record<string, string>;
+    expect(Number(row.mean)).toBe(0.5);
+    // mean +- t(0.975, 19) x sd / sqrt(20), sd = sqrt(20 / 76); Wilson's would be [0.299, 0.701]
+    const half = (2.093024054408263 * Math.sqrt(20 / 76)) / Math.sqrt(20);
+    expect(Number(row.ci_low)).toBeCloseTo(0.5 - half, 8);
+    expect(Number(row.ci_high)).toBeCloseTo(0.5 + half, 8);
+  }
 });

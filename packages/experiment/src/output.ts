@@ -37,6 +37,8 @@ export interface OutputSpec {
   replications: number;
   seeds: number[];
   metrics: string[];
+  /** The custom metrics among `metrics` (the only ones a 0/1 outcome is recognised in from the data). */
+  customMetrics: string[];
   total: number;
 }
 
@@ -51,6 +53,7 @@ interface ManifestShape {
   replications: number;
   seeds: number[];
   metrics: string[];
+  customMetrics?: string[];
   runs: number;
 }
 
@@ -79,6 +82,7 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
     replications: m.replications,
     seeds: m.seeds,
     metrics: m.metrics,
+    customMetrics: Array.isArray(m.customMetrics) ? m.customMetrics : [],
     total: m.runs,
   };
 }
@@ -303,11 +307,14 @@ async function writeStatistics(
     }
     return out;
   };
-  // 0/1 outcomes (`recovered`, or a metric that is 0 in some runs, 1 in others and nothing else, as a
-  // custom "did ADL fire"): Wilson and Newcombe intervals of rates instead of t intervals, which
-  // gave [0, 0] for 0 of 20 and intervals past 0 and 1.
+  // 0/1 outcomes (`recovered`, or a custom metric that is 0 in some runs, 1 in others and nothing
+  // else, as a "did ADL fire"): Wilson and Newcombe intervals of rates instead of t intervals, which
+  // gave [0, 0] for 0 of 20 and intervals past 0 and 1. The other built-in metrics are counts and
+  // amounts, not rates, even in a study where each run had 0 or 1 of them.
+  const custom = new Set(spec.customMetrics);
   const proportion = spec.metrics.map((name, k) => {
     if (name === "recovered") return true;
+    if (!custom.has(name)) return false;
     let zeros = 0;
     let ones = 0;
     for (let i = k; i < values.length; i += M) {
