@@ -92,3 +92,34 @@ test("a marketSell quantity drawn from a non-integer distribution is refused", (
   };
   expect(() => validateExperiment(def)).toThrow(/shocks\.0\.quantity = .*uniformInt.*choice/);
 });
+
+test("a correlatedCrash leg drawn from the same distribution is the same under a variant that changes another leg", () => {
+  // Common random numbers per leg: BBB's drop is the same scenario whether AAA's is a constant (which
+  // draws nothing) or drawn, as a fundamentalDrop's is whatever the other shocks are.
+  const crash = (aaa: unknown) => [
+    {
+      kind: "correlatedCrash",
+      atTick: 40,
+      fractions: { AAA: aaa, BBB: { dist: "uniform", min: 0.01, max: 0.1 } },
+    },
+  ];
+  const plan = makePlan(
+    validateExperiment({
+      ...tiny,
+      replications: 4,
+      ticks: 60,
+      shocks: crash(0.05),
+      variants: {
+        constant: {},
+        drawn: { shocks: crash({ dist: "uniform", min: 0.01, max: 0.1 }) },
+      },
+      baseline: "constant",
+    }),
+  );
+  const bbb = (run: number) => {
+    const info = runInfo(plan, run);
+    const s = simulateWorld(info.config, Rng.fromSeed(info.seed)).shocks ?? [];
+    return (s[0] as { fractions: Record<string, number> }).fractions.BBB;
+  };
+  for (let r = 0; r < 4; r++) expect(bbb(4 + r)).toBe(bbb(r));
+});

@@ -10,7 +10,9 @@
  *   metrics     the sampler below records mid, best bid/ask, spread, depth and fundamental
  *
  * Random streams, all split from the run's root Rng (seeded with the replication's seed):
- * "loop" (agent order), "fundamentals", "agents", "liquidation". Nothing else draws.
+ * "loop" (agent order), "fundamentals", "agents", "liquidation", and "shocks" (a size given as a
+ * distribution: shock k's stream, a correlatedCrash leg's split from it by instrument id). Nothing
+ * else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
 import { type Rng, RunLoop, sample } from "@cascade/core";
@@ -90,7 +92,10 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     }
     if (s.kind === "correlatedCrash") {
       const fractions: Record<string, number> = {};
-      for (const [sym, f] of Object.entries(s.fractions)) fractions[sym] = sample(f, draw);
+      // Each leg from its own stream (by instrument): a variant that changes one leg (a constant
+      // draws nothing) leaves the others' draws, and the pairing, as they were.
+      for (const [sym, f] of Object.entries(s.fractions))
+        fractions[sym] = sample(f, draw.split(venue.instrumentId(sym)));
       const ids = Object.entries(fractions).map(([sym, f]) => [venue.instrumentId(sym), f] as const);
       at(s.atTick, () => {
         for (const [id, f] of ids) fundamentals.shock(id, -f, s.permanent === true);
