@@ -11,7 +11,7 @@
  *
  * Random streams, all split from the run's root Rng (seeded with the replication's seed):
  * "loop" (agent order), "fundamentals", "agents", "liquidation", and "shocks" (a size given as a
- * distribution: shock k's stream, a correlatedCrash leg's split from it by instrument id). Nothing
+ * distribution: shock k's stream, a correlatedCrash leg's split from it by symbol). Nothing
  * else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
@@ -92,10 +92,11 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     }
     if (s.kind === "correlatedCrash") {
       const fractions: Record<string, number> = {};
-      // Each leg from its own stream (by instrument): a variant that changes one leg (a constant
-      // draws nothing) leaves the others' draws, and the pairing, as they were.
+      // Each leg from its own stream (by symbol, not by position or instrument id): a variant that
+      // changes one leg (a constant draws nothing) or lists the instruments in another order leaves
+      // the others' draws, and the pairing, as they were.
       for (const [sym, f] of Object.entries(s.fractions))
-        fractions[sym] = sample(f, draw.split(venue.instrumentId(sym)));
+        fractions[sym] = sample(f, draw.split(`leg ${sym}`));
       const ids = Object.entries(fractions).map(([sym, f]) => [venue.instrumentId(sym), f] as const);
       at(s.atTick, () => {
         for (const [id, f] of ids) fundamentals.shock(id, -f, s.permanent === true);
