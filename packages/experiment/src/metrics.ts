@@ -148,6 +148,23 @@ interface MetricInput {
 
 const accountsLiquidated = (liq: RunRecords["liquidations"]) => new Set(liq.map((r) => r.account)).size;
 
+/**
+ * Notional-weighted mean slippage of the liquidation rows (null without any); `bookOnly`: of the
+ * book sales alone (the rows book_liquidated_notional sums), since a vault takes at the mark
+ * (slippage 0), which lowers the mean over all rows without the book selling any better.
+ */
+function meanSlippage(rows: RunRecords["liquidations"], bookOnly: boolean): number | null {
+  let w = 0;
+  let sw = 0;
+  for (const r of rows) {
+    if (!Number.isFinite(r.slippage)) continue;
+    if (bookOnly && r.execution !== "marketSweep" && r.execution !== "sliced") continue;
+    w += r.notional;
+    sw += r.notional * r.slippage;
+  }
+  return w > 0 ? sw / w : null;
+}
+
 /*
  * One small function per built-in metric, each pushing its column(s), rather than one switch: each
  * worker thread compiles its own optimized code for whatever is hot, and one large function was
@@ -229,27 +246,10 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
     out.push(records.totals.adlVolume);
   },
   mean_slippage: ({ records }, out) => {
-    let w = 0;
-    let sw = 0;
-    for (const r of records.liquidations) {
-      if (!Number.isFinite(r.slippage)) continue;
-      w += r.notional;
-      sw += r.notional * r.slippage;
-    }
-    out.push(w > 0 ? sw / w : null);
+    out.push(meanSlippage(records.liquidations, false));
   },
   book_mean_slippage: ({ records }, out) => {
-    // mean_slippage over the book sales only (the records book_liquidated_notional sums): a vault
-    // takes at the mark (slippage 0), which lowers mean_slippage without the book selling better.
-    let w = 0;
-    let sw = 0;
-    for (const r of records.liquidations) {
-      if ((r.execution !== "marketSweep" && r.execution !== "sliced") || !Number.isFinite(r.slippage))
-        continue;
-      w += r.notional;
-      sw += r.notional * r.slippage;
-    }
-    out.push(w > 0 ? sw / w : null);
+    out.push(meanSlippage(records.liquidations, true));
   },
   worst_slippage: ({ records }, out) => {
     let worst: number | null = null;

@@ -71,9 +71,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
   const P = exp.sweep.points.length;
   const R = exp.replications;
   const seeds = Array.from({ length: R }, (_, r) => replicationSeed(exp.seed, r));
-  const symbols: string[] = [];
-  for (const v of exp.variants)
-    for (const i of v.config.market.instruments) if (!symbols.includes(i.symbol)) symbols.push(i.symbol);
+  const symbols = exp.symbols;
   const cols = metricColumns(exp.builtIn, symbols, exp.custom);
   const core: Record<string, unknown> = {
     format: "cascade-results/1",

@@ -401,6 +401,8 @@ export interface ValidatedExperiment {
   sweep: SweepPlan;
   builtIn: BuiltInMetric[];
   custom: Array<[string, CustomMetric]>;
+  /** Union of instrument symbols over the variants, in order of appearance. */
+  symbols: string[];
   /** metrics.headline as given (null: the default table). */
   headline: string[] | null;
   simulate?: Simulator;
@@ -538,7 +540,9 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     sweep.reference = d.sweepReference as string;
   }
   const { builtIn, custom, headline } = validateMetrics(d.metrics, sweep.params);
-  const symbols = [...new Set(variants.flatMap((v) => v.config.market.instruments.map((i) => i.symbol)))];
+  const symbols: string[] = [];
+  for (const v of variants)
+    for (const i of v.config.market.instruments) if (!symbols.includes(i.symbol)) symbols.push(i.symbol);
 
   return {
     definition: d as unknown as ExperimentDefinition,
@@ -552,6 +556,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     sweep,
     builtIn,
     custom,
+    symbols,
     headline: validateHeadline(headline, metricColumns(builtIn, symbols, custom)),
     simulate: d.simulate as Simulator | undefined,
   };
