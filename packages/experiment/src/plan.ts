@@ -217,7 +217,7 @@ export function changedParts(
       PLAIN_PARTS.has(k) && before[k] !== undefined && now[k] !== undefined
         ? `${k} (${JSON.stringify(before[k])} there, ${JSON.stringify(now[k])} now)`
         : k === "source"
-          ? "source (the experiment file's text or its local imports: any edit counts)"
+          ? "source (the experiment file's text or its local imports, or the code of an object experiment's functions: any edit counts)"
           : k,
     );
   }
