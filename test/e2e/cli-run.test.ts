@@ -103,6 +103,7 @@ describe("cascade run", () => {
       "ticks_at_min_price_BBB",
       "ticks_at_max_price_BBB",
       "backstop_pnl",
+      "backstop_worst_pnl",
       "final_mid_AAA",
     ]);
     expect(files["runs.csv"].trimEnd().split("\n").length).toBe(1 + 6);

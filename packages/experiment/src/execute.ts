@@ -142,8 +142,9 @@ function checkRecords(r: RunRecords, config: WorldConfig): void {
   for (const f of ["backstopAbsorbed", "adlCovered", "socializedLoss", "unrecoveredDebt"] as const)
     if (t[f] !== undefined && typeof t[f] !== "number")
       badRecords(`records.totals.${f}`, t[f], "a number, or left out (its metric is then blank)");
-  if (t.backstopPnl != null && typeof t.backstopPnl !== "number")
-    badRecords("records.totals.backstopPnl", t.backstopPnl, "a number, or null without a vault");
+  for (const f of ["backstopPnl", "backstopWorstPnl"] as const)
+    if (t[f] != null && typeof t[f] !== "number")
+      badRecords(`records.totals.${f}`, t[f], "a number, or null without a vault");
   if (!Number.isSafeInteger(r.leveragedAccounts) || r.leveragedAccounts < 0)
     badRecords("records.leveragedAccounts", r.leveragedAccounts, "an integer >= 0");
   if (r.populations !== undefined) checkPopulations(r.populations, config);

@@ -341,6 +341,9 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
   backstop_pnl: ({ records }, out) => {
     out.push(records.totals.backstopPnl ?? null);
   },
+  backstop_worst_pnl: ({ records }, out) => {
+    out.push(records.totals.backstopWorstPnl ?? null);
+  },
 };
 
 /** Computes every metric column of a run (values rounded to 10 significant digits; null = blank). */

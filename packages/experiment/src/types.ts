@@ -126,6 +126,7 @@ export const BUILTIN_METRICS = [
   "realized_volatility",
   "ticks_at_price_band",
   "backstop_pnl",
+  "backstop_worst_pnl",
 ] as const;
 export type BuiltInMetric = (typeof BUILTIN_METRICS)[number];
 
@@ -199,6 +200,12 @@ export interface RunTotals {
    * keeps what it takes, so a loss on it is in no other statistic.
    */
   backstopPnl?: number | null;
+  /**
+   * The lowest backstop_pnl over the run, sampled every tick after the liquidation phase (0 when
+   * it never lost; null without a vault): the capital the vault had at risk, whether or not prices
+   * came back by the end.
+   */
+  backstopWorstPnl?: number | null;
 }
 
 /**

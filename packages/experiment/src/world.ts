@@ -181,9 +181,17 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     traded(sells ? e.bidder : e.auction.seller, sells ? e.auction.seller : e.bidder, e.quantity, e.notional);
   });
   const band = config.depthBand;
+  const vault = engine.backstopVault;
+  const vaultCapital = config.liquidation.backstop?.capital ?? 0;
+  // The vault's lowest result over the run: what it had at risk, also when prices come back by the end.
+  let vaultWorst = 0;
   loop.on("metrics", (tick) => {
     if (tick > ticks) return;
     const i = tick - 1;
+    if (vault >= 0) {
+      const pnl = venue.equity(vault) - vaultCapital;
+      if (pnl < vaultWorst) vaultWorst = pnl;
+    }
     for (let k = 0; k < n; k++) {
       const book = venue.book(k);
       const s = series[k];
@@ -237,10 +245,8 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       adlCovered: stats.adlCovered,
       socializedLoss: stats.socializedLoss,
       unrecoveredDebt: stats.unrecoveredDebt,
-      backstopPnl:
-        engine.backstopVault >= 0
-          ? venue.equity(engine.backstopVault) - (config.liquidation.backstop?.capital ?? 0)
-          : null,
+      backstopPnl: vault >= 0 ? venue.equity(vault) - vaultCapital : null,
+      backstopWorstPnl: vault >= 0 ? vaultWorst : null,
     },
     leveragedAccounts,
     shocks,
