@@ -108,6 +108,23 @@ describe("validatePopulationSpec", () => {
     ).toBe("momentum");
   });
 
+  it("a noise trader that could only cancel (limit and market weights both 0) is refused", () => {
+    expect(
+      err(() => validatePopulationSpec("p", { kind: "noise", count: 1, limitWeight: 0, marketWeight: 0 }))
+        .field,
+    ).toBe("p.limitWeight");
+    // the default market weight keeps it trading; a weight drawn per agent that can be above 0 too
+    expect(validatePopulationSpec("p", { kind: "noise", count: 1, limitWeight: 0 }).kind).toBe("noise");
+    expect(
+      validatePopulationSpec("p", {
+        kind: "noise",
+        count: 1,
+        limitWeight: { dist: "uniform", min: 0, max: 0.1 },
+        marketWeight: 0,
+      }).kind,
+    ).toBe("noise");
+  });
+
   it("a leveraged population's instruments are distinct symbols", () => {
     // A repeated symbol drew that leg's weight twice, kept the last draw and normalised by both:
     // the weights summed to less than 1 and every trader held less than its target leverage.

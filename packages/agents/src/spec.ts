@@ -7,7 +7,7 @@
  * The schema below is the single source of the parameters, their ranges and their defaults: the
  * validator, the builders, `buildPopulation` and the README table all follow it.
  */
-import { type Dist, formatValue, ValidationError, validateDist } from "@cascade/core";
+import { type Dist, distMax, formatValue, ValidationError, validateDist } from "@cascade/core";
 import type { Agent } from "./archetypes.js";
 import { type AgentView, MAX_AVERAGE_WINDOW } from "./tape.js";
 
@@ -534,6 +534,18 @@ export function validatePopulationSpec(path: string, value: unknown): Population
       o.shortWindow,
       `a window shorter than longWindow = ${formatValue(o.longWindow)}`,
     );
+  }
+  if (kind === "noise") {
+    // Weights that can only be 0 left a noise trader nothing but cancels: it never traded.
+    const w = (name: string, def: Dist) => distMax((o[name] ?? def) as Dist);
+    const d = schema.dists;
+    if (w("limitWeight", d.limitWeight.def ?? 0) + w("marketWeight", d.marketWeight.def ?? 0) === 0)
+      fail(
+        "INVALID_VALUE",
+        `${path}.limitWeight`,
+        o.limitWeight ?? d.limitWeight.def,
+        "a weight above 0 for limit or market orders (with limitWeight and marketWeight both 0 a noise trader only cancels: it never trades)",
+      );
   }
   if (kind === "leveraged" && o.crowding !== undefined) {
     if (typeof o.crowding !== "number" || !(o.crowding >= 0 && o.crowding <= 1)) {
