@@ -26,7 +26,16 @@ import { validatePolicySpec } from "@cascade/liquidation";
 import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
 import { metricColumns } from "./metrics.js";
-import { clone, deepMerge, hasPath, isPlainObject, setPath, splitPath, toJsonValue } from "./paths.js";
+import {
+  clone,
+  deepMerge,
+  getPath,
+  hasPath,
+  isPlainObject,
+  setPath,
+  splitPath,
+  toJsonValue,
+} from "./paths.js";
 import {
   BUILTIN_METRICS,
   type BuiltInMetric,
@@ -675,9 +684,7 @@ function pathsEndingIn(roots: readonly unknown[], prefix: string, key: string): 
       if (!isPlainObject(root)) continue;
       for (const k of WORLD_KEYS) if (k in root) walk(root[k], k, 1);
     } else if (hasPath(root, prefix)) {
-      let node: unknown = root;
-      for (const seg of splitPath(prefix)) node = (node as Record<string, unknown>)[seg];
-      walk(node, prefix, 1);
+      walk(getPath(root, prefix), prefix, 1);
     }
   }
   return [...found].sort((a, b) => splitPath(a).length - splitPath(b).length || (a < b ? -1 : 1));
