@@ -41,12 +41,6 @@ export interface Plan {
   fingerprint: string;
   /** The fingerprinted manifest part by part (configParts): says what changed when a resume is refused. */
   parts: Record<string, string | number>;
-  /**
-   * samePoint[point * V + variant]: the first sweep point at which this variant's config is the same
-   * (a sweep path that does not reach the variant leaves it unchanged). With the built-in world a
-   * run is a function of its config and seed, so such runs are simulated once (sameRunAs).
-   */
-  samePoint: Int32Array;
 }
 
 export function replicationSeed(rootSeed: number, r: number): number {
@@ -114,7 +108,6 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
           },
   };
   const fingerprint = sha256(JSON.stringify(core));
-  const samePoint = samePoints(exp);
   const parts = configParts(core);
   const manifest =
     options.manifest === false
@@ -132,12 +125,28 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     manifest,
     fingerprint,
     parts,
-    samePoint,
   };
 }
 
-/** See Plan.samePoint. Every point is its own under a custom simulate (it receives the RunInfo). */
-function samePoints(exp: ValidatedExperiment): Int32Array {
+/**
+ * samePoint[point * V + variant]: the first sweep point at which this variant's config is the same
+ * (a sweep path that does not reach the variant leaves it unchanged). With the built-in world a
+ * run is a function of its config and seed, so such runs are simulated once (sameRunAs). Every
+ * point is its own under a custom simulate (it receives the RunInfo). Computed on first use and
+ * kept per plan: only the main thread groups runs, so worker threads never pay for it.
+ */
+const samePointCache = new WeakMap<Plan, Int32Array>();
+
+function samePoints(plan: Plan): Int32Array {
+  let out = samePointCache.get(plan);
+  if (out === undefined) {
+    out = computeSamePoints(plan.exp);
+    samePointCache.set(plan, out);
+  }
+  return out;
+}
+
+function computeSamePoints(exp: ValidatedExperiment): Int32Array {
   const V = exp.variants.length;
   const P = exp.sweep.points.length;
   const out = new Int32Array(V * P);
@@ -163,7 +172,7 @@ function samePoints(exp: ValidatedExperiment): Int32Array {
 /** The first run with the same config and seed as this one (itself when there is none): its results are this run's. */
 export function sameRunAs(plan: Plan, run: number): number {
   const { point, variant, replication } = runCoords(plan, run);
-  const p = plan.samePoint[point * plan.variants + variant];
+  const p = samePoints(plan)[point * plan.variants + variant];
   return p === point ? run : (p * plan.variants + variant) * plan.replications + replication;
 }
 
