@@ -46,11 +46,9 @@ const runState = state ? new Uint8Array(state) : undefined;
 export default async function runTask(task: { runs: number[] }): Promise<string[]> {
   planPromise ??= loadPlan(workerData as WorkerData);
   const plan = await planPromise;
-  if (!runState) return executeRuns(plan, task.runs).map((r) => encodeResult(plan, r));
-  for (const run of task.runs) Atomics.store(runState, run, 1);
-  // Each run is marked done as its result is ready: a run of the group that fails (a custom
-  // metric) is the first one still marked started, and the main thread names it.
-  return executeRuns(plan, task.runs, (run) => Atomics.store(runState, run, 2)).map((r) =>
-    encodeResult(plan, r),
-  );
+  // Each run is marked started, then done as its result is ready: a run of the group that fails
+  // (a custom metric) is the first one still marked started, and the main thread names it.
+  if (runState) for (const run of task.runs) Atomics.store(runState, run, 1);
+  const done = runState ? (run: number) => Atomics.store(runState, run, 2) : undefined;
+  return executeRuns(plan, task.runs, done).map((r) => encodeResult(plan, r));
 }
