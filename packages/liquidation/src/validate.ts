@@ -62,17 +62,19 @@ const nonNegative = (p: string, v: unknown) =>
 const SAFE_MAX = `2^53 - 1 = ${Number.MAX_SAFE_INTEGER}`;
 
 /** A safe integer >= lo: 1e300 is an integer but not an exact one, so the upper bound is stated. */
-function integer(path: string, v: unknown, lo: number): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo)
-    fail(path, v, `an integer in [${lo}, ${SAFE_MAX}]`);
+function integer(
+  path: string,
+  v: unknown,
+  lo: number,
+  allowed = `an integer in [${lo}, ${SAFE_MAX}]`,
+): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < lo) fail(path, v, allowed);
   return v;
 }
 
 /** An amount of money (insurance fund, vault capital): cash units, exact only as a safe integer. */
 function money(path: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
-    fail(path, v, `an integer number of cash units in [0, ${SAFE_MAX}], where money stays exact`);
-  return v;
+  return integer(path, v, 0, `an integer number of cash units in [0, ${SAFE_MAX}], where money stays exact`);
 }
 
 const TRIGGERS = ["maintenance", "healthFactor", "custom"] as const;
