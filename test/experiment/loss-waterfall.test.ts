@@ -4,8 +4,7 @@
  * these columns a stepwise policy's deficits charged to ADL counterparties beyond its vault's
  * equity were in no output at all (adl_volume counts positions closed by ADL, not cash charged).
  */
-import { Rng } from "@cascade/core";
-import { computeMetrics, makePlan, runInfo, simulateWorld, validateExperiment } from "@cascade/experiment";
+import { executeRun, makePlan, runInfo, validateExperiment } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { expect, test } from "vitest";
 import tiny from "../e2e/fixtures/tiny.js";
@@ -41,13 +40,7 @@ test("the loss waterfall columns sum to bad_debt, and each policy's payer shows 
   const paid = new Map<string, Set<string>>();
   for (let run = 0; run < plan.total; run++) {
     const info = runInfo(plan, run);
-    const m = computeMetrics(
-      simulateWorld(info.config, Rng.fromSeed(info.seed)),
-      info,
-      exp.builtIn,
-      plan.symbols,
-      exp.custom,
-    );
+    const m = executeRun(plan, run).metrics;
     // The vault's worst result over the run: <= 0, <= its result at the end; blank without a vault.
     const [pnl, worst] = [m[at("backstop_pnl")], m[at("backstop_worst_pnl")]];
     if (info.variant === "vault") {
@@ -89,14 +82,7 @@ test("backstop_worst_pnl: a second drop after the vault's takeovers puts it unde
   const at = (name: string) => plan.metricColumns.indexOf(name);
   const underWater: Array<[number, number]> = [];
   for (let run = 0; run < plan.total; run++) {
-    const info = runInfo(plan, run);
-    const m = computeMetrics(
-      simulateWorld(info.config, Rng.fromSeed(info.seed)),
-      info,
-      exp.builtIn,
-      plan.symbols,
-      exp.custom,
-    );
+    const m = executeRun(plan, run).metrics;
     const [pnl, worst] = [m[at("backstop_pnl")] as number, m[at("backstop_worst_pnl")] as number];
     expect(worst).toBeLessThanOrEqual(Math.min(0, pnl));
     if (worst < 0) underWater.push([pnl, worst]);
