@@ -2,7 +2,7 @@ import { Rng, RunLoop, ValidationError } from "@cascade/core";
 import { LiquidationEngine, type LiquidationRecord, presets, validatePolicySpec } from "@cascade/liquidation";
 import { BUY, connectVenue, SELL, Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
-import { conserved } from "./helpers.js";
+import { conserved, engineFor } from "./helpers.js";
 
 describe("cascade tracing", () => {
   test("a shock liquidates A; A's sales push B under: B.cause = A.id, generation 2, same cascade", () => {
@@ -88,12 +88,7 @@ describe("cascade tracing", () => {
     for (let k = 0; k < 70; k++) others.push(open(140)); // under at 90 (equity 40 < 45)
     venue.submit({ account: mk, instrument: 0, side: BUY, quantity: 10_000, type: "limit", price: 90 });
     venue.submit({ account: mk, instrument: 0, side: BUY, quantity: 10, type: "limit", price: 93 });
-    const engine = new LiquidationEngine({
-      venue,
-      loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-      policy: presets.fullClose({ penaltyRate: 0 }),
-      rng: Rng.fromSeed(2),
-    });
+    const engine = engineFor(venue, presets.fullClose({ penaltyRate: 0 }));
     venue.setOraclePrice(0, 93);
     venue.updateMarks();
     venue.advance(1);

@@ -102,12 +102,7 @@ export function expectBoundedMatchesFullScan(
     maxSlippage: 1,
     ...(hf ? { trigger: { kind: "healthFactor", below: 1.1 } } : {}),
   });
-  const e = new LiquidationEngine({
-    venue,
-    loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-    policy,
-    rng: Rng.fromSeed(2),
-  });
+  const e = engineFor(venue, policy);
   const called = new Set<number>();
   e.marginCalls$.subscribe((c) => called.add(c.account));
   const marks = [100, 50];
@@ -129,6 +124,34 @@ export function expectBoundedMatchesFullScan(
     called.clear();
     e.check(t);
     expect([...called].sort((p, q) => p - q)).toEqual(expected);
+  }
+}
+
+/** A liquidation engine on `venue` with the tests' fixed streams (loop seed 1, engine seed 2). */
+export function engineFor(venue: Venue, policy: PolicySpec): LiquidationEngine {
+  return new LiquidationEngine({
+    venue,
+    loop: new RunLoop({ rng: Rng.fromSeed(1) }),
+    policy,
+    rng: Rng.fromSeed(2),
+  });
+}
+
+/**
+ * Walks an oracle price path from marks 100 and 50: tick t = 1, 2, ... moves the marks by the
+ * step's returns (stepOracleMarks), then calls `onTick(t)` (which checks the engine).
+ */
+export function walkPath(
+  venue: Venue,
+  path: ReadonlyArray<[number, number]>,
+  onTick: (tick: number) => void,
+): void {
+  const marks = [100, 50];
+  let t = 0;
+  for (const [dx, dy] of path) {
+    t++;
+    stepOracleMarks(venue, marks, t, dx, dy);
+    onTick(t);
   }
 }
 

@@ -1,9 +1,8 @@
-import { Rng, RunLoop } from "@cascade/core";
-import { LiquidationEngine, type OrderingSpec, type PolicySpec, presets } from "@cascade/liquidation";
+import { type LiquidationEngine, type OrderingSpec, type PolicySpec, presets } from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { conserved, expectBoundedMatchesFullScan, stepOracleMarks } from "./helpers.js";
+import { conserved, engineFor, expectBoundedMatchesFullScan, walkPath } from "./helpers.js";
 
 interface World {
   venue: Venue;
@@ -119,20 +118,11 @@ function run(
   path: Array<[number, number]>,
   each?: (engine: LiquidationEngine, tick: number) => void,
 ) {
-  const engine = new LiquidationEngine({
-    venue: w.venue,
-    loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-    policy,
-    rng: Rng.fromSeed(2),
-  });
-  const marks = [100, 50];
-  let t = 0;
-  for (const [dx, dy] of path) {
-    t++;
-    stepOracleMarks(w.venue, marks, t, dx, dy);
+  const engine = engineFor(w.venue, policy);
+  walkPath(w.venue, path, (t) => {
     engine.check(t);
     each?.(engine, t);
-  }
+  });
   return engine;
 }
 
@@ -203,12 +193,7 @@ describe("properties", () => {
           const gross = new Map<number, number>();
           const policy = presets.closeFactor({ fraction: f, maxSlippage: 1 });
           delete (policy.amount as { fullBelowHealthFactor?: number }).fullBelowHealthFactor;
-          const engine = new LiquidationEngine({
-            venue: w.venue,
-            loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-            policy,
-            rng: Rng.fromSeed(2),
-          });
+          const engine = engineFor(w.venue, policy);
           const equityAtCall = new Map<number, number>();
           engine.marginCalls$.subscribe((c) => {
             gross.set(c.account, w.venue.grossNotional(c.account));
@@ -291,12 +276,7 @@ describe("properties", () => {
             insuranceFund: fund,
             whenFundEmpty: mode,
           });
-          const engine = new LiquidationEngine({
-            venue: w.venue,
-            loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-            policy,
-            rng: Rng.fromSeed(2),
-          });
+          const engine = engineFor(w.venue, policy);
           engine.check(1);
           const s = engine.stats();
           expect(s.badDebt).toBe(expected);

@@ -1,9 +1,8 @@
-import { Rng, RunLoop } from "@cascade/core";
-import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidation";
+import { type PolicySpec, presets } from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { stepOracleMarks } from "./helpers.js";
+import { engineFor, walkPath } from "./helpers.js";
 
 function world(positions: Array<[number, number, number]>, depth: number, fees: boolean) {
   const venue = new Venue({
@@ -135,12 +134,7 @@ describe("invariants on thin books", () => {
         (positions, path, pi, depth, fees) => {
           const w = world(positions, depth, fees);
           const policy = policies[pi]();
-          const engine = new LiquidationEngine({
-            venue: w.venue,
-            loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-            policy,
-            rng: Rng.fromSeed(2),
-          });
+          const engine = engineFor(w.venue, policy);
           const calls = new Map<string, number>();
           engine.marginCalls$.subscribe((c) => {
             const key = `${c.tick}:${c.account}`;
@@ -192,12 +186,8 @@ describe("invariants on thin books", () => {
           });
           const before = new Map<number, [number, number]>();
           for (const a of w.traders) before.set(a, [w.venue.position(a, 0), w.venue.position(a, 1)]);
-          const marks = [100, 50];
-          let t = 0;
           const s0 = "maxSlippage" in policy.execution ? policy.execution.maxSlippage : 1;
-          for (const [dx, dy] of path) {
-            t++;
-            stepOracleMarks(w.venue, marks, t, dx, dy);
+          walkPath(w.venue, path, (t) => {
             // a keeper (the margin-exempt maker) takes 1-3 lots of every open auction at any price
             for (const au of [...w.venue.openAuctions()])
               w.venue.takeAuction(au.id, w.maker, 1 + (t % 3), au.side === SELL ? 1e9 : 0);
@@ -260,7 +250,7 @@ describe("invariants on thin books", () => {
               expect(Math.abs(x) <= Math.abs(bx) && (x === 0 || Math.sign(x) === Math.sign(bx))).toBe(true);
               expect(Math.abs(y) <= Math.abs(by) && (y === 0 || Math.sign(y) === Math.sign(by))).toBe(true);
             }
-          }
+          });
         },
       ),
       { numRuns: 400 },
@@ -278,19 +268,12 @@ describe("restore-to-target with taker fees", () => {
         (positions, path, target) => {
           const w = world(positions, 100_000, true);
           const policy = presets.restoreToTarget({ targetMarginRatio: target, maxSlippage: 1 });
-          const engine = new LiquidationEngine({
-            venue: w.venue,
-            loop: new RunLoop({ rng: Rng.fromSeed(1) }),
-            policy,
-            rng: Rng.fromSeed(2),
-          });
-          const marks = [100, 50];
-          let t = 0;
-          for (const [dx, dy] of path) {
-            t++;
-            stepOracleMarks(w.venue, marks, t, dx, dy);
-            const eqAt = new Map<number, number>();
-            engine.marginCalls$.subscribe((c) => eqAt.set(c.account, c.equity));
+          const engine = engineFor(w.venue, policy);
+          // equity at this tick's margin calls (one subscription, cleared every tick)
+          const eqAt = new Map<number, number>();
+          engine.marginCalls$.subscribe((c) => eqAt.set(c.account, c.equity));
+          walkPath(w.venue, path, (t) => {
+            eqAt.clear();
             engine.check(t);
             for (const r of engine.records) {
               if (r.tick !== t || r.quantity === 0) continue;
@@ -302,7 +285,7 @@ describe("restore-to-target with taker fees", () => {
               if (!(fl || e >= target * m - 1e-6))
                 throw new Error(`acct ${a} e=${e} m=${m} ratio=${e / m} target=${target} t=${t}`);
             }
-          }
+          });
         },
       ),
       { numRuns: 150 },
