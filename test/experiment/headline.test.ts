@@ -303,3 +303,18 @@ test("metrics.headline (manifest.json's headline) chooses the table's metrics an
   expect(await metricsOf()).toEqual(["adl_fired", "adl_covered"]);
   expect((await headline(dir)).split("\n")[4]).toMatch(/^half +adl_covered +8 +\[7, 9\] +4 +\[3, 5\] +0\.01/);
 });
+
+test("a linked sweep key is shown by its paths' last segments joined by +", async () => {
+  // the CSV header quotes the key (it holds commas)
+  const dir = results(
+    "linked",
+    ['"liquidation.loss.insuranceFund, liquidation.backstop.capital"', "populations.3.leverage"],
+    ["default,0,0,5,bad_debt,3,1,1,0,2,1,0,2", "default,1,500000,5,bad_debt,3,2,1,0,2,1,0,2"],
+    [],
+  );
+  expect((await headline(dir)).split("\n").slice(1, 4)).toEqual([
+    "point  insuranceFund+capital  leverage  bad_debt",
+    "0      0                      5         1",
+    "1      500000                 5         2",
+  ]);
+});

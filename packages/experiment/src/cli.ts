@@ -347,7 +347,7 @@ registerCommand("validate", {
     });
     if (values.help) return help("validate");
     onlyPositional(positionals, "<file>", ONE_FILE);
-    const { loadExperimentFile, validateExperiment, makePlan, sweepable } = await heavy();
+    const { loadExperimentFile, validateExperiment, makePlan, sweepReaches, sweepPaths } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
       replications: replicationsFlag(values.replications),
@@ -355,7 +355,7 @@ registerCommand("validate", {
     });
     const plan = makePlan(exp, { manifest: false });
     // Run lengths over every variant and sweep point (ticks can be set per variant, or swept).
-    const t = exp.sweep.params.indexOf("ticks");
+    const t = exp.sweep.params.findIndex((p) => sweepPaths(p).includes("ticks"));
     const lengths = exp.variants.flatMap((v) =>
       t < 0 ? [v.config.ticks] : exp.sweep.points.map((pt) => Number(pt[t])),
     );
@@ -367,15 +367,15 @@ registerCommand("validate", {
     out(
       `  metrics: ${plan.metricColumns.length > 0 ? plan.metricColumns.join(", ") : "(none: runs.csv has no metric columns)"}`,
     );
-    // Which variants each swept path reaches: a variant that lacks it runs unchanged at that point.
+    // Which variants each swept parameter reaches: a variant that lacks its paths runs unchanged.
     const reached = new Set<string>();
-    exp.sweep.params.forEach((path, k) => {
+    exp.sweep.params.forEach((param, k) => {
       const values = exp.sweep.values[k].map((v) => formatValue(v)); // 1e+20, not 21 digits
       const shown = values.length > 6 ? [...values.slice(0, 5), "...", values[values.length - 1]] : values;
-      const takes = exp.variants.filter((v) => sweepable(v.config, path)).map((v) => v.name);
+      const takes = exp.variants.filter((v) => sweepReaches(v.config, param)).map((v) => v.name);
       for (const name of takes) reached.add(name);
       const reach = takes.length === exp.variants.length ? "every variant" : takes.join(", ");
-      out(`  sweep ${path}: ${shown.join(", ")} (${values.length} values), in ${reach}`);
+      out(`  sweep ${param}: ${shown.join(", ")} (${values.length} values), in ${reach}`);
     });
     const untouched = exp.variants.filter((v) => !reached.has(v.name));
     if (exp.sweep.params.length > 0 && untouched.length > 0) {

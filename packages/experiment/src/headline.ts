@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sweepPaths } from "./paths.js";
 import { type CsvRow, readCsv } from "./report/csv.js";
 
 const HEADLINE = [
@@ -265,8 +266,13 @@ function sweptColumns(row: CsvRow): string[] {
   return keys.slice(keys.indexOf("point") + 1, keys.indexOf("metric"));
 }
 
-/** Swept paths by their last segment ("leverage"), or whole when two would share one. */
+/**
+ * Swept paths by their last segment ("leverage"; a linked key's distinct last segments joined by
+ * "+": "insuranceFund+capital"), or whole when two would share one.
+ */
 function shortNames(params: string[]): string[] {
-  const last = params.map((p) => p.slice(p.lastIndexOf(".") + 1));
+  const last = params.map((p) =>
+    [...new Set(sweepPaths(p).map((x) => x.slice(x.lastIndexOf(".") + 1)))].join("+"),
+  );
   return new Set(last).size === last.length ? last : params;
 }

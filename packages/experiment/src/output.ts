@@ -14,7 +14,7 @@ import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
 import { coordsOf } from "./plan.js";
 import { holmAdjust, type PairedComparison, pairedComparison, summarize } from "./stats.js";
-import { RUN_COLUMNS, sweepable } from "./validate.js";
+import { RUN_COLUMNS, sweepable, sweepPaths, sweepReaches } from "./validate.js";
 
 /** The parts of a manifest the output files need. */
 export interface OutputSpec {
@@ -64,8 +64,11 @@ interface ManifestShape {
  */
 function reaches(config: unknown, sweep: ManifestShape["sweep"]): boolean {
   const ref = sweep.reference;
-  if (ref === undefined || ref === null) return sweep.parameters.some((p) => sweepable(config, p));
-  return sweepable(config, ref) || sweep.parameters.some((p) => p !== ref && ref.startsWith(`${p}.`));
+  if (ref === undefined || ref === null) return sweep.parameters.some((p) => sweepReaches(config, p));
+  const others = sweep.parameters.filter((p) => p !== ref).flatMap(sweepPaths);
+  return sweepPaths(ref).some(
+    (path) => sweepable(config, path) || others.some((p) => path.startsWith(`${p}.`)),
+  );
 }
 
 export function outputSpec(manifest: Record<string, unknown>): OutputSpec {

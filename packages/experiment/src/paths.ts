@@ -32,6 +32,15 @@ export function splitPath(path: string): string[] {
   return path.split(".");
 }
 
+/**
+ * The config paths a sweep parameter sets: the key itself, or each path of a linked key, several
+ * paths separated by commas ("liquidation.loss.insuranceFund, liquidation.backstop.capital"), which
+ * all take the parameter's value at each point.
+ */
+export function sweepPaths(param: string): string[] {
+  return param.includes(",") ? param.split(",").map((p) => p.trim()) : [param];
+}
+
 /** True when every segment of `path` names an existing key / array index. */
 export function hasPath(root: unknown, path: string): boolean {
   let cur: unknown = root;

@@ -265,7 +265,7 @@ export interface RunInfo {
   point: number;
   replication: number;
   seed: number;
-  /** Sweep parameter values of this run's point (path -> value). */
+  /** Sweep parameter values of this run's point (parameter -> value: its path, or a linked key as written). */
   params: Record<string, unknown>;
   /** The fully resolved world config of this run. */
   config: WorldConfig;
@@ -315,7 +315,9 @@ export interface ExperimentDefinition {
    * Full grid over parameters named by dotted paths into the world config, each with its list of
    * values: `{ "liquidation.amount.fraction": [0.1, 0.5, 1], "populations.2.leverage": [5, 10] }`.
    * A path must exist in the base config or in at least one variant; a variant whose config lacks
-   * the path runs unchanged at that point.
+   * the path runs unchanged at that point. A key of several paths separated by commas sweeps them
+   * together, one value into each (`"populations.2.leverage, populations.3.leverage": [5, 10]`);
+   * its key is the parameter's name (runs.csv column, `params` key, `sweepReference`).
    */
   sweep?: Record<string, readonly unknown[]>;
   /**

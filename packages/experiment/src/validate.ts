@@ -34,6 +34,7 @@ import {
   isPlainObject,
   setPath,
   splitPath,
+  sweepPaths,
   toJsonValue,
 } from "./paths.js";
 import {
@@ -645,6 +646,13 @@ export function sweepable(config: unknown, path: string): boolean {
   return m !== null && hasPath(config, m[1]);
 }
 
+export { sweepPaths };
+
+/** Whether a sweep parameter changes `config`: one of its paths is sweepable there. */
+export function sweepReaches(config: unknown, param: string): boolean {
+  return sweepPaths(param).some((path) => sweepable(config, path));
+}
+
 /** Applies a sweep point to a variant's config (only the paths it can take: sweepable). */
 export function applyPoint(
   config: WorldConfig,
@@ -653,8 +661,8 @@ export function applyPoint(
 ): WorldConfig {
   if (params.length === 0) return config;
   const out = clone(config);
-  params.forEach((path, i) => {
-    if (sweepable(out, path)) setPath(out, path, values[i]);
+  params.forEach((param, i) => {
+    for (const path of sweepPaths(param)) if (sweepable(out, path)) setPath(out, path, values[i]);
   });
   return out;
 }
@@ -726,6 +734,59 @@ export function valueKey(value: unknown, functions?: Map<unknown, number>): stri
   });
 }
 
+/** One path of a sweep parameter: a world path that some variant has, swept by one parameter only. */
+function checkSweepPath(
+  at: string,
+  param: string,
+  path: string,
+  base: WorldConfig,
+  variants: ValidatedVariant[],
+  sweptBy: Map<string, string>,
+): void {
+  if (!PATH_RE.test(path) || !(WORLD_KEYS as readonly string[]).includes(splitPath(path)[0])) {
+    const guess = PATH_RE.test(path) ? didYouMean([base, ...variants.map((v) => v.config)], "", path) : "";
+    fail(
+      "UNKNOWN_PATH",
+      at,
+      path,
+      `a dotted path into ${WORLD_KEYS.join(", ")} (e.g. "liquidation.amount.fraction", "populations.2.leverage"), or several separated by commas to sweep them together${guess ? `; ${guess}` : ""}`,
+    );
+  }
+  // Two settings for one path at a point: the later would silently win.
+  const other = sweptBy.get(path);
+  if (other !== undefined)
+    fail(
+      "DUPLICATE_PATH",
+      at,
+      path,
+      other === param
+        ? "each path once in a parameter"
+        : `a path no other parameter sweeps (sweep[${JSON.stringify(other)}] sets it already)`,
+    );
+  sweptBy.set(path, param);
+  const holders = variants.filter((v) => sweepable(v.config, path));
+  if (holders.length === 0 && sweepable(base, path)) {
+    // No run would change (and its values would go unchecked): a variant replaced that part.
+    fail(
+      "UNKNOWN_PATH",
+      at,
+      path,
+      "a path that exists in the config of a variant (the base config has it, but every variant replaces it with its own, so the sweep would change no run: set it in a variant)",
+    );
+  }
+  if (holders.length === 0) {
+    const near = nearestPrefix(base, path);
+    const guess = didYouMean([base, ...variants.map((v) => v.config)], near, path);
+    const notes = [near ? `the longest existing prefix is "${near}"` : "", guess].filter((x) => x !== "");
+    fail(
+      "UNKNOWN_PATH",
+      at,
+      path,
+      `a path that exists in the config of the base experiment or of a variant${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
+    );
+  }
+}
+
 function validateSweep(
   raw: unknown,
   base: WorldConfig,
@@ -736,41 +797,15 @@ function validateSweep(
   if (!isPlainObject(raw)) fail("INVALID_TYPE", "sweep", raw, 'an object { "dotted.path": [values...] }');
   const params = Object.keys(raw);
   const values: unknown[][] = [];
-  for (const path of params) {
-    const at = `sweep[${JSON.stringify(path)}]`;
-    if (!PATH_RE.test(path) || !(WORLD_KEYS as readonly string[]).includes(splitPath(path)[0])) {
-      const guess = PATH_RE.test(path) ? didYouMean([base, ...variants.map((v) => v.config)], "", path) : "";
-      fail(
-        "UNKNOWN_PATH",
-        at,
-        path,
-        `a dotted path into ${WORLD_KEYS.join(", ")} (e.g. "liquidation.amount.fraction", "populations.2.leverage")${guess ? `; ${guess}` : ""}`,
-      );
-    }
-    const vals = raw[path];
+  const sweptBy = new Map<string, string>(); // path -> the parameter that sets it
+  for (const param of params) {
+    const at = `sweep[${JSON.stringify(param)}]`;
+    const paths = sweepPaths(param);
+    for (const path of paths) checkSweepPath(at, param, path, base, variants, sweptBy);
+    const vals = raw[param];
     if (!Array.isArray(vals) || vals.length === 0)
       fail("INVALID_TYPE", at, vals, "a non-empty array of values");
-    const holders = variants.filter((v) => sweepable(v.config, path));
-    if (holders.length === 0 && sweepable(base, path)) {
-      // No run would change (and its values would go unchecked): a variant replaced that part.
-      fail(
-        "UNKNOWN_PATH",
-        at,
-        path,
-        "a path that exists in the config of a variant (the base config has it, but every variant replaces it with its own, so the sweep would change no run: set it in a variant)",
-      );
-    }
-    if (holders.length === 0) {
-      const near = nearestPrefix(base, path);
-      const guess = didYouMean([base, ...variants.map((v) => v.config)], near, path);
-      const notes = [near ? `the longest existing prefix is "${near}"` : "", guess].filter((x) => x !== "");
-      fail(
-        "UNKNOWN_PATH",
-        at,
-        path,
-        `a path that exists in the config of the base experiment or of a variant${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
-      );
-    }
+    const holders = variants.filter((v) => sweepReaches(v.config, param));
     const seen = new Map<string, number>();
     vals.forEach((value, j) => {
       if (value === undefined || typeof value === "function")
@@ -784,12 +819,12 @@ function validateSweep(
       seen.set(key, j);
       for (const v of holders) {
         try {
-          const cfg = applyPoint(v.config, [path], [value]);
+          const cfg = applyPoint(v.config, [param], [value]);
           const checked = validateWorld("", cfg as unknown as Record<string, unknown>);
           if (tryAgents) tryAgents(checked);
         } catch (e) {
           if (e instanceof ValidationError) {
-            fail(e.code, `${at}.${j}`, value, underSweep(e, [path], v.name));
+            fail(e.code, `${at}.${j}`, value, underSweep(e, [param], v.name));
           }
           throw e;
         }
@@ -891,7 +926,8 @@ function validateMetrics(
  * still names), that field, its value and its rule, so the message does not contradict itself.
  */
 function underSweep(e: ValidationError, params: readonly string[], variant: string): string {
-  if (params.some((p) => e.field === p || e.field.startsWith(`${p}.`)))
+  const paths = params.flatMap(sweepPaths);
+  if (paths.some((p) => e.field === p || e.field.startsWith(`${p}.`)))
     return `${e.allowed} (at ${e.field} in variant "${variant}")`;
   return `a value under which variant "${variant}" is valid (it makes ${e.field} = ${formatValue(e.value)} invalid; allowed there: ${e.allowed})`;
 }
