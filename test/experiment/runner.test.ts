@@ -670,6 +670,31 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(Number(rows[5][c("mean_diff")])).toBeCloseTo(diff("full", 2, "full", 0), 9);
     expect(Number(rows[6][c("mean_diff")])).toBeCloseTo(diff("half", 2, "half", 0), 9);
     expect(Number(rows[4][c("mean_diff")])).toBeCloseTo(diff("half", 2, "full", 2), 9);
+    // Holm: two families per metric, the policies against the baseline (the rows the headline and
+    // the paired chart mark) and the variants against themselves at the reference (the sweep's
+    // effect), not one family of both
+    const cmp = csv(d, "comparison.csv");
+    let mixedWouldDiffer = false;
+    for (const metric of new Set(cmp.slice(1).map((r) => r[c("metric")]))) {
+      const all = cmp.slice(1).filter((r) => r[c("metric")] === metric);
+      const p = (r: string[], col: string) => (r[c(col)] === "" ? null : Number(r[c(col)]));
+      for (const [raw, adjusted] of [
+        ["p_value", "p_holm"],
+        ["p_wilcoxon", "p_wilcoxon_holm"],
+      ]) {
+        const mixed = holmAdjust(all.map((r) => p(r, raw)));
+        for (const own of [false, true]) {
+          const family = all.filter((r) => (r[0] === r[1]) === own);
+          const want = holmAdjust(family.map((r) => p(r, raw)));
+          family.forEach((r, k) => {
+            if (want[k] === null) expect(r[c(adjusted)]).toBe("");
+            else expect(Number(r[c(adjusted)])).toBeCloseTo(want[k] as number, 8);
+            if (want[k] !== mixed[all.indexOf(r)]) mixedWouldDiffer = true;
+          });
+        }
+      }
+    }
+    expect(mixedWouldDiffer).toBe(true);
     // the headline shows each variant's means at every point
     expect(await headline(d)).toMatch(/^means per sweep point and variant /);
     // The report: its comparison table says what each row is against; the paired chart draws the

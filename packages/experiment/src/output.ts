@@ -339,7 +339,8 @@ async function writeStatistics(
     ...COMPARISON_STATS,
   ]);
   // Comparisons are gathered first: their Holm adjustment needs the whole family.
-  const compared: Array<{ keys: string[]; metric: number; c: PairedComparison }> = [];
+  // own: a variant against itself at the sweep's reference point (baseline = variant)
+  const compared: Array<{ keys: string[]; metric: number; own: boolean; c: PairedComparison }> = [];
   for (let pt = 0; pt < spec.points.length; pt++) {
     for (let v = 0; v < V; v++) {
       for (let k = 0; k < M; k++) {
@@ -377,7 +378,7 @@ async function writeStatistics(
           ...pointCells[point],
           spec.metrics[k],
         ];
-        compared.push({ keys, metric: k, c });
+        compared.push({ keys, metric: k, own: v === base, c });
       }
     };
     if (V > 1) {
@@ -388,18 +389,24 @@ async function writeStatistics(
       compare(0, pt, spec.baseline, reference[pt]);
     }
   }
-  // Holm-adjusted p-values: the family is every comparison of one metric in the study (all its
-  // variants and points), the list a researcher scans for "which policies change this metric".
+  // Holm-adjusted p-values, one family per metric and question: the variants against the baseline
+  // at every point ("which policies change this metric", the rows the headline and the paired chart
+  // mark), and, with several variants and a sweepReference, the variants against themselves at the
+  // reference ("does the swept parameter change it under each policy", a chart of its own). One
+  // family of both made each question's p larger by the other's number of tests. A sweep of one
+  // variant has only the second kind.
   const pHolm: Array<number | null> = new Array(compared.length).fill(null);
   const pWilcoxonHolm: Array<number | null> = new Array(compared.length).fill(null);
   for (let k = 0; k < M; k++) {
-    const rows = compared.flatMap((x, i) => (x.metric === k ? [i] : []));
-    const t = holmAdjust(rows.map((i) => compared[i].c.pValue));
-    const w = holmAdjust(rows.map((i) => compared[i].c.pWilcoxon));
-    rows.forEach((i, j) => {
-      pHolm[i] = t[j];
-      pWilcoxonHolm[i] = w[j];
-    });
+    for (const own of [false, true]) {
+      const rows = compared.flatMap((x, i) => (x.metric === k && x.own === own ? [i] : []));
+      const t = holmAdjust(rows.map((i) => compared[i].c.pValue));
+      const w = holmAdjust(rows.map((i) => compared[i].c.pWilcoxon));
+      rows.forEach((i, j) => {
+        pHolm[i] = t[j];
+        pWilcoxonHolm[i] = w[j];
+      });
+    }
   }
   for (let i = 0; i < compared.length; i++) {
     const { keys, c } = compared[i];

@@ -80,7 +80,7 @@ export interface ComparisonRow extends SweepPoint {
   ci_low: number | null;
   ci_high: number | null;
   p_value: number | null;
-  /** p_value after Holm's adjustment over the metric's comparisons; null in older files */
+  /** p_value after Holm's adjustment over the metric's comparisons of one kind (output.ts); null in older files */
   p_holm: number | null;
   effect_size: number | null;
   /** null also in files written before the column existed */

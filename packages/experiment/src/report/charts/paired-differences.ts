@@ -60,7 +60,7 @@ function intervalKey(kind: string): Record<string, unknown> {
 
 /** What the paired chart's marker shapes mean, p_value's fallback included (stats.ts). */
 const SIGNIFICANCE =
-  "Marker shape: whether the paired t-test and the Wilcoxon signed-rank test find a difference, each at Holm-adjusted p below 0.05 (p_holm, p_wilcoxon_holm: adjusted over all comparisons of the metric in the study); the two disagree on skewed or mostly-zero metrics, where the signed-rank test is the one to read. Files written before p_holm: the t-test's p_value alone.";
+  "Marker shape: whether the paired t-test and the Wilcoxon signed-rank test find a difference, each at Holm-adjusted p below 0.05 (p_holm, p_wilcoxon_holm: adjusted over every comparison of the metric of the kind drawn here, at all points); the two disagree on skewed or mostly-zero metrics, where the signed-rank test is the one to read. Files written before p_holm: the t-test's p_value alone.";
 
 /** The markers' shapes: by both tests' Holm-adjusted p when the file has them (older files: p_value). */
 function significanceDomain(holm: boolean): string[] {
