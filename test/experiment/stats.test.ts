@@ -3,6 +3,7 @@ import {
   BOOTSTRAP_MIN_N,
   bootstrapInterval,
   holmAdjust,
+  isZeroOneOutcome,
   normalCdf,
   pairedComparison,
   pairedProportionInterval,
@@ -190,6 +191,13 @@ describe("proportions (the built-in recovered)", () => {
     expect(some.ciLow).toBeCloseTo(0.6395811352592431, 12);
     expect(some.ciHigh).toBeCloseTo(0.9476312541037835, 12); // t: 1.02, above 1
     expect(summarize([0.5, 1, 0], true)).toEqual(summarize([0.5, 1, 0]));
+  });
+  test("isZeroOneOutcome: recovered, or a custom metric of 0s and 1s; a built-in count never", () => {
+    expect(isZeroOneOutcome("recovered", false, [1, 1, 1])).toBe(true);
+    expect(isZeroOneOutcome("adl_fired", true, [0, null, 1, Number.NaN, 0])).toBe(true);
+    expect(isZeroOneOutcome("adl_fired", true, [0, 0, null])).toBe(false); // no 1: not a rate seen
+    expect(isZeroOneOutcome("adl_count", true, [0, 1, 2])).toBe(false);
+    expect(isZeroOneOutcome("max_cascade_depth", false, [0, 1, 1, 0])).toBe(false);
   });
 });
 

@@ -918,8 +918,64 @@ describe("0/1 outcomes in the distributions", () => {
     expect(titles).toContain("peak_drawdown");
     expect(titles).not.toContain("recovered");
     expect(html).toContain(
-      "0/1 outcomes are not drawn here: recovered (its rate, the mean, in summary.csv).",
+      "Not drawn here, having only the values 0 and 1: the 0/1 outcome recovered (its rate, the mean, with Wilson&#39;s interval in summary.csv).",
     );
+  });
+
+  it("tell 0/1 outcomes (Wilson, Newcombe intervals) from counts that were 0 or 1 (t intervals), as the statistics do", async () => {
+    // The statistics' rule (isZeroOneOutcome): recovered and a custom metric with only 0s and 1s
+    // are rates; a built-in count that was 0 or 1 in every run (max_cascade_depth here) is not.
+    const dir = makeResults(join(root, "binary-kinds"), {
+      sweep: { "liquidation.closeFactor": [0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 60,
+    });
+    const runs = join(dir, "runs.csv");
+    const [head, ...lines] = readFileSync(runs, "utf8").trimEnd().split("\n");
+    const depth = head.split(",").indexOf("max_cascade_depth");
+    const rows = lines.map((l, i) => {
+      const cells = l.split(",");
+      cells[depth] = String((i >> 1) % 2);
+      return `${cells.join(",")},${i % 2},${(i + 1) % 2}`;
+    });
+    writeFileSync(runs, `${[`${head},recovered,adl_fired`, ...rows].join("\n")}\n`);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ ...manifest, customMetrics: ["adl_fired"] }));
+    const html = await buildReport(dir);
+    expect(html).toContain(
+      "Not drawn here, having only the values 0 and 1: the 0/1 outcomes recovered, adl_fired (their rates, the mean, with Wilson&#39;s interval in the sweep chart and in summary.csv); max_cascade_depth, a count that was 0 or 1 in every run (the mean, with a t interval in the sweep chart and in summary.csv).",
+    );
+    expect(html).not.toContain("0/1 outcomes are not drawn here");
+    // Their rows in summary.csv and comparison.csv hold Wilson's and Newcombe's intervals: the
+    // captions and tips say so instead of calling them t intervals
+    for (const file of ["summary.csv", "comparison.csv"]) {
+      const [top, ...body] = readFileSync(join(dir, file), "utf8").trimEnd().split("\n");
+      const metric = top.split(",").indexOf("metric");
+      const copies = body
+        .filter((l) => l.split(",")[metric] === "peak_drawdown")
+        .map((l) =>
+          l
+            .split(",")
+            .map((c, k) => (k === metric ? "recovered" : c))
+            .join(","),
+        );
+      writeFileSync(join(dir, file), `${[top, ...body, ...copies].join("\n")}\n`);
+    }
+    const withRows = await buildReport(dir);
+    const wilson =
+      " For the 0/1 outcome recovered the interval is Wilson&#39;s (the score interval of the rate), not a t interval.";
+    const newcombe =
+      " For the 0/1 outcome recovered the interval is Newcombe&#39;s (the interval of a difference of paired rates), not a t interval.";
+    const section = (id: string) => withRows.slice(withRows.indexOf(`data-section="${id}"`)).split("</p>")[0];
+    expect(section("summary")).toContain(wilson);
+    expect(section("comparison")).toContain(newcombe);
+    const sweep = withRows.slice(withRows.indexOf('data-chart="sweep-lines"'));
+    expect(sweep.slice(0, sweep.indexOf("</figure>"))).toContain(wilson);
+    expect(sweep.slice(0, sweep.indexOf("</figure>"))).toContain("95% Wilson interval");
+    const paired = withRows.slice(withRows.indexOf('data-chart="paired-differences"'));
+    expect(paired.slice(0, paired.indexOf("</figure>"))).toContain(newcombe);
+    expect(paired.slice(0, paired.indexOf("</figure>"))).toContain("95% Newcombe interval");
   });
 });
 

@@ -53,6 +53,7 @@ export {
   bootstrapInterval,
   holmAdjust,
   incompleteBeta,
+  isZeroOneOutcome,
   logGamma,
   normalCdf,
   type PairedComparison,

@@ -13,7 +13,7 @@ import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
 import { coordsOf } from "./plan.js";
-import { holmAdjust, type PairedComparison, pairedComparison, summarize } from "./stats.js";
+import { holmAdjust, isZeroOneOutcome, type PairedComparison, pairedComparison, summarize } from "./stats.js";
 import { RUN_COLUMNS, sweepable, sweepPaths, sweepReaches } from "./validate.js";
 
 /** The parts of a manifest the output files need. */
@@ -310,24 +310,15 @@ async function writeStatistics(
     }
     return out;
   };
-  // 0/1 outcomes (`recovered`, or a custom metric that is 0 in some runs, 1 in others and nothing
-  // else, as a "did ADL fire"): Wilson and Newcombe intervals of rates instead of t intervals, which
-  // gave [0, 0] for 0 of 20 and intervals past 0 and 1. The other built-in metrics are counts and
-  // amounts, not rates, even in a study where each run had 0 or 1 of them.
+  // 0/1 outcomes (isZeroOneOutcome): Wilson and Newcombe intervals of rates instead of t
+  // intervals, which gave [0, 0] for 0 of 20 and intervals past 0 and 1.
   const custom = new Set(spec.customMetrics);
-  const proportion = spec.metrics.map((name, k) => {
-    if (name === "recovered") return true;
-    if (!custom.has(name)) return false;
-    let zeros = 0;
-    let ones = 0;
-    for (let i = k; i < values.length; i += M) {
-      const x = values[i];
-      if (x === 0) zeros++;
-      else if (x === 1) ones++;
-      else if (!Number.isNaN(x)) return false;
-    }
-    return zeros > 0 && ones > 0;
-  });
+  const column = (k: number) => {
+    const out: number[] = [];
+    for (let i = k; i < values.length; i += M) out.push(values[i]);
+    return out;
+  };
+  const proportion = spec.metrics.map((name, k) => isZeroOneOutcome(name, custom.has(name), column(k)));
   const summary = csv(summaryPath, ["variant", "point", ...spec.params, "metric", ...SUMMARY_STATS]);
   const comparison = csv(comparisonPath, [
     "variant",

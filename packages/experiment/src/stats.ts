@@ -395,6 +395,26 @@ function valuesSeed(xs: readonly number[]): number {
 }
 
 /**
+ * Whether a metric is a 0/1 outcome, whose intervals are Wilson's and Newcombe's (summarize,
+ * pairedComparison): the built-in `recovered`, or a custom metric (`custom`) whose values over the
+ * whole study (`values`; NaN and null are blank runs) are 0 in some runs, 1 in others and nothing
+ * else, as a "did ADL fire". The other built-in metrics are counts and amounts, not rates, even in a
+ * study where each run had 0 or 1 of them. One rule for the files and the report.
+ */
+export function isZeroOneOutcome(name: string, custom: boolean, values: Iterable<number | null>): boolean {
+  if (name === "recovered") return true;
+  if (!custom) return false;
+  let zeros = 0;
+  let ones = 0;
+  for (const x of values) {
+    if (x === 0) zeros++;
+    else if (x === 1) ones++;
+    else if (x !== null && !Number.isNaN(x)) return false;
+  }
+  return zeros > 0 && ones > 0;
+}
+
+/**
  * Summary of the non-null values. `proportion`: the values are 0/1 outcomes (the built-in
  * `recovered`), so the interval is Wilson's score interval of their rate instead of a t interval.
  */

@@ -1,6 +1,7 @@
 /** The report page: one self-contained HTML document (inline CSS, inline SVG, no script, no URL). */
 import { bandWarning } from "../headline.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
+import { outcomeNote, zeroOneOutcomes } from "./charts/shared.js";
 import type { Figure } from "./charts.js";
 import { fmtNum } from "./format.js";
 import { type ComparisonRow, comparisonReference, pointLabel, type ReportData } from "./load.js";
@@ -103,6 +104,8 @@ function present<T extends string>(
 function summaryTables(data: ReportData): string {
   const parts: string[] = [];
   const params = data.sweepParams;
+  const outcomes = zeroOneOutcomes(data);
+  const named = (rows: ReadonlyArray<{ metric: string }>) => [...new Set(rows.map((r) => r.metric))];
   if (data.summary.length > 0) {
     const stats = present(SUMMARY_STATS, data.summary);
     const rows = data.summary.map((r) => [
@@ -112,7 +115,7 @@ function summaryTables(data: ReportData): string {
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="summary" id="summary">
-<h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its t confidence interval (ci_low, ci_high), standard deviation, median${stats.includes("boot_low") ? ", 5th/95th percentiles and the BCa bootstrap interval of the mean (boot_low, boot_high; blank below 5 values)" : " and 5th/95th percentiles"} (from summary.csv; hover a number for its exact value).</p>
+<h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its t confidence interval (ci_low, ci_high), standard deviation, median${stats.includes("boot_low") ? ", 5th/95th percentiles and the BCa bootstrap interval of the mean (boot_low, boot_high; blank below 5 values)" : " and 5th/95th percentiles"} (from summary.csv; hover a number for its exact value).${escapeHtml(outcomeNote(outcomes, named(data.summary), "Wilson"))}</p>
 <details${data.summary.length <= 400 ? " open" : ""}><summary>${data.summary.length} rows</summary>
 ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
 </details></section>`);
@@ -136,7 +139,7 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
       ...stats.map((s) => r.raw[s] ?? ""),
     ]);
     parts.push(`<section class="block" data-section="comparison" id="comparison">
-<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value (the exact sign test when every difference is the same), the effect size d_z, the Wilcoxon signed-rank p-value${stats.includes("boot_low") ? " and the BCa bootstrap interval of the mean difference (blank below 5 pairs)" : ""} (from comparison.csv).</p>
+<h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value (the exact sign test when every difference is the same), the effect size d_z, the Wilcoxon signed-rank p-value${stats.includes("boot_low") ? " and the BCa bootstrap interval of the mean difference (blank below 5 pairs)" : ""} (from comparison.csv).${escapeHtml(outcomeNote(outcomes, named(data.comparison), "Newcombe"))}</p>
 <details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
 ${table("comparison", ["metric", "variant", "against", ...params, ...stats], rows, true)}
 </details></section>`);

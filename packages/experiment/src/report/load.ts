@@ -33,6 +33,8 @@ export interface ManifestInfo {
   points: Array<Record<string, string>>;
   /** The sweepReference parameter of a one-variant sweep, or null (each point against point 0). */
   sweepReference: string | null;
+  /** The experiment's custom metrics (manifest customMetrics; [] in older files). */
+  customMetrics: string[];
   seed: unknown;
   replications: unknown;
   /** Runs of the whole experiment (a shard's folder holds fewer). */
@@ -244,6 +246,9 @@ export function parseManifest(raw: unknown): ManifestInfo {
     sweepParams,
     points,
     sweepReference: isRecord(sweep) && typeof sweep.reference === "string" ? sweep.reference : null,
+    customMetrics: Array.isArray(m.customMetrics)
+      ? m.customMetrics.filter((x): x is string => typeof x === "string")
+      : [],
     seed: m.rootSeed ?? m.seed ?? null,
     replications: m.replications ?? null,
     runs: typeof m.runs === "number" ? m.runs : null,

@@ -21,6 +21,7 @@ import {
   tickLabels,
   tip,
   variantColor,
+  zeroOneOutcomes,
 } from "./shared.js";
 
 /** The R-7 quantile of sorted values (Vega's, so the tip reads what the box draws). */
@@ -113,7 +114,10 @@ function yAxisWidth(rows: Array<Record<string, unknown>>): number {
 
 /**
  * The metrics with a value in some run that is not the same in every run, split into those drawn
- * and the 0/1 outcomes (`recovered`), which are not: a box of 0s and 1s says nothing its rate does not.
+ * and those with only the values 0 and 1, which are not: a box of 0s and 1s says nothing their
+ * mean does not. That is a question about drawing, so it covers counts that were 0 or 1 in every
+ * run as well, which the statistics do not treat as 0/1 outcomes (isZeroOneOutcome: they keep t
+ * intervals); binaryNote names the two kinds apart.
  */
 function metricsToDraw(data: ReportData): { drawn: string[]; binary: string[] } {
   const constant = constantMetrics(data);
@@ -127,10 +131,26 @@ function metricsToDraw(data: ReportData): { drawn: string[]; binary: string[] } 
   return { drawn, binary };
 }
 
-/** The caption's note on 0/1 outcomes left out of the distributions. */
+/**
+ * The caption's note on the metrics left out of the distributions for having only 0s and 1s: the 0/1
+ * outcomes (a rate, with Wilson's interval) apart from counts that were never above 1 (a t interval).
+ */
 function binaryNote(data: ReportData, binary: string[]): string {
   if (binary.length === 0) return "";
-  return ` 0/1 outcomes are not drawn here: ${binary.join(", ")} (${binary.length > 1 ? "their rates" : "its rate"}, the mean, ${data.sweepParams.length > 0 ? "with an interval in the sweep chart and " : ""}in summary.csv).`;
+  const zeroOne = zeroOneOutcomes(data);
+  const outcomes = binary.filter((m) => zeroOne.has(m));
+  const counts = binary.filter((m) => !zeroOne.has(m));
+  const where = `${data.sweepParams.length > 0 ? "in the sweep chart and " : ""}in summary.csv`;
+  const parts: string[] = [];
+  if (outcomes.length > 0)
+    parts.push(
+      `the 0/1 outcome${outcomes.length > 1 ? "s" : ""} ${outcomes.join(", ")} (${outcomes.length > 1 ? "their rates" : "its rate"}, the mean, with Wilson's interval ${where})`,
+    );
+  if (counts.length > 0)
+    parts.push(
+      `${counts.join(", ")}, ${counts.length > 1 ? "counts that were" : "a count that was"} 0 or 1 in every run (the mean, with a t interval ${where})`,
+    );
+  return ` Not drawn here, having only the values 0 and 1: ${parts.join("; ")}.`;
 }
 
 export async function distributions(data: ReportData, render: Render): Promise<Figure | null> {

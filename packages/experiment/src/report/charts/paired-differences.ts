@@ -9,6 +9,8 @@ import {
   type Figure,
   facetColumns,
   fitToColumn,
+  NEWCOMBE_INTERVAL,
+  outcomeNote,
   POINT,
   type Render,
   sortedShortLabels,
@@ -19,6 +21,7 @@ import {
   tickLabels,
   tip,
   variantColor,
+  zeroOneOutcomes,
 } from "./shared.js";
 
 /**
@@ -78,13 +81,13 @@ function significanceOf(r: ComparisonRow, holm: boolean): number {
 }
 
 /** The tips of a paired difference's marker (every statistic), t rule and bootstrap rule. */
-function pairedTips(r: ComparisonRow, bySweep: boolean): Record<string, string> {
+function pairedTips(r: ComparisonRow, bySweep: boolean, outcome: boolean): Record<string, string> {
   const which: Array<[string, unknown]> = [
     ["metric", r.metric],
     ["variant", r.variant],
     [POINT, bySweep ? r.label : ""],
   ];
-  const t: [string, unknown] = [T_INTERVAL, span2(r.ci_low, r.ci_high)];
+  const t: [string, unknown] = [outcome ? NEWCOMBE_INTERVAL : T_INTERVAL, span2(r.ci_low, r.ci_high)];
   const boot: [string, unknown] = [BOOT_INTERVAL, span2(r.boot_low, r.boot_high)];
   return {
     tip: tip([
@@ -136,6 +139,7 @@ export async function pairedDifferences(
   const bySweep = labels.length > 1;
   const holm = rows.some((r) => r.raw.p_holm !== undefined);
   const significant = significanceDomain(holm);
+  const outcomes = zeroOneOutcomes(data);
   const values = rows.map((r) => ({
     variant: r.variant,
     metric: r.metric,
@@ -151,7 +155,7 @@ export async function pairedDifferences(
     boot_high: r.boot_high,
     boot_slot: bootSlot(r.short),
     significant: significant[significanceOf(r, holm)],
-    ...pairedTips(r, bySweep),
+    ...pairedTips(r, bySweep, outcomes.has(r.metric)),
   }));
   const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
   // One variant drawn (a sweep of one variant, or one variant against the baseline): one row per
@@ -233,7 +237,7 @@ export async function pairedDifferences(
     return {
       id: "paired-reference",
       title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
-      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
+      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
       panels: [{ svg: await fitToColumn(render, spec) }],
     };
   return {
@@ -241,8 +245,8 @@ export async function pairedDifferences(
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`
-        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference. ${SIGNIFICANCE}${constantNote(data)}`,
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }

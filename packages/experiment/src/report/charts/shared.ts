@@ -4,6 +4,7 @@
  * points are drawn.
  */
 
+import { isZeroOneOutcome } from "../../stats.js";
 import { fmtNum } from "../format.js";
 import { choosePathPoints, type ReportData, type SummaryRow, type SweepPoint, sortPoints } from "../load.js";
 import type { VlSpec } from "../render.js";
@@ -257,6 +258,39 @@ export function splitPoints(data: ReportData): { points: SweepPoint[]; text: str
 /** The interval kinds, as legends and tips name them. */
 export const T_INTERVAL = "95% t interval";
 export const BOOT_INTERVAL = "95% BCa bootstrap interval";
+/** A 0/1 outcome's ci_low / ci_high: Wilson's in summary.csv, Newcombe's in comparison.csv. */
+export const WILSON_INTERVAL = "95% Wilson interval";
+export const NEWCOMBE_INTERVAL = "95% Newcombe interval";
+
+/**
+ * The 0/1 outcomes, by the rule summary.csv and comparison.csv were written with
+ * (isZeroOneOutcome): their ci_low / ci_high are Wilson's and Newcombe's intervals, not t intervals.
+ */
+export function zeroOneOutcomes(data: ReportData): Set<string> {
+  const custom = new Set(data.manifest.customMetrics);
+  return new Set(
+    data.metrics.filter((m) =>
+      isZeroOneOutcome(
+        m,
+        custom.has(m),
+        data.runs.map((r) => r.values[m] ?? null),
+      ),
+    ),
+  );
+}
+
+/** A caption's note naming the 0/1 outcomes among `shown`, whose intervals are `kind`'s, not t. */
+export function outcomeNote(
+  outcomes: Set<string>,
+  shown: readonly string[],
+  kind: "Wilson" | "Newcombe",
+): string {
+  const named = shown.filter((m) => outcomes.has(m));
+  if (named.length === 0) return "";
+  const what =
+    kind === "Wilson" ? "the score interval of the rate" : "the interval of a difference of paired rates";
+  return ` For the 0/1 outcome${named.length > 1 ? "s" : ""} ${named.join(", ")} the interval is ${kind}'s (${what}), not a t interval.`;
+}
 
 /** The metrics summary.csv has a mean for, in runs.csv's order, constant ones left out. */
 export function summaryMetrics(data: ReportData, rows: SummaryRow[]): string[] {
@@ -267,20 +301,26 @@ export function summaryMetrics(data: ReportData, rows: SummaryRow[]): string[] {
 }
 
 /** The tips of a summary row's mean (every statistic), band and bootstrap bar, at `where`. */
-export function summaryTips(r: SummaryRow, name: string, where: string | undefined): Record<string, string> {
+export function summaryTips(
+  r: SummaryRow,
+  name: string,
+  where: string | undefined,
+  outcome = false,
+): Record<string, string> {
   const which: Array<[string, unknown]> = [
     ["metric", r.metric],
     ["variant", r.variant],
     [name, where],
   ];
-  const t: [string, unknown] = [T_INTERVAL, span2(r.ci_low, r.ci_high)];
+  const interval = outcome ? WILSON_INTERVAL : T_INTERVAL;
+  const t: [string, unknown] = [interval, span2(r.ci_low, r.ci_high)];
   const boot: [string, unknown] = [BOOT_INTERVAL, span2(r.boot_low, r.boot_high)];
   return {
     tip: tip([...which, ["mean", r.mean], t, boot, ["runs", r.n]]),
     bandTip: tip([
       ["metric", r.metric],
       ["variant", r.variant],
-      ["band", T_INTERVAL],
+      ["band", interval],
     ]),
     bootTip: tip([...which, boot]),
   };

@@ -14,6 +14,7 @@ import {
   summaryMetrics,
   summaryTips,
   TIP,
+  zeroOneOutcomes,
 } from "./shared.js";
 
 export async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure | null> {
@@ -25,6 +26,7 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   );
   if (rows.length === 0) return null;
   const metrics = summaryMetrics(data, rows);
+  const outcomes = zeroOneOutcomes(data);
   const order = (vals: string[]) =>
     isNumeric(vals) ? [...vals].sort((a, b) => Number(a) - Number(b)) : vals;
   const xs = order([...new Set(rows.map((r) => r.params[px]))]);
@@ -49,7 +51,7 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
       ci_low: r.ci_low,
       ci_high: r.ci_high,
       label: shortNumber(r.mean as number),
-      ...summaryTips(r, POINT, r.label),
+      ...summaryTips(r, POINT, r.label, outcomes.has(r.metric)),
       // viridis is dark at the low end: white labels there
       dark: hi > lo ? ((r.mean as number) - lo) / (hi - lo) < 0.45 : false,
     }));
@@ -98,7 +100,7 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   return {
     id: "sweep-heatmap",
     title: `Metrics over the ${px} × ${py} grid`,
-    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
+    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
     panels,
   };
 }

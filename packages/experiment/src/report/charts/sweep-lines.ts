@@ -7,6 +7,7 @@ import {
   type Figure,
   facetColumns,
   fitToColumn,
+  outcomeNote,
   POINT,
   POINT_AXIS,
   pointKey,
@@ -19,6 +20,7 @@ import {
   TIP,
   tickLabels,
   variantColor,
+  zeroOneOutcomes,
 } from "./shared.js";
 
 /** Point labels (parameters and values) in sweep order. */
@@ -79,6 +81,7 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   const sc = one ? paramScale(xValues) : { type: "ordinal" as const, scale: {} };
   const boot = rows.some((r) => r.boot_low !== null);
   const lineVariants = data.variants.filter((v) => rows.some((r) => r.variant === v));
+  const outcomes = zeroOneOutcomes(data);
   // only the metrics named (the facet's sort orders panels, it does not drop the constant ones)
   const values = rows
     .filter((r) => metrics.includes(r.metric))
@@ -91,7 +94,7 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
       ci_high: r.ci_high ?? r.mean,
       n: r.n,
       ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
-      ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label),
+      ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label, outcomes.has(r.metric)),
     }));
   // several parameters: a point's values one a line (POINT_AXIS), a panel wide enough for them
   const x = {
@@ -145,7 +148,7 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   return {
     id: "sweep-lines",
     title: `Metrics against ${one ? param : "the sweep point"}`,
-    caption: `Mean of each metric at each ${one ? `value of ${param}` : `sweep point (${params.join(", ")}${pointKey(params)})`}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${constantNote(data)}`,
+    caption: `Mean of each metric at each ${one ? `value of ${param}` : `sweep point (${params.join(", ")}${pointKey(params)})`}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${outcomeNote(outcomes, metrics, "Wilson")}${constantNote(data)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
