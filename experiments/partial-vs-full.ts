@@ -50,7 +50,8 @@
  *   endogenous_share (custom) = share of liquidation records with generation >= 2;
  * - peak_drawdown_BTC vs the 10% shock (overshoot from forced selling), peak_drawdown_ETH and
  *   _SOL (contagion through cross margin), bad_debt and insurance_draw; backstop_pnl (the vault's
- *   result under stepwiseBackstop);
+ *   result under stepwiseBackstop: its mean and interval in summary.csv; comparison.csv has no
+ *   difference for it, as full has no vault, so its backstop_pnl is blank, not 0);
  * - one_sided_ticks (custom): ticks after the shock where a book had an empty side (the mid is
  *   then undefined; drawdowns use the last trade price on those ticks).
  * Typical result (60 replications; mean, paired against full): a cascade (generation >= 2) in 59

@@ -204,7 +204,7 @@ test("prices at their band in some runs: a warning names the variants, also with
   expect(await headline(none)).toBe("");
 });
 
-test("backstop_pnl: a row for the variants with a vault only (no value in any run: no row)", async () => {
+test("backstop_pnl: a row for the variants with a vault only (no value in any run: no row), no difference against a baseline without one", async () => {
   const dir = results(
     "vault",
     [],
@@ -220,7 +220,7 @@ test("backstop_pnl: a row for the variants with a vault only (no value in any ru
     "variant  metric        mean  95% CI        diff vs baseline  95% CI         p",
     "full     bad_debt      900   [800, 1000]   (baseline)",
     "vault    bad_debt      0     [0, 0]        -900              [-1000, -800]  0.001000",
-    "vault    backstop_pnl  7500  [7400, 7600]  -                 [-, -]         -",
+    "vault    backstop_pnl  7500  [7400, 7600]  (none in full)",
   ]);
 });
 

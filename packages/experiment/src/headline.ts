@@ -160,16 +160,20 @@ function table(summary: CsvRow[], comparison: CsvRow[], shown: readonly string[]
       if (!s || s.n === "0") continue;
       // against the baseline variant (not a variant against itself at a sweep reference point)
       const c = comparison.find((r) => r.variant === v && r.metric === m && r.baseline !== v);
-      rows.push([
-        v,
-        m,
-        num(s.mean),
-        `[${num(s.ci_low)}, ${num(s.ci_high)}]`,
-        c ? num(c.mean_diff) : "(baseline)",
-        c ? `[${num(c.ci_low)}, ${num(c.ci_high)}]` : "",
-        c ? num(c.p_value) : "",
-        ...(holm ? [c ? num(c.p_holm) : ""] : []),
-      ]);
+      const stats = [v, m, num(s.mean), `[${num(s.ci_low)}, ${num(s.ci_high)}]`];
+      if (c === undefined) rows.push([...stats, "(baseline)", "", "", ...(holm ? [""] : [])]);
+      // No pair with a value on both sides: backstop_pnl against a baseline without a vault. There
+      // is no difference to give (a missing vault is not a vault that made 0); the mean is the result.
+      else if (c.n_pairs === "0")
+        rows.push([...stats, `(none in ${c.baseline})`, "", "", ...(holm ? [""] : [])]);
+      else
+        rows.push([
+          ...stats,
+          num(c.mean_diff),
+          `[${num(c.ci_low)}, ${num(c.ci_high)}]`,
+          num(c.p_value),
+          ...(holm ? [num(c.p_holm)] : []),
+        ]);
     }
   }
   if (rows.length === 1) return "";
