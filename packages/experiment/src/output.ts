@@ -313,11 +313,11 @@ async function writeStatistics(
   // 0/1 outcomes (isZeroOneOutcome): Wilson and Newcombe intervals of rates instead of t
   // intervals, which gave [0, 0] for 0 of 20 and intervals past 0 and 1.
   const custom = new Set(spec.customMetrics);
-  const column = (k: number) => {
-    const out: number[] = [];
-    for (let i = k; i < values.length; i += M) out.push(values[i]);
-    return out;
-  };
+  const column = (k: number): Iterable<number> => ({
+    *[Symbol.iterator]() {
+      for (let i = k; i < values.length; i += M) yield values[i];
+    },
+  });
   const proportion = spec.metrics.map((name, k) => isZeroOneOutcome(name, custom.has(name), column(k)));
   const summary = csv(summaryPath, ["variant", "point", ...spec.params, "metric", ...SUMMARY_STATS]);
   const comparison = csv(comparisonPath, [

@@ -268,15 +268,13 @@ export const NEWCOMBE_INTERVAL = "95% Newcombe interval";
  */
 export function zeroOneOutcomes(data: ReportData): Set<string> {
   const custom = new Set(data.manifest.customMetrics);
-  return new Set(
-    data.metrics.filter((m) =>
-      isZeroOneOutcome(
-        m,
-        custom.has(m),
-        data.runs.map((r) => r.values[m] ?? null),
-      ),
-    ),
-  );
+  // a column's values, read only for the metrics the rule looks at (the custom ones)
+  const column = (m: string): Iterable<number | null> => ({
+    *[Symbol.iterator]() {
+      for (const r of data.runs) yield r.values[m] ?? null;
+    },
+  });
+  return new Set(data.metrics.filter((m) => isZeroOneOutcome(m, custom.has(m), column(m))));
 }
 
 /** A caption's note naming the 0/1 outcomes among `shown`, whose intervals are `kind`'s, not t. */
