@@ -108,6 +108,42 @@ describe("validatePopulationSpec", () => {
     ).toBe("momentum");
   });
 
+  it("momentum windows whose draws can overlap are refused at shortWindow, not swapped per agent", () => {
+    // A short draw at or above the long one became (long - 1, short): the long window then took the
+    // short distribution's values, unlike either distribution the experiment asked for.
+    const refused = (p: Parameters<typeof momentumTraders>[0]) => err(() => validatePopulationSpec("p", p));
+    const overlap = refused(
+      momentumTraders({ count: 1, shortWindow: { dist: "uniformInt", min: 50, max: 150 } }),
+    );
+    expect(overlap.field).toBe("p.shortWindow");
+    expect(overlap.message).toContain("100 ticks");
+    expect(overlap.message).toContain("150");
+    // A constant against the default long window (100..400).
+    expect(refused(momentumTraders({ count: 1, shortWindow: 150 })).field).toBe("p.shortWindow");
+    expect(refused(momentumTraders({ count: 1, shortWindow: 100 })).field).toBe("p.shortWindow");
+    // Draws are rounded to whole ticks: 99.6 and 99.7 are both a 100-tick window.
+    expect(
+      refused(
+        momentumTraders({
+          count: 1,
+          shortWindow: { dist: "uniform", min: 1, max: 99.6 },
+          longWindow: { dist: "uniform", min: 99.7, max: 200 },
+        }),
+      ).field,
+    ).toBe("p.shortWindow");
+    expect(
+      validatePopulationSpec(
+        "p",
+        momentumTraders({
+          count: 1,
+          shortWindow: { dist: "normal", mean: 30, sd: 20, min: 1, max: 99 },
+          longWindow: { dist: "uniformInt", min: 100, max: 400 },
+        }),
+      ).kind,
+    ).toBe("momentum");
+    expect(validatePopulationSpec("p", momentumTraders({ count: 1, shortWindow: 99 })).kind).toBe("momentum");
+  });
+
   it("a noise trader that could only cancel (limit and market weights both 0) is refused", () => {
     expect(
       err(() => validatePopulationSpec("p", { kind: "noise", count: 1, limitWeight: 0, marketWeight: 0 }))

@@ -343,12 +343,9 @@ function createAgent(
       );
     }
     case "momentum": {
-      let s = Math.max(1, draw.shortWindow);
-      let l = Math.max(2, draw.longWindow);
-      if (s >= l) [s, l] = [Math.max(1, l - 1), Math.max(s, 2)];
       return new MomentumTrader(view, instrument, {
-        shortWindow: s,
-        longWindow: l,
+        shortWindow: draw.shortWindow,
+        longWindow: draw.longWindow,
         threshold: draw.threshold,
         orderSize: perOrder.orderSize,
         aggression: draw.aggression,

@@ -7,7 +7,7 @@
  * The schema below is the single source of the parameters, their ranges and their defaults: the
  * validator, the builders, `buildPopulation` and the README table all follow it.
  */
-import { type Dist, distMax, formatValue, ValidationError, validateDist } from "@cascade/core";
+import { type Dist, distMax, distMin, formatValue, ValidationError, validateDist } from "@cascade/core";
 import type { Agent } from "./archetypes.js";
 import { type AgentView, MAX_AVERAGE_WINDOW } from "./tape.js";
 
@@ -80,7 +80,7 @@ export interface FundamentalistParams extends Common {
 }
 
 export interface MomentumParams extends Common {
-  /** Short and long moving-average windows, ticks (at most 8,190 and 8,191: the tape's longest average). */
+  /** Short and long moving-average windows, ticks (at most 8,190 and 8,191: the tape's longest average); every short draw must be below every long draw. */
   shortWindow?: Dist;
   longWindow?: Dist;
   /** Minimum relative gap between the averages to trade. */
@@ -522,18 +522,23 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     if (rule.integer && typeof v === "number" && !Number.isInteger(v))
       fail("INVALID_VALUE", `${path}.${name}`, v, "an integer");
   }
-  if (
-    kind === "momentum" &&
-    typeof o.shortWindow === "number" &&
-    typeof o.longWindow === "number" &&
-    o.shortWindow >= o.longWindow
-  ) {
-    fail(
-      "INVALID_VALUE",
-      `${path}.shortWindow`,
-      o.shortWindow,
-      `a window shorter than longWindow = ${formatValue(o.longWindow)}`,
-    );
+  if (kind === "momentum") {
+    // Each trader draws both windows (rounded to whole ticks): a short draw at or above the long
+    // one was swapped into (long - 1, short), so the windows were not the distributions asked for.
+    const d = schema.dists;
+    const short = (o.shortWindow ?? d.shortWindow.def) as Dist;
+    const long = (o.longWindow ?? d.longWindow.def) as Dist;
+    const shortMax = Math.round(distMax(short));
+    const longMin = Math.round(distMin(long));
+    if (shortMax >= longMin)
+      fail(
+        "INVALID_VALUE",
+        `${path}.shortWindow`,
+        short,
+        typeof short === "number" && typeof long === "number"
+          ? `a window shorter than longWindow = ${formatValue(long)}`
+          : `a window that is always shorter than longWindow's shortest draw (${formatValue(longMin)} ticks; this one reaches ${formatValue(shortMax)})`,
+      );
   }
   if (kind === "noise") {
     // Weights that can only be 0 left a noise trader nothing but cancels: it never traded.
