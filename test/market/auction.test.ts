@@ -348,4 +348,35 @@ describe("advance() from inside a venue callback", () => {
     expect(v.reserved(seller, 0)).toBe(0);
     expect(v.openAuctions()).toEqual([]);
   });
+
+  it("openAuctionsInto copies the openAuctions() snapshot into reused objects and returns the count", () => {
+    const { v, seller, k1 } = setup();
+    const spec = {
+      seller,
+      instrument: 0,
+      side: SELL as Side,
+      quantity: 10,
+      startPrice: 1000,
+      limitPrice: 900,
+      decayPerTick: 0.02,
+      durationTicks: 50,
+    };
+    const a1 = v.openAuction(spec);
+    const a2 = v.openAuction({ ...spec, quantity: 20 });
+    const out: ReturnType<Venue["openAuctions"]>[number][] = [];
+    expect(v.openAuctionsInto(out)).toBe(2);
+    expect(out).toEqual(v.openAuctions());
+    const [first, second] = out;
+    // A copy: writing to it leaves the venue's auction alone.
+    first.remaining = 0;
+    expect(v.auction(a1).remaining).toBe(10);
+    v.takeAuction(a1, k1, 10, 1000);
+    v.takeAuction(a2, k1, 5, 1000);
+    expect(v.openAuctionsInto(out)).toBe(1);
+    // The same objects, refilled: no allocation once the array is long enough.
+    expect(out[0]).toBe(first);
+    expect(out[1]).toBe(second);
+    expect(out[0]).toEqual(v.openAuctions()[0]);
+    expect(out[0]).toMatchObject({ id: a2, remaining: 15, status: "open" });
+  });
 });

@@ -6,7 +6,7 @@
  * callback, so orders are never placed re-entrantly.
  */
 import { type Dist, sample } from "@cascade/core";
-import { BUY, SELL, type Side } from "@cascade/market";
+import { type AuctionState, BUY, SELL, type Side } from "@cascade/market";
 import type { AgentView } from "./tape.js";
 
 export interface Agent {
@@ -470,6 +470,8 @@ export class Liquidator implements Agent {
   wakeNext: (tick: number) => void = () => {};
   /** 1 for the instruments it takes auctions in and buys on the book. */
   private readonly trades: Uint8Array;
+  /** The open auctions as of the wake, reused across wakes (its takes change the venue's list). */
+  private readonly auctions: AuctionState[] = [];
 
   constructor(
     readonly view: AgentView,
@@ -514,7 +516,9 @@ export class Liquidator implements Agent {
     const v = this.view;
     const p = this.p;
     let waiting = false;
-    for (const a of v.openAuctions()) {
+    const open = v.openAuctionsInto(this.auctions);
+    for (let k = 0; k < open; k++) {
+      const a = this.auctions[k];
       // A keeper being liquidated itself cannot take its own auction (the venue refuses it).
       if (a.status !== "open" || a.remaining <= 0 || a.seller === v.account) continue;
       if (this.trades[a.instrument] === 0) continue;

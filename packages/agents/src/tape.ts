@@ -451,6 +451,10 @@ export class AgentView {
   openAuctions(): ReturnType<Venue["openAuctions"]> {
     return this.#venue.openAuctions();
   }
+  /** openAuctions() copied into `out` (reused objects); returns how many are open. */
+  openAuctionsInto(out: Parameters<Venue["openAuctionsInto"]>[0]): number {
+    return this.#venue.openAuctionsInto(out);
+  }
   auctionPrice(id: number): number {
     return this.#venue.auctionPrice(id);
   }

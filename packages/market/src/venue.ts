@@ -1564,6 +1564,20 @@ export class Venue {
     return this.openAuctionList.map((a) => ({ ...a }));
   }
 
+  /**
+   * The same snapshot as openAuctions(), copied into `out` (its objects reused, new ones appended
+   * when it is too short; entries past the count are stale); returns how many auctions are open.
+   * Allocates nothing once `out` is long enough: for a keeper that looks at every wake.
+   */
+  openAuctionsInto(out: AuctionState[]): number {
+    const list = this.openAuctionList;
+    for (let k = 0; k < list.length; k++) {
+      if (k < out.length) Object.assign(out[k], list[k]);
+      else out.push({ ...list[k] });
+    }
+    return list.length;
+  }
+
   // =============================================================================================
   // Internals: book callbacks and settlement
   // =============================================================================================
