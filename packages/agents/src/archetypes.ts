@@ -15,6 +15,23 @@ export interface Agent {
 
 const sizeOf = (d: Dist, view: AgentView): number => Math.max(1, Math.round(sample(d, view.rng)));
 
+/**
+ * A resting order's price kept off the opposite side: a buy at most one tick below the best ask, a
+ * sell one above the best bid. Prices from the mid can be beyond it while the own side is empty
+ * (the mid is then the last trade, or the mark), and such an order traded on arrival. NaN when no
+ * price in the band stays passive (the opposite best is at the band's edge).
+ */
+function passivePrice(v: AgentView, i: number, side: Side, price: number): number {
+  if (side === BUY) {
+    const ask = v.bestAsk(i);
+    if (ask > 0 && price >= ask) return ask - 1 >= v.minPrice(i) ? ask - 1 : Number.NaN;
+  } else {
+    const bid = v.bestBid(i);
+    if (bid > 0 && price <= bid) return bid + 1 <= v.maxPrice(i) ? bid + 1 : Number.NaN;
+  }
+  return price;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Noise / zero-intelligence
 // ---------------------------------------------------------------------------------------------
@@ -58,24 +75,10 @@ export class NoiseTrader implements Agent {
     const side: Side = v.rng.uniform() < 0.5 ? BUY : SELL;
     const mid = v.mid(i);
     const off = Math.max(0, sample(this.p.priceOffset, v.rng));
-    let price: number;
     // With the best ask at minPrice (the bid at maxPrice) no price in the band is below (above) it:
     // the order is not placed (clamped into the band it crossed and traded).
-    if (side === BUY) {
-      price = Math.floor(mid - off);
-      const ask = v.bestAsk(i);
-      if (ask > 0 && price >= ask) {
-        price = ask - 1;
-        if (price < v.minPrice(i)) return;
-      }
-    } else {
-      price = Math.ceil(mid + off);
-      const bid = v.bestBid(i);
-      if (bid > 0 && price <= bid) {
-        price = bid + 1;
-        if (price > v.maxPrice(i)) return;
-      }
-    }
+    const price = passivePrice(v, i, side, side === BUY ? Math.floor(mid - off) : Math.ceil(mid + off));
+    if (Number.isNaN(price)) return;
     const open = v.openOrders();
     if (open.length >= this.p.maxOpenOrders) v.cancel(open[0]);
     v.limit(i, side, sizeOf(this.p.orderSize, v), price);
@@ -117,7 +120,8 @@ export interface FundamentalistConfig {
  * noise * N(0,1)), observed afresh at each wake (the agent's own observation; ABIDES value agents
  * likewise see a noisy fundamental). Buys when the estimate is above the mid by more than the
  * threshold, sells when below. With probability `aggression` it crosses the spread (a GTC limit at
- * the opposite best, never beyond its estimate); otherwise it posts behind its own best.
+ * the opposite best, never beyond its estimate); otherwise it posts behind its own best (with its
+ * own side empty, behind the mid but never at or through the opposite best).
  */
 export class Fundamentalist implements Agent {
   constructor(
@@ -167,6 +171,8 @@ export class Fundamentalist implements Agent {
         price = (ask > 0 ? ask : Math.ceil(mid) + 1) + off;
         if (price < est) price = Math.ceil(est);
       }
+      price = passivePrice(v, i, side, price);
+      if (Number.isNaN(price)) return;
     }
     v.limit(i, side, qty, price);
   }
@@ -189,7 +195,8 @@ export interface MomentumConfig {
  * Chartist: compares its own short and long moving averages of the mid (windows drawn per agent);
  * short above long by more than the threshold = up-trend = buy; below = sell. With probability
  * `aggression` a marketable IOC (bounded by maxSlippage), otherwise a limit at its own best (its
- * previous resting orders are cancelled first).
+ * previous resting orders are cancelled first; with its own side empty, a tick off the mid but
+ * never at or through the opposite best).
  */
 export class MomentumTrader implements Agent {
   constructor(
@@ -227,12 +234,13 @@ export class MomentumTrader implements Agent {
       v.cancelAll(i);
       const bid = v.bestBid(i);
       const ask = v.bestAsk(i);
-      v.limit(
+      const price = passivePrice(
+        v,
         i,
         side,
-        qty,
         side === BUY ? (bid > 0 ? bid : Math.floor(mid) - 1) : ask > 0 ? ask : Math.ceil(mid) + 1,
       );
+      if (!Number.isNaN(price)) v.limit(i, side, qty, price);
     }
   }
 }
