@@ -1,7 +1,7 @@
 /**
  * Per-run metrics computed from a run's records. Formulas (also in the README):
  * s = tick of the first shock (1 without shocks), T = ticks, price = the series' `price` (the mid,
- * or the last trade while a side of the book is empty), P0_i = price of instrument i at tick s-1
+ * or the last trade while a side of the book is empty, within the side still quoted), P0_i = price of instrument i at tick s-1
  * (the last finite one before s; the initial price when there is none). The post-shock window is
  * ticks s..T.
  */

@@ -142,7 +142,7 @@ export interface InstrumentSeries {
   maxPrice?: number;
   /** (best bid + best ask) / 2; NaN while a side of the book is empty. */
   mid: Float64Array;
-  /** The mid, or the last trade price while a side of the book is empty (drawdown, recovery and volatility use it). */
+  /** The mid, or the last trade price while a side of the book is empty, never above the best ask nor below the best bid (drawdown, recovery and volatility use it). */
   price: Float64Array;
   /** 0 when the side is empty. */
   bestBid: Float64Array;

@@ -200,11 +200,14 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       s.bestBid[i] = bb;
       s.bestAsk[i] = ba;
       s.mid[i] = book.mid();
-      // At the bottom of a crash one side of the book is often empty: the last trade is the price.
+      // At the bottom of a crash one side of the book is often empty: the last trade is the price,
+      // but not beyond the side still quoted (an ask posted below it since is a price one can buy at).
       const last = venue.lastTradePrice(k);
       if (Number.isFinite(s.mid[i])) s.price[i] = s.mid[i];
-      else if (last > 0) s.price[i] = last;
-      else s.price[i] = i > 0 ? s.price[i - 1] : s.initialPrice;
+      else {
+        const p = last > 0 ? last : i > 0 ? s.price[i - 1] : s.initialPrice;
+        s.price[i] = ba > 0 && p > ba ? ba : bb > 0 && p < bb ? bb : p;
+      }
       s.spread[i] = book.spread();
       if (band > 0) {
         s.depthBid[i] = book.depthWithin(BUY, band);

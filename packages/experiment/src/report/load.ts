@@ -95,7 +95,7 @@ export interface ComparisonRow extends SweepPoint {
   raw: Record<string, string>;
 }
 
-/** A point of a drawn price path: the `price` column (mid, or last trade while a side is empty), else `mid`. */
+/** A point of a drawn price path: the `price` column (mid, or last trade within the quoted side while a side is empty), else `mid`. */
 export interface PathPoint {
   tick: number;
   price: number;

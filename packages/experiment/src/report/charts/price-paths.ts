@@ -263,7 +263,7 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
   return {
     id: "price-paths",
     title: "Price paths of sampled runs",
-    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), ${panelsText(data)}: the mid, or the last trade while a side of the book is empty (the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
+    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), ${panelsText(data)}: the mid, or the last trade while a side of the book is empty (never beyond the side still quoted; the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
     panels,
     note:
       data.pathsAvailable > data.paths.length
