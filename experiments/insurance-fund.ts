@@ -26,7 +26,7 @@
  * of the crowd's equity). 60 replications cannot show a rate below 5% with 95% confidence (0 of
  * 75 would): rerun with `--replications 100` before quoting one. A fund also changes the crash:
  * while it can pay, bankrupt accounts are sold on the book instead of deleveraged at the mark, so
- * bad debt rises from 106,000 (no fund) to 166,000 and BTC's drawdown from 20.8% to 24.7%
+ * bad debt rises from 106,000 (no fund) to 166,000 and BTC's drawdown from 20.9% to 24.8%
  * (packages/liquidation/README.md); bad debt is also ~50% higher after drops above 17.5%.
  */
 import { defineExperiment, type RunRecords } from "@cascade/experiment";
