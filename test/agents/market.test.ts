@@ -317,3 +317,31 @@ describe("AgentView (the API a custom agent trades through)", () => {
     expect(richView.ordersSent + poorView.ordersSent).toBe(0);
   });
 });
+
+describe("AgentView.mid while a side of the book is empty", () => {
+  it("is the last trade bounded by the side still quoted, as the run's price series is", () => {
+    const { venue, loop } = makeMarket();
+    const tape = marketTape(venue, loop);
+    const maker = venue.openAccount("maker");
+    const taker = venue.openAccount("taker");
+    venue.deposit(maker, 1e12);
+    venue.deposit(taker, 1e12);
+    const view = new AgentView(venue, tape, maker, Rng.fromSeed(1));
+    loop.step();
+    // the only bid is taken at 100,000: the bid side is empty and the last trade is 100,000
+    venue.submit({ account: maker, instrument: 0, side: BUY, type: "limit", price: 100_000, quantity: 1 });
+    venue.submit({ account: taker, instrument: 0, side: SELL, type: "market", quantity: 1 });
+    expect(venue.lastTradePrice(0)).toBe(100_000);
+    expect(view.mid(0)).toBe(100_000);
+    // an ask posted below that trade: one can buy at 99,900, so the mid is no higher
+    venue.submit({ account: maker, instrument: 0, side: SELL, type: "limit", price: 99_900, quantity: 1 });
+    expect(view.bestBid(0)).toBe(0);
+    expect(view.mid(0)).toBe(99_900);
+    // mirror: asks gone (taken), a bid posted above the last trade
+    venue.submit({ account: taker, instrument: 0, side: BUY, type: "market", quantity: 1 });
+    expect(venue.lastTradePrice(0)).toBe(99_900);
+    venue.submit({ account: maker, instrument: 0, side: BUY, type: "limit", price: 100_050, quantity: 1 });
+    expect(view.bestAsk(0)).toBe(0);
+    expect(view.mid(0)).toBe(100_050);
+  });
+});

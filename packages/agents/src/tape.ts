@@ -124,15 +124,19 @@ export class MarketTape {
     this.watchers[instrument].push(agent);
   }
 
-  /** Mid of the book; falls back to the last trade, then the mark, when a side is empty. */
+  /**
+   * Mid of the book; when a side is empty, the last trade (else the mark) but not beyond the side
+   * still quoted: an ask posted below an old trade is a price one can buy at (the run's `price`
+   * series follows the same rule).
+   */
   currentMid(i: number): number {
     const b = this.venue.book(i);
     const bid = b.bestBid();
     const ask = b.bestAsk();
     if (bid > 0 && ask > 0) return (bid + ask) / 2;
     const c = this.tradeCount?.[i] ?? 0;
-    if (c > 0) return this.tradePrice[i * TRADES + ((c - 1) & (TRADES - 1))];
-    return this.venue.mark(i);
+    const p = c > 0 ? this.tradePrice[i * TRADES + ((c - 1) & (TRADES - 1))] : this.venue.mark(i);
+    return ask > 0 && p > ask ? ask : bid > 0 && p < bid ? bid : p;
   }
 
   private sample(tick: number): void {
@@ -376,7 +380,7 @@ export class AgentView {
   bestAsk(i: number): number {
     return this.#venue.book(i).bestAsk();
   }
-  /** Book mid, or last trade, or mark when a side is empty. */
+  /** Book mid; with a side empty, the last trade (or mark) bounded by the side still quoted. */
   mid(i: number): number {
     return this.#tape.currentMid(i);
   }
