@@ -1,8 +1,11 @@
 /**
  * End to end: every experiment file shown in the documentation (a ```ts block whose first line is
- * "// experiments/<name>.ts") validates with the CLI as written, so the examples cannot rot.
+ * "// experiments/<name>.ts") validates with the CLI as written, so the examples cannot rot; and
+ * the README's tsconfig.json type-checks them in a folder outside the repository.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cascade, REPO, requireBuilt } from "./helpers.js";
@@ -37,3 +40,37 @@ describe.each(DOCS)("%s", (doc) => {
     }
   });
 });
+
+test("README's tsconfig.json type-checks experiment files outside the repository", () => {
+  const readme = readFileSync(join(REPO, "README.md"), "utf8");
+  const block = readme.match(/```json\n(\{[\s\S]*?"@cascade\/\*"[\s\S]*?)```/);
+  expect(block, "README.md has a tsconfig.json block mapping @cascade/*").not.toBeNull();
+  const outside = mkdtempSync(join(tmpdir(), "cascade-typecheck-"));
+  try {
+    writeFileSync(join(outside, "tsconfig.json"), (block?.[1] ?? "").replaceAll("/path/to/cascade", REPO));
+    for (const doc of DOCS)
+      for (const [k, { name, code }] of examples(doc).entries())
+        writeFileSync(join(outside, `${doc.replace(/\W/g, "_")}-${k}-${name}.ts`), code);
+    // the README's example of what only tsc finds: a trigger whose block body returns nothing
+    writeFileSync(
+      join(outside, "no-return.ts"),
+      [
+        'import { presets } from "@cascade/liquidation";',
+        "export const early = presets.closeFactor({",
+        '  trigger: { kind: "custom", test: (venue, account) => { venue.marginRatio(account) < 1.1; } },',
+        "});",
+        "",
+      ].join("\n"),
+    );
+    const tsc = join(REPO, "node_modules/typescript/bin/tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", outside], { encoding: "utf8" });
+    const errors = r.stdout.split("\n").filter((l) => /error TS\d+/.test(l));
+    // one error, in the broken file: the documentation's examples resolve @cascade/* and type-check
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/no-return\.ts\(3,\d+\): error TS2322/);
+    expect(r.stdout).toContain("Type 'void' is not assignable to type 'boolean'");
+    expect(r.status).toBe(2);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
+}, 120_000);
