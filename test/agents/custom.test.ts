@@ -247,7 +247,9 @@ describe("customAgents: validation", () => {
     expect(e.message).toContain("populations[3].params = [1,2]; allowed: an object { name: number or Dist }");
     e = v({ params: { threshold: "0.1" } });
     expect(e.field).toBe("populations[3].params.threshold");
-    expect(e.message).toContain('populations[3].params.threshold = "0.1"; allowed: a number');
+    expect(e.message).toContain(
+      'populations[3].params.threshold = "0.1"; allowed: a finite number or a distribution',
+    );
     e = v({ params: { threshold: { dist: "uniform", min: 1, max: Number.POSITIVE_INFINITY } } });
     expect(e.field).toBe("populations[3].params.threshold.max");
     // a range Rng.int cannot draw from uniformly is refused here, not by every run's build

@@ -159,6 +159,19 @@ describe("exponential Dist", () => {
     );
     expect(validateDist("p.y", { dist: "exponential", rate: 2 })).toEqual({ dist: "exponential", rate: 2 });
   });
+
+  it("names what is allowed without infinite bounds when a value is neither a number nor a distribution", () => {
+    // a custom agent's params are unbounded: the message said "a number in [-Infinity, Infinity]"
+    expect(() => validateDist("populations.4.params.size", "5")).toThrow(
+      'populations.4.params.size = "5"; allowed: a finite number or a distribution { dist: uniform',
+    );
+    expect(() => validateDist("p.rate", [1], 1e-12, 1000)).toThrow(
+      "p.rate = [1]; allowed: a finite number in [1e-12, 1000] or a distribution",
+    );
+    expect(() => validateDist("p.offset", null, 0)).toThrow(
+      "p.offset = null; allowed: a finite number >= 0 or a distribution",
+    );
+  });
 });
 
 describe("seeds and labels that would collide or cannot be hashed", () => {

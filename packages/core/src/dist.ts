@@ -136,7 +136,7 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
       "INVALID_DIST",
       path,
       d,
-      `a number in [${min}, ${max}] or a distribution { dist: ${Object.keys(DIST_FIELDS).join(" | ")}, ... }`,
+      `${finiteIn(min, max)} or a distribution { dist: ${Object.keys(DIST_FIELDS).join(" | ")}, ... }`,
       CTX,
     );
   }
