@@ -141,6 +141,46 @@ describe("records.populations", () => {
     for (const s of rec.series) for (const v of s.volume) expect(v).toBe(0);
   });
 
+  test("state in the closure create returns is one agent's in one run: a second run starts afresh", () => {
+    // Each agent buys once, at its third wake, remembered in its closure (as a stop-loss keeps its
+    // entry price). Were agents or their closures shared between runs, the second run would send
+    // no order at all, or all at the first wakes.
+    const rester = customAgents({
+      name: "rester",
+      count: 1,
+      capital: 1e8,
+      activation: { every: 1000 },
+      instruments: ["AAA"],
+      create: (view, { instrument }) => {
+        view.limit(instrument, SELL, 100, 1001);
+        return { act() {} };
+      },
+    });
+    const buyOnThirdWake = customAgents({
+      name: "third",
+      count: 4,
+      capital: 1e8,
+      activation: { every: 10, offset: 0 },
+      instruments: ["AAA"],
+      create: (view, { instrument }) => {
+        let wakes = 0;
+        return {
+          act() {
+            if (++wakes === 3) view.ioc(instrument, BUY, 1, 1001);
+          },
+        };
+      },
+    });
+    const populations = [rester, buyOnThirdWake];
+    const first = world(populations, { ticks: 60 }).populations?.[1];
+    const second = world(populations, { ticks: 60 }).populations?.[1];
+    expect(first?.orders).toBe(4);
+    expect(first?.tradedLots).toBe(4);
+    expect(second).toEqual(first);
+    // only two wakes before the end: nobody buys
+    expect(world(populations, { ticks: 15 }).populations?.[1].orders).toBe(0);
+  });
+
   test("a cascade: liquidations per population match the rows of its accounts; capital sums the deposits", () => {
     const rec = world([...cascadeCrowd()], {
       shocks: [
