@@ -201,11 +201,12 @@ describe("validate, list, help", () => {
       join(cwd, "experiments", "script.ts"),
       `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "yes");\n`,
     );
-    const [list, help, runHelp, mergeHelp] = await Promise.all([
+    const [list, help, runHelp, mergeHelp, validateHelp] = await Promise.all([
       cascade(["list"], cwd),
       cascade(["--help"], cwd),
       cascade(["run", "--help"], cwd),
       cascade(["merge", "--help"], cwd),
+      cascade(["validate", "--help"], cwd),
     ]);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/experiments\/one\.ts {2}tiny - Tiny two-asset cascade/);
@@ -215,7 +216,14 @@ describe("validate, list, help", () => {
     expect(help.stdout).toMatch(/commands:[\s\S]*run[\s\S]*merge[\s\S]*validate[\s\S]*list/);
     expect(runHelp.stdout).toMatch(/--shard i\/N/);
     expect(mergeHelp.stdout).toMatch(/--out DIR/);
-    for (const r of [help, runHelp, mergeHelp]) expect(r.code).toBe(0);
+    // what validate checks, and what it leaves to a run (it printed only its usage line)
+    expect(validateHelp.stdout).toMatch(/--replications N +override/);
+    expect(validateHelp.stdout).toMatch(/--seed S +override the root seed/);
+    expect(validateHelp.stdout).toMatch(/It does not type-check the file/);
+    expect(validateHelp.stdout).toMatch(
+      /custom triggers, metrics, agents' act and simulate first run in cascade run/,
+    );
+    for (const r of [help, runHelp, mergeHelp, validateHelp]) expect(r.code).toBe(0);
   });
 });
 
