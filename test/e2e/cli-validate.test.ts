@@ -219,10 +219,9 @@ describe("validate, list, help", () => {
     // what validate checks, and what it leaves to a run (it printed only its usage line)
     expect(validateHelp.stdout).toMatch(/--replications N +override/);
     expect(validateHelp.stdout).toMatch(/--seed S +override the root seed/);
-    expect(validateHelp.stdout).toMatch(/It does not type-check the file/);
-    expect(validateHelp.stdout).toMatch(
-      /custom triggers, metrics, agents' act and simulate first run in cascade run/,
-    );
+    expect(validateHelp.stdout).toMatch(/It does not\ntype-check the file/);
+    expect(validateHelp.stdout).toMatch(/each custom\ntrigger \(on a one-lot long and short/);
+    expect(validateHelp.stdout).toMatch(/custom metrics, agents' act and simulate first run in cascade run/);
     for (const r of [help, runHelp, mergeHelp, validateHelp]) expect(r.code).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { customAgents, marketMakers, noiseTraders } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
 import { applyPoint, type ExperimentDefinition, validateExperiment } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
+import type { Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
 import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
@@ -577,5 +578,69 @@ describe("validateExperiment: custom populations", () => {
       validateExperiment({ ...world(fragile), sweep: { "populations.1.count": [9] }, simulate: fakeSimulate })
         .sweep.points,
     ).toHaveLength(1);
+  });
+});
+
+describe("validateExperiment: custom triggers", () => {
+  // The built-in world (no simulate), so validation tries the trigger as a run would call it.
+  const world = (over: Partial<ExperimentDefinition>) => fakeExperiment({ simulate: undefined, ...over });
+  const custom = (test: unknown) => presets.closeFactor({ trigger: { kind: "custom", test: test as never } });
+
+  test("is tried once per function on a one-lot long and short of the first instrument", () => {
+    const seen: number[] = [];
+    const test = (venue: Venue, account: number) => {
+      seen.push(venue.position(account, 0));
+      return false;
+    };
+    const v = validateExperiment(
+      world({
+        liquidation: custom(test),
+        variants: { full: presets.fullClose(), a: custom(test), b: custom(test) },
+      }),
+    );
+    expect(seen).toEqual([1, -1]);
+    expect(v.variants[1].config.liquidation.trigger).toMatchObject({ kind: "custom", test });
+    // a custom simulate may call the policy otherwise: nothing is tried
+    seen.length = 0;
+    validateExperiment(fakeExperiment({ variants: { a: custom(test) } }));
+    expect(seen).toEqual([]);
+  });
+
+  test("one that returns no boolean or throws is refused, at the path where the policy was written", () => {
+    // a block body without return: undefined, which the engine would refuse in the first run
+    const noReturn = (venue: Venue, account: number) => {
+      venue.marginRatio(account) < 1.1;
+    };
+    expect(errorOf(world({ liquidation: custom(noReturn), variants: undefined })).message).toBe(
+      "invalid experiment: liquidation.trigger.test = undefined; allowed: a function (venue, account) => true or false (it returned the value shown for a one-lot long in a scratch market)",
+    );
+    expect(errorOf(world({ variants: { full: presets.fullClose(), early: custom(noReturn) } })).field).toBe(
+      "variants.early.trigger.test",
+    );
+    const e = errorOf(
+      world({
+        variants: {
+          full: presets.fullClose(),
+          early: {
+            liquidation: custom(
+              (venue: Venue, account: number) =>
+                (venue as never as { nope(a: number): number }).nope(account) < 1,
+            ),
+          },
+        },
+      }),
+    );
+    expect(e.code).toBe("TRIGGER_FAILED");
+    expect(e.message).toBe(
+      'invalid experiment: variants.early.liquidation.trigger.test = "TypeError: venue.nope is not a function"; allowed: a function (venue, account) => true or false (it threw, tried on a one-lot long in a scratch market)',
+    );
+    // true only for a short: the short's result is checked too
+    expect(
+      errorOf(
+        world({ variants: { s: custom((v: Venue, a: number) => (v.position(a, 0) < 0 ? "yes" : false)) } }),
+      ).message,
+    ).toContain(
+      'variants.s.trigger.test = "yes"; allowed: a function (venue, account) => true or false (it returned the value shown for a one-lot short',
+    );
   });
 });

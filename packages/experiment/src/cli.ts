@@ -346,10 +346,11 @@ registerCommand("validate", {
   --seed S               override the root seed (integer >= 0)
 
 Checks every field of the experiment, of each variant and of each sweep point (exit 2 naming the
-field, the value and what is allowed), tries each custom population's create, and prints the
-runs, the metric columns, the variants each swept path reaches and what comparison.csv compares.
-It does not type-check the file (the README shows a tsconfig.json for a file outside the
-repository), and custom triggers, metrics, agents' act and simulate first run in cascade run.`,
+field, the value and what is allowed), tries each custom population's create and each custom
+trigger (on a one-lot long and short in a scratch market), and prints the runs, the metric
+columns, the variants each swept path reaches and what comparison.csv compares. It does not
+type-check the file (the README shows a tsconfig.json for a file outside the repository), and
+custom metrics, agents' act and simulate first run in cascade run.`,
   async run(args) {
     const { values, positionals } = parse(args, {
       replications: { type: "string" },

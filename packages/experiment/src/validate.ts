@@ -23,7 +23,7 @@ import {
   validateDist,
 } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
-import { defaultMaxPrice, type InstrumentSpec, makeInstrument } from "@cascade/market";
+import { BUY, defaultMaxPrice, type InstrumentSpec, makeInstrument, SELL } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
 import { metricColumns } from "./metrics.js";
 import {
@@ -467,6 +467,10 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
 
   // Variants
   const variants: ValidatedVariant[] = [];
+  // Where each policy was written, to try its trigger if custom (the base's first).
+  const policies: Array<{ path: string; policy: unknown; config: WorldConfig }> = [];
+  if (d.liquidation !== undefined)
+    policies.push({ path: "liquidation", policy: d.liquidation, config: base });
   if (d.variants === undefined) {
     variants.push({ name: "default", description: "", overrides: {}, config: base });
   } else {
@@ -501,6 +505,12 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       >;
       if (over.liquidation !== undefined) merged.liquidation = clone(over.liquidation);
       const config = validateWorld(p, merged);
+      if (over.liquidation !== undefined)
+        policies.push({
+          path: isPolicyShorthand(raw) ? p : `${p}.liquidation`,
+          policy: over.liquidation,
+          config,
+        });
       variants.push({
         name: vname,
         description: typeof over.description === "string" ? over.description : "",
@@ -516,6 +526,8 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
   if (d.simulate === undefined) {
     if (d.variants === undefined) tryCustomAgents("", base, seed, tried);
     else for (const v of variants) tryCustomAgents(`variants.${v.name}`, v.config, seed, tried);
+    const tests = new Set<unknown>();
+    for (const { path, policy, config } of policies) tryCustomTrigger(path, policy, config, seed, tests);
   }
   let baseline = 0;
   if (d.baseline !== undefined) {
@@ -625,6 +637,66 @@ function tryCustomAgents(
         throw err;
       }
     });
+  } finally {
+    loop.complete();
+  }
+}
+
+/**
+ * A custom trigger runs only in a run's liquidation phase. Call it here, once per function, on a
+ * one-lot long and a one-lot short of the first instrument in a scratch market (as the engine does,
+ * on accounts holding a position), so `cascade validate` catches a test that throws (a misspelt
+ * venue method) or returns no boolean (a block body without `return`).
+ */
+function tryCustomTrigger(
+  path: string,
+  policy: unknown,
+  config: WorldConfig,
+  seed: number,
+  tried: Set<unknown>,
+): void {
+  const trigger = (policy as { trigger: { kind: string; test?: unknown } }).trigger;
+  const test = trigger.test;
+  if (trigger.kind !== "custom" || typeof test !== "function") return;
+  if (tried.has(test)) return;
+  tried.add(test);
+  const { loop, venue } = openMarket(config, Rng.fromSeed(seed));
+  const field = `${path}.trigger.test`;
+  const allowed = "a function (venue, account) => true or false";
+  try {
+    const price = config.market.instruments[0].initialPrice;
+    const long = venue.openAccount("trigger-check-long");
+    const short = venue.openAccount("trigger-check-short");
+    for (const a of [long, short]) venue.deposit(a, 2 ** 50);
+    venue.submit({ account: short, instrument: 0, side: SELL, quantity: 1, type: "limit", price });
+    venue.submit({ account: long, instrument: 0, side: BUY, quantity: 1, type: "limit", price, tif: "IOC" });
+    for (const [side, a] of [
+      ["long", long],
+      ["short", short],
+    ] as const) {
+      let hit: unknown;
+      try {
+        hit = (test as (v: unknown, a: number) => unknown)(venue, a);
+      } catch (e) {
+        const err = new ValidationError(
+          "TRIGGER_FAILED",
+          field,
+          e instanceof Error ? `${e.name}: ${e.message}` : e,
+          `${allowed} (it threw, tried on a one-lot ${side} in a scratch market)`,
+          CTX,
+        );
+        (err as { cause?: unknown }).cause = e;
+        throw err;
+      }
+      if (typeof hit !== "boolean") {
+        fail(
+          "INVALID_TRIGGER_RESULT",
+          field,
+          hit,
+          `${allowed} (it returned the value shown for a one-lot ${side} in a scratch market)`,
+        );
+      }
+    }
   } finally {
     loop.complete();
   }
