@@ -731,6 +731,30 @@ describe("marks", () => {
     v.updateMarks();
     expect(v.mark(0)).toBe(98);
   });
+  it("the fallback stays within the side still quoted: an ask posted below the last trade caps it", () => {
+    const { v, a, b } = build("mid");
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 98 });
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 1, type: "market" }); // trade at 98
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 95 });
+    v.updateMarks();
+    expect([v.book(0).bestBid(), v.lastTradePrice(0), v.mark(0)]).toEqual([0, 98, 95]);
+    // mirror: the ask is taken (trade at 95), a bid posted above it floors the mark
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 1, type: "market" });
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 97 });
+    v.updateMarks();
+    expect([v.book(0).bestAsk(), v.lastTradePrice(0), v.mark(0)]).toEqual([0, 95, 97]);
+    // ema moves toward the same bounded target; last stays the last trade
+    const e = build("ema");
+    const l = build("last");
+    for (const { v: x, a: xa, b: xb } of [e, l]) {
+      x.submit({ account: xb, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 98 });
+      x.submit({ account: xa, instrument: 0, side: SELL, quantity: 1, type: "market" });
+      x.submit({ account: xa, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 90 });
+      x.updateMarks();
+    }
+    expect(e.v.mark(0)).toBe(100 + 0.5 * (90 - 100));
+    expect(l.v.mark(0)).toBe(98);
+  });
   it("last, ema and oracle", () => {
     const l = build("last");
     l.v.submit({ account: l.a, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 110 });

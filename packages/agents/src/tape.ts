@@ -17,6 +17,7 @@ import {
   SELL,
   type Side,
   type Venue,
+  withinQuotes,
 } from "@cascade/market";
 
 const RING = 1 << 13; // ticks of mid history (moving-average windows are capped to RING - 1)
@@ -135,8 +136,11 @@ export class MarketTape {
     const ask = b.bestAsk();
     if (bid > 0 && ask > 0) return (bid + ask) / 2;
     const c = this.tradeCount?.[i] ?? 0;
-    const p = c > 0 ? this.tradePrice[i * TRADES + ((c - 1) & (TRADES - 1))] : this.venue.mark(i);
-    return ask > 0 && p > ask ? ask : bid > 0 && p < bid ? bid : p;
+    return withinQuotes(
+      c > 0 ? this.tradePrice[i * TRADES + ((c - 1) & (TRADES - 1))] : this.venue.mark(i),
+      bid,
+      ask,
+    );
   }
 
   private sample(tick: number): void {

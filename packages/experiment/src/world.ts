@@ -17,7 +17,7 @@
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
 import { type Rng, RunLoop, sample } from "@cascade/core";
 import { LiquidationEngine } from "@cascade/liquidation";
-import { BUY, connectVenue, type Instrument, SELL, Venue } from "@cascade/market";
+import { BUY, connectVenue, type Instrument, SELL, Venue, withinQuotes } from "@cascade/market";
 import type {
   InstrumentSeries,
   LiquidationRow,
@@ -205,8 +205,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       const last = venue.lastTradePrice(k);
       if (Number.isFinite(s.mid[i])) s.price[i] = s.mid[i];
       else {
-        const p = last > 0 ? last : i > 0 ? s.price[i - 1] : s.initialPrice;
-        s.price[i] = ba > 0 && p > ba ? ba : bb > 0 && p < bb ? bb : p;
+        s.price[i] = withinQuotes(last > 0 ? last : i > 0 ? s.price[i - 1] : s.initialPrice, bb, ba);
       }
       s.spread[i] = book.spread();
       if (band > 0) {

@@ -50,9 +50,20 @@ export function validateMarkSpec(m: unknown): Required<MarkSpec> {
 }
 
 /**
- * Next mark. `mid` is NaN when a side of the book is empty, `last` NaN before the first trade.
- * mid: mid, else last trade, else previous mark. last: last trade, else previous mark.
- * ema: previous + alpha * (mid-with-fallback - previous). oracle: the oracle price.
+ * A fallback price (the last trade, a previous mark) on a book with a side empty, kept within the
+ * side still quoted: never above the best ask nor below the best bid (0 = that side empty). An ask
+ * posted below an old trade is a price anyone can buy at. The venue's mid marks, the agents' mid and
+ * the run's price series all read this one rule.
+ */
+export function withinQuotes(price: number, bestBid: number, bestAsk: number): number {
+  return bestAsk > 0 && price > bestAsk ? bestAsk : bestBid > 0 && price < bestBid ? bestBid : price;
+}
+
+/**
+ * Next mark. `mid` is NaN when a side of the book is empty, `last` NaN before the first trade;
+ * `bestBid`/`bestAsk` 0 when that side is empty.
+ * mid: mid, else last trade, else previous mark (the fallback withinQuotes). last: last trade, else
+ * previous mark. ema: previous + alpha * (mid-with-fallback - previous). oracle: the oracle price.
  */
 export function nextMark(
   kind: MarkKind,
@@ -61,16 +72,17 @@ export function nextMark(
   mid: number,
   last: number,
   oracle: number,
+  bestBid: number,
+  bestAsk: number,
 ): number {
+  const target = !Number.isNaN(mid) ? mid : withinQuotes(!Number.isNaN(last) ? last : prev, bestBid, bestAsk);
   switch (kind) {
     case "mid":
-      return !Number.isNaN(mid) ? mid : !Number.isNaN(last) ? last : prev;
+      return target;
     case "last":
       return !Number.isNaN(last) ? last : prev;
-    case "ema": {
-      const target = !Number.isNaN(mid) ? mid : !Number.isNaN(last) ? last : prev;
+    case "ema":
       return prev + alpha * (target - prev);
-    }
     case "oracle":
       return oracle;
   }

@@ -558,13 +558,16 @@ export class Venue {
   }
 
   private nextMarkOf(i: number): number {
+    const book = this.books[i];
     return nextMark(
       this.markKind,
       this.emaAlpha,
       this.marks[i],
-      this.books[i].mid(),
+      book.mid(),
       this.lastTrade[i],
       this.oracle[i],
+      book.bestBid(),
+      book.bestAsk(),
     );
   }
 
