@@ -426,3 +426,20 @@ test("a run into a folder with another configuration's results says what it repl
   );
   expect(readFileSync(join(dir, "runs.csv"), "utf8").trimEnd().split("\n")).toHaveLength(1 + 2 * 2);
 });
+
+test("an --out where folders cannot be made (/proc/sys/x) fails at once, naming --out, the path and why", async () => {
+  requireBuilt();
+  // Linux only. Node 20's recursive mkdir looped for ever there (mkdir says ENOENT, its parent exists).
+  if (!existsSync("/proc/sys")) return;
+  for (const out of ["/proc/sys/cascade-out", "/proc/sys/cascade-out/deeper"]) {
+    const { child, done } = start(["run", TINY, "--workers", "0", "--out", out, "--quiet"], tmp);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const r = await done;
+    clearTimeout(timer);
+    expect(r.signal, "hung: killed after 20 s").toBe(null);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `error: cannot write results: --out = ${JSON.stringify(out)}; allowed: a folder this process can create and write to (/proc/sys is not writable (EACCES))`,
+    );
+  }
+});

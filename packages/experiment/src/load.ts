@@ -10,7 +10,6 @@
 import { createHash } from "node:crypto";
 import {
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -25,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import { CascadeError, ValidationError } from "@cascade/core";
 import type { BuildOptions, BuildResult, Loader, Plugin } from "esbuild";
+import { makeFolders } from "./output-dir.js";
 
 /** An experiment file as loaded: what worker threads need to load the same module. */
 export interface ExperimentSource {
@@ -268,7 +268,7 @@ function bundleUrl(code: string): string {
     } else {
       // Not writeFileAtomic: processes loading the same experiment at once (shards on one machine)
       // write the same file, so each needs a temporary name of its own; and a cache needs no fsync.
-      mkdirSync(dir, { recursive: true });
+      makeFolders(dir);
       const tmp = `${path}.${process.pid}.${threadId}.tmp`;
       writeFileSync(tmp, code);
       renameSync(tmp, path);

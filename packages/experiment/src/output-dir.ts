@@ -42,10 +42,27 @@ export function ensureOutputDir(dir: string, flag = "--out"): void {
     throw invalidOutput(flag, dir, `${dir} is a file, not a folder`);
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw invalidOutput(flag, dir, writeProblem(dir, e));
+  }
+}
+
+/**
+ * `mkdir -p`, one folder at a time from the nearest existing one. Not mkdirSync's `recursive`:
+ * Node 20's loops for ever where mkdir fails with ENOENT under an existing parent (/proc/sys/x).
+ */
+export function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let p = dir; !existsSync(p) && dirname(p) !== p; p = dirname(p)) missing.push(p);
+  for (let k = missing.length - 1; k >= 0; k--) {
+    try {
+      mkdirSync(missing[k]);
+    } catch (e) {
+      // Made by another process meanwhile (shards starting together): fine if it is a folder.
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(missing[k]).isDirectory()) throw e;
+    }
   }
 }
 
