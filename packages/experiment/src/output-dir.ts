@@ -16,6 +16,7 @@ import {
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { ValidationError } from "@cascade/core";
+import { onExit } from "./exit-cleanup.js";
 
 /**
  * Why folder `dir` cannot be written to, judged from its nearest existing ancestor (a file in the
@@ -122,7 +123,13 @@ export function lockOutputDir(dir: string, flag = "--out"): () => void {
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: "wx" });
-      return () => rmSync(path, { force: true });
+      const release = () => rmSync(path, { force: true });
+      // Released on process.exit too (a second Ctrl-C), which skips the caller's finally.
+      const unregister = onExit(release);
+      return () => {
+        unregister();
+        release();
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST")
         throw invalidOutput(flag, dir, writeProblem(dir, e));

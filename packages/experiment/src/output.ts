@@ -10,6 +10,7 @@ import { closeSync, createWriteStream, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
+import { onExit } from "./exit-cleanup.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
 import { coordsOf } from "./plan.js";
@@ -182,17 +183,36 @@ export interface WriteOptions {
  */
 export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
   const opened: CsvFile[] = [];
-  try {
-    return await writeAll(o, opened);
-  } catch (e) {
+  const removeAll = () => {
     for (const f of opened) {
-      await f.discard();
+      rmSync(f.tmp, { force: true });
       rmSync(f.path, { force: true });
     }
     rmSync(join(o.outDir, FILES.manifest), { force: true });
     rmSync(join(o.outDir, `${FILES.manifest}.tmp`), { force: true });
+  };
+  // A process that exits part-way (a second Ctrl-C) leaves no .tmp and no partial results either.
+  const unregister = onExit(removeAll);
+  try {
+    return await writeAll(o, opened);
+  } catch (e) {
+    for (const f of opened) await f.discard();
+    removeAll();
     throw e;
+  } finally {
+    unregister();
   }
+}
+
+/**
+ * Lets the event loop turn (a Ctrl-C handler, a caller's abort() from a timer), then stops if
+ * aborted: the rows and statistics are computed without waiting on anything, so an abort could
+ * otherwise be seen only after the last of them. Without a signal, nothing.
+ */
+async function turn(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return;
+  await new Promise<void>((r) => setImmediate(r));
+  signal.throwIfAborted();
 }
 
 async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles> {
@@ -219,7 +239,7 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
   const fds = new Map<string, number>();
   try {
     for (const run of order) {
-      o.signal?.throwIfAborted();
+      await turn(o.signal);
       const r = readEntry(run, o.index.get(run) as Loc, fds);
       const c = coordsOf(run, spec.replications, spec.variants.length);
       await runs.row([
@@ -240,9 +260,9 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
   await runs.close();
   await ts.close();
   await lq.close();
-  o.signal?.throwIfAborted();
-  if (values) await writeStatistics(spec, values, p("summary"), p("comparison"), csv);
-  o.signal?.throwIfAborted();
+  await turn(o.signal);
+  if (values) await writeStatistics(spec, values, p("summary"), p("comparison"), csv, o.signal);
+  await turn(o.signal);
   writeFileAtomic(p("manifest"), o.manifestText);
   return files;
 }
@@ -296,6 +316,7 @@ async function writeStatistics(
   summaryPath: string,
   comparisonPath: string,
   csv: (path: string, headers: string[]) => CsvFile,
+  signal: AbortSignal | undefined,
 ) {
   const M = spec.metrics.length;
   const R = spec.replications;
@@ -335,6 +356,7 @@ async function writeStatistics(
   for (let pt = 0; pt < spec.points.length; pt++) {
     for (let v = 0; v < V; v++) {
       for (let k = 0; k < M; k++) {
+        await turn(signal);
         const s = summarize(series(pt, v, k), proportion[k]);
         await summary.row([
           escapeText(spec.variants[v]),
@@ -358,8 +380,9 @@ async function writeStatistics(
     // compare there, so each point against its reference point (the same seeds run at every point).
     // With several variants and a sweepReference, each variant against itself at the reference
     // point as well (the effect of the swept parameter under each policy).
-    const compare = (v: number, point: number, base: number, basePoint: number) => {
+    const compare = async (v: number, point: number, base: number, basePoint: number) => {
       for (let k = 0; k < M; k++) {
+        await turn(signal);
         const c = pairedComparison(series(point, v, k), series(basePoint, base, k), proportion[k]);
         const keys = [
           escapeText(spec.variants[v]),
@@ -373,11 +396,11 @@ async function writeStatistics(
       }
     };
     if (V > 1) {
-      for (let v = 0; v < V; v++) if (v !== spec.baseline) compare(v, pt, spec.baseline, pt);
+      for (let v = 0; v < V; v++) if (v !== spec.baseline) await compare(v, pt, spec.baseline, pt);
       if (spec.reference !== null && reference[pt] !== pt)
-        for (let v = 0; v < V; v++) if (spec.swept[v]) compare(v, pt, v, reference[pt]);
+        for (let v = 0; v < V; v++) if (spec.swept[v]) await compare(v, pt, v, reference[pt]);
     } else if (reference[pt] !== pt) {
-      compare(0, pt, spec.baseline, reference[pt]);
+      await compare(0, pt, spec.baseline, reference[pt]);
     }
   }
   // Holm-adjusted p-values, one family per metric and question: the variants against the baseline
