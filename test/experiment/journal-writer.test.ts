@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test, vi } from "vitest";
 
 // Background fsyncs fail when `failFsync` is set (the disk reports an I/O error); everything else
@@ -17,9 +18,11 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...fs, fsync, default: { ...fs, fsync } };
 });
 
-const { JOURNAL_FORMAT, JournalWriter, indexJournal } = await import(
+const { JOURNAL_FORMAT, JournalError, JournalWriter, indexJournal } = await import(
   "../../packages/experiment/src/journal.js"
 );
+const { RunFailure, runExperiment } = await import("../../packages/experiment/src/runner.js");
+const { fakeExperiment } = await import("./helpers.js");
 
 const root = mkdtempSync(join(tmpdir(), "cascade-journal-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -57,5 +60,57 @@ describe("JournalWriter", () => {
     expect(() => writer.append("1\t{}\n")).toThrow(/EIO/);
     fsState.failFsync = false;
     expect(() => writer.close()).toThrow(/EIO/);
+  });
+
+  for (const [label, experiment, workers] of [
+    ["in-process", () => fakeExperiment({ replications: 20 }), 0],
+    ["worker threads", () => fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url)), 1],
+  ] as const) {
+    test(`${label}: a journal that cannot be written fails the run naming the journal and the OS error, not a run`, async () => {
+      fsState.failFsync = false;
+      const out = join(root, `run-${workers}`);
+      const err = await runExperiment(experiment(), {
+        out,
+        workers,
+        replications: 20,
+        // The disk fails once the journal is open: the first background fsync reports EIO.
+        onStart: () => {
+          fsState.failFsync = true;
+        },
+      })
+        .catch((e: unknown) => e)
+        .finally(() => {
+          fsState.failFsync = false;
+        });
+      expect(err).toBeInstanceOf(JournalError);
+      expect(err).not.toBeInstanceOf(RunFailure);
+      expect((err as Error).message).toBe(
+        `cannot write the run journal ${join(out, "journal.jsonl")} (EIO: i/o error, fsync); the runs it holds are kept: fix the cause and rerun with --resume`,
+      );
+      expect((err as Error).cause).toMatchObject({ code: "EIO" });
+      expect(readdirSync(out).sort()).toEqual(["journal.jsonl"]);
+    });
+  }
+
+  test("cascade run: a journal that cannot be written is exit 1 with its message alone (no run blamed, no stack)", async () => {
+    const { main } = await import("../../packages/experiment/src/cli.js");
+    const out = join(root, "cli");
+    const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+      stderr += String(s);
+      return true;
+    });
+    fsState.failFsync = true;
+    try {
+      const code = await main(["run", tiny, "--workers", "0", "--out", out, "--quiet", "--no-report"]);
+      expect(code).toBe(1);
+    } finally {
+      fsState.failFsync = false;
+      spy.mockRestore();
+    }
+    expect(stderr).toBe(
+      `error: cannot write the run journal ${join(out, "journal.jsonl")} (EIO: i/o error, fsync); the runs it holds are kept: fix the cause and rerun with --resume\n`,
+    );
   });
 });

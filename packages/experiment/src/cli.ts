@@ -500,7 +500,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write("(CASCADE_DEBUG=1 prints the error's stack, at the experiment file's lines)\n");
       return 1;
     }
-    if (e instanceof CascadeError) {
+    if (e instanceof CascadeError || (e instanceof Error && e.name === "JournalError")) {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }

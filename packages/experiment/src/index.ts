@@ -6,7 +6,7 @@ export { defineExperiment } from "./define.js";
 export { executeRun, LIQUIDATION_COLUMNS, type RunResult, TIMESERIES_COLUMNS } from "./execute.js";
 export { escapeText, fmtNumber, fmtValue, roundMetric } from "./format.js";
 export { headline } from "./headline.js";
-export { JOURNAL_FILE } from "./journal.js";
+export { JOURNAL_FILE, JournalError } from "./journal.js";
 export {
   type ExperimentSource,
   type LoadedExperiment,

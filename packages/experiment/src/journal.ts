@@ -286,6 +286,23 @@ export function readEntry(run: number, loc: Loc, fdCache: Map<string, number>): 
 }
 
 /**
+ * The journal could not be written (a full disk, an I/O error): not a failure of any run. `file`
+ * is the journal, `cause` the OS error; the runs it already holds are kept for a resume.
+ */
+export class JournalError extends Error {
+  override readonly name = "JournalError";
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot write the run journal ${file} (${cause instanceof Error ? cause.message : String(cause)}); the runs it holds are kept: fix the cause and rerun with --resume`,
+      { cause },
+    );
+  }
+}
+
+/**
  * Appends whole lines. A line is written with one write() before its run counts as done, so a
  * killed process (SIGKILL included) loses no finished run: the kernel already holds the bytes.
  * fsync, which matters only if the machine itself goes down, runs in the background on libuv's
@@ -347,10 +364,15 @@ export class JournalWriter {
     return { writer: new JournalWriter(file, openSync(file, "a")), done: new Set(), started: header };
   }
 
+  /** Writes one line; a JournalError if the file cannot take it (or a background fsync failed). */
   append(line: string): void {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw new JournalError(this.file, this.failure);
     if (this.fd < 0 || this.closing) throw new Error(`journal ${this.file} is closed`);
-    writeAll(this.fd, Buffer.from(line, "utf8"));
+    try {
+      writeAll(this.fd, Buffer.from(line, "utf8"));
+    } catch (e) {
+      throw new JournalError(this.file, e);
+    }
     this.unsynced = true;
     if (!this.syncing) this.syncInBackground();
   }
@@ -373,11 +395,16 @@ export class JournalWriter {
     });
   }
 
-  /** Makes every line durable (fsync, on this thread) and releases the file. Idempotent. */
+  /**
+   * Makes every line durable (fsync, on this thread) and releases the file. Idempotent. A
+   * JournalError if a line may not be on disk.
+   */
   close(): void {
     if (this.fd < 0 || this.closing) return;
     try {
       fsyncSync(this.fd);
+    } catch (e) {
+      this.failure ??= e as Error;
     } finally {
       if (this.syncing) this.closing = true;
       else {
@@ -385,7 +412,7 @@ export class JournalWriter {
         this.fd = -1;
       }
     }
-    if (this.failure) throw this.failure;
+    if (this.failure) throw new JournalError(this.file, this.failure);
   }
 }
 

@@ -399,11 +399,16 @@ export async function runExperiment(
       }
       if (signal?.aborted) throw aborted();
     } catch (e) {
-      throw signal?.aborted && !(e instanceof RunAborted) ? aborted() : e;
-    } finally {
       progress.stop();
-      writer.close();
+      try {
+        writer.close();
+      } catch {
+        // The error being thrown is kept: a journal that failed already said so.
+      }
+      throw signal?.aborted && !(e instanceof RunAborted) ? aborted() : e;
     }
+    progress.stop();
+    writer.close();
 
     const { index } = indexJournal(journalPath, plan.total, accept, false);
     if (index.size !== mine.length) {
@@ -560,10 +565,9 @@ async function runPool(
                 try {
                   for (const line of lines) onDone(line);
                 } catch (e) {
-                  failed =
-                    e instanceof RunFailure
-                      ? e
-                      : new RunFailure(`cannot write the journal: ${(e as Error).message}`);
+                  // A JournalError: the file, not a run, failed; no run's failure replaces it.
+                  failed = e as Error;
+                  failedRan = true;
                 }
               }
               pump();
