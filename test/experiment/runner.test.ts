@@ -244,6 +244,32 @@ describe("runExperiment (in-process, fake world)", () => {
     );
   });
 
+  test("merge checks each shard's journal against that shard's own manifest, and names the shard whose journal is another's", async () => {
+    const [a, b, c, d] = [dir(), dir(), dir(), dir()];
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    await runExperiment(fakeExperiment(), { out: c, workers: 0, shard: "1/2", seed: 8 });
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "2/2", seed: 8 });
+    // Both shards' journals are of seed 8 while their manifests say seed 7 (copied over by hand):
+    // the journals agree with each other, and were merged as seed 7's results.
+    writeFileSync(join(a, JOURNAL_FILE), readFileSync(join(c, JOURNAL_FILE)));
+    writeFileSync(join(b, JOURNAL_FILE), readFileSync(join(d, JOURNAL_FILE)));
+    const merged = dir();
+    const both = mergeResults([a, b], { out: merged });
+    await expect(both).rejects.toThrow(ValidationError);
+    await expect(both).rejects.toThrow(
+      `cannot merge: dirs.0 = ${JSON.stringify(a)}; allowed: a shard folder whose ${JOURNAL_FILE} belongs to its manifest.json (its journal is of another configuration; they differ in: rootSeed (8 in the journal, 7 in the manifest), seeds; rerun that shard)`,
+    );
+    // Only the second shard's journal is another's: that shard is named, not the first.
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await expect(mergeResults([a, b], { out: merged })).rejects.toThrow(
+      new RegExp(
+        `^cannot merge: dirs\\.1 = ${JSON.stringify(b).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}; allowed: a shard folder whose`,
+      ),
+    );
+    expect(existsSync(merged)).toBe(false);
+  });
+
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {
     const a = dir();
     const b = dir();

@@ -1,8 +1,9 @@
 /**
  * `cascade merge <dirs...> --out DIR`: joins shard folders into exactly the bytes a single-machine
  * run writes. Each shard folder keeps its run journal; the merge checks that the shards' manifests
- * are byte-identical (same experiment, seeds, versions and commit), that together they hold every
- * run, and writes the final files from the union of the journals through the same code as a run.
+ * are byte-identical (same experiment, seeds, versions and commit), that each journal belongs to
+ * its own shard's manifest, that together they hold every run, and writes the final files from the
+ * union of the journals through the same code as a run.
  */
 import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,6 +12,7 @@ import { writeFileAtomic } from "./atomic-file.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
+import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import type { RunOutcome } from "./runner.js";
 
 export interface MergeOptions {
@@ -74,10 +76,30 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         CTX,
       );
     }
+    // The journal must be this shard's own: one copied from another run would be merged under
+    // this manifest (and if it were the first shard's, every other shard would be blamed).
+    let own: Record<string, unknown> | undefined;
+    try {
+      own = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      own = undefined;
+    }
+    if (own === undefined || h.fingerprint !== manifestFingerprint(own)) {
+      const differ = own
+        ? changedParts(h.parts, configParts(own), ["in the journal", "in the manifest"])
+        : "";
+      throw new ValidationError(
+        "JOURNAL_MISMATCH",
+        `dirs.${i}`,
+        dirs[i],
+        `a shard folder whose ${JOURNAL_FILE} belongs to its ${FILES.manifest} (${own === undefined ? `its ${FILES.manifest} is unreadable` : `its journal is of another configuration${differ ? `; they differ in: ${differ}` : ""}`}; rerun that shard)`,
+        CTX,
+      );
+    }
     if (manifestText === undefined) {
       manifestText = text;
       fingerprint = h.fingerprint;
-    } else if (text !== manifestText || h.fingerprint !== fingerprint) {
+    } else if (text !== manifestText) {
       const differ = manifestDifferences(manifestText, text);
       throw new ValidationError(
         "MANIFEST_MISMATCH",

@@ -107,7 +107,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
             ...(options.importsSha256 ? { imports: options.importsSha256 } : {}),
           },
   };
-  const fingerprint = sha256(JSON.stringify(core));
+  const fingerprint = manifestFingerprint(core);
   const parts = configParts(core);
   const manifest =
     options.manifest === false
@@ -197,6 +197,16 @@ const PLAIN_PARTS = new Set(["name", "rootSeed", "replications", "baseline", "ru
 const CODE_STATE = new Set(["versions", "git", "gitDirty", "cascadeGit", "cascadeGitDirty"]);
 
 /**
+ * The fingerprint of a configuration from its manifest (as makePlan builds it, or as read back
+ * from manifest.json: JSON keeps the keys' order and values): every key but the code state.
+ */
+export function manifestFingerprint(manifest: Record<string, unknown>): string {
+  const core: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(manifest)) if (!CODE_STATE.has(k)) core[k] = v;
+  return sha256(JSON.stringify(core));
+}
+
+/**
  * A manifest's fingerprinted keys, each as its value (the few scalars in PLAIN_PARTS) or a short
  * digest of its JSON: enough to name what differs between two runs (changedParts) without storing
  * the manifest in the journal.
@@ -213,10 +223,14 @@ export function configParts(manifest: Record<string, unknown>): Record<string, s
   return out;
 }
 
-/** "replications (20 there, 30 now), variants" for the parts that differ; "" when none is known to. */
+/**
+ * "replications (20 there, 30 now), variants" for the parts that differ; "" when none is known to.
+ * `labels` name the two sides ("there", "now").
+ */
 export function changedParts(
   before: Record<string, string | number> | undefined,
   now: Record<string, string | number>,
+  labels: readonly [string, string] = ["there", "now"],
 ): string {
   if (!before) return "";
   const changed: string[] = [];
@@ -224,7 +238,7 @@ export function changedParts(
     if (before[k] === now[k]) continue;
     changed.push(
       PLAIN_PARTS.has(k) && before[k] !== undefined && now[k] !== undefined
-        ? `${k} (${JSON.stringify(before[k])} there, ${JSON.stringify(now[k])} now)`
+        ? `${k} (${JSON.stringify(before[k])} ${labels[0]}, ${JSON.stringify(now[k])} ${labels[1]})`
         : k === "source"
           ? "source (the experiment file's text or its local imports, or the code of an object experiment's functions: any edit counts)"
           : k,
