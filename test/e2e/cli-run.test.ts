@@ -342,7 +342,7 @@ describe("cascade run", () => {
     expect(left).toEqual(["journal.jsonl"]);
     expect(stopped.stderr).toMatch(
       new RegExp(
-        `cascade run interrupted \\(SIGINT\\): ${kept} of 12 runs are kept in r-int/journal\\.jsonl; rerun the same command with --resume to continue`,
+        `cascade run interrupted \\(SIGINT\\): ${kept} of 12 runs are done and kept in r-int/journal\\.jsonl, no final file was written; rerun the same command with --resume to continue`,
       ),
     );
     expect(finalFilesLeft).toBe(false);
@@ -359,7 +359,7 @@ describe("cascade run", () => {
     expect(stopped.code, stopped.stderr).toBe(143);
     expect(stopped.stderr).toMatch(
       new RegExp(
-        `cascade run interrupted \\(SIGTERM\\): ${kept} of 12 runs are kept in r-term/journal\\.jsonl`,
+        `cascade run interrupted \\(SIGTERM\\): ${kept} of 12 runs are done and kept in r-term/journal\\.jsonl, no final file was written; rerun the same command with --resume to continue`,
       ),
     );
     expect(left).toEqual(["journal.jsonl"]);

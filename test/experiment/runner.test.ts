@@ -1121,6 +1121,10 @@ describe("runExperiment with an AbortSignal", () => {
       expect(aborted.message).toBe(
         `run aborted: ${aborted.finished} of ${total} runs are done and kept in ${join(d, JOURNAL_FILE)}, no final file was written; resume (cascade run --resume, or runExperiment with resume: true) to continue`,
       );
+      // The CLI's note is the same text, with its own journal path and resume hint.
+      expect(aborted.kept("r/journal.jsonl", "rerun the same command with --resume")).toBe(
+        `: ${aborted.finished} of ${total} runs are done and kept in r/journal.jsonl, no final file was written; rerun the same command with --resume to continue`,
+      );
       // Only the journal: no final file, no .tmp, and it holds exactly the runs counted.
       expect(readdirSync(d)).toEqual([JOURNAL_FILE]);
       const kept = journalRuns(d);

@@ -262,20 +262,15 @@ function onInterrupt(): { signal: AbortSignal; received: NodeJS.Signals | null; 
   return state;
 }
 
-/** What an interrupted run keeps and how to continue; the exit code of the signal. */
+/** What an interrupted run keeps and how to continue (RunAborted's words); the exit code of the signal. */
 function interrupted(
   signal: NodeJS.Signals,
-  e: { finished: number; total: number; journal: string | null },
+  e: { journal: string | null; kept(journal?: string | null, resume?: string): string },
 ): number {
-  let note = "";
-  if (e.journal !== null) {
-    const journal = relative(process.cwd(), e.journal);
-    note =
-      e.finished === e.total
-        ? `: all ${e.total} runs are kept in ${journal}, the final files were not written; rerun the same command with --resume to write them`
-        : `: ${e.finished} of ${e.total} runs are kept in ${journal}; rerun the same command with --resume to continue`;
-  }
-  process.stderr.write(`\ncascade run interrupted (${signal})${note}\n`);
+  const journal = e.journal === null ? null : relative(process.cwd(), e.journal);
+  process.stderr.write(
+    `\ncascade run interrupted (${signal})${e.kept(journal, "rerun the same command with --resume")}\n`,
+  );
   return signal === "SIGINT" ? 130 : 143;
 }
 

@@ -127,14 +127,22 @@ export class RunAborted extends Error {
     readonly journal: string | null,
     reason?: unknown,
   ) {
-    super(
-      journal === null
-        ? "run aborted before its first run: nothing was written"
-        : finished === total
-          ? `run aborted while writing its final files: all ${total} runs are kept in ${journal}, no final file was written; resume (cascade run --resume, or runExperiment with resume: true) to write them`
-          : `run aborted: ${finished} of ${total} runs are done and kept in ${journal}, no final file was written; resume (cascade run --resume, or runExperiment with resume: true) to continue`,
-      { cause: reason },
-    );
+    super("", { cause: reason });
+    this.message = `run aborted${this.kept()}`;
+  }
+
+  /**
+   * What is kept and how to go on (the message after "run aborted"): the CLI says the same with
+   * the journal's path relative and its own resume hint.
+   */
+  kept(
+    journal = this.journal,
+    resume = "resume (cascade run --resume, or runExperiment with resume: true)",
+  ): string {
+    if (journal === null) return " before its first run: nothing was written";
+    return this.finished === this.total
+      ? ` while writing its final files: all ${this.total} runs are kept in ${journal}, no final file was written; ${resume} to write them`
+      : `: ${this.finished} of ${this.total} runs are done and kept in ${journal}, no final file was written; ${resume} to continue`;
   }
 }
 
