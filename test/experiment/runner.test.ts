@@ -37,6 +37,7 @@ import { presets } from "@cascade/liquidation";
 import { afterAll, describe, expect, test } from "vitest";
 import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
 import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
+import { changedParts, configParts } from "../../packages/experiment/src/plan.js";
 import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
 import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
@@ -903,7 +904,7 @@ export default defineExperiment({ ...tiny, name: "with-lib", replications: 1, me
     expect(source.imports).toMatch(/^[0-9a-f]{64}$/);
     writeFileSync(metric, `export const lastPrice = (r: any) => r.series[0].price[0];\n`);
     await expect(runExperiment(join(src, "study.ts"), { out, workers: 0, resume: true })).rejects.toThrow(
-      /differ in: source \(the experiment file's text or its local imports, or the code of an object experiment's functions: any edit counts\)/,
+      /differ in: source \(the experiment file's local imports: any edit counts\);/,
     );
   });
 
@@ -914,13 +915,15 @@ export default defineExperiment({ ...tiny, name: "with-lib", replications: 1, me
     // An interrupted run (its journal) and complete results: neither may be continued or kept.
     const interrupted = dir();
     await runExperiment(before, { out: interrupted, workers: 0, shard: "1/1" });
+    // Named as what changed: the object's functions (there is no experiment file to speak of).
+    const what = "source (the code of the experiment object's functions: any edit counts)";
     await expect(
       runExperiment(after, { out: interrupted, workers: 0, shard: "1/1", resume: true }),
-    ).rejects.toThrow(/cannot resume.*differs? in: source/);
+    ).rejects.toThrow(`(this one differs in: ${what}; rerun without --resume to start over)`);
     const complete = dir();
     await runExperiment(before, { out: complete, workers: 0 });
     await expect(runExperiment(after, { out: complete, workers: 0, resume: true })).rejects.toThrow(
-      /cannot resume.*differs? in: source/,
+      `(the results here differ in: ${what}; rerun without --resume to replace them)`,
     );
     // The same functions are the same configuration.
     const again = await runExperiment(
@@ -928,6 +931,19 @@ export default defineExperiment({ ...tiny, name: "with-lib", replications: 1, me
       { out: complete, workers: 0, resume: true },
     );
     expect(again.executed).toBe(0);
+  });
+
+  test("a refusal against a journal without the source's parts (an older Cascade's) names the source by this run's kind", () => {
+    const object = configParts({ name: "x", source: { functions: "a".repeat(64) } });
+    const file = configParts({ name: "x", source: { sha256: "b".repeat(64) } });
+    const old = { name: "x", source: "0123456789abcdef" };
+    expect(changedParts(old, object)).toBe("source (any edit of the experiment object's functions counts)");
+    expect(changedParts(old, file)).toBe(
+      "source (any edit of the experiment file or its local imports counts)",
+    );
+    expect(changedParts(file, object)).toBe(
+      "source (the code of the experiment object's functions: any edit counts), source (the experiment file's text: any edit counts)",
+    );
   });
 
   test("the source hash reads CRLF line endings as LF (a Windows checkout is the same configuration)", () => {

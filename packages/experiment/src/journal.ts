@@ -27,7 +27,7 @@ import { type CsvFormatterStream, format } from "fast-csv";
 import { writeFileAtomic } from "./atomic-file.js";
 import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
-import { changedParts, type Plan, runCoords } from "./plan.js";
+import { changedParts, type Plan, runCoords, sourceEditNote } from "./plan.js";
 
 export const JOURNAL_FILE = "journal.jsonl";
 /** cascade/2: rows are stored as CSV text (cascade/1 stored cell arrays). */
@@ -209,7 +209,7 @@ function mismatch(journal: JournalHeader, now: JournalHeader): string {
   const parts = now.parts ? changedParts(journal.parts, now.parts) : "";
   return parts
     ? `this one differs in: ${parts}`
-    : "this one belongs to another configuration; any edit of the experiment file counts";
+    : `this one belongs to another configuration; ${sourceEditNote(now.parts)}`;
 }
 
 /** Why readHeader returned null, for error messages. */

@@ -219,8 +219,28 @@ export function configParts(manifest: Record<string, unknown>): Record<string, s
       PLAIN_PARTS.has(k) && (typeof v === "number" || typeof v === "string")
         ? v
         : sha256(JSON.stringify(v ?? null)).slice(0, 16);
+    // The source's own parts too (file text, local imports, an object's functions): a refusal
+    // then names which of them changed.
+    if (k === "source" && v !== null && typeof v === "object")
+      for (const [sk, sv] of Object.entries(v)) out[`source.${sk}`] = String(sv).slice(0, 16);
   }
   return out;
+}
+
+/** What each part of the source is, as a refusal names it. */
+const SOURCE_PARTS: Record<string, string> = {
+  "source.sha256": "source (the experiment file's text: any edit counts)",
+  "source.imports": "source (the experiment file's local imports: any edit counts)",
+  "source.functions": "source (the code of the experiment object's functions: any edit counts)",
+};
+
+/** What makes another configuration of this source, for a refusal that cannot name the part. */
+export function sourceEditNote(parts: Record<string, string | number> | undefined): string {
+  if (parts?.["source.functions"] !== undefined)
+    return "any edit of the experiment object's functions counts";
+  if (parts?.["source.sha256"] !== undefined)
+    return "any edit of the experiment file or its local imports counts";
+  return "any edit of the experiment file or its local imports, or of an experiment object's functions, counts";
 }
 
 /**
@@ -233,15 +253,23 @@ export function changedParts(
   labels: readonly [string, string] = ["there", "now"],
 ): string {
   if (!before) return "";
+  // With the source's parts on both sides, they say what changed in it (older journals lack them).
+  const bySourceParts = [before, now].every((p) => Object.keys(p).some((k) => k in SOURCE_PARTS));
   const changed: string[] = [];
   for (const k of new Set([...Object.keys(now), ...Object.keys(before)])) {
     if (before[k] === now[k]) continue;
+    if (k in SOURCE_PARTS) {
+      if (bySourceParts) changed.push(SOURCE_PARTS[k]);
+      continue;
+    }
+    if (k === "source") {
+      if (!bySourceParts) changed.push(`source (${sourceEditNote(now)})`);
+      continue;
+    }
     changed.push(
       PLAIN_PARTS.has(k) && before[k] !== undefined && now[k] !== undefined
         ? `${k} (${JSON.stringify(before[k])} ${labels[0]}, ${JSON.stringify(now[k])} ${labels[1]})`
-        : k === "source"
-          ? "source (the experiment file's text or its local imports, or the code of an object experiment's functions: any edit counts)"
-          : k,
+        : k,
     );
   }
   return changed.join(", ");

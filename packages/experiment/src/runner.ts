@@ -23,7 +23,15 @@ import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir, requireOutPath } from "./output-dir.js";
-import { changedParts, configParts, makePlan, type Plan, runGroups, runInfo } from "./plan.js";
+import {
+  changedParts,
+  configParts,
+  makePlan,
+  type Plan,
+  runGroups,
+  runInfo,
+  sourceEditNote,
+} from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { inShard, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
@@ -313,7 +321,7 @@ export async function runExperiment(
       "JOURNAL_MISMATCH",
       "--resume",
       outDir,
-      `a folder holding an interrupted run (its journal) or the complete results of this same configuration${header.shard ? ` and shard ${header.shard}` : ""} (${changed ? `the results here differ in: ${changed}` : "the results here belong to another configuration or shard, or their run-info.json is unreadable; any edit of the experiment file counts"}; rerun without --resume to replace them)`,
+      `a folder holding an interrupted run (its journal) or the complete results of this same configuration${header.shard ? ` and shard ${header.shard}` : ""} (${changed ? `the results here differ in: ${changed}` : `the results here belong to another configuration or shard, or their run-info.json is unreadable; ${sourceEditNote(plan.parts)}`}; rerun without --resume to replace them)`,
       "cannot resume",
     );
   }
