@@ -8,9 +8,10 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
@@ -328,13 +329,55 @@ describe("runExperiment (in-process, fake world)", () => {
     await first;
     await expect(second).rejects.toThrow(ValidationError);
     await expect(second).rejects.toThrow(
-      /cannot write results: --out = ".*"; allowed: a folder no other run is writing to \(process \d+ on \S+ has been writing to it since /,
+      /cannot write results: --out = ".*"; allowed: a folder no other run is writing to \(process \d+ of this machine \(\S+\) has been writing to it since \S+ \(\d+ s ago\);/,
     );
     sameFiles(ref, d);
     expect(readdirSync(d).sort()).toEqual([...FILES, "run-info.json"].sort());
     // Released: the next run into the folder goes ahead.
     await runExperiment(fakeExperiment(), { out: d, workers: 0 });
     sameFiles(ref, d);
+  });
+
+  test("run.lock left behind: a dead process of this machine's and an unreadable old one are taken over; another machine's is shown (pid, host, start) and kept", async () => {
+    const lockOf = (d: string) => join(d, "run.lock");
+    // A process of this machine that has exited (kill -9 leaves its lock).
+    const dead = execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    });
+    const d1 = dir();
+    mkdirSync(d1);
+    writeFileSync(
+      lockOf(d1),
+      `${JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "2026-01-01T00:00:00.000Z" })}\n`,
+    );
+    await runExperiment(fakeExperiment(), { out: d1, workers: 0 });
+    sameFiles(ref, d1);
+    expect(existsSync(lockOf(d1))).toBe(false);
+    // Empty (its writer stopped between creating and writing it), a minute old: taken over.
+    const d2 = dir();
+    mkdirSync(d2);
+    writeFileSync(lockOf(d2), "");
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockOf(d2), minuteAgo, minuteAgo);
+    await runExperiment(fakeExperiment(), { out: d2, workers: 0 });
+    expect(existsSync(lockOf(d2))).toBe(false);
+    // Another machine's (a shared file system): this one cannot tell if it still runs.
+    const d3 = dir();
+    mkdirSync(d3);
+    const startedAt = new Date(Date.now() - 3 * 3600_000).toISOString();
+    const lock = `${JSON.stringify({ pid: 4242, host: "node-17.cluster", startedAt })}\n`;
+    writeFileSync(lockOf(d3), lock);
+    await expect(runExperiment(fakeExperiment(), { out: d3, workers: 0 })).rejects.toThrow(
+      `cannot write results: --out = ${JSON.stringify(d3)}; allowed: a folder no other run is writing to (process 4242 on another machine, node-17.cluster, has been writing to it since ${startedAt} (3 h ago); whether it still runs cannot be told from here; give each run, and each shard, its own --out, or delete ${lockOf(d3)} if no run uses the folder)`,
+    );
+    expect(readFileSync(lockOf(d3), "utf8")).toBe(lock);
+    // A fresh empty one may be a run writing it this instant: refused, not taken.
+    const d4 = dir();
+    mkdirSync(d4);
+    writeFileSync(lockOf(d4), "");
+    await expect(runExperiment(fakeExperiment(), { out: d4, workers: 0 })).rejects.toThrow(
+      `(${lockOf(d4)} is being written by another run, or is unreadable;`,
+    );
   });
 
   test("a run stopped after its final files but before run-info.json keeps its journal: --resume reruns nothing", async () => {

@@ -111,11 +111,25 @@ function alive(pid: number): boolean {
   }
 }
 
+/** How long ago an ISO time was, roughly ("40 s", "3 min", "5 h", "2 days"); "" if unreadable. */
+function ago(iso: string): string {
+  const s = (Date.now() - Date.parse(iso)) / 1000;
+  if (!Number.isFinite(s) || s < 0) return "";
+  if (s < 120) return `${Math.round(s)} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} days ago`;
+}
+
+/** A lock left empty or unreadable this long ago was never finished (its writer stopped at once). */
+const UNREADABLE_LOCK_MS = 10_000;
+
 /**
  * Takes the results folder `dir` for this run (`run.lock`, created exclusively) and returns its
- * release. A lock left by a process of this machine that no longer exists (kill -9) is taken
- * over; a live one, or one from another machine (a shared file system), is a ValidationError
- * naming the flag, the folder and the holder.
+ * release. A lock left by a process of this machine that no longer exists (kill -9), or left
+ * unreadable (empty) for 10 s, is taken over; a live one, or one from another machine (a shared
+ * file system: whether it still runs cannot be told from here), is a ValidationError naming the
+ * flag, the folder and the holder's pid, host and start.
  */
 export function lockOutputDir(dir: string, flag = "--out"): () => void {
   const path = join(dir, LOCK_FILE);
@@ -131,17 +145,32 @@ export function lockOutputDir(dir: string, flag = "--out"): () => void {
         release();
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+        // Created but not written (a full disk): an empty lock would block the folder.
+        rmSync(path, { force: true });
         throw invalidOutput(flag, dir, writeProblem(dir, e));
+      }
     }
     const holder = readLock(path);
-    if (attempt === 0 && holder !== null && holder.host === me.host && !alive(holder.pid)) {
+    // Released meanwhile: try again.
+    if (holder === null && !existsSync(path) && attempt < 5) continue;
+    const stale =
+      holder === null
+        ? Date.now() - lockModified(path) > UNREADABLE_LOCK_MS
+        : holder.host === me.host && !alive(holder.pid);
+    if (attempt === 0 && stale) {
       rmSync(path, { force: true });
       continue;
     }
-    const who = holder
-      ? `process ${holder.pid} on ${holder.host} has been writing to it since ${holder.startedAt}`
-      : `${path} says another run is writing to it`;
+    const since = holder
+      ? `${holder.startedAt}${ago(holder.startedAt) ? ` (${ago(holder.startedAt)})` : ""}`
+      : "";
+    const who =
+      holder === null
+        ? `${path} is being written by another run, or is unreadable`
+        : holder.host === me.host
+          ? `process ${holder.pid} of this machine (${holder.host}) has been writing to it since ${since}`
+          : `process ${holder.pid} on another machine, ${holder.host}, has been writing to it since ${since}; whether it still runs cannot be told from here`;
     throw new ValidationError(
       "OUTPUT_IN_USE",
       flag,
@@ -149,5 +178,14 @@ export function lockOutputDir(dir: string, flag = "--out"): () => void {
       `a folder no other run is writing to (${who}; give each run, and each shard, its own ${flag}, or delete ${path} if no run uses the folder)`,
       "cannot write results",
     );
+  }
+}
+
+/** When the lock file was last written (ms since the epoch); now if it is gone. */
+function lockModified(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
   }
 }
