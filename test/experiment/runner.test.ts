@@ -23,6 +23,7 @@ import {
   headline,
   holmAdjust,
   JOURNAL_FILE,
+  MergeAborted,
   makePlan,
   mergeResults,
   prepareRun,
@@ -270,6 +271,36 @@ describe("runExperiment (in-process, fake world)", () => {
       ),
     );
     expect(existsSync(merged)).toBe(false);
+  });
+
+  test("merge with an AbortSignal: aborted while writing, it rejects with MergeAborted and leaves --out empty (no .tmp, no run.lock)", async () => {
+    const [a, b] = [dir(), dir()];
+    await runExperiment(fakeExperiment({ replications: 30 }), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment({ replications: 30 }), { out: b, workers: 0, shard: "2/2" });
+    const shardFiles = readdirSync(a).sort();
+    const merged = dir();
+    const controller = new AbortController();
+    // Polls on every turn of the event loop, as the CLI's Ctrl-C handler would get to run.
+    const poll = () => {
+      if (existsSync(join(merged, "summary.csv.tmp"))) controller.abort(new Error("interrupted (SIGINT)"));
+      else setImmediate(poll);
+    };
+    poll();
+    const err = await mergeResults([a, b], { out: merged, signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(MergeAborted);
+    expect((err as Error).message).toBe(
+      `merge aborted: nothing was written to ${merged} (the shard folders are untouched); merge again to write it`,
+    );
+    expect(readdirSync(merged)).toEqual([]);
+    expect(readdirSync(a).sort()).toEqual(shardFiles);
+    // Aborted before it starts: --out is not even made.
+    const early = dir();
+    await expect(mergeResults([a, b], { out: early, signal: AbortSignal.abort() })).rejects.toThrow(
+      MergeAborted,
+    );
+    expect(existsSync(early)).toBe(false);
   });
 
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {

@@ -239,7 +239,11 @@ registerCommand("run", {
  * no final file is written, the progress bar is closed, and `interrupted` says what is kept and how
  * to continue; the exit code is the signal's (130, 143). A second signal leaves at once.
  */
-function onInterrupt(): { signal: AbortSignal; received: NodeJS.Signals | null; remove: () => void } {
+function onInterrupt(command = "run"): {
+  signal: AbortSignal;
+  received: NodeJS.Signals | null;
+  remove: () => void;
+} {
   const controller = new AbortController();
   const state = {
     signal: controller.signal,
@@ -251,7 +255,7 @@ function onInterrupt(): { signal: AbortSignal; received: NodeJS.Signals | null; 
   };
   const handler = (signal: NodeJS.Signals) => {
     if (state.received !== null) {
-      process.stderr.write(`\ncascade run interrupted again (${signal}): leaving now\n`);
+      process.stderr.write(`\ncascade ${command} interrupted again (${signal}): leaving now\n`);
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
     state.received = signal;
@@ -317,8 +321,30 @@ registerCommand("merge", {
     if (positionals.length === 0)
       usageError("<dirs>", undefined, "one or more folders written by cascade run --shard i/N");
     if (!values.out) usageError("--out", values.out, "the folder to write the merged results to (required)");
-    const { mergeResults } = await import("./merge.js");
-    const outcome = await mergeResults(positionals, { out: values.out as string });
+    const { MergeAborted, mergeResults } = await import("./merge.js");
+    // Ctrl-C stops the merge and leaves nothing in --out (killed by the signal, it left .tmp files and run.lock).
+    const stop = onInterrupt("merge");
+    let outcome: Awaited<ReturnType<typeof mergeResults>>;
+    try {
+      outcome = await mergeResults(positionals, { out: values.out as string, signal: stop.signal });
+    } catch (e) {
+      if (e instanceof MergeAborted && stop.received !== null) {
+        process.stderr.write(
+          `\ncascade merge interrupted (${stop.received})${e.kept(relative(process.cwd(), e.outDir) || ".")}\n`,
+        );
+        return stop.received === "SIGINT" ? 130 : 143;
+      }
+      throw e;
+    } finally {
+      stop.remove();
+    }
+    if (stop.received !== null) {
+      const rel = relative(process.cwd(), outcome.outDir) || ".";
+      process.stderr.write(
+        `\ncascade merge interrupted (${stop.received}) after its results were written to ${rel}/ (complete); report.html was not written (cascade report ${rel})\n`,
+      );
+      return stop.received === "SIGINT" ? 130 : 143;
+    }
     out(
       `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
     );

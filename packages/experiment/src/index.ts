@@ -13,7 +13,7 @@ export {
   loadExperimentFile,
   resolveExperimentPath,
 } from "./load.js";
-export { type MergeOptions, mergeResults } from "./merge.js";
+export { MergeAborted, type MergeOptions, mergeResults } from "./merge.js";
 export {
   computeMetrics,
   metricColumns,

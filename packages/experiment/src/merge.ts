@@ -18,6 +18,28 @@ import type { RunOutcome } from "./runner.js";
 export interface MergeOptions {
   out: string;
   cwd?: string;
+  /**
+   * Stops the merge when aborted (the CLI's Ctrl-C): nothing is left in `out` (no file, no
+   * `.tmp`, no run.lock), the shard folders are untouched, and the promise rejects with MergeAborted.
+   */
+  signal?: AbortSignal;
+}
+
+/** A merge stopped by its `signal`: nothing was written to `outDir`. */
+export class MergeAborted extends Error {
+  override readonly name = "MergeAborted";
+  constructor(
+    readonly outDir: string,
+    reason?: unknown,
+  ) {
+    super("", { cause: reason });
+    this.message = `merge aborted${this.kept()}`;
+  }
+
+  /** What is left (the message after "merge aborted"), with the folder shown as `outDir`. */
+  kept(outDir = this.outDir): string {
+    return `: nothing was written to ${outDir} (the shard folders are untouched); merge again to write it`;
+  }
 }
 
 const CTX = "cannot merge";
@@ -140,6 +162,8 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       CTX,
     );
   }
+  const { signal } = options;
+  if (signal?.aborted) throw new MergeAborted(outDir, signal.reason);
   ensureOutputDir(outDir);
   // Not while a run (or another merge) writes to the folder: their files would mix.
   const release = lockOutputDir(outDir);
@@ -147,13 +171,19 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     // Older results there (report included) would not describe these, and a merge that failed
     // midway must not leave them mixed with its own files: removed first, as a run does.
     for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
-    const files: OutputFiles = await writeOutputs({
-      outDir,
-      manifestText: manifestText as string,
-      spec,
-      index,
-      statistics: true,
-    });
+    let files: OutputFiles;
+    try {
+      files = await writeOutputs({
+        outDir,
+        manifestText: manifestText as string,
+        spec,
+        index,
+        statistics: true,
+        signal,
+      });
+    } catch (e) {
+      throw signal?.aborted ? new MergeAborted(outDir, signal.reason) : e;
+    }
     const finishedAt = new Date();
     files.runInfo = join(outDir, FILES.runInfo);
     writeFileAtomic(
