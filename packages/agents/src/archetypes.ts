@@ -21,7 +21,10 @@ const sizeOf = (d: Dist, view: AgentView): number => Math.max(1, Math.round(samp
  * (the mid is then the last trade, or the mark), and such an order traded on arrival. NaN when no
  * price in the band stays passive (the opposite best is at the band's edge).
  */
-function passivePrice(v: AgentView, i: number, side: Side, price: number): number {
+function passivePrice(v: AgentView, i: number, side: Side, raw: number): number {
+  // The band clamp the order would get (AgentView.limit) comes first: a buy priced from a mid at
+  // the band's floor would be lifted onto an ask resting there.
+  const price = Math.min(Math.max(Math.round(raw), v.minPrice(i)), v.maxPrice(i));
   if (side === BUY) {
     const ask = v.bestAsk(i);
     if (ask > 0 && price >= ask) return ask - 1 >= v.minPrice(i) ? ask - 1 : Number.NaN;
