@@ -1,10 +1,12 @@
-import { marketMakers, noiseTraders } from "@cascade/agents";
-import type { Rng } from "@cascade/core";
+import { marketMakers, noiseTraders, type PopulationSpec } from "@cascade/agents";
+import { Rng } from "@cascade/core";
 import {
   defineExperiment,
   type ExperimentDefinition,
   type InstrumentSeries,
   type RunRecords,
+  simulateWorld,
+  validateExperiment,
   type WorldConfig,
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
@@ -103,4 +105,28 @@ export function fakeExperiment(over: Partial<ExperimentDefinition> = {}): Experi
     simulate: fakeSimulate,
     ...over,
   });
+}
+
+/** Two instruments (AAA at 1000, BBB at 500, 10% / 8% margin) for the small built-in-world tests. */
+export const twoInstruments = {
+  instruments: [
+    { symbol: "AAA", initialPrice: 1000, margin: { initial: 0.1, maintenance: 0.08 } },
+    { symbol: "BBB", initialPrice: 500, margin: { initial: 0.1, maintenance: 0.08 } },
+  ],
+};
+
+/** One run of the built-in world over `populations` on twoInstruments (full close, one replication). */
+export function smallWorld(
+  populations: PopulationSpec[],
+  over: Partial<ExperimentDefinition> & { name: string; seed: number; ticks: number },
+): RunRecords {
+  const def = defineExperiment({
+    market: twoInstruments,
+    fundamentals: { kind: "meanReverting", volatility: 0.0005, meanReversion: 0.01 },
+    populations,
+    liquidation: presets.fullClose(),
+    replications: 1,
+    ...over,
+  });
+  return simulateWorld(validateExperiment(def).variants[0].config, Rng.fromSeed(def.seed));
 }

@@ -10,38 +10,13 @@ import {
   noiseTraders,
   type PopulationSpec,
 } from "@cascade/agents";
-import { Rng } from "@cascade/core";
-import {
-  defineExperiment,
-  type ExperimentDefinition,
-  simulateWorld,
-  validateExperiment,
-} from "@cascade/experiment";
-import { presets } from "@cascade/liquidation";
+import type { ExperimentDefinition } from "@cascade/experiment";
 import { BUY, SELL } from "@cascade/market";
 import { describe, expect, test } from "vitest";
+import { smallWorld } from "./helpers.js";
 
-const market = {
-  instruments: [
-    { symbol: "AAA", initialPrice: 1000, margin: { initial: 0.1, maintenance: 0.08 } },
-    { symbol: "BBB", initialPrice: 500, margin: { initial: 0.1, maintenance: 0.08 } },
-  ],
-};
-
-function world(populations: PopulationSpec[], over: Partial<ExperimentDefinition> = {}) {
-  const def = defineExperiment({
-    name: "one-sided",
-    seed: 5,
-    market,
-    fundamentals: { kind: "meanReverting", volatility: 0.0005, meanReversion: 0.01 },
-    populations,
-    liquidation: presets.fullClose(),
-    replications: 1,
-    ticks: 4,
-    ...over,
-  });
-  return simulateWorld(validateExperiment(def).variants[0].config, Rng.fromSeed(def.seed));
-}
+const world = (populations: PopulationSpec[], over: Partial<ExperimentDefinition> = {}) =>
+  smallWorld(populations, { name: "one-sided", seed: 5, ticks: 4, ...over });
 
 describe("price on ticks with one side of the book empty", () => {
   test("a quote posted through the last trade bounds the price: the ask below it, the bid above it", () => {

@@ -10,39 +10,14 @@ import {
   noiseTraders,
   type PopulationSpec,
 } from "@cascade/agents";
-import { Rng } from "@cascade/core";
-import {
-  defineExperiment,
-  type ExperimentDefinition,
-  simulateWorld,
-  validateExperiment,
-} from "@cascade/experiment";
+import type { ExperimentDefinition } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { BUY, SELL } from "@cascade/market";
 import { describe, expect, test } from "vitest";
+import { smallWorld } from "./helpers.js";
 
-const market = {
-  instruments: [
-    { symbol: "AAA", initialPrice: 1000, margin: { initial: 0.1, maintenance: 0.08 } },
-    { symbol: "BBB", initialPrice: 500, margin: { initial: 0.1, maintenance: 0.08 } },
-  ],
-};
-
-function world(populations: PopulationSpec[], over: Partial<ExperimentDefinition> = {}) {
-  const def = defineExperiment({
-    name: "pops",
-    seed: 11,
-    market,
-    fundamentals: { kind: "meanReverting", volatility: 0.0005, meanReversion: 0.01 },
-    populations,
-    liquidation: presets.fullClose(),
-    replications: 1,
-    ticks: 150,
-    ...over,
-  });
-  const config = validateExperiment(def).variants[0].config;
-  return simulateWorld(config, Rng.fromSeed(def.seed));
-}
+const world = (populations: PopulationSpec[], over: Partial<ExperimentDefinition> = {}) =>
+  smallWorld(populations, { name: "pops", seed: 11, ticks: 150, ...over });
 
 /** Makers, noise, fundamentalists and a leveraged crowd that a shock drives into a cascade. */
 const cascadeCrowd = () => [
