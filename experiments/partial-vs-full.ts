@@ -56,21 +56,21 @@
  *   then undefined; drawdowns use the last trade price on those ticks, bounded by the side still
  *   quoted).
  * Typical result (60 replications; mean, paired against full): a cascade (generation >= 2) in
- * all 60 replications under every policy. Full close liquidates ~31 of 100 accounts (3.9M
- * notional, BTC drawdown 12.1% after a 10% shock, bad debt ~9.0k, 4.8 generations deep on
- * average and 9 at most); restore-to-target liquidates about as many accounts (the shock itself
- * is large) but sells ~7% less (p ~ 0.015); its bad debt is ~20% higher, but that is well within
- * the noise (p ~ 0.5). Aave-style 50% steps make the cascade bigger (+4 accounts, +30% notional,
- * BTC drawdown +1.5 points, almost three times the bad debt, the bid side empty ~19 ticks longer:
- * each step leaves an exposed remainder that is liquidated again lower down, and the 5% bonus is
- * paid out of the account), though they draw nothing from the insurance fund (no fee feeds it)
- * and do not deepen ETH's and SOL's drawdowns (SOL's is 0.2 points lower, p_holm ~ 0.09). The
- * stepwise rule with a backstop vault liquidates a third fewer accounts, liquidates ~40% less
- * notional, cuts the BTC drawdown to 8.9% and leaves almost no bad debt: the vault takes the
- * deepest accounts off-book at their bankruptcy price and never sells (1.28M of its 2.26M
- * liquidated per run, so it sells ~75% less on the book than full close:
- * book_liquidated_notional 0.98M against 3.91M); as BTC mean-reverts it ends with a gain in every
- * run where it took an account (59 of 60; backstop_pnl +74k on average, up to +296k), which a
+ * all 60 replications under every policy but stepwiseBackstop (59 of 60). Full close liquidates
+ * ~30 of 100 accounts (3.9M notional, BTC drawdown 11.8% after a 10% shock, bad debt ~7.0k, 4.9
+ * generations deep on average and 9 at most); restore-to-target liquidates about as many accounts
+ * (the shock itself is large) but sells ~7.5% less (p ~ 0.016); its bad debt is ~13% higher, but
+ * that is well within the noise (p ~ 0.6). Aave-style 50% steps make the cascade bigger (+4
+ * accounts, +30% notional, BTC drawdown +1.6 points, over three times the bad debt, the bid side
+ * empty ~19 ticks longer: each step leaves an exposed remainder that is liquidated again lower
+ * down, and the 5% bonus is paid out of the account), though they draw nothing from the insurance
+ * fund (no fee feeds it) and do not deepen ETH's and SOL's drawdowns (SOL's is 0.3 points lower,
+ * p_holm ~ 0.16). The stepwise rule with a backstop vault liquidates a third fewer accounts,
+ * liquidates ~40% less notional, cuts the BTC drawdown to 8.8% and leaves almost no bad debt: the
+ * vault takes the deepest accounts off-book at their bankruptcy price and never sells (1.28M of
+ * its 2.24M liquidated per run, so it sells ~75% less on the book than full close:
+ * book_liquidated_notional 0.96M against 3.86M); as BTC mean-reverts it ends with a gain in every
+ * run where it took an account (59 of 60; backstop_pnl +73k on average, up to +281k), which a
  * market without that rebound could turn into a loss
  * (packages/liquidation/README.md lists such departures). Runtime: ~10 s with 2 idle workers (240 runs).
  */
