@@ -33,13 +33,15 @@
  * `steps_per_account` shows how many liquidation steps each liquidated account went through.
  * Typical result (paired against point 0): without a penalty, a smaller close factor sells less
  * and drags fewer accounts under. From fraction 1 to 0.1: liquidated notional ~4.6M -> ~2.4M
- * (p < 1e-4), accounts liquidated ~37 -> ~31 (p ~ 0.015, but p_holm ~ 0.2 over the sweep's 14
- * comparisons), BTC drawdown ~1 point lower (p ~ 0.05, p_holm ~ 0.2),
- * at ~7.7 steps per account instead of ~1.6; its bad debt is a little lower (~10k -> ~8k) and its
- * cascade depth no lower (5.1 -> 5.6 generations), both within the noise of 20 replications
- * (p 0.2-0.3). Any penalty (5% or 10%) erases that: liquidated notional ~5.3-6.9M and accounts
- * ~38-44 at every close factor (notional 0.75-2.3M above the full close without penalty,
- * p < 0.001 everywhere but fraction 0.1 at 5%, p ~ 0.02), bad debt 3.5-8x higher (mostly drawn
+ * (p < 1e-4), accounts liquidated ~37 -> ~31 (p ~ 0.016, but p_holm ~ 0.2 over the sweep's 14
+ * comparisons), BTC drawdown ~1 point lower (p ~ 0.08, p_holm ~ 0.3),
+ * at ~7.6 steps per account instead of ~1.6; its bad debt is a little lower (~9k -> ~7k) and its
+ * cascade depth no lower (5.2 -> 5.3 generations), both within the noise of 20 replications
+ * (p 0.4-0.8). Any penalty (5% or 10%) erases that: liquidated notional ~5.1-6.7M and accounts
+ * ~37-43 at every close factor (notional 0.55-2.1M above the full close without penalty,
+ * p < 0.001 everywhere but fraction 0.1 at 5%, where the 0.55M is within the noise, p ~ 0.08,
+ * but still more than twice what fraction 0.1 sells without a penalty), bad debt 3.4-8x higher
+ * (mostly drawn
  * from the insurance fund the penalties built). Each step's
  * penalty takes the equity that would have absorbed the later steps' slippage (within a step it is
  * charged after the step's closes, capped at what equity is left); an account pushed into
