@@ -29,10 +29,10 @@
  * peak_drawdown_ETH/_SOL, accounts_liquidated and bad_debt. Look at the median and p95 columns
  * of summary.csv as well as the mean: the spill-over is fat-tailed. Typical result (30
  * replications): the alts' median drawdown is only modestly larger with cross margin (~1.2% vs
- * ~0.9% in both controls), but in 4 of 30 replications the forced alt sales empty a thin alt
- * book and walk it down 46-68% (SOL in three, ETH in one; p95 ~57%), with bad debt of 0.2-1.2M;
- * the controls never go beyond ~1.4%. In the isolated variant BTC-only accounts fail (the shock
- * exceeds their buffer) but the alts are untouched.
+ * ~0.9% in both controls), but in 6 of 30 replications the forced alt sales empty a thin alt
+ * book and walk it down 46-70% (SOL in five, ETH in three, both in two; p95 ~58%), with bad debt
+ * of 0.13-1.2M; the controls never go beyond ~1.4%. In the isolated variant BTC-only accounts
+ * fail (the shock exceeds their buffer) but the alts are untouched.
  * Runtime: ~5 s with 2 idle workers (90 runs).
  */
 import {
