@@ -40,8 +40,8 @@
  * alone), peak_drawdown_BTC/_ETH/_SOL, accounts_liquidated and max_cascade_depth (how far the
  * cascade spread), and the custom `book_share` (share of the liquidated notional executed on the
  * order books). Typical result: sweeps and slices spread the cascade the furthest (slicing
- * slows the selling but sells more, +18% notional, p ~ 0.003, and deepens the BTC drawdown by a
- * point, p ~ 0.02: it leaves exposure while prices fall); off-book mechanisms (auction, vault,
+ * slows the selling but sells more, +20% notional, p ~ 0.001, and deepens the BTC drawdown by a
+ * point, p ~ 0.01: it leaves exposure while prices fall); off-book mechanisms (auction, vault,
  * ADL) stop the generations, the auction and the vault with ~40% fewer accounts liquidated;
  * the Dutch auction leaves by far the most bad debt (keepers wait for their
  * discount while the position is still exposed, cf. Black Thursday, REFERENCES.md; 94% of it
