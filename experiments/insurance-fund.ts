@@ -20,14 +20,14 @@
  * 5 points x 60 replications = 300 runs, ~20 s with 2 workers.
  *
  * Typical result (60 scenarios per fund size): without a fund ADL fires in 59 of 60 (the fund
- * holds only the clearance fees); 200,000 leaves it in 14 (23%); 400,000 in 3 (5.0%, Wilson 95%
- * interval 1.7-13.7%: drops of 18.4%, 18.7% and 19.2%, not the largest ones, which reach 19.8%:
- * the deficit depends on more than the drop); 600,000 in none (0 of 60, upper bound 6.0%), and
- * 800,000 runs identically (the largest deficit of any run was 573,000, about half of the
- * crowd's equity). 60 replications cannot show a rate below 5% with 95% confidence (0 of
+ * holds only the clearance fees); 200,000 leaves it in 15 (25%); 400,000 in 2 (3.3%, Wilson 95%
+ * interval 0.9-11.4%: drops of 18.4% and 19.2%, not the largest ones, which reach 19.8%: the
+ * deficit depends on more than the drop); 600,000 in none (0 of 60, upper bound 6.0%), and
+ * 800,000 runs identically (the largest deficit of any run was 507,000, about 40% of the crowd's
+ * equity). 60 replications cannot show a rate below 5% with 95% confidence (0 of
  * 75 would): rerun with `--replications 100` before quoting one. A fund also changes the crash:
  * while it can pay, bankrupt accounts are sold on the book instead of deleveraged at the mark, so
- * bad debt rises from 103,000 (no fund) to 166,000 and BTC's drawdown from 20.7% to 24.5%
+ * bad debt rises from 104,000 (no fund) to 165,000 and BTC's drawdown from 20.9% to 24.6%
  * (packages/liquidation/README.md); bad debt is also ~50% higher after drops above 17.5%.
  */
 import { defineExperiment, type RunRecords } from "@cascade/experiment";
