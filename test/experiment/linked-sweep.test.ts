@@ -132,3 +132,41 @@ test("runs.csv names the column by the key; validate-time errors name the key an
   expect(bad.field).toBe(`sweep[${JSON.stringify(BOTH)}].1`);
   expect(bad.message).toMatch(/at market\.instruments\.0\.margin\.maintenance in variant "full"/);
 });
+
+test("a parameter that replaces the part an earlier one sets inside it is refused (that one would do nothing)", () => {
+  const amounts = [
+    { kind: "closeFactor", fraction: 0.5 },
+    { kind: "closeFactor", fraction: 0.1 },
+  ];
+  // fraction first, then the whole amount: the amount's value replaced the fraction at every point
+  const later = errorOf({
+    ...tiny,
+    sweep: { "liquidation.amount.fraction": [0.25, 0.75], "liquidation.amount": amounts },
+  });
+  expect([later.code, later.field, later.value]).toEqual([
+    "OVERLAPPING_PATH",
+    'sweep["liquidation.amount"]',
+    "liquidation.amount",
+  ]);
+  expect(later.message).toContain('sweep["liquidation.amount.fraction"] sets liquidation.amount.fraction');
+  // one path inside another of the same linked key
+  const inside = errorOf({
+    ...tiny,
+    sweep: { "market.instruments.0.margin, market.instruments.0.margin.maintenance": [0.05] },
+  });
+  expect([inside.code, inside.value]).toEqual([
+    "OVERLAPPING_PATH",
+    "market.instruments.0.margin.maintenance",
+  ]);
+  // the whole amount first, then its fraction: the fraction is set inside each amount (a nested grid)
+  const exp = validateExperiment({
+    ...tiny,
+    sweep: { "liquidation.amount": amounts, "liquidation.amount.fraction": [0.25, 0.75] },
+  });
+  const fractions = exp.sweep.points.map(
+    (pt) =>
+      (applyPoint(exp.variants[1].config, exp.sweep.params, pt).liquidation.amount as { fraction: number })
+        .fraction,
+  );
+  expect(fractions).toEqual([0.25, 0.75, 0.25, 0.75]);
+});

@@ -835,6 +835,21 @@ function checkSweepPath(
         ? "each path once in a parameter"
         : `a path no other parameter sweeps (sweep[${JSON.stringify(other)}] sets it already)`,
     );
+  // Paths are set in the sweep's order: one containing a path set before it would replace that
+  // value at every point (that parameter would do nothing). A path inside an earlier parameter's
+  // is set within its value, a nested grid, except within one key (one value cannot be both).
+  for (const [done, by] of sweptBy) {
+    const inside = path.startsWith(`${done}.`);
+    if (!done.startsWith(`${path}.`) && !(inside && by === param)) continue;
+    fail(
+      "OVERLAPPING_PATH",
+      at,
+      path,
+      by === param
+        ? "paths of one key that do not contain each other"
+        : `a path that does not contain one an earlier parameter sets (sweep[${JSON.stringify(by)}] sets ${done}, which this one would replace at every point; list that parameter after this one to sweep it within these values)`,
+    );
+  }
   sweptBy.set(path, param);
   const holders = variants.filter((v) => sweepable(v.config, path));
   if (holders.length === 0 && sweepable(base, path)) {
