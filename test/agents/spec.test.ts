@@ -144,6 +144,18 @@ describe("validatePopulationSpec", () => {
     expect(validatePopulationSpec("p", momentumTraders({ count: 1, shortWindow: 99 })).kind).toBe("momentum");
   });
 
+  it("momentum windows refused against a default say the window shown is the default", () => {
+    // Only longWindow written: the value shown is shortWindow's default, which the file does not hold.
+    const short = err(() => validatePopulationSpec("p", momentumTraders({ count: 1, longWindow: 30 })));
+    expect(short.field).toBe("p.shortWindow");
+    expect(short.message).toContain("shortWindow's default (not set)");
+    expect(short.message).toContain("set shortWindow below 30");
+    // Only shortWindow written: the long window it meets is the default.
+    const long = err(() => validatePopulationSpec("p", momentumTraders({ count: 1, shortWindow: 150 })));
+    expect(long.message).toContain("longWindow's default");
+    expect(long.message).not.toContain("shortWindow's default");
+  });
+
   it("a noise trader that could only cancel (limit and market weights both 0) is refused", () => {
     expect(
       err(() => validatePopulationSpec("p", { kind: "noise", count: 1, limitWeight: 0, marketWeight: 0 }))

@@ -530,15 +530,22 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     const long = (o.longWindow ?? d.longWindow.def) as Dist;
     const shortMax = Math.round(distMax(short));
     const longMin = Math.round(distMin(long));
-    if (shortMax >= longMin)
+    if (shortMax >= longMin) {
+      // A window left unset is its default: say so, the file does not hold the value shown.
+      const longName = o.longWindow === undefined ? "longWindow's default" : "longWindow";
+      const allowed =
+        typeof short === "number" && typeof long === "number"
+          ? `a window shorter than ${longName} = ${formatValue(long)}`
+          : `a window that is always shorter than the shortest draw of ${longName} (${formatValue(longMin)} ticks; this one reaches ${formatValue(shortMax)})`;
       fail(
         "INVALID_VALUE",
         `${path}.shortWindow`,
         short,
-        typeof short === "number" && typeof long === "number"
-          ? `a window shorter than longWindow = ${formatValue(long)}`
-          : `a window that is always shorter than longWindow's shortest draw (${formatValue(longMin)} ticks; this one reaches ${formatValue(shortMax)})`,
+        o.shortWindow === undefined
+          ? `${allowed}; the value shown is shortWindow's default (not set): set shortWindow below ${formatValue(longMin)}`
+          : allowed,
       );
+    }
   }
   if (kind === "noise") {
     // Weights that can only be 0 left a noise trader nothing but cancels: it never traded.
