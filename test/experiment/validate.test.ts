@@ -495,7 +495,7 @@ describe("validateExperiment: custom populations", () => {
     );
     expect(e.code).toBe("UNKNOWN_PARAM");
     expect(e.message).toContain(
-      'variants.full.populations.1.create = "params.treshold"; allowed: reads of its own params only (threshold)',
+      'invalid experiment: populations.1.create = "params.treshold"; allowed: reads of its own params only (threshold)',
     );
     expect(e.message).toContain('create of population "dipBuyer" read params.treshold');
     const seen: unknown[] = [];
@@ -519,10 +519,26 @@ describe("validateExperiment: custom populations", () => {
       world((_v: unknown, { index }: { index: number }) => (index === 2 ? { go: 1 } : { act() {} })),
     );
     expect(e.code).toBe("INVALID_AGENT");
+    // the population is written at the top level (no variant sets populations): named there
+    expect(e.field).toBe("populations.1.create");
     expect(e.message).toContain(
-      'variants.full.populations.1.create = {"go":1}; allowed: a function returning an Agent',
+      'invalid experiment: populations.1.create = {"go":1}; allowed: a function returning an Agent',
     );
-    expect(e.message).toContain('for agent 2 of population "dipBuyer"');
+    expect(e.message).toContain('for agent 2 of population "dipBuyer")');
+    // a variant that changes the market may be what breaks it: named in the message
+    const needsTwo = (v: { instrumentCount: number }) => {
+      if (v.instrumentCount < 2) throw new Error("needs two instruments");
+      return { act() {} };
+    };
+    e = errorOf({
+      ...world(needsTwo),
+      shocks: [],
+      variants: { a: {}, b: { market: { instruments: [{ symbol: "X", initialPrice: 100 }] } } },
+    });
+    expect(e.field).toBe("populations.1.create");
+    expect(e.message).toBe(
+      'invalid experiment: populations.1.create = "Error: needs two instruments"; allowed: a function returning an Agent, an object with an act(tick) function (it threw for agent 0 of population "dipBuyer") in variant "b"',
+    );
     e = errorOf({
       ...world(ok),
       variants: {

@@ -522,10 +522,17 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
   // A custom population's create runs only when a run builds its world: try it here once per
   // variant, so `cascade validate` catches a create that throws or returns no act function.
   // Variants that differ only elsewhere (a policy) would build the same agents again: once is enough.
+  // The error names where the population was written: the variant's populations when it sets
+  // them, else the top-level ones (with the variant named when its market is what may break them).
   const tried = { keys: new Set<string>(), functions: new Map<unknown, number>() };
   if (d.simulate === undefined) {
     if (d.variants === undefined) tryCustomAgents("", base, seed, tried);
-    else for (const v of variants) tryCustomAgents(`variants.${v.name}`, v.config, seed, tried);
+    else
+      for (const v of variants) {
+        const over = isPlainObject(v.overrides) ? v.overrides : {};
+        if (over.populations !== undefined) tryCustomAgents(`variants.${v.name}`, v.config, seed, tried);
+        else tryCustomAgents("", v.config, seed, tried, over.market !== undefined ? v.name : undefined);
+      }
     const tests = new Set<unknown>();
     for (const { path, policy, config } of policies) tryCustomTrigger(path, policy, config, seed, tests);
   }
@@ -601,13 +608,15 @@ function validateHeadline(raw: unknown, columns: readonly string[]): string[] | 
 /**
  * Builds the custom populations of a config in a scratch venue (nothing runs), so an error of
  * their `create` (it threw, or returned something without an act function) is a validation error
- * at `<prefix>.populations.<i>.create`, naming the agent and what create returned.
+ * at `<prefix>.populations.<i>.create`, naming the agent and what create returned (and `variant`,
+ * when given: the variant whose market the top-level populations were built in).
  */
 function tryCustomAgents(
   prefix: string,
   config: WorldConfig,
   seed: number,
   tried: { keys: Set<string>; functions: Map<unknown, number> },
+  variant?: string,
 ): void {
   if (!config.populations.some((p) => p.kind === "custom")) return;
   // What the scratch build reads: the market and the custom populations (each function by identity).
@@ -630,7 +639,7 @@ function tryCustomAgents(
           e.code,
           join(prefix, `populations.${i}.create`),
           e.value,
-          e.allowed,
+          variant === undefined ? e.allowed : `${e.allowed} in variant ${JSON.stringify(variant)}`,
           CTX,
         );
         (err as { cause?: unknown }).cause = (e as { cause?: unknown }).cause ?? e;
