@@ -392,6 +392,12 @@ describe("cascade run", () => {
     delete process.env.CASCADE_DEBUG;
     expect(debug.code, debug.stderr).toBe(1);
     expect(debug.stderr).toMatch(/bad-observer\.ts:18:\d+/);
+    // the message once (on the error line), then the stack's frames
+    expect(debug.stderr.split("researcher's observer failed")).toHaveLength(2);
+    const lines = debug.stderr.trimEnd().split("\n");
+    const at = lines.findIndex((l) => l.startsWith("error: run "));
+    expect(lines[at + 1]).toMatch(/^ {4}at /);
+    for (const l of lines.slice(at + 1)) expect(l).toMatch(/^ {4}at /);
   });
 });
 

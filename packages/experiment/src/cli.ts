@@ -516,8 +516,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof Error && e.name === "RunFailure") {
       process.stderr.write(`error: ${e.message}\n`);
-      if (process.env.CASCADE_DEBUG) process.stderr.write(`${e.stack}\n`);
-      else
+      if (process.env.CASCADE_DEBUG) {
+        // The stack repeats the message (and the cause's own first lines): its frames only.
+        const lines = (e.stack ?? "").split("\n");
+        const first = lines.findIndex((l) => /^\s+at /.test(l));
+        if (first >= 0) process.stderr.write(`${lines.slice(first).join("\n")}\n`);
+      } else
         process.stderr.write("(CASCADE_DEBUG=1 prints the error's stack, at the experiment file's lines)\n");
       return 1;
     }
