@@ -566,6 +566,59 @@ describe("bootstrap intervals of the paired differences", () => {
     );
   });
 
+  it("keys a 0/1 outcome's thick rule as Newcombe's interval, not a t interval", async () => {
+    const dir = makeResults(join(root, "boot-key-outcome"), {
+      sweep: {},
+      variants: ["full", "partial"],
+      replications: 6,
+      ticks: 60,
+      bootColumns: true,
+    });
+    // recovered (0/1 in every run) with comparison rows: peak_drawdown's, renamed
+    const runs = join(dir, "runs.csv");
+    const [head, ...lines] = readFileSync(runs, "utf8").trimEnd().split("\n");
+    writeFileSync(runs, `${[`${head},recovered`, ...lines.map((l, i) => `${l},${i % 2}`)].join("\n")}\n`);
+    const file = join(dir, "comparison.csv");
+    const [top, ...body] = readFileSync(file, "utf8").trimEnd().split("\n");
+    const metric = top.split(",").indexOf("metric");
+    const copies = body
+      .filter((l) => l.split(",")[metric] === "peak_drawdown")
+      .map((l) =>
+        l
+          .split(",")
+          .map((c, k) => (k === metric ? "recovered" : c))
+          .join(","),
+      );
+    writeFileSync(file, `${[top, ...body, ...copies].join("\n")}\n`);
+    const fig = await paired(dir);
+    const labels = labelGroups(fig, "legend-label").flat();
+    expect(labels).toEqual(
+      expect.arrayContaining(["95% t interval", "95% Newcombe interval", "95% BCa bootstrap interval"]),
+    );
+    const widths = (re: RegExp) => new Set([...fig.matchAll(re)].map((m) => m[1]));
+    expect(widths(/<line aria-label="[^"]*95% Newcombe interval[^>]*stroke-width="([\d.]+)"/g)).toEqual(
+      new Set(["2"]),
+    );
+    // each thick rule is keyed by its own kind: recovered's by Newcombe, the others' by t
+    const ruleMetrics = (kind: string) =>
+      new Set(
+        [...fig.matchAll(new RegExp(`<line aria-label="metric: ([^;]*);[^"]*${kind}`, "g"))].map((m) => m[1]),
+      );
+    expect(ruleMetrics("95% Newcombe interval")).toEqual(new Set(["recovered"]));
+    expect(ruleMetrics("95% t interval")).not.toContain("recovered");
+    // without a 0/1 outcome there is no Newcombe key (the "keys the thick t rule" test's chart)
+    const plain = await paired(
+      makeResults(join(root, "boot-key-plain"), {
+        sweep: {},
+        variants: ["full", "partial"],
+        replications: 6,
+        ticks: 60,
+        bootColumns: true,
+      }),
+    );
+    expect(labelGroups(plain, "legend-label").flat()).not.toContain("95% Newcombe interval");
+  });
+
   it("changes nothing when the bootstrap columns are blank (fewer than 5 pairs)", async () => {
     const options = { sweep: { "liquidation.closeFactor": [0.25, 0.5] }, replications: 4, ticks: 60 };
     const blank = await paired(makeResults(join(root, "boot-blank"), { ...options, bootColumns: true }));

@@ -30,7 +30,7 @@ import {
  * the yOffset channel places the rows) in a slot of its own after its point's. Blank intervals
  * (fewer than 5 pairs) are not drawn.
  */
-function bootstrapRule(common: Record<string, unknown>, step: number): VlSpec {
+function bootstrapRule(common: Record<string, unknown>, step: number, kinds: readonly string[]): VlSpec {
   const yOffset = common.yOffset as Record<string, unknown> | undefined;
   const mark = { type: "rule", strokeOpacity: 0.5 };
   return {
@@ -39,7 +39,7 @@ function bootstrapRule(common: Record<string, unknown>, step: number): VlSpec {
     encoding: {
       ...common,
       ...(yOffset ? { yOffset: { ...yOffset, field: "boot_slot" } } : {}),
-      strokeWidth: intervalKey(BOOT_INTERVAL),
+      strokeWidth: intervalKey(kinds, { datum: BOOT_INTERVAL }),
       x: { field: "boot_low", type: "quantitative", title: null },
       x2: { field: "boot_high" },
       description: { field: "bootTip" },
@@ -48,15 +48,19 @@ function bootstrapRule(common: Record<string, unknown>, step: number): VlSpec {
 }
 
 /**
- * The rule width of an interval kind, as a channel so that the legend keys the thick (t) and the
- * thin (bootstrap) rule; the rule opacity follows into the key symbols.
+ * The rule width by interval kind, as a channel so that the legend keys the thick rule (a t
+ * interval, or Newcombe's for a 0/1 outcome: `kinds`, those drawn; a row's own from its `interval`)
+ * and the thin (bootstrap) one; the rule opacity follows into the key symbols.
  */
-function intervalKey(kind: string): Record<string, unknown> {
+function intervalKey(
+  kinds: readonly string[],
+  rule: { field: "interval" } | { datum: string },
+): Record<string, unknown> {
   return {
-    datum: kind,
+    ...rule,
     type: "nominal",
     title: "interval",
-    scale: { domain: [T_INTERVAL, BOOT_INTERVAL], range: [2, 1] },
+    scale: { domain: [...kinds, BOOT_INTERVAL], range: [...kinds.map(() => 2), 1] },
     legend: { labelLimit: 0 },
   };
 }
@@ -154,10 +158,12 @@ export async function pairedDifferences(
     boot_low: r.boot_low,
     boot_high: r.boot_high,
     boot_slot: bootSlot(r.short),
+    interval: outcomes.has(r.metric) ? NEWCOMBE_INTERVAL : T_INTERVAL,
     significant: significant[significanceOf(r, holm)],
     ...pairedTips(r, bySweep, outcomes.has(r.metric)),
   }));
   const boot = values.some((v) => v.boot_low !== null && v.boot_high !== null);
+  const kinds = [T_INTERVAL, NEWCOMBE_INTERVAL].filter((k) => values.some((v) => v.interval === k));
   // One variant drawn (a sweep of one variant, or one variant against the baseline): one row per
   // point, named on the axis (tens of points told apart by shades of one colour scale, packed
   // into one band, could not be read).
@@ -201,13 +207,13 @@ export async function pairedDifferences(
           mark: { type: "rule", ...(boot ? {} : { strokeWidth: 1.5 }) },
           encoding: {
             ...common,
-            ...(boot ? { strokeWidth: intervalKey(T_INTERVAL) } : {}),
+            ...(boot ? { strokeWidth: intervalKey(kinds, { field: "interval" }) } : {}),
             description: { field: "tTip" },
             x: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_x") },
             x2: { field: "ci_high" },
           },
         },
-        ...(boot ? [bootstrapRule(common, height / rowsPerPanel)] : []),
+        ...(boot ? [bootstrapRule(common, height / rowsPerPanel, kinds)] : []),
         {
           mark: { type: "point", filled: true, size: 40 },
           encoding: {
