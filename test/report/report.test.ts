@@ -696,6 +696,17 @@ describe("significance markers of the paired differences", () => {
     expect(new Set(shapes(one))).toEqual(new Set(["diamond"]));
   });
 
+  it("are named in the comparison table's caption when the file has them", async () => {
+    const caption = (html: string) => html.slice(html.indexOf('data-section="comparison"')).split("</p>")[0];
+    const holm = caption(await buildReport(withHolm("holm-caption", () => ["0.2", "0.01"])));
+    expect(holm).toContain(
+      "the Wilcoxon signed-rank p-value, both p-values Holm-adjusted over the rows of the same metric and kind of comparison (p_holm, p_wilcoxon_holm: below 0.05, a difference at a 5% family-wise error rate)",
+    );
+    const before = caption(await buildReport(makeResults(join(root, "no-holm-caption"), options)));
+    expect(before).toContain("the Wilcoxon signed-rank p-value (from comparison.csv)");
+    expect(before).not.toContain("p_holm");
+  });
+
   it("follow p_value in files written before p_holm", async () => {
     const fig = await paired(makeResults(join(root, "no-holm"), options));
     const labels = labelGroups(fig, "legend-label").flat();
