@@ -15,6 +15,7 @@ import { processCores } from "./cores.js";
 import { JOURNAL_FILE } from "./journal.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
+import { sweepPaths } from "./paths.js";
 import { parseShard } from "./shard.js";
 
 // The heavy modules (the world, its packages, the worker pool) are imported only by the commands
@@ -379,7 +380,7 @@ custom metrics, agents' act and simulate first run in cascade run.`,
     });
     if (values.help) return help("validate");
     onlyPositional(positionals, "<file>", ONE_FILE);
-    const { loadExperimentFile, validateExperiment, makePlan, sweepReaches, sweepPaths } = await heavy();
+    const { loadExperimentFile, validateExperiment, makePlan, sweepReaches } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
       replications: replicationsFlag(values.replications),

@@ -57,6 +57,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   const realOut = existsSync(outDir) ? realpathSync(outDir) : outDir;
   let manifestText: string | undefined;
   let fingerprint: string | undefined;
+  let manifest: Record<string, unknown> = {}; // the first shard's, parsed (all are byte-identical)
   const shards: string[] = [];
   abs.forEach((dir, i) => {
     if (dir === outDir || real[i] === realOut)
@@ -120,6 +121,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     }
     if (manifestText === undefined) {
       manifestText = text;
+      manifest = own;
       fingerprint = h.fingerprint;
     } else if (text !== manifestText) {
       const differ = manifestDifferences(manifestText, text);
@@ -133,7 +135,6 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     }
     shards.push(h.shard ?? "all");
   });
-  const manifest = JSON.parse(manifestText as string) as Record<string, unknown>;
   const spec = outputSpec(manifest);
   const index = new Map<number, Loc>();
   abs.forEach((dir, i) => {

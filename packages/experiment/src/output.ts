@@ -13,9 +13,10 @@ import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { onExit } from "./exit-cleanup.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
+import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import { holmAdjust, isZeroOneOutcome, type PairedComparison, pairedComparison, summarize } from "./stats.js";
-import { RUN_COLUMNS, sweepable, sweepPaths, sweepReaches } from "./validate.js";
+import { RUN_COLUMNS, sweepable, sweepReaches } from "./validate.js";
 
 /** The parts of a manifest the output files need. */
 export interface OutputSpec {

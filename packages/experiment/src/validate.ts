@@ -727,8 +727,6 @@ export function sweepable(config: unknown, path: string): boolean {
   return m !== null && hasPath(config, m[1]);
 }
 
-export { sweepPaths };
-
 /** Whether a sweep parameter changes `config`: one of its paths is sweepable there. */
 export function sweepReaches(config: unknown, param: string): boolean {
   return sweepPaths(param).some((path) => sweepable(config, path));
