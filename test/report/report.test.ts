@@ -595,6 +595,11 @@ describe("bootstrap intervals of the paired differences", () => {
     expect(labels).toEqual(
       expect.arrayContaining(["95% t interval", "95% Newcombe interval", "95% BCa bootstrap interval"]),
     );
+    // the caption's first description of the thick rule does not call it a t interval outright
+    expect(fig).toContain(
+      "95% confidence interval (thick rule: a t interval, Newcombe&#39;s for a 0/1 outcome)",
+    );
+    expect(fig).not.toContain("95% t confidence interval (thick rule)");
     const widths = (re: RegExp) => new Set([...fig.matchAll(re)].map((m) => m[1]));
     expect(widths(/<line aria-label="[^"]*95% Newcombe interval[^>]*stroke-width="([\d.]+)"/g)).toEqual(
       new Set(["2"]),

@@ -236,8 +236,12 @@ export async function pairedDifferences(
     },
     resolve: { scale: { x: "independent" } },
   };
+  // with a 0/1 outcome shown the thick rule is not always a t interval: say so before the note names them
+  const thick = metrics.some((m) => outcomes.has(m))
+    ? "95% confidence interval (thick rule: a t interval, Newcombe's for a 0/1 outcome)"
+    : "95% t confidence interval (thick rule)";
   const intervals = boot
-    ? "95% t confidence interval (thick rule) and, with 5 pairs or more, its 95% BCa bootstrap interval (thin light rule just below)"
+    ? `${thick} and, with 5 pairs or more, its 95% BCa bootstrap interval (thin light rule just below)`
     : "confidence interval";
   if (self)
     return {
