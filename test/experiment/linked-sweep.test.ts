@@ -133,6 +133,29 @@ test("runs.csv names the column by the key; validate-time errors name the key an
   expect(bad.message).toMatch(/at market\.instruments\.0\.margin\.maintenance in variant "full"/);
 });
 
+test('a sweep key is written in its normal form (paths joined by ", "): stray spaces are refused, showing that form', () => {
+  // the key is the parameter's name in runs.csv, params, sweepReference and manifest.json: a key
+  // with other spacing would name the parameter differently from what the sweep shows elsewhere
+  for (const [key, normal] of [
+    [" populations.3.count,populations.2.count ", "populations.3.count, populations.2.count"],
+    ["populations.3.count ,  populations.2.count", "populations.3.count, populations.2.count"],
+    [" populations.3.count", "populations.3.count"],
+    ["populations.3.count\t", "populations.3.count"],
+  ]) {
+    const e = errorOf({ ...tiny, sweep: { [key]: [5] } });
+    expect([e.code, e.field, e.value]).toEqual(["INVALID_KEY", `sweep[${JSON.stringify(key)}]`, key]);
+    expect(e.message).toContain(`the key written ${JSON.stringify(normal)}`);
+  }
+  // the normal form itself is accepted and is the name everywhere
+  const key = "populations.3.count, populations.2.count";
+  const exp = validateExperiment({ ...tiny, sweep: { [key]: [5, 8] }, sweepReference: key });
+  expect([exp.sweep.params, exp.sweep.reference]).toEqual([[key], key]);
+  expect(makePlan(exp, { manifest: false }).manifest.sweep).toMatchObject({
+    parameters: [key],
+    reference: key,
+  });
+});
+
 test("a parameter that replaces the part an earlier one sets inside it is refused (that one would do nothing)", () => {
   const amounts = [
     { kind: "closeFactor", fraction: 0.5 },

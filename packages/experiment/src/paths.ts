@@ -38,7 +38,12 @@ export function splitPath(path: string): string[] {
  * all take the parameter's value at each point.
  */
 export function sweepPaths(param: string): string[] {
-  return param.includes(",") ? param.split(",").map((p) => p.trim()) : [param];
+  return param.split(",").map((p) => p.trim());
+}
+
+/** A sweep key as validation requires it to be written: its paths joined by ", ", no other spaces. */
+export function normalSweepKey(param: string): string {
+  return sweepPaths(param).join(", ");
 }
 
 /** True when every segment of `path` names an existing key / array index. */

@@ -317,7 +317,8 @@ export interface ExperimentDefinition {
    * A path must exist in the base config or in at least one variant; a variant whose config lacks
    * the path runs unchanged at that point. A key of several paths separated by commas sweeps them
    * together, one value into each (`"populations.2.leverage, populations.3.leverage": [5, 10]`);
-   * its key is the parameter's name (runs.csv column, `params` key, `sweepReference`).
+   * its key is the parameter's name (runs.csv column, `params` key, `sweepReference`), written with
+   * its paths separated by ", " and no other spaces (other spacing is refused).
    */
   sweep?: Record<string, readonly unknown[]>;
   /**

@@ -32,6 +32,7 @@ import {
   getPath,
   hasPath,
   isPlainObject,
+  normalSweepKey,
   setPath,
   splitPath,
   sweepPaths,
@@ -896,6 +897,16 @@ function validateSweep(
     const at = `sweep[${JSON.stringify(param)}]`;
     const paths = sweepPaths(param);
     for (const path of paths) checkSweepPath(at, param, path, base, variants, sweptBy);
+    // The key is the parameter's name wherever it is shown or stored (the runs.csv column, params,
+    // sweepReference, manifest.json): one spelling of it, not one per spacing.
+    const normal = normalSweepKey(param);
+    if (param !== normal)
+      fail(
+        "INVALID_KEY",
+        at,
+        param,
+        `the key written ${JSON.stringify(normal)}: its paths separated by ", " with no other spaces (the key is the parameter's name in runs.csv, params, sweepReference and manifest.json)`,
+      );
     const vals = raw[param];
     if (!Array.isArray(vals) || vals.length === 0)
       fail("INVALID_TYPE", at, vals, "a non-empty array of values");
