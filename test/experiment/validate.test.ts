@@ -393,6 +393,27 @@ describe("validateExperiment", () => {
   });
 });
 
+test("a grid point whose values are each valid but not together is refused, naming the point's every value and the field", () => {
+  // a nested grid: the whole amount, then the trigger's threshold; restoreToTarget with a
+  // health-factor trigger above 1 is refused, whichever way the two got there
+  const hf = { ...presets.closeFactor({ fraction: 0.5 }), trigger: { kind: "healthFactor", below: 0.9 } };
+  const restore = { kind: "restoreToTarget", targetMarginRatio: 2 };
+  const e = errorOf({
+    ...base(),
+    variants: { full: presets.fullClose(), partial: { liquidation: hf } },
+    sweep: {
+      "liquidation.amount": [{ kind: "closeFactor", fraction: 0.5 }, restore],
+      "liquidation.trigger.below": [0.9, 1.2],
+    },
+  });
+  expect([e.code, e.field]).toEqual(["INVALID_VALUE", "sweep (point 3)"]);
+  expect(e.value).toEqual({ "liquidation.amount": restore, "liquidation.trigger.below": 1.2 });
+  // each value of the point on its own (the point as one value is cut at 80 characters), then the field it breaks
+  expect(e.message).toContain(
+    'a grid point under which variant "partial" is valid: at point 3 (liquidation.amount = {"kind":"restoreToTarget","targetMarginRatio":2}, liquidation.trigger.below = 1.2), liquidation.trigger.below = 1.2 is refused; allowed there: a health factor in (0, 1] with amount restoreToTarget',
+  );
+});
+
 describe("validateExperiment: tiered liquidation", () => {
   test("refused on a market without margin tiers (it would close every position in full), accepted with them", () => {
     const d = fakeExperiment();
@@ -594,6 +615,31 @@ describe("validateExperiment: custom populations", () => {
       validateExperiment({ ...world(fragile), sweep: { "populations.1.count": [9] }, simulate: fakeSimulate })
         .sweep.points,
     ).toHaveLength(1);
+  });
+
+  test("create is tried at every grid point: a combination of swept values that breaks it is refused at validation, naming the point", () => {
+    // agent k needs k < room: count 4 is fine with room 5, room 3 is fine with 3 agents, 4 agents with room 3 is not
+    const roomy = (_v: unknown, { params, index }: { params: { room: number }; index: number }) => {
+      if (index >= params.room) throw new Error(`no room for agent ${index}`);
+      return { act() {} };
+    };
+    const def = {
+      ...world(roomy, { params: { room: 5 } }),
+      sweep: { "populations.1.count": [2, 4], "populations.1.params.room": [5, 3] },
+    };
+    const e = errorOf(def);
+    expect([e.code, e.field]).toEqual(["AGENT_CREATE_FAILED", "sweep (point 3)"]);
+    expect(e.value).toEqual({ "populations.1.count": 4, "populations.1.params.room": 3 });
+    expect(e.message).toContain(
+      'a grid point under which variant "full" is valid: at point 3 (populations.1.count = 4, populations.1.params.room = 3), populations.1.create = "Error: no room for agent 3" is refused',
+    );
+    // the same grid without that combination is accepted
+    expect(
+      validateExperiment({
+        ...def,
+        sweep: { "populations.1.count": [2, 4], "populations.1.params.room": [5, 4] },
+      }).sweep.points,
+    ).toHaveLength(4);
   });
 });
 

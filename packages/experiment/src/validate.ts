@@ -946,18 +946,26 @@ function validateSweep(
   }
   if (points.length > 1_000_000)
     fail("INVALID_VALUE", "sweep", `${points.length} points`, "at most 1000000 grid points");
+  // Each value was checked on its own above; values valid one by one may not be together (a
+  // nested grid's inner value inside an outer one, a count and a param of one custom population):
+  // every point's config is checked, its custom populations built, before any run.
   if (params.length > 1) {
     points.forEach((pt, i) => {
       for (const v of variants) {
         try {
-          validateWorld("", applyPoint(v.config, params, pt) as unknown as Record<string, unknown>);
+          const checked = validateWorld(
+            "",
+            applyPoint(v.config, params, pt) as unknown as Record<string, unknown>,
+          );
+          if (tryAgents) tryAgents(checked);
         } catch (e) {
           if (e instanceof ValidationError) {
+            const values = params.map((p, k) => `${p} = ${formatValue(pt[k])}`).join(", ");
             fail(
               e.code,
               `sweep (point ${i})`,
               Object.fromEntries(params.map((p, k) => [p, pt[k]])),
-              underSweep(e, params, v.name),
+              `a grid point under which variant ${JSON.stringify(v.name)} is valid: at point ${i} (${values}), ${e.field} = ${formatValue(e.value)} is refused; allowed there: ${e.allowed}`,
             );
           }
           throw e;
