@@ -75,6 +75,53 @@ describe("customAgents: building", () => {
     for (const a of acts) expect(a).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
   });
 
+  it("act reading a param its population lacks (misspelt in params or in the code) throws at that read, naming it and the nearest param", () => {
+    const m = makeMarket();
+    const seen: unknown[] = [];
+    buildPopulation(
+      customAgents({
+        ...base,
+        count: 1,
+        params: { treshold: 0.02, size: 3 },
+        create: (_v, { params }) => ({
+          act() {
+            // its own params, and what JSON, `in` and Object.prototype give, read as on a plain object
+            seen.push(
+              params.size,
+              JSON.stringify(params),
+              "size" in params,
+              "x" in params,
+              Object.hasOwn(params, "size"),
+            );
+            seen.push(params.threshold);
+          },
+        }),
+      }),
+      m.ctx,
+      2,
+    );
+    const e = err(() => m.loop.run(20));
+    expect([e.code, e.field, e.value]).toEqual(["UNKNOWN_PARAM", "populations[2].act", "params.threshold"]);
+    expect(e.message).toContain(
+      'reads of its own params only (treshold, size): act of population "dipBuyer" read params.threshold, which would be undefined in every run; did you mean params.treshold?',
+    );
+    expect(seen).toEqual([3, '{"treshold":0.02,"size":3}', true, false, true]);
+    // no near name: no guess
+    const m2 = makeMarket();
+    buildPopulation(
+      customAgents({
+        ...base,
+        count: 1,
+        params: { size: 3 },
+        create: (_v, { params }) => ({ act: () => params.tilt }),
+      }),
+      m2.ctx,
+      0,
+    );
+    const e2 = err(() => m2.loop.run(20));
+    expect(e2.message).toMatch(/read params\.tilt, which would be undefined in every run$/);
+  });
+
   it("instruments are assigned round-robin from the list; capital is rounded to an integer >= 1", () => {
     const m = makeMarket({
       instruments: [

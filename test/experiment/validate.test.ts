@@ -1,6 +1,12 @@
 import { customAgents, marketMakers, noiseTraders } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
-import { applyPoint, type ExperimentDefinition, validateExperiment } from "@cascade/experiment";
+import {
+  applyPoint,
+  type ExperimentDefinition,
+  executeRun,
+  makePlan,
+  validateExperiment,
+} from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import type { Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
@@ -518,7 +524,9 @@ describe("validateExperiment: custom populations", () => {
     expect(e.message).toContain(
       'invalid experiment: populations.1.create = "params.treshold"; allowed: reads of its own params only (threshold)',
     );
-    expect(e.message).toContain('create of population "dipBuyer" read params.treshold');
+    expect(e.message).toContain(
+      'create of population "dipBuyer" read params.treshold, which would be undefined in every run; did you mean params.threshold?',
+    );
     const seen: unknown[] = [];
     validateExperiment(
       world((_v: unknown, { params }: { params: Record<string, number> }) => {
@@ -533,6 +541,27 @@ describe("validateExperiment: custom populations", () => {
       }),
     );
     expect(seen.slice(0, 4)).toEqual([0.01, '{"threshold":0.01}', { threshold: 0.01 }, ["threshold"]]);
+  });
+
+  test("act reading a param it was not given passes validation (act does not run there) and fails the run at that read, with the nearest name", () => {
+    const def = world((_v: unknown, { params }: { params: Record<string, number> }) => ({
+      act: () => params.treshold, // misspelt
+    }));
+    const plan = makePlan(validateExperiment(def), { manifest: false });
+    let e: unknown;
+    try {
+      executeRun(plan, 0);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(ValidationError);
+    expect([(e as ValidationError).code, (e as ValidationError).field]).toEqual([
+      "UNKNOWN_PARAM",
+      "populations[1].act",
+    ]);
+    expect((e as ValidationError).message).toContain(
+      'act of population "dipBuyer" read params.treshold, which would be undefined in every run; did you mean params.threshold?',
+    );
   });
 
   test("create is tried once per variant (once for variants with the same agents): throwing or returning no act is a validation error", () => {

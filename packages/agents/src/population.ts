@@ -42,11 +42,6 @@ export interface AgentContext {
   rng: Rng;
   /** Needed by fundamentalists (their private observations); optional otherwise. */
   fundamentals?: Fundamentals;
-  /**
-   * Validation's scratch build: a custom agent's `params` refuse a read of a name they do not have
-   * (a misspelt param would be undefined in every run). Off in runs: a Proxy costs on every read.
-   */
-  strictParams?: boolean;
 }
 
 export interface BuiltPopulation {
@@ -139,6 +134,10 @@ export function buildPopulation(
     schedulerIndices,
     views,
     liquidators,
+    paramsGuard:
+      spec.kind === "custom"
+        ? paramsGuard(Object.keys(spec.params ?? {}), populationIndex, spec.name)
+        : undefined,
   };
   for (let k = 0; k < spec.count; k++) addAgent(build, k);
   if (liquidators.length > 0) {
@@ -174,6 +173,8 @@ interface PopulationBuild {
   schedulerIndices: number[];
   views: AgentView[];
   liquidators: Array<{ agent: Liquidator; index: number }>;
+  /** A custom population's: the prototype of its agents' params (paramsGuard). */
+  paramsGuard?: ParamsGuard;
 }
 
 /**
@@ -230,37 +231,89 @@ function drawParameters(
   return { draw, perOrder };
 }
 
-/** A custom population's own parameters: drawn from pr after the schema's (capital), in key order. */
-function drawCustomParameters(params: Record<string, Dist> | undefined, pr: Rng): Record<string, number> {
-  const out: Record<string, number> = {};
+/**
+ * A custom population's own parameters: drawn from pr after the schema's (capital), in key order,
+ * into an object whose prototype is the population's guard (paramsGuard).
+ */
+function drawCustomParameters(
+  params: Record<string, Dist> | undefined,
+  guard: ParamsGuard,
+  pr: Rng,
+): Record<string, number> {
+  const out = Object.create(guard.proto) as Record<string, number>;
   if (params) for (const name of Object.keys(params)) out[name] = sample(params[name], pr);
   return out;
 }
 
-/** Names a read of params may use beyond its own keys: Object.prototype's, and what JSON.stringify and await look for. */
+/** Names a read of params may use beyond its own keys and Object.prototype's: what JSON.stringify and await look for. */
 const PARAMS_READS_ALLOWED = new Set(["toJSON", "then"]);
 
-/** `params` that throw on a read of a name they lack (validation only; see AgentContext.strictParams). */
-function strictParams(
-  params: Record<string, number>,
-  path: string,
-  population: string,
-): Record<string, number> {
-  const names = Object.keys(params);
-  return new Proxy(params, {
+/** The prototype of a custom population's drawn params, and whether its agents are being created. */
+interface ParamsGuard {
+  proto: object;
+  inCreate: boolean;
+}
+
+/**
+ * A read of a name the params lack (params.treshold, or params.threshold when the spec says
+ * treshold) would be undefined in every run: it goes up to this prototype, which throws, naming
+ * the population, where it was read (create: validation's scratch build reports it; act: the run
+ * fails at that read) and the nearest name. Reads of the agent's own params stop at the object
+ * itself: act pays nothing for the check.
+ */
+function paramsGuard(names: readonly string[], populationIndex: number, population: string): ParamsGuard {
+  const guard: ParamsGuard = { proto: Object.prototype, inCreate: false };
+  guard.proto = new Proxy(Object.prototype, {
     get(target, key, receiver) {
       if (typeof key === "string" && !(key in target) && !PARAMS_READS_ALLOWED.has(key)) {
+        const where = guard.inCreate ? "create" : "act";
+        const near = nearestName(key, names);
         throw new ValidationError(
           "UNKNOWN_PARAM",
-          path,
+          `populations[${populationIndex}].${where}`,
           `params.${key}`,
-          `reads of its own params only (${names.length > 0 ? names.join(", ") : "it has none"}): create of population "${population}" read params.${key}, which would be undefined in every run`,
+          `reads of its own params only (${names.length > 0 ? names.join(", ") : "it has none"}): ${where} of population "${population}" read params.${key}, which would be undefined in every run${near === undefined ? "" : `; did you mean params.${near}?`}`,
           "invalid experiment",
         );
       }
       return Reflect.get(target, key, receiver);
     },
   });
+  return guard;
+}
+
+/** The name of `names` closest to `name` (same letters but for case, or at most a third of them edited), if any. */
+function nearestName(name: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const n of names) {
+    const d = n.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, n);
+    if (d < bestDistance) {
+      best = n;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, an adjacent swap counting one edit. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        rows[0].push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i].push(d);
+    }
+  }
+  return rows[a.length][b.length];
 }
 
 /** Agent k of a custom population: the user's `create`, its result checked (it must have an act function). */
@@ -275,9 +328,10 @@ function createCustomAgent(
   const path = `populations[${b.populationIndex}].create`;
   const allowed = "a function returning an Agent, an object with an act(tick) function";
   let agent: unknown;
+  const guard = b.paramsGuard as ParamsGuard;
+  guard.inCreate = true;
   try {
-    const given = b.ctx.strictParams ? strictParams(params, path, spec.name) : params;
-    agent = spec.create(view, { instrument, params: given, index: k, population: b.populationIndex });
+    agent = spec.create(view, { instrument, params, index: k, population: b.populationIndex });
   } catch (e) {
     if (e instanceof ValidationError && e.code === "UNKNOWN_PARAM") throw e;
     const err = new ValidationError(
@@ -289,6 +343,8 @@ function createCustomAgent(
     );
     (err as { cause?: unknown }).cause = e;
     throw err;
+  } finally {
+    guard.inCreate = false;
   }
   if (typeof (agent as { act?: unknown } | null)?.act !== "function") {
     throw new ValidationError(
@@ -390,7 +446,13 @@ function createAgent(
         withdrawTicks: Math.round(draw.withdrawTicks),
       });
     case "custom":
-      return createCustomAgent(b, view, instrument, drawCustomParameters(spec.params, pr), k);
+      return createCustomAgent(
+        b,
+        view,
+        instrument,
+        drawCustomParameters(spec.params, b.paramsGuard as ParamsGuard, pr),
+        k,
+      );
     case "liquidator":
       return new Liquidator(view, {
         discount: draw.discount,

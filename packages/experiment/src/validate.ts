@@ -633,7 +633,7 @@ function tryCustomAgents(
     config.populations.forEach((p, i) => {
       if (p.kind !== "custom") return;
       try {
-        buildPopulation(p, { venue, loop, rng: rng.split("agents"), strictParams: true }, i);
+        buildPopulation(p, { venue, loop, rng: rng.split("agents") }, i);
       } catch (e) {
         if (!(e instanceof ValidationError) || e.field !== `populations[${i}].create`) throw e;
         const err = new ValidationError(
