@@ -189,6 +189,19 @@ describe("validate, list, help", () => {
     );
   });
 
+  test("validate: a populations path names the population it reaches in each variant when they differ; a variant without it runs unchanged", async () => {
+    const file = join(tmp, "swept-population.ts");
+    writeFileSync(
+      file,
+      `import { momentumTraders } from "@cascade/agents";\nimport tiny from ${JSON.stringify(TINY)};\nconst three = tiny.populations.slice(0, 3);\nexport default { ...tiny, variants: { full: tiny.variants.full, few: { populations: three }, mom: { populations: [...three, momentumTraders({ count: 12 })] } }, sweep: { "populations.3.count": [5, 10] } };\n`,
+    );
+    const r = await cascade(["validate", file], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^ {2}sweep populations\.3\.count: 5, 10 \(2 values\), in full \(population 3: leveraged\), mom \(population 3: momentum\)\n {2}unchanged by the sweep \(the same runs at every point, simulated once\): few$/m,
+    );
+  });
+
   test("list shows experiments/*.ts with descriptions; --help on each command", async () => {
     const cwd = join(tmp, "lst");
     mkdirSync(join(cwd, "experiments"), { recursive: true });

@@ -58,6 +58,23 @@ test("runs with the same config and seed are grouped: the unreached variant once
   expect(runGroups(custom, [0, 4, 8])).toEqual([[0], [4], [8]]);
 });
 
+test("a variant without the swept population (its populations end before that index) is the same run at every point: simulated once", () => {
+  const def = {
+    ...tiny,
+    replications: 2,
+    variants: { full: tiny.variants?.full, few: { populations: tiny.populations.slice(0, 3) } },
+    sweep: { "populations.3.count": [5, 10, 15] },
+  };
+  const plan = makePlan(validateExperiment(def), { manifest: false });
+  // run = (point * 2 + variant) * 2 + replication; variant 1 = few (no population 3)
+  expect(
+    runGroups(
+      plan,
+      Array.from({ length: plan.total }, (_, r) => r),
+    ),
+  ).toEqual([[0], [1], [2, 6, 10], [3, 7, 11], [4], [5], [8], [9]]);
+});
+
 test("a group's results equal running each of its runs alone", () => {
   const plan = makePlan(validateExperiment(swept));
   const alone = [0, 4, 8].map((r) => executeRun(plan, r));

@@ -370,7 +370,8 @@ registerCommand("validate", {
 Checks every field of the experiment, of each variant and of each sweep point (exit 2 naming the
 field, the value and what is allowed), tries each custom population's create and each custom
 trigger (on a one-lot long and short in a scratch market), and prints the runs, the metric
-columns, the variants each swept path reaches and what comparison.csv compares. It does not
+columns, the variants each swept path reaches (with the population a populations.<i> path reaches
+in each, when that differs between them) and what comparison.csv compares. It does not
 type-check the file (the README shows a tsconfig.json for a file outside the repository), and
 custom metrics, agents' act and simulate first run in cascade run.`,
   async run(args) {
@@ -380,7 +381,8 @@ custom metrics, agents' act and simulate first run in cascade run.`,
     });
     if (values.help) return help("validate");
     onlyPositional(positionals, "<file>", ONE_FILE);
-    const { loadExperimentFile, validateExperiment, makePlan, sweepReaches } = await heavy();
+    const { loadExperimentFile, validateExperiment, makePlan, sweepReaches, sweptPopulations } =
+      await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
       replications: replicationsFlag(values.replications),
@@ -405,9 +407,18 @@ custom metrics, agents' act and simulate first run in cascade run.`,
     exp.sweep.params.forEach((param, k) => {
       const values = exp.sweep.values[k].map((v) => formatValue(v)); // 1e+20, not 21 digits
       const shown = values.length > 6 ? [...values.slice(0, 5), "...", values[values.length - 1]] : values;
-      const takes = exp.variants.filter((v) => sweepReaches(v.config, param)).map((v) => v.name);
+      const holders = exp.variants.filter((v) => sweepReaches(v.config, param));
+      const takes = holders.map((v) => v.name);
       for (const name of takes) reached.add(name);
-      const reach = takes.length === exp.variants.length ? "every variant" : takes.join(", ");
+      // A populations path reaches a population by index: when that is not the same one in every
+      // variant it reaches, each variant's is named.
+      const pops = holders.map((v) => sweptPopulations(v.config, param));
+      const reach =
+        new Set(pops).size > 1
+          ? holders.map((v, i) => `${v.name} (${pops[i]})`).join(", ")
+          : takes.length === exp.variants.length
+            ? "every variant"
+            : takes.join(", ");
       out(`  sweep ${param}: ${shown.join(", ")} (${values.length} values), in ${reach}`);
     });
     const untouched = exp.variants.filter((v) => !reached.has(v.name));

@@ -9,6 +9,7 @@ import {
   buildPopulation,
   POPULATION_SCHEMA,
   type PopulationSpec,
+  populationName,
   validateFundamentalSpec,
   validatePopulationSpec,
 } from "@cascade/agents";
@@ -726,6 +727,22 @@ export function sweepable(config: unknown, path: string): boolean {
   if (hasPath(config, path)) return true;
   const m = /^(market\.instruments\.\d+)\.maxPrice$/.exec(path);
   return m !== null && hasPath(config, m[1]);
+}
+
+/**
+ * The populations a parameter's `populations.<i>` paths reach in `config`, as "population 3:
+ * leveraged" ("" without any): a path names a population by its index, which may be another
+ * population in another variant.
+ */
+export function sweptPopulations(config: WorldConfig, param: string): string {
+  const out: string[] = [];
+  for (const path of sweepPaths(param)) {
+    const m = /^populations\.(\d+)(\.|$)/.exec(path);
+    if (m === null || !sweepable(config, path)) continue;
+    const label = `population ${m[1]}: ${populationName(config.populations[Number(m[1])])}`;
+    if (!out.includes(label)) out.push(label);
+  }
+  return out.join(", ");
 }
 
 /** Whether a sweep parameter changes `config`: one of its paths is sweepable there. */
