@@ -80,7 +80,7 @@ test("each variant takes the paths it has: a fund in one, a fund and a vault in 
     ...tiny,
     variants: {
       fund: presets.fullClose({ insuranceFund: 1000 }),
-      vault: presets.stepwise(),
+      vault: presets.stepwise({ backstopCapital: 0 }),
       plain: { liquidation: presets.fullClose() },
     },
     baseline: "fund",

@@ -26,7 +26,7 @@ test("the loss waterfall columns sum to bad_debt, and each policy's payer shows 
       { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 800 },
     ],
     variants: {
-      vault: { liquidation: presets.stepwise({ minNotional: 5_000, backstopCapital: 0 }) },
+      vault: { liquidation: presets.stepwise({ minNotional: 5_000 }) },
       adl: { liquidation: presets.fullClose({ penaltyRate: 0, whenFundEmpty: "adl" }) },
       socialize: { liquidation: presets.fullClose({ penaltyRate: 0, whenFundEmpty: "socialize" }) },
       unrecovered: { liquidation: presets.fullClose({ penaltyRate: 0, whenFundEmpty: "badDebt" }) },
@@ -56,7 +56,7 @@ test("the loss waterfall columns sum to bad_debt, and each policy's payer shows 
     });
     paid.set(info.variant, set);
   }
-  // a vault with no capital pays deficits only from what its takeovers made; ADL charges the rest
+  // an unbounded vault without capital pays deficits only from what its takeovers made; ADL charges the rest
   expect([...(paid.get("vault") ?? [])]).toEqual(["backstop_absorbed", "adl_covered"]);
   expect([...(paid.get("adl") ?? [])]).toEqual(["adl_covered"]);
   expect([...(paid.get("socialize") ?? [])]).toEqual(["socialized_loss"]);

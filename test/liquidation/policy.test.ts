@@ -704,10 +704,10 @@ describe("preset overrides", () => {
       }),
     ).toThrow("backstopVault.capital = 1000");
     // backstop: null removes a preset's backstop (undefined keeps it, like every other part)
+    // without backstopCapital the vault is unbounded: no capital key
     expect(presets.stepwise().backstop).toEqual({
       belowMaintenanceFraction: 2 / 3,
       price: "bankruptcy",
-      capital: 0,
     });
     expect(presets.stepwise({ backstop: undefined }).backstop).toBeDefined();
     expect("backstop" in presets.stepwise({ backstop: null })).toBe(false);

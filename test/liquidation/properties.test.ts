@@ -98,10 +98,14 @@ const policyArb = fc.constantFrom<() => PolicySpec>(
   () => presets.fullClose({ maxSlippage: 0.05, insuranceFund: 500, whenFundEmpty: "socialize" }),
   () => presets.closeFactor({ maxSlippage: 1 }),
   () => presets.restoreToTarget({ maxSlippage: 1 }),
+  () => presets.stepwise({ minNotional: 1000, cooldownTicks: 2 }),
   () => presets.stepwise({ minNotional: 1000, cooldownTicks: 2, backstopCapital: 1000 }),
+  () => presets.stepwise({ minNotional: 1000, cooldownTicks: 2, backstopCapital: 0 }),
   () => presets.tieredPartial({ maxSlippage: 0.1 }),
   () => presets.tieredPartial({ maxSlippage: 1, insuranceFund: 100 }),
+  () => presets.backstopVault(),
   () => presets.backstopVault({ capital: 500 }),
+  () => presets.backstopVault({ price: "mark", capital: 300, penalty: { rate: 0.02, to: "liquidator" } }),
   () => presets.backstopVault({ price: "mark", penaltyRate: 0.02 }),
   () => presets.fullClose({ execution: { kind: "sliced", slices: 3, maxSlippage: 1 }, whenFundEmpty: "adl" }),
   () =>
@@ -304,5 +308,64 @@ describe("properties", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  test("a bounded vault covers its maintenance after every takeover; money and positions stay exact through its declines", () => {
+    // a crash of both marks (longs reach the vault's threshold), then wide moves either way
+    const move = (min: number, max: number) =>
+      fc.tuple(fc.double({ min, max, noNaN: true }), fc.double({ min, max, noNaN: true }));
+    const crashArb = fc
+      .tuple(move(-0.6, -0.2), fc.array(move(-0.3, 0.3), { maxLength: 12 }))
+      .map(([crash, rest]) => [crash, ...rest]);
+    let runsTaking = 0;
+    let runsDeclining = 0;
+    fc.assert(
+      fc.property(
+        positionsArb,
+        crashArb,
+        fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3000 })),
+        fc.constantFrom("mark", "bankruptcy") as fc.Arbitrary<"mark" | "bankruptcy">,
+        fc.boolean(),
+        (positions, path, capital, price, stepwise) => {
+          const w = world(positions);
+          const policy = stepwise
+            ? presets.stepwise({
+                minNotional: 1000,
+                cooldownTicks: 2,
+                backstop: { belowMaintenanceFraction: 2 / 3, price, capital },
+              })
+            : presets.backstopVault({ price, capital });
+          const engine = engineFor(w.venue, policy);
+          const vault = engine.backstopVault as number;
+          let taken = 0;
+          // each step's records are emitted together once it is done (deficit paid, penalties charged)
+          engine.liquidations$.subscribe((r) => {
+            if (r.execution !== "backstop") return;
+            taken++;
+            const m = w.venue.maintenanceRequirement(vault);
+            expect(w.venue.equity(vault)).toBeGreaterThanOrEqual(m - 1e-9 * Math.max(1, m));
+          });
+          walkPath(w.venue, path, (t) => {
+            engine.check(t);
+            expect(w.venue.totalCash()).toBe(w.venue.totalDeposits);
+            expect(w.venue.totalPosition(0)).toBe(0);
+            expect(w.venue.totalPosition(1)).toBe(0);
+          });
+          const s = engine.stats();
+          if (taken > 0) runsTaking++;
+          if (s.backstopDeclined > 0) runsDeclining++;
+          // an empty vault can never cover a maintenance it takes on: it declines every account
+          if (capital === 0) expect(taken).toBe(0);
+          // the vault only pays deficits of accounts it took
+          if (taken === 0) expect(s.backstopAbsorbed).toBe(0);
+          expect(
+            s.insuranceDraw + s.adlCovered + s.socializedLoss + s.unrecoveredDebt + s.backstopAbsorbed,
+          ).toBe(s.badDebt);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // both branches were exercised
+    expect([runsTaking > 5, runsDeclining > 5]).toEqual([true, true]);
   });
 });

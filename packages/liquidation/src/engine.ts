@@ -29,7 +29,12 @@
  * cancel the account's resting orders -> margin call -> cause -> one of:
  *  - backstop takeover: execution "backstop", or policy.backstop and equity < fraction x maintenance
  *    (Hyperliquid 2/3): positions move to the vault at the (rounded) mark; at "bankruptcy" price the
- *    remaining equity goes to the vault too (or the vault covers the deficit), so equity ends at 0;
+ *    remaining equity goes to the vault too (or the vault covers the deficit), so equity ends at 0.
+ *    A vault with a `capital` is bounded: it takes the account only if its equity at the mark after
+ *    the takeover (at "bankruptcy" price: plus the account's equity, the margin it takes or the
+ *    deficit it pays) is at least the venue's maintenance requirement of all it would then hold.
+ *    When it declines, the step goes on as without a vault (ADL or the book below; a "backstop"
+ *    execution sells on the book without a slippage bound, as an auction's fallback does);
  *  - ADL: bankrupt (equity < 0), loss.whenFundEmpty = "adl" and the insurance fund cannot cover
  *    the deficit: positions are closed against the opposing accounts with the highest
  *    unrealized PnL x leverage (venue.transferPosition) at the mark of this tick, rounded to a tick:
@@ -70,6 +75,7 @@ import {
   type Fill,
   type Instrument,
   maintenanceAmount,
+  maintenanceMargin,
   SELL,
   type Side,
   type Transfer,
@@ -192,6 +198,8 @@ export class LiquidationEngine {
   private readonly auctionQueue: AuctionEvent[] = [];
   private readonly recent: RecentLiq[][] = [];
   private readonly system = new Set<number>();
+  /** policy.backstop.capital given: the vault takes an account only if it still covers its maintenance after. */
+  private readonly vaultBounded: boolean;
 
   // current step
   private pending: LiquidationRecord[] = [];
@@ -220,6 +228,7 @@ export class LiquidationEngine {
     unrecoveredDebt: 0,
     marginCalls: 0,
     cascades: 0,
+    backstopDeclined: 0,
   };
   private readonly liquidated = new Set<number>();
   private readonly cascadeFirst = new Map<number, number>();
@@ -266,6 +275,7 @@ export class LiquidationEngine {
     } else {
       this.backstopVault = -1;
     }
+    this.vaultBounded = this.backstopVault >= 0 && p.backstop?.capital !== undefined;
 
     this.ensure(venue.accountCount());
     for (const a of venue.accountsWithPositions()) this.markDirty(a);
@@ -600,15 +610,53 @@ export class LiquidationEngine {
     }
     this.activeAdd(a);
     const p = this.policy;
-    const backstopNow =
-      p.backstop !== undefined && equity < p.backstop.belowMaintenanceFraction * maintenance;
+    const vaultDue =
+      p.execution.kind === "backstop" ||
+      (p.backstop !== undefined && equity < p.backstop.belowMaintenanceFraction * maintenance);
+    const backstopNow = vaultDue && (!this.vaultBounded || this.vaultCanTake(a, equity));
     // The cool-down paces book steps (Hyperliquid: 20% steps of large positions); it never holds
     // back the vault or a bankrupt account (ADL / full close), whose deficit would grow meanwhile.
     const until = this.cooldownUntil.get(a);
     if (until !== undefined && this.tick < until && !backstopNow && !(equity < 0)) return;
     // The liquidation keeps (and hands to the policy functions) its own copies of the holdings.
     const own: Holding[] = hs.map(copyHolding);
-    this.liquidate(a, own, equity, maintenance, backstopNow);
+    this.liquidate(a, own, equity, maintenance, backstopNow, vaultDue && !backstopNow);
+  }
+
+  /** The vault's price for a takeover: the backstop execution's, else the backstop spec's. */
+  private vaultPrice(): "mark" | "bankruptcy" {
+    const p = this.policy;
+    return p.execution.kind === "backstop" ? p.execution.price : (p.backstop?.price ?? "mark");
+  }
+
+  /**
+   * Whether a bounded vault can take account `a` over: after the takeover its equity at the mark
+   * must be at least the maintenance requirement (maintenanceMargin per position, as the venue's)
+   * of its own book plus `a`'s positions. At "bankruptcy" price it gets `a`'s equity too (the
+   * margin, or a deficit it pays); at "mark" price only the rounding of the transfer price (a
+   * penalty it may collect afterwards is not counted).
+   */
+  private vaultCanTake(a: number, equity: number): boolean {
+    const venue = this.venue;
+    const vault = this.backstopVault as number;
+    const bankruptcy = this.vaultPrice() === "bankruptcy";
+    let after = venue.equity(vault) + (bankruptcy ? equity : 0);
+    let requirement = 0;
+    for (let i = 0; i < this.nInst; i++) {
+      const q = venue.position(a, i);
+      const held = venue.position(vault, i) + q;
+      if (held === 0 && q === 0) continue;
+      const inst = this.inst[i];
+      const mark = venue.mark(i);
+      if (held !== 0)
+        requirement += maintenanceMargin(inst.margin, Math.abs(held) * mark * inst.contractValue);
+      if (q !== 0 && !bankruptcy) {
+        // transferred at the mark rounded to a tick (backstopTakeover), valued at the mark
+        const px = Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(mark)));
+        after += q * inst.contractValue * (mark - px);
+      }
+    }
+    return after >= requirement;
   }
 
   private liquidate(
@@ -617,6 +665,7 @@ export class LiquidationEngine {
     equity: number,
     maintenance: number,
     backstopNow: boolean,
+    vaultDeclined: boolean,
   ): void {
     const venue = this.venue;
     const p = this.policy;
@@ -630,11 +679,11 @@ export class LiquidationEngine {
     }
     const ordered = orderHoldings(p.ordering, hs, venue, a);
 
-    if (p.execution.kind === "backstop" || backstopNow) {
-      const price = p.execution.kind === "backstop" ? p.execution.price : (p.backstop?.price ?? "mark");
-      this.backstopTakeover(a, ordered, price, ep);
+    if (backstopNow) {
+      this.backstopTakeover(a, ordered, this.vaultPrice(), ep);
       return;
     }
+    if (vaultDeclined) this.s.backstopDeclined++;
     if (
       equity < 0 &&
       p.loss.whenFundEmpty === "adl" &&
@@ -643,7 +692,8 @@ export class LiquidationEngine {
       this.adl(a, ordered, ep);
       return;
     }
-    const exec = p.execution;
+    // declined by a bounded vault that is the execution: to the book without a slippage bound
+    const exec = p.execution.kind === "backstop" ? BOOK_FALLBACK : p.execution;
     // Sweeps and slices are the account's own market orders (it pays the taker fee); auction takes
     // are transfers without fees.
     const onBook = exec.kind === "marketSweep" || exec.kind === "sliced";
@@ -1241,6 +1291,9 @@ export class LiquidationEngine {
     return charged;
   }
 }
+
+/** A "backstop" execution for an account its bounded vault declines: the book, unbounded like an auction's fallback. */
+const BOOK_FALLBACK: ExecutionSpec = { kind: "marketSweep", maxSlippage: 1 };
 
 /** Index of the first remembered liquidation at or after `tick` (lists are in tick order). */
 function firstAtOrAfter(list: readonly RecentLiq[], tick: number): number {

@@ -131,6 +131,17 @@ function build(base: PolicySpec, o: PresetOverrides = {}, own: OwnOptions = {}):
   return spec;
 }
 
+/** A backstop spec: without a capital the vault is unbounded (takes every account due). */
+function vault(
+  belowMaintenanceFraction: number,
+  price: BackstopSpec["price"],
+  capital?: number,
+): BackstopSpec {
+  return capital === undefined
+    ? { belowMaintenanceFraction, price }
+    : { belowMaintenanceFraction, price, capital };
+}
+
 export const presets = {
   /**
    * Full close: the whole portfolio is sold on the book as soon as equity < maintenance, with
@@ -203,7 +214,9 @@ export const presets = {
    * Hyperliquid (docs: Trading > Liquidations): market orders to the book; positions above
    * 100,000 (cash units here) are liquidated 20% at a time with a cool-down (30 s there; 30 ticks
    * here); when equity < 2/3 of maintenance the backstop vault takes over all positions and the
-   * margin (equity to zero); auto-deleveraging is the last resort.
+   * margin (equity to zero); auto-deleveraging is the last resort. `backstopCapital` bounds the
+   * vault (it then takes an account only if it still covers its maintenance after); omitted, it is
+   * unbounded.
    */
   stepwise(
     o?: PresetOverrides & {
@@ -225,7 +238,7 @@ export const presets = {
         },
         ordering: "largestNotional",
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
-        backstop: { belowMaintenanceFraction: 2 / 3, price: "bankruptcy", capital: o?.backstopCapital ?? 0 },
+        backstop: vault(2 / 3, "bankruptcy", o?.backstopCapital),
         penalty: { rate: 0, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "adl" },
       },
@@ -307,6 +320,8 @@ export const presets = {
    * Backstop vault: the vault takes the whole portfolio directly, off-book (Hyperliquid's
    * liquidator vault; Compound v3 `absorb`, which moves collateral and debt to the protocol).
    * At "bankruptcy" price the account's remaining equity goes to the vault (zero equity after).
+   * `capital` bounds the vault: an account it declines is sold on the book without a slippage
+   * bound; omitted, the vault is unbounded and takes every account.
    */
   backstopVault(o?: PresetOverrides & { price?: "mark" | "bankruptcy"; capital?: number }): PolicySpec {
     const price = o?.price ?? "bankruptcy";
@@ -317,7 +332,7 @@ export const presets = {
         amount: { kind: "full" },
         ordering: "largestNotional",
         execution: { kind: "backstop", price },
-        backstop: { belowMaintenanceFraction: 1, price, capital: o?.capital ?? 0 },
+        backstop: vault(1, price, o?.capital),
         penalty: { rate: 0, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
       },

@@ -51,7 +51,12 @@ export type ExecutionSpec =
 export interface BackstopSpec {
   belowMaintenanceFraction: number;
   price: "mark" | "bankruptcy";
-  capital: number;
+  /**
+   * Cash units. Absent (the presets' default): an unbounded vault that takes every account due.
+   * Given (0 included): a bounded vault, starting with this cash, that takes an account only if its
+   * equity at the mark afterwards covers the maintenance requirement of all it then holds.
+   */
+  capital?: number;
 }
 /** Fee on closed notional, capped at the account's positive equity left once the step's closes are done. */
 export interface PenaltySpec {
@@ -142,4 +147,9 @@ export interface LiquidationStats {
   marginCalls: number;
   /** Extra: number of distinct cascades. */
   cascades: number;
+  /**
+   * Extra: liquidation steps a bounded vault (backstop capital given) was due to take over but
+   * declined, as its equity would not have covered its maintenance; the step went on without it.
+   */
+  backstopDeclined: number;
 }

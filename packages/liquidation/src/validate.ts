@@ -73,8 +73,13 @@ function integer(
 }
 
 /** An amount of money (insurance fund, vault capital): cash units, exact only as a safe integer. */
-function money(path: string, v: unknown): number {
-  return integer(path, v, 0, `an integer number of cash units in [0, ${SAFE_MAX}], where money stays exact`);
+function money(path: string, v: unknown, or = ""): number {
+  return integer(
+    path,
+    v,
+    0,
+    `an integer number of cash units in [0, ${SAFE_MAX}], where money stays exact${or}`,
+  );
 }
 
 const TRIGGERS = ["maintenance", "healthFactor", "custom"] as const;
@@ -221,7 +226,8 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
     const b = object(bp, o.backstop, ["belowMaintenanceFraction", "price", "capital"]);
     fraction(`${bp}.belowMaintenanceFraction`, b.belowMaintenanceFraction);
     oneOf(`${bp}.price`, b.price, PRICES);
-    money(`${bp}.capital`, b.capital);
+    if (b.capital !== undefined)
+      money(`${bp}.capital`, b.capital, " (a bounded vault), or undefined (an unbounded vault, the default)");
   }
 
   const pp = `${path}.penalty`;
