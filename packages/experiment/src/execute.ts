@@ -142,7 +142,7 @@ function checkRecords(r: RunRecords, config: WorldConfig): void {
   for (const f of ["backstopAbsorbed", "adlCovered", "socializedLoss", "unrecoveredDebt"] as const)
     if (t[f] !== undefined && typeof t[f] !== "number")
       badRecords(`records.totals.${f}`, t[f], "a number, or left out (its metric is then blank)");
-  for (const f of ["backstopPnl", "backstopWorstPnl"] as const)
+  for (const f of ["backstopPnl", "backstopWorstPnl", "backstopDeclined"] as const)
     if (t[f] != null && typeof t[f] !== "number")
       badRecords(`records.totals.${f}`, t[f], "a number, or null without a vault");
   if (!Number.isSafeInteger(r.leveragedAccounts) || r.leveragedAccounts < 0)

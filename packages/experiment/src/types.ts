@@ -206,6 +206,12 @@ export interface RunTotals {
    * came back by the end.
    */
   backstopWorstPnl?: number | null;
+  /**
+   * Takeovers a bounded vault (`liquidation.backstop.capital` given) declined, as its equity would
+   * not have covered its maintenance after (null without a bounded vault). Not a runs.csv column:
+   * read it in a custom metric, `(r) => r.totals.backstopDeclined ?? null`.
+   */
+  backstopDeclined?: number | null;
 }
 
 /**

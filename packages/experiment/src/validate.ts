@@ -889,7 +889,15 @@ function checkSweepPath(
   if (holders.length === 0) {
     const near = nearestPrefix(base, path);
     const guess = didYouMean([base, ...variants.map((v) => v.config)], near, path);
-    const notes = [near ? `the longest existing prefix is "${near}"` : "", guess].filter((x) => x !== "");
+    // a vault without capital is unbounded, not a vault of capital 0: sweeping it must be asked for
+    const vault =
+      path === "liquidation.backstop.capital" &&
+      [base, ...variants.map((v) => v.config)].some((c) => hasPath(c, "liquidation.backstop"))
+        ? "a backstop vault without capital is unbounded: give the vaults to sweep a capital (presets.stepwise({ backstopCapital: 0 }), presets.backstopVault({ capital: 0 })); one without it stays unbounded at every point"
+        : "";
+    const notes = [near ? `the longest existing prefix is "${near}"` : "", guess, vault].filter(
+      (x) => x !== "",
+    );
     fail(
       "UNKNOWN_PATH",
       at,

@@ -249,6 +249,8 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       unrecoveredDebt: stats.unrecoveredDebt,
       backstopPnl: vault >= 0 ? venue.equity(vault) - vaultCapital : null,
       backstopWorstPnl: vault >= 0 ? vaultWorst : null,
+      backstopDeclined:
+        vault >= 0 && config.liquidation.backstop?.capital !== undefined ? stats.backstopDeclined : null,
     },
     leveragedAccounts,
     shocks,
