@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { buildFigures } from "../../packages/experiment/src/report/charts.js";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
@@ -622,6 +622,27 @@ describe("bootstrap intervals of the paired differences", () => {
       }),
     );
     expect(labelGroups(plain, "legend-label").flat()).not.toContain("95% Newcombe interval");
+  });
+
+  it("renders without a Vega-Lite warning, which cascade run would print even with --quiet", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const sweeps: Array<Record<string, number[]>> = [{}, { "liquidation.closeFactor": [0.25, 0.5] }];
+      for (const sweep of sweeps) {
+        const name = `boot-quiet-${Object.keys(sweep).length}`;
+        const dir = makeResults(join(root, name), {
+          sweep,
+          variants: ["full", "partial", "auction"],
+          replications: 6,
+          ticks: 60,
+          bootColumns: true,
+        });
+        expect(bootRules(await paired(dir)).length).toBeGreaterThan(0);
+      }
+      expect(warn.mock.calls.map((c) => c.join(" "))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("changes nothing when the bootstrap columns are blank (fewer than 5 pairs)", async () => {

@@ -58,7 +58,8 @@ function intervalKey(
 ): Record<string, unknown> {
   return {
     ...rule,
-    type: "nominal",
+    // ordinal, not nominal: Vega-Lite warns on stderr about a width keyed by an unordered field
+    type: "ordinal",
     title: "interval",
     scale: { domain: [...kinds, BOOT_INTERVAL], range: [...kinds.map(() => 2), 1] },
     legend: { labelLimit: 0 },
