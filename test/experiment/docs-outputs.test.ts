@@ -107,6 +107,21 @@ describe("which runs.csv column is what", () => {
   });
 });
 
+describe("swept values in the CSV", () => {
+  it("are numbers as they are and objects as JSON text, read back by a CSV reader", async () => {
+    const out = join(root, "objects");
+    const amounts = [{ kind: "full" }, { kind: "closeFactor", fraction: 0.5 }];
+    await runExperiment(fakeExperiment({ sweep: { "liquidation.amount": amounts }, replications: 1 }), {
+      out,
+      workers: 0,
+    });
+    const data = lines(out, "runs").slice(1);
+    expect(data[0]).toMatch(/^full,0,0,\d+,"\{""kind"":""full""\}",/);
+    expect(data.at(-1)).toMatch(/^half,1,0,\d+,"\{""kind"":""closeFactor"",""fraction"":0.5\}",/);
+    expect(readme).toContain('writes `{"kind":"closeFactor","fraction":0.5}`');
+  });
+});
+
 describe("missing values", () => {
   it("are blank cells in every file, never NaN, null, none or an infinity", () => {
     const cols = header("runs");
