@@ -228,6 +228,11 @@ describe("validate, list, help", () => {
     expect(existsSync(marker)).toBe(false);
     expect(help.stdout).toMatch(/commands:[\s\S]*run[\s\S]*merge[\s\S]*validate[\s\S]*list/);
     expect(runHelp.stdout).toMatch(/--shard i\/N/);
+    // a researcher holding a runs.csv row: which seed --seed takes, and how to rerun that one run
+    expect(runHelp.stdout).toMatch(
+      /--seed S +override the root seed[^\n]*rootSeed, not\n +runs\.csv's seed column/,
+    );
+    expect(runHelp.stdout).toMatch(/--shard <run\+1>\/<runs> reruns one run alone/);
     expect(mergeHelp.stdout).toMatch(/--out DIR/);
     // what validate checks, and what it leaves to a run (it printed only its usage line)
     expect(validateHelp.stdout).toMatch(/--replications N +override/);

@@ -147,8 +147,10 @@ registerCommand("run", {
   --workers N            worker threads (default: ${processCores()} = usable cores, cgroup CPU quota
                          included; 0 = in-process)
   --out DIR              output folder (default results/<name>, with --shard results/<name>/shard-i-of-N)
-  --seed S               override the root seed (integer >= 0)
-  --shard i/N            run only shard i of N (runs with run % N == i-1); join with cascade merge
+  --seed S               override the root seed (integer >= 0): manifest.json's rootSeed, not
+                         runs.csv's seed column (a replication's seed, drawn from the root seed)
+  --shard i/N            run only shard i of N (runs with run % N == i-1); join with cascade merge;
+                         --shard <run+1>/<runs> reruns one run alone (README: "Citing figures")
   --resume               continue an interrupted run from the journal in the output folder
                          (same configuration only: an edited experiment file starts over)
   --no-report            do not write report.html
