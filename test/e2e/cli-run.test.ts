@@ -385,19 +385,25 @@ describe("cascade run", () => {
     }
     // The documented switch shows where the researcher's code threw, at the .ts line.
     process.env.CASCADE_DEBUG = "1";
-    const debug = await cascade(
-      ["run", fixture("bad-observer.ts"), "--workers", "0", "--out", "obs-debug"],
-      tmp,
+    const debugs = await Promise.all(
+      ["0", "2"].map((w) =>
+        cascade(["run", fixture("bad-observer.ts"), "--workers", w, "--out", `obs-debug${w}`], tmp),
+      ),
     );
     delete process.env.CASCADE_DEBUG;
-    expect(debug.code, debug.stderr).toBe(1);
-    expect(debug.stderr).toMatch(/bad-observer\.ts:18:\d+/);
-    // the message once (on the error line), then the stack's frames
-    expect(debug.stderr.split("researcher's observer failed")).toHaveLength(2);
-    const lines = debug.stderr.trimEnd().split("\n");
-    const at = lines.findIndex((l) => l.startsWith("error: run "));
-    expect(lines[at + 1]).toMatch(/^ {4}at /);
-    for (const l of lines.slice(at + 1)) expect(l).toMatch(/^ {4}at /);
+    for (const debug of debugs) {
+      expect(debug.code, debug.stderr).toBe(1);
+      expect(debug.stderr).toMatch(/bad-observer\.ts:23:\d+/);
+      // the message once (on the error line), the class the observer threw once (a worker
+      // thread's error arrives as a plain Error), then the stack's frames
+      expect(debug.stderr.split("researcher's observer failed")).toHaveLength(2);
+      expect(debug.stderr.split("ObserverFault")).toHaveLength(2);
+      const lines = debug.stderr.trimEnd().split("\n");
+      const at = lines.findIndex((l) => l.startsWith("error: run "));
+      expect(lines[at + 1]).toBe("ObserverFault thrown at:");
+      expect(lines[at + 2]).toMatch(/^ {4}at /);
+      for (const l of lines.slice(at + 2)) expect(l).toMatch(/^ {4}at /);
+    }
   });
 });
 

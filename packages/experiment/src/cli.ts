@@ -531,9 +531,12 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof Error && e.name === "RunFailure") {
       process.stderr.write(`error: ${e.message}\n`);
       if (process.env.CASCADE_DEBUG) {
-        // The stack repeats the message (and the cause's own first lines): its frames only.
+        // The stack repeats the message (and the cause's own first lines): the class the run
+        // threw, then the stack's frames only.
         const lines = (e.stack ?? "").split("\n");
         const first = lines.findIndex((l) => /^\s+at /.test(l));
+        const thrownAs = (e as { thrownAs?: string }).thrownAs;
+        if (thrownAs) process.stderr.write(`${thrownAs} thrown${first >= 0 ? " at:" : ""}\n`);
         if (first >= 0) process.stderr.write(`${lines.slice(first).join("\n")}\n`);
       } else
         process.stderr.write("(CASCADE_DEBUG=1 prints the error's stack, at the experiment file's lines)\n");

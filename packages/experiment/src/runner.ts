@@ -121,6 +121,8 @@ export interface RunOutcome {
 /** A run failed while executing (CLI exit code 1). */
 export class RunFailure extends Error {
   override readonly name = "RunFailure";
+  /** The class of the error the run threw ("TypeError"), when there was one. */
+  thrownAs?: string;
 }
 
 /**
@@ -493,8 +495,22 @@ function runFailure(plan: Plan, run: number, e: unknown): RunFailure {
   const err = new RunFailure(
     `run ${run} failed (variant "${info.variant}", point ${info.point}, replication ${info.replication}, seed ${info.seed}): ${msg}`,
   );
-  if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack}`;
+  if (e instanceof Error) {
+    err.thrownAs = errorClass(e);
+    if (e.stack) err.stack = `${err.message}\n${e.stack}`;
+  }
   return err;
+}
+
+/**
+ * The class an error was thrown as, read from its stack's first line ("TypeError: msg"): an error
+ * from a worker thread arrives as a plain Error whose stack still opens with its own class's name.
+ */
+export function errorClass(e: Error): string {
+  const stack = e.stack ?? "";
+  const head = e.message ? stack.indexOf(`: ${e.message}`) : stack.indexOf("\n");
+  const name = head > 0 ? stack.slice(0, head) : "";
+  return /^[\w$.]+$/.test(name) ? name : e.name || e.constructor.name;
 }
 
 async function runPool(
