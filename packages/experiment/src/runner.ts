@@ -513,7 +513,12 @@ export function errorClass(e: Error): string {
   return /^[\w$.]+$/.test(name) ? name : e.name || e.constructor.name;
 }
 
-async function runPool(
+/**
+ * Runs `groups` on a pool of `workers` threads, handing each run's journal line to `onDone` in the
+ * main thread. Rejects with the first run that failed (with a journal error that also happened
+ * mentioned), else with the JournalError `onDone` threw.
+ */
+export async function runPool(
   plan: Plan,
   source: ExperimentSource,
   options: RunOptions,
@@ -574,6 +579,8 @@ async function runPool(
   // (its result not yet delivered) or one still queued, and naming it sent researchers to debug
   // the wrong seed. The run it was running is named instead.
   let failedRan = false;
+  // The journal's own failure (onDone threw): reported only if no run failed.
+  let journalFailed: Error | undefined;
   const signal = options.signal;
   let stop: (() => void) | undefined;
   try {
@@ -597,9 +604,10 @@ async function runPool(
                 try {
                   for (const line of lines) onDone(line);
                 } catch (e) {
-                  // A JournalError: the file, not a run, failed; no run's failure replaces it.
+                  // A JournalError: the file, not a run, failed. Nothing more is sent, and a run
+                  // already sent that fails is still the one reported.
                   failed = e as Error;
-                  failedRan = true;
+                  journalFailed = failed;
                 }
               }
               pump();
@@ -611,7 +619,7 @@ async function runPool(
               const started = runs.find((r) => Atomics.load(state, r) === 1);
               const ran = started !== undefined;
               const run = started ?? runs[0];
-              if (failed === undefined || (ran && !failedRan)) {
+              if (failed === undefined || failed === journalFailed || (ran && !failedRan)) {
                 failed = runFailure(plan, run, e);
                 failedRan = ran;
               }
@@ -620,7 +628,7 @@ async function runPool(
           );
         }
         if (inflight === 0 && (failed !== undefined || next >= groups.length)) {
-          if (failed) rejectAll(failed);
+          if (failed) rejectAll(withJournalNote(failed, journalFailed));
           else resolveAll();
         }
       };
@@ -634,6 +642,15 @@ async function runPool(
       leaveCompileMode();
     }
   }
+}
+
+/** A run's failure with the journal's own failure, if that happened too, said after it. */
+function withJournalNote(failed: Error, journal: Error | undefined): Error {
+  if (journal === undefined || failed === journal) return failed;
+  const note = `; the run journal failed as well: ${journal.message}`;
+  failed.stack = failed.stack?.replace(failed.message, `${failed.message}${note}`);
+  failed.message += note;
+  return failed;
 }
 
 /**
