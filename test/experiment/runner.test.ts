@@ -247,6 +247,39 @@ describe("runExperiment (in-process, fake world)", () => {
     );
   });
 
+  test("merge names what differs between shards' manifests as a refused resume does: code state with its values, the source by its part", async () => {
+    const [a, b] = [dir(), dir()];
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    // Shard 2 ran on a machine with other package versions and uncommitted changes (the code
+    // state is not fingerprinted: its journal still belongs to its manifest).
+    const m = JSON.parse(read(b, "manifest.json"));
+    const edited = {
+      ...m,
+      versions: { ...m.versions, "@cascade/core": "9.9.9" },
+      gitDirty: !m.gitDirty,
+    };
+    writeFileSync(join(b, "manifest.json"), `${JSON.stringify(edited, null, 2)}\n`);
+    await expect(mergeResults([a, b], { out: dir() })).rejects.toThrow(
+      `; they differ in: versions, gitDirty (${m.gitDirty} in dirs.0, ${!m.gitDirty} here))`,
+    );
+    // Shards of an experiment file edited between them: the part of the source that changed.
+    const file = join(root, "edited-between-shards.ts");
+    const tinyPath = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url)).replace(
+      /\.ts$/,
+      ".js",
+    );
+    const text = `import tiny from ${JSON.stringify(tinyPath)};\nexport default { ...tiny, replications: 2, ticks: 80 };\n`;
+    const [c, d] = [dir(), dir()];
+    writeFileSync(file, text);
+    await runExperiment(file, { out: c, workers: 0, shard: "1/2" });
+    writeFileSync(file, `// a comment added before shard 2 ran\n${text}`);
+    await runExperiment(file, { out: d, workers: 0, shard: "2/2" });
+    await expect(mergeResults([c, d], { out: dir() })).rejects.toThrow(
+      "; they differ in: source (the experiment file's text: any edit counts))",
+    );
+  });
+
   test("merge checks each shard's journal against that shard's own manifest, and names the shard whose journal is another's", async () => {
     const [a, b, c, d] = [dir(), dir(), dir(), dir()];
     await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });

@@ -124,7 +124,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       manifest = own;
       fingerprint = h.fingerprint;
     } else if (text !== manifestText) {
-      const differ = manifestDifferences(manifestText, text);
+      const differ = changedParts(configParts(manifest, true), configParts(own, true), ["in dirs.0", "here"]);
       throw new ValidationError(
         "MANIFEST_MISMATCH",
         `dirs.${i}`,
@@ -220,29 +220,4 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   } finally {
     release();
   }
-}
-
-/**
- * The top-level manifest fields that differ between the first shard's manifest and another's:
- * scalars with both values ("rootSeed (7 in dirs.0, 8 here)", "gitDirty (false in dirs.0, true
- * here)"), structured ones by name ("seeds", "versions"); "" when they cannot be read.
- */
-function manifestDifferences(first: string, other: string): string {
-  let a: Record<string, unknown>;
-  let b: Record<string, unknown>;
-  try {
-    a = JSON.parse(first) as Record<string, unknown>;
-    b = JSON.parse(other) as Record<string, unknown>;
-  } catch {
-    return "";
-  }
-  const out: string[] = [];
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const x = JSON.stringify(a[k]);
-    const y = JSON.stringify(b[k]);
-    if (x === y) continue;
-    const scalar = (v: unknown) => v === undefined || v === null || typeof v !== "object";
-    out.push(scalar(a[k]) && scalar(b[k]) ? `${k} (${x ?? "absent"} in dirs.0, ${y ?? "absent"} here)` : k);
-  }
-  return out.join(", ");
 }

@@ -195,6 +195,11 @@ export function runGroups(plan: Plan, runs: readonly number[]): number[][] {
 const PLAIN_PARTS = new Set(["name", "rootSeed", "replications", "baseline", "runs", "simulate"]);
 /** Manifest keys that describe the code, not the configuration (not fingerprinted). */
 const CODE_STATE = new Set(["versions", "git", "gitDirty", "cascadeGit", "cascadeGitDirty"]);
+/** Code-state keys kept as values when configParts includes the code state. */
+const PLAIN_CODE_STATE = new Set(["git", "gitDirty", "cascadeGit", "cascadeGitDirty"]);
+
+/** A manifest part by part (configParts): a scalar's value, or a short digest of a structure. */
+export type ManifestParts = Record<string, string | number | boolean | null>;
 
 /**
  * The fingerprint of a configuration from its manifest (as makePlan builds it, or as read back
@@ -209,12 +214,22 @@ export function manifestFingerprint(manifest: Record<string, unknown>): string {
 /**
  * A manifest's fingerprinted keys, each as its value (the few scalars in PLAIN_PARTS) or a short
  * digest of its JSON: enough to name what differs between two runs (changedParts) without storing
- * the manifest in the journal.
+ * the manifest in the journal. With `codeState`, the code-state keys too (versions as a digest,
+ * the git commits and dirty flags as values): shards to merge must agree on those as well.
  */
-export function configParts(manifest: Record<string, unknown>): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
+export function configParts(manifest: Record<string, unknown>, codeState: true): ManifestParts;
+export function configParts(manifest: Record<string, unknown>): Record<string, string | number>;
+export function configParts(manifest: Record<string, unknown>, codeState = false): ManifestParts {
+  const out: ManifestParts = {};
   for (const [k, v] of Object.entries(manifest)) {
-    if (CODE_STATE.has(k)) continue;
+    if (CODE_STATE.has(k)) {
+      if (!codeState) continue;
+      out[k] =
+        PLAIN_CODE_STATE.has(k) && (v === null || typeof v === "string" || typeof v === "boolean")
+          ? v
+          : sha256(JSON.stringify(v ?? null)).slice(0, 16);
+      continue;
+    }
     out[k] =
       PLAIN_PARTS.has(k) && (typeof v === "number" || typeof v === "string")
         ? v
@@ -235,7 +250,7 @@ const SOURCE_PARTS: Record<string, string> = {
 };
 
 /** What makes another configuration of this source, for a refusal that cannot name the part. */
-export function sourceEditNote(parts: Record<string, string | number> | undefined): string {
+export function sourceEditNote(parts: ManifestParts | undefined): string {
   if (parts?.["source.functions"] !== undefined)
     return "any edit of the experiment object's functions counts";
   if (parts?.["source.sha256"] !== undefined)
@@ -248,8 +263,8 @@ export function sourceEditNote(parts: Record<string, string | number> | undefine
  * `labels` name the two sides ("there", "now").
  */
 export function changedParts(
-  before: Record<string, string | number> | undefined,
-  now: Record<string, string | number>,
+  before: ManifestParts | undefined,
+  now: ManifestParts,
   labels: readonly [string, string] = ["there", "now"],
 ): string {
   if (!before) return "";
@@ -267,7 +282,7 @@ export function changedParts(
       continue;
     }
     changed.push(
-      PLAIN_PARTS.has(k) && before[k] !== undefined && now[k] !== undefined
+      (PLAIN_PARTS.has(k) || PLAIN_CODE_STATE.has(k)) && before[k] !== undefined && now[k] !== undefined
         ? `${k} (${JSON.stringify(before[k])} ${labels[0]}, ${JSON.stringify(now[k])} ${labels[1]})`
         : k,
     );
