@@ -444,6 +444,53 @@ describe("runExperiment (in-process, fake world)", () => {
     );
   });
 
+  test("run.lock whose pid is alive but started at another time (a reused pid) is taken over on Linux; one of the same start is refused", async () => {
+    if (!existsSync(`/proc/${process.pid}/stat`)) return; // Linux only: elsewhere the pid alone decides
+    const lockOf = (d: string) => join(d, "run.lock");
+    const stat = readFileSync(`/proc/${process.pid}/stat`, "utf8");
+    const myStart = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    expect(myStart).toMatch(/^\d+$/);
+    // This test's own pid, alive, in a lock written by a process that started earlier: that
+    // process is gone, and its pid was reused (by this one).
+    const reused = dir();
+    mkdirSync(reused);
+    const lock = (pidStart: string) =>
+      `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z", pidStart })}\n`;
+    writeFileSync(lockOf(reused), lock(String(Number(myStart) - 1)));
+    await runExperiment(fakeExperiment(), { out: reused, workers: 0 });
+    sameFiles(ref, reused);
+    expect(existsSync(lockOf(reused))).toBe(false);
+    // The same pid and start: the holder still runs.
+    const held = dir();
+    mkdirSync(held);
+    writeFileSync(lockOf(held), lock(myStart));
+    await expect(runExperiment(fakeExperiment(), { out: held, workers: 0 })).rejects.toThrow(
+      `(process ${process.pid} of this machine (${hostname()}) has been writing to it since 2026-01-01T00:00:00.000Z`,
+    );
+    expect(readFileSync(lockOf(held), "utf8")).toBe(lock(myStart));
+    // A lock without a start time (an older Cascade's, another OS's): the live pid decides.
+    const old = dir();
+    mkdirSync(old);
+    writeFileSync(
+      lockOf(old),
+      `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z" })}\n`,
+    );
+    await expect(runExperiment(fakeExperiment(), { out: old, workers: 0 })).rejects.toThrow(
+      /OUTPUT_IN_USE|no other run/,
+    );
+    // A run's own lock records its start time.
+    let recorded: unknown;
+    const mine = dir();
+    await runExperiment(fakeExperiment(), {
+      out: mine,
+      workers: 0,
+      onStart: () => {
+        recorded = JSON.parse(readFileSync(lockOf(mine), "utf8"));
+      },
+    });
+    expect(recorded).toMatchObject({ pid: process.pid, host: hostname(), pidStart: myStart });
+  });
+
   test("a run stopped after its final files but before run-info.json keeps its journal: --resume reruns nothing", async () => {
     const d = dir();
     mkdirSync(d);

@@ -91,6 +91,8 @@ interface LockHolder {
   pid: number;
   host: string;
   startedAt: string;
+  /** Linux: when the process started, in clock ticks since boot (/proc/<pid>/stat field 22). */
+  pidStart?: string;
 }
 
 function readLock(path: string): LockHolder | null {
@@ -102,13 +104,36 @@ function readLock(path: string): LockHolder | null {
   }
 }
 
-function alive(pid: number): boolean {
+/**
+ * When process `pid` started (Linux: field 22 of /proc/<pid>/stat, in clock ticks since boot);
+ * undefined where there is no /proc or the process is gone. With the pid it names one process for
+ * the machine's uptime: a pid alone may have been reused since a lock was written.
+ */
+export function processStart(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 2, the command name, is in parentheses and may hold spaces and ")": fields 3 on
+    // follow the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const start = fields[22 - 3];
+    return start !== undefined && /^\d+$/.test(start) ? start : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+/** Whether the process that wrote `holder` (of this machine) still runs. */
+function holderAlive(holder: LockHolder): boolean {
+  try {
+    process.kill(holder.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  // A live pid of another process (reused since): the holder is gone. Without the start time on
+  // either side (another OS, an older lock) the pid alone decides.
+  if (holder.pidStart === undefined) return true;
+  const now = processStart(holder.pid);
+  return now === undefined || now === holder.pidStart;
 }
 
 /** How long ago an ISO time was, roughly ("40 s", "3 min", "5 h", "2 days"); "" if unreadable. */
@@ -126,7 +151,8 @@ const UNREADABLE_LOCK_MS = 10_000;
 
 /**
  * Takes the results folder `dir` for this run (`run.lock`, created exclusively) and returns its
- * release. A lock left by a process of this machine that no longer exists (kill -9), or left
+ * release. A lock left by a process of this machine that no longer exists (kill -9; on Linux
+ * also when its pid now belongs to a process started at another time than the lock's), or left
  * unreadable (empty) for 10 s, is taken over; a live one, or one from another machine (a shared
  * file system: whether it still runs cannot be told from here), is a ValidationError naming the
  * flag, the folder and the holder's pid, host and start.
@@ -134,6 +160,8 @@ const UNREADABLE_LOCK_MS = 10_000;
 export function lockOutputDir(dir: string, flag = "--out"): () => void {
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const pidStart = processStart(process.pid);
+  if (pidStart !== undefined) me.pidStart = pidStart;
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: "wx" });
@@ -157,7 +185,7 @@ export function lockOutputDir(dir: string, flag = "--out"): () => void {
     const stale =
       holder === null
         ? Date.now() - lockModified(path) > UNREADABLE_LOCK_MS
-        : holder.host === me.host && !alive(holder.pid);
+        : holder.host === me.host && !holderAlive(holder);
     if (attempt === 0 && stale) {
       rmSync(path, { force: true });
       continue;
