@@ -491,6 +491,62 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(recorded).toMatchObject({ pid: process.pid, host: hostname(), pidStart: myStart });
   });
 
+  test("temporary files a killed run left (journal compaction, run-info.json, a final file) are removed by the next run and by --resume; other files are kept", async () => {
+    const plant = (d: string) => {
+      for (const f of [
+        "journal.jsonl.tmp",
+        "run-info.json.tmp",
+        "runs.csv.tmp",
+        "manifest.json.tmp",
+        "comparison.csv.tmp", // a shard run never writes it: nothing else replaces it
+      ])
+        writeFileSync(join(d, f), "half-written\n");
+      // Not of Cascade's naming, or not a file Cascade writes: the user's.
+      writeFileSync(join(d, "notes.tmp"), "mine\n");
+      writeFileSync(join(d, "journal.jsonl.tmp.bak"), "mine\n");
+      mkdirSync(join(d, "summary.csv.tmp"), { recursive: true });
+    };
+    const userFiles = ["journal.jsonl.tmp.bak", "notes.tmp", "summary.csv.tmp"];
+    const d = dir();
+    mkdirSync(d);
+    plant(d);
+    // (summary.csv.tmp is a folder: the run cannot write summary.csv, so this shard run has none)
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/2" });
+    expect(readdirSync(d).sort()).toEqual(
+      [
+        JOURNAL_FILE,
+        "liquidations.csv",
+        "manifest.json",
+        "run-info.json",
+        "runs.csv",
+        "timeseries.csv",
+        ...userFiles,
+      ].sort(),
+    );
+    plant(d);
+    const resumed = await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/2", resume: true });
+    expect(resumed.executed).toBe(0);
+    expect(
+      readdirSync(d)
+        .filter((f) => f.endsWith(".tmp") || f.includes(".tmp."))
+        .sort(),
+    ).toEqual(userFiles);
+    expect(read(d, "journal.jsonl.tmp.bak")).toBe("mine\n");
+    // A merge into a folder a killed run or merge left them in.
+    const other = dir();
+    await runExperiment(fakeExperiment(), { out: other, workers: 0, shard: "2/2" });
+    const merged = dir();
+    mkdirSync(merged);
+    plant(merged);
+    rmSync(join(merged, "summary.csv.tmp"), { recursive: true }); // a merge writes summary.csv
+    await mergeResults([d, other], { out: merged });
+    expect(
+      readdirSync(merged)
+        .filter((f) => f.endsWith(".tmp") || f.includes(".tmp."))
+        .sort(),
+    ).toEqual(["journal.jsonl.tmp.bak", "notes.tmp"]);
+  });
+
   test("a run stopped after its final files but before run-info.json keeps its journal: --resume reruns nothing", async () => {
     const d = dir();
     mkdirSync(d);

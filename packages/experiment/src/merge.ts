@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
-import { writeFileAtomic } from "./atomic-file.js";
+import { removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
@@ -169,6 +169,8 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   // Not while a run (or another merge) writes to the folder: their files would mix.
   const release = lockOutputDir(outDir);
   try {
+    // Temporary files of a run or merge killed while writing one.
+    removeLeftoverTemps(outDir, [JOURNAL_FILE, ...Object.values(FILES)]);
     // Older results there (report included) would not describe these, and a merge that failed
     // midway must not leave them mixed with its own files: removed first, as a run does.
     for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });

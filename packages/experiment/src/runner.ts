@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
-import { writeFileAtomic } from "./atomic-file.js";
+import { removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { processCores } from "./cores.js";
 import { executeRuns } from "./execute.js";
@@ -346,6 +346,8 @@ export async function runExperiment(
   // runs were then lost (written to the replaced file) and whose results came from the other run.
   const release = lockOutputDir(outDir);
   try {
+    // Temporary files of a run killed while writing one (journal compaction, run-info.json).
+    removeLeftoverTemps(outDir, [JOURNAL_FILE, ...Object.values(FILES)]);
     // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
     const { writer, done, started } = JournalWriter.open(
       journalPath,
