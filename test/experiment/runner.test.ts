@@ -37,6 +37,7 @@ import {
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { afterAll, describe, expect, test } from "vitest";
+import { MERGE_STAGING } from "../../packages/experiment/src/atomic-file.js";
 import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
 import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
 import { changedParts, configParts } from "../../packages/experiment/src/plan.js";
@@ -315,7 +316,8 @@ describe("runExperiment (in-process, fake world)", () => {
     const controller = new AbortController();
     // Polls on every turn of the event loop, as the CLI's Ctrl-C handler would get to run.
     const poll = () => {
-      if (existsSync(join(merged, "summary.csv.tmp"))) controller.abort(new Error("interrupted (SIGINT)"));
+      if (existsSync(join(merged, MERGE_STAGING, "summary.csv.tmp")))
+        controller.abort(new Error("interrupted (SIGINT)"));
       else setImmediate(poll);
     };
     poll();
@@ -334,6 +336,44 @@ describe("runExperiment (in-process, fake world)", () => {
       MergeAborted,
     );
     expect(existsSync(early)).toBe(false);
+  });
+
+  test("a merge over earlier results writes beside them and replaces them at the end: stopped midway, the earlier results are kept whole", async () => {
+    const shardsOf = async (seed: number) => {
+      const [a, b] = [dir(), dir()];
+      await runExperiment(fakeExperiment({ replications: 30 }), { out: a, workers: 0, shard: "1/2", seed });
+      await runExperiment(fakeExperiment({ replications: 30 }), { out: b, workers: 0, shard: "2/2", seed });
+      return [a, b];
+    };
+    const earlier = await shardsOf(8);
+    const later = await shardsOf(7);
+    const out = dir();
+    await mergeResults(earlier, { out });
+    writeFileSync(join(out, "report.html"), "<p>the earlier results' report</p>\n");
+    const names = [...FILES, "run-info.json", "report.html"].sort();
+    const snapshot = () => Object.fromEntries(readdirSync(out).map((f) => [f, read(out, f)]));
+    const before = snapshot();
+    expect(Object.keys(before).sort()).toEqual(names);
+    // Stopped at each stage of the writing: the folder is as it was, nothing of the new merge in it.
+    for (const stage of ["runs.csv.tmp", "summary.csv.tmp", "comparison.csv.tmp"]) {
+      const controller = new AbortController();
+      const poll = () => {
+        // (where it is written: beside the results, or, as before, in their place)
+        if (existsSync(join(out, MERGE_STAGING, stage)) || existsSync(join(out, stage)))
+          controller.abort(new Error("interrupted (SIGINT)"));
+        else setImmediate(poll);
+      };
+      poll();
+      const err = await mergeResults(later, { out, signal: controller.signal }).catch((e: unknown) => e);
+      expect(err, stage).toBeInstanceOf(MergeAborted);
+      expect(snapshot(), stage).toEqual(before);
+    }
+    // Completed: the later results, byte for byte those of a merge into an empty folder.
+    await mergeResults(later, { out });
+    const fresh = dir();
+    await mergeResults(later, { out: fresh });
+    sameFiles(fresh, out);
+    expect(readdirSync(out).sort()).toEqual([...FILES, "run-info.json"].sort());
   });
 
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {

@@ -23,13 +23,22 @@ export function writeFileAtomic(path: string, text: string): void {
   fsyncAndRename(tmp, path);
 }
 
+/** The folder inside `--out` where a merge writes its files before they replace those there. */
+export const MERGE_STAGING = ".cascade-merge.tmp";
+
 /**
  * Removes what a process killed while writing (SIGKILL: no exit handler runs) left in `dir` of
  * the files `names`: their `<name>.tmp`, if it is a regular file (a folder or a link of that
- * name was not made here, and is left). Call it only while holding the folder's run.lock: another
- * run's temporary files are its own.
+ * name was not made here, and is left), and a merge's staging folder. Call it only while holding
+ * the folder's run.lock: another run's temporary files are its own.
  */
 export function removeLeftoverTemps(dir: string, names: readonly string[]): void {
+  const staging = join(dir, MERGE_STAGING);
+  try {
+    if (lstatSync(staging).isDirectory()) rmSync(staging, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
   for (const name of names) {
     const tmp = join(dir, `${name}.tmp`);
     try {

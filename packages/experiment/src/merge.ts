@@ -5,10 +5,11 @@
  * its own shard's manifest, that together they hold every run, and writes the final files from the
  * union of the journals through the same code as a run.
  */
-import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
-import { removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
+import { MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
+import { onExit } from "./exit-cleanup.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
@@ -19,8 +20,9 @@ export interface MergeOptions {
   out: string;
   cwd?: string;
   /**
-   * Stops the merge when aborted (the CLI's Ctrl-C): nothing is left in `out` (no file, no
-   * `.tmp`, no run.lock), the shard folders are untouched, and the promise rejects with MergeAborted.
+   * Stops the merge when aborted (the CLI's Ctrl-C): `out` is left as it was (earlier results
+   * there whole; nothing of this merge, no `.tmp`, no run.lock), the shard folders are untouched,
+   * and the promise rejects with MergeAborted.
    */
   signal?: AbortSignal;
 }
@@ -169,45 +171,54 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   // Not while a run (or another merge) writes to the folder: their files would mix.
   const release = lockOutputDir(outDir);
   try {
-    // Temporary files of a run or merge killed while writing one.
+    // Temporary files (and the staging folder) of a run or merge killed while writing them.
     removeLeftoverTemps(outDir, [JOURNAL_FILE, ...Object.values(FILES)]);
-    // Older results there (report included) would not describe these, and a merge that failed
-    // midway must not leave them mixed with its own files: removed first, as a run does.
-    for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
+    // The merged files are written whole into a folder beside the results already there, then
+    // moved over them: stopped before that (Ctrl-C, a failure, a kill), the folder keeps its
+    // earlier results as they were, and the staging folder is removed (or by the next run).
+    const staging = join(outDir, MERGE_STAGING);
+    mkdirSync(staging);
+    const unregister = onExit(() => rmSync(staging, { recursive: true, force: true }));
     let files: OutputFiles;
     try {
-      files = await writeOutputs({
-        outDir,
-        manifestText: manifestText as string,
-        spec,
-        index,
-        statistics: true,
-        signal,
-      });
-    } catch (e) {
-      throw signal?.aborted ? new MergeAborted(outDir, signal.reason) : e;
+      try {
+        files = await writeOutputs({
+          outDir: staging,
+          manifestText: manifestText as string,
+          spec,
+          index,
+          statistics: true,
+          signal,
+        });
+      } catch (e) {
+        throw signal?.aborted ? new MergeAborted(outDir, signal.reason) : e;
+      }
+      const finishedAt = new Date();
+      files.runInfo = join(staging, FILES.runInfo);
+      writeFileAtomic(
+        files.runInfo,
+        `${JSON.stringify(
+          {
+            name: manifest.name,
+            fingerprint,
+            complete: true,
+            shard: null,
+            mergedFrom: abs,
+            shards,
+            startedAt: startedAt.toISOString(),
+            finishedAt: finishedAt.toISOString(),
+            durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+            node: process.version,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      files = moveIntoPlace(staging, outDir, files);
+    } finally {
+      unregister();
+      rmSync(staging, { recursive: true, force: true });
     }
-    const finishedAt = new Date();
-    files.runInfo = join(outDir, FILES.runInfo);
-    writeFileAtomic(
-      files.runInfo,
-      `${JSON.stringify(
-        {
-          name: manifest.name,
-          fingerprint,
-          complete: true,
-          shard: null,
-          mergedFrom: abs,
-          shards,
-          startedAt: startedAt.toISOString(),
-          finishedAt: finishedAt.toISOString(),
-          durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-          node: process.version,
-        },
-        null,
-        2,
-      )}\n`,
-    );
     return {
       name: String(manifest.name),
       outDir,
@@ -222,4 +233,24 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   } finally {
     release();
   }
+}
+
+/**
+ * Moves the files written to `staging` over those of `outDir`, each by one rename (atomic), in
+ * one synchronous pass (no signal handler runs in between). The earlier run-info.json, which marks
+ * results complete, goes first and the new one comes last: a process killed within the pass leaves
+ * a folder marked incomplete, never a mix marked complete. The earlier report.html, which
+ * describes the earlier results, goes too.
+ */
+function moveIntoPlace(staging: string, outDir: string, files: OutputFiles): OutputFiles {
+  rmSync(join(outDir, FILES.runInfo), { force: true });
+  rmSync(join(outDir, REPORT_FILE), { force: true });
+  const moved: OutputFiles = {};
+  const keys = (Object.keys(files) as Array<keyof OutputFiles>).filter((k) => k !== "runInfo");
+  for (const k of [...keys, "runInfo" as const]) {
+    if (files[k] === undefined) continue;
+    moved[k] = join(outDir, FILES[k]);
+    renameSync(join(staging, FILES[k]), moved[k]);
+  }
+  return moved;
 }
