@@ -20,11 +20,13 @@ const tinyPath = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.ur
 
 test("a run that fails after the journal failed is the error reported, with the journal's failure mentioned", async () => {
   const file = join(root, "slow-failure.ts");
-  // Runs 0-3 are variant full, replications 0-3; with 2 workers taking 2 runs each, run 0 is
-  // delivered (and its journal line fails) while run 1 is still busy, then fails.
+  const delivered = join(root, "first-result-delivered");
+  // Run 1 fails only once a result has reached the main thread (whose journal line then failed):
+  // the other worker, or this one before it, delivers one.
   writeFileSync(
     file,
-    `import { defineExperiment } from "@cascade/experiment";
+    `import { existsSync } from "node:fs";
+import { defineExperiment } from "@cascade/experiment";
 import tiny from ${JSON.stringify(tinyPath)};
 export default defineExperiment({
   ...tiny,
@@ -34,8 +36,8 @@ export default defineExperiment({
     custom: {
       slow_failure: (_r, run) => {
         if (run.variant === "full" && run.replication === 1) {
-          const until = Date.now() + 400;
-          while (Date.now() < until);
+          const until = Date.now() + 30_000;
+          while (!existsSync(${JSON.stringify(delivered)}) && Date.now() < until);
           throw new Error("custom metric broke");
         }
         return 1;
@@ -54,6 +56,7 @@ export default defineExperiment({
   let appended = 0;
   const onDone = () => {
     appended++;
+    writeFileSync(delivered, "");
     throw new JournalError(
       journal,
       Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),

@@ -648,8 +648,8 @@ export async function runPool(
 
 /** A run's failure with the journal's own failure, if that happened too, said after it. */
 function withJournalNote(failed: Error, journal: Error | undefined): Error {
-  if (journal === undefined || failed === journal) return failed;
-  const note = `; the run journal failed as well: ${journal.message}`;
+  const note = `; the run journal failed as well: ${journal?.message}`;
+  if (journal === undefined || failed === journal || failed.message.endsWith(note)) return failed;
   failed.stack = failed.stack?.replace(failed.message, `${failed.message}${note}`);
   failed.message += note;
   return failed;
