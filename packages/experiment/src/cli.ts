@@ -325,7 +325,7 @@ registerCommand("merge", {
       usageError("<dirs>", undefined, "one or more folders written by cascade run --shard i/N");
     if (!values.out) usageError("--out", values.out, "the folder to write the merged results to (required)");
     const { MergeAborted, mergeResults } = await import("./merge.js");
-    // Ctrl-C stops the merge and leaves nothing in --out (killed by the signal, it left .tmp files and run.lock).
+    // Ctrl-C stops the merge and leaves --out as it was (killed by the signal, it left .tmp files and run.lock).
     const stop = onInterrupt("merge");
     let outcome: Awaited<ReturnType<typeof mergeResults>>;
     try {
