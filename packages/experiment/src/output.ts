@@ -6,7 +6,7 @@
  * Every file is written to `<name>.tmp` in the output folder, fsync'ed and renamed into place.
  */
 import { once } from "node:events";
-import { closeSync, createWriteStream, rmSync } from "node:fs";
+import { closeSync, createWriteStream, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
@@ -122,7 +122,9 @@ class CsvFile {
     headers: string[],
   ) {
     this.tmp = `${path}.tmp`;
-    this.out = createWriteStream(this.tmp);
+    // Opened here, not in the background: a process that exits part-way must not create the file
+    // after the exit clean-up has looked for it.
+    this.out = createWriteStream(this.tmp, { fd: openSync(this.tmp, "w") });
     this.done = new Promise((resolve, reject) => {
       this.out.on("finish", () => resolve());
       this.out.on("error", reject);
