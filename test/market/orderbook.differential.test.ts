@@ -1,7 +1,9 @@
 /**
  * Differential test: OrderBook vs the simple ReferenceBook on 2,000 seeded random streams of 200
- * operations (limit GTC/IOC/post-only, market with and without worstPrice, cancel, reduce, and
- * invalid operations). Every operation must give the same return value or the same error code,
+ * operations (limit GTC/IOC/post-only, some reduce-only, market with and without worstPrice,
+ * cancel, reduce, and invalid operations). Most streams give the owners positions (booked from the
+ * fills) that bound their resting reduce-only orders; the rest have none, and there a reduce-only
+ * order is refused as by a book without a position-aware listener. Every operation must give the same return value or the same error code,
  * the same events in the same order, and the same best prices; each stream must end with the same
  * book (orders FIFO per level, levels, totals, depth, depthWithin).
  */
@@ -11,7 +13,16 @@ import { OrderBook, type Side, type TimeInForce } from "../../packages/market/sr
 import { type Ev, mulberry32, RefError, ReferenceBook, recorder, snapshotBook } from "./reference-book.js";
 
 type Op =
-  | { k: "limit"; id: number; owner: number; side: Side; price: number; qty: number; tif: TimeInForce }
+  | {
+      k: "limit";
+      id: number;
+      owner: number;
+      side: Side;
+      price: number;
+      qty: number;
+      tif: TimeInForce;
+      reduceOnly: boolean;
+    }
   | { k: "market"; id: number; owner: number; side: Side; qty: number; worst: number | undefined }
   | { k: "cancel"; id: number }
   | { k: "reduce"; id: number; newQty: number };
@@ -39,6 +50,8 @@ function makeStream(seed: number) {
   const center = minPrice + Math.floor(width / 2);
   const spreadTicks = Math.max(1, Math.min(width, 12));
   const nOwners = 1 + int(5);
+  // owners' starting positions (reduce-only orders need them), except on every 7th stream
+  const positions = seed % 7 === 0 ? undefined : Array.from({ length: nOwners }, () => int(41) - 20);
   const price = (): number => {
     if (rnd() < 0.05) return minPrice + int(width + 1); // anywhere in the band (sparse levels)
     const p = center + int(2 * spreadTicks + 1) - spreadTicks;
@@ -76,6 +89,7 @@ function makeStream(seed: number) {
         price: price(),
         qty: 1 + int(12),
         tif: (rnd() < 0.7 ? 0 : rnd() < 0.5 ? 1 : 2) as TimeInForce,
+        reduceOnly: rnd() < 0.25,
       };
       if (invalid) {
         const f = int(6);
@@ -112,14 +126,14 @@ function makeStream(seed: number) {
     // mostly a valid reduction (0..cur), sometimes an increase (rejected)
     return { k: "reduce", id, newQty: invalid ? pick(BAD_QTY) : rnd() < 0.1 ? cur + 1 : int(cur + 1) };
   };
-  return { minPrice, maxPrice, next, capacity: pick([1, 2, 16, undefined]) };
+  return { minPrice, maxPrice, next, capacity: pick([1, 2, 16, undefined]), positions };
 }
 
 function apply(book: OrderBook | ReferenceBook, op: Op): number | string {
   try {
     switch (op.k) {
       case "limit":
-        return book.limit(op.id, op.owner, op.side, op.price, op.qty, op.tif);
+        return book.limit(op.id, op.owner, op.side, op.price, op.qty, op.tif, op.reduceOnly);
       case "market":
         return book.market(op.id, op.owner, op.side, op.qty, op.worst);
       case "cancel":
@@ -145,12 +159,17 @@ function sameEvents(a: Ev[], fromA: number, b: Ev[], fromB: number): boolean {
 }
 
 function runStream(seed: number, nOps: number) {
-  const { minPrice, maxPrice, next, capacity } = makeStream(seed);
-  const rec = recorder();
+  const { minPrice, maxPrice, next, capacity, positions } = makeStream(seed);
+  const start = () =>
+    positions === undefined ? undefined : new Map(positions.map((q, owner) => [owner, q]));
+  const bookPositions = start();
+  const refPositions = start();
+  const rec = recorder(bookPositions);
   const book = new OrderBook({ minPrice, maxPrice, listener: rec, initialCapacity: capacity });
-  const ref = new ReferenceBook(minPrice, maxPrice);
+  const ref = new ReferenceBook(minPrice, maxPrice, refPositions);
   let errors = 0;
   let fills = 0;
+  let cuts = 0;
   for (let i = 0; i < nOps; i++) {
     const op = next(ref);
     const nBefore = rec.events.length;
@@ -173,11 +192,15 @@ function runStream(seed: number, nOps: number) {
       });
     }
     if (typeof got === "string") errors++;
-    for (let e = nBefore; e < rec.events.length; e++) if (rec.events[e][0] === "fill") fills++;
+    for (let e = nBefore; e < rec.events.length; e++) {
+      const ev = rec.events[e];
+      if (ev[0] === "fill") fills++;
+      else if (ev[0] === "cancel" && ev[6] === 4) cuts++;
+    }
   }
   // final books: gather everything observable, compare once (expect() per value is slow)
-  const got: unknown[] = [snapshotBook(book)];
-  const want: unknown[] = [ref.snapshot()];
+  const got: unknown[] = [snapshotBook(book), [...(bookPositions ?? [])]];
+  const want: unknown[] = [ref.snapshot(), [...(refPositions ?? [])]];
   for (const side of [1, -1] as const) {
     const prices = new Float64Array(8);
     const qtys = new Float64Array(8);
@@ -208,7 +231,7 @@ function runStream(seed: number, nOps: number) {
     want.push([o.id, o.qty, o.price, o.side, o.owner]);
   }
   if (JSON.stringify(got) !== JSON.stringify(want)) expect({ seed, got }).toEqual({ seed, got: want });
-  return { errors, fills, resting: book.orderCount() };
+  return { errors, fills, cuts, resting: book.orderCount() };
 }
 
 describe("OrderBook vs ReferenceBook (differential)", () => {
@@ -216,13 +239,16 @@ describe("OrderBook vs ReferenceBook (differential)", () => {
     let errors = 0;
     let fills = 0;
     let resting = 0;
+    let cuts = 0;
     for (let seed = 1; seed <= 2000; seed++) {
       const r = runStream(seed, 200);
       errors += r.errors;
       fills += r.fills;
       resting += r.resting;
+      cuts += r.cuts;
     }
-    // the streams really exercise matching, rejection and resting
+    // the streams really exercise matching, rejection, resting and reduce-only cuts
+    expect(cuts).toBeGreaterThan(2_000);
     expect(fills).toBeGreaterThan(50_000);
     expect(errors).toBeGreaterThan(8_000);
     expect(resting).toBeGreaterThan(2_000);

@@ -4,6 +4,9 @@
  * Same semantics: price-time priority, fills at the maker's price, STP cancels the resting order,
  * IOC / market remainders cancelled (CANCEL_UNFILLED, market reports its effective limit price:
  * worstPrice, or maxPrice for a buy / minPrice for a sell), post-only that would cross is not placed.
+ * Reduce-only orders (given `positions`, the owners' signed positions, which fills update): a resting
+ * one is cut to what its owner can still reduce (its long for a sell, its short for a buy) just
+ * before a taker of another owner reaches it (cancel reason 4), removed when that is nothing.
  * Rejections throw { code } with the same validation order as the real book.
  */
 import type { BookListener, OrderBook } from "../../packages/market/src/orderbook.js";
@@ -20,6 +23,7 @@ export interface RefOrder {
   price: number;
   qty: number;
   seq: number;
+  reduceOnly: boolean;
 }
 
 /** Thrown by ReferenceBook on rejection (not an Error: no stack capture, the tests only need the code). */
@@ -38,7 +42,15 @@ export class ReferenceBook {
   constructor(
     readonly minPrice: number,
     readonly maxPrice: number,
+    /** Owner -> signed position; without it reduce-only orders are refused, as by a bare OrderBook. */
+    readonly positions?: Map<number, number>,
   ) {}
+
+  /** What a reduce-only order of `side` of `owner` may still fill: its long (sell) or short (buy). */
+  private allowance(owner: number, side: 1 | -1): number {
+    const q = this.positions?.get(owner) ?? 0;
+    return Math.max(0, side === -1 ? q : -q);
+  }
 
   get(id: number): RefOrder | undefined {
     return this.bids.find((o) => o.id === id) ?? this.asks.find((o) => o.id === id);
@@ -82,17 +94,34 @@ export class ReferenceBook {
         this.events.push(["cancel", m.id, m.owner, m.side, m.price, m.qty, 1]);
         continue;
       }
+      if (m.reduceOnly) {
+        const allowed = this.allowance(m.owner, m.side);
+        if (allowed < m.qty) {
+          const cut = m.qty - allowed;
+          m.qty = allowed;
+          if (allowed === 0) opp.shift();
+          this.events.push(["cancel", m.id, m.owner, m.side, m.price, cut, 4]);
+          if (allowed === 0) continue;
+        }
+      }
       const f = Math.min(rem, m.qty);
       m.qty -= f;
       rem -= f;
       if (m.qty === 0) opp.shift();
+      const pos = this.positions;
+      if (pos !== undefined) {
+        const buyer = side === 1 ? owner : m.owner;
+        const seller = side === 1 ? m.owner : owner;
+        pos.set(buyer, (pos.get(buyer) ?? 0) + f);
+        pos.set(seller, (pos.get(seller) ?? 0) - f);
+      }
       this.events.push(["fill", m.id, m.owner, id, owner, side, m.price, f, m.qty]);
     }
     return rem;
   }
 
-  private rest(id: number, owner: number, side: 1 | -1, price: number, qty: number) {
-    const o: RefOrder = { id, owner, side, price, qty, seq: this.seq++ };
+  private rest(id: number, owner: number, side: 1 | -1, price: number, qty: number, reduceOnly: boolean) {
+    const o: RefOrder = { id, owner, side, price, qty, seq: this.seq++, reduceOnly };
     // insert before the first order with a worse price (behind every order at the same price)
     const list = side === 1 ? this.bids : this.asks;
     const at = list.findIndex((x) => (side === 1 ? x.price < price : x.price > price));
@@ -101,20 +130,29 @@ export class ReferenceBook {
     this.events.push(["rest", id, owner, side, price, qty]);
   }
 
-  limit(id: number, owner: number, side: 1 | -1, price: number, qty: number, tif = 0): number {
+  limit(
+    id: number,
+    owner: number,
+    side: 1 | -1,
+    price: number,
+    qty: number,
+    tif = 0,
+    reduceOnly = false,
+  ): number {
     this.validate(id, owner, side, price, qty, tif, false);
+    if (reduceOnly && this.positions === undefined) throw new RefError("INVALID_ORDER_TYPE");
     if (tif === 2) {
       const opp = side === 1 ? this.asks : this.bids;
       if (opp.some((m) => this.crosses(side, m.price, price))) {
         this.events.push(["cancel", id, owner, side, price, qty, 2]);
         return 0;
       }
-      this.rest(id, owner, side, price, qty);
+      this.rest(id, owner, side, price, qty, reduceOnly);
       return 0;
     }
     const rem = this.match(id, owner, side, price, qty);
     if (rem > 0) {
-      if (tif === 0) this.rest(id, owner, side, price, rem);
+      if (tif === 0) this.rest(id, owner, side, price, rem, reduceOnly);
       else this.events.push(["cancel", id, owner, side, price, rem, 3]);
     }
     return qty - rem;
@@ -225,12 +263,22 @@ export function snapshotBook(book: OrderBook) {
   };
 }
 
-/** A listener that records every event as a tuple (same shape as ReferenceBook.events). */
-export function recorder(): BookListener & { events: Ev[] } {
+/**
+ * A listener that records every event as a tuple (same shape as ReferenceBook.events). Given
+ * `positions` (owner -> signed position) it books every fill into it and answers
+ * reduceOnlyAllowance from it, as the ReferenceBook with the same map does.
+ */
+export function recorder(positions?: Map<number, number>): BookListener & { events: Ev[] } {
   const events: Ev[] = [];
-  return {
+  const listener: BookListener & { events: Ev[] } = {
     events,
     onFill(makerId, makerOwner, takerId, takerOwner, takerSide, price, qty, makerRemaining) {
+      if (positions !== undefined) {
+        const buyer = takerSide === 1 ? takerOwner : makerOwner;
+        const seller = takerSide === 1 ? makerOwner : takerOwner;
+        positions.set(buyer, (positions.get(buyer) ?? 0) + qty);
+        positions.set(seller, (positions.get(seller) ?? 0) - qty);
+      }
       events.push(["fill", makerId, makerOwner, takerId, takerOwner, takerSide, price, qty, makerRemaining]);
     },
     onCancel(orderId, owner, side, price, qty, reason) {
@@ -240,6 +288,13 @@ export function recorder(): BookListener & { events: Ev[] } {
       events.push(["rest", orderId, owner, side, price, qty]);
     },
   };
+  if (positions !== undefined) {
+    listener.reduceOnlyAllowance = (_id, owner, side) => {
+      const q = positions.get(owner) ?? 0;
+      return side === -1 ? q : -q;
+    };
+  }
+  return listener;
 }
 
 /** mulberry32: tiny seeded PRNG in [0, 1). */
