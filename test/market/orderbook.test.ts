@@ -485,6 +485,30 @@ describe("OrderBook: rejections leave the book unchanged", () => {
     ["orderOwner unknown", "UNKNOWN_ORDER", "id", "42", (b) => b.orderOwner(42)],
     ["volumeAt bad side", "INVALID_SIDE", "side", "2", (b) => b.volumeAt(2 as never, 100)],
     ["depthWithin bad fraction", "INVALID_FRACTION", "fraction", "-0.1", (b) => b.depthWithin(BUY, -0.1)],
+    // depth's output arrays: null used to throw a TypeError, and an object without a length (or a
+    // number) made it write nothing and report 0 levels on a book that has some
+    [
+      "depth outPrices null",
+      "INVALID_ARGUMENT",
+      "outPrices",
+      "null",
+      (b) => b.depth(BUY, 2, null as never, new Float64Array(2)),
+    ],
+    [
+      "depth outPrices object",
+      "INVALID_ARGUMENT",
+      "outPrices",
+      "{}",
+      (b) => b.depth(SELL, 2, {} as never, [0, 0]),
+    ],
+    ["depth outQty number", "INVALID_ARGUMENT", "outQty", "4", (b) => b.depth(BUY, 2, [0, 0], 4 as never)],
+    [
+      "forEachOrder fn missing",
+      "INVALID_ARGUMENT",
+      "fn",
+      "undefined",
+      (b) => b.forEachOrder(BUY, undefined as never),
+    ],
   ];
 
   for (const [name, code, field, value, call] of cases) {
@@ -546,5 +570,28 @@ describe("OrderBook: rejections leave the book unchanged", () => {
     const book = new OrderBook({ minPrice: 1, maxPrice: 9 });
     expect(codeOf(() => book.setListener({ onFill: 1 } as never))).toBe("INVALID_LISTENER");
     expect(new OrderBook({ minPrice: 7, maxPrice: 7 }).limit(1, 1, BUY, 7, 1)).toBe(0);
+  });
+
+  it("refuses a listener whose reduceOnlyAllowance is not a function (it used to fail mid-sweep)", () => {
+    const rec = recorder();
+    const bad = { ...rec, reduceOnlyAllowance: 5 } as never;
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as CascadeError;
+      }
+      throw new Error("nothing thrown");
+    };
+    const e1 = err(() => new OrderBook({ minPrice: 1, maxPrice: 9, listener: bad }));
+    expect([e1.code, e1.field]).toEqual(["INVALID_LISTENER", "listener.reduceOnlyAllowance"]);
+    expect(e1.message).toContain("listener.reduceOnlyAllowance = 5; allowed: undefined or a function");
+    // Before, a reduce-only order was accepted and the sweep that reached it threw a TypeError after
+    // the fills ahead of it: the taker's remainder neither filled, rested nor reported cancelled.
+    const book = new OrderBook({ minPrice: 1, maxPrice: 9, listener: rec });
+    book.limit(1, 1, SELL, 5, 2);
+    expect(err(() => book.setListener(bad)).code).toBe("INVALID_LISTENER");
+    expect(book.market(2, 2, BUY, 1)).toBe(1); // the valid listener is still in place
+    expect(rec.events.at(-1)).toEqual(["fill", 1, 1, 2, 2, BUY, 5, 1, 1]);
   });
 });

@@ -522,6 +522,8 @@ export class OrderBook {
         "depth query rejected",
       );
     }
+    checkOut("outPrices", outPrices);
+    checkOut("outQty", outQty);
     const n = Math.min(levels, outPrices.length, outQty.length);
     const base = this.base;
     let k = 0;
@@ -596,6 +598,15 @@ export class OrderBook {
   /** Iterate resting orders of a side best-first, FIFO within level (for tests/snapshots). */
   forEachOrder(side: Side, fn: (id: number, owner: number, price: number, qty: number) => void): void {
     this.checkSide(side);
+    if (typeof fn !== "function") {
+      throw new CascadeError(
+        "INVALID_ARGUMENT",
+        "fn",
+        fn,
+        "a function (id, owner, price, qty)",
+        "query rejected",
+      );
+    }
     const base = this.base;
     let lvl = side === BUY ? this.bestBidLvl : this.bestAskLvl;
     while (lvl !== -1) {
@@ -1139,6 +1150,30 @@ function checkListener(listener: BookListener): void {
       listener,
       "undefined or an object with onFill, onCancel and onRest functions",
       "order book",
+    );
+  }
+  // Called in the middle of a sweep: a non-function would throw there, with the book half matched.
+  const allowance = listener.reduceOnlyAllowance;
+  if (allowance !== undefined && typeof allowance !== "function") {
+    throw new CascadeError(
+      "INVALID_LISTENER",
+      "listener.reduceOnlyAllowance",
+      allowance,
+      "undefined or a function (orderId, owner, side) => lots",
+      "order book",
+    );
+  }
+}
+
+/** depth()'s output arrays: written in place, never grown. */
+function checkOut(field: string, out: number[] | Float64Array): void {
+  if (!(out instanceof Float64Array || Array.isArray(out))) {
+    throw new CascadeError(
+      "INVALID_ARGUMENT",
+      field,
+      out,
+      "a number[] or Float64Array (written in place, never grown)",
+      "depth query rejected",
     );
   }
 }
