@@ -397,6 +397,32 @@ describe("input validation", () => {
     expect(snapshot(v)).toBe(before);
   });
 
+  it("queries refuse a bad side or output array instead of answering for something else", () => {
+    const { v, a } = twoAccounts();
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 3, type: "limit", price: 101 });
+    // any side but BUY used to read as SELL: 3 lots "resting" on side 0, 2 or "buy"
+    for (const side of [0, 2, -2, Number.NaN, "buy"]) {
+      const e = expectCode(() => v.restingQuantity(a, 0, side as never), "INVALID_SIDE");
+      expect(e.field).toBe("side");
+      expect(e.message).toContain("allowed: BUY (1) or SELL (-1)");
+    }
+    expect(v.restingQuantity(a, 0, SELL)).toBe(3);
+    expect(v.restingQuantity(a, 0, BUY)).toBe(0);
+    // with no auction open, anything used to be accepted as the array to fill (count 0)
+    for (const out of [undefined, null, 5, {}]) {
+      const e = expectCode(() => v.openAuctionsInto(out as never), "INVALID_ARGUMENT");
+      expect(e.field).toBe("out");
+    }
+    expect(v.openAuctionsInto([])).toBe(0);
+    // options that are not an object were read as "no options"
+    const n = v.accountCount();
+    for (const options of [true, "exempt", 1, null]) {
+      const e = expectCode(() => v.openAccount("x", options as never), "INVALID_CONFIG");
+      expect(e.field).toBe("options");
+    }
+    expect(v.accountCount()).toBe(n);
+  });
+
   it("rejects bad configurations", () => {
     expectCode(
       () =>

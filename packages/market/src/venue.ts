@@ -618,6 +618,15 @@ export class Venue {
         "openAccount rejected",
       );
     }
+    if (options !== undefined && (options === null || typeof options !== "object")) {
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        "options",
+        options,
+        "undefined or { marginExempt?: boolean }",
+        "openAccount rejected",
+      );
+    }
     const ex = options?.marginExempt;
     if (ex !== undefined && typeof ex !== "boolean") {
       throw new CascadeError(
@@ -728,6 +737,8 @@ export class Venue {
   /** Resting quantity of the account's orders on one side of one book. Extra read-only helper. */
   restingQuantity(account: AccountId, instrument: number, side: Side): number {
     const k = this.cell(account, instrument);
+    if (side !== BUY && side !== SELL)
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "lookup rejected");
     return side === BUY ? this.restBuyA[k] : this.restSellA[k];
   }
 
@@ -1573,6 +1584,15 @@ export class Venue {
    * Allocates nothing once `out` is long enough: for a keeper that looks at every wake.
    */
   openAuctionsInto(out: AuctionState[]): number {
+    if (!Array.isArray(out)) {
+      throw new CascadeError(
+        "INVALID_ARGUMENT",
+        "out",
+        out,
+        "an array of AuctionState objects to reuse (may be empty)",
+        "lookup rejected",
+      );
+    }
     const list = this.openAuctionList;
     for (let k = 0; k < list.length; k++) {
       if (k < out.length) Object.assign(out[k], list[k]);
