@@ -1,5 +1,13 @@
 import { CascadeError } from "@cascade/core";
-import { Venue } from "@cascade/market";
+import {
+  type AuctionEvent,
+  type BookUpdate,
+  BUY,
+  type Fill,
+  SELL,
+  type Transfer,
+  Venue,
+} from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkBookkeeping, snapshot } from "./venue-helpers.js";
@@ -323,6 +331,101 @@ function apply(v: Venue, o: Op): void {
   }
 }
 
+/** Cash per account and position per (account, instrument), and each book's orders as a string. */
+function ledgerOf(v: Venue) {
+  const cash: number[] = [];
+  const pos: number[] = [];
+  for (let a = 0; a < v.accountCount(); a++) {
+    cash.push(v.cash(a));
+    for (const i of [0, 1]) pos.push(v.position(a, i));
+  }
+  const books = [0, 1].map((i) => {
+    const rows: number[] = [];
+    for (const side of [BUY, SELL] as const)
+      v.book(i).forEachOrder(side, (id, owner, price, qty) => rows.push(side, id, owner, price, qty));
+    return rows.join();
+  });
+  return { cash, pos, books };
+}
+
+/**
+ * Replays one operation's events on the ledger before it: every fill settles its notional between
+ * buyer and seller and its fees to the fee account (makerBps -2: a rebate rounded toward zero;
+ * takerBps 7: floored), every transfer and auction take moves what it reports, a deposit adds its
+ * amount. The result must be the ledger after, so each event was emitted exactly once and each
+ * settlement reached every account. book$ emits at most once per instrument per operation, exactly
+ * when that book's orders changed, with its final best prices; a rejected operation emits nothing.
+ */
+function checkEvents(
+  v: Venue,
+  o: Op,
+  accepted: boolean,
+  before: ReturnType<typeof ledgerOf>,
+  ev: { fills: Fill[]; books: BookUpdate[]; transfers: Transfer[]; auctions: AuctionEvent[] },
+): string | undefined {
+  const after = ledgerOf(v);
+  const n = v.accountCount();
+  if (!accepted) {
+    const k = ev.fills.length + ev.books.length + ev.transfers.length + ev.auctions.length;
+    return k === 0 ? undefined : `rejected ${o.op} emitted ${k} events`;
+  }
+  const cash = before.cash.slice();
+  const pos = before.pos.slice();
+  const at = (a: number, i: number) => a * 2 + i;
+  for (const f of ev.fills) {
+    const maker = f.takerSide === BUY ? f.seller : f.buyer;
+    const taker = f.takerSide === BUY ? f.buyer : f.seller;
+    if (f.notional !== f.price * f.quantity * v.instruments[f.instrument].contractValue)
+      return `fill notional ${f.notional} at ${f.price} x ${f.quantity}`;
+    if (
+      f.makerFee !== -Math.floor((f.notional * 2) / 10_000) ||
+      f.takerFee !== Math.floor((f.notional * 7) / 10_000)
+    )
+      return `fees ${f.makerFee} / ${f.takerFee} on ${f.notional}`;
+    cash[f.buyer] -= f.notional;
+    cash[f.seller] += f.notional;
+    cash[maker] -= f.makerFee;
+    cash[taker] -= f.takerFee;
+    cash[v.feeAccount] += f.makerFee + f.takerFee;
+    pos[at(f.buyer, f.instrument)] += f.quantity;
+    pos[at(f.seller, f.instrument)] -= f.quantity;
+  }
+  for (const t of ev.transfers) {
+    cash[t.from] -= t.kind === "cash" ? t.amount : -t.amount;
+    cash[t.to] += t.kind === "cash" ? t.amount : -t.amount;
+    if (t.kind === "position") {
+      pos[at(t.from, t.instrument)] -= t.quantity;
+      pos[at(t.to, t.instrument)] += t.quantity;
+    }
+  }
+  for (const e of ev.auctions) {
+    if (e.type !== "taken") continue;
+    const { seller, instrument } = e.auction;
+    const s = e.auction.side === SELL ? 1 : -1; // SELL: the bidder buys from the seller
+    cash[e.bidder] -= s * e.notional;
+    cash[seller] += s * e.notional;
+    pos[at(e.bidder, instrument)] += s * e.quantity;
+    pos[at(seller, instrument)] -= s * e.quantity;
+  }
+  if (o.op === "deposit") cash[o.account] += o.amount;
+  for (let a = 0; a < n; a++) {
+    if (cash[a] !== after.cash[a]) return `account ${a}: cash ${after.cash[a]}, events say ${cash[a]}`;
+    for (const i of [0, 1])
+      if (pos[at(a, i)] !== after.pos[at(a, i)])
+        return `account ${a}: position ${after.pos[at(a, i)]} in ${i}, events say ${pos[at(a, i)]}`;
+  }
+  for (const i of [0, 1]) {
+    const updates = ev.books.filter((u) => u.instrument === i);
+    const changed = before.books[i] !== after.books[i];
+    if (updates.length !== (changed ? 1 : 0))
+      return `book ${i} ${changed ? "changed" : "unchanged"}: ${updates.length} book$ updates`;
+    const u = updates[0];
+    if (u !== undefined && (u.bestBid !== v.book(i).bestBid() || u.bestAsk !== v.book(i).bestAsk()))
+      return `book$ ${u.bestBid}/${u.bestAsk}, book ${v.book(i).bestBid()}/${v.book(i).bestAsk()}`;
+  }
+  return undefined;
+}
+
 describe("venue property: conservation and atomic rejection", () => {
   it("holds on random streams of valid and invalid operations", () => {
     let rejected = 0;
@@ -344,6 +447,18 @@ describe("venue property: conservation and atomic rejection", () => {
           if (qty > free - v.reserved(a, i))
             violations.push(`${why}: ${qty} lots with ${free} to reduce (reserved ${v.reserved(a, i)})`);
         };
+        const ev = {
+          fills: [] as Fill[],
+          books: [] as BookUpdate[],
+          transfers: [] as Transfer[],
+          auctions: [] as AuctionEvent[],
+        };
+        const subs = [
+          v.fills$.subscribe((f) => ev.fills.push(f)),
+          v.book$.subscribe((u) => ev.books.push(u)),
+          v.transfers$.subscribe((t) => ev.transfers.push(t)),
+          v.auctions$.subscribe((e) => ev.auctions.push(e)),
+        ];
         const sub = v.fills$.subscribe((f) => {
           const makerSide = f.takerSide === 1 ? -1 : 1;
           const maker = makerSide === 1 ? f.buyer : f.seller;
@@ -360,8 +475,12 @@ describe("venue property: conservation and atomic rejection", () => {
             for (const i of [0, 1]) pos.set(at(a, i), v.position(a, i));
           reduceOnlyTaker = false;
           const before = snapshot(v);
+          const ledgerBefore = ledgerOf(v);
+          for (const list of Object.values(ev)) list.length = 0;
+          let ok = false;
           try {
             apply(v, o);
+            ok = true;
             accepted++;
             okCount.set(o.op, (okCount.get(o.op) ?? 0) + 1);
           } catch (e) {
@@ -370,6 +489,8 @@ describe("venue property: conservation and atomic rejection", () => {
             const after = snapshot(v);
             if (after !== before) expect(after).toBe(before); // rejected: nothing changed
           }
+          const wrong = checkEvents(v, o, ok, ledgerBefore, ev);
+          if (wrong !== undefined) throw new Error(`${wrong} after ${JSON.stringify(o)}`);
           // plain checks (vitest's expect is too slow for ~20k steps x several assertions)
           if (v.totalCash() !== v.totalDeposits)
             throw new Error(
@@ -381,6 +502,7 @@ describe("venue property: conservation and atomic rejection", () => {
           if (violations.length > 0) throw new Error(`${violations[0]} after ${JSON.stringify(o)}`);
         }
         sub.unsubscribe();
+        for (const s of subs) s.unsubscribe();
         const reserved = new Map<string, number>();
         for (const au of v.openAuctions()) {
           const key = `${au.seller}:${au.instrument}`;
