@@ -8,6 +8,9 @@
  * - every fill is at the maker's resting price, which is no worse than the taker's limit;
  *   makerRemaining equals what is left on the book;
  * - rejected operations throw CascadeError, emit nothing and change nothing (snapshot equality);
+ * - a reduce-only maker (the owners hold positions, booked from the fills) never fills more than
+ *   its owner can still reduce, so no fill flips a position through one; what it cannot fill is
+ *   cut (cancelled) before the taker reaches it;
  * - level totals, counts and side totals agree with the orders.
  */
 import fc from "fast-check";
@@ -17,6 +20,7 @@ import {
   type BookListener,
   BUY,
   CANCEL_POST_ONLY,
+  CANCEL_REDUCE_ONLY,
   CANCEL_UNFILLED,
   OrderBook,
   SELL,
@@ -36,6 +40,7 @@ type Op =
       price: number;
       qty: number;
       tif: number;
+      reduceOnly: boolean;
     }
   | {
       k: "market";
@@ -75,7 +80,19 @@ const reuse = fc.option(fc.nat(), { freq: 12, nil: undefined });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 10,
-    arbitrary: fc.record({ k: fc.constant("limit" as const), reuse, owner, side, price, qty, tif }),
+    arbitrary: fc.record({
+      k: fc.constant("limit" as const),
+      reuse,
+      owner,
+      side,
+      price,
+      qty,
+      tif,
+      reduceOnly: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
+    }),
   },
   {
     weight: 3,
@@ -107,7 +124,11 @@ interface OrderTrack {
   restPrice: number;
   limit: number; // taker's limit (effective, for market orders)
   side: Side;
+  reduceOnly: boolean;
 }
+
+/** Owners' positions at the start of every stream (reduce-only orders reduce them). */
+const START_POSITIONS = [12, -9, 4, 0];
 
 function runStream(ops: Op[]) {
   const tracks = new Map<number, OrderTrack>();
@@ -116,11 +137,21 @@ function runStream(ops: Op[]) {
   const emitted: string[] = [];
   const problems: string[] = [];
   const book = new OrderBook({ minPrice: MIN, maxPrice: MAX, initialCapacity: 2 });
+  const positions = START_POSITIONS.slice();
+  /** What `owner` may still reduce with an order of `side`: its long for a sell, its short for a buy. */
+  const reducible = (owner: number, s: Side) => (s === SELL ? positions[owner] : -positions[owner]);
   const listener: BookListener = {
-    onFill(makerId, _mo, takerId, _to, takerSide, p, q, makerRemaining) {
+    onFill(makerId, makerOwner, takerId, takerOwner, takerSide, p, q, makerRemaining) {
       emitted.push("fill");
       const maker = tracks.get(makerId)!;
       const taker = tracks.get(takerId)!;
+      if (maker.reduceOnly && q > reducible(makerOwner, maker.side)) {
+        problems.push(
+          `reduce-only ${makerId} filled ${q} with ${reducible(makerOwner, maker.side)} to reduce`,
+        );
+      }
+      positions[takerSide === BUY ? takerOwner : makerOwner] += q;
+      positions[takerSide === BUY ? makerOwner : takerOwner] -= q;
       maker.filled += q;
       taker.filled += q;
       if (p !== maker.restPrice)
@@ -135,6 +166,7 @@ function runStream(ops: Op[]) {
       }
     },
     onCancel(orderId, _o, s, p, q, reason) {
+      if (reason === CANCEL_REDUCE_ONLY) cuts++;
       emitted.push("cancel");
       const t = tracks.get(orderId)!;
       t.cancelled += q;
@@ -142,6 +174,10 @@ function runStream(ops: Op[]) {
       if ((reason === CANCEL_UNFILLED || reason === CANCEL_POST_ONLY) && p !== t.limit) {
         problems.push(`unfilled cancel reports price ${p}, limit was ${t.limit}`);
       }
+    },
+    reduceOnlyAllowance(orderId, owner, s) {
+      if (!tracks.get(orderId)?.reduceOnly) problems.push(`allowance asked for plain order ${orderId}`);
+      return reducible(owner, s);
     },
     onRest(orderId, _o, s, p, q) {
       emitted.push("rest");
@@ -156,6 +192,7 @@ function runStream(ops: Op[]) {
   let nextId = 1;
   const ids: number[] = [];
   let rejected = 0;
+  let cuts = 0;
 
   for (const op of ops) {
     const before = snapshotBook(book);
@@ -180,12 +217,13 @@ function runStream(ops: Op[]) {
             restPrice: 0,
             limit,
             side: op.side as Side,
+            reduceOnly: op.k === "limit" && op.reduceOnly,
           });
         }
         current = { id, limit, side: op.side as Side };
         const filled =
           op.k === "limit"
-            ? book.limit(id, op.owner, op.side as Side, op.price, op.qty, op.tif as never)
+            ? book.limit(id, op.owner, op.side as Side, op.price, op.qty, op.tif as never, op.reduceOnly)
             : book.market(id, op.owner, op.side as Side, op.qty, op.worst);
         current = undefined;
         ids.push(id);
@@ -215,7 +253,7 @@ function runStream(ops: Op[]) {
     checkInvariants(book, tracks, problems);
     if (problems.length) expect({ op, problems }).toEqual({ op, problems: [] });
   }
-  return rejected;
+  return { rejected, cuts };
 }
 
 function checkInvariants(book: OrderBook, tracks: Map<number, OrderTrack>, problems: string[]) {
@@ -267,12 +305,16 @@ function checkInvariants(book: OrderBook, tracks: Map<number, OrderTrack>, probl
 describe("OrderBook properties", () => {
   it("invariants hold on random streams, including invalid operations", () => {
     let rejected = 0;
+    let cuts = 0;
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => {
-        rejected += runStream(ops);
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 120, size: "max" }), (ops) => {
+        const r = runStream(ops);
+        rejected += r.rejected;
+        cuts += r.cuts;
       }),
       { numRuns: 400, seed: 20240611 },
     );
     expect(rejected).toBeGreaterThan(100); // invalid operations were really exercised
+    expect(cuts).toBeGreaterThan(100); // and reduce-only orders really were cut
   });
 });
