@@ -700,6 +700,91 @@ describe("streams and re-entrancy", () => {
     checkBookkeeping(v);
   });
 
+  it("emits in the documented order: fills as they happen, then one book$ per changed book, then transfers$ / auctions$", () => {
+    const v = new Venue({
+      instruments: [
+        { symbol: "X", initialPrice: 100 },
+        { symbol: "Y", initialPrice: 1000 },
+      ],
+    });
+    const [a, b, c] = [v.openAccount("a"), v.openAccount("b"), v.openAccount("c")];
+    for (const acc of [a, b, c]) v.deposit(acc, 1_000_000);
+    v.submit({ account: c, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 100 });
+    v.submit({ account: b, instrument: 0, side: BUY, quantity: 10, type: "market" }); // b long 10
+    v.submit({ account: b, instrument: 0, side: SELL, quantity: 4, type: "limit", price: 101 });
+    v.submit({
+      account: b,
+      instrument: 0,
+      side: SELL,
+      quantity: 8,
+      type: "limit",
+      price: 101,
+      reduceOnly: true,
+    });
+    const tape: string[] = [];
+    v.fills$.subscribe((f) => tape.push(`fill ${f.instrument} ${f.quantity}@${f.price}`));
+    v.book$.subscribe((u) => tape.push(`book ${u.instrument} ${u.bestBid}/${u.bestAsk}`));
+    v.transfers$.subscribe((t) => tape.push(`transfer ${t.kind} ${t.quantity}`));
+    v.auctions$.subscribe((e) => tape.push(`auction ${e.type}`));
+    v.marks$.subscribe((m) => tape.push(`mark ${m.instrument} ${m.mark}`));
+    const step = (f: () => unknown) => {
+      tape.length = 0;
+      f();
+      return [...tape];
+    };
+    // b's plain 4 fill, its reduce-only 8 is cut to the 6 lots left (no stream event) and fills;
+    // c's remainder rests: one book$ after the fills
+    expect(
+      step(() => v.submit({ account: c, instrument: 0, side: BUY, quantity: 12, type: "limit", price: 101 })),
+    ).toEqual(["fill 0 4@101", "fill 0 6@101", "book 0 101/0"]);
+    expect(v.position(b, 0)).toBe(0);
+    // c (flat again) buys 2 more from a's market sell, then rests a reduce-only sell of them: book$ only
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 5, type: "market" });
+    expect(v.position(c, 0)).toBe(2);
+    expect(
+      step(() =>
+        v.submit({
+          account: c,
+          instrument: 0,
+          side: SELL,
+          quantity: 2,
+          type: "limit",
+          price: 105,
+          reduceOnly: true,
+        }),
+      ),
+    ).toEqual(["book 0 0/105"]);
+    // moving c's long away trims that order (book$) before the transfer is reported
+    expect(step(() => v.transferPosition(c, b, 0, 1, 100, "test"))).toEqual([
+      "book 0 0/105",
+      "transfer position 1",
+    ]);
+    // auctioning the rest cuts the order to nothing (book$), then the auction opens; a take that
+    // fills it reports the take, then the close
+    let id = 0;
+    expect(
+      step(() => {
+        id = v.openAuction({
+          seller: c,
+          instrument: 0,
+          side: SELL,
+          quantity: 1,
+          startPrice: 100,
+          limitPrice: 90,
+          decayPerTick: 0.01,
+          durationTicks: 5,
+        });
+      }),
+    ).toEqual(["book 0 0/0", "auction opened"]);
+    expect(step(() => v.takeAuction(id, a, 1, 100))).toEqual(["auction taken", "auction closed"]);
+    // cancelAll over two books: one book$ each, in instrument order; marks: one per instrument
+    v.submit({ account: a, instrument: 1, side: BUY, quantity: 1, type: "limit", price: 990 });
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 1, type: "limit", price: 99 });
+    expect(step(() => v.cancelAll(a))).toEqual(["book 0 0/0", "book 1 0/0"]);
+    expect(step(() => v.updateMarks())).toEqual([`mark 0 ${v.mark(0)}`, `mark 1 ${v.mark(1)}`]);
+    expect(step(() => v.updateMarks()).length).toBe(2); // every call, changed or not
+  });
+
   it("transfers move cash and positions exactly and are streamed", () => {
     const { v, a, b } = twoAccounts();
     const c = v.openAccount("C");
