@@ -33,7 +33,7 @@ function oneFill(makerBps: number, takerBps: number, price: number, lots: number
 /** floor(notional x tenths / 100_000) toward zero, in BigInt: bps given in tenths of a basis point. */
 function exactFee(notional: number, tenths: number): number {
   const q = (BigInt(notional) * BigInt(Math.abs(tenths))) / 100_000n;
-  return tenths < 0 ? -Number(q) : Number(q);
+  return tenths < 0 ? 0 - Number(q) : Number(q); // a rebate rounded to nothing is 0, not -0
 }
 
 describe("fee rounding", () => {
@@ -60,5 +60,48 @@ describe("fee rounding", () => {
       ),
       { numRuns: 400, examples: [[-41, 23, 1000, 1, 100]] },
     );
+  });
+});
+
+describe("fees on partial fills", () => {
+  it("each fill is charged on its own notional; an order's rested remainder pays the maker rate later", () => {
+    const v = new Venue({
+      instruments: [{ symbol: "X", initialPrice: 1000, contractValue: 3 }],
+      fees: { makerBps: -1.5, takerBps: 6 },
+    });
+    const [m, t, u] = ["m", "t", "u"].map((l) => v.openAccount(l, { marginExempt: true }));
+    for (const a of [m, t, u]) v.deposit(a, 10_000_000);
+    const fills: [number, number, number, number][] = [];
+    v.fills$.subscribe((f) => fills.push([f.makerOrderId, f.takerOrderId, f.makerFee, f.takerFee]));
+    const ask = v.submit({ account: m, instrument: 0, side: SELL, quantity: 7, type: "limit", price: 1001 });
+    // t buys 10 at 1001: 7 fill against m (taker), 3 rest as a bid
+    const bid = v.submit({ account: t, instrument: 0, side: BUY, quantity: 10, type: "limit", price: 1001 });
+    expect([bid.filled, bid.resting]).toEqual([7, 3]);
+    // u sells 2 into t's resting bid, then 5 more of which only 1 can fill (IOC)
+    const s1 = v.submit({ account: u, instrument: 0, side: SELL, quantity: 2, type: "market" });
+    const s2 = v.submit({
+      account: u,
+      instrument: 0,
+      side: SELL,
+      quantity: 5,
+      type: "limit",
+      price: 1001,
+      tif: "IOC",
+    });
+    expect(s2.filled).toBe(1);
+    // notionals 7 x 1001 x 3 = 21,021; 2 x 3,003 = 6,006; 3,003:
+    // taker 6 bps floored: 12, 3, 1; maker rebate 1.5 bps toward zero: -3, -0, -0
+    expect(fills).toEqual([
+      [ask.orderId, bid.orderId, -3, 12],
+      [bid.orderId, s1.orderId, 0, 3],
+      [bid.orderId, s2.orderId, 0, 1],
+    ]);
+    // a rebate that rounds to nothing is 0: it was -0, which toEqual, Object.is and Intl tell from 0
+    expect(Object.is(fills[1][2], 0) && Object.is(fills[2][2], 0)).toBe(true);
+    expect(v.cash(v.feeAccount)).toBe(-3 + 12 + 3 + 1);
+    expect(v.cash(m)).toBe(10_000_000 + 21_021 + 3);
+    expect(v.cash(t)).toBe(10_000_000 - 21_021 - 12 - 6_006 - 3_003);
+    expect(v.cash(u)).toBe(10_000_000 + 6_006 + 3_003 - 3 - 1);
+    expect(v.totalCash()).toBe(v.totalDeposits);
   });
 });

@@ -2148,7 +2148,8 @@ function fee(notional: number, r: FeeRate): number {
   const a = notional * n;
   const f =
     a <= MAX_SAFE ? (a - (a % r.den)) / r.den : Number((BigInt(notional) * BigInt(n)) / BigInt(r.den));
-  return r.num < 0 ? -f : f;
+  // 0 - f, not -f: a rebate that rounds to nothing is 0, not -0 (which Object.is and Intl tell apart)
+  return r.num < 0 ? 0 - f : f;
 }
 
 function round2(x: number): number {
