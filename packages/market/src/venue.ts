@@ -880,8 +880,9 @@ export class Venue {
       }
       if (qty > avail) qty = avail;
     } else if (this.exempt[a] === 0) {
-      if (this.shortfall(a, i, side, qty, isLimit ? price : this.marks[i], false) > 0) {
-        this.rejectMargin(a, i, side, qty, isLimit ? price : this.marks[i]);
+      const ref = isLimit ? price : this.marks[i];
+      if (!this.onlyReduces(a, i, side, qty, ref, false) && this.lastIM - this.lastEquity > 0) {
+        this.rejectMargin(a, i, side, qty, ref);
       }
     }
     const id = this.nextOrderId++;
@@ -962,7 +963,9 @@ export class Venue {
         done = true;
       } finally {
         this.bulkOwner = -1;
-        if (done) list.length = kept;
+        // pop, not list.length = kept: setting the length to 0 drops the array's storage, and a
+        // market maker's next quotes allocated it again on every requote.
+        if (done) while (list.length > kept) list.pop();
         else this.keepResting(list, ids, n);
       }
       if (this.anyDirty) this.emitBookUpdates();
@@ -1929,6 +1932,23 @@ export class Venue {
     price: number,
     immediate: boolean,
   ): number {
+    if (this.onlyReduces(a, ins, side, qty, price, immediate)) return Number.NEGATIVE_INFINITY;
+    return this.lastIM - this.lastEquity;
+  }
+
+  /**
+   * shortfall's work: true when the order only reduces the position, else false with the
+   * requirement and equity in lastIM and lastEquity. submit calls this, not shortfall: a double
+   * returned from a call that is not inlined is boxed, a heap allocation per order.
+   */
+  private onlyReduces(
+    a: number,
+    ins: number,
+    side: Side,
+    qty: number,
+    price: number,
+    immediate: boolean,
+  ): boolean {
     const base = a * this.nI;
     const list = this.active[a];
     let e = this.cashA[a];
@@ -1963,7 +1983,7 @@ export class Venue {
       const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
       if (w > 0) im += initialMargin(this.inst[i].margin, w);
     }
-    if (reducing) return Number.NEGATIVE_INFINITY;
+    if (reducing) return true;
     const cv = this.cvs[ins];
     const adverse = side * (price - this.marks[ins]) * qty * cv;
     if (immediate) e -= adverse;
@@ -1973,7 +1993,7 @@ export class Venue {
     }
     this.lastIM = im;
     this.lastEquity = e;
-    return im - e;
+    return false;
   }
 
   private maxQuantity(a: number, i: number, side: Side, price: number, immediate: boolean): number {
