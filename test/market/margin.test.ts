@@ -360,6 +360,86 @@ describe("pre-trade initial margin check", () => {
     return { v, mm, t };
   }
 
+  it("marginAllows(q) holds exactly for q <= maxOrderQuantity, and submit refuses exactly what it refuses", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          cash: fc.integer({ min: 1_000, max: 200_000 }),
+          lotsX: fc.integer({ min: -300, max: 300 }),
+          lotsY: fc.integer({ min: -300, max: 300 }),
+          restBuy: fc.integer({ min: 0, max: 40 }),
+          restSell: fc.integer({ min: 0, max: 40 }),
+          markX: fc.integer({ min: 60, max: 140 }),
+          markY: fc.integer({ min: 30, max: 70 }),
+          instrument: fc.integer({ min: 0, max: 1 }),
+          buy: fc.boolean(),
+          price: fc.integer({ min: 1, max: 300 }),
+          q: fc.integer({ min: 1, max: 5_000 }),
+        }),
+        (c) => {
+          const { v, mm, p } = twoAssets();
+          v.deposit(p, c.cash);
+          for (const [i, lots] of [
+            [0, c.lotsX],
+            [1, c.lotsY],
+          ] as const) {
+            const price = i === 0 ? 100 : 50;
+            const side = lots > 0 ? BUY : SELL;
+            // as much of the position as the account's margin carries
+            const quantity = Math.min(Math.abs(lots), v.maxOrderQuantity(p, i, side, price));
+            if (quantity === 0) continue;
+            v.submit({ account: mm, instrument: i, side: -side as 1 | -1, quantity, type: "limit", price });
+            v.submit({ account: p, instrument: i, side, quantity, type: "market" });
+          }
+          v.setOraclePrice(0, c.markX);
+          v.setOraclePrice(1, c.markY);
+          v.updateMarks();
+          // Resting orders count in the worst case (each only if the margin check lets it rest).
+          const rest = (side: 1 | -1, quantity: number, price: number) => {
+            if (quantity > 0 && v.marginAllows(p, 0, side, quantity, price))
+              v.submit({ account: p, instrument: 0, side, quantity, type: "limit", price });
+          };
+          rest(BUY, c.restBuy, Math.min(c.markX, 100) - 5);
+          rest(SELL, c.restSell, Math.max(c.markX, 100) + 5);
+          const side = c.buy ? BUY : SELL;
+          const price = Math.min(c.price, v.instruments[c.instrument].maxPrice);
+          const max = v.maxOrderQuantity(p, c.instrument, side, price);
+          for (const q of [c.q, max, max + 1, Math.max(1, max - 1), 1]) {
+            if (q < 1 || q > v.maxOrderLots(c.instrument)) continue;
+            expect(v.marginAllows(p, c.instrument, side, q, price)).toBe(q <= max);
+          }
+          const before = snapshot(v);
+          const order = {
+            account: p,
+            instrument: c.instrument,
+            side,
+            quantity: c.q,
+            type: "limit",
+            price,
+            tif: "POST_ONLY",
+          } as const;
+          if (v.marginAllows(p, c.instrument, side, c.q, price)) expect(() => v.submit(order)).not.toThrow();
+          else {
+            expectCode(() => v.submit(order), "INSUFFICIENT_MARGIN");
+            expect(snapshot(v)).toBe(before);
+          }
+        },
+      ),
+    );
+  });
+
+  it("marginAllows names a bad argument", () => {
+    const { v, t } = single();
+    expect(v.marginAllows(t, 0, BUY, 80, 100)).toBe(true);
+    expect(v.marginAllows(t, 0, BUY, 81, 100)).toBe(false);
+    expectCode(() => v.marginAllows(t, 0, BUY, 0, 100), "INVALID_QUANTITY");
+    expectCode(() => v.marginAllows(t, 0, BUY, 1.5, 100), "INVALID_QUANTITY");
+    expectCode(() => v.marginAllows(t, 0, BUY, 1, Number.NaN), "INVALID_PRICE");
+    expectCode(() => v.marginAllows(t, 0, 0 as 1, 1, 100), "INVALID_SIDE");
+    expectCode(() => v.marginAllows(t, 3, BUY, 1, 100), "UNKNOWN_INSTRUMENT");
+    expectCode(() => v.marginAllows(99, 0, BUY, 1, 100), "UNKNOWN_ACCOUNT");
+  });
+
   it("maxOrderQuantity passes and +1 fails with INSUFFICIENT_MARGIN naming field and value", () => {
     const { v, t } = single();
     // 1 lot = 1000 cash units notional, 125 initial: 80 lots use exactly the 10000 equity

@@ -382,6 +382,11 @@ export class MarketMaker implements Agent {
   private withdrawnUntil = -1;
   /** Number of withdrawals so far. */
   withdrawals = 0;
+  /** The last quote (setQuote): act reads these instead of a Quote object per wake. */
+  private qReservation = 0;
+  private qHalfSpread = 0;
+  private qBid = 0;
+  private qAsk = 0;
 
   constructor(
     readonly view: AgentView,
@@ -390,6 +395,11 @@ export class MarketMaker implements Agent {
   ) {}
 
   quote(): Quote {
+    this.setQuote();
+    return { reservation: this.qReservation, halfSpread: this.qHalfSpread, bid: this.qBid, ask: this.qAsk };
+  }
+
+  private setQuote(): void {
     const v = this.view;
     const i = this.instrument;
     const p = this.p;
@@ -413,7 +423,10 @@ export class MarketMaker implements Agent {
     let ask = Math.ceil(reservation + halfSpread);
     if (ask <= bid) ask = bid + 1;
     bid = Math.max(bid, v.minPrice(i));
-    return { reservation, halfSpread, bid, ask };
+    this.qReservation = reservation;
+    this.qHalfSpread = halfSpread;
+    this.qBid = bid;
+    this.qAsk = ask;
   }
 
   /** True when the market is too stressed to quote. */
@@ -438,7 +451,9 @@ export class MarketMaker implements Agent {
       this.withdrawals++;
       return;
     }
-    const { bid, ask } = this.quote();
+    this.setQuote();
+    const bid = this.qBid;
+    const ask = this.qAsk;
     const q = v.position(i);
     const maxP = v.maxPrice(i);
     const minP = v.minPrice(i);

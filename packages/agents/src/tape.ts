@@ -298,8 +298,6 @@ function lots(quantity: number): number {
 export class AgentView {
   readonly #venue: Venue;
   readonly #tape: MarketTape;
-  /** Upper bound of own resting quantity per instrument (reset when no order rests). */
-  readonly #restQty: Float64Array;
   /** The order request reused by limit/ioc (the venue reads it synchronously and keeps nothing). */
   readonly #order: OrderRequest;
   /** The result the venue overwrites on each of those submits (agents quote every tick: no garbage). */
@@ -317,7 +315,6 @@ export class AgentView {
   ) {
     this.#venue = venue;
     this.#tape = tape;
-    this.#restQty = new Float64Array(tape.n);
     this.#order = {
       account,
       instrument: 0,
@@ -492,26 +489,14 @@ export class AgentView {
   }
 
   /**
-   * Quantity capped to what initial margin allows. Fast path: when equity covers a conservative
-   * bound of the worst-case requirement (every position and resting order at a 100% margin rate
-   * at marks, plus this order's notional, adverse distance to the mark and a 100% fee), the order
-   * surely passes and venue.maxOrderQuantity (a search) is skipped.
+   * Quantity capped to what initial margin allows: min(venue.maxOrderQuantity, q). The venue's
+   * check of q itself (one evaluation, what submit will test) settles the common case; the search
+   * runs only when q does not pass.
    */
   private capQuantity(i: number, side: Side, q: number, price: number): number {
     const venue = this.#venue;
-    const instruments = this.#tape.instruments;
-    const restQty = this.#restQty;
-    // A loop, not fill(): the builtin's call costs more than zeroing a few instruments.
-    if (venue.openOrders(this.account).length === 0) for (let j = 0; j < restQty.length; j++) restQty[j] = 0;
-    const eq = venue.equity(this.account);
-    if (eq > 0) {
-      let need = venue.grossNotionalWith(this.account, restQty);
-      const mark = venue.mark(i);
-      need += q * instruments[i].contractValue * (mark + price + Math.abs(price - mark));
-      if (need <= eq) return q;
-    }
-    const m = venue.maxOrderQuantity(this.account, i, side, price);
-    return Math.min(m, q);
+    if (venue.marginAllows(this.account, i, side, q, price)) return q;
+    return Math.min(venue.maxOrderQuantity(this.account, i, side, price), q);
   }
 
   /**
@@ -554,7 +539,6 @@ export class AgentView {
     o.tif = tif;
     o.reduceOnly = reduceOnly;
     const r = this.#venue.submit(o, this.#result);
-    if (r.resting > 0) this.#restQty[i] += r.resting;
     return r.resting > 0 ? r.orderId : -1;
   }
 

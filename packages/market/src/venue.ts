@@ -1040,6 +1040,30 @@ export class Venue {
     return Math.max(0, this.reducible(account, instrument, side));
   }
 
+  /**
+   * Whether a limit order of `quantity` lots at `price` passes submit's pre-trade initial-margin
+   * check now (exempt accounts always do). The quantities that pass are 1 .. some largest one, so
+   * up to maxOrderLots this answers "quantity <= maxOrderQuantity" with one evaluation, no search.
+   */
+  marginAllows(account: AccountId, instrument: number, side: Side, quantity: number, price: number): boolean {
+    const ctx = "marginAllows rejected";
+    this.checkAccount("account", account, ctx);
+    this.checkInstrument("instrument", instrument, ctx);
+    if (side !== BUY && side !== SELL)
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
+    if (!Number.isSafeInteger(quantity) || quantity < 1) {
+      throw new CascadeError("INVALID_QUANTITY", "quantity", quantity, "an integer number of lots >= 1", ctx);
+    }
+    if (typeof price !== "number" || !Number.isFinite(price) || price <= 0)
+      throw new CascadeError("INVALID_PRICE", "price", price, "a finite price in ticks > 0", ctx);
+    if (this.exempt[account] === 1) return true;
+    // submit's test, as it is written there (a boolean: no shortfall number to box per call)
+    return (
+      this.onlyReduces(account, instrument, side, quantity, price, false) ||
+      !(this.lastIM - this.lastEquity > 0)
+    );
+  }
+
   maxOrderQuantity(account: AccountId, instrument: number, side: Side, price: number): number {
     this.checkAccount("account", account, "maxOrderQuantity rejected");
     this.checkInstrument("instrument", instrument, "maxOrderQuantity rejected");
