@@ -37,7 +37,8 @@
  *    execution sells on the book without a slippage bound, as an auction's fallback does);
  *  - ADL: bankrupt (equity < 0), loss.whenFundEmpty = "adl" and the insurance fund cannot cover
  *    the deficit: positions are closed against the opposing accounts with the highest
- *    unrealized PnL x leverage (venue.transferPosition) at the mark of this tick, rounded to a tick:
+ *    unrealized PnL x leverage (venue.transferPosition; not the lots their own auctions hold) at
+ *    the mark of this tick, rounded to a tick:
  *    the "previous mark" of Hyperliquid, i.e. the mark set before any liquidation trade of this
  *    phase (a mark from an earlier tick would hand a bankrupt account the pre-crash price); the
  *    remaining deficit is then charged to those counterparties pro rata to the notional each took
@@ -1083,7 +1084,8 @@ export class LiquidationEngine {
       const px = Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(h.mark)));
       for (const [j, pnl] of this.rankOpposing(a, h.instrument, sign)) {
         if (remaining <= 0) break;
-        const take = Math.min(remaining, Math.abs(venue.position(j, h.instrument)));
+        // only lots j can close: those its own liquidation auction holds are not j's to give
+        const take = Math.min(remaining, venue.reducibleQuantity(j, h.instrument, sign > 0 ? BUY : SELL));
         if (take <= 0) continue;
         venue.transferPosition(a, j, h.instrument, sign * take, px, "auto-deleveraging");
         const rec = this.makeRecord(
