@@ -54,7 +54,9 @@
  *    collects none).
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
  * backstop vault (backstop path) -> insurance fund -> ADL counterparties / socialised over accounts
- * with positive equity / left as unrecovered bad debt (negative cash, still conserved).
+ * with positive equity / left as unrecovered bad debt (negative cash, still conserved). So does the
+ * deficit of a margin-called account found flat in debt after closing positions with its own orders
+ * (booked on a settlement record when it is next checked).
  *
  * Cause rule (cascade tracing)
  * ----------------------------
@@ -589,9 +591,13 @@ export class LiquidationEngine {
     if (hs.length === 0) {
       this.slicing.delete(a);
       this.activeDelete(a);
+      this.cooldownUntil.delete(a);
+      const ep = this.episodes.get(a);
+      // Margin-called, then flat in debt by its own orders (an agent keeps trading while the
+      // engine's bounded sweep finds no bids): the deficit is its liquidation's, booked here.
+      if (ep !== undefined && venue.cash(a) < 0) this.finishStep(a, ep, this.policy.execution.kind, null);
       this.episodes.delete(a);
       this.closedOf.delete(a);
-      this.cooldownUntil.delete(a);
       return;
     }
     const slices = this.slicing.get(a);
@@ -1225,6 +1231,8 @@ export class LiquidationEngine {
     }
     s.unrecoveredDebt += rest;
     this.closedOf.delete(a);
+    // flat: the episode ends, so a later recheck of the unrecovered debt never books it again
+    this.episodes.delete(a);
     let last = this.pending[this.pending.length - 1];
     if (last === undefined || last.account !== a) {
       // nothing closed in this call (e.g. an auction sold everything): a settlement record
