@@ -1,12 +1,15 @@
 /**
- * Engine paths outside the backstop vault found wrong in an audit: each test fails on the code
- * before its fix. Two instruments X (100) and Y (50), oracle marks, default margins (10% initial,
- * 5% maintenance), no fees.
+ * Engine paths outside the backstop vault found wrong in an audit: each unit test fails on the code
+ * before its fix (two instruments X 100 and Y 50, oracle marks, default margins: 10% initial, 5%
+ * maintenance, no fees); the property at the end mixes execution styles, loss modes, empty books
+ * and margin-called accounts that keep trading.
  */
-import { presets } from "@cascade/liquidation";
-import { BUY, SELL } from "@cascade/market";
+import { CascadeError } from "@cascade/core";
+import { type PolicySpec, presets } from "@cascade/liquidation";
+import { BUY, SELL, Venue } from "@cascade/market";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { bid, conserved, engineFor, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
+import { bid, conserved, engineFor, maker, open, setMarks, twoAssetVenue, walkPath } from "./helpers.js";
 
 describe("ADL against an account whose lots are in its own liquidation auction", () => {
   test("takes only the counterparty's unreserved lots: the auctioned short stays whole", () => {
@@ -122,5 +125,205 @@ describe("a margin-called account that closes its own positions into a deficit",
     const s = e.stats();
     expect([s.badDebt, s.insuranceDraw, s.unrecoveredDebt]).toEqual([30, 10, 20]);
     expect(v.cash(a)).toBe(-20);
+  });
+});
+
+/**
+ * X (100, tiered above 2,000 notional) and Y (50, contract value 3); oracle marks; a margin-exempt
+ * maker with `depth` lots every 3 (X) or 2 (Y) ticks; Y's book may lack bids, asks or both.
+ */
+function world(positions: Array<[number, number, number]>, depth: number, emptyY: number, fees: boolean) {
+  const venue = new Venue({
+    instruments: [
+      {
+        symbol: "X",
+        initialPrice: 100,
+        margin: {
+          initial: 0.1,
+          maintenance: 0.05,
+          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
+        },
+      },
+      { symbol: "Y", initialPrice: 50, contractValue: 3 },
+    ],
+    mark: { kind: "oracle" },
+    ...(fees ? { fees: { makerBps: 0, takerBps: 25 } } : {}),
+  });
+  const mk = venue.openAccount("maker", { marginExempt: true });
+  venue.deposit(mk, 1e12);
+  const traders: number[] = [];
+  for (const [qx, qy, m] of positions) {
+    const a = venue.openAccount("trader");
+    venue.deposit(a, Math.ceil((Math.abs(qx) * 100 + Math.abs(qy) * 150) * m) + 10);
+    for (const [i, q, p] of [
+      [0, qx, 100],
+      [1, qy, 50],
+    ] as const) {
+      if (q === 0) continue;
+      const side = q > 0 ? SELL : BUY;
+      venue.submit({ account: mk, instrument: i, side, quantity: Math.abs(q), type: "limit", price: p });
+      venue.submit({
+        account: a,
+        instrument: i,
+        side: q > 0 ? BUY : SELL,
+        quantity: Math.abs(q),
+        type: "market",
+      });
+    }
+    traders.push(a);
+  }
+  const ladder = (i: number, side: 1 | -1, from: number, to: number, step: number) => {
+    for (let p = from; p <= to; p += step)
+      venue.submit({ account: mk, instrument: i, side, quantity: depth, type: "limit", price: p });
+  };
+  ladder(0, BUY, 1, 99, 3);
+  ladder(0, SELL, 101, 400, 3);
+  if (emptyY === 0 || emptyY === 2) ladder(1, BUY, 1, 49, 2);
+  if (emptyY === 0 || emptyY === 1) ladder(1, SELL, 51, 200, 2);
+  return { venue, traders, maker: mk };
+}
+
+const policies: Array<() => PolicySpec> = [
+  () => presets.fullClose({ insuranceFund: 300, whenFundEmpty: "socialize" }),
+  () => presets.fullClose({ insuranceFund: 100, whenFundEmpty: "adl", ordering: "mostLiquid" }),
+  () => presets.closeFactor({ whenFundEmpty: "adl" }),
+  () =>
+    presets.closeFactor({ ordering: "proRata", execution: { kind: "sliced", slices: 3, maxSlippage: 0.05 } }),
+  () => presets.restoreToTarget({ whenFundEmpty: "socialize" }),
+  () => presets.stepwise({ minNotional: 1000, cooldownTicks: 2, backstop: null }),
+  () => presets.tieredPartial({ execution: { kind: "sliced", slices: 2, maxSlippage: 0.1 } }),
+  () =>
+    presets.fullClose({ execution: { kind: "sliced", slices: 3, maxSlippage: 0.05 }, whenFundEmpty: "adl" }),
+  () => presets.dutchAuction({ durationTicks: 3, whenFundEmpty: "socialize" }),
+  () => presets.dutchAuction({ durationTicks: 4, whenFundEmpty: "adl", insuranceFund: 50 }),
+  () =>
+    presets.closeFactor({
+      execution: {
+        kind: "dutchAuction",
+        startPremium: 0.1,
+        decayPerTick: 0.05,
+        durationTicks: 3,
+        floorDiscount: 0.5,
+      },
+      penalty: { rate: 0.05, to: "liquidator" },
+    }),
+  () =>
+    presets.fullClose({
+      penalty: { rate: 0.3, to: "liquidator" },
+      ordering: "worstPnl",
+      trigger: { kind: "healthFactor", below: 1.05 },
+    }),
+];
+
+const lots = fc.integer({ min: -40, max: 40 });
+
+describe("properties over execution styles, loss modes, empty books and accounts that keep trading", () => {
+  test("conservation, the loss waterfall, record sums, penalty caps, reserved lots and every margin-called deficit booked", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(lots, lots, fc.double({ min: 0.25, max: 0.5, noNaN: true })), {
+          minLength: 2,
+          maxLength: 10,
+        }),
+        fc.array(
+          fc.tuple(
+            fc.double({ min: -0.3, max: 0.3, noNaN: true }),
+            fc.double({ min: -0.3, max: 0.3, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 10 },
+        ),
+        fc.integer({ min: 0, max: policies.length - 1 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { minLength: 10, maxLength: 10 }),
+        (positions, path, pi, depth, emptyY, fees, acts) => {
+          const w = world(positions, depth, emptyY, fees);
+          const v = w.venue;
+          const policy = policies[pi]();
+          const engine = engineFor(v, policy);
+          let called: number[] = [];
+          engine.marginCalls$.subscribe((c) => called.push(c.account));
+          walkPath(v, path, (t) => {
+            // a keeper takes 1-3 lots of every open auction
+            for (const au of [...v.openAuctions()])
+              v.takeAuction(au.id, w.maker, 1 + (t % 3), au.side === SELL ? 1e9 : 0);
+            // accounts margin-called at the last check keep trading: resting orders (plain and
+            // reduce-only) and market orders that close their own positions
+            for (let k = 0; k < called.length; k++) {
+              const a = called[k];
+              const x = acts[t - 1] + 7919 * k;
+              const what = x % 4;
+              const i = Math.floor(x / 4) % 2;
+              const q = v.position(a, i);
+              const price = Math.max(1, Math.round(v.mark(i) * (Math.floor(x / 8) % 2 ? 0.97 : 1.03)));
+              const side = Math.floor(x / 8) % 2 ? BUY : SELL;
+              const n = 1 + (Math.floor(x / 16) % 5);
+              try {
+                if (what === 0)
+                  v.submit({ account: a, instrument: i, side, quantity: n, type: "limit", price });
+                else if (what === 1 && q !== 0)
+                  v.submit({
+                    account: a,
+                    instrument: i,
+                    side: q > 0 ? SELL : BUY,
+                    quantity: n,
+                    type: "limit",
+                    price,
+                    reduceOnly: true,
+                  });
+                else if (what === 2)
+                  // the whole portfolio, at any price
+                  for (let j = 0; j < 2; j++) {
+                    const p = v.position(a, j);
+                    if (p !== 0)
+                      v.submit({
+                        account: a,
+                        instrument: j,
+                        side: p > 0 ? SELL : BUY,
+                        quantity: Math.abs(p),
+                        type: "market",
+                        reduceOnly: true,
+                      });
+                  }
+                else if (what === 3) v.cancelAll(a);
+              } catch (err) {
+                // refused by the venue's margin or reduce-only rules: the account simply does not trade
+                if (!(err instanceof CascadeError)) throw err;
+              }
+            }
+            called = [];
+            engine.check(t);
+            expect(v.totalCash()).toBe(v.totalDeposits);
+            expect(v.totalPosition(0)).toBe(0);
+            expect(v.totalPosition(1)).toBe(0);
+            expect(v.cash(engine.insuranceFund)).toBeGreaterThanOrEqual(0);
+            const s = engine.stats();
+            expect(
+              s.insuranceDraw + s.adlCovered + s.socializedLoss + s.unrecoveredDebt + s.backstopAbsorbed,
+            ).toBe(s.badDebt);
+            expect(engine.records.reduce((x, r) => x + r.badDebt, 0)).toBe(s.badDebt);
+            expect(engine.records.reduce((x, r) => x + r.penalty, 0)).toBe(s.penalties);
+            expect(engine.records.filter((r) => r.quantity > 0).length).toBe(s.liquidations);
+            for (const r of engine.records) {
+              if (r.quantity === 0) expect(r.notional).toBe(0);
+              if (r.execution === "socialized") expect(r.instrument).toBe(-1);
+              if (r.tick === t && r.quantity > 0)
+                expect(r.penalty).toBeLessThanOrEqual(Math.floor(policy.penalty.rate * r.notional + 1e-9));
+            }
+            // the deficit of every flat trader (all were margin-called before they could trade) is
+            // booked: what nobody covered is exactly the negative cash left
+            let left = 0;
+            for (const a of w.traders) {
+              for (let i = 0; i < 2; i++)
+                expect(v.reserved(a, i)).toBeLessThanOrEqual(Math.abs(v.position(a, i)));
+              if (v.position(a, 0) === 0 && v.position(a, 1) === 0) left += Math.max(0, -v.cash(a));
+            }
+            expect(left).toBe(s.unrecoveredDebt);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
