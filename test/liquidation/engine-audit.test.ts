@@ -327,3 +327,56 @@ describe("properties over execution styles, loss modes, empty books and accounts
     );
   });
 });
+
+describe("one tick's liquidations (README: order of accounts, resting orders)", () => {
+  test("accounts are liquidated in ascending id, each against the book the one before it left", () => {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const lo = v.openAccount("lo");
+    const hi = v.openAccount("hi");
+    v.deposit(lo, 100);
+    v.deposit(hi, 100);
+    const e = engineFor(v, presets.fullClose({ penaltyRate: 0 }));
+    // hi trades first, so it is marked for the check before lo
+    open(v, hi, mk, 0, 10, 100);
+    open(v, lo, mk, 0, 10, 100);
+    setMarks(v, [94, 50]); // both: equity 40 < maintenance 47
+    bid(v, mk, 0, 10, 93);
+    bid(v, mk, 0, 10, 92);
+    v.advance(1);
+    e.check(1);
+    expect(e.records.map((r) => [r.account, r.quantity, r.price])).toEqual([
+      [lo, 10, 93],
+      [hi, 10, 92],
+    ]);
+  });
+
+  test("a step first cancels the account's resting orders, reduce-only ones included", () => {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const a = v.openAccount("A");
+    v.deposit(a, 200);
+    open(v, a, mk, 0, 10, 100); // cash -800
+    bid(v, a, 0, 1, 90); // its own bid, above the maker's
+    bid(v, a, 1, 1, 40); // and one in Y, which the sweep of X never meets
+    v.submit({
+      account: a,
+      instrument: 0,
+      side: SELL,
+      quantity: 5,
+      type: "limit",
+      price: 110,
+      reduceOnly: true,
+    });
+    expect(v.openOrders(a)).toHaveLength(3);
+    const e = engineFor(v, presets.fullClose({ penaltyRate: 0 }));
+    setMarks(v, [84, 50]); // equity 40 < maintenance 42
+    bid(v, mk, 0, 10, 83);
+    v.advance(1);
+    e.check(1);
+    expect(v.openOrders(a)).toEqual([]);
+    expect(e.records.map((r) => [r.account, r.quantity, r.price])).toEqual([[a, 10, 83]]);
+    expect(v.position(a, 0)).toBe(0);
+    expect(conserved(v)).toBe(true);
+  });
+});
