@@ -5,7 +5,7 @@
  * and margin-called accounts that keep trading.
  */
 import { CascadeError } from "@cascade/core";
-import { type PolicySpec, presets } from "@cascade/liquidation";
+import { type PolicySpec, penaltyAmount, presets } from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -378,5 +378,20 @@ describe("one tick's liquidations (README: order of accounts, resting orders)", 
     expect(e.records.map((r) => [r.account, r.quantity, r.price])).toEqual([[a, 10, 83]]);
     expect(v.position(a, 0)).toBe(0);
     expect(conserved(v)).toBe(true);
+  });
+});
+
+describe("penaltyAmount: floor(rate x closed notional), exactly", () => {
+  test("for rates of up to 4 decimals and notionals up to 1e10 it is the exact integer floor", () => {
+    // 0.7 x 45,672,200 is 31,970,539.999999996 in floating point: the floor was one unit short
+    expect(penaltyAmount(0.7, 45_672_200, 1e12)).toBe(31_970_540);
+    expect(penaltyAmount(0.29, 220_421_900, 1e12)).toBe(63_922_351);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 1e10 }), (k, n) => {
+        const exact = Number((BigInt(k) * BigInt(n)) / 10_000n);
+        expect(penaltyAmount(k / 10_000, n, 1e12)).toBe(exact);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });

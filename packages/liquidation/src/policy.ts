@@ -383,7 +383,10 @@ function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
 
 /** Penalty: floor(rate x closed notional), never more than the account's remaining positive equity. */
 export function penaltyAmount(rate: number, notional: number, equityAfter: number): number {
-  const p = Math.floor(rate * notional + 1e-9);
+  // The product misses the exact one by up to ~2 ulps (0.7 x 45,672,200 = 31,970,539.999999996):
+  // a fixed 1e-9 lifts it back only below ~1e7, hence a relative margin too.
+  const x = rate * notional;
+  const p = Math.floor(x + Math.max(1e-9, 2 * Number.EPSILON * x));
   return Math.max(0, Math.min(p, Math.floor(equityAfter)));
 }
 
