@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUILTIN_METRICS, runExperiment } from "@cascade/experiment";
+import { BUILTIN_METRICS, readResultsCsv, runExperiment } from "@cascade/experiment";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeExperiment } from "./helpers.js";
 
@@ -119,6 +119,15 @@ describe("swept values in the CSV", () => {
     expect(data[0]).toMatch(/^full,0,0,\d+,"\{""kind"":""full""\}",/);
     expect(data.at(-1)).toMatch(/^half,1,0,\d+,"\{""kind"":""closeFactor"",""fraction"":0.5\}",/);
     expect(readme).toContain('writes `{"kind":"closeFactor","fraction":0.5}`');
+    // the exported reader (the notebooks') reads a quoted cell whole, every row keyed by the header
+    const rows = await readResultsCsv(join(out, "runs.csv"));
+    expect(rows.map((r) => r["liquidation.amount"])).toEqual(
+      expect.arrayContaining(amounts.map((a) => JSON.stringify(a))),
+    );
+    expect(rows.length).toBe(data.length);
+    expect(Object.keys(rows[0])).toEqual(lines(out, "runs")[0].split(","));
+    expect(new Set(rows.map((r) => r.variant))).toEqual(new Set(["full", "half"]));
+    await expect(readResultsCsv(join(out, "missing.csv"))).rejects.toThrow(/missing\.csv: no such file/);
   });
 });
 

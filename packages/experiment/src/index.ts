@@ -35,6 +35,7 @@ export {
   type Shard,
 } from "./plan.js";
 export type { ProgressMode } from "./progress.js";
+export { type CsvRow, readResultsCsv } from "./report/csv.js";
 export type { ReportOptions } from "./report/index.js";
 export {
   defaultOutDir,

@@ -128,3 +128,17 @@ export async function readCsvFast(
   if (pending !== null) emit(await parseRecord(pending));
   return header ?? [];
 }
+
+/**
+ * Every row of a results CSV (runs, summary, comparison, timeseries, liquidations) keyed by its
+ * header: quoted cells (a linked sweep key's column, an object value) read whole, the spreadsheet
+ * escape undone, a blank cell kept as "". For notebooks and scripts; the report streams instead.
+ */
+export async function readResultsCsv(file: string): Promise<CsvRow[]> {
+  const rows: CsvRow[] = [];
+  const header = await readCsvFast(file, (row) => {
+    rows.push(row);
+  });
+  if (header === null) throw new Error(`cannot read ${file}: no such file`);
+  return rows;
+}
