@@ -737,8 +737,7 @@ export class Venue {
   /** Resting quantity of the account's orders on one side of one book. Extra read-only helper. */
   restingQuantity(account: AccountId, instrument: number, side: Side): number {
     const k = this.cell(account, instrument);
-    if (side !== BUY && side !== SELL)
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "lookup rejected");
+    if (side !== BUY && side !== SELL) this.rejectSide(side, "lookup rejected");
     return side === BUY ? this.restBuyA[k] : this.restSellA[k];
   }
 
@@ -783,9 +782,7 @@ export class Venue {
     const i = order.instrument;
     if (!(Number.isInteger(i) && i >= 0 && i < this.nI)) this.checkInstrument("instrument", i, REJECT);
     const side = order.side;
-    if (side !== BUY && side !== SELL) {
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", REJECT);
-    }
+    if (side !== BUY && side !== SELL) this.rejectSide(side, REJECT);
     let qty = order.quantity;
     if (!Number.isSafeInteger(qty) || qty < 1 || qty > this.maxQty[i]) {
       throw new CascadeError(
@@ -881,9 +878,7 @@ export class Venue {
       if (qty > avail) qty = avail;
     } else if (this.exempt[a] === 0) {
       const ref = isLimit ? price : this.marks[i];
-      if (!this.onlyReduces(a, i, side, qty, ref, false) && this.lastIM - this.lastEquity > 0) {
-        this.rejectMargin(a, i, side, qty, ref);
-      }
+      if (this.marginRefuses(a, i, side, qty, ref)) this.rejectMargin(a, i, side, qty, ref);
     }
     const id = this.nextOrderId++;
     this.busy = true;
@@ -1035,8 +1030,7 @@ export class Venue {
   reducibleQuantity(account: AccountId, instrument: number, side: Side): number {
     this.checkAccount("account", account, "lookup rejected");
     this.checkInstrument("instrument", instrument, "lookup rejected");
-    if (side !== BUY && side !== SELL)
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "lookup rejected");
+    if (side !== BUY && side !== SELL) this.rejectSide(side, "lookup rejected");
     return Math.max(0, this.reducible(account, instrument, side));
   }
 
@@ -1049,33 +1043,19 @@ export class Venue {
     const ctx = "marginAllows rejected";
     this.checkAccount("account", account, ctx);
     this.checkInstrument("instrument", instrument, ctx);
-    if (side !== BUY && side !== SELL)
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
+    if (side !== BUY && side !== SELL) this.rejectSide(side, ctx);
     if (!Number.isSafeInteger(quantity) || quantity < 1) {
       throw new CascadeError("INVALID_QUANTITY", "quantity", quantity, "an integer number of lots >= 1", ctx);
     }
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0)
       throw new CascadeError("INVALID_PRICE", "price", price, "a finite price in ticks > 0", ctx);
-    if (this.exempt[account] === 1) return true;
-    // submit's test, as it is written there (a boolean: no shortfall number to box per call)
-    return (
-      this.onlyReduces(account, instrument, side, quantity, price, false) ||
-      !(this.lastIM - this.lastEquity > 0)
-    );
+    return this.exempt[account] === 1 || !this.marginRefuses(account, instrument, side, quantity, price);
   }
 
   maxOrderQuantity(account: AccountId, instrument: number, side: Side, price: number): number {
     this.checkAccount("account", account, "maxOrderQuantity rejected");
     this.checkInstrument("instrument", instrument, "maxOrderQuantity rejected");
-    if (side !== BUY && side !== SELL) {
-      throw new CascadeError(
-        "INVALID_SIDE",
-        "side",
-        side,
-        "BUY (1) or SELL (-1)",
-        "maxOrderQuantity rejected",
-      );
-    }
+    if (side !== BUY && side !== SELL) this.rejectSide(side, "maxOrderQuantity rejected");
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0) {
       throw new CascadeError(
         "INVALID_PRICE",
@@ -1390,8 +1370,7 @@ export class Venue {
     const { seller, instrument, side, quantity, startPrice, limitPrice, decayPerTick, durationTicks } = spec;
     this.checkAccount("seller", seller, ctx);
     this.checkInstrument("instrument", instrument, ctx);
-    if (side !== BUY && side !== SELL)
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
+    if (side !== BUY && side !== SELL) this.rejectSide(side, ctx);
     const ins = this.instruments[instrument];
     if (!Number.isSafeInteger(startPrice) || startPrice < ins.minPrice || startPrice > ins.maxPrice) {
       throw new CascadeError(
@@ -1961,6 +1940,15 @@ export class Venue {
   }
 
   /**
+   * submit's pre-trade test for a margin-checked account: an order that does not only reduce and
+   * leaves the worst-case initial requirement above equity. A boolean (no shortfall number to box
+   * per order); marginAllows asks the same.
+   */
+  private marginRefuses(a: number, ins: number, side: Side, qty: number, price: number): boolean {
+    return !this.onlyReduces(a, ins, side, qty, price, false) && this.lastIM - this.lastEquity > 0;
+  }
+
+  /**
    * shortfall's work: true when the order only reduces the position, else false with the
    * requirement and equity in lastIM and lastEquity. submit calls this, not shortfall: a double
    * returned from a call that is not inlined is boxed, a heap allocation per order.
@@ -2092,6 +2080,11 @@ export class Venue {
         ctx,
       );
     }
+  }
+
+  /** Thrown where a side is neither BUY nor SELL (callers test inline: submit is a hot path). */
+  private rejectSide(side: unknown, ctx: string): never {
+    throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
   }
 
   private checkInstrument(field: string, i: unknown, ctx: string): void {
