@@ -659,7 +659,7 @@ export class LiquidationEngine {
         requirement += maintenanceMargin(inst.margin, Math.abs(held) * mark * inst.contractValue);
       if (q !== 0 && !bankruptcy) {
         // transferred at the mark rounded to a tick (backstopTakeover), valued at the mark
-        const px = Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(mark)));
+        const px = tickPrice(inst, mark);
         after += q * inst.contractValue * (mark - px);
       }
     }
@@ -1051,7 +1051,7 @@ export class LiquidationEngine {
     let last: LiquidationRecord | undefined;
     for (const h of ordered) {
       const inst = venue.instruments[h.instrument];
-      const px = Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(h.mark)));
+      const px = tickPrice(inst, h.mark);
       const qty = Math.abs(h.q);
       venue.transferPosition(a, vault, h.instrument, h.q, px, "backstop takeover");
       const rec = this.makeRecord(
@@ -1087,7 +1087,7 @@ export class LiquidationEngine {
       let remaining = Math.abs(h.q);
       const sign = Math.sign(h.q);
       const inst = venue.instruments[h.instrument];
-      const px = Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(h.mark)));
+      const px = tickPrice(inst, h.mark);
       for (const [j, pnl] of this.rankOpposing(a, h.instrument, sign)) {
         if (remaining <= 0) break;
         // only lots j can close: those its own liquidation auction holds are not j's to give
@@ -1300,6 +1300,11 @@ export class LiquidationEngine {
     this.s.adlCovered += charged;
     return charged;
   }
+}
+
+/** A backstop or ADL transfer's price: the mark rounded to a tick, within the instrument's band. */
+function tickPrice(inst: Instrument, mark: number): number {
+  return Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(mark)));
 }
 
 /** A "backstop" execution for an account its bounded vault declines: the book, unbounded like an auction's fallback. */
