@@ -55,12 +55,12 @@ test("a drawn shock size is one scenario per replication, the same under every v
     expect(c.fractions.AAA).toBe(0.01);
     expect([0, 0.05]).toContain(c.fractions.BBB);
   }
-  // a constant shock is recorded as given
+  // a constant shock is recorded as given, with its duration (1 tick when not given)
   const constant = makePlan(validateExperiment({ ...tiny, replications: 1, ticks: 80 }));
   const info = runInfo(constant, 0);
   expect(simulateWorld(info.config, Rng.fromSeed(info.seed)).shocks).toEqual([
-    { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08 },
-    { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500 },
+    { kind: "fundamentalDrop", instrument: "AAA", atTick: 60, fraction: 0.08, overTicks: 1 },
+    { kind: "marketSell", instrument: "AAA", atTick: 61, quantity: 500, overTicks: 1 },
   ]);
 });
 

@@ -14,23 +14,58 @@ import type { InstrumentSpec, MarkSpec } from "@cascade/market";
  * (`{ dist: "uniform", min: 0.15, max: 0.2 }`) drawn once per run from the run's "shocks" stream:
  * a scenario per replication, the same under every variant and sweep point (paired). The drawn
  * sizes are in the run's records (`records.shocks`) for a custom metric to report.
+ *
+ * `overTicks` (default 1: the whole shock at `atTick`) spreads a shock over the ticks
+ * atTick .. atTick + overTicks - 1, which must lie within the run: a drawdown instead of a gap. It
+ * is an integer or a uniformInt / choice of integers drawn once per run from its own stream split
+ * from the shock's (a config without it draws as before), and can be swept (`shocks.0.overTicks`).
+ * A drop is taken in equal log-steps, the value multiplied by (1 - fraction)^(1/overTicks) at each
+ * of the ticks, so the steps compound to 1 - fraction; a marketSell sends one market order a tick,
+ * integer children summing exactly to `quantity` (see each kind). The post-shock window of the
+ * built-in metrics starts at the first tick (records.shockTick = atTick): P0 is the price before
+ * the first step, and recovery_time counts from it, the slide included.
  */
 export type ShockSpec =
   /**
-   * The fundamental (oracle) value of `instrument` drops by `fraction` (0.2 = -20%), once. By
-   * default the value then mean-reverts toward its old level at the process's speed; with
-   * `permanent: true` the anchor moves too (a level shift).
+   * The fundamental (oracle) value of `instrument` drops by `fraction` (0.2 = -20%), over
+   * `overTicks` ticks. By default the value mean-reverts toward its old level at the process's
+   * speed, also during a spread drop (each step pulls against it, so the trough is a little
+   * shallower than a gap's); with `permanent: true` each step moves the anchor too (a level shift
+   * of exactly the fraction once the steps are done).
    */
-  | { kind: "fundamentalDrop"; instrument: string; atTick: number; fraction: Dist; permanent?: boolean }
-  /** A shock account (margin exempt, funded with enough cash) sells `quantity` lots at market (integers: a uniformInt or a choice of integers). */
-  | { kind: "marketSell"; instrument: string; atTick: number; quantity: Dist }
-  /** Several fundamentals drop at once: `fractions` maps symbol -> drop fraction in [0, 1). */
-  | { kind: "correlatedCrash"; atTick: number; fractions: Record<string, Dist>; permanent?: boolean };
+  | {
+      kind: "fundamentalDrop";
+      instrument: string;
+      atTick: number;
+      fraction: Dist;
+      permanent?: boolean;
+      overTicks?: Dist;
+    }
+  /**
+   * A shock account (margin exempt, funded with enough cash) sells `quantity` lots at market
+   * (integers: a uniformInt or a choice of integers). Over `overTicks` ticks it sends one market
+   * order a tick of floor(quantity / overTicks) lots or one more: the remainder is spread evenly,
+   * after j children floor(quantity x j / overTicks) lots are sent, so the last child takes the last
+   * extra lot (a child of 0 lots, when quantity < overTicks, sends nothing).
+   */
+  | { kind: "marketSell"; instrument: string; atTick: number; quantity: Dist; overTicks?: Dist }
+  /**
+   * Several fundamentals drop at once: `fractions` maps symbol -> drop fraction in [0, 1). With
+   * `overTicks` every leg takes its equal log-steps over the same ticks.
+   */
+  | {
+      kind: "correlatedCrash";
+      atTick: number;
+      fractions: Record<string, Dist>;
+      permanent?: boolean;
+      overTicks?: Dist;
+    };
 
 /**
  * A shock as it happened in a run, its sizes drawn (records.shocks[k] is config.shocks[k]): the
  * fields of its kind are set (`fraction` of a fundamentalDrop, `quantity` of a marketSell,
  * `fractions` of a correlatedCrash), so `r.shocks?.[0].fraction` reads in a custom metric.
+ * `overTicks` is its duration as drawn (1 for a one-tick shock; the built-in world always sets it).
  */
 export interface ShockRecord {
   kind: ShockSpec["kind"];
@@ -39,6 +74,7 @@ export interface ShockRecord {
   fraction?: number;
   quantity?: number;
   fractions?: Record<string, number>;
+  overTicks?: number;
 }
 
 export interface MarketConfig {
@@ -247,7 +283,10 @@ export interface PopulationRecord {
 /** Everything a run recorded: the input of built-in and custom metrics. */
 export interface RunRecords {
   ticks: number;
-  /** Tick of the first shock (1 when there is none): the post-shock window is [shockTick, ticks]. */
+  /**
+   * Tick of the first shock (1 when there is none): the post-shock window is [shockTick, ticks]. A
+   * shock over several ticks counts from its first (its atTick).
+   */
   shockTick: number;
   series: InstrumentSeries[];
   liquidations: LiquidationRow[];

@@ -233,19 +233,24 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
       object(
         p,
         raw,
-        ["kind", "instrument", "atTick", "fraction", "permanent"],
+        ["kind", "instrument", "atTick", "fraction", "permanent", "overTicks"],
         ["instrument", "atTick", "fraction"],
       );
       if (!symbols.includes(raw.instrument as string))
         fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
       shockFraction(`${p}.fraction`, raw.fraction, true);
     } else if (kind === "marketSell") {
-      object(p, raw, ["kind", "instrument", "atTick", "quantity"], ["instrument", "atTick", "quantity"]);
+      object(
+        p,
+        raw,
+        ["kind", "instrument", "atTick", "quantity", "overTicks"],
+        ["instrument", "atTick", "quantity"],
+      );
       if (!symbols.includes(raw.instrument as string))
         fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
       shockQuantity(`${p}.quantity`, raw.quantity);
     } else if (kind === "correlatedCrash") {
-      object(p, raw, ["kind", "atTick", "fractions", "permanent"], ["atTick", "fractions"]);
+      object(p, raw, ["kind", "atTick", "fractions", "permanent", "overTicks"], ["atTick", "fractions"]);
       const fr = raw.fractions;
       if (!isPlainObject(fr) || Object.keys(fr).length === 0) {
         fail("INVALID_TYPE", `${p}.fractions`, fr, "an object { symbol: drop fraction in (0, 1) }");
@@ -260,9 +265,30 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
     if (raw.permanent !== undefined && typeof raw.permanent !== "boolean") {
       fail("INVALID_TYPE", `${p}.permanent`, raw.permanent, "true or false");
     }
-    int(`${p}.atTick`, raw.atTick, 1, ticks);
+    const atTick = int(`${p}.atTick`, raw.atTick, 1, ticks);
+    if (raw.overTicks !== undefined) shockDuration(`${p}.overTicks`, raw.overTicks, atTick, ticks);
   });
   return list as ShockSpec[];
+}
+
+/**
+ * A shock's duration: an integer number of ticks >= 1, or a uniformInt / choice of such integers
+ * drawn per run, that ends within the run (atTick + overTicks - 1 <= ticks) at its longest.
+ */
+function shockDuration(path: string, v: unknown, atTick: number, ticks: number): void {
+  const most = ticks - atTick + 1;
+  const allowed = `an integer number of ticks in [1, ${most}], or a { dist: "uniformInt", min, max } or { dist: "choice", values } of such integers drawn per run (the shock must end within the run: atTick + overTicks - 1 <= ticks = ${ticks}, with atTick = ${atTick})`;
+  if (typeof v === "number" || !isPlainObject(v)) {
+    if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > most)
+      fail(typeof v === "number" ? "INVALID_VALUE" : "INVALID_TYPE", path, v, allowed);
+    return;
+  }
+  const d = validateDist(path, v);
+  const whole =
+    typeof d === "object" &&
+    (d.dist === "uniformInt" || (d.dist === "choice" && d.values.every(Number.isSafeInteger)));
+  if (!whole || !(distMin(d) >= 1) || !(distMax(d) <= most))
+    fail("INVALID_VALUE", path, v, `${allowed}; this one reaches ${distMin(d)}..${distMax(d)}`);
 }
 
 /**
@@ -721,12 +747,13 @@ function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string,
 
 /**
  * Whether a sweep can set `path` in `config`: it exists, or it is an instrument's maxPrice, whose
- * default (4 x initialPrice) is left to the venue so that it follows a swept initialPrice.
+ * default (4 x initialPrice) is left to the venue so that it follows a swept initialPrice, or a
+ * shock's overTicks, whose default (1) is left unwritten so that configs without it stay as they were.
  */
 export function sweepable(config: unknown, path: string): boolean {
   if (hasPath(config, path)) return true;
-  const m = /^(market\.instruments\.\d+)\.maxPrice$/.exec(path);
-  return m !== null && hasPath(config, m[1]);
+  const m = /^(market\.instruments\.\d+)\.maxPrice$|^(shocks\.\d+)\.overTicks$/.exec(path);
+  return m !== null && hasPath(config, m[1] ?? m[2]);
 }
 
 /**

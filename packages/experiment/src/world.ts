@@ -11,11 +11,11 @@
  *
  * Random streams, all split from the run's root Rng (seeded with the replication's seed):
  * "loop" (agent order), "fundamentals", "agents", "liquidation", and "shocks" (a size given as a
- * distribution: shock k's stream, a correlatedCrash leg's split from it by symbol). Nothing
- * else draws.
+ * distribution: shock k's stream, a correlatedCrash leg's split from it by symbol, a drawn
+ * overTicks split from it as "overTicks"). Nothing else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
-import { type Rng, RunLoop, sample } from "@cascade/core";
+import { type Dist, type Rng, RunLoop, sample } from "@cascade/core";
 import { LiquidationEngine } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue, withinQuotes } from "@cascade/market";
 import type {
@@ -72,23 +72,28 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     rng: rng.split("fundamentals"),
   });
 
-  // Shocks: registered after the fundamentals, so they act on the value of the same tick.
+  // Shocks: registered after the fundamentals, so they act on the value of the same tick. A shock
+  // over N ticks is listed at each of its ticks, in config order like the one-tick ones.
   const shockTicks = new Map<number, Array<() => void>>();
-  const at = (tick: number, f: () => void) => {
-    const list = shockTicks.get(tick);
-    if (list) list.push(f);
-    else shockTicks.set(tick, [f]);
+  const over = (from: number, n: number, f: () => void) => {
+    for (let tick = from; tick < from + n; tick++) {
+      const list = shockTicks.get(tick);
+      if (list) list.push(f);
+      else shockTicks.set(tick, [f]);
+    }
   };
   // A size given as a distribution is drawn here, once per run, from shock k's own stream (a
   // constant draws nothing): the same scenario under every variant of the replication.
   const shockRng = rng.split("shocks");
   const shocks: ShockRecord[] = config.shocks.map((s, k) => {
     const draw = shockRng.split(k);
+    const overTicks = shockDuration(s.overTicks, draw);
     if (s.kind === "fundamentalDrop") {
       const id = venue.instrumentId(s.instrument);
       const fraction = sample(s.fraction, draw);
-      at(s.atTick, () => fundamentals.shock(id, -fraction, s.permanent === true));
-      return { kind: s.kind, instrument: s.instrument, atTick: s.atTick, fraction };
+      const step = logStep(fraction, overTicks);
+      over(s.atTick, overTicks, () => fundamentals.shock(id, step, s.permanent === true));
+      return { kind: s.kind, instrument: s.instrument, atTick: s.atTick, fraction, overTicks };
     }
     if (s.kind === "correlatedCrash") {
       const fractions: Record<string, number> = {};
@@ -97,21 +102,25 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
       // the others' draws, and the pairing, as they were.
       for (const [sym, f] of Object.entries(s.fractions))
         fractions[sym] = sample(f, draw.split(`leg ${sym}`));
-      const ids = Object.entries(fractions).map(([sym, f]) => [venue.instrumentId(sym), f] as const);
-      at(s.atTick, () => {
-        for (const [id, f] of ids) fundamentals.shock(id, -f, s.permanent === true);
+      const ids = Object.entries(fractions).map(
+        ([sym, f]) => [venue.instrumentId(sym), logStep(f, overTicks)] as const,
+      );
+      over(s.atTick, overTicks, () => {
+        for (const [id, step] of ids) fundamentals.shock(id, step, s.permanent === true);
       });
-      return { kind: s.kind, atTick: s.atTick, fractions };
+      return { kind: s.kind, atTick: s.atTick, fractions, overTicks };
     }
     const id = venue.instrumentId(s.instrument);
     const ins = venue.instruments[id];
     const quantity = sample(s.quantity, draw);
     const account = venue.openAccount(`shock[${k}]`, { marginExempt: true });
     venue.deposit(account, quantity * ins.maxPrice * ins.contractValue);
-    at(s.atTick, () => {
-      venue.submit({ account, instrument: id, side: SELL, quantity, type: "market" });
+    const lots = new ChildLots(quantity, overTicks);
+    over(s.atTick, overTicks, () => {
+      const q = lots.next();
+      if (q > 0) venue.submit({ account, instrument: id, side: SELL, quantity: q, type: "market" });
     });
-    return { kind: s.kind, instrument: s.instrument, atTick: s.atTick, quantity };
+    return { kind: s.kind, instrument: s.instrument, atTick: s.atTick, quantity, overTicks };
   });
   loop.on("exogenous", (tick) => {
     const list = shockTicks.get(tick);
@@ -256,6 +265,49 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     shocks,
     populations: populationRecords(config, venue, engine, built, popOf, capital, tradedLots, tradedNotional),
   };
+}
+
+/**
+ * A shock's duration in ticks: 1 when not given; a distribution is drawn from its own stream split
+ * from the shock's (a constant draws nothing), so a config without it draws as before.
+ */
+function shockDuration(d: Dist | undefined, draw: Rng): number {
+  if (d === undefined) return 1;
+  return typeof d === "number" ? d : sample(d, draw.split("overTicks"));
+}
+
+/**
+ * The signed change of one of n equal log-steps of a drop of `fraction`: (1 - fraction)^(1/n) - 1,
+ * so n of them compound to 1 - fraction. One step is -fraction itself (no rounding through logs).
+ */
+function logStep(fraction: number, n: number): number {
+  return n === 1 ? -fraction : Math.expm1(Math.log1p(-fraction) / n);
+}
+
+/**
+ * A marketSell's child orders: `quantity` lots in `parts` integer children summing exactly to it,
+ * each floor(quantity / parts) or one more; the remainder's lots are spread evenly (child j ends
+ * with floor(quantity x (j + 1) / parts) lots sold in all), the last one in the last child.
+ */
+export class ChildLots {
+  private readonly base: number;
+  private readonly extra: number;
+  private acc = 0;
+  constructor(
+    quantity: number,
+    private readonly parts: number,
+  ) {
+    this.base = Math.floor(quantity / parts);
+    this.extra = quantity - this.base * parts;
+  }
+  /** The next child's lots (call once per part, in order). */
+  next(): number {
+    // Bresenham on the remainder: integer steps only, no product that could pass 2^53.
+    this.acc += this.extra;
+    if (this.acc < this.parts) return this.base;
+    this.acc -= this.parts;
+    return this.base + 1;
+  }
 }
 
 function populationOfAccounts(accounts: number, built: readonly BuiltPopulation[]): Int32Array {
