@@ -728,6 +728,30 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(fresh.executed).toBe(10);
   });
 
+  test("resume on complete results takes the folder as a run does: a killed run's .tmp files are removed, a live run's folder is refused", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0 });
+    const runs = read(d, "runs.csv");
+    for (const f of ["journal.jsonl.tmp", "runs.csv.tmp", "run-info.json.tmp"])
+      writeFileSync(join(d, f), "half-written\n");
+    writeFileSync(join(d, "notes.tmp"), "mine\n");
+    const again = await runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true });
+    expect([again.executed, again.resumed]).toEqual([0, 10]);
+    expect(readdirSync(d).filter((f) => f.endsWith(".tmp"))).toEqual(["notes.tmp"]);
+    expect(read(d, "runs.csv")).toBe(runs);
+    expect(existsSync(join(d, "run.lock"))).toBe(false);
+    // Another run (this process: alive) holds the folder: its files are not touched.
+    writeFileSync(
+      join(d, "run.lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x" }),
+    );
+    writeFileSync(join(d, "runs.csv.tmp"), "being written\n");
+    await expect(runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true })).rejects.toThrow(
+      /allowed: a folder no other run is writing to \(process \d+ of this machine/,
+    );
+    expect(read(d, "runs.csv.tmp")).toBe("being written\n");
+  });
+
   test("a new run in a results folder removes the old report.html with the old results", async () => {
     const d = dir();
     await runExperiment(fakeExperiment(), { out: d, workers: 0 });

@@ -11,7 +11,7 @@ import { ValidationError } from "@cascade/core";
 import { MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
-import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
+import { FILES, LEFTOVER_NAMES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import type { RunOutcome } from "./runner.js";
@@ -172,7 +172,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   const release = lockOutputDir(outDir);
   try {
     // Temporary files (and the staging folder) of a run or merge killed while writing them.
-    removeLeftoverTemps(outDir, [JOURNAL_FILE, ...Object.values(FILES)]);
+    removeLeftoverTemps(outDir, LEFTOVER_NAMES);
     // The merged files are written whole into a folder beside the results already there, then
     // moved over them: stopped before that (Ctrl-C, a failure, a kill), the folder keeps its
     // earlier results as they were, and the staging folder is removed (or by the next run).

@@ -12,7 +12,7 @@ import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { onExit } from "./exit-cleanup.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
-import { csvLines, type Loc, readEntry } from "./journal.js";
+import { csvLines, JOURNAL_FILE, type Loc, readEntry } from "./journal.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import { holmAdjust, isZeroOneOutcome, type PairedComparison, pairedComparison, summarize } from "./stats.js";
@@ -101,6 +101,9 @@ export const FILES = {
   timeseries: "timeseries.csv",
   liquidations: "liquidations.csv",
 } as const;
+
+/** The files whose `<name>.tmp` a run or merge killed while writing it may have left in its folder. */
+export const LEFTOVER_NAMES: readonly string[] = [JOURNAL_FILE, ...Object.values(FILES)];
 
 /** Written by the report module after a run; removed with the other files when a new run starts. */
 export const REPORT_FILE = "report.html";

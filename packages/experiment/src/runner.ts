@@ -21,7 +21,7 @@ import {
 } from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
-import { FILES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
+import { FILES, LEFTOVER_NAMES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir, requireOutPath } from "./output-dir.js";
 import {
   changedParts,
@@ -328,6 +328,14 @@ export async function runExperiment(
     );
   }
   if (options.resume && earlier === "same") {
+    // Nothing to run, but the folder is taken as a run takes it (not while another run writes
+    // there) and the temporary files of one killed while writing are removed.
+    const release = lockOutputDir(outDir);
+    try {
+      removeLeftoverTemps(outDir, LEFTOVER_NAMES);
+    } finally {
+      release();
+    }
     return {
       name: plan.exp.name,
       outDir,
@@ -347,7 +355,7 @@ export async function runExperiment(
   const release = lockOutputDir(outDir);
   try {
     // Temporary files of a run killed while writing one (journal compaction, run-info.json).
-    removeLeftoverTemps(outDir, [JOURNAL_FILE, ...Object.values(FILES)]);
+    removeLeftoverTemps(outDir, LEFTOVER_NAMES);
     // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
     const { writer, done, started } = JournalWriter.open(
       journalPath,
