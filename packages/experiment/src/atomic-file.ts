@@ -17,6 +17,28 @@ export function fsyncAndRename(tmp: string, path: string): void {
   renameSync(tmp, path);
 }
 
+/**
+ * Flushes folder `dir` itself, so that the renames (and removals) done in it survive a crash of
+ * the machine: fsync of a file does not cover its name (Linux). Where a folder cannot be opened or
+ * synced (Windows: EISDIR, EPERM; some file systems: EINVAL), nothing is done.
+ */
+export function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM" && code !== "ENOTSUP") throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, text);

@@ -22,9 +22,10 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
+import { dirname } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { type CsvFormatterStream, format } from "fast-csv";
-import { writeFileAtomic } from "./atomic-file.js";
+import { fsyncDir, writeFileAtomic } from "./atomic-file.js";
 import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
 import { changedParts, type Plan, runCoords, sourceEditNote } from "./plan.js";
@@ -361,6 +362,8 @@ export class JournalWriter {
       return { writer: new JournalWriter(file, fd), done: new Set(index.keys()), started: h };
     }
     writeFileAtomic(file, `${JSON.stringify(header)}\n`);
+    // The lines fsync'ed in the background are of this file: its name must be on disk too.
+    fsyncDir(dirname(file));
     return { writer: new JournalWriter(file, openSync(file, "a")), done: new Set(), started: header };
   }
 
@@ -433,4 +436,5 @@ function compact(file: string, kept: Array<[number, number]>): void {
     closeSync(dst);
   }
   renameSync(tmp, file);
+  fsyncDir(dirname(file));
 }

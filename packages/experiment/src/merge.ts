@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
-import { MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
+import { fsyncDir, MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { FILES, LEFTOVER_NAMES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
@@ -215,6 +215,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         )}\n`,
       );
       files = moveIntoPlace(staging, outDir, files);
+      fsyncDir(outDir);
     } finally {
       unregister();
       rmSync(staging, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
-import { removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
+import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { processCores } from "./cores.js";
 import { executeRuns } from "./execute.js";
@@ -480,6 +480,9 @@ export async function runExperiment(
         2,
       )}\n`,
     );
+    // The renames that published the files reach the disk before the journal, the runs' only
+    // other copy, is removed.
+    fsyncDir(outDir);
     // Last: a run stopped before run-info.json (which marks results complete) keeps its journal,
     // and --resume rewrites the files instead of running every run again.
     if (!shard) rmSync(journalPath, { force: true });

@@ -4,9 +4,10 @@
  * one self-contained report.html (inline CSS and SVG; no script, font or URL).
  */
 import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
+import { fsyncAndRename, fsyncDir } from "../atomic-file.js";
 import { REPORT_FILE } from "../output.js";
 import { writeProblem } from "../output-dir.js";
 import { buildFigures } from "./charts.js";
@@ -38,7 +39,8 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   const tmp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await writeFile(tmp, html, "utf8");
-    await rename(tmp, out);
+    fsyncAndRename(tmp, out);
+    fsyncDir(dirname(out));
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {}); // ENOTDIR when a file is in the way: nothing to remove
     const code = (err as NodeJS.ErrnoException).code;
