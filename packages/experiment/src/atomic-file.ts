@@ -3,7 +3,16 @@
  * renamed into place (a rename within a filesystem is atomic), so a crash never leaves a
  * half-written result file under its final name.
  */
-import { closeSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /** Flushes a finished temporary file to disk and renames it to `path`. */
@@ -68,5 +77,50 @@ export function removeLeftoverTemps(dir: string, names: readonly string[]): void
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
+  }
+}
+
+/**
+ * The temporary name of a file that several processes may write at once without a lock (the
+ * report): `<name>.<pid>.<hex>.tmp`, so that none renames another's half-written file.
+ */
+export function processTempName(path: string, hex: string): string {
+  return `${path}.${process.pid}.${hex}.tmp`;
+}
+
+/**
+ * Removes from `dir` the `<name>.<pid>.<hex>.tmp` files (processTempName) of processes of this
+ * machine that no longer run: a writer killed between writing and renaming left them. A live
+ * process's (this one's included) are its own, and a name that is not of this form is left.
+ */
+export function removeDeadWritersTemps(dir: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return; // no folder: nothing left in it
+  }
+  const prefix = `${name}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const m = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(entry.slice(prefix.length));
+    if (m === null || processRuns(Number(m[1]))) continue;
+    const tmp = join(dir, entry);
+    try {
+      if (lstatSync(tmp).isFile()) rmSync(tmp);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+}
+
+/** Whether a process `pid` of this machine exists (EPERM: it does, owned by another user). */
+function processRuns(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

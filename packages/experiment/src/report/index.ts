@@ -4,10 +4,12 @@
  * one self-contained report.html (inline CSS and SVG; no script, font or URL).
  */
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
-import { fsyncAndRename, fsyncDir } from "../atomic-file.js";
+import { fsyncAndRename, fsyncDir, processTempName, removeDeadWritersTemps } from "../atomic-file.js";
+import { onExit } from "../exit-cleanup.js";
 import { REPORT_FILE } from "../output.js";
 import { writeProblem } from "../output-dir.js";
 import { buildFigures } from "./charts.js";
@@ -36,7 +38,12 @@ export async function buildReport(resultsDir: string, options: ReportOptions = {
 export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<string> {
   const out = resolve(options.out ?? join(resultsDir, REPORT_FILE));
   const html = await buildReport(resultsDir, options);
-  const tmp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  // Several reports of one folder may be written at once (no lock): each has its own temporary
+  // name, and those of reports killed before their rename are removed here.
+  removeDeadWritersTemps(dirname(out), basename(out));
+  const tmp = processTempName(out, randomBytes(4).toString("hex"));
+  // A process that exits part-way (a second Ctrl-C) leaves no .tmp either.
+  const unregister = onExit(() => rmSync(tmp, { force: true }));
   try {
     await writeFile(tmp, html, "utf8");
     fsyncAndRename(tmp, out);
@@ -60,6 +67,8 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
       );
     }
     throw err;
+  } finally {
+    unregister();
   }
   return out;
 }
