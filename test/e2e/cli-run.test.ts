@@ -407,6 +407,58 @@ describe("cascade run", () => {
   });
 });
 
+test("a thrown string or object (custom metric, custom agent) says what was thrown and by what, in-process and in workers", async () => {
+  requireBuilt();
+  const cases = [
+    [
+      "metric",
+      /custom metric failed: metrics\.custom\.peak_mid threw a string, not an Error: "no peak in this run"\n/,
+    ],
+    [
+      "agent",
+      /custom agent failed: populations\[4\] \("grumpy"\) agent [01]'s act at tick 5\d threw an object, not an Error: \{"code":"GRUMPY","tick":5\d\}\n/,
+    ],
+  ] as const;
+  const NO_STACK =
+    "NotAnError: the value thrown was not an Error, so it has no stack (throw new Error(...) to see the line)\n";
+  for (const [thrower, message] of cases) {
+    for (const debug of ["", "1"]) {
+      process.env.CASCADE_THROW = thrower;
+      if (debug) process.env.CASCADE_DEBUG = debug;
+      const runs = await Promise.all(
+        ["0", "2"].map((w) =>
+          cascade(
+            [
+              "run",
+              fixture("bad-thrown-value.ts"),
+              "--workers",
+              w,
+              "--out",
+              `thrown-${thrower}${w}`,
+              "--quiet",
+            ],
+            tmp,
+          ),
+        ),
+      );
+      delete process.env.CASCADE_THROW;
+      delete process.env.CASCADE_DEBUG;
+      for (const r of runs) {
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(
+          /^error: run \d failed \(variant "default", point 0, replication \d, seed \d+\): /,
+        );
+        expect(r.stderr).toMatch(message);
+        // No frames of Cascade's own code: they are not where the value was thrown.
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+        if (debug) expect(r.stderr.endsWith(NO_STACK), r.stderr).toBe(true);
+        else
+          expect(r.stderr).toContain("(a value other than an Error has no stack: throw new Error(...) there");
+      }
+    }
+  }
+});
+
 test("a worker thread that dies (exit, out of memory) fails the run it was running, by name, not one queued with it", async () => {
   requireBuilt();
   // One worker holds runs 0 and 1 from the start; run 0 finishes, run 1 ends the thread.

@@ -728,6 +728,50 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(fresh.executed).toBe(10);
   });
 
+  test("a custom simulate or metric that throws a value other than an Error: the run failure says what it was, by what", async () => {
+    const cases: Array<[Partial<ExperimentDefinition>, string]> = [
+      [
+        {
+          simulate: () => {
+            throw 42;
+          },
+        },
+        "simulate (or an observer it subscribed) threw a number, not an Error: 42",
+      ],
+      [
+        {
+          metrics: {
+            custom: {
+              gap: () => {
+                throw ["no", "gap"];
+              },
+            },
+          },
+        },
+        'custom metric failed: metrics.custom.gap threw an array, not an Error: ["no","gap"]',
+      ],
+      [
+        {
+          metrics: {
+            custom: {
+              gap: () => {
+                throw undefined;
+              },
+            },
+          },
+        },
+        "custom metric failed: metrics.custom.gap threw undefined, not an Error",
+      ],
+    ];
+    for (const [over, message] of cases) {
+      const failed = await runExperiment(fakeExperiment(over), { out: dir(), workers: 0 }).catch((e) => e);
+      expect(failed.name).toBe("RunFailure");
+      expect(failed.message).toMatch(/^run 0 failed \(variant "full", point 0, replication 0, seed \d+\): /);
+      expect(failed.message.endsWith(message), failed.message).toBe(true);
+      expect(failed.thrownAs).toBe("NotAnError");
+    }
+  });
+
   test("resume on complete results takes the folder as a run does: a killed run's .tmp files are removed, a live run's folder is refused", async () => {
     const d = dir();
     await runExperiment(fakeExperiment(), { out: d, workers: 0 });

@@ -10,6 +10,7 @@ import {
   type Activation,
   type Dist,
   distMean,
+  NotAnError,
   type Rng,
   type RunLoop,
   sample,
@@ -199,7 +200,8 @@ function addAgent(b: PopulationBuild, k: number): void {
   const instrument = instruments[k % instruments.length];
   const agent = createAgent(b, view, instrument, draw, perOrder, pr, k);
   b.agents.push(agent);
-  const index = register(loop, agent, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
+  const acting = spec.kind === "custom" ? reportingNonErrors(agent, spec.name, b.populationIndex, k) : agent;
+  const index = register(loop, acting, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
     tape.volatilityRatio(instrument),
   );
   b.schedulerIndices.push(index);
@@ -314,6 +316,27 @@ function editDistance(a: string, b: string): number {
     }
   }
   return rows[a.length][b.length];
+}
+
+/**
+ * A custom agent whose act may throw a string or an object: that value has no message or stack,
+ * so it is rethrown as an Error saying what it was and which agent threw it, at which tick. Errors
+ * pass through unchanged (their stack already points at the researcher's line).
+ */
+function reportingNonErrors(agent: Agent, name: string, population: number, k: number): Agent {
+  return {
+    act(tick: number) {
+      try {
+        agent.act(tick);
+      } catch (e) {
+        if (e instanceof Error) throw e;
+        throw new NotAnError(
+          `custom agent failed: populations[${population}] ("${name}") agent ${k}'s act at tick ${tick}`,
+          e,
+        );
+      }
+    },
+  };
 }
 
 /** Agent k of a custom population: the user's `create`, its result checked (it must have an act function). */

@@ -91,3 +91,34 @@ export function finiteIn(lo: number, hi: number): string {
   if (lo === Number.NEGATIVE_INFINITY) return `a finite number <= ${hi}`;
   return `a finite number in [${lo}, ${hi}]`;
 }
+
+/**
+ * A value other than an Error that researcher code threw (`throw "no data"`, `throw { code: 1 }`):
+ * it has no message and no stack, so this Error says what was thrown (`value`) and by what
+ * (`where`: "metrics.custom.peak", an agent). Its stack is its first line alone: frames of
+ * Cascade's own code would send the reader to the wrong place.
+ */
+export class NotAnError extends Error {
+  constructor(
+    /** What threw it: "custom metric failed: metrics.custom.peak", "simulate (or an observer it subscribed)". */
+    where: string,
+    readonly value: unknown,
+  ) {
+    super(`${where} threw ${describeThrown(value)}`, { cause: value });
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+NotAnError.prototype.name = "NotAnError";
+
+/** An Error's message; any other thrown value as what it is and shown ("a string, not an Error: \"x\""). */
+export function describeThrown(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (value === null || value === undefined) return `${value}, not an Error`;
+  if (typeof value === "function") return "a function, not an Error";
+  const kind = Array.isArray(value)
+    ? "an array"
+    : typeof value === "object"
+      ? "an object"
+      : `a ${typeof value}`;
+  return `${kind}, not an Error: ${formatValue(value)}`;
+}

@@ -1,6 +1,14 @@
 export { copyInto } from "./arrays.js";
 export { type Dist, distMax, distMean, distMin, sample, validateDist } from "./dist.js";
-export { CascadeError, formatValue, requireFinite, requireInteger, ValidationError } from "./errors.js";
+export {
+  CascadeError,
+  describeThrown,
+  formatValue,
+  NotAnError,
+  requireFinite,
+  requireInteger,
+  ValidationError,
+} from "./errors.js";
 export { PHASES, type Phase, RunLoop, type RunLoopOptions } from "./loop.js";
 export { Rng } from "./rng.js";
 export { type Activation, ActivationScheduler } from "./scheduler.js";

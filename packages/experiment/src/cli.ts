@@ -536,9 +536,17 @@ export async function main(argv: string[]): Promise<number> {
         const lines = (e.stack ?? "").split("\n");
         const first = lines.findIndex((l) => /^\s+at /.test(l));
         const thrownAs = (e as { thrownAs?: string }).thrownAs;
-        if (thrownAs) process.stderr.write(`${thrownAs} thrown${first >= 0 ? " at:" : ""}\n`);
+        if (thrownAs === "NotAnError")
+          process.stderr.write(
+            "NotAnError: the value thrown was not an Error, so it has no stack (throw new Error(...) to see the line)\n",
+          );
+        else if (thrownAs) process.stderr.write(`${thrownAs} thrown${first >= 0 ? " at:" : ""}\n`);
         if (first >= 0) process.stderr.write(`${lines.slice(first).join("\n")}\n`);
-      } else
+      } else if ((e as { thrownAs?: string }).thrownAs === "NotAnError")
+        process.stderr.write(
+          "(a value other than an Error has no stack: throw new Error(...) there to see the line)\n",
+        );
+      else
         process.stderr.write("(CASCADE_DEBUG=1 prints the error's stack, at the experiment file's lines)\n");
       return 1;
     }

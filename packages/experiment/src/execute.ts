@@ -3,7 +3,7 @@
  * The same function runs in worker threads and in-process (workers: 0), so the bytes cannot
  * depend on where a run ran.
  */
-import { CascadeError, Rng, withObserverErrorsRaised } from "@cascade/core";
+import { CascadeError, NotAnError, Rng, withObserverErrorsRaised } from "@cascade/core";
 import { escapeText, fmtNumber } from "./format.js";
 import { computeMetrics } from "./metrics.js";
 import { type Plan, runInfo } from "./plan.js";
@@ -40,7 +40,19 @@ export function executeRuns(
   const rng = Rng.fromSeed(info.seed);
   const simulate = plan.exp.simulate ?? simulateWorld;
   // An error thrown by a stream observer fails the run here, instead of after it (or never).
-  const records = withObserverErrorsRaised(() => simulate(info.config, rng, info));
+  let records: RunRecords;
+  try {
+    records = withObserverErrorsRaised(() => simulate(info.config, rng, info));
+  } catch (e) {
+    // A thrown string or object (custom agents' and metrics' are named where they are called).
+    if (e instanceof Error) throw e;
+    throw new NotAnError(
+      plan.exp.simulate
+        ? "simulate (or an observer it subscribed)"
+        : "the simulation (code of the experiment file: a custom trigger, an observer)",
+      e,
+    );
+  }
   if (plan.exp.simulate) checkRecords(records, info.config);
   // The rows are formatted before the metrics: a custom metric that sorts or edits its records in
   // place (r.liquidations.sort(...)) would otherwise rewrite timeseries.csv and liquidations.csv.

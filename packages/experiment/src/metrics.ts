@@ -6,7 +6,7 @@
  * ticks s..T.
  */
 import { labelKind } from "@cascade/agents";
-import { CascadeError } from "@cascade/core";
+import { CascadeError, NotAnError } from "@cascade/core";
 import { roundMetric } from "./format.js";
 import {
   BUILTIN_METRICS,
@@ -373,12 +373,11 @@ export function computeMetrics(
     try {
       v = fn(records, info);
     } catch (e) {
+      // A thrown string or object has no message or stack: the error says what it was.
+      if (!(e instanceof Error)) throw new NotAnError(`custom metric failed: metrics.custom.${name}`, e);
       // Name the metric: the run failure shows only the message, and a file may define several.
-      const err = new Error(
-        `custom metric failed: metrics.custom.${name} threw: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
-      if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack}`;
+      const err = new Error(`custom metric failed: metrics.custom.${name} threw: ${e.message}`, { cause: e });
+      if (e.stack) err.stack = `${err.message}\n${e.stack}`;
       throw err;
     }
     if (v !== null && typeof v !== "number") {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ValidationError } from "@cascade/core";
+import { describeThrown, ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
 import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
@@ -504,13 +504,17 @@ export async function runExperiment(
 
 function runFailure(plan: Plan, run: number, e: unknown): RunFailure {
   const info = runInfo(plan, run);
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = describeThrown(e);
   const err = new RunFailure(
     `run ${run} failed (variant "${info.variant}", point ${info.point}, replication ${info.replication}, seed ${info.seed}): ${msg}`,
   );
   if (e instanceof Error) {
     err.thrownAs = errorClass(e);
     if (e.stack) err.stack = `${err.message}\n${e.stack}`;
+  } else {
+    // Not an Error (and not wrapped where it was thrown): no stack of its own to show.
+    err.thrownAs = "NotAnError";
+    err.stack = err.message;
   }
   return err;
 }
