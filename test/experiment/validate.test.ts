@@ -372,6 +372,69 @@ describe("validateExperiment", () => {
     expect(validateExperiment(several).sweep.reference).toBe("ticks");
   });
 
+  test("a custom metric's { compute, description, unit }: a bad field is named with its value and what is allowed", () => {
+    const f = () => 1;
+    const text = "a line of text (1 to 300 characters, no line break)";
+    const cases: Array<[unknown, string, string]> = [
+      [
+        { description: "x" },
+        "MISSING",
+        "metrics.custom.m.compute = undefined; allowed: a value (compute is required)",
+      ],
+      [
+        { compute: 3 },
+        "INVALID_TYPE",
+        "metrics.custom.m.compute = 3; allowed: a function (records, run) => number, not async",
+      ],
+      [
+        { compute: f, units: "lots" },
+        "UNKNOWN_KEY",
+        'metrics.custom.m.units = "lots"; allowed: one of the keys compute, description, unit',
+      ],
+      [
+        { compute: f, description: "" },
+        "INVALID_VALUE",
+        `metrics.custom.m.description = ""; allowed: ${text}`,
+      ],
+      [
+        { compute: f, description: "two\nlines" },
+        "INVALID_VALUE",
+        `metrics.custom.m.description = "two\\nlines"; allowed: ${text}`,
+      ],
+      [
+        { compute: f, unit: 1 },
+        "INVALID_VALUE",
+        `metrics.custom.m.unit = 1; allowed: ${text}, e.g. "cash units", "lots", "a fraction"`,
+      ],
+    ];
+    for (const [spec, code, message] of cases) {
+      const e = errorOf(fakeExperiment({ metrics: { custom: { m: spec as () => number } } }));
+      expect([e.code, e.message]).toEqual([code, `invalid experiment: ${message}`]);
+    }
+    const ok = validateExperiment(
+      fakeExperiment({
+        metrics: {
+          custom: {
+            plain: f,
+            described: { compute: f, description: "lots the dip buyers bought", unit: "lots" },
+            unitOnly: { compute: f, unit: "a fraction" },
+            bare: { compute: f },
+          },
+        },
+      }),
+    );
+    expect(ok.custom.map(([n, g]) => [n, g])).toEqual([
+      ["plain", f],
+      ["described", f],
+      ["unitOnly", f],
+      ["bare", f],
+    ]);
+    expect(ok.metricInfo).toEqual({
+      described: { description: "lots the dip buyers bought", unit: "lots" },
+      unitOnly: { unit: "a fraction" },
+    });
+  });
+
   test("a custom metric may not take a built-in column's name, per-instrument ones included", () => {
     for (const name of [
       "bad_debt",

@@ -317,6 +317,49 @@ describe("writeReport: one-parameter sweep", () => {
   });
 });
 
+describe("custom metrics that say what they measure", () => {
+  it("manifest.json records their description and unit; report.html shows them", async () => {
+    const out = join(root, "described-metrics");
+    const compute = (r: { ticks: number }) => r.ticks;
+    await runExperiment(
+      fakeExperiment({
+        replications: 2,
+        metrics: {
+          custom: {
+            run_ticks: { compute, description: "ticks simulated <all of them>", unit: "ticks" },
+            plain_ticks: compute,
+          },
+        },
+      }),
+      { out, workers: 0 },
+    );
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.customMetrics).toEqual(["run_ticks", "plain_ticks"]);
+    expect(manifest.metricInfo).toEqual({
+      run_ticks: { description: "ticks simulated <all of them>", unit: "ticks" },
+    });
+    const runs = readFileSync(join(out, "runs.csv"), "utf8").trimEnd().split("\n");
+    const head = runs[0].split(",");
+    for (const line of runs.slice(1)) {
+      const row = line.split(",");
+      expect(row[head.indexOf("run_ticks")]).toBe(row[head.indexOf("plain_ticks")]);
+    }
+    const html = await buildReport(out);
+    const table = /<table data-table="manifest-metrics">[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+    expect(table).toContain("<th>metric</th><th>description</th><th>unit</th>");
+    expect(table).toContain("<td>run_ticks</td><td>ticks simulated &lt;all of them&gt;</td><td>ticks</td>");
+    expect(table).toContain("<td>plain_ticks</td><td></td><td></td>");
+    // Without any description or unit, the manifest and the report are as before.
+    const bare = join(root, "bare-metrics");
+    await runExperiment(fakeExperiment({ replications: 2, metrics: { custom: { plain_ticks: compute } } }), {
+      out: bare,
+      workers: 0,
+    });
+    expect("metricInfo" in JSON.parse(readFileSync(join(bare, "manifest.json"), "utf8"))).toBe(false);
+    expect(await buildReport(bare)).not.toContain("manifest-metrics");
+  });
+});
+
 describe("writeReport: temporary files of a report killed before its rename", () => {
   it("removes those of processes that no longer run, keeps a live process's and other files", async () => {
     const dir = makeResults(join(root, "killed-report"), { sweep: { "liquidation.closeFactor": [0.5, 1] } });

@@ -71,10 +71,12 @@ export {
 export type {
   BuiltInMetric,
   CustomMetric,
+  CustomMetricSpec,
   ExperimentDefinition,
   InstrumentSeries,
   LiquidationRow,
   MarketConfig,
+  MetricInfo,
   MetricsSpec,
   PopulationRecord,
   RunInfo,

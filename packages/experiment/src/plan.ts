@@ -97,6 +97,8 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
     },
     metrics: cols,
     customMetrics: exp.custom.map(([n]) => n),
+    // Only when a custom metric says what it measures: the manifests of the others are unchanged.
+    ...(Object.keys(exp.metricInfo).length > 0 ? { metricInfo: exp.metricInfo } : {}),
     ...(exp.headline !== null ? { headline: exp.headline } : {}),
     simulate: exp.simulate ? "custom" : "world",
     source:

@@ -319,11 +319,30 @@ export interface RunInfo {
 /** A custom metric: a number (or null / NaN = blank) computed from a run's records. */
 export type CustomMetric = (records: RunRecords, run: RunInfo) => number | null;
 
+/**
+ * A custom metric with what it measures: `description` (one line) and `unit` ("cash units",
+ * "lots", "a fraction"...), shown in report.html and recorded in manifest.json (metricInfo).
+ */
+export interface CustomMetricSpec {
+  compute: CustomMetric;
+  description?: string;
+  unit?: string;
+}
+
+/** What a custom metric declared about itself (manifest.json's metricInfo, by column). */
+export interface MetricInfo {
+  description?: string;
+  unit?: string;
+}
+
 export interface MetricsSpec {
   /** Built-in metrics to report; default "all". */
   builtIn?: "all" | readonly BuiltInMetric[];
-  /** Researcher-defined metrics: column name -> function of the run's records. */
-  custom?: Record<string, CustomMetric>;
+  /**
+   * Researcher-defined metrics: column name -> function of the run's records, or
+   * `{ compute, description, unit }` to say what it measures.
+   */
+  custom?: Record<string, CustomMetric | CustomMetricSpec>;
   /**
    * The metrics of `cascade run`'s closing table, in order (any column of runs.csv's metrics,
    * custom ones included); default liquidated_notional, accounts_liquidated, max_cascade_depth,

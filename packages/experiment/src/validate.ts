@@ -44,6 +44,7 @@ import {
   type BuiltInMetric,
   type CustomMetric,
   type ExperimentDefinition,
+  type MetricInfo,
   type ShockSpec,
   type Simulator,
   type WorldConfig,
@@ -439,6 +440,8 @@ export interface ValidatedExperiment {
   sweep: SweepPlan;
   builtIn: BuiltInMetric[];
   custom: Array<[string, CustomMetric]>;
+  /** The description and unit each custom metric declared (only those that declared one). */
+  metricInfo: Record<string, MetricInfo>;
   /** Union of instrument symbols over the variants, in order of appearance. */
   symbols: string[];
   /** metrics.headline as given (null: the default table). */
@@ -596,7 +599,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     }
     sweep.reference = d.sweepReference as string;
   }
-  const { builtIn, custom, headline } = validateMetrics(d.metrics, sweep.params);
+  const { builtIn, custom, metricInfo, headline } = validateMetrics(d.metrics, sweep.params);
   const symbols: string[] = [];
   for (const v of variants)
     for (const i of v.config.market.instruments) if (!symbols.includes(i.symbol)) symbols.push(i.symbol);
@@ -613,6 +616,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     sweep,
     builtIn,
     custom,
+    metricInfo,
     symbols,
     headline: validateHeadline(headline, metricColumns(builtIn, symbols, custom)),
     simulate: d.simulate as Simulator | undefined,
@@ -1036,11 +1040,19 @@ function isAsync(f: unknown): boolean {
   return typeof f === "function" && f.constructor?.name === "AsyncFunction";
 }
 
+const CUSTOM_METRIC_KEYS = ["compute", "description", "unit"] as const;
+
 function validateMetrics(
   raw: unknown,
   params: string[],
-): { builtIn: BuiltInMetric[]; custom: Array<[string, CustomMetric]>; headline: unknown } {
-  if (raw === undefined) return { builtIn: [...BUILTIN_METRICS], custom: [], headline: undefined };
+): {
+  builtIn: BuiltInMetric[];
+  custom: Array<[string, CustomMetric]>;
+  metricInfo: Record<string, MetricInfo>;
+  headline: unknown;
+} {
+  if (raw === undefined)
+    return { builtIn: [...BUILTIN_METRICS], custom: [], metricInfo: {}, headline: undefined };
   const m = object("metrics", raw, ["builtIn", "custom", "headline"]);
   let builtIn: BuiltInMetric[] = [...BUILTIN_METRICS];
   if (m.builtIn !== undefined && m.builtIn !== "all") {
@@ -1053,10 +1065,32 @@ function validateMetrics(
     });
   }
   const custom: Array<[string, CustomMetric]> = [];
+  const metricInfo: Record<string, MetricInfo> = {};
   if (m.custom !== undefined) {
     if (!isPlainObject(m.custom))
       fail("INVALID_TYPE", "metrics.custom", m.custom, "an object { name: (records, run) => number }");
-    for (const [k, f] of Object.entries(m.custom)) {
+    for (const [k, given] of Object.entries(m.custom)) {
+      let f = given;
+      if (isPlainObject(given)) {
+        // { compute, description, unit }: the function and what it measures.
+        const o = object(`metrics.custom.${k}`, given, CUSTOM_METRIC_KEYS, ["compute"]);
+        f = o.compute;
+        const info: MetricInfo = {};
+        for (const key of ["description", "unit"] as const) {
+          const text = o[key];
+          if (text === undefined) continue;
+          if (typeof text !== "string" || text.trim() === "" || /[\r\n]/.test(text) || text.length > 300)
+            fail(
+              "INVALID_VALUE",
+              `metrics.custom.${k}.${key}`,
+              text,
+              `a line of text (1 to 300 characters, no line break)${key === "unit" ? ', e.g. "cash units", "lots", "a fraction"' : ""}`,
+            );
+          info[key] = text;
+        }
+        if (info.description !== undefined || info.unit !== undefined) metricInfo[k] = info;
+      }
+      const path = isPlainObject(given) ? `metrics.custom.${k}.compute` : `metrics.custom.${k}`;
       str(
         `metrics.custom.${k}`,
         k,
@@ -1064,7 +1098,14 @@ function validateMetrics(
         "a metric name of letters, digits and _ (not starting with a digit)",
       );
       if (typeof f !== "function" || isAsync(f))
-        fail("INVALID_TYPE", `metrics.custom.${k}`, f, "a function (records, run) => number, not async");
+        fail(
+          "INVALID_TYPE",
+          path,
+          f,
+          isPlainObject(given)
+            ? "a function (records, run) => number, not async"
+            : "a function (records, run) => number, not async, or { compute: that function, description, unit }",
+        );
       if (
         (BUILTIN_METRICS as readonly string[]).includes(k) ||
         // the per-instrument columns of built-in metrics (metricColumns)
@@ -1082,7 +1123,7 @@ function validateMetrics(
       custom.push([k, f as CustomMetric]);
     }
   }
-  return { builtIn, custom, headline: m.headline };
+  return { builtIn, custom, metricInfo, headline: m.headline };
 }
 
 /**

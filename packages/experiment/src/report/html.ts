@@ -208,12 +208,24 @@ function manifestSection(data: ReportData): string {
       }
     }
   }
+  const mf = data.manifest;
+  const described = mf.customMetrics.filter((name) => mf.metricInfo[name] !== undefined);
+  if (described.length > 0) {
+    // The experiment's own metrics, as its file describes them (the built-in ones: the README).
+    const rows = mf.customMetrics.map((name) => [
+      escapeHtml(name),
+      escapeHtml(mf.metricInfo[name]?.description ?? ""),
+      escapeHtml(mf.metricInfo[name]?.unit ?? ""),
+    ]);
+    parts.push(
+      `<h3>Custom metrics</h3>${table("manifest-metrics", ["metric", "description", "unit"], rows, false)}`,
+    );
+  }
   if (variantRows.length > 0) {
     parts.push(
       `<h3>Variants</h3>${table("manifest-variants", ["variant", "baseline", "description", "overrides"], variantRows, false)}`,
     );
   }
-  const mf = data.manifest;
   if (mf.sweepParams.length > 0) {
     const rows = mf.sweepParams.map((p) => {
       const fromSweep =

@@ -35,6 +35,8 @@ export interface ManifestInfo {
   sweepReference: string | null;
   /** The experiment's custom metrics (manifest customMetrics; [] in older files). */
   customMetrics: string[];
+  /** What custom metrics declared about themselves (manifest metricInfo): description and unit. */
+  metricInfo: Record<string, { description?: string; unit?: string }>;
   seed: unknown;
   replications: unknown;
   /** Runs of the whole experiment (a shard's folder holds fewer). */
@@ -249,10 +251,25 @@ export function parseManifest(raw: unknown): ManifestInfo {
     customMetrics: Array.isArray(m.customMetrics)
       ? m.customMetrics.filter((x): x is string => typeof x === "string")
       : [],
+    metricInfo: metricInfo(m.metricInfo),
     seed: m.rootSeed ?? m.seed ?? null,
     replications: m.replications ?? null,
     runs: typeof m.runs === "number" ? m.runs : null,
   };
+}
+
+/** manifest.json's metricInfo, its text fields only. */
+function metricInfo(raw: unknown): ManifestInfo["metricInfo"] {
+  const out: ManifestInfo["metricInfo"] = {};
+  if (!isRecord(raw)) return out;
+  for (const [name, info] of Object.entries(raw)) {
+    if (!isRecord(info)) continue;
+    const entry: { description?: string; unit?: string } = {};
+    if (typeof info.description === "string") entry.description = info.description;
+    if (typeof info.unit === "string") entry.unit = info.unit;
+    out[name] = entry;
+  }
+  return out;
 }
 
 export function pointLabel(params: Record<string, string>, order: readonly string[]): string {
