@@ -772,6 +772,52 @@ describe("runExperiment (in-process, fake world)", () => {
     }
   });
 
+  test("runs.csv leaves a swept parameter blank in the rows of a variant it does not reach; summary.csv and the report keep the point's value", async () => {
+    // full close has no amount.fraction: the sweep reaches `half` only; the insurance fund both.
+    const d = dir();
+    await runExperiment(
+      fakeExperiment({
+        replications: 2,
+        sweep: { "liquidation.amount.fraction": [0.25, 0.75], "liquidation.loss.insuranceFund": [0, 1000] },
+      }),
+      { out: d, workers: 0 },
+    );
+    const runs = csv(d, "runs.csv");
+    const col = (name: string) => runs[0].indexOf(name);
+    const cells = runs
+      .slice(1)
+      .map((r) => [
+        r[0],
+        r[1],
+        r[col("liquidation.amount.fraction")],
+        r[col("liquidation.loss.insuranceFund")],
+      ]);
+    const expected: string[][] = [];
+    for (const [point, fraction, fund] of [
+      ["0", "0.25", "0"],
+      ["1", "0.25", "1000"],
+      ["2", "0.75", "0"],
+      ["3", "0.75", "1000"],
+    ])
+      for (const variant of ["full", "half"])
+        for (let rep = 0; rep < 2; rep++)
+          expected.push([variant, point, variant === "full" ? "" : fraction, fund]);
+    expect(cells).toEqual(expected);
+    // summary.csv's rows are a point's: its values, in every variant.
+    const summary = csv(d, "summary.csv");
+    const fraction = summary[0].indexOf("liquidation.amount.fraction");
+    for (const row of summary.slice(1))
+      expect(row[fraction]).toBe(["0.25", "0.25", "0.75", "0.75"][Number(row[1])]);
+    // The report places the unreached variant's runs at their points, not at a point of blanks.
+    const html = await buildReport(d);
+    expect(html).not.toMatch(/liquidation\.amount\.fraction=(,|&|<| )/);
+    const data = await (await import("../../packages/experiment/src/report/load.js")).loadResults(d);
+    expect(new Set(data.runs.map((r) => r.label)).size).toBe(4);
+    expect(
+      data.runs.filter((r) => r.variant === "full").map((r) => r.params["liquidation.amount.fraction"]),
+    ).toEqual(["0.25", "0.25", "0.25", "0.25", "0.75", "0.75", "0.75", "0.75"]);
+  });
+
   test("resume on complete results takes the folder as a run does: a killed run's .tmp files are removed, a live run's folder is refused", async () => {
     const d = dir();
     await runExperiment(fakeExperiment(), { out: d, workers: 0 });
@@ -860,13 +906,14 @@ describe("runExperiment (in-process, fake world)", () => {
       "seed",
       "liquidation.amount.fraction",
     ]);
+    // (full has no amount.fraction: its runs used none, the cell is blank)
     expect(runs.slice(1).map((r) => `${r.slice(0, 3).join(" ")} ${r[4]}`)).toEqual([
-      "full 0 0 0.2",
-      "full 0 1 0.2",
+      "full 0 0 ",
+      "full 0 1 ",
       "half 0 0 0.2",
       "half 0 1 0.2",
-      "full 1 0 1",
-      "full 1 1 1",
+      "full 1 0 ",
+      "full 1 1 ",
       "half 1 0 1",
       "half 1 1 1",
     ]);

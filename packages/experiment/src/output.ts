@@ -16,7 +16,8 @@ import { csvLines, JOURNAL_FILE, type Loc, readEntry } from "./journal.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import { holmAdjust, isZeroOneOutcome, type PairedComparison, pairedComparison, summarize } from "./stats.js";
-import { RUN_COLUMNS, sweepable, sweepReaches } from "./validate.js";
+import type { WorldConfig } from "./types.js";
+import { applyPoint, RUN_COLUMNS, sweepable, sweepReaches } from "./validate.js";
 
 /** The parts of a manifest the output files need. */
 export interface OutputSpec {
@@ -36,6 +37,12 @@ export interface OutputSpec {
    * when another swept parameter reaches it): not compared with itself there (differences all 0).
    */
   swept: boolean[];
+  /**
+   * Per point, per variant, per parameter: whether the parameter reaches the variant's config at
+   * that point (the parameters before it applied, as a run applies them). runs.csv leaves the
+   * cell blank where it does not: that run used no such value.
+   */
+  reachedAt: boolean[][][];
   replications: number;
   seeds: number[];
   metrics: string[];
@@ -73,6 +80,18 @@ function reaches(config: unknown, sweep: ManifestShape["sweep"]): boolean {
   );
 }
 
+/**
+ * Whether each swept parameter reaches `config` at a point: a parameter set by an earlier one
+ * (a nested grid's outer value creating the inner path) counts. Without a resolved config (a
+ * manifest not written by this Cascade), every one.
+ */
+function reachedParams(config: unknown, params: readonly string[], values: readonly unknown[]): boolean[] {
+  if (config === undefined) return params.map(() => true);
+  return params.map((param, k) =>
+    sweepReaches(k === 0 ? config : applyPoint(config as WorldConfig, params.slice(0, k), values), param),
+  );
+}
+
 export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
   const m = manifest as unknown as ManifestShape;
   const variants = m.variants.map((v) => v.name);
@@ -84,6 +103,10 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
     reference: m.sweep.reference ?? null,
     // A manifest without resolved configs (not written by this Cascade) counts every variant as swept.
     swept: m.variants.map((v) => v.config === undefined || reaches(v.config, m.sweep)),
+    reachedAt: m.sweep.points.map((p) => {
+      const values = m.sweep.parameters.map((k) => p.values[k]);
+      return m.variants.map((v) => reachedParams(v.config, m.sweep.parameters, values));
+    }),
     replications: m.replications,
     seeds: m.seeds,
     metrics: m.metrics,
@@ -236,7 +259,11 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
   const runs = csv(p("runs"), [...RUN_COLUMNS, ...spec.params, ...spec.metrics]);
   const ts = csv(p("timeseries"), TIMESERIES_COLUMNS);
   const lq = csv(p("liquidations"), LIQUIDATION_COLUMNS);
-  const pointCells = spec.points.map((pt) => pt.map(fmtValue));
+  // A run's parameter cells: the point's values, blank where the parameter does not reach its variant.
+  const runPointCells = spec.points.map((pt, p) => {
+    const cells = pt.map(fmtValue);
+    return spec.variants.map((_, v) => cells.map((c, k) => (spec.reachedAt[p][v][k] ? c : "")));
+  });
   const variantCells = spec.variants.map(escapeText);
   const M = spec.metrics.length;
   // Metric values of every run (NaN = blank): small (runs x metrics numbers), needed for statistics.
@@ -253,7 +280,7 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
         String(c.point),
         String(c.replication),
         String(spec.seeds[c.replication]),
-        ...pointCells[c.point],
+        ...runPointCells[c.point][c.variant],
         ...r.metrics.map(fmtNumber),
       ]);
       if (values) for (let k = 0; k < M; k++) values[run * M + k] = r.metrics[k] ?? Number.NaN;

@@ -297,9 +297,11 @@ export function comparisonReference(data: ReportData): string {
 function rowPoint(row: CsvRow, params: readonly string[], manifest: ManifestInfo): SweepPoint {
   const out: Record<string, string> = {};
   let found = false;
+  // runs.csv leaves a parameter blank for a variant it does not reach: the point's own value.
+  const own = manifest.points[num(row.point ?? "") ?? -1];
   for (const p of params) {
     if (p in row) {
-      out[p] = row[p];
+      out[p] = row[p] === "" && own?.[p] !== undefined ? own[p] : row[p];
       found = true;
     }
   }
