@@ -12,6 +12,7 @@ import {
   executeRun,
   makePlan,
   type RunInfo,
+  readResultsCsv,
   runExperiment,
   validateExperiment,
 } from "@cascade/experiment";
@@ -192,4 +193,64 @@ test("a parameter that replaces the part an earlier one sets inside it is refuse
         .fraction,
   );
   expect(fractions).toEqual([0.25, 0.75, 0.25, 0.75]);
+});
+
+test("a nested grid's inner path that only some outer values create is accepted, checked at every point, blank in runs.csv elsewhere", async () => {
+  // No variant has amount.targetMarginRatio of its own: the outer restoreToTarget value creates it.
+  const restore = { kind: "restoreToTarget", targetMarginRatio: 2 };
+  const sweep = {
+    "liquidation.amount": [restore, { kind: "closeFactor", fraction: 0.5 }],
+    "liquidation.amount.targetMarginRatio": [1.5, 3],
+  };
+  const exp = validateExperiment({ ...tiny, replications: 1, ticks: 120, sweep });
+  const ratios = exp.sweep.points.map((pt) =>
+    exp.variants.map(
+      (v) =>
+        (applyPoint(v.config, exp.sweep.params, pt).liquidation.amount as { targetMarginRatio?: number })
+          .targetMarginRatio ?? null,
+    ),
+  );
+  expect(ratios).toEqual([
+    [1.5, 1.5],
+    [3, 3],
+    [null, null],
+    [null, null],
+  ]);
+  // Each point is validated with the inner value inside the outer one.
+  const bad = errorOf({ ...tiny, sweep: { ...sweep, "liquidation.amount.targetMarginRatio": [1.5, -1] } });
+  expect([bad.code, bad.field]).toEqual(["INVALID_VALUE", "sweep (point 1)"]);
+  expect(bad.message).toContain("liquidation.amount.targetMarginRatio = -1");
+  // runs.csv: the ratio where the outer value has it, blank at the closeFactor points.
+  const out = mkdtempSync(join(tmpdir(), "cascade-nested-"));
+  dirs.push(out);
+  await runExperiment({ ...tiny, replications: 1, ticks: 120, sweep }, { out, workers: 0 });
+  const rows = await readResultsCsv(join(out, "runs.csv"));
+  expect(rows.map((r) => r["liquidation.amount.targetMarginRatio"])).toEqual([
+    "1.5",
+    "1.5",
+    "3",
+    "3",
+    "",
+    "",
+    "",
+    "",
+  ]);
+});
+
+test("a nested grid's inner path that no outer value creates, in any variant, is refused naming the outer parameter", () => {
+  const e = errorOf({
+    ...tiny,
+    sweep: {
+      "liquidation.amount": [{ kind: "closeFactor", fraction: 0.5 }, { kind: "full" }],
+      "liquidation.amount.targetMarginRatio": [1.5, 3],
+    },
+  });
+  expect([e.code, e.field, e.value]).toEqual([
+    "UNKNOWN_PATH",
+    'sweep["liquidation.amount.targetMarginRatio"]',
+    "liquidation.amount.targetMarginRatio",
+  ]);
+  expect(e.message).toContain(
+    'allowed: a path that exists in the config of a variant, or that an earlier parameter\'s values create (sweep["liquidation.amount"] sets liquidation.amount, but no variant has liquidation.amount.targetMarginRatio under any of its values: add a value that has it, or set it in a variant)',
+  );
 });

@@ -383,7 +383,7 @@ custom metrics, agents' act and simulate first run in cascade run.`,
     });
     if (values.help) return help("validate");
     onlyPositional(positionals, "<file>", ONE_FILE);
-    const { loadExperimentFile, validateExperiment, makePlan, sweepReaches, sweptPopulations } =
+    const { loadExperimentFile, validateExperiment, makePlan, sweepReachesAtSomePoint, sweptPopulations } =
       await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
@@ -409,7 +409,9 @@ custom metrics, agents' act and simulate first run in cascade run.`,
     exp.sweep.params.forEach((param, k) => {
       const values = exp.sweep.values[k].map((v) => formatValue(v)); // 1e+20, not 21 digits
       const shown = values.length > 6 ? [...values.slice(0, 5), "...", values[values.length - 1]] : values;
-      const holders = exp.variants.filter((v) => sweepReaches(v.config, param));
+      const holders = exp.variants.filter((v) =>
+        sweepReachesAtSomePoint(v.config, exp.sweep.params, exp.sweep.values, k),
+      );
       const takes = holders.map((v) => v.name);
       for (const name of takes) reached.add(name);
       // A populations path reaches a population by index: when that is not the same one in every

@@ -781,6 +781,38 @@ export function sweepReaches(config: unknown, param: string): boolean {
   return sweepPaths(param).some((path) => sweepable(config, path));
 }
 
+/**
+ * Whether `path` is in `config` at some grid point once the earlier parameters are applied: an
+ * earlier parameter that sets a path containing it (a nested grid: "liquidation.amount", then
+ * "liquidation.amount.fraction") may create it with some of its values only.
+ */
+export function sweptPathAtSomePoint(
+  config: unknown,
+  path: string,
+  earlier: readonly string[],
+  earlierValues: readonly unknown[][],
+): boolean {
+  if (sweepable(config, path)) return true;
+  const outer = earlier.flatMap((p, i) =>
+    sweepPaths(p).some((done) => path.startsWith(`${done}.`)) ? [i] : [],
+  );
+  if (outer.length === 0) return false;
+  let combos: unknown[][] = [[]];
+  for (const i of outer) combos = combos.flatMap((c) => earlierValues[i].map((x) => [...c, x]));
+  const outerParams = outer.map((i) => earlier[i]);
+  return combos.some((c) => sweepable(applyPoint(config as WorldConfig, outerParams, c), path));
+}
+
+/** Whether sweep parameter k changes `config` at some point (sweptPathAtSomePoint, for any of its paths). */
+export function sweepReachesAtSomePoint(
+  config: unknown,
+  params: readonly string[],
+  values: readonly unknown[][],
+  k: number,
+): boolean {
+  return sweepPaths(params[k]).some((path) => sweptPathAtSomePoint(config, path, params.slice(0, k), values));
+}
+
 /** Applies a sweep point to a variant's config (only the paths it can take: sweepable). */
 export function applyPoint(
   config: WorldConfig,
@@ -870,6 +902,7 @@ function checkSweepPath(
   base: WorldConfig,
   variants: ValidatedVariant[],
   sweptBy: Map<string, string>,
+  earlier: { params: readonly string[]; values: readonly unknown[][] },
 ): void {
   if (!PATH_RE.test(path) || !(WORLD_KEYS as readonly string[]).includes(splitPath(path)[0])) {
     const guess = PATH_RE.test(path) ? didYouMean([base, ...variants.map((v) => v.config)], "", path) : "";
@@ -908,6 +941,18 @@ function checkSweepPath(
   }
   sweptBy.set(path, param);
   const holders = variants.filter((v) => sweepable(v.config, path));
+  // Inside a path an earlier parameter sets: its values may create this one (a nested grid).
+  const creators = [...sweptBy].filter(([done, by]) => by !== param && path.startsWith(`${done}.`));
+  if (holders.length === 0 && creators.length > 0) {
+    if (variants.some((v) => sweptPathAtSomePoint(v.config, path, earlier.params, earlier.values))) return;
+    const sets = creators.map(([done, by]) => `sweep[${JSON.stringify(by)}] sets ${done}`).join(", ");
+    fail(
+      "UNKNOWN_PATH",
+      at,
+      path,
+      `a path that exists in the config of a variant, or that an earlier parameter's values create (${sets}, but no variant has ${path} under any of its values: add a value that has it, or set it in a variant)`,
+    );
+  }
   if (holders.length === 0 && sweepable(base, path)) {
     // No run would change (and its values would go unchecked): a variant replaced that part.
     fail(
@@ -952,7 +997,8 @@ function validateSweep(
   for (const param of params) {
     const at = `sweep[${JSON.stringify(param)}]`;
     const paths = sweepPaths(param);
-    for (const path of paths) checkSweepPath(at, param, path, base, variants, sweptBy);
+    const earlier = { params: params.slice(0, values.length), values };
+    for (const path of paths) checkSweepPath(at, param, path, base, variants, sweptBy, earlier);
     // The key is the parameter's name wherever it is shown or stored (the runs.csv column, params,
     // sweepReference, manifest.json): one spelling of it, not one per spacing.
     const normal = normalSweepKey(param);
