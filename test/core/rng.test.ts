@@ -160,6 +160,26 @@ describe("exponential Dist", () => {
     expect(validateDist("p.y", { dist: "exponential", rate: 2 })).toEqual({ dist: "exponential", rate: 2 });
   });
 
+  it("refuses a max below the min, naming the min (a clamped normal would draw one value)", () => {
+    expect(() =>
+      validateDist("populations.3.leverage", { dist: "uniform", min: 19.5, max: 10 }, 1, 1000),
+    ).toThrow(
+      "populations.3.leverage.max = 10; allowed: a finite number in [19.5, 1000] (at least min = 19.5; are min and max swapped?)",
+    );
+    // these were accepted: every draw clamped to 8 (or to -1)
+    expect(() =>
+      validateDist("populations.3.leverage", { dist: "normal", mean: 12, sd: 2, min: 16, max: 8 }, 1, 1000),
+    ).toThrow("populations.3.leverage.max = 8; allowed: a finite number in [16, 1000] (at least min = 16;");
+    expect(() => validateDist("p.x", { dist: "lognormal", mu: 0, sigma: 1, min: 3, max: 2 })).toThrow(
+      "p.x.max = 2; allowed: a finite number >= 3 (at least min = 3;",
+    );
+    expect(() =>
+      validateDist("populations.4.params.size", { dist: "exponential", rate: 1, max: -1 }),
+    ).toThrow("populations.4.params.size.max = -1; allowed: an upper clamp > 0 (an exponential starts at 0");
+    const ok = { dist: "normal", mean: 12, sd: 2, min: 8, max: 8 } as const;
+    expect(validateDist("p.lev", ok, 1, 1000)).toEqual(ok);
+  });
+
   it("names what is allowed without infinite bounds when a value is neither a number nor a distribution", () => {
     // a custom agent's params are unbounded: the message said "a number in [-Infinity, Infinity]"
     expect(() => validateDist("populations.4.params.size", "5")).toThrow(

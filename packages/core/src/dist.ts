@@ -166,8 +166,21 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
       throw new ValidationError("UNKNOWN_KEY", `${path}.${k}`, o[k], `one of ${allowedKeys.join(", ")}`, CTX);
     }
   }
+  // A max below the min would draw one value (a clamp) or fail: the message names the min that bounds it.
+  const notBelowMin = (lo: number): void => {
+    if (typeof o.max === "number" && Number.isFinite(o.max) && o.max < lo) {
+      throw new ValidationError(
+        "INVALID_VALUE",
+        `${path}.max`,
+        o.max,
+        `${finiteIn(lo, max)} (at least min = ${lo}; are min and max swapped?)`,
+        CTX,
+      );
+    }
+  };
   if (kind === "uniform" || kind === "uniformInt") {
     const lo = num(`${path}.min`, o.min);
+    notBelowMin(lo);
     num(`${path}.max`, o.max, lo, max);
     if (kind === "uniformInt" && !Number.isInteger(o.min)) {
       throw new ValidationError("INVALID_VALUE", `${path}.min`, o.min, "an integer", CTX);
@@ -194,7 +207,7 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
       num(`${path}.mu`, o.mu, -Infinity, Infinity);
       num(`${path}.sigma`, o.sigma, 0, Infinity);
     }
-    if (o.min !== undefined) num(`${path}.min`, o.min);
+    if (o.min !== undefined) notBelowMin(num(`${path}.min`, o.min));
     if (o.max !== undefined) num(`${path}.max`, o.max);
     // Unbounded tails must be clamped when the parameter itself is bounded.
     const lowerTail = kind === "normal" ? min > -Infinity : min > 0;
@@ -203,6 +216,15 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
   } else if (kind === "exponential") {
     num(`${path}.rate`, o.rate, Number.MIN_VALUE, Infinity);
     if (o.max !== undefined) num(`${path}.max`, o.max);
+    if (typeof o.max === "number" && o.max <= 0) {
+      throw new ValidationError(
+        "INVALID_VALUE",
+        `${path}.max`,
+        o.max,
+        "an upper clamp > 0 (an exponential starts at 0: below it every draw would be the clamp)",
+        CTX,
+      );
+    }
     if (min > 0) {
       throw new ValidationError(
         "INVALID_DIST",
