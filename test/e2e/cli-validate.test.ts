@@ -22,7 +22,7 @@ const BAD: Array<[string, RegExp]> = [
   ],
   [
     "bad-sweep-path.ts",
-    /sweep\["liquidation\.amount\.fractoin"\] = "liquidation\.amount\.fractoin"; allowed: a path that exists/,
+    /sweep\["liquidation\.amount\.fractoin"\] = "liquidation\.amount\.fractoin"; allowed: a path that exists.*did you mean "liquidation\.amount\.fraction"\?\)$/m,
   ],
   ["bad-no-default.ts", /default export/],
 ];

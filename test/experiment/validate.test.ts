@@ -211,6 +211,65 @@ describe("validateExperiment", () => {
     expect(none.message).not.toContain("did you mean");
   });
 
+  test("a misspelt key, kind, symbol, metric or variant names the nearest allowed one", () => {
+    const near = (def: unknown) => {
+      const m = errorOf(def).message;
+      return m.slice(m.lastIndexOf(";") + 2);
+    };
+    expect(near({ ...base(), replication: 3 })).toBe('did you mean "replications"?');
+    expect(near({ ...base(), baseline: "ful" })).toBe('did you mean "full"?');
+    const pops = (p: Record<string, unknown>) => ({
+      ...base(),
+      populations: [{ kind: "noise", count: 2, ...p }],
+    });
+    expect(errorOf(pops({ ordersize: 3 })).message).toMatch(
+      /populations\.0\.ordersize = 3; .*did you mean "orderSize"\?$/,
+    );
+    expect(errorOf(pops({ orderSize: { dist: "unifrom", min: 1, max: 2 } })).message).toMatch(
+      /populations\.0\.orderSize\.dist = "unifrom"; .*did you mean "uniform"\?$/,
+    );
+    // a field of another distribution: which distribution's fields are allowed
+    expect(errorOf(pops({ orderSize: { dist: "uniform", mean: 1, max: 2 } })).message).toContain(
+      'populations.0.orderSize.mean = 1; allowed: one of dist, min, max (the fields of a "uniform" distribution)',
+    );
+    expect(errorOf(pops({ instruments: ["x"] })).message).toContain(
+      'populations.0.instruments.0 = "x"; allowed: one of X, Y; did you mean "X"?',
+    );
+    const shock = (s: Record<string, unknown>) => ({ ...base(), shocks: [{ atTick: 5, ...s }] });
+    expect(near(shock({ kind: "correlatedDrop", fractions: { X: 0.1 } }))).toBe(
+      'did you mean "correlatedCrash"?',
+    );
+    expect(errorOf(shock({ kind: "correlatedCrash", fractions: { x: 0.1 } })).message).toContain(
+      'shocks.0.fractions.x = "x"; allowed: one of the instruments "X", "Y"; did you mean "X"?',
+    );
+    expect(near(shock({ kind: "fundamentalDrop", instrument: "y", fraction: 0.1 }))).toBe(
+      'did you mean "Y"?',
+    );
+    expect(near({ ...base(), metrics: { headline: ["bad_debt", "peak_drawdown_x"] } })).toBe(
+      'did you mean "peak_drawdown_X"?',
+    );
+    expect(near({ ...base(), metrics: { builtIn: ["bad_dept"] } })).toBe('did you mean "bad_debt"?');
+    expect(
+      near({
+        ...base(),
+        sweep: { "liquidation.amount.fraction": [0.5, 1] },
+        sweepReference: "liquidation.amount.fractions",
+      }),
+    ).toBe('did you mean "liquidation.amount.fraction"?');
+    // nothing near: no guess
+    expect(errorOf({ ...base(), zzz: 1 }).message).not.toContain("did you mean");
+  });
+
+  test("a swept path whose first missing step is misspelt names the nearest key there", () => {
+    const crash = { ...base(), shocks: [{ kind: "correlatedCrash", atTick: 5, fractions: { X: 0.1 } }] };
+    expect(errorOf({ ...crash, sweep: { "shocks.0.fraction": [0.1, 0.2] } }).message).toContain(
+      '(the longest existing prefix is "shocks.0"; did you mean "shocks.0.fractions"?)',
+    );
+    expect(errorOf({ ...base(), sweep: { "liquidation.loss.insurance": [0, 1000] } }).message).toContain(
+      '(the longest existing prefix is "liquidation.loss"; did you mean "liquidation.loss.insuranceFund"?)',
+    );
+  });
+
   test("a huge round value is printed in exponent form in messages (|x| >= 1e15, when shorter)", () => {
     const huge = errorOf({ ...base(), sweep: { "liquidation.loss.insuranceFund": [0, 1e20] } });
     expect(huge.field).toBe('sweep["liquidation.loss.insuranceFund"].1');

@@ -5,7 +5,7 @@
  * The maker's bids: X 5@84, 10@83; Y 10@46, 20@45.
  */
 import { Rng, RunLoop } from "@cascade/core";
-import { estimateSweep, LiquidationEngine, presets } from "@cascade/liquidation";
+import { estimateSweep, LiquidationEngine, presets, validatePolicySpec } from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
 import {
@@ -736,6 +736,19 @@ describe("preset overrides", () => {
       "restoreToTarget.targetMarginRatoi = 1.5; allowed: one of the options",
     );
     expect(() => presets.closeFactor(loose({ bonnus: 0.1 }))).toThrow("closeFactor.bonnus = 0.1");
+    // the nearest option is named: misspelt, or the beginning of one
+    expect(() => presets.stepwise(loose({ cooldown: 10 }))).toThrow(
+      /backstopCapital; did you mean "cooldownTicks"\?$/,
+    );
+    expect(() => presets.stepwise(loose({ insuranceFnd: 5 }))).toThrow('did you mean "insuranceFund"?');
+    expect(() => presets.closeFactor(loose({ factor: 0.5 }))).toThrow(/fullBelowHealthFactor, bonus$/);
+    const policy = { ...presets.fullClose(), loss: { insuranceFund: 0, whenFundEmpty: "adl2" } };
+    expect(() => validatePolicySpec("liquidation", policy)).toThrow(
+      'liquidation.loss.whenFundEmpty = "adl2"; allowed: one of "adl", "socialize", "badDebt"; did you mean "adl"?',
+    );
+    expect(() => validatePolicySpec("liquidation", { ...presets.fullClose(), penality: {} })).toThrow(
+      'did you mean "penalty"?',
+    );
     expect(() => presets.dutchAuction(loose({ decay: 0.02 }))).toThrow("dutchAuction.decay = 0.02");
     expect(() => presets.backstopVault(loose({ vaultCapital: 5 }))).toThrow("backstopVault.vaultCapital = 5");
     expect(() => presets.tieredPartial(loose({ tiers: [] }))).toThrow("tieredPartial.tiers = []");

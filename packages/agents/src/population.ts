@@ -10,6 +10,7 @@ import {
   type Activation,
   type Dist,
   distMean,
+  nearestName,
   NotAnError,
   type Rng,
   type RunLoop,
@@ -282,40 +283,6 @@ function paramsGuard(names: readonly string[], populationIndex: number, populati
     },
   });
   return guard;
-}
-
-/** The name of `names` closest to `name` (same letters but for case, or at most a third of them edited), if any. */
-function nearestName(name: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
-  for (const n of names) {
-    const d = n.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, n);
-    if (d < bestDistance) {
-      best = n;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance, an adjacent swap counting one edit. */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    rows.push([i]);
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        rows[0].push(j);
-        continue;
-      }
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d = Math.min(d, rows[i - 2][j - 2] + 1);
-      rows[i].push(d);
-    }
-  }
-  return rows[a.length][b.length];
 }
 
 /**

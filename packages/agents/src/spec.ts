@@ -7,7 +7,15 @@
  * The schema below is the single source of the parameters, their ranges and their defaults: the
  * validator, the builders, `buildPopulation` and the README table all follow it.
  */
-import { type Dist, distMax, distMin, formatValue, ValidationError, validateDist } from "@cascade/core";
+import {
+  type Dist,
+  distMax,
+  distMin,
+  formatValue,
+  suggestName,
+  ValidationError,
+  validateDist,
+} from "@cascade/core";
 import type { Agent } from "./archetypes.js";
 import { type AgentView, MAX_AVERAGE_WINDOW } from "./tape.js";
 
@@ -485,7 +493,12 @@ export function validatePopulationSpec(path: string, value: unknown): Population
   ];
   for (const k of Object.keys(o)) {
     if (!allowedKeys.includes(k))
-      fail("UNKNOWN_KEY", `${path}.${k}`, o[k], `one of ${allowedKeys.join(", ")}`);
+      fail(
+        "UNKNOWN_KEY",
+        `${path}.${k}`,
+        o[k],
+        `one of ${allowedKeys.join(", ")}${suggestName(k, allowedKeys)}`,
+      );
   }
   for (const r of schema.required ?? []) {
     if (o[r] === undefined)

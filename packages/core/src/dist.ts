@@ -1,4 +1,5 @@
 import { finiteIn, ValidationError } from "./errors.js";
+import { suggestName } from "./names.js";
 import type { Rng } from "./rng.js";
 
 /**
@@ -147,7 +148,7 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
       "INVALID_DIST",
       `${path}.dist`,
       kind,
-      `one of ${Object.keys(DIST_FIELDS).join(", ")}`,
+      `one of ${Object.keys(DIST_FIELDS).join(", ")}${suggestName(kind, Object.keys(DIST_FIELDS))}`,
       CTX,
     );
   }
@@ -163,7 +164,13 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
   const allowedKeys = ["dist", ...DIST_FIELDS[kind]];
   for (const k of Object.keys(o)) {
     if (!allowedKeys.includes(k)) {
-      throw new ValidationError("UNKNOWN_KEY", `${path}.${k}`, o[k], `one of ${allowedKeys.join(", ")}`, CTX);
+      throw new ValidationError(
+        "UNKNOWN_KEY",
+        `${path}.${k}`,
+        o[k],
+        `one of ${allowedKeys.join(", ")} (the fields of a ${JSON.stringify(kind)} distribution)${suggestName(k, allowedKeys)}`,
+        CTX,
+      );
     }
   }
   // A max below the min would draw one value (a clamp) or fail: the message names the min that bounds it.

@@ -10,6 +10,7 @@ export {
   ValidationError,
 } from "./errors.js";
 export { PHASES, type Phase, RunLoop, type RunLoopOptions } from "./loop.js";
+export { nearestName, suggestName } from "./names.js";
 export { Rng } from "./rng.js";
 export { type Activation, ActivationScheduler } from "./scheduler.js";
 export { FastSubject, withObserverErrorsRaised } from "./subject.js";

@@ -19,7 +19,9 @@ import {
   distMax,
   distMin,
   formatValue,
+  nearestName,
   Rng,
+  suggestName,
   ValidationError,
   validateDist,
 } from "@cascade/core";
@@ -113,7 +115,8 @@ function join(prefix: string, key: string | number): string {
 function object(path: string, v: unknown, keys: readonly string[], required: readonly string[] = []) {
   if (!isPlainObject(v)) fail("INVALID_TYPE", path, v, `an object with keys ${keys.join(", ")}`);
   for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) fail("UNKNOWN_KEY", join(path, k), v[k], `one of the keys ${keys.join(", ")}`);
+    if (!keys.includes(k))
+      fail("UNKNOWN_KEY", join(path, k), v[k], `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`);
   }
   for (const k of required) {
     if (v[k] === undefined) fail("MISSING", join(path, k), undefined, describeRequired(k));
@@ -223,6 +226,8 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
   return m as unknown as WorldConfig["market"];
 }
 
+const SHOCK_KINDS = ["fundamentalDrop", "marketSell", "correlatedCrash"];
+
 function validateShocks(path: string, v: unknown, symbols: readonly string[], ticks: number): ShockSpec[] {
   const list = array(path, v);
   const symAllowed = `one of the instruments ${symbols.map((s) => JSON.stringify(s)).join(", ")}`;
@@ -238,7 +243,12 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
         ["instrument", "atTick", "fraction"],
       );
       if (!symbols.includes(raw.instrument as string))
-        fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
+        fail(
+          "UNKNOWN_INSTRUMENT",
+          `${p}.instrument`,
+          raw.instrument,
+          symAllowed + suggestName(raw.instrument, symbols),
+        );
       shockFraction(`${p}.fraction`, raw.fraction, true);
     } else if (kind === "marketSell") {
       object(
@@ -248,7 +258,12 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
         ["instrument", "atTick", "quantity"],
       );
       if (!symbols.includes(raw.instrument as string))
-        fail("UNKNOWN_INSTRUMENT", `${p}.instrument`, raw.instrument, symAllowed);
+        fail(
+          "UNKNOWN_INSTRUMENT",
+          `${p}.instrument`,
+          raw.instrument,
+          symAllowed + suggestName(raw.instrument, symbols),
+        );
       shockQuantity(`${p}.quantity`, raw.quantity);
     } else if (kind === "correlatedCrash") {
       object(p, raw, ["kind", "atTick", "fractions", "permanent", "overTicks"], ["atTick", "fractions"]);
@@ -257,11 +272,17 @@ function validateShocks(path: string, v: unknown, symbols: readonly string[], ti
         fail("INVALID_TYPE", `${p}.fractions`, fr, "an object { symbol: drop fraction in (0, 1) }");
       }
       for (const [s, f] of Object.entries(fr)) {
-        if (!symbols.includes(s)) fail("UNKNOWN_INSTRUMENT", `${p}.fractions.${s}`, s, symAllowed);
+        if (!symbols.includes(s))
+          fail("UNKNOWN_INSTRUMENT", `${p}.fractions.${s}`, s, symAllowed + suggestName(s, symbols));
         shockFraction(`${p}.fractions.${s}`, f, false);
       }
     } else {
-      fail("INVALID_VALUE", `${p}.kind`, kind, '"fundamentalDrop", "marketSell" or "correlatedCrash"');
+      fail(
+        "INVALID_VALUE",
+        `${p}.kind`,
+        kind,
+        `"fundamentalDrop", "marketSell" or "correlatedCrash"${suggestName(kind, SHOCK_KINDS)}`,
+      );
     }
     if (raw.permanent !== undefined && typeof raw.permanent !== "boolean") {
       fail("INVALID_TYPE", `${p}.permanent`, raw.permanent, "true or false");
@@ -362,7 +383,12 @@ export function validateWorld(prefix: string, raw: Record<string, unknown>): Wor
     if (Array.isArray(ins)) {
       ins.forEach((s, j) => {
         if (!symbols.includes(s as string)) {
-          fail("UNKNOWN_INSTRUMENT", `${path}.instruments.${j}`, s, `one of ${symbols.join(", ")}`);
+          fail(
+            "UNKNOWN_INSTRUMENT",
+            `${path}.instruments.${j}`,
+            s,
+            `one of ${symbols.join(", ")}${suggestName(s, symbols)}`,
+          );
         }
       });
     }
@@ -575,7 +601,10 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
         "UNKNOWN_VARIANT",
         "baseline",
         d.baseline,
-        `one of the variants ${variants.map((v) => JSON.stringify(v.name)).join(", ")}`,
+        `one of the variants ${variants.map((v) => JSON.stringify(v.name)).join(", ")}${suggestName(
+          d.baseline,
+          variants.map((v) => v.name),
+        )}`,
       );
   }
 
@@ -593,7 +622,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
         "sweepReference",
         d.sweepReference,
         sweep.params.length > 0
-          ? `one of the swept parameters ${sweep.params.map((p) => JSON.stringify(p)).join(", ")}`
+          ? `one of the swept parameters ${sweep.params.map((p) => JSON.stringify(p)).join(", ")}${suggestName(d.sweepReference, sweep.params)}`
           : "undefined: the experiment has no sweep",
       );
     }
@@ -630,7 +659,7 @@ function validateHeadline(raw: unknown, columns: readonly string[]): string[] | 
   if (list.length === 0) fail("INVALID_VALUE", "metrics.headline", raw, `a non-empty list of ${allowed}`);
   list.forEach((x, i) => {
     if (typeof x !== "string" || !columns.includes(x))
-      fail("UNKNOWN_METRIC", `metrics.headline.${i}`, x, allowed);
+      fail("UNKNOWN_METRIC", `metrics.headline.${i}`, x, allowed + suggestName(x, columns));
     if (list.indexOf(x) !== i)
       fail("DUPLICATE_METRIC", `metrics.headline.${i}`, x, `each metric once (${allowed})`);
   });
@@ -858,11 +887,26 @@ function pathsEndingIn(roots: readonly unknown[], prefix: string, key: string): 
   return [...found].sort((a, b) => splitPath(a).length - splitPath(b).length || (a < b ? -1 : 1));
 }
 
-/** "; did you mean "a.b.c"?" (at most three guesses), or "" without any. */
+/**
+ * "; did you mean "a.b.c"?" (at most three guesses), or "" without any: a key of the path's last
+ * name anywhere under the prefix, else the key nearest the first missing step
+ * (`shocks.0.fraction` of a correlatedCrash: `shocks.0.fractions`).
+ */
 function didYouMean(roots: readonly unknown[], prefix: string, path: string): string {
   const segs = splitPath(path);
   const found = pathsEndingIn(roots, prefix, segs[segs.length - 1]).filter((p) => p !== path);
-  if (found.length === 0) return "";
+  if (found.length === 0) {
+    const step = segs[prefix === "" ? 0 : splitPath(prefix).length];
+    const keys = new Set<string>();
+    for (const root of roots) {
+      const at = prefix === "" ? root : hasPath(root, prefix) ? getPath(root, prefix) : undefined;
+      if (isPlainObject(at)) for (const k of Object.keys(at)) keys.add(k);
+    }
+    const near = step === undefined ? undefined : nearestName(step, [...keys]);
+    return near === undefined
+      ? ""
+      : `did you mean ${JSON.stringify(prefix === "" ? near : `${prefix}.${near}`)}?`;
+  }
   const shown = found.slice(0, 3).map((p) => JSON.stringify(p));
   const more = found.length > 3 ? ` (or ${found.length - 3} more)` : "";
   return `did you mean ${shown.join(" or ")}${more}?`;
@@ -1105,7 +1149,12 @@ function validateMetrics(
     const list = array("metrics.builtIn", m.builtIn);
     builtIn = list.map((x, i) => {
       if (!(BUILTIN_METRICS as readonly unknown[]).includes(x)) {
-        fail("UNKNOWN_METRIC", `metrics.builtIn.${i}`, x, `"all" or a list of ${BUILTIN_METRICS.join(", ")}`);
+        fail(
+          "UNKNOWN_METRIC",
+          `metrics.builtIn.${i}`,
+          x,
+          `"all" or a list of ${BUILTIN_METRICS.join(", ")}${suggestName(x, BUILTIN_METRICS)}`,
+        );
       }
       return x as BuiltInMetric;
     });

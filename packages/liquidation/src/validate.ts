@@ -3,7 +3,7 @@
  * fails up front with a ValidationError naming the full path (e.g.
  * `variants.partial.policy.amount.fraction`), the value and what is allowed.
  */
-import { ValidationError } from "@cascade/core";
+import { suggestName, ValidationError } from "@cascade/core";
 import type { PolicySpec } from "./types.js";
 
 const CTX = "invalid liquidation policy";
@@ -19,14 +19,15 @@ function object(path: string, v: unknown, keys: readonly string[]): Obj {
     fail(path, v, `an object with keys ${keys.join(", ")}`);
   const o = v as Obj;
   for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) fail(`${path}.${k}`, o[k], `one of the keys ${keys.join(", ")}`, "UNKNOWN_KEY");
+    if (!keys.includes(k))
+      fail(`${path}.${k}`, o[k], `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`, "UNKNOWN_KEY");
   }
   return o;
 }
 
 function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[]): T {
   if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-    fail(path, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+    fail(path, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}${suggestName(v, allowed)}`);
   }
   return v as T;
 }
