@@ -1,6 +1,7 @@
 import {
   buildPopulation,
   correlationFactor,
+  type FundamentalSpec,
   Fundamentals,
   leveragedTraders,
   momentumTraders,
@@ -378,6 +379,28 @@ describe("Fundamentals", () => {
         }),
     );
     expect(e.field).toBe("fundamentals.correlation");
+  });
+
+  it("names the size of the matrix the market needs, and the nearest key of a misspelt one", () => {
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 100 },
+        { symbol: "B", initialPrice: 100 },
+      ],
+    });
+    const make = (spec: unknown) => () =>
+      new Fundamentals({ venue: m.venue, loop: m.loop, rng: m.root, spec: spec as FundamentalSpec });
+    const three = [
+      [1, 0.5, 0.5],
+      [0.5, 1, 0.5],
+      [0.5, 0.5, 1],
+    ];
+    expect(err(make({ kind: "randomWalk", volatility: 0.01, correlation: three })).message).toContain(
+      "allowed: a 2 x 2 correlation matrix (a row and a column per instrument of the market, in its order)",
+    );
+    expect(err(make({ kind: "randomWalk", volatility: 0.01, corelation: three })).message).toMatch(
+      /fundamentals\.corelation = .*; allowed: one of kind, volatility, meanReversion, correlation, every; did you mean "correlation"\?$/,
+    );
   });
 });
 

@@ -684,6 +684,10 @@ describe("preset overrides", () => {
     expect(() =>
       presets.fullClose({ insuranceFund: 10, loss: { insuranceFund: 0, whenFundEmpty: "badDebt" } }),
     ).toThrow("fullClose.insuranceFund = 10");
+    // with the part dropped (null) there is nothing to set it inside: the message says so
+    expect(() => presets.stepwise({ backstopCapital: 1e5, backstop: null })).toThrow(
+      "stepwise.backstopCapital = 100000; allowed: undefined when backstop is null (backstop: null drops it, so backstopCapital would be ignored)",
+    );
     expect(() => presets.backstopVault({ maxSlippage: 0.02 })).toThrow(
       "backstopVault.maxSlippage = 0.02; allowed: undefined: the backstop execution of this preset has no slippage bound",
     );

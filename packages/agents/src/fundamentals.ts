@@ -17,7 +17,7 @@
  */
 
 import { createRequire } from "node:module";
-import { type Rng, type RunLoop, ValidationError } from "@cascade/core";
+import { type Rng, type RunLoop, suggestName, ValidationError } from "@cascade/core";
 import type { Venue } from "@cascade/market";
 
 // mathjs takes about a second to load in every thread; only semi-definite correlation matrices
@@ -72,7 +72,7 @@ function checkSpec(
         "UNKNOWN_KEY",
         `${path}.${k}`,
         s[k],
-        "one of kind, volatility, meanReversion, correlation, every",
+        `one of kind, volatility, meanReversion, correlation, every${suggestName(k, ["kind", "volatility", "meanReversion", "correlation", "every"])}`,
         CTX,
       );
     }
@@ -97,7 +97,12 @@ function checkSpec(
   let factor: Float64Array | undefined;
   if (s.correlation !== undefined) {
     const c = s.correlation;
-    if (!Array.isArray(c) || c.length !== n) bad(".correlation", c, `an ${n} x ${n} correlation matrix`);
+    if (!Array.isArray(c) || c.length !== n)
+      bad(
+        ".correlation",
+        c,
+        `a ${n} x ${n} correlation matrix (a row and a column per instrument of the market, in its order)`,
+      );
     const m = c as unknown[];
     for (let i = 0; i < n; i++) {
       const row = m[i];

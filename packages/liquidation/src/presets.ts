@@ -74,7 +74,9 @@ function checkShorthands(base: PolicySpec, o: PresetOverrides, own: OwnOptions):
         "CONFLICTING_OVERRIDES",
         `${base.name}.${short}`,
         given[short],
-        `undefined when ${part} is given (${part === "penaltyRate" ? "give one of them" : `set it inside ${part}`})`,
+        o[part] === null
+          ? `undefined when ${part} is null (${part}: null drops it, so ${short} would be ignored)`
+          : `undefined when ${part} is given (${part === "penaltyRate" ? "give one of them" : `set it inside ${part}`})`,
         "invalid liquidation policy",
       );
     }
