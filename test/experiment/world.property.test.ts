@@ -217,6 +217,11 @@ describe("random worlds that validate", () => {
           if (!(Number.isInteger(v) && v >= 0)) throw new Error(`${c} = ${v}`);
         }
         if (!(rec.totals.badDebt >= 0)) throw new Error(`badDebt = ${rec.totals.badDebt}`);
+        // in the order they happened, as the README says (a custom metric may read the first as rows[0])
+        rec.liquidations.forEach((l, i) => {
+          if (l.id !== i || (i > 0 && l.tick < rec.liquidations[i - 1].tick))
+            throw new Error(`liquidation row ${i} out of order: ${JSON.stringify(l)}`);
+        });
         for (const l of rec.liquidations) {
           if (!(l.tick >= 1 && l.tick <= TICKS && l.generation >= 1 && l.notional >= 0 && l.penalty >= 0))
             throw new Error(`liquidation row ${JSON.stringify(l)}`);

@@ -289,6 +289,7 @@ export interface RunRecords {
    */
   shockTick: number;
   series: InstrumentSeries[];
+  /** From the built-in world in the order they happened: row i has id i, ticks never decrease. */
   liquidations: LiquidationRow[];
   totals: RunTotals;
   /** Number of accounts in leveraged populations (denominator of accounts_liquidated_share). */
