@@ -260,6 +260,23 @@ describe("validateExperiment", () => {
     expect(errorOf({ ...base(), zzz: 1 }).message).not.toContain("did you mean");
   });
 
+  test("a variant written as a policy with a world key beside it says how to write both", () => {
+    const e = errorOf({
+      ...base(),
+      variants: { full: presets.fullClose(), short: { ...presets.stepwise(), ticks: 20 } },
+    });
+    expect(e.code).toBe("UNKNOWN_KEY");
+    expect(e.message).toBe(
+      "invalid experiment: variants.short.ticks = 20; allowed: a key of a policy, since this variant is written as one (it has trigger, amount or execution); to change ticks too, write the variant as overrides: { liquidation: policy, ticks: ... }",
+    );
+    // written as overrides it is accepted
+    const v = validateExperiment({
+      ...base(),
+      variants: { full: presets.fullClose(), short: { liquidation: presets.stepwise(), ticks: 20 } },
+    });
+    expect(v.variants[1].config.ticks).toBe(20);
+  });
+
   test("a swept path whose first missing step is misspelt names the nearest key there", () => {
     const crash = { ...base(), shocks: [{ kind: "correlatedCrash", atTick: 5, fractions: { X: 0.1 } }] };
     expect(errorOf({ ...crash, sweep: { "shocks.0.fraction": [0.1, 0.2] } }).message).toContain(

@@ -549,6 +549,15 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       );
       let over: Record<string, unknown>;
       if (isPolicyShorthand(raw)) {
+        // { ...presets.x(), ticks: 500 } is a policy with a stray key: say how to write both
+        const stray = Object.keys(raw as object).find((k) => VARIANT_KEYS.includes(k));
+        if (stray !== undefined)
+          fail(
+            "UNKNOWN_KEY",
+            `${p}.${stray}`,
+            (raw as Record<string, unknown>)[stray],
+            `a key of a policy, since this variant is written as one (it has trigger, amount or execution); to change ${stray} too, write the variant as overrides: { liquidation: policy, ${stray}: ... }`,
+          );
         validatePolicySpec(p, raw);
         over = { liquidation: raw };
       } else {
