@@ -260,6 +260,26 @@ describe("validateExperiment", () => {
     expect(errorOf({ ...base(), zzz: 1 }).message).not.toContain("did you mean");
   });
 
+  test("a missing required key says what it takes", () => {
+    const without = (k: string) => {
+      const d = base();
+      delete d[k];
+      return errorOf(d).message;
+    };
+    expect(without("liquidation")).toBe(
+      "invalid experiment: liquidation = undefined; allowed: the base policy, e.g. presets.fullClose() (needed also when every variant sets its own: variants change the base config) (liquidation is required)",
+    );
+    expect(without("replications")).toBe(
+      "invalid experiment: replications = undefined; allowed: an integer in [1, 10000000] (runs per variant and sweep point) (replications is required)",
+    );
+    expect(without("ticks")).toContain(
+      "ticks = undefined; allowed: an integer >= 1 (the length of a run) (ticks is required)",
+    );
+    expect(without("seed")).toContain(
+      "seed = undefined; allowed: the root seed, an integer >= 0 (seed is required)",
+    );
+  });
+
   test("a variant written as a policy with a world key beside it says how to write both", () => {
     const e = errorOf({
       ...base(),

@@ -124,8 +124,21 @@ function object(path: string, v: unknown, keys: readonly string[], required: rea
   return v;
 }
 
+/** What a required key takes, for the message when it is missing. */
+const REQUIRED_WHAT: Record<string, string> = {
+  name: "an identifier of letters, digits, . _ - (it also names the output folder results/<name>)",
+  seed: "the root seed, an integer >= 0",
+  market: "{ instruments: [{ symbol, initialPrice, margin }, ...] }",
+  fundamentals: '{ kind: "meanReverting" or "randomWalk", volatility, ... }',
+  populations: "a list of populations (marketMakers(...), noiseTraders(...), leveragedTraders(...), ...)",
+  liquidation:
+    "the base policy, e.g. presets.fullClose() (needed also when every variant sets its own: variants change the base config)",
+  replications: `an integer in [1, ${MAX_REPLICATIONS}] (runs per variant and sweep point)`,
+  ticks: "an integer >= 1 (the length of a run)",
+};
+
 function describeRequired(k: string): string {
-  return `a value (${k} is required)`;
+  return `${REQUIRED_WHAT[k] ?? "a value"} (${k} is required)`;
 }
 
 function int(path: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
