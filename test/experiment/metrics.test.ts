@@ -292,6 +292,18 @@ test("a custom metric returning anything but a number or null is named, with the
   expect(() => computeMetrics(records, INFO, [], ["X"], [["ratio", () => "high" as never]])).toThrow(
     'custom metric failed: metrics.custom.ratio = "high"; allowed: a number or null',
   );
+  // the usual ways to get there are named, with what to return instead
+  const fails = (v: unknown) => () => computeMetrics(records, INFO, [], ["X"], [["m", () => v as never]]);
+  expect(fails(true)).toThrow(
+    "metrics.custom.m = true; allowed: a number or null (the function's return value); for a 0/1 outcome return a number (`x ? 1 : 0`)",
+  );
+  expect(fails(undefined)).toThrow(
+    "metrics.custom.m = undefined; allowed: a number or null (the function's return value); undefined comes from a block body without return",
+  );
+  expect(fails("0.055")).toThrow(
+    'metrics.custom.m = "0.055"; allowed: a number or null (the function\'s return value); this is text, e.g. from toFixed',
+  );
+  expect(fails("high")).toThrow(/return value\)$/);
 });
 
 test("a custom metric that throws is named, with its error (and the error kept as the cause)", () => {

@@ -385,11 +385,21 @@ export function computeMetrics(
         "INVALID_METRIC_VALUE",
         `metrics.custom.${name}`,
         v,
-        "a number or null (the function's return value)",
+        `a number or null (the function's return value)${metricValueHint(v)}`,
         "custom metric failed",
       );
     }
     out.push(v);
   }
   return out.map(roundMetric);
+}
+
+/** How the usual wrong return values come about, and what to return instead. */
+function metricValueHint(v: unknown): string {
+  if (typeof v === "boolean") return `; for a 0/1 outcome return a number (\`x ? 1 : 0\`)`;
+  if (v === undefined)
+    return "; undefined comes from a block body without return or a field the records lack (return null for a blank cell)";
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)))
+    return "; this is text, e.g. from toFixed: return the number (runs.csv writes 10 significant digits)";
+  return "";
 }
