@@ -74,6 +74,13 @@ describe("validatePopulationSpec", () => {
       err(() => validatePopulationSpec("p", { kind: "noise", count: 1, activation: { every: 1, jitter: 2 } }))
         .field,
     ).toBe("p.activation.jitter");
+    // an activation of a misspelt kind names the nearest one
+    expect(
+      err(() => validatePopulationSpec("p", { kind: "noise", count: 1, activation: { poisson: 0.1 } }))
+        .message,
+    ).toBe(
+      'invalid experiment: p.activation = {"poisson":0.1}; allowed: "onEvent" or one of { every: Dist, offset?: Dist }, { poissonRate: Dist }, { once: Dist }; did you mean "poissonRate"?',
+    );
     expect(err(() => validatePopulationSpec("p", { kind: "marketMaker", count: 1, levels: 2.5 })).field).toBe(
       "p.levels",
     );

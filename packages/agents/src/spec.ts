@@ -461,7 +461,8 @@ export function validateActivation(path: string, a: unknown): ActivationSpec {
     validateDist(`${path}.once`, o.once, 1, 1e12);
     integerTicks(`${path}.once`, o.once);
   } else {
-    fail("INVALID_ACTIVATION", path, a, allowed);
+    const near = keys.length === 1 ? suggestName(keys[0], ["every", "offset", "poissonRate", "once"]) : "";
+    fail("INVALID_ACTIVATION", path, a, allowed + near);
   }
   return a as ActivationSpec;
 }
