@@ -148,6 +148,25 @@ describe("validate, list, help", () => {
     );
     expect(existsSync(join(tmp, "results"))).toBe(false);
     expect(r.stdout).toMatch(/= 8 runs of 200 ticks\n {2}metrics: peak_drawdown, /);
+    expect(r.stdout).toContain("\n  while liquidating: free in every variant\n");
+  });
+
+  test("validate names the variants whose liquidated accounts are frozen", async () => {
+    const file = join(tmp, "frozen.ts");
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, variants: { ...tiny.variants, full: { ...tiny.variants.full, whileLiquidating: "frozen" } } };\n`,
+    );
+    const r = await cascade(["validate", file], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("\n  while liquidating: frozen in full; free in partial\n");
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, variants: { ...tiny.variants, full: { ...tiny.variants.full, whileLiquidating: "locked" } } };\n`,
+    );
+    const bad = await cascade(["validate", file], tmp);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('variants.full.whileLiquidating = "locked"; allowed: one of "frozen"');
   });
 
   test("validate: swept run lengths are given as a range", async () => {

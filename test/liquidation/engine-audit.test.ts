@@ -237,10 +237,11 @@ describe("properties over execution styles, loss modes, empty books and accounts
         fc.integer({ min: 0, max: 3 }),
         fc.boolean(),
         fc.array(fc.nat(), { minLength: 10, maxLength: 10 }),
-        (positions, path, pi, depth, emptyY, fees, acts) => {
+        fc.constantFrom("frozen", "free") as fc.Arbitrary<"frozen" | "free">,
+        (positions, path, pi, depth, emptyY, fees, acts, whileLiquidating) => {
           const w = world(positions, depth, emptyY, fees);
           const v = w.venue;
-          const policy = policies[pi]();
+          const policy = { ...policies[pi](), whileLiquidating };
           const engine = engineFor(v, policy);
           let called: number[] = [];
           engine.marginCalls$.subscribe((c) => called.push(c.account));
@@ -259,6 +260,9 @@ describe("properties over execution styles, loss modes, empty books and accounts
               const price = Math.max(1, Math.round(v.mark(i) * (Math.floor(x / 8) % 2 ? 0.97 : 1.03)));
               const side = Math.floor(x / 8) % 2 ? BUY : SELL;
               const n = 1 + (Math.floor(x / 16) % 5);
+              const frozen = v.isFrozen(a);
+              expect(frozen && whileLiquidating === "free").toBe(false);
+              const before = [v.position(a, 0), v.position(a, 1), v.cash(a), v.openOrders(a).length];
               try {
                 if (what === 0)
                   v.submit({ account: a, instrument: i, side, quantity: n, type: "limit", price });
@@ -287,13 +291,21 @@ describe("properties over execution styles, loss modes, empty books and accounts
                       });
                   }
                 else if (what === 3) v.cancelAll(a);
+                // frozen (in liquidation): nothing but cancels goes through
+                if (frozen && what !== 3 && !(what === 1 && q === 0))
+                  expect([v.position(a, 0), v.position(a, 1), v.cash(a), v.openOrders(a).length]).toEqual(
+                    before,
+                  );
               } catch (err) {
                 // refused by the venue's margin or reduce-only rules: the account simply does not trade
                 if (!(err instanceof CascadeError)) throw err;
+                if (frozen) expect(err.code).toBe("ACCOUNT_IN_LIQUIDATION");
               }
             }
             called = [];
             engine.check(t);
+            // frozen accounts hold no resting order (cancelled when frozen, none accepted since)
+            for (const a of w.traders) if (v.isFrozen(a)) expect(v.openOrders(a)).toEqual([]);
             expect(v.totalCash()).toBe(v.totalDeposits);
             expect(v.totalPosition(0)).toBe(0);
             expect(v.totalPosition(1)).toBe(0);

@@ -731,10 +731,10 @@ describe("preset overrides", () => {
   test("an unknown option (a typo; experiment files are bundled without a type check) is refused, naming the options", () => {
     const loose = (o: Record<string, unknown>) => o as never;
     expect(() => presets.stepwise(loose({ cooldown: 10 }))).toThrow(
-      "invalid liquidation policy: stepwise.cooldown = 10; allowed: one of the options name, trigger, amount, ordering, execution, backstop, penalty, loss, maxSlippage, penaltyRate, insuranceFund, whenFundEmpty, fraction, cooldownTicks, minNotional, backstopCapital",
+      "invalid liquidation policy: stepwise.cooldown = 10; allowed: one of the options name, trigger, amount, ordering, execution, backstop, penalty, loss, whileLiquidating, maxSlippage, penaltyRate, insuranceFund, whenFundEmpty, fraction, cooldownTicks, minNotional, backstopCapital",
     );
     expect(() => presets.fullClose(loose({ maxSlipage: 0.02 }))).toThrow(
-      "fullClose.maxSlipage = 0.02; allowed: one of the options name, trigger, amount, ordering, execution, backstop, penalty, loss, maxSlippage, penaltyRate, insuranceFund, whenFundEmpty",
+      "fullClose.maxSlipage = 0.02; allowed: one of the options name, trigger, amount, ordering, execution, backstop, penalty, loss, whileLiquidating, maxSlippage, penaltyRate, insuranceFund, whenFundEmpty",
     );
     expect(() => presets.restoreToTarget(loose({ targetMarginRatoi: 1.5 }))).toThrow(
       "restoreToTarget.targetMarginRatoi = 1.5; allowed: one of the options",

@@ -298,14 +298,21 @@ describe("properties", () => {
 
   test("conservation holds exactly through liquidations, ADL, backstop transfers and socialised losses", () => {
     fc.assert(
-      fc.property(positionsArb, pathArb, policyArb, fc.boolean(), (positions, path, make, fees) => {
-        const w = world(positions, fees);
-        run(w, make(), path, () => {
-          expect(w.venue.totalCash()).toBe(w.venue.totalDeposits);
-          expect(w.venue.totalPosition(0)).toBe(0);
-          expect(w.venue.totalPosition(1)).toBe(0);
-        });
-      }),
+      fc.property(
+        positionsArb,
+        pathArb,
+        policyArb,
+        fc.boolean(),
+        fc.boolean(),
+        (positions, path, make, fees, frozen) => {
+          const w = world(positions, fees);
+          run(w, { ...make(), whileLiquidating: frozen ? "frozen" : "free" }, path, () => {
+            expect(w.venue.totalCash()).toBe(w.venue.totalDeposits);
+            expect(w.venue.totalPosition(0)).toBe(0);
+            expect(w.venue.totalPosition(1)).toBe(0);
+          });
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -42,6 +42,8 @@ export interface OrderActivity {
   cancels: number;
   /** Orders not sent because the margin-capped quantity was 0. */
   skippedForMargin: number;
+  /** Orders not sent because the account was in liquidation under a policy that freezes it. */
+  skippedInLiquidation: number;
   /** Auction takes by liquidators. */
   auctionTakes: number;
 }
@@ -60,6 +62,7 @@ export class MarketTape {
     iocOrders: 0,
     cancels: 0,
     skippedForMargin: 0,
+    skippedInLiquidation: 0,
     auctionTakes: 0,
   };
   private readonly cum: Float64Array;
@@ -261,6 +264,7 @@ export function orderActivity(venue: Venue): OrderActivity {
       iocOrders: 0,
       cancels: 0,
       skippedForMargin: 0,
+      skippedInLiquidation: 0,
       auctionTakes: 0,
     }
   );
@@ -520,12 +524,14 @@ export class AgentView {
       // Lots the account's own open auctions hold cannot be sold again (the venue refuses them).
       q = Math.min(q, this.#venue.reducibleQuantity(this.account, i, side));
       if (q <= 0) return -1; // nothing left to reduce: not a margin skip
+      // reduce-only orders skip the margin cap, not the venue's freeze of an account in liquidation
+      if (this.#venue.isFrozen(this.account)) q = 0;
     } else {
       q = this.capQuantity(i, side, q, p);
     }
     const act = this.#tape.activity;
     if (q <= 0) {
-      act.skippedForMargin++;
+      this.countSkip(act);
       return -1;
     }
     act.limitOrders++;
@@ -550,7 +556,7 @@ export class AgentView {
     q = this.capQuantity(i, side, q, p);
     const act = this.#tape.activity;
     if (q <= 0) {
-      act.skippedForMargin++;
+      this.countSkip(act);
       return 0;
     }
     act.limitOrders++;
@@ -564,6 +570,17 @@ export class AgentView {
     o.tif = "IOC";
     o.reduceOnly = false;
     return this.#venue.submit(o, this.#result).filled;
+  }
+
+  /** An order not sent: its account is in liquidation (frozen by the venue), or margin capped it to 0. */
+  private countSkip(act: OrderActivity): void {
+    if (this.#venue.isFrozen(this.account)) act.skippedInLiquidation++;
+    else act.skippedForMargin++;
+  }
+
+  /** Whether the agent's account is in liquidation under a policy that freezes it: no order is sent meanwhile. */
+  inLiquidation(): boolean {
+    return this.#venue.isFrozen(this.account);
   }
 
   /** Cancels one of the agent's resting orders; false if it is no longer resting. */
@@ -602,6 +619,7 @@ export class AgentView {
       const a = venue.auction(auctionId);
       if (a.status === "open" && a.seller !== this.account) {
         const side: Side = a.side === SELL ? BUY : SELL;
+        // 0 as well for an account in liquidation (frozen): the venue would refuse its take
         const cap = venue.maxOrderQuantity(this.account, a.instrument, side, venue.auctionPrice(auctionId));
         if (cap < q) {
           if (cap <= 0) return 0;

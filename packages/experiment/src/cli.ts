@@ -404,6 +404,17 @@ custom metrics, agents' act and simulate first run in cascade run.`,
     out(
       `  metrics: ${plan.metricColumns.length > 0 ? plan.metricColumns.join(", ") : "(none: runs.csv has no metric columns)"}`,
     );
+    // Whether liquidated accounts may trade, per variant (presets differ: README of @cascade/liquidation).
+    const byMode = new Map<string, string[]>();
+    for (const v of exp.variants) {
+      const mode = v.config.liquidation.whileLiquidating;
+      byMode.set(mode, [...(byMode.get(mode) ?? []), v.name]);
+    }
+    out(
+      `  while liquidating: ${[...byMode]
+        .map(([mode, names]) => `${mode} in ${byMode.size === 1 ? "every variant" : names.join(", ")}`)
+        .join("; ")}`,
+    );
     // Which variants each swept parameter reaches: a variant that lacks its paths runs unchanged.
     const reached = new Set<string>();
     exp.sweep.params.forEach((param, k) => {

@@ -203,6 +203,8 @@ export class LiquidationEngine {
   private readonly system = new Set<number>();
   /** policy.backstop.capital given: the vault takes an account only if it still covers its maintenance after. */
   private readonly vaultBounded: boolean;
+  /** policy.whileLiquidating === "frozen": accounts in liquidation are frozen on the venue. */
+  private readonly freezes: boolean;
 
   // current step
   private pending: LiquidationRecord[] = [];
@@ -279,6 +281,7 @@ export class LiquidationEngine {
       this.backstopVault = -1;
     }
     this.vaultBounded = this.backstopVault >= 0 && p.backstop?.capital !== undefined;
+    this.freezes = p.whileLiquidating === "frozen";
 
     this.ensure(venue.accountCount());
     for (const a of venue.accountsWithPositions()) this.markDirty(a);
@@ -598,6 +601,7 @@ export class LiquidationEngine {
       if (ep !== undefined && venue.cash(a) < 0) this.finishStep(a, ep, this.policy.execution.kind, null);
       this.episodes.delete(a);
       this.closedOf.delete(a);
+      this.release(a);
       return;
     }
     const slices = this.slicing.get(a);
@@ -612,10 +616,13 @@ export class LiquidationEngine {
       this.episodes.delete(a);
       this.closedOf.delete(a);
       this.activeDelete(a);
+      this.release(a);
       this.pushBounds(a, hs, equity, maintenance);
       return;
     }
     this.activeAdd(a);
+    // frozen from here, also while it waits out a cool-down below its trigger
+    if (this.freezes && !venue.isFrozen(a)) this.freeze(a);
     const p = this.policy;
     const vaultDue =
       p.execution.kind === "backstop" ||
@@ -922,7 +929,7 @@ export class LiquidationEngine {
     this.sweepMakers.clear();
     let res: { filled: number; notional: number; averagePrice: number };
     try {
-      res = venue.submit({
+      res = venue.submitLiquidationOrder({
         account: a,
         instrument,
         side,
@@ -1167,6 +1174,7 @@ export class LiquidationEngine {
     if (!flat || cash >= 0 || busy) {
       if (flat && !busy) this.closedOf.delete(a);
       this.flush();
+      if (this.freezes && !busy && (flat || !this.stillTriggered(a))) this.release(a);
       return;
     }
     const deficit = -cash;
@@ -1244,6 +1252,31 @@ export class LiquidationEngine {
       r.badDebt = socialized;
     }
     this.flush();
+    this.release(a);
+  }
+
+  /**
+   * Freezes account `a` on the venue (policy whileLiquidating "frozen"), its resting orders
+   * cancelled: its own orders and auction takes are refused until release. Cold: once per liquidation.
+   */
+  private freeze(a: number): void {
+    // Found below its trigger while a cool-down delays its step: its orders go now, not at the step.
+    if (this.venue.openOrders(a).length > 0) this.venue.cancelAll(a);
+    this.venue.freeze(
+      a,
+      `since tick ${this.tick}, when it fell below the trigger of liquidation policy "${this.policy.name}" (whileLiquidating: "frozen")`,
+    );
+  }
+
+  /** The engine is done with `a` (flat, settled, or above its trigger with nothing pending): it may trade. */
+  private release(a: number): void {
+    if (this.freezes && this.venue.isFrozen(a)) this.venue.unfreeze(a);
+  }
+
+  /** After a step: whether `a` is still below its trigger (then it stays frozen for its next step). */
+  private stillTriggered(a: number): boolean {
+    const venue = this.venue;
+    return triggered(this.policy.trigger, venue, a, venue.equity(a), venue.maintenanceRequirement(a));
   }
 
   /**

@@ -31,5 +31,6 @@ export type {
   PenaltySpec,
   PolicySpec,
   TriggerSpec,
+  WhileLiquidating,
 } from "./types.js";
 export { validatePolicySpec } from "./validate.js";

@@ -12,6 +12,7 @@ import type {
   PenaltySpec,
   PolicySpec,
   TriggerSpec,
+  WhileLiquidating,
 } from "./types.js";
 import { POLICY_PARTS } from "./validate.js";
 
@@ -26,6 +27,8 @@ export interface PresetOverrides {
   backstop?: BackstopSpec | null;
   penalty?: PenaltySpec;
   loss?: LossSpec;
+  /** "frozen": an account in liquidation cannot trade; "free": it can (each preset's default in README.md). */
+  whileLiquidating?: WhileLiquidating;
   /** Shorthands for the commonest knobs. */
   maxSlippage?: number;
   penaltyRate?: number;
@@ -114,6 +117,7 @@ function build(base: PolicySpec, o: PresetOverrides = {}, own: OwnOptions = {}):
       insuranceFund: o.insuranceFund ?? base.loss.insuranceFund,
       whenFundEmpty: o.whenFundEmpty ?? base.loss.whenFundEmpty,
     },
+    whileLiquidating: o.whileLiquidating ?? base.whileLiquidating,
   };
   if (o.maxSlippage !== undefined && o.execution === undefined && "maxSlippage" in spec.execution) {
     spec.execution = { ...spec.execution, maxSlippage: o.maxSlippage };
@@ -160,6 +164,7 @@ export const presets = {
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
         penalty: { rate: 0.01, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+        whileLiquidating: "free",
       },
       o,
     );
@@ -186,6 +191,7 @@ export const presets = {
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
         penalty: { rate: o?.bonus ?? 0.05, to: "liquidator" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+        whileLiquidating: "free",
       },
       o,
       { fraction: ["amount"], fullBelowHealthFactor: ["amount"], bonus: ["penalty", "penaltyRate"] },
@@ -206,6 +212,7 @@ export const presets = {
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
         penalty: { rate: 0.01, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+        whileLiquidating: "free",
       },
       o,
       { targetMarginRatio: ["amount"] },
@@ -243,6 +250,7 @@ export const presets = {
         backstop: vault(2 / 3, "bankruptcy", o?.backstopCapital),
         penalty: { rate: 0, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "adl" },
+        whileLiquidating: "free",
       },
       o,
       {
@@ -269,6 +277,7 @@ export const presets = {
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
         penalty: { rate: 0.005, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "adl" },
+        whileLiquidating: "free",
       },
       o,
     );
@@ -306,6 +315,7 @@ export const presets = {
         },
         penalty: { rate: 0.13, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+        whileLiquidating: "free",
       },
       o,
       {
@@ -337,6 +347,7 @@ export const presets = {
         backstop: vault(1, price, o?.capital),
         penalty: { rate: 0, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
+        whileLiquidating: "free",
       },
       o,
       { price: ["execution", "backstop"], capital: ["backstop"] },

@@ -68,6 +68,14 @@ export interface LossSpec {
   insuranceFund: number;
   whenFundEmpty: "adl" | "socialize" | "badDebt";
 }
+/**
+ * Whether an account in liquidation may trade. "frozen" (centralised venues: Binance, Bybit, OKX,
+ * Hyperliquid): from the check that finds it below its trigger until the engine is done with it,
+ * its own orders and auction takes are refused (ACCOUNT_IN_LIQUIDATION); "free" (DeFi lending, Aave
+ * and Compound): its agent keeps trading while it is liquidated. README.md defines the span.
+ */
+export type WhileLiquidating = "frozen" | "free";
+
 export interface PolicySpec {
   name: string;
   trigger: TriggerSpec;
@@ -77,6 +85,7 @@ export interface PolicySpec {
   backstop?: BackstopSpec;
   penalty: PenaltySpec;
   loss: LossSpec;
+  whileLiquidating: WhileLiquidating;
 }
 
 export type ExecutionKind = "marketSweep" | "sliced" | "dutchAuction" | "backstop" | "adl" | "socialized";

@@ -106,6 +106,7 @@ export const POLICY_PARTS = [
   "backstop",
   "penalty",
   "loss",
+  "whileLiquidating",
 ] as const satisfies ReadonlyArray<keyof PolicySpec>;
 
 /**
@@ -240,6 +241,14 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
   const loss = object(lp, o.loss, ["insuranceFund", "whenFundEmpty"]);
   money(`${lp}.insuranceFund`, loss.insuranceFund);
   oneOf(`${lp}.whenFundEmpty`, loss.whenFundEmpty, ["adl", "socialize", "badDebt"] as const);
+
+  if (o.whileLiquidating !== "frozen" && o.whileLiquidating !== "free") {
+    fail(
+      `${path}.whileLiquidating`,
+      o.whileLiquidating,
+      'one of "frozen" (an account in liquidation cannot trade: centralised venues) or "free" (it keeps trading: DeFi lending)',
+    );
+  }
 
   return value as PolicySpec;
 }

@@ -347,6 +347,12 @@ export class Venue {
   private nonZero = new Int32Array(0);
   private roCount = new Int32Array(0);
   private exempt = new Uint8Array(0);
+  /** 1: the account is in liquidation under a policy that freezes it (freeze / unfreeze). */
+  private frozenA = new Uint8Array(0);
+  /** Why each frozen account is frozen (quoted in the refusal). */
+  private readonly frozenWhy = new Map<number, string>();
+  /** An order of submitLiquidationOrder is under way: the freeze does not apply to it. */
+  private liquidationOrder = false;
   private readonly labels: string[] = [];
   private readonly active: number[][] = [];
   private readonly orders: number[][] = [];
@@ -779,6 +785,7 @@ export class Venue {
     }
     const a = order.account;
     if (!(Number.isInteger(a) && a >= 0 && a < this.nAcc)) this.checkAccount("account", a, REJECT);
+    if (this.frozenA[a] === 1 && !this.liquidationOrder) this.rejectFrozen(a, REJECT);
     const i = order.instrument;
     if (!(Number.isInteger(i) && i >= 0 && i < this.nI)) this.checkInstrument("instrument", i, REJECT);
     const side = order.side;
@@ -914,6 +921,59 @@ export class Venue {
     return out;
   }
 
+  /**
+   * A reduce-only order the liquidation engine places for an account in liquidation: `submit`, with
+   * the account's freeze (see `freeze`) not applied. Anything but `reduceOnly: true` is refused, so
+   * it can only close what the account holds.
+   */
+  submitLiquidationOrder(order: OrderRequest, out?: OrderResult): OrderResult {
+    if (order === null || typeof order !== "object" || order.reduceOnly !== true) {
+      throw new CascadeError(
+        "INVALID_ORDER_TYPE",
+        "reduceOnly",
+        order === null || typeof order !== "object" ? order : order.reduceOnly,
+        "true (a liquidation order only closes what the account holds)",
+        REJECT,
+      );
+    }
+    this.liquidationOrder = true;
+    try {
+      return this.submit(order, out);
+    } finally {
+      this.liquidationOrder = false;
+    }
+  }
+
+  /**
+   * Freezes `account` while it is in liquidation (centralised venues cancel a margin-called
+   * account's orders and lock it until the liquidation is over): its own new orders (`submit`) and
+   * auction takes are refused with ACCOUNT_IN_LIQUIDATION quoting `reason`, `marginAllows` answers
+   * false and `maxOrderQuantity` 0. Cancels and reductions of its resting orders, deposits,
+   * transfers (penalties, ADL, backstop takeovers), auctions selling its positions and
+   * `submitLiquidationOrder` still go through. Freezing a frozen account replaces the reason.
+   */
+  freeze(account: AccountId, reason: string): void {
+    this.checkAccount("account", account, "freeze rejected");
+    if (typeof reason !== "string" || reason.length === 0) {
+      throw new CascadeError("INVALID_ARGUMENT", "reason", reason, "a non-empty string", "freeze rejected");
+    }
+    this.frozenA[account] = 1;
+    this.frozenWhy.set(account, reason);
+  }
+
+  /** Lifts `freeze` (a no-op for an account that is not frozen). */
+  unfreeze(account: AccountId): void {
+    this.checkAccount("account", account, "unfreeze rejected");
+    this.frozenA[account] = 0;
+    this.frozenWhy.delete(account);
+  }
+
+  /** Whether `account` is frozen by `freeze` (in liquidation under a policy that freezes accounts). */
+  isFrozen(account: AccountId): boolean {
+    this.checkAccount("account", account, "lookup rejected");
+    return this.frozenA[account] === 1;
+  }
+
   /** Cancels a resting order of `account`; returns the quantity removed. */
   cancel(account: AccountId, orderId: number): number {
     if (this.busy) this.reentrant("cancel");
@@ -1012,11 +1072,6 @@ export class Venue {
     return this.orderInstr.get(orderId);
   }
 
-  /**
-   * Largest quantity that passes the initial-margin check now for a limit order at `price`
-   * (pass the mark for a market order); 0 if none. Exempt accounts get the largest quantity the
-   * ledger accepts. Reduce-only orders need no check.
-   */
   /** The largest order quantity of `instrument`: its notional at maxPrice stays exact (within 2^53). */
   maxOrderLots(instrument: number): number {
     this.checkInstrument("instrument", instrument, "lookup rejected");
@@ -1036,7 +1091,7 @@ export class Venue {
 
   /**
    * Whether a limit order of `quantity` lots at `price` passes submit's pre-trade initial-margin
-   * check now (exempt accounts always do). The quantities that pass are 1 .. some largest one, so
+   * check now (exempt accounts always do; a frozen account, in liquidation, never). The quantities that pass are 1 .. some largest one, so
    * up to maxOrderLots this answers "quantity <= maxOrderQuantity" with one evaluation, no search.
    */
   marginAllows(account: AccountId, instrument: number, side: Side, quantity: number, price: number): boolean {
@@ -1049,9 +1104,15 @@ export class Venue {
     }
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0)
       throw new CascadeError("INVALID_PRICE", "price", price, "a finite price in ticks > 0", ctx);
+    if (this.frozenA[account] === 1) return false;
     return this.exempt[account] === 1 || !this.marginRefuses(account, instrument, side, quantity, price);
   }
 
+  /**
+   * Largest quantity that passes the initial-margin check now for a limit order at `price`
+   * (pass the mark for a market order); 0 if none, and 0 for a frozen account (in liquidation).
+   * Exempt accounts get the largest quantity the ledger accepts. Reduce-only orders need no check.
+   */
   maxOrderQuantity(account: AccountId, instrument: number, side: Side, price: number): number {
     this.checkAccount("account", account, "maxOrderQuantity rejected");
     this.checkInstrument("instrument", instrument, "maxOrderQuantity rejected");
@@ -1065,6 +1126,7 @@ export class Venue {
         "maxOrderQuantity rejected",
       );
     }
+    if (this.frozenA[account] === 1) return 0;
     return this.maxQuantity(account, instrument, side, price, false);
   }
 
@@ -1486,6 +1548,7 @@ export class Venue {
       );
     }
     this.checkAccount("bidder", bidder, ctx);
+    if (this.frozenA[bidder] === 1) this.rejectFrozen(bidder, ctx, "bidder");
     if (bidder === a.seller)
       throw new CascadeError(
         "SELF_TRADE",
@@ -2049,6 +2112,16 @@ export class Venue {
     );
   }
 
+  private rejectFrozen(a: number, ctx: string, field = "account"): never {
+    throw new CascadeError(
+      "ACCOUNT_IN_LIQUIDATION",
+      field,
+      a,
+      `an account not in liquidation: account ${a} (${this.labels[a]}) is frozen ${this.frozenWhy.get(a)}; its own orders and auction takes are refused until its liquidation ends (cancels and deposits are not)`,
+      ctx,
+    );
+  }
+
   private reentrant(op: string): never {
     throw new CascadeError(
       "REENTRANT_ORDER",
@@ -2151,6 +2224,7 @@ export class Venue {
     this.resShortA = copyInto(new Float64Array(cap * n), this.resShortA);
     this.activeFlag = copyInto(new Uint8Array(cap * n), this.activeFlag);
     this.exempt = copyInto(new Uint8Array(cap), this.exempt);
+    this.frozenA = copyInto(new Uint8Array(cap), this.frozenA);
     this.nonZero = copyInto(new Int32Array(cap), this.nonZero);
     this.roCount = copyInto(new Int32Array(cap), this.roCount);
     this.cap = cap;
