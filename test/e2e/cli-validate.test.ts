@@ -148,18 +148,18 @@ describe("validate, list, help", () => {
     );
     expect(existsSync(join(tmp, "results"))).toBe(false);
     expect(r.stdout).toMatch(/= 8 runs of 200 ticks\n {2}metrics: peak_drawdown, /);
-    expect(r.stdout).toContain("\n  while liquidating: free in every variant\n");
+    expect(r.stdout).toContain("\n  while liquidating: frozen in full; free in partial\n");
   });
 
-  test("validate names the variants whose liquidated accounts are frozen", async () => {
+  test("validate says which variants freeze liquidated accounts, and refuses a bad value", async () => {
     const file = join(tmp, "frozen.ts");
     writeFileSync(
       file,
-      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, variants: { ...tiny.variants, full: { ...tiny.variants.full, whileLiquidating: "frozen" } } };\n`,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, variants: { ...tiny.variants, full: { ...tiny.variants.full, whileLiquidating: "free" } } };\n`,
     );
     const r = await cascade(["validate", file], tmp);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("\n  while liquidating: frozen in full; free in partial\n");
+    expect(r.stdout).toContain("\n  while liquidating: free in every variant\n");
     writeFileSync(
       file,
       `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, variants: { ...tiny.variants, full: { ...tiny.variants.full, whileLiquidating: "locked" } } };\n`,

@@ -47,6 +47,7 @@ describe("ADL against an account whose lots are in its own liquidation auction",
   });
 });
 
+// Accounts that trade while liquidated: "free" (a frozen one's own sale would be refused).
 describe("a margin-called account that closes its own positions into a deficit", () => {
   test("its deficit goes down the waterfall (here the insurance fund), on a settlement record", () => {
     const v = twoAssetVenue();
@@ -54,7 +55,7 @@ describe("a margin-called account that closes its own positions into a deficit",
     const a = v.openAccount("A");
     v.deposit(a, 100);
     open(v, a, mk, 0, 10, 100); // cash -900
-    const e = engineFor(v, presets.fullClose({ insuranceFund: 500 }));
+    const e = engineFor(v, presets.fullClose({ insuranceFund: 500, whileLiquidating: "free" }));
     setMarks(v, [94, 50]); // equity 40 < maintenance 47
     bid(v, mk, 0, 10, 80); // the only bid, below the sweep's 5% bound
     v.advance(1);
@@ -90,7 +91,7 @@ describe("a margin-called account that closes its own positions into a deficit",
     const a = v.openAccount("A");
     v.deposit(a, 100);
     open(v, a, mk, 0, 10, 100);
-    const e = engineFor(v, presets.fullClose({ insuranceFund: 30 }));
+    const e = engineFor(v, presets.fullClose({ insuranceFund: 30, whileLiquidating: "free" }));
     setMarks(v, [94, 50]);
     bid(v, mk, 0, 10, 80);
     v.advance(1);

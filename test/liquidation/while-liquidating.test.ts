@@ -300,6 +300,25 @@ describe("the venue's refusal", () => {
   });
 });
 
+describe("preset defaults: the mechanism each preset models", () => {
+  test("centralised venues and Maker freeze the account; Aave's close factor does not", () => {
+    expect(
+      Object.fromEntries(
+        (Object.keys(presets) as Array<keyof typeof presets>).map((k) => [k, presets[k]().whileLiquidating]),
+      ),
+    ).toEqual({
+      fullClose: "frozen",
+      closeFactor: "free",
+      restoreToTarget: "frozen",
+      stepwise: "frozen",
+      tieredPartial: "frozen",
+      dutchAuction: "frozen",
+      backstopVault: "frozen",
+    });
+    expect(presets.tieredPartial({ whileLiquidating: "free" }).whileLiquidating).toBe("free");
+  });
+});
+
 describe("validation", () => {
   const base = (): PolicySpec => presets.fullClose();
   test("a value other than frozen or free, or none, names the field", () => {

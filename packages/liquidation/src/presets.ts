@@ -164,7 +164,7 @@ export const presets = {
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
         penalty: { rate: 0.01, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
-        whileLiquidating: "free",
+        whileLiquidating: "frozen",
       },
       o,
     );
@@ -212,7 +212,7 @@ export const presets = {
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
         penalty: { rate: 0.01, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
-        whileLiquidating: "free",
+        whileLiquidating: "frozen",
       },
       o,
       { targetMarginRatio: ["amount"] },
@@ -250,7 +250,7 @@ export const presets = {
         backstop: vault(2 / 3, "bankruptcy", o?.backstopCapital),
         penalty: { rate: 0, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "adl" },
-        whileLiquidating: "free",
+        whileLiquidating: "frozen",
       },
       o,
       {
@@ -277,7 +277,7 @@ export const presets = {
         execution: { kind: "marketSweep", maxSlippage: 0.05 },
         penalty: { rate: 0.005, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "adl" },
-        whileLiquidating: "free",
+        whileLiquidating: "frozen",
       },
       o,
     );
@@ -315,7 +315,7 @@ export const presets = {
         },
         penalty: { rate: 0.13, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
-        whileLiquidating: "free",
+        whileLiquidating: "frozen",
       },
       o,
       {
@@ -347,7 +347,7 @@ export const presets = {
         backstop: vault(1, price, o?.capital),
         penalty: { rate: 0, to: "insuranceFund" },
         loss: { insuranceFund: 0, whenFundEmpty: "badDebt" },
-        whileLiquidating: "free",
+        whileLiquidating: "frozen",
       },
       o,
       { price: ["execution", "backstop"], capital: ["backstop"] },
