@@ -52,6 +52,11 @@
  *    slices, Dutch auction) -> penalty per record, charged in record order once all the closes of
  *    the step are done, each capped at the positive equity left (a step that ends in a deficit
  *    collects none).
+ * Under whileLiquidating "frozen" the account is frozen on the venue (venue.freeze: its own orders and
+ * auction takes refused, resting orders cancelled) from the check that finds it below its trigger
+ * (a cool-down's wait included) until it is flat, or a check or the end of a step finds it at or
+ * above the trigger with no slice or auction pending; sweeps and slices go through as
+ * venue.submitLiquidationOrder.
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
  * backstop vault (backstop path) -> insurance fund -> ADL counterparties / socialised over accounts
  * with positive equity / left as unrecovered bad debt (negative cash, still conserved). So does the
@@ -596,8 +601,8 @@ export class LiquidationEngine {
       this.activeDelete(a);
       this.cooldownUntil.delete(a);
       const ep = this.episodes.get(a);
-      // Margin-called, then flat in debt by its own orders (an agent keeps trading while the
-      // engine's bounded sweep finds no bids): the deficit is its liquidation's, booked here.
+      // Margin-called, then flat in debt by its own orders (under "free" an agent keeps trading
+      // while the engine's bounded sweep finds no bids): the deficit is its liquidation's, booked here.
       if (ep !== undefined && venue.cash(a) < 0) this.finishStep(a, ep, this.policy.execution.kind, null);
       this.episodes.delete(a);
       this.closedOf.delete(a);
