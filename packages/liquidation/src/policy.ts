@@ -196,6 +196,26 @@ const item = (h: Holding, quantity: number): PlanItem => ({
   quantity,
 });
 
+/**
+ * floor(x) of a lot count or cash amount computed in doubles from the integer it stands for (a
+ * decimal fraction times lots, a budget over a lot's value): the result may land up to ~2 ulps
+ * below it (0.7 x 45,672,200 = 31,970,539.999999996), which a fixed 1e-9 lifts back only below
+ * ~1e7, hence the relative margin too.
+ */
+function floorExact(x: number): number {
+  return Math.floor(x + Math.max(1e-9, 2 * Number.EPSILON * x));
+}
+
+/**
+ * ceil(a x b / n) of safe integers a, b >= 0, n > 0, exactly: the double quotient of an exact
+ * product is exact while a x b + n < 2^53; beyond that, BigInt.
+ */
+export function ceilMulDiv(a: number, b: number, n: number): number {
+  const p = a * b;
+  if (p + n <= Number.MAX_SAFE_INTEGER) return Math.ceil(p / n);
+  return Number((BigInt(a) * BigInt(b) + BigInt(n) - 1n) / BigInt(n));
+}
+
 export function fullPlan(holdings: Holding[]): PlanItem[] {
   return holdings.map((h) => item(h, Math.abs(h.q)));
 }
@@ -241,13 +261,13 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
       const plan: PlanItem[] = [];
       if (ctx.ordering === "proRata") {
         for (const h of hs) {
-          const k = Math.floor(spec.fraction * Math.abs(h.q) + 1e-9);
+          const k = floorExact(spec.fraction * Math.abs(h.q));
           if (k > 0) plan.push(item(h, k));
         }
       } else {
         let budget = spec.fraction * hs.reduce((s, h) => s + h.notional, 0);
         for (const h of hs) {
-          const k = Math.min(Math.abs(h.q), Math.floor(budget / (h.mark * h.cv) + 1e-9));
+          const k = Math.min(Math.abs(h.q), floorExact(budget / (h.mark * h.cv)));
           if (k > 0) {
             plan.push(item(h, k));
             budget -= k * h.mark * h.cv;
@@ -264,7 +284,7 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
         item(
           h,
           h.notional > spec.minNotional
-            ? Math.max(1, Math.floor(spec.fraction * Math.abs(h.q) + 1e-9))
+            ? Math.max(1, floorExact(spec.fraction * Math.abs(h.q)))
             : Math.abs(h.q),
         ),
       );
@@ -281,7 +301,7 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
           }
         }
         if (t < 0) continue;
-        const keep = Math.floor(tiers[t].notionalAbove / (h.mark * h.cv) + 1e-9);
+        const keep = floorExact(tiers[t].notionalAbove / (h.mark * h.cv));
         plan.push(item(h, Math.abs(h.q) - Math.min(keep, Math.abs(h.q) - 1)));
       }
       return plan.length > 0 ? plan : fullPlan(hs);
@@ -338,8 +358,7 @@ function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
     if (ctx.equity >= target * ctx.maintenance || hs.length === 0) return [];
     let n = 0;
     for (const h of hs) n = Math.max(n, Math.abs(h.q));
-    const lots = (h: Holding, j: number) =>
-      Math.min(Math.abs(h.q), Math.ceil((j * Math.abs(h.q)) / n - 1e-9));
+    const lots = (h: Holding, j: number) => Math.min(Math.abs(h.q), ceilMulDiv(j, Math.abs(h.q), n));
     const ok = (j: number) => {
       let e = ctx.equity;
       let m = ctx.maintenance;
@@ -383,10 +402,7 @@ function restorePlan(target: number, ctx: AmountContext): PlanItem[] {
 
 /** Penalty: floor(rate x closed notional), never more than the account's remaining positive equity. */
 export function penaltyAmount(rate: number, notional: number, equityAfter: number): number {
-  // The product misses the exact one by up to ~2 ulps (0.7 x 45,672,200 = 31,970,539.999999996):
-  // a fixed 1e-9 lifts it back only below ~1e7, hence a relative margin too.
-  const x = rate * notional;
-  const p = Math.floor(x + Math.max(1e-9, 2 * Number.EPSILON * x));
+  const p = floorExact(rate * notional);
   return Math.max(0, Math.min(p, Math.floor(equityAfter)));
 }
 
