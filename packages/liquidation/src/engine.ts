@@ -32,7 +32,8 @@
  *    remaining equity goes to the vault too (or the vault covers the deficit), so equity ends at 0.
  *    A vault with a `capital` is bounded: it takes the account only if its equity at the mark after
  *    the takeover (at "bankruptcy" price: plus the account's equity, the margin it takes or the
- *    deficit it pays) is at least the venue's maintenance requirement of all it would then hold.
+ *    deficit it pays; at "mark" price with a penalty to the liquidator: plus that penalty) is at
+ *    least the venue's maintenance requirement of all it would then hold.
  *    When it declines, the step goes on as without a vault (ADL or the book below; a "backstop"
  *    execution sells on the book without a slippage bound, as an auction's fallback does);
  *  - ADL: bankrupt (equity < 0), loss.whenFundEmpty = "adl" and the insurance fund cannot cover
@@ -652,15 +653,20 @@ export class LiquidationEngine {
    * Whether a bounded vault can take account `a` over: after the takeover its equity at the mark
    * must be at least the maintenance requirement (maintenanceMargin per position, as the venue's)
    * of its own book plus `a`'s positions. At "bankruptcy" price it gets `a`'s equity too (the
-   * margin, or a deficit it pays); at "mark" price only the rounding of the transfer price (a
-   * penalty it may collect afterwards is not counted).
+   * margin, or a deficit it pays); at "mark" price the rounding of the transfer price and, with a
+   * penalty to the liquidator, the penalty the same step pays it (capped at `a`'s equity left).
    */
   private vaultCanTake(a: number, equity: number): boolean {
     const venue = this.venue;
     const vault = this.backstopVault as number;
     const bankruptcy = this.vaultPrice() === "bankruptcy";
+    const pen = this.policy.penalty;
+    const collects = !bankruptcy && pen.to === "liquidator" && pen.rate > 0;
     let after = venue.equity(vault) + (bankruptcy ? equity : 0);
     let requirement = 0;
+    // a's cash once flat, and the penalties of its takeover records before the cap
+    let cashLeft = venue.cash(a);
+    let penalties = 0;
     for (let i = 0; i < this.nInst; i++) {
       const q = venue.position(a, i);
       const held = venue.position(vault, i) + q;
@@ -673,8 +679,18 @@ export class LiquidationEngine {
         // transferred at the mark rounded to a tick (backstopTakeover), valued at the mark
         const px = tickPrice(inst, mark);
         after += q * inst.contractValue * (mark - px);
+        if (collects) {
+          cashLeft += q * inst.contractValue * px;
+          penalties += penaltyAmount(
+            pen.rate,
+            Math.abs(q) * px * inst.contractValue,
+            Number.POSITIVE_INFINITY,
+          );
+        }
       }
     }
+    // settleCharges caps each record's penalty at the equity left: together, at all of it
+    if (collects) after += Math.max(0, Math.min(penalties, Math.floor(cashLeft)));
     return after >= requirement;
   }
 
