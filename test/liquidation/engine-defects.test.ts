@@ -3,10 +3,22 @@
  * (two instruments X 100 and Y 50, oracle marks, default margins: 10% initial, 5% maintenance, no
  * fees, unless a test says otherwise).
  */
-import { type AmountSpec, amountPlan, type Holding, presets } from "@cascade/liquidation";
+import { type AmountSpec, amountPlan, type Holding, type PolicySpec, presets } from "@cascade/liquidation";
+import { BUY, SELL } from "@cascade/market";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { ceilMulDiv } from "../../packages/liquidation/src/policy.js";
-import { bid, conserved, engineFor, maker, setMarks, standardAccount, twoAssetVenue } from "./helpers.js";
+import {
+  bid,
+  conserved,
+  engineFor,
+  maker,
+  open,
+  setMarks,
+  standardAccount,
+  twoAssetVenue,
+  walkPath,
+} from "./helpers.js";
 
 describe("lot counts of the amount rules are exact above 1e7 lots", () => {
   // 0.7 x 45,672,200 = 31,970,539.999999996 in doubles: a fixed +1e-9 left it one lot short
@@ -83,5 +95,150 @@ describe("a bounded vault taking over at the mark counts the penalty the takeove
     expect(underwater(53, "liquidator").e.stats().backstopDeclined).toBe(1);
     expect(underwater(54, "insuranceFund").e.stats().backstopDeclined).toBe(1);
     expect(underwater(89, "insuranceFund").e.stats().backstopDeclined).toBe(0);
+  });
+});
+
+describe("an account that trades itself into debt without ever being margin-called", () => {
+  /** A: 100 of margin, long 10 X @100 (cash -900), healthy at the mark; the only bid is at 80. */
+  function selfInflicted(insuranceFund: number) {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const a = v.openAccount("A");
+    v.deposit(a, 100);
+    open(v, a, mk, 0, 10, 100);
+    const e = engineFor(v, presets.fullClose({ insuranceFund }));
+    bid(v, mk, 0, 10, 80);
+    v.advance(1);
+    e.check(1); // equity 100 >= maintenance 50: no margin call
+    // its own reduce-only sell (the venue never refuses a close) fills at 80: flat, 100 in debt
+    v.advance(2);
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 10, type: "market", reduceOnly: true });
+    expect([v.position(a, 0), v.cash(a)]).toEqual([0, -100]);
+    e.check(2);
+    return { v, a, e };
+  }
+
+  test("its deficit goes down the waterfall once (before: never booked, stats.badDebt 0)", () => {
+    const { v, a, e } = selfInflicted(60);
+    const s = e.stats();
+    expect(s.marginCalls).toBe(0);
+    expect([s.badDebt, s.insuranceDraw, s.unrecoveredDebt]).toEqual([100, 60, 40]);
+    expect(v.cash(a)).toBe(-40);
+    expect(e.records.map((r) => [r.account, r.instrument, r.quantity, r.badDebt])).toEqual([[a, -1, 0, 100]]);
+    // the fund's transfer marks it for a recheck: the 40 left is not booked again
+    v.advance(3);
+    e.check(3);
+    expect(e.stats().badDebt).toBe(100);
+    expect(e.records.length).toBe(1);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("a deposit that pays part of the booked debt is not booked; a new loss after repaying it is", () => {
+    const { v, a, e } = selfInflicted(0);
+    expect(e.stats().unrecoveredDebt).toBe(100);
+    v.deposit(a, 30);
+    const mk = maker(v);
+    v.transferCash(mk, a, 1, "test: a transfer marks A for a recheck"); // -69: still the old debt
+    v.advance(3);
+    e.check(3);
+    expect(e.stats().badDebt).toBe(100);
+    // repaid in full and trading again: a long bought at 100, sold at 60, is a new 400 deficit
+    v.deposit(a, 169); // cash 100
+    open(v, a, mk, 0, 10, 100);
+    bid(v, mk, 0, 10, 60);
+    v.advance(4);
+    e.check(4); // holding a position again: equity 100 at the mark
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 10, type: "market", reduceOnly: true });
+    expect(v.cash(a)).toBe(-300);
+    v.advance(5);
+    e.check(5);
+    expect([e.stats().badDebt, e.stats().unrecoveredDebt]).toEqual([400, 400]);
+  });
+});
+
+describe("property: every flat deficit is booked exactly once, whoever closed the positions", () => {
+  const policies: Array<() => PolicySpec> = [
+    () => presets.fullClose({ insuranceFund: 200 }),
+    () => presets.fullClose({ whenFundEmpty: "socialize" }),
+    () => presets.closeFactor({ whenFundEmpty: "adl" }),
+    () => presets.closeFactor({ trigger: { kind: "healthFactor", below: 0.5 } }),
+    () => presets.stepwise({ minNotional: 500, cooldownTicks: 2, backstopCapital: 100 }),
+    () => presets.dutchAuction({ durationTicks: 2, whenFundEmpty: "adl" }),
+    () => presets.backstopVault({ price: "mark", capital: 200, penalty: { rate: 0.02, to: "liquidator" } }),
+  ];
+  const lots = fc.integer({ min: -30, max: 30 });
+
+  test("conservation, the waterfall's sum, and unrecovered debt = the flat traders' negative cash", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(lots, lots, fc.double({ min: 0.12, max: 0.5, noNaN: true })), {
+          minLength: 2,
+          maxLength: 8,
+        }),
+        fc.array(
+          fc.tuple(
+            fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+            fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.integer({ min: 0, max: policies.length - 1 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
+        (positions, path, pi, depth, closers) => {
+          const v = twoAssetVenue();
+          const mk = v.openAccount("maker", { marginExempt: true });
+          v.deposit(mk, 1e12);
+          const traders: number[] = [];
+          for (const [qx, qy, m] of positions) {
+            const a = v.openAccount("trader");
+            v.deposit(a, Math.ceil((Math.abs(qx) * 100 + Math.abs(qy) * 50) * m) + 10);
+            if (qx !== 0) open(v, a, mk, 0, qx, 100);
+            if (qy !== 0) open(v, a, mk, 1, qy, 50);
+            traders.push(a);
+          }
+          // thin books far from the marks: closes there end in debt
+          for (let p = 5; p < 100; p += 20) bid(v, mk, 0, depth, p);
+          for (let p = 120; p < 400; p += 40)
+            v.submit({ account: mk, instrument: 0, side: SELL, quantity: depth, type: "limit", price: p });
+          for (let p = 3; p < 50; p += 10) bid(v, mk, 1, depth, p);
+          for (let p = 60; p < 200; p += 20)
+            v.submit({ account: mk, instrument: 1, side: SELL, quantity: depth, type: "limit", price: p });
+          const e = engineFor(v, policies[pi]());
+          walkPath(v, path, (t) => {
+            for (const au of [...v.openAuctions()])
+              v.takeAuction(au.id, mk, 1 + (t % 2), au.side === SELL ? 1e9 : 0);
+            // any trader, margin-called or not, may close its whole portfolio at any price
+            const a = traders[closers[t - 1] % traders.length];
+            for (let i = 0; i < 2; i++) {
+              const q = v.reducibleQuantity(a, i, v.position(a, i) > 0 ? SELL : BUY);
+              if (v.position(a, i) !== 0 && q > 0)
+                v.submit({
+                  account: a,
+                  instrument: i,
+                  side: v.position(a, i) > 0 ? SELL : BUY,
+                  quantity: q,
+                  type: "market",
+                  reduceOnly: true,
+                });
+            }
+            e.check(t);
+            expect(v.totalCash()).toBe(v.totalDeposits);
+            expect(v.totalPosition(0)).toBe(0);
+            expect(v.totalPosition(1)).toBe(0);
+            const s = e.stats();
+            expect(
+              s.insuranceDraw + s.adlCovered + s.socializedLoss + s.unrecoveredDebt + s.backstopAbsorbed,
+            ).toBe(s.badDebt);
+            expect(e.records.reduce((x, r) => x + r.badDebt, 0)).toBe(s.badDebt);
+            let left = 0;
+            for (const a2 of traders)
+              if (v.position(a2, 0) === 0 && v.position(a2, 1) === 0) left += Math.max(0, -v.cash(a2));
+            expect(left).toBe(s.unrecoveredDebt);
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -61,8 +61,9 @@
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
  * backstop vault (backstop path) -> insurance fund -> ADL counterparties / socialised over accounts
  * with positive equity / left as unrecovered bad debt (negative cash, still conserved). So does the
- * deficit of a margin-called account found flat in debt after closing positions with its own orders
- * (booked on a settlement record when it is next checked).
+ * deficit of any account found flat in debt after closing positions with its own orders, margin-called
+ * before or not (booked on a settlement record when it is next checked); debt booked and left
+ * unrecovered is never booked again.
  *
  * Cause rule (cascade tracing)
  * ----------------------------
@@ -207,6 +208,8 @@ export class LiquidationEngine {
   private readonly auctionQueue: AuctionEvent[] = [];
   private readonly recent: RecentLiq[][] = [];
   private readonly system = new Set<number>();
+  /** Flat accounts' debt already booked and left unrecovered (their negative cash): never booked twice. */
+  private readonly carried = new Map<number, number>();
   /** policy.backstop.capital given: the vault takes an account only if it still covers its maintenance after. */
   private readonly vaultBounded: boolean;
   /** policy.whileLiquidating === "frozen": accounts in liquidation are frozen on the venue. */
@@ -601,15 +604,18 @@ export class LiquidationEngine {
       this.slicing.delete(a);
       this.activeDelete(a);
       this.cooldownUntil.delete(a);
-      const ep = this.episodes.get(a);
-      // Margin-called, then flat in debt by its own orders (under "free" an agent keeps trading
-      // while the engine's bounded sweep finds no bids): the deficit is its liquidation's, booked here.
-      if (ep !== undefined && venue.cash(a) < 0) this.finishStep(a, ep, this.policy.execution.kind, null);
+      // Flat in debt by its own orders, margin-called before (under "free" an agent keeps trading
+      // while the engine's bounded sweep finds no bids) or not (a reduce-only close far below the mark is
+      // never refused): the deficit goes down the waterfall here, on a settlement record.
+      if (venue.cash(a) < 0)
+        this.finishStep(a, this.episodes.get(a) ?? newEpisode(), this.policy.execution.kind, null);
       this.episodes.delete(a);
       this.closedOf.delete(a);
       this.release(a);
       return;
     }
+    // holding positions again, it repaid its booked debt first (the venue's margin check)
+    if (this.carried.size > 0) this.carried.delete(a);
     const slices = this.slicing.get(a);
     if (slices !== undefined) {
       this.activeAdd(a);
@@ -1192,13 +1198,15 @@ export class LiquidationEngine {
     for (let i = 0; i < this.nInst && flat; i++) if (venue.position(a, i) !== 0) flat = false;
     const cash = venue.cash(a);
     const busy = this.slicing.has(a) || (this.openAuctionsOf.get(a) ?? 0) > 0;
-    if (!flat || cash >= 0 || busy) {
+    // debt booked before and still unrecovered is not a new deficit (a deposit may have paid part)
+    const owed = Math.min(this.carried.get(a) ?? 0, Math.max(0, -cash));
+    if (!flat || cash + owed >= 0 || busy) {
       if (flat && !busy) this.closedOf.delete(a);
       this.flush();
       if (this.freezes && !busy && (flat || !this.stillTriggered(a))) this.release(a);
       return;
     }
-    const deficit = -cash;
+    const deficit = -cash - owed;
     const s = this.s;
     s.badDebt += deficit;
     let rest = deficit;
@@ -1259,8 +1267,9 @@ export class LiquidationEngine {
       }
     }
     s.unrecoveredDebt += rest;
+    if (owed + rest > 0) this.carried.set(a, owed + rest);
+    else this.carried.delete(a);
     this.closedOf.delete(a);
-    // flat: the episode ends, so a later recheck of the unrecovered debt never books it again
     this.episodes.delete(a);
     let last = this.pending[this.pending.length - 1];
     if (last === undefined || last.account !== a) {
@@ -1374,6 +1383,11 @@ function firstAtOrAfter(list: readonly RecentLiq[], tick: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** The episode of a liquidation without a cause (yet): generation 1, its cascade the first record's id. */
+function newEpisode(): Episode {
+  return { cause: -1, cascadeId: -1, generation: 1 };
 }
 
 /** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */
