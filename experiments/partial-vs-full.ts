@@ -60,12 +60,12 @@
  * ~30 of 100 accounts (3.9M notional, BTC drawdown 11.8% after a 10% shock, bad debt ~7.0k, 4.9
  * generations deep on average and 9 at most); restore-to-target liquidates about as many accounts
  * (the shock itself is large) but sells ~7.5% less (p ~ 0.016); its bad debt is ~13% higher, but
- * that is well within the noise (p ~ 0.6). Aave-style 50% steps make the cascade bigger (+4
- * accounts, +30% notional, BTC drawdown +1.6 points, over three times the bad debt, the bid side
- * empty ~19 ticks longer: each step leaves an exposed remainder that is liquidated again lower
+ * that is well within the noise (p ~ 0.6). Aave-style 50% steps make the cascade bigger (+7
+ * accounts, +48% notional, BTC drawdown +2.0 points, about six times the bad debt, the bid side
+ * empty ~24 ticks longer: each step leaves an exposed remainder that is liquidated again lower
  * down, and the 5% bonus is paid out of the account), though they draw nothing from the insurance
- * fund (no fee feeds it) and do not deepen ETH's and SOL's drawdowns (SOL's is 0.3 points lower,
- * p_holm ~ 0.16). The stepwise rule with a backstop vault liquidates a third fewer accounts,
+ * fund (no fee feeds it) and do not measurably deepen ETH's and SOL's drawdowns (+0.01 and +0.15
+ * points, p_holm ~ 0.67 and 0.63). The stepwise rule with a backstop vault liquidates a third fewer accounts,
  * liquidates ~40% less notional, cuts the BTC drawdown to 8.8% and leaves almost no bad debt: the
  * vault takes the deepest accounts off-book at their bankruptcy price and never sells (1.28M of
  * its 2.24M liquidated per run, so it sells ~75% less on the book than full close:

@@ -4,7 +4,7 @@
  * fees, unless a test says otherwise).
  */
 import { type AmountSpec, amountPlan, type Holding, type PolicySpec, presets } from "@cascade/liquidation";
-import { BUY, SELL } from "@cascade/market";
+import { BUY, SELL, type Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { ceilMulDiv } from "../../packages/liquidation/src/policy.js";
@@ -19,6 +19,96 @@ import {
   twoAssetVenue,
   walkPath,
 } from "./helpers.js";
+
+describe("closeFactor along largestNotional when the largest position's book has no bid", () => {
+  /** Long 10 X and 4 Y on 120 of margin; at X 94, Y 48: HF 0.996 (a 50% step), equity 52 < 56.6. */
+  function account() {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const a = v.openAccount("A");
+    v.deposit(a, 120);
+    open(v, a, mk, 0, 10, 100);
+    open(v, a, mk, 1, 4, 50);
+    setMarks(v, [94, 48]);
+    return { v, mk, a };
+  }
+
+  test("the step sells the position the book can take instead of stalling on the other", () => {
+    const { v, mk, a } = account();
+    expect(v.healthFactor(a)).toBeGreaterThan(0.95);
+    expect(v.healthFactor(a)).toBeLessThan(1);
+    bid(v, mk, 1, 10, 48); // Y has bids; X none at all
+    const e = engineFor(v, presets.closeFactor());
+    for (let t = 1; t <= 3; t++) {
+      v.advance(t);
+      e.check(t);
+    }
+    // budget 50% x 1,132 = 566: Y's 4 lots (192) first, the rest (374) to X, which sells nothing.
+    // Before: X took 6 lots of the budget (564), Y none, and nothing sold tick after tick.
+    expect(e.records.map((r) => [r.tick, r.instrument, r.side, r.quantity, r.price])).toEqual([
+      [1, 1, SELL, 4, 48],
+    ]);
+    expect(v.position(a, 1)).toBe(0);
+    expect(v.position(a, 0)).toBe(10);
+    expect(e.stats().marginCalls).toBe(3);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("with both books able to take lots, the budget still goes largest first", () => {
+    const { v, mk, a } = account();
+    bid(v, mk, 0, 10, 94);
+    bid(v, mk, 1, 10, 48);
+    const e = engineFor(v, presets.closeFactor());
+    v.advance(1);
+    e.check(1);
+    expect(e.records.map((r) => [r.instrument, r.quantity])).toEqual([[0, 6]]);
+    expect(v.position(a, 1)).toBe(4);
+  });
+
+  test("a bid below the slippage bound counts as none; with no book to sell to, the plan is unchanged", () => {
+    const { v, mk } = account();
+    bid(v, mk, 0, 10, 80); // below 94 x 0.95
+    bid(v, mk, 1, 10, 48);
+    const e = engineFor(v, presets.closeFactor());
+    v.advance(1);
+    e.check(1);
+    expect(e.records.map((r) => [r.instrument, r.quantity])).toEqual([[1, 4]]);
+    // the dust lot goes to a position the book can take too
+    const plan = (v2: Venue, acct: number) =>
+      amountPlan(
+        { kind: "closeFactor", fraction: 0.001 },
+        {
+          venue: v2,
+          account: acct,
+          holdings: holdingsByNotional(v2, acct),
+          equity: v2.equity(acct),
+          maintenance: v2.maintenanceRequirement(acct),
+          ordering: "largestNotional",
+          penaltyRate: 0,
+          maxSlippage: 0.05,
+          feeRate: 0,
+          onBook: true,
+        },
+      );
+    const w = account();
+    bid(w.v, w.mk, 1, 10, 48);
+    expect(plan(w.v, w.a)).toEqual([{ instrument: 1, side: SELL, quantity: 1 }]);
+    const none = account(); // no bids anywhere: the budget along the ordering, as before
+    expect(plan(none.v, none.a)).toEqual([{ instrument: 0, side: SELL, quantity: 1 }]);
+  });
+});
+
+/** The account's holdings, largest notional first (what orderHoldings gives for largestNotional). */
+function holdingsByNotional(v: Venue, a: number): Holding[] {
+  const out: Holding[] = [];
+  for (let i = 0; i < v.instruments.length; i++) {
+    const q = v.position(a, i);
+    if (q === 0) continue;
+    const mark = v.mark(i);
+    out.push({ instrument: i, q, mark, cv: 1, notional: Math.abs(q) * mark, rate: 0.05, amount: 0 });
+  }
+  return out.sort((x, y) => y.notional - x.notional);
+}
 
 describe("lot counts of the amount rules are exact above 1e7 lots", () => {
   // 0.7 x 45,672,200 = 31,970,539.999999996 in doubles: a fixed +1e-9 left it one lot short

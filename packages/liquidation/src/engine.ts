@@ -751,6 +751,7 @@ export class LiquidationEngine {
             penaltyRate: p.penalty.rate,
             maxSlippage: onBook ? exec.maxSlippage : 1,
             feeRate: onBook ? venue.fees.takerBps / 10_000 : 0,
+            onBook,
           });
     if (p.amount.kind === "stepwise" && p.amount.cooldownTicks > 0)
       this.cooldownUntil.set(a, this.tick + p.amount.cooldownTicks);

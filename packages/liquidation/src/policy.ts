@@ -188,6 +188,8 @@ export interface AmountContext {
   maxSlippage: number;
   /** Fee the account pays per unit of closed notional: the taker rate when the execution trades on the book, else 0. */
   feeRate: number;
+  /** The execution trades on the book (market sweep, slices), not with auction keepers or a vault. */
+  onBook: boolean;
 }
 
 const item = (h: Holding, quantity: number): PlanItem => ({
@@ -216,6 +218,23 @@ export function ceilMulDiv(a: number, b: number, n: number): number {
   return Number((BigInt(a) * BigInt(b) + BigInt(n) - 1n) / BigInt(n));
 }
 
+/**
+ * The book holds at least one lot the close of h can trade against within the execution's bound
+ * (a bid at or above a long's worst price, an ask at or below a short's); always true off the book.
+ */
+function canTrade(h: Holding, ctx: AmountContext): boolean {
+  if (!ctx.onBook) return true;
+  const side = closingSide(h.q);
+  const worst = worstPrice(ctx.venue, h.instrument, side, h.mark, ctx.maxSlippage);
+  const book = ctx.venue.book(h.instrument);
+  if (side === SELL) {
+    const bid = book.bestBid();
+    return bid > 0 && bid >= worst;
+  }
+  const ask = book.bestAsk();
+  return ask > 0 && ask <= worst;
+}
+
 export function fullPlan(holdings: Holding[]): PlanItem[] {
   return holdings.map((h) => item(h, Math.abs(h.q)));
 }
@@ -234,7 +253,9 @@ export function worstPrice(venue: Venue, instrument: number, side: Side, mark: n
  * - closeFactor (Aave v3): a budget of `fraction` x gross notional, spent along the ordering
  *   (proRata: floor(fraction x |q|) of every position); everything when HF <= fullBelowHealthFactor
  *   (Aave v3 LiquidationLogic: `healthFactor > CLOSE_FACTOR_HF_THRESHOLD ? 50% : 100%`).
- *   Dust rule: if the budget buys no whole lot, one lot of the first position is closed.
+ *   On the book, positions with nothing to trade against within the slippage bound come last (a
+ *   long without a bid there would take the budget and sell nothing, step after step).
+ *   Dust rule: if the budget buys no whole lot, one lot of the first such position is closed.
  * - restoreToTarget: greedily along the ordering, the fewest lots after which
  *   (equity - slippage - penalty - fees) / maintenance >= target at current marks, slippage read
  *   from the book, fees at the taker rate when the execution trades on the book; a position that
@@ -264,9 +285,16 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
           const k = floorExact(spec.fraction * Math.abs(h.q));
           if (k > 0) plan.push(item(h, k));
         }
-      } else {
-        let budget = spec.fraction * hs.reduce((s, h) => s + h.notional, 0);
+        if (plan.length === 0 && hs.length > 0) plan.push(item(hs[0], 1));
+        return plan;
+      }
+      let budget = spec.fraction * hs.reduce((s, h) => s + h.notional, 0);
+      let dust: Holding | undefined;
+      // first the positions the book can take, then the others with what is left
+      for (let pass = 0; pass < 2; pass++) {
         for (const h of hs) {
+          if (canTrade(h, ctx) !== (pass === 0)) continue;
+          dust ??= h;
           const k = Math.min(Math.abs(h.q), floorExact(budget / (h.mark * h.cv)));
           if (k > 0) {
             plan.push(item(h, k));
@@ -274,7 +302,7 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
           }
         }
       }
-      if (plan.length === 0 && hs.length > 0) plan.push(item(hs[0], 1));
+      if (plan.length === 0 && dust !== undefined) plan.push(item(dust, 1));
       return plan;
     }
     case "restoreToTarget":
