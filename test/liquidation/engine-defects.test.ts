@@ -3,7 +3,14 @@
  * (two instruments X 100 and Y 50, oracle marks, default margins: 10% initial, 5% maintenance, no
  * fees, unless a test says otherwise).
  */
-import { type AmountSpec, amountPlan, type Holding, type PolicySpec, presets } from "@cascade/liquidation";
+import {
+  type AmountSpec,
+  amountPlan,
+  type Holding,
+  type LiquidationRecord,
+  type PolicySpec,
+  presets,
+} from "@cascade/liquidation";
 import { BUY, SELL, type Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -330,5 +337,28 @@ describe("property: every flat deficit is booked exactly once, whoever closed th
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("an auction take's record carries the mark at the take", () => {
+  test("taken at tick 2 under mark 91, recorded after the marks moved to 80: mark 91, its slippage against it", () => {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const a = v.openAccount("A");
+    v.deposit(a, 100);
+    open(v, a, mk, 0, 10, 100);
+    const e = engineFor(v, presets.dutchAuction({ durationTicks: 5, penaltyRate: 0 }));
+    setMarks(v, [91, 50]); // equity 10 < maintenance 45.5: the auction opens, its schedule from tick 2
+    v.advance(1);
+    e.check(1);
+    const [au] = v.openAuctions();
+    // a keeper takes 4 lots at the start price, 20% above 91, in tick 2's agents phase
+    v.advance(2);
+    v.takeAuction(au.id, mk, 4, 1e9);
+    setMarks(v, [80, 50]); // tick 2's marks phase, before its liquidation phase records the take
+    e.check(2);
+    const take = e.records.find((r) => r.execution === "dutchAuction") as LiquidationRecord;
+    expect([take.tick, take.quantity, take.price, take.mark]).toEqual([2, 4, 109, 91]); // before: mark 80
+    expect(take.slippage).toBeCloseTo((91 - 109) / 91, 12);
   });
 });

@@ -206,6 +206,8 @@ export class LiquidationEngine {
   private readonly auctionInfo = new Map<number, AuctionInfo>();
   private readonly openAuctionsOf = new Map<number, number>();
   private readonly auctionQueue: AuctionEvent[] = [];
+  /** Per queued event, the auctioned instrument's mark when it happened (a take's record carries it). */
+  private readonly auctionMarks: number[] = [];
   private readonly recent: RecentLiq[][] = [];
   private readonly system = new Set<number>();
   /** Flat accounts' debt already booked and left unrecovered (their negative cash): never booked twice. */
@@ -301,6 +303,7 @@ export class LiquidationEngine {
     venue.auctions$.subscribe((e) => {
       if (this.auctionInfo.has(e.auction.id)) {
         this.auctionQueue.push(e);
+        this.auctionMarks.push(venue.mark(e.auction.instrument));
         if (e.type === "taken") this.markDirty(e.bidder);
       }
     });
@@ -1041,8 +1044,10 @@ export class LiquidationEngine {
     const q = this.auctionQueue;
     if (q.length === 0) return;
     const events = q.splice(0, q.length);
-    const venue = this.venue;
-    for (const e of events) {
+    const marks = this.auctionMarks.splice(0, this.auctionMarks.length);
+    const _venue = this.venue;
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k];
       const info = this.auctionInfo.get(e.auction.id);
       if (info === undefined) continue;
       const a = info.account;
@@ -1057,7 +1062,7 @@ export class LiquidationEngine {
           e.quantity,
           e.price,
           e.notional,
-          venue.mark(info.instrument),
+          marks[k],
           "dutchAuction",
         );
         rec.tick = e.tick;

@@ -104,6 +104,11 @@ export interface LiquidationRecord {
   price: number;
   /** Integer cash units. */
   notional: number;
+  /**
+   * The venue's mark when the position moved: for an auction take, the mark the keeper took under
+   * (set in the marks phase before the take), not the one of the liquidation phase that records it.
+   * 0 on settlement records.
+   */
   mark: number;
   /** Fraction vs mark, positive = worse for the liquidated account. */
   slippage: number;
