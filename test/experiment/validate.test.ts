@@ -485,7 +485,7 @@ describe("validateExperiment", () => {
       [
         { compute: f, units: "lots" },
         "UNKNOWN_KEY",
-        'metrics.custom.m.units = "lots"; allowed: one of the keys compute, description, unit',
+        'metrics.custom.m.units = "lots"; allowed: one of the keys compute, description, unit; did you mean "unit"?',
       ],
       [
         { compute: f, description: "" },

@@ -282,7 +282,8 @@ describe("property: every flat deficit is booked exactly once, whoever closed th
         fc.integer({ min: 0, max: policies.length - 1 }),
         fc.integer({ min: 1, max: 8 }),
         fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
-        (positions, path, pi, depth, closers) => {
+        fc.constantFrom("frozen" as const, "free" as const),
+        (positions, path, pi, depth, closers, whileLiquidating) => {
           const v = twoAssetVenue();
           const mk = v.openAccount("maker", { marginExempt: true });
           v.deposit(mk, 1e12);
@@ -301,13 +302,13 @@ describe("property: every flat deficit is booked exactly once, whoever closed th
           for (let p = 3; p < 50; p += 10) bid(v, mk, 1, depth, p);
           for (let p = 60; p < 200; p += 20)
             v.submit({ account: mk, instrument: 1, side: SELL, quantity: depth, type: "limit", price: p });
-          const e = engineFor(v, policies[pi]());
+          const e = engineFor(v, { ...policies[pi](), whileLiquidating });
           walkPath(v, path, (t) => {
             for (const au of [...v.openAuctions()])
               v.takeAuction(au.id, mk, 1 + (t % 2), au.side === SELL ? 1e9 : 0);
-            // any trader, margin-called or not, may close its whole portfolio at any price
+            // any trader, margin-called or not (unless frozen), may close its whole portfolio at any price
             const a = traders[closers[t - 1] % traders.length];
-            for (let i = 0; i < 2; i++) {
+            for (let i = 0; i < 2 && !v.isFrozen(a); i++) {
               const q = v.reducibleQuantity(a, i, v.position(a, i) > 0 ? SELL : BUY);
               if (v.position(a, i) !== 0 && q > 0)
                 v.submit({
