@@ -43,4 +43,24 @@ describe("the venue's order path allocates nothing per order", () => {
     // quotes), and each margin check returned its shortfall as a boxed number (16 bytes per order).
     expect(bytes / requotes).toBeLessThan(8);
   });
+
+  it("maxOrderQuantity's search allocates nothing", () => {
+    const venue = new Venue({ instruments: [{ symbol: "X", initialPrice: 100_000 }] });
+    const trader = venue.openAccount("trader");
+    venue.deposit(trader, 1e9);
+    const sum = new Float64Array(1); // a captured number would be boxed at every write
+    const search = () => {
+      for (let k = 0; k < 50; k++)
+        sum[0] += venue.maxOrderQuantity(trader, 0, k % 2 === 0 ? BUY : SELL, 99_000 + k);
+    };
+    const rounds = 1000;
+    for (let k = 0; k < rounds; k++) search(); // warm
+    const expected = sum[0];
+    const bytes = allocatedBytes(() => {
+      for (let k = 0; k < rounds; k++) search();
+    });
+    expect(sum[0]).toBe(2 * expected);
+    // Before: a closure over the search's arguments per call (about 140 bytes measured).
+    expect(bytes / (rounds * 50)).toBeLessThan(8);
+  });
 });

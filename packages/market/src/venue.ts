@@ -2074,24 +2074,28 @@ export class Venue {
   private maxQuantity(a: number, i: number, side: Side, price: number, immediate: boolean): number {
     const cap = this.maxQty[i];
     if (this.exempt[a] === 1) return cap;
-    const ok = (q: number) => this.shortfall(a, i, side, q, price, immediate) <= 0;
-    if (!ok(1)) return 0;
+    if (!this.fits(a, i, side, 1, price, immediate)) return 0;
     let lo = 1;
     let hi = 2;
-    while (hi <= cap && ok(hi)) {
+    while (hi <= cap && this.fits(a, i, side, hi, price, immediate)) {
       lo = hi;
       hi *= 2;
     }
     if (hi > cap) {
-      if (ok(cap)) return cap;
+      if (this.fits(a, i, side, cap, price, immediate)) return cap;
       hi = cap;
     }
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
-      if (ok(mid)) lo = mid;
+      if (this.fits(a, i, side, mid, price, immediate)) lo = mid;
       else hi = mid;
     }
     return lo;
+  }
+
+  /** shortfall(...) <= 0 for maxQuantity's search, as a method: a closure per search was an allocation. */
+  private fits(a: number, i: number, side: Side, qty: number, price: number, immediate: boolean): boolean {
+    return this.onlyReduces(a, i, side, qty, price, immediate) || this.lastIM - this.lastEquity <= 0;
   }
 
   // =============================================================================================
