@@ -393,6 +393,14 @@ export class Venue {
   private curRested = 0;
   private lastIM = 0;
   private lastEquity = 0;
+  /**
+   * Bumped by every write to what the margin check reads (cash, positions, resting quantities,
+   * marks). `passed` is the last order marginAllows passed for a margin-checked account (account,
+   * instrument, side, quantity, price) and the version it saw: submit does not evaluate that same
+   * order again while nothing changed (agents ask marginAllows, then submit, every order).
+   */
+  private ledgerVersion = 0;
+  private readonly passed = new Float64Array([-1, -1, 0, 0, 0, -1]);
 
   // ---- auctions (id = index + 1)
   private readonly auctionList: AuctionState[] = [];
@@ -545,6 +553,7 @@ export class Venue {
   /** The marks phase: recomputes every mark (see MarkKind) and emits marks$. */
   updateMarks(): void {
     if (this.busy) this.reentrant("updateMarks");
+    this.ledgerVersion++;
     const n = this.nI;
     if (!this.marksS.observed) {
       for (let i = 0; i < n; i++) this.marks[i] = this.nextMarkOf(i);
@@ -684,6 +693,7 @@ export class Venue {
       );
     }
     this.cashA[account] += amount;
+    this.ledgerVersion++;
     this.deposits += amount;
   }
 
@@ -885,7 +895,8 @@ export class Venue {
       if (qty > avail) qty = avail;
     } else if (this.exempt[a] === 0) {
       const ref = isLimit ? price : this.marks[i];
-      if (this.marginRefuses(a, i, side, qty, ref)) this.rejectMargin(a, i, side, qty, ref);
+      if (!this.justPassed(a, i, side, qty, ref) && this.marginRefuses(a, i, side, qty, ref))
+        this.rejectMargin(a, i, side, qty, ref);
     }
     const id = this.nextOrderId++;
     this.busy = true;
@@ -1105,7 +1116,16 @@ export class Venue {
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0)
       throw new CascadeError("INVALID_PRICE", "price", price, "a finite price in ticks > 0", ctx);
     if (this.frozenA[account] === 1) return false;
-    return this.exempt[account] === 1 || !this.marginRefuses(account, instrument, side, quantity, price);
+    if (this.exempt[account] === 1) return true;
+    if (this.marginRefuses(account, instrument, side, quantity, price)) return false;
+    const p = this.passed;
+    p[0] = account;
+    p[1] = instrument;
+    p[2] = side;
+    p[3] = quantity;
+    p[4] = price;
+    p[5] = this.ledgerVersion;
+    return true;
   }
 
   /**
@@ -1323,6 +1343,7 @@ export class Venue {
     }
     this.cashA[from] -= amount;
     this.cashA[to] += amount;
+    this.ledgerVersion++;
     if (this.transfersS.observed) {
       this.busy = true;
       try {
@@ -1749,6 +1770,7 @@ export class Venue {
     const k = owner * this.nI + i;
     if (side === BUY) this.restBuyA[k] += qty;
     else this.restSellA[k] += qty;
+    this.ledgerVersion++;
     this.orders[owner].push(id);
     this.orderInstr.set(id, i);
     this.curRested = qty;
@@ -1775,6 +1797,7 @@ export class Venue {
     const k = owner * this.nI + i;
     if (side === BUY) this.restBuyA[k] -= qty;
     else this.restSellA[k] -= qty;
+    this.ledgerVersion++;
     // Inside cancelAll each callback is a whole order leaving the book: no lookup needed.
     if (owner === this.bulkOwner || !this.books[i].has(id)) this.forgetOrder(owner, id);
     this.touch(owner, i);
@@ -1804,6 +1827,7 @@ export class Venue {
   ): void {
     this.move(buyer, i, qty, price);
     this.move(seller, i, -qty, price);
+    this.ledgerVersion++;
     const cash = this.cashA;
     cash[buyer] -= notional;
     cash[seller] += notional;
@@ -2009,6 +2033,19 @@ export class Venue {
    */
   private marginRefuses(a: number, ins: number, side: Side, qty: number, price: number): boolean {
     return !this.onlyReduces(a, ins, side, qty, price, false) && this.lastIM - this.lastEquity > 0;
+  }
+
+  /** Whether marginAllows passed exactly this order and nothing the check reads changed since. */
+  private justPassed(a: number, ins: number, side: Side, qty: number, price: number): boolean {
+    const p = this.passed;
+    return (
+      p[5] === this.ledgerVersion &&
+      p[0] === a &&
+      p[1] === ins &&
+      p[2] === side &&
+      p[3] === qty &&
+      p[4] === price
+    );
   }
 
   /**
