@@ -282,11 +282,13 @@ export function signedRankP(
   }
   // counts of sign assignments by 2 W+ (at most 2^50: exact in doubles)
   const max2 = n * (n + 1);
+  // Two buffers in turn (a fresh one per difference was n arrays of n(n + 1) + 1 doubles a call).
   let dist = new Float64Array(max2 + 1);
+  let next = new Float64Array(max2 + 1);
   dist[0] = 1;
   let top = 0;
   for (let k = 0; k < n; k++) {
-    const next = new Float64Array(max2 + 1);
+    next.fill(0, 0, top + rank2[k] + 1);
     for (let s2 = 0; s2 <= top; s2++) {
       const c = dist[s2];
       if (c === 0) continue;
@@ -294,7 +296,9 @@ export function signedRankP(
       next[s2 + rank2[k]] += c;
     }
     top += rank2[k];
+    const done = dist;
     dist = next;
+    next = done;
   }
   const far = Math.abs(plus2 - mu2);
   let tail = 0;
