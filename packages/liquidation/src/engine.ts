@@ -798,7 +798,7 @@ export class LiquidationEngine {
         break; // the most recent eligible liquidation on this instrument only
       }
     }
-    if (best === undefined) return { cause: -1, cascadeId: -1, generation: 1 };
+    if (best === undefined) return newEpisode();
     return { cause: best.id, cascadeId: best.cascadeId, generation: best.generation + 1 };
   }
 
@@ -993,7 +993,7 @@ export class LiquidationEngine {
   private runSlice(a: number, st: SliceState): void {
     const exec = this.policy.execution;
     const s = exec.kind === "sliced" || exec.kind === "marketSweep" ? exec.maxSlippage : 1;
-    const ep = this.episodes.get(a) ?? { cause: -1, cascadeId: -1, generation: 1 };
+    const ep = this.episodes.get(a) ?? newEpisode();
     this.episodes.set(a, ep);
     for (const it of st.items) {
       if (it.quantity <= 0) continue;
@@ -1051,7 +1051,7 @@ export class LiquidationEngine {
       const info = this.auctionInfo.get(e.auction.id);
       if (info === undefined) continue;
       const a = info.account;
-      const ep = this.episodes.get(a) ?? { cause: -1, cascadeId: -1, generation: 1 };
+      const ep = this.episodes.get(a) ?? newEpisode();
       this.episodes.set(a, ep);
       if (e.type === "taken") {
         const rec = this.makeRecord(
