@@ -3,10 +3,12 @@ import {
   buildPopulations,
   type FundamentalSpec,
   Fundamentals,
+  type MarketMaker,
+  marketMakers,
   type PopulationSpec,
 } from "@cascade/agents";
 import { Rng, RunLoop } from "@cascade/core";
-import { connectVenue, type InstrumentSpec, Venue, type VenueConfig } from "@cascade/market";
+import { BUY, connectVenue, type InstrumentSpec, SELL, Venue, type VenueConfig } from "@cascade/market";
 
 export interface MarketOptions {
   seed?: number;
@@ -57,4 +59,29 @@ export function runSampled(
   });
   m.loop.run(ticks);
   return { mids, spreads };
+}
+
+/**
+ * One market maker quoting 8 levels a side (woken only by hand) beside a resting bid at 99,000 and
+ * ask at 101,000, after 10 ticks: `mm.act(tick)` is one requote (cancel all, 16 limit orders).
+ */
+export function quotingMaker() {
+  const m = makeMarket({
+    populations: [
+      marketMakers({
+        count: 1,
+        activation: { once: 1e12 },
+        levels: 8,
+        capital: 1e10,
+        withdrawMove: 1e9,
+        withdrawVolatility: 1e9,
+      }),
+    ],
+  });
+  const lp = m.venue.openAccount("lp");
+  m.venue.deposit(lp, 1e13);
+  m.venue.submit({ account: lp, instrument: 0, side: BUY, quantity: 50, type: "limit", price: 99_000 });
+  m.venue.submit({ account: lp, instrument: 0, side: SELL, quantity: 50, type: "limit", price: 101_000 });
+  for (let t = 0; t < 10; t++) m.loop.step();
+  return { m, mm: m.built[0].agents[0] as MarketMaker, account: m.built[0].accounts[0] };
 }

@@ -1,30 +1,10 @@
-import { type MarketMaker, marketMakers } from "@cascade/agents";
-import { BUY, SELL } from "@cascade/market";
 import { describe, expect, it } from "vitest";
 import { allocatedBytes } from "../allocation.js";
-import { makeMarket } from "./helpers.js";
+import { quotingMaker } from "./helpers.js";
 
 describe("hot paths allocate nothing per call", () => {
   it("a market maker's requote (cancel all, quote, 16 limit orders) allocates nothing", () => {
-    const m = makeMarket({
-      populations: [
-        marketMakers({
-          count: 1,
-          activation: { once: 1e12 },
-          levels: 8,
-          capital: 1e10,
-          withdrawMove: 1e9,
-          withdrawVolatility: 1e9,
-        }),
-      ],
-    });
-    const lp = m.venue.openAccount("lp");
-    m.venue.deposit(lp, 1e13);
-    m.venue.submit({ account: lp, instrument: 0, side: BUY, quantity: 50, type: "limit", price: 99_000 });
-    m.venue.submit({ account: lp, instrument: 0, side: SELL, quantity: 50, type: "limit", price: 101_000 });
-    for (let t = 0; t < 10; t++) m.loop.step();
-    const mm = m.built[0].agents[0] as MarketMaker;
-    const account = m.built[0].accounts[0];
+    const { m, mm, account } = quotingMaker();
     const tick = m.loop.now;
     const requotes = 4000;
     for (let k = 0; k < requotes; k++) mm.act(tick); // warm: optimized code, grown arrays

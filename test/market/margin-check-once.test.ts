@@ -1,7 +1,6 @@
-import { type MarketMaker, marketMakers } from "@cascade/agents";
 import { BUY, SELL, Venue } from "@cascade/market";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { makeMarket } from "../agents/helpers.js";
+import { quotingMaker } from "../agents/helpers.js";
 import { expectCode } from "./venue-helpers.js";
 
 /** Counts evaluations of the venue's pre-trade margin check (the private onlyReduces). */
@@ -82,25 +81,7 @@ describe("an order marginAllows just passed is not checked again by submit", () 
   });
 
   it("a market maker's limit order is margin-checked once, not by marginAllows and again by submit", () => {
-    const m = makeMarket({
-      populations: [
-        marketMakers({
-          count: 1,
-          activation: { once: 1e12 },
-          levels: 8,
-          capital: 1e10,
-          withdrawMove: 1e9,
-          withdrawVolatility: 1e9,
-        }),
-      ],
-    });
-    const lp = m.venue.openAccount("lp");
-    m.venue.deposit(lp, 1e13);
-    m.venue.submit({ account: lp, instrument: 0, side: BUY, quantity: 50, type: "limit", price: 99_000 });
-    m.venue.submit({ account: lp, instrument: 0, side: SELL, quantity: 50, type: "limit", price: 101_000 });
-    for (let t = 0; t < 10; t++) m.loop.step();
-    const mm = m.built[0].agents[0] as MarketMaker;
-    const account = m.built[0].accounts[0];
+    const { m, mm, account } = quotingMaker();
     const checks = countChecks();
     const submits = vi.spyOn(m.venue, "submit");
     for (let k = 0; k < 10; k++) mm.act(m.loop.now);
