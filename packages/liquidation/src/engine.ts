@@ -1045,7 +1045,6 @@ export class LiquidationEngine {
     if (q.length === 0) return;
     const events = q.splice(0, q.length);
     const marks = this.auctionMarks.splice(0, this.auctionMarks.length);
-    const _venue = this.venue;
     for (let k = 0; k < events.length; k++) {
       const e = events[k];
       const info = this.auctionInfo.get(e.auction.id);
