@@ -266,8 +266,11 @@ describe("validateExperiment", () => {
       delete d[k];
       return errorOf(d).message;
     };
-    expect(without("liquidation")).toBe(
-      "invalid experiment: liquidation = undefined; allowed: the base policy, e.g. presets.fullClose() (needed also when every variant sets its own: variants change the base config) (liquidation is required)",
+    const noVariants = base();
+    delete noVariants.liquidation;
+    delete noVariants.variants;
+    expect(errorOf(noVariants).message).toBe(
+      "invalid experiment: liquidation = undefined; allowed: the base policy, e.g. presets.fullClose() (optional only when every variant is a policy or sets its own liquidation) (liquidation is required)",
     );
     expect(without("replications")).toBe(
       "invalid experiment: replications = undefined; allowed: an integer in [1, 10000000] (runs per variant and sweep point) (replications is required)",
@@ -277,6 +280,38 @@ describe("validateExperiment", () => {
     );
     expect(without("seed")).toContain(
       "seed = undefined; allowed: the root seed, an integer >= 0 (seed is required)",
+    );
+  });
+
+  test("liquidation may be left out exactly when every variant is a policy or sets its own", () => {
+    const d = base();
+    delete d.liquidation;
+    d.variants = {
+      full: presets.fullClose(),
+      stepwise: presets.stepwise(),
+      half: { liquidation: presets.closeFactor({ fraction: 0.5 }), ticks: 20 },
+    };
+    d.sweep = { "liquidation.amount.fraction": [0.25, 0.5] };
+    const v = validateExperiment(d);
+    expect(v.base.liquidation).toBeUndefined();
+    expect(v.variants.map((x) => x.config.liquidation.name)).toEqual([
+      "fullClose",
+      "stepwise",
+      "closeFactor",
+    ]);
+    expect(v.variants[2].config.ticks).toBe(20);
+    const manifest = makePlan(v).manifest as { config: Record<string, unknown> };
+    expect(Object.keys(manifest.config)).not.toContain("liquidation");
+    // each variant runs with its own policy, at each sweep point
+    const plan = makePlan(v);
+    expect(executeRun(plan, plan.total - 1).metrics.length).toBe(plan.metricColumns.length);
+
+    d.variants = { full: presets.fullClose(), short: { ticks: 20 } };
+    const e = errorOf(d);
+    expect(e.code).toBe("MISSING");
+    expect(e.field).toBe("liquidation");
+    expect(e.message).toBe(
+      "invalid experiment: liquidation = undefined; allowed: the base policy, e.g. presets.fullClose() (optional only when every variant is a policy or sets its own liquidation) (liquidation is required): variants.short sets none",
     );
   });
 

@@ -92,6 +92,7 @@ export type {
 export { BUILTIN_METRICS } from "./types.js";
 export {
   applyPoint,
+  type BaseConfig,
   type SweepPlan,
   type ValidatedExperiment,
   type ValidatedVariant,

@@ -370,8 +370,11 @@ export interface ExperimentDefinition {
   fundamentals: FundamentalSpec;
   populations: PopulationSpec[];
   shocks?: ShockSpec[];
-  /** Default liquidation policy (used by variants that do not set their own). */
-  liquidation: PolicySpec;
+  /**
+   * Default liquidation policy (used by variants that do not set their own). Optional only when
+   * every variant is a policy or sets its own `liquidation`.
+   */
+  liquidation?: PolicySpec;
   /** Named variants to compare; default `{ default: {} }` (the base config). */
   variants?: Record<string, VariantSpec>;
   /** Variant the others are compared against; default the first. */

@@ -132,7 +132,7 @@ const REQUIRED_WHAT: Record<string, string> = {
   fundamentals: '{ kind: "meanReverting" or "randomWalk", volatility, ... }',
   populations: "a list of populations (marketMakers(...), noiseTraders(...), leveragedTraders(...), ...)",
   liquidation:
-    "the base policy, e.g. presets.fullClose() (needed also when every variant sets its own: variants change the base config)",
+    "the base policy, e.g. presets.fullClose() (optional only when every variant is a policy or sets its own liquidation)",
   replications: `an integer in [1, ${MAX_REPLICATIONS}] (runs per variant and sweep point)`,
   ticks: "an integer >= 1 (the length of a run)",
 };
@@ -368,9 +368,16 @@ function shockQuantity(path: string, v: unknown): void {
 
 /** Validates one run's world config; returns a copy with defaults filled in. */
 export function validateWorld(prefix: string, raw: Record<string, unknown>): WorldConfig {
+  return checkWorld(prefix, raw, false) as WorldConfig;
+}
+
+/** validateWorld, for the base config too: without a policy when every variant brings its own. */
+function checkWorld(prefix: string, raw: Record<string, unknown>, policyOptional: boolean): BaseConfig {
   const at = (k: string) => join(prefix, k);
+  const optional = ["shocks", "sampleEvery", "recoveryThreshold", "depthBand"];
+  if (policyOptional) optional.push("liquidation");
   for (const k of WORLD_KEYS) {
-    if (raw[k] === undefined && !["shocks", "sampleEvery", "recoveryThreshold", "depthBand"].includes(k)) {
+    if (raw[k] === undefined && !optional.includes(k)) {
       fail("MISSING", at(k), undefined, describeRequired(k));
     }
   }
@@ -407,10 +414,10 @@ export function validateWorld(prefix: string, raw: Record<string, unknown>): Wor
     }
   });
   const shocks = raw.shocks === undefined ? [] : validateShocks(at("shocks"), raw.shocks, symbols, ticks);
-  validatePolicySpec(at("liquidation"), raw.liquidation);
+  if (raw.liquidation !== undefined) validatePolicySpec(at("liquidation"), raw.liquidation);
   // Tiered liquidation reduces a position to the next lower margin tier; without tiers every
   // position is in the lowest bracket, closed in full: the policy would be fullClose by another name.
-  const amount = (raw.liquidation as { amount?: { kind?: unknown } }).amount;
+  const amount = (raw.liquidation as { amount?: { kind?: unknown } } | undefined)?.amount;
   if (amount?.kind === "tiered" && !market.instruments.some((i) => i.margin?.tiers !== undefined)) {
     fail(
       "INVALID_VALUE",
@@ -425,7 +432,7 @@ export function validateWorld(prefix: string, raw: Record<string, unknown>): Wor
       ? 0.05
       : num(at("recoveryThreshold"), raw.recoveryThreshold, 0, 1, true, true);
   const depthBand = raw.depthBand === undefined ? 0.01 : num(at("depthBand"), raw.depthBand, 0, 1);
-  const out = clone(raw) as unknown as WorldConfig;
+  const out = clone(raw) as unknown as BaseConfig;
   checkDeposits(prefix, out);
   out.market.fees ??= { makerBps: 0, takerBps: 0 };
   out.market.mark ??= { kind: "mid" };
@@ -446,6 +453,9 @@ export function validateWorld(prefix: string, raw: Record<string, unknown>): Wor
 function isPolicyShorthand(v: unknown): boolean {
   return isPlainObject(v) && ("trigger" in v || "amount" in v || "execution" in v);
 }
+
+/** The top-level world config: without a policy when every variant is one (or sets its own). */
+export type BaseConfig = Omit<WorldConfig, "liquidation"> & { liquidation?: WorldConfig["liquidation"] };
 
 export interface ValidatedVariant {
   name: string;
@@ -473,7 +483,7 @@ export interface ValidatedExperiment {
   description: string;
   seed: number;
   replications: number;
-  base: WorldConfig;
+  base: BaseConfig;
   variants: ValidatedVariant[];
   baseline: number;
   sweep: SweepPlan;
@@ -511,10 +521,24 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     "market",
     "fundamentals",
     "populations",
-    "liquidation",
     "replications",
     "ticks",
   ]);
+  // The base policy may be left out only when no run would use it.
+  if (d.liquidation === undefined) {
+    const variantList = isPlainObject(d.variants) ? Object.entries(d.variants) : [];
+    const without = variantList.find(
+      ([, v]) => !isPolicyShorthand(v) && !(isPlainObject(v) && v.liquidation !== undefined),
+    );
+    // (a variants value that is no object, or an empty one, gets its own message below)
+    if (d.variants === undefined || without !== undefined)
+      fail(
+        "MISSING",
+        "liquidation",
+        undefined,
+        `${describeRequired("liquidation")}${without !== undefined ? `: variants.${without[0]} sets none` : ""}`,
+      );
+  }
   const name = str(
     "name",
     d.name,
@@ -533,16 +557,17 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
 
   const baseRaw: Record<string, unknown> = {};
   for (const k of WORLD_KEYS) if (d[k] !== undefined) baseRaw[k] = d[k];
-  const base = validateWorld("", baseRaw);
+  const base = checkWorld("", baseRaw, d.liquidation === undefined);
 
   // Variants
   const variants: ValidatedVariant[] = [];
   // Where each policy was written, to try its trigger if custom (the base's first).
   const policies: Array<{ path: string; policy: unknown; config: WorldConfig }> = [];
+  // With a base policy (always there without variants) the base is a whole world config.
   if (d.liquidation !== undefined)
-    policies.push({ path: "liquidation", policy: d.liquidation, config: base });
+    policies.push({ path: "liquidation", policy: d.liquidation, config: base as WorldConfig });
   if (d.variants === undefined) {
-    variants.push({ name: "default", description: "", overrides: {}, config: base });
+    variants.push({ name: "default", description: "", overrides: {}, config: base as WorldConfig });
   } else {
     if (!isPlainObject(d.variants) || Object.keys(d.variants).length === 0) {
       fail(
@@ -605,7 +630,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
   // them, else the top-level ones (with the variant named when its market is what may break them).
   const tried = { keys: new Set<string>(), functions: new Map<unknown, number>() };
   if (d.simulate === undefined) {
-    if (d.variants === undefined) tryCustomAgents("", base, seed, tried);
+    if (d.variants === undefined) tryCustomAgents("", base as WorldConfig, seed, tried);
     else
       for (const v of variants) {
         const over = isPlainObject(v.overrides) ? v.overrides : {};
@@ -865,11 +890,11 @@ export function sweepReachesAtSomePoint(
 }
 
 /** Applies a sweep point to a variant's config (only the paths it can take: sweepable). */
-export function applyPoint(
-  config: WorldConfig,
+export function applyPoint<C extends BaseConfig>(
+  config: C,
   params: readonly string[],
   values: readonly unknown[],
-): WorldConfig {
+): C {
   if (params.length === 0) return config;
   const out = clone(config);
   params.forEach((param, i) => {
@@ -965,7 +990,7 @@ function checkSweepPath(
   at: string,
   param: string,
   path: string,
-  base: WorldConfig,
+  base: BaseConfig,
   variants: ValidatedVariant[],
   sweptBy: Map<string, string>,
   earlier: { params: readonly string[]; values: readonly unknown[][] },
@@ -1051,7 +1076,7 @@ function checkSweepPath(
 
 function validateSweep(
   raw: unknown,
-  base: WorldConfig,
+  base: BaseConfig,
   variants: ValidatedVariant[],
   tryAgents?: (config: WorldConfig) => void,
 ): SweepPlan {
@@ -1261,16 +1286,16 @@ function underSweep(e: ValidationError, params: readonly string[], variant: stri
  * deposit that would pass it, which would stop the run midway. Here the largest total a run can
  * reach (each capital at its distribution's upper clamp) is checked up front, naming the largest part.
  */
-function checkDeposits(prefix: string, w: WorldConfig): void {
+function checkDeposits(prefix: string, w: BaseConfig): void {
   // [path, largest amount it can deposit, the value written there]
   const parts: Array<[string, number, unknown]> = [];
   w.populations.forEach((p: PopulationSpec, i) => {
     const capital = p.capital ?? POPULATION_SCHEMA[p.kind].dists.capital.def ?? 0;
     parts.push([join(prefix, `populations.${i}.capital`), p.count * distMax(capital), capital]);
   });
-  const fund = w.liquidation.loss?.insuranceFund ?? 0;
+  const fund = w.liquidation?.loss?.insuranceFund ?? 0;
   parts.push([join(prefix, "liquidation.loss.insuranceFund"), fund, fund]);
-  const vault = w.liquidation.backstop?.capital ?? 0;
+  const vault = w.liquidation?.backstop?.capital ?? 0;
   parts.push([join(prefix, "liquidation.backstop.capital"), vault, vault]);
   (w.shocks ?? []).forEach((s, k) => {
     if (s.kind !== "marketSell") return;
