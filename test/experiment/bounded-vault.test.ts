@@ -51,9 +51,11 @@ test("a swept capital: with 0 the vault takes nothing (the runs are those withou
   const rows: Record<string, Array<readonly (number | null)[]>> = {};
   for (let run = 0; run < plan.total; run++) {
     const info = runInfo(plan, run);
-    const key = `${info.variant}@${info.params["liquidation.backstop.capital"]}`;
+    const key = `${info.variant}@${plan.exp.sweep.points[info.point][0]}`;
     const capital = info.config.liquidation.backstop?.capital;
-    expect(capital).toBe(info.variant === "vault" ? info.params["liquidation.backstop.capital"] : undefined);
+    // the capital is the run's param where the sweep reaches it, absent from both elsewhere
+    expect(capital).toBe(info.params["liquidation.backstop.capital"]);
+    expect("liquidation.backstop.capital" in info.params).toBe(info.variant === "vault");
     const list = rows[key] ?? [];
     list.push(executeRun(plan, run).metrics);
     rows[key] = list;

@@ -14,6 +14,7 @@ import {
   type RunInfo,
   readResultsCsv,
   runExperiment,
+  runInfo,
   validateExperiment,
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
@@ -235,6 +236,20 @@ test("a nested grid's inner path that only some outer values create is accepted,
     "",
     "",
   ]);
+  // run.params agrees with runs.csv: the inner parameter is absent where its cell is blank
+  const plan = makePlan(exp);
+  const inner = "liquidation.amount.targetMarginRatio";
+  expect(rows.map((_, run) => runInfo(plan, run).params[inner] ?? "")).toEqual([
+    1.5,
+    1.5,
+    3,
+    3,
+    "",
+    "",
+    "",
+    "",
+  ]);
+  expect(Object.keys(runInfo(plan, 7).params)).toEqual(["liquidation.amount"]);
 });
 
 test("a nested grid's inner path that no outer value creates, in any variant, is refused naming the outer parameter", () => {

@@ -31,6 +31,7 @@ const swept = {
     custom: {
       fraction_seen: (_r: unknown, run: { params: Record<string, unknown> }) =>
         Number(run.params["liquidation.amount.fraction"]),
+      point_seen: (_r: unknown, run: { point: number }) => run.point,
       liquidations_seen: (r: { liquidations: unknown[] }) => {
         const n = r.liquidations.length;
         r.liquidations.length = 0;
@@ -81,10 +82,13 @@ test("a group's results equal running each of its runs alone", () => {
   const grouped = executeRuns(plan, [0, 4, 8]);
   expect(grouped).toEqual(alone);
   expect(grouped.map((r) => r.run)).toEqual([0, 4, 8]);
-  // the custom metric saw each run's own params (0.5, 0.25, 0.75 at points 0, 1, 2) ...
+  // the custom metric saw each run's own RunInfo (points 0, 1, 2), without a fraction: the sweep
+  // does not reach full close (its runs.csv cell is blank), while partial's runs see theirs ...
   const cols = plan.metricColumns;
+  expect(grouped.map((r) => r.metrics[cols.indexOf("point_seen")])).toEqual([0, 1, 2]);
   const seen = cols.indexOf("fraction_seen");
-  expect(grouped.map((r) => r.metrics[seen])).toEqual([0.5, 0.25, 0.75]);
+  expect(grouped.map((r) => r.metrics[seen])).toEqual([null, null, null]);
+  expect([2, 6, 10].map((r) => executeRun(plan, r).metrics[seen])).toEqual([0.5, 0.25, 0.75]);
   // ... and records no other run's metrics had emptied (the run liquidates someone)
   const seenLiq = cols.indexOf("liquidations_seen");
   expect(grouped[0].metrics[seenLiq]).toBeGreaterThan(0);

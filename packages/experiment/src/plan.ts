@@ -20,8 +20,14 @@ import { Rng } from "@cascade/core";
 import { sourceForHash } from "./load.js";
 import { metricColumns } from "./metrics.js";
 import { toJsonValue } from "./paths.js";
-import type { RunInfo, WorldConfig } from "./types.js";
-import { applyPoint, RUN_COLUMNS, type ValidatedExperiment, valueKey } from "./validate.js";
+import type { RunInfo } from "./types.js";
+import {
+  applyPoint,
+  applyPointReached,
+  RUN_COLUMNS,
+  type ValidatedExperiment,
+  valueKey,
+} from "./validate.js";
 
 export { inShard, parseShard, type Shard } from "./shard.js";
 
@@ -312,14 +318,19 @@ export function runInfo(plan: Plan, run: number): RunInfo {
   const { point, variant, replication } = runCoords(plan, run);
   const exp = plan.exp;
   const values = exp.sweep.points[point];
-  const config: WorldConfig = applyPoint(exp.variants[variant].config, exp.sweep.params, values);
+  const { config, reached } = applyPointReached(exp.variants[variant].config, exp.sweep.params, values);
+  // Only the parameters that reach this variant's config, as runs.csv leaves the others blank.
+  const params: Record<string, unknown> = {};
+  exp.sweep.params.forEach((p, k) => {
+    if (reached[k]) params[p] = values[k];
+  });
   return {
     run,
     variant: exp.variants[variant].name,
     point,
     replication,
     seed: plan.seeds[replication],
-    params: Object.fromEntries(exp.sweep.params.map((p, k) => [p, values[k]])),
+    params,
     config,
   };
 }

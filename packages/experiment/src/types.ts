@@ -311,7 +311,11 @@ export interface RunInfo {
   point: number;
   replication: number;
   seed: number;
-  /** Sweep parameter values of this run's point (parameter -> value: its path, or a linked key as written). */
+  /**
+   * Sweep parameter values of this run's point (parameter -> value: its path, or a linked key as
+   * written). A parameter that does not reach this variant's config (no path of it there) is
+   * absent, as its runs.csv cell is blank: the run used no such value.
+   */
   params: Record<string, unknown>;
   /** The fully resolved world config of this run. */
   config: WorldConfig;

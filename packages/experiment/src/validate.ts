@@ -895,12 +895,30 @@ export function applyPoint<C extends BaseConfig>(
   params: readonly string[],
   values: readonly unknown[],
 ): C {
-  if (params.length === 0) return config;
+  return applyPointReached(config, params, values).config;
+}
+
+/**
+ * applyPoint, also saying which parameters reached the config (set a path of it, once the earlier
+ * ones are set): the parameters whose runs.csv cell holds the point's value, not a blank.
+ */
+export function applyPointReached<C extends BaseConfig>(
+  config: C,
+  params: readonly string[],
+  values: readonly unknown[],
+): { config: C; reached: boolean[] } {
+  if (params.length === 0) return { config, reached: [] };
   const out = clone(config);
-  params.forEach((param, i) => {
-    for (const path of sweepPaths(param)) if (sweepable(out, path)) setPath(out, path, values[i]);
+  const reached = params.map((param, i) => {
+    let set = false;
+    for (const path of sweepPaths(param))
+      if (sweepable(out, path)) {
+        setPath(out, path, values[i]);
+        set = true;
+      }
+    return set;
   });
-  return out;
+  return { config: out, reached };
 }
 
 /**
