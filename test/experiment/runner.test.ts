@@ -36,12 +36,14 @@ import {
   type WorldConfig,
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
+import type { Venue } from "@cascade/market";
 import { afterAll, describe, expect, test } from "vitest";
 import { MERGE_STAGING } from "../../packages/experiment/src/atomic-file.js";
 import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
 import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
 import { changedParts, configParts } from "../../packages/experiment/src/plan.js";
 import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
+import tiny from "../e2e/fixtures/tiny.js";
 import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
 /** A well-formed records.populations entry (for the checks of a custom simulate's records). */
@@ -768,6 +770,52 @@ describe("runExperiment (in-process, fake world)", () => {
       expect(failed.name).toBe("RunFailure");
       expect(failed.message).toMatch(/^run 0 failed \(variant "full", point 0, replication 0, seed \d+\): /);
       expect(failed.message.endsWith(message), failed.message).toBe(true);
+      expect(failed.thrownAs).toBe("NotAnError");
+    }
+  });
+
+  test("a custom trigger, or an observer it subscribed, that throws a value other than an Error: the failure names the trigger", async () => {
+    // Both pass validation's scratch-market tries (accounts "trigger-check-..."), then throw in the run.
+    const inRun = (venue: Venue, account: number) => !venue.label(account).startsWith("trigger-check");
+    const lookup = (test: (venue: Venue, account: number) => boolean) => ({
+      ...presets.fullClose(),
+      name: "lookup",
+      trigger: { kind: "custom" as const, test },
+    });
+    const subscribed = new WeakSet<Venue>();
+    const cases: Array<[ReturnType<typeof lookup>, RegExp]> = [
+      [
+        lookup((venue, account) => {
+          if (inRun(venue, account)) throw "no data";
+          return false;
+        }),
+        /: custom trigger failed: liquidation\.trigger\.test of policy "lookup" \(variant "default"\) on account [A-Za-z]+\[\d\]\.\d+ at tick \d+ threw a string, not an Error: "no data"$/,
+      ],
+      [
+        lookup((venue, account) => {
+          if (inRun(venue, account) && !subscribed.has(venue)) {
+            subscribed.add(venue);
+            venue.fills$.subscribe(() => {
+              throw { code: 7 };
+            });
+          }
+          return false;
+        }),
+        /: an observer of a venue stream \(variant "default", policy "lookup", whose custom trigger may have subscribed it\) threw an object, not an Error: \{"code":7\}$/,
+      ],
+    ];
+    for (const [policy, message] of cases) {
+      const def = {
+        ...tiny,
+        variants: undefined,
+        baseline: undefined,
+        replications: 1,
+        ticks: 80,
+        liquidation: policy,
+      };
+      const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
+      expect(failed.name, failed.message).toBe("RunFailure");
+      expect(failed.message).toMatch(message);
       expect(failed.thrownAs).toBe("NotAnError");
     }
   });

@@ -46,10 +46,13 @@ export function executeRuns(
   } catch (e) {
     // A thrown string or object (custom agents' and metrics' are named where they are called).
     if (e instanceof Error) throw e;
+    // The built-in world names custom agents and triggers itself: what is left is an observer,
+    // which only a custom trigger's code (given the venue) can have subscribed.
+    const policy = info.config.liquidation;
     throw new NotAnError(
       plan.exp.simulate
         ? "simulate (or an observer it subscribed)"
-        : "the simulation (code of the experiment file: a custom trigger, an observer)",
+        : `an observer of a venue stream (variant "${info.variant}", policy "${policy.name}"${policy.trigger.kind === "custom" ? ", whose custom trigger may have subscribed it" : ""})`,
       e,
     );
   }

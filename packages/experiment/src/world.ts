@@ -15,8 +15,8 @@
  * overTicks split from it as "overTicks"). Nothing else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
-import { type Dist, type Rng, RunLoop, sample } from "@cascade/core";
-import { LiquidationEngine } from "@cascade/liquidation";
+import { type Dist, NotAnError, type Rng, RunLoop, sample } from "@cascade/core";
+import { LiquidationEngine, type PolicySpec } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue, withinQuotes } from "@cascade/market";
 import type {
   InstrumentSeries,
@@ -50,6 +50,37 @@ function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
   };
 }
 
+/**
+ * A custom trigger's test, a thrown string or object rethrown as an Error naming the trigger (its
+ * policy, the variant, the account and tick), as custom agents' and metrics' are. Errors pass
+ * unchanged (their stack points at the researcher's line). Built-in triggers are passed as they are.
+ */
+function namingTrigger(
+  policy: PolicySpec,
+  venue: Venue,
+  loop: RunLoop,
+  run: RunInfo | undefined,
+): PolicySpec {
+  const trigger = policy.trigger;
+  if (trigger.kind !== "custom") return policy;
+  const test = trigger.test;
+  const where = `custom trigger failed: liquidation.trigger.test of policy "${policy.name}"${run === undefined ? "" : ` (variant "${run.variant}")`}`;
+  return {
+    ...policy,
+    trigger: {
+      kind: "custom",
+      test: (v, account) => {
+        try {
+          return test.call(trigger, v, account);
+        } catch (e) {
+          if (e instanceof Error) throw e;
+          throw new NotAnError(`${where} on account ${venue.label(account)} at tick ${loop.now}`, e);
+        }
+      },
+    },
+  };
+}
+
 /** The run loop and the venue of a config's market, connected (the loop's stream is rng's "loop"). */
 export function openMarket(config: WorldConfig, rng: Rng): { loop: RunLoop; venue: Venue } {
   const loop = new RunLoop({ rng: rng.split("loop") });
@@ -62,7 +93,7 @@ export function openMarket(config: WorldConfig, rng: Rng): { loop: RunLoop; venu
   return { loop, venue };
 }
 
-export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): RunRecords {
+export function simulateWorld(config: WorldConfig, rng: Rng, run?: RunInfo): RunRecords {
   const ticks = config.ticks;
   const { loop, venue } = openMarket(config, rng);
   const fundamentals = new Fundamentals({
@@ -156,7 +187,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   const engine = new LiquidationEngine({
     venue,
     loop,
-    policy: config.liquidation,
+    policy: namingTrigger(config.liquidation, venue, loop, run),
     rng: rng.split("liquidation"),
   });
 
