@@ -24,7 +24,13 @@ import {
   parseManifest,
   subsample,
 } from "../../packages/experiment/src/report/load.js";
-import { tidySvg } from "../../packages/experiment/src/report/render.js";
+import {
+  releaseView,
+  renderSvg,
+  tidySvg,
+  type ViewReuse,
+  type VlSpec,
+} from "../../packages/experiment/src/report/render.js";
 import { runExperiment } from "../../packages/experiment/src/runner.js";
 import { fakeExperiment } from "../experiment/helpers.js";
 import { KNOWN_ROW, METRICS, makeResults } from "./fixtures.js";
@@ -1440,6 +1446,44 @@ describe("report helpers", () => {
     expect(out).toContain("url(#c7-clip1)");
     expect(out).not.toContain("xmlns");
     expect(out).toContain('<path aria-label="a: 1" d="M0.12,1Z"><title>a: 1</title></path>');
+  });
+
+  it("redraws a chart at another width on the View already run, with the bytes of a fresh render", async () => {
+    const values = Array.from({ length: 60 }, (_, i) => ({
+      panel: `p${i % 3}`,
+      run: `rep ${i % 2}`,
+      tick: Math.floor(i / 6),
+      price: 100 + Math.sin(i) * 7.3,
+    }));
+    const facet = (width: number, rows = values): VlSpec => ({
+      data: { values: rows },
+      facet: { field: "panel", type: "nominal" },
+      spec: {
+        width,
+        height: 90,
+        mark: "line",
+        encoding: {
+          x: { field: "tick", type: "quantitative" },
+          y: { field: "price", type: "quantitative", scale: { zero: false } },
+          color: { field: "run", type: "nominal" },
+        },
+      },
+    });
+    const reuse: ViewReuse = { key: null, view: null };
+    const wide = await renderSvg(facet(400), "c1", reuse);
+    const first = reuse.view;
+    expect(first).not.toBeNull();
+    const narrow = await renderSvg(facet(173), "c2", reuse);
+    expect(reuse.view).toBe(first); // no new parse: the size signals were set on the same View
+    expect(svgWidth(narrow)).toBeLessThan(svgWidth(wide));
+    expect(narrow).toBe(await renderSvg(facet(173), "c2"));
+    // other data is another chart: a new View, again the bytes of a fresh render
+    const other = values.map((v) => ({ ...v, price: v.price * 2 }));
+    const redrawn = await renderSvg(facet(173, other), "c3", reuse);
+    expect(reuse.view).not.toBe(first);
+    expect(redrawn).toBe(await renderSvg(facet(173, other), "c3"));
+    releaseView(reuse);
+    expect(reuse.view).toBeNull();
   });
 
   it("formats table numbers", () => {

@@ -12,7 +12,7 @@ import type { Figure, Render } from "./charts/shared.js";
 import { sweepHeatmaps } from "./charts/sweep-heatmap.js";
 import { sweepLines } from "./charts/sweep-lines.js";
 import type { ReportData } from "./load.js";
-import { renderSvg } from "./render.js";
+import { releaseView, renderSvg, type ViewReuse } from "./render.js";
 
 export type { Figure, Panel } from "./charts/shared.js";
 
@@ -20,7 +20,8 @@ export type { Figure, Panel } from "./charts/shared.js";
 export async function buildFigures(data: ReportData): Promise<Figure[]> {
   const out: Figure[] = [];
   let n = 0;
-  const render: Render = (spec) => renderSvg(spec, `c${++n}`);
+  const reuse: ViewReuse = { key: null, view: null };
+  const render: Render = (spec) => renderSvg(spec, `c${++n}`, reuse);
   for (const make of [
     pricePaths,
     distributions,
@@ -30,7 +31,7 @@ export async function buildFigures(data: ReportData): Promise<Figure[]> {
     sweepLines,
     sweepHeatmaps,
   ]) {
-    const f = await make(data, render);
+    const f = await make(data, render).finally(() => releaseView(reuse));
     if (f !== null) out.push(f);
   }
   return out;

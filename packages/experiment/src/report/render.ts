@@ -60,19 +60,73 @@ export function tidySvg(svg: string, prefix: string): string {
   return out;
 }
 
-/** Renders a Vega-Lite spec to an inline-ready SVG string; `idPrefix` must be unique in the page. */
-export async function renderSvg(spec: VlSpec, idPrefix: string): Promise<string> {
+/** Signals a redraw at another size may set on the View already run, instead of parsing again. */
+const SIZE_SIGNALS = new Set(["width", "height", "child_width", "child_height"]);
+
+/**
+ * The last View a renderer ran, kept for the next spec when that one differs only in size (a
+ * chart fitToColumn draws again narrower): setting the size signals re-runs the layout and
+ * marks, not the parse and the data transforms (a price-path redraw then takes a third of the time).
+ */
+export interface ViewReuse {
+  key: string | null;
+  view: vega.View | null;
+}
+
+/** The Vega spec without its size signals' values: equal keys mean the same chart at another size. */
+function sizeFreeKey(vgSpec: Record<string, unknown>): string {
+  const signals = (vgSpec.signals as Array<Record<string, unknown>> | undefined) ?? [];
+  return JSON.stringify({
+    ...vgSpec,
+    signals: signals.map((s) => (SIZE_SIGNALS.has(s.name as string) ? { ...s, value: null } : s)),
+  });
+}
+
+/** Drops the View kept for reuse. */
+export function releaseView(reuse: ViewReuse): void {
+  reuse.view?.finalize();
+  reuse.view = null;
+  reuse.key = null;
+}
+
+/**
+ * Renders a Vega-Lite spec to an inline-ready SVG string; `idPrefix` must be unique in the page.
+ * With `reuse` (one render at a time), a spec differing from the previous one only in size
+ * redraws the previous View; call releaseView when done.
+ */
+export async function renderSvg(spec: VlSpec, idPrefix: string, reuse?: ViewReuse): Promise<string> {
   const full = {
     ...spec,
     config: { ...BASE_CONFIG, ...((spec.config as Record<string, unknown>) ?? {}) },
   } as unknown as TopLevelSpec;
   const vgSpec = compile(full).spec;
-  const view = new vega.View(vega.parse(vgSpec), { renderer: "none", logLevel: vega.Error });
+  if (reuse === undefined) {
+    const view = new vega.View(vega.parse(vgSpec), { renderer: "none", logLevel: vega.Error });
+    try {
+      return tidySvg(await view.toSVG(), idPrefix);
+    } finally {
+      view.finalize();
+    }
+  }
+  const key = sizeFreeKey(vgSpec as unknown as Record<string, unknown>);
+  let view = reuse.view;
+  if (view !== null && key === reuse.key) {
+    for (const s of vgSpec.signals ?? []) {
+      if (SIZE_SIGNALS.has(s.name) && "value" in s && view.signal(s.name) !== s.value)
+        view.signal(s.name, s.value);
+    }
+    view.resize(); // autosize runs once per size change, else the svg keeps the first size
+  } else {
+    releaseView(reuse);
+    view = new vega.View(vega.parse(vgSpec), { renderer: "none", logLevel: vega.Error });
+    reuse.view = view;
+    reuse.key = key;
+  }
   try {
-    const svg = await view.toSVG();
-    return tidySvg(svg, idPrefix);
-  } finally {
-    view.finalize();
+    return tidySvg(await view.toSVG(), idPrefix);
+  } catch (err) {
+    releaseView(reuse);
+    throw err;
   }
 }
 
