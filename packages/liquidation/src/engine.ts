@@ -209,7 +209,8 @@ export class LiquidationEngine {
   /** Per queued event, the auctioned instrument's mark when it happened (a take's record carries it). */
   private readonly auctionMarks: number[] = [];
   private readonly recent: RecentLiq[][] = [];
-  private readonly system = new Set<number>();
+  /** The venue's fee account: with the insurance fund and the backstop vault, a system account. */
+  private readonly feeAccount: number;
   /** Flat accounts' debt already booked and left unrecovered (their negative cash): never booked twice. */
   private readonly carried = new Map<number, number>();
   /** policy.backstop.capital given: the vault takes an account only if it still covers its maintenance after. */
@@ -281,13 +282,11 @@ export class LiquidationEngine {
     const p = this.policy;
     this.insuranceFund = venue.openAccount("insurance-fund", { marginExempt: true });
     if (p.loss.insuranceFund > 0) venue.deposit(this.insuranceFund, p.loss.insuranceFund);
-    this.system.add(this.insuranceFund);
-    this.system.add(venue.feeAccount);
+    this.feeAccount = venue.feeAccount;
     if (p.execution.kind === "backstop" || p.backstop !== undefined) {
       this.backstopVault = venue.openAccount("backstop-vault", { marginExempt: true });
       const capital = p.backstop?.capital ?? 0;
       if (capital > 0) venue.deposit(this.backstopVault, capital);
-      this.system.add(this.backstopVault);
     } else {
       this.backstopVault = -1;
     }
@@ -385,6 +384,11 @@ export class LiquidationEngine {
     this.maybeCompact();
   }
 
+  /** The engine's own accounts and the fee account are never checked (compares, not a Set lookup per account). */
+  private isSystem(a: number): boolean {
+    return a === this.insuranceFund || a === this.feeAccount || a === this.backstopVault;
+  }
+
   private addCandidate(a: number): void {
     if (this.seen[a] === this.stamp) return;
     this.seen[a] = this.stamp;
@@ -451,7 +455,7 @@ export class LiquidationEngine {
     const trig = this.policy.trigger;
     let n = 0;
     for (const a of venue.accountsWithPositions()) {
-      if (this.system.has(a)) continue;
+      if (this.isSystem(a)) continue;
       if (triggered(trig, venue, a, venue.equity(a), venue.maintenanceRequirement(a))) n++;
     }
     return n;
@@ -475,7 +479,7 @@ export class LiquidationEngine {
   }
 
   private markDirty(a: number): void {
-    if (a < 0 || this.system.has(a)) return;
+    if (a < 0 || this.isSystem(a)) return;
     if (a >= this.dirtyFlag.length) this.ensure(a + 1);
     if (this.dirtyFlag[a] === 0) {
       this.dirtyFlag[a] = 1;
@@ -595,10 +599,11 @@ export class LiquidationEngine {
   // ------------------------------------------------------------------ evaluation
 
   private evaluate(a: number): void {
-    if (this.system.has(a)) return;
+    if (this.isSystem(a)) return;
     this.invalidate(a);
     const venue = this.venue;
-    if ((this.openAuctionsOf.get(a) ?? 0) > 0) {
+    // The per-account maps are empty for most checks: their size spares a hash lookup per account.
+    if (this.openAuctionsOf.size > 0 && (this.openAuctionsOf.get(a) ?? 0) > 0) {
       this.activeAdd(a);
       return;
     }
@@ -619,7 +624,7 @@ export class LiquidationEngine {
     }
     // holding positions again, it repaid its booked debt first (the venue's margin check)
     if (this.carried.size > 0) this.carried.delete(a);
-    const slices = this.slicing.get(a);
+    const slices = this.slicing.size > 0 ? this.slicing.get(a) : undefined;
     if (slices !== undefined) {
       this.activeAdd(a);
       this.runSlice(a, slices);
@@ -628,8 +633,8 @@ export class LiquidationEngine {
     const equity = venue.equity(a);
     const maintenance = venue.maintenanceRequirement(a);
     if (!triggered(this.policy.trigger, venue, a, equity, maintenance)) {
-      this.episodes.delete(a);
-      this.closedOf.delete(a);
+      if (this.episodes.size > 0) this.episodes.delete(a);
+      if (this.closedOf.size > 0) this.closedOf.delete(a);
       this.activeDelete(a);
       this.release(a);
       this.pushBounds(a, hs, equity, maintenance);
@@ -1171,7 +1176,7 @@ export class LiquidationEngine {
     const venue = this.venue;
     const out: Array<[number, number, number]> = [];
     for (const j of venue.accountsWithPositions()) {
-      if (j === a || this.system.has(j)) continue;
+      if (j === a || this.isSystem(j)) continue;
       const q = venue.position(j, instrument);
       if (q === 0 || Math.sign(q) === sign) continue;
       const pnl = venue.unrealizedPnl(j, instrument);
@@ -1257,7 +1262,7 @@ export class LiquidationEngine {
         const weights: Array<[number, number]> = [];
         const n = venue.accountCount();
         for (let j = 0; j < n; j++) {
-          if (j === a || this.system.has(j)) continue;
+          if (j === a || this.isSystem(j)) continue;
           const e = Math.floor(venue.equity(j));
           if (e > 0) weights.push([j, e]);
         }
