@@ -54,4 +54,9 @@ describe("the engine's check allocates nothing per account it evaluates", () => 
   it("under a maintenance trigger", () => {
     expect(checkBytesPerAccount(presets.fullClose({ maxSlippage: 1 }))).toBeLessThan(8);
   });
+
+  it("under a health-factor trigger (the closeFactor preset's)", () => {
+    // Before: the trigger test took venue.healthFactor's double, boxed on its return (18 bytes per account measured).
+    expect(checkBytesPerAccount(presets.closeFactor({ maxSlippage: 1 }))).toBeLessThan(8);
+  });
 });

@@ -73,6 +73,9 @@ describe("cross margin", () => {
     const flat = v.openAccount();
     expect(v.marginRatio(flat)).toBe(Number.POSITIVE_INFINITY);
     expect(v.healthFactor(flat)).toBe(Number.POSITIVE_INFINITY);
+    expect(v.healthFactorBelow(flat, Number.MAX_VALUE)).toBe(false);
+    expect(expectCode(() => v.healthFactorBelow(flat, Number.NaN), "INVALID_ARGUMENT").field).toBe("x");
+    expect(expectCode(() => v.healthFactorBelow(99, 1), "UNKNOWN_ACCOUNT").field).toBe("account");
     expect(v.isLiquidatable(flat)).toBe(false);
   });
 
@@ -333,6 +336,8 @@ describe("lending view", () => {
           const under = v.equity(user) < v.maintenanceRequirement(user);
           expect(hf < 1).toBe(under);
           expect(v.isLiquidatable(user)).toBe(under);
+          for (const x of [0.5, 1, 1.1, hf, hf * (1 + 1e-12), Number.POSITIVE_INFINITY])
+            expect(v.healthFactorBelow(user, x)).toBe(hf < x);
         },
       ),
       { numRuns: 400 },

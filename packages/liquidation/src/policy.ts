@@ -73,7 +73,7 @@ export function triggered(
     case "maintenance":
       return equity < maintenance;
     case "healthFactor":
-      return venue.healthFactor(account) < spec.below;
+      return venue.healthFactorBelow(account, spec.below);
     case "custom": {
       // Experiment files are bundled without a type check: a test that forgets its `return` would
       // liquidate nobody, and one returning a string would liquidate everyone.

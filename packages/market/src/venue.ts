@@ -393,6 +393,8 @@ export class Venue {
   private curRested = 0;
   private lastIM = 0;
   private lastEquity = 0;
+  /** measureHealthFactor's result (a field, not a return value: see onlyReduces). */
+  private lastHealthFactor = 0;
   /**
    * Bumped by every write to what the margin check reads (cash, positions, resting quantities,
    * marks). `passed` is the last order marginAllows passed for a margin-checked account (account,
@@ -1200,6 +1202,30 @@ export class Venue {
    */
   healthFactor(account: AccountId): number {
     this.checkAccount("account", account, "lookup rejected");
+    this.measureHealthFactor(account);
+    return this.lastHealthFactor;
+  }
+
+  /**
+   * healthFactor(account) < x: the liquidation engine's health-factor trigger, asked of every account
+   * it checks. A boolean, where a double returned from healthFactor's call is a heap allocation.
+   */
+  healthFactorBelow(account: AccountId, x: number): boolean {
+    this.checkAccount("account", account, "lookup rejected");
+    if (typeof x !== "number" || Number.isNaN(x))
+      throw new CascadeError(
+        "INVALID_ARGUMENT",
+        "x",
+        x,
+        "a number (the health factor threshold)",
+        "lookup rejected",
+      );
+    this.measureHealthFactor(account);
+    return this.lastHealthFactor < x;
+  }
+
+  /** healthFactor's work, into lastHealthFactor. */
+  private measureHealthFactor(account: AccountId): void {
     const n = this.nI;
     const base = account * n;
     const c = this.cashA[account];
@@ -1217,12 +1243,15 @@ export class Venue {
       if (q > 0) num += v * (1 - r) + maintenanceAmount(m, v);
       else den += v * (1 + r) - maintenanceAmount(m, v);
     }
-    if (den === 0) return Number.POSITIVE_INFINITY;
+    if (den === 0) {
+      this.lastHealthFactor = Number.POSITIVE_INFINITY;
+      return;
+    }
     let hf = num / den;
     const under = this.equityOf(account) < this.requirement(account, true);
     if (under && hf >= 1) hf = 1 - Number.EPSILON;
     else if (!under && hf < 1) hf = 1;
-    return hf;
+    this.lastHealthFactor = hf;
   }
 
   /** Has a position and equity < maintenance. */
