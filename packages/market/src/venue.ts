@@ -897,7 +897,7 @@ export class Venue {
       if (qty > avail) qty = avail;
     } else if (this.exempt[a] === 0) {
       const ref = isLimit ? price : this.marks[i];
-      if (!this.justPassed(a, i, side, qty, ref) && this.marginRefuses(a, i, side, qty, ref))
+      if (!this.justPassed(a, i, side, qty, ref) && !this.fits(a, i, side, qty, ref, false))
         this.rejectMargin(a, i, side, qty, ref);
     }
     const id = this.nextOrderId++;
@@ -1119,7 +1119,7 @@ export class Venue {
       throw new CascadeError("INVALID_PRICE", "price", price, "a finite price in ticks > 0", ctx);
     if (this.frozenA[account] === 1) return false;
     if (this.exempt[account] === 1) return true;
-    if (this.marginRefuses(account, instrument, side, quantity, price)) return false;
+    if (!this.fits(account, instrument, side, quantity, price, false)) return false;
     const p = this.passed;
     p[0] = account;
     p[1] = instrument;
@@ -2055,15 +2055,6 @@ export class Venue {
     return this.lastIM - this.lastEquity;
   }
 
-  /**
-   * submit's pre-trade test for a margin-checked account: an order that does not only reduce and
-   * leaves the worst-case initial requirement above equity. A boolean (no shortfall number to box
-   * per order); marginAllows asks the same.
-   */
-  private marginRefuses(a: number, ins: number, side: Side, qty: number, price: number): boolean {
-    return !this.onlyReduces(a, ins, side, qty, price, false) && this.lastIM - this.lastEquity > 0;
-  }
-
   /** Whether marginAllows passed exactly this order and nothing the check reads changed since. */
   private justPassed(a: number, ins: number, side: Side, qty: number, price: number): boolean {
     const p = this.passed;
@@ -2159,7 +2150,11 @@ export class Venue {
     return lo;
   }
 
-  /** shortfall(...) <= 0 for maxQuantity's search, as a method: a closure per search was an allocation. */
+  /**
+   * The margin test of submit, marginAllows and maxQuantity's search: shortfall(...) <= 0, the order
+   * only reduces or leaves the worst-case initial requirement within equity. A boolean and a method:
+   * a returned double would be boxed per order, and a closure per search was an allocation.
+   */
   private fits(a: number, i: number, side: Side, qty: number, price: number, immediate: boolean): boolean {
     return this.onlyReduces(a, i, side, qty, price, immediate) || this.lastIM - this.lastEquity <= 0;
   }
