@@ -6,10 +6,20 @@
  */
 import { CascadeError } from "@cascade/core";
 import { type PolicySpec, penaltyAmount, presets } from "@cascade/liquidation";
-import { BUY, SELL, Venue } from "@cascade/market";
+import { BUY, SELL } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { bid, conserved, engineFor, maker, open, setMarks, twoAssetVenue, walkPath } from "./helpers.js";
+import {
+  bid,
+  conserved,
+  engineFor,
+  maker,
+  open,
+  setMarks,
+  tieredXYVenue,
+  twoAssetVenue,
+  walkPath,
+} from "./helpers.js";
 
 describe("ADL against an account whose lots are in its own liquidation auction", () => {
   test("takes only the counterparty's unreserved lots: the auctioned short stays whole", () => {
@@ -134,22 +144,7 @@ describe("a margin-called account that closes its own positions into a deficit",
  * maker with `depth` lots every 3 (X) or 2 (Y) ticks; Y's book may lack bids, asks or both.
  */
 function world(positions: Array<[number, number, number]>, depth: number, emptyY: number, fees: boolean) {
-  const venue = new Venue({
-    instruments: [
-      {
-        symbol: "X",
-        initialPrice: 100,
-        margin: {
-          initial: 0.1,
-          maintenance: 0.05,
-          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
-        },
-      },
-      { symbol: "Y", initialPrice: 50, contractValue: 3 },
-    ],
-    mark: { kind: "oracle" },
-    ...(fees ? { fees: { makerBps: 0, takerBps: 25 } } : {}),
-  });
+  const venue = tieredXYVenue(fees);
   const mk = venue.openAccount("maker", { marginExempt: true });
   venue.deposit(mk, 1e12);
   const traders: number[] = [];

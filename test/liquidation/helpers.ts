@@ -183,3 +183,26 @@ export function standardAccount(venue: Venue, mk: number): number {
   open(venue, a, mk, 1, 20, 50);
   return a;
 }
+
+/**
+ * X (100, tiered above 2,000 notional: initial 20%, maintenance 10%) and Y (50, contract value 3);
+ * oracle marks; with `fees`, a 25 bps taker fee and no maker fee.
+ */
+export function tieredXYVenue(fees: boolean): Venue {
+  return new Venue({
+    instruments: [
+      {
+        symbol: "X",
+        initialPrice: 100,
+        margin: {
+          initial: 0.1,
+          maintenance: 0.05,
+          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
+        },
+      },
+      { symbol: "Y", initialPrice: 50, contractValue: 3 },
+    ],
+    mark: { kind: "oracle" },
+    ...(fees ? { fees: { makerBps: 0, takerBps: 25 } } : {}),
+  });
+}

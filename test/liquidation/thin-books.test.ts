@@ -1,26 +1,11 @@
 import { type PolicySpec, presets } from "@cascade/liquidation";
-import { BUY, SELL, Venue } from "@cascade/market";
+import { BUY, SELL } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { engineFor, walkPath } from "./helpers.js";
+import { engineFor, tieredXYVenue, walkPath } from "./helpers.js";
 
 function world(positions: Array<[number, number, number]>, depth: number, fees: boolean) {
-  const venue = new Venue({
-    instruments: [
-      {
-        symbol: "X",
-        initialPrice: 100,
-        margin: {
-          initial: 0.1,
-          maintenance: 0.05,
-          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
-        },
-      },
-      { symbol: "Y", initialPrice: 50, contractValue: 3 },
-    ],
-    mark: { kind: "oracle" },
-    ...(fees ? { fees: { makerBps: 0, takerBps: 25 } } : {}),
-  });
+  const venue = tieredXYVenue(fees);
   const maker = venue.openAccount("maker", { marginExempt: true });
   venue.deposit(maker, 1e12);
   const bystander = venue.openAccount("bystander");
