@@ -332,6 +332,50 @@ describe("ActivationScheduler against a naive reference", () => {
   });
 });
 
+describe("ActivationScheduler beyond 32-bit ticks", () => {
+  // Due ticks below 2^31 - 1 sit in the agent's hot record as int32; later ones are kept apart.
+  it("wake-ups at and beyond 2^31 - 1 come due at exactly their tick, also moved and on a shared bucket", () => {
+    const s = new ActivationScheduler(Rng.fromSeed(3), 16);
+    const acts: Array<[number, number]> = [];
+    const at = (i: number) => (t: number) => acts.push([i, t]);
+    const far = 2 ** 31 - 1;
+    const a = s.add(at(0), { kind: "event" });
+    const b = s.add(at(1), { kind: "event" });
+    const c = s.add(at(2), { kind: "event" });
+    const d = s.add(at(3), { kind: "once", at: far });
+    const e = s.add(at(4), { kind: "once", at: far + 16 }); // d's bucket, one lap later
+    s.wake(a, 2 ** 33 + 4);
+    s.wake(a, far + 4); // moved earlier: unlinked from a bucket found through its far tick
+    s.wake(b, far + 20); // a's bucket, one lap later
+    s.wake(c, 2 ** 40);
+    expect([a, b, c, d, e].map((i) => s.nextWake(i))).toEqual([far + 4, far + 20, 2 ** 40, far, far + 16]);
+    for (const t of [far - 16, far, far + 4, far + 16, far + 20, 2 ** 40 - 2 ** 36, 2 ** 40, 2 ** 40 + 16]) {
+      s.runDue(t);
+    }
+    expect(acts).toEqual([
+      [3, far],
+      [0, far + 4],
+      [4, far + 16],
+      [1, far + 20],
+      [2, 2 ** 40],
+    ]);
+    expect([a, b, c, d, e].map((i) => s.nextWake(i))).toEqual([-1, -1, -1, -1, -1]);
+  });
+
+  it("a Poisson agent added beyond 2^31 acts at its drawn arrivals, as Rng.arrivalGap gives them", () => {
+    const start = 2 ** 31 - 40;
+    const s = new ActivationScheduler(Rng.fromSeed(4), 16);
+    const ticks: number[] = [];
+    s.add((t) => ticks.push(t), { kind: "poisson", rate: 0.3 }, start, Rng.fromSeed(5).split(0));
+    for (let t = start + 1; t <= start + 400; t++) s.runDue(t);
+    const twin = Rng.fromSeed(5).split(0);
+    const expected: number[] = [];
+    for (let t = start + twin.arrivalGap(0.3); t <= start + 400; t += twin.arrivalGap(0.3)) expected.push(t);
+    expect(ticks).toEqual(expected);
+    expect(ticks.filter((t) => t >= 2 ** 31 - 1).length).toBeGreaterThan(50);
+  });
+});
+
 describe("ActivationScheduler input checks", () => {
   const bad = (fn: () => unknown, message: string) => {
     let err: unknown;
