@@ -36,7 +36,7 @@
  * the Caccioli onset. Crowding does not widen the unstable region the way Caccioli's overlap
  * does; it smears the transition: with identical portfolios (crowding 1) system-wide cascades
  * appear at 13-14x in ~8% of runs (replications whose common weights load on BTC; 4-8% with
- * diverse ones) but stay at 25-30% of runs at 17-19x, so generations are shallower on average;
+ * diverse ones) but stay at 25-29% of runs at 17-19x, so generations are shallower on average;
  * when they happen there they are nearly as deep (6.1 generations against 7.5), reach more of the
  * crowd (67% of the accounts against 50%) and leave more bad debt (median ~16k against ~3k, over
  * 19 such runs against 63: a rough figure): everyone hits the book in the same ticks. With
