@@ -23,7 +23,7 @@
  * Aave v3 docs / V3 technical paper: 50% close factor, 5-10% liquidation bonus), here without
  * Aave's switch to 100% at HF <= 0.95 so that the close factor is the only amount rule.
  * Sweep: liquidation.amount.fraction in {1, 0.75, 0.5, 0.25, 0.1} x liquidation.penalty.rate in
- * {0, 0.05, 0.1}: 15 points x 20 replications = 300 runs, ~11 s with 2 workers.
+ * {0, 0.05, 0.1}: 15 points x 20 replications = 300 runs (run times: experiments/README.md).
  *
  * What to look at: summary.csv has one row per (point, metric); the `point` column indexes the
  * grid in row-major order (fraction slowest), and runs.csv carries the two swept values as

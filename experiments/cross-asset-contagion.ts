@@ -33,7 +33,7 @@
  * book and walk it down 46-70% (SOL in five, ETH in three, both in two; p95 ~58%), with bad debt
  * of 0.13-1.2M; the controls never go beyond ~1.4%. In the isolated variant BTC-only accounts
  * fail (the shock exceeds their buffer) but the alts are untouched.
- * Runtime: ~5 s with 2 idle workers (90 runs).
+ * 90 runs (run times: experiments/README.md).
  */
 import {
   fundamentalists,

@@ -48,7 +48,7 @@
  * unrecovered_debt: the fund's 1% fees cover little of it); the vault
  * leaves none (it takes the margin) and ADL liquidates almost nobody but hands deficits to
  * profitable traders.
- * Runtime: ~8 s with 2 idle workers (150 runs).
+ * 150 runs (run times: experiments/README.md).
  */
 import { liquidators } from "@cascade/agents";
 import { defineExperiment, type RunRecords } from "@cascade/experiment";

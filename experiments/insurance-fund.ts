@@ -17,7 +17,7 @@
  * with Wilson intervals in summary.csv and each fund size paired against no fund in
  * comparison.csv. bad_debt and who paid it (insurance_draw, adl_covered, unrecovered_debt), and
  * the drawn shock (`shock_size`) for a look at which scenarios need the largest fund.
- * 5 points x 60 replications = 300 runs, ~20 s with 2 workers.
+ * 5 points x 60 replications = 300 runs (run times: experiments/README.md).
  *
  * Typical result (60 scenarios per fund size): without a fund ADL fires in 59 of 60 (the fund
  * holds only the clearance fees); 200,000 leaves it in 15 (25%); 400,000 in 2 (3.3%, Wilson 95%

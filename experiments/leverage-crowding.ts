@@ -22,7 +22,7 @@
  *   x own (Exp(1) draws, normalised): 1 = everyone holds the same portfolio (the common weights
  *   are redrawn per replication), 0 = independent weights. Every portfolio is long all three
  *   assets, so the asset overlap is always complete; crowding only sets how alike the weights are.
- * 45 points x 24 replications = 1,080 runs, ~22 s with 2 workers.
+ * 45 points x 24 replications = 1,080 runs (run times: experiments/README.md).
  *
  * What to look at: a heat map of accounts_liquidated_share (mean), of the custom `systemic`
  * (share of runs where at least 25% of the leveraged accounts were liquidated: the probability of

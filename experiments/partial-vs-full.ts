@@ -72,7 +72,7 @@
  * book_liquidated_notional 0.96M against 3.86M); as BTC mean-reverts it ends with a gain in every
  * run where it took an account (59 of 60; backstop_pnl +73k on average, up to +281k), which a
  * market without that rebound could turn into a loss
- * (packages/liquidation/README.md lists such departures). Runtime: ~10 s with 2 idle workers (240 runs).
+ * (packages/liquidation/README.md lists such departures). 240 runs (run times: experiments/README.md).
  */
 import { defineExperiment, type RunRecords } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
