@@ -5,6 +5,7 @@
 import {
   customAgents,
   fundamentalists,
+  type LeveragedParams,
   leveragedTraders,
   marketMakers,
   noiseTraders,
@@ -192,6 +193,55 @@ describe("records.populations", () => {
     expect(lots).toBeGreaterThan(volume);
     // the leveraged crowd lost money in the crash
     expect(pops[3].pnl).toBeLessThan(0);
+  });
+});
+
+describe("records.populations: margin top-ups", () => {
+  test("cash topped up during the run is toppedUp, not capital, and pnl deducts it", () => {
+    const crowd = (marginTopUp?: LeveragedParams["marginTopUp"]) => [
+      ...cascadeCrowd().slice(0, 3),
+      leveragedTraders({
+        count: 20,
+        activation: { poissonRate: 0.2 },
+        leverage: { dist: "uniform", min: 5, max: 9.5 },
+        capital: { dist: "uniform", min: 2000, max: 6000 },
+        maxSlippage: 0.03,
+        ...(marginTopUp ? { marginTopUp } : {}),
+      }),
+    ];
+    const over = {
+      shocks: [
+        { kind: "fundamentalDrop" as const, instrument: "AAA", atTick: 60, fraction: 0.08 },
+        { kind: "marketSell" as const, instrument: "AAA", atTick: 61, quantity: 500 },
+      ],
+      liquidation: presets.stepwise({ minNotional: 1000, cooldownTicks: 10 }),
+    };
+    const without = world(crowd(), over).populations?.[3];
+    const withTopUp = world(crowd({ below: 1.3, to: 1.6, reserveOfCapital: 0.5 }), over).populations?.[3];
+    expect(without?.toppedUp).toBe(0);
+    expect(withTopUp?.capital).toBe(without?.capital);
+    expect(withTopUp?.toppedUp).toBeGreaterThan(0);
+    expect(Number.isInteger(withTopUp?.toppedUp)).toBe(true);
+    // at most the reserves: half of each agent's capital, rounded
+    expect(withTopUp?.toppedUp).toBeLessThanOrEqual((withTopUp?.capital ?? 0) / 2 + 10);
+    expect(withTopUp?.pnl).toBe(
+      (withTopUp?.equity ?? 0) - (withTopUp?.capital ?? 0) - (withTopUp?.toppedUp ?? 0),
+    );
+  });
+
+  test("a deposit a custom agent makes in create counts in toppedUp, not in capital as well", () => {
+    const depositor = customAgents({
+      name: "depositor",
+      count: 3,
+      capital: 1000,
+      activation: { every: 1000 },
+      create: (view) => {
+        view.deposit(50);
+        return { act() {} };
+      },
+    });
+    const rec = world([depositor], { ticks: 5 }).populations?.[0];
+    expect(rec).toMatchObject({ capital: 3000, toppedUp: 150, equity: 3150, pnl: 0 });
   });
 });
 

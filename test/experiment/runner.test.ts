@@ -1265,6 +1265,10 @@ describe("runExperiment (in-process, fake world)", () => {
         (r) => ({ ...r, populations: [POP(0), { ...POP(1), pnl: "3" as unknown as number }] }),
         'records.populations.1.pnl = "3"; allowed: a number',
       ],
+      [
+        (r) => ({ ...r, populations: [POP(0), { ...POP(1), toppedUp: "7" as unknown as number }] }),
+        'records.populations.1.toppedUp = "7"; allowed: a number, or left out (no top-ups)',
+      ],
     ];
     for (const [change, message] of cases) {
       const plan = makePlan(validateExperiment(fakeExperiment({ simulate: broken(change) })));

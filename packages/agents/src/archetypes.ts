@@ -262,6 +262,8 @@ export interface LeveragedConfig {
   dipThreshold: number;
   dipSize: number;
   maxOrderLots: number;
+  /** Margin top-up, drawn (MarginTopUpSpec): margin ratios and the reserve in whole cash units; absent: never. */
+  topUp?: { below: number; to: number; reserve: number };
 }
 
 /**
@@ -273,10 +275,18 @@ export interface LeveragedConfig {
  * of more than dipThreshold since its last look, it buys the dip with probability dipBuying (an
  * extra dipSize * target). Rebalancing to a leverage target sells after losses: the pro-cyclical
  * deleveraging of Thurner, Farmer & Geanakoplos (2012). An account with equity <= 0 stops trading.
+ * With `topUp`, each wake first tops up the margin (topUpMargin), also while the account is frozen
+ * in liquidation: a deposit is not an order.
  */
 export class LeveragedTrader implements Agent {
   private readonly lastPrice: Float64Array;
   private readonly legQty: Float64Array;
+  /** What is left of the top-up reserve (whole cash units; reserveLeft + toppedUp = the reserve drawn). */
+  reserveLeft: number;
+  /** Cash deposited by top-ups so far. */
+  toppedUp = 0;
+  /** Number of top-ups so far. */
+  topUps = 0;
 
   constructor(
     readonly view: AgentView,
@@ -284,6 +294,35 @@ export class LeveragedTrader implements Agent {
   ) {
     this.lastPrice = new Float64Array(p.weights.length);
     this.legQty = new Float64Array(p.weights.length);
+    this.reserveLeft = p.topUp?.reserve ?? 0;
+  }
+
+  /**
+   * When equity / maintenance is below `topUp.below`, deposits the least whole cash amount that
+   * brings it to at least `topUp.to` (or what is left of the reserve, if less); returns the amount.
+   */
+  topUpMargin(): number {
+    const t = this.p.topUp;
+    if (t === undefined || this.reserveLeft <= 0) return 0;
+    const v = this.view;
+    const mm = v.maintenanceRequirement();
+    if (!(mm > 0)) return 0;
+    const eq = v.equity();
+    if (!(eq / mm < t.below)) return 0;
+    let d: number;
+    if (t.to * mm - eq >= this.reserveLeft) d = this.reserveLeft;
+    else {
+      d = Math.max(1, Math.ceil(t.to * mm - eq));
+      // to * mm - eq is rounded: settle on the least whole amount the ratio test itself accepts
+      while ((eq + d) / mm < t.to) d++;
+      while (d > 1 && (eq + d - 1) / mm >= t.to) d--;
+      if (d > this.reserveLeft) d = this.reserveLeft;
+    }
+    v.deposit(d);
+    this.reserveLeft -= d;
+    this.toppedUp += d;
+    this.topUps++;
+    return d;
   }
 
   /** Target position (lots) of instrument j given the current equity and prices. */
@@ -299,6 +338,7 @@ export class LeveragedTrader implements Agent {
     const v = this.view;
     const p = this.p;
     const n = p.weights.length;
+    if (p.topUp !== undefined) this.topUpMargin();
     if (!(v.equity() > 0)) return;
     // Desired change per leg.
     for (let j = 0; j < n; j++) {

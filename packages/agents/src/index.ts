@@ -40,6 +40,7 @@ export {
   type LiquidatorParams,
   leveragedTraders,
   liquidators,
+  type MarginTopUpSpec,
   type MarketMakerParams,
   type MomentumParams,
   marketMakers,

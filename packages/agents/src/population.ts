@@ -30,6 +30,7 @@ import {
 import type { Fundamentals } from "./fundamentals.js";
 import {
   type ActivationSpec,
+  type MarginTopUpSpec,
   type PopulationSpec,
   populationName,
   SCHEMA,
@@ -418,6 +419,14 @@ function createAgent(
         dipThreshold: draw.dipThreshold,
         dipSize: draw.dipSize,
         maxOrderLots: draw.maxOrderLots,
+        topUp:
+          spec.marginTopUp === undefined
+            ? undefined
+            : drawTopUp(
+                spec.marginTopUp,
+                view.rng.split("marginTopUp"),
+                Math.max(1, Math.round(draw.capital)),
+              ),
       });
     }
     case "marketMaker":
@@ -453,6 +462,23 @@ function createAgent(
         instruments,
       });
   }
+}
+
+/**
+ * A leveraged trader's margin top-up, drawn from its own "marginTopUp" stream (so a population
+ * without one draws exactly what it did): the reserve in whole cash units, from `reserve` or
+ * `reserveOfCapital` times the capital deposited.
+ */
+function drawTopUp(
+  t: MarginTopUpSpec,
+  r: Rng,
+  capital: number,
+): { below: number; to: number; reserve: number } {
+  const below = sample(t.below, r);
+  const to = sample(t.to, r);
+  const reserve =
+    t.reserve !== undefined ? sample(t.reserve, r) : sample(t.reserveOfCapital as Dist, r) * capital;
+  return { below, to, reserve: Math.max(0, Math.round(reserve)) };
 }
 
 /** The venue label of agent k of population p: "<kind>[p].k", e.g. "leveraged[4].19" (a custom population: its name). */

@@ -119,6 +119,26 @@ export interface LeveragedParams extends Common {
   dipSize?: Dist;
   /** Max lots per order (slices big rebalances over wakes). */
   maxOrderLots?: Dist;
+  /** Adds cash from an off-venue reserve when the margin ratio falls below a threshold (off when absent). */
+  marginTopUp?: MarginTopUpSpec;
+}
+
+/**
+ * A leveraged trader's margin top-up: at a wake, if its margin ratio (equity / maintenance
+ * requirement) is below `below`, it deposits the least whole cash that brings the ratio to `to`,
+ * from a finite reserve held off the venue (what is left of it when that is less). The reserve is
+ * `reserve` cash units or `reserveOfCapital` times the agent's capital (exactly one of them). Each
+ * field is a number or a Dist drawn once per agent.
+ */
+export interface MarginTopUpSpec {
+  /** Margin ratio under which the trader tops up (> 0; 1 = at maintenance). */
+  below: Dist;
+  /** Margin ratio a top-up restores (every draw above every draw of `below`). */
+  to: Dist;
+  /** Reserve in cash units (rounded to whole units). */
+  reserve?: Dist;
+  /** Reserve as a multiple of the agent's capital (0.5 = half of it; rounded to whole units). */
+  reserveOfCapital?: Dist;
 }
 
 export interface MarketMakerParams extends Common {
@@ -489,7 +509,7 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     ...COMMON_KEYS,
     ...(kind === "custom" ? ["name", "params", "create"] : []),
     ...Object.keys(schema.dists),
-    ...(kind === "leveraged" ? ["crowding"] : []),
+    ...(kind === "leveraged" ? ["crowding", "marginTopUp"] : []),
     ...(kind === "liquidator" ? ["reference"] : []),
   ];
   for (const k of Object.keys(o)) {
@@ -573,6 +593,8 @@ export function validatePopulationSpec(path: string, value: unknown): Population
         "a weight above 0 for limit or market orders (with limitWeight and marketWeight both 0 a noise trader only cancels: it never trades)",
       );
   }
+  if (kind === "leveraged" && o.marginTopUp !== undefined)
+    validateMarginTopUp(`${path}.marginTopUp`, o.marginTopUp);
   if (kind === "leveraged" && o.crowding !== undefined) {
     if (typeof o.crowding !== "number" || !(o.crowding >= 0 && o.crowding <= 1)) {
       fail("INVALID_VALUE", `${path}.crowding`, o.crowding, "a number in [0, 1]");
@@ -587,4 +609,68 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     fail("INVALID_VALUE", `${path}.reference`, o.reference, '"oracle" or "mark"');
   }
   return value as PopulationSpec;
+}
+
+const TOP_UP_KEYS = ["below", "to", "reserve", "reserveOfCapital"];
+/** The largest margin ratio `below` or `to` may be (a bound, as every schema parameter has). */
+const MAX_TOP_UP_RATIO = 1e6;
+
+/** A leveraged population's `marginTopUp` (see MarginTopUpSpec). */
+function validateMarginTopUp(path: string, t: unknown): void {
+  const shape = "an object { below, to, reserve or reserveOfCapital } (margin ratios and the reserve)";
+  if (
+    t === null ||
+    typeof t !== "object" ||
+    Array.isArray(t) ||
+    Object.getPrototypeOf(t) !== Object.prototype
+  )
+    fail("INVALID_VALUE", path, t, shape);
+  const o = t as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!TOP_UP_KEYS.includes(k))
+      fail(
+        "UNKNOWN_KEY",
+        `${path}.${k}`,
+        o[k],
+        `one of ${TOP_UP_KEYS.join(", ")}${suggestName(k, TOP_UP_KEYS)}`,
+      );
+  }
+  for (const k of ["below", "to"]) {
+    if (o[k] === undefined)
+      fail(
+        "MISSING_FIELD",
+        `${path}.${k}`,
+        undefined,
+        "a margin ratio (equity / maintenance requirement), a number or a distribution",
+      );
+  }
+  validateDist(`${path}.below`, o.below, 1e-9, MAX_TOP_UP_RATIO);
+  validateDist(`${path}.to`, o.to, 1e-9, MAX_TOP_UP_RATIO);
+  const belowMax = distMax(o.below as Dist);
+  const toMin = distMin(o.to as Dist);
+  if (!(toMin > belowMax))
+    fail(
+      "INVALID_VALUE",
+      `${path}.to`,
+      o.to,
+      typeof o.below === "number" && typeof o.to === "number"
+        ? `a margin ratio above below = ${formatValue(o.below)} (a top-up restores more than the level that triggers it)`
+        : `a margin ratio whose every draw is above every draw of below (below reaches ${formatValue(belowMax)}, to starts at ${formatValue(toMin)})`,
+    );
+  if (o.reserve === undefined && o.reserveOfCapital === undefined)
+    fail(
+      "MISSING_FIELD",
+      `${path}.reserve`,
+      undefined,
+      "the off-venue reserve: reserve (cash units) or reserveOfCapital (a multiple of the agent's capital)",
+    );
+  if (o.reserve !== undefined && o.reserveOfCapital !== undefined)
+    fail(
+      "INVALID_VALUE",
+      `${path}.reserveOfCapital`,
+      o.reserveOfCapital,
+      "undefined when reserve is given (one of reserve or reserveOfCapital)",
+    );
+  if (o.reserve !== undefined) validateDist(`${path}.reserve`, o.reserve, 0, BIG);
+  if (o.reserveOfCapital !== undefined) validateDist(`${path}.reserveOfCapital`, o.reserveOfCapital, 0, 1e6);
 }

@@ -308,6 +308,8 @@ export class AgentView {
   readonly #result: OrderResult = { orderId: 0, filled: 0, resting: 0, notional: 0, averagePrice: 0 };
   /** Limit and IOC orders this view sent to the venue (the world reports them per population). */
   #ordersSent = 0;
+  /** Cash this view deposited (`deposit`: margin top-ups; the capital deposited at the start is not counted). */
+  #deposited = 0;
 
   constructor(
     venue: Venue,
@@ -334,6 +336,11 @@ export class AgentView {
   /** Limit and IOC orders sent to the venue through this view (orders capped to 0 lots are not sent). */
   get ordersSent(): number {
     return this.#ordersSent;
+  }
+
+  /** Cash deposited through `deposit` (after the starting capital). */
+  get deposited(): number {
+    return this.#deposited;
   }
 
   get tick(): number {
@@ -370,6 +377,20 @@ export class AgentView {
   }
   marginRatio(): number {
     return this.#venue.marginRatio(this.account);
+  }
+  /** Maintenance margin of the positions at the marks (what equity must stay above). */
+  maintenanceRequirement(): number {
+    return this.#venue.maintenanceRequirement(this.account);
+  }
+  /**
+   * Adds `amount` cash (a whole number >= 1) to the account from outside the venue: a margin
+   * top-up. Not an order: it goes through while the account is in liquidation (frozen), and the
+   * venue counts it in its deposits (cash stays conserved). Throws the venue's INVALID_AMOUNT for
+   * anything else.
+   */
+  deposit(amount: number): void {
+    this.#venue.deposit(this.account, amount);
+    this.#deposited += amount;
   }
   leverage(): number {
     return this.#venue.leverage(this.account);

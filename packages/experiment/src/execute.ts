@@ -192,6 +192,8 @@ function checkPopulations(pops: RunRecords["populations"], config: WorldConfig):
     if (typeof e?.name !== "string") badRecords(`${p}.name`, e?.name, "a string");
     for (const f of POPULATION_NUMBERS)
       if (typeof e[f] !== "number") badRecords(`${p}.${f}`, e[f], "a number");
+    if (e.toppedUp !== undefined && typeof e.toppedUp !== "number")
+      badRecords(`${p}.toppedUp`, e.toppedUp, "a number, or left out (no top-ups)");
   });
 }
 

@@ -263,9 +263,14 @@ export interface PopulationRecord {
   agents: number;
   /** Cash deposited to its agents (sum). */
   capital: number;
+  /**
+   * Cash its agents added during the run (leveraged traders' `marginTopUp`, `view.deposit`); always
+   * set by the built-in world, optional for a custom simulate (absent: none).
+   */
+  toppedUp?: number;
   /** Sum of its agents' equity (cash + positions at marks) at the end of the run. */
   equity: number;
-  /** equity - capital. */
+  /** equity - capital - toppedUp. */
   pnl: number;
   /**
    * Lots of the fills and Dutch-auction takes in which one of its accounts is a side (a trade between

@@ -173,6 +173,8 @@ export function simulateWorld(config: WorldConfig, rng: Rng, run?: RunInfo): Run
     const before = venue.totalDeposits;
     built.push(buildPopulation(config.populations[p], agentCtx, p));
     capital[p] = venue.totalDeposits - before;
+    // a custom agent's create may deposit through its view: counted in toppedUp, not twice
+    for (const v of built[p].views) capital[p] -= v.deposited;
   }
   whileBuilding.unsubscribe();
   let leveragedAccounts = 0;
@@ -370,14 +372,19 @@ function populationRecords(
     let equity = 0;
     let orders = 0;
     for (const a of b.accounts) equity += venue.equity(a);
-    for (const v of b.views) orders += v.ordersSent;
+    let toppedUp = 0;
+    for (const v of b.views) {
+      orders += v.ordersSent;
+      toppedUp += v.deposited;
+    }
     return {
       name: populationName(config.populations[p]),
       index: p,
       agents: b.accounts.length,
       capital: capital[p],
+      toppedUp,
       equity,
-      pnl: equity - capital[p],
+      pnl: equity - capital[p] - toppedUp,
       tradedLots: tradedLots[p],
       tradedNotional: tradedNotional[p],
       orders,
