@@ -19,6 +19,7 @@ import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidatio
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { allocatedBytes } from "../allocation.js";
 
 const NEVER = { once: 1e12 } as const;
 
@@ -141,6 +142,28 @@ describe("margin top-up of a leveraged trader", () => {
     expect(() => view.deposit(0)).toThrow("amount = 0");
     expect(view.deposited).toBe(25);
     expect(conserved(venue)).toBe(true);
+  });
+
+  test("a wake's top-up check and deposit allocate nothing", () => {
+    const { venue, maker, account, trader } = setup({ marginTopUp: { below: 1.2, to: 1.5, reserve: 1e12 } });
+    markX(venue, 89, 1);
+    const calls = 4000;
+    let wrong = 0;
+    // each call tops up 268; the transfer back (no observer: no event) restores the ratio for the next
+    const cycle = () => {
+      for (let k = 0; k < calls; k++) {
+        if (trader.topUpMargin() !== 268) wrong++;
+        venue.transferCash(account, maker, 268, "withdrawn");
+        trader.act(1); // ratio 0.9 < 1.2 again: tops up inside act, then nothing to trade
+        venue.transferCash(account, maker, 268, "withdrawn");
+      }
+    };
+    cycle(); // warm: optimized code
+    const bytes = allocatedBytes(cycle);
+    expect(wrong).toBe(0);
+    expect(trader.topUps).toBe(4 * calls);
+    // one 16-byte object per call would be 64,000 bytes
+    expect(bytes / calls).toBeLessThan(8);
   });
 
   test("off by default and with a reserve of 0: no deposit at any ratio", () => {

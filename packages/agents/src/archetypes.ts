@@ -281,10 +281,11 @@ export interface LeveragedConfig {
 export class LeveragedTrader implements Agent {
   private readonly lastPrice: Float64Array;
   private readonly legQty: Float64Array;
-  /** What is left of the top-up reserve (whole cash units; reserveLeft + toppedUp = the reserve drawn). */
-  reserveLeft: number;
-  /** Cash deposited by top-ups so far. */
-  toppedUp = 0;
+  /**
+   * [reserve left, cash topped up]: in a typed array, as a field holding a double beyond the small
+   * integers would allocate a heap number at each store.
+   */
+  private readonly reserve = new Float64Array(2);
   /** Number of top-ups so far. */
   topUps = 0;
 
@@ -294,7 +295,17 @@ export class LeveragedTrader implements Agent {
   ) {
     this.lastPrice = new Float64Array(p.weights.length);
     this.legQty = new Float64Array(p.weights.length);
-    this.reserveLeft = p.topUp?.reserve ?? 0;
+    this.reserve[0] = p.topUp?.reserve ?? 0;
+  }
+
+  /** What is left of the top-up reserve (whole cash units; reserveLeft + toppedUp = the reserve drawn). */
+  get reserveLeft(): number {
+    return this.reserve[0];
+  }
+
+  /** Cash deposited by top-ups so far. */
+  get toppedUp(): number {
+    return this.reserve[1];
   }
 
   /**
@@ -303,24 +314,25 @@ export class LeveragedTrader implements Agent {
    */
   topUpMargin(): number {
     const t = this.p.topUp;
-    if (t === undefined || this.reserveLeft <= 0) return 0;
+    const left = this.reserve[0];
+    if (t === undefined || left <= 0) return 0;
     const v = this.view;
     const mm = v.maintenanceRequirement();
     if (!(mm > 0)) return 0;
     const eq = v.equity();
     if (!(eq / mm < t.below)) return 0;
     let d: number;
-    if (t.to * mm - eq >= this.reserveLeft) d = this.reserveLeft;
+    if (t.to * mm - eq >= left) d = left;
     else {
       d = Math.max(1, Math.ceil(t.to * mm - eq));
       // to * mm - eq is rounded: settle on the least whole amount the ratio test itself accepts
       while ((eq + d) / mm < t.to) d++;
       while (d > 1 && (eq + d - 1) / mm >= t.to) d--;
-      if (d > this.reserveLeft) d = this.reserveLeft;
+      if (d > left) d = left;
     }
     v.deposit(d);
-    this.reserveLeft -= d;
-    this.toppedUp += d;
+    this.reserve[0] = left - d;
+    this.reserve[1] += d;
     this.topUps++;
     return d;
   }

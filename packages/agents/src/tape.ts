@@ -308,8 +308,11 @@ export class AgentView {
   readonly #result: OrderResult = { orderId: 0, filled: 0, resting: 0, notional: 0, averagePrice: 0 };
   /** Limit and IOC orders this view sent to the venue (the world reports them per population). */
   #ordersSent = 0;
-  /** Cash this view deposited (`deposit`: margin top-ups; the capital deposited at the start is not counted). */
-  #deposited = 0;
+  /**
+   * Cash this view deposited (`deposit`: margin top-ups; the capital deposited at the start is not
+   * counted), in a typed array: a field holding a large double would allocate at each store.
+   */
+  readonly #deposited = new Float64Array(1);
 
   constructor(
     venue: Venue,
@@ -340,7 +343,7 @@ export class AgentView {
 
   /** Cash deposited through `deposit` (after the starting capital). */
   get deposited(): number {
-    return this.#deposited;
+    return this.#deposited[0];
   }
 
   get tick(): number {
@@ -390,7 +393,7 @@ export class AgentView {
    */
   deposit(amount: number): void {
     this.#venue.deposit(this.account, amount);
-    this.#deposited += amount;
+    this.#deposited[0] += amount;
   }
   leverage(): number {
     return this.#venue.leverage(this.account);
