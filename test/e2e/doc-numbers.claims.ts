@@ -582,7 +582,7 @@ const crossAssetContagion = claims(CAC, "cross-asset-contagion", [
   ],
 ]);
 
-// ---- the main README (the default study; its closing table: readme-excerpt.test.ts) ------------
+// ---- the main README (the default study; its closing table: doc-numbers.test.ts) --------------
 
 const readmeOnDefaultStudy = claims("README.md", "partial-vs-full", [
   ["sells about 7.5% less", "7.5%", (o) => pct(-pvfRel(o, "restoreToTarget", "liquidated_notional"))],
@@ -787,6 +787,105 @@ const vaultCapital: Claim[] = [
   ]),
 ];
 
+/** a row of the margin top-up table: the policy with a reserve of 0 (point 0) or of half its capital (point 1) */
+function topUpRow(policy: string, point: number, line: string, cells: string[]): Claim[] {
+  const own = { baseline: policy, baseline_point: 0 };
+  const two = (x: number) => String(Number(fix(x, 2)));
+  const fmt: Record<string, (o: Output) => string> = {
+    toppedUp: (o) => {
+      const x = o.summary(policy, point, "topped_up");
+      return x === 0 ? "0" : k(x);
+    },
+    accounts: (o) => two(o.summary(policy, point, "accounts_liquidated")),
+    notional: (o) => M(o.summary(policy, point, "liquidated_notional"), 2),
+    notionalDiff: (o) => {
+      const x = o.comparison(policy, point, "liquidated_notional", "mean_diff", own);
+      return Math.abs(x) >= 1e5 ? M(x, 2) : k(x, 0);
+    },
+    drawdown: (o) => pct(o.summary(policy, point, "peak_drawdown_BTC"), policy === "full" ? 1 : 2),
+    badDebt: (o) => {
+      const x = o.summary(policy, point, "bad_debt");
+      return x >= 1000 ? k(x) : fix(x, 0);
+    },
+  };
+  for (const [name, metric] of [
+    ["pAccounts", "accounts_liquidated"],
+    ["pNotional", "liquidated_notional"],
+    ["pDrawdown", "peak_drawdown_BTC"],
+    ["pBadDebt", "bad_debt"],
+  ])
+    fmt[name] = (o) => fix(o.comparison(policy, point, metric, "p_value", own), 2);
+  return cells.map((c) => {
+    const [name, quoted] = c.split("=");
+    return { doc: EX, out: "margin-top-ups", at: line, quoted, actual: fmt[name] };
+  });
+}
+
+const marginTopUps: Claim[] = [
+  ...topUpRow("full", 0, "| full | 0 | 0 | 42.9 | 5.67M | 14.4% | 17.8k |", [
+    "toppedUp=0",
+    "accounts=42.9",
+    "notional=5.67M",
+    "drawdown=14.4%",
+    "badDebt=17.8k",
+  ]),
+  ...topUpRow(
+    "full",
+    1,
+    "| full | 0.5 x capital | 20.6k | 41.25 (p 0.15) | 5.14M (-0.53M, p 0.02) | 13.6% (p 0.08) | 9.9k (p 0.08) |",
+    [
+      "toppedUp=20.6k",
+      "accounts=41.25",
+      "pAccounts=0.15",
+      "notional=5.14M",
+      "notionalDiff=-0.53M",
+      "pNotional=0.02",
+      "drawdown=13.6%",
+      "pDrawdown=0.08",
+      "badDebt=9.9k",
+      "pBadDebt=0.08",
+    ],
+  ),
+  ...topUpRow("stepwiseBackstop", 0, "| stepwiseBackstop | 0 | 0 | 22.3 | 2.49M | 9.56% | 620 |", [
+    "toppedUp=0",
+    "accounts=22.3",
+    "notional=2.49M",
+    "drawdown=9.56%",
+    "badDebt=620",
+  ]),
+  ...topUpRow(
+    "stepwiseBackstop",
+    1,
+    "| stepwiseBackstop | 0.5 x capital | 9.1k | 22.1 (p 0.04) | 2.46M (-30k, p 0.06) | 9.55% (p 0.33) | 511 (p 0.33) |",
+    [
+      "toppedUp=9.1k",
+      "accounts=22.1",
+      "pAccounts=0.04",
+      "notional=2.46M",
+      "notionalDiff=-30k",
+      "pNotional=0.06",
+      "drawdown=9.55%",
+      "pDrawdown=0.33",
+      "badDebt=511",
+      "pBadDebt=0.33",
+    ],
+  ),
+  ...claims(EX, "margin-top-ups", [
+    [
+      "liquidated by about 9%, and the fall",
+      "9%",
+      (o) =>
+        pct(
+          -o.comparison("full", 1, "liquidated_notional", "mean_diff", {
+            baseline: "full",
+            baseline_point: 0,
+          }) / o.summary("full", 0, "liquidated_notional"),
+          0,
+        ),
+    ],
+  ]),
+];
+
 export const CLAIMS: Claim[] = [
   ...partialVsFull,
   ...closeFactorSweep,
@@ -803,4 +902,5 @@ export const CLAIMS: Claim[] = [
   ...dipBuyers,
   ...earlyTrigger,
   ...vaultCapital,
+  ...marginTopUps,
 ];
