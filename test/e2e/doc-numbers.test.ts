@@ -7,6 +7,8 @@
  * a failure lists each stale quote with its doc line, the value quoted and the value the output
  * gives. CASCADE_DOC_OUTPUTS=DIR reads DIR/<name>/ (the --out of a `cascade run` of each) instead
  * of running them. Runtimes are not checked.
+ * The README's excerpt of the default job's closing table is checked here too, row by row against
+ * what the run of partial-vs-full prints (not with CASCADE_DOC_OUTPUTS: that has no printout).
  * Also: an example a doc shows as a ```ts block headed "// experiments/examples/<name>.ts" is
  * that file byte for byte (so the quoted numbers are of the code shown), and validates clean.
  */
@@ -67,6 +69,18 @@ function check(claim: Claim, out: Output): string {
     : `${doc}:${hits[0]}: quotes ${quoted} ("${at}"); ${out.name} gives ${actual}`;
 }
 
+/** The rows of the README's excerpt: the fenced block that starts with the closing table's header. */
+function excerptRows(): string[] {
+  const readme = readFileSync(join(REPO, "README.md"), "utf8");
+  const start = readme.indexOf("\nvariant           metric ");
+  if (start < 0) throw new Error("README.md has no excerpt of the closing table");
+  const end = readme.indexOf("\n```", start);
+  return readme
+    .slice(start + 1, end)
+    .split("\n")
+    .filter((l) => l !== "..." && l !== "");
+}
+
 test("every claim names a study or an example of experiments/", () => {
   const known = new Set([...STUDIES, ...EXAMPLES]);
   expect(CLAIMS.filter((c) => !known.has(c.out)).map((c) => `${c.out}: ${c.at}`)).toEqual([]);
@@ -105,6 +119,17 @@ test.each([...STUDIES, ...EXAMPLES])(
         REPO,
       );
       expect(r.code, r.stderr).toBe(0);
+      if (name === "partial-vs-full") {
+        // A change that moves one number of the excerpt (a Holm p moves when another row's p
+        // changes its rank) must refresh it: every quoted row is a line the default job prints.
+        const rows = excerptRows();
+        expect(rows.length).toBeGreaterThanOrEqual(5);
+        const printed = new Set(r.stdout.split("\n").map((l) => l.trimEnd()));
+        expect(
+          rows.filter((l) => !printed.has(l.trimEnd())),
+          "README.md excerpt rows not printed",
+        ).toEqual([]);
+      }
     }
     const output = new Output(name, out);
     const mine = CLAIMS.filter((c) => c.out === name);
