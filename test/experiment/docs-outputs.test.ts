@@ -7,7 +7,15 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUILTIN_METRICS, readResultsCsv, runExperiment } from "@cascade/experiment";
+import {
+  BUILTIN_METRIC_INFO,
+  BUILTIN_METRICS,
+  METRIC_UNITS,
+  metricInfoOf,
+  PER_INSTRUMENT_COLUMNS,
+  readResultsCsv,
+  runExperiment,
+} from "@cascade/experiment";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeExperiment } from "./helpers.js";
 
@@ -174,6 +182,57 @@ describe("the README's units of the metric columns", () => {
       .filter((m) => !manifest.customMetrics.includes(m))
       .map((m) => m.replace(/_(X|Y)$/, "_<symbol>"));
     for (const m of builtIn) expect(named, m).toContain(m);
+  });
+
+  it("are the units of BUILTIN_METRIC_INFO, the source report.html shows", () => {
+    const start = readme.indexOf("Units of the metric columns");
+    const block = readme.slice(start, readme.indexOf("\n\n", start));
+    const units: Record<string, string> = {
+      "cash units": "cash units",
+      "fractions (0.1 = 10%)": "a fraction",
+      "fractions per tick (not annualised)": "a fraction per tick",
+      lots: "lots",
+      "ticks of time": "ticks",
+      counts: "count",
+      "0 or 1": "0 or 1",
+    };
+    const documented: Record<string, string> = {};
+    for (const item of block.split("\n- ").slice(1)) {
+      const heading = item.slice(0, item.indexOf(":"));
+      expect(Object.keys(units), heading).toContain(heading);
+      for (const m of item.matchAll(/`([a-z_<>]+)`/g)) documented[m[1]] = units[heading];
+    }
+    const source: Record<string, string> = {};
+    for (const m of [...BUILTIN_METRICS, ...PER_INSTRUMENT_COLUMNS])
+      source[m] = (metricInfoOf(m.replace("<symbol>", "X"), [], {}) as { unit: string }).unit;
+    expect(documented).toEqual(source);
+  });
+});
+
+describe("the READMEs' metric tables", () => {
+  /** The metric names in the first column of the table under a heading, `<SYM>` written `<symbol>`. */
+  function tableMetrics(text: string, heading: string): string[] {
+    const start = text.indexOf(heading);
+    expect(start, heading).toBeGreaterThan(0);
+    const rows = text.slice(text.indexOf("\n|", start)).split("\n");
+    const names: string[] = [];
+    for (const row of rows.slice(2)) {
+      if (!row.startsWith("|")) break;
+      const first = row.split(" | ")[0];
+      for (const m of first.matchAll(/`([a-zA-Z_<>]+)`/g)) names.push(m[1].replace("<SYM>", "<symbol>"));
+    }
+    return names.sort();
+  }
+  const source = [...BUILTIN_METRICS, ...PER_INSTRUMENT_COLUMNS].sort();
+
+  it("name every metric BUILTIN_METRIC_INFO describes, and no other", () => {
+    expect(tableMetrics(readme, "## Metrics")).toEqual(source);
+    expect(tableMetrics(experimentReadme, "## Metrics")).toEqual(source);
+    expect(Object.keys(BUILTIN_METRIC_INFO).sort()).toEqual([...BUILTIN_METRICS].sort());
+    for (const info of Object.values(BUILTIN_METRIC_INFO)) {
+      expect(info.description).toMatch(/^[^\n]{10,120}$/);
+      expect(METRIC_UNITS).toContain(info.unit);
+    }
   });
 });
 

@@ -13,10 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { BUILTIN_METRIC_INFO } from "../../packages/experiment/src/metric-info.js";
 import { COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { buildFigures } from "../../packages/experiment/src/report/charts.js";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
-import { fmtNum } from "../../packages/experiment/src/report/html.js";
+import { escapeHtml, fmtNum } from "../../packages/experiment/src/report/html.js";
 import { buildReport, writeReport } from "../../packages/experiment/src/report/index.js";
 import {
   loadResults,
@@ -351,18 +352,52 @@ describe("custom metrics that say what they measure", () => {
       expect(row[head.indexOf("run_ticks")]).toBe(row[head.indexOf("plain_ticks")]);
     }
     const html = await buildReport(out);
-    const table = /<table data-table="manifest-metrics">[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+    const table = metricsTable(html);
     expect(table).toContain("<th>metric</th><th>description</th><th>unit</th>");
     expect(table).toContain("<td>run_ticks</td><td>ticks simulated &lt;all of them&gt;</td><td>ticks</td>");
     expect(table).toContain("<td>plain_ticks</td><td></td><td></td>");
-    // Without any description or unit, the manifest and the report are as before.
+    // Without any description or unit, the manifest is as before (the report still lists them).
     const bare = join(root, "bare-metrics");
     await runExperiment(fakeExperiment({ replications: 2, metrics: { custom: { plain_ticks: compute } } }), {
       out: bare,
       workers: 0,
     });
     expect("metricInfo" in JSON.parse(readFileSync(join(bare, "manifest.json"), "utf8"))).toBe(false);
-    expect(await buildReport(bare)).not.toContain("manifest-metrics");
+    expect(metricsTable(await buildReport(bare))).toContain("<td>plain_ticks</td><td></td><td></td>");
+  });
+});
+
+function metricsTable(html: string): string {
+  return /<table data-table="metrics">[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+}
+
+describe("the built-in metrics' descriptions and units", () => {
+  it("report.html lists every metric column of runs.csv with BUILTIN_METRIC_INFO's", async () => {
+    const out = join(root, "builtin-metric-info");
+    await runExperiment(fakeExperiment({ replications: 2 }), { out, workers: 0 });
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    // manifest.json does not carry them: they belong to the code (its versions), not the experiment
+    expect("metricInfo" in manifest).toBe(false);
+    const html = await buildReport(out);
+    expect(html).toContain('<a href="#metrics">Metrics</a>');
+    const table = metricsTable(html);
+    const rows = [...table.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)];
+    expect(rows.map((r) => r[1])).toEqual(manifest.metrics);
+    const units = Object.fromEntries(rows.map((r) => [r[1], r[3]]));
+    expect(units.liquidated_notional).toBe("cash units");
+    expect(units.accounts_liquidated).toBe("count");
+    expect(units.peak_drawdown).toBe("a fraction");
+    expect(units.realized_volatility).toBe("a fraction per tick");
+    expect(units.min_depth).toBe("lots");
+    expect(units.recovery_time).toBe("ticks");
+    expect(units.recovered).toBe("0 or 1");
+    const symbol = (manifest.metrics as string[]).find((m) => m.startsWith("peak_drawdown_")) as string;
+    expect(units[symbol]).toBe("a fraction");
+    for (const [, name, description, unit] of rows) {
+      const info = BUILTIN_METRIC_INFO[name as keyof typeof BUILTIN_METRIC_INFO];
+      if (info) expect([description, unit]).toEqual([escapeHtml(info.description), info.unit]);
+      else expect(description, name).not.toBe("");
+    }
   });
 });
 

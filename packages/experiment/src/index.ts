@@ -15,6 +15,14 @@ export {
 } from "./load.js";
 export { MergeAborted, type MergeOptions, mergeResults } from "./merge.js";
 export {
+  BUILTIN_METRIC_INFO,
+  type BuiltInMetricInfo,
+  METRIC_UNITS,
+  type MetricUnit,
+  metricInfoOf,
+  PER_INSTRUMENT_COLUMNS,
+} from "./metric-info.js";
+export {
   computeMetrics,
   metricColumns,
   peakDrawdown,

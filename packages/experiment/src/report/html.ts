@@ -1,5 +1,6 @@
 /** The report page: one self-contained HTML document (inline CSS, inline SVG, no script, no URL). */
 import { bandWarning } from "../headline.js";
+import { metricInfoOf } from "../metric-info.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { outcomeNote, zeroOneOutcomes } from "./charts/shared.js";
 import type { Figure } from "./charts.js";
@@ -147,6 +148,21 @@ ${table("comparison", ["metric", "variant", "against", ...params, ...stats], row
   return parts.join("\n");
 }
 
+/** Every metric column with what it measures and its unit: built-in ones from the code, custom ones as declared. */
+function metricsSection(data: ReportData): string {
+  if (data.metrics.length === 0) return "";
+  const mf = data.manifest;
+  const rows = data.metrics.map((name) => {
+    const info = metricInfoOf(name, mf.customMetrics, mf.metricInfo);
+    return [escapeHtml(name), escapeHtml(info?.description ?? ""), escapeHtml(info?.unit ?? "")];
+  });
+  const undeclared = mf.customMetrics.some((name) => mf.metricInfo[name] === undefined);
+  return `<section class="block" data-section="metrics" id="metrics">
+<h2>Metrics</h2><p class="caption">What each metric column measures and its unit (a fraction: 0.1 = 10%). The built-in metrics' formulas, with their edge cases, are in Cascade's README (Metrics); custom metrics as the experiment file describes them${undeclared ? " (blank: it declared no description or unit)" : ""}.</p>
+${table("metrics", ["metric", "description", "unit"], rows, false)}
+</section>`;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -209,18 +225,6 @@ function manifestSection(data: ReportData): string {
     }
   }
   const mf = data.manifest;
-  const described = mf.customMetrics.filter((name) => mf.metricInfo[name] !== undefined);
-  if (described.length > 0) {
-    // The experiment's own metrics, as its file describes them (the built-in ones: the README).
-    const rows = mf.customMetrics.map((name) => [
-      escapeHtml(name),
-      escapeHtml(mf.metricInfo[name]?.description ?? ""),
-      escapeHtml(mf.metricInfo[name]?.unit ?? ""),
-    ]);
-    parts.push(
-      `<h3>Custom metrics</h3>${table("manifest-metrics", ["metric", "description", "unit"], rows, false)}`,
-    );
-  }
   if (variantRows.length > 0) {
     parts.push(
       `<h3>Variants</h3>${table("manifest-variants", ["variant", "baseline", "description", "overrides"], variantRows, false)}`,
@@ -285,6 +289,7 @@ export function renderHtml(data: ReportData, figures: Figure[]): string {
   const band = bandWarning(data.summary.map((r) => r.raw));
   const nav = [
     ...figures.map((f) => `<a href="#chart-${escapeHtml(f.id)}">${escapeHtml(f.title)}</a>`),
+    data.metrics.length ? `<a href="#metrics">Metrics</a>` : "",
     data.summary.length ? `<a href="#summary">Summary table</a>` : "",
     data.comparison.length ? `<a href="#comparison">Comparison table</a>` : "",
     `<a href="#manifest">Manifest</a>`,
@@ -309,6 +314,7 @@ ${missing.length ? `<p class="note">Not in the results directory: ${missing.map(
 </header>
 <nav>${nav}</nav>
 ${figures.map(figureHtml).join("\n")}
+${metricsSection(data)}
 ${summaryTables(data)}
 ${manifestSection(data)}
 </main>
