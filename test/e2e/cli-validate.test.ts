@@ -258,7 +258,8 @@ describe("validate, list, help", () => {
     expect(validateHelp.stdout).toMatch(/--seed S +override the root seed/);
     expect(validateHelp.stdout).toMatch(/It does not\ntype-check the file/);
     expect(validateHelp.stdout).toMatch(/each custom\ntrigger \(on a one-lot long and short/);
-    expect(validateHelp.stdout).toMatch(/custom metrics, agents' act and simulate first run in cascade run/);
+    expect(validateHelp.stdout).toMatch(/--smoke WHICH +with custom metrics, the smoke run/);
+    expect(validateHelp.stdout).toMatch(/Otherwise agents' act and simulate first run in cascade run/);
     for (const r of [help, runHelp, mergeHelp, validateHelp]) expect(r.code).toBe(0);
   });
 });
@@ -273,4 +274,79 @@ test("an experiment file outside the repository still finds @cascade/* (from Cas
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^ok tiny: 2 variant\(s\)/);
+});
+
+describe("validate's smoke run of custom metrics", () => {
+  const write = (name: string, custom: string) => {
+    const file = join(tmp, `${name}.ts`);
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, metrics: { custom: ${custom} } };\n`,
+    );
+    return file;
+  };
+
+  test("refuses a custom metric that returns a string or an object, naming the metric, the value and the run", async () => {
+    requireBuilt();
+    const text = await cascade(["validate", write("metric-string", "{ label: (r) => 'x' + r.ticks }")], tmp);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toBe("");
+    expect(text.stderr).toMatch(
+      /^error: invalid custom metric \(validate's smoke run: variant "full", point 0, replication 0, seed \d+\): metrics\.custom\.label = "x200"; allowed: a number or null \(the function's return value\)\n$/,
+    );
+    const object = await cascade(
+      [
+        "validate",
+        write("metric-object", "{ ok: (r) => r.ticks, obj: { compute: () => ({ a: 1 }), unit: 'lots' } }"),
+      ],
+      tmp,
+    );
+    expect(object.code).toBe(2);
+    expect(object.stderr).toContain('metrics.custom.obj = {"a":1}; allowed: a number or null');
+    expect(existsSync(join(tmp, "results"))).toBe(false);
+  });
+
+  test("says which run it ran, and notes a metric blank in it (NaN is a blank cell)", async () => {
+    const r = await cascade(
+      ["validate", write("metric-nan", "{ ok: (r) => r.ticks, nan_here: () => Number.NaN }")],
+      tmp,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\n {2}smoke run: replication 0 of the baseline, full, at point 0 \(run 0\), in full: every custom metric returned a number or null\n {2}note: metrics\.custom\.nan_here was blank \(null, NaN or an infinity\) in the smoke run; if it is in every run, cascade run warns\n$/,
+    );
+    expect(r.stdout).not.toContain("metrics.custom.ok was blank");
+    expect(existsSync(join(tmp, "results"))).toBe(false);
+    const none = await cascade(
+      ["validate", write("metric-string-unchecked", "{ label: () => 'x' }"), "--smoke", "none"],
+      tmp,
+    );
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).not.toContain("smoke run");
+    const bad = await cascade(["validate", TINY, "--smoke", "all"], tmp);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--smoke = "all"; allowed: "baseline" (the default), "variants" or "none"');
+  });
+
+  test("--smoke variants runs each variant, and finds a value only one variant returns", async () => {
+    const file = write(
+      "metric-one-variant",
+      "{ by_variant: (r, run) => (run.variant === 'partial' ? 'p' : 1) }",
+    );
+    const baseline = await cascade(["validate", file], tmp);
+    expect(baseline.code, baseline.stderr).toBe(0);
+    const each = await cascade(["validate", file, "--smoke", "variants"], tmp);
+    expect(each.code).toBe(2);
+    expect(each.stderr).toMatch(
+      /^error: invalid custom metric \(validate's smoke run: variant "partial", point 0, replication 0, seed \d+\): metrics\.custom\.by_variant = "p"; allowed: a number or null/,
+    );
+  });
+
+  test("reports a metric that throws as cascade run does, as the smoke run's failure (exit 1)", async () => {
+    const r = await cascade(["validate", write("metric-throws", "{ boom: (r) => r.nothing.x }")], tmp);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: validate's smoke run 0 failed \(variant "full", point 0, replication 0, seed \d+\): custom metric failed: metrics\.custom\.boom threw: Cannot read properties of undefined \(reading 'x'\)\n/,
+    );
+  });
 });

@@ -368,20 +368,29 @@ registerCommand("validate", {
   <file>                 an experiment file (experiments/x.ts, or just x)
   --replications N       override the experiment's replications
   --seed S               override the root seed (integer >= 0)
+  --smoke WHICH          with custom metrics, the smoke run: baseline (default: one run),
+                         variants (one run per variant) or none
 
 Checks every field of the experiment, of each variant and of each sweep point (exit 2 naming the
 field, the value and what is allowed), tries each custom population's create and each custom
 trigger (on a one-lot long and short in a scratch market), and prints the runs, the metric
 columns, the variants each swept path reaches (with the population a populations.<i> path reaches
 in each, when that differs between them) and what comparison.csv compares. It does not
-type-check the file (the README shows a tsconfig.json for a file outside the repository), and
-custom metrics, agents' act and simulate first run in cascade run.`,
+type-check the file (the README shows a tsconfig.json for a file outside the repository). With
+custom metrics it then runs replication 0 of the baseline at sweep point 0 in full (a smoke run;
+--smoke variants: of each variant), and refuses a custom metric that returns anything but a
+number or null (exit 2 naming the metric, the value and the run); it notes one blank in every
+smoke run. Otherwise agents' act and simulate first run in cascade run.`,
   async run(args) {
     const { values, positionals } = parse(args, {
       replications: { type: "string" },
       seed: { type: "string" },
+      smoke: { type: "string" },
     });
     if (values.help) return help("validate");
+    const smokeWhich = (values.smoke as string | undefined) ?? "baseline";
+    if (smokeWhich !== "baseline" && smokeWhich !== "variants" && smokeWhich !== "none")
+      usageError("--smoke", smokeWhich, '"baseline" (the default), "variants" or "none"');
     onlyPositional(positionals, "<file>", ONE_FILE);
     const { loadExperimentFile, validateExperiment, makePlan, sweepReachesAtSomePoint, sweptPopulations } =
       await heavy();
@@ -398,6 +407,22 @@ custom metrics, agents' act and simulate first run in cascade run.`,
     );
     const lo = Math.min(...lengths);
     const hi = Math.max(...lengths);
+    // Custom metrics' values are only seen in a run: one per variant, replication 0 at point 0,
+    // before "ok" is printed.
+    const smoke: string[] = [];
+    if (exp.custom.length > 0 && smokeWhich !== "none") {
+      const { smokeRuns } = await import("./smoke.js");
+      const { runs, blank } = smokeRuns(plan, smokeWhich === "variants");
+      const which =
+        smokeWhich === "variants"
+          ? `replication 0 of each variant at point 0 (runs ${runs.map((r) => r.run).join(", ")})`
+          : `replication 0 of the baseline, ${runs[0].variant}, at point 0 (run ${runs[0].run})`;
+      smoke.push(`  smoke run: ${which}, in full: every custom metric returned a number or null`);
+      for (const name of blank)
+        smoke.push(
+          `  note: metrics.custom.${name} was blank (null, NaN or an infinity) in ${runs.length === 1 ? "the smoke run" : "every smoke run"}; if it is in every run, cascade run warns`,
+        );
+    }
     out(
       `ok ${exp.name}: ${plan.variants} variant(s) [${exp.variants.map((v) => v.name).join(", ")}; baseline ${exp.variants[exp.baseline].name}] x ${plan.points} sweep point(s) x ${plan.replications} replication(s) = ${plan.total} runs of ${lo === hi ? lo : `${lo}-${hi}`} ticks`,
     );
@@ -454,6 +479,7 @@ custom metrics, agents' act and simulate first run in cascade run.`,
             : "  compared: each point against point 0 (every swept parameter at its first value)",
       );
     }
+    for (const line of smoke) out(line);
     return 0;
   },
 });

@@ -502,11 +502,12 @@ export async function runExperiment(
   }
 }
 
-function runFailure(plan: Plan, run: number, e: unknown): RunFailure {
+/** A run's failure, naming the run (`what`: "run", or what ran it, such as validate's smoke run). */
+export function runFailure(plan: Plan, run: number, e: unknown, what = "run"): RunFailure {
   const info = runInfo(plan, run);
   const msg = describeThrown(e);
   const err = new RunFailure(
-    `run ${run} failed (variant "${info.variant}", point ${info.point}, replication ${info.replication}, seed ${info.seed}): ${msg}`,
+    `${what} ${run} failed (variant "${info.variant}", point ${info.point}, replication ${info.replication}, seed ${info.seed}): ${msg}`,
   );
   if (e instanceof Error) {
     err.thrownAs = errorClass(e);
