@@ -350,3 +350,47 @@ describe("validate's smoke run of custom metrics", () => {
     );
   });
 });
+
+describe("validate: sweep points that change whileLiquidating", () => {
+  test("a swept whileLiquidating is named in the while-liquidating line", async () => {
+    requireBuilt();
+    const file = join(tmp, "swept-mode.ts");
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, sweep: { "liquidation.whileLiquidating": ["frozen", "free"] } };\n`,
+    );
+    const r = await cascade(["validate", file, "--smoke", "none"], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "\n  while liquidating: frozen or free by sweep point (liquidation.whileLiquidating) in every variant\n",
+    );
+    expect(r.stdout).toContain(
+      '\n  sweep liquidation.whileLiquidating: "frozen", "free" (2 values), in every variant\n',
+    );
+  });
+
+  test("a swept policy says the mode each of its values sets", async () => {
+    const file = join(tmp, "swept-policy-mode.ts");
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nimport { presets } from "@cascade/liquidation";\nexport default { ...tiny, variants: undefined, baseline: undefined, sweep: { liquidation: [presets.fullClose(), presets.closeFactor({ fraction: 0.5 }), presets.fullClose({ whileLiquidating: "free" })] } };\n`,
+    );
+    const r = await cascade(["validate", file, "--smoke", "none"], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "\n  while liquidating: frozen or free by sweep point (liquidation) in every variant\n",
+    );
+    expect(r.stdout).toMatch(
+      /^ {2}sweep liquidation: .* \(3 values\), in every variant; while liquidating: frozen, free, free$/m,
+    );
+    // a swept policy that keeps the mode adds nothing
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};\nimport { presets } from "@cascade/liquidation";\nexport default { ...tiny, variants: undefined, baseline: undefined, sweep: { liquidation: [presets.fullClose(), presets.fullClose({ penalty: { rate: 0.02, to: "insuranceFund" } })] } };\n`,
+    );
+    const same = await cascade(["validate", file, "--smoke", "none"], tmp);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain("\n  while liquidating: frozen in every variant\n");
+    expect(same.stdout).toMatch(/^ {2}sweep liquidation: .* \(2 values\), in every variant$/m);
+  });
+});

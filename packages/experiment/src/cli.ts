@@ -374,8 +374,10 @@ registerCommand("validate", {
 Checks every field of the experiment, of each variant and of each sweep point (exit 2 naming the
 field, the value and what is allowed), tries each custom population's create and each custom
 trigger (on a one-lot long and short in a scratch market), and prints the runs, the metric
-columns, the variants each swept path reaches (with the population a populations.<i> path reaches
-in each, when that differs between them) and what comparison.csv compares. It does not
+columns, whether liquidated accounts trade (whileLiquidating) in each variant and at which sweep
+points, the variants each swept path reaches (with the population a populations.<i> path reaches
+in each, when that differs between them; with the mode each value of a swept policy sets, when
+that differs) and what comparison.csv compares. It does not
 type-check the file (the README shows a tsconfig.json for a file outside the repository). With
 custom metrics it then runs replication 0 of the baseline at sweep point 0 in full (a smoke run;
 --smoke variants: of each variant), and refuses a custom metric that returns anything but a
@@ -392,8 +394,14 @@ smoke run. Otherwise agents' act and simulate first run in cascade run.`,
     if (smokeWhich !== "baseline" && smokeWhich !== "variants" && smokeWhich !== "none")
       usageError("--smoke", smokeWhich, '"baseline" (the default), "variants" or "none"');
     onlyPositional(positionals, "<file>", ONE_FILE);
-    const { loadExperimentFile, validateExperiment, makePlan, sweepReachesAtSomePoint, sweptPopulations } =
-      await heavy();
+    const {
+      applyPoint,
+      loadExperimentFile,
+      validateExperiment,
+      makePlan,
+      sweepReachesAtSomePoint,
+      sweptPopulations,
+    } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
     const exp = validateExperiment(loaded.definition, {
       replications: replicationsFlag(values.replications),
@@ -429,10 +437,24 @@ smoke run. Otherwise agents' act and simulate first run in cascade run.`,
     out(
       `  metrics: ${plan.metricColumns.length > 0 ? plan.metricColumns.join(", ") : "(none: runs.csv has no metric columns)"}`,
     );
-    // Whether liquidated accounts may trade, per variant (presets differ: README of @cascade/liquidation).
+    // Whether liquidated accounts may trade, per variant (presets differ: README of @cascade/liquidation),
+    // and at which sweep points, when a swept policy or whileLiquidating changes it.
+    const params = exp.sweep.params;
+    const modeParams = params.filter((p) =>
+      sweepPaths(p).some((path) => path === "liquidation" || path === "liquidation.whileLiquidating"),
+    );
+    const modesAt = (v: (typeof exp.variants)[number], k: number) =>
+      exp.sweep.values[k].map((x) => applyPoint(v.config, [params[k]], [x]).liquidation.whileLiquidating);
     const byMode = new Map<string, string[]>();
     for (const v of exp.variants) {
-      const mode = v.config.liquidation.whileLiquidating;
+      const modes = new Set(
+        modeParams.length === 0
+          ? [v.config.liquidation.whileLiquidating]
+          : exp.sweep.points.map((pt) => applyPoint(v.config, params, pt).liquidation.whileLiquidating),
+      );
+      const by = modeParams.filter((p) => new Set(modesAt(v, params.indexOf(p))).size > 1);
+      const mode =
+        modes.size === 1 ? [...modes][0] : `${[...modes].join(" or ")} by sweep point (${by.join(", ")})`;
       byMode.set(mode, [...(byMode.get(mode) ?? []), v.name]);
     }
     out(
@@ -459,7 +481,16 @@ smoke run. Otherwise agents' act and simulate first run in cascade run.`,
           : takes.length === exp.variants.length
             ? "every variant"
             : takes.join(", ");
-      out(`  sweep ${param}: ${shown.join(", ")} (${values.length} values), in ${reach}`);
+      // The mode each value sets, unless the values are the modes themselves.
+      let modes = "";
+      if (modeParams.includes(param) && param !== "liquidation.whileLiquidating") {
+        const per = holders.map((v) => modesAt(v, k));
+        if (per.some((m) => new Set(m).size > 1)) {
+          const at = values.map((_, j) => [...new Set(per.map((m) => m[j]))].sort().join("/"));
+          modes = `; while liquidating: ${(at.length > 6 ? [...at.slice(0, 5), "...", at[at.length - 1]] : at).join(", ")}`;
+        }
+      }
+      out(`  sweep ${param}: ${shown.join(", ")} (${values.length} values), in ${reach}${modes}`);
     });
     const untouched = exp.variants.filter((v) => !reached.has(v.name));
     if (exp.sweep.params.length > 0 && untouched.length > 0) {
