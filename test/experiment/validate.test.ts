@@ -233,7 +233,7 @@ describe("validateExperiment", () => {
       'populations.0.orderSize.mean = 1; allowed: one of dist, min, max (the fields of a "uniform" distribution)',
     );
     expect(errorOf(pops({ instruments: ["x"] })).message).toContain(
-      'populations.0.instruments.0 = "x"; allowed: one of X, Y; did you mean "X"?',
+      'populations.0.instruments.0 = "x"; allowed: one of the instruments "X", "Y"; did you mean "X"?',
     );
     const shock = (s: Record<string, unknown>) => ({ ...base(), shocks: [{ atTick: 5, ...s }] });
     expect(near(shock({ kind: "correlatedDrop", fractions: { X: 0.1 } }))).toBe(

@@ -241,9 +241,14 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
 
 const SHOCK_KINDS = ["fundamentalDrop", "marketSell", "correlatedCrash"];
 
+/** What an instrument field allows, in one wording for populations and shocks alike. */
+function instrumentAllowed(symbols: readonly string[]): string {
+  return `one of the instruments ${symbols.map((s) => JSON.stringify(s)).join(", ")}`;
+}
+
 function validateShocks(path: string, v: unknown, symbols: readonly string[], ticks: number): ShockSpec[] {
   const list = array(path, v);
-  const symAllowed = `one of the instruments ${symbols.map((s) => JSON.stringify(s)).join(", ")}`;
+  const symAllowed = instrumentAllowed(symbols);
   list.forEach((raw, i) => {
     const p = `${path}.${i}`;
     if (!isPlainObject(raw)) fail("INVALID_TYPE", p, raw, "a shock object { kind, atTick, ... }");
@@ -407,7 +412,7 @@ function checkWorld(prefix: string, raw: Record<string, unknown>, policyOptional
             "UNKNOWN_INSTRUMENT",
             `${path}.instruments.${j}`,
             s,
-            `one of ${symbols.join(", ")}${suggestName(s, symbols)}`,
+            `${instrumentAllowed(symbols)}${suggestName(s, symbols)}`,
           );
         }
       });
