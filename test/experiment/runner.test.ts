@@ -14,6 +14,7 @@ import {
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { customAgents } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
 import {
   bootstrapInterval,
@@ -36,7 +37,7 @@ import {
   type WorldConfig,
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
-import type { Venue } from "@cascade/market";
+import { BUY, type Venue } from "@cascade/market";
 import { afterAll, describe, expect, test } from "vitest";
 import { MERGE_STAGING } from "../../packages/experiment/src/atomic-file.js";
 import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
@@ -738,7 +739,7 @@ describe("runExperiment (in-process, fake world)", () => {
             throw 42;
           },
         },
-        "simulate (or an observer it subscribed) threw a number, not an Error: 42",
+        "simulate threw a number, not an Error: 42",
       ],
       [
         {
@@ -789,7 +790,7 @@ describe("runExperiment (in-process, fake world)", () => {
           if (inRun(venue, account)) throw "no data";
           return false;
         }),
-        /: custom trigger failed: liquidation\.trigger\.test of policy "lookup" \(variant "default"\) on account [A-Za-z]+\[\d\]\.\d+ at tick \d+ threw a string, not an Error: "no data"$/,
+        /\(variant "default", point 0, replication 0, seed \d+\): custom trigger failed: liquidation\.trigger\.test of policy "lookup" on account [A-Za-z]+\[\d\]\.\d+ at tick \d+ threw a string, not an Error: "no data"$/,
       ],
       [
         lookup((venue, account) => {
@@ -801,7 +802,7 @@ describe("runExperiment (in-process, fake world)", () => {
           }
           return false;
         }),
-        /: an observer of a venue stream \(variant "default", policy "lookup", whose custom trigger may have subscribed it\) threw an object, not an Error: \{"code":7\}$/,
+        /\(variant "default", point 0, replication 0, seed \d+\): an observer of a venue stream \(policy "lookup", whose custom trigger may have subscribed it\) threw an object, not an Error: \{"code":7\}$/,
       ],
     ];
     for (const [policy, message] of cases) {
@@ -818,6 +819,60 @@ describe("runExperiment (in-process, fake world)", () => {
       expect(failed.message).toMatch(message);
       expect(failed.thrownAs).toBe("NotAnError");
     }
+  });
+
+  test("an observer that throws a value other than an Error during a custom agent's act: the failure names the observer, not the agent", async () => {
+    // The only taker is a custom agent, so every fill happens in its act; the custom trigger
+    // subscribes the throwing observer once the first fill has made positions for it to test.
+    const subscribed = new WeakSet<Venue>();
+    const policy = {
+      ...presets.fullClose(),
+      name: "watching",
+      trigger: {
+        kind: "custom" as const,
+        test: (venue: Venue, _account: number) => {
+          if (!venue.label(_account).startsWith("trigger-check") && !subscribed.has(venue)) {
+            subscribed.add(venue);
+            venue.fills$.subscribe(() => {
+              throw { code: 7 };
+            });
+          }
+          return false;
+        },
+      },
+    };
+    const def = {
+      ...tiny,
+      variants: undefined,
+      baseline: undefined,
+      replications: 1,
+      ticks: 80,
+      shocks: [],
+      metrics: undefined,
+      liquidation: policy,
+      populations: [
+        tiny.populations[0],
+        customAgents({
+          name: "taker",
+          count: 1,
+          capital: 1e6,
+          activation: { every: 1 },
+          instruments: ["AAA"],
+          create: (view, { instrument }) => ({
+            act() {
+              view.ioc(instrument, BUY, 1, view.mid(instrument) * 1.01);
+            },
+          }),
+        }),
+      ],
+    };
+    const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
+    expect(failed.name, failed.message).toBe("RunFailure");
+    expect(failed.message).toMatch(
+      /^run 0 failed \(variant "default", point 0, replication 0, seed \d+\): an observer of a venue stream \(policy "watching", whose custom trigger may have subscribed it\) threw an object, not an Error: \{"code":7\}$/,
+    );
+    expect(failed.message).not.toContain("custom agent failed");
+    expect(failed.thrownAs).toBe("NotAnError");
   });
 
   test("runs.csv leaves a swept parameter blank in the rows of a variant it does not reach; summary.csv and the report keep the point's value", async () => {

@@ -100,7 +100,7 @@ export function finiteIn(lo: number, hi: number): string {
  */
 export class NotAnError extends Error {
   constructor(
-    /** What threw it: "custom metric failed: metrics.custom.peak", "simulate (or an observer it subscribed)". */
+    /** What threw it: "custom metric failed: metrics.custom.peak", "simulate". */
     where: string,
     readonly value: unknown,
   ) {

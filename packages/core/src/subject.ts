@@ -40,14 +40,24 @@ export class FastSubject<T> extends Subject<T> {
  * synchronous simulation that is after the run has finished (in-process), or never noticed (in a
  * worker thread), while the run's results are kept as if nothing had gone wrong. Inside `fn` the
  * report is made at once instead, so the error propagates from the emission that caused it and the
- * run fails with it. Restores RxJS's own behaviour afterwards.
+ * run fails with it. Restores RxJS's own behaviour afterwards. `nonError` turns a value thrown by
+ * an observer that is not an Error into one, where the observer threw it.
  */
-export function withObserverErrorsRaised<T>(fn: () => T): T {
+export function withObserverErrorsRaised<T>(fn: () => T, nonError?: (value: unknown) => Error): T {
   const delegate = timeoutProvider.delegate;
   const onUnhandledError = config.onUnhandledError;
   timeoutProvider.delegate = {
     setTimeout: (handler: () => void) => {
-      handler();
+      if (nonError === undefined) handler();
+      else {
+        // A thrown string or object has no stack to say where it came from: say it here, before
+        // a try/catch further up (around a custom agent's act, say) takes it for its own.
+        try {
+          handler();
+        } catch (e) {
+          throw e instanceof Error ? e : nonError(e);
+        }
+      }
       return 0 as unknown as ReturnType<typeof setTimeout>;
     },
     clearTimeout: () => {},

@@ -40,21 +40,24 @@ export function executeRuns(
   const rng = Rng.fromSeed(info.seed);
   const simulate = plan.exp.simulate ?? simulateWorld;
   // An error thrown by a stream observer fails the run here, instead of after it (or never).
+  // An observer's thrown string or object is named where it is thrown, not by the custom agent
+  // whose order set it off. Only a custom trigger's code (given the venue) can subscribe one in the
+  // built-in world; the run failure's prefix names the variant.
+  const policy = info.config.liquidation;
+  const observer = plan.exp.simulate
+    ? "an observer subscribed by simulate"
+    : `an observer of a venue stream (policy "${policy.name}"${policy.trigger.kind === "custom" ? ", whose custom trigger may have subscribed it" : ""})`;
   let records: RunRecords;
   try {
-    records = withObserverErrorsRaised(() => simulate(info.config, rng, info));
-  } catch (e) {
-    // A thrown string or object (custom agents' and metrics' are named where they are called).
-    if (e instanceof Error) throw e;
-    // The built-in world names custom agents and triggers itself: what is left is an observer,
-    // which only a custom trigger's code (given the venue) can have subscribed.
-    const policy = info.config.liquidation;
-    throw new NotAnError(
-      plan.exp.simulate
-        ? "simulate (or an observer it subscribed)"
-        : `an observer of a venue stream (variant "${info.variant}", policy "${policy.name}"${policy.trigger.kind === "custom" ? ", whose custom trigger may have subscribed it" : ""})`,
-      e,
+    records = withObserverErrorsRaised(
+      () => simulate(info.config, rng, info),
+      (e) => new NotAnError(observer, e),
     );
+  } catch (e) {
+    // A thrown string or object (custom agents', triggers', metrics' and observers' are named
+    // where they are thrown): simulate's own.
+    if (e instanceof Error) throw e;
+    throw new NotAnError(plan.exp.simulate ? "simulate" : observer, e);
   }
   if (plan.exp.simulate) checkRecords(records, info.config);
   // The rows are formatted before the metrics: a custom metric that sorts or edits its records in

@@ -52,19 +52,14 @@ function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
 
 /**
  * A custom trigger's test, a thrown string or object rethrown as an Error naming the trigger (its
- * policy, the variant, the account and tick), as custom agents' and metrics' are. Errors pass
+ * policy, the account and tick; the run failure's prefix names the variant), as custom agents' and metrics' are. Errors pass
  * unchanged (their stack points at the researcher's line). Built-in triggers are passed as they are.
  */
-function namingTrigger(
-  policy: PolicySpec,
-  venue: Venue,
-  loop: RunLoop,
-  run: RunInfo | undefined,
-): PolicySpec {
+function namingTrigger(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicySpec {
   const trigger = policy.trigger;
   if (trigger.kind !== "custom") return policy;
   const test = trigger.test;
-  const where = `custom trigger failed: liquidation.trigger.test of policy "${policy.name}"${run === undefined ? "" : ` (variant "${run.variant}")`}`;
+  const where = `custom trigger failed: liquidation.trigger.test of policy "${policy.name}"`;
   return {
     ...policy,
     trigger: {
@@ -93,7 +88,8 @@ export function openMarket(config: WorldConfig, rng: Rng): { loop: RunLoop; venu
   return { loop, venue };
 }
 
-export function simulateWorld(config: WorldConfig, rng: Rng, run?: RunInfo): RunRecords {
+/** A Simulator: `_run` is taken as a custom simulate's is, and not needed (a failure's prefix names the run). */
+export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): RunRecords {
   const ticks = config.ticks;
   const { loop, venue } = openMarket(config, rng);
   const fundamentals = new Fundamentals({
@@ -189,7 +185,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, run?: RunInfo): Run
   const engine = new LiquidationEngine({
     venue,
     loop,
-    policy: namingTrigger(config.liquidation, venue, loop, run),
+    policy: namingTrigger(config.liquidation, venue, loop),
     rng: rng.split("liquidation"),
   });
 
