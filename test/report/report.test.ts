@@ -1425,6 +1425,35 @@ describe("report helpers", () => {
     expect(unescapeCell("'it's")).toBe("'it's");
   });
 
+  it("reads a file of several read chunks as readCsv does: CRLF split across chunks, a lone CR, quoted line breaks", async () => {
+    const CHUNK = 1 << 20; // readCsvFast's read size
+    const rows = Array.from({ length: 90_000 }, (_, i) => `r${i},${i % 7 === 0 ? "'=x" : i}\r\n`);
+    rows.splice(500, 0, '"two\r\nlines",1\r\n', "lone,cr\rnext,2\r\n");
+    const head = "variant,x\r\n";
+    // a filler row whose length puts a \r\n across the first chunk boundary
+    let text = "";
+    for (let pad = 0; pad < 20; pad++) {
+      text = `${head}f,${"p".repeat(pad)}\r\n${rows.join("")}`;
+      if (text[CHUNK - 1] === "\r" && text[CHUNK] === "\n") break;
+    }
+    expect(text[CHUNK - 1] + text[CHUNK]).toBe("\r\n");
+    const file = join(root, "chunks.csv");
+    writeFileSync(file, `${text}last,9`);
+    const a: Array<Record<string, string>> = [];
+    const b: Array<Record<string, string>> = [];
+    await readCsv(file, (r) => a.push(r));
+    await readCsvFast(file, (r) => b.push(r));
+    expect(b.length).toBe(rows.length + 3); // the filler, the lone CR's second record, the last
+    // a quoted line break reads as \n (fast-csv keeps the \r\n), every other row as readCsv's
+    const quoted = (r: Record<string, string>) => r.variant.startsWith("two");
+    expect(b.filter((r) => !quoted(r))).toEqual(a.filter((r) => !quoted(r)));
+    expect(b.filter(quoted)).toEqual([{ variant: "two\nlines", x: "1" }]);
+    expect(b.at(-1)).toEqual({ variant: "last", x: "9" });
+    expect(b.filter((r) => r.x === "=x").length).toBe(Math.ceil(90_000 / 7));
+    expect(b.some((r) => r.variant === "lone" && r.x === "cr")).toBe(true);
+    expect(b.some((r) => r.variant === "next" && r.x === "2")).toBe(true);
+  });
+
   it("subsamples long paths keeping the extremes and the ends", () => {
     const pts: PathPoint[] = Array.from({ length: 10_000 }, (_, i) => ({
       tick: i + 1,

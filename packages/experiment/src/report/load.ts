@@ -294,6 +294,24 @@ export function comparisonReference(data: ReportData): string {
 }
 
 /** Sweep values of a row: from the parameter columns, else from a point index via the manifest. */
+/**
+ * The label of rowPoint, remembered by the cells it is made of (the point column and the
+ * parameters'): timeseries.csv and liquidations.csv repeat a handful of points over their rows.
+ */
+function rowLabels(params: readonly string[], manifest: ManifestInfo): (row: CsvRow) => string {
+  const seen = new Map<string, string>();
+  return (row) => {
+    let key = `${row.point}\u0000${row.sweep_point}`;
+    for (const p of params) key += `\u0000${row[p]}`;
+    let label = seen.get(key);
+    if (label === undefined) {
+      label = rowPoint(row, params, manifest).label;
+      seen.set(key, label);
+    }
+    return label;
+  };
+}
+
 function rowPoint(row: CsvRow, params: readonly string[], manifest: ManifestInfo): SweepPoint {
   const out: Record<string, string> = {};
   let found = false;
@@ -577,12 +595,12 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   const lastTick = new Map<string, number>();
   let pathsAvailable = 0;
   const closed = new Set<string>();
+  const tsLabel = rowLabels(sweepParams, manifest);
   await readCsvFast(join(dir, "timeseries.csv"), (row) => {
     const variant = row.variant ?? "";
     const replication = row.replication ?? "";
     const instrument = row.instrument ?? "";
-    const pt = rowPoint(row, sweepParams, manifest);
-    const pointKey = pt.label || (row.point ?? row.sweep_point ?? "");
+    const pointKey = tsLabel(row) || (row.point ?? row.sweep_point ?? "");
     const key = `${variant}\u0000${pointKey}\u0000${replication}\u0000${instrument}`;
     const tickNow = num(row.tick);
     const prev = lastTick.get(key);
@@ -684,17 +702,18 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   let liquidationRows = 0;
   const liqLast = new Map<string, number>();
   const liqClosed = new Set<string>();
+  const liqLabel = rowLabels(sweepParams, manifest);
   await readCsvFast(join(dir, "liquidations.csv"), (row) => {
     liquidationRows++;
     const variant = row.variant ?? "";
     const gen = num(row.generation);
-    const pt = rowPoint(row, sweepParams, manifest);
+    const label = liqLabel(row);
     // Settlement records (quantity 0) are not liquidations: the metrics do not count them either.
     if (gen !== null && num(row.quantity) !== 0) {
-      const k = `${variant}\u0000${pt.label}\u0000${gen}`;
+      const k = `${variant}\u0000${label}\u0000${gen}`;
       genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
     }
-    const pointKey = pt.label || (row.point ?? row.sweep_point ?? "");
+    const pointKey = label || (row.point ?? row.sweep_point ?? "");
     const key = `${variant}\u0000${pointKey}\u0000${row.replication ?? ""}\u0000${row.instrument ?? ""}`;
     const byTick = marks.get(key);
     if (byTick === undefined) return;
