@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BUILTIN_METRIC_INFO } from "../../packages/experiment/src/metric-info.js";
+import { pricePaths } from "../../packages/experiment/src/report/charts/price-paths.js";
 import { COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { buildFigures } from "../../packages/experiment/src/report/charts.js";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
@@ -1056,6 +1057,34 @@ describe("chart widths", () => {
           expect(svgWidth(p.svg), `${name} ${f.id}`).toBeLessThanOrEqual(COLUMN_WIDTH);
         }
     }
+  });
+});
+
+describe("renders a chart costs", () => {
+  it("a price path panel after the first starts at the width the first fitted at: one render, not the first's several", async () => {
+    const dir = makeResults(join(root, "path-renders"), {
+      sweep: {},
+      variants: ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"],
+      replications: 3,
+      ticks: 60,
+    });
+    const data = await loadResults(dir);
+    const reuse: ViewReuse = { key: null, view: null };
+    const widths: number[] = [];
+    let n = 0;
+    const render = async (spec: Record<string, unknown>) => {
+      const svg = await renderSvg(spec, `c${++n}`, reuse);
+      widths.push(svgWidth(svg));
+      return svg;
+    };
+    const fig = await pricePaths(data, render).finally(() => releaseView(reuse));
+    const panels = fig?.panels ?? [];
+    expect(panels.length).toBe(2); // BTC, ETH
+    // the first panel needs more than one render here, or this would show nothing
+    const first = widths.findIndex((w) => w <= COLUMN_WIDTH) + 1;
+    expect(first).toBeGreaterThan(1);
+    expect(widths.length).toBe(first + panels.length - 1);
+    for (const p of panels) expect(svgWidth(p.svg)).toBeLessThanOrEqual(COLUMN_WIDTH);
   });
 });
 

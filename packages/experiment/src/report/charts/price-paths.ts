@@ -2,7 +2,17 @@
 
 import type { ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
-import { type Figure, fitToColumn, PAGE_WIDTH, type Panel, POINT, type Render, TIP, tip } from "./shared.js";
+import {
+  type Figure,
+  type FittedWidth,
+  fitToColumn,
+  PAGE_WIDTH,
+  type Panel,
+  POINT,
+  type Render,
+  TIP,
+  tip,
+} from "./shared.js";
 
 /** Replication numbers and other numeric strings by value. */
 function byNumber(a: string, b: string): number {
@@ -171,6 +181,7 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
   const variants = data.variants.filter((v) => data.paths.some((p) => p.variant === v));
   const layout = pathLayout(variants, data.pathPoints);
   const panels: Panel[] = [];
+  const fitted: FittedWidth = { width: null };
   for (const instrument of instruments) {
     const rows: Array<Record<string, unknown>> = [];
     for (const p of data.paths) {
@@ -249,7 +260,7 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
       },
       resolve: { scale: { color: "shared" } },
     };
-    panels.push({ subtitle: instrument, svg: await fitToColumn(render, spec, layout.across) });
+    panels.push({ subtitle: instrument, svg: await fitToColumn(render, spec, layout.across, fitted) });
   }
   const seeds = data.pathPoints.length > 1 ? "variants and points" : "variants";
   const reps = new Set(data.paths.map((p) => p.replication)).size;

@@ -72,12 +72,25 @@ export function svgWidth(svg: string): number {
  * knows once it lays them out, so a chart drawn too wide is drawn again with its `across` panels
  * narrowed by the excess. Headers, tick labels and legends do not narrow with the panels: a
  * wrapped facet (`columns`) still too wide then gets a column fewer, at its first width.
+ * `fitted` (not for a wrapped facet) carries the width one panel ended at to the next.
  */
-export async function fitToColumn(render: Render, spec: VlSpec, across?: number): Promise<string> {
+export async function fitToColumn(
+  render: Render,
+  spec: VlSpec,
+  across?: number,
+  fitted?: FittedWidth,
+): Promise<string> {
   // (`across` given: the columns mean something, e.g. a variant each, and stay)
   const wrapped = across === undefined && typeof spec.columns === "number";
   let columns = across ?? (wrapped ? (spec.columns as number) : 1);
   let current = spec;
+  const planned = ((spec.spec ?? spec) as VlSpec).width as number;
+  // A panel like the one before (same layout, another instrument) starts at the width that one
+  // fitted at: its first render is then usually its last.
+  if (fitted?.width != null && fitted.width < planned && !wrapped)
+    current = spec.spec
+      ? { ...spec, spec: { ...(spec.spec as VlSpec), width: fitted.width } }
+      : { ...spec, width: fitted.width };
   let svg = await render(current);
   for (let i = 0; i < 4 && svgWidth(svg) > COLUMN_WIDTH; i++) {
     const unit = (current.spec ?? current) as VlSpec;
@@ -92,7 +105,13 @@ export async function fitToColumn(render: Render, spec: VlSpec, across?: number)
     } else break;
     svg = await render(current);
   }
+  if (fitted !== undefined && !wrapped) fitted.width = ((current.spec ?? current) as VlSpec).width as number;
   return svg;
+}
+
+/** The panel width fitToColumn last ended at, for the next panel of the same layout to start from. */
+export interface FittedWidth {
+  width: number | null;
 }
 
 /** Variants by colour, in the experiment's order. */
