@@ -6,11 +6,14 @@
  *   window of the band [minPrice, maxPrice] that grows (at least doubling, aligned to 1024 levels)
  *   when an order comes to rest outside it: memory follows the prices actually quoted, not the
  *   band, which can be millions of ticks wide (and was allocated and zeroed for every run).
- *   A level holds an intrusive doubly-linked FIFO list of orders (head/tail) and its total quantity.
+ *   A level holds an intrusive doubly-linked FIFO list of orders (head/tail, side by side in one
+ *   array) and its total quantity.
  *   A level is only ever occupied by one side (the book is never crossed at rest), so both sides
  *   share the level arrays; each side has its own two-level occupancy bitset to find the next
  *   non-empty level with word scans (Math.clz32).
- * - Orders live in struct-of-arrays typed arrays with a free list; a direct-mapped ring of recent
+ * - Orders live in two typed arrays with a free list, four fields per slot in each (links, level and
+ *   side in one Int32Array; id, owner, quantity and the reduce-only flag in one Float64Array), so an
+ *   order's fields share a cache line or two rather than one per field; a direct-mapped ring of recent
  *   ids backed by an open-addressing hash (linear probing, backward-shift deletion) maps an order
  *   id to its slot.
  *
@@ -95,6 +98,19 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const FIRST_WINDOW = 4096;
 const WINDOW_ALIGN = 1024;
 
+// Fields of order slot s: oI[4s + NEXT..SIDE], oN[4s + ID..REDUCE_ONLY]. Level l: lvlLink[2l + HEAD/TAIL].
+const NEXT = 0;
+const PREV = 1;
+const LVL = 2;
+const SIDE = 3;
+const ID = 0;
+const OWNER = 1;
+const QTY = 2;
+/** 1: a reduce-only order (matching asks the listener's reduceOnlyAllowance before filling it). */
+const REDUCE_ONLY = 3;
+const HEAD = 0;
+const TAIL = 1;
+
 // ---------------------------------------------------------------------------------------------
 // Two-level bitset helpers. `words` has one bit per level, `summary` one bit per non-zero word.
 // ---------------------------------------------------------------------------------------------
@@ -178,8 +194,8 @@ export class OrderBook {
   /** Price of level 0 of the window, and the window's size: levels cover [base, base + nLevels). */
   private base: number;
   private nLevels = 0;
-  private lvlHead = new Int32Array(0);
-  private lvlTail = new Int32Array(0);
+  /** Head and tail order slot of each level (-1: none). */
+  private lvlLink = new Int32Array(0);
   private lvlQty = new Float64Array(0);
   private bidWords = new Int32Array(0);
   private bidSummary = new Int32Array(0);
@@ -193,17 +209,10 @@ export class OrderBook {
   private askLevels = 0;
   private nOrders = 0;
 
-  // ---- orders (struct of arrays)
+  // ---- orders: four fields per slot in each array (see NEXT..SIDE and ID..REDUCE_ONLY)
   private cap: number;
-  private oId: Float64Array;
-  private oOwner: Float64Array;
-  private oQty: Float64Array;
-  private oLvl: Int32Array;
-  private oSide: Int8Array;
-  /** 1: a reduce-only order (matching asks the listener's reduceOnlyAllowance before filling it). */
-  private oReduceOnly: Uint8Array;
-  private oNext: Int32Array;
-  private oPrev: Int32Array;
+  private oI: Int32Array;
+  private oN: Float64Array;
   private freeHead: number;
   /** Largest id that ever rested: a larger one is not resting, no probe needed (the venue's ids only grow). */
   private maxRestedId = -1;
@@ -268,16 +277,10 @@ export class OrderBook {
     this.base = minPrice; // the window is empty until an order rests
 
     this.cap = capacity;
-    this.oId = new Float64Array(capacity);
-    this.oOwner = new Float64Array(capacity);
-    this.oQty = new Float64Array(capacity);
-    this.oLvl = new Int32Array(capacity);
-    this.oSide = new Int8Array(capacity);
-    this.oReduceOnly = new Uint8Array(capacity);
-    this.oNext = new Int32Array(capacity);
-    this.oPrev = new Int32Array(capacity);
-    for (let i = 0; i < capacity - 1; i++) this.oNext[i] = i + 1;
-    this.oNext[capacity - 1] = -1;
+    this.oI = new Int32Array(4 * capacity);
+    this.oN = new Float64Array(4 * capacity);
+    for (let i = 0; i < capacity - 1; i++) this.oI[4 * i + NEXT] = i + 1;
+    this.oI[4 * (capacity - 1) + NEXT] = -1;
     this.freeHead = 0;
     const hSize = nextPow2(capacity * 2);
     this.ring = new Int32Array(hSize);
@@ -399,10 +402,11 @@ export class OrderBook {
   cancel(id: number): number {
     const s = this.find(id);
     if (s === -1) this.rejectUnknown(id, "cancel rejected");
-    const q = this.oQty[s];
-    const side = this.oSide[s] as Side;
-    const lvl = this.oLvl[s];
-    const owner = this.oOwner[s];
+    const b = s << 2;
+    const q = this.oN[b + QTY];
+    const side = this.oI[b + SIDE] as Side;
+    const lvl = this.oI[b + LVL];
+    const owner = this.oN[b + OWNER];
     this.removeOrder(s);
     const l = this.listener;
     if (l !== undefined) l.onCancel(id, owner, side, lvl + this.base, q, CANCEL_USER);
@@ -413,7 +417,7 @@ export class OrderBook {
   reduce(id: number, newQty: number): number {
     const s = this.find(id);
     if (s === -1) this.rejectUnknown(id, "reduce rejected");
-    const cur = this.oQty[s];
+    const cur = this.oN[(s << 2) + QTY];
     if (!(Number.isSafeInteger(newQty) && newQty >= 0 && newQty <= cur)) {
       throw new CascadeError(
         "INVALID_QUANTITY",
@@ -426,14 +430,15 @@ export class OrderBook {
     if (newQty === cur) return 0;
     if (newQty === 0) return this.cancel(id);
     const removed = cur - newQty;
-    const side = this.oSide[s] as Side;
-    const lvl = this.oLvl[s];
-    this.oQty[s] = newQty;
+    const side = this.oI[(s << 2) + SIDE] as Side;
+    const lvl = this.oI[(s << 2) + LVL];
+    this.oN[(s << 2) + QTY] = newQty;
     this.lvlQty[lvl] -= removed;
     if (side === BUY) this.bidQtyTotal -= removed;
     else this.askQtyTotal -= removed;
     const l = this.listener;
-    if (l !== undefined) l.onCancel(id, this.oOwner[s], side, lvl + this.base, removed, CANCEL_USER);
+    if (l !== undefined)
+      l.onCancel(id, this.oN[(s << 2) + OWNER], side, lvl + this.base, removed, CANCEL_USER);
     return removed;
   }
 
@@ -448,25 +453,25 @@ export class OrderBook {
   /** Resting quantity of order `id`; 0 if not resting. */
   remaining(id: number): number {
     const s = this.find(id);
-    return s === -1 ? 0 : this.oQty[s];
+    return s === -1 ? 0 : this.oN[(s << 2) + QTY];
   }
 
   orderPrice(id: number): number {
     const s = this.find(id);
     if (s === -1) this.rejectUnknown(id, "order lookup rejected");
-    return this.oLvl[s] + this.base;
+    return this.oI[(s << 2) + LVL] + this.base;
   }
 
   orderSide(id: number): Side {
     const s = this.find(id);
     if (s === -1) this.rejectUnknown(id, "order lookup rejected");
-    return this.oSide[s] as Side;
+    return this.oI[(s << 2) + SIDE] as Side;
   }
 
   orderOwner(id: number): number {
     const s = this.find(id);
     if (s === -1) this.rejectUnknown(id, "order lookup rejected");
-    return this.oOwner[s];
+    return this.oN[(s << 2) + OWNER];
   }
 
   /** Best bid price; 0 when there are no bids. */
@@ -610,8 +615,8 @@ export class OrderBook {
     const base = this.base;
     let lvl = side === BUY ? this.bestBidLvl : this.bestAskLvl;
     while (lvl !== -1) {
-      for (let o = this.lvlHead[lvl]; o !== -1; o = this.oNext[o])
-        fn(this.oId[o], this.oOwner[o], lvl + base, this.oQty[o]);
+      for (let o = this.lvlLink[2 * lvl + HEAD]; o !== -1; o = this.oI[(o << 2) + NEXT])
+        fn(this.oN[(o << 2) + ID], this.oN[(o << 2) + OWNER], lvl + base, this.oN[(o << 2) + QTY]);
       lvl =
         side === BUY
           ? nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1)
@@ -623,7 +628,7 @@ export class OrderBook {
   ordersAt(side: Side, price: number): number {
     if (this.volumeAt(side, price) === 0) return 0;
     let n = 0;
-    for (let o = this.lvlHead[price - this.base]; o !== -1; o = this.oNext[o]) n++;
+    for (let o = this.lvlLink[2 * (price - this.base) + HEAD]; o !== -1; o = this.oI[(o << 2) + NEXT]) n++;
     return n;
   }
 
@@ -636,33 +641,32 @@ export class OrderBook {
     let lvl = this.bestAskLvl;
     if (lvl === -1 || lvl > limLvl) return qty;
     let rem = qty;
-    const head = this.lvlHead;
+    const link = this.lvlLink;
     const lvlQty = this.lvlQty;
-    const oQty = this.oQty;
-    const oOwner = this.oOwner;
-    const oNext = this.oNext;
-    const oReduceOnly = this.oReduceOnly;
+    const oI = this.oI;
+    const oN = this.oN;
     const l = this.listener;
     const base = this.base;
     for (;;) {
-      let o = head[lvl];
+      let o = link[2 * lvl + HEAD];
       const price = lvl + base;
       while (o !== -1) {
-        const next = oNext[o];
-        const makerOwner = oOwner[o];
-        let mq = oQty[o];
-        if (oReduceOnly[o] === 1 && makerOwner !== takerOwner)
+        const b = o << 2;
+        const next = oI[b + NEXT];
+        const makerOwner = oN[b + OWNER];
+        let mq = oN[b + QTY];
+        if (oN[b + REDUCE_ONLY] === 1 && makerOwner !== takerOwner)
           mq = this.cutReduceOnly(o, next, lvl, price, SELL, mq);
         if (mq === 0) {
           // a reduce-only order its owner can no longer fill: removed by cutReduceOnly
         } else if (makerOwner === takerOwner) {
-          const makerId = this.oId[o];
+          const makerId = oN[b + ID];
           this.popHead(o, next, lvl);
           this.askQtyTotal -= mq;
           lvlQty[lvl] -= mq;
           if (l !== undefined) l.onCancel(makerId, makerOwner, SELL, price, mq, CANCEL_SELF_TRADE);
         } else if (mq <= rem) {
-          const makerId = this.oId[o];
+          const makerId = oN[b + ID];
           this.popHead(o, next, lvl);
           this.askQtyTotal -= mq;
           lvlQty[lvl] -= mq;
@@ -670,10 +674,10 @@ export class OrderBook {
           if (l !== undefined) l.onFill(makerId, makerOwner, takerId, takerOwner, BUY, price, mq, 0);
         } else {
           const left = mq - rem;
-          oQty[o] = left;
+          oN[b + QTY] = left;
           lvlQty[lvl] -= rem;
           this.askQtyTotal -= rem;
-          if (l !== undefined) l.onFill(this.oId[o], makerOwner, takerId, takerOwner, BUY, price, rem, left);
+          if (l !== undefined) l.onFill(oN[b + ID], makerOwner, takerId, takerOwner, BUY, price, rem, left);
           return 0;
         }
         o = next;
@@ -696,33 +700,32 @@ export class OrderBook {
     let lvl = this.bestBidLvl;
     if (lvl === -1 || lvl < limLvl) return qty;
     let rem = qty;
-    const head = this.lvlHead;
+    const link = this.lvlLink;
     const lvlQty = this.lvlQty;
-    const oQty = this.oQty;
-    const oOwner = this.oOwner;
-    const oNext = this.oNext;
-    const oReduceOnly = this.oReduceOnly;
+    const oI = this.oI;
+    const oN = this.oN;
     const l = this.listener;
     const base = this.base;
     for (;;) {
-      let o = head[lvl];
+      let o = link[2 * lvl + HEAD];
       const price = lvl + base;
       while (o !== -1) {
-        const next = oNext[o];
-        const makerOwner = oOwner[o];
-        let mq = oQty[o];
-        if (oReduceOnly[o] === 1 && makerOwner !== takerOwner)
+        const b = o << 2;
+        const next = oI[b + NEXT];
+        const makerOwner = oN[b + OWNER];
+        let mq = oN[b + QTY];
+        if (oN[b + REDUCE_ONLY] === 1 && makerOwner !== takerOwner)
           mq = this.cutReduceOnly(o, next, lvl, price, BUY, mq);
         if (mq === 0) {
           // a reduce-only order its owner can no longer fill: removed by cutReduceOnly
         } else if (makerOwner === takerOwner) {
-          const makerId = this.oId[o];
+          const makerId = oN[b + ID];
           this.popHead(o, next, lvl);
           this.bidQtyTotal -= mq;
           lvlQty[lvl] -= mq;
           if (l !== undefined) l.onCancel(makerId, makerOwner, BUY, price, mq, CANCEL_SELF_TRADE);
         } else if (mq <= rem) {
-          const makerId = this.oId[o];
+          const makerId = oN[b + ID];
           this.popHead(o, next, lvl);
           this.bidQtyTotal -= mq;
           lvlQty[lvl] -= mq;
@@ -730,10 +733,10 @@ export class OrderBook {
           if (l !== undefined) l.onFill(makerId, makerOwner, takerId, takerOwner, SELL, price, mq, 0);
         } else {
           const left = mq - rem;
-          oQty[o] = left;
+          oN[b + QTY] = left;
           lvlQty[lvl] -= rem;
           this.bidQtyTotal -= rem;
-          if (l !== undefined) l.onFill(this.oId[o], makerOwner, takerId, takerOwner, SELL, price, rem, left);
+          if (l !== undefined) l.onFill(oN[b + ID], makerOwner, takerId, takerOwner, SELL, price, rem, left);
           return 0;
         }
         o = next;
@@ -766,8 +769,8 @@ export class OrderBook {
     const l = this.listener as BookListener & {
       reduceOnlyAllowance(id: number, owner: number, side: Side): number;
     };
-    const id = this.oId[o];
-    const owner = this.oOwner[o];
+    const id = this.oN[(o << 2) + ID];
+    const owner = this.oN[(o << 2) + OWNER];
     let allowed = l.reduceOnlyAllowance(id, owner, side);
     if (allowed >= qty) return qty;
     if (!(allowed > 0)) allowed = 0;
@@ -776,18 +779,19 @@ export class OrderBook {
     if (side === BUY) this.bidQtyTotal -= cut;
     else this.askQtyTotal -= cut;
     if (allowed === 0) this.popHead(o, next, lvl);
-    else this.oQty[o] = allowed;
+    else this.oN[(o << 2) + QTY] = allowed;
     l.onCancel(id, owner, side, price, cut, CANCEL_REDUCE_ONLY);
     return allowed;
   }
 
   /** Removes order `o` (the head of level `lvl`, whose successor is `next`): unlink, unhash, free. Level bitset/best are the caller's job. */
   private popHead(o: number, next: number, lvl: number): void {
-    this.lvlHead[lvl] = next;
-    if (next === -1) this.lvlTail[lvl] = -1;
-    else this.oPrev[next] = -1;
+    const oI = this.oI;
+    this.lvlLink[2 * lvl + HEAD] = next;
+    if (next === -1) this.lvlLink[2 * lvl + TAIL] = -1;
+    else oI[(next << 2) + PREV] = -1;
     this.unindex(o);
-    this.oNext[o] = this.freeHead;
+    oI[(o << 2) + NEXT] = this.freeHead;
     this.freeHead = o;
     this.nOrders--;
   }
@@ -804,18 +808,22 @@ export class OrderBook {
       this.grow();
       s = this.freeHead;
     }
-    this.freeHead = this.oNext[s];
-    this.oId[s] = id;
-    this.oOwner[s] = owner;
-    this.oQty[s] = qty;
-    this.oLvl[s] = lvl;
-    this.oSide[s] = side;
-    this.oReduceOnly[s] = reduceOnly ? 1 : 0;
-    this.oNext[s] = -1;
-    const tail = this.lvlTail[lvl];
-    this.oPrev[s] = tail;
+    const oI = this.oI;
+    const oN = this.oN;
+    const link = this.lvlLink;
+    const b = s << 2;
+    this.freeHead = oI[b + NEXT];
+    oN[b + ID] = id;
+    oN[b + OWNER] = owner;
+    oN[b + QTY] = qty;
+    oN[b + REDUCE_ONLY] = reduceOnly ? 1 : 0;
+    const tail = link[2 * lvl + TAIL];
+    oI[b + NEXT] = -1;
+    oI[b + PREV] = tail;
+    oI[b + LVL] = lvl;
+    oI[b + SIDE] = side;
     if (tail === -1) {
-      this.lvlHead[lvl] = s;
+      link[2 * lvl + HEAD] = s;
       this.lvlQty[lvl] = qty;
       if (side === BUY) {
         bitSet(this.bidWords, this.bidSummary, lvl);
@@ -827,10 +835,10 @@ export class OrderBook {
         if (this.bestAskLvl === -1 || lvl < this.bestAskLvl) this.bestAskLvl = lvl;
       }
     } else {
-      this.oNext[tail] = s;
+      oI[(tail << 2) + NEXT] = s;
       this.lvlQty[lvl] += qty;
     }
-    this.lvlTail[lvl] = s;
+    link[2 * lvl + TAIL] = s;
     if (side === BUY) this.bidQtyTotal += qty;
     else this.askQtyTotal += qty;
     this.index(id, s);
@@ -842,22 +850,25 @@ export class OrderBook {
 
   /** Removes a resting order from anywhere in its level (cancel). */
   private removeOrder(s: number): void {
-    const lvl = this.oLvl[s];
-    const side = this.oSide[s];
-    const q = this.oQty[s];
-    const prev = this.oPrev[s];
-    const next = this.oNext[s];
-    if (prev === -1) this.lvlHead[lvl] = next;
-    else this.oNext[prev] = next;
-    if (next === -1) this.lvlTail[lvl] = prev;
-    else this.oPrev[next] = prev;
+    const oI = this.oI;
+    const link = this.lvlLink;
+    const b = s << 2;
+    const lvl = oI[b + LVL];
+    const side = oI[b + SIDE];
+    const q = this.oN[b + QTY];
+    const prev = oI[b + PREV];
+    const next = oI[b + NEXT];
+    if (prev === -1) link[2 * lvl + HEAD] = next;
+    else oI[(prev << 2) + NEXT] = next;
+    if (next === -1) link[2 * lvl + TAIL] = prev;
+    else oI[(next << 2) + PREV] = prev;
     this.unindex(s);
-    this.oNext[s] = this.freeHead;
+    oI[b + NEXT] = this.freeHead;
     this.freeHead = s;
     this.nOrders--;
     if (side === BUY) {
       this.bidQtyTotal -= q;
-      if (this.lvlHead[lvl] === -1) {
+      if (link[2 * lvl + HEAD] === -1) {
         this.lvlQty[lvl] = 0;
         bitClear(this.bidWords, this.bidSummary, lvl);
         this.bidLevels--;
@@ -865,7 +876,7 @@ export class OrderBook {
       } else this.lvlQty[lvl] -= q;
     } else {
       this.askQtyTotal -= q;
-      if (this.lvlHead[lvl] === -1) {
+      if (link[2 * lvl + HEAD] === -1) {
         this.lvlQty[lvl] = 0;
         bitClear(this.askWords, this.askSummary, lvl);
         this.askLevels--;
@@ -903,8 +914,7 @@ export class OrderBook {
     const nWords = (n + 31) >>> 5;
     const nSummary = (nWords + 31) >>> 5;
     // Everything is allocated before anything is replaced: a failed allocation leaves the book as it was.
-    const head = copyInto(new Int32Array(n).fill(-1), this.lvlHead, shift);
-    const tail = copyInto(new Int32Array(n).fill(-1), this.lvlTail, shift);
+    const link = copyInto(new Int32Array(2 * n).fill(-1), this.lvlLink, 2 * shift);
     const qty = copyInto(new Float64Array(n), this.lvlQty, shift);
     const bidWords = copyInto(new Int32Array(nWords), this.bidWords, shift >>> 5);
     const askWords = copyInto(new Int32Array(nWords), this.askWords, shift >>> 5);
@@ -914,14 +924,13 @@ export class OrderBook {
     this.askWords = askWords;
     this.bidSummary = bidSummary;
     this.askSummary = askSummary;
-    this.lvlHead = head;
-    this.lvlTail = tail;
+    this.lvlLink = link;
     this.lvlQty = qty;
     this.base = lo;
     this.nLevels = n;
     if (shift !== 0) {
-      const oLvl = this.oLvl;
-      for (let i = 0; i < oLvl.length; i++) oLvl[i] += shift; // free slots too: harmless
+      const oI = this.oI;
+      for (let i = LVL; i < oI.length; i += 4) oI[i] += shift; // free slots too: harmless
       if (this.bestBidLvl !== -1) this.bestBidLvl += shift;
       if (this.bestAskLvl !== -1) this.bestAskLvl += shift;
     }
@@ -956,7 +965,7 @@ export class OrderBook {
   private find(id: number): number {
     if (typeof id !== "number") return -1;
     const v = this.ring[id & this.ringMask];
-    if (v !== 0 && this.oId[v - 1] === id) return v - 1;
+    if (v !== 0 && this.oN[(v - 1) << 2] === id) return v - 1;
     return this.hCount === 0 ? -1 : this.hashFind(id);
   }
 
@@ -964,13 +973,13 @@ export class OrderBook {
   private index(id: number, slot: number): void {
     const r = id & this.ringMask;
     const v = this.ring[r];
-    if (v !== 0) this.hashInsert(this.oId[v - 1], v - 1);
+    if (v !== 0) this.hashInsert(this.oN[(v - 1) << 2], v - 1);
     this.ring[r] = slot + 1;
   }
 
-  /** Drops resting order `slot` (whose id is still in oId) from the ring or the hash. */
+  /** Drops resting order `slot` (whose id is still in its record) from the ring or the hash. */
   private unindex(slot: number): void {
-    const r = this.oId[slot] & this.ringMask;
+    const r = this.oN[slot << 2] & this.ringMask;
     if (this.ring[r] === slot + 1) this.ring[r] = 0;
     else this.hashDelete(slot);
   }
@@ -978,12 +987,12 @@ export class OrderBook {
   private hashFind(id: number): number {
     const tab = this.hTab;
     const mask = this.hMask;
-    const oId = this.oId;
+    const oN = this.oN;
     let i = hashId(id) & mask;
     for (;;) {
       const v = tab[i];
       if (v === 0) return -1;
-      if (oId[v - 1] === id) return v - 1;
+      if (oN[(v - 1) << 2] === id) return v - 1;
       i = (i + 1) & mask;
     }
   }
@@ -997,19 +1006,19 @@ export class OrderBook {
     this.hCount++;
   }
 
-  /** Deletes the entry of `slot` (whose id is still in oId) with backward-shift deletion. */
+  /** Deletes the entry of `slot` (whose id is still in its record) with backward-shift deletion. */
   private hashDelete(slot: number): void {
     const tab = this.hTab;
     const mask = this.hMask;
-    const oId = this.oId;
-    let i = hashId(oId[slot]) & mask;
+    const oN = this.oN;
+    let i = hashId(oN[slot << 2]) & mask;
     while (tab[i] !== slot + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
       const v = tab[j];
       if (v === 0) break;
-      const k = hashId(oId[v - 1]) & mask;
+      const k = hashId(oN[(v - 1) << 2]) & mask;
       // move entry j into hole i unless its home k lies cyclically in (i, j]
       if (i <= j ? i < k && k <= j : i < k || k <= j) continue;
       tab[i] = v;
@@ -1031,16 +1040,11 @@ export class OrderBook {
         "order rejected",
       );
     }
-    this.oId = copyInto(new Float64Array(cap), this.oId);
-    this.oOwner = copyInto(new Float64Array(cap), this.oOwner);
-    this.oQty = copyInto(new Float64Array(cap), this.oQty);
-    this.oLvl = copyInto(new Int32Array(cap), this.oLvl);
-    this.oNext = copyInto(new Int32Array(cap), this.oNext);
-    this.oPrev = copyInto(new Int32Array(cap), this.oPrev);
-    this.oSide = copyInto(new Int8Array(cap), this.oSide);
-    this.oReduceOnly = copyInto(new Uint8Array(cap), this.oReduceOnly);
-    for (let i = old; i < cap - 1; i++) this.oNext[i] = i + 1;
-    this.oNext[cap - 1] = this.freeHead;
+    const oI = copyInto(new Int32Array(4 * cap), this.oI);
+    this.oN = copyInto(new Float64Array(4 * cap), this.oN);
+    this.oI = oI;
+    for (let i = old; i < cap - 1; i++) oI[4 * i + NEXT] = i + 1;
+    oI[4 * (cap - 1) + NEXT] = this.freeHead;
     this.freeHead = old;
     this.cap = cap;
     // re-index every resting order into a ring and a hash of the new size
@@ -1055,7 +1059,7 @@ export class OrderBook {
     for (const t of [oldRing, oldTab]) {
       for (let i = 0; i < t.length; i++) {
         const v = t[i];
-        if (v !== 0) this.index(this.oId[v - 1], v - 1);
+        if (v !== 0) this.index(this.oN[(v - 1) << 2], v - 1);
       }
     }
   }
