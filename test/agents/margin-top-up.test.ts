@@ -158,10 +158,12 @@ describe("margin top-up of a leveraged trader", () => {
         venue.transferCash(account, maker, 268, "withdrawn");
       }
     };
-    cycle(); // warm: optimized code
-    const bytes = allocatedBytes(cycle);
+    for (let w = 0; w < 3; w++) cycle(); // warm: optimized code
+    // The least of three samples: on a loaded host a late (re)optimization can land inside one
+    // sample and allocate there; an allocation the code itself makes shows in all three.
+    const bytes = Math.min(allocatedBytes(cycle), allocatedBytes(cycle), allocatedBytes(cycle));
     expect(wrong).toBe(0);
-    expect(trader.topUps).toBe(4 * calls);
+    expect(trader.topUps).toBe(12 * calls);
     // one 16-byte object per call would be 64,000 bytes
     expect(bytes / calls).toBeLessThan(8);
   });
