@@ -57,7 +57,9 @@
  * auction takes refused, resting orders cancelled) from the check that finds it below its trigger
  * (a cool-down's wait included) until it is flat, or a check or the end of a step finds it at or
  * above the trigger with no slice or auction pending; sweeps and slices go through as
- * venue.submitLiquidationOrder.
+ * venue.submitLiquidationOrder. Before each later slice of a partial amount rule (not "full") a
+ * solvent account at or above its trigger (restoreToTarget: its target margin ratio) has the rest
+ * of its plan dropped; a full close sells on, and an open auction runs on (its lots are the auction's).
  * When the account is flat with negative cash, the deficit goes down the loss waterfall:
  * backstop vault (backstop path) -> insurance fund -> ADL counterparties / socialised over accounts
  * with positive equity / left as unrecovered bad debt (negative cash, still conserved). So does the
@@ -624,15 +626,22 @@ export class LiquidationEngine {
     }
     // holding positions again, it repaid its booked debt first (the venue's margin check)
     if (this.carried.size > 0) this.carried.delete(a);
-    const slices = this.slicing.size > 0 ? this.slicing.get(a) : undefined;
-    if (slices !== undefined) {
-      this.activeAdd(a);
-      this.runSlice(a, slices);
-      return;
-    }
     const equity = venue.equity(a);
     const maintenance = venue.maintenanceRequirement(a);
-    if (!triggered(this.policy.trigger, venue, a, equity, maintenance)) {
+    const slices = this.slicing.size > 0 ? this.slicing.get(a) : undefined;
+    // undefined until the trigger is tested (a full close's slices go on without a test)
+    let hit: boolean | undefined;
+    if (slices !== undefined) {
+      hit = this.partialPlanDone(a, equity, maintenance);
+      if (hit !== false) {
+        this.activeAdd(a);
+        this.runSlice(a, slices);
+        return;
+      }
+      // recovered: the rest of the plan would oversell what the amount rule asked
+      this.slicing.delete(a);
+    }
+    if (!(hit ?? triggered(this.policy.trigger, venue, a, equity, maintenance))) {
       if (this.episodes.size > 0) this.episodes.delete(a);
       if (this.closedOf.size > 0) this.closedOf.delete(a);
       this.activeDelete(a);
@@ -655,6 +664,18 @@ export class LiquidationEngine {
     // The liquidation keeps (and hands to the policy functions) its own copies of the holdings.
     const own: Holding[] = hs.map(copyHolding);
     this.liquidate(a, own, equity, maintenance, backstopNow, vaultDue && !backstopNow);
+  }
+
+  /**
+   * Before a later slice of a partial amount rule: false when the account no longer needs the rest of
+   * its plan (solvent, at or above its trigger and, for restoreToTarget, at its target margin
+   * ratio), else true or undefined (a full close, or a bankrupt account's full plan: not tested).
+   */
+  private partialPlanDone(a: number, equity: number, maintenance: number): boolean | undefined {
+    const amount = this.policy.amount;
+    if (amount.kind === "full" || equity < 0) return undefined;
+    if (triggered(this.policy.trigger, this.venue, a, equity, maintenance)) return true;
+    return amount.kind === "restoreToTarget" && equity < amount.targetMarginRatio * maintenance;
   }
 
   /** The vault's price for a takeover: the backstop execution's, else the backstop spec's. */
