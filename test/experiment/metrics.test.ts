@@ -173,6 +173,18 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(c.liquidations).toBe(5);
   expect(m.max_cascade_depth).toBe(2);
   expect(m.max_cascade_duration).toBe(3);
+  // bad debt of accounts never in liquidation (cascade -1, generation 0) at ticks 2 and 9: no cascade
+  const debtOnly = byColumn({
+    ...records,
+    liquidations: [
+      { ...liq(3, 2, "leveraged[3].2", 0, -1, 0, 0), quantity: 0, badDebt: 4 },
+      ...records.liquidations,
+      { ...liq(4, 9, "leveraged[3].3", 0, -1, 0, 0), quantity: 0, badDebt: 1 },
+    ],
+  });
+  expect(debtOnly.max_cascade_depth).toBe(2);
+  expect(debtOnly.max_cascade_duration).toBe(3);
+  expect(debtOnly.liquidations).toBe(3);
   expect(m.bad_debt).toBe(5);
   expect(m.insurance_draw).toBe(2);
   // who paid the rest of bad_debt: blank when the records' totals (a custom simulate's) leave it out

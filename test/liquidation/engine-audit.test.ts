@@ -58,6 +58,68 @@ describe("ADL against an account whose lots are in its own liquidation auction",
 });
 
 // Accounts that trade while liquidated: "free" (a frozen one's own sale would be refused).
+describe("a healthy account that sells into a thin book and ends flat in debt", () => {
+  test("its deficit is booked once, as bad debt outside any cascade", () => {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const a = v.openAccount("A");
+    v.deposit(a, 500);
+    open(v, a, mk, 0, 10, 100); // cash -500, equity 500 >> maintenance 50: never margin-called
+    const e = engineFor(v, presets.fullClose({ insuranceFund: 30, whileLiquidating: "free" }));
+    setMarks(v, [100, 50]);
+    v.advance(1);
+    e.check(1);
+    // the only bid is at 40: its own sale leaves it flat, 100 short
+    bid(v, mk, 0, 10, 40);
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 10, type: "market", reduceOnly: true });
+    expect(v.cash(a)).toBe(-100);
+    for (let t = 2; t <= 4; t++) {
+      v.advance(t);
+      e.check(t);
+    }
+    const s = e.stats();
+    expect(s.marginCalls).toBe(0);
+    expect([s.badDebt, s.insuranceDraw, s.unrecoveredDebt]).toEqual([100, 30, 70]);
+    expect([s.cascades, s.maxGeneration, s.longestCascadeTicks]).toEqual([0, 0, 0]);
+    expect(
+      e.records.map((r) => [r.account, r.quantity, r.badDebt, r.cause, r.cascadeId, r.generation]),
+    ).toEqual([[a, 0, 100, -1, -1, 0]]);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("a socialised part of it is outside any cascade too; a real cascade is still counted", () => {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const a = v.openAccount("A");
+    v.deposit(a, 500);
+    open(v, a, mk, 0, 10, 100);
+    // L: long 10 X on 100 of margin, margin-called at X 94
+    const L = v.openAccount("L");
+    v.deposit(L, 100);
+    open(v, L, mk, 0, 10, 100);
+    const e = engineFor(v, presets.fullClose({ whenFundEmpty: "socialize", whileLiquidating: "free" }));
+    bid(v, mk, 0, 10, 40);
+    v.submit({ account: a, instrument: 0, side: SELL, quantity: 10, type: "market", reduceOnly: true });
+    bid(v, mk, 0, 10, 93);
+    setMarks(v, [94, 50]);
+    v.advance(1);
+    e.check(1);
+    const s = e.stats();
+    expect(s.marginCalls).toBe(1);
+    expect(s.cascades).toBe(1);
+    expect(s.maxGeneration).toBe(1);
+    const ofA = e.records.filter((r) => r.account === a);
+    expect(ofA.map((r) => [r.execution, r.badDebt, r.cascadeId, r.generation])).toEqual([
+      ["marketSweep", 0, -1, 0],
+      ["socialized", 100, -1, 0],
+    ]);
+    const ofL = e.records.filter((r) => r.account === L);
+    expect(ofL.map((r) => [r.quantity, r.cascadeId, r.generation])).toEqual([[10, ofL[0].id, 1]]);
+    expect(s.badDebt).toBe(100);
+    expect(conserved(v)).toBe(true);
+  });
+});
+
 describe("a margin-called account that closes its own positions into a deficit", () => {
   test("its deficit goes down the waterfall (here the insurance fund), on a settlement record", () => {
     const v = twoAssetVenue();

@@ -212,6 +212,7 @@ const METRIC_VALUES: Record<BuiltInMetric, (x: MetricInput, out: Array<number | 
   max_cascade_duration: ({ records }, out) => {
     const span = new Map<number, [number, number]>();
     for (const r of records.liquidations) {
+      if (r.cascadeId < 0) continue; // bad debt of an account never in liquidation: no cascade
       const v = span.get(r.cascadeId);
       if (!v) span.set(r.cascadeId, [r.tick, r.tick]);
       else {

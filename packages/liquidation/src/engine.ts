@@ -618,7 +618,7 @@ export class LiquidationEngine {
       // while the engine's bounded sweep finds no bids) or not (a reduce-only close far below the mark is
       // never refused): the deficit goes down the waterfall here, on a settlement record.
       if (venue.cash(a) < 0)
-        this.finishStep(a, this.episodes.get(a) ?? newEpisode(), this.policy.execution.kind, null);
+        this.finishStep(a, this.episodes.get(a) ?? debtOnly(), this.policy.execution.kind, null);
       this.episodes.delete(a);
       this.closedOf.delete(a);
       this.release(a);
@@ -866,7 +866,7 @@ export class LiquidationEngine {
     kind: ExecutionKind,
   ): LiquidationRecord {
     const id = this.nextId();
-    if (ep.cascadeId < 0) ep.cascadeId = id;
+    if (ep.cascadeId < 0 && ep.generation > 0) ep.cascadeId = id;
     if (instrument >= 0 && quantity > 0) {
       let closed = this.closedOf.get(a);
       if (closed === undefined) {
@@ -918,6 +918,7 @@ export class LiquidationEngine {
       }
       s.penalties += r.penalty;
       if (r.generation > s.maxGeneration) s.maxGeneration = r.generation;
+      if (r.cascadeId < 0) continue; // bad debt of an account never in liquidation: no cascade
       const first = this.cascadeFirst.get(r.cascadeId);
       if (first === undefined) {
         this.cascadeFirst.set(r.cascadeId, r.tick);
@@ -1419,6 +1420,14 @@ function firstAtOrAfter(list: readonly RecentLiq[], tick: number): number {
 /** The episode of a liquidation without a cause (yet): generation 1, its cascade the first record's id. */
 function newEpisode(): Episode {
   return { cause: -1, cascadeId: -1, generation: 1 };
+}
+
+/**
+ * The "episode" of a deficit booked for an account that was never in liquidation (it closed its own
+ * positions into debt while healthy): bad debt, not a cascade (cascadeId -1, generation 0).
+ */
+function debtOnly(): Episode {
+  return { cause: -1, cascadeId: -1, generation: 0 };
 }
 
 /** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */

@@ -124,8 +124,12 @@ export interface LiquidationRecord {
   execution: ExecutionKind;
   /** Id of the liquidation whose trades moved the price that pushed this account under; -1 if none. */
   cause: number;
+  /**
+   * Id of the cascade's first record; -1 on the settlement records of an account never in
+   * liquidation that closed its own positions into debt (bad debt, not a cascade).
+   */
   cascadeId: number;
-  /** 1 for a first liquidation. */
+  /** 1 for a first liquidation; 0 on those settlement records. */
   generation: number;
 }
 
@@ -159,7 +163,7 @@ export interface LiquidationStats {
   unrecoveredDebt: number;
   /** Extra: number of margin calls emitted. */
   marginCalls: number;
-  /** Extra: number of distinct cascades. */
+  /** Extra: number of distinct cascades (records with cascadeId -1 are in none). */
   cascades: number;
   /**
    * Extra: liquidation steps a bounded vault (backstop capital given) was due to take over but
