@@ -65,7 +65,8 @@
  * with positive equity / left as unrecovered bad debt (negative cash, still conserved). So does the
  * deficit of any account found flat in debt after closing positions with its own orders, margin-called
  * before or not (booked on a settlement record when it is next checked); debt booked and left
- * unrecovered is never booked again.
+ * unrecovered is never booked again, also if the account trades again in debt: a later deficit is
+ * booked only beyond it (an account's bad debt is the largest deficit it was found flat with).
  *
  * Cause rule (cascade tracing)
  * ----------------------------
@@ -213,7 +214,10 @@ export class LiquidationEngine {
   private readonly recent: RecentLiq[][] = [];
   /** The venue's fee account: with the insurance fund and the backstop vault, a system account. */
   private readonly feeAccount: number;
-  /** Flat accounts' debt already booked and left unrecovered (their negative cash): never booked twice. */
+  /**
+   * Per account, its deficits booked less what the waterfall paid for them: a later deficit is booked
+   * only beyond it (kept while the account trades again, margin-exempt ones in debt included).
+   */
   private readonly carried = new Map<number, number>();
   /** policy.backstop.capital given: the vault takes an account only if it still covers its maintenance after. */
   private readonly vaultBounded: boolean;
@@ -624,8 +628,6 @@ export class LiquidationEngine {
       this.release(a);
       return;
     }
-    // holding positions again, it repaid its booked debt first (the venue's margin check)
-    if (this.carried.size > 0) this.carried.delete(a);
     const equity = venue.equity(a);
     const maintenance = venue.maintenanceRequirement(a);
     const slices = this.slicing.size > 0 ? this.slicing.get(a) : undefined;
@@ -1230,7 +1232,8 @@ export class LiquidationEngine {
     for (let i = 0; i < this.nInst && flat; i++) if (venue.position(a, i) !== 0) flat = false;
     const cash = venue.cash(a);
     const busy = this.slicing.has(a) || (this.openAuctionsOf.get(a) ?? 0) > 0;
-    // debt booked before and still unrecovered is not a new deficit (a deposit may have paid part)
+    // debt booked before is not a new deficit: only what it owes beyond it is (deposits and trading
+    // gains since then count against later losses)
     const owed = Math.min(this.carried.get(a) ?? 0, Math.max(0, -cash));
     if (!flat || cash + owed >= 0 || busy) {
       if (flat && !busy) this.closedOf.delete(a);
