@@ -64,8 +64,8 @@
  * accounts, +48% notional, BTC drawdown +2.0 points, about six times the bad debt, the bid side
  * empty ~24 ticks longer: each step leaves an exposed remainder that is liquidated again lower
  * down, and the 5% bonus is paid out of the account), though they draw nothing from the insurance
- * fund (no fee feeds it) and do not measurably deepen ETH's and SOL's drawdowns (+0.01 and +0.15
- * points, p_holm ~ 0.67 and 0.63). The stepwise rule with a backstop vault liquidates a third fewer accounts,
+ * fund (no fee feeds it) and do not measurably deepen ETH's and SOL's drawdowns (+0.02 and +0.07
+ * points, p_holm ~ 0.47 and 0.79). The stepwise rule with a backstop vault liquidates a third fewer accounts,
  * liquidates ~40% less notional, cuts the BTC drawdown to 8.8% and leaves almost no bad debt: the
  * vault takes the deepest accounts off-book at their bankruptcy price and never sells (1.28M of
  * its 2.24M liquidated per run, so it sells ~75% less on the book than full close:

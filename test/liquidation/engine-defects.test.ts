@@ -72,6 +72,39 @@ describe("closeFactor along largestNotional when the largest position's book has
     expect(v.position(a, 1)).toBe(4);
   });
 
+  test("one lot within the bound draws the budget for that lot only; the rest waits for what is left", () => {
+    const { v, mk, a } = account();
+    bid(v, mk, 0, 1, 94); // one X lot within the bound
+    bid(v, mk, 1, 10, 48);
+    const e = engineFor(v, presets.closeFactor());
+    v.advance(1);
+    e.check(1);
+    // budget 566: X's 1 lot (94), Y's 4 lots (192), then 2 more X lots (188) with what is left;
+    // before, X took 6 lots of the budget on its best bid alone and only 1 X lot was sold
+    expect(e.records.map((r) => [r.instrument, r.quantity, r.price])).toEqual([
+      [0, 1, 94],
+      [1, 4, 48],
+    ]);
+    const plan = amountPlan(
+      { kind: "closeFactor", fraction: 0.5 },
+      {
+        venue: v,
+        account: a,
+        holdings: holdingsByNotional(v, a),
+        equity: v.equity(a),
+        maintenance: v.maintenanceRequirement(a),
+        ordering: "largestNotional",
+        penaltyRate: 0,
+        maxSlippage: 0.05,
+        feeRate: 0,
+        onBook: true,
+      },
+    );
+    // after the step: 9 X at 94 (846), no bid left within the bound: the budget along the ordering
+    expect(plan).toEqual([{ instrument: 0, side: SELL, quantity: 4 }]);
+    expect(conserved(v)).toBe(true);
+  });
+
   test("a bid below the slippage bound counts as none; with no book to sell to, the plan is unchanged", () => {
     const { v, mk } = account();
     bid(v, mk, 0, 10, 80); // below 94 x 0.95

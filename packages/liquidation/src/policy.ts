@@ -219,20 +219,15 @@ export function ceilMulDiv(a: number, b: number, n: number): number {
 }
 
 /**
- * The book holds at least one lot the close of h can trade against within the execution's bound
- * (a bid at or above a long's worst price, an ask at or below a short's); always true off the book.
+ * Lots of h's close the book can take within the execution's slippage bound (its resting depth at or
+ * better than the worst price), at most |q|; all of them off the book.
  */
-function canTrade(h: Holding, ctx: AmountContext): boolean {
-  if (!ctx.onBook) return true;
+function lotsWithinBound(h: Holding, ctx: AmountContext): number {
+  const q = Math.abs(h.q);
+  if (!ctx.onBook) return q;
   const side = closingSide(h.q);
   const worst = worstPrice(ctx.venue, h.instrument, side, h.mark, ctx.maxSlippage);
-  const book = ctx.venue.book(h.instrument);
-  if (side === SELL) {
-    const bid = book.bestBid();
-    return bid > 0 && bid >= worst;
-  }
-  const ask = book.bestAsk();
-  return ask > 0 && ask <= worst;
+  return estimateSweep(ctx.venue.book(h.instrument), side, q, worst, h.cv).filled;
 }
 
 export function fullPlan(holdings: Holding[]): PlanItem[] {
@@ -253,8 +248,9 @@ export function worstPrice(venue: Venue, instrument: number, side: Side, mark: n
  * - closeFactor (Aave v3): a budget of `fraction` x gross notional, spent along the ordering
  *   (proRata: floor(fraction x |q|) of every position); everything when HF <= fullBelowHealthFactor
  *   (Aave v3 LiquidationLogic: `healthFactor > CLOSE_FACTOR_HF_THRESHOLD ? 50% : 100%`).
- *   On the book, positions with nothing to trade against within the slippage bound come last (a
- *   long without a bid there would take the budget and sell nothing, step after step).
+ *   On the book, the budget first buys, along the ordering, only the lots the book can take within
+ *   the slippage bound (depth to the worst price), then the rest of every position with what is left
+ *   (a long with one bid there would otherwise take its whole share and sell one lot, step after step).
  *   Dust rule: if the budget buys no whole lot, one lot of the first such position is closed.
  * - restoreToTarget: greedily along the ordering, the fewest lots after which
  *   (equity - slippage - penalty - fees) / maintenance >= target at current marks, slippage read
@@ -290,16 +286,25 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
       }
       let budget = spec.fraction * hs.reduce((s, h) => s + h.notional, 0);
       let dust: Holding | undefined;
-      // first the positions the book can take, then the others with what is left
+      // Lots planned per holding (its plan item, if any, in byItem). First the lots the book can
+      // take within the bound, along the ordering; then, with what is left, the rest of every
+      // position, so one lot within the bound does not draw a whole share of the budget.
+      const byItem: Array<PlanItem | undefined> = new Array(hs.length);
       for (let pass = 0; pass < 2; pass++) {
-        for (const h of hs) {
-          if (canTrade(h, ctx) !== (pass === 0)) continue;
+        for (let j = 0; j < hs.length; j++) {
+          const h = hs[j];
+          const planned = byItem[j]?.quantity ?? 0;
+          const room = pass === 0 ? lotsWithinBound(h, ctx) : Math.abs(h.q) - planned;
+          if (room <= 0) continue;
           dust ??= h;
-          const k = Math.min(Math.abs(h.q), floorExact(budget / (h.mark * h.cv)));
-          if (k > 0) {
-            plan.push(item(h, k));
-            budget -= k * h.mark * h.cv;
-          }
+          const k = Math.min(room, floorExact(budget / (h.mark * h.cv)));
+          if (k <= 0) continue;
+          budget -= k * h.mark * h.cv;
+          const it = byItem[j];
+          if (it === undefined) {
+            byItem[j] = item(h, k);
+            plan.push(byItem[j] as PlanItem);
+          } else it.quantity += k;
         }
       }
       if (plan.length === 0 && dust !== undefined) plan.push(item(dust, 1));
