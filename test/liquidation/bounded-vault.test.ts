@@ -145,6 +145,29 @@ describe("bounded backstop vault", () => {
     expect(conserved(v)).toBe(true);
   });
 
+  test("adlVolume counts positions closed by ADL only: the unbounded vault's cash levy is in adlCovered", () => {
+    const v = twoAssetVenue();
+    setMarks(v, [100, 50]);
+    const mk = maker(v);
+    const mk2 = maker(v);
+    const a = standardAccount(v, mk);
+    const s = v.openAccount("short");
+    v.deposit(s, 100);
+    open(v, s, mk2, 0, -5, 100);
+    const { engine: e } = engine(v, presets.stepwise());
+    setMarks(v, [80, 40]); // a: equity -100, taken over by the vault
+    v.advance(1);
+    e.check(1);
+    expect(e.records.map((r) => r.execution)).toEqual(["backstop", "backstop"]);
+    const st = e.stats();
+    // the deficit is levied in cash from the profitable shorts, who keep their positions: no ADL trade
+    expect([st.adlVolume, st.adlCovered, st.backstopAbsorbed, st.badDebt]).toEqual([0, 100, 0, 100]);
+    expect(v.position(s, 0)).toBe(-5);
+    expect(v.cash(s)).toBe(100 + 500 - 20);
+    expect(v.cash(a)).toBe(0);
+    expect(conserved(v)).toBe(true);
+  });
+
   test("a vault under its maintenance is not liquidated and declines the next account, until it recovers", () => {
     const v = twoAssetVenue();
     setMarks(v, [100, 50]);

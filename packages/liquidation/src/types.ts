@@ -149,6 +149,7 @@ export interface LiquidationStats {
   /** Total deficit (negative equity) absorbed = insuranceDraw + backstopAbsorbed + adlCovered + socializedLoss + unrecoveredDebt. */
   badDebt: number;
   insuranceDraw: number;
+  /** Notional of positions closed by ADL trades; a deficit levied in cash (no position moved) is in adlCovered only. */
   adlVolume: number;
   socializedLoss: number;
   backstopNotional: number;
