@@ -148,7 +148,7 @@ describe("a sliced liquidation of an account that recovers", () => {
     expect(v.position(a, 0)).toBe(0);
   });
 
-  test("a bankrupt account's full plan is not dropped by a trigger that says healthy", () => {
+  test("an account still in deficit sells every slice, whatever its trigger says", () => {
     // a custom trigger that fires for the trader at tick 1 only: the plan was a full close of a
     // bankrupt account (equity -100 at X 93)
     let fire = true;
