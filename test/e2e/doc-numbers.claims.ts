@@ -104,23 +104,23 @@ const partialVsFull = claims(PVF, "partial-vs-full", [
     (o) => (Math.max(...values(o.runs("closeFactor50"), "insurance_draw")) === 0 ? "nothing" : "some"),
   ],
   [
-    "drawdowns (+0.01 and +0.15",
-    "+0.01",
+    "drawdowns (+0.02 and +0.07",
+    "+0.02",
     (o) => signed(fix(o.comparison("closeFactor50", 0, "peak_drawdown_ETH") * 100, 2)),
   ],
   [
-    "drawdowns (+0.01 and +0.15",
-    "+0.15",
+    "drawdowns (+0.02 and +0.07",
+    "+0.07",
     (o) => signed(fix(o.comparison("closeFactor50", 0, "peak_drawdown_SOL") * 100, 2)),
   ],
   [
-    "p_holm ~ 0.67 and 0.63",
-    "0.67",
+    "p_holm ~ 0.47 and 0.79",
+    "0.47",
     (o) => sig(o.comparison("closeFactor50", 0, "peak_drawdown_ETH", "p_holm"), 2),
   ],
   [
-    "p_holm ~ 0.67 and 0.63",
-    "0.63",
+    "p_holm ~ 0.47 and 0.79",
+    "0.79",
     (o) => sig(o.comparison("closeFactor50", 0, "peak_drawdown_SOL", "p_holm"), 2),
   ],
   [
