@@ -376,6 +376,14 @@ function fail(code: string, path: string, value: unknown, allowed: string): neve
   throw new ValidationError(code, path, value, allowed, CTX);
 }
 
+/** Refuses a key of `o` that is not in `allowed`, naming the nearest allowed one. */
+function refuseUnknownKeys(path: string, o: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k))
+      fail("UNKNOWN_KEY", `${path}.${k}`, o[k], `one of ${allowed.join(", ")}${suggestName(k, allowed)}`);
+  }
+}
+
 const CUSTOM_NAME_RE = /^[A-Za-z]+$/;
 const PARAM_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -512,15 +520,7 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     ...(kind === "leveraged" ? ["crowding", "marginTopUp"] : []),
     ...(kind === "liquidator" ? ["reference"] : []),
   ];
-  for (const k of Object.keys(o)) {
-    if (!allowedKeys.includes(k))
-      fail(
-        "UNKNOWN_KEY",
-        `${path}.${k}`,
-        o[k],
-        `one of ${allowedKeys.join(", ")}${suggestName(k, allowedKeys)}`,
-      );
-  }
+  refuseUnknownKeys(path, o, allowedKeys);
   for (const r of schema.required ?? []) {
     if (o[r] === undefined)
       fail(
@@ -626,15 +626,7 @@ function validateMarginTopUp(path: string, t: unknown): void {
   )
     fail("INVALID_VALUE", path, t, shape);
   const o = t as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!TOP_UP_KEYS.includes(k))
-      fail(
-        "UNKNOWN_KEY",
-        `${path}.${k}`,
-        o[k],
-        `one of ${TOP_UP_KEYS.join(", ")}${suggestName(k, TOP_UP_KEYS)}`,
-      );
-  }
+  refuseUnknownKeys(path, o, TOP_UP_KEYS);
   for (const k of ["below", "to"]) {
     if (o[k] === undefined)
       fail(
