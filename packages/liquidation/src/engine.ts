@@ -671,7 +671,7 @@ export class LiquidationEngine {
   /**
    * Before a later slice of a partial amount rule: false when the account no longer needs the rest of
    * its plan (solvent, at or above its trigger and, for restoreToTarget, at its target margin
-   * ratio), else true or undefined (a full close, or a bankrupt account's full plan: not tested).
+   * ratio), else true or undefined (a full close, or an account still in deficit: not tested).
    */
   private partialPlanDone(a: number, equity: number, maintenance: number): boolean | undefined {
     const amount = this.policy.amount;
