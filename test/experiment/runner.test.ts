@@ -38,7 +38,7 @@ import {
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { BUY, type Venue } from "@cascade/market";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MERGE_STAGING } from "../../packages/experiment/src/atomic-file.js";
 import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
 import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
@@ -91,6 +91,11 @@ function sameFiles(a: string, b: string) {
 
 describe("runExperiment (in-process, fake world)", () => {
   const ref = dir();
+  // The reference the later tests compare with (sameFiles), also when they run alone (-t): the
+  // first test checks this output's files and runs it again in place.
+  beforeAll(async () => {
+    await runExperiment(fakeExperiment(), { out: ref, workers: 0 });
+  });
   test("writes every file with its columns; common random numbers across variants", async () => {
     const out = await runExperiment(fakeExperiment(), { out: ref, workers: 0 });
     expect(out.total).toBe(10);
