@@ -52,8 +52,9 @@ function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
 
 /**
  * A custom trigger's test, a thrown string or object rethrown as an Error naming the trigger (its
- * policy, the account and tick; the run failure's prefix names the variant), as custom agents' and metrics' are. Errors pass
- * unchanged (their stack points at the researcher's line). Built-in triggers are passed as they are.
+ * policy, the account and tick; the run failure's prefix names the variant), as custom agents' and
+ * metrics' are. Errors pass unchanged (their stack points at the researcher's line). Built-in
+ * triggers are passed as they are.
  */
 function namingTrigger(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicySpec {
   const trigger = policy.trigger;

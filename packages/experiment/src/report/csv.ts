@@ -115,6 +115,12 @@ export async function readCsvFast(
     else return parseRecord(text).then(emit);
     return undefined;
   };
+  const feed = async (lines: string[]) => {
+    for (const l of lines) {
+      const parsing = line(l);
+      if (parsing !== undefined) await parsing;
+    }
+  };
   // Lines split here from large chunks, as readline splits them (\r\n, \n or \r): readline's
   // async iteration, a promise per line, was most of the time of reading a large file.
   let carry = "";
@@ -125,18 +131,12 @@ export async function readCsvFast(
       const cut = text.endsWith("\r") ? text.length - 1 : text.length;
       const lines = text.slice(0, cut).split(LINE_BREAK);
       carry = (lines.pop() as string) + text.slice(cut);
-      for (const l of lines) {
-        const parsing = line(l);
-        if (parsing !== undefined) await parsing;
-      }
+      await feed(lines);
     }
     if (carry !== "") {
       const lines = carry.split(LINE_BREAK);
       if (lines[lines.length - 1] === "") lines.pop();
-      for (const l of lines) {
-        const parsing = line(l);
-        if (parsing !== undefined) await parsing;
-      }
+      await feed(lines);
     }
   } catch (err) {
     throw new Error(`cannot read ${file}: ${(err as Error).message}`);

@@ -293,7 +293,6 @@ export function comparisonReference(data: ReportData): string {
   return data.baseline ?? "the baseline";
 }
 
-/** Sweep values of a row: from the parameter columns, else from a point index via the manifest. */
 /**
  * The label of rowPoint, remembered by the cells it is made of (the point column and the
  * parameters'): timeseries.csv and liquidations.csv repeat a handful of points over their rows.
@@ -312,6 +311,7 @@ function rowLabels(params: readonly string[], manifest: ManifestInfo): (row: Csv
   };
 }
 
+/** Sweep values of a row: from the parameter columns, else from a point index via the manifest. */
 function rowPoint(row: CsvRow, params: readonly string[], manifest: ManifestInfo): SweepPoint {
   const out: Record<string, string> = {};
   let found = false;
