@@ -282,10 +282,10 @@ export class LeveragedTrader implements Agent {
   private readonly lastPrice: Float64Array;
   private readonly legQty: Float64Array;
   /**
-   * [reserve left, cash topped up]: in a typed array, as a field holding a double beyond the small
-   * integers would allocate a heap number at each store.
+   * The reserve left: in a typed array, as a field holding a double beyond the small integers would
+   * allocate a heap number at each store.
    */
-  private readonly reserve = new Float64Array(2);
+  private readonly reserve = new Float64Array(1);
   /** Number of top-ups so far. */
   topUps = 0;
 
@@ -303,9 +303,9 @@ export class LeveragedTrader implements Agent {
     return this.reserve[0];
   }
 
-  /** Cash deposited by top-ups so far. */
+  /** Cash deposited by top-ups so far (the reserve drawn less what is left: both whole units). */
   get toppedUp(): number {
-    return this.reserve[1];
+    return (this.p.topUp?.reserve ?? 0) - this.reserve[0];
   }
 
   /**
@@ -332,7 +332,6 @@ export class LeveragedTrader implements Agent {
     }
     v.deposit(d);
     this.reserve[0] = left - d;
-    this.reserve[1] += d;
     this.topUps++;
     return d;
   }
