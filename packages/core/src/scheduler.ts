@@ -549,8 +549,7 @@ export class ActivationScheduler {
 
   /** Schedules agent i at `tick` unless it is already due at or before it (one pending wake-up). */
   private scheduleEarliest(i: number, tick: number): void {
-    const d = this.hi[i * HOT + DUE];
-    const pending = d === FAR ? this.far[i] : d;
+    const pending = this.nextWake(i);
     if (pending >= 0 && pending <= tick) return;
     this.schedule(i, tick);
   }
@@ -577,7 +576,7 @@ export class ActivationScheduler {
     const p = this.prev[i];
     const n = hi[i * HOT + NEXT];
     if (p >= 0) hi[p * HOT + NEXT] = n;
-    else this.head[(hi[i * HOT + DUE] === FAR ? this.far[i] : hi[i * HOT + DUE]) & this.mask] = n;
+    else this.head[this.nextWake(i) & this.mask] = n;
     if (n >= 0) this.prev[n] = p;
   }
 
