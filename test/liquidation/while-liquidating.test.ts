@@ -334,3 +334,38 @@ describe("validation", () => {
     );
   });
 });
+
+describe("a custom trigger's calls (the liquidation README: pure, can be called twice a tick)", () => {
+  test.each(modes)("%s: calls per tick for an account the engine is stepping", (mode) => {
+    const v = twoAssetVenue();
+    const mk = maker(v);
+    const a = longTrader(v, mk);
+    bid(v, mk, 0, 1000, 95);
+    let calls = 0;
+    const e = engineFor(
+      v,
+      presets.closeFactor({
+        fraction: 0.25,
+        whileLiquidating: mode,
+        trigger: {
+          kind: "custom",
+          test: (venue, account) => {
+            if (account === a) calls++;
+            return venue.equity(account) < venue.maintenanceRequirement(account);
+          },
+        },
+      }),
+    );
+    setMarks(v, [96, 50]);
+    const perTick: number[] = [];
+    for (let t = 1; t <= 3; t++) {
+      calls = 0;
+      v.advance(t);
+      e.check(t);
+      perTick.push(calls);
+    }
+    // steps at ticks 1 and 2 leave it under maintenance (it goes flat at 3): frozen asks again after each
+    expect(e.records.filter((r) => r.account === a).length).toBeGreaterThanOrEqual(2);
+    expect(perTick.slice(0, 2)).toEqual(mode === "frozen" ? [2, 2] : [1, 1]);
+  });
+});
