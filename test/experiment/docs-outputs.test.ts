@@ -165,74 +165,60 @@ describe("missing values", () => {
   });
 });
 
-describe("the README's units of the metric columns", () => {
-  it("give every built-in metric column exactly one unit", () => {
-    const start = readme.indexOf("Units of the metric columns");
-    expect(start).toBeGreaterThan(0);
-    const block = readme.slice(start, readme.indexOf("\n\n", start));
-    const named = [...block.matchAll(/`([a-z_<>]+)`/g)].map((m) => m[1]);
-    const perInstrument = [
-      "peak_drawdown_<symbol>",
-      "ticks_at_min_price_<symbol>",
-      "ticks_at_max_price_<symbol>",
-    ];
-    expect([...named].sort()).toEqual([...BUILTIN_METRICS, ...perInstrument].sort());
-    // the run's columns, its symbols written as <symbol>, are all there
-    const builtIn = manifest.metrics
-      .filter((m) => !manifest.customMetrics.includes(m))
-      .map((m) => m.replace(/_(X|Y)$/, "_<symbol>"));
-    for (const m of builtIn) expect(named, m).toContain(m);
-  });
-
-  it("are the units of BUILTIN_METRIC_INFO, the source report.html shows", () => {
-    const start = readme.indexOf("Units of the metric columns");
-    const block = readme.slice(start, readme.indexOf("\n\n", start));
-    const units: Record<string, string> = {
-      "cash units": "cash units",
-      "fractions (0.1 = 10%)": "a fraction",
-      "fractions per tick (not annualised)": "a fraction per tick",
-      lots: "lots",
-      "ticks of time": "ticks",
-      counts: "count",
-      "0 or 1": "0 or 1",
-    };
-    const documented: Record<string, string> = {};
-    for (const item of block.split("\n- ").slice(1)) {
-      const heading = item.slice(0, item.indexOf(":"));
-      expect(Object.keys(units), heading).toContain(heading);
-      for (const m of item.matchAll(/`([a-z_<>]+)`/g)) documented[m[1]] = units[heading];
-    }
-    const source: Record<string, string> = {};
-    for (const m of [...BUILTIN_METRICS, ...PER_INSTRUMENT_COLUMNS])
-      source[m] = (metricInfoOf(m.replace("<symbol>", "X"), [], {}) as { unit: string }).unit;
-    expect(documented).toEqual(source);
-  });
-});
-
 describe("the READMEs' metric tables", () => {
-  /** The metric names in the first column of the table under a heading, `<SYM>` written `<symbol>`. */
-  function tableMetrics(text: string, heading: string): string[] {
+  /**
+   * The rows of the table under a heading: each metric named in the first column (`<SYM>` written
+   * `<symbol>`) with the unit the second column gives it: one unit for the whole row, or one per
+   * metric, in order, separated by "; ".
+   */
+  function tableUnits(text: string, heading: string): Array<[string, string]> {
     const start = text.indexOf(heading);
     expect(start, heading).toBeGreaterThan(0);
-    const rows = text.slice(text.indexOf("\n|", start)).split("\n");
-    const names: string[] = [];
+    const rows = text.slice(text.indexOf("\n|", start) + 1).split("\n");
+    expect(rows[0].split(" | ")[1], `${heading}: the table's second column`).toBe("unit");
+    const out: Array<[string, string]> = [];
     for (const row of rows.slice(2)) {
       if (!row.startsWith("|")) break;
-      const first = row.split(" | ")[0];
-      for (const m of first.matchAll(/`([a-zA-Z_<>]+)`/g)) names.push(m[1].replace("<SYM>", "<symbol>"));
+      const [first, unit] = row.slice(2).split(" | ");
+      const names = [...first.matchAll(/`([a-zA-Z_<>]+)`/g)].map((m) => m[1].replace("<SYM>", "<symbol>"));
+      const units = unit.split("; ");
+      expect(units.length === 1 || units.length === names.length, `${heading}: ${row}`).toBe(true);
+      for (const [i, name] of names.entries()) out.push([name, units.length === 1 ? units[0] : units[i]]);
     }
-    return names.sort();
+    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
   const source = [...BUILTIN_METRICS, ...PER_INSTRUMENT_COLUMNS].sort();
+  /** every built-in column with the unit BUILTIN_METRIC_INFO gives it, the source report.html shows */
+  const sourceUnits = source.map((m): [string, string] => [
+    m,
+    (metricInfoOf(m.replace("<symbol>", "X"), [], {}) as { unit: string }).unit,
+  ]);
 
   it("name every metric BUILTIN_METRIC_INFO describes, and no other", () => {
-    expect(tableMetrics(readme, "## Metrics")).toEqual(source);
-    expect(tableMetrics(experimentReadme, "## Metrics")).toEqual(source);
+    expect(tableUnits(readme, "## Metrics").map(([m]) => m)).toEqual(source);
+    expect(tableUnits(experimentReadme, "## Metrics").map(([m]) => m)).toEqual(source);
     expect(Object.keys(BUILTIN_METRIC_INFO).sort()).toEqual([...BUILTIN_METRICS].sort());
     for (const info of Object.values(BUILTIN_METRIC_INFO)) {
       expect(info.description).toMatch(/^[^\n]{10,120}$/);
       expect(METRIC_UNITS).toContain(info.unit);
     }
+    // the run's columns, its symbols written as <symbol>, are all there
+    const builtIn = manifest.metrics
+      .filter((m) => !manifest.customMetrics.includes(m))
+      .map((m) => m.replace(/_(X|Y)$/, "_<symbol>"));
+    for (const m of builtIn) expect(source, m).toContain(m);
+  });
+
+  it("give each metric the unit of BUILTIN_METRIC_INFO", () => {
+    expect(tableUnits(readme, "## Metrics")).toEqual(sourceUnits);
+    expect(tableUnits(experimentReadme, "## Metrics")).toEqual(sourceUnits);
+  });
+
+  it("name a unit the README explains, for each unit BUILTIN_METRIC_INFO uses", () => {
+    const start = readme.indexOf("Units, the table's second column");
+    expect(start).toBeGreaterThan(0);
+    const note = readme.slice(start, readme.indexOf("\n\n", start)).replaceAll("\n", " ");
+    for (const unit of METRIC_UNITS) expect(note, unit).toMatch(new RegExp(`(: |; )${unit}: `));
   });
 });
 
