@@ -1,10 +1,14 @@
 /**
  * End to end: every experiment file shown in the documentation (a ```ts block whose first line is
  * "// experiments/<name>.ts") validates with the CLI as written, so the examples cannot rot; and
- * the README's tsconfig.json type-checks them in a folder outside the repository.
+ * the README's tsconfig.json type-checks them in a folder outside the repository, together with
+ * the researcher's own files of experiments/examples/ (my-*.ts: the runnable examples the docs
+ * show as "// experiments/examples/my-<name>.ts", which import nothing but @cascade/*). The other
+ * examples are variants of this repository's studies (they import them), type-checked in place by
+ * `pnpm typecheck`; doc-numbers.test.ts validates every example in place.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -19,6 +23,17 @@ function examples(doc: string): Array<{ name: string; code: string }> {
     out.push({ name: m[2], code: m[1] });
   }
   return out;
+}
+
+/** The researcher's own files among the examples a doc shows: "// experiments/examples/my-<name>.ts". */
+function ownExamples(doc: string): Array<{ name: string; code: string }> {
+  const text = readFileSync(join(REPO, doc), "utf8");
+  return [...text.matchAll(/```ts\n(\/\/ experiments\/examples\/(my-[\w-]+)\.ts\n[\s\S]*?)```/g)].map(
+    (m) => ({
+      name: m[2],
+      code: m[1],
+    }),
+  );
 }
 
 // Inside the repository, so the examples' `@cascade/*` imports resolve as they do in experiments/.
@@ -51,6 +66,15 @@ test("README's tsconfig.json type-checks experiment files outside the repository
     for (const doc of DOCS)
       for (const [k, { name, code }] of examples(doc).entries())
         writeFileSync(join(outside, `${doc.replace(/\W/g, "_")}-${k}-${name}.ts`), code);
+    // the researcher's own examples, copied under their names as a researcher would keep them
+    const own = DOCS.flatMap(ownExamples);
+    for (const { name, code } of own) writeFileSync(join(outside, `${name}.ts`), code);
+    const files = readdirSync(join(REPO, "experiments/examples")).filter((f) => /^my-.*\.ts$/.test(f));
+    expect(files.length).toBeGreaterThan(0);
+    expect(
+      own.map(({ name }) => `${name}.ts`).sort(),
+      "experiments/examples/my-*.ts shown in the docs",
+    ).toEqual(files.sort());
     // the README's example of what only tsc finds: a trigger whose block body returns nothing
     writeFileSync(
       join(outside, "no-return.ts"),
@@ -66,7 +90,7 @@ test("README's tsconfig.json type-checks experiment files outside the repository
     const r = spawnSync(process.execPath, [tsc, "-p", outside], { encoding: "utf8" });
     const errors = r.stdout.split("\n").filter((l) => /error TS\d+/.test(l));
     // one error, in the broken file: the documentation's examples resolve @cascade/* and type-check
-    expect(errors).toHaveLength(1);
+    expect(errors, r.stdout).toHaveLength(1);
     expect(errors[0]).toMatch(/no-return\.ts\(3,\d+\): error TS2322/);
     expect(r.stdout).toContain("Type 'void' is not assignable to type 'boolean'");
     expect(r.status).toBe(2);
