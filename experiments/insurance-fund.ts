@@ -25,7 +25,7 @@
  * deficit depends on more than the drop); 600,000 in none (0 of 60, upper bound 6.0%), and
  * 800,000 runs identically (the largest deficit of any run was 507,000, about 40% of the crowd's
  * equity). 60 replications cannot show a rate below 5% with 95% confidence (0 of
- * 75 would): rerun with `--replications 100` before quoting one. A fund also changes the crash:
+ * 73 would): rerun with `--replications 100` before quoting one. A fund also changes the crash:
  * while it can pay, bankrupt accounts are sold on the book instead of deleveraged at the mark, so
  * bad debt rises from 104,000 (no fund) to 165,000 and BTC's drawdown from 20.9% to 24.6%
  * (packages/liquidation/README.md); bad debt is also ~50% higher after drops above 17.5%.

@@ -17,8 +17,9 @@
  * finite rate); 5 trend followers. 100 leveraged traders each enter ONCE (ticks 5-300) a
  * long cross-margin portfolio of all three instruments at a target leverage drawn uniformly in
  * 10x-19.5x (the top sits just under the 20x cap: a 2% buffer over maintenance), capital
- * lognormal around 11,000 (in aggregate about 1,000 lots per instrument, three times the resting
- * depth within 1% of the mid). Their portfolios overlap: all are long the same three assets,
+ * lognormal around 11,000 (in aggregate about 1,200 lots per instrument once entered, about four
+ * times the bids resting within 1% of the mid: experiments/examples/crowd-before-shock.ts).
+ * Their portfolios overlap: all are long the same three assets,
  * with weights 30% common / 70% own (`crowding: 0.3`; the common weights are redrawn per
  * replication, so a low crowding keeps BTC's share of the crowd's book stable across runs).
  * At tick 400 BTC's fundamental value drops 10% (then mean-reverts, half-life ~350 ticks):

@@ -81,8 +81,8 @@ export const crowdEntry = { once: { dist: "uniformInt", min: 5, max: 300 } } as 
 /**
  * Population 4: 100 leveraged traders, each entering ONCE a long cross-margin portfolio of all
  * three instruments at 10x-19.5x (the top 2% above maintenance), capital lognormal around 11,000
- * (in aggregate ~1,000 lots per instrument, three times the depth within 1% of the mid), weights
- * 30% common / 70% own.
+ * (in aggregate ~1,200 lots per instrument once entered, about four times the bids within 1% of
+ * the mid: experiments/examples/crowd-before-shock.ts), weights 30% common / 70% own.
  */
 export function leveragedCrowd(overrides: Partial<LeveragedParams> = {}): PopulationSpec {
   return leveragedTraders({

@@ -6,6 +6,8 @@
  * a claim beside the others of its study; to refresh one, change the doc (the test's message says
  * the line, the quoted and the actual value).
  */
+import { wilsonInterval } from "@cascade/experiment";
+import { crowdCapital, fundamentals, leveragedCrowd } from "../../experiments/lib/three-assets.js";
 import { resampledCoverage, STUDY_SIZES, STUDY_TRIALS } from "../experiment/interval-coverage.js";
 import {
   avg,
@@ -590,6 +592,84 @@ const percent = (x: number) => fix(x * 100, 0);
 const tCoverage = (o: Output, metrics: string[]) =>
   metrics.flatMap((m) => STUDY_SIZES.map((n) => resampledCoverage(values(o.runs("full"), m), n).covered));
 
+// ---- the shared market's calibration: from its definition and from the crowd before the shock ---
+
+const THREE = "experiments/lib/three-assets.ts";
+/** ticks for a fundamental's gap to its anchor to halve, (1 - k)^t = 1/2, to the nearest 50 */
+const halfLife = () =>
+  String(Math.round(Math.log(0.5) / Math.log(1 - (fundamentals.meanReversion as number)) / 50) * 50);
+/** the crowd's capital: its lognormal's median to the nearest 1,000, and the crowd's total at its mean */
+const capitalMedian = () => thousands(Math.exp(crowdCapital.mu));
+/** (the clamps at 2,000 and 100,000 move the mean by under 0.1%) */
+const crowdCapitalTotal = () =>
+  (leveragedCrowd() as { count: number }).count * Math.exp(crowdCapital.mu + crowdCapital.sigma ** 2 / 2);
+/** crowd-before-shock: the crowd's lots per instrument (to 100) and their ratio to the bid depth, in words */
+const crowdLots = (o: Output) => grouped(Math.round(o.summary("full", 0, "crowd_lots") / 100) * 100);
+const crowdToDepth = (o: Output) =>
+  word(Math.round(o.summary("full", 0, "crowd_lots") / o.summary("full", 0, "bid_depth")));
+
+const calibration = [
+  ...claims(PVF, "partial-vs-full", [
+    ["half-life ~350 ticks)", "350", halfLife],
+    ["lognormal around 11,000 (in aggregate", "11,000", capitalMedian],
+    ["240 runs (run times", "240", (o) => String(o.runsRows.length)],
+  ]),
+  ...claims(PVF, "crowd-before-shock", [
+    ["about 1,200 lots per instrument once entered, about four", "1,200", crowdLots],
+    ["about 1,200 lots per instrument once entered, about four", "four", crowdToDepth],
+  ]),
+  ...claims(THREE, "partial-vs-full", [
+    ["fundamentals, half-life ~350 ticks.", "350", halfLife],
+    ["capital lognormal around 11,000", "11,000", capitalMedian],
+  ]),
+  ...claims(THREE, "crowd-before-shock", [
+    ["~1,200 lots per instrument once entered, about four times", "1,200", crowdLots],
+    ["~1,200 lots per instrument once entered, about four times", "four", crowdToDepth],
+  ]),
+  ...claims(EX, "partial-vs-full", [["gone after ~350 ticks)", "350", halfLife]]),
+  ...claims(EX, "crowd-before-shock", [
+    ["about 1,200 lots per instrument once entered, is about four times", "1,200", crowdLots],
+    ["about 1,200 lots per instrument once entered, is about four times", "four", crowdToDepth],
+  ]),
+  ...claims(IF, "insurance-fund", [
+    ["(the crowd's equity is ~1.2M)", "1.2M", () => M(crowdCapitalTotal())],
+    [
+      "507,000, about 40% of the crowd's",
+      "40%",
+      (o) => tens(Math.max(...values(o.runsRows, "bad_debt")) / crowdCapitalTotal()),
+    ],
+    [
+      "5 points x 60 replications = 300 runs",
+      "5",
+      (o) => String(new Set(o.runsRows.map((r) => r.point)).size),
+    ],
+    [
+      "5 points x 60 replications = 300 runs",
+      "60",
+      (o) => String(new Set(o.runsRows.map((r) => r.replication)).size),
+    ],
+    ["5 points x 60 replications = 300 runs", "300", (o) => String(o.runsRows.length)],
+    [
+      "60 replications cannot show a rate below 5%",
+      "60",
+      (o) => {
+        const n = o.runs("default", 0).length;
+        return wilsonInterval(0, n)[1] >= 0.05 ? String(n) : `${n} (whose 0 of ${n} can)`;
+      },
+    ],
+    [
+      "73 would): rerun",
+      "73",
+      () => {
+        // the fewest replications whose 0 outcomes put the Wilson interval's top below 5%
+        let n = 1;
+        while (wilsonInterval(0, n)[1] >= 0.05) n++;
+        return String(n);
+      },
+    ],
+  ]),
+];
+
 const readmeOnDefaultStudy = claims("README.md", "partial-vs-full", [
   ["sells about 7.5% less", "7.5%", (o) => pct(-pvfRel(o, "restoreToTarget", "liquidated_notional"))],
   [
@@ -934,6 +1014,7 @@ export const CLAIMS: Claim[] = [
   ...insuranceFundInLiquidationReadme,
   ...crossAssetContagion,
   ...readmeOnDefaultStudy,
+  ...calibration,
   ...frozenVsFree,
   ...gapVsDrawdown,
   ...dipBuyers,
