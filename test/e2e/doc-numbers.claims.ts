@@ -7,6 +7,7 @@
  * the line, the quoted and the actual value).
  */
 import { wilsonInterval } from "@cascade/experiment";
+import executionStylesStudy from "../../experiments/execution-styles.js";
 import { crowdCapital, fundamentals, leveragedCrowd } from "../../experiments/lib/three-assets.js";
 import { resampledCoverage, STUDY_SIZES, STUDY_TRIALS } from "../experiment/interval-coverage.js";
 import {
@@ -608,7 +609,72 @@ const crowdLots = (o: Output) => grouped(Math.round(o.summary("full", 0, "crowd_
 const crowdToDepth = (o: Output) =>
   word(Math.round(o.summary("full", 0, "crowd_lots") / o.summary("full", 0, "bid_depth")));
 
+/** how many distinct values a runs.csv column takes */
+const distinct = (o: Output, column: string) => new Set(o.runsRows.map((r) => r[column])).size;
+/** a study's size as experiments/README.md's table and the headers write it: "4 variants x 60" */
+const studyShape = (o: Output) =>
+  distinct(o, "point") > 1
+    ? `${distinct(o, "point")} points x ${distinct(o, "replication")}`
+    : `${distinct(o, "variant")} variants x ${distinct(o, "replication")}`;
+/** execution-styles' keepers: the median of their capital's lognormal, to the nearest 50,000 */
+const keeperCapital = () => {
+  const keepers = executionStylesStudy.populations.find((p) => p.kind === "liquidator") as unknown as {
+    capital: { mu: number };
+  };
+  return grouped(Math.round(Math.exp(keepers.capital.mu) / 50_000) * 50_000);
+};
+
 const calibration = [
+  ...[
+    ["partial-vs-full", "4 variants x 60"],
+    ["close-factor-sweep", "15 points x 20"],
+    ["leverage-crowding", "45 points x 24"],
+    ["execution-styles", "5 variants x 30"],
+    ["insurance-fund", "5 points x 60"],
+    ["cross-asset-contagion", "3 variants x 30"],
+  ].flatMap(([study, quoted]) => claims(EX, study, [[`| ${quoted} |`, quoted, studyShape]])),
+  ...claims(CFS, "close-factor-sweep", [
+    ["15 points x 20 replications = 300 runs", "15 points x 20", studyShape],
+    ["15 points x 20 replications = 300 runs", "300", (o) => String(o.runsRows.length)],
+  ]),
+  ...claims(LC, "leverage-crowding", [
+    ["45 points x 24 replications = 1,080 runs", "45 points x 24", studyShape],
+    ["45 points x 24 replications = 1,080 runs", "1,080", (o) => grouped(o.runsRows.length)],
+  ]),
+  ...claims(ES, "execution-styles", [
+    ["150 runs (run times", "150", (o) => String(o.runsRows.length)],
+    ["(keepers: ~450,000 each", "450,000", keeperCapital],
+  ]),
+  ...claims(CAC, "cross-asset-contagion", [["90 runs (run times", "90", (o) => String(o.runsRows.length)]]),
+  ...claims(EX, "gap-vs-drawdown", [
+    [
+      "`meanReversion` 0.002, about 5% of",
+      "5%",
+      // a drop in 50 equal log-steps, each reverting by k a tick: the share gone when the last lands
+      () => {
+        const k = fundamentals.meanReversion as number;
+        return pct(1 - (1 - (1 - k) ** 50) / (k * 50), 0);
+      },
+    ],
+    ["(60 replications, 240 runs, ~22 s", "60", (o) => String(distinct(o, "replication"))],
+    ["(60 replications, 240 runs, ~22 s", "240", (o) => String(o.runsRows.length)],
+  ]),
+  ...claims(EX, "margin-top-ups", [
+    ["replications, 80 runs; means", "80", (o) => String(o.runsRows.length)],
+    // the reserve: half of the crowd's capital at its lognormal's mean
+    ["(about 0.62M a run, half of its 1.24M", "0.62M", () => M(0.5 * crowdCapitalTotal(), 2)],
+    ["(about 0.62M a run, half of its 1.24M", "1.24M", () => M(crowdCapitalTotal(), 2)],
+    [
+      "3% under full close",
+      "3%",
+      (o) => pct(o.summary("full", 1, "topped_up") / (0.5 * crowdCapitalTotal()), 0),
+    ],
+    [
+      "1.5% under the stepwise rule",
+      "1.5%",
+      (o) => pct(o.summary("stepwiseBackstop", 1, "topped_up") / (0.5 * crowdCapitalTotal())),
+    ],
+  ]),
   ...claims(PVF, "partial-vs-full", [
     ["half-life ~350 ticks)", "350", halfLife],
     ["lognormal around 11,000 (in aggregate", "11,000", capitalMedian],
