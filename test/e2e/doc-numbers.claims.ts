@@ -7,8 +7,13 @@
  * the line, the quoted and the actual value).
  */
 import { wilsonInterval } from "@cascade/experiment";
+import closeFactorSweepStudy from "../../experiments/close-factor-sweep.js";
+import crossAssetContagionStudy from "../../experiments/cross-asset-contagion.js";
 import executionStylesStudy from "../../experiments/execution-styles.js";
+import insuranceFundStudy from "../../experiments/insurance-fund.js";
+import leverageCrowdingStudy from "../../experiments/leverage-crowding.js";
 import { crowdCapital, fundamentals, leveragedCrowd } from "../../experiments/lib/three-assets.js";
+import partialVsFullStudy from "../../experiments/partial-vs-full.js";
 import { resampledCoverage, STUDY_SIZES, STUDY_TRIALS } from "../experiment/interval-coverage.js";
 import {
   avg,
@@ -616,6 +621,16 @@ const studyShape = (o: Output) =>
   distinct(o, "point") > 1
     ? `${distinct(o, "point")} points x ${distinct(o, "replication")}`
     : `${distinct(o, "variant")} variants x ${distinct(o, "replication")}`;
+/** the variants in runs.csv's order, the manifest's */
+const variantsOf = (o: Output) => [...new Set(o.runsRows.map((r) => r.variant as string))];
+/** a run's number, `run = (point * V + variant) * R + replication` (point 0), and its row there */
+const runOf = (o: Output, variant: string, replication: number) => {
+  const run = variantsOf(o).indexOf(variant) * distinct(o, "replication") + replication;
+  const row = o.runsRows[run];
+  if (row.variant !== variant || row.replication !== replication)
+    throw new Error(`runs.csv's row ${run} is not replication ${replication} of ${variant}`);
+  return run;
+};
 /** execution-styles' keepers: the median of their capital's lognormal, to the nearest 50,000 */
 const keeperCapital = () => {
   const keepers = executionStylesStudy.populations.find((p) => p.kind === "liquidator") as unknown as {
@@ -646,6 +661,34 @@ const calibration = [
     ["(keepers: ~450,000 each", "450,000", keeperCapital],
   ]),
   ...claims(CAC, "cross-asset-contagion", [["90 runs (run times", "90", (o) => String(o.runsRows.length)]]),
+  ...claims("README.md", "partial-vs-full", [
+    ["vault), 60 paired", "60", (o) => String(distinct(o, "replication"))],
+    [
+      "studies run 800-1,100 ticks",
+      "800-1,100",
+      () =>
+        range(
+          [
+            partialVsFullStudy,
+            closeFactorSweepStudy,
+            leverageCrowdingStudy,
+            executionStylesStudy,
+            insuranceFundStudy,
+            crossAssetContagionStudy,
+          ].map((s) => s.ticks as number),
+          grouped,
+        ),
+    ],
+    // "Citing figures": the run of replication 3 of closeFactor50, by the README's formula
+    ["`closeFactor50` (variant 1 of 4)", "1", (o) => String(variantsOf(o).indexOf("closeFactor50"))],
+    ["`closeFactor50` (variant 1 of 4)", "4", (o) => String(variantsOf(o).length)],
+    ["replications: run 63, `--shard 64/240`", "63", (o) => String(runOf(o, "closeFactor50", 3))],
+    [
+      "replications: run 63, `--shard 64/240`",
+      "64/240",
+      (o) => `${runOf(o, "closeFactor50", 3) + 1}/${o.runsRows.length}`,
+    ],
+  ]),
   ...claims(EX, "gap-vs-drawdown", [
     [
       "`meanReversion` 0.002, about 5% of",
