@@ -14,7 +14,13 @@ import insuranceFundStudy from "../../experiments/insurance-fund.js";
 import leverageCrowdingStudy from "../../experiments/leverage-crowding.js";
 import { crowdCapital, fundamentals, leveragedCrowd } from "../../experiments/lib/three-assets.js";
 import partialVsFullStudy from "../../experiments/partial-vs-full.js";
-import { resampledCoverage, STUDY_SIZES, STUDY_TRIALS } from "../experiment/interval-coverage.js";
+import {
+  bcaStreamSpread,
+  resampledCoverage,
+  STREAMS,
+  STUDY_SIZES,
+  STUDY_TRIALS,
+} from "../experiment/interval-coverage.js";
 import {
   avg,
   below,
@@ -594,6 +600,14 @@ const crossAssetContagion = claims(CAC, "cross-asset-contagion", [
 // ---- the main README (the default study; its closing table: doc-numbers.test.ts) --------------
 
 const percent = (x: number) => fix(x * 100, 0);
+/** how far each end of the BCa interval of each of full's metrics moves with the stream (sd / width) */
+const bcaSpreads = (o: Output) =>
+  Object.keys(o.runsRows[0])
+    .slice(4)
+    .flatMap((m) => {
+      const s = bcaStreamSpread(values(o.runs("full"), m));
+      return s === null ? [] : [s.low, s.high];
+    });
 /** each size's t-interval coverage (interval-coverage.ts) of full's runs of each metric */
 const tCoverage = (o: Output, metrics: string[]) =>
   metrics.flatMap((m) => STUDY_SIZES.map((n) => resampledCoverage(values(o.runs("full"), m), n).covered));
@@ -827,6 +841,9 @@ const readmeOnDefaultStudy = claims("README.md", "partial-vs-full", [
   ],
   ["study's 60 full-close runs, 10,000 each", "60", (o) => String(o.runs("full").length)],
   ["study's 60 full-close runs, 10,000 each", "10,000", () => grouped(STUDY_TRIALS)],
+  ["an end by about 1.2% of", "1.2%", (o) => pct(median(bcaSpreads(o)))],
+  ["the median sd over 20 streams", "20", () => String(STREAMS)],
+  ["up to 7.5% on the long side", "7.5%", (o) => pct(Math.max(...bcaSpreads(o)))],
 ]);
 
 // ---- experiments/README.md's examples (experiments/examples/) ----------------------------------

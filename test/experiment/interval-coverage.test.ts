@@ -6,8 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Rng } from "@cascade/core";
+import { bootstrapInterval } from "@cascade/experiment";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  bcaStreamSpread,
   DISTRIBUTIONS,
   type Distribution,
   distributionMean,
@@ -77,6 +80,24 @@ describe("interval coverage", () => {
     expect(a.covered + a.low).toBeLessThanOrEqual(1);
     // a population of one value: every sample is [x, x] around its own mean, which it covers
     expect(resampledCoverage([5, 5, 5], 10, 50)).toEqual({ covered: 1, low: 0 });
+  });
+
+  it("of the BCa interval's ends over streams: orderings of one sample, the same interval from other streams", () => {
+    const rng = Rng.fromSeed(3);
+    const xs = Array.from({ length: 40 }, () => rng.normal(10, 2));
+    const reversed = [...xs].reverse();
+    // another order is another stream: the ends move, a little
+    const [a, b] = [bootstrapInterval(xs), bootstrapInterval(reversed)] as Array<[number, number]>;
+    expect(a).not.toEqual(b);
+    expect(Math.abs(a[0] - b[0]) / (a[1] - a[0])).toBeLessThan(0.1);
+    const s = bcaStreamSpread(xs);
+    expect(bcaStreamSpread(xs)).toEqual(s);
+    for (const end of [s?.low, s?.high]) {
+      expect(end).toBeGreaterThan(0.001);
+      expect(end).toBeLessThan(0.05);
+    }
+    expect(bcaStreamSpread([1, 1, 1, 1, 1, 1])).toBeNull();
+    expect(bcaStreamSpread([1, 2, 3])).toBeNull();
   });
 
   it("targets each distribution's mean", () => {

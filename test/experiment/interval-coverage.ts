@@ -1,10 +1,13 @@
 /**
- * How often the 95% intervals summary.csv writes cover the mean they estimate: the figures the
- * README's "Skewed metrics" quotes, recomputed from a fixed seed.
+ * How often the 95% intervals summary.csv writes cover the mean they estimate, and how precise
+ * the BCa interval's ends are: the figures the README's "Skewed metrics" quotes, recomputed from a
+ * fixed seed.
  *
  * - From the default study: samples of 20, 40 and 60 drawn with replacement from its 60
  *   full-close runs of a metric; how often each sample's t interval (summary.csv's ci_low..ci_high)
  *   covers those 60 runs' mean, and how often it misses by sitting too low.
+ * - From the same runs: how far each end of a metric's BCa interval moves with the resampling
+ *   stream (bcaStreamSpread).
  * - Simulated: samples of 10, 20 and 40 from a known distribution (0 in 70% of runs and lognormal
  *   with sigma 1.5 otherwise; lognormal with sigma 1; standard normal); how often the BCa interval
  *   (boot_low..boot_high, the package's bootstrapInterval) and the t interval cover the
@@ -130,7 +133,47 @@ export function simulatedCoverage(
   return { bca: bca / trials, t: t / trials };
 }
 
+/** orderings of a sample whose BCa intervals bcaStreamSpread compares */
+export const STREAMS = 20;
+
+/**
+ * How far the BCa interval's ends move with the resampling stream: the sd of each end over
+ * STREAMS orderings of the values, relative to the interval's mean width. bootstrapInterval seeds
+ * its stream from the values in order, and a mean's bootstrap does not depend on their order, so
+ * each ordering is the same interval drawn from another stream. Null without an interval
+ * (fewer than 5 values, all equal, or every resampled mean on one side).
+ */
+export function bcaStreamSpread(
+  xs: readonly number[],
+  streams = STREAMS,
+  seed = SEED,
+): { low: number; high: number } | null {
+  const rng = Rng.fromSeed(seed).split("orderings");
+  const order = [...xs];
+  const lows: number[] = [];
+  const highs: number[] = [];
+  for (let k = 0; k < streams; k++) {
+    rng.shuffle(order);
+    const interval = bootstrapInterval(order);
+    if (interval === null || interval[0] === interval[1]) return null;
+    lows.push(interval[0]);
+    highs.push(interval[1]);
+  }
+  const width = (sumOf(highs) - sumOf(lows)) / streams;
+  const sd = (ys: number[]) => {
+    const m = sumOf(ys) / ys.length;
+    let ss = 0;
+    for (const y of ys) ss += (y - m) * (y - m);
+    return Math.sqrt(ss / (ys.length - 1));
+  };
+  return { low: sd(lows) / width, high: sd(highs) / width };
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** a column's numbers, blanks left out */
+const values = (rows: ReadonlyArray<Record<string, string>>, column: string) =>
+  rows.filter((r) => r[column] !== "").map((r) => Number(r[column]));
 
 async function main(dir: string): Promise<void> {
   const file = join(dir, "runs.csv");
@@ -153,6 +196,12 @@ async function main(dir: string): Promise<void> {
         `${metric.padEnd(22)} ${String(n).padStart(2)}  ${pct(c.covered).padStart(7)}  ${pct(c.low).padStart(7)}`,
       );
     }
+  }
+  console.log(`\nBCa interval's ends over ${STREAMS} resampling streams, full-close runs (sd / width):`);
+  for (const metric of Object.keys(full[0]).slice(4)) {
+    const s = bcaStreamSpread(values(full, metric));
+    if (s !== null)
+      console.log(`${metric.padEnd(26)} low ${pct(s.low).padStart(5)}  high ${pct(s.high).padStart(5)}`);
   }
   console.log(`\nBCa and t interval coverage, simulated (${SIMULATED_TRIALS} trials):`);
   console.log("distribution   n   BCa     t");
