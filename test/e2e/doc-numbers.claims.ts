@@ -653,7 +653,29 @@ const keeperCapital = () => {
   return grouped(Math.round(Math.exp(keepers.capital.mu) / 50_000) * 50_000);
 };
 
+/**
+ * ticks from the shock until BTC first trades at or below its fundamental (timeseries.csv's price
+ * and fundamental, every sampled tick), mean over all runs, to the nearest 10
+ */
+const pricedIn = (o: Output) => {
+  const shock = partialVsFullStudy.shocks?.[0].atTick as number;
+  const first = new Map<string, number>();
+  for (const r of o.timeseries()) {
+    const run = `${r.variant}/${r.point}/${r.replication}`;
+    if (r.instrument !== "BTC" || (r.tick as number) < shock || first.has(run)) continue;
+    if ((r.price as number) <= (r.fundamental as number)) first.set(run, (r.tick as number) - shock);
+  }
+  if (first.size !== o.runsRows.length)
+    throw new Error(`BTC met its fundamental in ${first.size} runs of ${o.runsRows.length}`);
+  return String(Math.round(avg([...first.values()]) / 10) * 10);
+};
+
 const calibration = [
+  ...claims("README.md", "partial-vs-full", [["shock is priced in over about 130", "130", pricedIn]]),
+  ...claims(EX, "partial-vs-full", [
+    ["(here ~130 ticks, until BTC first trades", "130", pricedIn],
+    ["price even a gap in over ~130 ticks", "130", pricedIn],
+  ]),
   ...[
     ["partial-vs-full", "4 variants x 60"],
     ["close-factor-sweep", "15 points x 20"],
