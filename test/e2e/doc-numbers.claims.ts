@@ -12,7 +12,13 @@ import crossAssetContagionStudy from "../../experiments/cross-asset-contagion.js
 import executionStylesStudy from "../../experiments/execution-styles.js";
 import insuranceFundStudy from "../../experiments/insurance-fund.js";
 import leverageCrowdingStudy from "../../experiments/leverage-crowding.js";
-import { crowdCapital, fundamentals, leveragedCrowd } from "../../experiments/lib/three-assets.js";
+import {
+  crowdCapital,
+  crowdLeverage,
+  fundamentals,
+  leveragedCrowd,
+  margin,
+} from "../../experiments/lib/three-assets.js";
 import partialVsFullStudy from "../../experiments/partial-vs-full.js";
 import {
   bcaStreamSpread,
@@ -670,7 +676,35 @@ const pricedIn = (o: Output) => {
   return String(Math.round(avg([...first.values()]) / 10) * 10);
 };
 
+/** the venue's leverage cap, 1 / initial margin, of each of a study's instruments (one value) */
+const maxLeverage = (study: typeof partialVsFullStudy) => () => {
+  const caps = new Set(
+    study.market.instruments.map((i) => `${Math.round(1 / (i.margin?.initial as number))}x`),
+  );
+  if (caps.size !== 1) throw new Error(`${study.name}: instruments capped at ${[...caps].join(", ")}`);
+  return [...caps][0];
+};
+/** the crowd's highest leverage: its equity over maintenance, in points of notional */
+const topBuffer = () => pct(1 / crowdLeverage.max - margin.maintenance, 0);
+
 const calibration = [
+  ...claims(PVF, "partial-vs-full", [
+    ["20x max leverage: initial margin 5%", "20x", maxLeverage(partialVsFullStudy)],
+    ["a 2% buffer over maintenance", "2%", topBuffer],
+  ]),
+  ...claims(THREE, "partial-vs-full", [
+    ["ticks; 20x max leverage:", "20x", maxLeverage(partialVsFullStudy)],
+    ["(the top 2% above maintenance)", "2%", topBuffer],
+  ]),
+  ...claims(EX, "partial-vs-full", [["20x max leverage (initial", "20x", maxLeverage(partialVsFullStudy)]]),
+  ...claims(CFS, "close-factor-sweep", [
+    ["20x max leverage with", "20x", maxLeverage(closeFactorSweepStudy)],
+  ]),
+  ...claims(LC, "leverage-crowding", [["20x max leverage with", "20x", maxLeverage(leverageCrowdingStudy)]]),
+  ...claims(ES, "execution-styles", [["20x max leverage with", "20x", maxLeverage(executionStylesStudy)]]),
+  ...claims(CAC, "cross-asset-contagion", [
+    ["20x max leverage with", "20x", maxLeverage(crossAssetContagionStudy)],
+  ]),
   ...claims("README.md", "partial-vs-full", [["shock is priced in over about 130", "130", pricedIn]]),
   ...claims(EX, "partial-vs-full", [
     ["(here ~130 ticks, until BTC first trades", "130", pricedIn],
