@@ -817,16 +817,7 @@ const calibration = [
       "40%",
       (o) => tens(Math.max(...values(o.runsRows, "bad_debt")) / crowdCapitalTotal()),
     ],
-    [
-      "5 points x 60 replications = 300 runs",
-      "5",
-      (o) => String(new Set(o.runsRows.map((r) => r.point)).size),
-    ],
-    [
-      "5 points x 60 replications = 300 runs",
-      "60",
-      (o) => String(new Set(o.runsRows.map((r) => r.replication)).size),
-    ],
+    ["5 points x 60 replications = 300 runs", "5 points x 60", studyShape],
     ["5 points x 60 replications = 300 runs", "300", (o) => String(o.runsRows.length)],
     [
       "60 replications cannot show a rate below 5%",
