@@ -707,6 +707,16 @@ const calibration = [
   ]),
   ...claims("README.md", "partial-vs-full", [["shock is priced in over about 130", "130", pricedIn]]),
   ...claims(EX, "partial-vs-full", [
+    [
+      "10% on BTC gives cascades in nearly every replication",
+      "nearly every",
+      (o) => {
+        const share = cascades(o, "full") / o.runs("full").length;
+        return share >= 0.9 ? "nearly every" : `${pct(share, 0)} of the`;
+      },
+    ],
+  ]),
+  ...claims(EX, "partial-vs-full", [
     ["(here ~130 ticks, until BTC first trades", "130", pricedIn],
     ["price even a gap in over ~130 ticks", "130", pricedIn],
   ]),
