@@ -5,7 +5,7 @@ import { parse, parseString } from "fast-csv";
 export type CsvRow = Record<string, string>;
 
 const ESCAPED = /^'[=+\-@\t\r]/;
-const LINE_BREAK = /\r\n|\n|\r/;
+const SPACE = /\s/; // white space as fast-csv skips it before a quote (its \s; CR and LF end a record first)
 
 /** Undoes the formula escape of text cells: a leading ' before = + - @ (or tab / CR) is dropped. */
 export function unescapeCell(s: string): string {
@@ -58,97 +58,159 @@ export function readCsv(
   });
 }
 
-/** Parses one CSV record (which may contain quotes and line breaks) with fast-csv. */
-function parseRecord(text: string): Promise<string[]> {
+/** Parses CSV text (records that may contain quotes and line breaks) with fast-csv. */
+function parseRecords(text: string): Promise<string[][]> {
   return new Promise((resolve, reject) => {
-    let out: string[] = [];
+    const out: string[][] = [];
     parseString<string[], string[]>(text, { headers: false })
       .on("error", reject)
       .on("data", (r: string[]) => {
-        out = r;
+        out.push(r);
       })
       .on("end", () => resolve(out));
   });
 }
 
+/** An empty or white space cell (trim's white space is fast-csv's \s). */
+function isBlank(cell: string): boolean {
+  const ch = cell.charCodeAt(0);
+  if (ch > 32 && ch < 127) return false; // (most cells: no trim)
+  return cell === "" || cell.trim() === "";
+}
+
+/** A row fast-csv's `ignoreEmpty` drops (readCsv's option): every cell blank. */
+function isBlankRow(cells: readonly string[]): boolean {
+  for (const c of cells) if (!isBlank(c)) return false;
+  return true;
+}
+
+/** Where readCsvFast's record scan is: at a cell's start, in an unquoted cell, in a quoted one, past its closing quote. */
+const CELL_START = 0;
+const UNQUOTED = 1;
+const QUOTED = 2;
+const CLOSED = 3;
+const QUOTE = 34;
+const COMMA = 44;
+const CR = 13;
+
+/** readCsvFast's options. */
+export interface FastReadOptions {
+  /** Characters read at a time (default 1 MiB); small sizes are for tests crossing chunk ends. */
+  chunkSize?: number;
+}
+
 /**
  * The same rows as readCsv, faster, for the large files (timeseries.csv, liquidations.csv):
- * fast-csv parses ~50k rows/s, which is minutes for a big time series. Records are split on line
- * breaks outside quotes (quote parity); a record without any `"` is split on commas, which is
- * exactly its CSV meaning, and a record with quotes is handed to fast-csv.
+ * fast-csv parses ~50k rows/s, which is minutes for a big time series. A line without `"` or CR
+ * (every line Cascade writes without a quoted cell) is split on commas, which is exactly its CSV
+ * meaning. Other lines are scanned as fast-csv reads them (a `"` opens a quoted cell only at a
+ * cell's start; a CR, CRLF or LF ends a record outside quotes) to find where each record ends, and a
+ * record with quotes is handed to fast-csv whole: its cells are fast-csv's, a quoted line break
+ * read as written (CRLF stays CRLF). Blank rows are dropped as readCsv's `ignoreEmpty` drops them.
  */
 export async function readCsvFast(
   file: string,
   onRow: (row: CsvRow) => void,
   onHeader?: (header: string[]) => void,
+  options: FastReadOptions = {},
 ): Promise<string[] | null> {
   if (!existsSync(file)) return null;
   let header: string[] | null = null;
-  let pending: string | null = null; // a quoted record spanning lines
   const emit = (cells: string[]) => {
+    if (isBlankRow(cells)) return;
     if (header === null) {
       header = cells.map((h, i) => unescapeCell((i === 0 ? h.replace(/^\uFEFF/, "") : h).trim()));
+      const seen = new Set<string>();
+      for (const h of header) {
+        if (h !== "" && seen.has(h)) throw new Error(`column "${h}" appears twice in the header`);
+        seen.add(h);
+      }
       onHeader?.(header);
       return;
     }
-    if (cells.length === 1 && cells[0] === "") return; // empty line
     const row: CsvRow = {};
     for (let i = 0; i < header.length; i++) row[header[i]] = unescapeCell(cells[i] ?? "");
     onRow(row);
   };
-  const quotes = (s: string) => {
-    let n = 0;
-    for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-    return n;
+  let pending: string | null = null; // a record whose quoted cell runs on past a line end
+  /** A record's cells without quotes: fast-csv skips white space before a first comma (" ,a" reads as "", "a"). */
+  const split = (text: string) => {
+    const cells = text.split(",");
+    if (cells.length > 1 && cells[0] !== "" && isBlank(cells[0])) cells[0] = "";
+    return cells;
   };
-  // A promise only for a record with quotes (fast-csv's parse), none per plain line.
-  const line = (text: string): Promise<void> | undefined => {
-    if (pending !== null) {
-      pending += `\n${text}`;
-      if (quotes(text) % 2 === 0) return undefined;
-      const record = pending;
-      pending = null;
-      return parseRecord(record).then(emit);
+  const record = async (text: string) => {
+    if (text.indexOf('"') < 0) return emit(split(text));
+    // (a record of its own starting with a BOM: fast-csv would drop the BOM as at a file's start)
+    for (const cells of await parseRecords(
+      header !== null && text.charCodeAt(0) === 0xfeff ? `\n${text}` : text,
+    ))
+      emit(cells);
+  };
+  /** A line with a `"` or CR, or one continuing a quoted cell: split into records as fast-csv does. */
+  const scan = async (line: string) => {
+    let state = pending === null ? CELL_START : QUOTED;
+    let start = 0;
+    for (let i = 0; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (state === QUOTED) {
+        if (c === QUOTE) {
+          if (line.charCodeAt(i + 1) === QUOTE)
+            i++; // "" in a quoted cell: a quote
+          else state = CLOSED;
+        }
+      } else if (c === COMMA) state = CELL_START;
+      else if (c === CR) {
+        // CR (or the CR of CRLF) outside quotes: the record ends
+        const text = line.slice(start, i);
+        start = i + 1;
+        state = CELL_START;
+        if (pending !== null) {
+          const whole: string = `${pending}\n${text}`;
+          pending = null;
+          await record(whole);
+        } else await record(text);
+      } else if (state === CELL_START && c === QUOTE) state = QUOTED;
+      else if (state === CELL_START && !SPACE.test(line[i])) state = UNQUOTED;
     }
-    if (text.indexOf('"') < 0) emit(text.split(","));
-    else if (quotes(text) % 2 === 1) pending = text;
-    else return parseRecord(text).then(emit);
-    return undefined;
+    const rest = line.slice(start);
+    if (state === QUOTED) pending = pending === null ? rest : `${pending}\n${rest}`;
+    else if (pending !== null) {
+      const whole: string = `${pending}\n${rest}`;
+      pending = null;
+      await record(whole);
+    } else await record(rest);
   };
   const feed = async (lines: string[]) => {
     for (const l of lines) {
-      const parsing = line(l);
-      if (parsing !== undefined) await parsing;
+      if (pending === null && l.indexOf('"') < 0 && l.indexOf("\r") < 0) emit(split(l));
+      else await scan(l);
     }
   };
-  // Lines split here from large chunks, as readline splits them (\r\n, \n or \r): readline's
-  // async iteration, a promise per line, was most of the time of reading a large file.
+  // Lines split here from large chunks on \n (a CR is the scan's): readline's async iteration, a
+  // promise per line, was most of the time of reading a large file.
   let carry = "";
   try {
-    for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 })) {
-      const text = carry + (chunk as string);
-      // a \r at the end may be the first half of a \r\n: kept for the next chunk
-      const cut = text.endsWith("\r") ? text.length - 1 : text.length;
-      const lines = text.slice(0, cut).split(LINE_BREAK);
-      carry = (lines.pop() as string) + text.slice(cut);
+    const highWaterMark = options.chunkSize ?? 1 << 20;
+    for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark })) {
+      const lines = (carry + (chunk as string)).split("\n");
+      carry = lines.pop() as string;
       await feed(lines);
     }
-    if (carry !== "") {
-      const lines = carry.split(LINE_BREAK);
-      if (lines[lines.length - 1] === "") lines.pop();
-      await feed(lines);
-    }
+    if (carry !== "" || pending !== null) await feed([carry]);
+    // an unterminated quoted cell: fast-csv's error, as readCsv gives it
+    if (pending !== null) await record(pending);
   } catch (err) {
     throw new Error(`cannot read ${file}: ${(err as Error).message}`);
   }
-  if (pending !== null) emit(await parseRecord(pending));
   return header ?? [];
 }
 
 /**
  * Every row of a results CSV (runs, summary, comparison, timeseries, liquidations) keyed by its
- * header: quoted cells (a linked sweep key's column, an object value) read whole, the spreadsheet
- * escape undone, a blank cell kept as "". For notebooks and scripts; the report streams instead.
+ * header: quoted cells (a linked sweep key's column, an object value) read whole (a line break in
+ * one as written), the spreadsheet escape undone, a blank cell kept as "". For notebooks and
+ * scripts; the report streams instead.
  */
 export async function readResultsCsv(file: string): Promise<CsvRow[]> {
   const rows: CsvRow[] = [];

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { escapeText } from "../../packages/experiment/src/format.js";
+import { csvLines } from "../../packages/experiment/src/journal.js";
+import { type CsvRow, readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
+
+const root = mkdtempSync(join(tmpdir(), "cascade-csv-read-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let files = 0;
+
+/** Both readers on the same bytes: headers and rows, or the error each gave. */
+async function readBoth(text: string, chunkSize?: number) {
+  const file = join(root, `t${files++}.csv`);
+  writeFileSync(file, text);
+  const slow: CsvRow[] = [];
+  const fast: CsvRow[] = [];
+  const slowHeader = await readCsv(file, (r) => slow.push(r)).catch((e: Error) => e);
+  const fastHeader = await readCsvFast(file, (r) => fast.push(r), undefined, { chunkSize }).catch(
+    (e: Error) => e,
+  );
+  return { slow, fast, slowHeader, fastHeader };
+}
+
+/** A cell: RFC 4180's special characters, blanks, the spreadsheet escape, non-ASCII, and mixes of them. */
+const piece = fc.oneof(
+  fc.string({ maxLength: 4 }),
+  fc.constantFrom(
+    ",",
+    '"',
+    '""',
+    "\r\n",
+    "\n",
+    "\r",
+    "",
+    " ",
+    "\t",
+    "é",
+    "日本",
+    "😀",
+    "\u00a0",
+    "'",
+    "=",
+    "-3",
+    "@",
+  ),
+);
+const cell = fc.array(piece, { maxLength: 4 }).map((p) => p.join(""));
+
+/** A table: unique header names (quotes, commas and line breaks inside, none at the ends) and rows of any length. */
+const table = fc.record({
+  header: fc.uniqueArray(fc.stringMatching(/^[a-z][a-z ,"\r\n]{0,6}[a-z]$/), { minLength: 1, maxLength: 5 }),
+  rows: fc.array(fc.array(cell, { maxLength: 6 }), { maxLength: 8 }),
+});
+
+/** RFC 4180 by hand: a quoted field doubles its quotes; `quoteAll` quotes every field. */
+function rfc4180(rows: string[][], rowEnd: string, quoteAll: boolean, lastEnd: boolean): string {
+  const field = (c: string) =>
+    quoteAll || /[",\r\n]/.test(c) || c.trim() !== c ? `"${c.replace(/"/g, '""')}"` : c;
+  const text = rows.map((r) => r.map(field).join(",")).join(rowEnd);
+  return lastEnd ? text + rowEnd : text;
+}
+
+/**
+ * What a reader must return for a table written as `written`: each row with a non-blank cell, keyed
+ * by the header (missing cells blank, extra ones dropped), each cell unescaped. fast-csv reads white
+ * space before the first comma of a row as an empty cell when that cell is not quoted (`unquoted`).
+ */
+function expectedRows(header: string[], written: string[][], unquoted: (c: string) => boolean) {
+  return written
+    .filter((r) => r.some((c) => c.trim() !== ""))
+    .map((r) => {
+      const row: CsvRow = {};
+      header.forEach((k, i) => {
+        const c = r[i] ?? "";
+        row[k] = i === 0 && r.length > 1 && c.trim() === "" && unquoted(c) ? "" : unescapeCell(c);
+      });
+      return row;
+    });
+}
+
+const CHUNKS = fc.constantFrom(undefined, 1, 2, 3, 7, 64);
+
+describe("readCsvFast reads what readCsv (fast-csv) reads", () => {
+  it("a quoted CRLF, CR or LF reads as written (was: a quoted CRLF or CR read as LF)", async () => {
+    const text = 'variant,note\r\n"a\r\nb","c\rd"\r\n"e\nf",g\r\n';
+    const { slow, fast } = await readBoth(text);
+    expect(slow).toEqual([
+      { variant: "a\r\nb", note: "c\rd" },
+      { variant: "e\nf", note: "g" },
+    ]);
+    expect(fast).toEqual(slow);
+  });
+
+  it("tables written as Cascade writes them (escaped text, fast-csv quoting, LF) read back cell for cell", async () => {
+    await fc.assert(
+      fc.asyncProperty(table, CHUNKS, async ({ header, rows }, chunkSize) => {
+        const escaped = [header, ...rows].map((r) => r.map(escapeText));
+        const { slow, fast, slowHeader, fastHeader } = await readBoth(csvLines([], escaped), chunkSize);
+        expect(fastHeader).toEqual(slowHeader);
+        expect(fast).toEqual(slow);
+        // fast-csv quotes a cell only for a comma, quote or line break: white space stays unquoted
+        expect(fast).toEqual(expectedRows(header, escaped.slice(1), (c) => !/[\r\n]/.test(c)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("RFC 4180 files by hand (CRLF, LF or CR rows, fields quoted or not, a BOM, no last line end) read alike", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        table,
+        fc.constantFrom("\r\n", "\n", "\r"),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        CHUNKS,
+        async ({ header, rows }, rowEnd, quoteAll, lastEnd, bom, chunkSize) => {
+          const text = (bom ? "\uFEFF" : "") + rfc4180([header, ...rows], rowEnd, quoteAll, lastEnd);
+          const { slow, fast, slowHeader, fastHeader } = await readBoth(text, chunkSize);
+          expect(fastHeader).toEqual(slowHeader);
+          expect(fast).toEqual(slow);
+          // (rfc4180 quotes a blank cell that is not empty)
+          expect(fast).toEqual(expectedRows(header, rows, () => false));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("malformed files: the same rows, or an error from both", async () => {
+    const line = fc
+      .array(fc.constantFrom('"', ",", "a", " ", "\r", "\n", "\r\n", '""', "é"), { maxLength: 12 })
+      .map((p) => p.join(""));
+    await fc.assert(
+      fc.asyncProperty(line, line, CHUNKS, async (head, body, chunkSize) => {
+        const { slow, fast, slowHeader, fastHeader } = await readBoth(`h,"k"\n${head}\n${body}`, chunkSize);
+        expect(fastHeader instanceof Error).toBe(slowHeader instanceof Error);
+        if (!(slowHeader instanceof Error)) {
+          expect(fastHeader).toEqual(slowHeader);
+          expect(fast).toEqual(slow);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a header naming a column twice is an error naming it, as readCsv's is", async () => {
+    const { slowHeader, fastHeader } = await readBoth("a,b,a\n1,2,3\n");
+    expect(slowHeader).toBeInstanceOf(Error);
+    expect(String(fastHeader)).toMatch(/cannot read .*t\d+\.csv: column "a" appears twice in the header/);
+  });
+});
