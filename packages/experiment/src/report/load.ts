@@ -293,13 +293,21 @@ export function comparisonReference(data: ReportData): string {
   return data.baseline ?? "the baseline";
 }
 
+/** The columns naming a run and an instrument in timeseries.csv and liquidations.csv (older files: sweep_point). */
+const RUN_KEY_COLUMNS = ["variant", "point", "sweep_point", "replication", "instrument"];
+
 /**
  * The label of rowPoint, remembered by the cells it is made of (the point column and the
  * parameters'): timeseries.csv and liquidations.csv repeat a handful of points over their rows.
  */
 function rowLabels(params: readonly string[], manifest: ManifestInfo): (row: CsvRow) => string {
   const seen = new Map<string, string>();
+  const columns = ["point", "sweep_point", ...params];
+  // the previous row's cells and label: rows of one run follow each other
+  const last: Array<string | undefined> = columns.map(() => undefined);
+  let lastLabel: string | null = null;
   return (row) => {
+    if (lastLabel !== null && columns.every((c, i) => row[c] === last[i])) return lastLabel;
     let key = `${row.point}\u0000${row.sweep_point}`;
     for (const p of params) key += `\u0000${row[p]}`;
     let label = seen.get(key);
@@ -307,6 +315,10 @@ function rowLabels(params: readonly string[], manifest: ManifestInfo): (row: Csv
       label = rowPoint(row, params, manifest).label;
       seen.set(key, label);
     }
+    columns.forEach((c, i) => {
+      last[i] = row[c];
+    });
+    lastLabel = label;
     return label;
   };
 }
@@ -596,49 +608,56 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   let pathsAvailable = 0;
   const closed = new Set<string>();
   const tsLabel = rowLabels(sweepParams, manifest);
-  await readCsvFast(join(dir, "timeseries.csv"), (row) => {
-    const variant = row.variant ?? "";
-    const replication = row.replication ?? "";
-    const instrument = row.instrument ?? "";
-    const pointKey = tsLabel(row) || (row.point ?? row.sweep_point ?? "");
-    const key = `${variant}\u0000${pointKey}\u0000${replication}\u0000${instrument}`;
-    const tickNow = num(row.tick);
-    const prev = lastTick.get(key);
-    if (prev === undefined || (tickNow !== null && tickNow <= prev)) pathsAvailable++;
-    if (tickNow !== null) lastTick.set(key, tickNow);
-    if (firstPointKey === null) firstPointKey = pointKey;
-    // A row without point columns is kept until its run key starts again (below); a point runs.csv
-    // and summary.csv do not name (or no point at all): the first one seen, as before.
-    const keep =
-      pointKey === "" || wanted.has(pointKey) || (!pointsSeen.has(pointKey) && pointKey === firstPointKey);
-    if (!keep) return;
-    const runsKey = `${variant}\u0000${pointKey}`;
-    let reps = chosenRuns.get(runsKey);
-    if (reps === undefined) {
-      reps = new Set();
-      chosenRuns.set(runsKey, reps);
-    }
-    if (!reps.has(replication)) {
-      if (reps.size >= perVariant) return;
-      reps.add(replication);
-    }
-    const tick = num(row.tick);
-    // Older results have no price column: their mid is blank while a side of the book is empty.
-    const price = num(row.price ?? row.mid);
-    if (closed.has(key)) return;
-    let p = pathRows.get(key);
-    if (p === undefined) {
-      p = { variant, replication, instrument, pointLabel: pointKey, pts: [] };
-      pathRows.set(key, p);
-      seeVariant(variant);
-    }
-    if (tick !== null && p.pts.length > 0 && tick <= p.pts[p.pts.length - 1].tick) {
-      // the same run key starting again: a later sweep point of a file without point columns
-      closed.add(key);
-      return;
-    }
-    if (tick !== null && price !== null) p.pts.push({ tick, price });
-  });
+  // Only the cells read below (of 15 a row): every row is counted, few are kept.
+  const pathColumns = [...RUN_KEY_COLUMNS, ...sweepParams, "tick", "price", "mid"];
+  await readCsvFast(
+    join(dir, "timeseries.csv"),
+    (row) => {
+      const variant = row.variant ?? "";
+      const replication = row.replication ?? "";
+      const instrument = row.instrument ?? "";
+      const pointKey = tsLabel(row) || (row.point ?? row.sweep_point ?? "");
+      const key = `${variant}\u0000${pointKey}\u0000${replication}\u0000${instrument}`;
+      const tickNow = num(row.tick);
+      const prev = lastTick.get(key);
+      if (prev === undefined || (tickNow !== null && tickNow <= prev)) pathsAvailable++;
+      if (tickNow !== null) lastTick.set(key, tickNow);
+      if (firstPointKey === null) firstPointKey = pointKey;
+      // A row without point columns is kept until its run key starts again (below); a point runs.csv
+      // and summary.csv do not name (or no point at all): the first one seen, as before.
+      const keep =
+        pointKey === "" || wanted.has(pointKey) || (!pointsSeen.has(pointKey) && pointKey === firstPointKey);
+      if (!keep) return;
+      const runsKey = `${variant}\u0000${pointKey}`;
+      let reps = chosenRuns.get(runsKey);
+      if (reps === undefined) {
+        reps = new Set();
+        chosenRuns.set(runsKey, reps);
+      }
+      if (!reps.has(replication)) {
+        if (reps.size >= perVariant) return;
+        reps.add(replication);
+      }
+      const tick = num(row.tick);
+      // Older results have no price column: their mid is blank while a side of the book is empty.
+      const price = num(row.price ?? row.mid);
+      if (closed.has(key)) return;
+      let p = pathRows.get(key);
+      if (p === undefined) {
+        p = { variant, replication, instrument, pointLabel: pointKey, pts: [] };
+        pathRows.set(key, p);
+        seeVariant(variant);
+      }
+      if (tick !== null && p.pts.length > 0 && tick <= p.pts[p.pts.length - 1].tick) {
+        // the same run key starting again: a later sweep point of a file without point columns
+        closed.add(key);
+        return;
+      }
+      if (tick !== null && price !== null) p.pts.push({ tick, price });
+    },
+    undefined,
+    { columns: pathColumns },
+  );
 
   // Cap the number of paths: fewer replications first, then fewer instruments, then fewer points
   // (the first and last chosen point kept before the ones between).
@@ -703,47 +722,60 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   const liqLast = new Map<string, number>();
   const liqClosed = new Set<string>();
   const liqLabel = rowLabels(sweepParams, manifest);
-  await readCsvFast(join(dir, "liquidations.csv"), (row) => {
-    liquidationRows++;
-    const variant = row.variant ?? "";
-    const gen = num(row.generation);
-    const label = liqLabel(row);
-    // Settlement records (quantity 0) are not liquidations: the metrics do not count them either.
-    if (gen !== null && num(row.quantity) !== 0) {
-      const k = `${variant}\u0000${label}\u0000${gen}`;
-      genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
-    }
-    const pointKey = label || (row.point ?? row.sweep_point ?? "");
-    const key = `${variant}\u0000${pointKey}\u0000${row.replication ?? ""}\u0000${row.instrument ?? ""}`;
-    const byTick = marks.get(key);
-    if (byTick === undefined) return;
-    const tick = num(row.tick);
-    if (tick === null || liqClosed.has(key)) return;
-    const last = liqLast.get(key);
-    if (last !== undefined && tick < last) {
-      liqClosed.add(key); // a later sweep point of a file without point columns
-      return;
-    }
-    liqLast.set(key, tick);
-    let mark = byTick.get(tick);
-    if (mark === undefined) {
-      const prices = priceAt.get(key)!;
-      let price = prices.get(tick);
-      if (price === undefined) {
-        // nearest earlier sampled tick (the series may be sampled every k ticks)
-        let best: number | null = null;
-        for (const t of prices.keys()) if (t <= tick && (best === null || t > best)) best = t;
-        price = best === null ? undefined : prices.get(best);
+  const liquidationColumns = [
+    ...RUN_KEY_COLUMNS,
+    ...sweepParams,
+    "tick",
+    "generation",
+    "quantity",
+    "notional",
+  ];
+  await readCsvFast(
+    join(dir, "liquidations.csv"),
+    (row) => {
+      liquidationRows++;
+      const variant = row.variant ?? "";
+      const gen = num(row.generation);
+      const label = liqLabel(row);
+      // Settlement records (quantity 0) are not liquidations: the metrics do not count them either.
+      if (gen !== null && num(row.quantity) !== 0) {
+        const k = `${variant}\u0000${label}\u0000${gen}`;
+        genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
       }
-      if (price === undefined) return;
-      mark = { tick, price, count: 0, notional: 0, maxGeneration: null };
-      byTick.set(tick, mark);
-    }
-    mark.count++;
-    mark.notional += num(row.notional) ?? 0;
-    if (gen !== null)
-      mark.maxGeneration = mark.maxGeneration === null ? gen : Math.max(mark.maxGeneration, gen);
-  });
+      const pointKey = label || (row.point ?? row.sweep_point ?? "");
+      const key = `${variant}\u0000${pointKey}\u0000${row.replication ?? ""}\u0000${row.instrument ?? ""}`;
+      const byTick = marks.get(key);
+      if (byTick === undefined) return;
+      const tick = num(row.tick);
+      if (tick === null || liqClosed.has(key)) return;
+      const last = liqLast.get(key);
+      if (last !== undefined && tick < last) {
+        liqClosed.add(key); // a later sweep point of a file without point columns
+        return;
+      }
+      liqLast.set(key, tick);
+      let mark = byTick.get(tick);
+      if (mark === undefined) {
+        const prices = priceAt.get(key)!;
+        let price = prices.get(tick);
+        if (price === undefined) {
+          // nearest earlier sampled tick (the series may be sampled every k ticks)
+          let best: number | null = null;
+          for (const t of prices.keys()) if (t <= tick && (best === null || t > best)) best = t;
+          price = best === null ? undefined : prices.get(best);
+        }
+        if (price === undefined) return;
+        mark = { tick, price, count: 0, notional: 0, maxGeneration: null };
+        byTick.set(tick, mark);
+      }
+      mark.count++;
+      mark.notional += num(row.notional) ?? 0;
+      if (gen !== null)
+        mark.maxGeneration = mark.maxGeneration === null ? gen : Math.max(mark.maxGeneration, gen);
+    },
+    undefined,
+    { columns: liquidationColumns },
+  );
 
   // Without point columns the paths kept are the first run of each key, i.e. the first sweep point
   // (output files are in run order, point-major).
