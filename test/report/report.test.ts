@@ -14,8 +14,15 @@ import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BUILTIN_METRIC_INFO } from "../../packages/experiment/src/metric-info.js";
+import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
 import { pricePaths } from "../../packages/experiment/src/report/charts/price-paths.js";
-import { COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
+import {
+  COLUMN_WIDTH,
+  type FittedWidth,
+  fitToColumn,
+  svgWidth,
+} from "../../packages/experiment/src/report/charts/shared.js";
+import { sweepLines } from "../../packages/experiment/src/report/charts/sweep-lines.js";
 import { buildFigures } from "../../packages/experiment/src/report/charts.js";
 import { readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
 import { escapeHtml, fmtNum } from "../../packages/experiment/src/report/html.js";
@@ -1061,30 +1068,87 @@ describe("chart widths", () => {
 });
 
 describe("renders a chart costs", () => {
-  it("a price path panel after the first starts at the width the first fitted at: one render, not the first's several", async () => {
-    const dir = makeResults(join(root, "path-renders"), {
-      sweep: {},
-      variants: ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"],
-      replications: 3,
-      ticks: 60,
-    });
+  /** The widths of the SVGs a chart function rendered, in order. */
+  async function renderedWidths(
+    make: (
+      data: Awaited<ReturnType<typeof loadResults>>,
+      render: (spec: VlSpec) => Promise<string>,
+    ) => Promise<unknown>,
+    dir: string,
+  ): Promise<number[]> {
     const data = await loadResults(dir);
     const reuse: ViewReuse = { key: null, view: null };
     const widths: number[] = [];
     let n = 0;
-    const render = async (spec: Record<string, unknown>) => {
+    const render = async (spec: VlSpec) => {
       const svg = await renderSvg(spec, `c${++n}`, reuse);
       widths.push(svgWidth(svg));
       return svg;
     };
-    const fig = await pricePaths(data, render).finally(() => releaseView(reuse));
-    const panels = fig?.panels ?? [];
-    expect(panels.length).toBe(2); // BTC, ETH
-    // the first panel needs more than one render here, or this would show nothing
-    const first = widths.findIndex((w) => w <= COLUMN_WIDTH) + 1;
-    expect(first).toBeGreaterThan(1);
-    expect(widths.length).toBe(first + panels.length - 1);
-    for (const p of panels) expect(svgWidth(p.svg)).toBeLessThanOrEqual(COLUMN_WIDTH);
+    await make(data, render).finally(() => releaseView(reuse));
+    return widths;
+  }
+
+  const STYLES = ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"];
+
+  it("a panel after the first starts at the width the first fitted at (fitToColumn's fitted)", async () => {
+    // a chart 400 px wider than its panels (axes, legends), three panels across
+    const tried: number[] = [];
+    const render = async (spec: VlSpec) => {
+      const w = (spec.spec as VlSpec).width as number;
+      tried.push(w);
+      return `<svg width="${3 * w + 400}"></svg>`;
+    };
+    const spec: VlSpec = { facet: {}, spec: { width: 300 } };
+    const fitted: FittedWidth = { width: null };
+    await fitToColumn(render, spec, 3, fitted);
+    expect(tried).toEqual([300, 248]); // 1300 wide: 154 px over, 51 a panel
+    expect(fitted.width).toBe(248);
+    tried.length = 0;
+    await fitToColumn(render, spec, 3, fitted);
+    expect(tried).toEqual([248]);
+  });
+
+  it.each([3, 4, 5])(
+    "the price paths of %i variants fit the column at their first render, each panel once (was 2 to 6 for the first)",
+    async (k) => {
+      const dir = makeResults(join(root, `path-renders-${k}`), {
+        sweep: {},
+        variants: STYLES.slice(0, k),
+        replications: 3,
+        ticks: 60,
+      });
+      const widths = await renderedWidths(pricePaths, dir);
+      expect(widths.length).toBe(2); // BTC, ETH: one render each
+      for (const w of widths) {
+        expect(w).toBeLessThanOrEqual(COLUMN_WIDTH);
+        expect(w).toBeGreaterThan(COLUMN_WIDTH - 150); // not fitted by leaving the column empty
+      }
+    },
+  );
+
+  it("the sweep lines start with the columns that fit, each panel with its own y axis: one render (was 3)", async () => {
+    const dir = makeResults(join(root, "sweep-line-renders"), {
+      sweep: { "liquidation.loss.insuranceFund": [0, 400000, 800000] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 60,
+    });
+    const widths = await renderedWidths(sweepLines, dir);
+    expect(widths).toHaveLength(1);
+    expect(widths[0]).toBeLessThanOrEqual(COLUMN_WIDTH);
+  });
+
+  it("the paired differences start with the columns that fit beside their legends: one render (was 3, a narrowing wasted)", async () => {
+    const dir = makeResults(join(root, "paired-renders"), {
+      sweep: {},
+      variants: ["full", "closeFactor50", "restoreToTarget", "stepwiseBackstop"],
+      replications: 6,
+      ticks: 60,
+    });
+    const widths = await renderedWidths(pairedDifferences, dir);
+    expect(widths).toHaveLength(1);
+    expect(widths[0]).toBeLessThanOrEqual(COLUMN_WIDTH);
   });
 });
 

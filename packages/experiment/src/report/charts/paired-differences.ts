@@ -9,6 +9,7 @@ import {
   type Figure,
   facetColumns,
   fitToColumn,
+  legendRoom,
   NEWCOMBE_INTERVAL,
   outcomeNote,
   POINT,
@@ -21,6 +22,7 @@ import {
   tickLabels,
   tip,
   variantColor,
+  widestText,
   zeroOneOutcomes,
 } from "./shared.js";
 
@@ -192,10 +194,21 @@ export async function pairedDifferences(
     common.yOffset = boot
       ? { field: "point", type: "ordinal", scale: { domain: labels.flatMap((l) => [l, bootSlot(l)]) } }
       : { field: "point", type: "ordinal", sort: labels };
+  // Room beside the panels: the variant or point labels (cut at their labelLimit) and the legends,
+  // so that the first render has as many columns as fit (with 60 px a panel it had one too many).
+  const yLabels = Math.min(pointRows ? 220 : 180, widestText(pointRows ? labels : variants)) + 6;
+  const legends = legendRoom(
+    ["variant", "interval", ...(bySweep && !pointRows ? data.sweepParams.map((p) => `${p},`) : [])],
+    [
+      ...significant,
+      ...(boot ? [...kinds, BOOT_INTERVAL] : []),
+      ...(pointRows ? [] : bySweep ? labels : variants),
+    ],
+  );
   const spec: VlSpec = {
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
-    columns: facetColumns(metrics.length, 200),
+    columns: facetColumns(metrics.length, 200, 35, yLabels + legends),
     spec: {
       width: 200,
       height,

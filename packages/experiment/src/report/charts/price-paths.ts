@@ -3,10 +3,11 @@
 import type { ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
+  COLUMN_WIDTH,
   type Figure,
   type FittedWidth,
   fitToColumn,
-  PAGE_WIDTH,
+  MIN_PANEL_WIDTH,
   type Panel,
   POINT,
   type Render,
@@ -19,9 +20,14 @@ function byNumber(a: string, b: string): number {
   return Number(a) - Number(b) || a.localeCompare(b);
 }
 
-/** Width of one of `n` price path panels side by side in `room` pixels. */
-function pathWidth(n: number, room = PAGE_WIDTH): number {
-  return Math.max(220, Math.min(520, Math.floor(room / n) - 70));
+/**
+ * Width of one of `n` price path panels side by side in the page column: beside them the price
+ * axis and the legends (~250 px: the size legend's title alone is 167), and ~30 px a panel of
+ * spacing, so that the first render usually fits (at 70 px a panel and 220 px at least, the first
+ * panel took 3 to 6 renders).
+ */
+function pathWidth(n: number): number {
+  return Math.max(MIN_PANEL_WIDTH, Math.min(520, Math.floor((COLUMN_WIDTH - 250) / n) - 30));
 }
 
 /**

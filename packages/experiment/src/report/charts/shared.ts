@@ -60,7 +60,7 @@ export const POINT = "sweep point";
 export const COLUMN_WIDTH = 1146;
 
 /** Narrowest panel fitToColumn makes (below it, the page shrinks the chart instead). */
-const MIN_PANEL_WIDTH = 120;
+export const MIN_PANEL_WIDTH = 120;
 
 /** The width attribute of a rendered SVG. */
 export function svgWidth(svg: string): number {
@@ -156,9 +156,30 @@ export function pointSlot(shortLabels: readonly string[], least = 0): number {
   return Math.max(least, chars * 6 + 8);
 }
 
-/** How many panels of `panelWidth`, `gap` apart (axis and spacing), a wrapped facet puts in a row. */
-export function facetColumns(n: number, panelWidth: number, gap = 60): number {
-  return Math.max(1, Math.min(n, Math.floor(PAGE_WIDTH / (panelWidth + gap))));
+/**
+ * How many panels of `panelWidth`, `gap` apart (axis and spacing), a wrapped facet puts in a row
+ * beside `fixed` pixels the panels do not repeat (a shared axis, the legends: see legendRoom).
+ */
+export function facetColumns(n: number, panelWidth: number, gap = 60, fixed = 0): number {
+  return Math.max(1, Math.min(n, Math.floor((PAGE_WIDTH - fixed) / (panelWidth + gap))));
+}
+
+/** The width Vega gives a text without a canvas, as in the report (its estimate: 0.8 em a character). */
+export function textWidth(text: string, fontSize = 10): number {
+  return Math.floor(0.8 * fontSize * text.length);
+}
+
+/** The widest of some texts, by textWidth. */
+export function widestText(texts: readonly string[], fontSize = 10): number {
+  return Math.max(0, ...texts.map((t) => textWidth(t, fontSize)));
+}
+
+/**
+ * Room the legends take right of a chart (Vega stacks them in one column): the wider of a title
+ * (11 px) and a label (10 px) beside its symbol, and the legend's offset from the chart.
+ */
+export function legendRoom(titles: readonly string[], labels: readonly string[]): number {
+  return Math.max(widestText(titles, 11), 24 + widestText(labels)) + 18;
 }
 
 /**

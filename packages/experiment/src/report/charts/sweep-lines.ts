@@ -7,6 +7,7 @@ import {
   type Figure,
   facetColumns,
   fitToColumn,
+  legendRoom,
   outcomeNote,
   POINT,
   POINT_AXIS,
@@ -110,7 +111,8 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   const spec: VlSpec = {
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
-    columns: facetColumns(metrics.length, width),
+    // each panel has its own y axis (~90 px with the spacing), the variant legend is beside them
+    columns: facetColumns(metrics.length, width, 90, legendRoom(["variant"], lineVariants)),
     spec: {
       width,
       height: 140,
