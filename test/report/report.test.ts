@@ -315,6 +315,24 @@ describe("writeReport: one-parameter sweep", () => {
     expect(after.reduce((a, g) => a + g.count, 0)).toBe(before.reduce((a, g) => a + g.count, 0) + 1);
   });
 
+  it("heads the page with the liquidations the metric counts, settlement records named apart", async () => {
+    const copy = join(root, "settlement-header");
+    cpSync(dir, copy, { recursive: true });
+    const file = join(copy, "liquidations.csv");
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+    const header = lines[0].split(",");
+    const settlement = lines[1].split(",");
+    settlement[header.indexOf("quantity")] = "0";
+    const liquidations = lines.length - 1;
+    const line = (html: string) => html.match(/<li><b>Liquidation[^<]*<\/b>[^<]*<\/li>/)?.[0];
+    expect(line(await buildReport(copy))).toBe(`<li><b>Liquidations:</b> ${liquidations}</li>`);
+    writeFileSync(file, `${[...lines, settlement.join(","), settlement.join(",")].join("\n")}\n`);
+    // was "Liquidation events: <every record>", more than the liquidations column of runs.csv sums to
+    expect(line(await buildReport(copy))).toBe(
+      `<li><b>Liquidations:</b> ${liquidations} (liquidations.csv also holds 2 settlement records: a deficit booked, quantity 0)</li>`,
+    );
+  });
+
   it("names --out, the path and the reason when the report cannot be written there", async () => {
     const file = join(root, "not-a-folder");
     writeFileSync(file, "x");

@@ -282,7 +282,15 @@ export function renderHtml(data: ReportData, figures: Figure[]): string {
     );
   }
   if (mf.seed !== null) facts.push(`<li><b>Root seed:</b> ${escapeHtml(String(mf.seed))}</li>`);
-  if (data.liquidationRows) facts.push(`<li><b>Liquidation events:</b> ${data.liquidationRows}</li>`);
+  if (data.liquidationRows) {
+    // as the liquidations metric counts them: settlement records are not liquidations
+    const settled = data.settlementRows;
+    const also =
+      settled > 0
+        ? ` (liquidations.csv also holds ${settled} settlement record${settled === 1 ? "" : "s"}: a deficit booked, quantity 0)`
+        : "";
+    facts.push(`<li><b>Liquidations:</b> ${data.liquidationRows - settled}${also}</li>`);
+  }
   const missing = Object.entries(data.files)
     .filter(([, ok]) => !ok)
     .map(([f]) => f);

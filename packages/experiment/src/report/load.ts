@@ -174,7 +174,10 @@ export interface ReportData {
    */
   pathsLeftOut: PathsLeftOut | null;
   generations: GenerationCount[];
+  /** Records in liquidations.csv, settlement records included. */
   liquidationRows: number;
+  /** The settlement records among them (quantity 0: a deficit booked, no liquidation). */
+  settlementRows: number;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -719,6 +722,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   // liquidations.csv: generation counts over every run; marks for the drawn paths.
   const genCounts = new Map<string, number>();
   let liquidationRows = 0;
+  let settlementRows = 0;
   const liqLast = new Map<string, number>();
   const liqClosed = new Set<string>();
   const liqLabel = rowLabels(sweepParams, manifest);
@@ -736,9 +740,11 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       liquidationRows++;
       const variant = row.variant ?? "";
       const gen = num(row.generation);
+      const settlement = num(row.quantity) === 0;
+      if (settlement) settlementRows++;
       const label = liqLabel(row);
       // Settlement records (quantity 0) are not liquidations: the metrics do not count them either.
-      if (gen !== null && num(row.quantity) !== 0) {
+      if (gen !== null && !settlement) {
         const k = `${variant}\u0000${label}\u0000${gen}`;
         genCounts.set(k, (genCounts.get(k) ?? 0) + 1);
       }
@@ -832,5 +838,6 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
     pathsLeftOut,
     generations,
     liquidationRows,
+    settlementRows,
   };
 }
