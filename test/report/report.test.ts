@@ -532,6 +532,32 @@ describe("writeReport: no sweep", () => {
     );
   });
 
+  it("names the one variant of the price paths, without 'each variant' or seeds 'across variants'", async () => {
+    const swept = makeResults(join(root, "one-variant-sweep-paths"), {
+      sweep: { "liquidation.amount.fraction": [0.1, 0.5, 1] },
+      variants: ["default"],
+      replications: 2,
+      ticks: 40,
+      pointColumnsInSeries: true,
+    });
+    const caption = (html: string) =>
+      html.match(/<figure[^>]*data-chart="price-paths"[\s\S]*?<p class="caption">([^<]*)/)?.[1] ?? "";
+    const sweptCaption = caption(await buildReport(swept));
+    // was "first replications of each variant at every sweep point (same seeds across variants and points)"
+    expect(sweptCaption).toContain(
+      "Price of the first replications of the variant default at every sweep point (same seeds across points), ",
+    );
+    const single = makeResults(join(root, "one-variant-paths"), {
+      sweep: {},
+      variants: ["default"],
+      replications: 2,
+      ticks: 40,
+    });
+    expect(caption(await buildReport(single))).toContain(
+      "Price of the first replications of the variant default, one panel per instrument",
+    );
+  });
+
   it("charts a band-edge column only when some run is at that edge", async () => {
     const dir = makeResults(join(root, "band-edges"), { sweep: {}, variants: ["full", "partial"] });
     const runs = join(dir, "runs.csv");

@@ -268,7 +268,10 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
     };
     panels.push({ subtitle: instrument, svg: await fitToColumn(render, spec, layout.across, fitted) });
   }
-  const seeds = data.pathPoints.length > 1 ? "variants and points" : "variants";
+  // one variant: no "each variant", no "across variants"
+  const several = variants.length > 1;
+  const seeds = data.pathPoints.length > 1 ? (several ? "variants and points" : "points") : "variants";
+  const whose = several ? "each variant" : `the variant ${variants[0]}`;
   const reps = new Set(data.paths.map((p) => p.replication)).size;
   const colours =
     reps > MAX_REPLICATION_COLOURS
@@ -280,7 +283,7 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
   return {
     id: "price-paths",
     title: "Price paths of sampled runs",
-    caption: `Price of the first replications of each variant${pathPointsText(data)} (same seeds across ${seeds}), ${panelsText(data)}: the mid, or the last trade while a side of the book is empty (never beyond the side still quoted; the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
+    caption: `Price of the first replications of ${whose}${pathPointsText(data)}${several || data.pathPoints.length > 1 ? ` (same seeds across ${seeds})` : ""}, ${panelsText(data)}: the mid, or the last trade while a side of the book is empty (never beyond the side still quoted; the series the drawdown metrics read), at the sampled ticks (a trough between samples is not drawn); red dots mark ticks with liquidations, sized by liquidated notional${colours}${cut}.`,
     panels,
     note:
       data.pathsAvailable > data.paths.length
