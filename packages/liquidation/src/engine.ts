@@ -185,8 +185,13 @@ export class LiquidationEngine {
   /** Scratch of the candidates of one check. */
   private cands = new Int32Array(64);
   private candN = 0;
-  /** Per held-count n, n reusable Holding objects for the evaluation of one account. */
+  /** One reusable Holding per instrument, filled by readAccount. */
+  private readonly holdingBuf: Holding[] = [];
+  /** Per held-count n, an array of n of them: the holdings readAccount returns. */
   private readonly holdingPool: Holding[][] = [];
+  /** Equity and maintenance requirement of the account readAccount read last. */
+  private readEquity = 0;
+  private readMaintenance = 0;
   private totalLive = 0;
   /** Per instrument: trigger prices of falling marks (longs), stored negated so the top is the highest. */
   private readonly downHeaps: TriggerHeap[] = [];
@@ -283,6 +288,7 @@ export class LiquidationEngine {
       this.downHeaps.push(new TriggerHeap());
       this.upHeaps.push(new TriggerHeap());
       this.recent.push([]);
+      this.holdingBuf.push({ instrument: 0, q: 0, mark: 0, cv: 0, notional: 0, rate: 0, amount: 0 });
     }
 
     const p = this.policy;
@@ -421,29 +427,28 @@ export class LiquidationEngine {
   }
 
   /**
-   * holdingsOf(venue, a) into reusable objects (valid until the next call): the same values, in
-   * instrument order, without allocating per evaluation.
+   * Reads account `a` in one pass over the instruments it holds (venue.heldInstruments): its holdings
+   * into reusable objects (valid until the next call), in instrument order as holdingsOf gives them,
+   * and its equity and maintenance requirement into readEquity / readMaintenance, summed in the
+   * venue's order (so to the last bit venue.equity(a) and venue.maintenanceRequirement(a), which
+   * would loop over the same instruments twice more).
    */
-  private scratchHoldings(a: number): Holding[] {
+  private readAccount(a: number): Holding[] {
     const venue = this.venue;
     const inst = this.inst;
+    const held = venue.heldInstruments(a);
+    const buf = this.holdingBuf;
+    let equity = venue.cash(a);
+    let maintenance = 0;
     let n = 0;
-    for (let i = 0; i < inst.length; i++) if (venue.position(a, i) !== 0) n++;
-    let out = this.holdingPool[n];
-    if (out === undefined) {
-      out = [];
-      for (let k = 0; k < n; k++)
-        out.push({ instrument: 0, q: 0, mark: 0, cv: 0, notional: 0, rate: 0, amount: 0 });
-      this.holdingPool[n] = out;
-    }
-    let k = 0;
-    for (let i = 0; i < inst.length && k < n; i++) {
+    for (let j = 0; j < held.length; j++) {
+      const i = held[j];
       const q = venue.position(a, i);
-      if (q === 0) continue;
+      if (q === 0) continue; // resting orders only
       const mark = venue.mark(i);
       const cv = inst[i].contractValue;
       const notional = Math.abs(q) * mark * cv;
-      const h = out[k++];
+      const h = buf[n++];
       h.instrument = i;
       h.q = q;
       h.mark = mark;
@@ -451,7 +456,19 @@ export class LiquidationEngine {
       h.notional = notional;
       h.rate = maintenanceRate(inst[i].margin, notional);
       h.amount = maintenanceAmount(inst[i].margin, notional);
+      equity += q * mark * cv;
+      // maintenanceMargin(margin, notional), from the tier just looked up
+      maintenance += notional * h.rate - h.amount;
     }
+    this.readEquity = equity;
+    this.readMaintenance = maintenance;
+    sortByInstrument(buf, n);
+    let out = this.holdingPool[n];
+    if (out === undefined) {
+      out = buf.slice(0, n);
+      this.holdingPool[n] = out;
+    }
+    for (let k = 0; k < n; k++) out[k] = buf[k];
     return out;
   }
 
@@ -613,7 +630,7 @@ export class LiquidationEngine {
       this.activeAdd(a);
       return;
     }
-    const hs = this.scratchHoldings(a);
+    const hs = this.readAccount(a);
     if (hs.length === 0) {
       this.slicing.delete(a);
       this.activeDelete(a);
@@ -628,8 +645,8 @@ export class LiquidationEngine {
       this.release(a);
       return;
     }
-    const equity = venue.equity(a);
-    const maintenance = venue.maintenanceRequirement(a);
+    const equity = this.readEquity;
+    const maintenance = this.readMaintenance;
     const slices = this.slicing.size > 0 ? this.slicing.get(a) : undefined;
     // undefined until the trigger is tested (a full close's slices go on without a test)
     let hit: boolean | undefined;
@@ -1431,6 +1448,19 @@ function newEpisode(): Episode {
  */
 function debtOnly(): Episode {
   return { cause: -1, cascadeId: -1, generation: 0 };
+}
+
+/** Insertion sort of hs[0..n) by instrument (a handful of holdings, in place, no allocation). */
+function sortByInstrument(hs: Holding[], n: number): void {
+  for (let k = 1; k < n; k++) {
+    const h = hs[k];
+    let j = k - 1;
+    while (j >= 0 && hs[j].instrument > h.instrument) {
+      hs[j + 1] = hs[j];
+      j--;
+    }
+    hs[j + 1] = h;
+  }
 }
 
 /** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */

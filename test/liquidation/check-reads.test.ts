@@ -1,0 +1,127 @@
+import { presets } from "@cascade/liquidation";
+import { BUY, SELL, Venue } from "@cascade/market";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { engineFor, maker, open, twoAssetVenue } from "./helpers.js";
+
+/**
+ * X (100, tiered above 2,000 notional), Y (50, contract value 3) and Z (20); oracle marks; a
+ * margin-exempt maker quoting 10,000 lots a price around each start price.
+ */
+function threeAssetVenue(): Venue {
+  const venue = new Venue({
+    instruments: [
+      {
+        symbol: "X",
+        initialPrice: 100,
+        margin: {
+          initial: 0.1,
+          maintenance: 0.05,
+          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
+        },
+      },
+      { symbol: "Y", initialPrice: 50, contractValue: 3 },
+      { symbol: "Z", initialPrice: 20 },
+    ],
+    mark: { kind: "oracle" },
+  });
+  const mk = venue.openAccount("maker", { marginExempt: true });
+  venue.deposit(mk, 1e12);
+  for (let i = 0; i < 3; i++) {
+    const p0 = venue.instruments[i].initialPrice;
+    for (let p = 1; p < p0; p++)
+      venue.submit({ account: mk, instrument: i, side: BUY, quantity: 10_000, type: "limit", price: p });
+    for (let p = p0 + 1; p <= 4 * p0; p++)
+      venue.submit({ account: mk, instrument: i, side: SELL, quantity: 10_000, type: "limit", price: p });
+  }
+  return venue;
+}
+
+describe("the check reads an account's equity and maintenance in one pass", () => {
+  it("calls neither venue.equity nor venue.maintenanceRequirement for the accounts it evaluates", () => {
+    const venue = twoAssetVenue();
+    const m = maker(venue);
+    const traders: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const a = venue.openAccount(`t${k}`);
+      venue.deposit(a, 100_000);
+      open(venue, a, m, 1, k % 3 === 0 ? -20 : 20, 50);
+      open(venue, a, m, 0, k % 2 === 0 ? 10 : -10, 100);
+      traders.push(a);
+    }
+    const e = engineFor(venue, presets.fullClose({ maxSlippage: 1 }));
+    let reads = 0;
+    const equity = venue.equity.bind(venue);
+    const maintenance = venue.maintenanceRequirement.bind(venue);
+    venue.equity = (a) => {
+      reads++;
+      return equity(a);
+    };
+    venue.maintenanceRequirement = (a) => {
+      reads++;
+      return maintenance(a);
+    };
+    e.check(1);
+    // the traders and the maker: each evaluated, none read through the venue's two extra passes
+    expect(e.lastChecked).toBe(traders.length + 1);
+    expect(e.stats().marginCalls).toBe(0);
+    expect(reads).toBe(0);
+  });
+
+  it("margin-calls with the venue's equity and maintenance to the last bit, whatever order the positions were opened in", () => {
+    // per trader: lots of X, Y, Z (opened in the order given by `first`), a resting bid on Z, margin
+    const trader = fc.tuple(
+      fc.integer({ min: -40, max: 40 }),
+      fc.integer({ min: -40, max: 40 }),
+      fc.integer({ min: -60, max: 60 }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.boolean(),
+      fc.double({ min: 0.25, max: 0.6, noNaN: true }),
+    );
+    const marks = fc.tuple(
+      fc.double({ min: 60, max: 140, noNaN: true }),
+      fc.double({ min: 30, max: 70, noNaN: true }),
+      fc.double({ min: 12, max: 28, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(fc.array(trader, { minLength: 1, maxLength: 8 }), marks, (specs, [mx, my, mz]) => {
+        const venue = threeAssetVenue();
+        const traders: number[] = [];
+        for (const [qx, qy, qz, first, rests, margin] of specs) {
+          const lots = [qx, qy, qz];
+          const a = venue.openAccount("trader");
+          venue.deposit(
+            a,
+            Math.ceil((Math.abs(qx) * 101 + Math.abs(qy) * 153 + Math.abs(qz) * 21) * margin) + 10,
+          );
+          if (rests)
+            venue.submit({ account: a, instrument: 2, side: BUY, quantity: 1, type: "limit", price: 2 });
+          for (let k = 0; k < 3; k++) {
+            const i = (first + 2 * k) % 3; // X Z Y, Y X Z or Z Y X
+            if (lots[i] === 0) continue;
+            const side = lots[i] > 0 ? BUY : SELL;
+            venue.submit({ account: a, instrument: i, side, quantity: Math.abs(lots[i]), type: "market" });
+          }
+          traders.push(a);
+        }
+        const e = engineFor(venue, presets.fullClose({ maxSlippage: 1 }));
+        venue.setOraclePrice(0, mx);
+        venue.setOraclePrice(1, my);
+        venue.setOraclePrice(2, mz);
+        venue.advance(1);
+        venue.updateMarks();
+        const expected = new Map<number, [number, number]>();
+        for (const a of traders) {
+          const eq = venue.equity(a);
+          const mm = venue.maintenanceRequirement(a);
+          if (eq < mm) expected.set(a, [eq, mm]);
+        }
+        const called = new Map<number, [number, number]>();
+        e.marginCalls$.subscribe((c) => called.set(c.account, [c.equity, c.maintenance]));
+        e.check(1);
+        expect(called).toEqual(expected);
+      }),
+      { numRuns: 200, seed: 26 },
+    );
+  });
+});
