@@ -1,5 +1,5 @@
 import { presets } from "@cascade/liquidation";
-import { BUY, SELL, Venue } from "@cascade/market";
+import { BUY, type OrderRequest, type OrderResult, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { engineFor, maker, open, twoAssetVenue } from "./helpers.js";
@@ -123,5 +123,44 @@ describe("the check reads an account's equity and maintenance in one pass", () =
       }),
       { numRuns: 200, seed: 26 },
     );
+  });
+});
+
+describe("a liquidation sweep allocates no order of its own", () => {
+  it("sends every liquidation order in one reused order and result object", () => {
+    const venue = twoAssetVenue();
+    const m = maker(venue);
+    const traders: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const a = venue.openAccount(`t${k}`);
+      venue.deposit(a, 150);
+      open(venue, a, m, 0, 10, 100);
+      open(venue, a, m, 1, -10, 50);
+      traders.push(a);
+    }
+    for (let p = 80; p < 100; p++)
+      venue.submit({ account: m, instrument: 0, side: BUY, quantity: 100, type: "limit", price: p });
+    for (let p = 51; p < 70; p++)
+      venue.submit({ account: m, instrument: 1, side: SELL, quantity: 100, type: "limit", price: p });
+    const e = engineFor(venue, presets.fullClose({ maxSlippage: 1 }));
+    const orders = new Set<OrderRequest>();
+    const results = new Set<OrderResult | undefined>();
+    const submit = venue.submitLiquidationOrder.bind(venue);
+    venue.submitLiquidationOrder = (order, out) => {
+      orders.add(order);
+      results.add(out);
+      return submit(order, out);
+    };
+    venue.setOraclePrice(0, 90);
+    venue.setOraclePrice(1, 55);
+    venue.advance(1);
+    venue.updateMarks();
+    e.check(1);
+    // every trader closed in both instruments: 8 orders
+    expect(e.stats().liquidations).toBe(2 * traders.length);
+    expect(orders.size).toBe(1);
+    expect(results.size).toBe(1);
+    expect([...results][0]).toBeDefined();
+    for (const a of traders) expect([venue.position(a, 0), venue.position(a, 1)]).toEqual([0, 0]);
   });
 });

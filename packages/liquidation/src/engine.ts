@@ -89,6 +89,7 @@ import {
   type Instrument,
   maintenanceAmount,
   maintenanceMargin,
+  type OrderResult,
   SELL,
   type Side,
   type Transfer,
@@ -231,11 +232,25 @@ export class LiquidationEngine {
 
   // current step
   private pending: LiquidationRecord[] = [];
-  /** Penalties of the current step, charged once all its closes are done (settleCharges). */
-  private charges: Array<{ rec: LiquidationRecord; liquidators: ReadonlyArray<readonly [number, number]> }> =
-    [];
+  /** Penalties of the current step, charged once all its closes are done (settleCharges): records and their payees. */
+  private readonly chargedRecs: LiquidationRecord[] = [];
+  private readonly chargedTo: Array<ReadonlyArray<readonly [number, number]>> = [];
+  /** policy.penalty goes to the liquidators: a sweep's makers are paid (pro rata to what they bought). */
+  private readonly paysMakers: boolean;
   private sweepTag = -1;
   private readonly sweepMakers = new Map<number, number>();
+  /** The sweep's order and result, reused (the venue reads the one and fills the other). */
+  private readonly sweepOrder = {
+    account: 0,
+    instrument: 0,
+    side: SELL as Side,
+    quantity: 0,
+    type: "market" as const,
+    worstPrice: 0,
+    reduceOnly: true,
+    tag: -1,
+  };
+  private readonly sweepResult = { orderId: 0, filled: 0, resting: 0, notional: 0, averagePrice: 0 };
   private tick = 0;
 
   // statistics
@@ -304,6 +319,7 @@ export class LiquidationEngine {
     }
     this.vaultBounded = this.backstopVault >= 0 && p.backstop?.capital !== undefined;
     this.freezes = p.whileLiquidating === "frozen";
+    this.paysMakers = p.penalty.rate > 0 && p.penalty.to === "liquidator";
 
     this.ensure(venue.accountCount());
     for (const a of venue.accountsWithPositions()) this.markDirty(a);
@@ -515,7 +531,7 @@ export class LiquidationEngine {
   private onFill(f: Fill): void {
     this.markDirty(f.buyer);
     this.markDirty(f.seller);
-    if (this.sweepTag >= 0 && f.takerTag === this.sweepTag) {
+    if (this.sweepTag >= 0 && f.takerTag === this.sweepTag && this.paysMakers) {
       const maker = f.takerSide === BUY ? f.seller : f.buyer;
       this.sweepMakers.set(maker, (this.sweepMakers.get(maker) ?? 0) + f.notional);
     }
@@ -955,15 +971,21 @@ export class LiquidationEngine {
    * that a later close of the same step turns into a deficit.
    */
   private charge(rec: LiquidationRecord, liquidators: ReadonlyArray<readonly [number, number]>): void {
-    if (this.policy.penalty.rate > 0) this.charges.push({ rec, liquidators });
+    if (this.policy.penalty.rate > 0) {
+      this.chargedRecs.push(rec);
+      this.chargedTo.push(liquidators);
+    }
   }
 
   /** Charges the queued penalties in record order, each capped at the account's remaining positive equity. */
   private settleCharges(): void {
-    if (this.charges.length === 0) return;
-    const list = this.charges;
-    this.charges = [];
-    for (const { rec, liquidators } of list) this.chargeNow(rec, liquidators);
+    const recs = this.chargedRecs;
+    if (recs.length === 0) return;
+    const to = this.chargedTo;
+    // (chargeNow's transfers only mark accounts dirty: nothing is queued meanwhile)
+    for (let k = 0; k < recs.length; k++) this.chargeNow(recs[k], to[k]);
+    recs.length = 0;
+    to.length = 0;
   }
 
   private chargeNow(rec: LiquidationRecord, liquidators: ReadonlyArray<readonly [number, number]>): void {
@@ -1003,19 +1025,17 @@ export class LiquidationEngine {
     const mark = venue.mark(instrument);
     const id = this.nextId();
     this.sweepTag = id;
-    this.sweepMakers.clear();
-    let res: { filled: number; notional: number; averagePrice: number };
+    if (this.paysMakers) this.sweepMakers.clear();
+    const order = this.sweepOrder;
+    order.account = a;
+    order.instrument = instrument;
+    order.side = side;
+    order.quantity = qty;
+    order.worstPrice = worstPrice(venue, instrument, side, mark, s);
+    order.tag = id;
+    let res: OrderResult;
     try {
-      res = venue.submitLiquidationOrder({
-        account: a,
-        instrument,
-        side,
-        quantity: qty,
-        type: "market",
-        worstPrice: worstPrice(venue, instrument, side, mark, s),
-        reduceOnly: true,
-        tag: id,
-      });
+      res = venue.submitLiquidationOrder(order, this.sweepResult);
     } finally {
       this.sweepTag = -1;
     }
@@ -1031,7 +1051,7 @@ export class LiquidationEngine {
       mark,
       kind,
     );
-    this.charge(rec, [...this.sweepMakers.entries()]);
+    this.charge(rec, this.paysMakers ? [...this.sweepMakers.entries()] : NO_LIQUIDATORS);
     this.remember(instrument, rec);
     return res.filled;
   }
@@ -1421,6 +1441,9 @@ export class LiquidationEngine {
 function tickPrice(inst: Instrument, mark: number): number {
   return Math.max(inst.minPrice, Math.min(inst.maxPrice, Math.round(mark)));
 }
+
+/** The payees of a penalty that goes to the insurance fund. */
+const NO_LIQUIDATORS: ReadonlyArray<readonly [number, number]> = [];
 
 /** A "backstop" execution for an account its bounded vault declines: the book, unbounded like an auction's fallback. */
 const BOOK_FALLBACK: ExecutionSpec = { kind: "marketSweep", maxSlippage: 1 };
