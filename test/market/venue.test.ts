@@ -194,6 +194,53 @@ describe("settlement", () => {
     checkBookkeeping(v);
   });
 
+  it("cancel and cancelAll find each order's book (one book, several, none of the account's)", () => {
+    const v = new Venue({
+      instruments: [
+        { symbol: "X", initialPrice: 100 },
+        { symbol: "Y", initialPrice: 200 },
+        { symbol: "Z", initialPrice: 300 },
+      ],
+    });
+    const a = v.openAccount("A");
+    const b = v.openAccount("B");
+    v.deposit(a, 1_000_000);
+    v.deposit(b, 1_000_000);
+    const limit = (account: number, instrument: number, side: 1 | -1, price: number) =>
+      v.submit({ account, instrument, side, quantity: 2, type: "limit", price }).orderId;
+    // A holds a position on X (active there) and rests orders on X and Y, interleaved; B rests on Z.
+    limit(b, 0, SELL, 100);
+    v.submit({ account: a, instrument: 0, side: BUY, quantity: 2, type: "market" });
+    const o = [limit(a, 0, BUY, 90), limit(a, 1, BUY, 190), limit(a, 0, SELL, 110), limit(a, 1, SELL, 210)];
+    const z = limit(b, 2, SELL, 310);
+    expect(v.cancelAll(a, 2)).toBe(0);
+    expect(v.openOrders(a)).toEqual(o);
+    expect(v.cancelAll(a, 0)).toBe(4);
+    expect(v.openOrders(a)).toEqual([o[1], o[3]]);
+    expect(v.heldInstruments(a)).toEqual([0, 1]);
+    // A now rests on Y only (X still held): orders elsewhere are none of its own
+    expect(v.cancelAll(a, 0)).toBe(0);
+    expect(v.cancelAll(a, 2)).toBe(0);
+    expect(v.openOrders(a)).toEqual([o[1], o[3]]);
+    expect(v.orderInstrument(o[3])).toBe(1);
+    expect(v.orderInstrument(z)).toBe(2);
+    expect(v.orderInstrument(o[0])).toBe(-1);
+    for (const bad of [0, -1, Number.NaN, 1.5, "1" as unknown as number])
+      expect(v.orderInstrument(bad)).toBe(-1);
+    expect(() => v.cancel(a, z)).toThrow(`the owner of order ${z} (account ${b})`);
+    expect(() => v.cancel(b, o[1])).toThrow(`the owner of order ${o[1]} (account ${a})`);
+    expectCode(() => v.cancel(a, o[0]), "UNKNOWN_ORDER");
+    expectCode(() => v.reduceOrder(a, "x" as unknown as number, 1), "UNKNOWN_ORDER");
+    expect(v.reduceOrder(a, o[3], 1)).toBe(1);
+    expect(v.cancel(a, o[1])).toBe(2);
+    expect(v.openOrders(a)).toEqual([o[3]]);
+    expect(v.cancelAll(a)).toBe(1);
+    expect(v.openOrders(a)).toEqual([]);
+    expect(v.heldInstruments(a)).toEqual([0]);
+    expect(v.openOrders(b)).toEqual([z]);
+    checkBookkeeping(v);
+  });
+
   it("grossNotionalWith sums (|position| + extra lots) x mark x cv over the instruments", () => {
     const v = new Venue({
       instruments: [

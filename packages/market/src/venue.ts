@@ -121,134 +121,6 @@ export interface Transfer {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const REJECT = "order rejected";
 
-/** Slots of OrderIndex's ring (a power of 2). */
-const RING = 1 << 12;
-
-/**
- * Order id (a safe integer >= 1) -> instrument of the resting orders. Ids are handed out in
- * increasing order and most orders rest briefly (market makers requote every few ticks), so a
- * direct-mapped ring (slot id & (RING - 1): no hashing, no probing) holds almost all of them; an
- * id still resting when a newer id takes its slot moves to an IdHash.
- */
-class OrderIndex {
-  private readonly ids = new Float64Array(RING); // 0 = empty
-  private readonly vals = new Int32Array(RING);
-  private readonly older = new IdHash();
-
-  /** The instrument, or -1 when the id is not indexed (any value accepted). */
-  get(id: number): number {
-    if (typeof id !== "number" || !(id >= 1)) return -1;
-    const s = id & (RING - 1);
-    if (this.ids[s] === id) return this.vals[s];
-    return this.older.size === 0 ? -1 : this.older.get(id);
-  }
-
-  /** Adds a new id, larger than every id added before. */
-  set(id: number, instrument: number): void {
-    const s = id & (RING - 1);
-    const prev = this.ids[s];
-    if (prev !== 0) this.older.set(prev, this.vals[s]);
-    this.ids[s] = id;
-    this.vals[s] = instrument;
-  }
-
-  delete(id: number): void {
-    const s = id & (RING - 1);
-    if (this.ids[s] === id) this.ids[s] = 0;
-    else if (this.older.size > 0) this.older.delete(id);
-  }
-}
-
-/**
- * Id (a safe integer >= 1) -> int32 value: open addressing with linear probing and backward-shift
- * deletion in typed arrays (a Map churns its tables as ids come and go).
- */
-class IdHash {
-  private keys = new Float64Array(256); // 0 = empty
-  private vals = new Int32Array(256);
-  private mask = 255;
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
-
-  private static slot(id: number, mask: number): number {
-    const lo = id >>> 0;
-    const hi = (id / 4294967296) | 0;
-    let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
-    h ^= h >>> 15;
-    return h & mask;
-  }
-
-  /** The value, or -1 when the id is not indexed (any value accepted). */
-  get(id: number): number {
-    if (typeof id !== "number" || !(id >= 1)) return -1;
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = IdHash.slot(id, mask);
-    for (;;) {
-      const k = keys[i];
-      if (k === id) return this.vals[i];
-      if (k === 0) return -1;
-      i = (i + 1) & mask;
-    }
-  }
-
-  /** Adds a new id (not already indexed). */
-  set(id: number, value: number): void {
-    if (2 * (this.count + 1) > this.keys.length) this.grow();
-    this.insert(id, value);
-    this.count++;
-  }
-
-  delete(id: number): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    let i = IdHash.slot(id, mask);
-    for (;;) {
-      const k = keys[i];
-      if (k === id) break;
-      if (k === 0) return;
-      i = (i + 1) & mask;
-    }
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const k = keys[j];
-      if (k === 0) break;
-      const home = IdHash.slot(k, mask);
-      // move entry j into hole i unless its home lies cyclically in (i, j]
-      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
-      keys[i] = k;
-      vals[i] = vals[j];
-      i = j;
-    }
-    keys[i] = 0;
-    this.count--;
-  }
-
-  private insert(id: number, value: number): void {
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = IdHash.slot(id, mask);
-    while (keys[i] !== 0) i = (i + 1) & mask;
-    keys[i] = id;
-    this.vals[i] = value;
-  }
-
-  private grow(): void {
-    const oldK = this.keys;
-    const oldV = this.vals;
-    const n = oldK.length * 2;
-    this.keys = new Float64Array(n);
-    this.vals = new Int32Array(n);
-    this.mask = n - 1;
-    for (let i = 0; i < oldK.length; i++) if (oldK[i] !== 0) this.insert(oldK[i], oldV[i]);
-  }
-}
-
 /** Removes the element at `at` keeping the order (no splice: it allocates the removed part). */
 function removeAt(list: number[], at: number): void {
   const last = list.length - 1;
@@ -362,9 +234,6 @@ export class Venue {
 
   // ---- orders
   private nextOrderId = 1;
-  private readonly orderInstr = new OrderIndex();
-  /** Scratch of cancelAll (never re-entered: the venue is busy meanwhile). */
-  private cancelScratch = new Float64Array(16);
   /** The account whose cancelAll is running (its list is compacted once at the end), or -1. */
   private bulkOwner = -1;
   private readonly orderTag = new Map<number, number>();
@@ -1007,34 +876,42 @@ export class Venue {
     this.checkAccount("account", account, "cancel rejected");
     if (instrument !== undefined) this.checkInstrument("instrument", instrument, "cancel rejected");
     const list = this.orders[account];
-    if (list.length === 0) return 0;
     const n = list.length;
-    if (n > this.cancelScratch.length) this.cancelScratch = new Float64Array(2 * n);
-    const ids = this.cancelScratch;
-    for (let k = 0; k < n; k++) ids[k] = list[k];
+    if (n === 0) return 0;
+    // Most accounts rest orders on one instrument: then every id is in its book, no lookup per id.
+    const only = this.onlyRestingInstrument(account);
+    if (only !== -1 && instrument !== undefined && instrument !== only) return 0;
     let removed = 0;
     this.busy = true;
     // Cancelled ids leave the account's list in one pass (order kept), not one search-and-shift
     // each: that was quadratic in the number of orders a market maker requotes. The ids kept are
-    // written back as the loop goes (it reads the copy); if a cancel throws, the list is rebuilt.
+    // written back in place as the loop goes (kept <= k); if a cancel throws, the rest is filtered.
     this.bulkOwner = account;
     let kept = 0;
+    let k = 0;
     let done = false;
     try {
       try {
-        for (let k = 0; k < n; k++) {
-          const id = ids[k];
-          const i = this.orderInstr.get(id);
-          if (instrument === undefined || i === instrument) removed += this.books[i].cancel(id);
+        for (; k < n; k++) {
+          const id = list[k];
+          let i = only;
+          if (i === -1)
+            i =
+              instrument === undefined
+                ? this.instrumentOf(account, id)
+                : this.books[instrument].has(id)
+                  ? instrument
+                  : -1;
+          if (i !== -1 && (instrument === undefined || i === instrument)) removed += this.books[i].cancel(id);
           else list[kept++] = id;
         }
         done = true;
       } finally {
         this.bulkOwner = -1;
+        if (!done) kept = this.keepResting(account, list, kept, k);
         // pop, not list.length = kept: setting the length to 0 drops the array's storage, and a
         // market maker's next quotes allocated it again on every requote.
-        if (done) while (list.length > kept) list.pop();
-        else this.keepResting(list, ids, n);
+        while (list.length > kept) list.pop();
       }
       if (this.anyDirty) this.emitBookUpdates();
     } finally {
@@ -1043,10 +920,45 @@ export class Venue {
     return removed;
   }
 
-  /** Cold path of cancelAll: `list` = the ids of ids[0..n) still resting, in order. */
-  private keepResting(list: number[], ids: Float64Array, n: number): void {
-    list.length = 0;
-    for (let k = 0; k < n; k++) if (this.orderInstr.get(ids[k]) !== -1) list.push(ids[k]);
+  /**
+   * Cold path of cancelAll after a cancel threw at list[from]: list[0..kept) are kept, the ids in
+   * list[kept..from) were cancelled or copied below; list[from..) still resting move down after the
+   * kept ones. Returns the new length.
+   */
+  private keepResting(a: number, list: number[], kept: number, from: number): number {
+    for (let k = from; k < list.length; k++) if (this.instrumentOf(a, list[k]) !== -1) list[kept++] = list[k];
+    return kept;
+  }
+
+  /**
+   * The one instrument on which account `a` has resting orders, or -1 when it has them on several
+   * (or none). Its active list holds every instrument where it rests an order.
+   */
+  private onlyRestingInstrument(a: number): number {
+    const list = this.active[a];
+    const base = a * this.nI;
+    let only = -1;
+    for (let j = 0; j < list.length; j++) {
+      const k = base + list[j];
+      if (this.restBuyA[k] > 0 || this.restSellA[k] > 0) {
+        if (only !== -1) return -1;
+        only = list[j];
+      }
+    }
+    return only;
+  }
+
+  /**
+   * Instrument of resting order `id` (any value accepted), or -1: the book that holds it. The books
+   * of account `a`'s active instruments are asked first (an order of `a` rests in one of them).
+   */
+  private instrumentOf(a: number, id: number): number {
+    if (typeof id !== "number" || !(id >= 1)) return -1;
+    const list = this.active[a];
+    for (let j = 0; j < list.length; j++) if (this.books[list[j]].has(id)) return list[j];
+    const base = a * this.nI;
+    for (let i = 0; i < this.nI; i++) if (this.activeFlag[base + i] === 0 && this.books[i].has(id)) return i;
+    return -1;
   }
 
   /** Reduces a resting order to newQuantity (keeps time priority; 0 cancels); returns the quantity removed. */
@@ -1082,7 +994,9 @@ export class Venue {
 
   /** Instrument of a resting order (-1 if it is not resting). Extra read-only helper. */
   orderInstrument(orderId: number): number {
-    return this.orderInstr.get(orderId);
+    if (typeof orderId !== "number" || !(orderId >= 1)) return -1;
+    for (let i = 0; i < this.nI; i++) if (this.books[i].has(orderId)) return i;
+    return -1;
   }
 
   /** The largest order quantity of `instrument`: its notional at maxPrice stays exact (within 2^53). */
@@ -1801,7 +1715,6 @@ export class Venue {
     else this.restSellA[k] += qty;
     this.ledgerVersion++;
     this.orders[owner].push(id);
-    this.orderInstr.set(id, i);
     this.curRested = qty;
     if (this.curTag !== -1) this.orderTag.set(id, this.curTag);
     if (this.curReduceOnly) {
@@ -1840,7 +1753,6 @@ export class Venue {
       const at = list.indexOf(id);
       if (at >= 0) removeAt(list, at);
     }
-    this.orderInstr.delete(id);
     if (this.orderTag.size > 0) this.orderTag.delete(id);
     if (this.roOrders.size > 0 && this.roOrders.delete(id)) this.roCount[owner]--;
   }
@@ -1950,7 +1862,7 @@ export class Venue {
       const used = this.roUsed;
       used.fill(0);
       for (const id of ids) {
-        const i = this.orderInstr.get(id);
+        const i = this.instrumentOf(a, id);
         const book = this.books[i];
         const side = book.orderSide(id);
         const rem = book.remaining(id);
@@ -2240,7 +2152,7 @@ export class Venue {
   /** Instrument of `orderId` after checking it rests and belongs to `account`. */
   private ownedOrder(account: AccountId, orderId: number, ctx: string): number {
     this.checkAccount("account", account, ctx);
-    const i = this.orderInstr.get(orderId);
+    const i = this.instrumentOf(account, orderId);
     if (i === -1) {
       throw new CascadeError(
         "UNKNOWN_ORDER",
