@@ -1721,7 +1721,11 @@ export class Venue {
       this.roOrders.add(id);
       this.roCount[owner]++;
     }
-    this.touch(owner, i);
+    // touch(owner, i) with the order resting: the account is active in i.
+    if (this.activeFlag[k] === 0) {
+      this.activeFlag[k] = 1;
+      this.active[owner].push(i);
+    }
     this.dirty[i] = 1;
     this.anyDirty = true;
   }
@@ -1737,12 +1741,13 @@ export class Venue {
   ): void {
     if (reason === CANCEL_UNFILLED || reason === CANCEL_POST_ONLY) return; // never rested
     const k = owner * this.nI + i;
-    if (side === BUY) this.restBuyA[k] -= qty;
-    else this.restSellA[k] -= qty;
+    const resting = side === BUY ? this.restBuyA : this.restSellA;
+    resting[k] -= qty;
     this.ledgerVersion++;
     // Inside cancelAll each callback is a whole order leaving the book: no lookup needed.
     if (owner === this.bulkOwner || !this.books[i].has(id)) this.forgetOrder(owner, id);
-    this.touch(owner, i);
+    // While the account rests more on this side it stays active in i: touch would change nothing.
+    if (resting[k] === 0) this.touch(owner, i);
     this.dirty[i] = 1;
     this.anyDirty = true;
   }
