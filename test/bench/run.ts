@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["lob", "clock", "liq", "liqstress", "rmsc04", "world", "memory", "sweep"];
+const ALL = ["lob", "clock", "liq", "liqstress", "rmsc04", "world", "venue", "memory", "sweep"];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length > 0 ? wanted : ALL;
 const tsx = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
