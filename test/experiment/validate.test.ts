@@ -123,6 +123,13 @@ describe("validateExperiment", () => {
       "market.instruments.0.initialPrice",
     ],
     [
+      // the venue charges a decimal of at most 8 decimals exactly: a third of a bp would be rounded
+      "fee rate with more than 8 decimals",
+      { ...base(), market: { ...(base().market as object), fees: { makerBps: 0, takerBps: 1 / 3 } } },
+      "INVALID_VALUE",
+      "market.fees.takerBps",
+    ],
+    [
       "custom metric not a function",
       { ...base(), metrics: { custom: { m: 3 } } },
       "INVALID_TYPE",

@@ -3,6 +3,7 @@
  * rebate rounds toward zero), exact in integers, not floor of a float product that lands just
  * under an integer (2.3 bps of 100,000 is 23, not 22).
  */
+import { CascadeError } from "@cascade/core";
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -103,5 +104,46 @@ describe("fees on partial fills", () => {
     expect(v.cash(t)).toBe(10_000_000 - 21_021 - 12 - 6_006 - 3_003);
     expect(v.cash(u)).toBe(10_000_000 + 6_006 + 3_003 - 3 - 1);
     expect(v.totalCash()).toBe(v.totalDeposits);
+  });
+});
+
+describe("fee rates the venue cannot charge exactly", () => {
+  const make = (fees: { makerBps: number; takerBps: number }) =>
+    new Venue({ instruments: [{ symbol: "X", initialPrice: 1000 }], fees });
+
+  it("refuses a rate with more than 8 decimals, naming the field (it was rounded to 8 decimals)", () => {
+    for (const [fees, field, value] of [
+      [{ makerBps: 0, takerBps: 1 / 3 }, "fees.takerBps", 1 / 3],
+      [{ makerBps: -0.123456789, takerBps: 5 }, "fees.makerBps", -0.123456789],
+      [{ makerBps: 0, takerBps: 0.1 + 0.2 }, "fees.takerBps", 0.30000000000000004],
+    ] as const) {
+      let err: unknown;
+      try {
+        make(fees);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(CascadeError);
+      const c = err as CascadeError;
+      expect([c.code, c.field, c.value]).toEqual(["INVALID_CONFIG", field, value]);
+      expect(c.allowed).toContain("at most 8 decimals");
+    }
+  });
+
+  it("accepts every rate with up to 8 decimals and charges it exactly", () => {
+    expect(make({ makerBps: -0.12345678, takerBps: 9999.99999999 }).fees.takerBps).toBe(9999.99999999);
+    // 0.00000001 bps of 10^12 is exactly 1 cash unit
+    const v = new Venue({
+      instruments: [{ symbol: "X", initialPrice: 1_000_000, contractValue: 1_000_000, maxPrice: 4_000_000 }],
+      fees: { makerBps: 0, takerBps: 0.00000001 },
+    });
+    const m = v.openAccount("m", { marginExempt: true });
+    const t = v.openAccount("t", { marginExempt: true });
+    v.deposit(t, 2e12);
+    const taker: number[] = [];
+    v.fills$.subscribe((f) => taker.push(f.takerFee));
+    v.submit({ account: m, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 1_000_000 });
+    v.submit({ account: t, instrument: 0, side: BUY, quantity: 1, type: "market" });
+    expect(taker).toEqual([1]);
   });
 });

@@ -26,7 +26,15 @@ import {
   validateDist,
 } from "@cascade/core";
 import { validatePolicySpec } from "@cascade/liquidation";
-import { BUY, defaultMaxPrice, type InstrumentSpec, makeInstrument, SELL } from "@cascade/market";
+import {
+  BUY,
+  defaultMaxPrice,
+  exactFeeBps,
+  FEE_DECIMALS,
+  type InstrumentSpec,
+  makeInstrument,
+  SELL,
+} from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
 import { metricColumns } from "./metrics.js";
 import {
@@ -228,8 +236,19 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
   });
   if (m.fees !== undefined) {
     const f = object(`${path}.fees`, m.fees, ["makerBps", "takerBps"], ["makerBps", "takerBps"]);
-    num(`${path}.fees.makerBps`, f.makerBps, -100, 1000);
-    num(`${path}.fees.takerBps`, f.takerBps, 0, 1000);
+    for (const [k, lo] of [
+      ["makerBps", -100],
+      ["takerBps", 0],
+    ] as const) {
+      const bps = num(`${path}.fees.${k}`, f[k], lo, 1000);
+      if (!exactFeeBps(bps))
+        fail(
+          "INVALID_VALUE",
+          `${path}.fees.${k}`,
+          bps,
+          `a number of basis points in [${lo}, 1000] with at most ${FEE_DECIMALS} decimals`,
+        );
+    }
   }
   if (m.mark !== undefined) {
     const mk = object(`${path}.mark`, m.mark, ["kind", "emaAlpha"], ["kind"]);

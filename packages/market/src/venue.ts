@@ -48,7 +48,7 @@ import {
 
 export interface VenueConfig {
   instruments: InstrumentSpec[];
-  /** Default 0 and 0; fee = floor(notional * bps / 10_000) of the decimal bps, exact in integers, paid to feeAccount (a negative maker bps is a rebate, rounded toward zero). */
+  /** Default 0 and 0; fee = floor(notional * bps / 10_000) of the decimal bps (at most 8 decimals: exactFeeBps), exact in integers, paid to feeAccount (a negative maker bps is a rebate, rounded toward zero). */
   fees?: { makerBps: number; takerBps: number };
   /** Default { kind: "mid" }; mid falls back to last trade, then previous mark. */
   mark?: MarkSpec;
@@ -347,12 +347,12 @@ export class Venue {
     }
     for (const f of ["makerBps", "takerBps"] as const) {
       const v = fees[f];
-      if (typeof v !== "number" || !Number.isFinite(v) || v < -10_000 || v > 10_000) {
+      if (typeof v !== "number" || !Number.isFinite(v) || v < -10_000 || v > 10_000 || !exactFeeBps(v)) {
         throw new CascadeError(
           "INVALID_CONFIG",
           `fees.${f}`,
           v,
-          "a finite number of basis points in [-10000, 10000]",
+          `a finite number of basis points in [-10000, 10000] with at most ${FEE_DECIMALS} decimals (the venue charges the decimal exactly)`,
           "invalid venue config",
         );
       }
@@ -2224,14 +2224,26 @@ interface FeeRate {
   den: number;
 }
 
+/** Decimals a fee rate in bps may have: the venue charges that decimal exactly (feeRate). */
+export const FEE_DECIMALS = 8;
+
 /**
- * The decimal value of `bps` (the shortest with up to 8 decimals that reads back as the same
- * double: 2.3 -> 23 / 100_000) over 10_000: floor(notional * 2.3 / 10_000) in floats lands just
- * under 23 for a notional of 100_000.
+ * Whether `bps` (finite) is a decimal with at most FEE_DECIMALS decimals (2.3, 0.125), which the
+ * venue charges exactly; 1 / 3 is not (it would be rounded to 0.33333333), and is refused.
+ */
+export function exactFeeBps(bps: number): boolean {
+  const s = 100_000_000; // 10^FEE_DECIMALS
+  return Math.round(bps * s) / s === bps;
+}
+
+/**
+ * The decimal value of `bps` (the shortest with up to FEE_DECIMALS decimals that reads back as the
+ * same double: 2.3 -> 23 / 100_000; exactFeeBps(bps) holds) over 10_000: floor(notional * 2.3 /
+ * 10_000) in floats lands just under 23 for a notional of 100_000.
  */
 function feeRate(bps: number): FeeRate {
   let s = 1;
-  for (let k = 0; k < 8 && Math.round(bps * s) / s !== bps; k++) s *= 10;
+  for (let k = 0; k < FEE_DECIMALS && Math.round(bps * s) / s !== bps; k++) s *= 10;
   return { num: Math.round(bps * s), den: 10_000 * s };
 }
 
