@@ -387,7 +387,7 @@ describe("input validation", () => {
   });
 
   it("rejects bad orders with a CascadeError naming field and value, changing nothing", () => {
-    const { v, a } = twoAccounts();
+    const { v, a, b } = twoAccounts();
     v.submit({ account: a, instrument: 0, side: SELL, quantity: 3, type: "limit", price: 101 });
     const before = snapshot(v);
     const base = {
@@ -436,7 +436,7 @@ describe("input validation", () => {
     expectCode(() => v.deposit(a, 0), "INVALID_AMOUNT");
     expectCode(() => v.deposit(a, 1.5), "INVALID_AMOUNT");
     expectCode(() => v.deposit(7, 10), "UNKNOWN_ACCOUNT");
-    expectCode(() => v.transferCash(a, 1, -1, "x"), "INVALID_AMOUNT");
+    expectCode(() => v.transferCash(a, b, -1, "x"), "INVALID_AMOUNT");
     expectCode(() => v.transferPosition(a, 2, 0, 1, 100, "x"), "INVALID_QUANTITY");
     expectCode(() => v.instrumentId("NOPE"), "UNKNOWN_INSTRUMENT");
     expectCode(() => v.setOraclePrice(0, Number.NaN), "INVALID_PRICE");
@@ -863,6 +863,14 @@ describe("streams and re-entrancy", () => {
     expectCode(() => v.transferPosition(c, b, 0, 1, 90, "wrong sign"), "INVALID_QUANTITY");
     expectCode(() => v.transferPosition(c, b, 0, -7, 90, "too much"), "INVALID_QUANTITY");
     expectCode(() => v.transferPosition(c, c, 0, -1, 90, "self"), "SELF_TRADE");
+    // a cash transfer to the same account is refused as a position transfer is: nothing moves and
+    // no transfer event is logged (it used to emit a "cash" transfer from c to c)
+    const cashBefore = v.cash(c);
+    const e = expectCode(() => v.transferCash(c, c, 5, "self"), "SELF_TRADE");
+    expect([e.field, e.value]).toEqual(["to", c]);
+    expect(e.message).toContain(`allowed: an account other than from (${c})`);
+    expect(v.cash(c)).toBe(cashBefore);
+    expect(log).toHaveLength(3);
   });
 });
 

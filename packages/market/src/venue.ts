@@ -1270,6 +1270,9 @@ export class Venue {
     const ctx = "cash transfer rejected";
     this.checkAccount("from", from, ctx);
     this.checkAccount("to", to, ctx);
+    // as transferPosition: a transfer to itself moves nothing and would only log a transfer event
+    if (from === to)
+      throw new CascadeError("SELF_TRADE", "to", to, `an account other than from (${from})`, ctx);
     if (typeof reason !== "string")
       throw new CascadeError("INVALID_AMOUNT", "reason", reason, "a string", ctx);
     const hi = MAX_SAFE - Math.max(0, this.cashA[to]);
