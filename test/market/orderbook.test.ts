@@ -3,6 +3,7 @@ import { CascadeError } from "../../packages/core/src/errors.js";
 import {
   BUY,
   CANCEL_POST_ONLY,
+  CANCEL_REDUCE_ONLY,
   CANCEL_SELF_TRADE,
   CANCEL_UNFILLED,
   CANCEL_USER,
@@ -136,9 +137,6 @@ describe("OrderBook: matching", () => {
     expect(ev).toEqual([["cancel", 2, 2, BUY, 100, 5, CANCEL_POST_ONLY]]);
     expect(book.has(2)).toBe(false);
     expect(book.remaining(1)).toBe(3);
-    // crossing even one's own order counts as crossing
-    expect(book.limit(3, 1, BUY, 101, 5, POST_ONLY)).toBe(0);
-    expect(book.has(1)).toBe(true);
     ev.length = 0;
     expect(book.limit(4, 2, BUY, 99, 5, POST_ONLY)).toBe(0);
     expect(ev).toEqual([["rest", 4, 2, BUY, 99, 5]]);
@@ -155,6 +153,51 @@ describe("OrderBook: matching", () => {
     ]);
     expect(book.volumeAt(SELL, 100)).toBe(5);
     expect(book.remaining(4)).toBe(5);
+  });
+
+  it("post-only is refused only if it would take liquidity: its owner's crossing orders are cancelled", () => {
+    const { book, ev } = setup();
+    book.limit(1, 1, SELL, 100, 3);
+    book.limit(2, 1, SELL, 101, 2);
+    book.limit(3, 2, SELL, 102, 4);
+    ev.length = 0;
+    // owner 1's buy at 101 crosses only its own asks: self-trade prevention cancels them (as for a
+    // taker) and it rests; it used to be refused as if it took liquidity
+    expect(book.limit(4, 1, BUY, 101, 5, POST_ONLY)).toBe(0);
+    expect(ev).toEqual([
+      ["cancel", 1, 1, SELL, 100, 3, CANCEL_SELF_TRADE],
+      ["cancel", 2, 1, SELL, 101, 2, CANCEL_SELF_TRADE],
+      ["rest", 4, 1, BUY, 101, 5],
+    ]);
+    expect([book.bestBid(), book.bestAsk(), book.has(1), book.has(2)]).toEqual([101, 102, false, false]);
+    // owner 1's own bid 101 and owner 3's bid 100 rest; owner 1 selling post-only at 100 would trade
+    // with owner 3 behind its own order: refused, nothing cancelled
+    book.limit(5, 3, BUY, 100, 1);
+    const before = snapshotBook(book);
+    ev.length = 0;
+    expect(book.limit(6, 1, SELL, 100, 2, POST_ONLY)).toBe(0);
+    expect(ev).toEqual([["cancel", 6, 1, SELL, 100, 2, CANCEL_POST_ONLY]]);
+    expect(snapshotBook(book)).toEqual(before);
+  });
+
+  it("post-only rests over a reduce-only order that can no longer fill, and is refused by one that can", () => {
+    const positions = new Map([[7, 4]]); // owner 7 is long 4
+    const rec = recorder(positions);
+    const book = new OrderBook({ minPrice: 90, maxPrice: 110, listener: rec });
+    book.limit(1, 7, SELL, 100, 4, 0, true);
+    rec.events.length = 0;
+    // it can still sell 4: a post-only buy at 100 would take it
+    expect(book.limit(2, 8, BUY, 100, 1, POST_ONLY)).toBe(0);
+    expect(rec.events).toEqual([["cancel", 2, 8, BUY, 100, 1, CANCEL_POST_ONLY]]);
+    // its position gone (elsewhere), the order cannot trade: cut to nothing, and the bid rests
+    positions.set(7, 0);
+    rec.events.length = 0;
+    expect(book.limit(3, 8, BUY, 100, 1, POST_ONLY)).toBe(0);
+    expect(rec.events).toEqual([
+      ["cancel", 1, 7, SELL, 100, 4, CANCEL_REDUCE_ONLY],
+      ["rest", 3, 8, BUY, 100, 1],
+    ]);
+    expect([book.bestBid(), book.bestAsk(), book.has(1)]).toEqual([100, 0, false]);
   });
 
   it("market sweeps, respects worstPrice, cancels the remainder at its effective limit", () => {

@@ -142,11 +142,19 @@ export class ReferenceBook {
     this.validate(id, owner, side, price, qty, tif, false);
     if (reduceOnly && this.positions === undefined) throw new RefError("INVALID_ORDER_TYPE");
     if (tif === 2) {
+      // refused only if it would take liquidity: a crossing order of another owner that can fill
+      // (a reduce-only one only with something left to reduce); else matching cancels what it
+      // crosses (its owner's orders, reduce-only orders cut to nothing), fills nothing, and it rests
       const opp = side === 1 ? this.asks : this.bids;
-      if (opp.some((m) => this.crosses(side, m.price, price))) {
+      const takes = (m: RefOrder) =>
+        this.crosses(side, m.price, price) &&
+        m.owner !== owner &&
+        (!m.reduceOnly || this.allowance(m.owner, m.side) > 0);
+      if (opp.some(takes)) {
         this.events.push(["cancel", id, owner, side, price, qty, 2]);
         return 0;
       }
+      this.match(id, owner, side, price, qty);
       this.rest(id, owner, side, price, qty, reduceOnly);
       return 0;
     }

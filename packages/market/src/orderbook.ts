@@ -300,9 +300,12 @@ export class OrderBook {
 
   /**
    * Limit order. Returns the quantity filled immediately. GTC rests the remainder; IOC cancels it
-   * (onCancel CANCEL_UNFILLED); POST_ONLY that would cross any resting order is not placed at all
-   * (returns 0, onCancel CANCEL_POST_ONLY). `reduceOnly` marks the resting part as reduce-only (the
-   * listener must then implement reduceOnlyAllowance).
+   * (onCancel CANCEL_UNFILLED); POST_ONLY that would take liquidity (trade with any resting order)
+   * is not placed at all (returns 0, onCancel CANCEL_POST_ONLY); one that crosses only orders that
+   * cannot trade with it (its owner's, cancelled by self-trade prevention, and reduce-only orders
+   * with nothing left to reduce, cut to nothing) cancels those as a taker would and rests.
+   * `reduceOnly` marks the resting part as reduce-only (the listener must then implement
+   * reduceOnlyAllowance).
    */
   limit(
     id: number,
@@ -345,9 +348,15 @@ export class OrderBook {
     if (tif === POST_ONLY) {
       const opp = side === BUY ? this.bestAskLvl : this.bestBidLvl;
       if (opp !== -1 && (side === BUY ? opp <= lvl : opp >= lvl)) {
-        const l = this.listener;
-        if (l !== undefined) l.onCancel(id, owner, side, price, qty, CANCEL_POST_ONLY);
-        return 0;
+        if (this.wouldTrade(owner, side, lvl)) {
+          const l = this.listener;
+          if (l !== undefined) l.onCancel(id, owner, side, price, qty, CANCEL_POST_ONLY);
+          return 0;
+        }
+        // It crosses only orders that cannot trade with it: matching cancels them (self-trade
+        // prevention, reduce-only orders cut to nothing) and fills nothing.
+        if (side === BUY) this.matchBuy(id, owner, lvl, qty);
+        else this.matchSell(id, owner, lvl, qty);
       }
       this.rest(id, owner, side, price, qty, reduceOnly);
       return 0;
@@ -635,6 +644,39 @@ export class OrderBook {
   // =============================================================================================
   // Matching internals
   // =============================================================================================
+
+  /**
+   * Whether an incoming order of `owner` on `side` limited at level `limLvl` would fill anything:
+   * some resting order it crosses is another owner's (self-trade prevention cancels the owner's
+   * own) and, if reduce-only, has an allowance left. Reads only (the allowance is asked again when
+   * matching cuts the order).
+   */
+  private wouldTrade(owner: number, side: Side, limLvl: number): boolean {
+    const link = this.lvlLink;
+    const oI = this.oI;
+    const oN = this.oN;
+    const l = this.listener;
+    let lvl = side === BUY ? this.bestAskLvl : this.bestBidLvl;
+    while (lvl !== -1 && (side === BUY ? lvl <= limLvl : lvl >= limLvl)) {
+      for (let o = link[2 * lvl + HEAD]; o !== -1; o = oI[(o << 2) + NEXT]) {
+        const b = o << 2;
+        const makerOwner = oN[b + OWNER];
+        if (makerOwner === owner) continue;
+        if (oN[b + REDUCE_ONLY] !== 1) return true;
+        const allowance = (l as Required<BookListener>).reduceOnlyAllowance(
+          oN[b + ID],
+          makerOwner,
+          -side as Side,
+        );
+        if (allowance > 0) return true;
+      }
+      lvl =
+        side === BUY
+          ? nextAtOrAbove(this.askWords, this.askSummary, lvl + 1)
+          : nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1);
+    }
+    return false;
+  }
 
   /** Incoming buy against asks with level <= limLvl. Returns the unfilled remainder. */
   private matchBuy(takerId: number, takerOwner: number, limLvl: number, qty: number): number {
