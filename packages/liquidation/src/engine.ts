@@ -52,7 +52,8 @@
  *  - otherwise amount (a bankrupt account is always closed in full) -> execution (market sweep,
  *    slices, Dutch auction) -> penalty per record, charged in record order once all the closes of
  *    the step are done, each capped at the positive equity left (a step that ends in a deficit
- *    collects none).
+ *    collects none; an auction take is a step, and so is the fallback sweep of every auction of
+ *    the account that expired in one liquidation phase).
  * Under whileLiquidating "frozen" the account is frozen on the venue (venue.freeze: its own orders and
  * auction takes refused, resting orders cancelled) from the check that finds it below its trigger
  * (a cool-down's wait included) until it is flat, or a check or the end of a step finds it at or
@@ -1136,11 +1137,27 @@ export class LiquidationEngine {
         this.flush();
       } else if (e.type === "closed") {
         this.auctionInfo.delete(e.auction.id);
-        const left = (this.openAuctionsOf.get(a) ?? 1) - 1;
+        let left = (this.openAuctionsOf.get(a) ?? 1) - 1;
         if (left > 0) this.openAuctionsOf.set(a, left);
         else this.openAuctionsOf.delete(a);
         if (e.reason === "expired" && e.auction.remaining > 0) {
           this.sweep(a, info.instrument, info.side, e.auction.remaining, 1, "marketSweep", ep);
+        }
+        // The account's auctions expire together: the fallback sweeps of the closes that follow
+        // this one are the same step, as a market sweep of several instruments is (their
+        // penalties are charged once all are done, in finishStep).
+        while (left > 0 && k + 1 < events.length) {
+          const f = events[k + 1];
+          const fi = f.type === "closed" ? this.auctionInfo.get(f.auction.id) : undefined;
+          if (f.type !== "closed" || fi === undefined || fi.account !== a) break;
+          k++;
+          this.auctionInfo.delete(f.auction.id);
+          left--;
+          if (left > 0) this.openAuctionsOf.set(a, left);
+          else this.openAuctionsOf.delete(a);
+          if (f.reason === "expired" && f.auction.remaining > 0) {
+            this.sweep(a, fi.instrument, fi.side, f.auction.remaining, 1, "marketSweep", ep);
+          }
         }
         if (left <= 0) this.finishStep(a, ep, "dutchAuction", null);
         else this.flush();
