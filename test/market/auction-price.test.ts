@@ -60,6 +60,13 @@ describe("Dutch auction price without Math.pow", () => {
     );
   });
 
+  it("a schedule that runs far past the limit stays at the limit (the power overflowed into NaN)", () => {
+    expect(powerOf(1.5, 2000)).toBe(Number.POSITIVE_INFINITY);
+    expect(dutchPrice({ ...spec(BUY, 100, 0.5), limitPrice: 1000 }, 2000)).toBe(1000);
+    expect(dutchPrice({ ...spec(SELL, 100, 0.999), limitPrice: 10 }, 5000)).toBe(10);
+    expect(powerOf(0.5, 1100)).toBe(0);
+  });
+
   it("the price is start x the correctly rounded f^k, rounded: where Math.pow is an ulp off it moved a tick", () => {
     // 0.99^29 and 1.01^49 as V8's ** gives them are an ulp off; these starts put the price within
     // that ulp of a half tick, so ** gave 13,397,893 and 46,233,817

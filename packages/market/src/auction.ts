@@ -75,6 +75,12 @@ const SPLIT = 134_217_729;
 /** (xh + xl) x (yh + yl) into ddHi + ddLo: Dekker's exact product of the highs plus the cross terms. */
 function ddMul(xh: number, xl: number, yh: number, yl: number): void {
   const p = xh * yh;
+  if (!(p < 1e300 && p > -1e300)) {
+    // far beyond any price (the splitter would overflow into NaN): the plain product, or Infinity
+    ddHi = p;
+    ddLo = 0;
+    return;
+  }
   let c = SPLIT * xh;
   const xhh = c - (c - xh);
   const xhl = xh - xhh;
