@@ -13,6 +13,7 @@
  */
 import { OrderBook as NobOrderBook, Side as NobSide } from "nodejs-order-book";
 import { type BookListener, BUY, OrderBook, SELL, type Side } from "../../packages/market/src/orderbook.js";
+import { mulberry32 } from "../market/reference-book.js";
 
 const N_OPS = 1_000_000;
 const MID = 100_000;
@@ -21,17 +22,6 @@ const TARGET_RESTING = 10_000;
 const OP_LIMIT = 0;
 const OP_CANCEL = 1;
 const OP_MARKET = 2;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Stream {
   op: Uint8Array;

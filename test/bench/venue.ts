@@ -18,6 +18,7 @@ import {
   type Side,
   Venue,
 } from "@cascade/market";
+import { mulberry32 } from "../market/reference-book.js";
 
 const reps = Number(process.env.BENCH_REPS ?? 15);
 const N_INSTRUMENTS = 3;
@@ -26,16 +27,6 @@ const QUOTES = 4; // per side
 const STEPS = Number(process.env.BENCH_STEPS ?? 20_000); // requotes per block
 const MID = 100_000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 // The stream, drawn up front: step s requotes maker s % N_MAKERS around a jittered mid.
 const rnd = mulberry32(7);
 const jitter = new Int32Array(STEPS);
