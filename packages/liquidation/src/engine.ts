@@ -1136,13 +1136,7 @@ export class LiquidationEngine {
         this.remember(info.instrument, rec);
         this.flush();
       } else if (e.type === "closed") {
-        this.auctionInfo.delete(e.auction.id);
-        let left = (this.openAuctionsOf.get(a) ?? 1) - 1;
-        if (left > 0) this.openAuctionsOf.set(a, left);
-        else this.openAuctionsOf.delete(a);
-        if (e.reason === "expired" && e.auction.remaining > 0) {
-          this.sweep(a, info.instrument, info.side, e.auction.remaining, 1, "marketSweep", ep);
-        }
+        let left = this.closeAuction(a, e, info, ep);
         // The account's auctions expire together: the fallback sweeps of the closes that follow
         // this one are the same step, as a market sweep of several instruments is (their
         // penalties are charged once all are done, in finishStep).
@@ -1151,19 +1145,33 @@ export class LiquidationEngine {
           const fi = f.type === "closed" ? this.auctionInfo.get(f.auction.id) : undefined;
           if (f.type !== "closed" || fi === undefined || fi.account !== a) break;
           k++;
-          this.auctionInfo.delete(f.auction.id);
-          left--;
-          if (left > 0) this.openAuctionsOf.set(a, left);
-          else this.openAuctionsOf.delete(a);
-          if (f.reason === "expired" && f.auction.remaining > 0) {
-            this.sweep(a, fi.instrument, fi.side, f.auction.remaining, 1, "marketSweep", ep);
-          }
+          left = this.closeAuction(a, f, fi, ep);
         }
         if (left <= 0) this.finishStep(a, ep, "dutchAuction", null);
         else this.flush();
         this.markDirty(a);
       }
     }
+  }
+
+  /**
+   * Account `a`'s auction `e` closed: it is forgotten, and what expired unsold is swept on the book
+   * (the fallback). Returns how many auctions of `a` are still open.
+   */
+  private closeAuction(
+    a: number,
+    e: Extract<AuctionEvent, { type: "closed" }>,
+    info: AuctionInfo,
+    ep: Episode,
+  ): number {
+    this.auctionInfo.delete(e.auction.id);
+    const left = (this.openAuctionsOf.get(a) ?? 1) - 1;
+    if (left > 0) this.openAuctionsOf.set(a, left);
+    else this.openAuctionsOf.delete(a);
+    if (e.reason === "expired" && e.auction.remaining > 0) {
+      this.sweep(a, info.instrument, info.side, e.auction.remaining, 1, "marketSweep", ep);
+    }
+    return left;
   }
 
   /** Backstop vault takes every position at the (rounded) mark; see the class comment for pricing. */
