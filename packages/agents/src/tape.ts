@@ -40,7 +40,7 @@ export interface OrderActivity {
   iocOrders: number;
   /** Resting orders cancelled by agents. */
   cancels: number;
-  /** Orders not sent because the margin-capped quantity was 0. */
+  /** Orders not sent because the margin-capped quantity was 0 (or the account's own open auctions hold all it could sell). */
   skippedForMargin: number;
   /** Orders not sent because the account was in liquidation under a policy that freezes it. */
   skippedInLiquidation: number;

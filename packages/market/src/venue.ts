@@ -120,6 +120,8 @@ export interface Transfer {
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const REJECT = "order rejected";
+/** Both sides, for the cold paths that look at each. */
+const SIDES: readonly Side[] = [BUY, SELL];
 
 /** Removes the element at `at` keeping the order (no splice: it allocates the removed part). */
 function removeAt(list: number[], at: number): void {
@@ -615,10 +617,16 @@ export class Venue {
     return this.active[account];
   }
 
-  /** Lots of the account's position reserved by its open auctions (on the side it holds). Extra read-only helper. */
+  /**
+   * Lots of the account's position reserved by its open auctions (on the side it holds), at most
+   * the position itself (a transfer in, e.g. ADL, can shrink a position under auction). Extra read-only helper.
+   */
   reserved(account: AccountId, instrument: number): number {
     const k = this.cell(account, instrument);
-    return this.resLongA[k] + this.resShortA[k];
+    const q = this.posA[k];
+    if (q > 0) return this.resLongA[k] < q ? this.resLongA[k] : q;
+    if (q < 0) return this.resShortA[k] < -q ? this.resShortA[k] : -q;
+    return 0;
   }
 
   /** Resting quantity of the account's orders on one side of one book. Extra read-only helper. */
@@ -653,6 +661,9 @@ export class Venue {
    * zero), the worst-case initial requirement at marks (per instrument max(|position + resting buys|,
    * |position - resting sells|), this order included) must not exceed equity, where equity is reduced
    * by the order's adverse price distance to the mark (limit orders) and the larger fee rate.
+   * An open auction's lots are the auction's: while the account's sell (buy) auctions hold lots of
+   * its long (short), its plain sells (buys), resting ones included, may trade only the rest of the
+   * position (AUCTIONED_LOTS), and its reduce-only orders what those leave.
    * The result is a new object, or `out` overwritten and returned: callers that submit every tick
    * pass one of their own so the hot path allocates nothing.
    */
@@ -759,15 +770,24 @@ export class Venue {
           "REDUCE_ONLY",
           "reduceOnly",
           true,
-          `a ${side === SELL ? "sell" : "buy"} only when the account holds an unreserved ${side === SELL ? "long" : "short"} position (position ${q}, reserved ${side === SELL ? this.resLongA[k] : this.resShortA[k]})`,
+          `a ${side === SELL ? "sell" : "buy"} only when the account holds an unreserved ${side === SELL ? "long" : "short"} position (position ${q}, reserved ${side === SELL ? this.resLongA[k] : this.resShortA[k]}, less its resting plain ${side === SELL ? "sells" : "buys"} while reserved)`,
           REJECT,
         );
       }
       if (qty > avail) qty = avail;
-    } else if (this.exempt[a] === 0) {
-      const ref = isLimit ? price : this.marks[i];
-      if (!this.justPassed(a, i, side, qty, ref) && !this.fits(a, i, side, qty, ref, false))
-        this.rejectMargin(a, i, side, qty, ref);
+    } else {
+      const k = a * this.nI + i;
+      if ((side === SELL ? this.resLongA[k] : this.resShortA[k]) > 0) {
+        const room = this.auctionRoom(a, i, side);
+        if (qty > room) this.rejectAuctioned(a, i, side, qty, room, "quantity", REJECT);
+        // resting, this order shrinks what the account's reduce-only orders on this side may trade
+        if (this.roCount[a] > 0) this.roPending.push(a);
+      }
+      if (this.exempt[a] === 0) {
+        const ref = isLimit ? price : this.marks[i];
+        if (!this.justPassed(a, i, side, qty, ref) && !this.fits(a, i, side, qty, ref, false))
+          this.rejectMargin(a, i, side, qty, ref);
+      }
     }
     const id = this.nextOrderId++;
     this.busy = true;
@@ -1007,7 +1027,8 @@ export class Venue {
 
   /**
    * Lots a reduce-only order of `side` could trade now for `account`: its long (for a sell) or short
-   * (for a buy) position not held by its own open auctions; 0 if none.
+   * (for a buy) position not held by its own open auctions (while they hold some, less what its
+   * resting plain orders on that side may trade); 0 if none.
    */
   reducibleQuantity(account: AccountId, instrument: number, side: Side): number {
     this.checkAccount("account", account, "lookup rejected");
@@ -1018,7 +1039,7 @@ export class Venue {
 
   /**
    * Whether a limit order of `quantity` lots at `price` passes submit's pre-trade initial-margin
-   * check now (exempt accounts always do; a frozen account, in liquidation, never). The quantities that pass are 1 .. some largest one, so
+   * check now (exempt accounts always do; a frozen account, in liquidation, never; nor a quantity beyond what the account's open auctions leave it, see submit). The quantities that pass are 1 .. some largest one, so
    * up to maxOrderLots this answers "quantity <= maxOrderQuantity" with one evaluation, no search.
    */
   marginAllows(account: AccountId, instrument: number, side: Side, quantity: number, price: number): boolean {
@@ -1032,6 +1053,10 @@ export class Venue {
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0)
       throw new CascadeError("INVALID_PRICE", "price", price, "a finite price in ticks > 0", ctx);
     if (this.frozenA[account] === 1) return false;
+    const k = account * this.nI + instrument;
+    if ((side === SELL ? this.resLongA[k] : this.resShortA[k]) > 0) {
+      if (quantity > this.auctionRoom(account, instrument, side)) return false;
+    }
     if (this.exempt[account] === 1) return true;
     if (!this.fits(account, instrument, side, quantity, price, false)) return false;
     const p = this.passed;
@@ -1047,6 +1072,8 @@ export class Venue {
   /**
    * Largest quantity that passes the initial-margin check now for a limit order at `price`
    * (pass the mark for a market order); 0 if none, and 0 for a frozen account (in liquidation).
+   * While the account's open auctions hold lots on the side `side` trades, at most what `submit`
+   * lets it trade beside them (see AUCTIONED_LOTS there).
    * Exempt accounts get the largest quantity the ledger accepts. Reduce-only orders need no check.
    */
   maxOrderQuantity(account: AccountId, instrument: number, side: Side, price: number): number {
@@ -1063,7 +1090,11 @@ export class Venue {
       );
     }
     if (this.frozenA[account] === 1) return 0;
-    return this.maxQuantity(account, instrument, side, price, false);
+    const max = this.maxQuantity(account, instrument, side, price, false);
+    const k = account * this.nI + instrument;
+    if ((side === SELL ? this.resLongA[k] : this.resShortA[k]) === 0) return max;
+    const room = this.auctionRoom(account, instrument, side);
+    return room < max ? room : max;
   }
 
   // =============================================================================================
@@ -1312,7 +1343,8 @@ export class Venue {
 
   /**
    * Moves `quantity` lots (signed like the part of `from`'s position moved; at most its unreserved
-   * size) from `from` to `to`; `to` pays quantity * price * cv cash to `from`.
+   * size) from `from` to `to`; `to` pays quantity * price * cv cash to `from`. Either account's
+   * resting plain orders are then cut back to what its open auctions leave it (see openAuction).
    */
   transferPosition(
     from: AccountId,
@@ -1365,6 +1397,8 @@ export class Venue {
     else this.trade(from, to, instrument, absQ, price, notional);
     this.busy = true;
     try {
+      this.trimToAuctionRoom(from, instrument);
+      this.trimToAuctionRoom(to, instrument);
       if (this.roPending.length > 0) this.flushReduceOnly();
       if (this.anyDirty) this.emitBookUpdates();
       if (this.transfersS.observed) {
@@ -1390,7 +1424,11 @@ export class Venue {
   // Auctions
   // =============================================================================================
 
-  /** Opens a Dutch auction of part of `seller`'s position; that part is reserved until the auction closes. */
+  /**
+   * Opens a Dutch auction of part of `seller`'s position; that part is reserved until the auction
+   * closes, and the seller's resting plain orders on the auction's side are cut back (newest first)
+   * to the rest of the position.
+   */
   openAuction(spec: AuctionSpec): number {
     if (this.busy) this.reentrant("openAuction");
     const ctx = "auction rejected";
@@ -1477,11 +1515,12 @@ export class Venue {
     else this.resShortA[k] += quantity;
     this.busy = true;
     try {
+      this.trimToAuctionRoom(seller, instrument);
       if (this.roCount[seller] > 0) {
         this.roPending.push(seller);
         this.flushReduceOnly();
-        if (this.anyDirty) this.emitBookUpdates();
       }
+      if (this.anyDirty) this.emitBookUpdates();
       if (this.auctionsS.observed)
         this.auctionsS.next({ type: "opened", tick: this.now, auction: { ...state } });
     } finally {
@@ -1500,6 +1539,7 @@ export class Venue {
    * `bidder` takes up to `quantity` at the current price if it is no worse than maxPrice (SELL:
    * price <= maxPrice; BUY: price >= maxPrice), limited by the auction's remaining quantity and the
    * seller's current holding. Position moves seller -> bidder, cash bidder -> seller. Returns the quantity taken.
+   * A take that would sell (or buy back) lots the bidder's own open auctions hold is refused (AUCTIONED_LOTS).
    */
   takeAuction(auctionId: number, bidder: AccountId, quantity: number, maxPrice: number): number {
     if (this.busy) this.reentrant("takeAuction");
@@ -1539,6 +1579,11 @@ export class Venue {
     if (take > holding) take = holding;
     if (take === 0) return 0;
     const bidderSide: Side = a.side === SELL ? BUY : SELL;
+    const kb = bidder * this.nI + i;
+    if ((bidderSide === SELL ? this.resLongA[kb] : this.resShortA[kb]) > 0) {
+      const room = this.auctionRoom(bidder, i, bidderSide);
+      if (take > room) this.rejectAuctioned(bidder, i, bidderSide, take, room, "quantity", ctx);
+    }
     if (this.exempt[bidder] === 0 && this.shortfall(bidder, i, bidderSide, take, price, true) > 0) {
       const max = this.maxQuantity(bidder, i, bidderSide, price, true);
       throw new CascadeError(
@@ -1851,11 +1896,65 @@ export class Venue {
 
   /**
    * What a reduce-only order of `side` can still trade for account `a` in instrument `i`: its long
-   * (for a sell) or short (for a buy) position not reserved by its own open auctions.
+   * (for a sell) or short (for a buy) position not reserved by its own open auctions, less (while
+   * they reserve some) what its resting plain orders on that side may sell of it.
    */
   private reducible(a: number, i: number, side: Side): number {
     const k = a * this.nI + i;
-    return side === SELL ? this.posA[k] - this.resLongA[k] : -this.posA[k] - this.resShortA[k];
+    const held = side === SELL ? this.resLongA[k] : this.resShortA[k];
+    const free = (side === SELL ? this.posA[k] : -this.posA[k]) - held;
+    return held > 0 ? free - this.plainResting(a, i, side) : free;
+  }
+
+  /**
+   * Lots `a`'s new plain orders on `side` may still trade in `i` while its open auctions hold lots
+   * there (sell auctions a long for SELL, buy auctions a short for BUY): the position on that side
+   * less those lots and less what its resting plain orders on `side` may already trade; at least 0.
+   * Reduce-only orders are capped by `reducible`, which leaves room for the plain ones.
+   */
+  private auctionRoom(a: number, i: number, side: Side): number {
+    const k = a * this.nI + i;
+    const held = side === SELL ? this.resLongA[k] : this.resShortA[k];
+    const room = (side === SELL ? this.posA[k] : -this.posA[k]) - held - this.plainResting(a, i, side);
+    return room > 0 ? room : 0;
+  }
+
+  /** Resting quantity of `a`'s plain (not reduce-only) orders on `side` of book `i`. Walks its orders: for the rare account with auctioned lots. */
+  private plainResting(a: number, i: number, side: Side): number {
+    const list = this.orders[a];
+    const book = this.books[i];
+    let s = 0;
+    for (let j = 0; j < list.length; j++) {
+      const id = list[j];
+      if (!this.roOrders.has(id) && book.has(id) && book.orderSide(id) === side) s += book.remaining(id);
+    }
+    return s;
+  }
+
+  /**
+   * Cuts `a`'s resting plain orders in `i`, newest first, to what its open auctions leave it to
+   * trade (see auctionRoom), after an auction reserved lots or a transfer shrank the position:
+   * filled, they would sell (or buy back) the auction's lots. Reported as cancels (CANCEL_USER).
+   */
+  private trimToAuctionRoom(a: number, i: number): void {
+    const k = a * this.nI + i;
+    for (const side of SIDES) {
+      const held = side === SELL ? this.resLongA[k] : this.resShortA[k];
+      if (held === 0) continue;
+      const free = (side === SELL ? this.posA[k] : -this.posA[k]) - held;
+      let excess = this.plainResting(a, i, side) - (free > 0 ? free : 0);
+      const list = this.orders[a];
+      const book = this.books[i];
+      // a cut to 0 removes the order from the list: walking it backwards keeps the indices valid
+      for (let j = list.length - 1; j >= 0 && excess > 0; j--) {
+        const id = list[j];
+        if (this.roOrders.has(id) || !book.has(id) || book.orderSide(id) !== side) continue;
+        const rem = book.remaining(id);
+        const cut = rem < excess ? rem : excess;
+        book.reduce(id, rem - cut);
+        excess -= cut;
+      }
+    }
   }
 
   /** Trims resting reduce-only orders of accounts whose position changed so they never exceed (or flip) it. */
@@ -2094,6 +2193,26 @@ export class Venue {
       qty,
       `at most ${max} lots for account ${a} (${this.labels[a]}) to ${side === BUY ? "buy" : "sell"} ${this.instruments[i].symbol}: the worst-case initial requirement ${round2(im)} (position + resting orders + this order) would exceed equity ${round2(e)}; reduce-only orders and orders that do not increase exposure are always accepted`,
       REJECT,
+    );
+  }
+
+  private rejectAuctioned(
+    a: number,
+    i: number,
+    side: Side,
+    qty: number,
+    room: number,
+    field: string,
+    ctx: string,
+  ): never {
+    const k = a * this.nI + i;
+    const long = side === SELL;
+    throw new CascadeError(
+      "AUCTIONED_LOTS",
+      field,
+      qty,
+      `at most ${room} lots for account ${a} (${this.labels[a]}) to ${long ? "sell" : "buy"} ${this.instruments[i].symbol}: it is ${long ? "long" : "short"} ${Math.abs(this.posA[k])}, of which its open ${long ? "sell" : "buy"} auctions hold ${long ? this.resLongA[k] : this.resShortA[k]} (the auctions', not its own to ${long ? "sell" : "buy back"}) and its resting plain ${long ? "sells" : "buys"} ${this.plainResting(a, i, side)}`,
+      ctx,
     );
   }
 
