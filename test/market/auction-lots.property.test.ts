@@ -8,11 +8,11 @@
  * auctions (a transfer into a position under auction, e.g. ADL, is not the account's own trade).
  */
 import { CascadeError } from "@cascade/core";
-import { BUY, SELL, type Side, Venue } from "@cascade/market";
+import { BUY, SELL } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { auctionShare, TRADERS, tradersVenue, transferShare } from "./op-streams.js";
 
-const TRADERS = 3;
 const side = fc.constantFrom(BUY, SELL);
 const trader = fc.integer({ min: 0, max: TRADERS - 1 });
 
@@ -76,24 +76,7 @@ describe("an account's open auctions never hold more lots than its position", ()
         fc.array(opArb, { minLength: 20, maxLength: 70 }),
         fc.integer({ min: 1, max: 40 }),
         (ops, start) => {
-          const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 1000 }] });
-          const accounts = [...Array(TRADERS + 1)].map((_, k) =>
-            v.openAccount(`a${k}`, { marginExempt: true }),
-          );
-          const maker = accounts[TRADERS];
-          for (const a of accounts) v.deposit(a, 1e10);
-          for (let k = 0; k < TRADERS; k++) {
-            const s: Side = k % 2 === 0 ? BUY : SELL;
-            v.submit({
-              account: maker,
-              instrument: 0,
-              side: -s as Side,
-              quantity: start,
-              type: "limit",
-              price: 1000,
-            });
-            v.submit({ account: accounts[k], instrument: 0, side: s, quantity: start, type: "market" });
-          }
+          const { v, accounts, maker } = tradersVenue(start);
           const problems: string[] = [];
           const check = (why: string) => {
             for (const a of accounts) {
@@ -149,35 +132,9 @@ describe("an account's open auctions never hold more lots than its position", ()
                   price: 1000 + o.off,
                 });
               } else if (o.op === "transfer") {
-                const from = accounts[o.t];
-                const q = v.position(from, 0);
-                const free = Math.abs(q) - v.reserved(from, 0);
-                if (free > 0)
-                  v.transferPosition(
-                    from,
-                    maker,
-                    0,
-                    Math.sign(q) * Math.max(1, Math.floor(free * o.frac)),
-                    1000,
-                    "t",
-                  );
+                transferShare(v, accounts[o.t], maker, o.frac, "t");
               } else if (o.op === "auction") {
-                const a = accounts[o.t];
-                const q = v.position(a, 0);
-                const free = Math.abs(q) - v.reserved(a, 0);
-                if (free > 0) {
-                  const s: Side = q > 0 ? SELL : BUY;
-                  v.openAuction({
-                    seller: a,
-                    instrument: 0,
-                    side: s,
-                    quantity: Math.max(1, Math.floor(free * o.frac)),
-                    startPrice: s === SELL ? 1010 : 990,
-                    limitPrice: s === SELL ? 980 : 1020,
-                    decayPerTick: 0.01,
-                    durationTicks: 4,
-                  });
-                }
+                auctionShare(v, accounts[o.t], o.frac);
               } else if (o.op === "take") {
                 const open = v.openAuctions();
                 const bidder = accounts[o.t];

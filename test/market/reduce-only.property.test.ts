@@ -10,11 +10,11 @@
  * can still reduce.
  */
 import { CascadeError } from "@cascade/core";
-import { BUY, SELL, type Side, Venue } from "@cascade/market";
+import { BUY, SELL, type Side } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { auctionShare, TRADERS, tradersVenue, transferShare } from "./op-streams.js";
 
-const TRADERS = 3;
 const side = fc.constantFrom(BUY, SELL);
 const trader = fc.integer({ min: 0, max: TRADERS - 1 });
 
@@ -81,28 +81,8 @@ describe("reduce-only orders never over-close or flip a position", () => {
         fc.array(opArb, { minLength: 20, maxLength: 70 }),
         fc.integer({ min: 1, max: 40 }),
         (ops, start) => {
-          const v = new Venue({
-            instruments: [{ symbol: "X", initialPrice: 1000 }],
-            fees: { makerBps: 1, takerBps: 3 },
-          });
-          const accounts = [...Array(TRADERS + 1)].map((_, k) =>
-            v.openAccount(`a${k}`, { marginExempt: true }),
-          );
-          const maker = accounts[TRADERS];
-          for (const a of accounts) v.deposit(a, 1e10);
           // each trader starts long or short `start` lots (alternating), bought from the maker
-          for (let k = 0; k < TRADERS; k++) {
-            const s: Side = k % 2 === 0 ? BUY : SELL;
-            v.submit({
-              account: maker,
-              instrument: 0,
-              side: -s as Side,
-              quantity: start,
-              type: "limit",
-              price: 1000,
-            });
-            v.submit({ account: accounts[k], instrument: 0, side: s, quantity: start, type: "market" });
-          }
+          const { v, accounts } = tradersVenue(start, { makerBps: 1, takerBps: 3 });
           const ro = new Set<number>();
           let roTaker = false; // a reduce-only order is being submitted: every fill's taker is it
           const problems: string[] = [];
@@ -162,35 +142,9 @@ describe("reduce-only orders never over-close or flip a position", () => {
                   if (before > 0) stacked++;
                 }
               } else if (o.op === "transfer") {
-                const from = accounts[o.from];
-                const q = v.position(from, 0);
-                const free = Math.abs(q) - v.reserved(from, 0);
-                if (o.from !== o.to && free > 0)
-                  v.transferPosition(
-                    from,
-                    accounts[o.to],
-                    0,
-                    Math.sign(q) * Math.max(1, Math.floor(free * o.frac)),
-                    1000,
-                    "test",
-                  );
+                if (o.from !== o.to) transferShare(v, accounts[o.from], accounts[o.to], o.frac, "test");
               } else if (o.op === "auction") {
-                const a = accounts[o.t];
-                const q = v.position(a, 0);
-                const free = Math.abs(q) - v.reserved(a, 0);
-                if (free > 0) {
-                  const s: Side = q > 0 ? SELL : BUY;
-                  v.openAuction({
-                    seller: a,
-                    instrument: 0,
-                    side: s,
-                    quantity: Math.max(1, Math.floor(free * o.frac)),
-                    startPrice: s === SELL ? 1010 : 990,
-                    limitPrice: s === SELL ? 980 : 1020,
-                    decayPerTick: 0.01,
-                    durationTicks: 4,
-                  });
-                }
+                auctionShare(v, accounts[o.t], o.frac);
               } else if (o.op === "take") {
                 const open = v.openAuctions();
                 if (open.length > 0) {
