@@ -11,10 +11,17 @@ import { CascadeError } from "@cascade/core";
 import { BUY, SELL } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { auctionShare, TRADERS, tradersVenue, transferShare } from "./op-streams.js";
+import {
+  advanceOp,
+  auctionOp,
+  auctionShare,
+  submitOrder,
+  trader,
+  tradersVenue,
+  transferShare,
+} from "./op-streams.js";
 
 const side = fc.constantFrom(BUY, SELL);
-const trader = fc.integer({ min: 0, max: TRADERS - 1 });
 
 const opArb = fc.oneof(
   {
@@ -46,14 +53,7 @@ const opArb = fc.oneof(
       frac: fc.double({ min: 0, max: 1, noNaN: true }),
     }),
   },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant("auction" as const),
-      t: trader,
-      frac: fc.double({ min: 0, max: 1, noNaN: true }),
-    }),
-  },
+  auctionOp,
   {
     weight: 2,
     arbitrary: fc.record({
@@ -63,7 +63,7 @@ const opArb = fc.oneof(
       qty: fc.integer({ min: 1, max: 30 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("advance" as const) }) },
+  advanceOp,
   { weight: 1, arbitrary: fc.record({ op: fc.constant("cancelAuction" as const), pick: fc.nat() }) },
 );
 
@@ -102,26 +102,7 @@ describe("an account's open auctions never hold more lots than its position", ()
               if (o.op === "order") {
                 const a = accounts[o.t];
                 if (held(a)) underAuction++;
-                v.submit(
-                  o.market
-                    ? {
-                        account: a,
-                        instrument: 0,
-                        side: o.side,
-                        quantity: o.qty,
-                        type: "market",
-                        reduceOnly: o.reduceOnly,
-                      }
-                    : {
-                        account: a,
-                        instrument: 0,
-                        side: o.side,
-                        quantity: o.qty,
-                        type: "limit",
-                        price: 1000 + o.off,
-                        reduceOnly: o.reduceOnly,
-                      },
-                );
+                submitOrder(v, a, o, o.reduceOnly);
               } else if (o.op === "liquidity") {
                 v.submit({
                   account: maker,

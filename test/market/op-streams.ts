@@ -4,7 +4,8 @@
  * a maker (the last account), and the operations of their random streams that move positions
  * outside the order book (transfers, auctions, takes).
  */
-import { BUY, SELL, type Side, Venue } from "@cascade/market";
+import { BUY, type OrderResult, SELL, type Side, Venue } from "@cascade/market";
+import fc from "fast-check";
 
 export const TRADERS = 3;
 
@@ -56,3 +57,37 @@ export function auctionShare(v: Venue, a: number, frac: number): void {
     durationTicks: 4,
   });
 }
+
+/** An order of account `a`: a market order, or a limit order `off` ticks from 1000. */
+export function submitOrder(
+  v: Venue,
+  a: number,
+  o: { side: Side; qty: number; market: boolean; off: number },
+  reduceOnly: boolean,
+): OrderResult {
+  return v.submit(
+    o.market
+      ? { account: a, instrument: 0, side: o.side, quantity: o.qty, type: "market", reduceOnly }
+      : {
+          account: a,
+          instrument: 0,
+          side: o.side,
+          quantity: o.qty,
+          type: "limit",
+          price: 1000 + o.off,
+          reduceOnly,
+        },
+  );
+}
+
+/** The operations both streams draw alike: a trader's auction of a share of its position, a tick. */
+export const trader = fc.integer({ min: 0, max: TRADERS - 1 });
+export const auctionOp = {
+  weight: 2,
+  arbitrary: fc.record({
+    op: fc.constant("auction" as const),
+    t: trader,
+    frac: fc.double({ min: 0, max: 1, noNaN: true }),
+  }),
+};
+export const advanceOp = { weight: 1, arbitrary: fc.record({ op: fc.constant("advance" as const) }) };

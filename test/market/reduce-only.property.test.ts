@@ -13,10 +13,18 @@ import { CascadeError } from "@cascade/core";
 import { BUY, SELL, type Side } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { auctionShare, TRADERS, tradersVenue, transferShare } from "./op-streams.js";
+import {
+  advanceOp,
+  auctionOp,
+  auctionShare,
+  submitOrder,
+  TRADERS,
+  trader,
+  tradersVenue,
+  transferShare,
+} from "./op-streams.js";
 
 const side = fc.constantFrom(BUY, SELL);
-const trader = fc.integer({ min: 0, max: TRADERS - 1 });
 
 const opArb = fc.oneof(
   {
@@ -51,14 +59,7 @@ const opArb = fc.oneof(
       frac: fc.double({ min: 0, max: 1, noNaN: true }),
     }),
   },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant("auction" as const),
-      t: trader,
-      frac: fc.double({ min: 0, max: 1, noNaN: true }),
-    }),
-  },
+  auctionOp,
   {
     weight: 2,
     arbitrary: fc.record({
@@ -68,7 +69,7 @@ const opArb = fc.oneof(
       qty: fc.integer({ min: 1, max: 30 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("advance" as const) }) },
+  advanceOp,
   { weight: 1, arbitrary: fc.record({ op: fc.constant("cancel" as const), pick: fc.nat() }) },
 );
 
@@ -117,26 +118,7 @@ describe("reduce-only orders never over-close or flip a position", () => {
                 const a = o.op === "reduceOnly" ? accounts[o.t] : accounts[o.who];
                 const before = v.openOrders(a).filter((id) => ro.has(id)).length;
                 roTaker = o.op === "reduceOnly";
-                const r = v.submit(
-                  o.market
-                    ? {
-                        account: a,
-                        instrument: 0,
-                        side: o.side,
-                        quantity: o.qty,
-                        type: "market",
-                        reduceOnly: o.op === "reduceOnly",
-                      }
-                    : {
-                        account: a,
-                        instrument: 0,
-                        side: o.side,
-                        quantity: o.qty,
-                        type: "limit",
-                        price: 1000 + o.off,
-                        reduceOnly: o.op === "reduceOnly",
-                      },
-                );
+                const r = submitOrder(v, a, o, o.op === "reduceOnly");
                 if (o.op === "reduceOnly" && r.resting > 0) {
                   ro.add(r.orderId);
                   if (before > 0) stacked++;
