@@ -770,14 +770,14 @@ export class Venue {
           "REDUCE_ONLY",
           "reduceOnly",
           true,
-          `a ${side === SELL ? "sell" : "buy"} only when the account holds an unreserved ${side === SELL ? "long" : "short"} position (position ${q}, reserved ${side === SELL ? this.resLongA[k] : this.resShortA[k]}, less its resting plain ${side === SELL ? "sells" : "buys"} while reserved)`,
+          `a ${side === SELL ? "sell" : "buy"} only when the account holds an unreserved ${side === SELL ? "long" : "short"} position (position ${q}, reserved ${this.auctionHeld(k, side)}, less its resting plain ${side === SELL ? "sells" : "buys"} while reserved)`,
           REJECT,
         );
       }
       if (qty > avail) qty = avail;
     } else {
       const k = a * this.nI + i;
-      if ((side === SELL ? this.resLongA[k] : this.resShortA[k]) > 0) {
+      if (this.auctionHeld(k, side) > 0) {
         const room = this.auctionRoom(a, i, side);
         if (qty > room) this.rejectAuctioned(a, i, side, qty, room, "quantity", REJECT);
         // resting, this order shrinks what the account's reduce-only orders on this side may trade
@@ -1054,7 +1054,7 @@ export class Venue {
       throw new CascadeError("INVALID_PRICE", "price", price, "a finite price in ticks > 0", ctx);
     if (this.frozenA[account] === 1) return false;
     const k = account * this.nI + instrument;
-    if ((side === SELL ? this.resLongA[k] : this.resShortA[k]) > 0) {
+    if (this.auctionHeld(k, side) > 0) {
       if (quantity > this.auctionRoom(account, instrument, side)) return false;
     }
     if (this.exempt[account] === 1) return true;
@@ -1092,7 +1092,7 @@ export class Venue {
     if (this.frozenA[account] === 1) return 0;
     const max = this.maxQuantity(account, instrument, side, price, false);
     const k = account * this.nI + instrument;
-    if ((side === SELL ? this.resLongA[k] : this.resShortA[k]) === 0) return max;
+    if (this.auctionHeld(k, side) === 0) return max;
     const room = this.auctionRoom(account, instrument, side);
     return room < max ? room : max;
   }
@@ -1580,7 +1580,7 @@ export class Venue {
     if (take === 0) return 0;
     const bidderSide: Side = a.side === SELL ? BUY : SELL;
     const kb = bidder * this.nI + i;
-    if ((bidderSide === SELL ? this.resLongA[kb] : this.resShortA[kb]) > 0) {
+    if (this.auctionHeld(kb, bidderSide) > 0) {
       const room = this.auctionRoom(bidder, i, bidderSide);
       if (take > room) this.rejectAuctioned(bidder, i, bidderSide, take, room, "quantity", ctx);
     }
@@ -1901,9 +1901,14 @@ export class Venue {
    */
   private reducible(a: number, i: number, side: Side): number {
     const k = a * this.nI + i;
-    const held = side === SELL ? this.resLongA[k] : this.resShortA[k];
+    const held = this.auctionHeld(k, side);
     const free = (side === SELL ? this.posA[k] : -this.posA[k]) - held;
     return held > 0 ? free - this.plainResting(a, i, side) : free;
+  }
+
+  /** Lots of cell k's position its open auctions hold on `side`: sell auctions a long, buy auctions a short. */
+  private auctionHeld(k: number, side: Side): number {
+    return side === SELL ? this.resLongA[k] : this.resShortA[k];
   }
 
   /**
@@ -1914,7 +1919,7 @@ export class Venue {
    */
   private auctionRoom(a: number, i: number, side: Side): number {
     const k = a * this.nI + i;
-    const held = side === SELL ? this.resLongA[k] : this.resShortA[k];
+    const held = this.auctionHeld(k, side);
     const room = (side === SELL ? this.posA[k] : -this.posA[k]) - held - this.plainResting(a, i, side);
     return room > 0 ? room : 0;
   }
@@ -1939,7 +1944,7 @@ export class Venue {
   private trimToAuctionRoom(a: number, i: number): void {
     const k = a * this.nI + i;
     for (const side of SIDES) {
-      const held = side === SELL ? this.resLongA[k] : this.resShortA[k];
+      const held = this.auctionHeld(k, side);
       if (held === 0) continue;
       const free = (side === SELL ? this.posA[k] : -this.posA[k]) - held;
       let excess = this.plainResting(a, i, side) - (free > 0 ? free : 0);
@@ -2211,7 +2216,7 @@ export class Venue {
       "AUCTIONED_LOTS",
       field,
       qty,
-      `at most ${room} lots for account ${a} (${this.labels[a]}) to ${long ? "sell" : "buy"} ${this.instruments[i].symbol}: it is ${long ? "long" : "short"} ${Math.abs(this.posA[k])}, of which its open ${long ? "sell" : "buy"} auctions hold ${long ? this.resLongA[k] : this.resShortA[k]} (the auctions', not its own to ${long ? "sell" : "buy back"}) and its resting plain ${long ? "sells" : "buys"} ${this.plainResting(a, i, side)}`,
+      `at most ${room} lots for account ${a} (${this.labels[a]}) to ${long ? "sell" : "buy"} ${this.instruments[i].symbol}: it is ${long ? "long" : "short"} ${Math.abs(this.posA[k])}, of which its open ${long ? "sell" : "buy"} auctions hold ${this.auctionHeld(k, side)} (the auctions', not its own to ${long ? "sell" : "buy back"}) and its resting plain ${long ? "sells" : "buys"} ${this.plainResting(a, i, side)}`,
       ctx,
     );
   }
