@@ -187,6 +187,13 @@ export async function readCsvFast(
     ))
       emit(cells);
   };
+  /** A record ends with `text`: after the lines of a quoted cell that ran on, if any. */
+  const endRecord = (text: string) => {
+    if (pending === null) return record(text);
+    const whole = `${pending}\n${text}`;
+    pending = null;
+    return record(whole);
+  };
   /** A line with a `"` or CR, or one continuing a quoted cell: split into records as fast-csv does. */
   const scan = async (line: string) => {
     let state = pending === null ? CELL_START : QUOTED;
@@ -205,21 +212,13 @@ export async function readCsvFast(
         const text = line.slice(start, i);
         start = i + 1;
         state = CELL_START;
-        if (pending !== null) {
-          const whole: string = `${pending}\n${text}`;
-          pending = null;
-          await record(whole);
-        } else await record(text);
+        await endRecord(text);
       } else if (state === CELL_START && c === QUOTE) state = QUOTED;
       else if (state === CELL_START && !SPACE.test(line[i])) state = UNQUOTED;
     }
     const rest = line.slice(start);
     if (state === QUOTED) pending = pending === null ? rest : `${pending}\n${rest}`;
-    else if (pending !== null) {
-      const whole: string = `${pending}\n${rest}`;
-      pending = null;
-      await record(whole);
-    } else await record(rest);
+    else await endRecord(rest);
   };
   const feed = async (lines: string[]) => {
     for (const l of lines) {
