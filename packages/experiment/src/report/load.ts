@@ -621,10 +621,10 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       const instrument = row.instrument ?? "";
       const pointKey = tsLabel(row) || (row.point ?? row.sweep_point ?? "");
       const key = `${variant}\u0000${pointKey}\u0000${replication}\u0000${instrument}`;
-      const tickNow = num(row.tick);
+      const tick = num(row.tick);
       const prev = lastTick.get(key);
-      if (prev === undefined || (tickNow !== null && tickNow <= prev)) pathsAvailable++;
-      if (tickNow !== null) lastTick.set(key, tickNow);
+      if (prev === undefined || (tick !== null && tick <= prev)) pathsAvailable++;
+      if (tick !== null) lastTick.set(key, tick);
       if (firstPointKey === null) firstPointKey = pointKey;
       // A row without point columns is kept until its run key starts again (below); a point runs.csv
       // and summary.csv do not name (or no point at all): the first one seen, as before.
@@ -641,7 +641,6 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
         if (reps.size >= perVariant) return;
         reps.add(replication);
       }
-      const tick = num(row.tick);
       // Older results have no price column: their mid is blank while a side of the book is empty.
       const price = num(row.price ?? row.mid);
       if (closed.has(key)) return;
