@@ -79,7 +79,8 @@ const pvfMean = (o: Output, v: string, m: string) => o.summary(v, 0, m);
 /** the variant's paired difference against full, relative to full's mean */
 const pvfRel = (o: Output, v: string, m: string) => o.comparison(v, 0, m) / pvfMean(o, "full", m);
 /** runs with a cascade (an account pushed under by an earlier liquidation's trades) */
-const cascades = (o: Output, v: string) => count(o.runs(v), (r) => (r.max_cascade_depth as number) >= 2);
+const cascades = (o: Output, v: string, point?: number) =>
+  count(o.runs(v, point), (r) => (r.max_cascade_depth as number) >= 2);
 /** "a third" when the share rounds to thirds as one */
 const thirds = (x: number) => (Math.round(x * 3) === 1 ? "a third" : `${fix(x * 100, 0)}%`);
 const tens = (x: number) => `${Math.round(x * 10) * 10}%`;
@@ -911,6 +912,29 @@ const frozenVsFree = claims(EX, "frozen-vs-free", [
   ["(paired p 0.40)", "0.40", (o) => fix(o.comparison("free", 0, "liquidated_notional", "p_value"), 2)],
 ]);
 
+/** shock-size: points are BTC shocks of 5%, 7%, 10% under full close */
+const shockCascades = (o: Output, point: number) =>
+  `${cascades(o, "full", point)} of ${o.runs("full", point).length}`;
+const shockSize = claims(EX, "shock-size", [
+  ["7% too (29 of 30 under full close)", "29 of 30", (o) => shockCascades(o, 1)],
+  ["smaller (~18 accounts liquidated", "18", (o) => fix(o.summary("full", 1, "accounts_liquidated"), 0)],
+  ["against ~31 at 10%", "31", (o) => fix(o.summary("full", 2, "accounts_liquidated"), 0)],
+  ["5% in about half (14 of 30)", "14 of 30", (o) => shockCascades(o, 0)],
+  [
+    "5% in about half (14 of 30)",
+    "about half",
+    (o) => {
+      const share = cascades(o, "full", 0) / o.runs("full", 0).length;
+      return Math.abs(share - 0.5) <= 0.1 ? "about half" : `${pct(share, 0)}`;
+    },
+  ],
+  [
+    "a median of 1 account liquidated",
+    "1",
+    (o) => fix(median(values(o.runs("full", 0), "accounts_liquidated")), 0),
+  ],
+]);
+
 /** a row of the gap-vs-drawdown table: the policy at overTicks 1 (point 0) or 50 (point 1) */
 function gapRow(policy: string, point: number, line: string, cells: string[]): Claim[] {
   const own = { baseline: policy, baseline_point: 0 };
@@ -1200,6 +1224,7 @@ export const CLAIMS: Claim[] = [
   ...calibration,
   ...frozenVsFree,
   ...gapVsDrawdown,
+  ...shockSize,
   ...dipBuyers,
   ...earlyTrigger,
   ...vaultCapital,
