@@ -1,11 +1,11 @@
 /**
  * An open auction's lots are the auction's. Property: on random streams where accounts under
  * auction keep trading (plain and reduce-only orders, market and resting, crossing each other's;
- * auction takes of other accounts' auctions; transfers out of their positions; new auctions over
- * resting orders; expiries and cancels), at every fill and after every operation the lots an
- * account's open sell auctions hold are at most its long, those of its buy auctions at most its
- * short, and `reserved` never exceeds the position. Transfers go to an account that never
- * auctions (a transfer into a position under auction, e.g. ADL, is not the account's own trade).
+ * auction takes of other accounts' auctions; transfers out of their positions and into them, as
+ * an ADL moves lots into a position under auction; new auctions over resting orders; expiries and
+ * cancels), at every fill and after every operation the lots an account's open sell auctions hold
+ * are at most its long, those of its buy auctions at most its short, and `reserved` never exceeds
+ * the position.
  */
 import { CascadeError } from "@cascade/core";
 import { BUY, SELL } from "@cascade/market";
@@ -18,6 +18,7 @@ import {
   submitOrder,
   trader,
   tradersVenue,
+  transferOp,
   transferShare,
 } from "./op-streams.js";
 
@@ -45,14 +46,7 @@ const opArb = fc.oneof(
       off: fc.integer({ min: -8, max: 8 }),
     }),
   },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constant("transfer" as const),
-      t: trader,
-      frac: fc.double({ min: 0, max: 1, noNaN: true }),
-    }),
-  },
+  transferOp,
   auctionOp,
   {
     weight: 2,
@@ -71,6 +65,7 @@ describe("an account's open auctions never hold more lots than its position", ()
   it("holds while accounts under auction trade, take, transfer and open more auctions", () => {
     let underAuction = 0; // orders and takes tried by an account whose auctions hold lots
     let refused = 0;
+    let intoAuctioned = 0; // transfers into an account whose auctions hold lots
     fc.assert(
       fc.property(
         fc.array(opArb, { minLength: 20, maxLength: 70 }),
@@ -113,7 +108,10 @@ describe("an account's open auctions never hold more lots than its position", ()
                   price: 1000 + o.off,
                 });
               } else if (o.op === "transfer") {
-                transferShare(v, accounts[o.t], maker, o.frac, "t");
+                if (o.from !== o.to) {
+                  if (held(accounts[o.to])) intoAuctioned++;
+                  transferShare(v, accounts[o.from], accounts[o.to], o.frac, "t");
+                }
               } else if (o.op === "auction") {
                 auctionShare(v, accounts[o.t], o.frac);
               } else if (o.op === "take") {
@@ -147,5 +145,6 @@ describe("an account's open auctions never hold more lots than its position", ()
     // the streams did trade under auction, and the venue did refuse some of it
     expect(underAuction).toBeGreaterThan(500);
     expect(refused).toBeGreaterThan(100);
+    expect(intoAuctioned).toBeGreaterThan(100);
   });
 });

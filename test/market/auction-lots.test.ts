@@ -3,7 +3,7 @@
  * reduce-only ones capped), its auction takes and its resting orders cannot sell them (or buy back
  * the short a buy auction holds), as a borrower under `whileLiquidating: "free"` keeps trading.
  */
-import { BUY, SELL, type Side, Venue } from "@cascade/market";
+import { type AuctionEvent, BUY, SELL, type Side, Venue } from "@cascade/market";
 import { describe, expect, it } from "vitest";
 import { expectCode, snapshot } from "./venue-helpers.js";
 
@@ -124,5 +124,71 @@ describe("an open auction's lots cannot be traded away by the account itself", (
     expect(e.field).toBe("quantity");
     expect(v.position(keeper, 0)).toBe(-5);
     expect(v.reserved(keeper, 0)).toBe(5);
+  });
+});
+
+describe("a transfer into a position under auction shrinks its auctions to the position", () => {
+  it("after a short moved in leaves long 2 under a sell auction of 6, a rebuilt long is not the auction's", () => {
+    const { v, mm, borrower, keeper } = setup();
+    const id = v.openAuction(auction(borrower, SELL, 6));
+    // mm, short the 10 it sold, moves 8 of that short into the borrower's long (as an ADL would)
+    expect(v.position(mm, 0)).toBe(-10);
+    const events: AuctionEvent[] = [];
+    v.auctions$.subscribe((e) => events.push(e));
+    v.transferPosition(mm, borrower, 0, -8, 1000, "deleveraged");
+    expect(v.position(borrower, 0)).toBe(2);
+    // the auction holds only the 2 lots left, and says so
+    expect(v.auction(id).remaining).toBe(2);
+    expect(v.reserved(borrower, 0)).toBe(2);
+    expect(events).toEqual([
+      {
+        type: "reduced",
+        tick: 0,
+        auction: { ...v.auction(id) },
+        quantity: 4,
+        reason: "deleveraged",
+      },
+    ]);
+    // the borrower buys its long back: those 10 lots are its own, the auction still sells 2 at most
+    v.submit({ account: mm, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 1000 });
+    v.submit({ account: borrower, instrument: 0, side: BUY, quantity: 10, type: "market" });
+    expect(v.position(borrower, 0)).toBe(12);
+    expect(v.reserved(borrower, 0)).toBe(2);
+    expect(v.takeAuction(id, keeper, 6, 1000)).toBe(2);
+    expect(v.position(borrower, 0)).toBe(10);
+    expect(v.auction(id).status).toBe("filled");
+    expect(v.reducibleQuantity(borrower, 0, SELL)).toBe(10);
+  });
+
+  it("shrinks the newest auction first and closes one left with nothing", () => {
+    const { v, mm, borrower, keeper } = setup();
+    const older = v.openAuction(auction(borrower, SELL, 3));
+    const newer = v.openAuction(auction(borrower, SELL, 4));
+    const events: AuctionEvent[] = [];
+    v.auctions$.subscribe((e) => events.push(e));
+    // long 10 less 6 moved in short: 4 left, of which the older auction keeps its 3
+    v.transferPosition(mm, borrower, 0, -6, 1000, "t");
+    expect(v.auction(older).remaining).toBe(3);
+    expect(v.auction(newer).remaining).toBe(1);
+    expect(events.map((e) => [e.type, e.auction.id, e.type === "reduced" ? e.quantity : 0])).toEqual([
+      ["reduced", newer, 3],
+    ]);
+    // a long flipped to short: both close, newest first, their lots gone
+    events.length = 0;
+    v.submit({ account: keeper, instrument: 0, side: SELL, quantity: 6, type: "market" });
+    v.transferPosition(keeper, borrower, 0, -6, 1000, "t");
+    expect(v.position(borrower, 0)).toBe(-2);
+    expect(v.reserved(borrower, 0)).toBe(0);
+    expect(v.openAuctions()).toEqual([]);
+    expect(v.auction(older)).toMatchObject({ remaining: 0, status: "cancelled" });
+    expect(v.auction(newer)).toMatchObject({ remaining: 0, status: "cancelled" });
+    expect(events.map((e) => [e.type, e.auction.id])).toEqual([
+      ["reduced", newer],
+      ["closed", newer],
+      ["reduced", older],
+      ["closed", older],
+    ]);
+    // a short of its own now: it may buy it back in full, the closed sell auctions hold nothing
+    expect(v.reducibleQuantity(borrower, 0, BUY)).toBe(2);
   });
 });

@@ -80,8 +80,21 @@ export function submitOrder(
   );
 }
 
-/** The operations both streams draw alike: a trader's auction of a share of its position, a tick. */
+/**
+ * The operations both streams draw alike: a position transfer between any two accounts (the maker
+ * included; into a position under auction too, as an ADL would), a trader's auction of a share of
+ * its position, a tick.
+ */
 export const trader = fc.integer({ min: 0, max: TRADERS - 1 });
+export const transferOp = {
+  weight: 2,
+  arbitrary: fc.record({
+    op: fc.constant("transfer" as const),
+    from: fc.integer({ min: 0, max: TRADERS }),
+    to: fc.integer({ min: 0, max: TRADERS }),
+    frac: fc.double({ min: 0, max: 1, noNaN: true }),
+  }),
+};
 export const auctionOp = {
   weight: 2,
   arbitrary: fc.record({

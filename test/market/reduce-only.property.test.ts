@@ -21,6 +21,7 @@ import {
   TRADERS,
   trader,
   tradersVenue,
+  transferOp,
   transferShare,
 } from "./op-streams.js";
 
@@ -50,15 +51,7 @@ const opArb = fc.oneof(
       market: fc.boolean(),
     }),
   },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant("transfer" as const),
-      from: fc.integer({ min: 0, max: TRADERS }),
-      to: fc.integer({ min: 0, max: TRADERS }),
-      frac: fc.double({ min: 0, max: 1, noNaN: true }),
-    }),
-  },
+  transferOp,
   auctionOp,
   {
     weight: 2,

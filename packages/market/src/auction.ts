@@ -45,6 +45,17 @@ export type AuctionEvent =
       price: number;
       notional: number;
     }
+  | {
+      /**
+       * A transfer into the seller's position left it smaller than the auction's lots: the auction
+       * gave up `quantity` of them (`reason`: the transfer's). If none is left, `closed` "cancelled" follows.
+       */
+      type: "reduced";
+      tick: number;
+      auction: AuctionState;
+      quantity: number;
+      reason: string;
+    }
   | { type: "closed"; tick: number; auction: AuctionState; reason: "filled" | "expired" | "cancelled" };
 
 /**

@@ -278,6 +278,9 @@ export class Venue {
   // ---- auctions (id = index + 1)
   private readonly auctionList: AuctionState[] = [];
   private openAuctionList: AuctionState[] = [];
+  /** The auctions a transfer into their seller's position shrank (newest first) and the lots each gave up. */
+  private readonly shrunk: AuctionState[] = [];
+  private readonly shrunkLots: number[] = [];
 
   // ---- streams
   private readonly fillsS = new FastSubject<Fill>();
@@ -619,13 +622,14 @@ export class Venue {
 
   /**
    * Lots of the account's position reserved by its open auctions (on the side it holds), at most
-   * the position itself (a transfer in, e.g. ADL, can shrink a position under auction). Extra read-only helper.
+   * the position itself (a transfer in, e.g. ADL, that shrinks a position under auction shrinks its
+   * auctions too). Extra read-only helper.
    */
   reserved(account: AccountId, instrument: number): number {
     const k = this.cell(account, instrument);
     const q = this.posA[k];
-    if (q > 0) return this.resLongA[k] < q ? this.resLongA[k] : q;
-    if (q < 0) return this.resShortA[k] < -q ? this.resShortA[k] : -q;
+    if (q > 0) return this.resLongA[k];
+    if (q < 0) return this.resShortA[k];
     return 0;
   }
 
@@ -1343,8 +1347,11 @@ export class Venue {
 
   /**
    * Moves `quantity` lots (signed like the part of `from`'s position moved; at most its unreserved
-   * size) from `from` to `to`; `to` pays quantity * price * cv cash to `from`. Either account's
-   * resting plain orders are then cut back to what its open auctions leave it (see openAuction).
+   * size) from `from` to `to`; `to` pays quantity * price * cv cash to `from`. When the transfer
+   * shrinks `to`'s position below the lots its open auctions hold on that side (e.g. ADL moves a
+   * short into a long under a sell auction), those auctions give up the difference, newest first
+   * (`reduced` events after the transfer's, each with `closed` "cancelled" if nothing is left).
+   * Either account's resting plain orders are then cut back to what its open auctions leave it (see openAuction).
    */
   transferPosition(
     from: AccountId,
@@ -1395,6 +1402,7 @@ export class Venue {
     const notional = price * absQ * cv;
     if (quantity > 0) this.trade(to, from, instrument, absQ, price, notional);
     else this.trade(from, to, instrument, absQ, price, notional);
+    this.shrinkAuctionsToPosition(to, instrument);
     this.busy = true;
     try {
       this.trimToAuctionRoom(from, instrument);
@@ -1414,6 +1422,7 @@ export class Venue {
           reason,
         });
       }
+      if (this.shrunk.length > 0) this.reportShrunkAuctions(reason);
     } finally {
       this.busy = false;
     }
@@ -1626,6 +1635,66 @@ export class Venue {
     }
     this.checkExactRange("auction take");
     return take;
+  }
+
+  /**
+   * A transfer left `a`'s position in `i` below the lots its open auctions hold on a side: the
+   * newest give up the difference first (the older auctions claimed their lots first, as resting
+   * orders keep time priority when a transfer cuts them). One left with nothing is closed
+   * ("cancelled") here; reportShrunkAuctions reports them once the transfer is reported.
+   */
+  private shrinkAuctionsToPosition(a: number, i: number): void {
+    const k = a * this.nI + i;
+    const q = this.posA[k];
+    let excessLong = this.resLongA[k] - (q > 0 ? q : 0);
+    let excessShort = this.resShortA[k] - (q < 0 ? -q : 0);
+    if (excessLong <= 0 && excessShort <= 0) return;
+    const list = this.openAuctionList;
+    for (let j = list.length - 1; j >= 0; j--) {
+      const au = list[j];
+      if (au.seller !== a || au.instrument !== i) continue;
+      const sell = au.side === SELL;
+      const excess = sell ? excessLong : excessShort;
+      if (excess <= 0) continue;
+      const cut = au.remaining < excess ? au.remaining : excess;
+      au.remaining -= cut;
+      if (sell) {
+        this.resLongA[k] -= cut;
+        excessLong -= cut;
+      } else {
+        this.resShortA[k] -= cut;
+        excessShort -= cut;
+      }
+      this.shrunk.push(au);
+      this.shrunkLots.push(cut);
+      if (au.remaining === 0) {
+        au.status = "cancelled";
+        list.splice(j, 1);
+      }
+    }
+  }
+
+  /** Emits a `reduced` event per auction shrinkAuctionsToPosition shrank, and `closed` after it for one it closed. */
+  private reportShrunkAuctions(reason: string): void {
+    const shrunk = this.shrunk;
+    const lots = this.shrunkLots;
+    try {
+      for (let j = 0; j < shrunk.length && this.auctionsS.observed; j++) {
+        const au = shrunk[j];
+        this.auctionsS.next({
+          type: "reduced",
+          tick: this.now,
+          auction: { ...au },
+          quantity: lots[j],
+          reason,
+        });
+        if (au.remaining === 0)
+          this.auctionsS.next({ type: "closed", tick: this.now, auction: { ...au }, reason: "cancelled" });
+      }
+    } finally {
+      shrunk.length = 0;
+      lots.length = 0;
+    }
   }
 
   cancelAuction(auctionId: number): void {
