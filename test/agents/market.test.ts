@@ -316,6 +316,50 @@ describe("AgentView (the API a custom agent trades through)", () => {
     expect(skipped()).toBe(2);
     expect(richView.ordersSent + poorView.ordersSent).toBe(0);
   });
+
+  it("skippedForAuction counts plain orders capped to 0 by the lots the account's own auctions hold, apart from margin", () => {
+    const { venue, loop } = makeMarket();
+    const lp = venue.openAccount("lp");
+    venue.deposit(lp, 1e13);
+    venue.submit({ account: lp, instrument: 0, side: SELL, quantity: 10, type: "limit", price: 100_000 });
+    venue.submit({ account: lp, instrument: 0, side: BUY, quantity: 50, type: "limit", price: 99_000 });
+    const borrower = venue.openAccount("borrower");
+    venue.deposit(borrower, 1e9);
+    venue.submit({ account: borrower, instrument: 0, side: BUY, quantity: 10, type: "market" });
+    const poor = venue.openAccount("poor");
+    venue.deposit(poor, 1);
+    const tape = marketTape(venue, loop);
+    const view = new AgentView(venue, tape, borrower, Rng.fromSeed(1));
+    const poorView = new AgentView(venue, tape, poor, Rng.fromSeed(2));
+    loop.step();
+    const auction = (quantity: number) =>
+      venue.openAuction({
+        seller: borrower,
+        instrument: 0,
+        side: SELL,
+        quantity,
+        startPrice: 100_000,
+        limitPrice: 90_000,
+        decayPerTick: 0.01,
+        durationTicks: 10,
+      });
+    // 4 of its 10 lots under auction: a sell of 3 goes out, one of the rest is capped to 3 and sent
+    auction(4);
+    expect(view.limit(0, SELL, 3, 101_000)).toBeGreaterThan(0);
+    expect(view.limit(0, SELL, 5, 101_000)).toBeGreaterThan(0);
+    expect(venue.restingQuantity(borrower, 0, SELL)).toBe(6);
+    // nothing left beside the auction and its resting sells: skipped, counted apart from margin
+    expect(view.limit(0, SELL, 2, 101_000)).toBe(-1);
+    expect(view.ioc(0, SELL, 2, 99_000)).toBe(0);
+    const act = orderActivity(venue);
+    expect([act.skippedForAuction, act.skippedForMargin]).toEqual([2, 0]);
+    // a buy is not what the auction holds; a margin cap is still a margin skip
+    expect(view.limit(0, BUY, 1, 98_000)).toBeGreaterThan(0);
+    expect(poorView.limit(0, SELL, 5, 101_000)).toBe(-1);
+    expect([act.skippedForAuction, act.skippedForMargin]).toEqual([2, 1]);
+    expect(view.ordersSent).toBe(3);
+    loop.complete();
+  });
 });
 
 describe("AgentView.mid while a side of the book is empty", () => {

@@ -40,8 +40,13 @@ export interface OrderActivity {
   iocOrders: number;
   /** Resting orders cancelled by agents. */
   cancels: number;
-  /** Orders not sent because the margin-capped quantity was 0 (or the account's own open auctions hold all it could sell). */
+  /** Orders not sent because the margin-capped quantity was 0. */
   skippedForMargin: number;
+  /**
+   * Plain orders not sent, capped to 0 while the account's own open auctions hold lots on their
+   * side (the venue lets them trade only the rest of the position; under whileLiquidating "free").
+   */
+  skippedForAuction: number;
   /** Orders not sent because the account was in liquidation under a policy that freezes it. */
   skippedInLiquidation: number;
   /** Auction takes by liquidators. */
@@ -62,6 +67,7 @@ export class MarketTape {
     iocOrders: 0,
     cancels: 0,
     skippedForMargin: 0,
+    skippedForAuction: 0,
     skippedInLiquidation: 0,
     auctionTakes: 0,
   };
@@ -264,6 +270,7 @@ export function orderActivity(venue: Venue): OrderActivity {
       iocOrders: 0,
       cancels: 0,
       skippedForMargin: 0,
+      skippedForAuction: 0,
       skippedInLiquidation: 0,
       auctionTakes: 0,
     }
@@ -555,7 +562,7 @@ export class AgentView {
     }
     const act = this.#tape.activity;
     if (q <= 0) {
-      this.countSkip(act);
+      this.countSkip(act, i, side);
       return -1;
     }
     act.limitOrders++;
@@ -580,7 +587,7 @@ export class AgentView {
     q = this.capQuantity(i, side, q, p);
     const act = this.#tape.activity;
     if (q <= 0) {
-      this.countSkip(act);
+      this.countSkip(act, i, side);
       return 0;
     }
     act.limitOrders++;
@@ -596,9 +603,16 @@ export class AgentView {
     return this.#venue.submit(o, this.#result).filled;
   }
 
-  /** An order not sent: its account is in liquidation (frozen by the venue), or margin capped it to 0. */
-  private countSkip(act: OrderActivity): void {
-    if (this.#venue.isFrozen(this.account)) act.skippedInLiquidation++;
+  /**
+   * An order of `side` in `i` not sent: its account is in liquidation (frozen by the venue), its
+   * own open auctions hold lots of the position that side trades (sell: a long, buy: a short), or
+   * else margin capped it to 0.
+   */
+  private countSkip(act: OrderActivity, i: number, side: Side): void {
+    const venue = this.#venue;
+    if (venue.isFrozen(this.account)) act.skippedInLiquidation++;
+    else if (venue.reserved(this.account, i) > 0 && Math.sign(venue.position(this.account, i)) === -side)
+      act.skippedForAuction++;
     else act.skippedForMargin++;
   }
 
