@@ -40,6 +40,7 @@ import {
   type ViewReuse,
   type VlSpec,
 } from "../../packages/experiment/src/report/render.js";
+import { textWidth } from "../../packages/experiment/src/report/text-width.js";
 import { runExperiment } from "../../packages/experiment/src/runner.js";
 import { fakeExperiment } from "../experiment/helpers.js";
 import { KNOWN_ROW, METRICS, makeResults } from "./fixtures.js";
@@ -1743,9 +1744,9 @@ describe("chart axes", () => {
           id,
         ).toEqual(points);
         for (const t of axis) expect(t.transform, id).not.toContain("rotate");
-        // ~6 px a character of the widest line ("0.25") and a gap between neighbours
+        // the widest line ("0.25", 22 px at 10 px Helvetica) and a gap between neighbours
         for (let i = 1; i < axis.length; i++)
-          expect(axis[i].x - axis[i - 1].x, id).toBeGreaterThanOrEqual(4 * 6 + 4);
+          expect(axis[i].x - axis[i - 1].x, id).toBeGreaterThanOrEqual(textWidth("0.25", 10) + 4);
       }
     }
   });

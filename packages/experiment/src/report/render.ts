@@ -1,6 +1,7 @@
 /**
  * Vega-Lite → Vega → SVG in Node, with no browser and no canvas: the headless View renders the
- * scenegraph to an SVG string (text widths are estimated, which is fine for labels).
+ * scenegraph to an SVG string. Text widths come from Helvetica's character widths (text-width.ts),
+ * the page's font, instead of Vega's estimate without a canvas (0.8 em a character).
  *
  * The SVG is then made safe to inline many times in one HTML page:
  * - element ids (clip paths, gradients) get a per-chart prefix so charts don't share `url(#clip1)`;
@@ -11,8 +12,14 @@
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { vegaTextWidth } from "./text-width.js";
 
 export type VlSpec = Record<string, unknown>;
+
+/** vega-scenegraph's text metrics, which vega exports but its typings do not declare. */
+const textMetrics = (vega as unknown as { textMetrics: { width: typeof vegaTextWidth } }).textMetrics;
+// Vega calls a width function set here for every text it lays out (vl-convert does the same).
+textMetrics.width = vegaTextWidth;
 
 const BASE_CONFIG = {
   font: "Helvetica, Arial, sans-serif",

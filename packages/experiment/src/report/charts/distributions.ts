@@ -21,6 +21,7 @@ import {
   tickLabels,
   tip,
   variantColor,
+  widestText,
   zeroOneOutcomes,
 } from "./shared.js";
 
@@ -81,17 +82,17 @@ const SI = (vega.formatLocale as unknown as () => { format(spec: string): (x: nu
 /**
  * Height of a panel's x axis below the plot (5 px tick, 2 px padding, the labels): the layout is
  * flush (bounds), so the row spacing makes room for it. Sweep points: a line per value (12 px at
- * Vega's 10 px font); variants: names at -30 degrees (~6 px a character, cut at 160 px).
+ * Vega's 10 px font); variants: names at -30 degrees (cut at 160 px).
  */
 function xAxisHeight(bySweep: boolean, lines: number, names: readonly string[]): number {
   if (bySweep) return 7 + 12 * lines;
-  const longest = Math.min(160, Math.max(1, ...names.map((n) => n.length)) * 6);
+  const longest = Math.min(160, Math.max(6, widestText(names)));
   return Math.ceil(7 + longest * Math.sin(Math.PI / 6) + 10 * Math.cos(Math.PI / 6));
 }
 
 /**
- * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values, at
- * 8 px a character (Vega's text width estimate in Node), plus the 5 px tick and 2 px padding.
+ * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values, as
+ * wide as the page draws them, plus the 5 px tick and 2 px padding.
  */
 function yAxisWidth(rows: Array<Record<string, unknown>>): number {
   const ranges = new Map<unknown, [number, number]>();
@@ -101,15 +102,15 @@ function yAxisWidth(rows: Array<Record<string, unknown>>): number {
     ranges.set(r.metric, [Math.min(lo, v), Math.max(hi, v)]);
   }
   const count = Math.ceil(PANEL_HEIGHT / 40); // Vega-Lite's tickCount
-  let chars = 0;
+  let widest = 0;
   for (const [lo, hi] of ranges.values()) {
     const scale = vega.scale("linear")().domain([lo, hi]).nice();
     const [d0, d1] = scale.domain() as number[];
     // as tickLabels writes them: SI-style when the domain reaches COMPACT_FROM
     const format = Math.max(Math.abs(d0), Math.abs(d1)) >= COMPACT_FROM ? SI : scale.tickFormat(count);
-    for (const t of scale.ticks(count) as number[]) chars = Math.max(chars, format(t).length);
+    widest = Math.max(widest, widestText((scale.ticks(count) as number[]).map((t) => format(t))));
   }
-  return chars * 8 + 7;
+  return Math.ceil(widest) + 7;
 }
 
 /**

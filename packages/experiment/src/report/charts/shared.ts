@@ -8,6 +8,7 @@ import { isZeroOneOutcome } from "../../stats.js";
 import { fmtNum } from "../format.js";
 import { choosePathPoints, type ReportData, type SummaryRow, type SweepPoint, sortPoints } from "../load.js";
 import type { VlSpec } from "../render.js";
+import { textWidth } from "../text-width.js";
 
 export type Render = (spec: VlSpec) => Promise<string>;
 
@@ -148,12 +149,12 @@ export function pointKey(params: readonly string[]): string {
 }
 
 /**
- * Width a point takes on POINT_AXIS: `least`, and room for the widest of its values (~6 px a
- * character at Vega's 10 px font, and a gap).
+ * Width a point takes on POINT_AXIS: `least`, and room for the widest of its values (at the
+ * axis' 10 px font) and a gap.
  */
 export function pointSlot(shortLabels: readonly string[], least = 0): number {
-  const chars = Math.max(1, ...shortLabels.flatMap((l) => l.split(", ").map((v) => v.length)));
-  return Math.max(least, chars * 6 + 8);
+  const widest = widestText(["0", ...shortLabels.flatMap((l) => l.split(", "))]);
+  return Math.max(least, Math.ceil(widest) + 8);
 }
 
 /**
@@ -164,27 +165,22 @@ export function facetColumns(n: number, panelWidth: number, gap = 60, fixed = 0)
   return Math.max(1, Math.min(n, Math.floor((PAGE_WIDTH - fixed) / (panelWidth + gap))));
 }
 
-/** The width Vega gives a text without a canvas, as in the report (its estimate: 0.8 em a character). */
-export function textWidth(text: string, fontSize = 10): number {
-  return Math.floor(0.8 * fontSize * text.length);
-}
-
-/** The widest of some texts, by textWidth. */
-export function widestText(texts: readonly string[], fontSize = 10): number {
-  return Math.max(0, ...texts.map((t) => textWidth(t, fontSize)));
+/** The widest of some texts as the page draws them (textWidth: Helvetica; `bold` for titles and headers). */
+export function widestText(texts: readonly string[], fontSize = 10, bold = false): number {
+  return Math.max(0, ...texts.map((t) => textWidth(t, fontSize, bold)));
 }
 
 /**
  * Room the legends take right of a chart (Vega stacks them in one column): the wider of a title
- * (11 px) and a label (10 px) beside its symbol, and the legend's offset from the chart.
+ * (11 px bold) and a label (10 px) beside its symbol, and the legend's offset from the chart.
  */
 export function legendRoom(titles: readonly string[], labels: readonly string[]): number {
-  return Math.max(widestText(titles, 11), 24 + widestText(labels)) + 18;
+  return Math.ceil(Math.max(widestText(titles, 11, true), 24 + widestText(labels))) + 18;
 }
 
 /**
  * Colour channel title and legend for the sweep points: one parameter per line, uncut. Vega cuts a
- * legend title at 180 px by default, which its text width estimate reaches at ~20 characters.
+ * legend title at 180 px by default, which a parameter path reaches at ~30 characters.
  */
 export function sweepLegend(params: readonly string[]): Record<string, unknown> {
   return { ...sweepTitle(params), legend: { titleLimit: 0 } };
@@ -203,8 +199,7 @@ export const COMPACT_FROM = 10_000;
  * Axis labels of an independent scale (`child_x`, `child_y` in a facet): short when its domain is
  * a single value (Vega's default format then prints 6 decimals: 0.000000), and SI-style (12M,
  * 150k: d3-format's "~s") when the domain reaches COMPACT_FROM, where Vega's 12,000,000 would widen
- * the axis (Vega lays labels out at ~8 px a character). Other axes keep Vega's labels; the tips and
- * tables keep the exact values.
+ * the axis. Other axes keep Vega's labels; the tips and tables keep the exact values.
  */
 export function tickLabels(scale: string): Record<string, unknown> {
   const short = "abs(datum.value) >= 1000 ? format(datum.value, '.3~s') : format(datum.value, '.3~g')";

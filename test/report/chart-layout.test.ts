@@ -1,0 +1,69 @@
+/**
+ * How the report's charts are laid out: text as wide as the page's font draws it (Helvetica's
+ * widths, not Vega's 0.8 em a character).
+ */
+import { describe, expect, it } from "vitest";
+import { svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
+import { renderSvg } from "../../packages/experiment/src/report/render.js";
+import { textWidth, vegaTextWidth } from "../../packages/experiment/src/report/text-width.js";
+
+describe("text widths", () => {
+  it("are Helvetica's advance widths (Vega's estimate: 0.8 em a character)", () => {
+    // p e a k _ d r a w d o w n: 556 556 556 500 556 556 333 556 722 556 556 722 556
+    expect(textWidth("peak_drawdown", 10)).toBeCloseTo(72.81, 6);
+    expect(textWidth("peak_drawdown", 10)).toBeLessThan(0.8 * 10 * 13 * 0.75);
+    // bold: b 611 a 556 d 611 _ 556 d 611 e 556 b 611 t 333
+    expect(textWidth("bad_debt", 11, true)).toBeCloseTo((4445 * 11) / 1000, 6);
+    expect(textWidth("−0.5 ≥ 1", 10)).toBeCloseTo((584 + 556 + 278 + 556 + 278 + 549 + 278 + 556) / 100, 6);
+  });
+
+  it("reach Vega as its text metrics: weight, size, and a line cut at its limit counts as the limit", () => {
+    expect(vegaTextWidth({ fontSize: 10 }, "liquidations")).toBeCloseTo(textWidth("liquidations", 10), 6);
+    expect(vegaTextWidth({ fontSize: 11, fontWeight: "bold" }, " bad_debt ")).toBeCloseTo(
+      textWidth("bad_debt", 11, true),
+      6,
+    );
+    expect(vegaTextWidth({}, "x")).toBeCloseTo(textWidth("x", 11), 6); // Vega's default size
+    expect(vegaTextWidth({ fontSize: 10, limit: 40 }, "accounts_liquidated_share")).toBe(40);
+    expect(vegaTextWidth({ fontSize: 10, limit: 400 }, "bad_debt")).toBeCloseTo(textWidth("bad_debt", 10), 6);
+    expect(vegaTextWidth({ fontSize: 0 }, "bad_debt")).toBe(0);
+  });
+
+  it("lay out a title no wider than the page draws it", async () => {
+    const title = "liquidation.amount.fraction=0.1";
+    const svg = await renderSvg(
+      { title, width: 10, height: 10, data: { values: [{ a: 1 }] }, mark: "point", encoding: {} },
+      "t",
+    );
+    // the chart is as wide as its title (13 px bold) and Vega's padding; was 0.8 em a character
+    expect(svgWidth(svg)).toBeLessThanOrEqual(Math.ceil(textWidth(title, 13, true)) + 12);
+    expect(svgWidth(svg)).toBeGreaterThanOrEqual(Math.floor(textWidth(title, 13, true)));
+  });
+
+  it("let close-factor-sweep's two-line point headers sit over their 194 px panel, not stick out of it", async () => {
+    const panel = (point: string) =>
+      renderSvg(
+        {
+          data: { values: [{ point, x: 1, y: 1 }] },
+          facet: {
+            column: { field: "point", title: null, header: { labelExpr: "split(datum.value, ', ')" } },
+          },
+          spec: {
+            width: 194,
+            height: 40,
+            mark: "point",
+            encoding: {
+              x: { field: "x", type: "quantitative", axis: null },
+              y: { field: "y", type: "quantitative", axis: null },
+            },
+          },
+        },
+        "h",
+      );
+    // the longer line, 11 px bold, fits the panel: the chart is as wide as with a one-letter header;
+    // Vega's estimate of it (272 px) stuck out 39 px a side
+    expect(textWidth("liquidation.amount.fraction=0.1", 11, true)).toBeLessThanOrEqual(194);
+    const long = svgWidth(await panel("liquidation.amount.fraction=0.1, liquidation.penalty.rate=0"));
+    expect(long).toBe(svgWidth(await panel("a")));
+  });
+});
