@@ -1,11 +1,68 @@
 /**
  * How the report's charts are laid out: text as wide as the page's font draws it (Helvetica's
- * widths, not Vega's 0.8 em a character).
+ * widths, not Vega's 0.8 em a character), and the distributions fitted at their first render.
  */
-import { describe, expect, it } from "vitest";
-import { svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
-import { renderSvg } from "../../packages/experiment/src/report/render.js";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
+import { COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
+import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
+import {
+  releaseView,
+  renderSvg,
+  type ViewReuse,
+  type VlSpec,
+} from "../../packages/experiment/src/report/render.js";
 import { textWidth, vegaTextWidth } from "../../packages/experiment/src/report/text-width.js";
+import { makeResults } from "./fixtures.js";
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "cascade-chart-layout-"));
+});
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+type Make = (data: ReportData, render: (spec: VlSpec) => Promise<string>) => Promise<unknown>;
+
+/** The SVGs a chart function rendered, in order (each fitting attempt is one). */
+async function rendered(make: Make, dir: string, pathsPerVariant?: number): Promise<string[]> {
+  const data = await loadResults(dir, pathsPerVariant === undefined ? undefined : { pathsPerVariant });
+  const reuse: ViewReuse = { key: null, view: null };
+  const svgs: string[] = [];
+  let n = 0;
+  await make(data, async (spec) => {
+    const svg = await renderSvg(spec, `c${++n}`, reuse);
+    svgs.push(svg);
+    return svg;
+  }).finally(() => releaseView(reuse));
+  return svgs;
+}
+
+/** Appends metric columns to runs.csv, each with values spread over [0, 1) unlike the others'. */
+function addMetrics(dir: string, names: readonly string[]): void {
+  const file = join(dir, "runs.csv");
+  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+  const cells = (i: number) => names.map((_, k) => ((i * 7 + k * 3) % 11) / 11);
+  writeFileSync(
+    file,
+    `${[`${head},${names.join(",")}`, ...lines.map((l, i) => `${l},${cells(i).join(",")}`)].join("\n")}\n`,
+  );
+}
+
+/** The plot origins [x, y] of a facet's panels (each panel's background rect), and the plot width. */
+function panels(svg: string): { origins: number[][]; width: number } {
+  const re =
+    /<g transform="translate\(([\d.-]+),([\d.-]+)\)"><path class="background" aria-hidden="true" d="M0\.5,0\.5h([\d.]+)v/g;
+  const found = [...svg.matchAll(re)];
+  return {
+    origins: found.map((m) => [Number(m[1]), Number(m[2])]),
+    width: Number(found[0]?.[3] ?? 0),
+  };
+}
 
 describe("text widths", () => {
   it("are Helvetica's advance widths (Vega's estimate: 0.8 em a character)", () => {
@@ -66,4 +123,38 @@ describe("text widths", () => {
     const long = svgWidth(await panel("liquidation.amount.fraction=0.1, liquidation.penalty.rate=0"));
     expect(long).toBe(svgWidth(await panel("a")));
   });
+});
+
+describe("fitting the distributions", () => {
+  it.each([
+    ["three", ["crossMargin", "isolated", "unlevered"]],
+    ["five", ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"]],
+  ])(
+    "%s variants beside their legend: the first render fits the column, with as many columns as fit (cross-asset-contagion took 3 renders, execution-styles 2)",
+    async (name, variants) => {
+      const dir = makeResults(join(root, `variants-${name}`), {
+        sweep: {},
+        variants,
+        replications: 8,
+        ticks: 60,
+      });
+      // the studies' metrics beyond the fixture's: two rows of panels or more
+      addMetrics(dir, [
+        "peak_drawdown_BTC",
+        "peak_drawdown_ETH",
+        "book_liquidated_notional",
+        "accounts_liquidated",
+        "accounts_liquidated_share",
+        "max_cascade_duration",
+      ]);
+      const svgs = await rendered(distributions as Make, dir);
+      expect(svgs).toHaveLength(1);
+      expect(svgWidth(svgs[0])).toBeLessThanOrEqual(COLUMN_WIDTH);
+      // a column more would not fit
+      const { origins } = panels(svgs[0]);
+      const columns = new Set(origins.map((o) => o[0])).size;
+      expect(columns).toBeGreaterThan(1);
+      expect(svgWidth(svgs[0]) + (origins[1][0] - origins[0][0])).toBeGreaterThan(COLUMN_WIDTH);
+    },
+  );
 });

@@ -4,12 +4,13 @@ import * as vega from "vega";
 import type { ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
+  COLUMN_WIDTH,
   COMPACT_FROM,
   constantMetrics,
   constantNote,
   type Figure,
-  facetColumns,
   fitToColumn,
+  legendRoom,
   POINT,
   POINT_AXIS,
   pointKey,
@@ -111,6 +112,17 @@ function yAxisWidth(rows: Array<Record<string, unknown>>): number {
     widest = Math.max(widest, widestText((scale.ticks(count) as number[]).map((t) => format(t))));
   }
   return Math.ceil(widest) + 7;
+}
+
+/**
+ * How many panels a row of the grid holds in the page column: `n` panels are n × (width + gap)
+ * wide less 20 px (no gap after the last; the first panel's y axis takes gap − 20), beside the
+ * variant legend, with 10 px to spare for a header a little wider than its panel. Planned with
+ * facetColumns, which leaves the legend out, a chart of several variants was drawn too wide and
+ * again (cross-asset-contagion: 3 renders; execution-styles: 2).
+ */
+function distributionColumns(n: number, panelWidth: number, gap: number, legend: number): number {
+  return Math.max(1, Math.min(n, Math.floor((COLUMN_WIDTH + 10 - legend) / (panelWidth + gap))));
 }
 
 /**
@@ -247,7 +259,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   const spec: VlSpec = {
     data: { values: rows },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
-    columns: facetColumns(metrics.length, panelWidth, gap),
+    columns: distributionColumns(metrics.length, panelWidth, gap, legendRoom(["variant"], data.variants)),
     spec: { width: panelWidth, height: PANEL_HEIGHT, layer: layers },
     // A grid of equal panels: laid out by their plot size, not by their own axis labels' width;
     // flush end labels keep the headers level.
