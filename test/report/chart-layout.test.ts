@@ -1,12 +1,14 @@
 /**
  * How the report's charts are laid out: text as wide as the page's font draws it (Helvetica's
- * widths, not Vega's 0.8 em a character), and the distributions fitted at their first render.
+ * widths, not Vega's 0.8 em a character), the distributions fitted at their first render, and the
+ * paired differences of a grid of one variant on a screen or two.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
+import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
 import { COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
 import {
@@ -52,6 +54,8 @@ function addMetrics(dir: string, names: readonly string[]): void {
     `${[`${head},${names.join(",")}`, ...lines.map((l, i) => `${l},${cells(i).join(",")}`)].join("\n")}\n`,
   );
 }
+
+const svgHeight = (svg: string) => Number(svg.match(/^<svg[^>]*?\sheight="([\d.]+)"/)?.[1] ?? 0);
 
 /** The plot origins [x, y] of a facet's panels (each panel's background rect), and the plot width. */
 function panels(svg: string): { origins: number[][]; width: number } {
@@ -157,4 +161,64 @@ describe("fitting the distributions", () => {
       expect(svgWidth(svgs[0]) + (origins[1][0] - origins[0][0])).toBeGreaterThan(COLUMN_WIDTH);
     },
   );
+});
+
+describe("paired differences of a grid of one variant", () => {
+  const leverage = [8, 11, 13, 14, 15, 16, 17, 18, 19];
+  const crowding = [0, 0.25, 0.5, 0.75, 1];
+
+  it("45 points: a row per leverage, its points by crowding, on a screen (was a row per compared point: 44 x 16 px a panel)", async () => {
+    const dir = makeResults(join(root, "grid-45"), {
+      sweep: { "populations.4.leverage": leverage, "populations.4.crowding": crowding },
+      variants: ["default"],
+      replications: 6,
+      ticks: 40,
+      instruments: ["BTC"],
+      bootColumns: true,
+    });
+    const data = await loadResults(dir);
+    const svgs = await rendered(pairedDifferences as Make, dir);
+    const svg = svgs[svgs.length - 1];
+    expect(svgWidth(svg)).toBeLessThanOrEqual(COLUMN_WIDTH);
+    const { origins } = panels(svg);
+    const metrics = new Set(data.comparison.filter((c) => c.mean_diff !== null).map((c) => c.metric)).size;
+    expect(origins.length).toBeLessThanOrEqual(metrics);
+    const rowsOfPanels = new Set(origins.map((o) => o[1])).size;
+    const columns = new Set(origins.map((o) => o[0])).size;
+    expect(columns).toBeGreaterThanOrEqual(3);
+    expect(rowsOfPanels).toBe(Math.ceil(origins.length / columns));
+    // a panel: 9 rows of 5 slots of 7 px (t interval, bootstrap interval below)
+    expect(svgHeight(svg)).toBeLessThan(rowsOfPanels * (45 * 7 + 10 + 80) + 40);
+    expect(svgHeight(svg)).toBeLessThan(900);
+
+    // every comparison still drawn exactly: one marker a point and metric, named in full
+    const markers = [...svg.matchAll(/<title>(metric: [^<]*mean difference: [^<]*)<\/title>/g)].map(
+      (m) => m[1],
+    );
+    const compared = data.comparison.filter((c) => c.mean_diff !== null);
+    const drawnMetrics = new Set(markers.map((t) => t.split(";")[0]));
+    expect(markers.length).toBe(compared.filter((c) => drawnMetrics.has(`metric: ${c.metric}`)).length);
+    expect(markers.length).toBe(44 * origins.length);
+    for (const c of compared.filter((x) => drawnMetrics.has(`metric: ${x.metric}`)))
+      expect(markers.some((t) => t.startsWith(`metric: ${c.metric};`) && t.includes(c.label))).toBe(true);
+    // rows named by leverage on the axis, crowding in the colour legend
+    expect(svg).toContain(">populations.4.leverage<");
+    expect(svg).toContain(">populations.4.crowding<");
+    for (const v of leverage) expect(svg).toMatch(new RegExp(`role-axis-label[^]*?>${v}<`));
+  });
+
+  it("one parameter keeps a row per point", async () => {
+    const dir = makeResults(join(root, "one-param"), {
+      sweep: { "liquidation.loss.insuranceFund": [0, 200000, 400000, 800000] },
+      variants: ["default"],
+      replications: 6,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const svgs = await rendered(pairedDifferences as Make, dir);
+    const svg = svgs[svgs.length - 1];
+    expect(svg).not.toContain("populations");
+    expect(svg).toMatch(/>200000</);
+    expect(svg).toMatch(/>800000</);
+  });
 });

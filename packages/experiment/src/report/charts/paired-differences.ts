@@ -118,6 +118,37 @@ function pairedTips(r: ComparisonRow, bySweep: boolean, outcome: boolean): Recor
 const bootSlot = (point: string) => `${point} (bootstrap)`;
 
 /**
+ * The parameter a grid of one variant draws within a row (by colour), the others naming the rows:
+ * the sweepReference, whose points are compared with its first value, else the last parameter.
+ */
+function innerParam(data: ReportData): string {
+  const ref = data.manifest.sweepReference;
+  return ref !== null && data.sweepParams.includes(ref) ? ref : data.sweepParams[data.sweepParams.length - 1];
+}
+
+/** A point's values of the parameters other than `inner`: its row in a grid. */
+function outerLabel(r: ComparisonRow, params: readonly string[], inner: string): string {
+  return params
+    .filter((p) => p !== inner)
+    .map((p) => r.params[p] ?? "")
+    .join(", ");
+}
+
+/** A parameter's distinct values: by number when all are numbers, else in order of appearance. */
+function sweepValues(values: readonly string[]): string[] {
+  const distinct = [...new Set(values)];
+  return distinct.every((v) => v.trim() !== "" && Number.isFinite(Number(v)))
+    ? distinct.sort((a, b) => Number(a) - Number(b))
+    : distinct;
+}
+
+/** Height of a point's slot in a grid panel: its t interval and, below it, its bootstrap interval. */
+const GRID_STEP = 7;
+
+/** Width of a grid's panels: four columns beside the legends. */
+const GRID_PANEL_WIDTH = 170;
+
+/**
  * With several variants and a sweepReference, comparison.csv also compares each variant with itself
  * at each point's reference point: drawn as a second chart of the same kind.
  */
@@ -147,6 +178,15 @@ export async function pairedDifferences(
   const holm = rows.some((r) => r.raw.p_holm !== undefined);
   const significant = significanceDomain(holm);
   const outcomes = zeroOneOutcomes(data);
+  const pointRows = bySweep && variants.length === 1;
+  const inner = pointRows && data.sweepParams.length > 1 ? innerParam(data) : null;
+  // labels are in sweep order, and so are the grid's rows; its slots go by value
+  const byLabel = new Map(rows.map((r) => [r.short, r]));
+  const outerLabels = [
+    ...new Set(labels.map((l) => outerLabel(byLabel.get(l)!, data.sweepParams, inner ?? ""))),
+  ];
+  const innerValues =
+    inner === null ? [] : sweepValues(labels.map((l) => byLabel.get(l)!.params[inner] ?? ""));
   const values = rows.map((r) => ({
     variant: r.variant,
     metric: r.metric,
@@ -160,7 +200,10 @@ export async function pairedDifferences(
     p_wilcoxon: r.p_wilcoxon,
     boot_low: r.boot_low,
     boot_high: r.boot_high,
-    boot_slot: bootSlot(r.short),
+    ...(inner !== null
+      ? { outer: outerLabel(r, data.sweepParams, inner), inner: r.params[inner] ?? "" }
+      : {}),
+    boot_slot: bootSlot(inner !== null ? (r.params[inner] ?? "") : r.short),
     interval: outcomes.has(r.metric) ? NEWCOMBE_INTERVAL : T_INTERVAL,
     significant: significant[significanceOf(r, holm)],
     ...pairedTips(r, bySweep, outcomes.has(r.metric)),
@@ -169,48 +212,81 @@ export async function pairedDifferences(
   const kinds = [T_INTERVAL, NEWCOMBE_INTERVAL].filter((k) => values.some((v) => v.interval === k));
   // One variant drawn (a sweep of one variant, or one variant against the baseline): one row per
   // point, named on the axis (tens of points told apart by shades of one colour scale, packed
-  // into one band, could not be read).
-  const pointRows = bySweep && variants.length === 1;
+  // into one band, could not be read). In a grid, a row per value of the other parameters, its
+  // points one under another in it, coloured by the inner parameter's value: a row per point made
+  // leverage-crowding's panels (36 compared points) 586 px tall and the figure 3,866.
   const rowsPerPanel = pointRows
     ? labels.length
     : variants.length * (bySweep ? Math.min(labels.length, 12) : 1);
-  const height = pointRows
-    ? Math.max(50, labels.length * (boot ? 16 : 12) + 10)
-    : Math.max(50, Math.min(260, rowsPerPanel * (boot && bySweep ? 22 : 16) + 10));
-  const y: Record<string, unknown> = pointRows
-    ? { field: "point", type: "nominal", title: null, sort: labels, axis: { labelLimit: 220 } }
-    : { field: "variant", type: "nominal", title: null, sort: variants };
-  const colour = bySweep
-    ? {
-        field: "point",
-        type: "ordinal",
-        ...sweepLegend(data.sweepParams),
-        sort: labels,
-        scale: { scheme: "viridis" },
-      }
-    : { ...variantColor(data), legend: { values: variants } };
-  const common: Record<string, unknown> = pointRows ? { y } : { y, color: colour };
-  if (bySweep && !pointRows)
+  const height =
+    inner !== null
+      ? Math.max(50, outerLabels.length * innerValues.length * (boot ? GRID_STEP : GRID_STEP - 2) + 10)
+      : pointRows
+        ? Math.max(50, labels.length * (boot ? 16 : 12) + 10)
+        : Math.max(50, Math.min(260, rowsPerPanel * (boot && bySweep ? 22 : 16) + 10));
+  const y: Record<string, unknown> =
+    inner !== null
+      ? {
+          field: "outer",
+          type: "ordinal",
+          // the rows' parameters, on the first column's axis (the caption names them too)
+          title: data.sweepParams.filter((p) => p !== inner).join(", "),
+          sort: outerLabels,
+          axis: { labelLimit: 220, titleLimit: 0 },
+        }
+      : pointRows
+        ? { field: "point", type: "nominal", title: null, sort: labels, axis: { labelLimit: 220 } }
+        : { field: "variant", type: "nominal", title: null, sort: variants };
+  const colour =
+    inner !== null
+      ? {
+          field: "inner",
+          type: "ordinal",
+          title: inner,
+          legend: { titleLimit: 0 },
+          sort: innerValues,
+          scale: { scheme: "viridis" },
+        }
+      : bySweep
+        ? {
+            field: "point",
+            type: "ordinal",
+            ...sweepLegend(data.sweepParams),
+            sort: labels,
+            scale: { scheme: "viridis" },
+          }
+        : { ...variantColor(data), legend: { values: variants } };
+  const common: Record<string, unknown> = pointRows && inner === null ? { y } : { y, color: colour };
+  // the slots of a row: its points, each with its bootstrap rule's slot after it
+  const slots = inner !== null ? innerValues : labels;
+  const slotField = inner !== null ? "inner" : "point";
+  if (inner !== null || (bySweep && !pointRows))
     common.yOffset = boot
-      ? { field: "point", type: "ordinal", scale: { domain: labels.flatMap((l) => [l, bootSlot(l)]) } }
-      : { field: "point", type: "ordinal", sort: labels };
+      ? { field: slotField, type: "ordinal", scale: { domain: slots.flatMap((l) => [l, bootSlot(l)]) } }
+      : { field: slotField, type: "ordinal", sort: slots };
   // Room beside the panels: the variant or point labels (cut at their labelLimit) and the legends,
   // so that the first render has as many columns as fit (with 60 px a panel it had one too many).
-  const yLabels = Math.min(pointRows ? 220 : 180, widestText(pointRows ? labels : variants)) + 6;
+  const yTexts = inner !== null ? outerLabels : pointRows ? labels : variants;
+  // (a grid's rows also have their parameters' names as the axis title: 11 px bold, turned)
+  const yLabels =
+    Math.ceil(Math.min(pointRows ? 220 : 180, widestText(yTexts))) + 6 + (inner !== null ? 16 : 0);
+  const colourTitles =
+    inner !== null ? [inner] : bySweep && !pointRows ? data.sweepParams.map((p) => `${p},`) : [];
   const legends = legendRoom(
-    ["variant", "interval", ...(bySweep && !pointRows ? data.sweepParams.map((p) => `${p},`) : [])],
+    ["variant", "interval", ...colourTitles],
     [
       ...significant,
       ...(boot ? [...kinds, BOOT_INTERVAL] : []),
-      ...(pointRows ? [] : bySweep ? labels : variants),
+      ...(inner !== null ? innerValues : pointRows ? [] : bySweep ? labels : variants),
     ],
   );
+  const panelWidth = inner !== null ? GRID_PANEL_WIDTH : 200;
   const spec: VlSpec = {
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
-    columns: facetColumns(metrics.length, 200, 35, yLabels + legends),
+    columns: facetColumns(metrics.length, panelWidth, 35, yLabels + legends),
     spec: {
-      width: 200,
+      width: panelWidth,
       height,
       layer: [
         {
@@ -229,7 +305,7 @@ export async function pairedDifferences(
         },
         ...(boot ? [bootstrapRule(common, height / rowsPerPanel, kinds)] : []),
         {
-          mark: { type: "point", filled: true, size: 40 },
+          mark: { type: "point", filled: true, size: inner !== null ? 24 : 40 },
           encoding: {
             ...common,
             x: { field: "mean_diff", type: "quantitative", title: null, axis: tickLabels("child_x") },
@@ -250,6 +326,10 @@ export async function pairedDifferences(
     },
     resolve: { scale: { x: "independent" } },
   };
+  const rowsText =
+    inner === null
+      ? `one row per point: ${data.sweepParams.join(", ")}`
+      : `one row per value of ${data.sweepParams.filter((p) => p !== inner).join(", ")}, its points one under another by ${inner} (colour)`;
   // with a 0/1 outcome shown the thick rule is not always a t interval: say so before the note names them
   const thick = metrics.some((m) => outcomes.has(m))
     ? "95% confidence interval (thick rule: a t interval, Newcombe's for a 0/1 outcome)"
@@ -261,7 +341,7 @@ export async function pairedDifferences(
     return {
       id: "paired-reference",
       title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
-      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
+      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
       panels: [{ svg: await fitToColumn(render, spec) }],
     };
   return {
@@ -269,8 +349,8 @@ export async function pairedDifferences(
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`
-        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; one row per point: ${data.sweepParams.join(", ")})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
