@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeReport } from "../../packages/experiment/src/report/index.js";
+import { textWidth } from "../../packages/experiment/src/report/text-width.js";
 import { makeResults } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -129,6 +130,55 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
       await page.close();
     });
   }
+
+  it("draws chart texts as wide as the layout took them (text-width.ts: Helvetica's widths)", async (ctx) => {
+    const dir = makeResults(join(root, "text-widths"), {
+      sweep: { "liquidation.amount.fraction": [0.1, 1], "liquidation.penalty.rate": [0, 0.1] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 60,
+      pointColumnsInSeries: true,
+    });
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    await page.goto(pathToFileURL(await writeReport(dir)).href);
+    // (page scripts as text: the tests are typed without the DOM library)
+    // a font present draws a probe unlike the generic fallbacks it is listed before
+    const present = await page.evaluate<boolean>(`(() => {
+      const ctx = document.createElement("canvas").getContext("2d");
+      const width = (font) => {
+        ctx.font = "40px " + font;
+        return ctx.measureText("mmmmmmmmmmlli_0.25").width;
+      };
+      return ["Helvetica", "Arial", "Liberation Sans"].some((f) =>
+        ["monospace", "serif"].every((g) => width("'" + f + "', " + g) !== width(g)),
+      );
+    })()`);
+    if (!present)
+      ctx.skip("no Helvetica-metric font (Helvetica, Arial or Liberation Sans: fonts-liberation)");
+    // each line: a <tspan> of a text of several lines, else the text's own characters (not its <title>)
+    const texts = await page.evaluate<Array<{ text: string; size: number; bold: boolean; drawn: number }>>(`
+      [...document.querySelectorAll("figure.chart svg text")].flatMap((t) => {
+        const style = getComputedStyle(t);
+        const tspans = [...t.querySelectorAll("tspan")];
+        return (tspans.length > 0 ? tspans : [t]).map((line) => ({
+          text: [...line.childNodes]
+            .filter((n) => n.nodeType === Node.TEXT_NODE)
+            .map((n) => n.textContent)
+            .join(""),
+          size: Number.parseFloat(style.fontSize),
+          bold: Number(style.fontWeight) >= 600,
+          drawn: line.getComputedTextLength(),
+        }));
+      })`);
+    expect(texts.length).toBeGreaterThan(100);
+    expect(texts.some((t) => t.text === "liquidation.amount.fraction=0.1" && t.bold)).toBe(true);
+    // within the kerning of a pair or two (the table has none; canvas measureText agrees exactly)
+    for (const t of texts)
+      expect(Math.abs(textWidth(t.text, t.size, t.bold) - t.drawn), JSON.stringify(t)).toBeLessThan(
+        0.5 + 0.01 * t.drawn,
+      );
+    await page.close();
+  });
 
   it("keeps variant descriptions readable beside long overrides unfolded", async () => {
     const dir = makeResults(join(root, "variant-descriptions"), { sweep: {}, replications: 2, ticks: 30 });
