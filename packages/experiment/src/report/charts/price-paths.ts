@@ -22,12 +22,12 @@ function byNumber(a: string, b: string): number {
 
 /**
  * Width of one of `n` price path panels side by side in the page column: beside them the price
- * axis and the legends (~250 px: the size legend's title alone is 167), and ~30 px a panel of
- * spacing, so that the first render usually fits (at 70 px a panel and 220 px at least, the first
- * panel took 3 to 6 renders).
+ * axis and the legends (~170 px), and ~30 px a panel of spacing, so that the first render usually
+ * fits (at 70 px a panel and 220 px at least, the first panel took 3 to 6 renders) and fills the
+ * column (250 px for Vega's wider text estimate left ~115 px of it empty).
  */
 function pathWidth(n: number): number {
-  return Math.max(MIN_PANEL_WIDTH, Math.min(520, Math.floor((COLUMN_WIDTH - 250) / n) - 30));
+  return Math.max(MIN_PANEL_WIDTH, Math.min(520, Math.floor((COLUMN_WIDTH - 170) / n) - 30));
 }
 
 /**
