@@ -623,9 +623,7 @@ export class AgentView {
 
   /** Cancels one of the agent's resting orders; false if it is no longer resting. */
   cancel(orderId: number): boolean {
-    const orders = this.#venue.openOrders(this.account);
-    if (!orders.includes(orderId)) return false;
-    this.#venue.cancel(this.account, orderId);
+    if (this.#venue.cancelIfResting(this.account, orderId) === -1) return false;
     this.#tape.activity.cancels++;
     return true;
   }

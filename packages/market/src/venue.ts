@@ -883,7 +883,23 @@ export class Venue {
   /** Cancels a resting order of `account`; returns the quantity removed. */
   cancel(account: AccountId, orderId: number): number {
     if (this.busy) this.reentrant("cancel");
-    const i = this.ownedOrder(account, orderId, "cancel rejected");
+    return this.cancelIn(this.ownedOrder(account, orderId, "cancel rejected"), orderId);
+  }
+
+  /**
+   * Cancels `orderId` if it is one of `account`'s resting orders and returns the quantity removed;
+   * -1, nothing done, when it is not (filled, cancelled, another account's, or not an order id).
+   * One lookup, where `openOrders(account).includes(orderId)` and then `cancel` searched twice.
+   */
+  cancelIfResting(account: AccountId, orderId: number): number {
+    this.checkAccount("account", account, "cancel rejected");
+    const i = this.instrumentOf(account, orderId);
+    if (i === -1 || this.books[i].orderOwner(orderId) !== account) return -1;
+    if (this.busy) this.reentrant("cancel");
+    return this.cancelIn(i, orderId);
+  }
+
+  private cancelIn(i: number, orderId: number): number {
     this.busy = true;
     try {
       const removed = this.books[i].cancel(orderId);
