@@ -2073,6 +2073,12 @@ export class Venue {
     }
   }
 
+  /**
+   * Visits every instrument's flag. With the studies' 1-3 instruments a list of the dirty ones (set
+   * in onFill / onRest / onCancel, sorted here to keep the ascending order) cost 144 instructions
+   * more per quote of the venue bench (cachegrind), and a bitmask walked by its set bits 56 more:
+   * neither kept.
+   */
   private emitBookUpdates(): void {
     const observed = this.bookS.observed;
     for (let i = 0; i < this.nI; i++) {
@@ -2181,6 +2187,10 @@ export class Venue {
    * shortfall's work: true when the order only reduces the position, else false with the
    * requirement and equity in lastIM and lastEquity. submit calls this, not shortfall: a double
    * returned from a call that is not inlined is boxed, a heap allocation per order.
+   * It runs once per quote (marginAllows; submit skips the order just passed, see justPassed), not
+   * per fill, and reads the account's active instruments, not its orders: about 430 instructions
+   * an evaluation (cachegrind, against a stub). Arrays read into locals and a per-instrument flat
+   * initial rate instead of inst[i].margin saved 4 of them: not kept.
    */
   private onlyReduces(
     a: number,
