@@ -2189,8 +2189,10 @@ export class Venue {
    * returned from a call that is not inlined is boxed, a heap allocation per order.
    * It runs once per quote (marginAllows; submit skips the order just passed, see justPassed), not
    * per fill, and reads the account's active instruments, not its orders: about 430 instructions
-   * an evaluation (cachegrind, against a stub). Arrays read into locals and a per-instrument flat
-   * initial rate instead of inst[i].margin saved 4 of them: not kept.
+   * an evaluation (cachegrind, against a stub). An order that only reduces (37% of the venue
+   * bench's quotes, 8% of the default study's) is decided from its own instrument, before the sum.
+   * Arrays read into locals and a per-instrument flat initial rate instead of inst[i].margin saved
+   * 4 instructions an evaluation: not kept.
    */
   private onlyReduces(
     a: number,
@@ -2201,10 +2203,22 @@ export class Venue {
     immediate: boolean,
   ): boolean {
     const base = a * this.nI;
+    // An order that only reduces is known from its own instrument: no sum over the others.
+    const k0 = base + ins;
+    const q0 = this.posA[k0];
+    if (
+      immediate
+        ? side === BUY
+          ? q0 < 0 && q0 + qty <= 0
+          : q0 > 0 && q0 - qty >= 0
+        : side === BUY
+          ? q0 < 0 && q0 + this.restBuyA[k0] + qty <= 0
+          : q0 > 0 && q0 - this.restSellA[k0] - qty >= 0
+    )
+      return true;
     const list = this.active[a];
     let e = this.cashA[a];
     let im = 0;
-    let reducing = false;
     let seen = false;
     for (let j = 0; j <= list.length; j++) {
       let i: number;
@@ -2222,19 +2236,12 @@ export class Venue {
         if (immediate) {
           up += side * qty;
           dn += side * qty;
-          reducing = side === BUY ? q < 0 && q + qty <= 0 : q > 0 && q - qty >= 0;
-        } else if (side === BUY) {
-          up += qty;
-          reducing = q < 0 && up <= 0;
-        } else {
-          dn -= qty;
-          reducing = q > 0 && dn >= 0;
-        }
+        } else if (side === BUY) up += qty;
+        else dn -= qty;
       }
       const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
       if (w > 0) im += initialMargin(this.inst[i].margin, w);
     }
-    if (reducing) return true;
     const cv = this.cvs[ins];
     const adverse = side * (price - this.marks[ins]) * qty * cv;
     if (immediate) e -= adverse;
