@@ -37,6 +37,50 @@ function threeAssetVenue(): Venue {
   return venue;
 }
 
+/** Per trader: lots of X, Y, Z (opened in the order given by `first`), a resting bid on Z, margin. */
+const traderSpec = fc.tuple(
+  fc.integer({ min: -40, max: 40 }),
+  fc.integer({ min: -40, max: 40 }),
+  fc.integer({ min: -60, max: 60 }),
+  fc.integer({ min: 0, max: 2 }),
+  fc.boolean(),
+  fc.double({ min: 0.25, max: 0.6, noNaN: true }),
+);
+const marksSpec = fc.tuple(
+  fc.double({ min: 60, max: 140, noNaN: true }),
+  fc.double({ min: 30, max: 70, noNaN: true }),
+  fc.double({ min: 12, max: 28, noNaN: true }),
+);
+
+function openTraders(
+  venue: Venue,
+  specs: ReadonlyArray<typeof traderSpec extends fc.Arbitrary<infer T> ? T : never>,
+): number[] {
+  const traders: number[] = [];
+  for (const [qx, qy, qz, first, rests, margin] of specs) {
+    const lots = [qx, qy, qz];
+    const a = venue.openAccount("trader");
+    venue.deposit(a, Math.ceil((Math.abs(qx) * 101 + Math.abs(qy) * 153 + Math.abs(qz) * 21) * margin) + 10);
+    if (rests) venue.submit({ account: a, instrument: 2, side: BUY, quantity: 1, type: "limit", price: 2 });
+    for (let k = 0; k < 3; k++) {
+      const i = (first + 2 * k) % 3; // X Z Y, Y X Z or Z Y X
+      if (lots[i] === 0) continue;
+      const side = lots[i] > 0 ? BUY : SELL;
+      venue.submit({ account: a, instrument: i, side, quantity: Math.abs(lots[i]), type: "market" });
+    }
+    traders.push(a);
+  }
+  return traders;
+}
+
+function moveMarks(venue: Venue, mx: number, my: number, mz: number): void {
+  venue.setOraclePrice(0, mx);
+  venue.setOraclePrice(1, my);
+  venue.setOraclePrice(2, mz);
+  venue.advance(1);
+  venue.updateMarks();
+}
+
 describe("the check reads an account's equity and maintenance in one pass", () => {
   it("calls neither venue.equity nor venue.maintenanceRequirement for the accounts it evaluates", () => {
     const venue = twoAssetVenue();
@@ -69,47 +113,12 @@ describe("the check reads an account's equity and maintenance in one pass", () =
   });
 
   it("margin-calls with the venue's equity and maintenance to the last bit, whatever order the positions were opened in", () => {
-    // per trader: lots of X, Y, Z (opened in the order given by `first`), a resting bid on Z, margin
-    const trader = fc.tuple(
-      fc.integer({ min: -40, max: 40 }),
-      fc.integer({ min: -40, max: 40 }),
-      fc.integer({ min: -60, max: 60 }),
-      fc.integer({ min: 0, max: 2 }),
-      fc.boolean(),
-      fc.double({ min: 0.25, max: 0.6, noNaN: true }),
-    );
-    const marks = fc.tuple(
-      fc.double({ min: 60, max: 140, noNaN: true }),
-      fc.double({ min: 30, max: 70, noNaN: true }),
-      fc.double({ min: 12, max: 28, noNaN: true }),
-    );
     fc.assert(
-      fc.property(fc.array(trader, { minLength: 1, maxLength: 8 }), marks, (specs, [mx, my, mz]) => {
+      fc.property(fc.array(traderSpec, { minLength: 1, maxLength: 8 }), marksSpec, (specs, [mx, my, mz]) => {
         const venue = threeAssetVenue();
-        const traders: number[] = [];
-        for (const [qx, qy, qz, first, rests, margin] of specs) {
-          const lots = [qx, qy, qz];
-          const a = venue.openAccount("trader");
-          venue.deposit(
-            a,
-            Math.ceil((Math.abs(qx) * 101 + Math.abs(qy) * 153 + Math.abs(qz) * 21) * margin) + 10,
-          );
-          if (rests)
-            venue.submit({ account: a, instrument: 2, side: BUY, quantity: 1, type: "limit", price: 2 });
-          for (let k = 0; k < 3; k++) {
-            const i = (first + 2 * k) % 3; // X Z Y, Y X Z or Z Y X
-            if (lots[i] === 0) continue;
-            const side = lots[i] > 0 ? BUY : SELL;
-            venue.submit({ account: a, instrument: i, side, quantity: Math.abs(lots[i]), type: "market" });
-          }
-          traders.push(a);
-        }
+        const traders = openTraders(venue, specs);
         const e = engineFor(venue, presets.fullClose({ maxSlippage: 1 }));
-        venue.setOraclePrice(0, mx);
-        venue.setOraclePrice(1, my);
-        venue.setOraclePrice(2, mz);
-        venue.advance(1);
-        venue.updateMarks();
+        moveMarks(venue, mx, my, mz);
         const expected = new Map<number, [number, number]>();
         for (const a of traders) {
           const eq = venue.equity(a);
@@ -125,6 +134,81 @@ describe("the check reads an account's equity and maintenance in one pass", () =
     );
   });
 });
+
+describe("a health-factor trigger is tested from the same one pass", () => {
+  it("calls neither venue.healthFactorBelow nor venue.healthFactor for the accounts it evaluates", () => {
+    const venue = threeAssetVenue();
+    const traders = openTraders(venue, [
+      [10, -20, 0, 0, false, 0.3],
+      [-10, 5, 30, 1, true, 0.4],
+      [0, 0, -40, 2, false, 0.5],
+    ]);
+    const e = engineFor(
+      venue,
+      presets.fullClose({ maxSlippage: 1, trigger: { kind: "healthFactor", below: 1.05 } }),
+    );
+    let reads = 0;
+    const below = venue.healthFactorBelow.bind(venue);
+    const hf = venue.healthFactor.bind(venue);
+    venue.healthFactorBelow = (a, x) => {
+      reads++;
+      return below(a, x);
+    };
+    venue.healthFactor = (a) => {
+      reads++;
+      return hf(a);
+    };
+    e.check(1);
+    expect(e.lastChecked).toBe(traders.length + 1);
+    expect(e.stats().marginCalls).toBe(0);
+    expect(reads).toBe(0);
+  });
+
+  it("margin-calls exactly the accounts venue.healthFactorBelow names, at a threshold on one's health factor to the last bit", () => {
+    // the threshold is a trader's own health factor, or the next double above or below it: an
+    // account exactly there is called only when its factor, as the venue computes it, is below
+    const nudge = fc.constantFrom(-1, 0, 1);
+    fc.assert(
+      fc.property(
+        fc.array(traderSpec, { minLength: 1, maxLength: 8 }),
+        marksSpec,
+        fc.nat(),
+        nudge,
+        fc.double({ min: 0.5, max: 1.5, noNaN: true }),
+        (specs, [mx, my, mz], pick, step, fallback) => {
+          const venue = threeAssetVenue();
+          const traders = openTraders(venue, specs);
+          moveMarks(venue, mx, my, mz);
+          const at = venue.healthFactor(traders[pick % traders.length]);
+          let x = Number.isFinite(at) && at > 0 ? at : fallback;
+          if (step !== 0) x = nextDouble(x, step);
+          const e = engineFor(
+            venue,
+            presets.fullClose({ maxSlippage: 1, trigger: { kind: "healthFactor", below: x } }),
+          );
+          const expected = new Map<number, [number, number]>();
+          for (const a of traders) {
+            if (venue.healthFactorBelow(a, x))
+              expected.set(a, [venue.equity(a), venue.maintenanceRequirement(a)]);
+          }
+          const called = new Map<number, [number, number]>();
+          e.marginCalls$.subscribe((c) => called.set(c.account, [c.equity, c.maintenance]));
+          e.check(1);
+          expect(called).toEqual(expected);
+        },
+      ),
+      { numRuns: 300, seed: 27 },
+    );
+  });
+});
+
+/** The next double after x (x > 0) upwards (dir 1) or downwards (dir -1). */
+function nextDouble(x: number, dir: number): number {
+  const b = new Float64Array([x]);
+  const u = new BigInt64Array(b.buffer);
+  u[0] += BigInt(dir);
+  return b[0];
+}
 
 describe("a liquidation sweep allocates no order of its own", () => {
   it("sends every liquidation order in one reused order and result object", () => {

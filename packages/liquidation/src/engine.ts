@@ -194,6 +194,9 @@ export class LiquidationEngine {
   /** Equity and maintenance requirement of the account readAccount read last. */
   private readEquity = 0;
   private readMaintenance = 0;
+  /** Its health factor's numerator and denominator (venue.healthFactor's sums, in the venue's order). */
+  private readHfNum = 0;
+  private readHfDen = 0;
   private totalLive = 0;
   /** Per instrument: trigger prices of falling marks (longs), stored negated so the top is the highest. */
   private readonly downHeaps: TriggerHeap[] = [];
@@ -448,15 +451,19 @@ export class LiquidationEngine {
    * into reusable objects (valid until the next call), in instrument order as holdingsOf gives them,
    * and its equity and maintenance requirement into readEquity / readMaintenance, summed in the
    * venue's order (so to the last bit venue.equity(a) and venue.maintenanceRequirement(a), which
-   * would loop over the same instruments twice more).
+   * would loop over the same instruments twice more); likewise the health factor's numerator and
+   * denominator into readHfNum / readHfDen (healthFactorBelow would make three more passes).
    */
   private readAccount(a: number): Holding[] {
     const venue = this.venue;
     const inst = this.inst;
     const held = venue.heldInstruments(a);
     const buf = this.holdingBuf;
-    let equity = venue.cash(a);
+    const cash = venue.cash(a);
+    let equity = cash;
     let maintenance = 0;
+    let hfNum = cash > 0 ? cash : 0;
+    let hfDen = cash < 0 ? -cash : 0;
     let n = 0;
     for (let j = 0; j < held.length; j++) {
       const i = held[j];
@@ -476,9 +483,13 @@ export class LiquidationEngine {
       equity += q * mark * cv;
       // maintenanceMargin(margin, notional), from the tier just looked up
       maintenance += notional * h.rate - h.amount;
+      if (q > 0) hfNum += notional * (1 - h.rate) + h.amount;
+      else hfDen += notional * (1 + h.rate) - h.amount;
     }
     this.readEquity = equity;
     this.readMaintenance = maintenance;
+    this.readHfNum = hfNum;
+    this.readHfDen = hfDen;
     sortByInstrument(buf, n);
     let out = this.holdingPool[n];
     if (out === undefined) {
@@ -677,7 +688,7 @@ export class LiquidationEngine {
       // recovered: the rest of the plan would oversell what the amount rule asked
       this.slicing.delete(a);
     }
-    if (!(hit ?? triggered(this.policy.trigger, venue, a, equity, maintenance))) {
+    if (!(hit ?? this.triggeredRead(a, equity, maintenance))) {
       if (this.episodes.size > 0) this.episodes.delete(a);
       if (this.closedOf.size > 0) this.closedOf.delete(a);
       this.activeDelete(a);
@@ -703,6 +714,16 @@ export class LiquidationEngine {
   }
 
   /**
+   * The policy's trigger for the account readAccount read last: a health-factor trigger from that
+   * read's sums (to the last bit venue.healthFactorBelow(a, x), without its three passes).
+   */
+  private triggeredRead(a: number, equity: number, maintenance: number): boolean {
+    const trig = this.policy.trigger;
+    if (trig.kind !== "healthFactor") return triggered(trig, this.venue, a, equity, maintenance);
+    return healthFactorBelow(this.readHfNum, this.readHfDen, equity < maintenance, trig.below);
+  }
+
+  /**
    * Before a later slice of a partial amount rule: false when the account no longer needs the rest of
    * its plan (solvent, at or above its trigger and, for restoreToTarget, at its target margin
    * ratio), else true or undefined (a full close, or an account still in deficit: not tested).
@@ -710,7 +731,7 @@ export class LiquidationEngine {
   private partialPlanDone(a: number, equity: number, maintenance: number): boolean | undefined {
     const amount = this.policy.amount;
     if (amount.kind === "full" || equity < 0) return undefined;
-    if (triggered(this.policy.trigger, this.venue, a, equity, maintenance)) return true;
+    if (this.triggeredRead(a, equity, maintenance)) return true;
     return amount.kind === "restoreToTarget" && equity < amount.targetMarginRatio * maintenance;
   }
 
@@ -1496,6 +1517,18 @@ function newEpisode(): Episode {
  */
 function debtOnly(): Episode {
   return { cause: -1, cascadeId: -1, generation: 0 };
+}
+
+/**
+ * venue.healthFactor's value below x, from its numerator and denominator: Infinity when nothing is
+ * owed, and at the boundary the equity/maintenance comparison (`under`) decides, as the venue does.
+ */
+function healthFactorBelow(num: number, den: number, under: boolean, x: number): boolean {
+  if (den === 0) return Number.POSITIVE_INFINITY < x;
+  let hf = num / den;
+  if (under && hf >= 1) hf = 1 - Number.EPSILON;
+  else if (!under && hf < 1) hf = 1;
+  return hf < x;
 }
 
 /** Insertion sort of hs[0..n) by instrument (a handful of holdings, in place, no allocation). */
