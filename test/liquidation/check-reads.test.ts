@@ -2,7 +2,7 @@ import { presets } from "@cascade/liquidation";
 import { BUY, type OrderRequest, type OrderResult, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { engineFor, maker, open, twoAssetVenue } from "./helpers.js";
+import { engineFor, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
 
 /**
  * X (100, tiered above 2,000 notional), Y (50, contract value 3) and Z (20); oracle marks; a
@@ -199,6 +199,51 @@ describe("a health-factor trigger is tested from the same one pass", () => {
       ),
       { numRuns: 300, seed: 27 },
     );
+  });
+});
+
+describe("under whileLiquidating frozen, the check asks the venue whether an account is frozen only for accounts in liquidation", () => {
+  it("asks once for the account it margin-calls and once for its release, never for the healthy ones", () => {
+    const venue = twoAssetVenue();
+    const m = maker(venue);
+    const healthy: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const a = venue.openAccount(`t${k}`);
+      venue.deposit(a, 100_000);
+      open(venue, a, m, 0, k % 2 === 0 ? 10 : -10, 100);
+      healthy.push(a);
+    }
+    // long 100 X at 100 on 600: X at 96 puts it below maintenance (equity 200 < 480), and without
+    // bids within the 1% bound it stays open and frozen
+    const risky = venue.openAccount("risky", { marginExempt: true });
+    venue.deposit(risky, 600);
+    open(venue, risky, m, 0, 100, 100);
+    const e = engineFor(venue, presets.fullClose({ maxSlippage: 0.01, whileLiquidating: "frozen" }));
+    const asked: number[] = [];
+    const isFrozen = venue.isFrozen.bind(venue);
+    venue.isFrozen = (a) => {
+      asked.push(a);
+      return isFrozen(a);
+    };
+    setMarks(venue, [96, 50]);
+    venue.advance(1);
+    e.check(1);
+    expect(e.lastChecked).toBe(healthy.length + 2);
+    expect(e.stats().marginCalls).toBe(1);
+    expect(isFrozen(risky)).toBe(true);
+    expect(asked).toEqual([risky]);
+    // back to 100 and every account touched: all evaluated again, the risky one released
+    asked.length = 0;
+    setMarks(venue, [100, 50]);
+    for (const a of [...healthy, risky]) {
+      venue.transferCash(m, a, 1, "test");
+      venue.transferCash(a, m, 1, "test");
+    }
+    venue.advance(2);
+    e.check(2);
+    expect(e.lastChecked).toBe(healthy.length + 2);
+    expect(isFrozen(risky)).toBe(false);
+    expect(asked).toEqual([risky]);
   });
 });
 

@@ -691,8 +691,11 @@ export class LiquidationEngine {
     if (!(hit ?? this.triggeredRead(a, equity, maintenance))) {
       if (this.episodes.size > 0) this.episodes.delete(a);
       if (this.closedOf.size > 0) this.closedOf.delete(a);
-      this.activeDelete(a);
-      this.release(a);
+      // the engine freezes only accounts it has put on the active list: the others need no release
+      if (this.activeFlag[a] === 1) {
+        this.activeDelete(a);
+        this.release(a);
+      }
       this.pushBounds(a, hs, equity, maintenance);
       return;
     }
