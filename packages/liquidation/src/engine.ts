@@ -103,9 +103,9 @@ import {
   fullPlan,
   type Holding,
   maintenanceRate,
-  orderHoldings,
   type PlanItem,
   penaltyAmount,
+  sortHoldings,
   splitProRata,
   triggered,
   worstPrice,
@@ -191,6 +191,10 @@ export class LiquidationEngine {
   private readonly holdingBuf: Holding[] = [];
   /** Per held-count n, an array of n of them: the holdings readAccount returns. */
   private readonly holdingPool: Holding[][] = [];
+  /** The same again for a margin call's own copies (ownHoldings), and the scratch of their ordering keys. */
+  private readonly ownBuf: Holding[] = [];
+  private readonly ownPool: Holding[][] = [];
+  private readonly orderKeys: Float64Array;
   /** Equity and maintenance requirement of the account readAccount read last. */
   private readEquity = 0;
   private readMaintenance = 0;
@@ -308,7 +312,9 @@ export class LiquidationEngine {
       this.upHeaps.push(new TriggerHeap());
       this.recent.push([]);
       this.holdingBuf.push({ instrument: 0, q: 0, mark: 0, cv: 0, notional: 0, rate: 0, amount: 0 });
+      this.ownBuf.push({ instrument: 0, q: 0, mark: 0, cv: 0, notional: 0, rate: 0, amount: 0 });
     }
+    this.orderKeys = new Float64Array(this.nInst);
 
     const p = this.policy;
     this.insuranceFund = venue.openAccount("insurance-fund", { marginExempt: true });
@@ -711,9 +717,34 @@ export class LiquidationEngine {
     // back the vault or a bankrupt account (ADL / full close), whose deficit would grow meanwhile.
     const until = this.cooldownUntil.get(a);
     if (until !== undefined && this.tick < until && !backstopNow && !(equity < 0)) return;
-    // The liquidation keeps (and hands to the policy functions) its own copies of the holdings.
-    const own: Holding[] = hs.map(copyHolding);
-    this.liquidate(a, own, equity, maintenance, backstopNow, vaultDue && !backstopNow);
+    this.liquidate(a, this.ownHoldings(hs), equity, maintenance, backstopNow, vaultDue && !backstopNow);
+  }
+
+  /**
+   * The liquidation's own copies of the holdings (it sorts them and hands them to the policy
+   * functions): reused from one margin call to the next, as nothing keeps them past the step.
+   */
+  private ownHoldings(hs: Holding[]): Holding[] {
+    const n = hs.length;
+    const buf = this.ownBuf;
+    let out = this.ownPool[n];
+    if (out === undefined) {
+      out = buf.slice(0, n);
+      this.ownPool[n] = out;
+    }
+    for (let k = 0; k < n; k++) {
+      const from = hs[k];
+      const h = buf[k];
+      h.instrument = from.instrument;
+      h.q = from.q;
+      h.mark = from.mark;
+      h.cv = from.cv;
+      h.notional = from.notional;
+      h.rate = from.rate;
+      h.amount = from.amount;
+      out[k] = h;
+    }
+    return out;
   }
 
   /**
@@ -801,13 +832,16 @@ export class LiquidationEngine {
     const p = this.policy;
     if (venue.openOrders(a).length > 0) venue.cancelAll(a);
     this.s.marginCalls++;
-    this.callSubject.next({ tick: this.tick, account: a, equity, maintenance });
+    // the event is the subscribers' to keep: made only when there are any
+    if (this.callSubject.observed)
+      this.callSubject.next({ tick: this.tick, account: a, equity, maintenance });
     let ep = this.episodes.get(a);
     if (ep === undefined) {
       ep = this.findCause(a, hs);
       this.episodes.set(a, ep);
     }
-    const ordered = orderHoldings(p.ordering, hs, venue, a);
+    sortHoldings(p.ordering, hs, venue, a, this.orderKeys);
+    const ordered = hs;
 
     if (backstopNow) {
       this.backstopTakeover(a, ordered, this.vaultPrice(), ep);
@@ -1545,17 +1579,4 @@ function sortByInstrument(hs: Holding[], n: number): void {
     }
     hs[j + 1] = h;
   }
-}
-
-/** A module-level function, not a closure per call: V8 holds a closure's optimized code weakly. */
-function copyHolding(h: Holding): Holding {
-  return {
-    instrument: h.instrument,
-    q: h.q,
-    mark: h.mark,
-    cv: h.cv,
-    notional: h.notional,
-    rate: h.rate,
-    amount: h.amount,
-  };
 }

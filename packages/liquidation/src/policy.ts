@@ -107,19 +107,50 @@ export function orderHoldings(
   account: number,
 ): Holding[] {
   const keyed: Array<{ k: number; h: Holding }> = [];
-  for (const h of holdings) {
-    let k = 0;
-    if (ordering === "largestNotional") k = -h.notional;
-    else if (ordering === "mostLiquid") {
-      const side = closingSide(h.q) === SELL ? BUY : SELL; // a sell hits the bids
-      k = -venue.book(h.instrument).depthWithin(side, 0.01) * h.mark * h.cv;
-    } else if (ordering === "worstPnl") k = venue.unrealizedPnl(account, h.instrument);
-    keyed.push({ k, h });
-  }
+  for (const h of holdings) keyed.push({ k: orderingKey(ordering, h, venue, account), h });
   keyed.sort(byKeyThenInstrument);
   const out: Holding[] = [];
   for (const e of keyed) out.push(e.h);
   return out;
+}
+
+/**
+ * orderHoldings without allocating (the engine's, once per margin call): sorts `holdings` itself,
+ * `keys` a scratch of at least holdings.length. The same order: the same keys, ties by instrument.
+ */
+export function sortHoldings(
+  ordering: OrderingSpec,
+  holdings: Holding[],
+  venue: Venue,
+  account: number,
+  keys: Float64Array,
+): void {
+  const n = holdings.length;
+  for (let j = 0; j < n; j++) keys[j] = orderingKey(ordering, holdings[j], venue, account);
+  // insertion sort of a handful of holdings, keys moved along
+  for (let j = 1; j < n; j++) {
+    const h = holdings[j];
+    const k = keys[j];
+    let i = j - 1;
+    while (i >= 0 && (keys[i] - k || holdings[i].instrument - h.instrument) > 0) {
+      holdings[i + 1] = holdings[i];
+      keys[i + 1] = keys[i];
+      i--;
+    }
+    holdings[i + 1] = h;
+    keys[i + 1] = k;
+  }
+}
+
+/** A holding's sort key under `ordering` (ascending). */
+function orderingKey(ordering: OrderingSpec, h: Holding, venue: Venue, account: number): number {
+  if (ordering === "largestNotional") return -h.notional;
+  if (ordering === "mostLiquid") {
+    const side = closingSide(h.q) === SELL ? BUY : SELL; // a sell hits the bids
+    return -venue.book(h.instrument).depthWithin(side, 0.01) * h.mark * h.cv;
+  }
+  if (ordering === "worstPnl") return venue.unrealizedPnl(account, h.instrument);
+  return 0;
 }
 
 // Comparators and helpers here are module-level, not closures made per call: V8 holds a
