@@ -22,7 +22,7 @@
  * venue.transfers$; deposits only add to the buffer) and accounts mid-liquidation (cool-down,
  * slices, auctions). Stale entries are skipped lazily (per-account version numbers) and compacted
  * when they outnumber live ones. A `custom` trigger cannot be bounded: then every account holding
- * a position is tested every tick.
+ * a position is tested every tick, and no trigger prices are pushed.
  *
  * A liquidation step (per triggered account)
  * ------------------------------------------
@@ -237,6 +237,8 @@ export class LiquidationEngine {
   private readonly vaultBounded: boolean;
   /** policy.whileLiquidating === "frozen": accounts in liquidation are frozen on the venue. */
   private readonly freezes: boolean;
+  /** policy.trigger is custom: no bound, every account holding a position is checked each tick. */
+  private readonly customTrigger: boolean;
 
   // current step
   private pending: LiquidationRecord[] = [];
@@ -329,6 +331,7 @@ export class LiquidationEngine {
     }
     this.vaultBounded = this.backstopVault >= 0 && p.backstop?.capital !== undefined;
     this.freezes = p.whileLiquidating === "frozen";
+    this.customTrigger = p.trigger.kind === "custom";
     this.paysMakers = p.penalty.rate > 0 && p.penalty.to === "liquidator";
 
     this.ensure(venue.accountCount());
@@ -365,8 +368,7 @@ export class LiquidationEngine {
 
     this.stamp++;
     this.candN = 0;
-    if (this.policy.trigger.kind === "custom")
-      for (const a of venue.accountsWithPositions()) this.addCandidate(a);
+    if (this.customTrigger) for (const a of venue.accountsWithPositions()) this.addCandidate(a);
     const dirty = this.dirty;
     const nd = this.dirtyN;
     for (let k = 0; k < nd; k++) {
@@ -702,7 +704,9 @@ export class LiquidationEngine {
         this.activeDelete(a);
         this.release(a);
       }
-      this.pushBounds(a, hs, equity, maintenance);
+      // A custom trigger is tested every tick for every account holding a position (the heaps'
+      // candidates are among them, or dirty): bounds would only be pushed to go stale.
+      if (!this.customTrigger) this.pushBounds(a, hs, equity, maintenance);
       return;
     }
     this.activeAdd(a);
