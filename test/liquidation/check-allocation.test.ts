@@ -57,6 +57,9 @@ describe("the engine's check allocates nothing per account it evaluates", () => 
 
   it("under a health-factor trigger (the closeFactor preset's)", () => {
     // Before: the trigger test took venue.healthFactor's double, boxed on its return (18 bytes per account measured).
-    expect(checkBytesPerAccount(presets.closeFactor({ maxSlippage: 1 }))).toBeLessThan(8);
+    // Run after the maintenance case, the check's code meets a second trigger kind and runs partly
+    // unoptimized: pushBounds' for-of loops then made an iterator each (6.7 to 7.6 bytes measured,
+    // 8.5 once); indexed, 3.8 to 5.2 are left (numbers boxed by unoptimized code).
+    expect(checkBytesPerAccount(presets.closeFactor({ maxSlippage: 1 }))).toBeLessThan(6);
   });
 });

@@ -594,7 +594,8 @@ export class LiquidationEngine {
       // venue.healthFactor's numerator and denominator (n -+ maintenance per position)
       let longW = 0;
       let shortW = 0;
-      for (const h of hs) {
+      for (let k = 0; k < hs.length; k++) {
+        const h = hs[k];
         if (h.q > 0) longW += h.notional * (1 - h.rate) + h.amount;
         else shortW += h.notional * (1 + h.rate) - h.amount;
       }
@@ -613,7 +614,8 @@ export class LiquidationEngine {
     }
     const v = this.version[a];
     let n = 0;
-    for (const h of hs) {
+    for (let k = 0; k < hs.length; k++) {
+      const h = hs[k];
       if (h.q > 0) {
         // a long's rising mark never lowers its buffer (marginal rate <= 1): no upper trigger
         if (delta < 1) {
@@ -638,7 +640,8 @@ export class LiquidationEngine {
     const inst = this.inst;
     let longS = 0;
     let shortS = 0;
-    for (const h of hs) {
+    for (let k = 0; k < hs.length; k++) {
+      const h = hs[k];
       const m = inst[h.instrument].margin;
       // the move takes a long down to n (1 - reach) and a short up to n (1 + reach)
       const far = h.q > 0 ? h.notional * (1 - reach) : h.notional * (1 + reach);
@@ -651,7 +654,8 @@ export class LiquidationEngine {
   }
 
   private holdsTiered(hs: Holding[]): boolean {
-    for (const h of hs) if (this.inst[h.instrument].margin.tiers !== undefined) return true;
+    for (let k = 0; k < hs.length; k++)
+      if (this.inst[hs[k].instrument].margin.tiers !== undefined) return true;
     return false;
   }
 
