@@ -20,7 +20,7 @@ import { engineFor, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
 const orderings: OrderingSpec[] = ["largestNotional", "mostLiquid", "worstPnl", "proRata"];
 
 describe("sortHoldings (the engine's ordering in place)", () => {
-  it("gives orderHoldings' order, ties by instrument, for every ordering", () => {
+  it("orders by the documented keys, ties by instrument, for every ordering (orderHoldings too)", () => {
     // few distinct values, so keys tie often; depth and PnL read from a stub venue
     const holding = fc.record({
       q: fc.integer({ min: -3, max: 3 }).filter((q) => q !== 0),
@@ -49,7 +49,17 @@ describe("sortHoldings (the engine's ordering in place)", () => {
           } as unknown as Venue;
           // the engine hands them over in instrument order; here in any order
           const shuffled = [...hs].reverse();
-          const expected = orderHoldings(ordering, shuffled, venue, 7);
+          // the documented keys (policy.ts's header of the ordering section), ties by instrument
+          const key = (h: Holding) => {
+            const s = specs[h.instrument];
+            if (ordering === "largestNotional") return -h.notional;
+            if (ordering === "mostLiquid") return -s.depth * h.mark * h.cv;
+            if (ordering === "worstPnl") return s.pnl;
+            return 0;
+          };
+          const expected = [...hs].sort((a, b) => key(a) - key(b) || a.instrument - b.instrument);
+          expect(orderHoldings(ordering, shuffled, venue, 7)).toEqual(expected);
+          expect(shuffled).toEqual([...hs].reverse()); // orderHoldings leaves its input as it was
           const sorted = [...shuffled];
           sortHoldings(ordering, sorted, venue, 7, new Float64Array(sorted.length));
           expect(sorted).toEqual(expected);

@@ -106,17 +106,14 @@ export function orderHoldings(
   venue: Venue,
   account: number,
 ): Holding[] {
-  const keyed: Array<{ k: number; h: Holding }> = [];
-  for (const h of holdings) keyed.push({ k: orderingKey(ordering, h, venue, account), h });
-  keyed.sort(byKeyThenInstrument);
-  const out: Holding[] = [];
-  for (const e of keyed) out.push(e.h);
+  const out = holdings.slice();
+  sortHoldings(ordering, out, venue, account, new Float64Array(out.length));
   return out;
 }
 
 /**
- * orderHoldings without allocating (the engine's, once per margin call): sorts `holdings` itself,
- * `keys` a scratch of at least holdings.length. The same order: the same keys, ties by instrument.
+ * orderHoldings in place, without allocating (the engine's, once per margin call): `keys` is a
+ * scratch of at least holdings.length. Ascending keys, ties by instrument.
  */
 export function sortHoldings(
   ordering: OrderingSpec,
@@ -152,11 +149,6 @@ function orderingKey(ordering: OrderingSpec, h: Holding, venue: Venue, account: 
   if (ordering === "worstPnl") return venue.unrealizedPnl(account, h.instrument);
   return 0;
 }
-
-// Comparators and helpers here are module-level, not closures made per call: V8 holds a
-// closure's optimized code weakly, so per-call closures were recompiled after each major GC.
-const byKeyThenInstrument = (a: { k: number; h: Holding }, b: { k: number; h: Holding }) =>
-  a.k - b.k || a.h.instrument - b.h.instrument;
 
 // ---------------------------------------------------------------- book walk
 
@@ -470,6 +462,8 @@ export function penaltyAmount(rate: number, notional: number, equityAfter: numbe
   return Math.max(0, Math.min(p, Math.floor(equityAfter)));
 }
 
+// A module-level comparator, not a closure made per call: V8 holds a closure's optimized code
+// weakly, so per-call closures were recompiled after each major GC.
 const largestRemainderFirst = (a: readonly [number, number], b: readonly [number, number]) =>
   b[1] - a[1] || a[0] - b[0];
 
