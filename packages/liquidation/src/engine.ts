@@ -87,6 +87,7 @@ import {
   type AuctionEvent,
   BUY,
   type Fill,
+  healthFactorFrom,
   type Instrument,
   maintenanceAmount,
   maintenanceMargin,
@@ -762,7 +763,7 @@ export class LiquidationEngine {
   private triggeredRead(a: number, equity: number, maintenance: number): boolean {
     const trig = this.policy.trigger;
     if (trig.kind !== "healthFactor") return triggered(trig, this.venue, a, equity, maintenance);
-    return healthFactorBelow(this.readHfNum, this.readHfDen, equity < maintenance, trig.below);
+    return healthFactorFrom(this.readHfNum, this.readHfDen, equity < maintenance) < trig.below;
   }
 
   /**
@@ -1562,18 +1563,6 @@ function newEpisode(): Episode {
  */
 function debtOnly(): Episode {
   return { cause: -1, cascadeId: -1, generation: 0 };
-}
-
-/**
- * venue.healthFactor's value below x, from its numerator and denominator: Infinity when nothing is
- * owed, and at the boundary the equity/maintenance comparison (`under`) decides, as the venue does.
- */
-function healthFactorBelow(num: number, den: number, under: boolean, x: number): boolean {
-  if (den === 0) return Number.POSITIVE_INFINITY < x;
-  let hf = num / den;
-  if (under && hf >= 1) hf = 1 - Number.EPSILON;
-  else if (!under && hf < 1) hf = 1;
-  return hf < x;
 }
 
 /** Insertion sort of hs[0..n) by instrument (a handful of holdings, in place, no allocation). */

@@ -14,6 +14,19 @@
 export type AccountId = number;
 
 /**
+ * The health factor from its numerator and denominator (above): Infinity when nothing is owed;
+ * float rounding at 1 is resolved in favour of the equity/maintenance comparison (`under`: equity
+ * < maintenance), so that it is < 1 exactly when the account is under maintenance.
+ */
+export function healthFactorFrom(num: number, den: number, under: boolean): number {
+  if (den === 0) return Number.POSITIVE_INFINITY;
+  const hf = num / den;
+  if (under && hf >= 1) return 1 - Number.EPSILON;
+  if (!under && hf < 1) return 1;
+  return hf;
+}
+
+/**
  * Uniform adverse move (fraction of every held mark: longs x (1 - f), shorts x (1 + f)) at which
  * equity falls to maintenance, with maintenance linear in the move:
  * equity(f) = E - f * G, maintenance(f) = ML * (1 - f) + MS * (1 + f)

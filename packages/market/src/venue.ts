@@ -29,7 +29,7 @@ import {
   maintenanceRate,
   makeInstrument,
 } from "./instrument.js";
-import { type AccountId, uniformDistance } from "./margin.js";
+import { type AccountId, healthFactorFrom, uniformDistance } from "./margin.js";
 import { type MarkKind, type MarkSpec, type MarkUpdate, nextMark, validateMarkSpec } from "./marks.js";
 import {
   type BookListener,
@@ -1208,15 +1208,9 @@ export class Venue {
       if (q > 0) num += v * (1 - r) + maintenanceAmount(m, v);
       else den += v * (1 + r) - maintenanceAmount(m, v);
     }
-    if (den === 0) {
-      this.lastHealthFactor = Number.POSITIVE_INFINITY;
-      return;
-    }
-    let hf = num / den;
-    const under = this.equityOf(account) < this.requirement(account, true);
-    if (under && hf >= 1) hf = 1 - Number.EPSILON;
-    else if (!under && hf < 1) hf = 1;
-    this.lastHealthFactor = hf;
+    // nothing owed: Infinity, without the equity and maintenance reads
+    const under = den !== 0 && this.equityOf(account) < this.requirement(account, true);
+    this.lastHealthFactor = healthFactorFrom(num, den, under);
   }
 
   /** Has a position and equity < maintenance. */
