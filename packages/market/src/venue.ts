@@ -1698,8 +1698,8 @@ export class Venue {
           quantity: lots[j],
           reason,
         });
-        if (au.remaining === 0)
-          this.auctionsS.next({ type: "closed", tick: this.now, auction: { ...au }, reason: "cancelled" });
+        // nothing left to release (remaining 0): closeAuction only reports it
+        if (au.remaining === 0) this.closeAuction(au, "cancelled");
       }
     } finally {
       shrunk.length = 0;
