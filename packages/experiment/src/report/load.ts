@@ -363,6 +363,12 @@ export function isNumeric(values: readonly string[]): boolean {
   return values.length > 0 && values.every((v) => v.trim() !== "" && Number.isFinite(Number(v)));
 }
 
+/** A parameter's distinct values in sweep order: by number when all are numbers, else as they first come. */
+export function sweepValues(values: readonly string[]): string[] {
+  const distinct = [...new Set(values)];
+  return isNumeric(distinct) ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct;
+}
+
 /**
  * Sweep points in sweep order: a parameter whose values are all numbers by value, any other in
  * its declared order (the order the points come in), never as text ("10" before "2").

@@ -9,8 +9,10 @@ import {
   constantMetrics,
   constantNote,
   type Figure,
+  facetColumns,
   fitToColumn,
   legendRoom,
+  PAGE_WIDTH,
   POINT,
   POINT_AXIS,
   pointKey,
@@ -117,12 +119,12 @@ function yAxisWidth(rows: Array<Record<string, unknown>>): number {
 /**
  * How many panels a row of the grid holds in the page column: `n` panels are n × (width + gap)
  * wide less 20 px (no gap after the last; the first panel's y axis takes gap − 20), beside the
- * variant legend, with 10 px to spare for a header a little wider than its panel. Planned with
- * facetColumns, which leaves the legend out, a chart of several variants was drawn too wide and
- * again (cross-asset-contagion: 3 renders; execution-styles: 2).
+ * variant legend, with 10 px to spare for a header a little wider than its panel. Planned without
+ * the legend, a chart of several variants was drawn too wide and again (cross-asset-contagion: 3
+ * renders; execution-styles: 2). facetColumns counts from PAGE_WIDTH: the rest is fixed room.
  */
 function distributionColumns(n: number, panelWidth: number, gap: number, legend: number): number {
-  return Math.max(1, Math.min(n, Math.floor((COLUMN_WIDTH + 10 - legend) / (panelWidth + gap))));
+  return facetColumns(n, panelWidth, gap, legend - (COLUMN_WIDTH + 10 - PAGE_WIDTH));
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Mean paired differences against the baseline (or reference point) with their intervals. */
 
-import { type ComparisonRow, comparisonReference, type ReportData } from "../load.js";
+import { type ComparisonRow, comparisonReference, type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
   BOOT_INTERVAL,
@@ -132,14 +132,6 @@ function outerLabel(r: ComparisonRow, params: readonly string[], inner: string):
     .filter((p) => p !== inner)
     .map((p) => r.params[p] ?? "")
     .join(", ");
-}
-
-/** A parameter's distinct values: by number when all are numbers, else in order of appearance. */
-function sweepValues(values: readonly string[]): string[] {
-  const distinct = [...new Set(values)];
-  return distinct.every((v) => v.trim() !== "" && Number.isFinite(Number(v)))
-    ? distinct.sort((a, b) => Number(a) - Number(b))
-    : distinct;
 }
 
 /** Height of a point's slot in a grid panel: its t interval and, below it, its bootstrap interval. */

@@ -1,6 +1,6 @@
 /** Heat maps of each metric's mean over a two-parameter grid, one per variant. */
 
-import { isNumeric, type ReportData } from "../load.js";
+import { type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
   constantNote,
@@ -27,10 +27,8 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   if (rows.length === 0) return null;
   const metrics = summaryMetrics(data, rows);
   const outcomes = zeroOneOutcomes(data);
-  const order = (vals: string[]) =>
-    isNumeric(vals) ? [...vals].sort((a, b) => Number(a) - Number(b)) : vals;
-  const xs = order([...new Set(rows.map((r) => r.params[px]))]);
-  const ys = order([...new Set(rows.map((r) => r.params[py]))]);
+  const xs = sweepValues(rows.map((r) => r.params[px]));
+  const ys = sweepValues(rows.map((r) => r.params[py]));
   const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
   const cell = Math.max(
     14,
