@@ -2,7 +2,7 @@ import { presets } from "@cascade/liquidation";
 import { BUY, type OrderRequest, type OrderResult, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { engineFor, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
+import { deepMaker, engineFor, maker, open, setMarks, TIERED_X, twoAssetVenue } from "./helpers.js";
 
 /**
  * X (100, tiered above 2,000 notional), Y (50, contract value 3) and Z (20); oracle marks; a
@@ -11,29 +11,13 @@ import { engineFor, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
 function threeAssetVenue(): Venue {
   const venue = new Venue({
     instruments: [
-      {
-        symbol: "X",
-        initialPrice: 100,
-        margin: {
-          initial: 0.1,
-          maintenance: 0.05,
-          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
-        },
-      },
+      TIERED_X,
       { symbol: "Y", initialPrice: 50, contractValue: 3 },
       { symbol: "Z", initialPrice: 20 },
     ],
     mark: { kind: "oracle" },
   });
-  const mk = venue.openAccount("maker", { marginExempt: true });
-  venue.deposit(mk, 1e12);
-  for (let i = 0; i < 3; i++) {
-    const p0 = venue.instruments[i].initialPrice;
-    for (let p = 1; p < p0; p++)
-      venue.submit({ account: mk, instrument: i, side: BUY, quantity: 10_000, type: "limit", price: p });
-    for (let p = p0 + 1; p <= 4 * p0; p++)
-      venue.submit({ account: mk, instrument: i, side: SELL, quantity: 10_000, type: "limit", price: p });
-  }
+  deepMaker(venue);
   return venue;
 }
 

@@ -22,6 +22,24 @@ export function setMarks(venue: Venue, marks: number[]): void {
   venue.updateMarks();
 }
 
+/**
+ * A margin-exempt maker resting 10,000 lots at every price of each book: bids from 1 to one tick
+ * under the instrument's start price, asks from one tick over it to 4x (a book no liquidation
+ * empties).
+ */
+export function deepMaker(venue: Venue): number {
+  const mk = venue.openAccount("maker", { marginExempt: true });
+  venue.deposit(mk, 1e12);
+  for (let i = 0; i < venue.instruments.length; i++) {
+    const p0 = venue.instruments[i].initialPrice;
+    for (let p = 1; p < p0; p++)
+      venue.submit({ account: mk, instrument: i, side: BUY, quantity: 10_000, type: "limit", price: p });
+    for (let p = p0 + 1; p <= 4 * p0; p++)
+      venue.submit({ account: mk, instrument: i, side: SELL, quantity: 10_000, type: "limit", price: p });
+  }
+  return mk;
+}
+
 /** A maker account with plenty of cash. */
 export function maker(venue: Venue, cash = 1_000_000_000): number {
   const m = venue.openAccount("maker");
@@ -184,24 +202,24 @@ export function standardAccount(venue: Venue, mk: number): number {
   return a;
 }
 
+/** X at 100: initial 10%, maintenance 5%, above 2,000 notional 20% and 10%. */
+export const TIERED_X: InstrumentSpec = {
+  symbol: "X",
+  initialPrice: 100,
+  margin: {
+    initial: 0.1,
+    maintenance: 0.05,
+    tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
+  },
+};
+
 /**
- * X (100, tiered above 2,000 notional: initial 20%, maintenance 10%) and Y (50, contract value 3);
- * oracle marks; with `fees`, a 25 bps taker fee and no maker fee.
+ * X (TIERED_X) and Y (50, contract value 3); oracle marks; with `fees`, a 25 bps taker fee and no
+ * maker fee.
  */
 export function tieredXYVenue(fees: boolean): Venue {
   return new Venue({
-    instruments: [
-      {
-        symbol: "X",
-        initialPrice: 100,
-        margin: {
-          initial: 0.1,
-          maintenance: 0.05,
-          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
-        },
-      },
-      { symbol: "Y", initialPrice: 50, contractValue: 3 },
-    ],
+    instruments: [TIERED_X, { symbol: "Y", initialPrice: 50, contractValue: 3 }],
     mark: { kind: "oracle" },
     ...(fees ? { fees: { makerBps: 0, takerBps: 25 } } : {}),
   });

@@ -2,7 +2,14 @@ import { type LiquidationEngine, type OrderingSpec, type PolicySpec, presets } f
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { conserved, engineFor, expectBoundedMatchesFullScan, walkPath } from "./helpers.js";
+import {
+  conserved,
+  deepMaker,
+  engineFor,
+  expectBoundedMatchesFullScan,
+  TIERED_X,
+  walkPath,
+} from "./helpers.js";
 
 interface World {
   venue: Venue;
@@ -16,31 +23,11 @@ interface World {
  */
 function world(positions: Array<[number, number, number]>, fees = false): World {
   const venue = new Venue({
-    instruments: [
-      {
-        symbol: "X",
-        initialPrice: 100,
-        margin: {
-          initial: 0.1,
-          maintenance: 0.05,
-          tiers: [{ notionalAbove: 2000, initial: 0.2, maintenance: 0.1 }],
-        },
-      },
-      { symbol: "Y", initialPrice: 50 },
-    ],
+    instruments: [TIERED_X, { symbol: "Y", initialPrice: 50 }],
     mark: { kind: "oracle" },
     ...(fees ? { fees: { makerBps: 0, takerBps: 10 } } : {}),
   });
-  const maker = venue.openAccount("maker", { marginExempt: true });
-  venue.deposit(maker, 1e12);
-  for (let p = 1; p < 100; p++)
-    venue.submit({ account: maker, instrument: 0, side: BUY, quantity: 10_000, type: "limit", price: p });
-  for (let p = 101; p <= 400; p++)
-    venue.submit({ account: maker, instrument: 0, side: SELL, quantity: 10_000, type: "limit", price: p });
-  for (let p = 1; p < 50; p++)
-    venue.submit({ account: maker, instrument: 1, side: BUY, quantity: 10_000, type: "limit", price: p });
-  for (let p = 51; p <= 200; p++)
-    venue.submit({ account: maker, instrument: 1, side: SELL, quantity: 10_000, type: "limit", price: p });
+  const maker = deepMaker(venue);
   const traders: number[] = [];
   for (const [qx, qy, marginFrac] of positions) {
     const a = venue.openAccount("trader");

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
   bid,
+  deepMaker,
   engine,
   expectBoundedMatchesFullScan,
   maker,
@@ -91,17 +92,7 @@ function tieredWorld(positions: Array<[number, number, number]>): { venue: Venue
     ],
     mark: { kind: "oracle" },
   });
-  const mk = venue.openAccount("maker", { marginExempt: true });
-  venue.deposit(mk, 1e12);
-  for (const [i, mid] of [
-    [0, 100],
-    [1, 50],
-  ]) {
-    for (let p = 1; p < mid; p++)
-      venue.submit({ account: mk, instrument: i, side: BUY, quantity: 10_000, type: "limit", price: p });
-    for (let p = mid + 1; p <= 4 * mid; p++)
-      venue.submit({ account: mk, instrument: i, side: SELL, quantity: 10_000, type: "limit", price: p });
-  }
+  deepMaker(venue);
   const traders = positions.map(([qx, qy, marginFrac]) => {
     const a = venue.openAccount("trader");
     venue.deposit(a, Math.ceil((Math.abs(qx) * 101 + Math.abs(qy) * 51) * marginFrac) + 10);
