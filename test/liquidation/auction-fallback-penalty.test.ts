@@ -10,19 +10,28 @@ import { presets } from "@cascade/liquidation";
 import { describe, expect, it } from "vitest";
 import { bid, conserved, engineFor, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
 
+/**
+ * A trader long 100 X (100) and 100 Y (50) on 1,000 of cash under 3-tick Dutch auctions: at X 96,
+ * Y 48 its equity 1000 - 400 - 200 = 400 is under maintenance 5% x 14,400 = 720, and the check at
+ * tick 1 opens an auction per instrument.
+ */
+function auctionedLongXY() {
+  const v = twoAssetVenue();
+  const mk = maker(v);
+  const a = v.openAccount("trader", { marginExempt: true });
+  v.deposit(a, 1000);
+  open(v, a, mk, 0, 100, 100);
+  open(v, a, mk, 1, 100, 50);
+  const e = engineFor(v, presets.dutchAuction({ durationTicks: 3 }));
+  setMarks(v, [96, 48]);
+  v.advance(1);
+  e.check(1);
+  return { v, mk, a, e };
+}
+
 describe("Dutch auction fallback penalty", () => {
   it("is charged once the sweep of every expired leg is done, capped at the equity left", () => {
-    const v = twoAssetVenue();
-    const mk = maker(v);
-    const a = v.openAccount("trader", { marginExempt: true });
-    v.deposit(a, 1000);
-    open(v, a, mk, 0, 100, 100);
-    open(v, a, mk, 1, 100, 50);
-    const e = engineFor(v, presets.dutchAuction({ durationTicks: 3 }));
-    // X 96, Y 48: equity 1000 - 400 - 200 = 400 < maintenance 5% x 14,400 = 720
-    setMarks(v, [96, 48]);
-    v.advance(1);
-    e.check(1);
+    const { v, mk, a, e } = auctionedLongXY();
     expect(v.openAuctions().map((x) => [x.instrument, x.quantity])).toEqual([
       [0, 100],
       [1, 100],
@@ -52,16 +61,7 @@ describe("Dutch auction fallback penalty", () => {
   });
 
   it("still charges the legs' penalties when the account ends solvent, in record order", () => {
-    const v = twoAssetVenue();
-    const mk = maker(v);
-    const a = v.openAccount("trader", { marginExempt: true });
-    v.deposit(a, 1000);
-    open(v, a, mk, 0, 100, 100);
-    open(v, a, mk, 1, 100, 50);
-    const e = engineFor(v, presets.dutchAuction({ durationTicks: 3 }));
-    setMarks(v, [96, 48]);
-    v.advance(1);
-    e.check(1);
+    const { v, mk, e } = auctionedLongXY();
     // X to 96 and Y to 48, at the marks: equity stays 400; X's 13% of 9,600 takes all of it
     bid(v, mk, 0, 100, 96);
     bid(v, mk, 1, 100, 48);
