@@ -2,8 +2,9 @@
  * Every number the docs quote from a study's or an example's output (the claims in
  * doc-numbers.claims.ts: the studies' header comments, experiments/README.md, the README and
  * two package READMEs) is that output rounded as quoted. Each study of experiments/
- * and each example of experiments/examples/ runs once at its full size with two workers (~230 s
- * of CPU in all, ~180 of them the studies'; 23 min on a shared two-core host at a load of 15-23);
+ * and each example of experiments/examples/ runs once at its full size with two workers (~170 s
+ * of CPU in all, measured with /usr/bin/time in stop 28; 6 min on the shared two-core host at a
+ * load of ~10, 23 min once at 15-23);
  * a failure lists each stale quote with its doc line, the value quoted and the value the output
  * gives. CASCADE_DOC_OUTPUTS=DIR reads DIR/<name>/ (the --out of a `cascade run` of each) instead
  * of running them. Runtimes are not checked.
