@@ -47,9 +47,16 @@ export interface OrderActivity {
    * side (the venue lets them trade only the rest of the position; under whileLiquidating "free").
    */
   skippedForAuction: number;
-  /** Orders not sent because the account was in liquidation under a policy that freezes it. */
+  /** Orders and auction takes not sent because the account was in liquidation under a policy that freezes it. */
   skippedInLiquidation: number;
-  /** Auction takes by liquidators. */
+  /**
+   * Reduce-only orders not sent: the account holds nothing left to reduce on that side (flat, a
+   * position on the other side, or every lot held by its own open auctions and resting plain orders).
+   */
+  skippedNothingToReduce: number;
+  /** Auction takes sent to the venue (by liquidators), whether or not the auction's price let them take lots. */
+  auctionBids: number;
+  /** Of which took lots. */
   auctionTakes: number;
 }
 
@@ -69,6 +76,8 @@ export class MarketTape {
     skippedForMargin: 0,
     skippedForAuction: 0,
     skippedInLiquidation: 0,
+    skippedNothingToReduce: 0,
+    auctionBids: 0,
     auctionTakes: 0,
   };
   private readonly cum: Float64Array;
@@ -272,6 +281,8 @@ export function orderActivity(venue: Venue): OrderActivity {
       skippedForMargin: 0,
       skippedForAuction: 0,
       skippedInLiquidation: 0,
+      skippedNothingToReduce: 0,
+      auctionBids: 0,
       auctionTakes: 0,
     }
   );
@@ -549,18 +560,22 @@ export class AgentView {
     const p = this.clampPrice(i, price);
     let q = Math.min(Math.floor(lots(quantity)), this.#tape.maxLots[i]);
     if (q <= 0) return -1; // nothing asked (under one lot): not a margin skip
+    const act = this.#tape.activity;
     if (reduceOnly) {
       const pos = this.position(i);
-      if (pos === 0 || Math.sign(pos) === side) return -1;
       // Lots the account's own open auctions hold cannot be sold again (the venue refuses them).
-      q = Math.min(q, this.#venue.reducibleQuantity(this.account, i, side));
-      if (q <= 0) return -1; // nothing left to reduce: not a margin skip
+      const room =
+        pos === 0 || Math.sign(pos) === side ? 0 : this.#venue.reducibleQuantity(this.account, i, side);
+      if (room <= 0) {
+        act.skippedNothingToReduce++;
+        return -1;
+      }
+      q = Math.min(q, room);
       // reduce-only orders skip the margin cap, not the venue's freeze of an account in liquidation
       if (this.#venue.isFrozen(this.account)) q = 0;
     } else {
       q = this.capQuantity(i, side, q, p);
     }
-    const act = this.#tape.activity;
     if (q <= 0) {
       this.countSkip(act, i, side);
       return -1;
@@ -604,7 +619,7 @@ export class AgentView {
   }
 
   /**
-   * An order of `side` in `i` not sent: its account is in liquidation (frozen by the venue), its
+   * An order (or auction take) of `side` in `i` not sent: its account is in liquidation (frozen by the venue), its
    * own open auctions hold lots of the position that side trades (sell: a long, buy: a short), or
    * else margin capped it to 0.
    */
@@ -643,10 +658,12 @@ export class AgentView {
 
   /**
    * Takes up to `quantity` of an auction if its price is no worse than `maxPrice`, the quantity
-   * capped by initial margin at the auction's price (as `maxQuantity`); returns lots taken.
+   * capped by initial margin at the auction's price (as `maxQuantity`); returns lots taken. A take
+   * capped to 0 is not sent (counted as an order's skip: frozen, own auctions' lots, or margin).
    */
   takeAuction(auctionId: number, quantity: number, maxPrice: number): number {
     const venue = this.#venue;
+    const act = this.#tape.activity;
     let q = Math.floor(quantity);
     // Uncapped, a take beyond what the account's margin carries threw INSUFFICIENT_MARGIN and
     // stopped the run. A quantity the venue refuses anyway (NaN, < 1), an unknown id, a closed
@@ -658,13 +675,17 @@ export class AgentView {
         // 0 as well for an account in liquidation (frozen): the venue would refuse its take
         const cap = venue.maxOrderQuantity(this.account, a.instrument, side, venue.auctionPrice(auctionId));
         if (cap < q) {
-          if (cap <= 0) return 0;
+          if (cap <= 0) {
+            this.countSkip(act, a.instrument, side);
+            return 0;
+          }
           q = cap;
         }
       }
     }
     const taken = venue.takeAuction(auctionId, this.account, q, maxPrice);
-    if (taken > 0) this.#tape.activity.auctionTakes++;
+    act.auctionBids++;
+    if (taken > 0) act.auctionTakes++;
     return taken;
   }
 }
