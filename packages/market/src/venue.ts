@@ -1556,8 +1556,9 @@ export class Venue {
 
   /**
    * `bidder` takes up to `quantity` at the current price if it is no worse than maxPrice (SELL:
-   * price <= maxPrice; BUY: price >= maxPrice), limited by the auction's remaining quantity and the
-   * seller's current holding. Position moves seller -> bidder, cash bidder -> seller. Returns the quantity taken.
+   * price <= maxPrice; BUY: price >= maxPrice), limited by the auction's remaining quantity (never
+   * more than the seller holds: its own orders cannot trade the auctioned lots, and a transfer that
+   * shrinks the position shrinks its auctions). Position moves seller -> bidder, cash bidder -> seller. Returns the quantity taken.
    * A take that would sell (or buy back) lots the bidder's own open auctions hold is refused (AUCTIONED_LOTS).
    */
   takeAuction(auctionId: number, bidder: AccountId, quantity: number, maxPrice: number): number {
@@ -1592,11 +1593,7 @@ export class Venue {
     const price = dutchPrice(a, this.now - a.startTick);
     if (a.side === SELL ? price > maxPrice : price < maxPrice) return 0;
     const i = a.instrument;
-    const q = this.posA[a.seller * this.nI + i];
-    const holding = a.side === SELL ? (q > 0 ? q : 0) : q < 0 ? -q : 0;
-    let take = quantity < a.remaining ? quantity : a.remaining;
-    if (take > holding) take = holding;
-    if (take === 0) return 0;
+    const take = quantity < a.remaining ? quantity : a.remaining;
     const bidderSide: Side = a.side === SELL ? BUY : SELL;
     const kb = bidder * this.nI + i;
     if (this.auctionHeld(kb, bidderSide) > 0) {
