@@ -28,8 +28,10 @@
  * ------------------------------------------
  * cancel the account's resting orders -> margin call -> cause -> one of:
  *  - backstop takeover: execution "backstop", or policy.backstop and equity < fraction x maintenance
- *    (Hyperliquid 2/3): positions move to the vault at the (rounded) mark; at "bankruptcy" price the
- *    remaining equity goes to the vault too (or the vault covers the deficit), so equity ends at 0.
+ *    (Hyperliquid 2/3): positions move to the vault at the (rounded) mark, all of them (an auction
+ *    of the account's that the engine did not open is cancelled first, as its resting orders are);
+ *    at "bankruptcy" price the remaining equity goes to the vault too (or the vault covers the
+ *    deficit), so equity ends at 0.
  *    A vault with a `capital` is bounded: it takes the account only if its equity at the mark after
  *    the takeover (at "bankruptcy" price: plus the account's equity, the margin it takes or the
  *    deficit it pays; at "mark" price with a penalty to the liquidator: plus that penalty) is at
@@ -1241,10 +1243,28 @@ export class LiquidationEngine {
     return left;
   }
 
-  /** Backstop vault takes every position at the (rounded) mark; see the class comment for pricing. */
+  /**
+   * Cancels the open auctions of account `a` (holding `hs`): never the engine's (an account with
+   * one is not checked), so its own sales, opened by its code or another module, like resting orders.
+   */
+  private cancelAccountAuctions(a: number, hs: Holding[]): void {
+    const venue = this.venue;
+    for (const h of hs) {
+      if (venue.reserved(a, h.instrument) === 0) continue;
+      for (const au of venue.openAuctions()) if (au.seller === a) venue.cancelAuction(au.id);
+      return;
+    }
+  }
+
+  /**
+   * Backstop vault takes every position at the (rounded) mark; see the class comment for pricing.
+   * It takes the whole portfolio, as vaultCanTake priced it: the account's own auctions are
+   * cancelled first (the venue refuses to transfer auctioned lots).
+   */
   private backstopTakeover(a: number, ordered: Holding[], price: "mark" | "bankruptcy", ep: Episode): void {
     const venue = this.venue;
     const vault = this.backstopVault as number;
+    this.cancelAccountAuctions(a, ordered);
     let last: LiquidationRecord | undefined;
     for (const h of ordered) {
       const inst = venue.instruments[h.instrument];
