@@ -6,7 +6,7 @@
  * X at 100, oracle marks, 5% maintenance.
  */
 import { presets } from "@cascade/liquidation";
-import { SELL } from "@cascade/market";
+import { BUY, SELL } from "@cascade/market";
 import { describe, expect, it } from "vitest";
 import { conserved, engineFor, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
 
@@ -49,6 +49,26 @@ describe("a transfer into a position under the engine's auction", () => {
     e.check(2);
     const takes = e.records.filter((r) => r.execution === "dutchAuction" && r.quantity > 0);
     expect(takes.map((r) => [r.account, r.quantity])).toEqual([[A, 40]]);
+    expect(conserved(v)).toBe(true);
+  });
+
+  it("falls back at expiry with the lots left, not the lots it opened with; the account is then released", () => {
+    const { v, mk, A, O, e } = underAuction("frozen");
+    v.transferPosition(O, A, 0, -60, 94, "deleveraged elsewhere");
+    expect(v.openAuctions()[0].remaining).toBe(40);
+    v.submit({ account: mk, instrument: 0, side: BUY, quantity: 100, type: "limit", price: 90 });
+    v.advance(2);
+    e.check(2);
+    expect(v.isFrozen(A)).toBe(true);
+    // no keeper: the auction expires at tick 7 (opened for ticks 2..6) and its 40 go to the book
+    v.advance(7);
+    e.check(7);
+    expect(v.auction(1)).toMatchObject({ status: "expired", remaining: 40 });
+    const closes = e.records.filter((r) => r.account === A && r.quantity > 0);
+    expect(closes.map((r) => [r.execution, r.quantity, r.price])).toEqual([["marketSweep", 40, 90]]);
+    expect(v.position(A, 0)).toBe(0);
+    expect(v.restingQuantity(mk, 0, BUY)).toBe(60);
+    expect(v.isFrozen(A)).toBe(false);
     expect(conserved(v)).toBe(true);
   });
 

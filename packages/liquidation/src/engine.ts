@@ -344,7 +344,9 @@ export class LiquidationEngine {
     venue.fills$.subscribe(this.onFill.bind(this));
     venue.transfers$.subscribe(this.onTransfer.bind(this));
     venue.auctions$.subscribe((e) => {
-      if (this.auctionInfo.has(e.auction.id)) {
+      // A transfer's `reduced` needs nothing: a take or the close reads the lots left, and one left
+      // with none is followed by its `closed`.
+      if (e.type !== "reduced" && this.auctionInfo.has(e.auction.id)) {
         this.auctionQueue.push(e);
         this.auctionMarks.push(venue.mark(e.auction.instrument));
         if (e.type === "taken") this.markDirty(e.bidder);
