@@ -102,18 +102,21 @@ import {
 import type { Observable } from "rxjs";
 import { TriggerHeap } from "./heap.js";
 import {
-  amountPlan,
-  fullPlan,
+  type AmountContext,
+  amountPlanInto,
   type Holding,
   maintenanceRate,
   type PlanItem,
+  type PlanScratch,
   penaltyAmount,
+  planScratch,
   sortHoldings,
   splitProRata,
   triggered,
   worstPrice,
 } from "./policy.js";
 import type {
+  AmountSpec,
   ExecutionKind,
   ExecutionSpec,
   LiquidationRecord,
@@ -198,6 +201,9 @@ export class LiquidationEngine {
   private readonly ownBuf: Holding[] = [];
   private readonly ownPool: Holding[][] = [];
   private readonly orderKeys: Float64Array;
+  /** A margin call's plan and its amount rule's context, refilled at each margin call. */
+  private readonly plan: PlanScratch;
+  private readonly amountCtx: AmountContext;
   /** Equity and maintenance requirement of the account readAccount read last. */
   private readEquity = 0;
   private readMaintenance = 0;
@@ -322,6 +328,19 @@ export class LiquidationEngine {
     this.orderKeys = new Float64Array(this.nInst);
 
     const p = this.policy;
+    this.plan = planScratch(this.nInst);
+    this.amountCtx = {
+      venue,
+      account: -1,
+      holdings: [],
+      equity: 0,
+      maintenance: 0,
+      ordering: p.ordering,
+      penaltyRate: p.penalty.rate,
+      maxSlippage: 1,
+      feeRate: 0,
+      onBook: false,
+    };
     this.insuranceFund = venue.openAccount("insurance-fund", { marginExempt: true });
     if (p.loss.insuranceFund > 0) venue.deposit(this.insuranceFund, p.loss.insuranceFund);
     this.feeAccount = venue.feeAccount;
@@ -874,37 +893,36 @@ export class LiquidationEngine {
     // Sweeps and slices are the account's own market orders (it pays the taker fee); auction takes
     // are transfers without fees.
     const onBook = exec.kind === "marketSweep" || exec.kind === "sliced";
-    const plan =
-      equity < 0
-        ? fullPlan(ordered)
-        : amountPlan(p.amount, {
-            venue,
-            account: a,
-            holdings: ordered,
-            equity,
-            maintenance,
-            ordering: p.ordering,
-            penaltyRate: p.penalty.rate,
-            maxSlippage: onBook ? exec.maxSlippage : 1,
-            feeRate: onBook ? venue.fees.takerBps / 10_000 : 0,
-            onBook,
-          });
+    const ctx = this.amountCtx;
+    ctx.account = a;
+    ctx.holdings = ordered;
+    ctx.equity = equity;
+    ctx.maintenance = maintenance;
+    ctx.maxSlippage = onBook ? exec.maxSlippage : 1;
+    ctx.feeRate = onBook ? venue.fees.takerBps / 10_000 : 0;
+    ctx.onBook = onBook;
+    const plan = this.plan;
+    amountPlanInto(equity < 0 ? FULL_CLOSE : p.amount, ctx, plan);
     if (p.amount.kind === "stepwise" && p.amount.cooldownTicks > 0)
       this.cooldownUntil.set(a, this.tick + p.amount.cooldownTicks);
     switch (exec.kind) {
       case "marketSweep":
-        for (const it of plan)
+        for (let k = 0; k < plan.n; k++) {
+          const it = plan.items[k];
           this.sweep(a, it.instrument, it.side, it.quantity, exec.maxSlippage, "marketSweep", ep);
+        }
         this.finishStep(a, ep, "marketSweep", null);
         break;
       case "sliced": {
-        const st: SliceState = { items: plan.map((it) => ({ ...it })), slicesLeft: exec.slices };
+        const items: PlanItem[] = [];
+        for (let k = 0; k < plan.n; k++) items.push({ ...plan.items[k] });
+        const st: SliceState = { items, slicesLeft: exec.slices };
         this.slicing.set(a, st);
         this.runSlice(a, st);
         break;
       }
       case "dutchAuction":
-        for (const it of plan) this.openAuction(a, it, exec);
+        for (let k = 0; k < plan.n; k++) this.openAuction(a, plan.items[k], exec);
         break;
     }
   }
@@ -1558,6 +1576,9 @@ function tickPrice(inst: Instrument, mark: number): number {
 
 /** The payees of a penalty that goes to the insurance fund. */
 const NO_LIQUIDATORS: ReadonlyArray<readonly [number, number]> = [];
+
+/** A bankrupt account's amount rule: everything. */
+const FULL_CLOSE: AmountSpec = { kind: "full" };
 
 /** A "backstop" execution for an account its bounded vault declines: the book, unbounded like an auction's fallback. */
 const BOOK_FALLBACK: ExecutionSpec = { kind: "marketSweep", maxSlippage: 1 };

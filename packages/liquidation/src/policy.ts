@@ -222,6 +222,42 @@ const item = (h: Holding, quantity: number): PlanItem => ({
 });
 
 /**
+ * A plan written into reusable items (the engine's, once per margin call): items[0..n) are the
+ * plan, the items past n spares for later plans; `at` is closeFactor's scratch per holding.
+ */
+export interface PlanScratch {
+  items: PlanItem[];
+  n: number;
+  /** closeFactor: per holding, 1 + the index of its item (0: none yet). */
+  at: Int32Array;
+}
+
+export function planScratch(holdings: number): PlanScratch {
+  return { items: [], n: 0, at: new Int32Array(holdings) };
+}
+
+/** Appends an item to the plan; returns its index. */
+function put(out: PlanScratch, instrument: number, side: Side, quantity: number): number {
+  let it = out.items[out.n];
+  if (it === undefined) {
+    it = { instrument: 0, side: SELL, quantity: 0 };
+    out.items.push(it);
+  }
+  it.instrument = instrument;
+  it.side = side;
+  it.quantity = quantity;
+  return out.n++;
+}
+
+/** Appends the close of `quantity` lots of h to the plan; returns the item's index. */
+const add = (out: PlanScratch, h: Holding, quantity: number): number =>
+  put(out, h.instrument, closingSide(h.q), quantity);
+
+function fullPlanInto(holdings: Holding[], out: PlanScratch): void {
+  for (let j = 0; j < holdings.length; j++) add(out, holdings[j], Math.abs(holdings[j].q));
+}
+
+/**
  * floor(x) of a lot count or cash amount computed in doubles from the integer it stands for (a
  * decimal fraction times lots, a budget over a lot's value): the result may land up to ~2 ulps
  * below it (0.7 x 45,672,200 = 31,970,539.999999996), which a fixed 1e-9 lifts back only below
@@ -287,66 +323,82 @@ export function worstPrice(venue: Venue, instrument: number, side: Side, mark: n
  *   everything is closed.
  */
 export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
+  const out = planScratch(ctx.holdings.length);
+  amountPlanInto(spec, ctx, out);
+  return out.items;
+}
+
+/** amountPlan into `out` (its items reused; `out.at` at least holdings long), without allocating but for restoreToTarget. */
+export function amountPlanInto(spec: AmountSpec, ctx: AmountContext, out: PlanScratch): void {
   const hs = ctx.holdings;
+  out.n = 0;
   switch (spec.kind) {
     case "full":
-      return fullPlan(hs);
+      fullPlanInto(hs, out);
+      return;
     case "closeFactor": {
       if (
         spec.fullBelowHealthFactor !== undefined &&
         ctx.venue.healthFactor(ctx.account) <= spec.fullBelowHealthFactor
       ) {
-        return fullPlan(hs);
+        fullPlanInto(hs, out);
+        return;
       }
-      const plan: PlanItem[] = [];
       if (ctx.ordering === "proRata") {
-        for (const h of hs) {
+        for (let j = 0; j < hs.length; j++) {
+          const h = hs[j];
           const k = floorExact(spec.fraction * Math.abs(h.q));
-          if (k > 0) plan.push(item(h, k));
+          if (k > 0) add(out, h, k);
         }
-        if (plan.length === 0 && hs.length > 0) plan.push(item(hs[0], 1));
-        return plan;
+        if (out.n === 0 && hs.length > 0) add(out, hs[0], 1);
+        return;
       }
-      let budget = spec.fraction * hs.reduce((s, h) => s + h.notional, 0);
+      let notional = 0;
+      for (let j = 0; j < hs.length; j++) notional += hs[j].notional;
+      let budget = spec.fraction * notional;
       let dust: Holding | undefined;
-      // Lots planned per holding (its plan item, if any, in byItem). First the lots the book can
-      // take within the bound, along the ordering; then, with what is left, the rest of every
+      // Lots planned per holding (1 + its item's index in `at`, 0 for none). First the lots the book
+      // can take within the bound, along the ordering; then, with what is left, the rest of every
       // position, so one lot within the bound does not draw a whole share of the budget.
-      const byItem: Array<PlanItem | undefined> = new Array(hs.length);
+      const at = out.at;
+      at.fill(0, 0, hs.length);
       for (let pass = 0; pass < 2; pass++) {
         for (let j = 0; j < hs.length; j++) {
           const h = hs[j];
-          const planned = byItem[j]?.quantity ?? 0;
+          const planned = at[j] === 0 ? 0 : out.items[at[j] - 1].quantity;
           const room = pass === 0 ? lotsWithinBound(h, ctx) : Math.abs(h.q) - planned;
           if (room <= 0) continue;
           dust ??= h;
           const k = Math.min(room, floorExact(budget / (h.mark * h.cv)));
           if (k <= 0) continue;
           budget -= k * h.mark * h.cv;
-          const it = byItem[j];
-          if (it === undefined) {
-            byItem[j] = item(h, k);
-            plan.push(byItem[j] as PlanItem);
-          } else it.quantity += k;
+          if (at[j] === 0) at[j] = 1 + add(out, h, k);
+          else out.items[at[j] - 1].quantity += k;
         }
       }
-      if (plan.length === 0 && dust !== undefined) plan.push(item(dust, 1));
-      return plan;
+      if (out.n === 0 && dust !== undefined) add(out, dust, 1);
+      return;
     }
-    case "restoreToTarget":
-      return restorePlan(spec.targetMarginRatio, ctx);
+    case "restoreToTarget": {
+      const plan = restorePlan(spec.targetMarginRatio, ctx);
+      for (let j = 0; j < plan.length; j++) put(out, plan[j].instrument, plan[j].side, plan[j].quantity);
+      return;
+    }
     case "stepwise":
-      return hs.map((h) =>
-        item(
+      for (let j = 0; j < hs.length; j++) {
+        const h = hs[j];
+        add(
+          out,
           h,
           h.notional > spec.minNotional
             ? Math.max(1, floorExact(spec.fraction * Math.abs(h.q)))
             : Math.abs(h.q),
-        ),
-      );
+        );
+      }
+      return;
     case "tiered": {
-      const plan: PlanItem[] = [];
-      for (const h of hs) {
+      for (let j = 0; j < hs.length; j++) {
+        const h = hs[j];
         const tiers = ctx.venue.instruments[h.instrument].margin.tiers;
         if (tiers === undefined) continue;
         let t = -1;
@@ -358,9 +410,10 @@ export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
         }
         if (t < 0) continue;
         const keep = floorExact(tiers[t].notionalAbove / (h.mark * h.cv));
-        plan.push(item(h, Math.abs(h.q) - Math.min(keep, Math.abs(h.q) - 1)));
+        add(out, h, Math.abs(h.q) - Math.min(keep, Math.abs(h.q) - 1));
       }
-      return plan.length > 0 ? plan : fullPlan(hs);
+      if (out.n === 0) fullPlanInto(hs, out);
+      return;
     }
   }
 }
