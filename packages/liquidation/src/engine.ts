@@ -204,6 +204,8 @@ export class LiquidationEngine {
   /** A margin call's plan and its amount rule's context, refilled at each margin call. */
   private readonly plan: PlanScratch;
   private readonly amountCtx: AmountContext;
+  /** The amount rule reads the health factor (closeFactor's full close below a threshold). */
+  private readonly amountReadsHf: boolean;
   /** Equity and maintenance requirement of the account readAccount read last. */
   private readEquity = 0;
   private readMaintenance = 0;
@@ -329,6 +331,7 @@ export class LiquidationEngine {
 
     const p = this.policy;
     this.plan = planScratch(this.nInst);
+    this.amountReadsHf = p.amount.kind === "closeFactor" && p.amount.fullBelowHealthFactor !== undefined;
     this.amountCtx = {
       venue,
       account: -1,
@@ -340,6 +343,7 @@ export class LiquidationEngine {
       maxSlippage: 1,
       feeRate: 0,
       onBook: false,
+      healthFactor: 0,
     };
     this.insuranceFund = venue.openAccount("insurance-fund", { marginExempt: true });
     if (p.loss.insuranceFund > 0) venue.deposit(this.insuranceFund, p.loss.insuranceFund);
@@ -901,6 +905,10 @@ export class LiquidationEngine {
     ctx.maxSlippage = onBook ? exec.maxSlippage : 1;
     ctx.feeRate = onBook ? venue.fees.takerBps / 10_000 : 0;
     ctx.onBook = onBook;
+    // From evaluate's read of `a` (its step has traded nothing yet; cancels move no cash), only for
+    // the rule that reads it: the double a call returns is boxed when the call is not inlined.
+    if (this.amountReadsHf)
+      ctx.healthFactor = healthFactorFrom(this.readHfNum, this.readHfDen, equity < maintenance);
     const plan = this.plan;
     amountPlanInto(equity < 0 ? FULL_CLOSE : p.amount, ctx, plan);
     if (p.amount.kind === "stepwise" && p.amount.cooldownTicks > 0)

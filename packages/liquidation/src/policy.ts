@@ -213,6 +213,11 @@ export interface AmountContext {
   feeRate: number;
   /** The execution trades on the book (market sweep, slices), not with auction keepers or a vault. */
   onBook: boolean;
+  /**
+   * The account's health factor when the caller has read it with the holdings (the engine's
+   * one-pass read: to the last bit venue.healthFactor(account)); absent, closeFactor asks the venue.
+   */
+  healthFactor?: number;
 }
 
 const item = (h: Holding, quantity: number): PlanItem => ({
@@ -339,7 +344,7 @@ export function amountPlanInto(spec: AmountSpec, ctx: AmountContext, out: PlanSc
     case "closeFactor": {
       if (
         spec.fullBelowHealthFactor !== undefined &&
-        ctx.venue.healthFactor(ctx.account) <= spec.fullBelowHealthFactor
+        (ctx.healthFactor ?? ctx.venue.healthFactor(ctx.account)) <= spec.fullBelowHealthFactor
       ) {
         fullPlanInto(hs, out);
         return;
