@@ -1,10 +1,18 @@
 /**
  * The engine decides from its one-pass read of an account (readAccount) what it once asked the
- * venue: closeFactor's "everything below fullBelowHealthFactor" (venue.healthFactor). It is held
- * here to that venue formula, written out, at the boundary doubles (the threshold at the health
- * factor, one ulp either side, 1 - EPSILON, 1).
+ * venue: closeFactor's "everything below fullBelowHealthFactor" (venue.healthFactor) and, under
+ * whileLiquidating "frozen", whether a step leaves the account below its trigger (venue.equity,
+ * maintenanceRequirement, healthFactor). Both are held here to those venue formulas, written out,
+ * at the boundary doubles (the threshold at the health factor, one ulp either side, 1 - EPSILON, 1).
  */
-import { type AmountSpec, amountPlan, holdingsOf, orderHoldings, presets } from "@cascade/liquidation";
+import {
+  type AmountSpec,
+  amountPlan,
+  holdingsOf,
+  orderHoldings,
+  type PolicySpec,
+  presets,
+} from "@cascade/liquidation";
 import type { Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
@@ -131,6 +139,65 @@ describe("closeFactor's full close from the engine's read (was venue.healthFacto
         expect(asked).not.toHaveBeenCalled(); // the engine's read, not three passes of the venue's
       }),
       { numRuns: 400, seed: 28 },
+    );
+  });
+});
+
+describe('"frozen": whether a step leaves the account below its trigger, from the engine\'s read', () => {
+  /** A partial step (half the notional, never all of it) under `trigger`, frozen while liquidated. */
+  const policy = (trigger: PolicySpec["trigger"]): PolicySpec =>
+    presets.closeFactor({
+      trigger,
+      amount: { kind: "closeFactor", fraction: 0.5 },
+      maxSlippage: 1,
+      bonus: 0,
+      whileLiquidating: "frozen",
+    });
+
+  /** The account after one check under `trigger`: margin-called, flat, frozen, and the venue's read. */
+  function step(c: Case, trigger: PolicySpec["trigger"]) {
+    const { venue, a } = trader(c);
+    const before = { hf: venue.healthFactor(a), under: venue.equity(a) < venue.maintenanceRequirement(a) };
+    const e = engineFor(venue, policy(trigger));
+    const asked = [vi.spyOn(venue, "maintenanceRequirement"), vi.spyOn(venue, "healthFactorBelow")];
+    e.check(1);
+    // the engine's read, not the venue's two or three passes
+    for (const spy of asked) expect(spy).not.toHaveBeenCalled();
+    return {
+      before,
+      called: e.stats().marginCalls === 1,
+      flat: venue.position(a, 0) === 0 && venue.position(a, 1) === 0,
+      frozen: venue.isFrozen(a),
+      equity: venue.equity(a),
+      maintenance: venue.maintenanceRequirement(a),
+      hf: venue.healthFactor(a),
+    };
+  }
+
+  it("maintenance trigger: frozen after the step exactly when venue.equity(a) < venue.maintenanceRequirement(a)", () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const r = step(c, { kind: "maintenance" });
+        expect(r.called).toBe(r.before.under);
+        expect(r.frozen).toBe(r.called && !r.flat && r.equity < r.maintenance);
+      }),
+      { numRuns: 300, seed: 28 },
+    );
+  });
+
+  it("health-factor trigger: frozen exactly when venue.healthFactor(a) < below, below at the health factor the step leaves", () => {
+    fc.assert(
+      fc.property(caseArb, fc.constantFrom("at", "below", "above"), (c, where) => {
+        // the step does not depend on the threshold (it sells half the notional): probe what it leaves
+        const after = step(c, { kind: "healthFactor", below: 1e9 }).hf;
+        fc.pre(Number.isFinite(after) && after > 0);
+        const below = where === "at" ? after : nextDouble(after, where === "below" ? -1 : 1);
+        const r = step(c, { kind: "healthFactor", below });
+        expect(r.called).toBe(r.before.hf < below);
+        if (r.called && !r.flat) expect(r.hf).toBe(after);
+        expect(r.frozen).toBe(r.called && !r.flat && r.hf < below);
+      }),
+      { numRuns: 300, seed: 28 },
     );
   });
 });

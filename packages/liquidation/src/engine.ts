@@ -1515,10 +1515,15 @@ export class LiquidationEngine {
     if (this.freezes && this.venue.isFrozen(a)) this.venue.unfreeze(a);
   }
 
-  /** After a step: whether `a` is still below its trigger (then it stays frozen for its next step). */
+  /**
+   * After a step: whether `a` is still below its trigger (then it stays frozen for its next step).
+   * Read again in one pass (the step traded): its callers are done with the last read.
+   */
   private stillTriggered(a: number): boolean {
-    const venue = this.venue;
-    return triggered(this.policy.trigger, venue, a, venue.equity(a), venue.maintenanceRequirement(a));
+    const trig = this.policy.trigger;
+    if (trig.kind === "custom") return triggered(trig, this.venue, a, Number.NaN, Number.NaN);
+    this.readAccount(a);
+    return this.triggeredRead(a, this.readEquity, this.readMaintenance);
   }
 
   /**
