@@ -1123,7 +1123,8 @@ export class LiquidationEngine {
     const mark = venue.mark(instrument);
     const id = this.nextId();
     this.sweepTag = id;
-    if (this.paysMakers) this.sweepMakers.clear();
+    // Map.clear allocates a new table: skipped when the last sweep filled nothing
+    if (this.paysMakers && this.sweepMakers.size > 0) this.sweepMakers.clear();
     const order = this.sweepOrder;
     order.account = a;
     order.instrument = instrument;
