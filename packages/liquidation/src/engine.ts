@@ -26,10 +26,10 @@
  *
  * A liquidation step (per triggered account)
  * ------------------------------------------
- * cancel the account's resting orders -> margin call -> cause -> one of:
+ * cancel the account's resting orders and its own auctions (ones the engine did not open) ->
+ * margin call -> cause -> one of:
  *  - backstop takeover: execution "backstop", or policy.backstop and equity < fraction x maintenance
- *    (Hyperliquid 2/3): positions move to the vault at the (rounded) mark, all of them (an auction
- *    of the account's that the engine did not open is cancelled first, as its resting orders are);
+ *    (Hyperliquid 2/3): positions move to the vault at the (rounded) mark, all of them;
  *    at "bankruptcy" price the remaining equity goes to the vault too (or the vault covers the
  *    deficit), so equity ends at 0.
  *    A vault with a `capital` is bounded: it takes the account only if its equity at the mark after
@@ -867,6 +867,8 @@ export class LiquidationEngine {
     const venue = this.venue;
     const p = this.policy;
     if (venue.openOrders(a).length > 0) venue.cancelAll(a);
+    // and its own auctions: the vault, ADL and every execution would meet lots the venue reserves
+    this.cancelAccountAuctions(a, hs);
     this.s.marginCalls++;
     // the event is the subscribers' to keep: made only when there are any
     if (this.callSubject.observed)
@@ -1273,8 +1275,10 @@ export class LiquidationEngine {
   }
 
   /**
-   * Cancels the open auctions of account `a` (holding `hs`): never the engine's (an account with
-   * one is not checked), so its own sales, opened by its code or another module, like resting orders.
+   * Cancels the open auctions of account `a` (holding `hs`) at each liquidation step, as its resting
+   * orders: its own sales, opened by its code or another module; never the engine's (an account
+   * with one is not checked). Left open, their lots could not be transferred (the vault, ADL) nor
+   * sold by a reduce-only sweep, nor auctioned again by the engine: the venue refuses each.
    */
   private cancelAccountAuctions(a: number, hs: Holding[]): void {
     const venue = this.venue;
@@ -1287,13 +1291,12 @@ export class LiquidationEngine {
 
   /**
    * Backstop vault takes every position at the (rounded) mark; see the class comment for pricing.
-   * It takes the whole portfolio, as vaultCanTake priced it: the account's own auctions are
-   * cancelled first (the venue refuses to transfer auctioned lots).
+   * It takes the whole portfolio, as vaultCanTake priced it (the step cancelled the account's own
+   * auctions: the venue refuses to transfer auctioned lots).
    */
   private backstopTakeover(a: number, ordered: Holding[], price: "mark" | "bankruptcy", ep: Episode): void {
     const venue = this.venue;
     const vault = this.backstopVault as number;
-    this.cancelAccountAuctions(a, ordered);
     let last: LiquidationRecord | undefined;
     for (const h of ordered) {
       const inst = venue.instruments[h.instrument];
