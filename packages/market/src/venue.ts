@@ -2179,9 +2179,10 @@ export class Venue {
    * requirement and equity in lastIM and lastEquity. submit calls this, not shortfall: a double
    * returned from a call that is not inlined is boxed, a heap allocation per order.
    * It runs once per quote (marginAllows; submit skips the order just passed, see justPassed), not
-   * per fill, and reads the account's active instruments, not its orders: about 430 instructions
-   * an evaluation (cachegrind, against a stub). An order that only reduces (37% of the venue
-   * bench's quotes, 8% of the default study's) is decided from its own instrument, before the sum.
+   * per fill, and reads the account's active instruments, not its orders. An order that only
+   * reduces (37% of the venue bench's quotes, 8% of the default study's) is decided from its own
+   * instrument, before the sum; an account active in that instrument alone is summed from the same
+   * reads: 288 -> 222 instructions an evaluation (callgrind of the optimized code, one instrument).
    * Arrays read into locals and a per-instrument flat initial rate instead of inst[i].margin saved
    * 4 instructions an evaluation: not kept.
    */
@@ -2197,44 +2198,63 @@ export class Venue {
     // An order that only reduces is known from its own instrument: no sum over the others.
     const k0 = base + ins;
     const q0 = this.posA[k0];
+    const rb0 = this.restBuyA[k0];
+    const rs0 = this.restSellA[k0];
     if (
       immediate
         ? side === BUY
           ? q0 < 0 && q0 + qty <= 0
           : q0 > 0 && q0 - qty >= 0
         : side === BUY
-          ? q0 < 0 && q0 + this.restBuyA[k0] + qty <= 0
-          : q0 > 0 && q0 - this.restSellA[k0] - qty >= 0
+          ? q0 < 0 && q0 + rb0 + qty <= 0
+          : q0 > 0 && q0 - rs0 - qty >= 0
     )
       return true;
+    const mark = this.marks[ins];
+    const cv = this.cvs[ins];
     const list = this.active[a];
     let e = this.cashA[a];
     let im = 0;
-    let seen = false;
-    for (let j = 0; j <= list.length; j++) {
-      let i: number;
-      if (j < list.length) i = list[j];
-      else if (seen) break;
-      else i = ins;
-      const k = base + i;
-      const q = this.posA[k];
-      const m = this.marks[i] * this.cvs[i];
-      e += q * m;
-      let up = q + this.restBuyA[k];
-      let dn = q - this.restSellA[k];
-      if (i === ins) {
-        seen = true;
-        if (immediate) {
-          up += side * qty;
-          dn += side * qty;
-        } else if (side === BUY) up += qty;
-        else dn -= qty;
-      }
+    if (list.length === 0 || (list.length === 1 && list[0] === ins)) {
+      // Active in the order's instrument alone (98% of the default study's quotes): the loop below
+      // with its one term, the same operations in the same order, from the reads above.
+      const m = mark * cv;
+      e += q0 * m;
+      let up = q0 + rb0;
+      let dn = q0 - rs0;
+      if (immediate) {
+        up += side * qty;
+        dn += side * qty;
+      } else if (side === BUY) up += qty;
+      else dn -= qty;
       const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
-      if (w > 0) im += initialMargin(this.inst[i].margin, w);
+      if (w > 0) im += initialMargin(this.inst[ins].margin, w);
+    } else {
+      let seen = false;
+      for (let j = 0; j <= list.length; j++) {
+        let i: number;
+        if (j < list.length) i = list[j];
+        else if (seen) break;
+        else i = ins;
+        const k = base + i;
+        const q = this.posA[k];
+        const m = this.marks[i] * this.cvs[i];
+        e += q * m;
+        let up = q + this.restBuyA[k];
+        let dn = q - this.restSellA[k];
+        if (i === ins) {
+          seen = true;
+          if (immediate) {
+            up += side * qty;
+            dn += side * qty;
+          } else if (side === BUY) up += qty;
+          else dn -= qty;
+        }
+        const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
+        if (w > 0) im += initialMargin(this.inst[i].margin, w);
+      }
     }
-    const cv = this.cvs[ins];
-    const adverse = side * (price - this.marks[ins]) * qty * cv;
+    const adverse = side * (price - mark) * qty * cv;
     if (immediate) e -= adverse;
     else {
       if (adverse > 0) e -= adverse;
