@@ -78,6 +78,23 @@ describe("text widths", () => {
     expect(textWidth("−0.5 ≥ 1", 10)).toBeCloseTo((584 + 556 + 278 + 556 + 278 + 549 + 278 + 556) / 100, 6);
   });
 
+  it("give the characters researchers put in names beyond ASCII their own widths, not a digit's", () => {
+    // Liberation Sans 2 (Arial's metrics), regular / bold, 1/1000 em: α 578 / 615, β 575, σ 617,
+    // μ 576, Δ 668, é 556, ß 611, ł 222, × 584, – 556, — 1000, ≤ 549; all were 556 but × – — ≤
+    expect(textWidth("Δσ", 10)).toBeCloseTo((668 + 617) / 100, 6);
+    expect(textWidth("α=0.5", 10)).toBeCloseTo((578 + 584 + 556 + 278 + 556) / 100, 6);
+    expect(textWidth("α", 11, true)).toBeCloseTo((615 * 11) / 1000, 6);
+    expect(textWidth("βμ", 10)).toBeCloseTo((575 + 576) / 100, 6);
+    expect(textWidth("éßł", 10)).toBeCloseTo((556 + 611 + 222) / 100, 6);
+    expect(textWidth("Łódź", 10, true)).toBeCloseTo((611 + 611 + 611 + 500) / 100, 6);
+    expect(textWidth("2×3–4—5≤6≥7", 10)).toBeCloseTo((6 * 556 + 584 + 556 + 1000 + 549 + 549) / 100, 6);
+    // the fallback: a combining accent draws nothing beside its letter, a CJK character a full em,
+    // anything else (Cyrillic here) a digit's width
+    expect(textWidth("e\u0301", 10)).toBeCloseTo(textWidth("e", 10), 6);
+    expect(textWidth("価格", 10)).toBeCloseTo(20, 6);
+    expect(textWidth("ж", 10)).toBeCloseTo(5.56, 6);
+  });
+
   it("reach Vega as its text metrics: weight, size, and a line cut at its limit counts as the limit", () => {
     expect(vegaTextWidth({ fontSize: 10 }, "liquidations")).toBeCloseTo(textWidth("liquidations", 10), 6);
     expect(vegaTextWidth({ fontSize: 11, fontWeight: "bold" }, " bad_debt ")).toBeCloseTo(

@@ -180,6 +180,40 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
     await page.close();
   });
 
+  it("draws names beyond ASCII (Greek, accents, dashes, math) as wide as text-width.ts counts them", async (ctx) => {
+    const page = await browser.newPage();
+    await page.setContent("<p>widths</p>");
+    const names = ["Δσ_α=0.5", "β×μ", "Crédit–Agricole—Łódź", "≤ 0.1 ≥ σ ± 2°", "“ω” → ∞ ≈ €"];
+    // (a page script as text: the tests are typed without the DOM library) each name at 10 px,
+    // regular then bold, in the charts' font
+    const drawn = await page.evaluate<{ present: boolean; widths: number[] }>(`(() => {
+      const ctx = document.createElement("canvas").getContext("2d");
+      const width = (font, text) => {
+        ctx.font = font;
+        return ctx.measureText(text).width;
+      };
+      const probe = "mmmmmmmmmmlli_0.25";
+      const present = ["Helvetica", "Arial", "Liberation Sans"].some((f) =>
+        ["monospace", "serif"].every((g) => width("40px '" + f + "', " + g, probe) !== width("40px " + g, probe)),
+      );
+      const widths = ${JSON.stringify(names)}.flatMap((t) =>
+        ["", "bold "].map((w) => width(w + "10px Helvetica, Arial, sans-serif", t)),
+      );
+      return { present, widths };
+    })()`);
+    if (!drawn.present)
+      ctx.skip("no Helvetica-metric font (Helvetica, Arial or Liberation Sans: fonts-liberation)");
+    names.forEach((t, i) => {
+      for (const bold of [false, true]) {
+        const d = drawn.widths[2 * i + (bold ? 1 : 0)];
+        expect(Math.abs(textWidth(t, 10, bold) - d), `${t}${bold ? " bold" : ""}`).toBeLessThan(
+          0.5 + 0.01 * d,
+        );
+      }
+    });
+    await page.close();
+  });
+
   it("keeps variant descriptions readable beside long overrides unfolded", async () => {
     const dir = makeResults(join(root, "variant-descriptions"), { sweep: {}, replications: 2, ticks: 30 });
     const file = join(dir, "manifest.json");
