@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
 import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
-import { COLUMN_WIDTH, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
+import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
+import { heatmapColumns, sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
 import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
 import {
   releaseView,
@@ -237,5 +238,84 @@ describe("paired differences of a grid of one variant", () => {
     expect(svg).not.toContain("populations");
     expect(svg).toMatch(/>200000</);
     expect(svg).toMatch(/>800000</);
+  });
+});
+
+describe("heat maps of a grid", () => {
+  it("close-factor-sweep's 5 x 3 grid, one variant, 25 metrics: 3 panels a row at the page width, on two screens (were up to 375 px wide: 2 or 3 a row by legend width)", async () => {
+    const dir = makeResults(join(root, "heat-25"), {
+      sweep: {
+        "liquidation.amount.fraction": [1, 0.75, 0.5, 0.25, 0.1],
+        "liquidation.penalty.rate": [0, 0.05, 0.1],
+      },
+      variants: ["default"],
+      replications: 4,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // 21 more metrics in summary.csv, copies of liquidated_notional's rows with means of 2.4M to
+    // 6.7M, as in the study (a legend reading 6,666,681 widened a panel past a third of the
+    // column); bad_debt, 0 in every run, is not drawn
+    const file = join(dir, "summary.csv");
+    const [head, ...body] = readFileSync(file, "utf8").trimEnd().split("\n");
+    const cols = head.split(",");
+    const [metric, mean] = [cols.indexOf("metric"), cols.indexOf("mean")];
+    const copies = body
+      .filter((l) => l.split(",")[metric] === "liquidated_notional")
+      .flatMap((l, i) =>
+        Array.from({ length: 21 }, (_, k) =>
+          l
+            .split(",")
+            .map((c, j) =>
+              j === metric ? `notional_${k}` : j === mean ? String(2_366_425 + i * 307_161) : c,
+            )
+            .join(","),
+        ),
+      );
+    writeFileSync(file, `${[head, ...body, ...copies].join("\n")}\n`);
+    const data = await loadResults(dir);
+    const reuse: ViewReuse = { key: null, view: null };
+    let n = 0;
+    let renders = 0;
+    const fig = await sweepHeatmaps(data, (spec) => {
+      renders++;
+      return renderSvg(spec, `c${++n}`, reuse);
+    }).finally(() => releaseView(reuse));
+    const panels = fig?.panels ?? [];
+    expect(panels.length).toBe(25);
+    // three side by side, 28 px apart (html.ts), fit the page column; 2 a row before
+    const third = Math.floor((COLUMN_WIDTH - 2 * PANEL_GAP) / 3);
+    for (const p of panels) expect(svgWidth(p.svg), p.subtitle).toBeLessThanOrEqual(third);
+    // every cell drawn at its full 48 px and labelled
+    for (const p of panels) {
+      const cells = [
+        ...p.svg.matchAll(/aria-roledescription="rect mark" d="M[\d.]+,[\d.]+h([\d.]+)v([\d.]+)h/g),
+      ];
+      expect(
+        cells.map((c) => `${c[1]}x${c[2]}`),
+        p.subtitle,
+      ).toEqual(Array(15).fill("48x48"));
+      expect(p.svg.match(/aria-roledescription="text mark"/g)?.length ?? 0, p.subtitle).toBe(15);
+    }
+    // 9 rows of 3: each panel's SVG and its 34 px metric heading; no "default" over each map
+    expect(panels.every((p) => !/>default</.test(p.svg))).toBe(true);
+    expect(fig?.caption).toContain("the heat map of variant default");
+    const rows = Math.ceil(panels.length / 3);
+    const tallest = Math.max(...panels.map((p) => svgHeight(p.svg)));
+    expect(rows * (tallest + 38)).toBeLessThan(2100);
+    // one render a metric, the first reused
+    expect(renders).toBe(25);
+  });
+
+  it("take as many panels a row as keep their cells readable, the cells never above the plan", () => {
+    // 5 x 3 maps beside 125 px of axes and legend: 3 a row (a third of the column: 363 px) at
+    // 47 px cells; 4 would leave 28 px, below the 39 px a label needs
+    expect(heatmapColumns(25, 5, 125, 48, 39)).toEqual({ columns: 3, cell: 47, room: 363 });
+    // leverage-crowding's 9 x 5 maps at 40 px: 2 a row (3 would shrink them to 25 px)
+    expect(heatmapColumns(16, 9, 135, 40, 36)).toEqual({ columns: 2, cell: 40, room: 559 });
+    // a small grid: every panel in one row, at the planned cell
+    expect(heatmapColumns(3, 2, 110, 48, 30)).toEqual({ columns: 3, cell: 48, room: 363 });
+    // maps too wide for a row even at the least cell keep the plan (fitToColumn narrows them)
+    expect(heatmapColumns(4, 3 * 20, 135, 14, 20)).toEqual({ columns: 1, cell: 14, room: COLUMN_WIDTH });
   });
 });

@@ -60,6 +60,9 @@ export const POINT = "sweep point";
  */
 export const COLUMN_WIDTH = 1146;
 
+/** Space between the SVGs of a figure's panels side by side (html.ts: .panels' column gap). */
+export const PANEL_GAP = 28;
+
 /** Narrowest panel fitToColumn makes (below it, the page shrinks the chart instead). */
 export const MIN_PANEL_WIDTH = 120;
 
@@ -69,17 +72,18 @@ export function svgWidth(svg: string): number {
 }
 
 /**
- * Renders a chart no wider than the page column: axes, headers and legends take room Vega only
- * knows once it lays them out, so a chart drawn too wide is drawn again with its `across` panels
- * narrowed by the excess. Headers, tick labels and legends do not narrow with the panels: a
- * wrapped facet (`columns`) still too wide then gets a column fewer, at its first width.
- * `fitted` (not for a wrapped facet) carries the width one panel ended at to the next.
+ * Renders a chart no wider than the page column (or `room`, a share of it): axes, headers and
+ * legends take room Vega only knows once it lays them out, so a chart drawn too wide is drawn
+ * again with its `across` panels narrowed by the excess. Headers, tick labels and legends do not
+ * narrow with the panels: a wrapped facet (`columns`) still too wide then gets a column fewer, at
+ * its first width. `fitted` (not for a wrapped facet) carries the width one panel ended at to the next.
  */
 export async function fitToColumn(
   render: Render,
   spec: VlSpec,
   across?: number,
   fitted?: FittedWidth,
+  room = COLUMN_WIDTH,
 ): Promise<string> {
   // (`across` given: the columns mean something, e.g. a variant each, and stay)
   const wrapped = across === undefined && typeof spec.columns === "number";
@@ -93,9 +97,9 @@ export async function fitToColumn(
       ? { ...spec, spec: { ...(spec.spec as VlSpec), width: fitted.width } }
       : { ...spec, width: fitted.width };
   let svg = await render(current);
-  for (let i = 0; i < 4 && svgWidth(svg) > COLUMN_WIDTH; i++) {
+  for (let i = 0; i < 4 && svgWidth(svg) > room; i++) {
     const unit = (current.spec ?? current) as VlSpec;
-    const narrower = Math.floor((unit.width as number) - (svgWidth(svg) - COLUMN_WIDTH) / columns);
+    const narrower = Math.floor((unit.width as number) - (svgWidth(svg) - room) / columns);
     if (wrapped && columns > 1 && (i > 0 || narrower < MIN_PANEL_WIDTH)) {
       columns -= 1;
       current = { ...spec, columns };

@@ -1,21 +1,55 @@
-/** Heat maps of each metric's mean over a two-parameter grid, one per variant. */
+/**
+ * Heat maps of each metric's mean over a two-parameter grid, one per variant; a metric's maps are
+ * one panel, and as many panels share a row of the page as fit with readable cells.
+ */
 
 import { type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
+  COLUMN_WIDTH,
+  COMPACT_FROM,
   constantNote,
   type Figure,
   fitToColumn,
   PAGE_WIDTH,
+  PANEL_GAP,
   type Panel,
   POINT,
   type Render,
   shortNumber,
   summaryMetrics,
   summaryTips,
+  svgWidth,
   TIP,
+  widestText,
   zeroOneOutcomes,
 } from "./shared.js";
+
+/** Smallest cell that holds a 9 px label: a cell is labelled at this size or more. */
+const LABEL_CELL = 30;
+
+/** Smallest cell an unlabelled map is shrunk to for another panel in a row. */
+const LEAST_CELL = 20;
+
+/**
+ * How many panels share a row of the page, and their cell: the most whose maps keep cells of at
+ * least `least` px beside `fixed` px of axes and legend each, the cell never above `planned`.
+ * One panel a row, when even that takes smaller cells, keeps `planned` (fitToColumn narrows it).
+ */
+export function heatmapColumns(
+  panels: number,
+  maps: number,
+  fixed: number,
+  planned: number,
+  least: number,
+): { columns: number; cell: number; room: number } {
+  const room = (k: number) => Math.floor((COLUMN_WIDTH - (k - 1) * PANEL_GAP) / k);
+  for (let k = panels; k > 1; k--) {
+    const cell = Math.min(planned, Math.floor((room(k) - fixed) / maps));
+    if (cell >= Math.min(least, planned)) return { columns: k, cell, room: room(k) };
+  }
+  return { columns: 1, cell: planned, room: room(1) };
+}
 
 export async function sweepHeatmaps(data: ReportData, render: Render): Promise<Figure | null> {
   const params = data.sweepParams;
@@ -30,13 +64,17 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   const xs = sweepValues(rows.map((r) => r.params[px]));
   const ys = sweepValues(rows.map((r) => r.params[py]));
   const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
-  const cell = Math.max(
+  const planned = Math.max(
     14,
     Math.min(48, Math.floor(Math.min(PAGE_WIDTH / variants.length - 90, 360) / xs.length)),
   );
-  const labelCells = xs.length * ys.length <= 80 && cell >= 30;
-  const panels: Panel[] = [];
-  for (const metric of metrics) {
+  const labelCells = xs.length * ys.length <= 80 && planned >= LABEL_CELL;
+  const widestLabel = widestText(
+    rows.map((r) => shortNumber(r.mean as number)),
+    9,
+  );
+  const least = labelCells ? Math.max(LABEL_CELL, Math.ceil(widestLabel) + 6) : LEAST_CELL;
+  const heatmapSpec = (metric: string, cell: number): VlSpec => {
     const mine = rows.filter((r) => r.metric === metric);
     const means = mine.map((r) => r.mean as number);
     const lo = Math.min(...means);
@@ -68,8 +106,14 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
             type: "quantitative",
             title: "mean",
             scale: { scheme: "viridis" },
-            // one value: its cell label, not Vega's 0.000000
-            ...(hi === lo ? { legend: { values: [lo], labelExpr: `'${shortNumber(lo)}'` } } : {}),
+            // one value: its cell label, not Vega's 0.000000; large ones as the cells write them
+            // (6.67M, not 6,666,681: a legend as wide in every panel)
+            legend:
+              hi === lo
+                ? { values: [lo], labelExpr: `'${shortNumber(lo)}'` }
+                : {
+                    labelExpr: `abs(datum.value) >= ${COMPACT_FROM} ? format(datum.value, '.3~s') : datum.label`,
+                  },
           },
           ...TIP,
         },
@@ -87,18 +131,39 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
         },
       });
     }
-    const spec: VlSpec = {
+    // a lone variant's name is in the caption, not over every map
+    const header = variants.length === 1 ? { header: { labels: false } } : {};
+    return {
       data: { values },
-      facet: { column: { field: "variant", type: "nominal", title: null, sort: variants } },
+      facet: { column: { field: "variant", type: "nominal", title: null, sort: variants, ...header } },
       spec: { width: cell * xs.length, height: cell * ys.length, layer },
       resolve: { scale: { color: "shared" } },
     };
-    panels.push({ subtitle: metric, svg: await fitToColumn(render, spec, variants.length) });
+  };
+  // The first panel, drawn at the planned cell, shows the room its axes and legend take: the
+  // layout of the rest (legends differ by a few px, fitToColumn takes them in).
+  const maps = variants.length * xs.length;
+  const first = metrics.length > 0 ? await render(heatmapSpec(metrics[0], planned)) : "";
+  const layout = heatmapColumns(metrics.length, maps, svgWidth(first) - maps * planned, planned, least);
+  const panels: Panel[] = [];
+  for (let i = 0; i < metrics.length; i++) {
+    const svg =
+      i === 0 && layout.cell === planned && svgWidth(first) <= layout.room
+        ? first
+        : await fitToColumn(
+            render,
+            heatmapSpec(metrics[i], layout.cell),
+            variants.length,
+            undefined,
+            layout.room,
+          );
+    panels.push({ subtitle: metrics[i], svg });
   }
+  const which = variants.length === 1 ? `the heat map of variant ${variants[0]}` : "one heat map per variant";
   return {
     id: "sweep-heatmap",
     title: `Metrics over the ${px} × ${py} grid`,
-    caption: `Mean of each metric at every grid point, one heat map per variant (shared colour scale per metric; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
+    caption: `Mean of each metric at every grid point, ${which} (shared colour scale per metric; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
     panels,
   };
 }
