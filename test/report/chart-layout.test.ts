@@ -225,6 +225,51 @@ describe("paired differences of a grid of one variant", () => {
     for (const v of leverage) expect(svg).toMatch(new RegExp(`role-axis-label[^]*?>${v}<`));
   });
 
+  it("names the rows' parameter once, beside the first row of panels (was at the first panel of every row)", async () => {
+    const dir = makeResults(join(root, "grid-rows-title"), {
+      sweep: { "populations.4.leverage": [8, 13, 19], "populations.4.crowding": [0, 0.5, 1] },
+      variants: ["default"],
+      replications: 6,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // 8 more metrics in comparison.csv (copies of peak_drawdown's rows): three rows of panels
+    const file = join(dir, "comparison.csv");
+    const [head, ...body] = readFileSync(file, "utf8").trimEnd().split("\n");
+    const metric = head.split(",").indexOf("metric");
+    const copies = body
+      .filter((l) => l.split(",")[metric] === "peak_drawdown")
+      .flatMap((l) =>
+        Array.from({ length: 8 }, (_, k) =>
+          l
+            .split(",")
+            .map((c, j) => (j === metric ? `drawdown_${k}` : c))
+            .join(","),
+        ),
+      );
+    writeFileSync(file, `${[head, ...body, ...copies].join("\n")}\n`);
+    const svgs = await rendered(pairedDifferences as Make, dir);
+    const svg = svgs[svgs.length - 1];
+    expect(svgWidth(svg)).toBeLessThanOrEqual(COLUMN_WIDTH);
+    const { origins } = panels(svg);
+    const rows = [...new Set(origins.map((o) => o[1]))].sort((a, b) => a - b);
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    // once, turned, left of the panels and level with the first row
+    // (the title's group is placed like the panels' cells, from the chart's origin)
+    const titles = [
+      ...svg.matchAll(
+        /<g class="mark-group role-title"><g transform="translate\(([\d.-]+),([\d.-]+)\)">(?:(?!<\/text>)[\s\S])*?rotate\(-90\)[^>]*>populations\.4\.leverage</g,
+      ),
+    ];
+    expect(svg.match(/>populations\.4\.leverage</g)).toHaveLength(1);
+    expect(titles).toHaveLength(1);
+    const [x, y] = [Number(titles[0][1]), Number(titles[0][2])];
+    expect(x).toBeLessThan(Math.min(...origins.map((o) => o[0])));
+    expect(y).toBeLessThan(rows[1]);
+    // each row keeps its axis labels: the leverage values on every row's first panel
+    expect((svg.match(/>19<\/text>/g) ?? []).length).toBe(rows.length);
+  });
+
   it("one parameter keeps a row per point", async () => {
     const dir = makeResults(join(root, "one-param"), {
       sweep: { "liquidation.loss.insuranceFund": [0, 200000, 400000, 800000] },

@@ -221,10 +221,10 @@ export async function pairedDifferences(
       ? {
           field: "outer",
           type: "ordinal",
-          // the rows' parameters, on the first column's axis (the caption names them too)
-          title: data.sweepParams.filter((p) => p !== inner).join(", "),
+          // every row's axis reads the same parameters: named once, by the figure (rowsTitle)
+          title: null,
           sort: outerLabels,
-          axis: { labelLimit: 220, titleLimit: 0 },
+          axis: { labelLimit: 220 },
         }
       : pointRows
         ? { field: "point", type: "nominal", title: null, sort: labels, axis: { labelLimit: 220 } }
@@ -259,7 +259,7 @@ export async function pairedDifferences(
   // Room beside the panels: the variant or point labels (cut at their labelLimit) and the legends,
   // so that the first render has as many columns as fit (with 60 px a panel it had one too many).
   const yTexts = inner !== null ? outerLabels : pointRows ? labels : variants;
-  // (a grid's rows also have their parameters' names as the axis title: 11 px bold, turned)
+  // (a grid's rows' parameters are named left of them too: rowsTitle, 11 px bold, turned)
   const yLabels =
     Math.ceil(Math.min(pointRows ? 220 : 180, widestText(yTexts))) + 6 + (inner !== null ? 16 : 0);
   const colourTitles =
@@ -273,7 +273,22 @@ export async function pairedDifferences(
     ],
   );
   const panelWidth = inner !== null ? GRID_PANEL_WIDTH : 200;
+  // A grid's rows' parameters, once at the left of the figure beside its first row (as an axis
+  // title, they were repeated at the first panel of each row of panels)
+  const rowsTitle =
+    inner !== null
+      ? {
+          title: {
+            text: data.sweepParams.filter((p) => p !== inner).join(", "),
+            orient: "left",
+            anchor: "end",
+            fontSize: 11,
+            limit: 0,
+          },
+        }
+      : {};
   const spec: VlSpec = {
+    ...rowsTitle,
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
     columns: facetColumns(metrics.length, panelWidth, 35, yLabels + legends),
