@@ -1,7 +1,8 @@
 /**
  * How the report's charts are laid out: text as wide as the page's font draws it (Helvetica's
- * widths, not Vega's 0.8 em a character), the distributions fitted at their first render, and the
- * paired differences of a grid of one variant on a screen or two.
+ * widths, not Vega's 0.8 em a character), the distributions fitted at their first render and by
+ * variant on a screen or so, the heat maps three a row, and the paired differences of a grid of
+ * one variant on a screen or two.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -152,7 +153,7 @@ describe("fitting the distributions", () => {
     ["three", ["crossMargin", "isolated", "unlevered"]],
     ["five", ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"]],
   ])(
-    "%s variants beside their legend: the first render fits the column, with as many columns as fit (cross-asset-contagion took 3 renders, execution-styles 2)",
+    "%s variants named beside the panels: the first render fits the column, with as many columns as fit (cross-asset-contagion took 3 renders, execution-styles 2)",
     async (name, variants) => {
       const dir = makeResults(join(root, `variants-${name}`), {
         sweep: {},
@@ -179,6 +180,51 @@ describe("fitting the distributions", () => {
       expect(svgWidth(svgs[0]) + (origins[1][0] - origins[0][0])).toBeGreaterThan(COLUMN_WIDTH);
     },
   );
+});
+
+describe("distributions by variant", () => {
+  it("execution-styles' 29 metrics of 5 variants: boxes across, the names once a row of panels, on a screen or so (was 2,134 px: names under every panel)", async () => {
+    const variants = ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"];
+    const dir = makeResults(join(root, "by-variant-29"), {
+      sweep: {},
+      variants,
+      replications: 30,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    addMetrics(
+      dir,
+      Array.from({ length: 25 }, (_, k) => `metric_${k}`),
+    );
+    const data = await loadResults(dir);
+    const svgs = await rendered(distributions as Make, dir);
+    expect(svgs).toHaveLength(1);
+    const svg = svgs[0];
+    const { origins } = panels(svg);
+    const drawn = [...new Set([...svg.matchAll(/<title>metric: ([^;]+); variant:/g)].map((m) => m[1]))];
+    expect(drawn.length).toBeGreaterThanOrEqual(28);
+    expect(origins.length).toBe(drawn.length);
+    const columns = new Set(origins.map((o) => o[0])).size;
+    const rows = new Set(origins.map((o) => o[1])).size;
+    expect(columns).toBeGreaterThanOrEqual(4);
+    expect(rows).toBe(Math.ceil(origins.length / columns));
+    expect(svgWidth(svg)).toBeLessThanOrEqual(COLUMN_WIDTH);
+    // a panel: 5 bands of 20 px, its value axis and the next header
+    expect(svgHeight(svg)).toBeLessThan(rows * (5 * 20 + 60) + 40);
+    expect(svgHeight(svg)).toBeLessThan(1300);
+    // each variant named once a row of panels (the axis at its left), no legend repeating them
+    for (const v of variants) expect(svg.match(new RegExp(`>${v}</text>`, "g")), v).toHaveLength(rows);
+    expect(svg).not.toContain("role-legend");
+    // every metric and variant has its box (a tip with its quartiles) and its runs' dots, on the
+    // metric's own value axis: one under each panel
+    for (const m of drawn)
+      for (const v of variants) {
+        expect(svg, `${m} ${v}`).toContain(`<title>metric: ${m}; variant: ${v}; runs: 30; median:`);
+        expect(svg, `${m} ${v}`).toMatch(new RegExp(`<title>variant: ${v}; replication: \\d+; ${m}: `));
+      }
+    expect(svg.match(/aria-label="X-axis/g)?.length ?? 0).toBe(origins.length);
+    expect(data.variants).toEqual(variants);
+  });
 });
 
 describe("paired differences of a grid of one variant", () => {

@@ -83,17 +83,6 @@ const SI = (vega.formatLocale as unknown as () => { format(spec: string): (x: nu
 );
 
 /**
- * Height of a panel's x axis below the plot (5 px tick, 2 px padding, the labels): the layout is
- * flush (bounds), so the row spacing makes room for it. Sweep points: a line per value (12 px at
- * Vega's 10 px font); variants: names at -30 degrees (cut at 160 px).
- */
-function xAxisHeight(bySweep: boolean, lines: number, names: readonly string[]): number {
-  if (bySweep) return 7 + 12 * lines;
-  const longest = Math.min(160, Math.max(6, widestText(names)));
-  return Math.ceil(7 + longest * Math.sin(Math.PI / 6) + 10 * Math.cos(Math.PI / 6));
-}
-
-/**
  * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values, as
  * wide as the page draws them, plus the 5 px tick and 2 px padding.
  */
@@ -125,6 +114,75 @@ function yAxisWidth(rows: Array<Record<string, unknown>>): number {
  */
 function distributionColumns(n: number, panelWidth: number, gap: number, legend: number): number {
   return facetColumns(n, panelWidth, gap, legend - (COLUMN_WIDTH + 10 - PAGE_WIDTH));
+}
+
+/** A variant's band in the distributions by variant: its box 12 px tall, its runs' dots around it. */
+const VARIANT_BAND = 20;
+
+/** Narrowest and widest panel of the distributions by variant (a value axis of 4-6 ticks). */
+const MIN_ACROSS = 195;
+const MAX_ACROSS = 360;
+
+/** Space between those panels side by side: room for a flush end label's overhang. */
+const ACROSS_GAP = 18;
+
+/**
+ * The distributions by variant (no sweep point apart): a panel per metric, a row per variant in
+ * it, boxes across. The variants' names are one axis at the left of each row of panels, read
+ * across it: drawn upright under every panel with a legend beside them, they took 2,134 px for
+ * execution-styles' 29 metrics (10 rows of 3 panels 150 px tall, 56 px of names under each).
+ * The panels fill the column: as many a row as are MIN_ACROSS wide, beside the names.
+ */
+function byVariantSpec(
+  data: ReportData,
+  metrics: readonly string[],
+  rows: Array<Record<string, unknown>>,
+  layers: (value: Record<string, unknown>, variant: Record<string, unknown>) => VlSpec[],
+): VlSpec {
+  // the names' width (cut at 160 px), the 5 px tick, 2 px padding, Vega's 5 px padding a side,
+  // and 5 px to spare for an end label sticking out of the last panel
+  const room = COLUMN_WIDTH - Math.ceil(Math.min(160, widestText(data.variants))) - 7 - 10 - 5;
+  const fit = Math.floor((room + ACROSS_GAP) / (MIN_ACROSS + ACROSS_GAP));
+  const columns = Math.max(1, Math.min(metrics.length, fit));
+  const width = Math.max(
+    MIN_ACROSS,
+    Math.min(MAX_ACROSS, Math.floor((room + ACROSS_GAP) / columns) - ACROSS_GAP),
+  );
+  const variant = {
+    field: "variant",
+    type: "nominal",
+    title: null,
+    sort: data.variants,
+    axis: { labelLimit: 160 },
+  };
+  const value = {
+    field: "value",
+    type: "quantitative",
+    title: "value",
+    // a tick every ~50 px (Vega-Lite's 40 px crowded labels such as 500k600k) and none overlapping
+    axis: {
+      title: null,
+      ...tickLabels("child_x"),
+      labelFlush: true,
+      tickCount: Math.max(2, Math.round(width / 50)),
+      labelOverlap: true,
+    },
+    scale: { zero: false },
+  };
+  return {
+    data: { values: rows },
+    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    columns,
+    spec: {
+      width,
+      height: Math.max(40, data.variants.length * VARIANT_BAND),
+      layer: layers(value, variant),
+    },
+    bounds: "flush",
+    // the value axis (5 px tick, 2 px padding, a 10 px line of labels) and the next header
+    spacing: { column: ACROSS_GAP, row: 40 + 19 },
+    resolve: { scale: { x: "independent" }, axis: { x: "independent" } },
+  };
 }
 
 /**
@@ -204,18 +262,53 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   }
   const whiskers = strip ? "min-max" : 1.5;
   addBoxTips(rows, whiskers, bySweep);
-  const panelWidth = bySweep
-    ? Math.max(180, Math.min(520, labels.length * pointSlot(labels, data.variants.length * 14)))
-    : Math.max(140, data.variants.length * 45);
-  const x = bySweep
-    ? { field: "point", type: "nominal", title: null, sort: labels, axis: POINT_AXIS }
-    : {
-        field: "variant",
-        type: "nominal",
-        title: null,
-        sort: data.variants,
-        axis: { labelAngle: -30, labelLimit: 160 },
+  const what = strip
+    ? "box: quartiles and median, whiskers: min to max; dots: runs"
+    : "box: quartiles and median; whiskers: 1.5 IQR; dots: outliers";
+  const notes = `${constantNote(data)}${binaryNote(data, binary)}`;
+  // The outliers are drawn apart, with their own tips: the box's parts share the box's.
+  const box = (encoding: Record<string, unknown>, size: number): VlSpec => ({
+    mark: {
+      type: "boxplot",
+      extent: whiskers,
+      size,
+      opacity: strip ? 0.55 : 1,
+      outliers: false,
+      median: { color: "#222" },
+    },
+    encoding: { ...encoding, description: { field: "boxTip" } },
+  });
+  const outliers = (encoding: Record<string, unknown>): VlSpec => ({
+    transform: [{ filter: "datum.outlier" }],
+    mark: { type: "point", size: 12 },
+    encoding: { ...encoding, ...TIP },
+  });
+  if (!bySweep) {
+    const spec = byVariantSpec(data, metrics, rows, (value, variant) => {
+      // the variants are named on the axis: no legend
+      const encoding = { x: value, y: variant, color: { ...variantColor(data), legend: null } };
+      const dots: VlSpec = {
+        mark: { type: "point", filled: true, size: 14, opacity: 0.8 },
+        encoding: {
+          ...encoding,
+          yOffset: { field: "jitter", type: "quantitative", scale: { domain: [-1.6, 1.6] } },
+          ...TIP,
+        },
       };
+      return [box(encoding, 12), strip ? dots : outliers(encoding)];
+    });
+    return {
+      id: "distributions",
+      title: "Distributions of severity metrics",
+      caption: `Per-run values of each metric by variant (${what}).${notes}`,
+      panels: [{ svg: await fitToColumn(render, spec) }],
+    };
+  }
+  const panelWidth = Math.max(
+    180,
+    Math.min(520, labels.length * pointSlot(labels, data.variants.length * 14)),
+  );
+  const x = { field: "point", type: "nominal", title: null, sort: labels, axis: POINT_AXIS };
   // No axis title: each facet's header names the metric.
   const y = {
     field: "value",
@@ -224,62 +317,31 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     axis: { title: null, ...tickLabels("child_y"), labelFlush: true },
     scale: { zero: false },
   };
-  const encoding: Record<string, unknown> = { x, y, color: variantColor(data) };
-  if (bySweep) encoding.xOffset = { field: "variant", type: "nominal", sort: data.variants };
-  // The outliers are drawn apart, with their own tips: the box's parts share the box's.
-  const box = {
-    mark: {
-      type: "boxplot",
-      extent: whiskers,
-      size: bySweep ? 10 : 22,
-      opacity: strip ? 0.55 : 1,
-      outliers: false,
-      median: { color: "#222" },
-    },
-    encoding: { ...encoding, description: { field: "boxTip" } },
+  const encoding: Record<string, unknown> = {
+    x,
+    y,
+    color: variantColor(data),
+    xOffset: { field: "variant", type: "nominal", sort: data.variants },
   };
-  const layers: VlSpec[] = [box];
-  if (strip) {
-    layers.push({
-      mark: { type: "point", filled: true, size: 14, opacity: 0.8 },
-      encoding: {
-        x,
-        xOffset: { field: "jitter", type: "quantitative", scale: { domain: [-1.6, 1.6] } },
-        y,
-        color: variantColor(data),
-        ...TIP,
-      },
-    });
-  } else {
-    layers.push({
-      transform: [{ filter: "datum.outlier" }],
-      mark: { type: "point", size: 12 },
-      encoding: { ...encoding, ...TIP },
-    });
-  }
   const gap = yAxisWidth(rows) + 20;
   const spec: VlSpec = {
     data: { values: rows },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
     columns: distributionColumns(metrics.length, panelWidth, gap, legendRoom(["variant"], data.variants)),
-    spec: { width: panelWidth, height: PANEL_HEIGHT, layer: layers },
+    spec: { width: panelWidth, height: PANEL_HEIGHT, layer: [box(encoding, 10), outliers(encoding)] },
     // A grid of equal panels: laid out by their plot size, not by their own axis labels' width;
     // flush end labels keep the headers level.
     bounds: "flush",
-    spacing: { column: gap, row: 40 + xAxisHeight(bySweep, data.sweepParams.length, data.variants) },
+    // x axis: 5 px tick, 2 px padding and a line per value of a point (12 px at Vega's 10 px font)
+    spacing: { column: gap, row: 40 + 7 + 12 * data.sweepParams.length },
     // An x axis under every panel: a wrapped facet's shared axis goes under each column of the
     // grid's last row, drawn under an empty cell when that row is not full (vega-lite#7194).
     resolve: { scale: { y: "independent" }, axis: { x: "independent" } },
   };
-  const what = strip
-    ? "box: quartiles and median, whiskers: min to max; dots: runs"
-    : "box: quartiles and median; whiskers: 1.5 IQR; dots: outliers";
   return {
     id: "distributions",
     title: "Distributions of severity metrics",
-    caption: bySweep
-      ? `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}${pointKey(data.sweepParams)}) and variant (${what}).${constantNote(data)}${binaryNote(data, binary)}`
-      : `Per-run values of each metric by variant${labels.length > 1 ? ", pooled over all sweep points" : ""} (${what}).${constantNote(data)}${binaryNote(data, binary)}`,
+    caption: `Per-run values of each metric by sweep point (${data.sweepParams.join(", ")}${split.text}${pointKey(data.sweepParams)}) and variant (${what}).${notes}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }
