@@ -97,6 +97,34 @@ describe("Rng", () => {
     expect(rng.int(1)).toBe(0);
   });
 
+  it("resampleMeans: the means of the loop over nextU32 it inlines, bit for bit, and the stream after it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 70 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (xs, count, seed) => {
+          const values = Float64Array.from(xs);
+          const expected = new Float64Array(count);
+          const ref = Rng.fromSeed(seed);
+          const scale = values.length / 4294967296;
+          for (let b = 0; b < count; b++) {
+            let s = 0;
+            for (let i = 0; i < values.length; i++) s += values[Math.floor(ref.nextU32() * scale)];
+            expected[b] = s / values.length;
+          }
+          const rng = Rng.fromSeed(seed);
+          const means = new Float64Array(count);
+          rng.resampleMeans(values, means);
+          // Object.is: NaN (sums past the largest double) and -0 must come out the same too
+          expect([...means].every((m, b) => Object.is(m, expected[b]))).toBe(true);
+          expect(rng.nextU32()).toBe(ref.nextU32());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("shuffle is a permutation", () => {
     const a = Int32Array.from({ length: 100 }, (_, i) => i);
     Rng.fromSeed(3).shuffle(a, 60);

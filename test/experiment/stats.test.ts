@@ -1,6 +1,7 @@
 import { Rng } from "@cascade/core";
 import {
   BOOTSTRAP_MIN_N,
+  BOOTSTRAP_RESAMPLES,
   bootstrapInterval,
   holmAdjust,
   isZeroOneOutcome,
@@ -479,6 +480,121 @@ describe("BCa bootstrap interval (summary.csv / comparison.csv boot_low, boot_hi
     );
     expect([shifted.bootLow, shifted.bootHigh]).toEqual([shifted.meanDiff, shifted.meanDiff]);
     expect(pairedComparison([1, 2, 3], [0, 0, 1]).bootLow).toBeNull();
+  });
+
+  test("the same interval, bit for bit, as the resampling loop and full sort it replaced", () => {
+    // bootstrapInterval before Rng.resampleMeans and the selection of four order statistics.
+    const valuesSeed = (xs: readonly number[]) => {
+      const w = new Uint32Array(new Float64Array(xs).buffer);
+      let h1 = 0xdeadbeef ^ xs.length;
+      let h2 = 0x41c6ce57 ^ xs.length;
+      for (let i = 0; i < w.length; i++) {
+        h1 = Math.imul(h1 ^ w[i], 2654435761);
+        h2 = Math.imul(h2 ^ w[i], 1597334677);
+      }
+      h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+      h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+      return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+    };
+    const normalQuantile = (p: number) => {
+      let lo = 0;
+      let hi = 40;
+      for (let i = 0; i < 200; i++) {
+        const mid = (lo + hi) / 2;
+        if (mid === lo || mid === hi) break;
+        if (normalCdf(mid) < p) lo = mid;
+        else hi = mid;
+      }
+      return (lo + hi) / 2;
+    };
+    const probit = (p: number) => (p >= 0.5 ? normalQuantile(p) : -normalQuantile(1 - p));
+    const sortedQuantile = (sorted: Float64Array, p: number) => {
+      const h = (sorted.length - 1) * Math.min(1, Math.max(0, p));
+      const k = Math.floor(h);
+      return k + 1 < sorted.length ? sorted[k] + (h - k) * (sorted[k + 1] - sorted[k]) : sorted[k];
+    };
+    const reference = (xs: readonly number[], resamples: number): [number, number] | null => {
+      const n = xs.length;
+      if (n < BOOTSTRAP_MIN_N) return null;
+      let sum = 0;
+      let lo = xs[0];
+      let hi = xs[0];
+      for (const x of xs) {
+        sum += x;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      if (lo === hi) return [lo, lo];
+      const theta = sum / n;
+      const rng = Rng.fromSeed(valuesSeed(xs));
+      const means = new Float64Array(resamples);
+      let below = 0;
+      const values = Float64Array.from(xs);
+      const scale = n / 4294967296;
+      for (let b = 0; b < resamples; b++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += values[Math.floor(rng.nextU32() * scale)];
+        const m = s / n;
+        means[b] = m;
+        if (m < theta) below += 2;
+        else if (m === theta) below++;
+      }
+      if (below === 0 || below === 2 * resamples) return null;
+      means.sort();
+      const z0 = probit(below / (2 * resamples));
+      let jbar = 0;
+      for (const x of xs) jbar += (sum - x) / (n - 1);
+      jbar /= n;
+      let d2 = 0;
+      let d3 = 0;
+      for (const x of xs) {
+        const d = jbar - (sum - x) / (n - 1);
+        d2 += d * d;
+        d3 += d * d * d;
+      }
+      const a = d2 === 0 ? 0 : d3 / (6 * d2 ** 1.5);
+      const level = (z: number) => normalCdf(z0 + (z0 + z) / (1 - a * (z0 + z)));
+      const z = normalQuantile(0.5 + 0.95 / 2);
+      return [sortedQuantile(means, level(-z)), sortedQuantile(means, level(z))];
+    };
+    const same = (xs: number[], resamples: number) => {
+      const got = bootstrapInterval(xs, resamples);
+      const want = reference(xs, resamples);
+      // Object.is: -0 and NaN as well
+      return got === null || want === null
+        ? got === want
+        : Object.is(got[0], want[0]) && Object.is(got[1], want[1]);
+    };
+    // Continuous values; discrete ones with many ties (counts, a metric mostly 0); a few distinct
+    // values (resampled means tie at the order statistics); near the largest double (sums to
+    // Infinity, then NaN means) and near the smallest (means that round to -0).
+    const value = fc.oneof(
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.integer({ min: -3, max: 3 }),
+      fc.constantFrom(0, 0, 0, 0.1, 2.5),
+      fc.constantFrom(1.7e308, -1.7e308, 1e308),
+      fc.constantFrom(-5e-324, 5e-324, 0),
+    );
+    const xsOf = (v: fc.Arbitrary<number>) => fc.array(v, { minLength: BOOTSTRAP_MIN_N - 1, maxLength: 80 });
+    fc.assert(
+      fc.property(
+        fc.oneof(xsOf(value), xsOf(fc.integer({ min: 0, max: 4 })), xsOf(fc.double({ noNaN: true }))),
+        fc.integer({ min: 1, max: 600 }),
+        (xs, resamples) => same(xs, resamples),
+      ),
+      { numRuns: 600 },
+    );
+    // Full size: 4,000 resamples of a zero-inflated metric and of one with a handful of values.
+    const rng = Rng.fromSeed(3);
+    for (let k = 0; k < 6; k++) {
+      const xs = Array.from({ length: 50 + 40 * k }, () =>
+        k % 2 === 0 ? (rng.uniform() < 0.8 ? 0 : Math.round(1000 * rng.uniform())) : rng.int(5),
+      );
+      expect(same(xs, BOOTSTRAP_RESAMPLES)).toBe(true);
+    }
+    // Means of -0 (a sum of -5e-324 halved) and NaN (a sum past the largest double): sorted as before.
+    expect(same([-5e-324, 0, 0, 0, 0, 0, 0, 0, 5e-324], 300)).toBe(true);
+    expect(same([1.7e308, 1.7e308, -1.7e308, 1, 2, 3], 300)).toBe(true);
   });
 
   test("covers the mean of a zero-inflated skewed metric more often than the t interval", () => {

@@ -340,24 +340,21 @@ export function bootstrapInterval(
   }
   if (lo === hi) return [lo, lo];
   const theta = sum / n;
-  const rng = Rng.fromSeed(valuesSeed(xs));
   const means = new Float64Array(resamples);
+  Rng.fromSeed(valuesSeed(xs)).resampleMeans(Float64Array.from(xs), means);
   // Resampled means below the mean, ties counted half (discrete metrics, e.g. bad debt mostly 0,
   // resample back to the mean itself often: 2% of the time in one test sample).
   let below = 0;
-  const values = Float64Array.from(xs);
-  // An index from one 32-bit draw scaled by n (bias below n / 2^32, against a rejection loop).
-  const scale = n / 4294967296;
+  // A NaN (sums past the largest double) or -0 mean: sorted as TypedArray sort orders them.
+  let unordered = false;
   for (let b = 0; b < resamples; b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values[Math.floor(rng.nextU32() * scale)];
-    const m = s / n;
-    means[b] = m;
+    const m = means[b];
     if (m < theta) below += 2;
     else if (m === theta) below++;
+    if (Number.isNaN(m) || Object.is(m, -0)) unordered = true;
   }
   if (below === 0 || below === 2 * resamples) return null;
-  means.sort();
+  if (unordered) means.sort();
   const z0 = probit(below / (2 * resamples));
   // Jackknife means (sum - x_i) / (n - 1), and the acceleration from their spread and skew.
   let jbar = 0;
@@ -373,14 +370,69 @@ export function bootstrapInterval(
   const a = d2 === 0 ? 0 : d3 / (6 * d2 ** 1.5);
   const level = (z: number) => normalCdf(z0 + (z0 + z) / (1 - a * (z0 + z)));
   const z = normalQuantile(0.5 + CONFIDENCE / 2);
-  return [sortedQuantile(means, level(-z)), sortedQuantile(means, level(z))];
+  const pLow = level(-z);
+  const pHigh = level(z);
+  if (!unordered) {
+    // The four order statistics the two quantiles read, found in place of a full sort.
+    const [k1, k2] = [orderIndex(resamples, pLow), orderIndex(resamples, pHigh)].sort((x, y) => x - y);
+    let from = 0;
+    for (const k of [k1, k1 + 1, k2, k2 + 1]) {
+      if (k < resamples && k >= from) {
+        selectInPlace(means, k, from);
+        from = k + 1;
+      }
+    }
+  }
+  return [sortedQuantile(means, pLow), sortedQuantile(means, pHigh)];
 }
 
-/** Linear interpolation between order statistics (R type 7, numpy's default percentile). */
+/** The lower order statistic sortedQuantile reads for p (the one above it is the next). */
+function orderIndex(length: number, p: number): number {
+  return Math.floor((length - 1) * Math.min(1, Math.max(0, p)));
+}
+
+/**
+ * Linear interpolation between order statistics (R type 7, numpy's default percentile). `sorted`
+ * need only hold the order statistics at orderIndex(length, p) and the one after it in place.
+ */
 function sortedQuantile(sorted: Float64Array, p: number): number {
   const h = (sorted.length - 1) * Math.min(1, Math.max(0, p));
   const k = Math.floor(h);
   return k + 1 < sorted.length ? sorted[k] + (h - k) * (sorted[k + 1] - sorted[k]) : sorted[k];
+}
+
+/**
+ * Quickselect (Hoare partition, median-of-three pivot): puts the k-th smallest of a[from..] at
+ * a[k], with nothing larger before it and nothing smaller after it. `from`: a[..from) already holds
+ * the `from` smallest values (an earlier call's k and all before it), so a higher k is found in the
+ * rest. No NaN.
+ */
+function selectInPlace(a: Float64Array, k: number, from: number): void {
+  let lo = from;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const x = a[lo];
+    const y = a[(lo + hi) >>> 1];
+    const w = a[hi];
+    const pivot = x < y ? (y < w ? y : x < w ? w : x) : x < w ? x : y < w ? w : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // a[lo..j] <= pivot <= a[i..hi], and anything between j and i equals the pivot
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
 }
 
 /** A seed from the values' bits (cyrb53-style mixing of their float64 words), a safe integer. */
