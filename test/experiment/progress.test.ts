@@ -48,6 +48,27 @@ describe("progress", () => {
     expect(t).toMatch(/0\/8 runs \| 0\.0 runs\/s \| ETA \?/);
   });
 
+  test("a unit and a delay (the statistics step): nothing before `after` ms, then lines of that unit", async () => {
+    const { stream, text } = fakeStream(false);
+    const quick = createProgress("auto", "demo", stream, { unit: "statistics", after: 60 });
+    quick.start(5, 0);
+    quick.update(5);
+    quick.stop();
+    expect(text()).toBe("");
+    const slow = createProgress("auto", "demo", stream, { unit: "statistics", after: 60 });
+    slow.start(300, 0);
+    slow.update(1);
+    expect(text()).toBe("");
+    await new Promise((r) => setTimeout(r, 80));
+    slow.update(120);
+    slow.update(300);
+    slow.stop();
+    const lines = text().trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^demo: 120\/300 statistics \(40\.0%\), \d+\.\d statistics\/s, ETA \S+$/);
+    expect(lines[1]).toMatch(/^demo: 300\/300 statistics \(100\.0%\), \d+\.\d statistics\/s, ETA 0s$/);
+  });
+
   test("false is silent", () => {
     const { stream, text } = fakeStream(true);
     const p = createProgress(false, "demo", stream);

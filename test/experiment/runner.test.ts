@@ -426,6 +426,35 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  test("the statistics step counts its progress: one per summary.csv row and comparison, then stops", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
+    const { index } = indexJournal(join(d, JOURNAL_FILE), 10, () => true, false);
+    const out = dir();
+    mkdirSync(out);
+    const calls: string[] = [];
+    await writeOutputs({
+      outDir: out,
+      manifestText: read(d, "manifest.json"),
+      spec: outputSpec(JSON.parse(read(d, "manifest.json"))),
+      index,
+      statistics: true,
+      statisticsProgress: {
+        start: (total, done) => calls.push(`start ${total} ${done}`),
+        update: (done) => calls.push(String(done)),
+        stop: () => calls.push("stop"),
+      },
+    });
+    const rows = (f: string) => read(out, f).trimEnd().split("\n").length - 1;
+    const total = rows("summary.csv") + rows("comparison.csv");
+    expect(rows("comparison.csv")).toBeGreaterThan(0);
+    expect(calls).toEqual([
+      `start ${total} 0`,
+      ...Array.from({ length: total }, (_, i) => String(i + 1)),
+      "stop",
+    ]);
+  });
+
   test("a second run into a folder a run is writing to is refused (exit 2), and the first one's results are whole", async () => {
     const d = dir();
     let second: Promise<unknown> | undefined;

@@ -15,6 +15,7 @@ import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, JOURNAL_FILE, type Loc, readEntry } from "./journal.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
+import type { Progress } from "./progress.js";
 import { holmAdjust, isZeroOneOutcome, type PairedComparison, pairedComparison, summarize } from "./stats.js";
 import type { WorldConfig } from "./types.js";
 import { applyPoint, RUN_COLUMNS, sweepable, sweepReaches } from "./validate.js";
@@ -204,6 +205,8 @@ export interface WriteOptions {
   statistics: boolean;
   /** Stops the writing when aborted: the call then fails and leaves nothing, as on any failure. */
   signal?: AbortSignal;
+  /** Counts the statistics computed (a summary.csv row or a comparison each) while they are. */
+  statisticsProgress?: Progress;
 }
 
 /**
@@ -294,7 +297,14 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
   await ts.close();
   await lq.close();
   await turn(o.signal);
-  if (values) await writeStatistics(spec, values, p("summary"), p("comparison"), csv, o.signal);
+  if (values) {
+    const progress = o.statisticsProgress;
+    try {
+      await writeStatistics(spec, values, p("summary"), p("comparison"), csv, o.signal, progress);
+    } finally {
+      progress?.stop();
+    }
+  }
   await turn(o.signal);
   writeFileAtomic(p("manifest"), o.manifestText);
   return files;
@@ -350,6 +360,7 @@ async function writeStatistics(
   comparisonPath: string,
   csv: (path: string, headers: string[]) => CsvFile,
   signal: AbortSignal | undefined,
+  progress: Progress | undefined,
 ) {
   const M = spec.metrics.length;
   const R = spec.replications;
@@ -383,6 +394,18 @@ async function writeStatistics(
     "metric",
     ...COMPARISON_STATS,
   ]);
+  // Comparisons per point, as compare() is called below.
+  const compares = (pt: number) =>
+    V > 1
+      ? V - 1 + (spec.reference !== null && reference[pt] !== pt ? spec.swept.filter(Boolean).length : 0)
+      : reference[pt] !== pt
+        ? 1
+        : 0;
+  let done = 0;
+  progress?.start(
+    spec.points.reduce((n, _, pt) => n + (V + compares(pt)) * M, 0),
+    0,
+  );
   // Comparisons are gathered first: their Holm adjustment needs the whole family.
   // own: a variant against itself at the sweep's reference point (baseline = variant)
   const compared: Array<{ keys: string[]; metric: number; own: boolean; c: PairedComparison }> = [];
@@ -391,6 +414,7 @@ async function writeStatistics(
       for (let k = 0; k < M; k++) {
         await turn(signal);
         const s = summarize(series(pt, v, k), proportion[k]);
+        progress?.update(++done);
         await summary.row([
           escapeText(spec.variants[v]),
           String(pt),
@@ -417,6 +441,7 @@ async function writeStatistics(
       for (let k = 0; k < M; k++) {
         await turn(signal);
         const c = pairedComparison(series(point, v, k), series(basePoint, base, k), proportion[k]);
+        progress?.update(++done);
         const keys = [
           escapeText(spec.variants[v]),
           escapeText(spec.variants[base]),

@@ -1,5 +1,7 @@
 /**
  * Progress on stderr: a bar (runs done/total, rate, ETA) on a TTY, plain periodic lines otherwise.
+ * The statistics step after the runs counts its statistics the same way, shown once it has taken
+ * a few seconds.
  */
 import { createRequire } from "node:module";
 import type CliProgress from "cli-progress";
@@ -27,12 +29,21 @@ function fmtSeconds(s: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+export interface ProgressOptions {
+  /** What is counted ("runs"). */
+  unit?: string;
+  /** Milliseconds after start before anything is shown (0): a step that ends sooner says nothing. */
+  after?: number;
+}
+
 export function createProgress(
   mode: ProgressMode,
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
+  { unit = "runs", after = 0 }: ProgressOptions = {},
 ): Progress {
   if (mode === false) return silent;
+  if (after > 0) return shownAfter(createProgress(mode, label, stream, { unit }), after);
   const bar = mode === "bar" || ((mode === "auto" || mode === true) && stream.isTTY === true);
   let t0 = 0;
   let first = 0;
@@ -48,7 +59,7 @@ export function createProgress(
     const cliProgress = loadCliProgress();
     const b = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} runs | {rate} runs/s | ETA {remaining}`,
+        format: `${label} [{bar}] {value}/{total} ${unit} | {rate} ${unit}/s | ETA {remaining}`,
         stream,
         hideCursor: true,
         etaBuffer: 50,
@@ -78,7 +89,9 @@ export function createProgress(
   const line = (done: number) => {
     const r = rate(done);
     const pct = total > 0 ? ((100 * done) / total).toFixed(1) : "100.0";
-    stream.write(`${label}: ${done}/${total} runs (${pct}%), ${r.toFixed(1)} runs/s, ETA ${eta(done, r)}\n`);
+    stream.write(
+      `${label}: ${done}/${total} ${unit} (${pct}%), ${r.toFixed(1)} ${unit}/s, ETA ${eta(done, r)}\n`,
+    );
     last = performance.now();
     lastDone = done;
   };
@@ -96,6 +109,30 @@ export function createProgress(
     },
     stop() {
       if (pending !== lastDone) line(pending);
+    },
+  };
+}
+
+/** `inner`, started at the first update `after` ms or more after start (its rate counted from there). */
+function shownAfter(inner: Progress, after: number): Progress {
+  let t0 = 0;
+  let total = 0;
+  let shown = false;
+  return {
+    start(t) {
+      total = t;
+      t0 = performance.now();
+      shown = false;
+    },
+    update(done) {
+      if (shown) inner.update(done);
+      else if (performance.now() - t0 >= after) {
+        shown = true;
+        inner.start(total, done);
+      }
+    },
+    stop() {
+      if (shown) inner.stop();
     },
   };
 }

@@ -383,10 +383,8 @@ export async function runExperiment(
     for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
     const pending = mine.filter((r) => !done.has(r));
     const resumed = mine.length - pending.length;
-    const progress = createProgress(
-      options.progress ?? false,
-      `cascade ${plan.exp.name}${shard ? ` [shard ${header.shard}]` : ""}`,
-    );
+    const label = `cascade ${plan.exp.name}${shard ? ` [shard ${header.shard}]` : ""}`;
+    const progress = createProgress(options.progress ?? false, label);
     progress.start(mine.length, resumed);
     let finished = resumed;
     const inProgress = { journal: journalPath, total: mine.length, finished: () => finished, replacing };
@@ -453,6 +451,11 @@ export async function runExperiment(
         index,
         statistics: index.size === plan.total,
         signal,
+        // Seconds at thousands of replications (4,000 resamples per bootstrap interval).
+        statisticsProgress: createProgress(options.progress ?? false, label, undefined, {
+          unit: "statistics",
+          after: 2000,
+        }),
       });
     } catch (e) {
       throw signal?.aborted ? aborted() : e;
