@@ -8,6 +8,7 @@ import {
   normalCdf,
   pairedComparison,
   pairedProportionInterval,
+  rememberedIntervals,
   signedRankP,
   summarize,
   tCdf,
@@ -595,6 +596,45 @@ describe("BCa bootstrap interval (summary.csv / comparison.csv boot_low, boot_hi
     // Means of -0 (a sum of -5e-324 halved) and NaN (a sum past the largest double): sorted as before.
     expect(same([-5e-324, 0, 0, 0, 0, 0, 0, 0, 5e-324], 300)).toBe(true);
     expect(same([1.7e308, 1.7e308, -1.7e308, 1, 2, 3], 300)).toBe(true);
+  });
+
+  test("rememberedIntervals: bootstrapInterval's interval, computed once per list of values bit for bit", () => {
+    const interval = rememberedIntervals();
+    const first = interval(skewed);
+    expect(first).toEqual(bootstrapInterval(skewed));
+    // the same values again (another array): the remembered interval, not a second bootstrap
+    expect(interval([...skewed])).toBe(first);
+    // a summary and a comparison through it give the columns they give without it
+    const base = [1, 5, 2, 8, 3, 9, 4, 7];
+    const variant = [2, 5.5, 2.1, 12, 3.2, 9.1, 4.3, 15];
+    expect(summarize([...skewed, null], false, interval)).toEqual(summarize([...skewed, null]));
+    expect(pairedComparison(variant, base, false, interval)).toEqual(pairedComparison(variant, base));
+    // values that differ in one bit, or only in the sign of a zero, are other lists (other seeds)
+    const zeros = [0, 0, 1, 2, 3, 0, 5];
+    const signed = [0, -0, 1, 2, 3, 0, 5];
+    const a = interval(zeros);
+    const b = interval(signed);
+    expect(a).toEqual(bootstrapInterval(zeros));
+    expect(b).toEqual(bootstrapInterval(signed));
+    expect(a).not.toBe(b);
+    const nudged = skewed.map((x, i) => (i === 3 ? x + 2 ** -50 : x));
+    expect(interval(nudged)).toEqual(bootstrapInterval(nudged));
+    expect(interval(nudged)).not.toEqual(first);
+    expect(interval([1, 2, 3, 4])).toBeNull();
+    // over random lists with repeats, as bootstrapInterval
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 5, maxLength: 9 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (lists) => {
+          const memo = rememberedIntervals();
+          for (const xs of [...lists, ...lists]) expect(memo(xs)).toEqual(bootstrapInterval(xs));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 
   test("covers the mean of a zero-inflated skewed metric more often than the t interval", () => {

@@ -16,7 +16,14 @@ import { csvLines, JOURNAL_FILE, type Loc, readEntry } from "./journal.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import type { Progress } from "./progress.js";
-import { holmAdjust, isZeroOneOutcome, type PairedComparison, pairedComparison, summarize } from "./stats.js";
+import {
+  holmAdjust,
+  isZeroOneOutcome,
+  type PairedComparison,
+  pairedComparison,
+  rememberedIntervals,
+  summarize,
+} from "./stats.js";
 import type { WorldConfig } from "./types.js";
 import { applyPoint, RUN_COLUMNS, sweepable, sweepReaches } from "./validate.js";
 
@@ -401,6 +408,7 @@ async function writeStatistics(
       : reference[pt] !== pt
         ? 1
         : 0;
+  const interval = rememberedIntervals();
   let done = 0;
   progress?.start(
     spec.points.reduce((n, _, pt) => n + (V + compares(pt)) * M, 0),
@@ -413,7 +421,7 @@ async function writeStatistics(
     for (let v = 0; v < V; v++) {
       for (let k = 0; k < M; k++) {
         await turn(signal);
-        const s = summarize(series(pt, v, k), proportion[k]);
+        const s = summarize(series(pt, v, k), proportion[k], interval);
         progress?.update(++done);
         await summary.row([
           escapeText(spec.variants[v]),
@@ -440,7 +448,7 @@ async function writeStatistics(
     const compare = async (v: number, point: number, base: number, basePoint: number) => {
       for (let k = 0; k < M; k++) {
         await turn(signal);
-        const c = pairedComparison(series(point, v, k), series(basePoint, base, k), proportion[k]);
+        const c = pairedComparison(series(point, v, k), series(basePoint, base, k), proportion[k], interval);
         progress?.update(++done);
         const keys = [
           escapeText(spec.variants[v]),

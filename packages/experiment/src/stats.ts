@@ -435,6 +435,40 @@ function selectInPlace(a: Float64Array, k: number, from: number): void {
   }
 }
 
+/** An interval of the values (bootstrapInterval, or one that remembers: rememberedIntervals). */
+export type IntervalOf = (xs: readonly number[]) => [number, number] | null;
+
+/**
+ * bootstrapInterval at its default resamples, computed once per distinct list of values (the same
+ * bits in the same order) and remembered: one statistics step meets the same values again where a
+ * sweep parameter does not reach a variant (the same runs at every point) and where two metrics
+ * measure the same thing in a study (peak_drawdown and peak_drawdown_BTC with one asset). Keeps a
+ * copy of each list of values it has seen.
+ */
+export function rememberedIntervals(): IntervalOf {
+  const seen = new Map<number, Array<{ xs: Float64Array; interval: [number, number] | null }>>();
+  return (xs) => {
+    if (xs.length < BOOTSTRAP_MIN_N) return null;
+    const key = valuesSeed(xs);
+    let same = seen.get(key);
+    if (same === undefined) {
+      same = [];
+      seen.set(key, same);
+    }
+    for (const e of same) if (sameBits(e.xs, xs)) return e.interval;
+    const interval = bootstrapInterval(xs);
+    same.push({ xs: Float64Array.from(xs), interval });
+    return interval;
+  };
+}
+
+/** The same doubles, bit for bit (0 and -0 differ, as in the seed). */
+function sameBits(a: Float64Array, b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
 /** A seed from the values' bits (cyrb53-style mixing of their float64 words), a safe integer. */
 function valuesSeed(xs: readonly number[]): number {
   const f = new Float64Array(xs);
@@ -473,8 +507,13 @@ export function isZeroOneOutcome(name: string, custom: boolean, values: Iterable
 /**
  * Summary of the non-null values. `proportion`: the values are 0/1 outcomes (the built-in
  * `recovered`), so the interval is Wilson's score interval of their rate instead of a t interval.
+ * `interval`: the bootstrap interval's function (bootstrapInterval, or rememberedIntervals()).
  */
-export function summarize(values: ReadonlyArray<number | null>, proportion = false): Summary {
+export function summarize(
+  values: ReadonlyArray<number | null>,
+  proportion = false,
+  interval: IntervalOf = bootstrapInterval,
+): Summary {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   const n = xs.length;
   if (n === 0)
@@ -519,7 +558,7 @@ export function summarize(values: ReadonlyArray<number | null>, proportion = fal
     median: medianSorted(sorted),
     p05: quantileSorted(sorted, 0.05),
     p95: quantileSorted(sorted, 0.95),
-    ...bootColumns(bootstrapInterval(xs)),
+    ...bootColumns(interval(xs)),
   };
 }
 
@@ -541,13 +580,15 @@ export interface PairedComparison {
  * Paired t-test of variant - baseline over the indices where both values are present.
  * `proportion`: the values are 0/1 outcomes, so the interval is Newcombe's for a difference of
  * paired proportions (pairedProportionInterval) instead of a t interval; the tests are the same.
+ * `interval`: the bootstrap interval's function, as in summarize.
  */
 export function pairedComparison(
   variant: ReadonlyArray<number | null>,
   baseline: ReadonlyArray<number | null>,
   proportion = false,
+  interval: IntervalOf = bootstrapInterval,
 ): PairedComparison {
-  const c = pairedTests(variant, baseline);
+  const c = pairedTests(variant, baseline, interval);
   if (!proportion || c.nPairs === 0) return c;
   const cells = [0, 0, 0, 0]; // a (1, 1), b (1, 0), c (0, 1), d (0, 0)
   const n0 = Math.min(variant.length, baseline.length);
@@ -565,6 +606,7 @@ export function pairedComparison(
 function pairedTests(
   variant: ReadonlyArray<number | null>,
   baseline: ReadonlyArray<number | null>,
+  interval: IntervalOf,
 ): PairedComparison {
   const d: number[] = [];
   // Per pair, the float noise a subtraction of stored values can leave: far below the 10th
@@ -625,7 +667,7 @@ function pairedTests(
     pValue: tTwoSidedP(m / se, n - 1),
     effectSize: m / sd,
     pWilcoxon,
-    ...bootColumns(bootstrapInterval(d)),
+    ...bootColumns(interval(d)),
   };
 }
 
