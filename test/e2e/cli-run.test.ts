@@ -244,6 +244,11 @@ describe("cascade run", () => {
     const m = await cascade(["merge", "s1", "s2", "--out", "merged"], tmp);
     expect(m.code, m.stderr).toBe(0);
     expect(readAll(join(tmp, "merged"))).toEqual(ref);
+    // --quiet as for run: nothing on stderr (no statistics progress), the same bytes
+    const q = await cascade(["merge", "s1", "s2", "--out", "merged-quiet", "--quiet"], tmp);
+    expect(q.code, q.stderr).toBe(0);
+    expect(q.stderr).toBe("");
+    expect(readAll(join(tmp, "merged-quiet"))).toEqual(ref);
     // a shard's report says it covers part of the runs
     const sr = await cascade(["report", "s1", "--out", "s1.html"], tmp);
     expect(sr.code, sr.stderr).toBe(0);

@@ -314,12 +314,13 @@ registerCommand("report", {
 
 registerCommand("merge", {
   summary: "join shard folders into the results of a single run",
-  usage: `cascade merge <dirs...> --out DIR
+  usage: `cascade merge <dirs...> --out DIR [--quiet]
 
   <dirs...>              folders written by cascade run --shard i/N (all N shards)
-  --out DIR              output folder (required)`,
+  --out DIR              output folder (required)
+  --quiet                no progress output (the statistics step's, shown once it takes 2 s)`,
   async run(args) {
-    const { values, positionals } = parse(args, { out: { type: "string" } });
+    const { values, positionals } = parse(args, { out: { type: "string" }, quiet: { type: "boolean" } });
     if (values.help) return help("merge");
     if (positionals.length === 0)
       usageError("<dirs>", undefined, "one or more folders written by cascade run --shard i/N");
@@ -329,7 +330,11 @@ registerCommand("merge", {
     const stop = onInterrupt("merge");
     let outcome: Awaited<ReturnType<typeof mergeResults>>;
     try {
-      outcome = await mergeResults(positionals, { out: values.out as string, signal: stop.signal });
+      outcome = await mergeResults(positionals, {
+        out: values.out as string,
+        signal: stop.signal,
+        progress: values.quiet ? false : "auto",
+      });
     } catch (e) {
       if (e instanceof MergeAborted && stop.received !== null) {
         process.stderr.write(

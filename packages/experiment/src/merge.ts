@@ -14,6 +14,7 @@ import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } fr
 import { FILES, LEFTOVER_NAMES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
+import { createProgress, type ProgressMode } from "./progress.js";
 import type { RunOutcome } from "./runner.js";
 
 export interface MergeOptions {
@@ -25,6 +26,11 @@ export interface MergeOptions {
    * and the promise rejects with MergeAborted.
    */
   signal?: AbortSignal;
+  /**
+   * Progress of the statistics step on stderr (statistics done/total, rate, ETA), shown once it
+   * has taken 2 s, as `cascade run`'s: false (the default) for none, "auto" a bar on a TTY.
+   */
+  progress?: ProgressMode;
 }
 
 /** A merge stopped by its `signal`: nothing was written to `outDir`. */
@@ -189,6 +195,12 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
           index,
           statistics: true,
           signal,
+          statisticsProgress: createProgress(
+            options.progress ?? false,
+            `cascade merge ${String(manifest.name)}`,
+            undefined,
+            { unit: "statistics", after: 2000 },
+          ),
         });
       } catch (e) {
         throw signal?.aborted ? new MergeAborted(outDir, signal.reason) : e;
