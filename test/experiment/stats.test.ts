@@ -560,7 +560,10 @@ describe("BCa bootstrap interval (summary.csv / comparison.csv boot_low, boot_hi
     };
     const same = (xs: number[], resamples: number) => {
       const got = bootstrapInterval(xs, resamples);
-      const want = reference(xs, resamples);
+      const old = reference(xs, resamples);
+      // where the old code gave an endpoint that is not a finite number (sums past the largest
+      // double: NaN levels, undefined endpoints), there is no interval now
+      const want = old === null || (Number.isFinite(old[0]) && Number.isFinite(old[1])) ? old : null;
       // Object.is: -0 and NaN as well
       return got === null || want === null
         ? got === want
@@ -596,6 +599,18 @@ describe("BCa bootstrap interval (summary.csv / comparison.csv boot_low, boot_hi
     // Means of -0 (a sum of -5e-324 halved) and NaN (a sum past the largest double): sorted as before.
     expect(same([-5e-324, 0, 0, 0, 0, 0, 0, 0, 5e-324], 300)).toBe(true);
     expect(same([1.7e308, 1.7e308, -1.7e308, 1, 2, 3], 300)).toBe(true);
+  });
+
+  test("values whose sums pass the largest double: no bootstrap interval (blank), not undefined endpoints", () => {
+    const huge = [1e308, 1.5e308, 1.7e308, 1e308, 1.2e308, 1.6e308];
+    expect(bootstrapInterval(huge)).toBeNull();
+    const s = summarize(huge);
+    expect(s.bootLow).toBeNull();
+    expect(s.bootHigh).toBeNull();
+    // a sum past it in resampling only (the values' own sum is finite)
+    expect(bootstrapInterval([1.7e308, -1.7e308, 1.7e308, -1.7e308, 0, 0, 1])).toBeNull();
+    // all equal: the interval is the value, even where the sum overflows
+    expect(bootstrapInterval([1.7e308, 1.7e308, 1.7e308, 1.7e308, 1.7e308])).toEqual([1.7e308, 1.7e308]);
   });
 
   test("rememberedIntervals: bootstrapInterval's interval, computed once per list of values bit for bit", () => {

@@ -322,7 +322,8 @@ export const BOOTSTRAP_MIN_N = 5;
  * The resampling stream is seeded from the values themselves (their bits, in order), so the
  * interval is a function of the data alone: the same on every machine, worker count or merge.
  * Null with fewer than BOOTSTRAP_MIN_N values, or when every resampled mean falls on one side of
- * the mean (z0 infinite); [x, x] when all values equal x.
+ * the mean (z0 infinite), or when sums of the values pass the largest double (no finite interval:
+ * its levels or endpoints would be NaN or infinite); [x, x] when all values equal x.
  */
 export function bootstrapInterval(
   xs: readonly number[],
@@ -339,6 +340,7 @@ export function bootstrapInterval(
     if (x > hi) hi = x;
   }
   if (lo === hi) return [lo, lo];
+  if (!Number.isFinite(sum)) return null;
   const theta = sum / n;
   const means = new Float64Array(resamples);
   Rng.fromSeed(valuesSeed(xs)).resampleMeans(Float64Array.from(xs), means);
@@ -372,6 +374,8 @@ export function bootstrapInterval(
   const z = normalQuantile(0.5 + CONFIDENCE / 2);
   const pLow = level(-z);
   const pHigh = level(z);
+  // the jackknife's squares and cubes of values near the largest double overflow
+  if (Number.isNaN(pLow) || Number.isNaN(pHigh)) return null;
   if (!unordered) {
     // The four order statistics the two quantiles read, found in place of a full sort.
     const [k1, k2] = [orderIndex(resamples, pLow), orderIndex(resamples, pHigh)].sort((x, y) => x - y);
@@ -383,7 +387,10 @@ export function bootstrapInterval(
       }
     }
   }
-  return [sortedQuantile(means, pLow), sortedQuantile(means, pHigh)];
+  const low = sortedQuantile(means, pLow);
+  const high = sortedQuantile(means, pHigh);
+  // a resample's sum can overflow where the values' own did not
+  return Number.isFinite(low) && Number.isFinite(high) ? [low, high] : null;
 }
 
 /** The lower order statistic sortedQuantile reads for p (the one above it is the next). */
