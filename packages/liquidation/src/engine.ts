@@ -1282,8 +1282,9 @@ export class LiquidationEngine {
    */
   private cancelAccountAuctions(a: number, hs: Holding[]): void {
     const venue = this.venue;
-    for (const h of hs) {
-      if (venue.reserved(a, h.instrument) === 0) continue;
+    // indexed: on every margin call (for-of makes an iterator where V8 runs this unoptimized)
+    for (let j = 0; j < hs.length; j++) {
+      if (venue.reserved(a, hs[j].instrument) === 0) continue;
       for (const au of venue.openAuctions()) if (au.seller === a) venue.cancelAuction(au.id);
       return;
     }

@@ -294,10 +294,6 @@ function lotsWithinBound(h: Holding, ctx: AmountContext): number {
   return estimateSweep(ctx.venue.book(h.instrument), side, q, worst, h.cv).filled;
 }
 
-export function fullPlan(holdings: Holding[]): PlanItem[] {
-  return holdings.map((h) => item(h, Math.abs(h.q)));
-}
-
 /** Worst acceptable price of a liquidation order: mark * (1 -/+ s), rounded inward, inside the band. */
 export function worstPrice(venue: Venue, instrument: number, side: Side, mark: number, s: number): number {
   const inst = venue.instruments[instrument];
