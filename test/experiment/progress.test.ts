@@ -66,6 +66,11 @@ describe("progress", () => {
     const lines = text().trimEnd().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^demo: 120\/300 statistics \(40\.0%\), \d+\.\d statistics\/s, ETA \S+$/);
+    // its rate and ETA count from the step's start, not from the first line: 120 in >= 80 ms
+    const rate = Number(/, (\d+\.\d) statistics\/s/.exec(lines[0])?.[1]);
+    expect(rate).toBeGreaterThan(0);
+    expect(rate).toBeLessThanOrEqual(1500);
+    expect(lines[0]).not.toMatch(/ETA \?$/);
     expect(lines[1]).toMatch(/^demo: 300\/300 statistics \(100\.0%\), \d+\.\d statistics\/s, ETA 0s$/);
   });
 

@@ -13,7 +13,11 @@ import type CliProgress from "cli-progress";
 const loadCliProgress = () => createRequire(import.meta.url)("cli-progress") as typeof CliProgress;
 
 export interface Progress {
-  start(total: number, done: number): void;
+  /**
+   * `done` of `total` already; the rate counts from `since` (done and time, performance.now()) when
+   * given, else from this call: a display started late still reads the step's rate and ETA.
+   */
+  start(total: number, done: number, since?: { done: number; at: number }): void;
   update(done: number): void;
   stop(): void;
 }
@@ -68,11 +72,12 @@ export function createProgress(
       cliProgress.Presets.shades_classic,
     );
     return {
-      start(t, done) {
+      start(t, done, since) {
         total = t;
-        first = done;
-        t0 = performance.now();
-        b.start(t, done, { rate: "0.0", remaining: eta(done, 0) });
+        first = since?.done ?? done;
+        t0 = since?.at ?? performance.now();
+        const r = rate(done);
+        b.start(t, done, { rate: r.toFixed(1), remaining: eta(done, r) });
       },
       update(done) {
         const r = rate(done);
@@ -96,11 +101,11 @@ export function createProgress(
     lastDone = done;
   };
   return {
-    start(t, done) {
+    start(t, done, since) {
       total = t;
-      first = done;
+      first = since?.done ?? done;
       pending = done;
-      t0 = performance.now();
+      t0 = since?.at ?? performance.now();
       line(done);
     },
     update(done) {
@@ -113,22 +118,24 @@ export function createProgress(
   };
 }
 
-/** `inner`, started at the first update `after` ms or more after start (its rate counted from there). */
+/** `inner`, started at the first update `after` ms or more after start (its rate counted from the start). */
 function shownAfter(inner: Progress, after: number): Progress {
   let t0 = 0;
   let total = 0;
+  let first = 0;
   let shown = false;
   return {
-    start(t) {
+    start(t, done, since) {
       total = t;
-      t0 = performance.now();
+      first = since?.done ?? done;
+      t0 = since?.at ?? performance.now();
       shown = false;
     },
     update(done) {
       if (shown) inner.update(done);
       else if (performance.now() - t0 >= after) {
         shown = true;
-        inner.start(total, done);
+        inner.start(total, done, { done: first, at: t0 });
       }
     },
     stop() {
