@@ -652,6 +652,20 @@ describe("BCa bootstrap interval (summary.csv / comparison.csv boot_low, boot_hi
     );
   });
 
+  test("rememberedIntervals keeps at most maxBytes of values: past them, lists are computed each time, alike", () => {
+    const xs = [1, 5, 2, 8, 3, 9, 4, 7];
+    const ys = [2, 5.5, 2.1, 12, 3.2, 9.1, 4.3, 15];
+    // room for one list of 8 doubles
+    const memo = rememberedIntervals(64);
+    const x1 = memo(xs);
+    const y1 = memo(ys);
+    expect(memo([...xs])).toBe(x1); // kept
+    const y2 = memo([...ys]); // not kept: computed again
+    expect(y2).not.toBe(y1);
+    expect(y2).toEqual(y1);
+    expect(y2).toEqual(bootstrapInterval(ys));
+  });
+
   test("covers the mean of a zero-inflated skewed metric more often than the t interval", () => {
     // Like bad_debt: 0 in 70% of runs, lognormal otherwise (true mean 0.3 e^(1 + 1.5^2 / 2)).
     const rng = Rng.fromSeed(11);

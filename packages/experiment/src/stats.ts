@@ -445,26 +445,33 @@ function selectInPlace(a: Float64Array, k: number, from: number): void {
 /** An interval of the values (bootstrapInterval, or one that remembers: rememberedIntervals). */
 export type IntervalOf = (xs: readonly number[]) => [number, number] | null;
 
+/** Bytes of values rememberedIntervals keeps by default (64 MiB). */
+export const REMEMBERED_BYTES = 64 * 1024 * 1024;
+
 /**
  * bootstrapInterval at its default resamples, computed once per distinct list of values (the same
  * bits in the same order) and remembered: one statistics step meets the same values again where a
  * sweep parameter does not reach a variant (the same runs at every point) and where two metrics
  * measure the same thing in a study (peak_drawdown and peak_drawdown_BTC with one asset). Keeps a
- * copy of each list of values it has seen.
+ * copy of each list of values it has seen, up to `maxBytes` of them (at thousands of replications
+ * the copies would add up to the size of all the runs' values again); lists past that are computed
+ * each time they come, with the same result.
  */
-export function rememberedIntervals(): IntervalOf {
+export function rememberedIntervals(maxBytes = REMEMBERED_BYTES): IntervalOf {
   const seen = new Map<number, Array<{ xs: Float64Array; interval: [number, number] | null }>>();
+  let kept = 0;
   return (xs) => {
     if (xs.length < BOOTSTRAP_MIN_N) return null;
     const key = valuesSeed(xs);
-    let same = seen.get(key);
-    if (same === undefined) {
-      same = [];
-      seen.set(key, same);
-    }
-    for (const e of same) if (sameBits(e.xs, xs)) return e.interval;
+    const same = seen.get(key);
+    if (same !== undefined) for (const e of same) if (sameBits(e.xs, xs)) return e.interval;
     const interval = bootstrapInterval(xs);
-    same.push({ xs: Float64Array.from(xs), interval });
+    if (kept + 8 * xs.length <= maxBytes) {
+      kept += 8 * xs.length;
+      const e = { xs: Float64Array.from(xs), interval };
+      if (same === undefined) seen.set(key, [e]);
+      else same.push(e);
+    }
     return interval;
   };
 }
