@@ -9,3 +9,22 @@ export function fmtNum(x: number | null | undefined): string {
   if (a >= 1e-4) return String(Number(x.toPrecision(4)));
   return x.toExponential(3).replace(/\.?0+e/, "e");
 }
+
+/**
+ * 3 significant digits, thousands as k / M / G: the heat maps' cell labels and their legends'
+ * (render.ts gives it to Vega's expressions by this name). Rounded before the unit is chosen:
+ * 999,999 is 1M, not 1000k.
+ */
+export function shortNumber(x: number): string {
+  const r = Number(x.toPrecision(3));
+  const a = Math.abs(r);
+  const units: Array<[number, string]> = [
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
+  for (const [u, s] of units) if (a >= u) return `${Number((r / u).toPrecision(3))}${s}`;
+  if (a === 0) return "0";
+  if (a < 1e-3) return x.toExponential(1);
+  return String(r);
+}

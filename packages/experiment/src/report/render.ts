@@ -12,6 +12,7 @@
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { shortNumber } from "./format.js";
 import { vegaTextWidth } from "./text-width.js";
 
 export type VlSpec = Record<string, unknown>;
@@ -20,6 +21,8 @@ export type VlSpec = Record<string, unknown>;
 const textMetrics = (vega as unknown as { textMetrics: { width: typeof vegaTextWidth } }).textMetrics;
 // Vega calls a width function set here for every text it lays out (vl-convert does the same).
 textMetrics.width = vegaTextWidth;
+// A legend labels its ticks as the cells it describes (labelExpr: "shortNumber(datum.value)").
+vega.expressionFunction("shortNumber", shortNumber);
 
 const BASE_CONFIG = {
   font: "Helvetica, Arial, sans-serif",

@@ -5,7 +5,7 @@
  */
 
 import { isZeroOneOutcome } from "../../stats.js";
-import { fmtNum } from "../format.js";
+import { fmtNum, shortNumber } from "../format.js";
 import { choosePathPoints, type ReportData, type SummaryRow, type SweepPoint, sortPoints } from "../load.js";
 import type { VlSpec } from "../render.js";
 import { textWidth } from "../text-width.js";
@@ -212,20 +212,6 @@ export function tickLabels(scale: string): Record<string, unknown> {
   return {
     labelExpr: `span(${d}) === 0 ? (${short}) : ${big} ? format(datum.value, '~s') : datum.label`,
   };
-}
-
-/** 3 significant digits, thousands as k / M / G (heat map cell labels). */
-export function shortNumber(x: number): string {
-  const a = Math.abs(x);
-  const units: Array<[number, string]> = [
-    [1e9, "G"],
-    [1e6, "M"],
-    [1e3, "k"],
-  ];
-  for (const [u, s] of units) if (a >= u) return `${Number((x / u).toPrecision(3))}${s}`;
-  if (a === 0) return "0";
-  if (a < 1e-3) return x.toExponential(1);
-  return String(Number(x.toPrecision(3)));
 }
 
 /**

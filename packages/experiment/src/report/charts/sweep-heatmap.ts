@@ -3,11 +3,11 @@
  * one panel, and as many panels share a row of the page as fit with readable cells.
  */
 
+import { shortNumber } from "../format.js";
 import { type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
   COLUMN_WIDTH,
-  COMPACT_FROM,
   constantNote,
   type Figure,
   fitToColumn,
@@ -16,7 +16,6 @@ import {
   type Panel,
   POINT,
   type Render,
-  shortNumber,
   summaryMetrics,
   summaryTips,
   svgWidth,
@@ -106,14 +105,9 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
             type: "quantitative",
             title: "mean",
             scale: { scheme: "viridis" },
-            // one value: its cell label, not Vega's 0.000000; large ones as the cells write them
-            // (6.67M, not 6,666,681: a legend as wide in every panel)
-            legend:
-              hi === lo
-                ? { values: [lo], labelExpr: `'${shortNumber(lo)}'` }
-                : {
-                    labelExpr: `abs(datum.value) >= ${COMPACT_FROM} ? format(datum.value, '.3~s') : datum.label`,
-                  },
+            // ticks written as the cells are (6.67M, 3.53k, 0.0059: not 6,666,681, 3,525 or
+            // 0.0060); one value: that value alone, not Vega's 0.000000
+            legend: { ...(hi === lo ? { values: [lo] } : {}), labelExpr: "shortNumber(datum.value)" },
           },
           ...TIP,
         },

@@ -1,0 +1,160 @@
+/**
+ * The charts as a researcher reads them: the heat maps' legends' labels written as their cells
+ * are, at every magnitude.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
+import { shortNumber } from "../../packages/experiment/src/report/format.js";
+import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
+import {
+  releaseView,
+  renderSvg,
+  type ViewReuse,
+  type VlSpec,
+} from "../../packages/experiment/src/report/render.js";
+import { makeResults } from "./fixtures.js";
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "cascade-chart-reading-"));
+});
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+type Make<T> = (data: ReportData, render: (spec: VlSpec) => Promise<string>) => Promise<T>;
+
+async function draw<T>(make: Make<T>, dir: string): Promise<T> {
+  const data = await loadResults(dir);
+  const reuse: ViewReuse = { key: null, view: null };
+  let n = 0;
+  return make(data, (spec) => renderSvg(spec, `c${++n}`, reuse)).finally(() => releaseView(reuse));
+}
+
+/** The texts of the text marks of one role (axis-title, legend-label, title-text...). */
+function texts(svg: string, role: string): string[] {
+  const out: string[] = [];
+  for (const g of svg.matchAll(
+    new RegExp(`class="mark-text role-${role}"[^>]*>((?:<text[^>]*>.*?</text>)+)`, "g"),
+  ))
+    for (const t of g[1].matchAll(/<text[^>]*>(.*?)<\/text>/g))
+      out.push(t[1].replace(/<title>.*?<\/title>/g, ""));
+  return out;
+}
+
+/** A label as shortNumber writes it, read back (k / M / G); NaN for any other writing. */
+function readShort(label: string): number {
+  const m = label.match(/^(−|-)?(\d+(?:\.\d+)?(?:e-\d+)?)([kMG]?)$/);
+  if (m === null) return Number.NaN;
+  const unit = { "": 1, k: 1e3, M: 1e6, G: 1e9 }[m[3]] as number;
+  return (m[1] ? -1 : 1) * Number(m[2]) * unit;
+}
+
+describe("shortNumber", () => {
+  it("writes 3 significant digits, thousands as k / M / G, at every magnitude", () => {
+    const cases: Array<[number, string]> = [
+      [0, "0"],
+      [0.0004, "4.0e-4"],
+      [0.00012345, "1.2e-4"],
+      [0.001, "0.001"],
+      [0.0059, "0.0059"],
+      [0.138, "0.138"],
+      [0.5, "0.5"],
+      [7.5, "7.5"],
+      [999, "999"],
+      [999.4, "999"],
+      [1000, "1k"],
+      [3525, "3.53k"],
+      [9999, "10k"],
+      [12_345, "12.3k"],
+      [150_000, "150k"],
+      [999_999, "1M"],
+      [6_666_681, "6.67M"],
+      [999_600_000, "1G"],
+      [2.5e9, "2.5G"],
+      [-0.05, "-0.05"],
+      [-999.6, "-1k"],
+      [-3525, "-3.53k"],
+      [-6_666_681, "-6.67M"],
+    ];
+    // 999.6 was 1000, 999,999 was 1000k and 999.6M 1000M: the unit was chosen before rounding
+    expect(cases.map(([x]) => shortNumber(x))).toEqual(cases.map(([, s]) => s));
+    expect(shortNumber(999.6)).toBe("1k");
+  });
+});
+
+describe("heat maps", () => {
+  /** Means per metric: 0 and small fractions, 999, 1,000-9,999, 10^4 to 10^9, negatives. */
+  const RANGES: Array<[string, number, number]> = [
+    ["m_fraction", 0, 0.0008],
+    ["m_small", 0.0021, 0.0094],
+    ["m_under_1k", 120, 999],
+    ["m_thousands", 1000, 9999],
+    ["m_1e4", 12_000, 97_000],
+    ["m_1e5", 150_000, 910_000],
+    ["m_1e6", 1_200_000, 9_300_000],
+    ["m_1e7", 12_000_000, 88_000_000],
+    ["m_1e8", 110_000_000, 970_000_000],
+    ["m_1e9", 1_100_000_000, 9_700_000_000],
+    ["m_negative", -8_000, -1_000],
+    ["m_signed", -0.3, 0.45],
+  ];
+  const PX = "liquidation.closeFactor";
+  const PY = "shock.size";
+
+  /** A 3 x 2 grid whose summary.csv has a metric per range in RANGES (copies of liquidations'). */
+  function grid(name: string, variants: string[]): string {
+    const dir = makeResults(join(root, name), {
+      sweep: { [PX]: [0.25, 0.5, 1], [PY]: [0.05, 0.1] },
+      variants,
+      replications: 3,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const file = join(dir, "summary.csv");
+    const [head, ...body] = readFileSync(file, "utf8").trimEnd().split("\n");
+    const cols = head.split(",");
+    const [metric, mean] = [cols.indexOf("metric"), cols.indexOf("mean")];
+    const base = body.filter((l) => l.split(",")[metric] === "liquidations");
+    const copies = RANGES.flatMap(([m, lo, hi]) =>
+      base.map((l, i) =>
+        l
+          .split(",")
+          .map((c, j) =>
+            j === metric ? m : j === mean ? String(lo + ((hi - lo) * i) / (base.length - 1)) : c,
+          )
+          .join(","),
+      ),
+    );
+    writeFileSync(file, `${[head, ...body, ...copies].join("\n")}\n`);
+    return dir;
+  }
+
+  it("label their legends as their cells are written, from 0 and small fractions to 10^9 and negatives", async () => {
+    const fig = await draw(sweepHeatmaps, grid("legends", ["default"]));
+    for (const [m, lo, hi] of RANGES) {
+      const panel = fig?.panels.find((p) => p.subtitle === m);
+      expect(panel, m).toBeDefined();
+      const labels = texts(panel?.svg ?? "", "legend-label");
+      expect(labels.length, m).toBeGreaterThanOrEqual(2);
+      for (const l of labels) {
+        // shortNumber's own writing (3,525 / 5,000 / 0.0060 / 6,666,681 are not)
+        const v = readShort(l);
+        expect(shortNumber(v), `${m}: ${l}`).toBe(l);
+        expect(v, `${m}: ${l}`).toBeGreaterThanOrEqual(Math.min(0, lo) - Math.abs(hi - lo));
+        expect(v, `${m}: ${l}`).toBeLessThanOrEqual(hi + Math.abs(hi - lo));
+      }
+      // the cells too
+      for (const l of texts(panel?.svg ?? "", "mark"))
+        expect(shortNumber(readShort(l)), `${m} cell ${l}`).toBe(l);
+    }
+    const labelsOf = (m: string) =>
+      texts(fig?.panels.find((p) => p.subtitle === m)?.svg ?? "", "legend-label");
+    // 1,000 to 9,999 in thousands, as 1,000 and up everywhere else
+    expect(labelsOf("m_thousands").every((l) => l.endsWith("k"))).toBe(true);
+    expect(labelsOf("m_1e9").every((l) => l.endsWith("G"))).toBe(true);
+  });
+});
