@@ -1,11 +1,12 @@
 /**
- * The charts as a researcher reads them: the heat maps' legends' labels written as their cells
- * are, at every magnitude.
+ * The charts as a researcher reads them: the heat maps' axis titles once a row of panels, and
+ * their legends' labels written as their cells are, at every magnitude.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
 import { shortNumber } from "../../packages/experiment/src/report/format.js";
 import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
@@ -131,6 +132,44 @@ describe("heat maps", () => {
     );
     writeFileSync(file, `${[head, ...body, ...copies].join("\n")}\n`);
     return dir;
+  }
+
+  for (const variants of [["default"], ["full", "partial"]]) {
+    it(`name each axis once a row of panels, on its first panel (${variants.length} variant(s) a panel)`, async () => {
+      const fig = await draw(sweepHeatmaps, grid(`titles-${variants.length}`, variants));
+      const panels = fig?.panels ?? [];
+      expect(panels.length).toBeGreaterThan(RANGES.length);
+      const count = (svg: string, s: string) => svg.split(`>${s}<`).length - 1;
+      // the panels naming the axes, each axis once: the first and every `columns`-th
+      const titled = panels.flatMap((p, i) => (count(p.svg, PX) > 0 ? [i] : []));
+      for (const p of panels) {
+        expect(count(p.svg, PX), p.subtitle).toBeLessThanOrEqual(1); // was 1 a variant
+        expect(count(p.svg, PY), p.subtitle).toBe(count(p.svg, PX));
+      }
+      const columns = titled[1];
+      expect(columns).toBeGreaterThan(1);
+      expect(titled).toEqual(
+        Array.from({ length: Math.ceil(panels.length / columns) }, (_, k) => k * columns),
+      );
+      // ... where the page starts a row: `columns` panels fit the column beside each other, one more does not
+      const row = (from: number, k: number) =>
+        panels.slice(from, from + k).reduce((w, p) => w + svgWidth(p.svg), 0) + (k - 1) * PANEL_GAP;
+      for (const start of titled) {
+        if (start + columns > panels.length) break;
+        expect(row(start, columns)).toBeLessThanOrEqual(COLUMN_WIDTH);
+        if (start + columns < panels.length) expect(row(start, columns + 1)).toBeGreaterThan(COLUMN_WIDTH);
+      }
+      // the x title under the maps, not at their left edge: its centre half their width in
+      if (variants.length === 1) {
+        const first = panels[0].svg;
+        const x = first.match(
+          /role-title-text"[^>]*><text text-anchor="middle" transform="translate\(([\d.]+),/,
+        )?.[1];
+        const cells = [...first.matchAll(/aria-roledescription="rect mark" d="M([\d.]+),[\d.]+h([\d.]+)/g)];
+        const right = Math.max(...cells.map((m) => Number(m[1]) + Number(m[2])));
+        expect(Math.abs(Number(x) - right / 2)).toBeLessThan(1);
+      }
+    });
   }
 
   it("label their legends as their cells are written, from 0 and small fractions to 10^9 and negatives", async () => {

@@ -24,6 +24,9 @@ import {
   zeroOneOutcomes,
 } from "./shared.js";
 
+/** Space between the maps of a panel (Vega-Lite's default). */
+const FACET_SPACING = 20;
+
 /** Smallest cell that holds a 9 px label: a cell is labelled at this size or more. */
 const LABEL_CELL = 30;
 
@@ -73,7 +76,10 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     9,
   );
   const least = labelCells ? Math.max(LABEL_CELL, Math.ceil(widestLabel) + 6) : LEAST_CELL;
-  const heatmapSpec = (metric: string, cell: number): VlSpec => {
+  // The axes are named on the first panel of each row of panels only: every map has the same
+  // axes, and two titles a panel were 56 lines of the same two names in close-factor-sweep. The
+  // x title is the chart's own, under its maps: a facet repeats an axis title under every map.
+  const heatmapSpec = (metric: string, cell: number, titled: boolean): VlSpec => {
     const mine = rows.filter((r) => r.metric === metric);
     const means = mine.map((r) => r.mean as number);
     const lo = Math.min(...means);
@@ -92,8 +98,14 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     }));
     // Every grid value on the axes, also where this metric has no value (mean_slippage without
     // liquidations): a blank cell, not a dropped column that shifts the map against its neighbours.
-    const encX = { field: "x", type: "ordinal", title: px, scale: { domain: xs }, axis: { labelAngle: 0 } };
-    const encY = { field: "y", type: "ordinal", title: py, scale: { domain: [...ys].reverse() } };
+    const encX = { field: "x", type: "ordinal", title: null, scale: { domain: xs }, axis: { labelAngle: 0 } };
+    const encY = {
+      field: "y",
+      type: "ordinal",
+      title: titled ? py : null,
+      scale: { domain: [...ys].reverse() },
+      axis: { titleLimit: 0 },
+    };
     const layer: VlSpec[] = [
       {
         mark: { type: "rect" },
@@ -127,9 +139,26 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     }
     // a lone variant's name is in the caption, not over every map
     const header = variants.length === 1 ? { header: { labels: false } } : {};
+    // centred under the maps (a facet's own frame is 0 px wide: dx from its left edge)
+    const mapsWidth = variants.length * cell * xs.length + (variants.length - 1) * FACET_SPACING;
+    const xTitle = titled
+      ? {
+          title: {
+            text: px,
+            orient: "bottom",
+            anchor: "middle",
+            frame: "group",
+            dx: mapsWidth / 2,
+            fontSize: 11,
+            limit: 0,
+          },
+        }
+      : {};
     return {
+      ...xTitle,
       data: { values },
       facet: { column: { field: "variant", type: "nominal", title: null, sort: variants, ...header } },
+      spacing: FACET_SPACING,
       spec: { width: cell * xs.length, height: cell * ys.length, layer },
       resolve: { scale: { color: "shared" } },
     };
@@ -137,7 +166,7 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   // The first panel, drawn at the planned cell, shows the room its axes and legend take: the
   // layout of the rest (legends differ by a few px, fitToColumn takes them in).
   const maps = variants.length * xs.length;
-  const first = metrics.length > 0 ? await render(heatmapSpec(metrics[0], planned)) : "";
+  const first = metrics.length > 0 ? await render(heatmapSpec(metrics[0], planned, true)) : "";
   const layout = heatmapColumns(metrics.length, maps, svgWidth(first) - maps * planned, planned, least);
   const panels: Panel[] = [];
   for (let i = 0; i < metrics.length; i++) {
@@ -146,7 +175,7 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
         ? first
         : await fitToColumn(
             render,
-            heatmapSpec(metrics[i], layout.cell),
+            heatmapSpec(metrics[i], layout.cell, i % layout.columns === 0),
             variants.length,
             undefined,
             layout.room,
@@ -157,7 +186,7 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   return {
     id: "sweep-heatmap",
     title: `Metrics over the ${px} × ${py} grid`,
-    caption: `Mean of each metric at every grid point, ${which} (shared colour scale per metric; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
+    caption: `Mean of each metric at every grid point, ${which} (shared colour scale per metric; the axes named on the first panel of each row; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
     panels,
   };
 }
