@@ -1,11 +1,13 @@
 /**
- * The charts as a researcher reads them: the heat maps' axis titles once a row of panels, and
- * their legends' labels written as their cells are, at every magnitude.
+ * The charts as a researcher reads them: the heat maps' axis titles once a row of panels, their
+ * legends' labels written as their cells are at every magnitude, and a box too narrow to see
+ * drawn as a diamond at its median.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
 import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
 import { shortNumber } from "../../packages/experiment/src/report/format.js";
@@ -44,6 +46,19 @@ function texts(svg: string, role: string): string[] {
     for (const t of g[1].matchAll(/<text[^>]*>(.*?)<\/text>/g))
       out.push(t[1].replace(/<title>.*?<\/title>/g, ""));
   return out;
+}
+
+/** Rewrites a results CSV in place: `edit` may change the cells of each data row, by column name. */
+function editCsv(file: string, edit: (row: Record<string, string>, i: number) => void): void {
+  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+  const cols = head.split(",");
+  const rows = lines.map((line, i) => {
+    const cells = line.split(",");
+    const row = Object.fromEntries(cols.map((c, k) => [c, cells[k]]));
+    edit(row, i);
+    return cols.map((c) => row[c]).join(",");
+  });
+  writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
 }
 
 /** A label as shortNumber writes it, read back (k / M / G); NaN for any other writing. */
@@ -195,5 +210,98 @@ describe("heat maps", () => {
     // 1,000 to 9,999 in thousands, as 1,000 and up everywhere else
     expect(labelsOf("m_thousands").every((l) => l.endsWith("k"))).toBe(true);
     expect(labelsOf("m_1e9").every((l) => l.endsWith("G"))).toBe(true);
+  });
+});
+
+describe("distributions", () => {
+  /** The boxes of a chart: each box's extent across its value axis, and whether a diamond stands for it. */
+  function boxes(svg: string, across: "h" | "v"): Array<{ tip: string; extent: number; diamond: boolean }> {
+    const diamonds = new Set<string>();
+    for (const m of svg.matchAll(/aria-roledescription="point"[^>]*><title>([^<]*)<\/title>/g))
+      diamonds.add(m[1]);
+    return [
+      ...svg.matchAll(
+        /aria-roledescription="box" d="M[\d.]+,[\d.]+h(-?[\d.]+)v(-?[\d.]+)[^"]*"[^>]*><title>([^<]*)</g,
+      ),
+    ].map((m) => ({
+      tip: m[3],
+      extent: Math.abs(Number(across === "h" ? m[1] : m[2])),
+      diamond: diamonds.has(m[3]),
+    }));
+  }
+
+  it("draw a box under 3 px across as a diamond at its median, in its variant's colour (by variant)", async () => {
+    const dir = makeResults(join(root, "slivers"), {
+      sweep: {},
+      variants: ["marketSweep", "dutchAuction", "adlOnly"],
+      replications: 8,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // bad_debt as book_share in execution-styles: 1 in every run of one variant, 0 in another's,
+    // 0 but for one run of 0.1 in the third's
+    editCsv(join(dir, "runs.csv"), (r) => {
+      r.bad_debt =
+        r.variant === "marketSweep" ? "1" : r.variant === "adlOnly" && r.replication === "0" ? "0.1" : "0";
+    });
+    const fig = await draw(distributions, dir);
+    const svg = fig?.panels[0].svg ?? "";
+    const all = boxes(svg, "h");
+    expect(all.length).toBeGreaterThan(3);
+    // every box is at least 3 px wide or has its diamond
+    for (const b of all) expect(b.extent >= 3 || b.diamond, b.tip).toBe(true);
+    const debt = all.filter((b) => b.tip.startsWith("metric: bad_debt;"));
+    expect(debt.map((b) => [b.extent, b.diamond])).toEqual([
+      [0, true],
+      [0, true],
+      [0, true],
+    ]);
+    // the diamond sits at the median, filled with the variant's colour (tableau10: blue, orange, red)
+    const diamond = (variant: string) =>
+      svg.match(
+        new RegExp(
+          `<path aria-label="metric: bad_debt; variant: ${variant};[^"]*" role="graphics-symbol" aria-roledescription="point" transform="translate\\(([\\d.]+),[\\d.]+\\)"[^>]*fill="([^"]+)"`,
+        ),
+      );
+    expect(diamond("marketSweep")?.[2]).toBe("#4c78a8");
+    expect(diamond("dutchAuction")?.[2]).toBe("#f58518");
+    expect(Number(diamond("marketSweep")?.[1])).toBeGreaterThan(Number(diamond("dutchAuction")?.[1]) + 100);
+    expect(fig?.caption).toContain("◆: a box under 3 px wide");
+  });
+
+  it("draw a box under 3 px tall as a diamond at its median (by sweep point)", async () => {
+    const dir = makeResults(join(root, "slivers-sweep"), {
+      sweep: { "liquidation.closeFactor": [0.5, 1] },
+      variants: ["full"],
+      replications: 6,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // no bad debt at closeFactor 0.5, some at 1 (insurance_draw in insurance-fund at 0)
+    editCsv(join(dir, "runs.csv"), (r, i) => {
+      r.bad_debt = r["liquidation.closeFactor"] === "0.5" ? "0" : String(1000 + 500 * (i % 5));
+    });
+    const fig = await draw(distributions, dir);
+    const all = boxes(fig?.panels[0].svg ?? "", "v");
+    for (const b of all) expect(b.extent >= 3 || b.diamond, b.tip).toBe(true);
+    const debt = all.filter((b) => b.tip.startsWith("metric: bad_debt;"));
+    expect(debt.map((b) => b.diamond)).toEqual([true, false]);
+    expect(fig?.caption).toContain("◆: a box under 3 px tall");
+  });
+
+  it("no diamond, no key in the caption, where every box is wide enough", async () => {
+    const dir = makeResults(join(root, "no-slivers"), {
+      sweep: {},
+      variants: ["full", "partial"],
+      replications: 8,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    editCsv(join(dir, "runs.csv"), (r, i) => {
+      r.bad_debt = String(i % 4);
+    });
+    const fig = await draw(distributions, dir);
+    expect(boxes(fig?.panels[0].svg ?? "", "h").every((b) => b.extent >= 3 && !b.diamond)).toBe(true);
+    expect(fig?.caption).not.toContain("◆");
   });
 });

@@ -35,11 +35,41 @@ function quantileSorted(xs: readonly number[], p: number): number {
   return lo + 1 < xs.length ? xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo]) : xs[lo];
 }
 
+/** Narrowest box (quartile to quartile) drawn as a box alone: below it, its median is also a diamond. */
+const MIN_BOX_PX = 3;
+
+/** The value axis' domain as Vega draws it (Vega-Lite's `nice: true`: Vega's default 10 ticks). */
+function nicedSpan(lo: number, hi: number): number {
+  const [d0, d1] = vega.scale("linear")().domain([lo, hi]).nice().domain() as number[];
+  return d1 - d0;
+}
+
 /**
  * Gives each row the tip of its box (`boxTip`: the quartiles, median and whisker ends Vega-Lite's
  * boxplot draws, the same for every row of the box) and marks the outliers beyond 1.5 IQR.
+ *
+ * A box whose quartiles are less than MIN_BOX_PX apart on its panel's value axis (`length` px
+ * long) draws as a hairline, its colour lost: a nearly constant metric (book_share, 0 or 1 in
+ * every run of a variant) read as an empty row. Its first row gets `collapsed` and the box's
+ * `median`, which the chart draws as a diamond in the variant's colour. Not a box drawn wider
+ * (quartiles the runs do not have) nor an axis zoomed per variant (it hides how far apart the
+ * variants are): the diamond says "all within a few pixels of here". Returns whether any is.
  */
-function addBoxTips(rows: Array<Record<string, unknown>>, whiskers: "min-max" | number, bySweep: boolean) {
+function addBoxTips(
+  rows: Array<Record<string, unknown>>,
+  whiskers: "min-max" | number,
+  bySweep: boolean,
+  length: number,
+): boolean {
+  const ranges = new Map<unknown, [number, number]>();
+  for (const r of rows) {
+    const v = r.value as number;
+    const [lo, hi] = ranges.get(r.metric) ?? [v, v];
+    ranges.set(r.metric, [Math.min(lo, v), Math.max(hi, v)]);
+  }
+  const spans = new Map<unknown, number>();
+  for (const [m, [lo, hi]] of ranges) spans.set(m, hi > lo ? nicedSpan(lo, hi) : 0);
+  let anyCollapsed = false;
   const boxes = new Map<string, Array<Record<string, unknown>>>();
   for (const r of rows) {
     const key = `${r.metric}\u0000${r.variant}\u0000${r.point}`;
@@ -69,7 +99,15 @@ function addBoxTips(rows: Array<Record<string, unknown>>, whiskers: "min-max" | 
       r.boxTip = boxTip;
       r.outlier = (r.value as number) < q1 - fence || (r.value as number) > q3 + fence;
     }
+    // (a metric with one value in the panel has no axis to measure on: every box is a point)
+    const span = spans.get(first.metric) as number;
+    if (span === 0 || ((q3 - q1) / span) * length < MIN_BOX_PX) {
+      first.collapsed = true;
+      first.median = median;
+      anyCollapsed = true;
+    }
   }
+  return anyCollapsed;
 }
 
 const PANEL_HEIGHT = 150;
@@ -139,15 +177,7 @@ function byVariantSpec(
   rows: Array<Record<string, unknown>>,
   layers: (value: Record<string, unknown>, variant: Record<string, unknown>) => VlSpec[],
 ): VlSpec {
-  // the names' width (cut at 160 px), the 5 px tick, 2 px padding, Vega's 5 px padding a side,
-  // and 5 px to spare for an end label sticking out of the last panel
-  const room = COLUMN_WIDTH - Math.ceil(Math.min(160, widestText(data.variants))) - 7 - 10 - 5;
-  const fit = Math.floor((room + ACROSS_GAP) / (MIN_ACROSS + ACROSS_GAP));
-  const columns = Math.max(1, Math.min(metrics.length, fit));
-  const width = Math.max(
-    MIN_ACROSS,
-    Math.min(MAX_ACROSS, Math.floor((room + ACROSS_GAP) / columns) - ACROSS_GAP),
-  );
+  const { columns, width } = byVariantLayout(data, metrics);
   const variant = {
     field: "variant",
     type: "nominal",
@@ -183,6 +213,20 @@ function byVariantSpec(
     spacing: { column: ACROSS_GAP, row: 40 + 19 },
     resolve: { scale: { x: "independent" }, axis: { x: "independent" } },
   };
+}
+
+/** The columns and panel width of the distributions by variant. */
+function byVariantLayout(data: ReportData, metrics: readonly string[]): { columns: number; width: number } {
+  // the names' width (cut at 160 px), the 5 px tick, 2 px padding, Vega's 5 px padding a side,
+  // and 5 px to spare for an end label sticking out of the last panel
+  const room = COLUMN_WIDTH - Math.ceil(Math.min(160, widestText(data.variants))) - 7 - 10 - 5;
+  const fit = Math.floor((room + ACROSS_GAP) / (MIN_ACROSS + ACROSS_GAP));
+  const columns = Math.max(1, Math.min(metrics.length, fit));
+  const width = Math.max(
+    MIN_ACROSS,
+    Math.min(MAX_ACROSS, Math.floor((room + ACROSS_GAP) / columns) - ACROSS_GAP),
+  );
+  return { columns, width };
 }
 
 /**
@@ -261,10 +305,14 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     }
   }
   const whiskers = strip ? "min-max" : 1.5;
-  addBoxTips(rows, whiskers, bySweep);
+  const length = bySweep ? PANEL_HEIGHT : byVariantLayout(data, metrics).width;
+  const collapsed = addBoxTips(rows, whiskers, bySweep, length);
+  const diamond = collapsed
+    ? `; ◆: a box under ${MIN_BOX_PX} px ${bySweep ? "tall" : "wide"} (its middle runs alike), at its median`
+    : "";
   const what = strip
-    ? "box: quartiles and median, whiskers: min to max; dots: runs"
-    : "box: quartiles and median; whiskers: 1.5 IQR; dots: outliers";
+    ? `box: quartiles and median, whiskers: min to max; dots: runs${diamond}`
+    : `box: quartiles and median; whiskers: 1.5 IQR; dots: outliers${diamond}`;
   const notes = `${constantNote(data)}${binaryNote(data, binary)}`;
   // The outliers are drawn apart, with their own tips: the box's parts share the box's.
   const box = (encoding: Record<string, unknown>, size: number): VlSpec => ({
@@ -278,6 +326,29 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     },
     encoding: { ...encoding, description: { field: "boxTip" } },
   });
+  // over the box and its dots, outlined: it stands for the box
+  const medians = (encoding: Record<string, unknown>, valueChannel: "x" | "y"): VlSpec[] =>
+    collapsed
+      ? [
+          {
+            transform: [{ filter: "datum.collapsed" }],
+            mark: {
+              type: "point",
+              shape: "diamond",
+              filled: true,
+              size: 70,
+              opacity: 1,
+              stroke: "#222",
+              strokeWidth: 1,
+            },
+            encoding: {
+              ...encoding,
+              [valueChannel]: { ...(encoding[valueChannel] as Record<string, unknown>), field: "median" },
+              description: { field: "boxTip" },
+            },
+          },
+        ]
+      : [];
   const outliers = (encoding: Record<string, unknown>): VlSpec => ({
     transform: [{ filter: "datum.outlier" }],
     mark: { type: "point", size: 12 },
@@ -295,7 +366,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
           ...TIP,
         },
       };
-      return [box(encoding, 12), strip ? dots : outliers(encoding)];
+      return [box(encoding, 12), strip ? dots : outliers(encoding), ...medians(encoding, "x")];
     });
     return {
       id: "distributions",
@@ -328,7 +399,11 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     data: { values: rows },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
     columns: distributionColumns(metrics.length, panelWidth, gap, legendRoom(["variant"], data.variants)),
-    spec: { width: panelWidth, height: PANEL_HEIGHT, layer: [box(encoding, 10), outliers(encoding)] },
+    spec: {
+      width: panelWidth,
+      height: PANEL_HEIGHT,
+      layer: [box(encoding, 10), outliers(encoding), ...medians(encoding, "y")],
+    },
     // A grid of equal panels: laid out by their plot size, not by their own axis labels' width;
     // flush end labels keep the headers level.
     bounds: "flush",
