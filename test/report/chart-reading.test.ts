@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
+import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
 import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
 import { shortNumber } from "../../packages/experiment/src/report/format.js";
@@ -18,6 +19,7 @@ import {
   type ViewReuse,
   type VlSpec,
 } from "../../packages/experiment/src/report/render.js";
+import { textWidth } from "../../packages/experiment/src/report/text-width.js";
 import { makeResults } from "./fixtures.js";
 
 let root: string;
@@ -59,6 +61,35 @@ function editCsv(file: string, edit: (row: Record<string, string>, i: number) =>
     return cols.map((c) => row[c]).join(",");
   });
   writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
+}
+
+/**
+ * The least gap between neighbouring tick labels of a row (an x axis) in an SVG, at the page's
+ * text widths: labels Vega hid for overlapping (opacity 0) and labels of several lines left out.
+ */
+function leastLabelGap(svg: string): { gap: number; pair: string } {
+  let least = { gap: Number.POSITIVE_INFINITY, pair: "" };
+  for (const g of svg.matchAll(/class="mark-text role-axis-label"[^>]*>((?:<text[^>]*>.*?<\/text>)+)/g)) {
+    const labels = [
+      ...g[1].matchAll(
+        /<text text-anchor="(\w+)" transform="translate\(([-\d.]+),([-\d.]+)\)"([^>]*)>(.*?)<\/text>/g,
+      ),
+    ]
+      .filter((m) => !/opacity="0"/.test(m[4]) && !m[5].includes("<tspan"))
+      .map((m) => {
+        const w = textWidth(m[5], Number(m[4].match(/font-size="([\d.]+)px"/)?.[1] ?? 10));
+        const x = Number(m[2]);
+        const left = m[1] === "middle" ? x - w / 2 : m[1] === "start" ? x : x - w;
+        return { text: m[5], left, right: left + w, y: m[3] };
+      });
+    if (labels.length < 2 || labels.some((l) => l.y !== labels[0].y)) continue;
+    labels.sort((a, b) => a.left - b.left);
+    for (let i = 1; i < labels.length; i++) {
+      const gap = labels[i].left - labels[i - 1].right;
+      if (gap < least.gap) least = { gap, pair: `${labels[i - 1].text} ${labels[i].text}` };
+    }
+  }
+  return least;
 }
 
 /** A label as shortNumber writes it, read back (k / M / G); NaN for any other writing. */
@@ -303,5 +334,25 @@ describe("distributions", () => {
     const fig = await draw(distributions, dir);
     expect(boxes(fig?.panels[0].svg ?? "", "h").every((b) => b.extent >= 3 && !b.diamond)).toBe(true);
     expect(fig?.caption).not.toContain("◆");
+  });
+});
+
+describe("tick labels", () => {
+  it("stand at least 3 px apart (execution-styles' adl_volume read 500k600k)", async () => {
+    const variants = ["marketSweep", "sliced", "dutchAuction", "backstopVault", "adlOnly"];
+    const dir = makeResults(join(root, "crowded-ticks"), { sweep: {}, variants, replications: 6, ticks: 40 });
+    // adl_volume's paired differences in execution-styles: 0 but for adlOnly's 392k (232k to 553k)
+    editCsv(join(dir, "comparison.csv"), (r) => {
+      if (r.metric !== "liquidated_notional") return;
+      const adl = r.variant === "adlOnly";
+      r.mean_diff = adl ? "392441.0667" : "0";
+      r.ci_low = adl ? "232310.5545" : "0";
+      r.ci_high = adl ? "552571.5788" : "0";
+      r.boot_low = adl ? "252941.3369" : "0";
+      r.boot_high = adl ? "551536.3109" : "0";
+    });
+    const fig = await draw(pairedDifferences, dir);
+    const least = leastLabelGap(fig?.panels[0].svg ?? "");
+    expect(least.gap, least.pair).toBeGreaterThanOrEqual(3);
   });
 });

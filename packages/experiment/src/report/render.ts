@@ -28,7 +28,8 @@ const BASE_CONFIG = {
   font: "Helvetica, Arial, sans-serif",
   background: "white",
   view: { stroke: "#ddd" },
-  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#eee" },
+  // labels closer than 3 px read as one (500k600k): the axis' overlap strategy then drops some
+  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#eee", labelSeparation: 3 },
   header: { labelFontSize: 11, titleFontSize: 11, labelFontWeight: "bold" },
   legend: { labelFontSize: 10, titleFontSize: 11 },
   title: { fontSize: 13, anchor: "start" },
