@@ -7,11 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cascadeDepth } from "../../packages/experiment/src/report/charts/cascade-depth.js";
 import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
 import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
 import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
+import { sweepLines } from "../../packages/experiment/src/report/charts/sweep-lines.js";
 import { shortNumber } from "../../packages/experiment/src/report/format.js";
+import { writeReport } from "../../packages/experiment/src/report/index.js";
 import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
 import {
   releaseView,
@@ -218,6 +221,20 @@ describe("heat maps", () => {
     });
   }
 
+  it("say what they plot: the mean of each metric, with its unit beside the metric's name", async () => {
+    const dir = grid("units", ["default"]);
+    const fig = await draw(sweepHeatmaps, dir);
+    expect(fig?.title).toBe(`Mean of each metric over the ${PX} × ${PY} grid`); // was "Metrics over the"
+    const unit = (m: string) => fig?.panels.find((p) => p.subtitle === m)?.unit;
+    expect(unit("peak_drawdown")).toBe("a fraction");
+    expect(unit("liquidated_notional")).toBe("cash units");
+    expect(unit("liquidations")).toBe("count");
+    expect(unit("m_thousands")).toBeUndefined(); // a column with no unit known: none shown
+    const html = readFileSync(await writeReport(dir), "utf8");
+    expect(html).toContain('<h3>liquidated_notional <span class="unit">cash units</span></h3>');
+    expect(html).toContain("<h3>m_thousands</h3>");
+  });
+
   it("label their legends as their cells are written, from 0 and small fractions to 10^9 and negatives", async () => {
     const fig = await draw(sweepHeatmaps, grid("legends", ["default"]));
     for (const [m, lo, hi] of RANGES) {
@@ -354,5 +371,21 @@ describe("tick labels", () => {
     const fig = await draw(pairedDifferences, dir);
     const least = leastLabelGap(fig?.panels[0].svg ?? "");
     expect(least.gap, least.pair).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("titles", () => {
+  it("say what the sweep lines and the cascade depth plot", async () => {
+    const dir = makeResults(join(root, "titles-one"), {
+      sweep: { "liquidation.closeFactor": [0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 3,
+      ticks: 60,
+    });
+    // were "Metrics against liquidation.closeFactor" and "Cascade depth"
+    expect((await draw(sweepLines, dir))?.title).toBe("Mean of each metric against liquidation.closeFactor");
+    expect((await draw(cascadeDepth, dir))?.title).toBe(
+      "Cascade depth: liquidations per run at each cascade generation",
+    );
   });
 });

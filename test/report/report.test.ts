@@ -84,9 +84,11 @@ function editCsv(file: string, edit: (row: Record<string, string>) => void): voi
   writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
 }
 
-/** One metric's panel of the heat-map figure, or undefined. */
+/** One metric's panel of the heat-map figure, or undefined (its heading: the name, then any unit). */
 const heatPanel = (heat: string, metric: string) =>
-  heat.split('<div class="panel">').find((p) => p.startsWith(`<h3>${metric}</h3>`));
+  heat
+    .split('<div class="panel">')
+    .find((p) => p.startsWith(`<h3>${metric}</h3>`) || p.startsWith(`<h3>${metric} <span class="unit">`));
 
 function expectSelfContained(html: string): void {
   expect(html).not.toMatch(/<script/i);

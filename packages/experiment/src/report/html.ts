@@ -54,6 +54,7 @@ p.warning { margin: 10px 0 0; padding: 8px 10px; color: #7a4b00; background: #ff
 .panels { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
 .panel { max-width: 100%; }
 .panel h3 { margin: 10px 0 4px; font-size: 14px; color: #333; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.panel h3 .unit { font: 12px -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #666; }
 .panel svg { max-width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; font-size: 12px; margin: 6px 0; }
 th, td { border-bottom: 1px solid #eceef1; padding: 3px 8px; text-align: left; vertical-align: top; }
@@ -72,7 +73,10 @@ pre { background: #f6f7f9; padding: 10px; overflow: auto; max-height: 600px; fon
 
 function figureHtml(f: Figure): string {
   const panels = f.panels
-    .map((p) => `<div class="panel">${p.subtitle ? `<h3>${escapeHtml(p.subtitle)}</h3>` : ""}${p.svg}</div>`)
+    .map((p) => {
+      const unit = p.unit ? ` <span class="unit">${escapeHtml(p.unit)}</span>` : "";
+      return `<div class="panel">${p.subtitle ? `<h3>${escapeHtml(p.subtitle)}${unit}</h3>` : ""}${p.svg}</div>`;
+    })
     .join("\n");
   return `<figure class="chart" data-chart="${escapeHtml(f.id)}" id="chart-${escapeHtml(f.id)}">
 <figcaption><h2>${escapeHtml(f.title)}</h2><p class="caption">${escapeHtml(f.caption)}</p></figcaption>

@@ -120,7 +120,7 @@ export async function cascadeDepth(data: ReportData, render: Render): Promise<Fi
     };
     return {
       id: "cascade-depth",
-      title: "Cascade depth",
+      title: "Cascade depth: liquidations per run at each cascade generation",
       caption: `Liquidations at each cascade generation (1 = triggered by the market, k = caused by a generation k−1 liquidation), per run${depthScope(data, labels, split.text, "liquidations.csv", pointBars)}`,
       panels: [{ svg: await fitToColumn(render, perPoint(unit, drawn, pointBars ? null : labels)) }],
     };
@@ -161,7 +161,7 @@ export async function cascadeDepth(data: ReportData, render: Render): Promise<Fi
   };
   return {
     id: "cascade-depth",
-    title: "Cascade depth",
+    title: "Cascade depth: runs by their deepest cascade",
     caption: `Number of runs by their maximum cascade depth (no liquidation events were recorded, so runs.csv is used)${depthScope(data, labels, split.text, "runs.csv")}`,
     panels: [{ svg: await fitToColumn(render, perPoint(unit, rows, labels)) }],
   };

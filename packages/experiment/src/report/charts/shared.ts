@@ -14,6 +14,8 @@ export type Render = (spec: VlSpec) => Promise<string>;
 
 export interface Panel {
   subtitle?: string;
+  /** The unit of what the panel draws, beside its subtitle (a heat map's metric: its mean's unit). */
+  unit?: string;
   svg: string;
 }
 

@@ -3,6 +3,7 @@
  * one panel, and as many panels share a row of the page as fit with readable cells.
  */
 
+import { metricInfoOf } from "../../metric-info.js";
 import { shortNumber } from "../format.js";
 import { type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
@@ -180,12 +181,13 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
             undefined,
             layout.room,
           );
-    panels.push({ subtitle: metrics[i], svg });
+    const unit = metricInfoOf(metrics[i], data.manifest.customMetrics, data.manifest.metricInfo)?.unit;
+    panels.push({ subtitle: metrics[i], ...(unit ? { unit } : {}), svg });
   }
   const which = variants.length === 1 ? `the heat map of variant ${variants[0]}` : "one heat map per variant";
   return {
     id: "sweep-heatmap",
-    title: `Metrics over the ${px} × ${py} grid`,
+    title: `Mean of each metric over the ${px} × ${py} grid`,
     caption: `Mean of each metric at every grid point, ${which} (shared colour scale per metric; the axes named on the first panel of each row; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
     panels,
   };

@@ -149,7 +149,7 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   };
   return {
     id: "sweep-lines",
-    title: `Metrics against ${one ? param : "the sweep point"}`,
+    title: `Mean of each metric against ${one ? param : "the sweep point"}`,
     caption: `Mean of each metric at each ${one ? `value of ${param}` : `sweep point (${params.join(", ")}${pointKey(params)})`}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${outcomeNote(outcomes, metrics, "Wilson")}${constantNote(data)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
