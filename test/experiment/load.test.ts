@@ -186,6 +186,40 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     }
   });
 
+  test("a key written twice in an object literal is refused, naming the file, line, column and key", async () => {
+    // JavaScript keeps the last key without a word: a copied variant line left with its old name
+    // replaced the first variant, and the study ran without it.
+    const tmp = mkdtempSync(join(tmpdir(), "cascade-dup-"));
+    try {
+      const variants = "  variants: {\n    full: { a: 1 },\n    half: { a: 2 },\n    full: { a: 3 },\n  },\n";
+      writeFileSync(join(tmp, "dup.ts"), `export default {\n  name: "dup",\n${variants}};\n`);
+      const err = await loadExperimentFile(join(tmp, "dup.ts")).catch((e) => e);
+      expect(err.code).toBe("DUPLICATE_KEY");
+      expect(err.message).toBe(
+        `invalid experiment file: ${join(tmp, "dup.ts")}:6:5 = "full"; allowed: a key written once in its object literal (JavaScript keeps this one and drops the one at line 4 without a word: rename or remove one of them)`,
+      );
+      // in a local import, and in a .mjs experiment (imported as it is), too
+      mkdirSync(join(tmp, "lib"));
+      writeFileSync(join(tmp, "lib", "v.ts"), `export const v = {\n  a: 1,\n  a: 2,\n};\n`);
+      writeFileSync(
+        join(tmp, "uses.ts"),
+        'import { v } from "./lib/v.js";\nexport default { name: "u", v };\n',
+      );
+      const inLib = await loadExperimentFile(join(tmp, "uses.ts")).catch((e) => e);
+      expect(inLib.code).toBe("DUPLICATE_KEY");
+      expect(inLib.field).toBe(`${join(tmp, "lib", "v.ts")}:3:3`);
+      writeFileSync(join(tmp, "dup.mjs"), `export default {\n  name: "dup",\n${variants}};\n`);
+      const js = await loadExperimentFile(join(tmp, "dup.mjs")).catch((e) => e);
+      expect(js.code).toBe("DUPLICATE_KEY");
+      expect(js.field).toBe(`${join(tmp, "dup.mjs")}:6:5`);
+      // the same keys in different objects are fine
+      writeFileSync(join(tmp, "ok.ts"), 'export default { name: "ok", a: { x: 1 }, b: { x: 2 } };\n');
+      expect(((await loadExperimentFile(join(tmp, "ok.ts"))).definition as { name: string }).name).toBe("ok");
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test("an error while the module is evaluated is a LOAD_FAILED with its message, file, line and column", async () => {
     const err = await loadExperimentFile(fixture("throws.ts")).catch((e) => e);
     expect(err.code).toBe("LOAD_FAILED");

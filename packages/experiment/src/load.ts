@@ -23,7 +23,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import { CascadeError, ValidationError } from "@cascade/core";
-import type { BuildOptions, BuildResult, Loader, Plugin } from "esbuild";
+import type { BuildOptions, BuildResult, Loader, Message, Plugin } from "esbuild";
 import { makeFolders } from "./output-dir.js";
 
 /** An experiment file as loaded: what worker threads need to load the same module. */
@@ -194,6 +194,29 @@ function firstBuildError(e: unknown): unknown {
   return `${at}${first.text}`;
 }
 
+/**
+ * Refuses a key written twice in one object literal of the experiment or its local imports (esbuild
+ * warns; tsc, which validation does not run, errors): JavaScript keeps the last silently, so a
+ * copied variant line left with its old name replaced the first variant and the study ran without it.
+ */
+function refuseDuplicateKeys(warnings: readonly Message[], dir: string): void {
+  for (const w of warnings) {
+    const at = w.location;
+    if (w.id !== "duplicate-object-key" || !at) continue;
+    const path = resolve(dir, at.file);
+    if (path.split(sep).includes("node_modules")) continue;
+    const first = w.notes[0]?.location;
+    const key = /"(.*)"/.exec(w.text)?.[1] ?? at.lineText.slice(at.column, at.column + at.length);
+    throw new ValidationError(
+      "DUPLICATE_KEY",
+      `${path}:${at.line}:${at.column + 1}`,
+      key,
+      `a key written once in its object literal (JavaScript keeps this one and drops the one${first ? ` at line ${first.line}` : ""} without a word: rename or remove one of them)`,
+      "invalid experiment file",
+    );
+  }
+}
+
 /** The file and its local imports as one ES module (text), packages left as URL imports; and those files. */
 async function bundle(file: string): Promise<{ code: string; inputs: string[] }> {
   const dir = dirname(file);
@@ -212,6 +235,7 @@ async function bundle(file: string): Promise<{ code: string; inputs: string[] }>
     logLevel: "silent",
     plugins: [packagesAsUrls, ownImportMeta(file)],
   });
+  refuseDuplicateKeys(out.warnings, process.cwd());
   const js = out.outputFiles.find((f) => f.path.endsWith(".mjs"));
   const map = out.outputFiles.find((f) => f.path.endsWith(".map"));
   if (!js || !map) throw new Error("esbuild returned no bundle");
@@ -232,6 +256,8 @@ async function bundle(file: string): Promise<{ code: string; inputs: string[] }>
  */
 async function localModules(file: string): Promise<string[]> {
   const dir = dirname(file);
+  let warnings: Message[];
+  let inputs: string[];
   try {
     const out = await esbuildBuild({
       entryPoints: [file],
@@ -244,11 +270,14 @@ async function localModules(file: string): Promise<string[]> {
       absWorkingDir: dir,
       logLevel: "silent",
     });
+    warnings = out.warnings;
     const found = Object.keys(out.metafile.inputs).map((f) => resolve(dir, f));
-    return [file, ...found.filter((f) => f !== file)];
+    inputs = [file, ...found.filter((f) => f !== file)];
   } catch {
     return [file];
   }
+  refuseDuplicateKeys(warnings, dir);
+  return inputs;
 }
 
 /**
@@ -350,6 +379,7 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
     try {
       ({ code, inputs } = await bundle(file));
     } catch (e) {
+      if (e instanceof ValidationError) throw e;
       throw loadFailed(file, firstBuildError(e));
     }
     moduleUrl = bundleUrl(code);
