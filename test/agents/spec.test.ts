@@ -93,6 +93,34 @@ describe("validatePopulationSpec", () => {
     ).toBe("p.instruments[1]");
   });
 
+  it("a misspelt count is named as an unknown key with the nearest name, not as a missing count", () => {
+    // marketMakers({ cont: 4 }) was refused as `count = undefined`, which hid the typo.
+    const typo = err(() => validatePopulationSpec("populations.0", { kind: "marketMaker", cont: 4 }));
+    expect(typo.field).toBe("populations.0.cont");
+    expect(typo.code).toBe("UNKNOWN_KEY");
+    expect(typo.message).toContain('did you mean "count"?');
+    // without the typo, a missing count is still named
+    expect(err(() => validatePopulationSpec("populations.0", { kind: "marketMaker" })).field).toBe(
+      "populations.0.count",
+    );
+    const custom = err(() =>
+      validatePopulationSpec("populations.4", {
+        kind: "custom",
+        name: "dipBuyer",
+        cuont: 2,
+        capital: 1,
+        activation: { every: 1 },
+        create: () => ({ act() {} }),
+      }),
+    );
+    expect(custom.field).toBe("populations.4.cuont");
+    expect(custom.message).toContain('did you mean "count"?');
+    // and a misspelt kind names the nearest kind
+    expect(err(() => validatePopulationSpec("p", { kind: "noize", count: 1 })).message).toBe(
+      'invalid experiment: p.kind = "noize"; allowed: one of noise, fundamentalist, momentum, leveraged, marketMaker, liquidator, custom; did you mean "noise"?',
+    );
+  });
+
   it("momentum windows longer than the tape's moving averages (8,191 ticks) are refused, not silently capped", () => {
     // Capped, windows of 9,000 and 20,000 ticks were both the 8,191-tick average: no signal, ever.
     expect(

@@ -505,14 +505,10 @@ export function validatePopulationSpec(path: string, value: unknown): Population
   }
   const o = value as Record<string, unknown>;
   if (typeof o.kind !== "string" || !(KINDS as string[]).includes(o.kind)) {
-    fail("INVALID_KIND", `${path}.kind`, o.kind, `one of ${KINDS.join(", ")}`);
+    fail("INVALID_KIND", `${path}.kind`, o.kind, `one of ${KINDS.join(", ")}${suggestName(o.kind, KINDS)}`);
   }
   const kind = o.kind as PopulationKind;
   const schema = SCHEMA[kind];
-  if (typeof o.count !== "number" || !Number.isSafeInteger(o.count) || o.count < 0) {
-    fail("INVALID_VALUE", `${path}.count`, o.count, "an integer >= 0");
-  }
-  if (kind === "custom") validateCustomFields(path, o);
   const allowedKeys = [
     ...COMMON_KEYS,
     ...(kind === "custom" ? ["name", "params", "create"] : []),
@@ -520,7 +516,12 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     ...(kind === "leveraged" ? ["crowding", "marginTopUp"] : []),
     ...(kind === "liquidator" ? ["reference"] : []),
   ];
+  // Before the required fields: a misspelt `count` is named as such, not as a missing count.
   refuseUnknownKeys(path, o, allowedKeys);
+  if (typeof o.count !== "number" || !Number.isSafeInteger(o.count) || o.count < 0) {
+    fail("INVALID_VALUE", `${path}.count`, o.count, "an integer >= 0");
+  }
+  if (kind === "custom") validateCustomFields(path, o);
   for (const r of schema.required ?? []) {
     if (o[r] === undefined)
       fail(
