@@ -491,6 +491,33 @@ describe("validateExperiment", () => {
     );
   });
 
+  test("a built-in population's parameter left at its default can be swept without being set", () => {
+    // marketMakers({ count: 1 }) writes no `levels`: the sweep was refused as a path that does not exist.
+    const v = validateExperiment(
+      fakeExperiment({ sweep: { "populations.0.levels, populations.1.maxOpenOrders": [3, 6] } }),
+    );
+    expect(v.base.populations[0]).not.toHaveProperty("levels");
+    const at = applyPoint(v.base, v.sweep.params, v.sweep.points[1]);
+    expect(at.populations[0]).toMatchObject({ kind: "marketMaker", levels: 6 });
+    expect(at.populations[1]).toMatchObject({ kind: "noise", maxOpenOrders: 6 });
+    // each value is checked by the population's rules, at its point
+    const bad = errorOf(fakeExperiment({ sweep: { "populations.0.levels": [3, 2.5] } }));
+    expect([bad.field, bad.value]).toEqual(['sweep["populations.0.levels"].1', 2.5]);
+    // a key of another kind, or no parameter at all, still has to exist
+    expect(errorOf(fakeExperiment({ sweep: { "populations.1.levels": [3] } })).code).toBe("UNKNOWN_PATH");
+    const typo = errorOf(fakeExperiment({ sweep: { "populations.0.levls": [3] } }));
+    expect(typo.code).toBe("UNKNOWN_PATH");
+    // a variant whose population 0 is of another kind runs unchanged at every point
+    const other = validateExperiment(
+      fakeExperiment({
+        variants: { full: presets.fullClose(), noMakers: { populations: [noiseTraders({ count: 5 })] } },
+        sweep: { "populations.0.levels": [3, 6] },
+      }),
+    );
+    const noMakers = other.variants[1].config;
+    expect(applyPoint(noMakers, other.sweep.params, other.sweep.points[1])).toEqual(noMakers);
+  });
+
   test("sweepReference: a swept parameter (several variants too)", () => {
     const one = {
       variants: undefined,

@@ -852,12 +852,26 @@ function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string,
 /**
  * Whether a sweep can set `path` in `config`: it exists, or it is an instrument's maxPrice, whose
  * default (4 x initialPrice) is left to the venue so that it follows a swept initialPrice, or a
- * shock's overTicks, whose default (1) is left unwritten so that configs without it stay as they were.
+ * shock's overTicks, whose default (1) is left unwritten so that configs without it stay as they
+ * were, or a parameter with a default of a built-in population's kind that it leaves unset
+ * (`populations.0.levels` of `marketMakers({ count: 2 })`: the builders write only what is given).
  */
 export function sweepable(config: unknown, path: string): boolean {
   if (hasPath(config, path)) return true;
   const m = /^(market\.instruments\.\d+)\.maxPrice$|^(shocks\.\d+)\.overTicks$/.exec(path);
-  return m !== null && hasPath(config, m[1] ?? m[2]);
+  if (m !== null) return hasPath(config, m[1] ?? m[2]);
+  return populationDefault(config, path) !== undefined;
+}
+
+/** The default of a built-in population's parameter `populations.<i>.<key>` (undefined if none). */
+function populationDefault(config: unknown, path: string): Dist | undefined {
+  const m = /^populations\.(0|[1-9]\d*)\.([A-Za-z]+)$/.exec(path);
+  const pops = m === null ? undefined : (config as { populations?: unknown })?.populations;
+  if (m === null || !Array.isArray(pops)) return undefined;
+  const kind = (pops[Number(m[1])] as { kind?: unknown } | undefined)?.kind;
+  if (typeof kind !== "string" || !Object.hasOwn(POPULATION_SCHEMA, kind)) return undefined;
+  const dists = POPULATION_SCHEMA[kind as keyof typeof POPULATION_SCHEMA].dists;
+  return Object.hasOwn(dists, m[2]) ? dists[m[2]].def : undefined;
 }
 
 /**
