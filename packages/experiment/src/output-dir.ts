@@ -34,7 +34,10 @@ export function writeProblem(dir: string, err?: unknown, mustExist = false): str
   }
   if (mustExist && p !== dir) return `folder ${dir} does not exist`;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code ? `${code}: ${(err as Error).message}` : "unknown reason";
+  if (!code) return "unknown reason";
+  // Node's message starts with the code already ("ENOENT: no such file or directory, mkdir ...").
+  const message = (err as Error).message;
+  return message.startsWith(`${code}:`) ? message : `${code}: ${message}`;
 }
 
 /** Creates the results folder `dir` (named by `flag`) if needed and checks it is writable. */
