@@ -264,6 +264,27 @@ describe("validate, list, help", () => {
   });
 });
 
+test("no command is invalid input: usage on stderr, exit 2; an unknown one names the nearest, with or without help", async () => {
+  requireBuilt();
+  // `cascade $CMD ...` with $CMD empty in a job script printed the usage and exited 0: the job
+  // went on as if it had run.
+  const [none, typo, helpTypo] = await Promise.all([
+    cascade([], tmp),
+    cascade(["runn", "x.ts"], tmp),
+    cascade(["help", "runn"], tmp),
+  ]);
+  expect(none.code).toBe(2);
+  expect(none.stdout).toBe("");
+  expect(none.stderr).toMatch(/^usage: cascade <command> \[options\]\n\ncommands:\n {2}run /);
+  expect(none.stderr.endsWith("\nerror: no command given\n")).toBe(true);
+  const unknown =
+    'error: invalid command line: command = "runn"; allowed: one of run, report, merge, validate, list; did you mean "run"?\n';
+  for (const r of [typo, helpTypo]) {
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(unknown);
+  }
+});
+
 test("an experiment file outside the repository still finds @cascade/* (from Cascade's own install)", async () => {
   requireBuilt();
   // The OS temp folder has no node_modules above it: the packages resolve from the CLI's install.

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { CascadeError, formatValue, ValidationError } from "@cascade/core";
+import { CascadeError, formatValue, suggestName, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
 import { JOURNAL_FILE } from "./journal.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
@@ -570,33 +570,45 @@ registerCommand("list", {
   },
 });
 
-function help(name?: string): number {
+function help(name?: string, write: (s: string) => void = out): number {
   if (name && commands.has(name)) {
-    out(`${commands.get(name)?.usage}`);
+    write(`${commands.get(name)?.usage}`);
     return 0;
   }
-  out("usage: cascade <command> [options]\n\ncommands:");
-  for (const [n, c] of commands) out(`  ${n.padEnd(10)} ${c.summary}`);
-  out(
+  write("usage: cascade <command> [options]\n\ncommands:");
+  for (const [n, c] of commands) write(`  ${n.padEnd(10)} ${c.summary}`);
+  write(
     "\nexit codes: 0 success, 2 invalid input, 1 failure while running\nrun `cascade <command> --help` for its options",
   );
   return 0;
 }
 
+function unknownCommand(name: string): ValidationError {
+  return new ValidationError(
+    "UNKNOWN_COMMAND",
+    "command",
+    name,
+    `one of ${[...commands.keys()].join(", ")}${suggestName(name, [...commands.keys()])}`,
+    "invalid command line",
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") return help(rest[0]);
-    const cmd = commands.get(name);
-    if (!cmd) {
-      throw new ValidationError(
-        "UNKNOWN_COMMAND",
-        "command",
-        name,
-        `one of ${[...commands.keys()].join(", ")}`,
-        "invalid command line",
-      );
+    if (name === undefined) {
+      // No command is a mistake (an empty $CMD in a job script), not a request for help: usage on
+      // stderr, exit 2, so the script stops there.
+      help(undefined, (s) => process.stderr.write(`${s}\n`));
+      process.stderr.write("error: no command given\n");
+      return 2;
     }
+    if (name === "--help" || name === "-h" || name === "help") {
+      if (rest[0] !== undefined && !commands.has(rest[0])) throw unknownCommand(rest[0]);
+      return help(rest[0]);
+    }
+    const cmd = commands.get(name);
+    if (!cmd) throw unknownCommand(name);
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof ValidationError) {
