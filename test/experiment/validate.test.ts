@@ -507,6 +507,8 @@ describe("validateExperiment", () => {
     expect(errorOf(fakeExperiment({ sweep: { "populations.1.levels": [3] } })).code).toBe("UNKNOWN_PATH");
     const typo = errorOf(fakeExperiment({ sweep: { "populations.0.levls": [3] } }));
     expect(typo.code).toBe("UNKNOWN_PATH");
+    // the nearest name includes the parameters left at their defaults
+    expect(typo.message).toContain('did you mean "populations.0.levels"?');
     // a variant whose population 0 is of another kind runs unchanged at every point
     const other = validateExperiment(
       fakeExperiment({

@@ -868,10 +868,20 @@ function populationDefault(config: unknown, path: string): Dist | undefined {
   const m = /^populations\.(0|[1-9]\d*)\.([A-Za-z]+)$/.exec(path);
   const pops = m === null ? undefined : (config as { populations?: unknown })?.populations;
   if (m === null || !Array.isArray(pops)) return undefined;
-  const kind = (pops[Number(m[1])] as { kind?: unknown } | undefined)?.kind;
+  const dists = schemaDists(pops[Number(m[1])]);
+  return dists !== undefined && Object.hasOwn(dists, m[2]) ? dists[m[2]].def : undefined;
+}
+
+/** The parameters with a default of a built-in population's kind ([] for another value). */
+function defaultedParams(pop: unknown): string[] {
+  const dists = schemaDists(pop);
+  return dists === undefined ? [] : Object.keys(dists).filter((k) => dists[k].def !== undefined);
+}
+
+function schemaDists(pop: unknown): (typeof POPULATION_SCHEMA)["noise"]["dists"] | undefined {
+  const kind = (pop as { kind?: unknown } | undefined)?.kind;
   if (typeof kind !== "string" || !Object.hasOwn(POPULATION_SCHEMA, kind)) return undefined;
-  const dists = POPULATION_SCHEMA[kind as keyof typeof POPULATION_SCHEMA].dists;
-  return Object.hasOwn(dists, m[2]) ? dists[m[2]].def : undefined;
+  return POPULATION_SCHEMA[kind as keyof typeof POPULATION_SCHEMA].dists;
 }
 
 /**
@@ -1004,6 +1014,8 @@ function didYouMean(roots: readonly unknown[], prefix: string, path: string): st
     for (const root of roots) {
       const at = prefix === "" ? root : hasPath(root, prefix) ? getPath(root, prefix) : undefined;
       if (isPlainObject(at)) for (const k of Object.keys(at)) keys.add(k);
+      // a population's parameters left at their defaults can be swept too (sweepable)
+      if (/^populations\.\d+$/.test(prefix)) for (const k of defaultedParams(at)) keys.add(k);
     }
     const near = step === undefined ? undefined : nearestName(step, [...keys]);
     return near === undefined
