@@ -1309,6 +1309,40 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(existsSync(d)).toBe(false);
   });
 
+  test("a shard object out of range, a resume that is not a boolean and an unknown progress mode are refused", async () => {
+    // { index: 3, count: 2 } ran no run and wrote an empty "shard 3/2" folder; resume: "yes" was
+    // a resume to some checks and not to the journal.
+    const d = dir();
+    const shard = '"i/N" or { index: i, count: N }, with integers 1 <= i <= N <= 1000000';
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ shard: { index: 3, count: 2 } }, `options.shard = {"index":3,"count":2}; allowed: ${shard}`],
+      [{ shard: { index: 0, count: 0 } }, `options.shard = {"index":0,"count":0}; allowed: ${shard}`],
+      [{ shard: { index: 1.5, count: 2 } }, `options.shard = {"index":1.5,"count":2}; allowed: ${shard}`],
+      [
+        { shard: { index: 1, count: 2, of: 3 } },
+        `options.shard = {"index":1,"count":2,"of":3}; allowed: ${shard}`,
+      ],
+      [{ shard: 2 }, `options.shard = 2; allowed: ${shard}`],
+      [{ resume: "yes" }, 'options.resume = "yes"; allowed: true or false'],
+      [
+        { progress: "verbose" },
+        'options.progress = "verbose"; allowed: true, false, "auto", "bar" or "lines"',
+      ],
+    ];
+    for (const [over, message] of cases) {
+      const err = await runExperiment(fakeExperiment(), { out: d, workers: 0, ...over } as RunOptions).catch(
+        (e) => e,
+      );
+      expect(err).toBeInstanceOf(ValidationError);
+      expect(err.message).toBe(`invalid run options: ${message}`);
+    }
+    expect(existsSync(d)).toBe(false);
+    // in range, the object form runs its shard
+    const ok = await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: { index: 2, count: 2 } });
+    expect(ok.shard).toEqual({ index: 2, count: 2 });
+    expect(readFileSync(join(d, "runs.csv"), "utf8").trimEnd().split("\n")).toHaveLength(1 + 5);
+  });
+
   test("records a custom simulate returns are checked: a wrong shape fails the run by name", () => {
     const broken =
       (change: (r: RunRecords, config: WorldConfig) => unknown): ExperimentDefinition["simulate"] =>

@@ -33,7 +33,7 @@ import {
   sourceEditNote,
 } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
-import { inShard, parseShard, type Shard } from "./shard.js";
+import { inShard, MAX_SHARDS, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
 import { type ValidatedExperiment, validateExperiment } from "./validate.js";
 import type { WorkerData } from "./worker.js";
@@ -183,6 +183,39 @@ export interface Prepared {
   outDir: string;
 }
 
+/**
+ * The options a script can get wrong without a type check (tsx): a shard object out of range ran
+ * no run and wrote an empty "shard 3/2"; a truthy `resume` that is not `true` was taken as a
+ * resume by some checks and not by the journal.
+ */
+function checkRunOptionTypes(options: RunOptions): void {
+  const bad = (field: string, value: unknown, allowed: string) =>
+    new ValidationError("INVALID_OPTION", `options.${field}`, value, allowed, "invalid run options");
+  const shard = options.shard as unknown;
+  if (shard !== undefined && typeof shard !== "string") {
+    const o = shard as Partial<Shard> | null;
+    const keys = typeof o === "object" && o !== null ? Object.keys(o).sort().join(",") : "";
+    const ok =
+      keys === "count,index" &&
+      Number.isSafeInteger(o?.count) &&
+      Number.isSafeInteger(o?.index) &&
+      (o?.index as number) >= 1 &&
+      (o?.index as number) <= (o?.count as number) &&
+      (o?.count as number) <= MAX_SHARDS;
+    if (!ok)
+      throw bad(
+        "shard",
+        shard,
+        `"i/N" or { index: i, count: N }, with integers 1 <= i <= N <= ${MAX_SHARDS}`,
+      );
+  }
+  if (options.resume !== undefined && typeof options.resume !== "boolean")
+    throw bad("resume", options.resume, "true or false");
+  const modes: unknown[] = [true, false, "auto", "bar", "lines"];
+  if (options.progress !== undefined && !modes.includes(options.progress))
+    throw bad("progress", options.progress, 'true, false, "auto", "bar" or "lines"');
+}
+
 /** Loads, validates and plans, touching nothing on disk. ValidationError on any bad input. */
 export async function prepareRun(
   experiment: ExperimentDefinition | string,
@@ -199,6 +232,7 @@ export async function prepareRun(
       );
     }
   }
+  checkRunOptionTypes(options);
   const cwd = options.cwd ?? process.cwd();
   let definition: unknown = experiment;
   let source: ExperimentSource | undefined;

@@ -6,12 +6,15 @@ export interface Shard {
   count: number;
 }
 
+/** The most shards a run may be split into. */
+export const MAX_SHARDS = 1_000_000;
+
 /** Parses "i/N" (1 <= i <= N). */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
-  if (!m || !(count >= 1) || !(index >= 1 && index <= count) || count > 1_000_000) {
+  if (!m || !(count >= 1) || !(index >= 1 && index <= count) || count > MAX_SHARDS) {
     throw new ValidationError(
       "INVALID_FLAG",
       "--shard",
