@@ -12,10 +12,26 @@
 
 export const SIGNIFICANT_DIGITS = 10;
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
 /** The value a metric is stored as: rounded to 10 significant digits (null when not finite). */
 export function roundMetric(x: number | null | undefined): number | null {
   if (x === null || x === undefined || !Number.isFinite(x)) return null;
-  if (Number.isInteger(x) && Math.abs(x) < 1e15) return x === 0 ? 0 : x;
+  const a = Math.abs(x);
+  if (Number.isInteger(x) && a < 1e15) return x === 0 ? 0 : x;
+  if (a >= 1 && a < 1e10) {
+    // Prices and values (most of timeseries.csv's cells) in arithmetic, not toPrecision's string
+    // and its parse: with 10^e <= |x| < 10^(e+1), x * 10^(9 - e) rounded to an integer n holds the
+    // 10 digits, and n / 10^(9 - e) is the double Number(x.toPrecision(10)) reads (powers of ten up
+    // to 1e9 are exact; one division rounds once). Rounding the product is monotone and every
+    // n + 0.5 is a double, so y is on the exact product's side of each half, or on the half: there
+    // (a tie or not, and ties go away from zero) toPrecision decides.
+    let e = 0;
+    while (e < 9 && a >= POW10[e + 1]) e++;
+    const scale = POW10[9 - e];
+    const y = x * scale;
+    if (y - Math.floor(y) !== 0.5) return Math.round(y) / scale;
+  }
   const r = Number(x.toPrecision(SIGNIFICANT_DIGITS));
   return r === 0 ? 0 : r;
 }
