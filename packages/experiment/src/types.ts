@@ -42,8 +42,8 @@ export type ShockSpec =
       overTicks?: Dist;
     }
   /**
-   * A shock account (margin exempt, funded with enough cash) sells `quantity` lots at market
-   * (integers: a uniformInt or a choice of integers). Over `overTicks` ticks it sends one market
+   * A shock account (margin exempt, funded with enough cash, never liquidated) sells `quantity`
+   * lots at market (integers: a uniformInt or a choice of integers). Over `overTicks` ticks it sends one market
    * order a tick of floor(quantity / overTicks) lots or one more: the remainder is spread evenly,
    * after j children floor(quantity x j / overTicks) lots are sent, so the last child takes the last
    * extra lot (a child of 0 lots, when quantity < overTicks, sends nothing).

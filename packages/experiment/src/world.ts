@@ -113,6 +113,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   // A size given as a distribution is drawn here, once per run, from shock k's own stream (a
   // constant draws nothing): the same scenario under every variant of the replication.
   const shockRng = rng.split("shocks");
+  const shockSellers: number[] = [];
   const shocks: ShockRecord[] = config.shocks.map((s, k) => {
     const draw = shockRng.split(k);
     const overTicks = shockDuration(s.overTicks, draw);
@@ -142,6 +143,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     const ins = venue.instruments[id];
     const quantity = sample(s.quantity, draw);
     const account = venue.openAccount(`shock[${k}]`, { marginExempt: true });
+    shockSellers.push(account);
     venue.deposit(account, quantity * ins.maxPrice * ins.contractValue);
     const lots = new ChildLots(quantity, overTicks);
     over(s.atTick, overTicks, () => {
@@ -188,6 +190,8 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
     loop,
     policy: namingTrigger(config.liquidation, venue, loop),
     rng: rng.split("liquidation"),
+    // a marketSell's seller is the scenario, not a trader on margin: never liquidated
+    exempt: shockSellers,
   });
 
   const n = venue.instruments.length;

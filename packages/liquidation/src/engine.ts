@@ -156,6 +156,11 @@ export interface LiquidationEngineOptions {
   rng: Rng;
   /** Window W of the cause rule, in ticks (default 50). */
   causeWindow?: number;
+  /**
+   * Accounts never checked nor liquidated, as the engine's own (an experiment's shock sellers:
+   * exogenous flow, not traders on margin). They still take ADL trades and socialized losses.
+   */
+  exempt?: readonly AccountId[];
 }
 
 export class LiquidationEngine {
@@ -296,12 +301,14 @@ export class LiquidationEngine {
   };
   private readonly liquidated = new Set<number>();
   private readonly cascadeFirst = new Map<number, number>();
+  /** 1 for the accounts of options.exempt (ids below the venue's count when the engine was made). */
+  private readonly exemptFlag: Uint8Array;
 
   constructor(options: LiquidationEngineOptions) {
     const bad = (field: string, value: unknown, allowed: string) =>
       new ValidationError("INVALID_OPTIONS", field, value, allowed, "invalid liquidation engine options");
     if (options === null || typeof options !== "object")
-      throw bad("options", options, "an object { venue, loop, policy, rng, causeWindow? }");
+      throw bad("options", options, "an object { venue, loop, policy, rng, causeWindow?, exempt? }");
     const { venue, loop, rng } = options;
     // Duck-typed: a second copy of a package (two installs) would fail instanceof.
     if (typeof (venue as Partial<Venue> | undefined)?.openAccount !== "function")
@@ -311,6 +318,18 @@ export class LiquidationEngine {
     const causeWindow = options.causeWindow ?? 50;
     if (!Number.isSafeInteger(causeWindow) || causeWindow < 0)
       throw bad("causeWindow", causeWindow, "an integer number of ticks >= 0 (default 50)");
+    const exempt = options.exempt ?? [];
+    if (!Array.isArray(exempt)) throw bad("exempt", exempt, "undefined or an array of account ids");
+    this.exemptFlag = new Uint8Array(venue.accountCount());
+    exempt.forEach((a, k) => {
+      if (!Number.isSafeInteger(a) || a < 0 || a >= venue.accountCount())
+        throw bad(
+          `exempt[${k}]`,
+          a,
+          `an account id of the venue, an integer in [0, ${venue.accountCount() - 1}]`,
+        );
+      this.exemptFlag[a] = 1;
+    });
     this.policy = validatePolicySpec("policy", options.policy);
     this.venue = venue;
     this.rng = rng;
@@ -542,7 +561,7 @@ export class LiquidationEngine {
     const trig = this.policy.trigger;
     let n = 0;
     for (const a of venue.accountsWithPositions()) {
-      if (this.isSystem(a)) continue;
+      if (this.isSystem(a) || (a < this.exemptFlag.length && this.exemptFlag[a] === 1)) continue;
       if (triggered(trig, venue, a, venue.equity(a), venue.maintenanceRequirement(a))) n++;
     }
     return n;
@@ -690,7 +709,7 @@ export class LiquidationEngine {
   // ------------------------------------------------------------------ evaluation
 
   private evaluate(a: number): void {
-    if (this.isSystem(a)) return;
+    if (this.isSystem(a) || (a < this.exemptFlag.length && this.exemptFlag[a] === 1)) return;
     this.invalidate(a);
     const venue = this.venue;
     // The per-account maps are empty for most checks: their size spares a hash lookup per account.
