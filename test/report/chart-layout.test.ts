@@ -327,8 +327,8 @@ describe("paired differences of a grid of one variant", () => {
     const svgs = await rendered(pairedDifferences as Make, dir);
     const svg = svgs[svgs.length - 1];
     expect(svg).not.toContain("populations");
-    expect(svg).toMatch(/>200000</);
-    expect(svg).toMatch(/>800000</);
+    expect(svg).toMatch(/>200,000</);
+    expect(svg).toMatch(/>800,000</);
   });
 });
 

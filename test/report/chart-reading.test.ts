@@ -13,7 +13,7 @@ import { pairedDifferences } from "../../packages/experiment/src/report/charts/p
 import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
 import { sweepLines } from "../../packages/experiment/src/report/charts/sweep-lines.js";
-import { shortNumber } from "../../packages/experiment/src/report/format.js";
+import { pointValue, shortNumber } from "../../packages/experiment/src/report/format.js";
 import { writeReport } from "../../packages/experiment/src/report/index.js";
 import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
 import {
@@ -387,5 +387,64 @@ describe("titles", () => {
     expect((await draw(cascadeDepth, dir))?.title).toBe(
       "Cascade depth: liquidations per run at each cascade generation",
     );
+  });
+});
+
+describe("sweep values", () => {
+  const CAP = "portfolio.initialCapital";
+  /** A sweep of initialCapital from 200,000 to 2,000,000 (`variants` a point). */
+  function capitalSweep(name: string, variants: string[], sweep: Record<string, number[]> = {}): string {
+    return makeResults(join(root, name), {
+      sweep: { [CAP]: [200_000, 800_000, 2_000_000], ...sweep },
+      variants,
+      replications: 4,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+  }
+  /** Every text and hover text of an SVG naming the sweep's values. */
+  const written = (svg: string) => [...svg.matchAll(/>([^<>]*)</g)].map((m) => m[1]).join("\n");
+
+  it("are written with their thousands grouped in the distributions, paired differences and tips", async () => {
+    const dir = capitalSweep("grouped-values", ["full"]);
+    for (const make of [distributions, pairedDifferences] as Make<{
+      panels: Array<{ svg: string }>;
+    } | null>[]) {
+      const svg = (await draw(make, dir))?.panels[0].svg ?? "";
+      const text = written(svg);
+      // 200000 and 2000000 were hard to tell apart
+      expect(text).not.toMatch(/\b(200000|800000|2000000)\b/);
+      expect(text).toContain("2,000,000"); // (200,000 is the paired differences' reference)
+      expect(text).toContain(`${CAP}=800,000`);
+    }
+  });
+
+  it("are grouped in the sweep lines' tips", async () => {
+    const svg = (await draw(sweepLines, capitalSweep("grouped-lines", ["full"])))?.panels[0].svg ?? "";
+    expect(written(svg)).toContain(`${CAP}: 800,000;`); // was 800000
+  });
+
+  it("pointValue groups a number's whole digits only, exact, and leaves other text as written", () => {
+    const cases: Array<[string, string]> = [
+      ["200000", "200,000"],
+      ["2000000", "2,000,000"],
+      ["1000", "1,000"],
+      ["999", "999"],
+      ["0.05", "0.05"],
+      ["-1234567.125", "-1,234,567.125"],
+      ["1234567.1234", "1,234,567.1234"],
+      ["1e+21", "1e+21"],
+      ["auto", "auto"],
+      ["", ""],
+    ];
+    expect(cases.map(([v]) => pointValue(v))).toEqual(cases.map(([, s]) => s));
+  });
+
+  it("are grouped on the heat maps' axes, in the same order", async () => {
+    const dir = capitalSweep("grouped-grid", ["full"], { "shock.size": [0.05, 0.1] });
+    const svg = (await draw(sweepHeatmaps, dir))?.panels[0].svg ?? "";
+    const labels = texts(svg, "axis-label");
+    expect(labels.filter((l) => l.includes("0,000"))).toEqual(["200,000", "800,000", "2,000,000"]);
+    expect(labels).toEqual(expect.arrayContaining(["0.05", "0.1"]));
   });
 });

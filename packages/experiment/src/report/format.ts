@@ -28,3 +28,14 @@ export function shortNumber(x: number): string {
   if (a < 1e-3) return x.toExponential(1);
   return String(r);
 }
+
+/**
+ * A sweep value as the charts write it: a number of 1,000 or more with its thousands grouped
+ * (200,000 and 2,000,000 told apart at a glance), as Vega writes the sweep lines' axis. Exact, not
+ * shortNumber's 3 digits: two values a researcher swept must never read alike. Other text as written.
+ */
+export function pointValue(value: string): string {
+  const m = /^(-?)(\d{4,})(\.\d+)?$/.exec(value);
+  if (m === null) return value;
+  return `${m[1]}${m[2].replace(/\B(?=(\d{3})+$)/g, ",")}${m[3] ?? ""}`;
+}

@@ -10,6 +10,7 @@ import { ValidationError } from "@cascade/core";
 import { fmtValue } from "../format.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
+import { pointValue } from "./format.js";
 
 /** Columns of runs.csv that are neither sweep parameters nor metrics. */
 export const FIXED_RUN_COLUMNS = ["variant", "point", "sweep_point", "replication", "seed", "run", "shard"];
@@ -46,9 +47,9 @@ export interface ManifestInfo {
 export interface SweepPoint {
   /** Parameter → value as written in the CSV (text). */
   params: Record<string, string>;
-  /** "a=1, b=2", or "" without a sweep. */
+  /** "a=1, b=200,000" (values as pointValue writes them), or "" without a sweep. */
   label: string;
-  /** The values only: "1, 2". */
+  /** The values only: "1, 200,000". */
   short: string;
 }
 
@@ -275,10 +276,11 @@ function metricInfo(raw: unknown): ManifestInfo["metricInfo"] {
   return out;
 }
 
+/** "a=1, b=200,000": a point's parameters and values as the report writes them (pointValue). */
 export function pointLabel(params: Record<string, string>, order: readonly string[]): string {
   return order
     .filter((k) => k in params)
-    .map((k) => `${k}=${params[k]}`)
+    .map((k) => `${k}=${pointValue(params[k])}`)
     .join(", ");
 }
 
@@ -354,7 +356,7 @@ function rowPoint(row: CsvRow, params: readonly string[], manifest: ManifestInfo
     label: pointLabel(out, params),
     short: params
       .filter((k) => k in out)
-      .map((k) => out[k])
+      .map((k) => pointValue(out[k]))
       .join(", "),
   };
 }

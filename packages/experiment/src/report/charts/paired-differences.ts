@@ -1,5 +1,6 @@
 /** Mean paired differences against the baseline (or reference point) with their intervals. */
 
+import { pointValue } from "../format.js";
 import { type ComparisonRow, comparisonReference, type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
@@ -130,7 +131,7 @@ function innerParam(data: ReportData): string {
 function outerLabel(r: ComparisonRow, params: readonly string[], inner: string): string {
   return params
     .filter((p) => p !== inner)
-    .map((p) => r.params[p] ?? "")
+    .map((p) => pointValue(r.params[p] ?? ""))
     .join(", ");
 }
 
@@ -178,7 +179,7 @@ export async function pairedDifferences(
     ...new Set(labels.map((l) => outerLabel(byLabel.get(l)!, data.sweepParams, inner ?? ""))),
   ];
   const innerValues =
-    inner === null ? [] : sweepValues(labels.map((l) => byLabel.get(l)!.params[inner] ?? ""));
+    inner === null ? [] : sweepValues(labels.map((l) => byLabel.get(l)!.params[inner] ?? "")).map(pointValue);
   const values = rows.map((r) => ({
     variant: r.variant,
     metric: r.metric,
@@ -193,9 +194,9 @@ export async function pairedDifferences(
     boot_low: r.boot_low,
     boot_high: r.boot_high,
     ...(inner !== null
-      ? { outer: outerLabel(r, data.sweepParams, inner), inner: r.params[inner] ?? "" }
+      ? { outer: outerLabel(r, data.sweepParams, inner), inner: pointValue(r.params[inner] ?? "") }
       : {}),
-    boot_slot: bootSlot(inner !== null ? (r.params[inner] ?? "") : r.short),
+    boot_slot: bootSlot(inner !== null ? pointValue(r.params[inner] ?? "") : r.short),
     interval: outcomes.has(r.metric) ? NEWCOMBE_INTERVAL : T_INTERVAL,
     significant: significant[significanceOf(r, holm)],
     ...pairedTips(r, bySweep, outcomes.has(r.metric)),

@@ -4,7 +4,7 @@
  */
 
 import { metricInfoOf } from "../../metric-info.js";
-import { shortNumber } from "../format.js";
+import { pointValue, shortNumber } from "../format.js";
 import { type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
@@ -64,8 +64,8 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   if (rows.length === 0) return null;
   const metrics = summaryMetrics(data, rows);
   const outcomes = zeroOneOutcomes(data);
-  const xs = sweepValues(rows.map((r) => r.params[px]));
-  const ys = sweepValues(rows.map((r) => r.params[py]));
+  const xs = sweepValues(rows.map((r) => r.params[px])).map(pointValue);
+  const ys = sweepValues(rows.map((r) => r.params[py])).map(pointValue);
   const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
   const planned = Math.max(
     14,
@@ -87,8 +87,8 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     const hi = Math.max(...means);
     const values = mine.map((r) => ({
       variant: r.variant,
-      x: r.params[px],
-      y: r.params[py],
+      x: pointValue(r.params[px]),
+      y: pointValue(r.params[py]),
       mean: r.mean,
       ci_low: r.ci_low,
       ci_high: r.ci_high,

@@ -1,5 +1,6 @@
 /** Each metric's mean against the swept parameter (or sweep point), a line per variant. */
 
+import { pointValue } from "../format.js";
 import { isNumeric, type ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
@@ -78,8 +79,9 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   const one = params.length === 1;
   const param = params[0];
   const shorts = sortedShortLabels(data);
-  const xValues = one ? [...new Set(rows.map((r) => r.params[param] ?? ""))] : shorts;
-  const sc = one ? paramScale(xValues) : { type: "ordinal" as const, scale: {} };
+  const written = one ? [...new Set(rows.map((r) => r.params[param] ?? ""))] : shorts;
+  const sc = one ? paramScale(written) : { type: "ordinal" as const, scale: {} };
+  const xValues = one ? written.map(pointValue) : shorts;
   const boot = rows.some((r) => r.boot_low !== null);
   const lineVariants = data.variants.filter((v) => rows.some((r) => r.variant === v));
   const outcomes = zeroOneOutcomes(data);
@@ -89,13 +91,18 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
     .map((r) => ({
       variant: r.variant,
       metric: r.metric,
-      x: one ? (sc.type === "quantitative" ? Number(r.params[param]) : r.params[param]) : r.short,
+      x: one ? (sc.type === "quantitative" ? Number(r.params[param]) : pointValue(r.params[param])) : r.short,
       mean: r.mean,
       ci_low: r.ci_low ?? r.mean,
       ci_high: r.ci_high ?? r.mean,
       n: r.n,
       ...(boot ? { boot_low: r.boot_low, boot_high: r.boot_high } : {}),
-      ...summaryTips(r, one ? param : POINT, one ? r.params[param] : r.label, outcomes.has(r.metric)),
+      ...summaryTips(
+        r,
+        one ? param : POINT,
+        one ? pointValue(r.params[param]) : r.label,
+        outcomes.has(r.metric),
+      ),
     }));
   // several parameters: a point's values one a line (POINT_AXIS), a panel wide enough for them
   const x = {
