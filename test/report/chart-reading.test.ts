@@ -448,3 +448,23 @@ describe("sweep values", () => {
     expect(labels).toEqual(expect.arrayContaining(["0.05", "0.1"]));
   });
 });
+describe("variant legend", () => {
+  const P = "liquidation.closeFactor";
+  for (const variants of [["default"], ["full", "partial"]]) {
+    it(`is drawn beside the sweep distributions and sweep lines only for several variants (${variants.length})`, async () => {
+      const dir = makeResults(join(root, `legend-${variants.length}`), {
+        sweep: { [P]: [0.25, 0.5, 1] },
+        variants,
+        replications: 4,
+        ticks: 40,
+        instruments: ["BTC"],
+      });
+      for (const make of [distributions, sweepLines] as Make<{ panels: Array<{ svg: string }> } | null>[]) {
+        const svg = (await draw(make, dir))?.panels[0].svg ?? "";
+        // "variant: default" told the reader nothing
+        expect(texts(svg, "legend-title").includes("variant")).toBe(variants.length > 1);
+        expect(texts(svg, "legend-label").includes("default")).toBe(false);
+      }
+    });
+  }
+});

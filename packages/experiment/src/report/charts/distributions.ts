@@ -398,7 +398,12 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   const spec: VlSpec = {
     data: { values: rows },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
-    columns: distributionColumns(metrics.length, panelWidth, gap, legendRoom(["variant"], data.variants)),
+    columns: distributionColumns(
+      metrics.length,
+      panelWidth,
+      gap,
+      data.variants.length > 1 ? legendRoom(["variant"], data.variants) : 0,
+    ),
     spec: {
       width: panelWidth,
       height: PANEL_HEIGHT,

@@ -121,13 +121,17 @@ export interface FittedWidth {
   width: number | null;
 }
 
-/** Variants by colour, in the experiment's order. */
+/**
+ * Variants by colour, in the experiment's order; with one variant, no legend ("variant: default"
+ * tells the reader nothing).
+ */
 export function variantColor(data: ReportData): Record<string, unknown> {
   return {
     field: "variant",
     type: "nominal",
     title: "variant",
     scale: { domain: data.variants, scheme: "tableau10" },
+    ...(data.variants.length === 1 ? { legend: null } : {}),
   };
 }
 

@@ -119,7 +119,12 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
     data: { values },
     facet: { field: "metric", type: "nominal", title: null, sort: metrics },
     // each panel has its own y axis (~90 px with the spacing), the variant legend is beside them
-    columns: facetColumns(metrics.length, width, 90, legendRoom(["variant"], lineVariants)),
+    columns: facetColumns(
+      metrics.length,
+      width,
+      90,
+      data.variants.length > 1 ? legendRoom(["variant"], lineVariants) : 0,
+    ),
     spec: {
       width,
       height: 140,
