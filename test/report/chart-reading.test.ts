@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cascadeDepth } from "../../packages/experiment/src/report/charts/cascade-depth.js";
 import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
 import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
+import { pricePaths } from "../../packages/experiment/src/report/charts/price-paths.js";
 import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
 import { sweepLines } from "../../packages/experiment/src/report/charts/sweep-lines.js";
@@ -467,4 +468,24 @@ describe("variant legend", () => {
       }
     });
   }
+});
+describe("price paths", () => {
+  it("write the liquidated notional's size legend as the cells are (1.5M, not 1,500,000)", async () => {
+    const dir = makeResults(join(root, "size-legend"), {
+      sweep: {},
+      variants: ["full"],
+      replications: 3,
+      ticks: 60,
+      instruments: ["BTC"],
+    });
+    editCsv(join(dir, "liquidations.csv"), (r) => {
+      r.notional = String(Math.round(Number(r.notional) * 1e6));
+    });
+    const svg = (await draw(pricePaths, dir))?.panels[0].svg ?? "";
+    // (the replications' colour legend names them "rep 0"...)
+    const labels = texts(svg, "legend-label").filter((l) => !l.startsWith("rep "));
+    expect(labels.length).toBeGreaterThanOrEqual(2);
+    for (const l of labels) expect(shortNumber(readShort(l)), l).toBe(l);
+    expect(labels.some((l) => /[kMG]$/.test(l))).toBe(true);
+  });
 });

@@ -134,6 +134,8 @@ function liquidationDots(): VlSpec {
         type: "quantitative",
         title: "liquidated notional",
         scale: { range: [12, 220], zero: false },
+        // written as the heat maps' cells are (1.5M, not 1,500,000)
+        legend: { labelExpr: "shortNumber(datum.value)" },
       },
       ...TIP,
     },
