@@ -489,3 +489,35 @@ describe("price paths", () => {
     expect(labels.some((l) => /[kMG]$/.test(l))).toBe(true);
   });
 });
+
+describe("paired differences", () => {
+  it("keep a marker at the axis' end inside its panel (book_share's 1 was drawn over the frame)", async () => {
+    const dir = makeResults(join(root, "axis-end"), {
+      sweep: {},
+      variants: ["marketSweep", "dutchAuction", "adlOnly"],
+      replications: 6,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // bad_debt as book_share: 1 in every pair of one variant, 0 in the other's
+    editCsv(join(dir, "comparison.csv"), (r) => {
+      if (r.metric !== "bad_debt") return;
+      for (const k of ["mean_diff", "ci_low", "ci_high", "boot_low", "boot_high"])
+        r[k] = r.variant === "dutchAuction" ? "1" : "0";
+    });
+    const svg = (await draw(pairedDifferences, dir))?.panels[0].svg ?? "";
+    const width = Number(svg.match(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)/)?.[1]);
+    expect(width).toBeGreaterThan(100);
+    const xs = [
+      ...svg.matchAll(
+        /aria-label="metric: bad_debt;[^"]*" role="graphics-symbol" aria-roledescription="point" transform="translate\(([-\d.]+),/g,
+      ),
+    ].map((m) => Number(m[1]));
+    expect(xs.length).toBe(2);
+    // a marker of size 40 reaches ~3.6 px from its centre: at 0 and at the width it was cut by the frame
+    for (const x of xs) {
+      expect(x).toBeGreaterThanOrEqual(4);
+      expect(x).toBeLessThanOrEqual(width - 4);
+    }
+  });
+});

@@ -28,6 +28,13 @@ import {
 } from "./shared.js";
 
 /**
+ * The differences' axis: its ends 6 px beyond the widest interval, not niced onto it. A marker
+ * at a niced end (book_share's 1) was drawn half over the panel's frame; padded then niced, the
+ * axis of a 0-to-1 metric reached -0.2 to 1.2.
+ */
+const DIFF_SCALE = { nice: false, padding: 6 };
+
+/**
  * The BCa bootstrap interval of each mean difference: thinner and lighter than the t interval and
  * just below it, so both stay visible where they overlap: `step` pixels below, or in a sweep (where
  * the yOffset channel places the rows) in a slot of its own after its point's. Blank intervals
@@ -43,7 +50,7 @@ function bootstrapRule(common: Record<string, unknown>, step: number, kinds: rea
       ...common,
       ...(yOffset ? { yOffset: { ...yOffset, field: "boot_slot" } } : {}),
       strokeWidth: intervalKey(kinds, { datum: BOOT_INTERVAL }),
-      x: { field: "boot_low", type: "quantitative", title: null },
+      x: { field: "boot_low", type: "quantitative", title: null, scale: DIFF_SCALE },
       x2: { field: "boot_high" },
       description: { field: "bootTip" },
     },
@@ -307,7 +314,13 @@ export async function pairedDifferences(
             ...common,
             ...(boot ? { strokeWidth: intervalKey(kinds, { field: "interval" }) } : {}),
             description: { field: "tTip" },
-            x: { field: "ci_low", type: "quantitative", title: null, axis: tickLabels("child_x") },
+            x: {
+              field: "ci_low",
+              type: "quantitative",
+              title: null,
+              scale: DIFF_SCALE,
+              axis: tickLabels("child_x"),
+            },
             x2: { field: "ci_high" },
           },
         },
@@ -316,7 +329,13 @@ export async function pairedDifferences(
           mark: { type: "point", filled: true, size: inner !== null ? 24 : 40 },
           encoding: {
             ...common,
-            x: { field: "mean_diff", type: "quantitative", title: null, axis: tickLabels("child_x") },
+            x: {
+              field: "mean_diff",
+              type: "quantitative",
+              title: null,
+              scale: DIFF_SCALE,
+              axis: tickLabels("child_x"),
+            },
             shape: {
               field: "significant",
               type: "nominal",
