@@ -60,9 +60,12 @@ describe("invalid input", () => {
       cascade(["run", TINY, "--out"], cwd),
       cascade(["run", TINY, "--resume=yes"], cwd),
       cascade(["run", TINY, "--out", "--quiet"], cwd),
+      cascade(["run", TINY, "--out", ""], cwd),
     ]);
-    const [shard, workers, unknown, missing, cmd, noValue, switchValue, flagAsValue] = all;
-    expect(shard.stderr).toMatch(/--shard = "3\/2"/);
+    const [shard, workers, unknown, missing, cmd, noValue, switchValue, flagAsValue, emptyOut] = all;
+    // The CLI names its flags; runExperiment's callers see options.shard / options.out instead.
+    expect(shard.stderr).toMatch(/invalid command line: --shard = "3\/2"/);
+    expect(emptyOut.stderr).toMatch(/invalid command line: --out = ""; allowed: a path \(not empty\)/);
     // A negative number after a flag is that flag's value, checked by the flag's own rule.
     expect(workers.stderr).toMatch(/--workers = "-1"; allowed: an integer in \[0, 1024\] \(0 = in-process\)/);
     expect(unknown.stderr).toMatch(

@@ -997,8 +997,9 @@ describe("runExperiment (in-process, fake world)", () => {
         `cannot write results: --out = ${JSON.stringify(out)}; allowed: a folder this process can create and write to (${file} is a file, not a folder)`,
       );
     }
+    // runExperiment has no command line: it names its option, as the caller wrote it.
     await expect(runExperiment(fakeExperiment(), { out: "", workers: 0 })).rejects.toThrow(
-      'invalid command line: --out = ""; allowed: a path (not empty)',
+      'invalid run options: options.out = ""; allowed: a path (not empty)',
     );
     const [a, b] = [dir(), dir()];
     await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
@@ -1323,6 +1324,8 @@ describe("runExperiment (in-process, fake world)", () => {
         `options.shard = {"index":1,"count":2,"of":3}; allowed: ${shard}`,
       ],
       [{ shard: 2 }, `options.shard = 2; allowed: ${shard}`],
+      [{ shard: "3/2" }, 'options.shard = "3/2"; allowed: i/N with integers 1 <= i <= N (e.g. 1/4)'],
+      [{ shard: "1 of 2" }, 'options.shard = "1 of 2"; allowed: i/N with integers 1 <= i <= N (e.g. 1/4)'],
       [{ resume: "yes" }, 'options.resume = "yes"; allowed: true or false'],
       [
         { progress: "verbose" },

@@ -15,6 +15,7 @@ import { processCores } from "./cores.js";
 import { JOURNAL_FILE } from "./journal.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
+import { requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
 import { parseShard } from "./shard.js";
 
@@ -187,6 +188,7 @@ registerCommand("run", {
     }
     const seed = seedFlag(values.seed);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
+    requireOutPath(values.out as string | undefined);
     resolveExperimentPath(positionals[0]);
     const { runExperiment, runNotes, RunAborted } = await heavy();
     const stop = onInterrupt();

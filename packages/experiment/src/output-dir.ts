@@ -70,10 +70,15 @@ export function makeFolders(dir: string): void {
   }
 }
 
-/** Rejects an empty `--out` (it would write the results into the current folder). */
-export function requireOutPath(value: string | undefined, flag = "--out"): void {
+/** Rejects an empty `--out` or `options.out` (it would write the results into the current folder). */
+export function requireOutPath(
+  value: string | undefined,
+  flag = "--out",
+  context = "invalid command line",
+): void {
   if (value !== undefined && value.trim() === "") {
-    throw new ValidationError("INVALID_FLAG", flag, value, "a path (not empty)", "invalid command line");
+    const code = flag.startsWith("--") ? "INVALID_FLAG" : "INVALID_OPTION";
+    throw new ValidationError(code, flag, value, "a path (not empty)", context);
   }
 }
 

@@ -9,18 +9,21 @@ export interface Shard {
 /** The most shards a run may be split into. */
 export const MAX_SHARDS = 1_000_000;
 
-/** Parses "i/N" (1 <= i <= N). */
-export function parseShard(text: string): Shard {
+/**
+ * Parses "i/N" (1 <= i <= N). An error names `field` in `context`: the CLI's flag by default,
+ * `options.shard` for runExperiment's callers.
+ */
+export function parseShard(text: string, field = "--shard", context = "invalid command line"): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
   if (!m || !(count >= 1) || !(index >= 1 && index <= count) || count > MAX_SHARDS) {
     throw new ValidationError(
-      "INVALID_FLAG",
-      "--shard",
+      field.startsWith("--") ? "INVALID_FLAG" : "INVALID_OPTION",
+      field,
       text,
       "i/N with integers 1 <= i <= N (e.g. 1/4)",
-      "invalid command line",
+      context,
     );
   }
   return { index, count };
