@@ -160,6 +160,13 @@ describe("validateExperiment", () => {
       "DUPLICATE_METRIC",
       "metrics.headline.1",
     ],
+    [
+      // was dropped quietly while a repeated headline metric was refused
+      "built-in metric twice",
+      { ...base(), metrics: { builtIn: ["bad_debt", "adl_volume", "bad_debt"] } },
+      "DUPLICATE_METRIC",
+      "metrics.builtIn.2",
+    ],
     ["empty headline", { ...base(), metrics: { headline: [] } }, "INVALID_VALUE", "metrics.headline"],
     [
       "a population whose single wake comes after the run's end",
@@ -600,6 +607,14 @@ describe("validateExperiment", () => {
       described: { description: "lots the dip buyers bought", unit: "lots" },
       unitOnly: { unit: "a fraction" },
     });
+  });
+
+  test("a built-in metric listed twice is refused with the item it repeats and what is allowed", () => {
+    const e = errorOf(fakeExperiment({ metrics: { builtIn: ["bad_debt", "adl_volume", "bad_debt"] } }));
+    expect([e.code, e.field, e.value]).toEqual(["DUPLICATE_METRIC", "metrics.builtIn.2", "bad_debt"]);
+    expect(e.message).toMatch(
+      /^invalid experiment: metrics\.builtIn\.2 = "bad_debt"; allowed: each metric once \(it repeats item 0; "all" or a list of .*bad_debt.*\)$/,
+    );
   });
 
   test("a custom metric may not take a built-in column's name, per-instrument ones included", () => {

@@ -1271,6 +1271,14 @@ function validateMetrics(
           `"all" or a list of ${BUILTIN_METRICS.join(", ")}${suggestName(x, BUILTIN_METRICS)}`,
         );
       }
+      // Refused, not dropped: as in metrics.headline, a repeat is a slip the researcher should see.
+      if (list.indexOf(x) !== i)
+        fail(
+          "DUPLICATE_METRIC",
+          `metrics.builtIn.${i}`,
+          x,
+          `each metric once (it repeats item ${list.indexOf(x)}; "all" or a list of ${BUILTIN_METRICS.join(", ")})`,
+        );
       return x as BuiltInMetric;
     });
   }
