@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cascade, fixture, type Result, requireBuilt, TINY } from "./helpers.js";
+import { cascade, fixture, REPO, type Result, requireBuilt, TINY } from "./helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cascade-e2e-v-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,6 +46,15 @@ describe("invalid input", () => {
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(2);
     expect(readdirSync(join(tmp, file))).toEqual([]);
+  });
+
+  test("an unknown experiment name suggests the nearest study, exit 2", async () => {
+    const r = await cascade(["run", "partial-vs-ful", "--quiet"], REPO);
+    expect(r.stderr).toMatch(
+      /cannot load experiment: file = "partial-vs-ful"; allowed: .*; did you mean "partial-vs-full"\?/,
+    );
+    expect(r.code).toBe(2);
+    expect(existsSync(join(REPO, "results", "partial-vs-ful"))).toBe(false);
   });
 
   test("bad flags exit 2 without writing", async () => {

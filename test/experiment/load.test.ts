@@ -13,7 +13,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
-import { BUNDLE_MAX_AGE_MS, bundleDir, loadExperimentFile } from "../../packages/experiment/src/load.js";
+import {
+  BUNDLE_MAX_AGE_MS,
+  bundleDir,
+  loadExperimentFile,
+  resolveExperimentPath,
+} from "../../packages/experiment/src/load.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (f: string) => join(here, "fixtures", "load", f);
@@ -224,5 +229,37 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     const err = await loadExperimentFile(fixture("throws.ts")).catch((e) => e);
     expect(err.code).toBe("LOAD_FAILED");
     expect(err.message).toContain(`(thrown at load time at ${fixture("throws.ts")}:2:7)`);
+  });
+});
+
+describe("resolveExperimentPath", () => {
+  test("an unknown experiment name suggests the nearest file, written as the name was", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "cascade-resolve-"));
+    mkdirSync(join(cwd, "experiments"));
+    for (const f of ["partial-vs-full.ts", "insurance-fund.ts", "types.d.ts", "crowd.mjs"])
+      writeFileSync(join(cwd, "experiments", f), "export default {};\n");
+    const message = (arg: string) => {
+      try {
+        resolveExperimentPath(arg, cwd);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "found";
+    };
+    const allowed = "allowed: an existing experiment file (a path, or a name in experiments/)";
+    expect(message("partial-vs-ful")).toBe(
+      `cannot load experiment: file = "partial-vs-ful"; ${allowed}; did you mean "partial-vs-full"?`,
+    );
+    expect(message("experiments/insurance-fnd.ts")).toBe(
+      `cannot load experiment: file = "experiments/insurance-fnd.ts"; ${allowed}; did you mean "experiments/insurance-fund.ts"?`,
+    );
+    // found only with its extension; a .d.ts is no experiment
+    expect(message("crowds")).toMatch(/did you mean "crowd\.mjs"\?$/);
+    expect(message("type")).toBe(`cannot load experiment: file = "type"; ${allowed}`);
+    expect(message("something-else-entirely")).toBe(
+      `cannot load experiment: file = "something-else-entirely"; ${allowed}`,
+    );
+    expect(message("partial-vs-full")).toBe("found");
+    rmSync(cwd, { recursive: true, force: true });
   });
 });

@@ -19,10 +19,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
-import { CascadeError, ValidationError } from "@cascade/core";
+import { CascadeError, nearestName, ValidationError } from "@cascade/core";
 import type { BuildOptions, BuildResult, Loader, Message, Plugin } from "esbuild";
 import { makeFolders } from "./output-dir.js";
 
@@ -61,9 +61,39 @@ export function resolveExperimentPath(arg: string, cwd = process.cwd()): string 
     "NOT_FOUND",
     "file",
     arg,
-    "an existing experiment file (a path, or a name in experiments/)",
+    `an existing experiment file (a path, or a name in experiments/)${nearestExperiment(arg, cwd)}`,
     "cannot load experiment",
   );
+}
+
+const EXPERIMENT_EXT = /\.(ts|mts|js|mjs)$/;
+
+/**
+ * `; did you mean "x"?` with the experiment file nearest `arg` (`partial-vs-ful` ->
+ * `partial-vs-full`), written as `arg` was: a bare name is looked for in experiments/ and then
+ * the current folder, a path in its own folder; "" without one.
+ */
+function nearestExperiment(arg: string, cwd: string): string {
+  const name = basename(arg);
+  const stem = name.replace(EXPERIMENT_EXT, "");
+  const bare = !arg.includes("/") && !arg.includes(sep);
+  const folders = bare ? [resolve(cwd, "experiments"), cwd] : [dirname(resolve(cwd, arg))];
+  for (const folder of folders) {
+    let files: string[];
+    try {
+      files = readdirSync(folder).filter((f) => EXPERIMENT_EXT.test(f) && !f.endsWith(".d.ts"));
+    } catch {
+      continue;
+    }
+    const stems = files.map((f) => f.replace(EXPERIMENT_EXT, ""));
+    const near = nearestName(stem, stems);
+    if (near === undefined || near === stem) continue;
+    const file = files[stems.indexOf(near)];
+    // A .ts file is found by its bare name (and as x.ts); others need their extension.
+    const shown = name !== stem || !file.endsWith(".ts") ? file : near;
+    return `; did you mean ${JSON.stringify(arg.slice(0, arg.length - name.length) + shown)}?`;
+  }
+  return "";
 }
 
 function loadFailed(file: string, e: unknown): ValidationError {
