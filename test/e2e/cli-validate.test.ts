@@ -427,3 +427,37 @@ describe("validate: sweep points that change whileLiquidating", () => {
     expect(same.stdout).toMatch(/^ {2}sweep liquidation: .* \(2 values\), in every variant$/m);
   });
 });
+
+describe("report on a shard's folder", () => {
+  test("is refused, naming the shard and its runs, and points to cascade merge; a shard of one is whole", async () => {
+    requireBuilt();
+    const cwd = join(tmp, "report-shard");
+    mkdirSync(cwd);
+    const [a, b, whole] = await Promise.all([
+      cascade(["run", TINY, "--shard", "1/2", "--out", "s1", "--workers", "0", "--quiet"], cwd),
+      cascade(["run", TINY, "--shard", "2/2", "--out", "s2", "--workers", "0", "--quiet"], cwd),
+      cascade(
+        ["run", TINY, "--shard", "1/1", "--out", "one", "--workers", "0", "--quiet", "--no-report"],
+        cwd,
+      ),
+    ]);
+    expect([a.code, b.code, whole.code]).toEqual([0, 0, 0]);
+    const r = await cascade(["report", "s1"], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'cannot report: results-dir = "s1"; allowed: the results of a whole experiment (this folder is shard 1 of 2: 3 of 6 runs); join all 2 shard folders with cascade merge <dirs...> --out DIR, which writes the report',
+    );
+    expect(existsSync(join(cwd, "s1", "report.html"))).toBe(false);
+    // --out elsewhere is refused too
+    expect((await cascade(["report", "s2", "--out", "r.html"], cwd)).code).toBe(2);
+    expect(existsSync(join(cwd, "r.html"))).toBe(false);
+    // shard 1/1 holds every run: its report is the experiment's
+    const one = await cascade(["report", "one"], cwd);
+    expect(one.code).toBe(0);
+    expect(existsSync(join(cwd, "one", "report.html"))).toBe(true);
+    // the merged folder reports
+    const merged = await cascade(["merge", "s1", "s2", "--out", "m", "--quiet"], cwd);
+    expect(merged.code).toBe(0);
+    expect(existsSync(join(cwd, "m", "report.html"))).toBe(true);
+  });
+});

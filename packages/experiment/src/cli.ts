@@ -283,11 +283,39 @@ function interrupted(
   return signal === "SIGINT" ? 130 : 143;
 }
 
+/**
+ * A shard's folder (cascade run --shard i/N, N > 1) holds part of the runs: its report would read
+ * as the experiment's while its intervals rest on a fraction of the replications. Refused, as
+ * `run --shard` writes none; cascade merge joins the shards and writes the report.
+ */
+function refuseShardFolder(dir: string, given: string): void {
+  let info: { shard?: unknown; runs?: { total?: unknown } };
+  let runs: unknown;
+  try {
+    info = JSON.parse(readFileSync(join(dir, "run-info.json"), "utf8"));
+    runs = (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { runs?: unknown }).runs;
+  } catch {
+    return; // no run-info.json (or unreadable): not known as a shard
+  }
+  const m = typeof info.shard === "string" ? /^(\d+)\/(\d+)$/.exec(info.shard) : null;
+  if (!m || m[2] === "1") return;
+  const held =
+    typeof info.runs?.total === "number" ? `${info.runs.total} of ${runs} runs` : `part of ${runs} runs`;
+  throw new ValidationError(
+    "SHARD_RESULTS",
+    "results-dir",
+    given,
+    `the results of a whole experiment (this folder is shard ${m[1]} of ${m[2]}: ${held}); join all ${m[2]} shard folders with cascade merge <dirs...> --out DIR, which writes the report`,
+    "cannot report",
+  );
+}
+
 registerCommand("report", {
   summary: "write report.html (charts) for a results folder",
   usage: `cascade report <results-dir> [--out FILE]
 
-  <results-dir>          a folder written by cascade run or cascade merge
+  <results-dir>          a folder written by cascade run or cascade merge (a shard's folder is
+                         refused: cascade merge joins the shards and writes their report)
   --out FILE             where to write the report (default <results-dir>/report.html)`,
   async run(args) {
     const { values, positionals } = parse(args, { out: { type: "string" } });
@@ -307,6 +335,7 @@ registerCommand("report", {
         "invalid command line",
       );
     }
+    refuseShardFolder(dir, positionals[0]);
     const { writeReport } = await import("./report/index.js");
     const path = await writeReport(dir, { out: values.out as string | undefined });
     out(relative(process.cwd(), path) || path);
