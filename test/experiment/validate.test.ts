@@ -609,6 +609,30 @@ describe("validateExperiment", () => {
     });
   });
 
+  test("a key that is no identifier is bracketed in the error's path", () => {
+    const fieldOf = (over: Record<string, unknown>) => errorOf({ ...base(), ...over }).field;
+    // a custom metric name with a space (refused), plain and in the { compute } form
+    expect(fieldOf({ metrics: { custom: { "dip pnl": () => 1 } } })).toBe('metrics.custom["dip pnl"]');
+    expect(fieldOf({ metrics: { custom: { "dip pnl": { compute: () => 1 } } } })).toBe(
+      'metrics.custom["dip pnl"]',
+    );
+    expect(fieldOf({ metrics: { custom: { "dip pnl": { compute: () => 1, unit: "" } } } })).toBe(
+      'metrics.custom["dip pnl"].unit',
+    );
+    // a variant name with a comma (refused), and a valid one with a space, whose fields are named under it
+    const variants = (base().variants ?? {}) as Record<string, unknown>;
+    const [vname, policy] = Object.entries(variants)[0];
+    expect(fieldOf({ variants: { ...variants, "cf 30,x": policy } })).toBe('variants["cf 30,x"]');
+    const e = errorOf({ ...base(), variants: { ...variants, "cf 30": { ticks: 0 } } });
+    expect(e.field).toBe('variants["cf 30"].ticks');
+    expect(e.message).toMatch(/^invalid experiment: variants\["cf 30"\]\.ticks = 0; allowed: /);
+    // an unknown key with a space; identifiers and indices keep the dotted form
+    expect(fieldOf({ metrics: { "head line": [] } })).toBe('metrics["head line"]');
+    expect(fieldOf({ "sample every": 3 })).toBe('"sample every"');
+    expect(fieldOf({ metrics: { custom: { m: 3 } } })).toBe("metrics.custom.m");
+    expect(vname).toMatch(/^[A-Za-z_]\w*$/);
+  });
+
   test("a built-in metric listed twice is refused with the item it repeats and what is allowed", () => {
     const e = errorOf(fakeExperiment({ metrics: { builtIn: ["bad_debt", "adl_volume", "bad_debt"] } }));
     expect([e.code, e.field, e.value]).toEqual(["DUPLICATE_METRIC", "metrics.builtIn.2", "bad_debt"]);

@@ -1,7 +1,7 @@
 /**
  * Up-front validation of an experiment definition. Every problem is a ValidationError (from
  * @cascade/core) naming the path (`variants.partial.liquidation.amount.fraction`,
- * `sweep["populations.2.leverage"][1]`), the value and what is allowed. Nothing runs and nothing
+ * `sweep["populations.2.leverage"].1`, `variants["cf 30"].ticks`), the value and what is allowed. Nothing runs and nothing
  * is written before this passes. Policies and populations are checked by their own packages'
  * validators (validatePolicySpec, validatePopulationSpec, validateFundamentalSpec).
  */
@@ -120,11 +120,17 @@ function join(prefix: string, key: string | number): string {
   return prefix === "" ? String(key) : `${prefix}.${key}`;
 }
 
+/** `prefix.key`, or `prefix["key"]` for a key that is no identifier or index (`variants["cf 30"]`). */
+function member(prefix: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*$|^\d+$/.test(key)) return join(prefix, key);
+  return prefix === "" ? JSON.stringify(key) : `${prefix}[${JSON.stringify(key)}]`;
+}
+
 function object(path: string, v: unknown, keys: readonly string[], required: readonly string[] = []) {
   if (!isPlainObject(v)) fail("INVALID_TYPE", path, v, `an object with keys ${keys.join(", ")}`);
   for (const k of Object.keys(v)) {
     if (!keys.includes(k))
-      fail("UNKNOWN_KEY", join(path, k), v[k], `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`);
+      fail("UNKNOWN_KEY", member(path, k), v[k], `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`);
   }
   for (const k of required) {
     if (v[k] === undefined) fail("MISSING", join(path, k), undefined, describeRequired(k));
@@ -560,7 +566,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
         "MISSING",
         "liquidation",
         undefined,
-        `${describeRequired("liquidation")}${without !== undefined ? `: variants.${without[0]} sets none` : ""}`,
+        `${describeRequired("liquidation")}${without !== undefined ? `: ${member("variants", without[0])} sets none` : ""}`,
       );
   }
   const name = str(
@@ -602,7 +608,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       );
     }
     for (const [vname, raw] of Object.entries(d.variants)) {
-      const p = `variants.${vname}`;
+      const p = member("variants", vname);
       str(
         p,
         vname,
@@ -658,7 +664,8 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     else
       for (const v of variants) {
         const over = isPlainObject(v.overrides) ? v.overrides : {};
-        if (over.populations !== undefined) tryCustomAgents(`variants.${v.name}`, v.config, seed, tried);
+        if (over.populations !== undefined)
+          tryCustomAgents(member("variants", v.name), v.config, seed, tried);
         else tryCustomAgents("", v.config, seed, tried, over.market !== undefined ? v.name : undefined);
       }
     const tests = new Set<unknown>();
@@ -1291,7 +1298,7 @@ function validateMetrics(
       let f = given;
       if (isPlainObject(given)) {
         // { compute, description, unit }: the function and what it measures.
-        const o = object(`metrics.custom.${k}`, given, CUSTOM_METRIC_KEYS, ["compute"]);
+        const o = object(member("metrics.custom", k), given, CUSTOM_METRIC_KEYS, ["compute"]);
         f = o.compute;
         const info: MetricInfo = {};
         for (const key of ["description", "unit"] as const) {
@@ -1300,7 +1307,7 @@ function validateMetrics(
           if (typeof text !== "string" || text.trim() === "" || /[\r\n]/.test(text) || text.length > 300)
             fail(
               "INVALID_VALUE",
-              `metrics.custom.${k}.${key}`,
+              `${member("metrics.custom", k)}.${key}`,
               text,
               `a line of text (1 to 300 characters, no line break)${key === "unit" ? ', e.g. "cash units", "lots", "a fraction"' : ""}`,
             );
@@ -1308,13 +1315,9 @@ function validateMetrics(
         }
         if (info.description !== undefined || info.unit !== undefined) metricInfo[k] = info;
       }
-      const path = isPlainObject(given) ? `metrics.custom.${k}.compute` : `metrics.custom.${k}`;
-      str(
-        `metrics.custom.${k}`,
-        k,
-        METRIC_RE,
-        "a metric name of letters, digits and _ (not starting with a digit)",
-      );
+      const at = member("metrics.custom", k);
+      const path = isPlainObject(given) ? `${at}.compute` : at;
+      str(at, k, METRIC_RE, "a metric name of letters, digits and _ (not starting with a digit)");
       if (typeof f !== "function" || isAsync(f))
         fail(
           "INVALID_TYPE",
@@ -1331,12 +1334,7 @@ function validateMetrics(
         RUN_COLUMNS.includes(k) ||
         params.includes(k)
       ) {
-        fail(
-          "DUPLICATE_METRIC",
-          `metrics.custom.${k}`,
-          k,
-          "a name not used by a built-in metric or another column",
-        );
+        fail("DUPLICATE_METRIC", at, k, "a name not used by a built-in metric or another column");
       }
       custom.push([k, f as CustomMetric]);
     }
