@@ -249,12 +249,11 @@ describe("cascade run", () => {
     expect(q.code, q.stderr).toBe(0);
     expect(q.stderr).toBe("");
     expect(readAll(join(tmp, "merged-quiet"))).toEqual(ref);
-    // a shard's report says it covers part of the runs
+    // a shard's folder gets no report: it is refused, pointing to cascade merge
     const sr = await cascade(["report", "s1", "--out", "s1.html"], tmp);
-    expect(sr.code, sr.stderr).toBe(0);
-    expect(readFileSync(join(tmp, "s1.html"), "utf8")).toContain(
-      "<b>Runs:</b> 3 of the experiment's 6 (a shard or an incomplete folder",
-    );
+    expect(sr.code, sr.stderr).toBe(2);
+    expect(sr.stderr).toContain("this folder is shard 1 of 2: 3 of 6 runs");
+    expect(existsSync(join(tmp, "s1.html"))).toBe(false);
     // merge prints what run prints: every file, then the headline table
     expect(m.stdout).toMatch(/^ {2}merged\/summary\.csv$/m);
     expect(m.stdout).toMatch(/^ {2}merged\/report\.html$/m);

@@ -1281,7 +1281,7 @@ describe("runExperiment (in-process, fake world)", () => {
       ValidationError,
     );
     await expect(runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "3/2" })).rejects.toThrow(
-      /--shard/,
+      /invalid run options: options\.shard = "3\/2"/,
     );
     expect(existsSync(d)).toBe(false);
   });
