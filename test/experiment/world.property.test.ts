@@ -1,11 +1,17 @@
 /**
  * Property: any experiment that validates runs to the end through the built-in world, and what it
- * records makes sense. Random worlds mix every archetype (with their options: margin top-ups,
- * keepers on events, a researcher's own agent doing a bit of everything), instrument (tiers,
- * contract values, narrow price bands, prices of a few ticks), mark rule, fundamental process,
- * liquidation preset with its own options and overrides (custom and health-factor triggers,
- * penalties, loss rules, bounded vaults, whileLiquidating), shock kind (drawn sizes, spread over
- * ticks), and variants and sweeps (one of the plan's runs is run), at short runs. Each must run
+ * records makes sense. Random worlds mix every archetype (with their options: per-order sizes and
+ * offsets, open-order caps, activity feedback, momentum windows, the makers' Avellaneda-Stoikov
+ * parameters and withdrawals, dip buying, margin top-ups, keepers on events, a researcher's own
+ * agent doing a bit of everything and one that trades inside create), instrument (tiers, contract
+ * values, narrow price bands, prices of a few ticks), mark rule, fundamental process, liquidation
+ * preset with its own options and overrides (custom and health-factor triggers, penalties, loss
+ * rules, bounded vaults, whileLiquidating), shock kind (drawn sizes, spread over ticks), variants
+ * (policies, or overrides of market, populations, shocks, fundamentals or length), sweeps (with a
+ * sweepReference), recovery thresholds and replications (one of the plan's runs is run, seeded as
+ * the runner seeds it), at short runs. A third of the worlds are skewed toward deep cascades
+ * (leverage near the venue's maximum, a maker that pulls its quotes, a big drop in one tick);
+ * WORLD_STATS=1 prints how many worlds liquidated and how many reached cascade depth 2. Each must run
  * without an error and give finite (or blank) metrics, drawdowns and shares in [0, 1], whole
  * non-negative counts and sane liquidation rows; its venue must end with cash equal to deposits,
  * every instrument's positions summing to zero, auctions selling only lots their sellers hold and
@@ -35,6 +41,7 @@ import {
   metricColumns,
   type RunInfo,
   type RunRecords,
+  replicationSeed,
   type ShockSpec,
   simulateWorld,
   type VariantSpec,
@@ -215,6 +222,35 @@ const overTicksArb: fc.Arbitrary<Dist | undefined> = fc.oneof(
   fc.constant({ dist: "uniformInt" as const, min: 1, max: 6 }),
 );
 
+/** A per-order size or offset: a constant or a draw at every order. */
+const perOrderArb = (lo: number, hi: number): fc.Arbitrary<Dist> =>
+  fc.constantFrom<Dist>(
+    lo,
+    hi,
+    { dist: "uniformInt", min: lo, max: hi },
+    { dist: "uniform", min: lo, max: hi },
+    { dist: "choice", values: [lo, hi] },
+  );
+const feedbackArb: fc.Arbitrary<Dist> = fc.constantFrom<Dist>(0, 1, 3, { dist: "uniform", min: 0, max: 2 });
+
+/**
+ * A world skewed toward deep cascades (about a third of them): a crowd of long-only traders that
+ * builds leverage near the venue's maximum, maintenance close to initial margin, one maker that
+ * pulls its quotes on a move, few keepers, a mark that follows the drop, and a big permanent drop
+ * in one tick followed by a market sell and a crash.
+ */
+const cascadeArb = fc.record({
+  leverage: fc.double({ min: 10, max: 19, noNaN: true }),
+  crowd: fc.integer({ min: 15, max: 30 }),
+  levels: fc.integer({ min: 5, max: 10 }),
+  levelSize: fc.constantFrom(20, 50, 100),
+  drop: fc.double({ min: 0.2, max: 0.5, noNaN: true }),
+  sell: fc.constantFrom(200, 2000),
+  crash: fc.constantFrom(0.05, 0.2),
+  keepers: fc.integer({ min: 0, max: 1 }),
+  mark: fc.constantFrom("mid", "oracle"),
+});
+
 /**
  * A researcher's own agent that does a bit of everything an AgentView allows, at random: limit
  * orders (GTC, IOC, post-only, reduce-only) around the mid, IOCs, cancels, deposits and auction takes.
@@ -247,6 +283,24 @@ const fuzzAgent = (view: AgentView, ctx: CustomAgentContext): Agent => ({
   },
 });
 
+/** A researcher's agent that trades as soon as it is made (inside create), then now and then an IOC. */
+const eagerAgent = (view: AgentView, ctx: CustomAgentContext): Agent => {
+  const i = ctx.instrument;
+  const ref = view.mark(i);
+  const q = 1 + ctx.index;
+  view.limit(i, ctx.index % 2 === 0 ? BUY : SELL, q, ref * (ctx.index % 2 === 0 ? 0.99 : 1.01));
+  view.ioc(i, ctx.index % 2 === 0 ? SELL : BUY, q, ref * (ctx.index % 2 === 0 ? 0.9 : 1.1));
+  if (ctx.params.deposit > 0) view.deposit(ctx.params.deposit);
+  return {
+    act() {
+      const side: Side = view.rng.uniform() < 0.5 ? BUY : SELL;
+      const mid = view.mid(i);
+      const p = Number.isFinite(mid) && mid > 0 ? mid : view.mark(i);
+      view.ioc(i, side, q, p * (side === BUY ? 1.02 : 0.98));
+    },
+  };
+};
+
 const worldArb = fc
   .record({
     instruments: fc.oneof(
@@ -273,6 +327,38 @@ const worldArb = fc
         withdrawTicks: fc.constantFrom(0, 10),
       }),
     ),
+    /** Avellaneda-Stoikov parameters and withdrawal on volatility. */
+    makerModel: fc.option(
+      fc.record({
+        gamma: fc.constantFrom<Dist>(1e-9, 0.01, 1, { dist: "uniform", min: 1e-6, max: 0.1 }),
+        kappa: fc.constantFrom(0.05, 0.5, 50),
+        horizon: fc.constantFrom(1, 10, 500),
+        withdrawVolatility: fc.constantFrom(1.2, 3, 1e9),
+      }),
+    ),
+    noiseOptions: fc.option(
+      fc.record({
+        orderSize: perOrderArb(1, 50),
+        priceOffset: perOrderArb(0, 20),
+        maxOpenOrders: fc.constantFrom<Dist>(1, 2, 50, { dist: "uniformInt", min: 1, max: 6 }),
+        activityFeedback: feedbackArb,
+      }),
+    ),
+    valueOptions: fc.option(
+      fc.record({
+        orderSize: perOrderArb(1, 30),
+        priceOffset: perOrderArb(0, 10),
+        activityFeedback: feedbackArb,
+      }),
+    ),
+    trendOptions: fc.option(
+      fc.record({
+        shortWindow: fc.constantFrom<Dist>(1, 3, { dist: "uniformInt", min: 2, max: 8 }),
+        longWindow: fc.constantFrom<Dist>(9, 40, 8191, { dist: "uniformInt", min: 10, max: 30 }),
+        orderSize: perOrderArb(1, 20),
+        activityFeedback: feedbackArb,
+      }),
+    ),
     noise: fc.integer({ min: 5, max: 30 }),
     noiseActivation: activationArb,
     value: fc.integer({ min: 2, max: 10 }), // they carry the drop into prices
@@ -295,6 +381,8 @@ const worldArb = fc
         dipBuying: fc.constantFrom(0, 1),
         maxOrderLots: fc.constantFrom(1, 5, 1e15),
         rebalanceThreshold: fc.constantFrom(0, 0.1),
+        dipThreshold: fc.constantFrom(0, 0.005, 0.2),
+        dipSize: fc.constantFrom(0, 0.5, 3),
       }),
     ),
     topUp: fc.option(
@@ -322,6 +410,10 @@ const worldArb = fc
       }),
     ),
     fuzzers: fc.integer({ min: 0, max: 3 }),
+    eager: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+    ),
     drop: fractionArb(0.05, 0.5),
     dropOn: fc.nat(),
     dropAt: fc.integer({ min: 45, max: 100 }),
@@ -338,14 +430,58 @@ const worldArb = fc
     policy: policyArb,
     /** Other policies compared in the same experiment (variants), one of which is run. */
     otherPolicies: fc.array(policyArb, { maxLength: 2 }),
+    /** A variant that overrides part of the world instead of the policy. */
+    override: fc.option(fc.constantFrom("market", "populations", "shocks", "fundamentals", "ticks")),
     /** A sweep (one path, or two linked), one of whose points is run. */
     sweep: fc.option(fc.constantFrom("penalty", "leverage", "linked", "drop", "fees", "backstopCapital")),
+    sweepReference: fc.boolean(),
     pick: fc.nat(),
+    replications: fc.constantFrom(1, 1, 2, 7),
+    replication: fc.nat(),
+    recoveryThreshold: fc.option(fc.constantFrom(0.001, 0.01, 0.5, 0.99)),
+    cascade: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: cascadeArb }),
     sampleEvery: fc.constantFrom(1, 1, 7),
     depthBand: fc.constantFrom(0, 0.01),
     seed: fc.integer({ min: 0, max: 1_000_000 }),
   })
-  .map((w): ExperimentDefinition & { pick: number } => {
+  .map((w0): ExperimentDefinition & { pick: number; replication: number } => {
+    const c = w0.cascade;
+    const w =
+      c === null
+        ? w0
+        : {
+            ...w0,
+            instruments: w0.instruments.map((x) => ({ ...x, initial: 0.05, maintenanceShare: 0.9 })),
+            mark: c.mark,
+            emaAlpha: null,
+            permanent: true,
+            makers: 1,
+            makerOptions: {
+              levels: c.levels,
+              levelSize: c.levelSize,
+              maxInventory: 1000,
+              withdrawMove: 0.01,
+              withdrawTicks: 10,
+            },
+            crowd: c.crowd,
+            leverage: c.leverage,
+            capitalLots: 3,
+            crowdActivation: "poisson",
+            crowdOptions: {
+              ...(w0.crowdOptions ?? {}),
+              shortProbability: 0,
+              crowding: 1,
+              maxOrderLots: 1e15,
+              rebalanceThreshold: 0,
+            },
+            topUp: null,
+            keepers: c.keepers,
+            drop: c.drop,
+            dropOver: undefined,
+            sell: c.sell,
+            sellOver: undefined,
+            crash: c.crash,
+          };
     const instruments = w.instruments.map((x) => ({
       symbol: x.symbol,
       initialPrice: x.initialPrice,
@@ -380,16 +516,28 @@ const worldArb = fc
           : "onEvent";
     const crowdCapital = w.capitalLots * instruments[0].initialPrice * instruments[0].contractValue;
     const populations: PopulationSpec[] = [
-      marketMakers({ count: w.makers, capital: 1e10, activation: { every: 2 }, ...(w.makerOptions ?? {}) }),
-      noiseTraders({ count: w.noise, activation: w.noiseActivation ?? { poissonRate: 0.05 } }),
+      marketMakers({
+        count: w.makers,
+        capital: 1e10,
+        activation: { every: 2 },
+        ...(w.makerOptions ?? {}),
+        ...(w.makerModel ?? {}),
+      }),
+      noiseTraders({
+        count: w.noise,
+        activation: w.noiseActivation ?? { poissonRate: 0.05 },
+        ...(w.noiseOptions ?? {}),
+      }),
       fundamentalists({
         count: w.value,
         activation: { poissonRate: 0.05 },
         ...(w.valueAggression !== null ? { aggression: w.valueAggression } : {}),
+        ...(w.valueOptions ?? {}),
       }),
       momentumTraders({
         count: w.trend,
         ...(w.trendActivation !== undefined ? { activation: w.trendActivation } : {}),
+        ...(w.trendOptions ?? {}),
       }),
       leveragedTraders({
         count: w.crowd,
@@ -434,6 +582,14 @@ const worldArb = fc
         },
         create: fuzzAgent,
       }),
+      customAgents({
+        name: "eager",
+        count: w.eager,
+        activation: { poissonRate: 0.1 },
+        capital: { dist: "choice", values: [1, crowdCapital] },
+        params: { deposit: { dist: "choice", values: [0, 500] } },
+        create: eagerAgent,
+      }),
     ];
     const dropOn = symbols[w.dropOn % n];
     const over = (o: Dist | undefined) => (o !== undefined ? { overTicks: o } : {});
@@ -475,9 +631,34 @@ const worldArb = fc
             symbols.map((_, c) => (r === c ? 1 : n === 2 ? (w.correlation as number) : 0.5)),
           )
         : undefined;
+    const overrides: [string, VariantSpec][] =
+      w.override === "market"
+        ? [["override", { market: { fees: { takerBps: 30 }, mark: { kind: "last" } } }]]
+        : w.override === "populations"
+          ? [
+              [
+                "override",
+                {
+                  populations: populations.map((p, k) =>
+                    k === 0 ? { ...p, count: 1, levelSize: 1 } : k === 4 ? { ...p, leverage: 18 } : p,
+                  ) as PopulationSpec[],
+                },
+              ],
+            ]
+          : w.override === "shocks"
+            ? [["override", { shocks: w.cascade === null ? [] : [...shocks].reverse() }]]
+            : w.override === "fundamentals"
+              ? [["override", { fundamentals: { volatility: 0.004 } }]]
+              : w.override === "ticks"
+                ? [["override", { ticks: 220, sampleEvery: 4 }]]
+                : [];
     const variants: Record<string, VariantSpec> | undefined =
-      w.otherPolicies.length > 0
-        ? Object.fromEntries([["default", {}], ...w.otherPolicies.map((p, k) => [`other${k}`, p])])
+      w.otherPolicies.length > 0 || overrides.length > 0
+        ? Object.fromEntries([
+            ["default", {}],
+            ...w.otherPolicies.map((p, k) => [`other${k}`, p]),
+            ...overrides,
+          ])
         : undefined;
     const sweep: Record<string, unknown[]> | undefined =
       w.sweep === "penalty"
@@ -513,11 +694,14 @@ const worldArb = fc
       liquidation: w.policy,
       ...(variants !== undefined ? { variants } : {}),
       ...(sweep !== undefined ? { sweep } : {}),
-      replications: 1,
+      ...(sweep !== undefined && w.sweepReference ? { sweepReference: Object.keys(sweep)[0] } : {}),
+      replications: w.replications,
       ticks: TICKS,
       sampleEvery: w.sampleEvery,
+      ...(w.recoveryThreshold !== null ? { recoveryThreshold: w.recoveryThreshold } : {}),
       depthBand: w.depthBand,
       pick: w.pick,
+      replication: w.replication,
     };
   });
 
@@ -580,8 +764,9 @@ describe("random worlds that validate", () => {
     let ran = 0;
     let liquidated = 0;
     let twice = 0;
+    let deep = 0;
     fc.assert(
-      fc.property(worldArb, ({ pick, ...def }) => {
+      fc.property(worldArb, ({ pick, replication: r, ...def }) => {
         let exp: ReturnType<typeof validateExperiment>;
         try {
           exp = validateExperiment(def);
@@ -597,13 +782,16 @@ describe("random worlds that validate", () => {
           exp.sweep.params,
           exp.sweep.points[point],
         );
-        const rec = simulateWorld(config, Rng.fromSeed(def.seed));
+        // one replication of it, seeded as the runner seeds it
+        const replication = r % exp.replications;
+        const seed = replicationSeed(exp.seed, replication);
+        const rec = simulateWorld(config, Rng.fromSeed(seed));
         const venue = lastVenue as Venue;
         checkVenue(venue);
         ran++;
         // one world in 25 runs again: the same bytes
         if (ran % 25 === 1) {
-          const again = simulateWorld(config, Rng.fromSeed(def.seed));
+          const again = simulateWorld(config, Rng.fromSeed(seed));
           if (recordsJson(again) !== recordsJson(rec))
             throw new Error("the same world ran twice gave other records");
           twice++;
@@ -613,8 +801,8 @@ describe("random worlds that validate", () => {
           run: 0,
           variant: exp.variants[variant].name,
           point,
-          replication: 0,
-          seed: def.seed,
+          replication,
+          seed,
           params: Object.fromEntries(
             exp.sweep.params.flatMap((p, k) => (reached[k] ? [[p, exp.sweep.points[point][k]]] : [])),
           ),
@@ -650,7 +838,7 @@ describe("random worlds that validate", () => {
           if (
             !(
               l.tick >= 1 &&
-              l.tick <= TICKS &&
+              l.tick <= config.ticks &&
               (l.generation >= 1 || settled) &&
               l.notional >= 0 &&
               l.penalty >= 0
@@ -661,9 +849,12 @@ describe("random worlds that validate", () => {
             throw new Error(`row instrument ${l.instrument}`);
         }
         if (rec.liquidations.length > 0) liquidated++;
+        if ((m.max_cascade_depth as number) >= 2) deep++;
       }),
       { numRuns: RUNS },
     );
+    if (process.env.WORLD_STATS)
+      console.log(`worlds run ${ran}, with liquidations ${liquidated}, cascade depth >= 2 ${deep}`);
     // the generator reaches both calm and cascading worlds, and runs some twice
     expect(ran).toBeGreaterThan(RUNS * 0.7);
     expect(liquidated).toBeGreaterThan(RUNS * 0.15);
