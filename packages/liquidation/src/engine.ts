@@ -476,6 +476,11 @@ export class LiquidationEngine {
     return a === this.insuranceFund || a === this.feeAccount || a === this.backstopVault;
   }
 
+  /** Accounts the engine never checks: its own and options.exempt (which still take ADL and socialized losses). */
+  private neverChecked(a: number): boolean {
+    return this.isSystem(a) || (a < this.exemptFlag.length && this.exemptFlag[a] === 1);
+  }
+
   private addCandidate(a: number): void {
     if (this.seen[a] === this.stamp) return;
     this.seen[a] = this.stamp;
@@ -561,7 +566,7 @@ export class LiquidationEngine {
     const trig = this.policy.trigger;
     let n = 0;
     for (const a of venue.accountsWithPositions()) {
-      if (this.isSystem(a) || (a < this.exemptFlag.length && this.exemptFlag[a] === 1)) continue;
+      if (this.neverChecked(a)) continue;
       if (triggered(trig, venue, a, venue.equity(a), venue.maintenanceRequirement(a))) n++;
     }
     return n;
@@ -709,7 +714,7 @@ export class LiquidationEngine {
   // ------------------------------------------------------------------ evaluation
 
   private evaluate(a: number): void {
-    if (this.isSystem(a) || (a < this.exemptFlag.length && this.exemptFlag[a] === 1)) return;
+    if (this.neverChecked(a)) return;
     this.invalidate(a);
     const venue = this.venue;
     // The per-account maps are empty for most checks: their size spares a hash lookup per account.
