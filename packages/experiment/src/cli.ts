@@ -17,7 +17,7 @@ import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
-import { parseShard } from "./shard.js";
+import { parseShard, type Shard } from "./shard.js";
 
 // The heavy modules (the world, its packages, the worker pool) are imported only by the commands
 // that need them, so `--help`, flag errors and `merge` start fast.
@@ -291,21 +291,23 @@ function interrupted(
 function refuseShardFolder(dir: string, given: string): void {
   let info: { shard?: unknown; runs?: { total?: unknown } };
   let runs: unknown;
+  let shard: Shard;
   try {
     info = JSON.parse(readFileSync(join(dir, "run-info.json"), "utf8"));
     runs = (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { runs?: unknown }).runs;
+    if (typeof info.shard !== "string") return;
+    shard = parseShard(info.shard);
   } catch {
-    return; // no run-info.json (or unreadable): not known as a shard
+    return; // no run-info.json, unreadable, or no valid shard in it: not known as a shard
   }
-  const m = typeof info.shard === "string" ? /^(\d+)\/(\d+)$/.exec(info.shard) : null;
-  if (!m || m[2] === "1") return;
+  if (shard.count === 1) return;
   const held =
     typeof info.runs?.total === "number" ? `${info.runs.total} of ${runs} runs` : `part of ${runs} runs`;
   throw new ValidationError(
     "SHARD_RESULTS",
     "results-dir",
     given,
-    `the results of a whole experiment (this folder is shard ${m[1]} of ${m[2]}: ${held}); join all ${m[2]} shard folders with cascade merge <dirs...> --out DIR, which writes the report`,
+    `the results of a whole experiment (this folder is shard ${shard.index} of ${shard.count}: ${held}); join all ${shard.count} shard folders with cascade merge <dirs...> --out DIR, which writes the report`,
     "cannot report",
   );
 }
