@@ -253,6 +253,11 @@ describe("heat maps", () => {
       // the cells too
       for (const l of texts(panel?.svg ?? "", "mark"))
         expect(shortNumber(readShort(l)), `${m} cell ${l}`).toBe(l);
+      // and the legend's aria-label (Vega's own wrote 6,666,681)
+      const [, a, b] = (panel?.svg ?? "").match(
+        /aria-label="Gradient legend[^"]* values from (\S+) to (\S+)"/,
+      )!;
+      for (const end of [a, b]) expect(shortNumber(readShort(end)), `${m} legend aria ${end}`).toBe(end);
     }
     const labelsOf = (m: string) =>
       texts(fig?.panels.find((p) => p.subtitle === m)?.svg ?? "", "legend-label");
@@ -487,6 +492,11 @@ describe("price paths", () => {
     expect(labels.length).toBeGreaterThanOrEqual(2);
     for (const l of labels) expect(shortNumber(readShort(l)), l).toBe(l);
     expect(labels.some((l) => /[kMG]$/.test(l))).toBe(true);
+    // its aria-label too (Vega's own wrote the ends in full, digits grouped)
+    const [, lo, hi] = svg.match(
+      /aria-label="Symbol legend titled 'liquidated notional'[^"]* values from (\S+) to (\S+)"/,
+    )!;
+    for (const end of [lo, hi]) expect(shortNumber(readShort(end)), end).toBe(end);
   });
 });
 

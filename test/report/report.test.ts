@@ -986,6 +986,52 @@ describe("chart labels", () => {
     for (const g of varying) expect(new Set(g.map((l) => l.split(".")[1]?.length ?? 0)).size).toBe(1);
   });
 
+  it("describes an axis' domain in its aria-label as its tick labels write numbers", async () => {
+    const dir = makeResults(join(root, "constant-aria"), {
+      sweep: { "liquidation.closeFactor": [0.25, 1] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 60,
+    });
+    editCsv(join(dir, "comparison.csv"), (r) => {
+      if (r.metric === "liquidations") r.mean_diff = r.ci_low = r.ci_high = "0";
+    });
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric === "liquidations") r.mean = r.ci_low = r.ci_high = "7.5";
+    });
+    const figs = figures(await buildReport(dir));
+    /** Each value axis' aria-label with its tick labels. */
+    const axes = (id: string) =>
+      [
+        ...figs
+          .get(id)![0]
+          .matchAll(
+            /role="graphics-symbol" aria-roledescription="axis" aria-label="([XY]-axis for a linear scale[^"]*)"([\s\S]*?)role-axis-domain/g,
+          ),
+      ].map((m) => ({
+        aria: m[1],
+        labels: [...m[2].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => t[1]),
+      }));
+    const all = ["distributions", "paired-differences", "sweep-lines"].flatMap(axes);
+    expect(all.length).toBeGreaterThan(10);
+    // was "values from 0.000000 to 0.000000" (the paired panel of differences all 0)
+    expect(all.filter((a) => /\.\d{6}\b/.test(a.aria))).toEqual([]);
+    expect(axes("paired-differences").map((a) => a.aria)).toContain(
+      "X-axis for a linear scale with values from 0 to 0",
+    );
+    expect(axes("sweep-lines").map((a) => a.aria)).toContain(
+      "Y-axis for a linear scale with values from 7.5 to 7.5",
+    );
+    // an axis labelled 2M, 4M... reads "values from 0 to 14M", not 14,000,000 (nor Vega's 0M)
+    const si = all.filter((a) => a.labels.some((l) => /\d[kMG]$/.test(l)));
+    expect(si.length).toBeGreaterThan(0);
+    for (const a of si) {
+      const [, lo, hi] = a.aria.match(/values from (\S+) to (\S+)$/)!;
+      for (const end of [lo, hi]) expect(end, a.aria).toMatch(/^−?\d+(\.\d+)?[kMG]?$/);
+      expect(lo === "0" || !/^−?0[kMG]$/.test(lo), a.aria).toBe(true);
+    }
+  });
+
   it("labels a constant metric's heat map legend with its value", async () => {
     const dir = makeResults(join(root, "constant-grid"), {
       sweep: { "liquidation.closeFactor": [0.5, 1], "shock.size": [0.05, 0.1] },

@@ -39,3 +39,28 @@ export function pointValue(value: string): string {
   if (m === null) return value;
   return `${m[1]}${m[2].replace(/\B(?=(\d{3})+$)/g, ",")}${m[3] ?? ""}`;
 }
+
+/** Axis ticks of a scale reaching this far from 0 are written SI-style (12M, 150k). */
+export const COMPACT_FROM = 10_000;
+
+/**
+ * The d3-format specifier of an axis labelled by tickLabels (charts/shared.ts), from its scale's
+ * domain: "" (Vega's own labels) but for a single value (3 significant digits, SI-style from 1,000:
+ * Vega would print 0.000000) and a domain reaching COMPACT_FROM ("~s": 12M, 150k).
+ */
+export function tickSpecifier(domain: readonly number[]): string {
+  const lo = domain[0];
+  const hi = domain[domain.length - 1];
+  if (lo === hi) return Math.abs(lo) >= 1000 ? ".3~s" : ".3~g";
+  return Math.max(Math.abs(lo), Math.abs(hi)) >= COMPACT_FROM ? "~s" : "";
+}
+
+/**
+ * The format of the domain's ends in the aria-label of a tickLabels axis ("values from −3.13M to
+ * 3.35M"), as its labels write numbers: null (Vega's own) where they are Vega's; "~s" with 3
+ * digits, not Vega's prefix fixed by the domain (0M) nor 6 digits for ends between ticks.
+ */
+export function axisCaptionSpecifier(domain: readonly number[]): string | null {
+  const s = tickSpecifier(domain);
+  return s === "" ? null : s === "~s" ? ".3~s" : s;
+}

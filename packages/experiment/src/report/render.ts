@@ -12,7 +12,7 @@
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { shortNumber } from "./format.js";
+import { axisCaptionSpecifier, shortNumber, tickSpecifier } from "./format.js";
 import { vegaTextWidth } from "./text-width.js";
 
 export type VlSpec = Record<string, unknown>;
@@ -23,6 +23,9 @@ const textMetrics = (vega as unknown as { textMetrics: { width: typeof vegaTextW
 textMetrics.width = vegaTextWidth;
 // A legend labels its ticks as the cells it describes (labelExpr: "shortNumber(datum.value)").
 vega.expressionFunction("shortNumber", shortNumber);
+// An axis of charts/shared.ts' tickLabels picks its labels' format by its domain.
+vega.expressionFunction("tickSpecifier", tickSpecifier);
+vega.expressionFunction("axisCaptionSpecifier", axisCaptionSpecifier);
 
 const BASE_CONFIG = {
   font: "Helvetica, Arial, sans-serif",
@@ -71,6 +74,26 @@ export function tidySvg(svg: string, prefix: string): string {
   return out;
 }
 
+/**
+ * Gives each axis labelled through tickSpecifier (tickLabels) its labels' number style in its
+ * aria-label too: Vega describes an axis' domain in its default format ("values from 0.000000 to
+ * 0.000000" for a single value, 14,000,000 beside ticks reading 14M); the axis group's `format`
+ * is what it reads.
+ */
+function describeAxesAsLabelled(node: Record<string, unknown>): void {
+  for (const axis of (node.axes as Array<Record<string, unknown>> | undefined) ?? []) {
+    const encode = (axis.encode ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+    const text = encode.labels?.update?.text as { signal?: string } | undefined;
+    const scale = text?.signal?.match(/tickSpecifier\(domain\('([^']+)'\)\)/)?.[1];
+    if (scale === undefined) continue;
+    const format = { signal: `axisCaptionSpecifier(domain('${scale}'))` };
+    encode.axis = { ...encode.axis, update: { ...encode.axis?.update, format } };
+    axis.encode = encode;
+  }
+  for (const mark of (node.marks as Array<Record<string, unknown>> | undefined) ?? [])
+    describeAxesAsLabelled(mark);
+}
+
 /** Signals a redraw at another size may set on the View already run, instead of parsing again. */
 const SIZE_SIGNALS = new Set(["width", "height", "child_width", "child_height"]);
 
@@ -111,6 +134,7 @@ export async function renderSvg(spec: VlSpec, idPrefix: string, reuse?: ViewReus
     config: { ...BASE_CONFIG, ...((spec.config as Record<string, unknown>) ?? {}) },
   } as unknown as TopLevelSpec;
   const vgSpec = compile(full).spec;
+  describeAxesAsLabelled(vgSpec as unknown as Record<string, unknown>);
   if (reuse === undefined) {
     const view = new vega.View(vega.parse(vgSpec), { renderer: "none", logLevel: vega.Error });
     try {

@@ -1,5 +1,6 @@
 /** Price paths of the sampled runs, with their liquidations as red dots: a panel per instrument. */
 
+import { shortNumber } from "../format.js";
 import type { ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
@@ -115,7 +116,7 @@ function panelsText(data: ReportData): string {
 }
 
 /** The price paths' liquidation dots: red, sized by the liquidated notional at the tick. */
-function liquidationDots(): VlSpec {
+function liquidationDots(notionals: readonly number[]): VlSpec {
   return {
     transform: [{ filter: "datum.kind === 'liq'" }],
     mark: {
@@ -135,7 +136,11 @@ function liquidationDots(): VlSpec {
         title: "liquidated notional",
         scale: { range: [12, 220], zero: false },
         // written as the heat maps' cells are (1.5M, not 1,500,000)
-        legend: { labelExpr: "shortNumber(datum.value)" },
+        legend: {
+          labelExpr: "shortNumber(datum.value)",
+          // (Vega's own aria-label wrote the ends 4,477 to 1,869,456)
+          description: `Symbol legend titled 'liquidated notional' for size with values from ${shortNumber(notionals.reduce((a, b) => Math.min(a, b)))} to ${shortNumber(notionals.reduce((a, b) => Math.max(a, b)))}`,
+        },
       },
       ...TIP,
     },
@@ -263,7 +268,9 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
               ...TIP,
             },
           },
-          ...(liquidated ? [liquidationDots()] : []),
+          ...(liquidated
+            ? [liquidationDots(rows.filter((r) => r.kind === "liq").map((r) => r.notional as number))]
+            : []),
         ],
       },
       resolve: { scale: { color: "shared" } },

@@ -202,22 +202,18 @@ export function sweepTitle(params: readonly string[]): { title: string | string[
   return { title: lines.length === 1 ? lines[0] : lines };
 }
 
-/** Axis ticks of a scale reaching this far from 0 are written SI-style (12M, 150k). */
-export const COMPACT_FROM = 10_000;
+export { COMPACT_FROM } from "../format.js";
 
 /**
  * Axis labels of an independent scale (`child_x`, `child_y` in a facet): short when its domain is
  * a single value (Vega's default format then prints 6 decimals: 0.000000), and SI-style (12M,
  * 150k: d3-format's "~s") when the domain reaches COMPACT_FROM, where Vega's 12,000,000 would widen
- * the axis. Other axes keep Vega's labels; the tips and tables keep the exact values.
+ * the axis (tickSpecifier, format.ts). Other axes keep Vega's labels; the tips and tables keep the
+ * exact values. render.ts gives the axis' aria-label ("values from 0 to 12M") the same format.
  */
 export function tickLabels(scale: string): Record<string, unknown> {
-  const short = "abs(datum.value) >= 1000 ? format(datum.value, '.3~s') : format(datum.value, '.3~g')";
-  const d = `domain('${scale}')`;
-  const big = `max(abs(${d}[0]), abs(${d}[1])) >= ${COMPACT_FROM}`;
-  return {
-    labelExpr: `span(${d}) === 0 ? (${short}) : ${big} ? format(datum.value, '~s') : datum.label`,
-  };
+  const specifier = `tickSpecifier(domain('${scale}'))`;
+  return { labelExpr: `${specifier} === '' ? datum.label : format(datum.value, ${specifier})` };
 }
 
 /**

@@ -120,7 +120,12 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
             scale: { scheme: "viridis" },
             // ticks written as the cells are (6.67M, 3.53k, 0.0059: not 6,666,681, 3,525 or
             // 0.0060); one value: that value alone, not Vega's 0.000000
-            legend: { ...(hi === lo ? { values: [lo] } : {}), labelExpr: "shortNumber(datum.value)" },
+            legend: {
+              ...(hi === lo ? { values: [lo] } : {}),
+              labelExpr: "shortNumber(datum.value)",
+              // Vega's own would write the ends 2,366,425 to 6,666,681 beside labels 2.37M...
+              description: `Gradient legend titled 'mean' for fill color with values from ${shortNumber(lo)} to ${shortNumber(hi)}`,
+            },
           },
           ...TIP,
         },
