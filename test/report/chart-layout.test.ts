@@ -12,6 +12,7 @@ import { distributions } from "../../packages/experiment/src/report/charts/distr
 import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
 import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { heatmapColumns, sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
+import { sweepLines } from "../../packages/experiment/src/report/charts/sweep-lines.js";
 import { loadResults, type ReportData } from "../../packages/experiment/src/report/load.js";
 import {
   releaseView,
@@ -20,7 +21,7 @@ import {
   type VlSpec,
 } from "../../packages/experiment/src/report/render.js";
 import { textWidth, vegaTextWidth } from "../../packages/experiment/src/report/text-width.js";
-import { makeResults } from "./fixtures.js";
+import { METRICS, makeResults } from "./fixtures.js";
 
 let root: string;
 beforeAll(() => {
@@ -55,6 +56,35 @@ function addMetrics(dir: string, names: readonly string[]): void {
     file,
     `${[`${head},${names.join(",")}`, ...lines.map((l, i) => `${l},${cells(i).join(",")}`)].join("\n")}\n`,
   );
+}
+
+/** Rewrites a results CSV in place: `edit` may change the cells of each data row, by column name. */
+function editCsv(file: string, edit: (row: Record<string, string>, i: number) => void): void {
+  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+  const cols = head.split(",");
+  const rows = lines.map((line, i) => {
+    const cells = line.split(",");
+    const row = Object.fromEntries(cols.map((c, k) => [c, cells[k]]));
+    edit(row, i);
+    return cols.map((c) => row[c]).join(",");
+  });
+  writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
+}
+
+/** Appends to a summary or comparison CSV a copy of metric `from`'s rows under each of `names`. */
+function copyMetric(file: string, from: string, names: readonly string[]): void {
+  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+  const at = head.split(",").indexOf("metric");
+  const mine = lines.filter((l) => l.split(",")[at] === from);
+  const copies = names.flatMap((n) =>
+    mine.map((l) =>
+      l
+        .split(",")
+        .map((c, k) => (k === at ? n : c))
+        .join(","),
+    ),
+  );
+  writeFileSync(file, `${[head, ...lines, ...copies].join("\n")}\n`);
 }
 
 const svgHeight = (svg: string) => Number(svg.match(/^<svg[^>]*?\sheight="([\d.]+)"/)?.[1] ?? 0);
@@ -209,8 +239,8 @@ describe("distributions by variant", () => {
     expect(columns).toBeGreaterThanOrEqual(4);
     expect(rows).toBe(Math.ceil(origins.length / columns));
     expect(svgWidth(svg)).toBeLessThanOrEqual(COLUMN_WIDTH);
-    // a panel: 5 bands of 20 px, its value axis and the next header
-    expect(svgHeight(svg)).toBeLessThan(rows * (5 * 20 + 60) + 40);
+    // a panel: 5 bands of 20 px, its value axis and the next header (its name and unit: 13 px a line)
+    expect(svgHeight(svg)).toBeLessThan(rows * (5 * 20 + 60 + 13) + 40);
     expect(svgHeight(svg)).toBeLessThan(1300);
     // each variant named once a row of panels (the axis at its left), no legend repeating them
     for (const v of variants) expect(svg.match(new RegExp(`>${v}</text>`, "g")), v).toHaveLength(rows);
@@ -408,5 +438,123 @@ describe("heat maps of a grid", () => {
     expect(heatmapColumns(3, 2, 110, 48, 30)).toEqual({ columns: 3, cell: 48, room: 363 });
     // maps too wide for a row even at the least cell keep the plan (fitToColumn narrows them)
     expect(heatmapColumns(4, 3 * 20, 135, 14, 20)).toEqual({ columns: 1, cell: 14, room: COLUMN_WIDTH });
+  });
+});
+
+/**
+ * Each panel of a facet's SVG: its plot origin and its header's y (the title group Vega-Lite makes
+ * of a wrapped facet's header, drawn in the panel's group after its plot frame).
+ */
+function facetPanels(svg: string): Array<{ x: number; y: number; header: number | null }> {
+  const frame =
+    /<g transform="translate\(([\d.-]+),([\d.-]+)\)"><path class="background" aria-hidden="true" d="M0\.5,0\.5h/g;
+  const found = [...svg.matchAll(frame)];
+  return found.map((m, i) => {
+    const end = found[i + 1]?.index ?? svg.length;
+    const head = svg
+      .slice(m.index, end)
+      .match(/<g class="mark-group role-title"><g transform="translate\(([\d.-]+),([\d.-]+)\)"/);
+    return { x: Number(m[1]), y: Number(m[2]), header: head ? Number(head[2]) : null };
+  });
+}
+
+/** Per row of panels (same plot y): the distinct header offsets; per column index: the distinct xs. */
+function gridSpread(svg: string): { headers: number[][]; columns: number[][] } {
+  const rows = new Map<number, Array<{ x: number; header: number | null }>>();
+  for (const p of facetPanels(svg)) rows.set(p.y, [...(rows.get(p.y) ?? []), p]);
+  const columns: Array<Set<number>> = [];
+  const headers: number[][] = [];
+  for (const row of rows.values()) {
+    headers.push([...new Set(row.map((p) => p.header))].filter((h): h is number => h !== null));
+    row
+      .map((p) => p.x)
+      .sort((a, b) => a - b)
+      .forEach((x, i) => {
+        columns[i] = (columns[i] ?? new Set()).add(x);
+      });
+  }
+  return { headers, columns: columns.map((c) => [...c]) };
+}
+
+describe("panels in rows and columns", () => {
+  it("distributions, sweep lines and paired differences: every header of a row level, every panel under the one above (were 2-6 px and up to 26 px off)", async () => {
+    const dir = makeResults(join(root, "level-headers"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      variants: ["default"],
+      replications: 12,
+      ticks: 60,
+    });
+    // values of very different widths and an outlier at the top of some panels (a marker on
+    // the top edge raised its panel's header; -0.25 sticking out left pushed a paired panel right)
+    addMetrics(dir, ["m_a", "m_b", "m_c", "m_d", "m_e", "m_f"]);
+    editCsv(join(dir, "runs.csv"), (r, i) => {
+      if (i % 12 === 0) r.m_a = "7";
+      if (i % 12 === 5) r.m_c = "12";
+      r.m_e = String(Number(r.m_e) * 1e6);
+    });
+    copyMetric(join(dir, "summary.csv"), "liquidations", ["s_a", "s_b", "s_c"]);
+    copyMetric(join(dir, "comparison.csv"), "liquidations", ["s_a", "s_b", "s_c", "s_d", "s_e"]);
+    editCsv(join(dir, "comparison.csv"), (r, i) => {
+      if (r.metric === "s_b") {
+        r.ci_low = String(-0.25 - (i % 3) / 10);
+        r.mean_diff = "0.1";
+        r.ci_high = "0.4";
+      }
+    });
+    for (const make of [distributions, sweepLines, pairedDifferences] as Make[]) {
+      const svgs = await rendered(make, dir);
+      const { headers, columns } = gridSpread(svgs[svgs.length - 1]);
+      expect(headers.length, make.name).toBeGreaterThan(1);
+      for (const h of headers) expect(h, make.name).toHaveLength(1);
+      for (const c of columns) expect(c, make.name).toHaveLength(1);
+    }
+  });
+
+  it("the heat maps' panels as wide as the widest of their column: each column's maps at one x in every row (were up to 16 px apart)", async () => {
+    const dir = makeResults(join(root, "heat-columns"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1], "shock.size": [0.05, 0.1, 0.2] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 60,
+    });
+    // legends of different widths (0.00012 to 0.0011, 0.012 to 0.11, 1.2 to 11), unlike in the column
+    const more = ["s_a", "s_b", "s_c", "s_d", "s_e"];
+    copyMetric(join(dir, "summary.csv"), "liquidations", more);
+    editCsv(join(dir, "summary.csv"), (r, i) => {
+      const k = [...METRICS, ...more].indexOf(r.metric) % 3;
+      if (k >= 0) r.mean = String(((i % 9) + 1) * 10 ** (k * 2 - 4) * 1.2345);
+    });
+    const data = await loadResults(dir);
+    const reuse: ViewReuse = { key: null, view: null };
+    let n = 0;
+    const fig = await sweepHeatmaps(data, (spec) => renderSvg(spec, `c${++n}`, reuse)).finally(() =>
+      releaseView(reuse),
+    );
+    const panelsOf = fig?.panels ?? [];
+    // the page's rows: as many panels as fit the column, PANEL_GAP apart (html.ts's flex row)
+    const rows: string[][] = [];
+    let used = Number.POSITIVE_INFINITY;
+    for (const p of panelsOf) {
+      const w = svgWidth(p.svg);
+      if (used + PANEL_GAP + w > COLUMN_WIDTH) {
+        rows.push([]);
+        used = -PANEL_GAP;
+      }
+      rows[rows.length - 1].push(p.svg);
+      used += PANEL_GAP + w;
+    }
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(rows.slice(0, -1).map((r) => r.length)).size).toBe(1);
+    // each panel's page x: the widths before it in its row; its first map's x inside its SVG
+    const mapX = (svg: string) => panels(svg).origins[0]?.[0] ?? Number.NaN;
+    const columnXs: Array<Set<number>> = [];
+    for (const row of rows) {
+      let x = 0;
+      row.forEach((svg, i) => {
+        columnXs[i] = (columnXs[i] ?? new Set()).add(x + mapX(svg));
+        x += svgWidth(svg) + PANEL_GAP;
+      });
+    }
+    for (const xs of columnXs) expect([...xs]).toHaveLength(1);
   });
 });

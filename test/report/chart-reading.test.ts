@@ -396,6 +396,40 @@ describe("titles", () => {
   });
 });
 
+describe("units", () => {
+  /** The lines of each panel header of a facet (its title texts), tspan by tspan. */
+  const headers = (svg: string) =>
+    [...svg.matchAll(/class="mark-text role-title-text"[^>]*><text[^>]*>(.*?)<\/text>/g)].map((m) =>
+      m[1].includes("<tspan")
+        ? [...m[1].matchAll(/<tspan[^>]*?(?:\/>|>(.*?)<\/tspan>)/g)].map((t) => t[1] ?? "")
+        : [m[1]],
+    );
+  it("are named under each metric's name in the distributions, paired differences and sweep lines, as the heat maps name them (were in the heat maps only)", async () => {
+    const dir = makeResults(join(root, "units"), {
+      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
+      variants: ["default"],
+      replications: 4,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // a column the manifest declares no unit for
+    const file = join(dir, "runs.csv");
+    const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+    writeFileSync(file, `${[`${head},m_plain`, ...lines.map((l, i) => `${l},${i % 5}`)].join("\n")}\n`);
+    for (const make of [distributions, pairedDifferences, sweepLines] as Make<{
+      panels: Array<{ svg: string }>;
+    } | null>[]) {
+      const lines = headers((await draw(make, dir))?.panels[0].svg ?? "");
+      expect(lines, make.name).toContainEqual(["liquidated_notional", "cash units"]);
+      expect(lines, make.name).toContainEqual(["peak_drawdown", "a fraction"]);
+      expect(lines, make.name).toContainEqual(["liquidations", "count"]);
+      // every header two lines, a metric with no unit known a blank one: the names stay level
+      for (const l of lines) expect(l, make.name).toHaveLength(2);
+      if (make === distributions) expect(lines).toContainEqual(["m_plain", ""]);
+    }
+  });
+});
+
 describe("sweep values", () => {
   const CAP = "portfolio.initialCapital";
   /** A sweep of initialCapital from 200,000 to 2,000,000 (`variants` a point). */

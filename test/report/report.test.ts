@@ -575,10 +575,11 @@ describe("writeReport: no sweep", () => {
         .get("distributions")
         ?.join("") ?? "";
     // a panel for the cap column; the floor column (0 in every run) only named in the caption
-    expect(dist).toContain("Title text 'ticks_at_max_price_BTC'");
-    expect(dist).not.toContain("Title text 'ticks_at_min_price_BTC'");
+    // (a header: the metric's name, then its unit)
+    expect(dist).toContain("Title text 'ticks_at_max_price_BTC ticks'");
+    expect(dist).not.toContain("Title text 'ticks_at_min_price_BTC");
     expect(dist).toMatch(/Constant in every run, not drawn: [^.]*ticks_at_min_price_BTC \(0\)/);
-    expect(dist).toContain("Title text 'peak_drawdown'");
+    expect(dist).toContain("Title text 'peak_drawdown a fraction'");
   });
 
   it("notes the variants whose prices reached their band (ticks_at_price_band > 0)", async () => {
@@ -1305,7 +1306,8 @@ describe("0/1 outcomes in the distributions", () => {
     writeFileSync(runs, `${[`${head},recovered`, ...lines.map((l, i) => `${l},${i % 2}`)].join("\n")}\n`);
     const html = await buildReport(dir);
     const svg = figures(html).get("distributions")![0];
-    const titles = labelGroups(svg, "title-text").flat();
+    // (a header's first line: the metric's name; its unit under it)
+    const titles = labelGroups(svg, "title-text").map((g) => g[0].split(" ")[0]);
     expect(titles).toContain("peak_drawdown");
     expect(titles).not.toContain("recovered");
     expect(html).toContain(
@@ -1883,7 +1885,7 @@ describe("chart axes", () => {
     const fig = figures(await buildReport(dir)).get("sweep-lines")![0];
     // bad_debt is 0 in every run of the fixture: named in the caption, was drawn all the same
     expect(fig).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);
-    const titles = labelGroups(fig, "title-text").flat();
+    const titles = labelGroups(fig, "title-text").map((g) => g[0].split(" ")[0]); // name, then unit
     expect(titles).toContain("liquidations");
     expect(titles).not.toContain("bad_debt");
   });

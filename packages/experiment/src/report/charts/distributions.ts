@@ -11,7 +11,10 @@ import {
   type Figure,
   facetColumns,
   fitToColumn,
+  HEADER_LEVEL,
   legendRoom,
+  metricHeader,
+  metricHeaderExtra,
   PAGE_WIDTH,
   POINT,
   POINT_AXIS,
@@ -201,16 +204,22 @@ function byVariantSpec(
   };
   return {
     data: { values: rows },
-    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    facet: {
+      field: "metric",
+      type: "nominal",
+      title: null,
+      sort: metrics,
+      header: metricHeader(data, metrics),
+    },
     columns,
     spec: {
       width,
       height: Math.max(40, data.variants.length * VARIANT_BAND),
-      layer: layers(value, variant),
+      layer: [...layers(value, variant), HEADER_LEVEL],
     },
     bounds: "flush",
     // the value axis (5 px tick, 2 px padding, a 10 px line of labels) and the next header
-    spacing: { column: ACROSS_GAP, row: 40 + 19 },
+    spacing: { column: ACROSS_GAP, row: 40 + 19 + metricHeaderExtra(data, metrics) },
     resolve: { scale: { x: "independent" }, axis: { x: "independent" } },
   };
 }
@@ -397,7 +406,13 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   const gap = yAxisWidth(rows) + 20;
   const spec: VlSpec = {
     data: { values: rows },
-    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    facet: {
+      field: "metric",
+      type: "nominal",
+      title: null,
+      sort: metrics,
+      header: metricHeader(data, metrics),
+    },
     columns: distributionColumns(
       metrics.length,
       panelWidth,
@@ -407,13 +422,16 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     spec: {
       width: panelWidth,
       height: PANEL_HEIGHT,
-      layer: [box(encoding, 10), outliers(encoding), ...medians(encoding, "y")],
+      layer: [box(encoding, 10), outliers(encoding), ...medians(encoding, "y"), HEADER_LEVEL],
     },
     // A grid of equal panels: laid out by their plot size, not by their own axis labels' width;
-    // flush end labels keep the headers level.
+    // HEADER_LEVEL keeps the headers level.
     bounds: "flush",
     // x axis: 5 px tick, 2 px padding and a line per value of a point (12 px at Vega's 10 px font)
-    spacing: { column: gap, row: 40 + 7 + 12 * data.sweepParams.length },
+    spacing: {
+      column: gap,
+      row: 40 + 7 + 12 * data.sweepParams.length + metricHeaderExtra(data, metrics),
+    },
     // An x axis under every panel: a wrapped facet's shared axis goes under each column of the
     // grid's last row, drawn under an empty cell when that row is not full (vega-lite#7194).
     resolve: { scale: { y: "independent" }, axis: { x: "independent" } },

@@ -10,7 +10,9 @@ import {
   type Figure,
   facetColumns,
   fitToColumn,
+  HEADER_LEVEL,
   legendRoom,
+  metricHeader,
   NEWCOMBE_INTERVAL,
   outcomeNote,
   POINT,
@@ -298,7 +300,13 @@ export async function pairedDifferences(
   const spec: VlSpec = {
     ...rowsTitle,
     data: { values },
-    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    facet: {
+      field: "metric",
+      type: "nominal",
+      title: null,
+      sort: metrics,
+      header: metricHeader(data, metrics),
+    },
     columns: facetColumns(metrics.length, panelWidth, 35, yLabels + legends),
     spec: {
       width: panelWidth,
@@ -349,8 +357,12 @@ export async function pairedDifferences(
             ...TIP,
           },
         },
+        HEADER_LEVEL,
       ],
     },
+    // columns as wide as their widest panel, axis included: a panel starts where the one above
+    // it does (an end label sticking out left of a row's panels pushed them up to 26 px right)
+    align: "all",
     resolve: { scale: { x: "independent" } },
   };
   const rowsText =

@@ -4,6 +4,7 @@
  * points are drawn.
  */
 
+import { metricInfoOf } from "../../metric-info.js";
 import { isZeroOneOutcome } from "../../stats.js";
 import { fmtNum, shortNumber } from "../format.js";
 import { choosePathPoints, type ReportData, type SummaryRow, type SweepPoint, sortPoints } from "../load.js";
@@ -73,6 +74,13 @@ export function svgWidth(svg: string): number {
   return Number(svg.match(/^<svg[^>]*?\swidth="([\d.]+)"/)?.[1] ?? 0);
 }
 
+/** An SVG made `width` px wide (not narrower), its drawing where it was and the room added at its right. */
+export function widenSvg(svg: string, width: number): string {
+  const m = svg.match(/^<svg([^>]*?)\swidth="([\d.]+)"([^>]*?)\sviewBox="0 0 ([\d.]+) ([\d.]+)"/);
+  if (m === null || Number(m[2]) >= width) return svg;
+  return svg.replace(m[0], `<svg${m[1]} width="${width}"${m[3]} viewBox="0 0 ${width} ${m[5]}"`);
+}
+
 /**
  * Renders a chart no wider than the page column (or `room`, a share of it): axes, headers and
  * legends take room Vega only knows once it lays them out, so a chart drawn too wide is drawn
@@ -133,6 +141,55 @@ export function variantColor(data: ReportData): Record<string, unknown> {
     scale: { domain: data.variants, scheme: "tableau10" },
     ...(data.variants.length === 1 ? { legend: null } : {}),
   };
+}
+
+/** A metric's unit (BUILTIN_METRIC_INFO, or a custom metric's declared `unit`), or undefined. */
+export function metricUnit(data: ReportData, metric: string): string | undefined {
+  return metricInfoOf(metric, data.manifest.customMetrics, data.manifest.metricInfo)?.unit || undefined;
+}
+
+/** Room above a panel's plot its marks may take (a marker on the top edge, a flush end label). */
+const HEADROOM = 8;
+
+/**
+ * A layer for each panel of a facet by metric (metricHeader): an invisible rule HEADROOM px above
+ * the plot. Vega sets a header a fixed distance above the top of what its panel draws, so a marker
+ * on the top edge of one panel raised its header 2-6 px above its neighbours'; with the rule, that
+ * top is the same in every panel.
+ */
+export const HEADER_LEVEL: VlSpec = {
+  data: { values: [{}] },
+  mark: { type: "rule", opacity: 0, aria: false },
+  encoding: { y: { value: -HEADROOM } },
+};
+
+/**
+ * The header of a facet by metric: the metric's name, its unit on a second line (as the heat
+ * maps' headings put it beside the name; one line "name (unit)" stuck out of a 200 px panel),
+ * level in a row of panels with HEADER_LEVEL among their layers. No unit known for any: the
+ * names alone.
+ */
+export function metricHeader(data: ReportData, metrics: readonly string[]): Record<string, unknown> {
+  const units = metricsWithUnits(data, metrics);
+  // as far above the plot as Vega-Lite's default 10 px above a panel drawing nothing above it
+  const level = { labelPadding: 10 - HEADROOM };
+  if (units.length === 0) return level;
+  const u = `{${units.join(", ")}}[datum.value]`;
+  // (a metric with no unit among them: a blank second line, its name level with the others')
+  return { ...level, labelExpr: `[datum.value, isValid(${u}) ? ${u} : '']` };
+}
+
+/** Height metricHeader adds to a header line: a line of 11 px text when it names units, else 0. */
+export function metricHeaderExtra(data: ReportData, metrics: readonly string[]): number {
+  return metricsWithUnits(data, metrics).length > 0 ? 13 : 0;
+}
+
+/** The `"metric": "unit"` entries of the metrics with a unit known. */
+function metricsWithUnits(data: ReportData, metrics: readonly string[]): string[] {
+  return metrics.flatMap((m) => {
+    const unit = metricUnit(data, m);
+    return unit === undefined ? [] : [`${JSON.stringify(m)}: ${JSON.stringify(unit)}`];
+  });
 }
 
 /** The sweep points in sweep order. */

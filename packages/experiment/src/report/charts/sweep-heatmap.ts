@@ -3,7 +3,6 @@
  * one panel, and as many panels share a row of the page as fit with readable cells.
  */
 
-import { metricInfoOf } from "../../metric-info.js";
 import { pointValue, shortNumber } from "../format.js";
 import { type ReportData, sweepValues } from "../load.js";
 import type { VlSpec } from "../render.js";
@@ -12,6 +11,7 @@ import {
   constantNote,
   type Figure,
   fitToColumn,
+  metricUnit,
   PAGE_WIDTH,
   PANEL_GAP,
   type Panel,
@@ -21,6 +21,7 @@ import {
   summaryTips,
   svgWidth,
   TIP,
+  widenSvg,
   widestText,
   zeroOneOutcomes,
 } from "./shared.js";
@@ -186,9 +187,17 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
             undefined,
             layout.room,
           );
-    const unit = metricInfoOf(metrics[i], data.manifest.customMetrics, data.manifest.metricInfo)?.unit;
+    const unit = metricUnit(data, metrics[i]);
     panels.push({ subtitle: metrics[i], ...(unit ? { unit } : {}), svg });
   }
+  // Each panel as wide as the widest of its column (legends and the axis titles of the first
+  // differ by some px): the page's rows of panels then start their maps at the same x in every row.
+  const widest: number[] = [];
+  panels.forEach((p, i) => {
+    const c = i % layout.columns;
+    widest[c] = Math.max(widest[c] ?? 0, svgWidth(p.svg));
+  });
+  for (let i = 0; i < panels.length; i++) panels[i].svg = widenSvg(panels[i].svg, widest[i % layout.columns]);
   const which = variants.length === 1 ? `the heat map of variant ${variants[0]}` : "one heat map per variant";
   return {
     id: "sweep-heatmap",

@@ -8,7 +8,9 @@ import {
   type Figure,
   facetColumns,
   fitToColumn,
+  HEADER_LEVEL,
   legendRoom,
+  metricHeader,
   outcomeNote,
   POINT,
   POINT_AXIS,
@@ -117,7 +119,13 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   const width = one ? 210 : Math.max(210, Math.min(520, xValues.length * pointSlot(xValues)));
   const spec: VlSpec = {
     data: { values },
-    facet: { field: "metric", type: "nominal", title: null, sort: metrics },
+    facet: {
+      field: "metric",
+      type: "nominal",
+      title: null,
+      sort: metrics,
+      header: metricHeader(data, metrics),
+    },
     // each panel has its own y axis (~90 px with the spacing), the variant legend is beside them
     columns: facetColumns(
       metrics.length,
@@ -155,8 +163,12 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
             ...TIP,
           },
         },
+        HEADER_LEVEL,
       ],
     },
+    // columns as wide as their widest panel, axis included: a panel starts where the one above it
+    // does (a row of wider y labels pushed its panels 20 px right of the row above's)
+    align: "all",
     resolve: { scale: { x: "independent", y: "independent" } },
   };
   return {
