@@ -480,6 +480,32 @@ describe("sweep values", () => {
     expect(cases.map(([v]) => pointValue(v))).toEqual(cases.map(([, s]) => s));
   });
 
+  it("are written in the summary, comparison and sweep tables as in the charts (200,000; were 200000)", async () => {
+    const dir = capitalSweep("grouped-tables", ["full"]);
+    const html = readFileSync(await writeReport(dir), "utf8");
+    const rows = (table: string) => {
+      const t = html.match(new RegExp(`data-table="${table}">([\\s\\S]*?)</table>`))?.[1] ?? "";
+      return [...t.matchAll(/<tr>(.*?)<\/tr>/g)].map((r) =>
+        [...r[1].matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]),
+      );
+    };
+    for (const table of ["summary", "comparison"]) {
+      const [head, ...body] = rows(table);
+      const at = head.indexOf(CAP);
+      expect(at, table).toBeGreaterThan(0);
+      const values = [...new Set(body.map((r) => r[at]))];
+      expect(values, table).toEqual(
+        table === "summary" ? ["200,000", "800,000", "2,000,000"] : ["800,000", "2,000,000"],
+      );
+    }
+    // the comparison's "against" names the reference point as the charts do
+    expect(html).toContain(`full at ${CAP}=200,000`);
+    // the manifest's list of the swept values, "; " apart (a comma is in 200,000)
+    expect(rows("manifest-sweep")[1]).toEqual([CAP, "<code>200,000; 800,000; 2,000,000</code>"]);
+    // the statistics keep fmtNum's writing, as the charts' tips
+    expect(html).not.toMatch(/<td class="num"[^>]*>\d{1,3},\d{3}\.\d/);
+  });
+
   it("are grouped on the heat maps' axes, in the same order", async () => {
     const dir = capitalSweep("grouped-grid", ["full"], { "shock.size": [0.05, 0.1] });
     const svg = (await draw(sweepHeatmaps, dir))?.panels[0].svg ?? "";

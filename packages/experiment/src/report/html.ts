@@ -4,7 +4,7 @@ import { metricInfoOf } from "../metric-info.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { outcomeNote, zeroOneOutcomes } from "./charts/shared.js";
 import type { Figure } from "./charts.js";
-import { fmtNum } from "./format.js";
+import { fmtNum, pointValue } from "./format.js";
 import { type ComparisonRow, comparisonReference, pointLabel, type ReportData } from "./load.js";
 
 export { fmtNum };
@@ -29,6 +29,13 @@ function cell(raw: string | undefined): string {
       : `<td class="num" title="${escapeHtml(t)}">${escapeHtml(shown)}</td>`;
   }
   return `<td>${escapeHtml(s)}</td>`;
+}
+
+/** A sweep value's cell: written as the charts write it (pointValue: 200,000), exact. */
+function sweepCell(raw: string): string {
+  const shown = pointValue(raw);
+  const num = raw.trim() !== "" && Number.isFinite(Number(raw));
+  return `<td${num ? ' class="num"' : ""}>${escapeHtml(shown)}</td>`;
 }
 
 const MAX_TABLE_ROWS = 5000;
@@ -85,12 +92,22 @@ ${f.note ? `<p class="note">${escapeHtml(f.note)}</p>` : ""}
 </figure>`;
 }
 
-function table(name: string, headers: string[], rows: string[][], rawCells: boolean): string {
+/**
+ * A table: `rawCells`, CSV cells (cell(): numbers shortened), and among them the columns in
+ * `sweepColumns` sweep values (sweepCell); else cells of HTML as given.
+ */
+function table(
+  name: string,
+  headers: string[],
+  rows: string[][],
+  rawCells: boolean,
+  sweepColumns: ReadonlySet<number> = new Set(),
+): string {
   const shown = rows.slice(0, MAX_TABLE_ROWS);
   const head = `<tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`;
-  const body = shown
-    .map((r) => `<tr>${r.map((c) => (rawCells ? cell(c) : `<td>${c}</td>`)).join("")}</tr>`)
-    .join("\n");
+  const td = (c: string, k: number) =>
+    !rawCells ? `<td>${c}</td>` : sweepColumns.has(k) ? sweepCell(c) : cell(c);
+  const body = shown.map((r) => `<tr>${r.map(td).join("")}</tr>`).join("\n");
   const more =
     rows.length > shown.length
       ? `<p class="note">First ${shown.length} of ${rows.length} rows; see the CSV for all.</p>`
@@ -104,6 +121,11 @@ function present<T extends string>(
   rows: ReadonlyArray<{ raw: Record<string, string> }>,
 ): T[] {
   return columns.filter((c) => rows.length === 0 || c in rows[0].raw);
+}
+
+/** The column indexes from..from+n-1 (a table's sweep parameters). */
+function columnsAt(from: number, n: number): Set<number> {
+  return new Set(Array.from({ length: n }, (_, k) => from + k));
 }
 
 function summaryTables(data: ReportData): string {
@@ -122,7 +144,7 @@ function summaryTables(data: ReportData): string {
     parts.push(`<section class="block" data-section="summary" id="summary">
 <h2>Summary statistics</h2><p class="caption">Per variant${params.length ? " and sweep point" : ""}: mean with its t confidence interval (ci_low, ci_high), standard deviation, median${stats.includes("boot_low") ? ", 5th/95th percentiles and the BCa bootstrap interval of the mean (boot_low, boot_high; blank below 5 values)" : " and 5th/95th percentiles"} (from summary.csv; hover a number for its exact value).${escapeHtml(outcomeNote(outcomes, named(data.summary), "Wilson"))}</p>
 <details${data.summary.length <= 400 ? " open" : ""}><summary>${data.summary.length} rows</summary>
-${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
+${table("summary", ["metric", "variant", ...params, ...stats], rows, true, columnsAt(2, params.length))}
 </details></section>`);
   }
   if (data.comparison.length > 0) {
@@ -146,7 +168,7 @@ ${table("summary", ["metric", "variant", ...params, ...stats], rows, true)}
     parts.push(`<section class="block" data-section="comparison" id="comparison">
 <h2>Paired comparisons against ${escapeHtml(comparisonReference(data))}</h2><p class="caption">Mean paired difference (${data.variants.length === 1 ? "point − reference point" : "variant − baseline"}, same seeds; "against" names the other side), its t confidence interval, the paired t-test's p-value (the exact sign test when every difference is the same), the effect size d_z, the Wilcoxon signed-rank p-value${stats.includes("p_holm") ? ", both p-values Holm-adjusted over the rows of the same metric and kind of comparison (p_holm, p_wilcoxon_holm: below 0.05, a difference at a 5% family-wise error rate)" : ""}${stats.includes("boot_low") ? " and the BCa bootstrap interval of the mean difference (blank below 5 pairs)" : ""} (from comparison.csv).${escapeHtml(outcomeNote(outcomes, named(data.comparison), "Newcombe"))}</p>
 <details${data.comparison.length <= 400 ? " open" : ""}><summary>${data.comparison.length} rows</summary>
-${table("comparison", ["metric", "variant", "against", ...params, ...stats], rows, true)}
+${table("comparison", ["metric", "variant", "against", ...params, ...stats], rows, true, columnsAt(3, params.length))}
 </details></section>`);
   }
   return parts.join("\n");
@@ -243,7 +265,9 @@ function manifestSection(data: ReportData): string {
       const seen =
         mf.points.length > 0 ? mf.points.map((pt) => pt[p]) : data.points.map((pt) => pt.params[p]);
       const vals = [...new Set(fromSweep ?? seen.filter((v) => v !== undefined))];
-      return [escapeHtml(p), `<code>${escapeHtml(vals.join(", "))}</code>`];
+      // as the charts and the tables above write them (200,000), so "; " between them; text
+      // values keep their JSON quotes
+      return [escapeHtml(p), `<code>${escapeHtml(vals.map(pointValue).join("; "))}</code>`];
     });
     parts.push(
       `<h3>Sweep</h3><p class="caption">${mf.points.length || data.points.length} points.</p>${table("manifest-sweep", ["parameter", "values"], rows, false)}`,
