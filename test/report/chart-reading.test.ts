@@ -284,6 +284,37 @@ describe("distributions", () => {
     }));
   }
 
+  it("keep every dot and diamond inside its panel, by variant and by sweep point (recovery_time_capped's 600 and a diamond at 0 were half over the frame)", async () => {
+    const sweeps: Array<Record<string, number[]>> = [{}, { "liquidation.closeFactor": [0.5, 1] }];
+    for (const sweep of sweeps) {
+      const dir = makeResults(join(root, `dots-inside-${Object.keys(sweep).length}`), {
+        sweep,
+        variants: ["full", "partial"],
+        replications: 12,
+        ticks: 40,
+        instruments: ["BTC"],
+      });
+      // liquidations capped at 600 (a niced end) in a third of the runs; bad_debt 0 but in two runs
+      editCsv(join(dir, "runs.csv"), (r, i) => {
+        r.liquidations = String(i % 3 === 0 ? 600 : 540 + (i % 7) * 5);
+        r.bad_debt = String(i === 4 ? 900 : i === 9 ? 1000 : 0);
+      });
+      const svg = (await draw(distributions, dir))?.panels[0].svg ?? "";
+      const [, w, h] = svg.match(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v([\d.]+)/) ?? [];
+      const marks = [
+        ...svg.matchAll(/aria-roledescription="point" transform="translate\(([-\d.]+),([-\d.]+)\)"/g),
+      ].map((m) => [Number(m[1]), Number(m[2])]);
+      expect(marks.length).toBeGreaterThan(10);
+      // a dot reaches ~2 px from its centre, a diamond ~4: at 0 or the width it was cut by the frame
+      const along = Object.keys(sweep).length === 0 ? 0 : 1;
+      const length = Number(along === 0 ? w : h);
+      for (const m of marks) {
+        expect(m[along]).toBeGreaterThanOrEqual(2);
+        expect(m[along]).toBeLessThanOrEqual(length - 2);
+      }
+    }
+  });
+
   it("draw a box under 3 px across as a diamond at its median, in its variant's colour (by variant)", async () => {
     const dir = makeResults(join(root, "slivers"), {
       sweep: {},

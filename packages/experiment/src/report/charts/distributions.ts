@@ -116,6 +116,13 @@ function addBoxTips(
 const PANEL_HEIGHT = 150;
 
 /**
+ * The value axis: its ends 6 px beyond the extreme runs, not niced onto them (as the paired
+ * differences' DIFF_SCALE). A dot or diamond at a niced end (recovery_time_capped's 600, a
+ * diamond at 0) was drawn half over the panel's frame; padded then niced, 0-to-1 reached -0.2.
+ */
+const VALUE_SCALE = { zero: false, nice: false, padding: 6 };
+
+/**
  * d3-format's "~s" (12M, 150k) in Vega's default locale, as format() writes it on the axes (called
  * without a definition, formatLocale returns that locale; its typings only declare the setter).
  */
@@ -200,7 +207,7 @@ function byVariantSpec(
       tickCount: Math.max(2, Math.round(width / 50)),
       labelOverlap: true,
     },
-    scale: { zero: false },
+    scale: VALUE_SCALE,
   };
   return {
     data: { values: rows },
@@ -395,7 +402,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     type: "quantitative",
     title: "value",
     axis: { title: null, ...tickLabels("child_y"), labelFlush: true },
-    scale: { zero: false },
+    scale: VALUE_SCALE,
   };
   const encoding: Record<string, unknown> = {
     x,
