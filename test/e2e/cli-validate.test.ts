@@ -92,6 +92,57 @@ describe("invalid input", () => {
     for (const r of all) expect(r.code).toBe(2);
     expect(readdirSync(cwd)).toEqual([]);
   });
+  test("an --out that cannot hold results and a refused --resume name the flag (runExperiment and mergeResults: options.out, options.resume)", async () => {
+    const cwd = join(tmp, "out-flags");
+    mkdirSync(cwd);
+    const file = join(cwd, "a-file");
+    writeFileSync(file, "x");
+    const shard = join(cwd, "s");
+    const ran = await cascade(
+      ["run", TINY, "--replications", "1", "--shard", "1/1", "--out", shard, "--quiet"],
+      cwd,
+    );
+    expect(ran.code, ran.stderr).toBe(0);
+    const [runIntoFile, resumeOther, mergeIntoFile, mergeOverShard] = await Promise.all([
+      cascade(["run", TINY, "--out", file, "--quiet"], cwd),
+      cascade(
+        [
+          "run",
+          TINY,
+          "--replications",
+          "1",
+          "--shard",
+          "1/1",
+          "--seed",
+          "5",
+          "--out",
+          shard,
+          "--resume",
+          "--quiet",
+        ],
+        cwd,
+      ),
+      cascade(["merge", shard, "--out", join(file, "m"), "--quiet"], cwd),
+      cascade(["merge", shard, "--out", shard, "--quiet"], cwd),
+    ]);
+    expect(runIntoFile.stderr).toBe(
+      `error: cannot write results: --out = ${JSON.stringify(file)}; allowed: a folder this process can create and write to (${file} is a file, not a folder)\n`,
+    );
+    expect(resumeOther.stderr).toMatch(
+      /^error: cannot resume: --resume = ".*\/s\/journal\.jsonl"; allowed: a journal written by the same experiment configuration and shard 1\/1 \(this one differs in: rootSeed \(42 there, 5 now\), seeds; rerun without --resume to start over\)\n$/,
+    );
+    expect(mergeIntoFile.stderr).toMatch(
+      /^error: cannot write results: --out = ".*\/a-file\/m"; allowed: a folder this process can create/,
+    );
+    expect(mergeOverShard.stderr).toMatch(
+      /^error: cannot merge: --out = ".*\/s"; allowed: a folder other than the shard folders\n$/,
+    );
+    for (const r of [runIntoFile, resumeOther, mergeIntoFile, mergeOverShard]) {
+      expect(r.stderr).not.toMatch(/options\./);
+      expect(r.code).toBe(2);
+    }
+  });
+
   test("a number flag out of range names the whole range, the same below and above it", async () => {
     const cwd = join(tmp, "ranges");
     mkdirSync(cwd);

@@ -217,7 +217,7 @@ describe("runExperiment (in-process, fake world)", () => {
     symlinkSync(shards[2], shardLink);
     const shardFiles = readdirSync(shards[2]).sort();
     await expect(mergeResults(shards, { out: shardLink })).rejects.toThrow(
-      /--out = ".*-out-link"; allowed: a folder other than the shard folders/,
+      /options\.out = ".*-out-link"; allowed: a folder other than the shard folders/,
     );
     expect(readdirSync(shards[2]).sort()).toEqual(shardFiles);
     expect(existsSync(join(shards[2], "summary.csv"))).toBe(false);
@@ -240,7 +240,7 @@ describe("runExperiment (in-process, fake world)", () => {
         merge.catch(() => {});
       },
     });
-    await expect(merge).rejects.toThrow(/--out = ".*"; allowed: a folder no other run is writing to/);
+    await expect(merge).rejects.toThrow(/options\.out = ".*"; allowed: a folder no other run is writing to/);
     sameFiles(ref, busy);
   });
 
@@ -470,7 +470,7 @@ describe("runExperiment (in-process, fake world)", () => {
     await first;
     await expect(second).rejects.toThrow(ValidationError);
     await expect(second).rejects.toThrow(
-      /cannot write results: --out = ".*"; allowed: a folder no other run is writing to \(process \d+ of this machine \(\S+\) has been writing to it since \S+ \(\d+ s ago\);/,
+      /cannot write results: options\.out = ".*"; allowed: a folder no other run is writing to \(process \d+ of this machine \(\S+\) has been writing to it since \S+ \(\d+ s ago\);/,
     );
     sameFiles(ref, d);
     expect(readdirSync(d).sort()).toEqual([...FILES, "run-info.json"].sort());
@@ -509,7 +509,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const lock = `${JSON.stringify({ pid: 4242, host: "node-17.cluster", startedAt })}\n`;
     writeFileSync(lockOf(d3), lock);
     await expect(runExperiment(fakeExperiment(), { out: d3, workers: 0 })).rejects.toThrow(
-      `cannot write results: --out = ${JSON.stringify(d3)}; allowed: a folder no other run is writing to (process 4242 on another machine, node-17.cluster, has been writing to it since ${startedAt} (3 h ago); whether it still runs cannot be told from here; give each run, and each shard, its own --out, or delete ${lockOf(d3)} if no run uses the folder)`,
+      `cannot write results: options.out = ${JSON.stringify(d3)}; allowed: a folder no other run is writing to (process 4242 on another machine, node-17.cluster, has been writing to it since ${startedAt} (3 h ago); whether it still runs cannot be told from here; give each run, and each shard, its own options.out, or delete ${lockOf(d3)} if no run uses the folder)`,
     );
     expect(readFileSync(lockOf(d3), "utf8")).toBe(lock);
     // A fresh empty one may be a run writing it this instant: refused, not taken.
@@ -756,7 +756,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const other = runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true, seed: 5 });
     await expect(other).rejects.toThrow(ValidationError);
     await expect(other).rejects.toThrow(
-      /cannot resume: --resume = ".*"; allowed: a folder holding an interrupted run .*\(the results here differ in: rootSeed \(\d+ there, 5 now\), seeds;/,
+      /cannot resume: options\.resume = ".*"; allowed: a folder holding an interrupted run .*\(the results here differ in: rootSeed \(\d+ there, 5 now\), seeds;/,
     );
     expect(readdirSync(d).sort()).toEqual(before);
     expect(read(d, "runs.csv")).toBe(runs);
@@ -987,14 +987,14 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(existsSync(join(d, "report.html"))).toBe(false);
   });
 
-  test("an --out that cannot hold results is a ValidationError naming it, before anything runs", async () => {
+  test("an out that cannot hold results is a ValidationError naming options.out (the CLI: --out), before anything runs", async () => {
     const file = join(root, "a-file");
     writeFileSync(file, "x");
     for (const out of [file, join(file, "sub")]) {
       const run = runExperiment(fakeExperiment(), { out, workers: 0 });
       await expect(run).rejects.toThrow(ValidationError);
       await expect(run).rejects.toThrow(
-        `cannot write results: --out = ${JSON.stringify(out)}; allowed: a folder this process can create and write to (${file} is a file, not a folder)`,
+        `cannot write results: options.out = ${JSON.stringify(out)}; allowed: a folder this process can create and write to (${file} is a file, not a folder)`,
       );
     }
     // runExperiment has no command line: it names its option, as the caller wrote it.
@@ -1005,7 +1005,7 @@ describe("runExperiment (in-process, fake world)", () => {
     await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
     await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
     await expect(mergeResults([a, b], { out: join(file, "m") })).rejects.toThrow(
-      `cannot write results: --out = ${JSON.stringify(join(file, "m"))}; allowed: a folder this process can create`,
+      `cannot write results: options.out = ${JSON.stringify(join(file, "m"))}; allowed: a folder this process can create`,
     );
     expect(readFileSync(file, "utf8")).toBe("x");
   });
@@ -1462,11 +1462,11 @@ export default defineExperiment({ ...tiny, name: "with-lib", replications: 1, me
     const what = "source (the code of the experiment object's functions: any edit counts)";
     await expect(
       runExperiment(after, { out: interrupted, workers: 0, shard: "1/1", resume: true }),
-    ).rejects.toThrow(`(this one differs in: ${what}; rerun without --resume to start over)`);
+    ).rejects.toThrow(`(this one differs in: ${what}; rerun without options.resume to start over)`);
     const complete = dir();
     await runExperiment(before, { out: complete, workers: 0 });
     await expect(runExperiment(after, { out: complete, workers: 0, resume: true })).rejects.toThrow(
-      `(the results here differ in: ${what}; rerun without --resume to replace them)`,
+      `(the results here differ in: ${what}; rerun without options.resume to replace them)`,
     );
     // The same functions are the same configuration.
     const again = await runExperiment(

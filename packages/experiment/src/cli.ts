@@ -131,6 +131,27 @@ const replicationsFlag = (v: unknown) =>
   intFlag("--replications", v as string | undefined, 1, MAX_REPLICATIONS);
 const seedFlag = (v: unknown) => intFlag("--seed", v as string | undefined, 0);
 
+/**
+ * runExperiment and mergeResults name their options as a script writes them (`options.out`); an
+ * error about one the command passed on from a flag names that flag instead (`--out`), as the
+ * user typed it.
+ */
+function asFlags(e: unknown, flags: readonly string[]): unknown {
+  if (!(e instanceof ValidationError)) return e;
+  let { code, field, allowed, context } = e;
+  for (const flag of flags) {
+    const option = `options.${flag}`;
+    if (field === option) {
+      field = `--${flag}`;
+      if (code === "INVALID_OPTION") code = "INVALID_FLAG";
+      if (context === "invalid run options") context = "invalid command line";
+    }
+    allowed = allowed.split(option).join(`--${flag}`);
+  }
+  if (field === e.field && allowed === e.allowed) return e;
+  return new ValidationError(code, field, e.value, allowed, context);
+}
+
 /** Set when stdout's reader went away (`cascade run ... | head`): the command goes on, silently. */
 let stdoutClosed = false;
 const out = (s: string) => {
@@ -209,7 +230,7 @@ registerCommand("run", {
       });
     } catch (e) {
       if (e instanceof RunAborted && stop.received !== null) return interrupted(stop.received, e);
-      throw e;
+      throw asFlags(e, ["out", "resume", "shard", "seed", "replications", "workers"]);
     } finally {
       stop.remove();
     }
@@ -375,7 +396,7 @@ registerCommand("merge", {
         );
         return stop.received === "SIGINT" ? 130 : 143;
       }
-      throw e;
+      throw asFlags(e, ["out"]);
     } finally {
       stop.remove();
     }

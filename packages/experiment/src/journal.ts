@@ -343,9 +343,9 @@ export class JournalWriter {
       ) {
         throw new ValidationError(
           "JOURNAL_MISMATCH",
-          "--resume",
+          "options.resume",
           file,
-          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (${h ? mismatch(h, header) : unreadableReason(file)}; rerun without --resume to start over)`,
+          `a journal written by the same experiment configuration${header.shard ? ` and shard ${header.shard}` : ""} (${h ? mismatch(h, header) : unreadableReason(file)}; rerun without options.resume to start over)`,
           "cannot resume",
         );
       }

@@ -57,7 +57,8 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   const cwd = options.cwd ?? process.cwd();
   if (dirs.length === 0)
     throw new ValidationError("INVALID_FLAG", "dirs", dirs, "one or more shard folders", CTX);
-  if (!options.out) throw new ValidationError("INVALID_FLAG", "--out", options.out, "an output folder", CTX);
+  if (!options.out)
+    throw new ValidationError("INVALID_OPTION", "options.out", options.out, "an output folder", CTX);
   const outDir = resolve(cwd, options.out);
   const abs = dirs.map((d) => resolve(cwd, d));
   // The same folder through a symlink is the same folder.
@@ -70,8 +71,8 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   abs.forEach((dir, i) => {
     if (dir === outDir || real[i] === realOut)
       throw new ValidationError(
-        "INVALID_FLAG",
-        "--out",
+        "INVALID_OPTION",
+        "options.out",
         options.out,
         "a folder other than the shard folders",
         CTX,

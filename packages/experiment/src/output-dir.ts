@@ -1,7 +1,7 @@
 /**
- * Output locations named on the command line (`--out`): a path that cannot hold results is a
- * ValidationError naming the flag, the path and why (exit code 2), never a raw ENOTDIR or EACCES
- * from deep inside a run.
+ * Output locations (`options.out` of runExperiment and mergeResults, which the CLI names `--out`):
+ * a path that cannot hold results is a ValidationError naming the option, the path and why (exit
+ * code 2), never a raw ENOTDIR or EACCES from deep inside a run.
  */
 import {
   accessSync,
@@ -41,7 +41,7 @@ export function writeProblem(dir: string, err?: unknown, mustExist = false): str
 }
 
 /** Creates the results folder `dir` (named by `flag`) if needed and checks it is writable. */
-export function ensureOutputDir(dir: string, flag = "--out"): void {
+export function ensureOutputDir(dir: string, flag = "options.out"): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw invalidOutput(flag, dir, `${dir} is a file, not a folder`);
   }
@@ -163,9 +163,9 @@ const UNREADABLE_LOCK_MS = 10_000;
  * also when its pid now belongs to a process started at another time than the lock's), or left
  * unreadable (empty) for 10 s, is taken over; a live one, or one from another machine (a shared
  * file system: whether it still runs cannot be told from here), is a ValidationError naming the
- * flag, the folder and the holder's pid, host and start.
+ * option, the folder and the holder's pid, host and start.
  */
-export function lockOutputDir(dir: string, flag = "--out"): () => void {
+export function lockOutputDir(dir: string, flag = "options.out"): () => void {
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const pidStart = processStart(process.pid);

@@ -355,9 +355,9 @@ export async function runExperiment(
   if (options.resume && earlier === "other") {
     throw new ValidationError(
       "JOURNAL_MISMATCH",
-      "--resume",
+      "options.resume",
       outDir,
-      `a folder holding an interrupted run (its journal) or the complete results of this same configuration${header.shard ? ` and shard ${header.shard}` : ""} (${changed ? `the results here differ in: ${changed}` : `the results here belong to another configuration or shard, or their run-info.json is unreadable; ${sourceEditNote(plan.parts)}`}; rerun without --resume to replace them)`,
+      `a folder holding an interrupted run (its journal) or the complete results of this same configuration${header.shard ? ` and shard ${header.shard}` : ""} (${changed ? `the results here differ in: ${changed}` : `the results here belong to another configuration or shard, or their run-info.json is unreadable; ${sourceEditNote(plan.parts)}`}; rerun without options.resume to replace them)`,
       "cannot resume",
     );
   }
