@@ -306,7 +306,8 @@ describe("customAgents: validation", () => {
     e = v({ params: { threshold: { dist: "gamma" } } });
     expect(e.field).toBe("populations[3].params.threshold.dist");
     e = v({ params: { "a.b": 1 } });
-    expect(e.field).toBe("populations[3].params.a.b");
+    // bracketed: "a.b" is one key, not a path (params.a.b would name b inside a)
+    expect(e.field).toBe('populations[3].params["a.b"]');
     expect(e.message).toContain("a parameter name of letters, digits and _");
     // an own "__proto__" key (JSON.parse, a computed key) would set the drawn params' prototype
     e = v({ params: JSON.parse('{"__proto__": 3}') });

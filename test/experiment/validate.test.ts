@@ -754,6 +754,44 @@ describe("validateExperiment: custom populations", () => {
   };
   const ok = () => ({ act() {} });
 
+  test("a key that is no identifier is bracketed in every package's path, as in metrics.custom", () => {
+    const fieldOf = (def: unknown) => errorOf(def).field;
+    // a custom population's params key (agents' spec), and a read of one in create (its params guard)
+    expect(fieldOf(world(ok, { params: { "dip size": 3 } }))).toBe('populations.1.params["dip size"]');
+    const reader = errorOf(
+      world((_v: unknown, { params }: { params: Record<string, number> }) => {
+        void params["dip size"];
+        return ok();
+      }),
+    );
+    expect([reader.code, reader.value]).toEqual(["UNKNOWN_PARAM", 'params["dip size"]']);
+    expect(reader.message).toContain('read params["dip size"], which would be undefined in every run');
+    // unknown keys of a population, its activation, a distribution, the fundamentals, a policy, a preset
+    expect(fieldOf(world(ok, { "dip size": 3 }))).toBe('populations.1["dip size"]');
+    expect(fieldOf(world(ok, { activation: { every: 5, "off set": 1 } }))).toBe(
+      'populations.1.activation["off set"]',
+    );
+    expect(
+      fieldOf(world(ok, { params: { threshold: { dist: "uniform", min: 0, max: 1, "mo de": 1 } } })),
+    ).toBe('populations.1.params.threshold["mo de"]');
+    const fundamentals = { ...(base().fundamentals as object), "mean reversion": 0.1 };
+    expect(fieldOf({ ...world(ok), fundamentals })).toBe('fundamentals["mean reversion"]');
+    const policy = { ...presets.fullClose(), "cool down": 3 };
+    expect(fieldOf({ ...world(ok), liquidation: policy, variants: undefined })).toBe(
+      'liquidation["cool down"]',
+    );
+    const preset = (() => {
+      try {
+        presets.closeFactor({ "cool down": 3 } as never);
+      } catch (e) {
+        return (e as ValidationError).field;
+      }
+    })();
+    expect(preset).toBe('closeFactor["cool down"]');
+    // identifiers keep the dotted form
+    expect(fieldOf(world(ok, { params: { threshold: Number.NaN } }))).toBe("populations.1.params.threshold");
+  });
+
   test("is accepted, keeps create by reference, sweeps params and count", () => {
     const v = validateExperiment({
       ...world(ok),

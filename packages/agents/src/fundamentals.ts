@@ -17,7 +17,7 @@
  */
 
 import { createRequire } from "node:module";
-import { type Rng, type RunLoop, suggestName, ValidationError } from "@cascade/core";
+import { memberPath, type Rng, type RunLoop, suggestName, ValidationError } from "@cascade/core";
 import type { Venue } from "@cascade/market";
 
 // mathjs takes about a second to load in every thread; only semi-definite correlation matrices
@@ -70,7 +70,7 @@ function checkSpec(
     if (!["kind", "volatility", "meanReversion", "correlation", "every"].includes(k)) {
       throw new ValidationError(
         "UNKNOWN_KEY",
-        `${path}.${k}`,
+        memberPath(path, k),
         s[k],
         `one of kind, volatility, meanReversion, correlation, every${suggestName(k, ["kind", "volatility", "meanReversion", "correlation", "every"])}`,
         CTX,

@@ -10,6 +10,7 @@ import {
   type Activation,
   type Dist,
   distMean,
+  memberPath,
   NotAnError,
   nearestName,
   type Rng,
@@ -272,11 +273,12 @@ function paramsGuard(names: readonly string[], populationIndex: number, populati
       if (typeof key === "string" && !(key in target) && !PARAMS_READS_ALLOWED.has(key)) {
         const where = guard.inCreate ? "create" : "act";
         const near = nearestName(key, names);
+        const read = memberPath("params", key);
         throw new ValidationError(
           "UNKNOWN_PARAM",
           `populations[${populationIndex}].${where}`,
-          `params.${key}`,
-          `reads of its own params only (${names.length > 0 ? names.join(", ") : "it has none"}): ${where} of population "${population}" read params.${key}, which would be undefined in every run${near === undefined ? "" : `; did you mean params.${near}?`}`,
+          read,
+          `reads of its own params only (${names.length > 0 ? names.join(", ") : "it has none"}): ${where} of population "${population}" read ${read}, which would be undefined in every run${near === undefined ? "" : `; did you mean params.${near}?`}`,
           "invalid experiment",
         );
       }

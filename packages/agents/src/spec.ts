@@ -12,6 +12,7 @@ import {
   distMax,
   distMin,
   formatValue,
+  memberPath,
   suggestName,
   ValidationError,
   validateDist,
@@ -380,7 +381,12 @@ function fail(code: string, path: string, value: unknown, allowed: string): neve
 function refuseUnknownKeys(path: string, o: Record<string, unknown>, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k))
-      fail("UNKNOWN_KEY", `${path}.${k}`, o[k], `one of ${allowed.join(", ")}${suggestName(k, allowed)}`);
+      fail(
+        "UNKNOWN_KEY",
+        memberPath(path, k),
+        o[k],
+        `one of ${allowed.join(", ")}${suggestName(k, allowed)}`,
+      );
   }
 }
 
@@ -429,11 +435,11 @@ function validateCustomFields(path: string, o: Record<string, unknown>): void {
       if (!PARAM_NAME_RE.test(k) || k === "__proto__")
         fail(
           "INVALID_VALUE",
-          `${path}.params.${k}`,
+          memberPath(`${path}.params`, k),
           k,
           "a parameter name of letters, digits and _ (not starting with a digit; not __proto__)",
         );
-      validateDist(`${path}.params.${k}`, v);
+      validateDist(memberPath(`${path}.params`, k), v);
     }
   }
   if (typeof o.create !== "function") {
@@ -471,7 +477,7 @@ export function validateActivation(path: string, a: unknown): ActivationSpec {
   const keys = Object.keys(o);
   if ("every" in o) {
     for (const k of keys)
-      if (k !== "every" && k !== "offset") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "every, offset");
+      if (k !== "every" && k !== "offset") fail("UNKNOWN_KEY", memberPath(path, k), o[k], "every, offset");
     validateDist(`${path}.every`, o.every, 1, 1e9);
     integerTicks(`${path}.every`, o.every);
     if (o.offset !== undefined) {
@@ -479,13 +485,14 @@ export function validateActivation(path: string, a: unknown): ActivationSpec {
       integerTicks(`${path}.offset`, o.offset);
     }
   } else if ("poissonRate" in o) {
-    for (const k of keys) if (k !== "poissonRate") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "poissonRate");
+    for (const k of keys)
+      if (k !== "poissonRate") fail("UNKNOWN_KEY", memberPath(path, k), o[k], "poissonRate");
     validateDist(`${path}.poissonRate`, o.poissonRate, 1e-12, 1000);
     if (typeof o.poissonRate === "number" && !(o.poissonRate > 0)) {
       fail("INVALID_VALUE", `${path}.poissonRate`, o.poissonRate, "a rate per tick > 0");
     }
   } else if ("once" in o) {
-    for (const k of keys) if (k !== "once") fail("UNKNOWN_KEY", `${path}.${k}`, o[k], "once");
+    for (const k of keys) if (k !== "once") fail("UNKNOWN_KEY", memberPath(path, k), o[k], "once");
     validateDist(`${path}.once`, o.once, 1, 1e12);
     integerTicks(`${path}.once`, o.once);
   } else {

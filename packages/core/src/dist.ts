@@ -1,4 +1,4 @@
-import { finiteIn, ValidationError } from "./errors.js";
+import { finiteIn, memberPath, ValidationError } from "./errors.js";
 import { suggestName } from "./names.js";
 import type { Rng } from "./rng.js";
 
@@ -166,7 +166,7 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
     if (!allowedKeys.includes(k)) {
       throw new ValidationError(
         "UNKNOWN_KEY",
-        `${path}.${k}`,
+        memberPath(path, k),
         o[k],
         `one of ${allowedKeys.join(", ")} (the fields of a ${JSON.stringify(kind)} distribution)${suggestName(k, allowedKeys)}`,
         CTX,

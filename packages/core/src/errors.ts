@@ -26,6 +26,16 @@ export class ValidationError extends CascadeError {
   override readonly name = "ValidationError";
 }
 
+/**
+ * The path of member `key` under `prefix` in an error's field: `prefix.key`, or `prefix["key"]`
+ * for a key that is no identifier or index (`variants["cf 30"]`, `populations.4.params["dip size"]`),
+ * so every package writes a path a reader can split the same way.
+ */
+export function memberPath(prefix: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*$|^\d+$/.test(key)) return prefix === "" ? key : `${prefix}.${key}`;
+  return prefix === "" ? JSON.stringify(key) : `${prefix}[${JSON.stringify(key)}]`;
+}
+
 /** A value as error messages show it (strings quoted, |x| >= 1e15 in exponent form when shorter, data as JSON). */
 export function formatValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);

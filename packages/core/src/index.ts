@@ -4,6 +4,7 @@ export {
   CascadeError,
   describeThrown,
   formatValue,
+  memberPath,
   NotAnError,
   requireFinite,
   requireInteger,

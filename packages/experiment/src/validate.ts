@@ -19,6 +19,7 @@ import {
   distMax,
   distMin,
   formatValue,
+  memberPath,
   nearestName,
   Rng,
   suggestName,
@@ -121,10 +122,7 @@ function join(prefix: string, key: string | number): string {
 }
 
 /** `prefix.key`, or `prefix["key"]` for a key that is no identifier or index (`variants["cf 30"]`). */
-function member(prefix: string, key: string): string {
-  if (/^[A-Za-z_$][\w$]*$|^\d+$/.test(key)) return join(prefix, key);
-  return prefix === "" ? JSON.stringify(key) : `${prefix}[${JSON.stringify(key)}]`;
-}
+const member = memberPath;
 
 function object(path: string, v: unknown, keys: readonly string[], required: readonly string[] = []) {
   if (!isPlainObject(v)) fail("INVALID_TYPE", path, v, `an object with keys ${keys.join(", ")}`);

@@ -2,7 +2,7 @@
  * Named policies modelling real mechanisms (sources in README.md and the project's shared REFERENCES.md):
  * every preset returns a fresh plain-data PolicySpec; any part can be overridden.
  */
-import { suggestName, ValidationError } from "@cascade/core";
+import { memberPath, suggestName, ValidationError } from "@cascade/core";
 import type {
   AmountSpec,
   BackstopSpec,
@@ -59,7 +59,7 @@ function checkKnown(base: PolicySpec, o: PresetOverrides, own: OwnOptions): void
     if (!known.includes(key)) {
       throw new ValidationError(
         "UNKNOWN_KEY",
-        `${base.name}.${key}`,
+        memberPath(base.name, key),
         value,
         `one of the options ${known.join(", ")}${suggestName(key, known)}`,
         "invalid liquidation policy",

@@ -3,7 +3,7 @@
  * fails up front with a ValidationError naming the full path (e.g.
  * `variants.partial.policy.amount.fraction`), the value and what is allowed.
  */
-import { suggestName, ValidationError } from "@cascade/core";
+import { memberPath, suggestName, ValidationError } from "@cascade/core";
 import type { PolicySpec } from "./types.js";
 
 const CTX = "invalid liquidation policy";
@@ -20,7 +20,12 @@ function object(path: string, v: unknown, keys: readonly string[]): Obj {
   const o = v as Obj;
   for (const k of Object.keys(o)) {
     if (!keys.includes(k))
-      fail(`${path}.${k}`, o[k], `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`, "UNKNOWN_KEY");
+      fail(
+        memberPath(path, k),
+        o[k],
+        `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`,
+        "UNKNOWN_KEY",
+      );
   }
   return o;
 }
