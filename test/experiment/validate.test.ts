@@ -633,6 +633,39 @@ describe("validateExperiment", () => {
     expect(vname).toMatch(/^[A-Za-z_]\w*$/);
   });
 
+  test("a maker rebate is allowed up to the taker fee (takerBps + makerBps >= 0), in the base, a variant and at each sweep point", () => {
+    const market = (fees: object) => ({ ...(base().market as object), fees });
+    const rebate = "a rebate no larger than the taker fee: makerBps >= -takerBps";
+    const e = errorOf({ ...base(), market: market({ makerBps: -2, takerBps: 1 }) });
+    expect([e.code, e.field, e.value]).toEqual(["INVALID_VALUE", "market.fees.makerBps", -2]);
+    expect(e.allowed).toBe(
+      `${rebate} = -1 (takerBps + makerBps >= 0; no venue pays both sides of a trade, and its fee account would go below zero)`,
+    );
+    expect(
+      validateExperiment({ ...base(), market: market({ makerBps: -2, takerBps: 2 }) }).base.market.fees,
+    ).toEqual({
+      makerBps: -2,
+      takerBps: 2,
+    });
+    // a variant's fees merged onto the base's, and a swept taker fee
+    const variant = errorOf({
+      ...base(),
+      market: market({ makerBps: -2, takerBps: 5 }),
+      variants: {
+        full: presets.fullClose(),
+        cheap: { liquidation: presets.fullClose(), market: { fees: { takerBps: 1 } } },
+      },
+    });
+    expect(variant.field).toBe("variants.cheap.market.fees.makerBps");
+    const swept = errorOf({
+      ...base(),
+      market: market({ makerBps: -2, takerBps: 5 }),
+      sweep: { "market.fees.takerBps": [0, 10] },
+    });
+    expect([swept.field, swept.value]).toEqual(['sweep["market.fees.takerBps"].0', 0]);
+    expect(swept.allowed).toContain(`market.fees.makerBps = -2 invalid; allowed there: ${rebate} = 0 (`);
+  });
+
   test("a built-in metric listed twice is refused with the item it repeats and what is allowed", () => {
     const e = errorOf(fakeExperiment({ metrics: { builtIn: ["bad_debt", "adl_volume", "bad_debt"] } }));
     expect([e.code, e.field, e.value]).toEqual(["DUPLICATE_METRIC", "metrics.builtIn.2", "bad_debt"]);

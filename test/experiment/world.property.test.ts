@@ -670,7 +670,7 @@ const worldArb = fc
             : w.sweep === "drop"
               ? { "shocks.0.fraction": [0.1, 0.45] }
               : w.sweep === "fees"
-                ? { "market.fees.takerBps": [0, 10] }
+                ? { "market.fees.takerBps": [Math.max(0, -w.makerBps), 10] }
                 : w.sweep === "backstopCapital"
                   ? { "liquidation.backstop.capital": [0, 1e8] }
                   : undefined;
@@ -680,7 +680,8 @@ const worldArb = fc
       market: {
         instruments,
         mark: { kind: w.mark as "mid", ...(w.emaAlpha !== null ? { emaAlpha: w.emaAlpha } : {}) },
-        fees: { makerBps: w.makerBps, takerBps: w.takerBps },
+        // a maker rebate is at most the taker fee (takerBps + makerBps >= 0)
+        fees: { makerBps: w.makerBps, takerBps: Math.max(w.takerBps, -w.makerBps) },
       },
       fundamentals: {
         kind: w.fundamentals,

@@ -38,10 +38,10 @@ function exactFee(notional: number, tenths: number): number {
 }
 
 describe("fee rounding", () => {
-  it("2.3 bps taker on 100,000 is 23 and a 4.1 bps maker rebate is 41 (not 22 and 40)", () => {
-    const f = oneFill(-4.1, 2.3, 1000, 1, 100);
-    expect(f.taker).toBe(23);
-    expect(f.maker).toBe(-41);
+  it("4.1 bps taker on 100,000 is 41 and a 2.3 bps maker rebate is 23 (not 40 and 22)", () => {
+    const f = oneFill(-2.3, 4.1, 1000, 1, 100);
+    expect(f.taker).toBe(41);
+    expect(f.maker).toBe(-23);
   });
 
   it("matches the exact decimal fee for bps with one decimal, any notional", () => {
@@ -52,14 +52,16 @@ describe("fee rounding", () => {
         fc.integer({ min: 1, max: 5000 }),
         fc.integer({ min: 1, max: 200 }),
         fc.constantFrom(1, 7, 100, 1000),
-        (makerT, takerT, price, lots, cv) => {
+        (rawMakerT, takerT, price, lots, cv) => {
+          // a rebate is at most the taker fee (takerBps + makerBps >= 0)
+          const makerT = Math.max(rawMakerT, -takerT);
           const f = oneFill(makerT / 10, takerT / 10, price, lots, cv);
           const n = price * lots * cv;
           expect(f.maker).toBe(exactFee(n, makerT));
           expect(f.taker).toBe(exactFee(n, takerT));
         },
       ),
-      { numRuns: 400, examples: [[-41, 23, 1000, 1, 100]] },
+      { numRuns: 400, examples: [[-23, 41, 1000, 1, 100]] },
     );
   });
 });
@@ -145,5 +147,98 @@ describe("fee rates the venue cannot charge exactly", () => {
     v.submit({ account: m, instrument: 0, side: SELL, quantity: 1, type: "limit", price: 1_000_000 });
     v.submit({ account: t, instrument: 0, side: BUY, quantity: 1, type: "market" });
     expect(taker).toEqual([1]);
+  });
+});
+
+describe("maker rebates", () => {
+  const make = (fees: { makerBps: number; takerBps: number }) =>
+    new Venue({ instruments: [{ symbol: "X", initialPrice: 1000 }], fees });
+  const refusal = (fees: { makerBps: number; takerBps: number }) => {
+    try {
+      make(fees);
+    } catch (e) {
+      return e as CascadeError;
+    }
+    throw new Error(`${JSON.stringify(fees)} was accepted`);
+  };
+
+  it("refuses a rebate larger than the other side's fee (the venue would pay both sides), naming the rebate", () => {
+    const e = refusal({ makerBps: -2, takerBps: 1.5 });
+    expect([e.code, e.field, e.value]).toEqual(["INVALID_CONFIG", "fees.makerBps", -2]);
+    expect(e.message).toBe(
+      "invalid venue config: fees.makerBps = -2; allowed: a rebate no larger than the taker fee: makerBps >= -takerBps = -1.5 (takerBps + makerBps >= 0; no venue pays both sides of a trade, and its fee account would go below zero)",
+    );
+    expect(refusal({ makerBps: -0.00000001, takerBps: 0 }).message).toContain("makerBps >= -takerBps = 0 (");
+    // a taker rebate, on the same terms
+    const t = refusal({ makerBps: 1, takerBps: -3 });
+    expect([t.field, t.value]).toEqual(["fees.takerBps", -3]);
+    expect(t.allowed).toMatch(/^a rebate no larger than the maker fee: takerBps >= -makerBps = -1 /);
+    // a rebate equal to the other fee (the venue keeps what rounding leaves) is allowed
+    expect(make({ makerBps: -2.3, takerBps: 2.3 }).fees).toEqual({ makerBps: -2.3, takerBps: 2.3 });
+  });
+
+  it("with a maker rebate, every fill moves cash exactly: conservation holds and the fee account never goes below zero", () => {
+    const op = fc.record({
+      maker: fc.integer({ min: 0, max: 3 }),
+      taker: fc.integer({ min: 0, max: 3 }),
+      side: fc.constantFrom(BUY, SELL),
+      price: fc.integer({ min: 900, max: 1100 }),
+      lots: fc.integer({ min: 1, max: 500 }),
+      takeLots: fc.integer({ min: 1, max: 600 }),
+    });
+    fc.assert(
+      fc.property(
+        // the taker fee in 10^-4 bp, and a rebate of at most that much
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom(1, 3, 100),
+        fc.array(op, { minLength: 1, maxLength: 40 }),
+        (takerU, share, cv, ops) => {
+          const takerBps = takerU / 10_000;
+          const makerBps = -Math.floor(takerU * share) / 10_000;
+          const v = new Venue({
+            instruments: [{ symbol: "X", initialPrice: 1000, contractValue: cv }],
+            fees: { makerBps, takerBps },
+          });
+          const accounts = [0, 1, 2, 3].map((k) => v.openAccount(`a${k}`, { marginExempt: true }));
+          for (const a of accounts) v.deposit(a, 1e12);
+          let feesPaid = 0;
+          let feeCash = 0;
+          v.fills$.subscribe((f) => {
+            expect(f.makerFee).toBeLessThanOrEqual(0);
+            expect(f.makerFee + f.takerFee).toBeGreaterThanOrEqual(0);
+            feesPaid += f.makerFee + f.takerFee;
+            // the fee account after each fill: never below zero, and never falling
+            expect(v.cash(v.feeAccount)).toBe(feesPaid);
+            expect(v.cash(v.feeAccount)).toBeGreaterThanOrEqual(feeCash);
+            feeCash = v.cash(v.feeAccount);
+          });
+          for (const o of ops) {
+            v.submit({
+              account: accounts[o.maker],
+              instrument: 0,
+              side: o.side,
+              quantity: o.lots,
+              type: "limit",
+              price: o.price,
+            });
+            v.submit({
+              account: accounts[o.taker],
+              instrument: 0,
+              side: o.side === BUY ? SELL : BUY,
+              quantity: o.takeLots,
+              type: "market",
+            });
+            expect(v.totalCash()).toBe(v.totalDeposits);
+            expect(accounts.reduce((s, a) => s + v.cash(a), v.cash(v.feeAccount))).toBe(4e12);
+            expect(v.totalPosition(0)).toBe(0);
+          }
+        },
+      ),
+      {
+        numRuns: 200,
+        examples: [[50_000, 1, 100, [{ maker: 0, taker: 1, side: SELL, price: 1000, lots: 7, takeLots: 7 }]]],
+      },
+    );
   });
 });

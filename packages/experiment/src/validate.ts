@@ -253,6 +253,15 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
           `a number of basis points in [${lo}, 1000] with at most ${FEE_DECIMALS} decimals`,
         );
     }
+    // A maker rebate is paid out of the taker's fee: both sides paid would drain the fee account.
+    const [maker, taker] = [f.makerBps as number, f.takerBps as number];
+    if (maker + taker < 0)
+      fail(
+        "INVALID_VALUE",
+        `${path}.fees.makerBps`,
+        maker,
+        `a rebate no larger than the taker fee: makerBps >= -takerBps = ${0 - taker} (takerBps + makerBps >= 0; no venue pays both sides of a trade, and its fee account would go below zero)`,
+      );
   }
   if (m.mark !== undefined) {
     const mk = object(`${path}.mark`, m.mark, ["kind", "emaAlpha"], ["kind"]);

@@ -48,7 +48,7 @@ import {
 
 export interface VenueConfig {
   instruments: InstrumentSpec[];
-  /** Default 0 and 0; fee = floor(notional * bps / 10_000) of the decimal bps (at most 8 decimals: exactFeeBps), exact in integers, paid to feeAccount (a negative maker bps is a rebate, rounded toward zero). */
+  /** Default 0 and 0; fee = floor(notional * bps / 10_000) of the decimal bps (at most 8 decimals: exactFeeBps), exact in integers, paid to feeAccount (a negative bps is a rebate, rounded toward zero, no larger than the other side's fee: takerBps + makerBps >= 0). */
   fees?: { makerBps: number; takerBps: number };
   /** Default { kind: "mid" }; mid falls back to last trade, then previous mark. */
   mark?: MarkSpec;
@@ -361,6 +361,21 @@ export class Venue {
           "invalid venue config",
         );
       }
+    }
+    // A rebate on one side is paid out of the other side's fee: a venue paying both sides of a
+    // trade (takerBps + makerBps < 0) would run its fee account below zero.
+    if (fees.makerBps + fees.takerBps < 0) {
+      const maker = fees.makerBps < 0;
+      const [field, value, other, otherBps] = maker
+        ? ["makerBps", fees.makerBps, "takerBps", fees.takerBps]
+        : ["takerBps", fees.takerBps, "makerBps", fees.makerBps];
+      throw new CascadeError(
+        "INVALID_CONFIG",
+        `fees.${field}`,
+        value,
+        `a rebate no larger than the ${maker ? "taker" : "maker"} fee: ${field} >= -${other} = ${0 - otherBps} (takerBps + makerBps >= 0; no venue pays both sides of a trade, and its fee account would go below zero)`,
+        "invalid venue config",
+      );
     }
     this.fees = Object.freeze({ makerBps: fees.makerBps, takerBps: fees.takerBps });
     this.worstFeeBps = Math.max(0, fees.makerBps, fees.takerBps);
