@@ -511,3 +511,73 @@ test("an --out where folders cannot be made (/proc/sys/x) fails at once, naming 
     );
   }
 });
+
+test("metrics.builtIn: [] runs end to end: custom metrics only (their closing table), or no metric at all", async () => {
+  requireBuilt();
+  const file = (name: string, metrics: string) => {
+    const path = join(tmp, `${name}.ts`);
+    writeFileSync(
+      path,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, name: ${JSON.stringify(name)}, replications: 2, metrics: ${metrics} };\n`,
+    );
+    return path;
+  };
+  const custom = file("custom-only", "{ builtIn: [], custom: tiny.metrics.custom }");
+  const none = file("no-metrics", "{ builtIn: [] }");
+  const run = (f: string) =>
+    cascade(["run", f, "--workers", "0", "--out", join(tmp, `m-${f.slice(-10)}`), "--quiet"], tmp);
+  const [c, n] = [await run(custom), await run(none)];
+  expect([c.code, n.code], c.stderr + n.stderr).toEqual([0, 0]);
+  const read = (f: string, name: string) =>
+    readFileSync(join(tmp, `m-${f.slice(-10)}`, name), "utf8")
+      .trimEnd()
+      .split("\n");
+  // custom metrics only: the only metric column, summarized and compared, and the closing table
+  // (the default headline names built-in metrics, none of them here) shows it
+  expect(header(read(custom, "runs.csv").join("\n"))).toEqual([
+    "variant",
+    "point",
+    "replication",
+    "seed",
+    "final_mid_AAA",
+  ]);
+  expect(
+    read(custom, "summary.csv")
+      .slice(1)
+      .map((l) => l.split(",").slice(0, 3)),
+  ).toEqual([
+    ["full", "0", "final_mid_AAA"],
+    ["partial", "0", "final_mid_AAA"],
+  ]);
+  expect(
+    read(custom, "comparison.csv")
+      .slice(1)
+      .map((l) => l.split(",").slice(0, 5)),
+  ).toEqual([["partial", "full", "0", "0", "final_mid_AAA"]]);
+  expect(c.stdout).toMatch(/^variant +metric +mean +95% CI +diff vs baseline/m);
+  expect(c.stdout).toMatch(/^full +final_mid_AAA +\S+ +\[.*\] +\(baseline\)$/m);
+  expect(c.stdout).toMatch(/^partial +final_mid_AAA +\S+ +\[.*\] +\S+ +\[.*\] +\S+/m);
+  // no metric at all: runs, time series and liquidations; summary and comparison hold their header only
+  expect(header(read(none, "runs.csv").join("\n"))).toEqual(["variant", "point", "replication", "seed"]);
+  expect(read(none, "runs.csv")).toHaveLength(1 + 2 * 2);
+  expect(read(none, "summary.csv")).toHaveLength(1);
+  expect(read(none, "comparison.csv")).toHaveLength(1);
+  expect(read(none, "timeseries.csv").length).toBeGreaterThan(1);
+  expect(n.stdout).not.toMatch(/^variant +metric/m);
+  expect(existsSync(join(tmp, `m-${none.slice(-10)}`, "report.html"))).toBe(true);
+  // a headline is refused when metrics.builtIn leaves out what it names, or there is no metric
+  const bad = await Promise.all([
+    cascade(
+      ["validate", file("h1", '{ builtIn: [], custom: tiny.metrics.custom, headline: ["bad_debt"] }')],
+      tmp,
+    ),
+    cascade(["validate", file("h2", '{ builtIn: [], headline: ["bad_debt"] }')], tmp),
+  ]);
+  expect(bad[0].stderr).toBe(
+    'error: invalid experiment: metrics.headline.0 = "bad_debt"; allowed: metric columns of this experiment: final_mid_AAA (bad_debt is a built-in metric that metrics.builtIn leaves out)\n',
+  );
+  expect(bad[1].stderr).toBe(
+    'error: invalid experiment: metrics.headline = ["bad_debt"]; allowed: none (this experiment has no metric columns: metrics.builtIn is [] and there are no custom metrics; leave metrics.headline out)\n',
+  );
+  for (const r of bad) expect(r.code).toBe(2);
+});

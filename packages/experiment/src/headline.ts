@@ -54,7 +54,8 @@ function layout(rows: string[][]): string {
 const SWEEP_ROWS = 20;
 
 /**
- * Text table of the headline metrics (empty string when files are missing or hold none of them).
+ * Text table of the headline metrics (metrics.headline; by default HEADLINE, or the first custom
+ * metrics when the results hold none of those; empty string when files are missing or hold none).
  * Several variants: each variant's mean and interval and its paired difference against the
  * baseline. A sweep: the means at each point, by variant when there are several (20 rows at most).
  * Then warnings: prices at their band, a saturated cascade, custom metrics blank in every run (or
@@ -64,11 +65,17 @@ export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
   const comparison = await readRows(join(outDir, "comparison.csv"));
   if (summary === null || comparison === null) return "";
+  const custom = manifestList(outDir, "customMetrics") ?? [];
+  // metrics.builtIn naming none of the default metrics ([] for a custom-only study): its custom
+  // metrics instead of no table.
+  const shown =
+    manifestList(outDir, "headline") ??
+    (HEADLINE.some((m) => summary.some((r) => r.metric === m)) ? HEADLINE : custom.slice(0, HEADLINE.length));
   return [
-    table(summary, comparison, manifestList(outDir, "headline") ?? HEADLINE),
+    table(summary, comparison, shown),
     bandWarning(summary),
     saturationWarning(summary),
-    blankWarning(summary, manifestList(outDir, "customMetrics") ?? []),
+    blankWarning(summary, custom),
   ]
     .filter((x) => x !== "")
     .join("\n\n");

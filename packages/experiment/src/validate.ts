@@ -732,19 +732,35 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     custom,
     metricInfo,
     symbols,
-    headline: validateHeadline(headline, metricColumns(builtIn, symbols, custom)),
+    headline: validateHeadline(headline, metricColumns(builtIn, symbols, custom), symbols),
     simulate: d.simulate as Simulator | undefined,
   };
 }
 
-function validateHeadline(raw: unknown, columns: readonly string[]): string[] | null {
+function validateHeadline(
+  raw: unknown,
+  columns: readonly string[],
+  symbols: readonly string[],
+): string[] | null {
   if (raw === undefined) return null;
-  const allowed = `metric columns of this experiment: ${columns.join(", ")}`;
   const list = array("metrics.headline", raw);
+  if (columns.length === 0)
+    fail(
+      "INVALID_VALUE",
+      "metrics.headline",
+      raw,
+      "none (this experiment has no metric columns: metrics.builtIn is [] and there are no custom metrics; leave metrics.headline out)",
+    );
+  const allowed = `metric columns of this experiment: ${columns.join(", ")}`;
   if (list.length === 0) fail("INVALID_VALUE", "metrics.headline", raw, `a non-empty list of ${allowed}`);
   list.forEach((x, i) => {
-    if (typeof x !== "string" || !columns.includes(x))
-      fail("UNKNOWN_METRIC", `metrics.headline.${i}`, x, allowed + suggestName(x, columns));
+    if (typeof x !== "string" || !columns.includes(x)) {
+      // A built-in metric that metrics.builtIn leaves out: say so, not only that it is unknown.
+      const left = metricColumns(BUILTIN_METRICS, symbols, []).includes(x as string)
+        ? ` (${x} is a built-in metric that metrics.builtIn leaves out)`
+        : "";
+      fail("UNKNOWN_METRIC", `metrics.headline.${i}`, x, allowed + left + suggestName(x, columns));
+    }
     if (list.indexOf(x) !== i)
       fail("DUPLICATE_METRIC", `metrics.headline.${i}`, x, `each metric once (${allowed})`);
   });
