@@ -143,6 +143,42 @@ describe("invalid input", () => {
     }
   });
 
+  test("report and merge say why a folder is not one they take: missing, a file, complete unsharded results", async () => {
+    const cwd = join(tmp, "not-results");
+    mkdirSync(cwd);
+    const file = join(cwd, "a-file");
+    writeFileSync(file, "x");
+    const whole = join(cwd, "whole");
+    const ran = await cascade(
+      ["run", TINY, "--replications", "1", "--out", whole, "--quiet", "--no-report"],
+      cwd,
+    );
+    expect(ran.code, ran.stderr).toBe(0);
+    const [reportMissing, reportFile, mergeWhole, mergeMissing] = await Promise.all([
+      cascade(["report", join(cwd, "nope")], cwd),
+      cascade(["report", file], cwd),
+      cascade(["merge", whole, "--out", join(cwd, "m")], cwd),
+      cascade(["merge", "nope", "--out", join(cwd, "m")], cwd),
+    ]);
+    const results = "allowed: a folder with manifest.json written by cascade run or cascade merge";
+    expect(reportMissing.stderr).toBe(
+      `error: invalid command line: results-dir = ${JSON.stringify(join(cwd, "nope"))}; ${results} (it does not exist)\n`,
+    );
+    expect(reportFile.stderr).toBe(
+      `error: invalid command line: results-dir = ${JSON.stringify(file)}; ${results} (it is a file)\n`,
+    );
+    const shardFolder =
+      "allowed: a folder written by `cascade run --shard i/N` (with manifest.json and journal.jsonl)";
+    expect(mergeWhole.stderr).toBe(
+      `error: cannot merge: dirs.0 = ${JSON.stringify(whole)}; ${shardFolder}; this one holds the complete results of a run without --shard, which need no merge (cascade report writes their report)\n`,
+    );
+    expect(mergeMissing.stderr).toBe(
+      `error: cannot merge: dirs.0 = "nope"; ${shardFolder}; it does not exist\n`,
+    );
+    for (const r of [reportMissing, reportFile, mergeWhole, mergeMissing]) expect(r.code).toBe(2);
+    expect(readdirSync(cwd).sort()).toEqual(["a-file", "whole"]);
+  });
+
   test("a number flag out of range names the whole range, the same below and above it", async () => {
     const cwd = join(tmp, "ranges");
     mkdirSync(cwd);

@@ -260,6 +260,10 @@ describe("resolveExperimentPath", () => {
       `cannot load experiment: file = "something-else-entirely"; ${allowed}`,
     );
     expect(message("partial-vs-full")).toBe("found");
+    // a folder (cascade run experiments) is named as one, with how to see its files
+    expect(message("experiments")).toBe(
+      `cannot load experiment: file = "experiments"; ${allowed} (experiments is a folder: name one of its files; cascade list --dir experiments lists them)`,
+    );
     rmSync(cwd, { recursive: true, force: true });
   });
 });

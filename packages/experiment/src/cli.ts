@@ -6,7 +6,7 @@
  * Commands live in a registry (`commands`), each added with `registerCommand(name, command)`: run,
  * report, merge, validate and list below; another command registers itself the same way.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -347,14 +347,18 @@ registerCommand("report", {
     const dir = resolve(positionals[0]);
     if (!existsSync(join(dir, "manifest.json"))) {
       // A run that stopped before its end leaves only its journal: say so, and how to finish it.
-      const unfinished = existsSync(join(dir, JOURNAL_FILE))
-        ? ` (this one holds only ${JOURNAL_FILE}: a run that stopped before the end; rerun its cascade run command with --resume to finish it)`
-        : "";
+      const why = !existsSync(dir)
+        ? " (it does not exist)"
+        : !statSync(dir).isDirectory()
+          ? " (it is a file)"
+          : existsSync(join(dir, JOURNAL_FILE))
+            ? ` (this one holds only ${JOURNAL_FILE}: a run that stopped before the end; rerun its cascade run command with --resume to finish it)`
+            : "";
       throw new ValidationError(
         "NOT_RESULTS",
         "results-dir",
         positionals[0],
-        `a folder with manifest.json written by cascade run${unfinished}`,
+        `a folder with manifest.json written by cascade run or cascade merge${why}`,
         "invalid command line",
       );
     }

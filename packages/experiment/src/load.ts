@@ -57,11 +57,13 @@ export function resolveExperimentPath(arg: string, cwd = process.cwd()): string 
     resolve(cwd, p),
   );
   for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
+  // `cascade run experiments`: a folder, not a missing file.
+  const folder = existsSync(candidates[0]) && statSync(candidates[0]).isDirectory();
   throw new ValidationError(
     "NOT_FOUND",
     "file",
     arg,
-    `an existing experiment file (a path, or a name in experiments/)${nearestExperiment(arg, cwd)}`,
+    `an existing experiment file (a path, or a name in experiments/)${folder ? ` (${arg} is a folder: name one of its files; cascade list --dir ${arg} lists them)` : nearestExperiment(arg, cwd)}`,
     "cannot load experiment",
   );
 }

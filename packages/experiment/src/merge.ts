@@ -52,6 +52,16 @@ export class MergeAborted extends Error {
 
 const CTX = "cannot merge";
 
+/** run-info.json's shard (null: a run without --shard); undefined when it is missing or unreadable. */
+function runInfoShard(dir: string): string | null | undefined {
+  try {
+    const { shard } = JSON.parse(readFileSync(join(dir, FILES.runInfo), "utf8")) as { shard?: unknown };
+    return shard === null || typeof shard === "string" ? shard : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const cwd = options.cwd ?? process.cwd();
@@ -89,11 +99,13 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     const mf = join(dir, FILES.manifest);
     const jf = join(dir, JOURNAL_FILE);
     if (!existsSync(mf) || !existsSync(jf)) {
+      // The complete results of a run without --shard keep no journal: there is nothing to merge.
+      const whole = existsSync(mf) && runInfoShard(dir) === null;
       throw new ValidationError(
         "NOT_A_SHARD",
         `dirs.${i}`,
         dirs[i],
-        `a folder written by \`cascade run --shard i/N\` (with ${FILES.manifest} and ${JOURNAL_FILE})`,
+        `a folder written by \`cascade run --shard i/N\` (with ${FILES.manifest} and ${JOURNAL_FILE})${whole ? "; this one holds the complete results of a run without --shard, which need no merge (cascade report writes their report)" : !existsSync(dir) ? "; it does not exist" : ""}`,
         CTX,
       );
     }
