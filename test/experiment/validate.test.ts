@@ -666,6 +666,17 @@ describe("validateExperiment", () => {
     expect(swept.allowed).toContain(`market.fees.makerBps = -2 invalid; allowed there: ${rebate} = 0 (`);
   });
 
+  test('metrics.builtIn that is no list says what it may be: "all" or a list, [] for none', () => {
+    const e = errorOf(fakeExperiment({ metrics: { builtIn: "none" as never } }));
+    expect([e.code, e.field, e.value]).toEqual(["INVALID_TYPE", "metrics.builtIn", "none"]);
+    expect(e.allowed).toMatch(
+      /^"all" \(the default\) or a list of built-in metrics \(\[\] for none\) of peak_drawdown, /,
+    );
+    expect(e.allowed).not.toContain("for this one alone");
+    const one = errorOf(fakeExperiment({ metrics: { builtIn: "bad_debt" as never } }));
+    expect(one.allowed).toMatch(/, backstop_worst_pnl; for this one alone: \["bad_debt"\]$/);
+  });
+
   test("a built-in metric listed twice is refused with the item it repeats and what is allowed", () => {
     const e = errorOf(fakeExperiment({ metrics: { builtIn: ["bad_debt", "adl_volume", "bad_debt"] } }));
     expect([e.code, e.field, e.value]).toEqual(["DUPLICATE_METRIC", "metrics.builtIn.2", "bad_debt"]);

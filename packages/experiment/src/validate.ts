@@ -1291,7 +1291,15 @@ function validateMetrics(
   const m = object("metrics", raw, ["builtIn", "custom", "headline"]);
   let builtIn: BuiltInMetric[] = [...BUILTIN_METRICS];
   if (m.builtIn !== undefined && m.builtIn !== "all") {
-    const list = array("metrics.builtIn", m.builtIn);
+    // "none" or a single name would read as "allowed: an array": say what the list holds.
+    if (!Array.isArray(m.builtIn))
+      fail(
+        "INVALID_TYPE",
+        "metrics.builtIn",
+        m.builtIn,
+        `"all" (the default) or a list of built-in metrics ([] for none) of ${BUILTIN_METRICS.join(", ")}${typeof m.builtIn === "string" && (BUILTIN_METRICS as readonly string[]).includes(m.builtIn) ? `; for this one alone: [${JSON.stringify(m.builtIn)}]` : ""}`,
+      );
+    const list = m.builtIn as unknown[];
     builtIn = list.map((x, i) => {
       if (!(BUILTIN_METRICS as readonly unknown[]).includes(x)) {
         fail(
