@@ -18,7 +18,8 @@
  * whole non-negative counts and sane liquidation rows; its venue must end with cash equal to
  * deposits, every instrument's positions summing to zero, auctions selling only lots their sellers
  * hold and no frozen account with resting orders; one world in 25 runs twice, to the same bytes.
- * Over the default 300
+ * About one in 30 with a small plan also runs it whole through the runner, twice: the same files,
+ * and runs.csv, summary.csv and comparison.csv that agree (checkOutputs). Over the default 300
  * worlds the test bounds the share refused unintended (below 3%), and the shares that liquidated
  * and that reached cascade depth 2 (above 25% and 8%; they are about 33% and 16%): a change that
  * makes cascades vanish fails. WORLD_STATS=1 prints the counts and each unintended refusal.
@@ -26,6 +27,9 @@
  * midway; this keeps them, and their kind, from coming back.)
  */
 
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   type ActivationSpec,
   type Agent,
@@ -45,10 +49,13 @@ import {
   BUILTIN_METRICS,
   computeMetrics,
   type ExperimentDefinition,
+  FILES,
   metricColumns,
   type RunInfo,
   type RunRecords,
+  readResultsCsv,
   replicationSeed,
+  runExperiment,
   type ShockSpec,
   simulateWorld,
   type VariantSpec,
@@ -58,7 +65,7 @@ import { type PolicySpec, presets } from "@cascade/liquidation";
 import { BUY, SELL, type Side, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyPointReached } from "../../packages/experiment/src/validate.js";
+import { applyPointReached, type ValidatedExperiment } from "../../packages/experiment/src/validate.js";
 
 const TICKS = 150;
 /** Worlds per run; WORLD_RUNS=5000 FC_SEED=random hunts further (about 50 ms a world on one core). */
@@ -321,6 +328,7 @@ type World = ExperimentDefinition & {
   replication: number;
   /** The field and value an invalid world on purpose must be refused for; null for a valid one. */
   refusal: { field: string; value: unknown } | null;
+  outputs: boolean;
 };
 
 /** A policy without its backstop vault (one whose execution is the vault closes in full instead). */
@@ -532,6 +540,11 @@ const worldArb = fc
     defect: fc.oneof(
       { weight: 49, arbitrary: fc.constant(null) },
       { weight: 1, arbitrary: fc.constantFrom(...DEFECTS) },
+    ),
+    /** One world in 30 also runs its whole plan through the runner's output files (when small). */
+    outputs: fc.oneof(
+      { weight: 29, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
     ),
   })
   .map((w0): World => {
@@ -795,6 +808,7 @@ const worldArb = fc
       pick: w.pick,
       replication: w.replication,
       refusal: w.refusal,
+      outputs: w.outputs,
     };
   });
 
@@ -849,6 +863,137 @@ afterAll(() => {
   Venue.prototype.openAccount = openAccount;
 });
 
+/** A CSV cell as a number (blank: null). */
+const cellNumber = (s: string | undefined): number | null => (s === undefined || s === "" ? null : Number(s));
+
+/** |a - b| within what rounding to 10 significant digits of values up to `scale` allows. */
+function near(a: number, b: number, scale: number): boolean {
+  return Math.abs(a - b) <= 2e-9 * Math.max(scale, Math.abs(a), Math.abs(b), 1e-300);
+}
+
+/** Plans the output path runs at most (variants x points x replications): it runs them twice. */
+const OUTPUT_RUNS = 4;
+
+/**
+ * Runs the whole plan of a world through the runner twice, into two folders, and checks its files:
+ * the same bytes both times; runs.csv with every (variant, point, replication) once, seeded as the
+ * runner seeds them; summary.csv's n and mean those of runs.csv's column; comparison.csv's rows
+ * against the baseline variant at the same point, or (a sweepReference, or one variant) against the
+ * reference point, none missing, with n_pairs and mean_diff those of runs.csv's pairs and, where no
+ * cell is blank, the difference of summary's means.
+ */
+async function checkOutputs(def: ExperimentDefinition, exp: ValidatedExperiment): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "cascade-world-outputs-"));
+  try {
+    const outs = [join(dir, "a"), join(dir, "b")];
+    for (const out of outs) await runExperiment(def, { out, workers: 0, cwd: dir });
+    const files = [FILES.runs, FILES.summary, FILES.comparison, FILES.manifest];
+    for (const f of files) {
+      if (!readFileSync(join(outs[0], f)).equals(readFileSync(join(outs[1], f))))
+        throw new Error(`${f} differs between two runs of the same world`);
+    }
+    const V = exp.variants.length;
+    const P = exp.sweep.points.length;
+    const R = exp.replications;
+    const names = exp.variants.map((v) => v.name);
+    const metrics = metricColumns(exp.builtIn, exp.symbols, exp.custom);
+    const runs = await readResultsCsv(join(outs[0], FILES.runs));
+    // values[v][pt][r][metric]
+    const values = names.map(() => exp.sweep.points.map(() => new Array<Record<string, string>>(R)));
+    if (runs.length !== V * P * R) throw new Error(`runs.csv has ${runs.length} rows for ${V * P * R} runs`);
+    for (const row of runs) {
+      const v = names.indexOf(row.variant);
+      const pt = Number(row.point);
+      const r = Number(row.replication);
+      if (v < 0 || !(pt >= 0 && pt < P) || !(r >= 0 && r < R) || values[v][pt][r] !== undefined)
+        throw new Error(
+          `runs.csv row ${JSON.stringify([row.variant, row.point, row.replication])} unknown or twice`,
+        );
+      if (Number(row.seed) !== replicationSeed(exp.seed, r))
+        throw new Error(`runs.csv replication ${r} seeded ${row.seed}`);
+      values[v][pt][r] = row;
+    }
+    const column = (v: number, pt: number, metric: string) =>
+      values[v][pt].map((row) => cellNumber(row[metric]));
+    const scaleOf = (xs: Array<number | null>) =>
+      Math.max(0, ...xs.map((x) => (x === null ? 0 : Math.abs(x))));
+    const summary = await readResultsCsv(join(outs[0], FILES.summary));
+    if (summary.length !== V * P * metrics.length)
+      throw new Error(`summary.csv has ${summary.length} rows for ${V * P * metrics.length}`);
+    const means = new Map<string, { n: number; mean: number | null }>();
+    for (const row of summary) {
+      const v = names.indexOf(row.variant);
+      const pt = Number(row.point);
+      const xs = column(v, pt, row.metric);
+      const present = xs.filter((x): x is number => x !== null);
+      const mean = cellNumber(row.mean);
+      const expected = present.length > 0 ? present.reduce((a, b) => a + b, 0) / present.length : null;
+      if (
+        Number(row.n) !== present.length ||
+        (expected === null ? mean !== null : mean === null || !near(mean, expected, scaleOf(xs)))
+      )
+        throw new Error(
+          `summary.csv ${row.variant} ${row.point} ${row.metric}: n ${row.n} mean ${row.mean}, runs.csv ${present.length} ${expected}`,
+        );
+      means.set(`${v}:${pt}:${row.metric}`, { n: present.length, mean });
+    }
+    // each point's reference point: the sweepReference at its first value, the other parameters equal
+    const ref = exp.sweep.reference;
+    const k = ref === null ? -1 : exp.sweep.params.indexOf(ref);
+    const reference = exp.sweep.points.map((p) =>
+      k < 0
+        ? 0
+        : exp.sweep.points.findIndex((q) =>
+            q.every((x, j) => (j === k ? x === exp.sweep.values[k][0] : x === p[j])),
+          ),
+    );
+    const comparison = await readResultsCsv(join(outs[0], FILES.comparison));
+    const seen = new Set<string>();
+    for (const row of comparison) {
+      const v = names.indexOf(row.variant);
+      const b = names.indexOf(row.baseline);
+      const pt = Number(row.point);
+      const bp = Number(row.baseline_point);
+      const againstBaseline = V > 1 && b === exp.baseline && v !== b && bp === pt;
+      const againstReference = (V === 1 || ref !== null) && v === b && bp === reference[pt] && bp !== pt;
+      if (!(againstBaseline || againstReference))
+        throw new Error(
+          `comparison.csv compares ${row.variant} at ${row.point} with ${row.baseline} at ${row.baseline_point}`,
+        );
+      seen.add(`${v}:${pt}`);
+      const xs = column(v, pt, row.metric);
+      const ys = column(b, bp, row.metric);
+      const pairs = xs.flatMap((x, r) => (x !== null && ys[r] !== null ? [x - (ys[r] as number)] : []));
+      const diff = cellNumber(row.mean_diff);
+      const expected = pairs.length > 0 ? pairs.reduce((a, c) => a + c, 0) / pairs.length : null;
+      const scale = Math.max(scaleOf(xs), scaleOf(ys));
+      const mx = means.get(`${v}:${pt}:${row.metric}`);
+      const my = means.get(`${b}:${bp}:${row.metric}`);
+      if (
+        Number(row.n_pairs) !== pairs.length ||
+        (expected === null ? diff !== null : diff === null || !near(diff, expected, scale)) ||
+        // no blank cell on either side: the difference of summary's means
+        (mx?.n === R &&
+          my?.n === R &&
+          diff !== null &&
+          !near(diff, (mx.mean as number) - (my.mean as number), scale))
+      )
+        throw new Error(
+          `comparison.csv ${row.variant}@${row.point} - ${row.baseline}@${row.baseline_point} ${row.metric}: n_pairs ${row.n_pairs} mean_diff ${row.mean_diff}, runs.csv ${pairs.length} ${expected}, summary ${mx?.mean} - ${my?.mean}`,
+        );
+    }
+    // none missing: every variant but the baseline at every point; one variant, every point but its reference
+    for (let pt = 0; pt < P; pt++)
+      for (let v = 0; v < V; v++)
+        if ((V > 1 ? v !== exp.baseline : reference[pt] !== pt) && !seen.has(`${v}:${pt}`))
+          throw new Error(`comparison.csv has no row for ${names[v]} at point ${pt}`);
+    if (comparison.length % metrics.length !== 0)
+      throw new Error(`comparison.csv has ${comparison.length} rows, not a whole number per metric`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("random worlds that validate", () => {
   // A minute or so on a loaded host (longer than the default 60 s), more when hunting with WORLD_RUNS.
   it("run to the end, with finite metrics, shares and drawdowns in [0, 1], sane liquidation rows, conserved cash and lots, and the same bytes twice; invalid ones refused for their field", {
@@ -860,8 +1005,11 @@ describe("random worlds that validate", () => {
     let deep = 0;
     let refused = 0;
     let refusedOnPurpose = 0;
+    let written = 0;
+    const cpu = process.cpuUsage();
+    let outputsCpu = 0;
     await fc.assert(
-      fc.asyncProperty(worldArb, async ({ pick, replication: r, refusal, ...def }) => {
+      fc.asyncProperty(worldArb, async ({ pick, replication: r, refusal, outputs, ...def }) => {
         let exp: ReturnType<typeof validateExperiment>;
         try {
           exp = validateExperiment(def);
@@ -962,13 +1110,27 @@ describe("random worlds that validate", () => {
         }
         if (rec.liquidations.length > 0) liquidated++;
         if ((m.max_cascade_depth as number) >= 2) deep++;
+        // now and then the whole plan (at most 2 replications) through the output files
+        if (outputs) {
+          const plan = { ...def, replications: Math.min(def.replications ?? 1, 2) };
+          const runs = exp.variants.length * exp.sweep.points.length * plan.replications;
+          if (runs <= OUTPUT_RUNS) {
+            const before = process.cpuUsage();
+            await checkOutputs(plan, validateExperiment(plan));
+            const spent = process.cpuUsage(before);
+            outputsCpu += spent.user + spent.system;
+            written++;
+          }
+        }
       }),
       { numRuns: RUNS },
     );
-    if (process.env.WORLD_STATS)
+    if (process.env.WORLD_STATS) {
+      const { user, system } = process.cpuUsage(cpu);
       console.log(
-        `worlds run ${ran}, with liquidations ${liquidated}, cascade depth >= 2 ${deep}; refused ${refused}, on purpose ${refusedOnPurpose}`,
+        `worlds run ${ran}, with liquidations ${liquidated}, cascade depth >= 2 ${deep}; refused ${refused}, on purpose ${refusedOnPurpose}; through the output files ${written}, ${((100 * outputsCpu) / (user + system)).toFixed(1)}% of ${((user + system) / 1e6).toFixed(1)} s CPU`,
       );
+    }
     expect(twice).toBeGreaterThan(0);
     // Bounds on shares of a seeded run of 300 (the default) or more, each with a wide margin: a
     // generator change that quietly refuses worlds, or a change that makes cascades vanish, fails.
@@ -978,6 +1140,7 @@ describe("random worlds that validate", () => {
       expect(ran).toBeGreaterThan(RUNS * 0.9);
       expect(liquidated).toBeGreaterThan(RUNS * 0.25);
       expect(deep).toBeGreaterThan(RUNS * 0.08);
+      expect(written).toBeGreaterThan(0);
     }
   });
 });
