@@ -68,7 +68,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyPointReached, type ValidatedExperiment } from "../../packages/experiment/src/validate.js";
 
 const TICKS = 150;
-/** Worlds per run; WORLD_RUNS=5000 FC_SEED=random hunts further (about 50 ms a world on one core). */
+/** Worlds per run; WORLD_RUNS=5000 FC_SEED=random hunts further (20-40 ms of CPU a world). */
 const RUNS = Number(process.env.WORLD_RUNS ?? 300);
 
 const instrumentArb = (symbol: string) =>
