@@ -17,6 +17,7 @@ import {
   wilsonInterval,
 } from "@cascade/experiment";
 import fc from "fast-check";
+import { mean, sampleStandardDeviation } from "simple-statistics";
 import { describe, expect, test, vi } from "vitest";
 
 describe("Student t distribution", () => {
@@ -61,6 +62,31 @@ describe("summary", () => {
     expect(s.p95).toBeCloseTo(4.8, 12);
     expect(summarize([]).mean).toBeNull();
     expect(summarize([7]).sd).toBeNull();
+  });
+  test("property: the t intervals use each n's own t quantile, bit for bit, whatever n came before", () => {
+    // The quantile is bisected once per degrees of freedom and remembered: the intervals must be
+    // those computed with tQuantile on the spot, for any order and repetition of sample sizes.
+    const values = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(values, values), { minLength: 1, maxLength: 6 }), (sets) => {
+        for (const [xs, ys] of sets) {
+          const s = summarize(xs);
+          if (s.sd !== null && s.sd > 0) {
+            const half =
+              (tQuantile(0.975, xs.length - 1) * sampleStandardDeviation(xs)) / Math.sqrt(xs.length);
+            expect([s.ciLow, s.ciHigh]).toEqual([mean(xs) - half, mean(xs) + half]);
+          }
+          const n = Math.min(xs.length, ys.length);
+          const c = pairedComparison(xs.slice(0, n), ys.slice(0, n));
+          if (c.effectSize !== null) {
+            const d = xs.slice(0, n).map((x, i) => x - ys[i]);
+            const half = tQuantile(0.975, n - 1) * (sampleStandardDeviation(d) / Math.sqrt(n));
+            expect([c.ciLow, c.ciHigh]).toEqual([mean(d) - half, mean(d) + half]);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
