@@ -398,14 +398,18 @@ export function bootstrapInterval(
   // the jackknife's squares and cubes of values near the largest double overflow
   if (Number.isNaN(pLow) || Number.isNaN(pHigh)) return null;
   if (!unordered) {
-    // The four order statistics the two quantiles read, found in place of a full sort.
-    const [k1, k2] = [orderIndex(resamples, pLow), orderIndex(resamples, pHigh)].sort((x, y) => x - y);
-    let from = 0;
-    for (const k of [k1, k1 + 1, k2, k2 + 1]) {
-      if (k < resamples && k >= from) {
-        selectInPlace(means, k, from);
-        from = k + 1;
-      }
+    // The four order statistics the two quantiles read, found in place of a full sort: the higher
+    // one over all the means, the lower among those below it; each one's successor is the least
+    // value after it.
+    const i = orderIndex(resamples, pLow);
+    const j = orderIndex(resamples, pHigh);
+    const k1 = i < j ? i : j;
+    const k2 = i < j ? j : i;
+    selectInPlace(means, k2, 0, resamples);
+    moveLeastTo(means, k2 + 1, resamples);
+    if (k1 < k2) {
+      selectInPlace(means, k1, 0, k2);
+      moveLeastTo(means, k1 + 1, k2);
     }
   }
   const low = sortedQuantile(means, pLow);
@@ -430,14 +434,13 @@ function sortedQuantile(sorted: Float64Array, p: number): number {
 }
 
 /**
- * Quickselect (Hoare partition, median-of-three pivot): puts the k-th smallest of a[from..] at
- * a[k], with nothing larger before it and nothing smaller after it. `from`: a[..from) already holds
- * the `from` smallest values (an earlier call's k and all before it), so a higher k is found in the
- * rest. No NaN.
+ * Quickselect (Hoare partition, median-of-three pivot): puts the (k - from)-th smallest of
+ * a[from..to) at a[k], with nothing larger before it and nothing smaller after it (in that range).
+ * No NaN.
  */
-function selectInPlace(a: Float64Array, k: number, from: number): void {
+function selectInPlace(a: Float64Array, k: number, from: number, to: number): void {
   let lo = from;
-  let hi = a.length - 1;
+  let hi = to - 1;
   while (hi > lo) {
     const x = a[lo];
     const y = a[(lo + hi) >>> 1];
@@ -461,6 +464,16 @@ function selectInPlace(a: Float64Array, k: number, from: number): void {
     else if (k >= i) lo = i;
     else return;
   }
+}
+
+/** Swaps the least of a[from..to) into a[from] (nothing when the range is empty). No NaN. */
+function moveLeastTo(a: Float64Array, from: number, to: number): void {
+  if (from >= to) return;
+  let at = from;
+  for (let i = from + 1; i < to; i++) if (a[i] < a[at]) at = i;
+  const t = a[from];
+  a[from] = a[at];
+  a[at] = t;
 }
 
 /** An interval of the values (bootstrapInterval, or one that remembers: rememberedIntervals). */
