@@ -216,6 +216,8 @@ export class OrderBook {
   private freeHead: number;
   /** Largest id that ever rested: a larger one is not resting, no probe needed (the venue's ids only grow). */
   private maxRestedId = -1;
+  /** cancelResting's slots of the ids it was given (grown by doubling, never shrunk). */
+  private slotScratch = new Int32Array(16);
 
   // ---- id -> slot (both tables store slot + 1; 0 = empty). Ids mostly come in increasing order
   // and most orders rest briefly (makers requote every few ticks), so a direct-mapped ring (index
@@ -420,6 +422,74 @@ export class OrderBook {
     const l = this.listener;
     if (l !== undefined) l.onCancel(id, owner, side, lvl + this.base, q, CANCEL_USER);
     return q;
+  }
+
+  /**
+   * Cancels the resting orders `ids[0..n)` (distinct ids), leaving the book as `cancel` of each in
+   * turn would, in one pass and without listener calls: the caller (the venue's cancelAll of an
+   * account's orders on one instrument) does its bookkeeping from the quantities written to `out`
+   * (out[0]: the buys' total, out[1]: the sells'). The best prices are looked up once at the end,
+   * not at each emptied best level. Returns the quantity removed. An id that does not rest here
+   * throws UNKNOWN_ORDER before anything is removed.
+   */
+  cancelResting(ids: ArrayLike<number>, n: number, out: Float64Array): number {
+    if (n > this.slotScratch.length) this.slotScratch = new Int32Array(nextPow2(n));
+    const slots = this.slotScratch;
+    for (let j = 0; j < n; j++) {
+      const s = this.find(ids[j]);
+      if (s === -1) this.rejectUnknown(ids[j], "cancel rejected");
+      slots[j] = s;
+    }
+    const oI = this.oI;
+    const oN = this.oN;
+    const link = this.lvlLink;
+    const lvlQty = this.lvlQty;
+    let buys = 0;
+    let sells = 0;
+    for (let j = 0; j < n; j++) {
+      const s = slots[j];
+      const b = s << 2;
+      const lvl = oI[b + LVL];
+      const q = oN[b + QTY];
+      const prev = oI[b + PREV];
+      const next = oI[b + NEXT];
+      if (prev === -1) link[2 * lvl + HEAD] = next;
+      else oI[(prev << 2) + NEXT] = next;
+      if (next === -1) link[2 * lvl + TAIL] = prev;
+      else oI[(next << 2) + PREV] = prev;
+      this.unindex(s);
+      oI[b + NEXT] = this.freeHead;
+      this.freeHead = s;
+      const emptied = link[2 * lvl + HEAD] === -1;
+      if (emptied) lvlQty[lvl] = 0;
+      else lvlQty[lvl] -= q;
+      if (oI[b + SIDE] === BUY) {
+        buys += q;
+        if (emptied) {
+          bitClear(this.bidWords, this.bidSummary, lvl);
+          this.bidLevels--;
+        }
+      } else {
+        sells += q;
+        if (emptied) {
+          bitClear(this.askWords, this.askSummary, lvl);
+          this.askLevels--;
+        }
+      }
+    }
+    this.nOrders -= n;
+    this.bidQtyTotal -= buys;
+    this.askQtyTotal -= sells;
+    // Only removals: the new best is the first level still set at or beyond the old one.
+    const bb = this.bestBidLvl;
+    if (bb !== -1 && link[2 * bb + HEAD] === -1)
+      this.bestBidLvl = nextAtOrBelow(this.bidWords, this.bidSummary, bb);
+    const ba = this.bestAskLvl;
+    if (ba !== -1 && link[2 * ba + HEAD] === -1)
+      this.bestAskLvl = nextAtOrAbove(this.askWords, this.askSummary, ba);
+    out[0] = buys;
+    out[1] = sells;
+    return buys + sells;
   }
 
   /** Reduces a resting order's quantity to newQty (0 < newQty < current keeps its time priority; newQty === 0 cancels; newQty === current is a no-op). Returns the quantity removed (reported via onCancel CANCEL_USER). Increase -> INVALID_QUANTITY error. */
