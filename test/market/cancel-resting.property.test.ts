@@ -64,7 +64,7 @@ describe("OrderBook.cancelResting", () => {
           ra.events.length = 0;
           rb.events.length = 0;
           const out = new Float64Array(2);
-          const removed = a.cancelResting(ids, ids.length, out);
+          a.cancelResting(ids, ids.length, out);
           let buys = 0;
           let sells = 0;
           for (const x of ids) {
@@ -75,7 +75,7 @@ describe("OrderBook.cancelResting", () => {
           }
           expect(ra.events).toEqual([]);
           expect(rb.events.length).toBe(ids.length);
-          expect([removed, out[0], out[1]]).toEqual([buys + sells, buys, sells]);
+          expect([out[0], out[1]]).toEqual([buys, sells]);
           expect(snapshotBook(a)).toEqual(snapshotBook(b));
           for (const x of ids) expect(a.has(x)).toBe(false);
           // the books go on alike: new orders rest and trade in the same queues
@@ -112,7 +112,7 @@ describe("OrderBook.cancelResting", () => {
     expect((err as CascadeError).value).toBe(7);
     expect(snapshotBook(book)).toEqual(before);
     // only the first n ids count
-    expect(book.cancelResting([2, 7], 1, out)).toBe(5);
+    book.cancelResting([2, 7], 1, out);
     expect([out[0], out[1], book.bestAsk(), book.bestBid()]).toEqual([0, 5, 0, 99]);
   });
 });

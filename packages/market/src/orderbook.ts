@@ -429,10 +429,11 @@ export class OrderBook {
    * turn would, in one pass and without listener calls: the caller (the venue's cancelAll of an
    * account's orders on one instrument) does its bookkeeping from the quantities written to `out`
    * (out[0]: the buys' total, out[1]: the sells'). The best prices are looked up once at the end,
-   * not at each emptied best level. Returns the quantity removed. An id that does not rest here
-   * throws UNKNOWN_ORDER before anything is removed.
+   * not at each emptied best level. Returns nothing (a double returned from a call that is not
+   * inlined is a heap number: an allocation per requote). An id that does not rest here throws
+   * UNKNOWN_ORDER before anything is removed.
    */
-  cancelResting(ids: ArrayLike<number>, n: number, out: Float64Array): number {
+  cancelResting(ids: ArrayLike<number>, n: number, out: Float64Array): void {
     if (n > this.slotScratch.length) this.slotScratch = new Int32Array(nextPow2(n));
     const slots = this.slotScratch;
     for (let j = 0; j < n; j++) {
@@ -489,7 +490,6 @@ export class OrderBook {
       this.bestAskLvl = nextAtOrAbove(this.askWords, this.askSummary, ba);
     out[0] = buys;
     out[1] = sells;
-    return buys + sells;
   }
 
   /** Reduces a resting order's quantity to newQty (0 < newQty < current keeps its time priority; newQty === 0 cancels; newQty === current is a no-op). Returns the quantity removed (reported via onCancel CANCEL_USER). Increase -> INVALID_QUANTITY error. */
