@@ -441,46 +441,10 @@ export class OrderBook {
       if (s === -1) this.rejectUnknown(ids[j], "cancel rejected");
       slots[j] = s;
     }
-    const oI = this.oI;
-    const oN = this.oN;
+    const buys = this.bidQtyTotal;
+    const sells = this.askQtyTotal;
+    for (let j = 0; j < n; j++) this.detachOrder(slots[j]);
     const link = this.lvlLink;
-    const lvlQty = this.lvlQty;
-    let buys = 0;
-    let sells = 0;
-    for (let j = 0; j < n; j++) {
-      const s = slots[j];
-      const b = s << 2;
-      const lvl = oI[b + LVL];
-      const q = oN[b + QTY];
-      const prev = oI[b + PREV];
-      const next = oI[b + NEXT];
-      if (prev === -1) link[2 * lvl + HEAD] = next;
-      else oI[(prev << 2) + NEXT] = next;
-      if (next === -1) link[2 * lvl + TAIL] = prev;
-      else oI[(next << 2) + PREV] = prev;
-      this.unindex(s);
-      oI[b + NEXT] = this.freeHead;
-      this.freeHead = s;
-      const emptied = link[2 * lvl + HEAD] === -1;
-      if (emptied) lvlQty[lvl] = 0;
-      else lvlQty[lvl] -= q;
-      if (oI[b + SIDE] === BUY) {
-        buys += q;
-        if (emptied) {
-          bitClear(this.bidWords, this.bidSummary, lvl);
-          this.bidLevels--;
-        }
-      } else {
-        sells += q;
-        if (emptied) {
-          bitClear(this.askWords, this.askSummary, lvl);
-          this.askLevels--;
-        }
-      }
-    }
-    this.nOrders -= n;
-    this.bidQtyTotal -= buys;
-    this.askQtyTotal -= sells;
     // Only removals: the new best is the first level still set at or beyond the old one.
     const bb = this.bestBidLvl;
     if (bb !== -1 && link[2 * bb + HEAD] === -1)
@@ -488,8 +452,8 @@ export class OrderBook {
     const ba = this.bestAskLvl;
     if (ba !== -1 && link[2 * ba + HEAD] === -1)
       this.bestAskLvl = nextAtOrAbove(this.askWords, this.askSummary, ba);
-    out[0] = buys;
-    out[1] = sells;
+    out[0] = buys - this.bidQtyTotal;
+    out[1] = sells - this.askQtyTotal;
   }
 
   /** Reduces a resting order's quantity to newQty (0 < newQty < current keeps its time priority; newQty === 0 cancels; newQty === current is a no-op). Returns the quantity removed (reported via onCancel CANCEL_USER). Increase -> INVALID_QUANTITY error. */
@@ -962,6 +926,22 @@ export class OrderBook {
 
   /** Removes a resting order from anywhere in its level (cancel). */
   private removeOrder(s: number): void {
+    const b = s << 2;
+    const lvl = this.oI[b + LVL];
+    const side = this.oI[b + SIDE];
+    this.detachOrder(s);
+    if (this.lvlLink[2 * lvl + HEAD] !== -1) return;
+    if (side === BUY) {
+      if (lvl === this.bestBidLvl) this.bestBidLvl = nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1);
+    } else if (lvl === this.bestAskLvl)
+      this.bestAskLvl = nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
+  }
+
+  /**
+   * Unlinks a resting order from its level and frees its slot, with the level's and side's totals
+   * and bitsets; the best prices are the caller's (removeOrder at each, cancelResting once at the end).
+   */
+  private detachOrder(s: number): void {
     const oI = this.oI;
     const link = this.lvlLink;
     const b = s << 2;
@@ -978,22 +958,21 @@ export class OrderBook {
     oI[b + NEXT] = this.freeHead;
     this.freeHead = s;
     this.nOrders--;
+    const emptied = link[2 * lvl + HEAD] === -1;
+    if (emptied) this.lvlQty[lvl] = 0;
+    else this.lvlQty[lvl] -= q;
     if (side === BUY) {
       this.bidQtyTotal -= q;
-      if (link[2 * lvl + HEAD] === -1) {
-        this.lvlQty[lvl] = 0;
+      if (emptied) {
         bitClear(this.bidWords, this.bidSummary, lvl);
         this.bidLevels--;
-        if (lvl === this.bestBidLvl) this.bestBidLvl = nextAtOrBelow(this.bidWords, this.bidSummary, lvl - 1);
-      } else this.lvlQty[lvl] -= q;
+      }
     } else {
       this.askQtyTotal -= q;
-      if (link[2 * lvl + HEAD] === -1) {
-        this.lvlQty[lvl] = 0;
+      if (emptied) {
         bitClear(this.askWords, this.askSummary, lvl);
         this.askLevels--;
-        if (lvl === this.bestAskLvl) this.bestAskLvl = nextAtOrAbove(this.askWords, this.askSummary, lvl + 1);
-      } else this.lvlQty[lvl] -= q;
+      }
     }
   }
 
