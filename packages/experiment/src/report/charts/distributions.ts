@@ -13,7 +13,7 @@ import {
   fitToColumn,
   HEADER_LEVEL,
   legendRoom,
-  metricHeader,
+  metricFacet,
   metricHeaderExtra,
   PAGE_WIDTH,
   POINT,
@@ -211,13 +211,7 @@ function byVariantSpec(
   };
   return {
     data: { values: rows },
-    facet: {
-      field: "metric",
-      type: "nominal",
-      title: null,
-      sort: metrics,
-      header: metricHeader(data, metrics),
-    },
+    facet: metricFacet(data, metrics),
     columns,
     spec: {
       width,
@@ -413,13 +407,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   const gap = yAxisWidth(rows) + 20;
   const spec: VlSpec = {
     data: { values: rows },
-    facet: {
-      field: "metric",
-      type: "nominal",
-      title: null,
-      sort: metrics,
-      header: metricHeader(data, metrics),
-    },
+    facet: metricFacet(data, metrics),
     columns: distributionColumns(
       metrics.length,
       panelWidth,

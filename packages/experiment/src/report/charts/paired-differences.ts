@@ -12,7 +12,7 @@ import {
   fitToColumn,
   HEADER_LEVEL,
   legendRoom,
-  metricHeader,
+  metricFacet,
   NEWCOMBE_INTERVAL,
   outcomeNote,
   POINT,
@@ -300,13 +300,7 @@ export async function pairedDifferences(
   const spec: VlSpec = {
     ...rowsTitle,
     data: { values },
-    facet: {
-      field: "metric",
-      type: "nominal",
-      title: null,
-      sort: metrics,
-      header: metricHeader(data, metrics),
-    },
+    facet: metricFacet(data, metrics),
     columns: facetColumns(metrics.length, panelWidth, 35, yLabels + legends),
     spec: {
       width: panelWidth,

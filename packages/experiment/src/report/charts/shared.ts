@@ -169,7 +169,7 @@ export const HEADER_LEVEL: VlSpec = {
  * level in a row of panels with HEADER_LEVEL among their layers. No unit known for any: the
  * names alone.
  */
-export function metricHeader(data: ReportData, metrics: readonly string[]): Record<string, unknown> {
+function metricHeader(data: ReportData, metrics: readonly string[]): Record<string, unknown> {
   const units = metricsWithUnits(data, metrics);
   // as far above the plot as Vega-Lite's default 10 px above a panel drawing nothing above it
   const level = { labelPadding: 10 - HEADROOM };
@@ -177,6 +177,17 @@ export function metricHeader(data: ReportData, metrics: readonly string[]): Reco
   const u = `{${units.join(", ")}}[datum.value]`;
   // (a metric with no unit among them: a blank second line, its name level with the others')
   return { ...level, labelExpr: `[datum.value, isValid(${u}) ? ${u} : '']` };
+}
+
+/** A facet by metric, in `metrics`' order, each panel headed by metricHeader. */
+export function metricFacet(data: ReportData, metrics: readonly string[]): Record<string, unknown> {
+  return {
+    field: "metric",
+    type: "nominal",
+    title: null,
+    sort: metrics,
+    header: metricHeader(data, metrics),
+  };
 }
 
 /** Height metricHeader adds to a header line: a line of 11 px text when it names units, else 0. */

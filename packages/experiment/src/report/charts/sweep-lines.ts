@@ -10,7 +10,7 @@ import {
   fitToColumn,
   HEADER_LEVEL,
   legendRoom,
-  metricHeader,
+  metricFacet,
   outcomeNote,
   POINT,
   POINT_AXIS,
@@ -119,13 +119,7 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   const width = one ? 210 : Math.max(210, Math.min(520, xValues.length * pointSlot(xValues)));
   const spec: VlSpec = {
     data: { values },
-    facet: {
-      field: "metric",
-      type: "nominal",
-      title: null,
-      sort: metrics,
-      header: metricHeader(data, metrics),
-    },
+    facet: metricFacet(data, metrics),
     // each panel has its own y axis (~90 px with the spacing), the variant legend is beside them
     columns: facetColumns(
       metrics.length,
