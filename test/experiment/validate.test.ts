@@ -67,6 +67,18 @@ describe("validateExperiment", () => {
       "variants.zero.amount.fraction",
     ],
     [
+      "a preset's name as a variant",
+      { ...base(), variants: { full: "fullClose" } },
+      "INVALID_VALUE",
+      "variants.full",
+    ],
+    [
+      "a preset's name as the base policy",
+      { ...base(), liquidation: "closeFactor" },
+      "INVALID_VALUE",
+      "liquidation",
+    ],
+    [
       "unknown key in a variant",
       { ...base(), variants: { a: { tick: 5 } } },
       "UNKNOWN_KEY",

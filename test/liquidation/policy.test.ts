@@ -764,3 +764,18 @@ describe("preset overrides", () => {
     });
   });
 });
+
+describe("a preset's name where a policy belongs", () => {
+  test("is refused with the way to call the preset", () => {
+    let err: unknown;
+    try {
+      validatePolicySpec("variants.full", "fullClose");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: "INVALID_VALUE", field: "variants.full", value: "fullClose" });
+    expect((err as Error).message).toContain("call the preset, e.g. presets.fullClose()");
+    // an object still gets the keys a policy has
+    expect(() => validatePolicySpec("policy", 3)).toThrow(/an object with keys/);
+  });
+});

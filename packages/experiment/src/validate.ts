@@ -623,6 +623,8 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
         "a variant name of letters, digits, space . _ + - (starting with a letter or digit, max 100)",
       );
       let over: Record<string, unknown>;
+      // a preset's name ("fullClose") where its policy belongs: the policy check says to call it
+      if (typeof raw === "string") validatePolicySpec(p, raw);
       if (isPolicyShorthand(raw)) {
         // { ...presets.x(), ticks: 500 } is a policy with a stray key: say how to write both
         const stray = Object.keys(raw as object).find((k) => VARIANT_KEYS.includes(k));

@@ -122,6 +122,12 @@ export const POLICY_PARTS = [
  * is refused with restoreToTarget (it would margin-call accounts already at target, closing nothing).
  */
 export function validatePolicySpec(path: string, value: unknown): PolicySpec {
+  if (typeof value === "string")
+    fail(
+      path,
+      value,
+      "a policy object (a preset's name alone is not one: call the preset, e.g. presets.fullClose() or presets.closeFactor({ fraction: 0.5 }) from @cascade/liquidation)",
+    );
   const o = object(path, value, POLICY_PARTS);
   if (typeof o.name !== "string" || o.name.length === 0) fail(`${path}.name`, o.name, "a non-empty string");
 
