@@ -212,6 +212,13 @@ describe("cascade run", () => {
     const again = await cascade(["report", out, "--out", join(tmp, "again.html")], tmp);
     expect(again.code).toBe(0);
     expect(readFileSync(join(tmp, "again.html"), "utf8")).toBe(html);
+    // the library's options.out read as the flag the user typed
+    const unwritable = await cascade(["report", out, "--out", join(tmp, "no-folder", "r.html")], tmp);
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toContain(
+      `cannot write the report: --out = ${JSON.stringify(join(tmp, "no-folder", "r.html"))}`,
+    );
+    expect(unwritable.stderr).not.toContain("options.");
     const missing = await cascade(["report", join(tmp, "nothing-here")], tmp);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/results-dir = .*nothing-here.*manifest\.json/);

@@ -336,7 +336,7 @@ describe("writeReport: one-parameter sweep", () => {
     );
   });
 
-  it("names --out, the path and the reason when the report cannot be written there", async () => {
+  it("names options.out, the path and the reason when the report cannot be written there", async () => {
     const file = join(root, "not-a-folder");
     writeFileSync(file, "x");
     const cases: Array<[string, string]> = [
@@ -346,7 +346,7 @@ describe("writeReport: one-parameter sweep", () => {
     ];
     for (const [out, why] of cases) {
       await expect(writeReport(dir, { out })).rejects.toThrow(
-        `cannot write the report: --out = ${JSON.stringify(out)}; allowed: a file path in a folder this process can write to (${why})`,
+        `cannot write the report: options.out = ${JSON.stringify(out)}; allowed: a file path in a folder this process can write to (${why})`,
       );
     }
     expect(readFileSync(file, "utf8")).toBe("x");

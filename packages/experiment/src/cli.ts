@@ -152,6 +152,16 @@ function asFlags(e: unknown, flags: readonly string[]): unknown {
   return new ValidationError(code, field, e.value, allowed, context);
 }
 
+/** writeReport (loaded when first needed), its options.out error named as the --out flag. */
+async function writeReportAs(resultsDir: string, outFile?: string): Promise<string> {
+  const { writeReport } = await import("./report/index.js");
+  try {
+    return await writeReport(resultsDir, { out: outFile });
+  } catch (e) {
+    throw asFlags(e, ["out"]);
+  }
+}
+
 /** Set when stdout's reader went away (`cascade run ... | head`): the command goes on, silently. */
 let stdoutClosed = false;
 const out = (s: string) => {
@@ -249,8 +259,7 @@ registerCommand("run", {
     // Summaries (and so the report) exist only for complete, unsharded results.
     if (outcome.files.summary) {
       if (values["no-report"] !== true) {
-        const { writeReport } = await import("./report/index.js");
-        out(`  ${relative(process.cwd(), await writeReport(outcome.outDir))}`);
+        out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
       }
       const { headline } = await import("./headline.js");
       const table = await headline(outcome.outDir);
@@ -363,8 +372,7 @@ registerCommand("report", {
       );
     }
     refuseShardFolder(dir, positionals[0]);
-    const { writeReport } = await import("./report/index.js");
-    const path = await writeReport(dir, { out: values.out as string | undefined });
+    const path = await writeReportAs(dir, values.out as string | undefined);
     out(relative(process.cwd(), path) || path);
     return 0;
   },
@@ -415,8 +423,7 @@ registerCommand("merge", {
       `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
     );
     for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-    const { writeReport } = await import("./report/index.js");
-    out(`  ${relative(process.cwd(), await writeReport(outcome.outDir))}`);
+    out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
     const { headline } = await import("./headline.js");
     const table = await headline(outcome.outDir);
     if (table) out(`\n${table}`);

@@ -60,7 +60,7 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
     ) {
       throw new ValidationError(
         "INVALID_OUTPUT",
-        "--out",
+        "options.out",
         out,
         `a file path in a folder this process can write to (${code === "EISDIR" ? `${out} is a folder` : writeProblem(dirname(out), err, true)})`,
         "cannot write the report",
