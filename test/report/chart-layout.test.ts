@@ -21,7 +21,7 @@ import {
   type VlSpec,
 } from "../../packages/experiment/src/report/render.js";
 import { textWidth, vegaTextWidth } from "../../packages/experiment/src/report/text-width.js";
-import { METRICS, makeResults } from "./fixtures.js";
+import { editCsv, METRICS, makeResults } from "./fixtures.js";
 
 let root: string;
 beforeAll(() => {
@@ -56,19 +56,6 @@ function addMetrics(dir: string, names: readonly string[]): void {
     file,
     `${[`${head},${names.join(",")}`, ...lines.map((l, i) => `${l},${cells(i).join(",")}`)].join("\n")}\n`,
   );
-}
-
-/** Rewrites a results CSV in place: `edit` may change the cells of each data row, by column name. */
-function editCsv(file: string, edit: (row: Record<string, string>, i: number) => void): void {
-  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
-  const cols = head.split(",");
-  const rows = lines.map((line, i) => {
-    const cells = line.split(",");
-    const row = Object.fromEntries(cols.map((c, k) => [c, cells[k]]));
-    edit(row, i);
-    return cols.map((c) => row[c]).join(",");
-  });
-  writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
 }
 
 /** Appends to a summary or comparison CSV a copy of metric `from`'s rows under each of `names`. */

@@ -24,7 +24,7 @@ import {
   type VlSpec,
 } from "../../packages/experiment/src/report/render.js";
 import { textWidth } from "../../packages/experiment/src/report/text-width.js";
-import { makeResults } from "./fixtures.js";
+import { editCsv, makeResults } from "./fixtures.js";
 
 let root: string;
 beforeAll(() => {
@@ -52,19 +52,6 @@ function texts(svg: string, role: string): string[] {
     for (const t of g[1].matchAll(/<text[^>]*>(.*?)<\/text>/g))
       out.push(t[1].replace(/<title>.*?<\/title>/g, ""));
   return out;
-}
-
-/** Rewrites a results CSV in place: `edit` may change the cells of each data row, by column name. */
-function editCsv(file: string, edit: (row: Record<string, string>, i: number) => void): void {
-  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
-  const cols = head.split(",");
-  const rows = lines.map((line, i) => {
-    const cells = line.split(",");
-    const row = Object.fromEntries(cols.map((c, k) => [c, cells[k]]));
-    edit(row, i);
-    return cols.map((c) => row[c]).join(",");
-  });
-  writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
 }
 
 /**

@@ -2,7 +2,7 @@
  * Synthetic results directories for the report tests: the files the runner writes, with the
  * columns of the issue's schemas, filled from a small deterministic generator.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface FixtureOptions {
@@ -350,4 +350,17 @@ export function makeResults(dir: string, o: FixtureOptions): string {
     comparison,
   );
   return dir;
+}
+
+/** Rewrites a results CSV in place: `edit` may change the cells of each data row, by column name. */
+export function editCsv(file: string, edit: (row: Record<string, string>, i: number) => void): void {
+  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+  const cols = head.split(",");
+  const rows = lines.map((line, i) => {
+    const cells = line.split(",");
+    const row = Object.fromEntries(cols.map((c, k) => [c, cells[k]]));
+    edit(row, i);
+    return cols.map((c) => row[c]).join(",");
+  });
+  writeFileSync(file, `${[head, ...rows].join("\n")}\n`);
 }
