@@ -132,9 +132,9 @@ const replicationsFlag = (v: unknown) =>
 const seedFlag = (v: unknown) => intFlag("--seed", v as string | undefined, 0);
 
 /**
- * runExperiment and mergeResults name their options as a script writes them (`options.out`); an
- * error about one the command passed on from a flag names that flag instead (`--out`), as the
- * user typed it.
+ * runExperiment, mergeResults, writeReport and their checks (parseShard, requireOutPath) name
+ * their options as a script writes them (`options.out`); an error about one the command passed on
+ * from a flag names that flag instead (`--out`), as the user typed it.
  */
 function asFlags(e: unknown, flags: readonly string[]): unknown {
   if (!(e instanceof ValidationError)) return e;
@@ -218,8 +218,14 @@ registerCommand("run", {
       );
     }
     const seed = seedFlag(values.seed);
-    const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
-    requireOutPath(values.out as string | undefined);
+    let shard: Shard | undefined;
+    try {
+      // checked here too, before the world's modules load
+      shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
+      requireOutPath(values.out as string | undefined);
+    } catch (e) {
+      throw asFlags(e, ["shard", "out"]);
+    }
     resolveExperimentPath(positionals[0]);
     const { runExperiment, runNotes, RunAborted } = await heavy();
     const stop = onInterrupt();

@@ -70,15 +70,16 @@ export function makeFolders(dir: string): void {
   }
 }
 
-/** Rejects an empty `--out` or `options.out` (it would write the results into the current folder). */
-export function requireOutPath(
-  value: string | undefined,
-  flag = "--out",
-  context = "invalid command line",
-): void {
+/** Rejects an empty `options.out` (it would write the results into the current folder). */
+export function requireOutPath(value: string | undefined): void {
   if (value !== undefined && value.trim() === "") {
-    const code = flag.startsWith("--") ? "INVALID_FLAG" : "INVALID_OPTION";
-    throw new ValidationError(code, flag, value, "a path (not empty)", context);
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "options.out",
+      value,
+      "a path (not empty)",
+      "invalid run options",
+    );
   }
 }
 

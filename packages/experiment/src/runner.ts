@@ -253,7 +253,7 @@ export async function prepareRun(
     options.shard === undefined
       ? null
       : typeof options.shard === "string"
-        ? parseShard(options.shard, "options.shard", "invalid run options")
+        ? parseShard(options.shard)
         : options.shard;
   const signal = options.signal as unknown;
   if (
@@ -286,7 +286,7 @@ export async function prepareRun(
     gitDir: source ? dirname(source.file) : cwd,
     inputs,
   });
-  requireOutPath(options.out, "options.out", "invalid run options");
+  requireOutPath(options.out);
   const outDir = resolve(cwd, options.out ?? defaultOutDir(exp.name, shard));
   return { exp, plan, source, shard, workers, outDir };
 }

@@ -9,21 +9,18 @@ export interface Shard {
 /** The most shards a run may be split into. */
 export const MAX_SHARDS = 1_000_000;
 
-/**
- * Parses "i/N" (1 <= i <= N). An error names `field` in `context`: the CLI's flag by default,
- * `options.shard` for runExperiment's callers.
- */
-export function parseShard(text: string, field = "--shard", context = "invalid command line"): Shard {
+/** Parses "i/N" (1 <= i <= N); an error names `options.shard` (the CLI reads it as --shard). */
+export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
   if (!m || !(count >= 1) || !(index >= 1 && index <= count) || count > MAX_SHARDS) {
     throw new ValidationError(
-      field.startsWith("--") ? "INVALID_FLAG" : "INVALID_OPTION",
-      field,
+      "INVALID_OPTION",
+      "options.shard",
       text,
       "i/N with integers 1 <= i <= N (e.g. 1/4)",
-      context,
+      "invalid run options",
     );
   }
   return { index, count };
