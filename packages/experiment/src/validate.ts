@@ -121,14 +121,16 @@ function join(prefix: string, key: string | number): string {
   return prefix === "" ? String(key) : `${prefix}.${key}`;
 }
 
-/** `prefix.key`, or `prefix["key"]` for a key that is no identifier or index (`variants["cf 30"]`). */
-const member = memberPath;
-
 function object(path: string, v: unknown, keys: readonly string[], required: readonly string[] = []) {
   if (!isPlainObject(v)) fail("INVALID_TYPE", path, v, `an object with keys ${keys.join(", ")}`);
   for (const k of Object.keys(v)) {
     if (!keys.includes(k))
-      fail("UNKNOWN_KEY", member(path, k), v[k], `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`);
+      fail(
+        "UNKNOWN_KEY",
+        memberPath(path, k),
+        v[k],
+        `one of the keys ${keys.join(", ")}${suggestName(k, keys)}`,
+      );
   }
   for (const k of required) {
     if (v[k] === undefined) fail("MISSING", join(path, k), undefined, describeRequired(k));
@@ -573,7 +575,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
         "MISSING",
         "liquidation",
         undefined,
-        `${describeRequired("liquidation")}${without !== undefined ? `: ${member("variants", without[0])} sets none` : ""}`,
+        `${describeRequired("liquidation")}${without !== undefined ? `: ${memberPath("variants", without[0])} sets none` : ""}`,
       );
   }
   const name = str(
@@ -615,7 +617,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       );
     }
     for (const [vname, raw] of Object.entries(d.variants)) {
-      const p = member("variants", vname);
+      const p = memberPath("variants", vname);
       str(
         p,
         vname,
@@ -674,7 +676,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       for (const v of variants) {
         const over = isPlainObject(v.overrides) ? v.overrides : {};
         if (over.populations !== undefined)
-          tryCustomAgents(member("variants", v.name), v.config, seed, tried);
+          tryCustomAgents(memberPath("variants", v.name), v.config, seed, tried);
         else tryCustomAgents("", v.config, seed, tried, over.market !== undefined ? v.name : undefined);
       }
     const tests = new Set<unknown>();
@@ -1331,7 +1333,7 @@ function validateMetrics(
       let f = given;
       if (isPlainObject(given)) {
         // { compute, description, unit }: the function and what it measures.
-        const o = object(member("metrics.custom", k), given, CUSTOM_METRIC_KEYS, ["compute"]);
+        const o = object(memberPath("metrics.custom", k), given, CUSTOM_METRIC_KEYS, ["compute"]);
         f = o.compute;
         const info: MetricInfo = {};
         for (const key of ["description", "unit"] as const) {
@@ -1340,7 +1342,7 @@ function validateMetrics(
           if (typeof text !== "string" || text.trim() === "" || /[\r\n]/.test(text) || text.length > 300)
             fail(
               "INVALID_VALUE",
-              `${member("metrics.custom", k)}.${key}`,
+              `${memberPath("metrics.custom", k)}.${key}`,
               text,
               `a line of text (1 to 300 characters, no line break)${key === "unit" ? ', e.g. "cash units", "lots", "a fraction"' : ""}`,
             );
@@ -1348,7 +1350,7 @@ function validateMetrics(
         }
         if (info.description !== undefined || info.unit !== undefined) metricInfo[k] = info;
       }
-      const at = member("metrics.custom", k);
+      const at = memberPath("metrics.custom", k);
       const path = isPlainObject(given) ? `${at}.compute` : at;
       str(at, k, METRIC_RE, "a metric name of letters, digits and _ (not starting with a digit)");
       if (typeof f !== "function" || isAsync(f))
