@@ -12,7 +12,6 @@ import {
   facetColumns,
   fitToColumn,
   HEADER_LEVEL,
-  legendRoom,
   metricFacet,
   metricHeaderExtra,
   PAGE_WIDTH,
@@ -27,6 +26,7 @@ import {
   tickLabels,
   tip,
   variantColor,
+  variantLegendRoom,
   widestText,
   zeroOneOutcomes,
 } from "./shared.js";
@@ -408,12 +408,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   const spec: VlSpec = {
     data: { values: rows },
     facet: metricFacet(data, metrics),
-    columns: distributionColumns(
-      metrics.length,
-      panelWidth,
-      gap,
-      data.variants.length > 1 ? legendRoom(["variant"], data.variants) : 0,
-    ),
+    columns: distributionColumns(metrics.length, panelWidth, gap, variantLegendRoom(data)),
     spec: {
       width: panelWidth,
       height: PANEL_HEIGHT,

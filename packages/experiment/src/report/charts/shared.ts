@@ -143,6 +143,11 @@ export function variantColor(data: ReportData): Record<string, unknown> {
   };
 }
 
+/** Room for variantColor's legend of the `shown` variants: none with one variant (it has no legend). */
+export function variantLegendRoom(data: ReportData, shown: readonly string[] = data.variants): number {
+  return data.variants.length > 1 ? legendRoom(["variant"], shown) : 0;
+}
+
 /** A metric's unit (BUILTIN_METRIC_INFO, or a custom metric's declared `unit`), or undefined. */
 export function metricUnit(data: ReportData, metric: string): string | undefined {
   return metricInfoOf(metric, data.manifest.customMetrics, data.manifest.metricInfo)?.unit || undefined;

@@ -9,7 +9,6 @@ import {
   facetColumns,
   fitToColumn,
   HEADER_LEVEL,
-  legendRoom,
   metricFacet,
   outcomeNote,
   POINT,
@@ -24,6 +23,7 @@ import {
   TIP,
   tickLabels,
   variantColor,
+  variantLegendRoom,
   zeroOneOutcomes,
 } from "./shared.js";
 
@@ -121,12 +121,7 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
     data: { values },
     facet: metricFacet(data, metrics),
     // each panel has its own y axis (~90 px with the spacing), the variant legend is beside them
-    columns: facetColumns(
-      metrics.length,
-      width,
-      90,
-      data.variants.length > 1 ? legendRoom(["variant"], lineVariants) : 0,
-    ),
+    columns: facetColumns(metrics.length, width, 90, variantLegendRoom(data, lineVariants)),
     spec: {
       width,
       height: 140,
