@@ -2,7 +2,16 @@
  * End to end: invalid experiment files and flags exit with code 2, name the bad field, and create
  * no results; validate / list / --help.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -143,22 +152,30 @@ describe("invalid input", () => {
     }
   });
 
-  test("report and merge say why a folder is not one they take: missing, a file, complete unsharded results", async () => {
+  test("report and merge say why a folder is not one they take: missing, a file, complete unsharded results, missing shards, a damaged journal", async () => {
     const cwd = join(tmp, "not-results");
     mkdirSync(cwd);
     const file = join(cwd, "a-file");
     writeFileSync(file, "x");
     const whole = join(cwd, "whole");
-    const ran = await cascade(
-      ["run", TINY, "--replications", "1", "--out", whole, "--quiet", "--no-report"],
-      cwd,
-    );
-    expect(ran.code, ran.stderr).toBe(0);
-    const [reportMissing, reportFile, mergeWhole, mergeMissing] = await Promise.all([
+    const half = join(cwd, "half");
+    const ran = await Promise.all([
+      cascade(["run", TINY, "--replications", "1", "--out", whole, "--quiet", "--no-report"], cwd),
+      cascade(["run", TINY, "--replications", "1", "--shard", "1/2", "--out", half, "--quiet"], cwd),
+    ]);
+    for (const r of ran) expect(r.code, r.stderr).toBe(0);
+    const damaged = join(cwd, "damaged");
+    mkdirSync(damaged);
+    for (const f of ["manifest.json", "run-info.json", "journal.jsonl"])
+      writeFileSync(join(damaged, f), readFileSync(join(half, f)));
+    appendFileSync(join(damaged, "journal.jsonl"), "garbage\n");
+    const [reportMissing, reportFile, mergeWhole, mergeMissing, mergeHalf, mergeDamaged] = await Promise.all([
       cascade(["report", join(cwd, "nope")], cwd),
       cascade(["report", file], cwd),
       cascade(["merge", whole, "--out", join(cwd, "m")], cwd),
       cascade(["merge", "nope", "--out", join(cwd, "m")], cwd),
+      cascade(["merge", "half", "--out", join(cwd, "m")], cwd),
+      cascade(["merge", "damaged", "--out", join(cwd, "m")], cwd),
     ]);
     const results = "allowed: a folder with manifest.json written by cascade run or cascade merge";
     expect(reportMissing.stderr).toBe(
@@ -167,16 +184,27 @@ describe("invalid input", () => {
     expect(reportFile.stderr).toBe(
       `error: invalid command line: results-dir = ${JSON.stringify(file)}; ${results} (it is a file)\n`,
     );
+    // mergeResults names runExperiment, writeReport and their options: the command line, its commands and flags.
     const shardFolder =
-      "allowed: a folder written by `cascade run --shard i/N` (with manifest.json and journal.jsonl)";
+      "allowed: a folder written by cascade run with --shard i/N (with manifest.json and journal.jsonl)";
     expect(mergeWhole.stderr).toBe(
       `error: cannot merge: dirs.0 = ${JSON.stringify(whole)}; ${shardFolder}; this one holds the complete results of a run without --shard, which need no merge (cascade report writes their report)\n`,
     );
     expect(mergeMissing.stderr).toBe(
       `error: cannot merge: dirs.0 = "nope"; ${shardFolder}; it does not exist\n`,
     );
-    for (const r of [reportMissing, reportFile, mergeWhole, mergeMissing]) expect(r.code).toBe(2);
-    expect(readdirSync(cwd).sort()).toEqual(["a-file", "whole"]);
+    expect(mergeHalf.stderr).toBe(
+      'error: cannot merge: dirs = "1 of 2 runs (shards given: 1/2; first missing runs: 1)"; allowed: shard folders that together hold every run (run the missing shards with cascade run, or finish them with --resume)\n',
+    );
+    expect(mergeDamaged.stderr).toBe(
+      `error: cannot merge: dirs.0 = "damaged"; allowed: a shard folder whose journal.jsonl holds only whole, readable runs (its line 3 is damaged or out of place; rerun that shard's cascade run with --resume, which drops such lines and runs them again)\n`,
+    );
+    const all = [reportMissing, reportFile, mergeWhole, mergeMissing, mergeHalf, mergeDamaged];
+    for (const r of all) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/options\.|runExperiment|writeReport/);
+    }
+    expect(readdirSync(cwd).sort()).toEqual(["a-file", "damaged", "half", "whole"]);
   });
 
   test("a number flag out of range names the whole range, the same below and above it", async () => {
@@ -388,7 +416,6 @@ test("an experiment file outside the repository still finds @cascade/* (from Cas
   requireBuilt();
   // The OS temp folder has no node_modules above it: the packages resolve from the CLI's install.
   const file = join(tmp, "outside.ts");
-  const { readFileSync } = await import("node:fs");
   writeFileSync(file, readFileSync(TINY, "utf8"));
   const r = await cascade(["validate", file], tmp);
   expect(r.stderr).toBe("");

@@ -256,6 +256,53 @@ describe("runExperiment (in-process, fake world)", () => {
     );
   });
 
+  test("mergeResults' refusals name the library's calls and options (runExperiment, options.resume), not the command line's, and a bad dirs is an option error", async () => {
+    const [a, b, whole] = [dir(), dir(), dir()];
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    await runExperiment(fakeExperiment(), { out: whole, workers: 0 });
+    const refusal = (dirs: unknown) =>
+      mergeResults(dirs as string[], { out: dir() }).then(
+        () => expect.unreachable("merged"),
+        (e: unknown) => e as ValidationError,
+      );
+    const incomplete = await refusal([a]);
+    expect(incomplete.code).toBe("INCOMPLETE");
+    expect(incomplete.allowed).toBe(
+      "shard folders that together hold every run (run the missing shards with runExperiment, or finish them with options.resume)",
+    );
+    const notShard = await refusal([whole]);
+    expect(notShard.message).toBe(
+      `cannot merge: dirs.0 = ${JSON.stringify(whole)}; allowed: a folder written by runExperiment with options.shard i/N (with manifest.json and ${JOURNAL_FILE}); this one holds the complete results of a run without options.shard, which need no merge (writeReport writes their report)`,
+    );
+    // A whole line that is not a run (5 runs after the header: line 7).
+    appendFileSync(join(b, JOURNAL_FILE), "garbage\n");
+    const damaged = await refusal([a, b]);
+    expect(damaged.code).toBe("DAMAGED_JOURNAL");
+    expect(damaged.allowed).toBe(
+      `a shard folder whose ${JOURNAL_FILE} holds only whole, readable runs (its line 7 is damaged or out of place; rerun that shard's runExperiment with options.resume, which drops such lines and runs them again)`,
+    );
+    for (const e of [incomplete, notShard, damaged]) {
+      expect(e).toBeInstanceOf(ValidationError);
+      expect(e.message).not.toMatch(/--|cascade (run|merge|report)/);
+    }
+    // dirs is an argument of the library, not a command-line flag: the code of its other options.
+    for (const dirs of [[], "results/s1", [a, 3]]) {
+      const e = await refusal(dirs);
+      expect(e).toBeInstanceOf(ValidationError);
+      expect(e.code).toBe("INVALID_OPTION");
+    }
+    expect((await refusal([])).message).toBe(
+      "cannot merge: dirs = []; allowed: an array of one or more shard folders (paths)",
+    );
+    expect((await refusal("results/s1")).message).toBe(
+      'cannot merge: dirs = "results/s1"; allowed: an array of one or more shard folders (paths)',
+    );
+    expect((await refusal([a, 3])).message).toBe(
+      "cannot merge: dirs.1 = 3; allowed: a shard folder (a path, not empty)",
+    );
+  });
+
   test("merge names what differs between shards' manifests as a refused resume does: code state with its values, the source by its part", async () => {
     const [a, b] = [dir(), dir()];
     await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
@@ -397,7 +444,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const merged = dir();
     const m = mergeResults([a, b], { out: merged });
     await expect(m).rejects.toThrow(ValidationError);
-    await expect(m).rejects.toThrow(/dirs\.1 = ".*"; allowed: .*line 3 .*--resume/);
+    await expect(m).rejects.toThrow(/dirs\.1 = ".*"; allowed: .*line 3 .*options\.resume/);
     expect(existsSync(merged)).toBe(false);
   });
 

@@ -131,14 +131,24 @@ const replicationsFlag = (v: unknown) =>
   intFlag("--replications", v as string | undefined, 1, MAX_REPLICATIONS);
 const seedFlag = (v: unknown) => intFlag("--seed", v as string | undefined, 0);
 
+/** The library's functions, as the commands that call them (an error's advice may name one). */
+const COMMAND_OF = [
+  ["runExperiment", "cascade run"],
+  ["mergeResults", "cascade merge"],
+  ["writeReport", "cascade report"],
+] as const;
+
 /**
  * runExperiment, mergeResults, writeReport and their checks (parseShard, requireOutPath) name
  * their options as a script writes them (`options.out`); an error about one the command passed on
- * from a flag names that flag instead (`--out`), as the user typed it.
+ * from a flag names that flag instead (`--out`), as the user typed it. Advice naming an option or
+ * a function ("rerun that shard's runExperiment with options.resume") names the flag and the
+ * command ("cascade run with --resume").
  */
 function asFlags(e: unknown, flags: readonly string[]): unknown {
   if (!(e instanceof ValidationError)) return e;
   let { code, field, allowed, context } = e;
+  for (const [fn, command] of COMMAND_OF) allowed = allowed.split(fn).join(command);
   for (const flag of flags) {
     const option = `options.${flag}`;
     if (field === option) {
@@ -414,7 +424,8 @@ registerCommand("merge", {
         );
         return stop.received === "SIGINT" ? 130 : 143;
       }
-      throw asFlags(e, ["out"]);
+      // The refusals' advice names runExperiment's options.shard and options.resume: cascade run's flags.
+      throw asFlags(e, ["out", "shard", "resume"]);
     } finally {
       stop.remove();
     }

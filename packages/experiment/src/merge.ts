@@ -65,8 +65,19 @@ function runInfoShard(dir: string): string | null | undefined {
 export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const cwd = options.cwd ?? process.cwd();
-  if (dirs.length === 0)
-    throw new ValidationError("INVALID_FLAG", "dirs", dirs, "one or more shard folders", CTX);
+  // A script without a type check may pass one folder as a string: its letters are no folders.
+  if (!Array.isArray(dirs) || dirs.length === 0)
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "dirs",
+      dirs,
+      "an array of one or more shard folders (paths)",
+      CTX,
+    );
+  dirs.forEach((d, i) => {
+    if (typeof d !== "string" || d === "")
+      throw new ValidationError("INVALID_OPTION", `dirs.${i}`, d, "a shard folder (a path, not empty)", CTX);
+  });
   if (!options.out)
     throw new ValidationError("INVALID_OPTION", "options.out", options.out, "an output folder", CTX);
   const outDir = resolve(cwd, options.out);
@@ -105,7 +116,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         "NOT_A_SHARD",
         `dirs.${i}`,
         dirs[i],
-        `a folder written by \`cascade run --shard i/N\` (with ${FILES.manifest} and ${JOURNAL_FILE})${whole ? "; this one holds the complete results of a run without --shard, which need no merge (cascade report writes their report)" : !existsSync(dir) ? "; it does not exist" : ""}`,
+        `a folder written by runExperiment with options.shard i/N (with ${FILES.manifest} and ${JOURNAL_FILE})${whole ? "; this one holds the complete results of a run without options.shard, which need no merge (writeReport writes their report)" : !existsSync(dir) ? "; it does not exist" : ""}`,
         CTX,
       );
     }
@@ -167,7 +178,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         "DAMAGED_JOURNAL",
         `dirs.${i}`,
         dirs[i],
-        `a shard folder whose ${JOURNAL_FILE} holds only whole, readable runs (its line ${firstSkipped} is damaged or out of place; rerun that shard's cascade run command with --resume, which drops such lines and runs them again)`,
+        `a shard folder whose ${JOURNAL_FILE} holds only whole, readable runs (its line ${firstSkipped} is damaged or out of place; rerun that shard's runExperiment with options.resume, which drops such lines and runs them again)`,
         CTX,
       );
     }
@@ -180,7 +191,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       "INCOMPLETE",
       "dirs",
       `${index.size} of ${spec.total} runs (shards given: ${shards.join(", ")}; first missing runs: ${missing.join(", ")})`,
-      "shard folders that together hold every run (finish or --resume the missing shards)",
+      "shard folders that together hold every run (run the missing shards with runExperiment, or finish them with options.resume)",
       CTX,
     );
   }
