@@ -12,15 +12,16 @@ import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CascadeError, formatValue, suggestName, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
-import { JOURNAL_FILE } from "./journal.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
+import { FILES, JOURNAL_FILE, runInfoShard } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
 
-// The heavy modules (the world, its packages, the worker pool) are imported only by the commands
-// that need them, so `--help`, flag errors and `merge` start fast.
+// The heavy modules (the world, its packages, the worker pool, the output writer) are imported only
+// by the commands that need them, so `--help`, flag errors and report's checks of its folder start
+// fast (test/e2e/cli-startup.test.ts): a module imported above must not import them either.
 const heavy = async () => {
   const [load, plan, runner, validate] = await Promise.all([
     import("./load.js"),
@@ -335,20 +336,18 @@ function interrupted(
  * `run --shard` writes none; cascade merge joins the shards and writes the report.
  */
 function refuseShardFolder(dir: string, given: string): void {
-  let info: { shard?: unknown; runs?: { total?: unknown } };
+  const info = runInfoShard(dir);
+  if (typeof info?.shard !== "string") return; // no run-info.json, unreadable, or no shard in it
   let runs: unknown;
   let shard: Shard;
   try {
-    info = JSON.parse(readFileSync(join(dir, "run-info.json"), "utf8"));
-    runs = (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { runs?: unknown }).runs;
-    if (typeof info.shard !== "string") return;
+    runs = (JSON.parse(readFileSync(join(dir, FILES.manifest), "utf8")) as { runs?: unknown }).runs;
     shard = parseShard(info.shard);
   } catch {
-    return; // no run-info.json, unreadable, or no valid shard in it: not known as a shard
+    return; // an unreadable manifest.json, or no valid shard: not known as a shard
   }
   if (shard.count === 1) return;
-  const held =
-    typeof info.runs?.total === "number" ? `${info.runs.total} of ${runs} runs` : `part of ${runs} runs`;
+  const held = info.runs !== undefined ? `${info.runs} of ${runs} runs` : `part of ${runs} runs`;
   throw new ValidationError(
     "SHARD_RESULTS",
     "results-dir",
@@ -370,7 +369,7 @@ registerCommand("report", {
     if (values.help) return help("report");
     onlyPositional(positionals, "<results-dir>", "one folder written by cascade run or cascade merge");
     const dir = resolve(positionals[0]);
-    if (!existsSync(join(dir, "manifest.json"))) {
+    if (!existsSync(join(dir, FILES.manifest))) {
       // A run that stopped before its end leaves only its journal: say so, and how to finish it.
       const why = !existsSync(dir)
         ? " (it does not exist)"

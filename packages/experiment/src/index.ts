@@ -6,7 +6,7 @@ export { defineExperiment } from "./define.js";
 export { executeRun, LIQUIDATION_COLUMNS, type RunResult, TIMESERIES_COLUMNS } from "./execute.js";
 export { escapeText, fmtNumber, fmtValue, roundMetric } from "./format.js";
 export { headline } from "./headline.js";
-export { JOURNAL_FILE, JournalError } from "./journal.js";
+export { JournalError } from "./journal.js";
 export {
   type ExperimentSource,
   type LoadedExperiment,
@@ -31,7 +31,7 @@ export {
   ticksAtBandEdge,
   ticksAtPriceBand,
 } from "./metrics.js";
-export { FILES, type OutputFiles, type OutputSpec, outputSpec } from "./output.js";
+export { type OutputFiles, type OutputSpec, outputSpec } from "./output.js";
 export {
   inShard,
   makePlan,
@@ -45,6 +45,7 @@ export {
 export type { ProgressMode } from "./progress.js";
 export { type CsvRow, readResultsCsv } from "./report/csv.js";
 export type { ReportOptions } from "./report/index.js";
+export { FILES, JOURNAL_FILE } from "./results-files.js";
 export {
   defaultOutDir,
   defaultWorkers,

@@ -30,7 +30,6 @@ import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
 import { changedParts, type Plan, runCoords, sourceEditNote } from "./plan.js";
 
-export const JOURNAL_FILE = "journal.jsonl";
 /** cascade/2: rows are stored as CSV text (cascade/1 stored cell arrays). */
 export const JOURNAL_FORMAT = "cascade/2";
 

@@ -10,11 +10,12 @@ import { join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { fsyncDir, MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { onExit } from "./exit-cleanup.js";
-import { indexJournal, JOURNAL_FILE, type Loc, readHeader, unreadableReason } from "./journal.js";
-import { FILES, LEFTOVER_NAMES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
+import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
+import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
+import { FILES, JOURNAL_FILE, REPORT_FILE, runInfoShard } from "./results-files.js";
 import type { RunOutcome } from "./runner.js";
 
 export interface MergeOptions {
@@ -51,16 +52,6 @@ export class MergeAborted extends Error {
 }
 
 const CTX = "cannot merge";
-
-/** run-info.json's shard (null: a run without --shard); undefined when it is missing or unreadable. */
-function runInfoShard(dir: string): string | null | undefined {
-  try {
-    const { shard } = JSON.parse(readFileSync(join(dir, FILES.runInfo), "utf8")) as { shard?: unknown };
-    return shard === null || typeof shard === "string" ? shard : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<RunOutcome> {
   const startedAt = new Date();
@@ -111,7 +102,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     const jf = join(dir, JOURNAL_FILE);
     if (!existsSync(mf) || !existsSync(jf)) {
       // The complete results of a run without --shard keep no journal: there is nothing to merge.
-      const whole = existsSync(mf) && runInfoShard(dir) === null;
+      const whole = existsSync(mf) && runInfoShard(dir)?.shard === null;
       throw new ValidationError(
         "NOT_A_SHARD",
         `dirs.${i}`,

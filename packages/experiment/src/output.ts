@@ -12,10 +12,11 @@ import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { onExit } from "./exit-cleanup.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
-import { csvLines, JOURNAL_FILE, type Loc, readEntry } from "./journal.js";
+import { csvLines, type Loc, readEntry } from "./journal.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { FILES, JOURNAL_FILE } from "./results-files.js";
 import {
   holmAdjust,
   isZeroOneOutcome,
@@ -123,21 +124,8 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
   };
 }
 
-export const FILES = {
-  manifest: "manifest.json",
-  runInfo: "run-info.json",
-  runs: "runs.csv",
-  summary: "summary.csv",
-  comparison: "comparison.csv",
-  timeseries: "timeseries.csv",
-  liquidations: "liquidations.csv",
-} as const;
-
 /** The files whose `<name>.tmp` a run or merge killed while writing it may have left in its folder. */
 export const LEFTOVER_NAMES: readonly string[] = [JOURNAL_FILE, ...Object.values(FILES)];
-
-/** Written by the report module after a run; removed with the other files when a new run starts. */
-export const REPORT_FILE = "report.html";
 
 export type OutputFiles = { -readonly [K in keyof typeof FILES]?: string };
 

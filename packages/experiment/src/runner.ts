@@ -11,17 +11,10 @@ import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { processCores } from "./cores.js";
 import { executeRuns } from "./execute.js";
-import {
-  encodeResult,
-  indexJournal,
-  JOURNAL_FILE,
-  JOURNAL_FORMAT,
-  type JournalHeader,
-  JournalWriter,
-} from "./journal.js";
+import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
-import { FILES, LEFTOVER_NAMES, type OutputFiles, outputSpec, REPORT_FILE, writeOutputs } from "./output.js";
+import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir, requireOutPath } from "./output-dir.js";
 import {
   changedParts,
@@ -33,6 +26,7 @@ import {
   sourceEditNote,
 } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
+import { FILES, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
 import { inShard, MAX_SHARDS, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
 import { type ValidatedExperiment, validateExperiment } from "./validate.js";
