@@ -101,7 +101,7 @@ describe("customAgents: building", () => {
       2,
     );
     const e = err(() => m.loop.run(20));
-    expect([e.code, e.field, e.value]).toEqual(["UNKNOWN_PARAM", "populations[2].act", "params.threshold"]);
+    expect([e.code, e.field, e.value]).toEqual(["UNKNOWN_PARAM", "populations.2.act", "params.threshold"]);
     expect(e.message).toContain(
       'reads of its own params only (treshold, size): act of population "dipBuyer" read params.threshold, which would be undefined in every run; did you mean params.treshold?',
     );
@@ -245,7 +245,7 @@ describe("customAgents: building", () => {
 
 describe("customAgents: validation", () => {
   const v = (o: Record<string, unknown>) =>
-    err(() => validatePopulationSpec("populations[3]", { kind: "custom", ...base, ...o }));
+    err(() => validatePopulationSpec("populations.3", { kind: "custom", ...base, ...o }));
 
   it("accepts the builder's output", () => {
     expect(
@@ -258,62 +258,62 @@ describe("customAgents: validation", () => {
 
   it("name: letters only, not a shipped kind", () => {
     let e = v({ name: "dip-buyer" });
-    expect(e.field).toBe("populations[3].name");
-    expect(e.message).toContain('populations[3].name = "dip-buyer"; allowed: a kind name of letters only');
+    expect(e.field).toBe("populations.3.name");
+    expect(e.message).toContain('populations.3.name = "dip-buyer"; allowed: a kind name of letters only');
     e = v({ name: undefined });
-    expect(e.field).toBe("populations[3].name");
+    expect(e.field).toBe("populations.3.name");
     for (const name of ["leveraged", "Noise", "marketMaker", "custom", "shock"]) {
       e = v({ name });
-      expect(e.field).toBe("populations[3].name");
+      expect(e.field).toBe("populations.3.name");
       expect(e.message).toContain("not a shipped kind or reserved label");
     }
   });
 
   it("count, capital, activation, instruments, params, unknown keys", () => {
     let e = v({ count: 1.5 });
-    expect(e.message).toContain("populations[3].count = 1.5; allowed: an integer >= 0");
+    expect(e.message).toContain("populations.3.count = 1.5; allowed: an integer >= 0");
     e = v({ capital: undefined });
-    expect(e.field).toBe("populations[3].capital");
+    expect(e.field).toBe("populations.3.capital");
     expect(e.message).toContain('required for kind "custom"');
     e = v({ capital: 0 });
-    expect(e.message).toContain("populations[3].capital = 0; allowed: a finite number in [1,");
+    expect(e.message).toContain("populations.3.capital = 0; allowed: a finite number in [1,");
     // an unbounded param's rule does not print infinite bounds
     e = v({ params: { size: Number.NaN } });
-    expect(e.message).toContain("populations[3].params.size = NaN; allowed: a finite number");
+    expect(e.message).toContain("populations.3.params.size = NaN; allowed: a finite number");
     expect(e.message).not.toContain("Infinity");
     e = v({ activation: undefined });
-    expect(e.field).toBe("populations[3].activation");
+    expect(e.field).toBe("populations.3.activation");
     expect(e.message).toContain('required for kind "custom"');
     e = v({ activation: { poissonRate: 0 } });
-    expect(e.field).toBe("populations[3].activation.poissonRate");
+    expect(e.field).toBe("populations.3.activation.poissonRate");
     e = v({ activation: { every: 5, phase: 1 } });
-    expect(e.field).toBe("populations[3].activation.phase");
+    expect(e.field).toBe("populations.3.activation.phase");
     e = v({ instruments: [] });
-    expect(e.message).toContain("populations[3].instruments = []; allowed: a non-empty array");
+    expect(e.message).toContain("populations.3.instruments = []; allowed: a non-empty array");
     e = v({ params: [1, 2] });
-    expect(e.message).toContain("populations[3].params = [1,2]; allowed: an object { name: number or Dist }");
+    expect(e.message).toContain("populations.3.params = [1,2]; allowed: an object { name: number or Dist }");
     e = v({ params: { threshold: "0.1" } });
-    expect(e.field).toBe("populations[3].params.threshold");
+    expect(e.field).toBe("populations.3.params.threshold");
     expect(e.message).toContain(
-      'populations[3].params.threshold = "0.1"; allowed: a finite number or a distribution',
+      'populations.3.params.threshold = "0.1"; allowed: a finite number or a distribution',
     );
     e = v({ params: { threshold: { dist: "uniform", min: 1, max: Number.POSITIVE_INFINITY } } });
-    expect(e.field).toBe("populations[3].params.threshold.max");
+    expect(e.field).toBe("populations.3.params.threshold.max");
     // a range Rng.int cannot draw from uniformly is refused here, not by every run's build
     e = v({ params: { seed: { dist: "uniformInt", min: 0, max: 1e17 } } });
-    expect(e.field).toBe("populations[3].params.seed.max");
+    expect(e.field).toBe("populations.3.params.seed.max");
     expect(e.message).toContain("allowed: an integer with max - min + 1 <= 9007199254740991 (min = 0)");
     e = v({ params: { threshold: { dist: "gamma" } } });
-    expect(e.field).toBe("populations[3].params.threshold.dist");
+    expect(e.field).toBe("populations.3.params.threshold.dist");
     e = v({ params: { "a.b": 1 } });
     // bracketed: "a.b" is one key, not a path (params.a.b would name b inside a)
-    expect(e.field).toBe('populations[3].params["a.b"]');
+    expect(e.field).toBe('populations.3.params["a.b"]');
     expect(e.message).toContain("a parameter name of letters, digits and _");
     // an own "__proto__" key (JSON.parse, a computed key) would set the drawn params' prototype
     e = v({ params: JSON.parse('{"__proto__": 3}') });
-    expect(e.field).toBe("populations[3].params.__proto__");
+    expect(e.field).toBe("populations.3.params.__proto__");
     e = v({ leverage: 3 });
-    expect(e.field).toBe("populations[3].leverage");
+    expect(e.field).toBe("populations.3.leverage");
     expect(e.message).toContain(
       "allowed: one of kind, count, activation, instruments, name, params, create, capital",
     );
@@ -321,9 +321,9 @@ describe("customAgents: validation", () => {
 
   it("create: a synchronous function", () => {
     let e = v({ create: undefined });
-    expect(e.message).toContain("populations[3].create = undefined; allowed: a function (view,");
+    expect(e.message).toContain("populations.3.create = undefined; allowed: a function (view,");
     e = v({ create: { act() {} } });
-    expect(e.field).toBe("populations[3].create");
+    expect(e.field).toBe("populations.3.create");
     e = v({ create: async () => ({ act() {} }) });
     expect(e.message).toContain("not async");
   });
@@ -337,19 +337,19 @@ describe("customAgents: validation", () => {
       return { act() {} };
     });
     expect(e.code).toBe("AGENT_CREATE_FAILED");
-    expect(e.field).toBe("populations[2].create");
-    expect(e.message).toContain('populations[2].create = "Error: boom"');
+    expect(e.field).toBe("populations.2.create");
+    expect(e.message).toContain('populations.2.create = "Error: boom"');
     expect(e.message).toContain('it threw for agent 1 of population "dipBuyer"');
     expect((e as { cause?: unknown }).cause).toBeInstanceOf(Error);
     e = build(() => ({ run() {} }));
     expect(e.code).toBe("INVALID_AGENT");
-    expect(e.message).toContain("populations[2].create = {}; allowed: a function returning an Agent");
+    expect(e.message).toContain("populations.2.create = {}; allowed: a function returning an Agent");
     expect(e.message).toContain('for agent 0 of population "dipBuyer"');
     e = build(() => undefined);
-    expect(e.message).toContain("populations[2].create = undefined");
+    expect(e.message).toContain("populations.2.create = undefined");
     e = build(() => ({ act: 3 }));
-    expect(e.message).toContain('populations[2].create = {"act":3}');
+    expect(e.message).toContain('populations.2.create = {"act":3}');
     e = build(() => Promise.resolve({ act() {} }));
-    expect(e.message).toContain("populations[2].create = a Promise");
+    expect(e.message).toContain("populations.2.create = a Promise");
   });
 });

@@ -320,7 +320,7 @@ describe("margin top-up of a leveraged trader", () => {
 
 describe("marginTopUp validation", () => {
   const spec = (marginTopUp: unknown) =>
-    validatePopulationSpec("populations[4]", {
+    validatePopulationSpec("populations.4", {
       kind: "leveraged",
       count: 1,
       leverage: 5,
@@ -341,7 +341,7 @@ describe("marginTopUp validation", () => {
 
   test("bad values name the field, the value and what is allowed, with did-you-mean", () => {
     const typo = err(() => spec({ belwo: 1.2, to: 1.5, reserve: 1 }));
-    expect(typo.field).toBe("populations[4].marginTopUp.belwo");
+    expect(typo.field).toBe("populations.4.marginTopUp.belwo");
     expect(typo.message).toContain('did you mean "below"?');
     const top = err(() =>
       validatePopulationSpec("p", { kind: "leveraged", count: 1, leverage: 5, capital: 1, marginTopup: {} }),
@@ -353,25 +353,25 @@ describe("marginTopUp validation", () => {
       "p.marginTopUp",
     );
     const notObject = err(() => spec(1.2));
-    expect(notObject.field).toBe("populations[4].marginTopUp");
+    expect(notObject.field).toBe("populations.4.marginTopUp");
     expect(notObject.message).toContain("an object { below, to, reserve or reserveOfCapital }");
-    expect(err(() => spec({ to: 1.5, reserve: 1 })).field).toBe("populations[4].marginTopUp.below");
+    expect(err(() => spec({ to: 1.5, reserve: 1 })).field).toBe("populations.4.marginTopUp.below");
     const zero = err(() => spec({ below: 0, to: 1.5, reserve: 1 }));
-    expect(zero.field).toBe("populations[4].marginTopUp.below");
+    expect(zero.field).toBe("populations.4.marginTopUp.below");
     expect(zero.value).toBe(0);
     const order = err(() => spec({ below: 1.5, to: 1.5, reserve: 1 }));
-    expect(order.field).toBe("populations[4].marginTopUp.to");
+    expect(order.field).toBe("populations.4.marginTopUp.to");
     expect(order.message).toContain("a margin ratio above below = 1.5");
     const overlap = err(() => spec({ below: { dist: "uniform", min: 1, max: 1.6 }, to: 1.5, reserve: 1 }));
-    expect(overlap.field).toBe("populations[4].marginTopUp.to");
+    expect(overlap.field).toBe("populations.4.marginTopUp.to");
     expect(overlap.message).toContain("below reaches 1.6, to starts at 1.5");
     const none = err(() => spec({ below: 1.2, to: 1.5 }));
-    expect(none.field).toBe("populations[4].marginTopUp.reserve");
+    expect(none.field).toBe("populations.4.marginTopUp.reserve");
     expect(none.code).toBe("MISSING_FIELD");
     const both = err(() => spec({ below: 1.2, to: 1.5, reserve: 1, reserveOfCapital: 0.5 }));
-    expect(both.field).toBe("populations[4].marginTopUp.reserveOfCapital");
+    expect(both.field).toBe("populations.4.marginTopUp.reserveOfCapital");
     const negative = err(() => spec({ below: 1.2, to: 1.5, reserve: -5 }));
-    expect(negative.field).toBe("populations[4].marginTopUp.reserve");
+    expect(negative.field).toBe("populations.4.marginTopUp.reserve");
     expect(negative.value).toBe(-5);
     expect(negative.message).toContain("allowed:");
   });

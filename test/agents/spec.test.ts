@@ -45,13 +45,13 @@ describe("validatePopulationSpec", () => {
   it("names the path, the value and what is allowed", () => {
     const e = err(() =>
       validatePopulationSpec(
-        "populations[2]",
+        "populations.2",
         leveragedTraders({ count: 3, capital: 1e6, leverage: { dist: "uniform", min: 2, max: 5000 } }),
       ),
     );
-    expect(e.field).toBe("populations[2].leverage.max");
+    expect(e.field).toBe("populations.2.leverage.max");
     expect(e.value).toBe(5000);
-    expect(e.message).toContain("populations[2].leverage.max = 5000");
+    expect(e.message).toContain("populations.2.leverage.max = 5000");
     expect(e.message).toContain("allowed:");
     expect(err(() => validatePopulationSpec("p", { kind: "whale", count: 1 })).field).toBe("p.kind");
     expect(err(() => validatePopulationSpec("p", { kind: "noise", count: -1 })).field).toBe("p.count");
@@ -90,7 +90,7 @@ describe("validatePopulationSpec", () => {
     ).toBe("p.shortWindow");
     expect(
       err(() => validatePopulationSpec("p", { kind: "noise", count: 1, instruments: ["X", 3] })).field,
-    ).toBe("p.instruments[1]");
+    ).toBe("p.instruments.1");
   });
 
   it("a misspelt count is named as an unknown key with the nearest name, not as a missing count", () => {
@@ -214,7 +214,7 @@ describe("validatePopulationSpec", () => {
     // the weights summed to less than 1 and every trader held less than its target leverage.
     const spec = leveragedTraders({ count: 3, leverage: 2, capital: 1e6, instruments: ["A", "B", "A"] });
     const e = err(() => validatePopulationSpec("p", spec));
-    expect(e.field).toBe("p.instruments[2]");
+    expect(e.field).toBe("p.instruments.2");
     expect(e.value).toBe("A");
     // Single-instrument kinds take instruments[k % n]: a repeated symbol there weights the assignment.
     expect(validatePopulationSpec("p", noiseTraders({ count: 3, instruments: ["A", "A", "B"] })).kind).toBe(
@@ -243,7 +243,7 @@ describe("validatePopulationSpec", () => {
   it("buildPopulation rejects unknown instruments with the path", () => {
     const m = makeMarket();
     const e = err(() => buildPopulation(noiseTraders({ count: 2, instruments: ["NOPE"] }), m.ctx, 4));
-    expect(e.field).toBe("populations[4].instruments[0]");
+    expect(e.field).toBe("populations.4.instruments.0");
   });
 
   it("draws parameters per agent from the agent's own stream", () => {

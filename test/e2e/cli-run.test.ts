@@ -427,7 +427,7 @@ test("a thrown string or object (custom metric, custom agent) says what was thro
     ],
     [
       "agent",
-      /custom agent failed: populations\[4\] \("grumpy"\) agent [01]'s act at tick 5\d threw an object, not an Error: \{"code":"GRUMPY","tick":5\d\}\n/,
+      /custom agent failed: populations\.4 \("grumpy"\) agent [01]'s act at tick 5\d threw an object, not an Error: \{"code":"GRUMPY","tick":5\d\}\n/,
     ],
   ] as const;
   const NO_STACK =

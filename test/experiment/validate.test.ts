@@ -45,6 +45,22 @@ describe("validateExperiment", () => {
       undefined,
       "populations.0.count",
     ],
+    // An index in a population's path is a dotted segment, as in sweep keys (agents and core wrote [1]).
+    [
+      "a population's instrument that is no symbol",
+      { ...base(), populations: [{ kind: "noise", count: 1, instruments: ["X", 3] }] },
+      "INVALID_VALUE",
+      "populations.0.instruments.1",
+    ],
+    [
+      "a population's choice distribution with a value that is no number",
+      {
+        ...base(),
+        populations: [{ kind: "noise", count: 1, capital: { dist: "choice", values: [1, "2"] } }],
+      },
+      undefined,
+      "populations.0.capital.values.1",
+    ],
     [
       "policy fraction outside (0, 1] in a variant",
       {
@@ -920,7 +936,7 @@ describe("validateExperiment: custom populations", () => {
     expect(e).toBeInstanceOf(ValidationError);
     expect([(e as ValidationError).code, (e as ValidationError).field]).toEqual([
       "UNKNOWN_PARAM",
-      "populations[1].act",
+      "populations.1.act",
     ]);
     expect((e as ValidationError).message).toContain(
       'act of population "dipBuyer" read params.treshold, which would be undefined in every run; did you mean params.threshold?',

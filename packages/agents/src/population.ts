@@ -68,7 +68,7 @@ export function buildPopulation(
   ctx: AgentContext,
   populationIndex: number,
 ): BuiltPopulation {
-  const path = `populations[${populationIndex}]`;
+  const path = memberPath("populations", String(populationIndex));
   validatePopulationSpec(path, spec);
   const { venue, loop } = ctx;
   const schema = SCHEMA[spec.kind];
@@ -81,7 +81,7 @@ export function buildPopulation(
     } catch {
       throw new ValidationError(
         "UNKNOWN_INSTRUMENT",
-        `${path}.instruments[${k}]`,
+        memberPath(`${path}.instruments`, String(k)),
         s,
         `one of ${venue.instruments.map((x) => JSON.stringify(x.symbol)).join(", ")}`,
         "invalid experiment",
@@ -276,7 +276,7 @@ function paramsGuard(names: readonly string[], populationIndex: number, populati
         const read = memberPath("params", key);
         throw new ValidationError(
           "UNKNOWN_PARAM",
-          `populations[${populationIndex}].${where}`,
+          memberPath(memberPath("populations", String(populationIndex)), where),
           read,
           `reads of its own params only (${names.length > 0 ? names.join(", ") : "it has none"}): ${where} of population "${population}" read ${read}, which would be undefined in every run${near === undefined ? "" : `; did you mean params.${near}?`}`,
           "invalid experiment",
@@ -301,7 +301,7 @@ function reportingNonErrors(agent: Agent, name: string, population: number, k: n
       } catch (e) {
         if (e instanceof Error) throw e;
         throw new NotAnError(
-          `custom agent failed: populations[${population}] ("${name}") agent ${k}'s act at tick ${tick}`,
+          `custom agent failed: ${memberPath("populations", String(population))} ("${name}") agent ${k}'s act at tick ${tick}`,
           e,
         );
       }
@@ -318,7 +318,7 @@ function createCustomAgent(
   k: number,
 ): Agent {
   const spec = b.spec as Extract<PopulationSpec, { kind: "custom" }>;
-  const path = `populations[${b.populationIndex}].create`;
+  const path = memberPath(memberPath("populations", String(b.populationIndex)), "create");
   const allowed = "a function returning an Agent, an object with an act(tick) function";
   let agent: unknown;
   const guard = b.paramsGuard as ParamsGuard;

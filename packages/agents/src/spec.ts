@@ -504,7 +504,7 @@ export function validateActivation(path: string, a: unknown): ActivationSpec {
 
 /**
  * Validates a population spec; throws a ValidationError naming the path (e.g.
- * `populations[2].leverage.max`), the value and what is allowed. Returns the spec unchanged.
+ * `populations.2.leverage.max`), the value and what is allowed. Returns the spec unchanged.
  */
 export function validatePopulationSpec(path: string, value: unknown): PopulationSpec {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -545,13 +545,18 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     }
     o.instruments.forEach((s, i) => {
       if (typeof s !== "string" || s.length === 0)
-        fail("INVALID_VALUE", `${path}.instruments[${i}]`, s, "an instrument symbol (string)");
+        fail(
+          "INVALID_VALUE",
+          memberPath(`${path}.instruments`, String(i)),
+          s,
+          "an instrument symbol (string)",
+        );
       // A leveraged trader weights each instrument of the list once: a repeated symbol drew its
       // weight twice and normalised by both, so the weights summed to less than 1.
       if (kind === "leveraged" && (o.instruments as unknown[]).indexOf(s) < i)
         fail(
           "INVALID_VALUE",
-          `${path}.instruments[${i}]`,
+          memberPath(`${path}.instruments`, String(i)),
           s,
           "a symbol not already in the list (a leveraged trader holds a portfolio of distinct instruments)",
         );

@@ -253,7 +253,7 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
       );
     }
     o.values.forEach((v, i) => {
-      num(`${path}.values[${i}]`, v);
+      num(memberPath(`${path}.values`, String(i)), v);
     });
     if (o.weights !== undefined) {
       if (!Array.isArray(o.weights) || o.weights.length !== o.values.length) {
@@ -266,7 +266,7 @@ export function validateDist(path: string, d: unknown, min = -Infinity, max = In
         );
       }
       o.weights.forEach((w, i) => {
-        num(`${path}.weights[${i}]`, w, 0, Infinity);
+        num(memberPath(`${path}.weights`, String(i)), w, 0, Infinity);
       });
     }
   }

@@ -800,7 +800,7 @@ function tryCustomAgents(
       try {
         buildPopulation(p, { venue, loop, rng: rng.split("agents") }, i);
       } catch (e) {
-        if (!(e instanceof ValidationError) || e.field !== `populations[${i}].create`) throw e;
+        if (!(e instanceof ValidationError) || e.field !== `populations.${i}.create`) throw e;
         const err = new ValidationError(
           e.code,
           join(prefix, `populations.${i}.create`),
