@@ -1,4 +1,4 @@
-import { customAgents, marketMakers, noiseTraders } from "@cascade/agents";
+import { customAgents, marketMakers, momentumTraders, noiseTraders } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
 import {
   applyPoint,
@@ -524,6 +524,35 @@ describe("validateExperiment", () => {
     expect(errorOf(fakeExperiment({ sweep: { "market.instruments.1.maxPrize": [120] } })).code).toBe(
       "UNKNOWN_PATH",
     );
+  });
+
+  test("a population's kind is not swept (its parameters would run as another kind's, unrecorded); the whole population is", () => {
+    // Accepted before: point 1 ran population 1 as momentum traders with the noise traders' count
+    // and the rest at momentum's defaults, and runs.csv recorded only "momentum".
+    const e = errorOf(fakeExperiment({ sweep: { "populations.1.kind": ["noise", "momentum"] } }));
+    expect(e.code).toBe("SWEPT_KIND");
+    expect(e.field).toBe('sweep["populations.1.kind"]');
+    expect(e.value).toEqual(["noise", "momentum"]);
+    expect(e.message).toBe(
+      'invalid experiment: sweep["populations.1.kind"] = ["noise","momentum"]; allowed: a path other than a population\'s kind (populations.1.kind): swept, the parameters written for one kind would be read as another\'s, the rest left at that kind\'s defaults, and runs.csv would record only the kind; write each kind\'s population in full instead, in a variant per kind (variants: { momentum: { populations: [...] } }) or as the values of the whole population (sweep: { "populations.1": [noiseTraders({ ... }), momentumTraders({ ... })] })',
+    );
+    // in a linked key too, and refused before a value is checked (a kind whose keys differ was
+    // refused only for those keys, as if the value were a typo)
+    const linked = errorOf(
+      fakeExperiment({ sweep: { "populations.0.count, populations.1.kind": [1, "leveraged"] } }),
+    );
+    expect([linked.code, linked.field]).toEqual([
+      "SWEPT_KIND",
+      'sweep["populations.0.count, populations.1.kind"]',
+    ]);
+    expect(linked.allowed).toContain("(populations.1.kind)");
+    // the whole population, each value written by its own builder, is swept
+    const v = validateExperiment(
+      fakeExperiment({
+        sweep: { "populations.1": [noiseTraders({ count: 5 }), momentumTraders({ count: 5 })] },
+      }),
+    );
+    expect(applyPoint(v.base, v.sweep.params, v.sweep.points[1]).populations[1].kind).toBe("momentum");
   });
 
   test("a built-in population's parameter left at its default can be swept without being set", () => {

@@ -1205,6 +1205,19 @@ function validateSweep(
     const vals = raw[param];
     if (!Array.isArray(vals) || vals.length === 0)
       fail("INVALID_TYPE", at, vals, "a non-empty array of values");
+    // A population's other fields are its kind's parameters: with the kind swept, those written for
+    // one kind would run as another's (count, capital, activation kept, the rest at the new kind's
+    // defaults), and runs.csv would show only the kind.
+    const kind = paths.find((path) => /^populations\.\d+\.kind$/.test(path));
+    if (kind !== undefined) {
+      const population = kind.slice(0, -".kind".length);
+      fail(
+        "SWEPT_KIND",
+        at,
+        vals,
+        `a path other than a population's kind (${kind}): swept, the parameters written for one kind would be read as another's, the rest left at that kind's defaults, and runs.csv would record only the kind; write each kind's population in full instead, in a variant per kind (variants: { momentum: { populations: [...] } }) or as the values of the whole population (sweep: { ${JSON.stringify(population)}: [noiseTraders({ ... }), momentumTraders({ ... })] })`,
+      );
+    }
     const holders = variants.filter((v) => sweepReaches(v.config, param));
     const seen = new Map<string, number>();
     vals.forEach((value, j) => {
