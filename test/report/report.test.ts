@@ -582,6 +582,22 @@ describe("writeReport: no sweep", () => {
     expect(dist).toContain("Title text 'peak_drawdown a fraction'");
   });
 
+  it("names a header with a blank unit line by its name alone, no trailing space (was 'shock_size ')", async () => {
+    const dir = makeResults(join(root, "blank-unit"), { sweep: {}, variants: ["full", "partial"] });
+    const runs = join(dir, "runs.csv");
+    const lines = readFileSync(runs, "utf8").trimEnd().split("\n");
+    // a column no metric table knows: no unit, a blank second header line beside units
+    const edited = lines.map((l, k) => (k === 0 ? `${l},shock_size` : `${l},${0.15 + k / 100}`));
+    writeFileSync(runs, `${edited.join("\n")}\n`);
+    const dist =
+      figures(await buildReport(dir))
+        .get("distributions")
+        ?.join("") ?? "";
+    expect(dist).toContain("Title text 'peak_drawdown a fraction'");
+    expect(dist).toContain("Title text 'shock_size'");
+    expect(dist).not.toMatch(/(?:Title|Subtitle) text '[^"]*? '"/);
+  });
+
   it("notes the variants whose prices reached their band (ticks_at_price_band > 0)", async () => {
     const dir = makeResults(join(root, "band"), { sweep: {}, variants: ["full", "partial"] });
     expect(await buildReport(dir)).not.toContain("reached their band");

@@ -8,7 +8,8 @@
  * - the xmlns attributes are dropped (inline SVG in HTML needs none, and the page then names no URL);
  * - geometry is rounded to 2 decimals (the page is a fraction of the size);
  * - each mark's aria-label (Vega-Lite's per-item description: "variant: A; mean: 1.2") also
- *   becomes a <title> child, which browsers show as a hover tooltip without any script.
+ *   becomes a <title> child, which browsers show as a hover tooltip without any script;
+ * - a title's caption ("Title text '...'") names its lines without the blank ones' spaces.
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
@@ -62,6 +63,12 @@ export function tidySvg(svg: string, prefix: string): string {
       });
       return ` ${attr}="${v}"`;
     },
+  );
+  // Vega captions a title of several lines with its lines joined by spaces: a blank line (a
+  // metric header's unit line where the metric has no unit) left "Title text 'shock_size '"
+  out = out.replace(
+    /(aria-label="(?:Title|Subtitle) text ')([^"]*?)'"/g,
+    (_m, head: string, text: string) => `${head}${text.replace(/\s+/g, " ").trim()}'"`,
   );
   // aria-label → <title> tooltip on drawn marks
   out = out.replace(
