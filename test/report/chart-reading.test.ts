@@ -576,6 +576,39 @@ describe("price paths", () => {
     )!;
     for (const end of [lo, hi]) expect(shortNumber(readShort(end)), end).toBe(end);
   });
+
+  it("draw a liquidation at the path's lowest price whole inside the panel (partial-vs-full's 3,970 sat on the frame)", async () => {
+    const dir = makeResults(join(root, "dot-at-low"), {
+      sweep: {},
+      variants: ["full"],
+      replications: 2,
+      ticks: 60,
+      instruments: ["BTC"],
+    });
+    // the first liquidation of replication 0 at a round price below every other: the axis' nice end
+    let tick: string | null = null;
+    editCsv(join(dir, "liquidations.csv"), (r) => {
+      if (tick === null && r.replication === "0") tick = r.tick;
+    });
+    expect(tick).not.toBeNull();
+    editCsv(join(dir, "timeseries.csv"), (r) => {
+      if (r.replication === "0" && r.tick === tick) r.mid = "50";
+    });
+    const svg = (await draw(pricePaths, dir))?.panels[0].svg ?? "";
+    const height = Number(svg.match(/class="background"[^>]*d="M0\.5,0\.5h[\d.]+v([\d.]+)/)?.[1]);
+    expect(height).toBeGreaterThan(100);
+    const dots = [
+      ...svg.matchAll(
+        /aria-label="[^"]*liquidated notional[^"]*" role="graphics-symbol" aria-roledescription="point" transform="translate\([-\d.]+,([-\d.]+)\)" d="M([\d.]+),/g,
+      ),
+    ].map((m) => ({ y: Number(m[1]), r: Number(m[2]) }));
+    expect(dots.length).toBeGreaterThan(1);
+    expect(svg).toContain("price: 50;");
+    for (const d of dots) {
+      expect(d.y - d.r, JSON.stringify(d)).toBeGreaterThanOrEqual(0);
+      expect(d.y + d.r, JSON.stringify(d)).toBeLessThanOrEqual(height);
+    }
+  });
 });
 
 describe("paired differences", () => {

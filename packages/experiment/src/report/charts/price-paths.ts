@@ -115,6 +115,15 @@ function panelsText(data: ReportData): string {
   return `one panel per instrument drawn (${missing.join(", ")} left out: ${sizes.join(" x ")} need ${need} paths, more than the ${out.limit} drawn; one replication each, ${which})`;
 }
 
+/** The liquidation dots' areas (px²), smallest and largest notional. */
+const DOT_SIZES = [12, 220];
+
+/**
+ * Room kept above and below a panel's prices (px): the largest dot's radius and its white
+ * outline. A dot at the lowest price of a path on the axis' nice end sat on the frame, half cut.
+ */
+const PRICE_PADDING = Math.ceil(Math.sqrt(DOT_SIZES[1] / Math.PI) + 0.5);
+
 /** The price paths' liquidation dots: red, sized by the liquidated notional at the tick. */
 function liquidationDots(notionals: readonly number[]): VlSpec {
   return {
@@ -134,7 +143,7 @@ function liquidationDots(notionals: readonly number[]): VlSpec {
         field: "notional",
         type: "quantitative",
         title: "liquidated notional",
-        scale: { range: [12, 220], zero: false },
+        scale: { range: DOT_SIZES, zero: false },
         // written as the heat maps' cells are (1.5M, not 1,500,000)
         legend: {
           labelExpr: "shortNumber(datum.value)",
@@ -261,7 +270,7 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
                 field: "price",
                 type: "quantitative",
                 title: `${instrument} price`,
-                scale: { zero: false },
+                scale: { zero: false, padding: PRICE_PADDING },
               },
               color: replicationColour(reps),
               detail: { field: "run" },
