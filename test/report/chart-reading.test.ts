@@ -156,7 +156,7 @@ describe("heat maps", () => {
     const [head, ...body] = readFileSync(file, "utf8").trimEnd().split("\n");
     const cols = head.split(",");
     const [metric, mean] = [cols.indexOf("metric"), cols.indexOf("mean")];
-    const base = body.filter((l) => l.split(",")[metric] === "liquidations");
+    const base = body.filter((l) => l.split(",")[metric] === "liquidated_notional");
     const copies = RANGES.flatMap(([m, lo, hi]) =>
       base.map((l, i) =>
         l
@@ -612,6 +612,62 @@ describe("price paths", () => {
 });
 
 describe("paired differences", () => {
+  for (const [name, variants, sweep] of [
+    ["against the baseline", ["full", "partial", "adlOnly"], {}],
+    ["against the reference point", ["default"], { "liquidation.loss.insuranceFund": [0, 200, 400] }],
+  ] as const) {
+    it(`name a metric set by the replication alone in the caption, not as a panel of zeros (${name}; insurance-fund's shock_size)`, async () => {
+      const dir = makeResults(join(root, `scenario-metric-${variants.length}`), {
+        sweep: { ...sweep },
+        variants: [...variants],
+        replications: 4,
+        ticks: 40,
+        instruments: ["BTC"],
+      });
+      // shock_size: drawn per replication, the same at every variant and point; jitter: not
+      const runs = join(dir, "runs.csv");
+      const lines = readFileSync(runs, "utf8").trimEnd().split("\n");
+      const rep = lines[0].split(",").indexOf("replication");
+      writeFileSync(
+        runs,
+        `${lines.map((l, k) => (k === 0 ? `${l},shock_size,jitter` : `${l},${0.15 + Number(l.split(",")[rep]) / 100},${k % 3}`)).join("\n")}\n`,
+      );
+      // comparison.csv as the writer has them: every difference of shock_size 0
+      const comparison = join(dir, "comparison.csv");
+      const [head, ...rows] = readFileSync(comparison, "utf8").trimEnd().split("\n");
+      const cols = head.split(",");
+      const copies = rows
+        .filter((l) => l.split(",")[cols.indexOf("metric")] === "liquidated_notional")
+        .flatMap((l) =>
+          ["shock_size", "jitter"].map((m) =>
+            l
+              .split(",")
+              .map((c, k) =>
+                cols[k] === "metric"
+                  ? m
+                  : ["mean_diff", "ci_low", "ci_high"].includes(cols[k])
+                    ? m === "jitter"
+                      ? String(k / 10)
+                      : "0"
+                    : c,
+              )
+              .join(","),
+          ),
+        );
+      writeFileSync(comparison, `${[head, ...rows, ...copies].join("\n")}\n`);
+      const fig = await draw(pairedDifferences, dir);
+      const svg = fig?.panels[0].svg ?? "";
+      expect(svg).toContain("Title text 'liquidated_notional cash units'");
+      expect(svg).toContain("Title text 'jitter'");
+      expect(svg).not.toContain("shock_size");
+      expect(fig?.caption).toContain(
+        " Same in every run of a replication (set by its seed, not by the variant or sweep point): every paired difference 0, not drawn: shock_size.",
+      );
+      // the distributions still draw it: its spread over the replications is the scenarios'
+      expect((await draw(distributions, dir))?.panels[0].svg).toContain("Title text 'shock_size'");
+    });
+  }
+
   it("keep a marker at the axis' end inside its panel (book_share's 1 was drawn over the frame)", async () => {
     const dir = makeResults(join(root, "axis-end"), {
       sweep: {},

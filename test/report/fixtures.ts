@@ -155,7 +155,8 @@ export function makeResults(dir: string, o: FixtureOptions): string {
             mid = Math.max(1, mid * (1 + crash + (rnd() - 0.5) * 0.01));
             lowest = Math.min(lowest, mid);
             const spread = 0.5 + rnd();
-            const liquidated = crash !== 0 && rnd() < 0.5;
+            // (a harsher policy, more liquidations: no count is set by the replication alone)
+            const liquidated = crash !== 0 && rnd() < 0.5 + 0.1 * vi;
             let liqNotional = 0;
             if (liquidated) {
               cascade++;

@@ -759,10 +759,14 @@ describe("bootstrap intervals of the paired differences", () => {
       ticks: 60,
       bootColumns: true,
     });
-    // recovered (0/1 in every run) with comparison rows: peak_drawdown's, renamed
+    // recovered (0/1 in every run, not the same in all runs of a replication) with comparison
+    // rows: peak_drawdown's, renamed
     const runs = join(dir, "runs.csv");
     const [head, ...lines] = readFileSync(runs, "utf8").trimEnd().split("\n");
-    writeFileSync(runs, `${[`${head},recovered`, ...lines.map((l, i) => `${l},${i % 2}`)].join("\n")}\n`);
+    writeFileSync(
+      runs,
+      `${[`${head},recovered`, ...lines.map((l, i) => `${l},${(i >> 1) % 2}`)].join("\n")}\n`,
+    );
     const file = join(dir, "comparison.csv");
     const [top, ...body] = readFileSync(file, "utf8").trimEnd().split("\n");
     const metric = top.split(",").indexOf("metric");
@@ -969,13 +973,15 @@ describe("chart labels", () => {
       replications: 3,
       ticks: 60,
     });
-    // liquidations: 7.5 + the replication, the same at both points (paired differences all 0, means
-    // equal at both points); bad_debt is 0 in every run of the fixture
+    // liquidations: 7.5 + the replication, the same at both points (paired differences all 0: no
+    // panel, named in the caption; means equal at both points); max_cascade_depth's differences
+    // all 0 in comparison.csv; bad_debt is 0 in every run of the fixture
     editCsv(join(dir, "runs.csv"), (r) => {
       r.liquidations = String(7.5 + Number(r.replication));
     });
     editCsv(join(dir, "comparison.csv"), (r) => {
-      if (r.metric === "liquidations") r.mean_diff = r.ci_low = r.ci_high = "0";
+      if (r.metric === "liquidations" || r.metric === "max_cascade_depth")
+        r.mean_diff = r.ci_low = r.ci_high = "0";
     });
     editCsv(join(dir, "summary.csv"), (r) => {
       if (r.metric === "liquidations") r.mean = r.ci_low = r.ci_high = "7.5";
@@ -988,6 +994,9 @@ describe("chart labels", () => {
     // were 0.000000 and 7.500000: a paired panel whose differences are all 0, a sweep line whose
     // means are all 7.5; bad_debt, 0 in every run, is left out of the distributions (named instead)
     expect(paired).toContainEqual(["0"]);
+    expect(figs.get("paired-differences")![0]).toMatch(
+      /every paired difference 0, not drawn: liquidations\./,
+    );
     expect(axes("sweep-lines")).toContainEqual(["7.5"]);
     expect(figs.get("distributions")![0]).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);
     for (const id of ["distributions", "paired-differences", "sweep-lines"])
@@ -1346,7 +1355,9 @@ describe("0/1 outcomes in the distributions", () => {
     const rows = lines.map((l, i) => {
       const cells = l.split(",");
       cells[depth] = String((i >> 1) % 2);
-      return `${cells.join(",")},${i % 2},${(i + 1) % 2}`;
+      // (rows by point, variant, replication: i % 2 would be the replication's parity, the
+      // same in every run of a replication, and those metrics are not drawn as paired differences)
+      return `${cells.join(",")},${i % 3 === 0 ? 1 : 0},${i % 3 === 1 ? 1 : 0}`;
     });
     writeFileSync(runs, `${[`${head},recovered,adl_fired`, ...rows].join("\n")}\n`);
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));

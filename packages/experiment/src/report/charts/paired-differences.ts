@@ -17,6 +17,8 @@ import {
   outcomeNote,
   POINT,
   type Render,
+  scenarioMetrics,
+  scenarioNote,
   sortedShortLabels,
   span2,
   sweepLegend,
@@ -165,11 +167,16 @@ export async function pairedDifferences(
   self = false,
 ): Promise<Figure | null> {
   const constant = constantMetrics(data);
+  const scenario = scenarioMetrics(data);
   // With several variants: their differences with the baseline, or (self) each variant's with
   // itself at the reference point of a sweepReference.
   const ownReference = (c: ComparisonRow) => data.variants.length > 1 && c.raw.baseline === c.variant;
   const rows = data.comparison.filter(
-    (c: ComparisonRow) => c.mean_diff !== null && !constant.has(c.metric) && ownReference(c) === self,
+    (c: ComparisonRow) =>
+      c.mean_diff !== null &&
+      !constant.has(c.metric) &&
+      !scenario.includes(c.metric) &&
+      ownReference(c) === self,
   );
   if (rows.length === 0) return null;
   const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));
@@ -374,7 +381,7 @@ export async function pairedDifferences(
     return {
       id: "paired-reference",
       title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
-      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
+      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${scenarioNote(scenario)}`,
       panels: [{ svg: await fitToColumn(render, spec) }],
     };
   return {
@@ -382,8 +389,8 @@ export async function pairedDifferences(
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`
-        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}`,
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${scenarioNote(scenario)}`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${scenarioNote(scenario)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }

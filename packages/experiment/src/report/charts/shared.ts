@@ -336,6 +336,40 @@ export function constantNote(data: ReportData): string {
   return parts.join("");
 }
 
+/**
+ * Metrics with one value in every run of a replication but not in every run (constantMetrics):
+ * set by the replication's scenario alone, not by the variant or the sweep point (the drawn shock,
+ * insurance-fund's shock_size). The paired comparisons pair the runs of a replication (same
+ * seeds), so every one of their differences is exactly 0: panels of zeros, which the paired
+ * charts leave out and name (scenarioNote). Blank values are passed over, as comparison.csv's
+ * pairs pass them over.
+ */
+export function scenarioMetrics(data: ReportData): string[] {
+  const constant = constantMetrics(data);
+  const byReplication = new Map<string, number>();
+  return data.metrics.filter((m) => {
+    if (constant.has(m)) return false;
+    byReplication.clear();
+    let seen = false;
+    for (const r of data.runs) {
+      const v = r.values[m];
+      if (v === null || v === undefined) continue;
+      const first = byReplication.get(r.replication);
+      if (first === undefined) byReplication.set(r.replication, v);
+      else if (first !== v) return false;
+      else seen = true;
+    }
+    // (a replication with one run each compares nothing)
+    return seen;
+  });
+}
+
+/** " Same in every run of a replication, every paired difference 0, not drawn: a, b." or "". */
+export function scenarioNote(metrics: readonly string[]): string {
+  if (metrics.length === 0) return "";
+  return ` Same in every run of a replication (set by its seed, not by the variant or sweep point): every paired difference 0, not drawn: ${metrics.join(", ")}.`;
+}
+
 /** Most sweep points the distributions and the cascade depth draw one by one. */
 const MAX_SPLIT_POINTS = 12;
 
