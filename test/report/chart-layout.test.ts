@@ -497,6 +497,33 @@ describe("panels in rows and columns", () => {
     }
   });
 
+  it("sweep lines name the swept parameter once, under the grid of panels (was under every panel)", async () => {
+    const P = "liquidation.closeFactor";
+    const dir = makeResults(join(root, "sweep-line-title"), {
+      sweep: { [P]: [0.25, 0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 40,
+    });
+    const svgs = await rendered(sweepLines as Make, dir);
+    const svg = svgs[svgs.length - 1];
+    const { origins, width } = panels(svg);
+    const rows = [...new Set(origins.map((o) => o[1]))];
+    expect(rows.length).toBeGreaterThan(1);
+    expect(svg.match(new RegExp(`>${P.replace(".", "\\.")}<`, "g"))).toHaveLength(1);
+    const title = svg.match(
+      new RegExp(
+        `<g class="mark-group role-title"><g transform="translate\\(([\\d.-]+),([\\d.-]+)\\)">(?:(?!</text>)[\\s\\S])*?>${P.replace(".", "\\.")}<`,
+      ),
+    );
+    expect(title).not.toBeNull();
+    const [x, y] = [Number(title![1]), Number(title![2])];
+    // below the last row's plots (140 px) and their axis labels, within the panels' span
+    expect(y).toBeGreaterThan(Math.max(...rows) + 140 + 10);
+    expect(x).toBeGreaterThan(Math.min(...origins.map((o) => o[0])));
+    expect(x).toBeLessThan(Math.max(...origins.map((o) => o[0])) + width);
+  });
+
   it("the heat maps' panels as wide as the widest of their column: each column's maps at one x in every row (were up to 16 px apart)", async () => {
     const dir = makeResults(join(root, "heat-columns"), {
       sweep: { "liquidation.closeFactor": [0.25, 0.5, 1], "shock.size": [0.05, 0.1, 0.2] },

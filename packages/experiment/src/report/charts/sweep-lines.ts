@@ -110,14 +110,20 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   const x = {
     field: "x",
     type: sc.type,
-    title: one ? param : null,
+    title: null,
     scale: sc.scale,
     ...(sc.type === "ordinal"
       ? { sort: xValues, axis: one ? { labelAngle: -30, labelLimit: 100 } : POINT_AXIS }
       : {}),
   };
   const width = one ? 210 : Math.max(210, Math.min(520, xValues.length * pointSlot(xValues)));
+  // The swept parameter named once, under the grid of panels (as an axis title it was repeated
+  // under every panel); several parameters: the caption names them (pointKey).
+  const xTitle = one
+    ? { title: { text: param, orient: "bottom", anchor: "middle", frame: "bounds", fontSize: 11, limit: 0 } }
+    : {};
   const spec: VlSpec = {
+    ...xTitle,
     data: { values },
     facet: metricFacet(data, metrics),
     // each panel has its own y axis (~90 px with the spacing), the variant legend is beside them
