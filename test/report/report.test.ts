@@ -484,6 +484,32 @@ describe("writeReport: two-parameter grid", () => {
     expectSelfContained(html);
   });
 
+  it("lays the heat maps out in fixed columns, not as the window wraps them", () => {
+    const heat = figures(html).get("sweep-heatmap")![0];
+    const svgs = [...heat.matchAll(/<div class="panel">(?:<h3>.*?<\/h3>)?(<svg[\s\S]*?<\/svg>)<\/div>/g)].map(
+      (m) => m[1],
+    );
+    expect(svgs).toHaveLength(5);
+    // the axes named on the first panel of each row: its columns
+    const titled = svgs.flatMap((s, i) => (s.includes(">shock.size<") ? [i] : []));
+    const columns = titled[1];
+    expect(columns).toBeGreaterThan(1);
+    const m = heat.match(
+      /<div class="panels grid" style="grid-template-columns: ([^;"]*); max-width: ([\d.]+)px">/,
+    );
+    expect(m).not.toBeNull();
+    const tracks = m![1].split(/ (?=minmax)/);
+    expect(tracks).toHaveLength(columns);
+    // each column as wide as its panels (the page's own width: fr of that many px, the row no wider)
+    const widths = tracks.map((t) => Number(t.match(/^minmax\(0, ([\d.]+)fr\)$/)?.[1]));
+    svgs.forEach((s, i) => expect(svgWidth(s)).toBe(widths[i % columns]));
+    expect(Number(m![2])).toBe(widths.reduce((a, b) => a + b, 0) + (columns - 1) * 28);
+    expect(Number(m![2])).toBeLessThanOrEqual(COLUMN_WIDTH);
+    expect(html).toMatch(/\.panels\.grid \{ display: grid; \}/);
+    // the other figures: one after another as they fit
+    expect(figures(html).get("distributions")![0]).toContain('<div class="panels"><div class="panel">');
+  });
+
   it("keeps only the first sweep point of a time series without point columns", () => {
     // each path restarts at tick 1 for every later point: drawn ticks must stay increasing
     const fig = figures(html).get("price-paths")![0];

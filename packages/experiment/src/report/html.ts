@@ -2,7 +2,7 @@
 import { bandWarning } from "../headline.js";
 import { metricInfoOf } from "../metric-info.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
-import { outcomeNote, zeroOneOutcomes } from "./charts/shared.js";
+import { outcomeNote, PANEL_GAP, svgWidth, zeroOneOutcomes } from "./charts/shared.js";
 import type { Figure } from "./charts.js";
 import { fmtNum, pointValue } from "./format.js";
 import { type ComparisonRow, comparisonReference, pointLabel, type ReportData } from "./load.js";
@@ -58,7 +58,8 @@ figcaption h2, section.block h2 { margin: 0 0 2px; font-size: 18px; }
 p.caption { margin: 0 0 10px; color: #555; font-size: 13px; }
 p.note { margin: 6px 0 0; color: #777; font-size: 12px; }
 p.warning { margin: 10px 0 0; padding: 8px 10px; color: #7a4b00; background: #fff4d6; border-left: 4px solid #e0a000; font-size: 13px; }
-.panels { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; }
+.panels { display: flex; flex-wrap: wrap; gap: 4px ${PANEL_GAP}px; align-items: flex-start; }
+.panels.grid { display: grid; }
 .panel { max-width: 100%; }
 .panel h3 { margin: 10px 0 4px; font-size: 14px; color: #333; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .panel h3 .unit { font: 12px -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #666; }
@@ -78,6 +79,23 @@ pre { background: #f6f7f9; padding: 10px; overflow: auto; max-height: 600px; fon
 .tag { display: inline-block; padding: 0 6px; border-radius: 4px; background: #e8eefc; color: #2a5db0; font-size: 11px; margin-left: 4px; }
 `;
 
+/**
+ * The panels' container: a figure with `columns` gets a grid of that many columns, each its widest
+ * panel's width in fr and the row no wider than their sum: at the page's full width every panel
+ * at its own size, in a narrower window all shrunk alike (as a single SVG is), never re-wrapped.
+ */
+function panelsOpen(f: Figure): string {
+  if (f.columns === undefined) return '<div class="panels">';
+  const widths: number[] = [];
+  f.panels.forEach((p, i) => {
+    const c = i % (f.columns as number);
+    widths[c] = Math.max(widths[c] ?? 0, svgWidth(p.svg));
+  });
+  const row = widths.reduce((a, b) => a + b, 0) + (widths.length - 1) * PANEL_GAP;
+  const tracks = widths.map((w) => `minmax(0, ${w}fr)`).join(" ");
+  return `<div class="panels grid" style="grid-template-columns: ${tracks}; max-width: ${row}px">`;
+}
+
 function figureHtml(f: Figure): string {
   const panels = f.panels
     .map((p) => {
@@ -87,7 +105,7 @@ function figureHtml(f: Figure): string {
     .join("\n");
   return `<figure class="chart" data-chart="${escapeHtml(f.id)}" id="chart-${escapeHtml(f.id)}">
 <figcaption><h2>${escapeHtml(f.title)}</h2><p class="caption">${escapeHtml(f.caption)}</p></figcaption>
-<div class="panels">${panels}</div>
+${panelsOpen(f)}${panels}</div>
 ${f.note ? `<p class="note">${escapeHtml(f.note)}</p>` : ""}
 </figure>`;
 }

@@ -25,6 +25,11 @@ export interface Figure {
   title: string;
   caption: string;
   panels: Panel[];
+  /**
+   * Panels a row of the page: laid out in that many columns, each as wide as its widest panel
+   * (html.ts), the same at any window width. Without it the panels follow one another.
+   */
+  columns?: number;
   note?: string;
 }
 

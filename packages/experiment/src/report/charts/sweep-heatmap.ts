@@ -1,6 +1,7 @@
 /**
  * Heat maps of each metric's mean over a two-parameter grid, one per variant; a metric's maps are
- * one panel, and as many panels share a row of the page as fit with readable cells.
+ * one panel, and as many panels share a row of the page (the figure's columns) as fit with
+ * readable cells.
  */
 
 import { pointValue, shortNumber } from "../format.js";
@@ -204,5 +205,6 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     title: `Mean of each metric over the ${px} × ${py} grid`,
     caption: `Mean of each metric at every grid point, ${which} (shared colour scale per metric; the axes named on the first panel of each row; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
     panels,
+    columns: layout.columns,
   };
 }
