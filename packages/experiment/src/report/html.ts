@@ -85,7 +85,7 @@ pre { background: #f6f7f9; padding: 10px; overflow: auto; max-height: 600px; fon
  * at its own size, in a narrower window all shrunk alike (as a single SVG is), never re-wrapped.
  */
 function panelsOpen(f: Figure): string {
-  if (f.columns === undefined) return '<div class="panels">';
+  if (f.columns === undefined || f.panels.length === 0) return '<div class="panels">';
   const widths: number[] = [];
   f.panels.forEach((p, i) => {
     const c = i % (f.columns as number);

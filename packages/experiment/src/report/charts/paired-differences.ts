@@ -167,16 +167,13 @@ export async function pairedDifferences(
   self = false,
 ): Promise<Figure | null> {
   const constant = constantMetrics(data);
-  const scenario = scenarioMetrics(data);
+  const scenario = new Set(scenarioMetrics(data));
   // With several variants: their differences with the baseline, or (self) each variant's with
   // itself at the reference point of a sweepReference.
   const ownReference = (c: ComparisonRow) => data.variants.length > 1 && c.raw.baseline === c.variant;
   const rows = data.comparison.filter(
     (c: ComparisonRow) =>
-      c.mean_diff !== null &&
-      !constant.has(c.metric) &&
-      !scenario.includes(c.metric) &&
-      ownReference(c) === self,
+      c.mean_diff !== null && !constant.has(c.metric) && !scenario.has(c.metric) && ownReference(c) === self,
   );
   if (rows.length === 0) return null;
   const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));

@@ -369,10 +369,11 @@ export function scenarioMetrics(data: ReportData): string[] {
   });
 }
 
-/** " Same in every run of a replication, every paired difference 0, not drawn: a, b." or "". */
-export function scenarioNote(metrics: readonly string[]): string {
-  if (metrics.length === 0) return "";
-  return ` Same in every run of a replication (set by its seed, not by the variant or sweep point): every paired difference 0, not drawn: ${metrics.join(", ")}.`;
+/** The paired charts' caption line naming scenarioMetrics' metrics ("" for none). */
+export function scenarioNote(metrics: Iterable<string>): string {
+  const named = [...metrics];
+  if (named.length === 0) return "";
+  return ` Same in every run of a replication (set by its seed, not by the variant or sweep point): every paired difference 0, not drawn: ${named.join(", ")}.`;
 }
 
 /** Most sweep points the distributions and the cascade depth draw one by one. */
