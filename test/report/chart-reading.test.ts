@@ -615,14 +615,15 @@ describe("price paths", () => {
 });
 
 describe("paired differences", () => {
-  for (const [name, variants, sweep] of [
+  const cases: Array<[string, string[], Record<string, number[]>]> = [
     ["against the baseline", ["full", "partial", "adlOnly"], {}],
     ["against the reference point", ["default"], { "liquidation.loss.insuranceFund": [0, 200, 400] }],
-  ] as const) {
+  ];
+  for (const [name, variants, sweep] of cases) {
     it(`name a metric set by the replication alone in the caption, not as a panel of zeros (${name}; insurance-fund's shock_size)`, async () => {
       const dir = makeResults(join(root, `scenario-metric-${variants.length}`), {
-        sweep: { ...sweep },
-        variants: [...variants],
+        sweep,
+        variants,
         replications: 4,
         ticks: 40,
         instruments: ["BTC"],

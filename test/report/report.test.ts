@@ -502,7 +502,9 @@ describe("writeReport: two-parameter grid", () => {
     expect(tracks).toHaveLength(columns);
     // each column as wide as its panels (the page's own width: fr of that many px, the row no wider)
     const widths = tracks.map((t) => Number(t.match(/^minmax\(0, ([\d.]+)fr\)$/)?.[1]));
-    svgs.forEach((s, i) => expect(svgWidth(s)).toBe(widths[i % columns]));
+    svgs.forEach((s, i) => {
+      expect(svgWidth(s)).toBe(widths[i % columns]);
+    });
     expect(Number(m![2])).toBe(widths.reduce((a, b) => a + b, 0) + (columns - 1) * 28);
     expect(Number(m![2])).toBeLessThanOrEqual(COLUMN_WIDTH);
     expect(html).toMatch(/\.panels\.grid \{ display: grid; \}/);
