@@ -18,7 +18,8 @@
  * whole non-negative counts and sane liquidation rows; its venue must end with cash equal to
  * deposits, every instrument's positions summing to zero, auctions selling only lots their sellers
  * hold and no frozen account with resting orders; one world in 25 runs twice, to the same bytes.
- * About one in 30 with a small plan also runs it whole through the runner, twice: the same files,
+ * About one in 30 with a small plan also runs it whole through the runner, twice: the same files
+ * (manifest.json but for the git tree's state, which an edit of the repository meanwhile changes),
  * and runs.csv, summary.csv and comparison.csv that agree, comparison.csv with exactly the rows it
  * must have (checkOutputs). Over the default 300
  * worlds the test bounds the share refused unintended (below 3%), and the shares that liquidated
@@ -28,7 +29,7 @@
  * midway; this keeps them, and their kind, from coming back.)
  */
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -876,8 +877,55 @@ function near(a: number, b: number, scale: number): boolean {
 const OUTPUT_RUNS = 4;
 
 /**
+ * The manifest keys that record the git state of the experiment's and Cascade's repositories when a
+ * run starts (plan.ts, codeState): editing or committing to the repository while the test runs
+ * changes them between two runs of one world.
+ */
+const TREE_STATE = ["git", "gitDirty", "cascadeGit", "cascadeGitDirty"] as const;
+
+/**
+ * manifest.json's text with the values of TREE_STATE masked, after checking that the text is the
+ * manifest as the runner writes it (two-space JSON and a newline, so comparing the masked texts
+ * compares every other byte) and that each of those values is what it can be: a commit (hex) or
+ * null, a dirty flag or null.
+ */
+function maskTreeState(file: string): string {
+  const text = readFileSync(file, "utf8");
+  const m = JSON.parse(text) as Record<string, unknown>;
+  if (`${JSON.stringify(m, null, 2)}\n` !== text) throw new Error(`${file} is not the manifest as written`);
+  for (const k of TREE_STATE) {
+    if (!Object.hasOwn(m, k)) continue;
+    const v = m[k];
+    const valid = k.endsWith("Dirty")
+      ? v === null || typeof v === "boolean"
+      : v === null || (typeof v === "string" && /^[0-9a-f]{40,64}$/.test(v));
+    if (!valid)
+      throw new Error(
+        `${file}: ${k} = ${JSON.stringify(v)}, not a ${k.endsWith("Dirty") ? "flag" : "commit"}`,
+      );
+    m[k] = "(tree state)";
+  }
+  return JSON.stringify(m, null, 2);
+}
+
+/**
+ * Throws unless two output folders of one world hold the same runs.csv, summary.csv and
+ * comparison.csv bytes, and the same manifest.json bytes but for the git tree's state (TREE_STATE).
+ */
+function sameOutputs(a: string, b: string): void {
+  for (const f of [FILES.runs, FILES.summary, FILES.comparison]) {
+    if (!readFileSync(join(a, f)).equals(readFileSync(join(b, f))))
+      throw new Error(`${f} differs between two runs of the same world`);
+  }
+  if (maskTreeState(join(a, FILES.manifest)) !== maskTreeState(join(b, FILES.manifest)))
+    throw new Error(
+      `${FILES.manifest} differs between two runs of the same world (beyond the git tree's state)`,
+    );
+}
+
+/**
  * Runs the whole plan of a world through the runner twice, into two folders, and checks its files:
- * the same bytes both times; runs.csv with every (variant, point, replication) once, seeded as the
+ * the same bytes both times (sameOutputs); runs.csv with every (variant, point, replication) once, seeded as the
  * runner seeds them; summary.csv's n and mean those of runs.csv's column; comparison.csv with
  * exactly the rows the README lists, each once per metric (each variant but the baseline against it
  * at the same point; with a sweepReference each variant whose config it changes against itself at
@@ -894,11 +942,7 @@ async function checkOutputs(
   try {
     const outs = [join(dir, "a"), join(dir, "b")];
     for (const out of outs) await runExperiment(def, { out, workers: 0, cwd: dir });
-    const files = [FILES.runs, FILES.summary, FILES.comparison, FILES.manifest];
-    for (const f of files) {
-      if (!readFileSync(join(outs[0], f)).equals(readFileSync(join(outs[1], f))))
-        throw new Error(`${f} differs between two runs of the same world`);
-    }
+    sameOutputs(outs[0], outs[1]);
     const V = exp.variants.length;
     const P = exp.sweep.points.length;
     const R = exp.replications;
@@ -1189,5 +1233,84 @@ describe("random worlds that validate", () => {
     // files (about one in 150 worlds): a generator change that loses them fails here
     if ((RUNS >= 300 && process.env.FC_SEED === undefined) || RUNS >= 3000)
       expect(writtenOwn).toBeGreaterThan(0);
+  });
+});
+
+describe("two runs of one world through the output files (sameOutputs)", () => {
+  // A small world, run once; its copy is edited as two runs could differ.
+  let dir: string;
+  let a: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "cascade-same-outputs-"));
+    a = join(dir, "a");
+    await runExperiment(
+      {
+        name: "same-outputs",
+        seed: 7,
+        market: { instruments: [{ symbol: "A", initialPrice: 1000 }] },
+        fundamentals: { kind: "randomWalk", volatility: 0.001 },
+        populations: [marketMakers({ count: 1 }), noiseTraders({ count: 5 })],
+        shocks: [{ kind: "fundamentalDrop", instrument: "A", atTick: 20, fraction: 0.1 }],
+        liquidation: presets.fullClose(),
+        variants: { full: {}, partial: presets.closeFactor({ fraction: 0.5 }) },
+        replications: 2,
+        ticks: 40,
+      },
+      { out: a, workers: 0, cwd: dir },
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** A copy of run a with its manifest (parsed) or one file's text edited. */
+  const copy = (
+    name: string,
+    edit: { manifest?: (m: Record<string, unknown>) => void; file?: [string, (t: string) => string] },
+  ) => {
+    const b = join(dir, name);
+    cpSync(a, b, { recursive: true });
+    if (edit.manifest) {
+      const m = JSON.parse(readFileSync(join(b, FILES.manifest), "utf8"));
+      edit.manifest(m);
+      writeFileSync(join(b, FILES.manifest), `${JSON.stringify(m, null, 2)}\n`);
+    }
+    if (edit.file) {
+      const [f, change] = edit.file;
+      writeFileSync(join(b, f), change(readFileSync(join(b, f), "utf8")));
+    }
+    return b;
+  };
+
+  it("are the same when only the git working tree's state differs (the repository edited or committed to between them)", () => {
+    // set here, whether or not the folders are in a repository: a clean tree, then an edited and
+    // committed one (a study in its own repository, Cascade's code in another)
+    const tree = (commit: string, dirty: boolean) => (m: Record<string, unknown>) => {
+      Object.assign(m, { git: commit, gitDirty: dirty, cascadeGit: commit, cascadeGitDirty: dirty });
+    };
+    const clean = copy("clean", { manifest: tree("0123456789abcdef0123456789abcdef01234567", false) });
+    const edited = copy("edited", { manifest: tree("89abcdef0123456789abcdef0123456789abcdef", true) });
+    expect(() => sameOutputs(clean, edited)).not.toThrow();
+    const outside = copy("outside", {
+      manifest: (m) =>
+        Object.assign(m, { git: null, gitDirty: null, cascadeGit: null, cascadeGitDirty: null }),
+    });
+    expect(() => sameOutputs(clean, outside)).not.toThrow();
+  });
+
+  it("differ in anything else: a manifest key, its bytes, a tree state that is not one, a CSV byte", () => {
+    const seed = copy("seed", { manifest: (m) => (m.rootSeed = 8) });
+    expect(() => sameOutputs(a, seed)).toThrow(/manifest.json differs/);
+    const versions = copy("versions", { manifest: (m) => (m.versions = {}) });
+    expect(() => sameOutputs(a, versions)).toThrow(/manifest.json differs/);
+    const spaced = copy("spaced", { file: [FILES.manifest, (t) => t.replace("{\n", "{ \n")] });
+    expect(() => sameOutputs(a, spaced)).toThrow(/manifest.json is not the manifest as written/);
+    const dirty = copy("dirty", { manifest: (m) => (m.cascadeGitDirty = "yes") });
+    expect(() => sameOutputs(a, dirty)).toThrow(/cascadeGitDirty = "yes", not a flag/);
+    const commit = copy("commit", { manifest: (m) => (m.cascadeGit = "HEAD") });
+    expect(() => sameOutputs(a, commit)).toThrow(/cascadeGit = "HEAD", not a commit/);
+    const gone = copy("gone", { manifest: (m) => delete m.cascadeGitDirty });
+    expect(() => sameOutputs(a, gone)).toThrow(/manifest.json differs/);
+    for (const f of [FILES.runs, FILES.summary, FILES.comparison]) {
+      const b = copy(`csv-${f}`, { file: [f, (t) => `${t}\n`] });
+      expect(() => sameOutputs(a, b)).toThrow(new RegExp(`${f.replace(".", "\\.")} differs`));
+    }
   });
 });
