@@ -72,6 +72,13 @@ import { applyPointReached, type ValidatedExperiment } from "../../packages/expe
 const TICKS = 150;
 /** Worlds per run; WORLD_RUNS=5000 FC_SEED=random hunts further (20-40 ms of CPU a world). */
 const RUNS = Number(process.env.WORLD_RUNS ?? 300);
+/**
+ * One world in OUTPUTS_EVERY goes through the output files when its plan has at most OUTPUT_RUNS
+ * runs (it runs them twice). A hunt of the output path raises the share and the size:
+ * WORLD_OUTPUTS=5 WORLD_OUTPUT_RUNS=8.
+ */
+const OUTPUTS_EVERY = Number(process.env.WORLD_OUTPUTS ?? 30);
+const OUTPUT_RUNS = Number(process.env.WORLD_OUTPUT_RUNS ?? 4);
 
 const instrumentArb = (symbol: string) =>
   fc.record({
@@ -545,7 +552,7 @@ const worldArb = fc
     ),
     /** One world in 30 also runs its whole plan through the runner's output files (when small). */
     outputs: fc.oneof(
-      { weight: 29, arbitrary: fc.constant(false) },
+      { weight: OUTPUTS_EVERY - 1, arbitrary: fc.constant(false) },
       { weight: 1, arbitrary: fc.constant(true) },
     ),
   })
@@ -872,9 +879,6 @@ const cellNumber = (s: string | undefined): number | null => (s === undefined ||
 function near(a: number, b: number, scale: number): boolean {
   return Math.abs(a - b) <= 2e-9 * Math.max(scale, Math.abs(a), Math.abs(b), 1e-300);
 }
-
-/** Plans the output path runs at most (variants x points x replications): it runs them twice. */
-const OUTPUT_RUNS = 4;
 
 /**
  * The manifest keys that record the git state of the experiment's and Cascade's repositories when a
