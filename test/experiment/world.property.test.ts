@@ -1081,9 +1081,10 @@ async function checkOutputs(
 }
 
 describe("random worlds that validate", () => {
-  // A minute or so on a loaded host (longer than the default 60 s), more when hunting with WORLD_RUNS.
+  // A minute or so on a loaded host (longer than the default 60 s), more when hunting with WORLD_RUNS;
+  // a world through the output files runs up to 2 x OUTPUT_RUNS runs, half a second each at most.
   it("run to the end, with finite metrics, shares and drawdowns in [0, 1], sane liquidation rows, conserved cash and lots, and the same bytes twice; invalid ones refused for their field", {
-    timeout: Math.max(300_000, RUNS * 200),
+    timeout: Math.max(300_000, RUNS * (200 + (1000 * OUTPUT_RUNS) / OUTPUTS_EVERY)),
   }, async () => {
     let ran = 0;
     let liquidated = 0;
