@@ -234,29 +234,7 @@ export class Rng {
   resampleMeans(values: Float64Array, means: Float64Array): void {
     const n = values.length;
     const scale = n / 4294967296;
-    // sfc32Step inlined on locals, as in shuffle: a bootstrap interval draws 4,000 n indices.
-    const s = this.s;
-    let a = s[0];
-    let b = s[1];
-    let c = s[2];
-    let d = s[3];
-    for (let k = 0; k < means.length; k++) {
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        const r = (((a + b) | 0) + d) | 0;
-        d = (d + 1) | 0;
-        a = b ^ (b >>> 9);
-        b = (c + (c << 3)) | 0;
-        c = (((c << 21) | (c >>> 11)) + r) | 0;
-        // below n < 2^31 and not negative: truncation is Math.floor
-        sum += values[((r >>> 0) * scale) | 0];
-      }
-      means[k] = sum / n;
-    }
-    s[0] = a;
-    s[1] = b;
-    s[2] = c;
-    s[3] = d;
+    for (let k = 0; k < means.length; k++) means[k] = resampledSum(this.s, values, n, scale) / n;
   }
 
   /** Picks one element uniformly. */
@@ -265,6 +243,63 @@ export class Rng {
       throw new CascadeError("INVALID_ARGUMENT", "items", items, "a non-empty array", "Rng.pick rejected");
     return items[this.int(items.length)];
   }
+}
+
+/**
+ * The sum of n values of `values` drawn with replacement (index: draw * scale, scale = n / 2^32),
+ * in draw order, from the sfc32 state at s[0..3], which it advances by n draws: Rng.resampleMeans's
+ * loop. sfc32Step is inlined on locals, 4 draws a turn. A function of its own, called once per
+ * mean: nested in resampleMeans's loop over the means, TurboFan (node 20) compiled the state's
+ * adds as float64 adds and truncations; here they are 32-bit adds. 46 instructions a draw there,
+ * 32 here (callgrind, node --predictable, 600 values).
+ */
+function resampledSum(s: Int32Array, values: Float64Array, n: number, scale: number): number {
+  let a = s[0];
+  let b = s[1];
+  let c = s[2];
+  let d = s[3];
+  let sum = 0;
+  let i = 0;
+  // below n < 2^31 and not negative: truncation is Math.floor
+  for (; i + 3 < n; i += 4) {
+    let r = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + r) | 0;
+    sum += values[((r >>> 0) * scale) | 0];
+    r = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + r) | 0;
+    sum += values[((r >>> 0) * scale) | 0];
+    r = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + r) | 0;
+    sum += values[((r >>> 0) * scale) | 0];
+    r = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + r) | 0;
+    sum += values[((r >>> 0) * scale) | 0];
+  }
+  for (; i < n; i++) {
+    const r = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + r) | 0;
+    sum += values[((r >>> 0) * scale) | 0];
+  }
+  s[0] = a;
+  s[1] = b;
+  s[2] = c;
+  s[3] = d;
+  return sum;
 }
 
 /** Seeds and split labels: safe integers, or strings that cannot collide with one ("#7" is 7). */
