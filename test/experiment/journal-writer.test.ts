@@ -85,7 +85,7 @@ describe("JournalWriter", () => {
       expect(err).toBeInstanceOf(JournalError);
       expect(err).not.toBeInstanceOf(RunFailure);
       expect((err as Error).message).toBe(
-        `cannot write the run journal ${join(out, "journal.jsonl")} (EIO: i/o error, fsync); the runs it holds are kept: fix the cause and rerun with --resume`,
+        `cannot write the run journal ${join(out, "journal.jsonl")} (EIO: i/o error, fsync); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,
       );
       expect((err as Error).cause).toMatchObject({ code: "EIO" });
       expect(readdirSync(out).sort()).toEqual(["journal.jsonl"]);
@@ -110,7 +110,7 @@ describe("JournalWriter", () => {
       spy.mockRestore();
     }
     expect(stderr).toBe(
-      `error: cannot write the run journal ${join(out, "journal.jsonl")} (EIO: i/o error, fsync); the runs it holds are kept: fix the cause and rerun with --resume\n`,
+      `error: cannot write the run journal ${join(out, "journal.jsonl")} (EIO: i/o error, fsync); the runs it holds are kept: fix the cause and rerun cascade run with --resume\n`,
     );
   });
 });

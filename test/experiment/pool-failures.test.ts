@@ -69,7 +69,7 @@ export default defineExperiment({
   expect(appended).toBe(1);
   expect(err?.name).toBe("RunFailure");
   expect(err?.message).toMatch(
-    /^run 1 failed \(variant "full", point 0, replication 1, seed \d+\): custom metric failed.*custom metric broke.*; the run journal failed as well: cannot write the run journal .*journal\.jsonl \(ENOSPC: no space left on device, write\); the runs it holds are kept: fix the cause and rerun with --resume$/,
+    /^run 1 failed \(variant "full", point 0, replication 1, seed \d+\): custom metric failed.*custom metric broke.*; the run journal failed as well: cannot write the run journal .*journal\.jsonl \(ENOSPC: no space left on device, write\); the runs it holds are kept: fix the cause and rerun runExperiment with options\.resume$/,
   );
 });
 

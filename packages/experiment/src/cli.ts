@@ -16,7 +16,7 @@ import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
-import { FILES, JOURNAL_FILE, runInfoShard } from "./results-files.js";
+import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, runInfoShard } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
 
 // The heavy modules (the world, its packages, the worker pool, the output writer) are imported only
@@ -147,17 +147,26 @@ const COMMAND_OF = [
  * command ("cascade run with --resume").
  */
 function asFlags(e: unknown, flags: readonly string[]): unknown {
+  const inFlags = (text: string): string => {
+    for (const [fn, command] of COMMAND_OF) text = text.split(fn).join(command);
+    for (const flag of flags) text = text.split(`options.${flag}`).join(`--${flag}`);
+    return text;
+  };
+  // A journal that could not be written (alone, or mentioned by the run failure it came with)
+  // advises JOURNAL_ADVICE; only that phrase is mapped, not a run's own error quoted beside it.
+  if (e instanceof Error && (e.name === "JournalError" || e.name === "RunFailure")) {
+    e.message = e.message.split(JOURNAL_ADVICE).join(inFlags(JOURNAL_ADVICE));
+    return e;
+  }
   if (!(e instanceof ValidationError)) return e;
-  let { code, field, allowed, context } = e;
-  for (const [fn, command] of COMMAND_OF) allowed = allowed.split(fn).join(command);
+  let { code, field, context } = e;
+  const allowed = inFlags(e.allowed);
   for (const flag of flags) {
-    const option = `options.${flag}`;
-    if (field === option) {
+    if (field === `options.${flag}`) {
       field = `--${flag}`;
       if (code === "INVALID_OPTION") code = "INVALID_FLAG";
       if (context === "invalid run options") context = "invalid command line";
     }
-    allowed = allowed.split(option).join(`--${flag}`);
   }
   if (field === e.field && allowed === e.allowed) return e;
   return new ValidationError(code, field, e.value, allowed, context);

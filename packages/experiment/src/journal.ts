@@ -29,6 +29,7 @@ import { fsyncDir, writeFileAtomic } from "./atomic-file.js";
 import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
 import { changedParts, type Plan, runCoords, sourceEditNote } from "./plan.js";
+import { JOURNAL_ADVICE } from "./results-files.js";
 
 /** cascade/2: rows are stored as CSV text (cascade/1 stored cell arrays). */
 export const JOURNAL_FORMAT = "cascade/2";
@@ -296,7 +297,7 @@ export class JournalError extends Error {
     cause: unknown,
   ) {
     super(
-      `cannot write the run journal ${file} (${cause instanceof Error ? cause.message : String(cause)}); the runs it holds are kept: fix the cause and rerun with --resume`,
+      `cannot write the run journal ${file} (${cause instanceof Error ? cause.message : String(cause)}); the runs it holds are kept: fix the cause and ${JOURNAL_ADVICE}`,
       { cause },
     );
   }
