@@ -11,6 +11,7 @@ import { ValidationError } from "@cascade/core";
 import { fsyncDir, MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
+import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
@@ -53,8 +54,16 @@ export class MergeAborted extends Error {
 
 const CTX = "cannot merge";
 
+/** The keys of MergeOptions, refused otherwise as runExperiment's are (an untyped script's typo). */
+const MERGE_OPTIONS = ["out", "cwd", "signal", "progress"] as const satisfies ReadonlyArray<
+  keyof MergeOptions
+>;
+
 export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<RunOutcome> {
   const startedAt = new Date();
+  checkOptionKeys(options, MERGE_OPTIONS, CTX);
+  checkSignal(options.signal, CTX);
+  checkProgressMode(options.progress, CTX);
   const cwd = options.cwd ?? process.cwd();
   // A script without a type check may pass one folder as a string: its letters are no folders.
   if (!Array.isArray(dirs) || dirs.length === 0)

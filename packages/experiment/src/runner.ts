@@ -14,6 +14,7 @@ import { executeRuns } from "./execute.js";
 import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile } from "./load.js";
+import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir, requireOutPath } from "./output-dir.js";
 import {
@@ -205,9 +206,7 @@ function checkRunOptionTypes(options: RunOptions): void {
   }
   if (options.resume !== undefined && typeof options.resume !== "boolean")
     throw bad("resume", options.resume, "true or false");
-  const modes: unknown[] = [true, false, "auto", "bar", "lines"];
-  if (options.progress !== undefined && !modes.includes(options.progress))
-    throw bad("progress", options.progress, 'true, false, "auto", "bar" or "lines"');
+  checkProgressMode(options.progress, "invalid run options");
 }
 
 /** Loads, validates and plans, touching nothing on disk. ValidationError on any bad input. */
@@ -215,17 +214,7 @@ export async function prepareRun(
   experiment: ExperimentDefinition | string,
   options: RunOptions = {},
 ): Promise<Prepared> {
-  for (const key of Object.keys(options)) {
-    if (!(RUN_OPTIONS as readonly string[]).includes(key)) {
-      throw new ValidationError(
-        "UNKNOWN_OPTION",
-        "option",
-        key,
-        `one of ${RUN_OPTIONS.join(", ")}`,
-        "invalid run options",
-      );
-    }
-  }
+  checkOptionKeys(options, RUN_OPTIONS, "invalid run options");
   checkRunOptionTypes(options);
   const cwd = options.cwd ?? process.cwd();
   let definition: unknown = experiment;
@@ -249,21 +238,7 @@ export async function prepareRun(
       : typeof options.shard === "string"
         ? parseShard(options.shard)
         : options.shard;
-  const signal = options.signal as unknown;
-  if (
-    signal !== undefined &&
-    (signal === null ||
-      typeof (signal as AbortSignal).aborted !== "boolean" ||
-      typeof (signal as AbortSignal).addEventListener !== "function")
-  ) {
-    throw new ValidationError(
-      "INVALID_OPTION",
-      "options.signal",
-      signal,
-      "an AbortSignal (new AbortController().signal)",
-      "invalid run options",
-    );
-  }
+  checkSignal(options.signal, "invalid run options");
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
     throw new ValidationError(

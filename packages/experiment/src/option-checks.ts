@@ -1,0 +1,59 @@
+/**
+ * The checks runExperiment and mergeResults share on their options object: a script run without a
+ * type check (tsx) must not lose a typo or a wrong value silently. Errors name `options.<key>`,
+ * which the CLI maps to its flags (asFlags).
+ */
+import { suggestName, ValidationError } from "@cascade/core";
+
+/** `options` is an object whose keys are all in `keys`. */
+export function checkOptionKeys(options: unknown, keys: readonly string[], context: string): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options))
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "options",
+      options,
+      `an object of options (${keys.join(", ")})`,
+      context,
+    );
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key))
+      throw new ValidationError(
+        "UNKNOWN_OPTION",
+        "option",
+        key,
+        `one of ${keys.join(", ")}${suggestName(key, keys)}`,
+        context,
+      );
+  }
+}
+
+/** options.signal: undefined or an AbortSignal (one from another realm passes: it is duck-typed). */
+export function checkSignal(signal: unknown, context: string): void {
+  if (
+    signal !== undefined &&
+    (signal === null ||
+      typeof (signal as AbortSignal).aborted !== "boolean" ||
+      typeof (signal as AbortSignal).addEventListener !== "function")
+  )
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "options.signal",
+      signal,
+      "an AbortSignal (new AbortController().signal)",
+      context,
+    );
+}
+
+const PROGRESS_MODES: readonly unknown[] = [true, false, "auto", "bar", "lines"];
+
+/** options.progress: undefined or a ProgressMode. */
+export function checkProgressMode(progress: unknown, context: string): void {
+  if (progress !== undefined && !PROGRESS_MODES.includes(progress))
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "options.progress",
+      progress,
+      'true, false, "auto", "bar" or "lines"',
+      context,
+    );
+}
