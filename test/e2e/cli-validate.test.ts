@@ -194,7 +194,7 @@ describe("invalid input", () => {
       `error: cannot merge: dirs.0 = "nope"; ${shardFolder}; it does not exist\n`,
     );
     expect(mergeHalf.stderr).toBe(
-      'error: cannot merge: dirs = "1 of 2 runs (shards given: 1/2; first missing runs: 1)"; allowed: shard folders that together hold every run (run the missing shards with cascade run, or finish them with --resume)\n',
+      'error: cannot merge: dirs = "1 of 2 runs (shards given: 1/2; missing: shard 2/2; first missing runs: 1)"; allowed: shard folders that together hold every run (run the missing shards with cascade run, or finish them with --resume)\n',
     );
     expect(mergeDamaged.stderr).toBe(
       `error: cannot merge: dirs.0 = "damaged"; allowed: a shard folder whose journal.jsonl holds only whole, readable runs (its line 3 is damaged or out of place; rerun that shard's cascade run with --resume, which drops such lines and runs them again)\n`,

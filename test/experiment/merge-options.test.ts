@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
@@ -68,4 +68,32 @@ test("mergeResults refuses an unknown option, a signal that is no AbortSignal an
   // the same options, valid, merge
   const ok = await mergeResults(shards, { out, progress: false, signal: new AbortController().signal });
   expect(ok.total).toBe(10);
+});
+
+test("a merge missing runs names the shards that are missing and those that are incomplete", async () => {
+  // The refusal gave the count and the first missing runs; which shard to run was left to work out.
+  const [s1, s2, s3] = shards;
+  const missing = await refusal([s1, s3], { out: join(root, "m1") });
+  expect([missing.code, missing.field, missing.value]).toEqual([
+    "INCOMPLETE",
+    "dirs",
+    "7 of 10 runs (shards given: 1/3, 3/3; missing: shard 2/3; first missing runs: 1, 4, 7)",
+  ]);
+  // shard 2/3 interrupted after its first run: its journal holds the header and one run
+  const cut = join(root, "cut-2-of-3");
+  cpSync(s2, cut, { recursive: true });
+  const lines = readFileSync(join(cut, "journal.jsonl"), "utf8").split("\n");
+  writeFileSync(join(cut, "journal.jsonl"), `${lines.slice(0, 2).join("\n")}\n`);
+  const short = await refusal([s1, cut, s3], { out: join(root, "m2") });
+  expect(short.value).toBe(
+    "8 of 10 runs (shards given: 1/3, 2/3, 3/3; incomplete: shard 2/3 (1 of its 3 runs); first missing runs: 4, 7)",
+  );
+  // both at once; the advice is unchanged
+  const both = await refusal([cut], { out: join(root, "m3") });
+  expect(both.value).toBe(
+    "1 of 10 runs (shards given: 2/3; missing: shard 1/3, shard 3/3; incomplete: shard 2/3 (1 of its 3 runs); first missing runs: 0, 2, 3, 4, 5)",
+  );
+  expect(both.allowed).toBe(
+    "shard folders that together hold every run (run the missing shards with runExperiment, or finish them with options.resume)",
+  );
 });

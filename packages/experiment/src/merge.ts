@@ -18,6 +18,7 @@ import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { FILES, JOURNAL_FILE, REPORT_FILE, runInfoShard } from "./results-files.js";
 import type { RunOutcome } from "./runner.js";
+import { parseShard, type Shard } from "./shard.js";
 
 export interface MergeOptions {
   out: string;
@@ -53,6 +54,48 @@ export class MergeAborted extends Error {
 }
 
 const CTX = "cannot merge";
+
+/**
+ * Which shards a merge lacks, for its INCOMPLETE refusal: "missing: shard 2/3; incomplete: shard 1/3
+ * (3 of its 4 runs); " (empty when neither). `shards` are the folders' "i/N" (or "all", an
+ * unsharded run's journal) and `held` the runs each journal holds. Missing shards are named only
+ * when all the given ones split the runs the same way (of shards 1/2 and 3/4, none is missing as a
+ * whole); at most 10 are listed.
+ */
+function shardsToFinish(shards: readonly string[], held: readonly number[], total: number): string {
+  // A header's shard was written by runExperiment; one that does not parse (edited) is not named.
+  const parsed = shards.map((s): Shard | null => {
+    if (s === "all") return { index: 1, count: 1 };
+    try {
+      return parseShard(s);
+    } catch {
+      return null;
+    }
+  });
+  // shard i/N holds the runs r with r % N == i - 1
+  const runsOf = (sh: Shard) => Math.ceil((total - sh.index + 1) / sh.count);
+  const notes: string[] = [];
+  const count = parsed[0]?.count;
+  if (count !== undefined && parsed.every((sh) => sh?.count === count)) {
+    const absent: string[] = [];
+    let more = 0;
+    for (let i = 1; i <= count; i++) {
+      if (parsed.some((sh) => sh?.index === i) || runsOf({ index: i, count }) === 0) continue;
+      if (absent.length < 10) absent.push(`shard ${i}/${count}`);
+      else more++;
+    }
+    if (absent.length > 0) notes.push(`missing: ${absent.join(", ")}${more > 0 ? ` and ${more} more` : ""}`);
+  }
+  const short = parsed.flatMap((sh, i) =>
+    sh !== null && held[i] < runsOf(sh)
+      ? [
+          `${shards[i] === "all" ? "the run without a shard" : `shard ${shards[i]}`} (${held[i]} of its ${runsOf(sh)} runs)`,
+        ]
+      : [],
+  );
+  if (short.length > 0) notes.push(`incomplete: ${short.join(", ")}`);
+  return notes.map((n) => `${n}; `).join("");
+}
 
 /** The keys of MergeOptions, refused otherwise as runExperiment's are (an untyped script's typo). */
 const MERGE_OPTIONS = ["out", "cwd", "signal", "progress"] as const satisfies ReadonlyArray<
@@ -169,6 +212,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   });
   const spec = outputSpec(manifest);
   const index = new Map<number, Loc>();
+  const held: number[] = []; // runs in each folder's journal
   abs.forEach((dir, i) => {
     // Every line is parsed here: a damaged one would otherwise fail the merge midway, with a bare
     // SyntaxError and half-written files in --out.
@@ -182,6 +226,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         CTX,
       );
     }
+    held.push(part.size);
     for (const [run, loc] of part) if (!index.has(run)) index.set(run, loc);
   });
   if (index.size !== spec.total) {
@@ -190,7 +235,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     throw new ValidationError(
       "INCOMPLETE",
       "dirs",
-      `${index.size} of ${spec.total} runs (shards given: ${shards.join(", ")}; first missing runs: ${missing.join(", ")})`,
+      `${index.size} of ${spec.total} runs (shards given: ${shards.join(", ")}; ${shardsToFinish(shards, held, spec.total)}first missing runs: ${missing.join(", ")})`,
       "shard folders that together hold every run (run the missing shards with runExperiment, or finish them with options.resume)",
       CTX,
     );
