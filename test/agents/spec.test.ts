@@ -437,6 +437,56 @@ describe("Fundamentals", () => {
       /fundamentals\.corelation = .*; allowed: one of kind, volatility, meanReversion, correlation, every; did you mean "correlation"\?$/,
     );
   });
+
+  it("names a volatility or a correlation entry by a dotted path, as a sweep key writes it (fundamentals.correlation.0.1)", () => {
+    // They were written volatility[1] and correlation[0][1].
+    const m = makeMarket({
+      instruments: [
+        { symbol: "A", initialPrice: 100 },
+        { symbol: "B", initialPrice: 100 },
+      ],
+    });
+    const make = (spec: unknown) => () =>
+      new Fundamentals({ venue: m.venue, loop: m.loop, rng: m.root, spec: spec as FundamentalSpec });
+    const field = (spec: unknown) => err(make(spec)).field;
+    expect(field({ kind: "randomWalk", volatility: [0.01, 2] })).toBe("fundamentals.volatility.1");
+    expect(field({ kind: "randomWalk", volatility: 0.01, correlation: [[1, 0], 3] })).toBe(
+      "fundamentals.correlation.1",
+    );
+    expect(
+      field({
+        kind: "randomWalk",
+        volatility: 0.01,
+        correlation: [
+          [1, 2],
+          [2, 1],
+        ],
+      }),
+    ).toBe("fundamentals.correlation.0.1");
+    expect(
+      field({
+        kind: "randomWalk",
+        volatility: 0.01,
+        correlation: [
+          [1, 0],
+          [0, 0.5],
+        ],
+      }),
+    ).toBe("fundamentals.correlation.1.1");
+    const asym = err(
+      make({
+        kind: "randomWalk",
+        volatility: 0.01,
+        correlation: [
+          [1, 0.5],
+          [0.2, 1],
+        ],
+      }),
+    );
+    expect(asym.message).toBe(
+      "invalid experiment: fundamentals.correlation.1.0 = 0.2; allowed: a symmetric matrix (= fundamentals.correlation.0.1 = 0.5)",
+    );
+  });
 });
 
 describe("stylizedFacts", () => {

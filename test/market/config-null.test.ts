@@ -29,10 +29,10 @@ describe("null config fields", () => {
     ["minPrice", "INVALID_PRICE"],
     ["maxPrice", "INVALID_PRICE"],
     ["margin", "INVALID_CONFIG"],
-  ])("instruments[0].%s: null is refused with %s (not read as the default)", (f, code) => {
+  ])("instruments.0.%s: null is refused with %s (not read as the default)", (f, code) => {
     expect(refusal({ instruments: [{ symbol: "X", initialPrice: 100, [f]: null }] })).toEqual({
       code,
-      field: `instruments[0].${f}`,
+      field: `instruments.0.${f}`,
       value: null,
     });
   });

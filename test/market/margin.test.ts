@@ -245,9 +245,9 @@ describe("size tiers with Binance's maintenance amount", () => {
   it("notionalAbove: tier 0 is told it needs >= 0 (there is no previous tier), later tiers the previous one's", () => {
     const m = (tiers: object[]) => () => validateMargin("margin", { initial: 0.1, maintenance: 0.05, tiers });
     const first = expectCode(m([{ notionalAbove: -1, initial: 0.1, maintenance: 0.05 }]), "INVALID_CONFIG");
-    expect(first.field).toBe("margin.tiers[0].notionalAbove");
+    expect(first.field).toBe("margin.tiers.0.notionalAbove");
     expect(first.message).toContain(
-      "margin.tiers[0].notionalAbove = -1; allowed: a finite number >= 0 (tier 0",
+      "margin.tiers.0.notionalAbove = -1; allowed: a finite number >= 0 (tier 0",
     );
     expect(first.message).not.toContain("previous tier");
     const second = expectCode(
@@ -258,7 +258,7 @@ describe("size tiers with Binance's maintenance amount", () => {
       "INVALID_CONFIG",
     );
     expect(second.message).toContain(
-      "margin.tiers[1].notionalAbove = 50; allowed: a finite number > the previous tier's (100); tiers sorted ascending",
+      "margin.tiers.1.notionalAbove = 50; allowed: a finite number > the previous tier's (100); tiers sorted ascending",
     );
   });
 

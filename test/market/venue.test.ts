@@ -494,7 +494,7 @@ describe("input validation", () => {
         }),
       "INVALID_CONFIG",
     );
-    expect(e.field).toBe("instruments[0].margin.maintenance");
+    expect(e.field).toBe("instruments.0.margin.maintenance");
     const t = expectCode(
       () =>
         new Venue({
@@ -512,7 +512,7 @@ describe("input validation", () => {
         }),
       "INVALID_CONFIG",
     );
-    expect(t.field).toBe("instruments[0].margin.tiers[0].initial");
+    expect(t.field).toBe("instruments.0.margin.tiers.0.initial");
     expectCode(
       () =>
         new Venue({

@@ -61,10 +61,13 @@ function checkSpec(
   spec: unknown,
   n: number,
 ): { spec: FundamentalSpec; factor: Float64Array | undefined } {
+  // A field's path: spec keys and array indices as dotted segments (fundamentals.correlation.0.1).
+  const at = (...keys: Array<string | number>): string =>
+    keys.reduce<string>((p, k) => memberPath(p, String(k)), path);
   const bad = (field: string, value: unknown, allowed: string): never => {
-    throw new ValidationError("INVALID_VALUE", `${path}${field}`, value, allowed, CTX);
+    throw new ValidationError("INVALID_VALUE", field, value, allowed, CTX);
   };
-  if (spec === null || typeof spec !== "object") bad("", spec, "an object { kind, volatility, ... }");
+  if (spec === null || typeof spec !== "object") bad(path, spec, "an object { kind, volatility, ... }");
   const s = spec as Record<string, unknown>;
   for (const k of Object.keys(s)) {
     if (!["kind", "volatility", "meanReversion", "correlation", "every"].includes(k)) {
@@ -78,45 +81,45 @@ function checkSpec(
     }
   }
   if (s.kind !== "meanReverting" && s.kind !== "randomWalk")
-    bad(".kind", s.kind, '"meanReverting" or "randomWalk"');
+    bad(at("kind"), s.kind, '"meanReverting" or "randomWalk"');
   const vols = Array.isArray(s.volatility) ? s.volatility : [s.volatility];
   if (Array.isArray(s.volatility) && s.volatility.length !== n)
-    bad(".volatility", s.volatility, `a number or an array of ${n} numbers`);
+    bad(at("volatility"), s.volatility, `a number or an array of ${n} numbers`);
   vols.forEach((v, i) => {
     if (typeof v !== "number" || !(v >= 0 && v < 1))
-      bad(Array.isArray(s.volatility) ? `.volatility[${i}]` : ".volatility", v, "a per-tick sd in [0, 1)");
+      bad(Array.isArray(s.volatility) ? at("volatility", i) : at("volatility"), v, "a per-tick sd in [0, 1)");
   });
   if (
     s.meanReversion !== undefined &&
     (typeof s.meanReversion !== "number" || !(s.meanReversion >= 0 && s.meanReversion <= 1))
   ) {
-    bad(".meanReversion", s.meanReversion, "a number in [0, 1]");
+    bad(at("meanReversion"), s.meanReversion, "a number in [0, 1]");
   }
   if (s.every !== undefined && (typeof s.every !== "number" || !Number.isInteger(s.every) || s.every < 1))
-    bad(".every", s.every, "an integer >= 1");
+    bad(at("every"), s.every, "an integer >= 1");
   let factor: Float64Array | undefined;
   if (s.correlation !== undefined) {
     const c = s.correlation;
     if (!Array.isArray(c) || c.length !== n)
       bad(
-        ".correlation",
+        at("correlation"),
         c,
         `a ${n} x ${n} correlation matrix (a row and a column per instrument of the market, in its order)`,
       );
     const m = c as unknown[];
     for (let i = 0; i < n; i++) {
       const row = m[i];
-      if (!Array.isArray(row) || row.length !== n) bad(`.correlation[${i}]`, row, `a row of ${n} numbers`);
+      if (!Array.isArray(row) || row.length !== n) bad(at("correlation", i), row, `a row of ${n} numbers`);
       for (let j = 0; j < n; j++) {
         const v = (row as unknown[])[j];
         if (typeof v !== "number" || !(v >= -1 && v <= 1))
-          bad(`.correlation[${i}][${j}]`, v, "a number in [-1, 1]");
-        if (i === j && v !== 1) bad(`.correlation[${i}][${j}]`, v, "1 on the diagonal");
+          bad(at("correlation", i, j), v, "a number in [-1, 1]");
+        if (i === j && v !== 1) bad(at("correlation", i, j), v, "1 on the diagonal");
         if (j < i && v !== (m[j] as number[])[i])
           bad(
-            `.correlation[${i}][${j}]`,
+            at("correlation", i, j),
             v,
-            `a symmetric matrix (= correlation[${j}][${i}] = ${(m[j] as number[])[i]})`,
+            `a symmetric matrix (= ${at("correlation", j, i)} = ${(m[j] as number[])[i]})`,
           );
       }
     }
@@ -125,7 +128,11 @@ function checkSpec(
       const e = eigs(c as number[][]);
       const minEig = Math.min(...(e.values as unknown as number[]));
       if (minEig < -1e-9)
-        bad(".correlation", "(matrix)", `a positive semi-definite matrix (smallest eigenvalue is ${minEig})`);
+        bad(
+          at("correlation"),
+          "(matrix)",
+          `a positive semi-definite matrix (smallest eigenvalue is ${minEig})`,
+        );
       factor = eigenFactor(n, e);
     }
   }

@@ -232,7 +232,7 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
       makeInstrument(i, o as unknown as InstrumentSpec, new Set());
     } catch (e) {
       if (!(e instanceof CascadeError)) throw e;
-      const field = e.field.replace(/^instruments\[\d+\]/, p).replace(/\.tiers\[(\d+)\]/g, ".tiers.$1");
+      const field = e.field.replace(/^instruments\.\d+/, p);
       const note =
         field.endsWith(".maxPrice") && o.maxPrice === undefined
           ? " (maxPrice defaults to 4 x initialPrice)"

@@ -2,7 +2,7 @@
  * Instrument specifications: price band, contract value, margin rates with size tiers.
  * Validation names the offending field (e.g. `instruments[1].margin.tiers[0].initial`).
  */
-import { CascadeError } from "@cascade/core";
+import { CascadeError, memberPath } from "@cascade/core";
 import { MAX_PRICE_LEVELS } from "./orderbook.js";
 
 /**
@@ -77,7 +77,7 @@ export function validateMargin(path: string, m: unknown): MarginSpec {
   let prevI = initial;
   let prevM = maintenance;
   o.tiers.forEach((t, k) => {
-    const p = `${path}.tiers[${k}]`;
+    const p = memberPath(memberPath(path, "tiers"), String(k));
     if (t === null || typeof t !== "object") bad(p, t, "an object { notionalAbove, initial, maintenance }");
     const above = t.notionalAbove;
     if (typeof above !== "number" || !Number.isFinite(above) || above < 0 || above <= prevAbove) {
@@ -109,7 +109,7 @@ export function defaultMaxPrice(initialPrice: number): number {
 
 /** Validates one instrument spec and fills the defaults. `taken` holds symbols already used. */
 export function makeInstrument(id: number, spec: InstrumentSpec, taken: Set<string>): Instrument {
-  const p = `instruments[${id}]`;
+  const p = memberPath("instruments", String(id));
   if (spec === null || typeof spec !== "object") bad(p, spec, "an object { symbol, initialPrice, ... }");
   const { symbol, initialPrice } = spec;
   if (typeof symbol !== "string" || symbol.length === 0) bad(`${p}.symbol`, symbol, "a non-empty string");
