@@ -555,6 +555,80 @@ describe("validateExperiment", () => {
     expect(applyPoint(v.base, v.sweep.params, v.sweep.points[1]).populations[1].kind).toBe("momentum");
   });
 
+  test("a shock's kind and a policy part's kind are not swept either (SWEPT_KIND); fundamentals.kind and market.mark.kind are", () => {
+    // Refused before only point by point, as a misspelt field ("it makes liquidation.amount.fraction
+    // = 0.5 invalid; allowed there: one of the keys kind"), never as a kind swept.
+    const policy = { variants: { cf: presets.closeFactor(), step: presets.stepwise() } };
+    const amount = errorOf(
+      fakeExperiment({ ...policy, sweep: { "liquidation.amount.kind": ["stepwise", "full"] } }),
+    );
+    expect([amount.code, amount.field, amount.value]).toEqual([
+      "SWEPT_KIND",
+      'sweep["liquidation.amount.kind"]',
+      ["stepwise", "full"],
+    ]);
+    expect(amount.allowed).toBe(
+      'a path other than a policy amount\'s kind (liquidation.amount.kind): swept, the fields written for one kind would be taken as another\'s (refused as misspelt where it has no such field, read as its own where it has: a closeFactor\'s fraction as a stepwise one\'s), and runs.csv would record only the kind; write each kind\'s policy amount in full instead, in a variant per kind (variants: { stepwise: presets.stepwise() }) or as the values of the whole policy amount (sweep: { "liquidation.amount": [{ kind: "full" }, { kind: "closeFactor", fraction: 0.5 }] })',
+    );
+    for (const path of ["liquidation.trigger.kind", "liquidation.execution.kind", "shocks.0.kind"]) {
+      const e = errorOf(fakeExperiment({ ...policy, sweep: { [path]: ["a", "b"] } }));
+      expect([e.code, e.field]).toEqual(["SWEPT_KIND", `sweep[${JSON.stringify(path)}]`]);
+      expect(e.allowed).toContain(`(${path})`);
+      expect(e.allowed).toContain(`sweep: { ${JSON.stringify(path.slice(0, -".kind".length))}: [`);
+    }
+    // A kind that is all its object holds ({ kind: "full" }) leaves no field to be taken as
+    // another kind's: swept, each point runs as written.
+    const tiered = {
+      market: {
+        instruments: [
+          {
+            symbol: "X",
+            initialPrice: 100,
+            margin: {
+              initial: 0.1,
+              maintenance: 0.05,
+              tiers: [{ notionalAbove: 1e6, initial: 0.2, maintenance: 0.1 }],
+            },
+          },
+          { symbol: "Y", initialPrice: 50 },
+        ],
+      },
+    };
+    const bare = validateExperiment(
+      fakeExperiment({
+        ...tiered,
+        variants: { full: presets.fullClose() },
+        sweep: { "liquidation.amount.kind": ["full", "tiered"] },
+      }),
+    );
+    expect(applyPoint(bare.base, bare.sweep.params, bare.sweep.points[1]).liquidation?.amount).toEqual({
+      kind: "tiered",
+    });
+    // the whole shock is swept, each value written in full
+    const sell = { kind: "marketSell", instrument: "X", atTick: 10, quantity: 5 };
+    const shocks = validateExperiment(
+      fakeExperiment({
+        sweep: {
+          "shocks.0": [{ kind: "fundamentalDrop", instrument: "X", atTick: 10, fraction: 0.1 }, sell],
+        },
+      }),
+    );
+    expect(applyPoint(shocks.base, shocks.sweep.params, shocks.sweep.points[1]).shocks[0]).toEqual(sell);
+    // The fundamental process's kinds share their fields (volatility, correlation, every mean the
+    // same; a random walk is the mean-reverting process with meanReversion 0), and the mark's share
+    // emaAlpha (read by "ema" alone): each point runs as written.
+    const fundamentals = validateExperiment(
+      fakeExperiment({ sweep: { "fundamentals.kind": ["randomWalk", "meanReverting"] } }),
+    );
+    expect(fundamentals.sweep.values).toEqual([["randomWalk", "meanReverting"]]);
+    const mark = validateExperiment(
+      fakeExperiment({ sweep: { "market.mark.kind": ["mid", "ema", "oracle"] } }),
+    );
+    expect(applyPoint(mark.base, mark.sweep.params, mark.sweep.points[1]).market.mark).toEqual({
+      kind: "ema",
+    });
+  });
+
   test("a built-in population's parameter left at its default can be swept without being set", () => {
     // marketMakers({ count: 1 }) writes no `levels`: the sweep was refused as a path that does not exist.
     const v = validateExperiment(

@@ -1176,6 +1176,64 @@ function checkSweepPath(
   }
 }
 
+/**
+ * A swept path that is the kind of a population, a shock or a policy's trigger, amount or
+ * execution (SWEPT_KIND when that object has fields besides its kind in a variant the sweep
+ * reaches), with the words of its refusal; undefined for any other path. A kind is
+ * its object's type, its other fields that kind's parameters: swept, those written for one kind
+ * would run as another's (a population's: count, capital, activation kept, the rest at the new
+ * kind's defaults) or be refused as misspelt, and runs.csv would show only the kind. The kinds of
+ * the fundamental process and of the mark are swept: their fields mean the same under every kind
+ * (a random walk is the mean-reverting process with meanReversion 0; emaAlpha is read by "ema" alone).
+ */
+function sweptKind(
+  path: string,
+): { path: string; whose: string; swept: string; noun: string; variant: string; values: string } | undefined {
+  if (/^populations\.\d+\.kind$/.test(path))
+    return {
+      path,
+      whose: "a population's",
+      swept:
+        "the parameters written for one kind would be read as another's, the rest left at that kind's defaults",
+      noun: "population",
+      variant: "variants: { momentum: { populations: [...] } }",
+      values: "noiseTraders({ ... }), momentumTraders({ ... })",
+    };
+  const other = (example: string) =>
+    `the fields written for one kind would be taken as another's (refused as misspelt where it has no such field, read as its own where it has${example})`;
+  if (/^shocks\.\d+\.kind$/.test(path))
+    return {
+      path,
+      whose: "a shock's",
+      swept: other(""),
+      noun: "shock",
+      variant: "variants: { sell: { shocks: [...] } }",
+      values: '{ kind: "fundamentalDrop", ... }, { kind: "marketSell", ... }',
+    };
+  const part = /^liquidation\.(trigger|amount|execution)\.kind$/.exec(path)?.[1];
+  if (part === undefined) return undefined;
+  const examples: Record<string, [string, string]> = {
+    trigger: [
+      "closeFactor: presets.closeFactor()",
+      '{ kind: "maintenance" }, { kind: "healthFactor", below: 1 }',
+    ],
+    amount: ["stepwise: presets.stepwise()", '{ kind: "full" }, { kind: "closeFactor", fraction: 0.5 }'],
+    execution: [
+      "auction: presets.dutchAuction()",
+      '{ kind: "marketSweep", maxSlippage: 0.05 }, { kind: "sliced", slices: 5, maxSlippage: 0.05 }',
+    ],
+  };
+  const [variant, values] = examples[part];
+  return {
+    path,
+    whose: `a policy ${part}'s`,
+    swept: other(part === "amount" ? ": a closeFactor's fraction as a stepwise one's" : ""),
+    noun: `policy ${part}`,
+    variant: `variants: { ${variant} }`,
+    values,
+  };
+}
+
 function validateSweep(
   raw: unknown,
   base: BaseConfig,
@@ -1205,17 +1263,24 @@ function validateSweep(
     const vals = raw[param];
     if (!Array.isArray(vals) || vals.length === 0)
       fail("INVALID_TYPE", at, vals, "a non-empty array of values");
-    // A population's other fields are its kind's parameters: with the kind swept, those written for
-    // one kind would run as another's (count, capital, activation kept, the rest at the new kind's
-    // defaults), and runs.csv would show only the kind.
-    const kind = paths.find((path) => /^populations\.\d+\.kind$/.test(path));
+    // A kind that is all its object holds ({ kind: "full" }) leaves nothing to be read as another
+    // kind's: that sweep runs as written, each point checked below.
+    const kind = paths.map(sweptKind).find(
+      (k) =>
+        k !== undefined &&
+        variants.some((v) => {
+          const owner = getPath(v.config, k.path.slice(0, -".kind".length));
+          return (
+            isPlainObject(owner) && Object.keys(owner).some((f) => f !== "kind" && owner[f] !== undefined)
+          );
+        }),
+    );
     if (kind !== undefined) {
-      const population = kind.slice(0, -".kind".length);
       fail(
         "SWEPT_KIND",
         at,
         vals,
-        `a path other than a population's kind (${kind}): swept, the parameters written for one kind would be read as another's, the rest left at that kind's defaults, and runs.csv would record only the kind; write each kind's population in full instead, in a variant per kind (variants: { momentum: { populations: [...] } }) or as the values of the whole population (sweep: { ${JSON.stringify(population)}: [noiseTraders({ ... }), momentumTraders({ ... })] })`,
+        `a path other than ${kind.whose} kind (${kind.path}): swept, ${kind.swept}, and runs.csv would record only the kind; write each kind's ${kind.noun} in full instead, in a variant per kind (${kind.variant}) or as the values of the whole ${kind.noun} (sweep: { ${JSON.stringify(kind.path.slice(0, -".kind".length))}: [${kind.values}] })`,
       );
     }
     const holders = variants.filter((v) => sweepReaches(v.config, param));
