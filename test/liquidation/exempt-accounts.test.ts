@@ -71,7 +71,7 @@ describe("exempt accounts", () => {
     });
   }
 
-  it("refuses an id that is not an account of the venue, naming it", () => {
+  it("refuses an id that is not an account of the venue, naming it by a dotted path (exempt.1)", () => {
     const v = twoAssetVenue();
     v.openAccount("A");
     const make = (exempt: unknown) =>
@@ -83,9 +83,10 @@ describe("exempt accounts", () => {
         exempt: exempt as number[],
       });
     expect(() => make([0, 7])).toThrow(
-      /exempt\[1\] = 7; allowed: an account id of the venue, an integer in \[0, 1\]/,
+      /exempt\.1 = 7; allowed: an account id of the venue, an integer in \[0, 1\]/,
     );
-    expect(() => make([0.5])).toThrow(/exempt\[0\] = 0.5/);
+    expect(() => make([0.5])).toThrow(/exempt\.0 = 0.5/);
+    expect(() => make([0.5])).toThrow(expect.objectContaining({ field: "exempt.0" }));
     expect(() => make(3)).toThrow(/exempt = 3; allowed: undefined or an array of account ids/);
   });
 });

@@ -83,7 +83,7 @@
  * cascadeId is inherited; without a cause, generation 1 and cascadeId = the record's own id. The
  * episode (cause, generation, cascade) lasts while the account stays liquidatable.
  */
-import { copyInto, FastSubject, type Rng, type RunLoop, ValidationError } from "@cascade/core";
+import { copyInto, FastSubject, memberPath, type Rng, type RunLoop, ValidationError } from "@cascade/core";
 import {
   type AccountId,
   type AuctionEvent,
@@ -324,7 +324,7 @@ export class LiquidationEngine {
     exempt.forEach((a, k) => {
       if (!Number.isSafeInteger(a) || a < 0 || a >= venue.accountCount())
         throw bad(
-          `exempt[${k}]`,
+          memberPath("exempt", String(k)),
           a,
           `an account id of the venue, an integer in [0, ${venue.accountCount() - 1}]`,
         );
