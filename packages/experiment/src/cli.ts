@@ -152,8 +152,8 @@ function asFlags(e: unknown, flags: readonly string[]): unknown {
     for (const flag of flags) text = text.split(`options.${flag}`).join(`--${flag}`);
     return text;
   };
-  // A journal that could not be written (alone, or mentioned by the run failure it came with)
-  // advises JOURNAL_ADVICE; only that phrase is mapped, not a run's own error quoted beside it.
+  // A journal that could not be written (alone, or mentioned by the run failure it came with) or
+  // that misses runs after running advises JOURNAL_ADVICE; only that phrase is mapped, not a run's own error quoted beside it.
   if (e instanceof Error && (e.name === "JournalError" || e.name === "RunFailure")) {
     e.message = e.message.split(JOURNAL_ADVICE).join(inFlags(JOURNAL_ADVICE));
     return e;

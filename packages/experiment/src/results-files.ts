@@ -9,7 +9,10 @@ import { join } from "node:path";
 /** The run journal (journal.ts): kept by a shard's and an interrupted run's folder. */
 export const JOURNAL_FILE = "journal.jsonl";
 
-/** What a JournalError advises; the CLI names its command and flag instead (asFlags). */
+/**
+ * What a JournalError, or a journal missing runs after running (a RunFailure), advises; the CLI names
+ * its command and flag instead (asFlags).
+ */
 export const JOURNAL_ADVICE = "rerun runExperiment with options.resume";
 
 /** The final files of a run or merge (output.ts writes them). */

@@ -27,7 +27,7 @@ import {
   sourceEditNote,
 } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
-import { FILES, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
+import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
 import { inShard, MAX_SHARDS, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
 import { type ValidatedExperiment, validateExperiment } from "./validate.js";
@@ -442,7 +442,7 @@ export async function runExperiment(
     const { index } = indexJournal(journalPath, plan.total, accept, false);
     if (index.size !== mine.length) {
       throw new RunFailure(
-        `journal ${journalPath} holds ${index.size} of ${mine.length} runs after running; rerun with --resume`,
+        `journal ${journalPath} holds ${index.size} of ${mine.length} runs after running; ${JOURNAL_ADVICE}`,
       );
     }
     let files: OutputFiles;
