@@ -487,6 +487,23 @@ describe("Fundamentals", () => {
       "invalid experiment: fundamentals.correlation.1.0 = 0.2; allowed: a symmetric matrix (= fundamentals.correlation.0.1 = 0.5)",
     );
   });
+
+  it("refuses a meanReversion written under kind randomWalk, naming it (it was accepted and ignored)", () => {
+    const m = makeMarket();
+    const make = (spec: unknown) => () =>
+      new Fundamentals({ venue: m.venue, loop: m.loop, rng: m.root, spec: spec as FundamentalSpec });
+    const e = err(make({ kind: "randomWalk", volatility: 0.001, meanReversion: 0.01 }));
+    expect(e.field).toBe("fundamentals.meanReversion");
+    expect(e.message).toBe(
+      'invalid experiment: fundamentals.meanReversion = 0.01; allowed: undefined with kind "randomWalk" (meanReversion is read by kind "meanReverting" alone: a random walk is the mean-reverting process with meanReversion 0, so a variant or a sweep compares the two by meanReversion, not by kind)',
+    );
+    // meanReversion 0 is refused too: written, it says the writer expects it read.
+    expect(err(make({ kind: "randomWalk", volatility: 0.001, meanReversion: 0 })).field).toBe(
+      "fundamentals.meanReversion",
+    );
+    expect(() => make({ kind: "randomWalk", volatility: 0.001 })()).not.toThrow();
+    expect(() => make({ kind: "meanReverting", volatility: 0.001, meanReversion: 0.01 })()).not.toThrow();
+  });
 });
 
 describe("stylizedFacts", () => {

@@ -614,9 +614,9 @@ describe("validateExperiment", () => {
       }),
     );
     expect(applyPoint(shocks.base, shocks.sweep.params, shocks.sweep.points[1]).shocks[0]).toEqual(sell);
-    // The fundamental process's kinds share their fields (volatility, correlation, every mean the
-    // same; a random walk is the mean-reverting process with meanReversion 0), and the mark's share
-    // emaAlpha (read by "ema" alone): each point runs as written.
+    // The fundamental process's kinds share volatility, correlation and every, and the marks' kinds
+    // share no field: written with only those, each point runs as written (a field one kind alone
+    // reads is refused at the points of another kind: the next test).
     const fundamentals = validateExperiment(
       fakeExperiment({ sweep: { "fundamentals.kind": ["randomWalk", "meanReverting"] } }),
     );
@@ -626,6 +626,69 @@ describe("validateExperiment", () => {
     );
     expect(applyPoint(mark.base, mark.sweep.params, mark.sweep.points[1]).market.mark).toEqual({
       kind: "ema",
+    });
+  });
+
+  test("a field its kind does not read is refused, written or reached by a sweep of the kind: meanReversion under randomWalk, emaAlpha under a mark other than ema", () => {
+    // Both were accepted and ignored: the run was a plain random walk, or a mid mark.
+    const walk = { kind: "randomWalk", volatility: 0.001, meanReversion: 0.01 };
+    const e = errorOf(fakeExperiment({ fundamentals: walk as never }));
+    expect([e.field, e.value]).toEqual(["fundamentals.meanReversion", 0.01]);
+    expect(e.allowed).toMatch(
+      /^undefined with kind "randomWalk" \(meanReversion is read by kind "meanReverting" alone/,
+    );
+    const instruments = [{ symbol: "X", initialPrice: 100 }];
+    const mark = errorOf(fakeExperiment({ market: { instruments, mark: { kind: "mid", emaAlpha: 0.3 } } }));
+    expect([mark.field, mark.value]).toEqual(["market.mark.emaAlpha", 0.3]);
+    expect(mark.allowed).toBe(
+      'undefined with kind "mid" (emaAlpha is read by kind "ema" alone); to compare marks, sweep "market.mark" over whole marks, or write the mark in each variant and no emaAlpha in the base',
+    );
+    // A kind swept where the field is written: the point that would ignore it is refused, naming it.
+    const reverting = { kind: "meanReverting", volatility: 0.001, meanReversion: 0.01 } as const;
+    const swept = errorOf(
+      fakeExperiment({
+        fundamentals: reverting,
+        sweep: { "fundamentals.kind": ["meanReverting", "randomWalk"] },
+      }),
+    );
+    expect([swept.field, swept.value]).toEqual(['sweep["fundamentals.kind"].1', "randomWalk"]);
+    expect(swept.allowed).toMatch(
+      /fundamentals\.meanReversion = 0\.01 invalid; allowed there: undefined with kind "randomWalk"/,
+    );
+    // ... and the same comparison is written as a sweep of the pull (a random walk is meanReversion 0).
+    expect(
+      validateExperiment(
+        fakeExperiment({ fundamentals: reverting, sweep: { "fundamentals.meanReversion": [0, 0.01] } }),
+      ).sweep.values,
+    ).toEqual([[0, 0.01]]);
+    const ema = { instruments, mark: { kind: "ema" as const, emaAlpha: 0.3 } };
+    const markSwept = errorOf(fakeExperiment({ market: ema, sweep: { "market.mark.kind": ["ema", "mid"] } }));
+    expect([markSwept.field, markSwept.value]).toEqual(['sweep["market.mark.kind"].1', "mid"]);
+    expect(markSwept.allowed).toMatch(/market\.mark\.emaAlpha = 0\.3 invalid/);
+    // A variant's object is merged onto the base's: a base field reaches a variant of another kind.
+    const variantMark = errorOf(
+      fakeExperiment({ market: ema, variants: { mid: { market: { mark: { kind: "mid" } } } } }),
+    );
+    expect([variantMark.field, variantMark.value]).toEqual(["variants.mid.market.mark.emaAlpha", 0.3]);
+    const variantWalk = errorOf(
+      fakeExperiment({
+        fundamentals: reverting,
+        variants: { walk: { fundamentals: { kind: "randomWalk" } } },
+      }),
+    );
+    expect([variantWalk.field, variantWalk.value]).toEqual([
+      "variants.walk.fundamentals.meanReversion",
+      0.01,
+    ]);
+    // ... and written as a sweep of whole marks.
+    const marks = validateExperiment(
+      fakeExperiment({
+        market: ema,
+        sweep: { "market.mark": [{ kind: "mid" }, { kind: "ema", emaAlpha: 0.3 }] },
+      }),
+    );
+    expect(applyPoint(marks.base, marks.sweep.params, marks.sweep.points[0]).market.mark).toEqual({
+      kind: "mid",
     });
   });
 

@@ -744,9 +744,22 @@ const worldArb = fc
             symbols.map((_, c) => (r === c ? 1 : n === 2 ? (w.correlation as number) : 0.5)),
           )
         : undefined;
+    // emaAlpha is refused under another kind than "ema"
+    const emaAlpha = w.emaAlpha !== null && w.mark === "ema" ? w.emaAlpha : undefined;
     const overrides: [string, VariantSpec][] =
       w.override === "market"
-        ? [["override", { market: { fees: { takerBps: 30 }, mark: { kind: "last" } } }]]
+        ? [
+            [
+              "override",
+              {
+                // merged onto the base mark: a base emaAlpha would be refused under "last"
+                market: {
+                  fees: { takerBps: 30 },
+                  mark: emaAlpha !== undefined ? { kind: "ema", emaAlpha: 0.5 } : { kind: "last" },
+                },
+              },
+            ],
+          ]
         : w.override === "populations"
           ? [
               [
@@ -792,7 +805,7 @@ const worldArb = fc
       seed: w.seed,
       market: {
         instruments,
-        mark: { kind: w.mark as "mid", ...(w.emaAlpha !== null ? { emaAlpha: w.emaAlpha } : {}) },
+        mark: { kind: w.mark as "mid", ...(emaAlpha !== undefined ? { emaAlpha } : {}) },
         // a maker rebate is at most the taker fee (takerBps + makerBps >= 0)
         fees: { makerBps: w.makerBps, takerBps: Math.max(w.takerBps, -w.makerBps) },
       },

@@ -43,6 +43,24 @@ describe("null config fields", () => {
     ).toEqual({ code: "INVALID_CONFIG", field: "mark.emaAlpha", value: null });
   });
 
+  it.each(["mid", "last", "oracle"])(
+    "mark.emaAlpha under kind %s is refused (it was accepted and ignored)",
+    (kind) => {
+      expect(
+        refusal({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind, emaAlpha: 0.3 } }),
+      ).toEqual({ code: "INVALID_CONFIG", field: "mark.emaAlpha", value: 0.3 });
+      expect(
+        () =>
+          new Venue({
+            instruments: [{ symbol: "X", initialPrice: 100 }],
+            mark: { kind, emaAlpha: 0.3 },
+          } as VenueConfig),
+      ).toThrow(
+        `mark.emaAlpha = 0.3; allowed: undefined with kind "${kind}" (emaAlpha is read by kind "ema" alone)`,
+      );
+    },
+  );
+
   it("undefined still means the default", () => {
     const v = new Venue({
       instruments: [{ symbol: "X", initialPrice: 100, contractValue: undefined, margin: undefined }],

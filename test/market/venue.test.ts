@@ -876,7 +876,10 @@ describe("streams and re-entrancy", () => {
 
 describe("marks", () => {
   const build = (kind: "mid" | "last" | "ema" | "oracle") => {
-    const v = new Venue({ instruments: [{ symbol: "X", initialPrice: 100 }], mark: { kind, emaAlpha: 0.5 } });
+    const v = new Venue({
+      instruments: [{ symbol: "X", initialPrice: 100 }],
+      mark: kind === "ema" ? { kind, emaAlpha: 0.5 } : { kind },
+    });
     const a = v.openAccount();
     const b = v.openAccount();
     v.deposit(a, 100_000);

@@ -36,7 +36,7 @@ export interface FundamentalSpec {
   kind: "meanReverting" | "randomWalk";
   /** Per-tick sd of the log value (one number, or one per instrument). */
   volatility: number | number[];
-  /** Per-tick pull of the log value toward its initial value (meanReverting; default 1e-4). */
+  /** Per-tick pull of the log value toward its initial value (meanReverting only; default 1e-4). */
   meanReversion?: number;
   /** Instruments x instruments correlation matrix of the shocks (default identity). */
   correlation?: number[][];
@@ -95,6 +95,13 @@ function checkSpec(
   ) {
     bad(at("meanReversion"), s.meanReversion, "a number in [0, 1]");
   }
+  // Written under a random walk, a pull would be ignored: refused, as a misspelt key is.
+  if (s.meanReversion !== undefined && s.kind === "randomWalk")
+    bad(
+      at("meanReversion"),
+      s.meanReversion,
+      'undefined with kind "randomWalk" (meanReversion is read by kind "meanReverting" alone: a random walk is the mean-reverting process with meanReversion 0, so a variant or a sweep compares the two by meanReversion, not by kind)',
+    );
   if (s.every !== undefined && (typeof s.every !== "number" || !Number.isInteger(s.every) || s.every < 1))
     bad(at("every"), s.every, "an integer >= 1");
   let factor: Float64Array | undefined;

@@ -35,6 +35,7 @@ import {
   type InstrumentSpec,
   makeInstrument,
   SELL,
+  validateMarkSpec,
 } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
 import { metricColumns } from "./metrics.js";
@@ -269,6 +270,17 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
     const mk = object(`${path}.mark`, m.mark, ["kind", "emaAlpha"], ["kind"]);
     str(`${path}.mark.kind`, mk.kind, /^(mid|last|ema|oracle)$/, 'one of "mid", "last", "ema", "oracle"');
     if (mk.emaAlpha !== undefined) num(`${path}.mark.emaAlpha`, mk.emaAlpha, 0, 1, true);
+    // The venue's rule (emaAlpha with "ema" alone) is the final word, with the experiment's path. A
+    // variant's mark is merged onto the base's, so a base emaAlpha reaches a variant of another kind.
+    try {
+      validateMarkSpec(mk);
+    } catch (e) {
+      if (!(e instanceof CascadeError)) throw e;
+      const note = e.field.endsWith(".emaAlpha")
+        ? '; to compare marks, sweep "market.mark" over whole marks, or write the mark in each variant and no emaAlpha in the base'
+        : "";
+      fail(e.code, e.field.replace(/^mark/, `${path}.mark`), e.value, `${e.allowed}${note}`);
+    }
   }
   return m as unknown as WorldConfig["market"];
 }
@@ -1183,8 +1195,9 @@ function checkSweepPath(
  * its object's type, its other fields that kind's parameters: swept, those written for one kind
  * would run as another's (a population's: count, capital, activation kept, the rest at the new
  * kind's defaults) or be refused as misspelt, and runs.csv would show only the kind. The kinds of
- * the fundamental process and of the mark are swept: their fields mean the same under every kind
- * (a random walk is the mean-reverting process with meanReversion 0; emaAlpha is read by "ema" alone).
+ * the fundamental process and of the mark are swept: their shared fields mean the same under every
+ * kind; a field one kind alone reads (meanReversion, emaAlpha) is refused, point by point, under
+ * the others (sweep meanReversion over [0, x], or the whole mark, instead).
  */
 function sweptKind(
   path: string,

@@ -2,7 +2,7 @@
 import { CascadeError } from "@cascade/core";
 
 export type MarkKind = "mid" | "last" | "ema" | "oracle";
-/** ema: mark <- mark + alpha * (mid - mark) each updateMarks() (default alpha 0.1). */
+/** ema: mark <- mark + alpha * (mid - mark) each updateMarks() (default alpha 0.1; emaAlpha with "ema" only). */
 export interface MarkSpec {
   kind: MarkKind;
   emaAlpha?: number;
@@ -43,6 +43,16 @@ export function validateMarkSpec(m: unknown): Required<MarkSpec> {
       "mark.emaAlpha",
       a,
       "a number in (0, 1]",
+      "invalid venue config",
+    );
+  }
+  // Written under another kind, an alpha would be ignored: refused, as a misspelt key is.
+  if (o.emaAlpha !== undefined && o.kind !== "ema") {
+    throw new CascadeError(
+      "INVALID_CONFIG",
+      "mark.emaAlpha",
+      o.emaAlpha,
+      `undefined with kind ${JSON.stringify(o.kind)} (emaAlpha is read by kind "ema" alone)`,
       "invalid venue config",
     );
   }
