@@ -612,6 +612,44 @@ describe("price paths", () => {
       expect(d.y + d.r, JSON.stringify(d)).toBeLessThanOrEqual(height);
     }
   });
+  it("draw a liquidation at the last tick whole inside the panel (the x scale keeps the dots' room too)", async () => {
+    const dir = makeResults(join(root, "dot-at-end"), {
+      sweep: {},
+      variants: ["full"],
+      replications: 2,
+      ticks: 60,
+      instruments: ["BTC"],
+    });
+    // every liquidation of replication 0 moved to the path's last tick: the x axis' end
+    let last = -1;
+    editCsv(join(dir, "timeseries.csv"), (r) => {
+      if (r.replication === "0") last = Math.max(last, Number(r.tick));
+    });
+    expect(last).toBeGreaterThan(0);
+    let moved = 0;
+    editCsv(join(dir, "liquidations.csv"), (r) => {
+      if (r.replication === "0") {
+        r.tick = String(last);
+        moved++;
+      }
+    });
+    expect(moved).toBeGreaterThan(0);
+    const svg = (await draw(pricePaths, dir))?.panels[0].svg ?? "";
+    const frame = svg.match(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v([\d.]+)/);
+    const width = Number(frame?.[1]);
+    expect(width).toBeGreaterThan(100);
+    const dots = [
+      ...svg.matchAll(
+        /aria-label="[^"]*liquidated notional[^"]*" role="graphics-symbol" aria-roledescription="point" transform="translate\(([-\d.]+),[-\d.]+\)" d="M([\d.]+),/g,
+      ),
+    ].map((m) => ({ x: Number(m[1]), r: Number(m[2]) }));
+    expect(dots.length).toBeGreaterThan(0);
+    expect(svg).toContain(`tick: ${last};`);
+    for (const d of dots) {
+      expect(d.x - d.r, JSON.stringify(d)).toBeGreaterThanOrEqual(0);
+      expect(d.x + d.r, JSON.stringify(d)).toBeLessThanOrEqual(width);
+    }
+  });
 });
 
 describe("paired differences", () => {

@@ -23,12 +23,12 @@ function byNumber(a: string, b: string): number {
 
 /**
  * Width of one of `n` price path panels side by side in the page column: beside them the price
- * axis and the legends (~170 px), and ~30 px a panel of spacing, so that the first render usually
+ * axis and the legends (~170 px), and ~28 px a panel of spacing, so that the first render usually
  * fits (at 70 px a panel and 220 px at least, the first panel took 3 to 6 renders) and fills the
  * column (250 px for Vega's wider text estimate left ~115 px of it empty).
  */
 function pathWidth(n: number): number {
-  return Math.max(MIN_PANEL_WIDTH, Math.min(520, Math.floor((COLUMN_WIDTH - 170) / n) - 30));
+  return Math.max(MIN_PANEL_WIDTH, Math.min(520, Math.floor((COLUMN_WIDTH - 170) / n) - 28));
 }
 
 /**
@@ -119,10 +119,11 @@ function panelsText(data: ReportData): string {
 const DOT_SIZES = [12, 220];
 
 /**
- * Room kept above and below a panel's prices (px): the largest dot's radius and its white
- * outline. A dot at the lowest price of a path on the axis' nice end sat on the frame, half cut.
+ * Room kept on each side of a panel's paths (px), on both scales: the largest dot's radius and its
+ * white outline. A dot at the lowest price of a path on the axis' nice end sat on the frame, half
+ * cut, as did one at the last tick.
  */
-const PRICE_PADDING = Math.ceil(Math.sqrt(DOT_SIZES[1] / Math.PI) + 0.5);
+const DOT_ROOM = Math.ceil(Math.sqrt(DOT_SIZES[1] / Math.PI) + 0.5);
 
 /** The price paths' liquidation dots: red, sized by the liquidated notional at the tick. */
 function liquidationDots(notionals: readonly number[]): VlSpec {
@@ -265,12 +266,12 @@ export async function pricePaths(data: ReportData, render: Render): Promise<Figu
             transform: [{ filter: "datum.kind === 'path'" }],
             mark: { type: "line", strokeWidth: 1.2, opacity: 0.85 },
             encoding: {
-              x: { field: "tick", type: "quantitative", title: "tick" },
+              x: { field: "tick", type: "quantitative", title: "tick", scale: { padding: DOT_ROOM } },
               y: {
                 field: "price",
                 type: "quantitative",
                 title: `${instrument} price`,
-                scale: { zero: false, padding: PRICE_PADDING },
+                scale: { zero: false, padding: DOT_ROOM },
               },
               color: replicationColour(reps),
               detail: { field: "run" },
