@@ -580,14 +580,39 @@ describe("price paths", () => {
     for (const end of [lo, hi]) expect(shortNumber(readShort(end)), end).toBe(end);
   });
 
-  it("draw a liquidation at the path's lowest price whole inside the panel (partial-vs-full's 3,970 sat on the frame)", async () => {
-    const dir = makeResults(join(root, "dot-at-low"), {
+  /** A one-variant, BTC-only result (2 replications, 60 ticks) in root/<name>, for where its dots fall. */
+  const btcPaths = (name: string) =>
+    makeResults(join(root, name), {
       sweep: {},
       variants: ["full"],
       replications: 2,
       ticks: 60,
       instruments: ["BTC"],
     });
+
+  /** A price path panel's liquidation dots (centre, radius), each asserted whole inside its frame. */
+  function dotsInFrame(svg: string): Array<{ x: number; y: number; r: number }> {
+    const frame = svg.match(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v([\d.]+)/);
+    const width = Number(frame?.[1]);
+    const height = Number(frame?.[2]);
+    expect(width).toBeGreaterThan(100);
+    expect(height).toBeGreaterThan(100);
+    const dots = [
+      ...svg.matchAll(
+        /aria-label="[^"]*liquidated notional[^"]*" role="graphics-symbol" aria-roledescription="point" transform="translate\(([-\d.]+),([-\d.]+)\)" d="M([\d.]+),/g,
+      ),
+    ].map((m) => ({ x: Number(m[1]), y: Number(m[2]), r: Number(m[3]) }));
+    for (const d of dots) {
+      expect(d.x - d.r, JSON.stringify(d)).toBeGreaterThanOrEqual(0);
+      expect(d.x + d.r, JSON.stringify(d)).toBeLessThanOrEqual(width);
+      expect(d.y - d.r, JSON.stringify(d)).toBeGreaterThanOrEqual(0);
+      expect(d.y + d.r, JSON.stringify(d)).toBeLessThanOrEqual(height);
+    }
+    return dots;
+  }
+
+  it("draw a liquidation at the path's lowest price whole inside the panel (partial-vs-full's 3,970 sat on the frame)", async () => {
+    const dir = btcPaths("dot-at-low");
     // the first liquidation of replication 0 at a round price below every other: the axis' nice end
     let tick: string | null = null;
     editCsv(join(dir, "liquidations.csv"), (r) => {
@@ -598,28 +623,12 @@ describe("price paths", () => {
       if (r.replication === "0" && r.tick === tick) r.mid = "50";
     });
     const svg = (await draw(pricePaths, dir))?.panels[0].svg ?? "";
-    const height = Number(svg.match(/class="background"[^>]*d="M0\.5,0\.5h[\d.]+v([\d.]+)/)?.[1]);
-    expect(height).toBeGreaterThan(100);
-    const dots = [
-      ...svg.matchAll(
-        /aria-label="[^"]*liquidated notional[^"]*" role="graphics-symbol" aria-roledescription="point" transform="translate\([-\d.]+,([-\d.]+)\)" d="M([\d.]+),/g,
-      ),
-    ].map((m) => ({ y: Number(m[1]), r: Number(m[2]) }));
-    expect(dots.length).toBeGreaterThan(1);
     expect(svg).toContain("price: 50;");
-    for (const d of dots) {
-      expect(d.y - d.r, JSON.stringify(d)).toBeGreaterThanOrEqual(0);
-      expect(d.y + d.r, JSON.stringify(d)).toBeLessThanOrEqual(height);
-    }
+    expect(dotsInFrame(svg).length).toBeGreaterThan(1);
   });
+
   it("draw a liquidation at the last tick whole inside the panel (the x scale keeps the dots' room too)", async () => {
-    const dir = makeResults(join(root, "dot-at-end"), {
-      sweep: {},
-      variants: ["full"],
-      replications: 2,
-      ticks: 60,
-      instruments: ["BTC"],
-    });
+    const dir = btcPaths("dot-at-end");
     // every liquidation of replication 0 moved to the path's last tick: the x axis' end
     let last = -1;
     editCsv(join(dir, "timeseries.csv"), (r) => {
@@ -635,20 +644,8 @@ describe("price paths", () => {
     });
     expect(moved).toBeGreaterThan(0);
     const svg = (await draw(pricePaths, dir))?.panels[0].svg ?? "";
-    const frame = svg.match(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v([\d.]+)/);
-    const width = Number(frame?.[1]);
-    expect(width).toBeGreaterThan(100);
-    const dots = [
-      ...svg.matchAll(
-        /aria-label="[^"]*liquidated notional[^"]*" role="graphics-symbol" aria-roledescription="point" transform="translate\(([-\d.]+),[-\d.]+\)" d="M([\d.]+),/g,
-      ),
-    ].map((m) => ({ x: Number(m[1]), r: Number(m[2]) }));
-    expect(dots.length).toBeGreaterThan(0);
     expect(svg).toContain(`tick: ${last};`);
-    for (const d of dots) {
-      expect(d.x - d.r, JSON.stringify(d)).toBeGreaterThanOrEqual(0);
-      expect(d.x + d.r, JSON.stringify(d)).toBeLessThanOrEqual(width);
-    }
+    expect(dotsInFrame(svg).length).toBeGreaterThan(0);
   });
 });
 
