@@ -10,6 +10,7 @@ import {
   type WorldConfig,
 } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
+import { vi } from "vitest";
 
 export function series(symbol: string, mids: number[]): InstrumentSeries {
   const n = mids.length;
@@ -129,4 +130,23 @@ export function smallWorld(
     ...over,
   });
   return simulateWorld(validateExperiment(def).variants[0].config, Rng.fromSeed(def.seed));
+}
+
+/**
+ * `cascade <args>` run in this process (cli.ts's main, from source), for a test whose vi.mock must
+ * reach the command: its exit code and everything it wrote to stderr.
+ */
+export async function cascadeInProcess(args: string[]): Promise<{ code: number; stderr: string }> {
+  const { main } = await import("../../packages/experiment/src/cli.js");
+  let stderr = "";
+  const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    stderr += String(s);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, stderr };
+  } finally {
+    spy.mockRestore();
+  }
 }

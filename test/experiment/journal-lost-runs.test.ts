@@ -23,7 +23,7 @@ vi.mock("../../packages/experiment/src/journal.js", async (importOriginal) => {
 });
 
 const { runExperiment } = await import("../../packages/experiment/src/runner.js");
-const { fakeExperiment } = await import("./helpers.js");
+const { cascadeInProcess, fakeExperiment } = await import("./helpers.js");
 
 const root = mkdtempSync(join(tmpdir(), "cascade-journal-lost-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,23 +44,17 @@ test("runExperiment: runs missing from the journal after running are a RunFailur
 });
 
 test("cascade run: the same failure names the command and its flag", async () => {
-  const { main } = await import("../../packages/experiment/src/cli.js");
   const out = join(root, "cli");
   const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
-  let stderr = "";
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    stderr += String(s);
-    return true;
-  });
   state.lose = true;
+  let run: { code: number; stderr: string };
   try {
-    const code = await main(["run", tiny, "--workers", "0", "--out", out, "--quiet", "--no-report"]);
-    expect(code).toBe(1);
+    run = await cascadeInProcess(["run", tiny, "--workers", "0", "--out", out, "--quiet", "--no-report"]);
   } finally {
     state.lose = false;
-    spy.mockRestore();
   }
-  expect(stderr).toMatch(
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(
     /^error: journal .*journal\.jsonl holds \d+ of \d+ runs after running; rerun cascade run with --resume\n/,
   );
 });

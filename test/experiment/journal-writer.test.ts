@@ -22,7 +22,7 @@ const { JOURNAL_FORMAT, JournalError, JournalWriter, indexJournal } = await impo
   "../../packages/experiment/src/journal.js"
 );
 const { RunFailure, runExperiment } = await import("../../packages/experiment/src/runner.js");
-const { fakeExperiment } = await import("./helpers.js");
+const { cascadeInProcess, fakeExperiment } = await import("./helpers.js");
 
 const root = mkdtempSync(join(tmpdir(), "cascade-journal-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -93,23 +93,17 @@ describe("JournalWriter", () => {
   }
 
   test("cascade run: a journal that cannot be written is exit 1 with its message alone (no run blamed, no stack)", async () => {
-    const { main } = await import("../../packages/experiment/src/cli.js");
     const out = join(root, "cli");
     const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
-    let stderr = "";
-    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-      stderr += String(s);
-      return true;
-    });
     fsState.failFsync = true;
+    let run: { code: number; stderr: string };
     try {
-      const code = await main(["run", tiny, "--workers", "0", "--out", out, "--quiet", "--no-report"]);
-      expect(code).toBe(1);
+      run = await cascadeInProcess(["run", tiny, "--workers", "0", "--out", out, "--quiet", "--no-report"]);
     } finally {
       fsState.failFsync = false;
-      spy.mockRestore();
     }
-    expect(stderr).toBe(
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
       `error: cannot write the run journal ${join(out, "journal.jsonl")} (EIO: i/o error, fsync); the runs it holds are kept: fix the cause and rerun cascade run with --resume\n`,
     );
   });
