@@ -463,6 +463,14 @@ function gridSpread(svg: string): { headers: number[][]; columns: number[][] } {
   return { headers, columns: columns.map((c) => [...c]) };
 }
 
+/** The sweep lines' figure for a results folder (its SVG is the last render's, title moved). */
+async function sweepLineFigure(dir: string): Promise<Awaited<ReturnType<typeof sweepLines>>> {
+  const data = await loadResults(dir);
+  const reuse: ViewReuse = { key: null, view: null };
+  let n = 0;
+  return sweepLines(data, (spec) => renderSvg(spec, `c${++n}`, reuse)).finally(() => releaseView(reuse));
+}
+
 describe("panels in rows and columns", () => {
   it("distributions, sweep lines and paired differences: every header of a row level, every panel under the one above (were 2-6 px and up to 26 px off)", async () => {
     const dir = makeResults(join(root, "level-headers"), {
@@ -505,23 +513,53 @@ describe("panels in rows and columns", () => {
       replications: 4,
       ticks: 40,
     });
-    const svgs = await rendered(sweepLines as Make, dir);
-    const svg = svgs[svgs.length - 1];
+    const svg = (await sweepLineFigure(dir))?.panels[0].svg ?? "";
     const { origins, width } = panels(svg);
     const rows = [...new Set(origins.map((o) => o[1]))];
     expect(rows.length).toBeGreaterThan(1);
     expect(svg.match(new RegExp(`>${P.replace(".", "\\.")}<`, "g"))).toHaveLength(1);
     const title = svg.match(
       new RegExp(
-        `<g class="mark-group role-title"><g transform="translate\\(([\\d.-]+),([\\d.-]+)\\)">(?:(?!</text>)[\\s\\S])*?>${P.replace(".", "\\.")}<`,
+        `<g class="mark-group role-title"><g transform="translate\\(([\\d.-]+),([\\d.-]+)\\)">(?:(?!</text>)[\\s\\S])*?<text text-anchor="middle" transform="translate\\(([\\d.-]+),[^>]*>${P.replace(".", "\\.")}<`,
       ),
     );
     expect(title).not.toBeNull();
-    const [x, y] = [Number(title![1]), Number(title![2])];
+    // the text's middle: its group's x and its own
+    const [x, y] = [Number(title![1]) + Number(title![3]), Number(title![2])];
     // below the last row's plots (140 px) and their axis labels, within the panels' span
     expect(y).toBeGreaterThan(Math.max(...rows) + 140 + 10);
-    expect(x).toBeGreaterThan(Math.min(...origins.map((o) => o[0])));
-    expect(x).toBeLessThan(Math.max(...origins.map((o) => o[0])) + width);
+    // centred on the plots, from the first column's left to the last one's right: not on the
+    // whole chart, whose variant legend at the right drew it ~20 px right of them
+    const left = Math.min(...origins.map((o) => o[0]));
+    const right = Math.max(...origins.map((o) => o[0])) + width;
+    expect(right - left).toBeGreaterThan(2 * width);
+    expect(Math.abs(x - (left + right) / 2)).toBeLessThanOrEqual(0.5);
+  });
+
+  it("sweep lines keep a parameter's name wider than their plots whole inside the chart", async () => {
+    const P = "market.instruments.BTC.liquidation.amount.closeFactorFraction";
+    const dir = makeResults(join(root, "sweep-line-long-title"), {
+      sweep: { [P]: [0.25, 0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 40,
+    });
+    // one panel (the other metrics without a mean): the name is wider than its plot
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric !== "liquidations") r.mean = "";
+    });
+    const svg = (await sweepLineFigure(dir))?.panels[0].svg ?? "";
+    expect(panels(svg).origins).toHaveLength(1);
+    const title = svg.match(
+      /<g class="mark-group role-title"><g transform="translate\(([\d.-]+),[\d.-]+\)">(?:(?!<\/text>)[\s\S])*?<text text-anchor="middle" transform="translate\(([\d.-]+),[^>]*>market\.instruments\./,
+    );
+    expect(title).not.toBeNull();
+    const origin = Number(svg.match(/transform="translate\(([\d.-]+),/)?.[1]);
+    const middle = origin + Number(title![1]) + Number(title![2]);
+    const half = textWidth(P, 11, true) / 2;
+    expect(half * 2).toBeGreaterThan(panels(svg).width + 60);
+    expect(middle - half).toBeGreaterThanOrEqual(0);
+    expect(middle + half).toBeLessThanOrEqual(svgWidth(svg));
   });
 
   it("the heat maps' panels as wide as the widest of their column: each column's maps at one x in every row (were up to 16 px apart)", async () => {

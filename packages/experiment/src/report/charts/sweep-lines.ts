@@ -3,6 +3,7 @@
 import { pointValue } from "../format.js";
 import { isNumeric, type ReportData } from "../load.js";
 import type { VlSpec } from "../render.js";
+import { textWidth } from "../text-width.js";
 import {
   constantNote,
   type Figure,
@@ -20,6 +21,7 @@ import {
   sortedShortLabels,
   summaryMetrics,
   summaryTips,
+  svgWidth,
   TIP,
   tickLabels,
   variantColor,
@@ -118,9 +120,19 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
   };
   const width = one ? 210 : Math.max(210, Math.min(520, xValues.length * pointSlot(xValues)));
   // The swept parameter named once, under the grid of panels (as an axis title it was repeated
-  // under every panel); several parameters: the caption names them (pointKey).
+  // under every panel), then moved under the plots' middle (titleUnderPlots); several
+  // parameters: the caption names them (pointKey).
   const xTitle = one
-    ? { title: { text: param, orient: "bottom", anchor: "middle", frame: "bounds", fontSize: 11, limit: 0 } }
+    ? {
+        title: {
+          text: param,
+          orient: "bottom",
+          anchor: "middle",
+          frame: "bounds",
+          fontSize: PARAM_TITLE_SIZE,
+          limit: 0,
+        },
+      }
     : {};
   const spec: VlSpec = {
     ...xTitle,
@@ -170,6 +182,35 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
     id: "sweep-lines",
     title: `Mean of each metric against ${one ? param : "the sweep point"}`,
     caption: `Mean of each metric at each ${one ? `value of ${param}` : `sweep point (${params.join(", ")}${pointKey(params)})`}, one line per variant, with its 95% t confidence interval as a band${boot ? " and, with 5 values or more, its 95% BCa bootstrap interval as a thin vertical bar" : ""} (from summary.csv; a point with one value has none).${outcomeNote(outcomes, metrics, "Wilson")}${constantNote(data)}`,
-    panels: [{ svg: await fitToColumn(render, spec) }],
+    panels: [{ svg: titleUnderPlots(await fitToColumn(render, spec), one ? param : null) }],
   };
+}
+
+/** Font size of the swept parameter's title under the grid. */
+const PARAM_TITLE_SIZE = 11;
+
+/** A facet's plot frame in its SVG: the cell's x and the frame's width. */
+const PLOT_FRAME =
+  /<g transform="translate\(([\d.-]+),[\d.-]+\)"><path class="background" aria-hidden="true" d="M0\.5,0\.5h([\d.]+)v/g;
+
+/**
+ * The swept parameter's title moved to the middle of the plots, from the first column's left edge
+ * to the last one's right: Vega centres a chart title on the whole chart, the y axis labels and
+ * the variant legend included (with several variants it sat ~20 px right of the plots), and where
+ * the plots end it only knows once it has laid out their axes (a title placed by a dx would take
+ * a second render). No further than keeps the title inside the chart (a name wider than the plots).
+ */
+function titleUnderPlots(svg: string, title: string | null): string {
+  // the chart's title is the last title group: Vega parses a view's title after its marks and legends
+  const at = svg.lastIndexOf('<g class="mark-group role-title"><g transform="translate(');
+  const frames = [...svg.matchAll(PLOT_FRAME)].map((m) => ({ x: Number(m[1]), width: Number(m[2]) }));
+  if (title === null || at < 0 || frames.length === 0) return svg;
+  const left = Math.min(...frames.map((f) => f.x));
+  const right = Math.max(...frames.map((f) => f.x + f.width));
+  // the chart's x 0 (its first plot's left edge) is this far into the SVG (Vega's padding)
+  const origin = Number(svg.match(/transform="translate\(([\d.-]+),/)?.[1] ?? 0);
+  const half = textWidth(title, PARAM_TITLE_SIZE, true) / 2;
+  const x = Math.min(Math.max((left + right) / 2, half - origin), svgWidth(svg) - origin - half);
+  const from = svg.indexOf("translate(", at) + "translate(".length;
+  return `${svg.slice(0, from)}${Math.round(x * 100) / 100}${svg.slice(svg.indexOf(",", from))}`;
 }
