@@ -583,9 +583,15 @@ describe("panels in rows and columns", () => {
       releaseView(reuse),
     );
     const panelsOf = fig?.panels ?? [];
-    // the page's rows: the figure's columns, PANEL_GAP apart (html.ts's grid), within the column
-    const columns = fig?.columns ?? 0;
+    // the page's rows: the figure's columns, PANEL_GAP apart (html.ts's grid), within the column;
+    // the figure gives each column's width, its panels' SVGs as wide (html.ts writes the grid's
+    // tracks from it, not from the SVGs again)
+    const widths = fig?.columnWidths ?? [];
+    const columns = widths.length;
     expect(columns).toBeGreaterThan(1);
+    panelsOf.forEach((p, i) => {
+      expect(svgWidth(p.svg), p.subtitle).toBe(widths[i % columns]);
+    });
     const rows: string[][] = [];
     panelsOf.forEach((p, i) => {
       if (i % columns === 0) rows.push([]);

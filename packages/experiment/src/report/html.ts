@@ -2,7 +2,7 @@
 import { bandWarning } from "../headline.js";
 import { metricInfoOf } from "../metric-info.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
-import { outcomeNote, PANEL_GAP, svgWidth, zeroOneOutcomes } from "./charts/shared.js";
+import { outcomeNote, PANEL_GAP, zeroOneOutcomes } from "./charts/shared.js";
 import type { Figure } from "./charts.js";
 import { fmtNum, pointValue } from "./format.js";
 import { type ComparisonRow, comparisonReference, pointLabel, type ReportData } from "./load.js";
@@ -80,17 +80,13 @@ pre { background: #f6f7f9; padding: 10px; overflow: auto; max-height: 600px; fon
 `;
 
 /**
- * The panels' container: a figure with `columns` gets a grid of that many columns, each its widest
- * panel's width in fr and the row no wider than their sum: at the page's full width every panel
- * at its own size, in a narrower window all shrunk alike (as a single SVG is), never re-wrapped.
+ * The panels' container: a figure with `columnWidths` gets a grid of those columns, each its
+ * width in fr and the row no wider than their sum: at the page's full width every panel at its
+ * own size, in a narrower window all shrunk alike (as a single SVG is), never re-wrapped.
  */
 function panelsOpen(f: Figure): string {
-  if (f.columns === undefined || f.panels.length === 0) return '<div class="panels">';
-  const widths: number[] = [];
-  f.panels.forEach((p, i) => {
-    const c = i % (f.columns as number);
-    widths[c] = Math.max(widths[c] ?? 0, svgWidth(p.svg));
-  });
+  const widths = f.columnWidths;
+  if (widths === undefined || f.panels.length === 0) return '<div class="panels">';
   const row = widths.reduce((a, b) => a + b, 0) + (widths.length - 1) * PANEL_GAP;
   const tracks = widths.map((w) => `minmax(0, ${w}fr)`).join(" ");
   return `<div class="panels grid" style="grid-template-columns: ${tracks}; max-width: ${row}px">`;

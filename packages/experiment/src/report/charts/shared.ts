@@ -26,10 +26,11 @@ export interface Figure {
   caption: string;
   panels: Panel[];
   /**
-   * Panels a row of the page: laid out in that many columns, each as wide as its widest panel
-   * (html.ts), the same at any window width. Without it the panels follow one another.
+   * The widths of the page's columns of panels, one a column (a panel a row each): html.ts lays
+   * the panels out in them, the same at any window width; the chart made each column's panels
+   * as wide. Without it the panels follow one another.
    */
-  columns?: number;
+  columnWidths?: number[];
   note?: string;
 }
 

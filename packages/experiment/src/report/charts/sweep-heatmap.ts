@@ -192,7 +192,8 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     panels.push({ subtitle: metrics[i], ...(unit ? { unit } : {}), svg });
   }
   // Each panel as wide as the widest of its column (legends and the axis titles of the first
-  // differ by some px): the page's rows of panels then start their maps at the same x in every row.
+  // differ by some px): the page's rows of panels then start their maps at the same x in every
+  // row, in columns of these widths (html.ts).
   const widest: number[] = [];
   panels.forEach((p, i) => {
     const c = i % layout.columns;
@@ -205,6 +206,6 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     title: `Mean of each metric over the ${px} × ${py} grid`,
     caption: `Mean of each metric at every grid point, ${which} (shared colour scale per metric; the axes named on the first panel of each row; hover a cell for its 95% CI, Wilson's for a 0/1 outcome; a blank cell has no value in any run, e.g. slippage where nothing was liquidated).${constantNote(data)}`,
     panels,
-    columns: layout.columns,
+    columnWidths: widest,
   };
 }
