@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cascadeDepth } from "../../packages/experiment/src/report/charts/cascade-depth.js";
 import { distributions } from "../../packages/experiment/src/report/charts/distributions.js";
-import { pairedDifferences } from "../../packages/experiment/src/report/charts/paired-differences.js";
+import {
+  pairedAgainstReference,
+  pairedDifferences,
+} from "../../packages/experiment/src/report/charts/paired-differences.js";
 import { pricePaths } from "../../packages/experiment/src/report/charts/price-paths.js";
 import { COLUMN_WIDTH, PANEL_GAP, svgWidth } from "../../packages/experiment/src/report/charts/shared.js";
 import { sweepHeatmaps } from "../../packages/experiment/src/report/charts/sweep-heatmap.js";
@@ -671,10 +674,18 @@ describe("paired differences", () => {
         runs,
         `${lines.map((l, k) => (k === 0 ? `${l},shock_size,jitter` : `${l},${0.15 + Number(l.split(",")[rep]) / 100},${k % 3}`)).join("\n")}\n`,
       );
-      // comparison.csv as the writer has them: every difference of shock_size 0
+      // comparison.csv as the writer has them: every difference of shock_size 0 (mean 0, p 1, no
+      // effect size)
       const comparison = join(dir, "comparison.csv");
       const [head, ...rows] = readFileSync(comparison, "utf8").trimEnd().split("\n");
       const cols = head.split(",");
+      const zero: Record<string, string> = {
+        mean_diff: "0",
+        ci_low: "0",
+        ci_high: "0",
+        p_value: "1",
+        effect_size: "",
+      };
       const copies = rows
         .filter((l) => l.split(",")[cols.indexOf("metric")] === "liquidated_notional")
         .flatMap((l) =>
@@ -684,11 +695,11 @@ describe("paired differences", () => {
               .map((c, k) =>
                 cols[k] === "metric"
                   ? m
-                  : ["mean_diff", "ci_low", "ci_high"].includes(cols[k])
-                    ? m === "jitter"
+                  : m === "jitter"
+                    ? ["mean_diff", "ci_low", "ci_high"].includes(cols[k])
                       ? String(k / 10)
-                      : "0"
-                    : c,
+                      : c
+                    : (zero[cols[k]] ?? c),
               )
               .join(","),
           ),
@@ -700,12 +711,71 @@ describe("paired differences", () => {
       expect(svg).toContain("Title text 'jitter'");
       expect(svg).not.toContain("shock_size");
       expect(fig?.caption).toContain(
-        " Same in every run of a replication (set by its seed, not by the variant or sweep point): every paired difference 0, not drawn: shock_size.",
+        ` Not drawn, every paired difference 0 (the same in both runs of each pair: not changed by ${variants.length > 1 ? "the variant" : "the sweep point"}): shock_size.`,
       );
       // the distributions still draw it: its spread over the replications is the scenarios'
       expect((await draw(distributions, dir))?.panels[0].svg).toContain("Title text 'shock_size'");
     });
   }
+
+  it("leave out of each chart the metrics its own pairs leave unchanged, named in its caption, and draw them in the other", async () => {
+    const P = "liquidation.closeFactor";
+    const dir = makeResults(join(root, "per-chart-unchanged"), {
+      sweep: { [P]: [0.25, 0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const manifest = join(dir, "manifest.json");
+    const m = JSON.parse(readFileSync(manifest, "utf8"));
+    writeFileSync(manifest, JSON.stringify({ ...m, sweep: { ...m.sweep, reference: P } }));
+    // pool: moved by the sweep point, the same for both variants; fee: moved by the variant, the
+    // same at every point (both also differ between replications: not constant)
+    const runs = join(dir, "runs.csv");
+    const lines = readFileSync(runs, "utf8").trimEnd().split("\n");
+    const cols = lines[0].split(",");
+    const at = (l: string, c: string) => Number(l.split(",")[cols.indexOf(c)]);
+    writeFileSync(
+      runs,
+      `${lines.map((l, k) => (k === 0 ? `${l},pool,fee` : `${l},${at(l, "point") * 10 + at(l, "replication")},${(l.startsWith("partial,") ? 5 : 0) + at(l, "replication")}`)).join("\n")}\n`,
+    );
+    // comparison.csv as the writer has it: partial − full at each point, then each variant against
+    // itself at the first value of P; every difference 0: mean 0, p 1, no effect size
+    const zero = "0,0,0,1,";
+    const moved = "2,1,3,0.01,1.5";
+    const values = ["0.25", "0.5", "1"];
+    const row = (v: string, base: string, point: number, ref: number, metric: string, stats: string) =>
+      `${v},${base},${point},${ref},${values[point]},${metric},4,${stats}`;
+    const rows = [0, 1, 2].flatMap((i) => [
+      row("partial", "full", i, i, "liquidated_notional", moved),
+      row("partial", "full", i, i, "pool", zero),
+      row("partial", "full", i, i, "fee", moved),
+    ]);
+    for (const v of ["full", "partial"])
+      for (const i of [1, 2])
+        rows.push(
+          row(v, v, i, 0, "liquidated_notional", moved),
+          row(v, v, i, 0, "pool", moved),
+          row(v, v, i, 0, "fee", zero),
+        );
+    writeFileSync(
+      join(dir, "comparison.csv"),
+      `${["variant,baseline,point,baseline_point,liquidation.closeFactor,metric,n_pairs,mean_diff,ci_low,ci_high,p_value,effect_size", ...rows].join("\n")}\n`,
+    );
+    const headers = (svg: string) =>
+      [...svg.matchAll(/aria-label="Title text '(\w+)/g)].map((m) => m[1]).filter((h) => h !== "variant");
+    const unchanged = (what: string, m: string) =>
+      ` Not drawn, every paired difference 0 (the same in both runs of each pair: not changed by ${what}): ${m}.`;
+    const byVariant = await draw(pairedDifferences, dir);
+    expect(headers(byVariant?.panels[0].svg ?? "")).toEqual(["liquidated_notional", "fee"]);
+    expect(byVariant?.caption).toContain(unchanged("the variant", "pool"));
+    expect(byVariant?.caption).not.toContain("fee.");
+    const byPoint = await draw(pairedAgainstReference, dir);
+    expect(headers(byPoint?.panels[0].svg ?? "")).toEqual(["liquidated_notional", "pool"]);
+    expect(byPoint?.caption).toContain(unchanged(P, "fee"));
+    expect(byPoint?.caption).not.toContain("pool.");
+  });
 
   it("keep a marker at the axis' end inside its panel (book_share's 1 was drawn over the frame)", async () => {
     const dir = makeResults(join(root, "axis-end"), {

@@ -1003,13 +1003,16 @@ describe("chart labels", () => {
     });
     // liquidations: 7.5 + the replication, the same at both points (paired differences all 0: no
     // panel, named in the caption; means equal at both points); max_cascade_depth's differences
-    // all 0 in comparison.csv; bad_debt is 0 in every run of the fixture
+    // all 2 in comparison.csv (a panel of one value); bad_debt is 0 in every run of the fixture.
+    // Every difference the same, as the writer has it: no effect size; p 1 for differences of 0
     editCsv(join(dir, "runs.csv"), (r) => {
       r.liquidations = String(7.5 + Number(r.replication));
     });
     editCsv(join(dir, "comparison.csv"), (r) => {
-      if (r.metric === "liquidations" || r.metric === "max_cascade_depth")
-        r.mean_diff = r.ci_low = r.ci_high = "0";
+      if (r.metric === "liquidations") [r.mean_diff, r.ci_low, r.ci_high, r.p_value] = ["0", "0", "0", "1"];
+      if (r.metric === "max_cascade_depth")
+        [r.mean_diff, r.ci_low, r.ci_high, r.p_value] = ["2", "2", "2", "0.25"];
+      if (r.metric === "liquidations" || r.metric === "max_cascade_depth") r.effect_size = "";
     });
     editCsv(join(dir, "summary.csv"), (r) => {
       if (r.metric === "liquidations") r.mean = r.ci_low = r.ci_high = "7.5";
@@ -1018,12 +1021,13 @@ describe("chart labels", () => {
     const figs = figures(html);
     const axes = (id: string) => labelGroups(figs.get(id)![0], "axis-label");
     const dist = axes("distributions");
-    const paired = axes("paired-differences");
-    // were 0.000000 and 7.500000: a paired panel whose differences are all 0, a sweep line whose
-    // means are all 7.5; bad_debt, 0 in every run, is left out of the distributions (named instead)
-    expect(paired).toContainEqual(["0"]);
+    // were 0.000000 and 7.500000: a paired panel whose differences are all 0 (now not drawn: its
+    // differences were all 0 as the writer has them), a sweep line whose means are all 7.5;
+    // bad_debt, 0 in every run, is left out of the distributions (named instead)
+    expect(figs.get("paired-differences")![0]).not.toContain("Title text 'liquidations");
+    expect(figs.get("paired-differences")![0]).toContain("Title text 'max_cascade_depth");
     expect(figs.get("paired-differences")![0]).toMatch(
-      /every paired difference 0, not drawn: liquidations\./,
+      /every paired difference 0 \(the same in both runs of each pair: not changed by the sweep point\): liquidations\./,
     );
     expect(axes("sweep-lines")).toContainEqual(["7.5"]);
     expect(figs.get("distributions")![0]).toMatch(/Constant in every run, not drawn: [^.]*bad_debt \(0\)/);

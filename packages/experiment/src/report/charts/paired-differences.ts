@@ -17,8 +17,6 @@ import {
   outcomeNote,
   POINT,
   type Render,
-  scenarioMetrics,
-  scenarioNote,
   sortedShortLabels,
   span2,
   sweepLegend,
@@ -26,6 +24,8 @@ import {
   TIP,
   tickLabels,
   tip,
+  unchangedMetrics,
+  unchangedNote,
   variantColor,
   widestText,
   zeroOneOutcomes,
@@ -167,14 +167,14 @@ export async function pairedDifferences(
   self = false,
 ): Promise<Figure | null> {
   const constant = constantMetrics(data);
-  const scenario = new Set(scenarioMetrics(data));
   // With several variants: their differences with the baseline, or (self) each variant's with
   // itself at the reference point of a sweepReference.
   const ownReference = (c: ComparisonRow) => data.variants.length > 1 && c.raw.baseline === c.variant;
-  const rows = data.comparison.filter(
-    (c: ComparisonRow) =>
-      c.mean_diff !== null && !constant.has(c.metric) && !scenario.has(c.metric) && ownReference(c) === self,
+  const compared = data.comparison.filter(
+    (c: ComparisonRow) => c.mean_diff !== null && !constant.has(c.metric) && ownReference(c) === self,
   );
+  const unchanged = unchangedMetrics(compared);
+  const rows = compared.filter((c) => !unchanged.has(c.metric));
   if (rows.length === 0) return null;
   const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));
   for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
@@ -374,11 +374,14 @@ export async function pairedDifferences(
   const intervals = boot
     ? `${thick} and, with 5 pairs or more, its 95% BCa bootstrap interval (thin light rule just below)`
     : "confidence interval";
+  // what the chart's pairs differ in: the variant, or the point (its reference parameter)
+  const changedBy =
+    self || data.variants.length === 1 ? (data.manifest.sweepReference ?? "the sweep point") : "the variant";
   if (self)
     return {
       id: "paired-reference",
       title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
-      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${scenarioNote(scenario)}`,
+      caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${unchangedNote(unchanged, changedBy)}`,
       panels: [{ svg: await fitToColumn(render, spec) }],
     };
   return {
@@ -386,8 +389,8 @@ export async function pairedDifferences(
     title: `Paired differences against ${comparisonReference(data)}`,
     caption:
       data.variants.length === 1
-        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${scenarioNote(scenario)}`
-        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${scenarioNote(scenario)}`,
+        ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${unchangedNote(unchanged, changedBy)}`
+        : `Mean of the per-replication differences variant − baseline (same seeds) with its ${intervals}, per metric${bySweep ? " and sweep point" : ""}${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${unchangedNote(unchanged, changedBy)}`,
     panels: [{ svg: await fitToColumn(render, spec) }],
   };
 }

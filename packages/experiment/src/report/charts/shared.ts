@@ -7,7 +7,14 @@
 import { metricInfoOf } from "../../metric-info.js";
 import { isZeroOneOutcome } from "../../stats.js";
 import { fmtNum, shortNumber } from "../format.js";
-import { choosePathPoints, type ReportData, type SummaryRow, type SweepPoint, sortPoints } from "../load.js";
+import {
+  type ComparisonRow,
+  choosePathPoints,
+  type ReportData,
+  type SummaryRow,
+  type SweepPoint,
+  sortPoints,
+} from "../load.js";
 import type { VlSpec } from "../render.js";
 import { textWidth } from "../text-width.js";
 
@@ -343,38 +350,26 @@ export function constantNote(data: ReportData): string {
 }
 
 /**
- * Metrics with one value in every run of a replication but not in every run (constantMetrics):
- * set by the replication's scenario alone, not by the variant or the sweep point (the drawn shock,
- * insurance-fund's shock_size). The paired comparisons pair the runs of a replication (same
- * seeds), so every one of their differences is exactly 0: panels of zeros, which the paired
- * charts leave out and name (scenarioNote). Blank values are passed over, as comparison.csv's
- * pairs pass them over.
+ * The metrics of a paired chart's rows (comparison.csv's, those it would draw) whose every paired
+ * difference is 0, as the statistics write it: a mean difference of 0 and no effect size (the
+ * differences' standard deviation 0, or a single pair; stats.ts pairedComparison). They are set by
+ * what the chart's pairs share (the replication's drawn shock, insurance-fund's shock_size; the
+ * sweep point, for the variants' pairs), not by what they compare: panels of zeros, which the
+ * chart leaves out and names (unchangedNote). Decided on each chart's own rows: a metric the
+ * variant does not move may still move with the swept parameter, in the other paired chart.
  */
-export function scenarioMetrics(data: ReportData): string[] {
-  const constant = constantMetrics(data);
-  const byReplication = new Map<string, number>();
-  return data.metrics.filter((m) => {
-    if (constant.has(m)) return false;
-    byReplication.clear();
-    let seen = false;
-    for (const r of data.runs) {
-      const v = r.values[m];
-      if (v === null || v === undefined) continue;
-      const first = byReplication.get(r.replication);
-      if (first === undefined) byReplication.set(r.replication, v);
-      else if (first !== v) return false;
-      else seen = true;
-    }
-    // (a replication with one run each compares nothing)
-    return seen;
-  });
+export function unchangedMetrics(rows: readonly ComparisonRow[]): Set<string> {
+  const moved = new Set(
+    rows.filter((r) => r.mean_diff !== 0 || r.raw.effect_size !== "").map((r) => r.metric),
+  );
+  return new Set(rows.filter((r) => !moved.has(r.metric)).map((r) => r.metric));
 }
 
-/** The paired charts' caption line naming scenarioMetrics' metrics ("" for none). */
-export function scenarioNote(metrics: Iterable<string>): string {
+/** A paired chart's caption line naming unchangedMetrics' metrics, left unchanged by `compared` ("" for none). */
+export function unchangedNote(metrics: Iterable<string>, compared: string): string {
   const named = [...metrics];
   if (named.length === 0) return "";
-  return ` Same in every run of a replication (set by its seed, not by the variant or sweep point): every paired difference 0, not drawn: ${named.join(", ")}.`;
+  return ` Not drawn, every paired difference 0 (the same in both runs of each pair: not changed by ${compared}): ${named.join(", ")}.`;
 }
 
 /** Most sweep points the distributions and the cascade depth draw one by one. */
