@@ -16,7 +16,7 @@ import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
-import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, runInfoShard } from "./results-files.js";
+import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, readRunInfo } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
 
 // The heavy modules (the world, its packages, the worker pool, the output writer) are imported only
@@ -345,7 +345,7 @@ function interrupted(
  * `run --shard` writes none; cascade merge joins the shards and writes the report.
  */
 function refuseShardFolder(dir: string, given: string): void {
-  const info = runInfoShard(dir);
+  const info = readRunInfo(dir);
   if (typeof info?.shard !== "string") return; // no run-info.json, unreadable, or no shard in it
   let runs: unknown;
   let shard: Shard;

@@ -16,7 +16,7 @@ import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./ou
 import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
-import { FILES, JOURNAL_FILE, REPORT_FILE, runInfoShard } from "./results-files.js";
+import { FILES, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 import type { RunOutcome } from "./runner.js";
 import { parseShard, type Shard } from "./shard.js";
 
@@ -154,7 +154,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     const jf = join(dir, JOURNAL_FILE);
     if (!existsSync(mf) || !existsSync(jf)) {
       // The complete results of a run without --shard keep no journal: there is nothing to merge.
-      const whole = existsSync(mf) && runInfoShard(dir)?.shard === null;
+      const whole = existsSync(mf) && readRunInfo(dir)?.shard === null;
       throw new ValidationError(
         "NOT_A_SHARD",
         `dirs.${i}`,

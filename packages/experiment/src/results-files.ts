@@ -1,5 +1,5 @@
 /**
- * The files of a results folder by name, and what its run-info.json says of its shard. Only
+ * The files of a results folder by name, and what its run-info.json says. Only
  * node:fs and node:path are imported here: the CLI reads these at start-up, before (or without)
  * loading the runner, the output writer or the world.
  */
@@ -29,20 +29,38 @@ export const FILES = {
 /** Written by the report module after a run; removed with the other files when a new run starts. */
 export const REPORT_FILE = "report.html";
 
+/** What a results folder's run-info.json says, of the fields its readers check. */
+export interface RunInfoFile {
+  /** The configuration's fingerprint; undefined unless a string. */
+  fingerprint: string | undefined;
+  /** true only when the file says `complete: true`. */
+  complete: boolean;
+  /** "i/N" as written (unchecked); null: a run without a shard, or a merge; undefined: the file names none. */
+  shard: string | null | undefined;
+  /** The runs it holds (runs.total), when a number. */
+  runs: number | undefined;
+}
+
 /**
- * run-info.json's shard in `dir` ("i/N" as written, unchecked; null: a run without a shard, or a
- * merge) and the runs it holds (runs.total, when a number); undefined when the file is missing or
- * unreadable or its shard is neither a string nor null.
+ * run-info.json in `dir`: the one reader of it (the runner's resume, merge and report). undefined
+ * when the file is missing or unreadable, is not a JSON object, or its shard is neither a string
+ * nor null.
  */
-export function runInfoShard(dir: string): { shard: string | null; runs: number | undefined } | undefined {
-  let info: { shard?: unknown; runs?: { total?: unknown } };
+export function readRunInfo(dir: string): RunInfoFile | undefined {
+  let info: unknown;
   try {
     info = JSON.parse(readFileSync(join(dir, FILES.runInfo), "utf8"));
   } catch {
     return undefined;
   }
-  const shard = info?.shard;
-  if (shard !== null && typeof shard !== "string") return undefined;
-  const runs = info.runs?.total;
-  return { shard, runs: typeof runs === "number" ? runs : undefined };
+  if (info === null || typeof info !== "object" || Array.isArray(info)) return undefined;
+  const { fingerprint, complete, shard, runs } = info as Record<string, unknown>;
+  if (shard !== undefined && shard !== null && typeof shard !== "string") return undefined;
+  const total = (runs as { total?: unknown } | null | undefined)?.total;
+  return {
+    fingerprint: typeof fingerprint === "string" ? fingerprint : undefined,
+    complete: complete === true,
+    shard,
+    runs: typeof total === "number" ? total : undefined,
+  };
 }

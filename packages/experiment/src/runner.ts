@@ -27,7 +27,7 @@ import {
   sourceEditNote,
 } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
-import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
+import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 import { inShard, MAX_SHARDS, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
 import { type ValidatedExperiment, validateExperiment } from "./validate.js";
@@ -727,23 +727,15 @@ function earlierResults(
   fingerprint: string,
   shard: string | null,
 ): "same" | "other" | "none" {
-  const path = join(outDir, FILES.runInfo);
-  if (!existsSync(path)) return "none";
-  try {
-    const info = JSON.parse(readFileSync(path, "utf8")) as {
-      fingerprint?: string;
-      complete?: boolean;
-      shard?: string | null;
-    };
-    return info.complete === true &&
-      info.fingerprint === fingerprint &&
-      (info.shard ?? null) === shard &&
-      existsSync(join(outDir, FILES.manifest))
-      ? "same"
-      : "other";
-  } catch {
-    return "other";
-  }
+  if (!existsSync(join(outDir, FILES.runInfo))) return "none";
+  // Unreadable or malformed: "other", as results of another configuration.
+  const info = readRunInfo(outDir);
+  return info?.complete === true &&
+    info.fingerprint === fingerprint &&
+    (info.shard ?? null) === shard &&
+    existsSync(join(outDir, FILES.manifest))
+    ? "same"
+    : "other";
 }
 
 /** configParts of the manifest.json in a results folder, if it has a readable one. */
