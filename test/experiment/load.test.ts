@@ -230,6 +230,23 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(err.code).toBe("LOAD_FAILED");
     expect(err.message).toContain(`(thrown at load time at ${fixture("throws.ts")}:2:7)`);
   });
+
+  test("an error Node's own code threw while a local import was evaluated names that import's line, not Node's internal frame", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cascade-load-site-"));
+    try {
+      writeFileSync(join(tmp, "base.ts"), 'export const base = new URL("not a url");\n');
+      writeFileSync(
+        join(tmp, "exp.ts"),
+        'import { base } from "./base.js";\nexport default { name: String(base) };\n',
+      );
+      const err = await loadExperimentFile(join(tmp, "exp.ts")).catch((e) => e);
+      expect(err.code).toBe("LOAD_FAILED");
+      // The first frame, "at new URL (node:internal/url:...)", was read as a file "/url".
+      expect(err.message).toMatch(new RegExp(`Invalid URL at ${join(tmp, "base.ts")}:1:\\d+\\)`));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("resolveExperimentPath", () => {

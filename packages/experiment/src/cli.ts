@@ -723,7 +723,8 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(
           "(a value other than an Error has no stack: throw new Error(...) there to see the line)\n",
         );
-      else
+      // Only where that stack passes through the experiment's code: else it shows Cascade's lines.
+      else if ((e as { fromExperimentCode?: boolean }).fromExperimentCode)
         process.stderr.write("(CASCADE_DEBUG=1 prints the error's stack, at the experiment file's lines)\n");
       return 1;
     }

@@ -112,22 +112,48 @@ function loadFailed(file: string, e: unknown): ValidationError {
 /**
  * Where an error thrown while the module ran comes from, as the bundle's source map gives it:
  * " at <path>:<line>:<column>" of the experiment file's own frame if the stack has one (an error
- * thrown by a package the file called), else of the first frame outside node_modules and Node's
- * internals (a local import); "" if there is none.
+ * thrown by a package the file called), else of the first frame of its own code (a local import);
+ * "" if there is none.
  */
 function throwSite(e: Error, file: string): string {
-  let first = "";
-  for (const line of (e.stack ?? "").split("\n").slice(1)) {
-    const m = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
+  const frames = ownFrames(e.stack);
+  const f = frames.find((x) => x.path === file) ?? frames[0];
+  return f ? ` at ${f.path}:${f.line}:${f.column}` : "";
+}
+
+/**
+ * A frame of a stack, at a file's line and column. `awaiting`: past the synchronous calls that led
+ * to the throw (an "at async" frame, or one below the event loop's task or timer driver): a caller
+ * awaiting them, such as a script awaiting runExperiment.
+ */
+export interface StackFrame {
+  path: string;
+  line: string;
+  column: string;
+  awaiting: boolean;
+}
+
+/**
+ * The frames of `stack` in the experiment's own code (its file and local imports, at their .ts
+ * lines through the bundle's source map), in stack order: not in node_modules, Node's internals
+ * or Cascade's packages, whose frames would not send the reader to a line of theirs.
+ */
+export function ownFrames(stack: string | undefined): StackFrame[] {
+  const frames: StackFrame[] = [];
+  let awaiting = false;
+  for (const line of (stack ?? "").split("\n").slice(1)) {
+    // Hosts that format stacks themselves (source-map-support, vitest) drop the "async" mark; the
+    // driver's frame still ends the synchronous part.
+    if (/^\s*at async |\(node:internal\/(process\/task_queues|timers)[.:]/.test(line)) awaiting = true;
+    // The path opens the frame's location ("at fn (/a/b.ts:1:2)", "at /a/b.ts:1:2"): Node's
+    // internals ("node:internal/url:806:29") hold a slash too, but are no file.
+    const m = /^\s*at (?:async )?(?:.*\()?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m || m[1].includes("/node_modules/")) continue;
     const path = m[1].startsWith("file://") ? fileURLToPath(m[1].split("?")[0]) : m[1];
-    // Cascade's own built code (a preset refusing an option): the caller's frame says more.
-    if (path.startsWith(PACKAGES_DIR) && path.includes(`${sep}dist${sep}`)) continue;
-    const site = ` at ${path}:${m[2]}:${m[3]}`;
-    if (path === file) return site;
-    if (first === "") first = site;
+    if (path.startsWith(PACKAGES_DIR)) continue;
+    frames.push({ path, line: m[2], column: m[3], awaiting });
   }
-  return first;
+  return frames;
 }
 
 /** This package's own folder: packages an experiment file cannot find from its folder resolve from here. */

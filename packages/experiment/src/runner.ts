@@ -13,7 +13,7 @@ import { processCores } from "./cores.js";
 import { executeRuns } from "./execute.js";
 import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
-import { type ExperimentSource, loadExperimentFile } from "./load.js";
+import { type ExperimentSource, loadExperimentFile, ownFrames } from "./load.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir, requireOutPath } from "./output-dir.js";
@@ -118,6 +118,13 @@ export class RunFailure extends Error {
   override readonly name = "RunFailure";
   /** The class of the error the run threw ("TypeError"), when there was one. */
   thrownAs?: string;
+  /**
+   * Whether that error came from the experiment's own code (its agents, callbacks, metrics,
+   * simulate: a frame of its stack is there, not only a caller awaiting the run), so that its
+   * stack shows the experiment's lines; not for one Cascade's code made alone (a check of what
+   * that code returned, a worker thread that died, a journal missing runs).
+   */
+  fromExperimentCode = false;
 }
 
 /**
@@ -517,6 +524,7 @@ export function runFailure(plan: Plan, run: number, e: unknown, what = "run"): R
   );
   if (e instanceof Error) {
     err.thrownAs = errorClass(e);
+    err.fromExperimentCode = ownFrames(e.stack).some((f) => !f.awaiting);
     if (e.stack) err.stack = `${err.message}\n${e.stack}`;
   } else {
     // Not an Error (and not wrapped where it was thrown): no stack of its own to show.
