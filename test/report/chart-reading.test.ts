@@ -777,6 +777,30 @@ describe("paired differences", () => {
     expect(byPoint?.caption).not.toContain("pool.");
   });
 
+  it("say so when every metric is unchanged in a paired chart, instead of dropping the chart", async () => {
+    const dir = makeResults(join(root, "all-unchanged"), {
+      sweep: {},
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // a variant that changes nothing: every difference 0, as the writer has it (p 1, no effect size)
+    const metrics = new Set<string>();
+    editCsv(join(dir, "comparison.csv"), (r) => {
+      metrics.add(r.metric);
+      for (const k of ["mean_diff", "ci_low", "ci_high", "boot_low", "boot_high"]) if (k in r) r[k] = "0";
+      r.p_value = "1";
+      r.effect_size = "";
+    });
+    const fig = await draw(pairedDifferences, dir);
+    expect(fig?.panels).toEqual([]);
+    expect(fig?.title).toBe("Paired differences against full");
+    const named = fig?.caption.match(/nothing was changed by the variant\): ([^.]+)\./)?.[1].split(", ");
+    expect(new Set(named)).toEqual(new Set([...metrics].filter((m) => !fig?.caption.includes(`${m} (`))));
+    expect(named?.length).toBeGreaterThan(3);
+  });
+
   it("keep a marker at the axis' end inside its panel (book_share's 1 was drawn over the frame)", async () => {
     const dir = makeResults(join(root, "axis-end"), {
       sweep: {},

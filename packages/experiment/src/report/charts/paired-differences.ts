@@ -175,7 +175,23 @@ export async function pairedDifferences(
   );
   const unchanged = unchangedMetrics(compared);
   const rows = compared.filter((c) => !unchanged.has(c.metric));
-  if (rows.length === 0) return null;
+  // what the chart's pairs differ in: the variant, or the point (its reference parameter)
+  const changedBy =
+    self || data.variants.length === 1 ? (data.manifest.sweepReference ?? "the sweep point") : "the variant";
+  const id = self ? "paired-reference" : "paired-differences";
+  const title = self
+    ? `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`
+    : `Paired differences against ${comparisonReference(data)}`;
+  if (rows.length === 0) {
+    if (unchanged.size === 0) return null;
+    // Nothing to draw, which is itself the finding (or a variant that changes nothing): said, not dropped.
+    return {
+      id,
+      title,
+      caption: `No panels: every paired difference of every metric is 0 (the same in both runs of each pair: nothing was changed by ${changedBy}): ${[...unchanged].join(", ")}.${constantNote(data)}`,
+      panels: [],
+    };
+  }
   const metrics = data.metrics.filter((m) => rows.some((r) => r.metric === m));
   for (const r of rows) if (!metrics.includes(r.metric)) metrics.push(r.metric);
   const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
@@ -374,19 +390,16 @@ export async function pairedDifferences(
   const intervals = boot
     ? `${thick} and, with 5 pairs or more, its 95% BCa bootstrap interval (thin light rule just below)`
     : "confidence interval";
-  // what the chart's pairs differ in: the variant, or the point (its reference parameter)
-  const changedBy =
-    self || data.variants.length === 1 ? (data.manifest.sweepReference ?? "the sweep point") : "the variant";
   if (self)
     return {
-      id: "paired-reference",
-      title: `Paired differences of each variant against itself at the first value of ${data.manifest.sweepReference ?? "the reference parameter"}`,
+      id,
+      title,
       caption: `Mean of the per-replication differences point − the same variant at the point's reference (${data.manifest.sweepReference ?? "its first value"} at its first value, the other parameters as at the point; same seeds) with its ${intervals}, per metric and sweep point${pointRows ? ` (${variants[0]}; ${rowsText})` : ""}: the swept parameter's effect under each variant; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${unchangedNote(unchanged, changedBy)}`,
       panels: [{ svg: await fitToColumn(render, spec) }],
     };
   return {
-    id: "paired-differences",
-    title: `Paired differences against ${comparisonReference(data)}`,
+    id,
+    title,
     caption:
       data.variants.length === 1
         ? `Mean of the per-replication differences point − reference point (same seeds at every point) with its ${intervals}, per metric and sweep point${pointRows ? ` (${rowsText})` : ""}; the dashed line is no difference.${outcomeNote(outcomes, metrics, "Newcombe")} ${SIGNIFICANCE}${constantNote(data)}${unchangedNote(unchanged, changedBy)}`
