@@ -4,7 +4,7 @@
  * missing value is written, the unit of every built-in metric, and how one row's run is rerun
  * alone. Each claim is checked against the files a run writes, so the docs cannot drift from them.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -84,6 +84,32 @@ describe("the documented CSV headers", () => {
       expect(m, file).not.toBeNull();
       expect(expand((m as RegExpMatchArray)[1]), file).toEqual(header(file));
     }
+  });
+});
+
+describe("the documented result files", () => {
+  /** The files a table lists after `heading`: the first cell of each row, `name` in backticks. */
+  function tableFiles(text: string, heading: string): string[] {
+    const start = text.indexOf(heading);
+    expect(start, heading).toBeGreaterThan(0);
+    const rows = text.slice(text.indexOf("\n|", start) + 1).split("\n");
+    expect(rows[0], `${heading}: the table's first column`).toMatch(/^\| file \|/);
+    const out: string[] = [];
+    for (const row of rows.slice(2)) {
+      if (!row.startsWith("|")) break;
+      out.push((/^\| `([^`]+)` \|/.exec(row) ?? [row])[row.startsWith("| `") ? 1 : 0]);
+    }
+    return out.sort();
+  }
+  // runExperiment writes the final files; `cascade run` adds report.html (cli-run.test.ts).
+  const written = () => [...readdirSync(full), "report.html"].sort();
+
+  it("are the files a run writes, in the README's table of the default job", () => {
+    expect(tableFiles(readme, "### What the default job does")).toEqual(written());
+  });
+
+  it("are those files, and the journal a run keeps while it runs, in packages/experiment/README.md", () => {
+    expect(tableFiles(experimentReadme, "## Output files")).toEqual([...written(), "journal.jsonl"].sort());
   });
 });
 
