@@ -4,6 +4,7 @@
  * leveraged traders entering before it, the first sweep point only, one replication). The
  * assertions check the shape and the sanity of what a run records, not the studies' findings.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "@cascade/core";
 import {
@@ -216,4 +217,14 @@ test("backstop_pnl: the vault's equity at the end less its capital, blank for a 
   // this seed's crash sends accounts to the vault, which then holds their positions at the marks
   expect(rec.liquidations.filter((l) => l.execution === "backstop").length).toBeGreaterThan(0);
   expect(pnl).not.toBe(0);
+});
+
+test("experiments/README.md names the custom metrics of every study, and no other", async () => {
+  const text = readFileSync(join(REPO, "experiments/README.md"), "utf8");
+  const at = text.indexOf("The studies add custom metrics");
+  expect(at).toBeGreaterThan(0);
+  const named = [...text.slice(at, text.indexOf(").", at)).matchAll(/`(\w+)`/g)].map((m) => m[1]);
+  const studies = await Promise.all(STUDIES.map(load));
+  const custom = studies.flatMap((s) => Object.keys(s.metrics?.custom ?? {}));
+  expect(named.sort()).toEqual(custom.sort());
 });
