@@ -30,7 +30,7 @@ export default defineExperiment({
       create: (view, { instrument, params }) => ({
         act() {
           const mid = view.mid(instrument);
-          // movingAverage is NaN until 100 ticks are recorded: the comparison is false until then
+          // movingAverage is NaN until 101 ticks are recorded (window + 1): the comparison is false until then
           if (mid > 0 && mid < view.movingAverage(instrument, 100) * (1 - params.threshold))
             view.ioc(instrument, BUY, params.size, mid * 1.01); // capped by initial margin
         },
