@@ -780,8 +780,8 @@ const calibration = [
         return pct(1 - (1 - (1 - k) ** 50) / (k * 50), 0);
       },
     ],
-    ["(60 replications, 240 runs, ~22 s", "60", (o) => String(distinct(o, "replication"))],
-    ["(60 replications, 240 runs, ~22 s", "240", (o) => String(o.runsRows.length)],
+    ["(60 replications, 240 runs, 14-22 s", "60", (o) => String(distinct(o, "replication"))],
+    ["(60 replications, 240 runs, 14-22 s", "240", (o) => String(o.runsRows.length)],
   ]),
   ...claims(EX, "margin-top-ups", [
     ["replications, 80 runs; means", "80", (o) => String(o.runsRows.length)],

@@ -23,7 +23,8 @@
  *   npx tsx test/experiment/interval-coverage.ts [results/partial-vs-full]
  *
  * (after `pnpm start`, which writes results/partial-vs-full/; any folder holding the default
- * study's runs.csv will do. ~10 s of CPU, most of it the simulations' bootstrap.)
+ * study's runs.csv will do. 8-10 s of CPU, 7.7 s at load 9 on a shared 2-core host, most of it
+ * the simulations' bootstrap.)
  */
 import { join, resolve } from "node:path";
 import { Rng } from "@cascade/core";
