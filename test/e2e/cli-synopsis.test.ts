@@ -49,3 +49,16 @@ test("the CLI blocks of README.md and packages/experiment/README.md list each co
     });
   }
 });
+
+test("cascade --help names the exit codes README.md's CLI section names", async () => {
+  requireBuilt();
+  const readme = readFileSync(join(REPO, "README.md"), "utf8");
+  const at = readme.indexOf("\nExit codes: ");
+  expect(at).toBeGreaterThan(0);
+  const paragraph = readme.slice(at, readme.indexOf("\n\n", at)).replaceAll("CASCADE_DEBUG=1", "");
+  const codes = (text: string) => [...new Set(text.match(/\b\d+\b/g))].sort();
+  const help = await cascade(["--help"], REPO);
+  const line = help.stdout.split("\n").find((l) => l.startsWith("exit codes:")) ?? "";
+  // the top-level help named 0, 2 and 1 but not 130 / 143 (interrupted: Ctrl-C / SIGTERM)
+  expect(codes(line)).toEqual(codes(paragraph));
+});

@@ -668,7 +668,7 @@ function help(name?: string, write: (s: string) => void = out): number {
   write("usage: cascade <command> [options]\n\ncommands:");
   for (const [n, c] of commands) write(`  ${n.padEnd(10)} ${c.summary}`);
   write(
-    "\nexit codes: 0 success, 2 invalid input, 1 failure while running\nrun `cascade <command> --help` for its options",
+    "\nexit codes: 0 success, 2 invalid input, 1 failure while running, 130 / 143 interrupted (Ctrl-C / SIGTERM)\nrun `cascade <command> --help` for its options",
   );
   return 0;
 }
