@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { cascade, REPO, requireBuilt } from "./helpers.js";
@@ -61,4 +61,27 @@ test("cascade --help names the exit codes README.md's CLI section names", async 
   const line = help.stdout.split("\n").find((l) => l.startsWith("exit codes:")) ?? "";
   // the top-level help named 0, 2 and 1 but not 130 / 143 (interrupted: Ctrl-C / SIGTERM)
   expect(codes(line)).toEqual(codes(paragraph));
+});
+
+test("every --flag the READMEs and notebooks name is an option of some command's --help (or another tool's)", async () => {
+  requireBuilt();
+  // Slurm's, pnpm's and V8's flags, named where the docs show those tools' command lines
+  const others = ["--array", "--cpus-per-task", "--frozen-lockfile", "--no-concurrent-recompilation"];
+  const helps = await Promise.all(COMMANDS.map((c) => cascade([c, "--help"], REPO)));
+  const accepted = new Set(["--help", ...helps.flatMap((h) => h.stdout.match(/--[a-z][a-z-]*/g) ?? [])]);
+  const docs = [
+    "README.md",
+    "experiments/README.md",
+    ...readdirSync(join(REPO, "packages")).map((p) => `packages/${p}/README.md`),
+    ...readdirSync(join(REPO, "notebooks"))
+      .filter((f) => f.endsWith(".ipynb"))
+      .map((f) => `notebooks/${f}`),
+  ];
+  const unknown = docs.flatMap((doc) =>
+    [...readFileSync(join(REPO, doc), "utf8").matchAll(/(?<![\w-])--[a-z][a-z-]*/g)]
+      .map((m) => m[0])
+      .filter((f) => !accepted.has(f) && !others.includes(f))
+      .map((f) => `${doc}: ${f}`),
+  );
+  expect(unknown).toEqual([]);
 });
