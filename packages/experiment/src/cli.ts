@@ -16,7 +16,7 @@ import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
-import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, readRunInfo } from "./results-files.js";
+import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
 
 // The heavy modules (the world, its packages, the worker pool, the output writer) are imported only
@@ -265,47 +265,48 @@ registerCommand("run", {
         },
       });
     } catch (e) {
+      stop.remove();
       if (e instanceof RunAborted && stop.received !== null) return interrupted(stop.received, e);
       throw asFlags(e, ["out", "resume", "shard", "seed", "replications", "workers"]);
+    }
+    // Summaries (and so the report) exist only for complete, unsharded results.
+    const reports = outcome.files.summary !== undefined && values["no-report"] !== true;
+    try {
+      const code = await stop.resultsWritten(outcome.outDir, reports);
+      if (code !== null) return code;
+      const rel = relative(process.cwd(), outcome.outDir) || ".";
+      out(
+        `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now${outcome.simulated < outcome.executed ? `, ${outcome.simulated} simulated: a variant the sweep leaves unchanged is simulated once per replication` : ""}, ${outcome.resumed} already done) -> ${rel}/`,
+      );
+      for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
+      if (reports) out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
+      if (outcome.files.summary) {
+        const { headline } = await import("./headline.js");
+        const table = await headline(outcome.outDir);
+        if (table) out(`\n${table}`);
+      }
+      return 0;
     } finally {
       stop.remove();
     }
-    const rel = relative(process.cwd(), outcome.outDir) || ".";
-    if (stop.received !== null) {
-      // The signal came as the last file was written: the results are whole, the report is skipped.
-      process.stderr.write(
-        `\ncascade run interrupted (${stop.received}) after its results were written to ${rel}/ (complete); report.html was not written (cascade report ${rel})\n`,
-      );
-      return stop.received === "SIGINT" ? 130 : 143;
-    }
-    out(
-      `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now${outcome.simulated < outcome.executed ? `, ${outcome.simulated} simulated: a variant the sweep leaves unchanged is simulated once per replication` : ""}, ${outcome.resumed} already done) -> ${rel}/`,
-    );
-    for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-    // Summaries (and so the report) exist only for complete, unsharded results.
-    if (outcome.files.summary) {
-      if (values["no-report"] !== true) {
-        out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
-      }
-      const { headline } = await import("./headline.js");
-      const table = await headline(outcome.outDir);
-      if (table) out(`\n${table}`);
-    }
-    return 0;
   },
 });
 
 /**
  * Ctrl-C or SIGTERM during `run` aborts it (runExperiment's `signal`): the workers are terminated,
  * no final file is written, the progress bar is closed, and `interrupted` says what is kept and how
- * to continue; the exit code is the signal's (130, 143). A second signal leaves at once.
+ * to continue; the exit code is the signal's (130, 143). A second signal leaves at once. Once the
+ * results are complete (`resultsWritten`), a signal leaves at once too, saying so (resultsKept).
  */
 function onInterrupt(command = "run"): {
   signal: AbortSignal;
   received: NodeJS.Signals | null;
   remove: () => void;
+  resultsWritten: (outDir: string, reports: boolean) => Promise<number | null>;
 } {
   const controller = new AbortController();
+  // Set once the results are complete: where they are, and whether a report follows them.
+  let results: { outDir: string; reports: boolean } | null = null;
   const state = {
     signal: controller.signal,
     received: null as NodeJS.Signals | null,
@@ -313,11 +314,32 @@ function onInterrupt(command = "run"): {
       process.off("SIGINT", handler);
       process.off("SIGTERM", handler);
     },
+    /**
+     * The results in `outDir` are complete; the exit code if a signal came while they were
+     * finished, else null, and a signal from now on (the report being written) leaves at once.
+     * Node runs a signal's listener on a turn of the event loop: one that came during the run's
+     * last synchronous steps is delivered on the turn awaited here (removed before it, the
+     * handler missed it: the command went on and exited 0).
+     */
+    resultsWritten: async (outDir: string, reports: boolean): Promise<number | null> => {
+      await new Promise<void>((r) => setImmediate(r));
+      if (state.received === null) {
+        results = { outDir, reports };
+        return null;
+      }
+      process.stderr.write(resultsKept(command, state.received, outDir, reports));
+      return exitCode(state.received);
+    },
   };
   const handler = (signal: NodeJS.Signals) => {
+    if (results !== null) {
+      // The results are whole: nothing to stop but the report, whose .tmp the exit removes.
+      process.stderr.write(resultsKept(command, signal, results.outDir, results.reports));
+      process.exit(exitCode(signal));
+    }
     if (state.received !== null) {
       process.stderr.write(`\ncascade ${command} interrupted again (${signal}): leaving now\n`);
-      process.exit(signal === "SIGINT" ? 130 : 143);
+      process.exit(exitCode(signal));
     }
     state.received = signal;
     controller.abort(new Error(`interrupted (${signal})`));
@@ -325,6 +347,19 @@ function onInterrupt(command = "run"): {
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
   return state;
+}
+
+const exitCode = (signal: NodeJS.Signals) => (signal === "SIGINT" ? 130 : 143);
+
+/** A command interrupted once its results in `outDir` were complete: what is there, and how to write the report. */
+function resultsKept(command: string, signal: NodeJS.Signals, outDir: string, reports: boolean): string {
+  const rel = relative(process.cwd(), outDir) || ".";
+  const report = !reports
+    ? ""
+    : existsSync(join(outDir, REPORT_FILE))
+      ? `; ${REPORT_FILE} was written too`
+      : `; ${REPORT_FILE} was not written (cascade report ${rel})`;
+  return `\ncascade ${command} interrupted (${signal}) after its results were written to ${rel}/ (complete)${report}\n`;
 }
 
 /** What an interrupted run keeps and how to continue (RunAborted's words); the exit code of the signal. */
@@ -336,7 +371,7 @@ function interrupted(
   process.stderr.write(
     `\ncascade run interrupted (${signal})${e.kept(journal, "rerun the same command with --resume")}\n`,
   );
-  return signal === "SIGINT" ? 130 : 143;
+  return exitCode(signal);
 }
 
 /**
@@ -426,33 +461,31 @@ registerCommand("merge", {
         progress: values.quiet ? false : "auto",
       });
     } catch (e) {
+      stop.remove();
       if (e instanceof MergeAborted && stop.received !== null) {
         process.stderr.write(
           `\ncascade merge interrupted (${stop.received})${e.kept(relative(process.cwd(), e.outDir) || ".")}\n`,
         );
-        return stop.received === "SIGINT" ? 130 : 143;
+        return exitCode(stop.received);
       }
       // The refusals' advice names runExperiment's options.shard and options.resume: cascade run's flags.
       throw asFlags(e, ["out", "shard", "resume"]);
+    }
+    try {
+      const code = await stop.resultsWritten(outcome.outDir, true);
+      if (code !== null) return code;
+      out(
+        `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
+      );
+      for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
+      out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
+      const { headline } = await import("./headline.js");
+      const table = await headline(outcome.outDir);
+      if (table) out(`\n${table}`);
+      return 0;
     } finally {
       stop.remove();
     }
-    if (stop.received !== null) {
-      const rel = relative(process.cwd(), outcome.outDir) || ".";
-      process.stderr.write(
-        `\ncascade merge interrupted (${stop.received}) after its results were written to ${rel}/ (complete); report.html was not written (cascade report ${rel})\n`,
-      );
-      return stop.received === "SIGINT" ? 130 : 143;
-    }
-    out(
-      `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
-    );
-    for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-    out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
-    const { headline } = await import("./headline.js");
-    const table = await headline(outcome.outDir);
-    if (table) out(`\n${table}`);
-    return 0;
   },
 });
 
