@@ -169,14 +169,20 @@ describe("invalid input", () => {
     for (const f of ["manifest.json", "run-info.json", "journal.jsonl"])
       writeFileSync(join(damaged, f), readFileSync(join(half, f)));
     appendFileSync(join(damaged, "journal.jsonl"), "garbage\n");
-    const [reportMissing, reportFile, mergeWhole, mergeMissing, mergeHalf, mergeDamaged] = await Promise.all([
-      cascade(["report", join(cwd, "nope")], cwd),
-      cascade(["report", file], cwd),
-      cascade(["merge", whole, "--out", join(cwd, "m")], cwd),
-      cascade(["merge", "nope", "--out", join(cwd, "m")], cwd),
-      cascade(["merge", "half", "--out", join(cwd, "m")], cwd),
-      cascade(["merge", "damaged", "--out", join(cwd, "m")], cwd),
-    ]);
+    // What a shard stopped part-way leaves: its journal alone.
+    const stopped = join(cwd, "stopped");
+    mkdirSync(stopped);
+    writeFileSync(join(stopped, "journal.jsonl"), readFileSync(join(half, "journal.jsonl")));
+    const [reportMissing, reportFile, mergeWhole, mergeMissing, mergeHalf, mergeDamaged, mergeStopped] =
+      await Promise.all([
+        cascade(["report", join(cwd, "nope")], cwd),
+        cascade(["report", file], cwd),
+        cascade(["merge", whole, "--out", join(cwd, "m")], cwd),
+        cascade(["merge", "nope", "--out", join(cwd, "m")], cwd),
+        cascade(["merge", "half", "--out", join(cwd, "m")], cwd),
+        cascade(["merge", "damaged", "--out", join(cwd, "m")], cwd),
+        cascade(["merge", "stopped", "--out", join(cwd, "m")], cwd),
+      ]);
     const results = "allowed: a folder with manifest.json written by cascade run or cascade merge";
     expect(reportMissing.stderr).toBe(
       `error: invalid command line: results-dir = ${JSON.stringify(join(cwd, "nope"))}; ${results} (it does not exist)\n`,
@@ -199,12 +205,15 @@ describe("invalid input", () => {
     expect(mergeDamaged.stderr).toBe(
       `error: cannot merge: dirs.0 = "damaged"; allowed: a shard folder whose journal.jsonl holds only whole, readable runs (its line 3 is damaged or out of place; rerun that shard's cascade run with --resume, which drops such lines and runs them again)\n`,
     );
-    const all = [reportMissing, reportFile, mergeWhole, mergeMissing, mergeHalf, mergeDamaged];
+    expect(mergeStopped.stderr).toBe(
+      `error: cannot merge: dirs.0 = "stopped"; ${shardFolder}; this one holds only journal.jsonl, of shard 1/2: a run stopped before its end (rerun that shard's cascade run with --resume to finish it)\n`,
+    );
+    const all = [reportMissing, reportFile, mergeWhole, mergeMissing, mergeHalf, mergeDamaged, mergeStopped];
     for (const r of all) {
       expect(r.code).toBe(2);
       expect(r.stderr).not.toMatch(/options\.|runExperiment|writeReport/);
     }
-    expect(readdirSync(cwd).sort()).toEqual(["a-file", "damaged", "half", "whole"]);
+    expect(readdirSync(cwd).sort()).toEqual(["a-file", "damaged", "half", "stopped", "whole"]);
   });
 
   test("a number flag out of range names the whole range, the same below and above it", async () => {

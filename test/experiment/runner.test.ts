@@ -303,6 +303,25 @@ describe("runExperiment (in-process, fake world)", () => {
     );
   });
 
+  test("merge names a folder that holds only a journal (a run stopped part-way), whose shard, and to finish it with options.resume", async () => {
+    const [a, b, whole] = [dir(), dir(), dir()];
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    await runExperiment(fakeExperiment(), { out: whole, workers: 0 });
+    // What a run stopped part-way leaves: its journal alone (a complete unsharded run removes its journal: one is written here).
+    for (const f of readdirSync(b)) if (f !== JOURNAL_FILE) rmSync(join(b, f));
+    for (const f of readdirSync(whole)) rmSync(join(whole, f));
+    writeFileSync(join(whole, JOURNAL_FILE), read(a, JOURNAL_FILE).replace('"shard":"1/2"', '"shard":null'));
+    const notShard =
+      "a folder written by runExperiment with options.shard i/N (with manifest.json and journal.jsonl)";
+    await expect(mergeResults([a, b], { out: dir() })).rejects.toThrow(
+      `cannot merge: dirs.1 = ${JSON.stringify(b)}; allowed: ${notShard}; this one holds only ${JOURNAL_FILE}, of shard 2/2: a run stopped before its end (rerun that shard's runExperiment with options.resume to finish it)`,
+    );
+    await expect(mergeResults([whole], { out: dir() })).rejects.toThrow(
+      `cannot merge: dirs.0 = ${JSON.stringify(whole)}; allowed: ${notShard}; this one holds only ${JOURNAL_FILE}, of a run without options.shard stopped before its end (rerun its runExperiment with options.resume to finish it; it then needs no merge)`,
+    );
+  });
+
   test("merge names what differs between shards' manifests as a refused resume does: code state with its values, the source by its part", async () => {
     const [a, b] = [dir(), dir()];
     await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });

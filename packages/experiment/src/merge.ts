@@ -102,6 +102,19 @@ const MERGE_OPTIONS = ["out", "cwd", "signal", "progress"] as const satisfies Re
   keyof MergeOptions
 >;
 
+/**
+ * What a folder with a journal and no manifest holds: a run stopped part-way (interrupted, killed,
+ * failed), whose shard and how to finish it; "" otherwise.
+ */
+function stoppedRun(manifest: string, journal: string): string {
+  if (existsSync(manifest) || !existsSync(journal)) return "";
+  const shard = readHeader(journal)?.shard;
+  if (shard === undefined) return "";
+  return shard === null
+    ? `; this one holds only ${JOURNAL_FILE}, of a run without options.shard stopped before its end (rerun its runExperiment with options.resume to finish it; it then needs no merge)`
+    : `; this one holds only ${JOURNAL_FILE}, of shard ${shard}: a run stopped before its end (rerun that shard's runExperiment with options.resume to finish it)`;
+}
+
 export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   checkOptionKeys(options, MERGE_OPTIONS, CTX);
@@ -159,7 +172,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         "NOT_A_SHARD",
         `dirs.${i}`,
         dirs[i],
-        `a folder written by runExperiment with options.shard i/N (with ${FILES.manifest} and ${JOURNAL_FILE})${whole ? "; this one holds the complete results of a run without options.shard, which need no merge (writeReport writes their report)" : !existsSync(dir) ? "; it does not exist" : ""}`,
+        `a folder written by runExperiment with options.shard i/N (with ${FILES.manifest} and ${JOURNAL_FILE})${whole ? "; this one holds the complete results of a run without options.shard, which need no merge (writeReport writes their report)" : !existsSync(dir) ? "; it does not exist" : stoppedRun(mf, jf)}`,
         CTX,
       );
     }
