@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { customAgents } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
@@ -43,7 +43,7 @@ import { MERGE_STAGING } from "../../packages/experiment/src/atomic-file.js";
 import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
 import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
 import { changedParts, configParts } from "../../packages/experiment/src/plan.js";
-import { withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
+import { runNotes, withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
 import tiny from "../e2e/fixtures/tiny.js";
 import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
@@ -1693,6 +1693,38 @@ test("with progress on, runExperiment notes the results it replaces and an objec
     "note: an experiment passed as an object runs in-process, whatever options.workers says",
   );
   expect(csv(d, "runs.csv")).toHaveLength(1 + 2 * 3);
+});
+
+test("a run that is not a resume, over a stopped run's journal, says how many finished runs it starts over without, and that a resume continues them", async () => {
+  const d = dir();
+  await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" }); // keeps its journal
+  const lines = read(d, JOURNAL_FILE).split("\n");
+  /** What a run stopped part-way after 3 of its 10 runs leaves: its journal alone. */
+  const stop = () => {
+    for (const f of readdirSync(d)) rmSync(join(d, f));
+    const header = lines[0].replace('"shard":"1/1"', '"shard":null');
+    writeFileSync(join(d, JOURNAL_FILE), `${[header, ...lines.slice(1, 4)].join("\n")}\n`);
+  };
+  const notesOf = async (def: ExperimentDefinition) => {
+    const notes: string[] = [];
+    await runExperiment(def, { out: d, workers: 0, onStart: (run) => notes.push(...runNotes(run, false)) });
+    return notes;
+  };
+  const rel = relative(process.cwd(), d);
+  stop();
+  expect(await notesOf(fakeExperiment())).toEqual([
+    `note: ${rel}/ held a stopped run of this configuration (3 of 10 runs done, in ${JOURNAL_FILE}); this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)`,
+  ]);
+  stop();
+  expect(await notesOf(fakeExperiment({ replications: 3 }))).toEqual([
+    `note: ${rel}/ held a stopped run of another configuration or shard (3 runs done, in ${JOURNAL_FILE}); this run replaces it`,
+  ]);
+  // Complete results (this configuration's, then a complete shard's, which keeps its journal): no such note.
+  expect(await notesOf(fakeExperiment({ replications: 3 }))).toEqual([]);
+  await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
+  expect(await notesOf(fakeExperiment({ replications: 3 }))).not.toContainEqual(
+    expect.stringContaining("stopped run"),
+  );
 });
 
 describe("runExperiment with an AbortSignal", () => {

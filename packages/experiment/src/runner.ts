@@ -11,7 +11,14 @@ import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { processCores } from "./cores.js";
 import { executeRuns } from "./execute.js";
-import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
+import {
+  encodeResult,
+  indexJournal,
+  JOURNAL_FORMAT,
+  type JournalHeader,
+  JournalWriter,
+  readHeader,
+} from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile, ownFrames } from "./load.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
@@ -93,6 +100,12 @@ export interface RunInProgress {
    * null when there was nothing of another configuration there.
    */
   replacing: string | null;
+  /**
+   * The folder held the journal of a run stopped part-way, which this run (not a resume) starts
+   * over without: the runs it had finished, and of how many when it was of this configuration and
+   * shard (null: of another); null when there was none, or it had finished no run.
+   */
+  stopped: { finished: number; of: number | null } | null;
 }
 
 export interface RunOutcome {
@@ -280,6 +293,15 @@ export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string
       `note: ${rel}/ held ${run.replacing ? `the results of another configuration (they differ in: ${run.replacing})` : "other results (another configuration or shard, or unreadable ones)"}; this run replaces them`,
     );
   }
+  if (run.stopped !== null) {
+    const rel = relative(process.cwd(), dirname(run.journal)) || ".";
+    const { finished, of } = run.stopped;
+    notes.push(
+      of === null
+        ? `note: ${rel}/ held a stopped run of another configuration or shard (${finished} runs done, in ${JOURNAL_FILE}); this run replaces it`
+        : `note: ${rel}/ held a stopped run of this configuration (${finished} of ${of} runs done, in ${JOURNAL_FILE}); this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)`,
+    );
+  }
   if (objectWithWorkers)
     notes.push(
       "note: an experiment passed as an object runs in-process, whatever options.workers says (worker threads load experiments from files): pass its file's path to run on several workers",
@@ -366,6 +388,8 @@ export async function runExperiment(
   try {
     // Temporary files of a run killed while writing one (journal compaction, run-info.json).
     removeLeftoverTemps(outDir, LEFTOVER_NAMES);
+    const stopped =
+      options.resume === true ? null : stoppedRun(outDir, journalPath, header, accept, mine.length);
     // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
     const { writer, done, started } = JournalWriter.open(
       journalPath,
@@ -397,7 +421,13 @@ export async function runExperiment(
     const progress = createProgress(options.progress ?? false, label);
     progress.start(mine.length, resumed);
     let finished = resumed;
-    const inProgress = { journal: journalPath, total: mine.length, finished: () => finished, replacing };
+    const inProgress = {
+      journal: journalPath,
+      total: mine.length,
+      finished: () => finished,
+      replacing,
+      stopped,
+    };
     if (options.onStart) options.onStart(inProgress);
     else if (options.progress) {
       // A notebook or script that shows progress sees what the CLI says.
@@ -763,4 +793,25 @@ function existingFiles(outDir: string, statistics: boolean): OutputFiles {
     if (existsSync(p)) files[k] = p;
   }
   return files;
+}
+
+/**
+ * The journal of a run stopped part-way in `outDir` (one with no manifest.json beside it: a
+ * complete shard keeps both), which a run that is not a resume starts over without: its finished
+ * runs, of how many when it is of this configuration and shard (`header`: `total` runs, those
+ * `accept` takes). Null without one, with an unreadable one, or with no run finished.
+ */
+function stoppedRun(
+  outDir: string,
+  journal: string,
+  header: JournalHeader,
+  accept: (run: number) => boolean,
+  total: number,
+): RunInProgress["stopped"] {
+  if (!existsSync(journal) || existsSync(join(outDir, FILES.manifest))) return null;
+  const h = readHeader(journal);
+  if (h === null) return null;
+  const same = h.fingerprint === header.fingerprint && h.shard === header.shard && h.total === header.total;
+  const finished = indexJournal(journal, h.total, same ? accept : () => true, false).index.size;
+  return finished === 0 ? null : { finished, of: same ? total : null };
 }
