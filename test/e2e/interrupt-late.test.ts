@@ -2,47 +2,17 @@
  * A Ctrl-C or SIGTERM that arrives once the results are written (run-info.json renamed into place,
  * or the report being written) is neither lost nor fatal: the command says the results are complete,
  * which files were not written and how to write them, exits with the signal's code, and leaves no
- * `.tmp` file. The signal is sent by the process to itself at a set point (a preloaded module wraps
- * one fs function), so the moment is exact, not a guess of timing.
+ * `.tmp` file. The signal is sent by the process to itself at a set point (fixtures/fs-faults.mjs,
+ * preloaded, wraps one fs function), so the moment is exact, not a guess of timing.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { cascade, OUTPUT_FILES, readAll, requireBuilt, TINY } from "./helpers.js";
+import { cascade, fixture, OUTPUT_FILES, readAll, requireBuilt, TINY } from "./helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cascade-late-signal-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/**
- * Sends SIGNAL_AT's signal to this process: "run-info" right after run-info.json is renamed into
- * place in the results folder (the last synchronous steps of the run or merge follow), "report" once report.html's temporary file
- * is written (the report's rename waits 200 ms, where a signal's listener runs).
- */
-const preload = join(tmp, "signal-at.mjs");
-writeFileSync(
-  preload,
-  `import fs from "node:fs";
-import fsp from "node:fs/promises";
-import { syncBuiltinESMExports } from "node:module";
-const [at, signal] = (process.env.SIGNAL_AT ?? "").split(":");
-const rename = fs.renameSync;
-fs.renameSync = (from, to) => {
-  rename(from, to);
-  const final = String(to).endsWith("run-info.json") && !String(to).includes(".cascade-merge.tmp");
-  if (at === "run-info" && final) process.kill(process.pid, signal);
-};
-const writeFile = fsp.writeFile;
-fsp.writeFile = async (path, ...rest) => {
-  await writeFile(path, ...rest);
-  if (at === "report" && /report\\.html\\.\\d+\\.[0-9a-f]+\\.tmp$/.test(String(path))) {
-    process.kill(process.pid, signal);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
-syncBuiltinESMExports();
-`,
-);
 
 const RUN = ["run", TINY, "--replications", "2", "--workers", "0", "--quiet"];
 
@@ -60,7 +30,7 @@ beforeAll(async () => {
 async function signalledAt(at: string, args: string[]) {
   process.env.SIGNAL_AT = at;
   try {
-    return await cascade(args, tmp, ["--import", preload]);
+    return await cascade(args, tmp, ["--import", fixture("fs-faults.mjs")]);
   } finally {
     delete process.env.SIGNAL_AT;
   }

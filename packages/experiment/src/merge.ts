@@ -12,8 +12,8 @@ import { fsyncDir, MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from ".
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
-import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
-import { ensureOutputDir, lockOutputDir } from "./output-dir.js";
+import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
+import { ensureOutputDir, invalidOutput, lockOutputDir } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { FILES, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
@@ -285,7 +285,14 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
           ),
         });
       } catch (e) {
-        throw signal?.aborted ? new MergeAborted(outDir, signal.reason) : e;
+        if (signal?.aborted) throw new MergeAborted(outDir, signal.reason);
+        if (e instanceof ResultFileError)
+          throw invalidOutput(
+            "options.out",
+            outDir,
+            `${e.message}; ${outDir} is left as it was and the shard folders are untouched: fix the cause, then rerun mergeResults`,
+          );
+        throw e;
       }
       const finishedAt = new Date();
       files.runInfo = join(staging, FILES.runInfo);

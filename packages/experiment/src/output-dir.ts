@@ -83,7 +83,8 @@ export function requireOutPath(value: string | undefined): void {
   }
 }
 
-function invalidOutput(flag: string, path: string, why: string): ValidationError {
+/** `flag`'s folder `path` cannot hold results, for the reason `why` (exit code 2 in the CLI). */
+export function invalidOutput(flag: string, path: string, why: string): ValidationError {
   return new ValidationError(
     "INVALID_OUTPUT",
     flag,

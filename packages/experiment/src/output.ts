@@ -7,12 +7,13 @@
  */
 import { once } from "node:events";
 import { closeSync, createWriteStream, openSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { onExit } from "./exit-cleanup.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
 import { csvLines, type Loc, readEntry } from "./journal.js";
+import { writeProblem } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import type { Progress } from "./progress.js";
@@ -130,6 +131,29 @@ export const LEFTOVER_NAMES: readonly string[] = [JOURNAL_FILE, ...Object.values
 export type OutputFiles = { -readonly [K in keyof typeof FILES]?: string };
 
 /**
+ * A result file that could not be written (a full disk, an I/O error): which one, and why. The
+ * callers say what is kept and how to finish (a run's journal, a merge's shards).
+ */
+export class ResultFileError extends Error {
+  override readonly name = "ResultFileError";
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`${basename(file)} could not be written: ${writeProblem(dirname(file), cause)}`, { cause });
+  }
+}
+
+/** Runs `write`, its failure named as the result file `file`'s (ResultFileError). */
+async function writing<T>(file: string, write: () => T | Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    throw new ResultFileError(file, e);
+  }
+}
+
+/**
  * A CSV file, written to `<name>.tmp` with backpressure, then fsync'ed and renamed. The header and
  * rows written here are formatted by fast-csv (csvLines); blocks of rows the workers already
  * formatted (journal entries) are copied as they are.
@@ -171,20 +195,24 @@ class CsvFile {
     return this.text(csvLines(NO_KEY, [cells]));
   }
 
-  async text(lines: string): Promise<void> {
-    if (this.out.errored) throw this.out.errored;
-    if (lines.length > 0 && !this.out.write(lines)) {
-      // A stream that fails (a full disk) never drains: its error ends the wait (events.once
-      // rejects on "error"), instead of a run that hangs for ever.
+  text(lines: string): Promise<void> {
+    return writing(this.path, async () => {
       if (this.out.errored) throw this.out.errored;
-      await once(this.out, "drain");
-    }
+      if (lines.length > 0 && !this.out.write(lines)) {
+        // A stream that fails (a full disk) never drains: its error ends the wait (events.once
+        // rejects on "error"), instead of a run that hangs for ever.
+        if (this.out.errored) throw this.out.errored;
+        await once(this.out, "drain");
+      }
+    });
   }
 
-  async close(): Promise<void> {
-    this.out.end();
-    await this.done;
-    fsyncAndRename(this.tmp, this.path);
+  close(): Promise<void> {
+    return writing(this.path, async () => {
+      this.out.end();
+      await this.done;
+      fsyncAndRename(this.tmp, this.path);
+    });
   }
 }
 
@@ -301,7 +329,7 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
     }
   }
   await turn(o.signal);
-  writeFileAtomic(p("manifest"), o.manifestText);
+  await writing(p("manifest"), () => writeFileAtomic(p("manifest"), o.manifestText));
   return files;
 }
 

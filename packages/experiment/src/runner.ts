@@ -22,8 +22,8 @@ import {
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile, ownFrames } from "./load.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
-import { LEFTOVER_NAMES, type OutputFiles, outputSpec, writeOutputs } from "./output.js";
-import { ensureOutputDir, lockOutputDir, requireOutPath } from "./output-dir.js";
+import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
+import { ensureOutputDir, invalidOutput, lockOutputDir, requireOutPath } from "./output-dir.js";
 import {
   changedParts,
   configParts,
@@ -498,7 +498,15 @@ export async function runExperiment(
         }),
       });
     } catch (e) {
-      throw signal?.aborted ? aborted() : e;
+      if (signal?.aborted) throw aborted();
+      // A full disk, an I/O error: the runs are safe in the journal.
+      if (e instanceof ResultFileError)
+        throw invalidOutput(
+          "options.out",
+          outDir,
+          `${e.message}; all ${index.size} runs are kept in ${journalPath}, no final file was written: fix the cause, then ${JOURNAL_ADVICE} to write them`,
+        );
+      throw e;
     }
     const finishedAt = new Date();
     files.runInfo = join(outDir, FILES.runInfo);
