@@ -8,16 +8,16 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cascade, fixture, readAll, requireBuilt, TINY } from "./helpers.js";
+import { cascade, fixture, OUTPUT_FILES, readAll, requireBuilt, TINY } from "./helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cascade-disk-full-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const RUN = ["run", TINY, "--replications", "2", "--workers", "0", "--quiet", "--no-report"];
 
-/** `cascade <args>` whose writes to timeseries.csv fail with ENOSPC. */
-async function onFullDisk(args: string[]) {
-  process.env.FULL_AT = "timeseries.csv";
+/** `cascade <args>` whose writes to `file` (timeseries.csv, report.html) fail with ENOSPC. */
+async function onFullDisk(args: string[], file = "timeseries.csv") {
+  process.env.FULL_AT = file;
   try {
     return await cascade(args, tmp, ["--import", fixture("fs-faults.mjs")]);
   } finally {
@@ -49,6 +49,24 @@ describe.runIf(existsSync("/dev/full"))("a full disk while the final files are w
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain("(0 run now, 4 already done)");
     expect(readAll(out)).toEqual(readAll(join(tmp, "ref")));
+  });
+
+  test("the report, after complete results (run, merge): exit 2 naming report.html and ENOSPC, that the results are complete, and cascade report", async () => {
+    const [run, merge] = await Promise.all([
+      onFullDisk([...RUN.filter((a) => a !== "--no-report"), "--out", "full-report"], "report.html"),
+      onFullDisk(["merge", "s1", "s2", "--out", "full-report-m", "--quiet"], "report.html"),
+    ]);
+    for (const [r, out] of [
+      [run, "full-report"],
+      [merge, "full-report-m"],
+    ] as const) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(
+        `error: cannot write the report: report.html = ${JSON.stringify(join(tmp, out, "report.html"))}; allowed: a file path in a folder this process can write to (ENOSPC: no space left on device, write); the results in ${out}/ are complete: fix the cause, then cascade report ${out}\n`,
+      );
+      expect(readdirSync(join(tmp, out)).sort()).toEqual([...OUTPUT_FILES, "run-info.json"].sort());
+      expect(readAll(join(tmp, out))).toEqual(readAll(join(tmp, "ref")));
+    }
   });
 
   test("merge: exit 2 naming --out, the file and ENOSPC; --out is left as it was (empty), the shards untouched", async () => {

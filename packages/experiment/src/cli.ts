@@ -182,6 +182,26 @@ async function writeReportAs(resultsDir: string, outFile?: string): Promise<stri
   }
 }
 
+/**
+ * The report of the results `run` or `merge` just wrote to `outDir`: a failure to write it (a full
+ * disk) names report.html, not --out (the command's folder), and says the results are complete.
+ */
+async function reportOfResults(outDir: string): Promise<string> {
+  try {
+    return await writeReportAs(outDir);
+  } catch (e) {
+    if (!(e instanceof ValidationError) || e.field !== "--out") throw e;
+    const rel = relative(process.cwd(), outDir) || ".";
+    throw new ValidationError(
+      e.code,
+      REPORT_FILE,
+      e.value,
+      `${e.allowed}; the results in ${rel}/ are complete: fix the cause, then cascade report ${rel}`,
+      e.context,
+    );
+  }
+}
+
 /** Set when stdout's reader went away (`cascade run ... | head`): the command goes on, silently. */
 let stdoutClosed = false;
 const out = (s: string) => {
@@ -279,7 +299,7 @@ registerCommand("run", {
         `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now${outcome.simulated < outcome.executed ? `, ${outcome.simulated} simulated: a variant the sweep leaves unchanged is simulated once per replication` : ""}, ${outcome.resumed} already done) -> ${rel}/`,
       );
       for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-      if (reports) out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
+      if (reports) out(`  ${relative(process.cwd(), await reportOfResults(outcome.outDir))}`);
       if (outcome.files.summary) {
         const { headline } = await import("./headline.js");
         const table = await headline(outcome.outDir);
@@ -478,7 +498,7 @@ registerCommand("merge", {
         `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
       );
       for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-      out(`  ${relative(process.cwd(), await writeReportAs(outcome.outDir))}`);
+      out(`  ${relative(process.cwd(), await reportOfResults(outcome.outDir))}`);
       const { headline } = await import("./headline.js");
       const table = await headline(outcome.outDir);
       if (table) out(`\n${table}`);

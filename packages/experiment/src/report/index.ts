@@ -56,7 +56,9 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
       code === "ENOTDIR" ||
       code === "EACCES" ||
       code === "EROFS" ||
-      code === "EISDIR"
+      code === "EISDIR" ||
+      code === "ENOSPC" ||
+      code === "EDQUOT"
     ) {
       throw new ValidationError(
         "INVALID_OUTPUT",
