@@ -10,9 +10,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { processStart } from "../../packages/experiment/src/output-dir.js";
 import {
   cascade,
   fixture,
@@ -232,6 +233,21 @@ describe("cascade run", () => {
     expect(unfinished.stderr).toContain(
       "this one holds only journal.jsonl: a run that stopped before the end; rerun its cascade run command with --resume to finish it",
     );
+    // A run still writing to it (its run.lock held by a live process: this one) is not called stopped.
+    const running = join(tmp, "running");
+    mkdirSync(running);
+    writeFileSync(join(running, "journal.jsonl"), "");
+    const holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+    writeFileSync(
+      join(running, "run.lock"),
+      JSON.stringify({ ...holder, pidStart: processStart(process.pid) }),
+    );
+    const busy = await cascade(["report", running], tmp);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain(
+      `(this one holds only journal.jsonl, and process ${process.pid} of this machine (${hostname()}) has been writing to it since ${holder.startedAt} (`,
+    );
+    expect(busy.stderr).toMatch(/ s ago\): wait for that run to end\)\n$/);
   });
 
   test("the same command twice (in-process the second time) -> byte-identical files", () => {

@@ -42,6 +42,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MERGE_STAGING } from "../../packages/experiment/src/atomic-file.js";
 import { encodeResult, indexJournal } from "../../packages/experiment/src/journal.js";
 import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
+import { lockOutputDir } from "../../packages/experiment/src/output-dir.js";
 import { changedParts, configParts } from "../../packages/experiment/src/plan.js";
 import { runNotes, withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
 import tiny from "../e2e/fixtures/tiny.js";
@@ -320,6 +321,17 @@ describe("runExperiment (in-process, fake world)", () => {
     await expect(mergeResults([whole], { out: dir() })).rejects.toThrow(
       `cannot merge: dirs.0 = ${JSON.stringify(whole)}; allowed: ${notShard}; this one holds only ${JOURNAL_FILE}, of a run without options.shard stopped before its end (rerun its runExperiment with options.resume to finish it; it then needs no merge)`,
     );
+    // A shard still running (its run.lock held by a live process, this one) is not called stopped.
+    const release = lockOutputDir(b);
+    try {
+      await expect(mergeResults([a, b], { out: dir() })).rejects.toThrow(
+        new RegExp(
+          `; this one holds only ${JOURNAL_FILE}, of shard 2/2, and process ${process.pid} of this machine \\(${hostname().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\) has been writing to it since \\S+ \\(\\d+ s ago\\): merge once that run has finished$`,
+        ),
+      );
+    } finally {
+      release();
+    }
   });
 
   test("merge names what differs between shards' manifests as a refused resume does: code state with its values, the source by its part", async () => {

@@ -14,7 +14,7 @@ import { CascadeError, formatValue, suggestName, ValidationError } from "@cascad
 import { processCores } from "./cores.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
-import { requireOutPath } from "./output-dir.js";
+import { folderWriter, requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
 import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
@@ -434,14 +434,18 @@ registerCommand("report", {
     onlyPositional(positionals, "<results-dir>", "one folder written by cascade run or cascade merge");
     const dir = resolve(positionals[0]);
     if (!existsSync(join(dir, FILES.manifest))) {
-      // A run that stopped before its end leaves only its journal: say so, and how to finish it.
+      // A run still writing, or one that stopped before its end, leaves only its journal: say
+      // which, and what to do.
+      const writer = existsSync(join(dir, JOURNAL_FILE)) ? folderWriter(dir) : null;
       const why = !existsSync(dir)
         ? " (it does not exist)"
         : !statSync(dir).isDirectory()
           ? " (it is a file)"
-          : existsSync(join(dir, JOURNAL_FILE))
-            ? ` (this one holds only ${JOURNAL_FILE}: a run that stopped before the end; rerun its cascade run command with --resume to finish it)`
-            : "";
+          : writer !== null
+            ? ` (this one holds only ${JOURNAL_FILE}, and ${writer}: wait for that run to end)`
+            : existsSync(join(dir, JOURNAL_FILE))
+              ? ` (this one holds only ${JOURNAL_FILE}: a run that stopped before the end; rerun its cascade run command with --resume to finish it)`
+              : "";
       throw new ValidationError(
         "NOT_RESULTS",
         "results-dir",

@@ -6,14 +6,14 @@
  * union of the journals through the same code as a run.
  */
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { fsyncDir, MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
-import { ensureOutputDir, invalidOutput, lockOutputDir } from "./output-dir.js";
+import { ensureOutputDir, folderWriter, invalidOutput, lockOutputDir } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { FILES, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
@@ -103,13 +103,17 @@ const MERGE_OPTIONS = ["out", "cwd", "signal", "progress"] as const satisfies Re
 >;
 
 /**
- * What a folder with a journal and no manifest holds: a run stopped part-way (interrupted, killed,
- * failed), whose shard and how to finish it; "" otherwise.
+ * What a folder with a journal and no manifest holds: a run still writing to it (its run.lock
+ * held), or one stopped part-way (interrupted, killed, failed): whose shard and what to do; ""
+ * otherwise.
  */
 function stoppedRun(manifest: string, journal: string): string {
   if (existsSync(manifest) || !existsSync(journal)) return "";
   const shard = readHeader(journal)?.shard;
   if (shard === undefined) return "";
+  const writer = folderWriter(dirname(journal));
+  if (writer !== null)
+    return `; this one holds only ${JOURNAL_FILE}, of ${shard === null ? "a run without options.shard" : `shard ${shard}`}, and ${writer}: merge once that run has finished`;
   return shard === null
     ? `; this one holds only ${JOURNAL_FILE}, of a run without options.shard stopped before its end (rerun its runExperiment with options.resume to finish it; it then needs no merge)`
     : `; this one holds only ${JOURNAL_FILE}, of shard ${shard}: a run stopped before its end (rerun that shard's runExperiment with options.resume to finish it)`;

@@ -200,15 +200,10 @@ export function lockOutputDir(dir: string, flag = "options.out"): () => void {
       rmSync(path, { force: true });
       continue;
     }
-    const since = holder
-      ? `${holder.startedAt}${ago(holder.startedAt) ? ` (${ago(holder.startedAt)})` : ""}`
-      : "";
     const who =
       holder === null
         ? `${path} is being written by another run, or is unreadable`
-        : holder.host === me.host
-          ? `process ${holder.pid} of this machine (${holder.host}) has been writing to it since ${since}`
-          : `process ${holder.pid} on another machine, ${holder.host}, has been writing to it since ${since}; whether it still runs cannot be told from here`;
+        : holderWords(holder, me.host);
     throw new ValidationError(
       "OUTPUT_IN_USE",
       flag,
@@ -217,6 +212,24 @@ export function lockOutputDir(dir: string, flag = "options.out"): () => void {
       "cannot write results",
     );
   }
+}
+
+/** Who holds a folder's lock, since when ("process 12 of this machine (h) has been writing to it since ..."). */
+function holderWords(holder: LockHolder, host: string): string {
+  const since = `${holder.startedAt}${ago(holder.startedAt) ? ` (${ago(holder.startedAt)})` : ""}`;
+  return holder.host === host
+    ? `process ${holder.pid} of this machine (${holder.host}) has been writing to it since ${since}`
+    : `process ${holder.pid} on another machine, ${holder.host}, has been writing to it since ${since}; whether it still runs cannot be told from here`;
+}
+
+/**
+ * Who is writing to results folder `dir` now, in holderWords' words: its run.lock's holder, if a
+ * process of this machine that still runs or one of another machine; null if none (a stale lock).
+ */
+export function folderWriter(dir: string): string | null {
+  const holder = readLock(join(dir, LOCK_FILE));
+  if (holder === null || (holder.host === hostname() && !holderAlive(holder))) return null;
+  return holderWords(holder, hostname());
 }
 
 /** When the lock file was last written (ms since the epoch); now if it is gone. */
