@@ -4,8 +4,8 @@
  * one self-contained report.html (inline CSS and SVG; no script, font or URL).
  */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { closeSync, openSync, rmSync, writeFile } from "node:fs";
+import { rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { fsyncAndRename, fsyncDir, processTempName, removeDeadWritersTemps } from "../atomic-file.js";
@@ -45,7 +45,15 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   // A process that exits part-way (a second Ctrl-C) leaves no .tmp either.
   const unregister = onExit(() => rmSync(tmp, { force: true }));
   try {
-    await writeFile(tmp, html, "utf8");
+    // Created here, not in the background (fs/promises' writeFile opens it on libuv's pool): a
+    // process that exits part-way (a signal once the results are written) must not create it
+    // after the exit clean-up has removed it.
+    const fd = openSync(tmp, "w");
+    try {
+      await new Promise<void>((done, fail) => writeFile(fd, html, "utf8", (e) => (e ? fail(e) : done())));
+    } finally {
+      closeSync(fd);
+    }
     fsyncAndRename(tmp, out);
     fsyncDir(dirname(out));
   } catch (err) {
