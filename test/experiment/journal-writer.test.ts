@@ -1,12 +1,17 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test, vi } from "vitest";
 
-// Background fsyncs fail when `failFsync` is set (the disk reports an I/O error); everything else
-// is the real node:fs.
-const fsState = vi.hoisted(() => ({ failFsync: false, fsyncCalls: 0 }));
+// Background fsyncs fail when `failFsync` is set (the disk reports an I/O error); writeSync to a
+// file whose path ends with `fullAt` fails as on a full disk; everything else is the real node:fs.
+const fsState = vi.hoisted(() => ({
+  failFsync: false,
+  fsyncCalls: 0,
+  fullAt: null as string | null,
+  paths: new Map<number, string>(),
+}));
 vi.mock("node:fs", async (importOriginal) => {
   const fs = await importOriginal<typeof import("node:fs")>();
   const fsync = (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
@@ -15,7 +20,26 @@ vi.mock("node:fs", async (importOriginal) => {
       setImmediate(() => cb(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" })));
     else fs.fsync(fd, cb);
   };
-  return { ...fs, fsync, default: { ...fs, fsync } };
+  const openSync = (path: string, ...rest: unknown[]) => {
+    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
+    fsState.paths.set(fd, String(path));
+    return fd;
+  };
+  const writeSync = (fd: number, ...rest: unknown[]) => {
+    if (fsState.fullAt !== null && fsState.paths.get(fd)?.endsWith(fsState.fullAt))
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    return (fs.writeSync as (...a: unknown[]) => number)(fd, ...rest);
+  };
+  // Creates the file, then fails (a disk that filled up during the write).
+  const writeFileSync = (path: string, ...rest: unknown[]) => {
+    if (fsState.fullAt !== null && String(path).endsWith(fsState.fullAt)) {
+      fs.writeFileSync(path, "");
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    }
+    return (fs.writeFileSync as (...a: unknown[]) => void)(path, ...rest);
+  };
+  const mocked = { fsync, openSync, writeSync, writeFileSync };
+  return { ...fs, ...mocked, default: { ...fs, ...mocked } };
 });
 
 const { JOURNAL_FORMAT, JournalError, JournalWriter, indexJournal } = await import(
@@ -91,6 +115,42 @@ describe("JournalWriter", () => {
       expect(readdirSync(out).sort()).toEqual(["journal.jsonl"]);
     });
   }
+
+  test("a resume whose damaged journal cannot be rewritten (a full disk) fails naming the journal, leaves it as it was and no .tmp", async () => {
+    const out = join(root, "compact");
+    await runExperiment(fakeExperiment(), { out, workers: 0, shard: "1/1" });
+    for (const f of readdirSync(out)) if (f !== "journal.jsonl") rmSync(join(out, f));
+    // A line that is not a run: the resume rewrites the journal without it (journal.jsonl.tmp).
+    appendFileSync(join(out, "journal.jsonl"), "garbage\n");
+    const before = readFileSync(join(out, "journal.jsonl"), "utf8");
+    fsState.fullAt = "journal.jsonl.tmp";
+    const err = await runExperiment(fakeExperiment(), { out, workers: 0, shard: "1/1", resume: true })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        fsState.fullAt = null;
+      });
+    expect(err).toBeInstanceOf(JournalError);
+    expect((err as Error).message).toBe(
+      `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,
+    );
+    expect(readdirSync(out)).toEqual(["journal.jsonl"]);
+    expect(readFileSync(join(out, "journal.jsonl"), "utf8")).toBe(before);
+  });
+
+  test("a run whose journal cannot be created (a full disk) fails naming the journal and leaves no .tmp", async () => {
+    const out = join(root, "no-room");
+    fsState.fullAt = "journal.jsonl.tmp";
+    const err = await runExperiment(fakeExperiment(), { out, workers: 0 })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        fsState.fullAt = null;
+      });
+    expect(err).toBeInstanceOf(JournalError);
+    expect((err as Error).message).toBe(
+      `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
 
   test("cascade run: a journal that cannot be written is exit 1 with its message alone (no run blamed, no stack)", async () => {
     const out = join(root, "cli");

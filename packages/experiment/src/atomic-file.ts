@@ -50,8 +50,16 @@ export function fsyncDir(dir: string): void {
 
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text);
-  fsyncAndRename(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    fsyncAndRename(tmp, path);
+  } catch (e) {
+    // Half-written (a full disk): removed, unless that name is not a file (a folder: not ours).
+    try {
+      if (lstatSync(tmp).isFile()) rmSync(tmp);
+    } catch {}
+    throw e;
+  }
 }
 
 /** The folder inside `--out` where a merge writes its files before they replace those there. */

@@ -20,6 +20,7 @@ import {
   openSync,
   readSync,
   renameSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
@@ -361,7 +362,11 @@ export class JournalWriter {
       const fd = openSync(file, "a");
       return { writer: new JournalWriter(file, fd), done: new Set(index.keys()), started: h };
     }
-    writeFileAtomic(file, `${JSON.stringify(header)}\n`);
+    try {
+      writeFileAtomic(file, `${JSON.stringify(header)}\n`);
+    } catch (e) {
+      throw new JournalError(file, e);
+    }
     // The lines fsync'ed in the background are of this file: its name must be on disk too.
     fsyncDir(dirname(file));
     return { writer: new JournalWriter(file, openSync(file, "a")), done: new Set(), started: header };
@@ -421,20 +426,29 @@ export class JournalWriter {
 
 function compact(file: string, kept: Array<[number, number]>): void {
   const tmp = `${file}.tmp`;
-  const src = openSync(file, "r");
-  const dst = openSync(tmp, "w");
   try {
-    for (const [start, len] of kept) {
-      const buf = Buffer.allocUnsafe(len);
-      let got = 0;
-      while (got < len) got += readSync(src, buf, got, len - got, start + got);
-      writeAll(dst, buf);
+    const src = openSync(file, "r");
+    const dst = openSync(tmp, "w");
+    try {
+      for (const [start, len] of kept) {
+        const buf = Buffer.allocUnsafe(len);
+        let got = 0;
+        while (got < len) got += readSync(src, buf, got, len - got, start + got);
+        writeAll(dst, buf);
+      }
+      fsyncSync(dst);
+    } finally {
+      closeSync(src);
+      closeSync(dst);
     }
-    fsyncSync(dst);
-  } finally {
-    closeSync(src);
-    closeSync(dst);
+    renameSync(tmp, file);
+  } catch (e) {
+    // A full disk: the journal is as it was, and the half-written copy goes (not a folder of that
+    // name, which rmSync refuses).
+    try {
+      rmSync(tmp, { force: true });
+    } catch {}
+    throw new JournalError(file, e);
   }
-  renameSync(tmp, file);
   fsyncDir(dirname(file));
 }
