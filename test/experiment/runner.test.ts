@@ -707,7 +707,9 @@ describe("runExperiment (in-process, fake world)", () => {
     mkdirSync(d);
     // run-info.json cannot be written (its temporary name is taken by a folder): the last step fails.
     mkdirSync(join(d, "run-info.json.tmp"));
-    await expect(runExperiment(fakeExperiment(), { out: d, workers: 0 })).rejects.toThrow();
+    await expect(runExperiment(fakeExperiment(), { out: d, workers: 0 })).rejects.toThrow(
+      `cannot write results: options.out = ${JSON.stringify(d)}; allowed: a folder this process can create and write to (run-info.json could not be written: EISDIR: illegal operation on a directory, open '${join(d, "run-info.json.tmp")}'; all 10 runs are kept in ${join(d, JOURNAL_FILE)}, the other files are written but not marked complete: fix the cause, then rerun runExperiment with options.resume to write them)`,
+    );
     expect(existsSync(join(d, JOURNAL_FILE))).toBe(true);
     rmSync(join(d, "run-info.json.tmp"), { recursive: true });
     const resumed = await runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true });

@@ -501,36 +501,41 @@ export async function runExperiment(
       if (signal?.aborted) throw aborted();
       // A full disk, an I/O error: the runs are safe in the journal.
       if (e instanceof ResultFileError)
-        throw invalidOutput(
-          "options.out",
-          outDir,
-          `${e.message}; all ${index.size} runs are kept in ${journalPath}, no final file was written: fix the cause, then ${JOURNAL_ADVICE} to write them`,
-        );
+        throw resultsNotWritten(outDir, journalPath, index.size, e, "no final file was written");
       throw e;
     }
     const finishedAt = new Date();
     files.runInfo = join(outDir, FILES.runInfo);
-    writeFileAtomic(
-      files.runInfo,
-      `${JSON.stringify(
-        {
-          name: plan.exp.name,
-          fingerprint: plan.fingerprint,
-          complete: true,
-          shard: header.shard,
-          startedAt: startedAt.toISOString(),
-          finishedAt: finishedAt.toISOString(),
-          durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-          workers,
-          runs: { total: mine.length, executed: pending.length, simulated: groups.length, resumed },
-          journal: shard ? JOURNAL_FILE : null,
-          node: process.version,
-          platform: `${process.platform}-${process.arch}`,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    const runInfoText = `${JSON.stringify(
+      {
+        name: plan.exp.name,
+        fingerprint: plan.fingerprint,
+        complete: true,
+        shard: header.shard,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+        workers,
+        runs: { total: mine.length, executed: pending.length, simulated: groups.length, resumed },
+        journal: shard ? JOURNAL_FILE : null,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      null,
+      2,
+    )}\n`;
+    try {
+      writeFileAtomic(files.runInfo, runInfoText);
+    } catch (e) {
+      const failed = new ResultFileError(files.runInfo, e);
+      throw resultsNotWritten(
+        outDir,
+        journalPath,
+        index.size,
+        failed,
+        "the other files are written but not marked complete",
+      );
+    }
     // The renames that published the files reach the disk before the journal, the runs' only
     // other copy, is removed.
     fsyncDir(outDir);
@@ -551,6 +556,24 @@ export async function runExperiment(
   } finally {
     release();
   }
+}
+
+/**
+ * A result file the run could not write (a full disk), as the output problem it is: its `runs`
+ * are safe in `journal`, what is `left` in the folder, and that a resume writes the files.
+ */
+function resultsNotWritten(
+  outDir: string,
+  journal: string,
+  runs: number,
+  e: ResultFileError,
+  left: string,
+): ValidationError {
+  return invalidOutput(
+    "options.out",
+    outDir,
+    `${e.message}; all ${runs} runs are kept in ${journal}, ${left}: fix the cause, then ${JOURNAL_ADVICE} to write them`,
+  );
 }
 
 /** A run's failure, naming the run (`what`: "run", or what ran it, such as validate's smoke run). */
