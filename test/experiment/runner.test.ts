@@ -1823,9 +1823,26 @@ describe("runExperiment with an AbortSignal", () => {
       signal: controller.signal,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunAborted);
-    expect((err as RunAborted).message).toBe("run aborted before its first run: nothing was written");
+    expect((err as RunAborted).message).toBe(
+      "run aborted before its first run: the output folder was left as it was",
+    );
     expect((err as RunAborted).cause).toEqual(new Error("user closed the notebook"));
     expect(existsSync(d)).toBe(false);
+    // A resume stopped as early leaves the earlier run's journal as it was: said so, not "nothing
+    // was written", which read as if the runs it holds were gone.
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
+    const journal = read(d, JOURNAL_FILE);
+    const resume = await runExperiment(fakeExperiment(), {
+      out: d,
+      workers: 0,
+      shard: "1/1",
+      resume: true,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect((resume as RunAborted).message).toBe(
+      "run aborted before its first run: the output folder was left as it was",
+    );
+    expect(read(d, JOURNAL_FILE)).toBe(journal);
   });
 
   test("a signal that is not an AbortSignal is refused by name", async () => {

@@ -142,7 +142,7 @@ export class RunFailure extends Error {
 
 /**
  * A run stopped by its `signal` (RunOptions.signal): `finished` of `total` runs are kept in
- * `journal` (null: it stopped before starting one, and nothing was written) for a resume.
+ * `journal` (null: it stopped before starting one, and left the output folder as it was) for a resume.
  */
 export class RunAborted extends Error {
   override readonly name = "RunAborted";
@@ -164,7 +164,7 @@ export class RunAborted extends Error {
     journal = this.journal,
     resume = "resume (cascade run --resume, or runExperiment with resume: true)",
   ): string {
-    if (journal === null) return " before its first run: nothing was written";
+    if (journal === null) return " before its first run: the output folder was left as it was";
     return this.finished === this.total
       ? ` while writing its final files: all ${this.total} runs are kept in ${journal}, no final file was written; ${resume} to write them`
       : `: ${this.finished} of ${this.total} runs are done and kept in ${journal}, no final file was written; ${resume} to continue`;
