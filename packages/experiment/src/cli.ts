@@ -158,7 +158,7 @@ function asFlags(e: unknown, flags: readonly string[]): unknown {
     e.message = e.message.split(JOURNAL_ADVICE).join(inFlags(JOURNAL_ADVICE));
     return e;
   }
-  if (!(e instanceof ValidationError)) return e;
+  if (!rebuildable(e)) return e;
   let { code, field, context } = e;
   const allowed = inFlags(e.allowed);
   for (const flag of flags) {
@@ -169,7 +169,18 @@ function asFlags(e: unknown, flags: readonly string[]): unknown {
     }
   }
   if (field === e.field && allowed === e.allowed) return e;
-  return new ValidationError(code, field, e.value, allowed, context);
+  return new (sameClass(e))(code, field, e.value, allowed, context);
+}
+
+/** The class an error is rebuilt as: a ValidationError (exit 2) as one, else a plain CascadeError (exit 1). */
+const sameClass = (e: CascadeError) => (e instanceof ValidationError ? ValidationError : CascadeError);
+
+/**
+ * Whether an error can be rebuilt with another field or advice: a ValidationError, or a plain
+ * CascadeError (a full disk), not a subclass with its own fields.
+ */
+function rebuildable(e: unknown): e is CascadeError {
+  return e instanceof CascadeError && e.constructor === sameClass(e);
 }
 
 /** writeReport (loaded when first needed), its options.out error named as the --out flag. */
@@ -190,9 +201,9 @@ async function reportOfResults(outDir: string): Promise<string> {
   try {
     return await writeReportAs(outDir);
   } catch (e) {
-    if (!(e instanceof ValidationError) || e.field !== "--out") throw e;
+    if (!rebuildable(e) || e.field !== "--out") throw e;
     const rel = relative(process.cwd(), outDir) || ".";
-    throw new ValidationError(
+    throw new (sameClass(e))(
       e.code,
       REPORT_FILE,
       e.value,

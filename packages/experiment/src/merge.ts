@@ -13,7 +13,7 @@ import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
-import { ensureOutputDir, folderWriter, invalidOutput, lockOutputDir } from "./output-dir.js";
+import { ensureOutputDir, folderWriter, lockOutputDir, outputFailed } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { FILES, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
@@ -291,7 +291,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       } catch (e) {
         if (signal?.aborted) throw new MergeAborted(outDir, signal.reason);
         if (e instanceof ResultFileError)
-          throw invalidOutput(
+          throw outputFailed(
             "options.out",
             outDir,
             `${e.message}; ${outDir} is left as it was and the shard folders are untouched: fix the cause, then rerun mergeResults`,

@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { ValidationError } from "@cascade/core";
+import { CascadeError, ValidationError } from "@cascade/core";
 import { onExit } from "./exit-cleanup.js";
 
 /**
@@ -83,16 +83,20 @@ export function requireOutPath(value: string | undefined): void {
   }
 }
 
-/** `flag`'s folder `path` cannot hold results, for the reason `why` (exit code 2 in the CLI). */
-export function invalidOutput(flag: string, path: string, why: string): ValidationError {
-  return new ValidationError(
-    "INVALID_OUTPUT",
-    flag,
-    path,
-    `a folder this process can create and write to (${why})`,
-    "cannot write results",
-  );
+function invalidOutput(flag: string, path: string, why: string): ValidationError {
+  return new ValidationError("INVALID_OUTPUT", flag, path, writableFolder(why), "cannot write results");
 }
+
+/**
+ * `flag`'s folder `path` could not take a result file while the command ran, for the reason `why`
+ * (a full disk): a failure while running (CLI exit code 1), not invalid input, worded as
+ * invalidOutput.
+ */
+export function outputFailed(flag: string, path: string, why: string): CascadeError {
+  return new CascadeError("OUTPUT_FAILED", flag, path, writableFolder(why), "cannot write results");
+}
+
+const writableFolder = (why: string) => `a folder this process can create and write to (${why})`;
 
 /** Held in a results folder while a run writes to it (removed when the run ends, however it ends). */
 export const LOCK_FILE = "run.lock";

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describeThrown, ValidationError } from "@cascade/core";
+import { type CascadeError, describeThrown, ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
 import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
@@ -23,7 +23,7 @@ import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile, ownFrames } from "./load.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
-import { ensureOutputDir, invalidOutput, lockOutputDir, requireOutPath } from "./output-dir.js";
+import { ensureOutputDir, lockOutputDir, outputFailed, requireOutPath } from "./output-dir.js";
 import {
   changedParts,
   configParts,
@@ -568,8 +568,8 @@ function resultsNotWritten(
   runs: number,
   e: ResultFileError,
   left: string,
-): ValidationError {
-  return invalidOutput(
+): CascadeError {
+  return outputFailed(
     "options.out",
     outDir,
     `${e.message}; all ${runs} runs are kept in ${journal}, ${left}: fix the cause, then ${JOURNAL_ADVICE} to write them`,

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, rmSync, writeFile } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { ValidationError } from "@cascade/core";
+import { CascadeError, ValidationError } from "@cascade/core";
 import { fsyncAndRename, fsyncDir, processTempName, removeDeadWritersTemps } from "../atomic-file.js";
 import { onExit } from "../exit-cleanup.js";
 import { writeProblem } from "../output-dir.js";
@@ -64,9 +64,7 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
       code === "ENOTDIR" ||
       code === "EACCES" ||
       code === "EROFS" ||
-      code === "EISDIR" ||
-      code === "ENOSPC" ||
-      code === "EDQUOT"
+      code === "EISDIR"
     ) {
       throw new ValidationError(
         "INVALID_OUTPUT",
@@ -76,6 +74,15 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
         "cannot write the report",
       );
     }
+    // A full disk: a failure while running (CLI exit code 1), not invalid input.
+    if (code === "ENOSPC" || code === "EDQUOT")
+      throw new CascadeError(
+        "OUTPUT_FAILED",
+        "options.out",
+        out,
+        `a file path in a folder with room for it (${writeProblem(dirname(out), err, true)})`,
+        "cannot write the report",
+      );
     throw err;
   } finally {
     unregister();
