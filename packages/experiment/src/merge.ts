@@ -107,7 +107,7 @@ const MERGE_OPTIONS = ["out", "cwd", "signal", "progress"] as const satisfies Re
  * held), or one stopped part-way (interrupted, killed, failed): whose shard and what to do; ""
  * otherwise.
  */
-function stoppedRun(manifest: string, journal: string): string {
+function journalOnly(manifest: string, journal: string): string {
   if (existsSync(manifest) || !existsSync(journal)) return "";
   const shard = readHeader(journal)?.shard;
   if (shard === undefined) return "";
@@ -176,7 +176,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         "NOT_A_SHARD",
         `dirs.${i}`,
         dirs[i],
-        `a folder written by runExperiment with options.shard i/N (with ${FILES.manifest} and ${JOURNAL_FILE})${whole ? "; this one holds the complete results of a run without options.shard, which need no merge (writeReport writes their report)" : !existsSync(dir) ? "; it does not exist" : stoppedRun(mf, jf)}`,
+        `a folder written by runExperiment with options.shard i/N (with ${FILES.manifest} and ${JOURNAL_FILE})${whole ? "; this one holds the complete results of a run without options.shard, which need no merge (writeReport writes their report)" : !existsSync(dir) ? "; it does not exist" : journalOnly(mf, jf)}`,
         CTX,
       );
     }
