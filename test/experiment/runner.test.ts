@@ -989,6 +989,42 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(failed.thrownAs).toBe("NotAnError");
   });
 
+  test("a custom agent's Error names the population, the agent and the tick, and keeps its stack", async () => {
+    const def = {
+      ...tiny,
+      variants: undefined,
+      baseline: undefined,
+      replications: 1,
+      ticks: 80,
+      shocks: [],
+      metrics: undefined,
+      populations: [
+        tiny.populations[0],
+        customAgents({
+          name: "fragile",
+          count: 2,
+          capital: 1e6,
+          activation: { every: 1 },
+          instruments: ["AAA"],
+          create: (_view, { index }) => ({
+            act(tick: number) {
+              if (index === 1 && tick === 50) throw new RangeError("no quote at tick 50");
+            },
+          }),
+        }),
+      ],
+    };
+    const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
+    expect(failed.name, failed.message).toBe("RunFailure");
+    expect(failed.message).toMatch(
+      /^run 0 failed \(variant "default", point 0, replication 0, seed \d+\): custom agent failed: populations\.1 \("fragile"\) agent 1's act at tick 50 threw: no quote at tick 50$/,
+    );
+    // the researcher's line is still in the stack, under the original error's own first line
+    expect(failed.stack).toContain("RangeError: no quote at tick 50\n");
+    expect(failed.stack).toMatch(/runner\.test\.ts:\d+:\d+/);
+    expect(failed.fromExperimentCode).toBe(true);
+  });
+
   test("runs.csv leaves a swept parameter blank in the rows of a variant it does not reach; summary.csv and the report keep the point's value", async () => {
     // full close has no amount.fraction: the sweep reaches `half` only; the insurance fund both.
     const d = dir();

@@ -16,6 +16,7 @@ import {
   type Rng,
   type RunLoop,
   sample,
+  thrownBy,
   ValidationError,
 } from "@cascade/core";
 import type { Venue } from "@cascade/market";
@@ -203,7 +204,7 @@ function addAgent(b: PopulationBuild, k: number): void {
   const instrument = instruments[k % instruments.length];
   const agent = createAgent(b, view, instrument, draw, perOrder, pr, k);
   b.agents.push(agent);
-  const acting = spec.kind === "custom" ? reportingNonErrors(agent, spec.name, b.populationIndex, k) : agent;
+  const acting = spec.kind === "custom" ? reportingFailures(agent, spec.name, b.populationIndex, k) : agent;
   const index = register(loop, acting, activation, pr, rng.split("wake"), draw.activityFeedback ?? 0, () =>
     tape.volatilityRatio(instrument),
   );
@@ -289,18 +290,19 @@ function paramsGuard(names: readonly string[], populationIndex: number, populati
 }
 
 /**
- * A custom agent whose act may throw a string or an object: that value has no message or stack,
- * so it is rethrown as an Error saying what it was and which agent threw it, at which tick. Errors
- * pass through unchanged (their stack already points at the researcher's line).
+ * A custom agent's failure names the agent and the tick (thrownBy): a run failure shows only the
+ * message, and a population has many agents. Passed through: a NotAnError, which already names its
+ * thrower (a venue stream's observer that the agent's order set off), and a ValidationError, which
+ * names the population's field at fault (a param the code reads and the population lacks).
  */
-function reportingNonErrors(agent: Agent, name: string, population: number, k: number): Agent {
+function reportingFailures(agent: Agent, name: string, population: number, k: number): Agent {
   return {
     act(tick: number) {
       try {
         agent.act(tick);
       } catch (e) {
-        if (e instanceof Error) throw e;
-        throw new NotAnError(
+        if (e instanceof NotAnError || e instanceof ValidationError) throw e;
+        throw thrownBy(
           `custom agent failed: ${memberPath("populations", String(population))} ("${name}") agent ${k}'s act at tick ${tick}`,
           e,
         );

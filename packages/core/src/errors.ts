@@ -120,6 +120,19 @@ export class NotAnError extends Error {
 }
 NotAnError.prototype.name = "NotAnError";
 
+/**
+ * What researcher code threw, named by `where` ("custom metric failed: metrics.custom.peak"): a run
+ * failure shows only the message, and an experiment defines many agents and metrics. An Error's
+ * message is kept after "threw:" and its stack after the new message (its frames are the
+ * experiment file's lines); any other value becomes a NotAnError.
+ */
+export function thrownBy(where: string, e: unknown): Error {
+  if (!(e instanceof Error)) return new NotAnError(where, e);
+  const err = new Error(`${where} threw: ${e.message}`, { cause: e });
+  if (e.stack) err.stack = `${err.message}\n${e.stack}`;
+  return err;
+}
+
 /** An Error's message; any other thrown value as what it is and shown ("a string, not an Error: \"x\""). */
 export function describeThrown(value: unknown): string {
   if (value instanceof Error) return value.message;

@@ -8,6 +8,7 @@ export {
   NotAnError,
   requireFinite,
   requireInteger,
+  thrownBy,
   ValidationError,
 } from "./errors.js";
 export { PHASES, type Phase, RunLoop, type RunLoopOptions } from "./loop.js";

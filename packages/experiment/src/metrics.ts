@@ -6,7 +6,7 @@
  * ticks s..T.
  */
 import { labelKind } from "@cascade/agents";
-import { CascadeError, NotAnError } from "@cascade/core";
+import { CascadeError, thrownBy } from "@cascade/core";
 import { roundMetric } from "./format.js";
 import {
   BUILTIN_METRICS,
@@ -374,12 +374,7 @@ export function computeMetrics(
     try {
       v = fn(records, info);
     } catch (e) {
-      // A thrown string or object has no message or stack: the error says what it was.
-      if (!(e instanceof Error)) throw new NotAnError(`custom metric failed: metrics.custom.${name}`, e);
-      // Name the metric: the run failure shows only the message, and a file may define several.
-      const err = new Error(`custom metric failed: metrics.custom.${name} threw: ${e.message}`, { cause: e });
-      if (e.stack) err.stack = `${err.message}\n${e.stack}`;
-      throw err;
+      throw thrownBy(`custom metric failed: metrics.custom.${name}`, e);
     }
     if (v !== null && typeof v !== "number") {
       throw new CascadeError(
