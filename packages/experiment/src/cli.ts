@@ -213,6 +213,24 @@ async function reportOfResults(outDir: string): Promise<string> {
   }
 }
 
+/**
+ * What `run` or `merge` wrote to `outDir`: its files, then (with `reports`) the report it writes
+ * now, then the headline table of complete (unsharded) results.
+ */
+async function showResults(
+  outDir: string,
+  files: Readonly<Record<string, string | undefined>>,
+  reports: boolean,
+  complete: boolean,
+): Promise<void> {
+  for (const f of Object.values(files)) if (f) out(`  ${relative(process.cwd(), f)}`);
+  if (reports) out(`  ${relative(process.cwd(), await reportOfResults(outDir))}`);
+  if (!complete) return;
+  const { headline } = await import("./headline.js");
+  const table = await headline(outDir);
+  if (table) out(`\n${table}`);
+}
+
 /** Set when stdout's reader went away (`cascade run ... | head`): the command goes on, silently. */
 let stdoutClosed = false;
 const out = (s: string) => {
@@ -309,13 +327,7 @@ registerCommand("run", {
       out(
         `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now${outcome.simulated < outcome.executed ? `, ${outcome.simulated} simulated: a variant the sweep leaves unchanged is simulated once per replication` : ""}, ${outcome.resumed} already done) -> ${rel}/`,
       );
-      for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-      if (reports) out(`  ${relative(process.cwd(), await reportOfResults(outcome.outDir))}`);
-      if (outcome.files.summary) {
-        const { headline } = await import("./headline.js");
-        const table = await headline(outcome.outDir);
-        if (table) out(`\n${table}`);
-      }
+      await showResults(outcome.outDir, outcome.files, reports, outcome.files.summary !== undefined);
       return 0;
     } finally {
       stop.remove();
@@ -512,11 +524,7 @@ registerCommand("merge", {
       out(
         `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
       );
-      for (const f of Object.values(outcome.files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-      out(`  ${relative(process.cwd(), await reportOfResults(outcome.outDir))}`);
-      const { headline } = await import("./headline.js");
-      const table = await headline(outcome.outDir);
-      if (table) out(`\n${table}`);
+      await showResults(outcome.outDir, outcome.files, true, true);
       return 0;
     } finally {
       stop.remove();
