@@ -116,6 +116,19 @@ describe("JournalWriter", () => {
     });
   }
 
+  /** What runExperiment(fakeExperiment()) throws when writing a file whose name ends with `name` finds the disk full. */
+  async function diskFullAt(name: string, options: Parameters<typeof runExperiment>[1]): Promise<unknown> {
+    fsState.fullAt = name;
+    try {
+      return await runExperiment(fakeExperiment(), options).then(
+        () => null,
+        (e: unknown) => e,
+      );
+    } finally {
+      fsState.fullAt = null;
+    }
+  }
+
   test("a resume whose damaged journal cannot be rewritten (a full disk) fails naming the journal, leaves it as it was and no .tmp", async () => {
     const out = join(root, "compact");
     await runExperiment(fakeExperiment(), { out, workers: 0, shard: "1/1" });
@@ -123,12 +136,7 @@ describe("JournalWriter", () => {
     // A line that is not a run: the resume rewrites the journal without it (journal.jsonl.tmp).
     appendFileSync(join(out, "journal.jsonl"), "garbage\n");
     const before = readFileSync(join(out, "journal.jsonl"), "utf8");
-    fsState.fullAt = "journal.jsonl.tmp";
-    const err = await runExperiment(fakeExperiment(), { out, workers: 0, shard: "1/1", resume: true })
-      .catch((e: unknown) => e)
-      .finally(() => {
-        fsState.fullAt = null;
-      });
+    const err = await diskFullAt("journal.jsonl.tmp", { out, workers: 0, shard: "1/1", resume: true });
     expect(err).toBeInstanceOf(JournalError);
     expect((err as Error).message).toBe(
       `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,
@@ -139,12 +147,7 @@ describe("JournalWriter", () => {
 
   test("a run whose journal cannot be created (a full disk) fails naming the journal and leaves no .tmp", async () => {
     const out = join(root, "no-room");
-    fsState.fullAt = "journal.jsonl.tmp";
-    const err = await runExperiment(fakeExperiment(), { out, workers: 0 })
-      .catch((e: unknown) => e)
-      .finally(() => {
-        fsState.fullAt = null;
-      });
+    const err = await diskFullAt("journal.jsonl.tmp", { out, workers: 0 });
     expect(err).toBeInstanceOf(JournalError);
     expect((err as Error).message).toBe(
       `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,
