@@ -520,6 +520,21 @@ test("a run into a folder with another configuration's results says what it repl
   expect(readFileSync(join(dir, "runs.csv"), "utf8").trimEnd().split("\n")).toHaveLength(1 + 2 * 2);
 });
 
+test("a run into a complete shard folder of another configuration says what it replaces (the shard keeps its journal)", async () => {
+  requireBuilt();
+  const dir = join(tmp, "replace-shard");
+  const run = (...extra: string[]) =>
+    cascade(["run", TINY, "--workers", "0", "--out", dir, "--quiet", "--shard", "1/2", ...extra], tmp);
+  expect((await run()).code).toBe(0);
+  expect(existsSync(join(dir, "journal.jsonl"))).toBe(true);
+  expect((await run()).stderr).not.toContain("note:");
+  const other = await run("--replications", "2");
+  expect(other.code, other.stderr).toBe(0);
+  expect(other.stderr).toMatch(
+    /^note: \S*replace-shard\/ held the results of another configuration \(they differ in: replications \(3 there, 2 now\).*\); this run replaces them$/m,
+  );
+});
+
 test("an --out where folders cannot be made (/proc/sys/x) fails at once, naming --out, the path and why", async () => {
   requireBuilt();
   // Linux only. Node 20's recursive mkdir looped for ever there (mkdir says ENOENT, its parent exists).

@@ -345,8 +345,13 @@ export async function runExperiment(
   const journalPath = join(outDir, JOURNAL_FILE);
 
   // Without a journal, --resume finds either nothing (a fresh run), complete results of this
-  // configuration (nothing to do), or results of another one, which it must not silently replace.
-  const earlier = !existsSync(journalPath) ? earlierResults(outDir, plan.fingerprint, header.shard) : "none";
+  // configuration (nothing to do), or results of another one, which it must not silently replace
+  // (with one, the journal decides). A run that is not a resume reads them journal or not: a
+  // complete shard keeps its journal, and replacing another configuration's is said too.
+  const earlier =
+    options.resume && existsSync(journalPath)
+      ? "none"
+      : earlierResults(outDir, plan.fingerprint, header.shard);
   // What differs from the results there: refused by --resume, else said when they are replaced.
   const changed = earlier === "other" ? changedParts(manifestParts(outDir), plan.parts) : "";
   const replacing = !options.resume && earlier === "other" ? changed : null;
