@@ -462,6 +462,21 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(readdirSync(out).sort()).toEqual([...FILES, "run-info.json"].sort());
   });
 
+  test("a merge into a folder holding a stopped run's journal removes it with the earlier results: a later resume there cannot take it up", async () => {
+    const [a, b] = [dir(), dir()];
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    const out = dir();
+    // a run stopped part-way leaves its journal alone (no manifest.json beside it)
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, JOURNAL_FILE), readFileSync(join(a, JOURNAL_FILE)));
+    await mergeResults([a, b], { out });
+    expect(readdirSync(out).sort()).toEqual([...FILES, "run-info.json"].sort());
+    const fresh = dir();
+    await mergeResults([a, b], { out: fresh });
+    sameFiles(fresh, out);
+  });
+
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {
     const a = dir();
     const b = dir();

@@ -346,7 +346,9 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
  * one synchronous pass (no signal handler runs in between). The earlier run-info.json, which marks
  * results complete, goes first and the new one comes last: a process killed within the pass leaves
  * a folder marked incomplete, never a mix marked complete. The earlier report.html, which
- * describes the earlier results, goes too.
+ * describes the earlier results, goes too, and, once the merged results are in place, the journal
+ * of a run stopped there (merged results keep none, as a complete unsharded run's): a later resume
+ * in the folder would take it up and replace them.
  */
 function moveIntoPlace(staging: string, outDir: string, files: OutputFiles): OutputFiles {
   rmSync(join(outDir, FILES.runInfo), { force: true });
@@ -358,5 +360,6 @@ function moveIntoPlace(staging: string, outDir: string, files: OutputFiles): Out
     moved[k] = join(outDir, FILES[k]);
     renameSync(join(staging, FILES[k]), moved[k]);
   }
+  rmSync(join(outDir, JOURNAL_FILE), { force: true });
   return moved;
 }
