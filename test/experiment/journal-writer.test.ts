@@ -46,6 +46,7 @@ const { JOURNAL_FORMAT, JournalError, JournalWriter, indexJournal } = await impo
   "../../packages/experiment/src/journal.js"
 );
 const { RunFailure, runExperiment } = await import("../../packages/experiment/src/runner.js");
+const { mergeResults } = await import("../../packages/experiment/src/merge.js");
 const { cascadeInProcess, fakeExperiment } = await import("./helpers.js");
 
 const root = mkdtempSync(join(tmpdir(), "cascade-journal-"));
@@ -116,11 +117,11 @@ describe("JournalWriter", () => {
     });
   }
 
-  /** What runExperiment(fakeExperiment()) throws when writing a file whose name ends with `name` finds the disk full. */
-  async function diskFullAt(name: string, options: Parameters<typeof runExperiment>[1]): Promise<unknown> {
+  /** What `act` throws (null: nothing) when writing a file whose name ends with `name` finds the disk full. */
+  async function diskFullAt(name: string, act: () => Promise<unknown>): Promise<unknown> {
     fsState.fullAt = name;
     try {
-      return await runExperiment(fakeExperiment(), options).then(
+      return await act().then(
         () => null,
         (e: unknown) => e,
       );
@@ -136,7 +137,9 @@ describe("JournalWriter", () => {
     // A line that is not a run: the resume rewrites the journal without it (journal.jsonl.tmp).
     appendFileSync(join(out, "journal.jsonl"), "garbage\n");
     const before = readFileSync(join(out, "journal.jsonl"), "utf8");
-    const err = await diskFullAt("journal.jsonl.tmp", { out, workers: 0, shard: "1/1", resume: true });
+    const err = await diskFullAt("journal.jsonl.tmp", () =>
+      runExperiment(fakeExperiment(), { out, workers: 0, shard: "1/1", resume: true }),
+    );
     expect(err).toBeInstanceOf(JournalError);
     expect((err as Error).message).toBe(
       `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,
@@ -145,9 +148,23 @@ describe("JournalWriter", () => {
     expect(readFileSync(join(out, "journal.jsonl"), "utf8")).toBe(before);
   });
 
+  test("a merge whose run-info.json cannot be written (a full disk) names --out, the file and ENOSPC; --out is left as it was, no .tmp", async () => {
+    const [a, b] = [join(root, "merge-s1"), join(root, "merge-s2")];
+    await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+    await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+    const out = join(root, "merge-full");
+    const err = await diskFullAt("run-info.json.tmp", () => mergeResults([a, b], { out }));
+    expect((err as Error).message).toBe(
+      `cannot write results: options.out = ${JSON.stringify(out)}; allowed: a folder this process can create and write to (run-info.json could not be written: ENOSPC: no space left on device, write; ${out} is left as it was and the shard folders are untouched: fix the cause, then rerun mergeResults)`,
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   test("a run whose journal cannot be created (a full disk) fails naming the journal and leaves no .tmp", async () => {
     const out = join(root, "no-room");
-    const err = await diskFullAt("journal.jsonl.tmp", { out, workers: 0 });
+    const err = await diskFullAt("journal.jsonl.tmp", () =>
+      runExperiment(fakeExperiment(), { out, workers: 0 }),
+    );
     expect(err).toBeInstanceOf(JournalError);
     expect((err as Error).message).toBe(
       `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,

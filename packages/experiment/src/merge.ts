@@ -269,6 +269,13 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     // moved over them: stopped before that (Ctrl-C, a failure, a kill), the folder keeps its
     // earlier results as they were, and the staging folder is removed (or by the next run).
     const staging = join(outDir, MERGE_STAGING);
+    // A merged file that could not be written (a full disk): nothing of the merge is left.
+    const notWritten = (e: ResultFileError) =>
+      outputFailed(
+        "options.out",
+        outDir,
+        `${e.message}; ${outDir} is left as it was and the shard folders are untouched: fix the cause, then rerun mergeResults`,
+      );
     mkdirSync(staging);
     const unregister = onExit(() => rmSync(staging, { recursive: true, force: true }));
     let files: OutputFiles;
@@ -290,35 +297,32 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
         });
       } catch (e) {
         if (signal?.aborted) throw new MergeAborted(outDir, signal.reason);
-        if (e instanceof ResultFileError)
-          throw outputFailed(
-            "options.out",
-            outDir,
-            `${e.message}; ${outDir} is left as it was and the shard folders are untouched: fix the cause, then rerun mergeResults`,
-          );
+        if (e instanceof ResultFileError) throw notWritten(e);
         throw e;
       }
       const finishedAt = new Date();
       files.runInfo = join(staging, FILES.runInfo);
-      writeFileAtomic(
-        files.runInfo,
-        `${JSON.stringify(
-          {
-            name: manifest.name,
-            fingerprint,
-            complete: true,
-            shard: null,
-            mergedFrom: abs,
-            shards,
-            startedAt: startedAt.toISOString(),
-            finishedAt: finishedAt.toISOString(),
-            durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-            node: process.version,
-          },
-          null,
-          2,
-        )}\n`,
-      );
+      const runInfoText = `${JSON.stringify(
+        {
+          name: manifest.name,
+          fingerprint,
+          complete: true,
+          shard: null,
+          mergedFrom: abs,
+          shards,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+          node: process.version,
+        },
+        null,
+        2,
+      )}\n`;
+      try {
+        writeFileAtomic(files.runInfo, runInfoText);
+      } catch (e) {
+        throw notWritten(new ResultFileError(files.runInfo, e));
+      }
       files = moveIntoPlace(staging, outDir, files);
       fsyncDir(outDir);
     } finally {
