@@ -14,7 +14,7 @@ import {
 import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { customAgents } from "@cascade/agents";
+import { customAgents, type PopulationSpec } from "@cascade/agents";
 import { ValidationError } from "@cascade/core";
 import {
   bootstrapInterval,
@@ -88,6 +88,21 @@ const csv = (d: string, f: string) =>
     .map((l) => l.split(","));
 function sameFiles(a: string, b: string) {
   for (const f of FILES) expect(read(b, f), f).toBe(read(a, f));
+}
+
+/** One short run of `tiny` with `custom` beside its first population, no shocks or metrics (`extra` overrides). */
+function oneRunBeside(custom: PopulationSpec, extra: Record<string, unknown> = {}) {
+  return {
+    ...tiny,
+    variants: undefined,
+    baseline: undefined,
+    replications: 1,
+    ticks: 80,
+    shocks: [],
+    metrics: undefined,
+    populations: [tiny.populations[0], custom],
+    ...extra,
+  };
 }
 
 describe("runExperiment (in-process, fake world)", () => {
@@ -970,31 +985,21 @@ describe("runExperiment (in-process, fake world)", () => {
         },
       },
     };
-    const def = {
-      ...tiny,
-      variants: undefined,
-      baseline: undefined,
-      replications: 1,
-      ticks: 80,
-      shocks: [],
-      metrics: undefined,
-      liquidation: policy,
-      populations: [
-        tiny.populations[0],
-        customAgents({
-          name: "taker",
-          count: 1,
-          capital: 1e6,
-          activation: { every: 1 },
-          instruments: ["AAA"],
-          create: (view, { instrument }) => ({
-            act() {
-              view.ioc(instrument, BUY, 1, view.mid(instrument) * 1.01);
-            },
-          }),
+    const def = oneRunBeside(
+      customAgents({
+        name: "taker",
+        count: 1,
+        capital: 1e6,
+        activation: { every: 1 },
+        instruments: ["AAA"],
+        create: (view, { instrument }) => ({
+          act() {
+            view.ioc(instrument, BUY, 1, view.mid(instrument) * 1.01);
+          },
         }),
-      ],
-    };
+      }),
+      { liquidation: policy },
+    );
     const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
     expect(failed.name, failed.message).toBe("RunFailure");
     expect(failed.message).toMatch(
@@ -1005,30 +1010,20 @@ describe("runExperiment (in-process, fake world)", () => {
   });
 
   test("a custom agent's Error names the population, the agent and the tick, and keeps its stack", async () => {
-    const def = {
-      ...tiny,
-      variants: undefined,
-      baseline: undefined,
-      replications: 1,
-      ticks: 80,
-      shocks: [],
-      metrics: undefined,
-      populations: [
-        tiny.populations[0],
-        customAgents({
-          name: "fragile",
-          count: 2,
-          capital: 1e6,
-          activation: { every: 1 },
-          instruments: ["AAA"],
-          create: (_view, { index }) => ({
-            act(tick: number) {
-              if (index === 1 && tick === 50) throw new RangeError("no quote at tick 50");
-            },
-          }),
+    const def = oneRunBeside(
+      customAgents({
+        name: "fragile",
+        count: 2,
+        capital: 1e6,
+        activation: { every: 1 },
+        instruments: ["AAA"],
+        create: (_view, { index }) => ({
+          act(tick: number) {
+            if (index === 1 && tick === 50) throw new RangeError("no quote at tick 50");
+          },
         }),
-      ],
-    };
+      }),
+    );
     const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
     expect(failed.name, failed.message).toBe("RunFailure");
     expect(failed.message).toMatch(
