@@ -167,7 +167,7 @@ describe("JournalWriter", () => {
     );
     expect(err).toBeInstanceOf(JournalError);
     expect((err as Error).message).toBe(
-      `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); the runs it holds are kept: fix the cause and rerun runExperiment with options.resume`,
+      `cannot write the run journal ${join(out, "journal.jsonl")} (ENOSPC: no space left on device, write); no run has started, and an earlier journal there is as it was: fix the cause and rerun runExperiment with options.resume`,
     );
     expect(readdirSync(out)).toEqual([]);
   });

@@ -296,9 +296,11 @@ export class JournalError extends Error {
   constructor(
     readonly file: string,
     cause: unknown,
+    /** What is left: the journal's runs, or (it could not be made) none started. */
+    kept = "the runs it holds are kept",
   ) {
     super(
-      `cannot write the run journal ${file} (${cause instanceof Error ? cause.message : String(cause)}); the runs it holds are kept: fix the cause and ${JOURNAL_ADVICE}`,
+      `cannot write the run journal ${file} (${cause instanceof Error ? cause.message : String(cause)}); ${kept}: fix the cause and ${JOURNAL_ADVICE}`,
       { cause },
     );
   }
@@ -365,7 +367,7 @@ export class JournalWriter {
     try {
       writeFileAtomic(file, `${JSON.stringify(header)}\n`);
     } catch (e) {
-      throw new JournalError(file, e);
+      throw new JournalError(file, e, "no run has started, and an earlier journal there is as it was");
     }
     // The lines fsync'ed in the background are of this file: its name must be on disk too.
     fsyncDir(dirname(file));
