@@ -459,14 +459,15 @@ registerCommand("report", {
     if (!existsSync(join(dir, FILES.manifest))) {
       // A run still writing, or one that stopped before its end, leaves only its journal: say
       // which, and what to do.
-      const writer = existsSync(join(dir, JOURNAL_FILE)) ? folderWriter(dir) : null;
+      const journal = existsSync(join(dir, JOURNAL_FILE));
+      const writer = journal ? folderWriter(dir) : null;
       const why = !existsSync(dir)
         ? " (it does not exist)"
         : !statSync(dir).isDirectory()
           ? " (it is a file)"
           : writer !== null
             ? ` (this one holds only ${JOURNAL_FILE}, and ${writer}: wait for that run to end)`
-            : existsSync(join(dir, JOURNAL_FILE))
+            : journal
               ? ` (this one holds only ${JOURNAL_FILE}: a run that stopped before the end; rerun its cascade run command with --resume to finish it)`
               : "";
       throw new ValidationError(
