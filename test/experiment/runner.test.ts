@@ -1035,6 +1035,41 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(failed.fromExperimentCode).toBe(true);
   });
 
+  test("a custom trigger's Error names the policy, the account and the tick, and keeps its stack at the trigger's line", async () => {
+    // Validation's scratch-market tries (accounts "trigger-check-...") pass; the run's first test throws.
+    const policy = {
+      ...presets.fullClose(),
+      name: "lookup",
+      trigger: {
+        kind: "custom" as const,
+        test: (venue: Venue, account: number) => {
+          if (!venue.label(account).startsWith("trigger-check")) throw new RangeError("no price table");
+          return false;
+        },
+      },
+    };
+    const def = {
+      ...tiny,
+      variants: undefined,
+      baseline: undefined,
+      replications: 1,
+      ticks: 80,
+      liquidation: policy,
+    };
+    const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
+    expect(failed.name, failed.message).toBe("RunFailure");
+    expect(failed.message).toMatch(
+      /^run 0 failed \(variant "default", point 0, replication 0, seed \d+\): custom trigger failed: liquidation\.trigger\.test of policy "lookup" on account [A-Za-z]+\[\d\]\.\d+ at tick \d+ threw: no price table$/,
+    );
+    // the original error's own first line, then its first frame: the trigger above, in this file
+    expect(failed.stack).toContain("RangeError: no price table\n");
+    const frames = (failed.stack as string).split("\n").filter((l) => /^\s+at /.test(l));
+    expect(frames[0]).toMatch(/runner\.test\.ts:\d+:\d+/);
+    // cascade run's CASCADE_DEBUG hint follows it (cli.ts: an Error from the experiment's code)
+    expect(failed.thrownAs).not.toBe("NotAnError");
+    expect(failed.fromExperimentCode).toBe(true);
+  });
+
   test("runs.csv leaves a swept parameter blank in the rows of a variant it does not reach; summary.csv and the report keep the point's value", async () => {
     // full close has no amount.fraction: the sweep reaches `half` only; the insurance fund both.
     const d = dir();

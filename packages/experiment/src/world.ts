@@ -15,7 +15,7 @@
  * overTicks split from it as "overTicks"). Nothing else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
-import { type Dist, NotAnError, type Rng, RunLoop, sample } from "@cascade/core";
+import { type Dist, NotAnError, type Rng, RunLoop, sample, thrownBy, ValidationError } from "@cascade/core";
 import { LiquidationEngine, type PolicySpec } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue, withinQuotes } from "@cascade/market";
 import type {
@@ -51,10 +51,11 @@ function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
 }
 
 /**
- * A custom trigger's test, a thrown string or object rethrown as an Error naming the trigger (its
- * policy, the account and tick; the run failure's prefix names the variant), as custom agents' and
- * metrics' are. Errors pass unchanged (their stack points at the researcher's line). Built-in
- * triggers are passed as they are.
+ * A custom trigger's failure names the trigger (thrownBy: its policy, the account and the tick; the
+ * run failure's prefix names the variant), as custom agents' and metrics' do; an Error's stack is
+ * kept, so it still points at the researcher's line. Passed through, as by an agent: a NotAnError,
+ * which already names its thrower (a venue stream's observer), and a ValidationError, which names
+ * the field at fault. Built-in triggers are passed as they are.
  */
 function namingTrigger(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicySpec {
   const trigger = policy.trigger;
@@ -69,8 +70,8 @@ function namingTrigger(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicyS
         try {
           return test.call(trigger, v, account);
         } catch (e) {
-          if (e instanceof Error) throw e;
-          throw new NotAnError(`${where} on account ${venue.label(account)} at tick ${loop.now}`, e);
+          if (e instanceof NotAnError || e instanceof ValidationError) throw e;
+          throw thrownBy(`${where} on account ${venue.label(account)} at tick ${loop.now}`, e);
         }
       },
     },
