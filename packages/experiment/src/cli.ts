@@ -424,7 +424,7 @@ function interrupted(
  */
 function refuseShardFolder(dir: string, given: string): void {
   const info = readRunInfo(dir);
-  if (typeof info?.shard !== "string") return; // no run-info.json, unreadable, or no shard in it
+  if (typeof info?.shard !== "string") return; // no run-info.json, unreadable, or no shard (null)
   let runs: unknown;
   let shard: Shard;
   try {

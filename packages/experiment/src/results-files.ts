@@ -35,8 +35,8 @@ export interface RunInfoFile {
   fingerprint: string | undefined;
   /** true only when the file says `complete: true`. */
   complete: boolean;
-  /** "i/N" as written (unchecked); null: a run without a shard, or a merge; undefined: the file names none. */
-  shard: string | null | undefined;
+  /** "i/N" as written (unchecked); null: a run without a shard, or a merge. */
+  shard: string | null;
   /** The runs it holds (runs.total), when a number. */
   runs: number | undefined;
 }
@@ -44,7 +44,8 @@ export interface RunInfoFile {
 /**
  * run-info.json in `dir`: the one reader of it (the runner's resume, merge and report). undefined
  * when the file is missing or unreadable, is not a JSON object, or its shard is neither a string
- * nor null.
+ * nor null, key missing included (a hand edit): whose runs it holds is then unknown, so neither a
+ * resume (nothing to run) nor merge's hint (no merge needed) takes it for a whole run's results.
  */
 export function readRunInfo(dir: string): RunInfoFile | undefined {
   let info: unknown;
@@ -55,7 +56,7 @@ export function readRunInfo(dir: string): RunInfoFile | undefined {
   }
   if (info === null || typeof info !== "object" || Array.isArray(info)) return undefined;
   const { fingerprint, complete, shard, runs } = info as Record<string, unknown>;
-  if (shard !== undefined && shard !== null && typeof shard !== "string") return undefined;
+  if (shard !== null && typeof shard !== "string") return undefined;
   const total = (runs as { total?: unknown } | null | undefined)?.total;
   return {
     fingerprint: typeof fingerprint === "string" ? fingerprint : undefined,

@@ -806,7 +806,7 @@ function earlierResults(
   const info = readRunInfo(outDir);
   return info?.complete === true &&
     info.fingerprint === fingerprint &&
-    (info.shard ?? null) === shard &&
+    info.shard === shard &&
     existsSync(join(outDir, FILES.manifest))
     ? "same"
     : "other";
