@@ -272,6 +272,13 @@ describe("cascade run", () => {
     expect(q.code, q.stderr).toBe(0);
     expect(q.stderr).toBe("");
     expect(readAll(join(tmp, "merged-quiet"))).toEqual(ref);
+    // merged again over those results: it says what it replaces, on stderr as run's notes (--quiet too)
+    const again = await cascade(["merge", "s1", "s2", "--out", "merged-quiet", "--quiet"], tmp);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe(
+      "note: merged-quiet/ held the results of this configuration; this merge replaces them\n",
+    );
+    expect(readAll(join(tmp, "merged-quiet"))).toEqual(ref);
     // a shard's folder gets no report: it is refused, pointing to cascade merge
     const sr = await cascade(["report", "s1", "--out", "s1.html"], tmp);
     expect(sr.code, sr.stderr).toBe(2);

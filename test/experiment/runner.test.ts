@@ -492,6 +492,81 @@ describe("runExperiment (in-process, fake world)", () => {
     sameFiles(fresh, out);
   });
 
+  test("a merge says what it replaces in --out, in a run's words where the case is the same; the merged files are those of a merge into an empty folder", async () => {
+    const shardsOf = async (seed: number) => {
+      const [a, b] = [dir(), dir()];
+      await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2", seed });
+      await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2", seed });
+      return [a, b];
+    };
+    const shards = await shardsOf(7);
+    const fresh = dir();
+    expect((await mergeResults(shards, { out: fresh })).notes).toEqual([]);
+    const merged = [...FILES, "run-info.json"].sort();
+    /** Merges `shards` into a folder `prepare` fills; its notes, after checking the folder holds the merged files alone. */
+    const notesOver = async (prepare: (out: string) => Promise<void> | void) => {
+      const out = dir();
+      mkdirSync(out, { recursive: true });
+      await prepare(out);
+      const { notes } = await mergeResults(shards, { out });
+      expect(readdirSync(out).sort()).toEqual(merged);
+      sameFiles(fresh, out);
+      return notes.map((note) => note.replace(relative(process.cwd(), out), "OUT"));
+    };
+    const copy = (from: string, to: string) => {
+      for (const f of readdirSync(from)) writeFileSync(join(to, f), readFileSync(join(from, f)));
+    };
+    // complete results: of this configuration, of another (seed 8), of a shard (it keeps its journal)
+    expect(await notesOver((out) => copy(fresh, out))).toEqual([
+      "note: OUT/ held the results of this configuration; this merge replaces them",
+    ]);
+    const other = dir();
+    await mergeResults(await shardsOf(8), { out: other });
+    expect(await notesOver((out) => copy(other, out))).toEqual([
+      "note: OUT/ held the results of another configuration (they differ in: rootSeed (8 there, 7 now), seeds); this merge replaces them",
+    ]);
+    expect(await notesOver((out) => copy(shards[0], out))).toEqual([
+      "note: OUT/ held other results (another configuration or shard, or unreadable ones); this merge replaces them",
+    ]);
+    expect(
+      await notesOver((out) => {
+        copy(fresh, out);
+        writeFileSync(join(out, "run-info.json"), "[]");
+      }),
+    ).toEqual([
+      "note: OUT/ held other results (another configuration or shard, or unreadable ones); this merge replaces them",
+    ]);
+    // result files not marked complete (no run-info.json): a run stopped while writing them, a copy
+    expect(
+      await notesOver((out) => {
+        writeFileSync(join(out, "runs.csv"), read(other, "runs.csv"));
+        writeFileSync(join(out, "report.html"), "<p>an earlier report</p>\n");
+      }),
+    ).toEqual([
+      "note: OUT/ held result files not marked complete (no run-info.json: report.html, runs.csv); this merge replaces them",
+    ]);
+    // the journal of a stopped run: a shard's (another shard), an unsharded one of this configuration
+    const journal = read(shards[0], JOURNAL_FILE).split("\n");
+    expect(
+      await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), `${journal.slice(0, 3).join("\n")}\n`)),
+    ).toEqual([
+      `note: OUT/ held a stopped run of another configuration or shard (2 runs done, in ${JOURNAL_FILE}); this merge replaces it`,
+    ]);
+    const unsharded = journal[0].replace('"shard":"1/2"', '"shard":null');
+    expect(
+      await notesOver((out) =>
+        writeFileSync(join(out, JOURNAL_FILE), `${[unsharded, ...journal.slice(1, 4)].join("\n")}\n`),
+      ),
+    ).toEqual([
+      `note: OUT/ held a stopped run of this configuration (3 of 10 runs done, in ${JOURNAL_FILE}); this merge replaces it with the results of every run`,
+    ]);
+    expect(await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), "not a journal\n"))).toEqual([
+      `note: OUT/ held an unreadable ${JOURNAL_FILE} (of a stopped run); this merge removes it`,
+    ]);
+    // a journal that holds no run yet loses nothing: no note, as for a run
+    expect(await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), `${journal[0]}\n`))).toEqual([]);
+  });
+
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {
     const a = dir();
     const b = dir();

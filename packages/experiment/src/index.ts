@@ -13,7 +13,7 @@ export {
   loadExperimentFile,
   resolveExperimentPath,
 } from "./load.js";
-export { MergeAborted, type MergeOptions, mergeResults } from "./merge.js";
+export { MergeAborted, type MergeOptions, type MergeResult, mergeResults } from "./merge.js";
 export {
   BUILTIN_METRIC_INFO,
   type BuiltInMetricInfo,

@@ -9,6 +9,14 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync }
 import { dirname, join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { fsyncDir, MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
+import {
+  earlierResults,
+  heldNote,
+  manifestParts,
+  otherResults,
+  stoppedRun,
+  stoppedRunHeld,
+} from "./earlier-results.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
@@ -119,7 +127,61 @@ function journalOnly(manifest: string, journal: string): string {
     : `; this one holds only ${JOURNAL_FILE}, of shard ${shard}: a run stopped before its end (rerun that shard's runExperiment with options.resume to finish it)`;
 }
 
-export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<RunOutcome> {
+/** What mergeResults resolves to: a run's outcome, and the notes on what it replaced in `out`. */
+export interface MergeResult extends RunOutcome {
+  /**
+   * What `out` held that the merged results replace (earlier results, a stopped run's journal,
+   * result files not marked complete), one "note: ..." line each, in a run's words where the case
+   * is the same (runNotes); empty when there was nothing.
+   */
+  notes: string[];
+}
+
+/**
+ * What a merge replaces in `outDir` (read under its lock, before writing): complete results (of
+ * this configuration, `fingerprint`, too: a run keeps those, a merge rewrites them), result files
+ * without run-info.json, and the journal of a run stopped there, which goes with them.
+ */
+function replacedNotes(
+  outDir: string,
+  fingerprint: string,
+  manifest: Record<string, unknown>,
+  total: number,
+): string[] {
+  const notes: string[] = [];
+  const replaces = "this merge replaces them";
+  const earlier = earlierResults(outDir, fingerprint, null);
+  const hasManifest = existsSync(join(outDir, FILES.manifest));
+  if (earlier === "same") notes.push(heldNote(outDir, "the results of this configuration", replaces));
+  else if (earlier === "other") {
+    const changed = changedParts(manifestParts(outDir), configParts(manifest));
+    notes.push(heldNote(outDir, otherResults(changed), replaces));
+  } else {
+    // No run-info.json: a run stopped while writing its final files (its journal beside them), a copy.
+    const names = [...Object.values(FILES), REPORT_FILE, ...(hasManifest ? [JOURNAL_FILE] : [])];
+    const held = names.filter((f) => existsSync(join(outDir, f))).sort();
+    if (held.length > 0)
+      notes.push(
+        heldNote(
+          outDir,
+          `result files not marked complete (no ${FILES.runInfo}: ${held.join(", ")})`,
+          replaces,
+        ),
+      );
+  }
+  const journal = join(outDir, JOURNAL_FILE);
+  const stopped = stoppedRun(outDir, journal, { fingerprint, shard: null, total }, () => true, total);
+  if (stopped !== null) {
+    // Of this configuration, its runs are among the merged ones: nothing is lost.
+    const then =
+      stopped.of === null ? "this merge replaces it" : "this merge replaces it with the results of every run";
+    notes.push(heldNote(outDir, stoppedRunHeld(stopped), then));
+  } else if (!hasManifest && existsSync(journal) && readHeader(journal) === null)
+    notes.push(heldNote(outDir, `an unreadable ${JOURNAL_FILE} (of a stopped run)`, "this merge removes it"));
+  return notes;
+}
+
+export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<MergeResult> {
   const startedAt = new Date();
   checkOptionKeys(options, MERGE_OPTIONS, CTX);
   checkSignal(options.signal, CTX);
@@ -265,6 +327,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   try {
     // Temporary files (and the staging folder) of a run or merge killed while writing them.
     removeLeftoverTemps(outDir, LEFTOVER_NAMES);
+    const notes = replacedNotes(outDir, fingerprint as string, manifest, spec.total);
     // The merged files are written whole into a folder beside the results already there, then
     // moved over them: stopped before that (Ctrl-C, a failure, a kill), the folder keeps its
     // earlier results as they were, and the staging folder is removed (or by the next run).
@@ -339,6 +402,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       resumed: spec.total,
       shard: null,
       manifest,
+      notes,
     };
   } finally {
     release();

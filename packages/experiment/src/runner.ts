@@ -2,39 +2,33 @@
  * runExperiment: validate -> plan -> run (worker threads or in-process) with a crash-safe journal
  * -> final files sorted by run number.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { existsSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CascadeError, describeThrown, ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
 import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { processCores } from "./cores.js";
-import { executeRuns } from "./execute.js";
 import {
-  encodeResult,
-  indexJournal,
-  JOURNAL_FORMAT,
-  type JournalHeader,
-  JournalWriter,
-  readHeader,
-} from "./journal.js";
+  earlierResults,
+  heldNote,
+  manifestParts,
+  otherResults,
+  type StoppedRun,
+  stoppedRun,
+  stoppedRunHeld,
+} from "./earlier-results.js";
+import { executeRuns } from "./execute.js";
+import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile, ownFrames } from "./load.js";
 import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir, outputFailed, requireOutPath } from "./output-dir.js";
-import {
-  changedParts,
-  configParts,
-  makePlan,
-  type Plan,
-  runGroups,
-  runInfo,
-  sourceEditNote,
-} from "./plan.js";
+import { changedParts, makePlan, type Plan, runGroups, runInfo, sourceEditNote } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
-import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
+import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
 import { inShard, MAX_SHARDS, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
 import { type ValidatedExperiment, validateExperiment } from "./validate.js";
@@ -105,7 +99,7 @@ export interface RunInProgress {
    * over without: the runs it had finished, and of how many when it was of this configuration and
    * shard (null: of another); null when there was none, or it had finished no run.
    */
-  stopped: { finished: number; of: number | null } | null;
+  stopped: StoppedRun | null;
 }
 
 export interface RunOutcome {
@@ -287,21 +281,19 @@ export async function prepareRun(
  */
 export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string[] {
   const notes: string[] = [];
-  if (run.replacing !== null) {
-    const rel = relative(process.cwd(), dirname(run.journal)) || ".";
+  const outDir = dirname(run.journal);
+  if (run.replacing !== null)
+    notes.push(heldNote(outDir, otherResults(run.replacing), "this run replaces them"));
+  if (run.stopped !== null)
     notes.push(
-      `note: ${rel}/ held ${run.replacing ? `the results of another configuration (they differ in: ${run.replacing})` : "other results (another configuration or shard, or unreadable ones)"}; this run replaces them`,
+      heldNote(
+        outDir,
+        stoppedRunHeld(run.stopped),
+        run.stopped.of === null
+          ? "this run replaces it"
+          : "this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)",
+      ),
     );
-  }
-  if (run.stopped !== null) {
-    const rel = relative(process.cwd(), dirname(run.journal)) || ".";
-    const { finished, of } = run.stopped;
-    notes.push(
-      of === null
-        ? `note: ${rel}/ held a stopped run of another configuration or shard (${finished} runs done, in ${JOURNAL_FILE}); this run replaces it`
-        : `note: ${rel}/ held a stopped run of this configuration (${finished} of ${of} runs done, in ${JOURNAL_FILE}); this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)`,
-    );
-  }
   if (objectWithWorkers)
     notes.push(
       "note: an experiment passed as an object runs in-process, whatever options.workers says (worker threads load experiments from files): pass its file's path to run on several workers",
@@ -795,32 +787,6 @@ export function withoutRefusedFlags(argv: readonly string[], message: string): s
   return out.length < argv.length ? out : null;
 }
 
-/** What a folder without a journal holds: complete results of this configuration, of another one, or none. */
-function earlierResults(
-  outDir: string,
-  fingerprint: string,
-  shard: string | null,
-): "same" | "other" | "none" {
-  if (!existsSync(join(outDir, FILES.runInfo))) return "none";
-  // Unreadable or malformed: "other", as results of another configuration.
-  const info = readRunInfo(outDir);
-  return info?.complete === true &&
-    info.fingerprint === fingerprint &&
-    info.shard === shard &&
-    existsSync(join(outDir, FILES.manifest))
-    ? "same"
-    : "other";
-}
-
-/** configParts of the manifest.json in a results folder, if it has a readable one. */
-function manifestParts(outDir: string): Record<string, string | number> | undefined {
-  try {
-    return configParts(JSON.parse(readFileSync(join(outDir, FILES.manifest), "utf8")));
-  } catch {
-    return undefined;
-  }
-}
-
 function existingFiles(outDir: string, statistics: boolean): OutputFiles {
   const files: OutputFiles = {};
   for (const [k, name] of Object.entries(FILES) as Array<[keyof typeof FILES, string]>) {
@@ -829,25 +795,4 @@ function existingFiles(outDir: string, statistics: boolean): OutputFiles {
     if (existsSync(p)) files[k] = p;
   }
   return files;
-}
-
-/**
- * The journal of a run stopped part-way in `outDir` (one with no manifest.json beside it: a
- * complete shard keeps both), which a run that is not a resume starts over without: its finished
- * runs, of how many when it is of this configuration and shard (`header`: `total` runs, those
- * `accept` takes). Null without one, with an unreadable one, or with no run finished.
- */
-function stoppedRun(
-  outDir: string,
-  journal: string,
-  header: JournalHeader,
-  accept: (run: number) => boolean,
-  total: number,
-): RunInProgress["stopped"] {
-  if (!existsSync(journal) || existsSync(join(outDir, FILES.manifest))) return null;
-  const h = readHeader(journal);
-  if (h === null) return null;
-  const same = h.fingerprint === header.fingerprint && h.shard === header.shard && h.total === header.total;
-  const finished = indexJournal(journal, h.total, same ? accept : () => true, false).index.size;
-  return finished === 0 ? null : { finished, of: same ? total : null };
 }

@@ -1,0 +1,81 @@
+/**
+ * What an output folder held before a run or a merge writes there (complete results, a stopped
+ * run's journal), and the notes that say what was replaced, in one wording for both.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { indexJournal, type JournalHeader, readHeader } from "./journal.js";
+import { configParts } from "./plan.js";
+import { FILES, JOURNAL_FILE, readRunInfo } from "./results-files.js";
+
+/** A stopped run's journal: the runs it had finished, of how many when of this configuration and shard (null: of another). */
+export interface StoppedRun {
+  finished: number;
+  of: number | null;
+}
+
+/** What a folder without a journal holds: complete results of this configuration, of another one, or none. */
+export function earlierResults(
+  outDir: string,
+  fingerprint: string,
+  shard: string | null,
+): "same" | "other" | "none" {
+  if (!existsSync(join(outDir, FILES.runInfo))) return "none";
+  // Unreadable or malformed: "other", as results of another configuration.
+  const info = readRunInfo(outDir);
+  return info?.complete === true &&
+    info.fingerprint === fingerprint &&
+    info.shard === shard &&
+    existsSync(join(outDir, FILES.manifest))
+    ? "same"
+    : "other";
+}
+
+/** configParts of the manifest.json in a results folder, if it has a readable one. */
+export function manifestParts(outDir: string): Record<string, string | number> | undefined {
+  try {
+    return configParts(JSON.parse(readFileSync(join(outDir, FILES.manifest), "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The journal of a run stopped part-way in `outDir` (one with no manifest.json beside it: a
+ * complete shard keeps both), which a run that is not a resume, or a merge, replaces: its finished
+ * runs, of how many when it is of this configuration and shard (`header`: `total` runs, those
+ * `accept` takes). Null without one, with an unreadable one, or with no run finished.
+ */
+export function stoppedRun(
+  outDir: string,
+  journal: string,
+  header: Pick<JournalHeader, "fingerprint" | "shard" | "total">,
+  accept: (run: number) => boolean,
+  total: number,
+): StoppedRun | null {
+  if (!existsSync(journal) || existsSync(join(outDir, FILES.manifest))) return null;
+  const h = readHeader(journal);
+  if (h === null) return null;
+  const same = h.fingerprint === header.fingerprint && h.shard === header.shard && h.total === header.total;
+  const finished = indexJournal(journal, h.total, same ? accept : () => true, false).index.size;
+  return finished === 0 ? null : { finished, of: same ? total : null };
+}
+
+/** "note: results/x/ held <what>; <then>": what a run or merge found in `dir`, and what it does with it. */
+export function heldNote(dir: string, what: string, then: string): string {
+  return `note: ${relative(process.cwd(), dir) || "."}/ held ${what}; ${then}`;
+}
+
+/** Results of another configuration: what differs (changedParts), or "" when that cannot be told. */
+export function otherResults(changed: string): string {
+  return changed
+    ? `the results of another configuration (they differ in: ${changed})`
+    : "other results (another configuration or shard, or unreadable ones)";
+}
+
+/** A stopped run's journal, by its finished runs. */
+export function stoppedRunHeld({ finished, of }: StoppedRun): string {
+  return of === null
+    ? `a stopped run of another configuration or shard (${finished} runs done, in ${JOURNAL_FILE})`
+    : `a stopped run of this configuration (${finished} of ${of} runs done, in ${JOURNAL_FILE})`;
+}
