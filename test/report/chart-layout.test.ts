@@ -463,6 +463,19 @@ function gridSpread(svg: string): { headers: number[][]; columns: number[][] } {
   return { headers, columns: columns.map((c) => [...c]) };
 }
 
+/** The plots of a facet a View drew (its `cell` group's items), in the View's coordinates. */
+function facetCells(view: ViewReuse["view"]): Array<{ x: number; width: number }> {
+  type Node = { marktype?: string; name?: string; items?: Node[]; x?: number; width?: number };
+  const found: Array<{ x: number; width: number }> = [];
+  const walk = (node: Node) => {
+    if (node.marktype === "group" && node.name === "cell")
+      for (const c of node.items ?? []) found.push({ x: c.x ?? 0, width: c.width ?? 0 });
+    else for (const child of node.items ?? []) walk(child);
+  };
+  if (view !== null) walk((view.scenegraph() as unknown as { root: Node }).root);
+  return found;
+}
+
 /** The sweep lines' figure for a results folder (its SVG is the last render's, title moved). */
 async function sweepLineFigure(dir: string): Promise<Awaited<ReturnType<typeof sweepLines>>> {
   const data = await loadResults(dir);
@@ -534,6 +547,40 @@ describe("panels in rows and columns", () => {
     const right = Math.max(...origins.map((o) => o[0])) + width;
     expect(right - left).toBeGreaterThan(2 * width);
     expect(Math.abs(x - (left + right) / 2)).toBeLessThanOrEqual(0.5);
+  });
+
+  it("sweep lines centre the swept parameter on the plots Vega laid out, with or without their border", async () => {
+    const P = "liquidation.closeFactor";
+    const dir = makeResults(join(root, "sweep-line-title-frames"), {
+      sweep: { [P]: [0.25, 0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 4,
+      ticks: 40,
+    });
+    const data = await loadResults(dir);
+    // the plots' span from the scenegraph of the View that drew the figure (the facet's cells),
+    // not from the SVG: the border the chart finds them by is what is taken away here
+    for (const stroke of ["#ddd", null]) {
+      const reuse: ViewReuse = { key: null, view: null };
+      let n = 0;
+      let cells: Array<{ x: number; width: number }> = [];
+      const fig = await sweepLines(data, async (spec) => {
+        const svg = await renderSvg({ ...spec, config: { view: { stroke } } }, `c${++n}`, reuse);
+        cells = facetCells(reuse.view);
+        return svg;
+      }).finally(() => releaseView(reuse));
+      const svg = fig?.panels[0].svg ?? "";
+      expect(cells.length, `stroke ${stroke}`).toBeGreaterThan(2);
+      const title = svg.match(
+        /<g class="mark-group role-title"><g transform="translate\(([\d.-]+),[\d.-]+\)">(?:(?!<\/text>)[\s\S])*?<text text-anchor="middle" transform="translate\(([\d.-]+),[^>]*>liquidation\.closeFactor</,
+      );
+      expect(title, `stroke ${stroke}`).not.toBeNull();
+      const left = Math.min(...cells.map((c) => c.x));
+      const right = Math.max(...cells.map((c) => c.x + c.width));
+      expect(right - left).toBeGreaterThan(2 * cells[0].width);
+      const middle = Number(title![1]) + Number(title![2]);
+      expect(Math.abs(middle - (left + right) / 2), `stroke ${stroke}`).toBeLessThanOrEqual(0.5);
+    }
   });
 
   it("sweep lines keep a parameter's name wider than their plots whole inside the chart", async () => {

@@ -189,9 +189,34 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
 /** Font size of the swept parameter's title under the grid. */
 const PARAM_TITLE_SIZE = 11;
 
-/** A facet's plot frame in its SVG: the cell's x and the frame's width. */
-const PLOT_FRAME =
-  /<g transform="translate\(([\d.-]+),[\d.-]+\)"><path class="background" aria-hidden="true" d="M0\.5,0\.5h([\d.]+)v/g;
+/** A group item's place and its background's width: `<g transform="translate(x,y)"><path class="background" d="M0,0h<width>v`. */
+const ITEM_BOX =
+  /^<g transform="translate\(([\d.-]+),[\d.-]+\)"><path class="background"[^>]*?\sd="M[\d.-]+,[\d.-]+h([\d.]+)v/;
+
+/**
+ * A facet's plots in its SVG, each cell's x and width: the items of the group Vega-Lite names
+ * `cell`, each a `<g>` directly inside it. Found by that group, not by the view border the plots
+ * are drawn with (config view.stroke): without a border they are where they were.
+ */
+function facetPlots(svg: string): Array<{ x: number; width: number }> {
+  const start = svg.indexOf('<g class="mark-group role-scope cell"');
+  if (start < 0) return [];
+  const plots: Array<{ x: number; width: number }> = [];
+  const tag = /<g[\s>]|<\/g>/g;
+  tag.lastIndex = start;
+  let depth = 0;
+  for (let m = tag.exec(svg); m !== null; m = tag.exec(svg)) {
+    if (m[0] === "</g>") {
+      if (--depth === 0) break;
+      continue;
+    }
+    // the cell group is depth 1, its items depth 2
+    if (++depth !== 2) continue;
+    const box = ITEM_BOX.exec(svg.slice(m.index, m.index + 300));
+    if (box !== null) plots.push({ x: Number(box[1]), width: Number(box[2]) });
+  }
+  return plots;
+}
 
 /**
  * The swept parameter's title moved to the middle of the plots, from the first column's left edge
@@ -203,10 +228,10 @@ const PLOT_FRAME =
 function titleUnderPlots(svg: string, title: string | null): string {
   // the chart's title is the last title group: Vega parses a view's title after its marks and legends
   const at = svg.lastIndexOf('<g class="mark-group role-title"><g transform="translate(');
-  const frames = [...svg.matchAll(PLOT_FRAME)].map((m) => ({ x: Number(m[1]), width: Number(m[2]) }));
-  if (title === null || at < 0 || frames.length === 0) return svg;
-  const left = Math.min(...frames.map((f) => f.x));
-  const right = Math.max(...frames.map((f) => f.x + f.width));
+  const plots = facetPlots(svg);
+  if (title === null || at < 0 || plots.length === 0) return svg;
+  const left = Math.min(...plots.map((f) => f.x));
+  const right = Math.max(...plots.map((f) => f.x + f.width));
   // the chart's x 0 (its first plot's left edge) is this far into the SVG (Vega's padding)
   const origin = Number(svg.match(/transform="translate\(([\d.-]+),/)?.[1] ?? 0);
   const half = textWidth(title, PARAM_TITLE_SIZE, true) / 2;
