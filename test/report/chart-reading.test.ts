@@ -538,6 +538,82 @@ describe("sweep values", () => {
     expect(labels).toEqual(expect.arrayContaining(["0.05", "0.1"]));
   });
 });
+describe("screen readers", () => {
+  /** The aria-labels of an SVG's axes and legends (what a screen reader says for each). */
+  const guides = (svg: string) =>
+    [...svg.matchAll(/aria-roledescription="(?:axis|legend)" aria-label="([^"]*)"/g)].map((m) => m[1]);
+  const A = "liquidation.amount.fraction";
+  const B = "liquidation.penalty.rate";
+
+  it("hear a 2-parameter sweep's axes and legends name the parameters and each point's values (Vega's ran them together: 0.1, 0, 0.1, 0.1)", async () => {
+    // close-factor-sweep's kind: a grid of one variant, its cascade generations by point
+    const dir = makeResults(join(root, "aria-grid"), {
+      sweep: { [A]: [0.1, 1], [B]: [0, 0.1] },
+      variants: ["default"],
+      replications: 3,
+      ticks: 40,
+      instruments: ["BTC"],
+      pointColumnsInSeries: true,
+    });
+    const points = `(${A}, ${B}) with 4 values: (0.1, 0), (0.1, 0.1), (1, 0), (1, 0.1)`;
+    const of = async (make: Make<{ panels: Array<{ svg: string }> } | null>) =>
+      ((await draw(make, dir))?.panels ?? []).flatMap((p) => guides(p.svg));
+    expect(await of(distributions)).toContain(`X-axis of ${points}`);
+    expect(await of(cascadeDepth)).toContain(`Symbol legend of ${points}`);
+    // the paired grid: a row per value of A, its points by B (the legend, titled B, named it already)
+    const paired = await of(pairedDifferences);
+    expect(paired).toContain(`Y-axis of ${A} with 2 values: 0.1, 1`);
+    expect(paired).toContain(
+      `Symbol legend titled '${B}' for fill color and stroke color with 2 values: 0, 0.1`,
+    );
+    // every heat map's axes, titled or not; y as drawn, top to bottom
+    const heat = await of(sweepHeatmaps);
+    expect(heat.filter((l) => l.startsWith("X-axis")).length).toBeGreaterThan(3);
+    for (const l of heat.filter((l) => l.startsWith("X-axis")))
+      expect(l).toBe(`X-axis of ${A} with 2 values: 0.1, 1`);
+    for (const l of heat.filter((l) => l.startsWith("Y-axis")))
+      expect(l).toBe(`Y-axis of ${B} with 2 values: 0.1, 0`);
+    for (const l of [...paired, ...heat]) expect(l).not.toMatch(/discrete scale/);
+  });
+
+  it("hear a one-parameter sweep's axes name the parameter, and past 7 values the first 5 and the last", async () => {
+    const P = "portfolio.initialCapital";
+    const values = [100_000, 200_000, 400_000, 800_000, 1_600_000, 3_200_000, 6_400_000, 12_800_000];
+    const dir = makeResults(join(root, "aria-one"), {
+      sweep: { [P]: values },
+      variants: ["default"],
+      replications: 3,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const all = values.map((v) => pointValue(String(v)));
+    const listed = `${all.slice(0, 5).join(", ")}, ending with 12,800,000`;
+    const dist = (await draw(distributions, dir))?.panels[0].svg ?? "";
+    expect(guides(dist)).toContain(`X-axis of ${P} with 8 values: ${listed}`);
+    // the paired differences: a row per point compared with the first, 7 of them all listed
+    const paired = (await draw(pairedDifferences, dir))?.panels[0].svg ?? "";
+    expect(guides(paired)).toContain(`Y-axis of ${P} with 7 values: ${all.slice(1).join(", ")}`);
+  });
+
+  it("never hear Vega's 0.000000 for a value axis of one value", async () => {
+    const dir = makeResults(join(root, "aria-constant"), {
+      sweep: { [A]: [0.1, 0.5, 1] },
+      variants: ["full", "partial"],
+      replications: 3,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    // one mean and interval at every point: a sweep line's y axis of one value (the runs differ)
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric === "bad_debt")
+        for (const k of ["mean", "ci_low", "ci_high", "boot_low", "boot_high"]) if (k in r) r[k] = "0.5";
+    });
+    const html = readFileSync(await writeReport(dir), "utf8");
+    expect(html).toContain('aria-label="Y-axis for a linear scale with values from 0.5 to 0.5"');
+    expect(html).not.toMatch(/0\.000000/);
+  });
+});
+
 describe("variant legend", () => {
   const P = "liquidation.closeFactor";
   for (const variants of [["default"], ["full", "partial"]]) {

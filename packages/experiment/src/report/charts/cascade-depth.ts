@@ -21,7 +21,7 @@ function pointColour(data: ReportData, labels: string[]): Record<string, unknown
   return {
     field: "point",
     type: "ordinal",
-    ...sweepLegend(data.sweepParams),
+    ...sweepLegend(data.sweepParams, labels),
     sort: labels,
     scale: { domain: labels, scheme: "viridis" },
   };

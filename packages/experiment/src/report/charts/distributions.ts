@@ -22,6 +22,7 @@ import {
   type Render,
   span2,
   splitPoints,
+  sweepValuesDescription,
   TIP,
   tickLabels,
   tip,
@@ -389,7 +390,13 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     180,
     Math.min(520, labels.length * pointSlot(labels, data.variants.length * 14)),
   );
-  const x = { field: "point", type: "nominal", title: null, sort: labels, axis: POINT_AXIS };
+  const x = {
+    field: "point",
+    type: "nominal",
+    title: null,
+    sort: labels,
+    axis: { ...POINT_AXIS, description: sweepValuesDescription("X-axis", data.sweepParams, labels) },
+  };
   // No axis title: each facet's header names the metric.
   const y = {
     field: "value",

@@ -20,6 +20,7 @@ import {
   sortedShortLabels,
   span2,
   sweepLegend,
+  sweepValuesDescription,
   T_INTERVAL,
   TIP,
   tickLabels,
@@ -254,10 +255,26 @@ export async function pairedDifferences(
           // every row's axis reads the same parameters: named once, by the figure (rowsTitle)
           title: null,
           sort: outerLabels,
-          axis: { labelLimit: 220 },
+          axis: {
+            labelLimit: 220,
+            description: sweepValuesDescription(
+              "Y-axis",
+              data.sweepParams.filter((p) => p !== inner),
+              outerLabels,
+            ),
+          },
         }
       : pointRows
-        ? { field: "point", type: "nominal", title: null, sort: labels, axis: { labelLimit: 220 } }
+        ? {
+            field: "point",
+            type: "nominal",
+            title: null,
+            sort: labels,
+            axis: {
+              labelLimit: 220,
+              description: sweepValuesDescription("Y-axis", data.sweepParams, labels),
+            },
+          }
         : { field: "variant", type: "nominal", title: null, sort: variants };
   const colour =
     inner !== null
@@ -273,7 +290,7 @@ export async function pairedDifferences(
         ? {
             field: "point",
             type: "ordinal",
-            ...sweepLegend(data.sweepParams),
+            ...sweepLegend(data.sweepParams, labels),
             sort: labels,
             scale: { scheme: "viridis" },
           }

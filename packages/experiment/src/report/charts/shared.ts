@@ -275,11 +275,40 @@ export function legendRoom(titles: readonly string[], labels: readonly string[])
 }
 
 /**
- * Colour channel title and legend for the sweep points: one parameter per line, uncut. Vega cuts a
- * legend title at 180 px by default, which a parameter path reaches at ~30 characters.
+ * Colour channel title and legend for the sweep points (`shorts`, their short labels): one
+ * parameter per line, uncut. Vega cuts a legend title at 180 px by default, which a parameter path
+ * reaches at ~30 characters.
  */
-export function sweepLegend(params: readonly string[]): Record<string, unknown> {
-  return { ...sweepTitle(params), legend: { titleLimit: 0 } };
+export function sweepLegend(params: readonly string[], shorts: readonly string[]): Record<string, unknown> {
+  return {
+    ...sweepTitle(params),
+    legend: { titleLimit: 0, description: sweepValuesDescription("Symbol legend", params, shorts) },
+  };
+}
+
+/** Vega's longest list of a discrete scale's values in a description: past it, the first 5 and the last. */
+const LISTED_VALUES = 7;
+
+/**
+ * What a screen reader says for an axis or legend of sweep values (its aria-label): the
+ * parameters they are values of, then the values, a point of several parameters in brackets
+ * ("X-axis of (a, b) with 4 values: (0.1, 0), (0.1, 0.1), (1, 0), (1, 0.1)"). Vega's own named no
+ * parameter on an axis without a title, and ran the values of several together ("0.1, 0, 0.1,
+ * 0.1"). `values` as the chart writes them (short labels: a point's values ", " apart).
+ */
+export function sweepValuesDescription(
+  guide: "X-axis" | "Y-axis" | "Symbol legend",
+  params: readonly string[],
+  values: readonly string[],
+): string {
+  const one = params.length === 1;
+  const read = values.map((v) => (one ? v : `(${v})`));
+  const listed =
+    read.length > LISTED_VALUES
+      ? `${read.slice(0, LISTED_VALUES - 2).join(", ")}, ending with ${read[read.length - 1]}`
+      : read.join(", ");
+  const of = one ? params[0] : params.length === 0 ? "the sweep points" : `(${params.join(", ")})`;
+  return `${guide} of ${of} with ${values.length} value${values.length === 1 ? "" : "s"}: ${listed}`;
 }
 
 /** A channel title naming the sweep parameters, one a line (a panel is narrower than all of them). */

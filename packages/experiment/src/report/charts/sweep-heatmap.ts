@@ -21,6 +21,7 @@ import {
   summaryMetrics,
   summaryTips,
   svgWidth,
+  sweepValuesDescription,
   TIP,
   widenSvg,
   widestText,
@@ -101,13 +102,19 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
     }));
     // Every grid value on the axes, also where this metric has no value (mean_slippage without
     // liquidations): a blank cell, not a dropped column that shifts the map against its neighbours.
-    const encX = { field: "x", type: "ordinal", title: null, scale: { domain: xs }, axis: { labelAngle: 0 } };
+    const encX = {
+      field: "x",
+      type: "ordinal",
+      title: null,
+      scale: { domain: xs },
+      axis: { labelAngle: 0, description: sweepValuesDescription("X-axis", [px], xs) },
+    };
     const encY = {
       field: "y",
       type: "ordinal",
       title: titled ? py : null,
       scale: { domain: [...ys].reverse() },
-      axis: { titleLimit: 0 },
+      axis: { titleLimit: 0, description: sweepValuesDescription("Y-axis", [py], [...ys].reverse()) },
     };
     const layer: VlSpec[] = [
       {

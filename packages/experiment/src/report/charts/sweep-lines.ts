@@ -22,6 +22,7 @@ import {
   summaryMetrics,
   summaryTips,
   svgWidth,
+  sweepValuesDescription,
   TIP,
   tickLabels,
   variantColor,
@@ -115,7 +116,13 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
     title: null,
     scale: sc.scale,
     ...(sc.type === "ordinal"
-      ? { sort: xValues, axis: one ? { labelAngle: -30, labelLimit: 100 } : POINT_AXIS }
+      ? {
+          sort: xValues,
+          axis: {
+            ...(one ? { labelAngle: -30, labelLimit: 100 } : POINT_AXIS),
+            description: sweepValuesDescription("X-axis", params, xValues),
+          },
+        }
       : {}),
   };
   const width = one ? 210 : Math.max(210, Math.min(520, xValues.length * pointSlot(xValues)));
