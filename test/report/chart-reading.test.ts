@@ -526,8 +526,32 @@ describe("sweep values", () => {
     expect(html).toContain(`full at ${CAP}=200,000`);
     // the manifest's list of the swept values, "; " apart (a comma is in 200,000)
     expect(rows("manifest-sweep")[1]).toEqual([CAP, "<code>200,000; 800,000; 2,000,000</code>"]);
-    // the statistics keep fmtNum's writing, as the charts' tips
-    expect(html).not.toMatch(/<td class="num"[^>]*>\d{1,3},\d{3}\.\d/);
+  });
+
+  it("and the statistics beside them are grouped alike in the tables and the tips (5,723,343.6; were 5723343.6)", async () => {
+    const dir = capitalSweep("grouped-statistics", ["full"]);
+    // liquidated_notional's statistics in the millions, as insurance-fund's
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric !== "liquidated_notional") return;
+      Object.assign(r, {
+        mean: "5723343.617",
+        ci_low: "5208460.841",
+        ci_high: "6238226.392",
+        median: "5617520",
+      });
+    });
+    const html = readFileSync(await writeReport(dir), "utf8");
+    const summary = html.match(/data-table="summary">([\s\S]*?)<\/table>/)?.[1] ?? "";
+    // the CSV's text in the cell's title; an integer too now differs from it
+    expect(summary).toContain('<td class="num" title="5723343.617">5,723,343.6</td>');
+    expect(summary).toContain('<td class="num" title="5208460.841">5,208,460.8</td>');
+    expect(summary).toContain('<td class="num" title="5617520">5,617,520</td>');
+    expect(summary).not.toMatch(/<td class="num"[^>]*>-?\d{4,}/);
+    // the sweep line's tip of that mean, as the table writes it
+    const svg = (await draw(sweepLines, dir))?.panels[0].svg ?? "";
+    expect(svg).toMatch(
+      /<title>metric: liquidated_notional; variant: full; [^<]*; mean: 5,723,343\.6; 95% t interval: 5,208,460\.8 to 6,238,226\.4;/,
+    );
   });
 
   it("are grouped on the heat maps' axes, in the same order", async () => {

@@ -1,8 +1,16 @@
 /** How the report writes a number, in its tables and in its charts' hover texts alike. */
 
-/** Short display of a number: integers in full, others to 4 significant digits. */
+/**
+ * Short display of a number: integers in full, others to 4 significant digits (one decimal from
+ * 1,000), thousands grouped as the sweep values are (pointValue: 5,723,343.6, not 5723343.6).
+ */
 export function fmtNum(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return "";
+  return pointValue(plainNum(x));
+}
+
+/** fmtNum's digits, before grouping. */
+function plainNum(x: number): string {
   if (Number.isInteger(x) && Math.abs(x) < 1e15) return String(x);
   const a = Math.abs(x);
   if (a >= 1000 && a < 1e15) return String(Math.round(x * 10) / 10);
@@ -33,6 +41,7 @@ export function shortNumber(x: number): string {
  * A sweep value as the charts write it: a number of 1,000 or more with its thousands grouped
  * (200,000 and 2,000,000 told apart at a glance), as Vega writes the sweep lines' axis. Exact, not
  * shortNumber's 3 digits: two values a researcher swept must never read alike. Other text as written.
+ * fmtNum groups the statistics' digits by it too.
  */
 export function pointValue(value: string): string {
   const m = /^(-?)(\d{4,})(\.\d+)?$/.exec(value);
