@@ -21,7 +21,7 @@ import {
   type VlSpec,
 } from "../../packages/experiment/src/report/render.js";
 import { textWidth, vegaTextWidth } from "../../packages/experiment/src/report/text-width.js";
-import { editCsv, METRICS, makeResults } from "./fixtures.js";
+import { addMetrics, editCsv, makeResults, unevenHeatmaps, unevenPanels } from "./fixtures.js";
 
 let root: string;
 beforeAll(() => {
@@ -45,33 +45,6 @@ async function rendered(make: Make, dir: string, pathsPerVariant?: number): Prom
     return svg;
   }).finally(() => releaseView(reuse));
   return svgs;
-}
-
-/** Appends metric columns to runs.csv, each with values spread over [0, 1) unlike the others'. */
-function addMetrics(dir: string, names: readonly string[]): void {
-  const file = join(dir, "runs.csv");
-  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
-  const cells = (i: number) => names.map((_, k) => ((i * 7 + k * 3) % 11) / 11);
-  writeFileSync(
-    file,
-    `${[`${head},${names.join(",")}`, ...lines.map((l, i) => `${l},${cells(i).join(",")}`)].join("\n")}\n`,
-  );
-}
-
-/** Appends to a summary or comparison CSV a copy of metric `from`'s rows under each of `names`. */
-function copyMetric(file: string, from: string, names: readonly string[]): void {
-  const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
-  const at = head.split(",").indexOf("metric");
-  const mine = lines.filter((l) => l.split(",")[at] === from);
-  const copies = names.flatMap((n) =>
-    mine.map((l) =>
-      l
-        .split(",")
-        .map((c, k) => (k === at ? n : c))
-        .join(","),
-    ),
-  );
-  writeFileSync(file, `${[head, ...lines, ...copies].join("\n")}\n`);
 }
 
 const svgHeight = (svg: string) => Number(svg.match(/^<svg[^>]*?\sheight="([\d.]+)"/)?.[1] ?? 0);
@@ -486,29 +459,7 @@ async function sweepLineFigure(dir: string): Promise<Awaited<ReturnType<typeof s
 
 describe("panels in rows and columns", () => {
   it("distributions, sweep lines and paired differences: every header of a row level, every panel under the one above (were 2-6 px and up to 26 px off)", async () => {
-    const dir = makeResults(join(root, "level-headers"), {
-      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1] },
-      variants: ["default"],
-      replications: 12,
-      ticks: 60,
-    });
-    // values of very different widths and an outlier at the top of some panels (a marker on
-    // the top edge raised its panel's header; -0.25 sticking out left pushed a paired panel right)
-    addMetrics(dir, ["m_a", "m_b", "m_c", "m_d", "m_e", "m_f"]);
-    editCsv(join(dir, "runs.csv"), (r, i) => {
-      if (i % 12 === 0) r.m_a = "7";
-      if (i % 12 === 5) r.m_c = "12";
-      r.m_e = String(Number(r.m_e) * 1e6);
-    });
-    copyMetric(join(dir, "summary.csv"), "liquidations", ["s_a", "s_b", "s_c"]);
-    copyMetric(join(dir, "comparison.csv"), "liquidations", ["s_a", "s_b", "s_c", "s_d", "s_e"]);
-    editCsv(join(dir, "comparison.csv"), (r, i) => {
-      if (r.metric === "s_b") {
-        r.ci_low = String(-0.25 - (i % 3) / 10);
-        r.mean_diff = "0.1";
-        r.ci_high = "0.4";
-      }
-    });
+    const dir = unevenPanels(join(root, "level-headers"));
     for (const make of [distributions, sweepLines, pairedDifferences] as Make[]) {
       const svgs = await rendered(make, dir);
       const { headers, columns } = gridSpread(svgs[svgs.length - 1]);
@@ -610,19 +561,7 @@ describe("panels in rows and columns", () => {
   });
 
   it("the heat maps' panels as wide as the widest of their column: each column's maps at one x in every row (were up to 16 px apart)", async () => {
-    const dir = makeResults(join(root, "heat-columns"), {
-      sweep: { "liquidation.closeFactor": [0.25, 0.5, 1], "shock.size": [0.05, 0.1, 0.2] },
-      variants: ["default"],
-      replications: 3,
-      ticks: 60,
-    });
-    // legends of different widths (0.00012 to 0.0011, 0.012 to 0.11, 1.2 to 11), unlike in the column
-    const more = ["s_a", "s_b", "s_c", "s_d", "s_e"];
-    copyMetric(join(dir, "summary.csv"), "liquidations", more);
-    editCsv(join(dir, "summary.csv"), (r, i) => {
-      const k = [...METRICS, ...more].indexOf(r.metric) % 3;
-      if (k >= 0) r.mean = String(((i % 9) + 1) * 10 ** (k * 2 - 4) * 1.2345);
-    });
+    const dir = unevenHeatmaps(join(root, "heat-columns"));
     const data = await loadResults(dir);
     const reuse: ViewReuse = { key: null, view: null };
     let n = 0;

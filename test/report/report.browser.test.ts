@@ -11,7 +11,7 @@ import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeReport } from "../../packages/experiment/src/report/index.js";
 import { textWidth } from "../../packages/experiment/src/report/text-width.js";
-import { makeResults } from "./fixtures.js";
+import { makeResults, unevenHeatmaps, unevenPanels } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -130,6 +130,65 @@ describe.skipIf(!haveChromium)("report in a browser", () => {
       await page.close();
     });
   }
+
+  it("lays each row of panels out level as the browser draws it: headers at one height, plots at one x a column (were 2-6 px off)", async () => {
+    const cases: Array<[string, string[]]> = [
+      [unevenPanels(join(root, "uneven-panels")), ["distributions", "sweep-lines", "paired-differences"]],
+      [unevenHeatmaps(join(root, "uneven-heatmaps")), ["sweep-heatmap"]],
+    ];
+    for (const [dir, ids] of cases) {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+      await page.goto(pathToFileURL(await writeReport(dir)).href);
+      // (a page script as text: the tests are typed without the DOM library) each plot's box (its
+      // facet cell's background) and its header's top: a facet's header text, or the HTML
+      // heading of a heat map's panel; its row: the plot's top, or the heat map panel's
+      const figures = await page.evaluate<
+        Array<{ id: string; panels: Array<{ row: number; head: number | null; top: number; left: number }> }>
+      >(`${JSON.stringify(ids)}.map((id) => {
+        const fig = document.querySelector('figure[data-chart="' + id + '"]');
+        const panels = [];
+        for (const svg of fig ? fig.querySelectorAll("svg") : []) {
+          const cell = svg.querySelector("g.role-scope.cell");
+          const html = svg.closest(".panel").querySelector(":scope > h3");
+          for (const item of cell ? cell.children : []) {
+            const plot = item.querySelector(":scope > path.background");
+            if (!plot) continue;
+            const box = plot.getBoundingClientRect();
+            const head = html ?? item.querySelector(":scope > g > g.role-title text");
+            panels.push({
+              row: html ? html.parentElement.getBoundingClientRect().top : box.top,
+              head: head ? head.getBoundingClientRect().top : null,
+              top: box.top,
+              left: box.left,
+            });
+          }
+        }
+        return { id, panels };
+      })`);
+      for (const { id, panels } of figures) {
+        const rows = new Map<number, typeof panels>();
+        for (const p of panels) rows.set(Math.round(p.row), [...(rows.get(Math.round(p.row)) ?? []), p]);
+        expect(rows.size, id).toBeGreaterThan(1);
+        const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+        const columns: number[][] = [];
+        for (const row of rows.values()) {
+          const heads = row.flatMap((p) => (p.head === null ? [] : [p.head]));
+          expect(heads.length, id).toBe(row.length);
+          expect(spread(heads), `${id}: headers of a row`).toBeLessThanOrEqual(0.5);
+          expect(spread(row.map((p) => p.top)), `${id}: plots of a row`).toBeLessThanOrEqual(0.5);
+          row
+            .map((p) => p.left)
+            .sort((a, b) => a - b)
+            .forEach((x, i) => {
+              columns[i] = [...(columns[i] ?? []), x];
+            });
+        }
+        expect(columns.length, id).toBeGreaterThan(1);
+        for (const c of columns) expect(spread(c), `${id}: plots of a column`).toBeLessThanOrEqual(0.5);
+      }
+      await page.close();
+    }
+  });
 
   it("draws chart texts as wide as the layout took them (text-width.ts: Helvetica's widths)", async (ctx) => {
     const dir = makeResults(join(root, "text-widths"), {
