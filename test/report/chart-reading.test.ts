@@ -614,6 +614,11 @@ describe("screen readers", () => {
     const listed = `${all.slice(0, 5).join(", ")}, ending with 12,800,000`;
     const dist = (await draw(distributions, dir))?.panels[0].svg ?? "";
     expect(guides(dist)).toContain(`X-axis of ${P} with 8 values: ${listed}`);
+    // the sweep lines' x axis, linear (its title is once under the grid): the values drawn on it
+    const lines = (await draw(sweepLines, dir))?.panels[0].svg ?? "";
+    const xs = guides(lines).filter((l) => l.startsWith("X-axis"));
+    expect(xs.length).toBeGreaterThan(1);
+    for (const l of xs) expect(l).toBe(`X-axis of ${P} with 8 values: ${listed}`);
     // the paired differences: a row per point compared with the first, 7 of them all listed
     const paired = (await draw(pairedDifferences, dir))?.panels[0].svg ?? "";
     expect(guides(paired)).toContain(`Y-axis of ${P} with 7 values: ${all.slice(1).join(", ")}`);

@@ -115,15 +115,12 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
     type: sc.type,
     title: null,
     scale: sc.scale,
-    ...(sc.type === "ordinal"
-      ? {
-          sort: xValues,
-          axis: {
-            ...(one ? { labelAngle: -30, labelLimit: 100 } : POINT_AXIS),
-            description: sweepValuesDescription("X-axis", params, xValues),
-          },
-        }
-      : {}),
+    // (a linear or log axis too: Vega's description named no parameter, and the niced domain's ends)
+    axis: {
+      ...(sc.type === "ordinal" ? (one ? { labelAngle: -30, labelLimit: 100 } : POINT_AXIS) : {}),
+      description: sweepValuesDescription("X-axis", params, xValues),
+    },
+    ...(sc.type === "ordinal" ? { sort: xValues } : {}),
   };
   const width = one ? 210 : Math.max(210, Math.min(520, xValues.length * pointSlot(xValues)));
   // The swept parameter named once, under the grid of panels (as an axis title it was repeated
