@@ -193,7 +193,10 @@ export async function sweepLines(data: ReportData, render: Render): Promise<Figu
 /** Font size of the swept parameter's title under the grid. */
 const PARAM_TITLE_SIZE = 11;
 
-/** A group item's place and its background's width: `<g transform="translate(x,y)"><path class="background" d="M0,0h<width>v`. */
+/**
+ * A group item's x and its background's width:
+ * `<g transform="translate(x,y)"><path class="background" d="M0,0h<width>v...`.
+ */
 const ITEM_BOX =
   /^<g transform="translate\(([\d.-]+),[\d.-]+\)"><path class="background"[^>]*?\sd="M[\d.-]+,[\d.-]+h([\d.]+)v/;
 
@@ -234,8 +237,8 @@ function titleUnderPlots(svg: string, title: string | null): string {
   const at = svg.lastIndexOf('<g class="mark-group role-title"><g transform="translate(');
   const plots = facetPlots(svg);
   if (title === null || at < 0 || plots.length === 0) return svg;
-  const left = Math.min(...plots.map((f) => f.x));
-  const right = Math.max(...plots.map((f) => f.x + f.width));
+  const left = Math.min(...plots.map((p) => p.x));
+  const right = Math.max(...plots.map((p) => p.x + p.width));
   // the chart's x 0 (its first plot's left edge) is this far into the SVG (Vega's padding)
   const origin = Number(svg.match(/transform="translate\(([\d.-]+),/)?.[1] ?? 0);
   const half = textWidth(title, PARAM_TITLE_SIZE, true) / 2;
