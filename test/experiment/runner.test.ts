@@ -15,7 +15,7 @@ import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { customAgents, type PopulationSpec } from "@cascade/agents";
-import { ValidationError } from "@cascade/core";
+import { thrownBy, ValidationError } from "@cascade/core";
 import {
   bootstrapInterval,
   buildReport,
@@ -44,7 +44,12 @@ import { encodeResult, indexJournal } from "../../packages/experiment/src/journa
 import { outputSpec, writeOutputs } from "../../packages/experiment/src/output.js";
 import { lockOutputDir } from "../../packages/experiment/src/output-dir.js";
 import { changedParts, configParts } from "../../packages/experiment/src/plan.js";
-import { runNotes, withoutRefusedFlags, workerExecArgv } from "../../packages/experiment/src/runner.js";
+import {
+  errorClass,
+  runNotes,
+  withoutRefusedFlags,
+  workerExecArgv,
+} from "../../packages/experiment/src/runner.js";
 import tiny from "../e2e/fixtures/tiny.js";
 import { fakeExperiment, fakeSimulate } from "./helpers.js";
 
@@ -1141,8 +1146,23 @@ describe("runExperiment (in-process, fake world)", () => {
     const frames = (failed.stack as string).split("\n").filter((l) => /^\s+at /.test(l));
     expect(frames[0]).toMatch(/runner\.test\.ts:\d+:\d+/);
     // cascade run's CASCADE_DEBUG hint follows it (cli.ts: an Error from the experiment's code)
-    expect(failed.thrownAs).not.toBe("NotAnError");
+    // and names the class the trigger threw, not the wrapper's Error
+    expect(failed.thrownAs).toBe("RangeError");
     expect(failed.fromExperimentCode).toBe(true);
+  });
+
+  test("errorClass names the class a custom agent, metric or trigger threw under thrownBy's wrapper, also after a worker's structured clone", () => {
+    class ConfigFault extends Error {
+      override name = "ConfigFault";
+    }
+    for (const thrown of [new RangeError("no price: table"), new ConfigFault("bad"), new TypeError("")]) {
+      const wrapped = thrownBy("custom agent failed: populations.0 agent 1's act at tick 5", thrown);
+      expect(errorClass(wrapped)).toBe(thrown.name);
+      expect(errorClass(structuredClone(wrapped))).toBe(thrown.name);
+    }
+    // unwrapped errors as before
+    expect(errorClass(new RangeError("x: y"))).toBe("RangeError");
+    expect(errorClass(Object.assign(new Error("z"), { stack: "not a stack" }))).toBe("Error");
   });
 
   test("runs.csv leaves a swept parameter blank in the rows of a variant it does not reach; summary.csv and the report keep the point's value", async () => {

@@ -598,6 +598,12 @@ export function runFailure(plan: Plan, run: number, e: unknown, what = "run"): R
  */
 export function errorClass(e: Error): string {
   const stack = e.stack ?? "";
+  // Wrapped where it was thrown (core's thrownBy): the stack opens with the wrapper's message, then
+  // the stack of the researcher's own error, whose class is the one to name.
+  if (e.message && stack.startsWith(`${e.message}\n`)) {
+    const inner = /^([\w$.]+)(?::|\n)/.exec(stack.slice(e.message.length + 1));
+    if (inner) return inner[1];
+  }
   const head = e.message ? stack.indexOf(`: ${e.message}`) : stack.indexOf("\n");
   const name = head > 0 ? stack.slice(0, head) : "";
   return /^[\w$.]+$/.test(name) ? name : e.name || e.constructor.name;
