@@ -624,6 +624,20 @@ describe("screen readers", () => {
     expect(guides(paired)).toContain(`Y-axis of ${P} with 7 values: ${all.slice(1).join(", ")}`);
   });
 
+  it("hear the paired differences' rows of variants named as variants (Vega's: 'for a discrete scale')", async () => {
+    const dir = makeResults(join(root, "aria-variants"), {
+      sweep: {},
+      variants: ["full", "partial", "sliced"],
+      replications: 3,
+      ticks: 40,
+      instruments: ["BTC"],
+    });
+    const paired = (await draw(pairedDifferences, dir))?.panels ?? [];
+    expect(paired.length).toBeGreaterThan(0);
+    for (const p of paired)
+      expect(guides(p.svg)).toContain("Y-axis of variant with 2 values: partial, sliced");
+  });
+
   it("never hear Vega's 0.000000 for a value axis of one value", async () => {
     const dir = makeResults(join(root, "aria-constant"), {
       sweep: { [A]: [0.1, 0.5, 1] },

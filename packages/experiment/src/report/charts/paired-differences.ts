@@ -275,7 +275,13 @@ export async function pairedDifferences(
               description: sweepValuesDescription("Y-axis", data.sweepParams, labels),
             },
           }
-        : { field: "variant", type: "nominal", title: null, sort: variants };
+        : {
+            field: "variant",
+            type: "nominal",
+            title: null,
+            sort: variants,
+            axis: { description: sweepValuesDescription("Y-axis", ["variant"], variants) },
+          };
   const colour =
     inner !== null
       ? {

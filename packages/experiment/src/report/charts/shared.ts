@@ -294,7 +294,8 @@ const LISTED_VALUES = 7;
  * parameters they are values of, then the values, a point of several parameters in brackets
  * ("X-axis of (a, b) with 4 values: (0.1, 0), (0.1, 0.1), (1, 0), (1, 0.1)"). Vega's own named no
  * parameter on an axis without a title, and ran the values of several together ("0.1, 0, 0.1,
- * 0.1"). `values` as the chart writes them (short labels: a point's values ", " apart).
+ * 0.1"). `values` as the chart writes them (short labels: a point's values ", " apart). The paired
+ * differences' rows of variants are read the same way, as values of ["variant"].
  */
 export function sweepValuesDescription(
   guide: "X-axis" | "Y-axis" | "Symbol legend",
