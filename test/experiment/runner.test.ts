@@ -1917,6 +1917,64 @@ test("a run that is not a resume, over a stopped run's journal, says how many fi
   );
 });
 
+test("a run that is not a resume says it replaces result files no run-info.json marks complete, a run stopped while writing them (its runs all done) and an unreadable journal; a resume takes such a run up silently", async () => {
+  const d = dir();
+  await runExperiment(fakeExperiment(), { out: d, workers: 0 });
+  const complete = Object.fromEntries(readdirSync(d).map((f) => [f, read(d, f)]));
+  const lines = (
+    await (async () => {
+      const s = dir();
+      await runExperiment(fakeExperiment(), { out: s, workers: 0, shard: "1/1" }); // keeps its journal
+      return read(s, JOURNAL_FILE);
+    })()
+  ).split("\n");
+  const journal = `${[lines[0].replace('"shard":"1/1"', '"shard":null'), ...lines.slice(1)].join("\n")}`;
+  const leave = (files: Record<string, string>) => {
+    for (const f of readdirSync(d)) rmSync(join(d, f));
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(d, f), text);
+  };
+  const notesOf = async (resume = false) => {
+    const notes: string[] = [];
+    await runExperiment(fakeExperiment(), {
+      out: d,
+      workers: 0,
+      resume,
+      onStart: (run) => notes.push(...runNotes(run, false)),
+    });
+    // whatever it found, the folder then holds this configuration's complete results
+    for (const [f, text] of Object.entries(complete))
+      if (f !== "run-info.json") expect(read(d, f), f).toBe(text);
+    return notes;
+  };
+  const rel = relative(process.cwd(), d);
+  // a copy of result files, or what a run left after writing some (no run-info.json, no journal)
+  leave({ "runs.csv": complete["runs.csv"], "report.html": "<p>an earlier report</p>\n" });
+  expect(await notesOf()).toEqual([
+    `note: ${rel}/ held result files not marked complete (no run-info.json: report.html, runs.csv); this run replaces them`,
+  ]);
+  // a run stopped while writing its final files: every run is in its journal
+  leave({
+    [JOURNAL_FILE]: journal,
+    "manifest.json": complete["manifest.json"],
+    "runs.csv": complete["runs.csv"],
+  });
+  expect(await notesOf()).toEqual([
+    `note: ${rel}/ held result files not marked complete (no run-info.json: manifest.json, runs.csv); this run replaces them`,
+    `note: ${rel}/ held a stopped run of this configuration (10 of 10 runs done, in ${JOURNAL_FILE}); this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)`,
+  ]);
+  leave({ [JOURNAL_FILE]: "not a journal\n" });
+  expect(await notesOf()).toEqual([
+    `note: ${rel}/ held an unreadable ${JOURNAL_FILE} (of a stopped run); this run replaces it`,
+  ]);
+  // --resume finishes the stopped run from its journal: nothing is replaced, nothing said
+  leave({
+    [JOURNAL_FILE]: journal,
+    "manifest.json": complete["manifest.json"],
+    "runs.csv": complete["runs.csv"],
+  });
+  expect(await notesOf(true)).toEqual([]);
+});
+
 describe("runExperiment with an AbortSignal", () => {
   const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
   /** Aborts once the first run is done (the first progress a caller can see), from onStart's live count. */

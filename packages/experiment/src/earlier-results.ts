@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { indexJournal, type JournalHeader, readHeader } from "./journal.js";
 import { configParts } from "./plan.js";
-import { FILES, JOURNAL_FILE, readRunInfo } from "./results-files.js";
+import { FILES, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 
 /** A stopped run's journal: the runs it had finished, of how many when of this configuration and shard (null: of another). */
 export interface StoppedRun {
@@ -41,10 +41,12 @@ export function manifestParts(outDir: string): Record<string, string | number> |
 }
 
 /**
- * The journal of a run stopped part-way in `outDir` (one with no manifest.json beside it: a
- * complete shard keeps both), which a run that is not a resume, or a merge, replaces: its finished
- * runs, of how many when it is of this configuration and shard (`header`: `total` runs, those
- * `accept` takes). Null without one, with an unreadable one, or with no run finished.
+ * The journal of a run stopped part-way in `outDir` (one with no run-info.json beside it: a
+ * complete shard keeps its journal, and a run stopped while writing its final files left them
+ * without run-info.json, its runs all in the journal), which a run that is not a resume, or a
+ * merge, replaces: its finished runs, of how many when it is of this configuration and shard
+ * (`header`: `total` runs, those `accept` takes). Null without one, with an unreadable one, or with
+ * no run finished.
  */
 export function stoppedRun(
   outDir: string,
@@ -53,13 +55,34 @@ export function stoppedRun(
   accept: (run: number) => boolean,
   total: number,
 ): StoppedRun | null {
-  if (!existsSync(journal) || existsSync(join(outDir, FILES.manifest))) return null;
+  if (!existsSync(journal) || existsSync(join(outDir, FILES.runInfo))) return null;
   const h = readHeader(journal);
   if (h === null) return null;
   const same = h.fingerprint === header.fingerprint && h.shard === header.shard && h.total === header.total;
   const finished = indexJournal(journal, h.total, same ? accept : () => true, false).index.size;
   return finished === 0 ? null : { finished, of: same ? total : null };
 }
+
+/**
+ * Result files in `outDir` that no run-info.json marks complete (a run stopped while writing
+ * them, a copy), which a run that is not a resume, or a merge, replaces: their names, sorted.
+ */
+export function unmarkedResults(outDir: string): string[] {
+  if (existsSync(join(outDir, FILES.runInfo))) return [];
+  return [...Object.values(FILES), REPORT_FILE].filter((f) => existsSync(join(outDir, f))).sort();
+}
+
+/** A stopped run's journal in `outDir` that cannot be read (no run-info.json beside it). */
+export function unreadableJournal(outDir: string, journal: string): boolean {
+  return !existsSync(join(outDir, FILES.runInfo)) && existsSync(journal) && readHeader(journal) === null;
+}
+
+/** Result files unmarkedResults found. */
+export function unmarkedHeld(names: readonly string[]): string {
+  return `result files not marked complete (no ${FILES.runInfo}: ${names.join(", ")})`;
+}
+
+export const UNREADABLE_JOURNAL_HELD = `an unreadable ${JOURNAL_FILE} (of a stopped run)`;
 
 /** "note: results/x/ held <what>; <then>": what a run or merge found in `dir`, and what it does with it. */
 export function heldNote(dir: string, what: string, then: string): string {

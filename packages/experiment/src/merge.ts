@@ -16,6 +16,10 @@ import {
   otherResults,
   stoppedRun,
   stoppedRunHeld,
+  UNREADABLE_JOURNAL_HELD,
+  unmarkedHeld,
+  unmarkedResults,
+  unreadableJournal,
 } from "./earlier-results.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
@@ -151,23 +155,13 @@ function replacedNotes(
   const notes: string[] = [];
   const replaces = "this merge replaces them";
   const earlier = earlierResults(outDir, fingerprint, null);
-  const hasManifest = existsSync(join(outDir, FILES.manifest));
   if (earlier === "same") notes.push(heldNote(outDir, "the results of this configuration", replaces));
   else if (earlier === "other") {
     const changed = changedParts(manifestParts(outDir), configParts(manifest));
     notes.push(heldNote(outDir, otherResults(changed), replaces));
   } else {
-    // No run-info.json: a run stopped while writing its final files (its journal beside them), a copy.
-    const names = [...Object.values(FILES), REPORT_FILE, ...(hasManifest ? [JOURNAL_FILE] : [])];
-    const held = names.filter((f) => existsSync(join(outDir, f))).sort();
-    if (held.length > 0)
-      notes.push(
-        heldNote(
-          outDir,
-          `result files not marked complete (no ${FILES.runInfo}: ${held.join(", ")})`,
-          replaces,
-        ),
-      );
+    const unmarked = unmarkedResults(outDir);
+    if (unmarked.length > 0) notes.push(heldNote(outDir, unmarkedHeld(unmarked), replaces));
   }
   const journal = join(outDir, JOURNAL_FILE);
   const stopped = stoppedRun(outDir, journal, { fingerprint, shard: null, total }, () => true, total);
@@ -176,8 +170,8 @@ function replacedNotes(
     const then =
       stopped.of === null ? "this merge replaces it" : "this merge replaces it with the results of every run";
     notes.push(heldNote(outDir, stoppedRunHeld(stopped), then));
-  } else if (!hasManifest && existsSync(journal) && readHeader(journal) === null)
-    notes.push(heldNote(outDir, `an unreadable ${JOURNAL_FILE} (of a stopped run)`, "this merge removes it"));
+  } else if (unreadableJournal(outDir, journal))
+    notes.push(heldNote(outDir, UNREADABLE_JOURNAL_HELD, "this merge removes it"));
   return notes;
 }
 

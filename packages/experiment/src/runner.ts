@@ -18,6 +18,10 @@ import {
   type StoppedRun,
   stoppedRun,
   stoppedRunHeld,
+  UNREADABLE_JOURNAL_HELD,
+  unmarkedHeld,
+  unmarkedResults,
+  unreadableJournal,
 } from "./earlier-results.js";
 import { executeRuns } from "./execute.js";
 import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
@@ -100,6 +104,13 @@ export interface RunInProgress {
    * shard (null: of another); null when there was none, or it had finished no run.
    */
   stopped: StoppedRun | null;
+  /**
+   * Result files the folder held with no run-info.json marking them complete (a run stopped while
+   * writing them, a copy), which this run (not a resume) removes: their names; empty when none.
+   */
+  unmarked: string[];
+  /** The folder held a stopped run's journal that cannot be read, which this run (not a resume) replaces. */
+  unreadableJournal: boolean;
 }
 
 export interface RunOutcome {
@@ -276,7 +287,8 @@ export async function prepareRun(
 
 /**
  * What a run says before its first result: that it replaces another configuration's results (a
- * rerun after an edit is the usual way, but they are gone), and that an experiment passed as an
+ * rerun after an edit is the usual way, but they are gone), result files not marked complete or a
+ * stopped run's journal (in merge's words: earlier-results.ts), and that an experiment passed as an
  * object runs in-process whatever `workers` says (worker threads load experiments from files).
  */
 export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string[] {
@@ -284,6 +296,8 @@ export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string
   const outDir = dirname(run.journal);
   if (run.replacing !== null)
     notes.push(heldNote(outDir, otherResults(run.replacing), "this run replaces them"));
+  if (run.unmarked.length > 0)
+    notes.push(heldNote(outDir, unmarkedHeld(run.unmarked), "this run replaces them"));
   if (run.stopped !== null)
     notes.push(
       heldNote(
@@ -294,6 +308,7 @@ export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string
           : "this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)",
       ),
     );
+  if (run.unreadableJournal) notes.push(heldNote(outDir, UNREADABLE_JOURNAL_HELD, "this run replaces it"));
   if (objectWithWorkers)
     notes.push(
       "note: an experiment passed as an object runs in-process, whatever options.workers says (worker threads load experiments from files): pass its file's path to run on several workers",
@@ -387,6 +402,9 @@ export async function runExperiment(
     removeLeftoverTemps(outDir, LEFTOVER_NAMES);
     const stopped =
       options.resume === true ? null : stoppedRun(outDir, journalPath, header, accept, mine.length);
+    // Read before the journal and the final files are replaced (a resume rewrites them from its journal).
+    const unmarked = options.resume === true ? [] : unmarkedResults(outDir);
+    const unreadable = options.resume !== true && unreadableJournal(outDir, journalPath);
     // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
     const { writer, done, started } = JournalWriter.open(
       journalPath,
@@ -424,6 +442,8 @@ export async function runExperiment(
       finished: () => finished,
       replacing,
       stopped,
+      unmarked,
+      unreadableJournal: unreadable,
     };
     if (options.onStart) options.onStart(inProgress);
     else if (options.progress) {
