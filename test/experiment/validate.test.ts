@@ -355,6 +355,15 @@ describe("validateExperiment", () => {
     expect(e.message).toBe(
       "invalid experiment: liquidation = undefined; allowed: the base policy, e.g. presets.fullClose() (optional only when every variant is a policy or sets its own liquidation) (liquidation is required): variants.short sets none",
     );
+
+    // A misspelt `liquidation` in a variant is the mistake to name, not the base policy it left missing.
+    d.variants = { full: presets.fullClose(), half: { liquidaton: presets.closeFactor({ fraction: 0.5 }) } };
+    const typo = errorOf(d);
+    expect(typo.code).toBe("UNKNOWN_KEY");
+    expect(typo.field).toBe("variants.half.liquidaton");
+    expect(typo.message).toMatch(
+      /^invalid experiment: variants\.half\.liquidaton = \{.*did you mean "liquidation"\?$/,
+    );
   });
 
   test("a variant written as a policy with a world key beside it says how to write both", () => {

@@ -582,6 +582,9 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       ([, v]) => !isPolicyShorthand(v) && !(isPlainObject(v) && v.liquidation !== undefined),
     );
     // (a variants value that is no object, or an empty one, gets its own message below)
+    // A misspelt key there (`liquidaton`) is the researcher's mistake: name it, not the base policy.
+    if (without !== undefined && isPlainObject(without[1]))
+      object(memberPath("variants", without[0]), without[1], VARIANT_KEYS);
     if (d.variants === undefined || without !== undefined)
       fail(
         "MISSING",
