@@ -253,6 +253,23 @@ describe("validateExperiment", () => {
     expect(none.message).not.toContain("did you mean");
   });
 
+  test("a swept population field at the wrong index names that population and the one that has the field", () => {
+    // population 0 is the market maker, 1 the noise traders: maxOpenOrders is noise's
+    const e = errorOf({ ...base(), sweep: { "populations.0.maxOpenOrders": [2, 4] } });
+    expect(e.code).toBe("UNKNOWN_PATH");
+    expect(e.message).toBe(
+      'invalid experiment: sweep["populations.0.maxOpenOrders"] = "populations.0.maxOpenOrders"; allowed: a path that exists in the config of the base experiment or of a variant (the longest existing prefix is "populations.0", population 0: marketMaker; did you mean "populations.1.maxOpenOrders" (population 1: noise)?)',
+    );
+    // misspelt as well: the nearest name in the other populations
+    const typo = errorOf({ ...base(), sweep: { "populations.0.maxOpenOrder": [2, 4] } });
+    expect(typo.message).toContain('did you mean "populations.1.maxOpenOrders" (population 1: noise)?');
+    // a field no population has: no guess, but still which population the index names
+    const none = errorOf({ ...base(), sweep: { "populations.0.leverage": [2] } });
+    expect(none.message).toMatch(
+      /\(the longest existing prefix is "populations\.0", population 0: marketMaker\)$/,
+    );
+  });
+
   test("a misspelt key, kind, symbol, metric or variant names the nearest allowed one", () => {
     const near = (def: unknown) => {
       const m = errorOf(def).message;

@@ -1067,6 +1067,8 @@ function didYouMean(roots: readonly unknown[], prefix: string, path: string): st
       if (/^populations\.\d+$/.test(prefix)) for (const k of defaultedParams(at)) keys.add(k);
     }
     const near = step === undefined ? undefined : nearestName(step, [...keys]);
+    if (near === undefined && step !== undefined && /^populations\.\d+$/.test(prefix))
+      return inOtherPopulations(roots, prefix, step);
     return near === undefined
       ? ""
       : `did you mean ${JSON.stringify(prefix === "" ? near : `${prefix}.${near}`)}?`;
@@ -1074,6 +1076,33 @@ function didYouMean(roots: readonly unknown[], prefix: string, path: string): st
   const shown = found.slice(0, 3).map((p) => JSON.stringify(p));
   const more = found.length > 3 ? ` (or ${found.length - 3} more)` : "";
   return `did you mean ${shown.join(" or ")}${more}?`;
+}
+
+/**
+ * "did you mean "populations.4.leverage" (population 4: leveraged)?" for a field the population at
+ * `prefix` lacks but another has (its index names the wrong population: the crowd is often not
+ * the population a researcher counts it as), or "" when none has a field near `step`.
+ */
+function inOtherPopulations(roots: readonly unknown[], prefix: string, step: string): string {
+  const guesses: string[] = [];
+  for (const root of roots) {
+    const pops =
+      isPlainObject(root) && Array.isArray(root.populations) ? (root.populations as PopulationSpec[]) : [];
+    pops.forEach((pop, i) => {
+      if (!isPlainObject(pop) || `populations.${i}` === prefix) return;
+      const near = nearestName(step, [...Object.keys(pop), ...defaultedParams(pop)]);
+      const guess = `${JSON.stringify(`populations.${i}.${near}`)} (population ${i}: ${populationName(pop)})`;
+      if (near !== undefined && !guesses.includes(guess)) guesses.push(guess);
+    });
+  }
+  const more = guesses.length > 3 ? ` (or ${guesses.length - 3} more)` : "";
+  return guesses.length === 0 ? "" : `did you mean ${guesses.slice(0, 3).join(" or ")}${more}?`;
+}
+
+/** "population 3: fundamentalist" when `prefix` is a population of the (validated) config, else "". */
+function populationAt(config: BaseConfig, prefix: string): string {
+  if (!/^populations\.\d+$/.test(prefix) || !hasPath(config, prefix)) return "";
+  return `population ${splitPath(prefix)[1]}: ${populationName(getPath(config, prefix) as PopulationSpec)}`;
 }
 
 function nearestPrefix(root: unknown, path: string): string {
@@ -1179,9 +1208,9 @@ function checkSweepPath(
       [base, ...variants.map((v) => v.config)].some((c) => hasPath(c, "liquidation.backstop"))
         ? "a backstop vault without capital is unbounded: give the vaults to sweep a capital (presets.stepwise({ backstopCapital: 0 }), presets.backstopVault({ capital: 0 })); one without it stays unbounded at every point"
         : "";
-    const notes = [near ? `the longest existing prefix is "${near}"` : "", guess, vault].filter(
-      (x) => x !== "",
-    );
+    const named = populationAt(base, near);
+    const prefixNote = near ? `the longest existing prefix is "${near}"${named ? `, ${named}` : ""}` : "";
+    const notes = [prefixNote, guess, vault].filter((x) => x !== "");
     fail(
       "UNKNOWN_PATH",
       at,
