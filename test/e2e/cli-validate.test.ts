@@ -79,8 +79,10 @@ describe("invalid input", () => {
       cascade(["run", TINY, "--resume=yes"], cwd),
       cascade(["run", TINY, "--out", "--quiet"], cwd),
       cascade(["run", TINY, "--out", ""], cwd),
+      cascade(["run", TINY, "--replicatons", "3"], cwd),
     ]);
-    const [shard, workers, unknown, missing, cmd, noValue, switchValue, flagAsValue, emptyOut] = all;
+    const [shard, workers, unknown, missing, cmd, noValue, switchValue, flagAsValue, emptyOut, misspelt] =
+      all;
     // The CLI names its flags; runExperiment's callers see options.shard / options.out instead.
     expect(shard.stderr).toMatch(/invalid command line: --shard = "3\/2"/);
     expect(emptyOut.stderr).toMatch(/invalid command line: --out = ""; allowed: a path \(not empty\)/);
@@ -89,6 +91,11 @@ describe("invalid input", () => {
     expect(unknown.stderr).toMatch(
       /option = "--frobnicate"; allowed: one of --replications <value>, --workers <value>, .*--resume, --quiet, --no-report, --help/,
     );
+    // a misspelt flag names the nearest one, as a misspelt command does
+    expect(misspelt.stderr).toMatch(
+      /option = "--replicatons"; allowed: one of .*, --help; did you mean "--replications"\?\n/,
+    );
+    expect(unknown.stderr).not.toMatch(/did you mean/);
     expect(missing.stderr).toMatch(/nope\.ts/);
     expect(cmd.stderr).toMatch(/command = "explode"; allowed: one of run, report, merge, validate, list/);
     expect(noValue.stderr).toMatch(/--out = undefined; allowed: a value after --out/);

@@ -87,7 +87,16 @@ function parse(
       .map(([n, o]) => `--${n}${o.type === "string" ? " <value>" : ""}`)
       .join(", ");
     if (flag !== undefined && (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
-      throw new ValidationError("INVALID_FLAG", "option", flag, `one of ${known}`, ctx);
+      throw new ValidationError(
+        "INVALID_FLAG",
+        "option",
+        flag,
+        `one of ${known}${suggestName(
+          flag,
+          Object.keys(all).map((n) => `--${n}`),
+        )}`,
+        ctx,
+      );
     if (flag !== undefined && /argument missing|argument is ambiguous/.test(msg)) {
       const next = args[args.indexOf(flag) + 1];
       const hint = next === undefined ? "" : ` (for a value starting with "-", write ${flag}=<value>)`;
