@@ -383,6 +383,34 @@ describe("validateExperiment", () => {
     );
   });
 
+  test("two variants that resolve to the same config are refused: the second would repeat the first's numbers", () => {
+    // 0.01 is dutchAuction's default decay: "fast" is the default auction under another name
+    const e = errorOf({
+      ...base(),
+      variants: {
+        full: presets.fullClose(),
+        dutch: presets.dutchAuction(),
+        fast: presets.dutchAuction({ decayPerTick: 0.01 }),
+      },
+    });
+    expect(e.code).toBe("DUPLICATE_VARIANT");
+    expect(e.field).toBe("variants.fast");
+    expect(e.message).toMatch(
+      /^invalid experiment: variants\.fast = \{.*; allowed: a variant whose config differs from every other variant's \(it resolves to the same config as variants\.dutch, defaults filled in, so every run would repeat that variant's numbers: is an option set to its default\?\)$/,
+    );
+    // overrides that change nothing are the base config again, like a variant of the base policy
+    const same = errorOf({ ...base(), variants: { full: presets.fullClose(), again: { ticks: 40 } } });
+    expect(same.field).toBe("variants.again");
+    expect(same.message).toContain("the same config as variants.full");
+    // a custom trigger is compared by identity: two written apart are two variants
+    const test1 = () => false;
+    const custom = (test: () => boolean) => presets.fullClose({ trigger: { kind: "custom", test } });
+    expect(() =>
+      validateExperiment({ ...base(), variants: { a: custom(test1), b: custom(() => false) } }),
+    ).not.toThrow();
+    expect(errorOf({ ...base(), variants: { a: custom(test1), b: custom(test1) } }).field).toBe("variants.b");
+  });
+
   test("a variant written as a policy with a world key beside it says how to write both", () => {
     const e = errorOf({
       ...base(),
@@ -1257,7 +1285,8 @@ describe("validateExperiment: custom triggers", () => {
     const v = validateExperiment(
       world({
         liquidation: custom(test),
-        variants: { full: presets.fullClose(), a: custom(test), b: custom(test) },
+        // b differs from a in its ticks only (two variants of one config are refused)
+        variants: { full: presets.fullClose(), a: custom(test), b: { liquidation: custom(test), ticks: 30 } },
       }),
     );
     expect(seen).toEqual([1, -1]);

@@ -679,6 +679,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
       });
     }
   }
+  refuseRepeatedVariants(variants);
   // A custom population's create runs only when a run builds its world: try it here once per
   // variant, so `cascade validate` catches a create that throws or returns no act function.
   // Variants that differ only elsewhere (a policy) would build the same agents again: once is enough.
@@ -1076,6 +1077,27 @@ function didYouMean(roots: readonly unknown[], prefix: string, path: string): st
   const shown = found.slice(0, 3).map((p) => JSON.stringify(p));
   const more = found.length > 3 ? ` (or ${found.length - 3} more)` : "";
   return `did you mean ${shown.join(" or ")}${more}?`;
+}
+
+/**
+ * Two variants of one resolved config (defaults filled in; functions compared by identity) would
+ * give the same numbers run for run, as a repeated sweep value would: refused, naming both.
+ */
+function refuseRepeatedVariants(variants: readonly ValidatedVariant[]): void {
+  const functions = new Map<unknown, number>();
+  const seen = new Map<string, string>();
+  for (const v of variants) {
+    const key = valueKey(v.config, functions);
+    const first = seen.get(key);
+    if (first !== undefined)
+      fail(
+        "DUPLICATE_VARIANT",
+        memberPath("variants", v.name),
+        v.overrides,
+        `a variant whose config differs from every other variant's (it resolves to the same config as ${memberPath("variants", first)}, defaults filled in, so every run would repeat that variant's numbers: is an option set to its default?)`,
+      );
+    seen.set(key, v.name);
+  }
 }
 
 /**
