@@ -535,6 +535,15 @@ export class AgentView {
   }
 
   /**
+   * The side of an order the agent sends, checked before the margin check or the reduce-only
+   * lookup would refuse it under their own names (`marginAllows rejected`), which the agent never called.
+   */
+  private checkSide(side: Side): void {
+    if (side !== BUY && side !== SELL)
+      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "order rejected");
+  }
+
+  /**
    * Quantity capped to what initial margin allows: min(venue.maxOrderQuantity, q). The venue's
    * check of q itself (one evaluation, what submit will test) settles the common case; the search
    * runs only when q does not pass.
@@ -560,6 +569,7 @@ export class AgentView {
     const p = this.clampPrice(i, price);
     let q = Math.min(Math.floor(lots(quantity)), this.#tape.maxLots[i]);
     if (q <= 0) return -1; // nothing asked (under one lot): not a margin skip
+    this.checkSide(side);
     const act = this.#tape.activity;
     if (reduceOnly) {
       const pos = this.position(i);
@@ -599,6 +609,7 @@ export class AgentView {
     const p = this.clampPrice(i, limitPrice);
     let q = Math.min(Math.floor(lots(quantity)), this.#tape.maxLots[i]);
     if (q <= 0) return 0; // nothing asked (under one lot): not a margin skip
+    this.checkSide(side);
     q = this.capQuantity(i, side, q, p);
     const act = this.#tape.activity;
     if (q <= 0) {
