@@ -231,6 +231,29 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(err.message).toContain(`(thrown at load time at ${fixture("throws.ts")}:2:7)`);
   });
 
+  test("a file without a default export names what it exports, and the experiment among them", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cascade-load-named-"));
+    try {
+      writeFileSync(
+        join(tmp, "named.ts"),
+        'export const helper = 1;\nexport const myStudy = { name: "s", populations: [], replications: 1 };\n',
+      );
+      const err = await loadExperimentFile(join(tmp, "named.ts")).catch((e) => e);
+      expect(err.code).toBe("NO_DEFAULT_EXPORT");
+      expect(err.message).toBe(
+        "invalid experiment: default export = undefined; allowed: export default defineExperiment({...}) (the file exports helper, myStudy but nothing as default; myStudy looks like the experiment: export default myStudy;)",
+      );
+      // nothing exported at all
+      writeFileSync(join(tmp, "none.ts"), "const x = 1;\n");
+      const none = await loadExperimentFile(join(tmp, "none.ts")).catch((e) => e);
+      expect(none.message).toBe(
+        "invalid experiment: default export = undefined; allowed: export default defineExperiment({...}) (the file exports nothing)",
+      );
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test("an error Node's own code threw while a local import was evaluated names that import's line, not Node's internal frame", async () => {
     const tmp = mkdtempSync(join(tmpdir(), "cascade-load-site-"));
     try {

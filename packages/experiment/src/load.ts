@@ -393,9 +393,9 @@ function pruneBundles(dir: string): void {
 export async function importExperimentModule(moduleUrl: string, file: string): Promise<unknown> {
   // Stack traces through a bundle's inline source map point at the .ts lines.
   if (!moduleUrl.endsWith(ENTRY_QUERY)) process.setSourceMapsEnabled(true);
-  let mod: { default?: unknown };
+  let mod: Record<string, unknown>;
   try {
-    mod = (await import(moduleUrl)) as { default?: unknown };
+    mod = (await import(moduleUrl)) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof CascadeError) {
       // Refused while the file ran (a preset's unknown option, say): the message names the preset's
@@ -415,11 +415,27 @@ export async function importExperimentModule(moduleUrl: string, file: string): P
       "NO_DEFAULT_EXPORT",
       "default export",
       undefined,
-      "export default defineExperiment({...})",
+      `export default defineExperiment({...}) (${namedExports(mod)})`,
       "invalid experiment",
     );
   }
   return def;
+}
+
+/**
+ * What a module without a default export exports instead, and the export that looks like the
+ * experiment (an object with a name and replications): `export const study = defineExperiment(...)`
+ * is the usual slip.
+ */
+function namedExports(mod: Record<string, unknown>): string {
+  const names = Object.keys(mod).filter((k) => k !== "default");
+  if (names.length === 0) return "the file exports nothing";
+  const study = names.find((k) => {
+    const x = mod[k] as { name?: unknown } | null;
+    return typeof x === "object" && x !== null && typeof x.name === "string" && "replications" in x;
+  });
+  const hint = study === undefined ? "" : `; ${study} looks like the experiment: export default ${study};`;
+  return `the file exports ${names.join(", ")} but nothing as default${hint}`;
 }
 
 export async function loadExperimentFile(arg: string, cwd = process.cwd()): Promise<LoadedExperiment> {
