@@ -253,6 +253,26 @@ describe("validateExperiment", () => {
     expect(none.message).not.toContain("did you mean");
   });
 
+  test("a percent where a fraction belongs (10 for 10%) is shown as the fraction it means", () => {
+    const drop = (fraction: unknown) => ({
+      ...base(),
+      shocks: [{ kind: "fundamentalDrop", instrument: "X", atTick: 10, fraction }],
+    });
+    expect(errorOf(drop(10)).message).toBe(
+      "invalid experiment: shocks.0.fraction = 10; allowed: a number in (0, 1) (a fraction: 10% is 0.1)",
+    );
+    expect(errorOf({ ...base(), recoveryThreshold: 5 }).message).toBe(
+      "invalid experiment: recoveryThreshold = 5; allowed: a number in (0, 1) (a fraction: 5% is 0.05)",
+    );
+    // beyond 100, or below 0, it is no percent: the rule alone
+    expect(errorOf(drop(250)).message).toBe(
+      "invalid experiment: shocks.0.fraction = 250; allowed: a number in (0, 1)",
+    );
+    expect(errorOf(drop(-0.1)).message).toBe(
+      "invalid experiment: shocks.0.fraction = -0.1; allowed: a number in (0, 1)",
+    );
+  });
+
   test("a swept population field at the wrong index names that population and the one that has the field", () => {
     // population 0 is the market maker, 1 the noise traders: maxOpenOrders is noise's
     const e = errorOf({ ...base(), sweep: { "populations.0.maxOpenOrders": [2, 4] } });

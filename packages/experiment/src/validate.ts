@@ -171,10 +171,15 @@ function num(path: string, v: unknown, lo: number, hi: number, loOpen = false, h
       typeof v === "number" ? "INVALID_VALUE" : "INVALID_TYPE",
       path,
       v,
-      `a number in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`,
+      `a number in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}${lo === 0 && hi === 1 ? percentHint(v) : ""}`,
     );
   }
   return v as number;
+}
+
+/** " (a fraction: 10% is 0.1)" for a value in (1, 100] where a fraction belongs: a percent, likely. */
+function percentHint(v: unknown): string {
+  return typeof v === "number" && v > 1 && v <= 100 ? ` (a fraction: ${v}% is ${v / 100})` : "";
 }
 
 function str(path: string, v: unknown, re?: RegExp, what = "a string"): string {
