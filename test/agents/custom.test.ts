@@ -351,5 +351,12 @@ describe("customAgents: validation", () => {
     expect(e.message).toContain('populations.2.create = {"act":3}');
     e = build(() => Promise.resolve({ act() {} }));
     expect(e.message).toContain("populations.2.create = a Promise");
+    // an async act: what it throws would become a rejected Promise the run never sees (with
+    // workers the run went on and wrote its results; in-process Node died with a raw stack)
+    e = build(() => ({ async act() {} }));
+    expect(e.code).toBe("INVALID_AGENT");
+    expect(e.message).toBe(
+      'invalid experiment: populations.2.create = {}; allowed: a function returning an Agent, an object with an act(tick) function (create returned an act that is async for agent 0 of population "dipBuyer": make act synchronous, its orders are sent within the tick)',
+    );
   });
 });

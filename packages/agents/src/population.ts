@@ -350,6 +350,16 @@ function createCustomAgent(
       "invalid experiment",
     );
   }
+  // What an async act throws becomes a rejected Promise no run sees: refused, as an async create is.
+  if ((agent as Agent).act.constructor?.name === "AsyncFunction") {
+    throw new ValidationError(
+      "INVALID_AGENT",
+      path,
+      agent,
+      `${allowed} (create returned an act that is async for agent ${k} of population "${spec.name}": make act synchronous, its orders are sent within the tick)`,
+      "invalid experiment",
+    );
+  }
   return agent as Agent;
 }
 
