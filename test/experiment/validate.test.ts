@@ -431,6 +431,23 @@ describe("validateExperiment", () => {
     expect(errorOf({ ...base(), variants: { a: custom(test1), b: custom(test1) } }).field).toBe("variants.b");
   });
 
+  test("a variant given a sweep's dotted path as a key says how a variant writes that change", () => {
+    const variant = (over: Record<string, unknown>) =>
+      errorOf({
+        ...base(),
+        variants: { full: presets.fullClose(), cheap: { liquidation: presets.fullClose(), ...over } },
+      });
+    const fees = variant({ "market.fees.takerBps": 5 });
+    expect(fees.code).toBe("UNKNOWN_KEY");
+    expect(fees.message).toBe(
+      'invalid experiment: variants.cheap["market.fees.takerBps"] = 5; allowed: one of the keys description, market, fundamentals, populations, shocks, liquidation, ticks, sampleEvery, recoveryThreshold, depthBand (a dotted path is a sweep\'s key: a variant writes the part it changes as nested objects, { market: { fees: { takerBps: 5 } } }, merged with the base key by key)',
+    );
+    const pop = variant({ "populations.1.count": 8 });
+    expect(pop.message).toMatch(
+      /\(a dotted path is a sweep's key: a variant replaces a list such as populations whole: give the whole list with item 1 changed\)$/,
+    );
+  });
+
   test("a variant written as a policy with a world key beside it says how to write both", () => {
     const e = errorOf({
       ...base(),

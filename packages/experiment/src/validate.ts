@@ -660,6 +660,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
         validatePolicySpec(p, raw);
         over = { liquidation: raw };
       } else {
+        refuseDottedKey(p, raw);
         over = object(p, raw, VARIANT_KEYS);
         if (over.liquidation !== undefined) validatePolicySpec(`${p}.liquidation`, over.liquidation);
         if (over.description !== undefined) str(`${p}.description`, over.description);
@@ -1082,6 +1083,28 @@ function didYouMean(roots: readonly unknown[], prefix: string, path: string): st
   const shown = found.slice(0, 3).map((p) => JSON.stringify(p));
   const more = found.length > 3 ? ` (or ${found.length - 3} more)` : "";
   return `did you mean ${shown.join(" or ")}${more}?`;
+}
+
+/**
+ * A variant's key that is a sweep's dotted path ("market.fees.takerBps"): refused as any unknown
+ * key is, saying how a variant writes that change (nested objects, merged; a list replaced whole).
+ */
+function refuseDottedKey(path: string, raw: unknown): void {
+  if (!isPlainObject(raw)) return;
+  const key = Object.keys(raw).find((k) => VARIANT_KEYS.includes(k.split(".")[0]) && k.includes("."));
+  if (key === undefined) return;
+  const segs = key.split(".");
+  const item = segs.findIndex((s) => /^\d+$/.test(s));
+  const how =
+    item < 0
+      ? `a variant writes the part it changes as nested objects, ${segs.reduceRight((inner, s) => `{ ${s}: ${inner} }`, formatValue(raw[key]))}, merged with the base key by key`
+      : `a variant replaces a list such as ${segs.slice(0, item).join(".")} whole: give the whole list with item ${segs[item]} changed`;
+  fail(
+    "UNKNOWN_KEY",
+    memberPath(path, key),
+    raw[key],
+    `one of the keys ${VARIANT_KEYS.join(", ")} (a dotted path is a sweep's key: ${how})`,
+  );
 }
 
 /**
