@@ -448,6 +448,25 @@ describe("validateExperiment", () => {
     );
   });
 
+  test("a list given as something else says what the list holds (and that a variant's replaces the base's)", () => {
+    expect(errorOf({ ...base(), metrics: { headline: "bad_debt" } }).message).toBe(
+      'invalid experiment: metrics.headline = "bad_debt"; allowed: a list of metric columns, e.g. ["liquidated_notional", "bad_debt"]',
+    );
+    const pops = errorOf({
+      ...base(),
+      variants: {
+        full: presets.fullClose(),
+        big: { liquidation: presets.fullClose(), populations: { 1: { count: 9 } } },
+      },
+    });
+    expect(pops.message).toBe(
+      'invalid experiment: variants.big.populations = {"1":{"count":9}}; allowed: a list of populations (marketMakers(...), noiseTraders(...), ...); a variant\'s list replaces the base\'s whole: give every one',
+    );
+    expect(errorOf({ ...base(), shocks: { kind: "fundamentalDrop" } }).message).toMatch(
+      /shocks = \{"kind":"fundamentalDrop"\}; allowed: a list of shocks \(\[\{ kind: "fundamentalDrop", instrument, atTick, fraction \}, \.\.\.\]\)$/,
+    );
+  });
+
   test("a variant written as a policy with a world key beside it says how to write both", () => {
     const e = errorOf({
       ...base(),

@@ -187,11 +187,16 @@ function str(path: string, v: unknown, re?: RegExp, what = "a string"): string {
   return v as string;
 }
 
-function array(path: string, v: unknown, minLength = 0): unknown[] {
+function array(path: string, v: unknown, minLength = 0, what = "an array"): unknown[] {
   if (!Array.isArray(v) || v.length < minLength) {
-    fail("INVALID_TYPE", path, v, minLength > 0 ? `an array of at least ${minLength} item(s)` : "an array");
+    fail("INVALID_TYPE", path, v, minLength > 0 ? `an array of at least ${minLength} item(s)` : what);
   }
   return v as unknown[];
+}
+
+/** What a world's list holds, for a value that is no list; a variant's replaces the base's whole. */
+function worldList(path: string, holds: string): string {
+  return `a list of ${holds}${path.startsWith("variants") ? "; a variant's list replaces the base's whole: give every one" : ""}`;
 }
 
 /** The margin's shape (keys); its rates are the venue's rules, checked by makeInstrument below. */
@@ -298,7 +303,12 @@ function instrumentAllowed(symbols: readonly string[]): string {
 }
 
 function validateShocks(path: string, v: unknown, symbols: readonly string[], ticks: number): ShockSpec[] {
-  const list = array(path, v);
+  const list = array(
+    path,
+    v,
+    0,
+    worldList(path, 'shocks ([{ kind: "fundamentalDrop", instrument, atTick, fraction }, ...])'),
+  );
   const symAllowed = instrumentAllowed(symbols);
   list.forEach((raw, i) => {
     const p = `${path}.${i}`;
@@ -441,7 +451,12 @@ function checkWorld(prefix: string, raw: Record<string, unknown>, policyOptional
   const market = validateMarket(at("market"), raw.market);
   const symbols = market.instruments.map((i) => i.symbol);
   validateFundamentalSpec(at("fundamentals"), raw.fundamentals, symbols.length);
-  const pops = array(at("populations"), raw.populations);
+  const pops = array(
+    at("populations"),
+    raw.populations,
+    0,
+    worldList(at("populations"), "populations (marketMakers(...), noiseTraders(...), ...)"),
+  );
   pops.forEach((p, i) => {
     const path = `${at("populations")}.${i}`;
     validatePopulationSpec(path, p);
@@ -769,7 +784,12 @@ function validateHeadline(
   symbols: readonly string[],
 ): string[] | null {
   if (raw === undefined) return null;
-  const list = array("metrics.headline", raw);
+  const list = array(
+    "metrics.headline",
+    raw,
+    0,
+    'a list of metric columns, e.g. ["liquidated_notional", "bad_debt"]',
+  );
   if (columns.length === 0)
     fail(
       "INVALID_VALUE",
