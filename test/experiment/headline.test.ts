@@ -199,7 +199,7 @@ test("prices at their band in some runs: a warning names the variants, also with
     /^warning: .* in full \(4 ticks per run on average; ETH at its maxPrice\)\. /,
   );
   const only = results("band-only", [], ["full,0,ticks_at_price_band,3,1,1,0,2,1,0,2"], []);
-  expect(await headline(only)).toMatch(/^warning: .* in full \(1 ticks per run on average\)/);
+  expect(await headline(only)).toMatch(/^warning: .* in full \(1 tick per run on average\)/);
   const none = results("band-none", [], ["full,0,ticks_at_price_band,3,0,0,0,0,0,0,0"], []);
   expect(await headline(none)).toBe("");
 });

@@ -206,7 +206,7 @@ export function bandWarning(summary: readonly CsvRow[]): string {
     .slice(0, 5)
     .map((r) => {
       const at = edges(r);
-      return `${r.variant}${points > 1 ? ` at point ${r.point}` : ""} (${num(r.mean)} ticks per run on average${at.length > 0 ? `; ${at.join(", ")}` : ""})`;
+      return `${r.variant}${points > 1 ? ` at point ${r.point}` : ""} (${num(r.mean)} ${Number(r.mean) === 1 ? "tick" : "ticks"} per run on average${at.length > 0 ? `; ${at.join(", ")}` : ""})`;
     })
     .join(", ");
   const more = hit.length > 5 ? ` and ${hit.length - 5} more` : "";
