@@ -401,8 +401,12 @@ describe("validate, list, help", () => {
     expect(validateHelp.stdout).toMatch(/--seed S +override the root seed/);
     expect(validateHelp.stdout).toMatch(/It does not\ntype-check the file/);
     expect(validateHelp.stdout).toMatch(/each custom\ntrigger \(on a one-lot long and short/);
-    expect(validateHelp.stdout).toMatch(/--smoke WHICH +with custom metrics, the smoke run/);
-    expect(validateHelp.stdout).toMatch(/Otherwise agents' act and simulate first run in cascade run/);
+    expect(validateHelp.stdout).toMatch(
+      /--smoke WHICH +with custom metrics, agents, triggers or simulate, the smoke run/,
+    );
+    expect(validateHelp.stdout).toMatch(
+      /Code that point 0 does not reach \(a population of 0 agents there\) first runs in\ncascade run/,
+    );
     for (const r of [help, runHelp, mergeHelp, validateHelp]) expect(r.code).toBe(0);
   });
 });
@@ -511,6 +515,50 @@ describe("validate's smoke run of custom metrics", () => {
     expect(r.stderr).toMatch(
       /^error: validate's smoke run 0 failed \(variant "full", point 0, replication 0, seed \d+\): custom metric failed: metrics\.custom\.boom threw: Cannot read properties of undefined \(reading 'x'\)\n/,
     );
+  });
+});
+
+describe("validate's smoke run of custom agents (no custom metric)", () => {
+  /** The custom-agent fixture without its metrics, its dip buyers' act replaced by `act`. */
+  const write = (name: string, act: string) => {
+    const file = join(tmp, `${name}.ts`);
+    writeFileSync(
+      file,
+      `import base from ${JSON.stringify(fixture("custom-agent.ts"))};
+const dip = base.populations[3];
+export default {
+  ...base,
+  metrics: undefined,
+  populations: [...base.populations.slice(0, 3), { ...dip, create: () => { let n = 0; return { act() { ${act} } }; } }],
+};
+`,
+    );
+    return file;
+  };
+
+  test("runs one when an agent's act is the experiment's own, and reports its failure as cascade run does (exit 1)", async () => {
+    requireBuilt();
+    const broken = await cascade(
+      ["validate", write("agent-throws", "if (++n === 3) throw new RangeError('no dip today');")],
+      tmp,
+    );
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe("");
+    expect(broken.stderr).toMatch(
+      /^error: validate's smoke run 0 failed \(variant "default", point 0, replication 0, seed \d+\): custom agent failed: populations\.3 \("dipBuyer"\) agent \d+'s act at tick \d+ threw: no dip today\n/,
+    );
+    const fine = await cascade(["validate", write("agent-fine", "n++;")], tmp);
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(fine.stdout).toMatch(
+      /\n {2}smoke run: replication 0 of the baseline, default, at point 0 \(run 0\), in full: no failure \(custom agents\)\n$/,
+    );
+    const none = await cascade(
+      ["validate", write("agent-throws-unchecked", "throw new Error('x');"), "--smoke", "none"],
+      tmp,
+    );
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).not.toContain("smoke run");
+    expect(existsSync(join(tmp, "results"))).toBe(false);
   });
 });
 

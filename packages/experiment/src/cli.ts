@@ -551,8 +551,8 @@ registerCommand("validate", {
   <file>                 an experiment file (experiments/x.ts, or just x)
   --replications N       override the experiment's replications
   --seed S               override the root seed (integer >= 0)
-  --smoke WHICH          with custom metrics, the smoke run: baseline (default: one run),
-                         variants (one run per variant) or none
+  --smoke WHICH          with custom metrics, agents, triggers or simulate, the smoke run:
+                         baseline (default: one run), variants (one run per variant) or none
 
 Checks every field of the experiment, of each variant and of each sweep point (exit 2 naming the
 field, the value and what is allowed), tries each custom population's create and each custom
@@ -562,10 +562,12 @@ points, the variants each swept path reaches (with the population a populations.
 in each, when that differs between them; with the mode each value of a swept policy sets, when
 that differs) and what comparison.csv compares. It does not
 type-check the file (the README shows a tsconfig.json for a file outside the repository). With
-custom metrics it then runs replication 0 of the baseline at sweep point 0 in full (a smoke run;
---smoke variants: of each variant), and refuses a custom metric that returns anything but a
-number or null (exit 2 naming the metric, the value and the run); it notes one blank in every
-smoke run. Otherwise agents' act and simulate first run in cascade run.`,
+custom metrics, custom agents, a custom trigger or a custom simulate it then runs replication 0 of
+the baseline at sweep point 0 in full (a smoke run; --smoke variants: of each variant): their
+failures show as in cascade run (exit 1), and a custom metric that returns anything but a number
+or null is refused (exit 2 naming the metric, the value and the run); it notes one blank in every
+smoke run. Code that point 0 does not reach (a population of 0 agents there) first runs in
+cascade run.`,
   async run(args) {
     const { values, positionals } = parse(args, {
       replications: { type: "string" },
@@ -598,17 +600,20 @@ smoke run. Otherwise agents' act and simulate first run in cascade run.`,
     );
     const lo = Math.min(...lengths);
     const hi = Math.max(...lengths);
-    // Custom metrics' values are only seen in a run: one per variant, replication 0 at point 0,
-    // before "ok" is printed.
+    // Custom metrics' values, custom agents' act, a trigger mid-run are only seen in a run: the
+    // baseline's (or each variant's) replication 0 at point 0, before "ok" is printed.
     const smoke: string[] = [];
-    if (exp.custom.length > 0 && smokeWhich !== "none") {
-      const { smokeRuns } = await import("./smoke.js");
+    const { codeOnlyARunCalls, smokeRuns } = await import("./smoke.js");
+    const own = codeOnlyARunCalls(exp);
+    if (own.length > 0 && smokeWhich !== "none") {
       const { runs, blank } = smokeRuns(plan, smokeWhich === "variants");
       const which =
         smokeWhich === "variants"
           ? `replication 0 of each variant at point 0 (runs ${runs.map((r) => r.run).join(", ")})`
           : `replication 0 of the baseline, ${runs[0].variant}, at point 0 (run ${runs[0].run})`;
-      smoke.push(`  smoke run: ${which}, in full: every custom metric returned a number or null`);
+      smoke.push(
+        `  smoke run: ${which}, in full: ${exp.custom.length > 0 ? "every custom metric returned a number or null" : `no failure (${own.join(", ")})`}`,
+      );
       for (const name of blank)
         smoke.push(
           `  note: metrics.custom.${name} was blank (null, NaN or an infinity) in ${runs.length === 1 ? "the smoke run" : "every smoke run"}; if it is in every run, cascade run warns`,

@@ -1,7 +1,8 @@
 /**
  * `cascade validate`'s smoke run: replication 0 of the baseline (or of each variant) at sweep
- * point 0, run in full and in-process, so that a custom metric returning a string, an object or undefined is refused
- * before a `cascade run` meets it. A metric's value can depend on the run (a first liquidation
+ * point 0, run in full and in-process, so that the experiment's own code that only a run calls
+ * (custom metrics, custom agents' act, custom triggers, a custom simulate) fails before a
+ * `cascade run` meets it, and a custom metric returning a string, an object or undefined is refused. A metric's value can depend on the run (a first liquidation
  * that does not come), so a metric blank in every smoke run is a note, not an error: a run
  * accepts null, NaN and the infinities as a blank cell.
  */
@@ -9,6 +10,22 @@ import { CascadeError, ValidationError } from "@cascade/core";
 import { executeRun } from "./execute.js";
 import { type Plan, runInfo } from "./plan.js";
 import { runFailure } from "./runner.js";
+import type { ValidatedExperiment } from "./validate.js";
+
+/**
+ * What of the experiment's own code only a run calls (validate tries custom populations' create
+ * and custom triggers on a scratch market, never agents' act, a trigger mid-run or simulate), in
+ * words: ["custom metrics", "custom agents", ...]; empty when a smoke run has nothing to try.
+ */
+export function codeOnlyARunCalls(exp: ValidatedExperiment): string[] {
+  const configs = exp.variants.map((v) => v.config);
+  return [
+    exp.custom.length > 0 ? "custom metrics" : "",
+    configs.some((c) => c.populations.some((p) => p.kind === "custom")) ? "custom agents" : "",
+    configs.some((c) => c.liquidation.trigger.kind === "custom") ? "custom triggers" : "",
+    exp.simulate ? "a custom simulate" : "",
+  ].filter((what) => what !== "");
+}
 
 export interface SmokeRun {
   run: number;
