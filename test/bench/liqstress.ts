@@ -20,6 +20,11 @@
  * Prints the check's cost per tick, the evaluation's per rechecked account, and the three shares. Every account a
  * full scan finds below maintenance before a check must be margin-called by it (mismatches = 0;
  * the thin books may leave it open until a later tick, so records are not the test).
+ *
+ * That full scan (engine.fullScan: the trigger test of every account with a position) is timed too,
+ * as the same-run reference the absolute times lack on a shared host: check_ratio_vs_full_scan is the
+ * whole check against it (as in the `liq` bench, but under stress), evaluation_ratio_vs_full_scan
+ * only the part a full scan replaces (steps and execution are paid either way).
  */
 import { Rng, RunLoop } from "@cascade/core";
 import { LiquidationEngine, presets } from "@cascade/liquidation";
@@ -134,6 +139,7 @@ eng.liquidate = (...args: unknown[]): void => {
 };
 
 let checkMs = 0;
+let fullMs = 0;
 let rechecked = 0;
 let mismatches = 0;
 const before0 = engine.records.length;
@@ -145,7 +151,9 @@ for (let t = 2; t < TICKS + 2; t++) {
   }
   venue.advance(t);
   venue.updateMarks();
+  const f0 = performance.now();
   const liquidatable = engine.fullScan();
+  fullMs += performance.now() - f0;
   called.clear();
   inCheck = true;
   const t0 = performance.now();
@@ -165,5 +173,8 @@ console.log(
 );
 console.log(
   `liqstress check_ms_per_tick=${(checkMs / TICKS).toFixed(3)} evaluation_us_per_recheck=${((1000 * evalMs) / rechecked).toFixed(2)} step_us=${steps === 0 ? "n/a" : ((1000 * stepMs) / steps).toFixed(1)} share_evaluation=${share(evalMs)} share_steps=${share(stepMs - execMs)} share_execution=${share(execMs)}`,
+);
+console.log(
+  `liqstress full_scan_ms_per_tick=${(fullMs / TICKS).toFixed(3)} check_ratio_vs_full_scan=${(checkMs / fullMs).toFixed(3)} evaluation_ratio_vs_full_scan=${(evalMs / fullMs).toFixed(3)}`,
 );
 if (mismatches > 0 || rechecked === 0 || liquidated === 0) process.exitCode = 1;
