@@ -7,21 +7,20 @@
  *   pnpm bench lob clock  only those named
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { BENCHES } from "./names.js";
 
-const ALL = ["lob", "clock", "liq", "liqstress", "rmsc04", "world", "venue", "memory", "sweep"];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-const names = wanted.length > 0 ? wanted : ALL;
+const names = wanted.length > 0 ? wanted : BENCHES;
 const tsx = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
 let failed = 0;
 for (const name of names) {
-  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-  if (!existsSync(file)) {
-    console.error(`bench ${name}: no such benchmark (have: ${ALL.join(", ")})`);
+  if (!BENCHES.includes(name)) {
+    console.error(`bench ${name}: no such benchmark (have: ${BENCHES.join(", ")})`);
     failed++;
     continue;
   }
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   console.error(`# bench ${name}`);
   // (tsx's CLI runs the file in a child process of its own: Node or V8 flags placed before it would
   // not reach the benchmark, so none are passed.)
