@@ -1115,6 +1115,32 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(failed.fromExperimentCode).toBe(true);
   });
 
+  test("a custom agent whose act returns a Promise fails the run at that act, and what the Promise throws is no unhandled rejection", async () => {
+    const def = oneRunBeside(
+      customAgents({
+        name: "lazy",
+        count: 2,
+        capital: 1e6,
+        activation: { every: 1 },
+        instruments: ["AAA"],
+        create: (_view, { index }) => ({
+          act(tick: number) {
+            // not async itself (refused when built): a function that hands back a Promise
+            if (index === 1 && tick === 50)
+              return Promise.reject(new Error("too late")) as unknown as undefined;
+          },
+        }),
+      }),
+    );
+    const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
+    expect(failed.name, failed.message).toBe("RunFailure");
+    expect(failed.message).toMatch(
+      /^run 0 failed \(variant "default", point 0, replication 0, seed \d+\): custom agent failed: populations\.1 \("lazy"\) agent 1's act at tick 50: populations\.1\.create = "an agent whose act returned a Promise"; allowed: an act\(tick\) that returns nothing: make it synchronous, its orders are sent within the tick$/,
+    );
+    // the rejection had its handler: let pending jobs run, so vitest would see an unhandled one
+    await new Promise((r) => setTimeout(r, 20));
+  });
+
   test("a custom trigger's Error names the policy, the account and the tick, and keeps its stack at the trigger's line", async () => {
     // Validation's scratch-market tries (accounts "trigger-check-...") pass; the run's first test throws.
     const policy = {

@@ -296,15 +296,27 @@ function paramsGuard(names: readonly string[], populationIndex: number, populati
  * names the population's field at fault (a param the code reads and the population lacks).
  */
 function reportingFailures(agent: Agent, name: string, population: number, k: number): Agent {
+  const where = (tick: number) =>
+    `custom agent failed: ${memberPath("populations", String(population))} ("${name}") agent ${k}'s act at tick ${tick}`;
   return {
     act(tick: number) {
+      let returned: unknown;
       try {
-        agent.act(tick);
+        returned = agent.act(tick);
       } catch (e) {
         if (e instanceof NotAnError || e instanceof ValidationError) throw e;
-        throw thrownBy(
-          `custom agent failed: ${memberPath("populations", String(population))} ("${name}") agent ${k}'s act at tick ${tick}`,
-          e,
+        throw thrownBy(where(tick), e);
+      }
+      // An act that returns a Promise (not async itself: createCustomAgent refuses those) would run
+      // its code after its tick, and what it throws would be a rejection no run sees.
+      if (typeof (returned as { then?: unknown } | null | undefined)?.then === "function") {
+        Promise.resolve(returned).catch(() => {}); // reported here, not as an unhandled rejection
+        throw new ValidationError(
+          "INVALID_AGENT",
+          memberPath(memberPath("populations", String(population)), "create"),
+          "an agent whose act returned a Promise",
+          "an act(tick) that returns nothing: make it synchronous, its orders are sent within the tick",
+          where(tick),
         );
       }
     },
