@@ -2001,6 +2001,31 @@ test("a run that is not a resume says it replaces result files no run-info.json 
   expect(await notesOf(true)).toEqual([]);
 });
 
+test("a resume that finds no journal and no results says it starts from the first run (a mistyped folder?); one that finds a stopped run says nothing", async () => {
+  const d = join(dir(), "typo");
+  const notesOf = async () => {
+    const notes: string[] = [];
+    await runExperiment(fakeExperiment(), {
+      out: d,
+      workers: 0,
+      resume: true,
+      onStart: (run) => notes.push(...runNotes(run, false)),
+    });
+    return notes;
+  };
+  expect(await notesOf()).toEqual([
+    `note: ${relative(process.cwd(), d)}/ held no run to resume (no ${JOURNAL_FILE}, no results); this run starts from its first run (is this the folder of the run to resume?)`,
+  ]);
+  // a stopped run's journal (its first 3 runs): resumed, no note
+  const s = dir();
+  await runExperiment(fakeExperiment(), { out: s, workers: 0, shard: "1/1" }); // keeps its journal
+  const journal = read(s, JOURNAL_FILE).split("\n");
+  journal[0] = journal[0].replace('"shard":"1/1"', '"shard":null');
+  for (const f of readdirSync(d)) rmSync(join(d, f));
+  writeFileSync(join(d, JOURNAL_FILE), `${journal.slice(0, 4).join("\n")}\n`);
+  expect(await notesOf()).toEqual([]);
+});
+
 describe("runExperiment with an AbortSignal", () => {
   const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
   /** Aborts once the first run is done (the first progress a caller can see), from onStart's live count. */

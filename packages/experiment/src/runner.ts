@@ -111,6 +111,8 @@ export interface RunInProgress {
   unmarked: string[];
   /** The folder held a stopped run's journal that cannot be read, which this run (not a resume) replaces. */
   unreadableJournal: boolean;
+  /** A resume found no journal and no results in the folder (a mistyped folder?): it runs every run. */
+  nothingToResume: boolean;
 }
 
 export interface RunOutcome {
@@ -309,6 +311,14 @@ export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string
       ),
     );
   if (run.unreadableJournal) notes.push(heldNote(outDir, UNREADABLE_JOURNAL_HELD, "this run replaces it"));
+  if (run.nothingToResume)
+    notes.push(
+      heldNote(
+        outDir,
+        `no run to resume (no ${JOURNAL_FILE}, no results)`,
+        "this run starts from its first run (is this the folder of the run to resume?)",
+      ),
+    );
   if (objectWithWorkers)
     notes.push(
       "note: an experiment passed as an object runs in-process, whatever options.workers says (worker threads load experiments from files): pass its file's path to run on several workers",
@@ -362,6 +372,7 @@ export async function runExperiment(
   // What differs from the results there: refused by --resume, else said when they are replaced.
   const changed = earlier === "other" ? changedParts(manifestParts(outDir), plan.parts) : "";
   const replacing = !options.resume && earlier === "other" ? changed : null;
+  const nothingToResume = options.resume === true && earlier === "none" && !existsSync(journalPath);
   if (options.resume && earlier === "other") {
     throw new ValidationError(
       "JOURNAL_MISMATCH",
@@ -444,6 +455,7 @@ export async function runExperiment(
       stopped,
       unmarked,
       unreadableJournal: unreadable,
+      nothingToResume,
     };
     if (options.onStart) options.onStart(inProgress);
     else if (options.progress) {
