@@ -95,6 +95,18 @@ function sameFiles(a: string, b: string) {
   for (const f of FILES) expect(read(b, f), f).toBe(read(a, f));
 }
 
+/** Two custom agents on AAA acting every tick: agent `index`'s act at `tick` is `act(index, tick)`. */
+function twoActing(name: string, act: (index: number, tick: number) => unknown): PopulationSpec {
+  return customAgents({
+    name,
+    count: 2,
+    capital: 1e6,
+    activation: { every: 1 },
+    instruments: ["AAA"],
+    create: (_view, { index }) => ({ act: (tick: number) => act(index, tick) as undefined }),
+  });
+}
+
 /** One short run of `tiny` with `custom` beside its first population, no shocks or metrics (`extra` overrides). */
 function oneRunBeside(custom: PopulationSpec, extra: Record<string, unknown> = {}) {
   return {
@@ -1091,17 +1103,8 @@ describe("runExperiment (in-process, fake world)", () => {
 
   test("a custom agent's Error names the population, the agent and the tick, and keeps its stack", async () => {
     const def = oneRunBeside(
-      customAgents({
-        name: "fragile",
-        count: 2,
-        capital: 1e6,
-        activation: { every: 1 },
-        instruments: ["AAA"],
-        create: (_view, { index }) => ({
-          act(tick: number) {
-            if (index === 1 && tick === 50) throw new RangeError("no quote at tick 50");
-          },
-        }),
+      twoActing("fragile", (index, tick) => {
+        if (index === 1 && tick === 50) throw new RangeError("no quote at tick 50");
       }),
     );
     const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
@@ -1117,20 +1120,10 @@ describe("runExperiment (in-process, fake world)", () => {
 
   test("a custom agent whose act returns a Promise fails the run at that act, and what the Promise throws is no unhandled rejection", async () => {
     const def = oneRunBeside(
-      customAgents({
-        name: "lazy",
-        count: 2,
-        capital: 1e6,
-        activation: { every: 1 },
-        instruments: ["AAA"],
-        create: (_view, { index }) => ({
-          act(tick: number) {
-            // not async itself (refused when built): a function that hands back a Promise
-            if (index === 1 && tick === 50)
-              return Promise.reject(new Error("too late")) as unknown as undefined;
-          },
-        }),
-      }),
+      // not async itself (refused when built): a function that hands back a Promise
+      twoActing("lazy", (index, tick) =>
+        index === 1 && tick === 50 ? Promise.reject(new Error("too late")) : undefined,
+      ),
     );
     const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
     expect(failed.name, failed.message).toBe("RunFailure");
