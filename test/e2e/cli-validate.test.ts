@@ -292,6 +292,58 @@ describe("validate, list, help", () => {
     expect(existsSync(join(tmp, "results"))).toBe(false);
     expect(r.stdout).toMatch(/= 8 runs of 200 ticks\n {2}metrics: peak_drawdown, /);
     expect(r.stdout).toContain("\n  while liquidating: frozen in full; free in partial\n");
+    // each variant's policy in full, right after the while-liquidating line
+    expect(r.stdout).toContain(
+      `\n  while liquidating: frozen in full; free in partial
+  liquidation policy of each variant, as it runs (defaults included):
+    full (policy "fullClose"): trigger maintenance; amount full; ordering largestNotional
+      execution marketSweep (maxSlippage 0.05); whileLiquidating frozen
+      penalty (rate 0.01, to insuranceFund); loss (insuranceFund 0, whenFundEmpty badDebt); backstop none
+    partial (policy "closeFactor"): trigger healthFactor (below 1); amount closeFactor (fraction 0.5, fullBelowHealthFactor 0.95); ordering largestNotional
+      execution marketSweep (maxSlippage 0.05); whileLiquidating free
+      penalty (rate 0.05, to liquidator); loss (insuranceFund 0, whenFundEmpty badDebt); backstop none
+`,
+    );
+  });
+
+  test("validate prints each variant's policy with the preset's defaults, shares one between variants that run it, and marks what a sweep sets", async () => {
+    const file = join(tmp, "policies.ts");
+    writeFileSync(
+      file,
+      `import tiny from ${JSON.stringify(TINY)};
+import { presets } from "@cascade/liquidation";
+export default {
+  ...tiny,
+  variants: {
+    full: presets.fullClose(),
+    auction: presets.dutchAuction(),
+    again: { liquidation: presets.fullClose(), ticks: 150 },
+    vault: presets.stepwise({ backstopCapital: 0 }),
+    unbounded: presets.stepwise(),
+  },
+  sweep: { "liquidation.amount.fraction": [0.2, 0.4], "liquidation.loss.insuranceFund, liquidation.backstop.capital": [0, 5000] },
+};
+`,
+    );
+    const r = await cascade(["validate", file, "--smoke", "none"], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    const block = r.stdout.slice(r.stdout.indexOf("  liquidation policy"), r.stdout.indexOf("  sweep "));
+    expect(
+      block,
+    ).toBe(`  liquidation policy of each variant, as it runs (defaults included; swept: set by the sweep, its values on the sweep lines):
+    full and again (the same policy, "fullClose"): trigger maintenance; amount full; ordering largestNotional
+      execution marketSweep (maxSlippage 0.05); whileLiquidating frozen
+      penalty (rate 0.01, to insuranceFund); loss (insuranceFund swept, whenFundEmpty badDebt); backstop none
+    auction (policy "dutchAuction"): trigger maintenance; amount full; ordering largestNotional
+      execution dutchAuction (startPremium 0.2, decayPerTick 0.01, durationTicks 100, floorDiscount 0.5, reference mark); whileLiquidating frozen
+      penalty (rate 0.13, to insuranceFund); loss (insuranceFund swept, whenFundEmpty badDebt); backstop none
+    vault (policy "stepwise"): trigger maintenance; amount stepwise (fraction swept, cooldownTicks 30, minNotional 100000); ordering largestNotional
+      execution marketSweep (maxSlippage 0.05); whileLiquidating frozen
+      penalty (rate 0, to insuranceFund); loss (insuranceFund swept, whenFundEmpty adl); backstop (belowMaintenanceFraction 0.6666666666666666, price bankruptcy, capital swept)
+    unbounded (policy "stepwise"): trigger maintenance; amount stepwise (fraction swept, cooldownTicks 30, minNotional 100000); ordering largestNotional
+      execution marketSweep (maxSlippage 0.05); whileLiquidating frozen
+      penalty (rate 0, to insuranceFund); loss (insuranceFund swept, whenFundEmpty adl); backstop (belowMaintenanceFraction 0.6666666666666666, price bankruptcy, capital unbounded)
+`);
   });
 
   test("validate says which variants freeze liquidated accounts, and refuses a bad value", async () => {
@@ -310,6 +362,19 @@ describe("validate, list, help", () => {
     const bad = await cascade(["validate", file], tmp);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('variants.full.whileLiquidating = "locked"; allowed: one of "frozen"');
+  });
+
+  test("the policy lines README.md shows for its first experiment are validate's output for it", async () => {
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    const code = /```ts\n(\/\/ experiments\/my-first\.ts\n[\s\S]*?)```/.exec(readme)?.[1];
+    const shown = /For `my-first\.ts`:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, "README.md shows experiments/my-first.ts").toBeDefined();
+    expect(shown, "README.md shows validate's policy lines for it").toMatch(/^ {2}liquidation policy /);
+    const file = join(tmp, "my-first.ts");
+    writeFileSync(file, code as string);
+    const r = await cascade(["validate", file], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`\n${shown}`);
   });
 
   test("validate: swept run lengths are given as a range", async () => {
@@ -406,6 +471,9 @@ describe("validate, list, help", () => {
     );
     expect(validateHelp.stdout).toMatch(
       /Code that point 0 does not reach \(a population of 0 agents there\) first runs in\ncascade run/,
+    );
+    expect(validateHelp.stdout).toMatch(
+      /It prints each variant's liquidation policy as it will run: every part \(trigger, amount, ordering,\nexecution, whileLiquidating, penalty, loss, backstop\) with every parameter/,
     );
     for (const r of [help, runHelp, mergeHelp, validateHelp]) expect(r.code).toBe(0);
   });
@@ -594,6 +662,8 @@ describe("validate: sweep points that change whileLiquidating", () => {
     expect(r.stdout).toMatch(
       /^ {2}sweep liquidation: .* \(3 values\), in every variant; while liquidating: frozen, free, free$/m,
     );
+    // the policy is the sweep's values: not one of them repeated
+    expect(r.stdout).toContain("\n    default: the whole policy is swept\n");
     // a swept policy that keeps the mode adds nothing
     writeFileSync(
       file,

@@ -16,6 +16,7 @@ import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { folderWriter, requireOutPath } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
+import { policyLines } from "./policy-lines.js";
 import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
 
@@ -567,7 +568,12 @@ the baseline at sweep point 0 in full (a smoke run; --smoke variants: of each va
 failures show as in cascade run (exit 1), and a custom metric that returns anything but a number
 or null is refused (exit 2 naming the metric, the value and the run); it notes one blank in every
 smoke run. Code that point 0 does not reach (a population of 0 agents there) first runs in
-cascade run.`,
+cascade run.
+
+It prints each variant's liquidation policy as it will run: every part (trigger, amount, ordering,
+execution, whileLiquidating, penalty, loss, backstop) with every parameter, the defaults a preset
+fills in included (presets.dutchAuction() shows its decayPerTick 0.01); variants running the same
+policy share an entry, and what a sweep sets reads "swept" (its values are on the sweep lines).`,
   async run(args) {
     const { values, positionals } = parse(args, {
       replications: { type: "string" },
@@ -585,6 +591,7 @@ cascade run.`,
       validateExperiment,
       makePlan,
       sweepReachesAtSomePoint,
+      sweptPathAtSomePoint,
       sweptPopulations,
     } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
@@ -650,6 +657,20 @@ cascade run.`,
         .map(([mode, names]) => `${mode} in ${byMode.size === 1 ? "every variant" : names.join(", ")}`)
         .join("; ")}`,
     );
+    // Each variant's policy in full (presets hide their defaults), "swept" where a sweep sets it.
+    const swept = (v: (typeof exp.variants)[number]) =>
+      params.flatMap((p, k) =>
+        sweepPaths(p)
+          .filter((path) => /^liquidation(\.|$)/.test(path))
+          .filter((path) => sweptPathAtSomePoint(v.config, path, params.slice(0, k), exp.sweep.values))
+          .map((path) => path.slice("liquidation.".length)),
+      );
+    const policies = exp.variants.map((v) => ({
+      variant: v.name,
+      policy: v.config.liquidation,
+      swept: swept(v),
+    }));
+    for (const line of policyLines(policies)) out(line);
     // Which variants each swept parameter reaches: a variant that lacks its paths runs unchanged.
     const reached = new Set<string>();
     exp.sweep.params.forEach((param, k) => {

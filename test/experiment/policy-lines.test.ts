@@ -1,0 +1,149 @@
+/**
+ * `cascade validate`'s policy lines: every parameter of every part, the defaults a preset fills
+ * in or the engine assumes included; variants running the same policy share an entry; what a
+ * sweep sets reads "swept".
+ */
+import { type PolicySpec, presets } from "@cascade/liquidation";
+import { expect, test } from "vitest";
+import { policyLines, policyParts } from "../../packages/experiment/src/policy-lines.js";
+
+const one = (variant: string, policy: PolicySpec, swept: string[] = []) => ({ variant, policy, swept });
+
+test("a preset's defaults are shown: dutchAuction() reads as dutchAuction({ decayPerTick: 0.01 }), every part grouped", () => {
+  const implicit = policyParts(presets.dutchAuction());
+  expect(policyParts(presets.dutchAuction({ decayPerTick: 0.01 }))).toEqual(implicit);
+  expect(implicit).toEqual([
+    ["trigger maintenance", "amount full", "ordering largestNotional"],
+    [
+      "execution dutchAuction (startPremium 0.2, decayPerTick 0.01, durationTicks 100, floorDiscount 0.5, reference mark)",
+      "whileLiquidating frozen",
+    ],
+    [
+      "penalty (rate 0.13, to insuranceFund)",
+      "loss (insuranceFund 0, whenFundEmpty badDebt)",
+      "backstop none",
+    ],
+  ]);
+  expect(policyParts(presets.dutchAuction({ decayPerTick: 0.02 }))[1][0]).toContain("decayPerTick 0.02,");
+});
+
+test("the exact lines of one variant: heading, name and parts indented, numbers as written (2/3 in full)", () => {
+  expect(policyLines([one("hl", presets.stepwise({ minNotional: 50_000 }))])).toEqual([
+    "  liquidation policy of each variant, as it runs (defaults included):",
+    '    hl (policy "stepwise"): trigger maintenance; amount stepwise (fraction 0.2, cooldownTicks 30, minNotional 50000); ordering largestNotional',
+    "      execution marketSweep (maxSlippage 0.05); whileLiquidating frozen",
+    "      penalty (rate 0, to insuranceFund); loss (insuranceFund 0, whenFundEmpty adl); backstop (belowMaintenanceFraction 0.6666666666666666, price bankruptcy, capital unbounded)",
+  ]);
+});
+
+test("every value of every preset's spec is on its lines, under its parameter's name", () => {
+  const all: PolicySpec[] = [
+    presets.fullClose(),
+    presets.closeFactor(),
+    presets.restoreToTarget(),
+    presets.stepwise({ backstopCapital: 250_000 }),
+    presets.tieredPartial({ insuranceFund: 1e20, whenFundEmpty: "socialize" }),
+    presets.dutchAuction({ reference: "oracle" }),
+    presets.backstopVault({ price: "mark", capital: 0 }),
+    presets.fullClose({ execution: { kind: "sliced", slices: 7, maxSlippage: 0.02 } }),
+    presets.closeFactor({ trigger: { kind: "healthFactor", below: 1.05 } }),
+  ];
+  for (const spec of all) {
+    const text = policyParts(spec).flat().join("; ");
+    for (const part of ["trigger", "amount", "execution", "backstop", "penalty", "loss"] as const) {
+      const obj = spec[part] as Record<string, unknown> | undefined;
+      if (obj === undefined) {
+        expect(text).toContain(`${part} none`);
+        continue;
+      }
+      for (const [key, value] of Object.entries(obj)) {
+        const v = typeof value === "number" && value >= 1e15 ? value.toExponential() : String(value);
+        expect(text, `${spec.name}: ${part}.${key}`).toMatch(
+          key === "kind"
+            ? `${part} ${v}`
+            : new RegExp(`${part} [^;]*\\b${key} ${v.replace(/[.+]/g, "\\$&")}[,)]`),
+        );
+      }
+    }
+    expect(text).toContain(`ordering ${spec.ordering}`);
+    expect(text).toContain(`whileLiquidating ${spec.whileLiquidating}`);
+  }
+});
+
+test("an optional parameter left out shows what the engine does without it", () => {
+  const bare: PolicySpec = {
+    ...presets.dutchAuction(),
+    amount: { kind: "closeFactor", fraction: 0.3 },
+    execution: {
+      kind: "dutchAuction",
+      startPremium: 0.1,
+      decayPerTick: 0.02,
+      durationTicks: 50,
+      floorDiscount: 0.4,
+    },
+    backstop: { belowMaintenanceFraction: 0.5, price: "mark" },
+  };
+  const text = policyParts(bare).flat().join("; ");
+  expect(text).toContain("amount closeFactor (fraction 0.3, fullBelowHealthFactor none)");
+  expect(text).toContain("floorDiscount 0.4, reference mark)");
+  expect(text).toContain("backstop (belowMaintenanceFraction 0.5, price mark, capital unbounded)");
+  // a bounded vault of 0 is not an unbounded one
+  expect(policyParts(presets.backstopVault({ capital: 0 }))[2][2]).toBe(
+    "backstop (belowMaintenanceFraction 1, price bankruptcy, capital 0)",
+  );
+});
+
+test("variants running the same policy share an entry and say so; a custom trigger's test is the same only as the same function", () => {
+  const test = () => false;
+  const custom = (t: () => boolean) =>
+    presets.fullClose({ name: "mine", trigger: { kind: "custom", test: t } });
+  const lines = policyLines([
+    one("a", presets.fullClose()),
+    one("b", presets.closeFactor()),
+    one("c", presets.fullClose()),
+    one("d", presets.fullClose()),
+    one("e", custom(test)),
+    one("f", custom(test)),
+    one(
+      "g",
+      custom(() => false),
+    ),
+  ]);
+  const heads = lines.filter((l) => /^ {4}\S/.test(l));
+  expect(heads).toEqual([
+    '    a, c and d (the same policy, "fullClose"): trigger maintenance; amount full; ordering largestNotional',
+    '    b (policy "closeFactor"): trigger healthFactor (below 1); amount closeFactor (fraction 0.5, fullBelowHealthFactor 0.95); ordering largestNotional',
+    '    e and f (the same policy, "mine"): trigger custom (test a function); amount full; ordering largestNotional',
+    '    g (policy "mine"): trigger custom (test a function); amount full; ordering largestNotional',
+  ]);
+  expect(lines).toHaveLength(1 + 4 * 3);
+  // another name is another policy, even with the same parts
+  expect(
+    policyLines([one("a", presets.fullClose()), one("b", presets.fullClose({ name: "x" }))]),
+  ).toHaveLength(1 + 2 * 3);
+});
+
+test("what a sweep sets reads swept: a parameter, a part, the name, the whole policy; the heading says so only then", () => {
+  const base = presets.closeFactor();
+  const [cf, whole] = [
+    policyLines([one("cf", base, ["amount.fraction", "penalty.rate", "whileLiquidating"])]),
+    policyLines([one("p", base, [""]), one("q", base, [""]), one("r", base, ["execution", "name"])]),
+  ];
+  expect(cf[0]).toBe(
+    "  liquidation policy of each variant, as it runs (defaults included; swept: set by the sweep, its values on the sweep lines):",
+  );
+  expect(cf[1]).toContain("amount closeFactor (fraction swept, fullBelowHealthFactor 0.95)");
+  expect(cf[2]).toBe("      execution marketSweep (maxSlippage 0.05); whileLiquidating swept");
+  expect(cf[3]).toContain("penalty (rate swept, to liquidator)");
+  expect(whole.slice(1)).toEqual([
+    "    p and q: the whole policy is swept",
+    "    r (policy swept): trigger healthFactor (below 1); amount closeFactor (fraction 0.5, fullBelowHealthFactor 0.95); ordering largestNotional",
+    "      execution swept; whileLiquidating free",
+    "      penalty (rate 0.05, to liquidator); loss (insuranceFund 0, whenFundEmpty badDebt); backstop none",
+  ]);
+  // a swept kind stands for the kind
+  expect(policyParts(presets.fullClose(), ["amount.kind"])[0][1]).toBe("amount swept");
+  expect(policyLines([one("x", base)])[0]).toBe(
+    "  liquidation policy of each variant, as it runs (defaults included):",
+  );
+});
