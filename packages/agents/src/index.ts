@@ -49,6 +49,7 @@ export {
   noiseTraders,
   type PopulationKind,
   type PopulationSpec,
+  populationLabel,
   populationName,
   SCHEMA as POPULATION_SCHEMA,
   validateActivation,

@@ -45,6 +45,12 @@ export type PopulationKind =
   | "custom";
 
 interface Common {
+  /**
+   * What sweep paths (`"populations.<name>.leverage"`) and `cascade validate` call the population,
+   * to tell two of one kind apart: letters only, not a shipped kind. Default: its kind. Account
+   * labels and records keep the kind.
+   */
+  name?: string;
   count: number;
   activation?: ActivationSpec;
   /** Symbols the population trades. Single-instrument archetypes are assigned round-robin; leveraged traders hold all; liquidators take auctions and buy on the books of all. Default: every instrument of the venue. */
@@ -234,6 +240,14 @@ export const customAgents = (p: CustomAgentsParams): PopulationSpec => ({ kind: 
 export const populationName = (spec: PopulationSpec): string =>
   spec.kind === "custom" ? spec.name : spec.kind;
 
+/**
+ * What sweep paths (`"populations.<label>.<field>"`) and `cascade validate` ("population 4:
+ * leveraged") call a population: its name (a custom population's, or a built-in's when given),
+ * else its kind. Account labels keep populationName: the metrics read a built-in's kind back
+ * from them (labelKind).
+ */
+export const populationLabel = (spec: PopulationSpec): string => spec.name ?? spec.kind;
+
 // ---------------------------------------------------------------------------------------------
 // Schema
 // ---------------------------------------------------------------------------------------------
@@ -371,7 +385,7 @@ export const SCHEMA: Record<
 
 const KINDS = Object.keys(SCHEMA) as PopulationKind[];
 const CTX = "invalid experiment";
-const COMMON_KEYS = ["kind", "count", "activation", "instruments"];
+const COMMON_KEYS = ["kind", "count", "activation", "instruments", "name"];
 
 function fail(code: string, path: string, value: unknown, allowed: string): never {
   throw new ValidationError(code, path, value, allowed, CTX);
@@ -393,15 +407,20 @@ function refuseUnknownKeys(path: string, o: Record<string, unknown>, allowed: re
 const CUSTOM_NAME_RE = /^[A-Za-z]+$/;
 const PARAM_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** name, activation, params and create of a custom population (capital and the common fields are checked as for every kind). */
-function validateCustomFields(path: string, o: Record<string, unknown>): void {
+/**
+ * A population's name: a custom population's (required) is its kind name in account labels; a
+ * built-in's (optional) is what sweep paths call it (populationLabel).
+ */
+function validatePopulationName(path: string, o: Record<string, unknown>): void {
   const reserved = [...KINDS, "shock"];
   if (typeof o.name !== "string" || !CUSTOM_NAME_RE.test(o.name)) {
     fail(
       "INVALID_VALUE",
       `${path}.name`,
       o.name,
-      "a kind name of letters only (A-Z, a-z), used in account labels <name>[p].k",
+      o.kind === "custom"
+        ? "a kind name of letters only (A-Z, a-z), used in account labels <name>[p].k"
+        : 'a name of letters only (A-Z, a-z), by which sweep paths name the population ("populations.<name>.<field>"); leave it out to name it by its kind',
     );
   }
   if (reserved.some((k) => k.toLowerCase() === (o.name as string).toLowerCase())) {
@@ -412,6 +431,11 @@ function validateCustomFields(path: string, o: Record<string, unknown>): void {
       `a name that is not a shipped kind or reserved label (not ${reserved.join(", ")}, in any case)`,
     );
   }
+}
+
+/** name, activation, params and create of a custom population (capital and the common fields are checked as for every kind). */
+function validateCustomFields(path: string, o: Record<string, unknown>): void {
+  validatePopulationName(path, o);
   if (o.activation === undefined) {
     fail(
       "MISSING_FIELD",
@@ -518,7 +542,7 @@ export function validatePopulationSpec(path: string, value: unknown): Population
   const schema = SCHEMA[kind];
   const allowedKeys = [
     ...COMMON_KEYS,
-    ...(kind === "custom" ? ["name", "params", "create"] : []),
+    ...(kind === "custom" ? ["params", "create"] : []),
     ...Object.keys(schema.dists),
     ...(kind === "leveraged" ? ["crowding", "marginTopUp"] : []),
     ...(kind === "liquidator" ? ["reference"] : []),
@@ -529,6 +553,7 @@ export function validatePopulationSpec(path: string, value: unknown): Population
     fail("INVALID_VALUE", `${path}.count`, o.count, "an integer >= 0");
   }
   if (kind === "custom") validateCustomFields(path, o);
+  else if (o.name !== undefined) validatePopulationName(path, o);
   for (const r of schema.required ?? []) {
     if (o[r] === undefined)
       fail(

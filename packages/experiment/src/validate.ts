@@ -9,7 +9,7 @@ import {
   buildPopulation,
   POPULATION_SCHEMA,
   type PopulationSpec,
-  populationName,
+  populationLabel,
   validateFundamentalSpec,
   validatePopulationSpec,
 } from "@cascade/agents";
@@ -932,11 +932,48 @@ function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string,
  * were, or a parameter with a default of a built-in population's kind that it leaves unset
  * (`populations.0.levels` of `marketMakers({ count: 2 })`: the builders write only what is given).
  */
-export function sweepable(config: unknown, path: string): boolean {
+export function sweepable(config: unknown, written: string): boolean {
+  const path = populationPath(config, written);
   if (hasPath(config, path)) return true;
   const m = /^(market\.instruments\.\d+)\.maxPrice$|^(shocks\.\d+)\.overTicks$/.exec(path);
   if (m !== null) return hasPath(config, m[1] ?? m[2]);
   return populationDefault(config, path) !== undefined;
+}
+
+/**
+ * A sweep path's population named by its label, `populations.<label>...` (its name if given, else
+ * its kind: populationLabel, as validate prints it), with the indices of the populations of
+ * `config` so labelled; undefined for a path that names none by label (an index, or not a
+ * populations path).
+ */
+function namedPopulation(config: unknown, path: string): { name: string; at: number[] } | undefined {
+  const segs = splitPath(path);
+  if (segs[0] !== "populations" || segs.length < 2 || /^(0|[1-9]\d*)$/.test(segs[1])) return undefined;
+  return {
+    name: segs[1],
+    at: populationLabels(config).flatMap(([i, label]) => (label === segs[1] ? [i] : [])),
+  };
+}
+
+/** [index, label] of each population of `config` ([] without a populations list). */
+function populationLabels(config: unknown): Array<[number, string]> {
+  const pops = isPlainObject(config) && Array.isArray(config.populations) ? config.populations : [];
+  return pops.flatMap(
+    (p, i): Array<[number, string]> =>
+      isPlainObject(p) ? [[i, populationLabel(p as unknown as PopulationSpec)]] : [],
+  );
+}
+
+/**
+ * `path` as `config` holds it: a population named by its label (`populations.leveraged.leverage`)
+ * replaced by its index there, so a name reaches the same population in every variant whatever its
+ * place in the variant's list. A label that no population or several have is left as written: a
+ * path `config` lacks (validation refuses one that several have).
+ */
+export function populationPath(config: unknown, path: string): string {
+  const named = namedPopulation(config, path);
+  if (named === undefined || named.at.length !== 1) return path;
+  return ["populations", String(named.at[0]), ...splitPath(path).slice(2)].join(".");
 }
 
 /** The default of a built-in population's parameter `populations.<i>.<key>` (undefined if none). */
@@ -963,14 +1000,15 @@ function schemaDists(pop: unknown): (typeof POPULATION_SCHEMA)["noise"]["dists"]
 /**
  * The populations a parameter's `populations.<i>` paths reach in `config`, as "population 3:
  * leveraged" ("" without any): a path names a population by its index, which may be another
- * population in another variant.
+ * population in another variant (a path naming it by its label, `populations.leveraged`, reaches
+ * that one in each: nothing to point out).
  */
 export function sweptPopulations(config: WorldConfig, param: string): string {
   const out: string[] = [];
   for (const path of sweepPaths(param)) {
     const m = /^populations\.(\d+)(\.|$)/.exec(path);
     if (m === null || !sweepable(config, path)) continue;
-    const label = `population ${m[1]}: ${populationName(config.populations[Number(m[1])])}`;
+    const label = `population ${m[1]}: ${populationLabel(config.populations[Number(m[1])])}`;
     if (!out.includes(label)) out.push(label);
   }
   return out.join(", ");
@@ -1035,11 +1073,16 @@ export function applyPointReached<C extends BaseConfig>(
   const out = clone(config);
   const reached = params.map((param, i) => {
     let set = false;
-    for (const path of sweepPaths(param))
-      if (sweepable(out, path)) {
-        setPath(out, path, values[i]);
+    for (const path of sweepPaths(param)) {
+      // an earlier parameter's value (a whole populations list) may give two populations one label
+      const several = severalLabelled(out, path);
+      if (several !== "") fail("AMBIGUOUS_PATH", path, values[i], `a point whose config has ${several}`);
+      const at = populationPath(out, path);
+      if (sweepable(out, at)) {
+        setPath(out, at, values[i]);
         set = true;
       }
+    }
     return set;
   });
   return { config: out, reached };
@@ -1161,7 +1204,7 @@ function inOtherPopulations(roots: readonly unknown[], prefix: string, step: str
     pops.forEach((pop, i) => {
       if (!isPlainObject(pop) || `populations.${i}` === prefix) return;
       const near = nearestName(step, [...Object.keys(pop), ...defaultedParams(pop)]);
-      const guess = `${JSON.stringify(`populations.${i}.${near}`)} (population ${i}: ${populationName(pop)})`;
+      const guess = `${JSON.stringify(`populations.${i}.${near}`)} (population ${i}: ${populationLabel(pop)})`;
       if (near !== undefined && !guesses.includes(guess)) guesses.push(guess);
     });
   }
@@ -1172,7 +1215,7 @@ function inOtherPopulations(roots: readonly unknown[], prefix: string, step: str
 /** "population 3: fundamentalist" when `prefix` is a population of the (validated) config, else "". */
 function populationAt(config: BaseConfig, prefix: string): string {
   if (!/^populations\.\d+$/.test(prefix) || !hasPath(config, prefix)) return "";
-  return `population ${splitPath(prefix)[1]}: ${populationName(getPath(config, prefix) as PopulationSpec)}`;
+  return `population ${splitPath(prefix)[1]}: ${populationLabel(getPath(config, prefix) as PopulationSpec)}`;
 }
 
 function nearestPrefix(root: unknown, path: string): string {
@@ -1201,6 +1244,81 @@ export function valueKey(value: unknown, functions?: Map<unknown, number>): stri
   });
 }
 
+/**
+ * `path` and `done` side by side as written and as each variant holds them (populationPath): a
+ * population named by its label and by its index are one population where that index is it.
+ */
+function pathPairs(
+  path: string,
+  done: string,
+  variants: readonly ValidatedVariant[],
+): Array<[string, string]> {
+  return [
+    [path, done],
+    ...variants.map((v): [string, string] => [
+      populationPath(v.config, path),
+      populationPath(v.config, done),
+    ]),
+  ];
+}
+
+/** A population label that several populations of a variant have: the sweep could set any of them. */
+function refuseAmbiguousLabel(at: string, path: string, variants: readonly ValidatedVariant[]): void {
+  for (const v of variants) {
+    const several = severalLabelled(v.config, path);
+    if (several !== "")
+      fail(
+        "AMBIGUOUS_PATH",
+        at,
+        path,
+        `a population label that at most one population of each variant has (variant ${JSON.stringify(v.name)} has ${several})`,
+      );
+  }
+}
+
+/**
+ * "populations 3 and 4 labelled leveraged: ..." when several populations of `config` have the
+ * label `path` names a population by, else "".
+ */
+function severalLabelled(config: unknown, path: string): string {
+  const named = namedPopulation(config, path);
+  if (named === undefined || named.at.length < 2) return "";
+  const rest = splitPath(path).slice(2);
+  const byIndex = named.at.map((i) => JSON.stringify(["populations", String(i), ...rest].join(".")));
+  return `populations ${named.at.slice(0, -1).join(", ")} and ${named.at[named.at.length - 1]} labelled ${named.name}: name the one to sweep by its index, ${byIndex.join(" or ")}, or give each its own name, e.g. leveragedTraders({ name: "longs", ... })`;
+}
+
+/**
+ * For a population label that no population of any variant has, what is allowed, with the labels
+ * each variant has and their indices ("did you mean"); "" for any other path.
+ */
+function unknownLabel(path: string, variants: readonly ValidatedVariant[]): string {
+  const named = variants.map((v) => namedPopulation(v.config, path));
+  const name = named[0]?.name;
+  if (name === undefined || named.some((n) => n === undefined || n.at.length > 0)) return "";
+  const lists = new Map<string, string[]>(); // the labels with their indices -> the variants having them
+  for (const v of variants) {
+    const list =
+      populationLabels(v.config)
+        .map(([i, label]) => `${i}: ${label}`)
+        .join(", ") || "no population";
+    lists.set(list, [...(lists.get(list) ?? []), JSON.stringify(v.name)]);
+  }
+  const has = [...lists]
+    .map(
+      ([list, names]) =>
+        `${names.length > 1 ? "variants" : "variant"} ${names.join(", ")} ${names.length > 1 ? "have" : "has"} ${list}`,
+    )
+    .join("; ");
+  const labels = [...new Set(variants.flatMap((v) => populationLabels(v.config).map(([, label]) => label)))];
+  const near = nearestName(name, labels);
+  const guess =
+    near === undefined
+      ? ""
+      : `; did you mean ${JSON.stringify(["populations", near, ...splitPath(path).slice(2)].join("."))}?`;
+  return `a population's index or label (its name if given, else its kind) that a population of a variant has (${has}${guess})`;
+}
+
 /** One path of a sweep parameter: a world path that some variant has, swept by one parameter only. */
 function checkSweepPath(
   at: string,
@@ -1220,8 +1338,10 @@ function checkSweepPath(
       `a dotted path into ${WORLD_KEYS.join(", ")} (e.g. "liquidation.amount.fraction", "populations.2.leverage"), or several separated by commas to sweep them together${guess ? `; ${guess}` : ""}`,
     );
   }
-  // Two settings for one path at a point: the later would silently win.
-  const other = sweptBy.get(path);
+  refuseAmbiguousLabel(at, path, variants);
+  // Two settings for one path at a point: the later would silently win (a population named by its
+  // label in one path and by its index in the other is one path where that index is that population).
+  const other = [...sweptBy].find(([done]) => pathPairs(path, done, variants).some(([p, d]) => p === d))?.[1];
   if (other !== undefined)
     fail(
       "DUPLICATE_PATH",
@@ -1235,8 +1355,9 @@ function checkSweepPath(
   // value at every point (that parameter would do nothing). A path inside an earlier parameter's
   // is set within its value, a nested grid, except within one key (one value cannot be both).
   for (const [done, by] of sweptBy) {
-    const inside = path.startsWith(`${done}.`);
-    if (!done.startsWith(`${path}.`) && !(inside && by === param)) continue;
+    const pairs = pathPairs(path, done, variants);
+    const inside = pairs.some(([p, d]) => p.startsWith(`${d}.`));
+    if (!pairs.some(([p, d]) => d.startsWith(`${p}.`)) && !(inside && by === param)) continue;
     fail(
       "OVERLAPPING_PATH",
       at,
@@ -1269,8 +1390,10 @@ function checkSweepPath(
       "a path that exists in the config of a variant (the base config has it, but every variant replaces it with its own, so the sweep would change no run: set it in a variant)",
     );
   }
+  const label = unknownLabel(path, variants);
+  if (holders.length === 0 && label !== "") fail("UNKNOWN_PATH", at, path, label);
   if (holders.length === 0) {
-    const near = nearestPrefix(base, path);
+    const near = nearestPrefix(base, populationPath(base, path));
     const guess = didYouMean([base, ...variants.map((v) => v.config)], near, path);
     // a vault without capital is unbounded, not a vault of capital 0: sweeping it must be asked for
     const vault =
@@ -1304,7 +1427,7 @@ function checkSweepPath(
 function sweptKind(
   path: string,
 ): { path: string; whose: string; swept: string; noun: string; variant: string; values: string } | undefined {
-  if (/^populations\.\d+\.kind$/.test(path))
+  if (/^populations\.[A-Za-z0-9_]+\.kind$/.test(path))
     return {
       path,
       whose: "a population's",
@@ -1384,7 +1507,7 @@ function validateSweep(
       (k) =>
         k !== undefined &&
         variants.some((v) => {
-          const owner = getPath(v.config, k.path.slice(0, -".kind".length));
+          const owner = getPath(v.config, populationPath(v.config, k.path).slice(0, -".kind".length));
           return (
             isPlainObject(owner) && Object.keys(owner).some((f) => f !== "kind" && owner[f] !== undefined)
           );
@@ -1417,7 +1540,7 @@ function validateSweep(
           if (tryAgents) tryAgents(checked);
         } catch (e) {
           if (e instanceof ValidationError) {
-            fail(e.code, `${at}.${j}`, value, underSweep(e, [param], v.name));
+            fail(e.code, `${at}.${j}`, value, underSweep(e, [param], v));
           }
           throw e;
         }
@@ -1575,8 +1698,9 @@ function validateMetrics(
  * swept field itself, or, when the value broke another field (a renamed instrument that a shock
  * still names), that field, its value and its rule, so the message does not contradict itself.
  */
-function underSweep(e: ValidationError, params: readonly string[], variant: string): string {
-  const paths = params.flatMap(sweepPaths);
+function underSweep(e: ValidationError, params: readonly string[], v: ValidatedVariant): string {
+  const paths = params.flatMap(sweepPaths).map((p) => populationPath(v.config, p));
+  const variant = v.name;
   if (paths.some((p) => e.field === p || e.field.startsWith(`${p}.`)))
     return `${e.allowed} (at ${e.field} in variant "${variant}")`;
   return `a value under which variant "${variant}" is valid (it makes ${e.field} = ${formatValue(e.value)} invalid; allowed there: ${e.allowed})`;
