@@ -36,7 +36,7 @@ import {
   validateExperiment,
   type WorldConfig,
 } from "@cascade/experiment";
-import { presets } from "@cascade/liquidation";
+import { type PolicySpec, presets } from "@cascade/liquidation";
 import { BUY, type Venue } from "@cascade/market";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MERGE_STAGING } from "../../packages/experiment/src/atomic-file.js";
@@ -105,6 +105,18 @@ function twoActing(name: string, act: (index: number, tick: number) => unknown):
     instruments: ["AAA"],
     create: (_view, { index }) => ({ act: (tick: number) => act(index, tick) as undefined }),
   });
+}
+
+/** One short run of `tiny` (its populations, shocks and metrics) under `policy` alone. */
+function oneRunUnder(policy: PolicySpec) {
+  return {
+    ...tiny,
+    variants: undefined,
+    baseline: undefined,
+    replications: 1,
+    ticks: 80,
+    liquidation: policy,
+  };
 }
 
 /** One short run of `tiny` with `custom` beside its first population, no shocks or metrics (`extra` overrides). */
@@ -1042,14 +1054,7 @@ describe("runExperiment (in-process, fake world)", () => {
       ],
     ];
     for (const [policy, message] of cases) {
-      const def = {
-        ...tiny,
-        variants: undefined,
-        baseline: undefined,
-        replications: 1,
-        ticks: 80,
-        liquidation: policy,
-      };
+      const def = oneRunUnder(policy);
       const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
       expect(failed.name, failed.message).toBe("RunFailure");
       expect(failed.message).toMatch(message);
@@ -1147,14 +1152,7 @@ describe("runExperiment (in-process, fake world)", () => {
         },
       },
     };
-    const def = {
-      ...tiny,
-      variants: undefined,
-      baseline: undefined,
-      replications: 1,
-      ticks: 80,
-      liquidation: policy,
-    };
+    const def = oneRunUnder(policy);
     const failed = await runExperiment(def, { out: dir(), workers: 0 }).catch((e) => e);
     expect(failed.name, failed.message).toBe("RunFailure");
     expect(failed.message).toMatch(
