@@ -120,6 +120,18 @@ test("a name that matches no population in any variant is refused, listing each 
   expect(e.message).toContain('did you mean "populations.leveraged.leverage"?');
 });
 
+test("a misspelt field under a name path is suggested in the researcher's spelling, by name, not by index", () => {
+  const e = errorOf({ ...tiny, sweep: { "populations.leveraged.levrage": [4, 8] } });
+  expect(e.code).toBe("UNKNOWN_PATH");
+  expect(e.message).toContain(
+    '(the longest existing prefix is "populations.leveraged"; did you mean "populations.leveraged.leverage"?)',
+  );
+  // by index, as before: the prefix names the population there
+  expect(errorOf({ ...tiny, sweep: { "populations.3.levrage": [4, 8] } }).message).toContain(
+    '(the longest existing prefix is "populations.3", population 3: leveraged; did you mean "populations.3.leverage"?)',
+  );
+});
+
 test("a name that matches several populations of a variant is refused, naming the variant and their indices", () => {
   const e = errorOf({
     ...tiny,

@@ -1393,15 +1393,22 @@ function checkSweepPath(
   const label = unknownLabel(path, variants);
   if (holders.length === 0 && label !== "") fail("UNKNOWN_PATH", at, path, label);
   if (holders.length === 0) {
-    const near = nearestPrefix(base, populationPath(base, path));
-    const guess = didYouMean([base, ...variants.map((v) => v.config)], near, path);
+    const resolved = nearestPrefix(base, populationPath(base, path));
+    // A path naming its population (populations.leveraged...): that population's index paths in
+    // the researcher's spelling; other populations' stay by index (they have other labels).
+    const m = /^populations\.(\d+)(?=\.|$)/.exec(resolved);
+    const name = splitPath(path)[1];
+    const byName = m !== null && path.startsWith("populations.") && !/^\d+$/.test(name);
+    const near = byName ? resolved.replace(m[0], `populations.${name}`) : resolved;
+    const guesses = didYouMean([base, ...variants.map((v) => v.config)], resolved, path);
+    const guess = byName ? guesses.replaceAll(`"${m[0]}.`, `"populations.${name}.`) : guesses;
     // a vault without capital is unbounded, not a vault of capital 0: sweeping it must be asked for
     const vault =
       path === "liquidation.backstop.capital" &&
       [base, ...variants.map((v) => v.config)].some((c) => hasPath(c, "liquidation.backstop"))
         ? "a backstop vault without capital is unbounded: give the vaults to sweep a capital (presets.stepwise({ backstopCapital: 0 }), presets.backstopVault({ capital: 0 })); one without it stays unbounded at every point"
         : "";
-    const named = populationAt(base, near);
+    const named = byName ? "" : populationAt(base, near);
     const prefixNote = near ? `the longest existing prefix is "${near}"${named ? `, ${named}` : ""}` : "";
     const notes = [prefixNote, guess, vault].filter((x) => x !== "");
     fail(
