@@ -279,6 +279,15 @@ describe("cascade run", () => {
       "note: merged-quiet/ held the results of this configuration; this merge replaces them\n",
     );
     expect(readAll(join(tmp, "merged-quiet"))).toEqual(ref);
+    // with progress on, said once, before anything else (mergeResults says it, as runExperiment does)
+    const loud = await cascade(["merge", "s1", "s2", "--out", "merged"], tmp);
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(
+      loud.stderr.startsWith(
+        "note: merged/ held the results of this configuration; this merge replaces them\n",
+      ),
+    ).toBe(true);
+    expect(loud.stderr.split("held the results")).toHaveLength(2);
     // a shard's folder gets no report: it is refused, pointing to cascade merge
     const sr = await cascade(["report", "s1", "--out", "s1.html"], tmp);
     expect(sr.code, sr.stderr).toBe(2);

@@ -594,6 +594,20 @@ describe("runExperiment (in-process, fake world)", () => {
     ]);
     // a journal that holds no run yet loses nothing: no note, as for a run
     expect(await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), `${journal[0]}\n`))).toEqual([]);
+    // with progress on, a script or notebook sees them on stderr, as runExperiment's
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const { notes } = await mergeResults(shards, { out: fresh, progress: "lines" });
+      expect(notes).toHaveLength(1);
+      expect(written.filter((w) => w.startsWith("note:"))).toEqual([`${notes[0]}\n`]);
+    } finally {
+      process.stderr.write = write;
+    }
   });
 
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {

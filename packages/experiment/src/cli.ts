@@ -530,8 +530,8 @@ registerCommand("merge", {
       throw asFlags(e, ["out", "shard", "resume"]);
     }
     try {
-      // What the merged results replaced in --out, as a run says it before its runs.
-      for (const note of outcome.notes) process.stderr.write(`${note}\n`);
+      // What the merged results replaced in --out: with progress on, mergeResults said it first.
+      if (values.quiet) for (const note of outcome.notes) process.stderr.write(`${note}\n`);
       const code = await stop.resultsWritten(outcome.outDir, true);
       if (code !== null) return code;
       out(

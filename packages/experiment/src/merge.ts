@@ -322,6 +322,8 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
     // Temporary files (and the staging folder) of a run or merge killed while writing them.
     removeLeftoverTemps(outDir, LEFTOVER_NAMES);
     const notes = replacedNotes(outDir, fingerprint as string, manifest, spec.total);
+    // A notebook or script that shows progress sees them, as a run's (the CLI's --quiet prints them itself).
+    if (options.progress) for (const note of notes) process.stderr.write(`${note}\n`);
     // The merged files are written whole into a folder beside the results already there, then
     // moved over them: stopped before that (Ctrl-C, a failure, a kill), the folder keeps its
     // earlier results as they were, and the staging folder is removed (or by the next run).
