@@ -14,7 +14,8 @@ import { CascadeError, formatValue, suggestName, ValidationError } from "@cascad
 import { processCores } from "./cores.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
-import { folderWriter, requireOutPath } from "./output-dir.js";
+import { checkPathOption } from "./option-checks.js";
+import { folderWriter } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
 import { policyLines } from "./policy-lines.js";
 import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
@@ -150,7 +151,7 @@ const COMMAND_OF = [
 ] as const;
 
 /**
- * runExperiment, mergeResults, writeReport and their checks (parseShard, requireOutPath) name
+ * runExperiment, mergeResults, writeReport and their checks (parseShard, checkPathOption) name
  * their options as a script writes them (`options.out`); an error about one the command passed on
  * from a flag names that flag instead (`--out`), as the user typed it. Advice naming an option or
  * a function ("rerun that shard's runExperiment with options.resume") names the flag and the
@@ -301,7 +302,7 @@ registerCommand("run", {
     try {
       // checked here too, before the world's modules load
       shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
-      requireOutPath(values.out as string | undefined);
+      checkPathOption(values.out, "out", "invalid run options");
     } catch (e) {
       throw asFlags(e, ["shard", "out"]);
     }

@@ -23,7 +23,7 @@ import {
 } from "./earlier-results.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
-import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
+import { checkOptionKeys, checkPathOption, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
 import { ensureOutputDir, folderWriter, lockOutputDir, outputFailed } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
@@ -180,6 +180,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   checkOptionKeys(options, MERGE_OPTIONS, CTX);
   checkSignal(options.signal, CTX);
   checkProgressMode(options.progress, CTX);
+  checkPathOption(options.cwd, "cwd", CTX);
   const cwd = options.cwd ?? process.cwd();
   // A script without a type check may pass one folder as a string: its letters are no folders.
   if (!Array.isArray(dirs) || dirs.length === 0)
@@ -196,6 +197,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   });
   if (!options.out)
     throw new ValidationError("INVALID_OPTION", "options.out", options.out, "an output folder", CTX);
+  checkPathOption(options.out, "out", CTX);
   const outDir = resolve(cwd, options.out);
   const abs = dirs.map((d) => resolve(cwd, d));
   // The same folder through a symlink is the same folder.

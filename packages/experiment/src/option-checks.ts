@@ -57,3 +57,12 @@ export function checkProgressMode(progress: unknown, context: string): void {
       context,
     );
 }
+
+/**
+ * options.<field> (out, cwd): undefined or a path, a string with more than spaces: a number or an
+ * object reached `path.resolve` and failed there as a TypeError naming none of the caller's words.
+ */
+export function checkPathOption(value: unknown, field: string, context: string): void {
+  if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
+    throw new ValidationError("INVALID_OPTION", `options.${field}`, value, "a path (not empty)", context);
+}

@@ -70,19 +70,6 @@ export function makeFolders(dir: string): void {
   }
 }
 
-/** Rejects an empty `options.out` (it would write the results into the current folder). */
-export function requireOutPath(value: string | undefined): void {
-  if (value !== undefined && value.trim() === "") {
-    throw new ValidationError(
-      "INVALID_OPTION",
-      "options.out",
-      value,
-      "a path (not empty)",
-      "invalid run options",
-    );
-  }
-}
-
 function invalidOutput(flag: string, path: string, why: string): ValidationError {
   return new ValidationError("INVALID_OUTPUT", flag, path, writableFolder(why), "cannot write results");
 }

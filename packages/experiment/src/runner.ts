@@ -27,9 +27,9 @@ import { executeRuns } from "./execute.js";
 import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile, ownFrames } from "./load.js";
-import { checkOptionKeys, checkProgressMode, checkSignal } from "./option-checks.js";
+import { checkOptionKeys, checkPathOption, checkProgressMode, checkSignal } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
-import { ensureOutputDir, lockOutputDir, outputFailed, requireOutPath } from "./output-dir.js";
+import { ensureOutputDir, lockOutputDir, outputFailed } from "./output-dir.js";
 import { changedParts, makePlan, type Plan, runGroups, runInfo, sourceEditNote } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
@@ -234,6 +234,9 @@ function checkRunOptionTypes(options: RunOptions): void {
   if (options.resume !== undefined && typeof options.resume !== "boolean")
     throw bad("resume", options.resume, "true or false");
   checkProgressMode(options.progress, "invalid run options");
+  // An empty out would write the results into the current folder.
+  checkPathOption(options.out, "out", "invalid run options");
+  checkPathOption(options.cwd, "cwd", "invalid run options");
 }
 
 /** Loads, validates and plans, touching nothing on disk. ValidationError on any bad input. */
@@ -282,7 +285,6 @@ export async function prepareRun(
     gitDir: source ? dirname(source.file) : cwd,
     inputs,
   });
-  requireOutPath(options.out);
   const outDir = resolve(cwd, options.out ?? defaultOutDir(exp.name, shard));
   return { exp, plan, source, shard, workers, outDir };
 }

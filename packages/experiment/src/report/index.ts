@@ -10,11 +10,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import { CascadeError, ValidationError } from "@cascade/core";
 import { fsyncAndRename, fsyncDir, processTempName, removeDeadWritersTemps } from "../atomic-file.js";
 import { onExit } from "../exit-cleanup.js";
+import { checkPathOption } from "../option-checks.js";
 import { writeProblem } from "../output-dir.js";
 import { REPORT_FILE } from "../results-files.js";
 import { buildFigures } from "./charts.js";
 import { renderHtml } from "./html.js";
-import { loadResults } from "./load.js";
+import { checkResultsDir, loadResults, REPORT_CONTEXT } from "./load.js";
 
 export type { Figure, Panel } from "./charts.js";
 export type { ReportData } from "./load.js";
@@ -27,8 +28,15 @@ export interface ReportOptions {
   maxPricePaths?: number;
 }
 
+/** What a script without a type check can pass wrong, refused before anything is read or written. */
+function checkReportArgs(resultsDir: unknown, options: ReportOptions): void {
+  checkResultsDir(resultsDir);
+  checkPathOption(options.out, "out", REPORT_CONTEXT);
+}
+
 /** Builds the report HTML of a results directory (without writing it). */
 export async function buildReport(resultsDir: string, options: ReportOptions = {}): Promise<string> {
+  checkReportArgs(resultsDir, options);
   const data = await loadResults(resultsDir, { maxPricePaths: options.maxPricePaths });
   const figures = await buildFigures(data);
   return renderHtml(data, figures);
@@ -36,6 +44,7 @@ export async function buildReport(resultsDir: string, options: ReportOptions = {
 
 /** Writes `report.html` (or `options.out`) for a results directory; returns the written path. */
 export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<string> {
+  checkReportArgs(resultsDir, options);
   const out = resolve(options.out ?? join(resultsDir, REPORT_FILE));
   const html = await buildReport(resultsDir, options);
   // Several reports of one folder may be written at once (no lock): each has its own temporary

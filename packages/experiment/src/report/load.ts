@@ -506,7 +506,23 @@ function capPaths<T extends PathRows>(
   return kept.slice(0, maxPaths) as T;
 }
 
+/** The context of the report's refusals. */
+export const REPORT_CONTEXT = "cannot build the report";
+
+/** The results folder a report reads: a path (a number reached `path.join` as a TypeError). */
+export function checkResultsDir(dir: unknown): void {
+  if (typeof dir !== "string" || dir.trim() === "")
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "results-dir",
+      dir,
+      "a results folder (a path, not empty)",
+      REPORT_CONTEXT,
+    );
+}
+
 export async function loadResults(dir: string, options: LoadOptions = {}): Promise<ReportData> {
+  checkResultsDir(dir);
   const maxPaths = Math.max(1, options.maxPricePaths ?? 24);
   const perVariant = Math.max(1, options.pathsPerVariant ?? 3);
   const maxPoints = Math.max(4, options.maxPointsPerPath ?? 800);
@@ -527,7 +543,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
       "results-dir",
       dir,
       "a folder written by cascade run or merge (it has none of manifest.json, runs.csv, summary.csv, ...): not a results directory",
-      "cannot build the report",
+      REPORT_CONTEXT,
     );
   }
 

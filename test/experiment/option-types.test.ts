@@ -1,0 +1,81 @@
+/**
+ * The options of the exported functions as a script passes them without a type check (tsx): a
+ * value of the wrong type is a ValidationError naming the option, its value and what is allowed,
+ * raised before anything is written, never a TypeError from deep inside.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ValidationError } from "@cascade/core";
+import {
+  type MergeOptions,
+  mergeResults,
+  type RunOptions,
+  runExperiment,
+  writeReport,
+} from "@cascade/experiment";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { fakeExperiment } from "./helpers.js";
+
+let root: string;
+let shards: string[];
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "cascade-option-types-"));
+  shards = ["1/2", "2/2"].map((s) => join(root, `shard-${s.replace("/", "-of-")}`));
+  for (const [i, out] of shards.entries())
+    await runExperiment(fakeExperiment(), { out, workers: 0, shard: `${i + 1}/2` });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The ValidationError a call rejects with (a test failure when it resolves or throws another error). */
+async function refusal(call: () => Promise<unknown>): Promise<ValidationError> {
+  const e = await call().then(
+    () => expect.unreachable("accepted"),
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ValidationError);
+  return e as ValidationError;
+}
+
+test("an out or cwd that is no path is refused by runExperiment, mergeResults and writeReport, naming the option", async () => {
+  // Before: `out: 5` was a TypeError "value.trim is not a function" (runExperiment) or Node's
+  // 'The "paths[1]" argument must be of type string' (mergeResults, writeReport), and `cwd: 5`
+  // was accepted whenever `out` was absolute.
+  const out = join(root, "paths");
+  const run = (o: Record<string, unknown>) => () =>
+    runExperiment(fakeExperiment(), { workers: 0, ...o } as RunOptions);
+  const runCases: Array<[Record<string, unknown>, string]> = [
+    [{ out: 5 }, "invalid run options: options.out = 5; allowed: a path (not empty)"],
+    [{ out: "" }, 'invalid run options: options.out = ""; allowed: a path (not empty)'],
+    [{ out, cwd: 5 }, "invalid run options: options.cwd = 5; allowed: a path (not empty)"],
+    [{ out, cwd: " " }, 'invalid run options: options.cwd = " "; allowed: a path (not empty)'],
+  ];
+  for (const [o, message] of runCases) {
+    const e = await refusal(run(o));
+    expect([e.code, e.message]).toEqual(["INVALID_OPTION", message]);
+  }
+  const merge = (o: Record<string, unknown>) => () => mergeResults(shards, o as unknown as MergeOptions);
+  const mergeCases: Array<[Record<string, unknown>, string]> = [
+    [{ out: 5 }, "cannot merge: options.out = 5; allowed: a path (not empty)"],
+    [{ out, cwd: 5 }, "cannot merge: options.cwd = 5; allowed: a path (not empty)"],
+  ];
+  for (const [o, message] of mergeCases) {
+    const e = await refusal(merge(o));
+    expect([e.code, e.message]).toEqual(["INVALID_OPTION", message]);
+  }
+  // an out left out is still "an output folder" (required), as before
+  const none = await refusal(merge({}));
+  expect(none.message).toBe("cannot merge: options.out = undefined; allowed: an output folder");
+  const report = await refusal(() => writeReport(shards[0], { out: 5 as unknown as string }));
+  expect([report.code, report.message]).toEqual([
+    "INVALID_OPTION",
+    "cannot build the report: options.out = 5; allowed: a path (not empty)",
+  ]);
+  const dir = await refusal(() => writeReport(5 as unknown as string));
+  expect([dir.code, dir.message]).toEqual([
+    "INVALID_OPTION",
+    "cannot build the report: results-dir = 5; allowed: a results folder (a path, not empty)",
+  ]);
+  expect(existsSync(out)).toBe(false);
+  expect(readdirSync(shards[0])).not.toContain("report.html");
+});
