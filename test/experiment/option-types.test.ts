@@ -79,3 +79,19 @@ test("an out or cwd that is no path is refused by runExperiment, mergeResults an
   expect(existsSync(out)).toBe(false);
   expect(readdirSync(shards[0])).not.toContain("report.html");
 });
+
+test("an onStart that is no function is refused before the output folder is touched", async () => {
+  // Before: a TypeError "options.onStart is not a function" once the journal was open, after the
+  // folder's earlier results had been removed: the folder was left holding a journal of no run.
+  const out = join(root, "on-start");
+  await runExperiment(fakeExperiment(), { out, workers: 0 });
+  const before = readdirSync(out).sort();
+  const e = await refusal(() =>
+    runExperiment(fakeExperiment(), { out, workers: 0, onStart: 5 as unknown as RunOptions["onStart"] }),
+  );
+  expect([e.code, e.message]).toEqual([
+    "INVALID_OPTION",
+    "invalid run options: options.onStart = 5; allowed: a function, called with the run in progress once its journal is open",
+  ]);
+  expect(readdirSync(out).sort()).toEqual(before);
+});

@@ -233,6 +233,13 @@ function checkRunOptionTypes(options: RunOptions): void {
   }
   if (options.resume !== undefined && typeof options.resume !== "boolean")
     throw bad("resume", options.resume, "true or false");
+  // Called only once the journal is open, after the folder's earlier results are gone.
+  if (options.onStart !== undefined && typeof options.onStart !== "function")
+    throw bad(
+      "onStart",
+      options.onStart,
+      "a function, called with the run in progress once its journal is open",
+    );
   checkProgressMode(options.progress, "invalid run options");
   // An empty out would write the results into the current folder.
   checkPathOption(options.out, "out", "invalid run options");
