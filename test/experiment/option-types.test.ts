@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import {
+  buildReport,
+  loadResults,
   type MergeOptions,
   mergeResults,
   type RunOptions,
@@ -94,4 +96,55 @@ test("an onStart that is no function is refused before the output folder is touc
     "invalid run options: options.onStart = 5; allowed: a function, called with the run in progress once its journal is open",
   ]);
   expect(readdirSync(out).sort()).toEqual(before);
+});
+
+test("writeReport, buildReport and loadResults refuse an unknown option, options that are no object and a count that is no count", async () => {
+  // Before: a typo (outt) was dropped and the report written to the default place, null options
+  // were a TypeError, maxPricePaths -1 was taken as 1 and "a" as NaN.
+  const dir = join(root, "report");
+  await runExperiment(fakeExperiment(), { out: dir, workers: 0 });
+  const elsewhere = join(root, "elsewhere.html");
+  const cases: Array<[() => Promise<unknown>, string, string]> = [
+    [
+      () => writeReport(dir, { outt: elsewhere } as never),
+      "UNKNOWN_OPTION",
+      'cannot build the report: option = "outt"; allowed: one of out, maxPricePaths; did you mean "out"?',
+    ],
+    [
+      () => writeReport(dir, null as never),
+      "INVALID_OPTION",
+      "cannot build the report: options = null; allowed: an object of options (out, maxPricePaths)",
+    ],
+    [
+      () => buildReport(dir, { maxPricePaths: -1 }),
+      "INVALID_OPTION",
+      "cannot build the report: options.maxPricePaths = -1; allowed: an integer >= 1",
+    ],
+    [
+      () => buildReport(dir, { maxPricePaths: "a" as never }),
+      "INVALID_OPTION",
+      'cannot build the report: options.maxPricePaths = "a"; allowed: an integer >= 1',
+    ],
+    [
+      () => loadResults(dir, { maxPricePath: 3 } as never),
+      "UNKNOWN_OPTION",
+      'cannot build the report: option = "maxPricePath"; allowed: one of maxPricePaths, pathsPerVariant, maxPointsPerPath; did you mean "maxPricePaths"?',
+    ],
+    [
+      () => loadResults(dir, { pathsPerVariant: 0.5 }),
+      "INVALID_OPTION",
+      "cannot build the report: options.pathsPerVariant = 0.5; allowed: an integer >= 1",
+    ],
+  ];
+  for (const [call, code, message] of cases) {
+    const e = await refusal(call);
+    expect([e.code, e.message]).toEqual([code, message]);
+  }
+  expect(existsSync(elsewhere)).toBe(false);
+  expect(readdirSync(dir)).not.toContain("report.html");
+  // the same options, valid
+  expect(await writeReport(dir, { out: elsewhere, maxPricePaths: 2 })).toBe(elsewhere);
+  expect(
+    (await loadResults(dir, { maxPricePaths: 2, pathsPerVariant: 1, maxPointsPerPath: 10 })).paths.length,
+  ).toBe(2);
 });

@@ -66,3 +66,9 @@ export function checkPathOption(value: unknown, field: string, context: string):
   if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
     throw new ValidationError("INVALID_OPTION", `options.${field}`, value, "a path (not empty)", context);
 }
+
+/** options.<field>: undefined or a count, an integer >= 1 (a report's number of paths or points). */
+export function checkCountOption(value: unknown, field: string, context: string): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= 1))
+    throw new ValidationError("INVALID_OPTION", `options.${field}`, value, "an integer >= 1", context);
+}

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { CascadeError, ValidationError } from "@cascade/core";
 import { fsyncAndRename, fsyncDir, processTempName, removeDeadWritersTemps } from "../atomic-file.js";
 import { onExit } from "../exit-cleanup.js";
-import { checkPathOption } from "../option-checks.js";
+import { checkCountOption, checkOptionKeys, checkPathOption } from "../option-checks.js";
 import { writeProblem } from "../output-dir.js";
 import { REPORT_FILE } from "../results-files.js";
 import { buildFigures } from "./charts.js";
@@ -28,10 +28,14 @@ export interface ReportOptions {
   maxPricePaths?: number;
 }
 
+const REPORT_OPTIONS = ["out", "maxPricePaths"] as const satisfies ReadonlyArray<keyof ReportOptions>;
+
 /** What a script without a type check can pass wrong, refused before anything is read or written. */
 function checkReportArgs(resultsDir: unknown, options: ReportOptions): void {
   checkResultsDir(resultsDir);
+  checkOptionKeys(options, REPORT_OPTIONS, REPORT_CONTEXT);
   checkPathOption(options.out, "out", REPORT_CONTEXT);
+  checkCountOption(options.maxPricePaths, "maxPricePaths", REPORT_CONTEXT);
 }
 
 /** Builds the report HTML of a results directory (without writing it). */

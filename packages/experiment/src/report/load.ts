@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { fmtValue } from "../format.js";
+import { checkCountOption, checkOptionKeys } from "../option-checks.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
 import { pointValue } from "./format.js";
@@ -23,6 +24,12 @@ export interface LoadOptions {
   /** Most points kept per price path after min/max subsampling, default 800. */
   maxPointsPerPath?: number;
 }
+
+const LOAD_OPTIONS = [
+  "maxPricePaths",
+  "pathsPerVariant",
+  "maxPointsPerPath",
+] as const satisfies ReadonlyArray<keyof LoadOptions>;
 
 export interface ManifestInfo {
   name: string;
@@ -523,6 +530,8 @@ export function checkResultsDir(dir: unknown): void {
 
 export async function loadResults(dir: string, options: LoadOptions = {}): Promise<ReportData> {
   checkResultsDir(dir);
+  checkOptionKeys(options, LOAD_OPTIONS, REPORT_CONTEXT);
+  for (const key of LOAD_OPTIONS) checkCountOption(options[key], key, REPORT_CONTEXT);
   const maxPaths = Math.max(1, options.maxPricePaths ?? 24);
   const perVariant = Math.max(1, options.pathsPerVariant ?? 3);
   const maxPoints = Math.max(4, options.maxPointsPerPath ?? 800);
