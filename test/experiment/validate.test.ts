@@ -593,6 +593,18 @@ describe("validateExperiment", () => {
     expect(validateExperiment(fakeExperiment(), { replications: 9 }).replications).toBe(9);
   });
 
+  test("an override validateExperiment does not know is refused with the nearest one, not dropped", () => {
+    // Before: validateExperiment(def, { replication: 5 }) validated at the file's replications.
+    const typo = errorOf(fakeExperiment(), { replication: 5 } as never);
+    expect([typo.code, typo.message]).toEqual([
+      "UNKNOWN_OPTION",
+      'invalid experiment: option = "replication"; allowed: one of replications, seed; did you mean "replications"?',
+    ]);
+    expect(errorOf(fakeExperiment(), null as never).message).toBe(
+      "invalid experiment: options = null; allowed: an object of options (replications, seed)",
+    );
+  });
+
   test("a sweep path present in one variant only applies there", () => {
     const v = validateExperiment(
       fakeExperiment({ sweep: { "liquidation.amount.fraction": [0.25, 0.75], ticks: [30, 40] } }),

@@ -39,6 +39,7 @@ import {
 } from "@cascade/market";
 import { MAX_REPLICATIONS } from "./limits.js";
 import { metricColumns } from "./metrics.js";
+import { checkOptionKeys } from "./option-checks.js";
 import {
   clone,
   deepMerge,
@@ -574,11 +575,15 @@ export interface ValidateOverrides {
   seed?: number;
 }
 
+const VALIDATE_OVERRIDES = ["replications", "seed"] as const satisfies ReadonlyArray<keyof ValidateOverrides>;
+
 /**
  * Validates an experiment (the default export of an experiment file) and resolves every variant's
  * config. `overrides` are the CLI's --replications / --seed (validated under those flag names).
  */
 export function validateExperiment(def: unknown, overrides: ValidateOverrides = {}): ValidatedExperiment {
+  // A script without a type check must not lose a typo (replication) silently.
+  checkOptionKeys(overrides, VALIDATE_OVERRIDES, "invalid experiment");
   if (!isPlainObject(def))
     fail(
       "INVALID_TYPE",
