@@ -295,14 +295,42 @@ describe("resolveExperimentPath", () => {
     );
     // found only with its extension; a .d.ts is no experiment
     expect(message("crowds")).toMatch(/did you mean "crowd\.mjs"\?$/);
-    expect(message("type")).toBe(`cannot load experiment: file = "type"; ${allowed}`);
+    expect(message("type")).toBe(
+      `cannot load experiment: file = "type"; ${allowed} (looked for from ${cwd} and its experiments/)`,
+    );
     expect(message("something-else-entirely")).toBe(
-      `cannot load experiment: file = "something-else-entirely"; ${allowed}`,
+      `cannot load experiment: file = "something-else-entirely"; ${allowed} (looked for from ${cwd} and its experiments/)`,
     );
     expect(message("partial-vs-full")).toBe("found");
     // a folder (cascade run experiments) is named as one, with how to see its files
     expect(message("experiments")).toBe(
       `cannot load experiment: file = "experiments"; ${allowed} (experiments is a folder: name one of its files; cascade list --dir experiments lists them)`,
+    );
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  test("a name or relative path not found says the folder it was looked for from", () => {
+    // A script run from its own folder (runExperiment("partial-vs-full") in ~/studies) was told
+    // only "a name in experiments/", which reads as Cascade's experiments/, not the script's folder.
+    const cwd = mkdtempSync(join(tmpdir(), "cascade-resolve-"));
+    const message = (arg: string) => {
+      try {
+        resolveExperimentPath(arg, cwd);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "found";
+    };
+    const allowed = "allowed: an existing experiment file (a path, or a name in experiments/)";
+    expect(message("partial-vs-full")).toBe(
+      `cannot load experiment: file = "partial-vs-full"; ${allowed} (looked for from ${cwd} and its experiments/)`,
+    );
+    expect(message("experiments/partial-vs-full.ts")).toBe(
+      `cannot load experiment: file = "experiments/partial-vs-full.ts"; ${allowed} (looked for from ${cwd})`,
+    );
+    // an absolute path needs no folder
+    expect(message(join(cwd, "x.ts"))).toBe(
+      `cannot load experiment: file = ${JSON.stringify(join(cwd, "x.ts"))}; ${allowed}`,
     );
     rmSync(cwd, { recursive: true, force: true });
   });

@@ -63,9 +63,21 @@ export function resolveExperimentPath(arg: string, cwd = process.cwd()): string 
     "NOT_FOUND",
     "file",
     arg,
-    `an existing experiment file (a path, or a name in experiments/)${folder ? ` (${arg} is a folder: name one of its files; cascade list --dir ${arg} lists them)` : nearestExperiment(arg, cwd)}`,
+    `an existing experiment file (a path, or a name in experiments/)${folder ? ` (${arg} is a folder: name one of its files; cascade list --dir ${arg} lists them)` : nearestExperiment(arg, cwd) || lookedFrom(arg, cwd)}`,
     "cannot load experiment",
   );
+}
+
+/** A name without a folder, looked for in experiments/ as well. */
+const isBareName = (arg: string): boolean => !arg.includes("/") && !arg.includes(sep);
+
+/**
+ * Where a relative `arg` was looked for: a script run from its own folder (runExperiment("x") in
+ * ~/studies) looks there, not in Cascade's experiments/. "" for an absolute path.
+ */
+function lookedFrom(arg: string, cwd: string): string {
+  if (isAbsolute(arg)) return "";
+  return ` (looked for from ${resolve(cwd)}${isBareName(arg) ? " and its experiments/" : ""})`;
 }
 
 const EXPERIMENT_EXT = /\.(ts|mts|js|mjs)$/;
@@ -78,8 +90,7 @@ const EXPERIMENT_EXT = /\.(ts|mts|js|mjs)$/;
 function nearestExperiment(arg: string, cwd: string): string {
   const name = basename(arg);
   const stem = name.replace(EXPERIMENT_EXT, "");
-  const bare = !arg.includes("/") && !arg.includes(sep);
-  const folders = bare ? [resolve(cwd, "experiments"), cwd] : [dirname(resolve(cwd, arg))];
+  const folders = isBareName(arg) ? [resolve(cwd, "experiments"), cwd] : [dirname(resolve(cwd, arg))];
   for (const folder of folders) {
     let files: string[];
     try {
