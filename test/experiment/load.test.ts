@@ -273,19 +273,22 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
 });
 
 describe("resolveExperimentPath", () => {
+  /** resolveExperimentPath's refusal of `arg` from `cwd`, or "found". */
+  const resolving = (cwd: string) => (arg: string) => {
+    try {
+      resolveExperimentPath(arg, cwd);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "found";
+  };
+
   test("an unknown experiment name suggests the nearest file, written as the name was", () => {
     const cwd = mkdtempSync(join(tmpdir(), "cascade-resolve-"));
     mkdirSync(join(cwd, "experiments"));
     for (const f of ["partial-vs-full.ts", "insurance-fund.ts", "types.d.ts", "crowd.mjs"])
       writeFileSync(join(cwd, "experiments", f), "export default {};\n");
-    const message = (arg: string) => {
-      try {
-        resolveExperimentPath(arg, cwd);
-      } catch (e) {
-        return (e as Error).message;
-      }
-      return "found";
-    };
+    const message = resolving(cwd);
     const allowed = "allowed: an existing experiment file (a path, or a name in experiments/)";
     expect(message("partial-vs-ful")).toBe(
       `cannot load experiment: file = "partial-vs-ful"; ${allowed}; did you mean "partial-vs-full"?`,
@@ -313,14 +316,7 @@ describe("resolveExperimentPath", () => {
     // A script run from its own folder (runExperiment("partial-vs-full") in ~/studies) was told
     // only "a name in experiments/", which reads as Cascade's experiments/, not the script's folder.
     const cwd = mkdtempSync(join(tmpdir(), "cascade-resolve-"));
-    const message = (arg: string) => {
-      try {
-        resolveExperimentPath(arg, cwd);
-      } catch (e) {
-        return (e as Error).message;
-      }
-      return "found";
-    };
+    const message = resolving(cwd);
     const allowed = "allowed: an existing experiment file (a path, or a name in experiments/)";
     expect(message("partial-vs-full")).toBe(
       `cannot load experiment: file = "partial-vs-full"; ${allowed} (looked for from ${cwd} and its experiments/)`,

@@ -95,6 +95,21 @@ function sameFiles(a: string, b: string) {
   for (const f of FILES) expect(read(b, f), f).toBe(read(a, f));
 }
 
+/** What `f` writes on stderr while it runs (kept from the terminal), and what it resolves to. */
+async function stderrOf<T>(f: () => Promise<T>): Promise<{ result: T; written: string[] }> {
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { result: await f(), written };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
 /** Two custom agents on AAA acting every tick: agent `index`'s act at `tick` is `act(index, tick)`. */
 function twoActing(name: string, act: (index: number, tick: number) => unknown): PopulationSpec {
   return customAgents({
@@ -595,19 +610,9 @@ describe("runExperiment (in-process, fake world)", () => {
     // a journal that holds no run yet loses nothing: no note, as for a run
     expect(await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), `${journal[0]}\n`))).toEqual([]);
     // with progress on, a script or notebook sees them on stderr, as runExperiment's
-    const written: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      const { notes } = await mergeResults(shards, { out: fresh, progress: "lines" });
-      expect(notes).toHaveLength(1);
-      expect(written.filter((w) => w.startsWith("note:"))).toEqual([`${notes[0]}\n`]);
-    } finally {
-      process.stderr.write = write;
-    }
+    const { result, written } = await stderrOf(() => mergeResults(shards, { out: fresh, progress: "lines" }));
+    expect(result.notes).toHaveLength(1);
+    expect(written.filter((w) => w.startsWith("note:"))).toEqual([`${result.notes[0]}\n`]);
   });
 
   test("merge refuses a shard whose journal holds a damaged line, naming the shard and the line; nothing written", async () => {
@@ -1892,20 +1897,13 @@ test("manifest: a study outside Cascade's repository also records the commit of 
 
 test("with progress on, runExperiment notes the results it replaces and an object run in-process despite workers", async () => {
   const d = dir();
-  const written: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    await runExperiment(fakeExperiment({ replications: 2 }), { out: d, workers: 0, progress: "lines" });
-    expect(written.join("")).not.toContain("note:");
-    written.length = 0;
-    await runExperiment(fakeExperiment({ replications: 3 }), { out: d, workers: 2, progress: "lines" });
-  } finally {
-    process.stderr.write = write;
-  }
+  const first = await stderrOf(() =>
+    runExperiment(fakeExperiment({ replications: 2 }), { out: d, workers: 0, progress: "lines" }),
+  );
+  expect(first.written.join("")).not.toContain("note:");
+  const { written } = await stderrOf(() =>
+    runExperiment(fakeExperiment({ replications: 3 }), { out: d, workers: 2, progress: "lines" }),
+  );
   const text = written.join("");
   expect(text).toMatch(
     /note: \S+\/ held the results of another configuration \(they differ in: replications \(2 there, 3 now\)/,
