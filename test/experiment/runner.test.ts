@@ -123,7 +123,7 @@ function twoActing(name: string, act: (index: number, tick: number) => unknown):
 }
 
 /** One short run of `tiny` (its populations, shocks and metrics) under `policy` alone. */
-function oneRunUnder(policy: PolicySpec) {
+function oneRunUnder(policy: PolicySpec = tiny.liquidation as PolicySpec) {
   return {
     ...tiny,
     variants: undefined,
@@ -137,11 +137,7 @@ function oneRunUnder(policy: PolicySpec) {
 /** One short run of `tiny` with `custom` beside its first population, no shocks or metrics (`extra` overrides). */
 function oneRunBeside(custom: PopulationSpec, extra: Record<string, unknown> = {}) {
   return {
-    ...tiny,
-    variants: undefined,
-    baseline: undefined,
-    replications: 1,
-    ticks: 80,
+    ...oneRunUnder(),
     shocks: [],
     metrics: undefined,
     populations: [tiny.populations[0], custom],
