@@ -48,9 +48,9 @@ export async function buildReport(resultsDir: string, options: ReportOptions = {
 
 /** Writes `report.html` (or `options.out`) for a results directory; returns the written path. */
 export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<string> {
-  checkReportArgs(resultsDir, options);
-  const out = resolve(options.out ?? join(resultsDir, REPORT_FILE));
+  // buildReport checks the arguments (options.out too) before anything is read or written.
   const html = await buildReport(resultsDir, options);
+  const out = resolve(options.out ?? join(resultsDir, REPORT_FILE));
   // Several reports of one folder may be written at once (no lock): each has its own temporary
   // name, and those of reports killed before their rename are removed here.
   removeDeadWritersTemps(dirname(out), basename(out));
