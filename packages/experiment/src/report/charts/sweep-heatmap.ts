@@ -69,6 +69,7 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
   const outcomes = zeroOneOutcomes(data);
   const xs = sweepValues(rows.map((r) => r.params[px])).map(pointValue);
   const ys = sweepValues(rows.map((r) => r.params[py])).map(pointValue);
+  const ysDown = [...ys].reverse(); // as the y axis reads, top to bottom
   const variants = data.variants.filter((v) => rows.some((r) => r.variant === v));
   const planned = Math.max(
     14,
@@ -113,8 +114,8 @@ export async function sweepHeatmaps(data: ReportData, render: Render): Promise<F
       field: "y",
       type: "ordinal",
       title: titled ? py : null,
-      scale: { domain: [...ys].reverse() },
-      axis: { titleLimit: 0, description: sweepValuesDescription("Y-axis", [py], [...ys].reverse()) },
+      scale: { domain: ysDown },
+      axis: { titleLimit: 0, description: sweepValuesDescription("Y-axis", [py], ysDown) },
     };
     const layer: VlSpec[] = [
       {
