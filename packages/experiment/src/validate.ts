@@ -1403,7 +1403,7 @@ function checkSweepPath(
     // the researcher's spelling; other populations' stay by index (they have other labels).
     const m = /^populations\.(\d+)(?=\.|$)/.exec(resolved);
     const name = splitPath(path)[1];
-    const byName = m !== null && path.startsWith("populations.") && !/^\d+$/.test(name);
+    const byName = m !== null && !/^\d+$/.test(name);
     const near = byName ? resolved.replace(m[0], `populations.${name}`) : resolved;
     const guesses = didYouMean([base, ...variants.map((v) => v.config)], resolved, path);
     const guess = byName ? guesses.replaceAll(`"${m[0]}.`, `"populations.${name}.`) : guesses;
