@@ -16,6 +16,7 @@ import {
   type OrderResult,
   SELL,
   type Side,
+  sideRejected,
   type Venue,
   withinQuotes,
 } from "@cascade/market";
@@ -539,8 +540,7 @@ export class AgentView {
    * lookup would refuse it under their own names (`marginAllows rejected`), which the agent never called.
    */
   private checkSide(side: Side): void {
-    if (side !== BUY && side !== SELL)
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "order rejected");
+    if (side !== BUY && side !== SELL) throw sideRejected(side, "order rejected");
   }
 
   /**

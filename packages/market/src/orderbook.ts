@@ -185,6 +185,14 @@ function sideName(side: Side): string {
   return side === BUY ? "buy" : "sell";
 }
 
+/**
+ * A side that is neither BUY nor SELL, refused under `context` ("order rejected"): the one wording
+ * of the book's, the venue's and the agents' refusals (callers test the side inline: hot paths).
+ */
+export function sideRejected(side: unknown, context: string): CascadeError {
+  return new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", context);
+}
+
 export class OrderBook {
   readonly minPrice: number;
   readonly maxPrice: number;
@@ -1160,9 +1168,7 @@ export class OrderBook {
   // =============================================================================================
 
   private checkSide(side: Side): void {
-    if (side !== 1 && side !== -1) {
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", "query rejected");
-    }
+    if (side !== 1 && side !== -1) throw sideRejected(side, "query rejected");
   }
 
   private rejectUnknown(id: number, context: string): never {
@@ -1198,9 +1204,7 @@ export class OrderBook {
     if (!Number.isSafeInteger(owner) || owner < 0) {
       throw new CascadeError("INVALID_OWNER", "owner", owner, "a safe integer >= 0", ctx);
     }
-    if (side !== 1 && side !== -1) {
-      throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
-    }
+    if (side !== 1 && side !== -1) throw sideRejected(side, ctx);
     const band = `an integer number of ticks in [${this.minPrice}, ${this.maxPrice}]`;
     if (!isMarket) {
       if (

@@ -43,6 +43,7 @@ import {
   POST_ONLY,
   SELL,
   type Side,
+  sideRejected,
   type TimeInForce,
 } from "./orderbook.js";
 
@@ -2432,7 +2433,7 @@ export class Venue {
 
   /** Thrown where a side is neither BUY nor SELL (callers test inline: submit is a hot path). */
   private rejectSide(side: unknown, ctx: string): never {
-    throw new CascadeError("INVALID_SIDE", "side", side, "BUY (1) or SELL (-1)", ctx);
+    throw sideRejected(side, ctx);
   }
 
   private checkInstrument(field: string, i: unknown, ctx: string): void {
