@@ -11,12 +11,11 @@ import {
   type Dist,
   distMean,
   memberPath,
-  NotAnError,
   nearestName,
   type Rng,
   type RunLoop,
+  rethrownBy,
   sample,
-  thrownBy,
   ValidationError,
 } from "@cascade/core";
 import type { Venue } from "@cascade/market";
@@ -304,8 +303,7 @@ function reportingFailures(agent: Agent, name: string, population: number, k: nu
       try {
         returned = agent.act(tick);
       } catch (e) {
-        if (e instanceof NotAnError || e instanceof ValidationError) throw e;
-        throw thrownBy(where(tick), e);
+        throw rethrownBy(where(tick), e);
       }
       // An act that returns a Promise (not async itself: createCustomAgent refuses those) would run
       // its code after its tick, and what it throws would be a rejection no run sees.

@@ -133,6 +133,15 @@ export function thrownBy(where: string, e: unknown): Error {
   return err;
 }
 
+/**
+ * What a custom agent's act or a custom trigger threw, as it goes on: passed as it is when it
+ * already says where it comes from (a NotAnError names its thrower, a venue stream's observer; a
+ * ValidationError names the field at fault), else named by `where` (thrownBy).
+ */
+export function rethrownBy(where: string, e: unknown): unknown {
+  return e instanceof NotAnError || e instanceof ValidationError ? e : thrownBy(where, e);
+}
+
 /** An Error's message; any other thrown value as what it is and shown ("a string, not an Error: \"x\""). */
 export function describeThrown(value: unknown): string {
   if (value instanceof Error) return value.message;

@@ -8,6 +8,7 @@ export {
   NotAnError,
   requireFinite,
   requireInteger,
+  rethrownBy,
   thrownBy,
   ValidationError,
 } from "./errors.js";

@@ -15,7 +15,7 @@
  * overTicks split from it as "overTicks"). Nothing else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
-import { type Dist, NotAnError, type Rng, RunLoop, sample, thrownBy, ValidationError } from "@cascade/core";
+import { type Dist, type Rng, RunLoop, rethrownBy, sample } from "@cascade/core";
 import { LiquidationEngine, type PolicySpec } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue, withinQuotes } from "@cascade/market";
 import type {
@@ -70,8 +70,7 @@ function namingTrigger(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicyS
         try {
           return test.call(trigger, v, account);
         } catch (e) {
-          if (e instanceof NotAnError || e instanceof ValidationError) throw e;
-          throw thrownBy(`${where} on account ${venue.label(account)} at tick ${loop.now}`, e);
+          throw rethrownBy(`${where} on account ${venue.label(account)} at tick ${loop.now}`, e);
         }
       },
     },
