@@ -21,7 +21,13 @@
  * which then covers bad debt before it is recorded as unrecovered. fraction = 1 is the classic
  * full close; fraction = 0.5 with rate 0.05 is the Aave v3 close factor and bonus (REFERENCES.md:
  * Aave v3 docs / V3 technical paper: 50% close factor, 5-10% liquidation bonus), here without
- * Aave's switch to 100% at HF <= 0.95 so that the close factor is the only amount rule.
+ * Aave's switch to 100% at HF <= 0.95 (no `fullBelowHealthFactor`; validate prints "none"), so the
+ * close factor is the only amount rule. With the switch the study gives the same bytes: at 3%
+ * maintenance a long-only account (the crowd) has HF 0.97 at zero equity, so HF <= 0.95 finds only
+ * bankrupt accounts, which are closed in full anyway (Aave's 0.95 comes before bankruptcy because
+ * its liquidation thresholds, 1 - maintenance here, are far below 0.97). Accounts in liquidation
+ * may trade (`whileLiquidating` "free", the Aave preset's), which changes nothing here: the crowd
+ * enters once, before the shock.
  * Sweep: liquidation.amount.fraction in {1, 0.75, 0.5, 0.25, 0.1} x liquidation.penalty.rate in
  * {0, 0.05, 0.1}: 15 points x 20 replications = 300 runs (run times: experiments/README.md).
  *
@@ -74,6 +80,7 @@ export default defineExperiment({
   liquidation: presets.closeFactor({
     name: "closeFactorSweep",
     trigger: { kind: "maintenance" },
+    // no fullBelowHealthFactor: Aave's 100% below HF 0.95 would only find bankrupt accounts here (above)
     amount: { kind: "closeFactor", fraction: 0.5 },
     ordering: "proRata",
     penalty: { rate: 0.05, to: "insuranceFund" },
