@@ -4,8 +4,9 @@
  *
  * Question: with the same trigger (equity < maintenance), the same amount (the whole portfolio)
  * and the same 1% penalty, how much does the WAY positions are unloaded matter for bad debt,
- * slippage, drawdown and the spread of the cascade? (adlOnly, the last variant, differs by
- * construction: it acts only on bankrupt accounts and charges no penalty.)
+ * slippage, drawdown and the spread of the cascade? (Two variants differ by construction: adlOnly
+ * acts only on bankrupt accounts and charges no penalty; backstopVault charges none either, as
+ * the vault takes the account's whole remaining margin instead.)
  *
  * Market: the calibrated market of partial-vs-full.ts (three instruments, 20x max leverage with
  * 3% maintenance, market makers that withdraw on a 2% move, a deep but sparse noise book,
@@ -26,8 +27,11 @@
  *   common 1% here, so only the execution differs).
  * - backstopVault: Hyperliquid's liquidator vault / Compound v3 `absorb`: the vault takes the whole
  *   portfolio off-book at the bankruptcy price (the account's remaining margin becomes the vault's
- *   buffer); nothing is sold on the book. The vault keeps the positions (it does not unwind them
- *   within the run), so its market risk is not in these metrics.
+ *   buffer: below 3% of its notional at the trigger, taken instead of a penalty and recorded as
+ *   the step's `penalty` in liquidations.csv; the engine charges no penalty rate on a takeover at
+ *   the bankruptcy price, so the common 1% would change nothing: run with it, the study gives the
+ *   same bytes); nothing is sold on the book. The vault keeps the positions (it does not unwind
+ *   them within the run), so its market risk is not in these metrics.
  * - adlOnly: auto-deleveraging as the only mechanism (Hyperliquid and Binance use it as the last
  *   resort): nothing is sold while equity is positive; once an account is bankrupt its positions
  *   are closed against the opposing accounts with the highest unrealized PnL x leverage at the
@@ -55,7 +59,10 @@ import { defineExperiment, type RunRecords } from "@cascade/experiment";
 import { type PolicySpec, presets } from "@cascade/liquidation";
 import { background, fundamentals, leveragedCrowd, market } from "./lib/three-assets.js";
 
-/** Same trigger, amount and penalty in every variant but adlOnly (1% of the closed notional to the insurance fund): only the execution differs. */
+/**
+ * The penalty of the sweep, the slices and the auction (1% of the closed notional to the insurance
+ * fund); trigger and amount are the same in every variant but adlOnly: only the execution differs.
+ */
 const common = { penaltyRate: 0.01 };
 
 /** Share of the liquidated notional executed on the order books (sweeps, slices, auction fallbacks). */
@@ -105,7 +112,8 @@ export default defineExperiment({
       execution: { kind: "sliced", slices: 10, maxSlippage: 0.05 },
     }),
     dutchAuction: presets.dutchAuction(common),
-    backstopVault: presets.backstopVault(common),
+    // no penalty (the preset's): at the bankruptcy price the vault takes the margin instead
+    backstopVault: presets.backstopVault(),
     adlOnly,
   },
   baseline: "marketSweep",

@@ -418,6 +418,20 @@ describe("execution", () => {
     expect(e.stats().backstopNotional).toBe(1770);
   });
 
+  test("backstop vault at bankruptcy price: a penalty rate charges nothing (the vault takes the margin instead)", () => {
+    // execution-styles.ts relies on it: its vault variant runs without the other variants' 1%
+    const run = (penaltyRate: number) => {
+      const { v, a, e } = setup(presets.backstopVault({ penaltyRate }));
+      e.check(2);
+      const vault = e.backstopVault as number;
+      return { records: e.records.map(pick), cash: [v.cash(a), v.cash(vault), v.cash(e.insuranceFund)] };
+    };
+    const none = run(0);
+    expect(none.records.map((r) => r[4])).toEqual([0, 70]);
+    expect(run(0.01)).toEqual(none);
+    expect(run(0.1)).toEqual(none);
+  });
+
   test("backstop vault at mark, 1% penalty to the fund", () => {
     const { v, a, e } = setup(presets.backstopVault({ price: "mark", penaltyRate: 0.01 }));
     e.check(2);
