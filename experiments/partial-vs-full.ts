@@ -34,7 +34,10 @@
  *   REFERENCES.md "Centralised exchanges" before partial liquidation.
  * - closeFactor50: Aave v3 (docs / V3 technical paper): liquidatable when the health factor < 1,
  *   50% of the portfolio's gross notional closed per step (Aave: of the debt), 100% at HF <= 0.95,
- *   5% bonus to the liquidator.
+ *   5% bonus to the liquidator. The 100% rule changes nothing here (without it: the same bytes):
+ *   at 3% maintenance a long-only account has HF 0.97 at zero equity, so HF <= 0.95 finds only
+ *   bankrupt accounts, which the engine closes in full anyway; accounts may trade in liquidation
+ *   (`whileLiquidating` "free", Aave's), which the crowd, entering once, never does.
  * - restoreToTarget: partial liquidation that sells just enough (most liquid asset first) to
  *   bring equity/maintenance back to 1.25 (the "liquidate to a safe buffer" rule of several
  *   exchanges).
