@@ -15,10 +15,10 @@
  * tick 800. Liquidation: full close on the book (presets.fullClose).
  *
  * Grid (`sweep`, a full factorial; one variant):
- * - populations.4.leverage in {8, 11, 13, 14, 15, 16, 17, 18, 19}: the SAME target leverage for
+ * - populations.leveraged.leverage in {8, 11, 13, 14, 15, 16, 17, 18, 19}: the SAME target leverage for
  *   every trader (as in Caccioli et al., one leverage per system); realised leverage is a little
  *   lower because entries are IOCs bounded at 0.5% slippage.
- * - populations.4.crowding in {0, 0.25, 0.5, 0.75, 1}: weights = crowding x common + (1 - crowding)
+ * - populations.leveraged.crowding in {0, 0.25, 0.5, 0.75, 1}: weights = crowding x common + (1 - crowding)
  *   x own (Exp(1) draws, normalised): 1 = everyone holds the same portfolio (the common weights
  *   are redrawn per replication), 0 = independent weights. Every portfolio is long all three
  *   assets, so the asset overlap is always complete; crowding only sets how alike the weights are.
@@ -60,16 +60,16 @@ export default defineExperiment({
   seed: 20260314,
   market,
   fundamentals,
-  // Population 4 is the leveraged crowd; the sweep sets its leverage and crowding.
+  // The sweep sets the leveraged crowd's leverage and crowding (by its label, "leveraged": population 4).
   populations: [...background(), leveragedCrowd({ leverage: 12 })],
   shocks: [{ kind: "fundamentalDrop", instrument: "BTC", atTick: 400, fraction: 0.07 }],
   liquidation: presets.fullClose(),
   sweep: {
-    "populations.4.leverage": [8, 11, 13, 14, 15, 16, 17, 18, 19],
-    "populations.4.crowding": [0, 0.25, 0.5, 0.75, 1],
+    "populations.leveraged.leverage": [8, 11, 13, 14, 15, 16, 17, 18, 19],
+    "populations.leveraged.crowding": [0, 0.25, 0.5, 0.75, 1],
   },
   // comparison.csv: each crowding against crowding 0 at the same leverage (not against 8x)
-  sweepReference: "populations.4.crowding",
+  sweepReference: "populations.leveraged.crowding",
   replications: 24,
   ticks: 800,
   sampleEvery: 20,

@@ -19,8 +19,8 @@ export default defineExperiment({
     stepwiseBackstop: presets.stepwise({ minNotional: 50_000, cooldownTicks: 30 }),
   },
   // a reserve of 0: the same crowd without top-ups (same seeds and draws)
-  sweep: { "populations.4.marginTopUp.reserveOfCapital": [0, 0.5] },
-  sweepReference: "populations.4.marginTopUp.reserveOfCapital",
+  sweep: { "populations.leveraged.marginTopUp.reserveOfCapital": [0, 0.5] },
+  sweepReference: "populations.leveraged.marginTopUp.reserveOfCapital",
   replications: 20,
   metrics: { custom: { topped_up: (r) => r.populations?.[4].toppedUp ?? null } },
 });

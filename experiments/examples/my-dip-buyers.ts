@@ -40,7 +40,7 @@ export default defineExperiment({
   shocks: [{ kind: "fundamentalDrop", instrument: "BTC", atTick: 400, fraction: 0.1 }],
   liquidation: presets.fullClose(),
   // one variant: each point is compared with point 0 (no dip buyers), replication by replication
-  sweep: { "populations.4.count": [0, 20, 60] },
+  sweep: { "populations.dipBuyer.count": [0, 20, 60] },
   metrics: { custom: { dip_pnl: (r) => r.populations?.[4].pnl ?? null } },
   replications: 10,
   ticks: 900,

@@ -6,9 +6,9 @@
  * mid, fundamentalists anchoring prices to a mean-reverting fundamental, a few trend followers,
  * and a crowd of 100 cross-margin leveraged traders that enter once (ticks 5-300).
  *
- * Studies spread these into their own experiment and override what they vary. Population indices
- * (used by sweep paths such as "populations.4.leverage"): 0 market makers, 1 noise traders,
- * 2 fundamentalists, 3 trend followers, 4 the leveraged crowd.
+ * Studies spread these into their own experiment and override what they vary. Population indices:
+ * 0 market makers, 1 noise traders, 2 fundamentalists, 3 trend followers, 4 the leveraged crowd;
+ * sweeps name the crowd by its label ("populations.leveraged.leverage"), wherever it stands.
  */
 
 import type { FundamentalSpec } from "@cascade/agents";

@@ -384,7 +384,7 @@ const leverageCrowding = claims(LC, "leverage-crowding", [
     "nothing below 13x",
     "nothing",
     (o) => {
-      const low = o.runsRows.filter((r) => (r["populations.4.leverage"] as number) < 13);
+      const low = o.runsRows.filter((r) => (r["populations.leveraged.leverage"] as number) < 13);
       return Math.max(...values(low, "accounts_liquidated")) === 0 ? "nothing" : "some liquidations";
     },
   ],

@@ -126,7 +126,7 @@ test("a sweep of one variant: the means at each point, the first 20 (differences
     summary.push(`default,${p},${8 + p},0,accounts_liquidated,3,${p / 4},1,0,2,1,0,2`);
     if (p > 0) comparison.push(`default,default,${p},${8 + p},0,bad_debt,3,${100 * p},1,3,0.01,2`);
   }
-  const params = ["populations.4.leverage", "populations.4.crowding"];
+  const params = ["populations.leveraged.leverage", "populations.leveraged.crowding"];
   const dir = results("one-variant", params, summary, comparison);
   const lines = (await headline(dir)).split("\n");
   expect(lines.slice(0, 4)).toEqual([

@@ -223,7 +223,7 @@ describe("paired differences of a grid of one variant", () => {
 
   it("45 points: a row per leverage, its points by crowding, on a screen (was a row per compared point: 44 x 16 px a panel)", async () => {
     const dir = makeResults(join(root, "grid-45"), {
-      sweep: { "populations.4.leverage": leverage, "populations.4.crowding": crowding },
+      sweep: { "populations.leveraged.leverage": leverage, "populations.leveraged.crowding": crowding },
       variants: ["default"],
       replications: 6,
       ticks: 40,
@@ -256,14 +256,14 @@ describe("paired differences of a grid of one variant", () => {
     for (const c of compared.filter((x) => drawnMetrics.has(`metric: ${x.metric}`)))
       expect(markers.some((t) => t.startsWith(`metric: ${c.metric};`) && t.includes(c.label))).toBe(true);
     // rows named by leverage on the axis, crowding in the colour legend
-    expect(svg).toContain(">populations.4.leverage<");
-    expect(svg).toContain(">populations.4.crowding<");
+    expect(svg).toContain(">populations.leveraged.leverage<");
+    expect(svg).toContain(">populations.leveraged.crowding<");
     for (const v of leverage) expect(svg).toMatch(new RegExp(`role-axis-label[^]*?>${v}<`));
   });
 
   it("names the rows' parameter once, beside the first row of panels (was at the first panel of every row)", async () => {
     const dir = makeResults(join(root, "grid-rows-title"), {
-      sweep: { "populations.4.leverage": [8, 13, 19], "populations.4.crowding": [0, 0.5, 1] },
+      sweep: { "populations.leveraged.leverage": [8, 13, 19], "populations.leveraged.crowding": [0, 0.5, 1] },
       variants: ["default"],
       replications: 6,
       ticks: 40,
@@ -294,10 +294,10 @@ describe("paired differences of a grid of one variant", () => {
     // (the title's group is placed like the panels' cells, from the chart's origin)
     const titles = [
       ...svg.matchAll(
-        /<g class="mark-group role-title"><g transform="translate\(([\d.-]+),([\d.-]+)\)">(?:(?!<\/text>)[\s\S])*?rotate\(-90\)[^>]*>populations\.4\.leverage</g,
+        /<g class="mark-group role-title"><g transform="translate\(([\d.-]+),([\d.-]+)\)">(?:(?!<\/text>)[\s\S])*?rotate\(-90\)[^>]*>populations\.leveraged\.leverage</g,
       ),
     ];
-    expect(svg.match(/>populations\.4\.leverage</g)).toHaveLength(1);
+    expect(svg.match(/>populations\.leveraged\.leverage</g)).toHaveLength(1);
     expect(titles).toHaveLength(1);
     const [x, y] = [Number(titles[0][1]), Number(titles[0][2])];
     expect(x).toBeLessThan(Math.min(...origins.map((o) => o[0])));

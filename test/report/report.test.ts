@@ -689,7 +689,7 @@ describe("price paths in a sweep", () => {
 
   it("draws the corners of a two-parameter grid and reads no other point", async () => {
     const dir = makeResults(join(root, "paths-2d"), {
-      sweep: { "populations.4.leverage": [8, 13, 19], "populations.4.crowding": [0, 0.5, 1] },
+      sweep: { "populations.leveraged.leverage": [8, 13, 19], "populations.leveraged.crowding": [0, 0.5, 1] },
       variants: ["default"],
       replications: 2,
       ticks: 60,
@@ -700,10 +700,10 @@ describe("price paths in a sweep", () => {
     expect(new Set(data.paths.map((p) => p.pointLabel)).size).toBe(4);
     const fig = (await buildFigures(data)).find((f) => f.id === "price-paths")!;
     expect(headers(fig.panels[0].svg)).toEqual([
-      "populations.4.leverage=8 populations.4.crowding=0",
-      "populations.4.leverage=8 populations.4.crowding=1",
-      "populations.4.leverage=19 populations.4.crowding=0",
-      "populations.4.leverage=19 populations.4.crowding=1",
+      "populations.leveraged.leverage=8 populations.leveraged.crowding=0",
+      "populations.leveraged.leverage=8 populations.leveraged.crowding=1",
+      "populations.leveraged.leverage=19 populations.leveraged.crowding=0",
+      "populations.leveraged.leverage=19 populations.leveraged.crowding=1",
     ]);
     expect(fig.caption).toContain("at 4 of the 9 sweep points (the corners of the grid");
     expect(fig.note).toBe("8 of 18 recorded paths drawn.");

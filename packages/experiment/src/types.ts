@@ -400,7 +400,7 @@ export interface ExperimentDefinition {
   sweep?: Record<string, readonly unknown[]>;
   /**
    * A swept parameter whose first value is each point's reference in comparison.csv, the other
-   * parameters equal (`"populations.4.crowding"`: each crowding against crowding at its first
+   * parameters equal (`"populations.leveraged.crowding"`: each crowding against crowding at its first
    * value, at the same leverage). One variant: instead of every point against point 0. Several
    * variants: besides each against the baseline at each point, each against itself at the reference.
    */
