@@ -12,7 +12,9 @@
  * (market makers quoting 15 lots per level, 20 fundamentalists); ETH and SOL are thinner "alts"
  * (6 lots per level, 10 slower fundamentalists each); market makers withdraw for 100 ticks on a
  * 2% move; noise traders and trend followers as in partial-vs-full.ts. Shock: BTC's fundamental
- * drops 10% at tick 400 (mean-reverting afterwards); ETH and SOL are never shocked.
+ * drops 10% at tick 400 (mean-reverting afterwards); ETH and SOL are never shocked. Liquidation
+ * in every variant: full close on the book (presets.fullClose: 5% slippage bound, 1% fee to the
+ * insurance fund, which covers deficits before they are left as bad debt).
  *
  * Variants (same seeds, paired against crossMargin):
  * - crossMargin: 102 leveraged traders at 10x-19.5x, each holding all three instruments in one

@@ -22,9 +22,10 @@
  * - sliced: the same amount split into 10 equal slices over 10 ticks, each bounded at 5% (a
  *   uniform Almgren & Chriss (2000) schedule: trading impact against time risk).
  * - dutchAuction: MakerDAO Liquidations 2.0 (Clipper): each position goes to a Dutch auction
- *   starting 20% above the mark and decaying 1% per tick for 100 ticks; keepers take partial
- *   lots; the unsold remainder falls back to a market sweep (Maker's chop of 13% replaced by the
- *   common 1% here, so only the execution differs).
+ *   starting 20% above the mark and decaying 1% per tick (compounding) for 100 ticks, never below
+ *   half the mark (the preset's floor, reached after ~88 ticks); keepers take partial lots; the
+ *   unsold remainder falls back to a market sweep without a slippage bound (Maker's chop of 13%
+ *   replaced by the common 1% here, so only the execution differs).
  * - backstopVault: Hyperliquid's liquidator vault / Compound v3 `absorb`: the vault takes the whole
  *   portfolio off-book at the bankruptcy price (the account's remaining margin becomes the vault's
  *   buffer: below 3% of its notional at the trigger, taken instead of a penalty and recorded as
@@ -36,7 +37,9 @@
  *   resort): nothing is sold while equity is positive; once an account is bankrupt its positions
  *   are closed against the opposing accounts with the highest unrealized PnL x leverage at the
  *   mark, and its deficit is charged to them. A custom trigger (equity < 0) makes ADL the only path;
- *   there is no penalty (the account has nothing left to pay it from).
+ *   there is no penalty (the account has nothing left to pay it from). What ADL cannot place (not
+ *   enough opposing profit in an instrument) is swept on the book with the 5% bound, the execution
+ *   `cascade validate` prints for it (rare here: `book_share` counts it).
  *
  * What to look at (summary.csv, comparison.csv vs marketSweep): bad_debt (total deficit;
  * insurance_draw, adl_covered and unrecovered_debt say who paid it, adl_volume what ADL closed),

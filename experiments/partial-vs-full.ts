@@ -40,11 +40,13 @@
  *   (`whileLiquidating` "free", Aave's), which the crowd, entering once, never does.
  * - restoreToTarget: partial liquidation that sells just enough (most liquid asset first) to
  *   bring equity/maintenance back to 1.25 (the "liquidate to a safe buffer" rule of several
- *   exchanges).
+ *   exchanges), with full close's 5% bound and 1% fee.
  * - stepwiseBackstop: Hyperliquid (docs: Trading > Liquidations): 20% steps with a 30-tick
  *   cool-down for positions above 50,000 (100,000 USDC there, scaled to these account sizes);
  *   when equity < 2/3 of maintenance the backstop vault takes the whole portfolio off-book;
- *   auto-deleveraging as the last resort.
+ *   auto-deleveraging as the last resort; no liquidation fee (the preset's): no insurance fund.
+ * Each variant keeps its mechanism's own penalty (1%, 5% to the liquidator, 1%, none): a
+ * difference between them is the whole mechanism's, not the amount rule's alone.
  *
  * What to look at (summary.csv, comparison.csv against `full`):
  * - accounts_liquidated, liquidated_notional (book_liquidated_notional: the part sold on the
