@@ -4,8 +4,9 @@ import { presets } from "@cascade/liquidation";
 import { crowdEntry } from "../lib/three-assets.js";
 import study from "../partial-vs-full.js";
 
-/** the lots the leveraged crowd (population 4) bought on entry, per instrument */
-const crowdLots = (r: RunRecords) => (r.populations?.[4].tradedLots ?? Number.NaN) / r.series.length;
+/** the lots the leveraged crowd bought on entry, per instrument */
+const crowdLots = (r: RunRecords) =>
+  (r.populations?.find((p) => p.name === "leveraged")?.tradedLots ?? Number.NaN) / r.series.length;
 
 /** lots bid within 1% of the mid (depthBand), mean over the instruments and the ticks after the last entry */
 function bidDepth(r: RunRecords): number {

@@ -22,5 +22,7 @@ export default defineExperiment({
   sweep: { "populations.leveraged.marginTopUp.reserveOfCapital": [0, 0.5] },
   sweepReference: "populations.leveraged.marginTopUp.reserveOfCapital",
   replications: 20,
-  metrics: { custom: { topped_up: (r) => r.populations?.[4].toppedUp ?? null } },
+  metrics: {
+    custom: { topped_up: (r) => r.populations?.find((p) => p.name === "leveraged")?.toppedUp ?? null },
+  },
 });

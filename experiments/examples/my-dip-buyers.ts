@@ -41,7 +41,7 @@ export default defineExperiment({
   liquidation: presets.fullClose(),
   // one variant: each point is compared with point 0 (no dip buyers), replication by replication
   sweep: { "populations.dipBuyer.count": [0, 20, 60] },
-  metrics: { custom: { dip_pnl: (r) => r.populations?.[4].pnl ?? null } },
+  metrics: { custom: { dip_pnl: (r) => r.populations?.find((p) => p.name === "dipBuyer")?.pnl ?? null } },
   replications: 10,
   ticks: 900,
 });
