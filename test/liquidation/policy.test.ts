@@ -4,6 +4,8 @@
  * At marks X=85, Y=46: equity = -1700 + 850 + 920 = 70, maintenance = 0.05 * 1770 = 88.5.
  * The maker's bids: X 5@84, 10@83; Y 10@46, 20@45.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Rng, RunLoop } from "@cascade/core";
 import { estimateSweep, LiquidationEngine, presets, validatePolicySpec } from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
@@ -138,6 +140,28 @@ describe("amount", () => {
     expect(v.equity(a)).toBe(18);
     expect(v.cash(mk)).toBe(makerCash - 865 + 43);
     expect(conserved(v)).toBe(true);
+  });
+
+  test("close factor docs: the budget is of the portfolio's gross notional, as the step above spends it", () => {
+    // The JSDoc an editor shows for the amount rule and the preset is where a risk team reads what
+    // a step closes: "50% of the position" would have it expect 5 of 10 X and 10 of 20 Y above,
+    // where the step closed 19 of 20 Y and no X (budget 0.5 x 1,770 spent along the ordering).
+    const src = (f: string) =>
+      readFileSync(join(import.meta.dirname, "../../packages/liquidation/src", f), "utf8");
+    /** The JSDoc block that ends just before the first line containing `marker`. */
+    const docAbove = (text: string, marker: string) => {
+      const end = text.lastIndexOf("*/", text.indexOf(marker));
+      return text.slice(text.lastIndexOf("/**", end), end).replace(/\s*\n\s*\*?/g, " ");
+    };
+    const docs = [
+      docAbove(src("types.ts"), '| { kind: "closeFactor"'),
+      docAbove(src("presets.ts"), "closeFactor(\n"),
+    ];
+    for (const doc of docs) {
+      expect(doc).toMatch(/gross notional/);
+      expect(doc).toMatch(/ordering/);
+      expect(doc).not.toMatch(/of the position( value)?[ ,;.]/);
+    }
   });
 
   test("close factor: full close when HF <= fullBelowHealthFactor", () => {

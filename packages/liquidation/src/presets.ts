@@ -172,8 +172,10 @@ export const presets = {
 
   /**
    * Aave v3: liquidatable when the health factor < 1; a liquidator repays up to the close factor
-   * (50%) of the position, 100% when HF <= 0.95 (`healthFactor > 0.95e18 ? 50% : 100%` in LiquidationLogic), and receives a 5% liquidation bonus
-   * (Aave v3 technical paper / docs "Liquidations"). Uncovered deficits stay as bad debt.
+   * (50%), 100% when HF <= 0.95 (`healthFactor > 0.95e18 ? 50% : 100%` in LiquidationLogic), and
+   * receives a 5% liquidation bonus (Aave v3 technical paper / docs "Liquidations"). Here the 50%
+   * is of the portfolio's gross notional (Aave: of the debt), spent along the ordering: a step can
+   * close most of one position and none of another. Uncovered deficits stay as bad debt.
    */
   closeFactor(
     o?: PresetOverrides & { fraction?: number; fullBelowHealthFactor?: number; bonus?: number },

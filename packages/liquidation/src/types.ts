@@ -15,7 +15,11 @@ export type TriggerSpec =
 
 export type AmountSpec =
   | { kind: "full" }
-  /** Aave v3: up to 50% of the position value per liquidation, 100% when HF <= fullBelowHealthFactor (0.95). */
+  /**
+   * Aave v3: per step, a budget of `fraction` (50%) x the portfolio's gross notional at the marks,
+   * spent along the ordering (so one position can lose more than `fraction` of itself, another
+   * nothing; proRata: `fraction` of each); everything when HF <= fullBelowHealthFactor (0.95).
+   */
   | { kind: "closeFactor"; fraction: number; fullBelowHealthFactor?: number }
   /** Close just enough that equity / maintenance >= target at current marks (book slippage and penalty included). */
   | { kind: "restoreToTarget"; targetMarginRatio: number }
