@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng, RunLoop } from "@cascade/core";
 import { estimateSweep, LiquidationEngine, presets, validatePolicySpec } from "@cascade/liquidation";
-import { BUY, SELL, Venue } from "@cascade/market";
+import { BUY, dutchPrice, SELL, Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
 import {
   ask,
@@ -387,6 +387,30 @@ describe("execution", () => {
     expect(v.position(a, 0) + v.position(a, 1)).toBe(0);
     expect(v.cash(a)).toBe(eqBefore - penX);
     expect(conserved(v)).toBe(true);
+  });
+
+  test("Dutch auction schedule as the liquidation README states it: geometric decay, floor at k = 88 of 100 by default", () => {
+    const readme = readFileSync(join(import.meta.dirname, "../../packages/liquidation/README.md"), "utf8");
+    const row = readme.split("\n").find((l) => l.startsWith("| `dutchAuction`")) as string;
+    expect(row).toContain("start x (1 - decayPerTick)^k");
+    expect(row).toContain("at k = 88, the 89th of the 100 prices");
+    // the engine's auction follows it: Y opened at tick 2 (start round(46 x 1.2) = 55, floor 23),
+    // k counted from tick 3; rounded to a tick
+    const { v, e } = setup(presets.dutchAuction());
+    e.check(2);
+    const y = v.openAuctions()[0];
+    expect([y.instrument, y.startPrice, y.limitPrice, y.decayPerTick, y.durationTicks]).toEqual([
+      1, 55, 23, 0.01, 100,
+    ]);
+    for (const k of [0, 1, 2, 30, 60]) {
+      v.advance(3 + k);
+      expect(v.auctionPrice(y.id)).toBe(Math.max(23, Math.round(55 * 0.99 ** k)));
+    }
+    // the defaults on a reference of 10,000: 12,000 x 0.99^k, floor 5,000 first at k = 88
+    const terms = { ...y, startPrice: 12_000, limitPrice: 5_000 };
+    expect(dutchPrice(terms, 87)).toBe(Math.round(12_000 * 0.99 ** 87));
+    expect(dutchPrice(terms, 87)).toBeGreaterThan(5_000);
+    expect(dutchPrice(terms, 88)).toBe(5_000);
   });
 
   test("Dutch auction from the oracle price (Maker's Clipper) instead of the mark", () => {

@@ -35,7 +35,12 @@ export type ExecutionSpec =
   | { kind: "marketSweep"; maxSlippage: number }
   /** The amount is split over `slices` ticks (Almgren-Chriss style schedule, uniform). */
   | { kind: "sliced"; slices: number; maxSlippage: number }
-  /** MakerDAO Clipper: venue.openAuction; unsold remainder at expiry falls back to a market sweep. */
+  /**
+   * MakerDAO Clipper: venue.openAuction; k ticks into its schedule (from the tick after it opens)
+   * the price is start x (1 - decayPerTick)^k rounded to a tick, never below the floor (a buy
+   * auction of a short: x (1 + decayPerTick)^k, never above its cap); unsold remainder at expiry
+   * falls back to a market sweep.
+   */
   | {
       kind: "dutchAuction";
       startPremium: number;
