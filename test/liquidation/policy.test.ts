@@ -22,6 +22,16 @@ import {
   twoAssetVenue,
 } from "./helpers.js";
 
+/** A source file of @cascade/liquidation, whose JSDoc is what an editor shows for its exports. */
+const src = (f: string) =>
+  readFileSync(join(import.meta.dirname, "../../packages/liquidation/src", f), "utf8");
+
+/** The JSDoc block that ends just before the first line containing `marker`, on one line. */
+function docAbove(text: string, marker: string): string {
+  const end = text.lastIndexOf("*/", text.indexOf(marker));
+  return text.slice(text.lastIndexOf("/**", end), end).replace(/\s*\n\s*\*?/g, " ");
+}
+
 function setup(policy = presets.fullClose(), venueOver = {}) {
   const v = twoAssetVenue(venueOver);
   setMarks(v, [100, 50]);
@@ -146,13 +156,6 @@ describe("amount", () => {
     // The JSDoc an editor shows for the amount rule and the preset is where a risk team reads what
     // a step closes: "50% of the position" would have it expect 5 of 10 X and 10 of 20 Y above,
     // where the step closed 19 of 20 Y and no X (budget 0.5 x 1,770 spent along the ordering).
-    const src = (f: string) =>
-      readFileSync(join(import.meta.dirname, "../../packages/liquidation/src", f), "utf8");
-    /** The JSDoc block that ends just before the first line containing `marker`. */
-    const docAbove = (text: string, marker: string) => {
-      const end = text.lastIndexOf("*/", text.indexOf(marker));
-      return text.slice(text.lastIndexOf("/**", end), end).replace(/\s*\n\s*\*?/g, " ");
-    };
     const docs = [
       docAbove(src("types.ts"), '| { kind: "closeFactor"'),
       docAbove(src("presets.ts"), "closeFactor(\n"),
@@ -183,6 +186,16 @@ describe("amount", () => {
     expect(v.equity(a)).toBe(50);
     expect(v.maintenanceRequirement(a)).toBeCloseTo(38.25, 12);
     expect(v.equity(a) / v.maintenanceRequirement(a) >= 1.25).toBe(true);
+  });
+
+  test("restore to target docs: the JSDoc counts the taker fee, as the plan below does", () => {
+    // The amount rule and the preset said "slippage and penalty included" / nothing: a risk team
+    // sizing the target from them would leave out the fee the next test shows the plan counts.
+    const docs = [
+      docAbove(src("types.ts"), '| { kind: "restoreToTarget"'),
+      docAbove(src("presets.ts"), "restoreToTarget(o?"),
+    ];
+    for (const doc of docs) expect(doc).toMatch(/slippage, penalty and taker fees/);
   });
 
   test("restore to target counts the taker fee the sweep will pay (40 bps)", () => {

@@ -201,8 +201,9 @@ export const presets = {
   },
 
   /**
-   * Restore to target: close just enough that equity / maintenance >= 1.25 at current marks
-   * (the "liquidate to a safe buffer" partial liquidation of several exchanges).
+   * Restore to target: close just enough that equity / maintenance >= 1.25 at current marks, the
+   * estimated slippage, penalty and taker fees of the close counted (the "liquidate to a safe
+   * buffer" partial liquidation of several exchanges).
    */
   restoreToTarget(o?: PresetOverrides & { targetMarginRatio?: number }): PolicySpec {
     return build(

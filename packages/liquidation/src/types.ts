@@ -21,7 +21,10 @@ export type AmountSpec =
    * nothing; proRata: `fraction` of each); everything when HF <= fullBelowHealthFactor (0.95).
    */
   | { kind: "closeFactor"; fraction: number; fullBelowHealthFactor?: number }
-  /** Close just enough that equity / maintenance >= target at current marks (book slippage and penalty included). */
+  /**
+   * Close the fewest lots after which equity / maintenance >= target at current marks, the
+   * estimated book slippage, penalty and taker fees of the close counted against equity.
+   */
   | { kind: "restoreToTarget"; targetMarginRatio: number }
   /** Hyperliquid: positions above minNotional are closed `fraction` at a time with a cool-down; smaller ones in full. */
   | { kind: "stepwise"; fraction: number; cooldownTicks: number; minNotional: number }
