@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { holmAdjust, readResultsCsv, runExperiment, tQuantile } from "@cascade/experiment";
+import { holmAdjust, readResultsCsv, runExperiment, tQuantile, wilsonInterval } from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeExperiment } from "./helpers.js";
@@ -55,6 +55,36 @@ beforeAll(async () => {
   );
   runs = await readResultsCsv(join(out, "runs.csv"));
   comparison = await readResultsCsv(join(out, "comparison.csv"));
+});
+
+describe("the statistics docs on 0/1 outcomes", () => {
+  it("a custom metric gets Wilson's interval when it is 0 in some runs and 1 in others, not when it is 0 in every run", async () => {
+    const out = join(root, "zero-one");
+    await runExperiment(
+      fakeExperiment({
+        metrics: {
+          builtIn: [],
+          custom: { fired: (_r, run) => run.replication % 2, never_fired: () => 0 },
+        },
+        replications: 6,
+      }),
+      { out, workers: 0 },
+    );
+    const summary = await readResultsCsv(join(out, "summary.csv"));
+    const cell = (metric: string, col: string) =>
+      Number((summary.find((r) => r.variant === "full" && r.metric === metric) as Row)[col]);
+    const [low, high] = wilsonInterval(3, 6);
+    expect([cell("fired", "ci_low"), cell("fired", "ci_high")]).toEqual([
+      expect.closeTo(low, 9),
+      expect.closeTo(high, 9),
+    ]);
+    // 0 in every run: a count that stayed 0 looks the same, so the t interval, [0, 0]
+    expect([cell("never_fired", "ci_low"), cell("never_fired", "ci_high")]).toEqual([0, 0]);
+    for (const text of [readmeStats, packageStats]) {
+      expect(text).not.toMatch(/0 or 1 in every run/);
+      expect(text).toMatch(/0 in some runs, 1 in (the )?others/);
+    }
+  });
 });
 
 describe("the statistics docs on multiple comparisons", () => {
