@@ -87,6 +87,30 @@ describe("the statistics docs on 0/1 outcomes", () => {
   });
 });
 
+describe("the statistics docs on equal differences", () => {
+  it("p is the sign test 2 x 0.5^n when every difference is the same d, and 1 when d is 0", async () => {
+    const out = join(root, "equal-differences");
+    await runExperiment(
+      fakeExperiment({
+        metrics: {
+          builtIn: [],
+          custom: { shifted: (_r, run) => (run.variant === "half" ? 2 : 0), unchanged: () => 5 },
+        },
+        replications: 6,
+      }),
+      { out, workers: 0 },
+    );
+    const rows = await readResultsCsv(join(out, "comparison.csv"));
+    const row = (metric: string) => rows.find((r) => r.metric === metric) as Row;
+    const cells = (r: Row) => [r.mean_diff, r.ci_low, r.ci_high, r.p_value].map(Number);
+    expect(cells(row("shifted"))).toEqual([2, 2, 2, 2 * 0.5 ** 6]);
+    // the same value under both policies in every replication: no evidence of a difference
+    expect(cells(row("unchanged"))).toEqual([0, 0, 0, 1]);
+    const bullet = readmeStats.slice(readmeStats.indexOf("**Equal differences.**"));
+    expect(bullet).toMatch(/2 x 0\.5\^n`?[^.]*1 when every difference is 0/);
+  });
+});
+
 describe("the statistics docs on multiple comparisons", () => {
   it("p_holm is p_value adjusted over the metric's variants: no doc calls every p-value unadjusted for them", () => {
     const rows = comparison.filter((r) => r.metric === "peak_drawdown_X");
