@@ -185,6 +185,9 @@ test("computeMetrics: liquidation metrics, cascades, shares", () => {
   expect(debtOnly.max_cascade_depth).toBe(2);
   expect(debtOnly.max_cascade_duration).toBe(3);
   expect(debtOnly.liquidations).toBe(3);
+  // nor are those accounts liquidated: nothing of theirs was sold (the engine's stats().accountsLiquidated)
+  expect(debtOnly.accounts_liquidated).toBe(2);
+  expect(debtOnly.accounts_liquidated_share).toBe(0.25);
   expect(m.bad_debt).toBe(5);
   expect(m.insurance_draw).toBe(2);
   // who paid the rest of bad_debt: blank when the records' totals (a custom simulate's) leave it out

@@ -146,7 +146,16 @@ interface MetricInput {
   symbols: readonly string[];
 }
 
-const accountsLiquidated = (liq: RunRecords["liquidations"]) => new Set(liq.map((r) => r.account)).size;
+/**
+ * Distinct accounts with a liquidation row that has a quantity: a settlement row alone (the bad debt
+ * of an account that closed out by itself) is no liquidation, as for the `liquidations` metric and
+ * the engine's stats().accountsLiquidated.
+ */
+function accountsLiquidated(liq: RunRecords["liquidations"]): number {
+  const accounts = new Set<string>();
+  for (const r of liq) if (r.quantity > 0) accounts.add(r.account);
+  return accounts.size;
+}
 
 /**
  * Notional-weighted mean slippage of the liquidation rows (null without any); `bookOnly`: of the
