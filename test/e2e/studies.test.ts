@@ -122,12 +122,13 @@ function checkRecords(rec: RunRecords, config: WorldConfig): void {
   expect(pops.map((p) => [p.index, p.name, p.agents])).toEqual(
     config.populations.map((p, i) => [i, p.kind === "custom" ? p.name : p.kind, p.count]),
   );
+  // (every population of a study has agents: none of these is null)
   for (const p of pops) {
-    expect(p.pnl).toBe(p.equity - p.capital);
-    expect(Number.isInteger(p.capital) && p.capital >= p.agents).toBe(true);
-    expect(Number.isFinite(p.equity) && p.tradedLots >= 0 && p.tradedNotional >= 0).toBe(true);
+    expect(p.pnl).toBe(p.equity! - p.capital!);
+    expect(Number.isInteger(p.capital) && p.capital! >= p.agents).toBe(true);
+    expect(Number.isFinite(p.equity) && p.tradedLots! >= 0 && p.tradedNotional! >= 0).toBe(true);
   }
-  expect(pops.reduce((a, p) => a + p.liquidations, 0)).toBe(
+  expect(pops.reduce((a, p) => a + p.liquidations!, 0)).toBe(
     rec.liquidations.filter((l) => l.quantity > 0).length,
   );
   const leveraged = pops.filter((p) => p.name === "leveraged").reduce((a, p) => a + p.agents, 0);

@@ -2,6 +2,10 @@
  * records.populations of the built-in world: per-population capital, equity, pnl, traded lots and
  * notional, orders and liquidations, checked against what can be counted independently.
  */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   customAgents,
   fundamentalists,
@@ -11,11 +15,20 @@ import {
   noiseTraders,
   type PopulationSpec,
 } from "@cascade/agents";
-import type { ExperimentDefinition } from "@cascade/experiment";
+import {
+  type ExperimentDefinition,
+  executeRun,
+  makePlan,
+  type PopulationRecord,
+  readResultsCsv,
+  runExperiment,
+  validateExperiment,
+} from "@cascade/experiment";
 import { presets } from "@cascade/liquidation";
 import { BUY, SELL } from "@cascade/market";
-import { describe, expect, test } from "vitest";
-import { smallWorld } from "./helpers.js";
+import { afterAll, describe, expect, test } from "vitest";
+import customAgent from "../e2e/fixtures/custom-agent.js";
+import { fakeExperiment, fakeSimulate, smallWorld } from "./helpers.js";
 
 const world = (populations: PopulationSpec[], over: Partial<ExperimentDefinition> = {}) =>
   smallWorld(populations, { name: "pops", seed: 11, ticks: 150, ...over });
@@ -77,8 +90,8 @@ describe("records.populations", () => {
     expect(tk.tradedNotional).toBeGreaterThan(filled * 400);
     expect(mm.orders).toBeGreaterThan(0);
     // no fees and every account an agent: the pnl of the two populations cancels (to float rounding)
-    for (const p of [mm, tk]) expect(p.pnl).toBe(p.equity - p.capital);
-    expect(Math.abs(mm.pnl + tk.pnl)).toBeLessThan(1e-6 * tk.tradedNotional);
+    for (const p of [mm, tk]) expect(p.pnl).toBe(p.equity! - p.capital!);
+    expect(Math.abs(mm.pnl! + tk.pnl!)).toBeLessThan(1e-6 * tk.tradedNotional!);
     expect(tk.pnl).not.toBe(0);
   });
 
@@ -181,14 +194,14 @@ describe("records.populations", () => {
       expect(p.liquidations, p.name).toBe(
         rows.filter((r) => r.account.startsWith(`${p.name}[${p.index}].`)).length,
       );
-      expect(p.pnl).toBe(p.equity - p.capital);
+      expect(p.pnl).toBe(p.equity! - p.capital!);
       expect(p.tradedLots, p.name).toBeGreaterThan(0);
       expect(p.orders, p.name).toBeGreaterThan(0);
     });
     // the shock account's sell is not an agent's: agents' lots exceed total volume only by double counting
     let volume = 0;
     for (const s of rec.series) for (const v of s.volume) volume += v;
-    const lots = pops.reduce((a, p) => a + p.tradedLots, 0);
+    const lots = pops.reduce((a, p) => a + p.tradedLots!, 0);
     expect(lots).toBeLessThanOrEqual(2 * volume);
     expect(lots).toBeGreaterThan(volume);
     // the leveraged crowd lost money in the crash
@@ -279,5 +292,108 @@ describe("records.populations: auction takes", () => {
     // the keepers send no orders: every lot they traded is an auction take
     expect(keeper).toMatchObject({ name: "keeper", orders: 0, tradedLots: taken });
     expect(keeper.tradedNotional).toBeCloseTo(takenNotional, 6);
+  });
+});
+
+describe("records.populations: a population without agents", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test("has no capital, equity, pnl, trades, orders nor liquidations: null, not 0", () => {
+    const idle = customAgents({
+      name: "idle",
+      count: 0,
+      capital: 1e6,
+      activation: { every: 10 },
+      create: () => ({ act() {} }),
+    });
+    const pops = world([...cascadeCrowd(), idle], { ticks: 80 }).populations ?? [];
+    expect(pops[4]).toEqual({
+      name: "idle",
+      index: 4,
+      agents: 0,
+      capital: null,
+      toppedUp: null,
+      equity: null,
+      pnl: null,
+      tradedLots: null,
+      tradedNotional: null,
+      orders: null,
+      liquidations: null,
+    });
+    // the populations with agents keep their numbers
+    expect(pops.slice(0, 4).every((p) => typeof p.pnl === "number" && typeof p.capital === "number")).toBe(
+      true,
+    );
+  });
+
+  test("a custom metric of its pnl is blank in runs.csv at the point without agents, n 0 in summary.csv, unpaired in comparison.csv", async () => {
+    const out = mkdtempSync(join(tmpdir(), "cascade-empty-pop-"));
+    dirs.push(out);
+    const study: ExperimentDefinition = {
+      ...customAgent,
+      replications: 3,
+      sweep: { "populations.dipBuyer.count": [0, 6] },
+    };
+    await runExperiment(study, { out, workers: 0, progress: false });
+    const runs = await readResultsCsv(join(out, "runs.csv"));
+    const own = ["dip_orders", "dip_fills", "dip_notional", "dip_pnl", "dip_liquidations"];
+    expect(runs).toHaveLength(6);
+    for (const r of runs) {
+      for (const m of own) {
+        if (r.point === "0") expect(r[m], `${m} at point 0`).toBe("");
+        else expect(r[m], `${m} at point 1`).toMatch(/^-?\d/);
+      }
+      // a metric of the market is measured at both points
+      expect(r.liquidated_notional).toMatch(/^\d/);
+    }
+    const summary = await readResultsCsv(join(out, "summary.csv"));
+    const pnl = (point: string) => summary.find((r) => r.point === point && r.metric === "dip_pnl");
+    expect(pnl("0")).toMatchObject({ n: "0", mean: "", sd: "", ci_low: "", ci_high: "", median: "" });
+    expect(pnl("1")?.n).toBe("3");
+    expect(Number(pnl("1")?.mean)).not.toBe(0);
+    // against no dip buyers there is nothing to pair with: no difference, as for a vault's pnl against no vault
+    const comparison = await readResultsCsv(join(out, "comparison.csv"));
+    const diff = comparison.find((r) => r.point === "1" && r.metric === "dip_pnl");
+    expect(diff).toMatchObject({ n_pairs: "0", mean_diff: "", p_value: "" });
+  });
+
+  test("a custom simulate gives such a population null too: a 0 is refused, as a null where there are agents", () => {
+    const agents = (n: number, pnl: number | null): PopulationRecord => ({
+      name: "noise",
+      index: 1,
+      agents: n,
+      capital: n === 0 ? null : 100,
+      equity: n === 0 ? null : 103,
+      pnl,
+      tradedLots: n === 0 ? null : 4,
+      tradedNotional: n === 0 ? null : 400,
+      orders: n === 0 ? null : 5,
+      liquidations: n === 0 ? null : 0,
+    });
+    const maker = { ...agents(1, 3), name: "marketMaker", index: 0 };
+    const run = (second: PopulationRecord) =>
+      executeRun(
+        makePlan(
+          validateExperiment(
+            fakeExperiment({
+              simulate: (c, rng) => ({ ...fakeSimulate(c, rng), populations: [maker, second] }),
+            }),
+          ),
+        ),
+        0,
+      );
+    expect(run(agents(0, null)).metrics.length).toBeGreaterThan(0);
+    expect(() => run(agents(0, 0))).toThrow(
+      "invalid run records: records.populations.1.pnl = 0; allowed: null (a population without agents has no value)",
+    );
+    expect(() => run({ ...agents(0, null), toppedUp: 0 })).toThrow(
+      "invalid run records: records.populations.1.toppedUp = 0; allowed: null (a population without agents has no value), or left out",
+    );
+    expect(() => run(agents(2, null))).toThrow(
+      "invalid run records: records.populations.1.pnl = null; allowed: a number",
+    );
   });
 });

@@ -168,9 +168,8 @@ function checkRecords(r: RunRecords, config: WorldConfig): void {
   if (r.populations !== undefined) checkPopulations(r.populations, config);
 }
 
-const POPULATION_NUMBERS = [
-  "index",
-  "agents",
+/** The fields of a population's record that are null when it has no agents (PopulationRecord). */
+const POPULATION_VALUES = [
   "capital",
   "equity",
   "pnl",
@@ -193,10 +192,15 @@ function checkPopulations(pops: RunRecords["populations"], config: WorldConfig):
   pops.forEach((e, k) => {
     const p = `records.populations.${k}`;
     if (typeof e?.name !== "string") badRecords(`${p}.name`, e?.name, "a string");
-    for (const f of POPULATION_NUMBERS)
+    for (const f of ["index", "agents"] as const)
       if (typeof e[f] !== "number") badRecords(`${p}.${f}`, e[f], "a number");
-    if (e.toppedUp !== undefined && typeof e.toppedUp !== "number")
-      badRecords(`${p}.toppedUp`, e.toppedUp, "a number, or left out (no top-ups)");
+    // Without agents every value is null (the built-in world's record): a 0 would be a measured 0.
+    const empty = e.agents === 0;
+    const valid = (x: unknown) => (empty ? x === null : typeof x === "number");
+    const allowed = empty ? "null (a population without agents has no value)" : "a number";
+    for (const f of POPULATION_VALUES) if (!valid(e[f])) badRecords(`${p}.${f}`, e[f], allowed);
+    if (e.toppedUp !== undefined && !valid(e.toppedUp))
+      badRecords(`${p}.toppedUp`, e.toppedUp, `${allowed}, or left out${empty ? "" : " (no top-ups)"}`);
   });
 }
 

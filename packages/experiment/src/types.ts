@@ -252,7 +252,9 @@ export interface RunTotals {
 
 /**
  * How one population of the config did in a run (records.populations[p] is population p). Cash
- * amounts in cash units; equity at the final marks.
+ * amounts in cash units; equity at the final marks. A population without agents (a swept count at
+ * 0) has no value for any of them: every field but name, index and agents is null, so a custom
+ * metric reading one is blank there (its pnl is not a pnl of 0: nobody traded).
  */
 export interface PopulationRecord {
   /** The kind ("noise", "leveraged", ...), or a custom population's name. */
@@ -262,27 +264,27 @@ export interface PopulationRecord {
   /** Number of agents (accounts). */
   agents: number;
   /** Cash deposited to its agents (sum). */
-  capital: number;
+  capital: number | null;
   /**
    * Cash its agents added during the run (leveraged traders' `marginTopUp`, `view.deposit`); always
    * set by the built-in world, optional for a custom simulate (absent: none).
    */
-  toppedUp?: number;
+  toppedUp?: number | null;
   /** Sum of its agents' equity (cash + positions at marks) at the end of the run. */
-  equity: number;
+  equity: number | null;
   /** equity - capital - toppedUp. */
-  pnl: number;
+  pnl: number | null;
   /**
    * Lots of the fills and Dutch-auction takes in which one of its accounts is a side (a trade between
    * two of its accounts counts once). Position transfers (backstop vault, ADL) are not trades.
    */
-  tradedLots: number;
+  tradedLots: number | null;
   /** Cash notional of the same trades. */
-  tradedNotional: number;
+  tradedNotional: number | null;
   /** Limit and IOC orders its agents sent to the venue through their AgentView. */
-  orders: number;
+  orders: number | null;
   /** Liquidation rows of its accounts with a quantity (as the `liquidations` metric counts them; settlement rows excluded). */
-  liquidations: number;
+  liquidations: number | null;
 }
 
 /** Everything a run recorded: the input of built-in and custom metrics. */

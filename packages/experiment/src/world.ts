@@ -370,6 +370,8 @@ function populationRecords(
       liquidations[popOf[r.account]]++;
   }
   return built.map((b, p) => {
+    const name = populationName(config.populations[p]);
+    if (b.accounts.length === 0) return emptyPopulation(name, p);
     let equity = 0;
     let orders = 0;
     for (const a of b.accounts) equity += venue.equity(a);
@@ -379,7 +381,7 @@ function populationRecords(
       toppedUp += v.deposited;
     }
     return {
-      name: populationName(config.populations[p]),
+      name,
       index: p,
       agents: b.accounts.length,
       capital: capital[p],
@@ -392,6 +394,26 @@ function populationRecords(
       liquidations: liquidations[p],
     };
   });
+}
+
+/**
+ * The record of a population without agents (a swept count at 0): its sums over no agents are not
+ * a measured 0 (a dip buyers' pnl of 0 would read as dip buyers who broke even), so null: blank.
+ */
+function emptyPopulation(name: string, index: number): PopulationRecord {
+  return {
+    name,
+    index,
+    agents: 0,
+    capital: null,
+    toppedUp: null,
+    equity: null,
+    pnl: null,
+    tradedLots: null,
+    tradedNotional: null,
+    orders: null,
+    liquidations: null,
+  };
 }
 
 function liquidationRow(venue: Venue, r: LiquidationEngine["records"][number]): LiquidationRow {
