@@ -201,9 +201,10 @@ describe("cascade run", () => {
     const out = join(dirA, "results", "tiny");
     // The headline: each variant's mean with its interval, then the paired difference.
     expect(a.stdout).toMatch(/^variant +metric +mean +95% CI +diff vs baseline/m);
-    expect(a.stdout).toMatch(/^full +liquidated_notional +\S+ +\[.*\] +\(baseline\)$/m);
+    // grouped by thousands as report.html writes it (26,602.7), not 2.660e+4
+    expect(a.stdout).toMatch(/^full +liquidated_notional +\d{1,3}(,\d{3})+(\.\d)? +\[.*\] +\(baseline\)$/m);
     expect(a.stdout).toMatch(
-      /^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+ +[\d.e+-]+$/m,
+      /^partial +liquidated_notional +\S+ +\[.*\] +-?[\d,.e+-]+ +\[.*\] +[\d.e+-]+ +[\d.e+-]+$/m,
     ); // p, p Holm
     const html = readFileSync(join(out, "report.html"), "utf8");
     for (const chart of ["price-paths", "distributions", "paired-differences", "cascade-depth"]) {
@@ -297,7 +298,7 @@ describe("cascade run", () => {
     expect(m.stdout).toMatch(/^ {2}merged\/summary\.csv$/m);
     expect(m.stdout).toMatch(/^ {2}merged\/report\.html$/m);
     expect(m.stdout).toMatch(
-      /^partial +liquidated_notional +\S+ +\[.*\] +-?[\d.e+-]+ +\[.*\] +[\d.e+-]+ +[\d.e+-]+$/m,
+      /^partial +liquidated_notional +\S+ +\[.*\] +-?[\d,.e+-]+ +\[.*\] +[\d.e+-]+ +[\d.e+-]+$/m,
     ); // p, p Holm
     // a missing shard is an input error
     const bad = await cascade(["merge", "s1", "--out", "half"], tmp);

@@ -22,17 +22,20 @@ function results(name: string, params: string[], summary: string[], comparison: 
   return dir;
 }
 
-test("numbers from 10^4 up are in exponent form with four digits, integers too", async () => {
+test("numbers as the report writes them: thousands grouped (5,723,343.6, not 5.723e+6), 4 significant digits below 1,000", async () => {
   const dir = results(
     "formats",
     [],
-    ["full,0,bad_debt,3,22042,1,11520.5,30000,0,0,0", "half,0,bad_debt,3,9999,1,0.5,0.000123,0,0,0"],
-    ["half,full,0,bad_debt,3,-12042,-23628,-5,0.0000012,1"],
+    [
+      "full,0,bad_debt,3,5723343.617,1,5208460.8,6238226.4,0,0,0",
+      "half,0,bad_debt,3,9999,1,0.5,0.000123,0,0,0",
+    ],
+    ["half,full,0,bad_debt,3,-22042,-23628,-5,0.0000012,1"],
   );
   expect((await headline(dir)).split("\n")).toEqual([
-    "variant  metric    mean      95% CI                diff vs baseline  95% CI           p",
-    "full     bad_debt  2.204e+4  [1.152e+4, 3.000e+4]  (baseline)",
-    "half     bad_debt  9999      [0.5000, 1.23e-4]     -1.204e+4         [-2.363e+4, -5]  1.20e-6",
+    "variant  metric    mean         95% CI                      diff vs baseline  95% CI         p",
+    "full     bad_debt  5,723,343.6  [5,208,460.8, 6,238,226.4]  (baseline)",
+    "half     bad_debt  9,999        [0.5, 0.000123]             -22,042           [-23,628, -5]  1.2e-6",
   ]);
 });
 
@@ -58,10 +61,10 @@ test("with p_holm in comparison.csv: a p Holm column beside the t-test's p", asy
     ].join("\n")}\n`,
   );
   expect((await headline(dir)).split("\n")).toEqual([
-    "variant  metric    mean  95% CI  diff vs baseline  95% CI  p        p Holm",
+    "variant  metric    mean  95% CI  diff vs baseline  95% CI  p     p Holm",
     "full     bad_debt  1     [0, 2]  (baseline)",
-    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.02000  0.04000",
-    "third    bad_debt  5     [4, 6]  4                 [3, 5]  0.03000  0.04000",
+    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.02  0.04",
+    "third    bad_debt  5     [4, 6]  4                 [3, 5]  0.03  0.04",
   ]);
 });
 
@@ -133,10 +136,10 @@ test("a sweep of one variant: the means at each point, the first 20 (differences
     "means per sweep point (the first 20 of 25 points; intervals and every point in summary.csv; paired differences against each point's reference in comparison.csv)",
     "point  leverage  crowding  accounts_liquidated  bad_debt",
     "0      8         0         0                    0",
-    "1      9         0         0.2500               100",
+    "1      9         0         0.25                 100",
   ]);
   expect(lines.length).toBe(2 + 20);
-  expect(lines[21]).toBe("19     27        0         4.750                1900");
+  expect(lines[21]).toBe("19     27        0         4.75                 1,900");
 });
 
 test("a one-variant sweep over two paths with the same last segment keeps the whole paths", async () => {
@@ -173,11 +176,11 @@ test("prices at their band in some runs: a warning names the variants, also with
   expect(lines.slice(0, 3)).toEqual([
     "variant  metric    mean  95% CI  diff vs baseline  95% CI  p",
     "full     bad_debt  1     [0, 2]  (baseline)",
-    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.01000",
+    "half     bad_debt  3     [2, 4]  2                 [1, 3]  0.01",
   ]);
   expect(lines[3]).toBe("");
   expect(lines[4]).toMatch(
-    /^warning: prices reached their band .* in half \(12\.50 ticks per run on average\)\. /,
+    /^warning: prices reached their band .* in half \(12\.5 ticks per run on average\)\. /,
   );
   expect(lines[4]).not.toContain("full");
   expect(lines).toHaveLength(5);
@@ -217,10 +220,10 @@ test("backstop_pnl: a row for the variants with a vault only (no value in any ru
     ["vault,full,0,bad_debt,3,-900,-1000,-800,0.001,-9", "vault,full,0,backstop_pnl,0,,,,,"],
   );
   expect((await headline(dir)).split("\n")).toEqual([
-    "variant  metric        mean  95% CI        diff vs baseline  95% CI         p",
-    "full     bad_debt      900   [800, 1000]   (baseline)",
-    "vault    bad_debt      0     [0, 0]        -900              [-1000, -800]  0.001000",
-    "vault    backstop_pnl  7500  [7400, 7600]  (none in full)",
+    "variant  metric        mean   95% CI          diff vs baseline  95% CI          p",
+    "full     bad_debt      900    [800, 1,000]    (baseline)",
+    "vault    bad_debt      0      [0, 0]          -900              [-1,000, -800]  0.001",
+    "vault    backstop_pnl  7,500  [7,400, 7,600]  (none in full)",
   ]);
 });
 
@@ -304,7 +307,7 @@ test("metrics.headline (manifest.json's headline) chooses the table's metrics an
   expect((await headline(dir)).split("\n")[4]).toMatch(/^half +adl_covered +8 +\[7, 9\] +4 +\[3, 5\] +0\.01/);
 });
 
-test("a linked sweep key is shown by its paths' last segments joined by +", async () => {
+test("a linked sweep key is shown by its paths' last segments joined by +; its values grouped as the report's", async () => {
   // the CSV header quotes the key (it holds commas)
   const dir = results(
     "linked",
@@ -315,6 +318,32 @@ test("a linked sweep key is shown by its paths' last segments joined by +", asyn
   expect((await headline(dir)).split("\n").slice(1, 4)).toEqual([
     "point  insuranceFund+capital  leverage  bad_debt",
     "0      0                      5         1",
-    "1      500000                 5         2",
+    "1      500,000                5         2",
+  ]);
+});
+
+test("a sweep: a metric with no value at a point shows '-' there, one with no value at any point no column", async () => {
+  // dip_pnl of a population swept from 0 agents (blank at point 0); backstop_pnl without a vault
+  const dir = results(
+    "sweep-blanks",
+    ["populations.dipBuyer.count"],
+    [
+      "default,0,0,bad_debt,3,1,1,0,2,1,0,2",
+      "default,0,0,backstop_pnl,0,,,,,,,",
+      "default,0,0,dip_pnl,0,,,,,,,",
+      "default,1,10,bad_debt,3,2,1,1,3,2,1,3",
+      "default,1,10,backstop_pnl,0,,,,,,,",
+      "default,1,10,dip_pnl,3,-1705.175,1,-3182.8,-227.5,-1705,-3000,-300",
+    ],
+    [],
+  );
+  writeFileSync(
+    join(dir, "manifest.json"),
+    JSON.stringify({ headline: ["bad_debt", "backstop_pnl", "dip_pnl"] }),
+  );
+  expect((await headline(dir)).split("\n").slice(1)).toEqual([
+    "point  count  bad_debt  dip_pnl",
+    "0      0      1         -",
+    "1      10     2         -1,705.2",
   ]);
 });

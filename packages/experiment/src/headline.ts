@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sweepPaths } from "./paths.js";
 import { type CsvRow, readCsv } from "./report/csv.js";
+import { fmtNum, pointValue } from "./report/format.js";
 
 const HEADLINE = [
   "liquidated_notional",
@@ -25,16 +26,14 @@ async function readRows(file: string): Promise<CsvRow[] | null> {
   return (await readCsv(file, (r) => out.push(r))) === null ? null : out;
 }
 
+/**
+ * A statistic as the report writes it (fmtNum: 5,723,343.6, 0.05799, 1.2e-6), so the table and
+ * report.html read alike; "-" for a blank cell (no value), which padding would make invisible.
+ */
 function num(s: string | undefined): string {
   if (s === undefined || s === "") return "-";
   const x = Number(s);
-  if (!Number.isFinite(x)) return s;
-  const a = Math.abs(x);
-  if (a !== 0 && a < 1e-3) return x.toExponential(2);
-  // From 10^4 up, four significant digits in exponent form, integers too (toPrecision(4) already
-  // writes 11520.5 as 1.152e+4; 22042 printed in full beside it read as a different scale).
-  if (a >= 1e4) return x.toExponential(3);
-  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+  return Number.isFinite(x) ? fmtNum(x) : s;
 }
 
 /** Columns padded to their widest cell, two spaces apart. */
@@ -150,7 +149,8 @@ export function blankWarning(summary: readonly CsvRow[], custom: readonly string
 }
 
 function table(summary: CsvRow[], comparison: CsvRow[], shown: readonly string[]): string {
-  const metrics = shown.filter((m) => summary.some((r) => r.metric === m));
+  // A metric with no value in any run (backstop_pnl without a vault) has no row, nor a sweep column.
+  const metrics = shown.filter((m) => summary.some((r) => r.metric === m && r.n !== "0"));
   if (metrics.length === 0) return "";
   const variants = [...new Set(summary.map((r) => r.variant))];
   const points = [...new Set(summary.map((r) => r.point))];
@@ -251,7 +251,7 @@ function sweepTable(
     for (const v of variants) {
       rows.push([
         pt,
-        ...params.map((p) => first.get(pt)?.[p] ?? ""),
+        ...params.map((p) => pointValue(first.get(pt)?.[p] ?? "")),
         ...(several ? [v] : []),
         ...metrics.map((m) => {
           const key = `${v}\u0000${pt}\u0000${m}`;

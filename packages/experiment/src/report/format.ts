@@ -1,4 +1,7 @@
-/** How the report writes a number, in its tables and in its charts' hover texts alike. */
+/**
+ * How the report writes a number, in its tables and in its charts' hover texts alike, and `cascade
+ * run`'s closing table (headline.ts) too. No imports: the CLI loads it after a run without the report.
+ */
 
 /**
  * Short display of a number: integers in full, others to 4 significant digits (one decimal from
