@@ -554,6 +554,39 @@ describe("sweep values", () => {
     );
   });
 
+  it("a point where a metric has no value (its population swept to 0 agents) is drawn nowhere and written blank, not as 0", async () => {
+    const dir = capitalSweep("no-value-point", ["full"]);
+    // liquidated_notional without a value at the first point, in every file, as a runner writes it
+    const atFirst = (r: Record<string, string>) => r[CAP] === "200000" || r.point === "0";
+    editCsv(join(dir, "runs.csv"), (r) => {
+      if (atFirst(r)) r.liquidated_notional = "";
+    });
+    editCsv(join(dir, "summary.csv"), (r) => {
+      if (r.metric !== "liquidated_notional" || !atFirst(r)) return;
+      for (const k of Object.keys(r)) if (!["variant", "point", CAP, "metric"].includes(k)) r[k] = "";
+      r.n = "0";
+    });
+    editCsv(join(dir, "comparison.csv"), (r) => {
+      if (r.metric !== "liquidated_notional") return;
+      for (const k of Object.keys(r))
+        if (!["variant", "baseline", "point", "baseline_point", CAP, "metric"].includes(k)) r[k] = "";
+      r.n_pairs = "0";
+    });
+    const svg = (await draw(sweepLines, dir))?.panels[0].svg ?? "";
+    const tips = [...svg.matchAll(/<title>(metric: liquidated_notional; [^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(tips.some((t) => t.includes(`${CAP}: 800,000;`))).toBe(true);
+    expect(tips.filter((t) => t.includes(`${CAP}: 200,000;`))).toEqual([]);
+    expect(tips.filter((t) => /mean: 0;/.test(t))).toEqual([]);
+    const html = readFileSync(await writeReport(dir), "utf8");
+    const summary = html.match(/data-table="summary">([\s\S]*?)<\/table>/)?.[1] ?? "";
+    const row = [...summary.matchAll(/<tr>(<td>liquidated_notional<\/td>.*?)<\/tr>/g)]
+      .map((m) => [...m[1].matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]))
+      .find((cells) => cells.includes("200,000"));
+    // metric, variant, the swept value, n 0, then blank statistics
+    expect(row?.slice(0, 4)).toEqual(["liquidated_notional", "full", "200,000", "0"]);
+    expect(row?.slice(4).every((c) => c === "")).toBe(true);
+  });
+
   it("are grouped on the heat maps' axes, in the same order", async () => {
     const dir = capitalSweep("grouped-grid", ["full"], { "shock.size": [0.05, 0.1] });
     const svg = (await draw(sweepHeatmaps, dir))?.panels[0].svg ?? "";
