@@ -95,6 +95,18 @@ describe("records.populations", () => {
     expect(tk.pnl).not.toBe(0);
   });
 
+  test("a record is named by the population's label: a built-in population's name when given, else its kind", () => {
+    // the label a sweep path names it by ("populations.bank.levelSize"), so a metric can find it the same way
+    const rec = world([
+      marketMakers({ name: "bank", count: 1, capital: 1e8, levelSize: 30, levelSpacing: 2 }),
+      noiseTraders({ count: 4, capital: 5e6, activation: { poissonRate: 0.05 } }),
+    ]);
+    expect(rec.populations?.map((p) => [p.name, p.index])).toEqual([
+      ["bank", 0],
+      ["noise", 1],
+    ]);
+  });
+
   test("fills of orders sent by create, while the world is built, are traded lots of both populations", () => {
     // One population rests asks in create, the next lifts some of them in create; nobody acts later.
     const makers = customAgents({

@@ -257,7 +257,10 @@ export interface RunTotals {
  * metric reading one is blank there (its pnl is not a pnl of 0: nobody traded).
  */
 export interface PopulationRecord {
-  /** The kind ("noise", "leveraged", ...), or a custom population's name. */
+  /**
+   * Its label, as sweep paths and `cascade validate` name it: its `name` if given (a custom
+   * population's, or a built-in one's), else its kind ("noise", "leveraged", ...).
+   */
   name: string;
   /** Its index in the config's populations. */
   index: number;

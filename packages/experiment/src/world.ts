@@ -14,7 +14,7 @@
  * distribution: shock k's stream, a correlatedCrash leg's split from it by symbol, a drawn
  * overTicks split from it as "overTicks"). Nothing else draws.
  */
-import { type BuiltPopulation, buildPopulation, Fundamentals, populationName } from "@cascade/agents";
+import { type BuiltPopulation, buildPopulation, Fundamentals, populationLabel } from "@cascade/agents";
 import { type Dist, type Rng, RunLoop, rethrownBy, sample } from "@cascade/core";
 import { LiquidationEngine, type PolicySpec } from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue, withinQuotes } from "@cascade/market";
@@ -370,7 +370,7 @@ function populationRecords(
       liquidations[popOf[r.account]]++;
   }
   return built.map((b, p) => {
-    const name = populationName(config.populations[p]);
+    const name = populationLabel(config.populations[p]);
     if (b.accounts.length === 0) return emptyPopulation(name, p);
     let equity = 0;
     let orders = 0;
