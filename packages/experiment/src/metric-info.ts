@@ -32,7 +32,8 @@ export const BUILTIN_METRIC_INFO: Record<BuiltInMetric, BuiltInMetricInfo> = {
     unit: "cash units",
   },
   book_liquidated_notional: {
-    description: "the part of liquidated_notional sold into the order books (sweeps, slices)",
+    description:
+      "the part of liquidated_notional sold into the order books (sweeps, slices, an auction's market fallback)",
     unit: "cash units",
   },
   liquidations: { description: "liquidation trades (records with a quantity)", unit: "count" },
