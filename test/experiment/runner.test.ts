@@ -2025,6 +2025,65 @@ test("a resume that finds no journal and no results says it starts from the firs
   expect(await notesOf()).toEqual([]);
 });
 
+test("an onStart that throws stops the run before its first run, named as options.onStart with what it threw kept, and leaves the folder as it was", async () => {
+  /** Every file of folder `d` by name, with its bytes. */
+  const contents = (d: string) =>
+    Object.fromEntries(
+      readdirSync(d)
+        .sort()
+        .map((f) => [f, read(d, f)]),
+    );
+  const boom = new Error("notebook widget not ready");
+  const throwing =
+    (value: unknown): RunOptions["onStart"] =>
+    () => {
+      throw value;
+    };
+  const failure = async (d: string, value: unknown, options: RunOptions = {}) => {
+    const before = contents(d);
+    const err = await runExperiment(fakeExperiment(), {
+      out: d,
+      workers: 0,
+      onStart: throwing(value),
+      ...options,
+    }).catch((e: unknown) => e);
+    expect(contents(d)).toEqual(before);
+    return err as Error;
+  };
+  // Complete results: before, they were removed before onStart was called.
+  const complete = dir();
+  await runExperiment(fakeExperiment(), { out: complete, workers: 0 });
+  const err = await failure(complete, boom);
+  expect(err.message).toBe(
+    "run not started (the output folder was left as it was): options.onStart threw: notebook widget not ready",
+  );
+  expect(err.cause).toBe(boom);
+  expect(err.stack).toContain(boom.stack);
+  // A complete shard keeps its journal, which a run that is not a resume replaces: kept too.
+  const shard = dir();
+  await runExperiment(fakeExperiment(), { out: shard, workers: 0, shard: "1/2" });
+  expect((await failure(shard, "no data")).message).toBe(
+    'run not started (the output folder was left as it was): options.onStart threw a string, not an Error: "no data"',
+  );
+  // A stopped run's journal, started over by a run and taken up by a resume: kept by both.
+  const stopped = dir();
+  await runExperiment(fakeExperiment(), { out: stopped, workers: 0, shard: "1/1" });
+  const lines = read(stopped, JOURNAL_FILE).split("\n");
+  for (const f of readdirSync(stopped)) rmSync(join(stopped, f));
+  const header = lines[0].replace('"shard":"1/1"', '"shard":null');
+  writeFileSync(join(stopped, JOURNAL_FILE), `${[header, ...lines.slice(1, 4)].join("\n")}\n`);
+  await failure(stopped, boom);
+  await failure(stopped, boom, { resume: true });
+  // The folder is free: a run after the fix writes the same results as one that never failed.
+  const again = await runExperiment(fakeExperiment(), { out: stopped, workers: 0, resume: true });
+  expect(again.resumed).toBe(3);
+  sameFiles(complete, stopped);
+  // A new folder: nothing is left in it.
+  const fresh = dir();
+  await runExperiment(fakeExperiment(), { out: fresh, workers: 0, onStart: throwing(boom) }).catch(() => {});
+  expect(existsSync(fresh) ? readdirSync(fresh) : []).toEqual([]);
+});
+
 describe("runExperiment with an AbortSignal", () => {
   const tiny = fileURLToPath(new URL("../e2e/fixtures/tiny.ts", import.meta.url));
   /** Aborts once the first run is done (the first progress a caller can see), from onStart's live count. */

@@ -17,7 +17,7 @@ import { writeProblem } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import type { Progress } from "./progress.js";
-import { FILES, JOURNAL_FILE } from "./results-files.js";
+import { FILES, JOURNAL_ASIDE, JOURNAL_FILE } from "./results-files.js";
 import {
   holmAdjust,
   isZeroOneOutcome,
@@ -126,7 +126,7 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
 }
 
 /** The files whose `<name>.tmp` a run or merge killed while writing it may have left in its folder. */
-export const LEFTOVER_NAMES: readonly string[] = [JOURNAL_FILE, ...Object.values(FILES)];
+export const LEFTOVER_NAMES: readonly string[] = [JOURNAL_FILE, JOURNAL_ASIDE, ...Object.values(FILES)];
 
 export type OutputFiles = { -readonly [K in keyof typeof FILES]?: string };
 

@@ -10,6 +10,12 @@ import { join } from "node:path";
 export const JOURNAL_FILE = "journal.jsonl";
 
 /**
+ * The journal a run that is not a resume replaces is kept aside as `<this>.tmp` until its onStart
+ * has returned (runner.ts), then removed; one a killed run left goes with the other `.tmp` files.
+ */
+export const JOURNAL_ASIDE = `${JOURNAL_FILE}.replaced`;
+
+/**
  * What a JournalError, or a journal missing runs after running (a RunFailure), advises; the CLI names
  * its command and flag instead (asFlags).
  */

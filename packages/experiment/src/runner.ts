@@ -2,10 +2,10 @@
  * runExperiment: validate -> plan -> run (worker threads or in-process) with a crash-safe journal
  * -> final files sorted by run number.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CascadeError, describeThrown, ValidationError } from "@cascade/core";
+import { type CascadeError, describeThrown, thrownBy, ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
 import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
@@ -32,7 +32,7 @@ import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOut
 import { ensureOutputDir, lockOutputDir, outputFailed } from "./output-dir.js";
 import { changedParts, makePlan, type Plan, runGroups, runInfo, sourceEditNote } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
-import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
+import { FILES, JOURNAL_ADVICE, JOURNAL_ASIDE, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
 import { inShard, MAX_SHARDS, parseShard, type Shard } from "./shard.js";
 import type { ExperimentDefinition } from "./types.js";
 import { type ValidatedExperiment, validateExperiment } from "./validate.js";
@@ -60,7 +60,10 @@ export interface RunOptions {
   cwd?: string;
   /**
    * Called once the journal is open, before the first run: where it is, the runs of this call
-   * (or shard) and how many are finished so far (live). The CLI uses it for its notes.
+   * (or shard) and how many are finished so far (live). The CLI uses it for its notes. If it
+   * throws, the run stops before its first run and leaves the folder as it was (earlier results and
+   * journal kept): the promise rejects with "run not started (...): options.onStart threw: ...",
+   * whose `cause` is what it threw.
    */
   onStart?: (run: RunInProgress) => void;
   /**
@@ -425,13 +428,24 @@ export async function runExperiment(
     // Read before the journal and the final files are replaced (a resume rewrites them from its journal).
     const unmarked = options.resume === true ? [] : unmarkedResults(outDir);
     const unreadable = options.resume !== true && unreadableJournal(outDir, journalPath);
-    // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
-    const { writer, done, started } = JournalWriter.open(
-      journalPath,
-      header,
-      options.resume === true,
-      accept,
-    );
+    // The journal a run that is not a resume replaces (a stopped run's, a complete shard's) is kept
+    // aside until onStart has returned: researcher code that throws there leaves the folder as it was.
+    const aside =
+      options.resume !== true && existsSync(journalPath) ? join(outDir, `${JOURNAL_ASIDE}.tmp`) : null;
+    if (aside !== null) renameSync(journalPath, aside);
+    const putBack = () => {
+      if (aside !== null) renameSync(aside, journalPath);
+      else if (options.resume !== true) rmSync(journalPath, { force: true });
+    };
+    let opened: ReturnType<typeof JournalWriter.open>;
+    try {
+      // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
+      opened = JournalWriter.open(journalPath, header, options.resume === true, accept);
+    } catch (e) {
+      if (aside !== null) renameSync(aside, journalPath);
+      throw e;
+    }
+    const { writer, done, started } = opened;
     // Runs done before a resume may come from other code: the commit alone then cannot rebuild them.
     if (
       manifest.gitDirty === false &&
@@ -448,8 +462,6 @@ export async function runExperiment(
       manifest = { ...manifest, cascadeGitDirty: true };
     }
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-    // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
-    for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
     const pending = mine.filter((r) => !done.has(r));
     const resumed = mine.length - pending.length;
     const label = `cascade ${plan.exp.name}${shard ? ` [shard ${header.shard}]` : ""}`;
@@ -466,12 +478,26 @@ export async function runExperiment(
       unreadableJournal: unreadable,
       nothingToResume,
     };
-    if (options.onStart) options.onStart(inProgress);
-    else if (options.progress) {
+    try {
+      options.onStart?.(inProgress);
+    } catch (e) {
+      progress.stop();
+      try {
+        writer.close();
+      } catch {
+        // What onStart threw is the error to report.
+      }
+      putBack();
+      throw thrownBy("run not started (the output folder was left as it was): options.onStart", e);
+    }
+    if (aside !== null) rmSync(aside);
+    if (!options.onStart && options.progress) {
       // A notebook or script that shows progress sees what the CLI says.
       for (const note of runNotes(inProgress, typeof experiment !== "string" && (options.workers ?? 0) > 0))
         process.stderr.write(`${note}\n`);
     }
+    // Final files of an earlier run in this folder must not pass for this run's results if it stops early.
+    for (const name of [...Object.values(FILES), REPORT_FILE]) rmSync(join(outDir, name), { force: true });
     const onDone = (line: string) => {
       writer.append(line);
       finished++;
