@@ -3,7 +3,7 @@
  * value of the wrong type is a ValidationError naming the option, its value and what is allowed,
  * raised before anything is written, never a TypeError from deep inside.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
@@ -80,6 +80,38 @@ test("an out or cwd that is no path is refused by runExperiment, mergeResults an
   ]);
   expect(existsSync(out)).toBe(false);
   expect(readdirSync(shards[0])).not.toContain("report.html");
+});
+
+test("a cwd that is no folder is refused by runExperiment and mergeResults, naming options.cwd, before anything is created", async () => {
+  // Before: a missing cwd with a relative out was created (mkdir -p) and the results written there.
+  const missing = join(root, "no-such-folder");
+  const file = join(root, "a-file");
+  writeFileSync(file, "not a folder\n");
+  const allowed = (why: string) => `an existing folder, the base of relative paths (${why})`;
+  const cases: Array<[() => Promise<unknown>, string]> = [
+    [
+      () => runExperiment(fakeExperiment(), { workers: 0, cwd: missing, out: "results/x" }),
+      `invalid run options: options.cwd = ${JSON.stringify(missing)}; allowed: ${allowed("it does not exist")}`,
+    ],
+    [
+      () => runExperiment(fakeExperiment(), { workers: 0, cwd: file, out: "results/x" }),
+      `invalid run options: options.cwd = ${JSON.stringify(file)}; allowed: ${allowed("it is a file")}`,
+    ],
+    [
+      () => mergeResults(shards, { cwd: missing, out: "merged" }),
+      `cannot merge: options.cwd = ${JSON.stringify(missing)}; allowed: ${allowed("it does not exist")}`,
+    ],
+  ];
+  for (const [call, message] of cases) {
+    const e = await refusal(call);
+    expect([e.code, e.field, e.value, e.message]).toEqual([
+      "INVALID_OPTION",
+      "options.cwd",
+      e.value,
+      message,
+    ]);
+  }
+  expect(existsSync(missing)).toBe(false);
 });
 
 test("an onStart that is no function is refused before the output folder is touched", async () => {

@@ -23,7 +23,13 @@ import {
 } from "./earlier-results.js";
 import { onExit } from "./exit-cleanup.js";
 import { indexJournal, type Loc, readHeader, unreadableReason } from "./journal.js";
-import { checkOptionKeys, checkPathOption, checkProgressMode, checkSignal } from "./option-checks.js";
+import {
+  checkCwdOption,
+  checkOptionKeys,
+  checkPathOption,
+  checkProgressMode,
+  checkSignal,
+} from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
 import { ensureOutputDir, folderWriter, lockOutputDir, outputFailed } from "./output-dir.js";
 import { changedParts, configParts, manifestFingerprint } from "./plan.js";
@@ -34,6 +40,7 @@ import { parseShard, type Shard } from "./shard.js";
 
 export interface MergeOptions {
   out: string;
+  /** Base for relative paths (`out`, `dirs`; default process.cwd()): an existing folder. */
   cwd?: string;
   /**
    * Stops the merge when aborted (the CLI's Ctrl-C): `out` is left as it was (earlier results
@@ -180,7 +187,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   checkOptionKeys(options, MERGE_OPTIONS, CTX);
   checkSignal(options.signal, CTX);
   checkProgressMode(options.progress, CTX);
-  checkPathOption(options.cwd, "cwd", CTX);
+  checkCwdOption(options.cwd, CTX);
   const cwd = options.cwd ?? process.cwd();
   // A script without a type check may pass one folder as a string: its letters are no folders.
   if (!Array.isArray(dirs) || dirs.length === 0)

@@ -3,6 +3,7 @@
  * type check (tsx) must not lose a typo or a wrong value silently. Errors name `options.<key>`,
  * which the CLI maps to its flags (asFlags).
  */
+import { existsSync, statSync } from "node:fs";
 import { suggestName, ValidationError } from "@cascade/core";
 
 /** `options` is an object whose keys are all in `keys`. */
@@ -65,6 +66,28 @@ export function checkProgressMode(progress: unknown, context: string): void {
 export function checkPathOption(value: unknown, field: string, context: string): void {
   if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
     throw new ValidationError("INVALID_OPTION", `options.${field}`, value, "a path (not empty)", context);
+}
+
+/**
+ * options.cwd: undefined or a path (checkPathOption) to an existing folder: relative paths are
+ * resolved against it, and a missing one was created (mkdir -p) under a relative `out`.
+ */
+export function checkCwdOption(cwd: unknown, context: string): void {
+  checkPathOption(cwd, "cwd", context);
+  if (cwd === undefined) return;
+  const kind = existsSync(cwd as string)
+    ? statSync(cwd as string).isDirectory()
+      ? null
+      : "it is a file"
+    : "it does not exist";
+  if (kind !== null)
+    throw new ValidationError(
+      "INVALID_OPTION",
+      "options.cwd",
+      cwd,
+      `an existing folder, the base of relative paths (${kind})`,
+      context,
+    );
 }
 
 /** options.<field>: undefined or a count, an integer >= 1 (a report's number of paths or points). */

@@ -27,7 +27,13 @@ import { executeRuns } from "./execute.js";
 import { encodeResult, indexJournal, JOURNAL_FORMAT, type JournalHeader, JournalWriter } from "./journal.js";
 import { MAX_WORKERS } from "./limits.js";
 import { type ExperimentSource, loadExperimentFile, ownFrames } from "./load.js";
-import { checkOptionKeys, checkPathOption, checkProgressMode, checkSignal } from "./option-checks.js";
+import {
+  checkCwdOption,
+  checkOptionKeys,
+  checkPathOption,
+  checkProgressMode,
+  checkSignal,
+} from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
 import { ensureOutputDir, lockOutputDir, outputFailed } from "./output-dir.js";
 import { changedParts, makePlan, type Plan, runGroups, runInfo, sourceEditNote } from "./plan.js";
@@ -56,7 +62,7 @@ export interface RunOptions {
   resume?: boolean;
   /** Progress on stderr: "auto" (bar on a TTY, lines otherwise), true, false (default), "bar", "lines". */
   progress?: ProgressMode;
-  /** Base for relative paths (default process.cwd()). */
+  /** Base for relative paths (default process.cwd()): an existing folder. */
   cwd?: string;
   /**
    * Called once the journal is open, before the first run: where it is, the runs of this call
@@ -246,7 +252,7 @@ function checkRunOptionTypes(options: RunOptions): void {
   checkProgressMode(options.progress, "invalid run options");
   // An empty out would write the results into the current folder.
   checkPathOption(options.out, "out", "invalid run options");
-  checkPathOption(options.cwd, "cwd", "invalid run options");
+  checkCwdOption(options.cwd, "invalid run options");
 }
 
 /** Loads, validates and plans, touching nothing on disk. ValidationError on any bad input. */
