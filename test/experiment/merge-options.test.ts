@@ -97,3 +97,20 @@ test("a merge missing runs names the shards that are missing and those that are 
     "shard folders that together hold every run (run the missing shards with runExperiment, or finish them with options.resume)",
   );
 });
+
+test("a merge's outcome says its runs were merged from the shard folders, not executed or resumed", async () => {
+  // Before: executed 0, resumed 10, as if every run had been taken up from a journal by a resume.
+  const out = join(root, "outcome");
+  const merged = await mergeResults(shards, { out });
+  expect({
+    total: merged.total,
+    executed: merged.executed,
+    simulated: merged.simulated,
+    resumed: merged.resumed,
+    merged: merged.merged,
+    mergedFrom: merged.mergedFrom,
+  }).toEqual({ total: 10, executed: 0, simulated: 0, resumed: 0, merged: 10, mergedFrom: shards });
+  // run-info.json, which the merge writes, names the same folders
+  const info = JSON.parse(readFileSync(join(out, "run-info.json"), "utf8"));
+  expect(info.mergedFrom).toEqual(merged.mergedFrom);
+});

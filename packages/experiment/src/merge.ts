@@ -138,8 +138,15 @@ function journalOnly(manifest: string, journal: string): string {
     : `; this one holds only ${JOURNAL_FILE}, of shard ${shard}: a run stopped before its end (rerun that shard's runExperiment with options.resume to finish it)`;
 }
 
-/** What mergeResults resolves to: a run's outcome, and the notes on what it replaced in `out`. */
+/**
+ * What mergeResults resolves to: a run's outcome, whose runs were neither executed nor resumed
+ * (`executed`, `simulated` and `resumed` are 0) but `merged`, and the notes on what it replaced in `out`.
+ */
 export interface MergeResult extends RunOutcome {
+  /** Runs taken from the shard folders' journals: every run of the plan (`total`). */
+  merged: number;
+  /** The shard folders, absolute, in the order given (as run-info.json's `mergedFrom`). */
+  mergedFrom: string[];
   /**
    * What `out` held that the merged results replace (earlier results, a stopped run's journal,
    * result files not marked complete), one "note: ..." line each, in a run's words where the case
@@ -404,7 +411,9 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
       total: spec.total,
       executed: 0,
       simulated: 0,
-      resumed: spec.total,
+      resumed: 0,
+      merged: index.size,
+      mergedFrom: abs,
       shard: null,
       manifest,
       notes,
