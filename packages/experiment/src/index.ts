@@ -3,6 +3,7 @@
  * and the `cascade` CLI.
  */
 export { defineExperiment } from "./define.js";
+export type { StoppedRun } from "./earlier-results.js";
 export { executeRun, LIQUIDATION_COLUMNS, type RunResult, TIMESERIES_COLUMNS } from "./execute.js";
 export { escapeText, fmtNumber, fmtValue, roundMetric } from "./format.js";
 export { headline } from "./headline.js";
@@ -36,6 +37,7 @@ export {
   inShard,
   makePlan,
   type Plan,
+  type PlanOptions,
   parseShard,
   replicationSeed,
   runCoords,
@@ -45,10 +47,28 @@ export {
 export type { ProgressMode } from "./progress.js";
 export { type CsvRow, readResultsCsv } from "./report/csv.js";
 export type { ReportOptions } from "./report/index.js";
+// Types only (erased): loadResults' data as the report reads it, and renderChart's spec.
+export type {
+  ComparisonRow,
+  GenerationCount,
+  LiquidationMark,
+  LoadOptions,
+  ManifestInfo,
+  PathPoint,
+  PathPointChoice,
+  PathsLeftOut,
+  PricePath,
+  ReportData,
+  RunRow,
+  SummaryRow,
+  SweepPoint,
+} from "./report/load.js";
+export type { VlSpec } from "./report/render.js";
 export { FILES, JOURNAL_FILE } from "./results-files.js";
 export {
   defaultOutDir,
   defaultWorkers,
+  type Prepared,
   prepareRun,
   RunAborted,
   RunFailure,
