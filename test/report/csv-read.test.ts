@@ -1,11 +1,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ValidationError } from "@cascade/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { escapeText } from "../../packages/experiment/src/format.js";
 import { csvLines } from "../../packages/experiment/src/journal.js";
-import { type CsvRow, readCsv, readCsvFast, unescapeCell } from "../../packages/experiment/src/report/csv.js";
+import {
+  type CsvRow,
+  readCsv,
+  readCsvFast,
+  readResultsCsv,
+  unescapeCell,
+} from "../../packages/experiment/src/report/csv.js";
 
 const root = mkdtempSync(join(tmpdir(), "cascade-csv-read-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -162,10 +169,60 @@ describe("readCsvFast reads what readCsv (fast-csv) reads", () => {
     );
   });
 
-  it("a header naming a column twice is an error naming it, as readCsv's is", async () => {
-    const { slowHeader, fastHeader } = await readBoth("a,b,a\n1,2,3\n");
-    expect(slowHeader).toBeInstanceOf(Error);
-    expect(String(fastHeader)).toMatch(/cannot read .*t\d+\.csv: column "a" appears twice in the header/);
+  it("a header naming a column twice is a ValidationError naming the file, the column and both places, from both readers", async () => {
+    // Before: plain Errors, readCsv's in fast-csv's words ("Duplicate headers found").
+    const { slowHeader, fastHeader, file } = await readBoth("a,b,a\n1,2,3\n");
+    for (const e of [slowHeader, fastHeader]) {
+      expect(e).toBeInstanceOf(ValidationError);
+      const v = e as ValidationError;
+      expect([v.code, v.field, v.value, v.message]).toEqual([
+        "DUPLICATE_COLUMN",
+        "header.2",
+        "a",
+        `cannot read ${file}: header.2 = "a"; allowed: a name the header does not already have (column "a" appears twice in the header: header.0 and header.2)`,
+      ]);
+    }
+  });
+
+  it("a malformed record is a ValidationError naming the file and, for readCsvFast, the line it starts on", async () => {
+    const { slowHeader, fastHeader, file } = await readBoth('a,b\n1,2\n3,"4"x\n');
+    expect(slowHeader).toBeInstanceOf(ValidationError);
+    expect([(slowHeader as ValidationError).code, (slowHeader as ValidationError).field]).toEqual([
+      "INVALID_CSV",
+      "file",
+    ]);
+    const fast = fastHeader as ValidationError;
+    expect(fast).toBeInstanceOf(ValidationError);
+    expect([fast.code, fast.field, fast.value]).toEqual(["INVALID_CSV", "line 3", '3,"4"x']);
+    expect(fast.message).toBe(
+      `cannot read ${file}: line 3 = ${JSON.stringify('3,"4"x')}; allowed: CSV records (Parse Error: expected: ',' OR new line got: 'x'. at 'x')`,
+    );
+    // an unterminated quoted cell, over two lines: the line it starts on
+    const open = await readBoth('a,b\n1,"2\n3\n');
+    expect((open.fastHeader as ValidationError).field).toBe("line 2");
+  });
+
+  it("readResultsCsv: a file that does not exist or is a folder is a ValidationError naming it", async () => {
+    const missing = join(root, "missing.csv");
+    const e = await readResultsCsv(missing).then(
+      () => expect.unreachable("read"),
+      (err: unknown) => err as ValidationError,
+    );
+    expect(e).toBeInstanceOf(ValidationError);
+    expect([e.code, e.field, e.value, e.message]).toEqual([
+      "UNREADABLE_FILE",
+      "file",
+      missing,
+      `cannot read ${missing}: file = ${JSON.stringify(missing)}; allowed: a readable CSV file (no such file)`,
+    ]);
+    const folder = await readResultsCsv(root).then(
+      () => expect.unreachable("read"),
+      (err: unknown) => err as ValidationError,
+    );
+    expect([folder.code, folder.field]).toEqual(["UNREADABLE_FILE", "file"]);
+    expect(folder.message).toMatch(
+      /; allowed: a readable CSV file \(EISDIR: illegal operation on a directory, read\)$/,
+    );
   });
 
   it("columns: a row holds only the columns asked for that the file has", async () => {

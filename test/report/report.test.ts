@@ -659,6 +659,31 @@ describe("writeReport: no sweep", () => {
     await expect(writeReport(empty)).rejects.toThrow(/not a results directory/);
     await expect(writeReport(empty)).rejects.toBeInstanceOf(ValidationError); // exit code 2, like other bad input
   });
+
+  it("a manifest.json or results CSV that cannot be parsed is a ValidationError naming the file and where", async () => {
+    // Before: plain Errors ("cannot parse <file>: ..."), a crash with a stack in cascade report (exit 1).
+    const dir = makeResults(join(root, "damaged"), { sweep: {} });
+    const manifest = join(dir, "manifest.json");
+    writeFileSync(manifest, '{"name": "x",');
+    const json = await loadResults(dir).then(
+      () => expect.unreachable("loaded"),
+      (e: unknown) => e as ValidationError,
+    );
+    expect(json).toBeInstanceOf(ValidationError);
+    expect([json.code, json.field, json.value]).toEqual(["INVALID_JSON", "file", manifest]);
+    expect(json.message).toMatch(
+      new RegExp(
+        `^cannot parse ${manifest}: file = ".*manifest\\.json"; allowed: a JSON file as Cascade writes it \\(.+\\)$`,
+      ),
+    );
+    rmSync(manifest);
+    writeFileSync(join(dir, "summary.csv"), "variant,metric,variant\nfull,x,y\n");
+    const csv = await loadResults(dir).then(
+      () => expect.unreachable("loaded"),
+      (e: unknown) => e as ValidationError,
+    );
+    expect([csv.code, csv.field, csv.value]).toEqual(["DUPLICATE_COLUMN", "header.2", "variant"]);
+  });
 });
 
 describe("price paths in a sweep", () => {

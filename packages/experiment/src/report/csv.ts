@@ -1,5 +1,6 @@
 /** Streaming CSV reading for the report (fast-csv), undoing the writers' spreadsheet escape. */
 import { createReadStream, existsSync } from "node:fs";
+import { CascadeError, ValidationError } from "@cascade/core";
 import { parse, parseString } from "fast-csv";
 
 export type CsvRow = Record<string, string>;
@@ -11,6 +12,62 @@ const SPACE = /\s/; // white space as fast-csv skips it before a quote (its \s; 
 export function unescapeCell(s: string): string {
   // (a character test first: the regular expression on every cell of a large file cost ~0.3 s)
   return s.charCodeAt(0) === 39 && ESCAPED.test(s) ? s.slice(1) : s;
+}
+
+/**
+ * A CSV file that cannot be read at all (none there, a folder, no permission): "cannot read <file>",
+ * the words these errors always began with, then the file and why.
+ */
+function unreadable(file: string, err: unknown): ValidationError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "no such file" : (err as Error).message;
+  return new ValidationError(
+    "UNREADABLE_FILE",
+    "file",
+    file,
+    `a readable CSV file (${why})`,
+    `cannot read ${file}`,
+  );
+}
+
+/**
+ * A record fast-csv cannot parse (a quote inside an unquoted cell, an unterminated quoted cell):
+ * the line it starts on and its text when known (readCsvFast), else the file.
+ */
+function invalidRecord(
+  file: string,
+  err: unknown,
+  at: { line: number; text: string } | null,
+): ValidationError {
+  return new ValidationError(
+    "INVALID_CSV",
+    at === null ? "file" : `line ${at.line}`,
+    at === null ? file : at.text,
+    `CSV records (${(err as Error).message})`,
+    `cannot read ${file}`,
+  );
+}
+
+/** A header row's names, each once: a row keyed by the header would keep only one of a repeated name's cells. */
+function checkHeader(file: string, header: readonly string[]): void {
+  const first = new Map<string, number>();
+  header.forEach((h, i) => {
+    const at = first.get(h);
+    if (h !== "" && at !== undefined)
+      throw new ValidationError(
+        "DUPLICATE_COLUMN",
+        `header.${i}`,
+        h,
+        `a name the header does not already have (column "${h}" appears twice in the header: header.${at} and header.${i})`,
+        `cannot read ${file}`,
+      );
+    if (!first.has(h)) first.set(h, i);
+  });
+}
+
+/** A reader's failure as the file's: one of the errors above as it is, anything else (an OS error) as unreadable. */
+function readFailure(file: string, err: unknown): CascadeError {
+  return err instanceof CascadeError ? err : unreadable(file, err);
 }
 
 /** A cell as a number: blank, NaN or non-numeric text gives null. */
@@ -34,7 +91,10 @@ export function readCsv(
   if (!existsSync(file)) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     let header: string[] = [];
-    const stream = createReadStream(file).pipe(
+    const input = createReadStream(file);
+    // pipe() does not pass on the read stream's errors (EISDIR, EACCES).
+    input.on("error", (err) => reject(readFailure(file, err)));
+    const stream = input.pipe(
       parse<CsvRow, CsvRow>({
         headers: (hs) => {
           header = hs.map((h, i) => {
@@ -42,6 +102,7 @@ export function readCsv(
             if (i === 0) name = name.replace(/^\uFEFF/, "");
             return unescapeCell(name);
           });
+          checkHeader(file, header);
           onHeader?.(header);
           return header;
         },
@@ -49,7 +110,14 @@ export function readCsv(
         discardUnmappedColumns: true,
       }),
     );
-    stream.on("error", (err) => reject(new Error(`cannot read ${file}: ${err.message}`)));
+    // fast-csv's own errors are parse errors; the file's (ENOENT, EISDIR) come from the read stream.
+    stream.on("error", (err) =>
+      reject(
+        err instanceof CascadeError || (err as NodeJS.ErrnoException).code !== undefined
+          ? readFailure(file, err)
+          : invalidRecord(file, err, null),
+      ),
+    );
     stream.on("data", (row: CsvRow) => {
       for (const k of Object.keys(row)) row[k] = unescapeCell(row[k] ?? "");
       onRow(row);
@@ -133,11 +201,7 @@ export async function readCsvFast(
     if (isBlankRow(cells)) return;
     if (header === null) {
       header = cells.map((h, i) => unescapeCell((i === 0 ? h.replace(/^\uFEFF/, "") : h).trim()));
-      const seen = new Set<string>();
-      for (const h of header) {
-        if (h !== "" && seen.has(h)) throw new Error(`column "${h}" appears twice in the header`);
-        seen.add(h);
-      }
+      checkHeader(file, header);
       const wanted = options.columns === undefined ? null : new Set(options.columns);
       header.forEach((h, i) => {
         if (wanted === null || wanted.has(h)) {
@@ -173,26 +237,31 @@ export async function readCsvFast(
     onRow(row);
   };
   let pending: string | null = null; // a record whose quoted cell runs on past a line end
+  let lineNo = 0; // the line being read (1 = the first), for a parse error's place
+  let pendingLine = 0; // the line `pending` starts on
   /** A record's cells without quotes: fast-csv skips white space before a first comma (" ,a" reads as "", "a"). */
   const split = (text: string) => {
     const cells = text.split(",");
     if (cells.length > 1 && cells[0] !== "" && isBlank(cells[0])) cells[0] = "";
     return cells;
   };
-  const record = async (text: string) => {
+  const record = async (text: string, at: number) => {
     if (text.indexOf('"') < 0) return emit(split(text));
-    // (a record of its own starting with a BOM: fast-csv would drop the BOM as at a file's start)
-    for (const cells of await parseRecords(
-      header !== null && text.charCodeAt(0) === 0xfeff ? `\n${text}` : text,
-    ))
-      emit(cells);
+    let records: string[][];
+    try {
+      // (a record of its own starting with a BOM: fast-csv would drop the BOM as at a file's start)
+      records = await parseRecords(header !== null && text.charCodeAt(0) === 0xfeff ? `\n${text}` : text);
+    } catch (err) {
+      throw invalidRecord(file, err, { line: at, text });
+    }
+    for (const cells of records) emit(cells);
   };
   /** A record ends with `text`: after the lines of a quoted cell that ran on, if any. */
   const endRecord = (text: string) => {
-    if (pending === null) return record(text);
+    if (pending === null) return record(text, lineNo);
     const whole = `${pending}\n${text}`;
     pending = null;
-    return record(whole);
+    return record(whole, pendingLine);
   };
   /** A line with a `"` or CR, or one continuing a quoted cell: split into records as fast-csv does. */
   const scan = async (line: string) => {
@@ -217,11 +286,13 @@ export async function readCsvFast(
       else if (state === CELL_START && !SPACE.test(line[i])) state = UNQUOTED;
     }
     const rest = line.slice(start);
+    if (state === QUOTED && pending === null) pendingLine = lineNo;
     if (state === QUOTED) pending = pending === null ? rest : `${pending}\n${rest}`;
     else await endRecord(rest);
   };
   const feed = async (lines: string[]) => {
     for (const l of lines) {
+      lineNo++;
       if (pending !== null || l.indexOf('"') >= 0 || l.indexOf("\r") >= 0) await scan(l);
       else if (header !== null && startsCell(l)) emitPlain(l);
       else emit(split(l));
@@ -239,9 +310,9 @@ export async function readCsvFast(
     }
     if (carry !== "" || pending !== null) await feed([carry]);
     // an unterminated quoted cell: fast-csv's error, as readCsv gives it
-    if (pending !== null) await record(pending);
+    if (pending !== null) await record(pending, pendingLine);
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+    throw readFailure(file, err);
   }
   return header ?? [];
 }
@@ -257,6 +328,6 @@ export async function readResultsCsv(file: string): Promise<CsvRow[]> {
   const header = await readCsvFast(file, (row) => {
     rows.push(row);
   });
-  if (header === null) throw new Error(`cannot read ${file}: no such file`);
+  if (header === null) throw unreadable(file, Object.assign(new Error("no such file"), { code: "ENOENT" }));
   return rows;
 }

@@ -435,7 +435,13 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot parse ${file}: ${(err as Error).message}`);
+    throw new ValidationError(
+      "INVALID_JSON",
+      "file",
+      file,
+      `a JSON file as Cascade writes it (${(err as Error).message})`,
+      `cannot parse ${file}`,
+    );
   }
 }
 
