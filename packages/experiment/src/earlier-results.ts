@@ -102,3 +102,61 @@ export function stoppedRunHeld({ finished, of }: StoppedRun): string {
     ? `a stopped run of another configuration or shard (${finished} runs done, in ${JOURNAL_FILE})`
     : `a stopped run of this configuration (${finished} of ${of} runs done, in ${JOURNAL_FILE})`;
 }
+
+/**
+ * What a run or a merge found in its output folder and replaces (a run's RunInProgress carries it
+ * as data, for onStart). The detections above fill it in; heldNotes says it.
+ */
+export interface EarlierHeld {
+  /** Complete results of another configuration: what differs (changedParts, "" when that cannot be told); null when none. */
+  replacing: string | null;
+  /** Complete results of this configuration, which a merge rewrites (a run keeps them: never set by a run). */
+  sameResults?: boolean;
+  /** A stopped run's journal (stoppedRun); null when none. */
+  stopped: StoppedRun | null;
+  /** Result files no run-info.json marks complete (unmarkedResults); empty when none. */
+  unmarked: string[];
+  /** A stopped run's journal that cannot be read (unreadableJournal). */
+  unreadableJournal: boolean;
+}
+
+/** The words of what a run and a merge do with each thing they found: one wording, its actor named. */
+const THEN = {
+  run: {
+    results: "this run replaces them",
+    stopped: "this run replaces it",
+    stoppedHere:
+      "this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)",
+    unreadable: "this run replaces it",
+  },
+  merge: {
+    results: "this merge replaces them",
+    stopped: "this merge replaces it",
+    // Of this configuration, its runs are among the merged ones: nothing is lost.
+    stoppedHere: "this merge replaces it with the results of every run",
+    unreadable: "this merge removes it",
+  },
+} as const;
+
+/**
+ * The notes on what `by` (a run or a merge) found in `outDir` and replaces, one "note: <dir>/ held
+ * ...; <then>" line each: earlier results, result files not marked complete, a stopped run's
+ * journal (of this configuration and shard, or another), an unreadable journal.
+ */
+export function heldNotes(outDir: string, held: EarlierHeld, by: keyof typeof THEN): string[] {
+  const then = THEN[by];
+  const notes: string[] = [];
+  if (held.sameResults) notes.push(heldNote(outDir, "the results of this configuration", then.results));
+  if (held.replacing !== null) notes.push(heldNote(outDir, otherResults(held.replacing), then.results));
+  if (held.unmarked.length > 0) notes.push(heldNote(outDir, unmarkedHeld(held.unmarked), then.results));
+  if (held.stopped !== null)
+    notes.push(
+      heldNote(
+        outDir,
+        stoppedRunHeld(held.stopped),
+        held.stopped.of === null ? then.stopped : then.stoppedHere,
+      ),
+    );
+  if (held.unreadableJournal) notes.push(heldNote(outDir, UNREADABLE_JOURNAL_HELD, then.unreadable));
+  return notes;
+}

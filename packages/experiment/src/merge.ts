@@ -10,14 +10,11 @@ import { dirname, join, resolve } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { fsyncDir, MERGE_STAGING, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
 import {
+  type EarlierHeld,
   earlierResults,
-  heldNote,
+  heldNotes,
   manifestParts,
-  otherResults,
   stoppedRun,
-  stoppedRunHeld,
-  UNREADABLE_JOURNAL_HELD,
-  unmarkedHeld,
   unmarkedResults,
   unreadableJournal,
 } from "./earlier-results.js";
@@ -166,27 +163,17 @@ function replacedNotes(
   manifest: Record<string, unknown>,
   total: number,
 ): string[] {
-  const notes: string[] = [];
-  const replaces = "this merge replaces them";
   const earlier = earlierResults(outDir, fingerprint, null);
-  if (earlier === "same") notes.push(heldNote(outDir, "the results of this configuration", replaces));
-  else if (earlier === "other") {
-    const changed = changedParts(manifestParts(outDir), configParts(manifest));
-    notes.push(heldNote(outDir, otherResults(changed), replaces));
-  } else {
-    const unmarked = unmarkedResults(outDir);
-    if (unmarked.length > 0) notes.push(heldNote(outDir, unmarkedHeld(unmarked), replaces));
-  }
   const journal = join(outDir, JOURNAL_FILE);
   const stopped = stoppedRun(outDir, journal, { fingerprint, shard: null, total }, () => true, total);
-  if (stopped !== null) {
-    // Of this configuration, its runs are among the merged ones: nothing is lost.
-    const then =
-      stopped.of === null ? "this merge replaces it" : "this merge replaces it with the results of every run";
-    notes.push(heldNote(outDir, stoppedRunHeld(stopped), then));
-  } else if (unreadableJournal(outDir, journal))
-    notes.push(heldNote(outDir, UNREADABLE_JOURNAL_HELD, "this merge removes it"));
-  return notes;
+  const held: EarlierHeld = {
+    sameResults: earlier === "same",
+    replacing: earlier === "other" ? changedParts(manifestParts(outDir), configParts(manifest)) : null,
+    unmarked: earlier === "none" ? unmarkedResults(outDir) : [],
+    stopped,
+    unreadableJournal: stopped === null && unreadableJournal(outDir, journal),
+  };
+  return heldNotes(outDir, held, "merge");
 }
 
 export async function mergeResults(dirs: readonly string[], options: MergeOptions): Promise<MergeResult> {

@@ -13,13 +13,10 @@ import { processCores } from "./cores.js";
 import {
   earlierResults,
   heldNote,
+  heldNotes,
   manifestParts,
-  otherResults,
   type StoppedRun,
   stoppedRun,
-  stoppedRunHeld,
-  UNREADABLE_JOURNAL_HELD,
-  unmarkedHeld,
   unmarkedResults,
   unreadableJournal,
 } from "./earlier-results.js";
@@ -312,23 +309,8 @@ export async function prepareRun(
  * object runs in-process whatever `workers` says (worker threads load experiments from files).
  */
 export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string[] {
-  const notes: string[] = [];
   const outDir = dirname(run.journal);
-  if (run.replacing !== null)
-    notes.push(heldNote(outDir, otherResults(run.replacing), "this run replaces them"));
-  if (run.unmarked.length > 0)
-    notes.push(heldNote(outDir, unmarkedHeld(run.unmarked), "this run replaces them"));
-  if (run.stopped !== null)
-    notes.push(
-      heldNote(
-        outDir,
-        stoppedRunHeld(run.stopped),
-        run.stopped.of === null
-          ? "this run replaces it"
-          : "this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)",
-      ),
-    );
-  if (run.unreadableJournal) notes.push(heldNote(outDir, UNREADABLE_JOURNAL_HELD, "this run replaces it"));
+  const notes = heldNotes(outDir, run, "run");
   if (run.nothingToResume)
     notes.push(
       heldNote(
