@@ -421,7 +421,8 @@ export async function runExperiment(
     const aside =
       options.resume !== true && existsSync(journalPath) ? join(outDir, `${JOURNAL_ASIDE}.tmp`) : null;
     if (aside !== null) renameSync(journalPath, aside);
-    const putBack = () => {
+    /** The folder's journal as it was before this run: the one kept aside, or none (a resume's is its own). */
+    const restoreJournal = () => {
       if (aside !== null) renameSync(aside, journalPath);
       else if (options.resume !== true) rmSync(journalPath, { force: true });
     };
@@ -430,7 +431,7 @@ export async function runExperiment(
       // A refused --resume (journal of another configuration) throws here and leaves the folder as it was.
       opened = JournalWriter.open(journalPath, header, options.resume === true, accept);
     } catch (e) {
-      if (aside !== null) renameSync(aside, journalPath);
+      restoreJournal();
       throw e;
     }
     const { writer, done, started } = opened;
@@ -475,7 +476,7 @@ export async function runExperiment(
       } catch {
         // What onStart threw is the error to report.
       }
-      putBack();
+      restoreJournal();
       throw thrownBy("run not started (the output folder was left as it was): options.onStart", e);
     }
     if (aside !== null) rmSync(aside);
