@@ -2078,10 +2078,15 @@ test("an onStart that throws stops the run before its first run, named as option
   const again = await runExperiment(fakeExperiment(), { out: stopped, workers: 0, resume: true });
   expect(again.resumed).toBe(3);
   sameFiles(complete, stopped);
-  // A new folder: nothing is left in it.
-  const fresh = dir();
+  // New folders (two levels): the run made them and takes them away again.
+  const parent = dir();
+  const fresh = join(parent, "results");
   await runExperiment(fakeExperiment(), { out: fresh, workers: 0, onStart: throwing(boom) }).catch(() => {});
-  expect(existsSync(fresh) ? readdirSync(fresh) : []).toEqual([]);
+  expect(existsSync(parent)).toBe(false);
+  // A folder that was there stays, empty as it was.
+  mkdirSync(parent);
+  await runExperiment(fakeExperiment(), { out: fresh, workers: 0, onStart: throwing(boom) }).catch(() => {});
+  expect(readdirSync(parent)).toEqual([]);
 });
 
 describe("runExperiment with an AbortSignal", () => {

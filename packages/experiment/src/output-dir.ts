@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -40,34 +41,53 @@ export function writeProblem(dir: string, err?: unknown, mustExist = false): str
   return message.startsWith(`${code}:`) ? message : `${code}: ${message}`;
 }
 
-/** Creates the results folder `dir` (named by `flag`) if needed and checks it is writable. */
-export function ensureOutputDir(dir: string, flag = "options.out"): void {
+/**
+ * Creates the results folder `dir` (named by `flag`) if needed and checks it is writable; returns
+ * the folders it made, outermost first (see removeMadeFolders).
+ */
+export function ensureOutputDir(dir: string, flag = "options.out"): string[] {
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw invalidOutput(flag, dir, `${dir} is a file, not a folder`);
   }
   try {
-    makeFolders(dir);
+    const made = makeFolders(dir);
     accessSync(dir, constants.W_OK);
+    return made;
   } catch (e) {
     throw invalidOutput(flag, dir, writeProblem(dir, e));
+  }
+}
+
+/** Removes folders ensureOutputDir made, innermost first, each only while it is empty. */
+export function removeMadeFolders(made: readonly string[]): void {
+  for (let k = made.length - 1; k >= 0; k--) {
+    try {
+      rmdirSync(made[k]);
+    } catch {
+      return; // not empty (another process wrote there): it and its parents stay
+    }
   }
 }
 
 /**
  * `mkdir -p`, one folder at a time from the nearest existing one. Not mkdirSync's `recursive`:
  * Node 20's loops for ever where mkdir fails with ENOENT under an existing parent (/proc/sys/x).
+ * Returns the folders it made, outermost first.
  */
-export function makeFolders(dir: string): void {
+export function makeFolders(dir: string): string[] {
   const missing: string[] = [];
+  const made: string[] = [];
   for (let p = dir; !existsSync(p) && dirname(p) !== p; p = dirname(p)) missing.push(p);
   for (let k = missing.length - 1; k >= 0; k--) {
     try {
       mkdirSync(missing[k]);
+      made.push(missing[k]);
     } catch (e) {
       // Made by another process meanwhile (shards starting together): fine if it is a folder.
       if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(missing[k]).isDirectory()) throw e;
     }
   }
+  return made;
 }
 
 function invalidOutput(flag: string, path: string, why: string): ValidationError {

@@ -32,7 +32,7 @@ import {
   checkSignal,
 } from "./option-checks.js";
 import { LEFTOVER_NAMES, type OutputFiles, outputSpec, ResultFileError, writeOutputs } from "./output.js";
-import { ensureOutputDir, lockOutputDir, outputFailed } from "./output-dir.js";
+import { ensureOutputDir, lockOutputDir, outputFailed, removeMadeFolders } from "./output-dir.js";
 import { changedParts, makePlan, type Plan, runGroups, runInfo, sourceEditNote } from "./plan.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { FILES, JOURNAL_ADVICE, JOURNAL_ASIDE, JOURNAL_FILE, REPORT_FILE } from "./results-files.js";
@@ -404,7 +404,8 @@ export async function runExperiment(
     };
   }
 
-  ensureOutputDir(outDir);
+  const madeFolders = ensureOutputDir(outDir);
+  let notStarted = false;
   // One run at a time in a folder: a second one would replace the journal under the first, whose
   // runs were then lost (written to the replaced file) and whose results came from the other run.
   const release = lockOutputDir(outDir);
@@ -477,6 +478,7 @@ export async function runExperiment(
         // What onStart threw is the error to report.
       }
       restoreJournal();
+      notStarted = true;
       throw thrownBy("run not started (the output folder was left as it was): options.onStart", e);
     }
     if (aside !== null) rmSync(aside);
@@ -608,6 +610,8 @@ export async function runExperiment(
     };
   } finally {
     release();
+    // A folder this run made for results it never started is not left behind (the lock is gone).
+    if (notStarted) removeMadeFolders(madeFolders);
   }
 }
 
