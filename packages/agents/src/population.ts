@@ -10,6 +10,7 @@ import {
   type Activation,
   type Dist,
   distMean,
+  isAsyncFunction,
   memberPath,
   nearestName,
   type Rng,
@@ -361,7 +362,7 @@ function createCustomAgent(
     );
   }
   // What an async act throws becomes a rejected Promise no run sees: refused, as an async create is.
-  if ((agent as Agent).act.constructor?.name === "AsyncFunction") {
+  if (isAsyncFunction((agent as Agent).act)) {
     throw new ValidationError(
       "INVALID_AGENT",
       path,

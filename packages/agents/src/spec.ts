@@ -12,6 +12,7 @@ import {
   distMax,
   distMin,
   formatValue,
+  isAsyncFunction,
   memberPath,
   suggestName,
   ValidationError,
@@ -474,7 +475,7 @@ function validateCustomFields(path: string, o: Record<string, unknown>): void {
       "a function (view, { instrument, params, index, population }) => Agent { act(tick) }",
     );
   }
-  if ((o.create as { constructor?: { name?: string } }).constructor?.name === "AsyncFunction") {
+  if (isAsyncFunction(o.create)) {
     fail(
       "INVALID_VALUE",
       `${path}.create`,

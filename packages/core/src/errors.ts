@@ -64,6 +64,15 @@ export function formatValue(value: unknown): string {
   }
 }
 
+/**
+ * Whether `f` is an `async` function (method, arrow, or one bound from them): it returns a Promise,
+ * which Cascade's synchronous runs cannot wait for, and what it throws becomes a rejected Promise
+ * no run sees. Researcher callbacks are refused for it where they are checked.
+ */
+export function isAsyncFunction(f: unknown): boolean {
+  return typeof f === "function" && f.constructor?.name === "AsyncFunction";
+}
+
 /** Throws a CascadeError unless `value` is a safe integer within [min, max]. */
 export function requireInteger(
   field: string,

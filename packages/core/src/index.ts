@@ -4,6 +4,7 @@ export {
   CascadeError,
   describeThrown,
   formatValue,
+  isAsyncFunction,
   memberPath,
   NotAnError,
   requireFinite,

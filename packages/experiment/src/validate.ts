@@ -19,6 +19,7 @@ import {
   distMax,
   distMin,
   formatValue,
+  isAsyncFunction,
   memberPath,
   nearestName,
   Rng,
@@ -630,7 +631,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     overrides.replications !== undefined
       ? int("options.replications", overrides.replications, 1, MAX_REPLICATIONS)
       : int("replications", d.replications, 1, MAX_REPLICATIONS);
-  if (d.simulate !== undefined && (typeof d.simulate !== "function" || isAsync(d.simulate))) {
+  if (d.simulate !== undefined && (typeof d.simulate !== "function" || isAsyncFunction(d.simulate))) {
     fail("INVALID_TYPE", "simulate", d.simulate, "a function (config, rng, run) => RunRecords, not async");
   }
 
@@ -1602,11 +1603,6 @@ function validateSweep(
 /** Fixed leading columns of runs.csv. */
 export const RUN_COLUMNS = ["variant", "point", "replication", "seed"];
 
-/** An `async` function returns a Promise, which a run cannot wait for: every run would fail. */
-function isAsync(f: unknown): boolean {
-  return typeof f === "function" && f.constructor?.name === "AsyncFunction";
-}
-
 const CUSTOM_METRIC_KEYS = ["compute", "description", "unit"] as const;
 
 function validateMetrics(
@@ -1681,7 +1677,7 @@ function validateMetrics(
       const at = memberPath("metrics.custom", k);
       const path = isPlainObject(given) ? `${at}.compute` : at;
       str(at, k, METRIC_RE, "a metric name of letters, digits and _ (not starting with a digit)");
-      if (typeof f !== "function" || isAsync(f))
+      if (typeof f !== "function" || isAsyncFunction(f))
         fail(
           "INVALID_TYPE",
           path,
