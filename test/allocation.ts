@@ -1,12 +1,20 @@
 import { Session } from "node:inspector";
 
+/** A function as the heap profile's stacks name it: a method's own name, in a file whose path ends with `file`. */
+export interface Frame {
+  functionName: string;
+  file: string;
+}
+
 /**
  * Bytes allocated on the JS heap while `fn` runs, garbage included, from V8's sampling heap
  * profiler at a fine interval (an estimate: each sample stands for `interval` bytes on average).
  * For tests that a hot path allocates nothing per call: run it warm, many times, and compare the
- * total with what one object per call would cost.
+ * total with what one object per call would cost. With `within`, only the bytes allocated while a
+ * call of that function is on the stack (by it, or by what it calls): the hot path's own, apart
+ * from the driver's set-up between its calls.
  */
-export function allocatedBytes(fn: () => void, interval = 32): number {
+export function allocatedBytes(fn: () => void, within?: Frame, interval = 32): number {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object): unknown => {
@@ -30,13 +38,16 @@ export function allocatedBytes(fn: () => void, interval = 32): number {
     fn();
     const { profile } = post("HeapProfiler.stopSampling") as { profile: { head: Node } };
     let total = 0;
-    const walk = (n: Node) => {
+    const walk = (n: Node, counted: boolean) => {
       // Skip the inspector's own work (it builds the profile it returns while still sampling).
       if (n.callFrame.url === "node:inspector") return;
-      total += n.selfSize;
-      for (const c of n.children) walk(c);
+      const inside =
+        counted ||
+        (n.callFrame.functionName === within?.functionName && n.callFrame.url.endsWith(within.file));
+      if (inside) total += n.selfSize;
+      for (const c of n.children) walk(c, inside);
     };
-    walk(profile.head);
+    walk(profile.head, within === undefined);
     return total;
   } finally {
     session.disconnect();
@@ -44,7 +55,7 @@ export function allocatedBytes(fn: () => void, interval = 32): number {
 }
 
 interface Node {
-  callFrame: { url: string };
+  callFrame: { url: string; functionName: string };
   selfSize: number;
   children: Node[];
 }
