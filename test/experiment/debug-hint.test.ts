@@ -4,13 +4,14 @@
  * not for an error Cascade's own code made (a check of a custom simulate's records, a custom
  * metric's value, a journal missing runs, a worker thread that died).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ExperimentDefinition, runExperiment, simulateWorld } from "@cascade/experiment";
 import { BUY, Venue } from "@cascade/market";
 import { afterAll, expect, test } from "vitest";
+import { cascade, requireBuilt } from "../e2e/helpers.js";
 import { cascadeInProcess, fakeExperiment } from "./helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "cascade-debug-hint-"));
@@ -100,4 +101,32 @@ test("cascade run: the hint follows an error the experiment's code threw, not on
   expect(records.stderr).toMatch(
     /^error: run 0 failed \(variant "full", point 0, replication 0, seed \d+\): [^\n]*records\.ticks[^\n]*\n$/,
   );
+});
+
+test("CASCADE_DEBUG=1: the stack reaches the experiment's line under more than 10 of Cascade's frames, in-process and in workers", async () => {
+  requireBuilt();
+  const file = fixture("bad-deep-tier.ts");
+  // the simulate's own frame: its simulateWorld call, under the tier check's 11 frames
+  const line =
+    readFileSync(file, "utf8")
+      .split("\n")
+      .findIndex((l) => l.includes("return simulateWorld(")) + 1;
+  const run = (workers: string) =>
+    cascade(["run", file, "--workers", workers, "--out", join(root, `deep${workers}`), "--quiet"], root);
+  const plain = await Promise.all(["0", "2"].map(run));
+  process.env.CASCADE_DEBUG = "1";
+  let debug: Awaited<ReturnType<typeof run>>[];
+  try {
+    debug = await Promise.all(["0", "2"].map(run));
+  } finally {
+    delete process.env.CASCADE_DEBUG;
+  }
+  for (const r of [...plain, ...debug]) {
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("instruments.0.margin.tiers.0.maintenance = 0; allowed: a rate in (0, 1]");
+  }
+  for (const r of debug) expect(r.stderr).toContain(`bad-deep-tier.ts:${line}:`);
+  // Without it, V8's 10 frames stop short of the experiment's: no line, and no hint to a stack
+  // that would not show it (normal runs keep the short stacks: every Error costs its frames).
+  for (const r of plain) expect(r.stderr).not.toMatch(/bad-deep-tier\.ts|CASCADE_DEBUG/);
 });
