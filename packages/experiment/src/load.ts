@@ -171,9 +171,9 @@ export function ownFrames(stack: string | undefined): StackFrame[] {
  * Frames an Error keeps when CASCADE_DEBUG is set. V8 keeps 10, and a researcher's frame can lie
  * under more of Cascade's (a custom simulate's simulateWorld call, 11 frames under the margin tier
  * check that new Venue makes): past them it was neither in the stack CASCADE_DEBUG prints nor
- * found by ownFrames. Only then: each Error made records its frames, and runs make many.
+ * found by ownFrames. Only when asked: every Error made then records up to that many frames.
  */
-export const DEBUG_STACK_FRAMES = 100;
+const DEBUG_STACK_FRAMES = 100;
 
 // Set when this module loads, in the main thread and in each worker thread (worker.ts imports it),
 // before any experiment code runs; a larger limit given to node (--stack-trace-limit) is kept.
