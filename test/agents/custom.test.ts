@@ -326,6 +326,12 @@ describe("customAgents: validation", () => {
     expect(e.field).toBe("populations.3.create");
     e = v({ create: async () => ({ act() {} }) });
     expect(e.message).toContain("not async");
+    e = v({
+      *create() {
+        yield { act() {} };
+      },
+    });
+    expect(e.message).toContain("(not a generator: an iterator has no act)");
   });
 
   it("create throwing or returning something without act: error names the path, the agent and the value", () => {
@@ -357,6 +363,16 @@ describe("customAgents: validation", () => {
     expect(e.code).toBe("INVALID_AGENT");
     expect(e.message).toBe(
       'invalid experiment: populations.2.create = {}; allowed: a function returning an Agent, an object with an act(tick) function (create returned an act that is async for agent 0 of population "dipBuyer": make act synchronous, its orders are sent within the tick)',
+    );
+    // a generator act: calling it runs none of its body (no order, no error), every tick
+    e = build(() => ({
+      *act() {
+        yield;
+      },
+    }));
+    expect(e.code).toBe("INVALID_AGENT");
+    expect(e.message).toContain(
+      'create returned an act that is a generator for agent 0 of population "dipBuyer": make act synchronous',
     );
   });
 });

@@ -1,25 +1,38 @@
-import { isAsyncFunction } from "@cascade/core";
+import { deferredBody } from "@cascade/core";
 import { describe, expect, it } from "vitest";
 
-describe("isAsyncFunction: a researcher callback whose Promise no synchronous run can wait for", () => {
-  it("is true for an async function, arrow, method, or one bound from them", () => {
+describe("deferredBody: a researcher callback that returns before its body has run", () => {
+  it("is async for an async function, arrow, method, or one bound from them", () => {
     async function load() {}
     const agent = { async act() {} };
-    expect(isAsyncFunction(load)).toBe(true);
-    expect(isAsyncFunction(async () => 1)).toBe(true);
-    expect(isAsyncFunction(agent.act)).toBe(true);
-    expect(isAsyncFunction(agent.act.bind(agent))).toBe(true);
+    expect(deferredBody(load)).toBe("async");
+    expect(deferredBody(async () => 1)).toBe("async");
+    expect(deferredBody(agent.act)).toBe("async");
+    expect(deferredBody(agent.act.bind(agent))).toBe("async");
   });
 
-  it("is false for a synchronous function (even one returning a Promise), a generator, or no function", () => {
-    expect(isAsyncFunction(() => Promise.resolve(1))).toBe(false);
-    expect(isAsyncFunction(function act() {})).toBe(false);
-    expect(isAsyncFunction(class Agent {})).toBe(false);
-    expect(isAsyncFunction(function* ticks() {})).toBe(false);
-    expect(isAsyncFunction(async function* ticks() {})).toBe(false);
+  it("is a generator for a generator or an async generator, bound or not", () => {
+    const agent = {
+      *act() {
+        yield;
+      },
+    };
+    expect(deferredBody(agent.act)).toBe("a generator");
+    expect(deferredBody(agent.act.bind(agent))).toBe("a generator");
+    expect(
+      deferredBody(async function* ticks() {
+        yield;
+      }),
+    ).toBe("a generator");
+  });
+
+  it("is null for a synchronous function (even one returning a Promise), or no function", () => {
+    expect(deferredBody(() => Promise.resolve(1))).toBeNull();
+    expect(deferredBody(function act() {})).toBeNull();
+    expect(deferredBody(class Agent {})).toBeNull();
     // an object that claims the name is no function
-    expect(isAsyncFunction({ constructor: { name: "AsyncFunction" } })).toBe(false);
-    expect(isAsyncFunction(null)).toBe(false);
-    expect(isAsyncFunction(undefined)).toBe(false);
+    expect(deferredBody({ constructor: { name: "AsyncFunction" } })).toBeNull();
+    expect(deferredBody(null)).toBeNull();
+    expect(deferredBody(undefined)).toBeNull();
   });
 });

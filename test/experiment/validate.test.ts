@@ -171,6 +171,13 @@ describe("validateExperiment", () => {
     ],
     ["async simulate", { ...base(), simulate: async () => ({}) }, "INVALID_TYPE", "simulate"],
     [
+      "generator custom metric (its iterator is no number)",
+      { ...base(), metrics: { custom: { m: function* () {} } } },
+      "INVALID_TYPE",
+      "metrics.custom.m",
+    ],
+    ["generator simulate", { ...base(), simulate: function* () {} }, "INVALID_TYPE", "simulate"],
+    [
       "unknown built-in metric",
       { ...base(), metrics: { builtIn: ["drawdown"] } },
       "UNKNOWN_METRIC",
@@ -874,7 +881,7 @@ describe("validateExperiment", () => {
       [
         { compute: 3 },
         "INVALID_TYPE",
-        "metrics.custom.m.compute = 3; allowed: a function (records, run) => number, not async",
+        "metrics.custom.m.compute = 3; allowed: a function (records, run) => number, not async or a generator",
       ],
       [
         { compute: f, units: "lots" },

@@ -9,8 +9,8 @@
 import {
   type Activation,
   type Dist,
+  deferredBody,
   distMean,
-  isAsyncFunction,
   memberPath,
   nearestName,
   type Rng,
@@ -361,13 +361,15 @@ function createCustomAgent(
       "invalid experiment",
     );
   }
-  // What an async act throws becomes a rejected Promise no run sees: refused, as an async create is.
-  if (isAsyncFunction((agent as Agent).act)) {
+  // What an async act throws becomes a rejected Promise no run sees, and a generator act runs none
+  // of its body: refused, as such a create is.
+  const deferred = deferredBody((agent as Agent).act);
+  if (deferred !== null) {
     throw new ValidationError(
       "INVALID_AGENT",
       path,
       agent,
-      `${allowed} (create returned an act that is async for agent ${k} of population "${spec.name}": make act synchronous, its orders are sent within the tick)`,
+      `${allowed} (create returned an act that is ${deferred} for agent ${k} of population "${spec.name}": make act synchronous, its orders are sent within the tick)`,
       "invalid experiment",
     );
   }

@@ -9,10 +9,10 @@
  */
 import {
   type Dist,
+  deferredBody,
   distMax,
   distMin,
   formatValue,
-  isAsyncFunction,
   memberPath,
   suggestName,
   ValidationError,
@@ -475,12 +475,13 @@ function validateCustomFields(path: string, o: Record<string, unknown>): void {
       "a function (view, { instrument, params, index, population }) => Agent { act(tick) }",
     );
   }
-  if (isAsyncFunction(o.create)) {
+  const deferred = deferredBody(o.create);
+  if (deferred !== null) {
     fail(
       "INVALID_VALUE",
       `${path}.create`,
       o.create,
-      "a synchronous function returning an Agent (not async: a Promise has no act)",
+      `a synchronous function returning an Agent (not ${deferred}: ${deferred === "async" ? "a Promise" : "an iterator"} has no act)`,
     );
   }
 }

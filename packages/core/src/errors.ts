@@ -65,12 +65,18 @@ export function formatValue(value: unknown): string {
 }
 
 /**
- * Whether `f` is an `async` function (method, arrow, or one bound from them): it returns a Promise,
- * which Cascade's synchronous runs cannot wait for, and what it throws becomes a rejected Promise
- * no run sees. Researcher callbacks are refused for it where they are checked.
+ * What calling `f` returns before any of its body has run, if anything: "async" (a Promise, which
+ * Cascade's synchronous runs cannot wait for; what the body throws becomes a rejected Promise no run
+ * sees) or "a generator" (an iterator: its body runs only when iterated, which no run does, so it
+ * would do nothing, silently). For a function, a method, an arrow, or one bound from them; null
+ * for a plain synchronous function or anything else. Researcher callbacks are refused for either
+ * where they are checked.
  */
-export function isAsyncFunction(f: unknown): boolean {
-  return typeof f === "function" && f.constructor?.name === "AsyncFunction";
+export function deferredBody(f: unknown): "async" | "a generator" | null {
+  if (typeof f !== "function") return null;
+  const kind = f.constructor?.name;
+  if (kind === "AsyncFunction") return "async";
+  return kind === "GeneratorFunction" || kind === "AsyncGeneratorFunction" ? "a generator" : null;
 }
 
 /** Throws a CascadeError unless `value` is a safe integer within [min, max]. */

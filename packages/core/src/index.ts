@@ -2,9 +2,9 @@ export { copyInto } from "./arrays.js";
 export { type Dist, distMax, distMean, distMin, sample, validateDist } from "./dist.js";
 export {
   CascadeError,
+  deferredBody,
   describeThrown,
   formatValue,
-  isAsyncFunction,
   memberPath,
   NotAnError,
   requireFinite,

@@ -16,10 +16,10 @@ import {
 import {
   CascadeError,
   type Dist,
+  deferredBody,
   distMax,
   distMin,
   formatValue,
-  isAsyncFunction,
   memberPath,
   nearestName,
   Rng,
@@ -631,8 +631,13 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
     overrides.replications !== undefined
       ? int("options.replications", overrides.replications, 1, MAX_REPLICATIONS)
       : int("replications", d.replications, 1, MAX_REPLICATIONS);
-  if (d.simulate !== undefined && (typeof d.simulate !== "function" || isAsyncFunction(d.simulate))) {
-    fail("INVALID_TYPE", "simulate", d.simulate, "a function (config, rng, run) => RunRecords, not async");
+  if (d.simulate !== undefined && (typeof d.simulate !== "function" || deferredBody(d.simulate) !== null)) {
+    fail(
+      "INVALID_TYPE",
+      "simulate",
+      d.simulate,
+      "a function (config, rng, run) => RunRecords, not async or a generator",
+    );
   }
 
   const baseRaw: Record<string, unknown> = {};
@@ -1677,14 +1682,14 @@ function validateMetrics(
       const at = memberPath("metrics.custom", k);
       const path = isPlainObject(given) ? `${at}.compute` : at;
       str(at, k, METRIC_RE, "a metric name of letters, digits and _ (not starting with a digit)");
-      if (typeof f !== "function" || isAsyncFunction(f))
+      if (typeof f !== "function" || deferredBody(f) !== null)
         fail(
           "INVALID_TYPE",
           path,
           f,
           isPlainObject(given)
-            ? "a function (records, run) => number, not async"
-            : "a function (records, run) => number, not async, or { compute: that function, description, unit }",
+            ? "a function (records, run) => number, not async or a generator"
+            : "a function (records, run) => number, not async or a generator, or { compute: that function, description, unit }",
         );
       if (
         (BUILTIN_METRICS as readonly string[]).includes(k) ||
