@@ -841,6 +841,10 @@ export async function main(argv: string[]): Promise<number> {
       // Only where that stack passes through the experiment's code: else it shows Cascade's lines.
       else if ((e as { fromExperimentCode?: boolean }).fromExperimentCode)
         process.stderr.write("(CASCADE_DEBUG=1 prints the error's stack, at the experiment file's lines)\n");
+      else if ((e as { stackCut?: boolean }).stackCut)
+        process.stderr.write(
+          `(the error's stack was cut at ${Error.stackTraceLimit} frames, all Cascade's: CASCADE_DEBUG=1 prints it with up to 100, down to the experiment file's lines if it passed through them)\n`,
+        );
       return 1;
     }
     if (e instanceof CascadeError || (e instanceof Error && e.name === "JournalError")) {

@@ -151,6 +151,22 @@ export class RunFailure extends Error {
    * that code returned, a worker thread that died, a journal missing runs).
    */
   fromExperimentCode = false;
+  /**
+   * Whether that error's stack, not from the experiment's code as far as it goes, was cut at
+   * V8's frame limit (Error.stackTraceLimit, 10 unless CASCADE_DEBUG is set) before it reached the
+   * code that calls the experiment's (execute.ts): the experiment's frame may lie deeper, under
+   * Cascade's (a bad margin tier a custom simulate passed to the venue).
+   */
+  stackCut = false;
+}
+
+/** Whether `stack` holds its frame limit's worth of frames, none of them execute.ts's. */
+function cutBeforeExecute(stack: string | undefined): boolean {
+  const frames = (stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  return (
+    frames.length >= Error.stackTraceLimit &&
+    !frames.some((l) => /[/\\]experiment[/\\](src|dist)[/\\]execute\.[jt]s:/.test(l))
+  );
 }
 
 /**
@@ -643,6 +659,7 @@ export function runFailure(plan: Plan, run: number, e: unknown, what = "run"): R
   if (e instanceof Error) {
     err.thrownAs = errorClass(e);
     err.fromExperimentCode = ownFrames(e.stack).some((f) => !f.awaiting);
+    err.stackCut = !err.fromExperimentCode && cutBeforeExecute(e.stack);
     if (e.stack) err.stack = `${err.message}\n${e.stack}`;
   } else {
     // Not an Error (and not wrapped where it was thrown): no stack of its own to show.
