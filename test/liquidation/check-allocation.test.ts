@@ -10,10 +10,13 @@ const CHECK = { functionName: "check", file: "/liquidation/src/engine.ts" };
  * Heap bytes per account evaluated by a warm check, for 50 healthy traders long and short in two
  * instruments: each round moves cash in and out of every trader (a transfer marks it dirty), so each
  * check evaluates them all and pushes their bounds again. Only bytes allocated inside the check
- * count. The transfers' own bytes were once measured apart and subtracted, but once a second
- * engine observes transfers in the process (the second case here) their events are no longer
- * optimized away (~190 bytes per account a round; none when that case runs alone): the difference
- * of two windows of that size moved with any shift between them. The least of three samples: the
+ * count. The transfers' own bytes were once measured apart and subtracted, but their events are
+ * optimized away only while RxJS's one call site for every subscriber in the process has seen a
+ * single target: a second one anywhere (the second case's engine here, and in every real run the
+ * experiment's and the agents' fills$ observers) makes each event a 96-byte object (~190 bytes per
+ * account a round), and the difference of two windows of that size moved with any shift between
+ * them. (Reusing one event object would save them; measured, 0.6% of a study run's allocation and
+ * no time, so events stay fresh objects a subscriber may keep.) The least of three samples: the
  * check allocates ~1,000 bytes per account in code below TurboFan's (measured with --max-opt=2),
  * so a deoptimization or a late tier-up on a loaded host that lands in a sample adds ~10 bytes per
  * account per 1% of its rounds (352 and 173, then 0.02, seen once); an allocation the check itself
