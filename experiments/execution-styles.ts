@@ -30,8 +30,8 @@
  *   portfolio off-book at the bankruptcy price (the account's remaining margin becomes the vault's
  *   buffer: below 3% of its notional at the trigger, taken instead of a penalty and recorded as
  *   the step's `penalty` in liquidations.csv; the engine charges no penalty rate on a takeover at
- *   the bankruptcy price, so the common 1% would change nothing: run with it, the study gives the
- *   same bytes); nothing is sold on the book. The vault keeps the positions (it does not unwind
+ *   the bankruptcy price, so the common 1% is refused there: it would change nothing); nothing is
+ *   sold on the book. The vault keeps the positions (it does not unwind
  *   them within the run), so its market risk is not in these metrics.
  * - adlOnly: auto-deleveraging as the only mechanism (Hyperliquid and Binance use it as the last
  *   resort): nothing is sold while equity is positive; once an account is bankrupt its positions

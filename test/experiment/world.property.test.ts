@@ -63,7 +63,7 @@ import {
   type VariantSpec,
   validateExperiment,
 } from "@cascade/experiment";
-import { type PolicySpec, presets } from "@cascade/liquidation";
+import { type PolicySpec, presets, validatePolicySpec } from "@cascade/liquidation";
 import { BUY, SELL, type Side, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -167,8 +167,23 @@ const presetArb: fc.Arbitrary<PolicySpec> = fc.oneof(
 );
 
 /**
+ * Whether policy `p` can charge a penalty rate: validatePolicySpec refuses a rate above 0 where no
+ * run could (an unbounded vault at the bankruptcy price takes every account). Asked of the
+ * validator, so the generator keeps no copy of the rule.
+ */
+function chargesRate(p: PolicySpec): boolean {
+  try {
+    validatePolicySpec("p", { ...p, penalty: { ...p.penalty, rate: 0.05 } });
+    return true;
+  } catch (e) {
+    return !(e instanceof ValidationError && e.field === "p.penalty.rate");
+  }
+}
+
+/**
  * A preset, sometimes with another ordering, a sliced execution, another trigger (health factor or
- * custom), penalty, loss rule, slippage bound or lock while liquidating.
+ * custom), penalty, loss rule, slippage bound or lock while liquidating (a drawn rate at 0 where the
+ * policy could never charge it).
  */
 const policyArb: fc.Arbitrary<PolicySpec> = fc
   .record({
@@ -216,15 +231,16 @@ const policyArb: fc.Arbitrary<PolicySpec> = fc
     if (sliced !== null && execution.kind === "marketSweep")
       execution = { kind: "sliced", slices: sliced, maxSlippage: 0.05 };
     if (maxSlippage !== null && "maxSlippage" in execution) execution = { ...execution, maxSlippage };
-    return {
+    const policy: PolicySpec = {
       ...preset,
       execution,
       ...(ordering !== null ? { ordering } : {}),
       ...(trigger !== null ? { trigger } : {}),
-      ...(penalty !== null ? { penalty } : {}),
       ...(loss !== null ? { loss } : {}),
       ...(whileLiquidating !== null ? { whileLiquidating } : {}),
     };
+    if (penalty !== null) policy.penalty = chargesRate(policy) ? penalty : { ...penalty, rate: 0 };
+    return policy;
   });
 
 /** How an archetype is woken: its default, Poisson, periodic with an offset, once, or on events. */
@@ -350,7 +366,8 @@ const withoutVault = (p: PolicySpec): PolicySpec => {
 /**
  * What a drawn world needs to validate, generated together with what needs it: margin tiers on the
  * first instrument for tieredPartial, a bounded vault on the base policy for a backstop-capital
- * sweep, a health-factor trigger of at most 1 with restoreToTarget (policyArb); or,
+ * sweep, a bounded vault on a policy that could not charge a swept penalty rate, a health-factor
+ * trigger of at most 1 with restoreToTarget (policyArb); or,
  * for the worlds invalid on purpose, the one defect and the field and value it must be refused for.
  */
 function withDependencies<
@@ -387,6 +404,15 @@ function withDependencies<
     instruments.every((x) => x.tiers === 0)
   )
     instruments = instruments.map((x, k) => (k === 0 ? { ...x, tiers: 1 } : x));
+  // a swept penalty rate is refused where no run could charge it: those vaults get a capital
+  const bounded = (p: PolicySpec): PolicySpec =>
+    chargesRate(p)
+      ? p
+      : { ...p, backstop: { ...(p.backstop ?? w.sweptVault), capital: w.sweptVault.capital } };
+  if (sweep === "penalty") {
+    policy = bounded(policy);
+    otherPolicies = otherPolicies.map(bounded);
+  }
   // a capital to sweep: a vault without one is unbounded at every point
   if (
     w.defect !== "backstopSweepWithoutVault" &&

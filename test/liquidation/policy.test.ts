@@ -479,18 +479,11 @@ describe("execution", () => {
     expect(e.stats().backstopNotional).toBe(1770);
   });
 
-  test("backstop vault at bankruptcy price: a penalty rate charges nothing (the vault takes the margin instead)", () => {
-    // execution-styles.ts relies on it: its vault variant runs without the other variants' 1%
-    const run = (penaltyRate: number) => {
-      const { v, a, e } = setup(presets.backstopVault({ penaltyRate }));
-      e.check(2);
-      const vault = e.backstopVault as number;
-      return { records: e.records.map(pick), cash: [v.cash(a), v.cash(vault), v.cash(e.insuranceFund)] };
-    };
-    const none = run(0);
-    expect(none.records.map((r) => r[4])).toEqual([0, 70]);
-    expect(run(0.01)).toEqual(none);
-    expect(run(0.1)).toEqual(none);
+  test("backstop vault at bankruptcy price: a penalty rate is refused, as it would charge nothing (the vault takes the margin instead)", () => {
+    // every case, and the policies that do charge a rate, in uncharged-penalty.test.ts
+    expect(() => setup(presets.backstopVault({ penaltyRate: 0.01 }))).toThrow(
+      "policy.penalty.rate = 0.01; allowed: 0 under this policy: an unbounded backstop vault at the bankruptcy price takes the account's whole remaining margin as its penalty",
+    );
   });
 
   test("backstop vault at mark, 1% penalty to the fund", () => {

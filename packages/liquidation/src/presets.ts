@@ -334,9 +334,11 @@ export const presets = {
   /**
    * Backstop vault: the vault takes the whole portfolio directly, off-book (Hyperliquid's
    * liquidator vault; Compound v3 `absorb`, which moves collateral and debt to the protocol).
-   * At "bankruptcy" price the account's remaining equity goes to the vault (zero equity after).
-   * `capital` bounds the vault: an account it declines is sold on the book without a slippage
-   * bound; omitted, the vault is unbounded and takes every account.
+   * At "bankruptcy" price the account's remaining equity goes to the vault (zero equity after), as
+   * the takeover's penalty: with no `capital` a penalty rate above 0 is refused (validatePolicySpec),
+   * as no account would pay it. `capital` bounds the vault: an account it declines is sold on the
+   * book without a slippage bound (and is charged the rate); omitted, the vault is unbounded and takes
+   * every account.
    */
   backstopVault(o?: PresetOverrides & { price?: "mark" | "bankruptcy"; capital?: number }): PolicySpec {
     const price = o?.price ?? "bankruptcy";

@@ -101,6 +101,43 @@ function kindOf<T extends string>(path: string, v: unknown, kinds: readonly T[])
   return oneOf(`${path}.kind`, (v as Obj).kind, kinds);
 }
 
+const VAULT_TAKES_MARGIN =
+  'an unbounded backstop vault at the bankruptcy price takes the account\'s whole remaining margin as its penalty, so no rate is ever charged: leave the rate at 0, take over at price "mark"';
+const BOUNDED_VAULT_PAYS =
+  "give the vault a capital (a bounded vault: the accounts it declines are sold on the book and pay the rate)";
+
+/**
+ * Why policy `o` (trigger, execution and backstop validated) never charges a penalty rate, or ""
+ * when some run can. The rate is charged on book sweeps, slices, auction takes and takeovers at
+ * the mark, never on a takeover at the bankruptcy price (the vault takes the account's remaining
+ * margin instead: the engine's backstopTakeover). So it is never charged when an unbounded vault
+ * (no capital: a bounded one declines accounts, sold on the book) at the bankruptcy price takes
+ * every account the trigger finds: as the execution, or as a backstop due below the whole
+ * maintenance requirement under a trigger that fires only below it. (A health factor below x < 1
+ * may imply equity below a lower fraction of maintenance, but only through the instruments' margin
+ * rates, which a policy does not know: such a policy is accepted.)
+ */
+function rateNeverCharged(o: Obj): string {
+  const execution = o.execution as Obj;
+  const backstop = o.backstop as Obj | undefined;
+  if (backstop?.capital !== undefined) return "";
+  // a backstop execution's price is the takeover's (the engine's vaultPrice)
+  if (execution.kind === "backstop")
+    return execution.price === "bankruptcy" ? `${VAULT_TAKES_MARGIN}, or ${BOUNDED_VAULT_PAYS}` : "";
+  if (backstop === undefined || backstop.price !== "bankruptcy" || backstop.belowMaintenanceFraction !== 1)
+    return "";
+  const trigger = o.trigger as Obj;
+  // a health factor below x <= 1 is equity below maintenance (Venue.healthFactor)
+  const fires =
+    trigger.kind === "maintenance"
+      ? "a maintenance trigger"
+      : trigger.kind === "healthFactor" && (trigger.below as number) <= 1
+        ? `a health factor below ${trigger.below}`
+        : "";
+  if (fires === "") return "";
+  return `its backstop vault is due for every account the trigger finds (belowMaintenanceFraction 1, and ${fires} fires only below maintenance), and ${VAULT_TAKES_MARGIN}, ${BOUNDED_VAULT_PAYS}, or a belowMaintenanceFraction under 1 (the accounts above it are sold on the book and pay the rate)`;
+}
+
 /** The keys of a PolicySpec (the parts a preset's override replaces whole). */
 export const POLICY_PARTS = [
   "name",
@@ -119,7 +156,8 @@ export const POLICY_PARTS = [
  * unknown keys (UNKNOWN_KEY), wrong types or values out of range (INVALID_VALUE). Fractions
  * (close factor, step fraction, slippage bound, floor discount, backstop fraction) must lie in
  * (0, 1]; the auction decay in (0, 1); rates and premiums in [0, 1]. A health-factor trigger above 1
- * is refused with restoreToTarget (it would margin-call accounts already at target, closing nothing).
+ * is refused with restoreToTarget (it would margin-call accounts already at target, closing nothing);
+ * a penalty rate above 0 where no run can charge it (rateNeverCharged) is refused too.
  */
 export function validatePolicySpec(path: string, value: unknown): PolicySpec {
   if (typeof value === "string")
@@ -245,8 +283,11 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
 
   const pp = `${path}.penalty`;
   const pen = object(pp, o.penalty, ["rate", "to"]);
-  num(`${pp}.rate`, pen.rate, 0, 1, false, false, "a rate");
+  const rate = num(`${pp}.rate`, pen.rate, 0, 1, false, false, "a rate");
   oneOf(`${pp}.to`, pen.to, ["insuranceFund", "liquidator"] as const);
+  // A sweep of the rate over such a policy would give the same numbers at every point, unexplained.
+  const uncharged = rate > 0 ? rateNeverCharged(o) : "";
+  if (uncharged !== "") fail(`${pp}.rate`, rate, `0 under this policy: ${uncharged}`);
 
   const lp = `${path}.loss`;
   const loss = object(lp, o.loss, ["insuranceFund", "whenFundEmpty"]);
