@@ -59,14 +59,6 @@ describe("a penalty rate no run can charge is refused", () => {
       [presets.backstopVault({ price: "bankruptcy", penalty: { rate: 0.05, to: "liquidator" } }), 0.05],
       // written by hand: a backstop execution without a backstop spec is an unbounded vault too
       [{ ...presets.fullClose(), execution: { kind: "backstop", price: "bankruptcy" } }, 0.01],
-      // the execution's price is the takeover's: the spec's "mark" is not read
-      [
-        {
-          ...presets.backstopVault({ penaltyRate: 1 }),
-          backstop: { belowMaintenanceFraction: 1, price: "mark" },
-        },
-        1,
-      ],
     ];
     for (const [policy, rate] of refused) {
       const e = refusal(policy);
@@ -193,5 +185,37 @@ describe("a policy that can charge the rate is accepted, and charges it", () => 
     // at the rate, on each record's notional (none is capped: the account stays solvent)
     for (const r of records)
       expect(r.penalty).toBe(penaltyAmount(policy.penalty.rate, r.notional, Number.POSITIVE_INFINITY));
+  });
+});
+
+describe("a backstop part a backstop execution would ignore is refused", () => {
+  // The execution sends every account the trigger finds to the vault at its own price: the part's
+  // fraction and price were read nowhere, so a sweep of them moved nothing, unexplained.
+  test("a fraction under 1, or a price other than the execution's", () => {
+    const vault = presets.backstopVault();
+    let e = refusal({ ...vault, backstop: { ...vault.backstop, belowMaintenanceFraction: 0.5 } });
+    expect(e.field).toBe("variants.vault.backstop.belowMaintenanceFraction");
+    expect(e.message).toContain(
+      "variants.vault.backstop.belowMaintenanceFraction = 0.5; allowed: 1 with a backstop execution, which sends every account the trigger finds to the vault",
+    );
+    // also with a rate: the part's "mark" was never read, the execution's "bankruptcy" charges none
+    e = refusal({
+      ...presets.backstopVault({ penaltyRate: 1 }),
+      backstop: { ...vault.backstop, price: "mark" },
+    });
+    expect(e.field).toBe("variants.vault.backstop.price");
+    expect(e.message).toContain(
+      'variants.vault.backstop.price = "mark"; allowed: "bankruptcy", the backstop execution\'s price, at which the vault takes over',
+    );
+  });
+
+  test("the presets' vaults, with any price or capital, and a backstop execution without a part, are accepted", () => {
+    for (const p of [
+      presets.backstopVault(),
+      presets.backstopVault({ price: "mark" }),
+      presets.backstopVault({ capital: 1e6 }),
+      { ...presets.fullClose(), execution: { kind: "backstop", price: "mark" } },
+    ])
+      expect(() => validatePolicySpec("variants.vault", p)).not.toThrow();
   });
 });

@@ -279,6 +279,24 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
     oneOf(`${bp}.price`, b.price, PRICES);
     if (b.capital !== undefined)
       money(`${bp}.capital`, b.capital, " (a bounded vault), or undefined (an unbounded vault, the default)");
+    // A backstop execution sends every account the trigger finds to the vault at its own price (the
+    // engine's vaultDue and vaultPrice): a part that said otherwise was read nowhere, and a sweep of
+    // its fraction or price moved nothing, unexplained.
+    const execution = o.execution as Obj;
+    if (execution.kind === "backstop") {
+      if (b.belowMaintenanceFraction !== 1)
+        fail(
+          `${bp}.belowMaintenanceFraction`,
+          b.belowMaintenanceFraction,
+          "1 with a backstop execution, which sends every account the trigger finds to the vault (a vault only below a fraction of maintenance, the book above it: execute on the book, as presets.stepwise does)",
+        );
+      if (b.price !== execution.price)
+        fail(
+          `${bp}.price`,
+          b.price,
+          `${JSON.stringify(execution.price)}, the backstop execution's price, at which the vault takes over (set the price once: presets.backstopVault({ price }))`,
+        );
+    }
   }
 
   const pp = `${path}.penalty`;
