@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocatedBytes } from "../allocation.js";
+import { leastAllocatedBytes } from "../allocation.js";
 import { quotingMaker } from "./helpers.js";
 
 describe("hot paths allocate nothing per call", () => {
@@ -9,7 +9,7 @@ describe("hot paths allocate nothing per call", () => {
     const requotes = 4000;
     for (let k = 0; k < requotes; k++) mm.act(tick); // warm: optimized code, grown arrays
     expect(m.venue.openOrders(account).length).toBe(16);
-    const bytes = allocatedBytes(() => {
+    const bytes = leastAllocatedBytes(() => {
       for (let k = 0; k < requotes; k++) mm.act(tick);
     });
     expect(m.venue.openOrders(account).length).toBe(16);
