@@ -1,7 +1,7 @@
 import { type PolicySpec, presets } from "@cascade/liquidation";
 import { describe, expect, it } from "vitest";
 import { leastAllocatedBytes } from "../allocation.js";
-import { engine, maker, open, twoAssetVenue } from "./helpers.js";
+import { deepMaker, engine, maker, open, setMarks, twoAssetVenue } from "./helpers.js";
 
 /** The engine's check, as the heap profile names its frame. */
 const CHECK = { functionName: "check", file: "/liquidation/src/engine.ts" };
@@ -22,7 +22,7 @@ const CHECK = { functionName: "check", file: "/liquidation/src/engine.ts" };
  * account per 1% of its rounds (352 and 173, then 0.02, seen once); an allocation the check itself
  * makes shows in all three.
  */
-function checkBytesPerAccount(policy: PolicySpec): number {
+function checkBytesPerAccount(policy: PolicySpec, marks?: number[]): number {
   const venue = twoAssetVenue();
   const m = maker(venue);
   const traders: number[] = [];
@@ -33,6 +33,7 @@ function checkBytesPerAccount(policy: PolicySpec): number {
     open(venue, a, m, 1, k % 3 === 0 ? -20 : 20, 50);
     traders.push(a);
   }
+  if (marks !== undefined) setMarks(venue, marks);
   const { engine: e } = engine(venue, policy);
   const touch = () => {
     for (let k = 0; k < traders.length; k++) {
@@ -61,6 +62,37 @@ function checkBytesPerAccount(policy: PolicySpec): number {
   return bytes / (rounds * evaluated);
 }
 
+/**
+ * Sliced full closes of 20 traders long 10 X at 100 with 150 of cash (under their 5% maintenance at
+ * mark 89), five slices each into a deep book: the engine's later-slice path runs (partialPlanDone),
+ * so its call is in the feedback the check's code is optimized with, as in a study run with a
+ * sliced variant. Returns the lots the slices sold (all of them).
+ */
+function sliceTraders(): number {
+  const venue = twoAssetVenue();
+  deepMaker(venue);
+  const m = maker(venue);
+  const traders: number[] = [];
+  for (let k = 0; k < 20; k++) {
+    const a = venue.openAccount(`t${k}`);
+    venue.deposit(a, 150);
+    open(venue, a, m, 0, 10, 100);
+    traders.push(a);
+  }
+  const { engine: e } = engine(
+    venue,
+    presets.fullClose({ execution: { kind: "sliced", slices: 5, maxSlippage: 0.5 } }),
+  );
+  setMarks(venue, [89, 50]);
+  for (let t = 1; t <= 6; t++) {
+    venue.advance(t);
+    e.check(t);
+  }
+  let sold = 0;
+  for (const a of traders) sold += 10 - venue.position(a, 0);
+  return sold;
+}
+
 describe("the engine's check allocates nothing per account it evaluates", () => {
   it("under a maintenance trigger", () => {
     expect(checkBytesPerAccount(presets.fullClose({ maxSlippage: 1 }))).toBeLessThan(8);
@@ -73,5 +105,23 @@ describe("the engine's check allocates nothing per account it evaluates", () => 
     // old subtraction, 8.5 once). The check's own bytes measure 0.01 to 0.05 in both cases; an
     // object per account (16+ bytes) fails the bound.
     expect(checkBytesPerAccount(presets.closeFactor({ maxSlippage: 1 }))).toBeLessThan(7);
+  });
+
+  it("at fractional marks, as in every real run (equity and requirement not whole numbers)", () => {
+    // At marks 100 and 50 each account's equity and requirement are whole numbers, which V8 passes
+    // as small integers; at these marks they are doubles, and a double passed to a call V8 does not
+    // inline is boxed: pushBounds took both as arguments (too large to inline), two 16-byte boxes per
+    // account (32.2 bytes measured; 0.008 since it reads them from the engine's last read).
+    expect(checkBytesPerAccount(presets.fullClose({ maxSlippage: 1 }), [100.37, 50.13])).toBeLessThan(8);
+  });
+
+  it("at fractional marks, once sliced liquidations have run", () => {
+    // evaluate passed the read equity and requirement to partialPlanDone (a later slice's test)
+    // too: with two calls taking them in different branches, V8 boxed both doubles once, before
+    // the branches, for every account evaluated (31.8 and 32.2 bytes measured here with pushBounds
+    // alone fixed; 29 an account in an execution-styles run warmed on all its variants, 1.43 MB of
+    // its 4.65 MB a run).
+    for (let k = 0; k < 50; k++) expect(sliceTraders()).toBe(200);
+    expect(checkBytesPerAccount(presets.fullClose({ maxSlippage: 1 }), [100.37, 50.13])).toBeLessThan(8);
   });
 });

@@ -637,8 +637,12 @@ export class LiquidationEngine {
     }
   }
 
-  /** After a check that found no trigger: push the trigger prices of the account's bound. */
-  private pushBounds(a: number, hs: Holding[], equity: number, maintenance: number): void {
+  /**
+   * After a check that found no trigger: push the trigger prices of the bound of the account
+   * readAccount read last (`hs`), from that read's equity and requirement (why not as arguments:
+   * see evaluate).
+   */
+  private pushBounds(a: number, hs: Holding[]): void {
     const trig = this.policy.trigger;
     const x = trig.kind === "healthFactor" ? trig.below : 1;
     let buffer: number;
@@ -654,7 +658,7 @@ export class LiquidationEngine {
       const cash = this.venue.cash(a);
       buffer = longW + Math.max(cash, 0) - x * (Math.max(-cash, 0) + shortW);
     } else {
-      buffer = equity - maintenance;
+      buffer = this.readEquity - this.readMaintenance;
     }
     // See "the bounded check" at the top: D0 at current rates, then the rates at its reach.
     let delta = this.boundFraction(hs, buffer, x, 0);
@@ -737,13 +741,18 @@ export class LiquidationEngine {
       this.release(a);
       return;
     }
+    // The calls below that every evaluated account may reach (partialPlanDone, triggeredRead,
+    // pushBounds) read these from the fields, not as arguments: V8 boxes a double passed to a call
+    // it does not inline (pushBounds, too large), and with such calls in two branches it boxed both
+    // once, ahead of the branches, for every account (two 16-byte objects; 31% of an execution-styles
+    // run's bytes, measured). liquidate and vaultCanTake take them: they are on margin calls only.
     const equity = this.readEquity;
     const maintenance = this.readMaintenance;
     const slices = this.slicing.size > 0 ? this.slicing.get(a) : undefined;
     // undefined until the trigger is tested (a full close's slices go on without a test)
     let hit: boolean | undefined;
     if (slices !== undefined) {
-      hit = this.partialPlanDone(a, equity, maintenance);
+      hit = this.partialPlanDone(a);
       if (hit !== false) {
         this.activeAdd(a);
         this.runSlice(a, slices);
@@ -752,7 +761,7 @@ export class LiquidationEngine {
       // recovered: the rest of the plan would oversell what the amount rule asked
       this.slicing.delete(a);
     }
-    if (!(hit ?? this.triggeredRead(a, equity, maintenance))) {
+    if (!(hit ?? this.triggeredRead(a))) {
       if (this.episodes.size > 0) this.episodes.delete(a);
       if (this.closedOf.size > 0) this.closedOf.delete(a);
       // the engine freezes only accounts it has put on the active list: the others need no release
@@ -762,7 +771,7 @@ export class LiquidationEngine {
       }
       // A custom trigger is tested every tick for every account holding a position (the heaps'
       // candidates are among them, or dirty): bounds would only be pushed to go stale.
-      if (!this.customTrigger) this.pushBounds(a, hs, equity, maintenance);
+      if (!this.customTrigger) this.pushBounds(a, hs);
       return;
     }
     this.activeAdd(a);
@@ -811,21 +820,26 @@ export class LiquidationEngine {
    * The policy's trigger for the account readAccount read last: a health-factor trigger from that
    * read's sums (to the last bit venue.healthFactorBelow(a, x), without its three passes).
    */
-  private triggeredRead(a: number, equity: number, maintenance: number): boolean {
+  private triggeredRead(a: number): boolean {
     const trig = this.policy.trigger;
+    const equity = this.readEquity;
+    const maintenance = this.readMaintenance;
     if (trig.kind !== "healthFactor") return triggered(trig, this.venue, a, equity, maintenance);
     return healthFactorFrom(this.readHfNum, this.readHfDen, equity < maintenance) < trig.below;
   }
 
   /**
-   * Before a later slice of a partial amount rule: false when the account no longer needs the rest of
-   * its plan (solvent, at or above its trigger and, for restoreToTarget, at its target margin
-   * ratio), else true or undefined (a full close, or an account still in deficit: not tested).
+   * Before a later slice of a partial amount rule, for the account readAccount read last: false
+   * when the account no longer needs the rest of its plan (solvent, at or above its trigger and,
+   * for restoreToTarget, at its target margin ratio), else true or undefined (a full close, or an
+   * account still in deficit: not tested).
    */
-  private partialPlanDone(a: number, equity: number, maintenance: number): boolean | undefined {
+  private partialPlanDone(a: number): boolean | undefined {
     const amount = this.policy.amount;
+    const equity = this.readEquity;
+    const maintenance = this.readMaintenance;
     if (amount.kind === "full" || equity < 0) return undefined;
-    if (this.triggeredRead(a, equity, maintenance)) return true;
+    if (this.triggeredRead(a)) return true;
     return amount.kind === "restoreToTarget" && equity < amount.targetMarginRatio * maintenance;
   }
 
@@ -1552,7 +1566,7 @@ export class LiquidationEngine {
     const trig = this.policy.trigger;
     if (trig.kind === "custom") return triggered(trig, this.venue, a, Number.NaN, Number.NaN);
     this.readAccount(a);
-    return this.triggeredRead(a, this.readEquity, this.readMaintenance);
+    return this.triggeredRead(a);
   }
 
   /**
