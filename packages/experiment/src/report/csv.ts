@@ -18,9 +18,7 @@ export function unescapeCell(s: string): string {
  * A CSV file that cannot be read at all (none there, a folder, no permission): "cannot read <file>",
  * the words these errors always began with, then the file and why.
  */
-function unreadable(file: string, err: unknown): ValidationError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "no such file" : (err as Error).message;
+function unreadable(file: string, why: string): ValidationError {
   return new ValidationError(
     "UNREADABLE_FILE",
     "file",
@@ -67,7 +65,9 @@ function checkHeader(file: string, header: readonly string[]): void {
 
 /** A reader's failure as the file's: one of the errors above as it is, anything else (an OS error) as unreadable. */
 function readFailure(file: string, err: unknown): CascadeError {
-  return err instanceof CascadeError ? err : unreadable(file, err);
+  if (err instanceof CascadeError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  return unreadable(file, code === "ENOENT" ? "no such file" : (err as Error).message);
 }
 
 /** A cell as a number: blank, NaN or non-numeric text gives null. */
@@ -328,6 +328,6 @@ export async function readResultsCsv(file: string): Promise<CsvRow[]> {
   const header = await readCsvFast(file, (row) => {
     rows.push(row);
   });
-  if (header === null) throw unreadable(file, Object.assign(new Error("no such file"), { code: "ENOENT" }));
+  if (header === null) throw unreadable(file, "no such file");
   return rows;
 }
