@@ -538,8 +538,9 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   checkResultsDir(dir);
   checkOptionKeys(options, LOAD_OPTIONS, REPORT_CONTEXT);
   for (const key of LOAD_OPTIONS) checkCountOption(options[key], key, REPORT_CONTEXT);
-  const maxPaths = Math.max(1, options.maxPricePaths ?? 24);
-  const perVariant = Math.max(1, options.pathsPerVariant ?? 3);
+  // counts >= 1 (checked above); a path of fewer than 4 points is drawn with 4
+  const maxPaths = options.maxPricePaths ?? 24;
+  const perVariant = options.pathsPerVariant ?? 3;
   const maxPoints = Math.max(4, options.maxPointsPerPath ?? 800);
   const files: Record<string, boolean> = {};
   for (const f of [
