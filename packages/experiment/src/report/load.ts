@@ -538,7 +538,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   checkResultsDir(dir);
   checkOptionKeys(options, LOAD_OPTIONS, REPORT_CONTEXT);
   for (const key of LOAD_OPTIONS) checkCountOption(options[key], key, REPORT_CONTEXT);
-  // counts >= 1 (checked above); a path of fewer than 4 points is drawn with 4
+  // counts >= 1 (checked above); a path keeps at least 4 points whatever maxPointsPerPath says
   const maxPaths = options.maxPricePaths ?? 24;
   const perVariant = options.pathsPerVariant ?? 3;
   const maxPoints = Math.max(4, options.maxPointsPerPath ?? 800);
