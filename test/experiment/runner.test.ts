@@ -576,14 +576,16 @@ describe("runExperiment (in-process, fake world)", () => {
     ).toEqual([
       "note: OUT/ held other results (another configuration or shard, or unreadable ones); this merge replaces them",
     ]);
-    // result files not marked complete (no run-info.json): a run stopped while writing them, a copy
+    // result files not marked complete (no run-info.json) beside Cascade's manifest.json: a copy
+    // (without one they are refused: out-folder-files.test.ts)
     expect(
       await notesOver((out) => {
+        writeFileSync(join(out, "manifest.json"), read(other, "manifest.json"));
         writeFileSync(join(out, "runs.csv"), read(other, "runs.csv"));
         writeFileSync(join(out, "report.html"), "<p>an earlier report</p>\n");
       }),
     ).toEqual([
-      "note: OUT/ held result files not marked complete (no run-info.json: report.html, runs.csv); this merge replaces them",
+      "note: OUT/ held result files not marked complete (no run-info.json: manifest.json, report.html, runs.csv); this merge replaces them",
     ]);
     // the journal of a stopped run: a shard's (another shard), an unsharded one of this configuration
     const journal = read(shards[0], JOURNAL_FILE).split("\n");
@@ -1972,10 +1974,15 @@ test("a run that is not a resume says it replaces result files no run-info.json 
     return notes;
   };
   const rel = relative(process.cwd(), d);
-  // a copy of result files, or what a run left after writing some (no run-info.json, no journal)
-  leave({ "runs.csv": complete["runs.csv"], "report.html": "<p>an earlier report</p>\n" });
+  // a copy of result files with their manifest.json (no run-info.json, no journal); without the
+  // manifest they are refused (out-folder-files.test.ts)
+  leave({
+    "manifest.json": complete["manifest.json"],
+    "runs.csv": complete["runs.csv"],
+    "report.html": "<p>an earlier report</p>\n",
+  });
   expect(await notesOf()).toEqual([
-    `note: ${rel}/ held result files not marked complete (no run-info.json: report.html, runs.csv); this run replaces them`,
+    `note: ${rel}/ held result files not marked complete (no run-info.json: manifest.json, report.html, runs.csv); this run replaces them`,
   ]);
   // a run stopped while writing its final files: every run is in its journal
   leave({

@@ -4,9 +4,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ValidationError } from "@cascade/core";
 import { indexJournal, type JournalHeader, readHeader } from "./journal.js";
 import { configParts } from "./plan.js";
-import { FILES, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
+import { FILES, JOURNAL_FILE, REPORT_FILE, RESULTS_FORMAT, readRunInfo } from "./results-files.js";
 
 /** A stopped run's journal: the runs it had finished, of how many when of this configuration and shard (null: of another). */
 export interface StoppedRun {
@@ -70,6 +71,42 @@ export function stoppedRun(
 export function unmarkedResults(outDir: string): string[] {
   if (existsSync(join(outDir, FILES.runInfo))) return [];
   return [...Object.values(FILES), REPORT_FILE].filter((f) => existsSync(join(outDir, f))).sort();
+}
+
+/**
+ * Result files in `outDir` (by name: runs.csv, manifest.json, report.html, ...) that Cascade cannot
+ * show it wrote: neither a manifest.json of Cascade's (its `format`) nor a readable journal of a
+ * Cascade run is beside them (a researcher's own runs.csv, another tool's manifest.json). A run
+ * killed while writing its final files left them beside its journal, and every complete result
+ * set has its manifest. Their names, sorted; empty when none, or when they are Cascade's.
+ */
+function foreignResults(outDir: string): string[] {
+  const held = [...Object.values(FILES), REPORT_FILE].filter((f) => existsSync(join(outDir, f))).sort();
+  if (held.length === 0 || readHeader(join(outDir, JOURNAL_FILE)) !== null) return [];
+  let format: unknown;
+  try {
+    format = JSON.parse(readFileSync(join(outDir, FILES.manifest), "utf8"))?.format;
+  } catch {
+    format = undefined;
+  }
+  return format === RESULTS_FORMAT ? [] : held;
+}
+
+/**
+ * Refuses `outDir` for a run or a merge (`by`) when it holds result files Cascade cannot show it
+ * wrote (foreignResults), which it would replace: a ValidationError naming the folder, the files
+ * and the way on, thrown before anything is written there. Other files are never touched.
+ */
+export function refuseForeignResults(outDir: string, by: keyof typeof THEN): void {
+  const names = foreignResults(outDir);
+  if (names.length === 0) return;
+  throw new ValidationError(
+    "FOREIGN_FILES",
+    "options.out",
+    outDir,
+    `a folder whose result files Cascade wrote (${outDir} holds ${names.join(", ")} with neither a ${FILES.manifest} nor a ${JOURNAL_FILE} of Cascade's beside them: files Cascade cannot tell it wrote, which this ${by} would replace; give another options.out, or remove them from ${outDir} if they can go)`,
+    "cannot write results",
+  );
 }
 
 /** A stopped run's journal in `outDir` that cannot be read (no run-info.json beside it). */

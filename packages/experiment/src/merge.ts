@@ -14,6 +14,7 @@ import {
   earlierResults,
   heldNotes,
   manifestParts,
+  refuseForeignResults,
   stoppedRun,
   unmarkedResults,
   unreadableJournal,
@@ -322,6 +323,7 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
   // Not while a run (or another merge) writes to the folder: their files would mix.
   const release = lockOutputDir(outDir);
   try {
+    refuseForeignResults(outDir, "merge");
     // Temporary files (and the staging folder) of a run or merge killed while writing them.
     removeLeftoverTemps(outDir, LEFTOVER_NAMES);
     const notes = replacedNotes(outDir, fingerprint as string, manifest, spec.total);

@@ -20,6 +20,7 @@ import { Rng } from "@cascade/core";
 import { sourceForHash } from "./load.js";
 import { metricColumns } from "./metrics.js";
 import { toJsonValue } from "./paths.js";
+import { RESULTS_FORMAT } from "./results-files.js";
 import type { RunInfo } from "./types.js";
 import {
   applyPoint,
@@ -74,7 +75,7 @@ export function makePlan(exp: ValidatedExperiment, options: PlanOptions = {}): P
   const symbols = exp.symbols;
   const cols = metricColumns(exp.builtIn, symbols, exp.custom);
   const core: Record<string, unknown> = {
-    format: "cascade-results/1",
+    format: RESULTS_FORMAT,
     name: exp.name,
     description: exp.description,
     rootSeed: exp.seed,

@@ -21,6 +21,12 @@ export const JOURNAL_ASIDE = `${JOURNAL_FILE}.replaced`;
  */
 export const JOURNAL_ADVICE = "rerun runExperiment with options.resume";
 
+/**
+ * manifest.json's `format` (plan.ts writes it): what marks a manifest.json as Cascade's, and so the
+ * result files beside it as a Cascade run's (earlier-results.ts foreignResults).
+ */
+export const RESULTS_FORMAT = "cascade-results/1";
+
 /** The final files of a run or merge (output.ts writes them). */
 export const FILES = {
   manifest: "manifest.json",

@@ -15,6 +15,7 @@ import {
   heldNote,
   heldNotes,
   manifestParts,
+  refuseForeignResults,
   type StoppedRun,
   stoppedRun,
   unmarkedResults,
@@ -426,6 +427,8 @@ export async function runExperiment(
   // runs were then lost (written to the replaced file) and whose results came from the other run.
   const release = lockOutputDir(outDir);
   try {
+    // A researcher's own runs.csv there is refused, not replaced: nothing is touched yet.
+    refuseForeignResults(outDir, "run");
     // Temporary files of a run killed while writing one (journal compaction, run-info.json).
     removeLeftoverTemps(outDir, LEFTOVER_NAMES);
     const stopped =
