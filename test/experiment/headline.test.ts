@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { headline } from "@cascade/experiment";
+import { type ExperimentDefinition, headline, type RunRecords, runExperiment } from "@cascade/experiment";
 import { afterAll, expect, test } from "vitest";
+import customAgent from "../e2e/fixtures/custom-agent.js";
 
 const root = mkdtempSync(join(tmpdir(), "cascade-headline-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -254,6 +255,43 @@ test("a custom metric blank in every run gets a warning naming it; one with a va
   // without a manifest (or with no custom metrics) there is nothing to warn about
   rmSync(join(dir, "manifest.json"));
   expect(await headline(dir)).not.toContain("warning");
+});
+
+test("a custom metric blank because a population has no agents (count 0, null in records.populations) names that population as the likely cause; blank otherwise, the words are unchanged", async () => {
+  const pops = customAgent.populations ?? [];
+  const dipBuyer = pops[3] as (typeof pops)[number] & { count: number };
+  const noDipBuyers = [...pops.slice(0, 3), { ...dipBuyer, count: 0 }];
+  const study = (over: Partial<ExperimentDefinition>): ExperimentDefinition => ({
+    ...customAgent,
+    replications: 2,
+    ticks: 80,
+    metrics: {
+      custom: {
+        dip_pnl: (r: RunRecords) => r.populations?.find((p) => p.name === "dipBuyer")?.pnl ?? null,
+        never: () => null,
+      },
+    },
+    ...over,
+  });
+  const run = async (name: string, over: Partial<ExperimentDefinition>) => {
+    const out = join(root, name);
+    await runExperiment(study(over), { out, workers: 0 });
+    return (await headline(out)).split("\n\n").filter((x) => /^(warning|note): the custom/.test(x));
+  };
+  // a variant without dip buyers: dip_pnl is blank there, never everywhere (no population is empty everywhere)
+  expect(await run("no-dip-variant", { variants: { with: {}, none: { populations: noDipBuyers } } })).toEqual(
+    [
+      "warning: the custom metric never had no value in any run (each returned null, NaN or an infinity): check its code (in runs.csv the column is blank).\nnote: the custom metric dip_pnl had no value in any run of variant none (each returned null, NaN or an infinity there): the population dipBuyer has no agents there (count 0), so its records.populations values are null; if dip_pnl reads it, that is why, else check its code.",
+    ],
+  );
+  // dip buyers swept to 0 at every point: both metrics blank in every run, the empty population named
+  expect(await run("no-dip-sweep", { sweep: { "populations.dipBuyer.count": [0] } })).toEqual([
+    "warning: the custom metrics dip_pnl, never had no value in any run (each returned null, NaN or an infinity): the population dipBuyer has no agents in any run (count 0), so its records.populations values are null; if they read it, that is why, else check their code (in runs.csv the column is blank).",
+  ]);
+  // swept to 0 at one point of two: a value at the other point, so no note (the sweep table shows '-')
+  expect(await run("dip-sweep-0-6", { sweep: { "populations.dipBuyer.count": [0, 6] } })).toEqual([
+    "warning: the custom metric never had no value in any run (each returned null, NaN or an infinity): check its code (in runs.csv the column is blank).",
+  ]);
 });
 
 test("a saturated cascade (every leveraged account liquidated in every run) gets a warning naming where", async () => {

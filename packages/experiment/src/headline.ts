@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { PopulationSpec } from "@cascade/agents";
 import { sweepPaths } from "./paths.js";
 import { type CsvRow, readCsv } from "./report/csv.js";
 import { fmtNum, pointValue } from "./report/format.js";
@@ -64,17 +65,18 @@ export async function headline(outDir: string): Promise<string> {
   const summary = await readRows(join(outDir, "summary.csv"));
   const comparison = await readRows(join(outDir, "comparison.csv"));
   if (summary === null || comparison === null) return "";
-  const custom = manifestList(outDir, "customMetrics") ?? [];
+  const manifest = readManifest(outDir);
+  const custom = manifestList(manifest, "customMetrics") ?? [];
   // metrics.builtIn naming none of the default metrics ([] for a custom-only study): its custom
   // metrics instead of no table.
   const shown =
-    manifestList(outDir, "headline") ??
+    manifestList(manifest, "headline") ??
     (HEADLINE.some((m) => summary.some((r) => r.metric === m)) ? HEADLINE : custom.slice(0, HEADLINE.length));
   return [
     table(summary, comparison, shown),
     bandWarning(summary),
     saturationWarning(summary),
-    blankWarning(summary, custom),
+    blankWarning(summary, custom, await emptyPopulations(manifest, summary, custom)),
   ]
     .filter((x) => x !== "")
     .join("\n\n");
@@ -106,15 +108,90 @@ export function saturationWarning(summary: readonly CsvRow[]): string {
   );
 }
 
-/** A list of metric names in manifest.json (customMetrics, headline); null when it is not there or cannot be read. */
-function manifestList(outDir: string, key: "customMetrics" | "headline"): string[] | null {
+/** manifest.json of `outDir`, parsed; null when it is missing, unreadable or not an object. */
+function readManifest(outDir: string): Record<string, unknown> | null {
   try {
-    const m = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")) as Record<string, unknown>;
-    const list = m[key];
-    return Array.isArray(list) ? list.filter((x) => typeof x === "string") : null;
+    const m: unknown = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8"));
+    return m !== null && typeof m === "object" && !Array.isArray(m) ? (m as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** A list of metric names in the manifest (customMetrics, headline); null when it is not there. */
+function manifestList(
+  manifest: Record<string, unknown> | null,
+  key: "customMetrics" | "headline",
+): string[] | null {
+  const list = manifest?.[key];
+  return Array.isArray(list) ? list.filter((x) => typeof x === "string") : null;
+}
+
+/** The labels of the populations without agents at a variant and point, as summary.csv names them. */
+type EmptyPopulations = (variant: string, point: string) => string[];
+
+/**
+ * Which populations have no agents (count 0) at each variant and point, from the manifest's
+ * variant configs and sweep points (applied as the runs were: applyPoint), by label (their name,
+ * else their kind: as sweep paths and records.populations name them). Their records.populations
+ * values are null, so a custom metric reading them is blank there (world.ts emptyPopulation). Read only when a
+ * custom metric is blank in some summary row; none known without the manifest's configs.
+ */
+async function emptyPopulations(
+  manifest: Record<string, unknown> | null,
+  summary: readonly CsvRow[],
+  custom: readonly string[],
+): Promise<EmptyPopulations> {
+  const none: EmptyPopulations = () => [];
+  const m = manifest as {
+    variants?: Array<{ name?: unknown; config?: { populations?: unknown } }>;
+    sweep?: { parameters?: unknown; points?: Array<{ values?: Record<string, unknown> }> };
+  } | null;
+  const params = m?.sweep?.parameters;
+  if (!Array.isArray(m?.variants) || !Array.isArray(params) || !Array.isArray(m.sweep?.points)) return none;
+  if (!summary.some((r) => r.n === "0" && custom.includes(r.metric))) return none;
+  // validate.ts and the agents package: not on the way of every headline.
+  const [{ applyPoint }, { populationLabel }] = await Promise.all([
+    import("./validate.js"),
+    import("@cascade/agents"),
+  ]);
+  const points = m.sweep.points;
+  const cells = new Map<string, string[]>();
+  for (const v of m.variants) {
+    if (typeof v?.name !== "string" || v.config === null || typeof v.config !== "object") return none;
+    for (const [p, pt] of points.entries()) {
+      const values = params.map((k) => pt?.values?.[k as string]);
+      let config: { populations?: unknown };
+      try {
+        config = applyPoint(v.config as never, params as string[], values);
+      } catch {
+        return none; // a manifest this Cascade did not write: nothing to say
+      }
+      const pops: PopulationSpec[] = Array.isArray(config.populations) ? config.populations : [];
+      const empty = pops.flatMap((pop) => (pop?.count === 0 ? [populationLabel(pop)] : []));
+      cells.set(`${v.name}\n${p}`, empty);
+    }
+  }
+  return (variant, point) => cells.get(`${variant}\n${point}`) ?? [];
+}
+
+/**
+ * The populations without agents in every one of the summary rows `rows` (by variant and point):
+ * the likely cause of a custom metric blank in all of them, as words to add to its warning ("" when
+ * none is empty in all: the warning keeps its words). `where` says where ("in any run", "there");
+ * `metrics` are the blank metrics.
+ */
+function emptyCause(
+  rows: readonly CsvRow[],
+  emptyAt: EmptyPopulations,
+  where: string,
+  metrics: readonly string[],
+): string {
+  const sets = rows.map((r) => emptyAt(r.variant, r.point));
+  const common = (sets[0] ?? []).filter((label) => sets.every((s) => s.includes(label)));
+  if (common.length === 0) return "";
+  const one = common.length === 1;
+  return `the population${one ? "" : "s"} ${common.join(", ")} ${one ? "has" : "have"} no agents ${where} (count 0), so ${one ? "its" : "their"} records.populations values are null; if ${metrics.length > 1 ? "they read" : `${metrics[0]} reads`} ${one ? "it" : "them"}, that is why, else check ${metrics.length > 1 ? "their" : "its"} code`;
 }
 
 /**
@@ -122,7 +199,11 @@ function manifestList(outDir: string, key: "customMetrics" | "headline"): string
  * every time: a misspelt population name in `r.populations?.find(...)`, say). The column is
  * blank, and nothing else would say so.
  */
-export function blankWarning(summary: readonly CsvRow[], custom: readonly string[]): string {
+export function blankWarning(
+  summary: readonly CsvRow[],
+  custom: readonly string[],
+  emptyAt: EmptyPopulations,
+): string {
   const lines: string[] = [];
   const blank: string[] = [];
   for (const m of custom) {
@@ -136,15 +217,28 @@ export function blankWarning(summary: readonly CsvRow[], custom: readonly string
     // (a walkthrough's l.bad_debt, for badDebt, was NaN only under the policy that left bad debt).
     const variants = [...new Set(rows.map((r) => r.variant))];
     const empty = variants.filter((v) => rows.every((r) => r.variant !== v || r.n === "0"));
-    if (empty.length > 0)
-      lines.push(
-        `note: the custom metric ${m} had no value in any run of ${empty.length > 1 ? "the variants" : "variant"} ${empty.join(", ")} (each returned null, NaN or an infinity there); if that is not by design, check its code.`,
-      );
-  }
-  if (blank.length > 0)
-    lines.unshift(
-      `warning: the custom metric${blank.length > 1 ? "s" : ""} ${blank.join(", ")} had no value in any run (each returned null, NaN or an infinity): check ${blank.length > 1 ? "their" : "its"} code (in runs.csv the column is blank).`,
+    if (empty.length === 0) continue;
+    const cause = emptyCause(
+      rows.filter((r) => empty.includes(r.variant)),
+      emptyAt,
+      "there",
+      [m],
     );
+    lines.push(
+      `note: the custom metric ${m} had no value in any run of ${empty.length > 1 ? "the variants" : "variant"} ${empty.join(", ")} (each returned null, NaN or an infinity there)${cause ? `: ${cause}.` : "; if that is not by design, check its code."}`,
+    );
+  }
+  if (blank.length > 0) {
+    const cause = emptyCause(
+      summary.filter((r) => r.metric === blank[0]),
+      emptyAt,
+      "in any run",
+      blank,
+    );
+    lines.unshift(
+      `warning: the custom metric${blank.length > 1 ? "s" : ""} ${blank.join(", ")} had no value in any run (each returned null, NaN or an infinity): ${cause || `check ${blank.length > 1 ? "their" : "its"} code`} (in runs.csv the column is blank).`,
+    );
+  }
   return lines.join("\n");
 }
 
