@@ -30,7 +30,8 @@ function unreadable(file: string, why: string): ValidationError {
 
 /**
  * A record fast-csv cannot parse (a quote inside an unquoted cell, an unterminated quoted cell):
- * the line it starts on and its text when known (readCsvFast), else the file.
+ * the line it starts on and its text (readCsvFast finds them; readCsv asks it, malformedRecord),
+ * else the file.
  */
 function invalidRecord(
   file: string,
@@ -111,19 +112,32 @@ export function readCsv(
       }),
     );
     // fast-csv's own errors are parse errors; the file's (ENOENT, EISDIR) come from the read stream.
-    stream.on("error", (err) =>
-      reject(
-        err instanceof CascadeError || (err as NodeJS.ErrnoException).code !== undefined
-          ? readFailure(file, err)
-          : invalidRecord(file, err, null),
-      ),
-    );
+    stream.on("error", (err) => {
+      if (err instanceof CascadeError || (err as NodeJS.ErrnoException).code !== undefined)
+        reject(readFailure(file, err));
+      else malformedRecord(file, err).then(reject);
+    });
     stream.on("data", (row: CsvRow) => {
       for (const k of Object.keys(row)) row[k] = unescapeCell(row[k] ?? "");
       onRow(row);
     });
     stream.on("end", () => resolve(header));
   });
+}
+
+/**
+ * The error of a record fast-csv's stream could not parse (`err`), naming the line it starts on
+ * and its text: fast-csv's stream does not say where it was, so the file is read again with
+ * readCsvFast, which tracks lines and parses each quoted record with fast-csv too (the same record
+ * fails, in the same words). Should that read find nothing wrong, the file is named instead.
+ */
+async function malformedRecord(file: string, err: unknown): Promise<CascadeError> {
+  try {
+    await readCsvFast(file, () => {});
+  } catch (again) {
+    if (again instanceof ValidationError && again.code === "INVALID_CSV") return again;
+  }
+  return invalidRecord(file, err, null);
 }
 
 /** Parses CSV text (records that may contain quotes and line breaks) with fast-csv. */
