@@ -560,7 +560,9 @@ describe("validate's smoke run of custom metrics", () => {
     expect(none.stdout).not.toContain("smoke run");
     const bad = await cascade(["validate", TINY, "--smoke", "all"], tmp);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--smoke = "all"; allowed: "baseline" (the default), "variants" or "none"');
+    expect(bad.stderr).toContain(
+      '--smoke = "all"; allowed: "baseline" (the default), "variants", "points" or "none"',
+    );
   });
 
   test("--smoke variants runs each variant, and finds a value only one variant returns", async () => {
@@ -627,6 +629,59 @@ export default {
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).not.toContain("smoke run");
     expect(existsSync(join(tmp, "results"))).toBe(false);
+  });
+});
+
+describe("validate --smoke points: replication 0 of the baseline at every sweep point", () => {
+  test("reaches code point 0 does not run (dip buyers swept from 0 agents) and reports its failure with the point; says which runs it ran", async () => {
+    requireBuilt();
+    /** The custom-agent fixture (2 replications) with its dip buyers swept [0, 6], their act replaced by `act`. */
+    const write = (name: string, act: string) => {
+      const file = join(tmp, `${name}.ts`);
+      writeFileSync(
+        file,
+        `import base from ${JSON.stringify(fixture("custom-agent.ts"))};
+const dip = base.populations[3];
+export default {
+  ...base,
+  metrics: undefined,
+  populations: [...base.populations.slice(0, 3), { ...dip, create: () => ({ act() { ${act} } }) }],
+  sweep: { "populations.dipBuyer.count": [0, 6] },
+};
+`,
+      );
+      return file;
+    };
+    const broken = write("points-agent-throws", "throw new RangeError('no dip today');");
+    // the default smoke run is point 0, where there are no dip buyers: nothing fails
+    const atZero = await cascade(["validate", broken], tmp);
+    expect(atZero.code, atZero.stderr).toBe(0);
+    const points = await cascade(["validate", broken, "--smoke", "points"], tmp);
+    expect(points.code).toBe(1);
+    expect(points.stdout).toBe("");
+    expect(points.stderr).toMatch(
+      /^error: validate's smoke run 2 failed \(variant "default", point 1, replication 0, seed \d+\): custom agent failed: populations\.3 \("dipBuyer"\) agent \d+'s act at tick \d+ threw: no dip today\n/,
+    );
+    const fine = await cascade(["validate", write("points-agent-fine", ""), "--smoke", "points"], tmp);
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(fine.stdout).toMatch(
+      /\n {2}smoke run: replication 0 of the baseline, default, at each of the 2 sweep points \(runs 0, 2\), in full: no failure \(custom agents\)\n$/,
+    );
+    // a custom metric's invalid value names the point it came from
+    const metric = join(tmp, "points-metric.ts");
+    writeFileSync(
+      metric,
+      `import tiny from ${JSON.stringify(TINY)};\nexport default { ...tiny, sweep: { ticks: [200, 150] }, metrics: { custom: { by_point: (r, run) => (run.point === 1 ? "p" : 1) } } };\n`,
+    );
+    const bad = await cascade(["validate", metric, "--smoke", "points"], tmp);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^error: invalid custom metric \(validate's smoke run: variant "full", point 1, replication 0, seed \d+\): metrics\.custom\.by_point = "p"; allowed: a number or null/,
+    );
+    const usage = await cascade(["validate", TINY, "--smoke", "all"], tmp);
+    expect(usage.stderr).toContain(
+      '--smoke = "all"; allowed: "baseline" (the default), "variants", "points" or "none"',
+    );
   });
 });
 

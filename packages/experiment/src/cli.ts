@@ -554,7 +554,8 @@ registerCommand("validate", {
   --replications N       override the experiment's replications
   --seed S               override the root seed (integer >= 0)
   --smoke WHICH          with custom metrics, agents, triggers or simulate, the smoke run:
-                         baseline (default: one run), variants (one run per variant) or none
+                         baseline (default: one run), variants (one run per variant),
+                         points (one run per sweep point, of the baseline) or none
 
 Checks every field of the experiment, of each variant and of each sweep point (exit 2 naming the
 field, the value and what is allowed), tries each custom population's create and each custom
@@ -569,7 +570,8 @@ the baseline at sweep point 0 in full (a smoke run; --smoke variants: of each va
 failures show as in cascade run (exit 1), and a custom metric that returns anything but a number
 or null is refused (exit 2 naming the metric, the value and the run); it notes one blank in every
 smoke run. Code that point 0 does not reach (a population of 0 agents there) first runs in
-cascade run.
+cascade run, or with --smoke points: replication 0 of the baseline at every sweep point, as many
+runs as the sweep has points.
 
 It prints each variant's liquidation policy as it will run: every part (trigger, amount, ordering,
 execution, whileLiquidating, penalty, loss, backstop) with every parameter, the defaults a preset
@@ -583,8 +585,13 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
     });
     if (values.help) return help("validate");
     const smokeWhich = (values.smoke as string | undefined) ?? "baseline";
-    if (smokeWhich !== "baseline" && smokeWhich !== "variants" && smokeWhich !== "none")
-      usageError("--smoke", smokeWhich, '"baseline" (the default), "variants" or "none"');
+    if (
+      smokeWhich !== "baseline" &&
+      smokeWhich !== "variants" &&
+      smokeWhich !== "points" &&
+      smokeWhich !== "none"
+    )
+      usageError("--smoke", smokeWhich, '"baseline" (the default), "variants", "points" or "none"');
     onlyPositional(positionals, "<file>", ONE_FILE);
     const {
       applyPoint,
@@ -614,11 +621,14 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
     const { codeOnlyARunCalls, smokeRuns } = await import("./smoke.js");
     const own = codeOnlyARunCalls(exp);
     if (own.length > 0 && smokeWhich !== "none") {
-      const { runs, blank } = smokeRuns(plan, smokeWhich === "variants");
+      const { runs, blank } = smokeRuns(plan, smokeWhich);
+      const numbers = runs.map((r) => r.run).join(", ");
       const which =
         smokeWhich === "variants"
-          ? `replication 0 of each variant at point 0 (runs ${runs.map((r) => r.run).join(", ")})`
-          : `replication 0 of the baseline, ${runs[0].variant}, at point 0 (run ${runs[0].run})`;
+          ? `replication 0 of each variant at point 0 (runs ${numbers})`
+          : smokeWhich === "points" && runs.length > 1
+            ? `replication 0 of the baseline, ${runs[0].variant}, at each of the ${runs.length} sweep points (runs ${numbers})`
+            : `replication 0 of the baseline, ${runs[0].variant}, at point 0 (run ${runs[0].run})`;
       smoke.push(
         `  smoke run: ${which}, in full: ${exp.custom.length > 0 ? "every custom metric returned a number or null" : `no failure (${own.join(", ")})`}`,
       );

@@ -1,6 +1,6 @@
 /**
  * `cascade validate`'s smoke run: replication 0 of the baseline (or of each variant) at sweep
- * point 0, run in full and in-process, so that the experiment's own code that only a run calls
+ * point 0, or of the baseline at every sweep point, run in full and in-process, so that the experiment's own code that only a run calls
  * (custom metrics, custom agents' act, custom triggers, a custom simulate) fails before a
  * `cascade run` meets it, and a custom metric returning a string, an object or undefined is refused. A metric's value can depend on the run (a first liquidation
  * that does not come), so a metric blank in every smoke run is a note, not an error: a run
@@ -30,8 +30,16 @@ export function codeOnlyARunCalls(exp: ValidatedExperiment): string[] {
 export interface SmokeRun {
   run: number;
   variant: string;
+  point: number;
   seed: number;
 }
+
+/**
+ * Which runs a smoke run makes (replication 0 each): the baseline's at point 0, each variant's at
+ * point 0, or the baseline's at every sweep point (code a later point reaches: a population swept
+ * from 0 agents).
+ */
+export type SmokeWhich = "baseline" | "variants" | "points";
 
 export interface SmokeOutcome {
   runs: SmokeRun[];
@@ -39,21 +47,25 @@ export interface SmokeOutcome {
   blank: string[];
 }
 
-/** The runs a smoke run makes: replication 0 at point 0 of the baseline, or of each variant. */
-export function smokeRunList(plan: Plan, everyVariant: boolean): SmokeRun[] {
-  const variants = everyVariant ? plan.exp.variants.map((_, v) => v) : [plan.exp.baseline];
-  return variants.map((v) => {
-    const info = runInfo(plan, v * plan.replications);
-    return { run: info.run, variant: info.variant, seed: info.seed };
-  });
+/** The runs a smoke run makes (SmokeWhich), in run order. */
+export function smokeRunList(plan: Plan, which: SmokeWhich): SmokeRun[] {
+  const variants = which === "variants" ? plan.exp.variants.map((_, v) => v) : [plan.exp.baseline];
+  const points = which === "points" ? Array.from({ length: plan.points }, (_, p) => p) : [0];
+  return points.flatMap((p) =>
+    variants.map((v) => {
+      // run = (point * variants + variant) * replications + replication (plan.ts)
+      const info = runInfo(plan, (p * plan.variants + v) * plan.replications);
+      return { run: info.run, variant: info.variant, point: info.point, seed: info.seed };
+    }),
+  );
 }
 
 /**
  * Runs them. A custom metric's invalid value is a ValidationError naming the metric, the value,
  * what is allowed and the smoke run; another failure is a RunFailure, as `cascade run` reports it.
  */
-export function smokeRuns(plan: Plan, everyVariant: boolean): SmokeOutcome {
-  const runs = smokeRunList(plan, everyVariant);
+export function smokeRuns(plan: Plan, which: SmokeWhich): SmokeOutcome {
+  const runs = smokeRunList(plan, which);
   const first = plan.metricColumns.length - plan.exp.custom.length;
   const everBlank = plan.exp.custom.map(() => true);
   for (const r of runs) {
@@ -67,7 +79,7 @@ export function smokeRuns(plan: Plan, everyVariant: boolean): SmokeOutcome {
           e.field,
           e.value,
           e.allowed,
-          `invalid custom metric (validate's smoke run: variant "${r.variant}", point 0, replication 0, seed ${r.seed})`,
+          `invalid custom metric (validate's smoke run: variant "${r.variant}", point ${r.point}, replication 0, seed ${r.seed})`,
         );
       throw runFailure(plan, r.run, e, "validate's smoke run");
     }
