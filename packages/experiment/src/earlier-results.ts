@@ -70,6 +70,11 @@ export function stoppedRun(
  */
 export function unmarkedResults(outDir: string): string[] {
   if (existsSync(join(outDir, FILES.runInfo))) return [];
+  return heldResultFiles(outDir);
+}
+
+/** The result files (FILES, report.html) in `outDir`: their names, sorted. */
+function heldResultFiles(outDir: string): string[] {
   return [...Object.values(FILES), REPORT_FILE].filter((f) => existsSync(join(outDir, f))).sort();
 }
 
@@ -81,7 +86,7 @@ export function unmarkedResults(outDir: string): string[] {
  * set has its manifest. Their names, sorted; empty when none, or when they are Cascade's.
  */
 function foreignResults(outDir: string): string[] {
-  const held = [...Object.values(FILES), REPORT_FILE].filter((f) => existsSync(join(outDir, f))).sort();
+  const held = heldResultFiles(outDir);
   if (held.length === 0 || readHeader(join(outDir, JOURNAL_FILE)) !== null) return [];
   let format: unknown;
   try {

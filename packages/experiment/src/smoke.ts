@@ -1,10 +1,11 @@
 /**
  * `cascade validate`'s smoke run: replication 0 of the baseline (or of each variant) at sweep
- * point 0, or of the baseline at every sweep point, run in full and in-process, so that the experiment's own code that only a run calls
- * (custom metrics, custom agents' act, custom triggers, a custom simulate) fails before a
- * `cascade run` meets it, and a custom metric returning a string, an object or undefined is refused. A metric's value can depend on the run (a first liquidation
- * that does not come), so a metric blank in every smoke run is a note, not an error: a run
- * accepts null, NaN and the infinities as a blank cell.
+ * point 0, or of the baseline at every sweep point, run in full and in-process, so that the
+ * experiment's own code that only a run calls (custom metrics, custom agents' act, custom
+ * triggers, a custom simulate) fails before a `cascade run` meets it, and a custom metric
+ * returning a string, an object or undefined is refused. A metric's value can depend on the run (a
+ * first liquidation that does not come), so a metric blank in every smoke run is a note, not an
+ * error: a run accepts null, NaN and the infinities as a blank cell.
  */
 import { CascadeError, ValidationError } from "@cascade/core";
 import { executeRun } from "./execute.js";
@@ -39,7 +40,7 @@ export interface SmokeRun {
  * point 0, or the baseline's at every sweep point (code a later point reaches: a population swept
  * from 0 agents).
  */
-export type SmokeWhich = "baseline" | "variants" | "points";
+type SmokeWhich = "baseline" | "variants" | "points";
 
 export interface SmokeOutcome {
   runs: SmokeRun[];
