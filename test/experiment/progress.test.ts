@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { createProgress } from "../../packages/experiment/src/progress.js";
 
 /** A stand-in for process.stderr that records what is written (and the cursor moves a bar makes). */
@@ -74,6 +74,62 @@ describe("progress", () => {
     expect(rate).toBeLessThanOrEqual(120 / 0.075);
     expect(lines[0]).not.toMatch(/ETA \?$/);
     expect(lines[1]).toMatch(/^demo: 300\/300 statistics \(100\.0%\), \d+\.\d statistics\/s, ETA 0s$/);
+  });
+
+  test("the rate and ETA count from the first finished run, not from the start (workers loading)", () => {
+    // performance.now() faked: the clock moves only when told (no waiting, no timing).
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      const { stream, text } = fakeStream(false);
+      const p = createProgress("auto", "demo", stream);
+      p.start(1000, 0);
+      // 4 s before the first run finishes (worker threads importing the experiment, compiling),
+      // then 50 runs a second: counted from the start, 50 runs in 5 s read 10 runs/s and 1m35s
+      // (a 3,000-run study at load 10 printed ETA 20m48s for a run that took 90 s).
+      vi.advanceTimersByTime(4000);
+      p.update(2);
+      vi.advanceTimersByTime(1000);
+      p.update(52);
+      p.stop();
+      const lines = text().trimEnd().split("\n");
+      expect(lines[1]).toBe("demo: 52/1000 runs (5.2%), 50.0 runs/s, ETA 19s");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a resumed run counts its rate from its own first finished run, not the runs resumed", () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      const { stream, text } = fakeStream(false);
+      const p = createProgress("auto", "demo", stream);
+      p.start(400, 100);
+      vi.advanceTimersByTime(3000);
+      p.update(101);
+      vi.advanceTimersByTime(2000);
+      p.update(121);
+      p.stop();
+      const lines = text().trimEnd().split("\n");
+      expect(lines[0]).toBe("demo: 100/400 runs (25.0%), 0.0 runs/s, ETA ?");
+      expect(lines[1]).toBe("demo: 121/400 runs (30.3%), 10.0 runs/s, ETA 28s");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a step whose first finished run is its last keeps the rate from its start", () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      const { stream, text } = fakeStream(false);
+      const p = createProgress("auto", "demo", stream);
+      p.start(1, 0);
+      vi.advanceTimersByTime(2000);
+      p.update(1);
+      p.stop();
+      expect(text().trimEnd().split("\n")[1]).toBe("demo: 1/1 runs (100.0%), 0.5 runs/s, ETA 0s");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("false is silent", () => {
