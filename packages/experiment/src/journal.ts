@@ -271,9 +271,23 @@ export function indexJournal(
   return { index, kept, complete, clean, firstSkipped };
 }
 
+/**
+ * Journals readEntry keeps open at once. A merge reads its shards' journals in turn (run r is in
+ * shard r % N): one descriptor per shard kept to the end failed with EMFILE past the process's
+ * limit of open files (120 shard folders at `ulimit -n 100`). Past this many, the longest open is
+ * closed; a merge of more shards opens a journal per run (microseconds, against the run's rows).
+ */
+const OPEN_JOURNALS = 16;
+
+/** Run `run`'s entry at `loc`, through `fdCache` (file -> descriptor; the caller closes what is left). */
 export function readEntry(run: number, loc: Loc, fdCache: Map<string, number>): JournalEntry {
   let fd = fdCache.get(loc.file);
   if (fd === undefined) {
+    if (fdCache.size >= OPEN_JOURNALS) {
+      const [file, oldest] = fdCache.entries().next().value as [string, number];
+      fdCache.delete(file);
+      closeSync(oldest);
+    }
     fd = openSync(loc.file, "r");
     fdCache.set(loc.file, fd);
   }
