@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Rng, RunLoop } from "@cascade/core";
+import { CascadeError, Rng, RunLoop } from "@cascade/core";
 import { estimateSweep, LiquidationEngine, presets, validatePolicySpec } from "@cascade/liquidation";
 import { BUY, dutchPrice, SELL, Venue } from "@cascade/market";
 import { describe, expect, test } from "vitest";
@@ -845,5 +845,238 @@ describe("a preset's name where a policy belongs", () => {
     expect((err as Error).message).toContain("call the preset, e.g. presets.fullClose()");
     // an object still gets the keys a policy has
     expect(() => validatePolicySpec("policy", 3)).toThrow(/an object with keys/);
+  });
+});
+
+describe("custom amount (your own lots per holding)", () => {
+  const customLots = (lots: (hs: ReadonlyArray<{ instrument: number; q: number }>) => unknown) =>
+    presets.fullClose({ amount: { kind: "custom", lots: (_v, _a, hs) => lots(hs) as number[] } });
+
+  test("closes the lots asked of each holding, in the policy's ordering, as a built-in plan is executed", () => {
+    const seen: Array<[number, number[], number[]]> = [];
+    const { v, a, e } = setup(
+      presets.fullClose({
+        amount: {
+          kind: "custom",
+          lots: (_v, acc, hs) => {
+            seen.push([acc, hs.map((h) => h.instrument), hs.map((h) => h.q)]);
+            return hs.map((h) => (h.instrument === 0 ? 4 : 3));
+          },
+        },
+      }),
+    );
+    e.check(2);
+    // largestNotional: Y (920) before X (850); 3 Y @46 = 138 (penalty 1), 4 X @84 = 336 (penalty 3)
+    expect(seen).toEqual([[a, [1, 0], [20, 10]]]);
+    expect(e.records.map(pick)).toEqual([
+      [1, 3, 46, 138, 1, "marketSweep"],
+      [0, 4, 84, 336, 3, "marketSweep"],
+    ]);
+    expect([v.position(a, 0), v.position(a, 1), v.cash(a)]).toEqual([6, 17, -1700 + 138 - 1 + 336 - 3]);
+    expect(conserved(v)).toBe(true);
+  });
+
+  test("what the book cannot fill within the slippage bound stays open", () => {
+    // X's bids within 5% of 85 (>= 81): 5@84 and 10@83 only; ask all 10 X and 0 Y
+    const { v, mk, a, e } = setup(customLots((hs) => hs.map((h) => (h.instrument === 0 ? 10 : 0))));
+    v.cancelAll(mk);
+    bid(v, mk, 0, 3, 84);
+    bid(v, mk, 0, 50, 80);
+    e.check(2);
+    expect(e.records.map(pick)).toEqual([[0, 3, 84, 252, 2, "marketSweep"]]);
+    expect([v.position(a, 0), v.position(a, 1)]).toEqual([7, 20]);
+  });
+
+  test.each([
+    [
+      undefined,
+      "amount.lots(venue, account, holdings) = undefined; allowed: an array of 2 integer numbers of lots, one per holding in the policy's ordering",
+    ],
+    [
+      [3],
+      "amount.lots(venue, account, holdings) = [3]; allowed: an array of 2 integer numbers of lots, one per holding in the policy's ordering",
+    ],
+    [
+      [1, 2, 3],
+      "amount.lots(venue, account, holdings) = [1,2,3]; allowed: an array of 2 integer numbers of lots, one per holding in the policy's ordering",
+    ],
+    [
+      [1, Number.NaN],
+      "amount.lots(venue, account, holdings)[1] = NaN; allowed: an integer number of lots in [0, 10] (holdings[1]: instrument 0, position 10)",
+    ],
+    [
+      [Number.POSITIVE_INFINITY, 1],
+      "amount.lots(venue, account, holdings)[0] = Infinity; allowed: an integer number of lots in [0, 20] (holdings[0]: instrument 1, position 20)",
+    ],
+    [
+      [2.5, 1],
+      "amount.lots(venue, account, holdings)[0] = 2.5; allowed: an integer number of lots in [0, 20] (holdings[0]: instrument 1, position 20)",
+    ],
+    [
+      [1, -1],
+      "amount.lots(venue, account, holdings)[1] = -1; allowed: an integer number of lots in [0, 10] (holdings[1]: instrument 0, position 10)",
+    ],
+    [
+      [1, 11],
+      "amount.lots(venue, account, holdings)[1] = 11; allowed: an integer number of lots in [0, 10] (holdings[1]: instrument 0, position 10)",
+    ],
+    [
+      ["3", 1],
+      'amount.lots(venue, account, holdings)[0] = "3"; allowed: an integer number of lots in [0, 20] (holdings[0]: instrument 1, position 20)',
+    ],
+  ])("lots returning [%s] fails the step before any lot is closed", (out, message) => {
+    const { v, a, e } = setup(customLots(() => out));
+    const before = [v.position(a, 0), v.position(a, 1), v.cash(a), v.totalCash()];
+    let err: unknown;
+    try {
+      e.check(2);
+    } catch (x) {
+      err = x;
+    }
+    expect(err).toBeInstanceOf(CascadeError);
+    expect(err).toMatchObject({ code: "INVALID_AMOUNT_RESULT" });
+    expect((err as Error).message).toBe(`custom amount failed: ${message}`);
+    expect([v.position(a, 0), v.position(a, 1), v.cash(a), v.totalCash()]).toEqual(before);
+    expect([e.records.length, e.stats().liquidations]).toEqual([0, 0]);
+  });
+
+  test("a bankrupt account is closed in full without asking lots (as under every amount rule)", () => {
+    let calls = 0;
+    const { v, a, e } = setup(
+      customLots((hs) => {
+        calls++;
+        return hs.map(() => 0);
+      }),
+    );
+    setMarks(v, [60, 40]); // equity -1700 + 600 + 800 = -300
+    e.check(2);
+    expect(calls).toBe(0);
+    expect([v.position(a, 0), v.position(a, 1)]).toEqual([0, 0]);
+  });
+
+  test("all zero is an empty plan: margin-called, nothing closed, still in liquidation, asked again next tick", () => {
+    let calls = 0;
+    const { v, a, e } = setup(
+      customLots((hs) => {
+        calls++;
+        return hs.map(() => 0);
+      }),
+    );
+    e.check(2);
+    expect([calls, e.stats().marginCalls, e.records.length, v.isFrozen(a)]).toEqual([1, 1, 0, true]);
+    v.advance(3);
+    e.check(3);
+    expect([calls, e.stats().marginCalls, e.records.length, v.isFrozen(a)]).toEqual([2, 2, 0, true]);
+  });
+});
+
+describe("custom ordering (your own key per holding)", () => {
+  const keyed = (key: (h: { instrument: number; q: number }) => unknown) =>
+    presets.fullClose({ ordering: { kind: "custom", key: (_v, _a, h) => key(h) as number } });
+
+  test("ascending key, ties by instrument id", () => {
+    // largestNotional would close Y (920) first; key -1 for X puts it first
+    const { e } = setup(keyed((h) => (h.instrument === 0 ? -1 : 5)));
+    e.check(2);
+    expect(e.records.map((r) => r.instrument)).toEqual([0, 1]);
+    const { e: e2 } = setup(keyed((h) => (h.instrument === 0 ? 5 : -1)));
+    e2.check(2);
+    expect(e2.records.map((r) => r.instrument)).toEqual([1, 0]);
+    const { e: e3 } = setup(keyed(() => 7));
+    e3.check(2);
+    expect(e3.records.map((r) => r.instrument)).toEqual([0, 1]);
+  });
+
+  test("the holdings a custom amount gets are in the custom ordering", () => {
+    const seen: number[][] = [];
+    const { e } = setup(
+      presets.fullClose({
+        ordering: { kind: "custom", key: (_v, _a, h) => -h.instrument },
+        amount: {
+          kind: "custom",
+          lots: (_v, _a, hs) => {
+            seen.push(hs.map((h) => h.instrument));
+            return hs.map(() => 1);
+          },
+        },
+      }),
+    );
+    e.check(2);
+    expect(seen).toEqual([[1, 0]]);
+    expect(e.records.map((r) => [r.instrument, r.quantity])).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
+  });
+
+  test.each([
+    [Number.NaN, "NaN"],
+    [undefined, "undefined"],
+    ["1", '"1"'],
+    [Number.POSITIVE_INFINITY, "Infinity"],
+    [Number.NEGATIVE_INFINITY, "-Infinity"],
+  ])("a key of %s fails the step before any lot is closed", (out, shown) => {
+    const { v, a, e } = setup(keyed(() => out));
+    const before = [v.position(a, 0), v.position(a, 1), v.cash(a), v.totalCash()];
+    expect(() => e.check(2)).toThrow(
+      `custom ordering failed: ordering.key(venue, account, holding) = ${shown}; allowed: a finite number (for the holding of instrument 0, position 10; ascending keys are closed first, ties by instrument id)`,
+    );
+    expect([v.position(a, 0), v.position(a, 1), v.cash(a), v.totalCash()]).toEqual(before);
+    expect(e.records.length).toBe(0);
+  });
+});
+
+describe("custom parts in validatePolicySpec", () => {
+  const lots = () => [];
+  const key = () => 0;
+  test.each([
+    [
+      { amount: { kind: "custom", lots: 3 } },
+      "policy.amount.lots = 3; allowed: a function (venue, account, holdings) => an array of lots to close, one integer in [0, |q|] per holding",
+    ],
+    [
+      { amount: { kind: "custom", lots: async () => [] } },
+      "policy.amount.lots = a function; allowed: a function (venue, account, holdings) => an array of lots to close, one integer in [0, |q|] per holding, not async",
+    ],
+    [
+      { amount: { kind: "custom", lots: function* () {} } },
+      "policy.amount.lots = a function; allowed: a function (venue, account, holdings) => an array of lots to close, one integer in [0, |q|] per holding, not a generator",
+    ],
+    [
+      { amount: { kind: "custom", lots, fraction: 0.5 } },
+      "policy.amount.fraction = 0.5; allowed: one of the keys kind, lots",
+    ],
+    [
+      { ordering: { kind: "costum", key } },
+      'policy.ordering.kind = "costum"; allowed: "custom" (an ordering written as an object is your own, { kind: "custom", key }; the built-in ones are the words "largestNotional", "mostLiquid", "worstPnl", "proRata")',
+    ],
+    [
+      { ordering: { kind: "custom", key: "volatility" } },
+      'policy.ordering.key = "volatility"; allowed: a function (venue, account, holding) => a finite number (ascending: closed first)',
+    ],
+    [
+      { ordering: { kind: "custom", key: async () => 0 } },
+      "policy.ordering.key = a function; allowed: a function (venue, account, holding) => a finite number (ascending: closed first), not async",
+    ],
+    [
+      { ordering: { kind: "custom", key, by: 1 } },
+      "policy.ordering.by = 1; allowed: one of the keys kind, key",
+    ],
+    [
+      { ordering: "mostVolatile" },
+      'policy.ordering = "mostVolatile"; allowed: one of "largestNotional", "mostLiquid", "worstPnl", "proRata" or { kind: "custom", key: (venue, account, holding) => number }',
+    ],
+    [
+      { trigger: { kind: "custom", test: async () => true } },
+      "policy.trigger.test = a function; allowed: a function (venue, account) => boolean, not async",
+    ],
+  ])("%j is refused", (over, message) => {
+    expect(() => validatePolicySpec("policy", { ...presets.fullClose(), ...over })).toThrow(
+      `invalid liquidation policy: ${message}`,
+    );
+  });
+  test("a custom amount and ordering are accepted, as given", () => {
+    const p = presets.fullClose({ amount: { kind: "custom", lots }, ordering: { kind: "custom", key } });
+    expect(validatePolicySpec("policy", p)).toBe(p);
   });
 });

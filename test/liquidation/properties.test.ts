@@ -1,4 +1,10 @@
-import { type LiquidationEngine, type OrderingSpec, type PolicySpec, presets } from "@cascade/liquidation";
+import {
+  amountPlan,
+  type LiquidationEngine,
+  type OrderingSpec,
+  type PolicySpec,
+  presets,
+} from "@cascade/liquidation";
 import { BUY, SELL, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -361,5 +367,145 @@ describe("properties", () => {
     );
     // both branches were exercised
     expect([runsTaking > 5, runsDeclining > 5]).toEqual([true, true]);
+  });
+});
+
+describe("custom amount and ordering", () => {
+  // thinner margins (21-30% of the gross, above X's 20% initial rate past its tier) and wider moves than
+  // above, so most runs liquidate
+  const leveragedArb = fc.array(
+    fc.tuple(
+      lots,
+      lots,
+      fc.integer({ min: 21, max: 30 }).map((n) => n / 100),
+    ),
+    {
+      minLength: 2,
+      maxLength: 8,
+    },
+  );
+  // whole-percent moves (a double arbitrary draws 0 and other edge values often), many ticks
+  const move = fc.integer({ min: -10, max: 10 }).map((n) => n / 100);
+  const movesArb = fc.array(fc.tuple(move, move), { minLength: 1, maxLength: 20 });
+  test("cash and positions stay exact, no more lots are closed than asked, the order follows the key", () => {
+    let asks = 0;
+    let closes = 0;
+    fc.assert(
+      fc.property(
+        leveragedArb,
+        movesArb,
+        fc.array(
+          fc.integer({ min: 0, max: 10 }).map((n) => n / 10),
+          { minLength: 1, maxLength: 5 },
+        ),
+        fc.tuple(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -2, max: 2 })),
+        fc.constantFrom(0.01, 0.05, 1),
+        fc.boolean(),
+        (positions, path, fractions, keys, maxSlippage, frozen) => {
+          const w = world(positions);
+          // the order of instrument i: ascending key, ties by instrument id
+          const rank = (i: number) => keys[i] * 10 + i;
+          let draw = 0;
+          // per account, this tick: instrument -> lots asked
+          const asked = new Map<number, Map<number, number>>();
+          const bankrupt = new Set<number>();
+          const policy = presets.fullClose({
+            maxSlippage,
+            whileLiquidating: frozen ? "frozen" : "free",
+            ordering: { kind: "custom", key: (_v, _a, h) => keys[h.instrument] },
+            amount: {
+              kind: "custom",
+              lots: (venue, a, hs) => {
+                for (let k = 0; k < hs.length; k++) {
+                  expect(hs[k].q).toBe(venue.position(a, hs[k].instrument));
+                  if (k > 0) expect(rank(hs[k - 1].instrument)).toBeLessThan(rank(hs[k].instrument));
+                }
+                const out = hs.map((h) => Math.floor(fractions[draw++ % fractions.length] * Math.abs(h.q)));
+                asked.set(a, new Map(hs.map((h, k) => [h.instrument, out[k]])));
+                asks++;
+                return out;
+              },
+            },
+          });
+          const engine = engineFor(w.venue, policy);
+          engine.marginCalls$.subscribe((c) => {
+            if (c.equity < 0) bankrupt.add(c.account);
+          });
+          walkPath(w.venue, path, (t) => {
+            asked.clear();
+            bankrupt.clear();
+            const from = engine.records.length;
+            engine.check(t);
+            expect(w.venue.totalCash()).toBe(w.venue.totalDeposits);
+            expect(w.venue.totalPosition(0)).toBe(0);
+            expect(w.venue.totalPosition(1)).toBe(0);
+            const done = new Map<string, number>();
+            const sequence = new Map<number, number[]>();
+            for (const r of engine.records.slice(from)) {
+              // a bankrupt account is closed in full (lots not asked); settlement records move nothing
+              if (r.quantity === 0 || bankrupt.has(r.account)) continue;
+              const want = asked.get(r.account)?.get(r.instrument) as number;
+              const at = `${r.account} ${r.instrument}`;
+              done.set(at, (done.get(at) ?? 0) + r.quantity);
+              expect(done.get(at)).toBeLessThanOrEqual(want);
+              sequence.set(r.account, [...(sequence.get(r.account) ?? []), rank(r.instrument)]);
+              closes++;
+            }
+            for (const ranks of sequence.values())
+              for (let k = 1; k < ranks.length; k++) expect(ranks[k - 1]).toBeLessThan(ranks[k]);
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // not vacuous: the rule was asked, and closed lots, many times (86 and 126 at the fixed seed)
+    expect([asks > 50, closes > 50]).toEqual([true, true]);
+  });
+
+  test("a custom amount returning closeFactor's lots gives closeFactor's records and statistics", () => {
+    fc.assert(
+      fc.property(
+        leveragedArb,
+        movesArb,
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        fc.constantFrom("largestNotional", "mostLiquid", "worstPnl", "proRata") as fc.Arbitrary<OrderingSpec>,
+        fc.constantFrom(0.02, 1),
+        fc.boolean(),
+        (positions, path, fraction, ordering, maxSlippage, fees) => {
+          const closeFactor = presets.closeFactor({ fraction, ordering, maxSlippage });
+          const spec = closeFactor.amount;
+          const custom: PolicySpec = {
+            ...closeFactor,
+            amount: {
+              kind: "custom",
+              // closeFactor's plan for the account as the engine sees it, as lots per holding
+              lots: (venue, account, holdings) => {
+                const plan = amountPlan(spec, {
+                  venue,
+                  account,
+                  holdings: [...holdings],
+                  equity: venue.equity(account),
+                  maintenance: venue.maintenanceRequirement(account),
+                  ordering,
+                  penaltyRate: closeFactor.penalty.rate,
+                  maxSlippage,
+                  feeRate: venue.fees.takerBps / 10_000,
+                  onBook: true,
+                });
+                return holdings.map((h) => plan.find((it) => it.instrument === h.instrument)?.quantity ?? 0);
+              },
+            },
+          };
+          const a = world(positions, fees);
+          const b = world(positions, fees);
+          const builtIn = run(a, closeFactor, path);
+          const own = run(b, custom, path);
+          expect(own.records).toEqual(builtIn.records);
+          expect(own.stats()).toEqual(builtIn.stats());
+          for (const t of a.traders) expect(b.venue.cash(t)).toBe(a.venue.cash(t));
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

@@ -6,6 +6,8 @@
 export { LiquidationEngine, type LiquidationEngineOptions } from "./engine.js";
 export {
   amountPlan,
+  checkedKey,
+  checkedLots,
   estimateSweep,
   type Holding,
   holdingsOf,

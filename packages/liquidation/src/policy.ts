@@ -98,7 +98,8 @@ export function triggered(
  * Ordering across a portfolio's assets (which position is closed first / gets the budget):
  * largestNotional (desc notional), mostLiquid (desc resting notional within 1% of the mid on the
  * side the close trades against, book.depthWithin), worstPnl (asc unrealized PnL), proRata
- * (instrument order; budgets are then split in proportion to notional). Ties by instrument id.
+ * (instrument order; budgets are then split in proportion to notional), custom (asc key, checkedKey).
+ * Ties by instrument id.
  */
 export function orderHoldings(
   ordering: OrderingSpec,
@@ -147,7 +148,65 @@ function orderingKey(ordering: OrderingSpec, h: Holding, venue: Venue, account: 
     return -venue.book(h.instrument).depthWithin(side, 0.01) * h.mark * h.cv;
   }
   if (ordering === "worstPnl") return venue.unrealizedPnl(account, h.instrument);
-  return 0;
+  if (ordering === "proRata") return 0;
+  return customKey(ordering, venue, account, h);
+}
+
+type CustomOrdering = Extract<OrderingSpec, { kind: "custom" }>;
+
+/**
+ * A custom ordering's key of `h`, checked: a finite number. Experiment files are bundled without a
+ * type check, and a NaN (a missing `return`, a 0 / 0) would leave the order of the sort to chance.
+ */
+function customKey(ordering: CustomOrdering, venue: Venue, account: number, h: Holding): number {
+  return checkedKey(ordering.key(venue, account, h), h);
+}
+
+/** What a custom ordering's key returned for `h`, or a CascadeError naming it and what is allowed. */
+export function checkedKey(key: unknown, h: Readonly<Holding>): number {
+  if (typeof key !== "number" || !Number.isFinite(key)) {
+    throw new CascadeError(
+      "INVALID_ORDERING_RESULT",
+      "ordering.key(venue, account, holding)",
+      key,
+      `a finite number (for the holding of instrument ${h.instrument}, position ${h.q}; ascending keys are closed first, ties by instrument id)`,
+      "custom ordering failed",
+    );
+  }
+  return key;
+}
+
+/**
+ * What a custom amount rule's lots returned for `holdings` (in the policy's ordering), checked
+ * whole before any is used: an array with, for each holding k, an integer in [0, |holdings[k].q|];
+ * else a CascadeError naming the entry, its value and what is allowed.
+ */
+export function checkedLots(lots: unknown, holdings: ReadonlyArray<Readonly<Holding>>): readonly number[] {
+  const field = "amount.lots(venue, account, holdings)";
+  const n = holdings.length;
+  if (!Array.isArray(lots) || lots.length !== n) {
+    throw new CascadeError(
+      "INVALID_AMOUNT_RESULT",
+      field,
+      lots,
+      `an array of ${n} integer numbers of lots, one per holding in the policy's ordering`,
+      "custom amount failed",
+    );
+  }
+  for (let k = 0; k < n; k++) {
+    const x: unknown = lots[k];
+    const q = Math.abs(holdings[k].q);
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > q) {
+      throw new CascadeError(
+        "INVALID_AMOUNT_RESULT",
+        `${field}[${k}]`,
+        x,
+        `an integer number of lots in [0, ${q}] (holdings[${k}]: instrument ${holdings[k].instrument}, position ${holdings[k].q})`,
+        "custom amount failed",
+      );
+    }
+  }
+  return lots;
 }
 
 // ---------------------------------------------------------------- book walk
@@ -322,6 +381,8 @@ export function worstPrice(venue: Venue, instrument: number, side: Side, mark: n
  * - tiered (Binance-like): every position above its lowest margin tier is cut to the top of the next
  *   lower tier (floor(notionalAbove / (mark x cv)) lots kept); when none is above its lowest tier,
  *   everything is closed.
+ * - custom: the lots its function returns for each holding (checkedLots), those above 0 in the
+ *   ordering; all zero is an empty plan, as restoreToTarget's at its target.
  */
 export function amountPlan(spec: AmountSpec, ctx: AmountContext): PlanItem[] {
   const out = planScratch(ctx.holdings.length);
@@ -397,6 +458,12 @@ export function amountPlanInto(spec: AmountSpec, ctx: AmountContext, out: PlanSc
         );
       }
       return;
+    case "custom": {
+      // all checked first: a bad entry fails the step before any lot is planned
+      const lots = checkedLots(spec.lots(ctx.venue, ctx.account, hs), hs);
+      for (let j = 0; j < hs.length; j++) if (lots[j] > 0) add(out, hs[j], lots[j]);
+      return;
+    }
     case "tiered": {
       for (let j = 0; j < hs.length; j++) {
         const h = hs[j];

@@ -1,9 +1,10 @@
 /**
- * Plain-data policy specs (serializable into manifest.json; only a `custom` trigger holds a
- * function), liquidation records, margin calls and statistics. See README.md for the sources
- * of each mechanism.
+ * Plain-data policy specs (serializable into manifest.json; only the `custom` trigger, amount and
+ * ordering hold functions), liquidation records, margin calls and statistics. See README.md for
+ * the sources of each mechanism.
  */
 import type { AccountId, Side, Venue } from "@cascade/market";
+import type { Holding } from "./policy.js";
 
 export type TriggerSpec =
   /** equity < maintenance requirement (exchange cross margin: Hyperliquid, Binance). */
@@ -29,9 +30,31 @@ export type AmountSpec =
   /** Hyperliquid: positions above minNotional are closed `fraction` at a time with a cool-down; smaller ones in full. */
   | { kind: "stepwise"; fraction: number; cooldownTicks: number; minNotional: number }
   /** Binance-style: reduce each position to the top of the next lower margin tier per step. */
-  | { kind: "tiered" };
+  | { kind: "tiered" }
+  /**
+   * Your own rule: per step of a solvent account (a bankrupt one is closed in full), the lots to
+   * close of each holding, in the policy's ordering: `lots(...)[k]` an integer in [0, |holdings[k].q|].
+   * Checked at each call (README.md, "Your own amount and ordering").
+   */
+  | {
+      kind: "custom";
+      lots: (
+        venue: Venue,
+        account: AccountId,
+        holdings: ReadonlyArray<Readonly<Holding>>,
+      ) => readonly number[];
+    };
 
-export type OrderingSpec = "largestNotional" | "mostLiquid" | "worstPnl" | "proRata";
+/**
+ * Ordering across a portfolio's assets. `custom`: ascending `key` (a finite number per holding,
+ * checked at each call), ties by instrument id, as the built-in orderings sort.
+ */
+export type OrderingSpec =
+  | "largestNotional"
+  | "mostLiquid"
+  | "worstPnl"
+  | "proRata"
+  | { kind: "custom"; key: (venue: Venue, account: AccountId, holding: Readonly<Holding>) => number };
 
 export type ExecutionSpec =
   /** Reduce-only market orders with worstPrice = mark * (1 -/+ maxSlippage). */

@@ -3,7 +3,7 @@
  * fails up front with a ValidationError naming the full path (e.g.
  * `variants.partial.policy.amount.fraction`), the value and what is allowed.
  */
-import { memberPath, suggestName, ValidationError } from "@cascade/core";
+import { deferredBody, memberPath, suggestName, ValidationError } from "@cascade/core";
 import type { PolicySpec } from "./types.js";
 
 const CTX = "invalid liquidation policy";
@@ -30,9 +30,14 @@ function object(path: string, v: unknown, keys: readonly string[]): Obj {
   return o;
 }
 
-function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[]): T {
+/** One of the `allowed` words (`or`: what else is allowed, e.g. " or { kind: ... }"). */
+function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[], or = ""): T {
   if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-    fail(path, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}${suggestName(v, allowed)}`);
+    fail(
+      path,
+      v,
+      `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}${or}${suggestName(v, allowed)}`,
+    );
   }
   return v as T;
 }
@@ -89,10 +94,20 @@ function money(path: string, v: unknown, or = ""): number {
 }
 
 const TRIGGERS = ["maintenance", "healthFactor", "custom"] as const;
-const AMOUNTS = ["full", "closeFactor", "restoreToTarget", "stepwise", "tiered"] as const;
+const AMOUNTS = ["full", "closeFactor", "restoreToTarget", "stepwise", "tiered", "custom"] as const;
 const ORDERINGS = ["largestNotional", "mostLiquid", "worstPnl", "proRata"] as const;
 const EXECUTIONS = ["marketSweep", "sliced", "dutchAuction", "backstop"] as const;
 const PRICES = ["mark", "bankruptcy"] as const;
+
+/**
+ * A researcher's function of a custom part: synchronous (an async one returns a Promise, a
+ * generator an iterator, before any of its body runs: never the value the engine checks).
+ */
+function callback(path: string, v: unknown, allowed: string): void {
+  const deferred = deferredBody(v);
+  if (typeof v !== "function" || deferred !== null)
+    fail(path, v, deferred === null ? allowed : `${allowed}, not ${deferred}`);
+}
 
 function kindOf<T extends string>(path: string, v: unknown, kinds: readonly T[]): T {
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
@@ -181,7 +196,7 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
     }
     case "custom": {
       const t = object(tp, o.trigger, ["kind", "test"]);
-      if (typeof t.test !== "function") fail(`${tp}.test`, t.test, "a function (venue, account) => boolean");
+      callback(`${tp}.test`, t.test, "a function (venue, account) => boolean");
       break;
     }
   }
@@ -219,9 +234,33 @@ export function validatePolicySpec(path: string, value: unknown): PolicySpec {
       nonNegative(`${ap}.minNotional`, a.minNotional);
       break;
     }
+    case "custom": {
+      const a = object(ap, o.amount, ["kind", "lots"]);
+      callback(
+        `${ap}.lots`,
+        a.lots,
+        "a function (venue, account, holdings) => an array of lots to close, one integer in [0, |q|] per holding",
+      );
+      break;
+    }
   }
 
-  oneOf(`${path}.ordering`, o.ordering, ORDERINGS);
+  const op = `${path}.ordering`;
+  if (o.ordering !== null && typeof o.ordering === "object" && !Array.isArray(o.ordering)) {
+    const ord = o.ordering as Obj;
+    if (ord.kind !== "custom")
+      fail(
+        `${op}.kind`,
+        ord.kind,
+        `"custom" (an ordering written as an object is your own, { kind: "custom", key }; the built-in ones are the words ${ORDERINGS.map((w) => JSON.stringify(w)).join(", ")})`,
+      );
+    object(op, ord, ["kind", "key"]);
+    callback(
+      `${op}.key`,
+      ord.key,
+      "a function (venue, account, holding) => a finite number (ascending: closed first)",
+    );
+  } else oneOf(op, o.ordering, ORDERINGS, ' or { kind: "custom", key: (venue, account, holding) => number }');
 
   // restoreToTarget stops once equity >= target x maintenance; HF < 1 is equity < maintenance, but
   // an account under a trigger above 1 can already be at its target: an empty plan, a margin call
