@@ -465,7 +465,9 @@ export default {
     expect(validateHelp.stdout).toMatch(/--replications N +override/);
     expect(validateHelp.stdout).toMatch(/--seed S +override the root seed/);
     expect(validateHelp.stdout).toMatch(/It does not\ntype-check the file/);
-    expect(validateHelp.stdout).toMatch(/each custom\ntrigger \(on a one-lot long and short/);
+    expect(validateHelp.stdout).toMatch(
+      /each custom\ntrigger, amount rule and ordering \(on a one-lot long and short/,
+    );
     expect(validateHelp.stdout).toMatch(
       /--smoke WHICH +with custom metrics, agents, triggers or simulate, the smoke run/,
     );

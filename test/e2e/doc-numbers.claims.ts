@@ -1050,6 +1050,27 @@ const earlyTrigger = claims(EX, "my-early-trigger", [
   ],
 ]);
 
+const deleverage = claims("packages/liquidation/README.md", "custom-deleverage", [
+  [
+    "liquidated notional 1.37e6 against 1.58e6",
+    "1.37e6",
+    (o) => e6(o.summary("to10x", 0, "liquidated_notional")),
+  ],
+  [
+    "liquidated notional 1.37e6 against 1.58e6",
+    "1.58e6",
+    (o) => e6(o.summary("full", 0, "liquidated_notional")),
+  ],
+  [
+    "with the same 9.7 accounts liquidated",
+    "9.7",
+    (o) => {
+      const [own, full] = ["to10x", "full"].map((v) => fix(o.summary(v, 0, "accounts_liquidated"), 1));
+      return own === full ? own : `${own} (full close: ${full})`;
+    },
+  ],
+]);
+
 /** the vault table's cells: "-" is a blank, others the mean at the point, rounded as written */
 function vaultRow(line: string, variant: string, point: number): Claim[] {
   const columns = ["backstop_declined", "book_liquidated_notional", "adl_volume", "backstop_pnl"];
@@ -1227,6 +1248,7 @@ export const CLAIMS: Claim[] = [
   ...shockSize,
   ...dipBuyers,
   ...earlyTrigger,
+  ...deleverage,
   ...vaultCapital,
   ...marginTopUps,
 ];

@@ -147,3 +147,38 @@ test("what a sweep sets reads swept: a parameter, a part, the name, the whole po
     "  liquidation policy of each variant, as it runs (defaults included):",
   );
 });
+
+test("a custom amount rule and ordering read as such; the same policy only with the same functions", () => {
+  const lots = () => [];
+  const key = () => 0;
+  const mine = (l: () => number[], k: () => number) =>
+    presets.fullClose({
+      name: "mine",
+      amount: { kind: "custom", lots: l },
+      ordering: { kind: "custom", key: k },
+    });
+  expect(policyParts(mine(lots, key))[0]).toEqual([
+    "trigger maintenance",
+    "amount custom (lots a function)",
+    "ordering custom (key a function)",
+  ]);
+  const heads = policyLines([
+    one("a", mine(lots, key)),
+    one("b", mine(lots, key)),
+    one(
+      "c",
+      mine(lots, () => 0),
+    ),
+    one(
+      "d",
+      mine(() => [], key),
+    ),
+  ]).filter((l) => /^ {4}\S/.test(l));
+  expect(heads.map((l) => l.slice(0, l.indexOf(":")))).toEqual([
+    '    a and b (the same policy, "mine")',
+    '    c (policy "mine")',
+    '    d (policy "mine")',
+  ]);
+  // a swept ordering reads swept, as any part
+  expect(policyParts(mine(lots, key), ["ordering"])[0][2]).toBe("ordering swept");
+});

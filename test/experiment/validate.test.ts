@@ -1410,3 +1410,82 @@ describe("validateExperiment: custom triggers", () => {
     );
   });
 });
+
+describe("validateExperiment: custom amount rules and orderings", () => {
+  // The built-in world (no simulate), so validation tries them as a run would call them.
+  const world = (over: Partial<ExperimentDefinition>) => fakeExperiment({ simulate: undefined, ...over });
+  const amount = (lots: unknown) => presets.fullClose({ amount: { kind: "custom", lots: lots as never } });
+  const ordering = (key: unknown) => presets.fullClose({ ordering: { kind: "custom", key: key as never } });
+
+  test("each is tried once per function on a one-lot long and short, with the account's holdings", () => {
+    const seen: unknown[] = [];
+    const lots = (venue: Venue, account: number, hs: ReadonlyArray<{ instrument: number; q: number }>) => {
+      seen.push(["lots", venue.position(account, 0), hs.map((h) => [h.instrument, h.q])]);
+      return [1];
+    };
+    const key = (_venue: Venue, _account: number, h: { q: number }) => {
+      seen.push(["key", h.q]);
+      return h.q;
+    };
+    validateExperiment(
+      world({
+        liquidation: amount(lots),
+        variants: { a: amount(lots), b: ordering(key), c: { liquidation: ordering(key), ticks: 30 } },
+      }),
+    );
+    expect(seen).toEqual([
+      ["lots", 1, [[0, 1]]],
+      ["lots", -1, [[0, -1]]],
+      ["key", 1],
+      ["key", -1],
+    ]);
+  });
+
+  test("what the engine would refuse, or a throw, is refused at the path where the policy was written", () => {
+    const cases: Array<[unknown, string]> = [
+      [
+        amount(() => undefined),
+        "variants.mine.amount.lots(venue, account, holdings) = undefined; allowed: an array of 1 integer numbers of lots, one per holding in the policy's ordering (it returned the value shown for a one-lot long in a scratch market)",
+      ],
+      [
+        amount((v: Venue, a: number) => [v.position(a, 0) < 0 ? 2 : 1]),
+        "variants.mine.amount.lots(venue, account, holdings)[0] = 2; allowed: an integer number of lots in [0, 1] (holdings[0]: instrument 0, position -1) (it returned the value shown for a one-lot short in a scratch market)",
+      ],
+      [
+        ordering(() => Number.NaN),
+        "variants.mine.ordering.key(venue, account, holding) = NaN; allowed: a finite number (for the holding of instrument 0, position 1; ascending keys are closed first, ties by instrument id) (it returned the value shown for a one-lot long in a scratch market)",
+      ],
+    ];
+    for (const [policy, message] of cases)
+      expect(errorOf(world({ variants: { full: presets.fullClose(), mine: policy as never } })).message).toBe(
+        `invalid experiment: ${message}`,
+      );
+    const threw = errorOf(
+      world({
+        variants: {
+          mine: {
+            liquidation: ordering((v: Venue, _a: number, h: { instrument: number }) =>
+              (v as never as { volatility(i: number): number }).volatility(h.instrument),
+            ),
+          },
+        },
+      }),
+    );
+    expect([threw.code, threw.message]).toEqual([
+      "ORDERING_FAILED",
+      'invalid experiment: variants.mine.liquidation.ordering.key = "TypeError: v.volatility is not a function"; allowed: a function (venue, account, holding) => a finite number (it threw, tried on a one-lot long in a scratch market)',
+    ]);
+    expect(errorOf(world({ liquidation: amount(() => [-1]), variants: undefined })).code).toBe(
+      "INVALID_AMOUNT_RESULT",
+    );
+  });
+
+  test("async functions and generators are refused before anything is tried", () => {
+    expect(errorOf(world({ variants: { mine: amount(async () => [1]) } })).message).toBe(
+      "invalid liquidation policy: variants.mine.amount.lots = a function; allowed: a function (venue, account, holdings) => an array of lots to close, one integer in [0, |q|] per holding, not async",
+    );
+    expect(errorOf(world({ variants: { mine: ordering(function* () {}) } })).field).toBe(
+      "variants.mine.ordering.key",
+    );
+  });
+});

@@ -559,14 +559,14 @@ registerCommand("validate", {
 
 Checks every field of the experiment, of each variant and of each sweep point (exit 2 naming the
 field, the value and what is allowed), tries each custom population's create and each custom
-trigger (on a one-lot long and short in a scratch market), and prints the runs, the metric
-columns, whether liquidated accounts trade (whileLiquidating) in each variant and at which sweep
+trigger, amount rule and ordering (on a one-lot long and short in a scratch market), and prints
+the runs, the metric columns, whether liquidated accounts trade (whileLiquidating) in each variant and at which sweep
 points, the variants each swept path reaches (with the population a populations.<i> path reaches
 in each, when that differs between them; with the mode each value of a swept policy sets, when
 that differs) and what comparison.csv compares. It does not
 type-check the file (the README shows a tsconfig.json for a file outside the repository). With
-custom metrics, custom agents, a custom trigger or a custom simulate it then runs replication 0 of
-the baseline at sweep point 0 in full (a smoke run; --smoke variants: of each variant): their
+custom metrics, custom agents, a custom trigger, amount rule or ordering, or a custom simulate it
+then runs replication 0 of the baseline at sweep point 0 in full (a smoke run; --smoke variants: of each variant): their
 failures show as in cascade run (exit 1), and a custom metric that returns anything but a number
 or null is refused (exit 2 naming the metric, the value and the run); it notes one blank in every
 smoke run. Code that point 0 does not reach (a population of 0 agents there) first runs in

@@ -10,6 +10,7 @@ import type {
   BackstopSpec,
   ExecutionSpec,
   LossSpec,
+  OrderingSpec,
   PenaltySpec,
   PolicySpec,
   TriggerSpec,
@@ -37,6 +38,7 @@ const AMOUNT: ParamsByKind<AmountSpec> = {
   restoreToTarget: { targetMarginRatio: null },
   stepwise: { fraction: null, cooldownTicks: null, minNotional: null },
   tiered: {},
+  custom: { lots: null },
 };
 const EXECUTION: ParamsByKind<ExecutionSpec> = {
   marketSweep: { maxSlippage: null },
@@ -50,6 +52,7 @@ const EXECUTION: ParamsByKind<ExecutionSpec> = {
   },
   backstop: { price: null },
 };
+const ORDERING_CUSTOM: Params<Extract<OrderingSpec, { kind: "custom" }>> = { key: null };
 const BACKSTOP: Params<BackstopSpec> = { belowMaintenanceFraction: null, price: null, capital: "unbounded" };
 const PENALTY: Params<PenaltySpec> = { rate: null, to: null };
 const LOSS: Params<LossSpec> = { insuranceFund: null, whenFundEmpty: null };
@@ -102,7 +105,9 @@ export function policyParts(policy: PolicySpec, swept: readonly string[] = []): 
     [
       kinded("trigger", policy.trigger, TRIGGER),
       kinded("amount", policy.amount, AMOUNT),
-      word("ordering", policy.ordering),
+      typeof policy.ordering === "string"
+        ? word("ordering", policy.ordering)
+        : plain("ordering", policy.ordering, ORDERING_CUSTOM),
     ],
     [kinded("execution", policy.execution, EXECUTION), word("whileLiquidating", policy.whileLiquidating)],
     [
@@ -120,6 +125,16 @@ export interface VariantPolicy {
   swept: readonly string[];
 }
 
+/** The researcher's functions of a policy (custom trigger, amount, ordering), in that order. */
+function policyFunctions(policy: PolicySpec): unknown[] {
+  const parts: unknown[] = [policy.trigger, policy.amount, policy.ordering];
+  return parts.flatMap((part) =>
+    part !== null && typeof part === "object"
+      ? Object.values(part).filter((x) => typeof x === "function")
+      : [],
+  );
+}
+
 /** "a", "a and b", "a, b and c". */
 function names(list: readonly string[]): string {
   return list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
@@ -128,7 +143,8 @@ function names(list: readonly string[]): string {
 /**
  * The lines `cascade validate` prints: a heading, then per variant (variants running the very same
  * policy share one entry, and say so) its name, the policy's name and its parts, indented. Policies
- * are the same when their text is and their functions (a custom trigger's test) are the same ones.
+ * are the same when their text is and their functions (a custom trigger's test, amount's lots,
+ * ordering's key) are the same ones.
  */
 export function policyLines(variants: readonly VariantPolicy[]): string[] {
   const groups: Array<{ variants: string[]; text: string; functions: unknown[] }> = [];
@@ -138,7 +154,7 @@ export function policyLines(variants: readonly VariantPolicy[]): string[] {
     const name = v.swept.includes("name") ? SWEPT : JSON.stringify(v.policy.name);
     const parts = policyParts(v.policy, v.swept).map((g) => g.join("; "));
     const text = whole ? "" : [name, ...parts].join("\n");
-    const functions = whole ? [] : Object.values(v.policy.trigger).filter((x) => typeof x === "function");
+    const functions = whole ? [] : policyFunctions(v.policy);
     const same = groups.find(
       (g) =>
         g.text === text &&

@@ -2,10 +2,10 @@
  * `cascade validate`'s smoke run: replication 0 of the baseline (or of each variant) at sweep
  * point 0, or of the baseline at every sweep point, run in full and in-process, so that the
  * experiment's own code that only a run calls (custom metrics, custom agents' act, custom
- * triggers, a custom simulate) fails before a `cascade run` meets it, and a custom metric
- * returning a string, an object or undefined is refused. A metric's value can depend on the run (a
- * first liquidation that does not come), so a metric blank in every smoke run is a note, not an
- * error: a run accepts null, NaN and the infinities as a blank cell.
+ * triggers, amount rules and orderings, a custom simulate) fails before a `cascade run` meets it,
+ * and a custom metric returning a string, an object or undefined is refused. A metric's value can
+ * depend on the run (a first liquidation that does not come), so a metric blank in every smoke run
+ * is a note, not an error: a run accepts null, NaN and the infinities as a blank cell.
  */
 import { CascadeError, ValidationError } from "@cascade/core";
 import { executeRun } from "./execute.js";
@@ -15,8 +15,9 @@ import type { ValidatedExperiment } from "./validate.js";
 
 /**
  * What of the experiment's own code only a run calls (validate tries custom populations' create
- * and custom triggers on a scratch market, never agents' act, a trigger mid-run or simulate), in
- * words: ["custom metrics", "custom agents", ...]; empty when a smoke run has nothing to try.
+ * and a policy's custom functions on a scratch market, never agents' act, those functions mid-run
+ * or simulate), in words: ["custom metrics", "custom agents", ...]; empty when a smoke run has
+ * nothing to try.
  */
 export function codeOnlyARunCalls(exp: ValidatedExperiment): string[] {
   const configs = exp.variants.map((v) => v.config);
@@ -24,6 +25,8 @@ export function codeOnlyARunCalls(exp: ValidatedExperiment): string[] {
     exp.custom.length > 0 ? "custom metrics" : "",
     configs.some((c) => c.populations.some((p) => p.kind === "custom")) ? "custom agents" : "",
     configs.some((c) => c.liquidation.trigger.kind === "custom") ? "custom triggers" : "",
+    configs.some((c) => c.liquidation.amount.kind === "custom") ? "custom amount rules" : "",
+    configs.some((c) => typeof c.liquidation.ordering === "object") ? "custom orderings" : "",
     exp.simulate ? "a custom simulate" : "",
   ].filter((what) => what !== "");
 }

@@ -27,7 +27,13 @@ import {
   ValidationError,
   validateDist,
 } from "@cascade/core";
-import { validatePolicySpec } from "@cascade/liquidation";
+import {
+  checkedKey,
+  checkedLots,
+  holdingsOf,
+  type PolicySpec,
+  validatePolicySpec,
+} from "@cascade/liquidation";
 import {
   BUY,
   defaultMaxPrice,
@@ -728,7 +734,7 @@ export function validateExperiment(def: unknown, overrides: ValidateOverrides = 
         else tryCustomAgents("", v.config, seed, tried, over.market !== undefined ? v.name : undefined);
       }
     const tests = new Set<unknown>();
-    for (const { path, policy, config } of policies) tryCustomTrigger(path, policy, config, seed, tests);
+    for (const { path, policy, config } of policies) tryCustomParts(path, policy, config, seed, tests);
   }
   let baseline = 0;
   if (d.baseline !== undefined) {
@@ -871,26 +877,31 @@ function tryCustomAgents(
 }
 
 /**
- * A custom trigger runs only in a run's liquidation phase. Call it here, once per function, on a
- * one-lot long and a one-lot short of the first instrument in a scratch market (as the engine does,
- * on accounts holding a position), so `cascade validate` catches a test that throws (a misspelt
- * venue method) or returns no boolean (a block body without `return`).
+ * A policy's own code (custom trigger, amount rule, ordering) runs only in a run's liquidation
+ * phase. Call each function here, once per function, on a one-lot long and a one-lot short of the
+ * first instrument in a scratch market (as the engine does, on accounts holding a position), so
+ * `cascade validate` catches one that throws (a misspelt venue method) or returns what the engine
+ * refuses (a block body without `return`): the engine's own checks (checkedLots, checkedKey).
  */
-function tryCustomTrigger(
+function tryCustomParts(
   path: string,
   policy: unknown,
   config: WorldConfig,
   seed: number,
   tried: Set<unknown>,
 ): void {
-  const trigger = (policy as { trigger: { kind: string; test?: unknown } }).trigger;
-  const test = trigger.test;
-  if (trigger.kind !== "custom" || typeof test !== "function") return;
-  if (tried.has(test)) return;
-  tried.add(test);
+  const { trigger, amount, ordering } = policy as PolicySpec;
+  // each function once, also when several variants share it
+  const fresh = (f: unknown): boolean => {
+    if (typeof f !== "function" || tried.has(f)) return false;
+    tried.add(f);
+    return true;
+  };
+  const test = trigger.kind === "custom" && fresh(trigger.test) ? trigger.test : undefined;
+  const lots = amount.kind === "custom" && fresh(amount.lots) ? amount.lots : undefined;
+  const key = typeof ordering === "object" && fresh(ordering.key) ? ordering.key : undefined;
+  if (test === undefined && lots === undefined && key === undefined) return;
   const { loop, venue } = openMarket(config, Rng.fromSeed(seed));
-  const field = `${path}.trigger.test`;
-  const allowed = "a function (venue, account) => true or false";
   try {
     const price = config.market.instruments[0].initialPrice;
     const long = venue.openAccount("trigger-check-long");
@@ -902,31 +913,57 @@ function tryCustomTrigger(
       ["long", long],
       ["short", short],
     ] as const) {
-      let hit: unknown;
-      try {
-        hit = (test as (v: unknown, a: number) => unknown)(venue, a);
-      } catch (e) {
-        const err = new ValidationError(
-          "TRIGGER_FAILED",
-          field,
-          e instanceof Error ? `${e.name}: ${e.message}` : e,
-          `${allowed} (it threw, tried on a one-lot ${side} in a scratch market)`,
-          CTX,
-        );
-        (err as { cause?: unknown }).cause = e;
-        throw err;
+      const on = `a one-lot ${side} in a scratch market`;
+      const holdings = holdingsOf(venue, a);
+      if (test !== undefined) {
+        const field = `${path}.trigger.test`;
+        const allowed = "a function (venue, account) => true or false";
+        const hit = callTried(field, allowed, on, "TRIGGER_FAILED", () => test(venue, a));
+        if (typeof hit !== "boolean")
+          fail("INVALID_TRIGGER_RESULT", field, hit, `${allowed} (it returned the value shown for ${on})`);
       }
-      if (typeof hit !== "boolean") {
-        fail(
-          "INVALID_TRIGGER_RESULT",
-          field,
-          hit,
-          `${allowed} (it returned the value shown for a one-lot ${side} in a scratch market)`,
-        );
+      if (lots !== undefined) {
+        const field = `${path}.amount.lots`;
+        const allowed = "a function (venue, account, holdings) => lots to close per holding";
+        const out = callTried(field, allowed, on, "AMOUNT_FAILED", () => lots(venue, a, holdings));
+        checkedTried(path, on, () => checkedLots(out, holdings));
+      }
+      if (key !== undefined) {
+        const field = `${path}.ordering.key`;
+        const allowed = "a function (venue, account, holding) => a finite number";
+        const out = callTried(field, allowed, on, "ORDERING_FAILED", () => key(venue, a, holdings[0]));
+        checkedTried(path, on, () => checkedKey(out, holdings[0]));
       }
     }
   } finally {
     loop.complete();
+  }
+}
+
+/** Calls a policy's function on the scratch market; what it throws is a ValidationError at `field`. */
+function callTried(field: string, allowed: string, on: string, code: string, call: () => unknown): unknown {
+  try {
+    return call();
+  } catch (e) {
+    const err = new ValidationError(
+      code,
+      field,
+      e instanceof Error ? `${e.name}: ${e.message}` : e,
+      `${allowed} (it threw, tried on ${on})`,
+      CTX,
+    );
+    (err as { cause?: unknown }).cause = e;
+    throw err;
+  }
+}
+
+/** Runs the engine's check of what a policy's function returned; its refusal, at `path` and said where. */
+function checkedTried(path: string, on: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (e) {
+    if (!(e instanceof CascadeError)) throw e;
+    fail(e.code, `${path}.${e.field}`, e.value, `${e.allowed} (it returned the value shown for ${on})`);
   }
 }
 

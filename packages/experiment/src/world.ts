@@ -51,30 +51,61 @@ function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
 }
 
 /**
- * A custom trigger's failure names the trigger (thrownBy: its policy, the account and the tick; the
- * run failure's prefix names the variant), as custom agents' and metrics' do; an Error's stack is
- * kept, so it still points at the researcher's line. Passed through, as by an agent: a NotAnError,
- * which already names its thrower (a venue stream's observer), and a ValidationError, which names
- * the field at fault. Built-in triggers are passed as they are.
+ * A custom trigger's, amount rule's or ordering's failure names its function (thrownBy: the policy,
+ * the account and the tick; the run failure's prefix names the variant), as custom agents' and
+ * metrics' do; an Error's stack is kept, so it still points at the researcher's line. Passed
+ * through, as by an agent: a NotAnError, which already names its thrower (a venue stream's
+ * observer), and a ValidationError, which names the field at fault. Built-in parts are passed as
+ * they are.
  */
-function namingTrigger(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicySpec {
-  const trigger = policy.trigger;
-  if (trigger.kind !== "custom") return policy;
-  const test = trigger.test;
-  const where = `custom trigger failed: liquidation.trigger.test of policy "${policy.name}"`;
-  return {
-    ...policy,
-    trigger: {
+function namingCustomParts(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicySpec {
+  const { trigger, amount, ordering } = policy;
+  const custom = typeof ordering === "object";
+  if (trigger.kind !== "custom" && amount.kind !== "custom" && !custom) return policy;
+  // (what, account) => the prefix of the failure of the function at liquidation.<what>
+  const where = (what: string, account: number) =>
+    `custom ${what.split(".")[0]} failed: liquidation.${what} of policy "${policy.name}" on account ${venue.label(account)} at tick ${loop.now}`;
+  const named = { ...policy };
+  if (trigger.kind === "custom") {
+    const test = trigger.test;
+    named.trigger = {
       kind: "custom",
       test: (v, account) => {
         try {
           return test.call(trigger, v, account);
         } catch (e) {
-          throw rethrownBy(`${where} on account ${venue.label(account)} at tick ${loop.now}`, e);
+          throw rethrownBy(where("trigger.test", account), e);
         }
       },
-    },
-  };
+    };
+  }
+  if (amount.kind === "custom") {
+    const lots = amount.lots;
+    named.amount = {
+      kind: "custom",
+      lots: (v, account, holdings) => {
+        try {
+          return lots.call(amount, v, account, holdings);
+        } catch (e) {
+          throw rethrownBy(where("amount.lots", account), e);
+        }
+      },
+    };
+  }
+  if (custom) {
+    const key = ordering.key;
+    named.ordering = {
+      kind: "custom",
+      key: (v, account, holding) => {
+        try {
+          return key.call(ordering, v, account, holding);
+        } catch (e) {
+          throw rethrownBy(where("ordering.key", account), e);
+        }
+      },
+    };
+  }
+  return named;
 }
 
 /** The run loop and the venue of a config's market, connected (the loop's stream is rng's "loop"). */
@@ -188,7 +219,7 @@ export function simulateWorld(config: WorldConfig, rng: Rng, _run?: RunInfo): Ru
   const engine = new LiquidationEngine({
     venue,
     loop,
-    policy: namingTrigger(config.liquidation, venue, loop),
+    policy: namingCustomParts(config.liquidation, venue, loop),
     rng: rng.split("liquidation"),
     // a marketSell's seller is the scenario, not a trader on margin: never liquidated
     exempt: shockSellers,
