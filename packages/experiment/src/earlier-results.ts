@@ -120,11 +120,11 @@ export function unreadableJournal(outDir: string, journal: string): boolean {
 }
 
 /** Result files unmarkedResults found. */
-export function unmarkedHeld(names: readonly string[]): string {
+function unmarkedHeld(names: readonly string[]): string {
   return `result files not marked complete (no ${FILES.runInfo}: ${names.join(", ")})`;
 }
 
-export const UNREADABLE_JOURNAL_HELD = `an unreadable ${JOURNAL_FILE} (of a stopped run)`;
+const UNREADABLE_JOURNAL_HELD = `an unreadable ${JOURNAL_FILE} (of a stopped run)`;
 
 /** "note: results/x/ held <what>; <then>": what a run or merge found in `dir`, and what it does with it. */
 export function heldNote(dir: string, what: string, then: string): string {
@@ -132,14 +132,14 @@ export function heldNote(dir: string, what: string, then: string): string {
 }
 
 /** Results of another configuration: what differs (changedParts), or "" when that cannot be told. */
-export function otherResults(changed: string): string {
+function otherResults(changed: string): string {
   return changed
     ? `the results of another configuration (they differ in: ${changed})`
     : "other results (another configuration or shard, or unreadable ones)";
 }
 
 /** A stopped run's journal, by its finished runs. */
-export function stoppedRunHeld({ finished, of }: StoppedRun): string {
+function stoppedRunHeld({ finished, of }: StoppedRun): string {
   return of === null
     ? `a stopped run of another configuration or shard (${finished} runs done, in ${JOURNAL_FILE})`
     : `a stopped run of this configuration (${finished} of ${of} runs done, in ${JOURNAL_FILE})`;

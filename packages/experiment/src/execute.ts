@@ -206,7 +206,7 @@ function checkPopulations(pops: RunRecords["populations"], config: WorldConfig):
 
 const blankIfZero = (x: number) => (x === 0 ? "" : fmtNumber(x));
 
-export function timeseriesRows(records: RunRecords, k: number): string[][] {
+function timeseriesRows(records: RunRecords, k: number): string[][] {
   const rows: string[][] = [];
   for (let t = k; t <= records.ticks; t += k) {
     for (const s of records.series) {

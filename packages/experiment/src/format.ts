@@ -10,7 +10,7 @@
  * spreadsheets do not execute them as formulas.
  */
 
-export const SIGNIFICANT_DIGITS = 10;
+const SIGNIFICANT_DIGITS = 10;
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 

@@ -87,7 +87,7 @@ export async function headline(outDir: string): Promise<string> {
  * the cascade is saturated there, so policies cannot differ in how many accounts they lose and
  * comparisons of them say little (a walkthrough's first study liquidated all 40 in every run).
  */
-export function saturationWarning(summary: readonly CsvRow[]): string {
+function saturationWarning(summary: readonly CsvRow[]): string {
   const full = summary.filter(
     (r) => r.metric === "accounts_liquidated_share" && r.n !== "0" && Number(r.mean) === 1,
   );
@@ -199,7 +199,7 @@ function emptyCause(
  * every time: a misspelt population name in `r.populations?.find(...)`, say). The column is
  * blank, and nothing else would say so.
  */
-export function blankWarning(
+function blankWarning(
   summary: readonly CsvRow[],
   custom: readonly string[],
   emptyAt: EmptyPopulations,

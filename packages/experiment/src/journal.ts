@@ -131,7 +131,7 @@ export function csvLines(key: readonly string[], rows: readonly (readonly string
   return `${text.slice(1)}\n`;
 }
 
-export function decodeEntry(run: number, json: string): JournalEntry {
+function decodeEntry(run: number, json: string): JournalEntry {
   const o = JSON.parse(json) as { m: Array<number | null>; ts: string; lq: string };
   return { run, metrics: o.m, ts: o.ts, liq: o.lq };
 }
@@ -145,7 +145,7 @@ function writeAll(fd: number, buf: Buffer): void {
  * Calls `onLine(line, start)` for every COMPLETE line (terminated by \n) of `file`, streaming in
  * chunks. Returns the byte length of the complete part (a torn last line is not included).
  */
-export function scanLines(file: string, onLine: (line: Buffer, start: number) => void): number {
+function scanLines(file: string, onLine: (line: Buffer, start: number) => void): number {
   const fd = openSync(file, "r");
   try {
     const chunk = Buffer.allocUnsafe(1 << 20);

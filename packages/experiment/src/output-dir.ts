@@ -106,7 +106,7 @@ export function outputFailed(flag: string, path: string, why: string): CascadeEr
 const writableFolder = (why: string) => `a folder this process can create and write to (${why})`;
 
 /** Held in a results folder while a run writes to it (removed when the run ends, however it ends). */
-export const LOCK_FILE = "run.lock";
+const LOCK_FILE = "run.lock";
 
 interface LockHolder {
   pid: number;

@@ -360,7 +360,7 @@ function functionsSource(definition: unknown): { functions: string } | null {
   return texts.length > 0 ? { functions: sha256(texts.join("\n")) } : null;
 }
 
-export function sha256(text: string): string {
+function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 

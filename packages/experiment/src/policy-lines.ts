@@ -58,7 +58,7 @@ const PENALTY: Params<PenaltySpec> = { rate: null, to: null };
 const LOSS: Params<LossSpec> = { insuranceFund: null, whenFundEmpty: null };
 
 /** Shown in place of a value a sweep sets: its values are on the validate's "sweep ..." lines. */
-export const SWEPT = "swept";
+const SWEPT = "swept";
 
 /** A parameter's value: numbers as formatValue writes them (1e+20), words bare, functions as such. */
 function shown(value: unknown): string {

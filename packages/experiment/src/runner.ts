@@ -211,7 +211,7 @@ export function defaultOutDir(name: string, shard: Shard | null | undefined): st
 }
 
 /** Where the compiled worker lives (dist/worker.js, also when running from src/ under a test runner). */
-export function workerFile(): string {
+function workerFile(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const own = join(here, "worker.js");
   if (existsSync(own)) return own;
@@ -343,7 +343,7 @@ export function runNotes(run: RunInProgress, objectWithWorkers: boolean): string
   return notes;
 }
 
-export function shardLabel(shard: Shard | null): string | null {
+function shardLabel(shard: Shard | null): string | null {
   return shard ? `${shard.index}/${shard.count}` : null;
 }
 

@@ -31,7 +31,7 @@ export function codeOnlyARunCalls(exp: ValidatedExperiment): string[] {
   ].filter((what) => what !== "");
 }
 
-export interface SmokeRun {
+interface SmokeRun {
   run: number;
   variant: string;
   point: number;
@@ -52,7 +52,7 @@ export interface SmokeOutcome {
 }
 
 /** The runs a smoke run makes (SmokeWhich), in run order. */
-export function smokeRunList(plan: Plan, which: SmokeWhich): SmokeRun[] {
+function smokeRunList(plan: Plan, which: SmokeWhich): SmokeRun[] {
   const variants = which === "variants" ? plan.exp.variants.map((_, v) => v) : [plan.exp.baseline];
   const points = which === "points" ? Array.from({ length: plan.points }, (_, p) => p) : [0];
   return points.flatMap((p) =>

@@ -25,7 +25,7 @@ import { Rng } from "@cascade/core";
 import { mean, medianSorted, quantileSorted, sampleStandardDeviation } from "simple-statistics";
 import { roundMetric } from "./format.js";
 
-export const CONFIDENCE = 0.95;
+const CONFIDENCE = 0.95;
 
 const LANCZOS = [
   0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
@@ -480,7 +480,7 @@ function moveLeastTo(a: Float64Array, from: number, to: number): void {
 export type IntervalOf = (xs: readonly number[]) => [number, number] | null;
 
 /** Bytes of values rememberedIntervals keeps by default (64 MiB). */
-export const REMEMBERED_BYTES = 64 * 1024 * 1024;
+const REMEMBERED_BYTES = 64 * 1024 * 1024;
 
 /**
  * bootstrapInterval at its default resamples, computed once per distinct list of values (the same

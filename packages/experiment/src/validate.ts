@@ -73,7 +73,7 @@ import { openMarket } from "./world.js";
 
 const CTX = "invalid experiment";
 
-export const TOP_KEYS = [
+const TOP_KEYS = [
   "name",
   "description",
   "seed",
@@ -94,7 +94,7 @@ export const TOP_KEYS = [
   "metrics",
   "simulate",
 ] as const;
-export const WORLD_KEYS = [
+const WORLD_KEYS = [
   "market",
   "fundamentals",
   "populations",
@@ -122,7 +122,7 @@ const SYMBOL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 const METRIC_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
 
-export function fail(code: string, path: string, value: unknown, allowed: string): never {
+function fail(code: string, path: string, value: unknown, allowed: string): never {
   throw new ValidationError(code, path, value, allowed, CTX);
 }
 
@@ -441,7 +441,7 @@ function shockQuantity(path: string, v: unknown): void {
 }
 
 /** Validates one run's world config; returns a copy with defaults filled in. */
-export function validateWorld(prefix: string, raw: Record<string, unknown>): WorldConfig {
+function validateWorld(prefix: string, raw: Record<string, unknown>): WorldConfig {
   return checkWorld(prefix, raw, false) as WorldConfig;
 }
 
@@ -1018,7 +1018,7 @@ function populationLabels(config: unknown): Array<[number, string]> {
  * place in the variant's list. A label that no population or several have is left as written: a
  * path `config` lacks (validation refuses one that several have).
  */
-export function populationPath(config: unknown, path: string): string {
+function populationPath(config: unknown, path: string): string {
   const named = namedPopulation(config, path);
   if (named === undefined || named.at.length !== 1) return path;
   return ["populations", String(named.at[0]), ...splitPath(path).slice(2)].join(".");
@@ -1071,6 +1071,7 @@ export function sweepReaches(config: unknown, param: string): boolean {
  * Whether `path` is in `config` at some grid point once the earlier parameters are applied: an
  * earlier parameter that sets a path containing it (a nested grid: "liquidation.amount", then
  * "liquidation.amount.fraction") may create it with some of its values only.
+ * @lazy `cascade validate` (cli.ts) also reaches it through heavy(), which knip cannot follow.
  */
 export function sweptPathAtSomePoint(
   config: unknown,
@@ -1089,7 +1090,10 @@ export function sweptPathAtSomePoint(
   return combos.some((c) => sweepable(applyPoint(config as WorldConfig, outerParams, c), path));
 }
 
-/** Whether sweep parameter k changes `config` at some point (sweptPathAtSomePoint, for any of its paths). */
+/**
+ * Whether sweep parameter k changes `config` at some point (sweptPathAtSomePoint, for any of its paths).
+ * @lazy only `cascade validate` (cli.ts) uses it, through heavy(), which knip cannot follow.
+ */
 export function sweepReachesAtSomePoint(
   config: unknown,
   params: readonly string[],

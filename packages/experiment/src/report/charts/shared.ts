@@ -313,7 +313,7 @@ export function sweepValuesDescription(
 }
 
 /** A channel title naming the sweep parameters, one a line (a panel is narrower than all of them). */
-export function sweepTitle(params: readonly string[]): { title: string | string[] } {
+function sweepTitle(params: readonly string[]): { title: string | string[] } {
   const lines = params.map((p, i) => (i < params.length - 1 ? `${p},` : p));
   return { title: lines.length === 1 ? lines[0] : lines };
 }
@@ -425,7 +425,7 @@ export function splitPoints(data: ReportData): { points: SweepPoint[]; text: str
 export const T_INTERVAL = "95% t interval";
 export const BOOT_INTERVAL = "95% BCa bootstrap interval";
 /** A 0/1 outcome's ci_low / ci_high: Wilson's in summary.csv, Newcombe's in comparison.csv. */
-export const WILSON_INTERVAL = "95% Wilson interval";
+const WILSON_INTERVAL = "95% Wilson interval";
 export const NEWCOMBE_INTERVAL = "95% Newcombe interval";
 
 /**
