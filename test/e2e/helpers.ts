@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
-export const CLI = join(REPO, "packages/experiment/dist/cli.js");
+const CLI = join(REPO, "packages/experiment/dist/cli.js");
 export const TINY = join(REPO, "test/e2e/fixtures/tiny.ts");
 export const fixture = (name: string) => join(REPO, "test/e2e/fixtures", name);
 

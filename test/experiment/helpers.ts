@@ -109,7 +109,7 @@ export function fakeExperiment(over: Partial<ExperimentDefinition> = {}): Experi
 }
 
 /** Two instruments (AAA at 1000, BBB at 500, 10% / 8% margin) for the small built-in-world tests. */
-export const twoInstruments = {
+const twoInstruments = {
   instruments: [
     { symbol: "AAA", initialPrice: 1000, margin: { initial: 0.1, maintenance: 0.08 } },
     { symbol: "BBB", initialPrice: 500, margin: { initial: 0.1, maintenance: 0.08 } },

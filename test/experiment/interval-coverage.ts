@@ -30,12 +30,12 @@ import { join, resolve } from "node:path";
 import { Rng } from "@cascade/core";
 import { bootstrapInterval, readResultsCsv, tQuantile } from "@cascade/experiment";
 
-export const SEED = 20261127;
+const SEED = 20261127;
 /** sample sizes drawn from the default study's 60 full-close runs */
 export const STUDY_SIZES = [20, 40, 60] as const;
 export const STUDY_TRIALS = 10_000;
 /** the default study's metrics the README quotes */
-export const STUDY_METRICS = ["bad_debt", "peak_drawdown_SOL", "peak_drawdown_ETH", "liquidated_notional"];
+const STUDY_METRICS = ["bad_debt", "peak_drawdown_SOL", "peak_drawdown_ETH", "liquidated_notional"];
 /** sample sizes of the simulations */
 export const SIMULATED_SIZES = [10, 20, 40] as const;
 export const SIMULATED_TRIALS = 1_000;

@@ -3,8 +3,6 @@ import { LiquidationEngine, type PolicySpec, presets } from "@cascade/liquidatio
 import { BUY, type InstrumentSpec, SELL, Venue, type VenueConfig } from "@cascade/market";
 import { expect } from "vitest";
 
-export { BUY, SELL };
-
 /** Two instruments X (100) and Y (50), oracle marks (set by the test), no fees. */
 export function twoAssetVenue(over: Partial<VenueConfig> = {}, specs?: InstrumentSpec[]): Venue {
   return new Venue({
@@ -177,7 +175,7 @@ export function walkPath(
  * One tick of a test's oracle-marked price path: each mark moved by its return, rounded and kept
  * within [2, 399] and [2, 199]; the oracle prices set, the venue advanced to `t`, marks updated.
  */
-export function stepOracleMarks(venue: Venue, marks: number[], t: number, dx: number, dy: number): void {
+function stepOracleMarks(venue: Venue, marks: number[], t: number, dx: number, dy: number): void {
   marks[0] = Math.max(2, Math.min(399, Math.round(marks[0] * (1 + dx))));
   marks[1] = Math.max(2, Math.min(199, Math.round(marks[1] * (1 + dy))));
   venue.setOraclePrice(0, marks[0]);

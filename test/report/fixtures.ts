@@ -378,7 +378,7 @@ export function addMetrics(dir: string, names: readonly string[]): void {
 }
 
 /** Appends to a summary or comparison CSV a copy of metric `from`'s rows under each of `names`. */
-export function copyMetric(file: string, from: string, names: readonly string[]): void {
+function copyMetric(file: string, from: string, names: readonly string[]): void {
   const [head, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
   const at = head.split(",").indexOf("metric");
   const mine = lines.filter((l) => l.split(",")[at] === from);

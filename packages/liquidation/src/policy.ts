@@ -57,7 +57,7 @@ export function holdingsOf(venue: Venue, account: number): Holding[] {
 }
 
 /** Side of the trade that closes a position of sign q. */
-export const closingSide = (q: number): Side => (q > 0 ? SELL : BUY);
+const closingSide = (q: number): Side => (q > 0 ? SELL : BUY);
 
 // ---------------------------------------------------------------- trigger
 
