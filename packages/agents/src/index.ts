@@ -50,10 +50,8 @@ export {
   type PopulationKind,
   type PopulationSpec,
   populationLabel,
-  populationName,
   SCHEMA as POPULATION_SCHEMA,
-  validateActivation,
   validatePopulationSpec,
 } from "./spec.js";
-export { autocorrelation, type StylizedFacts, stylizedFacts } from "./stylized.js";
+export { type StylizedFacts, stylizedFacts } from "./stylized.js";
 export { AgentView, MarketTape, marketTape, type OrderActivity, orderActivity, type Trade } from "./tape.js";

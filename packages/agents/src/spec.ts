@@ -495,7 +495,7 @@ function integerTicks(path: string, v: unknown): void {
     fail("INVALID_VALUE", path, v, "an integer number of ticks");
 }
 
-export function validateActivation(path: string, a: unknown): ActivationSpec {
+function validateActivation(path: string, a: unknown): ActivationSpec {
   if (a === "onEvent") return a;
   const allowed = '"onEvent" or one of { every: Dist, offset?: Dist }, { poissonRate: Dist }, { once: Dist }';
   if (a === null || typeof a !== "object" || Array.isArray(a)) fail("INVALID_ACTIVATION", path, a, allowed);

@@ -34,7 +34,7 @@ export interface StylizedFacts {
 }
 
 /** Sample autocorrelation of `x` at `lag` (biased estimator, normalised by the lag-0 sum). */
-export function autocorrelation(x: readonly number[], lag: number, m = mean(x as number[])): number {
+function autocorrelation(x: readonly number[], lag: number, m = mean(x as number[])): number {
   let num = 0;
   let den = 0;
   for (let t = 0; t < x.length; t++) {
