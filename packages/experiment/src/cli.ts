@@ -41,7 +41,7 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-export const commands = new Map<string, Command>();
+const commands = new Map<string, Command>();
 
 export function registerCommand(name: string, command: Command): void {
   commands.set(name, command);

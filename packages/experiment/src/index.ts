@@ -4,16 +4,11 @@
  */
 export { defineExperiment } from "./define.js";
 export type { StoppedRun } from "./earlier-results.js";
-export { executeRun, LIQUIDATION_COLUMNS, type RunResult, TIMESERIES_COLUMNS } from "./execute.js";
+export { executeRun, type RunResult } from "./execute.js";
 export { escapeText, fmtNumber, fmtValue, roundMetric } from "./format.js";
 export { headline } from "./headline.js";
 export { JournalError } from "./journal.js";
-export {
-  type ExperimentSource,
-  type LoadedExperiment,
-  loadExperimentFile,
-  resolveExperimentPath,
-} from "./load.js";
+export type { ExperimentSource } from "./load.js";
 export { MergeAborted, type MergeOptions, type MergeResult, mergeResults } from "./merge.js";
 export {
   BUILTIN_METRIC_INFO,
@@ -32,18 +27,8 @@ export {
   ticksAtBandEdge,
   ticksAtPriceBand,
 } from "./metrics.js";
-export { type OutputFiles, type OutputSpec, outputSpec } from "./output.js";
-export {
-  inShard,
-  makePlan,
-  type Plan,
-  type PlanOptions,
-  parseShard,
-  replicationSeed,
-  runCoords,
-  runInfo,
-  type Shard,
-} from "./plan.js";
+export type { OutputFiles, OutputSpec } from "./output.js";
+export { makePlan, type Plan, type PlanOptions, replicationSeed, runInfo } from "./plan.js";
 export type { ProgressMode } from "./progress.js";
 export { type CsvRow, readResultsCsv } from "./report/csv.js";
 export type { ReportOptions } from "./report/index.js";
@@ -66,26 +51,22 @@ export type {
 export type { VlSpec } from "./report/render.js";
 export { FILES, JOURNAL_FILE } from "./results-files.js";
 export {
-  defaultOutDir,
-  defaultWorkers,
   type Prepared,
   prepareRun,
   RunAborted,
-  RunFailure,
   type RunInProgress,
   type RunOptions,
   type RunOutcome,
   runExperiment,
 } from "./runner.js";
+export type { Shard } from "./shard.js";
 export {
   BOOTSTRAP_MIN_N,
   BOOTSTRAP_RESAMPLES,
   bootstrapInterval,
   holmAdjust,
   type IntervalOf,
-  incompleteBeta,
   isZeroOneOutcome,
-  logGamma,
   normalCdf,
   type PairedComparison,
   pairedComparison,

@@ -30,8 +30,6 @@ import {
   valueKey,
 } from "./validate.js";
 
-export { inShard, parseShard, type Shard } from "./shard.js";
-
 export interface Plan {
   exp: ValidatedExperiment;
   variants: number;

@@ -202,11 +202,11 @@ export class RunAborted extends Error {
 }
 
 /** One worker per usable core: the CPUs this process may run on, capped by a cgroup CPU quota. */
-export function defaultWorkers(): number {
+function defaultWorkers(): number {
   return processCores();
 }
 
-export function defaultOutDir(name: string, shard: Shard | null | undefined): string {
+function defaultOutDir(name: string, shard: Shard | null | undefined): string {
   return shard ? join("results", name, `shard-${shard.index}-of-${shard.count}`) : join("results", name);
 }
 

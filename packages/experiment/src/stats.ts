@@ -32,7 +32,7 @@ const LANCZOS = [
   12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
-export function logGamma(x: number): number {
+function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
   const z = x - 1;
   let a = LANCZOS[0];
@@ -78,7 +78,7 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
  * than 1 - x (for the t distribution, t^2 / (df + t^2): 1 - df / (df + t^2) loses its digits for
  * small t, which gave p 1 for t = 5e-8 at 39 df, where it is 0.99999996).
  */
-export function incompleteBeta(x: number, a: number, b: number, y = 1 - x): number {
+function incompleteBeta(x: number, a: number, b: number, y = 1 - x): number {
   if (x <= 0) return 0;
   if (y <= 0) return 1;
   const lbt = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(y);
