@@ -2,6 +2,7 @@
 import { bandWarning } from "../headline.js";
 import { metricInfoOf } from "../metric-info.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
+import { isPlainObject } from "../paths.js";
 import { outcomeNote, PANEL_GAP, zeroOneOutcomes } from "./charts/shared.js";
 import type { Figure } from "./charts.js";
 import { fmtNum, pointValue } from "./format.js";
@@ -203,10 +204,6 @@ ${table("metrics", ["metric", "description", "unit"], rows, false)}
 </section>`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
 /** JSON longer than this is folded into a <details> (still in full), a preview as its summary. */
 const FOLD_JSON_CHARS = 400;
 const JSON_PREVIEW_CHARS = 100;
@@ -224,7 +221,7 @@ function jsonCell(v: unknown): string {
 
 function manifestSection(data: ReportData): string {
   const raw = data.manifestRaw;
-  const m = isRecord(raw) ? raw : {};
+  const m = isPlainObject(raw) ? raw : {};
   const facts: Array<[string, string]> = [];
   const add = (k: string, v: unknown) => {
     if (v !== undefined && v !== null && v !== "") facts.push([k, jsonCell(v)]);
@@ -253,7 +250,7 @@ function manifestSection(data: ReportData): string {
   if (Array.isArray(m.variants)) {
     for (const v of m.variants) {
       if (typeof v === "string") variantRows.push([escapeHtml(v), v === data.baseline ? "yes" : "", "", ""]);
-      else if (isRecord(v)) {
+      else if (isPlainObject(v)) {
         const name = typeof v.name === "string" ? v.name : JSON.stringify(v.name);
         variantRows.push([
           escapeHtml(name),
@@ -273,7 +270,7 @@ function manifestSection(data: ReportData): string {
   if (mf.sweepParams.length > 0) {
     const rows = mf.sweepParams.map((p) => {
       const fromSweep =
-        isRecord(m.sweep) && Array.isArray(m.sweep[p])
+        isPlainObject(m.sweep) && Array.isArray(m.sweep[p])
           ? (m.sweep[p] as unknown[]).map((v) => JSON.stringify(v))
           : null;
       const seen =
@@ -287,7 +284,7 @@ function manifestSection(data: ReportData): string {
       `<h3>Sweep</h3><p class="caption">${mf.points.length || data.points.length} points.</p>${table("manifest-sweep", ["parameter", "values"], rows, false)}`,
     );
   }
-  if (isRecord(m.versions)) {
+  if (isPlainObject(m.versions)) {
     const rows = Object.entries(m.versions).map(([k, v]) => [escapeHtml(k), jsonCell(v)]);
     parts.push(`<h3>Versions</h3>${table("manifest-versions", ["package", "version"], rows, false)}`);
   }

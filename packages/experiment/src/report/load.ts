@@ -10,6 +10,7 @@ import { ValidationError } from "@cascade/core";
 import { fmtValue } from "../format.js";
 import { checkCountOption, checkOptionKeys } from "../option-checks.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
+import { isPlainObject } from "../paths.js";
 import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
 import { pointValue } from "./format.js";
 
@@ -188,10 +189,6 @@ export interface ReportData {
   settlementRows: number;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
 /** A JSON value as the CSV writers would write it (numbers plain, strings as-is, others JSON). */
 /**
  * A manifest value as the CSV files write it (fmtValue: numbers rounded to 10 significant digits,
@@ -203,32 +200,32 @@ export function cellText(v: unknown): string {
 }
 
 export function parseManifest(raw: unknown): ManifestInfo {
-  const m = isRecord(raw) ? raw : {};
+  const m = isPlainObject(raw) ? raw : {};
   const variants: string[] = [];
   let baseline: string | null = null;
   if (Array.isArray(m.variants)) {
     for (const v of m.variants) {
       if (typeof v === "string") variants.push(v);
-      else if (isRecord(v) && typeof v.name === "string") {
+      else if (isPlainObject(v) && typeof v.name === "string") {
         variants.push(v.name);
         if (v.baseline === true) baseline = v.name;
       }
     }
-  } else if (isRecord(m.variants)) {
+  } else if (isPlainObject(m.variants)) {
     for (const [k, v] of Object.entries(m.variants)) {
       variants.push(k);
-      if (isRecord(v) && v.baseline === true) baseline = k;
+      if (isPlainObject(v) && v.baseline === true) baseline = k;
     }
   }
   if (typeof m.baseline === "string") baseline = m.baseline;
   else if (typeof m.baseline === "number" && variants[m.baseline] !== undefined)
     baseline = variants[m.baseline];
-  else if (isRecord(m.baseline) && typeof m.baseline.name === "string") baseline = m.baseline.name;
+  else if (isPlainObject(m.baseline) && typeof m.baseline.name === "string") baseline = m.baseline.name;
 
   let sweepParams: string[] = [];
   let rawPoints: unknown[] = [];
   const sweep = m.sweep;
-  if (isRecord(sweep)) {
+  if (isPlainObject(sweep)) {
     const declared = sweep.parameters ?? sweep.params;
     if (Array.isArray(declared)) {
       sweepParams = declared.filter((p): p is string => typeof p === "string");
@@ -239,15 +236,15 @@ export function parseManifest(raw: unknown): ManifestInfo {
     }
   } else if (Array.isArray(sweep)) {
     for (const s of sweep)
-      if (isRecord(s) && typeof (s.parameter ?? s.param ?? s.path) === "string")
+      if (isPlainObject(s) && typeof (s.parameter ?? s.param ?? s.path) === "string")
         sweepParams.push(String(s.parameter ?? s.param ?? s.path));
   }
   if (rawPoints.length === 0 && Array.isArray(m.sweepPoints)) rawPoints = m.sweepPoints;
   const points: Array<Record<string, string>> = rawPoints.map((p) => {
-    const values = isRecord(p) && isRecord(p.values) ? p.values : p;
+    const values = isPlainObject(p) && isPlainObject(p.values) ? p.values : p;
     const out: Record<string, string> = {};
     if (Array.isArray(values)) for (const [i, k] of sweepParams.entries()) out[k] = cellText(values[i]);
-    else if (isRecord(values)) for (const k of sweepParams) out[k] = cellText(values[k]);
+    else if (isPlainObject(values)) for (const k of sweepParams) out[k] = cellText(values[k]);
     return out;
   });
 
@@ -258,7 +255,7 @@ export function parseManifest(raw: unknown): ManifestInfo {
     baseline,
     sweepParams,
     points,
-    sweepReference: isRecord(sweep) && typeof sweep.reference === "string" ? sweep.reference : null,
+    sweepReference: isPlainObject(sweep) && typeof sweep.reference === "string" ? sweep.reference : null,
     customMetrics: Array.isArray(m.customMetrics)
       ? m.customMetrics.filter((x): x is string => typeof x === "string")
       : [],
@@ -272,9 +269,9 @@ export function parseManifest(raw: unknown): ManifestInfo {
 /** manifest.json's metricInfo, its text fields only. */
 function metricInfo(raw: unknown): ManifestInfo["metricInfo"] {
   const out: ManifestInfo["metricInfo"] = {};
-  if (!isRecord(raw)) return out;
+  if (!isPlainObject(raw)) return out;
   for (const [name, info] of Object.entries(raw)) {
-    if (!isRecord(info)) continue;
+    if (!isPlainObject(info)) continue;
     const entry: { description?: string; unit?: string } = {};
     if (typeof info.description === "string") entry.description = info.description;
     if (typeof info.unit === "string") entry.unit = info.unit;
