@@ -70,17 +70,7 @@ export class MarketTape {
   readonly instruments: readonly Instrument[];
   /** The venue's largest order per instrument (its notional at maxPrice stays exact). */
   readonly maxLots: Float64Array;
-  readonly activity: OrderActivity = {
-    limitOrders: 0,
-    iocOrders: 0,
-    cancels: 0,
-    skippedForMargin: 0,
-    skippedForAuction: 0,
-    skippedInLiquidation: 0,
-    skippedNothingToReduce: 0,
-    auctionBids: 0,
-    auctionTakes: 0,
-  };
+  readonly activity: OrderActivity = noOrderActivity();
   private readonly cum: Float64Array;
   private readonly mids: Float64Array;
   private readonly lastMid: Float64Array;
@@ -249,6 +239,21 @@ export class MarketTape {
   }
 }
 
+/** Order activity before any order: every count 0. */
+function noOrderActivity(): OrderActivity {
+  return {
+    limitOrders: 0,
+    iocOrders: 0,
+    cancels: 0,
+    skippedForMargin: 0,
+    skippedForAuction: 0,
+    skippedInLiquidation: 0,
+    skippedNothingToReduce: 0,
+    auctionBids: 0,
+    auctionTakes: 0,
+  };
+}
+
 const TAPES = new WeakMap<Venue, MarketTape>();
 /** Each venue's activity counters: the same object as its tape's, kept after the tape is let go. */
 const ACTIVITY = new WeakMap<Venue, OrderActivity>();
@@ -274,19 +279,7 @@ export function marketTape(venue: Venue, loop: RunLoop): MarketTape {
 
 /** Order activity of all agents trading on `venue` (limit orders, IOCs, cancels...), also after the run. */
 export function orderActivity(venue: Venue): OrderActivity {
-  return (
-    ACTIVITY.get(venue) ?? {
-      limitOrders: 0,
-      iocOrders: 0,
-      cancels: 0,
-      skippedForMargin: 0,
-      skippedForAuction: 0,
-      skippedInLiquidation: 0,
-      skippedNothingToReduce: 0,
-      auctionBids: 0,
-      auctionTakes: 0,
-    }
-  );
+  return ACTIVITY.get(venue) ?? noOrderActivity();
 }
 
 /** A read of the tape with an argument outside what it keeps (a bug in the agent). */
