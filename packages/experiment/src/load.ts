@@ -371,7 +371,7 @@ async function localModules(file: string): Promise<string[]> {
  */
 function bundleUrl(code: string): string {
   const dir = bundleDir();
-  const path = join(dir, `${createHash("sha256").update(code).digest("hex").slice(0, 32)}.mjs`);
+  const path = join(dir, `${sha256(code).slice(0, 32)}.mjs`);
   try {
     if (existsSync(path)) {
       const now = new Date();
@@ -493,6 +493,11 @@ export async function loadExperimentFile(arg: string, cwd = process.cwd()): Prom
  */
 export function sourceForHash(text: string): string {
   return text.replace(/\r\n/g, "\n");
+}
+
+/** The SHA-256 of a text, in hex: the manifest's hashes and the bundle cache's file names. */
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 function importsHash(file: string, inputs: readonly string[]): string | null {

@@ -12,12 +12,11 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng } from "@cascade/core";
-import { sourceForHash } from "./load.js";
+import { sha256, sourceForHash } from "./load.js";
 import { metricColumns } from "./metrics.js";
 import { toJsonValue } from "./paths.js";
 import { RESULTS_FORMAT } from "./results-files.js";
@@ -356,10 +355,6 @@ function functionsSource(definition: unknown): { functions: string } | null {
   };
   walk(definition, "");
   return texts.length > 0 ? { functions: sha256(texts.join("\n")) } : null;
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 function sourceSha256(text: string): string {
