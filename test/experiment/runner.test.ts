@@ -29,6 +29,7 @@ import {
   mergeResults,
   prepareRun,
   RunAborted,
+  RunFailure,
   type RunOptions,
   type RunRecords,
   replicationSeed,
@@ -1034,6 +1035,8 @@ describe("runExperiment (in-process, fake world)", () => {
     for (const [over, message] of cases) {
       const failed = await runExperiment(fakeExperiment(over), { out: dir(), workers: 0 }).catch((e) => e);
       expect(failed.name).toBe("RunFailure");
+      // the package exports the class, so a script can tell a run's failure apart with instanceof
+      expect(failed).toBeInstanceOf(RunFailure);
       expect(failed.message).toMatch(/^run 0 failed \(variant "full", point 0, replication 0, seed \d+\): /);
       expect(failed.message.endsWith(message), failed.message).toBe(true);
       expect(failed.thrownAs).toBe("NotAnError");

@@ -54,6 +54,7 @@ export {
   type Prepared,
   prepareRun,
   RunAborted,
+  RunFailure,
   type RunInProgress,
   type RunOptions,
   type RunOutcome,
