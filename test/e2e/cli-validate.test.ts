@@ -472,7 +472,7 @@ export default {
       /--smoke WHICH +with custom metrics, agents, triggers or simulate, the smoke run/,
     );
     expect(validateHelp.stdout).toMatch(
-      /Code that point 0 does not reach \(a population of 0 agents there\) first runs in\ncascade run/,
+      /code only variants other than the baseline have \(their custom trigger, say\) is named in\na note, as it first runs in cascade run unless --smoke variants\. Code that point 0 does not reach\n\(a population of 0 agents there\) first runs in cascade run, or with --smoke points/,
     );
     expect(validateHelp.stdout).toMatch(
       /It prints each variant's liquidation policy as it will run: every part \(trigger, amount, ordering,\nexecution, whileLiquidating, penalty, loss, backstop\) with every parameter/,
@@ -764,5 +764,36 @@ describe("report on a shard's folder", () => {
     const merged = await cascade(["merge", "s1", "s2", "--out", "m", "--quiet"], cwd);
     expect(merged.code).toBe(0);
     expect(existsSync(join(cwd, "m", "report.html"))).toBe(true);
+  });
+});
+
+describe("validate's smoke run of code only another variant has", () => {
+  test("says the baseline's smoke run did not reach another variant's custom trigger, and --smoke variants does", async () => {
+    requireBuilt();
+    const file = join(tmp, "trigger-elsewhere.ts");
+    writeFileSync(
+      file,
+      `import { presets } from "@cascade/liquidation";
+import base from ${JSON.stringify(fixture("tiny.ts"))};
+export default {
+  ...base,
+  metrics: undefined,
+  variants: {
+    ...base.variants,
+    early: { liquidation: presets.fullClose({ trigger: { kind: "custom", test: (venue, a) => venue.marginRatio(a) < 0.09 } }) },
+  },
+};
+`,
+    );
+    const r = await cascade(["validate", file], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\n {2}smoke run: replication 0 of the baseline, full, at point 0 \(run 0\), in full: no failure\n {2}note: the baseline has no custom triggers \(variant early has\): they first run in cascade run, or with --smoke variants\n$/,
+    );
+    const all = await cascade(["validate", file, "--smoke", "variants"], tmp);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(
+      /\n {2}smoke run: replication 0 of each variant at point 0 \(runs [\d, ]+\), in full: no failure \(custom triggers\)\n$/,
+    );
   });
 });

@@ -569,9 +569,10 @@ custom metrics, custom agents, a custom trigger, amount rule or ordering, or a c
 then runs replication 0 of the baseline at sweep point 0 in full (a smoke run; --smoke variants: of each variant): their
 failures show as in cascade run (exit 1), and a custom metric that returns anything but a number
 or null is refused (exit 2 naming the metric, the value and the run); it notes one blank in every
-smoke run. Code that point 0 does not reach (a population of 0 agents there) first runs in
-cascade run, or with --smoke points: replication 0 of the baseline at every sweep point, as many
-runs as the sweep has points.
+smoke run; code only variants other than the baseline have (their custom trigger, say) is named in
+a note, as it first runs in cascade run unless --smoke variants. Code that point 0 does not reach
+(a population of 0 agents there) first runs in cascade run, or with --smoke points: replication 0
+of the baseline at every sweep point, as many runs as the sweep has points.
 
 It prints each variant's liquidation policy as it will run: every part (trigger, amount, ordering,
 execution, whileLiquidating, penalty, loss, backstop) with every parameter, the defaults a preset
@@ -629,9 +630,21 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
           : smokeWhich === "points" && runs.length > 1
             ? `replication 0 of the baseline, ${runs[0].variant}, at each of the ${runs.length} sweep points (runs ${numbers})`
             : `replication 0 of the baseline, ${runs[0].variant}, at point 0 (run ${runs[0].run})`;
+      // The baseline's runs call only the baseline's code: another variant's custom trigger, say, is
+      // first called by cascade run (or --smoke variants), which the line must not hide.
+      const reached = smokeWhich === "variants" ? own : codeOnlyARunCalls(exp, [exp.baseline]);
+      const missed = own.filter((what) => !reached.includes(what));
       smoke.push(
-        `  smoke run: ${which}, in full: ${exp.custom.length > 0 ? "every custom metric returned a number or null" : `no failure (${own.join(", ")})`}`,
+        `  smoke run: ${which}, in full: ${exp.custom.length > 0 ? "every custom metric returned a number or null" : reached.length > 0 ? `no failure (${reached.join(", ")})` : "no failure"}`,
       );
+      if (missed.length > 0) {
+        const others = exp.variants
+          .map((v, i) => (codeOnlyARunCalls(exp, [i]).some((what) => missed.includes(what)) ? v.name : ""))
+          .filter((name) => name !== "");
+        smoke.push(
+          `  note: the baseline has no ${missed.join(", ")} (${others.length === 1 ? "variant" : "variants"} ${others.join(", ")} ${others.length === 1 ? "has" : "have"}): they first run in cascade run, or with --smoke variants`,
+        );
+      }
       for (const name of blank)
         smoke.push(
           `  note: metrics.custom.${name} was blank (null, NaN or an infinity) in ${runs.length === 1 ? "the smoke run" : "every smoke run"}; if it is in every run, cascade run warns`,

@@ -17,10 +17,13 @@ import type { ValidatedExperiment } from "./validate.js";
  * What of the experiment's own code only a run calls (validate tries custom populations' create
  * and a policy's custom functions on a scratch market, never agents' act, those functions mid-run
  * or simulate), in words: ["custom metrics", "custom agents", ...]; empty when a smoke run has
- * nothing to try.
+ * nothing to try. `variants`: only those variants' (indices; default all).
  */
-export function codeOnlyARunCalls(exp: ValidatedExperiment): string[] {
-  const configs = exp.variants.map((v) => v.config);
+export function codeOnlyARunCalls(
+  exp: ValidatedExperiment,
+  variants: readonly number[] = exp.variants.map((_, v) => v),
+): string[] {
+  const configs = variants.map((v) => exp.variants[v].config);
   return [
     exp.custom.length > 0 ? "custom metrics" : "",
     configs.some((c) => c.populations.some((p) => p.kind === "custom")) ? "custom agents" : "",
