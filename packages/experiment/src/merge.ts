@@ -419,14 +419,18 @@ export async function mergeResults(dirs: readonly string[], options: MergeOption
  * a folder marked incomplete, never a mix marked complete. The earlier report.html, which
  * describes the earlier results, goes too, and, once the merged results are in place, the journal
  * of a run stopped there (merged results keep none, as a complete unsharded run's): a later resume
- * in the folder would take it up and replace them.
+ * in the folder would take it up and replace them. The manifest comes first, so the files a pass
+ * stopped midway moved sit beside it: the next run or merge knows them as Cascade's (not marked
+ * complete) and replaces them, where result files without it would be refused as not Cascade's.
  */
 function moveIntoPlace(staging: string, outDir: string, files: OutputFiles): OutputFiles {
   rmSync(join(outDir, FILES.runInfo), { force: true });
   rmSync(join(outDir, REPORT_FILE), { force: true });
   const moved: OutputFiles = {};
-  const keys = (Object.keys(files) as Array<keyof OutputFiles>).filter((k) => k !== "runInfo");
-  for (const k of [...keys, "runInfo" as const]) {
+  const keys = (Object.keys(files) as Array<keyof OutputFiles>).filter(
+    (k) => k !== "manifest" && k !== "runInfo",
+  );
+  for (const k of ["manifest" as const, ...keys, "runInfo" as const]) {
     if (files[k] === undefined) continue;
     moved[k] = join(outDir, FILES[k]);
     renameSync(join(staging, FILES[k]), moved[k]);
