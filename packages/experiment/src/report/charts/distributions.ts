@@ -1,7 +1,7 @@
 /** Box plots of each severity metric's per-run values, by variant (and sweep point). */
 
 import * as vega from "vega";
-import type { ReportData } from "../load.js";
+import type { ReportData, RunRow } from "../load.js";
 import type { VlSpec } from "../render.js";
 import {
   COLUMN_WIDTH,
@@ -39,6 +39,38 @@ function quantileSorted(xs: readonly number[], p: number): number {
   return lo + 1 < xs.length ? xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo]) : xs[lo];
 }
 
+/** A box plot's statistics, as Vega-Lite's boxplot mark computed them. */
+export interface BoxStats {
+  q1: number;
+  median: number;
+  q3: number;
+  /** The whiskers' ends: the lowest and highest values within the fences. */
+  lower: number;
+  upper: number;
+  /** The fences: a value below `low` or above `high` is an outlier (±Infinity for "min-max"). */
+  low: number;
+  high: number;
+}
+
+/**
+ * The box of some values sorted ascending (at least one), as Vega-Lite's boxplot with `extent:
+ * whiskers` draws it: quartiles and median by Vega's quantile (R-7, d3-array's quantileSorted),
+ * fences `whiskers` IQR beyond the quartiles (none for "min-max"), whiskers to the extreme values
+ * within them. Computed here, not by Vega from a row per run and metric: those held ~72 KB a run
+ * (a report of 10,000 runs peaked at 846 MB, of 50,000 at 3.76 GB, near Node's heap limit).
+ */
+export function boxStats(sorted: readonly number[], whiskers: "min-max" | number): BoxStats {
+  const [q1, median, q3] = [0.25, 0.5, 0.75].map((p) => quantileSorted(sorted, p));
+  // as Vega-Lite's filter writes the fences: q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+  const fence = whiskers === "min-max" ? Number.POSITIVE_INFINITY : whiskers * (q3 - q1);
+  const [low, high] = [q1 - fence, q3 + fence];
+  let i = 0;
+  while (sorted[i] < low) i++;
+  let j = sorted.length - 1;
+  while (sorted[j] > high) j--;
+  return { q1, median, q3, lower: sorted[i], upper: sorted[j], low, high };
+}
+
 /** Narrowest box (quartile to quartile) drawn as a box alone: below it, its median is also a diamond. */
 const MIN_BOX_PX = 3;
 
@@ -48,70 +80,91 @@ function nicedSpan(lo: number, hi: number): number {
   return d1 - d0;
 }
 
+/** A metric's values in the runs of a variant at a sweep point: one box of the chart. */
+interface BoxValues {
+  metric: string;
+  variant: string;
+  point: string;
+  label: string;
+  values: number[];
+}
+
+function boxKey(metric: string, variant: string, point: string): string {
+  return `${metric}\u0000${variant}\u0000${point}`;
+}
+
 /**
- * Gives each row the tip of its box (`boxTip`: the quartiles, median and whisker ends Vega-Lite's
- * boxplot draws, the same for every row of the box) and marks the outliers beyond 1.5 IQR.
+ * The boxes of the drawn runs (in the order their first run comes, as Vega grouped them) and each
+ * metric's lowest and highest value over them.
+ */
+function boxesOf(
+  runs: readonly RunRow[],
+  metrics: readonly string[],
+): { boxes: BoxValues[]; ranges: Map<string, [number, number]> } {
+  const byKey = new Map<string, BoxValues>();
+  const ranges = new Map<string, [number, number]>();
+  for (const r of runs) {
+    for (const m of metrics) {
+      const v = r.values[m];
+      if (v === null) continue;
+      const key = boxKey(m, r.variant, r.short);
+      let box = byKey.get(key);
+      if (box === undefined) {
+        box = { metric: m, variant: r.variant, point: r.short, label: r.label, values: [] };
+        byKey.set(key, box);
+      }
+      box.values.push(v);
+      const [lo, hi] = ranges.get(m) ?? [v, v];
+      ranges.set(m, [Math.min(lo, v), Math.max(hi, v)]);
+    }
+  }
+  return { boxes: [...byKey.values()], ranges };
+}
+
+/**
+ * A box's row of the chart: its statistics and its tip (`boxTip`: the quartiles, median and
+ * whisker ends the box draws, which its parts share).
  *
  * A box whose quartiles are less than MIN_BOX_PX apart on its panel's value axis (`length` px
- * long) draws as a hairline, its colour lost: a nearly constant metric (book_share, 0 or 1 in
- * every run of a variant) read as an empty row. Its first row gets `collapsed` and the box's
- * `median`, which the chart draws as a diamond in the variant's colour. Not a box drawn wider
+ * long, `span` its niced domain) draws as a hairline, its colour lost: a nearly constant metric
+ * (book_share, 0 or 1 in every run of a variant) read as an empty row. It gets `collapsed`, which
+ * the chart draws as a diamond at its median in the variant's colour. Not a box drawn wider
  * (quartiles the runs do not have) nor an axis zoomed per variant (it hides how far apart the
- * variants are): the diamond says "all within a few pixels of here". Returns whether any is.
+ * variants are): the diamond says "all within a few pixels of here".
  */
-function addBoxTips(
-  rows: Array<Record<string, unknown>>,
+function boxRow(
+  box: BoxValues,
+  stats: BoxStats,
   whiskers: "min-max" | number,
   bySweep: boolean,
+  span: number,
   length: number,
-): boolean {
-  const ranges = new Map<unknown, [number, number]>();
-  for (const r of rows) {
-    const v = r.value as number;
-    const [lo, hi] = ranges.get(r.metric) ?? [v, v];
-    ranges.set(r.metric, [Math.min(lo, v), Math.max(hi, v)]);
-  }
-  const spans = new Map<unknown, number>();
-  for (const [m, [lo, hi]] of ranges) spans.set(m, hi > lo ? nicedSpan(lo, hi) : 0);
-  let anyCollapsed = false;
-  const boxes = new Map<string, Array<Record<string, unknown>>>();
-  for (const r of rows) {
-    const key = `${r.metric}\u0000${r.variant}\u0000${r.point}`;
-    const box = boxes.get(key) ?? [];
-    box.push(r);
-    boxes.set(key, box);
-  }
-  for (const box of boxes.values()) {
-    const xs = box.map((r) => r.value as number).sort((a, b) => a - b);
-    const [q1, median, q3] = [0.25, 0.5, 0.75].map((p) => quantileSorted(xs, p));
-    const fence = whiskers === "min-max" ? Number.POSITIVE_INFINITY : whiskers * (q3 - q1);
-    const inside = xs.filter((x) => x >= q1 - fence && x <= q3 + fence);
-    const first = box[0];
-    const boxTip = tip([
-      ["metric", first.metric],
-      ["variant", first.variant],
-      [POINT, bySweep ? first.label : ""],
-      ["runs", xs.length],
-      ["median", median],
-      ["quartiles", span2(q1, q3)],
-      [
-        whiskers === "min-max" ? "min to max" : "whiskers (1.5 IQR)",
-        span2(inside[0], inside[inside.length - 1]),
-      ],
-    ]);
-    for (const r of box) {
-      r.boxTip = boxTip;
-      r.outlier = (r.value as number) < q1 - fence || (r.value as number) > q3 + fence;
-    }
-    // (a metric with one value in the panel has no axis to measure on: every box is a point)
-    const span = spans.get(first.metric) as number;
-    if (span === 0 || ((q3 - q1) / span) * length < MIN_BOX_PX) {
-      first.collapsed = true;
-      first.median = median;
-      anyCollapsed = true;
-    }
-  }
-  return anyCollapsed;
+): Record<string, unknown> {
+  const { q1, median, q3, lower, upper } = stats;
+  const boxTip = tip([
+    ["metric", box.metric],
+    ["variant", box.variant],
+    [POINT, bySweep ? box.label : ""],
+    ["runs", box.values.length],
+    ["median", median],
+    ["quartiles", span2(q1, q3)],
+    [whiskers === "min-max" ? "min to max" : "whiskers (1.5 IQR)", span2(lower, upper)],
+  ]);
+  // (a metric with one value in the panel has no axis to measure on: every box is a point)
+  const collapsed = span === 0 || ((q3 - q1) / span) * length < MIN_BOX_PX;
+  return {
+    box: true,
+    metric: box.metric,
+    variant: box.variant,
+    point: box.point,
+    q1,
+    median,
+    q3,
+    lower,
+    upper,
+    boxTip,
+    ...(collapsed ? { collapsed } : {}),
+  };
 }
 
 const PANEL_HEIGHT = 150;
@@ -132,16 +185,10 @@ const SI = (vega.formatLocale as unknown as () => { format(spec: string): (x: nu
 );
 
 /**
- * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values, as
- * wide as the page draws them, plus the 5 px tick and 2 px padding.
+ * Width of the widest y axis of the panels: Vega's ticks and labels for each metric's values (from
+ * `ranges`' lowest to highest), as wide as the page draws them, plus the 5 px tick and 2 px padding.
  */
-function yAxisWidth(rows: Array<Record<string, unknown>>): number {
-  const ranges = new Map<unknown, [number, number]>();
-  for (const r of rows) {
-    const v = r.value as number;
-    const [lo, hi] = ranges.get(r.metric) ?? [v, v];
-    ranges.set(r.metric, [Math.min(lo, v), Math.max(hi, v)]);
-  }
+function yAxisWidth(ranges: ReadonlyMap<string, [number, number]>): number {
   const count = Math.ceil(PANEL_HEIGHT / 40); // Vega-Lite's tickCount
   let widest = 0;
   for (const [lo, hi] of ranges.values()) {
@@ -281,6 +328,106 @@ function binaryNote(data: ReportData, binary: string[]): string {
   return ` Not drawn here, having only the values 0 and 1: ${parts.join("; ")}.`;
 }
 
+/**
+ * The chart's rows: one per box (boxRow), then the runs' own values in run order, each with its
+ * tip: every value where the strip of dots is drawn, else only the outliers beyond the whiskers.
+ * Vega gets no row per run and metric to aggregate (see boxStats). Returns whether a box is
+ * collapsed (drawn as a diamond) and each metric's lowest and highest value.
+ */
+function chartRows(
+  data: ReportData,
+  metrics: readonly string[],
+  drawn: (r: RunRow) => boolean,
+  { strip, bySweep, length }: { strip: boolean; bySweep: boolean; length: number },
+): { rows: Array<Record<string, unknown>>; collapsed: boolean; ranges: Map<string, [number, number]> } {
+  const { boxes, ranges } = boxesOf(data.runs.filter(drawn), metrics);
+  const whiskers = strip ? "min-max" : 1.5;
+  const spans = new Map<string, number>();
+  for (const [m, [lo, hi]] of ranges) spans.set(m, hi > lo ? nicedSpan(lo, hi) : 0);
+  const rows: Array<Record<string, unknown>> = [];
+  const fences = new Map<string, BoxStats>();
+  for (const box of boxes) {
+    const stats = boxStats(
+      box.values.sort((a, b) => a - b),
+      whiskers,
+    );
+    fences.set(boxKey(box.metric, box.variant, box.point), stats);
+    rows.push(boxRow(box, stats, whiskers, bySweep, spans.get(box.metric) as number, length));
+  }
+  const collapsed = rows.some((r) => r.collapsed === true);
+  for (const [i, r] of data.runs.entries()) {
+    if (!drawn(r)) continue;
+    for (const m of metrics) {
+      const v = r.values[m];
+      if (v === null) continue;
+      const { low, high } = fences.get(boxKey(m, r.variant, r.short)) as BoxStats;
+      const outlier = v < low || v > high;
+      if (!strip && !outlier) continue;
+      rows.push({
+        variant: r.variant,
+        metric: m,
+        value: v,
+        point: r.short,
+        // deterministic jitter in [-0.5, 0.5): golden-ratio sequence over the runs
+        jitter: (((i + 1) * 0.618034) % 1) - 0.5,
+        outlier,
+        tip: tip([
+          ["variant", r.variant],
+          [POINT, bySweep ? r.label : ""],
+          ["replication", r.replication],
+          [m, v],
+        ]),
+      });
+    }
+  }
+  return { rows, collapsed, ranges };
+}
+
+/**
+ * The layers of a box from its row (boxRow), as Vega-Lite's boxplot mark drew them (`outliers:
+ * false`, a #222 median): the whiskers, the box (its tip shared by its parts) and the median,
+ * in the box's colour where the box has no width. `valueChannel` is the value axis' channel;
+ * with the strip of dots the box is see-through.
+ */
+function boxParts(
+  encoding: Record<string, unknown>,
+  valueChannel: "x" | "y",
+  size: number,
+  strip: boolean,
+): VlSpec {
+  const { color, ...uncoloured } = encoding;
+  const opacity = strip ? 0.55 : 1;
+  const at = (field: string, end?: string): Record<string, unknown> => ({
+    [valueChannel]: { ...(encoding[valueChannel] as Record<string, unknown>), field },
+    ...(end === undefined ? {} : { [`${valueChannel}2`]: { field: end } }),
+  });
+  const whisker = (from: string, to: string): VlSpec => ({
+    mark: { type: "rule", opacity, aria: false },
+    encoding: { ...uncoloured, ...at(from, to) },
+  });
+  // a box along the value axis, its median a tick across it
+  const [along, across] = valueChannel === "x" ? ["horizontal", "vertical"] : ["vertical", "horizontal"];
+  return {
+    transform: [{ filter: "datum.box" }],
+    layer: [
+      whisker("lower", "q1"),
+      whisker("q3", "upper"),
+      {
+        mark: { type: "bar", size, opacity, orient: along, ariaRoleDescription: "box" },
+        encoding: { ...encoding, ...at("q1", "q3"), description: { field: "boxTip" } },
+      },
+      {
+        mark: { type: "tick", color: "#222", size, opacity, orient: across, aria: false },
+        encoding: {
+          ...uncoloured,
+          ...at("median"),
+          color: { condition: { test: "datum.q1 >= datum.q3", ...(color as Record<string, unknown>) } },
+        },
+      },
+    ],
+  };
+}
+
 export async function distributions(data: ReportData, render: Render): Promise<Figure | null> {
   const { drawn: metrics, binary } = metricsToDraw(data);
   if (metrics.length === 0) return null;
@@ -290,34 +437,12 @@ export async function distributions(data: ReportData, render: Render): Promise<F
   const shown = new Set(split.points.map((p) => p.label));
   // per-run dots beside the boxes while they stay readable
   const strip = !bySweep && data.runs.length <= 60 * Math.max(1, data.variants.length);
-  const rows: Array<Record<string, unknown>> = [];
-  let k = 0;
-  for (const r of data.runs) {
-    k++;
-    if (bySweep && !shown.has(r.label)) continue;
-    for (const m of metrics) {
-      const v = r.values[m];
-      // deterministic jitter in [-0.5, 0.5): golden-ratio sequence over the runs
-      if (v !== null)
-        rows.push({
-          variant: r.variant,
-          metric: m,
-          value: v,
-          point: r.short,
-          label: r.label,
-          jitter: ((k * 0.618034) % 1) - 0.5,
-          tip: tip([
-            ["variant", r.variant],
-            [POINT, bySweep ? r.label : ""],
-            ["replication", r.replication],
-            [m, v],
-          ]),
-        });
-    }
-  }
-  const whiskers = strip ? "min-max" : 1.5;
   const length = bySweep ? PANEL_HEIGHT : byVariantLayout(data, metrics).width;
-  const collapsed = addBoxTips(rows, whiskers, bySweep, length);
+  const { rows, collapsed, ranges } = chartRows(data, metrics, (r) => !bySweep || shown.has(r.label), {
+    strip,
+    bySweep,
+    length,
+  });
   const diamond = collapsed
     ? `; ◆: a box under ${MIN_BOX_PX} px ${bySweep ? "tall" : "wide"} (its middle runs alike), at its median`
     : "";
@@ -325,18 +450,6 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     ? `box: quartiles and median, whiskers: min to max; dots: runs${diamond}`
     : `box: quartiles and median; whiskers: 1.5 IQR; dots: outliers${diamond}`;
   const notes = `${constantNote(data)}${binaryNote(data, binary)}`;
-  // The outliers are drawn apart, with their own tips: the box's parts share the box's.
-  const box = (encoding: Record<string, unknown>, size: number): VlSpec => ({
-    mark: {
-      type: "boxplot",
-      extent: whiskers,
-      size,
-      opacity: strip ? 0.55 : 1,
-      outliers: false,
-      median: { color: "#222" },
-    },
-    encoding: { ...encoding, description: { field: "boxTip" } },
-  });
   // over the box and its dots, outlined: it stands for the box
   const medians = (encoding: Record<string, unknown>, valueChannel: "x" | "y"): VlSpec[] =>
     collapsed
@@ -360,6 +473,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
           },
         ]
       : [];
+  // The outliers are drawn apart from the boxes, with their own tips.
   const outliers = (encoding: Record<string, unknown>): VlSpec => ({
     transform: [{ filter: "datum.outlier" }],
     mark: { type: "point", size: 12 },
@@ -370,6 +484,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
       // the variants are named on the axis: no legend
       const encoding = { x: value, y: variant, color: { ...variantColor(data), legend: null } };
       const dots: VlSpec = {
+        transform: [{ filter: "!datum.box" }],
         mark: { type: "point", filled: true, size: 14, opacity: 0.8 },
         encoding: {
           ...encoding,
@@ -377,7 +492,11 @@ export async function distributions(data: ReportData, render: Render): Promise<F
           ...TIP,
         },
       };
-      return [box(encoding, 12), strip ? dots : outliers(encoding), ...medians(encoding, "x")];
+      return [
+        boxParts(encoding, "x", 12, strip),
+        strip ? dots : outliers(encoding),
+        ...medians(encoding, "x"),
+      ];
     });
     return {
       id: "distributions",
@@ -411,7 +530,7 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     color: variantColor(data),
     xOffset: { field: "variant", type: "nominal", sort: data.variants },
   };
-  const gap = yAxisWidth(rows) + 20;
+  const gap = yAxisWidth(ranges) + 20;
   const spec: VlSpec = {
     data: { values: rows },
     facet: metricFacet(data, metrics),
@@ -419,7 +538,12 @@ export async function distributions(data: ReportData, render: Render): Promise<F
     spec: {
       width: panelWidth,
       height: PANEL_HEIGHT,
-      layer: [box(encoding, 10), outliers(encoding), ...medians(encoding, "y"), HEADER_LEVEL],
+      layer: [
+        boxParts(encoding, "y", 10, strip),
+        outliers(encoding),
+        ...medians(encoding, "y"),
+        HEADER_LEVEL,
+      ],
     },
     // A grid of equal panels: laid out by their plot size, not by their own axis labels' width;
     // HEADER_LEVEL keeps the headers level.
