@@ -61,6 +61,10 @@ describe("cascade run", () => {
 
   test("writes every file, with its columns, under results/<name>/", () => {
     expect(a.stderr).toMatch(/cascade tiny: 6\/6 runs \(100\.0%\)/);
+    // then the report's writing, on the progress' stream (said nothing for the 12-38 s of 5k-10k runs)
+    const writing = a.stderr.indexOf("\nwriting report.html ...\n");
+    expect(writing).toBeGreaterThan(a.stderr.lastIndexOf("cascade tiny: 6/6 runs"));
+    expect(a.stderr.split("writing report.html")).toHaveLength(2);
     expect(a.code).toBe(0);
     const out = join(dirA, "results", "tiny");
     for (const f of [...OUTPUT_FILES, "run-info.json"]) expect(existsSync(join(out, f)), f).toBe(true);
@@ -289,6 +293,8 @@ describe("cascade run", () => {
       ),
     ).toBe(true);
     expect(loud.stderr.split("held the results")).toHaveLength(2);
+    // its report's writing said as run's (not with --quiet: q above)
+    expect(loud.stderr).toContain("\nwriting report.html ...\n");
     // a shard's folder gets no report: it is refused, pointing to cascade merge
     const sr = await cascade(["report", "s1", "--out", "s1.html"], tmp);
     expect(sr.code, sr.stderr).toBe(2);

@@ -1,7 +1,7 @@
 /**
  * `cascade merge` without --quiet, on stderr that is not a TTY: once its statistics step has taken
  * 2 s, plain lines that say what it counts (the statistics of summary.csv and comparison.csv) with
- * the merge's name, and a last line at all of them. The clock is faked (performance.now, which the
+ * the merge's name, and a last line at all of them; then the report's line. The clock is faked (performance.now, which the
  * progress reads) so that the step "takes" seconds without the test waiting for them.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -40,7 +40,15 @@ test("cascade merge without --quiet: plain progress lines of its statistics, nam
   }
   expect(merged.code, merged.stderr).toBe(0);
   const total = rows(join(out, "summary.csv")) + rows(join(out, "comparison.csv"));
-  const lines = merged.stderr.trimEnd().split("\n");
+  const all = merged.stderr.trimEnd().split("\n");
+  // then the report's writing (cli.ts' timedStep), and how long it took once that is 2 s on this
+  // clock: as many seconds as performance.now() was read meanwhile (by modules not yet loaded, say)
+  const report = all.indexOf("writing report.html ...");
+  expect(report, merged.stderr).toBeGreaterThan(0);
+  const after = all.slice(report + 1);
+  expect(after.length, merged.stderr).toBeLessThanOrEqual(1);
+  for (const line of after) expect(line).toMatch(/^report\.html written in \d+s$/);
+  const lines = all.slice(0, report);
   expect(lines.length, merged.stderr).toBeGreaterThanOrEqual(2);
   const done: number[] = [];
   for (const line of lines) {

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from "vitest";
-import { createProgress } from "../../packages/experiment/src/progress.js";
+import { createProgress, timedStep } from "../../packages/experiment/src/progress.js";
 
 /** A stand-in for process.stderr that records what is written (and the cursor moves a bar makes). */
 function fakeStream(isTTY: boolean) {
@@ -139,5 +139,64 @@ describe("progress", () => {
     p.update(3);
     p.stop();
     expect(text()).toBe("");
+  });
+});
+
+describe("a step with nothing to count (writing report.html)", () => {
+  const REPORT = { start: "writing report.html", done: "report.html written" };
+
+  test("says when it starts, and how long it took once it took 2 s or more (cascade run said nothing for 12-38 s)", async () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      const quick = fakeStream(false);
+      expect(await timedStep("auto", REPORT, async () => "quick", { stream: quick.stream })).toBe("quick");
+      expect(quick.text()).toBe("writing report.html ...\n");
+      const edge = fakeStream(false);
+      await timedStep("auto", REPORT, async () => vi.advanceTimersByTime(1999), { stream: edge.stream });
+      expect(edge.text()).toBe("writing report.html ...\n");
+      const slow = fakeStream(true);
+      const written = await timedStep(
+        "auto",
+        REPORT,
+        async () => {
+          // the start line is out before the step runs
+          expect(slow.text()).toBe("writing report.html ...\n");
+          vi.advanceTimersByTime(12_400);
+          return "report.html";
+        },
+        { stream: slow.stream },
+      );
+      expect(written).toBe("report.html");
+      expect(slow.text()).toBe("writing report.html ...\nreport.html written in 12s\n");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("is silent with false (--quiet), and a failure is the step's, with no line saying it was done", async () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      const quiet = fakeStream(false);
+      const r = await timedStep(
+        false,
+        REPORT,
+        async () => {
+          vi.advanceTimersByTime(5000);
+          return 7;
+        },
+        { stream: quiet.stream },
+      );
+      expect(r).toBe(7);
+      expect(quiet.text()).toBe("");
+      const failing = fakeStream(false);
+      const step = async () => {
+        vi.advanceTimersByTime(5000);
+        throw new Error("disk full");
+      };
+      await expect(timedStep("auto", REPORT, step, { stream: failing.stream })).rejects.toThrow("disk full");
+      expect(failing.text()).toBe("writing report.html ...\n");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

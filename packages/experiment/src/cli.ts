@@ -18,6 +18,7 @@ import { checkPathOption } from "./option-checks.js";
 import { folderWriter } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
 import { policyLines } from "./policy-lines.js";
+import { timedStep } from "./progress.js";
 import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
 
@@ -224,18 +225,24 @@ async function reportOfResults(outDir: string): Promise<string> {
   }
 }
 
+/** How writing the report shows on stderr with progress on: it starts, and how long it took past 2 s. */
+const WRITING_REPORT = { start: `writing ${REPORT_FILE}`, done: `${REPORT_FILE} written` };
+
 /**
  * What `run` or `merge` wrote to `outDir`: its files, then (with `reports`) the report it writes
- * now, then the headline table of complete (unsharded) results.
+ * now (said on stderr as it starts unless `quiet`), then the headline table of complete
+ * (unsharded) results.
  */
 async function showResults(
   outDir: string,
   files: Readonly<Record<string, string | undefined>>,
-  reports: boolean,
-  complete: boolean,
+  { reports, complete, quiet }: { reports: boolean; complete: boolean; quiet: boolean },
 ): Promise<void> {
   for (const f of Object.values(files)) if (f) out(`  ${relative(process.cwd(), f)}`);
-  if (reports) out(`  ${relative(process.cwd(), await reportOfResults(outDir))}`);
+  if (reports) {
+    const report = await timedStep(quiet ? false : "auto", WRITING_REPORT, () => reportOfResults(outDir));
+    out(`  ${relative(process.cwd(), report)}`);
+  }
   if (!complete) return;
   const { headline } = await import("./headline.js");
   const table = await headline(outDir);
@@ -338,7 +345,11 @@ registerCommand("run", {
       out(
         `${outcome.name}: ${outcome.total} runs (${outcome.executed} run now${outcome.simulated < outcome.executed ? `, ${outcome.simulated} simulated: a variant the sweep leaves unchanged is simulated once per replication` : ""}, ${outcome.resumed} already done) -> ${rel}/`,
       );
-      await showResults(outcome.outDir, outcome.files, reports, outcome.files.summary !== undefined);
+      await showResults(outcome.outDir, outcome.files, {
+        reports,
+        complete: outcome.files.summary !== undefined,
+        quiet: values.quiet === true,
+      });
       return 0;
     } finally {
       stop.remove();
@@ -538,7 +549,11 @@ registerCommand("merge", {
       out(
         `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
       );
-      await showResults(outcome.outDir, outcome.files, true, true);
+      await showResults(outcome.outDir, outcome.files, {
+        reports: true,
+        complete: true,
+        quiet: values.quiet === true,
+      });
       return 0;
     } finally {
       stop.remove();
