@@ -277,6 +277,13 @@ describe("cascade run", () => {
     expect(q.code, q.stderr).toBe(0);
     expect(q.stderr).toBe("");
     expect(readAll(join(tmp, "merged-quiet"))).toEqual(ref);
+    // --no-report as for run: the same files, no report.html, none listed
+    const nr = await cascade(["merge", "s1", "s2", "--out", "merged-no-report", "--no-report"], tmp);
+    expect(nr.code, nr.stderr).toBe(0);
+    expect(readAll(join(tmp, "merged-no-report"))).toEqual(ref);
+    expect(existsSync(join(tmp, "merged-no-report", "report.html"))).toBe(false);
+    expect(nr.stdout).not.toContain("report.html");
+    expect(nr.stderr).not.toContain("report.html");
     // merged again over those results: it says what it replaces, on stderr as run's notes (--quiet too)
     const again = await cascade(["merge", "s1", "s2", "--out", "merged-quiet", "--quiet"], tmp);
     expect(again.code, again.stderr).toBe(0);

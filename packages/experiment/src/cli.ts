@@ -509,13 +509,18 @@ registerCommand("report", {
 
 registerCommand("merge", {
   summary: "join shard folders into the results of a single run",
-  usage: `cascade merge <dirs...> --out DIR [--quiet]
+  usage: `cascade merge <dirs...> --out DIR [--no-report] [--quiet]
 
   <dirs...>              folders written by cascade run --shard i/N (all N shards)
   --out DIR              output folder (required)
+  --no-report            do not write report.html
   --quiet                no progress output (the statistics step's, shown once it takes 2 s)`,
   async run(args) {
-    const { values, positionals } = parse(args, { out: { type: "string" }, quiet: { type: "boolean" } });
+    const { values, positionals } = parse(args, {
+      out: { type: "string" },
+      quiet: { type: "boolean" },
+      "no-report": { type: "boolean" },
+    });
     if (values.help) return help("merge");
     if (positionals.length === 0)
       usageError("<dirs>", undefined, "one or more folders written by cascade run --shard i/N");
@@ -544,13 +549,14 @@ registerCommand("merge", {
     try {
       // What the merged results replaced in --out: with progress on, mergeResults said it first.
       if (values.quiet) for (const note of outcome.notes) process.stderr.write(`${note}\n`);
-      const code = await stop.resultsWritten(outcome.outDir, true);
+      const reports = values["no-report"] !== true;
+      const code = await stop.resultsWritten(outcome.outDir, reports);
       if (code !== null) return code;
       out(
         `${outcome.name}: merged ${positionals.length} folders, ${outcome.total} runs -> ${relative(process.cwd(), outcome.outDir) || "."}/`,
       );
       await showResults(outcome.outDir, outcome.files, {
-        reports: true,
+        reports,
         complete: true,
         quiet: values.quiet === true,
       });
