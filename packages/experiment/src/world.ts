@@ -62,49 +62,25 @@ function namingCustomParts(policy: PolicySpec, venue: Venue, loop: RunLoop): Pol
   const { trigger, amount, ordering } = policy;
   const custom = typeof ordering === "object";
   if (trigger.kind !== "custom" && amount.kind !== "custom" && !custom) return policy;
-  // (what, account) => the prefix of the failure of the function at liquidation.<what>
-  const where = (what: string, account: number) =>
-    `custom ${what.split(".")[0]} failed: liquidation.${what} of policy "${policy.name}" on account ${venue.label(account)} at tick ${loop.now}`;
+  // The function at liquidation.<what>, its failure named (its arguments start venue, account).
+  const naming =
+    <A extends [Venue, number, ...unknown[]], R>(fn: (...args: A) => R, self: unknown, what: string) =>
+    (...args: A): R => {
+      try {
+        return fn.apply(self, args);
+      } catch (e) {
+        throw rethrownBy(
+          `custom ${what.split(".")[0]} failed: liquidation.${what} of policy "${policy.name}" on account ${venue.label(args[1])} at tick ${loop.now}`,
+          e,
+        );
+      }
+    };
   const named = { ...policy };
-  if (trigger.kind === "custom") {
-    const test = trigger.test;
-    named.trigger = {
-      kind: "custom",
-      test: (v, account) => {
-        try {
-          return test.call(trigger, v, account);
-        } catch (e) {
-          throw rethrownBy(where("trigger.test", account), e);
-        }
-      },
-    };
-  }
-  if (amount.kind === "custom") {
-    const lots = amount.lots;
-    named.amount = {
-      kind: "custom",
-      lots: (v, account, holdings) => {
-        try {
-          return lots.call(amount, v, account, holdings);
-        } catch (e) {
-          throw rethrownBy(where("amount.lots", account), e);
-        }
-      },
-    };
-  }
-  if (custom) {
-    const key = ordering.key;
-    named.ordering = {
-      kind: "custom",
-      key: (v, account, holding) => {
-        try {
-          return key.call(ordering, v, account, holding);
-        } catch (e) {
-          throw rethrownBy(where("ordering.key", account), e);
-        }
-      },
-    };
-  }
+  if (trigger.kind === "custom")
+    named.trigger = { kind: "custom", test: naming(trigger.test, trigger, "trigger.test") };
+  if (amount.kind === "custom")
+    named.amount = { kind: "custom", lots: naming(amount.lots, amount, "amount.lots") };
+  if (custom) named.ordering = { kind: "custom", key: naming(ordering.key, ordering, "ordering.key") };
   return named;
 }
 
