@@ -1480,6 +1480,21 @@ describe("validateExperiment: custom amount rules and orderings", () => {
     );
   });
 
+  test("a lots that changes the holdings it is given is refused (they are read-only), as a run would fail", () => {
+    const changed = errorOf(
+      world({
+        variants: {
+          mine: amount((_v: Venue, _a: number, hs: Array<{ q: number }>) => {
+            hs[0].q = 0;
+            return [0];
+          }),
+        },
+      }),
+    );
+    expect([changed.code, changed.field]).toEqual(["AMOUNT_FAILED", "variants.mine.amount.lots"]);
+    expect(changed.message).toContain("Cannot assign to read only property 'q'");
+  });
+
   test("async functions and generators are refused before anything is tried", () => {
     expect(errorOf(world({ variants: { mine: amount(async () => [1]) } })).message).toBe(
       "invalid liquidation policy: variants.mine.amount.lots = a function; allowed: a function (venue, account, holdings) => an array of lots to close, one integer in [0, |q|] per holding, not async",

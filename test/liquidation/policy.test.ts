@@ -940,6 +940,36 @@ describe("custom amount (your own lots per holding)", () => {
     expect([e.records.length, e.stats().liquidations]).toEqual([0, 0]);
   });
 
+  // Experiment files are bundled without a type check: Readonly<Holding> does not stop a rule that
+  // changes a holding or sorts the array in place, which would change the step's plan behind checkedLots.
+  test.each([
+    [
+      "changes a holding's q",
+      (hs: ReadonlyArray<{ q: number }>) => {
+        (hs[0] as { q: number }).q = 1;
+        return hs.map(() => 1);
+      },
+      "Cannot assign to read only property 'q'",
+    ],
+    [
+      "sorts the holdings in place",
+      (hs: ReadonlyArray<{ instrument: number }>) =>
+        (hs as Array<{ instrument: number }>).sort((x, y) => x.instrument - y.instrument).map(() => 1),
+      "Cannot assign to read only property '0'",
+    ],
+  ])(
+    "a lots that %s throws (the holdings are read-only) before any lot is closed",
+    (_what, lots, message) => {
+      const { v, a, e } = setup(
+        customLots(lots as (hs: ReadonlyArray<{ instrument: number; q: number }>) => unknown),
+      );
+      const before = [v.position(a, 0), v.position(a, 1), v.cash(a), v.totalCash()];
+      expect(() => e.check(2)).toThrow(message);
+      expect([v.position(a, 0), v.position(a, 1), v.cash(a), v.totalCash()]).toEqual(before);
+      expect(e.records.length).toBe(0);
+    },
+  );
+
   test("a bankrupt account is closed in full without asking lots (as under every amount rule)", () => {
     let calls = 0;
     const { v, a, e } = setup(
@@ -1007,6 +1037,18 @@ describe("custom ordering (your own key per holding)", () => {
       [1, 1],
       [0, 1],
     ]);
+  });
+
+  test("a key that changes the holding it is given throws (the holding is read-only) before any lot is closed", () => {
+    const { v, a, e } = setup(
+      keyed((h) => {
+        h.instrument = 0;
+        return 0;
+      }),
+    );
+    expect(() => e.check(2)).toThrow("Cannot assign to read only property 'instrument'");
+    expect([v.position(a, 0), v.position(a, 1)]).toEqual([10, 20]);
+    expect(e.records.length).toBe(0);
   });
 
   test.each([

@@ -32,6 +32,7 @@ import {
   checkedLots,
   holdingsOf,
   type PolicySpec,
+  readOnlyHoldings,
   validatePolicySpec,
 } from "@cascade/liquidation";
 import {
@@ -914,7 +915,7 @@ function tryCustomParts(
       ["short", short],
     ] as const) {
       const on = `a one-lot ${side} in a scratch market`;
-      const holdings = holdingsOf(venue, a);
+      const holdings = readOnlyHoldings(holdingsOf(venue, a));
       if (test !== undefined) {
         const field = `${path}.trigger.test`;
         const allowed = "a function (venue, account) => true or false";

@@ -15,6 +15,7 @@ export {
   orderHoldings,
   type PlanItem,
   penaltyAmount,
+  readOnlyHoldings,
   splitProRata,
   triggered,
   worstPrice,

@@ -159,7 +159,23 @@ type CustomOrdering = Extract<OrderingSpec, { kind: "custom" }>;
  * type check, and a NaN (a missing `return`, a 0 / 0) would leave the order of the sort to chance.
  */
 function customKey(ordering: CustomOrdering, venue: Venue, account: number, h: Holding): number {
-  return checkedKey(ordering.key(venue, account, h), h);
+  return checkedKey(ordering.key(venue, account, readOnlyHolding(h)), h);
+}
+
+/**
+ * What a custom amount rule or ordering is given: a frozen copy of a holding (the engine reuses its
+ * own). Experiment files are bundled without a type check, so `Readonly<Holding>` stops nothing: a
+ * rule that set a holding's `q` or `instrument`, or sorted the array in place, would change the
+ * step's plan behind checkedLots. An assignment to a copy throws (experiment files are strict ES
+ * modules), naming the property.
+ */
+function readOnlyHolding(h: Readonly<Holding>): Readonly<Holding> {
+  return Object.freeze({ ...h });
+}
+
+/** readOnlyHolding of each, in a frozen array (a sort or splice in place throws). */
+export function readOnlyHoldings(hs: ReadonlyArray<Readonly<Holding>>): ReadonlyArray<Readonly<Holding>> {
+  return Object.freeze(hs.map(readOnlyHolding));
 }
 
 /** What a custom ordering's key returned for `h`, or a CascadeError naming it and what is allowed. */
@@ -460,7 +476,7 @@ export function amountPlanInto(spec: AmountSpec, ctx: AmountContext, out: PlanSc
       return;
     case "custom": {
       // all checked first: a bad entry fails the step before any lot is planned
-      const lots = checkedLots(spec.lots(ctx.venue, ctx.account, hs), hs);
+      const lots = checkedLots(spec.lots(ctx.venue, ctx.account, readOnlyHoldings(hs)), hs);
       for (let j = 0; j < hs.length; j++) if (lots[j] > 0) add(out, hs[j], lots[j]);
       return;
     }
