@@ -53,7 +53,7 @@ const OWN = {
 };
 
 const refusal = (d: string, names: string, actor: "run" | "merge") =>
-  `cannot write results: options.out = ${JSON.stringify(d)}; allowed: a folder whose result files Cascade wrote (${d} holds ${names} with neither a manifest.json nor a ${JOURNAL_FILE} of Cascade's beside them: files Cascade cannot tell it wrote, which this ${actor} would replace; give another options.out, or remove them from ${d} if they can go)`;
+  `cannot write results: options.out = ${JSON.stringify(d)}; allowed: a folder whose result files Cascade wrote (${d} holds ${names} ${names.includes("manifest.json") ? `whose manifest.json is not Cascade's, with no ${JOURNAL_FILE} of Cascade's beside them` : `with neither a manifest.json nor a ${JOURNAL_FILE} of Cascade's beside them`}: files Cascade cannot tell it wrote, which this ${actor} would replace; give another options.out, or remove them from ${d} if they can go)`;
 
 test("a run refuses a folder holding a researcher's own runs.csv and summary.csv (no manifest.json beside them), before anything is written", async () => {
   const d = folderWith(OWN);

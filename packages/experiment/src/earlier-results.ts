@@ -105,11 +105,15 @@ function foreignResults(outDir: string): string[] {
 export function refuseForeignResults(outDir: string, by: keyof typeof THEN): void {
   const names = foreignResults(outDir);
   if (names.length === 0) return;
+  // a manifest.json is among them when it is there but not Cascade's
+  const why = names.includes(FILES.manifest)
+    ? `whose ${FILES.manifest} is not Cascade's, with no ${JOURNAL_FILE} of Cascade's beside them`
+    : `with neither a ${FILES.manifest} nor a ${JOURNAL_FILE} of Cascade's beside them`;
   throw new ValidationError(
     "FOREIGN_FILES",
     "options.out",
     outDir,
-    `a folder whose result files Cascade wrote (${outDir} holds ${names.join(", ")} with neither a ${FILES.manifest} nor a ${JOURNAL_FILE} of Cascade's beside them: files Cascade cannot tell it wrote, which this ${by} would replace; give another options.out, or remove them from ${outDir} if they can go)`,
+    `a folder whose result files Cascade wrote (${outDir} holds ${names.join(", ")} ${why}: files Cascade cannot tell it wrote, which this ${by} would replace; give another options.out, or remove them from ${outDir} if they can go)`,
     "cannot write results",
   );
 }
