@@ -7,7 +7,14 @@ import { join, relative } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { indexJournal, type JournalHeader, readHeader } from "./journal.js";
 import { configParts } from "./plan.js";
-import { FILES, JOURNAL_FILE, REPORT_FILE, RESULTS_FORMAT, readRunInfo } from "./results-files.js";
+import {
+  FILES,
+  JOURNAL_FILE,
+  REPORT_FILE,
+  RESULTS_FORMAT,
+  readManifest,
+  readRunInfo,
+} from "./results-files.js";
 
 /** A stopped run's journal: the runs it had finished, of how many when of this configuration and shard (null: of another). */
 export interface StoppedRun {
@@ -88,13 +95,7 @@ function heldResultFiles(outDir: string): string[] {
 function foreignResults(outDir: string): string[] {
   const held = heldResultFiles(outDir);
   if (held.length === 0 || readHeader(join(outDir, JOURNAL_FILE)) !== null) return [];
-  let format: unknown;
-  try {
-    format = JSON.parse(readFileSync(join(outDir, FILES.manifest), "utf8"))?.format;
-  } catch {
-    format = undefined;
-  }
-  return format === RESULTS_FORMAT ? [] : held;
+  return readManifest(outDir)?.format === RESULTS_FORMAT ? [] : held;
 }
 
 /**

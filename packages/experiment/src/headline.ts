@@ -4,12 +4,12 @@
  * the baseline with its p-value. Read from summary.csv / comparison.csv, so it shows exactly what
  * the files say.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PopulationSpec } from "@cascade/agents";
 import { sweepPaths } from "./paths.js";
 import { type CsvRow, readCsv } from "./report/csv.js";
 import { fmtNum, pointValue } from "./report/format.js";
+import { readManifest } from "./results-files.js";
 
 const HEADLINE = [
   "liquidated_notional",
@@ -108,19 +108,9 @@ function saturationWarning(summary: readonly CsvRow[]): string {
   );
 }
 
-/** manifest.json of `outDir`, parsed; null when it is missing, unreadable or not an object. */
-function readManifest(outDir: string): Record<string, unknown> | null {
-  try {
-    const m: unknown = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8"));
-    return m !== null && typeof m === "object" && !Array.isArray(m) ? (m as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** A list of metric names in the manifest (customMetrics, headline); null when it is not there. */
 function manifestList(
-  manifest: Record<string, unknown> | null,
+  manifest: Record<string, unknown> | undefined,
   key: "customMetrics" | "headline",
 ): string[] | null {
   const list = manifest?.[key];
@@ -138,15 +128,17 @@ type EmptyPopulations = (variant: string, point: string) => string[];
  * custom metric is blank in some summary row; none known without the manifest's configs.
  */
 async function emptyPopulations(
-  manifest: Record<string, unknown> | null,
+  manifest: Record<string, unknown> | undefined,
   summary: readonly CsvRow[],
   custom: readonly string[],
 ): Promise<EmptyPopulations> {
   const none: EmptyPopulations = () => [];
-  const m = manifest as {
-    variants?: Array<{ name?: unknown; config?: { populations?: unknown } }>;
-    sweep?: { parameters?: unknown; points?: Array<{ values?: Record<string, unknown> }> };
-  } | null;
+  const m = manifest as
+    | {
+        variants?: Array<{ name?: unknown; config?: { populations?: unknown } }>;
+        sweep?: { parameters?: unknown; points?: Array<{ values?: Record<string, unknown> }> };
+      }
+    | undefined;
   const params = m?.sweep?.parameters;
   if (!Array.isArray(m?.variants) || !Array.isArray(params) || !Array.isArray(m.sweep?.points)) return none;
   if (!summary.some((r) => r.n === "0" && custom.includes(r.metric))) return none;

@@ -77,3 +77,20 @@ export function readRunInfo(dir: string): RunInfoFile | undefined {
     runs: typeof total === "number" ? total : undefined,
   };
 }
+
+/**
+ * manifest.json in `dir`, parsed, for a folder's checks that do without it (whose files these are,
+ * the CLI's closing table): undefined when it is missing, unreadable or not a JSON object. The
+ * report reads it strictly instead (report/load.ts: an unreadable one is an error there).
+ */
+export function readManifest(dir: string): Record<string, unknown> | undefined {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, FILES.manifest), "utf8"));
+  } catch {
+    return undefined;
+  }
+  return manifest !== null && typeof manifest === "object" && !Array.isArray(manifest)
+    ? (manifest as Record<string, unknown>)
+    : undefined;
+}
