@@ -1,6 +1,8 @@
 /**
  * The default background market: populations that, without leverage or shocks, give a market with
- * a bounded spread and the stylized facts of returns (see test/agents/stylized.test.ts).
+ * a bounded spread and the stylized facts of returns (see test/agents/market.test.ts), but linear,
+ * not square-root, meta-order impact and no leverage-made tails (README.md; test/agents/impact.test.ts,
+ * leverage-tails.test.ts).
  */
 import type { PopulationSpec } from "./spec.js";
 import { fundamentalists, marketMakers, momentumTraders, noiseTraders } from "./spec.js";

@@ -21,6 +21,7 @@ export {
   Fundamentals,
   validateFundamentalSpec,
 } from "./fundamentals.js";
+export { type MetaOrderImpact, type MetaOrderOptions, metaOrderImpact } from "./impact.js";
 export {
   type AgentContext,
   agentLabel,
