@@ -38,7 +38,12 @@ process.exit(0);
 `,
 );
 
-for (const when of ["runs", "runs.csv.tmp", "summary.csv.tmp", "comparison.csv.tmp"]) {
+for (const when of [
+  "runs",
+  "runs.csv.cascade.tmp",
+  "summary.csv.cascade.tmp",
+  "comparison.csv.cascade.tmp",
+]) {
   test(`process.exit once ${when === "runs" ? "a run is done" : `${when} is being written`}: only the journal is left`, () => {
     requireBuilt();
     const out = join(tmp, when);

@@ -50,7 +50,7 @@ test("a merge killed while writing leaves the earlier results whole; the next me
   const out = join(tmp, "merged");
   await mergeResults(earlier, { out });
   const before = snapshot(out);
-  for (const when of ["runs.csv.tmp", "comparison.csv.tmp"]) {
+  for (const when of ["runs.csv.cascade.tmp", "comparison.csv.cascade.tmp"]) {
     const r = spawnSync(process.execPath, [script, out, when, ...later], {
       encoding: "utf8",
       timeout: 60_000,

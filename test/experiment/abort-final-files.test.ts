@@ -33,7 +33,7 @@ test("aborted while summary.csv is computed: stops within a row, RunAborted keep
     onStart: () => {
       // Polls on every turn of the event loop, as a Ctrl-C handler would get to run.
       const poll = () => {
-        if (existsSync(join(out, "summary.csv.tmp"))) {
+        if (existsSync(join(out, "summary.csv.cascade.tmp"))) {
           atAbort = vi.mocked(summarize).mock.calls.length;
           controller.abort(new Error("interrupted (SIGINT)"));
         } else setImmediate(poll);

@@ -134,10 +134,10 @@ describe("JournalWriter", () => {
     const out = join(root, "compact");
     await runExperiment(fakeExperiment(), { out, workers: 0, shard: "1/1" });
     for (const f of readdirSync(out)) if (f !== "journal.jsonl") rmSync(join(out, f));
-    // A line that is not a run: the resume rewrites the journal without it (journal.jsonl.tmp).
+    // A line that is not a run: the resume rewrites the journal without it (journal.jsonl.cascade.tmp).
     appendFileSync(join(out, "journal.jsonl"), "garbage\n");
     const before = readFileSync(join(out, "journal.jsonl"), "utf8");
-    const err = await diskFullAt("journal.jsonl.tmp", () =>
+    const err = await diskFullAt("journal.jsonl.cascade.tmp", () =>
       runExperiment(fakeExperiment(), { out, workers: 0, shard: "1/1", resume: true }),
     );
     expect(err).toBeInstanceOf(JournalError);
@@ -153,7 +153,7 @@ describe("JournalWriter", () => {
     await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
     await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
     const out = join(root, "merge-full");
-    const err = await diskFullAt("run-info.json.tmp", () => mergeResults([a, b], { out }));
+    const err = await diskFullAt("run-info.json.cascade.tmp", () => mergeResults([a, b], { out }));
     expect((err as Error).message).toBe(
       `cannot write results: options.out = ${JSON.stringify(out)}; allowed: a folder this process can create and write to (run-info.json could not be written: ENOSPC: no space left on device, write; ${out} is left as it was and the shard folders are untouched: fix the cause, then rerun mergeResults)`,
     );
@@ -162,7 +162,7 @@ describe("JournalWriter", () => {
 
   test("a run whose journal cannot be created (a full disk) fails naming the journal and leaves no .tmp", async () => {
     const out = join(root, "no-room");
-    const err = await diskFullAt("journal.jsonl.tmp", () =>
+    const err = await diskFullAt("journal.jsonl.cascade.tmp", () =>
       runExperiment(fakeExperiment(), { out, workers: 0 }),
     );
     expect(err).toBeInstanceOf(JournalError);

@@ -26,7 +26,7 @@ test("files a stopped merge moved into --out sit beside its manifest.json; the n
   const staged = join(out, MERGE_STAGING, "comparison.csv");
   let blocked = false;
   const poll = setInterval(() => {
-    if (!blocked && (existsSync(staged) || existsSync(`${staged}.tmp`))) {
+    if (!blocked && (existsSync(staged) || existsSync(`${staged}.cascade.tmp`))) {
       mkdirSync(join(blocker, "keep"), { recursive: true });
       blocked = true;
     }

@@ -458,7 +458,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const controller = new AbortController();
     // Polls on every turn of the event loop, as the CLI's Ctrl-C handler would get to run.
     const poll = () => {
-      if (existsSync(join(merged, MERGE_STAGING, "summary.csv.tmp")))
+      if (existsSync(join(merged, MERGE_STAGING, "summary.csv.cascade.tmp")))
         controller.abort(new Error("interrupted (SIGINT)"));
       else setImmediate(poll);
     };
@@ -497,7 +497,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const before = snapshot();
     expect(Object.keys(before).sort()).toEqual(names);
     // Stopped at each stage of the writing: the folder is as it was, nothing of the new merge in it.
-    for (const stage of ["runs.csv.tmp", "summary.csv.tmp", "comparison.csv.tmp"]) {
+    for (const stage of ["runs.csv.cascade.tmp", "summary.csv.cascade.tmp", "comparison.csv.cascade.tmp"]) {
       const controller = new AbortController();
       const poll = () => {
         // (where it is written: beside the results, or, as before, in their place)
@@ -798,26 +798,42 @@ describe("runExperiment (in-process, fake world)", () => {
     expect(recorded).toMatchObject({ pid: process.pid, host: hostname(), pidStart: myStart });
   });
 
-  test("temporary files a killed run left (journal compaction, run-info.json, a final file) are removed by the next run and by --resume; other files are kept", async () => {
+  test("temporary files a killed run left (<name>.cascade.tmp: journal compaction, run-info.json, a final file) are removed by the next run, by --resume and by a merge; a researcher's own <name>.tmp and other files are kept as they were", async () => {
     const plant = (d: string) => {
       for (const f of [
-        "journal.jsonl.tmp",
-        "run-info.json.tmp",
-        "runs.csv.tmp",
-        "manifest.json.tmp",
-        "comparison.csv.tmp", // a shard run never writes it: nothing else replaces it
+        "journal.jsonl.cascade.tmp",
+        "journal.jsonl.replaced.cascade.tmp",
+        "run-info.json.cascade.tmp",
+        "runs.csv.cascade.tmp",
+        "manifest.json.cascade.tmp",
+        "comparison.csv.cascade.tmp", // a shard run never writes it: nothing else replaces it
       ])
         writeFileSync(join(d, f), "half-written\n");
-      // Not of Cascade's naming, or not a file Cascade writes: the user's.
-      writeFileSync(join(d, "notes.tmp"), "mine\n");
-      writeFileSync(join(d, "journal.jsonl.tmp.bak"), "mine\n");
-      mkdirSync(join(d, "summary.csv.tmp"), { recursive: true });
+      // Not of Cascade's naming, or not a file Cascade writes: the user's. `<name>.tmp` (the naming
+      // of earlier versions) may be a researcher's own runs.csv.tmp: neither removed nor overwritten.
+      for (const f of ownFiles) writeFileSync(join(d, f), `mine: ${f}\n`);
+      mkdirSync(join(d, "summary.csv.cascade.tmp"), { recursive: true });
     };
-    const userFiles = ["journal.jsonl.tmp.bak", "notes.tmp", "summary.csv.tmp"];
+    const ownFiles = [
+      "journal.jsonl.cascade.tmp.bak",
+      "journal.jsonl.tmp",
+      "manifest.json.tmp",
+      "notes.tmp",
+      "run-info.json.tmp",
+      "runs.csv.tmp",
+      "timeseries.csv.tmp",
+    ];
+    const kept = (d: string) => {
+      for (const f of ownFiles) expect(read(d, f), f).toBe(`mine: ${f}\n`);
+      return readdirSync(d)
+        .filter((f) => f.endsWith(".tmp") || f.includes(".tmp."))
+        .sort();
+    };
+    const userFiles = [...ownFiles, "summary.csv.cascade.tmp"].sort();
     const d = dir();
     mkdirSync(d);
     plant(d);
-    // (summary.csv.tmp is a folder: the run cannot write summary.csv, so this shard run has none)
+    // (summary.csv.cascade.tmp is a folder: the run cannot write summary.csv, so this shard run has none)
     await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/2" });
     expect(readdirSync(d).sort()).toEqual(
       [
@@ -830,40 +846,32 @@ describe("runExperiment (in-process, fake world)", () => {
         ...userFiles,
       ].sort(),
     );
+    expect(kept(d)).toEqual(userFiles);
     plant(d);
     const resumed = await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/2", resume: true });
     expect(resumed.executed).toBe(0);
-    expect(
-      readdirSync(d)
-        .filter((f) => f.endsWith(".tmp") || f.includes(".tmp."))
-        .sort(),
-    ).toEqual(userFiles);
-    expect(read(d, "journal.jsonl.tmp.bak")).toBe("mine\n");
+    expect(kept(d)).toEqual(userFiles);
     // A merge into a folder a killed run or merge left them in.
     const other = dir();
     await runExperiment(fakeExperiment(), { out: other, workers: 0, shard: "2/2" });
     const merged = dir();
     mkdirSync(merged);
     plant(merged);
-    rmSync(join(merged, "summary.csv.tmp"), { recursive: true }); // a merge writes summary.csv
+    rmSync(join(merged, "summary.csv.cascade.tmp"), { recursive: true }); // a merge writes summary.csv
     await mergeResults([d, other], { out: merged });
-    expect(
-      readdirSync(merged)
-        .filter((f) => f.endsWith(".tmp") || f.includes(".tmp."))
-        .sort(),
-    ).toEqual(["journal.jsonl.tmp.bak", "notes.tmp"]);
+    expect(kept(merged)).toEqual(ownFiles);
   });
 
   test("a run stopped after its final files but before run-info.json keeps its journal: --resume reruns nothing", async () => {
     const d = dir();
     mkdirSync(d);
     // run-info.json cannot be written (its temporary name is taken by a folder): the last step fails.
-    mkdirSync(join(d, "run-info.json.tmp"));
+    mkdirSync(join(d, "run-info.json.cascade.tmp"));
     await expect(runExperiment(fakeExperiment(), { out: d, workers: 0 })).rejects.toThrow(
-      `cannot write results: options.out = ${JSON.stringify(d)}; allowed: a folder this process can create and write to (run-info.json could not be written: EISDIR: illegal operation on a directory, open '${join(d, "run-info.json.tmp")}'; all 10 runs are kept in ${join(d, JOURNAL_FILE)}, the other files are written but not marked complete: fix the cause, then rerun runExperiment with options.resume to write them)`,
+      `cannot write results: options.out = ${JSON.stringify(d)}; allowed: a folder this process can create and write to (run-info.json could not be written: EISDIR: illegal operation on a directory, open '${join(d, "run-info.json.cascade.tmp")}'; all 10 runs are kept in ${join(d, JOURNAL_FILE)}, the other files are written but not marked complete: fix the cause, then rerun runExperiment with options.resume to write them)`,
     );
     expect(existsSync(join(d, JOURNAL_FILE))).toBe(true);
-    rmSync(join(d, "run-info.json.tmp"), { recursive: true });
+    rmSync(join(d, "run-info.json.cascade.tmp"), { recursive: true });
     const resumed = await runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true });
     expect(resumed.executed).toBe(0);
     expect(resumed.resumed).toBe(10);
@@ -876,7 +884,7 @@ describe("runExperiment (in-process, fake world)", () => {
     const d = dir();
     mkdirSync(d);
     // timeseries.csv's temporary file lands on /dev/full: its writes fail once the buffer fills.
-    symlinkSync("/dev/full", join(d, "timeseries.csv.tmp"));
+    symlinkSync("/dev/full", join(d, "timeseries.csv.cascade.tmp"));
     const run = runExperiment(fakeExperiment({ replications: 30, ticks: 400, sampleEvery: 1 }), {
       out: d,
       workers: 0,
@@ -1252,12 +1260,18 @@ describe("runExperiment (in-process, fake world)", () => {
     const d = dir();
     await runExperiment(fakeExperiment(), { out: d, workers: 0 });
     const runs = read(d, "runs.csv");
-    for (const f of ["journal.jsonl.tmp", "runs.csv.tmp", "run-info.json.tmp"])
+    for (const f of ["journal.jsonl.cascade.tmp", "runs.csv.cascade.tmp", "run-info.json.cascade.tmp"])
       writeFileSync(join(d, f), "half-written\n");
     writeFileSync(join(d, "notes.tmp"), "mine\n");
+    writeFileSync(join(d, "runs.csv.tmp"), "mine\n"); // not Cascade's naming: a researcher's
     const again = await runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true });
     expect([again.executed, again.resumed]).toEqual([0, 10]);
-    expect(readdirSync(d).filter((f) => f.endsWith(".tmp"))).toEqual(["notes.tmp"]);
+    expect(
+      readdirSync(d)
+        .filter((f) => f.endsWith(".tmp"))
+        .sort(),
+    ).toEqual(["notes.tmp", "runs.csv.tmp"]);
+    expect(read(d, "runs.csv.tmp")).toBe("mine\n");
     expect(read(d, "runs.csv")).toBe(runs);
     expect(existsSync(join(d, "run.lock"))).toBe(false);
     // Another run (this process: alive) holds the folder: its files are not touched.
@@ -1265,11 +1279,11 @@ describe("runExperiment (in-process, fake world)", () => {
       join(d, "run.lock"),
       JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "x" }),
     );
-    writeFileSync(join(d, "runs.csv.tmp"), "being written\n");
+    writeFileSync(join(d, "runs.csv.cascade.tmp"), "being written\n");
     await expect(runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true })).rejects.toThrow(
       /allowed: a folder no other run is writing to \(process \d+ of this machine/,
     );
-    expect(read(d, "runs.csv.tmp")).toBe("being written\n");
+    expect(read(d, "runs.csv.cascade.tmp")).toBe("being written\n");
   });
 
   test("a new run in a results folder removes the old report.html with the old results", async () => {

@@ -431,22 +431,24 @@ describe("the built-in metrics' descriptions and units", () => {
 });
 
 describe("writeReport: temporary files of a report killed before its rename", () => {
-  it("removes those of processes that no longer run, keeps a live process's and other files", async () => {
+  it("removes those of processes that no longer run (<name>.<pid>.<hex>.cascade.tmp), keeps a live process's and other files", async () => {
     const dir = makeResults(join(root, "killed-report"), { sweep: { "liquidation.closeFactor": [0.5, 1] } });
     // A pid that ran and has exited: its report was killed (kill -9) between writing and renaming.
     const dead = spawnSync(process.execPath, ["-e", ""]).pid as number;
     const left = [
-      `report.html.${dead}.0a1b2c3d.tmp`,
-      `r.html.${dead}.deadbeef.tmp`, // a report written with --out r.html
+      `report.html.${dead}.0a1b2c3d.cascade.tmp`,
+      `r.html.${dead}.deadbeef.cascade.tmp`, // a report written with --out r.html
     ];
     const kept = [
-      `report.html.${process.pid}.00ff00ff.tmp`, // a report this process (alive) is writing
-      "report.html.notes.tmp", // not a report's temporary name
-      `report.html.${dead}.tmp`,
+      `report.html.${process.pid}.00ff00ff.cascade.tmp`, // a report this process (alive) is writing
+      "report.html.notes.cascade.tmp", // not a report's temporary name
+      `report.html.${dead}.cascade.tmp`,
+      // without Cascade's mark (the naming of earlier versions): maybe a researcher's own file
+      `report.html.${dead}.0a1b2c3d.tmp`,
     ];
     for (const f of [...left, ...kept]) writeFileSync(join(dir, f), "<html>half");
-    mkdirSync(join(dir, `report.html.${dead}.1234abcd.tmp`)); // a folder: not made by a report
-    kept.push(`report.html.${dead}.1234abcd.tmp`);
+    mkdirSync(join(dir, `report.html.${dead}.1234abcd.cascade.tmp`)); // a folder: not made by a report
+    kept.push(`report.html.${dead}.1234abcd.cascade.tmp`);
     await writeReport(dir);
     await writeReport(dir, { out: join(dir, "r.html") });
     expect(

@@ -1,7 +1,7 @@
 /**
- * Files that appear whole or not at all: written to `<name>.tmp` in the same folder, fsync'ed, then
- * renamed into place (a rename within a filesystem is atomic), so a crash never leaves a
- * half-written result file under its final name.
+ * Files that appear whole or not at all: written to `<name>.cascade.tmp` in the same folder
+ * (tempName), fsync'ed, then renamed into place (a rename within a filesystem is atomic), so a
+ * crash never leaves a half-written result file under its final name.
  */
 import {
   closeSync,
@@ -48,8 +48,20 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * The temporary name of `path` while Cascade writes it: `<name>.cascade.tmp`, beside it. The
+ * `.cascade` mark makes it Cascade's own, so that removing one a killed run left (removeLeftoverTemps)
+ * or writing over it never touches a researcher's file: a plain `<name>.tmp` (the naming of
+ * earlier versions) may be their own `runs.csv.tmp`, and is left alone. Visible, not hidden: one
+ * a killed run left (a timeseries.csv can be large) shows up beside its file; and it still ends
+ * in `.tmp`, which editors, backups and `.gitignore` files know as temporary.
+ */
+export function tempName(path: string): string {
+  return `${path}.cascade.tmp`;
+}
+
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
+  const tmp = tempName(path);
   try {
     writeFileSync(tmp, text);
     fsyncAndRename(tmp, path);
@@ -67,9 +79,10 @@ export const MERGE_STAGING = ".cascade-merge.tmp";
 
 /**
  * Removes what a process killed while writing (SIGKILL: no exit handler runs) left in `dir` of
- * the files `names`: their `<name>.tmp`, if it is a regular file (a folder or a link of that
- * name was not made here, and is left), and a merge's staging folder. Call it only while holding
- * the folder's run.lock: another run's temporary files are its own.
+ * the files `names`: their tempName, if it is a regular file (a folder or a link of that name was
+ * not made here, and is left), and a merge's staging folder. A `<name>.tmp` is not Cascade's to
+ * remove (tempName). Call it only while holding the folder's run.lock: another run's temporary
+ * files are its own.
  */
 export function removeLeftoverTemps(dir: string, names: readonly string[]): void {
   const staging = join(dir, MERGE_STAGING);
@@ -79,7 +92,7 @@ export function removeLeftoverTemps(dir: string, names: readonly string[]): void
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
   for (const name of names) {
-    const tmp = join(dir, `${name}.tmp`);
+    const tmp = tempName(join(dir, name));
     try {
       if (lstatSync(tmp).isFile()) rmSync(tmp);
     } catch (e) {
@@ -90,14 +103,15 @@ export function removeLeftoverTemps(dir: string, names: readonly string[]): void
 
 /**
  * The temporary name of a file that several processes may write at once without a lock (the
- * report): `<name>.<pid>.<hex>.tmp`, so that none renames another's half-written file.
+ * report): `<name>.<pid>.<hex>.cascade.tmp` (tempName's mark), so that none renames another's
+ * half-written file.
  */
 export function processTempName(path: string, hex: string): string {
-  return `${path}.${process.pid}.${hex}.tmp`;
+  return tempName(`${path}.${process.pid}.${hex}`);
 }
 
 /**
- * Removes from `dir` the `<name>.<pid>.<hex>.tmp` files (processTempName) of processes of this
+ * Removes from `dir` the `<name>.<pid>.<hex>.cascade.tmp` files (processTempName) of processes of this
  * machine that no longer run: a writer killed between writing and renaming left them. A live
  * process's (this one's included) are its own, and a name that is not of this form is left.
  */
@@ -111,7 +125,7 @@ export function removeDeadWritersTemps(dir: string, name: string): void {
   const prefix = `${name}.`;
   for (const entry of entries) {
     if (!entry.startsWith(prefix)) continue;
-    const m = /^(\d+)\.[0-9a-f]+\.tmp$/.exec(entry.slice(prefix.length));
+    const m = /^(\d+)\.[0-9a-f]+\.cascade\.tmp$/.exec(entry.slice(prefix.length));
     if (m === null || processRuns(Number(m[1]))) continue;
     const tmp = join(dir, entry);
     try {

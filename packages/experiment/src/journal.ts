@@ -26,7 +26,7 @@ import {
 import { dirname } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { type CsvFormatterStream, format } from "fast-csv";
-import { fsyncDir, writeFileAtomic } from "./atomic-file.js";
+import { fsyncDir, tempName, writeFileAtomic } from "./atomic-file.js";
 import type { RunResult } from "./execute.js";
 import { escapeText } from "./format.js";
 import { changedParts, type Plan, runCoords, sourceEditNote } from "./plan.js";
@@ -441,7 +441,7 @@ export class JournalWriter {
 }
 
 function compact(file: string, kept: Array<[number, number]>): void {
-  const tmp = `${file}.tmp`;
+  const tmp = tempName(file);
   try {
     const src = openSync(file, "r");
     const dst = openSync(tmp, "w");

@@ -3,12 +3,13 @@
  * never from wall time or completion order, so a single run, a resumed run, any worker count and
  * merged shards write the same bytes.
  *
- * Every file is written to `<name>.tmp` in the output folder, fsync'ed and renamed into place.
+ * Every file is written to its tempName (`<name>.cascade.tmp`) in the output folder, fsync'ed and
+ * renamed into place.
  */
 import { once } from "node:events";
 import { closeSync, createWriteStream, openSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fsyncAndRename, writeFileAtomic } from "./atomic-file.js";
+import { fsyncAndRename, tempName, writeFileAtomic } from "./atomic-file.js";
 import { LIQUIDATION_COLUMNS, TIMESERIES_COLUMNS } from "./execute.js";
 import { onExit } from "./exit-cleanup.js";
 import { escapeText, fmtNumber, fmtValue } from "./format.js";
@@ -125,7 +126,7 @@ export function outputSpec(manifest: Record<string, unknown>): OutputSpec {
   };
 }
 
-/** The files whose `<name>.tmp` a run or merge killed while writing it may have left in its folder. */
+/** The files whose tempName a run or merge killed while writing it may have left in its folder. */
 export const LEFTOVER_NAMES: readonly string[] = [JOURNAL_FILE, JOURNAL_ASIDE, ...Object.values(FILES)];
 
 export type OutputFiles = { -readonly [K in keyof typeof FILES]?: string };
@@ -154,7 +155,7 @@ async function writing<T>(file: string, write: () => T | Promise<T>): Promise<T>
 }
 
 /**
- * A CSV file, written to `<name>.tmp` with backpressure, then fsync'ed and renamed. The header and
+ * A CSV file, written to its tempName with backpressure, then fsync'ed and renamed. The header and
  * rows written here are formatted by fast-csv (csvLines); blocks of rows the workers already
  * formatted (journal entries) are copied as they are.
  */
@@ -167,7 +168,7 @@ class CsvFile {
     readonly path: string,
     headers: string[],
   ) {
-    this.tmp = `${path}.tmp`;
+    this.tmp = tempName(path);
     // Opened here, not in the background: a process that exits part-way must not create the file
     // after the exit clean-up has looked for it.
     this.out = createWriteStream(this.tmp, { fd: openSync(this.tmp, "w") });
@@ -180,7 +181,7 @@ class CsvFile {
     this.out.write(csvLines(NO_KEY, [headers]));
   }
 
-  /** Gives the file up (the write failed or was aborted): closes the stream, removes `<name>.tmp`. */
+  /** Gives the file up (the write failed or was aborted): closes the stream, removes its tempName. */
   async discard(): Promise<void> {
     if (!this.out.closed) {
       await new Promise<void>((r) => {
@@ -244,7 +245,7 @@ export async function writeOutputs(o: WriteOptions): Promise<OutputFiles> {
       rmSync(f.path, { force: true });
     }
     rmSync(join(o.outDir, FILES.manifest), { force: true });
-    rmSync(join(o.outDir, `${FILES.manifest}.tmp`), { force: true });
+    rmSync(tempName(join(o.outDir, FILES.manifest)), { force: true });
   };
   // A process that exits part-way (a second Ctrl-C) leaves no .tmp and no partial results either.
   const unregister = onExit(removeAll);

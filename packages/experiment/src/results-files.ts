@@ -10,8 +10,9 @@ import { join } from "node:path";
 export const JOURNAL_FILE = "journal.jsonl";
 
 /**
- * The journal a run that is not a resume replaces is kept aside as `<this>.tmp` until its onStart
- * has returned (runner.ts), then removed; one a killed run left goes with the other `.tmp` files.
+ * The journal a run that is not a resume replaces is kept aside as this name's tempName
+ * (atomic-file.ts) until its onStart has returned (runner.ts), then removed; one a killed run left
+ * goes with the other temporary files.
  */
 export const JOURNAL_ASIDE = `${JOURNAL_FILE}.replaced`;
 

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CascadeError, describeThrown, thrownBy, ValidationError } from "@cascade/core";
 import type { Piscina } from "piscina";
-import { fsyncDir, removeLeftoverTemps, writeFileAtomic } from "./atomic-file.js";
+import { fsyncDir, removeLeftoverTemps, tempName, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
 import { processCores } from "./cores.js";
 import {
@@ -439,7 +439,7 @@ export async function runExperiment(
     // The journal a run that is not a resume replaces (a stopped run's, a complete shard's) is kept
     // aside until onStart has returned: researcher code that throws there leaves the folder as it was.
     const aside =
-      options.resume !== true && existsSync(journalPath) ? join(outDir, `${JOURNAL_ASIDE}.tmp`) : null;
+      options.resume !== true && existsSync(journalPath) ? tempName(join(outDir, JOURNAL_ASIDE)) : null;
     if (aside !== null) renameSync(journalPath, aside);
     /** The folder's journal as it was before this run: the one kept aside, or none (a resume's is its own). */
     const restoreJournal = () => {
