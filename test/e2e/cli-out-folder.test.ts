@@ -39,3 +39,17 @@ test("cascade run and cascade merge refuse an --out holding the researcher's own
   expect(merge.stderr).toBe(refused("merge"));
   expect(contents(out)).toEqual(before);
 });
+
+test("cascade run refuses an --out holding another tool's journal.jsonl (exit 2, naming it and the way on) and leaves it as it was", async () => {
+  requireBuilt();
+  const out = join(tmp, "their-journal");
+  mkdirSync(out);
+  writeFileSync(join(out, "journal.jsonl"), '{"event":"login","user":1}\n');
+  const before = contents(out);
+  const run = await cascade(["run", TINY, "--workers", "0", "--quiet", "--out", "their-journal"], tmp);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toBe(
+    `error: cannot write results: --out = ${JSON.stringify(out)}; allowed: a folder whose journal.jsonl Cascade wrote (${out} holds a journal.jsonl that does not begin as Cascade's journals do ({"journal":"cascade/...): files Cascade cannot tell it wrote, which this run would replace; give another --out, or remove them from ${out} if they can go)\n`,
+  );
+  expect(contents(out)).toEqual(before);
+});

@@ -143,3 +143,58 @@ test("a merge refuses an --out holding a researcher's own runs.csv, leaving it a
   expect(snapshot(d)).toEqual(before);
   expect([snapshot(a), snapshot(b)]).toEqual(shards);
 });
+
+/** The refusal of a journal.jsonl Cascade cannot have written (alone, or beside result files it cannot show it wrote). */
+const journalRefusal = (d: string, actor: "run" | "merge", results = "") =>
+  `cannot write results: options.out = ${JSON.stringify(d)}; allowed: a folder whose ${results ? "result files and " : ""}${JOURNAL_FILE} Cascade wrote (${d} holds ${results ? `${results} with neither a manifest.json nor a ${JOURNAL_FILE} of Cascade's beside them, and ` : ""}a ${JOURNAL_FILE} that does not begin as Cascade's journals do ({"journal":"cascade/...): files Cascade cannot tell it wrote, which this ${actor} would replace; give another options.out, or remove them from ${d} if they can go)`;
+
+test("another tool's journal.jsonl is refused by a run, a resume and a merge, not replaced: left as it was, with the folder", async () => {
+  const [a, b] = [dir(), dir()];
+  await runExperiment(fakeExperiment(), { out: a, workers: 0, shard: "1/2" });
+  await runExperiment(fakeExperiment(), { out: b, workers: 0, shard: "2/2" });
+  for (const foreign of [
+    '{"event":"login","user":1}\n{"event":"logout","user":1}\n', // another tool's JSON lines
+    '{"journal":"my-lab-notes/1"}\n', // a "journal" key, but not Cascade's format
+    "2024-05-01 tried a 0.5 close factor", // text, no line break
+  ]) {
+    const d = folderWith({ [JOURNAL_FILE]: foreign, "notes.txt": OWN["notes.txt"] });
+    const before = snapshot(d);
+    await expect(runExperiment(fakeExperiment(), { out: d, workers: 0 }), foreign).rejects.toThrow(
+      journalRefusal(d, "run"),
+    );
+    expect(snapshot(d)).toEqual(before); // no run.lock, no journal aside, nothing replaced
+    await expect(runExperiment(fakeExperiment(), { out: d, workers: 0, resume: true })).rejects.toThrow(
+      journalRefusal(d, "run"),
+    );
+    await expect(mergeResults([a, b], { out: d })).rejects.toThrow(journalRefusal(d, "merge"));
+    expect(snapshot(d)).toEqual(before);
+  }
+  // beside a researcher's own runs.csv: both named in one refusal
+  const d = folderWith({ [JOURNAL_FILE]: '{"event":"login"}\n', "runs.csv": OWN["runs.csv"] });
+  const before = snapshot(d);
+  await expect(runExperiment(fakeExperiment(), { out: d, workers: 0 })).rejects.toThrow(
+    journalRefusal(d, "run", "runs.csv"),
+  );
+  expect(snapshot(d)).toEqual(before);
+});
+
+test("a journal of Cascade's that cannot be read (cut anywhere in its header, empty, of another format) is still Cascade's: a run replaces it with a note", async () => {
+  const s = dir();
+  await runExperiment(fakeExperiment(), { out: s, workers: 0, shard: "1/1" }); // keeps its journal
+  const header = read(s, JOURNAL_FILE).split("\n")[0];
+  const cuts = [0, 1, 12, 19, 20, 21, 60, header.length];
+  const olderFormat = `${header.replace('"journal":"cascade/2"', '"journal":"cascade/1"')}\n0\t[]\n`;
+  for (const text of [...cuts.map((n) => header.slice(0, n)), olderFormat]) {
+    const d = folderWith({ [JOURNAL_FILE]: text });
+    const notes: string[] = [];
+    await runExperiment(fakeExperiment(), {
+      out: d,
+      workers: 0,
+      onStart: (run) => notes.push(...runNotes(run, false)),
+    });
+    expect(notes, text).toEqual([
+      `note: ${relative(process.cwd(), d)}/ held an unreadable ${JOURNAL_FILE} (of a stopped run); this run replaces it`,
+    ]);
+    expect(read(d, "runs.csv")).toBe(read(s, "runs.csv"));
+  }
+});

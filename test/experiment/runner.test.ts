@@ -603,9 +603,10 @@ describe("runExperiment (in-process, fake world)", () => {
     ).toEqual([
       `note: OUT/ held a stopped run of this configuration (3 of 10 runs done, in ${JOURNAL_FILE}); this merge replaces it with the results of every run`,
     ]);
-    expect(await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), "not a journal\n"))).toEqual([
-      `note: OUT/ held an unreadable ${JOURNAL_FILE} (of a stopped run); this merge removes it`,
-    ]);
+    // a journal of Cascade's cut short in its header (another tool's is refused: out-folder-files.test.ts)
+    expect(await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), journal[0].slice(0, 40)))).toEqual(
+      [`note: OUT/ held an unreadable ${JOURNAL_FILE} (of a stopped run); this merge removes it`],
+    );
     // a journal that holds no run yet loses nothing: no note, as for a run
     expect(await notesOver((out) => writeFileSync(join(out, JOURNAL_FILE), `${journal[0]}\n`))).toEqual([]);
     // with progress on, a script or notebook sees them on stderr, as runExperiment's
@@ -1333,6 +1334,23 @@ describe("runExperiment (in-process, fake world)", () => {
     await expect(mergeResults([d], { out: dir() })).rejects.toThrow(/format is "cascade\/1"/);
   });
 
+  test("a shard folder whose journal.jsonl is not Cascade's (another tool's) or is cut short is refused by merge, saying which", async () => {
+    const d = dir();
+    await runExperiment(fakeExperiment(), { out: d, workers: 0, shard: "1/1" });
+    const journal = join(d, JOURNAL_FILE);
+    const header = readFileSync(journal, "utf8").split("\n")[0];
+    const refused = (why: string) =>
+      `cannot merge: dirs.0 = ${JSON.stringify(d)}; allowed: a shard folder with a readable ${JOURNAL_FILE} (${why}; rerun that shard)`;
+    writeFileSync(journal, '{"journal":"my-lab-notes/1"}\n');
+    await expect(mergeResults([d], { out: dir() })).rejects.toThrow(
+      refused(`it is not a journal of Cascade's: it does not begin with {"journal":"cascade/`),
+    );
+    writeFileSync(journal, header.slice(0, 40));
+    await expect(mergeResults([d], { out: dir() })).rejects.toThrow(
+      refused("it is unreadable (cut short or damaged)"),
+    );
+  });
+
   test("a sweep adds one column per parameter and one point per grid cell", async () => {
     const d = dir();
     const o = await runExperiment(
@@ -2011,7 +2029,8 @@ test("a run that is not a resume says it replaces result files no run-info.json 
     `note: ${rel}/ held result files not marked complete (no run-info.json: manifest.json, runs.csv); this run replaces them`,
     `note: ${rel}/ held a stopped run of this configuration (10 of 10 runs done, in ${JOURNAL_FILE}); this run starts over without them (cascade run --resume, or runExperiment with resume: true, continues such a run)`,
   ]);
-  leave({ [JOURNAL_FILE]: "not a journal\n" });
+  // a journal of Cascade's cut short in its header (another tool's is refused: out-folder-files.test.ts)
+  leave({ [JOURNAL_FILE]: lines[0].slice(0, 40) });
   expect(await notesOf()).toEqual([
     `note: ${rel}/ held an unreadable ${JOURNAL_FILE} (of a stopped run); this run replaces it`,
   ]);

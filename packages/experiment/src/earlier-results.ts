@@ -5,7 +5,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ValidationError } from "@cascade/core";
-import { indexJournal, type JournalHeader, readHeader } from "./journal.js";
+import {
+  HEADER_START,
+  indexJournal,
+  type JournalHeader,
+  mayBeCascadeJournal,
+  readHeader,
+} from "./journal.js";
 import { configParts } from "./plan.js";
 import {
   FILES,
@@ -99,27 +105,56 @@ function foreignResults(outDir: string): string[] {
 }
 
 /**
+ * A journal.jsonl in `outDir` that Cascade cannot have written (mayBeCascadeJournal): another
+ * tool's file of that name. One of Cascade's that cannot be read (cut short, another format) is
+ * not: a run or merge replaces it, with a note (unreadableJournal).
+ */
+function foreignJournal(outDir: string): boolean {
+  const journal = join(outDir, JOURNAL_FILE);
+  return existsSync(journal) && !mayBeCascadeJournal(journal);
+}
+
+/** The result files foreignResults found, as the refusal names them. */
+function foreignResultsHeld(names: readonly string[]): string {
+  // a manifest.json is among them when it is there but not Cascade's
+  return `${names.join(", ")} ${
+    names.includes(FILES.manifest)
+      ? `whose ${FILES.manifest} is not Cascade's, with no ${JOURNAL_FILE} of Cascade's beside them`
+      : `with neither a ${FILES.manifest} nor a ${JOURNAL_FILE} of Cascade's beside them`
+  }`;
+}
+
+/**
  * Refuses `outDir` for a run or a merge (`by`) when it holds result files Cascade cannot show it
- * wrote (foreignResults), which it would replace: a ValidationError naming the folder, the files
- * and the way on, thrown before anything is written there. Other files are never touched.
+ * wrote (foreignResults) or a journal.jsonl it cannot have written (foreignJournal), which it would
+ * replace: a ValidationError naming the folder, the files and the way on, thrown before anything
+ * is written there. Other files are never touched.
  */
 export function refuseForeignResults(outDir: string, by: keyof typeof THEN): void {
   const names = foreignResults(outDir);
-  if (names.length === 0) return;
-  // a manifest.json is among them when it is there but not Cascade's
-  const why = names.includes(FILES.manifest)
-    ? `whose ${FILES.manifest} is not Cascade's, with no ${JOURNAL_FILE} of Cascade's beside them`
-    : `with neither a ${FILES.manifest} nor a ${JOURNAL_FILE} of Cascade's beside them`;
+  const journal = foreignJournal(outDir);
+  if (names.length === 0 && !journal) return;
+  const held = names.length > 0 ? [foreignResultsHeld(names)] : [];
+  if (journal)
+    held.push(`a ${JOURNAL_FILE} that does not begin as Cascade's journals do (${HEADER_START}...)`);
+  const whose = !journal
+    ? "result files"
+    : names.length === 0
+      ? JOURNAL_FILE
+      : `result files and ${JOURNAL_FILE}`;
   throw new ValidationError(
     "FOREIGN_FILES",
     "options.out",
     outDir,
-    `a folder whose result files Cascade wrote (${outDir} holds ${names.join(", ")} ${why}: files Cascade cannot tell it wrote, which this ${by} would replace; give another options.out, or remove them from ${outDir} if they can go)`,
+    `a folder whose ${whose} Cascade wrote (${outDir} holds ${held.join(", and ")}: files Cascade cannot tell it wrote, which this ${by} would replace; give another options.out, or remove them from ${outDir} if they can go)`,
     "cannot write results",
   );
 }
 
-/** A stopped run's journal in `outDir` that cannot be read (no run-info.json beside it). */
+/**
+ * A stopped run's journal in `outDir` that cannot be read (no run-info.json beside it): Cascade's
+ * still (refuseForeignResults refused any other), as one cut short or of another format.
+ */
 export function unreadableJournal(outDir: string, journal: string): boolean {
   return !existsSync(join(outDir, FILES.runInfo)) && existsSync(journal) && readHeader(journal) === null;
 }

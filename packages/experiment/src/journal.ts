@@ -198,6 +198,33 @@ function readHeaderAnyFormat(file: string): JournalHeader | null {
   }
 }
 
+/**
+ * How every journal Cascade writes begins, of any format (cascade/1, cascade/2): its header is
+ * JSON.stringify of a JournalHeader, whose first key is `journal`.
+ */
+export const HEADER_START = '{"journal":"cascade/';
+
+/**
+ * Whether `file` (an existing journal.jsonl) may be Cascade's: it begins as Cascade's headers do,
+ * or is all of a beginning of one (empty, or cut short: a torn copy). Another tool's
+ * journal.jsonl (or a folder of that name) is not, and is not Cascade's to replace.
+ */
+export function mayBeCascadeJournal(file: string): boolean {
+  const start = Buffer.from(HEADER_START, "utf8");
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(start.length);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return buf.subarray(0, n).equals(start.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** The journal's header, or null when it is unreadable or in another format than this Cascade's. */
 export function readHeader(file: string): JournalHeader | null {
   const h = readHeaderAnyFormat(file);
@@ -214,12 +241,14 @@ function mismatch(journal: JournalHeader, now: JournalHeader): string {
     : `this one belongs to another configuration; ${sourceEditNote(now.parts)}`;
 }
 
-/** Why readHeader returned null, for error messages. */
+/** Why readHeader returned null, for error messages: another tool's file, another version's, or damaged. */
 export function unreadableReason(file: string): string {
+  if (!mayBeCascadeJournal(file))
+    return `it is not a journal of Cascade's: it does not begin with ${HEADER_START}`;
   const h = readHeaderAnyFormat(file);
   return h
     ? `its format is ${JSON.stringify(h.journal)}, written by another version of Cascade (this one reads ${JSON.stringify(JOURNAL_FORMAT)})`
-    : "it is unreadable";
+    : "it is unreadable (cut short or damaged)";
 }
 
 /**
