@@ -339,10 +339,10 @@ export default {
       penalty (rate 0.13, to insuranceFund); loss (insuranceFund swept, whenFundEmpty badDebt); backstop none
     vault (policy "stepwise"): trigger maintenance; amount stepwise (fraction swept, cooldownTicks 30, minNotional 100000); ordering largestNotional
       execution marketSweep (maxSlippage 0.05); whileLiquidating frozen
-      penalty (rate 0, to insuranceFund); loss (insuranceFund swept, whenFundEmpty adl); backstop (belowMaintenanceFraction 0.6666666666666666, price bankruptcy, capital swept)
+      penalty (rate 0, to insuranceFund); loss (insuranceFund swept, whenFundEmpty adl); backstop (belowMaintenanceFraction 2/3, price bankruptcy, capital swept)
     unbounded (policy "stepwise"): trigger maintenance; amount stepwise (fraction swept, cooldownTicks 30, minNotional 100000); ordering largestNotional
       execution marketSweep (maxSlippage 0.05); whileLiquidating frozen
-      penalty (rate 0, to insuranceFund); loss (insuranceFund swept, whenFundEmpty adl); backstop (belowMaintenanceFraction 0.6666666666666666, price bankruptcy, capital unbounded)
+      penalty (rate 0, to insuranceFund); loss (insuranceFund swept, whenFundEmpty adl); backstop (belowMaintenanceFraction 2/3, price bankruptcy, capital unbounded)
 `);
   });
 

@@ -5,7 +5,7 @@
  */
 import { type PolicySpec, presets } from "@cascade/liquidation";
 import { expect, test } from "vitest";
-import { policyLines, policyParts } from "../../packages/experiment/src/policy-lines.js";
+import { policyLines, policyParts, valueAsWritten } from "../../packages/experiment/src/policy-lines.js";
 
 const one = (variant: string, policy: PolicySpec, swept: string[] = []) => ({ variant, policy, swept });
 
@@ -27,12 +27,12 @@ test("a preset's defaults are shown: dutchAuction() reads as dutchAuction({ deca
   expect(policyParts(presets.dutchAuction({ decayPerTick: 0.02 }))[1][0]).toContain("decayPerTick 0.02,");
 });
 
-test("the exact lines of one variant: heading, name and parts indented, numbers as written (2/3 in full)", () => {
+test("the exact lines of one variant: heading, name and parts indented, numbers as written (the preset's 2 / 3 as 2/3)", () => {
   expect(policyLines([one("hl", presets.stepwise({ minNotional: 50_000 }))])).toEqual([
     "  liquidation policy of each variant, as it runs (defaults included):",
     '    hl (policy "stepwise"): trigger maintenance; amount stepwise (fraction 0.2, cooldownTicks 30, minNotional 50000); ordering largestNotional',
     "      execution marketSweep (maxSlippage 0.05); whileLiquidating frozen",
-    "      penalty (rate 0, to insuranceFund); loss (insuranceFund 0, whenFundEmpty adl); backstop (belowMaintenanceFraction 0.6666666666666666, price bankruptcy, capital unbounded)",
+    "      penalty (rate 0, to insuranceFund); loss (insuranceFund 0, whenFundEmpty adl); backstop (belowMaintenanceFraction 2/3, price bankruptcy, capital unbounded)",
   ]);
 });
 
@@ -57,11 +57,17 @@ test("every value of every preset's spec is on its lines, under its parameter's 
         continue;
       }
       for (const [key, value] of Object.entries(obj)) {
-        const v = typeof value === "number" && value >= 1e15 ? value.toExponential() : String(value);
+        // (2 / 3, the stepwise preset's backstop fraction, reads 2/3: valueAsWritten below)
+        const v =
+          typeof value === "number" && value >= 1e15
+            ? value.toExponential()
+            : value === 2 / 3
+              ? "2/3"
+              : String(value);
         expect(text, `${spec.name}: ${part}.${key}`).toMatch(
           key === "kind"
             ? `${part} ${v}`
-            : new RegExp(`${part} [^;]*\\b${key} ${v.replace(/[.+]/g, "\\$&")}[,)]`),
+            : new RegExp(`${part} [^;]*\\b${key} ${v.replace(/[.+]/g, "\\$&").replace("/", "\\/")}[,)]`),
         );
       }
     }
@@ -181,4 +187,47 @@ test("a custom amount rule and ordering read as such; the same policy only with 
   ]);
   // a swept ordering reads swept, as any part
   expect(policyParts(mine(lots, key), ["ordering"])[0][2]).toBe("ordering swept");
+});
+
+/** The number a shown text stands for: a decimal as JavaScript reads it, "p/q" as p / q. */
+const readBack = (text: string) => {
+  const [p, q] = text.split("/");
+  return q === undefined ? Number(text) : Number(p) / Number(q);
+};
+
+test("valueAsWritten: a repeating decimal that is exactly a fraction's double reads as the fraction; other numbers as formatValue writes them", () => {
+  expect(valueAsWritten(2 / 3)).toBe("2/3");
+  expect(valueAsWritten(-1 / 3)).toBe("-1/3");
+  expect(valueAsWritten(1 / 252)).toBe("1/252"); // a trading day's share of a year
+  expect(valueAsWritten(5 / 7)).toBe("5/7");
+  expect(valueAsWritten(4 / 3)).toBe("4/3");
+  // decimals that end stay decimals: 0.125 is not shown as 1/8
+  for (const x of [0, 7, 0.5, 0.125, 0.05, 1.25, 50_000, -0.2, 1e-7])
+    expect(valueAsWritten(x), String(x)).toBe(String(x));
+  // not a fraction's double: in full, not rounded (0.1 + 0.2 is not 0.3)
+  expect(valueAsWritten(0.1 + 0.2)).toBe("0.30000000000000004");
+  expect(valueAsWritten(Math.PI)).toBe("3.141592653589793");
+  expect(valueAsWritten(1 / 1009)).toBe(String(1 / 1009)); // past the largest denominator tried
+  // huge values as formatValue writes them, never a longer fraction
+  expect(valueAsWritten(1e20)).toBe("1e+20");
+  expect(valueAsWritten(1e20 / 3)).toBe("33333333333333330000");
+  expect(valueAsWritten(Number.NaN)).toBe("NaN");
+  expect(valueAsWritten(Number.POSITIVE_INFINITY)).toBe("Infinity");
+});
+
+test("valueAsWritten hides nothing: the text stands for exactly the number shown, for every fraction and for random doubles", () => {
+  for (let q = 1; q <= 1200; q++)
+    for (const p of [1, 2, q - 1, q + 1, 3 * q + 1, -5, 123_456]) {
+      const x = p / q;
+      expect(readBack(valueAsWritten(x)), `${p}/${q}`).toBe(x);
+    }
+  let seed = 12345;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let i = 0; i < 2000; i++) {
+    const x = (next() - 0.5) * 10 ** Math.floor(next() * 30 - 10);
+    expect(readBack(valueAsWritten(x)), String(x)).toBe(x);
+  }
 });

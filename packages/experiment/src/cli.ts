@@ -10,14 +10,14 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { CascadeError, formatValue, suggestName, ValidationError } from "@cascade/core";
+import { CascadeError, suggestName, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
 import { checkPathOption } from "./option-checks.js";
 import { folderWriter } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
-import { policyLines } from "./policy-lines.js";
+import { policyLines, valueAsWritten } from "./policy-lines.js";
 import { timedStep } from "./progress.js";
 import { FILES, JOURNAL_ADVICE, JOURNAL_FILE, REPORT_FILE, readRunInfo } from "./results-files.js";
 import { parseShard, type Shard } from "./shard.js";
@@ -719,7 +719,7 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
     // Which variants each swept parameter reaches: a variant that lacks its paths runs unchanged.
     const reached = new Set<string>();
     exp.sweep.params.forEach((param, k) => {
-      const values = exp.sweep.values[k].map((v) => formatValue(v)); // 1e+20, not 21 digits
+      const values = exp.sweep.values[k].map((v) => valueAsWritten(v)); // 1e+20, not 21 digits; 2/3, not 16
       const shown = values.length > 6 ? [...values.slice(0, 5), "...", values[values.length - 1]] : values;
       const holders = exp.variants.filter((v) =>
         sweepReachesAtSomePoint(v.config, exp.sweep.params, exp.sweep.values, k),
@@ -755,7 +755,7 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
     // What comparison.csv will compare each point with.
     const ref = exp.sweep.reference;
     if (exp.sweep.params.length > 0) {
-      const first = ref === null ? "" : formatValue(exp.sweep.values[exp.sweep.params.indexOf(ref)][0]);
+      const first = ref === null ? "" : valueAsWritten(exp.sweep.values[exp.sweep.params.indexOf(ref)][0]);
       out(
         ref !== null
           ? `  compared: each point against ${ref} = ${first} (sweepReference), the other parameters as at the point${exp.variants.length > 1 ? "; and each variant against the baseline at each point" : ""}`

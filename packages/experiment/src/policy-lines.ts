@@ -60,11 +60,42 @@ const LOSS: Params<LossSpec> = { insuranceFund: null, whenFundEmpty: null };
 /** Shown in place of a value a sweep sets: its values are on the validate's "sweep ..." lines. */
 const SWEPT = "swept";
 
-/** A parameter's value: numbers as formatValue writes them (1e+20), words bare, functions as such. */
+/** A parameter's value: numbers as valueAsWritten writes them (2/3, 1e+20), words bare, functions as such. */
 function shown(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "function") return "a function";
-  return formatValue(value);
+  return valueAsWritten(value);
+}
+
+/** The largest denominator valueAsWritten tries: 1/252 (a trading day's share of a year) and 1/365 are in reach. */
+const MAX_DENOMINATOR = 1000;
+
+/**
+ * A value for a reader of `cascade validate`, exact: as formatValue writes it, except a number
+ * whose shortest decimal is a repeating one (15 or more significant digits) and that is exactly
+ * the double of p / q for some q <= MAX_DENOMINATOR: "p/q" (a preset's 2 / 3 reads 2/3, not
+ * 0.6666666666666666). JavaScript reads p / q as this very number, so nothing is hidden or
+ * rounded; 0.1 + 0.2, no fraction's double, keeps its 17 digits. The display only: manifest.json
+ * holds the value as JSON writes it.
+ */
+export function valueAsWritten(value: unknown): string {
+  const text = formatValue(value);
+  if (typeof value !== "number" || !Number.isFinite(value) || significantDigits(value) < 15) return text;
+  for (let q = 2; q <= MAX_DENOMINATOR; q++) {
+    const p = Math.round(value * q);
+    // The first q that fits is in lowest terms: p / q is the correctly rounded double of the
+    // fraction, the same for any of its forms.
+    if (Number.isSafeInteger(p) && p / q === value) {
+      const fraction = `${p}/${q}`;
+      return fraction.length < text.length ? fraction : text;
+    }
+  }
+  return text;
+}
+
+/** The significant digits of `x`'s shortest decimal (0.6666666666666666: 16; 1e-7: 1). */
+function significantDigits(x: number): number {
+  return String(Math.abs(x)).split("e")[0].replace(".", "").replace(/^0+/, "").length;
 }
 
 /**
