@@ -77,7 +77,7 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
     expect(stack).toContain(`(${fixture("lib/where.ts")}:6:`);
   });
 
-  test("writing a new bundle prunes bundles not loaded for a week; loading one keeps it", async () => {
+  test("writing a new bundle prunes bundles not loaded for a week and a killed writer's temporary file as old; loading one keeps it", async () => {
     const saved = process.env.TMPDIR;
     const tmp = mkdtempSync(join(tmpdir(), "cascade-prune-"));
     process.env.TMPDIR = tmp;
@@ -87,15 +87,21 @@ describe("loadExperimentFile (TypeScript, bundled)", async () => {
       const stale = join(dir, `${"a".repeat(32)}.mjs`);
       const recent = join(dir, `${"b".repeat(32)}.mjs`);
       const other = join(dir, "notes.txt");
-      for (const f of [stale, recent, other]) writeFileSync(f, "export default 1;\n");
+      // what a process killed between writing a bundle and renaming it left
+      const staleTemp = join(dir, `${"c".repeat(32)}.mjs.4242.0.tmp`);
+      const freshTemp = join(dir, `${"d".repeat(32)}.mjs.4243.1.tmp`);
+      for (const f of [stale, recent, other, staleTemp, freshTemp]) writeFileSync(f, "export default 1;\n");
       const old = new Date(Date.now() - BUNDLE_MAX_AGE_MS - 60_000);
       utimesSync(stale, old, old);
       utimesSync(other, old, old);
+      utimesSync(staleTemp, old, old);
       utimesSync(recent, new Date(Date.now() - BUNDLE_MAX_AGE_MS + 60_000), new Date());
       const first = await loadExperimentFile(fixture("entry.ts"));
       expect(existsSync(stale)).toBe(false);
       expect(existsSync(recent)).toBe(true);
       expect(existsSync(other)).toBe(true); // not a bundle
+      expect(existsSync(staleTemp)).toBe(false);
+      expect(existsSync(freshTemp)).toBe(true); // may be another process's, still writing
       // Loading it again touches it, so a long study's bundle is never pruned under it.
       const mine = fileURLToPath(first.moduleUrl);
       utimesSync(mine, old, old);

@@ -365,7 +365,7 @@ async function localModules(file: string): Promise<string[]> {
 /**
  * Where a bundle is imported from: a file named by its content's hash in the OS temp folder
  * (`cascade-bundles-<uid>/`; written once, atomically, shared by every process that loads the same code;
- * bundles not loaded for BUNDLE_MAX_AGE_MS are pruned),
+ * bundles not loaded for BUNDLE_MAX_AGE_MS are pruned, and temporary files as old),
  * so stack traces map through its source map to the .ts lines, which Node does not do for a
  * `data:` URL. If that folder cannot be written, a `data:` URL.
  */
@@ -403,7 +403,8 @@ export const BUNDLE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 function pruneBundles(dir: string): void {
   const cutoff = Date.now() - BUNDLE_MAX_AGE_MS;
   for (const name of readdirSync(dir)) {
-    if (!/^[0-9a-f]{32}\.mjs$/.test(name)) continue;
+    // A bundle, or the temporary file of a process killed before its rename (bundleUrl): as old, not another's still writing.
+    if (!/^[0-9a-f]{32}\.mjs(\.\d+\.\d+\.tmp)?$/.test(name)) continue;
     const p = join(dir, name);
     try {
       if (statSync(p).mtimeMs < cutoff) unlinkSync(p);
