@@ -12,3 +12,11 @@ export function copyInto<T extends Int8Array | Uint8Array | Int32Array | Float64
   fresh.set(old, offset);
   return fresh;
 }
+
+/**
+ * Whether `value` is a typed array (an Int32Array, a Float64Array...: an ArrayBuffer view with
+ * entries, not a DataView), which researcher code may return where an array of numbers is asked.
+ */
+export function isTypedArray(value: unknown): value is ArrayLike<number | bigint> {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}

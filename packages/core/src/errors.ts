@@ -1,3 +1,5 @@
+import { isTypedArray } from "./arrays.js";
+
 /**
  * One error type for every rejected input in Cascade. The message always names
  * the field, the offending value and what is allowed, so a researcher can fix
@@ -36,7 +38,10 @@ export function memberPath(prefix: string, key: string): string {
   return prefix === "" ? JSON.stringify(key) : `${prefix}[${JSON.stringify(key)}]`;
 }
 
-/** A value as error messages show it (strings quoted, |x| >= 1e15 in exponent form when shorter, data as JSON). */
+/**
+ * A value as error messages show it (strings quoted, |x| >= 1e15 in exponent form when shorter, a
+ * typed array as its class and entries, `Int32Array [1, 2]`, other data as JSON), cut at 80 characters.
+ */
 export function formatValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
@@ -56,12 +61,26 @@ export function formatValue(value: unknown): string {
   if (typeof value === "function") return "a function";
   // An async callback (simulate, a custom metric) returns one; JSON would show it as {}.
   if (typeof (value as { then?: unknown } | null)?.then === "function") return "a Promise";
+  // JSON would show a typed array as an object of indices ({"0":1,"1":2}), the lots a custom amount
+  // rule returned, say: its class and entries, each as a number is shown (NaN, 1e+20, 3n).
+  if (isTypedArray(value))
+    return cut(
+      `${value.constructor.name} [${Array.from(value as ArrayLike<unknown>, formatValue).join(", ")}]`,
+    );
   try {
-    const s = JSON.stringify(value);
-    return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+    const s = JSON.stringify(value, entriesOfTypedArrays);
+    return s === undefined ? String(value) : cut(s);
   } catch {
     return String(value);
   }
+}
+
+/** A message's value at most 80 characters long. */
+const cut = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
+
+/** JSON.stringify's replacer: a typed array inside a value, as the array of its entries. */
+function entriesOfTypedArrays(_key: string, v: unknown): unknown {
+  return isTypedArray(v) ? Array.from(v) : v;
 }
 
 /**
@@ -146,6 +165,20 @@ export function thrownBy(where: string, e: unknown): Error {
   const err = new Error(`${where} threw: ${e.message}`, { cause: e });
   if (e.stack) err.stack = `${err.message}\n${e.stack}`;
   return err;
+}
+
+/**
+ * A value researcher code returned in a run, refused by Cascade's check of it (`refusal`, the
+ * check's CascadeError) and named by `where` as thrownBy names what code threw: "`where` returned:
+ * field = value; allowed: ...", with the refusal's code. No stack points at the code at fault (it
+ * had returned): a run failure reads this class (also from a worker thread, on the stack's first
+ * line) and adds no hint about the stack.
+ */
+export class ReturnedValueError extends CascadeError {
+  override readonly name = "ReturnedValueError";
+  constructor(where: string, refusal: CascadeError) {
+    super(refusal.code, refusal.field, refusal.value, refusal.allowed, `${where} returned`);
+  }
 }
 
 /**

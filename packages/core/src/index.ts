@@ -1,4 +1,4 @@
-export { copyInto } from "./arrays.js";
+export { copyInto, isTypedArray } from "./arrays.js";
 export { type Dist, distMax, distMean, distMin, sample, validateDist } from "./dist.js";
 export {
   CascadeError,
@@ -7,6 +7,7 @@ export {
   formatValue,
   memberPath,
   NotAnError,
+  ReturnedValueError,
   requireFinite,
   requireInteger,
   rethrownBy,

@@ -5,7 +5,13 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CascadeError, describeThrown, thrownBy, ValidationError } from "@cascade/core";
+import {
+  type CascadeError,
+  describeThrown,
+  ReturnedValueError,
+  thrownBy,
+  ValidationError,
+} from "@cascade/core";
 import type { Piscina } from "piscina";
 import { fsyncDir, removeLeftoverTemps, tempName, writeFileAtomic } from "./atomic-file.js";
 import { enterPoolCompileMode } from "./compile-mode.js";
@@ -156,7 +162,8 @@ export class RunFailure extends Error {
    * Whether that error's stack, not from the experiment's code as far as it goes, was cut at
    * V8's frame limit (Error.stackTraceLimit, 10 unless CASCADE_DEBUG is set) before it reached the
    * code that calls the experiment's (execute.ts): the experiment's frame may lie deeper, under
-   * Cascade's (a bad margin tier a custom simulate passed to the venue).
+   * Cascade's (a bad margin tier a custom simulate passed to the venue). Never for a value the
+   * experiment's code returned that a check refused (a custom amount rule's lots): no stack has it.
    */
   stackCut = false;
 }
@@ -661,8 +668,12 @@ export function runFailure(plan: Plan, run: number, e: unknown, what = "run"): R
   );
   if (e instanceof Error) {
     err.thrownAs = errorClass(e);
-    err.fromExperimentCode = ownFrames(e.stack).some((f) => !f.awaiting);
-    err.stackCut = !err.fromExperimentCode && cutBeforeExecute(e.stack);
+    // A value the experiment's code returned that Cascade's check refused, named with the function
+    // and where (core's ReturnedValueError; read by class, which an error from a worker thread keeps
+    // on its stack's first line): the function had returned, so no stack points at it.
+    const returned = err.thrownAs === ReturnedValueError.name;
+    err.fromExperimentCode = !returned && ownFrames(e.stack).some((f) => !f.awaiting);
+    err.stackCut = !returned && !err.fromExperimentCode && cutBeforeExecute(e.stack);
     if (e.stack) err.stack = `${err.message}\n${e.stack}`;
   } else {
     // Not an Error (and not wrapped where it was thrown): no stack of its own to show.

@@ -15,8 +15,22 @@
  * overTicks split from it as "overTicks"). Nothing else draws.
  */
 import { type BuiltPopulation, buildPopulation, Fundamentals, populationLabel } from "@cascade/agents";
-import { type Dist, type Rng, RunLoop, rethrownBy, sample } from "@cascade/core";
-import { LiquidationEngine, type PolicySpec } from "@cascade/liquidation";
+import {
+  CascadeError,
+  type Dist,
+  ReturnedValueError,
+  type Rng,
+  RunLoop,
+  rethrownBy,
+  sample,
+} from "@cascade/core";
+import {
+  checkedKey,
+  checkedLots,
+  checkedTest,
+  LiquidationEngine,
+  type PolicySpec,
+} from "@cascade/liquidation";
 import { BUY, connectVenue, type Instrument, SELL, Venue, withinQuotes } from "@cascade/market";
 import type {
   InstrumentSeries,
@@ -51,36 +65,58 @@ function newSeries(ins: Instrument, ticks: number): InstrumentSeries {
 }
 
 /**
- * A custom trigger's, amount rule's or ordering's failure names its function (thrownBy: the policy,
- * the account and the tick; the run failure's prefix names the variant), as custom agents' and
- * metrics' do; an Error's stack is kept, so it still points at the researcher's line. Passed
- * through, as by an agent: a NotAnError, which already names its thrower (a venue stream's
- * observer), and a ValidationError, which names the field at fault. Built-in parts are passed as
- * they are.
+ * A custom trigger's, amount rule's or ordering's failure names its function, the policy, the
+ * account and the tick (the run failure's prefix names the variant), as custom agents' and
+ * metrics' do. What it throws: thrownBy (an Error's stack is kept, so it still points at the
+ * researcher's line), a NotAnError (it names its thrower, a venue stream's observer) or a
+ * ValidationError (it names the field at fault) passed through, as by an agent. What it returns
+ * that the engine's own check (checkedTest, checkedLots, checkedKey) refuses: a ReturnedValueError.
+ * That check is made here, as the value is returned, since past this point nothing knows the
+ * account's label or the tick; the engine's check of the same value then passes. Built-in parts
+ * are passed as they are.
  */
 function namingCustomParts(policy: PolicySpec, venue: Venue, loop: RunLoop): PolicySpec {
   const { trigger, amount, ordering } = policy;
   const custom = typeof ordering === "object";
   if (trigger.kind !== "custom" && amount.kind !== "custom" && !custom) return policy;
-  // The function at liquidation.<what>, its failure named (its arguments start venue, account).
+  // What failed: the function at liquidation.<what>, called on `account` now.
+  const where = (what: string, account: number) =>
+    `custom ${what.split(".")[0]} failed: liquidation.${what} of policy "${policy.name}" on account ${venue.label(account)} at tick ${loop.now}`;
+  // The function, its failure named (its arguments start venue, account; `checked` is the engine's
+  // check of what it returns, given its arguments).
   const naming =
-    <A extends [Venue, number, ...unknown[]], R>(fn: (...args: A) => R, self: unknown, what: string) =>
+    <A extends [Venue, number, ...unknown[]], R>(
+      fn: (...args: A) => R,
+      self: unknown,
+      what: string,
+      checked: (out: unknown, args: A) => R,
+    ) =>
     (...args: A): R => {
+      let out: R;
       try {
-        return fn.apply(self, args);
+        out = fn.apply(self, args);
       } catch (e) {
-        throw rethrownBy(
-          `custom ${what.split(".")[0]} failed: liquidation.${what} of policy "${policy.name}" on account ${venue.label(args[1])} at tick ${loop.now}`,
-          e,
-        );
+        throw rethrownBy(where(what, args[1]), e);
+      }
+      try {
+        return checked(out, args);
+      } catch (e) {
+        throw e instanceof CascadeError ? new ReturnedValueError(where(what, args[1]), e) : e;
       }
     };
   const named = { ...policy };
   if (trigger.kind === "custom")
-    named.trigger = { kind: "custom", test: naming(trigger.test, trigger, "trigger.test") };
+    named.trigger = { kind: "custom", test: naming(trigger.test, trigger, "trigger.test", checkedTest) };
   if (amount.kind === "custom")
-    named.amount = { kind: "custom", lots: naming(amount.lots, amount, "amount.lots") };
-  if (custom) named.ordering = { kind: "custom", key: naming(ordering.key, ordering, "ordering.key") };
+    named.amount = {
+      kind: "custom",
+      lots: naming(amount.lots, amount, "amount.lots", (out, [, , hs]) => checkedLots(out, hs)),
+    };
+  if (custom)
+    named.ordering = {
+      kind: "custom",
+      key: naming(ordering.key, ordering, "ordering.key", (out, [, , h]) => checkedKey(out, h)),
+    };
   return named;
 }
 

@@ -907,50 +907,56 @@ export class LiquidationEngine {
     if (venue.openOrders(a).length > 0) venue.cancelAll(a);
     // and its own auctions: the vault, ADL and every execution would meet lots the venue reserves
     this.cancelAccountAuctions(a, hs);
-    this.s.marginCalls++;
-    // the event is the subscribers' to keep: made only when there are any
-    if (this.callSubject.observed)
-      this.callSubject.next({ tick: this.tick, account: a, equity, maintenance });
     let ep = this.episodes.get(a);
     if (ep === undefined) {
       ep = this.findCause(a, hs);
       this.episodes.set(a, ep);
     }
+    // The step is decided before its margin call is counted and announced: a custom key or lots
+    // whose result is refused fails the step without a margin call it never acted on. (The
+    // account's resting orders are cancelled first: the key and lots see the book the step trades.)
     sortHoldings(p.ordering, hs, venue, a, this.orderKeys);
     const ordered = hs;
+    const toAdl =
+      !backstopNow &&
+      equity < 0 &&
+      p.loss.whenFundEmpty === "adl" &&
+      Math.max(0, venue.cash(this.insuranceFund)) < -equity;
+    // declined by a bounded vault that is the execution: to the book without a slippage bound
+    const exec = p.execution.kind === "backstop" ? BOOK_FALLBACK : p.execution;
+    // Sweeps and slices are the account's own market orders (it pays the taker fee); auction takes
+    // are transfers without fees.
+    const onBook = exec.kind === "marketSweep" || exec.kind === "sliced";
+    const plan = this.plan;
+    if (!backstopNow && !toAdl) {
+      const ctx = this.amountCtx;
+      ctx.account = a;
+      ctx.holdings = ordered;
+      ctx.equity = equity;
+      ctx.maintenance = maintenance;
+      ctx.maxSlippage = onBook ? exec.maxSlippage : 1;
+      ctx.feeRate = onBook ? venue.fees.takerBps / 10_000 : 0;
+      ctx.onBook = onBook;
+      // From evaluate's read of `a` (its step has traded nothing yet; cancels move no cash), only for
+      // the rule that reads it: the double a call returns is boxed when the call is not inlined.
+      if (this.amountReadsHf)
+        ctx.healthFactor = healthFactorFrom(this.readHfNum, this.readHfDen, equity < maintenance);
+      amountPlanInto(equity < 0 ? FULL_CLOSE : p.amount, ctx, plan);
+    }
+    this.s.marginCalls++;
+    // the event is the subscribers' to keep: made only when there are any
+    if (this.callSubject.observed)
+      this.callSubject.next({ tick: this.tick, account: a, equity, maintenance });
 
     if (backstopNow) {
       this.backstopTakeover(a, ordered, this.vaultPrice(), ep);
       return;
     }
     if (vaultDeclined) this.s.backstopDeclined++;
-    if (
-      equity < 0 &&
-      p.loss.whenFundEmpty === "adl" &&
-      Math.max(0, venue.cash(this.insuranceFund)) < -equity
-    ) {
+    if (toAdl) {
       this.adl(a, ordered, ep);
       return;
     }
-    // declined by a bounded vault that is the execution: to the book without a slippage bound
-    const exec = p.execution.kind === "backstop" ? BOOK_FALLBACK : p.execution;
-    // Sweeps and slices are the account's own market orders (it pays the taker fee); auction takes
-    // are transfers without fees.
-    const onBook = exec.kind === "marketSweep" || exec.kind === "sliced";
-    const ctx = this.amountCtx;
-    ctx.account = a;
-    ctx.holdings = ordered;
-    ctx.equity = equity;
-    ctx.maintenance = maintenance;
-    ctx.maxSlippage = onBook ? exec.maxSlippage : 1;
-    ctx.feeRate = onBook ? venue.fees.takerBps / 10_000 : 0;
-    ctx.onBook = onBook;
-    // From evaluate's read of `a` (its step has traded nothing yet; cancels move no cash), only for
-    // the rule that reads it: the double a call returns is boxed when the call is not inlined.
-    if (this.amountReadsHf)
-      ctx.healthFactor = healthFactorFrom(this.readHfNum, this.readHfDen, equity < maintenance);
-    const plan = this.plan;
-    amountPlanInto(equity < 0 ? FULL_CLOSE : p.amount, ctx, plan);
     if (p.amount.kind === "stepwise" && p.amount.cooldownTicks > 0)
       this.cooldownUntil.set(a, this.tick + p.amount.cooldownTicks);
     switch (exec.kind) {

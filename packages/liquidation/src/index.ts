@@ -8,6 +8,7 @@ export {
   amountPlan,
   checkedKey,
   checkedLots,
+  checkedTest,
   estimateSweep,
   type Holding,
   holdingsOf,

@@ -2,7 +2,7 @@
  * The policy parts as small pure-ish functions: trigger, ordering across assets, amount per
  * asset, penalty, and a book-walk estimate used by restore-to-target. The engine composes them.
  */
-import { CascadeError } from "@cascade/core";
+import { CascadeError, isTypedArray } from "@cascade/core";
 import {
   BUY,
   maintenanceAmount,
@@ -74,22 +74,27 @@ export function triggered(
       return equity < maintenance;
     case "healthFactor":
       return venue.healthFactorBelow(account, spec.below);
-    case "custom": {
-      // Experiment files are bundled without a type check: a test that forgets its `return` would
-      // liquidate nobody, and one returning a string would liquidate everyone.
-      const hit: unknown = spec.test(venue, account);
-      if (typeof hit !== "boolean") {
-        throw new CascadeError(
-          "INVALID_TRIGGER_RESULT",
-          "trigger.test(venue, account)",
-          hit,
-          "true or false",
-          "custom trigger failed",
-        );
-      }
-      return hit;
-    }
+    case "custom":
+      return checkedTest(spec.test(venue, account));
   }
+}
+
+/**
+ * What a custom trigger's test returned, checked: true or false, else a CascadeError naming it and
+ * what is allowed. Experiment files are bundled without a type check: a test that forgets its
+ * `return` would liquidate nobody, and one returning a string would liquidate everyone.
+ */
+export function checkedTest(hit: unknown): boolean {
+  if (typeof hit !== "boolean") {
+    throw new CascadeError(
+      "INVALID_TRIGGER_RESULT",
+      "trigger.test(venue, account)",
+      hit,
+      "true or false",
+      "custom trigger failed",
+    );
+  }
+  return hit;
 }
 
 // ---------------------------------------------------------------- ordering
@@ -195,12 +200,13 @@ export function checkedKey(key: unknown, h: Readonly<Holding>): number {
 /**
  * What a custom amount rule's lots returned for `holdings` (in the policy's ordering), checked
  * whole before any is used: an array with, for each holding k, an integer in [0, |holdings[k].q|];
- * else a CascadeError naming the entry, its value and what is allowed.
+ * else a CascadeError naming the entry, its value and what is allowed. A typed array (an Int32Array,
+ * a Float64Array of whole numbers) is an array of lots too: its entries are checked as an array's.
  */
-export function checkedLots(lots: unknown, holdings: ReadonlyArray<Readonly<Holding>>): readonly number[] {
+export function checkedLots(lots: unknown, holdings: ReadonlyArray<Readonly<Holding>>): ArrayLike<number> {
   const field = "amount.lots(venue, account, holdings)";
   const n = holdings.length;
-  if (!Array.isArray(lots) || lots.length !== n) {
+  if (!(Array.isArray(lots) || isTypedArray(lots)) || lots.length !== n) {
     throw new CascadeError(
       "INVALID_AMOUNT_RESULT",
       field,
@@ -222,7 +228,7 @@ export function checkedLots(lots: unknown, holdings: ReadonlyArray<Readonly<Hold
       );
     }
   }
-  return lots;
+  return lots as ArrayLike<number>;
 }
 
 // ---------------------------------------------------------------- book walk

@@ -33,8 +33,9 @@ export type AmountSpec =
   | { kind: "tiered" }
   /**
    * Your own rule: per step of a solvent account (a bankrupt one is closed in full), the lots to
-   * close of each holding, in the policy's ordering: `lots(...)[k]` an integer in [0, |holdings[k].q|].
-   * Checked at each call (README.md, "Your own amount and ordering").
+   * close of each holding, in the policy's ordering: `lots(...)[k]` an integer in [0, |holdings[k].q|],
+   * in an array or a typed array (an Int32Array...). Checked at each call (README.md, "Your own
+   * amount and ordering").
    */
   | {
       kind: "custom";
@@ -42,7 +43,7 @@ export type AmountSpec =
         venue: Venue,
         account: AccountId,
         holdings: ReadonlyArray<Readonly<Holding>>,
-      ) => readonly number[];
+      ) => ArrayLike<number>;
     };
 
 /**
