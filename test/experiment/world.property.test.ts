@@ -5,8 +5,9 @@
  * parameters and withdrawals, dip buying, margin top-ups, keepers on events, a researcher's own
  * agent doing a bit of everything and one that trades inside create), instrument (tiers, contract
  * values, narrow price bands, prices of a few ticks), mark rule, fundamental process, liquidation
- * preset with its own options and overrides (custom and health-factor triggers, penalties, loss
- * rules, bounded vaults, whileLiquidating), shock kind (drawn sizes, spread over ticks), variants
+ * preset with its own options and overrides (custom and health-factor triggers, custom amount
+ * rules returning an array or an Int32Array, custom orderings, penalties, loss rules, bounded
+ * vaults, whileLiquidating), shock kind (drawn sizes, spread over ticks), variants
  * (policies, or overrides of market, populations, shocks, fundamentals or length), sweeps (with a
  * sweepReference), recovery thresholds and replications (one of the plan's runs is run, seeded as
  * the runner seeds it), at short runs. A third of the worlds are skewed toward deep cascades
@@ -63,7 +64,7 @@ import {
   type VariantSpec,
   validateExperiment,
 } from "@cascade/experiment";
-import { type PolicySpec, presets, validatePolicySpec } from "@cascade/liquidation";
+import { type Holding, type PolicySpec, presets, validatePolicySpec } from "@cascade/liquidation";
 import { BUY, SELL, type Side, Venue } from "@cascade/market";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +112,46 @@ const customTriggerArb = fc.oneof(
   // every account holding a position, makers, keepers and the shock's seller included
   fc.constant({ kind: "custom" as const, test: (_venue: Venue, _account: number) => true }),
 );
+
+/** Calls of the custom amount rules and orderings below, counted across worlds (their results do not read them). */
+const customCalls = { lots: 0, key: 0 };
+
+/**
+ * A custom amount rule (researcher code): a random valid plan, per holding a drawn share (0 to all)
+ * of its lots, floored; which share goes to which holding turns with the tick, the account and
+ * the instrument, so a run asks for other plans step after step and the same run for the same
+ * ones. Returned as an array or as an Int32Array (an array of lots too).
+ */
+const customAmountArb = fc
+  .record({
+    shares: fc.array(fc.constantFrom(0, 0.1, 0.5, 0.99, 1), { minLength: 1, maxLength: 4 }),
+    typed: fc.boolean(),
+  })
+  .map(({ shares, typed }) => ({
+    kind: "custom" as const,
+    lots: (venue: Venue, account: number, holdings: ReadonlyArray<Readonly<Holding>>) => {
+      customCalls.lots++;
+      const lots = holdings.map((h) =>
+        Math.floor(shares[(venue.tick + account + h.instrument) % shares.length] * Math.abs(h.q)),
+      );
+      return typed ? Int32Array.from(lots) : lots;
+    },
+  }));
+
+/** A custom ordering (researcher code): the highest maintenance rate, the worst PnL or a pattern first. */
+const customOrderingArb = fc
+  .constantFrom<(venue: Venue, account: number, h: Readonly<Holding>) => number>(
+    (_venue, _account, h) => -h.rate,
+    (venue, account, h) => venue.unrealizedPnl(account, h.instrument),
+    (venue, account, h) => (venue.tick + 7 * account + h.instrument) % 3,
+  )
+  .map((key) => ({
+    kind: "custom" as const,
+    key: (venue: Venue, account: number, h: Readonly<Holding>) => {
+      customCalls.key++;
+      return key(venue, account, h);
+    },
+  }));
 
 /** Every preset with its own options (a few values each, including the edges). */
 const presetArb: fc.Arbitrary<PolicySpec> = fc.oneof(
@@ -187,11 +228,23 @@ function chargesRate(p: PolicySpec): boolean {
  */
 const policyArb: fc.Arbitrary<PolicySpec> = fc
   .record({
-    preset: presetArb,
+    // the preset, now and then with an amount rule of the researcher's
+    preset: fc
+      .tuple(
+        presetArb,
+        fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: customAmountArb }),
+      )
+      .map(([preset, amount]): PolicySpec => (amount === null ? preset : { ...preset, amount })),
     ordering: fc.option(
-      fc.constantFrom("largestNotional", "mostLiquid", "worstPnl", "proRata") as fc.Arbitrary<
-        PolicySpec["ordering"]
-      >,
+      fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc.constantFrom("largestNotional", "mostLiquid", "worstPnl", "proRata") as fc.Arbitrary<
+            PolicySpec["ordering"]
+          >,
+        },
+        { weight: 1, arbitrary: customOrderingArb },
+      ),
     ),
     sliced: fc.oneof(
       { weight: 2, arbitrary: fc.constant(null) },
@@ -1129,6 +1182,8 @@ describe("random worlds that validate", () => {
     let liquidated = 0;
     let twice = 0;
     let deep = 0;
+    let customAmountLiquidated = 0;
+    let customOrderingLiquidated = 0;
     let refused = 0;
     let refusedOnPurpose = 0;
     let written = 0;
@@ -1174,6 +1229,7 @@ describe("random worlds that validate", () => {
         // one replication of it, seeded as the runner seeds it
         const replication = r % exp.replications;
         const seed = replicationSeed(exp.seed, replication);
+        const asked = { ...customCalls };
         const rec = simulateWorld(config, Rng.fromSeed(seed));
         const venue = lastVenue as Venue;
         checkVenue(venue);
@@ -1239,6 +1295,11 @@ describe("random worlds that validate", () => {
         }
         if (rec.liquidations.length > 0) liquidated++;
         if ((m.max_cascade_depth as number) >= 2) deep++;
+        // a custom amount rule or ordering asked in the run, and lots closed
+        if (rec.liquidations.length > 0) {
+          if (customCalls.lots > asked.lots) customAmountLiquidated++;
+          if (customCalls.key > asked.key) customOrderingLiquidated++;
+        }
         // now and then the whole plan (at most 2 replications) through the output files
         if (outputs) {
           const plan = { ...def, replications: Math.min(def.replications ?? 1, 2) };
@@ -1259,7 +1320,7 @@ describe("random worlds that validate", () => {
     if (process.env.WORLD_STATS) {
       const { user, system } = process.cpuUsage(cpu);
       console.log(
-        `worlds run ${ran}, with liquidations ${liquidated}, cascade depth >= 2 ${deep}; refused ${refused}, on purpose ${refusedOnPurpose}; through the output files ${written} (${writtenOwn} with variants against themselves at the sweepReference, ${leftOut} variants it does not reach left out), ${((100 * outputsCpu) / (user + system)).toFixed(1)}% of ${((user + system) / 1e6).toFixed(1)} s CPU`,
+        `worlds run ${ran}, with liquidations ${liquidated} (${customAmountLiquidated} by a custom amount rule, ${customOrderingLiquidated} along a custom ordering), cascade depth >= 2 ${deep}; refused ${refused}, on purpose ${refusedOnPurpose}; through the output files ${written} (${writtenOwn} with variants against themselves at the sweepReference, ${leftOut} variants it does not reach left out), ${((100 * outputsCpu) / (user + system)).toFixed(1)}% of ${((user + system) / 1e6).toFixed(1)} s CPU`,
       );
     }
     expect(twice).toBeGreaterThan(0);
@@ -1271,6 +1332,9 @@ describe("random worlds that validate", () => {
       expect(ran).toBeGreaterThan(RUNS * 0.9);
       expect(liquidated).toBeGreaterThan(RUNS * 0.25);
       expect(deep).toBeGreaterThan(RUNS * 0.08);
+      // worlds that closed lots by a custom amount rule, or along a custom ordering (15 and 17 at the default seed)
+      expect(customAmountLiquidated).toBeGreaterThan(RUNS * 0.01);
+      expect(customOrderingLiquidated).toBeGreaterThan(RUNS * 0.01);
       expect(written).toBeGreaterThan(0);
     }
     // the default seed sends two worlds with several variants and a sweepReference through the
