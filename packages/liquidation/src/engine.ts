@@ -23,6 +23,11 @@
  * slices, auctions). Stale entries are skipped lazily (per-account version numbers) and compacted
  * when they outnumber live ones. A `custom` trigger cannot be bounded: then every account holding
  * a position is tested every tick, and no trigger prices are pushed.
+ * Every bound is computed at the rates in force (venue.marginOf). A volatility-linked margin
+ * (margin.volatility) changes them in the marks phase; a trigger price pushed under the old rates
+ * could then hide an account the higher rates put below its threshold. So on a tick whose rates
+ * changed (venue.marginRevision moved) the engine reads the new rates and checks every account
+ * holding a position, as a full scan would, which pushes each one's bounds again at the new rates.
  *
  * A liquidation step (per triggered account)
  * ------------------------------------------
@@ -91,6 +96,7 @@ import {
   type Fill,
   healthFactorFrom,
   type Instrument,
+  type MarginSpec,
   maintenanceAmount,
   maintenanceMargin,
   type OrderResult,
@@ -185,6 +191,9 @@ export class LiquidationEngine {
    * from a frozen array (each one calls an inline-cache stub, ~4x slower).
    */
   private readonly inst: readonly Instrument[];
+  /** venue.marginOf(i) per instrument, read again when venue.marginRevision moves (see the header). */
+  private readonly margins: MarginSpec[];
+  private marginRevision: number;
 
   // per-account state (typed arrays grown with the venue's account count)
   private version = new Int32Array(0);
@@ -339,6 +348,8 @@ export class LiquidationEngine {
     this.marginCalls$ = this.callSubject.asObservable();
     this.nInst = venue.instruments.length;
     this.inst = venue.instruments.slice();
+    this.margins = this.inst.map((_, i) => venue.marginOf(i));
+    this.marginRevision = venue.marginRevision;
     for (let i = 0; i < this.nInst; i++) {
       this.downHeaps.push(new TriggerHeap());
       this.upHeaps.push(new TriggerHeap());
@@ -415,7 +426,8 @@ export class LiquidationEngine {
 
     this.stamp++;
     this.candN = 0;
-    if (this.customTrigger) for (const a of venue.accountsWithPositions()) this.addCandidate(a);
+    if (this.customTrigger || this.ratesChanged())
+      for (const a of venue.accountsWithPositions()) this.addCandidate(a);
     const dirty = this.dirty;
     const nd = this.dirtyN;
     for (let k = 0; k < nd; k++) {
@@ -471,6 +483,18 @@ export class LiquidationEngine {
     this.maybeCompact();
   }
 
+  /**
+   * Whether a margin review changed some rates since the last check; if so reads the rates in force
+   * (the caller then checks every account holding a position: see the header).
+   */
+  private ratesChanged(): boolean {
+    const venue = this.venue;
+    if (venue.marginRevision === this.marginRevision) return false;
+    this.marginRevision = venue.marginRevision;
+    for (let i = 0; i < this.nInst; i++) this.margins[i] = venue.marginOf(i);
+    return true;
+  }
+
   /** The engine's own accounts and the fee account are never checked (compares, not a Set lookup per account). */
   private isSystem(a: number): boolean {
     return a === this.insuranceFund || a === this.feeAccount || a === this.backstopVault;
@@ -517,6 +541,7 @@ export class LiquidationEngine {
   private readAccount(a: number): Holding[] {
     const venue = this.venue;
     const inst = this.inst;
+    const margins = this.margins;
     const held = venue.heldInstruments(a);
     const buf = this.holdingBuf;
     const cash = venue.cash(a);
@@ -538,8 +563,8 @@ export class LiquidationEngine {
       h.mark = mark;
       h.cv = cv;
       h.notional = notional;
-      h.rate = maintenanceRate(inst[i].margin, notional);
-      h.amount = maintenanceAmount(inst[i].margin, notional);
+      h.rate = maintenanceRate(margins[i], notional);
+      h.amount = maintenanceAmount(margins[i], notional);
       equity += q * mark * cv;
       // maintenanceMargin(margin, notional), from the tier just looked up
       maintenance += notional * h.rate - h.amount;
@@ -693,12 +718,12 @@ export class LiquidationEngine {
    * notional that move can take it to (a long's lowest, a short's highest). Infinity when S = 0.
    */
   private boundFraction(hs: Holding[], buffer: number, x: number, reach: number): number {
-    const inst = this.inst;
+    const margins = this.margins;
     let longS = 0;
     let shortS = 0;
     for (let k = 0; k < hs.length; k++) {
       const h = hs[k];
-      const m = inst[h.instrument].margin;
+      const m = margins[h.instrument];
       // the move takes a long down to n (1 - reach) and a short up to n (1 + reach)
       const far = h.q > 0 ? h.notional * (1 - reach) : h.notional * (1 + reach);
       const r = reach === 0 || m.tiers === undefined ? h.rate : maintenanceRate(m, far);
@@ -710,8 +735,7 @@ export class LiquidationEngine {
   }
 
   private holdsTiered(hs: Holding[]): boolean {
-    for (let k = 0; k < hs.length; k++)
-      if (this.inst[hs[k].instrument].margin.tiers !== undefined) return true;
+    for (let k = 0; k < hs.length; k++) if (this.margins[hs[k].instrument].tiers !== undefined) return true;
     return false;
   }
 
@@ -874,7 +898,7 @@ export class LiquidationEngine {
       const inst = this.inst[i];
       const mark = venue.mark(i);
       if (held !== 0)
-        requirement += maintenanceMargin(inst.margin, Math.abs(held) * mark * inst.contractValue);
+        requirement += maintenanceMargin(this.margins[i], Math.abs(held) * mark * inst.contractValue);
       if (q !== 0 && !bankruptcy) {
         // transferred at the mark rounded to a tick (backstopTakeover), valued at the mark
         const px = tickPrice(inst, mark);

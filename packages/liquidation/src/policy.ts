@@ -42,7 +42,7 @@ export function holdingsOf(venue: Venue, account: number): Holding[] {
     const mark = venue.mark(i);
     const cv = inst[i].contractValue;
     const notional = Math.abs(q) * mark * cv;
-    const m = inst[i].margin;
+    const m = venue.marginOf(i);
     out.push({
       instrument: i,
       q,
@@ -531,7 +531,7 @@ function closeEffect(h: Holding, k: number, ctx: AmountContext): CloseEffect {
     slip,
     charges: (ctx.penaltyRate + ctx.feeRate) * est.notional,
     held: h.notional * h.rate - h.amount,
-    left: maintenanceMargin(venue.instruments[h.instrument].margin, left),
+    left: maintenanceMargin(venue.marginOf(h.instrument), left),
   };
 }
 

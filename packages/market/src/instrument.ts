@@ -15,12 +15,35 @@ export interface MarginTier {
   initial: number;
   maintenance: number;
 }
+/**
+ * Volatility-linked (procyclical) margin: the margin spiral of Brunnermeier & Pedersen (2009), where
+ * margins rise with the volatility of the price. Every rate (initial, maintenance, each tier's) is
+ * multiplied by m = clamp(sigma / reference, 1, maxMultiplier), capped at 1 (100% of notional), and
+ * the tiers' cumulative amounts follow from the scaled rates (continuity kept). sigma is the
+ * realised volatility per tick of the mark, sqrt(sum r^2 / windowTicks) over the last windowTicks
+ * log-returns r = ln(mark_t / mark_{t-1}) (zero mean, as RiskMetrics and realised variance take it).
+ * m is reviewed at the marks phase of mark update n (tick n of a run) when n >= windowTicks and n is
+ * a multiple of everyTicks, and held in between (a margin change takes effect at the next review,
+ * as an exchange announces it); see VolatilityMultiplier (volatility-margin.ts).
+ */
+export interface MarginVolatilitySpec {
+  /** Look-back: the number of per-tick mark log-returns sigma is taken over (integer >= 1). */
+  windowTicks: number;
+  /** Review period in ticks: the multiplier is set again at every everyTicks-th marks phase (integer >= 1). */
+  everyTicks: number;
+  /** Volatility per tick (same unit as sigma) at or below which the base rates apply: m = sigma / reference above it. */
+  reference: number;
+  /** Cap of the multiplier (>= 1; 1 keeps the base rates: fixed margin). */
+  maxMultiplier: number;
+}
 /** Rates in (0, 1]; maintenance <= initial. */
 export interface MarginSpec {
   initial: number;
   maintenance: number;
   /** Size tiers, sorted ascending; at least one when given (leave out for flat rates). */
   tiers?: MarginTier[];
+  /** Rates that rise with the mark's realised volatility (leave out for fixed rates). */
+  volatility?: MarginVolatilitySpec;
 }
 export interface InstrumentSpec {
   symbol: string;
@@ -55,13 +78,47 @@ function rate(field: string, v: unknown): number {
   return v;
 }
 
+/** Largest look-back and review period, in ticks (the venue keeps windowTicks returns per instrument). */
+export const MAX_VOLATILITY_WINDOW = 1_000_000;
+
+function ticks(field: string, v: unknown, what: string): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > MAX_VOLATILITY_WINDOW)
+    bad(field, v, `an integer number of ticks in [1, ${MAX_VOLATILITY_WINDOW}] (${what})`);
+  return v as number;
+}
+
+function validateVolatility(path: string, v: unknown): MarginVolatilitySpec {
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    bad(path, v, "undefined or an object { windowTicks, everyTicks, reference, maxMultiplier }");
+  const o = v as MarginVolatilitySpec;
+  const windowTicks = ticks(`${path}.windowTicks`, o.windowTicks, "the log-returns sigma is taken over");
+  const everyTicks = ticks(`${path}.everyTicks`, o.everyTicks, "how often the multiplier is reviewed");
+  const reference = o.reference;
+  if (typeof reference !== "number" || !Number.isFinite(reference) || reference <= 0)
+    bad(
+      `${path}.reference`,
+      reference,
+      "a finite volatility per tick > 0 (the realised volatility of the mark's log-returns at which the base rates apply)",
+    );
+  const maxMultiplier = o.maxMultiplier;
+  if (typeof maxMultiplier !== "number" || !Number.isFinite(maxMultiplier) || maxMultiplier < 1)
+    bad(`${path}.maxMultiplier`, maxMultiplier, "a finite number >= 1 (1: the base rates, fixed margin)");
+  return Object.freeze({ windowTicks, everyTicks, reference, maxMultiplier });
+}
+
 export function validateMargin(path: string, m: unknown): MarginSpec {
-  if (m === null || typeof m !== "object") bad(path, m, "an object { initial, maintenance, tiers? }");
+  if (m === null || typeof m !== "object")
+    bad(path, m, "an object { initial, maintenance, tiers?, volatility? }");
   const o = m as MarginSpec;
   const initial = rate(`${path}.initial`, o.initial);
   const maintenance = rate(`${path}.maintenance`, o.maintenance);
   if (maintenance > initial) bad(`${path}.maintenance`, maintenance, `a rate in (0, initial = ${initial}]`);
-  if (o.tiers === undefined) return Object.freeze({ initial, maintenance });
+  // the key only when given: a spec without it reads (and prints in a manifest) as before
+  const volatility =
+    o.volatility === undefined ? undefined : validateVolatility(`${path}.volatility`, o.volatility);
+  const withVolatility = <T extends object>(spec: T): T =>
+    Object.freeze(volatility === undefined ? spec : { ...spec, volatility });
+  if (o.tiers === undefined) return withVolatility({ initial, maintenance });
   if (!Array.isArray(o.tiers))
     bad(`${path}.tiers`, o.tiers, "undefined or an array of { notionalAbove, initial, maintenance }");
   // An empty list would read as "this instrument has tiers" (tieredPartial accepted) while every
@@ -99,6 +156,29 @@ export function validateMargin(path: string, m: unknown): MarginSpec {
     prevI = ti;
     prevM = tm;
   });
+  return withVolatility({ initial, maintenance, tiers: Object.freeze(tiers) as MarginTier[] });
+}
+
+/**
+ * The rates of `m` multiplied by `multiplier` (>= 1), each capped at 1: initial, maintenance and
+ * every tier's (notionalAbove unchanged). Scaling keeps maintenance <= initial and the tiers' rates
+ * non-decreasing, and the cumulative amounts are computed from the scaled rates (bracketAmount), so
+ * the requirement stays continuous and convex in notional. `m` itself at multiplier 1 (no new
+ * doubles). The result carries no volatility spec: it is the rates in force, not the rule.
+ */
+export function scaledMargin(m: MarginSpec, multiplier: number): MarginSpec {
+  if (multiplier === 1) return m;
+  const scale = (r: number) => Math.min(1, r * multiplier);
+  const initial = scale(m.initial);
+  const maintenance = scale(m.maintenance);
+  if (m.tiers === undefined) return Object.freeze({ initial, maintenance });
+  const tiers = m.tiers.map((t) =>
+    Object.freeze({
+      notionalAbove: t.notionalAbove,
+      initial: scale(t.initial),
+      maintenance: scale(t.maintenance),
+    }),
+  );
   return Object.freeze({ initial, maintenance, tiers: Object.freeze(tiers) as MarginTier[] });
 }
 

@@ -28,6 +28,7 @@ import {
   maintenanceMargin,
   maintenanceRate,
   makeInstrument,
+  scaledMargin,
 } from "./instrument.js";
 import { type AccountId, healthFactorFrom, uniformDistance } from "./margin.js";
 import { type MarkKind, type MarkSpec, type MarkUpdate, nextMark, validateMarkSpec } from "./marks.js";
@@ -46,6 +47,7 @@ import {
   sideRejected,
   type TimeInForce,
 } from "./orderbook.js";
+import { VolatilityMultiplier } from "./volatility-margin.js";
 
 export interface VenueConfig {
   instruments: InstrumentSpec[];
@@ -199,6 +201,16 @@ export class Venue {
   private readonly lastTrade: Float64Array;
   private readonly oracle: Float64Array;
   private readonly markKind: MarkKind;
+  /**
+   * The margin rates in force per instrument: the spec's, scaled by the volatility multiplier of an
+   * instrument with margin.volatility (the spec's own object while the multiplier is 1).
+   */
+  private readonly margins: MarginSpec[];
+  /** Per instrument, its multiplier's state when its margin has a volatility rule. */
+  private readonly volatilityOf: Array<VolatilityMultiplier | undefined>;
+  /** Whether any instrument has one (the marks phase skips the reviews otherwise). */
+  private readonly anyVolatility: boolean;
+  private marginChanges = 0;
   private readonly emaAlpha: number;
   /** Maker and taker fee rates in basis points of the fill's notional (negative: a rebate). */
   readonly fees: Readonly<{ makerBps: number; takerBps: number }>;
@@ -329,6 +341,13 @@ export class Venue {
     this.oracle = new Float64Array(n);
     this.roUsed = new Float64Array(2 * n);
     this.dirty = new Uint8Array(n);
+    this.margins = instruments.map((ins) => ins.margin);
+    this.volatilityOf = instruments.map((ins) =>
+      ins.margin.volatility === undefined
+        ? undefined
+        : new VolatilityMultiplier(ins.margin.volatility, ins.initialPrice),
+    );
+    this.anyVolatility = this.volatilityOf.some((v) => v !== undefined);
     for (const ins of instruments) {
       this.symbols.set(ins.symbol, ins.id);
       this.cvs[ins.id] = ins.contractValue;
@@ -444,13 +463,18 @@ export class Venue {
     for (const a of ended) this.closeAuction(a, "expired");
   }
 
-  /** The marks phase: recomputes every mark (see MarkKind) and emits marks$. */
+  /**
+   * The marks phase: recomputes every mark (see MarkKind) and emits marks$; then, once every mark is
+   * set, reviews the volatility-linked margins (reviewMargins): the rates a liquidation phase after it
+   * reads are this tick's.
+   */
   updateMarks(): void {
     if (this.busy) this.reentrant("updateMarks");
     this.ledgerVersion++;
     const n = this.nI;
     if (!this.marksS.observed) {
       for (let i = 0; i < n; i++) this.marks[i] = this.nextMarkOf(i);
+      if (this.anyVolatility) this.reviewMargins();
       return;
     }
     // An observer's order would move a book whose mark the loop has yet to compute.
@@ -464,6 +488,46 @@ export class Venue {
     } finally {
       this.busy = false;
     }
+    if (this.anyVolatility) this.reviewMargins();
+  }
+
+  /**
+   * Hands each volatility-linked instrument its new mark (VolatilityMultiplier) and, where the
+   * review changed the multiplier, puts the scaled rates in force (instrument order).
+   */
+  private reviewMargins(): void {
+    for (let i = 0; i < this.nI; i++) {
+      const v = this.volatilityOf[i];
+      if (v === undefined || !v.onMark(this.marks[i])) continue;
+      this.margins[i] = scaledMargin(this.inst[i].margin, v.multiplier);
+      this.marginChanges++;
+    }
+  }
+
+  /**
+   * The margin rates in force for `instrument` (what every requirement, the pre-trade check and the
+   * liquidation engine read): its spec's `margin`, or with margin.volatility those rates times the
+   * current multiplier, each capped at 1 (scaledMargin; the spec's own object while the multiplier
+   * is 1). `instruments[i].margin` stays the spec as written.
+   */
+  marginOf(instrument: number): MarginSpec {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.margins[instrument];
+  }
+
+  /** The volatility multiplier in force for `instrument` (1 without margin.volatility). */
+  marginMultiplier(instrument: number): number {
+    this.checkInstrument("instrument", instrument, "lookup rejected");
+    return this.volatilityOf[instrument]?.multiplier ?? 1;
+  }
+
+  /**
+   * How many times a review has changed some instrument's rates (0 without margin.volatility): a
+   * reader that caches anything computed from the rates (the liquidation engine's bounds) compares
+   * it with the count it saw.
+   */
+  get marginRevision(): number {
+    return this.marginChanges;
   }
 
   private nextMarkOf(i: number): number {
@@ -1249,7 +1313,7 @@ export class Venue {
       const q = this.posA[base + i];
       if (q === 0) continue;
       const v = Math.abs(q) * this.marks[i] * this.cvs[i];
-      const m = this.inst[i].margin;
+      const m = this.margins[i];
       const r = maintenanceRate(m, v);
       // n - mm = v * (1 - r) + amount (n + mm likewise): without tiers, + 0 keeps v * (1 - r) exact
       if (q > 0) num += v * (1 - r) + maintenanceAmount(m, v);
@@ -1337,7 +1401,7 @@ export class Venue {
         const v = Math.abs(q) * m;
         e += q * m;
         g += v;
-        const margin = this.inst[i].margin;
+        const margin = this.margins[i];
         if (q > 0) ml += maintenanceMargin(margin, v);
         else {
           ms += v * averageMaintenanceRate(margin, f === Number.POSITIVE_INFINITY ? v : v * (1 + f));
@@ -2184,7 +2248,7 @@ export class Venue {
       const q = this.posA[base + i];
       if (q === 0) continue;
       const v = Math.abs(q) * this.marks[i] * this.cvs[i];
-      const m = this.inst[i].margin;
+      const m = this.margins[i];
       r += maintenance ? maintenanceMargin(m, v) : initialMargin(m, v);
     }
     return r;
@@ -2282,7 +2346,7 @@ export class Venue {
       } else if (side === BUY) up += qty;
       else dn -= qty;
       const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
-      if (w > 0) im += initialMargin(this.inst[ins].margin, w);
+      if (w > 0) im += initialMargin(this.margins[ins], w);
     } else {
       let seen = false;
       for (let j = 0; j <= list.length; j++) {
@@ -2305,7 +2369,7 @@ export class Venue {
           else dn -= qty;
         }
         const w = Math.max(Math.abs(up), Math.abs(dn)) * m;
-        if (w > 0) im += initialMargin(this.inst[i].margin, w);
+        if (w > 0) im += initialMargin(this.margins[i], w);
       }
     }
     const adverse = side * (price - mark) * qty * cv;
