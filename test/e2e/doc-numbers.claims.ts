@@ -1231,6 +1231,60 @@ const marginTopUps: Claim[] = [
   ]),
 ];
 
+/** a row of the margin-spiral table: point 0, 1, 2 = maxMultiplier 1 (fixed), 1.5, 3 under full close */
+function spiralRow(point: number, line: string, cells: string[]): Claim[] {
+  const fmt: Record<string, (o: Output) => string> = {
+    accounts: (o) => fix(o.summary("full", point, "accounts_liquidated"), 1),
+    diff: (o) => signed(fix(o.comparison("full", point, "accounts_liquidated"), 1)),
+    pAccounts: (o) => below(o.comparison("full", point, "accounts_liquidated", "p_value"), "1e-5"),
+    notional: (o) => M(o.summary("full", point, "liquidated_notional"), 2),
+    drawdown: (o) => pct(o.summary("full", point, "peak_drawdown_BTC")),
+    pDrawdown: (o) => below(o.comparison("full", point, "peak_drawdown_BTC", "p_value"), "0.001"),
+    depth: (o) => fix(o.summary("full", point, "max_cascade_depth"), 1),
+    badDebt: (o) => k(o.summary("full", point, "bad_debt")),
+    pBadDebt: (o) => sig(o.comparison("full", point, "bad_debt", "p_value"), 1),
+  };
+  return cells.map((c) => {
+    const [name, quoted] = c.split("=");
+    return { doc: EX, out: "margin-spiral", at: line, quoted, actual: fmt[name] };
+  });
+}
+
+const marginSpiral: Claim[] = [
+  ...spiralRow(0, "| 1 (fixed) | 31.1 | 3.81M | 11.7% | 4.6 | 5.6k |", [
+    "accounts=31.1",
+    "notional=3.81M",
+    "drawdown=11.7%",
+    "depth=4.6",
+    "badDebt=5.6k",
+  ]),
+  ...spiralRow(1, "| 1.5 | 42.5 (+11.4, p < 1e-5) | 5.41M | 13.6% (p < 0.001) | 5.7 | 7.2k (p 0.06) |", [
+    "accounts=42.5",
+    "diff=+11.4",
+    "pAccounts=1e-5",
+    "notional=5.41M",
+    "drawdown=13.6%",
+    "pDrawdown=0.001",
+    "depth=5.7",
+    "badDebt=7.2k",
+    "pBadDebt=0.06",
+  ]),
+  ...spiralRow(2, "| 3 | 60.3 (+29.2, p < 1e-5) | 8.09M | 15.1% (p < 0.001) | 6.0 | 10.4k (p 0.03) |", [
+    "accounts=60.3",
+    "diff=+29.2",
+    "pAccounts=1e-5",
+    "notional=8.09M",
+    "drawdown=15.1%",
+    "pDrawdown=0.001",
+    "depth=6.0",
+    "badDebt=10.4k",
+    "pBadDebt=0.03",
+  ]),
+  ...claims(EX, "margin-spiral", [
+    ["replications, 90 runs; means, each point", "90", (o) => String(o.runsRows.length)],
+  ]),
+];
+
 export const CLAIMS: Claim[] = [
   ...partialVsFull,
   ...closeFactorSweep,
@@ -1251,4 +1305,5 @@ export const CLAIMS: Claim[] = [
   ...deleverage,
   ...vaultCapital,
   ...marginTopUps,
+  ...marginSpiral,
 ];

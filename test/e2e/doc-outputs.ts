@@ -8,11 +8,38 @@ import { join } from "node:path";
 /** One CSV row: numbers where the cell parses as one, null for a blank cell, else the text. */
 export type Row = Record<string, number | string | null>;
 
+/**
+ * The cells of one CSV line: a quoted cell (a linked sweep's column name, "a, b") may hold commas
+ * and doubled quotes; no cell of these files holds a line break.
+ */
+function csvCells(line: string): string[] {
+  const cells: string[] = [];
+  let k = 0;
+  while (k <= line.length) {
+    if (line[k] === '"') {
+      let cell = "";
+      let j = k + 1;
+      for (; j < line.length; j++) {
+        if (line[j] !== '"') cell += line[j];
+        else if (line[j + 1] === '"') cell += line[j++];
+        else break;
+      }
+      cells.push(cell);
+      k = j + 2; // past the closing quote and the comma
+    } else {
+      const end = line.indexOf(",", k);
+      cells.push(line.slice(k, end < 0 ? line.length : end));
+      k = end < 0 ? line.length + 1 : end + 1;
+    }
+  }
+  return cells;
+}
+
 function parseCsv(text: string): Row[] {
   const [head, ...lines] = text.trimEnd().split("\n");
-  const names = head.split(",");
+  const names = csvCells(head);
   return lines.map((line) => {
-    const cells = line.split(",");
+    const cells = csvCells(line);
     const row: Row = {};
     names.forEach((n, i) => {
       const c = cells[i] ?? "";

@@ -14,6 +14,7 @@ import { CascadeError, suggestName, ValidationError } from "@cascade/core";
 import { processCores } from "./cores.js";
 import { MAX_REPLICATIONS, MAX_WORKERS } from "./limits.js";
 import { resolveExperimentPath } from "./load.js";
+import { marginLines } from "./margin-lines.js";
 import { checkPathOption } from "./option-checks.js";
 import { folderWriter } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
@@ -702,6 +703,7 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
         .map(([mode, names]) => `${mode} in ${byMode.size === 1 ? "every variant" : names.join(", ")}`)
         .join("; ")}`,
     );
+    for (const line of marginLines(exp.variants, exp.sweep.params.flatMap(sweepPaths))) out(line);
     // Each variant's policy in full (presets hide their defaults), "swept" where a sweep sets it.
     const swept = (v: (typeof exp.variants)[number]) =>
       params.flatMap((p, k) =>

@@ -208,9 +208,25 @@ function worldList(path: string, holds: string): string {
   return `a list of ${holds}${path.startsWith("variants") ? "; a variant's list replaces the base's whole: give every one" : ""}`;
 }
 
-/** The margin's shape (keys); its rates are the venue's rules, checked by makeInstrument below. */
-function validateMargin(path: string, v: unknown): void {
-  const m = object(path, v, ["initial", "maintenance", "tiers"], ["initial", "maintenance"]);
+const VOLATILITY_KEYS = ["windowTicks", "everyTicks", "reference", "maxMultiplier"];
+
+/**
+ * The margin's shape (keys); its rates and the volatility rule's values are the venue's rules,
+ * checked by makeInstrument below. A volatility window longer than the run never fills (the margin
+ * would stay fixed as written): refused.
+ */
+function validateMargin(path: string, v: unknown, ticks: number): void {
+  const m = object(path, v, ["initial", "maintenance", "tiers", "volatility"], ["initial", "maintenance"]);
+  if (m.volatility !== undefined) {
+    const vol = object(`${path}.volatility`, m.volatility, VOLATILITY_KEYS, VOLATILITY_KEYS);
+    if (Number.isSafeInteger(vol.windowTicks) && (vol.windowTicks as number) > ticks)
+      fail(
+        "INVALID_VALUE",
+        `${path}.volatility.windowTicks`,
+        vol.windowTicks,
+        `an integer number of ticks in [1, ticks = ${ticks}]: a longer window never fills, and the margin would stay at its base rates for the whole run`,
+      );
+  }
   if (m.tiers === undefined) return;
   array(`${path}.tiers`, m.tiers).forEach((t, i) => {
     object(
@@ -222,7 +238,7 @@ function validateMargin(path: string, v: unknown): void {
   });
 }
 
-function validateMarket(path: string, v: unknown): WorldConfig["market"] {
+function validateMarket(path: string, v: unknown, ticks: number): WorldConfig["market"] {
   const m = object(path, v, ["instruments", "fees", "mark"], ["instruments"]);
   const instruments = array(`${path}.instruments`, m.instruments, 1);
   const seen = new Set<string>();
@@ -244,7 +260,7 @@ function validateMarket(path: string, v: unknown): WorldConfig["market"] {
     if (o.tickSize !== undefined) num(`${p}.tickSize`, o.tickSize, 0, Number.MAX_SAFE_INTEGER, true);
     if (o.lotSize !== undefined) num(`${p}.lotSize`, o.lotSize, 0, Number.MAX_SAFE_INTEGER, true);
     if (o.contractValue !== undefined) int(`${p}.contractValue`, o.contractValue, 1, 1e9);
-    if (o.margin !== undefined) validateMargin(`${p}.margin`, o.margin);
+    if (o.margin !== undefined) validateMargin(`${p}.margin`, o.margin, ticks);
     // The venue's own rules (price band of 2^25 levels, notional exact in 2^53, non-decreasing
     // margin tiers...) are the final word: an instrument it would refuse is refused here, with the
     // experiment's path, not midway through a run.
@@ -457,7 +473,7 @@ function checkWorld(prefix: string, raw: Record<string, unknown>, policyOptional
     }
   }
   const ticks = int(at("ticks"), raw.ticks, 1, 1e9);
-  const market = validateMarket(at("market"), raw.market);
+  const market = validateMarket(at("market"), raw.market, ticks);
   const symbols = market.instruments.map((i) => i.symbol);
   validateFundamentalSpec(at("fundamentals"), raw.fundamentals, symbols.length);
   const pops = array(
