@@ -164,7 +164,7 @@ export function validateMargin(path: string, m: unknown): MarginSpec {
  * every tier's (notionalAbove unchanged). Scaling keeps maintenance <= initial and the tiers' rates
  * non-decreasing, and the cumulative amounts are computed from the scaled rates (bracketAmount), so
  * the requirement stays continuous and convex in notional. `m` itself at multiplier 1 (no new
- * doubles). The result carries no volatility spec: it is the rates in force, not the rule.
+ * doubles); above 1 the result carries no volatility spec: it is the rates in force, not the rule.
  */
 export function scaledMargin(m: MarginSpec, multiplier: number): MarginSpec {
   if (multiplier === 1) return m;
