@@ -6,6 +6,7 @@ export const BENCHES: readonly string[] = [
   "liqstress",
   "rmsc04",
   "world",
+  "studies",
   "venue",
   "memory",
   "sweep",
