@@ -24,11 +24,8 @@ export default defineExperiment({
     })),
   },
   variants: { full: presets.fullClose() },
-  sweep: {
-    "market.instruments.0.margin.volatility.maxMultiplier, market.instruments.1.margin.volatility.maxMultiplier, market.instruments.2.margin.volatility.maxMultiplier":
-      [1, 1.5, 3],
-  },
-  sweepReference:
-    "market.instruments.0.margin.volatility.maxMultiplier, market.instruments.1.margin.volatility.maxMultiplier, market.instruments.2.margin.volatility.maxMultiplier",
+  // * is every instrument: one value written to each (BTC, ETH, SOL), one column in runs.csv
+  sweep: { "market.instruments.*.margin.volatility.maxMultiplier": [1, 1.5, 3] },
+  sweepReference: "market.instruments.*.margin.volatility.maxMultiplier",
   replications: 30,
 });

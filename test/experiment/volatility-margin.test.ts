@@ -140,11 +140,11 @@ describe("margin.volatility in an experiment", () => {
         },
       ),
     );
-    expect(marginLines(linked.variants, [MM])).toEqual([
+    expect(marginLines(linked.variants, () => [MM])).toEqual([
       "  margin of procyclical: volatility-linked BTC (windowTicks 20, everyTicks 5, reference 0.001, maxMultiplier swept); the others fixed",
       "  margin of fixed: fixed",
     ]);
-    expect(marginLines(validateExperiment(study(base)).variants, [])).toEqual([]);
+    expect(marginLines(validateExperiment(study(base)).variants, () => [])).toEqual([]);
   });
 
   test("a run: maxMultiplier 1 is the fixed-margin run to the row; a rising margin liquidates more", () => {

@@ -623,6 +623,7 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
       makePlan,
       sweepReachesAtSomePoint,
       sweptPathAtSomePoint,
+      sweptIndexPaths,
       sweptPopulations,
     } = await heavy();
     const loaded = await loadExperimentFile(positionals[0]);
@@ -703,7 +704,9 @@ policy share an entry, and what a sweep sets reads "swept" (its values are on th
         .map(([mode, names]) => `${mode} in ${byMode.size === 1 ? "every variant" : names.join(", ")}`)
         .join("; ")}`,
     );
-    for (const line of marginLines(exp.variants, exp.sweep.params.flatMap(sweepPaths))) out(line);
+    // by each variant's index paths: a symbol or * names its instruments in that variant's order
+    const marginSwept = (v: (typeof exp.variants)[number]) => sweptIndexPaths(v.config, exp.sweep.params);
+    for (const line of marginLines(exp.variants, marginSwept)) out(line);
     // Each variant's policy in full (presets hide their defaults), "swept" where a sweep sets it.
     const swept = (v: (typeof exp.variants)[number]) =>
       params.flatMap((p, k) =>

@@ -39,11 +39,17 @@ function describe(instruments: readonly InstrumentSpec[], swept: readonly string
   return `volatility-linked ${rules}${linked < instruments.length ? "; the others fixed" : ""}`;
 }
 
-/** The lines (none when every margin of every variant is fixed); `swept`: the sweep's config paths. */
-export function marginLines(variants: readonly VariantMarket[], swept: readonly string[]): string[] {
+/**
+ * The lines (none when every margin of every variant is fixed); `swept`: the config paths the
+ * sweep sets in a variant, by index (an instrument named by symbol or * resolved in its list).
+ */
+export function marginLines<V extends VariantMarket>(
+  variants: readonly V[],
+  swept: (variant: V) => readonly string[],
+): string[] {
   const byMargins = new Map<string, string[]>();
   for (const v of variants) {
-    const d = describe(v.config.market.instruments, swept);
+    const d = describe(v.config.market.instruments, swept(v));
     byMargins.set(d, [...(byMargins.get(d) ?? []), v.name]);
   }
   if (byMargins.size === 1 && byMargins.has("fixed")) return [];

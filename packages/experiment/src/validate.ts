@@ -121,7 +121,8 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const VARIANT_RE = /^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}$/;
 const SYMBOL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 const METRIC_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
+// a segment may be an instrument's symbol (letters, digits, _ -) or * (every instrument)
+const PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z0-9_-]+|\*))*$/;
 
 function fail(code: string, path: string, value: unknown, allowed: string): never {
   throw new ValidationError(code, path, value, allowed, CTX);
@@ -998,47 +999,107 @@ function withoutKeys(o: Record<string, unknown>, keys: string[]): Record<string,
  * (`populations.0.levels` of `marketMakers({ count: 2 })`: the builders write only what is given).
  */
 export function sweepable(config: unknown, written: string): boolean {
-  const path = populationPath(config, written);
-  if (hasPath(config, path)) return true;
-  const m = /^(market\.instruments\.\d+)\.maxPrice$|^(shocks\.\d+)\.overTicks$/.exec(path);
-  if (m !== null) return hasPath(config, m[1] ?? m[2]);
-  return populationDefault(config, path) !== undefined;
+  return indexPaths(config, written).some((path) => {
+    if (hasPath(config, path)) return true;
+    const m = /^(market\.instruments\.\d+)\.maxPrice$|^(shocks\.\d+)\.overTicks$/.exec(path);
+    if (m !== null) return hasPath(config, m[1] ?? m[2]);
+    return populationDefault(config, path) !== undefined;
+  });
+}
+
+/** A list whose items a sweep path may name by name instead of by index. */
+interface NamedList {
+  /** the list's path: its items are `<list>.<index or name>` */
+  list: string;
+  /** one item, with its article: "a population" */
+  one: string;
+  /** what names an item, as a refusal says it */
+  by: string;
+  nameOf: (item: Record<string, unknown>) => string | undefined;
 }
 
 /**
- * A sweep path's population named by its label, `populations.<label>...` (its name if given, else
- * its kind: populationLabel, as validate prints it), with the indices of the populations of
- * `config` so labelled; undefined for a path that names none by label (an index, or not a
- * populations path).
+ * Populations by label (their name if given, else their kind: populationLabel, as validate prints
+ * it), instruments by symbol (unique in a config: the market refuses a repeated one).
  */
-function namedPopulation(config: unknown, path: string): { name: string; at: number[] } | undefined {
+const INSTRUMENTS: NamedList = {
+  list: "market.instruments",
+  one: "an instrument",
+  by: "symbol",
+  nameOf: (i) => (typeof i.symbol === "string" ? i.symbol : undefined),
+};
+const NAMED_LISTS: readonly NamedList[] = [
+  {
+    list: "populations",
+    one: "a population",
+    by: "label (its name if given, else its kind)",
+    nameOf: (p) => populationLabel(p as unknown as PopulationSpec),
+  },
+  INSTRUMENTS,
+];
+
+/** The segment of every instrument at once: `market.instruments.*.<field>`. */
+const EVERY_INSTRUMENT = "market.instruments.*";
+const INDEX_RE = /^(0|[1-9]\d*)$/;
+
+/** The named list `path` goes into, with the number of its list's segments (undefined: none). */
+function namedListOf(path: string): { list: NamedList; n: number } | undefined {
+  const list = NAMED_LISTS.find((l) => path.startsWith(`${l.list}.`));
+  return list === undefined ? undefined : { list, n: splitPath(list.list).length };
+}
+
+/**
+ * A sweep path's list item named by its name (`populations.leveraged...`,
+ * `market.instruments.BTC...`), with the indices of the items of `config` so named; undefined for
+ * a path that names none by name (an index, `*`, or not a path into a named list).
+ */
+function namedItem(
+  config: unknown,
+  path: string,
+): { list: NamedList; name: string; at: number[] } | undefined {
+  const into = namedListOf(path);
+  const name = splitPath(path)[into?.n ?? 0];
+  if (into === undefined || INDEX_RE.test(name) || name === "*") return undefined;
+  const at = itemNames(config, into.list).flatMap(([i, n]) => (n === name ? [i] : []));
+  return { list: into.list, name, at };
+}
+
+/** [index, name] of each item of `config`'s `list` ([] without that list). */
+function itemNames(config: unknown, list: NamedList): Array<[number, string]> {
+  const items = getPath(config, list.list);
+  return (Array.isArray(items) ? items : []).flatMap((x, i): Array<[number, string]> => {
+    const name = isPlainObject(x) ? list.nameOf(x) : undefined;
+    return name === undefined ? [] : [[i, name]];
+  });
+}
+
+/**
+ * The paths `path` sets in `config`, by index: an item named by its name
+ * (`populations.leveraged.leverage`, `market.instruments.BTC.margin.maintenance`) replaced by its
+ * index there, so a name reaches the same item in every variant whatever its place in the
+ * variant's list; `market.instruments.*` by every instrument's index. A name that no item or
+ * several have is left as written: a path `config` lacks (validation refuses one that several have).
+ */
+function indexPaths(config: unknown, path: string): string[] {
   const segs = splitPath(path);
-  if (segs[0] !== "populations" || segs.length < 2 || /^(0|[1-9]\d*)$/.test(segs[1])) return undefined;
-  return {
-    name: segs[1],
-    at: populationLabels(config).flatMap(([i, label]) => (label === segs[1] ? [i] : [])),
-  };
-}
-
-/** [index, label] of each population of `config` ([] without a populations list). */
-function populationLabels(config: unknown): Array<[number, string]> {
-  const pops = isPlainObject(config) && Array.isArray(config.populations) ? config.populations : [];
-  return pops.flatMap(
-    (p, i): Array<[number, string]> =>
-      isPlainObject(p) ? [[i, populationLabel(p as unknown as PopulationSpec)]] : [],
-  );
+  if (path.startsWith(`${EVERY_INSTRUMENT}.`)) {
+    const instruments = getPath(config, "market.instruments");
+    if (!Array.isArray(instruments)) return [path];
+    return instruments.map((_, i) => ["market", "instruments", String(i), ...segs.slice(3)].join("."));
+  }
+  const named = namedItem(config, path);
+  if (named === undefined || named.at.length !== 1) return [path];
+  const n = splitPath(named.list.list).length;
+  return [[...segs.slice(0, n), String(named.at[0]), ...segs.slice(n + 1)].join(".")];
 }
 
 /**
- * `path` as `config` holds it: a population named by its label (`populations.leveraged.leverage`)
- * replaced by its index there, so a name reaches the same population in every variant whatever its
- * place in the variant's list. A label that no population or several have is left as written: a
- * path `config` lacks (validation refuses one that several have).
+ * The config paths the sweep parameters `params` set in `config`, by index (indexPaths of each):
+ * what a field of that config must be compared with to tell whether it is swept.
+ * @lazy `cascade validate` (cli.ts) also reaches it through heavy(), which knip cannot follow.
  */
-function populationPath(config: unknown, path: string): string {
-  const named = namedPopulation(config, path);
-  if (named === undefined || named.at.length !== 1) return path;
-  return ["populations", String(named.at[0]), ...splitPath(path).slice(2)].join(".");
+export function sweptIndexPaths(config: unknown, params: readonly string[]): string[] {
+  return params.flatMap(sweepPaths).flatMap((p) => indexPaths(config, p));
 }
 
 /** The default of a built-in population's parameter `populations.<i>.<key>` (undefined if none). */
@@ -1146,8 +1207,8 @@ export function applyPointReached<C extends BaseConfig>(
       // an earlier parameter's value (a whole populations list) may give two populations one label
       const several = severalLabelled(out, path);
       if (several !== "") fail("AMBIGUOUS_PATH", path, values[i], `a point whose config has ${several}`);
-      const at = populationPath(out, path);
-      if (sweepable(out, at)) {
+      for (const at of indexPaths(out, path)) {
+        if (!sweepable(out, at)) continue;
         setPath(out, at, values[i]);
         set = true;
       }
@@ -1314,8 +1375,8 @@ export function valueKey(value: unknown, functions?: Map<unknown, number>): stri
 }
 
 /**
- * `path` and `done` side by side as written and as each variant holds them (populationPath): a
- * population named by its label and by its index are one population where that index is it.
+ * `path` and `done` side by side as written and as each variant holds them (indexPaths, each
+ * with each): an item named by its name, by its index or by `*` is one item where they reach it.
  */
 function pathPairs(
   path: string,
@@ -1324,15 +1385,34 @@ function pathPairs(
 ): Array<[string, string]> {
   return [
     [path, done],
-    ...variants.map((v): [string, string] => [
-      populationPath(v.config, path),
-      populationPath(v.config, done),
-    ]),
+    ...variants.flatMap((v) =>
+      indexPaths(v.config, path).flatMap((p) =>
+        indexPaths(v.config, done).map((d): [string, string] => [p, d]),
+      ),
+    ),
   ];
 }
 
-/** A population label that several populations of a variant have: the sweep could set any of them. */
+/**
+ * A population label that several populations of a variant have: the sweep could set any of them;
+ * an instrument's index that is another instrument's symbol (symbols may be digits): the index is read.
+ */
 function refuseAmbiguousLabel(at: string, path: string, variants: readonly ValidatedVariant[]): void {
+  const segs = splitPath(path);
+  const index = path.startsWith("market.instruments.") && INDEX_RE.test(segs[2]) ? Number(segs[2]) : -1;
+  for (const v of variants) {
+    const symbols = itemNames(v.config, INSTRUMENTS);
+    const other = symbols.find(([i, symbol]) => symbol === segs[2] && i !== index);
+    if (index < 0 || other === undefined) continue;
+    const atIndex =
+      index < symbols.length ? `instrument ${index}, ${symbols[index][1]}` : `no instrument ${index}`;
+    fail(
+      "AMBIGUOUS_PATH",
+      at,
+      path,
+      `an instrument index that is no other instrument's symbol (variant ${JSON.stringify(v.name)} has instrument ${other[0]} with symbol ${JSON.stringify(segs[2])} and ${atIndex}: a segment of digits is an index; rename that symbol to sweep it by symbol, or sweep it by its index, ${JSON.stringify(["market", "instruments", other[0], ...segs.slice(3)].join("."))})`,
+    );
+  }
   for (const v of variants) {
     const several = severalLabelled(v.config, path);
     if (several !== "")
@@ -1346,46 +1426,76 @@ function refuseAmbiguousLabel(at: string, path: string, variants: readonly Valid
 }
 
 /**
+ * `market.instruments.*.<field>` where some instruments of a variant have the field and others
+ * not: the sweep would move some of them only, which "every instrument" does not say.
+ */
+function refusePartlyHeld(at: string, path: string, variants: readonly ValidatedVariant[]): void {
+  if (!path.startsWith(`${EVERY_INSTRUMENT}.`)) return;
+  const field = splitPath(path).slice(3).join(".");
+  for (const v of variants) {
+    const symbols = itemNames(v.config, INSTRUMENTS).map(([, symbol]) => symbol);
+    const has = indexPaths(v.config, path).map((p) => sweepable(v.config, p));
+    const holding = symbols.filter((_, i) => has[i]);
+    const lacking = symbols.filter((_, i) => !has[i]);
+    if (holding.length === 0 || lacking.length === 0) continue;
+    const key = holding.map((s) => `market.instruments.${s}.${field}`).join(", ");
+    fail(
+      "UNKNOWN_PATH",
+      at,
+      path,
+      `a field that every instrument of a variant has, or none (variant ${JSON.stringify(v.name)}: ${holding.join(", ")} ${holding.length > 1 ? "have" : "has"} ${field}, ${lacking.join(", ")} ${lacking.length > 1 ? "have" : "has"} not; name those to sweep by symbol, ${JSON.stringify(key)})`,
+    );
+  }
+}
+
+/**
  * "populations 3 and 4 labelled leveraged: ..." when several populations of `config` have the
  * label `path` names a population by, else "".
  */
 function severalLabelled(config: unknown, path: string): string {
-  const named = namedPopulation(config, path);
-  if (named === undefined || named.at.length < 2) return "";
+  const named = namedItem(config, path);
+  // instruments: a repeated symbol is refused by the market's own validation
+  if (named === undefined || named.list.list !== "populations" || named.at.length < 2) return "";
   const rest = splitPath(path).slice(2);
   const byIndex = named.at.map((i) => JSON.stringify(["populations", String(i), ...rest].join(".")));
   return `populations ${named.at.slice(0, -1).join(", ")} and ${named.at[named.at.length - 1]} labelled ${named.name}: name the one to sweep by its index, ${byIndex.join(" or ")}, or give each its own name, e.g. leveragedTraders({ name: "longs", ... })`;
 }
 
 /**
- * For a population label that no population of any variant has, what is allowed, with the labels
- * each variant has and their indices ("did you mean"); "" for any other path.
+ * For a population label or an instrument symbol that no item of any variant has, what is
+ * allowed, with the names each variant has and their indices ("did you mean"); "" for any other path.
  */
 function unknownLabel(path: string, variants: readonly ValidatedVariant[]): string {
-  const named = variants.map((v) => namedPopulation(v.config, path));
-  const name = named[0]?.name;
-  if (name === undefined || named.some((n) => n === undefined || n.at.length > 0)) return "";
-  const lists = new Map<string, string[]>(); // the labels with their indices -> the variants having them
+  const named = variants.map((v) => namedItem(v.config, path));
+  const first = named[0];
+  if (first === undefined || named.some((n) => n === undefined || n.at.length > 0)) return "";
+  const { list, name } = first;
+  const lists = new Map<string, string[]>(); // the names with their indices -> the variants having them
   for (const v of variants) {
-    const list =
-      populationLabels(v.config)
+    const names =
+      itemNames(v.config, list)
         .map(([i, label]) => `${i}: ${label}`)
-        .join(", ") || "no population";
-    lists.set(list, [...(lists.get(list) ?? []), JSON.stringify(v.name)]);
+        .join(", ") || `no ${list.one.split(" ")[1]}`;
+    lists.set(names, [...(lists.get(names) ?? []), JSON.stringify(v.name)]);
   }
   const has = [...lists]
     .map(
-      ([list, names]) =>
-        `${names.length > 1 ? "variants" : "variant"} ${names.join(", ")} ${names.length > 1 ? "have" : "has"} ${list}`,
+      ([held, names]) =>
+        `${names.length > 1 ? "variants" : "variant"} ${names.join(", ")} ${names.length > 1 ? "have" : "has"} ${held}`,
     )
     .join("; ");
-  const labels = [...new Set(variants.flatMap((v) => populationLabels(v.config).map(([, label]) => label)))];
+  const labels = [...new Set(variants.flatMap((v) => itemNames(v.config, list).map(([, label]) => label)))];
   const near = nearestName(name, labels);
+  const rest = splitPath(path).slice(splitPath(list.list).length + 1);
   const guess =
-    near === undefined
+    near === undefined ? "" : `; did you mean ${JSON.stringify([list.list, near, ...rest].join("."))}?`;
+  // a symbol may hold a "." (BTC.PERP), which a path's segment cannot: it is named by its index
+  const dotted = labels.find((l) => l.includes(".") && path.startsWith(`${list.list}.${l}.`));
+  const byIndex =
+    dotted === undefined
       ? ""
-      : `; did you mean ${JSON.stringify(["populations", near, ...splitPath(path).slice(2)].join("."))}?`;
-  return `a population's index or label (its name if given, else its kind) that a population of a variant has (${has}${guess})`;
+      : `; a symbol holding a ".", ${dotted}, is named by its index, ${JSON.stringify(`${list.list}.<index>.${path.slice(list.list.length + dotted.length + 2)}`)}`;
+  return `${list.one}'s index or ${list.by} that ${list.one} of a variant has (${has}${byIndex || guess})`;
 }
 
 /** One path of a sweep parameter: a world path that some variant has, swept by one parameter only. */
@@ -1407,6 +1517,13 @@ function checkSweepPath(
       `a dotted path into ${WORLD_KEYS.join(", ")} (e.g. "liquidation.amount.fraction", "populations.2.leverage"), or several separated by commas to sweep them together${guess ? `; ${guess}` : ""}`,
     );
   }
+  if (splitPath(path).includes("*") && !path.startsWith(`${EVERY_INSTRUMENT}.`))
+    fail(
+      "UNKNOWN_PATH",
+      at,
+      path,
+      `a path with * only for every instrument: * stands for every instrument, in a path "${EVERY_INSTRUMENT}.<field>"; name other list items by index (a population also by its label)`,
+    );
   refuseAmbiguousLabel(at, path, variants);
   // Two settings for one path at a point: the later would silently win (a population named by its
   // label in one path and by its index in the other is one path where that index is that population).
@@ -1437,6 +1554,7 @@ function checkSweepPath(
     );
   }
   sweptBy.set(path, param);
+  refusePartlyHeld(at, path, variants);
   const holders = variants.filter((v) => sweepable(v.config, path));
   // Inside a path an earlier parameter sets: its values may create this one (a nested grid).
   const creators = [...sweptBy].filter(([done, by]) => by !== param && path.startsWith(`${done}.`));
@@ -1462,15 +1580,19 @@ function checkSweepPath(
   const label = unknownLabel(path, variants);
   if (holders.length === 0 && label !== "") fail("UNKNOWN_PATH", at, path, label);
   if (holders.length === 0) {
-    const resolved = nearestPrefix(base, populationPath(base, path));
-    // A path naming its population (populations.leveraged...): that population's index paths in
-    // the researcher's spelling; other populations' stay by index (they have other labels).
-    const m = /^populations\.(\d+)(?=\.|$)/.exec(resolved);
-    const name = splitPath(path)[1];
-    const byName = m !== null && !/^\d+$/.test(name);
-    const near = byName ? resolved.replace(m[0], `populations.${name}`) : resolved;
+    const resolved = nearestPrefix(base, indexPaths(base, path)[0]);
+    // A path naming its item (populations.leveraged..., market.instruments.BTC..., or *): that
+    // item's index paths in the researcher's spelling; other items' stay by index (other names).
+    const into = namedListOf(path);
+    const m =
+      into === undefined
+        ? null
+        : new RegExp(`^${into.list.list.replace(".", "\\.")}\\.(\\d+)(?=\\.|$)`).exec(resolved);
+    const name = splitPath(path)[into?.n ?? 0];
+    const byName = into !== undefined && m !== null && !INDEX_RE.test(name);
+    const near = byName ? resolved.replace(m[0], `${into.list.list}.${name}`) : resolved;
     const guesses = didYouMean([base, ...variants.map((v) => v.config)], resolved, path);
-    const guess = byName ? guesses.replaceAll(`"${m[0]}.`, `"populations.${name}.`) : guesses;
+    const guess = byName ? guesses.replaceAll(`"${m[0]}.`, `"${into.list.list}.${name}.`) : guesses;
     // a vault without capital is unbounded, not a vault of capital 0: sweeping it must be asked for
     const vault =
       path === "liquidation.backstop.capital" &&
@@ -1583,7 +1705,7 @@ function validateSweep(
       (k) =>
         k !== undefined &&
         variants.some((v) => {
-          const owner = getPath(v.config, populationPath(v.config, k.path).slice(0, -".kind".length));
+          const owner = getPath(v.config, indexPaths(v.config, k.path)[0].slice(0, -".kind".length));
           return (
             isPlainObject(owner) && Object.keys(owner).some((f) => f !== "kind" && owner[f] !== undefined)
           );
@@ -1770,7 +1892,7 @@ function validateMetrics(
  * still names), that field, its value and its rule, so the message does not contradict itself.
  */
 function underSweep(e: ValidationError, params: readonly string[], v: ValidatedVariant): string {
-  const paths = params.flatMap(sweepPaths).map((p) => populationPath(v.config, p));
+  const paths = sweptIndexPaths(v.config, params);
   const variant = v.name;
   if (paths.some((p) => e.field === p || e.field.startsWith(`${p}.`)))
     return `${e.allowed} (at ${e.field} in variant "${variant}")`;
