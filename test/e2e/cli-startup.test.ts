@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, expect, test } from "vitest";
+import { makeResults } from "../report/fixtures.js";
 import { cascade, requireBuilt } from "./helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cascade-e2e-startup-"));
@@ -65,4 +66,23 @@ test("--help, a flag error and report's refusal of a shard's folder load nothing
       name,
     ).toEqual([]);
   }
+});
+
+test("report of a whole results folder loads none of the world, the runner or the output writer", async () => {
+  // Before: report/load.ts and html.ts took summary.csv's and comparison.csv's columns from
+  // output.ts, which imports the runner's plan, validate, world and the three simulation packages
+  // (~100 ms of module loading a report).
+  requireBuilt();
+  const dir = makeResults(join(tmp, "results"), { sweep: {} });
+  const { modules, stderr } = await modulesOf(["report", dir], "report");
+  expect(stderr).toBe("");
+  // it wrote the report: the hook saw the report modules and Vega
+  expect(modules.some((m) => m.endsWith("/experiment/dist/report/render.js"))).toBe(true);
+  expect(modules.some((m) => /\/vega-lite\//.test(m))).toBe(true);
+  expect(readFileSync(join(dir, "report.html"), "utf8")).toMatch(/^<!doctype html>/i);
+  // HEAVY less fast-csv (the report's own CSV reader), the CLI's modules by their folder (Vega's
+  // d3-array has a merge.js)
+  const simulation =
+    /\/experiment\/dist\/(plan|runner|validate|world|output|journal|execute|merge)\.js$|\/packages\/(agents|market|liquidation)\//;
+  expect(modules.filter((m) => simulation.test(m))).toEqual([]);
 });

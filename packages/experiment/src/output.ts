@@ -18,7 +18,7 @@ import { writeProblem } from "./output-dir.js";
 import { sweepPaths } from "./paths.js";
 import { coordsOf } from "./plan.js";
 import type { Progress } from "./progress.js";
-import { FILES, JOURNAL_ASIDE, JOURNAL_FILE } from "./results-files.js";
+import { COMPARISON_STATS, FILES, JOURNAL_ASIDE, JOURNAL_FILE, SUMMARY_STATS } from "./results-files.js";
 import {
   holmAdjust,
   isZeroOneOutcome,
@@ -333,33 +333,6 @@ async function writeAll(o: WriteOptions, opened: CsvFile[]): Promise<OutputFiles
   await writing(p("manifest"), () => writeFileAtomic(p("manifest"), o.manifestText));
   return files;
 }
-
-/** The statistics columns of summary.csv and comparison.csv (after the keys), as written and read. */
-export const SUMMARY_STATS = [
-  "n",
-  "mean",
-  "sd",
-  "ci_low",
-  "ci_high",
-  "median",
-  "p05",
-  "p95",
-  "boot_low",
-  "boot_high",
-] as const;
-export const COMPARISON_STATS = [
-  "n_pairs",
-  "mean_diff",
-  "ci_low",
-  "ci_high",
-  "p_value",
-  "p_holm",
-  "effect_size",
-  "p_wilcoxon",
-  "p_wilcoxon_holm",
-  "boot_low",
-  "boot_high",
-] as const;
 
 const cell = (x: number | null) => fmtNumber(x);
 

@@ -1,7 +1,7 @@
 /**
- * The files of a results folder by name, and what its run-info.json says. Only
- * node:fs and node:path are imported here: the CLI reads these at start-up, before (or without)
- * loading the runner, the output writer or the world.
+ * The files of a results folder by name, summary.csv's and comparison.csv's statistics columns,
+ * and what its run-info.json says. Only node:fs and node:path are imported here: the CLI reads
+ * these at start-up, before (or without) loading the runner, the output writer or the world.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,6 +27,37 @@ export const JOURNAL_ADVICE = "rerun runExperiment with options.resume";
  * result files beside it as a Cascade run's (earlier-results.ts foreignResults).
  */
 export const RESULTS_FORMAT = "cascade-results/1";
+
+/**
+ * The statistics columns of summary.csv and comparison.csv (after the keys), as written (output.ts)
+ * and read (the report): here, so that the report does not load the output writer, which imports
+ * the runner's plan and the world (~100 ms of a `cascade report`).
+ */
+export const SUMMARY_STATS = [
+  "n",
+  "mean",
+  "sd",
+  "ci_low",
+  "ci_high",
+  "median",
+  "p05",
+  "p95",
+  "boot_low",
+  "boot_high",
+] as const;
+export const COMPARISON_STATS = [
+  "n_pairs",
+  "mean_diff",
+  "ci_low",
+  "ci_high",
+  "p_value",
+  "p_holm",
+  "effect_size",
+  "p_wilcoxon",
+  "p_wilcoxon_holm",
+  "boot_low",
+  "boot_high",
+] as const;
 
 /** The final files of a run or merge (output.ts writes them). */
 export const FILES = {

@@ -1,8 +1,8 @@
 /** The report page: one self-contained HTML document (inline CSS, inline SVG, no script, no URL). */
 import { bandWarning } from "../headline.js";
 import { metricInfoOf } from "../metric-info.js";
-import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { isPlainObject } from "../paths.js";
+import { COMPARISON_STATS, SUMMARY_STATS } from "../results-files.js";
 import { outcomeNote, PANEL_GAP, zeroOneOutcomes } from "./charts/shared.js";
 import type { Figure } from "./charts.js";
 import { fmtNum, pointValue } from "./format.js";

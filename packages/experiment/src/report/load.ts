@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { ValidationError } from "@cascade/core";
 import { fmtValue } from "../format.js";
 import { checkCountOption, checkOptionKeys } from "../option-checks.js";
-import { COMPARISON_STATS, SUMMARY_STATS } from "../output.js";
 import { isPlainObject } from "../paths.js";
+import { COMPARISON_STATS, SUMMARY_STATS } from "../results-files.js";
 import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
 import { pointValue } from "./format.js";
 
