@@ -11,7 +11,7 @@ import { fmtValue } from "../format.js";
 import { checkCountOption, checkOptionKeys } from "../option-checks.js";
 import { isPlainObject } from "../paths.js";
 import { COMPARISON_STATS, SUMMARY_STATS } from "../results-files.js";
-import { type CsvRow, num, readCsv, readCsvFast } from "./csv.js";
+import { type CsvRow, num, readCsvFast } from "./csv.js";
 import { pointValue } from "./format.js";
 
 /** Columns of runs.csv that are neither sweep parameters nor metrics. */
@@ -576,7 +576,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
   const runs: RunRow[] = [];
   let sweepParams: string[] = [...manifest.sweepParams];
   let metrics: string[] = [];
-  await readCsv(
+  await readCsvFast(
     join(dir, "runs.csv"),
     (row) => {
       const pt = rowPoint(row, sweepParams, manifest);
@@ -597,7 +597,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
 
   // summary.csv
   const summary: SummaryRow[] = [];
-  await readCsv(join(dir, "summary.csv"), (row) => {
+  await readCsvFast(join(dir, "summary.csv"), (row) => {
     const pt = rowPoint(row, sweepParams, manifest);
     seeVariant(row.variant ?? "");
     seePoint(pt);
@@ -613,7 +613,7 @@ export async function loadResults(dir: string, options: LoadOptions = {}): Promi
 
   // comparison.csv
   const comparison: ComparisonRow[] = [];
-  await readCsv(join(dir, "comparison.csv"), (row) => {
+  await readCsvFast(join(dir, "comparison.csv"), (row) => {
     const pt = rowPoint(row, sweepParams, manifest);
     seeVariant(row.variant ?? "");
     comparison.push({
