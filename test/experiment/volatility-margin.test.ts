@@ -81,6 +81,18 @@ describe("margin.volatility in an experiment", () => {
       "an integer number of ticks in [1, ticks = 250]: a longer window never fills",
     ],
     [
+      // reviews fall on ticks 300, 600, ...: none within 250 ticks, the margin would never move
+      { ...VOL, everyTicks: 300 },
+      "market.instruments.0.margin.volatility.everyTicks",
+      "ticks = 250: at everyTicks = 300 the first review, the first multiple of everyTicks from windowTicks = 20 on, would be at tick 300",
+    ],
+    [
+      // a window of 200 filled at tick 200, but reviews every 150 ticks fall on 300: after the run
+      { ...VOL, windowTicks: 200, everyTicks: 150 },
+      "market.instruments.0.margin.volatility.everyTicks",
+      "at everyTicks = 150 the first review, the first multiple of everyTicks from windowTicks = 200 on, would be at tick 300",
+    ],
+    [
       { ...VOL, reference: -1 },
       "market.instruments.0.margin.volatility.reference",
       "a finite volatility per tick > 0",
@@ -112,6 +124,10 @@ describe("margin.volatility in an experiment", () => {
     expect(v.sweep.points).toEqual([[1], [2]]);
     const at2 = applyPoint(v.variants[0].config, [MM], [2]);
     expect(at2.market.instruments[0].margin?.volatility).toEqual({ ...VOL, maxMultiplier: 2 });
+    // a window and review period whose first review falls on the run's last tick are allowed
+    expect(() =>
+      validateExperiment(study({ ...base, volatility: { ...VOL, windowTicks: 200, everyTicks: 125 } })),
+    ).not.toThrow();
     const e = errorOf(study({ ...base, volatility: VOL }, { sweep: { [MM]: [2, 0.5] } }));
     expect(e.field).toBe(`sweep["${MM}"].1`);
     expect(e.message).toContain("a finite number >= 1");

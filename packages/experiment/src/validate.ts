@@ -213,21 +213,13 @@ const VOLATILITY_KEYS = ["windowTicks", "everyTicks", "reference", "maxMultiplie
 
 /**
  * The margin's shape (keys); its rates and the volatility rule's values are the venue's rules,
- * checked by makeInstrument below. A volatility window longer than the run never fills (the margin
- * would stay fixed as written): refused.
+ * checked by makeInstrument below. A volatility rule whose first review falls after the run (a
+ * window longer than the run never fills; reviews on multiples of everyTicks may all come after
+ * the last tick) would leave the margin fixed as written: refused.
  */
 function validateMargin(path: string, v: unknown, ticks: number): void {
   const m = object(path, v, ["initial", "maintenance", "tiers", "volatility"], ["initial", "maintenance"]);
-  if (m.volatility !== undefined) {
-    const vol = object(`${path}.volatility`, m.volatility, VOLATILITY_KEYS, VOLATILITY_KEYS);
-    if (Number.isSafeInteger(vol.windowTicks) && (vol.windowTicks as number) > ticks)
-      fail(
-        "INVALID_VALUE",
-        `${path}.volatility.windowTicks`,
-        vol.windowTicks,
-        `an integer number of ticks in [1, ticks = ${ticks}]: a longer window never fills, and the margin would stay at its base rates for the whole run`,
-      );
-  }
+  if (m.volatility !== undefined) validateVolatilityReviews(`${path}.volatility`, m.volatility, ticks);
   if (m.tiers === undefined) return;
   array(`${path}.tiers`, m.tiers).forEach((t, i) => {
     object(
@@ -237,6 +229,35 @@ function validateMargin(path: string, v: unknown, ticks: number): void {
       ["notionalAbove", "initial", "maintenance"],
     );
   });
+}
+
+/**
+ * The first review of a volatility-linked margin, at the first multiple of everyTicks from
+ * windowTicks on (VolatilityMultiplier), must fall within the run. Non-integers are left to
+ * makeInstrument's message.
+ */
+function validateVolatilityReviews(path: string, v: unknown, ticks: number): void {
+  const vol = object(path, v, VOLATILITY_KEYS, VOLATILITY_KEYS);
+  const window = vol.windowTicks as number;
+  const every = vol.everyTicks as number;
+  if (!Number.isSafeInteger(window) || window < 1) return;
+  const fixed = "and the margin would stay at its base rates for the whole run";
+  if (window > ticks)
+    fail(
+      "INVALID_VALUE",
+      `${path}.windowTicks`,
+      window,
+      `an integer number of ticks in [1, ticks = ${ticks}]: a longer window never fills, ${fixed}`,
+    );
+  if (!Number.isSafeInteger(every) || every < 1) return;
+  const firstReview = Math.ceil(window / every) * every;
+  if (firstReview > ticks)
+    fail(
+      "INVALID_VALUE",
+      `${path}.everyTicks`,
+      every,
+      `an integer number of ticks whose first review falls within the run, ticks = ${ticks}: at everyTicks = ${every} the first review, the first multiple of everyTicks from windowTicks = ${window} on, would be at tick ${firstReview}, ${fixed} (every everyTicks up to ticks - windowTicks + 1 = ${ticks - window + 1} has one)`,
+    );
 }
 
 function validateMarket(path: string, v: unknown, ticks: number): WorldConfig["market"] {
