@@ -84,9 +84,12 @@ describe("an order marginAllows just passed is not checked again by submit", () 
     const { m, mm, account } = quotingMaker();
     const checks = countChecks();
     const submits = vi.spyOn(m.venue, "submit");
+    const quotes = vi.spyOn(m.venue, "postQuote");
     for (let k = 0; k < 10; k++) mm.act(m.loop.now);
     expect(m.venue.openOrders(account).length).toBe(16);
-    expect(submits).toHaveBeenCalledTimes(160);
+    // Its POST_ONLY quotes go through postQuote (marginAllows and submit in one call).
+    expect(quotes).toHaveBeenCalledTimes(160);
+    expect(submits).toHaveBeenCalledTimes(0);
     // Before: 320, marginAllows' evaluation and then submit's own of the same order.
     expect(checks).toHaveBeenCalledTimes(160);
   });

@@ -14,6 +14,7 @@ import {
   type Instrument,
   type OrderRequest,
   type OrderResult,
+  QUOTE_NOT_SENT,
   SELL,
   type Side,
   sideRejected,
@@ -577,6 +578,16 @@ export class AgentView {
       // reduce-only orders skip the margin cap, not the venue's freeze of an account in liquidation
       if (this.#venue.isFrozen(this.account)) q = 0;
     } else {
+      if (tif === "POST_ONLY") {
+        // A maker's quote (most of a run's orders): checked and sent in one venue call when margin
+        // allows all of q; otherwise the general path below caps it, as for any order.
+        const id = this.#venue.postQuote(this.account, i, side, q, p);
+        if (id !== QUOTE_NOT_SENT) {
+          act.limitOrders++;
+          this.#ordersSent++;
+          return id;
+        }
+      }
       q = this.capQuantity(i, side, q, p);
     }
     if (q <= 0) {
