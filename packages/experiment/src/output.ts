@@ -28,7 +28,7 @@ import {
   summarize,
 } from "./stats.js";
 import type { WorldConfig } from "./types.js";
-import { applyPoint, RUN_COLUMNS, sweepable, sweepReaches } from "./validate.js";
+import { applyPoint, pathInside, RUN_COLUMNS, sweepable, sweepReaches } from "./validate.js";
 
 /** The parts of a manifest the output files need. */
 export interface OutputSpec {
@@ -79,15 +79,15 @@ interface ManifestShape {
 
 /**
  * Whether the sweep's reference parameter (any swept parameter without one) can change a variant's
- * runs. Another swept path that is a prefix of the reference's may create it at some points:
- * counted as reaching.
+ * runs. Another swept path that contains the reference's (as written, or as the config resolves
+ * a symbol, a label or *: pathInside) may create it at some points: counted as reaching.
  */
 function reaches(config: unknown, sweep: ManifestShape["sweep"]): boolean {
   const ref = sweep.reference;
   if (ref === undefined || ref === null) return sweep.parameters.some((p) => sweepReaches(config, p));
   const others = sweep.parameters.filter((p) => p !== ref).flatMap(sweepPaths);
   return sweepPaths(ref).some(
-    (path) => sweepable(config, path) || others.some((p) => path.startsWith(`${p}.`)),
+    (path) => sweepable(config, path) || others.some((p) => pathInside(path, p, [config])),
   );
 }
 

@@ -1179,14 +1179,27 @@ export function sweptPathAtSomePoint(
   earlierValues: readonly unknown[][],
 ): boolean {
   if (sweepable(config, path)) return true;
+  return outerPoints(config, path, earlier, earlierValues).configs.some((c) => sweepable(c, path));
+}
+
+/**
+ * `config` at each combination of the values of the earlier parameters that set a path containing
+ * `path` (a nested grid's outer ones: pathInside, however each is written), with those
+ * parameters; no configs without any.
+ */
+function outerPoints(
+  config: unknown,
+  path: string,
+  earlier: readonly string[],
+  earlierValues: readonly unknown[][],
+): { params: string[]; configs: WorldConfig[] } {
   const outer = earlier.flatMap((p, i) =>
-    sweepPaths(p).some((done) => path.startsWith(`${done}.`)) ? [i] : [],
+    sweepPaths(p).some((done) => pathInside(path, done, [config])) ? [i] : [],
   );
-  if (outer.length === 0) return false;
-  let combos: unknown[][] = [[]];
+  let combos: unknown[][] = outer.length === 0 ? [] : [[]];
   for (const i of outer) combos = combos.flatMap((c) => earlierValues[i].map((x) => [...c, x]));
-  const outerParams = outer.map((i) => earlier[i]);
-  return combos.some((c) => sweepable(applyPoint(config as WorldConfig, outerParams, c), path));
+  const params = outer.map((i) => earlier[i]);
+  return { params, configs: combos.map((c) => applyPoint(config as WorldConfig, params, c)) };
 }
 
 /**
@@ -1396,22 +1409,25 @@ export function valueKey(value: unknown, functions?: Map<unknown, number>): stri
 }
 
 /**
- * `path` and `done` side by side as written and as each variant holds them (indexPaths, each
+ * `path` and `done` side by side as written and as each config holds them (indexPaths, each
  * with each): an item named by its name, by its index or by `*` is one item where they reach it.
  */
-function pathPairs(
-  path: string,
-  done: string,
-  variants: readonly ValidatedVariant[],
-): Array<[string, string]> {
+function pathPairs(path: string, done: string, configs: readonly unknown[]): Array<[string, string]> {
   return [
     [path, done],
-    ...variants.flatMap((v) =>
-      indexPaths(v.config, path).flatMap((p) =>
-        indexPaths(v.config, done).map((d): [string, string] => [p, d]),
-      ),
+    ...configs.flatMap((config) =>
+      indexPaths(config, path).flatMap((p) => indexPaths(config, done).map((d): [string, string] => [p, d])),
     ),
   ];
+}
+
+/**
+ * Whether `path` lies inside `done` (a nested grid's inner path inside its outer one), as written
+ * or where one of `configs` resolves both to the same item ("market.instruments.BTC.margin.x"
+ * inside "market.instruments.0.margin" where BTC is instrument 0).
+ */
+export function pathInside(path: string, done: string, configs: readonly unknown[]): boolean {
+  return pathPairs(path, done, configs).some(([p, d]) => p.startsWith(`${d}.`));
 }
 
 /**
@@ -1448,24 +1464,39 @@ function refuseAmbiguousLabel(at: string, path: string, variants: readonly Valid
 
 /**
  * `market.instruments.*.<field>` where some instruments of a variant have the field and others
- * not: the sweep would move some of them only, which "every instrument" does not say.
+ * not, in its own config or under a value of an outer parameter (a nested grid's, which may give
+ * the field to some instruments only): the sweep would move some of them only, which "every
+ * instrument" does not say.
  */
-function refusePartlyHeld(at: string, path: string, variants: readonly ValidatedVariant[]): void {
+function refusePartlyHeld(
+  at: string,
+  path: string,
+  variants: readonly ValidatedVariant[],
+  earlier: { params: readonly string[]; values: readonly unknown[][] },
+): void {
   if (!path.startsWith(`${EVERY_INSTRUMENT}.`)) return;
   const field = splitPath(path).slice(3).join(".");
   for (const v of variants) {
-    const symbols = itemNames(v.config, INSTRUMENTS).map(([, symbol]) => symbol);
-    const has = indexPaths(v.config, path).map((p) => sweepable(v.config, p));
-    const holding = symbols.filter((_, i) => has[i]);
-    const lacking = symbols.filter((_, i) => !has[i]);
-    if (holding.length === 0 || lacking.length === 0) continue;
-    const key = holding.map((s) => `market.instruments.${s}.${field}`).join(", ");
-    fail(
-      "UNKNOWN_PATH",
-      at,
-      path,
-      `a field that every instrument of a variant has, or none (variant ${JSON.stringify(v.name)}: ${holding.join(", ")} ${holding.length > 1 ? "have" : "has"} ${field}, ${lacking.join(", ")} ${lacking.length > 1 ? "have" : "has"} not; name those to sweep by symbol, ${JSON.stringify(key)})`,
-    );
+    const outer = outerPoints(v.config, path, earlier.params, earlier.values);
+    const under = `, under a value of ${outer.params.map((p) => `sweep[${JSON.stringify(p)}]`).join(", ")}`;
+    const points: Array<[unknown, string]> = [
+      [v.config, ""],
+      ...outer.configs.map((c): [unknown, string] => [c, under]),
+    ];
+    for (const [config, where] of points) {
+      const symbols = itemNames(config, INSTRUMENTS).map(([, symbol]) => symbol);
+      const has = indexPaths(config, path).map((p) => sweepable(config, p));
+      const holding = symbols.filter((_, i) => has[i]);
+      const lacking = symbols.filter((_, i) => !has[i]);
+      if (holding.length === 0 || lacking.length === 0) continue;
+      const key = holding.map((s) => `market.instruments.${s}.${field}`).join(", ");
+      fail(
+        "UNKNOWN_PATH",
+        at,
+        path,
+        `a field that every instrument of a variant has, or none (variant ${JSON.stringify(v.name)}${where}: ${holding.join(", ")} ${holding.length > 1 ? "have" : "has"} ${field}, ${lacking.join(", ")} ${lacking.length > 1 ? "have" : "has"} not; name those to sweep by symbol, ${JSON.stringify(key)})`,
+      );
+    }
   }
 }
 
@@ -1546,9 +1577,10 @@ function checkSweepPath(
       `a path with * only for every instrument: * stands for every instrument, in a path "${EVERY_INSTRUMENT}.<field>"; name other list items by index (a population also by its label)`,
     );
   refuseAmbiguousLabel(at, path, variants);
+  const configs = variants.map((v) => v.config);
   // Two settings for one path at a point: the later would silently win (a population named by its
   // label in one path and by its index in the other is one path where that index is that population).
-  const other = [...sweptBy].find(([done]) => pathPairs(path, done, variants).some(([p, d]) => p === d))?.[1];
+  const other = [...sweptBy].find(([done]) => pathPairs(path, done, configs).some(([p, d]) => p === d))?.[1];
   if (other !== undefined)
     fail(
       "DUPLICATE_PATH",
@@ -1562,9 +1594,8 @@ function checkSweepPath(
   // value at every point (that parameter would do nothing). A path inside an earlier parameter's
   // is set within its value, a nested grid, except within one key (one value cannot be both).
   for (const [done, by] of sweptBy) {
-    const pairs = pathPairs(path, done, variants);
-    const inside = pairs.some(([p, d]) => p.startsWith(`${d}.`));
-    if (!pairs.some(([p, d]) => d.startsWith(`${p}.`)) && !(inside && by === param)) continue;
+    const inside = pathInside(path, done, configs);
+    if (!pathInside(done, path, configs) && !(inside && by === param)) continue;
     fail(
       "OVERLAPPING_PATH",
       at,
@@ -1575,10 +1606,10 @@ function checkSweepPath(
     );
   }
   sweptBy.set(path, param);
-  refusePartlyHeld(at, path, variants);
+  refusePartlyHeld(at, path, variants, earlier);
   const holders = variants.filter((v) => sweepable(v.config, path));
   // Inside a path an earlier parameter sets: its values may create this one (a nested grid).
-  const creators = [...sweptBy].filter(([done, by]) => by !== param && path.startsWith(`${done}.`));
+  const creators = [...sweptBy].filter(([done, by]) => by !== param && pathInside(path, done, configs));
   if (holders.length === 0 && creators.length > 0) {
     if (variants.some((v) => sweptPathAtSomePoint(v.config, path, earlier.params, earlier.values))) return;
     const sets = creators.map(([done, by]) => `sweep[${JSON.stringify(by)}] sets ${done}`).join(", ");
