@@ -771,15 +771,7 @@ export class Venue {
     const side = order.side;
     if (side !== BUY && side !== SELL) this.rejectSide(side, REJECT);
     let qty = order.quantity;
-    if (!Number.isSafeInteger(qty) || qty < 1 || qty > this.maxQty[i]) {
-      throw new CascadeError(
-        "INVALID_QUANTITY",
-        "quantity",
-        qty,
-        `an integer number of lots in [1, ${this.maxQty[i]}]`,
-        REJECT,
-      );
-    }
+    if (!Number.isSafeInteger(qty) || qty < 1 || qty > this.maxQty[i]) this.badQuantity(qty, i);
     const book = this.books[i];
     const type = order.type;
     const isLimit = type === "limit";
@@ -947,15 +939,8 @@ export class Venue {
     const i = instrument;
     if (!(Number.isInteger(i) && i >= 0 && i < this.nI)) this.checkInstrument("instrument", i, REJECT);
     if (side !== BUY && side !== SELL) this.rejectSide(side, REJECT);
-    if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > this.maxQty[i]) {
-      throw new CascadeError(
-        "INVALID_QUANTITY",
-        "quantity",
-        quantity,
-        `an integer number of lots in [1, ${this.maxQty[i]}]`,
-        REJECT,
-      );
-    }
+    if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > this.maxQty[i])
+      this.badQuantity(quantity, i);
     const book = this.books[i];
     if (!Number.isInteger(price) || price < book.minPrice || price > book.maxPrice)
       this.badPrice("price", price, i);
@@ -2525,6 +2510,17 @@ export class Venue {
       op,
       "no order, cancel, transfer, auction, deposit, openAccount, updateMarks or advance call from inside a venue callback (fills$, book$, marks$, auctions$, transfers$): queue the reaction with loop.defer",
       "re-entrant call rejected",
+    );
+  }
+
+  /** An order's quantity off the lot grid or beyond the instrument's largest order (submit, postQuote). */
+  private badQuantity(quantity: unknown, i: number): never {
+    throw new CascadeError(
+      "INVALID_QUANTITY",
+      "quantity",
+      quantity,
+      `an integer number of lots in [1, ${this.maxQty[i]}]`,
+      REJECT,
     );
   }
 
