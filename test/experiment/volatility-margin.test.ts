@@ -161,6 +161,11 @@ describe("margin.volatility in an experiment", () => {
       "  margin of fixed: fixed",
     ]);
     expect(marginLines(validateExperiment(study(base)).variants, () => [])).toEqual([]);
+    // numbers as the policy lines show them: a fraction's double as p/q
+    const third = validateExperiment(study({ ...base, volatility: { ...VOL, maxMultiplier: 4 / 3 } }));
+    expect(marginLines(third.variants, () => [])).toEqual([
+      "  margin in every variant: volatility-linked BTC (windowTicks 20, everyTicks 5, reference 0.001, maxMultiplier 4/3); the others fixed",
+    ]);
   });
 
   test("a run: maxMultiplier 1 is the fixed-margin run to the row; a rising margin liquidates more", () => {

@@ -4,8 +4,8 @@
  * "swept", instruments with the same rule together and variants with the same margins together.
  * No line when no variant has one (every margin fixed, as validate printed before).
  */
-import { formatValue } from "@cascade/core";
 import type { InstrumentSpec, MarginVolatilitySpec } from "@cascade/market";
+import { valueAsWritten } from "./policy-lines.js";
 
 interface VariantMarket {
   name: string;
@@ -20,7 +20,7 @@ function rule(v: MarginVolatilitySpec, i: number, swept: readonly string[]): str
   return FIELDS.map((f) => {
     const path = `${at}.${f}`;
     const isSwept = swept.some((p) => path === p || path.startsWith(`${p}.`));
-    return `${f} ${isSwept ? "swept" : formatValue(v[f])}`;
+    return `${f} ${isSwept ? "swept" : valueAsWritten(v[f])}`;
   }).join(", ");
 }
 
