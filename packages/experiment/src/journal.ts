@@ -180,19 +180,28 @@ function scanLines(file: string, onLine: (line: Buffer, start: number) => void):
   }
 }
 
-function readHeaderAnyFormat(file: string): JournalHeader | null {
+/** The first (at most) `bytes` bytes of `file`, or null when it cannot be read (missing, a folder). */
+function fileStart(file: string, bytes: number): Buffer | null {
   try {
     const fd = openSync(file, "r");
     try {
-      const buf = Buffer.alloc(4096);
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      const nl = buf.indexOf(10);
-      if (!(nl > 0 && nl < n)) return null;
-      const h = JSON.parse(buf.subarray(0, nl).toString("utf8")) as JournalHeader;
-      return h !== null && typeof h === "object" && typeof h.journal === "string" ? h : null;
+      const buf = Buffer.alloc(bytes);
+      return buf.subarray(0, readSync(fd, buf, 0, bytes, 0));
     } finally {
       closeSync(fd);
     }
+  } catch {
+    return null;
+  }
+}
+
+function readHeaderAnyFormat(file: string): JournalHeader | null {
+  const buf = fileStart(file, 4096);
+  const nl = buf === null ? -1 : buf.indexOf(10);
+  if (buf === null || nl <= 0) return null;
+  try {
+    const h = JSON.parse(buf.subarray(0, nl).toString("utf8")) as JournalHeader;
+    return h !== null && typeof h === "object" && typeof h.journal === "string" ? h : null;
   } catch {
     return null;
   }
@@ -211,18 +220,8 @@ export const HEADER_START = '{"journal":"cascade/';
  */
 export function mayBeCascadeJournal(file: string): boolean {
   const start = Buffer.from(HEADER_START, "utf8");
-  try {
-    const fd = openSync(file, "r");
-    try {
-      const buf = Buffer.alloc(start.length);
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      return buf.subarray(0, n).equals(start.subarray(0, n));
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
+  const buf = fileStart(file, start.length);
+  return buf?.equals(start.subarray(0, buf.length)) === true;
 }
 
 /** The journal's header, or null when it is unreadable or in another format than this Cascade's. */
