@@ -8,7 +8,8 @@
  *     sigma_n = sqrt((r_{n-W+1}^2 + ... + r_n^2) / W)          (oldest first)
  *     m       = min(maxMultiplier, max(1, sigma_n / reference))
  * set when n >= W and n is a multiple of everyTicks (n: the count of marks phases, tick n of a run),
- * and held in between. Before the window is full the multiplier is 1.
+ * and held in between. Until the first such review the multiplier is 1 (which may be after the
+ * window fills: window 50, every 30 reviews first at tick 60).
  *
  * Why this shape: a fixed look-back window with a review period is how exchanges and CCPs set
  * margins (a VaR or SPAN scan over a look-back, reviewed on a schedule and changed with notice, as
